@@ -1,0 +1,126 @@
+"""Indonesian numbers as cadres type them: "79", "79 orang", "± 40", "1.250", "tujuh puluh sembilan".
+
+No library parses Indonesian number words, so ``words_to_int`` is written here and tested by
+round trip against ``num2words(lang="id")``.
+"""
+from __future__ import annotations
+
+import re
+
+from .problem import N_, Problem
+
+_UNITS = {
+    "nol": 0, "kosong": 0, "satu": 1, "dua": 2, "tiga": 3, "empat": 4, "lima": 5,
+    "enam": 6, "tujuh": 7, "delapan": 8, "sembilan": 9,
+}
+_SE = {"sepuluh": 10, "sebelas": 11, "seratus": 100}
+_SCALES = {"ribu": 1_000, "juta": 1_000_000}
+_SE_SCALES = {"seribu": 1_000, "sejuta": 1_000_000}
+
+# Words around a number that carry no meaning for the count.
+_NOISE = re.compile(
+    r"\b(orang|org|peserta|jiwa|kk|orng|ornag|jumlah|jumlahnya|total|ada|sekitar|kira-kira|kira2|"
+    r"kurang lebih|kurleb|kl|lebih|hanya|cuma|sebanyak|yg|yang|hadir|an)\b\.?"
+)
+_APPROX = re.compile(r"^(±|\+/-|\+-|~|kurang lebih|sekitar|kira-kira|kira2|kl\.?)\s*")
+
+
+def words_to_int(text: str) -> int | None:
+    """Parse Indonesian number words ("seratus dua puluh enam") to an int, or None."""
+    tokens = re.sub(r"[^a-z ]", " ", text.lower()).split()
+    if not tokens:
+        return None
+    total = 0      # completed thousands / millions
+    group = 0      # the current group below a thousand
+    pending = None  # a unit word waiting for belas / puluh / ratus
+    last_mag = 1000  # magnitudes inside a group must decrease: 100, 10, 1
+    last_scale = 10**9
+    seen = False
+    for tok in tokens:
+        if tok in _UNITS:
+            if pending is not None or last_mag == 1:  # "dua tiga", "sebelas dua"
+                return None
+            pending = _UNITS[tok]
+            seen = True
+        elif tok in _SE:
+            value = _SE[tok]
+            mag = 100 if value == 100 else 10
+            if pending is not None or mag >= last_mag:
+                return None
+            group += value
+            last_mag = 1 if value == 11 else mag
+            seen = True
+        elif tok == "belas":
+            if pending is None or pending == 0 or last_mag <= 10:
+                return None
+            group += 10 + pending
+            pending, last_mag = None, 1
+        elif tok in ("puluh", "ratus"):
+            mag = 10 if tok == "puluh" else 100
+            if pending is None or pending < 1 or mag >= last_mag:
+                return None
+            group += pending * mag
+            pending, last_mag = None, mag
+        elif tok in _SCALES or tok in _SE_SCALES:
+            scale = _SCALES.get(tok) or _SE_SCALES[tok]
+            if scale >= last_scale:
+                return None
+            if tok in _SE_SCALES:
+                if pending is not None or group:
+                    return None
+                amount = 1
+            else:
+                amount = group + (pending or 0)
+                if amount == 0:
+                    return None
+            total += amount * scale
+            group, pending, last_mag, last_scale = 0, None, 1000, scale
+            seen = True
+        else:
+            return None
+    if not seen:
+        return None
+    return total + group + (pending or 0)
+
+
+def parse_number(text: str, *, minimum: int = 0, maximum: int = 100_000) -> int | Problem:
+    """A whole count of people or things.
+
+    Returns the number, or a ``Problem`` saying what is expected (negative, fraction, too large,
+    not a number).
+    """
+    raw = (text or "").strip().lower()
+    if not raw:
+        return Problem(N_("Mohon tulis jumlahnya dengan angka, misalnya 79."))
+    s = _APPROX.sub("", raw)
+    s = s.replace("±", " ")
+    s = re.sub(r"(\d)\s*an\b", r"\1", s)          # "40an" → 40
+    s = re.sub(r"(\d)\s*(orang|org)\b", r"\1 ", s)  # "79org"
+    s = _NOISE.sub(" ", s)
+    s = re.sub(r"\s+", " ", s).strip(" .:=")
+    if re.fullmatch(r"-\s*\d+([.,]\d+)?", s) or s.startswith("min "):
+        return Problem(N_("Jumlah tidak bisa kurang dari nol. Mohon tulis angka, misalnya 79."))
+    m = re.fullmatch(r"\d{1,3}(\.\d{3})+", s)     # "1.250", "12.000" – dots group thousands
+    if m:
+        value = int(s.replace(".", ""))
+    elif re.fullmatch(r"\d+", s):
+        if len(s) > 12:
+            return Problem(N_("Angka %(value)s terlalu besar. Mohon periksa lagi."), {"value": s[:12] + "…"})
+        value = int(s)
+    elif re.fullmatch(r"\d+[.,]\d+", s) or re.fullmatch(r"\d+\s*/\s*\d+", s) or "setengah" in s:
+        return Problem(N_("Jumlah orang harus bilangan bulat, misalnya 79, bukan pecahan."))
+    elif re.fullmatch(r"[\d.,]+e[\d+-]+", s):
+        return Problem(N_("Mohon tulis jumlahnya dengan angka biasa, misalnya 79."))
+    else:
+        words = words_to_int(s)
+        if words is None:
+            return Problem(N_("Mohon tulis jumlahnya dengan angka, misalnya 79."))
+        value = words
+    if value < minimum:
+        return Problem(N_("Jumlah paling sedikit %(minimum)s."), {"minimum": minimum})
+    if value > maximum:
+        return Problem(
+            N_("Angka %(value)s terlalu besar (paling banyak %(maximum)s). Mohon periksa lagi."),
+            {"value": value, "maximum": maximum},
+        )
+    return value

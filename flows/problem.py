@@ -1,0 +1,26 @@
+"""The value every parser returns: an answer, or a reason to ask again."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+def N_(msgid: str) -> str:
+    """Mark a string for translation without translating it (babel extracts it)."""
+    return msgid
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why an answer cannot be used: a gettext msgid and its %-format parameters."""
+
+    msgid: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def render(self, gettext) -> str:
+        text = gettext(self.msgid)
+        return text % self.params if self.params else text
+
+
+def is_problem(value: Any) -> bool:
+    return isinstance(value, Problem)
