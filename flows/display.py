@@ -1,0 +1,74 @@
+"""Showing answers back to people: numbers and dates formatted with babel for the user's language."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from babel.dates import format_date
+from babel.numbers import format_decimal
+
+from .forms import Form, Question
+
+
+def fmt_number(value: int | float, lang: str) -> str:
+    return format_decimal(value, locale=lang)
+
+
+def fmt_date(value: date | str, lang: str) -> str:
+    d = date.fromisoformat(value) if isinstance(value, str) else value
+    return format_date(d, format="long", locale=lang)
+
+
+def choice_label(q: Question, value: str, lang: str) -> str:
+    for c in q.choices:
+        if c.value == value:
+            return c.label[lang]
+    return str(value)
+
+
+def show(q: Question, value: Any, lang: str, t) -> str:
+    """One answer as the user reads it back: "79", "6 Agustus 2024", "Musyawarah desa"."""
+    if value is None or value == "" or value == []:
+        return t("(tidak ada)")
+    if q.type == "integer":
+        return fmt_number(value, lang)
+    if q.type == "date":
+        return fmt_date(value, lang)
+    if q.type == "select_one":
+        return choice_label(q, value, lang)
+    if q.type == "select_multiple":
+        return ", ".join(choice_label(q, v, lang) for v in value)
+    if q.type == "photo":
+        return t("foto terlampir")
+    if q.type == "location":
+        return f"{value[0]:.5f}, {value[1]:.5f}"
+    if q.type == "repeat":
+        return str(len(value))
+    return str(value)
+
+
+def format_values(text: str, values: dict[str, Any], lang: str) -> str:
+    """Fill {name} placeholders in a form text; numbers formatted for the language."""
+    class _Safe(dict):
+        def __missing__(self, key):
+            return "…"
+    shown = _Safe({k: fmt_number(v, lang) if isinstance(v, int) and not isinstance(v, bool) else v
+                   for k, v in values.items() if v is not None})
+    try:
+        return text.format_map(shown)
+    except (ValueError, IndexError):
+        return text
+
+
+def report_title(form: Form, answers: dict[str, Any], lang: str, t) -> str:
+    """'Laporan pertemuan — Musyawarah desa, 6 Agustus 2024' for lists of reports."""
+    parts = []
+    for k in form.key:
+        if k.startswith("$") or answers.get(k) in (None, ""):
+            continue
+        try:
+            parts.append(show(form.question(k), answers[k], lang, t))
+        except KeyError:
+            continue
+    title = form.title[lang]
+    return f"{title} — {', '.join(parts)}" if parts else title

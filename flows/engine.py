@@ -1,0 +1,391 @@
+"""``advance``: one message in, the next session and replies out. Pure: no I/O, no clock.
+
+Modes of a session: ``register`` → ``menu`` ⇄ ``form`` (a draft being filled), ``pick_report``
+(choosing a report to correct), ``language``. Commands work at every step: batal, kembali, ulang,
+bantuan, menu, ubah, bahasa. A ``pending`` yes/no question (cancel? restart? an old date?) is
+answered before anything else.
+"""
+from __future__ import annotations
+
+import copy
+from datetime import datetime, timedelta
+
+from . import answers as A
+from . import filling as F
+from . import registration
+from .display import fmt_date, report_title
+from .problem import Problem
+from .types import Context, Inbound, NewReport, Reply, Step
+
+DRAFT_TTL = timedelta(hours=72)
+WELCOME_BACK_AFTER = timedelta(hours=2)
+COMMANDS = {
+    "batal": "cancel", "cancel": "cancel", "kembali": "back", "back": "back", "balik": "back",
+    "ulang": "restart", "ulangi": "restart", "restart": "restart", "bantuan": "help", "help": "help",
+    "tolong": "help", "?": "help", "menu": "menu", "lapor": "menu", "start": "start", "mulai": "start",
+    "ubah": "edit", "koreksi": "edit", "perbaiki": "edit", "edit": "edit", "bahasa": "language",
+    "language": "language",
+}
+
+
+def command_of(text: str) -> str | None:
+    s = A.normalize(text).lstrip("/").split("@")[0]
+    return COMMANDS.get(s)
+
+
+def needs(session: dict | None, inbound: Inbound) -> set[str]:
+    """Which context the pipeline must load for this message (so it loads no more than that)."""
+    mode = (session or {}).get("mode", "register")
+    cmd = command_of(inbound.text)
+    out = set()
+    if mode == "register" or session is None:
+        out |= {"areas", "invites"}
+    if cmd == "edit" or mode == "pick_report":
+        out.add("recent")
+    if mode == "menu" or cmd in ("menu", "start"):
+        out.add("previous")
+    return out
+
+
+def advance(session: dict | None, inbound: Inbound, ctx: Context) -> Step:
+    session = copy.deepcopy(session) if session else {}
+    lang = session.get("lang") or (ctx.contact.lang if ctx.contact else "id")
+    session["lang"] = lang
+    t = ctx.gettext(lang)
+    last = session.get("updated")
+    session["updated"] = ctx.now.isoformat()
+    prefix: list[Reply] = []
+
+    if ctx.contact is None and session.get("mode") != "register":
+        return registration.start(session, ctx, t)
+    if ctx.contact is not None and session.get("mode") in (None, "register"):
+        session["mode"] = "menu"
+    gap = ctx.now - datetime.fromisoformat(last) if last else timedelta(0)
+    if gap > DRAFT_TTL and (session.get("form") or session.get("draft")):
+        title = _draft_title(session, ctx, lang)
+        session.pop("form", None), session.pop("draft", None), session.pop("pending", None)
+        session["mode"] = "menu"
+        prefix.append(Reply(t("Laporan %(title)s yang belum selesai sudah dihapus karena tidak dilanjutkan "
+                              "selama 3 hari. Silakan mulai lagi.") % {"title": title}))
+        return Step(session, prefix + [menu_reply(session, ctx, t, lang)])
+
+    cmd = command_of(inbound.text)
+    if session.get("pending") and cmd not in ("help",):
+        return _pending(session, inbound, ctx, t, lang)
+    if cmd == "language":
+        session["mode_before"] = session.get("mode")
+        session["pending"] = {"kind": "language"}
+        return Step(session, [Reply(t("Pilih bahasa:"), ("Bahasa Indonesia", "English"))])
+    if session["mode"] == "register":
+        if cmd == "back":
+            return registration.back(session, ctx, t)
+        if cmd == "help":
+            return Step(session, [Reply(t("Pantau mencatat laporan pertemuan dan pemantauan desa. Jawab "
+                                          "pertanyaannya satu per satu; ketik \"kembali\" untuk mengubah "
+                                          "jawaban sebelumnya.")), registration.ask(session["reg"], ctx, t)])
+        step = registration.advance(session, inbound.text, ctx, t)
+        if step.contact:   # registered: show what they can do next
+            from dataclasses import replace
+            from .types import ContactView
+            view = ContactView(0, step.contact.name, step.contact.role, step.contact.area_code, lang)
+            step.replies.append(menu_reply(session, replace(ctx, contact=view), t, lang))
+        return step
+    if cmd in ("menu", "start"):
+        if session.get("form"):
+            session["draft"] = session.pop("form")
+            prefix.append(Reply(t("Laporan yang sedang diisi disimpan sebagai draf.")))
+        session["mode"] = "menu"
+        return Step(session, prefix + [menu_reply(session, ctx, t, lang)])
+    if cmd == "edit":
+        if session.get("form"):
+            session["draft"] = session.pop("form")
+        return _list_reports(session, ctx, t, lang)
+    if session["mode"] == "form":
+        return _form(session, inbound, cmd, ctx, t, lang, gap)
+    if cmd in ("cancel", "back", "restart"):
+        return Step(session, [Reply(t("Tidak ada laporan yang sedang diisi.")), menu_reply(session, ctx, t, lang)])
+    if cmd == "help":
+        return Step(session, [Reply(t("Pilih nomor laporan yang ingin dikirim. Ketik \"ubah\" untuk memperbaiki "
+                                      "laporan, \"bahasa\" untuk ganti bahasa.")), menu_reply(session, ctx, t, lang)])
+    if session["mode"] == "pick_report":
+        return _pick_report(session, inbound, ctx, t, lang)
+    return _menu(session, inbound, ctx, t, lang)
+
+
+# ---------------------------------------------------------------- menu
+
+def _forms_for(ctx: Context) -> list[str]:
+    role = ctx.contact.role if ctx.contact else "kader"
+    ids = [fid for fid in ctx.form_ids() if role in ctx.latest(fid).roles]
+    return sorted(ids, key=lambda fid: (ctx.latest(fid).order, fid))
+
+
+def _menu_options(session: dict, ctx: Context, t, lang: str) -> list[tuple[str, str]]:
+    options = []
+    if session.get("draft"):
+        options.append(("resume", t("Lanjutkan: %(title)s (draf)") % {"title": _draft_title(session, ctx, lang)}))
+    options += [("form:" + fid, ctx.latest(fid).title[lang]) for fid in _forms_for(ctx)]
+    options.append(("edit", t("Ubah laporan yang sudah dikirim")))
+    return options
+
+
+def menu_reply(session: dict, ctx: Context, t, lang: str) -> Reply:
+    return Reply(t("Apa yang ingin Anda laporkan?"), tuple(label for _, label in _menu_options(session, ctx, t, lang)))
+
+
+def _menu(session: dict, inbound: Inbound, ctx: Context, t, lang: str) -> Step:
+    options = _menu_options(session, ctx, t, lang)
+    choice = A.parse_choice(inbound.text, [(v, [label]) for v, label in options])
+    if isinstance(choice, Problem):
+        greeting = A.normalize(inbound.text) in registration._GREETINGS
+        head = (t("Halo, %(name)s.") % {"name": ctx.contact.name}) if greeting else choice.render(t)
+        return Step(session, [Reply(head), menu_reply(session, ctx, t, lang)])
+    if choice == "resume":
+        session["form"], session["mode"] = session.pop("draft"), "form"
+        form = _form_of(session, ctx)
+        return Step(session, [F.ask(form, session["form"], ctx, lang, t)])
+    if choice == "edit":
+        return _list_reports(session, ctx, t, lang)
+    form = ctx.latest(choice.split(":", 1)[1])
+    if session.get("draft"):
+        session.pop("draft")
+    return _start_form(session, form, ctx, t, lang, answers={}, edit_of=None)
+
+
+def _start_form(session, form, ctx, t, lang, answers, edit_of, area=None) -> Step:
+    draft = {"id": form.id, "version": form.version, "area": area or ctx.contact.area_code, "answers": answers,
+             "pos": None, "history": [], "edit_of": edit_of, "started": ctx.now.isoformat(), "auto": []}
+    session["form"], session["mode"] = draft, "form"
+    replies = [Reply(t("%(title)s. Ketik \"bantuan\" kapan saja jika bingung.") % {"title": form.title[lang]})]
+    if edit_of:
+        replies = [Reply(t("Memperbaiki laporan. Untuk setiap pertanyaan, ketik \"sama\" jika jawabannya tidak "
+                           "berubah."))]
+    return _move(session, form, None, ctx, t, lang, replies)
+
+
+def _draft_title(session: dict, ctx: Context, lang: str) -> str:
+    draft = session.get("form") or session.get("draft")
+    form = ctx.forms.get((draft["id"], draft["version"])) if draft else None
+    return form.title[lang].lower() if form else "?"
+
+
+def _form_of(session: dict, ctx: Context):
+    d = session["form"]
+    return ctx.forms[(d["id"], d["version"])]
+
+
+# ---------------------------------------------------------------- filling a form
+
+def _move(session, form, pos, ctx, t, lang, replies, push=True) -> Step:
+    """Go to the next question after ``pos``, auto-answering what needs no typing (notes, one round)."""
+    draft = session["form"]
+    while True:
+        nxt = F.next_pos(form, draft, pos)
+        if nxt != F.CONFIRM:
+            q = F.question_at(form, nxt)
+            if q.type == "note":
+                values = F.item_values(form, draft["answers"], nxt)
+                from .display import format_values
+                replies.append(Reply(format_values(q.label[lang], values, lang)))
+                pos = nxt
+                continue
+            if q.choices_from == "rounds" and len(nxt) == 1:
+                rounds = F.round_options(ctx)
+                if not rounds:
+                    session.pop("form"), session.update(mode="menu")
+                    return Step(session, replies + [Reply(t("Belum ada putaran pemantauan yang dibuka. Mohon "
+                                                            "hubungi koordinator Anda.")),
+                                                    menu_reply(session, ctx, t, lang)])
+                if len(rounds) == 1 and not draft.get("edit_of"):
+                    draft["answers"][q.name] = rounds[0]
+                    replies.append(Reply(t("Putaran: %(round)s") % {"round": rounds[0]}))
+                    pos = nxt
+                    continue
+        if push and draft.get("pos") is not None:
+            draft["history"].append(draft["pos"])
+        draft["pos"] = nxt
+        if nxt == F.CONFIRM:
+            draft["review"] = False
+        replies.append(F.ask(form, draft, ctx, lang, t))
+        return Step(session, replies)
+
+
+def _form(session, inbound, cmd, ctx, t, lang, gap) -> Step:
+    form = _form_of(session, ctx)
+    draft = session["form"]
+    if cmd == "help":
+        return Step(session, [F.help_reply(form, draft, ctx, lang, t), F.ask(form, draft, ctx, lang, t)])
+    if cmd == "cancel":
+        session["pending"] = {"kind": "cancel"}
+        return Step(session, [Reply(t("Batalkan %(title)s? Jawaban yang sudah diisi akan dihapus.")
+                                    % {"title": form.title[lang].lower()}, (t("Ya"), t("Tidak")), yes_no=True)])
+    if cmd == "restart":
+        session["pending"] = {"kind": "restart"}
+        return Step(session, [Reply(t("Mulai lagi dari pertanyaan pertama? Jawaban yang sudah diisi akan dihapus."),
+                                    (t("Ya"), t("Tidak")), yes_no=True)])
+    if cmd == "back":
+        if not draft["history"]:
+            return Step(session, [Reply(t("Ini pertanyaan pertama.")), F.ask(form, draft, ctx, lang, t)])
+        draft["pos"] = draft["history"].pop()
+        draft["auto"] = []
+        return Step(session, [F.ask(form, draft, ctx, lang, t)])
+    if draft["pos"] == F.CONFIRM:
+        return _confirm(session, form, inbound, ctx, t, lang)
+    if inbound.kind in ("voice", "sticker", "other"):
+        return Step(session, [Reply(t("Maaf, pesan suara dan stiker belum bisa dibaca. Mohon ketik jawabannya.")),
+                              F.ask(form, draft, ctx, lang, t)])
+    result = F.accept(form, draft, inbound.text, inbound, ctx, lang)
+    if isinstance(result, Problem):
+        replies = [Reply(result.render(t))]
+        if gap > WELCOME_BACK_AFTER:
+            replies = [Reply(t("Selamat datang kembali. Kita lanjutkan %(title)s.") % {"title": form.title[lang].lower()})]
+        return Step(session, replies + [F.ask(form, draft, ctx, lang, t)])
+    if "$ask_old_date" in result:
+        session["pending"] = {"kind": "old_date", "value": result["$ask_old_date"]}
+        return Step(session, [Reply(t("Tanggal %(date)s sudah lebih dari setahun yang lalu. Benar tanggal ini?")
+                                    % {"date": fmt_date(result["$ask_old_date"], lang)}, (t("Ya"), t("Tidak")),
+                                    yes_no=True)])
+    return _take(session, form, result, ctx, t, lang)
+
+
+def _take(session, form, result, ctx, t, lang) -> Step:
+    draft = session["form"]
+    pos = draft["pos"]
+    if result.get("$done_repeat"):
+        items = draft["answers"].get(pos[0]) or []
+        draft["answers"][pos[0]] = items[: max(pos[1], len(items) if draft.get("edit_of") else pos[1])]
+        return _move(session, form, [pos[0]], ctx, t, lang, [])
+    draft["answers"] = F.apply_updates(draft["answers"], pos, result)
+    draft["auto"] = list(result.get("$auto", []))
+    replies = []
+    if result.get("$auto"):
+        replies.append(Reply(t("Dicatat: %(men)s laki-laki dan %(women)s perempuan.")
+                             % _mw(form, draft["answers"], lang)))
+    return _move(session, form, pos, ctx, t, lang, replies)
+
+
+def _mw(form, values, lang):
+    from .display import fmt_number
+    owner = next(q for q in form.questions if q.pair)
+    return {"men": fmt_number(values[owner.name], lang), "women": fmt_number(values[owner.pair], lang)}
+
+
+def _confirm(session, form, inbound, ctx, t, lang) -> Step:
+    draft = session["form"]
+    options = [("send", [t("Kirim"), "kirim", "send", "ya", "iya", "ok", "simpan"]),
+               ("change", [t("Ubah jawaban"), "ubah", "ganti"]), ("cancel", [t("Batal"), "batal"])]
+    pick = A.parse_choice(inbound.text, options)
+    if pick == "send" or A.parse_yes_no(inbound.text) is True:
+        report = NewReport(form_id=form.id, form_version=form.version, area_code=draft["area"],
+                           key=F.report_key(form, draft), answers=F.clean_answers(form, draft["answers"]),
+                           report_id=draft.get("edit_of"))
+        session.pop("form")
+        session["mode"] = "menu"
+        thanks = Reply(t("Terima kasih! %(title)s sudah tersimpan.") % {"title": form.title[lang]})
+        return Step(session, [thanks, menu_reply(session, ctx, t, lang)], report=report)
+    if pick == "cancel":
+        session["pending"] = {"kind": "cancel"}
+        return Step(session, [Reply(t("Batalkan %(title)s? Jawaban yang sudah diisi akan dihapus.")
+                                    % {"title": form.title[lang].lower()}, (t("Ya"), t("Tidak")), yes_no=True)])
+    if pick == "change":
+        names = _changeable(form, draft)
+        session["pending"] = {"kind": "pick_question", "names": names}
+        labels = [F._short_label(form.question(n), lang) for n in names]
+        return Step(session, [Reply(t("Jawaban mana yang ingin diubah?"), tuple(labels))])
+    return Step(session, [Reply(t("Mohon pilih 1 untuk kirim, 2 untuk ubah jawaban, atau 3 untuk batal.")),
+                          F.ask(form, draft, ctx, lang, t)])
+
+
+def _changeable(form, draft) -> list[str]:
+    out = []
+    for q in form.questions:
+        values = F.item_values(form, draft["answers"], [q.name])
+        if q.type != "note" and F.relevant(q, values) and (q.name in draft["answers"]):
+            out.append(q.name)
+    return out
+
+
+# ---------------------------------------------------------------- pending yes/no and picks
+
+def _pending(session, inbound, ctx, t, lang) -> Step:
+    pending = session.pop("pending")
+    kind = pending["kind"]
+    if kind == "language":
+        pick = A.parse_choice(inbound.text, [("id", ["Bahasa Indonesia", "indonesia", "id"]),
+                                             ("en", ["English", "inggris", "en"])])
+        if isinstance(pick, Problem):
+            session["pending"] = pending
+            return Step(session, [Reply(pick.render(t), ("Bahasa Indonesia", "English"))])
+        session["lang"] = pick
+        t2 = ctx.gettext(pick)
+        step_replies = [Reply(t2("Bahasa diganti ke Bahasa Indonesia.") if pick == "id" else t2("Language set to English."))]
+        mode = session.pop("mode_before", session.get("mode"))
+        session["mode"] = mode
+        if mode == "form":
+            step_replies.append(F.ask(_form_of(session, ctx), session["form"], ctx, pick, t2))
+        elif mode == "register":
+            step_replies.append(registration.ask(session["reg"], ctx, t2))
+        else:
+            step_replies.append(menu_reply(session, ctx, t2, pick))
+        return Step(session, step_replies, language=pick)
+    form = _form_of(session, ctx)
+    draft = session["form"]
+    if kind == "pick_question":
+        names = pending["names"]
+        pick = A.parse_choice(inbound.text, [(n, [F._short_label(form.question(n), lang)]) for n in names])
+        if isinstance(pick, Problem):
+            session["pending"] = pending
+            return Step(session, [Reply(pick.render(t), tuple(F._short_label(form.question(n), lang) for n in names))])
+        q = form.question(pick)
+        draft["review"] = q.type != "repeat"
+        draft["history"].append(draft["pos"])
+        draft["pos"] = [pick, 0, q.questions[0].name] if q.type == "repeat" else [pick]
+        return Step(session, [F.ask(form, draft, ctx, lang, t)])
+    yes = A.parse_yes_no(inbound.text)
+    if isinstance(yes, Problem):
+        session["pending"] = pending
+        return Step(session, [Reply(t("Mohon jawab ya atau tidak."), (t("Ya"), t("Tidak")), yes_no=True)])
+    if kind == "cancel":
+        if yes:
+            session.pop("form")
+            session["mode"] = "menu"
+            return Step(session, [Reply(t("Laporan dibatalkan.")), menu_reply(session, ctx, t, lang)])
+        return Step(session, [Reply(t("Baik, kita lanjutkan.")), F.ask(form, draft, ctx, lang, t)])
+    if kind == "restart":
+        if yes:
+            return _start_form(session, form, ctx, t, lang, answers={}, edit_of=draft.get("edit_of"),
+                               area=draft["area"])
+        return Step(session, [Reply(t("Baik, kita lanjutkan.")), F.ask(form, draft, ctx, lang, t)])
+    if kind == "old_date":
+        if yes:
+            return _take(session, form, {F.question_at(form, draft["pos"]).name: pending["value"]}, ctx, t, lang)
+        return Step(session, [Reply(t("Baik, mohon tulis tanggal yang benar.")), F.ask(form, draft, ctx, lang, t)])
+    raise ValueError(kind)
+
+
+# ---------------------------------------------------------------- correcting a report (ubah)
+
+def _list_reports(session, ctx, t, lang) -> Step:
+    reports = [r for r in ctx.recent_reports if (r.form_id, r.form_version) in ctx.forms][:9]
+    if not reports:
+        session["mode"] = "menu"
+        return Step(session, [Reply(t("Anda belum mengirim laporan.")), menu_reply(session, ctx, t, lang)])
+    session["mode"] = "pick_report"
+    session["reports"] = [r.id for r in reports]
+    labels = [f"{report_title(ctx.forms[(r.form_id, r.form_version)], r.answers, lang, t)} "
+              f"({t('dikirim')} {fmt_date(r.updated.date(), lang)})" for r in reports]
+    return Step(session, [Reply(t("Laporan mana yang ingin diperbaiki?"), tuple(labels))])
+
+
+def _pick_report(session, inbound, ctx, t, lang) -> Step:
+    ids = session.get("reports", [])
+    by_id = {r.id: r for r in ctx.recent_reports}
+    pick = A.parse_choice(inbound.text, [(str(i), [str(i)]) for i in ids])
+    if isinstance(pick, Problem) or int(pick) not in by_id:
+        return Step(session, [Reply(t("Mohon pilih nomor laporan, atau ketik \"menu\"."))]
+                    + _list_reports(session, ctx, t, lang).replies)
+    report = by_id[int(pick)]
+    session.pop("reports", None)
+    form = ctx.forms[(report.form_id, report.form_version)]
+    return _start_form(session, form, ctx, t, lang, answers=copy.deepcopy(report.answers), edit_of=report.id,
+                       area=report.area_code)

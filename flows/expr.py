@@ -1,0 +1,98 @@
+"""A tiny, safe expression language for form files: ``relevant``, ``constraint``, ``calculate``.
+
+Examples: ``status != 'berjalan'``, ``youth <= men + women``, ``selected(support_from, 'desa')``.
+Unanswered names are None; arithmetic or comparison with None yields None (treated as "not
+decided yet": a constraint passes, a condition is false).
+"""
+from __future__ import annotations
+
+import ast
+import operator
+from functools import lru_cache
+from typing import Any
+
+_BIN = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv}
+_CMP = {ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.LtE: operator.le,
+        ast.Gt: operator.gt, ast.GtE: operator.ge}
+_FUNCS = {"selected", "count", "filled"}
+
+
+class ExprError(ValueError):
+    pass
+
+
+@lru_cache(maxsize=512)
+def compile_expr(source: str) -> ast.Expression:
+    """Parse and check an expression; raises ExprError naming what is not allowed."""
+    try:
+        tree = ast.parse(source, mode="eval")
+    except SyntaxError as exc:
+        raise ExprError(f"cannot parse {source!r}: {exc.msg}") from None
+    for node in ast.walk(tree):
+        ok = isinstance(node, (ast.Expression, ast.BoolOp, ast.And, ast.Or, ast.UnaryOp, ast.Not, ast.USub,
+                               ast.BinOp, ast.Compare, ast.Name, ast.Load, ast.Constant, ast.Call, ast.In,
+                               ast.NotIn, ast.List, ast.Tuple, *_BIN, *_CMP))
+        if isinstance(node, ast.Call) and not (isinstance(node.func, ast.Name) and node.func.id in _FUNCS):
+            ok = False
+        if not ok:
+            raise ExprError(f"{type(node).__name__} is not allowed in {source!r}")
+    return tree
+
+
+def names_in(source: str) -> set[str]:
+    return {n.id for n in ast.walk(compile_expr(source)) if isinstance(n, ast.Name) and n.id not in _FUNCS}
+
+
+def evaluate(source: str, values: dict[str, Any]) -> Any:
+    return _eval(compile_expr(source).body, values)
+
+
+def _eval(node: ast.AST, values: dict[str, Any]) -> Any:
+    if isinstance(node, ast.Constant):
+        return node.value
+    if isinstance(node, ast.Name):
+        return values.get(node.id)
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return [_eval(e, values) for e in node.elts]
+    if isinstance(node, ast.BoolOp):
+        results = [_eval(v, values) for v in node.values]
+        return all(results) if isinstance(node.op, ast.And) else any(results)
+    if isinstance(node, ast.UnaryOp):
+        v = _eval(node.operand, values)
+        if isinstance(node.op, ast.Not):
+            return not v
+        return None if v is None else -v
+    if isinstance(node, ast.BinOp):
+        a, b = _eval(node.left, values), _eval(node.right, values)
+        if a is None or b is None:
+            return None
+        return _BIN[type(node.op)](a, b)
+    if isinstance(node, ast.Compare):
+        left = _eval(node.left, values)
+        for op, right_node in zip(node.ops, node.comparators):
+            right = _eval(right_node, values)
+            if isinstance(op, (ast.In, ast.NotIn)):
+                found = left in (right or [])
+                ok = found if isinstance(op, ast.In) else not found
+            elif left is None or right is None:
+                if isinstance(op, (ast.Eq, ast.NotEq)):
+                    ok = _CMP[type(op)](left, right)
+                else:
+                    return None
+            else:
+                ok = _CMP[type(op)](left, right)
+            if not ok:
+                return False
+            left = right
+        return True
+    if isinstance(node, ast.Call):
+        args = [_eval(a, values) for a in node.args]
+        name = node.func.id
+        if name == "selected":
+            value, wanted = args
+            return wanted == value or (isinstance(value, list) and wanted in value)
+        if name == "count":
+            return len(args[0] or [])
+        if name == "filled":
+            return args[0] not in (None, "", [])
+    raise ExprError(f"cannot evaluate {ast.dump(node)}")

@@ -1,0 +1,212 @@
+"""Forms are data: a form file (YAML) becomes a validated ``Form``.
+
+``parse_form(data, source)`` checks everything a program officer could get wrong and raises
+``FormError`` naming the file, the question and the problem. Reading the files is the caller's
+job (bot/catalog.py): this package does no I/O.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .expr import ExprError, compile_expr
+
+TYPES = {"text", "integer", "date", "select_one", "select_multiple", "photo", "location", "note", "repeat"}
+LANGS = ("id", "en")
+ROLES = ("kader", "fasilitator", "koordinator")
+SYSTEM_KEYS = {"$started"}
+
+
+class FormError(ValueError):
+    def __init__(self, source: str, question: str | None, problem: str):
+        where = f"{source}: question '{question}'" if question else source
+        super().__init__(f"{where}: {problem}")
+        self.source, self.question, self.problem = source, question, problem
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: str
+    label: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Question:
+    name: str
+    type: str
+    label: dict[str, str]
+    hint: dict[str, str] = field(default_factory=dict)
+    required: bool = True
+    choices: tuple[Choice, ...] = ()
+    choices_from: str | None = None          # "rounds": filled from the context
+    relevant: str | None = None
+    constraint: str | None = None
+    constraint_message: dict[str, str] = field(default_factory=dict)
+    minimum: int = 0
+    maximum: int = 100_000
+    pair: str | None = None                   # integer answered together with another ("L 79 P 38")
+    not_future: bool = False
+    confirm_older_than_days: int | None = None
+    questions: tuple["Question", ...] = ()   # for repeat
+    suggest_from_previous: bool = False       # repeat: offer the previous report's items
+    item_label: str | None = None             # repeat: the sub-question that names an item
+    short: dict[str, str] = field(default_factory=dict)  # label in the summary
+
+
+@dataclass(frozen=True)
+class Form:
+    id: str
+    version: int
+    title: dict[str, str]
+    questions: tuple[Question, ...]
+    key: tuple[str, ...]
+    roles: tuple[str, ...] = ROLES
+    source: str = ""
+    calculate: tuple[tuple[str, str], ...] = ()   # derived values, e.g. total = men + women
+    order: int = 100                               # place in the menu
+
+    def question(self, name: str) -> Question:
+        for q in self.all_questions():
+            if q.name == name:
+                return q
+        raise KeyError(name)
+
+    def all_questions(self):
+        for q in self.questions:
+            yield q
+            yield from q.questions
+
+
+def _text(source, qname, value, what, required=True) -> dict[str, str]:
+    if value is None and not required:
+        return {}
+    if isinstance(value, str):
+        raise FormError(source, qname, f"{what} needs a text per language, e.g. {{id: ..., en: ...}}")
+    if not isinstance(value, dict) or not all(isinstance(value.get(lang), str) and value[lang].strip()
+                                              for lang in LANGS):
+        raise FormError(source, qname, f"{what} needs non-empty texts for {', '.join(LANGS)}")
+    return {lang: value[lang] for lang in LANGS}
+
+
+def _expr(source, qname, value, what, known: set[str]):
+    if value is None:
+        return None
+    try:
+        compile_expr(str(value))
+    except ExprError as exc:
+        raise FormError(source, qname, f"{what}: {exc}") from None
+    from .expr import names_in
+    unknown = names_in(str(value)) - known if known is not None else set()
+    if unknown:
+        raise FormError(source, qname, f"{what} uses unknown question(s): {', '.join(sorted(unknown))}")
+    return str(value)
+
+
+_QUESTION_KEYS = {"name", "type", "label", "hint", "required", "choices", "choices_from", "relevant", "constraint",
+                  "constraint_message", "min", "max", "pair", "not_future", "confirm_older_than_days",
+                  "questions", "suggest_from_previous", "item_label", "short"}
+
+
+def _question(source: str, raw: Any, known: set[str], depth: int = 0) -> Question:
+    if not isinstance(raw, dict):
+        raise FormError(source, None, f"each question must be a mapping, got {raw!r}")
+    name = raw.get("name")
+    if not isinstance(name, str) or not name.isidentifier():
+        raise FormError(source, str(name), "name must be a simple identifier such as 'men' or 'meeting_date'")
+    extra = set(raw) - _QUESTION_KEYS
+    if extra:
+        raise FormError(source, name, f"unknown field(s): {', '.join(sorted(extra))}")
+    qtype = raw.get("type")
+    if qtype not in TYPES:
+        raise FormError(source, name, f"type {qtype!r} is not one of {', '.join(sorted(TYPES))}")
+    if qtype == "repeat" and depth:
+        raise FormError(source, name, "a repeat cannot be inside another repeat")
+    choices: list[Choice] = []
+    if qtype in ("select_one", "select_multiple") and not raw.get("choices_from"):
+        if not raw.get("choices"):
+            raise FormError(source, name, f"{qtype} needs choices")
+        for c in raw["choices"]:
+            if not isinstance(c, dict) or not isinstance(c.get("value"), str):
+                raise FormError(source, name, "each choice needs a value (text) and a label {id, en}")
+            choices.append(Choice(c["value"], _text(source, name, c.get("label"), f"choice {c['value']!r} label")))
+        values = [c.value for c in choices]
+        if len(set(values)) != len(values):
+            raise FormError(source, name, "choice values must be unique")
+    if raw.get("choices_from") not in (None, "rounds"):
+        raise FormError(source, name, "choices_from can only be 'rounds'")
+    lo, hi = raw.get("min", 0), raw.get("max", 100_000)
+    if not (isinstance(lo, int) and isinstance(hi, int) and lo <= hi):
+        raise FormError(source, name, "min and max must be whole numbers with min <= max")
+    sub: tuple[Question, ...] = ()
+    if qtype == "repeat":
+        inner_known = set(known)
+        subs = []
+        for r in raw.get("questions") or []:
+            q = _question(source, r, inner_known, depth + 1)
+            inner_known.add(q.name)
+            subs.append(q)
+        if not subs:
+            raise FormError(source, name, "a repeat needs questions")
+        if subs[0].type != "text":
+            raise FormError(source, name, "the first question of a repeat names the item and must be text")
+        sub = tuple(subs)
+    return Question(
+        name=name, type=qtype,
+        label=_text(source, name, raw.get("label"), "label"),
+        hint=_text(source, name, raw.get("hint"), "hint", required=False),
+        required=bool(raw.get("required", qtype not in ("photo", "note"))),
+        choices=tuple(choices), choices_from=raw.get("choices_from"),
+        relevant=_expr(source, name, raw.get("relevant"), "relevant", known),
+        constraint=_expr(source, name, raw.get("constraint"), "constraint", None),
+        constraint_message=_text(source, name, raw.get("constraint_message"), "constraint_message",
+                                 required=bool(raw.get("constraint"))),
+        minimum=lo, maximum=hi, pair=raw.get("pair"),
+        not_future=bool(raw.get("not_future", False)),
+        confirm_older_than_days=raw.get("confirm_older_than_days"),
+        questions=sub, suggest_from_previous=bool(raw.get("suggest_from_previous", False)),
+        item_label=sub[0].name if sub else None,
+        short=_text(source, name, raw.get("short"), "short", required=False),
+    )
+
+
+def parse_form(data: Any, source: str) -> Form:
+    """Validate a form file's content (already parsed from YAML) into a ``Form``."""
+    if not isinstance(data, dict):
+        raise FormError(source, None, "a form file must be a mapping with id, version, title, key, questions")
+    for required in ("id", "version", "title", "questions"):
+        if required not in data:
+            raise FormError(source, None, f"missing '{required}'")
+    if not isinstance(data["version"], int) or data["version"] < 1:
+        raise FormError(source, None, "version must be a whole number >= 1 (raise it on every change)")
+    known: set[str] = set()
+    questions = []
+    for raw in data["questions"] or []:
+        q = _question(source, raw, known)
+        if q.name in known:
+            raise FormError(source, q.name, "the name is used twice")
+        known.add(q.name)
+        known.update(s.name for s in q.questions)
+        questions.append(q)
+    for q in questions:
+        if q.pair:
+            if q.pair not in known or q.type != "integer":
+                raise FormError(source, q.name, f"pair must name another integer question, got {q.pair!r}")
+    calcs = []
+    for cname, cexpr in (data.get("calculate") or {}).items():
+        if not str(cname).isidentifier() or cname in known:
+            raise FormError(source, str(cname), "a calculate name must be a new simple identifier")
+        calcs.append((cname, _expr(source, cname, cexpr, "calculate", known)))
+    known.update(c for c, _ in calcs)
+    for q in questions:   # constraints may use calculated values: check them again now
+        if q.constraint:
+            _expr(source, q.name, q.constraint, "constraint", known)
+    key = tuple(data.get("key") or ["$started"])
+    for k in key:
+        if k not in known and k not in SYSTEM_KEYS:
+            raise FormError(source, None, f"key field {k!r} is not a question of the form")
+    roles = tuple(data.get("roles") or ROLES)
+    if set(roles) - set(ROLES):
+        raise FormError(source, None, f"roles must be among {', '.join(ROLES)}")
+    return Form(id=str(data["id"]), version=data["version"], title=_text(source, None, data["title"], "title"),
+                questions=tuple(questions), key=key, roles=roles, source=source, calculate=tuple(calcs),
+                order=int(data.get("order", 100)))

@@ -1,0 +1,158 @@
+"""Registering an unknown person: name, role, (invite code), area from the official tree."""
+from __future__ import annotations
+
+import re
+
+from . import answers as A
+from .problem import N_, Problem
+from .types import Context, NewContact, Reply, Step
+
+ROLE_OPTIONS = ("kader", "fasilitator", "koordinator")
+_GREETINGS = {"halo", "hallo", "hai", "hi", "hello", "p", "ping", "assalamualaikum", "assalamu'alaikum",
+              "selamat pagi", "selamat siang", "selamat sore", "selamat malam", "pagi", "siang", "sore",
+              "malam", "mulai", "start", "daftar", "test", "tes"}
+
+
+def role_labels(t) -> list[str]:
+    return [t("Kader desa"), t("Fasilitator kecamatan"), t("Koordinator program")]
+
+
+def start(session: dict, ctx: Context, t) -> Step:
+    session["mode"] = "register"
+    session["reg"] = {"step": "name"}
+    return Step(session, [Reply(t("Selamat datang di Pantau. Saya membantu Bapak/Ibu melaporkan pertemuan "
+                                  "dan pemantauan desa lewat pesan singkat.")),
+                          Reply(t("Siapa nama Bapak/Ibu?"))])
+
+
+def ask(reg: dict, ctx: Context, t) -> Reply:
+    step = reg["step"]
+    if step == "name":
+        return Reply(t("Siapa nama Bapak/Ibu?"))
+    if step == "role":
+        return Reply(t("Terima kasih, %(name)s. Apa peran Anda?") % {"name": reg["name"]}, tuple(role_labels(t)))
+    if step == "invite":
+        return Reply(t("Mohon ketik kode undangan dari admin program."))
+    if step == "area":
+        scope = reg.get("scope")
+        if scope:
+            return Reply(t("Ketik nama desa/kelurahan di %(area)s.") % {"area": ctx.areas.label(scope)}
+                         if reg["role"] == "kader" else
+                         t("Ketik nama kecamatan di %(area)s.") % {"area": ctx.areas.label(scope)})
+        if reg["role"] == "kader":
+            return Reply(t("Di desa/kelurahan mana Anda bertugas? Ketik namanya, boleh ditambah kecamatan, "
+                           "misalnya: Sukamaju, Cibungbulang"))
+        return Reply(t("Di kecamatan mana Anda bertugas? Ketik namanya, boleh ditambah kabupaten, "
+                       "misalnya: Teluk Waru, Seram Bagian Timur"))
+    if step == "area_pick":
+        labels = [ctx.areas.label(c) for c in reg["candidates"]]
+        return Reply(t("Pilih wilayah Anda:"), tuple(labels + [t("Tidak ada di daftar, cari lagi")]))
+    if step == "area_confirm":
+        return Reply(t("Apakah ini wilayah Anda?\n%(area)s") % {"area": ctx.areas.label(reg["area"])},
+                     (t("Ya"), t("Tidak")), yes_no=True)
+    raise ValueError(step)
+
+
+_PREVIOUS = {"role": "name", "invite": "role", "area": "role", "area_pick": "area", "area_confirm": "area"}
+
+
+def back(session: dict, ctx: Context, t) -> Step:
+    reg = session["reg"]
+    reg["step"] = _PREVIOUS.get(reg["step"], "name")
+    reg.pop("scope", None)
+    return Step(session, [ask(reg, ctx, t)])
+
+
+def advance(session: dict, text: str, ctx: Context, t) -> Step:
+    reg = session["reg"]
+    step = reg["step"]
+    s = A.normalize(text)
+    result = _take(reg, step, text, s, ctx)
+    if isinstance(result, Problem):
+        return Step(session, [Reply(result.render(t)), ask(reg, ctx, t)])
+    if result == "done":
+        contact = NewContact(name=reg["name"], role=reg["role"], area_code=reg["area"],
+                             lang=session.get("lang", "id"), invite_code=reg.get("invite"))
+        session["mode"] = "menu"
+        session.pop("reg", None)
+        role = role_labels(t)[ROLE_OPTIONS.index(contact.role)]
+        done = Reply(t("Terima kasih, %(name)s. Anda terdaftar sebagai %(role)s di %(area)s.")
+                     % {"name": contact.name, "role": role, "area": ctx.areas.label(contact.area_code)})
+        return Step(session, [done], contact=contact)
+    return Step(session, [ask(reg, ctx, t)])
+
+
+def _take(reg: dict, step: str, text: str, s: str, ctx: Context):
+    if step == "name":
+        name = re.sub(r"\s+", " ", text or "").strip()
+        if s in _GREETINGS or s.startswith("/"):
+            return Problem(N_("Mohon ketik nama Bapak/Ibu, misalnya: Siti Aminah."))
+        if not (2 <= len(name) <= 80) or not any(ch.isalpha() for ch in name):
+            return Problem(N_("Mohon ketik nama Bapak/Ibu, misalnya: Siti Aminah."))
+        reg["name"], reg["step"] = name.title() if name.islower() else name, "role"
+        return None
+    if step == "role":
+        options = [("kader", ["Kader desa", "kader", "kader desa", "village cadre"]),
+                   ("fasilitator", ["Fasilitator kecamatan", "fasilitator", "facilitator"]),
+                   ("koordinator", ["Koordinator program", "koordinator", "coordinator"])]
+        role = A.parse_choice(text, options)
+        if isinstance(role, Problem):
+            return Problem(N_("Mohon pilih 1, 2 atau 3."))
+        reg["role"] = role
+        reg["step"] = "invite" if role == "koordinator" else "area"
+        return None
+    if step == "invite":
+        invite = ctx.invites.get(s.upper().replace(" ", ""))
+        if not invite:
+            return Problem(N_("Kode undangan tidak dikenal. Mohon periksa lagi, atau ketik \"kembali\" untuk "
+                              "memilih peran lain."))
+        reg["role"], reg["area"], reg["invite"] = invite[0], invite[1], s.upper().replace(" ", "")
+        return "done"
+    if step == "area_confirm":
+        yes = A.parse_yes_no(text)
+        if isinstance(yes, Problem):
+            return yes
+        if yes:
+            return "done"
+        reg["step"] = "area"
+        reg.pop("scope", None)
+        return None
+    if step == "area_pick":
+        if re.fullmatch(r"\d+", s):
+            i = int(s)
+            if 1 <= i <= len(reg["candidates"]):
+                reg["area"], reg["step"] = reg["candidates"][i - 1], "area_confirm"
+                return None
+            if i == len(reg["candidates"]) + 1:
+                reg["step"] = "area"
+                reg.pop("scope", None)
+                return None
+            return Problem(N_("Nomor %(number)s tidak ada. Mohon pilih nomor 1 sampai %(count)s."),
+                           {"number": i, "count": len(reg["candidates"]) + 1})
+        step = "area"  # they typed a name: search again
+    if step == "area":
+        return _search(reg, text, ctx)
+    return None
+
+
+def _search(reg: dict, text: str, ctx: Context):
+    level = 4 if reg["role"] == "kader" else 3
+    if len(A.normalize(text)) < 3:
+        return Problem(N_("Mohon ketik minimal 3 huruf nama wilayahnya."))
+    found = ctx.areas.search(text, level, reg.get("scope", ""))
+    if found.narrowed_to:
+        reg["scope"] = found.narrowed_to
+        children = ctx.areas.children(found.narrowed_to) if len(found.narrowed_to.split(".")) == level - 1 else []
+        if 0 < len(children) <= 12:
+            reg["candidates"], reg["step"] = children, "area_pick"
+        else:
+            reg["step"] = "area"
+        return None
+    if not found.codes:
+        return Problem(N_("Nama wilayah \"%(text)s\" belum ditemukan. Coba tulis nama desanya saja, atau tambahkan "
+                          "nama kecamatannya, misalnya: Sukamaju, Cibungbulang"), {"text": text.strip()[:60]})
+    if found.exact:
+        reg["area"], reg["step"] = found.codes[0], "area_confirm"
+    else:
+        reg["candidates"], reg["step"] = list(found.codes), "area_pick"
+    return None

@@ -1,0 +1,111 @@
+"""Plain values that go in and out of ``advance``: no I/O, no clock, no globals."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from .forms import Form
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One message from a person, whatever the channel."""
+
+    channel: str                 # "terminal", "telegram", "whatsapp"
+    sender: str                  # the channel's id for the person (E.164 phone, chat id, …)
+    message_id: str              # unique per channel: duplicates are dropped before the engine
+    text: str = ""
+    photo: str | None = None     # a stored media reference (sha256) once the adapter saved it
+    location: tuple[float, float] | None = None
+    kind: str = "text"           # text, photo, location, voice, sticker, other
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    choices: tuple[str, ...] = ()
+    yes_no: bool = False         # channels may show two buttons
+    document: str | None = None  # a file to attach (exports)
+    image: str | None = None     # a picture to attach (charts)
+
+
+@dataclass(frozen=True)
+class ContactView:
+    id: int
+    name: str
+    role: str                    # kader, fasilitator, koordinator
+    area_code: str
+    lang: str = "id"
+
+
+@dataclass(frozen=True)
+class ReportView:
+    """A stored report as the engine sees it (for ``ubah`` and suggestions)."""
+
+    id: int
+    form_id: str
+    form_version: int
+    area_code: str
+    answers: dict[str, Any]
+    updated: datetime
+    revision: int = 1
+
+
+@dataclass(frozen=True)
+class RoundView:
+    name: str
+    start: str                   # ISO dates
+    due: str
+
+
+@dataclass(frozen=True)
+class NewReport:
+    form_id: str
+    form_version: int
+    area_code: str
+    key: str
+    answers: dict[str, Any]
+    report_id: int | None = None  # set when correcting an existing report
+
+
+@dataclass(frozen=True)
+class NewContact:
+    name: str
+    role: str
+    area_code: str
+    lang: str
+    invite_code: str | None = None
+
+
+@dataclass(frozen=True)
+class Context:
+    """Everything ``advance`` may know besides the session and the message."""
+
+    now: datetime                                   # aware
+    forms: dict[tuple[str, int], Form]              # every known version
+    gettext: Callable[[str], Callable[[str], str]]  # lang → gettext function
+    contact: ContactView | None = None
+    areas: Any = None                               # flows.areas.AreaIndex
+    invites: dict[str, tuple[str, str]] = field(default_factory=dict)  # code → (role, area_code)
+    rounds: tuple[RoundView, ...] = ()
+    recent_reports: tuple[ReportView, ...] = ()
+    previous: dict[str, dict[str, Any]] = field(default_factory=dict)  # form id → last answers in area
+
+    def latest(self, form_id: str) -> Form:
+        return self.forms[(form_id, max(v for f, v in self.forms if f == form_id))]
+
+    def form_ids(self) -> list[str]:
+        return sorted({f for f, _ in self.forms})
+
+
+@dataclass(frozen=True)
+class Step:
+    """What ``advance`` decided: the new session, replies, and at most one record to store."""
+
+    session: dict[str, Any]
+    replies: list[Reply]
+    report: NewReport | None = None
+    contact: NewContact | None = None
+    language: str | None = None          # the user switched language
