@@ -5,6 +5,7 @@ import functools
 import gzip
 import io
 import json
+import os
 from importlib import resources
 from pathlib import Path
 
@@ -22,23 +23,38 @@ LOCALES_DIR = ROOT / "locales"
 DOMAIN = "pantau"
 
 
-def load_form_file(path: Path) -> Form:
+def read_form_file(path: Path) -> dict:
+    """A form file's content, validated (FormError names the file, question and problem)."""
     with open(path, encoding="utf-8") as fh:
         try:
             data = yaml.safe_load(fh)
         except yaml.YAMLError as exc:
             raise ValueError(f"{path.name}: not valid YAML: {exc}") from None
-    return parse_form(data, path.name)
+    parse_form(data, path.name)
+    return data
 
 
-def load_forms(directory: Path = FORMS_DIR) -> dict[tuple[str, int], Form]:
-    forms: dict[tuple[str, int], Form] = {}
-    for path in sorted(directory.glob("*.yaml")):
-        form = load_form_file(path)
-        if (form.id, form.version) in forms:
-            raise ValueError(f"{path.name}: form {form.id!r} version {form.version} is defined twice")
-        forms[(form.id, form.version)] = form
-    return forms
+def read_forms(directories: list[Path] | None = None) -> dict[tuple[str, int], dict]:
+    """Every form file of the given folders (default: flows/forms and $PANTAU_FORMS_DIR)."""
+    if directories is None:
+        directories = [FORMS_DIR] + [Path(p) for p in os.environ.get("PANTAU_FORMS_DIR", "").split(os.pathsep) if p]
+    raw: dict[tuple[str, int], dict] = {}
+    for directory in directories:
+        for path in sorted(Path(directory).glob("*.yaml")):
+            data = read_form_file(path)
+            key = (str(data["id"]), data["version"])
+            if key in raw:
+                raise ValueError(f"{path.name}: form {key[0]!r} version {key[1]} is defined twice")
+            raw[key] = data
+    return raw
+
+
+def build_forms(raw: dict[tuple[str, int], dict]) -> dict[tuple[str, int], Form]:
+    return {key: parse_form(data, f"{key[0]} v{key[1]}") for key, data in raw.items()}
+
+
+def load_forms(directories: list[Path] | None = None) -> dict[tuple[str, int], Form]:
+    return build_forms(read_forms(directories))
 
 
 @functools.lru_cache(maxsize=8)

@@ -1,0 +1,206 @@
+"""The `pantau` command: chat, invite, roster import, round, summary."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import sys
+from datetime import date
+from pathlib import Path
+
+from flows.areas import level_of
+
+from . import catalog
+
+
+def _db():
+    from storage.db import Database
+    return Database()
+
+
+def resolve_area(text: str) -> str | None:
+    """A Kemendagri code as given, or the best-matching kabupaten / kecamatan / provinsi / desa name."""
+    index = catalog.area_index()
+    code = text.strip()
+    if code in index.names:
+        return code
+    for level in (2, 3, 1, 4):
+        found = index.search(code, level)
+        if found.exact:
+            return found.codes[0]
+    return None
+
+
+async def _chat(args) -> int:
+    from .pipeline import Pipeline
+    from .terminal import normalize_sender, run_chat
+    db = _db()
+    try:
+        pipeline = await Pipeline.open(db)
+        await run_chat(pipeline, normalize_sender(args.as_id), args.jsonl)
+    finally:
+        await db.close()
+    return 0
+
+
+async def _invite(args) -> int:
+    from storage.repo import create_invite
+
+    from .pipeline import Pipeline, clock
+    area = resolve_area(args.area)
+    if not area:
+        print(f"Wilayah '{args.area}' tidak ditemukan. Pakai kode Kemendagri, mis. 81.05", file=sys.stderr)
+        return 2
+    db = _db()
+    try:
+        await Pipeline.open(db)
+        async with db.session() as s:
+            code = await create_invite(s, args.role, area, clock())
+    finally:
+        await db.close()
+    print(f"Kode undangan {args.role} untuk {catalog.area_index().label(area)}: {code}")
+    return 0
+
+
+async def _roster(args) -> int:
+    from storage.repo import Tx
+
+    from .pipeline import Pipeline, clock
+    from .roster import read_rows, validate
+    from flows.types import NewContact
+    path = Path(args.file)
+    if not path.exists():
+        print(f"Berkas {path} tidak ada.", file=sys.stderr)
+        return 2
+    good, errors = validate(read_rows(path), catalog.area_index())
+    for line in errors:
+        print(line, file=sys.stderr)
+    if errors and not args.skip_invalid:
+        print(f"{len(errors)} baris salah; tidak ada yang diimpor. Perbaiki, atau pakai --skip-invalid.",
+              file=sys.stderr)
+        return 1
+    db = _db()
+    added = skipped = 0
+    try:
+        await Pipeline.open(db)
+        async with db.session() as s, s.begin():
+            tx = Tx(s, postgres=not db.is_sqlite)
+            for row in good:
+                if any([await tx.contact_for(ch, ext) for ch, ext in row.identities]):
+                    skipped += 1
+                    continue
+                contact = await tx.create_contact(row.identities[0][0], row.identities[0][1],
+                                                  NewContact(row.name, row.role, row.area_code, "id"), clock())
+                for ch, ext in row.identities[1:]:
+                    from storage.models import Identity
+                    s.add(Identity(channel=ch, external_id=ext, contact_id=contact.id))
+                added += 1
+    finally:
+        await db.close()
+    print(f"{added} kontak diimpor, {skipped} sudah terdaftar, {len(errors)} baris dilewati.")
+    return 0
+
+
+async def _round(args) -> int:
+    import yaml
+
+    from storage.repo import upsert_round
+
+    from .pipeline import Pipeline
+    rounds = []
+    if args.round_cmd == "add":
+        rounds.append({"name": args.name, "start": args.start, "due": args.due})
+    else:
+        with open(args.file, encoding="utf-8") as fh:
+            rounds = yaml.safe_load(fh) or []
+    for r in rounds:
+        try:
+            start, due = date.fromisoformat(str(r["start"])), date.fromisoformat(str(r["due"]))
+        except (KeyError, ValueError):
+            print(f"Putaran {r!r}: perlu name, start dan due (YYYY-MM-DD).", file=sys.stderr)
+            return 2
+        if due < start:
+            print(f"Putaran {r['name']}: tanggal due sebelum start.", file=sys.stderr)
+            return 2
+    db = _db()
+    try:
+        await Pipeline.open(db)
+        async with db.session() as s:
+            for r in rounds:
+                await upsert_round(s, str(r["name"]), str(r["start"]), str(r["due"]))
+    finally:
+        await db.close()
+    print(f"{len(rounds)} putaran disimpan.")
+    return 0
+
+
+async def _summary(args) -> int:
+    from storage.summary import Filters, summarize
+
+    from .pipeline import Pipeline
+    from .summary_text import render_summary
+    area = resolve_area(args.area)
+    if not area:
+        print(f"Wilayah '{args.area}' tidak ditemukan. Pakai kode Kemendagri, mis. 81.05", file=sys.stderr)
+        return 2
+    try:
+        filters = Filters(area, date.fromisoformat(args.date_from) if args.date_from else None,
+                          date.fromisoformat(args.date_to) if args.date_to else None, args.round)
+    except ValueError:
+        print("Tanggal harus YYYY-MM-DD, mis. 2024-08-31.", file=sys.stderr)
+        return 2
+    db = _db()
+    try:
+        pipeline = await Pipeline.open(db)
+        async with db.session() as s:
+            data = await summarize(s, filters)
+    finally:
+        await db.close()
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        print(render_summary(data, pipeline.forms, catalog.area_index(), catalog.gettext_for("id")))
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="pantau", description="Pantau: laporan pertemuan dan pemantauan desa.")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    chat = sub.add_parser("chat", help="chat in the terminal")
+    chat.add_argument("--as", dest="as_id", default=os.environ.get("USER", "lokal"), help="who is talking")
+    chat.add_argument("--jsonl", action="store_true", help="one JSON line in and out per message")
+    inv = sub.add_parser("invite", help="make an invite code (koordinator)")
+    inv.add_argument("--role", default="koordinator", choices=["koordinator", "fasilitator", "kader"])
+    inv.add_argument("--area", required=True)
+    roster = sub.add_parser("roster", help="contacts in bulk").add_subparsers(dest="roster_cmd", required=True)
+    imp = roster.add_parser("import")
+    imp.add_argument("file")
+    imp.add_argument("--skip-invalid", action="store_true")
+    rnd = sub.add_parser("round", help="monitoring rounds").add_subparsers(dest="round_cmd", required=True)
+    add = rnd.add_parser("add")
+    add.add_argument("--name", required=True)
+    add.add_argument("--start", required=True)
+    add.add_argument("--due", required=True)
+    rimp = rnd.add_parser("import")
+    rimp.add_argument("file")
+    summ = sub.add_parser("summary", help="roll-up of an area")
+    summ.add_argument("--area", required=True)
+    summ.add_argument("--from", dest="date_from")
+    summ.add_argument("--to", dest="date_to")
+    summ.add_argument("--round")
+    summ.add_argument("--json", action="store_true")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=os.environ.get("PANTAU_LOG_LEVEL", "WARNING"),
+                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    args = parser().parse_args(argv)
+    handler = {"chat": _chat, "invite": _invite, "roster": _roster, "round": _round, "summary": _summary}[args.cmd]
+    return asyncio.run(handler(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,92 @@
+"""`pantau chat`: the terminal channel, interactive or one JSON line per message (--jsonl)."""
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import uuid
+
+import phonenumbers
+
+from flows.types import Inbound
+
+from . import media
+from .pipeline import Pipeline
+from .sender import take_terminal_replies
+
+
+def normalize_sender(value: str) -> str:
+    """+6281234567890, 081234567890 and 6281234567890 are one person; other ids are kept as typed."""
+    digits = value.replace(" ", "").replace("-", "")
+    if digits.lstrip("+").isdigit() and len(digits) >= 9:
+        try:
+            region = None if digits.startswith("+") else "ID"
+            number = phonenumbers.parse(("+" + digits) if digits.startswith("62") else digits, region)
+            if phonenumbers.is_possible_number(number):
+                return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        except phonenumbers.NumberParseException:
+            pass
+    return value.strip()
+
+
+def parse_line(line: str) -> dict:
+    line = line.rstrip("\n")
+    if line.lstrip().startswith("{"):
+        try:
+            data = json.loads(line)
+            if isinstance(data, dict):
+                return data
+        except json.JSONDecodeError:
+            pass
+    return {"text": line}
+
+
+async def _one(pipeline: Pipeline, sender: str, data: dict) -> tuple[list[dict], bool]:
+    photo_ref, media_row, kind, location = None, None, "text", None
+    if data.get("photo"):
+        try:
+            digest, path, mime, size = media.store_file(str(data["photo"]))
+            photo_ref, media_row, kind = digest, (digest, str(path), mime, size), "photo"
+        except OSError:
+            return [{"text": "Foto tidak bisa dibaca. Mohon kirim ulang."}], False
+    if isinstance(data.get("location"), dict):
+        try:
+            location = (float(data["location"]["lat"]), float(data["location"]["lon"]))
+            kind = "location"
+        except (KeyError, TypeError, ValueError):
+            location = None
+    inbound = Inbound(channel="terminal", sender=sender, message_id=str(data.get("id") or uuid.uuid4()),
+                      text=str(data.get("text") or ""), photo=photo_ref, location=location, kind=kind)
+    result = await pipeline.handle(inbound, media_row)
+    replies = await take_terminal_replies(pipeline.db, sender)
+    return replies, result is None
+
+
+def render(reply: dict) -> str:
+    lines = [reply.get("text", "")]
+    for i, choice in enumerate(reply.get("choices", []), 1):
+        lines.append(f"  {i}. {choice}")
+    return "\n".join(lines)
+
+
+async def run_chat(pipeline: Pipeline, sender: str, jsonl: bool) -> None:
+    loop = asyncio.get_running_loop()
+    if not jsonl:
+        print("Pantau — ketik pesan Anda. Ctrl-D untuk keluar.\n", flush=True)
+    while True:
+        if not jsonl:
+            print("> ", end="", flush=True)
+        line = await loop.run_in_executor(None, sys.stdin.readline)
+        if not line:
+            break
+        data = parse_line(line)
+        replies, duplicate = await _one(pipeline, sender, data)
+        if jsonl:
+            out = {"replies": [{"text": r.get("text", ""), "choices": r.get("choices", [])} for r in replies]}
+            if duplicate:
+                out["duplicate"] = True
+            sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+            sys.stdout.flush()
+        else:
+            for reply in replies:
+                print(render(reply) + "\n", flush=True)

@@ -1,0 +1,78 @@
+"""Opening the database: SQLite (WAL) by default, PostgreSQL via PANTAU_DATABASE_URL; migrations."""
+from __future__ import annotations
+
+import os
+from contextlib import asynccontextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import event, func, insert, select
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+
+from .models import Area
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+DEFAULT_PATH = Path(os.environ.get("PANTAU_DATA_DIR", Path.home() / ".local" / "share" / "pantau"))
+
+
+def default_url() -> str:
+    url = os.environ.get("PANTAU_DATABASE_URL")
+    if url:
+        return url
+    DEFAULT_PATH.mkdir(parents=True, exist_ok=True)
+    return f"sqlite+aiosqlite:///{DEFAULT_PATH / 'pantau.db'}"
+
+
+def alembic_config(connection=None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
+class Database:
+    def __init__(self, url: str | None = None):
+        self.url = url or default_url()
+        self.is_sqlite = self.url.startswith("sqlite")
+        kwargs = {"connect_args": {"timeout": 30}} if self.is_sqlite else {"pool_size": 5}
+        self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
+        if self.is_sqlite:
+            @event.listens_for(self.engine.sync_engine, "connect")
+            def _pragmas(dbapi_conn, _record):
+                cur = dbapi_conn.cursor()
+                cur.execute("PRAGMA journal_mode=WAL")
+                cur.execute("PRAGMA synchronous=NORMAL")
+                cur.execute("PRAGMA foreign_keys=ON")
+                cur.close()
+        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    async def migrate(self) -> None:
+        """Bring the schema to the newest migration (first run creates everything)."""
+        async with self.engine.begin() as conn:
+            await conn.run_sync(lambda sync: command.upgrade(alembic_config(sync), "head"))
+
+    async def seed_areas(self, names: dict[str, str]) -> int:
+        """Load the Kemendagri tree once; later calls see it is there and do nothing."""
+        async with self.sessionmaker() as s:
+            count = await s.scalar(select(func.count()).select_from(Area))
+            if count:
+                return count
+            rows = [{"code": c, "name": n, "level": c.count(".") + 1} for c, n in names.items()]
+            for i in range(0, len(rows), 5000):
+                await s.execute(insert(Area), rows[i:i + 5000])
+            await s.commit()
+            return len(rows)
+
+    @asynccontextmanager
+    async def session(self):
+        async with self.sessionmaker() as s:
+            yield s
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)

@@ -1,0 +1,139 @@
+"""Tables. Areas are keyed by Kemendagri code; reports are keyed and revised, never appended."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, datetime: DateTime(timezone=True)}
+
+
+class Area(Base):
+    __tablename__ = "areas"
+    code: Mapped[str] = mapped_column(String(13), primary_key=True)   # PP.KK.CC.DDDD
+    name: Mapped[str] = mapped_column(String(120))
+    level: Mapped[int] = mapped_column(Integer, index=True)          # 1 provinsi … 4 desa/kelurahan
+
+
+class Contact(Base):
+    __tablename__ = "contacts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(20))
+    area_code: Mapped[str] = mapped_column(ForeignKey("areas.code"), index=True)
+    lang: Mapped[str] = mapped_column(String(5), default="id")
+    created_at: Mapped[datetime]
+
+
+class Identity(Base):
+    """How a contact is reached: one per channel (telegram chat id, whatsapp E.164 or BSUID, …)."""
+    __tablename__ = "identities"
+    __table_args__ = (UniqueConstraint("channel", "external_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    external_id: Mapped[str] = mapped_column(String(80))
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), index=True)
+
+
+class Invite(Base):
+    __tablename__ = "invites"
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    role: Mapped[str] = mapped_column(String(20))
+    area_code: Mapped[str] = mapped_column(ForeignKey("areas.code"))
+    created_at: Mapped[datetime]
+    used_by: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"), nullable=True)
+
+
+class Session(Base):
+    """The conversation state of one channel identity (JSON owned by flows/)."""
+    __tablename__ = "sessions"
+    __table_args__ = (UniqueConstraint("channel", "external_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    external_id: Mapped[str] = mapped_column(String(80))
+    state: Mapped[dict[str, Any]]
+    updated_at: Mapped[datetime]
+
+
+class InboundMessage(Base):
+    __tablename__ = "inbound"
+    __table_args__ = (UniqueConstraint("channel", "message_id"),)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    message_id: Mapped[str] = mapped_column(String(80))
+    external_id: Mapped[str] = mapped_column(String(80))
+    received_at: Mapped[datetime]
+    payload: Mapped[dict[str, Any]]
+
+
+class Outbox(Base):
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_pending", "status", "next_attempt_at"),)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    external_id: Mapped[str] = mapped_column(String(80))
+    payload: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String(12), default="pending")  # pending, sent, failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+    next_attempt_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    provider_id: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class Report(Base):
+    """One report per (form, area, key); every save adds a ReportRevision."""
+    __tablename__ = "reports"
+    __table_args__ = (UniqueConstraint("form_id", "area_code", "key"),
+                      Index("ix_reports_area_form", "area_code", "form_id"))
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    form_id: Mapped[str] = mapped_column(String(40))
+    form_version: Mapped[int] = mapped_column(Integer)
+    area_code: Mapped[str] = mapped_column(ForeignKey("areas.code"))
+    key: Mapped[str] = mapped_column(String(200))
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), index=True)
+    answers: Mapped[dict[str, Any]]
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class ReportRevision(Base):
+    __tablename__ = "report_revisions"
+    __table_args__ = (UniqueConstraint("report_id", "revision"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"))
+    revision: Mapped[int] = mapped_column(Integer)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"))
+    answers: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+
+
+class Media(Base):
+    __tablename__ = "media"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    path: Mapped[str] = mapped_column(String(300))
+    mime: Mapped[str] = mapped_column(String(60))
+    size: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime]
+
+
+class Round(Base):
+    __tablename__ = "rounds"
+    name: Mapped[str] = mapped_column(String(80), primary_key=True)
+    start: Mapped[str] = mapped_column(String(10))   # ISO date
+    due: Mapped[str] = mapped_column(String(10))
+
+
+class FormVersion(Base):
+    """Every form version ever loaded, so a running session keeps the version it started with."""
+    __tablename__ = "form_versions"
+    form_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    definition: Mapped[dict[str, Any]]
+    loaded_at: Mapped[datetime]

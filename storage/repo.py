@@ -1,0 +1,174 @@
+"""The queries of one inbound message's transaction, and the few the CLI needs.
+
+``Tx`` wraps one database transaction; bot/pipeline.py drives it and never sees SQL.
+"""
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from flows.types import ContactView, NewContact, NewReport, ReportView, RoundView
+
+from .models import (Contact, FormVersion, Identity, InboundMessage, Invite, Media, Outbox, Report, ReportRevision,
+                     Round, Session)
+
+
+def aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+class Tx:
+    def __init__(self, s: AsyncSession, postgres: bool):
+        self.s = s
+        self.postgres = postgres
+
+    # -- inbound and sessions
+    async def record_inbound(self, channel: str, message_id: str, external_id: str, payload: dict,
+                             now: datetime) -> bool:
+        """Store the inbound message; False if this (channel, message id) was seen before."""
+        try:
+            async with self.s.begin_nested():
+                self.s.add(InboundMessage(channel=channel, message_id=message_id, external_id=external_id,
+                                          payload=payload, received_at=now))
+            return True
+        except IntegrityError:
+            return False
+
+    async def load_session(self, channel: str, external_id: str) -> dict | None:
+        q = select(Session).where(Session.channel == channel, Session.external_id == external_id)
+        if self.postgres:
+            q = q.with_for_update()
+        row = await self.s.scalar(q)
+        return dict(row.state) if row else None
+
+    async def lock_identity(self, channel: str, external_id: str, now: datetime) -> None:
+        """Make sure a session row exists and is locked, so one person's messages apply in order."""
+        if await self.load_session(channel, external_id) is None:
+            try:
+                async with self.s.begin_nested():
+                    self.s.add(Session(channel=channel, external_id=external_id, state={}, updated_at=now))
+            except IntegrityError:
+                pass
+            await self.load_session(channel, external_id)
+
+    async def save_session(self, channel: str, external_id: str, state: dict, now: datetime) -> None:
+        await self.s.execute(update(Session).where(Session.channel == channel, Session.external_id == external_id)
+                             .values(state=state, updated_at=now))
+
+    # -- contacts
+    async def contact_for(self, channel: str, external_id: str) -> ContactView | None:
+        row = await self.s.scalar(select(Contact).join(Identity, Identity.contact_id == Contact.id)
+                                  .where(Identity.channel == channel, Identity.external_id == external_id))
+        return ContactView(row.id, row.name, row.role, row.area_code, row.lang) if row else None
+
+    async def create_contact(self, channel: str, external_id: str, new: NewContact, now: datetime) -> ContactView:
+        contact = Contact(name=new.name, role=new.role, area_code=new.area_code, lang=new.lang, created_at=now)
+        self.s.add(contact)
+        await self.s.flush()
+        self.s.add(Identity(channel=channel, external_id=external_id, contact_id=contact.id))
+        if new.invite_code:
+            await self.s.execute(update(Invite).where(Invite.code == new.invite_code).values(used_by=contact.id))
+        return ContactView(contact.id, contact.name, contact.role, contact.area_code, contact.lang)
+
+    async def set_language(self, contact_id: int, lang: str) -> None:
+        await self.s.execute(update(Contact).where(Contact.id == contact_id).values(lang=lang))
+
+    async def open_invites(self) -> dict[str, tuple[str, str]]:
+        rows = await self.s.scalars(select(Invite).where(Invite.used_by.is_(None)))
+        return {r.code: (r.role, r.area_code) for r in rows}
+
+    # -- reports
+    async def save_report(self, new: NewReport, contact_id: int, now: datetime) -> tuple[int, int]:
+        """Insert or revise the report with this key; returns (report id, revision)."""
+        row = None
+        if new.report_id:
+            row = await self.s.get(Report, new.report_id)
+            clash = await self.s.scalar(select(Report).where(Report.form_id == new.form_id, Report.area_code ==
+                                                             new.area_code, Report.key == new.key))
+            if clash is not None and clash.id != new.report_id:
+                row = clash   # corrected into the key of another report: that one is revised
+        if row is None:
+            row = await self.s.scalar(select(Report).where(Report.form_id == new.form_id,
+                                                           Report.area_code == new.area_code, Report.key == new.key))
+        if row is None:
+            row = Report(form_id=new.form_id, form_version=new.form_version, area_code=new.area_code, key=new.key,
+                         contact_id=contact_id, answers=new.answers, revision=1, created_at=now, updated_at=now)
+            self.s.add(row)
+            await self.s.flush()
+        else:
+            row.revision += 1
+            row.answers, row.key, row.form_version = new.answers, new.key, new.form_version
+            row.contact_id, row.updated_at = contact_id, now
+        self.s.add(ReportRevision(report_id=row.id, revision=row.revision, contact_id=contact_id,
+                                  answers=new.answers, created_at=now))
+        return row.id, row.revision
+
+    async def recent_reports(self, contact: ContactView, limit: int = 9) -> tuple[ReportView, ...]:
+        rows = await self.s.scalars(select(Report).where(Report.contact_id == contact.id)
+                                    .order_by(Report.updated_at.desc(), Report.id.desc()).limit(limit))
+        return tuple(ReportView(r.id, r.form_id, r.form_version, r.area_code, r.answers, aware(r.updated_at),
+                                r.revision) for r in rows)
+
+    async def previous_answers(self, area_code: str) -> dict[str, dict[str, Any]]:
+        """The newest report of each form in the area (offers last round's activities back)."""
+        out: dict[str, dict[str, Any]] = {}
+        rows = await self.s.scalars(select(Report).where(Report.area_code == area_code)
+                                    .order_by(Report.updated_at.desc()).limit(50))
+        for r in rows:
+            out.setdefault(r.form_id, r.answers)
+        return out
+
+    async def rounds(self) -> tuple[RoundView, ...]:
+        rows = await self.s.scalars(select(Round).order_by(Round.start))
+        return tuple(RoundView(r.name, r.start, r.due) for r in rows)
+
+    # -- outbox
+    async def enqueue(self, channel: str, external_id: str, payload: dict, now: datetime) -> None:
+        self.s.add(Outbox(channel=channel, external_id=external_id, payload=payload, status="pending",
+                          attempts=0, created_at=now, next_attempt_at=now))
+
+    async def pending_outbox(self, channel: str, external_id: str | None = None, limit: int = 100) -> list[Outbox]:
+        q = select(Outbox).where(Outbox.channel == channel, Outbox.status == "pending")
+        if external_id is not None:
+            q = q.where(Outbox.external_id == external_id)
+        return list(await self.s.scalars(q.order_by(Outbox.id).limit(limit)))
+
+    async def mark_sent(self, outbox_id: int, now: datetime, provider_id: str | None = None) -> None:
+        await self.s.execute(update(Outbox).where(Outbox.id == outbox_id)
+                             .values(status="sent", sent_at=now, provider_id=provider_id))
+
+    # -- media
+    async def add_media(self, sha256: str, path: str, mime: str, size: int, now: datetime) -> None:
+        if await self.s.get(Media, sha256) is None:
+            self.s.add(Media(sha256=sha256, path=path, mime=mime, size=size, created_at=now))
+
+
+async def create_invite(s: AsyncSession, role: str, area_code: str, now: datetime) -> str:
+    code = "".join(secrets.choice("ABCDEFGHJKLMNPQRSTUVWXYZ23456789") for _ in range(8))
+    s.add(Invite(code=code, role=role, area_code=area_code, created_at=now))
+    await s.commit()
+    return code
+
+
+async def upsert_round(s: AsyncSession, name: str, start: str, due: str) -> None:
+    await s.execute(delete(Round).where(Round.name == name))
+    s.add(Round(name=name, start=start, due=due))
+    await s.commit()
+
+
+async def sync_forms(s: AsyncSession, forms_raw: dict[tuple[str, int], dict], now: datetime) -> dict[tuple[str, int], dict]:
+    """Store each form version seen; return every stored version (old ones keep running sessions alive)."""
+    stored = {(r.form_id, r.version): r for r in await s.scalars(select(FormVersion))}
+    for key, definition in forms_raw.items():
+        if key in stored:
+            if stored[key].definition != definition:
+                raise ValueError(f"form {key[0]!r} changed but its version is still {key[1]}: raise the version")
+        else:
+            s.add(FormVersion(form_id=key[0], version=key[1], definition=definition, loaded_at=now))
+    await s.commit()
+    return {**{k: r.definition for k, r in stored.items()}, **forms_raw}

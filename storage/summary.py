@@ -1,0 +1,89 @@
+"""Roll-ups for an area and everything below it: code-prefix queries, summed in one pass."""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from .models import Area, Contact, Report
+
+MEETING_FIELDS = ("men", "women", "youth", "disabled")
+
+
+def under(column, code: str):
+    """The area itself and everything below it (Kemendagri codes nest by prefix)."""
+    return or_(column == code, column.like(code + ".%"))
+
+
+@dataclass
+class Filters:
+    area: str
+    date_from: date | None = None
+    date_to: date | None = None
+    round: str | None = None
+
+
+def _normal(text: str) -> str:
+    return " ".join(str(text).lower().split()).strip(" .,")
+
+
+async def summarize(s: AsyncSession, f: Filters) -> dict[str, Any]:
+    area = await s.get(Area, f.area)
+    meetings: dict[str, dict[str, int]] = {}
+    totals = dict.fromkeys(("meetings", "participants", *MEETING_FIELDS), 0)
+    status, sector, obstacles, support_from, support_what = Counter(), Counter(), Counter(), Counter(), Counter()
+    reported_desa: set[str] = set()
+    activities = 0
+    stories = Counter()
+    rows = await s.execute(select(Report.form_id, Report.area_code, Report.answers).where(under(Report.area_code, f.area)))
+    for form_id, area_code, answers in rows:
+        if form_id == "pertemuan":
+            when = date.fromisoformat(answers["date"]) if answers.get("date") else None
+            if (f.date_from and (not when or when < f.date_from)) or (f.date_to and (not when or when > f.date_to)):
+                continue
+            kind = meetings.setdefault(answers.get("kind", "lainnya"),
+                                       dict.fromkeys(("meetings", "participants", *MEETING_FIELDS), 0))
+            for bucket in (kind, totals):
+                bucket["meetings"] += 1
+                bucket["participants"] += int(answers.get("men") or 0) + int(answers.get("women") or 0)
+                for k in MEETING_FIELDS:
+                    bucket[k] += int(answers.get(k) or 0)
+        elif form_id == "pemantauan":
+            if f.round and answers.get("round") != f.round:
+                continue
+            reported_desa.add(area_code)
+            for item in answers.get("activities") or []:
+                activities += 1
+                status[item.get("status") or "?"] += 1
+                sector[item.get("sector") or "?"] += 1
+                if item.get("obstacles"):
+                    obstacles[_normal(item["obstacles"])] += 1
+                for level in item.get("support_from") or []:
+                    if level != "tidak_perlu":
+                        support_from[level] += 1
+                if item.get("support_what"):
+                    support_what[_normal(item["support_what"])] += 1
+        elif form_id == "cerita":
+            stories[answers.get("level") or "?"] += 1
+    expected = set(await s.scalars(select(Contact.area_code).where(Contact.role == "kader",
+                                                                    under(Contact.area_code, f.area))))
+    for bucket in (totals, *meetings.values()):
+        bucket["percent_women"] = round(100 * bucket["women"] / bucket["participants"], 1) if bucket["participants"] else 0.0
+    return {
+        "area": {"code": f.area, "name": area.name if area else f.area},
+        "filters": {"from": f.date_from.isoformat() if f.date_from else None,
+                    "to": f.date_to.isoformat() if f.date_to else None, "round": f.round},
+        "meetings": {"total": totals, "by_kind": dict(sorted(meetings.items()))},
+        "monitoring": {
+            "desa_reported": len(reported_desa), "desa_expected": len(expected | reported_desa),
+            "desa_missing": sorted(expected - reported_desa),
+            "activities": activities, "by_status": dict(status.most_common()), "by_sector": dict(sector.most_common()),
+            "top_obstacles": obstacles.most_common(5), "support_from": dict(support_from.most_common()),
+            "top_support": support_what.most_common(5),
+        },
+        "stories": {"total": sum(stories.values()), "by_level": dict(stories)},
+    }
