@@ -260,13 +260,16 @@ def _take(session, form, result, ctx, t, lang) -> Step:
     replies = []
     if result.get("$auto"):
         replies.append(Reply(t("Dicatat: %(men)s laki-laki dan %(women)s perempuan.")
-                             % _mw(form, draft["answers"], lang)))
+                             % _mw(form, draft, pos, lang)))
     return _move(session, form, pos, ctx, t, lang, replies)
 
 
-def _mw(form, values, lang):
+def _mw(form, draft, pos, lang):
     from .display import fmt_number
-    owner = next(q for q in form.questions if q.pair)
+    q = F.question_at(form, pos)
+    siblings = form.question(pos[0]).questions if len(pos) == 3 else form.questions
+    owner = q if q.pair else next(o for o in siblings if o.pair == q.name)
+    values = F.item_values(form, draft["answers"], pos)
     return {"men": fmt_number(values[owner.name], lang), "women": fmt_number(values[owner.pair], lang)}
 
 

@@ -73,7 +73,7 @@ def next_pos(form: Form, draft: dict, pos: list | None) -> list:
         subs = list(rep.questions)
         values = item_values(form, answers, pos)
         for sub in subs[subs.index(question_at(form, pos)) + 1:]:
-            if relevant(sub, values):
+            if relevant(sub, values) and sub.name not in auto:
                 return [rep.name, pos[1], sub.name]
         return [rep.name, pos[1] + 1, subs[0].name]
     start = 0 if pos is None else [q.name for q in tops].index(pos[0]) + 1
@@ -318,7 +318,9 @@ def accept(form: Form, draft: dict, text: str, inbound, ctx: Context, lang: str)
 
 
 def _accept_integer(form: Form, draft: dict, q: Question, text: str) -> dict | Problem:
-    partner = q.pair or next((o.name for o in form.questions if o.pair == q.name), None)
+    pos = draft["pos"]
+    siblings = form.question(pos[0]).questions if len(pos) == 3 else form.questions
+    partner = q.pair or next((o.name for o in siblings if o.pair == q.name), None)
     if partner:
         pair = A.parse_men_women(text)
         if isinstance(pair, Problem):

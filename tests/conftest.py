@@ -1,0 +1,138 @@
+"""Shared fixtures: a fixed clock, the engine in memory, and a migrated database (SQLite or PostgreSQL).
+
+The database backend comes from PANTAU_TEST_DB (sqlite, the default, or postgres). PostgreSQL is
+taken from PANTAU_TEST_POSTGRES_URL (default 127.0.0.1:5432, user postgres, database test); where it
+cannot be reached the tests that need it skip with the reason.
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import socket
+from dataclasses import replace
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from bot import catalog
+from flows.engine import advance
+from flows.types import Context, ContactView, Inbound, RoundView
+
+NOW = datetime(2024, 8, 15, 3, 0, tzinfo=timezone.utc)   # Thursday 10:00 WIB
+PG_URL = os.environ.get("PANTAU_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+BACKEND = os.environ.get("PANTAU_TEST_DB", "sqlite")
+
+
+def postgres_reachable() -> str | None:
+    try:
+        with socket.create_connection(("127.0.0.1", 5432), timeout=1):
+            return None
+    except OSError as exc:
+        return f"PostgreSQL not reachable at 127.0.0.1:5432 ({exc})"
+
+
+class Chat:
+    """A person talking to the pure engine: keeps session, contact and saved reports like the pipeline does."""
+
+    def __init__(self, forms, now=NOW, rounds=(), contact=None, invites=None):
+        self.forms, self.now, self.rounds = forms, now, tuple(rounds)
+        self.session, self.contact, self.reports, self.invites = None, contact, [], invites or {}
+        self.previous: dict = {}
+
+    def ctx(self) -> Context:
+        return Context(now=self.now, forms=self.forms, gettext=catalog.gettext_for, contact=self.contact,
+                       areas=catalog.area_index(), invites=self.invites, rounds=self.rounds,
+                       previous=self.previous)
+
+    def step(self, text: str = "", **kw):
+        step = advance(self.session, Inbound("test", "u", "m", text=text, **kw), self.ctx())
+        self.session = step.session
+        if step.contact:
+            self.contact = ContactView(1, step.contact.name, step.contact.role, step.contact.area_code,
+                                       step.contact.lang)
+        if step.language and self.contact:
+            self.contact = replace(self.contact, lang=step.language)
+        if step.report:
+            self.reports.append(step.report)
+        return step
+
+    def say(self, text: str = "", **kw) -> str:
+        """All reply texts (with numbered choices) as one string, as a user would read them."""
+        out = []
+        for r in self.step(text, **kw).replies:
+            out.append(r.text)
+            out += [f"{i}. {c}" for i, c in enumerate(r.choices, 1)]
+        return "\n".join(out)
+
+
+@pytest.fixture(scope="session")
+def forms():
+    return catalog.load_forms()
+
+
+@pytest.fixture
+def kader(forms):
+    contact = ContactView(1, "Siti Aminah", "kader", "81.05.08.2010", "id")   # Desa Kilmury
+    return Chat(forms, contact=contact, rounds=[RoundView("Juli 2024", "2024-07-01", "2024-08-31")])
+
+
+# ------------------------------------------------------------------ databases
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    """One migrated SQLite file with the area tree; each test gets a copy (seeding takes seconds)."""
+    from storage.db import Database
+    path = tmp_path_factory.mktemp("template") / "pantau.db"
+
+    async def build():
+        db = Database(f"sqlite+aiosqlite:///{path}")
+        await db.migrate()
+        await db.seed_areas(catalog.area_names())
+        async with db.engine.connect() as conn:
+            await conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        await db.close()
+    asyncio.run(build())
+    return path
+
+
+def _reset_postgres() -> None:
+    from sqlalchemy import text
+
+    from storage.db import Database
+    from storage.models import Base
+
+    async def reset():
+        db = Database(PG_URL)
+        async with db.engine.begin() as conn:
+            has_areas = (await conn.execute(text("select to_regclass('public.areas')"))).scalar()
+            if has_areas:
+                names = [t.name for t in Base.metadata.sorted_tables if t.name != "areas"]
+                await conn.execute(text(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE"))
+        await db.migrate()
+        await db.seed_areas(catalog.area_names())
+        await db.close()
+    asyncio.run(reset())
+
+
+@pytest.fixture
+def db_url(tmp_path, sqlite_template) -> str:
+    """A fresh, migrated database with the area tree, on the backend under test."""
+    if BACKEND == "postgres":
+        reason = postgres_reachable()
+        if reason:
+            pytest.skip(reason)
+        _reset_postgres()
+        return PG_URL
+    path = tmp_path / "pantau.db"
+    shutil.copy(sqlite_template, path)
+    return f"sqlite+aiosqlite:///{path}"
+
+
+@pytest.fixture
+def cli_env(tmp_path, db_url) -> dict:
+    env = dict(os.environ)
+    env.update(PANTAU_DATABASE_URL=db_url, PANTAU_DATA_DIR=str(tmp_path / "data"),
+               PANTAU_NOW=NOW.isoformat(), PANTAU_LOG_LEVEL="WARNING")
+    return env

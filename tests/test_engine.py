@@ -1,0 +1,213 @@
+"""Transcript tests of the pure engine: inputs in, replies and reports out, fixed clock."""
+from datetime import timedelta
+
+import pytest
+
+from .conftest import NOW, Chat
+
+
+def fill_meeting(chat: Chat) -> None:
+    chat.say("halo")
+    for text in ("1", "1", "kemarin", "Balai desa Kilmury", "L 79 P 38", "20", "2", "lewati", "lewati"):
+        chat.say(text)
+
+
+def test_registration_of_a_kader_confirms_the_full_area_path(forms):
+    chat = Chat(forms)
+    assert "Siapa nama Bapak/Ibu?" in chat.say("halo")
+    assert "Mohon ketik nama" in chat.say("/start")
+    assert "Apa peran Anda?" in chat.say("siti aminah")
+    assert "desa/kelurahan" in chat.say("1")
+    out = chat.say("Kilmury, Kilmury")
+    assert "Desa Kilmury, Kec. Kilmury, Kab. Seram Bagian Timur, Maluku" in out
+    out = chat.say("ya")
+    assert "terdaftar sebagai Kader desa" in out and "1. Laporan pertemuan" in out
+    assert chat.contact.area_code == "81.05.08.2010" and chat.contact.name == "Siti Aminah"
+
+
+def test_registration_tolerates_typos_and_offers_numbered_matches(forms):
+    chat = Chat(forms)
+    chat.say("halo"), chat.say("Budi"), chat.say("2")
+    out = chat.say("Teluk Waro")
+    assert "Kec. Teluk Waru, Kab. Seram Bagian Timur, Maluku" in out
+    chat.say("ya")
+    assert chat.contact.role == "fasilitator" and chat.contact.area_code == "81.05.15"
+
+
+def test_typing_a_kecamatan_narrows_the_desa_list(forms):
+    chat = Chat(forms)
+    chat.say("halo"), chat.say("Ani"), chat.say("kader")
+    out = chat.say("Teluk Waru")   # a desa of that name exists in Kalimantan: offered with the others
+    assert "Teluk Waru" in out
+    chat.say("kembali")
+    assert "Waru, Kec. Teluk Waru" in chat.say("Waru, Teluk Waru")
+
+
+def test_koordinator_needs_a_valid_invite_code(forms):
+    chat = Chat(forms, invites={"ABCD2345": ("koordinator", "81.05")})
+    chat.say("halo"), chat.say("Pak Yusuf"), chat.say("3")
+    assert "Kode undangan tidak dikenal" in chat.say("ZZZZ")
+    assert chat.contact is None
+    assert "Kab. Seram Bagian Timur" in chat.say("abcd2345")
+    assert chat.contact.role == "koordinator" and chat.contact.area_code == "81.05"
+
+
+def test_meeting_report_with_compound_answer_and_total(kader):
+    kader.say("halo")
+    assert "Pertemuan apa?" in kader.say("1")
+    assert "Tanggal berapa" in kader.say("musyawarah")
+    assert "Di mana" in kader.say("kemarin")
+    kader.say("Balai desa")
+    out = kader.say("L 79 P 38")
+    assert "79 laki-laki dan 38 perempuan" in out and "Jumlah peserta: 117 orang" in out
+    assert "Dari 117 peserta" in out
+    kader.say("20"), kader.say("2"), kader.say("lewati")
+    out = kader.say("lewati")
+    assert "Mohon periksa laporan pertemuan" in out and "Tanggal: 14 Agustus 2024" in out
+    assert kader.reports == []
+    kader.say("1")
+    [report] = kader.reports
+    assert report.answers["men"] == 79 and report.answers["women"] == 38 and report.answers["total"] == 117
+    assert report.key == "musdes|2024-08-14|" and report.area_code == "81.05.08.2010"
+
+
+@pytest.mark.parametrize("answer,fragment", [
+    ("200", "Jumlah pemuda (200) tidak boleh lebih dari jumlah peserta (117)"),
+    ("-5", "kurang dari nol"), ("1,5", "bilangan bulat"), ("banyak", "dengan angka"),
+])
+def test_bad_youth_answer_is_explained_and_asked_again(kader, answer, fragment):
+    kader.say("menu"), kader.say("1"), kader.say("1"), kader.say("kemarin"), kader.say("Balai"), kader.say("L 79 P 38")
+    out = kader.say(answer)
+    assert fragment in out and "berapa yang pemuda" in out
+    assert kader.session["form"]["answers"]["men"] == 79   # nothing lost
+
+
+def test_future_date_is_refused_and_old_date_needs_confirmation(kader):
+    kader.say("menu"), kader.say("1"), kader.say("1")
+    assert "belum lewat" in kader.say("besok")
+    out = kader.say("6 Agustus 2022")
+    assert "lebih dari setahun" in out
+    assert "Di mana" in kader.say("ya")
+    assert kader.session["form"]["answers"]["date"] == "2022-08-06"
+
+
+def test_kembali_shows_old_answer_and_sama_keeps_it(kader):
+    kader.say("menu"), kader.say("1"), kader.say("1"), kader.say("kemarin")
+    out = kader.say("kembali")
+    assert "Tanggal berapa" in out and "Jawaban sebelumnya: 14 Agustus 2024" in out
+    assert "Di mana" in kader.say("sama")
+    assert kader.session["form"]["answers"]["date"] == "2024-08-14"
+
+
+def test_batal_asks_first_and_keeps_answers_on_tidak(kader):
+    kader.say("menu"), kader.say("1"), kader.say("1")
+    assert "Batalkan laporan pertemuan?" in kader.say("batal")
+    assert "kita lanjutkan" in kader.say("tidak")
+    assert kader.session["form"]["answers"]["kind"] == "musdes"
+    kader.say("batal")
+    assert "Laporan dibatalkan" in kader.say("ya")
+    assert "form" not in kader.session
+
+
+def test_ulang_restarts_after_confirmation(kader):
+    kader.say("menu"), kader.say("1"), kader.say("1"), kader.say("kemarin")
+    kader.say("ulang")
+    assert "Pertemuan apa?" in kader.say("ya")
+    assert kader.session["form"]["answers"] == {}
+
+
+def test_bantuan_explains_with_an_example_and_repeats_the_question(kader):
+    kader.say("menu"), kader.say("1"), kader.say("1"), kader.say("kemarin"), kader.say("Balai")
+    out = kader.say("bantuan")
+    assert "L 79 P 38" in out and "Berapa peserta laki-laki?" in out
+
+
+def test_menu_keeps_the_draft_and_resumes_it(kader):
+    kader.say("menu"), kader.say("1"), kader.say("1")
+    out = kader.say("menu")
+    assert "disimpan sebagai draf" in out and "Lanjutkan: laporan pertemuan (draf)" in out
+    assert "Tanggal berapa" in kader.say("1")
+
+
+def test_coming_back_after_hours_continues_with_a_welcome(kader):
+    kader.say("menu"), kader.say("1"), kader.say("1")
+    kader.now = NOW + timedelta(hours=5)
+    out = kader.say("halo")
+    assert "Selamat datang kembali" in out and "Tanggal berapa" in out
+
+
+def test_a_draft_silent_for_72_hours_is_dropped_with_a_message(kader):
+    kader.say("menu"), kader.say("1"), kader.say("1")
+    kader.now = NOW + timedelta(hours=73)
+    out = kader.say("kemarin")
+    assert "sudah dihapus" in out and "Apa yang ingin Anda laporkan?" in out
+    assert "form" not in kader.session
+
+
+def test_monitoring_round_repeats_per_activity_and_offers_previous_ones(kader):
+    kader.previous = {"pemantauan": {"activities": [{"activity": "Kebun sayur"}, {"activity": "Tenun ikat"}]}}
+    kader.say("menu")
+    out = kader.say("2")
+    assert "Putaran: Juli 2024" in out and "1. Kebun sayur" in out and "2. Tenun ikat" in out
+    kader.say("1")                       # Kebun sayur from the last round
+    kader.say("pertanian"), kader.say("belum berjalan")
+    kader.say("bibit terlambat"), kader.say("1, 4"), kader.say("bibit sayur")
+    out = kader.say("L 10 P 25")
+    assert "Sudah 1 kegiatan dicatat" in out
+    assert "1. Tenun ikat" in out and "2. Selesai" in out and "Kebun sayur" not in out
+    assert "nama kegiatan" in kader.say("x")
+    kader.say("1")
+    kader.say("4"), kader.say("1")   # kerajinan, berjalan: no obstacles asked
+    out = kader.say("5")
+    assert "Berapa penerima manfaat laki-laki" in out
+    kader.say("lewati"), kader.say("lewati")
+    kader.say("selesai")
+    kader.say("kirim")
+    [report] = kader.reports
+    acts = report.answers["activities"]
+    assert [a["activity"] for a in acts] == ["Kebun sayur", "Tenun ikat"]
+    assert acts[0]["status"] == "belum" and acts[0]["support_from"] == ["desa", "mitra"]
+    assert acts[0]["beneficiaries_men"] == 10 and acts[0]["beneficiaries_women"] == 25
+    assert "obstacles" not in acts[1]
+    assert report.key == "Juli 2024"
+
+
+def test_monitoring_without_an_open_round_says_so(forms, kader):
+    kader.rounds = ()
+    kader.say("menu")
+    assert "Belum ada putaran" in kader.say("2")
+
+
+def test_story_of_change(kader):
+    kader.say("menu"), kader.say("3"), kader.say("komunitas")
+    kader.say("Ibu-ibu sekarang berani bicara di musyawarah desa.")
+    kader.say("Kelompok tenun Dusun II")
+    kader.say("", photo="abc123", kind="photo")
+    kader.say("kirim")
+    [report] = kader.reports
+    assert report.answers["level"] == "komunitas" and report.answers["photo"] == "abc123"
+
+
+def test_change_one_answer_from_the_summary(kader):
+    fill_meeting(kader)
+    out = kader.say("ubah jawaban")
+    assert "Jawaban mana" in out
+    kader.say("tempat")
+    out = kader.say("Aula kantor desa")
+    assert "Mohon periksa" in out and "Aula kantor desa" in out
+
+
+def test_language_switch_to_english_and_back(kader):
+    kader.say("menu")
+    kader.say("bahasa")
+    out = kader.say("2")
+    assert "English" in out and "Meeting report" in out
+    assert kader.contact.lang == "en"
+    kader.say("language"), kader.say("1")
+    assert kader.contact.lang == "id"
+
+
+def test_voice_note_gets_a_polite_please_type(kader):
+    kader.say("menu"), kader.say("1")
+    assert "Mohon ketik" in kader.say("", kind="voice")
+
