@@ -154,7 +154,8 @@ def _menu(session: dict, inbound: Inbound, ctx: Context, t, lang: str) -> Step:
 
 def _start_form(session, form, ctx, t, lang, answers, edit_of, area=None) -> Step:
     draft = {"id": form.id, "version": form.version, "area": area or ctx.contact.area_code, "answers": answers,
-             "pos": None, "history": [], "edit_of": edit_of, "started": ctx.now.isoformat(), "auto": []}
+             "pos": None, "history": [], "edit_of": edit_of, "started": ctx.now.isoformat(), "auto": [],
+             "suggest": F.previous_items(form, ctx)}
     session["form"], session["mode"] = draft, "form"
     replies = [Reply(t("%(title)s. Ketik \"bantuan\" kapan saja jika bingung.") % {"title": form.title[lang]})]
     if edit_of:

@@ -129,14 +129,23 @@ def suggestions(form: Form, draft: dict, pos: list, ctx: Context) -> list[str]:
     rep = form.question(pos[0])
     if not rep.suggest_from_previous:
         return []
-    previous = ctx.previous.get(form.id) or {}
     done = {str(i.get(rep.item_label, "")).strip().lower() for i in draft["answers"].get(rep.name) or []}
-    names = []
-    for item in previous.get(rep.name) or []:
-        name = str(item.get(rep.item_label, "")).strip()
-        if name and name.lower() not in done and name not in names:
-            names.append(name)
-    return names
+    return [n for n in (draft.get("suggest") or {}).get(rep.name, []) if n.lower() not in done]
+
+
+def previous_items(form: Form, ctx: Context) -> dict[str, list[str]]:
+    """Item names of each repeat in the area's previous report, kept in the draft when it starts."""
+    previous = ctx.previous.get(form.id) or {}
+    out: dict[str, list[str]] = {}
+    for rep in form.questions:
+        if rep.type == "repeat" and rep.suggest_from_previous:
+            names: list[str] = []
+            for item in previous.get(rep.name) or []:
+                name = str(item.get(rep.item_label, "")).strip()
+                if name and name not in names:
+                    names.append(name)
+            out[rep.name] = names
+    return out
 
 
 def round_options(ctx: Context) -> list[str]:
