@@ -95,7 +95,9 @@ async def _roster(args) -> int:
                                                   NewContact(row.name, row.role, row.area_code, "id"), clock())
                 for ch, ext in row.identities[1:]:
                     from storage.models import Identity
-                    s.add(Identity(channel=ch, external_id=ext, contact_id=contact.id))
+                    from storage.repo import identity_key
+                    kind, value = identity_key(ch, ext)
+                    s.add(Identity(channel=kind, external_id=value, contact_id=contact.id))
                 added += 1
     finally:
         await db.close()

@@ -375,16 +375,16 @@ def _list_reports(session, ctx, t, lang) -> Step:
         session["mode"] = "menu"
         return Step(session, [Reply(t("Anda belum mengirim laporan.")), menu_reply(session, ctx, t, lang)])
     session["mode"] = "pick_report"
-    session["reports"] = [r.id for r in reports]
     labels = [f"{report_title(ctx.forms[(r.form_id, r.form_version)], r.answers, lang, t)} "
               f"({t('dikirim')} {fmt_date(r.updated.date(), lang)})" for r in reports]
+    session["reports"] = [[r.id, label] for r, label in zip(reports, labels)]
     return Step(session, [Reply(t("Laporan mana yang ingin diperbaiki?"), tuple(labels))])
 
 
 def _pick_report(session, inbound, ctx, t, lang) -> Step:
-    ids = session.get("reports", [])
+    listed = session.get("reports", [])
     by_id = {r.id: r for r in ctx.recent_reports}
-    pick = A.parse_choice(inbound.text, [(str(i), [str(i)]) for i in ids])
+    pick = A.parse_choice(inbound.text, [(str(i), [label]) for i, label in listed])
     if isinstance(pick, Problem) or int(pick) not in by_id:
         return Step(session, [Reply(t("Mohon pilih nomor laporan, atau ketik \"menu\"."))]
                     + _list_reports(session, ctx, t, lang).replies)

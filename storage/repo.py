@@ -18,6 +18,14 @@ from .models import (Contact, FormVersion, Identity, InboundMessage, Invite, Med
                      Round, Session)
 
 
+def identity_key(channel: str, external_id: str) -> tuple[str, str]:
+    """How an identity is stored: a phone number (E.164) is one identity on WhatsApp, SMS and the
+    terminal; other ids (a Telegram chat id, a local name) belong to their channel."""
+    if external_id.startswith("+") and external_id[1:].isdigit() and channel in ("whatsapp", "terminal", "sms"):
+        return "phone", external_id
+    return channel, external_id
+
+
 def aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
@@ -62,6 +70,7 @@ class Tx:
 
     # -- contacts
     async def contact_for(self, channel: str, external_id: str) -> ContactView | None:
+        channel, external_id = identity_key(channel, external_id)
         row = await self.s.scalar(select(Contact).join(Identity, Identity.contact_id == Contact.id)
                                   .where(Identity.channel == channel, Identity.external_id == external_id))
         return ContactView(row.id, row.name, row.role, row.area_code, row.lang) if row else None
@@ -70,7 +79,8 @@ class Tx:
         contact = Contact(name=new.name, role=new.role, area_code=new.area_code, lang=new.lang, created_at=now)
         self.s.add(contact)
         await self.s.flush()
-        self.s.add(Identity(channel=channel, external_id=external_id, contact_id=contact.id))
+        kind, value = identity_key(channel, external_id)
+        self.s.add(Identity(channel=kind, external_id=value, contact_id=contact.id))
         if new.invite_code:
             await self.s.execute(update(Invite).where(Invite.code == new.invite_code).values(used_by=contact.id))
         return ContactView(contact.id, contact.name, contact.role, contact.area_code, contact.lang)

@@ -1,0 +1,115 @@
+"""End to end through the real command: `pantau chat --jsonl`, `pantau summary --json`, invite, roster, round."""
+import json
+import subprocess
+import sys
+
+PANTAU = [sys.executable, "-m", "bot.cli"]
+
+
+def run(env, *args, stdin=None, check=True):
+    proc = subprocess.run([*PANTAU, *args], input=stdin, capture_output=True, text=True, env=env, timeout=300)
+    if check:
+        assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+def chat(env, sender, *messages):
+    """Send messages in one process; return one list of replies per message (exactly one JSON line each)."""
+    lines = [m if isinstance(m, str) else json.dumps(m) for m in messages]
+    out = run(env, "chat", "--as", sender, "--jsonl", stdin="\n".join(lines) + "\n").stdout.splitlines()
+    assert len(out) == len(messages), out
+    return [json.loads(line)["replies"] for line in out]
+
+
+def text(replies) -> str:
+    return "\n".join(r["text"] + "".join(f"\n{i}. {c}" for i, c in enumerate(r["choices"], 1)) for r in replies)
+
+
+KADER = "081234567890"
+
+
+def test_a_cadre_reports_everything_and_the_summary_adds_up(cli_env, tmp_path):
+    run(cli_env, "round", "add", "--name", "Juli 2024", "--start", "2024-07-01", "--due", "2024-08-31")
+    photo = tmp_path / "daftar_hadir.jpg"
+    photo.write_bytes(b"\xff\xd8\xff fake jpeg bytes of an attendance sheet")
+    r = chat(cli_env, KADER, "halo", "Siti Aminah", "1", "Kilmury, Kilmury", "ya",
+             "1", "musyawarah desa", "kemarin", "Balai desa", "L 79 P 38", "20", "2", {"photo": str(photo)})
+    assert "Desa Kilmury, Kec. Kilmury, Kab. Seram Bagian Timur, Maluku" in text(r[3])
+    assert "Jumlah peserta: 117 orang" in text(r[9])
+    # the person stops here; the program is closed; later they come back and continue
+    r = chat(cli_env, "+6281234567890", "Dihadiri kepala desa", "kirim")
+    assert "Foto daftar hadir: foto terlampir" in text(r[0])
+    assert "tersimpan" in text(r[1])
+    r = chat(cli_env, KADER, "2", "Kebun sayur kelompok wanita", "pertanian", "sebagian", "bibit terlambat",
+             "1, 4", "bibit sayur", "L 10 P 25", "Tenun ikat", "4", "1", "tidak perlu", "lewati", "lewati",
+             "selesai", "kirim")
+    assert "Putaran: Juli 2024" in text(r[0]) and "tersimpan" in text(r[-1])
+    r = chat(cli_env, KADER, "3", "komunitas", "Ibu-ibu kini ikut musyawarah desa.", "Kelompok tenun", "lewati",
+             "kirim")
+    assert "tersimpan" in text(r[-1])
+    # correction: women were 40, not 38
+    r = chat(cli_env, KADER, "ubah", "musyawarah", "sama", "sama", "sama", "79", "40", "sama", "sama", "sama", "sama",
+             "kirim")
+    assert "Laporan pertemuan — Musyawarah desa, 14 Agustus 2024" in text(r[0])
+    assert "Cerita perubahan" in text(r[0])
+    assert "perbaikan ke-1" in text(r[-1])
+    summary = json.loads(run(cli_env, "summary", "--area", "Seram Bagian Timur", "--json").stdout)
+    meetings = summary["meetings"]["total"]
+    assert meetings["meetings"] == 1 and meetings["participants"] == 119
+    assert (meetings["men"], meetings["women"], meetings["youth"], meetings["disabled"]) == (79, 40, 20, 2)
+    assert meetings["percent_women"] == 33.6
+    mon = summary["monitoring"]
+    assert mon["desa_reported"] == 1 and mon["desa_expected"] == 1 and mon["activities"] == 2
+    assert mon["by_status"] == {"sebagian": 1, "berjalan": 1}
+    assert mon["top_obstacles"] == [["bibit terlambat", 1]]
+    assert mon["support_from"] == {"desa": 1, "mitra": 1}
+    assert summary["stories"]["total"] == 1
+    printed = run(cli_env, "summary", "--area", "81.05", "--round", "Juli 2024").stdout
+    assert "119 peserta" in printed and "1 dari 1 desa sudah melapor" in printed
+    elsewhere = json.loads(run(cli_env, "summary", "--area", "32.01", "--json").stdout)
+    assert elsewhere["meetings"]["total"]["meetings"] == 0
+
+
+def test_a_duplicate_jsonl_message_id_is_answered_once(cli_env):
+    r = chat(cli_env, "dup-user", {"id": "x1", "text": "halo"}, {"id": "x1", "text": "halo"})
+    assert r[0] and r[1] == []
+
+
+def test_koordinator_registers_with_an_invite_code(cli_env):
+    out = run(cli_env, "invite", "--role", "koordinator", "--area", "81.05").stdout
+    code = out.strip().split()[-1]
+    assert "Kab. Seram Bagian Timur" in out and len(code) == 8
+    r = chat(cli_env, "+628111000111", "halo", "Yusuf", "3", "SALAH123", code.lower())
+    assert "tidak dikenal" in text(r[3])
+    assert "Koordinator program di Kab. Seram Bagian Timur, Maluku" in text(r[4])
+    r = chat(cli_env, "+628111000222", "halo", "Lain", "3", code)   # an invite is used once
+    assert "tidak dikenal" in text(r[3])
+
+
+def test_roster_import_is_all_or_nothing_with_a_row_report(cli_env, tmp_path):
+    csv = tmp_path / "roster.csv"
+    csv.write_text("nama,peran,kode_wilayah,telepon\n"
+                   "Siti,kader,81.05.08.2010,081234567001\n"
+                   "Budi,fasilitator,81.05.15,+6281234567002\n"
+                   "X,kader,99.99,123\n", encoding="utf-8")
+    bad = run(cli_env, "roster", "import", str(csv), check=False)
+    assert bad.returncode == 1 and "baris 4" in bad.stderr and "tidak ada yang diimpor" in bad.stderr
+    ok = run(cli_env, "roster", "import", str(csv), "--skip-invalid")
+    assert "2 kontak diimpor" in ok.stdout
+    r = chat(cli_env, "+6281234567001", "halo")      # already registered by the roster: straight to the menu
+    assert "Halo, Siti" in text(r[0]) and "Laporan pertemuan" in text(r[0])
+
+
+def test_roster_from_excel(cli_env, tmp_path):
+    from openpyxl import Workbook
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["name", "role", "desa", "kecamatan", "phone"])
+    ws.append(["Ani", "kader", "Kilmury", "Kilmury", "081234567003"])
+    wb.save(tmp_path / "roster.xlsx")
+    assert "1 kontak diimpor" in run(cli_env, "roster", "import", str(tmp_path / "roster.xlsx")).stdout
+
+
+def test_unknown_area_is_a_clear_error(cli_env):
+    proc = run(cli_env, "summary", "--area", "Negeri Antah Berantah", check=False)
+    assert proc.returncode == 2 and "tidak ditemukan" in proc.stderr
