@@ -375,8 +375,9 @@ def _list_reports(session, ctx, t, lang) -> Step:
         session["mode"] = "menu"
         return Step(session, [Reply(t("Anda belum mengirim laporan.")), menu_reply(session, ctx, t, lang)])
     session["mode"] = "pick_report"
+    sent = t("dikirim")
     labels = [f"{report_title(ctx.forms[(r.form_id, r.form_version)], r.answers, lang, t)} "
-              f"({t('dikirim')} {fmt_date(r.updated.date(), lang)})" for r in reports]
+              f"({sent} {fmt_date(r.updated.date(), lang)})" for r in reports]
     session["reports"] = [[r.id, label] for r, label in zip(reports, labels)]
     return Step(session, [Reply(t("Laporan mana yang ingin diperbaiki?"), tuple(labels))])
 
