@@ -357,8 +357,10 @@ def _pending(session, inbound, ctx, t, lang) -> Step:
         return Step(session, [Reply(t("Baik, kita lanjutkan.")), F.ask(form, draft, ctx, lang, t)])
     if kind == "restart":
         if yes:
-            return _start_form(session, form, ctx, t, lang, answers={}, edit_of=draft.get("edit_of"),
+            step = _start_form(session, form, ctx, t, lang, answers={}, edit_of=draft.get("edit_of"),
                                area=draft["area"])
+            session["form"]["suggest"] = draft.get("suggest") or session["form"]["suggest"]
+            return step
         return Step(session, [Reply(t("Baik, kita lanjutkan.")), F.ask(form, draft, ctx, lang, t)])
     if kind == "old_date":
         if yes:
