@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -20,6 +21,24 @@ def _db():
     return Database()
 
 
+@contextlib.asynccontextmanager
+async def opened():
+    """A migrated database with the area tree and forms loaded, closed afterwards."""
+    from .pipeline import Pipeline
+    db = _db()
+    try:
+        yield await Pipeline.open(db)
+    finally:
+        await db.close()
+
+
+def area_or_complain(text: str) -> str | None:
+    area = resolve_area(text)
+    if not area:
+        print(f"Wilayah '{text}' tidak ditemukan. Pakai kode Kemendagri, mis. 81.05", file=sys.stderr)
+    return area
+
+
 def resolve_area(text: str) -> str | None:
     """A Kemendagri code as given, or the best-matching kabupaten / kecamatan / provinsi / desa name."""
     index = catalog.area_index()
@@ -34,32 +53,21 @@ def resolve_area(text: str) -> str | None:
 
 
 async def _chat(args) -> int:
-    from .pipeline import Pipeline
     from .terminal import normalize_sender, run_chat
-    db = _db()
-    try:
-        pipeline = await Pipeline.open(db)
+    async with opened() as pipeline:
         await run_chat(pipeline, normalize_sender(args.as_id), args.jsonl)
-    finally:
-        await db.close()
     return 0
 
 
 async def _invite(args) -> int:
     from storage.repo import create_invite
 
-    from .pipeline import Pipeline, clock
-    area = resolve_area(args.area)
+    from .pipeline import clock
+    area = area_or_complain(args.area)
     if not area:
-        print(f"Wilayah '{args.area}' tidak ditemukan. Pakai kode Kemendagri, mis. 81.05", file=sys.stderr)
         return 2
-    db = _db()
-    try:
-        await Pipeline.open(db)
-        async with db.session() as s:
-            code = await create_invite(s, args.role, area, clock())
-    finally:
-        await db.close()
+    async with opened() as pipeline, pipeline.db.session() as s:
+        code = await create_invite(s, args.role, area, clock())
     print(f"Kode undangan {args.role} untuk {catalog.area_index().label(area)}: {code}")
     return 0
 
@@ -67,7 +75,7 @@ async def _invite(args) -> int:
 async def _roster(args) -> int:
     from storage.repo import Tx
 
-    from .pipeline import Pipeline, clock
+    from .pipeline import clock
     from .roster import read_rows, validate
     from flows.types import NewContact
     path = Path(args.file)
@@ -81,26 +89,19 @@ async def _roster(args) -> int:
         print(f"{len(errors)} baris salah; tidak ada yang diimpor. Perbaiki, atau pakai --skip-invalid.",
               file=sys.stderr)
         return 1
-    db = _db()
     added = skipped = 0
-    try:
-        await Pipeline.open(db)
-        async with db.session() as s, s.begin():
-            tx = Tx(s, postgres=not db.is_sqlite)
-            for row in good:
-                if any([await tx.contact_for(ch, ext) for ch, ext in row.identities]):
-                    skipped += 1
-                    continue
-                contact = await tx.create_contact(row.identities[0][0], row.identities[0][1],
-                                                  NewContact(row.name, row.role, row.area_code, "id"), clock())
-                for ch, ext in row.identities[1:]:
-                    from storage.models import Identity
-                    from storage.repo import identity_key
-                    kind, value = identity_key(ch, ext)
-                    s.add(Identity(channel=kind, external_id=value, contact_id=contact.id))
-                added += 1
-    finally:
-        await db.close()
+    async with opened() as pipeline, pipeline.db.session() as s, s.begin():
+        tx = Tx(s, postgres=not pipeline.db.is_sqlite)
+        for row in good:
+            if any([await tx.contact_for(ch, ext) for ch, ext in row.identities]):
+                skipped += 1
+                continue
+            (channel, external_id), *more = row.identities
+            contact = await tx.create_contact(channel, external_id,
+                                              NewContact(row.name, row.role, row.area_code, "id"), clock())
+            for channel, external_id in more:
+                await tx.add_identity(contact.id, channel, external_id)
+            added += 1
     print(f"{added} kontak diimpor, {skipped} sudah terdaftar, {len(errors)} baris dilewati.")
     return 0
 
@@ -110,7 +111,6 @@ async def _round(args) -> int:
 
     from storage.repo import upsert_round
 
-    from .pipeline import Pipeline
     rounds = []
     if args.round_cmd == "add":
         rounds.append({"name": args.name, "start": args.start, "due": args.due})
@@ -126,14 +126,9 @@ async def _round(args) -> int:
         if due < start:
             print(f"Putaran {r['name']}: tanggal due sebelum start.", file=sys.stderr)
             return 2
-    db = _db()
-    try:
-        await Pipeline.open(db)
-        async with db.session() as s:
-            for r in rounds:
-                await upsert_round(s, str(r["name"]), str(r["start"]), str(r["due"]))
-    finally:
-        await db.close()
+    async with opened() as pipeline, pipeline.db.session() as s:
+        for r in rounds:
+            await upsert_round(s, str(r["name"]), str(r["start"]), str(r["due"]))
     print(f"{len(rounds)} putaran disimpan.")
     return 0
 
@@ -141,11 +136,9 @@ async def _round(args) -> int:
 async def _summary(args) -> int:
     from storage.summary import Filters, summarize
 
-    from .pipeline import Pipeline
     from .summary_text import render_summary
-    area = resolve_area(args.area)
+    area = area_or_complain(args.area)
     if not area:
-        print(f"Wilayah '{args.area}' tidak ditemukan. Pakai kode Kemendagri, mis. 81.05", file=sys.stderr)
         return 2
     try:
         filters = Filters(area, date.fromisoformat(args.date_from) if args.date_from else None,
@@ -153,13 +146,8 @@ async def _summary(args) -> int:
     except ValueError:
         print("Tanggal harus YYYY-MM-DD, mis. 2024-08-31.", file=sys.stderr)
         return 2
-    db = _db()
-    try:
-        pipeline = await Pipeline.open(db)
-        async with db.session() as s:
-            data = await summarize(s, filters)
-    finally:
-        await db.close()
+    async with opened() as pipeline, pipeline.db.session() as s:
+        data = await summarize(s, filters)
     if args.json:
         print(json.dumps(data, ensure_ascii=False, indent=2))
     else:

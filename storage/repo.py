@@ -79,11 +79,14 @@ class Tx:
         contact = Contact(name=new.name, role=new.role, area_code=new.area_code, lang=new.lang, created_at=now)
         self.s.add(contact)
         await self.s.flush()
-        kind, value = identity_key(channel, external_id)
-        self.s.add(Identity(channel=kind, external_id=value, contact_id=contact.id))
+        await self.add_identity(contact.id, channel, external_id)
         if new.invite_code:
             await self.s.execute(update(Invite).where(Invite.code == new.invite_code).values(used_by=contact.id))
         return ContactView(contact.id, contact.name, contact.role, contact.area_code, contact.lang)
+
+    async def add_identity(self, contact_id: int, channel: str, external_id: str) -> None:
+        kind, value = identity_key(channel, external_id)
+        self.s.add(Identity(channel=kind, external_id=value, contact_id=contact_id))
 
     async def set_language(self, contact_id: int, lang: str) -> None:
         await self.s.execute(update(Contact).where(Contact.id == contact_id).values(lang=lang))
