@@ -155,6 +155,37 @@ async def _summary(args) -> int:
     return 0
 
 
+async def _export(args) -> int:
+    from storage.completeness import current_round, get_round
+
+    from . import export
+    from .pipeline import clock
+    area = area_or_complain(args.area)
+    if not area:
+        return 2
+    out = Path(args.out)
+    async with opened() as pipeline, pipeline.db.session() as s:
+        rnd = await get_round(s, args.round) if args.round else await current_round(s, clock().date())
+        if args.round and rnd is None:
+            print(f"Putaran '{args.round}' tidak ada.", file=sys.stderr)
+            return 2
+        writer = export.write_csv if args.csv or out.suffix.lower() == ".csv" else export.write_xlsx
+        target = out.with_suffix("") if writer is export.write_csv else out
+        await writer(s, target, area, rnd, pipeline.forms, catalog.area_index(), export.Progress(True))
+    print(f"Tersimpan: {target}")
+    return 0
+
+
+async def _remind(args) -> int:
+    from .reminders import run_forever, run_once
+    async with opened() as pipeline:
+        if args.cmd == "scheduler":
+            await run_forever(pipeline.db, pipeline.forms)
+        n = await run_once(pipeline.db, pipeline.forms)
+    print(f"{n} pengingat/ringkasan diantrekan.")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="pantau", description="Pantau: laporan pertemuan dan pemantauan desa.")
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -181,6 +212,13 @@ def parser() -> argparse.ArgumentParser:
     summ.add_argument("--to", dest="date_to")
     summ.add_argument("--round")
     summ.add_argument("--json", action="store_true")
+    exp = sub.add_parser("export", help="Excel (or CSV) of an area")
+    exp.add_argument("--area", required=True)
+    exp.add_argument("--round")
+    exp.add_argument("--out", required=True, help="FILE.xlsx, or FILE.csv / --csv for a folder of CSV files")
+    exp.add_argument("--csv", action="store_true")
+    sub.add_parser("remind", help="queue the reminders and summaries due now (run from cron)")
+    sub.add_parser("scheduler", help="queue reminders and summaries every minute")
     return p
 
 
@@ -188,7 +226,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=os.environ.get("PANTAU_LOG_LEVEL", "WARNING"),
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
     args = parser().parse_args(argv)
-    handler = {"chat": _chat, "invite": _invite, "roster": _roster, "round": _round, "summary": _summary}[args.cmd]
+    handler = {"chat": _chat, "invite": _invite, "roster": _roster, "round": _round, "summary": _summary,
+               "export": _export, "remind": _remind, "scheduler": _remind}[args.cmd]
     return asyncio.run(handler(args))
 
 

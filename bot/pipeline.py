@@ -83,6 +83,9 @@ class Pipeline:
                     t = catalog.gettext_for(step.session.get("lang", "id"))
                     replies.insert(1, Reply(t("Laporan ini menggantikan laporan yang sama yang dikirim sebelumnya "
                                               "(perbaikan ke-%(n)s). Riwayatnya tetap tersimpan.") % {"n": revision - 1}))
+            if step.request and contact:
+                from .coordinator import fulfil
+                replies += await fulfil(s, step.request, contact, now, self.forms, step.session.get("lang", "id"))
             await tx.save_session(inbound.channel, inbound.sender, step.session, now)
             for reply in replies:
                 await tx.enqueue(inbound.channel, inbound.sender, reply_payload(reply), now)

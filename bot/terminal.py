@@ -66,6 +66,9 @@ def render(reply: dict) -> str:
     lines = [reply.get("text", "")]
     for i, choice in enumerate(reply.get("choices", []), 1):
         lines.append(f"  {i}. {choice}")
+    for kind in ("image", "document"):
+        if reply.get(kind):
+            lines.append(f"  [{kind}: {reply[kind]}]")
     return "\n".join(lines)
 
 
@@ -82,7 +85,8 @@ async def run_chat(pipeline: Pipeline, sender: str, jsonl: bool) -> None:
         data = parse_line(line)
         replies, duplicate = await _one(pipeline, sender, data)
         if jsonl:
-            out = {"replies": [{"text": r.get("text", ""), "choices": r.get("choices", [])} for r in replies]}
+            out = {"replies": [{"text": r.get("text", ""), "choices": r.get("choices", []),
+                                **{k: r[k] for k in ("image", "document") if r.get(k)}} for r in replies]}
             if duplicate:
                 out["duplicate"] = True
             sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")

@@ -24,8 +24,10 @@ COMMANDS = {
     "ulang": "restart", "ulangi": "restart", "restart": "restart", "bantuan": "help", "help": "help",
     "tolong": "help", "?": "help", "menu": "menu", "lapor": "menu", "start": "start", "mulai": "start",
     "ubah": "edit", "koreksi": "edit", "perbaiki": "edit", "edit": "edit", "bahasa": "language",
-    "language": "language",
+    "language": "language", "belum": "missing", "ringkasan": "summary", "summary": "summary",
+    "unduh": "export", "download": "export", "excel": "export",
 }
+REQUESTS = ("missing", "summary", "export")
 
 
 def command_of(text: str) -> str | None:
@@ -90,6 +92,8 @@ def advance(session: dict | None, inbound: Inbound, ctx: Context) -> Step:
             view = ContactView(0, step.contact.name, step.contact.role, step.contact.area_code, lang)
             step.replies.append(menu_reply(session, replace(ctx, contact=view), t, lang))
         return step
+    if cmd in REQUESTS:
+        return _request(session, cmd, ctx, t, lang)
     if cmd in ("menu", "start"):
         if session.get("form"):
             session["draft"] = session.pop("form")
@@ -126,6 +130,9 @@ def _menu_options(session: dict, ctx: Context, t, lang: str) -> list[tuple[str, 
         options.append(("resume", t("Lanjutkan: %(title)s (draf)") % {"title": _draft_title(session, ctx, lang)}))
     options += [("form:" + fid, ctx.latest(fid).title[lang]) for fid in _forms_for(ctx)]
     options.append(("edit", t("Ubah laporan yang sudah dikirim")))
+    if ctx.contact and ctx.contact.role != "kader":
+        options += [("req:summary", t("Ringkasan wilayah saya")), ("req:missing", t("Desa yang belum melapor")),
+                    ("req:export", t("Unduh Excel"))]
     return options
 
 
@@ -146,10 +153,23 @@ def _menu(session: dict, inbound: Inbound, ctx: Context, t, lang: str) -> Step:
         return Step(session, [F.ask(form, session["form"], ctx, lang, t)])
     if choice == "edit":
         return _list_reports(session, ctx, t, lang)
+    if choice.startswith("req:"):
+        return _request(session, choice[4:], ctx, t, lang)
     form = ctx.latest(choice.split(":", 1)[1])
     if session.get("draft"):
         session.pop("draft")
     return _start_form(session, form, ctx, t, lang, answers={}, edit_of=None)
+
+
+def _request(session, what, ctx, t, lang) -> Step:
+    """Coordinator data (summary, missing desa, Excel): the pipeline fills it in, for the contact's area only."""
+    if ctx.contact is None or ctx.contact.role == "kader":
+        return Step(session, [Reply(t("Perintah ini untuk fasilitator dan koordinator.")),
+                              menu_reply(session, ctx, t, lang)])
+    if session.get("form"):
+        session["draft"] = session.pop("form")
+    session["mode"] = "menu"
+    return Step(session, [], request=what)
 
 
 def _start_form(session, form, ctx, t, lang, answers, edit_of, area=None) -> Step:

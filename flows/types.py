@@ -109,3 +109,4 @@ class Step:
     report: NewReport | None = None
     contact: NewContact | None = None
     language: str | None = None          # the user switched language
+    request: str | None = None           # data the pipeline must add: "summary", "missing", "export"

@@ -128,6 +128,15 @@ class Round(Base):
     name: Mapped[str] = mapped_column(String(80), primary_key=True)
     start: Mapped[str] = mapped_column(String(10))   # ISO date
     due: Mapped[str] = mapped_column(String(10))
+    schedule: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)   # overrides DEFAULT_SCHEDULE
+
+
+class SentReminder(Base):
+    """One row per reminder or scheduled summary ever queued: its key makes sending exactly-once."""
+    __tablename__ = "sent_reminders"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"))
+    queued_at: Mapped[datetime]
 
 
 class FormVersion(Base):

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .models import Area, Contact, Report
@@ -15,7 +15,9 @@ MEETING_FIELDS = ("men", "women", "youth", "disabled")
 
 
 def under(column, code: str):
-    """The area itself and everything below it (Kemendagri codes nest by prefix)."""
+    """The area itself and everything below it (Kemendagri codes nest by prefix); "" is the whole country."""
+    if not code:
+        return true()
     return or_(column == code, column.like(code + ".%"))
 
 
@@ -87,3 +89,15 @@ async def summarize(s: AsyncSession, f: Filters) -> dict[str, Any]:
         },
         "stories": {"total": sum(stories.values()), "by_level": dict(stories)},
     }
+
+
+async def iter_reports(s: AsyncSession, area: str, form_id: str, batch: int = 2000):
+    """Reports of a form under an area, streamed (bounded memory), with the reporter's name."""
+    from .models import Contact as C
+    q = (select(Report.area_code, Report.answers, Report.revision, Report.updated_at, C.name)
+         .join(C, C.id == Report.contact_id)
+         .where(Report.form_id == form_id, under(Report.area_code, area))
+         .order_by(Report.area_code, Report.id).execution_options(yield_per=batch))
+    result = await s.stream(q)
+    async for row in result:
+        yield row

@@ -105,12 +105,12 @@ def _reset_postgres() -> None:
 
     async def reset():
         db = Database(PG_URL)
+        await db.migrate()
         async with db.engine.begin() as conn:
             has_areas = (await conn.execute(text("select to_regclass('public.areas')"))).scalar()
             if has_areas:
                 names = [t.name for t in Base.metadata.sorted_tables if t.name != "areas"]
                 await conn.execute(text(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE"))
-        await db.migrate()
         await db.seed_areas(catalog.area_names())
         await db.close()
     asyncio.run(reset())

@@ -1,0 +1,82 @@
+"""Answers to coordinators' chat requests (ringkasan, belum, unduh), always for their own area only."""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+
+from flows.display import fmt_date
+from flows.types import ContactView, Reply
+from storage.completeness import IN_PROGRESS, LATE, MISSING, ON_TIME, completeness, current_round
+from storage.summary import Filters, iter_reports, summarize
+
+from . import catalog, charts, export, media
+from .summary_text import render_summary
+
+
+def child_of(code: str, area: str) -> str:
+    """The area one level below ``area`` that contains ``code`` (a kecamatan of a kabupaten, …)."""
+    depth = area.count(".") + 2
+    return ".".join(code.split(".")[:depth])
+
+
+async def missing_text(s, contact: ContactView, now: datetime, t, lang: str) -> list[Reply]:
+    areas = catalog.area_index()
+    rnd = await current_round(s, now.date())
+    if rnd is None:
+        return [Reply(t("Belum ada putaran pemantauan."))]
+    rows = await completeness(s, contact.area_code, rnd)
+    count = {k: sum(1 for r in rows if r.status == k) for k in (ON_TIME, LATE, IN_PROGRESS, MISSING)}
+    lines = [t("Putaran %(round)s (batas %(due)s): %(done)s dari %(total)s desa sudah melapor "
+               "(%(on_time)s tepat waktu, %(late)s terlambat).") % {
+        "round": rnd.name, "due": fmt_date(rnd.due, lang), "done": count[ON_TIME] + count[LATE],
+        "total": len(rows), "on_time": count[ON_TIME], "late": count[LATE]}]
+    for status, head in ((MISSING, t("Belum melapor:")), (IN_PROGRESS, t("Sedang diisi:"))):
+        chosen = [r for r in rows if r.status == status]
+        if chosen:
+            lines.append(head)
+            lines += [f"- {areas.short(r.code)} ({areas.short(child_of(r.code, r.code[:5]))}) — "
+                      f"{', '.join(r.kader)}" for r in chosen]
+    if not rows:
+        lines = [t("Belum ada kader desa terdaftar di wilayah Anda.")]
+    return [Reply("\n".join(lines))]
+
+
+async def summary_replies(s, contact: ContactView, now: datetime, forms: dict, t, lang: str) -> list[Reply]:
+    areas = catalog.area_index()
+    rnd = await current_round(s, now.date())
+    data = await summarize(s, Filters(contact.area_code, round=rnd.name if rnd else None))
+    text = render_summary(data, forms, areas, t, lang)
+    by_area: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    async for code, a, *_ in iter_reports(s, contact.area_code, "pertemuan"):
+        key = areas.short(child_of(code, contact.area_code)) if code != contact.area_code else areas.short(code)
+        by_area[key][0] += int(a.get("men") or 0)
+        by_area[key][1] += int(a.get("women") or 0)
+    status: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    async for code, a, *_ in iter_reports(s, contact.area_code, "pemantauan"):
+        if rnd and a.get("round") != rnd.name:
+            continue
+        for item in a.get("activities") or []:
+            status[item.get("sector") or "lainnya"][item.get("status") or "belum"] += 1
+    labels = {**export._labels(forms, "pemantauan").get("sector", {}),
+              **export._labels(forms, "pemantauan").get("status", {})}
+    path = media.media_dir() / "charts" / f"ringkasan-{contact.area_code}-{now:%Y%m%d%H%M%S}.png"
+    charts.summary_chart({k: tuple(v) for k, v in sorted(by_area.items())}, status, labels, path, t)
+    return [Reply(text, image=str(path))]
+
+
+async def export_replies(s, contact: ContactView, now: datetime, forms: dict, t, lang: str) -> list[Reply]:
+    rnd = await current_round(s, now.date())
+    path = media.media_dir() / "exports" / f"pantau-{contact.area_code}-{now:%Y%m%d-%H%M%S}.xlsx"
+    await export.write_xlsx(s, path, contact.area_code, rnd, forms, catalog.area_index(), export.Progress(False))
+    return [Reply(t("Berkas Excel untuk %(area)s sudah siap.") % {"area": catalog.area_index().label(contact.area_code)},
+                  document=str(path))]
+
+
+async def fulfil(s, what: str, contact: ContactView, now: datetime, forms: dict, lang: str) -> list[Reply]:
+    t = catalog.gettext_for(lang)
+    if what == "missing":
+        return await missing_text(s, contact, now, t, lang)
+    if what == "summary":
+        return await summary_replies(s, contact, now, forms, t, lang)
+    return await export_replies(s, contact, now, forms, t, lang)
+

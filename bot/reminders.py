@@ -1,0 +1,90 @@
+"""`pantau remind` (once, e.g. from cron) and `pantau scheduler` (every minute): reminders and summaries.
+
+Safe to run from several processes at once: each reminder is claimed by its unique key in the same
+transaction that queues its messages, so it is sent once.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import date, datetime, timedelta
+
+from flows.display import fmt_date
+from flows.schedule import DEFAULT_SCHEDULE, Due, due_reminders, due_summaries
+from flows.types import ContactView
+from storage.completeness import IN_PROGRESS, MISSING, completeness
+from storage.db import Database
+from storage.reminders import claim, people, rounds_with_schedule
+
+from . import catalog
+from .pipeline import clock, reply_payload
+
+log = logging.getLogger("pantau.reminders")
+
+
+def reminder_text(d: Due, t, lang: str) -> str:
+    p = {**d.params, "due": fmt_date(d.params["due"], lang)} if "due" in d.params else dict(d.params)
+    if d.kind == "before":
+        return t("Bapak/Ibu %(name)s, laporan pemantauan putaran %(round)s untuk %(desa)s ditunggu paling lambat "
+                 "%(due)s (%(days)s hari lagi). Ketik \"menu\" lalu pilih Laporan pemantauan.") % p
+    if d.kind == "due":
+        return t("Bapak/Ibu %(name)s, hari ini batas laporan pemantauan putaran %(round)s untuk %(desa)s. "
+                 "Ketik \"menu\" lalu pilih Laporan pemantauan. Terima kasih.") % p
+    if d.kind == "after":
+        return t("Bapak/Ibu %(name)s, laporan pemantauan putaran %(round)s untuk %(desa)s belum kami terima "
+                 "(batas %(due)s). Mohon dikirim bila sempat; ketik \"menu\" untuk mulai.") % p
+    missing = "\n".join(f"- {n}" for n in d.params["missing"])
+    return (t("Bapak/Ibu %(name)s, desa di Kec. %(kecamatan)s ini belum mengirim laporan pemantauan putaran "
+              "%(round)s (batas %(due)s). Mohon dibantu diingatkan:") % p) + "\n" + missing
+
+
+def _active(rnd, today: date, sched: dict) -> bool:
+    start = date.fromisoformat(rnd.due) - timedelta(days=max(sched["before_days"], default=0) + 1)
+    end = date.fromisoformat(rnd.due) + timedelta(days=max([*sched["after_days"], sched["escalate_after_days"]]) + 2)
+    return min(start, date.fromisoformat(rnd.start)) <= today <= end
+
+
+async def run_once(db: Database, forms: dict, now: datetime | None = None) -> int:
+    """Queue every reminder and scheduled summary due now; returns how many were queued."""
+    from .coordinator import summary_replies
+    now = now or clock()
+    queued = 0
+    areas = catalog.area_index()
+    async with db.session() as s, s.begin():
+        kader, fasil, koord = await people(s, "kader"), await people(s, "fasilitator"), await people(s, "koordinator")
+        by_desa: dict[str, list] = {}
+        for p in kader:
+            by_desa.setdefault(p.area_code, []).append(p)
+        by_kec: dict[str, list] = {}
+        for p in fasil:
+            by_kec.setdefault(p.area_code, []).append(p)
+        for rnd, schedule in await rounds_with_schedule(s):
+            sched = {**DEFAULT_SCHEDULE, **(schedule or {})}
+            if not _active(rnd, now.date(), sched):
+                continue
+            rows = await completeness(s, "", rnd)
+            missing = {r.code: by_desa.get(r.code, []) for r in rows if r.status in (MISSING, IN_PROGRESS)}
+            names = {c: areas.short(c) for c in {*missing, *(c.rsplit(".", 1)[0] for c in missing)}}
+            names.update({c: areas.name(c) for c in by_kec})
+            for d in due_reminders(rnd, now, missing, by_kec, names, schedule):
+                t = catalog.gettext_for("id")
+                payload = {"text": reminder_text(d, t, "id"), "template": f"reminder_{d.kind}",
+                           "variables": {k: v for k, v in d.params.items() if isinstance(v, (str, int))}}
+                queued += await claim(s, d.key, d.contact_id, [payload], now)
+            for d in due_summaries(rnd, now, koord, schedule):
+                contact = next(p for p in koord if p.contact_id == d.contact_id)
+                view = ContactView(contact.contact_id, contact.name, "koordinator", contact.area_code)
+                replies = await summary_replies(s, view, now, forms, catalog.gettext_for("id"), "id")
+                queued += await claim(s, d.key, d.contact_id, [reply_payload(r) for r in replies], now)
+    if queued:
+        log.info("queued %d reminders/summaries", queued)
+    return queued
+
+
+async def run_forever(db: Database, forms: dict, every: float = 60.0) -> None:
+    while True:
+        try:
+            await run_once(db, forms)
+        except Exception:   # keep the scheduler alive; the next minute retries
+            log.exception("reminder run failed")
+        await asyncio.sleep(every)

@@ -1,0 +1,62 @@
+"""Who has reported for a round: on time, late, in progress or not at all — per desa of an area."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from flows.dates import zone_for_area
+from flows.types import RoundView
+
+from .models import Contact, Report, Round, Session
+from .repo import aware
+from .summary import under
+
+ON_TIME, LATE, IN_PROGRESS, MISSING = "tepat_waktu", "terlambat", "sedang_diisi", "belum"
+
+
+@dataclass(frozen=True)
+class DesaStatus:
+    code: str
+    status: str
+    reported_at: datetime | None
+    kader: tuple[str, ...]
+
+
+async def current_round(s: AsyncSession, today: date) -> RoundView | None:
+    """The newest round that has started."""
+    row = await s.scalar(select(Round).where(Round.start <= today.isoformat()).order_by(Round.start.desc()))
+    return RoundView(row.name, row.start, row.due) if row else None
+
+
+async def get_round(s: AsyncSession, name: str) -> RoundView | None:
+    row = await s.get(Round, name)
+    return RoundView(row.name, row.start, row.due) if row else None
+
+
+async def completeness(s: AsyncSession, area: str, rnd: RoundView, form_id: str = "pemantauan") -> list[DesaStatus]:
+    """One row per desa with a registered kader under ``area``, sorted by code."""
+    kader: dict[str, list[str]] = {}
+    for name, code in await s.execute(select(Contact.name, Contact.area_code)
+                                      .where(Contact.role == "kader", under(Contact.area_code, area))):
+        kader.setdefault(code, []).append(name)
+    reported = {code: aware(created) for code, created in await s.execute(
+        select(Report.area_code, Report.created_at).where(Report.form_id == form_id, Report.key == rnd.name,
+                                                           under(Report.area_code, area)))}
+    drafting = set()
+    for (state,) in await s.execute(select(Session.state)):
+        draft = (state or {}).get("form") or (state or {}).get("draft") or {}
+        if draft.get("id") == form_id and draft.get("area") in kader:
+            drafting.add(draft["area"])
+    due = date.fromisoformat(rnd.due)
+    rows = []
+    for code in sorted(kader):
+        at = reported.get(code)
+        if at is not None:
+            status = ON_TIME if at.astimezone(zone_for_area(code)).date() <= due else LATE
+        else:
+            status = IN_PROGRESS if code in drafting else MISSING
+        rows.append(DesaStatus(code, status, at, tuple(sorted(kader[code]))))
+    return rows

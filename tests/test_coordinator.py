@@ -1,0 +1,208 @@
+"""A whole monitoring round for a synthetic kabupaten, with a fixed clock: reminders, escalation,
+summary, Excel, chart, and access limited to the coordinator's own area."""
+import asyncio
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from bot import catalog
+from bot.coordinator import fulfil
+from bot.export import Progress, write_xlsx
+from bot.pipeline import Pipeline
+from bot.reminders import run_once
+from flows.dates import WIT
+from flows.types import ContactView, Inbound, NewContact, NewReport
+from storage.db import Database
+from storage.models import Outbox
+from storage.repo import Tx, upsert_round
+from storage.summary import Filters, summarize
+
+KAB, OTHER_KAB = "81.05", "81.01"
+ROUND = ("Juli 2024", "2024-07-01", "2024-07-31")
+UTC = timezone.utc
+
+
+def local(y, m, d, h):   # a time in Maluku (WIT) as UTC
+    return datetime(y, m, d, h, tzinfo=WIT).astimezone(UTC)
+
+
+class World:
+    """Three kecamatan of Seram Bagian Timur (26 desa), one fasilitator each, a koordinator; and a
+    neighbouring kabupaten with its own koordinator and data."""
+
+    def __init__(self, url):
+        self.url = url
+        self.now = local(2024, 7, 1, 9)
+        self.kader, self.fasil, self.reports = {}, {}, {}
+
+    async def build(self):
+        self.p = await Pipeline.open(Database(self.url), now=lambda: self.now)
+        areas = catalog.area_index()
+        self.desa = [d for kec in ("81.05.01", "81.05.02", "81.05.03") for d in areas.children(kec)]
+        async with self.p.db.session() as s, s.begin():
+            tx = Tx(s, postgres=not self.p.db.is_sqlite)
+            for i, d in enumerate(self.desa):
+                self.kader[d] = await tx.create_contact("terminal", f"kader-{d}", NewContact(f"Kader {i}", "kader", d, "id"), self.now)
+            for kec in ("81.05.01", "81.05.02", "81.05.03"):
+                self.fasil[kec] = await tx.create_contact("terminal", f"fasil-{kec}", NewContact(f"Fasil {kec}", "fasilitator", kec, "id"), self.now)
+            self.koord = await tx.create_contact("terminal", "koord", NewContact("Koordinator SBT", "koordinator", KAB, "id"), self.now)
+            self.other = await tx.create_contact("terminal", "koord-other", NewContact("Koordinator Malteng", "koordinator", OTHER_KAB, "id"), self.now)
+            other_kader = await tx.create_contact("terminal", "kader-other", NewContact("Kader lain", "kader", "81.01.01.2001", "id"), self.now)
+            await tx.save_report(NewReport("pertemuan", 1, "81.01.01.2001", "musdes|2024-07-02|",
+                                           {"kind": "musdes", "date": "2024-07-02", "men": 500, "women": 500, "total": 1000}), other_kader.id, self.now)
+        async with self.p.db.session() as s:
+            await upsert_round(s, *ROUND)
+
+    async def report(self, desa, at, n):
+        """The desa's kader sends a monitoring report and a meeting at time ``at``."""
+        self.now = at
+        answers = {"round": ROUND[0], "activities": [
+            {"activity": f"Kegiatan {k}", "sector": ("pertanian", "perikanan")[k % 2],
+             "status": ("berjalan", "sebagian", "belum")[k % 3], "obstacles": None if k % 3 == 0 else "modal kurang",
+             "support_from": ["desa"] if k % 3 else ["tidak_perlu"], "support_what": "pelatihan" if k % 3 else None}
+            for k in range(n)]}
+        meeting = {"kind": "musdes", "date": at.astimezone(WIT).date().isoformat(), "men": 10 + n, "women": 5 + n,
+                   "youth": 3, "disabled": 1, "total": 15 + 2 * n}
+        async with self.p.db.session() as s, s.begin():
+            tx = Tx(s, postgres=not self.p.db.is_sqlite)
+            await tx.save_report(NewReport("pemantauan", 1, desa, ROUND[0], answers), self.kader[desa].id, at)
+            await tx.save_report(NewReport("pertemuan", 1, desa, f"musdes|{meeting['date']}|", meeting), self.kader[desa].id, at)
+        self.reports[desa] = (answers, meeting)
+
+
+@pytest.fixture
+def world(db_url):
+    return World(db_url)
+
+
+def in_world(w: World, scenario):
+    """Build the world and run the scenario in one event loop (database pools belong to their loop)."""
+    async def go():
+        await w.build()
+        try:
+            await scenario(w)
+        finally:
+            await w.p.db.close()
+    asyncio.run(go())
+
+
+async def outbox(w):
+    async with w.p.db.session() as s:
+        return list(await s.scalars(select(Outbox).order_by(Outbox.id)))
+
+
+def test_a_whole_round(world):
+    in_world(world, _whole_round)
+
+
+async def _whole_round(w: World):
+    on_time, late = w.desa[:14], w.desa[14:20]
+    never = w.desa[20:]
+    for i, d in enumerate(on_time):
+        await w.report(d, local(2024, 7, 10 + i % 10, 10), 1 + i % 4)
+    # reports that come in while the round runs: one just before the due date, the rest late
+    events = [(local(2024, 7, 29, 15), [late[0]], 2), (local(2024, 8, 1, 15), late[1:], 3)]
+    # the clock runs every 3 hours (day and night, local 08:00 included) from 25 July to 6 August;
+    # two scheduler processes run at every tick
+    second = Database(w.url)
+    t = local(2024, 7, 25, 8)
+    while t < local(2024, 8, 6, 0):
+        while events and events[0][0] <= t:
+            at, desas, n = events.pop(0)
+            for d in desas:
+                await w.report(d, at, n)
+        w.now = t
+        await asyncio.gather(run_once(w.p.db, w.p.forms, t), run_once(second, w.p.forms, t))
+        t += timedelta(hours=3)
+    await second.close()
+
+    rows = [r for r in await outbox(w) if r.payload.get("template")]
+    by_contact = {}
+    for r in rows:
+        by_contact.setdefault(r.external_id, []).append(r)
+        hour = r.created_at.replace(tzinfo=r.created_at.tzinfo or UTC).astimezone(WIT).hour
+        assert 8 <= hour < 20, "no reminder outside working hours"
+    kinds = lambda ext: [r.payload["template"] for r in by_contact.get(ext, [])]  # noqa: E731
+    for d in on_time:
+        assert kinds(f"kader-{d}") == []
+    assert kinds(f"kader-{late[0]}") == ["reminder_before"]
+    for d in late[1:]:
+        assert kinds(f"kader-{d}") == ["reminder_before", "reminder_due", "reminder_after"]
+    for d in never:
+        assert kinds(f"kader-{d}") == ["reminder_before", "reminder_due", "reminder_after"]
+        first = by_contact[f"kader-{d}"][0]
+        assert first.created_at.replace(tzinfo=first.created_at.tzinfo or UTC) == local(2024, 7, 28, 8)
+    areas = catalog.area_index()
+    never_kec = {d.rsplit(".", 1)[0] for d in never}
+    for kec in ("81.05.01", "81.05.02", "81.05.03"):
+        escalations = [r for r in by_contact.get(f"fasil-{kec}", []) if r.payload["template"] == "reminder_escalate"]
+        missing_here = sorted(areas.short(d) for d in never if d.startswith(kec + "."))
+        if kec in never_kec:
+            [esc] = escalations
+            assert esc.payload["variables"] == {**esc.payload["variables"]}
+            listed = [line[2:] for line in esc.payload["text"].splitlines() if line.startswith("- ")]
+            assert listed == missing_here
+        else:
+            assert escalations == []
+
+    # the summary adds up to the stored reports
+    async with w.p.db.session() as s:
+        data = await summarize(s, Filters(KAB, round=ROUND[0]))
+    meetings = [m for _, m in w.reports.values()]
+    total = data["meetings"]["total"]
+    assert total["men"] == sum(m["men"] for m in meetings) and total["women"] == sum(m["women"] for m in meetings)
+    assert total["meetings"] == len(meetings)
+    acts = [a for ans, _ in w.reports.values() for a in ans["activities"]]
+    assert data["monitoring"]["activities"] == len(acts)
+    assert data["monitoring"]["by_status"]["belum"] == sum(1 for a in acts if a["status"] == "belum")
+    assert data["monitoring"]["desa_reported"] == 20 and data["monitoring"]["desa_expected"] == len(w.desa)
+    assert sorted(data["monitoring"]["desa_missing"]) == sorted(never)
+
+    # Excel opens and its totals match; completeness names the late and missing desa
+    path = w.p.db.url and __import__("pathlib").Path(__import__("tempfile").mkdtemp()) / "sbt.xlsx"
+    async with w.p.db.session() as s:
+        from storage.completeness import get_round
+        await write_xlsx(s, path, KAB, await get_round(s, ROUND[0]), w.p.forms, areas, Progress(False))
+    wb = load_workbook(path, read_only=True)
+    meet = list(wb["Pertemuan"].iter_rows(values_only=True))
+    header = meet[0]
+    assert sum(r[header.index("Laki-laki")] for r in meet[1:]) == total["men"]
+    assert sum(r[header.index("Jumlah")] for r in meet[1:]) == total["participants"]
+    assert all(r[0].startswith(KAB + ".") for r in meet[1:])        # nothing from the other kabupaten
+    assert len(list(wb["Pemantauan"].iter_rows())) - 1 == len(acts)
+    status = {r[0]: r[5] for r in list(wb["Kelengkapan"].iter_rows(values_only=True))[1:]}
+    assert status[late[0]] == "Tepat waktu"                     # in on the 29th, before the due date
+    assert [d for d, v in status.items() if v == "Terlambat"] == late[1:]
+    assert sum(1 for v in status.values() if v == "Belum melapor") == len(never)
+    matrix = list(wb["Matriks rekomendasi"].iter_rows(values_only=True))
+    assert len(matrix) - 1 == sum(1 for a in acts if a["status"] != "berjalan")
+
+    # in chat: a coordinator gets a summary with a chart, the missing list, and Excel — for their area only
+    koord = ContactView(w.koord.id, "Koordinator SBT", "koordinator", KAB)
+    async with w.p.db.session() as s:
+        [summary] = await fulfil(s, "summary", koord, w.now, w.p.forms, "id")
+        [missing] = await fulfil(s, "missing", koord, w.now, w.p.forms, "id")
+        other = ContactView(w.other.id, "Koordinator Malteng", "koordinator", OTHER_KAB)
+        [other_summary] = await fulfil(s, "summary", other, w.now, w.p.forms, "id")
+    assert open(summary.image, "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+    assert f"{total['participants']} peserta" in summary.text.replace(".", "")
+    assert "1000 peserta" not in summary.text.replace(".", "")
+    assert "1.000 peserta" in other_summary.text and str(total["participants"]) not in other_summary.text
+    for d in never:
+        assert areas.short(d) in missing.text
+    assert areas.short(on_time[0]) not in missing.text.split("Belum melapor:")[1]
+
+
+def test_chat_commands_are_for_coordinators_only_and_scoped(world):
+    async def go(world):
+        kader_reply = await world.p.handle(Inbound("terminal", f"kader-{world.desa[0]}", "k1", text="ringkasan"))
+        assert "untuk fasilitator dan koordinator" in kader_reply[0].text
+        replies = await world.p.handle(Inbound("terminal", "koord-other", "o1", text="unduh"))
+        wb = load_workbook(replies[-1].document, read_only=True)
+        codes = [r[0] for r in list(wb["Pertemuan"].iter_rows(values_only=True))[1:]]
+        assert codes == ["81.01.01.2001"]
+        replies = await world.p.handle(Inbound("terminal", "koord", "k2", text="belum"))
+        assert "0 dari 26 desa sudah melapor" in replies[-1].text
+    in_world(world, go)
