@@ -13,7 +13,7 @@ STATUS_COLOURS = {"berjalan": "#3a9d5d", "sebagian": "#f2b134", "belum": "#b0b0b
 def summary_chart(by_area: dict[str, tuple[int, int]], status_by_sector: dict[str, dict[str, int]],
                   labels: dict[str, str], path: Path, t) -> Path:
     """Left: participants per area split men/women. Right: activity status per sector."""
-    fig = Figure(figsize=(10, 4.8), dpi=110)
+    fig = Figure(figsize=(10, 5.2), dpi=110)
     FigureCanvasAgg(fig)
     left, right = fig.subplots(1, 2)
     names = list(by_area) or ["-"]
@@ -23,7 +23,7 @@ def summary_chart(by_area: dict[str, tuple[int, int]], status_by_sector: dict[st
     left.barh(names, women, left=men, color=WOMEN, label=t("Perempuan"))
     left.set_title(t("Peserta pertemuan"))
     left.invert_yaxis()
-    left.legend(loc="lower right", fontsize=8)
+    left.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=2, fontsize=8, frameon=False)
     sectors = list(status_by_sector) or ["-"]
     offset = [0] * len(sectors)
     for status, colour in STATUS_COLOURS.items():
@@ -33,7 +33,7 @@ def summary_chart(by_area: dict[str, tuple[int, int]], status_by_sector: dict[st
         offset = [a + b for a, b in zip(offset, values)]
     right.set_title(t("Keadaan kegiatan per bidang"))
     right.invert_yaxis()
-    right.legend(loc="lower right", fontsize=8)
+    right.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=2, fontsize=8, frameon=False)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, format="png")

@@ -43,6 +43,11 @@ def render_summary(data: dict, forms: dict, areas: AreaIndex, t, lang: str = "id
     mon = data["monitoring"]
     lines += ["", t("PEMANTAUAN: %(done)s dari %(expected)s desa sudah melapor; %(count)s kegiatan") % {
         "done": n(mon["desa_reported"]), "expected": n(mon["desa_expected"]), "count": n(mon["activities"])}]
+    if mon.get("timeliness"):
+        tl = mon["timeliness"]
+        lines.append(t("- Tepat waktu %(on_time)s, terlambat %(late)s, sedang diisi %(drafting)s, belum %(missing)s")
+                     % {"on_time": n(tl["tepat_waktu"]), "late": n(tl["terlambat"]),
+                        "drafting": n(tl["sedang_diisi"]), "missing": n(tl["belum"])})
     if mon["by_status"]:
         lines.append(t("- Keadaan: %(list)s") % {"list": ", ".join(
             f"{statuses.get(k, k)} {n(v)}" for k, v in mon["by_status"].items())})

@@ -73,6 +73,14 @@ async def summarize(s: AsyncSession, f: Filters) -> dict[str, Any]:
             stories[answers.get("level") or "?"] += 1
     expected = set(await s.scalars(select(Contact.area_code).where(Contact.role == "kader",
                                                                     under(Contact.area_code, f.area))))
+    timeliness = {}
+    if f.round:
+        from .completeness import completeness, get_round
+        rnd = await get_round(s, f.round)
+        if rnd:
+            rows = await completeness(s, f.area, rnd)
+            timeliness = {k: sum(1 for r in rows if r.status == k)
+                          for k in ("tepat_waktu", "terlambat", "sedang_diisi", "belum")}
     for bucket in (totals, *meetings.values()):
         bucket["percent_women"] = round(100 * bucket["women"] / bucket["participants"], 1) if bucket["participants"] else 0.0
     return {
@@ -86,6 +94,7 @@ async def summarize(s: AsyncSession, f: Filters) -> dict[str, Any]:
             "activities": activities, "by_status": dict(status.most_common()), "by_sector": dict(sector.most_common()),
             "top_obstacles": obstacles.most_common(5), "support_from": dict(support_from.most_common()),
             "top_support": support_what.most_common(5),
+            "timeliness": timeliness,
         },
         "stories": {"total": sum(stories.values()), "by_level": dict(stories)},
     }

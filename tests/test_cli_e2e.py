@@ -113,3 +113,21 @@ def test_roster_from_excel(cli_env, tmp_path):
 def test_unknown_area_is_a_clear_error(cli_env):
     proc = run(cli_env, "summary", "--area", "Negeri Antah Berantah", check=False)
     assert proc.returncode == 2 and "tidak ditemukan" in proc.stderr
+
+
+def test_export_to_excel_and_csv_from_the_cli(cli_env, tmp_path):
+    run(cli_env, "round", "add", "--name", "Juli 2024", "--start", "2024-07-01", "--due", "2024-08-31")
+    chat(cli_env, KADER, "halo", "Siti Aminah", "1", "Kilmury, Kilmury", "ya", "1", "1", "kemarin", "Balai desa",
+         "L 79 P 38", "20", "2", "lewati", "lewati", "kirim")
+    out = tmp_path / "sbt.xlsx"
+    run(cli_env, "export", "--area", "81.05", "--round", "Juli 2024", "--out", str(out))
+    from openpyxl import load_workbook
+    wb = load_workbook(out, read_only=True)
+    assert wb.sheetnames == ["Pertemuan", "Pemantauan", "Matriks rekomendasi", "Kelengkapan", "Cerita perubahan"]
+    [row] = list(wb["Pertemuan"].iter_rows(values_only=True))[1:]
+    assert row[:2] == ("81.05.08.2010", "Kilmury") and 79 in row and 117 in row
+    [complete] = list(wb["Kelengkapan"].iter_rows(values_only=True))[1:]
+    assert "Belum melapor" in complete
+    run(cli_env, "export", "--area", "81.05", "--out", str(tmp_path / "sbt.csv"))
+    assert "Balai desa" in (tmp_path / "sbt" / "pertemuan.csv").read_text(encoding="utf-8-sig")
+    assert run(cli_env, "export", "--area", "81.05", "--round", "Tidak Ada", "--out", str(out), check=False).returncode == 2

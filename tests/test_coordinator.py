@@ -88,6 +88,10 @@ def in_world(w: World, scenario):
     asyncio.run(go())
 
 
+def by_contact_all(rows, ext):
+    return [r for r in rows if r.external_id == ext]
+
+
 async def outbox(w):
     async with w.p.db.session() as s:
         return list(await s.scalars(select(Outbox).order_by(Outbox.id)))
@@ -147,6 +151,13 @@ async def _whole_round(w: World):
         else:
             assert escalations == []
 
+    # scheduled summaries: the Monday of the round (29 July) and the day after it closes, to each koordinator
+    for ext in ("koord", "koord-other"):
+        sent = [r for r in by_contact_all(await outbox(w), ext) if r.payload["text"].startswith("Ringkasan")]
+        assert len(sent) == 2 and all(r.payload.get("image") for r in sent)
+        days = [r.created_at.replace(tzinfo=r.created_at.tzinfo or UTC).astimezone(WIT).date().isoformat() for r in sent]
+        assert days == ["2024-07-29", "2024-08-01"]
+
     # the summary adds up to the stored reports
     async with w.p.db.session() as s:
         data = await summarize(s, Filters(KAB, round=ROUND[0]))
@@ -159,6 +170,7 @@ async def _whole_round(w: World):
     assert data["monitoring"]["by_status"]["belum"] == sum(1 for a in acts if a["status"] == "belum")
     assert data["monitoring"]["desa_reported"] == 20 and data["monitoring"]["desa_expected"] == len(w.desa)
     assert sorted(data["monitoring"]["desa_missing"]) == sorted(never)
+    assert data["monitoring"]["timeliness"] == {"tepat_waktu": 15, "terlambat": 5, "sedang_diisi": 0, "belum": 6}
 
     # Excel opens and its totals match; completeness names the late and missing desa
     path = w.p.db.url and __import__("pathlib").Path(__import__("tempfile").mkdtemp()) / "sbt.xlsx"
