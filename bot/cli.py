@@ -186,6 +186,22 @@ async def _remind(args) -> int:
     return 0
 
 
+async def _serve(args) -> int:
+    import uvicorn
+
+    from .config import ConfigError
+    from .server import build_app, configured_channels
+    whatsapp = configured_channels()
+    if whatsapp is None:
+        raise ConfigError("no channel is configured: set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, "
+                          "TWILIO_WHATSAPP_FROM and PANTAU_PUBLIC_URL for WhatsApp")
+    async with opened() as pipeline:
+        server = uvicorn.Server(uvicorn.Config(build_app(pipeline, whatsapp), host=args.host, port=args.port,
+                                               log_level="warning"))
+        await server.serve()
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="pantau", description="Pantau: laporan pertemuan dan pemantauan desa.")
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -217,6 +233,9 @@ def parser() -> argparse.ArgumentParser:
     exp.add_argument("--round")
     exp.add_argument("--out", required=True, help="FILE.xlsx, or FILE.csv / --csv for a folder of CSV files")
     exp.add_argument("--csv", action="store_true")
+    serve = sub.add_parser("serve", help="the web app for webhooks (WhatsApp) and the outbox senders")
+    serve.add_argument("--host", default="0.0.0.0")
+    serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8080")))
     sub.add_parser("remind", help="queue the reminders and summaries due now (run from cron)")
     sub.add_parser("scheduler", help="queue reminders and summaries every minute")
     return p
@@ -227,7 +246,8 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
     args = parser().parse_args(argv)
     handler = {"chat": _chat, "invite": _invite, "roster": _roster, "round": _round, "summary": _summary,
-               "export": _export, "remind": _remind, "scheduler": _remind}[args.cmd]
+               "export": _export, "remind": _remind, "scheduler": _remind,
+               "serve": _serve}[args.cmd]
     return asyncio.run(handler(args))
 
 

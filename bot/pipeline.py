@@ -25,10 +25,16 @@ def clock() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def reply_payload(reply: Reply) -> dict:
+def reply_payload(reply: Reply, lang: str = "id") -> dict:
+    """An outbox row's payload; with choices, also how to answer them by number (for text channels)."""
     data = {k: v for k, v in asdict(reply).items() if v not in (None, (), False)}
     if "choices" in data:
         data["choices"] = list(data["choices"])
+        n = len(data["choices"])
+        if n > 1:
+            t = catalog.gettext_for(lang)
+            data["hint"] = t("Balas %(numbers)s atau %(last)s.") % {
+                "numbers": ", ".join(str(i) for i in range(1, n)), "last": n}
     return data
 
 
@@ -88,5 +94,6 @@ class Pipeline:
                 replies += await fulfil(s, step.request, contact, now, self.forms, step.session.get("lang", "id"))
             await tx.save_session(inbound.channel, inbound.sender, step.session, now)
             for reply in replies:
-                await tx.enqueue(inbound.channel, inbound.sender, reply_payload(reply), now)
+                await tx.enqueue(inbound.channel, inbound.sender, reply_payload(reply, step.session.get("lang", "id")),
+                                 now)
         return replies

@@ -72,6 +72,9 @@ def advance(session: dict | None, inbound: Inbound, ctx: Context) -> Step:
         return Step(session, prefix + [menu_reply(session, ctx, t, lang)])
 
     cmd = command_of(inbound.text)
+    if inbound.kind in ("voice", "sticker", "other") and not inbound.text.strip():
+        return Step(session, [Reply(t("Maaf, pesan suara dan stiker belum bisa dibaca. Mohon ketik jawabannya.")),
+                              _current_prompt(session, ctx, t, lang)])
     if session.get("pending") and cmd not in ("help",):
         return _pending(session, inbound, ctx, t, lang)
     if cmd == "language":
@@ -114,6 +117,17 @@ def advance(session: dict | None, inbound: Inbound, ctx: Context) -> Step:
     if session["mode"] == "pick_report":
         return _pick_report(session, inbound, ctx, t, lang)
     return _menu(session, inbound, ctx, t, lang)
+
+
+def _current_prompt(session, ctx, t, lang) -> Reply:
+    """The question the person is at, to ask again."""
+    if session.get("mode") == "register":
+        return registration.ask(session["reg"], ctx, t)
+    if session.get("mode") == "form" and not session.get("pending"):
+        return F.ask(_form_of(session, ctx), session["form"], ctx, lang, t)
+    if session.get("pending"):
+        return Reply(t("Mohon jawab ya atau tidak."), (t("Ya"), t("Tidak")), yes_no=True)
+    return menu_reply(session, ctx, t, lang)
 
 
 # ---------------------------------------------------------------- menu
@@ -252,9 +266,6 @@ def _form(session, inbound, cmd, ctx, t, lang, gap) -> Step:
         return Step(session, [F.ask(form, draft, ctx, lang, t)])
     if draft["pos"] == F.CONFIRM:
         return _confirm(session, form, inbound, ctx, t, lang)
-    if inbound.kind in ("voice", "sticker", "other"):
-        return Step(session, [Reply(t("Maaf, pesan suara dan stiker belum bisa dibaca. Mohon ketik jawabannya.")),
-                              F.ask(form, draft, ctx, lang, t)])
     result = F.accept(form, draft, inbound.text, inbound, ctx, lang)
     if isinstance(result, Problem):
         replies = [Reply(result.render(t))]

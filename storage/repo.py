@@ -155,6 +155,36 @@ class Tx:
         await self.s.execute(update(Outbox).where(Outbox.id == outbox_id)
                              .values(status="sent", sent_at=now, provider_id=provider_id))
 
+    async def due_outbox(self, channel: str, now: datetime, limit: int = 200) -> list[Outbox]:
+        """Pending rows whose time has come, oldest first (so one person's replies keep their order)."""
+        q = (select(Outbox).where(Outbox.channel == channel, Outbox.status == "pending",
+                                  Outbox.next_attempt_at <= now).order_by(Outbox.id).limit(limit))
+        if self.postgres:
+            q = q.with_for_update(skip_locked=True)
+        return list(await self.s.scalars(q))
+
+    async def retry_later(self, outbox_id: int, attempts: int, at: datetime, error: str) -> None:
+        await self.s.execute(update(Outbox).where(Outbox.id == outbox_id)
+                             .values(attempts=attempts, next_attempt_at=at, error=error[:500]))
+
+    async def mark_failed(self, outbox_id: int, error: str) -> None:
+        await self.s.execute(update(Outbox).where(Outbox.id == outbox_id).values(status="failed", error=error[:500]))
+
+    async def set_delivery_status(self, provider_id: str, status: str, error: str | None) -> bool:
+        """A provider's status callback (sent, delivered, read, failed, undelivered)."""
+        values: dict = {"status": status}
+        if error:
+            values["error"] = error[:500]
+        result = await self.s.execute(update(Outbox).where(Outbox.provider_id == provider_id).values(**values))
+        return bool(result.rowcount)
+
+    async def last_inbound_at(self, channel: str, external_id: str) -> datetime | None:
+        value = await self.s.scalar(select(InboundMessage.received_at)
+                                    .where(InboundMessage.channel == channel,
+                                           InboundMessage.external_id == external_id)
+                                    .order_by(InboundMessage.received_at.desc()).limit(1))
+        return aware(value) if value else None
+
     # -- media
     async def add_media(self, sha256: str, path: str, mime: str, size: int, now: datetime) -> None:
         if await self.s.get(Media, sha256) is None:

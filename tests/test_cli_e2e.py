@@ -131,3 +131,9 @@ def test_export_to_excel_and_csv_from_the_cli(cli_env, tmp_path):
     run(cli_env, "export", "--area", "81.05", "--out", str(tmp_path / "sbt.csv"))
     assert "Balai desa" in (tmp_path / "sbt" / "pertemuan.csv").read_text(encoding="utf-8-sig")
     assert run(cli_env, "export", "--area", "81.05", "--round", "Tidak Ada", "--out", str(out), check=False).returncode == 2
+
+
+def test_serve_refuses_to_start_with_wrong_settings(cli_env):
+    env = {**cli_env, "TWILIO_ACCOUNT_SID": "AC123", "TWILIO_AUTH_TOKEN": "x"}
+    proc = run(env, "serve", check=False)
+    assert proc.returncode != 0 and "TWILIO_ACCOUNT_SID" in proc.stderr and "32 hex" in proc.stderr

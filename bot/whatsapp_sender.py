@@ -1,0 +1,135 @@
+"""Delivering the WhatsApp outbox through Twilio's Messages API (async client).
+
+- Free-form messages only within 24 hours of the person's last message; outside it a reminder goes
+  as an approved template (content_sid + content_variables), and a message without a template is
+  recorded as failed rather than tried (Twilio would refuse it with 63016).
+- At most ``rate_per_second`` messages per second per sender (Twilio: 80/s).
+- 429 and 5xx are retried with exponential backoff; permanent errors are recorded, not retried.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from datetime import datetime, timedelta
+
+from twilio.base.exceptions import TwilioRestException
+from twilio.http.async_http_client import AsyncTwilioHttpClient
+from twilio.rest import Client
+
+from storage.db import Database
+from storage.repo import Tx
+
+from .config import TwilioConfig
+from .pipeline import clock
+from .whatsapp import STATUS_PATH, masked
+
+log = logging.getLogger("pantau.whatsapp.sender")
+WINDOW = timedelta(hours=24)
+PERMANENT = {21211, 21408, 21610, 21614, 63003, 63016, 63024, 63032}   # bad number, unsubscribed, window, …
+MAX_ATTEMPTS = 8
+
+
+class BaseUrlHttpClient(AsyncTwilioHttpClient):
+    """Sends the client's requests to another base URL (a local stand-in in tests)."""
+
+    def __init__(self, base_url: str, **kw):
+        super().__init__(**kw)
+        self.base_url = base_url.rstrip("/")
+
+    async def request(self, method, url, *args, **kwargs):
+        if url.startswith("https://api.twilio.com"):
+            url = self.base_url + url[len("https://api.twilio.com"):]
+        return await super().request(method, url, *args, **kwargs)
+
+
+def make_client(cfg: TwilioConfig) -> Client:
+    http = BaseUrlHttpClient(cfg.api_base_url) if cfg.api_base_url else AsyncTwilioHttpClient()
+    return Client(cfg.account_sid, cfg.auth_token, http_client=http)
+
+
+def body_of(payload: dict) -> str:
+    """The reply as WhatsApp text: numbered choices and how to answer them."""
+    lines = [payload.get("text", "")]
+    for i, choice in enumerate(payload.get("choices") or [], 1):
+        lines.append(f"{i}. {choice}")
+    if payload.get("hint"):
+        lines.append(payload["hint"])
+    return "\n".join(lines)[:1600]
+
+
+class RateLimiter:
+    """At most ``rate`` calls per second, evenly spaced."""
+
+    def __init__(self, rate: float):
+        self.interval, self.next = 1.0 / rate, 0.0
+
+    async def wait(self) -> None:
+        now = time.monotonic()
+        if self.next > now:
+            await asyncio.sleep(self.next - now)
+        self.next = max(self.next, now) + self.interval
+
+
+async def send_due(db: Database, cfg: TwilioConfig, client: Client, limiter: RateLimiter,
+                   now: datetime | None = None) -> int:
+    """Send what is due now; returns how many messages Twilio accepted."""
+    now = now or clock()
+    sent = 0
+    async with db.session() as s, s.begin():
+        tx = Tx(s, postgres=not db.is_sqlite)
+        rows = await tx.due_outbox("whatsapp", now)
+        for row in rows:
+            to = row.external_id
+            if not to.startswith("+"):
+                await tx.mark_failed(row.id, "not a phone number: needs a WhatsApp user id sender")
+                continue
+            last = await tx.last_inbound_at("whatsapp", to)
+            inside = last is not None and now - last < WINDOW
+            kwargs = {"to": f"whatsapp:{to}", "status_callback": cfg.public_url + STATUS_PATH}
+            if cfg.messaging_service_sid:
+                kwargs["messaging_service_sid"] = cfg.messaging_service_sid
+            else:
+                kwargs["from_"] = cfg.whatsapp_from
+            template = cfg.templates.get(row.payload.get("template", ""))
+            if inside:
+                kwargs["body"] = body_of(row.payload)
+            elif template:
+                variables = row.payload.get("variables") or {}
+                kwargs["content_sid"] = template
+                kwargs["content_variables"] = json.dumps({str(i): str(v) for i, v in
+                                                          enumerate(variables.values(), 1)})
+            else:
+                await tx.mark_failed(row.id, "outside the 24-hour window and no approved template")
+                continue
+            await limiter.wait()
+            try:
+                message = await client.messages.create_async(**kwargs)
+            except TwilioRestException as exc:
+                attempts = row.attempts + 1
+                if (exc.status == 429 or exc.status >= 500) and attempts < MAX_ATTEMPTS and exc.code not in PERMANENT:
+                    await tx.retry_later(row.id, attempts, now + timedelta(seconds=2 ** attempts),
+                                         f"{exc.status} {exc.code}")
+                else:
+                    await tx.mark_failed(row.id, f"{exc.status} {exc.code}: {exc.msg}")
+                    log.warning("whatsapp message to %s failed permanently (%s)", masked(to), exc.code)
+                continue
+            except (OSError, asyncio.TimeoutError) as exc:   # network: try again later
+                attempts = row.attempts + 1
+                await tx.retry_later(row.id, attempts, now + timedelta(seconds=2 ** attempts), type(exc).__name__)
+                continue
+            await tx.mark_sent(row.id, now, message.sid)
+            sent += 1
+    return sent
+
+
+async def run_sender(db: Database, cfg: TwilioConfig, every: float = 0.5) -> None:
+    client = make_client(cfg)
+    limiter = RateLimiter(cfg.rate_per_second)
+    while True:
+        try:
+            await send_due(db, cfg, client, limiter)
+        except Exception:   # the loop must survive; rows stay pending and are tried again
+            log.exception("whatsapp sender round failed")
+        await asyncio.sleep(every)

@@ -1,0 +1,79 @@
+"""Test infrastructure: a local stand-in for Twilio's REST API that records what the bot sends,
+answers like Twilio (201 with a Message resource, or Twilio's error JSON), and serves media behind
+the account's basic auth, like Twilio's media URLs."""
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import secrets
+import socket
+from email.utils import formatdate
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class TwilioPeer:
+    def __init__(self, account_sid: str, auth_token: str):
+        self.account_sid, self.auth_token = account_sid, auth_token
+        self.requests: list[dict] = []
+        self.fail: dict[str, tuple[int, int]] = {}    # To → (HTTP status, Twilio error code)
+        self.media = {"/media/sheet.jpg": b"\xff\xd8\xff\xe0 attendance sheet photo bytes"}
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def app(self) -> Starlette:
+        async def messages(request: Request):
+            form = dict((await request.form()).multi_items())
+            self.requests.append({"path": request.url.path, "form": form,
+                                  "auth": request.headers.get("authorization", "")})
+            to = form.get("To", "")
+            if to in self.fail:
+                status, code = self.fail[to]
+                return JSONResponse({"code": code, "message": f"error {code}", "more_info":
+                                     f"https://www.twilio.com/docs/errors/{code}", "status": status}, status_code=status)
+            sid = "SM" + secrets.token_hex(16)
+            now = formatdate(usegmt=True)
+            return JSONResponse({
+                "account_sid": self.account_sid, "api_version": "2010-04-01", "body": form.get("Body", ""),
+                "date_created": now, "date_sent": None, "date_updated": now, "direction": "outbound-api",
+                "error_code": None, "error_message": None, "from": form.get("From"),
+                "messaging_service_sid": form.get("MessagingServiceSid"), "num_media": "0", "num_segments": "1",
+                "price": None, "price_unit": "USD", "sid": sid, "status": "queued", "subresource_uris": {
+                    "media": f"/2010-04-01/Accounts/{self.account_sid}/Messages/{sid}/Media.json"},
+                "to": to, "uri": f"/2010-04-01/Accounts/{self.account_sid}/Messages/{sid}.json"}, status_code=201)
+
+        async def media(request: Request):
+            expected = "Basic " + base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()
+            if request.headers.get("authorization") != expected:
+                return Response("unauthorized", status_code=401)
+            return Response(self.media[request.url.path], media_type="image/jpeg")
+
+        return Starlette(routes=[
+            Route("/2010-04-01/Accounts/{sid}/Messages.json", messages, methods=["POST"]),
+            Route("/media/{name}", media, methods=["GET"]),
+        ])
+
+
+@contextlib.asynccontextmanager
+async def serving(app, port: int):
+    """Run an ASGI app with uvicorn on 127.0.0.1:port for the duration of the block."""
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
