@@ -59,14 +59,14 @@ async def summary_replies(s, contact: ContactView, now: datetime, forms: dict, t
             status[item.get("sector") or "lainnya"][item.get("status") or "belum"] += 1
     labels = {**export._labels(forms, "pemantauan").get("sector", {}),
               **export._labels(forms, "pemantauan").get("status", {})}
-    path = media.media_dir() / "charts" / f"ringkasan-{contact.area_code}-{now:%Y%m%d%H%M%S}.png"
+    path = media.shared_path(f"ringkasan-{now:%Y%m%d}", ".png")
     charts.summary_chart({k: tuple(v) for k, v in sorted(by_area.items())}, status, labels, path, t)
     return [Reply(text, image=str(path))]
 
 
 async def export_replies(s, contact: ContactView, now: datetime, forms: dict, t, lang: str) -> list[Reply]:
     rnd = await current_round(s, now.date())
-    path = media.media_dir() / "exports" / f"pantau-{contact.area_code}-{now:%Y%m%d-%H%M%S}.xlsx"
+    path = media.shared_path(f"pantau-{contact.area_code}-{now:%Y%m%d}", ".xlsx")
     await export.write_xlsx(s, path, contact.area_code, rnd, forms, catalog.area_index(), export.Progress(False))
     return [Reply(t("Berkas Excel untuk %(area)s sudah siap.") % {"area": catalog.area_index().label(contact.area_code)},
                   document=str(path))]

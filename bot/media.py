@@ -31,3 +31,12 @@ def store_file(path: str) -> tuple[str, Path, str, int]:
     suffix = Path(path).suffix.lower() or ".jpg"
     digest, target = store_bytes(data, suffix)
     return digest, target, mimetypes.guess_type(target.name)[0] or "application/octet-stream", len(data)
+
+
+def shared_path(stem: str, suffix: str) -> Path:
+    """A new file under media/shared with an unguessable name: it may be fetched by URL (Twilio needs
+    a public URL for the media it sends), so the name is the only key."""
+    import secrets
+    folder = media_dir() / "shared"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"{stem}-{secrets.token_urlsafe(18)}{suffix}"

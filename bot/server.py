@@ -6,7 +6,7 @@ import contextlib
 import os
 
 from starlette.applications import Starlette
-from starlette.responses import PlainTextResponse
+from starlette.responses import FileResponse, PlainTextResponse
 from starlette.routing import Route
 
 from .pipeline import Pipeline
@@ -14,7 +14,16 @@ from .pipeline import Pipeline
 
 def build_app(pipeline: Pipeline, whatsapp=None, run_senders: bool = True) -> Starlette:
     """The app; ``whatsapp`` is a TwilioConfig, or None when WhatsApp is not configured."""
-    routes = [Route("/health", lambda request: PlainTextResponse("ok"))]
+    async def shared_file(request):
+        from . import media
+        name = request.path_params["name"]
+        path = media.media_dir() / "shared" / name
+        if "/" in name or name.startswith(".") or not path.is_file():
+            return PlainTextResponse("not found", status_code=404)
+        return FileResponse(path)
+
+    routes = [Route("/health", lambda request: PlainTextResponse("ok")),
+              Route("/files/{name}", shared_file, methods=["GET"])]
     if whatsapp is not None:
         from .whatsapp import routes as whatsapp_routes
         routes += whatsapp_routes(whatsapp, pipeline)

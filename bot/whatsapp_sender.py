@@ -12,6 +12,7 @@ import asyncio
 import json
 import logging
 import time
+from pathlib import Path
 from datetime import datetime, timedelta
 
 from twilio.base.exceptions import TwilioRestException
@@ -95,6 +96,9 @@ async def send_due(db: Database, cfg: TwilioConfig, client: Client, limiter: Rat
             template = cfg.templates.get(row.payload.get("template", ""))
             if inside:
                 kwargs["body"] = body_of(row.payload)
+                attachments = [row.payload[k] for k in ("image", "document") if row.payload.get(k)]
+                if attachments:   # Twilio fetches media from a public URL: /files/<unguessable name>
+                    kwargs["media_url"] = [f"{cfg.public_url}/files/{Path(a).name}" for a in attachments]
             elif template:
                 variables = row.payload.get("variables") or {}
                 kwargs["content_sid"] = template

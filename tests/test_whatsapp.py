@@ -167,6 +167,23 @@ async def test_a_cadre_reports_a_meeting_on_whatsapp(db_url, peer, tmp_path, mon
               "From": FROM, "ApiVersion": "2010-04-01"}
         assert (await run_http(lambda: phone.post(cb, path="/whatsapp/status"))).status_code == 200
         assert (await outbox_rows(pipeline.db, provider_id=sid))[0].status == "delivered"
+        # a coordinator asks for the summary: the chart goes as media, fetchable from the public URL
+        from flows.types import NewContact
+        from storage.repo import Tx
+        async with pipeline.db.session() as s, s.begin():
+            await Tx(s, postgres=False).create_contact("whatsapp", "+6281111111111",
+                                                       NewContact("Pak Koordinator", "koordinator", "81.05", "id"), NOW)
+        coord = Phone(app, public, peer, number="+6281111111111")
+        coord.n = 500
+        await run_http(coord.say, "ringkasan")
+        start = len(peer.requests)
+        await send_due(pipeline.db, cfg, make_client(cfg), RateLimiter(1000), NOW)
+        [chart] = [r["form"] for r in peer.requests[start:] if r["form"].get("MediaUrl")]
+        assert chart["Body"].startswith("Ringkasan Kab. Seram Bagian Timur")
+        path = chart["MediaUrl"].removeprefix(public)
+        got = await run_http(httpx.get, app + path)
+        assert got.status_code == 200 and got.content[:4] == b"\x89PNG"
+        assert (await run_http(httpx.get, app + "/files/..%2Fpantau.db")).status_code == 404
     await pipeline.db.close()
 
 
