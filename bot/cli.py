@@ -191,14 +191,34 @@ async def _serve(args) -> int:
 
     from .config import ConfigError
     from .server import build_app, configured_channels
-    whatsapp = configured_channels()
-    if whatsapp is None:
-        raise ConfigError("no channel is configured: set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, "
-                          "TWILIO_WHATSAPP_FROM and PANTAU_PUBLIC_URL for WhatsApp")
+    whatsapp, telegram_cfg = configured_channels()
+    if whatsapp is None and telegram_cfg is None:
+        raise ConfigError("belum ada kanal: isi TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_WHATSAPP_FROM dan "
+                          "PANTAU_PUBLIC_URL untuk WhatsApp, atau TELEGRAM_BOT_TOKEN, TELEGRAM_WEBHOOK_SECRET dan "
+                          "PANTAU_PUBLIC_URL untuk Telegram")
     async with opened() as pipeline:
-        server = uvicorn.Server(uvicorn.Config(build_app(pipeline, whatsapp), host=args.host, port=args.port,
-                                               log_level="warning"))
+        telegram = None
+        if telegram_cfg:
+            from .telegram import TelegramChannel
+            telegram = TelegramChannel(telegram_cfg, pipeline)
+        app = build_app(pipeline, whatsapp, telegram=telegram)
+        server = uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port, log_level="warning"))
         await server.serve()
+    return 0
+
+
+async def _telegram(args) -> int:
+    from .telegram import TelegramChannel, TelegramConfig, run_sender
+    cfg = TelegramConfig.from_env()
+    async with opened() as pipeline:
+        channel = TelegramChannel(cfg, pipeline)
+        await channel.start()
+        await channel.app.bot.delete_webhook()
+        print("Bot Telegram berjalan (long polling). Ctrl-C untuk berhenti.", flush=True)
+        try:
+            await asyncio.gather(channel.poll_forever(), run_sender(pipeline.db, channel.app.bot))
+        finally:
+            await channel.stop()
     return 0
 
 
@@ -233,6 +253,7 @@ def parser() -> argparse.ArgumentParser:
     exp.add_argument("--round")
     exp.add_argument("--out", required=True, help="FILE.xlsx, or FILE.csv / --csv for a folder of CSV files")
     exp.add_argument("--csv", action="store_true")
+    sub.add_parser("telegram", help="run the Telegram bot by long polling")
     serve = sub.add_parser("serve", help="the web app for webhooks (WhatsApp) and the outbox senders")
     serve.add_argument("--host", default="0.0.0.0")
     serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8080")))
@@ -247,7 +268,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     handler = {"chat": _chat, "invite": _invite, "roster": _roster, "round": _round, "summary": _summary,
                "export": _export, "remind": _remind, "scheduler": _remind,
-               "serve": _serve}[args.cmd]
+               "serve": _serve, "telegram": _telegram}[args.cmd]
     return asyncio.run(handler(args))
 
 

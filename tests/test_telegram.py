@@ -1,0 +1,188 @@
+"""Telegram end to end against a real peer: the telegram-test-api Bot API emulator (npm), behind the
+compatibility layer in tests/telegram/compat.py, driven by a simulated user — in polling and in
+webhook mode. Plus adapter tests on captured Telegram update payloads."""
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import select
+from telegram import Bot, Update
+
+from bot.pipeline import Pipeline
+from bot.server import build_app
+from bot.telegram import Limits, TelegramChannel, TelegramConfig, send_due, to_inbound
+from storage.db import Database
+from storage.models import InboundMessage, Media, Outbox, Report
+
+from .conftest import NOW
+from .telegram.compat import Compat, SimUser
+from .twilio_peer import free_port, serving
+
+ROOT = Path(__file__).resolve().parent.parent
+EMULATOR = ROOT / "node_modules" / "telegram-test-api"
+TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw0"
+SECRET = "s3cret-token-for-tests"
+needs_emulator = pytest.mark.skipif(not EMULATOR.exists() or not shutil.which("node"),
+                                    reason="telegram-test-api is installed by .ci/run (npm ci)")
+FIXTURES = json.loads((Path(__file__).parent / "telegram" / "updates.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("name,kind,text", [("text", "text", "79 orang"), ("location", "location", ""),
+                                            ("voice", "voice", ""), ("sticker", "sticker", ""),
+                                            ("command", "text", "/start")])
+async def test_captured_updates_become_inbound_messages(name, kind, text):
+    bot = Bot(TOKEN)
+    update = Update.de_json(FIXTURES[name], bot)
+    inbound, media_row = await to_inbound(update)
+    assert inbound.kind == kind and inbound.text == text and media_row is None
+    assert inbound.channel == "telegram" and inbound.sender == str(FIXTURES[name]["message"]["chat"]["id"])
+    assert inbound.message_id == str(FIXTURES[name]["update_id"])
+    if kind == "location":
+        assert inbound.location == (-3.2174, 130.5031)
+
+
+def test_bad_settings_fail_at_start():
+    from bot.config import ConfigError
+    with pytest.raises(ConfigError, match="TELEGRAM_BOT_TOKEN"):
+        TelegramConfig.from_env({"TELEGRAM_BOT_TOKEN": "abc"})
+    with pytest.raises(ConfigError, match="TELEGRAM_WEBHOOK_SECRET"):
+        TelegramConfig.from_env({"TELEGRAM_BOT_TOKEN": TOKEN, "PANTAU_PUBLIC_URL": "https://x.org"}, webhook=True)
+
+
+@pytest.fixture
+def emulator():
+    port = free_port()
+    proc = subprocess.Popen(["node", str(ROOT / "tests" / "telegram" / "emulator.js"), str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=ROOT)
+    assert proc.stdout.readline().strip() == b"ready"
+    yield f"http://127.0.0.1:{port}"
+    proc.terminate()
+    proc.wait(10)
+
+
+class Harness:
+    def __init__(self, emulator, db_url):
+        self.compat = Compat(emulator, TOKEN)
+        self.compat_port = free_port()
+        self.cfg = TelegramConfig(TOKEN, f"http://127.0.0.1:{self.compat_port}/bot", None, SECRET)
+        self.db_url = db_url
+        self.user = SimUser(emulator, self.compat, 4242)
+        self.offset = None
+        self.webhook = False
+
+    async def turn(self, text: str = "", photo: bytes | None = None) -> list[dict]:
+        if photo is not None:
+            await self.user.send_photo(photo)
+        else:
+            await self.user.send(text)
+        if self.webhook:
+            for _ in range(200):          # the update arrives by webhook; wait until it is processed
+                async with self.pipeline.db.session() as s:
+                    done = await s.scalar(select(Outbox.id).where(Outbox.status == "pending"))
+                if done:
+                    break
+                import asyncio
+                await asyncio.sleep(0.05)
+        else:
+            self.offset = await self.channel.poll_once(self.offset, timeout=1)
+        await send_due(self.pipeline.db, self.channel.app.bot, Limits(1000, 1000))
+        return await self.user.read()
+
+
+def texts(messages):
+    return "\n".join(m["text"] for m in messages)
+
+
+async def full_conversation(h: Harness):
+    out = await h.turn("/start")
+    assert "Selamat datang di Pantau" in texts(out)
+    await h.turn("Siti Aminah")
+    out = await h.turn("Kader desa")
+    out = await h.turn("Kilmury, Kilmury")
+    assert out[-1]["keyboard"] == ["Ya", "Tidak"] and "Desa Kilmury, Kec. Kilmury" in texts(out)
+    out = await h.turn("Ya")                                   # a tap on the reply keyboard
+    assert out[-1]["keyboard"][0] == "Laporan pertemuan"
+    out = await h.turn("Laporan pertemuan")
+    assert "Musyawarah desa" in out[-1]["keyboard"]
+    await h.turn("Musyawarah desa")
+    await h.turn("kemarin")
+    out = await h.turn("/batal")
+    assert out[-1]["keyboard"] == ["Ya", "Tidak"]
+    out = await h.turn("Tidak")                                # not cancelled: continues where it was
+    assert "Di mana tempatnya?" in texts(out)
+    await h.turn("/start")                                     # leaves to the menu; the draft is kept
+    out = await h.turn("1")
+    assert "Di mana tempatnya?" in texts(out)
+    await h.turn("Balai desa")
+    out = await h.turn("L 79 P 38")
+    assert "Jumlah peserta: 117 orang" in texts(out)
+    await h.turn("20")
+    await h.turn("2")
+    out = await h.turn(photo=b"\xff\xd8\xff" + b"attendance sheet " * 200)
+    out = await h.turn("lewati")
+    assert "Foto daftar hadir: foto terlampir" in texts(out)
+    out = await h.turn("Kirim")
+    assert "Laporan pertemuan sudah tersimpan" in texts(out)
+    out = await h.turn("/ubah")
+    assert "Musyawarah desa" in out[-1]["keyboard"][0]
+    await h.turn("1")
+    for answer in ("sama", "sama", "sama", "L 80 P 40", "sama", "sama", "sama"):
+        out = await h.turn(answer)
+    out = await h.turn("lewati")
+    assert "Laki-laki: 80" in texts(out)
+    out = await h.turn("Kirim")
+    assert "perbaikan ke-1" in texts(out)
+    async with h.pipeline.db.session() as s:
+        [report] = (await s.scalars(select(Report))).all()
+        assert report.revision == 2 and report.answers["men"] == 80 and report.answers["total"] == 120
+        [photo] = (await s.scalars(select(Media))).all()
+        assert Path(photo.path).stat().st_size == 3 + 17 * 200            # the largest size was downloaded
+        rows = (await s.scalars(select(Outbox))).all()
+        assert all(r.status == "sent" for r in rows)
+    assert [c["command"] for c in h.compat.commands] == ["start", "lapor", "ubah", "bantuan", "batal", "bahasa"]
+
+
+@needs_emulator
+async def test_polling_mode(emulator, db_url, tmp_path, monkeypatch):
+    monkeypatch.setenv("PANTAU_MEDIA_DIR", str(tmp_path / "media"))
+    h = Harness(emulator, db_url)
+    async with serving(h.compat.app(), h.compat_port):
+        h.pipeline = await Pipeline.open(Database(db_url), now=lambda: NOW)
+        h.channel = TelegramChannel(h.cfg, h.pipeline)
+        await h.channel.start()
+        await full_conversation(h)
+        # a redelivered update changes nothing and sends nothing twice
+        async with h.pipeline.db.session() as s:
+            before = len((await s.scalars(select(Outbox))).all())
+        last = Update.de_json({"update_id": 1, "message": {"message_id": 1, "date": 0, "text": "halo",
+                                                          "chat": {"id": 4242, "type": "private"}}}, h.channel.app.bot)
+        await h.channel.process([last])
+        async with h.pipeline.db.session() as s:
+            assert len((await s.scalars(select(Outbox))).all()) == before
+        await h.channel.stop()
+        await h.pipeline.db.close()
+
+
+@needs_emulator
+async def test_webhook_mode_checks_the_secret(emulator, db_url, tmp_path, monkeypatch):
+    monkeypatch.setenv("PANTAU_MEDIA_DIR", str(tmp_path / "media"))
+    h = Harness(emulator, db_url)
+    h.webhook = True
+    app_port = free_port()
+    async with serving(h.compat.app(), h.compat_port):
+        h.pipeline = await Pipeline.open(Database(db_url), now=lambda: NOW)
+        h.channel = TelegramChannel(h.cfg.__class__(TOKEN, h.cfg.api_base_url, f"http://127.0.0.1:{app_port}", SECRET),
+                                    h.pipeline)
+        async with serving(build_app(h.pipeline, telegram=h.channel, run_senders=False), app_port) as url:
+            import asyncio
+            wrong = await asyncio.to_thread(httpx.post, url + "/telegram/webhook", json={"update_id": 9},
+                                            headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"})
+            missing = await asyncio.to_thread(httpx.post, url + "/telegram/webhook", json={"update_id": 9})
+            assert wrong.status_code == 403 and missing.status_code == 403
+            async with h.pipeline.db.session() as s:
+                assert (await s.scalars(select(InboundMessage))).all() == []
+            await full_conversation(h)
+        await h.pipeline.db.close()
