@@ -162,6 +162,22 @@ async def test_polling_mode(emulator, db_url, tmp_path, monkeypatch):
         await h.channel.process([last])
         async with h.pipeline.db.session() as s:
             assert len((await s.scalars(select(Outbox))).all()) == before
+        # Telegram says "slow down" to one chat and "blocked" for another
+        from storage.repo import Tx
+        async with h.pipeline.db.session() as s, s.begin():
+            tx = Tx(s, postgres=not h.pipeline.db.is_sqlite)
+            await tx.enqueue("telegram", "4242", {"text": "satu"}, NOW)
+            await tx.enqueue("telegram", "999", {"text": "dua"}, NOW)
+        h.compat.fail_next = [
+            ("sendMessage", 429, {"ok": False, "error_code": 429, "description": "Too Many Requests: retry after 7",
+                                  "parameters": {"retry_after": 7}}),
+            ("sendMessage", 403, {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked by the user"})]
+        await send_due(h.pipeline.db, h.channel.app.bot, Limits(1000, 1000), NOW)
+        async with h.pipeline.db.session() as s:
+            rows = {r.payload["text"]: r for r in (await s.scalars(select(Outbox))).all() if r.payload["text"] in ("satu", "dua")}
+        assert rows["satu"].status == "pending" and "retry_after" in rows["satu"].error
+        assert (rows["satu"].next_attempt_at.replace(tzinfo=None) - NOW.replace(tzinfo=None)).total_seconds() == 7
+        assert rows["dua"].status == "failed" and "blocked" in rows["dua"].error
         await h.channel.stop()
         await h.pipeline.db.close()
 
