@@ -65,10 +65,9 @@ class Pipeline:
                 return None
             if media:
                 await tx.add_media(*media, now)
-            await tx.lock_identity(inbound.channel, inbound.sender, now)
-            session = await tx.load_session(inbound.channel, inbound.sender) or None
+            session = await tx.lock_session(inbound.channel, inbound.sender, now) or None
             contact = await tx.contact_for(inbound.channel, inbound.sender)
-            want = needs(session, inbound)
+            want = needs(session, inbound, registered=contact is not None)
             ctx = Context(
                 now=now, forms=self.forms, gettext=catalog.gettext_for, contact=contact,
                 areas=catalog.area_index() if "areas" in want else None,

@@ -35,12 +35,12 @@ def command_of(text: str) -> str | None:
     return COMMANDS.get(s)
 
 
-def needs(session: dict | None, inbound: Inbound) -> set[str]:
+def needs(session: dict | None, inbound: Inbound, registered: bool = False) -> set[str]:
     """Which context the pipeline must load for this message (so it loads no more than that)."""
-    mode = (session or {}).get("mode", "register")
+    mode = (session or {}).get("mode", "menu" if registered else "register")
     cmd = command_of(inbound.text)
     out = set()
-    if mode == "register" or session is None:
+    if not registered and mode == "register":
         out |= {"areas", "invites"}
     if cmd == "edit" or mode == "pick_report":
         out.add("recent")

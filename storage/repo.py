@@ -9,7 +9,8 @@ from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.types import ContactView, NewContact, NewReport, ReportView, RoundView
@@ -31,21 +32,23 @@ def aware(value: datetime) -> datetime:
 
 
 class Tx:
-    def __init__(self, s: AsyncSession, postgres: bool):
+    def __init__(self, s: AsyncSession, postgres: bool | None = None):
         self.s = s
-        self.postgres = postgres
+        # the dialect decides (row locks, ON CONFLICT syntax); the argument is kept for readability
+        self.postgres = s.get_bind().dialect.name == "postgresql"
 
     # -- inbound and sessions
     async def record_inbound(self, channel: str, message_id: str, external_id: str, payload: dict,
                              now: datetime) -> bool:
-        """Store the inbound message; False if this (channel, message id) was seen before."""
-        try:
-            async with self.s.begin_nested():
-                self.s.add(InboundMessage(channel=channel, message_id=message_id, external_id=external_id,
-                                          payload=payload, received_at=now))
-            return True
-        except IntegrityError:
-            return False
+        """Store the inbound message; False if this (channel, message id) was seen before.
+
+        One INSERT … ON CONFLICT DO NOTHING (SQLite and PostgreSQL), no savepoint."""
+        insert = pg_insert if self.postgres else sqlite_insert
+        result = await self.s.execute(
+            insert(InboundMessage).values(channel=channel, message_id=message_id, external_id=external_id,
+                                          payload=payload, received_at=now)
+            .on_conflict_do_nothing(index_elements=["channel", "message_id"]))
+        return bool(result.rowcount)
 
     async def load_session(self, channel: str, external_id: str) -> dict | None:
         q = select(Session).where(Session.channel == channel, Session.external_id == external_id)
@@ -54,15 +57,17 @@ class Tx:
         row = await self.s.scalar(q)
         return dict(row.state) if row else None
 
-    async def lock_identity(self, channel: str, external_id: str, now: datetime) -> None:
-        """Make sure a session row exists and is locked, so one person's messages apply in order."""
-        if await self.load_session(channel, external_id) is None:
-            try:
-                async with self.s.begin_nested():
-                    self.s.add(Session(channel=channel, external_id=external_id, state={}, updated_at=now))
-            except IntegrityError:
-                pass
-            await self.load_session(channel, external_id)
+    async def lock_session(self, channel: str, external_id: str, now: datetime) -> dict:
+        """The person's session state, its row created if needed and locked (PostgreSQL: FOR UPDATE), so
+        one person's messages apply in order even with several workers."""
+        state = await self.load_session(channel, external_id)
+        if state is None:
+            insert = pg_insert if self.postgres else sqlite_insert
+            await self.s.execute(insert(Session).values(channel=channel, external_id=external_id, state={},
+                                                        updated_at=now)
+                                 .on_conflict_do_nothing(index_elements=["channel", "external_id"]))
+            state = await self.load_session(channel, external_id)
+        return state or {}
 
     async def save_session(self, channel: str, external_id: str, state: dict, now: datetime) -> None:
         await self.s.execute(update(Session).where(Session.channel == channel, Session.external_id == external_id)

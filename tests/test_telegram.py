@@ -73,19 +73,25 @@ class Harness:
         self.offset = None
         self.webhook = False
 
+    async def inbound_count(self) -> int:
+        from sqlalchemy import func
+        async with self.pipeline.db.session() as s:
+            return await s.scalar(select(func.count()).select_from(InboundMessage))
+
     async def turn(self, text: str = "", photo: bytes | None = None) -> list[dict]:
+        import asyncio
+        before = await self.inbound_count() if self.webhook else 0
         if photo is not None:
             await self.user.send_photo(photo)
         else:
             await self.user.send(text)
         if self.webhook:
-            for _ in range(200):          # the update arrives by webhook; wait until it is processed
-                async with self.pipeline.db.session() as s:
-                    done = await s.scalar(select(Outbox.id).where(Outbox.status == "pending"))
-                if done:
+            for _ in range(400):          # the update arrives by webhook; wait until it is committed
+                if await self.inbound_count() > before:
                     break
-                import asyncio
                 await asyncio.sleep(0.05)
+            else:
+                raise AssertionError(f"the webhook never delivered {text!r}")
         else:
             self.offset = await self.channel.poll_once(self.offset, timeout=1)
         await send_due(self.pipeline.db, self.channel.app.bot, Limits(1000, 1000))
@@ -201,4 +207,5 @@ async def test_webhook_mode_checks_the_secret(emulator, db_url, tmp_path, monkey
             async with h.pipeline.db.session() as s:
                 assert (await s.scalars(select(InboundMessage))).all() == []
             await full_conversation(h)
+            await h.channel.app.bot.delete_webhook()
         await h.pipeline.db.close()
