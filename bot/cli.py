@@ -126,9 +126,15 @@ async def _round(args) -> int:
         if due < start:
             print(f"Putaran {r['name']}: tanggal due sebelum start.", file=sys.stderr)
             return 2
+        from flows.schedule import DEFAULT_SCHEDULE
+        unknown = set(r.get("schedule") or {}) - set(DEFAULT_SCHEDULE)
+        if unknown:
+            print(f"Putaran {r['name']}: kunci jadwal tidak dikenal: {', '.join(sorted(unknown))} "
+                  f"(yang boleh: {', '.join(DEFAULT_SCHEDULE)})", file=sys.stderr)
+            return 2
     async with opened() as pipeline, pipeline.db.session() as s:
         for r in rounds:
-            await upsert_round(s, str(r["name"]), str(r["start"]), str(r["due"]))
+            await upsert_round(s, str(r["name"]), str(r["start"]), str(r["due"]), r.get("schedule"))
     print(f"{len(rounds)} putaran disimpan.")
     return 0
 

@@ -203,9 +203,9 @@ async def create_invite(s: AsyncSession, role: str, area_code: str, now: datetim
     return code
 
 
-async def upsert_round(s: AsyncSession, name: str, start: str, due: str) -> None:
+async def upsert_round(s: AsyncSession, name: str, start: str, due: str, schedule: dict | None = None) -> None:
     await s.execute(delete(Round).where(Round.name == name))
-    s.add(Round(name=name, start=start, due=due))
+    s.add(Round(name=name, start=start, due=due, schedule=schedule))
     await s.commit()
 
 

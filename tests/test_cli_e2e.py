@@ -137,3 +137,14 @@ def test_serve_refuses_to_start_with_wrong_settings(cli_env):
     env = {**cli_env, "TWILIO_ACCOUNT_SID": "AC123", "TWILIO_AUTH_TOKEN": "x"}
     proc = run(env, "serve", check=False)
     assert proc.returncode != 0 and "TWILIO_ACCOUNT_SID" in proc.stderr and "32 hex" in proc.stderr
+
+
+def test_rounds_from_a_config_file_with_their_own_schedule(cli_env, tmp_path):
+    good = tmp_path / "rounds.yaml"
+    good.write_text("- {name: Juli 2024, start: 2024-07-01, due: 2024-07-31, schedule: {before_days: [5, 2], hour: 9}}\n"
+                    "- {name: Oktober 2024, start: 2024-10-01, due: 2024-10-31}\n", encoding="utf-8")
+    assert "2 putaran disimpan" in run(cli_env, "round", "import", str(good)).stdout
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("- {name: X, start: 2024-07-01, due: 2024-07-31, schedule: {jam: 9}}\n", encoding="utf-8")
+    proc = run(cli_env, "round", "import", str(bad), check=False)
+    assert proc.returncode == 2 and "jam" in proc.stderr
