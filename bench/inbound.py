@@ -40,7 +40,7 @@ async def main(users: int, db_kind: str, concurrency: int) -> None:
     pipeline = await Pipeline.open(Database(url))
     desa = [c for c in catalog.area_names() if c.count(".") == 3][:users]
     async with pipeline.db.session() as s, s.begin():
-        tx = Tx(s, postgres=db_kind == "postgres")
+        tx = Tx(s)
         for i, code in enumerate(desa):
             await tx.create_contact("bench", f"u{i}", NewContact(f"Kader {i}", "kader", code, "id"),
                                     pipeline.now())

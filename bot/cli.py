@@ -11,7 +11,6 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from flows.areas import level_of
 
 from . import catalog
 
@@ -91,7 +90,7 @@ async def _roster(args) -> int:
         return 1
     added = skipped = 0
     async with opened() as pipeline, pipeline.db.session() as s, s.begin():
-        tx = Tx(s, postgres=not pipeline.db.is_sqlite)
+        tx = Tx(s)
         for row in good:
             if any([await tx.contact_for(ch, ext) for ch, ext in row.identities]):
                 skipped += 1

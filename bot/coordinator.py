@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 
-from flows.display import fmt_date
+from flows.display import choice_labels, fmt_date
 from flows.types import ContactView, Reply
 from storage.completeness import IN_PROGRESS, LATE, MISSING, ON_TIME, completeness, current_round
 from storage.summary import Filters, iter_reports, summarize
@@ -57,8 +57,8 @@ async def summary_replies(s, contact: ContactView, now: datetime, forms: dict, t
             continue
         for item in a.get("activities") or []:
             status[item.get("sector") or "lainnya"][item.get("status") or "belum"] += 1
-    labels = {**export._labels(forms, "pemantauan").get("sector", {}),
-              **export._labels(forms, "pemantauan").get("status", {})}
+    monitoring = choice_labels(forms, "pemantauan", lang)
+    labels = {**monitoring.get("sector", {}), **monitoring.get("status", {})}
     path = media.shared_path(f"ringkasan-{now:%Y%m%d}", ".png")
     charts.summary_chart({k: tuple(v) for k, v in sorted(by_area.items())}, status, labels, path, t)
     return [Reply(text, image=str(path))]

@@ -9,20 +9,12 @@ from pathlib import Path
 from openpyxl import Workbook
 
 from flows.areas import AreaIndex
-from flows.forms import Form
+from flows.display import choice_labels
 from storage.completeness import completeness
 from storage.summary import iter_reports
 
 STATUS_ID = {"tepat_waktu": "Tepat waktu", "terlambat": "Terlambat", "sedang_diisi": "Sedang diisi",
              "belum": "Belum melapor"}
-
-
-def _labels(forms: dict, form_id: str) -> dict[str, dict[str, str]]:
-    keys = [k for k in forms if k[0] == form_id]
-    if not keys:
-        return {}
-    form: Form = forms[max(keys, key=lambda k: k[1])]
-    return {q.name: {c.value: c.label["id"] for c in q.choices} for q in form.all_questions() if q.choices}
 
 
 def _where(areas: AreaIndex, code: str) -> list[str]:
@@ -51,9 +43,9 @@ class Progress:
 
 async def sheets(s, area: str, rnd, forms: dict, areas: AreaIndex, progress: Progress):
     """(sheet name, header, async row iterator) for every sheet of the export."""
-    meet = _labels(forms, "pertemuan")
-    mon = _labels(forms, "pemantauan")
-    story = _labels(forms, "cerita")
+    meet = choice_labels(forms, "pertemuan")
+    mon = choice_labels(forms, "pemantauan")
+    story = choice_labels(forms, "cerita")
     where = ["Kode wilayah", "Desa/Wilayah", "Kecamatan", "Kabupaten"]
 
     async def meetings():

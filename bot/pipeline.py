@@ -57,7 +57,7 @@ class Pipeline:
         """Process one message; None if it is a duplicate (already processed, nothing sent again)."""
         now = self.now()
         async with self.db.session() as s, s.begin():
-            tx = Tx(s, postgres=not self.db.is_sqlite)
+            tx = Tx(s)
             payload = {"text": inbound.text, "kind": inbound.kind, "photo": inbound.photo,
                        "location": list(inbound.location) if inbound.location else None}
             if not await tx.record_inbound(inbound.channel, inbound.message_id, inbound.sender, payload, now):

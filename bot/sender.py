@@ -10,7 +10,7 @@ from .pipeline import clock
 async def take_terminal_replies(db: Database, sender: str) -> list[dict]:
     """Pending terminal replies for one person, marked sent in the same transaction (printed right after)."""
     async with db.session() as s, s.begin():
-        tx = Tx(s, postgres=not db.is_sqlite)
+        tx = Tx(s)
         rows = await tx.pending_outbox("terminal", sender)
         for row in rows:
             await tx.mark_sent(row.id, clock())

@@ -2,28 +2,21 @@
 from __future__ import annotations
 
 from flows.areas import AreaIndex
-from flows.display import fmt_number
-from flows.forms import Form
+from flows.display import choice_labels, fmt_number
 
 
-def _choice_labels(forms: dict, form_id: str, question: str, lang: str) -> dict[str, str]:
-    latest = max((k for k in forms if k[0] == form_id), default=None, key=lambda k: k[1])
-    if latest is None:
-        return {}
-    form: Form = forms[latest]
-    try:
-        return {c.value: c.label[lang] for c in form.question(question).choices}
-    except KeyError:
-        return {}
+def _listing(counts: dict[str, int], labels: dict[str, str], n) -> str:
+    """"Berjalan 25, Berjalan sebagian 15" from counts by choice value."""
+    return ", ".join(f"{labels.get(k, k)} {n(v)}" for k, v in counts.items())
 
 
 def render_summary(data: dict, forms: dict, areas: AreaIndex, t, lang: str = "id") -> str:
     n = lambda v: fmt_number(v, lang)  # noqa: E731
-    kinds = _choice_labels(forms, "pertemuan", "kind", lang)
-    statuses = _choice_labels(forms, "pemantauan", "status", lang)
-    sectors = _choice_labels(forms, "pemantauan", "sector", lang)
-    levels = _choice_labels(forms, "pemantauan", "support_from", lang)
-    story_levels = _choice_labels(forms, "cerita", "level", lang)
+    kinds = choice_labels(forms, "pertemuan", lang).get("kind", {})
+    monitoring = choice_labels(forms, "pemantauan", lang)
+    statuses, sectors = monitoring.get("status", {}), monitoring.get("sector", {})
+    levels = monitoring.get("support_from", {})
+    story_levels = choice_labels(forms, "cerita", lang).get("level", {})
     m = data["meetings"]["total"]
     lines = [t("Ringkasan %(area)s") % {"area": areas.label(data["area"]["code"])}]
     f = data["filters"]
@@ -49,17 +42,14 @@ def render_summary(data: dict, forms: dict, areas: AreaIndex, t, lang: str = "id
                      % {"on_time": n(tl["tepat_waktu"]), "late": n(tl["terlambat"]),
                         "drafting": n(tl["sedang_diisi"]), "missing": n(tl["belum"])})
     if mon["by_status"]:
-        lines.append(t("- Keadaan: %(list)s") % {"list": ", ".join(
-            f"{statuses.get(k, k)} {n(v)}" for k, v in mon["by_status"].items())})
+        lines.append(t("- Keadaan: %(list)s") % {"list": _listing(mon["by_status"], statuses, n)})
     if mon["by_sector"]:
-        lines.append(t("- Bidang: %(list)s") % {"list": ", ".join(
-            f"{sectors.get(k, k)} {n(v)}" for k, v in mon["by_sector"].items())})
+        lines.append(t("- Bidang: %(list)s") % {"list": _listing(mon["by_sector"], sectors, n)})
     if mon["top_obstacles"]:
         lines.append(t("- Kendala terbanyak: %(list)s") % {"list": "; ".join(
             f"{k} ({n(v)})" for k, v in mon["top_obstacles"])})
     if mon["support_from"]:
-        lines.append(t("- Dukungan diminta dari: %(list)s") % {"list": ", ".join(
-            f"{levels.get(k, k)} {n(v)}" for k, v in mon["support_from"].items())})
+        lines.append(t("- Dukungan diminta dari: %(list)s") % {"list": _listing(mon["support_from"], levels, n)})
     if mon["top_support"]:
         lines.append(t("- Dukungan yang diminta: %(list)s") % {"list": "; ".join(
             f"{k} ({n(v)})" for k, v in mon["top_support"])})
@@ -68,6 +58,6 @@ def render_summary(data: dict, forms: dict, areas: AreaIndex, t, lang: str = "id
         lines.append(t("- Belum melapor: %(list)s") % {"list": ", ".join(names)})
     st = data["stories"]
     lines += ["", t("CERITA PERUBAHAN: %(count)s") % {"count": n(st["total"])} + (
-        " (" + ", ".join(f"{story_levels.get(k, k)} {n(v)}" for k, v in st["by_level"].items()) + ")"
+        " (" + _listing(st["by_level"], story_levels, n) + ")"
         if st["by_level"] else "")]
     return "\n".join(lines)

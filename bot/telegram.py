@@ -189,7 +189,7 @@ async def send_due(db: Database, bot, limits: Limits, now: datetime | None = Non
     now = now or clock()
     sent = 0
     async with db.session() as s, s.begin():
-        tx = Tx(s, postgres=not db.is_sqlite)
+        tx = Tx(s)
         held: set[str] = set()
         for row in await tx.due_outbox("telegram", now):
             chat = row.external_id

@@ -16,6 +16,7 @@ from starlette.routing import Route
 from twilio.request_validator import RequestValidator
 
 from flows.types import Inbound
+from storage.repo import Tx
 
 from . import media
 from .config import TwilioConfig
@@ -114,9 +115,8 @@ def routes(cfg: TwilioConfig, pipeline: Pipeline) -> list[Route]:
         form = await verified_form(request, STATUS_PATH)
         if form is None:
             return Response("forbidden", status_code=403)
-        from storage.repo import Tx
         async with pipeline.db.session() as s, s.begin():
-            await Tx(s, postgres=not pipeline.db.is_sqlite).set_delivery_status(
+            await Tx(s).set_delivery_status(
                 form.get("MessageSid", ""), (form.get("MessageStatus") or "").lower(), form.get("ErrorCode"))
         return Response(EMPTY_TWIML, media_type="text/xml")
 

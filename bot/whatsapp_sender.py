@@ -79,7 +79,7 @@ async def send_due(db: Database, cfg: TwilioConfig, client: Client, limiter: Rat
     now = now or clock()
     sent = 0
     async with db.session() as s, s.begin():
-        tx = Tx(s, postgres=not db.is_sqlite)
+        tx = Tx(s)
         rows = await tx.due_outbox("whatsapp", now)
         for row in rows:
             to = row.external_id

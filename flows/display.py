@@ -72,3 +72,12 @@ def report_title(form: Form, answers: dict[str, Any], lang: str, t) -> str:
             continue
     title = form.title[lang]
     return f"{title} — {', '.join(parts)}" if parts else title
+
+
+def choice_labels(forms: dict, form_id: str, lang: str = "id") -> dict[str, dict[str, str]]:
+    """For the newest version of a form: question name → {choice value → label}, for reports and exports."""
+    keys = [k for k in forms if k[0] == form_id]
+    if not keys:
+        return {}
+    form: Form = forms[max(keys, key=lambda k: k[1])]
+    return {q.name: {c.value: c.label[lang] for c in q.choices} for q in form.all_questions() if q.choices}

@@ -8,14 +8,15 @@ answered before anything else.
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from . import answers as A
 from . import filling as F
 from . import registration
-from .display import fmt_date, report_title
+from .display import fmt_date, fmt_number, format_values, report_title
 from .problem import Problem
-from .types import Context, Inbound, NewReport, Reply, Step
+from .types import ContactView, Context, Inbound, NewReport, Reply, Step
 
 DRAFT_TTL = timedelta(hours=72)
 WELCOME_BACK_AFTER = timedelta(hours=2)
@@ -90,8 +91,6 @@ def advance(session: dict | None, inbound: Inbound, ctx: Context) -> Step:
                                           "jawaban sebelumnya.")), registration.ask(session["reg"], ctx, t)])
         step = registration.advance(session, inbound.text, ctx, t)
         if step.contact:   # registered: show what they can do next
-            from dataclasses import replace
-            from .types import ContactView
             view = ContactView(0, step.contact.name, step.contact.role, step.contact.area_code, lang)
             step.replies.append(menu_reply(session, replace(ctx, contact=view), t, lang))
         return step
@@ -220,7 +219,6 @@ def _move(session, form, pos, ctx, t, lang, replies, push=True) -> Step:
             q = F.question_at(form, nxt)
             if q.type == "note":
                 values = F.item_values(form, draft["answers"], nxt)
-                from .display import format_values
                 replies.append(Reply(format_values(q.label[lang], values, lang)))
                 pos = nxt
                 continue
@@ -297,7 +295,6 @@ def _take(session, form, result, ctx, t, lang) -> Step:
 
 
 def _mw(form, draft, pos, lang):
-    from .display import fmt_number
     q = F.question_at(form, pos)
     siblings = form.question(pos[0]).questions if len(pos) == 3 else form.questions
     owner = q if q.pair else next(o for o in siblings if o.pair == q.name)

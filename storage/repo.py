@@ -32,10 +32,9 @@ def aware(value: datetime) -> datetime:
 
 
 class Tx:
-    def __init__(self, s: AsyncSession, postgres: bool | None = None):
+    def __init__(self, s: AsyncSession):
         self.s = s
-        # the dialect decides (row locks, ON CONFLICT syntax); the argument is kept for readability
-        self.postgres = s.get_bind().dialect.name == "postgresql"
+        self.postgres = s.get_bind().dialect.name == "postgresql"   # row locks, ON CONFLICT syntax
 
     # -- inbound and sessions
     async def record_inbound(self, channel: str, message_id: str, external_id: str, payload: dict,

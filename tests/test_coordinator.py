@@ -42,7 +42,7 @@ class World:
         areas = catalog.area_index()
         self.desa = [d for kec in ("81.05.01", "81.05.02", "81.05.03") for d in areas.children(kec)]
         async with self.p.db.session() as s, s.begin():
-            tx = Tx(s, postgres=not self.p.db.is_sqlite)
+            tx = Tx(s)
             for i, d in enumerate(self.desa):
                 self.kader[d] = await tx.create_contact("terminal", f"kader-{d}", NewContact(f"Kader {i}", "kader", d, "id"), self.now)
             for kec in ("81.05.01", "81.05.02", "81.05.03"):
@@ -66,7 +66,7 @@ class World:
         meeting = {"kind": "musdes", "date": at.astimezone(WIT).date().isoformat(), "men": 10 + n, "women": 5 + n,
                    "youth": 3, "disabled": 1, "total": 15 + 2 * n}
         async with self.p.db.session() as s, s.begin():
-            tx = Tx(s, postgres=not self.p.db.is_sqlite)
+            tx = Tx(s)
             await tx.save_report(NewReport("pemantauan", 1, desa, ROUND[0], answers), self.kader[desa].id, at)
             await tx.save_report(NewReport("pertemuan", 1, desa, f"musdes|{meeting['date']}|", meeting), self.kader[desa].id, at)
         self.reports[desa] = (answers, meeting)

@@ -171,7 +171,7 @@ async def test_polling_mode(emulator, db_url, tmp_path, monkeypatch):
         # Telegram says "slow down" to one chat and "blocked" for another
         from storage.repo import Tx
         async with h.pipeline.db.session() as s, s.begin():
-            tx = Tx(s, postgres=not h.pipeline.db.is_sqlite)
+            tx = Tx(s)
             await tx.enqueue("telegram", "4242", {"text": "satu"}, NOW)
             await tx.enqueue("telegram", "999", {"text": "dua"}, NOW)
         h.compat.fail_next = [

@@ -1,8 +1,6 @@
 """WhatsApp through Twilio, end to end: requests built exactly as Twilio builds them (all its form
 fields, signed with Twilio's own RequestValidator.compute_signature) posted to the running app over
 HTTP; replies sent with the real twilio Client to a local stand-in of Twilio's API."""
-import os
-import shutil
 import subprocess
 import time
 from datetime import timedelta
@@ -171,7 +169,7 @@ async def test_a_cadre_reports_a_meeting_on_whatsapp(db_url, peer, tmp_path, mon
         from flows.types import NewContact
         from storage.repo import Tx
         async with pipeline.db.session() as s, s.begin():
-            await Tx(s, postgres=False).create_contact("whatsapp", "+6281111111111",
+            await Tx(s).create_contact("whatsapp", "+6281111111111",
                                                        NewContact("Pak Koordinator", "koordinator", "81.05", "id"), NOW)
         coord = Phone(app, public, peer, number="+6281111111111")
         coord.n = 500
@@ -197,7 +195,7 @@ async def test_the_24_hour_window_and_error_handling(db_url, peer):
     from storage.repo import Tx
     await pipeline.handle(Inbound("whatsapp", KADER, "SMa", text="halo"))
     async with pipeline.db.session() as s, s.begin():
-        tx = Tx(s, postgres=not pipeline.db.is_sqlite)
+        tx = Tx(s)
         later = NOW + timedelta(hours=30)
         await tx.enqueue("whatsapp", KADER, {"text": "Pengingat", "template": "reminder_before",
                                              "variables": {"name": "Siti", "round": "Juli 2024"}}, later)
@@ -205,7 +203,7 @@ async def test_the_24_hour_window_and_error_handling(db_url, peer):
         await tx.enqueue("whatsapp", "+6281200000429", {"text": "x"}, NOW)
         await tx.enqueue("whatsapp", "+6281200021610", {"text": "y"}, NOW)
     async with pipeline.db.session() as s, s.begin():   # both numbers wrote to us recently
-        tx = Tx(s, postgres=False)
+        tx = Tx(s)
         for n in ("+6281200000429", "+6281200021610"):
             await tx.record_inbound("whatsapp", "SM" + n, n, {}, NOW)
     peer.fail = {"whatsapp:+6281200000429": (429, 20429), "whatsapp:+6281200021610": (400, 21610)}
@@ -255,7 +253,7 @@ async def test_every_request_matches_twilios_published_contract(db_url, peer):
             for i, text in enumerate(["halo", "Siti", "1"]):
                 await pipeline.handle(Inbound("whatsapp", KADER, f"SMp{i}", text=text))
             async with pipeline.db.session() as s, s.begin():
-                await Tx(s, postgres=False).enqueue("whatsapp", KADER, {"text": "r", "template": "reminder_before",
+                await Tx(s).enqueue("whatsapp", KADER, {"text": "r", "template": "reminder_before",
                                                                         "variables": {"a": "b"}}, NOW)
             client = make_client(cfg)
             await send_due(pipeline.db, cfg, client, RateLimiter(1000), NOW)
