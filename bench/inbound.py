@@ -1,78 +1,155 @@
 """Inbound throughput through the real path (inbound record, session, engine, report, outbox), durably.
 
-    python -m bench.inbound --users 1000 --db sqlite|postgres [--concurrency 16]
+    python -m bench.inbound --users 10000 --db sqlite|postgres [--workers N] [--rate MSGS_PER_S]
 
-Each simulated kader (registered beforehand) sends a 6-message meeting report
-("1", "1", "kemarin", "Balai desa", "L 79 P 38", then the rest up to "kirim"); users are interleaved.
-Prints one line: throughput_msgs_per_s=… p50_ms=… p99_ms=… reports=…
+Each simulated kader (registered beforehand) sends a 11-message meeting report ("menu", "1", "1",
+"kemarin", "Balai desa", "L 79 P 38", … "kirim"), one message after the reply to the one before,
+people interleaved. Without --rate as many people type at once as --concurrency allows (closed
+loop: the most the server does); with --rate messages are offered at that pace (open loop: the
+latency a person sees at that load). --workers N runs N processes, each with its own pipeline and
+connection pool, splitting the people between them. Prints one line:
+throughput_msgs_per_s=… p50_ms=… p99_ms=… reports=…
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
+import multiprocessing as mp
 import os
 import statistics
 import tempfile
 import time
 
-from bot import catalog
-from bot.pipeline import Pipeline
-from flows.types import Inbound, NewContact
-from storage.db import Database
-from storage.repo import Tx
-
 PG = os.environ.get("PANTAU_BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 SCRIPT = ["menu", "1", "1", "kemarin", "Balai desa", "L 79 P 38", "20", "2", "lewati", "lewati", "kirim"]
 
 
-async def main(users: int, db_kind: str, concurrency: int) -> None:
-    if db_kind == "postgres":
-        url = PG
-        from sqlalchemy import text
-        db = Database(url)
+async def prepare(url: str, users: int, fresh_pg: bool) -> None:
+    """Schema, areas, forms and ``users`` registered kader (one per desa), written in bulk."""
+    from datetime import datetime, timezone
+
+    from sqlalchemy import insert, text
+
+    from bot import catalog
+    from bot.pipeline import Pipeline
+    from storage.db import Database
+    from storage.models import Contact, Identity
+
+    db = Database(url)
+    if fresh_pg:
         await db.migrate()
         async with db.engine.begin() as conn:
             await conn.execute(text("TRUNCATE inbound, outbox, sessions, report_revisions, reports, identities, "
-                                    "sent_reminders, contacts RESTART IDENTITY CASCADE"))
-        await db.close()
-    else:
-        url = f"sqlite+aiosqlite:///{tempfile.mkdtemp()}/bench.db"
-    pipeline = await Pipeline.open(Database(url))
+                                    "sent_reminders, invites, contacts RESTART IDENTITY CASCADE"))
+    pipeline = await Pipeline.open(db)
     desa = [c for c in catalog.area_names() if c.count(".") == 3][:users]
-    async with pipeline.db.session() as s, s.begin():
-        tx = Tx(s)
-        for i, code in enumerate(desa):
-            await tx.create_contact("bench", f"u{i}", NewContact(f"Kader {i}", "kader", code, "id"),
-                                    pipeline.now())
-    queues = [[Inbound("bench", f"u{i}", f"u{i}-{j}", text=t) for j, t in enumerate(SCRIPT)] for i in range(users)]
-    latencies: list[float] = []
-    sem = asyncio.Semaphore(concurrency)
-
-    async def user(messages):
-        for m in messages:          # one person's messages in order; people interleave
-            async with sem:
-                t0 = time.perf_counter()
-                await pipeline.handle(m)
-                latencies.append(time.perf_counter() - t0)
-
-    start = time.perf_counter()
-    await asyncio.gather(*(user(q) for q in queues))
-    elapsed = time.perf_counter() - start
-    async with pipeline.db.session() as s:
-        from sqlalchemy import func, select
-
-        from storage.models import Report
-        reports = await s.scalar(select(func.count()).select_from(Report))
+    now = datetime.now(timezone.utc)
+    async with db.engine.begin() as conn:
+        for i in range(0, len(desa), 2000):
+            chunk = list(enumerate(desa))[i:i + 2000]
+            await conn.execute(insert(Contact), [{"id": n + 1, "name": f"Kader {n}", "role": "kader", "area_code": code,
+                                                  "lang": "id", "created_at": now} for n, code in chunk])
+            await conn.execute(insert(Identity), [{"channel": "bench", "external_id": f"u{n}", "contact_id": n + 1}
+                                                  for n, _ in chunk])
     await pipeline.db.close()
-    lat = sorted(latencies)
+
+
+async def drive(url: str, people: list[int], concurrency: int, rate: float, start_at: float) -> tuple[list[float], int]:
+    from bot.pipeline import Pipeline
+    from flows.types import Inbound
+    from storage.db import Database
+
+    pipeline = await Pipeline.open(Database(url))
+    batches = 0
+    original = pipeline.handle_batch
+
+    async def counted(items):
+        nonlocal batches
+        batches += 1
+        return await original(items)
+    pipeline.handle_batch = counted
+    latencies: list[float] = []
+    while time.time() < start_at:          # all workers start together
+        await asyncio.sleep(0.005)
+    if rate:
+        # open loop: message k of the run is offered at k / rate seconds; a person's next message waits
+        # for the reply to the previous one (as on a phone), so the offered pace is an upper bound
+        begin = time.perf_counter()
+        order = [(u, j) for j in range(len(SCRIPT)) for u in people]
+        step_done: dict[tuple[int, int], asyncio.Event] = {}
+
+        async def one(k: int, u: int, j: int):
+            at = begin + k / rate
+            await asyncio.sleep(max(0.0, at - time.perf_counter()))
+            if j:
+                await step_done[(u, j - 1)].wait()
+            t0 = max(at, time.perf_counter()) if j == 0 else time.perf_counter()
+            await pipeline.handle(Inbound("bench", f"u{u}", f"u{u}-{j}", text=SCRIPT[j]))
+            latencies.append(time.perf_counter() - t0)
+            step_done[(u, j)].set()
+        for u, j in order:
+            step_done[(u, j)] = asyncio.Event()
+        await asyncio.gather(*(one(k, u, j) for k, (u, j) in enumerate(order)))
+    else:
+        sem = asyncio.Semaphore(concurrency)
+
+        async def person(u: int):
+            for j, t in enumerate(SCRIPT):      # one person's messages in order; people interleave
+                async with sem:
+                    t0 = time.perf_counter()
+                    await pipeline.handle(Inbound("bench", f"u{u}", f"u{u}-{j}", text=t))
+                    latencies.append(time.perf_counter() - t0)
+        await asyncio.gather(*(person(u) for u in people))
+    await pipeline.db.close()
+    return latencies, batches
+
+
+def worker(url, people, concurrency, rate, start_at, out):
+    latencies, batches = asyncio.run(drive(url, people, concurrency, rate, start_at))
+    out.put((latencies, batches, time.time()))
+
+
+async def count_reports(url: str) -> int:
+    from sqlalchemy import func, select
+
+    from storage.db import Database
+    from storage.models import Report
+    db = Database(url)
+    async with db.session() as s:
+        n = await s.scalar(select(func.count()).select_from(Report))
+    await db.close()
+    return n
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--users", type=int, default=10000)
+    ap.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--concurrency", type=int, default=500, help="people typing at once, per worker (closed loop)")
+    ap.add_argument("--rate", type=float, default=0, help="messages offered per second in all (open loop)")
+    a = ap.parse_args()
+    url = PG if a.db == "postgres" else f"sqlite+aiosqlite:///{tempfile.mkdtemp()}/bench.db"
+    asyncio.run(prepare(url, a.users, a.db == "postgres"))
+    ctx = mp.get_context("spawn")
+    out = ctx.Queue()
+    start_at = time.time() + 3 + 2 * a.workers     # time for the workers to import and open
+    procs = [ctx.Process(target=worker, args=(url, list(range(w, a.users, a.workers)), a.concurrency,
+                                              a.rate / a.workers, start_at, out)) for w in range(a.workers)]
+    for p in procs:
+        p.start()
+    results = [out.get() for _ in procs]
+    for p in procs:
+        p.join()
+    lat = sorted(x for r in results for x in r[0])
+    batches = sum(r[1] for r in results)
+    elapsed = max(r[2] for r in results) - start_at
+    reports = asyncio.run(count_reports(url))
     print(f"throughput_msgs_per_s={len(lat) / elapsed:.0f} p50_ms={statistics.median(lat) * 1000:.1f} "
-          f"p99_ms={lat[int(len(lat) * 0.99) - 1] * 1000:.1f} reports={reports} db={db_kind} users={users}")
+          f"p99_ms={lat[int(len(lat) * 0.99) - 1] * 1000:.1f} reports={reports} db={a.db} users={a.users} "
+          f"workers={a.workers} rate={a.rate or 'max'} messages={len(lat)} "
+          f"avg_batch={len(lat) / max(batches, 1):.1f} cpus={os.cpu_count()}")
 
 
 if __name__ == "__main__":
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--users", type=int, default=500)
-    ap.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
-    ap.add_argument("--concurrency", type=int, default=16)
-    a = ap.parse_args()
-    asyncio.run(main(a.users, a.db, a.concurrency))
+    main()

@@ -1,14 +1,15 @@
 """The path of one message: inbound record → session → flows.advance → report + outbox, in one transaction."""
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
-from dataclasses import asdict
+from dataclasses import dataclass, fields, replace
 from datetime import datetime, timezone
 
 from flows.engine import advance, needs
 from flows.types import Context, Inbound, Reply
-from storage.db import Database
+from storage.db import Database, retryable
 from storage.repo import Tx, sync_forms
 
 from . import catalog
@@ -27,7 +28,8 @@ def clock() -> datetime:
 
 def reply_payload(reply: Reply, lang: str = "id") -> dict:
     """An outbox row's payload; with choices, also how to answer them by number (for text channels)."""
-    data = {k: v for k, v in asdict(reply).items() if v not in (None, (), False)}
+    data = {f.name: getattr(reply, f.name) for f in fields(reply)}
+    data = {k: v for k, v in data.items() if v not in (None, (), False)}
     if "choices" in data:
         data["choices"] = list(data["choices"])
         n = len(data["choices"])
@@ -38,11 +40,29 @@ def reply_payload(reply: Reply, lang: str = "id") -> dict:
     return data
 
 
+@dataclass
+class _Waiting:
+    inbound: Inbound
+    media: tuple[str, str, str, int] | None
+    done: asyncio.Future
+
+
 class Pipeline:
+    """Group commit: messages that arrive while a batch is being written wait and go together in the
+    next transaction — one commit (one fsync) per batch, not per message. ``handle`` returns only
+    after its batch is durable, so a channel answers "received" only for what is stored."""
+
+    max_batch = 200
+
     def __init__(self, db: Database, forms: dict, now=clock):
         self.db = db
         self.forms = forms
         self.now = now
+        self._waiting: list[_Waiting] = []
+        # forms that offer the previous report's items back: only their last report is read
+        self._suggesting = sorted({f.id for f in forms.values() if any(
+            q.suggest_from_previous for q in f.questions)})
+        self._writer: asyncio.Task | None = None
 
     @classmethod
     async def open(cls, db: Database, form_dirs=None, now=clock) -> "Pipeline":
@@ -55,44 +75,121 @@ class Pipeline:
 
     async def handle(self, inbound: Inbound, media: tuple[str, str, str, int] | None = None) -> list[Reply] | None:
         """Process one message; None if it is a duplicate (already processed, nothing sent again)."""
+        done = asyncio.get_running_loop().create_future()
+        self._waiting.append(_Waiting(inbound, media, done))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_batches())
+        return await done
+
+    async def _write_batches(self) -> None:
+        while self._waiting:
+            batch, self._waiting = self._waiting[:self.max_batch], self._waiting[self.max_batch:]
+            try:
+                results = await self._with_retry([(w.inbound, w.media) for w in batch])
+            except Exception as exc:      # noqa: BLE001 - every waiting caller must hear of it
+                if len(batch) == 1:
+                    results = [exc]
+                else:                     # one bad message must not fail the others: one by one
+                    results = []
+                    for w in batch:
+                        try:
+                            results += await self._with_retry([(w.inbound, w.media)])
+                        except Exception as one:   # noqa: BLE001
+                            results.append(one)
+            for w, result in zip(batch, results):
+                if w.done.done():
+                    continue              # the caller went away (client disconnected); the work is stored
+                if isinstance(result, Exception):
+                    w.done.set_exception(result)
+                else:
+                    w.done.set_result(result)
+
+    async def _with_retry(self, items):
+        """A batch, retried when the database reports a deadlock or a lost connection."""
+        for attempt in range(4):
+            try:
+                return await self.handle_batch(items)
+            except Exception as exc:      # noqa: BLE001 - only what storage calls retryable is retried
+                if attempt == 3 or not retryable(exc):
+                    raise
+                log.warning("batch of %d retried after a database error (%s)", len(items), type(exc).__name__)
+                await asyncio.sleep(0.05 * (attempt + 1))
+
+    async def handle_batch(self, items: list[tuple[Inbound, tuple | None]]) -> list[list[Reply] | None]:
+        """Process messages in order in one transaction; per item its replies, or None for a duplicate."""
         now = self.now()
         async with self.db.session() as s, s.begin():
             tx = Tx(s)
-            payload = {"text": inbound.text, "kind": inbound.kind, "photo": inbound.photo,
-                       "location": list(inbound.location) if inbound.location else None}
-            if not await tx.record_inbound(inbound.channel, inbound.message_id, inbound.sender, payload, now):
-                log.info("duplicate %s message dropped", inbound.channel)
-                return None
-            if media:
-                await tx.add_media(*media, now)
-            session = await tx.lock_session(inbound.channel, inbound.sender, now) or None
-            contact = await tx.contact_for(inbound.channel, inbound.sender)
-            want = needs(session, inbound, registered=contact is not None)
-            ctx = Context(
-                now=now, forms=self.forms, gettext=catalog.gettext_for, contact=contact,
-                areas=catalog.area_index() if "areas" in want else None,
-                invites=await tx.open_invites() if "invites" in want else {},
-                rounds=await tx.rounds(),
-                recent_reports=await tx.recent_reports(contact) if contact and "recent" in want else (),
-                previous=await tx.previous_answers(contact.area_code) if contact and "previous" in want else {},
-            )
-            step = advance(session, inbound, ctx)
-            replies = list(step.replies)
-            if step.contact:
-                contact = await tx.create_contact(inbound.channel, inbound.sender, step.contact, now)
-            if step.language and contact:
-                await tx.set_language(contact.id, step.language)
-            if step.report and contact:
-                _, revision = await tx.save_report(step.report, contact.id, now)
-                if revision > 1:
-                    t = catalog.gettext_for(step.session.get("lang", "id"))
-                    replies.insert(1, Reply(t("Laporan ini menggantikan laporan yang sama yang dikirim sebelumnya "
-                                              "(perbaikan ke-%(n)s). Riwayatnya tetap tersimpan.") % {"n": revision - 1}))
-            if step.request and contact:
-                from .coordinator import fulfil
-                replies += await fulfil(s, step.request, contact, now, self.forms, step.session.get("lang", "id"))
-            await tx.save_session(inbound.channel, inbound.sender, step.session, now)
-            for reply in replies:
-                await tx.enqueue(inbound.channel, inbound.sender, reply_payload(reply, step.session.get("lang", "id")),
-                                 now)
-        return replies
+            rows, seen = [], set()
+            for inbound, _ in items:
+                if (inbound.channel, inbound.message_id) not in seen:
+                    seen.add((inbound.channel, inbound.message_id))
+                    rows.append({"channel": inbound.channel, "message_id": inbound.message_id,
+                                 "external_id": inbound.sender, "payload": {
+                                     "text": inbound.text, "kind": inbound.kind, "photo": inbound.photo,
+                                     "location": list(inbound.location) if inbound.location else None}})
+            fresh = await tx.record_inbound_many(rows, now)
+            keys = [(i.channel, i.sender) for i, _ in items if (i.channel, i.message_id) in fresh]
+            sessions = await tx.lock_sessions(keys, now)
+            contacts = await tx.contacts_for_many(keys)
+            rounds = await tx.rounds() if keys else ()
+            # last reports offered back, read for the whole batch at once (those who are at the menu)
+            areas = [contacts[(i.channel, i.sender)].area_code for i, _ in items
+                     if (i.channel, i.message_id) in fresh and (i.channel, i.sender) in contacts
+                     and "previous" in needs(sessions[(i.channel, i.sender)][0] or None, i, registered=True)]
+            previous = await tx.previous_answers(areas, self._suggesting)
+            results: list[list[Reply] | None] = []
+            outbox: list[tuple[str, str, dict]] = []
+            for inbound, media in items:
+                ident = (inbound.channel, inbound.message_id)
+                if ident not in fresh:
+                    log.info("duplicate %s message dropped", inbound.channel)
+                    results.append(None)
+                    continue
+                fresh.discard(ident)              # a second copy in the same batch is a duplicate too
+                if media:
+                    await tx.add_media(*media, now)
+                key = (inbound.channel, inbound.sender)
+                state, seq = sessions[key]
+                step, contact = await self._apply(tx, s, inbound, state or None, contacts.get(key), rounds, previous,
+                                                  now)
+                sessions[key] = (step.session, seq + 1)
+                if contact is not None:
+                    contacts[key] = contact
+                lang = step.session.get("lang", "id")
+                outbox += [(inbound.channel, inbound.sender, reply_payload(r, lang)) for r in step.replies]
+                results.append(list(step.replies))
+            await tx.save_sessions(sessions, now)
+            await tx.enqueue_many(outbox, now)
+        return results
+
+    async def _apply(self, tx: Tx, s, inbound: Inbound, session: dict | None, contact, rounds, previous, now):
+        """One message through flows.advance and its side effects; returns (step with all replies, contact)."""
+        want = needs(session, inbound, registered=contact is not None)
+        if contact and "previous" in want and contact.area_code not in previous:
+            previous.update(await tx.previous_answers([contact.area_code], self._suggesting))
+        ctx = Context(
+            now=now, forms=self.forms, gettext=catalog.gettext_for, contact=contact,
+            areas=catalog.area_index() if "areas" in want else None,
+            invites=await tx.open_invites() if "invites" in want else {},
+            rounds=rounds,
+            recent_reports=await tx.recent_reports(contact) if contact and "recent" in want else (),
+            previous=previous.get(contact.area_code, {}) if contact and "previous" in want else {},
+        )
+        step = advance(session, inbound, ctx)
+        replies = list(step.replies)
+        if step.contact:
+            contact = await tx.create_contact(inbound.channel, inbound.sender, step.contact, now)
+        if step.language and contact:
+            await tx.set_language(contact.id, step.language)
+        if step.report and contact:
+            _, revision = await tx.save_report(step.report, contact.id, now)
+            previous.pop(step.report.area_code, None)     # read again if this batch starts another report
+            if revision > 1:
+                t = catalog.gettext_for(step.session.get("lang", "id"))
+                replies.insert(1, Reply(t("Laporan ini menggantikan laporan yang sama yang dikirim sebelumnya "
+                                          "(perbaikan ke-%(n)s). Riwayatnya tetap tersimpan.") % {"n": revision - 1}))
+        if step.request and contact:
+            from .coordinator import fulfil
+            replies += await fulfil(s, step.request, contact, now, self.forms, step.session.get("lang", "id"))
+        return replace(step, replies=tuple(replies)), contact

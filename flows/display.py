@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from babel.dates import format_date
@@ -10,7 +11,9 @@ from babel.numbers import format_decimal
 from .forms import Form, Question
 
 
+@lru_cache(maxsize=8192)
 def fmt_number(value: int | float, lang: str) -> str:
+    """Cached: babel re-reads the locale's number pattern on every call (the hottest line of a reply)."""
     return format_decimal(value, locale=lang)
 
 

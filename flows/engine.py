@@ -8,6 +8,7 @@ answered before anything else.
 from __future__ import annotations
 
 import copy
+import json
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -51,7 +52,7 @@ def needs(session: dict | None, inbound: Inbound, registered: bool = False) -> s
 
 
 def advance(session: dict | None, inbound: Inbound, ctx: Context) -> Step:
-    session = copy.deepcopy(session) if session else {}
+    session = json.loads(json.dumps(session)) if session else {}   # a copy as the database would return it
     lang = session.get("lang") or (ctx.contact.lang if ctx.contact else "id")
     session["lang"] = lang
     t = ctx.gettext(lang)

@@ -9,6 +9,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, func, insert, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from .models import Area
@@ -72,6 +73,15 @@ class Database:
 
     async def close(self) -> None:
         await self.engine.dispose()
+
+
+def retryable(exc: BaseException) -> bool:
+    """A transaction that failed only because of other transactions or a dropped connection: worth a retry."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    text = str(exc.orig).lower()
+    return bool(exc.connection_invalidated or "deadlock" in text or "database is locked" in text
+                or "could not serialize" in text)
 
 
 def utcnow() -> datetime:

@@ -57,6 +57,7 @@ class Session(Base):
     external_id: Mapped[str] = mapped_column(String(80))
     state: Mapped[dict[str, Any]]
     updated_at: Mapped[datetime]
+    seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")   # messages applied so far
 
 
 class InboundMessage(Base):
@@ -77,7 +78,7 @@ class Outbox(Base):
     channel: Mapped[str] = mapped_column(String(20))
     external_id: Mapped[str] = mapped_column(String(80))
     payload: Mapped[dict[str, Any]]
-    status: Mapped[str] = mapped_column(String(12), default="pending")  # pending, sent, failed
+    status: Mapped[str] = mapped_column(String(12), default="pending")  # pending, sending, sent, failed, …
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime]
     next_attempt_at: Mapped[datetime]
@@ -90,7 +91,8 @@ class Report(Base):
     """One report per (form, area, key); every save adds a ReportRevision."""
     __tablename__ = "reports"
     __table_args__ = (UniqueConstraint("form_id", "area_code", "key"),
-                      Index("ix_reports_area_form", "area_code", "form_id"))
+                      Index("ix_reports_area_form", "area_code", "form_id"),
+                      Index("ix_reports_rollup", "form_id", "kab", "period", "men", "women"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     form_id: Mapped[str] = mapped_column(String(40))
     form_version: Mapped[int] = mapped_column(Integer)
@@ -101,6 +103,11 @@ class Report(Base):
     revision: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # Copied out of ``answers`` on save so national roll-ups are one indexed GROUP BY, not JSON in Python.
+    kab: Mapped[str | None] = mapped_column(String(5), nullable=True)        # PP.KK of area_code
+    period: Mapped[str | None] = mapped_column(String(80), nullable=True)    # meeting date or round name
+    men: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    women: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class ReportRevision(Base):

@@ -5,10 +5,12 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, tuple_, update
+from sqlalchemy import insert as insert_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,6 +19,7 @@ from flows.types import ContactView, NewContact, NewReport, ReportView, RoundVie
 
 from .models import (Contact, FormVersion, Identity, InboundMessage, Invite, Media, Outbox, Report, ReportRevision,
                      Round, Session)
+from .rollup import rollup_columns
 
 
 def identity_key(channel: str, external_id: str) -> tuple[str, str]:
@@ -48,6 +51,66 @@ class Tx:
                                           payload=payload, received_at=now)
             .on_conflict_do_nothing(index_elements=["channel", "message_id"]))
         return bool(result.rowcount)
+
+    async def record_inbound_many(self, rows: list[dict], now: datetime) -> set[tuple[str, str]]:
+        """Store a batch of inbound messages (dicts: channel, message_id, external_id, payload) in one
+        statement; returns the (channel, message id) pairs that were new."""
+        if not rows:
+            return set()
+        insert = pg_insert if self.postgres else sqlite_insert
+        table = InboundMessage.__table__
+        stmt = (insert(table).values([{**r, "received_at": now} for r in rows])
+                .on_conflict_do_nothing(index_elements=["channel", "message_id"])
+                .returning(table.c.channel, table.c.message_id))
+        return {(c, m) for c, m in await self.s.execute(stmt)}
+
+    async def lock_sessions(self, keys: list[tuple[str, str]], now: datetime) -> dict[tuple[str, str], tuple[dict, int]]:
+        """The sessions of a batch's senders as {key: (state, seq)}, rows created where missing and, on
+        PostgreSQL, locked FOR UPDATE in key order (two workers' batches cannot deadlock on them)."""
+        keys = sorted(set(keys))
+        if not keys:
+            return {}
+        table = Session.__table__
+        insert = pg_insert if self.postgres else sqlite_insert
+        await self.s.execute(insert(table).on_conflict_do_nothing(index_elements=["channel", "external_id"]),
+                             [{"channel": c, "external_id": e, "state": {}, "updated_at": now, "seq": 0}
+                              for c, e in keys])
+        q = (select(table.c.channel, table.c.external_id, table.c.state, table.c.seq)
+             .where(tuple_(table.c.channel, table.c.external_id).in_(keys))
+             .order_by(table.c.channel, table.c.external_id))
+        if self.postgres:
+            q = q.with_for_update()
+        return {(c, e): (dict(state or {}), seq or 0) for c, e, state, seq in await self.s.execute(q)}
+
+    async def save_sessions(self, states: dict[tuple[str, str], tuple[dict, int]], now: datetime) -> None:
+        """Write a batch's session states back (one executemany)."""
+        if not states:
+            return
+        table = Session.__table__
+        stmt = (update(table).where(table.c.channel == bindparam("k_channel"),
+                                    table.c.external_id == bindparam("k_external"))
+                .values(state=bindparam("v_state"), seq=bindparam("v_seq"), updated_at=bindparam("v_now")))
+        await self.s.execute(stmt, [{"k_channel": c, "k_external": e, "v_state": state, "v_seq": seq, "v_now": now}
+                                    for (c, e), (state, seq) in states.items()])
+
+    async def contacts_for_many(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], ContactView]:
+        """The registered contacts among a batch's senders (one query)."""
+        by_identity = {identity_key(c, e): (c, e) for c, e in keys}
+        if not by_identity:
+            return {}
+        rows = await self.s.execute(
+            select(Identity.channel, Identity.external_id, Contact.id, Contact.name, Contact.role, Contact.area_code,
+                   Contact.lang).join(Contact, Identity.contact_id == Contact.id)
+            .where(tuple_(Identity.channel, Identity.external_id).in_(list(by_identity))))
+        return {by_identity[(ch, ext)]: ContactView(cid, name, role, area, lang)
+                for ch, ext, cid, name, role, area, lang in rows}
+
+    async def enqueue_many(self, rows: list[tuple[str, str, dict]], now: datetime) -> None:
+        """Queue replies (channel, external id, payload) in one executemany, in order."""
+        if rows:
+            await self.s.execute(insert_(Outbox.__table__), [
+                {"channel": c, "external_id": e, "payload": p, "status": "pending", "attempts": 0,
+                 "created_at": now, "next_attempt_at": now} for c, e, p in rows])
 
     async def load_session(self, channel: str, external_id: str) -> dict | None:
         q = select(Session).where(Session.channel == channel, Session.external_id == external_id)
@@ -102,27 +165,43 @@ class Tx:
     # -- reports
     async def save_report(self, new: NewReport, contact_id: int, now: datetime) -> tuple[int, int]:
         """Insert or revise the report with this key; returns (report id, revision)."""
-        row = None
         if new.report_id:
-            row = await self.s.get(Report, new.report_id)
-            clash = await self.s.scalar(select(Report).where(Report.form_id == new.form_id, Report.area_code ==
-                                                             new.area_code, Report.key == new.key))
-            if clash is not None and clash.id != new.report_id:
-                row = clash   # corrected into the key of another report: that one is revised
+            return await self._correct_report(new, contact_id, now)
+        # the common case in one statement: insert, or revise the report already under this key
+        table = Report.__table__
+        insert = pg_insert if self.postgres else sqlite_insert
+        values = {"form_id": new.form_id, "form_version": new.form_version, "area_code": new.area_code,
+                  "key": new.key, "contact_id": contact_id, "answers": new.answers, "revision": 1,
+                  "created_at": now, "updated_at": now, **rollup_columns(new.area_code, new.key, new.answers)}
+        stmt = insert(table).values(values)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["form_id", "area_code", "key"],
+            set_={"revision": table.c.revision + 1, "answers": stmt.excluded.answers,
+                  "form_version": stmt.excluded.form_version, "contact_id": stmt.excluded.contact_id,
+                  "updated_at": stmt.excluded.updated_at, "kab": stmt.excluded.kab, "period": stmt.excluded.period,
+                  "men": stmt.excluded.men, "women": stmt.excluded.women}).returning(table.c.id, table.c.revision)
+        report_id, revision = (await self.s.execute(stmt)).one()
+        await self.s.execute(insert_(ReportRevision.__table__).values(
+            report_id=report_id, revision=revision, contact_id=contact_id, answers=new.answers, created_at=now))
+        return report_id, revision
+
+    async def _correct_report(self, new: NewReport, contact_id: int, now: datetime) -> tuple[int, int]:
+        """A correction (``ubah``): revises the report it started from, or the one whose key it now has."""
+        row = await self.s.get(Report, new.report_id)
+        clash = await self.s.scalar(select(Report).where(Report.form_id == new.form_id, Report.area_code ==
+                                                         new.area_code, Report.key == new.key))
+        if clash is not None and (row is None or clash.id != row.id):
+            row = clash   # corrected into the key of another report: that one is revised
         if row is None:
-            row = await self.s.scalar(select(Report).where(Report.form_id == new.form_id,
-                                                           Report.area_code == new.area_code, Report.key == new.key))
-        if row is None:
-            row = Report(form_id=new.form_id, form_version=new.form_version, area_code=new.area_code, key=new.key,
-                         contact_id=contact_id, answers=new.answers, revision=1, created_at=now, updated_at=now)
-            self.s.add(row)
-            await self.s.flush()
-        else:
-            row.revision += 1
-            row.answers, row.key, row.form_version = new.answers, new.key, new.form_version
-            row.contact_id, row.updated_at = contact_id, now
+            return await self.save_report(replace(new, report_id=None), contact_id, now)
+        row.revision += 1
+        row.answers, row.key, row.form_version = new.answers, new.key, new.form_version
+        row.contact_id, row.updated_at = contact_id, now
+        for name, value in rollup_columns(new.area_code, new.key, new.answers).items():
+            setattr(row, name, value)
         self.s.add(ReportRevision(report_id=row.id, revision=row.revision, contact_id=contact_id,
                                   answers=new.answers, created_at=now))
+        await self.s.flush()
         return row.id, row.revision
 
     async def recent_reports(self, contact: ContactView, limit: int = 9) -> tuple[ReportView, ...]:
@@ -131,13 +210,17 @@ class Tx:
         return tuple(ReportView(r.id, r.form_id, r.form_version, r.area_code, r.answers, aware(r.updated_at),
                                 r.revision) for r in rows)
 
-    async def previous_answers(self, area_code: str) -> dict[str, dict[str, Any]]:
-        """The newest report of each form in the area (offers last round's activities back)."""
-        out: dict[str, dict[str, Any]] = {}
-        rows = await self.s.scalars(select(Report).where(Report.area_code == area_code)
-                                    .order_by(Report.updated_at.desc()).limit(50))
-        for r in rows:
-            out.setdefault(r.form_id, r.answers)
+    async def previous_answers(self, area_codes: list[str], form_ids: list[str]) -> dict[str, dict[str, dict]]:
+        """For each area, the newest report of each of these forms (offers last round's activities back):
+        {area: {form id: answers}}, one query for a whole batch."""
+        out: dict[str, dict[str, dict]] = {area: {} for area in area_codes}
+        if not area_codes or not form_ids:
+            return out
+        rows = await self.s.execute(select(Report.area_code, Report.form_id, Report.answers)
+                                    .where(Report.area_code.in_(sorted(set(area_codes))), Report.form_id.in_(form_ids))
+                                    .order_by(Report.updated_at.desc(), Report.id.desc()))
+        for area, form_id, answers in rows:
+            out[area].setdefault(form_id, answers)
         return out
 
     async def rounds(self) -> tuple[RoundView, ...]:
