@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import multiprocessing as mp
 import os
+import random
 import statistics
 import tempfile
 import time
@@ -75,7 +76,14 @@ async def drive(url: str, people: list[int], concurrency: int, rate: float, star
         # open loop: message k of the run is offered at k / rate seconds; a person's next message waits
         # for the reply to the previous one (as on a phone), so the offered pace is an upper bound
         begin = time.perf_counter()
-        order = [(u, j) for j in range(len(SCRIPT)) for u in people]
+        # people start at different moments and type at their own pace: a random interleaving that
+        # keeps each person's order
+        rng, order, nxt = random.Random(7), [], {u: 0 for u in people}
+        pool = [u for u in people for _ in SCRIPT]
+        rng.shuffle(pool)
+        for u in pool:
+            order.append((u, nxt[u]))
+            nxt[u] += 1
         step_done: dict[tuple[int, int], asyncio.Event] = {}
 
         async def one(k: int, u: int, j: int):

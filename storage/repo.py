@@ -5,7 +5,8 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import replace
+from functools import lru_cache
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any
 
@@ -34,6 +35,61 @@ def aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
+@lru_cache(maxsize=2)
+def _report_upsert(postgres: bool):
+    """INSERT … ON CONFLICT (form, area, key) DO UPDATE … RETURNING id, revision — built once per dialect."""
+    table = Report.__table__
+    stmt = (pg_insert if postgres else sqlite_insert)(table)
+    kept = ("answers", "form_version", "contact_id", "updated_at", "kab", "period", "men", "women")
+    return stmt.on_conflict_do_update(
+        index_elements=["form_id", "area_code", "key"],
+        set_={"revision": table.c.revision + 1, **{c: stmt.excluded[c] for c in kept}},
+    ).returning(table.c.id, table.c.revision)
+
+
+@dataclass(frozen=True)
+class _Statements:
+    """The per-batch statements, built once per dialect (building them per call cost more than running them)."""
+    inbound_insert: Any
+    session_insert: Any
+    session_select: Any
+    session_update: Any
+    contacts_select: Any
+    previous_select: Any
+    outbox_insert: Any
+
+
+@lru_cache(maxsize=2)
+def _statements(postgres: bool) -> _Statements:
+    insert = pg_insert if postgres else sqlite_insert
+    inbound, sessions = InboundMessage.__table__, Session.__table__
+    session_select = (select(sessions.c.channel, sessions.c.external_id, sessions.c.state, sessions.c.seq)
+                      .where(tuple_(sessions.c.channel, sessions.c.external_id).in_(bindparam("keys", expanding=True)))
+                      .order_by(sessions.c.channel, sessions.c.external_id))
+    return _Statements(
+        # executemany with RETURNING: SQLAlchemy's "insertmanyvalues" turns it into multi-row INSERTs
+        inbound_insert=(insert(inbound).on_conflict_do_nothing(index_elements=["channel", "message_id"])
+                        .returning(inbound.c.channel, inbound.c.message_id)),
+        session_insert=insert(sessions).on_conflict_do_nothing(index_elements=["channel", "external_id"]),
+        session_select=session_select.with_for_update() if postgres else session_select,
+        session_update=(update(sessions).where(sessions.c.channel == bindparam("k_channel"),
+                                               sessions.c.external_id == bindparam("k_external"))
+                        .values(state=bindparam("v_state"), seq=bindparam("v_seq"), updated_at=bindparam("v_now"))),
+        contacts_select=(select(Identity.channel, Identity.external_id, Contact.id, Contact.name, Contact.role,
+                                Contact.area_code, Contact.lang).join(Contact, Identity.contact_id == Contact.id)
+                         .where(tuple_(Identity.channel, Identity.external_id)
+                                .in_(bindparam("keys", expanding=True)))),
+        previous_select=(select(Report.area_code, Report.form_id, Report.answers)
+                         .where(Report.area_code.in_(bindparam("areas", expanding=True)),
+                                Report.form_id.in_(bindparam("forms", expanding=True)))
+                         .order_by(Report.updated_at.desc(), Report.id.desc())),
+        outbox_insert=insert_(Outbox.__table__),
+    )
+
+
+_REVISION_INSERT = insert_(ReportRevision.__table__)
+
+
 class Tx:
     def __init__(self, s: AsyncSession):
         self.s = s
@@ -57,12 +113,8 @@ class Tx:
         statement; returns the (channel, message id) pairs that were new."""
         if not rows:
             return set()
-        insert = pg_insert if self.postgres else sqlite_insert
-        table = InboundMessage.__table__
-        stmt = (insert(table).values([{**r, "received_at": now} for r in rows])
-                .on_conflict_do_nothing(index_elements=["channel", "message_id"])
-                .returning(table.c.channel, table.c.message_id))
-        return {(c, m) for c, m in await self.s.execute(stmt)}
+        result = await self.s.execute(_statements(self.postgres).inbound_insert, [{**r, "received_at": now} for r in rows])
+        return {(c, m) for c, m in result}
 
     async def lock_sessions(self, keys: list[tuple[str, str]], now: datetime) -> dict[tuple[str, str], tuple[dict, int]]:
         """The sessions of a batch's senders as {key: (state, seq)}, rows created where missing and, on
@@ -70,27 +122,17 @@ class Tx:
         keys = sorted(set(keys))
         if not keys:
             return {}
-        table = Session.__table__
-        insert = pg_insert if self.postgres else sqlite_insert
-        await self.s.execute(insert(table).on_conflict_do_nothing(index_elements=["channel", "external_id"]),
-                             [{"channel": c, "external_id": e, "state": {}, "updated_at": now, "seq": 0}
-                              for c, e in keys])
-        q = (select(table.c.channel, table.c.external_id, table.c.state, table.c.seq)
-             .where(tuple_(table.c.channel, table.c.external_id).in_(keys))
-             .order_by(table.c.channel, table.c.external_id))
-        if self.postgres:
-            q = q.with_for_update()
-        return {(c, e): (dict(state or {}), seq or 0) for c, e, state, seq in await self.s.execute(q)}
+        q = _statements(self.postgres)
+        await self.s.execute(q.session_insert, [{"channel": c, "external_id": e, "state": {}, "updated_at": now,
+                                                 "seq": 0} for c, e in keys])
+        rows = await self.s.execute(q.session_select, {"keys": keys})
+        return {(c, e): (dict(state or {}), seq or 0) for c, e, state, seq in rows}
 
     async def save_sessions(self, states: dict[tuple[str, str], tuple[dict, int]], now: datetime) -> None:
         """Write a batch's session states back (one executemany)."""
         if not states:
             return
-        table = Session.__table__
-        stmt = (update(table).where(table.c.channel == bindparam("k_channel"),
-                                    table.c.external_id == bindparam("k_external"))
-                .values(state=bindparam("v_state"), seq=bindparam("v_seq"), updated_at=bindparam("v_now")))
-        await self.s.execute(stmt, [{"k_channel": c, "k_external": e, "v_state": state, "v_seq": seq, "v_now": now}
+        await self.s.execute(_statements(self.postgres).session_update, [{"k_channel": c, "k_external": e, "v_state": state, "v_seq": seq, "v_now": now}
                                     for (c, e), (state, seq) in states.items()])
 
     async def contacts_for_many(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], ContactView]:
@@ -98,17 +140,14 @@ class Tx:
         by_identity = {identity_key(c, e): (c, e) for c, e in keys}
         if not by_identity:
             return {}
-        rows = await self.s.execute(
-            select(Identity.channel, Identity.external_id, Contact.id, Contact.name, Contact.role, Contact.area_code,
-                   Contact.lang).join(Contact, Identity.contact_id == Contact.id)
-            .where(tuple_(Identity.channel, Identity.external_id).in_(list(by_identity))))
+        rows = await self.s.execute(_statements(self.postgres).contacts_select, {"keys": list(by_identity)})
         return {by_identity[(ch, ext)]: ContactView(cid, name, role, area, lang)
                 for ch, ext, cid, name, role, area, lang in rows}
 
     async def enqueue_many(self, rows: list[tuple[str, str, dict]], now: datetime) -> None:
         """Queue replies (channel, external id, payload) in one executemany, in order."""
         if rows:
-            await self.s.execute(insert_(Outbox.__table__), [
+            await self.s.execute(_statements(self.postgres).outbox_insert, [
                 {"channel": c, "external_id": e, "payload": p, "status": "pending", "attempts": 0,
                  "created_at": now, "next_attempt_at": now} for c, e, p in rows])
 
@@ -168,21 +207,12 @@ class Tx:
         if new.report_id:
             return await self._correct_report(new, contact_id, now)
         # the common case in one statement: insert, or revise the report already under this key
-        table = Report.__table__
-        insert = pg_insert if self.postgres else sqlite_insert
         values = {"form_id": new.form_id, "form_version": new.form_version, "area_code": new.area_code,
                   "key": new.key, "contact_id": contact_id, "answers": new.answers, "revision": 1,
                   "created_at": now, "updated_at": now, **rollup_columns(new.area_code, new.key, new.answers)}
-        stmt = insert(table).values(values)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["form_id", "area_code", "key"],
-            set_={"revision": table.c.revision + 1, "answers": stmt.excluded.answers,
-                  "form_version": stmt.excluded.form_version, "contact_id": stmt.excluded.contact_id,
-                  "updated_at": stmt.excluded.updated_at, "kab": stmt.excluded.kab, "period": stmt.excluded.period,
-                  "men": stmt.excluded.men, "women": stmt.excluded.women}).returning(table.c.id, table.c.revision)
-        report_id, revision = (await self.s.execute(stmt)).one()
-        await self.s.execute(insert_(ReportRevision.__table__).values(
-            report_id=report_id, revision=revision, contact_id=contact_id, answers=new.answers, created_at=now))
+        report_id, revision = (await self.s.execute(_report_upsert(self.postgres), values)).one()
+        await self.s.execute(_REVISION_INSERT, {"report_id": report_id, "revision": revision, "contact_id": contact_id,
+                                                "answers": new.answers, "created_at": now})
         return report_id, revision
 
     async def _correct_report(self, new: NewReport, contact_id: int, now: datetime) -> tuple[int, int]:
@@ -216,9 +246,8 @@ class Tx:
         out: dict[str, dict[str, dict]] = {area: {} for area in area_codes}
         if not area_codes or not form_ids:
             return out
-        rows = await self.s.execute(select(Report.area_code, Report.form_id, Report.answers)
-                                    .where(Report.area_code.in_(sorted(set(area_codes))), Report.form_id.in_(form_ids))
-                                    .order_by(Report.updated_at.desc(), Report.id.desc()))
+        rows = await self.s.execute(_statements(self.postgres).previous_select,
+                                    {"areas": sorted(set(area_codes)), "forms": list(form_ids)})
         for area, form_id, answers in rows:
             out[area].setdefault(form_id, answers)
         return out
