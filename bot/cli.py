@@ -184,8 +184,9 @@ async def _export(args) -> int:
 async def _remind(args) -> int:
     from .reminders import run_forever, run_once
     async with opened() as pipeline:
-        if args.cmd == "scheduler":
-            await run_forever(pipeline.db, pipeline.forms)
+        if args.cmd == "scheduler":    # several may run (one per machine): only the elected one works
+            from .leader import lead
+            await lead(pipeline.db, [lambda: run_forever(pipeline.db, pipeline.forms)], name="pantau-scheduler")
         n = await run_once(pipeline.db, pipeline.forms)
     print(f"{n} pengingat/ringkasan diantrekan.")
     return 0
@@ -201,14 +202,27 @@ async def _serve(args) -> int:
         raise ConfigError("belum ada kanal: isi TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_WHATSAPP_FROM dan "
                           "PANTAU_PUBLIC_URL untuk WhatsApp, atau TELEGRAM_BOT_TOKEN, TELEGRAM_WEBHOOK_SECRET dan "
                           "PANTAU_PUBLIC_URL untuk Telegram")
-    async with opened() as pipeline:
-        telegram = None
-        if telegram_cfg:
-            from .telegram import TelegramChannel
-            telegram = TelegramChannel(telegram_cfg, pipeline)
-        app = build_app(pipeline, whatsapp, telegram=telegram)
-        server = uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port, log_level="warning"))
-        await server.serve()
+    async with opened() as pipeline:      # migrations and forms once, before any worker starts
+        if args.workers > 1:
+            workers = True
+        else:
+            workers = False
+            telegram = None
+            if telegram_cfg:
+                from .telegram import TelegramChannel
+                telegram = TelegramChannel(telegram_cfg, pipeline)
+            app = build_app(pipeline, whatsapp, telegram=telegram, run_scheduler=not args.no_scheduler)
+            server = uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port, log_level="warning"))
+            await server.serve()
+    return "workers" if workers else 0
+
+
+def _serve_workers(args) -> int:
+    """N processes on one port (uvicorn's supervisor); each builds its app with server.app_from_env."""
+    import uvicorn
+    os.environ["PANTAU_SCHEDULER"] = "0" if args.no_scheduler else "1"
+    uvicorn.run("bot.server:app_from_env", factory=True, host=args.host, port=args.port, workers=args.workers,
+                log_level="warning")
     return 0
 
 
@@ -262,6 +276,10 @@ def parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="the web app for webhooks (WhatsApp) and the outbox senders")
     serve.add_argument("--host", default="0.0.0.0")
     serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8080")))
+    serve.add_argument("--workers", type=int, default=int(os.environ.get("PANTAU_WORKERS", "1")),
+                       help="processes answering webhooks (PostgreSQL; one of them runs senders and scheduler)")
+    serve.add_argument("--no-scheduler", action="store_true",
+                       help="do not queue reminders here (run `pantau scheduler` elsewhere)")
     sub.add_parser("remind", help="queue the reminders and summaries due now (run from cron)")
     sub.add_parser("scheduler", help="queue reminders and summaries every minute")
     return p
@@ -274,7 +292,10 @@ def main(argv: list[str] | None = None) -> int:
     handler = {"chat": _chat, "invite": _invite, "roster": _roster, "round": _round, "summary": _summary,
                "export": _export, "remind": _remind, "scheduler": _remind,
                "serve": _serve, "telegram": _telegram}[args.cmd]
-    return asyncio.run(handler(args))
+    result = asyncio.run(handler(args))
+    if result == "workers":             # uvicorn's multi-process supervisor cannot run inside asyncio.run
+        return _serve_workers(args)
+    return result
 
 
 if __name__ == "__main__":

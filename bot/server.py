@@ -12,8 +12,12 @@ from starlette.routing import Route
 from .pipeline import Pipeline
 
 
-def build_app(pipeline: Pipeline, whatsapp=None, run_senders: bool = True, telegram=None) -> Starlette:
-    """The app; ``whatsapp`` is a TwilioConfig and ``telegram`` a TelegramChannel, or None when not configured."""
+def build_app(pipeline: Pipeline, whatsapp=None, run_senders: bool = True, telegram=None,
+              run_scheduler: bool = False) -> Starlette:
+    """The app; ``whatsapp`` is a TwilioConfig and ``telegram`` a TelegramChannel, or None when not configured.
+
+    With several processes (``--workers``, or several machines behind a load balancer) every one
+    answers webhooks, but the senders and the scheduler run only in the elected leader of each."""
     async def shared_file(request):
         from . import media
         name = request.path_params["name"]
@@ -32,10 +36,11 @@ def build_app(pipeline: Pipeline, whatsapp=None, run_senders: bool = True, teleg
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
-        tasks = []
+        from .leader import lead
+        senders = []
         if run_senders and whatsapp is not None:
             from .whatsapp_sender import run_sender
-            tasks.append(asyncio.create_task(run_sender(pipeline.db, whatsapp)))
+            senders.append(lambda: run_sender(pipeline.db, whatsapp))
         if telegram is not None:
             from .telegram import WEBHOOK_PATH
             from .telegram import run_sender as run_telegram_sender
@@ -45,10 +50,16 @@ def build_app(pipeline: Pipeline, whatsapp=None, run_senders: bool = True, teleg
                                                    secret_token=telegram.cfg.webhook_secret,
                                                    allowed_updates=["message"])
             if run_senders:
-                tasks.append(asyncio.create_task(run_telegram_sender(pipeline.db, telegram.app.bot)))
+                senders.append(lambda: run_telegram_sender(pipeline.db, telegram.app.bot))
+        tasks = [asyncio.create_task(lead(pipeline.db, senders, name="pantau-senders"))] if senders else []
+        if run_scheduler:
+            from .reminders import run_forever
+            tasks.append(asyncio.create_task(lead(pipeline.db, [lambda: run_forever(pipeline.db, pipeline.forms)],
+                                                  name="pantau-scheduler")))
         yield
         for task in tasks:
             task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
         if telegram is not None:
             await telegram.stop()
 
@@ -66,3 +77,31 @@ def configured_channels(env=None):
         from .telegram import TelegramConfig
         telegram = TelegramConfig.from_env(env, webhook=True)
     return whatsapp, telegram
+
+
+def app_from_env() -> Starlette:
+    """The app for one of ``pantau serve --workers N``'s processes (uvicorn calls this in each):
+    channels from the environment, the pipeline opened in the process's own event loop."""
+    from storage.db import Database
+    whatsapp, telegram_cfg = configured_channels()
+    holder: dict = {}
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        pipeline = await Pipeline.open(Database())
+        telegram = None
+        if telegram_cfg:
+            from .telegram import TelegramChannel
+            telegram = TelegramChannel(telegram_cfg, pipeline)
+        inner = build_app(pipeline, whatsapp, telegram=telegram,
+                          run_scheduler=os.environ.get("PANTAU_SCHEDULER", "1") != "0")
+        holder["app"] = inner
+        async with inner.router.lifespan_context(inner):
+            yield
+        await pipeline.db.close()
+
+    async def dispatch(scope, receive, send):
+        if scope["type"] == "lifespan":
+            return await Starlette(lifespan=lifespan)(scope, receive, send)
+        await holder["app"](scope, receive, send)
+    return dispatch

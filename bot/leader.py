@@ -1,0 +1,35 @@
+"""Run the background jobs (scheduler, outbox senders) only while this process is the elected leader."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Awaitable, Callable
+
+from storage.db import Database
+from storage.leader import Leadership
+
+log = logging.getLogger("pantau.leader")
+
+
+async def lead(db: Database, jobs: list[Callable[[], Awaitable[None]]], every: float = 5.0,
+               name: str = "pantau-leader") -> None:
+    """Forever: try to become leader; while leading, run ``jobs``; if the lock is lost, stop them and try
+    again. Followers only retry every ``every`` seconds, so several processes can run this safely."""
+    leadership = Leadership(db, name)
+    try:
+        while True:
+            if not await leadership.try_acquire():
+                await asyncio.sleep(every)
+                continue
+            log.info("this process leads: scheduler and senders run here")
+            tasks = [asyncio.create_task(job()) for job in jobs]
+            try:
+                while await leadership.still_held() and not all(t.done() for t in tasks):
+                    await asyncio.sleep(every)
+            finally:
+                for t in tasks:
+                    t.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
+            log.warning("leadership lost; trying again")
+    finally:
+        await leadership.release()
