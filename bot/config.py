@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 
 class ConfigError(SystemExit):
@@ -61,3 +62,9 @@ class TwilioConfig:
             raise ConfigError("TWILIO_RATE_PER_SECOND harus angka lebih dari 0 (contoh: 80)") from None
         return cls(sid, token, public.rstrip("/"), sender, service, templates, rate_value,
                    env.get("TWILIO_API_BASE_URL") or None)
+
+
+def outbox_in_doubt_after() -> timedelta:
+    """How long a row may stay "sending" before its sender is taken for dead (PANTAU_OUTBOX_IN_DOUBT_SECONDS,
+    default 120 s: requests time out long before)."""
+    return timedelta(seconds=float(os.environ.get("PANTAU_OUTBOX_IN_DOUBT_SECONDS", "120")))

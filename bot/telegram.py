@@ -29,7 +29,7 @@ from storage.db import Database
 from storage.repo import Tx
 
 from . import media
-from .config import ConfigError, _get
+from .config import ConfigError, _get, outbox_in_doubt_after
 from .pipeline import Pipeline, clock
 
 log = logging.getLogger("pantau.telegram")
@@ -185,51 +185,65 @@ class Limits:
 
 
 async def send_due(db: Database, bot, limits: Limits, now: datetime | None = None) -> int:
-    """Send what is due; a chat whose per-chat slot is taken waits for the next round (order kept)."""
+    """Send what is due; a chat whose per-chat slot is taken waits for the next round (order kept).
+
+    Rows are claimed ("sending") and committed before sending, each outcome committed after its
+    request. Telegram offers no way to ask whether a message went out, so a row left "sending" by a
+    killed sender is sent again (at-least-once; see README)."""
     now = now or clock()
-    sent = 0
     async with db.session() as s, s.begin():
         tx = Tx(s)
-        held: set[str] = set()
-        for row in await tx.due_outbox("telegram", now):
-            chat = row.external_id
-            if chat in held:
-                continue
-            if not limits.chat_ready(chat) and sent:
-                held.add(chat)
-                continue
+        for row in await tx.in_doubt("telegram", now - outbox_in_doubt_after()):
+            await tx.retry_later(row.id, row.attempts, now, "in doubt: sender stopped mid-send, sending again")
+        rows = await tx.claim_due("telegram", now)
+    sent = 0
+    held: set[str] = set()
+    for row in rows:
+        chat = row.external_id
+        if chat in held or (not limits.chat_ready(chat) and sent):
+            held.add(chat)
+            outcome = ("retry", row.attempts, now, "waiting for the chat's turn")
+        else:
             await limits.wait(chat)
-            p = row.payload
-            try:
-                markup = keyboard(p)
-                if p.get("image"):
-                    with open(p["image"], "rb") as fh:
-                        result = await bot.send_photo(chat, fh, caption=p.get("text", "")[:1024], reply_markup=markup)
-                elif p.get("document"):
-                    with open(p["document"], "rb") as fh:
-                        result = await bot.send_document(chat, fh, caption=p.get("text", "")[:1024])
-                else:
-                    result = await bot.send_message(chat, p.get("text", "")[:4096], reply_markup=markup)
-            except RetryAfter as exc:
-                delay = exc.retry_after if isinstance(exc.retry_after, (int, float)) else exc.retry_after.total_seconds()
-                await tx.retry_later(row.id, row.attempts, now + timedelta(seconds=delay), "429 retry_after")
+            outcome = await _send_one(bot, row, now)
+            if outcome[0] == "retry":
                 held.add(chat)
-                continue
-            except Forbidden as exc:            # blocked by the user: never retried
-                await tx.mark_failed(row.id, f"forbidden: {exc.message}")
-                continue
-            except BadRequest as exc:
-                await tx.mark_failed(row.id, f"bad request: {exc.message}")
-                continue
-            except (NetworkError, TimedOut, OSError) as exc:
-                attempts = row.attempts + 1
-                await tx.retry_later(row.id, attempts, now + timedelta(seconds=min(2 ** attempts, 600)),
-                                     type(exc).__name__)
-                held.add(chat)
-                continue
-            await tx.mark_sent(row.id, now, str(result.message_id))
-            sent += 1
+        async with db.session() as s, s.begin():
+            tx = Tx(s)
+            if outcome[0] == "sent":
+                await tx.mark_sent(row.id, now, outcome[1])
+                sent += 1
+            elif outcome[0] == "retry":
+                await tx.retry_later(row.id, *outcome[1:])
+            else:
+                await tx.mark_failed(row.id, outcome[1])
     return sent
+
+
+async def _send_one(bot, row, now: datetime) -> tuple:
+    """("sent", message id) | ("retry", attempts, at, error) | ("failed", error)."""
+    chat, p = row.external_id, row.payload
+    try:
+        markup = keyboard(p)
+        if p.get("image"):
+            with open(p["image"], "rb") as fh:
+                result = await bot.send_photo(chat, fh, caption=p.get("text", "")[:1024], reply_markup=markup)
+        elif p.get("document"):
+            with open(p["document"], "rb") as fh:
+                result = await bot.send_document(chat, fh, caption=p.get("text", "")[:1024])
+        else:
+            result = await bot.send_message(chat, p.get("text", "")[:4096], reply_markup=markup)
+    except RetryAfter as exc:
+        delay = exc.retry_after if isinstance(exc.retry_after, (int, float)) else exc.retry_after.total_seconds()
+        return ("retry", row.attempts, now + timedelta(seconds=delay), "429 retry_after")
+    except Forbidden as exc:            # blocked by the user: never retried
+        return ("failed", f"forbidden: {exc.message}")
+    except BadRequest as exc:
+        return ("failed", f"bad request: {exc.message}")
+    except (NetworkError, TimedOut, OSError) as exc:
+        attempts = row.attempts + 1
+        return ("retry", attempts, now + timedelta(seconds=min(2 ** attempts, 600)), type(exc).__name__)
+    return ("sent", str(result.message_id))
 
 
 async def run_sender(db: Database, bot, every: float = 0.2) -> None:

@@ -21,6 +21,7 @@ from storage.repo import Tx
 from . import media
 from .config import TwilioConfig
 from .pipeline import Pipeline
+from .pipeline import clock as now_utc
 
 log = logging.getLogger("pantau.whatsapp")
 INBOUND_PATH, STATUS_PATH = "/whatsapp/inbound", "/whatsapp/status"
@@ -80,7 +81,8 @@ def routes(cfg: TwilioConfig, pipeline: Pipeline) -> list[Route]:
         form = await request.form()
         params = {k: v for k, v in form.multi_items()}
         signature = request.headers.get("X-Twilio-Signature", "")
-        if not signature or not validator.validate(cfg.public_url + path, params, signature):
+        url = cfg.public_url + path + (f"?{request.url.query}" if request.url.query else "")
+        if not signature or not validator.validate(url, params, signature):
             log.warning("rejected a Twilio request with a bad or missing signature")
             return None
         return params
@@ -115,9 +117,13 @@ def routes(cfg: TwilioConfig, pipeline: Pipeline) -> list[Route]:
         form = await verified_form(request, STATUS_PATH)
         if form is None:
             return Response("forbidden", status_code=403)
+        status = (form.get("MessageStatus") or "").lower()
+        outbox_id = request.query_params.get("o", "")
         async with pipeline.db.session() as s, s.begin():
-            await Tx(s).set_delivery_status(
-                form.get("MessageSid", ""), (form.get("MessageStatus") or "").lower(), form.get("ErrorCode"))
+            tx = Tx(s)
+            if outbox_id.isdigit() and status not in ("failed", "undelivered", "canceled"):
+                await tx.confirm_sent(int(outbox_id), form.get("MessageSid", ""), now_utc())
+            await tx.set_delivery_status(form.get("MessageSid", ""), status, form.get("ErrorCode"))
         return Response(EMPTY_TWIML, media_type="text/xml")
 
     return [Route(INBOUND_PATH, inbound, methods=["POST"]), Route(STATUS_PATH, status, methods=["POST"])]

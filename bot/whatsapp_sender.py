@@ -20,9 +20,9 @@ from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.rest import Client
 
 from storage.db import Database
-from storage.repo import Tx
+from storage.repo import Tx, aware
 
-from .config import TwilioConfig
+from .config import TwilioConfig, outbox_in_doubt_after
 from .pipeline import clock
 from .whatsapp import STATUS_PATH, masked
 
@@ -75,57 +75,96 @@ class RateLimiter:
 
 async def send_due(db: Database, cfg: TwilioConfig, client: Client, limiter: RateLimiter,
                    now: datetime | None = None) -> int:
-    """Send what is due now; returns how many messages Twilio accepted."""
+    """Send what is due now; returns how many messages Twilio accepted.
+
+    Rows are claimed ("sending") and committed before anything leaves, and each row's outcome is
+    committed right after its request. A sender killed in between leaves the row in doubt; the next
+    round settles it from Twilio's own record (status callback or message list) before sending again."""
     now = now or clock()
-    sent = 0
+    await settle_in_doubt(db, client, now)
     async with db.session() as s, s.begin():
         tx = Tx(s)
-        rows = await tx.due_outbox("whatsapp", now)
-        for row in rows:
-            to = row.external_id
-            if not to.startswith("+"):
-                await tx.mark_failed(row.id, "not a phone number: needs a WhatsApp user id sender")
-                continue
-            last = await tx.last_inbound_at("whatsapp", to)
-            inside = last is not None and now - last < WINDOW
-            kwargs = {"to": f"whatsapp:{to}", "status_callback": cfg.public_url + STATUS_PATH}
-            if cfg.messaging_service_sid:
-                kwargs["messaging_service_sid"] = cfg.messaging_service_sid
+        rows = await tx.claim_due("whatsapp", now)
+        last = {to: await tx.last_inbound_at("whatsapp", to) for to in {r.external_id for r in rows}}
+    sent = 0
+    for row in rows:
+        outcome = await _send_one(row, last.get(row.external_id), cfg, client, limiter, now)
+        async with db.session() as s, s.begin():
+            tx = Tx(s)
+            if outcome[0] == "sent":
+                await tx.mark_sent(row.id, now, outcome[1])
+                sent += 1
+            elif outcome[0] == "retry":
+                await tx.retry_later(row.id, outcome[1], now + timedelta(seconds=2 ** outcome[1]), outcome[2])
             else:
-                kwargs["from_"] = cfg.whatsapp_from
-            template = cfg.templates.get(row.payload.get("template", ""))
-            if inside:
-                kwargs["body"] = body_of(row.payload)
-                attachments = [row.payload[k] for k in ("image", "document") if row.payload.get(k)]
-                if attachments:   # Twilio fetches media from a public URL: /files/<unguessable name>
-                    kwargs["media_url"] = [f"{cfg.public_url}/files/{Path(a).name}" for a in attachments]
-            elif template:
-                variables = row.payload.get("variables") or {}
-                kwargs["content_sid"] = template
-                kwargs["content_variables"] = json.dumps({str(i): str(v) for i, v in
-                                                          enumerate(variables.values(), 1)})
-            else:
-                await tx.mark_failed(row.id, "outside the 24-hour window and no approved template")
-                continue
-            await limiter.wait()
-            try:
-                message = await client.messages.create_async(**kwargs)
-            except TwilioRestException as exc:
-                attempts = row.attempts + 1
-                if (exc.status == 429 or exc.status >= 500) and attempts < MAX_ATTEMPTS and exc.code not in PERMANENT:
-                    await tx.retry_later(row.id, attempts, now + timedelta(seconds=2 ** attempts),
-                                         f"{exc.status} {exc.code}")
-                else:
-                    await tx.mark_failed(row.id, f"{exc.status} {exc.code}: {exc.msg}")
-                    log.warning("whatsapp message to %s failed permanently (%s)", masked(to), exc.code)
-                continue
-            except (OSError, asyncio.TimeoutError) as exc:   # network: try again later
-                attempts = row.attempts + 1
-                await tx.retry_later(row.id, attempts, now + timedelta(seconds=2 ** attempts), type(exc).__name__)
-                continue
-            await tx.mark_sent(row.id, now, message.sid)
-            sent += 1
+                await tx.mark_failed(row.id, outcome[1])
     return sent
+
+
+async def _send_one(row, last_inbound: datetime | None, cfg: TwilioConfig, client: Client, limiter: RateLimiter,
+                    now: datetime) -> tuple:
+    """One row to Twilio: ("sent", sid) | ("retry", attempts, error) | ("failed", error)."""
+    to = row.external_id
+    if not to.startswith("+"):
+        return ("failed", "not a phone number: needs a WhatsApp user id sender")
+    inside = last_inbound is not None and now - last_inbound < WINDOW
+    # the row id rides on the status callback: Twilio's callback confirms a send we did not live to record
+    kwargs = {"to": f"whatsapp:{to}", "status_callback": f"{cfg.public_url}{STATUS_PATH}?o={row.id}"}
+    if cfg.messaging_service_sid:
+        kwargs["messaging_service_sid"] = cfg.messaging_service_sid
+    else:
+        kwargs["from_"] = cfg.whatsapp_from
+    template = cfg.templates.get(row.payload.get("template", ""))
+    if inside:
+        kwargs["body"] = body_of(row.payload)
+        attachments = [row.payload[k] for k in ("image", "document") if row.payload.get(k)]
+        if attachments:   # Twilio fetches media from a public URL: /files/<unguessable name>
+            kwargs["media_url"] = [f"{cfg.public_url}/files/{Path(a).name}" for a in attachments]
+    elif template:
+        variables = row.payload.get("variables") or {}
+        kwargs["content_sid"] = template
+        kwargs["content_variables"] = json.dumps({str(i): str(v) for i, v in enumerate(variables.values(), 1)})
+    else:
+        return ("failed", "outside the 24-hour window and no approved template")
+    await limiter.wait()
+    attempts = row.attempts + 1
+    try:
+        message = await client.messages.create_async(**kwargs)
+    except TwilioRestException as exc:
+        if (exc.status == 429 or exc.status >= 500) and attempts < MAX_ATTEMPTS and exc.code not in PERMANENT:
+            return ("retry", attempts, f"{exc.status} {exc.code}")
+        log.warning("whatsapp message to %s failed permanently (%s)", masked(to), exc.code)
+        return ("failed", f"{exc.status} {exc.code}: {exc.msg}")
+    except (OSError, asyncio.TimeoutError) as exc:   # network: try again later
+        return ("retry", attempts, type(exc).__name__)
+    return ("sent", message.sid)
+
+
+async def settle_in_doubt(db: Database, client: Client, now: datetime) -> int:
+    """Rows left "sending" by a sender that died: marked sent if Twilio has the message (same number,
+    same text, created after the claim), else sent again. Returns how many were found at Twilio."""
+    found = 0
+    async with db.session() as s, s.begin():
+        tx = Tx(s)
+        for row in await tx.in_doubt("whatsapp", now - outbox_in_doubt_after()):
+            sid = None
+            body = body_of(row.payload) if row.external_id.startswith("+") else None
+            claimed = aware(row.next_attempt_at) - timedelta(minutes=5)
+            try:
+                if body is not None:
+                    for m in await client.messages.list_async(to=f"whatsapp:{row.external_id}", limit=50):
+                        if m.body == body and m.date_created and aware(m.date_created) >= claimed:
+                            sid = m.sid
+                            break
+            except (TwilioRestException, OSError, asyncio.TimeoutError):
+                continue                      # Twilio unreachable: ask again next round
+            if sid:
+                await tx.mark_sent(row.id, now, sid)
+                found += 1
+                log.info("in-doubt whatsapp message %d was delivered to Twilio; not sent again", row.id)
+            else:
+                await tx.retry_later(row.id, row.attempts, now, "in doubt: not at Twilio, sending again")
+    return found
 
 
 async def run_sender(db: Database, cfg: TwilioConfig, every: float = 0.5) -> None:

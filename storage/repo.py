@@ -279,9 +279,33 @@ class Tx:
             q = q.with_for_update(skip_locked=True)
         return list(await self.s.scalars(q))
 
+    async def claim_due(self, channel: str, now: datetime, limit: int = 200) -> list[Outbox]:
+        """Due rows marked "sending" (claimed at ``now``) in a transaction of their own, committed before
+        anything leaves: a sender killed mid-send leaves rows "in doubt", never silently re-sent."""
+        rows = await self.due_outbox(channel, now, limit)
+        if rows:
+            await self.s.execute(update(Outbox).where(Outbox.id.in_([r.id for r in rows]))
+                                 .values(status="sending", next_attempt_at=now))
+        return rows
+
+    async def in_doubt(self, channel: str, claimed_before: datetime, limit: int = 200) -> list[Outbox]:
+        """Rows claimed for sending longer ago than any send can take: their sender died in between."""
+        q = (select(Outbox).where(Outbox.channel == channel, Outbox.status == "sending",
+                                  Outbox.next_attempt_at < claimed_before).order_by(Outbox.id).limit(limit))
+        if self.postgres:
+            q = q.with_for_update(skip_locked=True)
+        return list(await self.s.scalars(q))
+
+    async def confirm_sent(self, outbox_id: int, provider_id: str, now: datetime) -> bool:
+        """The provider told us (status callback) it accepted this row: sent, whatever our sender recorded."""
+        result = await self.s.execute(update(Outbox).where(Outbox.id == outbox_id,
+                                                           Outbox.status.in_(("pending", "sending")))
+                                      .values(status="sent", sent_at=now, provider_id=provider_id))
+        return bool(result.rowcount)
+
     async def retry_later(self, outbox_id: int, attempts: int, at: datetime, error: str) -> None:
         await self.s.execute(update(Outbox).where(Outbox.id == outbox_id)
-                             .values(attempts=attempts, next_attempt_at=at, error=error[:500]))
+                             .values(status="pending", attempts=attempts, next_attempt_at=at, error=error[:500]))
 
     async def mark_failed(self, outbox_id: int, error: str) -> None:
         await self.s.execute(update(Outbox).where(Outbox.id == outbox_id).values(status="failed", error=error[:500]))
