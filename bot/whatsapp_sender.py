@@ -149,11 +149,14 @@ async def settle_in_doubt(db: Database, client: Client, now: datetime) -> int:
         for row in await tx.in_doubt("whatsapp", now - outbox_in_doubt_after()):
             sid = None
             body = body_of(row.payload) if row.external_id.startswith("+") else None
-            claimed = aware(row.next_attempt_at) - timedelta(minutes=5)
+            # ours if created after the claim (2 s for clock skew; Twilio dates are whole seconds), with
+            # the same text, and not already recorded for another row
+            claimed = aware(row.next_attempt_at) - timedelta(seconds=2)
             try:
                 if body is not None:
                     for m in await client.messages.list_async(to=f"whatsapp:{row.external_id}", limit=50):
-                        if m.body == body and m.date_created and aware(m.date_created) >= claimed:
+                        if (m.body == body and m.date_created and aware(m.date_created) >= claimed
+                                and not await tx.provider_id_known(m.sid)):
                             sid = m.sid
                             break
             except (TwilioRestException, OSError, asyncio.TimeoutError):

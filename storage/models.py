@@ -73,7 +73,8 @@ class InboundMessage(Base):
 
 class Outbox(Base):
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_pending", "status", "next_attempt_at"),)
+    __table_args__ = (Index("ix_outbox_pending", "status", "next_attempt_at"),
+                      Index("ix_outbox_provider_id", "provider_id"))
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     channel: Mapped[str] = mapped_column(String(20))
     external_id: Mapped[str] = mapped_column(String(80))

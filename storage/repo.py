@@ -303,6 +303,9 @@ class Tx:
                                       .values(status="sent", sent_at=now, provider_id=provider_id))
         return bool(result.rowcount)
 
+    async def provider_id_known(self, provider_id: str) -> bool:
+        return await self.s.scalar(select(Outbox.id).where(Outbox.provider_id == provider_id).limit(1)) is not None
+
     async def retry_later(self, outbox_id: int, attempts: int, at: datetime, error: str) -> None:
         await self.s.execute(update(Outbox).where(Outbox.id == outbox_id)
                              .values(status="pending", attempts=attempts, next_attempt_at=at, error=error[:500]))

@@ -31,6 +31,10 @@ class TwilioPeer:
         self.media = {"/media/sheet.jpg": b"\xff\xd8\xff\xe0 attendance sheet photo bytes"}
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.created: list[dict] = []                 # accepted messages, newest last (for the list API)
+        self.callbacks = False                        # post status callbacks like Twilio does
+        self.hold: asyncio.Event | None = None        # set: accept the message but answer only when released
+        self.received = asyncio.Event()               # a message request arrived
 
     def app(self) -> Starlette:
         async def messages(request: Request):
@@ -44,14 +48,31 @@ class TwilioPeer:
                                      f"https://www.twilio.com/docs/errors/{code}", "status": status}, status_code=status)
             sid = "SM" + secrets.token_hex(16)
             now = formatdate(usegmt=True)
-            return JSONResponse({
+            resource = {
                 "account_sid": self.account_sid, "api_version": "2010-04-01", "body": form.get("Body", ""),
                 "date_created": now, "date_sent": None, "date_updated": now, "direction": "outbound-api",
                 "error_code": None, "error_message": None, "from": form.get("From"),
                 "messaging_service_sid": form.get("MessagingServiceSid"), "num_media": "0", "num_segments": "1",
                 "price": None, "price_unit": "USD", "sid": sid, "status": "queued", "subresource_uris": {
                     "media": f"/2010-04-01/Accounts/{self.account_sid}/Messages/{sid}/Media.json"},
-                "to": to, "uri": f"/2010-04-01/Accounts/{self.account_sid}/Messages/{sid}.json"}, status_code=201)
+                "to": to, "uri": f"/2010-04-01/Accounts/{self.account_sid}/Messages/{sid}.json"}
+            self.created.append(resource)
+            self.received.set()
+            if self.callbacks and form.get("StatusCallback"):
+                asyncio.get_running_loop().create_task(self._status_callback(form["StatusCallback"], sid))
+            if self.hold is not None:
+                with contextlib.suppress(asyncio.TimeoutError):   # the sender may be killed before it hears back
+                    await asyncio.wait_for(self.hold.wait(), 20)
+            return JSONResponse(resource, status_code=201)
+
+        async def message_list(request: Request):
+            to = request.query_params.get("To")
+            found = [m for m in reversed(self.created) if not to or m["to"] == to]
+            page_size = int(request.query_params.get("PageSize", "50"))
+            return JSONResponse({"messages": found[:page_size], "page": 0, "page_size": page_size,
+                                 "first_page_uri": request.url.path, "next_page_uri": None,
+                                 "previous_page_uri": None, "uri": request.url.path, "start": 0,
+                                 "end": min(page_size, len(found)) - 1})
 
         async def media(request: Request):
             expected = "Basic " + base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()
@@ -61,8 +82,27 @@ class TwilioPeer:
 
         return Starlette(routes=[
             Route("/2010-04-01/Accounts/{sid}/Messages.json", messages, methods=["POST"]),
+            Route("/2010-04-01/Accounts/{sid}/Messages.json", message_list, methods=["GET"]),
             Route("/media/{name}", media, methods=["GET"]),
         ])
+
+
+    async def _status_callback(self, url: str, sid: str) -> None:
+        """What Twilio posts when a message it accepted is sent (signed with the auth token)."""
+        import httpx
+        from twilio.request_validator import RequestValidator
+        form = {"MessageSid": sid, "MessageStatus": "sent", "AccountSid": self.account_sid}
+        await asyncio.sleep(1)                       # Twilio reports a status once it has sent the message
+        signature = RequestValidator(self.auth_token).compute_signature(url, form)
+        for _ in range(50):                          # Twilio retries callbacks; the app may be restarting
+            try:
+                async with httpx.AsyncClient(timeout=5) as client:
+                    resp = await client.post(url, data=form, headers={"X-Twilio-Signature": signature})
+                if resp.status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            await asyncio.sleep(0.2)
 
 
 @contextlib.asynccontextmanager

@@ -1,4 +1,4 @@
-"""session message counter and report roll-up columns
+"""session message counter, report roll-up columns, outbox provider id index
 
 Revision ID: 0003
 Revises: 0002
@@ -29,6 +29,8 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('men', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('women', sa.Integer(), nullable=True))
         batch_op.create_index('ix_reports_rollup', ['form_id', 'kab', 'period', 'men', 'women'], unique=False)
+    with op.batch_alter_table('outbox', schema=None) as batch_op:   # status callbacks look rows up by it
+        batch_op.create_index('ix_outbox_provider_id', ['provider_id'], unique=False)
     conn = op.get_bind()
     reports = sa.table('reports', sa.column('id'), sa.column('area_code'), sa.column('key'), sa.column('answers', sa.JSON),
                        sa.column('kab'), sa.column('period'), sa.column('men'), sa.column('women'))
@@ -38,6 +40,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.drop_index('ix_outbox_provider_id')
     with op.batch_alter_table('reports', schema=None) as batch_op:
         batch_op.drop_index('ix_reports_rollup')
         batch_op.drop_column('women')
