@@ -40,11 +40,12 @@ def parse_choice(text: str, options: Sequence[tuple[str, Sequence[str]]]) -> str
         return Problem(N_("Mohon pilih salah satu dengan mengetik nomornya."))
     m = re.fullmatch(r"(no\.?|nomor|nomer|pilih)?\s*(\d+)", s)
     if m:
-        i = int(m.group(2))
+        digits = m.group(2)
+        i = int(digits) if len(digits) <= 6 else 0     # never int() a 10,000-digit string
         if 1 <= i <= len(options):
             return options[i - 1][0]
         return Problem(N_("Nomor %(number)s tidak ada. Mohon pilih nomor 1 sampai %(count)s."),
-                       {"number": i, "count": len(options)})
+                       {"number": digits if len(digits) <= 6 else digits[:6] + "…", "count": len(options)})
     labels = [(value, normalize(label)) for value, ls in options for label in ls]
     exact = {v for v, label in labels if label == s or v == s}
     if len(exact) == 1:

@@ -111,6 +111,11 @@ def parse_date(text: str, now: datetime) -> date | Problem:
         value = attempt(s)
         if value is not None:
             return value
+    # dateparser reads almost anything ("-5", "{{7*7}}", "½") as some date: give it only text shaped like
+    # one (ASCII words with a month or weekday name, "3/4", a bare day "12")
+    if not re.fullmatch(r"[0-9a-z][0-9a-z .,/'\-]*", s) or not (
+            re.search(r"[a-z]{3}", s) or re.fullmatch(r"\d{1,2}( ?[/.\-] ?\d{1,2})?", s)):
+        return Problem(N_("Tanggal belum bisa dibaca. Contoh: 6 Agustus, 10/8/2024, kemarin, atau Kamis lalu."))
     parsed = dateparser.parse(
         s,
         languages=["id"],

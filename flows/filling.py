@@ -367,11 +367,11 @@ def _accept_item_name(form: Form, draft: dict, text: str, ctx: Context) -> dict 
             return Problem(N_("Mohon tulis minimal satu kegiatan, misalnya \"Kebun sayur kelompok wanita\"."))
         return {"$done_repeat": True}
     if re.fullmatch(r"\d+", s):
-        i = int(s)
+        i = int(s) if len(s) <= 6 else 0          # never int() a 10,000-digit string
         if 1 <= i <= len(offered):
             return {rep.item_label: offered[i - 1]}
         return Problem(N_("Nomor %(number)s tidak ada. Mohon pilih nomor 1 sampai %(count)s, atau ketik nama kegiatan."),
-                       {"number": i, "count": len(offered) + (1 if done_index else 0)})
+                       {"number": s[:7], "count": len(offered) + (1 if done_index else 0)})
     name = re.sub(r"\s+", " ", text or "").strip()
     if len(name) < 3 or not any(ch.isalpha() for ch in name):
         return Problem(N_("Mohon tulis nama kegiatannya, misalnya \"Kebun sayur kelompok wanita\"."))

@@ -119,7 +119,7 @@ def _take(reg: dict, step: str, text: str, s: str, ctx: Context):
         return None
     if step == "area_pick":
         if re.fullmatch(r"\d+", s):
-            i = int(s)
+            i = int(s) if len(s) <= 6 else 0      # never int() a 10,000-digit string
             if 1 <= i <= len(reg["candidates"]):
                 reg["area"], reg["step"] = reg["candidates"][i - 1], "area_confirm"
                 return None
