@@ -11,7 +11,7 @@ from storage.leader import Leadership
 log = logging.getLogger("pantau.leader")
 
 
-async def lead(db: Database, jobs: list[Callable[[], Awaitable[None]]], every: float = 5.0,
+async def lead(db: Database, jobs: list[Callable[[], Awaitable[None]]], every: float = 2.0,
                name: str = "pantau-leader") -> None:
     """Forever: try to become leader; while leading, run ``jobs``; if the lock is lost, stop them and try
     again. Followers only retry every ``every`` seconds, so several processes can run this safely."""

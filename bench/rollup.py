@@ -1,0 +1,165 @@
+"""National and kabupaten roll-ups over one year of a national program.
+
+    python -m bench.rollup --db sqlite|postgres [--desa 83762]
+
+Loads the Kemendagri tree (83,762 desa), one kader per desa and one year of reports: 12 meetings
+per desa and 3 monitoring rounds with 6 activities each (≈1.26 million reports). Then times, each
+the best of 5 runs after one warm-up:
+  national_rollup_s   meetings (count, men, women) and monitoring reports per kabupaten, whole country
+  kab_summary_ms      one kabupaten's summary (what `ringkasan` and `pantau summary` compute)
+  kab_completeness_ms one kabupaten's completeness list for a round (what `belum` shows)
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import tempfile
+import time
+from datetime import date, datetime, timedelta, timezone
+
+PG = os.environ.get("PANTAU_BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+ROUNDS = [("2024-Q1", "2024-01-01", "2024-03-31"), ("2024-Q2", "2024-04-01", "2024-06-30"),
+          ("2024-Q3", "2024-07-01", "2024-09-30")]
+KINDS = ["musdes", "kelompok", "koordinasi_kecamatan", "pelatihan", "lainnya"]
+STATUS = ["berjalan", "tersendat", "berhenti", "selesai"]
+SECTORS = ["ekonomi", "kesehatan", "pendidikan", "infrastruktur", "sosial"]
+
+
+def meeting(rng: random.Random, day: date) -> dict:
+    men, women = rng.randint(5, 80), rng.randint(5, 80)
+    return {"kind": rng.choice(KINDS), "date": day.isoformat(), "place": "Balai desa", "men": men, "women": women,
+            "total": men + women, "youth": rng.randint(0, 20), "disabled": rng.randint(0, 3)}
+
+
+def monitoring(rng: random.Random, rnd: str) -> dict:
+    return {"round": rnd, "activities": [
+        {"name": f"Kegiatan {i}", "sector": rng.choice(SECTORS), "status": rng.choice(STATUS),
+         "obstacles": rng.choice(["", "dana terlambat", "cuaca", "peserta sedikit"]),
+         "support_from": [rng.choice(["kecamatan", "kabupaten", "tidak_perlu"])],
+         "support_what": rng.choice(["", "pendampingan", "pelatihan"])} for i in range(6)]}
+
+
+async def load(url: str, fresh_pg: bool, limit: int | None) -> tuple[list[str], float]:
+    from sqlalchemy import insert, text
+
+    from bot import catalog
+    from bot.pipeline import Pipeline
+    from storage.db import Database
+    from storage.models import Contact, Report, Round
+    from storage.rollup import rollup_columns
+
+    db = Database(url)
+    if fresh_pg:
+        await db.migrate()
+        async with db.engine.begin() as conn:
+            await conn.execute(text("TRUNCATE inbound, outbox, sessions, report_revisions, reports, identities, "
+                                    "sent_reminders, invites, rounds, contacts RESTART IDENTITY CASCADE"))
+    p = await Pipeline.open(db)
+    desa = [c for c in catalog.area_names() if c.count(".") == 3][:limit]
+    now = datetime.now(timezone.utc)
+    rng = random.Random(1)
+    t0 = time.perf_counter()
+    async with db.engine.begin() as conn:
+        for name, start, due in ROUNDS:
+            await conn.execute(insert(Round), [{"name": name, "start": start, "due": due}])
+        for i in range(0, len(desa), 5000):
+            await conn.execute(insert(Contact), [{"id": n + 1, "name": f"Kader {n}", "role": "kader", "area_code": c,
+                                                  "lang": "id", "created_at": now}
+                                                 for n, c in enumerate(desa[i:i + 5000], start=i)])
+    rows: list[dict] = []
+    loaded = 0
+
+    async def flush():
+        nonlocal rows, loaded
+        async with db.engine.begin() as conn:
+            await conn.execute(insert(Report), rows)
+        loaded += len(rows)
+        rows = []
+        print(f"\r  {loaded:,} reports loaded", end="", flush=True)
+
+    for n, code in enumerate(desa):
+        for m in range(12):
+            answers = meeting(rng, date(2024, m + 1, rng.randint(1, 28)))
+            key = f"{answers['kind']}|{answers['date']}|"
+            rows.append({"form_id": "pertemuan", "form_version": 1, "area_code": code, "key": key, "contact_id": n + 1,
+                         "answers": answers, "revision": 1, "created_at": now, "updated_at": now,
+                         **rollup_columns(code, key, answers)})
+        for name, _, due in ROUNDS:
+            answers = monitoring(rng, name)
+            created = datetime.fromisoformat(due).replace(tzinfo=timezone.utc) - timedelta(days=rng.randint(-5, 20))
+            rows.append({"form_id": "pemantauan", "form_version": 1, "area_code": code, "key": name,
+                         "contact_id": n + 1, "answers": answers, "revision": 1, "created_at": created,
+                         "updated_at": created, **rollup_columns(code, name, answers)})
+        if len(rows) >= 20_000:
+            await flush()
+    if rows:
+        await flush()
+    if not db.is_sqlite:
+        async with db.engine.begin() as conn:
+            await conn.execute(text("ANALYZE"))
+    await db.close()
+    print()
+    return desa, time.perf_counter() - t0
+
+
+async def best_of(fn, runs: int = 5) -> float:
+    await fn()
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        await fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+async def measure(url: str, desa: list[str]) -> dict[str, float]:
+    from collections import Counter
+
+    from storage.completeness import completeness
+    from storage.db import Database
+    from storage.rollup import national_meetings, national_monitoring
+    from storage.summary import Filters, summarize
+    from flows.types import RoundView
+
+    db = Database(url)
+    kab = Counter(c[:5] for c in desa).most_common()[len(set(c[:5] for c in desa)) // 2][0]   # a median kabupaten
+    rnd = RoundView(*ROUNDS[2])
+    out = {}
+    async with db.session() as s:
+        async def national():
+            meetings = await national_meetings(s, "2024-01-01", "2024-12-31")
+            reported = await national_monitoring(s, rnd.name)
+            assert len(meetings) == len({c[:5] for c in desa}) and sum(reported.values()) == len(desa)
+        out["national_rollup_s"] = await best_of(national)
+
+        async def summary():
+            data = await summarize(s, Filters(area=kab, round=rnd.name))
+            assert data["meetings"]["total"]["meetings"] == 12 * sum(1 for c in desa if c.startswith(kab + "."))
+        out["kab_summary_ms"] = await best_of(summary) * 1000
+
+        async def missing():
+            rows = await completeness(s, kab, rnd)
+            assert rows and all(r.status in ("tepat_waktu", "terlambat") for r in rows)
+        out["kab_completeness_ms"] = await best_of(missing) * 1000
+    await db.close()
+    out["kab"] = kab
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    ap.add_argument("--desa", type=int, default=None, help="fewer desa for a quick run (default: all 83,762)")
+    a = ap.parse_args()
+    url = PG if a.db == "postgres" else f"sqlite+aiosqlite:///{tempfile.mkdtemp()}/rollup.db"
+    desa, load_s = asyncio.run(load(url, a.db == "postgres", a.desa))
+    m = asyncio.run(measure(url, desa))
+    print(f"national_rollup_s={m['national_rollup_s']:.3f} kab_summary_ms={m['kab_summary_ms']:.1f} "
+          f"kab_completeness_ms={m['kab_completeness_ms']:.1f} desa={len(desa)} reports={len(desa) * 15} "
+          f"kab={m['kab']} load_s={load_s:.0f} db={a.db} cpus={os.cpu_count()}")
+
+
+if __name__ == "__main__":
+    main()
