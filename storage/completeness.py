@@ -45,11 +45,8 @@ async def completeness(s: AsyncSession, area: str, rnd: RoundView, form_id: str 
     reported = {code: aware(created) for code, created in await s.execute(
         select(Report.area_code, Report.created_at).where(Report.form_id == form_id, Report.key == rnd.name,
                                                            under(Report.area_code, area)))}
-    drafting = set()
-    for (state,) in await s.execute(select(Session.state)):
-        draft = (state or {}).get("form") or (state or {}).get("draft") or {}
-        if draft.get("id") == form_id and draft.get("area") in kader:
-            drafting.add(draft["area"])
+    drafting = set(await s.scalars(select(Session.draft_area).where(Session.draft_form == form_id,
+                                                                     under(Session.draft_area, area))))
     due = date.fromisoformat(rnd.due)
     rows = []
     for code in sorted(kader):

@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
+import orjson
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, func, insert, select
@@ -33,11 +34,17 @@ def alembic_config(connection=None) -> Config:
     return cfg
 
 
+def _dumps(value) -> str:
+    return orjson.dumps(value).decode()
+
+
 class Database:
     def __init__(self, url: str | None = None):
         self.url = url or default_url()
         self.is_sqlite = self.url.startswith("sqlite")
         kwargs = {"connect_args": {"timeout": 30}} if self.is_sqlite else {"pool_size": 5}
+        # orjson: JSON columns (sessions, answers) are read and written on every message and roll-up
+        kwargs.update(json_serializer=_dumps, json_deserializer=orjson.loads)
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         if self.is_sqlite:
             @event.listens_for(self.engine.sync_engine, "connect")

@@ -51,13 +51,16 @@ class Invite(Base):
 class Session(Base):
     """The conversation state of one channel identity (JSON owned by flows/)."""
     __tablename__ = "sessions"
-    __table_args__ = (UniqueConstraint("channel", "external_id"),)
+    __table_args__ = (UniqueConstraint("channel", "external_id"), Index("ix_sessions_draft", "draft_form", "draft_area"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     channel: Mapped[str] = mapped_column(String(20))
     external_id: Mapped[str] = mapped_column(String(80))
     state: Mapped[dict[str, Any]]
     updated_at: Mapped[datetime]
     seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")   # messages applied so far
+    # the report being filled (copied from state on save) so "who is still filling in" is one indexed query
+    draft_form: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    draft_area: Mapped[str | None] = mapped_column(String(13), nullable=True)
 
 
 class InboundMessage(Base):

@@ -20,7 +20,7 @@ from flows.types import ContactView, NewContact, NewReport, ReportView, RoundVie
 
 from .models import (Contact, FormVersion, Identity, InboundMessage, Invite, Media, Outbox, Report, ReportRevision,
                      Round, Session)
-from .rollup import rollup_columns
+from .rollup import draft_of, rollup_columns
 
 
 def identity_key(channel: str, external_id: str) -> tuple[str, str]:
@@ -74,7 +74,8 @@ def _statements(postgres: bool) -> _Statements:
         session_select=session_select.with_for_update() if postgres else session_select,
         session_update=(update(sessions).where(sessions.c.channel == bindparam("k_channel"),
                                                sessions.c.external_id == bindparam("k_external"))
-                        .values(state=bindparam("v_state"), seq=bindparam("v_seq"), updated_at=bindparam("v_now"))),
+                        .values(state=bindparam("v_state"), seq=bindparam("v_seq"), updated_at=bindparam("v_now"),
+                                draft_form=bindparam("v_form"), draft_area=bindparam("v_area"))),
         contacts_select=(select(Identity.channel, Identity.external_id, Contact.id, Contact.name, Contact.role,
                                 Contact.area_code, Contact.lang).join(Contact, Identity.contact_id == Contact.id)
                          .where(tuple_(Identity.channel, Identity.external_id)
@@ -132,8 +133,9 @@ class Tx:
         """Write a batch's session states back (one executemany)."""
         if not states:
             return
-        await self.s.execute(_statements(self.postgres).session_update, [{"k_channel": c, "k_external": e, "v_state": state, "v_seq": seq, "v_now": now}
-                                    for (c, e), (state, seq) in states.items()])
+        await self.s.execute(_statements(self.postgres).session_update, [
+            {"k_channel": c, "k_external": e, "v_state": state, "v_seq": seq, "v_now": now,
+             **dict(zip(("v_form", "v_area"), draft_of(state)))} for (c, e), (state, seq) in states.items()])
 
     async def contacts_for_many(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], ContactView]:
         """The registered contacts among a batch's senders (one query)."""
@@ -171,8 +173,9 @@ class Tx:
         return state or {}
 
     async def save_session(self, channel: str, external_id: str, state: dict, now: datetime) -> None:
+        form, area = draft_of(state)
         await self.s.execute(update(Session).where(Session.channel == channel, Session.external_id == external_id)
-                             .values(state=state, updated_at=now))
+                             .values(state=state, updated_at=now, draft_form=form, draft_area=area))
 
     # -- contacts
     async def contact_for(self, channel: str, external_id: str) -> ContactView | None:

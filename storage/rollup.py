@@ -27,6 +27,12 @@ def rollup_columns(area_code: str, key: str, answers: dict[str, Any]) -> dict[st
             "men": _count(answers.get("men")), "women": _count(answers.get("women"))}
 
 
+def draft_of(state: dict) -> tuple[str | None, str | None]:
+    """(form id, area) of the report a session is filling in or has paused, or (None, None)."""
+    draft = state.get("form") or state.get("draft") or {}
+    return (draft.get("id"), draft.get("area")) if isinstance(draft, dict) and draft.get("id") else (None, None)
+
+
 async def national_meetings(s: AsyncSession, date_from: str | None = None,
                             date_to: str | None = None) -> dict[str, dict[str, int]]:
     """Meetings per kabupaten in a date range: {kab: {meetings, men, women}} (one GROUP BY)."""

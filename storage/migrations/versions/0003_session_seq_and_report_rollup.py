@@ -12,7 +12,7 @@ existing rows are filled in here.
 from alembic import op
 import sqlalchemy as sa
 
-from storage.rollup import rollup_columns
+from storage.rollup import draft_of, rollup_columns
 
 revision = '0003'
 down_revision = '0002'
@@ -23,6 +23,9 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table('sessions', schema=None) as batch_op:
         batch_op.add_column(sa.Column('seq', sa.Integer(), server_default='0', nullable=False))
+        batch_op.add_column(sa.Column('draft_form', sa.String(length=40), nullable=True))
+        batch_op.add_column(sa.Column('draft_area', sa.String(length=13), nullable=True))
+        batch_op.create_index('ix_sessions_draft', ['draft_form', 'draft_area'], unique=False)
     with op.batch_alter_table('reports', schema=None) as batch_op:
         batch_op.add_column(sa.Column('kab', sa.String(length=5), nullable=True))
         batch_op.add_column(sa.Column('period', sa.String(length=80), nullable=True))
@@ -37,6 +40,12 @@ def upgrade() -> None:
     rows = conn.execute(sa.select(reports.c.id, reports.c.area_code, reports.c.key, reports.c.answers)).all()
     for rid, area_code, key, answers in rows:
         conn.execute(reports.update().where(reports.c.id == rid).values(**rollup_columns(area_code, key, answers or {})))
+    sessions = sa.table('sessions', sa.column('id'), sa.column('state', sa.JSON), sa.column('draft_form'),
+                        sa.column('draft_area'))
+    for sid, state in conn.execute(sa.select(sessions.c.id, sessions.c.state)).all():
+        form, area = draft_of(state or {})
+        if form:
+            conn.execute(sessions.update().where(sessions.c.id == sid).values(draft_form=form, draft_area=area))
 
 
 def downgrade() -> None:
@@ -49,4 +58,7 @@ def downgrade() -> None:
         batch_op.drop_column('period')
         batch_op.drop_column('kab')
     with op.batch_alter_table('sessions', schema=None) as batch_op:
+        batch_op.drop_index('ix_sessions_draft')
+        batch_op.drop_column('draft_area')
+        batch_op.drop_column('draft_form')
         batch_op.drop_column('seq')
