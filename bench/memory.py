@@ -24,7 +24,9 @@ SID, TOKEN = "AC" + "3" * 32, "c" * 32
 
 
 async def prepare(url: str, n: int, fresh_pg: bool) -> None:
-    from sqlalchemy import insert, text
+    from sqlalchemy import insert, select, text
+
+    from flows.types import Inbound
 
     from bot import catalog
     from bot.pipeline import Pipeline
@@ -37,11 +39,9 @@ async def prepare(url: str, n: int, fresh_pg: bool) -> None:
         async with db.engine.begin() as conn:
             await conn.execute(text("TRUNCATE inbound, outbox, sessions, report_revisions, reports, identities, "
                                     "sent_reminders, invites, contacts RESTART IDENTITY CASCADE"))
-    await Pipeline.open(db)
+    p = await Pipeline.open(db)
     desa = [c for c in catalog.area_names() if c.count(".") == 3]
     now = datetime.now(timezone.utc)
-    state = {"lang": "id", "mode": "form", "updated": now.isoformat(),
-             "form": {"id": "pertemuan", "version": 1, "area": "", "answers": {"kind": "musdes"}, "pos": ["date"]}}
     async with db.engine.begin() as conn:
         for i in range(0, n, 5000):
             chunk = range(i, min(n, i + 5000))
@@ -50,9 +50,18 @@ async def prepare(url: str, n: int, fresh_pg: bool) -> None:
                                                  for k in chunk])
             await conn.execute(insert(Identity), [{"channel": "phone", "external_id": f"+62813{k:07d}",
                                                    "contact_id": k + 1} for k in chunk])
+    # a real session state, at the date question of a meeting report, copied to everybody
+    for k, text in enumerate(("menu", "1", "1")):
+        await p.handle(Inbound("whatsapp", "+628130000000", f"seed-{k}", text=text))
+    async with db.session() as s:
+        state = await s.scalar(select(Session.state).where(Session.external_id == "+628130000000"))
+    async with db.engine.begin() as conn:
+        for i in range(1, n, 5000):
             await conn.execute(insert(Session), [
                 {"channel": "whatsapp", "external_id": f"+62813{k:07d}", "updated_at": now, "seq": 3,
-                 "state": {**state, "form": {**state["form"], "area": desa[k % len(desa)]}}} for k in chunk])
+                 "draft_form": "pertemuan", "draft_area": desa[k % len(desa)],
+                 "state": {**state, "form": {**state["form"], "area": desa[k % len(desa)]}}}
+                for k in range(i, min(n, i + 5000))])
     await db.close()
 
 

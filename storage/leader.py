@@ -6,6 +6,7 @@ machine): an exclusive ``flock`` on a file next to the database, freed by the ke
 """
 from __future__ import annotations
 
+import asyncio
 import fcntl
 import hashlib
 import os
@@ -73,9 +74,9 @@ class Leadership:
             os.close(self._fd)   # closing the descriptor drops the flock
             self._fd = None
         if self._conn is not None:
-            try:
-                await self._conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": lock_key(self.name)})
-                await self._conn.close()
-            except Exception:   # noqa: BLE001 - a dead connection has released the lock already
-                pass
-            self._conn = None
+            conn, self._conn = self._conn, None
+            try:   # bounded: a connection left mid-query by a cancelled task must not hold up shutdown
+                await asyncio.wait_for(conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": lock_key(self.name)}), 3)
+                await asyncio.wait_for(conn.close(), 3)
+            except Exception:   # noqa: BLE001 - closing the connection releases the lock anyway
+                await conn.invalidate()
