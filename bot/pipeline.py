@@ -52,7 +52,7 @@ class Pipeline:
     next transaction — one commit (one fsync) per batch, not per message. ``handle`` returns only
     after its batch is durable, so a channel answers "received" only for what is stored."""
 
-    max_batch = 200
+    max_batch = 500
 
     def __init__(self, db: Database, forms: dict, now=clock):
         self.db = db
