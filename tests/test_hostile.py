@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import random
 
-import pytest
 from sqlalchemy import select
 
 from bot.pipeline import Pipeline
@@ -99,15 +98,8 @@ def test_the_suite_is_large_enough():
     assert len(distinct) >= 300 and len(CASES) >= 700
 
 
-@pytest.fixture
-async def pipeline(db_url):
-    p = await Pipeline.open(Database(db_url), now=lambda: NOW)
-    yield p
-    await p.db.close()
-
-
-async def test_hostile_input_is_answered_politely_and_changes_nothing(pipeline, caplog):
-    p, n = pipeline, 0
+async def test_hostile_input_is_answered_politely_and_changes_nothing(db_url, caplog):
+    p, n = await Pipeline.open(Database(db_url), now=lambda: NOW), 0
 
     async def send(text, **kw):
         nonlocal n
@@ -141,4 +133,5 @@ async def test_hostile_input_is_answered_politely_and_changes_nothing(pipeline, 
         core = text.strip()
         if len(core) >= 4 and any(core[:40] in r.getMessage() for r in caplog.records if r.levelno >= logging.INFO):
             problems.append(f"{label}: message text written to the log")
+    await p.db.close()
     assert not problems, f"{len(problems)} of {len(CASES)} cases:\n" + "\n".join(problems[:40])
