@@ -220,14 +220,7 @@ async def send_due(db: Database, bot, limits: Limits, now: datetime | None = Non
             if outcome[0] == "retry":
                 held.add(chat)
         async with db.session() as s, s.begin():
-            tx = Tx(s)
-            if outcome[0] == "sent":
-                await tx.mark_sent(row.id, now, outcome[1])
-                sent += 1
-            elif outcome[0] == "retry":
-                await tx.retry_later(row.id, *outcome[1:])
-            else:
-                await tx.mark_failed(row.id, outcome[1])
+            sent += await Tx(s).record_outcome(row.id, outcome, now)
     return sent
 
 

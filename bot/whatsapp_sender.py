@@ -90,20 +90,13 @@ async def send_due(db: Database, cfg: TwilioConfig, client: Client, limiter: Rat
     for row in rows:
         outcome = await _send_one(row, last.get(row.external_id), cfg, client, limiter, now)
         async with db.session() as s, s.begin():
-            tx = Tx(s)
-            if outcome[0] == "sent":
-                await tx.mark_sent(row.id, now, outcome[1])
-                sent += 1
-            elif outcome[0] == "retry":
-                await tx.retry_later(row.id, outcome[1], now + timedelta(seconds=2 ** outcome[1]), outcome[2])
-            else:
-                await tx.mark_failed(row.id, outcome[1])
+            sent += await Tx(s).record_outcome(row.id, outcome, now)
     return sent
 
 
 async def _send_one(row, last_inbound: datetime | None, cfg: TwilioConfig, client: Client, limiter: RateLimiter,
                     now: datetime) -> tuple:
-    """One row to Twilio: ("sent", sid) | ("retry", attempts, error) | ("failed", error)."""
+    """One row to Twilio: ("sent", sid) | ("retry", attempts, at, error) | ("failed", error)."""
     to = row.external_id
     if not to.startswith("+"):
         return ("failed", "not a phone number: needs a WhatsApp user id sender")
@@ -132,11 +125,11 @@ async def _send_one(row, last_inbound: datetime | None, cfg: TwilioConfig, clien
         message = await client.messages.create_async(**kwargs)
     except TwilioRestException as exc:
         if (exc.status == 429 or exc.status >= 500) and attempts < MAX_ATTEMPTS and exc.code not in PERMANENT:
-            return ("retry", attempts, f"{exc.status} {exc.code}")
+            return ("retry", attempts, now + timedelta(seconds=2 ** attempts), f"{exc.status} {exc.code}")
         log.warning("whatsapp message to %s failed permanently (%s)", masked(to), exc.code)
         return ("failed", f"{exc.status} {exc.code}: {exc.msg}")
     except (OSError, asyncio.TimeoutError) as exc:   # network: try again later
-        return ("retry", attempts, type(exc).__name__)
+        return ("retry", attempts, now + timedelta(seconds=2 ** attempts), type(exc).__name__)
     return ("sent", message.sid)
 
 

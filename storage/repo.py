@@ -306,6 +306,18 @@ class Tx:
                                       .values(status="sent", sent_at=now, provider_id=provider_id))
         return bool(result.rowcount)
 
+    async def record_outcome(self, outbox_id: int, outcome: tuple, now: datetime) -> bool:
+        """A sender's result for one row — ("sent", provider id) | ("retry", attempts, at, error) |
+        ("failed", error) — written down; True if it was sent."""
+        if outcome[0] == "sent":
+            await self.mark_sent(outbox_id, now, outcome[1])
+            return True
+        if outcome[0] == "retry":
+            await self.retry_later(outbox_id, *outcome[1:])
+        else:
+            await self.mark_failed(outbox_id, outcome[1])
+        return False
+
     async def provider_id_known(self, provider_id: str) -> bool:
         return await self.s.scalar(select(Outbox.id).where(Outbox.provider_id == provider_id).limit(1)) is not None
 
