@@ -27,31 +27,9 @@ SCRIPT = ["menu", "1", "1", "kemarin", "Balai desa", "L 79 P 38", "20", "2", "le
 
 async def prepare(url: str, users: int, fresh_pg: bool) -> None:
     """Schema, areas, forms and ``users`` registered kader (one per desa), written in bulk."""
-    from datetime import datetime, timezone
-
-    from sqlalchemy import insert, text
-
-    from bot import catalog
-    from bot.pipeline import Pipeline
-    from storage.db import Database
-    from storage.models import Contact, Identity
-
-    db = Database(url)
-    if fresh_pg:
-        await db.migrate()
-        async with db.engine.begin() as conn:
-            await conn.execute(text("TRUNCATE inbound, outbox, sessions, report_revisions, reports, identities, "
-                                    "sent_reminders, invites, contacts RESTART IDENTITY CASCADE"))
-    pipeline = await Pipeline.open(db)
-    desa = [c for c in catalog.area_names() if c.count(".") == 3][:users]
-    now = datetime.now(timezone.utc)
-    async with db.engine.begin() as conn:
-        for i in range(0, len(desa), 2000):
-            chunk = list(enumerate(desa))[i:i + 2000]
-            await conn.execute(insert(Contact), [{"id": n + 1, "name": f"Kader {n}", "role": "kader", "area_code": code,
-                                                  "lang": "id", "created_at": now} for n, code in chunk])
-            await conn.execute(insert(Identity), [{"channel": "bench", "external_id": f"u{n}", "contact_id": n + 1}
-                                                  for n, _ in chunk])
+    from bench.setup import add_kader, all_desa, open_fresh
+    pipeline = await open_fresh(url, fresh_pg)
+    await add_kader(pipeline.db, all_desa()[:users], "bench", lambda n: f"u{n}")
     await pipeline.db.close()
 
 

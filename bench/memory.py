@@ -24,32 +24,17 @@ SID, TOKEN = "AC" + "3" * 32, "c" * 32
 
 
 async def prepare(url: str, n: int, fresh_pg: bool) -> None:
-    from sqlalchemy import insert, select, text
+    from sqlalchemy import insert, select
 
+    from bench.setup import add_kader, all_desa, open_fresh
     from flows.types import Inbound
+    from storage.models import Session
 
-    from bot import catalog
-    from bot.pipeline import Pipeline
-    from storage.db import Database
-    from storage.models import Contact, Identity, Session
-
-    db = Database(url)
-    if fresh_pg:
-        await db.migrate()
-        async with db.engine.begin() as conn:
-            await conn.execute(text("TRUNCATE inbound, outbox, sessions, report_revisions, reports, identities, "
-                                    "sent_reminders, invites, contacts RESTART IDENTITY CASCADE"))
-    p = await Pipeline.open(db)
-    desa = [c for c in catalog.area_names() if c.count(".") == 3]
+    p = await open_fresh(url, fresh_pg)
+    db = p.db
+    desa = all_desa()
     now = datetime.now(timezone.utc)
-    async with db.engine.begin() as conn:
-        for i in range(0, n, 5000):
-            chunk = range(i, min(n, i + 5000))
-            await conn.execute(insert(Contact), [{"id": k + 1, "name": f"Kader {k}", "role": "kader",
-                                                  "area_code": desa[k % len(desa)], "lang": "id", "created_at": now}
-                                                 for k in chunk])
-            await conn.execute(insert(Identity), [{"channel": "phone", "external_id": f"+62813{k:07d}",
-                                                   "contact_id": k + 1} for k in chunk])
+    await add_kader(db, [desa[k % len(desa)] for k in range(n)], "phone", lambda k: f"+62813{k:07d}")
     # a real session state, at the date question of a meeting report, copied to everybody
     for k, text in enumerate(("menu", "1", "1")):
         await p.handle(Inbound("whatsapp", "+628130000000", f"seed-{k}", text=text))

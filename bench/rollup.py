@@ -44,30 +44,20 @@ def monitoring(rng: random.Random, rnd: str) -> dict:
 async def load(url: str, fresh_pg: bool, limit: int | None) -> tuple[list[str], float]:
     from sqlalchemy import insert, text
 
-    from bot import catalog
-    from bot.pipeline import Pipeline
-    from storage.db import Database
-    from storage.models import Contact, Report, Round
+    from bench.setup import add_kader, all_desa, open_fresh
+    from storage.models import Report, Round
     from storage.rollup import rollup_columns
 
-    db = Database(url)
-    if fresh_pg:
-        await db.migrate()
-        async with db.engine.begin() as conn:
-            await conn.execute(text("TRUNCATE inbound, outbox, sessions, report_revisions, reports, identities, "
-                                    "sent_reminders, invites, rounds, contacts RESTART IDENTITY CASCADE"))
-    p = await Pipeline.open(db)
-    desa = [c for c in catalog.area_names() if c.count(".") == 3][:limit]
+    p = await open_fresh(url, fresh_pg)
+    db = p.db
+    desa = all_desa()[:limit]
     now = datetime.now(timezone.utc)
     rng = random.Random(1)
     t0 = time.perf_counter()
+    await add_kader(db, desa)
     async with db.engine.begin() as conn:
         for name, start, due in ROUNDS:
             await conn.execute(insert(Round), [{"name": name, "start": start, "due": due}])
-        for i in range(0, len(desa), 5000):
-            await conn.execute(insert(Contact), [{"id": n + 1, "name": f"Kader {n}", "role": "kader", "area_code": c,
-                                                  "lang": "id", "created_at": now}
-                                                 for n, c in enumerate(desa[i:i + 5000], start=i)])
     rows: list[dict] = []
     loaded = 0
 

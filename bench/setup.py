@@ -1,0 +1,45 @@
+"""What the benchmarks share: a database opened fresh (PostgreSQL: emptied) and kader in bulk."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Callable
+
+
+async def open_fresh(url: str, postgres: bool):
+    """A ready Pipeline on ``url``; on PostgreSQL its tables are emptied first (a fresh SQLite file is
+    empty anyway)."""
+    from sqlalchemy import text
+
+    from bot.pipeline import Pipeline
+    from storage.db import Database
+    from storage.models import Base
+
+    db = Database(url)
+    if postgres:
+        await db.migrate()
+        names = [t.name for t in Base.metadata.sorted_tables if t.name not in ("areas", "form_versions")]
+        async with db.engine.begin() as conn:
+            await conn.execute(text(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE"))
+    return await Pipeline.open(db)
+
+
+def all_desa() -> list[str]:
+    from bot import catalog
+    return [c for c in catalog.area_names() if c.count(".") == 3]
+
+
+async def add_kader(db, areas: list[str], channel: str | None = None,
+                    external_id: Callable[[int], str] | None = None, chunk: int = 5000) -> None:
+    """One kader per area (contact ids 1…n), with an identity ``external_id(i)`` on ``channel`` if given."""
+    from sqlalchemy import insert
+
+    from storage.models import Contact, Identity
+    now = datetime.now(timezone.utc)
+    async with db.engine.begin() as conn:
+        for start in range(0, len(areas), chunk):
+            part = list(enumerate(areas[start:start + chunk], start))
+            await conn.execute(insert(Contact), [{"id": i + 1, "name": f"Kader {i}", "role": "kader", "area_code": code,
+                                                  "lang": "id", "created_at": now} for i, code in part])
+            if channel:
+                await conn.execute(insert(Identity), [{"channel": channel, "external_id": external_id(i),
+                                                       "contact_id": i + 1} for i, _ in part])
