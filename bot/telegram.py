@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import hmac
 import logging
 import os
@@ -168,31 +169,41 @@ def keyboard(payload: dict):
 class Limits:
     """≈30 messages a second overall and 1 a second per chat (Telegram's limits).
 
-    Overall: at most ``overall`` sends start within any window of 1.02 s (a sliding window, so a
-    slow send is caught up on without ever putting 31 in one second at Telegram's end, whatever
-    the network jitter up to 20 ms)."""
+    A sliding window anchored at each send's *completion*: send k+30 starts only a full second
+    after send k's answer came back. Telegram received send k before answering it and receives
+    send k+30 after it starts, so it never sees more than 30 in one second, whatever the network
+    jitter. The price is one round trip per second of sending (≈ 1 % at 10 ms) and only when the
+    limit binds at all (sends one after another cannot reach 30/s once a round trip passes 33 ms).
+    ``clock``/``sleep`` are there for tests."""
 
-    window = 1.02
-
-    def __init__(self, overall: float = 30.0, per_chat: float = 1.0):
+    def __init__(self, overall: float = 30.0, per_chat: float = 1.0, clock=time.monotonic, sleep=asyncio.sleep):
         self.burst, self.chat_interval = max(1, int(overall)), 1.0 / per_chat
-        self.recent: collections.deque[float] = collections.deque(maxlen=self.burst)
+        self.recent: collections.deque[list[float]] = collections.deque(maxlen=self.burst)
         self.next_chat: dict[str, float] = {}
+        self.clock, self.sleep = clock, sleep
 
     def chat_ready(self, chat: str) -> bool:
-        return self.next_chat.get(chat, 0.0) <= time.monotonic()
+        return self.next_chat.get(chat, 0.0) <= self.clock()
 
-    async def wait(self, chat: str) -> None:
+    @contextlib.asynccontextmanager
+    async def slot(self, chat: str):
+        """Wait for a free slot for ``chat``, hold it while the request runs, anchor it at its end."""
         while True:
-            now = time.monotonic()
+            now = self.clock()
             wait = self.next_chat.get(chat, 0.0) - now
             if len(self.recent) == self.burst:
-                wait = max(wait, self.recent[0] + self.window - now)
+                wait = max(wait, self.recent[0][0] + 1.0 - now)
             if wait <= 0:
                 break
-            await asyncio.sleep(wait)
-        self.recent.append(now)
+            await self.sleep(wait)
+        mark = [now]
+        self.recent.append(mark)
         self.next_chat[chat] = now + self.chat_interval
+        try:
+            yield
+        finally:
+            mark[0] = self.clock()
+            self.next_chat[chat] = mark[0] + self.chat_interval
 
 
 async def send_due(db: Database, bot, limits: Limits, now: datetime | None = None) -> int:
@@ -215,8 +226,8 @@ async def send_due(db: Database, bot, limits: Limits, now: datetime | None = Non
             held.add(chat)
             outcome = ("retry", row.attempts, now, "waiting for the chat's turn")
         else:
-            await limits.wait(chat)
-            outcome = await _send_one(bot, row, now)
+            async with limits.slot(chat):
+                outcome = await _send_one(bot, row, now)
             if outcome[0] == "retry":
                 held.add(chat)
         async with db.session() as s, s.begin():
