@@ -34,11 +34,12 @@ async def prepare(url: str, users: int, fresh_pg: bool) -> None:
 
 
 async def drive(url: str, people: list[int], concurrency: int, rate: float, start_at: float) -> tuple[list[float], int]:
-    from bot.pipeline import Pipeline
+    from bot.pipeline import Pipeline, settle_heap
     from flows.types import Inbound
     from storage.db import Database
 
     pipeline = await Pipeline.open(Database(url))
+    settle_heap()                          # as a server process does once it has started
     batches = 0
     original = pipeline.handle_batch
 

@@ -196,6 +196,7 @@ async def _serve(args) -> int:
     import uvicorn
 
     from .config import ConfigError
+    from .pipeline import settle_heap
     from .server import build_app, configured_channels
     whatsapp, telegram_cfg = configured_channels()
     if whatsapp is None and telegram_cfg is None:
@@ -212,6 +213,7 @@ async def _serve(args) -> int:
                 from .telegram import TelegramChannel
                 telegram = TelegramChannel(telegram_cfg, pipeline)
             app = build_app(pipeline, whatsapp, telegram=telegram, run_scheduler=not args.no_scheduler)
+            settle_heap()
             server = uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port, log_level="warning"))
             await server.serve()
     return "workers" if workers else 0

@@ -9,7 +9,7 @@ from starlette.applications import Starlette
 from starlette.responses import FileResponse, PlainTextResponse
 from starlette.routing import Route
 
-from .pipeline import Pipeline
+from .pipeline import Pipeline, settle_heap
 
 
 def build_app(pipeline: Pipeline, whatsapp=None, run_senders: bool = True, telegram=None,
@@ -96,6 +96,7 @@ def app_from_env() -> Starlette:
         inner = build_app(pipeline, whatsapp, telegram=telegram,
                           run_scheduler=os.environ.get("PANTAU_SCHEDULER", "1") != "0")
         holder["app"] = inner
+        settle_heap()
         async with inner.router.lifespan_context(inner):
             yield
         await pipeline.db.close()
