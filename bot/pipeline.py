@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 from dataclasses import dataclass, fields, replace
 from datetime import datetime, timezone
 
-from flows.engine import advance, needs
+from flows.engine import advance, needs, round_forms
 from flows.types import Context, Inbound, Reply
 from storage.db import Database, retryable
 from storage.repo import Tx, sync_forms
@@ -40,6 +41,15 @@ def reply_payload(reply: Reply, lang: str = "id") -> dict:
     return data
 
 
+def settle_heap() -> None:
+    """Call once a server process has started (pipeline open, channels ready): what start-up loaded —
+    the area tree, forms, parsers' data, libraries — lives as long as the process, so it is moved out
+    of the garbage collector's sight (``gc.freeze``). Otherwise every full collection walks it: a
+    pause of about 100 ms during which no message is answered."""
+    gc.collect()
+    gc.freeze()
+
+
 @dataclass
 class _Waiting:
     inbound: Inbound
@@ -62,6 +72,9 @@ class Pipeline:
         # forms that offer the previous report's items back: only their last report is read
         self._suggesting = sorted({f.id for f in forms.values() if any(
             q.suggest_from_previous for q in f.questions)})
+        # forms with a question answered from the rounds: the rounds are read only for messages that may
+        # reach one (a meeting report's answers do not)
+        self._round_forms = round_forms(forms)
         self._writer: asyncio.Task | None = None
 
     @classmethod
@@ -132,12 +145,16 @@ class Pipeline:
             keys = [(i.channel, i.sender) for i, _ in items if (i.channel, i.message_id) in fresh]
             sessions = await tx.lock_sessions(keys, now)
             contacts = await tx.contacts_for_many(keys)
-            rounds = await tx.rounds() if keys else ()
-            # last reports offered back, read for the whole batch at once (those who are at the menu)
-            areas = [contacts[(i.channel, i.sender)].area_code for i, _ in items
-                     if (i.channel, i.message_id) in fresh and (i.channel, i.sender) in contacts
-                     and "previous" in needs(sessions[(i.channel, i.sender)][0] or None, i, registered=True)]
-            previous = await tx.previous_answers(areas, self._suggesting)
+            # what the batch's messages need, read once for all of them: last reports offered back (those
+            # at the menu), the rounds (those who may reach a round question)
+            wants = [(contacts[key].area_code, needs(sessions[key][0] or None, i, True, self._round_forms))
+                     for i, _ in items if (i.channel, i.message_id) in fresh
+                     for key in [(i.channel, i.sender)] if key in contacts]
+            previous = await tx.previous_answers([area for area, want in wants if "previous" in want],
+                                                 self._suggesting)
+            loaded = {"previous": previous}
+            if any("rounds" in want for _, want in wants):
+                loaded["rounds"] = await tx.rounds()
             results: list[list[Reply] | None] = []
             outbox: list[tuple[str, str, dict]] = []
             for inbound, media in items:
@@ -151,8 +168,7 @@ class Pipeline:
                     await tx.add_media(*media, now)
                 key = (inbound.channel, inbound.sender)
                 state, seq = sessions[key]
-                step, contact = await self._apply(tx, s, inbound, state or None, contacts.get(key), rounds, previous,
-                                                  now)
+                step, contact = await self._apply(tx, s, inbound, state or None, contacts.get(key), loaded, now)
                 sessions[key] = (step.session, seq + 1)
                 if contact is not None:
                     contacts[key] = contact
@@ -163,16 +179,21 @@ class Pipeline:
             await tx.enqueue_many(outbox, now)
         return results
 
-    async def _apply(self, tx: Tx, s, inbound: Inbound, session: dict | None, contact, rounds, previous, now):
-        """One message through flows.advance and its side effects; returns (step with all replies, contact)."""
-        want = needs(session, inbound, registered=contact is not None)
+    async def _apply(self, tx: Tx, s, inbound: Inbound, session: dict | None, contact, loaded: dict, now):
+        """One message through flows.advance and its side effects; returns (step with all replies, contact).
+        ``loaded``: what the batch has read already (previous reports by area, rounds); completed here
+        when an earlier message of the batch changed what this one needs."""
+        want = needs(session, inbound, contact is not None, self._round_forms)
+        previous = loaded["previous"]
         if contact and "previous" in want and contact.area_code not in previous:
             previous.update(await tx.previous_answers([contact.area_code], self._suggesting))
+        if "rounds" in want and "rounds" not in loaded:
+            loaded["rounds"] = await tx.rounds()
         ctx = Context(
             now=now, forms=self.forms, gettext=catalog.gettext_for, contact=contact,
             areas=catalog.area_index() if "areas" in want else None,
             invites=await tx.open_invites() if "invites" in want else {},
-            rounds=rounds,
+            rounds=loaded["rounds"] if "rounds" in want else (),
             recent_reports=await tx.recent_reports(contact) if contact and "recent" in want else (),
             previous=previous.get(contact.area_code, {}) if contact and "previous" in want else {},
         )

@@ -37,9 +37,17 @@ def command_of(text: str) -> str | None:
     return COMMANDS.get(s)
 
 
-def needs(session: dict | None, inbound: Inbound, registered: bool = False) -> set[str]:
-    """Which context the pipeline must load for this message (so it loads no more than that)."""
-    mode = (session or {}).get("mode", "menu" if registered else "register")
+def round_forms(forms) -> frozenset[str]:
+    """The forms with a question answered from the monitoring rounds (``needs`` reads rounds for them)."""
+    return frozenset(f.id for f in forms.values() if any(q.choices_from == "rounds" for q in f.all_questions()))
+
+
+def needs(session: dict | None, inbound: Inbound, registered: bool = False,
+          round_forms: frozenset[str] | None = None) -> set[str]:
+    """Which context the pipeline must load for this message (so it loads no more than that).
+    ``round_forms``: the forms with a question answered from the monitoring rounds (None: any may)."""
+    state = session or {}
+    mode = state.get("mode", "menu" if registered else "register")
     cmd = command_of(inbound.text)
     out = set()
     if not registered and mode == "register":
@@ -48,6 +56,12 @@ def needs(session: dict | None, inbound: Inbound, registered: bool = False) -> s
         out.add("recent")
     if mode == "menu" or cmd in ("menu", "start"):
         out.add("previous")
+    if registered:
+        draft = state.get("form") or state.get("draft")
+        form_id = draft.get("id") if isinstance(draft, dict) else None
+        if (cmd is not None or mode in ("menu", "pick_report") or form_id is None or round_forms is None
+                or form_id in round_forms):
+            out.add("rounds")
     return out
 
 

@@ -1,8 +1,12 @@
 """Whatever a person types, at whatever step: the engine answers, never crashes, never loses a draft."""
 import json
+from dataclasses import replace
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from flows.engine import advance, needs, round_forms
+from flows.types import Inbound, RoundView
 
 from .conftest import Chat
 
@@ -34,3 +38,26 @@ def test_registration_never_crashes(forms, script):
     chat = Chat(forms)
     for text in script:
         assert chat.step(text).replies
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(script=messages, two_rounds=st.booleans())
+def test_context_that_needs_leaves_out_changes_no_answer(kader, script, two_rounds):
+    """The pipeline reads the rounds and last reports only for the messages ``needs`` names: with the
+    rest left out, every reply and every session is the same as with everything loaded."""
+    kader.session, kader.reports = None, []
+    kader.rounds += (RoundView("Agustus 2024", "2024-08-01", "2024-09-30"),) if two_rounds else ()
+    kader.previous = {"pemantauan": {"activities": [{"activity": "Kebun sayur"}, {"activity": "Tenun ikat"}]}}
+    with_rounds = round_forms(kader.forms)
+    loaded = {"rounds": 0, "previous": 0}
+    for text in ["menu", *script]:
+        inbound = Inbound("test", "u", "m", text=text)
+        want = needs(kader.session, inbound, registered=True, round_forms=with_rounds)
+        full = kader.ctx()
+        lean = replace(full, rounds=full.rounds if "rounds" in want else (),
+                       previous=full.previous if "previous" in want else {})
+        loaded["rounds"] += "rounds" in want
+        loaded["previous"] += "previous" in want
+        assert advance(kader.session, inbound, lean) == advance(kader.session, inbound, full), text
+        kader.step(text)
+    assert loaded["previous"]            # the first "menu" at least
