@@ -119,15 +119,23 @@ class Tx:
 
     async def lock_sessions(self, keys: list[tuple[str, str]], now: datetime) -> dict[tuple[str, str], tuple[dict, int]]:
         """The sessions of a batch's senders as {key: (state, seq)}, rows created where missing and, on
-        PostgreSQL, locked FOR UPDATE in key order (two workers' batches cannot deadlock on them)."""
+        PostgreSQL, locked FOR UPDATE in key order (two workers' batches cannot deadlock on existing rows).
+        Usually one statement: the rows are read first and only the missing ones inserted."""
         keys = sorted(set(keys))
         if not keys:
             return {}
         q = _statements(self.postgres)
-        await self.s.execute(q.session_insert, [{"channel": c, "external_id": e, "state": {}, "updated_at": now,
-                                                 "seq": 0} for c, e in keys])
         rows = await self.s.execute(q.session_select, {"keys": keys})
-        return {(c, e): (dict(state or {}), seq or 0) for c, e, state, seq in rows}
+        out = {(c, e): (dict(state or {}), seq or 0) for c, e, state, seq in rows}
+        missing = [k for k in keys if k not in out]
+        if missing:    # first messages: rows created, then read (and locked) like the others
+            # (two workers creating the same new person while holding others' rows can deadlock:
+            # the database picks one, and the pipeline retries its batch)
+            await self.s.execute(q.session_insert, [{"channel": c, "external_id": e, "state": {}, "updated_at": now,
+                                                     "seq": 0} for c, e in missing])
+            rows = await self.s.execute(q.session_select, {"keys": missing})
+            out.update({(c, e): (dict(state or {}), seq or 0) for c, e, state, seq in rows})
+        return out
 
     async def save_sessions(self, states: dict[tuple[str, str], tuple[dict, int]], now: datetime) -> None:
         """Write a batch's session states back (one executemany)."""
