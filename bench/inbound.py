@@ -54,7 +54,6 @@ async def drive(url: str, people: list[int], concurrency: int, rate: float, star
     if rate:
         # open loop: message k of the run is offered at k / rate seconds; a person's next message waits
         # for the reply to the previous one (as on a phone), so the offered pace is an upper bound
-        begin = time.perf_counter()
         # people start at different moments and type at their own pace: a random interleaving that
         # keeps each person's order
         rng, order, nxt = random.Random(7), [], {u: 0 for u in people}
@@ -65,18 +64,29 @@ async def drive(url: str, people: list[int], concurrency: int, rate: float, star
             nxt[u] += 1
         step_done: dict[tuple[int, int], asyncio.Event] = {}
 
-        async def one(k: int, u: int, j: int):
-            at = begin + k / rate
-            await asyncio.sleep(max(0.0, at - time.perf_counter()))
+        async def one(u: int, j: int, at: float):
             if j:
                 await step_done[(u, j - 1)].wait()
             t0 = max(at, time.perf_counter()) if j == 0 else time.perf_counter()
             await pipeline.handle(Inbound("bench", f"u{u}", f"u{u}-{j}", text=SCRIPT[j]))
             latencies.append(time.perf_counter() - t0)
             step_done[(u, j)].set()
-        for u, j in order:
+            step_done.pop((u, j - 1), None)
+        # each message becomes a task when it is offered (as a request reaches a server), so only the
+        # messages in flight are held — not the whole run's 20,000 waiting coroutines, which the garbage
+        # collector would walk and which no server holds
+        running: set[asyncio.Task] = set()
+        begin = time.perf_counter()
+        for k, (u, j) in enumerate(order):
+            at = begin + k / rate
+            if at > time.perf_counter():
+                await asyncio.sleep(at - time.perf_counter())
             step_done[(u, j)] = asyncio.Event()
-        await asyncio.gather(*(one(k, u, j) for k, (u, j) in enumerate(order)))
+            task = asyncio.create_task(one(u, j, at))
+            running.add(task)
+            task.add_done_callback(running.discard)
+        while running:
+            await asyncio.gather(*running)
     else:
         sem = asyncio.Semaphore(concurrency)
 

@@ -156,7 +156,7 @@ class Pipeline:
             if any("rounds" in want for _, want in wants):
                 loaded["rounds"] = await tx.rounds()
             results: list[list[Reply] | None] = []
-            outbox: list[tuple[str, str, dict]] = []
+            answered: list[tuple[Inbound, str, list[Reply], object]] = []
             for inbound, media in items:
                 ident = (inbound.channel, inbound.message_id)
                 if ident not in fresh:
@@ -168,20 +168,29 @@ class Pipeline:
                     await tx.add_media(*media, now)
                 key = (inbound.channel, inbound.sender)
                 state, seq = sessions[key]
-                step, contact = await self._apply(tx, s, inbound, state or None, contacts.get(key), loaded, now)
+                step, contact, saved = await self._apply(tx, s, inbound, state or None, contacts.get(key), loaded,
+                                                         now)
                 sessions[key] = (step.session, seq + 1)
                 if contact is not None:
                     contacts[key] = contact
-                lang = step.session.get("lang", "id")
-                outbox += [(inbound.channel, inbound.sender, reply_payload(r, lang)) for r in step.replies]
                 results.append(list(step.replies))
+                answered.append((inbound, step.session.get("lang", "id"), results[-1], saved))
+            await tx.flush_reports()              # the batch's reports, written together
+            outbox: list[tuple[str, str, dict]] = []
+            for inbound, lang, replies, saved in answered:
+                if saved is not None and saved.revision > 1:
+                    t = catalog.gettext_for(lang)
+                    replies.insert(1, Reply(t("Laporan ini menggantikan laporan yang sama yang dikirim sebelumnya "
+                                              "(perbaikan ke-%(n)s). Riwayatnya tetap tersimpan.")
+                                            % {"n": saved.revision - 1}))
+                outbox += [(inbound.channel, inbound.sender, reply_payload(r, lang)) for r in replies]
             await tx.save_sessions(sessions, now)
             await tx.enqueue_many(outbox, now)
         return results
 
     async def _apply(self, tx: Tx, s, inbound: Inbound, session: dict | None, contact, loaded: dict, now):
-        """One message through flows.advance and its side effects; returns (step with all replies, contact).
-        ``loaded``: what the batch has read already (previous reports by area, rounds); completed here
+        """One message through flows.advance and its side effects; returns (step with all replies, contact,
+        the report it completed as a ``SavedReport`` or None). ``loaded``: what the batch has read already (previous reports by area, rounds); completed here
         when an earlier message of the batch changed what this one needs."""
         want = needs(session, inbound, contact is not None, self._round_forms)
         previous = loaded["previous"]
@@ -203,14 +212,12 @@ class Pipeline:
             contact = await tx.create_contact(inbound.channel, inbound.sender, step.contact, now)
         if step.language and contact:
             await tx.set_language(contact.id, step.language)
+        saved = None
         if step.report and contact:
-            _, revision = await tx.save_report(step.report, contact.id, now)
+            saved = await tx.add_report(step.report, contact.id, now)
             previous.pop(step.report.area_code, None)     # read again if this batch starts another report
-            if revision > 1:
-                t = catalog.gettext_for(step.session.get("lang", "id"))
-                replies.insert(1, Reply(t("Laporan ini menggantikan laporan yang sama yang dikirim sebelumnya "
-                                          "(perbaikan ke-%(n)s). Riwayatnya tetap tersimpan.") % {"n": revision - 1}))
         if step.request and contact:
             from .coordinator import fulfil
+            await tx.flush_reports()                      # a summary counts the reports sent just before it
             replies += await fulfil(s, step.request, contact, now, self.forms, step.session.get("lang", "id"))
-        return replace(step, replies=tuple(replies)), contact
+        return replace(step, replies=tuple(replies)), contact, saved

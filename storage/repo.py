@@ -37,14 +37,15 @@ def aware(value: datetime) -> datetime:
 
 @lru_cache(maxsize=2)
 def _report_upsert(postgres: bool):
-    """INSERT … ON CONFLICT (form, area, key) DO UPDATE … RETURNING id, revision — built once per dialect."""
+    """INSERT … ON CONFLICT (form, area, key) DO UPDATE … RETURNING id, revision (and the key, to match
+    rows of an executemany) — built once per dialect."""
     table = Report.__table__
     stmt = (pg_insert if postgres else sqlite_insert)(table)
     kept = ("answers", "form_version", "contact_id", "updated_at", "kab", "period", "men", "women")
     return stmt.on_conflict_do_update(
         index_elements=["form_id", "area_code", "key"],
         set_={"revision": table.c.revision + 1, **{c: stmt.excluded[c] for c in kept}},
-    ).returning(table.c.id, table.c.revision)
+    ).returning(table.c.id, table.c.revision, table.c.form_id, table.c.area_code, table.c.key)
 
 
 @dataclass(frozen=True)
@@ -91,10 +92,18 @@ def _statements(postgres: bool) -> _Statements:
 _REVISION_INSERT = insert_(ReportRevision.__table__)
 
 
+@dataclass
+class SavedReport:
+    """A report added in a batch; ``id`` and ``revision`` are known once the batch's reports are written."""
+    id: int = 0
+    revision: int = 0
+
+
 class Tx:
     def __init__(self, s: AsyncSession):
         self.s = s
         self.postgres = s.get_bind().dialect.name == "postgresql"   # row locks, ON CONFLICT syntax
+        self._queued: list[tuple[dict, SavedReport]] = []           # reports added, not yet written
 
     # -- inbound and sessions
     async def record_inbound(self, channel: str, message_id: str, external_id: str, payload: dict,
@@ -214,17 +223,40 @@ class Tx:
 
     # -- reports
     async def save_report(self, new: NewReport, contact_id: int, now: datetime) -> tuple[int, int]:
-        """Insert or revise the report with this key; returns (report id, revision)."""
+        """Insert or revise the report with this key now; returns (report id, revision)."""
+        saved = await self.add_report(new, contact_id, now)
+        await self.flush_reports()
+        return saved.id, saved.revision
+
+    async def add_report(self, new: NewReport, contact_id: int, now: datetime) -> SavedReport:
+        """A completed report, written together with the batch's others by ``flush_reports`` (which every
+        read of reports here does first). A correction (``ubah``) is written at once."""
         if new.report_id:
-            return await self._correct_report(new, contact_id, now)
-        # the common case in one statement: insert, or revise the report already under this key
+            await self.flush_reports()
+            return SavedReport(*await self._correct_report(new, contact_id, now))
         values = {"form_id": new.form_id, "form_version": new.form_version, "area_code": new.area_code,
                   "key": new.key, "contact_id": contact_id, "answers": new.answers, "revision": 1,
                   "created_at": now, "updated_at": now, **rollup_columns(new.area_code, new.key, new.answers)}
-        report_id, revision = (await self.s.execute(_report_upsert(self.postgres), values)).one()
-        await self.s.execute(_REVISION_INSERT, {"report_id": report_id, "revision": revision, "contact_id": contact_id,
-                                                "answers": new.answers, "created_at": now})
-        return report_id, revision
+        self._queued.append((values, SavedReport()))
+        return self._queued[-1][1]
+
+    async def flush_reports(self) -> None:
+        """Write the added reports: one upsert (insert, or revise the report already under the key) and one
+        insert of their revisions for all of them. Two reports with one key go in turn, in order."""
+        while self._queued:
+            wave, later, keys = [], [], set()
+            for values, saved in self._queued:
+                key = (values["form_id"], values["area_code"], values["key"])
+                (later if key in keys else wave).append((values, saved))
+                keys.add(key)
+            self._queued = later
+            rows = await self.s.execute(_report_upsert(self.postgres), [values for values, _ in wave])
+            written = {(form, area, key): (report_id, revision) for report_id, revision, form, area, key in rows}
+            for values, saved in wave:
+                saved.id, saved.revision = written[(values["form_id"], values["area_code"], values["key"])]
+            await self.s.execute(_REVISION_INSERT, [
+                {"report_id": saved.id, "revision": saved.revision, "contact_id": values["contact_id"],
+                 "answers": values["answers"], "created_at": values["created_at"]} for values, saved in wave])
 
     async def _correct_report(self, new: NewReport, contact_id: int, now: datetime) -> tuple[int, int]:
         """A correction (``ubah``): revises the report it started from, or the one whose key it now has."""
@@ -246,6 +278,7 @@ class Tx:
         return row.id, row.revision
 
     async def recent_reports(self, contact: ContactView, limit: int = 9) -> tuple[ReportView, ...]:
+        await self.flush_reports()
         rows = await self.s.scalars(select(Report).where(Report.contact_id == contact.id)
                                     .order_by(Report.updated_at.desc(), Report.id.desc()).limit(limit))
         return tuple(ReportView(r.id, r.form_id, r.form_version, r.area_code, r.answers, aware(r.updated_at),
@@ -257,6 +290,7 @@ class Tx:
         out: dict[str, dict[str, dict]] = {area: {} for area in area_codes}
         if not area_codes or not form_ids:
             return out
+        await self.flush_reports()
         rows = await self.s.execute(_statements(self.postgres).previous_select,
                                     {"areas": sorted(set(area_codes)), "forms": list(form_ids)})
         for area, form_id, answers in rows:

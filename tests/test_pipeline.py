@@ -112,6 +112,40 @@ async def test_previous_round_activities_are_offered_back(db_url):
     await p.db.close()
 
 
+async def test_reports_finished_in_one_batch_are_each_stored_and_seen_by_what_follows(db_url):
+    """A batch writes its reports together: the same meeting sent by two kader of one desa in one batch
+    is a report and its revision (the second hears so), and a kader who opens the monitoring form in
+    that batch is offered the activities another kader of the desa has just sent."""
+    p = await open_pipeline(db_url)
+    async with p.db.session() as s:
+        await upsert_round(s, "Juli 2024", "2024-07-01", "2024-08-31")
+    a, b, c = "+6281200000001", "+6281200000002", "+6281200000003"
+    for who in (a, b, c):
+        await register_kader(p, who)
+    for text in MEETING[:-1]:
+        await send(p, text, a)
+        await send(p, text, b)
+    for text in ("2", "Kebun sayur", "1", "1", "5", "lewati", "lewati", "selesai"):
+        await send(p, text, c)
+
+    def msg(sender, text):
+        return Inbound("terminal", sender, f"m{next(_ids)}", text=text), None
+    first, second, third, opened = await p.handle_batch([msg(a, "kirim"), msg(b, "kirim"), msg(c, "kirim"),
+                                                          msg(a, "2")])
+    assert "tersimpan" in first[0].text and "perbaikan" not in " ".join(r.text for r in first)
+    assert "perbaikan ke-1" in second[1].text
+    assert "tersimpan" in third[0].text
+    assert opened[-1].choices[0] == "Kebun sayur"
+    async with p.db.session() as s:
+        reports = {r.form_id: r for r in await s.scalars(select(Report))}
+        assert reports["pertemuan"].revision == 2 and reports["pemantauan"].revision == 1
+        assert await s.scalar(select(func.count()).select_from(ReportRevision)) == 3
+        queued = [o.payload["text"] for o in await s.scalars(select(Outbox).where(Outbox.external_id == b)
+                                                               .order_by(Outbox.id.desc()).limit(len(second)))]
+        assert any("perbaikan ke-1" in text for text in queued)       # what was said is what is sent
+    await p.db.close()
+
+
 async def test_a_form_defined_only_in_a_test_folder_runs_end_to_end(db_url, tmp_path):
     (tmp_path / "posyandu.yaml").write_text("""
 id: posyandu
