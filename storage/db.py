@@ -9,10 +9,11 @@ from pathlib import Path
 import orjson
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event, func, insert, select
+from sqlalchemy import event, func, insert, make_url, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
+from . import sqlite_driver
 from .models import Area
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -25,6 +26,14 @@ def default_url() -> str:
         return url
     DEFAULT_PATH.mkdir(parents=True, exist_ok=True)
     return f"sqlite+aiosqlite:///{DEFAULT_PATH / 'pantau.db'}"
+
+
+def _sqlite_file(url: str) -> str | None:
+    """The file of a ``sqlite+aiosqlite:///path`` URL without options, else None (left to aiosqlite)."""
+    parsed = make_url(url)
+    if parsed.drivername != "sqlite+aiosqlite" or parsed.query or parsed.database in (None, "", ":memory:"):
+        return None
+    return parsed.database
 
 
 def alembic_config(connection=None) -> Config:
@@ -43,6 +52,9 @@ class Database:
         self.url = url or default_url()
         self.is_sqlite = self.url.startswith("sqlite")
         kwargs = {"connect_args": {"timeout": 30}} if self.is_sqlite else {"pool_size": 5}
+        path = _sqlite_file(self.url)
+        if path:        # one thread hop per statement instead of aiosqlite's four (storage/sqlite_driver.py)
+            kwargs = {"async_creator": lambda: sqlite_driver.connect(path, timeout=30)}
         # orjson: JSON columns (sessions, answers) are read and written on every message and roll-up
         kwargs.update(json_serializer=_dumps, json_deserializer=orjson.loads)
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)

@@ -1,0 +1,210 @@
+"""SQLite under SQLAlchemy's asyncio layer with one thread hop per statement instead of four.
+
+SQLAlchemy drives SQLite through aiosqlite: the sqlite3 connection lives in a thread of its own and
+every call — open a cursor, execute, fetch the rows, close the cursor — is a round trip between the
+event loop and that thread. Under load each round trip is a thread wake-up of 0.1–0.2 ms on a small
+server, and they were most of the time a message took. This connection keeps aiosqlite's design (one
+thread per connection, every sqlite3 call made there) but runs a statement and fetches its rows in one
+trip; the cursor is plain data on the event-loop side.
+
+It is handed to SQLAlchemy's own ``sqlite+aiosqlite`` dialect through ``create_async_engine(...,
+async_creator=...)`` (storage/db.py), so SQL, types and pooling are SQLAlchemy's, unchanged. It
+offers the part of aiosqlite's connection that the dialect uses, and no more.
+"""
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+from queue import SimpleQueue
+from typing import Any, Callable
+
+_STOP = object()
+
+
+def _resolve(future: asyncio.Future, ok: bool, value: Any) -> None:
+    if not future.done():               # the waiting task may have been cancelled meanwhile
+        if ok:
+            future.set_result(value)
+        else:
+            future.set_exception(value)
+
+
+def _worker(jobs: SimpleQueue) -> None:
+    while True:
+        job = jobs.get()
+        if job is _STOP:
+            return
+        future, fn = job
+        try:
+            result = fn()
+        except BaseException as exc:     # noqa: BLE001 - handed to the awaiting task, raised there
+            ok, result = False, exc
+        else:
+            ok = True
+        try:
+            future.get_loop().call_soon_threadsafe(_resolve, future, ok, result)
+        except RuntimeError:             # the event loop is closed: nobody is waiting any more
+            pass
+        if result is _STOP:
+            return
+
+
+class _Jobs:
+    """``put_nowait((future, fn))`` — the one aiosqlite internal SQLAlchemy's dialect uses directly
+    (to set the isolation level in the connection's thread)."""
+
+    def __init__(self, queue: SimpleQueue):
+        self.queue = queue
+
+    def put_nowait(self, job: tuple[asyncio.Future, Callable[[], Any]]) -> None:
+        self.queue.put(job)
+
+
+class Cursor:
+    """A statement's outcome: description, rowcount, lastrowid and all its rows, fetched in the thread."""
+
+    arraysize = 1
+
+    def __init__(self, connection: "Connection"):
+        self._connection = connection
+        self.description = None
+        self.rowcount = -1
+        self.lastrowid = None
+        self._rows: list = []
+
+    async def __aenter__(self) -> "Cursor":
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        return None
+
+    async def execute(self, sql: str, parameters=()) -> "Cursor":
+        def run():
+            cursor = self._connection._conn.cursor()
+            try:
+                cursor.execute(sql, parameters)
+                rows = cursor.fetchall() if cursor.description else []
+                return cursor.description, cursor.rowcount, cursor.lastrowid, rows
+            finally:
+                cursor.close()
+        self.description, self.rowcount, self.lastrowid, self._rows = await self._connection._run(run)
+        return self
+
+    async def executemany(self, sql: str, seq_of_parameters) -> "Cursor":
+        def run():
+            cursor = self._connection._conn.cursor()
+            try:
+                cursor.executemany(sql, seq_of_parameters)
+                return cursor.description, cursor.rowcount, cursor.lastrowid
+            finally:
+                cursor.close()
+        self.description, self.rowcount, self.lastrowid = await self._connection._run(run)
+        self._rows = []
+        return self
+
+    async def fetchall(self) -> list:
+        rows, self._rows = self._rows, []
+        return rows
+
+    async def fetchone(self):
+        return self._rows.pop(0) if self._rows else None
+
+    async def fetchmany(self, size: int | None = None) -> list:
+        size = size or self.arraysize
+        rows, self._rows = self._rows[:size], self._rows[size:]
+        return rows
+
+    def __aiter__(self):
+        return self
+
+    async def __anext__(self):
+        if not self._rows:
+            raise StopAsyncIteration
+        return self._rows.pop(0)
+
+    async def close(self) -> None:
+        self._rows = []
+
+
+class Connection:
+    """An sqlite3 connection used only from its own daemon thread; every call is one trip there."""
+
+    def __init__(self):
+        self._sqlite: sqlite3.Connection | None = None
+        self._queue: SimpleQueue = SimpleQueue()
+        self._tx = _Jobs(self._queue)
+        self._thread = threading.Thread(target=_worker, args=(self._queue,), name="pantau-sqlite", daemon=True)
+        self._thread.start()
+
+    @property
+    def _conn(self) -> sqlite3.Connection:
+        if self._sqlite is None:
+            raise ValueError("no active connection")
+        return self._sqlite
+
+    @property
+    def _connection(self) -> sqlite3.Connection | None:     # the dialect checks it before commit/rollback
+        return self._sqlite
+
+    async def _run(self, fn: Callable[[], Any]) -> Any:
+        future = asyncio.get_running_loop().create_future()
+        self._queue.put((future, fn))
+        return await future
+
+    async def _open(self, database: str, **kwargs) -> "Connection":
+        def connect():
+            self._sqlite = sqlite3.connect(database, check_same_thread=False, **kwargs)
+        await self._run(connect)
+        return self
+
+    @property
+    def isolation_level(self):
+        return self._conn.isolation_level
+
+    def cursor(self) -> Cursor:
+        return Cursor(self)
+
+    async def execute(self, sql: str, parameters=()) -> Cursor:
+        return await self.cursor().execute(sql, parameters)
+
+    async def commit(self) -> None:
+        await self._run(lambda: self._conn.commit())
+
+    async def rollback(self) -> None:
+        await self._run(lambda: self._conn.rollback())
+
+    async def create_function(self, *args, **kwargs) -> None:
+        await self._run(lambda: self._conn.create_function(*args, **kwargs))
+
+    async def close(self) -> None:
+        if self._sqlite is None:
+            return
+
+        def close_and_stop():
+            if self._sqlite is not None:
+                self._sqlite.close()
+                self._sqlite = None
+            return _STOP
+        await self._run(close_and_stop)
+
+    def stop(self) -> None:
+        """Close without waiting (SQLAlchemy's last resort when a connection is thrown away)."""
+        def close_and_stop():
+            if self._sqlite is not None:
+                self._sqlite.close()
+                self._sqlite = None
+            return _STOP
+        self._queue.put((_Orphan(), close_and_stop))
+
+
+class _Orphan:
+    """A stand-in future for a job nobody awaits."""
+
+    def get_loop(self):
+        raise RuntimeError("nobody waits")
+
+
+async def connect(database: str, **kwargs) -> Connection:
+    """Open ``database`` (a path) with sqlite3's keyword arguments, e.g. ``timeout``."""
+    return await Connection()._open(database, **kwargs)
