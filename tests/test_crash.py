@@ -34,15 +34,16 @@ FROM = "whatsapp:+14155238886"
 class Server:
     """`python -m bot.cli serve` as a child process that can be SIGKILLed and started again."""
 
-    def __init__(self, env: dict, port: int, log_path):
-        self.env, self.port, self.log_path = env, port, log_path
+    def __init__(self, env: dict, port: int, log_path, workers: int = 1):
+        self.env, self.port, self.log_path, self.workers = env, port, log_path, workers
         self.url = f"http://127.0.0.1:{port}"
         self.proc: subprocess.Popen | None = None
 
     async def start(self) -> None:
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port",
-                                      str(self.port), "--no-scheduler"], env=self.env, stdout=log, stderr=log)
+                                      str(self.port), "--no-scheduler", "--workers", str(self.workers)],
+                                     env=self.env, stdout=log, stderr=log, start_new_session=True)
         deadline = time.monotonic() + 60
         async with httpx.AsyncClient(timeout=1) as client:
             while time.monotonic() < deadline:
@@ -56,9 +57,24 @@ class Server:
         raise AssertionError("server did not start: " + open(self.log_path).read()[-3000:])
 
     def kill(self) -> None:
+        """SIGKILL to the server and its worker processes (its own process group)."""
         if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGKILL)
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
             self.proc.wait()
+
+    def worker_pids(self) -> list[int]:
+        """The worker processes of ``--workers N`` (children of the supervisor)."""
+        with open(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children") as fh:
+            children = [int(pid) for pid in fh.read().split()]
+        workers = []
+        for pid in children:          # not multiprocessing's resource tracker
+            with open(f"/proc/{pid}/cmdline", "rb") as fh:
+                if b"spawn_main" in fh.read():
+                    workers.append(pid)
+        return workers
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:
@@ -236,3 +252,39 @@ async def test_sender_killed_after_twilio_accepted_but_before_marking_sent(db_ur
     await db.close()
     assert deliveries_per_row(peer) == Counter({r.id: 1 for r in rows})
     assert rows[0].provider_id == peer.created[0]["sid"]
+
+
+async def test_two_worker_processes_serve_together_and_send_each_reply_once(db_url, tmp_path, servers):
+    """`pantau serve --workers 2` on PostgreSQL (two processes on one port): twelve kader report at once;
+    every report stored once, every session counts every message, one elected sender sends each
+    reply once."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("several worker processes need PostgreSQL (SQLite is one process)")
+    peer = TwilioPeer(SID, TOKEN)
+    phones = await register_phones(db_url, 12)
+    port = free_port()
+    server = Server(server_env(db_url, tmp_path, port, peer), port, tmp_path / "server.log", workers=2)
+    servers.append(server)
+    script = ["menu", "1", "1", "kemarin", "Balai desa", "L 79 P 38", "20", "2", "lewati", "lewati", "kirim"]
+
+    async def kader(phone: str, client: httpx.AsyncClient):
+        for j, text in enumerate(script):
+            await deliver(client, server, phone, f"SM{phone[1:]}{j:02d}", text)
+
+    async with serving(peer.app(), peer.port):
+        await server.start()
+        assert len(server.worker_pids()) == 2
+        async with httpx.AsyncClient(timeout=10, limits=httpx.Limits(max_keepalive_connections=0)) as client:
+            await asyncio.gather(*(kader(p, client) for p in phones))
+        db = Database(db_url)
+        await outbox_settled(db)
+        server.stop()
+    async with db.session() as s:
+        reports = (await s.execute(select(Report.area_code, Report.revision, Report.men))).all()
+        seqs = dict((await s.execute(select(Session.external_id, Session.seq))).all())
+        rows = (await s.execute(select(Outbox.id, Outbox.status))).all()
+    await db.close()
+    assert len(reports) == 12 and {(r.revision, r.men) for r in reports} == {(1, 79)}
+    assert {p: seqs[p] for p in phones} == {p: len(script) for p in phones}
+    assert {status for _, status in rows} == {"sent"}
+    assert deliveries_per_row(peer) == Counter({row_id: 1 for row_id, _ in rows}), "a reply was sent twice"
