@@ -212,8 +212,8 @@ class Pipeline:
 
     async def _apply(self, tx: Tx, s, inbound: Inbound, session: dict | None, contact, loaded: dict, now):
         """One message through flows.advance and its side effects; returns (step with all replies, contact,
-        the report it completed as a ``SavedReport`` or None). ``loaded``: what the batch has read already (previous reports by area, rounds); completed here
-        when an earlier message of the batch changed what this one needs."""
+        the report it completed as a ``SavedReport`` or None). ``loaded``: what the batch has read already
+        (previous reports by area, rounds); completed here when an earlier message changed what this needs."""
         want = needs(session, inbound, contact is not None, self._round_forms)
         previous = loaded["previous"]
         if contact and "previous" in want and contact.area_code not in previous:

@@ -170,30 +170,6 @@ class Tx:
                 {"channel": c, "external_id": e, "payload": p, "status": "pending", "attempts": 0,
                  "created_at": now, "next_attempt_at": now} for c, e, p in rows])
 
-    async def load_session(self, channel: str, external_id: str) -> dict | None:
-        q = select(Session).where(Session.channel == channel, Session.external_id == external_id)
-        if self.postgres:
-            q = q.with_for_update()
-        row = await self.s.scalar(q)
-        return dict(row.state) if row else None
-
-    async def lock_session(self, channel: str, external_id: str, now: datetime) -> dict:
-        """The person's session state, its row created if needed and locked (PostgreSQL: FOR UPDATE), so
-        one person's messages apply in order even with several workers."""
-        state = await self.load_session(channel, external_id)
-        if state is None:
-            insert = pg_insert if self.postgres else sqlite_insert
-            await self.s.execute(insert(Session).values(channel=channel, external_id=external_id, state={},
-                                                        updated_at=now)
-                                 .on_conflict_do_nothing(index_elements=["channel", "external_id"]))
-            state = await self.load_session(channel, external_id)
-        return state or {}
-
-    async def save_session(self, channel: str, external_id: str, state: dict, now: datetime) -> None:
-        form, area = draft_of(state)
-        await self.s.execute(update(Session).where(Session.channel == channel, Session.external_id == external_id)
-                             .values(state=state, updated_at=now, draft_form=form, draft_area=area))
-
     # -- contacts
     async def contact_for(self, channel: str, external_id: str) -> ContactView | None:
         channel, external_id = identity_key(channel, external_id)

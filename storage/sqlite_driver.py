@@ -188,6 +188,10 @@ class Connection:
             return _STOP
         await self._run(close_and_stop)
 
+    def __del__(self):
+        if self._sqlite is not None:      # dropped without close(): let its thread end
+            self.stop()
+
     def stop(self) -> None:
         """Close without waiting (SQLAlchemy's last resort when a connection is thrown away)."""
         def close_and_stop():
