@@ -54,10 +54,11 @@ class Database:
     def __init__(self, url: str | None = None):
         self.url = url or default_url()
         self.is_sqlite = self.url.startswith("sqlite")
-        kwargs = {"connect_args": {"timeout": 30}} if self.is_sqlite else {"pool_size": 5}
         path = _sqlite_file(self.url)
         if path:        # one thread hop per statement instead of aiosqlite's four (storage/sqlite_driver.py)
             kwargs = {"async_creator": lambda: sqlite_driver.connect(path, timeout=30)}
+        else:
+            kwargs = {"connect_args": {"timeout": 30}} if self.is_sqlite else {"pool_size": 5}
         # orjson: JSON columns (sessions, answers) are read and written on every message and roll-up
         kwargs.update(json_serializer=_dumps, json_deserializer=orjson.loads)
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)

@@ -177,16 +177,16 @@ class Connection:
     async def create_function(self, *args, **kwargs) -> None:
         await self._run(lambda: self._conn.create_function(*args, **kwargs))
 
-    async def close(self) -> None:
-        if self._sqlite is None:
-            return
+    def _close_and_stop(self):
+        """In the thread: close the sqlite3 connection, then end the thread."""
+        if self._sqlite is not None:
+            self._sqlite.close()
+            self._sqlite = None
+        return _STOP
 
-        def close_and_stop():
-            if self._sqlite is not None:
-                self._sqlite.close()
-                self._sqlite = None
-            return _STOP
-        await self._run(close_and_stop)
+    async def close(self) -> None:
+        if self._sqlite is not None:
+            await self._run(self._close_and_stop)
 
     def __del__(self):
         if self._sqlite is not None:      # dropped without close(): let its thread end
@@ -194,12 +194,7 @@ class Connection:
 
     def stop(self) -> None:
         """Close without waiting (SQLAlchemy's last resort when a connection is thrown away)."""
-        def close_and_stop():
-            if self._sqlite is not None:
-                self._sqlite.close()
-                self._sqlite = None
-            return _STOP
-        self._queue.put((_Orphan(), close_and_stop))
+        self._queue.put((_Orphan(), self._close_and_stop))
 
 
 class _Orphan:
