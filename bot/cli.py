@@ -138,6 +138,11 @@ async def _round(args) -> int:
     return 0
 
 
+def unknown_round(exc) -> str:
+    known = ", ".join(f"'{k}'" for k in exc.known) or "(belum ada; tambahkan dengan `pantau round add`)"
+    return f"Putaran '{exc.name}' tidak ada. Putaran yang ada: {known}."
+
+
 async def _summary(args) -> int:
     from storage.summary import Filters, summarize
 
@@ -146,13 +151,17 @@ async def _summary(args) -> int:
     if not area:
         return 2
     try:
-        filters = Filters(area, date.fromisoformat(args.date_from) if args.date_from else None,
-                          date.fromisoformat(args.date_to) if args.date_to else None, args.round)
-    except ValueError:
-        print("Tanggal harus YYYY-MM-DD, mis. 2024-08-31.", file=sys.stderr)
+        filters = Filters(area, *_dates(args), args.round)
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
         return 2
+    from storage.summary import UnknownRound
     async with opened() as pipeline, pipeline.db.session() as s:
-        data = await summarize(s, filters)
+        try:
+            data = await summarize(s, filters, pipeline.forms)
+        except UnknownRound as exc:
+            print(unknown_round(exc), file=sys.stderr)
+            return 2
     if args.json:
         print(json.dumps(data, ensure_ascii=False, indent=2))
     else:
@@ -161,7 +170,8 @@ async def _summary(args) -> int:
 
 
 async def _export(args) -> int:
-    from storage.completeness import current_round, get_round
+    from storage.completeness import current_round
+    from storage.summary import Filters, UnknownRound
 
     from . import export
     from .pipeline import clock
@@ -169,16 +179,41 @@ async def _export(args) -> int:
     if not area:
         return 2
     out = Path(args.out)
+    try:
+        export.check_out(out, args.sheet)
+        date_from, date_to = _dates(args)
+    except (export.ExportError, ValueError) as exc:
+        print(exc, file=sys.stderr)
+        return 2
     async with opened() as pipeline, pipeline.db.session() as s:
-        rnd = await get_round(s, args.round) if args.round else await current_round(s, clock().date())
-        if args.round and rnd is None:
-            print(f"Putaran '{args.round}' tidak ada.", file=sys.stderr)
+        round_name = args.round
+        if round_name is None and not (date_from or date_to):
+            current = await current_round(s, clock().date())
+            round_name = current.name if current else None
+        try:
+            await export.write(s, out, Filters(area, date_from, date_to, round_name), pipeline.forms,
+                               catalog.area_index(), export.Progress(True), args.sheet)
+        except UnknownRound as exc:
+            print(unknown_round(exc), file=sys.stderr)
             return 2
-        writer = export.write_csv if args.csv or out.suffix.lower() == ".csv" else export.write_xlsx
-        target = out.with_suffix("") if writer is export.write_csv else out
-        await writer(s, target, area, rnd, pipeline.forms, catalog.area_index(), export.Progress(True))
-    print(f"Tersimpan: {target}")
+        except export.ExportError as exc:
+            print(exc, file=sys.stderr)
+            return 2
+    print(f"Tersimpan: {out}")
     return 0
+
+
+def _dates(args) -> tuple[date | None, date | None]:
+    """--from / --to as dates, or ValueError with the Indonesian explanation."""
+    out = []
+    for flag, value in (("--from", args.date_from), ("--to", args.date_to)):
+        try:
+            out.append(date.fromisoformat(value) if value else None)
+        except ValueError:
+            raise ValueError(f"{flag} {value}: tanggal harus YYYY-MM-DD, mis. 2024-08-31.") from None
+    if out[0] and out[1] and out[1] < out[0]:
+        raise ValueError(f"--to {args.date_to} sebelum --from {args.date_from}: tukar kedua tanggal itu.")
+    return out[0], out[1]
 
 
 async def _remind(args) -> int:
@@ -272,8 +307,10 @@ def parser() -> argparse.ArgumentParser:
     exp = sub.add_parser("export", help="Excel (or CSV) of an area")
     exp.add_argument("--area", required=True)
     exp.add_argument("--round")
-    exp.add_argument("--out", required=True, help="FILE.xlsx, or FILE.csv / --csv for a folder of CSV files")
-    exp.add_argument("--csv", action="store_true")
+    exp.add_argument("--from", dest="date_from")
+    exp.add_argument("--to", dest="date_to")
+    exp.add_argument("--out", required=True, help="FILE.xlsx, FILE.zip (CSV of every sheet) or FILE.csv with --sheet")
+    exp.add_argument("--sheet")
     sub.add_parser("telegram", help="run the Telegram bot by long polling")
     serve = sub.add_parser("serve", help="the web app for webhooks (WhatsApp) and the outbox senders")
     serve.add_argument("--host", default="0.0.0.0")

@@ -44,13 +44,13 @@ async def missing_text(s, contact: ContactView, now: datetime, t, lang: str) -> 
 async def summary_replies(s, contact: ContactView, now: datetime, forms: dict, t, lang: str) -> list[Reply]:
     areas = catalog.area_index()
     rnd = await current_round(s, now.date())
-    data = await summarize(s, Filters(contact.area_code, round=rnd.name if rnd else None))
+    data = await summarize(s, Filters(contact.area_code, round=rnd.name if rnd else None), forms)
     text = render_summary(data, forms, areas, t, lang)
-    by_area: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    async for code, a, *_ in iter_reports(s, contact.area_code, "pertemuan"):
-        key = areas.short(child_of(code, contact.area_code)) if code != contact.area_code else areas.short(code)
-        by_area[key][0] += int(a.get("men") or 0)
-        by_area[key][1] += int(a.get("women") or 0)
+    by_area = {}
+    for child in data.get("children", []):   # the same reports as the text: filtered by the round's dates
+        m = child.get("meetings") or {}
+        if m.get("men") or m.get("women"):
+            by_area[areas.short(child["code"])] = (m.get("men", 0), m.get("women", 0))
     status: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     async for code, a, *_ in iter_reports(s, contact.area_code, "pemantauan"):
         if rnd and a.get("round") != rnd.name:
@@ -60,7 +60,7 @@ async def summary_replies(s, contact: ContactView, now: datetime, forms: dict, t
     monitoring = choice_labels(forms, "pemantauan", lang)
     labels = {**monitoring.get("sector", {}), **monitoring.get("status", {})}
     path = media.shared_path(f"ringkasan-{now:%Y%m%d}", ".png")
-    charts.summary_chart({k: tuple(v) for k, v in sorted(by_area.items())}, status, labels, path, t)
+    charts.summary_chart(dict(sorted(by_area.items())), status, labels, path, t)
     return [Reply(text, image=str(path))]
 
 

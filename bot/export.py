@@ -1,20 +1,52 @@
-"""Excel (and CSV) exports for coordinators, written in openpyxl's write-only mode (bounded memory)."""
+"""Excel (and CSV) exports for coordinators: one sheet per form, written from its questions.
+
+Sheets: "Ringkasan per wilayah" (the roll-up per child area: kabupaten → kecamatan → desa), one sheet per
+form (one row per report, or per item of its repeat), the follow-up recommendation matrix, and the
+completeness of the round. Every sheet covers the same reports as the summary (storage/summary.py says which
+date filters which kind). Cells are inert and typed (bot/sheets.py): dates as dates, numbers as numbers, times
+in the area's zone with WIB/WITA/WIT beside them.
+"""
 from __future__ import annotations
 
-import csv
 import sys
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
-
-from openpyxl import Workbook
+from typing import Any
 
 from flows.areas import AreaIndex
+from flows.dates import zone_for_area
 from flows.display import choice_labels
-from storage.completeness import completeness
-from storage.summary import iter_reports
+from flows.forms import Form, Question
+from flows.summary_spec import Count, summaries
+from storage.completeness import completeness, get_round
+from storage.summary import Filters, Window, rollup, started_day, window_for
+
+from . import sheets as xl
 
 STATUS_ID = {"tepat_waktu": "Tepat waktu", "terlambat": "Terlambat", "sedang_diisi": "Sedang diisi",
              "belum": "Belum melapor"}
+WHERE = ["Kode wilayah", "Desa/Wilayah", "Kecamatan", "Kabupaten"]
+EXTENSIONS = (".xlsx", ".zip", ".csv")
+_ZONES = {7: "WIB", 8: "WITA", 9: "WIT"}
+
+
+class ExportError(ValueError):
+    """A wrong --out or --sheet, said in one Indonesian sentence."""
+
+
+def zone_name(area_code: str) -> str:
+    offset = zone_for_area(area_code).utcoffset(None) or timedelta(0)
+    return _ZONES.get(int(offset.total_seconds() // 3600), "UTC")
+
+
+def local_time(moment: datetime | None, area_code: str) -> datetime | None:
+    """The moment in the area's zone (Excel has no zones: the zone goes in the next column)."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        from datetime import timezone
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(zone_for_area(area_code)).replace(tzinfo=None)
 
 
 def _where(areas: AreaIndex, code: str) -> list[str]:
@@ -41,39 +73,150 @@ class Progress:
             sys.stderr.write(f"\r{self.count:,} baris ditulis.\n".replace(",", "."))
 
 
-async def sheets(s, area: str, rnd, forms: dict, areas: AreaIndex, progress: Progress):
-    """(sheet name, header, async row iterator) for every sheet of the export."""
-    meet = choice_labels(forms, "pertemuan")
-    mon = choice_labels(forms, "pemantauan")
-    story = choice_labels(forms, "cerita")
-    where = ["Kode wilayah", "Desa/Wilayah", "Kecamatan", "Kabupaten"]
+def _title(q: Question, lang: str) -> str:
+    return (q.short or q.label)[lang]
 
-    async def meetings():
-        async for code, a, revision, updated, reporter in iter_reports(s, area, "pertemuan"):
-            men, women = int(a.get("men") or 0), int(a.get("women") or 0)
-            total = men + women
-            progress.tick()
-            yield [*_where(areas, code), meet.get("kind", {}).get(a.get("kind"), a.get("kind")),
-                   date.fromisoformat(a["date"]) if a.get("date") else None, a.get("place"), men, women, total,
-                   a.get("youth"), a.get("disabled"), round(100 * women / total, 1) if total else 0.0,
-                   a.get("note"), a.get("photo"), reporter, revision]
 
-    async def monitoring():
-        async for code, a, revision, updated, reporter in iter_reports(s, area, "pemantauan"):
-            if rnd and a.get("round") != rnd.name:
+def _value(q: Question, v: Any) -> Any:
+    """An answer as a typed cell value: choice labels, dates as dates, whole numbers as numbers."""
+    if v is None or v == "" or v == []:
+        return None
+    if q.type == "select_one":
+        return next((c.label["id"] for c in q.choices if c.value == v), str(v))
+    if q.type == "select_multiple":
+        return ", ".join(next((c.label["id"] for c in q.choices if c.value == x), str(x)) for x in v)
+    if q.type == "date":
+        try:
+            return date.fromisoformat(str(v))
+        except ValueError:
+            return str(v)
+    if q.type == "integer":
+        return v if isinstance(v, int) else str(v)
+    if q.type == "location" and isinstance(v, (list, tuple)) and len(v) == 2:
+        return f"{v[0]}, {v[1]}"
+    return v if isinstance(v, (int, float)) else str(v)
+
+
+def newest_forms(forms: dict) -> list[Form]:
+    newest: dict[str, Form] = {}
+    for (form_id, version), form in forms.items():
+        if form_id not in newest or version > newest[form_id].version:
+            newest[form_id] = form
+    return sorted(newest.values(), key=lambda f: (f.order, f.id))
+
+
+def form_sheet(s, form: Form, area: str, window: Window, areas: AreaIndex, progress: Progress):
+    """(title, header, widths, rows) of one form: its questions as columns, one row per report or item."""
+    from storage.summary import iter_reports
+    spec = form.summary
+    top = [q for q in form.questions if q.type not in ("note", "repeat")]
+    repeat = next((q for q in form.questions if q.type == "repeat"), None)
+    inner = [q for q in repeat.questions if q.type != "note"] if repeat else []
+    labels = spec.labels if spec else {}
+    calcs = [name for name, _ in form.calculate]
+    percents = list(spec.percent) if spec and not repeat else []
+    header = [*WHERE, *(_title(q, "id") for q in top), *(_title(q, "id") for q in inner),
+              *(labels.get(c, {}).get("id", "Jumlah" if c == "total" else c) for c in calcs),
+              *(labels.get(p[0], {}).get("id", p[0]) for p in percents), "Pelapor", "Revisi", "Dikirim", "Zona"]
+    widths = [14, 22, 18, 22, *(_width(q) for q in top), *(_width(q) for q in inner), *([10] * len(calcs)),
+              *([10] * len(percents)), 20, 8, 17, 7]
+
+    async def rows():
+        async for code, a, revision, updated, reporter, key, created in iter_reports(s, area, form.id):
+            if spec and window.filtered and not window.admits(form, spec, code, key, a, created):
                 continue
-            for item in a.get("activities") or []:
+            if not spec and window.filtered and not window._in(started_day(form, code, key, created)):
+                continue
+            head = [*_where(areas, code), *(_value(q, a.get(q.name)) for q in top)]
+            tail = [*(a.get(c) for c in calcs), *(_percent(spec, a, p) for p in percents), reporter, revision,
+                    local_time(updated, code), zone_name(code)]
+            items = (a.get(repeat.name) or [{}]) if repeat else [{}]
+            for item in items:
                 progress.tick()
-                yield [*_where(areas, code), a.get("round"), item.get("activity"),
-                       mon.get("sector", {}).get(item.get("sector"), item.get("sector")),
-                       mon.get("status", {}).get(item.get("status"), item.get("status")), item.get("obstacles"),
-                       ", ".join(mon.get("support_from", {}).get(v, v) for v in item.get("support_from") or []),
-                       item.get("support_what"), item.get("beneficiaries_men"), item.get("beneficiaries_women"),
-                       reporter]
+                yield [*head, *(_value(q, item.get(q.name)) for q in inner), *tail]
 
-    async def matrix():
-        async for code, a, revision, updated, reporter in iter_reports(s, area, "pemantauan"):
-            if rnd and a.get("round") != rnd.name:
+    title = (spec.title.get("id") if spec and spec.title else None) or form.title["id"]
+    return title, header, widths, rows()
+
+
+def _width(q: Question) -> float:
+    return {"date": 12, "integer": 10, "select_one": 22, "select_multiple": 28, "photo": 18}.get(q.type, 34)
+
+
+def _percent(spec, a: dict, p) -> float:
+    name, part, whole = p
+    fig = {q: int(a.get(q) or 0) for q in spec.sums}
+    for total, parts in spec.totals:
+        fig[total] = sum(fig.get(x, 0) for x in parts)
+    return round(100 * fig.get(part, 0) / fig[whole], 1) if fig.get(whole) else 0.0
+
+
+def area_sheet(r, forms: dict, areas: AreaIndex):
+    """The roll-up: one row per child area and a last row for the whole area."""
+    cols: list[tuple[str, str, str | None]] = []     # (section, figure, choice)
+    header = ["Kode wilayah", "Wilayah"]
+    for form, spec in r.specs:
+        ttl = spec.title.get("id") or spec.section
+        labels = choice_labels(forms, form.id)
+        for name in ([*(["desa_reported", "desa_expected"] if spec.reported else []), *spec.figure_names()]):
+            cols.append((spec.section, name, None))
+            header.append(f"{ttl}: {_figure_label(form, spec, name)}")
+        for a in spec.answers:
+            if isinstance(a, Count) and a.label:
+                q = form.question(a.question)
+                for c in q.choices:
+                    if c.value not in a.exclude:
+                        cols.append((spec.section, a.name, c.value))
+                        header.append(f"{ttl}: {a.label['id']} — {labels.get(a.question, {}).get(c.value, c.value)}")
+
+    async def rows():
+        for fig in [*r.children, r.area]:
+            name = areas.short(fig.code) if fig.code else "Indonesia"
+            if fig is r.area:
+                name = f"Jumlah {name}"
+            elif fig.code == r.area.code:
+                name = f"{name} (laporan tingkat ini)"
+            out: list[Any] = [fig.code, name]
+            for section, figure, choice in cols:
+                v = fig.sections.get(section, {}).get(figure, 0)
+                out.append(v.get(choice, 0) if choice is not None and isinstance(v, dict) else v)
+            yield out
+    return "Ringkasan per wilayah", header, [14, 30, *([12] * len(cols))], rows()
+
+
+def _figure_label(form: Form, spec, name: str) -> str:
+    if name in spec.labels:
+        return spec.labels[name]["id"]
+    try:
+        return _title(form.question(name), "id")
+    except KeyError:
+        return name
+
+
+async def sheets(s, f: Filters, forms: dict, areas: AreaIndex, progress: Progress):
+    """Every sheet of the export, in order: (title, header, widths, async row iterator)."""
+    window = await window_for(s, f)
+    rnd = await get_round(s, f.round) if f.round else None
+    r = await rollup(s, f, forms)
+    out = [area_sheet(r, forms, areas)]
+    for form in newest_forms(forms):
+        out.append(form_sheet(s, form, f.area, window, areas, progress))
+    monitoring = next((form for form, spec in summaries(forms) if spec.reported), None)
+    if monitoring is not None and monitoring.id == "pemantauan":
+        out.append(matrix_sheet(s, monitoring, f.area, window, areas, progress))
+        if rnd:
+            out.append(completeness_sheet(s, monitoring, f.area, rnd, areas, progress))
+    return out
+
+
+def matrix_sheet(s, form: Form, area: str, window: Window, areas: AreaIndex, progress: Progress):
+    """The follow-up recommendation matrix a kecamatan takes to the kabupaten meeting."""
+    from storage.summary import iter_reports
+    support = choice_labels({(form.id, form.version): form}, form.id).get("support_from", {})
+
+    async def rows():
+        async for code, a, revision, updated, reporter, key, created in iter_reports(s, area, form.id):
+            if window.filtered and not window.admits(form, form.summary, code, key, a, created):
                 continue
             for item in a.get("activities") or []:
                 wants = [v for v in item.get("support_from") or [] if v != "tidak_perlu"]
@@ -82,55 +225,58 @@ async def sheets(s, area: str, rnd, forms: dict, areas: AreaIndex, progress: Pro
                 w = _where(areas, code)
                 progress.tick()
                 yield [w[2], w[1], item.get("activity"), item.get("obstacles") or "", item.get("support_what") or "",
-                       ", ".join(mon.get("support_from", {}).get(v, v) for v in wants), ""]
+                       ", ".join(support.get(v, v) for v in wants), ""]
+    return ("Matriks rekomendasi", ["Kecamatan", "Desa", "Kegiatan", "Masalah", "Dukungan yang dibutuhkan",
+                                    "Dari siapa", "Tindak lanjut"], [20, 20, 30, 34, 34, 24, 30], rows())
 
-    async def complete():
-        if not rnd:
-            return
-        for row in await completeness(s, area, rnd):
+
+def completeness_sheet(s, form: Form, area: str, rnd, areas: AreaIndex, progress: Progress):
+    async def rows():
+        for row in await completeness(s, area, rnd, form.id):
             progress.tick()
-            yield [*_where(areas, row.code), rnd.name, STATUS_ID[row.status],
-                   row.reported_at.strftime("%Y-%m-%d %H:%M UTC") if row.reported_at else "", ", ".join(row.kader)]
+            yield [*_where(areas, row.code), rnd.name, STATUS_ID[row.status], local_time(row.reported_at, row.code),
+                   zone_name(row.code), ", ".join(row.kader)]
+    return ("Kelengkapan", [*WHERE, "Putaran", "Status", "Waktu lapor", "Zona", "Kader"],
+            [14, 22, 18, 22, 16, 14, 17, 7, 30], rows())
 
-    async def stories():
-        async for code, a, revision, updated, reporter in iter_reports(s, area, "cerita"):
-            progress.tick()
-            yield [*_where(areas, code), story.get("level", {}).get(a.get("level"), a.get("level")), a.get("story"),
-                   a.get("who"), reporter, updated.strftime("%Y-%m-%d") if updated else ""]
 
-    return [
-        ("Pertemuan", [*where, "Jenis", "Tanggal", "Tempat", "Laki-laki", "Perempuan", "Jumlah", "Pemuda",
-                       "Disabilitas", "% perempuan", "Catatan", "Foto (sha256)", "Pelapor", "Revisi"], meetings()),
-        ("Pemantauan", [*where, "Putaran", "Kegiatan", "Bidang", "Keadaan", "Kendala", "Dukungan dari",
-                        "Dukungan yang dibutuhkan", "Penerima manfaat L", "Penerima manfaat P", "Pelapor"], monitoring()),
-        ("Matriks rekomendasi", ["Kecamatan", "Desa", "Kegiatan", "Masalah", "Dukungan yang dibutuhkan", "Dari siapa",
-                                 "Tindak lanjut"], matrix()),
-        ("Kelengkapan", [*where, "Putaran", "Status", "Waktu lapor", "Kader"], complete()),
-        ("Cerita perubahan", [*where, "Tingkat", "Cerita", "Siapa yang berubah", "Pelapor", "Tanggal"], stories()),
-    ]
+def check_out(out: Path, sheet: str | None) -> None:
+    """Refuse what would surprise: an unknown extension, a missing folder, CSV of several sheets."""
+    ext = out.suffix.lower()
+    if ext not in EXTENSIONS:
+        raise ExportError(f"{out}: akhiran '{out.suffix or '(kosong)'}' tidak dikenal. Pakai .xlsx (Excel), "
+                          ".zip (semua lembar sebagai CSV) atau .csv bersama --sheet NAMA.")
+    if not out.parent.exists():
+        raise ExportError(f"{out}: folder {out.parent} tidak ada. Buat dulu foldernya, atau pilih folder lain.")
+    if ext == ".csv" and not sheet:
+        raise ExportError(f"{out}: satu berkas CSV hanya memuat satu lembar. Tambahkan --sheet NAMA "
+                          "(mis. --sheet Pertemuan), atau simpan semua lembar sebagai .zip.")
+
+
+async def write(s, out: Path, f: Filters, forms: dict, areas: AreaIndex, progress: Progress,
+                sheet: str | None = None) -> Path:
+    """The export to ``out`` by its extension (.xlsx, .zip of CSV, .csv of one ``sheet``)."""
+    check_out(out, sheet)
+    chosen = await sheets(s, f, forms, areas, progress)
+    if sheet:
+        match = [x for x in chosen if x[0].lower() == sheet.strip().lower()]
+        if not match:
+            raise ExportError(f"Lembar '{sheet}' tidak ada. Lembar yang ada: "
+                              + ", ".join(f"'{x[0]}'" for x in chosen) + ".")
+        chosen = match
+    ext = out.suffix.lower()
+    if ext == ".xlsx":
+        await xl.write_workbook(out, chosen)
+    elif ext == ".zip":
+        await xl.write_csv_zip(out, chosen)
+    else:
+        title, header, _, rows = chosen[0]
+        await xl.write_csv(out, header, rows)
+    progress.done()
+    return out
 
 
 async def write_xlsx(s, path: Path, area: str, rnd, forms: dict, areas: AreaIndex, progress: Progress) -> Path:
-    wb = Workbook(write_only=True)
-    for title, header, rows in await sheets(s, area, rnd, forms, areas, progress):
-        ws = wb.create_sheet(title)
-        ws.append(header)
-        async for row in rows:
-            ws.append(row)
+    """The Excel file of an area for a round (or everything when ``rnd`` is None)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
-    progress.done()
-    return path
-
-
-async def write_csv(s, folder: Path, area: str, rnd, forms: dict, areas: AreaIndex, progress: Progress) -> Path:
-    """One CSV per sheet in ``folder`` (UTF-8 with BOM so Excel reads the Indonesian text right)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for title, header, rows in await sheets(s, area, rnd, forms, areas, progress):
-        with open(folder / f"{title.lower().replace(' ', '_')}.csv", "w", newline="", encoding="utf-8-sig") as fh:
-            w = csv.writer(fh)
-            w.writerow(header)
-            async for row in rows:
-                w.writerow(["" if v is None else v for v in row])
-    progress.done()
-    return folder
+    return await write(s, path, Filters(area, round=rnd.name if rnd else None), forms, areas, progress)

@@ -1,8 +1,22 @@
-"""The roll-up as a short Indonesian message (CLI now; chat and schedules later)."""
+"""The roll-up as a short message (CLI, chat, scheduled summaries), in the lines the forms declare."""
 from __future__ import annotations
 
+import re
+from typing import Any
+
 from flows.areas import AreaIndex
-from flows.display import choice_labels, fmt_number
+from flows.display import choice_labels, fmt_date, fmt_number
+from flows.summary_spec import Count, SummarySpec, Top, summaries
+
+_FIELD = re.compile(r"\{(\w+)\}")
+
+CHILD_HEADS = {1: "Per provinsi:", 2: "Per kabupaten/kota:", 3: "Per kecamatan:", 4: "Per desa/kelurahan:"}
+
+
+def _n(lang):
+    def n(v):
+        return fmt_number(v, lang) if isinstance(v, (int, float)) and not isinstance(v, bool) else str(v)
+    return n
 
 
 def _listing(counts: dict[str, int], labels: dict[str, str], n) -> str:
@@ -10,54 +24,98 @@ def _listing(counts: dict[str, int], labels: dict[str, str], n) -> str:
     return ", ".join(f"{labels.get(k, k)} {n(v)}" for k, v in counts.items())
 
 
-def render_summary(data: dict, forms: dict, areas: AreaIndex, t, lang: str = "id") -> str:
-    n = lambda v: fmt_number(v, lang)  # noqa: E731
-    kinds = choice_labels(forms, "pertemuan", lang).get("kind", {})
-    monitoring = choice_labels(forms, "pemantauan", lang)
-    statuses, sectors = monitoring.get("status", {}), monitoring.get("sector", {})
-    levels = monitoring.get("support_from", {})
-    story_levels = choice_labels(forms, "cerita", lang).get("level", {})
-    m = data["meetings"]["total"]
-    lines = [t("Ringkasan %(area)s") % {"area": areas.label(data["area"]["code"])}]
-    f = data["filters"]
-    if f["from"] or f["to"] or f["round"]:
-        lines.append(", ".join(x for x in (
-            (t("dari %(date)s") % {"date": f["from"]}) if f["from"] else "",
-            (t("sampai %(date)s") % {"date": f["to"]}) if f["to"] else "",
-            (t("putaran %(round)s") % {"round": f["round"]}) if f["round"] else "") if x))
-    lines += ["", t("PERTEMUAN: %(count)s pertemuan, %(people)s peserta (laki-laki %(men)s, perempuan %(women)s, "
-                    "%(pct)s%% perempuan; pemuda %(youth)s; disabilitas %(disabled)s)") % {
-        "count": n(m["meetings"]), "people": n(m["participants"]), "men": n(m["men"]), "women": n(m["women"]),
-        "pct": n(m["percent_women"]), "youth": n(m["youth"]), "disabled": n(m["disabled"])}]
-    for kind, b in data["meetings"]["by_kind"].items():
-        lines.append(t("- %(kind)s: %(count)s pertemuan, %(people)s peserta (L %(men)s, P %(women)s)") % {
-            "kind": kinds.get(kind, kind), "count": n(b["meetings"]), "people": n(b["participants"]),
-            "men": n(b["men"]), "women": n(b["women"])})
-    mon = data["monitoring"]
-    lines += ["", t("PEMANTAUAN: %(done)s dari %(expected)s desa sudah melapor; %(count)s kegiatan") % {
-        "done": n(mon["desa_reported"]), "expected": n(mon["desa_expected"]), "count": n(mon["activities"])}]
-    if mon.get("timeliness"):
-        tl = mon["timeliness"]
+def fill(template: str, values: dict[str, Any], n) -> str:
+    """A form's summary line with its {figures}; numbers in the language's format, unknown names as …"""
+    return _FIELD.sub(lambda m: n(values[m.group(1)]) if m.group(1) in values else "…", template)
+
+
+def _labels(forms: dict, form_id: str, lang: str) -> dict[str, dict[str, str]]:
+    return choice_labels(forms, form_id, lang)
+
+
+def section_lines(spec: SummarySpec, form_id: str, figures: dict, details: dict, forms: dict, areas: AreaIndex,
+                  t, lang: str) -> list[str]:
+    n = _n(lang)
+    labels = _labels(forms, form_id, lang)
+    values = dict(figures)
+    for a in spec.answers:
+        if isinstance(a, Count):
+            values[a.name] = _listing(figures.get(a.name) or {}, labels.get(a.question, {}), n)
+    head = spec.text.get("headline", {}).get(lang) or f"{(spec.title.get(lang) or spec.section).upper()}: " + (
+        "{" + spec.count + "}" if spec.count else "")
+    headline = fill(head, values, n)
+    inline = [a for a in spec.answers if isinstance(a, Count) and not a.label and figures.get(a.name)]
+    if inline:
+        headline += " (" + "; ".join(values[a.name] for a in inline) + ")"
+    lines = [headline]
+    if spec.by and spec.text.get("by"):
+        by_labels = labels.get(spec.by, {})
+        for value, g in details.get("by_" + spec.by, {}).items():
+            lines.append(fill(spec.text["by"][lang], {**g, "label": by_labels.get(value, value)}, n))
+    if spec.reported and details.get("timeliness"):
+        tl = details["timeliness"]
         lines.append(t("- Tepat waktu %(on_time)s, terlambat %(late)s, sedang diisi %(drafting)s, belum %(missing)s")
                      % {"on_time": n(tl["tepat_waktu"]), "late": n(tl["terlambat"]),
                         "drafting": n(tl["sedang_diisi"]), "missing": n(tl["belum"])})
-    if mon["by_status"]:
-        lines.append(t("- Keadaan: %(list)s") % {"list": _listing(mon["by_status"], statuses, n)})
-    if mon["by_sector"]:
-        lines.append(t("- Bidang: %(list)s") % {"list": _listing(mon["by_sector"], sectors, n)})
-    if mon["top_obstacles"]:
-        lines.append(t("- Kendala terbanyak: %(list)s") % {"list": "; ".join(
-            f"{k} ({n(v)})" for k, v in mon["top_obstacles"])})
-    if mon["support_from"]:
-        lines.append(t("- Dukungan diminta dari: %(list)s") % {"list": _listing(mon["support_from"], levels, n)})
-    if mon["top_support"]:
-        lines.append(t("- Dukungan yang diminta: %(list)s") % {"list": "; ".join(
-            f"{k} ({n(v)})" for k, v in mon["top_support"])})
-    if mon["desa_missing"]:
-        names = [areas.short(c) for c in mon["desa_missing"][:20]]
-        lines.append(t("- Belum melapor: %(list)s") % {"list": ", ".join(names)})
-    st = data["stories"]
-    lines += ["", t("CERITA PERUBAHAN: %(count)s") % {"count": n(st["total"])} + (
-        " (" + _listing(st["by_level"], story_levels, n) + ")"
-        if st["by_level"] else "")]
+    for a in spec.answers:
+        if isinstance(a, Count) and a.label and figures.get(a.name):
+            lines.append(f"- {a.label[lang]}: {values[a.name]}")
+        elif isinstance(a, Top) and details.get(a.name):
+            lines.append(f"- {a.label[lang]}: " + "; ".join(f"{k} ({n(v)})" for k, v in details[a.name]))
+    if spec.reported and details.get("desa_missing"):
+        names = [areas.short(c) for c in details["desa_missing"][:20]]
+        more = len(details["desa_missing"]) - len(names)
+        lines.append(t("- Belum melapor: %(list)s") % {"list": ", ".join(names)} + (
+            " " + t("(dan %(count)s lainnya)") % {"count": n(more)} if more > 0 else ""))
+    return lines
+
+
+def child_line(code: str, sections: dict, specs, forms: dict, areas: AreaIndex, here: str, t, lang: str) -> str:
+    """'- Kec. Bula: 3 pertemuan, 114 peserta (…); 2 dari 2 desa melapor, 3 kegiatan (…); 1 cerita'."""
+    n = _n(lang)
+    parts = []
+    for form, spec in specs:
+        template = spec.text.get("child", {}).get(lang)
+        fig = sections.get(spec.section)
+        if not template or fig is None:
+            continue
+        labels = _labels(forms, form.id, lang)
+        values = {**fig, **{a.name: _listing(fig.get(a.name) or {}, labels.get(a.question, {}), n) or "-"
+                            for a in spec.answers if isinstance(a, Count)}}
+        parts.append(fill(template, values, n))
+    name = t("%(area)s (laporan tingkat ini)") % {"area": areas.short(code)} if code == here else areas.short(code)
+    return f"- {name}: " + "; ".join(parts)
+
+
+def has_data(child: dict) -> bool:
+    """A child area with any report or any desa expected to report."""
+    return any(isinstance(v, (int, float)) and v for section in child.values() if isinstance(section, dict)
+               for v in section.values())
+
+
+def render_summary(data: dict, forms: dict, areas: AreaIndex, t, lang: str = "id", specs=None) -> str:
+    specs = specs if specs is not None else summaries(forms)
+    n = _n(lang)
+    code = data["area"]["code"]
+    lines = [t("Ringkasan %(area)s") % {"area": areas.label(code) if code else t("seluruh Indonesia")}]
+    f = data["filters"]
+    if f["from"] or f["to"] or f["round"]:
+        lines.append(", ".join(x for x in (
+            (t("dari %(date)s") % {"date": fmt_date(f["from"], lang)}) if f["from"] else "",
+            (t("sampai %(date)s") % {"date": fmt_date(f["to"], lang)}) if f["to"] else "",
+            (t("putaran %(round)s") % {"round": f["round"]}) if f["round"] else "") if x))
+    for form, spec in specs:
+        section = data.get(spec.section)
+        if section is None:
+            continue
+        figures = section.get("total", section) if spec.by else section
+        lines += ["", *section_lines(spec, form.id, figures, section, forms, areas, t, lang)]
+    children = data.get("children") or []
+    if children:
+        level = max(c["level"] for c in children)
+        lines += ["", t(CHILD_HEADS.get(level, "Per wilayah:"))]
+        shown = [c for c in children if has_data(c)]
+        lines += [child_line(c["code"], c, specs, forms, areas, code, t, lang) for c in shown]
+        if len(shown) < len(children):
+            lines.append(t("- %(count)s wilayah lain: belum ada data") % {"count": n(len(children) - len(shown))})
     return "\n".join(lines)

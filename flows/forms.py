@@ -64,6 +64,7 @@ class Form:
     source: str = ""
     calculate: tuple[tuple[str, str], ...] = ()   # derived values, e.g. total = men + women
     order: int = 100                               # place in the menu
+    summary: Any = None                            # flows.summary_spec.SummarySpec, from the `summary:` section
 
     def question(self, name: str) -> Question:
         for q in self.all_questions():
@@ -207,6 +208,11 @@ def parse_form(data: Any, source: str) -> Form:
     roles = tuple(data.get("roles") or ROLES)
     if set(roles) - set(ROLES):
         raise FormError(source, None, f"roles must be among {', '.join(ROLES)}")
+    from .summary_spec import parse_summary
+
+    def summary_error(problem: str):
+        raise FormError(source, None, problem)
+    by_name = {q.name: q for q in questions} | {s.name: s for q in questions for s in q.questions}
     return Form(id=str(data["id"]), version=data["version"], title=_text(source, None, data["title"], "title"),
                 questions=tuple(questions), key=key, roles=roles, source=source, calculate=tuple(calcs),
-                order=int(data.get("order", 100)))
+                order=int(data.get("order", 100)), summary=parse_summary(data.get("summary"), by_name, summary_error))

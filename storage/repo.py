@@ -385,7 +385,9 @@ async def sync_forms(s: AsyncSession, forms_raw: dict[tuple[str, int], dict], no
     stored = {(r.form_id, r.version): r for r in await s.scalars(select(FormVersion))}
     for key, definition in forms_raw.items():
         if key in stored:
-            if stored[key].definition != definition:
+            if {**stored[key].definition, "summary": None} == {**definition, "summary": None}:
+                stored[key].definition = definition   # the summary section changes no conversation: no new version
+            elif stored[key].definition != definition:
                 raise ValueError(f"form {key[0]!r} changed but its version is still {key[1]}: raise the version")
         else:
             s.add(FormVersion(form_id=key[0], version=key[1], definition=definition, loaded_at=now))

@@ -1,17 +1,34 @@
-"""Roll-ups for an area and everything below it: code-prefix queries, summed in one pass."""
+"""Roll-ups for an area and everything below it, as the forms declare them (their ``summary:`` sections).
+
+Which date filters which kind of report (the same in chat, CLI, Excel and every roll-up):
+
+- a form with ``period: {date: Q}`` (meetings) counts by the date answered in Q — the meeting's own date;
+- a form with ``period: {round: Q}`` (monitoring) counts by the round it belongs to: with ``--round`` the
+  reports of that round; with ``--from``/``--to`` the reports of the rounds whose due date lies in the range;
+- a form with ``period: started`` (stories) counts by the day it was told, in the area's time zone.
+With ``--round R`` the dated kinds count only inside R's dates (start … due). An unknown round is refused
+(``UnknownRound``, with the known ones). Reports without the date asked for are left out of a filtered summary.
+
+``rollup()`` returns plain dataclasses (the area's figures and one ``AreaFigures`` per child area: kabupaten →
+kecamatan → desa) for any caller, e.g. a web page; ``summarize()`` is the same as JSON for `pantau summary`.
+"""
 from __future__ import annotations
 
+import functools
+import json
 from collections import Counter
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import and_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from .models import Area, Contact, Report
+from flows.dates import zone_for_area
+from flows.forms import Form, parse_form
+from flows.summary_spec import Count, SummarySpec, Top, summaries
 
-MEETING_FIELDS = ("men", "women", "youth", "disabled")
+from .models import Area, Contact, FormVersion, Report, Round
 
 
 def under(column, code: str):
@@ -31,81 +48,291 @@ class Filters:
     round: str | None = None
 
 
+class UnknownRound(ValueError):
+    def __init__(self, name: str, known: list[str]):
+        super().__init__(name)
+        self.name, self.known = name, known
+
+
+@dataclass
+class AreaFigures:
+    """One area's figures per form section (e.g. ``sections["meetings"]["participants"]``)."""
+    code: str
+    name: str
+    level: int
+    sections: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass
+class Rollup:
+    filters: Filters
+    area: AreaFigures
+    children: list[AreaFigures]          # one per child area, by code; the area's own reports under its own code
+    details: dict[str, dict[str, Any]]   # per section: groups (``by``), top answers, missing desa, timeliness
+    specs: list[tuple[Form, SummarySpec]]
+
+
+# ------------------------------------------------------------------------------------------- periods
+
+@dataclass(frozen=True)
+class Window:
+    """The days and the round a summary covers, with every round's due date (for monitoring by dates)."""
+    date_from: date | None
+    date_to: date | None
+    round: str | None
+    round_due: dict[str, date]
+
+    @property
+    def filtered(self) -> bool:
+        return bool(self.date_from or self.date_to or self.round)
+
+    def _in(self, day: date | None) -> bool:
+        if day is None:
+            return not (self.date_from or self.date_to)
+        return not ((self.date_from and day < self.date_from) or (self.date_to and day > self.date_to))
+
+    def admits(self, form: Form, spec: SummarySpec, area_code: str, key: str, answers: dict,
+               created: datetime | None = None) -> bool:
+        if not self.filtered:
+            return True
+        if spec.period == "round":
+            name = answers.get(spec.period_question)
+            if self.round is not None:
+                return name == self.round
+            return name in self.round_due and self._in(self.round_due[name])
+        if spec.period == "date":
+            raw = answers.get(spec.period_question)
+            try:
+                day = date.fromisoformat(str(raw)) if raw else None
+            except ValueError:
+                day = None
+            return self._in(day)
+        return self._in(started_day(form, area_code, key, created))
+
+
+def started_day(form: Form, area_code: str, key: str, created: datetime | None = None) -> date | None:
+    """The local day a report was begun (its ``$started`` key part), else the day it was first saved."""
+    moment = None
+    if "$started" in form.key:
+        parts = key.split("|")
+        try:
+            moment = datetime.fromisoformat(parts[form.key.index("$started")])
+        except (ValueError, IndexError):
+            moment = None
+    moment = moment or created
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        from datetime import timezone
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(zone_for_area(area_code)).date()
+
+
+async def window_for(s: AsyncSession, f: Filters) -> Window:
+    rounds = {r.name: r for r in await s.scalars(select(Round).order_by(Round.start))}
+    lo, hi = f.date_from, f.date_to
+    if f.round is not None:
+        if f.round not in rounds:
+            raise UnknownRound(f.round, list(rounds))
+        r = rounds[f.round]
+        start, due = date.fromisoformat(r.start), date.fromisoformat(r.due)
+        lo, hi = max(lo, start) if lo else start, min(hi, due) if hi else due
+    return Window(lo, hi, f.round, {n: date.fromisoformat(r.due) for n, r in rounds.items()})
+
+
+# ------------------------------------------------------------------------------------------- forms
+
+@functools.lru_cache(maxsize=64)
+def _parsed(form_id: str, version: int, definition: str) -> Form:
+    return parse_form(json.loads(definition), f"{form_id} v{version}")
+
+
+async def summary_forms(s: AsyncSession, forms: dict | None = None) -> list[tuple[Form, SummarySpec]]:
+    """The newest version of every form that declares a summary, in menu order. ``forms``: the loaded
+    (id, version) → Form map; without it the versions stored in the database are read."""
+    if forms is None:
+        forms = {}
+        for row in await s.scalars(select(FormVersion)):
+            forms[(row.form_id, row.version)] = _parsed(row.form_id, row.version,
+                                                        json.dumps(row.definition, sort_keys=True))
+    return summaries(forms)
+
+
+# ------------------------------------------------------------------------------------------- counting
+
 def _normal(text: str) -> str:
     return " ".join(str(text).lower().split()).strip(" .,")
 
 
-async def summarize(s: AsyncSession, f: Filters) -> dict[str, Any]:
-    area = await s.get(Area, f.area)
-    meetings: dict[str, dict[str, int]] = {}
-    totals = dict.fromkeys(("meetings", "participants", *MEETING_FIELDS), 0)
-    status, sector, obstacles, support_from, support_what = Counter(), Counter(), Counter(), Counter(), Counter()
-    reported_desa: set[str] = set()
-    activities = 0
-    stories = Counter()
-    rows = await s.execute(select(Report.form_id, Report.area_code, Report.answers).where(under(Report.area_code, f.area)))
-    for form_id, area_code, answers in rows:
-        if form_id == "pertemuan":
-            when = date.fromisoformat(answers["date"]) if answers.get("date") else None
-            if (f.date_from and (not when or when < f.date_from)) or (f.date_to and (not when or when > f.date_to)):
-                continue
-            kind = meetings.setdefault(answers.get("kind", "lainnya"),
-                                       dict.fromkeys(("meetings", "participants", *MEETING_FIELDS), 0))
-            for bucket in (kind, totals):
-                bucket["meetings"] += 1
-                bucket["participants"] += int(answers.get("men") or 0) + int(answers.get("women") or 0)
-                for k in MEETING_FIELDS:
-                    bucket[k] += int(answers.get(k) or 0)
-        elif form_id == "pemantauan":
-            if f.round and answers.get("round") != f.round:
-                continue
-            reported_desa.add(area_code)
-            for item in answers.get("activities") or []:
-                activities += 1
-                status[item.get("status") or "?"] += 1
-                sector[item.get("sector") or "?"] += 1
-                if item.get("obstacles"):
-                    obstacles[_normal(item["obstacles"])] += 1
-                for level in item.get("support_from") or []:
-                    if level != "tidak_perlu":
-                        support_from[level] += 1
-                if item.get("support_what"):
-                    support_what[_normal(item["support_what"])] += 1
-        elif form_id == "cerita":
-            stories[answers.get("level") or "?"] += 1
-    expected = set(await s.scalars(select(Contact.area_code).where(Contact.role == "kader",
-                                                                    under(Contact.area_code, f.area))))
-    timeliness = {}
-    if f.round:
-        from .completeness import completeness, get_round
+def _int(value: Any) -> int:
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
+class _Acc:
+    """Figures of one section for one area while reports are read."""
+    __slots__ = ("n", "sums", "items", "counts", "tops", "desa")
+
+    def __init__(self, spec: SummarySpec):
+        self.n, self.items = 0, 0
+        self.sums = dict.fromkeys(spec.sums, 0)
+        self.counts = {a.name: Counter() for a in spec.answers if isinstance(a, Count)}
+        self.tops = {a.name: Counter() for a in spec.answers if isinstance(a, Top)}
+        self.desa: set[str] = set()
+
+    def add(self, spec: SummarySpec, area_code: str, answers: dict, tops: bool) -> None:
+        self.n += 1
+        for q in spec.sums:
+            self.sums[q] += _int(answers.get(q))
+        if spec.reported:
+            self.desa.add(area_code)
+        rows = answers.get(spec.items) or [] if spec.items else [answers]
+        if spec.items:
+            self.items += len(rows)
+        for a in spec.answers:
+            if isinstance(a, Count):
+                c = self.counts[a.name]
+                for row in rows:
+                    v = row.get(a.question)
+                    if isinstance(v, list):
+                        for x in v:
+                            if x not in a.exclude:
+                                c[x] += 1
+                    elif v not in a.exclude:
+                        c[v or "?"] += 1
+            elif tops:
+                c = self.tops[a.name]
+                for row in rows:
+                    v = row.get(a.question)
+                    for x in (v if isinstance(v, list) else [v]):
+                        if x:
+                            c[_normal(x)] += 1
+
+    def figures(self, spec: SummarySpec, expected: set[str] | None = None) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if spec.reported:
+            out["desa_reported"] = len(self.desa)
+            out["desa_expected"] = len((expected or set()) | self.desa)
+        if spec.count:
+            out[spec.count] = self.n
+        out.update(self.sums)
+        for name, parts in spec.totals:
+            out[name] = sum(out[p] for p in parts)
+        for name, part, whole in spec.percent:
+            out[name] = round(100 * out[part] / out[whole], 1) if out[whole] else 0.0
+        if spec.items_count:
+            out[spec.items_count] = self.items
+        for name, c in self.counts.items():
+            out[name] = dict(c.most_common())
+        return out
+
+
+def child_of(code: str, area: str) -> str:
+    """The area one level below ``area`` that holds ``code`` (``area`` itself for its own reports)."""
+    depth = area.count(".") + 2 if area else 1
+    return ".".join(code.split(".")[:depth])
+
+
+async def rollup(s: AsyncSession, f: Filters, forms: dict | None = None) -> Rollup:
+    from .completeness import completeness, get_round
+    window = await window_for(s, f)
+    specs = await summary_forms(s, forms)
+    by_id = {form.id: (form, spec) for form, spec in specs}
+    level = f.area.count(".") + 1 if f.area else 0
+    names = {code: name for code, name in await s.execute(
+        select(Area.code, Area.name).where(under(Area.code, f.area), Area.level.in_((level, level + 1))))}
+    child_codes = sorted(c for c in names if c != f.area)
+    totals = {spec.section: _Acc(spec) for _, spec in specs}
+    groups: dict[str, dict[str, _Acc]] = {spec.section: {} for _, spec in specs}
+    per_child: dict[str, dict[str, _Acc]] = {}
+    needs_created = any(spec.period == "started" for _, spec in specs)
+    cols = [Report.form_id, Report.area_code, Report.key, Report.answers] + ([Report.created_at] if needs_created else [])
+    rows = await s.execute(select(*cols).where(under(Report.area_code, f.area), Report.form_id.in_(list(by_id))))
+    for form_id, area_code, key, answers, *created in rows:
+        form, spec = by_id[form_id]
+        if window.filtered and not window.admits(form, spec, area_code, key, answers, created[0] if created else None):
+            continue
+        totals[spec.section].add(spec, area_code, answers, True)
+        child = per_child.setdefault(child_of(area_code, f.area), {})
+        acc = child.get(spec.section)
+        if acc is None:
+            acc = child[spec.section] = _Acc(spec)
+        acc.add(spec, area_code, answers, False)
+        if spec.by:
+            g = groups[spec.section].get(answers.get(spec.by, "lainnya"))
+            if g is None:
+                g = groups[spec.section][answers.get(spec.by, "lainnya")] = _Acc(spec)
+            g.add(spec, area_code, answers, False)
+    details: dict[str, dict[str, Any]] = {}
+    expected: set[str] = set()
+    if any(spec.reported for _, spec in specs):
+        expected = set(await s.scalars(select(Contact.area_code).where(Contact.role == "kader",
+                                                                        under(Contact.area_code, f.area))))
+    status_rows = []
+    if f.round and any(spec.reported for _, spec in specs):
         rnd = await get_round(s, f.round)
-        if rnd:
-            rows = await completeness(s, f.area, rnd)
-            timeliness = {k: sum(1 for r in rows if r.status == k)
-                          for k in ("tepat_waktu", "terlambat", "sedang_diisi", "belum")}
-    for bucket in (totals, *meetings.values()):
-        bucket["percent_women"] = round(100 * bucket["women"] / bucket["participants"], 1) if bucket["participants"] else 0.0
-    return {
-        "area": {"code": f.area, "name": area.name if area else f.area},
+        reported_form = next(form.id for form, spec in specs if spec.reported)
+        status_rows = await completeness(s, f.area, rnd, reported_form) if rnd else []
+    area = AreaFigures(f.area, names.get(f.area, f.area) if f.area else "Indonesia", level)
+    for form, spec in specs:
+        acc = totals[spec.section]
+        area.sections[spec.section] = acc.figures(spec, expected)
+        d: dict[str, Any] = {}
+        if spec.by:
+            d["by_" + spec.by] = {k: g.figures(spec) for k, g in sorted(groups[spec.section].items(),
+                                                                       key=lambda kv: str(kv[0]))}
+        for a in spec.answers:
+            if isinstance(a, Top):
+                d[a.name] = acc.tops[a.name].most_common(a.limit)
+        if spec.reported:
+            d["desa_missing"] = sorted(expected - acc.desa)
+            d["timeliness"] = ({k: sum(1 for r in status_rows if r.status == k)
+                                for k in ("tepat_waktu", "terlambat", "sedang_diisi", "belum")} if f.round else {})
+        details[spec.section] = d
+    children = []
+    for code in child_codes + ([f.area] if f.area in per_child and level < 4 else []):
+        here = per_child.get(code, {})
+        fig = AreaFigures(code, names.get(code, code), code.count(".") + 1)
+        for _, spec in specs:
+            mine = {c for c in expected if c == code or c.startswith(code + ".")} if spec.reported else None
+            fig.sections[spec.section] = here.get(spec.section, _Acc(spec)).figures(spec, mine)
+            if spec.reported and f.round:
+                fig.sections[spec.section]["timeliness"] = {
+                    k: sum(1 for r in status_rows if r.status == k and (r.code == code or r.code.startswith(code + ".")))
+                    for k in ("tepat_waktu", "terlambat", "sedang_diisi", "belum")}
+        children.append(fig)
+    return Rollup(f, area, children, details, specs)
+
+
+def as_json(r: Rollup) -> dict[str, Any]:
+    """The roll-up as `pantau summary --json` prints it: each section's figures, its details, and children."""
+    f = r.filters
+    out: dict[str, Any] = {
+        "area": {"code": f.area, "name": r.area.name},
         "filters": {"from": f.date_from.isoformat() if f.date_from else None,
                     "to": f.date_to.isoformat() if f.date_to else None, "round": f.round},
-        "meetings": {"total": totals, "by_kind": dict(sorted(meetings.items()))},
-        "monitoring": {
-            "desa_reported": len(reported_desa), "desa_expected": len(expected | reported_desa),
-            "desa_missing": sorted(expected - reported_desa),
-            "activities": activities, "by_status": dict(status.most_common()), "by_sector": dict(sector.most_common()),
-            "top_obstacles": obstacles.most_common(5), "support_from": dict(support_from.most_common()),
-            "top_support": support_what.most_common(5),
-            "timeliness": timeliness,
-        },
-        "stories": {"total": sum(stories.values()), "by_level": dict(stories)},
     }
+    for _, spec in r.specs:
+        figures, details = r.area.sections[spec.section], r.details[spec.section]
+        if spec.by:
+            out[spec.section] = {"total": figures, **details}
+        else:
+            out[spec.section] = {**figures, **details}
+    out["children"] = [{"code": c.code, "name": c.name, "level": c.level, **c.sections} for c in r.children]
+    return out
+
+
+async def summarize(s: AsyncSession, f: Filters, forms: dict | None = None) -> dict[str, Any]:
+    return as_json(await rollup(s, f, forms))
 
 
 async def iter_reports(s: AsyncSession, area: str, form_id: str, batch: int = 2000):
-    """Reports of a form under an area, streamed (bounded memory), with the reporter's name."""
+    """Reports of a form under an area, streamed (bounded memory), with the reporter's name and key."""
     from .models import Contact as C
-    q = (select(Report.area_code, Report.answers, Report.revision, Report.updated_at, C.name)
+    q = (select(Report.area_code, Report.answers, Report.revision, Report.updated_at, C.name, Report.key,
+                Report.created_at)
          .join(C, C.id == Report.contact_id)
          .where(Report.form_id == form_id, under(Report.area_code, area))
          .order_by(Report.area_code, Report.id).execution_options(yield_per=batch))

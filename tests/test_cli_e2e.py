@@ -123,13 +123,27 @@ def test_export_to_excel_and_csv_from_the_cli(cli_env, tmp_path):
     run(cli_env, "export", "--area", "81.05", "--round", "Juli 2024", "--out", str(out))
     from openpyxl import load_workbook
     wb = load_workbook(out, read_only=True)
-    assert wb.sheetnames == ["Pertemuan", "Pemantauan", "Matriks rekomendasi", "Kelengkapan", "Cerita perubahan"]
+    assert wb.sheetnames == ["Ringkasan per wilayah", "Pertemuan", "Pemantauan", "Cerita perubahan",
+                             "Matriks rekomendasi", "Kelengkapan"]
     [row] = list(wb["Pertemuan"].iter_rows(values_only=True))[1:]
     assert row[:2] == ("81.05.08.2010", "Kilmury") and 79 in row and 117 in row
     [complete] = list(wb["Kelengkapan"].iter_rows(values_only=True))[1:]
     assert "Belum melapor" in complete
-    run(cli_env, "export", "--area", "81.05", "--out", str(tmp_path / "sbt.csv"))
-    assert "Balai desa" in (tmp_path / "sbt" / "pertemuan.csv").read_text(encoding="utf-8-sig")
+    run(cli_env, "export", "--area", "81.05", "--out", str(tmp_path / "sbt.zip"))
+    import zipfile
+    with zipfile.ZipFile(tmp_path / "sbt.zip") as zf:
+        assert "Balai desa" in zf.read("pertemuan.csv").decode("utf-8-sig")
+        assert "cerita_perubahan.csv" in zf.namelist()
+    run(cli_env, "export", "--area", "81.05", "--sheet", "pertemuan", "--out", str(tmp_path / "p.csv"))
+    assert "Balai desa" in (tmp_path / "p.csv").read_text(encoding="utf-8-sig")
+    assert not (tmp_path / "p").exists()
+    for target, says in (("x.csv", "--sheet"), ("x.pdf", ".xlsx"), ("nope/dir/x.xlsx", "tidak ada")):
+        proc = run(cli_env, "export", "--area", "81.05", "--out", str(tmp_path / target), check=False)
+        assert proc.returncode == 2 and says in proc.stderr and "Traceback" not in proc.stderr
+        assert len(proc.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "nope").exists() and not (tmp_path / "x.pdf").exists()
+    proc = run(cli_env, "export", "--area", "81.05", "--sheet", "Foo", "--out", str(tmp_path / "f.csv"), check=False)
+    assert proc.returncode == 2 and "'Pertemuan'" in proc.stderr
     assert run(cli_env, "export", "--area", "81.05", "--round", "Tidak Ada", "--out", str(out), check=False).returncode == 2
 
 

@@ -1,0 +1,150 @@
+"""Writing sheets that are safe to open: no formulas from answers, no control characters, readable layout.
+
+Exports are inert: a text beginning with ``=``, ``+``, ``-``, ``@``, tab or carriage return is written as a
+text cell in Excel (never a formula) and, in CSV, prefixed with ``'`` (OWASP's CSV-injection advice), so a
+spreadsheet never runs what someone typed into the chat. Control characters are removed once more here, so
+an old stored answer can never break an export (openpyxl refuses them).
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_RISKY_START = ("=", "+", "-", "@", "\t", "\r")
+_BAD_TITLE = re.compile(r"[\[\]:*?/\\]")
+
+
+def clean(value: str) -> str:
+    """Text without control characters (tab, newline and carriage return stay)."""
+    return _CONTROL.sub("", value)
+
+
+def risky(value: str) -> bool:
+    return value.startswith(_RISKY_START)
+
+
+def csv_cell(value: Any) -> Any:
+    """A CSV cell: text that a spreadsheet could run as a formula is prefixed with an apostrophe."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, str):
+        value = clean(value)
+        if risky(value):
+            return "'" + value
+    return value
+
+
+def sheet_title(title: str, used: set[str]) -> str:
+    """A valid, unique worksheet title (at most 31 characters, none of []:*?/\\)."""
+    base = _BAD_TITLE.sub(" ", title).strip()[:31] or "Lembar"
+    name, i = base, 2
+    while name.lower() in used:
+        suffix = f" ({i})"
+        name, i = base[:31 - len(suffix)] + suffix, i + 1
+    used.add(name.lower())
+    return name
+
+
+HEADER_FONT = Font(bold=True)
+HEADER_FILL = PatternFill("solid", fgColor="DDE7F3")
+
+
+class SheetWriter:
+    """One worksheet of a write-only workbook: bold frozen header, widths by kind, autofilter, typed cells."""
+
+    def __init__(self, wb: Workbook, title: str, header: list[str], widths: list[float] | None = None):
+        self.ws = wb.create_sheet(title)
+        self.width = len(header)
+        for i, name in enumerate(header, 1):
+            w = widths[i - 1] if widths else None
+            self.ws.column_dimensions[get_column_letter(i)].width = w or max(10, min(45, len(name) + 4))
+        self.ws.freeze_panes = "A2"
+        cells = []
+        for name in header:
+            c = WriteOnlyCell(self.ws, value=clean(str(name)))
+            c.data_type = "s"
+            c.font, c.fill = HEADER_FONT, HEADER_FILL
+            c.alignment = Alignment(wrap_text=True, vertical="top")
+            cells.append(c)
+        self.ws.append(cells)
+        self.rows = 1
+
+    def cell(self, value: Any):
+        if isinstance(value, str):
+            c = WriteOnlyCell(self.ws, value=clean(value))
+            c.data_type = "s"          # never a formula, whatever the text begins with
+            return c
+        if isinstance(value, datetime):
+            c = WriteOnlyCell(self.ws, value=value.replace(tzinfo=None))
+            c.number_format = "DD/MM/YYYY HH:MM"
+            return c
+        if isinstance(value, date):
+            c = WriteOnlyCell(self.ws, value=value)
+            c.number_format = "DD/MM/YYYY"
+            return c
+        if isinstance(value, float):
+            c = WriteOnlyCell(self.ws, value=value)
+            c.number_format = "0.0"
+            return c
+        return WriteOnlyCell(self.ws, value=value)
+
+    def append(self, row: list[Any]) -> None:
+        self.ws.append([self.cell(v) for v in row])
+        self.rows += 1
+
+    def close(self) -> None:
+        self.ws.auto_filter.ref = f"A1:{get_column_letter(max(1, self.width))}{self.rows}"
+
+
+async def write_workbook(path: Path, sheets) -> Path:
+    """``sheets``: (title, header, widths, async row iterator) — streamed into ``path`` (bounded memory)."""
+    wb = Workbook(write_only=True)
+    used: set[str] = set()
+    for title, header, widths, rows in sheets:
+        w = SheetWriter(wb, sheet_title(title, used), header, widths)
+        async for row in rows:
+            w.append(row)
+        w.close()
+    wb.save(path)
+    return path
+
+
+async def write_csv_rows(fh, header: list[str], rows) -> None:
+    """One sheet as CSV into a text file opened with newline="", cells made inert."""
+    w = csv.writer(fh)
+    w.writerow([csv_cell(h) for h in header])
+    async for row in rows:
+        w.writerow([csv_cell(v) for v in row])
+
+
+async def write_csv(path: Path, header: list[str], rows) -> Path:
+    """One sheet as a CSV file, UTF-8 with BOM (so Excel reads the Indonesian text right)."""
+    with open(path, "w", newline="", encoding="utf-8-sig") as fh:
+        await write_csv_rows(fh, header, rows)
+    return path
+
+
+async def write_csv_zip(path: Path, sheets) -> Path:
+    """Every sheet as one CSV file (UTF-8 with BOM) in a .zip, streamed."""
+    used: set[str] = set()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for title, header, _, rows in sheets:
+            name = sheet_title(title, used).lower().replace(" ", "_")
+            with zf.open(f"{name}.csv", "w") as raw, io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as fh:
+                await write_csv_rows(fh, header, rows)
+    return path
