@@ -32,23 +32,29 @@ async def opened():
 
 
 def area_or_complain(text: str) -> str | None:
-    area = resolve_area(text)
-    if not area:
-        print(f"Wilayah '{text}' tidak ditemukan. Pakai kode Kemendagri, mis. 81.05", file=sys.stderr)
-    return area
+    """The one area a name or code means, or None after one Indonesian line on stderr (candidates with codes)."""
+    from flows.areas import describe_choices, resolve
+    index = catalog.area_index()
+    found = resolve(index, text)
+    if found.code:
+        return found.code
+    if found.ambiguous:
+        print(f"Wilayah '{text}' ada {len(found.candidates)}: {describe_choices(index, found.candidates)}. "
+              f"Pilih dengan kode (mis. --area {found.candidates[0]}) atau tambahkan nama di atasnya, "
+              f"mis. \"{text}, {index.name(index.lineage(found.candidates[0])[-2:][0])}\".", file=sys.stderr)
+    elif found.candidates:
+        print(f"Wilayah '{text}' tidak ditemukan. Mungkin maksud Anda: {describe_choices(index, found.candidates)}. "
+              "Pakai kode Kemendagri atau nama lengkapnya.", file=sys.stderr)
+    else:
+        print(f"Wilayah '{text}' tidak ditemukan. Pakai kode Kemendagri, mis. 81.05, atau nama seperti "
+              "\"Kab. Seram Bagian Timur\".", file=sys.stderr)
+    return None
 
 
 def resolve_area(text: str) -> str | None:
-    """A Kemendagri code as given, or the best-matching kabupaten / kecamatan / provinsi / desa name."""
-    index = catalog.area_index()
-    code = text.strip()
-    if code in index.names:
-        return code
-    for level in (2, 3, 1, 4):
-        found = index.search(code, level)
-        if found.exact:
-            return found.codes[0]
-    return None
+    """The one area a name or code means (see flows.areas.resolve), else None."""
+    from flows.areas import resolve
+    return resolve(catalog.area_index(), text).code
 
 
 async def _chat(args) -> int:
@@ -75,15 +81,19 @@ async def _roster(args) -> int:
     from storage.repo import Tx
 
     from .pipeline import clock
-    from .roster import read_rows, validate
+    from .roster import RosterError, read_rows, validate
     from flows.types import NewContact
     path = Path(args.file)
-    if not path.exists():
-        print(f"Berkas {path} tidak ada.", file=sys.stderr)
+    if not path.is_file():
+        print(f"{path}: berkas tidak ada. Periksa nama dan foldernya.", file=sys.stderr)
         return 2
-    good, errors = validate(read_rows(path), catalog.area_index())
+    try:
+        good, errors = validate(read_rows(path), catalog.area_index())
+    except RosterError as exc:
+        print(exc, file=sys.stderr)
+        return 2
     for line in errors:
-        print(line, file=sys.stderr)
+        print(f"{path.name}: {line}", file=sys.stderr)
     if errors and not args.skip_invalid:
         print(f"{len(errors)} baris salah; tidak ada yang diimpor. Perbaiki, atau pakai --skip-invalid.",
               file=sys.stderr)
@@ -106,34 +116,20 @@ async def _roster(args) -> int:
 
 
 async def _round(args) -> int:
-    import yaml
-
     from storage.repo import upsert_round
 
-    rounds = []
-    if args.round_cmd == "add":
-        rounds.append({"name": args.name, "start": args.start, "due": args.due})
-    else:
-        with open(args.file, encoding="utf-8") as fh:
-            rounds = yaml.safe_load(fh) or []
-    for r in rounds:
-        try:
-            start, due = date.fromisoformat(str(r["start"])), date.fromisoformat(str(r["due"]))
-        except (KeyError, ValueError):
-            print(f"Putaran {r!r}: perlu name, start dan due (YYYY-MM-DD).", file=sys.stderr)
-            return 2
-        if due < start:
-            print(f"Putaran {r['name']}: tanggal due sebelum start.", file=sys.stderr)
-            return 2
-        from flows.schedule import DEFAULT_SCHEDULE
-        unknown = set(r.get("schedule") or {}) - set(DEFAULT_SCHEDULE)
-        if unknown:
-            print(f"Putaran {r['name']}: kunci jadwal tidak dikenal: {', '.join(sorted(unknown))} "
-                  f"(yang boleh: {', '.join(DEFAULT_SCHEDULE)})", file=sys.stderr)
-            return 2
+    from .rounds_file import RoundFileError, check_round, read_rounds
+    try:
+        if args.round_cmd == "add":
+            rounds = [check_round({"name": args.name, "start": args.start, "due": args.due}, f"Putaran '{args.name}'")]
+        else:
+            rounds = read_rounds(Path(args.file))
+    except RoundFileError as exc:
+        print(exc, file=sys.stderr)
+        return 2
     async with opened() as pipeline, pipeline.db.session() as s:
         for r in rounds:
-            await upsert_round(s, str(r["name"]), str(r["start"]), str(r["due"]), r.get("schedule"))
+            await upsert_round(s, r["name"], r["start"], r["due"], r.get("schedule"))
     print(f"{len(rounds)} putaran disimpan.")
     return 0
 
@@ -332,7 +328,18 @@ def main(argv: list[str] | None = None) -> int:
     handler = {"chat": _chat, "invite": _invite, "roster": _roster, "round": _round, "summary": _summary,
                "export": _export, "remind": _remind, "scheduler": _remind,
                "serve": _serve, "telegram": _telegram}[args.cmd]
-    result = asyncio.run(handler(args))
+    try:
+        result = asyncio.run(handler(args))
+    except KeyboardInterrupt:
+        return 130
+    except SystemExit:
+        raise
+    except Exception as exc:   # one line, no traceback (PANTAU_DEBUG=1 shows it)
+        if os.environ.get("PANTAU_DEBUG"):
+            raise
+        print(f"Terjadi kesalahan: {type(exc).__name__}: {str(exc)[:300]}. Jalankan lagi dengan PANTAU_DEBUG=1 "
+              "untuk rinciannya, dan laporkan bila berulang.", file=sys.stderr)
+        return 1
     if result == "workers":             # uvicorn's multi-process supervisor cannot run inside asyncio.run
         return _serve_workers(args)
     return result

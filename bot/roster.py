@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import csv
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from flows.areas import AreaIndex
+from flows.areas import AreaIndex, describe_choices, level_of, resolve
 
 from .terminal import normalize_sender
 
@@ -23,16 +24,51 @@ class RosterRow:
     identities: list[tuple[str, str]]
 
 
+class RosterError(ValueError):
+    """The file cannot be read at all: one Indonesian sentence naming the file and the fix."""
+
+
+def decode(raw: bytes, name: str) -> str:
+    """Text of a CSV as Excel writes it: UTF-8 (with or without BOM), else the detected charset (Windows-1252…)."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+    best = from_bytes(raw, cp_isolation=["cp1252", "latin_1", "utf_16"]).best()
+    if best is None:
+        raise RosterError(f"{name}: isinya tidak terbaca sebagai teks. Simpan ulang dari Excel sebagai "
+                          "\"CSV UTF-8\" lalu impor lagi.")
+    return str(best)
+
+
+def sniff_dialect(text: str):
+    """Comma, semicolon (Indonesian Excel) or tab, from the first lines."""
+    sample = "\n".join(text.splitlines()[:20])
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t")
+    except csv.Error:
+        return csv.excel
+
+
 def read_rows(path: Path) -> list[dict[str, str]]:
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         from openpyxl import load_workbook
-        wb = load_workbook(path, read_only=True, data_only=True)
+        try:
+            wb = load_workbook(path, read_only=True, data_only=True)
+        except Exception as exc:   # zipfile/KeyError/…: any unreadable workbook gets the same advice
+            raise RosterError(f"{path.name}: bukan berkas Excel yang bisa dibaca ({type(exc).__name__}). "
+                              "Buka di Excel, simpan ulang sebagai .xlsx atau CSV, lalu impor lagi.") from None
         rows = wb.active.iter_rows(values_only=True)
         header = [str(h or "").strip().lower() for h in next(rows, [])]
         return [{h: ("" if v is None else str(v)).strip() for h, v in zip(header, row)} for row in rows
                 if any(v not in (None, "") for v in row)]
-    with open(path, newline="", encoding="utf-8-sig") as fh:
-        return [{(k or "").strip().lower(): (v or "").strip() for k, v in row.items()} for row in csv.DictReader(fh)]
+    if path.suffix.lower() not in (".csv", ".txt"):
+        raise RosterError(f"{path.name}: jenis berkas tidak dikenal. Pakai .csv atau .xlsx.")
+    text = decode(path.read_bytes(), path.name)
+    reader = csv.DictReader(io.StringIO(text, newline=""), dialect=sniff_dialect(text))
+    return [{(k or "").strip().lower(): (v or "").strip() if isinstance(v, str) else "" for k, v in row.items()}
+            for row in reader if any((v or "").strip() for v in row.values() if isinstance(v, str))]
 
 
 def validate(rows: list[dict[str, str]], areas: AreaIndex) -> tuple[list[RosterRow], list[str]]:
@@ -53,11 +89,9 @@ def validate(rows: list[dict[str, str]], areas: AreaIndex) -> tuple[list[RosterR
         else:
             parts = [row.get(k, "") for k in ("desa", "kecamatan", "kabupaten") if row.get(k)]
             if parts and role:
-                found = areas.search(", ".join(parts), LEVEL[role])
-                if found.exact:
-                    code = found.codes[0]
-                else:
-                    problems.append(f"wilayah '{', '.join(parts)}' tidak jelas; isi kode wilayah")
+                code, problem = _area(areas, parts, role)
+                if problem:
+                    problems.append(problem)
             else:
                 problems.append("kode wilayah atau nama desa/kecamatan kosong")
         if code and role and code.count(".") + 1 < LEVEL[role] and role != "koordinator":
@@ -81,3 +115,25 @@ def validate(rows: list[dict[str, str]], areas: AreaIndex) -> tuple[list[RosterR
         else:
             good.append(RosterRow(i, name, role, code, identities))
     return good, errors
+
+
+def _area(areas: AreaIndex, parts: list[str], role: str) -> tuple[str, str | None]:
+    """The area of a row from its desa / kecamatan / kabupaten names, by the one resolver; never a guess."""
+    want = LEVEL[role] if role != "koordinator" else None
+    kinds = ("desa", "kecamatan", "kabupaten")
+    text = ", ".join(parts)
+    found = resolve(areas, text)
+    if found.code:
+        return found.code, None      # a wrong level is said by the role check
+    codes = list(found.candidates if found.ambiguous else ())
+    if want:
+        codes = [c for c in codes if level_of(c) == want]
+    if len(codes) == 1:
+        return codes[0], None
+    if codes:
+        return "", (f"wilayah '{text}' ada {len(codes)}: {describe_choices(areas, codes, 5)}; "
+                    "isi kolom kode_wilayah atau tambahkan kecamatan/kabupaten")
+    del kinds
+    hint = f" (mungkin: {describe_choices(areas, found.candidates, 3)})" if found.candidates else ""
+    return "", (f"wilayah '{text}' tidak ditemukan{hint}; isi kolom kode_wilayah "
+                "(kode Kemendagri, mis. 81.05.08.2010)")

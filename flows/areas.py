@@ -125,3 +125,93 @@ class AreaIndex:
         codes, _, paths = self._candidates(level, scope)
         hits = process.extract(q, paths, scorer=fuzz.token_set_ratio, limit=20, score_cutoff=70)
         return [(codes[i], s) for _, s, i in hits]
+
+
+# ------------------------------------------------------------------------------ one resolver for CLI, chat, roster
+
+_KIND_WORDS = {"desa": 4, "ds": 4, "kelurahan": 4, "kel": 4, "kecamatan": 3, "kec": 3, "distrik": 3,
+               "kabupaten": 2, "kab": 2, "kota": 2, "kot": 2, "provinsi": 1, "prov": 1, "propinsi": 1}
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """What a typed area name means: one ``code``, or ``candidates`` (ambiguous, or close names when none)."""
+
+    code: str | None
+    candidates: tuple[str, ...] = ()
+    ambiguous: bool = False
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"[^a-z0-9' ]+", " ", text.lower())).strip()
+
+
+def _bare(index: "AreaIndex", code: str) -> str:
+    """A name without its kind word: 'Kabupaten Bogor' and 'Kota Bogor' are both 'bogor'."""
+    name = _plain(index.names.get(code, ""))
+    if level_of(code) == 2:
+        name = re.sub(r"^(kabupaten|kota) ", "", name)
+    return name
+
+
+def _kind_ok(index: "AreaIndex", code: str, word: str) -> bool:
+    level = level_of(code)
+    if _KIND_WORDS[word] != level:
+        return False
+    if level == 2 and word in ("kota", "kot"):
+        return index.names.get(code, "").lower().startswith("kota ")
+    if level == 2:
+        return not index.names.get(code, "").lower().startswith("kota ")
+    if level == 4 and word in ("kelurahan", "kel"):
+        return code.split(".")[3][:1] == "1"
+    if level == 4:
+        return code.split(".")[3][:1] != "1"
+    return True
+
+
+def _exact(index: "AreaIndex", part: str) -> list[str]:
+    """Codes whose name is exactly ``part`` (kind word, case, spacing and dots ignored)."""
+    table = index.__dict__.get("_bare_table")
+    if table is None:
+        table = {}
+        for code in index.names:
+            table.setdefault(_bare(index, code), []).append(code)
+        index.__dict__["_bare_table"] = table
+    plain = _plain(part)
+    found = []
+    words = plain.split(" ", 1)
+    if len(words) == 2 and words[0] in _KIND_WORDS:
+        found = [c for c in table.get(words[1], []) if _kind_ok(index, c, words[0])]
+    return found or list(table.get(plain, []))
+
+
+def resolve(index: "AreaIndex", text: str) -> Resolved:
+    """A Kemendagri code, or a name as people write it: "Bogor", "Kab. Bogor", "kabupaten  bogor", "Kota Bogor",
+    "Kec. Bula", "Desa Sukamaju, Cianjur" (later parts narrow: kecamatan, kabupaten, provinsi). Never picks one
+    of several: an ambiguous name gives every candidate, a name not found gives the closest names."""
+    raw = (text or "").strip()
+    if raw in index.names:
+        return Resolved(raw)
+    parts = [p for p in (x.strip() for x in re.split(r"[,/]", raw)) if _plain(p)]
+    if not parts:
+        return Resolved(None)
+    found = _exact(index, parts[0])
+    for extra in parts[1:]:
+        scopes = _exact(index, extra) if extra not in index.names else [extra]
+        found = [c for c in found if any(c.startswith(sc + ".") for sc in scopes)]
+    found.sort(key=lambda c: (level_of(c), c))
+    if len(found) == 1:
+        return Resolved(found[0])
+    if found:
+        return Resolved(None, tuple(found), ambiguous=True)
+    close: list[str] = []
+    for level in (2, 3, 1, 4):
+        close += list(index.search(raw, level, limit=3).codes)
+    return Resolved(None, tuple(dict.fromkeys(close))[:6])
+
+
+def describe_choices(index: "AreaIndex", codes, limit: int = 10) -> str:
+    """'81.05 Kab. Seram Bagian Timur, Maluku; 32.71 Kota Bogor, Jawa Barat; … (dan 3 lainnya)'."""
+    shown = "; ".join(f"{c} {index.label(c)}" for c in list(codes)[:limit])
+    more = len(codes) - limit
+    return shown + (f" (dan {more} lainnya)" if more > 0 else "")

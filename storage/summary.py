@@ -295,12 +295,15 @@ async def rollup(s: AsyncSession, f: Filters, forms: dict | None = None) -> Roll
     for code in child_codes + ([f.area] if f.area in per_child and level < 4 else []):
         here = per_child.get(code, {})
         fig = AreaFigures(code, names.get(code, code), code.count(".") + 1)
+
+        def inside(c: str, code=code) -> bool:   # the area's own row holds only what is at the area itself
+            return c == code or (code != f.area and c.startswith(code + "."))
         for _, spec in specs:
-            mine = {c for c in expected if c == code or c.startswith(code + ".")} if spec.reported else None
+            mine = {c for c in expected if inside(c)} if spec.reported else None
             fig.sections[spec.section] = here.get(spec.section, _Acc(spec)).figures(spec, mine)
             if spec.reported and f.round:
                 fig.sections[spec.section]["timeliness"] = {
-                    k: sum(1 for r in status_rows if r.status == k and (r.code == code or r.code.startswith(code + ".")))
+                    k: sum(1 for r in status_rows if r.status == k and inside(r.code))
                     for k in ("tepat_waktu", "terlambat", "sedang_diisi", "belum")}
         children.append(fig)
     return Rollup(f, area, children, details, specs)
