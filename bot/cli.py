@@ -95,9 +95,9 @@ async def _roster(args) -> int:
     for line in errors:
         print(f"{path.name}: {line}", file=sys.stderr)
     if errors and not args.skip_invalid:
-        print(f"{len(errors)} baris salah; tidak ada yang diimpor. Perbaiki, atau pakai --skip-invalid.",
+        print(f"{path.name}: {len(errors)} baris salah; tidak ada yang diimpor. Perbaiki, atau pakai --skip-invalid.",
               file=sys.stderr)
-        return 1
+        return 2
     added = skipped = 0
     async with opened() as pipeline, pipeline.db.session() as s, s.begin():
         tx = Tx(s)

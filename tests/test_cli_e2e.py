@@ -93,7 +93,7 @@ def test_roster_import_is_all_or_nothing_with_a_row_report(cli_env, tmp_path):
                    "Budi,fasilitator,81.05.15,+6281234567002\n"
                    "X,kader,99.99,123\n", encoding="utf-8")
     bad = run(cli_env, "roster", "import", str(csv), check=False)
-    assert bad.returncode == 1 and "baris 4" in bad.stderr and "tidak ada yang diimpor" in bad.stderr
+    assert bad.returncode == 2 and "roster.csv: baris 4" in bad.stderr and "tidak ada yang diimpor" in bad.stderr
     ok = run(cli_env, "roster", "import", str(csv), "--skip-invalid")
     assert "2 kontak diimpor" in ok.stdout
     r = chat(cli_env, "+6281234567001", "halo")      # already registered by the roster: straight to the menu
