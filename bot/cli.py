@@ -12,7 +12,10 @@ from datetime import date
 from pathlib import Path
 
 
-from . import catalog
+from . import catalog, outbox_cli
+
+# modules that add subcommands: each has register(subparsers) and sets its handler with set_defaults(handler=…)
+COMMAND_MODULES = [outbox_cli]
 
 
 def _db():
@@ -213,13 +216,23 @@ def _dates(args) -> tuple[date | None, date | None]:
 
 
 async def _remind(args) -> int:
+    from .outbox_cli import describe_plan, print_unreachable
     from .reminders import run_forever, run_once
     async with opened() as pipeline:
         if args.cmd == "scheduler":    # several may run (one per machine): only the elected one works
             from .leader import lead
             await lead(pipeline.db, [lambda: run_forever(pipeline.db, pipeline.forms)], name="pantau-scheduler")
-        n = await run_once(pipeline.db, pipeline.forms)
-    print(f"{n} pengingat/ringkasan diantrekan.")
+        plan: list = []
+        n = await run_once(pipeline.db, pipeline.forms, plan=plan, dry_run=getattr(args, "dry_run", False))
+        async with pipeline.db.session() as s:
+            lines = await describe_plan(s, plan)
+    if getattr(args, "dry_run", False):
+        print(f"Uji coba: {len(plan)} pengingat/ringkasan akan dikirim sekarang (tidak ada yang diantrekan):")
+        for line in lines:
+            print(line)
+        return 0
+    print(f"{len([p for p in plan if p.target])} pengingat/ringkasan diantrekan.")
+    print_unreachable(lines)
     return 0
 
 
@@ -315,8 +328,12 @@ def parser() -> argparse.ArgumentParser:
                        help="processes answering webhooks (PostgreSQL; one of them runs senders and scheduler)")
     serve.add_argument("--no-scheduler", action="store_true",
                        help="do not queue reminders here (run `pantau scheduler` elsewhere)")
-    sub.add_parser("remind", help="queue the reminders and summaries due now (run from cron)")
+    remind = sub.add_parser("remind", help="queue the reminders and summaries due now (run from cron)")
+    remind.add_argument("--dry-run", action="store_true", help="show what would be sent now, to whom, why, on "
+                        "which channel; queue nothing")
     sub.add_parser("scheduler", help="queue reminders and summaries every minute")
+    for module in COMMAND_MODULES:        # commands of other modules: each adds its own with register(sub)
+        module.register(sub)
     return p
 
 
@@ -325,9 +342,9 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("twilio").setLevel(logging.WARNING)   # its INFO lines dump every request
     args = parser().parse_args(argv)
-    handler = {"chat": _chat, "invite": _invite, "roster": _roster, "round": _round, "summary": _summary,
-               "export": _export, "remind": _remind, "scheduler": _remind,
-               "serve": _serve, "telegram": _telegram}[args.cmd]
+    handler = getattr(args, "handler", None) or {
+        "chat": _chat, "invite": _invite, "roster": _roster, "round": _round, "summary": _summary,
+        "export": _export, "remind": _remind, "scheduler": _remind, "serve": _serve, "telegram": _telegram}[args.cmd]
     try:
         result = asyncio.run(handler(args))
     except KeyboardInterrupt:

@@ -44,8 +44,15 @@ def _active(rnd, today: date, sched: dict) -> bool:
     return min(start, date.fromisoformat(rnd.start)) <= today <= end
 
 
-async def run_once(db: Database, forms: dict, now: datetime | None = None) -> int:
-    """Queue every reminder and scheduled summary due now; returns how many were queued."""
+WHY = {"before": "pengingat sebelum batas", "due": "pengingat hari batas", "after": "pengingat setelah batas",
+       "escalate": "daftar desa belum melapor untuk fasilitator", "weekly": "ringkasan mingguan",
+       "closed": "ringkasan penutupan putaran"}
+
+
+async def run_once(db: Database, forms: dict, now: datetime | None = None, plan: list | None = None,
+                   dry_run: bool = False) -> int:
+    """Queue every reminder and scheduled summary due now; returns how many were queued. Each one goes into
+    ``plan`` (a list of storage.reminders.Planned) if given; ``dry_run`` queues nothing and records nothing."""
     from .coordinator import summary_replies
     now = now or clock()
     queued = 0
@@ -70,12 +77,14 @@ async def run_once(db: Database, forms: dict, now: datetime | None = None) -> in
                 t = catalog.gettext_for("id")
                 payload = {"text": reminder_text(d, t, "id"), "template": f"reminder_{d.kind}",
                            "variables": {k: v for k, v in d.params.items() if isinstance(v, (str, int))}}
-                queued += await claim(s, d.key, d.contact_id, [payload], now)
+                queued += await claim(s, d.key, d.contact_id, [payload], now, plan,
+                                      f"{WHY.get(d.kind, d.kind)}, putaran {rnd.name}", dry_run)
             for d in due_summaries(rnd, now, koord, schedule):
                 contact = next(p for p in koord if p.contact_id == d.contact_id)
                 view = ContactView(contact.contact_id, contact.name, "koordinator", contact.area_code)
                 replies = await summary_replies(s, view, now, forms, catalog.gettext_for("id"), "id")
-                queued += await claim(s, d.key, d.contact_id, [reply_payload(r) for r in replies], now)
+                queued += await claim(s, d.key, d.contact_id, [reply_payload(r) for r in replies], now, plan,
+                                      f"{WHY.get(d.kind, d.kind)}, putaran {rnd.name}", dry_run)
     if queued:
         log.info("queued %d reminders/summaries", queued)
     return queued

@@ -1,7 +1,8 @@
 """Queries of the reminder runner: who to remind, and queueing each reminder exactly once."""
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timezone
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -10,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from flows.schedule import Person
 from flows.types import RoundView
 
-from .models import Contact, Identity, Outbox, Round, SentReminder
+from .models import Contact, Identity, Outbox, Round, SentReminder, Session
+from .repo import aware
 
 # identity kind → the channel whose sender delivers to it
 DELIVERY_CHANNEL = {"phone": "whatsapp", "telegram": "telegram", "terminal": "terminal"}
@@ -25,19 +27,64 @@ async def people(s: AsyncSession, role: str) -> list[Person]:
     return [Person(i, n, a) for i, n, a in rows]
 
 
-async def claim(s: AsyncSession, key: str, contact_id: int, payloads: list[dict], now: datetime) -> bool:
-    """Record the reminder and queue its messages in one step; False if it was queued before (by anyone)."""
+PHONE_CHANNELS = ("whatsapp", "terminal", "sms")
+
+
+async def delivery(s: AsyncSession, contact_id: int) -> tuple[str, str] | None:
+    """(channel, external id) a contact is reached on: the channel they wrote on most recently. A phone number
+    counts only on the channels it has written from (a number known from the roster, never used, reaches no
+    one); a Telegram chat or terminal name is theirs by writing. None: no channel they use."""
+    options: list[tuple[datetime | None, str, str]] = []
+    for ident in await s.scalars(select(Identity).where(Identity.contact_id == contact_id).order_by(Identity.id)):
+        if ident.channel == "phone":
+            rows = await s.execute(select(Session.channel, Session.updated_at).where(
+                Session.external_id == ident.external_id, Session.channel.in_(PHONE_CHANNELS)))
+            options += [(at, ch, ident.external_id) for ch, at in rows]
+        else:
+            at = await s.scalar(select(Session.updated_at).where(Session.channel == ident.channel,
+                                                                   Session.external_id == ident.external_id))
+            options.append((at, DELIVERY_CHANNEL.get(ident.channel, ident.channel), ident.external_id))
+    if not options:
+        return None
+    never = datetime.min.replace(tzinfo=timezone.utc)
+    _, channel, external_id = max(options, key=lambda o: aware(o[0]) if o[0] else never)
+    return channel, external_id
+
+
+@dataclass
+class Planned:
+    """One reminder or summary that is (or, in a dry run, would be) queued."""
+    key: str
+    contact_id: int
+    target: tuple[str, str] | None      # None: the contact uses no channel: nothing queued
+    payloads: list[dict]
+    why: str = ""
+
+
+async def claim(s: AsyncSession, key: str, contact_id: int, payloads: list[dict], now: datetime,
+                plan: list[Planned] | None = None, why: str = "", dry_run: bool = False) -> bool:
+    """Record the reminder and queue its messages in one step; False if it was queued before (by anyone).
+    A contact without a channel they use gets nothing queued (and is in ``plan`` with target None).
+    ``dry_run``: only what would happen goes into ``plan``; nothing is written."""
+    if dry_run:
+        if await s.get(SentReminder, key) is not None:
+            return False
+        if plan is not None:
+            plan.append(Planned(key, contact_id, await delivery(s, contact_id), payloads, why))
+        return True
     try:
         async with s.begin_nested():
             s.add(SentReminder(key=key, contact_id=contact_id, queued_at=now))
             await s.flush()
     except IntegrityError:
         return False
-    identity = await s.scalar(select(Identity).where(Identity.contact_id == contact_id).order_by(Identity.id))
-    if identity is None:
+    target = await delivery(s, contact_id)
+    if plan is not None:
+        plan.append(Planned(key, contact_id, target, payloads, why))
+    if target is None:
         return True
-    channel = DELIVERY_CHANNEL.get(identity.channel, identity.channel)
+    channel, external_id = target
     for payload in payloads:
-        s.add(Outbox(channel=channel, external_id=identity.external_id, payload=payload, status="pending",
+        s.add(Outbox(channel=channel, external_id=external_id, payload=payload, status="pending",
                      attempts=0, created_at=now, next_attempt_at=now))
     return True

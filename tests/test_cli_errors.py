@@ -86,3 +86,25 @@ def test_roster_row_with_an_ambiguous_area_lists_candidates(tmp_path):
     good, errors = validate(read_rows(path), catalog.area_index())
     assert good == [] and len(errors) == 1
     assert errors[0].startswith("baris 2: wilayah 'Sukamaju' ada") and "12.06.04.2023" in errors[0]
+
+
+def test_reminders_go_on_the_channel_people_use_and_the_outbox_shows_them(cli_env, tmp_path):
+    run(cli_env, "round", "add", "--name", "Agustus 2024", "--start", "2024-08-01", "--due", "2024-08-18")
+    roster = tmp_path / "roster.csv"
+    roster.write_text("nama;peran;kode_wilayah;telepon\nSiti Aminah;kader;81.05.08.2010;081234567001\n"
+                      "Budi Santoso;kader;81.05.01.2003;081234567002\n", encoding="utf-8")
+    run(cli_env, "roster", "import", str(roster))
+    run(cli_env, "chat", "--as", "081234567001", "--jsonl", stdin="halo\n")   # Siti writes from the terminal
+    dry = run(cli_env, "remind", "--dry-run").stdout
+    siti = next(line for line in dry.splitlines() if "Siti Aminah" in line)
+    budi = next(line for line in dry.splitlines() if "Budi Santoso" in line)
+    assert "terminal +62812…01" in siti and "pengingat sebelum batas, putaran Agustus 2024" in siti
+    assert "whatsapp" not in dry and "TIDAK dikirim" in budi
+    assert "pemantauan" not in run(cli_env, "outbox", "--status", "queued").stdout   # a dry run queues nothing
+    real = run(cli_env, "remind")
+    assert "1 pengingat/ringkasan diantrekan" in real.stdout and "Budi Santoso" in real.stderr
+    queued = [line for line in run(cli_env, "outbox", "--status", "queued").stdout.splitlines()
+              if "pemantauan" in line]
+    assert len(queued) == 1 and " terminal +62812…01 Siti Aminah" in queued[0] and "antre" in queued[0]
+    assert "Tidak ada pesan keluar" in run(cli_env, "outbox", "--to", "081234567002").stdout
+    assert "Siti Aminah" in run(cli_env, "outbox", "--to", "081234567001").stdout

@@ -1,0 +1,99 @@
+"""`pantau outbox`: what was queued, sent or failed, and for whom; and how `pantau remind --dry-run` reads."""
+from __future__ import annotations
+
+import sys
+
+from flows.dates import zone_for_area
+
+STATUSES = {"queued": ("pending", "sending"), "sent": ("sent", "delivered", "read"),
+            "failed": ("failed", "undelivered")}
+WORDS = {"pending": "antre", "sending": "sedang dikirim", "sent": "terkirim", "delivered": "diterima",
+         "read": "dibaca", "failed": "gagal", "undelivered": "tidak sampai"}
+
+
+def masked(external_id: str) -> str:
+    """A phone number shortened (+62812…90); other ids as they are."""
+    if external_id.startswith("+") and len(external_id) > 8:
+        return external_id[:6] + "…" + external_id[-2:]
+    return external_id
+
+
+def short(text: str, n: int = 60) -> str:
+    one = " ".join((text or "").split())
+    return one if len(one) <= n else one[:n - 1] + "…"
+
+
+def register(sub) -> None:
+    p = sub.add_parser("outbox", help="pesan yang diantrekan, terkirim atau gagal",
+                       description="Daftar pesan keluar, terbaru dulu.")
+    p.add_argument("--status", choices=sorted(STATUSES), help="hanya yang antre, terkirim, atau gagal")
+    p.add_argument("--to", help="hanya untuk satu penerima: id kontak, nomor HP atau id Telegram")
+    p.add_argument("--limit", type=int, default=50, help="paling banyak sekian baris (bawaan 50)")
+    p.set_defaults(handler=_outbox)
+
+
+async def _outbox(args) -> int:
+    from sqlalchemy import or_, select
+
+    from storage.models import Contact, Identity, Outbox
+    from storage.repo import aware, identity_key
+
+    from .cli import opened
+    async with opened() as pipeline, pipeline.db.session() as s:
+        q = select(Outbox).order_by(Outbox.id.desc()).limit(max(1, args.limit))
+        if args.status:
+            q = q.where(Outbox.status.in_(STATUSES[args.status]))
+        if args.to:
+            ids = []
+            if args.to.isdigit() and len(args.to) < 9:
+                ids = [(i.channel, i.external_id) for i in await s.scalars(
+                    select(Identity).where(Identity.contact_id == int(args.to)))]
+            from .terminal import normalize_sender
+            phone = normalize_sender(args.to)
+            targets = {e for _, e in ids} | {args.to, phone, identity_key("whatsapp", phone)[1]}
+            q = q.where(or_(Outbox.external_id.in_(targets)))
+        rows = list(await s.scalars(q))
+        names = {}
+        for e in {r.external_id for r in rows}:
+            kind, value = identity_key("whatsapp", e) if e.startswith("+") else ("", e)
+            contact = await s.scalar(select(Contact).join(Identity, Identity.contact_id == Contact.id)
+                                     .where(Identity.external_id == value))
+            names[e] = contact
+    if not rows:
+        print("Tidak ada pesan keluar" + (f" berstatus {args.status}" if args.status else "") + ".")
+        return 0
+    for r in rows:
+        contact = names.get(r.external_id)
+        zone = zone_for_area(contact.area_code if contact else None)
+        when = aware(r.created_at).astimezone(zone)
+        label = {7: "WIB", 8: "WITA", 9: "WIT"}.get(int(zone.utcoffset(None).total_seconds() // 3600), "")
+        who = f"{contact.name} (#{contact.id})" if contact else "-"
+        text = short(r.payload.get("text", "")) + (" [gambar]" if r.payload.get("image") else "") + (
+            " [berkas]" if r.payload.get("document") else "")
+        error = f" — {short(r.error, 80)}" if r.error and r.status in STATUSES["failed"] else ""
+        print(f"#{r.id} {when:%d/%m/%Y %H:%M} {label} {WORDS.get(r.status, r.status)} {r.channel} "
+              f"{masked(r.external_id)} {who}: {text}{error}")
+    return 0
+
+
+async def describe_plan(s, plan) -> list[str]:
+    """One line per planned reminder: to whom, on which channel, why; or that nothing can be sent."""
+    from storage.models import Contact
+    lines = []
+    for p in plan:
+        c = await s.get(Contact, p.contact_id)
+        who = f"{c.name} (#{c.id}, {c.role})" if c else f"#{p.contact_id}"
+        text = short(p.payloads[0].get("text", "")) if p.payloads else ""
+        if p.target is None:
+            lines.append(f"- {who}: TIDAK dikirim — belum pernah menulis lewat kanal mana pun ({p.why})")
+        else:
+            lines.append(f"- {who}: {p.target[0]} {masked(p.target[1])} — {p.why}: {text}")
+    return lines
+
+
+def print_unreachable(lines: list[str]) -> None:
+    bad = [x for x in lines if "TIDAK dikirim" in x]
+    if bad:
+        print(f"{len(bad)} kontak tidak bisa dihubungi (belum pernah menulis lewat kanal mana pun):", file=sys.stderr)
+        for x in bad:
+            print(x, file=sys.stderr)
