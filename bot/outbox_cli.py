@@ -24,11 +24,14 @@ def short(text: str, n: int = 60) -> str:
 
 
 def register(sub) -> None:
-    p = sub.add_parser("outbox", help="pesan yang diantrekan, terkirim atau gagal",
-                       description="Daftar pesan keluar, terbaru dulu.")
-    p.add_argument("--status", choices=sorted(STATUSES), help="hanya yang antre, terkirim, atau gagal")
-    p.add_argument("--to", help="hanya untuk satu penerima: id kontak, nomor HP atau id Telegram")
-    p.add_argument("--limit", type=int, default=50, help="paling banyak sekian baris (bawaan 50)")
+    from .cli_help import install, language
+    t = install(language())
+    p = sub.add_parser("outbox", help=t("pesan yang diantrekan, terkirim atau gagal"),
+                       description=t("Daftar pesan keluar, terbaru dulu."))
+    p.add_argument("--status", choices=sorted(STATUSES), help=t("hanya yang antre (queued), terkirim (sent) "
+                                                                "atau gagal (failed)"))
+    p.add_argument("--to", help=t("hanya untuk satu penerima: id kontak, nomor HP atau id Telegram"))
+    p.add_argument("--limit", type=int, default=50, help=t("paling banyak sekian baris (bawaan 50)"))
     p.set_defaults(handler=_outbox)
 
 

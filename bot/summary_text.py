@@ -6,11 +6,13 @@ from typing import Any
 
 from flows.areas import AreaIndex
 from flows.display import choice_labels, fmt_date, fmt_number
+from flows.problem import N_
 from flows.summary_spec import Count, SummarySpec, Top, summaries
 
 _FIELD = re.compile(r"\{(\w+)\}")
 
-CHILD_HEADS = {1: "Per provinsi:", 2: "Per kabupaten/kota:", 3: "Per kecamatan:", 4: "Per desa/kelurahan:"}
+CHILD_HEADS = {1: N_("Per provinsi:"), 2: N_("Per kabupaten/kota:"), 3: N_("Per kecamatan:"),
+               4: N_("Per desa/kelurahan:")}
 
 
 def _n(lang):
@@ -113,7 +115,7 @@ def render_summary(data: dict, forms: dict, areas: AreaIndex, t, lang: str = "id
     children = data.get("children") or []
     if children:
         level = max(c["level"] for c in children)
-        lines += ["", t(CHILD_HEADS.get(level, "Per wilayah:"))]
+        lines += ["", t(CHILD_HEADS.get(level, N_("Per wilayah:")))]
         shown = [c for c in children if has_data(c)]
         lines += [child_line(c["code"], c, specs, forms, areas, code, t, lang) for c in shown]
         if len(shown) < len(children):

@@ -50,7 +50,7 @@ class TelegramConfig:
     @classmethod
     def from_env(cls, env=None, webhook: bool = False) -> "TelegramConfig":
         env = env if env is not None else os.environ
-        token = _get("TELEGRAM_BOT_TOKEN", r"\d{5,}:[A-Za-z0-9_-]{30,}", "123456789:AA… from BotFather", env=env)
+        token = _get("TELEGRAM_BOT_TOKEN", r"\d{5,}:[A-Za-z0-9_-]{30,}", "123456789:AA… dari BotFather", env=env)
         base = (env.get("TELEGRAM_API_BASE_URL") or "https://api.telegram.org/bot").strip()
         if not re.fullmatch(r"https?://\S+", base):
             raise ConfigError("TELEGRAM_API_BASE_URL tidak sesuai bentuknya (contoh: https://api.telegram.org/bot)")

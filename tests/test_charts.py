@@ -1,0 +1,30 @@
+"""Charts: counts in whole numbers; a panel without data says "Belum ada data", not empty axes."""
+import pytest
+
+from bot import catalog
+from bot.charts import summary_figure
+
+t = catalog.gettext_for("id")
+
+
+def ticks(ax):
+    ax.figure.canvas.draw()
+    return [x for x in ax.get_xticks() if ax.get_xlim()[0] <= x <= ax.get_xlim()[1]]
+
+
+@pytest.mark.parametrize("by_area,status", [
+    ({"Kec. Bula": (1, 0)}, {"pertanian": {"berjalan": 1}}),
+    ({"Kec. Bula": (3, 2), "Kec. Seram Timur": (0, 1)}, {"pertanian": {"berjalan": 2, "belum": 1}}),
+])
+def test_count_axes_are_whole_numbers(by_area, status):
+    left, right = summary_figure(by_area, status, {}, t).axes
+    for ax in (left, right):
+        assert ticks(ax) and all(float(x).is_integer() for x in ticks(ax)), ticks(ax)
+        assert ax.get_xlim()[0] == 0
+
+
+def test_no_data_says_so():
+    left, right = summary_figure({"Kec. Bula": (0, 0)}, {}, {}, t).axes
+    for ax in (left, right):
+        assert not ax.axison
+        assert [x.get_text() for x in ax.texts] == ["Belum ada data"]
