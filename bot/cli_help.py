@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import gettext
 import os
 
 from . import catalog
@@ -35,6 +36,5 @@ def language(env=None) -> str:
 
 def install(lang: str):
     """The gettext of ``lang`` for help texts; argparse's own words follow it."""
-    if lang == "id":
-        argparse._ = lambda s: ARGPARSE_ID.get(s, s)   # type: ignore[attr-defined]
+    argparse._ = (lambda s: ARGPARSE_ID.get(s, s)) if lang == "id" else gettext.gettext  # type: ignore
     return catalog.gettext_for(lang)

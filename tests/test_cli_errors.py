@@ -108,3 +108,46 @@ def test_reminders_go_on_the_channel_people_use_and_the_outbox_shows_them(cli_en
     assert len(queued) == 1 and " terminal +62812…01 Siti Aminah" in queued[0] and "antre" in queued[0]
     assert "Tidak ada pesan keluar" in run(cli_env, "outbox", "--to", "081234567002").stdout
     assert "Siti Aminah" in run(cli_env, "outbox", "--to", "081234567001").stdout
+
+
+def _helps(p):
+    """The help text of every command and option, recursively."""
+    import argparse
+    out = [p.format_help()]
+    for action in p._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                out += _helps(sub)
+    return out
+
+
+def test_help_is_indonesian_and_english_with_lang_en(monkeypatch):
+    import argparse
+
+    from bot.cli import parser
+    monkeypatch.setenv("LANG", "id_ID.UTF-8")
+    for name in ("LC_ALL", "LC_MESSAGES", "LANGUAGE"):
+        monkeypatch.delenv(name, raising=False)
+    indonesian = _helps(parser())
+    assert len(indonesian) > 12
+    for page in indonesian:
+        assert "cara pakai:" in page and "usage:" not in page and "show this help" not in page
+        assert " from " not in page and "queue the" not in page and "chat in the terminal" not in page
+    export = next(h for h in indonesian if h.startswith("cara pakai: pantau export"))
+    assert "wilayah: kode Kemendagri atau nama" in export and "BERKAS.zip" in export
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
+    english = _helps(parser())
+    assert all("usage:" in page for page in english)
+    export = next(h for h in english if h.startswith("usage: pantau export"))
+    assert "area: Kemendagri code or name" in export
+    argparse._ = __import__("gettext").gettext
+
+    def every_option(p):
+        for action in p._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for sub in action.choices.values():
+                    yield from every_option(sub)
+            else:
+                yield p.prog, action
+    missing = [(prog, a.dest) for prog, a in every_option(parser()) if not a.help]
+    assert missing == []                                        # every option explained
