@@ -120,7 +120,6 @@ def validate(rows: list[dict[str, str]], areas: AreaIndex) -> tuple[list[RosterR
 def _area(areas: AreaIndex, parts: list[str], role: str) -> tuple[str, str | None]:
     """The area of a row from its desa / kecamatan / kabupaten names, by the one resolver; never a guess."""
     want = LEVEL[role] if role != "koordinator" else None
-    kinds = ("desa", "kecamatan", "kabupaten")
     text = ", ".join(parts)
     found = resolve(areas, text)
     if found.code:
@@ -133,7 +132,6 @@ def _area(areas: AreaIndex, parts: list[str], role: str) -> tuple[str, str | Non
     if codes:
         return "", (f"wilayah '{text}' ada {len(codes)}: {describe_choices(areas, codes, 5)}; "
                     "isi kolom kode_wilayah atau tambahkan kecamatan/kabupaten")
-    del kinds
     hint = f" (mungkin: {describe_choices(areas, found.candidates, 3)})" if found.candidates else ""
     return "", (f"wilayah '{text}' tidak ditemukan{hint}; isi kolom kode_wilayah "
                 "(kode Kemendagri, mis. 81.05.08.2010)")

@@ -18,10 +18,10 @@ import functools
 import json
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, select, true
+from sqlalchemy import and_, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.dates import zone_for_area
@@ -82,9 +82,10 @@ class Window:
     round: str | None
     round_due: dict[str, date]
 
-    @property
-    def filtered(self) -> bool:
-        return bool(self.date_from or self.date_to or self.round)
+    def __post_init__(self):
+        object.__setattr__(self, "_from", self.date_from.isoformat() if self.date_from else "")
+        object.__setattr__(self, "_to", self.date_to.isoformat() if self.date_to else "")
+        object.__setattr__(self, "filtered", bool(self.date_from or self.date_to or self.round))
 
     def _in(self, day: date | None) -> bool:
         if day is None:
@@ -102,11 +103,10 @@ class Window:
             return name in self.round_due and self._in(self.round_due[name])
         if spec.period == "date":
             raw = answers.get(spec.period_question)
-            try:
-                day = date.fromisoformat(str(raw)) if raw else None
-            except ValueError:
-                day = None
-            return self._in(day)
+            if not raw or type(raw) is not str or len(raw) != 10:
+                return not (self.date_from or self.date_to)
+            # ISO dates compare as text
+            return not ((self.date_from and raw < self._from) or (self.date_to and raw > self._to))
         return self._in(started_day(form, area_code, key, created))
 
 
@@ -140,6 +140,30 @@ async def window_for(s: AsyncSession, f: Filters) -> Window:
     return Window(lo, hi, f.round, {n: date.fromisoformat(r.due) for n, r in rounds.items()})
 
 
+def prefilter(form: Form, spec: SummarySpec, window: Window):
+    """SQL that keeps a form's reports possibly inside the window, from the ``period`` column copied at save
+    (storage/rollup.py: the answer ``date``, else ``round``, else the key). Python checks exactly afterwards;
+    this only spares decoding the answers of reports far outside it."""
+    clause = [Report.form_id == form.id]
+    names = {q.name for q in form.questions}
+    if spec.period == "date" and spec.period_question == "date":
+        if window.date_from:
+            clause.append(Report.period >= window.date_from.isoformat())
+        if window.date_to:
+            clause.append(Report.period <= window.date_to.isoformat())
+    elif spec.period == "round" and spec.period_question == "round" and "date" not in names:
+        if window.round is not None:
+            clause.append(Report.period == window.round)
+        else:
+            clause.append(Report.period.in_([n for n, due in window.round_due.items() if window._in(due)]))
+    elif spec.period == "started" and form.key == ("$started",) and not names & {"date", "round"}:
+        if window.date_from:    # the key is the start in UTC: a day either side covers every zone
+            clause.append(Report.period >= (window.date_from - timedelta(days=1)).isoformat())
+        if window.date_to:
+            clause.append(Report.period < (window.date_to + timedelta(days=2)).isoformat())
+    return and_(*clause)
+
+
 # ------------------------------------------------------------------------------------------- forms
 
 @functools.lru_cache(maxsize=64)
@@ -171,6 +195,25 @@ def _int(value: Any) -> int:
         return 0
 
 
+def ranked(c: Counter) -> list[tuple[str, int]]:
+    """Most frequent first; ties in alphabetical order (the same on every database)."""
+    return sorted(c.items(), key=lambda kv: (-kv[1], str(kv[0])))
+
+
+_PLANS: dict[int, tuple] = {}
+
+
+def _plan(spec: SummarySpec) -> tuple:
+    """(sums, counts [(name, question, excluded)], tops [(name, question)]) of a spec, made once."""
+    plan = _PLANS.get(id(spec))
+    if plan is None or plan[0] is not spec:
+        plan = _PLANS[id(spec)] = (spec, spec.sums,
+                                   [(a.name, a.question, frozenset(a.exclude)) for a in spec.answers
+                                    if isinstance(a, Count)],
+                                   [(a.name, a.question) for a in spec.answers if isinstance(a, Top)])
+    return plan[1:]
+
+
 class _Acc:
     """Figures of one section for one area while reports are read."""
     __slots__ = ("n", "sums", "items", "counts", "tops", "desa")
@@ -182,33 +225,52 @@ class _Acc:
         self.tops = {a.name: Counter() for a in spec.answers if isinstance(a, Top)}
         self.desa: set[str] = set()
 
-    def add(self, spec: SummarySpec, area_code: str, answers: dict, tops: bool) -> None:
+    def add_sums(self, spec: SummarySpec, answers: dict) -> None:
         self.n += 1
+        sums = self.sums
         for q in spec.sums:
-            self.sums[q] += _int(answers.get(q))
+            v = answers.get(q)
+            if v:
+                sums[q] += v if type(v) is int else _int(v)
+
+    def add(self, spec: SummarySpec, area_code: str, answers: dict) -> None:
+        self.add_sums(spec, answers)
+        _, counts, tops = _plan(spec)
         if spec.reported:
             self.desa.add(area_code)
-        rows = answers.get(spec.items) or [] if spec.items else [answers]
         if spec.items:
+            rows = answers.get(spec.items) or []
             self.items += len(rows)
-        for a in spec.answers:
-            if isinstance(a, Count):
-                c = self.counts[a.name]
-                for row in rows:
-                    v = row.get(a.question)
-                    if isinstance(v, list):
-                        for x in v:
-                            if x not in a.exclude:
-                                c[x] += 1
-                    elif v not in a.exclude:
-                        c[v or "?"] += 1
-            elif tops:
-                c = self.tops[a.name]
-                for row in rows:
-                    v = row.get(a.question)
-                    for x in (v if isinstance(v, list) else [v]):
-                        if x:
-                            c[_normal(x)] += 1
+        else:
+            rows = [answers]
+        for name, question, excluded in counts:
+            c = self.counts[name]
+            for row in rows:
+                v = row.get(question)
+                if type(v) is list:
+                    for x in v:
+                        if x not in excluded:
+                            c[x] += 1
+                elif v not in excluded:
+                    c[v or "?"] += 1
+        for name, question in tops:
+            c = self.tops[name]
+            for row in rows:
+                v = row.get(question)
+                for x in (v if type(v) is list else (v,)):
+                    if x:
+                        c[_normal(x)] += 1
+
+    def merge(self, other: "_Acc") -> None:
+        self.n += other.n
+        self.items += other.items
+        for k, v in other.sums.items():
+            self.sums[k] += v
+        for k, c in other.counts.items():
+            self.counts[k].update(c)
+        for k, c in other.tops.items():
+            self.tops[k].update(c)
+        self.desa |= other.desa
 
     def figures(self, spec: SummarySpec, expected: set[str] | None = None) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -225,7 +287,7 @@ class _Acc:
         if spec.items_count:
             out[spec.items_count] = self.items
         for name, c in self.counts.items():
-            out[name] = dict(c.most_common())
+            out[name] = dict(ranked(c))
         return out
 
 
@@ -247,24 +309,35 @@ async def rollup(s: AsyncSession, f: Filters, forms: dict | None = None) -> Roll
     totals = {spec.section: _Acc(spec) for _, spec in specs}
     groups: dict[str, dict[str, _Acc]] = {spec.section: {} for _, spec in specs}
     per_child: dict[str, dict[str, _Acc]] = {}
-    needs_created = any(spec.period == "started" for _, spec in specs)
+    # the first save's time only where a story-like form has no $started in its key, and only when filtered
+    needs_created = window.filtered and any(spec.period == "started" and "$started" not in form.key
+                                            for form, spec in specs)
     cols = [Report.form_id, Report.area_code, Report.key, Report.answers] + ([Report.created_at] if needs_created else [])
-    rows = await s.execute(select(*cols).where(under(Report.area_code, f.area), Report.form_id.in_(list(by_id))))
+    where = [under(Report.area_code, f.area)]
+    where.append(or_(*(prefilter(form, spec, window) for form, spec in specs)) if window.filtered
+                 else Report.form_id.in_(list(by_id)))
+    rows = await s.execute(select(*cols).where(*where))
+    child_for: dict[str, dict[str, _Acc]] = {}
     for form_id, area_code, key, answers, *created in rows:
         form, spec = by_id[form_id]
         if window.filtered and not window.admits(form, spec, area_code, key, answers, created[0] if created else None):
             continue
-        totals[spec.section].add(spec, area_code, answers, True)
-        child = per_child.setdefault(child_of(area_code, f.area), {})
+        child = child_for.get(area_code)
+        if child is None:
+            child = child_for[area_code] = per_child.setdefault(child_of(area_code, f.area), {})
         acc = child.get(spec.section)
         if acc is None:
             acc = child[spec.section] = _Acc(spec)
-        acc.add(spec, area_code, answers, False)
+        acc.add(spec, area_code, answers)
         if spec.by:
-            g = groups[spec.section].get(answers.get(spec.by, "lainnya"))
+            value = answers.get(spec.by, "lainnya")
+            g = groups[spec.section].get(value)
             if g is None:
-                g = groups[spec.section][answers.get(spec.by, "lainnya")] = _Acc(spec)
-            g.add(spec, area_code, answers, False)
+                g = groups[spec.section][value] = _Acc(spec)
+            g.add_sums(spec, answers)
+    for here in per_child.values():       # the area's total is the sum of its children
+        for section, acc in here.items():
+            totals[section].merge(acc)
     details: dict[str, dict[str, Any]] = {}
     expected: set[str] = set()
     if any(spec.reported for _, spec in specs):
@@ -285,26 +358,29 @@ async def rollup(s: AsyncSession, f: Filters, forms: dict | None = None) -> Roll
                                                                        key=lambda kv: str(kv[0]))}
         for a in spec.answers:
             if isinstance(a, Top):
-                d[a.name] = acc.tops[a.name].most_common(a.limit)
+                d[a.name] = ranked(acc.tops[a.name])[:a.limit]
         if spec.reported:
             d["desa_missing"] = sorted(expected - acc.desa)
             d["timeliness"] = ({k: sum(1 for r in status_rows if r.status == k)
                                 for k in ("tepat_waktu", "terlambat", "sedang_diisi", "belum")} if f.round else {})
         details[spec.section] = d
+    expected_by: dict[str, set[str]] = {}
+    for c in expected:
+        expected_by.setdefault(child_of(c, f.area), set()).add(c)
+    status_by: dict[str, Counter] = {}
+    for r in status_rows:
+        status_by.setdefault(child_of(r.code, f.area), Counter())[r.status] += 1
     children = []
     for code in child_codes + ([f.area] if f.area in per_child and level < 4 else []):
         here = per_child.get(code, {})
         fig = AreaFigures(code, names.get(code, code), code.count(".") + 1)
-
-        def inside(c: str, code=code) -> bool:   # the area's own row holds only what is at the area itself
-            return c == code or (code != f.area and c.startswith(code + "."))
         for _, spec in specs:
-            mine = {c for c in expected if inside(c)} if spec.reported else None
-            fig.sections[spec.section] = here.get(spec.section, _Acc(spec)).figures(spec, mine)
+            fig.sections[spec.section] = here.get(spec.section, _Acc(spec)).figures(
+                spec, expected_by.get(code, set()) if spec.reported else None)
             if spec.reported and f.round:
+                st = status_by.get(code, Counter())
                 fig.sections[spec.section]["timeliness"] = {
-                    k: sum(1 for r in status_rows if r.status == k and inside(r.code))
-                    for k in ("tepat_waktu", "terlambat", "sedang_diisi", "belum")}
+                    k: st[k] for k in ("tepat_waktu", "terlambat", "sedang_diisi", "belum")}
         children.append(fig)
     return Rollup(f, area, children, details, specs)
 
