@@ -76,6 +76,13 @@ class AreaIndex:
 
     def search(self, query: str, level: int, scope: str = "", limit: int = 9) -> Found:
         """Areas of ``level`` (4 desa, 3 kecamatan, 2 kabupaten) inside ``scope`` matching ``query``."""
+        named = resolve(self, query)    # the one resolver: a name that means exactly one area of this level
+        if named.code and level_of(named.code) == level and (not scope or named.code.startswith(scope + ".")):
+            return Found((named.code,), exact=True)
+        return self.fuzzy(query, level, scope, limit)
+
+    def fuzzy(self, query: str, level: int, scope: str = "", limit: int = 9) -> Found:
+        """Areas of ``level`` whose names are close to ``query`` (typos), best first."""
         parts = [p for p in (_norm(x) for x in re.split(r"[,/]", query)) if p]
         if not parts:
             return Found(())
@@ -206,7 +213,7 @@ def resolve(index: "AreaIndex", text: str) -> Resolved:
         return Resolved(None, tuple(found), ambiguous=True)
     close: list[str] = []
     for level in (2, 3, 1, 4):
-        close += list(index.search(raw, level, limit=3).codes)
+        close += list(index.fuzzy(raw, level, limit=3).codes)
     return Resolved(None, tuple(dict.fromkeys(close))[:6])
 
 
