@@ -107,7 +107,7 @@ def newest_forms(forms: dict) -> list[Form]:
 
 def form_sheet(s, form: Form, area: str, window: Window, areas: AreaIndex, progress: Progress):
     """(title, header, widths, rows) of one form: its questions as columns, one row per report or item."""
-    from storage.summary import iter_reports
+    from storage.summary import iter_report_rows
     spec = form.summary
     top = [q for q in form.questions if q.type not in ("note", "repeat")]
     repeat = next((q for q in form.questions if q.type == "repeat"), None)
@@ -122,7 +122,7 @@ def form_sheet(s, form: Form, area: str, window: Window, areas: AreaIndex, progr
               *([10] * len(percents)), 20, 8, 17, 7]
 
     async def rows():
-        async for code, a, revision, updated, reporter, key, created in iter_reports(s, area, form.id):
+        async for code, a, revision, updated, reporter, key, created in iter_report_rows(s, area, form.id):
             if spec and window.filtered and not window.admits(form, spec, code, key, a, created):
                 continue
             if not spec and window.filtered and not window._in(started_day(form, code, key, created)):
@@ -206,16 +206,25 @@ async def sheets(s, f: Filters, forms: dict, areas: AreaIndex, progress: Progres
         out.append(matrix_sheet(s, monitoring, f.area, window, areas, progress))
         if rnd:
             out.append(completeness_sheet(s, monitoring, f.area, rnd, areas, progress))
+    for extra in EXTRA_SHEETS:
+        sheet = await extra(s, f, window, forms, areas, progress)
+        if sheet is not None:
+            out.append(sheet)
     return out
+
+
+# More sheets from other modules (e.g. follow-up): async (s, filters, window, forms, areas, progress) →
+# (title, header, widths, async rows) or None; cells go through the same inert, typed writer.
+EXTRA_SHEETS: list = []
 
 
 def matrix_sheet(s, form: Form, area: str, window: Window, areas: AreaIndex, progress: Progress):
     """The follow-up recommendation matrix a kecamatan takes to the kabupaten meeting."""
-    from storage.summary import iter_reports
+    from storage.summary import iter_report_rows
     support = choice_labels({(form.id, form.version): form}, form.id).get("support_from", {})
 
     async def rows():
-        async for code, a, revision, updated, reporter, key, created in iter_reports(s, area, form.id):
+        async for code, a, revision, updated, reporter, key, created in iter_report_rows(s, area, form.id):
             if window.filtered and not window.admits(form, form.summary, code, key, a, created):
                 continue
             for item in a.get("activities") or []:
