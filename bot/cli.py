@@ -360,7 +360,8 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit:
         raise
     except Exception as exc:   # one line, no traceback (PANTAU_DEBUG=1 shows it)
-        if os.environ.get("PANTAU_DEBUG"):
+        from .config import debug
+        if debug():
             raise
         print(f"Terjadi kesalahan: {type(exc).__name__}: {str(exc)[:300]}. Jalankan lagi dengan PANTAU_DEBUG=1 "
               "untuk rinciannya, dan laporkan bila berulang.", file=sys.stderr)
