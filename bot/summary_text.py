@@ -63,7 +63,8 @@ def section_lines(spec: SummarySpec, form_id: str, figures: dict, details: dict,
         if isinstance(a, Count) and a.label and figures.get(a.name):
             lines.append(f"- {a.label[lang]}: {values[a.name]}")
         elif isinstance(a, Top) and details.get(a.name):
-            lines.append(f"- {a.label[lang]}: " + "; ".join(f"{k} ({n(v)})" for k, v in details[a.name]))
+            shown = labels.get(a.question, {}) if a.select else {}
+            lines.append(f"- {a.label[lang]}: " + "; ".join(f"{shown.get(k, k)} ({n(v)})" for k, v in details[a.name]))
     if spec.reported and details.get("desa_missing"):
         names = [areas.short(c) for c in details["desa_missing"][:20]]
         more = len(details["desa_missing"]) - len(names)

@@ -55,6 +55,7 @@ class Top:
     question: str
     label: dict[str, str]
     limit: int = 5
+    select: bool = False                      # a select question: values are choices, shown by their labels
 
 
 @dataclass(frozen=True)
@@ -160,11 +161,12 @@ def parse_summary(raw: Any, questions: dict[str, Any], error, langs=("id", "en")
             question(c["count"], ("select_one", "select_multiple"), "count")
             answers.append(Count(str(c["name"]), c["count"], label, _names(error, c.get("except"), "except")))
         else:
-            question(c["top"], ("text", "select_multiple", "select_one"), "top")
+            q = question(c["top"], ("text", "select_multiple", "select_one"), "top")
             limit = c.get("limit", 5)
             if not isinstance(limit, int) or limit < 1:
                 raise error(f"summary: top {c['name']} limit must be a whole number >= 1")
-            answers.append(Top(str(c["name"]), c["top"], label or {lang: c["name"] for lang in langs}, limit))
+            answers.append(Top(str(c["name"]), c["top"], label or {lang: c["name"] for lang in langs}, limit,
+                               q.type != "text"))
     text = {k: _texts(error, v, f"text {k}", langs) for k, v in (raw.get("text") or {}).items()}
     if set(text) - {"headline", "by", "child"}:
         raise error("summary: text may have headline, by and child")

@@ -210,7 +210,7 @@ def _plan(spec: SummarySpec) -> tuple:
         plan = _PLANS[id(spec)] = (spec, spec.sums,
                                    [(a.name, a.question, frozenset(a.exclude)) for a in spec.answers
                                     if isinstance(a, Count)],
-                                   [(a.name, a.question) for a in spec.answers if isinstance(a, Top)])
+                                   [(a.name, a.question, a.select) for a in spec.answers if isinstance(a, Top)])
     return plan[1:]
 
 
@@ -253,13 +253,13 @@ class _Acc:
                             c[x] += 1
                 elif v not in excluded:
                     c[v or "?"] += 1
-        for name, question in tops:
+        for name, question, select in tops:
             c = self.tops[name]
             for row in rows:
                 v = row.get(question)
                 for x in (v if type(v) is list else (v,)):
                     if x:
-                        c[_normal(x)] += 1
+                        c[x if select else _normal(x)] += 1
 
     def merge(self, other: "_Acc") -> None:
         self.n += other.n
