@@ -185,5 +185,11 @@ def summaries(forms: dict) -> list[tuple[Any, SummarySpec]]:
     for (form_id, version), form in forms.items():
         if form_id not in newest or version > newest[form_id].version:
             newest[form_id] = form
-    chosen = [f for f in newest.values() if getattr(f, "summary", None)]
-    return [(f, f.summary) for f in sorted(chosen, key=lambda f: (f.order, f.id))]
+    chosen = sorted((f for f in newest.values() if getattr(f, "summary", None)), key=lambda f: (f.order, f.id))
+    seen: dict[str, str] = {}
+    for f in chosen:
+        if f.summary.section in seen:
+            raise ValueError(f"forms {seen[f.summary.section]!r} and {f.id!r} both name their summary section "
+                             f"{f.summary.section!r}: give one of them another name")
+        seen[f.summary.section] = f.id
+    return [(f, f.summary) for f in chosen]
