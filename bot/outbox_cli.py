@@ -36,41 +36,21 @@ def register(sub) -> None:
 
 
 async def _outbox(args) -> int:
-    from sqlalchemy import or_, select
-
-    from storage.models import Contact, Identity, Outbox
-    from storage.repo import aware, identity_key
+    from storage.outbox_view import outbox_lines
 
     from .cli import opened
+    from .terminal import normalize_sender
     async with opened() as pipeline, pipeline.db.session() as s:
-        q = select(Outbox).order_by(Outbox.id.desc()).limit(max(1, args.limit))
-        if args.status:
-            q = q.where(Outbox.status.in_(STATUSES[args.status]))
-        if args.to:
-            ids = []
-            if args.to.isdigit() and len(args.to) < 9:
-                ids = [(i.channel, i.external_id) for i in await s.scalars(
-                    select(Identity).where(Identity.contact_id == int(args.to)))]
-            from .terminal import normalize_sender
-            phone = normalize_sender(args.to)
-            targets = {e for _, e in ids} | {args.to, phone, identity_key("whatsapp", phone)[1]}
-            q = q.where(or_(Outbox.external_id.in_(targets)))
-        rows = list(await s.scalars(q))
-        names = {}
-        for e in {r.external_id for r in rows}:
-            kind, value = identity_key("whatsapp", e) if e.startswith("+") else ("", e)
-            contact = await s.scalar(select(Contact).join(Identity, Identity.contact_id == Contact.id)
-                                     .where(Identity.external_id == value))
-            names[e] = contact
+        rows = await outbox_lines(s, STATUSES[args.status] if args.status else None, args.to, args.limit,
+                                  normalize_sender(args.to) if args.to else None)
     if not rows:
         print("Tidak ada pesan keluar" + (f" berstatus {args.status}" if args.status else "") + ".")
         return 0
     for r in rows:
-        contact = names.get(r.external_id)
-        zone = zone_for_area(contact.area_code if contact else None)
-        when = aware(r.created_at).astimezone(zone)
+        zone = zone_for_area(r.area_code)
+        when = r.created_at.astimezone(zone)
         label = {7: "WIB", 8: "WITA", 9: "WIT"}.get(int(zone.utcoffset(None).total_seconds() // 3600), "")
-        who = f"{contact.name} (#{contact.id})" if contact else "-"
+        who = f"{r.contact_name} (#{r.contact_id})" if r.contact_id else "-"
         text = short(r.payload.get("text", "")) + (" [gambar]" if r.payload.get("image") else "") + (
             " [berkas]" if r.payload.get("document") else "")
         error = f" — {short(r.error, 80)}" if r.error and r.status in STATUSES["failed"] else ""
@@ -81,11 +61,12 @@ async def _outbox(args) -> int:
 
 async def describe_plan(s, plan) -> list[str]:
     """One line per planned reminder: to whom, on which channel, why; or that nothing can be sent."""
-    from storage.models import Contact
+    from storage.outbox_view import contact_names
+    names = await contact_names(s, {p.contact_id for p in plan})
     lines = []
     for p in plan:
-        c = await s.get(Contact, p.contact_id)
-        who = f"{c.name} (#{c.id}, {c.role})" if c else f"#{p.contact_id}"
+        name, role = names.get(p.contact_id, ("?", "?"))
+        who = f"{name} (#{p.contact_id}, {role})"
         text = short(p.payloads[0].get("text", "")) if p.payloads else ""
         if p.target is None:
             lines.append(f"- {who}: TIDAK dikirim — belum pernah menulis lewat kanal mana pun ({p.why})")
