@@ -246,3 +246,18 @@ async def _stories(w: World) -> None:
 
 def test_story_selection_end_to_end(db_url, tmp_path, monkeypatch):
     run(db_url, _stories, tmp_path, monkeypatch)
+
+
+def test_pantau_invite_an_opd_and_it_registers_with_the_code(cli_env):
+    from .test_cli_e2e import chat, run, text
+    assert run(cli_env, "invite", "--role", "opd", "--area", "81.05", check=False).returncode == 2
+    proc = run(cli_env, "invite", "--role", "opd", "--area", "81.05.08", "--agency", "Dinas Koperasi", check=False)
+    assert proc.returncode == 2 and "satu kabupaten" in proc.stderr
+    out = run(cli_env, "invite", "--role", "opd", "--area", "Seram Bagian Timur", "--agency", "Dinas Koperasi").stdout
+    assert out.startswith("Kode undangan opd (Dinas Koperasi) untuk Kab. Seram Bagian Timur, Maluku: ")
+    code = out.strip().split()[-1]
+    r = chat(cli_env, "+6281500000001", "halo", "Hasan", code.lower(), "tindak lanjut")
+    assert "Anda terdaftar sebagai OPD (dinas kabupaten) di Kab. Seram Bagian Timur, Maluku." in text(r[2])
+    assert "Tidak ada rekomendasi yang menunggu jawaban Anda." in text(r[3])
+    r = chat(cli_env, "+6281500000002", "halo", "Orang lain", code)          # used once
+    assert text(r[2]).startswith("Mohon pilih 1, 2 atau 3.\nTerima kasih, Orang lain. Apa peran Anda?")
