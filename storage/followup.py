@@ -34,7 +34,8 @@ async def sync_items(s: AsyncSession, area: str, now: datetime) -> None:
     """Make the issue items of the monitoring reports under ``area`` (idempotent); an item not yet taken
     up follows corrections of its report."""
     reports = await s.execute(select(Report.id, Report.area_code, Report.answers)
-                              .where(Report.form_id == "pemantauan", under(Report.area_code, area)))
+                              .where(Report.form_id == "pemantauan", under(Report.area_code, area))
+                              .order_by(Report.area_code, Report.id))
     existing = {(i.report_id, i.activity_index): i for i in await s.scalars(
         select(IssueItem).where(under(IssueItem.area_code, area)))}
     for report_id, code, answers in reports:
