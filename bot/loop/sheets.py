@@ -13,7 +13,7 @@ LEVEL_ID = {"desa": "Desa", "kecamatan": "Kecamatan", "kabupaten": "Kabupaten (O
 
 
 def _when(at) -> str:
-    return at.strftime("%Y-%m-%d %H:%M")
+    return at.strftime("%Y-%m-%d %H:%M UTC")
 
 
 async def sheets(s, area: str, forms: dict, areas, progress):
