@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 
 from babel.dates import format_date
 
 from . import answers as A
-from .dates import _MONTHS, parse_date
+from .dates import _MONTHS, parse_date, zone_for_area
 from .display import fmt_date
 from .problem import N_, Problem
 from .types import Reply, Step
@@ -110,8 +110,7 @@ def parse_target(text: str, today: date) -> str | Problem:
     return value.isoformat()
 
 
-def _midday(day: date):
-    from datetime import datetime, timezone
+def _midday(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, 12, tzinfo=timezone.utc)
 
 
@@ -369,8 +368,8 @@ def _fasilitator(side, item: ItemView, text: str, ctx, data: LoopData, t):
         return [], [], False
     if step == "agency":
         s = A.normalize(text)
-        pick = A.parse_choice(text, [(a, [a]) for a in data.agencies]) if data.agencies else Problem("")
-        if isinstance(pick, Problem):
+        pick = A.parse_choice(text, [(a, [a]) for a in data.agencies]) if data.agencies else None
+        if pick is None or isinstance(pick, Problem):        # not one of the list: a name typed
             if s.isdigit() or len(s) < 4 or not any(ch.isalpha() for ch in s):
                 return Problem(N_("Mohon ketik nama dinasnya, misalnya: Dinas Koperasi."))
             pick = " ".join(text.split())[:120]
@@ -433,9 +432,6 @@ def _opd(side, rec: RecView, text: str, ctx, data: LoopData, t):
 def send_at(now, area_code: str, quiet_from: int = 20, quiet_until: int = 7):
     """When a message to someone in ``area_code`` may leave: now, or the end of the quiet hours in the
     area's own zone (WIB/WITA/WIT)."""
-    from datetime import timedelta, timezone
-
-    from .dates import zone_for_area
     local = now.astimezone(zone_for_area(area_code))
     if quiet_until <= local.hour < quiet_from:
         return now.astimezone(timezone.utc)

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.followup import CARRIED, FINAL, ItemView, RecView
@@ -38,6 +40,7 @@ async def sync_items(s: AsyncSession, area: str, now: datetime) -> None:
                               .order_by(Report.area_code, Report.id))
     existing = {(i.report_id, i.activity_index): i for i in await s.scalars(
         select(IssueItem).where(under(IssueItem.area_code, area)))}
+    new: list[dict] = []
     for report_id, code, answers in reports:
         for index, act in enumerate(answers.get("activities") or []):
             if not wants_followup(act):
@@ -48,10 +51,14 @@ async def sync_items(s: AsyncSession, area: str, now: datetime) -> None:
                       "round": answers.get("round")}
             row = existing.get((report_id, index))
             if row is None:
-                s.add(IssueItem(report_id=report_id, activity_index=index, area_code=code, created_at=now, **values))
+                new.append({"report_id": report_id, "activity_index": index, "area_code": code, "created_at": now,
+                            **values})
             elif row.recommendation_id is None:
                 for k, v in values.items():
                     setattr(row, k, v)
+    if new:   # two fasilitators of one kecamatan may make the same items at once: the second adds nothing
+        insert = pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
+        await s.execute(insert(IssueItem.__table__).on_conflict_do_nothing(index_elements=["report_id", "activity_index"]), new)
     await s.flush()
 
 

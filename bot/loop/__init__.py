@@ -153,8 +153,9 @@ async def story_lines(s, area: str, forms: dict, t, lang: str = "id") -> list[st
             "level": level_label(level, t), "count": len(chosen), "total": below}]
         for rid in chosen:
             a = stories[rid].answers
-            parts.append(t("domain %(domain)s: %(title)s (%(desa)s)") % {
+            reason = next(e[2] for e in reversed(picked[rid]) if e[0] == level and e[1] == "dipilih")
+            parts.append(t("domain %(domain)s: %(title)s (%(desa)s) — alasan panel: %(reason)s") % {
                 "domain": labels.get(a.get("level"), a.get("level")), "title": story_title(a.get("story") or ""),
-                "desa": catalog.area_index().short(stories[rid].area_code)})
+                "desa": catalog.area_index().short(stories[rid].area_code), "reason": reason})
         lines.append("; ".join(parts))
     return [t("CERITA TERPILIH:")] + (lines or [t("- belum ada")])

@@ -13,7 +13,9 @@ LEVEL_ID = {"desa": "Desa", "kecamatan": "Kecamatan", "kabupaten": "Kabupaten (O
 
 
 def _when(at) -> str:
-    return at.strftime("%Y-%m-%d %H:%M UTC")
+    from datetime import timezone
+    at = at if at.tzinfo else at.replace(tzinfo=timezone.utc)
+    return at.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
 
 async def sheets(s, area: str, forms: dict, areas, progress):
