@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from bot.loop import apply_actions
 from flows.dates import WIT
-from storage.models import Contact, IssueItem, Recommendation, RecommendationEvent, StorySelection
+from storage.models import Contact, IssueItem, Outbox, Recommendation, RecommendationEvent, StorySelection
 
 from .conftest import NOW
 from .loop_world import World
@@ -102,6 +102,15 @@ async def _followup(w: World) -> None:
     assert ("- LEWAT TARGET: Dinas Koperasi — Bantuan modal usaha untuk kelompok tenun Nekan dan Kilmury "
             "(target Oktober 2024, Dalam proses)") in summary
     assert "Dinas Pertanian — " not in summary          # answered "tidak bisa": closed, not late
+    # … and the Monday summary the scheduler sends the koordinator says so too
+    from bot.reminders import run_once
+    await w.round("Oktober 2024", "2024-10-01", "2024-11-30")
+    monday = datetime(2024, 11, 4, 8, 0, tzinfo=WIT).astimezone(timezone.utc)
+    assert await run_once(w.p.db, w.p.forms, monday) >= 1
+    async with w.p.db.session() as s:
+        weekly = [o.payload["text"] for o in await s.scalars(select(Outbox).where(Outbox.external_id == KOORD,
+                                                                                 Outbox.created_at == monday))]
+    assert any("- LEWAT TARGET: Dinas Koperasi" in text for text in weekly)
     # the koordinator may answer for any OPD
     replies = await w.script(KOORD, "tindak lanjut", "3", "Modal sudah disalurkan", record=False)
     assert "Tersimpan: Selesai" in texts(replies)
@@ -235,6 +244,16 @@ async def _stories(w: World) -> None:
     # nothing left for the kecamatan panel: one domain chosen, the other story is with its teller
     replies = await w.say(FASIL, "pilih cerita", record=False)
     assert "Belum ada cerita perubahan yang menunggu" in texts(replies)
+    # the storyteller answers the panel's question by correcting the story: it waits for the panel again
+    w.tick(60)
+    replies = await w.say(KB, "ubah", record=False)
+    sumur = next(i for i, c in enumerate(replies[-1].choices, 1) if "Warga membersihkan sumur" in c)
+    await w.script(KB, str(sumur), "sama", "sama", "sama", "sama", "Rutin sejak Maret 2024", "sama", "lewati",
+                   "kirim", record=False)
+    replies = await w.say(FASIL, "pilih cerita", record=False)
+    assert "Domain Komunitas (1 cerita menunggu)" in texts(replies)
+    assert "Warga membersihkan sumur bersama setiap bulan." in texts(replies)
+    await w.say(FASIL, "menu", record=False)
     replies = await w.say(KOORD, "unduh", record=False)
     wb = load_workbook(next(r.document for r in replies if r.document), read_only=True)
     rows = list(wb["Seleksi cerita"].values)
