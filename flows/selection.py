@@ -9,7 +9,7 @@ actions; storytellers are told (``selected_text``, ``question_text``).
 from __future__ import annotations
 
 from . import answers as A
-from .followup import LoopData, StoryView
+from .loop_values import LoopData, StoryView
 from .problem import N_, Problem
 from .types import Reply, Step
 

@@ -14,7 +14,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flows.followup import CARRIED, FINAL, ItemView, RecView
+from flows.loop_values import CARRIED, FINAL, ItemView, RecView
 
 from .models import Contact, Identity, Invite, IssueItem, Outbox, Recommendation, RecommendationEvent, Report
 from .reminders import DELIVERY_CHANNEL

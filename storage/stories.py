@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flows.followup import StoryView
+from flows.loop_values import StoryView
 
 from .models import Contact, Report, StorySelection
 from .repo import aware

@@ -7,7 +7,7 @@ import pytest
 
 from bot import catalog
 from flows.dates import WIB, WIT
-from flows.followup import ItemView, LoopData, RecView, StoryView, overdue, parse_target, send_at, update_text
+from flows.loop_values import ItemView, LoopData, RecView, StoryView, overdue, parse_target, send_at, update_text
 from flows.problem import Problem
 from flows.types import ContactView
 

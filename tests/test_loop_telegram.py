@@ -8,7 +8,8 @@ from storage.repo import create_invite, upsert_round
 
 from .conftest import NOW
 from .telegram.compat import SimUser
-from .test_telegram import Harness, emulator, needs_emulator, serving  # noqa: F401 (emulator: a fixture)
+from .test_telegram import Harness, needs_emulator, serving
+from .test_telegram import emulator  # noqa: F401 (the fixture)
 
 
 async def turn(h: Harness, user: SimUser, text: str) -> list[dict]:
@@ -26,7 +27,7 @@ async def script(h, user, *texts):
 
 
 @needs_emulator
-async def test_follow_up_over_telegram(emulator, db_url, tmp_path, monkeypatch):
+async def test_follow_up_over_telegram(emulator, db_url, tmp_path, monkeypatch):  # noqa: F811
     monkeypatch.setenv("PANTAU_MEDIA_DIR", str(tmp_path / "media"))
     h = Harness(emulator, db_url)
     kader, fasil, opd = (SimUser(emulator, h.compat, i, n) for i, n in ((5001, "Siti"), (5002, "Marthen"),

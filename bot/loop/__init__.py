@@ -12,7 +12,7 @@ from dataclasses import replace
 from datetime import date, datetime
 
 from flows.display import choice_labels
-from flows.followup import LoopData, RecView, fmt_target, overdue, send_at, status_label, update_text
+from flows.loop_values import LoopData, fmt_target, overdue, send_at, status_label, update_text
 from flows.selection import level_label, question_text, selected_text, story_title
 from flows.types import ContactView, Reply
 from storage import followup as F

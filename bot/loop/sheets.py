@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flows.display import choice_labels
-from flows.followup import RecView, fmt_target, overdue, status_label
+from flows.loop_values import RecView, fmt_target, overdue, status_label
 from storage import followup as F
 from storage import stories as S
 
