@@ -168,3 +168,45 @@ def test_panel_reuses_its_members_with_sama(forms):
     f.say("sama"), f.say("ya")
     assert [a[1]["panel"] for a in f.actions] == ["Rina, Yoseph", "Rina, Yoseph"]
     assert [a[1]["report"] for a in f.actions] == [11, 12]
+
+
+# ---------------------------------------------------------------- whatever is typed
+
+WORDS = ["1", "2", "3", "4", "5", "9", "0", "ya", "tidak", "kembali", "bantuan", "lewati", "sama", "", " ", "🙂",
+         "Oktober 2024", "Juni 2020", "Dinas Koperasi", "kabupaten", "1, 2", "tindak lanjut", "pilih cerita",
+         "Bantuan modal usaha tenun", "x" * 3000, "/start", "31/2/2025"]
+STORIES = (StoryView(11, "81.05.08.2010", "kebijakan", "Perdes kuota perempuan.", "Warga", "Kami diakui.", "Siti"),
+           StoryView(12, "81.05.08.2002", "komunitas", "Arisan jadi simpan pinjam.", "Ibu-ibu", "Modal ada.", ""))
+DOMAINS = (("kebijakan", "Kebijakan"), ("kelembagaan", "Kelembagaan desa"), ("komunitas", "Komunitas"))
+
+
+@pytest.mark.parametrize("role,area,loop", [
+    ("fasilitator", "81.05.08", LoopData(items=ITEMS, agencies=("Dinas Koperasi",), stories=STORIES, domains=DOMAINS,
+                                         names=NAMES)),
+    ("opd", "81.05", LoopData(recs=(REC, replace(REC, id=2)), agency="Dinas Koperasi", names=NAMES)),
+    ("koordinator", "81.05", LoopData(recs=(REC,), stories=STORIES, domains=DOMAINS, names=NAMES)),
+])
+def test_any_typing_gets_an_answer_and_only_well_formed_decisions(forms, role, area, loop):
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(st.lists(st.one_of(st.sampled_from(WORDS), st.text(max_size=30)), min_size=1, max_size=25))
+    def typing(texts):
+        p = person(forms, role, area, loop)
+        p.say("tindak lanjut")
+        for text in texts:
+            step = p.step(text)
+            assert (step.replies or step.request) and all(r.text.strip() for r in step.replies)
+        for kind, work in p.actions:
+            if kind == "recommend":
+                assert set(work["items"]) <= {i.id for i in ITEMS} and len(work["text"]) >= 5
+                assert work["level"] in ("desa", "kecamatan", "kabupaten")
+                assert work["level"] != "kabupaten" or (work["agency"] and work["target"] >= "2024-08")
+            elif kind == "status":
+                assert work["status"] in ("diterima", "dalam_proses", "selesai", "tidak_bisa")
+                assert work["status"] != "tidak_bisa" or len(work["reason"]) >= 3
+            else:
+                assert kind in ("select", "verify") and work["report"] in (11, 12)
+                assert len(work.get("reason") or work.get("question")) >= 5
+    typing()
