@@ -210,3 +210,12 @@ def test_any_typing_gets_an_answer_and_only_well_formed_decisions(forms, role, a
                 assert kind in ("select", "verify") and work["report"] in (11, 12)
                 assert len(work.get("reason") or work.get("question")) >= 5
     typing()
+
+
+def test_the_follow_up_template_is_read_from_the_environment():
+    from bot.config import ConfigError, TwilioConfig
+    env = {"TWILIO_ACCOUNT_SID": "AC" + "0" * 32, "TWILIO_AUTH_TOKEN": "a" * 32, "PANTAU_PUBLIC_URL": "https://x.org",
+           "TWILIO_WHATSAPP_FROM": "whatsapp:+14155238886", "TWILIO_TEMPLATE_FOLLOWUP_UPDATE": "HX" + "1" * 32}
+    assert TwilioConfig.from_env(env).templates == {"followup_update": "HX" + "1" * 32}
+    with pytest.raises(ConfigError, match="TWILIO_TEMPLATE_FOLLOWUP_UPDATE"):
+        TwilioConfig.from_env({**env, "TWILIO_TEMPLATE_FOLLOWUP_UPDATE": "HX12"})
