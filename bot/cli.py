@@ -74,9 +74,15 @@ async def _invite(args) -> int:
     area = area_or_complain(args.area)
     if not area:
         return 2
+    from .loop.cli import check_invite
+    problem = check_invite(args.role, area, args.agency)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
     async with opened() as pipeline, pipeline.db.session() as s:
-        code = await create_invite(s, args.role, area, clock())
-    print(f"Kode undangan {args.role} untuk {catalog.area_index().label(area)}: {code}")
+        code = await create_invite(s, args.role, area, clock(), agency=args.agency)
+    agency = f" ({args.agency})" if args.agency else ""
+    print(f"Kode undangan {args.role}{agency} untuk {catalog.area_index().label(area)}: {code}")
     return 0
 
 
@@ -292,14 +298,17 @@ def parser() -> argparse.ArgumentParser:
     t = install(language())
     p = argparse.ArgumentParser(prog="pantau", description=t("Pantau: laporan pertemuan dan pemantauan desa."))
     sub = p.add_subparsers(dest="cmd", required=True, title=t("perintah"), metavar=t("PERINTAH"))
+    AREA_HELP = t("wilayah: kode Kemendagri atau nama, mis. \"Kab. Bogor\"")
     chat = sub.add_parser("chat", help=t("bercakap dengan bot di terminal"))
     chat.add_argument("--as", dest="as_id", default=os.environ.get("USER", "lokal"),
                       help=t("siapa yang menulis (nomor HP atau nama)"))
     chat.add_argument("--jsonl", action="store_true", help=t("satu baris JSON masuk dan keluar per pesan"))
     inv = sub.add_parser("invite", help=t("buat kode undangan (koordinator, fasilitator, kader)"))
-    inv.add_argument("--role", default="koordinator", choices=["koordinator", "fasilitator", "kader"],
+    inv.add_argument("--role", default="koordinator", choices=["koordinator", "fasilitator", "kader", "opd"],
                      help=t("peran orang yang diundang"))
-    inv.add_argument("--area", required=True, metavar=t("WILAYAH"), help=t("wilayah: kode Kemendagri atau nama, mis. \"Kab. Bogor\""))
+    inv.add_argument("--area", required=True, metavar=t("WILAYAH"), help=AREA_HELP)
+    inv.add_argument("--agency", metavar=t("DINAS"),
+                     help=t("untuk opd: dinas yang diwakili, mis. \"Dinas Koperasi\""))
     roster = sub.add_parser("roster", help=t("impor banyak kontak sekaligus")).add_subparsers(
         dest="roster_cmd", required=True, title=t("perintah"), metavar=t("PERINTAH"))
     imp = roster.add_parser("import", help=t("impor kontak dari CSV atau Excel"))
@@ -314,14 +323,15 @@ def parser() -> argparse.ArgumentParser:
     rimp = rnd.add_parser("import", help=t("putaran dari berkas YAML"))
     rimp.add_argument("file", metavar=t("BERKAS"), help=t("berkas YAML: daftar putaran dengan name, start, due"))
     summ = sub.add_parser("summary", help=t("ringkasan satu wilayah"))
-    summ.add_argument("--area", required=True, metavar=t("WILAYAH"), help=t("wilayah: kode Kemendagri atau nama, mis. \"Kab. Bogor\""))
+    summ.add_argument("--area", required=True, metavar=t("WILAYAH"), help=AREA_HELP)
     summ.add_argument("--from", dest="date_from", metavar=t("TANGGAL"), help=t("dari tanggal (YYYY-MM-DD)"))
     summ.add_argument("--to", dest="date_to", metavar=t("TANGGAL"), help=t("sampai tanggal (YYYY-MM-DD)"))
     summ.add_argument("--round", metavar=t("PUTARAN"), help=t("hanya satu putaran pemantauan"))
     summ.add_argument("--json", action="store_true", help=t("keluaran JSON"))
     exp = sub.add_parser("export", help=t("berkas Excel atau CSV satu wilayah"))
-    exp.add_argument("--area", required=True, metavar=t("WILAYAH"), help=t("wilayah: kode Kemendagri atau nama, mis. \"Kab. Bogor\""))
-    exp.add_argument("--round", metavar=t("PUTARAN"), help=t("hanya satu putaran pemantauan (bawaan: putaran yang sedang berjalan)"))
+    exp.add_argument("--area", required=True, metavar=t("WILAYAH"), help=AREA_HELP)
+    exp.add_argument("--round", metavar=t("PUTARAN"),
+                     help=t("hanya satu putaran pemantauan (bawaan: putaran yang sedang berjalan)"))
     exp.add_argument("--from", dest="date_from", metavar=t("TANGGAL"), help=t("dari tanggal (YYYY-MM-DD)"))
     exp.add_argument("--to", dest="date_to", metavar=t("TANGGAL"), help=t("sampai tanggal (YYYY-MM-DD)"))
     exp.add_argument("--out", required=True, metavar=t("BERKAS"),

@@ -46,6 +46,8 @@ async def summary_replies(s, contact: ContactView, now: datetime, forms: dict, t
     rnd = await current_round(s, now.date())
     data = await summarize(s, Filters(contact.area_code, round=rnd.name if rnd else None), forms)
     text = render_summary(data, forms, areas, t, lang)
+    from .loop import summary_block                       # recommendations and selected stories
+    text += "\n\n" + await summary_block(s, contact.area_code, now.date(), forms, t, lang)
     by_area = {}
     for child in data.get("children", []):   # the same reports as the text: filtered by the round's dates
         m = child.get("meetings") or {}

@@ -128,6 +128,8 @@ def form_sheet(s, form: Form, area: str, window: Window, areas: AreaIndex, progr
             if not spec and window.filtered and not window._in(started_day(form, code, key, created)):
                 continue
             head = [*_where(areas, code), *(_value(q, a.get(q.name)) for q in top)]
+            if any(a.get(q.name) == "anonim" for q in top if q.type == "select_one"):
+                reporter = "Anonim"          # the storyteller asked not to be named
             tail = [*(a.get(c) for c in calcs), *(_percent(spec, a, p) for p in percents), reporter, revision,
                     local_time(updated, code), zone_name(code)]
             items = (a.get(repeat.name) or [{}]) if repeat else [{}]
@@ -206,6 +208,9 @@ async def sheets(s, f: Filters, forms: dict, areas: AreaIndex, progress: Progres
         out.append(matrix_sheet(s, monitoring, f.area, window, areas, progress))
         if rnd:
             out.append(completeness_sheet(s, monitoring, f.area, rnd, areas, progress))
+    from .loop.sheets import sheets as loop_sheets     # follow-up and story selection
+    for title, header, rows in await loop_sheets(s, f.area, forms, areas, progress):
+        out.append((title, header, None, rows))
     for extra in EXTRA_SHEETS:
         sheet = await extra(s, f, window, forms, areas, progress)
         if sheet is not None:
