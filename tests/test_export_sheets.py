@@ -78,7 +78,7 @@ def test_layout_types_zones_and_the_rollup_sheet(db_url, tmp_path):
     export(db_url, tmp_path, ["r.xlsx"], Filters("81.05", round="Juli 2024"))
     wb = load_workbook(tmp_path / "r.xlsx")
     assert wb.sheetnames == ["Ringkasan per wilayah", "Pertemuan", "Pemantauan", "Cerita perubahan",
-                             "Matriks rekomendasi", "Kelengkapan"]
+                             "Matriks rekomendasi", "Kelengkapan", "Tindak lanjut", "Seleksi cerita"]
     for ws in wb:
         assert ws.freeze_panes == "A2" and ws.auto_filter.ref.startswith("A1:")
         assert ws["A1"].font.bold and ws.column_dimensions["B"].width >= 10
