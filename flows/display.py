@@ -33,7 +33,7 @@ def show(q: Question, value: Any, lang: str, t) -> str:
     """One answer as the user reads it back: "79", "6 Agustus 2024", "Musyawarah desa"."""
     if value is None or value == "" or value == []:
         return t("(tidak ada)")
-    if q.type == "integer":
+    if q.type in ("integer", "decimal"):
         return fmt_number(value, lang)
     if q.type == "date":
         return fmt_date(value, lang)

@@ -1,0 +1,141 @@
+"""Answers of the kinds XLSForm forms brought: decimals with a comma, coordinates typed as text,
+long choice lists shown in pages, choices filtered by an earlier answer, repeats with a count.
+
+Kept apart from filling.py, which calls these through a few small hooks.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .expr import evaluate
+from .numbers import words_to_int
+from .problem import N_, Problem
+
+PAGE_SIZE = 9            # choices per page: one digit each, 0 shows the next page
+PAGE_WHEN_MORE_THAN = 10
+MAX_REPEAT_COUNT = 50
+
+_UNIT = r"[a-z%°²³/.]*"
+
+
+def parse_decimal(text: str) -> float | Problem:
+    """A number with decimals as Indonesians write it: "2,5", "2.5", "1.250,75", "-0,5 kg", "tujuh".
+
+    The comma is the decimal sign; dots group thousands ("1.250.000"). "1.250" could be 1250 or
+    1,25 and is asked again rather than guessed.
+    """
+    s = re.sub(r"\s+", " ", (text or "").strip().lower())[:40]
+    m = re.fullmatch(rf"([-−]?)\s*(\d[\d.,]*)\s*{_UNIT}", s)
+    if not m:
+        words = words_to_int(s)
+        if words is not None:
+            return float(words)
+        return Problem(N_("Mohon tulis angkanya, misalnya 2,5."))
+    sign = -1.0 if m.group(1) else 1.0
+    raw = m.group(2).rstrip(".,")
+    dots, commas = raw.count("."), raw.count(",")
+    grouped = r"\d{1,3}(?:%s\d{3})+"
+    if dots and commas:
+        dec, group = ("," if raw.rfind(",") > raw.rfind(".") else "."), None
+        group = "." if dec == "," else ","
+        whole, _, frac = raw.rpartition(dec)
+        if not re.fullmatch(grouped % re.escape(group), whole) or not frac.isdigit():
+            return Problem(N_("Angka \"%(value)s\" belum bisa dibaca. Tulis desimal dengan koma, misalnya 2,5."),
+                           {"value": raw[:20]})
+        value = float(whole.replace(group, "") + "." + frac)
+    elif commas == 1:
+        value = float(raw.replace(",", "."))
+    elif commas > 1 or (dots > 1 and not re.fullmatch(grouped % r"\.", raw)):
+        return Problem(N_("Angka \"%(value)s\" belum bisa dibaca. Tulis desimal dengan koma, misalnya 2,5."),
+                       {"value": raw[:20]})
+    elif dots > 1:
+        value = float(raw.replace(".", ""))
+    elif dots == 1 and re.fullmatch(r"[1-9]\d{0,2}\.\d{3}", raw):
+        whole, frac = raw.split(".")
+        return Problem(N_("Maksud Anda %(thousands)s atau %(decimal)s? Tulis desimal dengan koma, misalnya "
+                          "%(decimal)s."), {"thousands": whole + frac, "decimal": f"{whole},{frac}"})
+    else:
+        value = float(raw)
+    return sign * value
+
+
+_COORD = re.compile(r"[-−]?\d{1,3}(?:[.,]\d+)?")
+
+
+def parse_coordinates(text: str) -> list[float] | Problem:
+    """"lat, lon" typed or pasted: "-3.12345, 130.54321", "-3,12345 130,54321", "-3.1;130.5"."""
+    s = (text or "").strip().lower()[:80]
+    s = re.sub(r"^(lokasi|koordinat|titik|lat(itude)?)\s*:?\s*", "", s)
+    numbers = _COORD.findall(s)
+    rest = _COORD.sub(" ", s)
+    if len(numbers) != 2 or re.sub(r"[\s,;/]|lon(gitude)?|lng|:", "", rest):
+        return Problem(N_("Mohon kirim lokasi lewat tombol lampiran, atau ketik koordinatnya, misalnya "
+                          "-3.12345, 130.54321."))
+    lat, lon = (float(n.replace("−", "-").replace(",", ".")) for n in numbers)
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return Problem(N_("Koordinat itu tidak ada di peta (lintang -90 sampai 90, bujur -180 sampai 180). "
+                          "Mohon periksa lagi."))
+    return [lat, lon]
+
+
+# ------------------------------------------------------------------ long lists in pages
+
+def paged(options: list) -> bool:
+    return len(options) > PAGE_WHEN_MORE_THAN
+
+
+def page_of(draft: dict) -> int:
+    """The page of the list shown at the draft's position (0 when the position changed)."""
+    page = draft.get("page") or {}
+    return int(page.get("n", 0)) if page.get("pos") == draft.get("pos") else 0
+
+
+def page_count(options: list) -> int:
+    return (len(options) + PAGE_SIZE - 1) // PAGE_SIZE
+
+
+def page_options(options: list, page: int) -> list:
+    return options[page * PAGE_SIZE:(page + 1) * PAGE_SIZE]
+
+
+def take_paged(draft: dict, text: str, options: list) -> str | Problem | None:
+    """A number typed at a paged list: "0" turns the page (kept in the draft), "3" is the page's third.
+    None when the text is not a number (then words are matched against every option)."""
+    s = text.strip().lower().removeprefix("nomor").strip()
+    if not re.fullmatch(r"\d{1,6}", s):
+        return None
+    page = page_of(draft)
+    shown = page_options(options, page)
+    if s == "0":
+        draft["page"] = {"pos": draft.get("pos"), "n": (page + 1) % page_count(options)}
+        return Problem(N_("Pilihan lainnya:"))
+    i = int(s)
+    if 1 <= i <= len(shown):
+        return shown[i - 1][0]
+    return Problem(N_("Nomor %(number)s tidak ada. Mohon pilih nomor 1 sampai %(count)s, atau ketik 0 untuk "
+                      "pilihan lain."), {"number": s, "count": len(shown)})
+
+
+# ------------------------------------------------------------------ choice filters and counted repeats
+
+def filter_choices(q, options: list, values: dict[str, Any] | None) -> list:
+    """The options whose choice passes the question's choice_filter (all of them without one)."""
+    if not q.choice_filter or values is None:
+        return options
+    data = {c.value: c.data for c in q.choices}
+    return [o for o in options if evaluate(q.choice_filter, {**values, "$choice": data.get(o[0], {})})]
+
+
+def repeat_count(rep, values: dict[str, Any]) -> int:
+    """How many items a counted repeat has now (0 while its count is not answered)."""
+    value = evaluate(rep.repeat_count, values)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return 0
+    return max(0, min(MAX_REPEAT_COUNT, int(value)))
+
+
+def uses_today(form) -> bool:
+    """Whether any expression of the form calls today() (only then is the date put in the answers)."""
+    exprs = [e for q in form.all_questions() for e in (q.relevant, q.constraint, q.repeat_count, q.choice_filter)]
+    return any("today(" in e for e in exprs + [e for _, e in form.calculate] if e)
