@@ -49,8 +49,9 @@ async def run(args) -> int:
 def _pyxform_problem(message: str) -> str:
     m = re.match(r"\s*\[row\s*:\s*(\d+)\]\s*(.*)", message, re.S)
     text = " ".join((m.group(2) if m else message).split())
-    sheet = "choices" if "'choices'" in text or "choices sheet" in text else "settings" if "settings sheet" in text \
-        else "survey"
+    named = re.search(r"[Oo]n the '(survey|choices|settings)' sheet", text)
+    sheet = named.group(1) if named else "survey" if m else "choices" if "choices" in text else "settings" \
+        if "settings" in text else "survey"
     return f"{sheet}, baris {m.group(1)}: {text}" if m else f"{sheet}: {text}"
 
 

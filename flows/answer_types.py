@@ -54,7 +54,7 @@ def parse_decimal(text: str) -> float | Problem:
     elif dots == 1 and re.fullmatch(r"[1-9]\d{0,2}\.\d{3}", raw):
         whole, frac = raw.split(".")
         return Problem(N_("Maksud Anda %(thousands)s atau %(decimal)s? Tulis desimal dengan koma, misalnya "
-                          "%(decimal)s."), {"thousands": whole + frac, "decimal": f"{whole},{frac}"})
+                          "%(decimal)s."), {"thousands": whole + frac, "decimal": f"{whole},{frac.rstrip('0') or '0'}"})
     else:
         value = float(raw)
     return sign * value

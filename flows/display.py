@@ -55,7 +55,7 @@ def format_values(text: str, values: dict[str, Any], lang: str) -> str:
     class _Safe(dict):
         def __missing__(self, key):
             return "…"
-    shown = _Safe({k: fmt_number(v, lang) if isinstance(v, int) and not isinstance(v, bool) else v
+    shown = _Safe({k: fmt_number(v, lang) if isinstance(v, (int, float)) and not isinstance(v, bool) else v
                    for k, v in values.items() if v is not None})
     try:
         return text.format_map(shown)

@@ -108,8 +108,9 @@ class _Converter:
         self.default_lang = default
         self.rows: dict[str, list[int]] = {}
         for i, row in enumerate(sheets.survey, start=2):
-            if row.get("name"):
+            if row.get("name") and not re.match(r"end[ _](group|repeat)", str(row.get("type", "")).strip().lower()):
                 self.rows.setdefault(str(row["name"]), []).append(i)
+        self.visits: dict[str, int] = {}
         self.calculate: dict[str, str] = {}
         self.seen: set[str] = set()
         self.ignored_langs: set[str] = set()
@@ -122,9 +123,9 @@ class _Converter:
         where = [sheet] + ([f"baris {row}"] if row else []) + ([f"kolom {_letter(cols, column)}"] if column else [])
         self.problems.append(f"{', '.join(where)}: {why}")
 
-    def row_of(self, name: str) -> int | None:
+    def row_of(self, name: str, occurrence: int = 0) -> int | None:
         rows = self.rows.get(name) or [None]
-        return rows[0]
+        return rows[occurrence] if occurrence < len(rows) else rows[0]
 
     def column_of(self, row: int | None, base: str) -> str:
         """The header of the row's column for ``base`` (e.g. 'label::English (en)' for 'label')."""
@@ -182,7 +183,8 @@ class _Converter:
         out = []
         for child in children:
             ctype, name = child.get("type"), str(child.get("name", ""))
-            row = self.row_of(name)
+            row = self.row_of(name, self.visits.get(name, 0))
+            self.visits[name] = self.visits.get(name, 0) + 1
             if ctype == "group" and name == "meta" and (child.get("control") or {}).get("bodyless"):
                 continue
             if ctype == "group":
@@ -261,6 +263,8 @@ class _Converter:
             q["hint"] = hint
         if q["type"] != "note":
             q["required"] = str(bind.get("required", "")).strip().lower() in YES
+        if row is None and name.endswith("_other") and child.get("label") == "Specify other.":
+            q["label"], q["required"] = dict(OTHER_TEXT_LABEL), True      # added by pyxform for or_other
         rel = self.expr(bind.get("relevant"), row, "relevant")
         if rel:
             q["relevant"] = rel
