@@ -47,7 +47,7 @@ async def run(args) -> int:
 # ------------------------------------------------------------------ reading a workbook
 
 def _pyxform_problem(message: str) -> str:
-    m = re.match(r"\s*\[row\s*:\s*(\d+)\]\s*(.*)", message, re.S)
+    m = re.match(r"\s*\[row\s*:\s*(\d+)\]\s*(.*)", message, re.DOTALL)
     text = " ".join((m.group(2) if m else message).split())
     named = re.search(r"[Oo]n the '(survey|choices|settings)' sheet", text)
     sheet = named.group(1) if named else "survey" if m else "choices" if "choices" in text else "settings" \
@@ -148,8 +148,8 @@ def _import(args) -> int:
         if existing[key] == data:
             print(f"Formulir '{key[0]}' versi {key[1]} sudah ada dan sama persis; tidak ada yang berubah.")
             return 0
-        return _complain([f"settings, baris 2, kolom version: formulir '{key[0]}' versi {key[1]} sudah ada dan "
-                          "isinya berbeda. Naikkan version (misalnya 2024081502) lalu impor lagi."],
+        return _complain([(f"settings, baris 2, kolom version: formulir '{key[0]}' versi {key[1]} sudah ada dan "
+                           "isinya berbeda. Naikkan version (misalnya 2024081502) lalu impor lagi.")],
                          "tidak ada yang diimpor")
     folder = config.forms_dirs()[0]
     folder.mkdir(parents=True, exist_ok=True)

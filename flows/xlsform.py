@@ -281,12 +281,10 @@ class _Converter:
                              "didukung Pantau")
             else:
                 q["default"] = ", ".join(default.split()) if q["type"] == "select_multiple" else default
-        if q["type"] in ("select_one", "select_multiple"):
-            if not self.select(child, q, row, raw_type):
-                return None
-        for key in ("pair",):
-            if child.get(f"pantau_{key}"):
-                q[key] = str(child[f"pantau_{key}"])
+        if q["type"] in ("select_one", "select_multiple") and not self.select(child, q, row, raw_type):
+            return None
+        if child.get("pantau_pair"):
+            q["pair"] = str(child["pantau_pair"])
         for key in ("min", "max", "confirm_older_than_days"):
             if child.get(f"pantau_{key}") not in (None, ""):
                 try:

@@ -127,6 +127,7 @@ def _chat_with(form_data: dict, lang: str = "id") -> Chat:
 
 HOUSEHOLD_CHAT = [   # (message, a line of the replies)
     ("4", "Survei rumah tangga. Terima kasih atas waktu Anda.\nPutaran: Juli 2024\nSiapa nama kepala keluarga?"),
+    ("bantuan", "Nama lengkap.\nTulis jawaban singkat."),             # hint
     ("Bu", "Nama terlalu pendek."),                                  # constraint with string-length()
     ("Budi Santoso", "Berapa anggota keluarga?"),
     ("0", "Anggota keluarga 1 sampai 30 orang."),
@@ -141,8 +142,8 @@ HOUSEHOLD_CHAT = [   # (message, a line of the replies)
     ("1,5", "Kabupaten?\n1. Seram Bagian Timur\n2. Maluku Tengah"),
     ("2", "Kecamatan?\n1. Amahai\n2. Tehoru"),                      # choice_filter
     ("1", "Tanaman utama?\nHalaman 1 dari 2. Ketik 0 untuk pilihan lain.\n1. Padi"),
-    ("0", "Pilihan lainnya:\nTanaman utama?\nHalaman 2 dari 2. Ketik 0 untuk pilihan lain.\n1. Sayur\n2. Pisang\n"
-          "3. Ubi\n4. Lainnya"),
+    ("0", ("Pilihan lainnya:\nTanaman utama?\nHalaman 2 dari 2. Ketik 0 untuk pilihan lain.\n1. Sayur\n2. Pisang\n"
+           "3. Ubi\n4. Lainnya")),
     ("4", "Sebutkan yang lainnya:"),                                 # or_other
     ("Vanili", "Berapa anak di bawah 5 tahun?"),
     ("5", "Tidak boleh lebih dari anggota keluarga (4)."),
@@ -155,8 +156,8 @@ HOUSEHOLD_CHAT = [   # (message, a line of the replies)
     ("dekat sungai", "atau ketik koordinatnya, misalnya -3.12345, 130.54321."),
     ("-3,31234 130,12345", "Kirim foto rumah."),
     ("lewati", "Ada catatan?"),                                      # not() … or … relevant
-    ("Rumah panggung", "- Anak 1: Nama anak: Ani; Umur anak (tahun): 3\n- Anak 2: Nama anak: Bayu; Umur anak "
-                       "(tahun): 1\n- Kirim lokasi rumah.: -3.31234, 130.12345"),
+    ("Rumah panggung", ("- Anak 1: Nama anak: Ani; Umur anak (tahun): 3\n- Anak 2: Nama anak: Bayu; Umur anak "
+                        "(tahun): 1\n- Kirim lokasi rumah.: -3.31234, 130.12345")),
     ("kirim", "Terima kasih! Survei rumah tangga sudah tersimpan."),
 ]
 
@@ -179,6 +180,15 @@ def test_household_xlsform_runs_over_chat_with_every_type_and_column(tmp_path):
         "child": [{"child_name": "Ani", "child_age": 3}, {"child_name": "Bayu", "child_age": 1}],
         "home": [-3.31234, 130.12345], "photo": None, "comment": "Rumah panggung", "per_person": 0.625,
         "size": "kecil"}
+
+
+def test_settings_roles_decide_who_sees_the_form(tmp_path):
+    imported = _import(tmp_path, X.HOUSEHOLD_SURVEY, X.HOUSEHOLD_CHOICES, X.HOUSEHOLD_SETTINGS)
+    chat = _chat_with(imported.data)
+    chat.contact = ContactView(1, "Pak Koordinator", "koordinator", "81.05", "id")
+    assert "Survei rumah tangga" not in chat.say("menu")
+    chat.contact = ContactView(1, "Bu Fasilitator", "fasilitator", "81.05.08", "id")
+    assert "Survei rumah tangga" in chat.say("menu")
 
 
 def test_the_same_form_in_english_with_a_shared_location(tmp_path):
