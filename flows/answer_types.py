@@ -102,9 +102,10 @@ def page_options(options: list, page: int) -> list:
 def take_paged(draft: dict, text: str, options: list) -> str | Problem | None:
     """A number typed at a paged list: "0" turns the page (kept in the draft), "3" is the page's third.
     None when the text is not a number (then words are matched against every option)."""
-    s = text.strip().lower().removeprefix("nomor").strip()
-    if not re.fullmatch(r"\d{1,6}", s):
+    m = re.fullmatch(r"(?:no\.?|nomor|nomer|pilih)?\s*(\d{1,6})", text.strip().lower())
+    if not m:
         return None
+    s = m.group(1)
     page = page_of(draft)
     shown = page_options(options, page)
     if s == "0":

@@ -345,7 +345,10 @@ class _Converter:
         title = {"id": titles.get("id") or str(title_default), "en": titles.get("en") or str(title_default)}
         out: dict[str, Any] = {"id": str(form_id), "version": version or 1, "title": title}
         if s.get("pantau_order"):
-            out["order"] = int(s["pantau_order"]) if str(s["pantau_order"]).isdigit() else 100
+            if str(s["pantau_order"]).isdigit():
+                out["order"] = int(s["pantau_order"])
+            else:
+                self.problem("settings", 2, "pantau_order", "pantau_order harus bilangan bulat (tempat di menu)")
         if s.get("pantau_roles"):
             roles = [r for r in re.split(r"[\s,]+", str(s["pantau_roles"]).lower()) if r]
             bad = [r for r in roles if r not in ROLES]

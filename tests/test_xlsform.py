@@ -8,7 +8,7 @@ import pytest
 
 from bot import catalog
 from bot.forms_cli import read_xlsform
-from flows.answer_types import parse_coordinates, parse_decimal
+from flows.answer_types import parse_coordinates, parse_decimal, take_paged
 from flows.expr import evaluate
 from flows.forms import parse_form
 from flows.problem import Problem
@@ -107,6 +107,21 @@ def test_coordinates_typed_as_text(text, expected):
         assert isinstance(value, Problem) and expected in value.render(lambda s: s)
     else:
         assert value == expected
+
+
+def test_paged_numbers_count_on_the_page_shown():
+    options = [(f"c{i}", [f"C{i}"]) for i in range(1, 14)]       # 13 choices: pages of 9 and 4
+    draft = {"pos": ["crop"]}
+    assert take_paged(draft, "2", options) == "c2"
+    assert take_paged(draft, "0", options).render(lambda s: s) == "Pilihan lainnya:"
+    assert take_paged(draft, "nomor 2", options) == "c11"
+    assert "1 sampai 4, atau ketik 0" in take_paged(draft, "5", options).render(lambda s: s)
+    take_paged(draft, "0", options)                                 # after the last page, the first again
+    assert take_paged(draft, "9", options) == "c9"
+    assert take_paged(draft, "C12", options) is None               # words: matched against every choice
+    take_paged(draft, "0", options)
+    draft["pos"] = ["another"]                                      # a new question starts on its first page
+    assert take_paged(draft, "2", options) == "c2"
 
 
 # ------------------------------------------------------------------ whole conversations
