@@ -141,6 +141,10 @@ def _question(source: str, raw: Any, known: set[str], depth: int = 0) -> Questio
         values = [c.value for c in choices]
         if len(set(values)) != len(values):
             raise FormError(source, name, "choice values must be unique")
+    if qtype == "select_one" and raw.get("default") is not None and str(raw["default"]) not in {c.value for c in choices}:
+        raise FormError(source, name, f"default {raw['default']!r} is not one of the choices")
+    if raw.get("repeat_count") and qtype != "repeat":
+        raise FormError(source, name, "repeat_count is only for a repeat")
     if raw.get("choices_from") not in (None, "rounds"):
         raise FormError(source, name, "choices_from can only be 'rounds'")
     lo, hi = raw.get("min", 0), raw.get("max", 100_000)

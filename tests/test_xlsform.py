@@ -10,7 +10,7 @@ from bot import catalog
 from bot.forms_cli import read_xlsform
 from flows.answer_types import parse_coordinates, parse_decimal, take_paged
 from flows.expr import evaluate
-from flows.forms import parse_form
+from flows.forms import FormError, parse_form
 from flows.problem import Problem
 from flows.types import ContactView, RoundView
 from flows.xlsform import XLSFormError, from_xlsform
@@ -340,3 +340,21 @@ def _sheets(survey):
     from flows.xlsform import Sheets
     return Sheets(survey=survey, survey_columns=["type", "name"])
 
+
+
+@pytest.mark.parametrize("question,fragment", [
+    ({"type": "select_one", "choices": [{"value": "a", "label": {"id": "A", "en": "A"}}], "default": "b"},
+     "default 'b' is not one of the choices"),
+    ({"type": "text", "repeat_count": "n"}, "repeat_count is only for a repeat"),
+    ({"type": "select_one", "choices": [{"value": "a", "label": {"id": "A", "en": "A"}}],
+      "choice_filter": "choice('kab') == kabupaten"}, "choice_filter uses unknown question(s): kabupaten"),
+    ({"type": "repeat", "repeat_count": "n", "questions": [{"name": "b", "type": "integer",
+                                                            "label": {"id": "B", "en": "B"}}]},
+     "repeat_count uses unknown question(s): n"),
+])
+def test_form_files_check_the_new_fields(question, fragment):
+    data = {"id": "x", "version": 1, "title": {"id": "X", "en": "X"},
+            "questions": [{"name": "a", "label": {"id": "A?", "en": "A?"}, **question}]}
+    with pytest.raises(FormError) as err:
+        parse_form(data, "x.yaml")
+    assert fragment in str(err.value)
