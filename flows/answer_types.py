@@ -6,11 +6,16 @@ Kept apart from filling.py, which calls these through a few small hooks.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .expr import evaluate
 from .numbers import words_to_int
 from .problem import N_, Problem
+
+if TYPE_CHECKING:
+    from .forms import Form, Question
+
+Options = list[tuple[str, list[str]]]
 
 PAGE_SIZE = 9            # choices per page: one digit each, 0 shows the next page
 PAGE_WHEN_MORE_THAN = 10
@@ -81,25 +86,25 @@ def parse_coordinates(text: str) -> list[float] | Problem:
 
 # ------------------------------------------------------------------ long lists in pages
 
-def paged(options: list) -> bool:
+def paged(options: Options) -> bool:
     return len(options) > PAGE_WHEN_MORE_THAN
 
 
-def page_of(draft: dict) -> int:
+def page_of(draft: dict[str, Any]) -> int:
     """The page of the list shown at the draft's position (0 when the position changed)."""
     page = draft.get("page") or {}
     return int(page.get("n", 0)) if page.get("pos") == draft.get("pos") else 0
 
 
-def page_count(options: list) -> int:
+def page_count(options: Options) -> int:
     return (len(options) + PAGE_SIZE - 1) // PAGE_SIZE
 
 
-def page_options(options: list, page: int) -> list:
+def page_options(options: Options, page: int) -> Options:
     return options[page * PAGE_SIZE:(page + 1) * PAGE_SIZE]
 
 
-def take_paged(draft: dict, text: str, options: list) -> str | Problem | None:
+def take_paged(draft: dict[str, Any], text: str, options: Options) -> str | Problem | None:
     """A number typed at a paged list: "0" turns the page (kept in the draft), "3" is the page's third.
     None when the text is not a number (then words are matched against every option)."""
     m = re.fullmatch(r"(?:no\.?|nomor|nomer|pilih)?\s*(\d{1,6})", text.strip().lower())
@@ -113,14 +118,14 @@ def take_paged(draft: dict, text: str, options: list) -> str | Problem | None:
         return Problem(N_("Pilihan lainnya:"))
     i = int(s)
     if 1 <= i <= len(shown):
-        return shown[i - 1][0]
+        return str(shown[i - 1][0])
     return Problem(N_("Nomor %(number)s tidak ada. Mohon pilih nomor 1 sampai %(count)s, atau ketik 0 untuk "
                       "pilihan lain."), {"number": s, "count": len(shown)})
 
 
 # ------------------------------------------------------------------ choice filters and counted repeats
 
-def filter_choices(q, options: list, values: dict[str, Any] | None) -> list:
+def filter_choices(q: Question, options: Options, values: dict[str, Any] | None) -> Options:
     """The options whose choice passes the question's choice_filter (all of them without one)."""
     if not q.choice_filter or values is None:
         return options
@@ -128,15 +133,16 @@ def filter_choices(q, options: list, values: dict[str, Any] | None) -> list:
     return [o for o in options if evaluate(q.choice_filter, {**values, "$choice": data.get(o[0], {})})]
 
 
-def repeat_count(rep, values: dict[str, Any]) -> int:
+def repeat_count(rep: Question, values: dict[str, Any]) -> int:
     """How many items a counted repeat has now (0 while its count is not answered)."""
-    value = evaluate(rep.repeat_count, values)
+    value = evaluate(rep.repeat_count or "0", values)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return 0
     return max(0, min(MAX_REPEAT_COUNT, int(value)))
 
 
-def uses_today(form) -> bool:
+def uses_today(form: Form) -> bool:
     """Whether any expression of the form calls today() (only then is the date put in the answers)."""
-    exprs = [e for q in form.all_questions() for e in (q.relevant, q.constraint, q.repeat_count, q.choice_filter)]
+    questions = [sub for q in form.questions for sub in (q, *q.questions)]
+    exprs = [e for q in questions for e in (q.relevant, q.constraint, q.repeat_count, q.choice_filter)]
     return any("today(" in e for e in exprs + [e for _, e in form.calculate] if e)

@@ -100,7 +100,7 @@ def braces(text: str) -> str:
 
 
 class _Converter:
-    def __init__(self, parsed: dict, sheets: Sheets, form_id: str | None):
+    def __init__(self, parsed: dict[str, Any], sheets: Sheets, form_id: str | None):
         self.parsed, self.sheets, self.form_id = parsed, sheets, form_id
         self.problems: list[str] = []
         self.notes: list[str] = []
@@ -124,7 +124,9 @@ class _Converter:
         self.problems.append(f"{', '.join(where)}: {why}")
 
     def row_of(self, name: str, occurrence: int = 0) -> int | None:
-        rows = self.rows.get(name) or [None]
+        rows = self.rows.get(name)
+        if not rows:
+            return None
         return rows[occurrence] if occurrence < len(rows) else rows[0]
 
     def column_of(self, row: int | None, base: str) -> str:
@@ -179,7 +181,7 @@ class _Converter:
                     continue
                 self.problem("survey", i, column, f"kolom '{column}' belum didukung Pantau")
 
-    def children(self, children: list[dict], relevant: list[str], in_repeat: bool) -> list[dict]:
+    def children(self, children: list[dict[str, Any]], relevant: list[str], in_repeat: bool) -> list[dict[str, Any]]:
         out = []
         for child in children:
             ctype, name = child.get("type"), str(child.get("name", ""))
@@ -225,7 +227,7 @@ class _Converter:
             out.append(q)
         return out
 
-    def repeat(self, child: dict, row: int | None, relevant: list[str]) -> dict | None:
+    def repeat(self, child: dict[str, Any], row: int | None, relevant: list[str]) -> dict[str, Any] | None:
         name = child["name"]
         q: dict[str, Any] = {"name": name, "type": "repeat", "label": self.text(child.get("label"))
                              or {"id": name, "en": name}}
@@ -246,7 +248,7 @@ class _Converter:
                          "(nama setiap item; orang mengetik \"selesai\" untuk berhenti)")
         return q
 
-    def question(self, child: dict, row: int | None) -> dict | None:
+    def question(self, child: dict[str, Any], row: int | None) -> dict[str, Any] | None:
         ctype, name = child["type"], child["name"]
         raw_type = str(self.sheets.survey[row - 2].get("type", "")) if row else ""
         if ctype not in TYPE_MAP:
@@ -298,7 +300,7 @@ class _Converter:
             q["short"] = short
         return q
 
-    def select(self, child: dict, q: dict, row: int | None, raw_type: str) -> bool:
+    def select(self, child: dict[str, Any], q: dict[str, Any], row: int | None, raw_type: str) -> bool:
         itemset = str(child.get("itemset") or "")
         if not child.get("choices") and itemset.endswith((".csv", ".xml", ".geojson")):
             if itemset == "rounds.csv" and q["type"] == "select_one":
@@ -367,7 +369,7 @@ def _all(exprs: list[str]) -> str:
     return ast.unparse(node) if len(exprs) > 1 else exprs[0]
 
 
-def from_xlsform(parsed: dict, sheets: Sheets, form_id: str | None = None) -> Imported:
+def from_xlsform(parsed: dict[str, Any], sheets: Sheets, form_id: str | None = None) -> Imported:
     """The Pantau form of an XLSForm (raises XLSFormError listing every problem; nothing is half-done)."""
     conv = _Converter(parsed, sheets, form_id)
     conv.check_columns()

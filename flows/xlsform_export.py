@@ -29,13 +29,13 @@ def unbraces(text: str) -> str:
     return out.replace("{{", "{").replace("}}", "}")
 
 
-def _texts(row: dict, column: str, value: dict[str, str]) -> None:
+def _texts(row: dict[str, Any], column: str, value: dict[str, str]) -> None:
     for lang, header in LANG_COLUMNS.items():
         if value.get(lang):
             row[f"{column}::{header}"] = unbraces(value[lang])
 
 
-def _question_rows(q: Question, choices: list[dict]) -> list[dict]:
+def _question_rows(q: Question, choices: list[dict[str, Any]]) -> list[dict[str, Any]]:
     row: dict[str, Any] = {"name": q.name}
     if q.type == "repeat":
         row["type"] = "begin_repeat"
@@ -90,8 +90,8 @@ def _question_rows(q: Question, choices: list[dict]) -> list[dict]:
 
 def to_xlsform(form: Form) -> dict[str, list[list[Any]]]:
     """The three sheets of the XLSForm of a form, each as rows (the first row is the header)."""
-    survey: list[dict] = []
-    choices: list[dict] = []
+    survey: list[dict[str, Any]] = []
+    choices: list[dict[str, Any]] = []
     for q in form.questions:
         survey += _question_rows(q, choices)
     for name, expr in form.calculate:

@@ -41,7 +41,6 @@ def _tokens(source: str) -> list[tuple[str, str]]:
         if not m:
             raise XPathError(f"tidak bisa dibaca mulai dari {source[pos:pos + 15]!r}")
         pos = m.end()
-        kind = m.lastgroup if m.lastgroup not in ("refname", "pathname") else None
         if m.group("ws"):
             continue
         if m.group("ref"):
@@ -51,10 +50,7 @@ def _tokens(source: str) -> list[tuple[str, str]]:
         elif m.group("name") and m.group("name") in ("and", "or", "div", "mod"):
             out.append(("op", m.group("name")))
         else:
-            for k in ("num", "str", "op", "self", "name"):
-                if m.group(k) is not None:
-                    kind = k
-                    break
+            kind = next(k for k in ("num", "str", "op", "self", "name") if m.group(k) is not None)
             out.append((kind, m.group(kind)))
     return out
 
@@ -80,8 +76,9 @@ class _Parser:
 
     def parse(self) -> ast.expr:
         node = self.or_()
-        if self.peek() is not None:
-            raise XPathError(f"tidak dimengerti: {self.peek()[1]!r}")
+        rest = self.peek()
+        if rest is not None:
+            raise XPathError(f"tidak dimengerti: {rest[1]!r}")
         return node
 
     def or_(self) -> ast.expr:
@@ -225,7 +222,7 @@ def _wrap(part: tuple[str, int], prec: int, strict: bool = False) -> str:
     return f"({text})" if p < prec or (strict and p == prec) else text
 
 
-def _literal(value) -> str:
+def _literal(value: object) -> str:
     if isinstance(value, bool):
         return "true()" if value else "false()"
     if isinstance(value, str):
