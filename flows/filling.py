@@ -88,10 +88,11 @@ def next_pos(form: Form, draft: dict, pos: list | None) -> list:
             continue
         if skip_answered and (q.type == "note" or (q.type != "repeat" and q.name in answers)):
             continue
-        if skip_answered and q.type == "repeat" and answers.get(q.name):
+        done = len(answers.get(q.name) or [])
+        if skip_answered and q.type == "repeat" and done and not (q.repeat_count and done < X.repeat_count(q, values)):
             continue
-        if q.type == "repeat" and q.repeat_count:
-            counted = _counted_item(form, answers, q, 0)
+        if q.type == "repeat" and q.repeat_count:      # after a changed count, only the new items are asked
+            counted = _counted_item(form, answers, q, done if skip_answered else 0)
             if counted:
                 return counted
             continue

@@ -358,3 +358,24 @@ def test_form_files_check_the_new_fields(question, fragment):
     with pytest.raises(FormError) as err:
         parse_form(data, "x.yaml")
     assert fragment in str(err.value)
+
+
+def test_a_raised_count_at_the_confirm_screen_asks_only_the_new_items(tmp_path):
+    survey = [["type", "name", "label", "required", "repeat_count"],
+              ["integer", "children", "Berapa anak?", "yes"],
+              ["begin_repeat", "child", "Anak", "", "${children}"],
+              ["text", "child_name", "Nama anak?", "yes"],
+              ["end_repeat"]]
+    chat = _chat_with(_import(tmp_path, survey, None, [["form_id", "version"], ["anak", "1"]]).data)
+    chat.say("halo")
+    for message in ("4", "1", "Ani"):
+        chat.say(message)
+    chat.say("2")                                            # Ubah jawaban
+    assert "Berapa anak?" in chat.say("1")
+    assert "[Anak 2] Nama anak?" in chat.say("2")            # Ani is kept, the second child is asked
+    assert "- Anak 1: Nama anak: Ani\n- Anak 2: Nama anak: Budi" in chat.say("Budi")
+    chat.say("2")
+    chat.say("1")
+    assert "- Anak 1: Nama anak: Ani\nKirim laporan ini?" in chat.say("1")   # lowered: the second is dropped
+    chat.say("kirim")
+    assert chat.reports[-1].answers == {"children": 1, "child": [{"child_name": "Ani"}]}
