@@ -30,7 +30,9 @@ def parse_decimal(text: str) -> float | Problem:
     The comma is the decimal sign; dots group thousands ("1.250.000"). "1.250" could be 1250 or
     1,25 and is asked again rather than guessed.
     """
-    s = re.sub(r"\s+", " ", (text or "").strip().lower())[:40]
+    s = re.sub(r"\s+", " ", (text or "").strip().lower())
+    if len(s) > 40:                      # never cut what was typed into another number
+        return Problem(N_("Mohon tulis angkanya, misalnya 2,5."))
     m = re.fullmatch(rf"([-−]?)\s*(\d[\d.,]*)\s*{_UNIT}", s)
     if not m:
         words = words_to_int(s)
@@ -62,6 +64,8 @@ def parse_decimal(text: str) -> float | Problem:
                           "%(decimal)s."), {"thousands": whole + frac, "decimal": f"{whole},{frac.rstrip('0') or '0'}"})
     else:
         value = float(raw)
+    if value > 1e12:
+        return Problem(N_("Angka %(value)s terlalu besar. Mohon periksa lagi."), {"value": raw[:12] + "…"})
     return sign * value
 
 
@@ -70,7 +74,9 @@ _COORD = re.compile(r"[-−]?\d{1,3}(?:[.,]\d+)?")
 
 def parse_coordinates(text: str) -> list[float] | Problem:
     """"lat, lon" typed or pasted: "-3.12345, 130.54321", "-3,12345 130,54321", "-3.1;130.5"."""
-    s = (text or "").strip().lower()[:80]
+    s = (text or "").strip().lower()
+    if len(s) > 80:
+        s = ""                           # too long to be coordinates: asked again
     s = re.sub(r"^(lokasi|koordinat|titik|lat(itude)?)\s*:?\s*", "", s)
     numbers = _COORD.findall(s)
     rest = _COORD.sub(" ", s)

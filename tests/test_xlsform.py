@@ -379,3 +379,31 @@ def test_a_raised_count_at_the_confirm_screen_asks_only_the_new_items(tmp_path):
     assert "- Anak 1: Nama anak: Ani\nKirim laporan ini?" in chat.say("1")   # lowered: the second is dropped
     chat.say("kirim")
     assert chat.reports[-1].answers == {"children": 1, "child": [{"child_name": "Ani"}]}
+
+
+HOSTILE_AT = {   # the household form's new kinds of question, and the messages that lead there
+    "decimal": ["4", "Budi Santoso", "4"],
+    "select_multiple": ["4", "Budi Santoso", "4", "2,5", "kemarin", "ya"],
+    "paged select_one": ["4", "Budi Santoso", "4", "2,5", "kemarin", "tidak", "1", "1"],
+    "counted repeat": ["4", "Budi Santoso", "4", "2,5", "kemarin", "tidak", "1", "1", "padi", "1"],
+    "geopoint": ["4", "Budi Santoso", "4", "2,5", "kemarin", "tidak", "1", "1", "padi", "0"],
+}
+
+
+@pytest.mark.parametrize("where", list(HOSTILE_AT))
+def test_hostile_input_at_the_new_kinds_of_question(tmp_path, where):
+    from .test_hostile import HANDWRITTEN
+    chat = _chat_with(_import(tmp_path, X.HOUSEHOLD_SURVEY, X.HOUSEHOLD_CHOICES, X.HOUSEHOLD_SETTINGS).data)
+    chat.say("halo")
+    for message in HOSTILE_AT[where]:
+        chat.say(message)
+    start = chat.session
+    for text in HANDWRITTEN:
+        chat.session = start
+        step = chat.step(text)
+        assert step.replies and all(r.text.strip() for r in step.replies), text
+        answers = step.session["form"]["answers"]
+        if where == "decimal" and "land" in answers:
+            assert isinstance(answers["land"], float) and abs(answers["land"]) < 1e12, text
+        if where == "geopoint" and "home" in answers:
+            assert -90 <= answers["home"][0] <= 90 and -180 <= answers["home"][1] <= 180, text
