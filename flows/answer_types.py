@@ -139,6 +139,14 @@ def filter_choices(q: Question, options: Options, values: dict[str, Any] | None)
     return [o for o in options if evaluate(q.choice_filter, {**values, "$choice": data.get(o[0], {})})]
 
 
+def stale_choice(q: Question, value: Any, values: dict[str, Any]) -> bool:
+    """Whether an answer is no longer among the choices its filter offers (an earlier answer changed)."""
+    if not q.choice_filter or value in (None, "", []):
+        return False
+    allowed = {v for v, _ in filter_choices(q, [(c.value, []) for c in q.choices], values)}
+    return any(v not in allowed for v in (value if isinstance(value, list) else [value]))
+
+
 def repeat_count(rep: Question, values: dict[str, Any]) -> int:
     """How many items a counted repeat has now (0 while its count is not answered)."""
     value = evaluate(rep.repeat_count or "0", values)

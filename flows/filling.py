@@ -86,7 +86,8 @@ def next_pos(form: Form, draft: dict, pos: list | None) -> list:
         values = item_values(form, answers, [q.name])
         if not relevant(q, values) or q.name in auto:
             continue
-        if skip_answered and (q.type == "note" or (q.type != "repeat" and q.name in answers)):
+        if skip_answered and (q.type == "note" or (q.type != "repeat" and q.name in answers
+                                                   and not X.stale_choice(q, answers[q.name], values))):
             continue
         done = len(answers.get(q.name) or [])
         if skip_answered and q.type == "repeat" and done and not (q.repeat_count and done < X.repeat_count(q, values)):
@@ -223,6 +224,8 @@ def ask(form: Form, draft: dict, ctx: Context, lang: str, t) -> Reply:
         if q.type == "select_multiple":
             lines.append(t("Boleh pilih lebih dari satu, misalnya: 1, 3"))
     old = value_at(draft["answers"], pos)
+    if X.stale_choice(q, old, values):
+        old = None
     if old not in (None, "", []) and not (len(pos) == 3 and pos[2] == form.question(pos[0]).item_label
                                           and pos[1] >= len(draft["answers"].get(pos[0]) or [])):
         lines.append(t("Jawaban sebelumnya: %(old)s. Ketik \"sama\" jika tidak berubah.") % {"old": show(q, old, lang, t)})
@@ -325,7 +328,7 @@ def accept(form: Form, draft: dict, text: str, inbound, ctx: Context, lang: str)
         draft["answers"]["$today"] = ctx.now.astimezone(zone_for_area(draft.get("area"))).date().isoformat()
     s = A.normalize(text)
     old = value_at(draft["answers"], pos)
-    if s in _KEEP_WORDS and old not in (None, ""):
+    if s in _KEEP_WORDS and old not in (None, "") and not X.stale_choice(q, old, item_values(form, draft["answers"], pos)):
         return {q.name: old}
     if s in _KEEP_WORDS and q.default is not None:
         text, s = q.default, A.normalize(q.default)

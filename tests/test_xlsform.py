@@ -407,3 +407,20 @@ def test_hostile_input_at_the_new_kinds_of_question(tmp_path, where):
             assert isinstance(answers["land"], float) and abs(answers["land"]) < 1e12, text
         if where == "geopoint" and "home" in answers:
             assert -90 <= answers["home"][0] <= 90 and -180 <= answers["home"][1] <= 180, text
+
+
+def test_a_filtered_choice_is_asked_again_when_the_answer_it_depends_on_changes(tmp_path):
+    imported = _import(tmp_path, X.HOUSEHOLD_SURVEY, X.HOUSEHOLD_CHOICES, X.HOUSEHOLD_SETTINGS)
+    chat = _chat_with(imported.data)
+    chat.say("halo")
+    for message, _ in HOUSEHOLD_CHAT[:-1]:
+        chat.say(message)
+    chat.say("2")                                                     # Ubah jawaban
+    names = chat.session["pending"]["names"]
+    assert "Kabupaten?" in chat.say(str(names.index("kabupaten") + 1))
+    reply = chat.say("Seram Bagian Timur")
+    assert "Kecamatan?\n1. Bula\n2. Werinama" in reply and "Jawaban sebelumnya" not in reply   # Amahai is not there
+    assert "Pilihan itu belum dikenali" in chat.say("sama")
+    assert "- Kecamatan: Werinama" in chat.say("2")
+    chat.say("kirim")
+    assert (chat.reports[-1].answers["kabupaten"], chat.reports[-1].answers["kecamatan"]) == ("sbt", "werinama")
