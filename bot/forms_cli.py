@@ -206,7 +206,8 @@ def _export(args) -> int:
     if not out.parent.exists():
         print(f"Folder {out.parent} tidak ada.", file=sys.stderr)
         return 2
-    sheets = to_xlsform(forms[(args.form_id, version)])
+    raw = catalog.read_forms().get((args.form_id, version)) or {}
+    sheets = to_xlsform(forms[(args.form_id, version)], raw.get("summary"))
     book = openpyxl.Workbook()
     book.remove(book.active)
     for name, rows in sheets.items():

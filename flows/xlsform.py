@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+import yaml
+
 from .forms import ROLES, FormError, parse_form
 from .xpath import XPathError, to_expr
 
@@ -30,7 +32,7 @@ SURVEY_COLUMNS = {"type", "name", "label", "hint", "required", "relevant", "cons
 IGNORED_COLUMNS = {"appearance", "parameters", "guidance_hint", "media", "image", "audio", "video", "big-image",
                    "required_message", "body"}
 SETTINGS_COLUMNS = {"form_id", "id_string", "version", "default_language", "form_title", "pantau_title",
-                    "pantau_roles", "pantau_key", "pantau_order", "instance_name", "style", "public_key",
+                    "pantau_roles", "pantau_key", "pantau_order", "pantau_summary", "instance_name", "style", "public_key",
                     "submission_url", "allow_choice_duplicates", "namespaces", "auto_send", "auto_delete",
                     "clean_text_values"}
 DEFAULT_MESSAGE = {"id": "Jawaban ini tidak sesuai aturan formulir. Mohon periksa lagi.",
@@ -360,6 +362,16 @@ class _Converter:
             out["roles"] = roles
         if s.get("pantau_key"):
             out["key"] = [k for k in re.split(r"[\s,]+", str(s["pantau_key"])) if k]
+        if s.get("pantau_summary"):
+            try:
+                summary = yaml.safe_load(str(s["pantau_summary"]))
+            except yaml.YAMLError:
+                summary = None
+            if isinstance(summary, dict):
+                out["summary"] = summary
+            else:
+                self.problem("settings", 2, "pantau_summary", "pantau_summary harus satu mapping YAML, misalnya "
+                             "{section: sumur, count: jumlah, sums: [keluarga]}")
         return out
 
 
@@ -385,7 +397,9 @@ def from_xlsform(parsed: dict[str, Any], sheets: Sheets, form_id: str | None = N
             parse_form(data, f"{data['id']} v{data['version']}")
         except FormError as exc:
             row = conv.row_of(exc.question) if exc.question else None
-            conv.problem("survey" if row else "settings", row or 2, None if row else "pantau_key", exc.problem)
+            column = None if row else "pantau_summary" if "summary" in exc.problem else "pantau_key" \
+                if "key" in exc.problem else None
+            conv.problem("survey" if row else "settings", row or 2, column, exc.problem)
     if conv.problems:
         raise XLSFormError(conv.problems)
     if conv.ignored_langs:

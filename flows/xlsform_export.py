@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import yaml
+
 from .forms import ROLES, Form, Question
 from .xlsform import LANG_COLUMNS
 from .xpath import to_xpath
@@ -88,8 +90,9 @@ def _question_rows(q: Question, choices: list[dict[str, Any]]) -> list[dict[str,
     return [row]
 
 
-def to_xlsform(form: Form) -> dict[str, list[list[Any]]]:
-    """The three sheets of the XLSForm of a form, each as rows (the first row is the header)."""
+def to_xlsform(form: Form, summary: dict[str, Any] | None = None) -> dict[str, list[list[Any]]]:
+    """The three sheets of the XLSForm of a form, each as rows (the first row is the header).
+    ``summary``: the form file's ``summary:`` section, kept in the ``pantau_summary`` settings column."""
     survey: list[dict[str, Any]] = []
     choices: list[dict[str, Any]] = []
     for q in form.questions:
@@ -106,6 +109,9 @@ def to_xlsform(form: Form) -> dict[str, list[list[Any]]]:
         settings["pantau_roles"] = " ".join(form.roles)
     if tuple(form.key) != ("$started",):
         settings["pantau_key"] = " ".join(form.key)
+    if summary:
+        settings["pantau_summary"] = yaml.safe_dump(summary, default_flow_style=True, allow_unicode=True,
+                                                    sort_keys=False, width=1_000_000).strip()
     return {
         "survey": [used] + [[r.get(c, "") for c in used] for r in survey],
         "choices": [choice_cols] + [[r.get(c, "") for c in choice_cols] for r in choices],

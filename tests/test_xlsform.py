@@ -424,3 +424,18 @@ def test_a_filtered_choice_is_asked_again_when_the_answer_it_depends_on_changes(
     assert "- Kecamatan: Werinama" in chat.say("2")
     chat.say("kirim")
     assert (chat.reports[-1].answers["kabupaten"], chat.reports[-1].answers["kecamatan"]) == ("sbt", "werinama")
+
+
+def test_the_summary_section_travels_in_the_settings_sheet(tmp_path):
+    summary = {"section": "wells", "title": {"id": "Sumur", "en": "Wells"}, "count": "wells",
+               "sums": ["members"], "text": {"headline": {"id": "SUMUR: {wells}", "en": "WELLS: {wells}"}}}
+    form = parse_form(_import(tmp_path, X.SIMPLE_SURVEY, X.SIMPLE_CHOICES, X.SIMPLE_SETTINGS).data, "")
+    sheets = to_xlsform(form, summary)
+    column = sheets["settings"][0].index("pantau_summary")
+    assert sheets["settings"][1][column].startswith("{section: wells, title: {id: Sumur, en: Wells}")
+    book = X.write_book(tmp_path / "again.xlsx", sheets["survey"], sheets["choices"], sheets["settings"])
+    assert read_xlsform(book).data["summary"] == summary
+    broken = [sheets["settings"][0], [*sheets["settings"][1][:column], "[section, wells]"]]
+    with pytest.raises(XLSFormError) as err:
+        read_xlsform(X.write_book(tmp_path / "broken.xlsx", sheets["survey"], sheets["choices"], broken))
+    assert err.value.problems[0].startswith("settings, baris 2, kolom pantau_summary")

@@ -36,12 +36,13 @@ SCRIPTS = {
 
 
 def _round_tripped(tmp_path: Path) -> dict:
-    forms = catalog.load_forms([catalog.FORMS_DIR])
+    raw = catalog.read_forms([catalog.FORMS_DIR])
+    forms = catalog.build_forms(raw)
     out = {}
     for key, form in forms.items():
         book = openpyxl.Workbook()
         book.remove(book.active)
-        for name, rows in to_xlsform(form).items():
+        for name, rows in to_xlsform(form, raw[key].get("summary")).items():
             sheet = book.create_sheet(name)
             for row in rows:
                 sheet.append(row)
@@ -49,6 +50,7 @@ def _round_tripped(tmp_path: Path) -> dict:
         book.save(path)
         imported = read_xlsform(path)
         assert imported.notes == []
+        assert imported.data.get("summary") == raw[key].get("summary")     # the summary section too
         out[key] = parse_form(imported.data, form.source)
     return out
 
