@@ -41,7 +41,25 @@ def register(subparsers) -> None:
 
 
 async def run(args) -> int:
-    return {"import": _import, "check": _check, "list": _list, "export": _export}[args.form_cmd](args)
+    if args.form_cmd == "import":
+        return await _import(args)
+    return {"check": _check, "list": _list, "export": _export}[args.form_cmd](args)
+
+
+async def _stored_definition(key: tuple[str, int]) -> dict | None:
+    """The definition the database already keeps for this form version (None: never loaded, or no database yet)."""
+    from storage.db import Database, _sqlite_file
+    from storage.repo import stored_form_definition
+    db = Database()
+    try:
+        path = _sqlite_file(db.url)
+        if path and not Path(path).exists():
+            return None
+        await db.migrate()
+        async with db.session() as s:
+            return await stored_form_definition(s, *key)
+    finally:
+        await db.close()
 
 
 # ------------------------------------------------------------------ reading a workbook
@@ -129,7 +147,7 @@ def _check(args) -> int:
     return 0
 
 
-def _import(args) -> int:
+async def _import(args) -> int:
     path = Path(args.file)
     if not path.exists():
         print(f"Berkas {path} tidak ada.", file=sys.stderr)
@@ -150,6 +168,11 @@ def _import(args) -> int:
             return 0
         return _complain([(f"settings, baris 2, kolom version: formulir '{key[0]}' versi {key[1]} sudah ada dan "
                            "isinya berbeda. Naikkan version (misalnya 2024081502) lalu impor lagi.")],
+                         "tidak ada yang diimpor")
+    stored = await _stored_definition(key)
+    if stored is not None and stored != data:
+        return _complain([(f"settings, baris 2, kolom version: formulir '{key[0]}' versi {key[1]} sudah pernah dipakai "
+                           "dengan isi lain (tersimpan di basis data). Naikkan version lalu impor lagi.")],
                          "tidak ada yang diimpor")
     folder = config.forms_dirs()[0]
     folder.mkdir(parents=True, exist_ok=True)

@@ -65,6 +65,12 @@ def test_a_changed_form_with_the_same_version_is_refused(cli_env, tmp_path):
     assert proc.returncode == 1
     assert "settings, baris 2, kolom version: formulir 'sumur' versi 1 sudah ada dan isinya berbeda" in proc.stderr
     assert sorted(p.name for p in (tmp_path / "forms").iterdir()) == ["sumur.v1.yaml"]
+    # version 1 was used (the database keeps it); its file removed, a different version 1 is still refused
+    chat(env, KADER, *REGISTER)
+    (tmp_path / "forms" / "sumur.v1.yaml").unlink()
+    proc = run(env, "form", "import", str(tmp_path / "b.xlsx"), check=False)
+    assert proc.returncode == 1 and "versi 1 sudah pernah dipakai dengan isi lain" in proc.stderr
+    assert not any((tmp_path / "forms").iterdir())
 
 
 def test_a_broken_form_is_refused_and_nothing_is_written(cli_env, tmp_path):
