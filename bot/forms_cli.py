@@ -107,7 +107,26 @@ def _describe(data: dict) -> str:
     lines = [f"Formulir '{form.id}' versi {form.version}: {form.title['id']} / {form.title['en']}",
              f"  {len(list(form.all_questions()))} pertanyaan ({parts}); {len(form.calculate)} calculate",
              f"  peran: {', '.join(form.roles)}; kunci laporan: {', '.join(form.key)}"]
+    for q in form.questions:
+        lines.append(_describe_question(q, "  - "))
+        lines += [_describe_question(sub, "      - ") for sub in q.questions]
+    lines += [f"  - {name} = {expr}" for name, expr in form.calculate]
     return "\n".join(lines)
+
+
+def _describe_question(q, indent: str) -> str:
+    """One line per question: name, type, what applies, and the Indonesian label."""
+    parts = [q.type + (" wajib" if q.required and q.type not in ("note", "repeat") else "")]
+    if q.choices:
+        parts.append(f"{len(q.choices)} pilihan")
+    if q.choices_from:
+        parts.append("pilihan: putaran")
+    for word, value in (("jika", q.relevant), ("aturan", q.constraint), ("jumlah", q.repeat_count),
+                        ("saring", q.choice_filter), ("bawaan", q.default)):
+        if value:
+            parts.append(f"{word}: {value}")
+    label = " ".join(q.label["id"].split())
+    return f"{indent}{q.name} ({'; '.join(parts)}): {label[:70]}{'…' if len(label) > 70 else ''}"
 
 
 def _load(path: Path, form_id: str | None) -> Imported:
