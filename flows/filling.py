@@ -89,7 +89,7 @@ def next_pos(form: Form, draft: dict, pos: list | None) -> list:
         if skip_answered and (q.type == "note" or (q.type != "repeat" and q.name in answers
                                                    and not X.stale_choice(q, answers[q.name], values))):
             continue
-        done = len(answers.get(q.name) or [])
+        done = len(answers.get(q.name) or []) if q.type == "repeat" else 0
         if skip_answered and q.type == "repeat" and done and not (q.repeat_count and done < X.repeat_count(q, values)):
             continue
         if q.type == "repeat" and q.repeat_count:      # after a changed count, only the new items are asked

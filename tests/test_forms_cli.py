@@ -27,6 +27,7 @@ def test_import_list_chat_and_export(cli_env, tmp_path):
     assert not (tmp_path / "forms").exists()                       # check writes nothing
     out = run(env, "form", "import", str(book)).stdout
     assert "3 pertanyaan (1 decimal, 1 location, 1 text)" in out and "Tersimpan:" in out
+    assert "  - depth (decimal wajib; aturan: depth > 0 and depth < 200): Berapa meter dalamnya?" in out
     assert (tmp_path / "forms" / "sumur.v1.yaml").exists()
     assert "sumur\tversi 1\tPendataan sumur\t3 pertanyaan\tkader" in run(env, "form", "list").stdout
     assert "sudah ada dan sama persis" in run(env, "form", "import", str(book)).stdout

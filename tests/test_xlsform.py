@@ -1,6 +1,7 @@
 """Forms authored in Excel (XLSForm): expressions, answers of the new kinds, whole conversations, refusals."""
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import openpyxl
@@ -18,7 +19,7 @@ from flows.xlsform_export import to_xlsform
 from flows.xpath import XPathError, to_expr, to_xpath
 
 from . import xlsforms as X
-from .conftest import Chat
+from .conftest import NOW, Chat
 
 # ------------------------------------------------------------------ expressions
 
@@ -439,3 +440,28 @@ def test_the_summary_section_travels_in_the_settings_sheet(tmp_path):
     with pytest.raises(XLSFormError) as err:
         read_xlsform(X.write_book(tmp_path / "broken.xlsx", sheets["survey"], sheets["choices"], broken))
     assert err.value.problems[0].startswith("settings, baris 2, kolom pantau_summary")
+
+
+def test_correcting_a_sent_report_of_an_imported_form_walks_it_again(tmp_path):
+    """`ubah` starts from the report's answers (numbers, lists, repeat items) and asks each question again."""
+    chat = _chat_with(_import(tmp_path, X.HOUSEHOLD_SURVEY, X.HOUSEHOLD_CHOICES, X.HOUSEHOLD_SETTINGS).data)
+    chat.say("halo")
+    for message, _ in HOUSEHOLD_CHAT:
+        chat.say(message)
+    sent = chat.reports[-1]
+    from flows.types import ReportView
+    view = ReportView(7, sent.form_id, sent.form_version, sent.area_code, sent.answers, NOW)
+    ctx_reports = (view,)
+    original_ctx = chat.ctx
+    chat.ctx = lambda: replace(original_ctx(), recent_reports=ctx_reports)
+    assert "Survei rumah tangga — Budi Santoso, 14 Agustus 2024" in chat.say("ubah")
+    assert "Putaran pemantauan?\nJawaban sebelumnya: Juli 2024" in chat.say("1")
+    assert "Siapa nama kepala keluarga?\nJawaban sebelumnya: Budi Santoso" in chat.say("sama")
+    replies = []
+    while chat.session["form"]["pos"] != ["$confirm"] and len(replies) < 30:
+        replies.append(chat.say("lewati" if chat.session["form"]["pos"] == ["photo"] else "sama"))
+    assert any("[Anak 2] Nama anak?\nJawaban sebelumnya: Bayu" in r for r in replies)
+    assert any("Berapa km ke sungai?\nJawaban sebelumnya: 1,5" in r for r in replies)
+    assert "Terima kasih! Survei rumah tangga sudah tersimpan." in chat.say("kirim")
+    corrected = chat.reports[-1]
+    assert corrected.report_id == 7 and corrected.answers == sent.answers
