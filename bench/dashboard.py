@@ -22,7 +22,7 @@ from datetime import datetime, timezone
 async def measure(url: str, desa: list[str], requests: int) -> dict:
     import httpx
 
-    from bot.pipeline import Pipeline
+    from bot.pipeline import Pipeline, settle_heap
     from bot.server import build_app
     from flows.types import NewContact
     from storage.db import Database
@@ -36,11 +36,12 @@ async def measure(url: str, desa: list[str], requests: int) -> dict:
     p = await Pipeline.open(Database(url))
     now = datetime.now(timezone.utc)
     async with p.db.session() as s, s.begin():
-        koord = await Tx(s).create_contact("terminal", "bench-koord", NewContact("Koordinator", "koordinator", kab, "id"),
+        koord = await Tx(s).create_contact("terminal", f"bench-koord-{now.timestamp()}", NewContact("Koordinator", "koordinator", kab, "id"),
                                            now)
         token = await create_login_link(s, koord.id, now)
         _, key = await use_login_link(s, token, "id", now)
     app = build_app(p, run_senders=False)
+    settle_heap()                                   # as `pantau serve` does once it is up
     out = {"kab": kab, "kec": kec}
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as client:
         from bot.web.access import COOKIE, Signer
@@ -68,9 +69,15 @@ def main() -> None:
     ap.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     ap.add_argument("--desa", type=int, default=None, help="fewer desa for a quick run (default: all 83,762)")
     ap.add_argument("--requests", type=int, default=100)
+    ap.add_argument("--loaded", help="a SQLite file an earlier run loaded (skips the load)")
     a = ap.parse_args()
-    url = PG if a.db == "postgres" else f"sqlite+aiosqlite:///{tempfile.mkdtemp()}/dashboard.db"
-    desa, load_s = asyncio.run(load(url, a.db == "postgres", a.desa))
+    if a.loaded:
+        from bench.setup import all_desa
+        url, desa, load_s = f"sqlite+aiosqlite:///{a.loaded}", all_desa()[:a.desa], 0.0
+    else:
+        url = PG if a.db == "postgres" else f"sqlite+aiosqlite:///{tempfile.mkdtemp()}/dashboard.db"
+        desa, load_s = asyncio.run(load(url, a.db == "postgres", a.desa))
+        print(f"loaded: {url}")
     m = asyncio.run(measure(url, desa, a.requests))
     for name in ("kabupaten", "kecamatan"):
         r = m[name]

@@ -5,6 +5,7 @@ charts as inline SVG, signed in from a one-time link sent in the chat (``dasbor`
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -29,7 +30,9 @@ def make_web(pipeline, env=None) -> Web:
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals["static"] = lambda name: f"/dasbor/static/{name}"
     templates.env.globals["qs"] = lambda params: urlencode({k: v for k, v in params.items() if v})
-    return Web(pipeline.db, pipeline.forms, pipeline.now, templates, web_secret(env),
+    if (env if env is not None else os.environ).get("PANTAU_WEB_SECRET"):
+        web_secret(env)                                  # a wrong value stops the start, naming the variable
+    return Web(pipeline.db, pipeline.forms, pipeline.now, templates, lambda: web_secret(env),
                public_url(env).startswith("https://"), reminder_templates(env))
 
 

@@ -30,9 +30,16 @@ class Web:
     forms: dict
     now: Callable
     templates: Any
-    secret: bytes
+    load_secret: Callable[[], bytes]   # read on first use: an app that never serves a page writes no key file
     secure: bool                       # cookies only over https (PANTAU_PUBLIC_URL is https)
     templates_whatsapp: set = field(default_factory=set)
+    _secret: bytes | None = None
+
+    @property
+    def secret(self) -> bytes:
+        if self._secret is None:
+            self._secret = self.load_secret()
+        return self._secret
 
     @property
     def signer(self) -> Signer:
