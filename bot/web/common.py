@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlencode
 
+from flows.display import fmt_date
 from storage.completeness import current_round, get_round
 from storage.repo import Tx
 from storage.summary import Filters
@@ -35,6 +36,7 @@ def render(ctx: Ctx, name: str, status_code: int = 200, **context):
         "t": ctx.t, "lang": lang, "viewer": ctx.viewer, "csrf": ctx.csrf, "areas": areas,
         "n": lambda v: present.number(v, lang), "pct": lambda v: present.percent(v, lang),
         "when": lambda v, area=None: present.when(v, area or ctx.viewer.contact.area_code, lang),
+        "day": lambda iso: fmt_date(iso, lang) if iso else "—",
         "code": ctx.code, "crumbs": crumbs(ctx, ctx.code) if ctx.code else [],
         "here": ctx.request.url.path + (("?" + ctx.request.url.query) if ctx.request.url.query else ""),
         "query": lambda **kw: query(ctx, **kw),
