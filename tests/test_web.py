@@ -279,3 +279,35 @@ def test_a_session_ends_after_12_hours_idle(db_url):
         w.clock["now"] = NOW + timedelta(hours=34, minutes=31)
         assert (await client.get(f"/dasbor/wilayah/{KAB}")).status_code == 401
     run(db_url, scenario)
+
+
+def test_pantau_serve_starts_without_a_channel_and_says_what_is_missing(cli_env, tmp_path):
+    """`pantau serve` with no token at all: a warning naming the variables, and the dashboard answers."""
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {k: v for k, v in cli_env.items() if not k.startswith(("TWILIO_", "TELEGRAM_"))}
+    env.update(PANTAU_WEB_SECRET="serve-test-secret-0123456789", PANTAU_MEDIA_DIR=str(tmp_path / "media"))
+    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
+                             "--no-scheduler"], env=env, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert proc.poll() is None and time.monotonic() < deadline, "pantau serve did not start"
+            try:
+                page = httpx.get(f"http://127.0.0.1:{port}/dasbor/wilayah/81.05", timeout=2)
+                break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        assert page.status_code == 401 and "Ketik &#34;dasbor&#34; di chat Pantau" in page.text
+        assert httpx.get(f"http://127.0.0.1:{port}/health").text == "ok"
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        _, err = proc.communicate(timeout=20)
+    assert "belum ada kanal" in err and "TELEGRAM_BOT_TOKEN" in err and "TWILIO_ACCOUNT_SID" in err

@@ -82,3 +82,38 @@ def test_charts_are_inline_svg_with_their_numbers():
     assert "1.234" in chart and "<b>" not in chart and "&lt;b&gt;" in chart
     assert bar_chart([], "x") == ""
 
+
+
+@pytest.mark.parametrize("role,text,request_,reply", [
+    ("koordinator", "dasbor", "dashboard", None),
+    ("fasilitator", "/dasbor", "dashboard", None),
+    ("koordinator", "DASHBOARD", "dashboard", None),
+    ("koordinator", "keluar", "logout", None),
+    ("fasilitator", "logout", "logout", None),
+    ("kader", "dasbor", None, "Perintah ini untuk fasilitator dan koordinator."),
+    ("kader", "keluar", None, "Perintah ini untuk fasilitator dan koordinator."),
+])
+def test_dasbor_and_keluar_in_the_engine(forms, role, text, request_, reply):
+    """The engine only asks for the link (the pipeline makes it); a draft being filled is kept."""
+    from flows.types import ContactView, RoundView
+
+    from .conftest import Chat
+    area = "81.05.08.2010" if role == "kader" else "81.05"
+    chat = Chat(forms, contact=ContactView(1, "Bu Rina", role, area, "id"),
+                rounds=[RoundView("Juli 2024", "2024-07-01", "2024-08-31")])
+    chat.say("1")                                   # a meeting report started
+    step = chat.step(text)
+    assert step.request == request_
+    if reply:
+        assert step.replies[0].text == reply and chat.session["mode"] == "form"
+    else:
+        assert step.replies == [] and chat.session["mode"] == "menu" and chat.session["draft"]["id"] == "pertemuan"
+
+
+def test_the_coordinator_menu_offers_the_dashboard_and_the_kader_menu_does_not(forms):
+    from flows.types import ContactView
+
+    from .conftest import Chat
+    for role, area, offered in (("koordinator", "81.05", True), ("kader", "81.05.08.2010", False)):
+        chat = Chat(forms, contact=ContactView(1, "Bu Rina", role, area, "id"))
+        assert ("Buka dasbor" in chat.step("menu").replies[-1].choices) is offered
