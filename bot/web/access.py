@@ -131,5 +131,7 @@ def guarded(web: Web, page: Callable[[Ctx], Awaitable[Response]], area_of=None):
                 require_scope(viewer, code)
             response = await page(Ctx(web, request, s, viewer, now, code))
         response.headers.setdefault("Cache-Control", "no-store")
+        if "set-cookie" not in response.headers:      # the cookie lives as long as the session: 12 h from now
+            set_cookie(web, response, key)
         return response
     return endpoint
