@@ -11,10 +11,11 @@ from flows.display import choice_labels, report_title
 from storage.completeness import completeness, get_round
 from storage.dashboard import child_summaries, desa_reports, kader_of, media_file, report_detail
 
-from .. import catalog, media
+from .. import media
 from . import present
 from .access import Ctx
 from .common import PAGE_SIZE, level, page_number, pages, period, render
+from .common import children as child_areas
 
 STATUSES = ("tepat_waktu", "terlambat", "sedang_diisi", "belum")
 
@@ -33,10 +34,9 @@ async def area_page(ctx: Ctx) -> Response:
 async def summary_page(ctx: Ctx) -> Response:
     from storage.summary import summarize
     t, lang = ctx.t, ctx.lang
-    areas = catalog.area_index()
     per = await period(ctx)
     data = await summarize(ctx.s, per.filters(ctx.code))
-    children = areas.children(ctx.code)
+    children = child_areas(ctx.code)
     paging = None
     if level(ctx.code) == 3:                        # desa of a kecamatan: a page at a time
         paging = pages(len(children), page_number(ctx))
