@@ -311,3 +311,21 @@ def test_pantau_serve_starts_without_a_channel_and_says_what_is_missing(cli_env,
         os.killpg(proc.pid, signal.SIGTERM)
         _, err = proc.communicate(timeout=20)
     assert "belum ada kanal" in err and "TELEGRAM_BOT_TOKEN" in err and "TWILIO_ACCOUNT_SID" in err
+
+
+def test_the_cookie_is_secure_only_under_https(db_url, monkeypatch):
+    monkeypatch.setenv("PANTAU_PUBLIC_URL", "http://127.0.0.1:8080")
+
+    async def scenario(w, client):
+        link = await w.login_link()
+        path = link.split("127.0.0.1:8080", 1)[1]
+        for base, secure in (("http://127.0.0.1:8080", False), ("https://pantau.example.org", True)):
+            plain = httpx.AsyncClient(transport=client._transport, base_url=base)
+            sent = await plain.post(path)
+            cookie = sent.headers["set-cookie"]
+            assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Path=/dasbor" in cookie
+            assert ("Secure" in cookie) is secure
+            assert "Max-Age=43200" in cookie
+            link = await w.login_link()
+            path = link.split("127.0.0.1:8080", 1)[1]
+    run(db_url, scenario)

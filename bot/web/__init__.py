@@ -73,7 +73,7 @@ def routes(pipeline, env=None) -> list:
         if key is None:
             return _refused(request, state)
         response = RedirectResponse("/dasbor", status_code=303)
-        set_cookie(web, response, key)
+        set_cookie(web, request, response, key)
         return response
 
     async def sign_out(ctx: Ctx) -> Response:
@@ -82,7 +82,7 @@ def routes(pipeline, env=None) -> list:
         response = _message(web, ctx.request, t("Anda sudah keluar"),
                             t("Dasbor sudah ditutup. Ketik \"dasbor\" di chat Pantau untuk membukanya lagi."), 200,
                             ctx.lang)
-        clear_cookie(web, response)
+        clear_cookie(web, ctx.request, response)
         return response
 
     async def language(ctx: Ctx) -> Response:

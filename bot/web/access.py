@@ -93,13 +93,19 @@ def cookie_key(web: Web, request: Request) -> str | None:
         return None
 
 
-def set_cookie(web: Web, response: Response, key: str) -> None:
+def _secure(web: Web, request: Request) -> bool:
+    """Secure when the public address is https, or the request came over https (behind a proxy that
+    says so: uvicorn reads X-Forwarded-Proto from a local proxy)."""
+    return web.secure or request.url.scheme == "https"
+
+
+def set_cookie(web: Web, request: Request, response: Response, key: str) -> None:
     response.set_cookie(COOKIE, web.signer.sign(key).decode(), max_age=int(IDLE_LIMIT.total_seconds()),
-                        path="/dasbor", httponly=True, secure=web.secure, samesite="lax")
+                        path="/dasbor", httponly=True, secure=_secure(web, request), samesite="lax")
 
 
-def clear_cookie(web: Web, response: Response) -> None:
-    response.delete_cookie(COOKIE, path="/dasbor", httponly=True, secure=web.secure, samesite="lax")
+def clear_cookie(web: Web, request: Request, response: Response) -> None:
+    response.delete_cookie(COOKIE, path="/dasbor", httponly=True, secure=_secure(web, request), samesite="lax")
 
 
 class SignInNeeded(Exception):
@@ -132,6 +138,6 @@ def guarded(web: Web, page: Callable[[Ctx], Awaitable[Response]], area_of=None):
             response = await page(Ctx(web, request, s, viewer, now, code))
         response.headers.setdefault("Cache-Control", "no-store")
         if "set-cookie" not in response.headers:      # the cookie lives as long as the session: 12 h from now
-            set_cookie(web, response, key)
+            set_cookie(web, request, response, key)
         return response
     return endpoint
