@@ -12,10 +12,11 @@ from datetime import date
 from pathlib import Path
 
 
-from . import catalog, outbox_cli
+from . import catalog, forms_cli, outbox_cli
 
-# modules that add subcommands: each has register(subparsers) and sets its handler with set_defaults(handler=…)
-COMMAND_MODULES = [outbox_cli]
+# modules that add subcommands: each has register(subparsers) (and its handler: set_defaults(handler=…) or
+# an entry in main's table)
+COMMAND_MODULES = [outbox_cli, forms_cli]
 
 
 def _db():
@@ -245,14 +246,13 @@ async def _remind(args) -> int:
 async def _serve(args) -> int:
     import uvicorn
 
-    from .config import ConfigError
     from .pipeline import settle_heap
     from .server import build_app, configured_channels
     whatsapp, telegram_cfg = configured_channels()
-    if whatsapp is None and telegram_cfg is None:
-        raise ConfigError("belum ada kanal: isi TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_WHATSAPP_FROM dan "
-                          "PANTAU_PUBLIC_URL untuk WhatsApp, atau TELEGRAM_BOT_TOKEN, TELEGRAM_WEBHOOK_SECRET dan "
-                          "PANTAU_PUBLIC_URL untuk Telegram")
+    if whatsapp is None and telegram_cfg is None:     # the dashboard (and `pantau chat`) work without one
+        print("Peringatan: belum ada kanal, hanya dasbor yang berjalan. Untuk WhatsApp isi TWILIO_ACCOUNT_SID, "
+              "TWILIO_AUTH_TOKEN, TWILIO_WHATSAPP_FROM dan PANTAU_PUBLIC_URL; untuk Telegram isi TELEGRAM_BOT_TOKEN, "
+              "TELEGRAM_WEBHOOK_SECRET dan PANTAU_PUBLIC_URL.", file=sys.stderr, flush=True)
     async with opened() as pipeline:      # migrations and forms once, before any worker starts
         if args.workers > 1:
             workers = True
@@ -362,7 +362,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     handler = getattr(args, "handler", None) or {
         "chat": _chat, "invite": _invite, "roster": _roster, "round": _round, "summary": _summary,
-        "export": _export, "remind": _remind, "scheduler": _remind, "serve": _serve, "telegram": _telegram}[args.cmd]
+        "export": _export, "remind": _remind, "scheduler": _remind, "serve": _serve, "telegram": _telegram,
+        "form": forms_cli.run}[args.cmd]
     try:
         result = asyncio.run(handler(args))
     except KeyboardInterrupt:
