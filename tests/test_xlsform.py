@@ -429,7 +429,8 @@ def test_a_filtered_choice_is_asked_again_when_the_answer_it_depends_on_changes(
 
 def test_the_summary_section_travels_in_the_settings_sheet(tmp_path):
     summary = {"section": "wells", "title": {"id": "Sumur", "en": "Wells"}, "count": "wells",
-               "sums": ["members"], "text": {"headline": {"id": "SUMUR: {wells}", "en": "WELLS: {wells}"}}}
+               "answers": [{"name": "by_kind", "count": "kind"}],
+               "text": {"headline": {"id": "SUMUR: {wells}", "en": "WELLS: {wells}"}}}
     form = parse_form(_import(tmp_path, X.SIMPLE_SURVEY, X.SIMPLE_CHOICES, X.SIMPLE_SETTINGS).data, "")
     sheets = to_xlsform(form, summary)
     column = sheets["settings"][0].index("pantau_summary")

@@ -92,7 +92,8 @@ class Scenario:
                          "support_what": None if n % 3 == 0 else "pelatihan"}]
                 await tx.save_report(NewReport("pemantauan", 1, d, ROUND[0], {"round": ROUND[0], "activities": acts}),
                                      self.kader[d].id, at)
-                meeting = {"kind": "musdes", "date": at.astimezone(WIT).date().isoformat(), "place": "Balai desa",
+                held = at if d in self.on_time else wit(7, 30)   # the late desa met in the round, reported after it
+                meeting = {"kind": "musdes", "date": held.astimezone(WIT).date().isoformat(), "place": "Balai desa",
                            "men": self.men[d], "women": self.women[d], "youth": 2, "disabled": 1,
                            "total": self.men[d] + self.women[d]}
                 if n == 0:
