@@ -25,19 +25,21 @@ from . import catalog, config
 
 
 def register(subparsers) -> None:
-    form = subparsers.add_parser("form", help="formulir dari Excel (XLSForm): import, check, list, export")
-    sub = form.add_subparsers(dest="form_cmd", required=True)
-    imp = sub.add_parser("import", help="baca XLSForm dan simpan sebagai formulir Pantau")
-    imp.add_argument("file")
-    imp.add_argument("--id", dest="form_id", help="id formulir (mengganti form_id di sheet settings)")
-    chk = sub.add_parser("check", help="periksa XLSForm (atau berkas formulir .yaml) tanpa menyimpan")
-    chk.add_argument("file")
-    chk.add_argument("--id", dest="form_id")
-    sub.add_parser("list", help="semua formulir dan versinya")
-    exp = sub.add_parser("export", help="tulis formulir sebagai XLSForm (untuk Excel atau Kobo)")
-    exp.add_argument("form_id")
-    exp.add_argument("--out", required=True, help="FILE.xlsx")
-    exp.add_argument("--version", type=int, help="versi tertentu (bawaan: yang terbaru)")
+    from .cli_help import install, language
+    t = install(language())      # help in Indonesian, English with LANG=en
+    form = subparsers.add_parser("form", help=t("formulir dari Excel (XLSForm): import, check, list, export"))
+    sub = form.add_subparsers(dest="form_cmd", required=True, title=t("perintah"), metavar=t("PERINTAH"))
+    imp = sub.add_parser("import", help=t("baca XLSForm dan simpan sebagai formulir Pantau"))
+    imp.add_argument("file", metavar=t("BERKAS"), help=t("berkas XLSForm (.xlsx)"))
+    imp.add_argument("--id", dest="form_id", help=t("id formulir (mengganti form_id di sheet settings)"))
+    chk = sub.add_parser("check", help=t("periksa XLSForm (atau berkas formulir .yaml) tanpa menyimpan"))
+    chk.add_argument("file", metavar=t("BERKAS"), help=t("berkas XLSForm (.xlsx) atau formulir (.yaml)"))
+    chk.add_argument("--id", dest="form_id", help=t("id formulir (mengganti form_id di sheet settings)"))
+    sub.add_parser("list", help=t("semua formulir dan versinya"))
+    exp = sub.add_parser("export", help=t("tulis formulir sebagai XLSForm (untuk Excel atau Kobo)"))
+    exp.add_argument("form_id", metavar="FORM_ID", help=t("id formulir, mis. pertemuan"))
+    exp.add_argument("--out", required=True, metavar=t("BERKAS"), help=t("BERKAS.xlsx"))
+    exp.add_argument("--version", type=int, help=t("versi tertentu (bawaan: yang terbaru)"))
 
 
 async def run(args) -> int:
