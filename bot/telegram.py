@@ -12,6 +12,7 @@ import asyncio
 import collections
 import contextlib
 import hmac
+import json
 import logging
 import os
 import re
@@ -31,6 +32,7 @@ from storage.db import Database
 from storage.repo import Tx
 
 from . import media
+from .inputs import clean_text
 from .config import ConfigError, _get, outbox_in_doubt_after
 from .pipeline import Pipeline, clock
 
@@ -76,13 +78,18 @@ async def to_inbound(update: Update) -> tuple[Inbound, tuple | None] | None:
     if msg is None or chat is None:
         return None
     kind, photo, media_row, location = "text", None, None, None
-    text = msg.text or msg.caption or ""
+    text = clean_text(msg.text or msg.caption or "")
     if msg.photo:
         largest = max(msg.photo, key=lambda p: (p.file_size or 0, p.width * p.height))
-        file = await largest.get_file()
-        data = bytes(await file.download_as_bytearray())
-        digest, path = media.store_bytes(data, ".jpg")
-        kind, photo, media_row = "photo", digest, (digest, str(path), "image/jpeg", len(data))
+        try:      # a network error or Telegram's 5xx propagates: the update is not acknowledged, comes again
+            file = await largest.get_file()
+            data = bytes(await file.download_as_bytearray())
+        except BadRequest as exc:     # refused for good (e.g. over the Bot API's 20 MB): asked to send again
+            log.warning("telegram photo could not be fetched (%s); asking to send again", exc.message[:80])
+            kind = "other"
+        else:
+            digest, path = media.store_bytes(data, ".jpg")
+            kind, photo, media_row = "photo", digest, (digest, str(path), "image/jpeg", len(data))
     elif msg.location:
         kind, location = "location", (msg.location.latitude, msg.location.longitude)
     elif msg.voice or msg.audio:
@@ -113,48 +120,114 @@ class TelegramChannel:
     async def stop(self) -> None:
         await self.app.shutdown()
 
-    async def _handle(self, update: Update, _context) -> None:
+    async def _handle(self, update: Update, _context=None) -> None:
+        """One update into the pipeline; any failure propagates (nothing here swallows it)."""
         item = await to_inbound(update)
         if item:
             await self.pipeline.handle(*item)
 
     async def process(self, updates: list[Update]) -> None:
-        """Updates of one chat in order, different chats concurrently."""
+        """Updates of one chat in order, different chats concurrently; raises ``NotStored`` naming the
+        updates that were not stored (a chat stops at its first failure: its later updates wait too).
+
+        PTB's ``process_update`` is not used: it swallows a handler's exception, and a webhook or a
+        polling offset must never acknowledge an update that was not committed."""
         by_chat: dict[int, list[Update]] = {}
         for u in updates:
             by_chat.setdefault(u.effective_chat.id if u.effective_chat else 0, []).append(u)
+        failed: list[int] = []
+        errors: list[BaseException] = []
 
         async def one_chat(chat_updates):
-            for u in chat_updates:
-                await self.app.process_update(u)
+            for i, u in enumerate(chat_updates):
+                try:
+                    await self._handle(u)
+                except Exception as exc:  # noqa: BLE001 - reported to the caller, which must not acknowledge
+                    failed.extend(x.update_id for x in chat_updates[i:])
+                    errors.append(exc)
+                    log.warning("telegram update %s not stored (%s); it will be delivered again",
+                                u.update_id, type(exc).__name__)
+                    return
         await asyncio.gather(*(one_chat(v) for v in by_chat.values()))
+        if failed:
+            raise NotStored(min(failed), errors[0])
 
     async def poll_once(self, offset: int | None, timeout: int = 25) -> int | None:
+        """One getUpdates; the returned offset moves only past updates that were stored or deliberately
+        dropped (ignored kinds, unreadable payloads). After a failure it stays at the first update that
+        was not stored, so Telegram hands it (and those after it) out again; duplicates are dropped."""
         updates = await self.app.bot.get_updates(offset=offset, timeout=timeout, allowed_updates=["message"])
-        if updates:
+        if not updates:
+            return offset
+        try:
             await self.process(list(updates))
-            return updates[-1].update_id + 1
-        return offset
+        except NotStored as exc:
+            exc.offset = exc.first_update_id
+            raise
+        return updates[-1].update_id + 1
 
-    async def poll_forever(self) -> None:
-        offset = None
+    async def poll_forever(self, backoff=(1, 2, 5, 10, 30)) -> None:
+        offset, failures = None, 0
         while True:
             try:
                 offset = await self.poll_once(offset)
+                failures = 0
+            except NotStored as exc:            # the database is locked, down, …: same updates again, later
+                offset = exc.offset
+                await asyncio.sleep(backoff[min(failures, len(backoff) - 1)])
+                failures += 1
             except (NetworkError, TimedOut):
                 await asyncio.sleep(2)
 
-    def route(self) -> Route:
+    def route(self, max_body: int = 1_000_000) -> Route:
+        """POST /telegram/webhook: 403 without the secret, 413 over ``max_body`` bytes, 400 for a body that
+        is not an update, 503 when the update could not be stored (Telegram delivers it again), and
+        200 only once it is committed (or deliberately ignored)."""
+        from .http_limits import BodyTooLarge, BodyTooSlow, read_body
         secret = (self.cfg.webhook_secret or "").encode()
 
         async def webhook(request: Request) -> Response:
             given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "").encode()
             if not secret or not hmac.compare_digest(given, secret):
                 return Response("forbidden", status_code=403)
-            data = await request.json()
-            await self.process([Update.de_json(data, self.app.bot)])
+            try:
+                body = await read_body(request, max_body)
+            except BodyTooLarge:
+                return Response("too large", status_code=413)
+            except BodyTooSlow:
+                return Response("request timeout", status_code=408)
+            update = parse_update(body, self.app.bot)
+            if update is None:
+                return Response("not a Telegram update", status_code=400)
+            try:
+                await self.process([update])
+            except NotStored:
+                return Response("not stored, try again", status_code=503)
             return Response("ok")
         return Route(WEBHOOK_PATH, webhook, methods=["POST"])
+
+
+class NotStored(Exception):
+    """Some updates of a batch were not committed; ``first_update_id`` is the earliest of them."""
+
+    def __init__(self, first_update_id: int, cause: BaseException):
+        super().__init__(f"update {first_update_id} not stored: {type(cause).__name__}")
+        self.first_update_id, self.cause = first_update_id, cause
+        self.offset = first_update_id
+
+
+def parse_update(body: bytes, bot) -> Update | None:
+    """A webhook body as an Update, or None (logged) for malformed JSON, a non-object or no update_id:
+    such a body can never succeed, so it is refused with 400, never a traceback."""
+    try:
+        data = json.loads(body)
+        if not isinstance(data, dict) or not isinstance(data.get("update_id"), int) \
+                or isinstance(data.get("update_id"), bool):
+            raise ValueError("not an object with an integer update_id")
+        return Update.de_json(data, bot)
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        log.warning("telegram webhook body refused: %s", str(exc)[:120])
+        return None
 
 
 def keyboard(payload: dict):
