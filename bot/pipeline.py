@@ -187,7 +187,7 @@ class Pipeline:
                     continue
                 fresh.discard(ident)              # a second copy in the same batch is a duplicate too
                 if media:
-                    await tx.add_media(*media, now)
+                    await tx.add_media(*media[:4], now, *media[4:])     # a 5th item: URL of a pending file
                 key = (inbound.channel, inbound.sender)
                 state, seq = sessions[key]
                 step, contact, saved = await self._apply(tx, s, inbound, state or None, contacts.get(key), loaded,

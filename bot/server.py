@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 
 from starlette.applications import Starlette
 from starlette.responses import FileResponse, PlainTextResponse
@@ -68,21 +67,16 @@ def build_app(pipeline: Pipeline, whatsapp=None, run_senders: bool = True, teleg
 
 def configured_channels(env=None):
     """(TwilioConfig | None, TelegramConfig | None) from the environment; wrong values stop the start."""
-    env = env if env is not None else os.environ
-    whatsapp = telegram = None
-    if env.get("TWILIO_ACCOUNT_SID") or env.get("TWILIO_AUTH_TOKEN"):
-        from .config import TwilioConfig
-        whatsapp = TwilioConfig.from_env(env)
-    if env.get("TELEGRAM_BOT_TOKEN"):
-        from .telegram import TelegramConfig
-        telegram = TelegramConfig.from_env(env, webhook=True)
-    return whatsapp, telegram
+    from .config import Settings, settings
+    return (Settings.from_env(env) if env is not None else settings()).channels()
 
 
 def app_from_env() -> Starlette:
     """The app for one of ``pantau serve --workers N``'s processes (uvicorn calls this in each):
     channels from the environment, the pipeline opened in the process's own event loop."""
     from storage.db import Database
+
+    from .config import settings
     whatsapp, telegram_cfg = configured_channels()
     holder: dict = {}
 
@@ -94,7 +88,7 @@ def app_from_env() -> Starlette:
             from .telegram import TelegramChannel
             telegram = TelegramChannel(telegram_cfg, pipeline)
         inner = build_app(pipeline, whatsapp, telegram=telegram,
-                          run_scheduler=os.environ.get("PANTAU_SCHEDULER", "1") != "0")
+                          run_scheduler=settings().scheduler)
         holder["app"] = inner
         settle_heap()
         async with inner.router.lifespan_context(inner):

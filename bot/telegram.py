@@ -14,10 +14,7 @@ import contextlib
 import hmac
 import json
 import logging
-import os
-import re
 import time
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from starlette.requests import Request
@@ -33,34 +30,13 @@ from storage.repo import Tx
 
 from . import media
 from .inputs import clean_text
-from .config import ConfigError, _get, outbox_in_doubt_after
+from .config import TelegramConfig, outbox_in_doubt_after
 from .pipeline import Pipeline, clock
 
 log = logging.getLogger("pantau.telegram")
 WEBHOOK_PATH = "/telegram/webhook"
 COMMANDS = [("start", "Mulai / menu"), ("lapor", "Kirim laporan"), ("ubah", "Perbaiki laporan"),
             ("bantuan", "Bantuan"), ("batal", "Batalkan laporan"), ("bahasa", "Ganti bahasa")]
-
-
-@dataclass(frozen=True)
-class TelegramConfig:
-    token: str
-    api_base_url: str
-    public_url: str | None
-    webhook_secret: str | None
-
-    @classmethod
-    def from_env(cls, env=None, webhook: bool = False) -> "TelegramConfig":
-        env = env if env is not None else os.environ
-        token = _get("TELEGRAM_BOT_TOKEN", r"\d{5,}:[A-Za-z0-9_-]{30,}", "123456789:AA… from BotFather", env=env)
-        base = (env.get("TELEGRAM_API_BASE_URL") or "https://api.telegram.org/bot").strip()
-        if not re.fullmatch(r"https?://\S+", base):
-            raise ConfigError("TELEGRAM_API_BASE_URL tidak sesuai bentuknya (contoh: https://api.telegram.org/bot)")
-        public = _get("PANTAU_PUBLIC_URL", r"https?://[^\s/]+(/[^\s]*)?", "https://pantau.example.org",
-                      required=webhook, env=env)
-        secret = _get("TELEGRAM_WEBHOOK_SECRET", r"[A-Za-z0-9_-]{16,256}", "16 or more letters, digits, _ or -",
-                      required=webhook, env=env)
-        return cls(token, base.rstrip("/"), public.rstrip("/") if public else None, secret)
 
 
 def build_application(cfg: TelegramConfig) -> Application:

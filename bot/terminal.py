@@ -6,27 +6,12 @@ import json
 import sys
 import uuid
 
-import phonenumbers
-
 from flows.types import Inbound
 
 from . import media
+from .phones import normalize_sender  # noqa: F401 - roster and tests import it from here
 from .pipeline import Pipeline
 from .sender import take_terminal_replies
-
-
-def normalize_sender(value: str) -> str:
-    """+6281234567890, 081234567890 and 6281234567890 are one person; other ids are kept as typed."""
-    digits = value.replace(" ", "").replace("-", "")
-    if digits.lstrip("+").isdigit() and len(digits) >= 9:
-        try:
-            region = None if digits.startswith("+") else "ID"
-            number = phonenumbers.parse(("+" + digits) if digits.startswith("62") else digits, region)
-            if phonenumbers.is_possible_number(number):
-                return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-        except phonenumbers.NumberParseException:
-            pass
-    return value.strip()
 
 
 def parse_line(line: str) -> dict:
