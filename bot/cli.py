@@ -197,7 +197,7 @@ async def _serve(args) -> int:
 
     from .config import ConfigError
     from .pipeline import settle_heap
-    from .server import build_app, configured_channels
+    from .server import build_app, configured_channels, uvicorn_options
     whatsapp, telegram_cfg = configured_channels()
     if whatsapp is None and telegram_cfg is None:
         raise ConfigError("belum ada kanal: isi TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_WHATSAPP_FROM dan "
@@ -214,7 +214,7 @@ async def _serve(args) -> int:
                 telegram = TelegramChannel(telegram_cfg, pipeline)
             app = build_app(pipeline, whatsapp, telegram=telegram, run_scheduler=not args.no_scheduler)
             settle_heap()
-            server = uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port, log_level="warning"))
+            server = uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port, **uvicorn_options()))
             await server.serve()
     return "workers" if workers else 0
 
@@ -223,8 +223,9 @@ def _serve_workers(args) -> int:
     """N processes on one port (uvicorn's supervisor); each builds its app with server.app_from_env."""
     import uvicorn
     os.environ["PANTAU_SCHEDULER"] = "0" if args.no_scheduler else "1"
+    from .server import uvicorn_options
     uvicorn.run("bot.server:app_from_env", factory=True, host=args.host, port=args.port, workers=args.workers,
-                log_level="warning")
+                **uvicorn_options())
     return 0
 
 

@@ -7,6 +7,7 @@ import contextlib
 from starlette.applications import Starlette
 from starlette.responses import FileResponse, PlainTextResponse
 from starlette.routing import Route
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from .pipeline import Pipeline, settle_heap
 
@@ -100,3 +101,53 @@ def app_from_env() -> Starlette:
             return await Starlette(lifespan=lifespan)(scope, receive, send)
         await holder["app"](scope, receive, send)
     return dispatch
+
+
+# ---------------------------------------------------------------- the HTTP server's own limits
+
+class BoundedH11Protocol(H11Protocol):
+    """uvicorn's h11 protocol with a deadline for the request line and headers: uvicorn closes an idle
+    kept-alive connection, but a new connection that sends nothing, or drips its headers a byte at a
+    time, would otherwise stay open for ever. The body has its own deadline (bot/http_limits.py)."""
+
+    def connection_made(self, transport) -> None:
+        super().connection_made(transport)
+        self._arm_header_timer()
+
+    def _arm_header_timer(self) -> None:
+        self._cycle_before = self.cycle
+        from .config import settings
+        self._header_timer = self.loop.call_later(settings().http_header_timeout, self._header_timeout)
+
+    def _header_timeout(self) -> None:
+        if self.cycle is self._cycle_before and not self.transport.is_closing():   # still no complete request
+            self.transport.close()
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        if self.cycle is not self._cycle_before and self._header_timer is not None:
+            self._header_timer.cancel()
+            self._header_timer = None
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if not self.transport.is_closing():
+            if self._header_timer is not None:
+                self._header_timer.cancel()
+            self._arm_header_timer()
+
+    def connection_lost(self, exc) -> None:
+        if self._header_timer is not None:
+            self._header_timer.cancel()
+            self._header_timer = None
+        super().connection_lost(exc)
+
+
+def uvicorn_options(s=None) -> dict:
+    """uvicorn's settings for `pantau serve`: keep-alive and header deadlines, a cap on concurrent
+    connections (more are answered 503 at once), headers of at most 16 KB. A reverse proxy in front
+    (README) adds its own limits; these hold without one."""
+    from .config import settings
+    s = s or settings()
+    return {"http": "bot.server:BoundedH11Protocol", "timeout_keep_alive": s.http_keep_alive, "limit_concurrency": s.http_max_connections,
+            "h11_max_incomplete_event_size": 16 * 1024, "timeout_graceful_shutdown": 10, "log_level": "warning"}
