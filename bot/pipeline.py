@@ -238,8 +238,9 @@ class Pipeline:
         if step.report and contact:
             saved = await tx.add_report(step.report, contact.id, now)
             previous.pop(step.report.area_code, None)     # read again if this batch starts another report
-        if step.request and contact:
-            from .coordinator import fulfil
+        if step.request and contact:                      # heavy ones only recorded: rendered by bot/jobs.py
+            from .jobs import handle_request
             await tx.flush_reports()                      # a summary counts the reports sent just before it
-            replies += await fulfil(s, step.request, contact, now, self.forms, step.session.get("lang", "id"))
+            replies += await handle_request(s, step.request, contact, inbound.channel, inbound.sender, now,
+                                            self.forms, step.session.get("lang", "id"))
         return replace(step, replies=tuple(replies)), contact, saved

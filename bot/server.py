@@ -51,6 +51,12 @@ def build_app(pipeline: Pipeline, whatsapp=None, run_senders: bool = True, teleg
                                                    allowed_updates=["message"])
             if run_senders:
                 senders.append(lambda: run_telegram_sender(pipeline.db, telegram.app.bot))
+        if run_senders:      # coordinators' charts and Excel files, rendered off the hot path (bot/jobs.py)
+            from .jobs import run_forever as run_jobs
+            senders.append(lambda: run_jobs(pipeline.db, pipeline.forms))
+        if run_senders and whatsapp is not None:
+            from .media import run_media_fetcher
+            senders.append(lambda: run_media_fetcher(pipeline.db, whatsapp))
         tasks = [asyncio.create_task(lead(pipeline.db, senders, name="pantau-senders"))] if senders else []
         if run_scheduler:
             from .reminders import run_forever

@@ -8,7 +8,7 @@ import uuid
 
 from flows.types import Inbound
 
-from . import media
+from . import jobs, media
 from .phones import normalize_sender  # noqa: F401 - roster and tests import it from here
 from .pipeline import Pipeline
 from .sender import take_terminal_replies
@@ -43,6 +43,7 @@ async def _one(pipeline: Pipeline, sender: str, data: dict) -> tuple[list[dict],
     inbound = Inbound(channel="terminal", sender=sender, message_id=str(data.get("id") or uuid.uuid4()),
                       text=str(data.get("text") or ""), photo=photo_ref, location=location, kind=kind)
     result = await pipeline.handle(inbound, media_row)
+    await jobs.run_due(pipeline.db, pipeline.forms)      # a coordinator's chart or Excel file, right away
     replies = await take_terminal_replies(pipeline.db, sender)
     return replies, result is None
 
