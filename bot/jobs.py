@@ -17,7 +17,7 @@ from datetime import timedelta
 from flows.types import ContactView, Reply
 from storage.db import Database
 from storage.jobs import add_job, claim_jobs, contact_of, finish_job
-from storage.repo import Tx
+from storage.repo import Tx, aware
 
 from . import catalog
 from .pipeline import clock, reply_payload
@@ -87,8 +87,8 @@ async def run_due(db: Database, forms: dict, renderer: Renderer | None = None) -
                 return done
             if renderer is None:
                 renderer = own = Renderer(db.url, forms)
-            for job in jobs:
-                done += await _run_one(db, renderer, job, now)
+            for job in jobs:        # as of the request: its round, its reports; queued at its time
+                done += await _run_one(db, renderer, job, aware(job.created_at))
     finally:
         if own is not None:
             await asyncio.to_thread(own.close)
@@ -111,7 +111,7 @@ async def _run_one(db: Database, renderer: Renderer, job, now) -> int:
         status, error = "failed", f"{type(exc).__name__}: {exc}"
     async with db.session() as s, s.begin():
         await Tx(s).enqueue_many([(job.channel, job.external_id, reply_payload(r, job.lang)) for r in replies],
-                                 clock())
+                                 now)
         await finish_job(s, job.id, status, error)
     return len(replies)
 

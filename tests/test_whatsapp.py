@@ -181,7 +181,7 @@ async def test_a_cadre_reports_a_meeting_on_whatsapp(db_url, peer, tmp_path, mon
         coord.n = 500
         await run_http(coord.say, "ringkasan")
         from bot.jobs import run_due
-        await run_due(pipeline.db, pipeline.forms)        # the chart is rendered by the job worker
+        assert await run_due(pipeline.db, pipeline.forms) == 1       # the chart is rendered by the job worker
         start = len(peer.requests)
         await send_due(pipeline.db, cfg, make_client(cfg), RateLimiter(1000), NOW)
         [chart] = [r["form"] for r in peer.requests[start:] if r["form"].get("MediaUrl")]
