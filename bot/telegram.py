@@ -2,9 +2,9 @@
 
 One handler turns an update into our ``Inbound`` (no ConversationHandler, no persistence, no
 JobQueue: all state lives in the database). ``pantau telegram`` long-polls; ``pantau serve`` takes
-webhooks at /telegram/webhook with the secret token checked. Replies leave through the outbox
-(``send_due``): reply keyboards for choices, ≈30 msg/s overall and 1 msg/s per chat, ``retry_after``
-honoured, network errors retried, blocked users recorded and not retried.
+webhooks at /telegram/webhook with the secret token checked. An update is acknowledged (webhook 200,
+polling offset) only once it is committed. Replies leave through the one outbox loop (bot/outbox.py)
+with ``TelegramOutbox`` as the adapter.
 """
 from __future__ import annotations
 
@@ -15,23 +15,24 @@ import hmac
 import json
 import logging
 import time
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 from telegram import BotCommand, KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.error import BadRequest, Forbidden, NetworkError, TimedOut
+from telegram.error import RetryAfter as RetryAfter_
 from telegram.ext import Application, ApplicationBuilder, TypeHandler
 
 from flows.types import Inbound
 from storage.db import Database
-from storage.repo import Tx
 
 from . import media
 from .inputs import clean_text
-from .config import TelegramConfig, outbox_in_doubt_after
-from .pipeline import Pipeline, clock
+from .config import TelegramConfig
+from .outbox import Failed, Outcome, OutboxLoop, RetryAfter, Sent
+from .pipeline import Pipeline
 
 log = logging.getLogger("pantau.telegram")
 WEBHOOK_PATH = "/telegram/webhook"
@@ -255,37 +256,45 @@ class Limits:
             self.next_chat[chat] = mark[0] + self.chat_interval
 
 
+class TelegramOutbox:
+    """The Telegram adapter of the one outbox loop (bot/outbox.py): reply keyboards for choices, ≈30
+    msg/s overall and 1 msg/s per chat (``Limits``), ``retry_after`` honoured for the chat — for the
+    whole channel when a second chat is told to wait within a second — blocked users failed for good.
+    Telegram cannot be asked whether a message arrived: a row in doubt is sent again (at-least-once)."""
+
+    name = "telegram"
+
+    def __init__(self, bot, limits: Limits | None = None, clock=time.monotonic):
+        self.bot, self.limits, self.clock = bot, limits or Limits(), clock
+        self._last_429: tuple[str, float] | None = None
+
+    async def prepare(self, tx, rows, now) -> None:
+        return None
+
+    def ready(self, chat: str) -> bool:
+        return self.limits.chat_ready(chat)
+
+    async def settle(self, tx, row) -> str | None:
+        return None
+
+    async def send(self, row) -> Outcome:
+        async with self.limits.slot(row.external_id):
+            outcome = await _send_one(self.bot, row)
+        if isinstance(outcome, RetryAfter) and not outcome.counts:      # a 429
+            now, last = self.clock(), self._last_429
+            if last is not None and last[0] != row.external_id and now - last[1] < 1.0:
+                outcome = RetryAfter(outcome.seconds, outcome.error + " (several chats: whole channel)", "channel",
+                                     False)
+            self._last_429 = (row.external_id, now)
+        return outcome
+
+
 async def send_due(db: Database, bot, limits: Limits, now: datetime | None = None) -> int:
-    """Send what is due; a chat whose per-chat slot is taken waits for the next round (order kept).
-
-    Rows are claimed ("sending") and committed before sending, each outcome committed after its
-    request. Telegram offers no way to ask whether a message went out, so a row left "sending" by a
-    killed sender is sent again (at-least-once; see README)."""
-    now = now or clock()
-    async with db.session() as s, s.begin():
-        tx = Tx(s)
-        for row in await tx.in_doubt("telegram", now - outbox_in_doubt_after()):
-            await tx.retry_later(row.id, row.attempts, now, "in doubt: sender stopped mid-send, sending again")
-        rows = await tx.claim_due("telegram", now)
-    sent = 0
-    held: set[str] = set()
-    for row in rows:
-        chat = row.external_id
-        if chat in held or (not limits.chat_ready(chat) and sent):
-            held.add(chat)
-            outcome = ("retry", row.attempts, now, "waiting for the chat's turn")
-        else:
-            async with limits.slot(chat):
-                outcome = await _send_one(bot, row, now)
-            if outcome[0] == "retry":
-                held.add(chat)
-        async with db.session() as s, s.begin():
-            sent += await Tx(s).record_outcome(row.id, outcome, now)
-    return sent
+    """One round of the outbox loop for Telegram (tests, benchmarks); returns how many were sent."""
+    return await OutboxLoop(db, TelegramOutbox(bot, limits)).round(now)
 
 
-async def _send_one(bot, row, now: datetime) -> tuple:
-    """("sent", message id) | ("retry", attempts, at, error) | ("failed", error)."""
+async def _send_one(bot, row) -> Outcome:
     chat, p = row.external_id, row.payload
     try:
         markup = keyboard(p)
@@ -297,24 +306,19 @@ async def _send_one(bot, row, now: datetime) -> tuple:
                 result = await bot.send_document(chat, fh, caption=p.get("text", "")[:1024])
         else:
             result = await bot.send_message(chat, p.get("text", "")[:4096], reply_markup=markup)
-    except RetryAfter as exc:
+    except RetryAfter_ as exc:
         delay = exc.retry_after if isinstance(exc.retry_after, (int, float)) else exc.retry_after.total_seconds()
-        return ("retry", row.attempts, now + timedelta(seconds=delay), "429 retry_after")
+        return RetryAfter(float(delay), "429 retry_after", "chat", counts=False)
     except Forbidden as exc:            # blocked by the user: never retried
-        return ("failed", f"forbidden: {exc.message}")
+        return Failed(f"forbidden: {exc.message}")
     except BadRequest as exc:
-        return ("failed", f"bad request: {exc.message}")
-    except (NetworkError, TimedOut, OSError) as exc:
-        attempts = row.attempts + 1
-        return ("retry", attempts, now + timedelta(seconds=min(2 ** attempts, 600)), type(exc).__name__)
-    return ("sent", str(result.message_id))
+        return Failed(f"bad request: {exc.message}")
+    except FileNotFoundError as exc:
+        return Failed(f"file gone: {exc.filename}")
+    except (NetworkError, TimedOut, OSError) as exc:   # TimedOut too: Telegram cannot be asked, so send again
+        return RetryAfter(None, type(exc).__name__)
+    return Sent(str(result.message_id))
 
 
 async def run_sender(db: Database, bot, every: float = 0.2) -> None:
-    limits = Limits()
-    while True:
-        try:
-            await send_due(db, bot, limits)
-        except Exception:
-            log.exception("telegram sender round failed")
-        await asyncio.sleep(every)
+    await OutboxLoop(db, TelegramOutbox(bot)).run_forever(every)

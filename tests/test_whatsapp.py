@@ -208,8 +208,8 @@ async def test_the_24_hour_window_and_error_handling(db_url, peer):
         await tx.enqueue("whatsapp", KADER, {"text": "Pengingat", "template": "reminder_before",
                                              "variables": {"name": "Siti", "round": "Juli 2024"}}, later)
         await tx.enqueue("whatsapp", KADER, reply_payload(Reply("Pesan bebas")), later)
-        await tx.enqueue("whatsapp", "+6281200000429", {"text": "x"}, NOW)
-        await tx.enqueue("whatsapp", "+6281200021610", {"text": "y"}, NOW)
+        await tx.enqueue("whatsapp", "+6281200021610", {"text": "y"}, NOW)   # before x: a 429 holds back the
+        await tx.enqueue("whatsapp", "+6281200000429", {"text": "x"}, NOW)   # whole channel for that round
     async with pipeline.db.session() as s, s.begin():   # both numbers wrote to us recently
         tx = Tx(s)
         for n in ("+6281200000429", "+6281200021610"):
