@@ -136,8 +136,10 @@ class OutboxLoop:
                         break               # the rest of this chat (and, on a channel hold, of all) next round
                     tried.add(row.id)       # from here on, if this process dies the row is in doubt
                     outcome = await self.channel.send(row)
-                    sent += await self._record(row, outcome, now, s.outbox_max_attempts, s.outbox_in_doubt)
-                    if not isinstance(outcome, (Sent, Failed)):
+                    done, still_open = await self._record(row, outcome, now, s.outbox_max_attempts,
+                                                          s.outbox_in_doubt)
+                    sent += done
+                    if still_open:
                         break               # this row is still open: the chat's later rows wait for it
                 if self.holds.channel is not None:
                     break
@@ -166,25 +168,27 @@ class OutboxLoop:
             async with self.db.session() as session, session.begin():
                 await release(session, ids)
 
-    async def _record(self, row, outcome: Outcome, now: datetime, max_attempts: int, in_doubt: timedelta) -> int:
+    async def _record(self, row, outcome: Outcome, now: datetime, max_attempts: int,
+                      in_doubt: timedelta) -> tuple[int, bool]:
+        """The outcome written down: (1 if sent else 0, whether the row is still open)."""
         async with self.db.session() as session, session.begin():
             tx = Tx(session)
             if isinstance(outcome, Sent):
                 await tx.mark_sent(row.id, now, outcome.provider_id)
-                return 1
+                return 1, False
             if isinstance(outcome, Failed):
                 await tx.mark_failed(row.id, outcome.error)
-                return 0
+                return 0, False
             if isinstance(outcome, InDoubt):       # settled soon: claimed "long ago" as far as the window goes
                 await set_claimed_at(session, row.id, now - in_doubt + timedelta(seconds=10))
                 log.warning("%s row %d in doubt (%s); settled before the chat goes on", self.channel.name, row.id,
                             outcome.error[:80])
-                return 0
+                return 0, True
             attempts = row.attempts + (1 if outcome.counts else 0)
             if outcome.counts and attempts >= max_attempts:
                 await dead_letter(session, row.id, f"gave up after {attempts} attempts: {outcome.error}")
                 log.warning("%s row %d dead-lettered after %d attempts", self.channel.name, row.id, attempts)
-                return 0
+                return 0, False
             delay = outcome.seconds if outcome.seconds is not None else backoff(attempts, self.rng)
             until = now + timedelta(seconds=delay)
             await tx.retry_later(row.id, attempts, until, outcome.error)
@@ -192,7 +196,7 @@ class OutboxLoop:
                 self.holds.channel = max(self.holds.channel or until, until)
             else:
                 self.holds.chats[row.external_id] = until
-            return 0
+            return 0, True
 
     async def _settle(self, now: datetime, in_doubt: timedelta) -> None:
         async with self.db.session() as session, session.begin():
