@@ -41,6 +41,9 @@ def build_app(pipeline: Pipeline, whatsapp=None, run_senders: bool = True, teleg
         if run_senders and whatsapp is not None:
             from .whatsapp_sender import run_sender
             senders.append(lambda: run_sender(pipeline.db, whatsapp))
+        if telegram is None:          # (the Telegram channel warms up in its start())
+            from .warmup import warm_up
+            await warm_up(pipeline)
         if telegram is not None:
             from .telegram import WEBHOOK_PATH
             from .telegram import run_sender as run_telegram_sender

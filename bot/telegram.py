@@ -88,7 +88,11 @@ class TelegramChannel:
         self._chat_locks: dict[int, asyncio.Lock] = {}
 
     async def start(self) -> None:
+        """Connect (getMe), warm what the first message needs (bot/warmup.py), register the commands:
+        all before the first getUpdates or webhook."""
+        from .warmup import warm_up
         await self.app.initialize()
+        await warm_up(self.pipeline)
         try:
             await self.app.bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS])
         except (BadRequest, NetworkError):

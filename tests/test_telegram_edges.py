@@ -202,3 +202,25 @@ async def test_a_failed_getfile_is_not_acknowledged_and_the_photo_arrives(emulat
 
 async def _count(pipeline, n):
     return len(await stored(pipeline)) == n
+
+
+@needs_emulator
+async def test_start_warms_what_the_first_message_needs_before_polling(emulator, db_url, tmp_path, monkeypatch):
+    """The area index and the parsers are built in start(), not by the first person's message."""
+    from bot import catalog
+    monkeypatch.setenv("PANTAU_MEDIA_DIR", str(tmp_path / "media"))
+    h = Harness(emulator, db_url)
+    async with serving(h.compat.app(), h.compat_port):
+        h.pipeline = await Pipeline.open(Database(db_url), now=lambda: NOW)
+        h.channel = TelegramChannel(h.cfg, h.pipeline)
+        catalog.area_index.cache_clear()
+        await h.channel.start()
+        assert catalog.area_index.cache_info().currsize == 1
+        built = catalog.area_index.cache_info().misses
+        await h.user.send("/start")
+        await h.channel.poll_once(None, timeout=1)
+        await h.user.send("Siti Aminah")
+        await h.channel.poll_once(None, timeout=1)
+        assert catalog.area_index.cache_info().misses == built       # nothing rebuilt for the first messages
+        await h.channel.stop()
+        await h.pipeline.db.close()
