@@ -5,7 +5,6 @@ import functools
 import gzip
 import io
 import json
-import os
 from importlib import resources
 from pathlib import Path
 
@@ -37,7 +36,8 @@ def read_form_file(path: Path) -> dict:
 def read_forms(directories: list[Path] | None = None) -> dict[tuple[str, int], dict]:
     """Every form file of the given folders (default: flows/forms and $PANTAU_FORMS_DIR)."""
     if directories is None:
-        directories = [FORMS_DIR] + [Path(p) for p in os.environ.get("PANTAU_FORMS_DIR", "").split(os.pathsep) if p]
+        from .config import settings
+        directories = [FORMS_DIR] + list(settings().forms_dirs)
     raw: dict[tuple[str, int], dict] = {}
     for directory in directories:
         for path in sorted(Path(directory).glob("*.yaml")):

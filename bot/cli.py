@@ -245,6 +245,7 @@ async def _telegram(args) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
+    from .config import settings
     p = argparse.ArgumentParser(prog="pantau", description="Pantau: laporan pertemuan dan pemantauan desa.")
     sub = p.add_subparsers(dest="cmd", required=True)
     chat = sub.add_parser("chat", help="chat in the terminal")
@@ -278,8 +279,8 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("telegram", help="run the Telegram bot by long polling")
     serve = sub.add_parser("serve", help="the web app for webhooks (WhatsApp) and the outbox senders")
     serve.add_argument("--host", default="0.0.0.0")
-    serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8080")))
-    serve.add_argument("--workers", type=int, default=int(os.environ.get("PANTAU_WORKERS", "1")),
+    serve.add_argument("--port", type=int, default=settings().port)
+    serve.add_argument("--workers", type=int, default=settings().workers,
                        help="processes answering webhooks (PostgreSQL; one of them runs senders and scheduler)")
     serve.add_argument("--no-scheduler", action="store_true",
                        help="do not queue reminders here (run `pantau scheduler` elsewhere)")
@@ -289,7 +290,8 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=os.environ.get("PANTAU_LOG_LEVEL", "WARNING"),
+    from .config import settings
+    logging.basicConfig(level=settings().log_level,
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("twilio").setLevel(logging.WARNING)   # its INFO lines dump every request
     args = parser().parse_args(argv)

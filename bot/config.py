@@ -1,6 +1,7 @@
 """Settings from the environment, read once at start into one ``Settings`` object and checked with a
 message naming the variable and its shape. Every variable Pantau reads is listed in ``VARIABLES``
-(and in the README's table); nothing else in bot/ reads ``os.environ``."""
+(and in the README's table); nothing else in bot/ reads them (storage/db.py reads the database URL and
+data folder itself: storage cannot import bot/). ``pantau chat --as`` defaults to ``$USER``."""
 from __future__ import annotations
 
 import os

@@ -4,7 +4,6 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-import os
 from dataclasses import dataclass, fields, replace
 from datetime import datetime, timezone
 
@@ -20,7 +19,8 @@ log = logging.getLogger("pantau.pipeline")
 
 def clock() -> datetime:
     """Now, or the fixed time in PANTAU_NOW (ISO, for scripted tests)."""
-    fixed = os.environ.get("PANTAU_NOW")
+    from .config import settings
+    fixed = settings().fixed_now
     if fixed:
         value = datetime.fromisoformat(fixed)
         return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
