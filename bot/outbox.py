@@ -107,8 +107,9 @@ def backoff(attempts: int, rng: random.Random = random) -> float:   # type: igno
 
 
 class OutboxLoop:
-    def __init__(self, db: Database, channel: Channel, batch: int = 500, rng: random.Random | None = None):
-        self.db, self.channel, self.batch = db, channel, batch
+    def __init__(self, db: Database, channel: Channel, batch: int = 500, rng: random.Random | None = None,
+                 concurrency: int = 8):
+        self.db, self.channel, self.batch, self.concurrency = db, channel, batch, concurrency
         self.holds = Holds()
         self.rng = rng or random.Random()
 
@@ -128,24 +129,30 @@ class OutboxLoop:
                 return 0
             await claim(session, [r.id for r in rows], now)
             await self.channel.prepare(tx, rows, now)
-        claimed, tried, sent = {r.id for r in rows}, set(), 0
-        try:
-            for recipient, chat_rows in heads.items():
+        claimed, tried = {r.id for r in rows}, set()
+        gate = asyncio.Semaphore(self.concurrency)
+
+        async def one_recipient(recipient: str, chat_rows: list) -> int:
+            """A recipient's rows one after the other, stopping at the first that stays open."""
+            sent = 0
+            async with gate:
                 for row in chat_rows:
                     if self.holds.channel is not None or not self.channel.ready(recipient):
-                        break               # the rest of this chat (and, on a channel hold, of all) next round
-                    tried.add(row.id)       # from here on, if this process dies the row is in doubt
+                        break           # the rest of this chat (and, on a channel hold, of all) next round
+                    tried.add(row.id)   # from here on, if this process dies the row is in doubt
                     outcome = await self.channel.send(row)
                     done, still_open = await self._record(row, outcome, now, s.outbox_max_attempts,
                                                           s.outbox_in_doubt)
                     sent += done
                     if still_open:
-                        break               # this row is still open: the chat's later rows wait for it
-                if self.holds.channel is not None:
-                    break
+                        break           # this row is still open: the chat's later rows wait for it
+            return sent
+
+        try:     # different recipients concurrently (the channel's rate limiter paces them), each in order
+            counts = await asyncio.gather(*(one_recipient(who, chat) for who, chat in heads.items()))
         finally:
             await self._release(sorted(claimed - tried))
-        return sent
+        return sum(counts)
 
     def _heads(self, rows: list, now: datetime) -> dict[str, list]:
         """Per recipient, its open rows from the oldest while they are due and pending: the oldest open
