@@ -139,7 +139,7 @@ async def run(args) -> None:
     stub = await twilio_stub(stub_port)
     env = dict(os.environ, PANTAU_DATABASE_URL=url, PANTAU_DATA_DIR=tmp, PANTAU_LOG_LEVEL="WARNING",
                TWILIO_ACCOUNT_SID=SID, TWILIO_AUTH_TOKEN=TOKEN, TWILIO_WHATSAPP_FROM=FROM, PANTAU_PUBLIC_URL=public,
-               TWILIO_API_BASE_URL=f"http://127.0.0.1:{stub_port}", TWILIO_RATE_PER_SECOND="1000")
+               TWILIO_API_BASE_URL=f"http://127.0.0.1:{stub_port}", TWILIO_RATE_PER_SECOND=os.environ.get("BENCH_SEND_RATE", "1000"))
     env.pop("PANTAU_NOW", None)
     server = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
                                "--no-scheduler"], env=env, stdout=subprocess.DEVNULL, stderr=open(f"{tmp}/server.log", "w"))

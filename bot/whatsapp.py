@@ -82,7 +82,11 @@ def routes(cfg: TwilioConfig, pipeline: Pipeline, max_body: int = MAX_BODY) -> l
             msg, pending = inbound_message(form, cfg)
         except Refused as refused:
             return refused.response
-        await pipeline.handle(msg, pending.media_row() if pending else None)
+        try:
+            await pipeline.handle(msg, pending.media_row() if pending else None)
+        except Exception as exc:   # noqa: BLE001 - not stored: say so (5xx), Twilio may deliver it again
+            log.warning("whatsapp message not stored (%s); answered 503", type(exc).__name__)
+            return Response("not stored, try again", status_code=503)
         if pending:       # after the commit: the message is stored whatever the download does
             start_fetch(pipeline.db, cfg, pending)
         log.info("whatsapp message from %s processed", masked(msg.sender))

@@ -294,3 +294,19 @@ async def test_outbox_unchanged_by_refused_requests(db_url, peer):
         await in_thread(phone.post, phone.form("halo", NumMedia="abc"))
         async with pipeline.db.session() as s:
             assert list(await s.scalars(select(Outbox))) == []
+
+
+async def test_a_message_that_could_not_be_stored_answers_503_without_a_traceback(db_url, peer, caplog):
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+    async with whatsapp_app(db_url, peer) as (url, pipeline, phone):
+        async def locked(items):
+            raise OperationalError("INSERT", {}, sqlite3.OperationalError("database is locked"))
+        real, pipeline.handle_batch = pipeline.handle_batch, locked
+        form = phone.form("halo")
+        assert (await in_thread(phone.post, form)).status_code == 503
+        pipeline.handle_batch = real
+        assert (await in_thread(phone.post, form)).status_code == 200          # Twilio's retry is stored
+        assert len(await inbound_rows(pipeline)) == 1
+    assert "Traceback" not in caplog.text
