@@ -149,9 +149,13 @@ class OutboxLoop:
             return sent
 
         try:     # different recipients concurrently (the channel's rate limiter paces them), each in order
-            counts = await asyncio.gather(*(one_recipient(who, chat) for who, chat in heads.items()))
+            counts = await asyncio.gather(*(one_recipient(who, chat) for who, chat in heads.items()),
+                                          return_exceptions=True)     # all chains end before any release
         finally:
             await self._release(sorted(claimed - tried))
+        for result in counts:
+            if isinstance(result, BaseException):
+                raise result
         return sum(counts)
 
     def _heads(self, rows: list, now: datetime) -> dict[str, list]:

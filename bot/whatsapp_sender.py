@@ -160,4 +160,6 @@ async def _send_one(row, last_inbound: datetime | None, cfg: TwilioConfig, clien
 
 
 async def run_sender(db: Database, cfg: TwilioConfig, every: float = 0.5) -> None:
-    await OutboxLoop(db, WhatsAppOutbox(cfg, make_client(cfg))).run_forever(every)
+    # one request in flight: a request still on its way when the process dies can reach Twilio after the
+    # next process looked in the message list; with one in flight that is at most one row, and rare
+    await OutboxLoop(db, WhatsAppOutbox(cfg, make_client(cfg)), concurrency=1).run_forever(every)
