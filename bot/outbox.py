@@ -32,7 +32,8 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from storage.db import Database
-from storage.outbox import claim, dead_letter, open_rows, release, set_claimed_at
+from storage.outbox import (claim, dead_letter, open_rows, release, resend_in_place, set_claimed_at,
+                            settle_sent)
 from storage.repo import Tx, aware
 
 from .config import settings
@@ -220,11 +221,13 @@ class OutboxLoop:
                 async with self.db.session() as session, session.begin():
                     tx = Tx(session)
                     provider_id = await self.channel.settle(tx, row)
+                    # both writes only while the row is still in doubt: a status callback may have
+                    # confirmed it while the platform was being asked
                     if provider_id:
-                        await tx.mark_sent(row.id, now, provider_id)
+                        await settle_sent(session, row.id, now, provider_id)
                         log.info("in-doubt %s row %d had arrived; not sent again", self.channel.name, row.id)
                     else:      # resent in its place: still the oldest open row of that person
-                        await tx.retry_later(row.id, row.attempts, now, "in doubt: not delivered, sending again")
+                        await resend_in_place(session, row.id, now, "in doubt: not delivered, sending again")
                 self.holds.settle_failures.pop(who, None)
             except Exception as exc:   # noqa: BLE001 - only this recipient waits; asked again later
                 n = self.holds.settle_failures.get(who, 0) + 1

@@ -22,6 +22,7 @@ from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.rest import Client
 
 from storage.db import Database
+from storage.outbox import provider_id_owner
 from storage.repo import Tx, aware
 
 from .config import TwilioConfig
@@ -106,9 +107,10 @@ class WhatsAppOutbox:
         body = body_of(row.payload)
         claimed = aware(row.next_attempt_at) - timedelta(seconds=2)
         for m in await self.client.messages.list_async(to=f"whatsapp:{row.external_id}", limit=50):
-            if (m.body == body and m.date_created and aware(m.date_created) >= claimed
-                    and not await tx.provider_id_known(m.sid)):
-                return m.sid
+            if m.body == body and m.date_created and aware(m.date_created) >= claimed:
+                owner = await provider_id_owner(tx.s, m.sid)
+                if owner is None or owner == row.id:     # not another row's message
+                    return m.sid
         return None
 
 
@@ -160,6 +162,4 @@ async def _send_one(row, last_inbound: datetime | None, cfg: TwilioConfig, clien
 
 
 async def run_sender(db: Database, cfg: TwilioConfig, every: float = 0.5) -> None:
-    # one request in flight: a request still on its way when the process dies can reach Twilio after the
-    # next process looked in the message list; with one in flight that is at most one row, and rare
-    await OutboxLoop(db, WhatsAppOutbox(cfg, make_client(cfg)), concurrency=1).run_forever(every)
+    await OutboxLoop(db, WhatsAppOutbox(cfg, make_client(cfg))).run_forever(every)

@@ -35,3 +35,24 @@ async def set_claimed_at(s: AsyncSession, row_id: int, at: datetime) -> None:
 
 async def dead_letter(s: AsyncSession, row_id: int, error: str) -> None:
     await s.execute(update(Outbox).where(Outbox.id == row_id).values(status="dead", error=error[:500]))
+
+
+async def settle_sent(s: AsyncSession, row_id: int, now: datetime, provider_id: str) -> bool:
+    """An in-doubt row found at the platform: sent — only if it is still in doubt (a status callback may
+    have confirmed it meanwhile)."""
+    result = await s.execute(update(Outbox).where(Outbox.id == row_id, Outbox.status == "sending")
+                             .values(status="sent", sent_at=now, provider_id=provider_id))
+    return bool(result.rowcount)
+
+
+async def resend_in_place(s: AsyncSession, row_id: int, now: datetime, error: str) -> bool:
+    """An in-doubt row not found at the platform: pending again, due now, still the recipient's oldest —
+    only if nothing confirmed it meanwhile."""
+    result = await s.execute(update(Outbox).where(Outbox.id == row_id, Outbox.status == "sending")
+                             .values(status="pending", next_attempt_at=now, error=error[:500]))
+    return bool(result.rowcount)
+
+
+async def provider_id_owner(s: AsyncSession, provider_id: str) -> int | None:
+    """The row a provider's message id is recorded for, if any."""
+    return await s.scalar(select(Outbox.id).where(Outbox.provider_id == provider_id).limit(1))

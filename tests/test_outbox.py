@@ -275,3 +275,21 @@ async def test_failing_twilio_message_list_pages_delay_only_that_person(db_url, 
     assert bodies_a == ["Apa peran Anda?", "Di desa mana?"] and peer.fail_list == 0
     assert "(TwilioException)" in caplog.text            # the base class, which the old sender did not catch
     await db.close()
+
+
+async def test_a_status_callback_confirming_a_row_while_it_is_settled_is_not_overwritten(db):
+    """Twilio's status callback confirms the in-doubt row while the loop is asking the message list (which
+    does not show it yet): the row stays sent, nothing is sent again."""
+    await enqueue(db, ("siti", "Apa peran Anda?"))
+    await claimed_long_ago(db, "Apa peran Anda?")
+
+    class CallbackMeanwhile(Scripted):
+        async def settle(self, tx, row):
+            async with db.session() as s, s.begin():          # the webhook's own transaction
+                await Tx(s).confirm_sent(row.id, "SMcallback", NOW)
+            return None                                       # the list did not have it yet
+    ch = CallbackMeanwhile()
+    loop = OutboxLoop(db, ch)
+    await loop.round(NOW)
+    await loop.round(NOW + timedelta(seconds=5))
+    assert ch.delivered == [] and await statuses(db) == {"Apa peran Anda?": "sent"}
