@@ -10,7 +10,6 @@ import asyncio
 import os
 import random
 
-import pytest
 from sqlalchemy import func, select
 
 from storage.db import Database
