@@ -13,7 +13,7 @@ from .pipeline import Pipeline, settle_heap
 
 
 def build_app(pipeline: Pipeline, whatsapp=None, run_senders: bool = True, telegram=None,
-              run_scheduler: bool = False) -> Starlette:
+              run_scheduler: bool = False, extra_routes=()) -> Starlette:
     """The app; ``whatsapp`` is a TwilioConfig and ``telegram`` a TelegramChannel, or None when not configured.
 
     With several processes (``--workers``, or several machines behind a load balancer) every one
@@ -33,6 +33,7 @@ def build_app(pipeline: Pipeline, whatsapp=None, run_senders: bool = True, teleg
         routes += whatsapp_routes(whatsapp, pipeline)
     if telegram is not None:
         routes.append(telegram.route())
+    routes += list(extra_routes)          # more routes or mounts (a dashboard, …)
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
