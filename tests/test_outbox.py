@@ -293,3 +293,17 @@ async def test_a_status_callback_confirming_a_row_while_it_is_settled_is_not_ove
     await loop.round(NOW)
     await loop.round(NOW + timedelta(seconds=5))
     assert ch.delivered == [] and await statuses(db) == {"Apa peran Anda?": "sent"}
+
+
+def test_every_variable_read_is_in_the_settings_snapshot():
+    """Channels are configured from the settings' snapshot of the environment: a variable missing from
+    VARIABLES would silently be ignored."""
+    import re
+    from pathlib import Path
+
+    from bot.config import VARIABLES
+    root = Path(__file__).resolve().parent.parent
+    used = set()
+    for path in list((root / "bot").glob("*.py")) + list((root / "storage").glob("*.py")):
+        used |= set(re.findall(r'"((?:PANTAU|TWILIO|TELEGRAM)_[A-Z_]*[A-Z])"', path.read_text(encoding="utf-8")))
+    assert used - set(VARIABLES) == set()
