@@ -121,7 +121,7 @@ VARIABLES = (
     "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_WHATSAPP_FROM", "TWILIO_MESSAGING_SERVICE_SID",
     "TWILIO_TEMPLATE_REMINDER_BEFORE", "TWILIO_TEMPLATE_REMINDER_DUE", "TWILIO_TEMPLATE_REMINDER_AFTER",
     "TWILIO_TEMPLATE_REMINDER_ESCALATE", "TWILIO_TEMPLATE_FOLLOWUP_UPDATE", "TWILIO_RATE_PER_SECOND",
-    "TWILIO_API_BASE_URL", "TWILIO_MEDIA_HOSTS",
+    "TWILIO_API_BASE_URL", "TWILIO_MEDIA_HOSTS", "PANTAU_WEB_SECRET",
 )
 
 
@@ -158,7 +158,7 @@ class Settings:
     def from_env(cls, env=None) -> "Settings":
         env = env if env is not None else os.environ
         data = Path(env.get("PANTAU_DATA_DIR") or Path.home() / ".local" / "share" / "pantau")
-        forms = tuple(Path(p) for p in (env.get("PANTAU_FORMS_DIR") or "").split(os.pathsep) if p)
+        forms = tuple(forms_dirs(env))
         return cls(
             data_dir=data, media_dir=Path(env.get("PANTAU_MEDIA_DIR") or data / "media"), forms_dirs=forms,
             log_level=(env.get("PANTAU_LOG_LEVEL") or "WARNING").upper(), fixed_now=env.get("PANTAU_NOW") or None,
@@ -198,3 +198,59 @@ def outbox_in_doubt_after() -> timedelta:
     """How long a row may stay "sending" before its sender is taken for dead (PANTAU_OUTBOX_IN_DOUBT_SECONDS,
     default 120 s: requests time out long before)."""
     return settings().outbox_in_doubt
+
+
+def data_dir(env=None) -> Path:
+    """Where Pantau keeps its files (PANTAU_DATA_DIR, default ~/.local/share/pantau)."""
+    env = env if env is not None else os.environ
+    return Path(env.get("PANTAU_DATA_DIR") or Path.home() / ".local" / "share" / "pantau")
+
+
+def forms_dirs(env=None) -> list[Path]:
+    """Folders of program forms (PANTAU_FORMS_DIR, several joined by ':'; default <data dir>/forms), read
+    besides the built-in flows/forms. `pantau form import` writes into the first."""
+    env = env if env is not None else os.environ
+    dirs = [Path(p) for p in (env.get("PANTAU_FORMS_DIR") or "").split(os.pathsep) if p.strip()]
+    return dirs or [data_dir(env) / "forms"]
+
+# ---------------------------------------------------------------- dashboard (bot/web)
+
+def public_url(env=None) -> str:
+    """Where people open the dashboard: PANTAU_PUBLIC_URL, else this machine on $PORT (a local trial)."""
+    env = env if env is not None else os.environ
+    url = env.get("PANTAU_PUBLIC_URL", "").strip().rstrip("/")
+    return url or f"http://127.0.0.1:{env.get('PORT', '8080')}"
+
+
+def web_secret(env=None) -> bytes:
+    """The key that signs dashboard cookies: PANTAU_WEB_SECRET (set it when several machines serve), else
+    a random key kept in the data folder (created once, readable by the owner only)."""
+    env = env if env is not None else os.environ
+    value = env.get("PANTAU_WEB_SECRET", "").strip()
+    if value:
+        if len(value) < 16:
+            raise ConfigError("PANTAU_WEB_SECRET terlalu pendek (paling sedikit 16 karakter, contoh: "
+                              "hasil `python3 -c \"import secrets; print(secrets.token_urlsafe(32))\"`)")
+        return value.encode()
+    from pathlib import Path
+    import secrets
+    folder = Path(env.get("PANTAU_DATA_DIR") or Path.home() / ".local" / "share" / "pantau")
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "web-secret"
+    if not path.exists():
+        tmp = folder / f"web-secret.{os.getpid()}"
+        tmp.write_text(secrets.token_urlsafe(32))
+        tmp.chmod(0o600)
+        try:
+            os.link(tmp, path)          # the first process wins; the others read its key
+        except FileExistsError:
+            pass
+        tmp.unlink()
+    return path.read_text().strip().encode()
+
+
+def reminder_templates(env=None) -> set[str]:
+    """Reminder kinds with an approved WhatsApp template (TWILIO_TEMPLATE_REMINDER_*): only those can
+    reach a person outside the 24-hour window."""
+    env = env if env is not None else os.environ
+    return {kind for kind in ("before", "due", "after") if env.get(f"TWILIO_TEMPLATE_REMINDER_{kind.upper()}")}
