@@ -1,7 +1,7 @@
 """media fetched after the commit, coordinator jobs, outbox per-recipient index
 
 Revision ID: 0005
-Revises: 0007 (after the merge with main; given 0003)
+Revises: 0008 (after the merge with main; given 0003)
 Create Date: 2026-12-01
 
 Media rows get a status (pending → stored | failed), the URL a pending file is fetched from, its
@@ -14,7 +14,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = '0005'
-down_revision = '0007'   # chained after main's 0007 at the merge (given: 0003)
+down_revision = '0008'   # chained after main's 0008 at the merge (given: 0003)
 branch_labels = None
 depends_on = None
 
