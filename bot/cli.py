@@ -247,7 +247,7 @@ async def _serve(args) -> int:
     import uvicorn
 
     from .pipeline import settle_heap
-    from .server import build_app, configured_channels
+    from .server import build_app, configured_channels, uvicorn_options
     whatsapp, telegram_cfg = configured_channels()
     if whatsapp is None and telegram_cfg is None:     # the dashboard (and `pantau chat`) work without one
         print("Peringatan: belum ada kanal, hanya dasbor yang berjalan. Untuk WhatsApp isi TWILIO_ACCOUNT_SID, "
@@ -264,7 +264,7 @@ async def _serve(args) -> int:
                 telegram = TelegramChannel(telegram_cfg, pipeline)
             app = build_app(pipeline, whatsapp, telegram=telegram, run_scheduler=not args.no_scheduler)
             settle_heap()
-            server = uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port, log_level="warning"))
+            server = uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port, **uvicorn_options()))
             await server.serve()
     return "workers" if workers else 0
 
@@ -273,8 +273,9 @@ def _serve_workers(args) -> int:
     """N processes on one port (uvicorn's supervisor); each builds its app with server.app_from_env."""
     import uvicorn
     os.environ["PANTAU_SCHEDULER"] = "0" if args.no_scheduler else "1"
+    from .server import uvicorn_options
     uvicorn.run("bot.server:app_from_env", factory=True, host=args.host, port=args.port, workers=args.workers,
-                log_level="warning")
+                **uvicorn_options())
     return 0
 
 
@@ -294,6 +295,7 @@ async def _telegram(args) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
+    from .config import settings
     from .cli_help import install, language
     t = install(language())
     p = argparse.ArgumentParser(prog="pantau", description=t("Pantau: laporan pertemuan dan pemantauan desa."))
@@ -340,8 +342,8 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("telegram", help=t("jalankan bot Telegram (long polling)"))
     serve = sub.add_parser("serve", help=t("aplikasi web untuk webhook (WhatsApp, Telegram) dan pengirim pesan"))
     serve.add_argument("--host", default="0.0.0.0", help=t("alamat yang didengarkan"))
-    serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8080")), help=t("port"))
-    serve.add_argument("--workers", type=int, default=int(os.environ.get("PANTAU_WORKERS", "1")),
+    serve.add_argument("--port", type=int, default=settings().port, help=t("port"))
+    serve.add_argument("--workers", type=int, default=settings().workers,
                        help=t("jumlah proses penjawab webhook (PostgreSQL; satu menjalankan pengirim dan jadwal)"))
     serve.add_argument("--no-scheduler", action="store_true",
                        help=t("jangan antrekan pengingat di sini (jalankan `pantau scheduler` di tempat lain)"))
@@ -356,7 +358,8 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=os.environ.get("PANTAU_LOG_LEVEL", "WARNING"),
+    from .config import settings
+    logging.basicConfig(level=settings().log_level,
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("twilio").setLevel(logging.WARNING)   # its INFO lines dump every request
     args = parser().parse_args(argv)

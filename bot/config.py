@@ -1,4 +1,7 @@
-"""Settings from the environment, checked at start with a message naming the variable and its shape."""
+"""Settings from the environment, read once at start into one ``Settings`` object and checked with a
+message naming the variable and its shape. Every variable Pantau reads is listed in ``VARIABLES``
+(and in the README's table); nothing else in bot/ reads them (storage/db.py reads the database URL and
+data folder itself: storage cannot import bot/). ``pantau chat --as`` defaults to ``$USER``."""
 from __future__ import annotations
 
 import os
@@ -34,6 +37,9 @@ class TwilioConfig:
     templates: dict[str, str] = field(default_factory=dict)   # reminder kind → content sid (HX…)
     rate_per_second: float = 80.0
     api_base_url: str | None = None                            # tests: a local server instead of Twilio
+    # where inbound media may be fetched from with the account's credentials: https hosts ("*." for any
+    # subdomain) or, for tests, a full origin such as "http://127.0.0.1:8123"
+    media_hosts: tuple[str, ...] = ("api.twilio.com", "*.twilio.com", "*.twiliocdn.com")
 
     @classmethod
     def from_env(cls, env=None) -> "TwilioConfig":
@@ -66,14 +72,132 @@ class TwilioConfig:
             assert rate_value > 0
         except (ValueError, AssertionError):
             raise ConfigError("TWILIO_RATE_PER_SECOND harus angka lebih dari 0 (contoh: 80)") from None
+        hosts = tuple(h.strip().rstrip("/") for h in (env.get("TWILIO_MEDIA_HOSTS") or "").split(",") if h.strip())
         return cls(sid, token, public.rstrip("/"), sender, service, templates, rate_value,
-                   env.get("TWILIO_API_BASE_URL") or None)
+                   env.get("TWILIO_API_BASE_URL") or None, *((hosts,) if hosts else ()))
+
+
+@dataclass(frozen=True)
+class TelegramConfig:
+    token: str
+    api_base_url: str
+    public_url: str | None
+    webhook_secret: str | None
+
+    @classmethod
+    def from_env(cls, env=None, webhook: bool = False) -> "TelegramConfig":
+        env = env if env is not None else os.environ
+        token = _get("TELEGRAM_BOT_TOKEN", r"\d{5,}:[A-Za-z0-9_-]{30,}", "123456789:AA… dari BotFather", env=env)
+        base = (env.get("TELEGRAM_API_BASE_URL") or "https://api.telegram.org/bot").strip()
+        if not re.fullmatch(r"https?://\S+", base):
+            raise ConfigError("TELEGRAM_API_BASE_URL tidak sesuai bentuknya (contoh: https://api.telegram.org/bot)")
+        public = _get("PANTAU_PUBLIC_URL", r"https?://[^\s/]+(/[^\s]*)?", "https://pantau.example.org",
+                      required=webhook, env=env)
+        secret = _get("TELEGRAM_WEBHOOK_SECRET", r"[A-Za-z0-9_-]{16,256}", "16 or more letters, digits, _ or -",
+                      required=webhook, env=env)
+        return cls(token, base.rstrip("/"), public.rstrip("/") if public else None, secret)
+
+
+def _number(env, name: str, default: float, low: float = 0.0, integer: bool = False) -> float:
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw) if integer else float(raw)
+        assert value > low
+    except (ValueError, AssertionError):
+        raise ConfigError(f"{name} harus angka lebih dari {low:g} (contoh: {default:g})") from None
+    return value
+
+
+# every variable read anywhere in Pantau (storage/db.py reads the first two itself: storage has no bot/)
+VARIABLES = (
+    "PANTAU_DATABASE_URL", "PANTAU_DATA_DIR", "PANTAU_MEDIA_DIR", "PANTAU_FORMS_DIR", "PANTAU_LOG_LEVEL",
+    "PANTAU_NOW", "PANTAU_PUBLIC_URL", "PORT", "PANTAU_WORKERS", "PANTAU_SCHEDULER",
+    "PANTAU_OUTBOX_IN_DOUBT_SECONDS", "PANTAU_OUTBOX_MAX_ATTEMPTS",
+    "PANTAU_HTTP_HEADER_TIMEOUT", "PANTAU_HTTP_BODY_TIMEOUT", "PANTAU_HTTP_KEEP_ALIVE", "PANTAU_HTTP_MAX_CONNECTIONS",
+    "PANTAU_MEDIA_MAX_BYTES", "PANTAU_MEDIA_TIMEOUT",
+    "TELEGRAM_BOT_TOKEN", "TELEGRAM_API_BASE_URL", "TELEGRAM_WEBHOOK_SECRET",
+    "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_WHATSAPP_FROM", "TWILIO_MESSAGING_SERVICE_SID",
+    "TWILIO_TEMPLATE_REMINDER_BEFORE", "TWILIO_TEMPLATE_REMINDER_DUE", "TWILIO_TEMPLATE_REMINDER_AFTER",
+    "TWILIO_TEMPLATE_REMINDER_ESCALATE", "TWILIO_TEMPLATE_FOLLOWUP_UPDATE", "TWILIO_RATE_PER_SECOND",
+    "TWILIO_API_BASE_URL", "TWILIO_MEDIA_HOSTS", "PANTAU_WEB_SECRET",
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything Pantau takes from the environment, read once (``settings()``), checked at start."""
+    data_dir: Path
+    media_dir: Path
+    forms_dirs: tuple[Path, ...] = ()
+    log_level: str = "WARNING"
+    fixed_now: str | None = None
+    port: int = 8080
+    workers: int = 1
+    scheduler: bool = True
+    outbox_in_doubt: timedelta = timedelta(seconds=120)
+    outbox_max_attempts: int = 8
+    http_header_timeout: float = 10.0      # seconds for a client to send its request line and headers
+    http_body_timeout: float = 10.0        # seconds for a webhook body to arrive in full
+    http_keep_alive: int = 5               # seconds an idle kept-alive connection stays open
+    http_max_connections: int = 500        # concurrent connections (and requests) per process; more get 503
+    media_max_bytes: int = 16 * 1024 * 1024   # Twilio's own limit for WhatsApp media
+    media_timeout: float = 30.0            # seconds for one media download, start to end
+    env: dict = field(default_factory=dict, repr=False, compare=False)   # the snapshot the channels come from
+
+    def channels(self, telegram_webhook: bool = True) -> tuple[TwilioConfig | None, TelegramConfig | None]:
+        """(WhatsApp, Telegram) configuration, each None when not configured; wrong values stop the start."""
+        env = self.env
+        whatsapp = TwilioConfig.from_env(env) if env.get("TWILIO_ACCOUNT_SID") or env.get("TWILIO_AUTH_TOKEN") \
+            else None
+        telegram = TelegramConfig.from_env(env, webhook=telegram_webhook) if env.get("TELEGRAM_BOT_TOKEN") else None
+        return whatsapp, telegram
+
+    @classmethod
+    def from_env(cls, env=None) -> "Settings":
+        env = env if env is not None else os.environ
+        data = Path(env.get("PANTAU_DATA_DIR") or Path.home() / ".local" / "share" / "pantau")
+        forms = tuple(forms_dirs(env))
+        return cls(
+            data_dir=data, media_dir=Path(env.get("PANTAU_MEDIA_DIR") or data / "media"), forms_dirs=forms,
+            log_level=(env.get("PANTAU_LOG_LEVEL") or "WARNING").upper(), fixed_now=env.get("PANTAU_NOW") or None,
+            port=int(_number(env, "PORT", 8080, integer=True)),
+            workers=int(_number(env, "PANTAU_WORKERS", 1, integer=True)),
+            scheduler=(env.get("PANTAU_SCHEDULER") or "1") != "0",
+            outbox_in_doubt=timedelta(seconds=_number(env, "PANTAU_OUTBOX_IN_DOUBT_SECONDS", 120)),
+            outbox_max_attempts=int(_number(env, "PANTAU_OUTBOX_MAX_ATTEMPTS", 8, integer=True)),
+            http_header_timeout=_number(env, "PANTAU_HTTP_HEADER_TIMEOUT", 10),
+            http_body_timeout=_number(env, "PANTAU_HTTP_BODY_TIMEOUT", 10),
+            http_keep_alive=int(_number(env, "PANTAU_HTTP_KEEP_ALIVE", 5, integer=True)),
+            http_max_connections=int(_number(env, "PANTAU_HTTP_MAX_CONNECTIONS", 500, integer=True)),
+            media_max_bytes=int(_number(env, "PANTAU_MEDIA_MAX_BYTES", 16 * 1024 * 1024, integer=True)),
+            media_timeout=_number(env, "PANTAU_MEDIA_TIMEOUT", 30),
+            env={k: v for k, v in env.items() if k in VARIABLES})
+
+
+_current: Settings | None = None
+
+
+def settings() -> Settings:
+    """The settings of this process, read from the environment on first use."""
+    global _current
+    if _current is None:
+        _current = Settings.from_env()
+    return _current
+
+
+def reload(env=None) -> Settings:
+    """Read the environment again (tests that change it; ``pantau`` at start, to fail early)."""
+    global _current
+    _current = Settings.from_env(env)
+    return _current
 
 
 def outbox_in_doubt_after() -> timedelta:
     """How long a row may stay "sending" before its sender is taken for dead (PANTAU_OUTBOX_IN_DOUBT_SECONDS,
     default 120 s: requests time out long before)."""
-    return timedelta(seconds=float(os.environ.get("PANTAU_OUTBOX_IN_DOUBT_SECONDS", "120")))
+    return settings().outbox_in_doubt
 
 
 def debug() -> bool:

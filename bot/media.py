@@ -1,16 +1,37 @@
-"""Storing photos at full resolution under the data folder, named by their SHA-256."""
+"""Photos at full resolution under the data folder, named by their SHA-256; WhatsApp media fetched from
+Twilio after the message is committed.
+
+A WhatsApp photo is stored in the message's transaction as a *pending* media row (its id is the SHA-256
+of its URL, and the report refers to that id); the download happens afterwards, in the background:
+``https`` on Twilio's media hosts only (``TWILIO_MEDIA_HOSTS``), the account's credentials sent to
+Twilio's API host only (never to the CDN it redirects to), streamed to disk with a size cap
+(``PANTAU_MEDIA_MAX_BYTES``, 16 MB like Twilio) and one deadline for the whole download
+(``PANTAU_MEDIA_TIMEOUT``), and only an image content type is kept. A download that fails for a
+passing reason is tried again (``run_media_fetcher``, also after a restart); one that can never
+succeed marks the row failed."""
 from __future__ import annotations
 
+import asyncio
+import base64
 import hashlib
+import logging
 import mimetypes
-import os
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urljoin, urlsplit
 
-from storage.db import DEFAULT_PATH
+import httpx
+
+from .config import TwilioConfig, settings
+
+log = logging.getLogger("pantau.media")
+MAX_ATTEMPTS = 6
 
 
 def media_dir() -> Path:
-    path = Path(os.environ.get("PANTAU_MEDIA_DIR", DEFAULT_PATH / "media"))
+    path = settings().media_dir
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -36,7 +57,148 @@ def store_file(path: str) -> tuple[str, Path, str, int]:
 def shared_path(stem: str, suffix: str) -> Path:
     """A new file under media/shared with an unguessable name: it may be fetched by URL (Twilio needs
     a public URL for the media it sends), so the name is the only key."""
-    import secrets
     folder = media_dir() / "shared"
     folder.mkdir(parents=True, exist_ok=True)
     return folder / f"{stem}-{secrets.token_urlsafe(18)}{suffix}"
+
+
+# ---------------------------------------------------------------- WhatsApp media, after the commit
+
+def media_url_allowed(url: str, hosts: tuple[str, ...]) -> bool:
+    """``https`` on one of ``hosts`` ("api.twilio.com", "*.twiliocdn.com"), or exactly an origin listed
+    with its scheme ("http://127.0.0.1:8123", for tests). No credentials in the URL, no other port."""
+    try:
+        parts = urlsplit(url)
+        host, port = (parts.hostname or "").lower(), parts.port
+    except ValueError:
+        return False
+    if not host or parts.username or parts.password:
+        return False
+    for allowed in hosts:
+        if "://" in allowed:
+            if f"{parts.scheme}://{parts.netloc}".lower() == allowed.lower():
+                return True
+            continue
+        if parts.scheme != "https" or port not in (None, 443):
+            continue
+        allowed = allowed.lower()
+        if host == allowed or (allowed.startswith("*.") and host.endswith(allowed[1:])):
+            return True
+    return False
+
+
+@dataclass(frozen=True)
+class PendingMedia:
+    key: str          # the media row's id (SHA-256 of the URL) that the report refers to
+    url: str
+    mime: str
+
+    @classmethod
+    def for_url(cls, url: str, mime: str) -> "PendingMedia":
+        return cls(hashlib.sha256(("twilio-media:" + url).encode()).hexdigest(), url, mime)
+
+    def media_row(self) -> tuple:
+        """What the pipeline records in the message's transaction: a media row with no file yet."""
+        return (self.key, "", self.mime, 0, self.url)
+
+
+class Refused(Exception):
+    """The media can never be fetched as it is (host, type, size): not tried again."""
+
+
+async def download(cfg: TwilioConfig, url: str, max_bytes: int, timeout: float) -> tuple[str, Path, str, int]:
+    """Stream ``url`` into the media store; (sha256, path, content type, size). ``Refused`` for what can
+    never succeed; ``httpx.HTTPError`` / ``TimeoutError`` for what may succeed later."""
+    first = urlsplit(url)
+    folder = media_dir()
+    tmp = folder / f"download-{secrets.token_hex(8)}.part"
+    try:
+        async with asyncio.timeout(timeout), httpx.AsyncClient(timeout=httpx.Timeout(10.0)) as client:
+            for _hop in range(4):
+                if not media_url_allowed(url, cfg.media_hosts):
+                    raise Refused("not a Twilio media host")
+                same_origin = urlsplit(url)[:2] == first[:2]
+                request = client.build_request("GET", url)
+                if same_origin:     # the account's credentials go to Twilio's API only, never to a redirect
+                    token = base64.b64encode(f"{cfg.account_sid}:{cfg.auth_token}".encode()).decode()
+                    request.headers["Authorization"] = f"Basic {token}"
+                resp = await client.send(request, stream=True)
+                try:
+                    if resp.is_redirect and "location" in resp.headers:
+                        url = urljoin(url, resp.headers["location"])
+                        continue
+                    if 400 <= resp.status_code < 500 and resp.status_code not in (408, 429):
+                        raise Refused(f"HTTP {resp.status_code}")
+                    resp.raise_for_status()
+                    ctype = resp.headers.get("content-type", "").split(";")[0].strip().lower()
+                    if not ctype.startswith("image/"):
+                        raise Refused(f"content type {ctype[:40]!r} is not an image")
+                    declared = resp.headers.get("content-length", "")
+                    if declared.isdigit() and int(declared) > max_bytes:
+                        raise Refused(f"{declared} bytes, over {max_bytes}")
+                    digest, size = hashlib.sha256(), 0
+                    with open(tmp, "wb") as fh:
+                        async for chunk in resp.aiter_bytes():
+                            size += len(chunk)
+                            if size > max_bytes:
+                                raise Refused(f"over {max_bytes} bytes")
+                            digest.update(chunk)
+                            fh.write(chunk)
+                finally:
+                    await resp.aclose()
+                suffix = mimetypes.guess_extension(ctype) or ".jpg"
+                target = folder / f"{digest.hexdigest()}{'.jpg' if suffix == '.jpe' else suffix}"
+                tmp.replace(target)
+                return digest.hexdigest(), target, ctype, size
+            raise Refused("too many redirects")
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+async def fetch_pending(db, cfg: TwilioConfig, key: str, url: str, attempts: int) -> bool:
+    """One try at a pending media row; the outcome written down. True when the file is stored."""
+    from storage.media import media_failed, media_retry_later, media_stored
+    s = settings()
+    try:
+        digest, path, ctype, size = await download(cfg, url, s.media_max_bytes, s.media_timeout)
+    except Refused as exc:
+        log.warning("whatsapp media not fetched for good: %s", exc)
+        async with db.session() as session, session.begin():
+            await media_failed(session, key, str(exc))
+        return False
+    except (httpx.HTTPError, OSError, TimeoutError) as exc:
+        attempts += 1
+        log.warning("whatsapp media fetch failed (%s), attempt %d", type(exc).__name__, attempts)
+        async with db.session() as session, session.begin():
+            if attempts >= MAX_ATTEMPTS:
+                await media_failed(session, key, f"gave up after {attempts} attempts: {type(exc).__name__}")
+            else:
+                await media_retry_later(session, key, attempts, timedelta(seconds=min(5 * 2 ** attempts, 600)))
+        return False
+    async with db.session() as session, session.begin():
+        await media_stored(session, key, str(path), ctype, size, digest)
+    return True
+
+
+_tasks: set[asyncio.Task] = set()
+
+
+def start_fetch(db, cfg: TwilioConfig, pending: PendingMedia) -> None:
+    """Fetch right away in the background (the webhook has already answered for the stored message)."""
+    task = asyncio.get_running_loop().create_task(fetch_pending(db, cfg, pending.key, pending.url, 0))
+    _tasks.add(task)
+    task.add_done_callback(_tasks.discard)
+
+
+async def run_media_fetcher(db, cfg: TwilioConfig, every: float = 5.0) -> None:
+    """Pending media whose first try did not finish (a restart, a passing error): tried again, with backoff."""
+    from storage.media import due_media
+    while True:
+        try:
+            async with db.session() as session:
+                rows = await due_media(session, settings().media_timeout + 5)
+            for key, url, attempts in rows:
+                await fetch_pending(db, cfg, key, url, attempts)
+        except Exception:     # noqa: BLE001 - the loop must survive; rows stay pending
+            log.exception("media fetch round failed")
+        await asyncio.sleep(every)

@@ -6,9 +6,10 @@ import sys
 from flows.dates import zone_for_area
 
 STATUSES = {"queued": ("pending", "sending"), "sent": ("sent", "delivered", "read"),
-            "failed": ("failed", "undelivered")}
+            "failed": ("failed", "undelivered", "dead")}
 WORDS = {"pending": "antre", "sending": "sedang dikirim", "sent": "terkirim", "delivered": "diterima",
-         "read": "dibaca", "failed": "gagal", "undelivered": "tidak sampai"}
+         "read": "dibaca", "failed": "gagal", "undelivered": "tidak sampai",
+         "dead": "gagal (berhenti dicoba)"}
 
 
 def masked(external_id: str) -> str:

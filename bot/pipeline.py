@@ -4,7 +4,6 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-import os
 from dataclasses import dataclass, fields, replace
 from datetime import datetime, timezone
 
@@ -20,7 +19,8 @@ log = logging.getLogger("pantau.pipeline")
 
 def clock() -> datetime:
     """Now, or the fixed time in PANTAU_NOW (ISO, for scripted tests)."""
-    fixed = os.environ.get("PANTAU_NOW")
+    from .config import settings
+    fixed = settings().fixed_now
     if fixed:
         value = datetime.fromisoformat(fixed)
         return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
@@ -187,7 +187,7 @@ class Pipeline:
                     continue
                 fresh.discard(ident)              # a second copy in the same batch is a duplicate too
                 if media:
-                    await tx.add_media(*media, now)
+                    await tx.add_media(*media[:4], now, *media[4:])     # a 5th item: URL of a pending file
                 key = (inbound.channel, inbound.sender)
                 state, seq = sessions[key]
                 step, contact, saved = await self._apply(tx, s, inbound, state or None, contacts.get(key), loaded,
@@ -247,8 +247,9 @@ class Pipeline:
         if step.actions and contact:
             from .loop import apply_actions
             replies += await apply_actions(s, contact, step.actions, now, self.forms, step.session.get("lang", lang))
-        if step.request and contact:
-            from .coordinator import fulfil
+        if step.request and contact:                      # heavy ones only recorded: rendered by bot/jobs.py
+            from .jobs import handle_request
             await tx.flush_reports()                      # a summary counts the reports sent just before it
-            replies += await fulfil(s, step.request, contact, now, self.forms, step.session.get("lang", "id"))
+            replies += await handle_request(s, step.request, contact, inbound.channel, inbound.sender, now,
+                                            self.forms, step.session.get("lang", "id"))
         return replace(step, replies=tuple(replies)), contact, saved

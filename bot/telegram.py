@@ -2,9 +2,9 @@
 
 One handler turns an update into our ``Inbound`` (no ConversationHandler, no persistence, no
 JobQueue: all state lives in the database). ``pantau telegram`` long-polls; ``pantau serve`` takes
-webhooks at /telegram/webhook with the secret token checked. Replies leave through the outbox
-(``send_due``): reply keyboards for choices, ≈30 msg/s overall and 1 msg/s per chat, ``retry_after``
-honoured, network errors retried, blocked users recorded and not retried.
+webhooks at /telegram/webhook with the secret token checked. An update is acknowledged (webhook 200,
+polling offset) only once it is committed. Replies leave through the one outbox loop (bot/outbox.py)
+with ``TelegramOutbox`` as the adapter.
 """
 from __future__ import annotations
 
@@ -12,53 +12,32 @@ import asyncio
 import collections
 import contextlib
 import hmac
+import json
 import logging
-import os
-import re
 import time
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 from telegram import BotCommand, KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.error import BadRequest, Forbidden, NetworkError, TimedOut
+from telegram.error import RetryAfter as RetryAfter_
 from telegram.ext import Application, ApplicationBuilder, TypeHandler
 
 from flows.types import Inbound
 from storage.db import Database
-from storage.repo import Tx
 
 from . import media
-from .config import ConfigError, _get, outbox_in_doubt_after
-from .pipeline import Pipeline, clock
+from .inputs import clean_text
+from .config import TelegramConfig
+from .outbox import Failed, Outcome, OutboxLoop, RetryAfter, Sent
+from .pipeline import Pipeline
 
 log = logging.getLogger("pantau.telegram")
 WEBHOOK_PATH = "/telegram/webhook"
 COMMANDS = [("start", "Mulai / menu"), ("lapor", "Kirim laporan"), ("ubah", "Perbaiki laporan"),
             ("bantuan", "Bantuan"), ("batal", "Batalkan laporan"), ("bahasa", "Ganti bahasa")]
-
-
-@dataclass(frozen=True)
-class TelegramConfig:
-    token: str
-    api_base_url: str
-    public_url: str | None
-    webhook_secret: str | None
-
-    @classmethod
-    def from_env(cls, env=None, webhook: bool = False) -> "TelegramConfig":
-        env = env if env is not None else os.environ
-        token = _get("TELEGRAM_BOT_TOKEN", r"\d{5,}:[A-Za-z0-9_-]{30,}", "123456789:AA… dari BotFather", env=env)
-        base = (env.get("TELEGRAM_API_BASE_URL") or "https://api.telegram.org/bot").strip()
-        if not re.fullmatch(r"https?://\S+", base):
-            raise ConfigError("TELEGRAM_API_BASE_URL tidak sesuai bentuknya (contoh: https://api.telegram.org/bot)")
-        public = _get("PANTAU_PUBLIC_URL", r"https?://[^\s/]+(/[^\s]*)?", "https://pantau.example.org",
-                      required=webhook, env=env)
-        secret = _get("TELEGRAM_WEBHOOK_SECRET", r"[A-Za-z0-9_-]{16,256}", "16 or more letters, digits, _ or -",
-                      required=webhook, env=env)
-        return cls(token, base.rstrip("/"), public.rstrip("/") if public else None, secret)
 
 
 def build_application(cfg: TelegramConfig) -> Application:
@@ -76,13 +55,18 @@ async def to_inbound(update: Update) -> tuple[Inbound, tuple | None] | None:
     if msg is None or chat is None:
         return None
     kind, photo, media_row, location = "text", None, None, None
-    text = msg.text or msg.caption or ""
+    text = clean_text(msg.text or msg.caption or "")
     if msg.photo:
         largest = max(msg.photo, key=lambda p: (p.file_size or 0, p.width * p.height))
-        file = await largest.get_file()
-        data = bytes(await file.download_as_bytearray())
-        digest, path = media.store_bytes(data, ".jpg")
-        kind, photo, media_row = "photo", digest, (digest, str(path), "image/jpeg", len(data))
+        try:      # a network error or Telegram's 5xx propagates: the update is not acknowledged, comes again
+            file = await largest.get_file()
+            data = bytes(await file.download_as_bytearray())
+        except BadRequest as exc:     # refused for good (e.g. over the Bot API's 20 MB): asked to send again
+            log.warning("telegram photo could not be fetched (%s); asking to send again", exc.message[:80])
+            kind = "other"
+        else:
+            digest, path = media.store_bytes(data, ".jpg")
+            kind, photo, media_row = "photo", digest, (digest, str(path), "image/jpeg", len(data))
     elif msg.location:
         kind, location = "location", (msg.location.latitude, msg.location.longitude)
     elif msg.voice or msg.audio:
@@ -104,7 +88,11 @@ class TelegramChannel:
         self._chat_locks: dict[int, asyncio.Lock] = {}
 
     async def start(self) -> None:
+        """Connect (getMe), warm what the first message needs (bot/warmup.py), register the commands:
+        all before the first getUpdates or webhook."""
+        from .warmup import warm_up
         await self.app.initialize()
+        await warm_up(self.pipeline)
         try:
             await self.app.bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS])
         except (BadRequest, NetworkError):
@@ -113,48 +101,114 @@ class TelegramChannel:
     async def stop(self) -> None:
         await self.app.shutdown()
 
-    async def _handle(self, update: Update, _context) -> None:
+    async def _handle(self, update: Update, _context=None) -> None:
+        """One update into the pipeline; any failure propagates (nothing here swallows it)."""
         item = await to_inbound(update)
         if item:
             await self.pipeline.handle(*item)
 
     async def process(self, updates: list[Update]) -> None:
-        """Updates of one chat in order, different chats concurrently."""
+        """Updates of one chat in order, different chats concurrently; raises ``NotStored`` naming the
+        updates that were not stored (a chat stops at its first failure: its later updates wait too).
+
+        PTB's ``process_update`` is not used: it swallows a handler's exception, and a webhook or a
+        polling offset must never acknowledge an update that was not committed."""
         by_chat: dict[int, list[Update]] = {}
         for u in updates:
             by_chat.setdefault(u.effective_chat.id if u.effective_chat else 0, []).append(u)
+        failed: list[int] = []
+        errors: list[BaseException] = []
 
         async def one_chat(chat_updates):
-            for u in chat_updates:
-                await self.app.process_update(u)
+            for i, u in enumerate(chat_updates):
+                try:
+                    await self._handle(u)
+                except Exception as exc:  # noqa: BLE001 - reported to the caller, which must not acknowledge
+                    failed.extend(x.update_id for x in chat_updates[i:])
+                    errors.append(exc)
+                    log.warning("telegram update %s not stored (%s); it will be delivered again",
+                                u.update_id, type(exc).__name__)
+                    return
         await asyncio.gather(*(one_chat(v) for v in by_chat.values()))
+        if failed:
+            raise NotStored(min(failed), errors[0])
 
     async def poll_once(self, offset: int | None, timeout: int = 25) -> int | None:
+        """One getUpdates; the returned offset moves only past updates that were stored or deliberately
+        dropped (ignored kinds, unreadable payloads). After a failure it stays at the first update that
+        was not stored, so Telegram hands it (and those after it) out again; duplicates are dropped."""
         updates = await self.app.bot.get_updates(offset=offset, timeout=timeout, allowed_updates=["message"])
-        if updates:
+        if not updates:
+            return offset
+        try:
             await self.process(list(updates))
-            return updates[-1].update_id + 1
-        return offset
+        except NotStored as exc:
+            exc.offset = exc.first_update_id
+            raise
+        return updates[-1].update_id + 1
 
-    async def poll_forever(self) -> None:
-        offset = None
+    async def poll_forever(self, backoff=(1, 2, 5, 10, 30)) -> None:
+        offset, failures = None, 0
         while True:
             try:
                 offset = await self.poll_once(offset)
+                failures = 0
+            except NotStored as exc:            # the database is locked, down, …: same updates again, later
+                offset = exc.offset
+                await asyncio.sleep(backoff[min(failures, len(backoff) - 1)])
+                failures += 1
             except (NetworkError, TimedOut):
                 await asyncio.sleep(2)
 
-    def route(self) -> Route:
+    def route(self, max_body: int = 1_000_000) -> Route:
+        """POST /telegram/webhook: 403 without the secret, 413 over ``max_body`` bytes, 400 for a body that
+        is not an update, 503 when the update could not be stored (Telegram delivers it again), and
+        200 only once it is committed (or deliberately ignored)."""
+        from .http_limits import BodyTooLarge, BodyTooSlow, read_body
         secret = (self.cfg.webhook_secret or "").encode()
 
         async def webhook(request: Request) -> Response:
             given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "").encode()
             if not secret or not hmac.compare_digest(given, secret):
                 return Response("forbidden", status_code=403)
-            data = await request.json()
-            await self.process([Update.de_json(data, self.app.bot)])
+            try:
+                body = await read_body(request, max_body)
+            except BodyTooLarge:
+                return Response("too large", status_code=413)
+            except BodyTooSlow:
+                return Response("request timeout", status_code=408)
+            update = parse_update(body, self.app.bot)
+            if update is None:
+                return Response("not a Telegram update", status_code=400)
+            try:
+                await self.process([update])
+            except NotStored:
+                return Response("not stored, try again", status_code=503)
             return Response("ok")
         return Route(WEBHOOK_PATH, webhook, methods=["POST"])
+
+
+class NotStored(Exception):
+    """Some updates of a batch were not committed; ``first_update_id`` is the earliest of them."""
+
+    def __init__(self, first_update_id: int, cause: BaseException):
+        super().__init__(f"update {first_update_id} not stored: {type(cause).__name__}")
+        self.first_update_id, self.cause = first_update_id, cause
+        self.offset = first_update_id
+
+
+def parse_update(body: bytes, bot) -> Update | None:
+    """A webhook body as an Update, or None (logged) for malformed JSON, a non-object or no update_id:
+    such a body can never succeed, so it is refused with 400, never a traceback."""
+    try:
+        data = json.loads(body)
+        if not isinstance(data, dict) or not isinstance(data.get("update_id"), int) \
+                or isinstance(data.get("update_id"), bool):
+            raise ValueError("not an object with an integer update_id")
+        return Update.de_json(data, bot)
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        log.warning("telegram webhook body refused: %s", str(exc)[:120])
+        return None
 
 
 def keyboard(payload: dict):
@@ -206,37 +260,47 @@ class Limits:
             self.next_chat[chat] = mark[0] + self.chat_interval
 
 
+class TelegramOutbox:
+    """The Telegram adapter of the one outbox loop (bot/outbox.py): reply keyboards for choices, ≈30
+    msg/s overall and 1 msg/s per chat (``Limits``), ``retry_after`` honoured for the chat — for the
+    whole channel when a second chat is told to wait within a second — blocked users failed for good.
+    Telegram cannot be asked whether a message arrived: a row in doubt is sent again (at-least-once)."""
+
+    name = "telegram"
+
+    def __init__(self, bot, limits: Limits | None = None, clock=time.monotonic):
+        self.bot, self.limits, self.clock = bot, limits or Limits(), clock
+        self._last_429: tuple[str, float] | None = None
+
+    async def prepare(self, tx, rows, now) -> None:
+        return None
+
+    def ready(self, chat: str) -> bool:
+        """The chat's next slot is free now or within 50 ms (``send`` waits that out); otherwise the chat's
+        next row waits for a later round, so other chats are not held up."""
+        return self.limits.next_chat.get(chat, 0.0) - self.limits.clock() <= 0.05
+
+    async def settle(self, tx, row) -> str | None:
+        return None
+
+    async def send(self, row) -> Outcome:
+        async with self.limits.slot(row.external_id):
+            outcome = await _send_one(self.bot, row)
+        if isinstance(outcome, RetryAfter) and not outcome.counts:      # a 429
+            now, last = self.clock(), self._last_429
+            if last is not None and last[0] != row.external_id and now - last[1] < 1.0:
+                outcome = RetryAfter(outcome.seconds, outcome.error + " (several chats: whole channel)", "channel",
+                                     False)
+            self._last_429 = (row.external_id, now)
+        return outcome
+
+
 async def send_due(db: Database, bot, limits: Limits, now: datetime | None = None) -> int:
-    """Send what is due; a chat whose per-chat slot is taken waits for the next round (order kept).
-
-    Rows are claimed ("sending") and committed before sending, each outcome committed after its
-    request. Telegram offers no way to ask whether a message went out, so a row left "sending" by a
-    killed sender is sent again (at-least-once; see README)."""
-    now = now or clock()
-    async with db.session() as s, s.begin():
-        tx = Tx(s)
-        for row in await tx.in_doubt("telegram", now - outbox_in_doubt_after()):
-            await tx.retry_later(row.id, row.attempts, now, "in doubt: sender stopped mid-send, sending again")
-        rows = await tx.claim_due("telegram", now)
-    sent = 0
-    held: set[str] = set()
-    for row in rows:
-        chat = row.external_id
-        if chat in held or (not limits.chat_ready(chat) and sent):
-            held.add(chat)
-            outcome = ("retry", row.attempts, now, "waiting for the chat's turn")
-        else:
-            async with limits.slot(chat):
-                outcome = await _send_one(bot, row, now)
-            if outcome[0] == "retry":
-                held.add(chat)
-        async with db.session() as s, s.begin():
-            sent += await Tx(s).record_outcome(row.id, outcome, now)
-    return sent
+    """One round of the outbox loop for Telegram (tests, benchmarks); returns how many were sent."""
+    return await OutboxLoop(db, TelegramOutbox(bot, limits)).round(now)
 
 
-async def _send_one(bot, row, now: datetime) -> tuple:
-    """("sent", message id) | ("retry", attempts, at, error) | ("failed", error)."""
+async def _send_one(bot, row) -> Outcome:
     chat, p = row.external_id, row.payload
     try:
         markup = keyboard(p)
@@ -248,24 +312,19 @@ async def _send_one(bot, row, now: datetime) -> tuple:
                 result = await bot.send_document(chat, fh, caption=p.get("text", "")[:1024])
         else:
             result = await bot.send_message(chat, p.get("text", "")[:4096], reply_markup=markup)
-    except RetryAfter as exc:
+    except RetryAfter_ as exc:
         delay = exc.retry_after if isinstance(exc.retry_after, (int, float)) else exc.retry_after.total_seconds()
-        return ("retry", row.attempts, now + timedelta(seconds=delay), "429 retry_after")
+        return RetryAfter(float(delay), "429 retry_after", "chat", counts=False)
     except Forbidden as exc:            # blocked by the user: never retried
-        return ("failed", f"forbidden: {exc.message}")
+        return Failed(f"forbidden: {exc.message}")
     except BadRequest as exc:
-        return ("failed", f"bad request: {exc.message}")
-    except (NetworkError, TimedOut, OSError) as exc:
-        attempts = row.attempts + 1
-        return ("retry", attempts, now + timedelta(seconds=min(2 ** attempts, 600)), type(exc).__name__)
-    return ("sent", str(result.message_id))
+        return Failed(f"bad request: {exc.message}")
+    except FileNotFoundError as exc:
+        return Failed(f"file gone: {exc.filename}")
+    except (NetworkError, TimedOut, OSError) as exc:   # TimedOut too: Telegram cannot be asked, so send again
+        return RetryAfter(None, type(exc).__name__)
+    return Sent(str(result.message_id))
 
 
 async def run_sender(db: Database, bot, every: float = 0.2) -> None:
-    limits = Limits()
-    while True:
-        try:
-            await send_due(db, bot, limits)
-        except Exception:
-            log.exception("telegram sender round failed")
-        await asyncio.sleep(every)
+    await OutboxLoop(db, TelegramOutbox(bot)).run_forever(every)

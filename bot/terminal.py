@@ -6,27 +6,12 @@ import json
 import sys
 import uuid
 
-import phonenumbers
-
 from flows.types import Inbound
 
-from . import media
+from . import jobs, media
+from .phones import normalize_sender  # noqa: F401 - roster and tests import it from here
 from .pipeline import Pipeline
 from .sender import take_terminal_replies
-
-
-def normalize_sender(value: str) -> str:
-    """+6281234567890, 081234567890 and 6281234567890 are one person; other ids are kept as typed."""
-    digits = value.replace(" ", "").replace("-", "")
-    if digits.lstrip("+").isdigit() and len(digits) >= 9:
-        try:
-            region = None if digits.startswith("+") else "ID"
-            number = phonenumbers.parse(("+" + digits) if digits.startswith("62") else digits, region)
-            if phonenumbers.is_possible_number(number):
-                return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-        except phonenumbers.NumberParseException:
-            pass
-    return value.strip()
 
 
 def parse_line(line: str) -> dict:
@@ -58,6 +43,7 @@ async def _one(pipeline: Pipeline, sender: str, data: dict) -> tuple[list[dict],
     inbound = Inbound(channel="terminal", sender=sender, message_id=str(data.get("id") or uuid.uuid4()),
                       text=str(data.get("text") or ""), photo=photo_ref, location=location, kind=kind)
     result = await pipeline.handle(inbound, media_row)
+    await jobs.run_due(pipeline.db, pipeline.forms)      # a coordinator's chart or Excel file, right away
     replies = await take_terminal_replies(pipeline.db, sender)
     return replies, result is None
 

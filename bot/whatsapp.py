@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import logging
 
-import httpx
-import phonenumbers
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -18,8 +16,11 @@ from twilio.request_validator import RequestValidator
 from flows.types import Inbound
 from storage.repo import Tx
 
-from . import media
-from .config import TwilioConfig
+from .config import TwilioConfig, settings
+from .http_limits import BodyTooLarge, BodyTooSlow, WrongContentType, read_urlencoded
+from .inputs import ID_MAX, clean_text, coordinates, count, fits_id
+from .media import PendingMedia, media_url_allowed, start_fetch
+from .phones import masked, normalize_whatsapp_id
 from .pipeline import Pipeline
 from .pipeline import clock as now_utc
 
@@ -28,35 +29,11 @@ INBOUND_PATH, STATUS_PATH = "/whatsapp/inbound", "/whatsapp/status"
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
 
-def normalize_whatsapp_id(value: str) -> str:
-    """'whatsapp:+6281234567890', '+62 812-3456-7890' or a bare WaId '6281234567890' → '+6281234567890'.
-
-    A bare WaId already carries its country code: parsing it with region ID would add a second 62.
-    Ids that are not phone numbers (WhatsApp business-scoped user ids) are kept, prefixed 'wa:'.
-    """
-    raw = value.strip()
-    if raw.lower().startswith("whatsapp:"):
-        raw = raw.split(":", 1)[1]
-    digits = raw.replace(" ", "").replace("-", "")
-    if digits.lstrip("+").isdigit():
-        try:
-            number = phonenumbers.parse(digits if digits.startswith("+") else "+" + digits, None)
-            if phonenumbers.is_possible_number(number):
-                return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-        except phonenumbers.NumberParseException:
-            pass
-    return "wa:" + raw
-
-
-def masked(phone: str) -> str:
-    return phone[:5] + "…" + phone[-2:] if len(phone) > 8 else "…"
-
-
 def inbound_kind(form) -> str:
     kind = (form.get("MessageType") or "").lower()
     if form.get("Latitude") and form.get("Longitude"):
         return "location"
-    if int(form.get("NumMedia") or 0) > 0:
+    if (count(form.get("NumMedia")) or 0) > 0:
         ctype = (form.get("MediaContentType0") or "").lower()
         if ctype.startswith("image/") and kind != "sticker" and "webp" not in ctype:
             return "photo"
@@ -66,64 +43,104 @@ def inbound_kind(form) -> str:
     return "text"
 
 
-async def fetch_media(cfg: TwilioConfig, url: str) -> tuple[bytes, str]:
-    async with httpx.AsyncClient(auth=(cfg.account_sid, cfg.auth_token), follow_redirects=True,
-                                 timeout=10) as client:
-        resp = await client.get(url)
-        resp.raise_for_status()
-        return resp.content, resp.headers.get("content-type", "image/jpeg")
+MAX_BODY = 64 * 1024      # Twilio's webhooks are a few KB (1,600 characters of text at most)
 
 
-def routes(cfg: TwilioConfig, pipeline: Pipeline) -> list[Route]:
+class Refused(Exception):
+    """A request answered without being processed: ``response`` says why (403, 408, 413, 415, 400)."""
+
+    def __init__(self, response: Response):
+        self.response = response
+
+
+def routes(cfg: TwilioConfig, pipeline: Pipeline, max_body: int = MAX_BODY) -> list[Route]:
     validator = RequestValidator(cfg.auth_token)
 
-    async def verified_form(request: Request, path: str):
-        form = await request.form()
-        params = {k: v for k, v in form.multi_items()}
+    async def verified_form(request: Request, path: str) -> dict:
+        """The signed form, read within ``max_body`` bytes and the body deadline, urlencoded only: an
+        unsigned or oversized body is refused before anything is parsed or written anywhere."""
+        try:
+            pairs = await read_urlencoded(request, max_body, settings().http_body_timeout)
+        except WrongContentType:
+            raise Refused(Response("form (application/x-www-form-urlencoded) expected", status_code=415)) from None
+        except BodyTooLarge:
+            log.warning("refused a Twilio request over %d bytes", max_body)
+            raise Refused(Response("too large", status_code=413)) from None
+        except BodyTooSlow:
+            raise Refused(Response("request timeout", status_code=408)) from None
+        params = dict(pairs)
         signature = request.headers.get("X-Twilio-Signature", "")
         url = cfg.public_url + path + (f"?{request.url.query}" if request.url.query else "")
         if not signature or not validator.validate(url, params, signature):
             log.warning("rejected a Twilio request with a bad or missing signature")
-            return None
+            raise Refused(Response("forbidden", status_code=403))
         return params
 
     async def inbound(request: Request) -> Response:
-        form = await verified_form(request, INBOUND_PATH)
-        if form is None:
-            return Response("forbidden", status_code=403)
-        sender = normalize_whatsapp_id(form.get("From", ""))
-        kind = inbound_kind(form)
-        photo, media_row, location = None, None, None
-        if kind == "photo":
-            try:
-                data, ctype = await fetch_media(cfg, form["MediaUrl0"])
-                suffix = {"image/png": ".png"}.get(ctype, ".jpg")
-                digest, path = media.store_bytes(data, suffix)
-                photo, media_row = digest, (digest, str(path), ctype, len(data))
-            except (httpx.HTTPError, KeyError):
-                log.warning("could not fetch a photo from Twilio; asking to send again")
-                kind = "other"
-        if kind == "location":
-            location = (float(form["Latitude"]), float(form["Longitude"]))
-        msg = Inbound(channel="whatsapp", sender=sender, message_id=form.get("MessageSid", ""),
-                      text=form.get("Body", ""), photo=photo, location=location, kind=kind)
-        if not msg.message_id:
-            return Response("MessageSid missing", status_code=400)
-        await pipeline.handle(msg, media_row)
-        log.info("whatsapp message from %s processed", masked(sender))
+        try:
+            form = await verified_form(request, INBOUND_PATH)
+            msg, pending = inbound_message(form, cfg)
+        except Refused as refused:
+            return refused.response
+        try:
+            await pipeline.handle(msg, pending.media_row() if pending else None)
+        except Exception as exc:   # noqa: BLE001 - not stored: say so (5xx), Twilio may deliver it again
+            log.warning("whatsapp message not stored (%s); answered 503", type(exc).__name__)
+            return Response("not stored, try again", status_code=503)
+        if pending:       # after the commit: the message is stored whatever the download does
+            start_fetch(pipeline.db, cfg, pending)
+        log.info("whatsapp message from %s processed", masked(msg.sender))
         return Response(EMPTY_TWIML, media_type="text/xml")
 
     async def status(request: Request) -> Response:
-        form = await verified_form(request, STATUS_PATH)
-        if form is None:
-            return Response("forbidden", status_code=403)
-        status = (form.get("MessageStatus") or "").lower()
+        try:
+            form = await verified_form(request, STATUS_PATH)
+        except Refused as refused:
+            return refused.response
+        status = (form.get("MessageStatus") or "").lower()[:20]
+        sid = form.get("MessageSid", "")
+        if not fits_id(sid):
+            log.warning("twilio status callback without a usable MessageSid dropped")
+            return Response(EMPTY_TWIML, media_type="text/xml")   # 200: sending it again cannot help
         outbox_id = request.query_params.get("o", "")
         async with pipeline.db.session() as s, s.begin():
             tx = Tx(s)
-            if outbox_id.isdigit() and status not in ("failed", "undelivered", "canceled"):
-                await tx.confirm_sent(int(outbox_id), form.get("MessageSid", ""), now_utc())
-            await tx.set_delivery_status(form.get("MessageSid", ""), status, form.get("ErrorCode"))
+            if outbox_id.isdigit() and len(outbox_id) < 19 and status not in ("failed", "undelivered", "canceled"):
+                await tx.confirm_sent(int(outbox_id), sid, now_utc())
+            await tx.set_delivery_status(sid, status, (form.get("ErrorCode") or "")[:20] or None)
         return Response(EMPTY_TWIML, media_type="text/xml")
 
     return [Route(INBOUND_PATH, inbound, methods=["POST"]), Route(STATUS_PATH, status, methods=["POST"])]
+
+
+def inbound_message(form: dict, cfg: TwilioConfig) -> tuple[Inbound, "PendingMedia | None"]:
+    """Twilio's fields as an ``Inbound`` (and the photo to fetch after the commit), or ``Refused`` (400)
+    with a log line naming the field: values that can never be stored are not retried into a 500."""
+    sid, raw_from = form.get("MessageSid", ""), form.get("From", "")
+    if not fits_id(sid):
+        log.warning("twilio message refused: MessageSid missing or longer than %d characters", ID_MAX)
+        raise Refused(Response("MessageSid missing or too long", status_code=400))
+    sender = normalize_whatsapp_id(raw_from) if raw_from else ""
+    if not fits_id(sender):
+        log.warning("twilio message refused: From missing or longer than %d characters", ID_MAX)
+        raise Refused(Response("From missing or too long", status_code=400))
+    if count(form.get("NumMedia")) is None:
+        log.warning("twilio message refused: NumMedia is not a count")
+        raise Refused(Response("NumMedia must be a number", status_code=400))
+    kind = inbound_kind(form)
+    photo, pending, location = None, None, None
+    if kind == "photo":
+        url = form.get("MediaUrl0", "")
+        if media_url_allowed(url, cfg.media_hosts):
+            pending = PendingMedia.for_url(url, (form.get("MediaContentType0") or "image/jpeg").lower()[:60])
+            photo = pending.key
+        else:
+            log.warning("twilio media URL on a host that is not Twilio's: not fetched; asking to send again")
+            kind = "other"
+    if kind == "location":
+        location = coordinates(form.get("Latitude"), form.get("Longitude"))
+        if location is None:
+            log.warning("twilio location with unusable coordinates: taken as an unreadable message")
+            kind = "other"
+    return Inbound(channel="whatsapp", sender=sender, message_id=sid, text=clean_text(form.get("Body", "")),
+                   photo=photo, location=location, kind=kind), pending

@@ -4,7 +4,9 @@
   as an approved template (content_sid + content_variables), and a message without a template is
   recorded as failed rather than tried (Twilio would refuse it with 63016).
 - At most ``rate_per_second`` messages per second per sender (Twilio: 80/s).
-- 429 and 5xx are retried with exponential backoff; permanent errors are recorded, not retried.
+- 429 holds back the whole channel, 5xx the recipient (backoff with jitter and the attempt cap are the
+  outbox loop's, bot/outbox.py); permanent errors are recorded, not retried; a timeout leaves the row
+  in doubt, settled from Twilio's own record.
 """
 from __future__ import annotations
 
@@ -12,24 +14,26 @@ import asyncio
 import json
 import logging
 import time
-from pathlib import Path
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.rest import Client
 
 from storage.db import Database
+from storage.outbox import provider_id_owner
 from storage.repo import Tx, aware
 
-from .config import TwilioConfig, outbox_in_doubt_after
+from .config import TwilioConfig
+from .outbox import Failed, InDoubt, Outcome, OutboxLoop, RetryAfter, Sent
+from .phones import masked
 from .pipeline import clock
-from .whatsapp import STATUS_PATH, masked
+from .whatsapp import STATUS_PATH
 
 log = logging.getLogger("pantau.whatsapp.sender")
 WINDOW = timedelta(hours=24)
 PERMANENT = {21211, 21408, 21610, 21614, 63003, 63016, 63024, 63032}   # bad number, unsubscribed, window, …
-MAX_ATTEMPTS = 8
 
 
 class BaseUrlHttpClient(AsyncTwilioHttpClient):
@@ -73,33 +77,54 @@ class RateLimiter:
         self.next = max(self.next, now) + self.interval
 
 
+class WhatsAppOutbox:
+    """The WhatsApp adapter of the one outbox loop (bot/outbox.py)."""
+
+    name = "whatsapp"
+
+    def __init__(self, cfg: TwilioConfig, client: Client, limiter: RateLimiter | None = None):
+        self.cfg, self.client = cfg, client
+        self.limiter = limiter or RateLimiter(cfg.rate_per_second)
+        self.last: dict[str, datetime | None] = {}
+        self.now = clock()
+
+    async def prepare(self, tx: Tx, rows, now: datetime) -> None:
+        self.now = now
+        self.last = {to: await tx.last_inbound_at("whatsapp", to) for to in {r.external_id for r in rows}}
+
+    def ready(self, to: str) -> bool:
+        return True
+
+    async def send(self, row) -> Outcome:
+        return await _send_one(row, self.last.get(row.external_id), self.cfg, self.client, self.limiter, self.now)
+
+    async def settle(self, tx: Tx, row) -> str | None:
+        """Twilio's own record: a message to the same number with the same text, created after the claim
+        (2 s for clock skew; Twilio dates are whole seconds) and not already recorded for another row.
+        A failed list page raises (``TwilioException``, network): the loop asks again later."""
+        if not row.external_id.startswith("+"):
+            return None
+        body = body_of(row.payload)
+        claimed = aware(row.next_attempt_at) - timedelta(seconds=2)
+        for m in await self.client.messages.list_async(to=f"whatsapp:{row.external_id}", limit=50):
+            if m.body == body and m.date_created and aware(m.date_created) >= claimed:
+                owner = await provider_id_owner(tx.s, m.sid)
+                if owner is None or owner == row.id:     # not another row's message
+                    return m.sid
+        return None
+
+
 async def send_due(db: Database, cfg: TwilioConfig, client: Client, limiter: RateLimiter,
                    now: datetime | None = None) -> int:
-    """Send what is due now; returns how many messages Twilio accepted.
-
-    Rows are claimed ("sending") and committed before anything leaves, and each row's outcome is
-    committed right after its request. A sender killed in between leaves the row in doubt; the next
-    round settles it from Twilio's own record (status callback or message list) before sending again."""
-    now = now or clock()
-    await settle_in_doubt(db, client, now)
-    async with db.session() as s, s.begin():
-        tx = Tx(s)
-        rows = await tx.claim_due("whatsapp", now)
-        last = {to: await tx.last_inbound_at("whatsapp", to) for to in {r.external_id for r in rows}}
-    sent = 0
-    for row in rows:
-        outcome = await _send_one(row, last.get(row.external_id), cfg, client, limiter, now)
-        async with db.session() as s, s.begin():
-            sent += await Tx(s).record_outcome(row.id, outcome, now)
-    return sent
+    """One round of the outbox loop for WhatsApp (tests); returns how many messages Twilio accepted."""
+    return await OutboxLoop(db, WhatsAppOutbox(cfg, client, limiter)).round(now)
 
 
 async def _send_one(row, last_inbound: datetime | None, cfg: TwilioConfig, client: Client, limiter: RateLimiter,
-                    now: datetime) -> tuple:
-    """One row to Twilio: ("sent", sid) | ("retry", attempts, at, error) | ("failed", error)."""
+                    now: datetime) -> Outcome:
     to = row.external_id
     if not to.startswith("+"):
-        return ("failed", "not a phone number: needs a WhatsApp user id sender")
+        return Failed("not a phone number: needs a WhatsApp user id sender")
     inside = last_inbound is not None and now - last_inbound < WINDOW
     # the row id rides on the status callback: Twilio's callback confirms a send we did not live to record
     kwargs = {"to": f"whatsapp:{to}", "status_callback": f"{cfg.public_url}{STATUS_PATH}?o={row.id}"}
@@ -118,57 +143,23 @@ async def _send_one(row, last_inbound: datetime | None, cfg: TwilioConfig, clien
         kwargs["content_sid"] = template
         kwargs["content_variables"] = json.dumps({str(i): str(v) for i, v in enumerate(variables.values(), 1)})
     else:
-        return ("failed", "outside the 24-hour window and no approved template")
+        return Failed("outside the 24-hour window and no approved template")
     await limiter.wait()
-    attempts = row.attempts + 1
     try:
         message = await client.messages.create_async(**kwargs)
     except TwilioRestException as exc:
-        if (exc.status == 429 or exc.status >= 500) and attempts < MAX_ATTEMPTS and exc.code not in PERMANENT:
-            return ("retry", attempts, now + timedelta(seconds=2 ** attempts), f"{exc.status} {exc.code}")
+        if exc.status == 429:          # the account's rate: every recipient waits
+            return RetryAfter(None, f"{exc.status} {exc.code}", scope="channel")
+        if exc.status >= 500 and exc.code not in PERMANENT:
+            return RetryAfter(None, f"{exc.status} {exc.code}")
         log.warning("whatsapp message to %s failed permanently (%s)", masked(to), exc.code)
-        return ("failed", f"{exc.status} {exc.code}: {exc.msg}")
-    except (OSError, asyncio.TimeoutError) as exc:   # network: try again later
-        return ("retry", attempts, now + timedelta(seconds=2 ** attempts), type(exc).__name__)
-    return ("sent", message.sid)
-
-
-async def settle_in_doubt(db: Database, client: Client, now: datetime) -> int:
-    """Rows left "sending" by a sender that died: marked sent if Twilio has the message (same number,
-    same text, created after the claim), else sent again. Returns how many were found at Twilio."""
-    found = 0
-    async with db.session() as s, s.begin():
-        tx = Tx(s)
-        for row in await tx.in_doubt("whatsapp", now - outbox_in_doubt_after()):
-            sid = None
-            body = body_of(row.payload) if row.external_id.startswith("+") else None
-            # ours if created after the claim (2 s for clock skew; Twilio dates are whole seconds), with
-            # the same text, and not already recorded for another row
-            claimed = aware(row.next_attempt_at) - timedelta(seconds=2)
-            try:
-                if body is not None:
-                    for m in await client.messages.list_async(to=f"whatsapp:{row.external_id}", limit=50):
-                        if (m.body == body and m.date_created and aware(m.date_created) >= claimed
-                                and not await tx.provider_id_known(m.sid)):
-                            sid = m.sid
-                            break
-            except (TwilioRestException, OSError, asyncio.TimeoutError):
-                continue                      # Twilio unreachable: ask again next round
-            if sid:
-                await tx.mark_sent(row.id, now, sid)
-                found += 1
-                log.info("in-doubt whatsapp message %d was delivered to Twilio; not sent again", row.id)
-            else:
-                await tx.retry_later(row.id, row.attempts, now, "in doubt: not at Twilio, sending again")
-    return found
+        return Failed(f"{exc.status} {exc.code}: {exc.msg}")
+    except OSError as exc:      # could not connect (aiohttp's connector errors are OSErrors): never reached Twilio
+        return RetryAfter(None, type(exc).__name__)
+    except Exception as exc:   # noqa: BLE001 - a timeout or a broken answer: Twilio may have the message
+        return InDoubt(type(exc).__name__)
+    return Sent(message.sid)
 
 
 async def run_sender(db: Database, cfg: TwilioConfig, every: float = 0.5) -> None:
-    client = make_client(cfg)
-    limiter = RateLimiter(cfg.rate_per_second)
-    while True:
-        try:
-            await send_due(db, cfg, client, limiter)
-        except Exception:   # the loop must survive; rows stay pending and are tried again
-            log.exception("whatsapp sender round failed")
-        await asyncio.sleep(every)
+    await OutboxLoop(db, WhatsAppOutbox(cfg, make_client(cfg))).run_forever(every)

@@ -79,7 +79,8 @@ class InboundMessage(Base):
 class Outbox(Base):
     __tablename__ = "outbox"
     __table_args__ = (Index("ix_outbox_pending", "status", "next_attempt_at"),
-                      Index("ix_outbox_provider_id", "provider_id"))
+                      Index("ix_outbox_provider_id", "provider_id"),
+                      Index("ix_outbox_recipient", "channel", "external_id", "status"))
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     channel: Mapped[str] = mapped_column(String(20))
     external_id: Mapped[str] = mapped_column(String(80))
@@ -128,12 +129,38 @@ class ReportRevision(Base):
 
 
 class Media(Base):
+    """A photo. Its id (``sha256``) is the content's SHA-256, or for media fetched after the message's commit
+    (WhatsApp) the SHA-256 of its source URL: the report refers to the row before the file arrives."""
     __tablename__ = "media"
     sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
     path: Mapped[str] = mapped_column(String(300))
     mime: Mapped[str] = mapped_column(String(60))
     size: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(10), default="stored", server_default="stored")  # pending, failed
+    url: Mapped[str | None] = mapped_column(Text, nullable=True)          # where a pending file is fetched from
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    fetch_after: Mapped[datetime | None] = mapped_column(nullable=True)
+    content_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class Job(Base):
+    """A coordinator's request (summary chart, Excel export): recorded in the message's transaction,
+    rendered afterwards by the elected worker, its reply appended to the outbox."""
+    __tablename__ = "jobs"
+    __table_args__ = (Index("ix_jobs_status", "status", "id"),)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))                  # summary, export
+    channel: Mapped[str] = mapped_column(String(20))
+    external_id: Mapped[str] = mapped_column(String(80))
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"))
+    lang: Mapped[str] = mapped_column(String(5))
+    status: Mapped[str] = mapped_column(String(12))                 # pending, running, done, failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    created_at: Mapped[datetime]
+    started_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class Round(Base):

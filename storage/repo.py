@@ -363,9 +363,12 @@ class Tx:
         return aware(value) if value else None
 
     # -- media
-    async def add_media(self, sha256: str, path: str, mime: str, size: int, now: datetime) -> None:
+    async def add_media(self, sha256: str, path: str, mime: str, size: int, now: datetime,
+                        url: str | None = None) -> None:
+        """A stored file, or with ``url`` a pending one, fetched after the commit (storage/media.py)."""
         if await self.s.get(Media, sha256) is None:
-            self.s.add(Media(sha256=sha256, path=path, mime=mime, size=size, created_at=now))
+            self.s.add(Media(sha256=sha256, path=path, mime=mime, size=size, created_at=now,
+                             status="pending" if url else "stored", url=url, attempts=0))
 
 
 async def create_invite(s: AsyncSession, role: str, area_code: str, now: datetime, agency: str | None = None) -> str:

@@ -67,6 +67,15 @@ class Chat:
         return "\n".join(out)
 
 
+@pytest.fixture(autouse=True)
+def fresh_settings():
+    """Settings are read once per process; each test reads them again (after its own monkeypatch.setenv)."""
+    from bot import config
+    config._current = None
+    yield
+    config._current = None
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _no_program_forms(tmp_path_factory):
     """The tests see the built-in forms only, never the forms folder of the machine running them."""

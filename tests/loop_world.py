@@ -41,12 +41,27 @@ class World:
 
     async def say(self, who: str, text: str, record: bool = True):
         replies = await self.p.handle(Inbound("terminal", who, f"m{next(_ids)}", text=text))
+        replies = list(replies or []) + await self._rendered_jobs(who)
         if record:
             self.lines.append(f"👤 {who}: {self.codes.get(text, text)}")
             for r in replies:
                 self.lines.append("🤖 " + r.text.replace("\n", "\n   "))
                 self.lines += [f"   {i}. {c}" for i, c in enumerate(r.choices, 1)]
         return replies
+
+    async def _rendered_jobs(self, who: str) -> list:
+        """A coordinator's ringkasan/unduh is a job (bot/jobs.py): rendered here, as `pantau chat` does,
+        and its replies read from the outbox."""
+        from bot.jobs import run_due
+        from flows.types import Reply
+        done = await run_due(self.p.db, self.p.forms)
+        if not done:
+            return []
+        async with self.p.db.session() as s:
+            rows = list(await s.scalars(select(Outbox).where(Outbox.external_id == who)
+                                        .order_by(Outbox.id.desc()).limit(done)))
+        return [Reply(r.payload.get("text", ""), image=r.payload.get("image"), document=r.payload.get("document"))
+                for r in reversed(rows)]
 
     async def script(self, who: str, *texts: str, record: bool = True):
         out = None

@@ -214,7 +214,12 @@ def test_chat_commands_are_for_coordinators_only_and_scoped(world):
         kader_reply = await world.p.handle(Inbound("terminal", f"kader-{world.desa[0]}", "k1", text="ringkasan"))
         assert "untuk fasilitator dan koordinator" in kader_reply[0].text
         replies = await world.p.handle(Inbound("terminal", "koord-other", "o1", text="unduh"))
-        wb = load_workbook(replies[-1].document, read_only=True)
+        assert "sedang disiapkan" in replies[-1].text            # recorded as a job, rendered off the batch
+        from bot.jobs import run_due
+        from bot.sender import take_terminal_replies
+        await run_due(world.p.db, world.p.forms)
+        export = (await take_terminal_replies(world.p.db, "koord-other"))[-1]
+        wb = load_workbook(export["document"], read_only=True)
         codes = [r[0] for r in list(wb["Pertemuan"].iter_rows(values_only=True))[1:]]
         assert codes == ["81.01.01.2001"]
         replies = await world.p.handle(Inbound("terminal", "koord", "k2", text="belum"))

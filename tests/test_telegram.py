@@ -112,7 +112,7 @@ async def full_conversation(h: Harness):
     out = await h.turn("Ya")                                   # a tap on the reply keyboard
     assert out[-1]["keyboard"][0] == "Laporan pertemuan"
     out = await h.turn("Laporan pertemuan")
-    assert "Musyawarah desa" in out[-1]["keyboard"]
+    assert "Musyawarah desa" in out[-1]["keyboard"], out
     await h.turn("Musyawarah desa")
     await h.turn("kemarin")
     out = await h.turn("/batal")

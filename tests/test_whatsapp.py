@@ -1,6 +1,7 @@
 """WhatsApp through Twilio, end to end: requests built exactly as Twilio builds them (all its form
 fields, signed with Twilio's own RequestValidator.compute_signature) posted to the running app over
 HTTP; replies sent with the real twilio Client to a local stand-in of Twilio's API."""
+import asyncio
 import subprocess
 import time
 from datetime import timedelta
@@ -103,7 +104,9 @@ def peer():
 
 
 def config(peer, public_url, base=None, **kw):
-    return TwilioConfig(SID, TOKEN, public_url, FROM, None, kw.pop("templates", {}), 1000.0, base or peer.url)
+    """The peer stands in for Twilio's API and its media host (plain http on 127.0.0.1, allowed by name)."""
+    return TwilioConfig(SID, TOKEN, public_url, FROM, None, kw.pop("templates", {}), 1000.0, base or peer.url,
+                        (peer.url,))
 
 
 async def run_http(fn, *args, **kwargs):
@@ -142,10 +145,13 @@ async def test_a_cadre_reports_a_meeting_on_whatsapp(db_url, peer, tmp_path, mon
         assert (await run_http(lambda: httpx.post(app + "/whatsapp/inbound", data=phone.form("x")))).status_code == 403
         assert len(await outbox_rows(pipeline.db)) == before
 
+        from bot import media
+        await asyncio.gather(*media._tasks)        # the photo is fetched after its message's commit
         async with pipeline.db.session() as s:
             [report] = (await s.scalars(select(Report))).all()
             assert report.answers["men"] == 79 and report.answers["total"] == 117 and report.revision == 1
             [photo] = (await s.scalars(select(Media))).all()
+            assert photo.status == "stored" and photo.mime == "image/jpeg"
             assert Path(photo.path).read_bytes() == peer.media["/media/sheet.jpg"] and report.answers["photo"] == photo.sha256
             assert len((await s.scalars(select(InboundMessage))).all()) == len(steps) + 4
         # the replies leave through the outbox, with the real twilio client
@@ -174,6 +180,8 @@ async def test_a_cadre_reports_a_meeting_on_whatsapp(db_url, peer, tmp_path, mon
         coord = Phone(app, public, peer, number="+6281111111111")
         coord.n = 500
         await run_http(coord.say, "ringkasan")
+        from bot.jobs import run_due
+        assert await run_due(pipeline.db, pipeline.forms) == 1       # the chart is rendered by the job worker
         start = len(peer.requests)
         await send_due(pipeline.db, cfg, make_client(cfg), RateLimiter(1000), NOW)
         [chart] = [r["form"] for r in peer.requests[start:] if r["form"].get("MediaUrl")]
@@ -200,8 +208,8 @@ async def test_the_24_hour_window_and_error_handling(db_url, peer):
         await tx.enqueue("whatsapp", KADER, {"text": "Pengingat", "template": "reminder_before",
                                              "variables": {"name": "Siti", "round": "Juli 2024"}}, later)
         await tx.enqueue("whatsapp", KADER, reply_payload(Reply("Pesan bebas")), later)
-        await tx.enqueue("whatsapp", "+6281200000429", {"text": "x"}, NOW)
-        await tx.enqueue("whatsapp", "+6281200021610", {"text": "y"}, NOW)
+        await tx.enqueue("whatsapp", "+6281200021610", {"text": "y"}, NOW)   # before x: a 429 holds back the
+        await tx.enqueue("whatsapp", "+6281200000429", {"text": "x"}, NOW)   # whole channel for that round
     async with pipeline.db.session() as s, s.begin():   # both numbers wrote to us recently
         tx = Tx(s)
         for n in ("+6281200000429", "+6281200021610"):

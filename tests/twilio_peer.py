@@ -35,6 +35,7 @@ class TwilioPeer:
         self.callbacks = False                        # post status callbacks like Twilio does
         self.hold: asyncio.Event | None = None        # set: accept the message but answer only when released
         self.received = asyncio.Event()               # a message request arrived
+        self.fail_list = 0                            # answer this many message-list pages with a 500
 
     def app(self) -> Starlette:
         async def messages(request: Request):
@@ -66,6 +67,10 @@ class TwilioPeer:
             return JSONResponse(resource, status_code=201)
 
         async def message_list(request: Request):
+            if self.fail_list:
+                self.fail_list -= 1
+                return JSONResponse({"code": 20500, "message": "Internal Server Error", "status": 500},
+                                    status_code=500)
             to = request.query_params.get("To")
             found = [m for m in reversed(self.created) if not to or m["to"] == to]
             page_size = int(request.query_params.get("PageSize", "50"))

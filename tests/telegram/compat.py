@@ -9,6 +9,7 @@ delivered from here, with the header, and retried like Telegram does).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import secrets
@@ -36,6 +37,8 @@ class Compat:
         self.webhook: tuple[str, str] | None = None
         self.webhook_task: asyncio.Task | None = None
         self.fail_next: list[tuple[str, int, dict]] = []   # (method, status, body) to answer once
+        self.hold: asyncio.Event | None = None     # set: deliver a sendMessage, answer only once released
+        self.held = asyncio.Event()                # a sendMessage is being held
 
     # -- the user's side (used by the simulated user in tests)
     def put_file(self, data: bytes) -> dict:
@@ -146,6 +149,10 @@ class Compat:
             body = resp.json()
             if isinstance(body.get("result"), dict) and "message_id" in body["result"]:
                 body["result"] = self._fix_message(body["result"])
+            if name == "sendMessage" and self.hold is not None:   # delivered; the bot may die before it hears
+                self.held.set()
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(self.hold.wait(), 20)
             return JSONResponse(body)
 
         async def file(request: Request):

@@ -1,0 +1,129 @@
+"""Coordinators' heavy requests (``ringkasan``: a chart; ``unduh``: an Excel file) rendered off the hot path.
+
+The message's transaction only records the request as a job and answers "being prepared"; the job
+worker (run by the elected leader of `pantau serve`, or right after the message by `pantau chat`)
+renders it in a thread of its own — its own event loop and database connection, so neither the
+shared write batch nor the webhooks' event loop waits for matplotlib or openpyxl — and appends the
+reply to the outbox. A job whose worker died is taken up again; after ``MAX_ATTEMPTS`` the person
+gets an apology instead."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from concurrent.futures import Future
+from datetime import timedelta
+
+from flows.types import ContactView, Reply
+from storage.db import Database
+from storage.jobs import add_job, claim_jobs, contact_of, finish_job
+from storage.repo import Tx, aware
+
+from . import catalog
+from .pipeline import clock, reply_payload
+
+log = logging.getLogger("pantau.jobs")
+HEAVY = {"summary", "export"}
+MAX_ATTEMPTS = 3
+STALE = timedelta(minutes=10)       # a running job older than this lost its worker
+
+
+async def handle_request(s, what: str, contact: ContactView, channel: str, sender: str, now, forms: dict,
+                         lang: str) -> list[Reply]:
+    """Inside the message's transaction: light requests answered at once, heavy ones recorded as a job."""
+    t = catalog.gettext_for(lang)
+    if what not in HEAVY:
+        from .coordinator import fulfil
+        return await fulfil(s, what, contact, now, forms, lang)
+    await add_job(s, what, channel, sender, contact.id, lang, now)
+    if what == "summary":
+        return [Reply(t("Ringkasan sedang disiapkan. Mohon tunggu sebentar, hasilnya segera dikirim."))]
+    return [Reply(t("Berkas Excel sedang disiapkan. Mohon tunggu sebentar, berkasnya segera dikirim."))]
+
+
+class Renderer:
+    """One thread with its own event loop and its own connection to the database, where jobs render."""
+
+    def __init__(self, url: str, forms: dict):
+        self.url, self.forms = url, forms
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="pantau-jobs", daemon=True)
+        self.thread.start()
+        self.db: Database | None = None
+
+    async def _render(self, job, contact: ContactView, now) -> list[Reply]:
+        from .coordinator import fulfil
+        if self.db is None:
+            self.db = Database(self.url)
+        async with self.db.session() as s:
+            return await fulfil(s, job.kind, contact, now, self.forms, job.lang)
+
+    async def render(self, job, contact: ContactView, now) -> list[Reply]:
+        future: Future = asyncio.run_coroutine_threadsafe(self._render(job, contact, now), self.loop)
+        return await asyncio.wrap_future(future)
+
+    def close(self) -> None:
+        async def shut():
+            if self.db is not None:
+                await self.db.close()
+        if self.thread.is_alive():
+            asyncio.run_coroutine_threadsafe(shut(), self.loop).result(30)
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self.thread.join(30)
+        self.loop.close()
+
+
+async def run_due(db: Database, forms: dict, renderer: Renderer | None = None) -> int:
+    """Render every job waiting now; returns how many replies were queued. Without ``renderer`` a thread
+    is started only when there is a job, and stopped after."""
+    own: Renderer | None = None
+    done = 0
+    try:
+        while True:
+            now = clock()
+            async with db.session() as s, s.begin():
+                jobs = await claim_jobs(s, now, STALE)
+            if not jobs:
+                return done
+            if renderer is None:
+                renderer = own = Renderer(db.url, forms)
+            for job in jobs:        # as of the request: its round, its reports; queued at its time
+                done += await _run_one(db, renderer, job, aware(job.created_at))
+    finally:
+        if own is not None:
+            await asyncio.to_thread(own.close)
+
+
+async def _run_one(db: Database, renderer: Renderer, job, now) -> int:
+    async with db.session() as s:
+        contact = await contact_of(s, job.contact_id)
+    t = catalog.gettext_for(job.lang)
+    try:
+        if contact is None:
+            raise LookupError("contact gone")
+        if job.attempts > MAX_ATTEMPTS:
+            raise RuntimeError(f"gave up after {job.attempts - 1} attempts")
+        replies = await renderer.render(job, contact, now)
+        status, error = "done", None
+    except Exception as exc:   # noqa: BLE001 - the person hears of it; the worker goes on
+        log.warning("coordinator job %d (%s) failed: %s", job.id, job.kind, type(exc).__name__)
+        replies = [Reply(t("Maaf, permintaan Anda belum bisa kami siapkan. Silakan coba lagi nanti."))]
+        status, error = "failed", f"{type(exc).__name__}: {exc}"
+    async with db.session() as s, s.begin():
+        await Tx(s).enqueue_many([(job.channel, job.external_id, reply_payload(r, job.lang)) for r in replies],
+                                 now)
+        await finish_job(s, job.id, status, error)
+    return len(replies)
+
+
+async def run_forever(db: Database, forms: dict, every: float = 0.3) -> None:
+    renderer = Renderer(db.url, forms)
+    try:
+        while True:
+            try:
+                await run_due(db, forms, renderer)
+            except Exception:   # noqa: BLE001 - the loop must survive; jobs stay pending
+                log.exception("job round failed")
+            await asyncio.sleep(every)
+    finally:
+        await asyncio.to_thread(renderer.close)

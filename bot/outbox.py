@@ -1,0 +1,246 @@
+"""The one outbox loop: every channel's replies leave through here.
+
+A channel is a small adapter (``Channel``): it sends one row and says what happened — ``Sent``,
+``RetryAfter`` (the platform said "slow down", for this chat or for the whole channel), ``Failed``
+(refused for good), ``InDoubt`` (the request may have arrived, we cannot tell) — and, for a row left
+in doubt, says whether the platform has it (``settle``). This loop owns the rest:
+
+- **Claiming.** Rows are marked "sending" and committed before anything leaves; each outcome is
+  committed right after its request. A process killed in between leaves the row "sending"; after
+  ``PANTAU_OUTBOX_IN_DOUBT_SECONDS`` it is *in doubt* and settled.
+- **Per-person order.** Only the oldest open row (pending or sending) of a recipient may go; a row
+  waiting for its retry, or in doubt, holds back every later row of that recipient. A person never
+  reads a later reply before an earlier one has been sent or has failed for good.
+- **In-doubt settlement.** The channel is asked (WhatsApp: status callback or Twilio's message list;
+  Telegram cannot be asked). Found: marked sent. Not found: **resent in its place** — it is still the
+  oldest open row of that person, so the newer replies, which waited, follow it. (We resend rather than
+  drop: a reply the person never saw may carry a question they still have to answer.) When asking fails
+  (Twilio's list page errors, a network error), only that recipient waits and is asked again later.
+- **Rate limits.** ``retry_after`` holds back the whole chat; a channel-wide limit (Twilio 20429, or
+  Telegram 429 for several chats in one round) holds back the whole channel until it passes.
+- **Backoff with jitter and an attempt cap.** Other temporary errors are retried after
+  ``min(600, 2**attempts)`` seconds, jittered between half and all of it; after
+  ``PANTAU_OUTBOX_MAX_ATTEMPTS`` (default 8) the row is dead-lettered: status ``dead``, error kept.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from storage.db import Database
+from storage.outbox import (claim, dead_letter, open_rows, release, resend_in_place, set_claimed_at,
+                            settle_sent)
+from storage.repo import Tx, aware
+
+from .config import settings
+from .pipeline import clock
+
+log = logging.getLogger("pantau.outbox")
+
+
+@dataclass(frozen=True)
+class Sent:
+    provider_id: str | None = None
+
+
+@dataclass(frozen=True)
+class RetryAfter:
+    seconds: float | None        # None: the loop's backoff (with jitter) decides
+    error: str
+    scope: str = "chat"          # "chat" or "channel"
+    counts: bool = True          # counts as an attempt (a platform's explicit retry_after does not)
+
+
+@dataclass(frozen=True)
+class Failed:
+    error: str
+
+
+@dataclass(frozen=True)
+class InDoubt:
+    error: str
+
+
+Outcome = Sent | RetryAfter | Failed | InDoubt
+
+
+class Channel(Protocol):
+    """What a channel adapter gives the outbox loop."""
+    name: str
+
+    async def prepare(self, tx: Tx, rows: list, now: datetime) -> None:
+        """Inside the claiming transaction: load what ``send`` needs (e.g. the 24-hour window)."""
+
+    def ready(self, recipient: str) -> bool:
+        """False while the platform's per-recipient pace forbids another message now (tried next round)."""
+
+    async def send(self, row) -> Outcome:
+        """Send one row (honouring the platform's overall rate); never raises for a platform error."""
+
+    async def settle(self, tx: Tx, row) -> str | None:
+        """A row left in doubt: the provider id if the platform has it, None if it does not. Raises when
+        the platform cannot be asked now (the row is asked about again later)."""
+
+
+@dataclass
+class Holds:
+    """In-memory holds of one loop: recipients and the whole channel, until a monotonic-free datetime."""
+    chats: dict[str, datetime] = field(default_factory=dict)
+    channel: datetime | None = None
+    settle_failures: dict[str, int] = field(default_factory=dict)
+
+    def chat_held(self, recipient: str, now: datetime) -> bool:
+        until = self.chats.get(recipient)
+        if until is not None and until <= now:
+            del self.chats[recipient]
+            return False
+        return until is not None
+
+
+def backoff(attempts: int, rng: random.Random = random) -> float:   # type: ignore[assignment]
+    """Seconds before try ``attempts + 1``: exponential, capped at 10 minutes, jittered (half to all)."""
+    base = min(600.0, 2.0 ** attempts)
+    return base / 2 + rng.uniform(0, base / 2)
+
+
+class OutboxLoop:
+    def __init__(self, db: Database, channel: Channel, batch: int = 500, rng: random.Random | None = None,
+                 concurrency: int = 8):
+        self.db, self.channel, self.batch, self.concurrency = db, channel, batch, concurrency
+        self.holds = Holds()
+        self.rng = rng or random.Random()
+
+    async def round(self, now: datetime | None = None) -> int:
+        """Settle what is in doubt, then send every recipient's due rows in order; returns how many were sent."""
+        now = now or clock()
+        s = settings()
+        await self._settle(now, s.outbox_in_doubt)
+        if self.holds.channel is not None and self.holds.channel > now:
+            return 0
+        self.holds.channel = None
+        async with self.db.session() as session, session.begin():
+            tx = Tx(session)
+            heads = self._heads(await open_rows(session, self.channel.name, self.batch), now)
+            rows = [r for chat in heads.values() for r in chat]
+            if not rows:
+                return 0
+            await claim(session, [r.id for r in rows], now)
+            await self.channel.prepare(tx, rows, now)
+        claimed, tried = {r.id for r in rows}, set()
+        gate = asyncio.Semaphore(self.concurrency)
+
+        async def one_recipient(recipient: str, chat_rows: list) -> int:
+            """A recipient's rows one after the other, stopping at the first that stays open."""
+            sent = 0
+            async with gate:
+                for row in chat_rows:
+                    if self.holds.channel is not None or not self.channel.ready(recipient):
+                        break           # the rest of this chat (and, on a channel hold, of all) next round
+                    tried.add(row.id)   # from here on, if this process dies the row is in doubt
+                    outcome = await self.channel.send(row)
+                    done, still_open = await self._record(row, outcome, now, s.outbox_max_attempts,
+                                                          s.outbox_in_doubt)
+                    sent += done
+                    if still_open:
+                        break           # this row is still open: the chat's later rows wait for it
+            return sent
+
+        try:     # different recipients concurrently (the channel's rate limiter paces them), each in order
+            counts = await asyncio.gather(*(one_recipient(who, chat) for who, chat in heads.items()),
+                                          return_exceptions=True)     # all chains end before any release
+        finally:
+            await self._release(sorted(claimed - tried))
+        for result in counts:
+            if isinstance(result, BaseException):
+                raise result
+        return sum(counts)
+
+    def _heads(self, rows: list, now: datetime) -> dict[str, list]:
+        """Per recipient, its open rows from the oldest while they are due and pending: the oldest open
+        row blocks everything after it."""
+        heads: dict[str, list] = {}
+        blocked: set[str] = set()
+        for row in rows:
+            who = row.external_id
+            if who in blocked:
+                continue
+            if row.status != "pending" or aware(row.next_attempt_at) > now or self.holds.chat_held(who, now):
+                blocked.add(who)
+                continue
+            heads.setdefault(who, []).append(row)
+        return heads
+
+    async def _release(self, ids: list[int]) -> None:
+        """Claimed rows not tried this round: pending again, untouched otherwise (no attempt counted)."""
+        if ids:
+            async with self.db.session() as session, session.begin():
+                await release(session, ids)
+
+    async def _record(self, row, outcome: Outcome, now: datetime, max_attempts: int,
+                      in_doubt: timedelta) -> tuple[int, bool]:
+        """The outcome written down: (1 if sent else 0, whether the row is still open)."""
+        async with self.db.session() as session, session.begin():
+            tx = Tx(session)
+            if isinstance(outcome, Sent):
+                await tx.mark_sent(row.id, now, outcome.provider_id)
+                return 1, False
+            if isinstance(outcome, Failed):
+                await tx.mark_failed(row.id, outcome.error)
+                return 0, False
+            if isinstance(outcome, InDoubt):       # settled soon: claimed "long ago" as far as the window goes
+                await set_claimed_at(session, row.id, now - in_doubt + timedelta(seconds=10))
+                log.warning("%s row %d in doubt (%s); settled before the chat goes on", self.channel.name, row.id,
+                            outcome.error[:80])
+                return 0, True
+            attempts = row.attempts + (1 if outcome.counts else 0)
+            if outcome.counts and attempts >= max_attempts:
+                await dead_letter(session, row.id, f"gave up after {attempts} attempts: {outcome.error}")
+                log.warning("%s row %d dead-lettered after %d attempts", self.channel.name, row.id, attempts)
+                return 0, False
+            delay = outcome.seconds if outcome.seconds is not None else backoff(attempts, self.rng)
+            until = now + timedelta(seconds=delay)
+            await tx.retry_later(row.id, attempts, until, outcome.error)
+            if outcome.scope == "channel":
+                self.holds.channel = max(self.holds.channel or until, until)
+            else:
+                self.holds.chats[row.external_id] = until
+            return 0, True
+
+    async def _settle(self, now: datetime, in_doubt: timedelta) -> None:
+        async with self.db.session() as session, session.begin():
+            rows = await Tx(session).in_doubt(self.channel.name, now - in_doubt)
+        for row in rows:
+            who = row.external_id
+            if self.holds.chat_held(who, now):
+                continue
+            try:
+                async with self.db.session() as session, session.begin():
+                    tx = Tx(session)
+                    provider_id = await self.channel.settle(tx, row)
+                    # both writes only while the row is still in doubt: a status callback may have
+                    # confirmed it while the platform was being asked
+                    if provider_id:
+                        await settle_sent(session, row.id, now, provider_id)
+                        log.info("in-doubt %s row %d had arrived; not sent again", self.channel.name, row.id)
+                    else:      # resent in its place: still the oldest open row of that person
+                        await resend_in_place(session, row.id, now, "in doubt: not delivered, sending again")
+                self.holds.settle_failures.pop(who, None)
+            except Exception as exc:   # noqa: BLE001 - only this recipient waits; asked again later
+                n = self.holds.settle_failures.get(who, 0) + 1
+                self.holds.settle_failures[who] = n
+                self.holds.chats[who] = now + timedelta(seconds=backoff(n, self.rng))
+                log.warning("could not settle in-doubt %s row %d (%s); that recipient waits", self.channel.name,
+                            row.id, type(exc).__name__)
+
+    async def run_forever(self, every: float = 0.2) -> None:
+        while True:
+            try:
+                await self.round()
+            except Exception:   # noqa: BLE001 - the loop must survive; rows stay pending
+                log.exception("%s outbox round failed", self.channel.name)
+            await asyncio.sleep(every)
+

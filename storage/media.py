@@ -1,0 +1,39 @@
+"""Media rows fetched after their message's commit: pending → stored (or failed), tried again with backoff."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from .models import Media
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+async def due_media(s: AsyncSession, older_than: float, limit: int = 50) -> list[tuple[str, str, int]]:
+    """(id, url, attempts) of pending rows due for a try: created more than ``older_than`` seconds ago
+    (the first try runs in the webhook's process) and past their backoff."""
+    now = _now()
+    rows = await s.execute(select(Media.sha256, Media.url, Media.attempts)
+                           .where(Media.status == "pending", Media.created_at < now - timedelta(seconds=older_than),
+                                  (Media.fetch_after.is_(None)) | (Media.fetch_after <= now))
+                           .order_by(Media.created_at).limit(limit))
+    return [(k, u, a) for k, u, a in rows]
+
+
+async def media_stored(s: AsyncSession, key: str, path: str, mime: str, size: int, content_sha256: str) -> None:
+    await s.execute(update(Media).where(Media.sha256 == key)
+                    .values(status="stored", path=path, mime=mime, size=size, content_sha256=content_sha256,
+                            error=None))
+
+
+async def media_failed(s: AsyncSession, key: str, error: str) -> None:
+    await s.execute(update(Media).where(Media.sha256 == key).values(status="failed", error=error[:300]))
+
+
+async def media_retry_later(s: AsyncSession, key: str, attempts: int, wait: timedelta) -> None:
+    await s.execute(update(Media).where(Media.sha256 == key)
+                    .values(attempts=attempts, fetch_after=_now() + wait))

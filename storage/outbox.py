@@ -1,0 +1,58 @@
+"""Queries of the one outbox loop (bot/outbox.py): open rows in order, claiming and releasing."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from .models import Outbox
+
+OPEN = ("pending", "sending")
+
+
+async def open_rows(s: AsyncSession, channel: str, limit: int = 500) -> list[Outbox]:
+    """The channel's open rows (pending or sending), oldest first: the loop keeps each recipient's order."""
+    q = select(Outbox).where(Outbox.channel == channel, Outbox.status.in_(OPEN)).order_by(Outbox.id).limit(limit)
+    if s.bind.dialect.name == "postgresql":
+        q = q.with_for_update(skip_locked=True)
+    return list(await s.scalars(q))
+
+
+async def claim(s: AsyncSession, ids: list[int], now: datetime) -> None:
+    """Marked "sending" (claimed at ``now``), committed before anything leaves."""
+    await s.execute(update(Outbox).where(Outbox.id.in_(ids)).values(status="sending", next_attempt_at=now))
+
+
+async def release(s: AsyncSession, ids: list[int]) -> None:
+    """Claimed rows that were not tried: pending again (still due), nothing else changed."""
+    await s.execute(update(Outbox).where(Outbox.id.in_(ids), Outbox.status == "sending").values(status="pending"))
+
+
+async def set_claimed_at(s: AsyncSession, row_id: int, at: datetime) -> None:
+    await s.execute(update(Outbox).where(Outbox.id == row_id).values(status="sending", next_attempt_at=at))
+
+
+async def dead_letter(s: AsyncSession, row_id: int, error: str) -> None:
+    await s.execute(update(Outbox).where(Outbox.id == row_id).values(status="dead", error=error[:500]))
+
+
+async def settle_sent(s: AsyncSession, row_id: int, now: datetime, provider_id: str) -> bool:
+    """An in-doubt row found at the platform: sent — only if it is still in doubt (a status callback may
+    have confirmed it meanwhile)."""
+    result = await s.execute(update(Outbox).where(Outbox.id == row_id, Outbox.status == "sending")
+                             .values(status="sent", sent_at=now, provider_id=provider_id))
+    return bool(result.rowcount)
+
+
+async def resend_in_place(s: AsyncSession, row_id: int, now: datetime, error: str) -> bool:
+    """An in-doubt row not found at the platform: pending again, due now, still the recipient's oldest —
+    only if nothing confirmed it meanwhile."""
+    result = await s.execute(update(Outbox).where(Outbox.id == row_id, Outbox.status == "sending")
+                             .values(status="pending", next_attempt_at=now, error=error[:500]))
+    return bool(result.rowcount)
+
+
+async def provider_id_owner(s: AsyncSession, provider_id: str) -> int | None:
+    """The row a provider's message id is recorded for, if any."""
+    return await s.scalar(select(Outbox.id).where(Outbox.provider_id == provider_id).limit(1))
