@@ -60,4 +60,7 @@ def render_summary(data: dict, forms: dict, areas: AreaIndex, t, lang: str = "id
     lines += ["", t("CERITA PERUBAHAN: %(count)s") % {"count": n(st["total"])} + (
         " (" + _listing(st["by_level"], story_levels, n) + ")"
         if st["by_level"] else "")]
+    if data.get("unverified"):
+        lines += ["", t("BELUM DIVERIFIKASI (dari kader yang belum disetujui, tidak dihitung di atas): "
+                        "%(count)s laporan") % {"count": n(sum(data["unverified"].values()))}]
     return "\n".join(lines)

@@ -43,8 +43,13 @@ async def summarize(s: AsyncSession, f: Filters) -> dict[str, Any]:
     reported_desa: set[str] = set()
     activities = 0
     stories = Counter()
-    rows = await s.execute(select(Report.form_id, Report.area_code, Report.answers).where(under(Report.area_code, f.area)))
-    for form_id, area_code, answers in rows:
+    unverified: Counter = Counter()     # from kader not yet approved: counted apart (issue 12)
+    rows = await s.execute(select(Report.form_id, Report.area_code, Report.answers, Report.verified)
+                           .where(under(Report.area_code, f.area), Report.conflict.is_(None)))
+    for form_id, area_code, answers, verified in rows:
+        if not verified:
+            unverified[form_id] += 1
+            continue
         if form_id == "pertemuan":
             when = date.fromisoformat(answers["date"]) if answers.get("date") else None
             if (f.date_from and (not when or when < f.date_from)) or (f.date_to and (not when or when > f.date_to)):
@@ -99,6 +104,7 @@ async def summarize(s: AsyncSession, f: Filters) -> dict[str, Any]:
             "timeliness": timeliness,
         },
         "stories": {"total": sum(stories.values()), "by_level": dict(stories)},
+        "unverified": dict(sorted(unverified.items())),
     }
 
 
