@@ -29,8 +29,8 @@ def test_registration_tolerates_typos_and_offers_numbered_matches(forms):
     chat = Chat(forms)
     chat.say("halo"), chat.say("Budi"), chat.say("1")
     out = chat.say("Kilmuri, Kilmury")
-    assert "Desa Kilmury, Kec. Kilmury, Kab. Seram Bagian Timur, Maluku" in out
-    chat.say("ya")
+    assert "1. Desa Kilmury, Kec. Kilmury, Kab. Seram Bagian Timur, Maluku" in out
+    chat.say("1"), chat.say("ya")
     assert chat.contact.role == "kader" and chat.contact.area_code == "81.05.08.2010"
 
 
