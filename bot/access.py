@@ -26,7 +26,9 @@ async def context_extras(s, inbound: Inbound, contact: ContactView | None, want:
     if "invites" in want:
         extras["invites"] = await store.invites_typed(s, flows_access.normal_code(inbound.text), now)
     if contact is not None and contact.role != "kader":
-        extras["waiting"] = await store.waiting_for(s, contact)
+        areas = catalog.area_index()
+        extras["waiting"] = tuple(replace(w, area_name=areas.short(w.area_code))
+                                  for w in await store.waiting_for(s, contact))
     return extras
 
 

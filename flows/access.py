@@ -9,6 +9,7 @@ the session is the engine's), so a decision never disturbs a report being filled
 """
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
 
 from . import answers as A
@@ -41,7 +42,7 @@ def take_invite(session: dict, reg: dict, text: str, ctx: Context) -> Problem | 
     tries = session.get("invite_tries") or {}
     until = tries.get("until")
     if until and ctx.now < datetime.fromisoformat(until):
-        minutes = max(1, int((datetime.fromisoformat(until) - ctx.now).total_seconds() // 60) + 1)
+        minutes = max(1, math.ceil((datetime.fromisoformat(until) - ctx.now).total_seconds() / 60))
         return Problem(N_("Terlalu banyak kode yang salah. Mohon tunggu %(minutes)s menit, lalu coba lagi."),
                        {"minutes": minutes})
     code = normal_code(text)
@@ -75,9 +76,15 @@ def _key(w: WaitingView) -> list:
     return [w.kind, w.ref]
 
 
+def _area(w: WaitingView, ctx) -> str:
+    if w.area_name:
+        return w.area_name
+    return ctx.areas.short(w.area_code) if getattr(ctx, "areas", None) is not None else w.area_code
+
+
 def question(w: WaitingView, ctx: Context, t) -> Reply:
     """The question for one waiting item (also what the pipeline pushes when it appears)."""
-    area = ctx.areas.short(w.area_code) if ctx.areas is not None else w.area_code
+    area = _area(w, ctx)
     if w.kind == "approve":
         return Reply(t("%(name)s mendaftar sebagai kader %(area)s. Setujui?") % {"name": w.name, "area": area},
                      (t("Ya"), t("Tidak")), yes_no=True)
@@ -99,8 +106,7 @@ def waiting_list(ctx: Context, t) -> Reply:
     lines = []
     if approvals:
         lines.append(t("Menunggu persetujuan:"))
-        lines += [f"- {w.name} ({ctx.areas.short(w.area_code) if ctx.areas is not None else w.area_code})"
-                  for w in approvals]
+        lines += [f"- {w.name} ({_area(w, ctx)})" for w in approvals]
     if conflicts:
         lines.append(t("Laporan yang perlu dipilih:"))
         lines += [f"- {w.title}: {w.other_name} / {w.name}" for w in conflicts]

@@ -62,6 +62,7 @@ class WaitingView:
     other_name: str = ""         # the first sender (conflict)
     title: str = ""              # the report (conflict)
     since: datetime | None = None
+    area_name: str = ""          # "Desa Kilmury", filled in by the pipeline
 
 
 @dataclass(frozen=True)
