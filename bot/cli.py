@@ -291,6 +291,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=os.environ.get("PANTAU_LOG_LEVEL", "WARNING"),
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("twilio").setLevel(logging.WARNING)   # its INFO lines dump every request
+    from .logsafe import install
+    install()                                               # no token, phone number or body in a log line
     args = parser().parse_args(argv)
     handler = {"chat": _chat, "invite": _invite, "roster": _roster, "round": _round, "summary": _summary,
                "export": _export, "remind": _remind, "scheduler": _remind,

@@ -83,6 +83,9 @@ def app_from_env() -> Starlette:
     """The app for one of ``pantau serve --workers N``'s processes (uvicorn calls this in each):
     channels from the environment, the pipeline opened in the process's own event loop."""
     from storage.db import Database
+
+    from .logsafe import install
+    install()                  # each worker process cleans its own log lines
     whatsapp, telegram_cfg = configured_channels()
     holder: dict = {}
 
