@@ -20,11 +20,10 @@ def build_app(pipeline: Pipeline, whatsapp=None, run_senders: bool = True, teleg
     answers webhooks, but the senders and the scheduler run only in the elected leader of each."""
     async def shared_file(request):
         from . import media
-        name = request.path_params["name"]
-        path = media.media_dir() / "shared" / name
-        if "/" in name or name.startswith(".") or not path.is_file():
+        path = media.open_shared(request.path_params["name"])    # unguessable name, at most a day old
+        if path is None:
             return PlainTextResponse("not found", status_code=404)
-        return FileResponse(path)
+        return FileResponse(path, headers={"Cache-Control": "private, no-store", "X-Robots-Tag": "noindex"})
 
     routes = [Route("/health", lambda request: PlainTextResponse("ok")),
               Route("/files/{name}", shared_file, methods=["GET"])]
@@ -52,6 +51,8 @@ def build_app(pipeline: Pipeline, whatsapp=None, run_senders: bool = True, teleg
             if run_senders:
                 senders.append(lambda: run_telegram_sender(pipeline.db, telegram.app.bot))
         tasks = [asyncio.create_task(lead(pipeline.db, senders, name="pantau-senders"))] if senders else []
+        from .media import sweep_forever
+        tasks.append(asyncio.create_task(sweep_forever()))       # coordinators' files removed after a day
         if run_scheduler:
             from .reminders import run_forever
             tasks.append(asyncio.create_task(lead(pipeline.db, [lambda: run_forever(pipeline.db, pipeline.forms)],
