@@ -42,12 +42,13 @@ def build_app(pipeline: Pipeline, whatsapp=None, run_senders: bool = True, teleg
             senders.append(lambda: run_sender(pipeline.db, whatsapp))
         if telegram is not None:
             from .telegram import WEBHOOK_PATH
+            from .telegram_updates import ALLOWED_UPDATES
             from .telegram import run_sender as run_telegram_sender
             await telegram.start()
             if telegram.cfg.public_url:
                 await telegram.app.bot.set_webhook(telegram.cfg.public_url + WEBHOOK_PATH,
                                                    secret_token=telegram.cfg.webhook_secret,
-                                                   allowed_updates=["message"])
+                                                   allowed_updates=ALLOWED_UPDATES)
             if run_senders:
                 senders.append(lambda: run_telegram_sender(pipeline.db, telegram.app.bot))
         tasks = [asyncio.create_task(lead(pipeline.db, senders, name="pantau-senders"))] if senders else []

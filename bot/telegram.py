@@ -33,6 +33,7 @@ from storage.repo import Tx
 from . import media
 from .config import ConfigError, _get, outbox_in_doubt_after
 from .pipeline import Pipeline, clock
+from .telegram_updates import ALLOWED_UPDATES, classify_update, inbound_for, respond
 
 log = logging.getLogger("pantau.telegram")
 WEBHOOK_PATH = "/telegram/webhook"
@@ -114,7 +115,11 @@ class TelegramChannel:
         await self.app.shutdown()
 
     async def _handle(self, update: Update, _context) -> None:
-        item = await to_inbound(update)
+        verdict = classify_update(update)          # private chats only (bot/telegram_updates.py)
+        if verdict.action != "input":
+            await respond(self.pipeline.db, self.app.bot, update, verdict, clock())
+            return
+        item = await inbound_for(update, verdict, self.app.bot, to_inbound)
         if item:
             await self.pipeline.handle(*item)
 
@@ -130,7 +135,7 @@ class TelegramChannel:
         await asyncio.gather(*(one_chat(v) for v in by_chat.values()))
 
     async def poll_once(self, offset: int | None, timeout: int = 25) -> int | None:
-        updates = await self.app.bot.get_updates(offset=offset, timeout=timeout, allowed_updates=["message"])
+        updates = await self.app.bot.get_updates(offset=offset, timeout=timeout, allowed_updates=ALLOWED_UPDATES)
         if updates:
             await self.process(list(updates))
             return updates[-1].update_id + 1
