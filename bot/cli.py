@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 
 
-from . import catalog
+from . import access_cli, catalog
 
 
 def _db():
@@ -55,19 +55,6 @@ async def _chat(args) -> int:
     from .terminal import normalize_sender, run_chat
     async with opened() as pipeline:
         await run_chat(pipeline, normalize_sender(args.as_id), args.jsonl)
-    return 0
-
-
-async def _invite(args) -> int:
-    from storage.repo import create_invite
-
-    from .pipeline import clock
-    area = area_or_complain(args.area)
-    if not area:
-        return 2
-    async with opened() as pipeline, pipeline.db.session() as s:
-        code = await create_invite(s, args.role, area, clock())
-    print(f"Kode undangan {args.role} untuk {catalog.area_index().label(area)}: {code}")
     return 0
 
 
@@ -249,9 +236,11 @@ def parser() -> argparse.ArgumentParser:
     chat = sub.add_parser("chat", help="chat in the terminal")
     chat.add_argument("--as", dest="as_id", default=os.environ.get("USER", "lokal"), help="who is talking")
     chat.add_argument("--jsonl", action="store_true", help="one JSON line in and out per message")
-    inv = sub.add_parser("invite", help="make an invite code (koordinator)")
-    inv.add_argument("--role", default="koordinator", choices=["koordinator", "fasilitator", "kader"])
-    inv.add_argument("--area", required=True)
+    inv = sub.add_parser("invite", help="make an invite code (single use, expires), list or revoke them")
+    inv.add_argument("--role", default="koordinator")
+    inv.add_argument("--area")
+    access_cli.extend_invite(inv)
+    access_cli.register(sub)                  # pantau contact disable|waiting
     roster = sub.add_parser("roster", help="contacts in bulk").add_subparsers(dest="roster_cmd", required=True)
     imp = roster.add_parser("import")
     imp.add_argument("file")
@@ -294,7 +283,7 @@ def main(argv: list[str] | None = None) -> int:
     from .logsafe import install
     install()                                               # no token, phone number or body in a log line
     args = parser().parse_args(argv)
-    handler = {"chat": _chat, "invite": _invite, "roster": _roster, "round": _round, "summary": _summary,
+    handler = {"chat": _chat, "invite": access_cli.invite, "contact": access_cli.contact, "roster": _roster, "round": _round, "summary": _summary,
                "export": _export, "remind": _remind, "scheduler": _remind,
                "serve": _serve, "telegram": _telegram}[args.cmd]
     result = asyncio.run(handler(args))

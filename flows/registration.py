@@ -77,7 +77,8 @@ def advance(session: dict, text: str, ctx: Context, t) -> Step:
                              verified=bool(reg.get("invite")) or reg["role"] != "kader")
         session["mode"] = "menu"
         session.pop("reg", None)
-        role = role_labels(t)[ROLE_OPTIONS.index(contact.role)]
+        role = (role_labels(t)[ROLE_OPTIONS.index(contact.role)] if contact.role in ROLE_OPTIONS
+                else contact.role)     # a role granted by an invite that registration does not offer
         done = Reply(t("Terima kasih, %(name)s. Anda terdaftar sebagai %(role)s di %(area)s.")
                      % {"name": contact.name, "role": role, "area": ctx.areas.label(contact.area_code)})
         if not contact.verified:

@@ -101,6 +101,15 @@ async def disable_contact(s: AsyncSession, contact_id: int, now: datetime) -> bo
     return result.rowcount == 1
 
 
+async def approve_contact(s: AsyncSession, contact_id: int, by: int | None = None) -> bool:
+    """Verified from now on, and so are the reports they sent while waiting."""
+    result = await s.execute(update(Contact).where(Contact.id == contact_id, Contact.verified.is_(False))
+                             .values(verified=True, approved_by=by))
+    if result.rowcount:
+        await s.execute(update(Report).where(Report.contact_id == contact_id).values(verified=True))
+    return result.rowcount == 1
+
+
 async def find_contacts(s: AsyncSession, who: str) -> list[Contact]:
     """Contacts by id, by an identity (phone number, Telegram id) or by exact name."""
     q = select(Contact).outerjoin(Identity, Identity.contact_id == Contact.id)
@@ -168,8 +177,7 @@ async def decide(s: AsyncSession, by: ContactView, kind: str, ref: int, decision
             return []
         out = [(c, e, "approved" if decision else "rejected", {"by": by.name}) for c, e in await identities_of(s, ref)]
         if decision:
-            row.verified, row.approved_by = True, by.id
-            await s.execute(update(Report).where(Report.contact_id == ref).values(verified=True))
+            await approve_contact(s, ref, by.id)
         else:
             row.disabled_at, row.approved_by = now, by.id
         return out
