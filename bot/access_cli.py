@@ -72,20 +72,14 @@ async def invite(args) -> int:
 
 
 async def contact(args) -> int:
-    from sqlalchemy import select
-
     from storage import access as store
-    from storage.models import Contact
-    from storage.summary import under
 
     from .cli import opened, resolve_area
     from .pipeline import clock
     async with opened() as pipeline, pipeline.db.session() as s:
         if args.contact_cmd == "waiting":
             area = resolve_area(args.area) if args.area else ""
-            rows = await s.scalars(select(Contact).where(Contact.verified.is_(False), Contact.disabled_at.is_(None),
-                                                         under(Contact.area_code, area or "")).order_by(Contact.id))
-            rows = list(rows)
+            rows = await store.waiting_contacts(s, area or "")
             for c in rows:
                 print(f"{c.id}  {c.name}  {catalog.area_index().label(c.area_code)}  sejak {c.created_at:%Y-%m-%d}")
             print(f"{len(rows)} kader menunggu persetujuan.")

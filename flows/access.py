@@ -113,29 +113,37 @@ def waiting_list(ctx: Context, t) -> Reply:
     return Reply("\n".join(lines))
 
 
-def intercept(session: dict, inbound: Inbound, ctx: Context, t, current) -> Step | None:
+def intercept(session: dict, inbound: Inbound, ctx: Context, t, current, last: str | None = None) -> Step | None:
     """A coordinator's message that answers a waiting question, or asks what waits; None: not for us.
-    ``current()`` is the question the person was at, asked again after a decision."""
+    ``current()`` is the question the person was at, asked again after a decision; ``last`` the time of
+    their previous message: only a question pushed after it is the last thing they read, so only such
+    a question is answered by this message (an older one waits for "menunggu")."""
     state = session.get("decide") or {}
     live = {tuple(_key(w)) for w in ctx.waiting}
     seen = [k for k in state.get("seen", []) if tuple(k) in live]      # forget what was decided elsewhere
+    asked = [k for k in state.get("asked", []) if tuple(k) in live]    # asked again by "menunggu"
+    before = datetime.fromisoformat(last) if last else None
     fresh = [w for w in ctx.waiting if _key(w) not in seen]
+    if before is not None:
+        stale = [w for w in fresh if w.since is not None and w.since < before and _key(w) not in asked]
+        seen += [_key(w) for w in stale]
+        fresh = [w for w in fresh if w not in stale]
     words = A.normalize(inbound.text).lstrip("/")
     if words in WAITING_WORDS:
-        _store(session, [])                                  # ask again, one by one
+        _store(session, [], [_key(w) for w in ctx.waiting])      # ask again, one by one
         replies = [waiting_list(ctx, t)]
         if ctx.waiting:
             replies.append(question(ctx.waiting[0], ctx, t))
         return Step(session, replies)
     if not fresh:
-        _store(session, seen)
+        _store(session, seen, [])
         return None
     item = fresh[0]
     decision = _answer(item, inbound.text, t)
     if decision is None:             # not an answer: the questions wait ("menunggu" shows them again)
-        _store(session, seen + [_key(w) for w in fresh])
+        _store(session, seen + [_key(w) for w in fresh], [])
         return None
-    _store(session, seen + [_key(item)])
+    _store(session, seen + [_key(item)], asked)
     done = _done_text(item, decision, t)
     rest = fresh[1:]
     replies = [Reply(done)]
@@ -143,9 +151,9 @@ def intercept(session: dict, inbound: Inbound, ctx: Context, t, current) -> Step
     return Step(session, replies, decisions=((item.kind, item.ref, decision),))
 
 
-def _store(session: dict, seen: list) -> None:
-    if seen:
-        session["decide"] = {"seen": seen}
+def _store(session: dict, seen: list, asked: list) -> None:
+    if seen or asked:
+        session["decide"] = {"seen": seen, "asked": asked}
     else:
         session.pop("decide", None)
 

@@ -92,7 +92,7 @@ def advance(session: dict | None, inbound: Inbound, ctx: Context) -> Step:
     if ctx.contact is not None and session["mode"] != "register":   # who may do what (flows/access.py)
         if not ctx.contact.active:
             return access.disabled_step(session, t)
-        decided = access.intercept(session, inbound, ctx, t, lambda: _current_prompt(session, ctx, t, lang))
+        decided = access.intercept(session, inbound, ctx, t, lambda: _current_prompt(session, ctx, t, lang), last)
         if decided is not None:
             return decided
     if inbound.kind in ("voice", "sticker", "other") and not inbound.text.strip():

@@ -110,6 +110,12 @@ async def approve_contact(s: AsyncSession, contact_id: int, by: int | None = Non
     return result.rowcount == 1
 
 
+async def waiting_contacts(s: AsyncSession, area_code: str) -> list[Contact]:
+    """Kader under ``area_code`` who registered themselves and wait for approval, oldest first."""
+    return list(await s.scalars(select(Contact).where(Contact.verified.is_(False), Contact.disabled_at.is_(None),
+                                                      under(Contact.area_code, area_code)).order_by(Contact.id)))
+
+
 async def find_contacts(s: AsyncSession, who: str) -> list[Contact]:
     """Contacts by id, by an identity (phone number, Telegram id) or by exact name."""
     q = select(Contact).outerjoin(Identity, Identity.contact_id == Contact.id)
