@@ -25,7 +25,7 @@ async def context_extras(s, inbound: Inbound, contact: ContactView | None, want:
     extras: dict = {}
     if "invites" in want:
         extras["invites"] = await store.invites_typed(s, flows_access.normal_code(inbound.text), now)
-    if contact is not None and contact.role != "kader":
+    if contact is not None and contact.role in store.COORDINATORS:
         areas = catalog.area_index()
         extras["waiting"] = tuple(replace(w, area_name=areas.short(w.area_code))
                                   for w in await store.waiting_for(s, contact))

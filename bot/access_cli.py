@@ -5,7 +5,7 @@ import sys
 
 from . import catalog
 
-ROLES = ("kader", "fasilitator", "koordinator")      # roles an invite may grant; a new role is one more value
+ROLES = ("kader", "fasilitator", "koordinator", "opd")   # roles an invite may grant; a new role is one more value
 STATE_WORDS = {"open": "belum dipakai", "used": "sudah dipakai", "expired": "kedaluwarsa", "revoked": "dibatalkan"}
 
 
@@ -64,10 +64,17 @@ async def invite(args) -> int:
         area = area_or_complain(args.area)
         if not area:
             return 2
+        from .loop.cli import check_invite
+        agency = getattr(args, "agency", None)
+        problem = check_invite(args.role, area, agency)
+        if problem:
+            print(problem, file=sys.stderr)
+            return 2
         extra = dict(item.split("=", 1) for item in args.extra if "=" in item) or None
-        code = await store.create_invite(s, args.role, area, now, args.days, extra)
-    print(f"Kode undangan {args.role} untuk {catalog.area_index().label(area)} (sekali pakai, berlaku "
-          f"{args.days:g} hari): {code}")
+        code = await store.create_invite(s, args.role, area, now, args.days, extra, agency=agency)
+    label = f" ({agency})" if agency else ""
+    print(f"Kode undangan {args.role}{label} untuk {catalog.area_index().label(area)}: {code}")
+    print(f"Sekali pakai, berlaku {args.days:g} hari (`pantau invite list`).", file=sys.stderr)
     return 0
 
 

@@ -239,8 +239,9 @@ def parser() -> argparse.ArgumentParser:
     inv = sub.add_parser("invite", help="make an invite code (single use, expires), list or revoke them")
     inv.add_argument("--role", default="koordinator")
     inv.add_argument("--area")
+    inv.add_argument("--agency", help="opd: the agency it answers for, e.g. \"Dinas Koperasi\"")
     access_cli.extend_invite(inv)
-    access_cli.register(sub)                  # pantau contact disable|waiting
+    access_cli.register(sub)                  # pantau contact disable|approve|waiting
     roster = sub.add_parser("roster", help="contacts in bulk").add_subparsers(dest="roster_cmd", required=True)
     imp = roster.add_parser("import")
     imp.add_argument("file")

@@ -18,7 +18,7 @@ from .types import Context, Inbound, Reply, Step, WaitingView
 
 MAX_INVITE_TRIES = 5                 # wrong codes in a row before a pause
 INVITE_COOL_DOWN = timedelta(minutes=15)
-INVITE_ROLES = ("fasilitator", "koordinator")   # roles that are granted by an invite, never claimed
+INVITE_ROLES = ("fasilitator", "koordinator", "opd")   # roles that are granted by an invite, never claimed
 WAITING_WORDS = {"menunggu", "persetujuan", "setujui", "verifikasi", "approve", "pending"}
 _UNUSABLE = {
     "used": N_("Kode undangan ini sudah dipakai. Mohon minta kode baru kepada koordinator Anda, atau ketik "

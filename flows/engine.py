@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from . import access
 from . import answers as A
 from . import filling as F
-from . import registration
+from . import registration, side
 from .display import fmt_date, fmt_number, format_values, report_title
 from .problem import Problem
 from .types import ContactView, Context, Inbound, NewReport, Reply, Step
@@ -28,7 +28,7 @@ COMMANDS = {
     "tolong": "help", "?": "help", "menu": "menu", "lapor": "menu", "start": "start", "mulai": "start",
     "ubah": "edit", "koreksi": "edit", "perbaiki": "edit", "edit": "edit", "bahasa": "language",
     "language": "language", "belum": "missing", "ringkasan": "summary", "summary": "summary",
-    "unduh": "export", "download": "export", "excel": "export",
+    "unduh": "export", "download": "export", "excel": "export", **side.COMMANDS,
 }
 REQUESTS = ("missing", "summary", "export")
 
@@ -57,6 +57,8 @@ def needs(session: dict | None, inbound: Inbound, registered: bool = False,
         out.add("recent")
     if mode == "menu" or cmd in ("menu", "start"):
         out.add("previous")
+    if registered and (cmd in side.STARTS or state.get("side") or mode == "menu"):
+        out.add("loop")           # the pipeline reads it for coordinators and OPD only
     if registered:
         draft = state.get("form") or state.get("draft")
         form_id = draft.get("id") if isinstance(draft, dict) else None
@@ -100,6 +102,10 @@ def advance(session: dict | None, inbound: Inbound, ctx: Context) -> Step:
                               _current_prompt(session, ctx, t, lang)])
     if session.get("pending") and cmd not in ("help",):
         return _pending(session, inbound, ctx, t, lang)
+    if ctx.contact is not None and session["mode"] != "register":
+        step = side.advance(session, inbound.text, cmd, ctx, t, menu_reply, lang)
+        if step is not None:
+            return step
     if cmd == "language":
         session["mode_before"] = session.get("mode")
         session["pending"] = {"kind": "language"}
@@ -165,10 +171,12 @@ def _menu_options(session: dict, ctx: Context, t, lang: str) -> list[tuple[str, 
         options.append(("resume", t("Lanjutkan: %(title)s (draf)") % {"title": _draft_title(session, ctx, lang)}))
     options += [("form:" + fid, ctx.latest(fid).title[lang]) for fid in _forms_for(ctx)]
     options.append(("edit", t("Ubah laporan yang sudah dikirim")))
+    if ctx.contact and ctx.contact.role == "opd":
+        return options + side.menu_options(ctx, t)
     if ctx.contact and ctx.contact.role != "kader":
         options += [("req:summary", t("Ringkasan wilayah saya")), ("req:missing", t("Desa yang belum melapor")),
                     ("req:export", t("Unduh Excel"))]
-    return options
+    return options + side.menu_options(ctx, t)
 
 
 def menu_reply(session: dict, ctx: Context, t, lang: str) -> Reply:
@@ -190,6 +198,8 @@ def _menu(session: dict, inbound: Inbound, ctx: Context, t, lang: str) -> Step:
         return _list_reports(session, ctx, t, lang)
     if choice.startswith("req:"):
         return _request(session, choice[4:], ctx, t, lang)
+    if choice.startswith("side:"):
+        return side.advance(session, "", choice[5:], ctx, t, menu_reply, lang)
     form = ctx.latest(choice.split(":", 1)[1])
     if session.get("draft"):
         session.pop("draft")

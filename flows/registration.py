@@ -68,7 +68,9 @@ def advance(session: dict, text: str, ctx: Context, t) -> Step:
     reg = session["reg"]
     step = reg["step"]
     s = A.normalize(text)
-    result = access.take_invite(session, reg, text, ctx) if step == "invite" else _take(reg, step, text, s, ctx)
+    typed_code = step == "role" and access.normal_code(text) in ctx.invites   # a code typed at once (an OPD)
+    result = (access.take_invite(session, reg, text, ctx) if step == "invite" or typed_code
+              else _take(reg, step, text, s, ctx))
     if isinstance(result, Problem):
         return Step(session, [Reply(result.render(t)), ask(reg, ctx, t)])
     if result == "done":
@@ -78,7 +80,7 @@ def advance(session: dict, text: str, ctx: Context, t) -> Step:
         session["mode"] = "menu"
         session.pop("reg", None)
         role = (role_labels(t)[ROLE_OPTIONS.index(contact.role)] if contact.role in ROLE_OPTIONS
-                else contact.role)     # a role granted by an invite that registration does not offer
+                else t("OPD (dinas kabupaten)") if contact.role == "opd" else contact.role)
         done = Reply(t("Terima kasih, %(name)s. Anda terdaftar sebagai %(role)s di %(area)s.")
                      % {"name": contact.name, "role": role, "area": ctx.areas.label(contact.area_code)})
         if not contact.verified:

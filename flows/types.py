@@ -119,6 +119,7 @@ class Context:
     recent_reports: tuple[ReportView, ...] = ()
     previous: dict[str, dict[str, Any]] = field(default_factory=dict)  # form id → last answers in area
     waiting: tuple[WaitingView, ...] = ()           # what this coordinator is asked to decide (flows/access.py)
+    loop: Any = None                                # flows.followup.LoopData for a side conversation
 
     def latest(self, form_id: str) -> Form:
         return self.forms[(form_id, max(v for f, v in self.forms if f == form_id))]
@@ -138,3 +139,4 @@ class Step:
     language: str | None = None          # the user switched language
     request: str | None = None           # data the pipeline must add: "summary", "missing", "export"
     decisions: tuple[tuple, ...] = ()    # a coordinator's decisions (flows/access.py): ("approve", id, yes), …
+    actions: tuple = ()                  # decisions of a side conversation to store (flows/side.py)

@@ -16,6 +16,7 @@ from .reminders import DELIVERY_CHANNEL
 from .summary import under
 
 INVITE_DAYS = 7
+COORDINATORS = ("fasilitator", "koordinator")         # who approves kader and may correct any report of the area
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"     # no 0/O, 1/I: read aloud and typed on phones
 
 
@@ -40,19 +41,19 @@ def may_change(editor: ContactView | None, owner_id: int | None, area_code: str)
         return False
     if owner_id is None or editor.id == owner_id:
         return True
-    return (editor.role != "kader" and editor.verified and editor.active
+    return (editor.role in COORDINATORS and editor.verified and editor.active
             and (area_code == editor.area_code or area_code.startswith(editor.area_code + ".")))
 
 
 # ---------------------------------------------------------------- invites
 
 async def create_invite(s: AsyncSession, role: str, area_code: str, now: datetime, days: float = INVITE_DAYS,
-                        extra: dict | None = None) -> str:
+                        extra: dict | None = None, agency: str | None = None) -> str:
     """A new single-use code for ``role`` in ``area_code``, valid ``days`` (any role: kader, fasilitator,
     koordinator, and whatever a later program adds, with ``extra`` for what it needs besides an area)."""
     code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
     s.add(Invite(code=code, role=role, area_code=area_code, created_at=now,
-                 expires_at=now + timedelta(days=days), extra=extra))
+                 expires_at=now + timedelta(days=days), extra=extra, agency=agency))
     await s.commit()
     return code
 
@@ -62,7 +63,10 @@ async def invites_typed(s: AsyncSession, code: str, now: datetime) -> dict[str, 
     if not code or len(code) > 16:
         return {}
     row = await s.get(Invite, code)
-    return {row.code: InviteView(row.role, row.area_code, invite_state(row, now), row.extra)} if row else {}
+    if row is None:
+        return {}
+    extra = {**(row.extra or {}), **({"agency": row.agency} if row.agency else {})} or None
+    return {row.code: InviteView(row.role, row.area_code, invite_state(row, now), extra)}
 
 
 async def claim_invite(s: AsyncSession, code: str, now: datetime) -> bool:
@@ -132,7 +136,7 @@ async def approvers(s: AsyncSession, area_code: str) -> list[tuple[str, str]]:
     above = [".".join(levels[:i]) for i in range(len(levels) - 1, 0, -1)]
     rows = (await s.execute(select(Contact.id, Contact.area_code, Identity.channel, Identity.external_id)
                             .join(Identity, Identity.contact_id == Contact.id)
-                            .where(Contact.area_code.in_(above), Contact.role != "kader",
+                            .where(Contact.area_code.in_(above), Contact.role.in_(COORDINATORS),
                                    Contact.verified.is_(True), Contact.disabled_at.is_(None))
                             .order_by(Identity.id))).all()
     for code in above:               # the nearest level that has someone
@@ -155,7 +159,7 @@ async def identities_of(s: AsyncSession, contact_id: int) -> list[tuple[str, str
 async def waiting_for(s: AsyncSession, contact: ContactView) -> tuple[WaitingView, ...]:
     """What an approved coordinator is asked to decide in their area: kader waiting for approval, then
     competing reports (oldest first)."""
-    if contact.role == "kader" or not contact.verified or not contact.active:
+    if contact.role not in COORDINATORS or not contact.verified or not contact.active:
         return ()
     kader = (await s.execute(select(Contact.id, Contact.name, Contact.area_code, Contact.created_at)
                              .where(Contact.role == "kader", Contact.verified.is_(False),

@@ -189,6 +189,7 @@ class Tx:
         await self.add_identity(contact.id, channel, external_id)
         if new.invite_code:
             await self.s.execute(update(Invite).where(Invite.code == new.invite_code).values(used_by=contact.id))
+            contact.agency = await self.s.scalar(select(Invite.agency).where(Invite.code == new.invite_code))
         return ContactView(contact.id, contact.name, contact.role, contact.area_code, contact.lang, new.verified)
 
     async def add_identity(self, contact_id: int, channel: str, external_id: str) -> None:
@@ -289,7 +290,7 @@ class Tx:
         await self.flush_reports()
         from .summary import under
         mine = Report.contact_id == contact.id
-        if contact.role != "kader" and contact.verified:     # a coordinator may correct any report of the area
+        if contact.role in ("fasilitator", "koordinator") and contact.verified:   # any report of their area
             mine = under(Report.area_code, contact.area_code)
         rows = await self.s.scalars(select(Report).where(mine, Report.conflict.is_(None))
                                     .order_by(Report.updated_at.desc(), Report.id.desc()).limit(limit))
@@ -403,11 +404,11 @@ class Tx:
             self.s.add(Media(sha256=sha256, path=path, mime=mime, size=size, created_at=now))
 
 
-async def create_invite(s: AsyncSession, role: str, area_code: str, now: datetime, days: float = 7,
-                        extra: dict | None = None) -> str:
+async def create_invite(s: AsyncSession, role: str, area_code: str, now: datetime, agency: str | None = None,
+                        days: float = 7, extra: dict | None = None) -> str:
     """A single-use invite code, valid ``days`` (storage/access.py)."""
     from .access import create_invite as create
-    return await create(s, role, area_code, now, days, extra)
+    return await create(s, role, area_code, now, days, extra, agency=agency)
 
 
 async def upsert_round(s: AsyncSession, name: str, start: str, due: str, schedule: dict | None = None) -> None:

@@ -176,7 +176,7 @@ async def test_a_coordinator_may_correct_a_kader_report_and_the_revision_says_wh
 
 async def make_invite(p, role="koordinator", area="81.05", days=7):
     async with p.db.session() as s:
-        return await create_invite(s, role, area, NOW, days)
+        return await create_invite(s, role, area, NOW, days=days)
 
 
 async def test_invites_are_used_once_expire_and_say_so(db_url):
