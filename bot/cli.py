@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 
 
-from . import access_cli, catalog
+from . import access_cli, catalog, forms_cli
 
 
 def _db():
@@ -182,14 +182,13 @@ async def _remind(args) -> int:
 async def _serve(args) -> int:
     import uvicorn
 
-    from .config import ConfigError
     from .pipeline import settle_heap
     from .server import build_app, configured_channels
     whatsapp, telegram_cfg = configured_channels()
-    if whatsapp is None and telegram_cfg is None:
-        raise ConfigError("belum ada kanal: isi TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_WHATSAPP_FROM dan "
-                          "PANTAU_PUBLIC_URL untuk WhatsApp, atau TELEGRAM_BOT_TOKEN, TELEGRAM_WEBHOOK_SECRET dan "
-                          "PANTAU_PUBLIC_URL untuk Telegram")
+    if whatsapp is None and telegram_cfg is None:     # the dashboard (and `pantau chat`) work without one
+        print("Peringatan: belum ada kanal, hanya dasbor yang berjalan. Untuk WhatsApp isi TWILIO_ACCOUNT_SID, "
+              "TWILIO_AUTH_TOKEN, TWILIO_WHATSAPP_FROM dan PANTAU_PUBLIC_URL; untuk Telegram isi TELEGRAM_BOT_TOKEN, "
+              "TELEGRAM_WEBHOOK_SECRET dan PANTAU_PUBLIC_URL.", file=sys.stderr, flush=True)
     async with opened() as pipeline:      # migrations and forms once, before any worker starts
         if args.workers > 1:
             workers = True
@@ -274,6 +273,7 @@ def parser() -> argparse.ArgumentParser:
                        help="do not queue reminders here (run `pantau scheduler` elsewhere)")
     sub.add_parser("remind", help="queue the reminders and summaries due now (run from cron)")
     sub.add_parser("scheduler", help="queue reminders and summaries every minute")
+    forms_cli.register(sub)
     return p
 
 
@@ -286,7 +286,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     handler = {"chat": _chat, "invite": access_cli.invite, "contact": access_cli.contact, "roster": _roster, "round": _round, "summary": _summary,
                "export": _export, "remind": _remind, "scheduler": _remind,
-               "serve": _serve, "telegram": _telegram}[args.cmd]
+               "serve": _serve, "telegram": _telegram, "form": forms_cli.run}[args.cmd]
     result = asyncio.run(handler(args))
     if result == "workers":             # uvicorn's multi-process supervisor cannot run inside asyncio.run
         return _serve_workers(args)

@@ -29,8 +29,9 @@ COMMANDS = {
     "ubah": "edit", "koreksi": "edit", "perbaiki": "edit", "edit": "edit", "bahasa": "language",
     "language": "language", "belum": "missing", "ringkasan": "summary", "summary": "summary",
     "unduh": "export", "download": "export", "excel": "export", **side.COMMANDS,
+    "dasbor": "dashboard", "dashboard": "dashboard", "keluar": "logout", "logout": "logout",  # bot/web
 }
-REQUESTS = ("missing", "summary", "export")
+REQUESTS = ("missing", "summary", "export", "dashboard", "logout")
 
 
 def command_of(text: str) -> str | None:
@@ -175,7 +176,7 @@ def _menu_options(session: dict, ctx: Context, t, lang: str) -> list[tuple[str, 
         return options + side.menu_options(ctx, t)
     if ctx.contact and ctx.contact.role != "kader":
         options += [("req:summary", t("Ringkasan wilayah saya")), ("req:missing", t("Desa yang belum melapor")),
-                    ("req:export", t("Unduh Excel"))]
+                    ("req:export", t("Unduh Excel")), ("req:dashboard", t("Buka dasbor"))]
     return options + side.menu_options(ctx, t)
 
 

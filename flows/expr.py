@@ -2,7 +2,13 @@
 
 Examples: ``status != 'berjalan'``, ``youth <= men + women``, ``selected(support_from, 'desa')``.
 Unanswered names are None; arithmetic or comparison with None yields None (treated as "not
-decided yet": a constraint passes, a condition is false).
+decided yet": a constraint passes, a condition is false). Arithmetic that cannot be done (a
+division by zero, a number plus a text) is None too: evaluation never raises.
+
+For forms from XLSForm (see flows/xpath.py): ``a % b``, ``x if c else y``, ``string_length(x)``,
+``today()`` (the ISO date in ``values["$today"]``, put there by the caller: evaluation stays pure)
+and, in a choice filter, ``choice('column')`` (a column of the choice being filtered, from
+``values["$choice"]``).
 """
 from __future__ import annotations
 
@@ -11,10 +17,11 @@ import operator
 from functools import lru_cache
 from typing import Any
 
-_BIN = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv}
+_BIN = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
+        ast.Mod: operator.mod}
 _CMP = {ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.LtE: operator.le,
         ast.Gt: operator.gt, ast.GtE: operator.ge}
-_FUNCS = {"selected", "count", "filled"}
+_FUNCS = {"selected", "count", "filled", "string_length", "today", "choice"}
 
 
 class ExprError(ValueError):
@@ -31,7 +38,7 @@ def compile_expr(source: str) -> ast.Expression:
     for node in ast.walk(tree):
         ok = isinstance(node, (ast.Expression, ast.BoolOp, ast.And, ast.Or, ast.UnaryOp, ast.Not, ast.USub,
                                ast.BinOp, ast.Compare, ast.Name, ast.Load, ast.Constant, ast.Call, ast.In,
-                               ast.NotIn, ast.List, ast.Tuple, *_BIN, *_CMP))
+                               ast.NotIn, ast.List, ast.Tuple, ast.IfExp, *_BIN, *_CMP))
         if isinstance(node, ast.Call) and not (isinstance(node.func, ast.Name) and node.func.id in _FUNCS):
             ok = False
         if not ok:
@@ -66,7 +73,12 @@ def _eval(node: ast.AST, values: dict[str, Any]) -> Any:
         a, b = _eval(node.left, values), _eval(node.right, values)
         if a is None or b is None:
             return None
-        return _BIN[type(node.op)](a, b)
+        try:
+            return _BIN[type(node.op)](a, b)
+        except (TypeError, ZeroDivisionError, OverflowError):
+            return None
+    if isinstance(node, ast.IfExp):
+        return _eval(node.body, values) if _eval(node.test, values) else _eval(node.orelse, values)
     if isinstance(node, ast.Compare):
         left = _eval(node.left, values)
         for op, right_node in zip(node.ops, node.comparators):
@@ -80,7 +92,10 @@ def _eval(node: ast.AST, values: dict[str, Any]) -> Any:
                 else:
                     return None
             else:
-                ok = _CMP[type(op)](left, right)
+                try:
+                    ok = _CMP[type(op)](left, right)
+                except TypeError:          # a number compared with a text
+                    return None
             if not ok:
                 return False
             left = right
@@ -95,4 +110,10 @@ def _eval(node: ast.AST, values: dict[str, Any]) -> Any:
             return len(args[0] or [])
         if name == "filled":
             return args[0] not in (None, "", [])
+        if name == "string_length":
+            return 0 if args[0] is None else len(str(args[0]))
+        if name == "today":
+            return values.get("$today")
+        if name == "choice":
+            return (values.get("$choice") or {}).get(args[0])
     raise ExprError(f"cannot evaluate {ast.dump(node)}")

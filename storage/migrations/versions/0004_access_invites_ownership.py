@@ -1,7 +1,7 @@
 """who may see and change what: verified contacts and reports, invite expiry, competing submissions
 
 Revision ID: 0004
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-01
 
 Contacts get ``verified`` (a self-registered kader waits for approval), ``disabled_at`` and
@@ -13,7 +13,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = '0004'
-down_revision = '0007'   # chained after main's learning loop at the merge (was 0003)
+down_revision = '0008'   # chained after main's 0007 (loop) and 0008 (dashboard) at the merges (was 0003)
 branch_labels = None
 depends_on = None
 
