@@ -13,7 +13,9 @@ from bot.server import build_app
 @pytest.fixture
 def app(tmp_path, monkeypatch):
     monkeypatch.setenv("PANTAU_MEDIA_DIR", str(tmp_path / "media"))
-    return TestClient(build_app(pipeline=None, run_senders=False))
+    from types import SimpleNamespace
+    pipeline = SimpleNamespace(db=None, forms={}, now=None)       # only /files is asked for here
+    return TestClient(build_app(pipeline=pipeline, run_senders=False))
 
 
 def make(stem="pantau-81.05-20240815", suffix=".xlsx", age_hours=0.0):
