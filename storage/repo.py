@@ -253,8 +253,9 @@ class Tx:
         found = await owners(self.s, [(v["form_id"], v["area_code"], v["key"]) for v, _ in wave])
         for values, saved in wave:
             hit = found.get((values["form_id"], values["area_code"], values["key"]))
-            if hit and hit[1] != values["contact_id"] and not may_change(
-                    self._editors.get(values["contact_id"]), hit[1], values["area_code"]):
+            editor = self._editors.get(values["contact_id"])     # None: a trusted caller (CLI, import)
+            if hit and hit[1] != values["contact_id"] and editor is not None and not may_change(
+                    editor, hit[1], values["area_code"]):
                 values.update(key=f"{values['key']}#{values['contact_id']}"[:200], competes_with=hit[0],
                               conflict="pending")
                 saved.competes_with, saved.owner_id = hit
