@@ -12,11 +12,11 @@ from datetime import date
 from pathlib import Path
 
 
-from . import catalog, forms_cli, outbox_cli
+from . import access_cli, catalog, forms_cli, outbox_cli
 
 # modules that add subcommands: each has register(subparsers) (and its handler: set_defaults(handler=…) or
 # an entry in main's table)
-COMMAND_MODULES = [outbox_cli, forms_cli]
+COMMAND_MODULES = [access_cli, outbox_cli, forms_cli]
 
 
 def _db():
@@ -65,25 +65,6 @@ async def _chat(args) -> int:
     from .terminal import normalize_sender, run_chat
     async with opened() as pipeline:
         await run_chat(pipeline, normalize_sender(args.as_id), args.jsonl)
-    return 0
-
-
-async def _invite(args) -> int:
-    from storage.repo import create_invite
-
-    from .pipeline import clock
-    area = area_or_complain(args.area)
-    if not area:
-        return 2
-    from .loop.cli import check_invite
-    problem = check_invite(args.role, area, args.agency)
-    if problem:
-        print(problem, file=sys.stderr)
-        return 2
-    async with opened() as pipeline, pipeline.db.session() as s:
-        code = await create_invite(s, args.role, area, clock(), agency=args.agency)
-    agency = f" ({args.agency})" if args.agency else ""
-    print(f"Kode undangan {args.role}{agency} untuk {catalog.area_index().label(area)}: {code}")
     return 0
 
 
@@ -308,9 +289,10 @@ def parser() -> argparse.ArgumentParser:
     inv = sub.add_parser("invite", help=t("buat kode undangan (koordinator, fasilitator, kader)"))
     inv.add_argument("--role", default="koordinator", choices=["koordinator", "fasilitator", "kader", "opd"],
                      help=t("peran orang yang diundang"))
-    inv.add_argument("--area", required=True, metavar=t("WILAYAH"), help=AREA_HELP)
+    inv.add_argument("--area", metavar=t("WILAYAH"), help=AREA_HELP)
     inv.add_argument("--agency", metavar=t("DINAS"),
                      help=t("untuk opd: dinas yang diwakili, mis. \"Dinas Koperasi\""))
+    access_cli.extend_invite(inv, t)      # list / revoke CODE, --days, --extra
     roster = sub.add_parser("roster", help=t("impor banyak kontak sekaligus")).add_subparsers(
         dest="roster_cmd", required=True, title=t("perintah"), metavar=t("PERINTAH"))
     imp = roster.add_parser("import", help=t("impor kontak dari CSV atau Excel"))
@@ -362,9 +344,12 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=settings().log_level,
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("twilio").setLevel(logging.WARNING)   # its INFO lines dump every request
+    from .logsafe import install
+    install()                                               # no token, phone number or body in a log line
     args = parser().parse_args(argv)
     handler = getattr(args, "handler", None) or {
-        "chat": _chat, "invite": _invite, "roster": _roster, "round": _round, "summary": _summary,
+        "chat": _chat, "invite": access_cli.invite, "contact": access_cli.contact, "roster": _roster,
+        "round": _round, "summary": _summary,
         "export": _export, "remind": _remind, "scheduler": _remind, "serve": _serve, "telegram": _telegram,
         "form": forms_cli.run}[args.cmd]
     try:

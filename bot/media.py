@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import hashlib
 import logging
 import mimetypes
+import re
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -54,12 +57,59 @@ def store_file(path: str) -> tuple[str, Path, str, int]:
     return digest, target, mimetypes.guess_type(target.name)[0] or "application/octet-stream", len(data)
 
 
-def shared_path(stem: str, suffix: str) -> Path:
-    """A new file under media/shared with an unguessable name: it may be fetched by URL (Twilio needs
-    a public URL for the media it sends), so the name is the only key."""
+SHARED_TTL_SECONDS = 24 * 3600       # files made for coordinators live one day
+_SHARED_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{20,150}")
+
+
+def shared_dir() -> Path:
     folder = media_dir() / "shared"
     folder.mkdir(parents=True, exist_ok=True)
-    return folder / f"{stem}-{secrets.token_urlsafe(18)}{suffix}"
+    return folder
+
+
+def shared_path(stem: str, suffix: str) -> Path:
+    """A new file under media/shared with an unguessable name: it may be fetched by URL (Twilio needs
+    a public URL for the media it sends), so the name is the only key, and only for a day (files older
+    than that are removed here, by ``sweep_forever`` and when asked for)."""
+    sweep_shared()
+    return shared_dir() / f"{stem}-{secrets.token_urlsafe(18)}{suffix}"
+
+
+def sweep_shared(now: float | None = None) -> int:
+    """Remove the shared files older than a day; returns how many."""
+    now = time.time() if now is None else now
+    removed = 0
+    for path in shared_dir().iterdir():
+        with contextlib.suppress(OSError):
+            if path.is_file() and now - path.stat().st_mtime > SHARED_TTL_SECONDS:
+                path.unlink()
+                removed += 1
+    return removed
+
+
+def open_shared(name: str) -> Path | None:
+    """The shared file a link names, if the name is one we make and the file is less than a day old;
+    else None (an expired one is removed)."""
+    if not _SHARED_NAME.fullmatch(name or "") or ".." in name:
+        return None
+    path = shared_dir() / name
+    try:
+        age = time.time() - path.stat().st_mtime
+    except OSError:
+        return None
+    if not path.is_file():
+        return None
+    if age > SHARED_TTL_SECONDS:
+        with contextlib.suppress(OSError):
+            path.unlink()
+        return None
+    return path
+
+
+async def sweep_forever(every: float = 600) -> None:
+    while True:
+        sweep_shared()
+        await asyncio.sleep(every)
 
 
 # ---------------------------------------------------------------- WhatsApp media, after the commit

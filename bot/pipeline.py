@@ -8,11 +8,12 @@ from dataclasses import dataclass, fields, replace
 from datetime import datetime, timezone
 
 from flows.engine import advance, needs, round_forms
+from flows.text import clean_inbound
 from flows.types import Context, Inbound, Reply
 from storage.db import Database, retryable
 from storage.repo import Tx, sync_forms
 
-from . import catalog
+from . import access, catalog
 
 log = logging.getLogger("pantau.pipeline")
 
@@ -95,6 +96,7 @@ class Pipeline:
 
     async def handle(self, inbound: Inbound, media: tuple[str, str, str, int] | None = None) -> list[Reply] | None:
         """Process one message; None if it is a duplicate (already processed, nothing sent again)."""
+        inbound = clean_inbound(inbound)           # text hygiene at the door, every channel (flows/text.py)
         done = asyncio.get_running_loop().create_future()
         self._waiting.append(_Waiting(inbound, media, done))
         if self._writer is None or self._writer.done():
@@ -174,11 +176,11 @@ class Pipeline:
                      for key in [(i.channel, i.sender)] if key in contacts]
             previous = await tx.previous_answers([area for area, want in wants if "previous" in want],
                                                  self._suggesting)
-            loaded = {"previous": previous}
+            loaded = {"previous": previous, "notices": []}      # notices: messages to others (bot/access.py)
             if any("rounds" in want for _, want in wants):
                 loaded["rounds"] = await tx.rounds()
             results: list[list[Reply] | None] = []
-            answered: list[tuple[Inbound, str, list[Reply], object]] = []
+            answered: list[tuple[Inbound, str, list[Reply], object, object]] = []
             for inbound, media in items:
                 ident = (inbound.channel, inbound.message_id)
                 if ident not in fresh:
@@ -196,16 +198,19 @@ class Pipeline:
                 if contact is not None:
                     contacts[key] = contact
                 results.append(list(step.replies))
-                answered.append((inbound, step.session.get("lang", "id"), results[-1], saved))
+                answered.append((inbound, step.session.get("lang", "id"), results[-1], saved, (step, contact)))
             await tx.flush_reports()              # the batch's reports, written together
             outbox: list[tuple[str, str, dict]] = []
-            for inbound, lang, replies, saved in answered:
-                if saved is not None and saved.revision > 1:
+            for inbound, lang, replies, saved, (step, contact) in answered:
+                replies[-1:-1] = await access.report_kept_apart(s, saved, contact, self.forms, step.report, lang,
+                                                                loaded["notices"])     # before the menu
+                if saved is not None and saved.revision > 1 and not saved.competes_with:
                     t = catalog.gettext_for(lang)
                     replies.insert(1, Reply(t("Laporan ini menggantikan laporan yang sama yang dikirim sebelumnya "
                                               "(perbaikan ke-%(n)s). Riwayatnya tetap tersimpan.")
                                             % {"n": saved.revision - 1}))
                 outbox += [(inbound.channel, inbound.sender, reply_payload(r, lang)) for r in replies]
+            outbox += [(channel, external, reply_payload(r)) for channel, external, r in loaded["notices"]]
             await tx.save_sessions(sessions, now)
             await tx.enqueue_many(outbox, now)
         return results
@@ -229,20 +234,22 @@ class Pipeline:
         ctx = Context(
             now=now, forms=self.forms, loop=loop, gettext=catalog.gettext_for, contact=contact,
             areas=catalog.area_index() if "areas" in want else None,
-            invites=await tx.open_invites() if "invites" in want else {},
             rounds=loaded["rounds"] if "rounds" in want else (),
             recent_reports=await tx.recent_reports(contact) if contact and "recent" in want else (),
             previous=previous.get(contact.area_code, {}) if contact and "previous" in want else {},
+            **await access.context_extras(s, inbound, contact, want, now),
         )
-        step = advance(session, inbound, ctx)
+        step = await access.settle(s, inbound, session, ctx, advance(session, inbound, ctx), now, advance)
         replies = list(step.replies)
+        await access.apply_decisions(s, step, contact, now, loaded["notices"])
         if step.contact:
             contact = await tx.create_contact(inbound.channel, inbound.sender, step.contact, now)
+            await access.after_contact(s, contact, now, loaded["notices"])
         if step.language and contact:
             await tx.set_language(contact.id, step.language)
         saved = None
         if step.report and contact:
-            saved = await tx.add_report(step.report, contact.id, now)
+            saved = await tx.add_report(step.report, contact.id, now, by=contact)
             previous.pop(step.report.area_code, None)     # read again if this batch starts another report
         if step.actions and contact:
             from .loop import apply_actions

@@ -20,11 +20,10 @@ def build_app(pipeline: Pipeline, whatsapp=None, run_senders: bool = True, teleg
     answers webhooks, but the senders and the scheduler run only in the elected leader of each."""
     async def shared_file(request):
         from . import media
-        name = request.path_params["name"]
-        path = media.media_dir() / "shared" / name
-        if "/" in name or name.startswith(".") or not path.is_file():
+        path = media.open_shared(request.path_params["name"])    # unguessable name, at most a day old
+        if path is None:
             return PlainTextResponse("not found", status_code=404)
-        return FileResponse(path)
+        return FileResponse(path, headers={"Cache-Control": "private, no-store", "X-Robots-Tag": "noindex"})
 
     routes = [Route("/health", lambda request: PlainTextResponse("ok")),
               Route("/files/{name}", shared_file, methods=["GET"])]
@@ -49,12 +48,13 @@ def build_app(pipeline: Pipeline, whatsapp=None, run_senders: bool = True, teleg
             await warm_up(pipeline)
         if telegram is not None:
             from .telegram import WEBHOOK_PATH
+            from .telegram_updates import ALLOWED_UPDATES
             from .telegram import run_sender as run_telegram_sender
             await telegram.start()
             if telegram.cfg.public_url:
                 await telegram.app.bot.set_webhook(telegram.cfg.public_url + WEBHOOK_PATH,
                                                    secret_token=telegram.cfg.webhook_secret,
-                                                   allowed_updates=["message"])
+                                                   allowed_updates=ALLOWED_UPDATES)
             if run_senders:
                 senders.append(lambda: run_telegram_sender(pipeline.db, telegram.app.bot))
         if run_senders:      # coordinators' charts and Excel files, rendered off the hot path (bot/jobs.py)
@@ -64,6 +64,8 @@ def build_app(pipeline: Pipeline, whatsapp=None, run_senders: bool = True, teleg
             from .media import run_media_fetcher
             senders.append(lambda: run_media_fetcher(pipeline.db, whatsapp))
         tasks = [asyncio.create_task(lead(pipeline.db, senders, name="pantau-senders"))] if senders else []
+        from .media import sweep_forever
+        tasks.append(asyncio.create_task(sweep_forever()))       # coordinators' files removed after a day
         if run_scheduler:
             from .reminders import run_forever
             tasks.append(asyncio.create_task(lead(pipeline.db, [lambda: run_forever(pipeline.db, pipeline.forms)],
@@ -90,6 +92,8 @@ def app_from_env() -> Starlette:
     from storage.db import Database
 
     from .config import settings
+    from .logsafe import install
+    install()                  # each worker process cleans its own log lines
     whatsapp, telegram_cfg = configured_channels()
     holder: dict = {}
 

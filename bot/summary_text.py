@@ -121,4 +121,7 @@ def render_summary(data: dict, forms: dict, areas: AreaIndex, t, lang: str = "id
         lines += [child_line(c["code"], c, specs, forms, areas, code, t, lang) for c in shown]
         if len(shown) < len(children):
             lines.append(t("- %(count)s wilayah lain: belum ada data") % {"count": n(len(children) - len(shown))})
+    if data.get("unverified"):
+        lines += ["", t("BELUM DIVERIFIKASI (dari kader yang belum disetujui, tidak dihitung di atas): "
+                        "%(count)s laporan") % {"count": n(sum(data["unverified"].values()))}]
     return "\n".join(lines)

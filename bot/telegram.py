@@ -29,10 +29,11 @@ from flows.types import Inbound
 from storage.db import Database
 
 from . import media
-from .inputs import clean_text
 from .config import TelegramConfig
+from .inputs import clean_text
 from .outbox import Failed, Outcome, OutboxLoop, RetryAfter, Sent
-from .pipeline import Pipeline
+from .pipeline import Pipeline, clock
+from .telegram_updates import ALLOWED_UPDATES, classify_update, inbound_for, respond
 
 log = logging.getLogger("pantau.telegram")
 WEBHOOK_PATH = "/telegram/webhook"
@@ -103,7 +104,11 @@ class TelegramChannel:
 
     async def _handle(self, update: Update, _context=None) -> None:
         """One update into the pipeline; any failure propagates (nothing here swallows it)."""
-        item = await to_inbound(update)
+        verdict = classify_update(update)          # private chats only (bot/telegram_updates.py)
+        if verdict.action != "input":
+            await respond(self.pipeline.db, self.app.bot, update, verdict, clock())
+            return
+        item = await inbound_for(update, verdict, self.app.bot, to_inbound)
         if item:
             await self.pipeline.handle(*item)
 
@@ -137,7 +142,7 @@ class TelegramChannel:
         """One getUpdates; the returned offset moves only past updates that were stored or deliberately
         dropped (ignored kinds, unreadable payloads). After a failure it stays at the first update that
         was not stored, so Telegram hands it (and those after it) out again; duplicates are dropped."""
-        updates = await self.app.bot.get_updates(offset=offset, timeout=timeout, allowed_updates=["message"])
+        updates = await self.app.bot.get_updates(offset=offset, timeout=timeout, allowed_updates=ALLOWED_UPDATES)
         if not updates:
             return offset
         try:

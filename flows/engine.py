@@ -12,6 +12,7 @@ import json
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+from . import access
 from . import answers as A
 from . import filling as F
 from . import registration, side
@@ -91,6 +92,12 @@ def advance(session: dict | None, inbound: Inbound, ctx: Context) -> Step:
         return Step(session, prefix + [menu_reply(session, ctx, t, lang)])
 
     cmd = command_of(inbound.text)
+    if ctx.contact is not None and session["mode"] != "register":   # who may do what (flows/access.py)
+        if not ctx.contact.active:
+            return access.disabled_step(session, t)
+        decided = access.intercept(session, inbound, ctx, t, lambda: _current_prompt(session, ctx, t, lang), last)
+        if decided is not None:
+            return decided
     if inbound.kind in ("voice", "sticker", "other") and not inbound.text.strip():
         return Step(session, [Reply(t("Maaf, pesan suara dan stiker belum bisa dibaca. Mohon ketik jawabannya.")),
                               _current_prompt(session, ctx, t, lang)])

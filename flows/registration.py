@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+from . import access
 from . import answers as A
 from .problem import N_, Problem
 from .types import Context, NewContact, Reply, Step
@@ -32,7 +33,7 @@ def ask(reg: dict, ctx: Context, t) -> Reply:
     if step == "role":
         return Reply(t("Terima kasih, %(name)s. Apa peran Anda?") % {"name": reg["name"]}, tuple(role_labels(t)))
     if step == "invite":
-        return Reply(t("Mohon ketik kode undangan dari admin program."))
+        return access.invite_prompt(reg.get("role", ""), t)
     if step == "area":
         scope = reg.get("scope")
         if scope:
@@ -67,18 +68,24 @@ def advance(session: dict, text: str, ctx: Context, t) -> Step:
     reg = session["reg"]
     step = reg["step"]
     s = A.normalize(text)
-    result = _take(reg, step, text, s, ctx)
+    typed_code = step == "role" and access.normal_code(text) in ctx.invites   # a code typed at once (an OPD)
+    result = (access.take_invite(session, reg, text, ctx) if step == "invite" or typed_code
+              else _take(reg, step, text, s, ctx))
     if isinstance(result, Problem):
         return Step(session, [Reply(result.render(t)), ask(reg, ctx, t)])
     if result == "done":
         contact = NewContact(name=reg["name"], role=reg["role"], area_code=reg["area"],
-                             lang=session.get("lang", "id"), invite_code=reg.get("invite"))
+                             lang=session.get("lang", "id"), invite_code=reg.get("invite"),
+                             verified=bool(reg.get("invite")) or reg["role"] != "kader")
         session["mode"] = "menu"
         session.pop("reg", None)
         role = (role_labels(t)[ROLE_OPTIONS.index(contact.role)] if contact.role in ROLE_OPTIONS
                 else t("OPD (dinas kabupaten)") if contact.role == "opd" else contact.role)
         done = Reply(t("Terima kasih, %(name)s. Anda terdaftar sebagai %(role)s di %(area)s.")
                      % {"name": contact.name, "role": role, "area": ctx.areas.label(contact.area_code)})
+        if not contact.verified:
+            done = Reply(done.text + "\n" + t("Laporan Anda ditandai \"belum diverifikasi\" sampai fasilitator "
+                                              "kecamatan menyetujui pendaftaran Anda."))
         return Step(session, [done], contact=contact)
     return Step(session, [ask(reg, ctx, t)])
 
@@ -96,21 +103,12 @@ def _take(reg: dict, step: str, text: str, s: str, ctx: Context):
         options = [("kader", ["Kader desa", "kader", "kader desa", "village cadre"]),
                    ("fasilitator", ["Fasilitator kecamatan", "fasilitator", "facilitator"]),
                    ("koordinator", ["Koordinator program", "koordinator", "coordinator"])]
-        if s.upper().replace(" ", "") in ctx.invites:     # an invite code typed at once (an OPD, a koordinator)
-            return _take(reg, "invite", text, s, ctx)
         role = A.parse_choice(text, options)
         if isinstance(role, Problem):
             return Problem(N_("Mohon pilih 1, 2 atau 3."))
         reg["role"] = role
-        reg["step"] = "invite" if role == "koordinator" else "area"
+        reg["step"] = "invite" if role in access.INVITE_ROLES else "area"   # granted, never claimed
         return None
-    if step == "invite":
-        invite = ctx.invites.get(s.upper().replace(" ", ""))
-        if not invite:
-            return Problem(N_("Kode undangan tidak dikenal. Mohon periksa lagi, atau ketik \"kembali\" untuk "
-                              "memilih peran lain."))
-        reg["role"], reg["area"], reg["invite"] = invite[0], invite[1], s.upper().replace(" ", "")
-        return "done"
     if step == "area_confirm":
         yes = A.parse_yes_no(text)
         if isinstance(yes, Problem):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from .forms import Form
 
@@ -38,6 +38,31 @@ class ContactView:
     role: str                    # kader, fasilitator, koordinator
     area_code: str
     lang: str = "id"
+    verified: bool = True        # a self-registered kader is not, until approved
+    active: bool = True          # False once removed (``pantau contact disable``, or not approved)
+
+
+class InviteView(NamedTuple):
+    """An invite code as registration sees it (a tuple: ``role, area = invite`` still works)."""
+    role: str
+    area_code: str
+    state: str = "open"          # open, used, expired, revoked
+    extra: dict | None = None    # e.g. {"agency": …} for a role that needs more than an area
+
+
+@dataclass(frozen=True)
+class WaitingView:
+    """Something a coordinator is asked to decide (flows/access.py): a kader waiting for approval
+    (``kind`` "approve", ``ref`` the contact id) or a competing report (``kind`` "conflict", ``ref``
+    the competing report's id)."""
+    kind: str
+    ref: int
+    name: str                    # the kader's name / the competing sender's name
+    area_code: str
+    other_name: str = ""         # the first sender (conflict)
+    title: str = ""              # the report (conflict)
+    since: datetime | None = None
+    area_name: str = ""          # "Desa Kilmury", filled in by the pipeline
 
 
 @dataclass(frozen=True)
@@ -77,6 +102,7 @@ class NewContact:
     area_code: str
     lang: str
     invite_code: str | None = None
+    verified: bool = True        # False: a kader who registered themselves, until approved
 
 
 @dataclass(frozen=True)
@@ -88,10 +114,11 @@ class Context:
     gettext: Callable[[str], Callable[[str], str]]  # lang → gettext function
     contact: ContactView | None = None
     areas: Any = None                               # flows.areas.AreaIndex
-    invites: dict[str, tuple[str, str]] = field(default_factory=dict)  # code → (role, area_code)
+    invites: dict[str, tuple] = field(default_factory=dict)  # code → InviteView (role, area_code, state, extra)
     rounds: tuple[RoundView, ...] = ()
     recent_reports: tuple[ReportView, ...] = ()
     previous: dict[str, dict[str, Any]] = field(default_factory=dict)  # form id → last answers in area
+    waiting: tuple[WaitingView, ...] = ()           # what this coordinator is asked to decide (flows/access.py)
     loop: Any = None                                # flows.followup.LoopData for a side conversation
 
     def latest(self, form_id: str) -> Form:
@@ -111,4 +138,5 @@ class Step:
     contact: NewContact | None = None
     language: str | None = None          # the user switched language
     request: str | None = None           # data the pipeline must add: "summary", "missing", "export"
+    decisions: tuple[tuple, ...] = ()    # a coordinator's decisions (flows/access.py): ("approve", id, yes), …
     actions: tuple = ()                  # decisions of a side conversation to store (flows/side.py)

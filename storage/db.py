@@ -61,6 +61,8 @@ class Database:
             kwargs = {"connect_args": {"timeout": 30}} if self.is_sqlite else {"pool_size": 5}
         # orjson: JSON columns (sessions, answers) are read and written on every message and roll-up
         kwargs.update(json_serializer=_dumps, json_deserializer=orjson.loads)
+        # an error's text and SQLAlchemy's INFO lines never carry values (phone numbers, message bodies)
+        kwargs.update(hide_parameters=True)
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         if self.is_sqlite:
             @event.listens_for(self.engine.sync_engine, "connect")

@@ -4,7 +4,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
+                        true)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -27,6 +28,11 @@ class Contact(Base):
     area_code: Mapped[str] = mapped_column(ForeignKey("areas.code"), index=True)
     lang: Mapped[str] = mapped_column(String(5), default="id")
     created_at: Mapped[datetime]
+    # who may see and change what (issue 12): a self-registered kader waits for approval; a disabled
+    # contact is treated as unknown
+    verified: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    disabled_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    approved_by: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"), nullable=True)
     agency: Mapped[str | None] = mapped_column(String(120), nullable=True)   # OPD: the agency it answers for
 
 
@@ -47,6 +53,10 @@ class Invite(Base):
     area_code: Mapped[str] = mapped_column(ForeignKey("areas.code"))
     created_at: Mapped[datetime]
     used_by: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"), nullable=True)
+    expires_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    used_at: Mapped[datetime | None] = mapped_column(nullable=True)     # claimed (atomically, once)
+    revoked_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    extra: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)   # e.g. {"agency": …} for OPD
     agency: Mapped[str | None] = mapped_column(String(120), nullable=True)   # OPD invites: the agency
 
 
@@ -115,6 +125,11 @@ class Report(Base):
     period: Mapped[str | None] = mapped_column(String(80), nullable=True)    # meeting date or round name
     men: Mapped[int | None] = mapped_column(Integer, nullable=True)
     women: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # sent by a kader not yet approved: counted apart in summaries until the sender is approved
+    verified: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # a report under another person's key: kept apart (conflict "pending") until the fasilitator picks
+    competes_with: Mapped[int | None] = mapped_column(ForeignKey("reports.id"), nullable=True)
+    conflict: Mapped[str | None] = mapped_column(String(12), nullable=True)   # pending, rejected
 
 
 class ReportRevision(Base):

@@ -23,7 +23,8 @@ async def rounds_with_schedule(s: AsyncSession) -> list[tuple[RoundView, dict | 
 
 
 async def people(s: AsyncSession, role: str) -> list[Person]:
-    rows = await s.execute(select(Contact.id, Contact.name, Contact.area_code).where(Contact.role == role))
+    rows = await s.execute(select(Contact.id, Contact.name, Contact.area_code)
+                           .where(Contact.role == role, Contact.disabled_at.is_(None)))   # removed: not reminded
     return [Person(i, n, a) for i, n, a in rows]
 
 

@@ -4,7 +4,6 @@
 """
 from __future__ import annotations
 
-import secrets
 from functools import lru_cache
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
@@ -41,7 +40,8 @@ def _report_upsert(postgres: bool):
     rows of an executemany) — built once per dialect."""
     table = Report.__table__
     stmt = (pg_insert if postgres else sqlite_insert)(table)
-    kept = ("answers", "form_version", "contact_id", "updated_at", "kab", "period", "men", "women")
+    # the owner (contact_id) stays: the revision row records who sent this version
+    kept = ("answers", "form_version", "updated_at", "kab", "period", "men", "women", "verified")
     return stmt.on_conflict_do_update(
         index_elements=["form_id", "area_code", "key"],
         set_={"revision": table.c.revision + 1, **{c: stmt.excluded[c] for c in kept}},
@@ -78,7 +78,7 @@ def _statements(postgres: bool) -> _Statements:
                         .values(state=bindparam("v_state"), seq=bindparam("v_seq"), updated_at=bindparam("v_now"),
                                 draft_form=bindparam("v_form"), draft_area=bindparam("v_area"))),
         contacts_select=(select(Identity.channel, Identity.external_id, Contact.id, Contact.name, Contact.role,
-                                Contact.area_code, Contact.lang).join(Contact, Identity.contact_id == Contact.id)
+                                Contact.area_code, Contact.lang, Contact.verified, Contact.disabled_at).join(Contact, Identity.contact_id == Contact.id)
                          .where(tuple_(Identity.channel, Identity.external_id)
                                 .in_(bindparam("keys", expanding=True)))),
         previous_select=(select(Report.area_code, Report.form_id, Report.answers)
@@ -97,6 +97,8 @@ class SavedReport:
     """A report added in a batch; ``id`` and ``revision`` are known once the batch's reports are written."""
     id: int = 0
     revision: int = 0
+    competes_with: int | None = None    # kept apart: another person's report has this key (storage/access.py)
+    owner_id: int | None = None         # that report's sender
 
 
 class Tx:
@@ -104,6 +106,7 @@ class Tx:
         self.s = s
         self.postgres = s.get_bind().dialect.name == "postgresql"   # row locks, ON CONFLICT syntax
         self._queued: list[tuple[dict, SavedReport]] = []           # reports added, not yet written
+        self._editors: dict[int, ContactView] = {}                   # who sent them (may they overwrite?)
 
     # -- inbound and sessions
     async def record_inbound(self, channel: str, message_id: str, external_id: str, payload: dict,
@@ -160,8 +163,8 @@ class Tx:
         if not by_identity:
             return {}
         rows = await self.s.execute(_statements(self.postgres).contacts_select, {"keys": list(by_identity)})
-        return {by_identity[(ch, ext)]: ContactView(cid, name, role, area, lang)
-                for ch, ext, cid, name, role, area, lang in rows}
+        return {by_identity[(ch, ext)]: ContactView(cid, name, role, area, lang, bool(verified), disabled is None)
+                for ch, ext, cid, name, role, area, lang, verified, disabled in rows}
 
     async def enqueue_many(self, rows: list[tuple[str, str, dict]], now: datetime) -> None:
         """Queue replies (channel, external id, payload) in one executemany, in order."""
@@ -175,17 +178,19 @@ class Tx:
         channel, external_id = identity_key(channel, external_id)
         row = await self.s.scalar(select(Contact).join(Identity, Identity.contact_id == Contact.id)
                                   .where(Identity.channel == channel, Identity.external_id == external_id))
-        return ContactView(row.id, row.name, row.role, row.area_code, row.lang) if row else None
+        return (ContactView(row.id, row.name, row.role, row.area_code, row.lang, row.verified, row.disabled_at is None)
+                if row else None)
 
     async def create_contact(self, channel: str, external_id: str, new: NewContact, now: datetime) -> ContactView:
-        contact = Contact(name=new.name, role=new.role, area_code=new.area_code, lang=new.lang, created_at=now)
+        contact = Contact(name=new.name, role=new.role, area_code=new.area_code, lang=new.lang, created_at=now,
+                          verified=new.verified)
         self.s.add(contact)
         await self.s.flush()
         await self.add_identity(contact.id, channel, external_id)
         if new.invite_code:
             await self.s.execute(update(Invite).where(Invite.code == new.invite_code).values(used_by=contact.id))
             contact.agency = await self.s.scalar(select(Invite.agency).where(Invite.code == new.invite_code))
-        return ContactView(contact.id, contact.name, contact.role, contact.area_code, contact.lang)
+        return ContactView(contact.id, contact.name, contact.role, contact.area_code, contact.lang, new.verified)
 
     async def add_identity(self, contact_id: int, channel: str, external_id: str) -> None:
         kind, value = identity_key(channel, external_id)
@@ -205,15 +210,20 @@ class Tx:
         await self.flush_reports()
         return saved.id, saved.revision
 
-    async def add_report(self, new: NewReport, contact_id: int, now: datetime) -> SavedReport:
+    async def add_report(self, new: NewReport, contact_id: int, now: datetime, by: ContactView | None = None) -> SavedReport:
         """A completed report, written together with the batch's others by ``flush_reports`` (which every
-        read of reports here does first). A correction (``ubah``) is written at once."""
+        read of reports here does first). A correction (``ubah``) is written at once. ``by``: the sender,
+        when known — only they or a coordinator of the area may revise a report (else it is kept apart
+        as a competing submission)."""
+        if by is not None:
+            self._editors[contact_id] = by
         if new.report_id:
             await self.flush_reports()
             return SavedReport(*await self._correct_report(new, contact_id, now))
         values = {"form_id": new.form_id, "form_version": new.form_version, "area_code": new.area_code,
                   "key": new.key, "contact_id": contact_id, "answers": new.answers, "revision": 1,
-                  "created_at": now, "updated_at": now, **rollup_columns(new.area_code, new.key, new.answers)}
+                  "created_at": now, "updated_at": now, "verified": by.verified if by else True,
+                  "competes_with": None, "conflict": None, **rollup_columns(new.area_code, new.key, new.answers)}
         self._queued.append((values, SavedReport()))
         return self._queued[-1][1]
 
@@ -227,6 +237,7 @@ class Tx:
                 (later if key in keys else wave).append((values, saved))
                 keys.add(key)
             self._queued = later
+            await self._keep_apart(wave)
             rows = await self.s.execute(_report_upsert(self.postgres), [values for values, _ in wave])
             written = {(form, area, key): (report_id, revision) for report_id, revision, form, area, key in rows}
             for values, saved in wave:
@@ -235,18 +246,40 @@ class Tx:
                 {"report_id": saved.id, "revision": saved.revision, "contact_id": values["contact_id"],
                  "answers": values["answers"], "created_at": values["created_at"]} for values, saved in wave])
 
+    async def _keep_apart(self, wave: list[tuple[dict, SavedReport]]) -> None:
+        """Reports whose key already holds another person's report, sent by someone who may not change
+        it, get a key of their own and wait for the fasilitator's choice (competes_with, conflict)."""
+        from .access import may_change, owners
+        found = await owners(self.s, [(v["form_id"], v["area_code"], v["key"]) for v, _ in wave])
+        for values, saved in wave:
+            hit = found.get((values["form_id"], values["area_code"], values["key"]))
+            editor = self._editors.get(values["contact_id"])     # None: a trusted caller (CLI, import)
+            if hit and hit[1] != values["contact_id"] and editor is not None and not may_change(
+                    editor, hit[1], values["area_code"]):
+                values.update(key=f"{values['key']}#{values['contact_id']}"[:200], competes_with=hit[0],
+                              conflict="pending")
+                saved.competes_with, saved.owner_id = hit
+
     async def _correct_report(self, new: NewReport, contact_id: int, now: datetime) -> tuple[int, int]:
         """A correction (``ubah``): revises the report it started from, or the one whose key it now has."""
         row = await self.s.get(Report, new.report_id)
         clash = await self.s.scalar(select(Report).where(Report.form_id == new.form_id, Report.area_code ==
                                                          new.area_code, Report.key == new.key))
+        from .access import may_change
+        editor = self._editors.get(contact_id)
+        if row is not None and editor is not None and not may_change(editor, row.contact_id, row.area_code):
+            row = None    # not theirs to change: sent as a new report (kept apart if the key is taken)
         if clash is not None and (row is None or clash.id != row.id):
             row = clash   # corrected into the key of another report: that one is revised
+        if row is not None and editor is not None and not may_change(editor, row.contact_id, row.area_code):
+            row = None
         if row is None:
-            return await self.save_report(replace(new, report_id=None), contact_id, now)
+            saved = await self.add_report(replace(new, report_id=None), contact_id, now, editor)
+            await self.flush_reports()
+            return saved.id, saved.revision
         row.revision += 1
         row.answers, row.key, row.form_version = new.answers, new.key, new.form_version
-        row.contact_id, row.updated_at = contact_id, now
+        row.updated_at = now      # the owner stays; the revision says who changed it
         for name, value in rollup_columns(new.area_code, new.key, new.answers).items():
             setattr(row, name, value)
         self.s.add(ReportRevision(report_id=row.id, revision=row.revision, contact_id=contact_id,
@@ -256,7 +289,11 @@ class Tx:
 
     async def recent_reports(self, contact: ContactView, limit: int = 9) -> tuple[ReportView, ...]:
         await self.flush_reports()
-        rows = await self.s.scalars(select(Report).where(Report.contact_id == contact.id)
+        from .summary import under
+        mine = Report.contact_id == contact.id
+        if contact.role in ("fasilitator", "koordinator") and contact.verified:   # any report of their area
+            mine = under(Report.area_code, contact.area_code)
+        rows = await self.s.scalars(select(Report).where(mine, Report.conflict.is_(None))
                                     .order_by(Report.updated_at.desc(), Report.id.desc()).limit(limit))
         return tuple(ReportView(r.id, r.form_id, r.form_version, r.area_code, r.answers, aware(r.updated_at),
                                 r.revision) for r in rows)
@@ -371,11 +408,11 @@ class Tx:
                              status="pending" if url else "stored", url=url, attempts=0))
 
 
-async def create_invite(s: AsyncSession, role: str, area_code: str, now: datetime, agency: str | None = None) -> str:
-    code = "".join(secrets.choice("ABCDEFGHJKLMNPQRSTUVWXYZ23456789") for _ in range(8))
-    s.add(Invite(code=code, role=role, area_code=area_code, created_at=now, agency=agency))
-    await s.commit()
-    return code
+async def create_invite(s: AsyncSession, role: str, area_code: str, now: datetime, agency: str | None = None,
+                        days: float = 7, extra: dict | None = None) -> str:
+    """A single-use invite code, valid ``days`` (storage/access.py)."""
+    from .access import create_invite as create
+    return await create(s, role, area_code, now, days, extra, agency=agency)
 
 
 async def upsert_round(s: AsyncSession, name: str, start: str, due: str, schedule: dict | None = None) -> None:

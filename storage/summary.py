@@ -70,6 +70,7 @@ class Rollup:
     children: list[AreaFigures]          # one per child area, by code; the area's own reports under its own code
     details: dict[str, dict[str, Any]]   # per section: groups (``by``), top answers, missing desa, timeliness
     specs: list[tuple[Form, SummarySpec]]
+    unverified: dict[str, int] = field(default_factory=dict)   # form id → reports of kader not yet approved
 
 
 # ------------------------------------------------------------------------------------------- periods
@@ -312,15 +313,20 @@ async def rollup(s: AsyncSession, f: Filters, forms: dict | None = None) -> Roll
     # the first save's time only where a story-like form has no $started in its key, and only when filtered
     needs_created = window.filtered and any(spec.period == "started" and "$started" not in form.key
                                             for form, spec in specs)
-    cols = [Report.form_id, Report.area_code, Report.key, Report.answers] + ([Report.created_at] if needs_created else [])
-    where = [under(Report.area_code, f.area)]
+    cols = [Report.form_id, Report.area_code, Report.key, Report.answers, Report.verified] + (
+        [Report.created_at] if needs_created else [])
+    where = [under(Report.area_code, f.area), Report.conflict.is_(None)]   # competing submissions wait apart
     where.append(or_(*(prefilter(form, spec, window) for form, spec in specs)) if window.filtered
                  else Report.form_id.in_(list(by_id)))
     rows = await s.execute(select(*cols).where(*where))
     child_for: dict[str, dict[str, _Acc]] = {}
-    for form_id, area_code, key, answers, *created in rows:
+    unverified: Counter = Counter()      # from kader not yet approved: counted apart, not in the figures
+    for form_id, area_code, key, answers, verified, *created in rows:
         form, spec = by_id[form_id]
         if window.filtered and not window.admits(form, spec, area_code, key, answers, created[0] if created else None):
+            continue
+        if not verified:
+            unverified[form_id] += 1
             continue
         child = child_for.get(area_code)
         if child is None:
@@ -382,7 +388,7 @@ async def rollup(s: AsyncSession, f: Filters, forms: dict | None = None) -> Roll
                 fig.sections[spec.section]["timeliness"] = {
                     k: st[k] for k in ("tepat_waktu", "terlambat", "sedang_diisi", "belum")}
         children.append(fig)
-    return Rollup(f, area, children, details, specs)
+    return Rollup(f, area, children, details, specs, dict(sorted(unverified.items())))
 
 
 def as_json(r: Rollup) -> dict[str, Any]:
@@ -400,6 +406,7 @@ def as_json(r: Rollup) -> dict[str, Any]:
         else:
             out[spec.section] = {**figures, **details}
     out["children"] = [{"code": c.code, "name": c.name, "level": c.level, **c.sections} for c in r.children]
+    out["unverified"] = r.unverified
     return out
 
 

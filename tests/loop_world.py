@@ -70,7 +70,20 @@ class World:
         return out
 
     async def register(self, who: str, name: str, role: str, area: str) -> None:
+        """A legitimate person (issue 12): a fasilitator or koordinator with an invite for the area, a kader
+        who registers and is approved (so reports count as verified)."""
+        if role in ("2", "3"):
+            from bot import catalog
+            found = catalog.area_index().search(area, 3 if role == "2" else 2)
+            code = await self.invite("fasilitator" if role == "2" else "koordinator", found.codes[0])
+            await self.script(who, "halo", name, role, code, record=False)
+            return
         await self.script(who, "halo", name, role, area, "ya", record=False)
+        from storage.access import approve_contact, find_contacts
+        async with self.p.db.session() as s:
+            [contact] = await find_contacts(s, who)
+            await approve_contact(s, contact.id)
+            await s.commit()
 
     async def invite(self, role: str, area: str, agency: str | None = None) -> str:
         async with self.p.db.session() as s:

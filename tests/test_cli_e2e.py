@@ -54,6 +54,11 @@ def test_a_cadre_reports_everything_and_the_summary_adds_up(cli_env, tmp_path):
     assert "Cerita perubahan" in text(r[0])
     assert "perbaikan ke-1" in text(r[-1])
     summary = json.loads(run(cli_env, "summary", "--area", "Seram Bagian Timur", "--json").stdout)
+    # she registered herself: her reports count apart until approved (issue 12)
+    assert summary["meetings"]["total"]["meetings"] == 0
+    assert summary["unverified"] == {"cerita": 1, "pemantauan": 1, "pertemuan": 1}
+    assert "Siti Aminah (kader, Desa Kilmury" in run(cli_env, "contact", "approve", "Siti Aminah").stdout
+    summary = json.loads(run(cli_env, "summary", "--area", "Seram Bagian Timur", "--json").stdout)
     meetings = summary["meetings"]["total"]
     assert meetings["meetings"] == 1 and meetings["participants"] == 119
     assert (meetings["men"], meetings["women"], meetings["youth"], meetings["disabled"]) == (79, 40, 20, 2)
@@ -83,7 +88,7 @@ def test_koordinator_registers_with_an_invite_code(cli_env):
     assert "tidak dikenal" in text(r[3])
     assert "Koordinator program di Kab. Seram Bagian Timur, Maluku" in text(r[4])
     r = chat(cli_env, "+628111000222", "halo", "Lain", "3", code)   # an invite is used once
-    assert "tidak dikenal" in text(r[3])
+    assert "sudah dipakai" in text(r[3])
 
 
 def test_roster_import_is_all_or_nothing_with_a_row_report(cli_env, tmp_path):

@@ -27,11 +27,11 @@ def test_registration_of_a_kader_confirms_the_full_area_path(forms):
 
 def test_registration_tolerates_typos_and_offers_numbered_matches(forms):
     chat = Chat(forms)
-    chat.say("halo"), chat.say("Budi"), chat.say("2")
-    out = chat.say("Teluk Waro")
-    assert "Kec. Teluk Waru, Kab. Seram Bagian Timur, Maluku" in out
-    chat.say("ya")
-    assert chat.contact.role == "fasilitator" and chat.contact.area_code == "81.05.15"
+    chat.say("halo"), chat.say("Budi"), chat.say("1")
+    out = chat.say("Kilmuri, Kilmury")
+    assert "1. Desa Kilmury, Kec. Kilmury, Kab. Seram Bagian Timur, Maluku" in out
+    chat.say("1"), chat.say("ya")
+    assert chat.contact.role == "kader" and chat.contact.area_code == "81.05.08.2010"
 
 
 def test_typing_a_kecamatan_narrows_the_desa_list(forms):

@@ -46,7 +46,9 @@ async def test_follow_up_over_telegram(emulator, db_url, tmp_path, monkeypatch):
                                "modal kurang", "Kabupaten", "modal usaha tenun", "lewati", "lewati", "selesai")
             assert out[-1]["keyboard"] == ["Kirim", "Ubah jawaban", "Batal"]
             await turn(h, kader, "Kirim")
-            await script(h, fasil, "/start", "Marthen", "Fasilitator kecamatan", "Kilmury, Seram Bagian Timur", "Ya")
+            async with h.pipeline.db.session() as s:       # a fasilitator needs an invite (issue 12)
+                fcode = await create_invite(s, "fasilitator", "81.05.08", NOW)
+            await script(h, fasil, "/start", "Marthen", "Fasilitator kecamatan", fcode)
             out = await turn(h, fasil, "Tindak lanjut usulan desa")
             assert out[-1]["keyboard"][0] == "Tulis rekomendasi" and "Desa Kilmury: Tenun ikat" in out[-1]["text"]
             await script(h, fasil, "Tulis rekomendasi", "Bantuan modal usaha untuk kelompok tenun")

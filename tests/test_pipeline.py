@@ -133,16 +133,19 @@ async def test_reports_finished_in_one_batch_are_each_stored_and_seen_by_what_fo
     first, second, third, opened = await p.handle_batch([msg(a, "kirim"), msg(b, "kirim"), msg(c, "kirim"),
                                                           msg(a, "2")])
     assert "tersimpan" in first[0].text and "perbaikan" not in " ".join(r.text for r in first)
-    assert "perbaikan ke-1" in second[1].text
+    # b sent the same meeting as a: kept apart, a's report is not overwritten (issue 12)
+    assert "sudah dikirim oleh Siti Aminah" in " ".join(r.text for r in second)
     assert "tersimpan" in third[0].text
     assert opened[-1].choices[0] == "Kebun sayur"
     async with p.db.session() as s:
-        reports = {r.form_id: r for r in await s.scalars(select(Report))}
-        assert reports["pertemuan"].revision == 2 and reports["pemantauan"].revision == 1
+        reports = list(await s.scalars(select(Report).order_by(Report.id)))
+        meetings = [r for r in reports if r.form_id == "pertemuan"]
+        assert [(r.revision, r.conflict) for r in meetings] == [(1, None), (1, "pending")]
+        assert meetings[1].competes_with == meetings[0].id
         assert await s.scalar(select(func.count()).select_from(ReportRevision)) == 3
         queued = [o.payload["text"] for o in await s.scalars(select(Outbox).where(Outbox.external_id == b)
                                                                .order_by(Outbox.id.desc()).limit(len(second)))]
-        assert any("perbaikan ke-1" in text for text in queued)       # what was said is what is sent
+        assert any("sudah dikirim oleh" in text for text in queued)   # what was said is what is sent
     await p.db.close()
 
 

@@ -207,5 +207,7 @@ async def test_webhook_mode_checks_the_secret(emulator, db_url, tmp_path, monkey
             async with h.pipeline.db.session() as s:
                 assert (await s.scalars(select(InboundMessage))).all() == []
             await full_conversation(h)
+            from bot.telegram_updates import ALLOWED_UPDATES
+            assert h.compat.allowed_updates["setWebhook"] == ALLOWED_UPDATES      # groups etc. are filtered too
             await h.channel.app.bot.delete_webhook()
         await h.pipeline.db.close()

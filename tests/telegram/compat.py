@@ -39,6 +39,8 @@ class Compat:
         self.fail_next: list[tuple[str, int, dict]] = []   # (method, status, body) to answer once
         self.hold: asyncio.Event | None = None     # set: deliver a sendMessage, answer only once released
         self.held = asyncio.Event()                # a sendMessage is being held
+        self.allowed_updates: dict[str, list] = {}          # getUpdates / setWebhook → the types asked for
+        self.answered_callbacks: list[str] = []
 
     # -- the user's side (used by the simulated user in tests)
     def put_file(self, data: bytes) -> dict:
@@ -51,10 +53,12 @@ class Compat:
         resp = await client.post(f"{self.emu}/bot{self.token}/getUpdates", json={})
         updates = resp.json().get("result") or []
         for u in updates:
-            msg = u.get("message") or {}
+            msg = u.get("message") or (u.get("callback_query") or {}).get("message") or {}
             for junk in ("botToken", "chatId"):
                 msg.pop(junk, None)
             msg["date"] = _seconds(msg.get("date", int(time.time())))
+            if "callback_query" in u:       # the emulator leaves out chat_instance, which the Bot API always sends
+                u["callback_query"].setdefault("chat_instance", str(u["callback_query"]["from"]["id"]))
         return updates
 
     async def get_updates(self, offset: int | None, timeout: float) -> list[dict]:
@@ -96,6 +100,10 @@ class Compat:
                 if m == name:
                     del self.fail_next[i]
                     return JSONResponse(body, status_code=status)
+            if "allowed_updates" in params:
+                self.allowed_updates[name] = json.loads(params["allowed_updates"])
+            if name == "answerCallbackQuery":
+                self.answered_callbacks.append(params.get("callback_query_id", ""))
             async with httpx.AsyncClient(timeout=30) as client:
                 if name == "getMe":
                     return JSONResponse({"ok": True, "result": {"id": self.bot_id, "is_bot": True, "first_name": "Pantau",
@@ -187,6 +195,16 @@ class SimUser:
         async with httpx.AsyncClient(timeout=10) as client:
             r = await client.post(f"{self.emu}/sendCommand" if text.startswith("/") else f"{self.emu}/sendMessage",
                                   json=message)
+            r.raise_for_status()
+
+    async def tap_inline(self, data: str, message: dict) -> None:
+        """A tap on an inline button under ``message`` (a message the bot sent, as the emulator keeps it)."""
+        user = {"id": self.chat_id, "first_name": self.name, "is_bot": False, "language_code": "id"}
+        async with httpx.AsyncClient(timeout=10) as client:
+            r = await client.post(f"{self.emu}/sendCallback", json={
+                "botToken": self.compat.token, "chatId": self.chat_id, "from": user, "data": data,
+                "message": {"message_id": 1, "date": int(time.time()), "text": message.get("text", ""),
+                            "chat": {"id": self.chat_id, "type": "private", "first_name": self.name}}})
             r.raise_for_status()
 
     async def send_photo(self, data: bytes, caption: str = "") -> None:

@@ -1,0 +1,114 @@
+"""The pipeline's side of who may see and change what (issue 12), hooked into ``Pipeline._apply`` and
+``handle_batch`` in a few lines: what the engine needs to know (the invite typed, what waits for a
+coordinator), the invite claimed atomically, coordinators asked about new kader and competing
+reports, and the people concerned told of decisions."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from flows import access as flows_access
+from flows.display import report_title
+from flows.problem import N_
+from flows.types import ContactView, Inbound, InviteView, Reply, Step, WaitingView
+from storage import access as store
+
+from . import catalog
+
+
+def _t():
+    return catalog.gettext_for("id")
+
+
+async def context_extras(s, inbound: Inbound, contact: ContactView | None, want: set, now) -> dict:
+    """Context fields for this message: the invite whose code was typed (registration), and for an
+    approved coordinator what waits for their decision."""
+    extras: dict = {}
+    if "invites" in want:
+        extras["invites"] = await store.invites_typed(s, flows_access.normal_code(inbound.text), now)
+    if contact is not None and contact.role in store.COORDINATORS:
+        areas = catalog.area_index()
+        extras["waiting"] = tuple(replace(w, area_name=areas.short(w.area_code))
+                                  for w in await store.waiting_for(s, contact))
+    return extras
+
+
+async def settle(s, inbound: Inbound, session, ctx, step: Step, now, advance) -> Step:
+    """Before the step's contact is created: its invite is claimed once. Lost (someone used it a moment
+    ago, or it expired meanwhile): the message is answered again as if the code had been used."""
+    if step.contact and step.contact.invite_code:
+        code = step.contact.invite_code
+        if not await store.claim_invite(s, code, now):
+            role, area, *_ = ctx.invites.get(code) or ("", "")
+            return advance(session, inbound, replace(ctx, invites={code: InviteView(role, area, "used")}))
+    return step
+
+
+async def after_contact(s, contact: ContactView, now, notices: list) -> None:
+    """A kader who registered themselves: their fasilitator (or the koordinator above) is asked."""
+    if contact.verified or contact.role != "kader":
+        return
+    t = _t()
+    item = WaitingView("approve", contact.id, contact.name, contact.area_code, since=now)
+    question = flows_access.question(item, replace_ctx(), t)
+    for channel, external in await store.approvers(s, contact.area_code):
+        notices.append((channel, external, question))
+
+
+def replace_ctx():
+    """The little of a Context that ``flows.access.question`` reads (the area names)."""
+    class _Ctx:
+        areas = catalog.area_index()
+    return _Ctx()
+
+
+_TOLD = {
+    "approved": N_("Pendaftaran Anda sebagai kader sudah disetujui oleh %(by)s. Laporan Anda kini terverifikasi."),
+    "rejected": N_("Pendaftaran Anda sebagai kader belum disetujui. Mohon hubungi fasilitator kecamatan Anda."),
+    "conflict_first": N_("%(by)s sudah memeriksa dua laporan yang sama: laporan yang pertama dikirim yang dipakai."),
+    "conflict_second": N_("%(by)s sudah memeriksa dua laporan yang sama: laporan yang kemudian dikirim yang dipakai."),
+    "conflict_both": N_("%(by)s sudah memeriksa dua laporan yang sama: keduanya disimpan sebagai pertemuan berbeda."),
+}
+
+
+def told_text(key: str, values: dict, t) -> str:
+    return t(_TOLD[key]) % values
+
+
+async def apply_decisions(s, step: Step, contact: ContactView | None, now, notices: list) -> None:
+    if not step.decisions or contact is None:
+        return
+    t = _t()
+    for kind, ref, decision in step.decisions:
+        for channel, external, key, values in await store.decide(s, contact, kind, ref, decision, now):
+            notices.append((channel, external, Reply(told_text(key, values, t))))
+
+
+async def report_kept_apart(s, saved, contact: ContactView, forms: dict, report, lang: str,
+                            notices: list) -> list[Reply]:
+    """A report under another person's key: the sender is told here (returned), the first sender and
+    the fasilitator through ``notices``."""
+    t = catalog.gettext_for(lang)
+    if saved and not contact.verified:
+        return [Reply(t("Laporan ini ditandai \"belum diverifikasi\" sampai fasilitator kecamatan menyetujui "
+                        "pendaftaran Anda."))] + await report_kept_apart(s, saved, replace(contact, verified=True),
+                                                                         forms, report, lang, notices)
+    if not saved or not saved.competes_with:
+        return []
+    from storage.models import Contact
+    first = await s.get(Contact, saved.owner_id)
+    form = forms.get((report.form_id, report.form_version))
+    title = report_title(form, report.answers, "id", _t()) if form else report.form_id
+    first_name = first.name if first else "?"
+    mine = Reply(t("Laporan yang sama (%(title)s) sudah dikirim oleh %(name)s. Laporan Anda tidak menimpanya: "
+                   "disimpan terpisah, dan fasilitator kecamatan akan memilih yang dipakai.")
+                 % {"title": title, "name": first_name})
+    t_id = _t()
+    for channel, external in await store.identities_of(s, saved.owner_id):
+        notices.append((channel, external, Reply(t_id(
+            "%(name)s juga mengirim %(title)s. Laporan Anda tetap tersimpan; fasilitator kecamatan akan memeriksa "
+            "keduanya.") % {"name": contact.name, "title": title})))
+    item = WaitingView("conflict", saved.id, contact.name, report.area_code, first_name, title)
+    question = flows_access.question(item, replace_ctx(), t_id)
+    for channel, external in await store.approvers(s, report.area_code):
+        notices.append((channel, external, question))
+    return [mine]

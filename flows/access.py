@@ -1,0 +1,182 @@
+"""Who may do what, as a conversation: invite codes at registration (with an attempt limit), and the
+decisions a coordinator is asked for — approving a kader who registered themselves ("Siti Aminah
+mendaftar sebagai kader Desa Kilmury. Setujui?") and choosing between two reports sent under one key.
+
+Pure like the engine. The pipeline loads what waits for this coordinator (``ctx.waiting``) and pushes
+each new item's question to them when it appears; their next message answers the oldest item they
+have not dealt with yet. What they have dealt with is kept in the session key ``decide`` (the rest of
+the session is the engine's), so a decision never disturbs a report being filled in.
+"""
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+
+from . import answers as A
+from .problem import N_, Problem
+from .types import Context, Inbound, Reply, Step, WaitingView
+
+MAX_INVITE_TRIES = 5                 # wrong codes in a row before a pause
+INVITE_COOL_DOWN = timedelta(minutes=15)
+INVITE_ROLES = ("fasilitator", "koordinator", "opd")   # roles that are granted by an invite, never claimed
+WAITING_WORDS = {"menunggu", "persetujuan", "setujui", "verifikasi", "approve", "pending"}
+_UNUSABLE = {
+    "used": N_("Kode undangan ini sudah dipakai. Mohon minta kode baru kepada koordinator Anda, atau ketik "
+               "\"kembali\" untuk memilih peran lain."),
+    "expired": N_("Kode undangan ini sudah kedaluwarsa. Mohon minta kode baru kepada koordinator Anda, atau ketik "
+                  "\"kembali\" untuk memilih peran lain."),
+    "revoked": N_("Kode undangan ini sudah dibatalkan. Mohon minta kode baru kepada koordinator Anda, atau ketik "
+                  "\"kembali\" untuk memilih peran lain."),
+}
+
+
+def normal_code(text: str) -> str:
+    return A.normalize(text).upper().replace(" ", "").replace("-", "")
+
+
+# ---------------------------------------------------------------- invites at registration
+
+def take_invite(session: dict, reg: dict, text: str, ctx: Context) -> Problem | str:
+    """The code typed at the invite step: "done" (``reg`` takes the invite's role and area) or a Problem.
+    Wrong codes are counted per identity (the session): after ``MAX_INVITE_TRIES`` a pause."""
+    tries = session.get("invite_tries") or {}
+    until = tries.get("until")
+    if until and ctx.now < datetime.fromisoformat(until):
+        minutes = max(1, math.ceil((datetime.fromisoformat(until) - ctx.now).total_seconds() / 60))
+        return Problem(N_("Terlalu banyak kode yang salah. Mohon tunggu %(minutes)s menit, lalu coba lagi."),
+                       {"minutes": minutes})
+    code = normal_code(text)
+    invite = ctx.invites.get(code)
+    state = (invite[2] if len(invite) > 2 else "open") if invite else None
+    if invite and state == "open":
+        session.pop("invite_tries", None)
+        reg["role"], reg["area"], reg["invite"] = invite[0], invite[1], code
+        return "done"
+    count = int(tries.get("count", 0)) + 1
+    if count >= MAX_INVITE_TRIES:
+        session["invite_tries"] = {"count": 0, "until": (ctx.now + INVITE_COOL_DOWN).isoformat()}
+    else:
+        session["invite_tries"] = {"count": count}
+    if state in _UNUSABLE:
+        return Problem(_UNUSABLE[state])
+    return Problem(N_("Kode undangan tidak dikenal. Mohon periksa lagi, atau ketik \"kembali\" untuk memilih peran "
+                      "lain."))
+
+
+def invite_prompt(role: str, t) -> Reply:
+    if role in INVITE_ROLES:
+        return Reply(t("Peran ini diberikan lewat undangan. Mohon ketik kode undangan dari koordinator Anda, atau "
+                       "ketik \"kembali\" untuk memilih peran lain."))
+    return Reply(t("Mohon ketik kode undangan dari admin program."))
+
+
+# ---------------------------------------------------------------- a coordinator's decisions
+
+def _key(w: WaitingView) -> list:
+    return [w.kind, w.ref]
+
+
+def _area(w: WaitingView, ctx) -> str:
+    if w.area_name:
+        return w.area_name
+    return ctx.areas.short(w.area_code) if getattr(ctx, "areas", None) is not None else w.area_code
+
+
+def question(w: WaitingView, ctx: Context, t) -> Reply:
+    """The question for one waiting item (also what the pipeline pushes when it appears)."""
+    area = _area(w, ctx)
+    if w.kind == "approve":
+        return Reply(t("%(name)s mendaftar sebagai kader %(area)s. Setujui?") % {"name": w.name, "area": area},
+                     (t("Ya"), t("Tidak")), yes_no=True)
+    return Reply(t("Ada dua laporan %(title)s untuk %(area)s: dari %(first)s dan dari %(second)s. Mana yang "
+                   "dipakai?") % {"title": w.title, "area": area, "first": w.other_name, "second": w.name},
+                 conflict_choices(w, t))
+
+
+def conflict_choices(w: WaitingView, t) -> tuple[str, ...]:
+    return (t("Laporan %(name)s") % {"name": w.other_name}, t("Laporan %(name)s") % {"name": w.name},
+            t("Simpan keduanya (pertemuan berbeda)"))
+
+
+def waiting_list(ctx: Context, t) -> Reply:
+    approvals = [w for w in ctx.waiting if w.kind == "approve"]
+    conflicts = [w for w in ctx.waiting if w.kind == "conflict"]
+    if not approvals and not conflicts:
+        return Reply(t("Tidak ada yang menunggu persetujuan Anda."))
+    lines = []
+    if approvals:
+        lines.append(t("Menunggu persetujuan:"))
+        lines += [f"- {w.name} ({_area(w, ctx)})" for w in approvals]
+    if conflicts:
+        lines.append(t("Laporan yang perlu dipilih:"))
+        lines += [f"- {w.title}: {w.other_name} / {w.name}" for w in conflicts]
+    return Reply("\n".join(lines))
+
+
+def intercept(session: dict, inbound: Inbound, ctx: Context, t, current, last: str | None = None) -> Step | None:
+    """A coordinator's message that answers a waiting question, or asks what waits; None: not for us.
+    ``current()`` is the question the person was at, asked again after a decision; ``last`` the time of
+    their previous message: only a question pushed after it is the last thing they read, so only such
+    a question is answered by this message (an older one waits for "menunggu")."""
+    state = session.get("decide") or {}
+    live = {tuple(_key(w)) for w in ctx.waiting}
+    seen = [k for k in state.get("seen", []) if tuple(k) in live]      # forget what was decided elsewhere
+    asked = [k for k in state.get("asked", []) if tuple(k) in live]    # asked again by "menunggu"
+    before = datetime.fromisoformat(last) if last else None
+    fresh = [w for w in ctx.waiting if _key(w) not in seen]
+    if before is not None:
+        stale = [w for w in fresh if w.since is not None and w.since < before and _key(w) not in asked]
+        seen += [_key(w) for w in stale]
+        fresh = [w for w in fresh if w not in stale]
+    words = A.normalize(inbound.text).lstrip("/")
+    if words in WAITING_WORDS:
+        _store(session, [], [_key(w) for w in ctx.waiting])      # ask again, one by one
+        replies = [waiting_list(ctx, t)]
+        if ctx.waiting:
+            replies.append(question(ctx.waiting[0], ctx, t))
+        return Step(session, replies)
+    if not fresh:
+        _store(session, seen, [])
+        return None
+    item = fresh[0]
+    decision = _answer(item, inbound.text, t)
+    if decision is None:             # not an answer: the questions wait ("menunggu" shows them again)
+        _store(session, seen + [_key(w) for w in fresh], [])
+        return None
+    _store(session, seen + [_key(item)], asked)
+    done = _done_text(item, decision, t)
+    rest = fresh[1:]
+    replies = [Reply(done)]
+    replies.append(question(rest[0], ctx, t) if rest else current())
+    return Step(session, replies, decisions=((item.kind, item.ref, decision),))
+
+
+def _store(session: dict, seen: list, asked: list) -> None:
+    if seen or asked:
+        session["decide"] = {"seen": seen, "asked": asked}
+    else:
+        session.pop("decide", None)
+
+
+def _answer(item: WaitingView, text: str, t):
+    if item.kind == "approve":
+        yes = A.parse_yes_no(text)
+        return None if isinstance(yes, Problem) else yes
+    labels = conflict_choices(item, t)
+    pick = A.parse_choice(text, [("first", [labels[0]]), ("second", [labels[1]]), ("both", [labels[2], "keduanya"])])
+    return None if isinstance(pick, Problem) else pick
+
+
+def _done_text(item: WaitingView, decision, t) -> str:
+    if item.kind == "approve":
+        return (t("Terima kasih. %(name)s sudah disetujui sebagai kader; laporannya kini terverifikasi.") if decision
+                else t("Baik. Pendaftaran %(name)s tidak disetujui.")) % {"name": item.name}
+    if decision == "both":
+        return t("Baik. Kedua laporan disimpan sebagai pertemuan berbeda.")
+    chosen = item.other_name if decision == "first" else item.name
+    return t("Baik. Laporan %(name)s yang dipakai; laporan lainnya tetap tersimpan di riwayat.") % {"name": chosen}
+
+
+def disabled_step(session: dict, t) -> Step:
+    return Step(session, [Reply(t("Akun Anda sudah tidak aktif di Pantau. Mohon hubungi fasilitator kecamatan atau "
+                                  "koordinator Anda."))])

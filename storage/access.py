@@ -1,0 +1,227 @@
+"""Queries of who may see and change what: invites (claimed atomically, once), kader waiting for
+approval, competing reports, disabling a contact. flows/access.py holds the conversation."""
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select, tuple_, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from flows.types import ContactView, InviteView, WaitingView
+
+from .models import Contact, Identity, Invite, Report, ReportRevision
+from .reminders import DELIVERY_CHANNEL
+from .summary import under
+
+INVITE_DAYS = 7
+COORDINATORS = ("fasilitator", "koordinator")         # who approves kader and may correct any report of the area
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"     # no 0/O, 1/I: read aloud and typed on phones
+
+
+def aware(value: datetime | None) -> datetime | None:
+    from datetime import timezone
+    return value if value is None or value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def invite_state(row: Invite, now: datetime) -> str:
+    if row.revoked_at is not None:
+        return "revoked"
+    if row.used_at is not None or row.used_by is not None:
+        return "used"
+    if row.expires_at is not None and aware(row.expires_at) <= now:
+        return "expired"
+    return "open"
+
+
+def may_change(editor: ContactView | None, owner_id: int | None, area_code: str) -> bool:
+    """A report is changed by its sender, or by an approved coordinator whose area holds it."""
+    if editor is None:
+        return False
+    if owner_id is None or editor.id == owner_id:
+        return True
+    return (editor.role in COORDINATORS and editor.verified and editor.active
+            and (area_code == editor.area_code or area_code.startswith(editor.area_code + ".")))
+
+
+# ---------------------------------------------------------------- invites
+
+async def create_invite(s: AsyncSession, role: str, area_code: str, now: datetime, days: float = INVITE_DAYS,
+                        extra: dict | None = None, agency: str | None = None) -> str:
+    """A new single-use code for ``role`` in ``area_code``, valid ``days`` (any role: kader, fasilitator,
+    koordinator, and whatever a later program adds, with ``extra`` for what it needs besides an area)."""
+    code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+    s.add(Invite(code=code, role=role, area_code=area_code, created_at=now,
+                 expires_at=now + timedelta(days=days), extra=extra, agency=agency))
+    await s.commit()
+    return code
+
+
+async def invites_typed(s: AsyncSession, code: str, now: datetime) -> dict[str, InviteView]:
+    """The invite with this code (whatever its state), as registration sees it; {} if there is none."""
+    if not code or len(code) > 16:
+        return {}
+    row = await s.get(Invite, code)
+    if row is None:
+        return {}
+    extra = {**(row.extra or {}), **({"agency": row.agency} if row.agency else {})} or None
+    return {row.code: InviteView(row.role, row.area_code, invite_state(row, now), extra)}
+
+
+async def claim_invite(s: AsyncSession, code: str, now: datetime) -> bool:
+    """Use the code once: one conditional UPDATE, so of two people sending it at the same moment exactly
+    one gets it (PostgreSQL: the second waits for the first's row lock, then finds it used)."""
+    result = await s.execute(update(Invite).where(
+        Invite.code == code, Invite.used_at.is_(None), Invite.used_by.is_(None), Invite.revoked_at.is_(None),
+        or_(Invite.expires_at.is_(None), Invite.expires_at > now)).values(used_at=now))
+    return result.rowcount == 1
+
+
+async def list_invites(s: AsyncSession, now: datetime) -> list[tuple[Invite, str, str | None]]:
+    """Every invite with its state and the name of who used it, newest first."""
+    rows = await s.execute(select(Invite, Contact.name).outerjoin(Contact, Contact.id == Invite.used_by)
+                           .order_by(Invite.created_at.desc()))
+    return [(inv, invite_state(inv, now), name) for inv, name in rows]
+
+
+async def revoke_invite(s: AsyncSession, code: str, now: datetime) -> str | None:
+    """Revoke an unused code; returns its state before (None if there is no such code)."""
+    row = await s.get(Invite, code)
+    if row is None:
+        return None
+    state = invite_state(row, now)
+    if state in ("open", "expired"):
+        row.revoked_at = now
+    await s.commit()
+    return state
+
+
+# ---------------------------------------------------------------- contacts
+
+async def disable_contact(s: AsyncSession, contact_id: int, now: datetime) -> bool:
+    result = await s.execute(update(Contact).where(Contact.id == contact_id, Contact.disabled_at.is_(None))
+                             .values(disabled_at=now))
+    return result.rowcount == 1
+
+
+async def approve_contact(s: AsyncSession, contact_id: int, by: int | None = None) -> bool:
+    """Verified from now on, and so are the reports they sent while waiting."""
+    result = await s.execute(update(Contact).where(Contact.id == contact_id, Contact.verified.is_(False))
+                             .values(verified=True, approved_by=by))
+    if result.rowcount:
+        await s.execute(update(Report).where(Report.contact_id == contact_id).values(verified=True))
+    return result.rowcount == 1
+
+
+async def waiting_contacts(s: AsyncSession, area_code: str) -> list[Contact]:
+    """Kader under ``area_code`` who registered themselves and wait for approval, oldest first."""
+    return list(await s.scalars(select(Contact).where(Contact.verified.is_(False), Contact.disabled_at.is_(None),
+                                                      under(Contact.area_code, area_code)).order_by(Contact.id)))
+
+
+async def find_contacts(s: AsyncSession, who: str) -> list[Contact]:
+    """Contacts by id, by an identity (phone number, Telegram id) or by exact name."""
+    q = select(Contact).outerjoin(Identity, Identity.contact_id == Contact.id)
+    cond = [Identity.external_id == who, Contact.name == who]
+    if who.isdigit() and len(who) < 10:
+        cond.append(Contact.id == int(who))
+    return list((await s.scalars(q.where(or_(*cond)).distinct())).unique())
+
+
+async def approvers(s: AsyncSession, area_code: str) -> list[tuple[str, str]]:
+    """Where to ask about a kader of ``area_code``: the fasilitator(s) of its kecamatan, else the
+    koordinator(s) of the nearest area above; as (delivery channel, external id)."""
+    levels = area_code.split(".")
+    above = [".".join(levels[:i]) for i in range(len(levels) - 1, 0, -1)]
+    rows = (await s.execute(select(Contact.id, Contact.area_code, Identity.channel, Identity.external_id)
+                            .join(Identity, Identity.contact_id == Contact.id)
+                            .where(Contact.area_code.in_(above), Contact.role.in_(COORDINATORS),
+                                   Contact.verified.is_(True), Contact.disabled_at.is_(None))
+                            .order_by(Identity.id))).all()
+    for code in above:               # the nearest level that has someone
+        found, seen = [], set()
+        for cid, area, channel, external in rows:
+            if area == code and cid not in seen:
+                seen.add(cid)
+                found.append((DELIVERY_CHANNEL.get(channel, channel), external))
+        if found:
+            return found
+    return []
+
+
+async def identities_of(s: AsyncSession, contact_id: int) -> list[tuple[str, str]]:
+    rows = await s.execute(select(Identity.channel, Identity.external_id).where(Identity.contact_id == contact_id)
+                           .order_by(Identity.id).limit(1))
+    return [(DELIVERY_CHANNEL.get(c, c), e) for c, e in rows]
+
+
+async def waiting_for(s: AsyncSession, contact: ContactView) -> tuple[WaitingView, ...]:
+    """What an approved coordinator is asked to decide in their area: kader waiting for approval, then
+    competing reports (oldest first)."""
+    if contact.role not in COORDINATORS or not contact.verified or not contact.active:
+        return ()
+    kader = (await s.execute(select(Contact.id, Contact.name, Contact.area_code, Contact.created_at)
+                             .where(Contact.role == "kader", Contact.verified.is_(False),
+                                    Contact.disabled_at.is_(None), under(Contact.area_code, contact.area_code))
+                             .order_by(Contact.id).limit(20))).all()
+    first, second = aliased(Report), aliased(Report)
+    c1, c2 = aliased(Contact), aliased(Contact)
+    conflicts = (await s.execute(
+        select(second.id, c2.name, second.area_code, c1.name, second.form_id, first.period, second.created_at)
+        .join(first, first.id == second.competes_with).join(c1, c1.id == first.contact_id)
+        .join(c2, c2.id == second.contact_id)
+        .where(second.conflict == "pending", under(second.area_code, contact.area_code))
+        .order_by(second.id).limit(20))).all()
+    return (tuple(WaitingView("approve", i, n, a, since=aware(t)) for i, n, a, t in kader)
+            + tuple(WaitingView("conflict", i, n, a, other, f"{form} {period or ''}".strip(), aware(t))
+                    for i, n, a, other, form, period, t in conflicts))
+
+
+async def decide(s: AsyncSession, by: ContactView, kind: str, ref: int, decision, now: datetime) -> list[tuple]:
+    """Apply a coordinator's decision (only inside their area); returns messages for others as
+    (channel, external id, text key, values)."""
+    if kind == "approve":
+        row = await s.get(Contact, ref)
+        if row is None or not may_change(by, -1, row.area_code) or row.verified or row.disabled_at:
+            return []
+        out = [(c, e, "approved" if decision else "rejected", {"by": by.name}) for c, e in await identities_of(s, ref)]
+        if decision:
+            await approve_contact(s, ref, by.id)
+        else:
+            row.disabled_at, row.approved_by = now, by.id
+        return out
+    row = await s.get(Report, ref)
+    if row is None or row.conflict != "pending" or not may_change(by, -1, row.area_code):
+        return []
+    first = await s.get(Report, row.competes_with)
+    if decision == "both":
+        row.conflict, row.competes_with = None, None
+    elif decision == "second" and first is not None:      # the later report replaces the first, kept as revisions
+        first.revision += 1
+        first.answers, first.form_version, first.updated_at = row.answers, row.form_version, now
+        for name in ("men", "women", "period", "verified"):
+            setattr(first, name, getattr(row, name))
+        s.add(ReportRevision(report_id=first.id, revision=first.revision, contact_id=row.contact_id,
+                             answers=row.answers, created_at=now))
+        row.conflict = "rejected"
+    else:
+        row.conflict = "rejected"
+    await s.flush()
+    people = [row.contact_id] + ([first.contact_id] if first is not None else [])
+    out = []
+    for cid in dict.fromkeys(people):
+        out += [(c, e, "conflict_" + str(decision), {"by": by.name}) for c, e in await identities_of(s, cid)]
+    return out
+
+
+async def owners(s: AsyncSession, keys: list[tuple[str, str, str]]) -> dict[tuple[str, str, str], tuple[int, int]]:
+    """(form, area, key) → (report id, owner contact id) of the reports already under these keys (the
+    unique index answers it: one statement per 500 keys)."""
+    keys = sorted(set(keys))
+    out: dict[tuple[str, str, str], tuple[int, int]] = {}
+    for i in range(0, len(keys), 500):
+        rows = await s.execute(select(Report.form_id, Report.area_code, Report.key, Report.id, Report.contact_id)
+                               .where(tuple_(Report.form_id, Report.area_code, Report.key).in_(keys[i:i + 500])))
+        out.update({(f, a, k): (rid, cid) for f, a, k, rid, cid in rows})
+    return out

@@ -1,0 +1,109 @@
+"""The pure parts of issue 12, table-driven: text hygiene at the door, the invite step, and a
+coordinator's decisions as a side conversation."""
+from datetime import timedelta
+
+import pytest
+
+from bot import catalog
+from flows import access
+from flows.engine import advance
+from flows.text import clean_text
+from flows.types import ContactView, Context, Inbound, InviteView, WaitingView
+
+from .conftest import NOW
+
+
+@pytest.mark.parametrize("raw,clean", [
+    ("Siti\x00 Aminah", "Siti Aminah"),
+    ("bel\x07l \x1b[31mred", "bell [31mred"),
+    ("baris satu\r\nbaris dua\rtiga", "baris satu\nbaris dua\ntiga"),
+    ("kolom\tdua", "kolom\tdua"),
+    ("Cafe\u0301", "Café"),                       # NFC
+    ("\ufeffhalo\u200b", "halo"),
+    ("abc\u202edcba", "abcdcba"),                 # a direction override that disguises text
+    ("surrogate \ud800 gone", "surrogate  gone"),
+    ("x" * 5000, "x" * 4096),
+    (None, ""),
+])
+def test_text_is_cleaned_at_the_door(raw, clean):
+    assert clean_text(raw) == clean
+
+
+def ctx(**kw):
+    base = dict(now=NOW, forms={}, gettext=catalog.gettext_for, areas=catalog.area_index())
+    return Context(**{**base, **kw})
+
+
+@pytest.mark.parametrize("state,answer", [
+    ("open", "done"), ("used", "sudah dipakai"), ("expired", "sudah kedaluwarsa"), ("revoked", "sudah dibatalkan"),
+    (None, "tidak dikenal"),
+])
+def test_the_invite_step_says_what_is_wrong_with_a_code(state, answer):
+    invites = {"ABCD2345": InviteView("fasilitator", "81.05.08", state)} if state else {}
+    session, reg = {}, {"step": "invite", "name": "Budi", "role": "fasilitator"}
+    result = access.take_invite(session, reg, "abcd 2345", ctx(invites=invites))
+    if answer == "done":
+        assert result == "done" and (reg["role"], reg["area"], reg["invite"]) == ("fasilitator", "81.05.08", "ABCD2345")
+    else:
+        assert answer in result.render(catalog.gettext_for("id")) and session["invite_tries"]["count"] == 1
+
+
+def test_five_wrong_codes_pause_the_identity_for_15_minutes():
+    session, reg, c = {}, {"step": "invite", "role": "koordinator"}, ctx()
+    for _ in range(5):
+        access.take_invite(session, reg, "ZZZZ9999", c)
+    good = ctx(invites={"GOOD2345": InviteView("koordinator", "81.05")})
+    assert "15 menit" in access.take_invite(session, reg, "GOOD2345", good).render(catalog.gettext_for("id"))
+    assert "1 menit" in access.take_invite(session, reg, "GOOD2345", ctx(
+        invites=good.invites, now=NOW + timedelta(minutes=14, seconds=30))).render(catalog.gettext_for("id"))
+    assert access.take_invite(session, reg, "GOOD2345", ctx(invites=good.invites, now=NOW + timedelta(minutes=15))) == "done"
+
+
+FASIL = ContactView(9, "Pak Fasil", "fasilitator", "81.05.08", "id")
+SITI = WaitingView("approve", 1, "Siti Aminah", "81.05.08.2010", since=NOW, area_name="Desa Kilmury")
+BUDI = WaitingView("approve", 2, "Budi", "81.05.08.2010", since=NOW, area_name="Desa Kilmury")
+CLASH = WaitingView("conflict", 7, "Budi", "81.05.08.2010", "Siti Aminah", "Musyawarah desa, 14 Agustus 2024",
+                    since=NOW, area_name="Desa Kilmury")
+
+
+def turn(session, text, waiting, contact=FASIL, now=NOW):
+    return advance(session, Inbound("terminal", "f", "m", text=text),
+                   ctx(contact=contact, waiting=tuple(waiting), now=now, forms=catalog.load_forms()))
+
+
+@pytest.mark.parametrize("waiting,text,decisions,says", [
+    ([SITI], "1", (("approve", 1, True),), "Siti Aminah sudah disetujui"),
+    ([SITI], "tidak", (("approve", 1, False),), "Pendaftaran Siti Aminah tidak disetujui"),
+    ([SITI, BUDI], "ya", (("approve", 1, True),), "Budi mendaftar sebagai kader Desa Kilmury. Setujui?"),
+    ([CLASH], "2", (("conflict", 7, "second"),), "Laporan Budi yang dipakai"),
+    ([CLASH], "keduanya", (("conflict", 7, "both"),), "Kedua laporan disimpan"),
+    ([SITI], "ringkasan", (), ""),                 # not an answer: the coordinator's request goes on
+    ([], "1", (), "Laporan pertemuan"),            # nothing waits: the menu as always
+])
+def test_a_coordinator_answers_the_newest_question(waiting, text, decisions, says):
+    step = turn({"mode": "menu"}, text, waiting)
+    assert step.decisions == decisions
+    assert says in "\n".join(r.text for r in step.replies)
+
+
+def test_an_answer_typed_before_the_question_arrived_is_not_a_decision():
+    earlier = (NOW - timedelta(minutes=5)).isoformat()
+    session = {"mode": "menu", "updated": earlier}
+    old = WaitingView("approve", 1, "Siti Aminah", "81.05.08.2010", since=NOW - timedelta(minutes=10))
+    step = turn(session, "1", [old])
+    assert step.decisions == () and "Laporan pertemuan" in step.replies[0].text     # the menu's 1
+    again = turn(step.session, "menunggu", [old])
+    assert "Menunggu persetujuan:\n- Siti Aminah" in again.replies[0].text
+    assert turn(again.session, "ya", [old]).decisions == (("approve", 1, True),)
+
+
+def test_a_dismissed_question_is_not_asked_by_the_next_message():
+    step = turn({"mode": "menu"}, "ringkasan", [SITI])
+    assert step.request == "summary"
+    assert turn(step.session, "1", [SITI]).decisions == ()
+
+
+def test_a_removed_contact_is_told_and_nothing_else_happens():
+    gone = ContactView(3, "Orang", "kader", "81.05.08.2010", "id", verified=False, active=False)
+    step = turn({"mode": "menu"}, "1", [], contact=gone)
+    assert "sudah tidak aktif" in step.replies[0].text and step.report is None and step.request is None
