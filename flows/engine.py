@@ -16,7 +16,7 @@ from . import answers as A
 from . import filling as F
 from . import registration
 from .display import fmt_date, fmt_number, format_values, report_title
-from .problem import Problem
+from .problem import N_, Problem
 from .types import ContactView, Context, Inbound, NewReport, Reply, Step
 
 DRAFT_TTL = timedelta(hours=72)
@@ -30,6 +30,8 @@ COMMANDS = {
     "unduh": "export", "download": "export", "excel": "export",
 }
 REQUESTS = ("missing", "summary", "export")
+#: commands that end an open yes/no sub-question and then do what they always do
+_PENDING_GIVES_WAY = {"back", "cancel", "restart", "menu", "start", "edit", "language"}
 
 
 def command_of(text: str) -> str | None:
@@ -52,7 +54,7 @@ def needs(session: dict | None, inbound: Inbound, registered: bool = False,
     out = set()
     if not registered and mode == "register":
         out |= {"areas", "invites"}
-    if cmd == "edit" or mode == "pick_report":
+    if cmd == "edit" or mode in ("pick_report", "menu"):   # the menu offers "Ubah laporan yang sudah dikirim"
         out.add("recent")
     if mode == "menu" or cmd in ("menu", "start"):
         out.add("previous")
@@ -88,9 +90,22 @@ def advance(session: dict | None, inbound: Inbound, ctx: Context) -> Step:
         return Step(session, prefix + [menu_reply(session, ctx, t, lang)])
 
     cmd = command_of(inbound.text)
+    if cmd in REQUESTS and (session.get("pending") or session.get("mode") == "form"):
+        cmd = None        # "belum", "ringkasan" are answers while a question is open
     if inbound.kind in ("voice", "sticker", "other") and not inbound.text.strip():
         return Step(session, [Reply(t("Maaf, pesan suara dan stiker belum bisa dibaca. Mohon ketik jawabannya.")),
                               _current_prompt(session, ctx, t, lang)])
+    if session.get("pending") and cmd in _PENDING_GIVES_WAY:
+        # a yes/no sub-question never traps: commands work there as everywhere else
+        pending = session.pop("pending")
+        mode_before = session.pop("mode_before", None)
+        if pending["kind"] == "language" and mode_before:
+            session["mode"] = mode_before
+        if cmd == "back":
+            return Step(session, [Reply(t("Baik.")), _current_prompt(session, ctx, t, lang)])
+        if cmd == "cancel" and pending["kind"] in ("cancel", "cancel_draft"):
+            session["pending"] = pending
+            return _pending(session, replace(inbound, text=t("Ya")), ctx, t, lang)
     if session.get("pending") and cmd not in ("help",):
         return _pending(session, inbound, ctx, t, lang)
     if cmd == "language":
@@ -117,14 +132,24 @@ def advance(session: dict | None, inbound: Inbound, ctx: Context) -> Step:
             prefix.append(Reply(t("Laporan yang sedang diisi disimpan sebagai draf.")))
         session["mode"] = "menu"
         return Step(session, prefix + [menu_reply(session, ctx, t, lang)])
+    if cmd == "edit" and session["mode"] == "form" and session["form"].get("pos") == F.CONFIRM:
+        return _confirm(session, _form_of(session, ctx), replace(inbound, text=t("Ubah jawaban")), ctx, t, lang)
     if cmd == "edit":
         if session.get("form"):
             session["draft"] = session.pop("form")
         return _list_reports(session, ctx, t, lang)
     if session["mode"] == "form":
         return _form(session, inbound, cmd, ctx, t, lang, gap)
+    if cmd == "cancel" and session.get("draft"):
+        session["pending"] = {"kind": "cancel_draft"}
+        return Step(session, [Reply(t("Hapus draf %(title)s? Jawaban yang sudah diisi akan dihapus.")
+                                    % {"title": _draft_title(session, ctx, lang)}, (t("Ya"), t("Tidak")),
+                                    yes_no=True)])
     if cmd in ("cancel", "back", "restart"):
-        return Step(session, [Reply(t("Tidak ada laporan yang sedang diisi.")), menu_reply(session, ctx, t, lang)])
+        head = (t("Tidak ada laporan yang sedang diisi.") if not session.get("draft") else
+                t("Draf %(title)s masih tersimpan. Pilih \"Lanjutkan\" untuk mengisinya.")
+                % {"title": _draft_title(session, ctx, lang)})
+        return Step(session, [Reply(head), menu_reply(session, ctx, t, lang)])
     if cmd == "help":
         return Step(session, [Reply(t("Pilih nomor laporan yang ingin dikirim. Ketik \"ubah\" untuk memperbaiki "
                                       "laporan, \"bahasa\" untuk ganti bahasa.")), menu_reply(session, ctx, t, lang)])
@@ -137,9 +162,12 @@ def _current_prompt(session, ctx, t, lang) -> Reply:
     """The question the person is at, to ask again."""
     if session.get("mode") == "register":
         return registration.ask(session["reg"], ctx, t)
-    if session.get("mode") == "form" and not session.get("pending"):
+    pending = session.get("pending")
+    if pending and pending.get("kind") == "confirm":
+        return Reply(pending["text"], tuple(t(c) for c in pending["choices"]), yes_no=True)
+    if session.get("mode") == "form" and not pending:
         return F.ask(_form_of(session, ctx), session["form"], ctx, lang, t)
-    if session.get("pending"):
+    if pending:
         return Reply(t("Mohon jawab ya atau tidak."), (t("Ya"), t("Tidak")), yes_no=True)
     return menu_reply(session, ctx, t, lang)
 
@@ -249,6 +277,13 @@ def _move(session, form, pos, ctx, t, lang, replies, push=True) -> Step:
                     replies.append(Reply(t("Putaran: %(round)s") % {"round": rounds[0]}))
                     pos = nxt
                     continue
+        if nxt == F.CONFIRM:
+            bad = F.first_invalid(form, draft["answers"], lang)
+            if bad:        # an answer the final answers make wrong: asked again, with the reason
+                nxt, why = bad
+                if why:
+                    replies.append(Reply(why.render(t)))
+                draft["review"], draft["auto"] = True, []
         if push and draft.get("pos") is not None:
             draft["history"].append(draft["pos"])
         draft["pos"] = nxt
@@ -279,18 +314,39 @@ def _form(session, inbound, cmd, ctx, t, lang, gap) -> Step:
         return Step(session, [F.ask(form, draft, ctx, lang, t)])
     if draft["pos"] == F.CONFIRM:
         return _confirm(session, form, inbound, ctx, t, lang)
+    title = form.title[lang].lower()
+    welcome = Reply(t("Selamat datang kembali. Kita sedang mengisi %(title)s. Pertanyaan terakhir:") % {"title": title})
+    if A.is_greeting(inbound.text) and not inbound.photo:     # a greeting is never an answer
+        head = welcome if gap > WELCOME_BACK_AFTER else Reply(
+            t("Halo, %(name)s. Kita sedang mengisi %(title)s.") % {"name": ctx.contact.name, "title": title})
+        return Step(session, [head, F.ask(form, draft, ctx, lang, t)])
     result = F.accept(form, draft, inbound.text, inbound, ctx, lang)
     if isinstance(result, Problem):
         replies = [Reply(result.render(t))]
         if gap > WELCOME_BACK_AFTER:
-            replies = [Reply(t("Selamat datang kembali. Kita lanjutkan %(title)s.") % {"title": form.title[lang].lower()})]
+            replies = [welcome]
         return Step(session, replies + [F.ask(form, draft, ctx, lang, t)])
-    if "$ask_old_date" in result:
-        session["pending"] = {"kind": "old_date", "value": result["$ask_old_date"]}
-        return Step(session, [Reply(t("Tanggal %(date)s sudah lebih dari setahun yang lalu. Benar tanggal ini?")
-                                    % {"date": fmt_date(result["$ask_old_date"], lang)}, (t("Ya"), t("Tidak")),
-                                    yes_no=True)])
+    q = F.question_at(form, draft["pos"])
+    typed = A.normalize(inbound.text)
+    if (gap > WELCOME_BACK_AFTER and q.type == "text" and isinstance(result, dict) and not result.get("$done_repeat")
+            and typed not in F.KEEP_WORDS and typed not in F.DONE_WORDS):
+        # free text after a long pause may be meant for something else: taken once confirmed or repeated
+        question = F.ask(form, draft, ctx, lang, t).text
+        result = F.Confirm("pause", result, Problem(
+            N_("Selamat datang kembali. Kita sedang mengisi %(title)s.\nPertanyaan terakhir: %(question)s\n"
+               "Anda menulis: \"%(text)s\". Apakah ini jawabannya?"),
+            {"title": title, "question": question, "text": inbound.text.strip()[:200]}),
+            on_no=Problem(N_("Baik, jawaban itu tidak disimpan.")))
+    if isinstance(result, F.Confirm):
+        return _ask_confirm(session, result, t)
     return _take(session, form, result, ctx, t, lang)
+
+
+def _ask_confirm(session, confirm, t) -> Step:
+    text = confirm.question.render(t)
+    session["pending"] = {"kind": "confirm", "what": confirm.what, "updates": confirm.updates, "text": text,
+                          "choices": list(confirm.choices), "on_no": [confirm.on_no.msgid, confirm.on_no.params]}
+    return Step(session, [Reply(text, tuple(t(c) for c in confirm.choices), yes_no=True)])
 
 
 def _take(session, form, result, ctx, t, lang) -> Step:
@@ -321,8 +377,11 @@ def _confirm(session, form, inbound, ctx, t, lang) -> Step:
     draft = session["form"]
     options = [("send", [t("Kirim"), "kirim", "send", "ya", "iya", "ok", "simpan"]),
                ("change", [t("Ubah jawaban"), "ubah", "ganti"]), ("cancel", [t("Batal"), "batal"])]
-    pick = A.parse_choice(inbound.text, options)
+    pick = A.parse_choice(inbound.text, options, guess=False)
     if pick == "send" or A.parse_yes_no(inbound.text) is True:
+        bad = F.first_invalid(form, draft["answers"], lang)
+        if bad:      # the summary was shown before a rule changed it: never send a wrong report
+            return _move(session, form, F.CONFIRM, ctx, t, lang, [])
         report = NewReport(form_id=form.id, form_version=form.version, area_code=draft["area"],
                            key=F.report_key(form, draft), answers=F.clean_answers(form, draft["answers"]),
                            report_id=draft.get("edit_of"))
@@ -335,21 +394,33 @@ def _confirm(session, form, inbound, ctx, t, lang) -> Step:
         return Step(session, [Reply(t("Batalkan %(title)s? Jawaban yang sudah diisi akan dihapus.")
                                     % {"title": form.title[lang].lower()}, (t("Ya"), t("Tidak")), yes_no=True)])
     if pick == "change":
-        names = _changeable(form, draft)
-        session["pending"] = {"kind": "pick_question", "names": names}
-        labels = [F._short_label(form.question(n), lang) for n in names]
-        return Step(session, [Reply(t("Jawaban mana yang ingin diubah?"), tuple(labels))])
+        return _ask_which(session, form, draft, t, lang)
     return Step(session, [Reply(t("Mohon pilih 1 untuk kirim, 2 untuk ubah jawaban, atau 3 untuk batal.")),
                           F.ask(form, draft, ctx, lang, t)])
 
 
 def _changeable(form, draft) -> list[str]:
+    """Every question of the report that can be changed now (answered or not, photos too)."""
     out = []
     for q in form.questions:
         values = F.item_values(form, draft["answers"], [q.name])
-        if q.type != "note" and F.relevant(q, values) and (q.name in draft["answers"]):
+        if q.type != "note" and F.relevant(q, values) and (q.name in draft["answers"] or not q.required):
             out.append(q.name)
     return out
+
+
+def _answer_label(form, draft, name, lang, t) -> str:
+    q = form.question(name)
+    value = draft["answers"].get(name)
+    shown = t("%(count)s kegiatan") % {"count": len(value or [])} if q.type == "repeat" else F.show(q, value, lang, t)
+    return f"{F._short_label(q, lang)}: {shown}"
+
+
+def _ask_which(session, form, draft, t, lang, head: list[Reply] | None = None) -> Step:
+    names = _changeable(form, draft)
+    session["pending"] = {"kind": "pick_question", "names": names}
+    labels = tuple(_answer_label(form, draft, n, lang, t) for n in names)
+    return Step(session, (head or []) + [Reply(t("Jawaban mana yang ingin diubah? Ketik nomornya."), labels)])
 
 
 # ---------------------------------------------------------------- pending yes/no and picks
@@ -375,14 +446,37 @@ def _pending(session, inbound, ctx, t, lang) -> Step:
         else:
             step_replies.append(menu_reply(session, ctx, t2, pick))
         return Step(session, step_replies, language=pick)
+    if kind == "cancel_draft":
+        yes = A.parse_yes_no(inbound.text)
+        if isinstance(yes, Problem):
+            session["pending"] = pending
+            return Step(session, [Reply(yes.render(t), (t("Ya"), t("Tidak")), yes_no=True)])
+        if yes:
+            session.pop("draft", None)
+        return Step(session, [Reply(t("Draf dihapus.") if yes else t("Baik, draf tetap disimpan.")),
+                              menu_reply(session, ctx, t, lang)])
     form = _form_of(session, ctx)
     draft = session["form"]
+    if kind == "confirm":
+        yes = A.parse_yes_no(inbound.text)
+        if yes is True:
+            return _take(session, form, pending["updates"], ctx, t, lang)
+        if yes is False or A.normalize(inbound.text) in ("pilih lagi", t("Pilih lagi").lower()):
+            msgid, params = pending["on_no"]
+            return Step(session, [Reply(Problem(msgid, params).render(t)), F.ask(form, draft, ctx, lang, t)])
+        if yes.msgid != "Mohon jawab ya atau tidak.":      # both at once: asked again
+            session["pending"] = pending
+            return Step(session, [Reply(yes.render(t)), _current_prompt(session, ctx, t, lang)])
+        # anything else is a new answer to the open question (a correction, the same text again)
+        return _form(session, inbound, None, ctx, t, lang, timedelta(0))
     if kind == "pick_question":
         names = pending["names"]
-        pick = A.parse_choice(inbound.text, [(n, [F._short_label(form.question(n), lang)]) for n in names])
+        labels = [_answer_label(form, draft, n, lang, t) for n in names]
+        pick = A.parse_choice(inbound.text, [(n, [F._short_label(form.question(n), lang), lb])
+                                             for n, lb in zip(names, labels)], guess=False)
         if isinstance(pick, Problem):
             session["pending"] = pending
-            return Step(session, [Reply(pick.render(t), tuple(F._short_label(form.question(n), lang) for n in names))])
+            return Step(session, [Reply(pick.render(t), tuple(labels))])
         q = form.question(pick)
         draft["review"] = q.type != "repeat"
         draft["history"].append(draft["pos"])
@@ -405,7 +499,7 @@ def _pending(session, inbound, ctx, t, lang) -> Step:
             session["form"]["suggest"] = draft.get("suggest") or session["form"]["suggest"]
             return step
         return Step(session, [Reply(t("Baik, kita lanjutkan.")), F.ask(form, draft, ctx, lang, t)])
-    if kind == "old_date":
+    if kind == "old_date":          # saved by an earlier version
         if yes:
             return _take(session, form, {F.question_at(form, draft["pos"]).name: pending["value"]}, ctx, t, lang)
         return Step(session, [Reply(t("Baik, mohon tulis tanggal yang benar.")), F.ask(form, draft, ctx, lang, t)])
@@ -437,5 +531,9 @@ def _pick_report(session, inbound, ctx, t, lang) -> Step:
     report = by_id[int(pick)]
     session.pop("reports", None)
     form = ctx.forms[(report.form_id, report.form_version)]
-    return _start_form(session, form, ctx, t, lang, answers=copy.deepcopy(report.answers), edit_of=report.id,
-                       area=report.area_code)
+    draft = {"id": form.id, "version": form.version, "area": report.area_code,
+             "answers": copy.deepcopy(report.answers), "pos": list(F.CONFIRM), "history": [], "edit_of": report.id,
+             "started": ctx.now.isoformat(), "auto": [], "suggest": F.previous_items(form, ctx)}
+    session["form"], session["mode"] = draft, "form"
+    head = Reply(t("Memperbaiki %(title)s.") % {"title": report_title(form, report.answers, lang, t)})
+    return _ask_which(session, form, draft, t, lang, [head])

@@ -8,11 +8,14 @@ third item of a repeat, or ``["$confirm"]`` for the summary.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from babel.dates import format_date
+
 from . import answers as A
-from .dates import check_meeting_date, parse_date, zone_for_area
+from .dates import check_meeting_date, read_date, zone_for_area
 from .display import format_values, show
 from .expr import evaluate
 from .forms import Form, Question
@@ -21,10 +24,30 @@ from .problem import N_, Problem
 from .types import Context, Reply
 
 CONFIRM = ["$confirm"]
-_SKIP_WORDS = {"lewati", "skip", "-", "tidak ada", "gak ada", "ga ada", "tdk ada", "nggak ada", "kosong", "tidak"}
-_KEEP_WORDS = {"sama", "tetap", "=", ".", "sama saja", "tidak berubah", "same", "keep"}
-_DONE_WORDS = {"selesai", "sudah", "sudah semua", "cukup", "tidak ada lagi", "gak ada lagi", "tidak", "done",
-               "sdh", "udah", "habis", "itu saja"}
+#: "skip this question": never stored as an answer
+SKIP_COMMANDS = {"lewati", "lewat", "skip", "-", "tidak perlu", "lompati", "lewatin", "lwt", "next"}
+_NONE_WORDS = {"tidak ada", "gak ada", "ga ada", "tdk ada", "nggak ada", "kosong", "tidak", "nihil", "belum ada",
+               "ngga ada", "enggak ada", "gk ada", "tdk", "gak", "nggak", "ga"}
+_SKIP_WORDS = SKIP_COMMANDS | _NONE_WORDS
+KEEP_WORDS = {"sama", "tetap", "=", ".", "sama saja", "tidak berubah", "same", "keep", "tetap sama", "sm"}
+_KEEP_WORDS = KEEP_WORDS
+#: "the list is complete": ends a repeat, never stored as an item
+DONE_WORDS = {"selesai", "sudah", "sudah semua", "cukup", "tidak ada lagi", "gak ada lagi", "tidak", "done",
+              "sdh", "udah", "habis", "itu saja", "sudah selesai", "sdh selesai", "udah selesai", "cukup itu",
+              "itu saja", "stop", "tidak ada lagi kegiatan", "sudah cukup"} | _SKIP_WORDS
+_DONE_WORDS = DONE_WORDS
+
+
+@dataclass(frozen=True)
+class Confirm:
+    """An answer read with an assumption (a fuzzy option, a date without a year, a bare day, text after a pause):
+    shown back with a yes/no question before it is stored. ``updates`` are what "ya" stores."""
+
+    what: str
+    updates: dict[str, Any]
+    question: Problem
+    choices: tuple[str, ...] = (N_("Ya"), N_("Tidak"))
+    on_no: Problem = field(default_factory=lambda: Problem(N_("Baik, mohon tulis jawaban yang benar.")))
 
 
 # ---------------------------------------------------------------- positions
@@ -68,14 +91,18 @@ def next_pos(form: Form, draft: dict, pos: list | None) -> list:
     answers, skip_answered = draft["answers"], bool(draft.get("review"))
     auto = set(draft.get("auto", []))
     tops = list(form.questions)
-    if pos and len(pos) == 3:
+    if pos and len(pos) == 3 and pos[1] >= 0:
         rep = form.question(pos[0])
         subs = list(rep.questions)
         values = item_values(form, answers, pos)
+        item = (answers.get(rep.name) or [{}])[pos[1]] if pos[1] < len(answers.get(rep.name) or []) else {}
         for sub in subs[subs.index(question_at(form, pos)) + 1:]:
-            if relevant(sub, values) and sub.name not in auto:
+            if relevant(sub, values) and sub.name not in auto and not (skip_answered and sub.name in item):
                 return [rep.name, pos[1], sub.name]
-        return [rep.name, pos[1] + 1, subs[0].name]
+        if skip_answered:           # correcting one item: back to the summary
+            pos = [rep.name]
+        else:
+            return [rep.name, pos[1] + 1, subs[0].name]
     start = 0 if pos is None else [q.name for q in tops].index(pos[0]) + 1
     for q in tops[start:]:
         values = item_values(form, answers, [q.name])
@@ -89,6 +116,56 @@ def next_pos(form: Form, draft: dict, pos: list | None) -> list:
             return [q.name, 0, q.questions[0].name]
         return [q.name]
     return list(CONFIRM)
+
+
+def _invalid(form: Form, q: Question, value: Any, values: dict, lang: str) -> Problem | None | bool:
+    """Why a stored answer cannot stay: a Problem, True (ask again without a reason), or None (it is fine)."""
+    if value is None:
+        return True if q.required and q.type not in ("note", "photo") else None
+    if q.type == "integer":
+        n = parse_number(str(value), minimum=q.minimum, maximum=q.maximum) if isinstance(value, int) else None
+        if isinstance(n, Problem) or n is None:
+            return n if isinstance(n, Problem) else True
+    if q.type == "select_one" and q.choices and value not in {c.value for c in q.choices}:
+        return True
+    if q.type == "select_multiple" and q.choices and not set(value) <= {c.value for c in q.choices}:
+        return True
+    if q.constraint and evaluate(q.constraint, values) is False:
+        return Problem(format_values(q.constraint_message[lang], values, lang))
+    return None
+
+
+def first_invalid(form: Form, answers: dict, lang: str) -> tuple[list, Problem | None] | None:
+    """The first answer that the form's rules refuse on the final answers (a constraint, a limit, a choice
+    that no longer exists, a required answer missing), with the reason: checked before a report is sent,
+    whatever path led there. Answers to questions no longer relevant are dropped by ``clean_answers``."""
+    for q in form.questions:
+        values = item_values(form, answers, [q.name])
+        if q.type == "note" or not relevant(q, values):
+            continue
+        if q.type == "repeat":
+            for i, item in enumerate(answers.get(q.name) or []):
+                for sub in q.questions:
+                    pos = [q.name, i, sub.name]
+                    ivalues = item_values(form, answers, pos)
+                    if sub.type == "note" or not relevant(sub, ivalues):
+                        continue
+                    if sub.name not in item:
+                        if sub.required:
+                            return pos, None
+                        continue
+                    why = _invalid(form, sub, item.get(sub.name), ivalues, lang)
+                    if why is not None:
+                        return pos, why if isinstance(why, Problem) else None
+            continue
+        if q.name not in answers:
+            if q.required:
+                return [q.name], None
+            continue
+        why = _invalid(form, q, answers[q.name], values, lang)
+        if why is not None:
+            return [q.name], why if isinstance(why, Problem) else None
+    return None
 
 
 def clean_answers(form: Form, answers: dict) -> dict:
@@ -231,9 +308,9 @@ def summary_lines(form: Form, draft: dict, lang: str, t) -> list[str]:
         if q.type == "repeat":
             for i, item in enumerate(answers.get(q.name) or []):
                 ivalues = item_values(form, answers, [q.name, i, q.questions[0].name])
-                parts = [show(s, item.get(s.name), lang, t) for s in q.questions[1:]
+                parts = [f"{_short_label(s, lang)}: {show(s, item.get(s.name), lang, t)}" for s in q.questions[1:]
                          if relevant(s, ivalues) and item.get(s.name) not in (None, "", []) and s.type != "note"]
-                lines.append(f"{i + 1}. {item.get(q.item_label)}: {'; '.join(parts)}")
+                lines.append(f"{i + 1}. {item.get(q.item_label)} — {'; '.join(parts)}")
             continue
         if q.name in answers:
             lines.append(f"- {format_values(_short_label(q, lang), values, lang)}: {show(q, answers[q.name], lang, t)}")
@@ -261,23 +338,71 @@ def confirm_reply(form: Form, draft: dict, ctx: Context, lang: str, t) -> Reply:
 
 # ---------------------------------------------------------------- answering
 
-def accept(form: Form, draft: dict, text: str, inbound, ctx: Context, lang: str) -> dict | Problem:
-    """Take the answer at the draft's position; return {name: value} updates, or a Problem.
+def has_answer(answers: dict, pos: list) -> bool:
+    """Whether the question at ``pos`` was answered (perhaps skipped: None)."""
+    if len(pos) == 3:
+        items = answers.get(pos[0]) or []
+        return pos[1] < len(items) and pos[2] in items[pos[1]]
+    return pos[0] in answers
 
-    A returned dict may carry "$ask_old_date" (the date needs confirming) or "$done_repeat".
+
+def _long_date(value: date, lang: str) -> str:
+    return format_date(value, format="EEEE, d MMMM y", locale=lang)
+
+
+def _accept_date(form: Form, draft: dict, q: Question, text: str, ctx: Context, lang: str
+                 ) -> dict | Problem | Confirm:
+    now = ctx.now.astimezone(zone_for_area(draft.get("area")))
+    read = read_date(text, now)
+    if isinstance(read, Problem):
+        return read
+    value = read.value
+    if q.not_future:
+        problem = check_meeting_date(value, now)
+        if problem:
+            return problem
+    checked = _check_constraints(form, draft, {q.name: value.isoformat()}, lang)
+    if isinstance(checked, Problem):
+        return checked
+    again = Problem(N_("Baik, mohon tulis tanggal lengkap dengan tahunnya, misalnya 10/8/2024."))
+    if read.guess == "year_back" and read.ahead:
+        return Confirm("date", checked, Problem(N_("%(ahead)s belum lewat. Maksud Anda %(meant)s?"),
+                                                {"ahead": format_date(read.ahead, format="long", locale=lang),
+                                                 "meant": format_date(value, format="long", locale=lang)}),
+                       on_no=again)
+    if read.guess in ("day_only", "weekday"):
+        return Confirm("date", checked, Problem(N_("Maksud Anda %(date)s?"), {"date": _long_date(value, lang)}),
+                       on_no=again)
+    if q.confirm_older_than_days and value < now.date() - timedelta(days=q.confirm_older_than_days):
+        return Confirm("date", checked, Problem(N_("Tanggal %(date)s sudah lebih dari setahun yang lalu. "
+                                                   "Benar tanggal ini?"),
+                                                {"date": format_date(value, format="long", locale=lang)}),
+                       on_no=Problem(N_("Baik, mohon tulis tanggal yang benar.")))
+    return checked
+
+
+def accept(form: Form, draft: dict, text: str, inbound, ctx: Context, lang: str) -> dict | Problem | Confirm:
+    """Take the answer at the draft's position: {name: value} updates, a ``Confirm`` (shown back and asked
+    before it is stored), or a Problem. A returned dict may carry "$auto" (the partner of a compound answer)
+    or "$done_repeat".
     """
     pos = draft["pos"]
     q = question_at(form, pos)
     s = A.normalize(text)
     old = value_at(draft["answers"], pos)
-    if s in _KEEP_WORDS and old not in (None, ""):
-        return {q.name: old}
+    if s in KEEP_WORDS and old not in (None, ""):
+        return _check_constraints(form, draft, {q.name: old}, lang)     # what was right may have become wrong
+    if s in KEEP_WORDS and has_answer(draft["answers"], pos) and not q.required:
+        return {q.name: None}
     if len(pos) == 3 and q.name == form.question(pos[0]).item_label:
         return _accept_item_name(form, draft, text, ctx)
     if q.type != "photo" and q.type != "location" and inbound.kind in ("photo", "location") and not s:
         return Problem(N_("Terima kasih, tetapi pertanyaan ini perlu dijawab dengan tulisan."))
-    if not q.required and s in _SKIP_WORDS | {"lewat", "tidak perlu", "skip"}:
+    skip = SKIP_COMMANDS if q.type == "integer" else _SKIP_WORDS | DONE_WORDS
+    if not q.required and s in skip:
         return {q.name: None}
+    if q.required and s in SKIP_COMMANDS:
+        return Problem(N_("Pertanyaan ini perlu dijawab. Mohon tulis jawabannya."))
     if q.type == "text":
         value = re.sub(r"\s+", " ", (text or "").replace("\x00", "")).strip()
         if not value or not any(ch.isalnum() for ch in value):
@@ -288,24 +413,19 @@ def accept(form: Form, draft: dict, text: str, inbound, ctx: Context, lang: str)
     elif q.type == "integer":
         result = _accept_integer(form, draft, q, text)
     elif q.type == "date":
-        zone = zone_for_area(draft.get("area"))
-        now = ctx.now.astimezone(zone)
-        value = parse_date(text, now)
-        if isinstance(value, Problem):
-            return value
-        if q.not_future:
-            problem = check_meeting_date(value, now)
-            if problem:
-                return problem
-        if q.confirm_older_than_days and value < now.date() - timedelta(days=q.confirm_older_than_days):
-            return {"$ask_old_date": value.isoformat()}
-        result = {q.name: value.isoformat()}
+        return _accept_date(form, draft, q, text, ctx, lang)
     elif q.type == "select_one":
         options = options_for(q, lang, ctx)
         if not options:
             return Problem(N_("Belum ada pilihan yang tersedia. Mohon hubungi koordinator Anda."))
-        value = A.parse_choice(text, options)
-        result = value if isinstance(value, Problem) else {q.name: value}
+        picked = A.match_choice(text, options)
+        if isinstance(picked, A.Guess):
+            checked = _check_constraints(form, draft, {q.name: picked.value}, lang)
+            if isinstance(checked, Problem):
+                return checked
+            return Confirm("choice", checked, Problem(N_("Maksud Anda: %(label)s?"), {"label": picked.label}),
+                           (N_("Ya"), N_("Pilih lagi")), Problem(N_("Baik, mohon pilih lagi.")))
+        result = picked if isinstance(picked, Problem) else {q.name: picked}
     elif q.type == "select_multiple":
         value = A.parse_choices(text, options_for(q, lang, ctx))
         result = value if isinstance(value, Problem) else {q.name: value}
@@ -331,13 +451,19 @@ def _accept_integer(form: Form, draft: dict, q: Question, text: str) -> dict | P
     siblings = form.question(pos[0]).questions if len(pos) == 3 else form.questions
     partner = q.pair or next((o.name for o in siblings if o.pair == q.name), None)
     if partner:
-        pair = A.parse_men_women(text)
+        first = q.name if q.pair else partner      # the question that owns "pair" is the men's
+        second = partner if q.pair else q.name
+        men_q, women_q = form.question(first), form.question(second)
+        pair = A.parse_men_women(text, ((men_q.minimum, men_q.maximum), (women_q.minimum, women_q.maximum)))
         if isinstance(pair, Problem):
             return pair
         if pair is not None:
-            first = q.name if q.pair else partner      # the question that owns "pair" is the men's
-            second = partner if q.pair else q.name
             return {first: pair[0], second: pair[1], "$auto": [second] if q.name == first else [first]}
+        said = A.gender_of(text)
+        if said and said != ("m" if q.name == first else "w"):
+            return Problem(N_("Pertanyaan ini tentang laki-laki. Mohon tulis jumlahnya, atau sekaligus: L 79 P 38.")
+                           if q.name == first else
+                           N_("Pertanyaan ini tentang perempuan. Mohon tulis jumlahnya, atau sekaligus: L 79 P 38."))
     value = parse_number(text, minimum=q.minimum, maximum=q.maximum)
     if isinstance(value, Problem):
         return value
@@ -349,7 +475,7 @@ def _check_constraints(form: Form, draft: dict, updates: dict, lang: str) -> dic
     answers = apply_updates(draft["answers"], pos, updates)
     values = item_values(form, answers, pos)
     names = [k for k in updates if not k.startswith("$")]
-    scope = [question_at(form, pos)] if len(pos) == 3 else [form.question(n) for n in names]
+    scope = [form.question(n) for n in names]
     for q in scope:
         if q.constraint and evaluate(q.constraint, values) is False:
             return Problem(format_values(q.constraint_message[lang], values, lang))
@@ -362,16 +488,20 @@ def _accept_item_name(form: Form, draft: dict, text: str, ctx: Context) -> dict 
     offered = suggestions(form, draft, pos, ctx)
     s = A.normalize(text)
     done_index = len(offered) + 1 if pos[1] > 0 else None
-    if s in _DONE_WORDS or (done_index and s == str(done_index)):
+    if s in DONE_WORDS or (done_index and s == str(done_index)) or s.startswith("selesai"):
         if pos[1] == 0:
-            return Problem(N_("Mohon tulis minimal satu kegiatan, misalnya \"Kebun sayur kelompok wanita\"."))
+            return Problem(N_("Laporan ini perlu minimal satu kegiatan. Mohon tulis nama kegiatannya, misalnya "
+                              "\"Kebun sayur kelompok wanita\", atau ketik \"batal\"."))
         return {"$done_repeat": True}
     if re.fullmatch(r"\d+", s):
         i = int(s) if len(s) <= 6 else 0          # never int() a 10,000-digit string
         if 1 <= i <= len(offered):
             return {rep.item_label: offered[i - 1]}
+        count = len(offered) + (1 if done_index else 0)
+        if count == 0:
+            return Problem(N_("Mohon tulis nama kegiatannya dengan huruf, misalnya \"Kebun sayur kelompok wanita\"."))
         return Problem(N_("Nomor %(number)s tidak ada. Mohon pilih nomor 1 sampai %(count)s, atau ketik nama kegiatan."),
-                       {"number": s[:7], "count": len(offered) + (1 if done_index else 0)})
+                       {"number": s[:7], "count": count})
     name = re.sub(r"\s+", " ", text or "").strip()
     if len(name) < 3 or not any(ch.isalpha() for ch in name):
         return Problem(N_("Mohon tulis nama kegiatannya, misalnya \"Kebun sayur kelompok wanita\"."))
