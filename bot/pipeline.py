@@ -5,10 +5,11 @@ import asyncio
 import gc
 import logging
 import os
+import traceback
 from dataclasses import dataclass, fields, replace
 from datetime import datetime, timezone
 
-from flows.engine import advance, needs, round_forms
+from flows.engine import advance, failed, needs, round_forms
 from flows.types import Context, Inbound, Reply
 from storage.db import Database, retryable
 from storage.repo import Tx, sync_forms
@@ -228,7 +229,14 @@ class Pipeline:
             recent_reports=await tx.recent_reports(contact) if contact and "recent" in want else (),
             previous=previous.get(contact.area_code, {}) if contact and "previous" in want else {},
         )
-        step = advance(session, inbound, ctx)
+        try:
+            step = advance(session, inbound, ctx)
+        except Exception as exc:     # noqa: BLE001 - the error boundary: answered once, never retried for ever
+            # the type and where, never the message (the exception's text may quote it)
+            log.error("engine failed on a %s message (%s) at %s", inbound.channel, type(exc).__name__,
+                      " < ".join(f"{f.name}:{f.lineno}" for f in reversed(traceback.extract_tb(exc.__traceback__))))
+            step = failed(session, inbound, ctx)
+            await tx.mark_inbound_failed(inbound.channel, inbound.message_id, type(exc).__name__)
         replies = list(step.replies)
         if step.contact:
             contact = await tx.create_contact(inbound.channel, inbound.sender, step.contact, now)

@@ -236,3 +236,132 @@ def test_each_part_of_a_compound_answer_in_a_repeat_has_its_limits(kader):
     out = kader.say("L 5 P 999999")
     assert "paling banyak 100000" in out
     assert "beneficiaries_women" not in answers(kader)["activities"][0]
+
+
+# ---------------------------------------------------------------- 7. "ubah" means the offered option
+
+def test_ubah_at_the_confirm_screen_means_ubah_jawaban(kader):
+    to_confirm(kader)
+    out = kader.say("ubah")
+    assert "Jawaban mana yang ingin diubah?" in out and "belum mengirim" not in out
+
+
+# ---------------------------------------------------------------- 8. yes/no sub-questions do not trap
+
+def at_old_date(chat: Chat) -> str:
+    chat.say("menu"), chat.say("1"), chat.say("1")
+    return chat.say("6 Agustus 2022")
+
+
+def test_kembali_at_a_confirmation_returns_to_the_question(kader):
+    assert "lebih dari setahun" in at_old_date(kader)
+    out = kader.say("kembali")
+    assert "Tanggal berapa" in out and "ya atau tidak" not in out and "pending" not in kader.session
+
+
+def test_batal_at_a_confirmation_asks_to_cancel_the_report(kader):
+    at_old_date(kader)
+    assert "Batalkan laporan pertemuan?" in kader.say("batal")
+    assert "Laporan dibatalkan" in kader.say("ya")
+
+
+def test_menu_and_bantuan_at_a_confirmation(kader):
+    at_old_date(kader)
+    out = kader.say("bantuan")
+    assert "Tulis tanggalnya" in out
+    out = kader.say("menu")
+    assert "Apa yang ingin Anda laporkan?" in out and "Lanjutkan" in out
+
+
+def test_a_corrected_answer_at_a_confirmation_is_taken(kader):
+    at_old_date(kader)
+    out = kader.say("6 Agustus 2024")
+    assert "Di mana" in out and answers(kader)["date"] == "2024-08-06"
+
+
+# ---------------------------------------------------------------- 9. the menu does not contradict itself
+
+def test_batal_at_the_menu_with_a_draft_offers_to_delete_it(kader):
+    kader.say("menu"), kader.say("1"), kader.say("1"), kader.say("menu")
+    out = kader.say("batal")
+    assert "Tidak ada laporan yang sedang diisi" not in out and "Hapus draf laporan pertemuan?" in out
+    out = kader.say("ya")
+    assert "Draf dihapus" in out and "Lanjutkan" not in out and "draft" not in kader.session
+
+
+def test_kembali_at_the_menu_with_a_draft_names_it(kader):
+    kader.say("menu"), kader.say("1"), kader.say("1"), kader.say("menu")
+    out = kader.say("kembali")
+    assert "Tidak ada laporan yang sedang diisi" not in out and "Draf laporan pertemuan masih tersimpan" in out
+
+
+def test_a_number_at_the_first_activity_never_says_1_to_0(kader):
+    kader.say("menu"), kader.say("2")
+    out = kader.say("2")
+    assert "sampai 0" not in out and "nama kegiatan" in out
+
+
+# ---------------------------------------------------------------- 10. ubah picks one question
+
+def sent_meeting(chat: Chat):
+    to_confirm(chat)
+    chat.say("kirim")
+    from flows.types import ReportView
+    sent = chat.reports[0]
+    chat.recent = (ReportView(7, "pertemuan", 1, sent.area_code, sent.answers, NOW),)
+
+
+def test_ubah_lists_the_answers_and_returns_to_the_summary(kader):
+    sent_meeting(kader)
+    kader.say("ubah")
+    out = kader.say("1")
+    assert "Tempat: Balai desa" in out and "Laki-laki: 30" in out and "Foto daftar hadir: (tidak ada)" in out
+    assert "Pertemuan apa?" not in out
+    out = kader.say("tempat")
+    assert "Di mana tempatnya?" in out
+    out = kader.say("Aula kantor desa")
+    assert "Mohon periksa" in out and "Tempat: Aula kantor desa" in out
+    kader.say("kirim")
+    assert kader.reports[-1].answers["place"] == "Aula kantor desa" and kader.reports[-1].report_id == 7
+    assert kader.reports[-1].answers["men"] == 30
+
+
+def test_ubah_can_add_the_photo_and_sama_keeps_it(kader):
+    sent_meeting(kader)
+    kader.say("ubah"), kader.say("1")
+    out = kader.say("foto daftar hadir")
+    assert "foto" in out.lower()
+    out = kader.say("", photo="abc", kind="photo")
+    assert "Foto daftar hadir: foto terlampir" in out
+    kader.say("2"), kader.say("foto daftar hadir")
+    out = kader.say("sama")
+    assert "Foto daftar hadir: foto terlampir" in out
+
+
+@pytest.mark.parametrize("question,label", [("jenis pertemuan", "Jenis pertemuan"), ("tanggal", "Tanggal"),
+                                            ("catatan", "Catatan"), ("foto daftar hadir", "Foto daftar hadir")])
+def test_sama_works_at_every_kind_of_question(kader, question, label):
+    to_confirm(kader)
+    kader.say("2"), kader.say(question)
+    out = kader.say("sama")
+    assert "Mohon periksa" in out and f"{label}:" in out, out
+
+
+# ---------------------------------------------------------------- 11. the summary shows short labels
+
+def test_the_summary_shows_short_labels_and_labels_every_number(kader):
+    kader.say("menu"), kader.say("2"), kader.say("Kebun sayur"), kader.say("1"), kader.say("3")
+    kader.say("bibit terlambat"), kader.say("1"), kader.say("bibit"), kader.say("L 10 P 25")
+    out = kader.say("selesai")
+    assert "Mohon periksa" in out
+    assert "Bagaimana keadaannya" not in out and "Bidang kegiatannya" not in out
+    assert "Penerima manfaat laki-laki: 10" in out and "Penerima manfaat perempuan: 25" in out
+    assert "Keadaan: Belum berjalan" in out
+
+
+def test_every_shipped_question_has_a_short_label(forms):
+    latest = {fid: max(v for f, v in forms if f == fid) for fid, _ in forms}
+    for form in (forms[(fid, v)] for fid, v in latest.items()):
+        for q in form.all_questions():
+            if q.type != "note":
+                assert q.short, f"{form.source}: {q.name} has no short label"
