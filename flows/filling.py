@@ -25,10 +25,10 @@ from .types import Context, Reply
 
 CONFIRM = ["$confirm"]
 #: "skip this question": never stored as an answer
-SKIP_COMMANDS = {"lewati", "lewat", "skip", "-", "tidak perlu", "lompati", "lewatin", "lwt", "next"}
+SKIP_COMMANDS = {"lewati", "lewat", "skip", "-", "lompati", "lewatin", "lwt", "next"}
 _NONE_WORDS = {"tidak ada", "gak ada", "ga ada", "tdk ada", "nggak ada", "kosong", "tidak", "nihil", "belum ada",
                "ngga ada", "enggak ada", "gk ada", "tdk", "gak", "nggak", "ga"}
-_SKIP_WORDS = SKIP_COMMANDS | _NONE_WORDS
+_SKIP_WORDS = SKIP_COMMANDS | _NONE_WORDS | {"tidak perlu"}
 KEEP_WORDS = {"sama", "tetap", "=", ".", "sama saja", "tidak berubah", "same", "keep", "tetap sama", "sm"}
 _KEEP_WORDS = KEEP_WORDS
 #: "the list is complete": ends a repeat, never stored as an item
