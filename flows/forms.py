@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .expr import ExprError, compile_expr
+from .expr import ExprError, check, compile_expr
 
 TYPES = {"text", "integer", "date", "select_one", "select_multiple", "photo", "location", "note", "repeat"}
 LANGS = ("id", "en")
@@ -169,6 +169,29 @@ def _question(source: str, raw: Any, known: set[str], depth: int = 0) -> Questio
     )
 
 
+_KINDS = {"integer": "number", "text": "text", "select_one": "text", "date": "text", "photo": "text",
+          "select_multiple": "list", "repeat": "list", "location": "list"}
+
+
+def _check_expressions(source: str, questions: list[Question], calcs: list[tuple[str, str]]) -> None:
+    """Every expression checked as it will run (wrong arguments, division by zero, a number compared with
+    text), naming the file and the question."""
+    kinds = {q.name: _KINDS[q.type] for q in questions for q in (q, *q.questions) if q.type in _KINDS}
+    kinds.update({name: "number" for name, _ in calcs})
+    for q in [s for q in questions for s in (q, *q.questions)]:
+        for what, expr in (("relevant", q.relevant), ("constraint", q.constraint)):
+            if expr:
+                try:
+                    check(expr, kinds)
+                except ExprError as exc:
+                    raise FormError(source, q.name, f"{what}: {exc}") from None
+    for name, expr in calcs:
+        try:
+            check(expr, kinds)
+        except ExprError as exc:
+            raise FormError(source, name, f"calculate: {exc}") from None
+
+
 def parse_form(data: Any, source: str) -> Form:
     """Validate a form file's content (already parsed from YAML) into a ``Form``."""
     if not isinstance(data, dict):
@@ -200,6 +223,7 @@ def parse_form(data: Any, source: str) -> Form:
     for q in questions:   # constraints may use calculated values: check them again now
         if q.constraint:
             _expr(source, q.name, q.constraint, "constraint", known)
+    _check_expressions(source, questions, calcs)
     key = tuple(data.get("key") or ["$started"])
     for k in key:
         if k not in known and k not in SYSTEM_KEYS:
