@@ -19,7 +19,7 @@ MAX_LEN = 200
 
 _YES = {"ya", "iya", "iyah", "iye", "y", "yes", "ok", "oke", "okey", "okay", "betul", "benar", "bener", "sudah",
         "sdh", "udah", "udh", "sip", "siap", "boleh", "setuju", "yoi", "yup", "nggih", "nggeh", "inggih", "enggih",
-        "injih", "iyo", "yo", "yap", "yups", "leres", "betol", "tentu", "pasti", "benul", "yes"}
+        "injih", "iyo", "yo", "yap", "yups", "leres", "betol", "tentu", "pasti", "benul"}
 _NO = {"tidak", "tdk", "tak", "gak", "ga", "gk", "g", "nggak", "ngga", "enggak", "engga", "ndak", "nda", "belum",
        "blm", "no", "n", "bukan", "jangan", "salah", "keliru", "mboten", "ora", "sanes", "kagak", "nope", "nein"}
 _FILLER = {"sudah", "saya", "itu", "kak", "pak", "bu", "bapak", "ibu", "mas", "mbak", "dik", "deh", "kok", "sih",

@@ -34,7 +34,7 @@ _KEEP_WORDS = KEEP_WORDS
 #: "the list is complete": ends a repeat, never stored as an item
 DONE_WORDS = {"selesai", "sudah", "sudah semua", "cukup", "tidak ada lagi", "gak ada lagi", "tidak", "done",
               "sdh", "udah", "habis", "itu saja", "sudah selesai", "sdh selesai", "udah selesai", "cukup itu",
-              "itu saja", "stop", "tidak ada lagi kegiatan", "sudah cukup"} | _SKIP_WORDS
+              "stop", "tidak ada lagi kegiatan", "sudah cukup"} | _SKIP_WORDS
 _DONE_WORDS = DONE_WORDS
 
 

@@ -176,9 +176,9 @@ _KINDS = {"integer": "number", "text": "text", "select_one": "text", "date": "te
 def _check_expressions(source: str, questions: list[Question], calcs: list[tuple[str, str]]) -> None:
     """Every expression checked as it will run (wrong arguments, division by zero, a number compared with
     text), naming the file and the question."""
-    kinds = {q.name: _KINDS[q.type] for q in questions for q in (q, *q.questions) if q.type in _KINDS}
+    kinds = {s.name: _KINDS[s.type] for q in questions for s in (q, *q.questions) if s.type in _KINDS}
     kinds.update({name: "number" for name, _ in calcs})
-    for q in [s for q in questions for s in (q, *q.questions)]:
+    for q in [sub for top in questions for sub in (top, *top.questions)]:
         for what, expr in (("relevant", q.relevant), ("constraint", q.constraint)):
             if expr:
                 try:
