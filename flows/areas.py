@@ -108,7 +108,7 @@ class AreaIndex:
         exact = ranked[0][1] >= 90 and (len(ranked) == 1 or ranked[1][1] <= ranked[0][1] - 8)
         return Found(tuple(c for c, _ in ranked[:limit]), exact=exact)
 
-    def _candidates(self, level: int, scope: str):
+    def _candidates(self, level: int, scope: str) -> tuple[list[str], list[str], list[str]]:
         codes, norms, paths = self._by_level[level]
         if not scope:
             return codes, norms, paths

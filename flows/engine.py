@@ -11,12 +11,14 @@ import copy
 import json
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from . import answers as A
 from . import filling as F
 from . import registration
-from .display import fmt_date, fmt_number, format_values, report_title
-from .problem import N_, Problem
+from .display import fmt_date, fmt_number, format_values, report_title, show
+from .forms import Form
+from .problem import N_, Gettext, Problem
 from .types import ContactView, Context, Inbound, NewReport, Reply, Step
 
 DRAFT_TTL = timedelta(hours=72)
@@ -39,13 +41,12 @@ def command_of(text: str) -> str | None:
     return COMMANDS.get(s)
 
 
-def round_forms(forms) -> frozenset[str]:
+def round_forms(forms: dict[tuple[str, int], Form]) -> frozenset[str]:
     """The forms with a question answered from the monitoring rounds (``needs`` reads rounds for them)."""
     return frozenset(f.id for f in forms.values() if any(q.choices_from == "rounds" for q in f.all_questions()))
 
 
-def needs(session: dict | None, inbound: Inbound, registered: bool = False,
-          round_forms: frozenset[str] | None = None) -> set[str]:
+def needs(session: dict[str, Any] | None, inbound: Inbound, registered: bool = False, round_forms: frozenset[str] | None = None) -> set[str]:
     """Which context the pipeline must load for this message (so it loads no more than that).
     ``round_forms``: the forms with a question answered from the monitoring rounds (None: any may)."""
     state = session or {}
@@ -67,7 +68,7 @@ def needs(session: dict | None, inbound: Inbound, registered: bool = False,
     return out
 
 
-def advance(session: dict | None, inbound: Inbound, ctx: Context) -> Step:
+def advance(session: dict[str, Any] | None, inbound: Inbound, ctx: Context) -> Step:
     session = json.loads(json.dumps(session)) if session else {}   # a copy as the database would return it
     lang = session.get("lang") or (ctx.contact.lang if ctx.contact else "id")
     session["lang"] = lang
@@ -158,7 +159,11 @@ def advance(session: dict | None, inbound: Inbound, ctx: Context) -> Step:
     return _menu(session, inbound, ctx, t, lang)
 
 
-def _current_prompt(session, ctx, t, lang) -> Reply:
+def _name(ctx: Context) -> str:
+    return ctx.contact.name if ctx.contact else ""
+
+
+def _current_prompt(session: dict[str, Any], ctx: Context, t: Gettext, lang: str) -> Reply:
     """The question the person is at, to ask again."""
     if session.get("mode") == "register":
         return registration.ask(session["reg"], ctx, t)
@@ -180,7 +185,7 @@ def _forms_for(ctx: Context) -> list[str]:
     return sorted(ids, key=lambda fid: (ctx.latest(fid).order, fid))
 
 
-def _menu_options(session: dict, ctx: Context, t, lang: str) -> list[tuple[str, str]]:
+def _menu_options(session: dict[str, Any], ctx: Context, t: Gettext, lang: str) -> list[tuple[str, str]]:
     options = []
     if session.get("draft"):
         options.append(("resume", t("Lanjutkan: %(title)s (draf)") % {"title": _draft_title(session, ctx, lang)}))
@@ -192,16 +197,16 @@ def _menu_options(session: dict, ctx: Context, t, lang: str) -> list[tuple[str, 
     return options
 
 
-def menu_reply(session: dict, ctx: Context, t, lang: str) -> Reply:
+def menu_reply(session: dict[str, Any], ctx: Context, t: Gettext, lang: str) -> Reply:
     return Reply(t("Apa yang ingin Anda laporkan?"), tuple(label for _, label in _menu_options(session, ctx, t, lang)))
 
 
-def _menu(session: dict, inbound: Inbound, ctx: Context, t, lang: str) -> Step:
+def _menu(session: dict[str, Any], inbound: Inbound, ctx: Context, t: Gettext, lang: str) -> Step:
     options = _menu_options(session, ctx, t, lang)
     choice = A.parse_choice(inbound.text, [(v, [label]) for v, label in options])
     if isinstance(choice, Problem):
         greeting = A.normalize(inbound.text) in registration._GREETINGS
-        head = (t("Halo, %(name)s.") % {"name": ctx.contact.name}) if greeting else choice.render(t)
+        head = (t("Halo, %(name)s.") % {"name": _name(ctx)}) if greeting else choice.render(t)
         return Step(session, [Reply(head), menu_reply(session, ctx, t, lang)])
     if choice == "resume":
         session["form"], session["mode"] = session.pop("draft"), "form"
@@ -217,7 +222,7 @@ def _menu(session: dict, inbound: Inbound, ctx: Context, t, lang: str) -> Step:
     return _start_form(session, form, ctx, t, lang, answers={}, edit_of=None)
 
 
-def _request(session, what, ctx, t, lang) -> Step:
+def _request(session: dict[str, Any], what: str, ctx: Context, t: Gettext, lang: str) -> Step:
     """Coordinator data (summary, missing desa, Excel): the pipeline fills it in, for the contact's area only."""
     if ctx.contact is None or ctx.contact.role == "kader":
         return Step(session, [Reply(t("Perintah ini untuk fasilitator dan koordinator.")),
@@ -228,8 +233,9 @@ def _request(session, what, ctx, t, lang) -> Step:
     return Step(session, [], request=what)
 
 
-def _start_form(session, form, ctx, t, lang, answers, edit_of, area=None) -> Step:
-    draft = {"id": form.id, "version": form.version, "area": area or ctx.contact.area_code, "answers": answers,
+def _start_form(session: dict[str, Any], form: Form, ctx: Context, t: Gettext, lang: str, answers: dict[str, Any], edit_of: int | None, area: str | None = None) -> Step:
+    draft: dict[str, Any] = {"id": form.id, "version": form.version,
+                             "area": area or (ctx.contact.area_code if ctx.contact else ""), "answers": answers,
              "pos": None, "history": [], "edit_of": edit_of, "started": ctx.now.isoformat(), "auto": [],
              "suggest": F.previous_items(form, ctx)}
     session["form"], session["mode"] = draft, "form"
@@ -240,20 +246,20 @@ def _start_form(session, form, ctx, t, lang, answers, edit_of, area=None) -> Ste
     return _move(session, form, None, ctx, t, lang, replies)
 
 
-def _draft_title(session: dict, ctx: Context, lang: str) -> str:
+def _draft_title(session: dict[str, Any], ctx: Context, lang: str) -> str:
     draft = session.get("form") or session.get("draft")
     form = ctx.forms.get((draft["id"], draft["version"])) if draft else None
     return form.title[lang].lower() if form else "?"
 
 
-def _form_of(session: dict, ctx: Context):
+def _form_of(session: dict[str, Any], ctx: Context) -> Form:
     d = session["form"]
     return ctx.forms[(d["id"], d["version"])]
 
 
 # ---------------------------------------------------------------- filling a form
 
-def _move(session, form, pos, ctx, t, lang, replies, push=True) -> Step:
+def _move(session: dict[str, Any], form: Form, pos: list[Any] | None, ctx: Context, t: Gettext, lang: str, replies: list[Reply], push: bool = True) -> Step:
     """Go to the next question after ``pos``, auto-answering what needs no typing (notes, one round)."""
     draft = session["form"]
     while True:
@@ -293,7 +299,7 @@ def _move(session, form, pos, ctx, t, lang, replies, push=True) -> Step:
         return Step(session, replies)
 
 
-def _form(session, inbound, cmd, ctx, t, lang, gap) -> Step:
+def _form(session: dict[str, Any], inbound: Inbound, cmd: str | None, ctx: Context, t: Gettext, lang: str, gap: timedelta) -> Step:
     form = _form_of(session, ctx)
     draft = session["form"]
     if cmd == "help":
@@ -318,7 +324,7 @@ def _form(session, inbound, cmd, ctx, t, lang, gap) -> Step:
     welcome = Reply(t("Selamat datang kembali. Kita sedang mengisi %(title)s. Pertanyaan terakhir:") % {"title": title})
     if A.is_greeting(inbound.text) and not inbound.photo:     # a greeting is never an answer
         head = welcome if gap > WELCOME_BACK_AFTER else Reply(
-            t("Halo, %(name)s. Kita sedang mengisi %(title)s.") % {"name": ctx.contact.name, "title": title})
+            t("Halo, %(name)s. Kita sedang mengisi %(title)s.") % {"name": _name(ctx), "title": title})
         return Step(session, [head, F.ask(form, draft, ctx, lang, t)])
     result = F.accept(form, draft, inbound.text, inbound, ctx, lang)
     if isinstance(result, Problem):
@@ -342,14 +348,14 @@ def _form(session, inbound, cmd, ctx, t, lang, gap) -> Step:
     return _take(session, form, result, ctx, t, lang)
 
 
-def _ask_confirm(session, confirm, t) -> Step:
+def _ask_confirm(session: dict[str, Any], confirm: F.Confirm, t: Gettext) -> Step:
     text = confirm.question.render(t)
     session["pending"] = {"kind": "confirm", "what": confirm.what, "updates": confirm.updates, "text": text,
                           "choices": list(confirm.choices), "on_no": [confirm.on_no.msgid, confirm.on_no.params]}
     return Step(session, [Reply(text, tuple(t(c) for c in confirm.choices), yes_no=True)])
 
 
-def _take(session, form, result, ctx, t, lang) -> Step:
+def _take(session: dict[str, Any], form: Form, result: dict[str, Any], ctx: Context, t: Gettext, lang: str) -> Step:
     draft = session["form"]
     pos = draft["pos"]
     if result.get("$done_repeat"):
@@ -365,15 +371,15 @@ def _take(session, form, result, ctx, t, lang) -> Step:
     return _move(session, form, pos, ctx, t, lang, replies)
 
 
-def _mw(form, draft, pos, lang):
+def _mw(form: Form, draft: dict[str, Any], pos: list[Any], lang: str) -> dict[str, str]:
     q = F.question_at(form, pos)
     siblings = form.question(pos[0]).questions if len(pos) == 3 else form.questions
     owner = q if q.pair else next(o for o in siblings if o.pair == q.name)
     values = F.item_values(form, draft["answers"], pos)
-    return {"men": fmt_number(values[owner.name], lang), "women": fmt_number(values[owner.pair], lang)}
+    return {"men": fmt_number(values[owner.name], lang), "women": fmt_number(values[owner.pair or ""], lang)}
 
 
-def _confirm(session, form, inbound, ctx, t, lang) -> Step:
+def _confirm(session: dict[str, Any], form: Form, inbound: Inbound, ctx: Context, t: Gettext, lang: str) -> Step:
     draft = session["form"]
     options = [("send", [t("Kirim"), "kirim", "send", "ya", "iya", "ok", "simpan"]),
                ("change", [t("Ubah jawaban"), "ubah", "ganti"]), ("cancel", [t("Batal"), "batal"])]
@@ -399,7 +405,7 @@ def _confirm(session, form, inbound, ctx, t, lang) -> Step:
                           F.ask(form, draft, ctx, lang, t)])
 
 
-def _changeable(form, draft) -> list[str]:
+def _changeable(form: Form, draft: dict[str, Any]) -> list[str]:
     """Every question of the report that can be changed now (answered or not, photos too)."""
     out = []
     for q in form.questions:
@@ -409,14 +415,14 @@ def _changeable(form, draft) -> list[str]:
     return out
 
 
-def _answer_label(form, draft, name, lang, t) -> str:
+def _answer_label(form: Form, draft: dict[str, Any], name: str, lang: str, t: Gettext) -> str:
     q = form.question(name)
     value = draft["answers"].get(name)
-    shown = t("%(count)s kegiatan") % {"count": len(value or [])} if q.type == "repeat" else F.show(q, value, lang, t)
+    shown = t("%(count)s kegiatan") % {"count": len(value or [])} if q.type == "repeat" else show(q, value, lang, t)
     return f"{F._short_label(q, lang)}: {shown}"
 
 
-def _ask_which(session, form, draft, t, lang, head: list[Reply] | None = None) -> Step:
+def _ask_which(session: dict[str, Any], form: Form, draft: dict[str, Any], t: Gettext, lang: str, head: list[Reply] | None = None) -> Step:
     names = _changeable(form, draft)
     session["pending"] = {"kind": "pick_question", "names": names}
     labels = tuple(_answer_label(form, draft, n, lang, t) for n in names)
@@ -425,7 +431,7 @@ def _ask_which(session, form, draft, t, lang, head: list[Reply] | None = None) -
 
 # ---------------------------------------------------------------- pending yes/no and picks
 
-def _pending(session, inbound, ctx, t, lang) -> Step:
+def _pending(session: dict[str, Any], inbound: Inbound, ctx: Context, t: Gettext, lang: str) -> Step:
     pending = session.pop("pending")
     kind = pending["kind"]
     if kind == "language":
@@ -508,7 +514,7 @@ def _pending(session, inbound, ctx, t, lang) -> Step:
 
 # ---------------------------------------------------------------- correcting a report (ubah)
 
-def _list_reports(session, ctx, t, lang) -> Step:
+def _list_reports(session: dict[str, Any], ctx: Context, t: Gettext, lang: str) -> Step:
     reports = [r for r in ctx.recent_reports if (r.form_id, r.form_version) in ctx.forms][:9]
     if not reports:
         session["mode"] = "menu"
@@ -521,7 +527,7 @@ def _list_reports(session, ctx, t, lang) -> Step:
     return Step(session, [Reply(t("Laporan mana yang ingin diperbaiki?"), tuple(labels))])
 
 
-def _pick_report(session, inbound, ctx, t, lang) -> Step:
+def _pick_report(session: dict[str, Any], inbound: Inbound, ctx: Context, t: Gettext, lang: str) -> Step:
     listed = session.get("reports", [])
     by_id = {r.id: r for r in ctx.recent_reports}
     pick = A.parse_choice(inbound.text, [(str(i), [label]) for i, label in listed])
@@ -548,7 +554,7 @@ DRAFT_REMIND_AFTER = timedelta(hours=10)
 DRAFT_REMIND_UNTIL = timedelta(hours=23, minutes=30)
 
 
-def draft_reminder(session: dict, ctx: Context) -> Reply | None:
+def draft_reminder(session: dict[str, Any], ctx: Context) -> Reply | None:
     """The one reminder of a draft not continued (None if the session has no draft)."""
     draft = session.get("form") or session.get("draft")
     if not isinstance(draft, dict) or (draft.get("id"), draft.get("version")) not in ctx.forms:
@@ -561,7 +567,7 @@ def draft_reminder(session: dict, ctx: Context) -> Reply | None:
 
 # ---------------------------------------------------------------- the error boundary
 
-def failed(session: dict | None, inbound: Inbound, ctx: Context) -> Step:
+def failed(session: dict[str, Any] | None, inbound: Inbound, ctx: Context) -> Step:
     """What the person hears when ``advance`` failed on their message: an apology, and the session as it was
     before the message (its last consistent state; an open yes/no sub-question closed)."""
     state = json.loads(json.dumps(session)) if session else {}

@@ -134,6 +134,7 @@ def _eval(node: ast.AST, values: dict[str, Any]) -> Any:
         return True
     if isinstance(node, ast.Call):
         args = [_eval(a, values) for a in node.args]
+        assert isinstance(node.func, ast.Name)     # compile_expr allows no other call
         name = node.func.id
         if len(args) != _ARITY[name]:
             return None

@@ -20,8 +20,8 @@ from .display import format_values, show
 from .expr import evaluate
 from .forms import Form, Question
 from .numbers import parse_number
-from .problem import N_, Problem
-from .types import Context, Reply
+from .problem import N_, Gettext, Problem
+from .types import Context, Inbound, Reply
 
 CONFIRM = ["$confirm"]
 #: "skip this question": never stored as an answer
@@ -52,7 +52,7 @@ class Confirm:
 
 # ---------------------------------------------------------------- positions
 
-def item_values(form: Form, answers: dict, pos: list) -> dict[str, Any]:
+def item_values(form: Form, answers: dict[str, Any], pos: list[Any]) -> dict[str, Any]:
     """Answers visible at a position: the form's, plus the current repeat item's, plus calculations."""
     values = {k: v for k, v in answers.items() if not isinstance(v, list) or k not in _repeat_names(form)}
     if len(pos) == 3:
@@ -68,25 +68,25 @@ def _repeat_names(form: Form) -> set[str]:
     return {q.name for q in form.questions if q.type == "repeat"}
 
 
-def relevant(q: Question, values: dict) -> bool:
+def relevant(q: Question, values: dict[str, Any]) -> bool:
     return not q.relevant or bool(evaluate(q.relevant, values))
 
 
-def question_at(form: Form, pos: list) -> Question:
+def question_at(form: Form, pos: list[Any]) -> Question:
     top = form.question(pos[0])
     if len(pos) == 3:
         return next(s for s in top.questions if s.name == pos[2])
     return top
 
 
-def value_at(answers: dict, pos: list) -> Any:
+def value_at(answers: dict[str, Any], pos: list[Any]) -> Any:
     if len(pos) == 3:
         items = answers.get(pos[0]) or []
         return items[pos[1]].get(pos[2]) if pos[1] < len(items) else None
     return answers.get(pos[0])
 
 
-def next_pos(form: Form, draft: dict, pos: list | None) -> list:
+def next_pos(form: Form, draft: dict[str, Any], pos: list[Any] | None) -> list[Any]:
     """The next question to ask after ``pos`` (None: the first), or ``CONFIRM``."""
     answers, skip_answered = draft["answers"], bool(draft.get("review"))
     auto = set(draft.get("auto", []))
@@ -118,7 +118,7 @@ def next_pos(form: Form, draft: dict, pos: list | None) -> list:
     return list(CONFIRM)
 
 
-def _invalid(form: Form, q: Question, value: Any, values: dict, lang: str) -> Problem | None | bool:
+def _invalid(form: Form, q: Question, value: Any, values: dict[str, Any], lang: str) -> Problem | None | bool:
     """Why a stored answer cannot stay: a Problem, True (ask again without a reason), or None (it is fine)."""
     if value is None:
         return True if q.required and q.type not in ("note", "photo") else None
@@ -135,7 +135,7 @@ def _invalid(form: Form, q: Question, value: Any, values: dict, lang: str) -> Pr
     return None
 
 
-def first_invalid(form: Form, answers: dict, lang: str) -> tuple[list, Problem | None] | None:
+def first_invalid(form: Form, answers: dict[str, Any], lang: str) -> tuple[list[Any], Problem | None] | None:
     """The first answer that the form's rules refuse on the final answers (a constraint, a limit, a choice
     that no longer exists, a required answer missing), with the reason: checked before a report is sent,
     whatever path led there. Answers to questions no longer relevant are dropped by ``clean_answers``."""
@@ -168,7 +168,7 @@ def first_invalid(form: Form, answers: dict, lang: str) -> tuple[list, Problem |
     return None
 
 
-def clean_answers(form: Form, answers: dict) -> dict:
+def clean_answers(form: Form, answers: dict[str, Any]) -> dict[str, Any]:
     """Only answers to questions that are relevant now, plus calculations (what is stored)."""
     out: dict[str, Any] = {}
     for q in form.questions:
@@ -189,7 +189,7 @@ def clean_answers(form: Form, answers: dict) -> dict:
     return out
 
 
-def report_key(form: Form, draft: dict) -> str:
+def report_key(form: Form, draft: dict[str, Any]) -> str:
     parts = []
     for k in form.key:
         if k == "$started":
@@ -201,7 +201,7 @@ def report_key(form: Form, draft: dict) -> str:
 
 # ---------------------------------------------------------------- asking
 
-def suggestions(form: Form, draft: dict, pos: list, ctx: Context) -> list[str]:
+def suggestions(form: Form, draft: dict[str, Any], pos: list[Any], ctx: Context) -> list[str]:
     """Names offered for a repeat item: the previous report's items not yet reported this time."""
     rep = form.question(pos[0])
     if not rep.suggest_from_previous:
@@ -236,7 +236,7 @@ def options_for(q: Question, lang: str, ctx: Context) -> list[tuple[str, list[st
     return [(c.value, [c.label[lang], *c.label.values(), c.value]) for c in q.choices]
 
 
-def ask(form: Form, draft: dict, ctx: Context, lang: str, t) -> Reply:
+def ask(form: Form, draft: dict[str, Any], ctx: Context, lang: str, t: Gettext) -> Reply:
     """The reply that asks the question at the draft's position."""
     pos = draft["pos"]
     if pos == CONFIRM:
@@ -277,7 +277,7 @@ def ask(form: Form, draft: dict, ctx: Context, lang: str, t) -> Reply:
     return Reply("\n".join(lines), tuple(choices))
 
 
-def help_reply(form: Form, draft: dict, ctx: Context, lang: str, t) -> Reply:
+def help_reply(form: Form, draft: dict[str, Any], ctx: Context, lang: str, t: Gettext) -> Reply:
     pos = draft["pos"]
     lines = []
     if pos != CONFIRM:
@@ -298,7 +298,7 @@ def help_reply(form: Form, draft: dict, ctx: Context, lang: str, t) -> Reply:
     return Reply("\n".join(lines))
 
 
-def summary_lines(form: Form, draft: dict, lang: str, t) -> list[str]:
+def summary_lines(form: Form, draft: dict[str, Any], lang: str, t: Gettext) -> list[str]:
     answers = draft["answers"]
     lines = []
     for q in form.questions:
@@ -330,7 +330,7 @@ def _short_label(q: Question, lang: str) -> str:
     return q.label[lang].split("?")[0].split("\n")[0].rstrip(":")
 
 
-def confirm_reply(form: Form, draft: dict, ctx: Context, lang: str, t) -> Reply:
+def confirm_reply(form: Form, draft: dict[str, Any], ctx: Context, lang: str, t: Gettext) -> Reply:
     head = t("Mohon periksa %(title)s Anda:") % {"title": form.title[lang].lower()}
     text = "\n".join([head, *summary_lines(form, draft, lang, t), t("Kirim laporan ini?")])
     return Reply(text, (t("Kirim"), t("Ubah jawaban"), t("Batal")))
@@ -338,7 +338,7 @@ def confirm_reply(form: Form, draft: dict, ctx: Context, lang: str, t) -> Reply:
 
 # ---------------------------------------------------------------- answering
 
-def has_answer(answers: dict, pos: list) -> bool:
+def has_answer(answers: dict[str, Any], pos: list[Any]) -> bool:
     """Whether the question at ``pos`` was answered (perhaps skipped: None)."""
     if len(pos) == 3:
         items = answers.get(pos[0]) or []
@@ -350,8 +350,7 @@ def _long_date(value: date, lang: str) -> str:
     return format_date(value, format="EEEE, d MMMM y", locale=lang)
 
 
-def _accept_date(form: Form, draft: dict, q: Question, text: str, ctx: Context, lang: str
-                 ) -> dict | Problem | Confirm:
+def _accept_date(form: Form, draft: dict[str, Any], q: Question, text: str, ctx: Context, lang: str) -> dict[str, Any] | Problem | Confirm:
     now = ctx.now.astimezone(zone_for_area(draft.get("area")))
     read = read_date(text, now)
     if isinstance(read, Problem):
@@ -381,7 +380,7 @@ def _accept_date(form: Form, draft: dict, q: Question, text: str, ctx: Context, 
     return checked
 
 
-def accept(form: Form, draft: dict, text: str, inbound, ctx: Context, lang: str) -> dict | Problem | Confirm:
+def accept(form: Form, draft: dict[str, Any], text: str, inbound: Inbound, ctx: Context, lang: str) -> dict[str, Any] | Problem | Confirm:
     """Take the answer at the draft's position: {name: value} updates, a ``Confirm`` (shown back and asked
     before it is stored), or a Problem. A returned dict may carry "$auto" (the partner of a compound answer)
     or "$done_repeat".
@@ -409,7 +408,7 @@ def accept(form: Form, draft: dict, text: str, inbound, ctx: Context, lang: str)
             return Problem(N_("Mohon tulis jawabannya dengan beberapa kata."))
         if len(value) > 2000:
             return Problem(N_("Jawaban terlalu panjang (paling banyak 2.000 huruf). Mohon diringkas."))
-        result: dict | Problem = {q.name: value}
+        result: dict[str, Any] | Problem = {q.name: value}
     elif q.type == "integer":
         result = _accept_integer(form, draft, q, text)
     elif q.type == "date":
@@ -427,8 +426,8 @@ def accept(form: Form, draft: dict, text: str, inbound, ctx: Context, lang: str)
                            (N_("Ya"), N_("Pilih lagi")), Problem(N_("Baik, mohon pilih lagi.")))
         result = picked if isinstance(picked, Problem) else {q.name: picked}
     elif q.type == "select_multiple":
-        value = A.parse_choices(text, options_for(q, lang, ctx))
-        result = value if isinstance(value, Problem) else {q.name: value}
+        several = A.parse_choices(text, options_for(q, lang, ctx))
+        result = several if isinstance(several, Problem) else {q.name: several}
     elif q.type == "photo":
         if inbound.photo:
             result = {q.name: inbound.photo}
@@ -446,7 +445,7 @@ def accept(form: Form, draft: dict, text: str, inbound, ctx: Context, lang: str)
     return _check_constraints(form, draft, result, lang)
 
 
-def _accept_integer(form: Form, draft: dict, q: Question, text: str) -> dict | Problem:
+def _accept_integer(form: Form, draft: dict[str, Any], q: Question, text: str) -> dict[str, Any] | Problem:
     pos = draft["pos"]
     siblings = form.question(pos[0]).questions if len(pos) == 3 else form.questions
     partner = q.pair or next((o.name for o in siblings if o.pair == q.name), None)
@@ -470,7 +469,7 @@ def _accept_integer(form: Form, draft: dict, q: Question, text: str) -> dict | P
     return {q.name: value}
 
 
-def _check_constraints(form: Form, draft: dict, updates: dict, lang: str) -> dict | Problem:
+def _check_constraints(form: Form, draft: dict[str, Any], updates: dict[str, Any], lang: str) -> dict[str, Any] | Problem:
     pos = draft["pos"]
     answers = apply_updates(draft["answers"], pos, updates)
     values = item_values(form, answers, pos)
@@ -482,7 +481,7 @@ def _check_constraints(form: Form, draft: dict, updates: dict, lang: str) -> dic
     return updates
 
 
-def _accept_item_name(form: Form, draft: dict, text: str, ctx: Context) -> dict | Problem:
+def _accept_item_name(form: Form, draft: dict[str, Any], text: str, ctx: Context) -> dict[str, Any] | Problem:
     pos = draft["pos"]
     rep = form.question(pos[0])
     offered = suggestions(form, draft, pos, ctx)
@@ -496,7 +495,7 @@ def _accept_item_name(form: Form, draft: dict, text: str, ctx: Context) -> dict 
     if re.fullmatch(r"\d+", s):
         i = int(s) if len(s) <= 6 else 0          # never int() a 10,000-digit string
         if 1 <= i <= len(offered):
-            return {rep.item_label: offered[i - 1]}
+            return {rep.item_label or "": offered[i - 1]}
         count = len(offered) + (1 if done_index else 0)
         if count == 0:
             return Problem(N_("Mohon tulis nama kegiatannya dengan huruf, misalnya \"Kebun sayur kelompok wanita\"."))
@@ -505,10 +504,10 @@ def _accept_item_name(form: Form, draft: dict, text: str, ctx: Context) -> dict 
     name = re.sub(r"\s+", " ", text or "").strip()
     if len(name) < 3 or not any(ch.isalpha() for ch in name):
         return Problem(N_("Mohon tulis nama kegiatannya, misalnya \"Kebun sayur kelompok wanita\"."))
-    return {rep.item_label: name[:200]}
+    return {rep.item_label or "": name[:200]}
 
 
-def apply_updates(answers: dict, pos: list, updates: dict) -> dict:
+def apply_updates(answers: dict[str, Any], pos: list[Any], updates: dict[str, Any]) -> dict[str, Any]:
     """A copy of ``answers`` with ``updates`` written at the position (top level or repeat item)."""
     new = {k: ([dict(i) for i in v] if isinstance(v, list) and v and isinstance(v[0], dict) else v)
            for k, v in answers.items()}

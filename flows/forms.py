@@ -7,6 +7,7 @@ job (bot/catalog.py): this package does no I/O.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from collections.abc import Iterator
 from typing import Any
 
 from .expr import ExprError, check, compile_expr
@@ -18,7 +19,7 @@ SYSTEM_KEYS = {"$started"}
 
 
 class FormError(ValueError):
-    def __init__(self, source: str, question: str | None, problem: str):
+    def __init__(self, source: str, question: str | None, problem: str) -> None:
         where = f"{source}: question '{question}'" if question else source
         super().__init__(f"{where}: {problem}")
         self.source, self.question, self.problem = source, question, problem
@@ -71,13 +72,13 @@ class Form:
                 return q
         raise KeyError(name)
 
-    def all_questions(self):
+    def all_questions(self) -> Iterator[Question]:
         for q in self.questions:
             yield q
             yield from q.questions
 
 
-def _text(source, qname, value, what, required=True) -> dict[str, str]:
+def _text(source: str, qname: str | None, value: Any, what: str, required: bool = True) -> dict[str, str]:
     if value is None and not required:
         return {}
     if isinstance(value, str):
@@ -88,7 +89,7 @@ def _text(source, qname, value, what, required=True) -> dict[str, str]:
     return {lang: value[lang] for lang in LANGS}
 
 
-def _expr(source, qname, value, what, known: set[str]):
+def _expr(source: str, qname: str | None, value: Any, what: str, known: set[str] | None) -> str | None:
     if value is None:
         return None
     try:
@@ -218,7 +219,7 @@ def parse_form(data: Any, source: str) -> Form:
     for cname, cexpr in (data.get("calculate") or {}).items():
         if not str(cname).isidentifier() or cname in known:
             raise FormError(source, str(cname), "a calculate name must be a new simple identifier")
-        calcs.append((cname, _expr(source, cname, cexpr, "calculate", known)))
+        calcs.append((str(cname), str(_expr(source, cname, cexpr, "calculate", known))))
     known.update(c for c, _ in calcs)
     for q in questions:   # constraints may use calculated values: check them again now
         if q.constraint:

@@ -17,10 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from flows.engine import advance, failed
+from flows.engine import failed
 from flows.types import Inbound, ReportView
-
-from .conftest import NOW
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("PANTAU_GOLDEN_UPDATE") == "1"
@@ -106,7 +104,3 @@ def test_the_transcripts_cover_the_list_of_the_issue():
     assert {"meeting_full", "monitoring_skip_word", "story_photo", "ubah_one_question", "old_date_confirmed",
             "future_date_asked", "greeting_after_pause", "engine_error_once"} <= set(CASES)
 
-
-def test_the_engine_step_of_a_retry_is_never_taken():
-    """``@retry`` in a transcript stands for the pipeline's duplicate check (tests/test_trust_pipeline.py)."""
-    assert advance is not failed
