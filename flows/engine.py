@@ -334,11 +334,11 @@ def _form(session: dict[str, Any], inbound: Inbound, cmd: str | None, ctx: Conte
         return Step(session, replies + [F.ask(form, draft, ctx, lang, t)])
     q = F.question_at(form, draft["pos"])
     typed = A.normalize(inbound.text)
-    if (gap > WELCOME_BACK_AFTER and q.type == "text" and isinstance(result, dict) and not result.get("$done_repeat")
+    if (gap > WELCOME_BACK_AFTER and q.type == "text" and isinstance(result, F.Accepted) and not result.done_repeat
             and typed not in F.KEEP_WORDS and typed not in F.DONE_WORDS):
         # free text after a long pause may be meant for something else: taken once confirmed or repeated
         question = F.ask(form, draft, ctx, lang, t).text
-        result = F.Confirm("pause", result, Problem(
+        result = F.Confirm("pause", result.updates, Problem(
             N_("Selamat datang kembali. Kita sedang mengisi %(title)s.\nPertanyaan terakhir: %(question)s\n"
                "Anda menulis: \"%(text)s\". Apakah ini jawabannya?"),
             {"title": title, "question": question, "text": inbound.text.strip()[:200]}),
@@ -355,17 +355,17 @@ def _ask_confirm(session: dict[str, Any], confirm: F.Confirm, t: Gettext) -> Ste
     return Step(session, [Reply(text, tuple(t(c) for c in confirm.choices), yes_no=True)])
 
 
-def _take(session: dict[str, Any], form: Form, result: dict[str, Any], ctx: Context, t: Gettext, lang: str) -> Step:
+def _take(session: dict[str, Any], form: Form, result: F.Accepted, ctx: Context, t: Gettext, lang: str) -> Step:
     draft = session["form"]
     pos = draft["pos"]
-    if result.get("$done_repeat"):
+    if result.done_repeat:
         items = draft["answers"].get(pos[0]) or []
         draft["answers"][pos[0]] = items[: max(pos[1], len(items) if draft.get("edit_of") else pos[1])]
         return _move(session, form, [pos[0]], ctx, t, lang, [])
-    draft["answers"] = F.apply_updates(draft["answers"], pos, result)
-    draft["auto"] = list(result.get("$auto", []))
+    draft["answers"] = F.apply_updates(draft["answers"], pos, result.updates)
+    draft["auto"] = list(result.auto)
     replies = []
-    if result.get("$auto"):
+    if result.auto:
         replies.append(Reply(t("Dicatat: %(men)s laki-laki dan %(women)s perempuan.")
                              % _mw(form, draft, pos, lang)))
     return _move(session, form, pos, ctx, t, lang, replies)
@@ -466,7 +466,7 @@ def _pending(session: dict[str, Any], inbound: Inbound, ctx: Context, t: Gettext
     if kind == "confirm":
         yes = A.parse_yes_no(inbound.text)
         if yes is True:
-            return _take(session, form, pending["updates"], ctx, t, lang)
+            return _take(session, form, F.Accepted(pending["updates"]), ctx, t, lang)
         if yes is False or A.normalize(inbound.text) in ("pilih lagi", t("Pilih lagi").lower()):
             msgid, params = pending["on_no"]
             return Step(session, [Reply(Problem(msgid, params).render(t)), F.ask(form, draft, ctx, lang, t)])
@@ -507,7 +507,8 @@ def _pending(session: dict[str, Any], inbound: Inbound, ctx: Context, t: Gettext
         return Step(session, [Reply(t("Baik, kita lanjutkan.")), F.ask(form, draft, ctx, lang, t)])
     if kind == "old_date":          # saved by an earlier version
         if yes:
-            return _take(session, form, {F.question_at(form, draft["pos"]).name: pending["value"]}, ctx, t, lang)
+            return _take(session, form, F.Accepted({F.question_at(form, draft["pos"]).name: pending["value"]}), ctx, t,
+                         lang)
         return Step(session, [Reply(t("Baik, mohon tulis tanggal yang benar.")), F.ask(form, draft, ctx, lang, t)])
     raise ValueError(kind)
 

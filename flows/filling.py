@@ -39,6 +39,16 @@ _DONE_WORDS = DONE_WORDS
 
 
 @dataclass(frozen=True)
+class Accepted:
+    """An answer taken: the values to write at the position; ``auto`` names the questions it answered as well
+    (the partner of "L 79 P 38", skipped when walking on); ``done_repeat``: the list of items is complete."""
+
+    updates: dict[str, Any]
+    auto: tuple[str, ...] = ()
+    done_repeat: bool = False
+
+
+@dataclass(frozen=True)
 class Confirm:
     """An answer read with an assumption (a fuzzy option, a date without a year, a bare day, text after a pause):
     shown back with a yes/no question before it is stored. ``updates`` are what "ya" stores."""
@@ -48,6 +58,10 @@ class Confirm:
     question: Problem
     choices: tuple[str, ...] = (N_("Ya"), N_("Tidak"))
     on_no: Problem = field(default_factory=lambda: Problem(N_("Baik, mohon tulis jawaban yang benar.")))
+
+
+#: what taking an answer gives: taken, to be confirmed first, or why not
+Answer = Accepted | Confirm | Problem
 
 
 # ---------------------------------------------------------------- positions
@@ -350,7 +364,8 @@ def _long_date(value: date, lang: str) -> str:
     return format_date(value, format="EEEE, d MMMM y", locale=lang)
 
 
-def _accept_date(form: Form, draft: dict[str, Any], q: Question, text: str, ctx: Context, lang: str) -> dict[str, Any] | Problem | Confirm:
+def _accept_date(form: Form, draft: dict[str, Any], q: Question, text: str, ctx: Context,
+                 lang: str) -> Accepted | Problem | Confirm:
     now = ctx.now.astimezone(zone_for_area(draft.get("area")))
     read = read_date(text, now)
     if isinstance(read, Problem):
@@ -363,6 +378,7 @@ def _accept_date(form: Form, draft: dict[str, Any], q: Question, text: str, ctx:
     checked = _check_constraints(form, draft, {q.name: value.isoformat()}, lang)
     if isinstance(checked, Problem):
         return checked
+    taken = Accepted(checked)
     again = Problem(N_("Baik, mohon tulis tanggal lengkap dengan tahunnya, misalnya 10/8/2024."))
     if read.guess == "year_back" and read.ahead:
         return Confirm("date", checked, Problem(N_("%(ahead)s belum lewat. Maksud Anda %(meant)s?"),
@@ -377,29 +393,28 @@ def _accept_date(form: Form, draft: dict[str, Any], q: Question, text: str, ctx:
                                                    "Benar tanggal ini?"),
                                                 {"date": format_date(value, format="long", locale=lang)}),
                        on_no=Problem(N_("Baik, mohon tulis tanggal yang benar.")))
-    return checked
+    return taken
 
 
-def accept(form: Form, draft: dict[str, Any], text: str, inbound: Inbound, ctx: Context, lang: str) -> dict[str, Any] | Problem | Confirm:
-    """Take the answer at the draft's position: {name: value} updates, a ``Confirm`` (shown back and asked
-    before it is stored), or a Problem. A returned dict may carry "$auto" (the partner of a compound answer)
-    or "$done_repeat".
-    """
+def accept(form: Form, draft: dict[str, Any], text: str, inbound: Inbound, ctx: Context, lang: str) -> Answer:
+    """Take the answer at the draft's position: ``Accepted``, a ``Confirm`` (shown back and asked before it is
+    stored), or a ``Problem`` (why not, to ask again)."""
     pos = draft["pos"]
     q = question_at(form, pos)
     s = A.normalize(text)
     old = value_at(draft["answers"], pos)
     if s in KEEP_WORDS and old not in (None, ""):
-        return _check_constraints(form, draft, {q.name: old}, lang)     # what was right may have become wrong
+        kept = _check_constraints(form, draft, {q.name: old}, lang)     # what was right may have become wrong
+        return kept if isinstance(kept, Problem) else Accepted(kept)
     if s in KEEP_WORDS and has_answer(draft["answers"], pos) and not q.required:
-        return {q.name: None}
+        return Accepted({q.name: None})
     if len(pos) == 3 and q.name == form.question(pos[0]).item_label:
         return _accept_item_name(form, draft, text, ctx)
     if q.type != "photo" and q.type != "location" and inbound.kind in ("photo", "location") and not s:
         return Problem(N_("Terima kasih, tetapi pertanyaan ini perlu dijawab dengan tulisan."))
     skip = SKIP_COMMANDS if q.type == "integer" else _SKIP_WORDS | DONE_WORDS
     if not q.required and s in skip:
-        return {q.name: None}
+        return Accepted({q.name: None})
     if q.required and s in SKIP_COMMANDS:
         return Problem(N_("Pertanyaan ini perlu dijawab. Mohon tulis jawabannya."))
     if q.type == "text":
@@ -408,7 +423,7 @@ def accept(form: Form, draft: dict[str, Any], text: str, inbound: Inbound, ctx: 
             return Problem(N_("Mohon tulis jawabannya dengan beberapa kata."))
         if len(value) > 2000:
             return Problem(N_("Jawaban terlalu panjang (paling banyak 2.000 huruf). Mohon diringkas."))
-        result: dict[str, Any] | Problem = {q.name: value}
+        result: Accepted | Problem = Accepted({q.name: value})
     elif q.type == "integer":
         result = _accept_integer(form, draft, q, text)
     elif q.type == "date":
@@ -424,28 +439,29 @@ def accept(form: Form, draft: dict[str, Any], text: str, inbound: Inbound, ctx: 
                 return checked
             return Confirm("choice", checked, Problem(N_("Maksud Anda: %(label)s?"), {"label": picked.label}),
                            (N_("Ya"), N_("Pilih lagi")), Problem(N_("Baik, mohon pilih lagi.")))
-        result = picked if isinstance(picked, Problem) else {q.name: picked}
+        result = picked if isinstance(picked, Problem) else Accepted({q.name: picked})
     elif q.type == "select_multiple":
         several = A.parse_choices(text, options_for(q, lang, ctx))
-        result = several if isinstance(several, Problem) else {q.name: several}
+        result = several if isinstance(several, Problem) else Accepted({q.name: several})
     elif q.type == "photo":
         if inbound.photo:
-            result = {q.name: inbound.photo}
+            result = Accepted({q.name: inbound.photo})
         else:
             return Problem(N_("Mohon kirim fotonya, atau ketik \"lewati\" jika tidak ada."))
     elif q.type == "location":
         if inbound.location:
-            result = {q.name: [float(inbound.location[0]), float(inbound.location[1])]}
+            result = Accepted({q.name: [float(inbound.location[0]), float(inbound.location[1])]})
         else:
             return Problem(N_("Mohon kirim lokasi lewat tombol lampiran, atau ketik \"lewati\"."))
     else:
-        result = {}
+        result = Accepted({})
     if isinstance(result, Problem):
         return result
-    return _check_constraints(form, draft, result, lang)
+    checked = _check_constraints(form, draft, result.updates, lang)
+    return checked if isinstance(checked, Problem) else result
 
 
-def _accept_integer(form: Form, draft: dict[str, Any], q: Question, text: str) -> dict[str, Any] | Problem:
+def _accept_integer(form: Form, draft: dict[str, Any], q: Question, text: str) -> Accepted | Problem:
     pos = draft["pos"]
     siblings = form.question(pos[0]).questions if len(pos) == 3 else form.questions
     partner = q.pair or next((o.name for o in siblings if o.pair == q.name), None)
@@ -457,7 +473,7 @@ def _accept_integer(form: Form, draft: dict[str, Any], q: Question, text: str) -
         if isinstance(pair, Problem):
             return pair
         if pair is not None:
-            return {first: pair[0], second: pair[1], "$auto": [second] if q.name == first else [first]}
+            return Accepted({first: pair[0], second: pair[1]}, auto=(second,) if q.name == first else (first,))
         said = A.gender_of(text)
         if said and said != ("m" if q.name == first else "w"):
             return Problem(N_("Pertanyaan ini tentang laki-laki. Mohon tulis jumlahnya, atau sekaligus: L 79 P 38.")
@@ -466,7 +482,7 @@ def _accept_integer(form: Form, draft: dict[str, Any], q: Question, text: str) -
     value = parse_number(text, minimum=q.minimum, maximum=q.maximum)
     if isinstance(value, Problem):
         return value
-    return {q.name: value}
+    return Accepted({q.name: value})
 
 
 def _check_constraints(form: Form, draft: dict[str, Any], updates: dict[str, Any], lang: str) -> dict[str, Any] | Problem:
@@ -481,7 +497,7 @@ def _check_constraints(form: Form, draft: dict[str, Any], updates: dict[str, Any
     return updates
 
 
-def _accept_item_name(form: Form, draft: dict[str, Any], text: str, ctx: Context) -> dict[str, Any] | Problem:
+def _accept_item_name(form: Form, draft: dict[str, Any], text: str, ctx: Context) -> Accepted | Problem:
     pos = draft["pos"]
     rep = form.question(pos[0])
     offered = suggestions(form, draft, pos, ctx)
@@ -491,11 +507,11 @@ def _accept_item_name(form: Form, draft: dict[str, Any], text: str, ctx: Context
         if pos[1] == 0:
             return Problem(N_("Laporan ini perlu minimal satu kegiatan. Mohon tulis nama kegiatannya, misalnya "
                               "\"Kebun sayur kelompok wanita\", atau ketik \"batal\"."))
-        return {"$done_repeat": True}
+        return Accepted({}, done_repeat=True)
     if re.fullmatch(r"\d+", s):
         i = int(s) if len(s) <= 6 else 0          # never int() a 10,000-digit string
         if 1 <= i <= len(offered):
-            return {rep.item_label or "": offered[i - 1]}
+            return Accepted({rep.item_label or "": offered[i - 1]})
         count = len(offered) + (1 if done_index else 0)
         if count == 0:
             return Problem(N_("Mohon tulis nama kegiatannya dengan huruf, misalnya \"Kebun sayur kelompok wanita\"."))
@@ -504,7 +520,7 @@ def _accept_item_name(form: Form, draft: dict[str, Any], text: str, ctx: Context
     name = re.sub(r"\s+", " ", text or "").strip()
     if len(name) < 3 or not any(ch.isalpha() for ch in name):
         return Problem(N_("Mohon tulis nama kegiatannya, misalnya \"Kebun sayur kelompok wanita\"."))
-    return {rep.item_label or "": name[:200]}
+    return Accepted({rep.item_label or "": name[:200]})
 
 
 def apply_updates(answers: dict[str, Any], pos: list[Any], updates: dict[str, Any]) -> dict[str, Any]:
