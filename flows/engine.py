@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from . import answers as A
+from . import commands as C
 from . import filling as F
 from . import registration
 from .display import fmt_date, fmt_number, format_values, report_title, show
@@ -23,22 +24,15 @@ from .types import ContactView, Context, Inbound, NewReport, Reply, Step
 
 DRAFT_TTL = timedelta(hours=72)
 WELCOME_BACK_AFTER = timedelta(hours=2)
-COMMANDS = {
-    "batal": "cancel", "cancel": "cancel", "kembali": "back", "back": "back", "balik": "back",
-    "ulang": "restart", "ulangi": "restart", "restart": "restart", "bantuan": "help", "help": "help",
-    "tolong": "help", "?": "help", "menu": "menu", "lapor": "menu", "start": "start", "mulai": "start",
-    "ubah": "edit", "koreksi": "edit", "perbaiki": "edit", "edit": "edit", "bahasa": "language",
-    "language": "language", "belum": "missing", "ringkasan": "summary", "summary": "summary",
-    "unduh": "export", "download": "export", "excel": "export",
-}
+#: word → command (the table is flows.commands: one ``register`` call adds a command)
+COMMANDS = C.WORDS
 REQUESTS = ("missing", "summary", "export")
 #: commands that end an open yes/no sub-question and then do what they always do
 _PENDING_GIVES_WAY = {"back", "cancel", "restart", "menu", "start", "edit", "language"}
 
 
 def command_of(text: str) -> str | None:
-    s = A.normalize(text).lstrip("/").split("@")[0]
-    return COMMANDS.get(s)
+    return C.command_of(text)
 
 
 def round_forms(forms: dict[tuple[str, int], Form]) -> frozenset[str]:
@@ -90,9 +84,8 @@ def advance(session: dict[str, Any] | None, inbound: Inbound, ctx: Context) -> S
                               "selama 3 hari. Silakan mulai lagi.") % {"title": title}))
         return Step(session, prefix + [menu_reply(session, ctx, t, lang)])
 
-    cmd = command_of(inbound.text)
-    if cmd in REQUESTS and (session.get("pending") or session.get("mode") == "form"):
-        cmd = None        # "belum", "ringkasan" are answers while a question is open
+    # "belum", "ringkasan" are answers while a question is open
+    cmd = C.command_of(inbound.text, answering=bool(session.get("pending") or session.get("mode") == "form"))
     if inbound.kind in ("voice", "sticker", "other") and not inbound.text.strip():
         return Step(session, [Reply(t("Maaf, pesan suara dan stiker belum bisa dibaca. Mohon ketik jawabannya.")),
                               _current_prompt(session, ctx, t, lang)])
@@ -110,9 +103,7 @@ def advance(session: dict[str, Any] | None, inbound: Inbound, ctx: Context) -> S
     if session.get("pending") and cmd not in ("help",):
         return _pending(session, inbound, ctx, t, lang)
     if cmd == "language":
-        session["mode_before"] = session.get("mode")
-        session["pending"] = {"kind": "language"}
-        return Step(session, [Reply(t("Pilih bahasa:"), ("Bahasa Indonesia", "English"))])
+        return _language(session, inbound, ctx, t, lang)
     if session["mode"] == "register":
         if cmd == "back":
             return registration.back(session, ctx, t)
@@ -125,14 +116,9 @@ def advance(session: dict[str, Any] | None, inbound: Inbound, ctx: Context) -> S
             view = ContactView(0, step.contact.name, step.contact.role, step.contact.area_code, lang)
             step.replies.append(menu_reply(session, replace(ctx, contact=view), t, lang))
         return step
-    if cmd in REQUESTS:
-        return _request(session, cmd, ctx, t, lang)
-    if cmd in ("menu", "start"):
-        if session.get("form"):
-            session["draft"] = session.pop("form")
-            prefix.append(Reply(t("Laporan yang sedang diisi disimpan sebagai draf.")))
-        session["mode"] = "menu"
-        return Step(session, prefix + [menu_reply(session, ctx, t, lang)])
+    spec = C.TABLE.get(cmd) if cmd else None
+    if spec is not None and spec.handler is not None:
+        return spec.handler(session, inbound, ctx, t, lang)
     if cmd == "edit" and session["mode"] == "form" and session["form"].get("pos") == F.CONFIRM:
         return _confirm(session, _form_of(session, ctx), replace(inbound, text=t("Ubah jawaban")), ctx, t, lang)
     if cmd == "edit":
@@ -157,6 +143,21 @@ def advance(session: dict[str, Any] | None, inbound: Inbound, ctx: Context) -> S
     if session["mode"] == "pick_report":
         return _pick_report(session, inbound, ctx, t, lang)
     return _menu(session, inbound, ctx, t, lang)
+
+
+def _language(session: dict[str, Any], inbound: Inbound, ctx: Context, t: Gettext, lang: str) -> Step:
+    session["mode_before"] = session.get("mode")
+    session["pending"] = {"kind": "language"}
+    return Step(session, [Reply(t("Pilih bahasa:"), ("Bahasa Indonesia", "English"))])
+
+
+def _to_menu(session: dict[str, Any], inbound: Inbound, ctx: Context, t: Gettext, lang: str) -> Step:
+    prefix = []
+    if session.get("form"):
+        session["draft"] = session.pop("form")
+        prefix.append(Reply(t("Laporan yang sedang diisi disimpan sebagai draf.")))
+    session["mode"] = "menu"
+    return Step(session, prefix + [menu_reply(session, ctx, t, lang)])
 
 
 def _name(ctx: Context) -> str:
@@ -578,3 +579,15 @@ def failed(session: dict[str, Any] | None, inbound: Inbound, ctx: Context) -> St
     t = ctx.gettext(lang)
     return Step(state, [Reply(t("Maaf, ada gangguan. Jawaban terakhir Anda belum tersimpan. Ketik menu untuk "
                                 "melanjutkan."))])
+
+
+def _requesting(what: str) -> C.Handler:
+    def handler(session: dict[str, Any], inbound: Inbound, ctx: Context, t: Gettext, lang: str) -> Step:
+        return _request(session, what, ctx, t, lang)
+    return handler
+
+
+for _request_name in REQUESTS:
+    C.register(replace(C.TABLE[_request_name], handler=_requesting(_request_name)))
+C.register(replace(C.TABLE["menu"], handler=_to_menu))
+C.register(replace(C.TABLE["start"], handler=_to_menu))
