@@ -20,6 +20,8 @@ from . import registration
 from .display import fmt_date, fmt_number, format_values, report_title, show
 from .forms import Form
 from .problem import N_, Gettext, Problem
+from .state import SCHEMA
+from .state import normalize as normalize_state
 from .types import ContactView, Context, Inbound, NewReport, Reply, Step
 
 DRAFT_TTL = timedelta(hours=72)
@@ -63,7 +65,8 @@ def needs(session: dict[str, Any] | None, inbound: Inbound, registered: bool = F
 
 
 def advance(session: dict[str, Any] | None, inbound: Inbound, ctx: Context) -> Step:
-    session = json.loads(json.dumps(session)) if session else {}   # a copy as the database would return it
+    # a copy as the database would return it, migrated to the current schema (flows.state)
+    session = normalize_state(json.loads(json.dumps(session))) if session else {"schema": SCHEMA}
     lang = session.get("lang") or (ctx.contact.lang if ctx.contact else "id")
     session["lang"] = lang
     t = ctx.gettext(lang)
