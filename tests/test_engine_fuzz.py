@@ -13,7 +13,10 @@ from .conftest import Chat
 WORDS = ["batal", "kembali", "ulang", "bantuan", "menu", "ubah", "bahasa", "ya", "tidak", "1", "2", "3", "9", "0",
          "kirim", "lewati", "sama", "selesai", "kemarin", "31/2/2025", "-5", "1e9", "L 79 P 38", "L 1,5 P 2",
          "99999999999999999999", "", "   ", "\x00\x07", "'; DROP TABLE reports;--", "%s %n {0}", "مرحبا 🌾🙏",
-         "a" * 10_000, "Kilmury, Kilmury", "musyawarah", "/start", "tujuh puluh", "Kamis lalu", "minggu lalu"]
+         "a" * 10_000, "Kilmury, Kilmury", "musyawarah", "/start", "tujuh puluh", "Kamis lalu", "minggu lalu",
+         # the confirmations of issue 11: dates without a year, bare days, fuzzy options, contradictions
+         "20 agustus", "tanggal 5 kemarin", "minggu kemarin", "jalan", "berhenit", "ya tidak", "pilih lagi", "halo",
+         "tidak ada", "nihil", "2", "sama", "L 99999 P 5", "p " * 2048]
 messages = st.lists(st.one_of(st.sampled_from(WORDS), st.text(max_size=40)), min_size=1, max_size=25)
 
 

@@ -1,5 +1,7 @@
 """The typed session state: JSON round trip, schema version, and sessions saved before issue 11 still resume."""
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from flows.state import SCHEMA, Draft, State, migrate
 
@@ -63,3 +65,31 @@ def test_an_old_draft_of_a_form_version_since_replaced_resumes_on_its_version(ka
     kader.say("belum berjalan")
     assert kader.session["form"]["version"] == 1
     assert kader.session["form"]["answers"]["activities"][0]["status"] == "belum"
+
+
+JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+                    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+                    max_leaves=10)
+DRAFTS = st.fixed_dictionaries({"id": st.sampled_from(["pertemuan", "cerita"]), "version": st.integers(1, 3),
+                                "area": st.text(max_size=13)},
+                               optional={"answers": st.dictionaries(st.text(max_size=6), JSON, max_size=4),
+                                         "pos": st.none() | st.lists(st.text(max_size=6) | st.integers(0, 3),
+                                                                     max_size=3),
+                                         "review": st.booleans(), "other": JSON})
+STATES = st.fixed_dictionaries({}, optional={"mode": st.sampled_from(["menu", "form", "register"]),
+                                             "lang": st.sampled_from(["id", "en"]), "form": DRAFTS,
+                                             "draft": DRAFTS, "pending": st.dictionaries(st.text(max_size=6), JSON),
+                                             "side": st.dictionaries(st.text(max_size=6), JSON),
+                                             "someone_elses": JSON})
+
+
+@settings(max_examples=300, deadline=None)
+@given(STATES)
+def test_any_stored_state_round_trips(data):
+    once = State.from_json(data).to_json()
+    assert State.from_json(once).to_json() == once                    # stable
+    for key, value in data.items():                                   # nothing given is lost or changed
+        if key in ("form", "draft"):
+            assert {k: once[key][k] for k in value} == value
+        elif value is not None or key not in {"mode", "lang", "pending", "side"}:
+            assert once[key] == value
