@@ -9,7 +9,8 @@ import traceback
 from dataclasses import dataclass, fields, replace
 from datetime import datetime, timezone
 
-from flows.engine import advance, failed, needs, round_forms
+from flows.engine import advance, needs, round_forms
+from flows.recovery import failed
 from flows.types import Context, Inbound, Reply
 from storage.db import Database, retryable
 from storage.repo import Tx, sync_forms

@@ -85,7 +85,7 @@ async def run_once(db: Database, forms: dict, now: datetime | None = None) -> in
 async def _remind_drafts(s, forms: dict, now: datetime) -> int:
     """One reminder per silent draft, in the area's working hours (flows.engine.draft_reminder)."""
     from flows.dates import zone_for_area
-    from flows.engine import DRAFT_REMIND_AFTER, DRAFT_REMIND_UNTIL, draft_reminder
+    from flows.recovery import DRAFT_REMIND_AFTER, DRAFT_REMIND_UNTIL, draft_reminder
     from flows.types import Context
     ctx = Context(now=now, forms=forms, gettext=catalog.gettext_for)
     queued = 0

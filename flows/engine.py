@@ -17,6 +17,8 @@ from . import answers as A
 from . import commands as C
 from . import filling as F
 from . import registration
+from . import results as R
+from . import validate as V
 from .display import fmt_date, fmt_number, format_values, report_title, show
 from .forms import Form
 from .problem import N_, Gettext, Problem
@@ -288,7 +290,7 @@ def _move(session: dict[str, Any], form: Form, pos: list[Any] | None, ctx: Conte
                     pos = nxt
                     continue
         if nxt == F.CONFIRM:
-            bad = F.first_invalid(form, draft["answers"], lang)
+            bad = V.first_invalid(form, draft["answers"], lang)
             if bad:        # an answer the final answers make wrong: asked again, with the reason
                 nxt, why = bad
                 if why:
@@ -338,28 +340,28 @@ def _form(session: dict[str, Any], inbound: Inbound, cmd: str | None, ctx: Conte
         return Step(session, replies + [F.ask(form, draft, ctx, lang, t)])
     q = F.question_at(form, draft["pos"])
     typed = A.normalize(inbound.text)
-    if (gap > WELCOME_BACK_AFTER and q.type == "text" and isinstance(result, F.Accepted) and not result.done_repeat
+    if (gap > WELCOME_BACK_AFTER and q.type == "text" and isinstance(result, R.Accepted) and not result.done_repeat
             and typed not in F.KEEP_WORDS and typed not in F.DONE_WORDS):
         # free text after a long pause may be meant for something else: taken once confirmed or repeated
         question = F.ask(form, draft, ctx, lang, t).text
-        result = F.Confirm("pause", result.updates, Problem(
+        result = R.Confirm("pause", result.updates, Problem(
             N_("Selamat datang kembali. Kita sedang mengisi %(title)s.\nPertanyaan terakhir: %(question)s\n"
                "Anda menulis: \"%(text)s\". Apakah ini jawabannya?"),
             {"title": title, "question": question, "text": inbound.text.strip()[:200]}),
             on_no=Problem(N_("Baik, jawaban itu tidak disimpan.")))
-    if isinstance(result, F.Confirm):
+    if isinstance(result, R.Confirm):
         return _ask_confirm(session, result, t)
     return _take(session, form, result, ctx, t, lang)
 
 
-def _ask_confirm(session: dict[str, Any], confirm: F.Confirm, t: Gettext) -> Step:
+def _ask_confirm(session: dict[str, Any], confirm: R.Confirm, t: Gettext) -> Step:
     text = confirm.question.render(t)
     session["pending"] = {"kind": "confirm", "what": confirm.what, "updates": confirm.updates, "text": text,
                           "choices": list(confirm.choices), "on_no": [confirm.on_no.msgid, confirm.on_no.params]}
     return Step(session, [Reply(text, tuple(t(c) for c in confirm.choices), yes_no=True)])
 
 
-def _take(session: dict[str, Any], form: Form, result: F.Accepted, ctx: Context, t: Gettext, lang: str) -> Step:
+def _take(session: dict[str, Any], form: Form, result: R.Accepted, ctx: Context, t: Gettext, lang: str) -> Step:
     draft = session["form"]
     pos = draft["pos"]
     if result.done_repeat:
@@ -389,7 +391,7 @@ def _confirm(session: dict[str, Any], form: Form, inbound: Inbound, ctx: Context
                ("change", [t("Ubah jawaban"), "ubah", "ganti"]), ("cancel", [t("Batal"), "batal"])]
     pick = A.parse_choice(inbound.text, options, guess=False)
     if pick == "send" or A.parse_yes_no(inbound.text) is True:
-        bad = F.first_invalid(form, draft["answers"], lang)
+        bad = V.first_invalid(form, draft["answers"], lang)
         if bad:      # the summary was shown before a rule changed it: never send a wrong report
             return _move(session, form, F.CONFIRM, ctx, t, lang, [])
         report = NewReport(form_id=form.id, form_version=form.version, area_code=draft["area"],
@@ -470,7 +472,7 @@ def _pending(session: dict[str, Any], inbound: Inbound, ctx: Context, t: Gettext
     if kind == "confirm":
         yes = A.parse_yes_no(inbound.text)
         if yes is True:
-            return _take(session, form, F.Accepted(pending["updates"]), ctx, t, lang)
+            return _take(session, form, R.Accepted(pending["updates"]), ctx, t, lang)
         if yes is False or A.normalize(inbound.text) in ("pilih lagi", t("Pilih lagi").lower()):
             msgid, params = pending["on_no"]
             return Step(session, [Reply(Problem(msgid, params).render(t)), F.ask(form, draft, ctx, lang, t)])
@@ -511,7 +513,7 @@ def _pending(session: dict[str, Any], inbound: Inbound, ctx: Context, t: Gettext
         return Step(session, [Reply(t("Baik, kita lanjutkan.")), F.ask(form, draft, ctx, lang, t)])
     if kind == "old_date":          # saved by an earlier version
         if yes:
-            return _take(session, form, F.Accepted({F.question_at(form, draft["pos"]).name: pending["value"]}), ctx, t,
+            return _take(session, form, R.Accepted({F.question_at(form, draft["pos"]).name: pending["value"]}), ctx, t,
                          lang)
         return Step(session, [Reply(t("Baik, mohon tulis tanggal yang benar.")), F.ask(form, draft, ctx, lang, t)])
     raise ValueError(kind)
@@ -548,40 +550,6 @@ def _pick_report(session: dict[str, Any], inbound: Inbound, ctx: Context, t: Get
     session["form"], session["mode"] = draft, "form"
     head = Reply(t("Memperbaiki %(title)s.") % {"title": report_title(form, report.answers, lang, t)})
     return _ask_which(session, form, draft, t, lang, [head])
-
-
-# ---------------------------------------------------------------- a draft about to expire
-
-#: a silent draft is reminded of once, inside WhatsApp's 24-hour window for free-form messages and in working
-#: hours: after ``DRAFT_REMIND_AFTER`` of silence and before ``DRAFT_REMIND_UNTIL`` (13.5 h: any silence
-#: meets 8:00–20:00 in it); it is dropped after ``DRAFT_TTL``
-DRAFT_REMIND_AFTER = timedelta(hours=10)
-DRAFT_REMIND_UNTIL = timedelta(hours=23, minutes=30)
-
-
-def draft_reminder(session: dict[str, Any], ctx: Context) -> Reply | None:
-    """The one reminder of a draft not continued (None if the session has no draft)."""
-    draft = session.get("form") or session.get("draft")
-    if not isinstance(draft, dict) or (draft.get("id"), draft.get("version")) not in ctx.forms:
-        return None
-    lang = session.get("lang") or "id"
-    t = ctx.gettext(lang)
-    return Reply(t("Bapak/Ibu, %(title)s Anda belum selesai dan akan dihapus jika tidak dilanjutkan dalam 2 hari. "
-                   "Ketik \"menu\" untuk melanjutkan.") % {"title": _draft_title(session, ctx, lang)})
-
-
-# ---------------------------------------------------------------- the error boundary
-
-def failed(session: dict[str, Any] | None, inbound: Inbound, ctx: Context) -> Step:
-    """What the person hears when ``advance`` failed on their message: an apology, and the session as it was
-    before the message (its last consistent state; an open yes/no sub-question closed)."""
-    state = json.loads(json.dumps(session)) if session else {}
-    state.pop("pending", None)
-    state.pop("mode_before", None)
-    lang = state.get("lang") or (ctx.contact.lang if ctx.contact else "id")
-    t = ctx.gettext(lang)
-    return Step(state, [Reply(t("Maaf, ada gangguan. Jawaban terakhir Anda belum tersimpan. Ketik menu untuk "
-                                "melanjutkan."))])
 
 
 def _requesting(what: str) -> C.Handler:

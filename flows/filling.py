@@ -8,7 +8,6 @@ third item of a repeat, or ``["$confirm"]`` for the summary.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
@@ -21,6 +20,7 @@ from .expr import evaluate
 from .forms import Form, Question
 from .numbers import parse_number
 from .problem import N_, Gettext, Problem
+from .results import Accepted, Answer, Confirm
 from .types import Context, Inbound, Reply
 
 CONFIRM = ["$confirm"]
@@ -38,30 +38,6 @@ DONE_WORDS = {"selesai", "sudah", "sudah semua", "cukup", "tidak ada lagi", "gak
 _DONE_WORDS = DONE_WORDS
 
 
-@dataclass(frozen=True)
-class Accepted:
-    """An answer taken: the values to write at the position; ``auto`` names the questions it answered as well
-    (the partner of "L 79 P 38", skipped when walking on); ``done_repeat``: the list of items is complete."""
-
-    updates: dict[str, Any]
-    auto: tuple[str, ...] = ()
-    done_repeat: bool = False
-
-
-@dataclass(frozen=True)
-class Confirm:
-    """An answer read with an assumption (a fuzzy option, a date without a year, a bare day, text after a pause):
-    shown back with a yes/no question before it is stored. ``updates`` are what "ya" stores."""
-
-    what: str
-    updates: dict[str, Any]
-    question: Problem
-    choices: tuple[str, ...] = (N_("Ya"), N_("Tidak"))
-    on_no: Problem = field(default_factory=lambda: Problem(N_("Baik, mohon tulis jawaban yang benar.")))
-
-
-#: what taking an answer gives: taken, to be confirmed first, or why not
-Answer = Accepted | Confirm | Problem
 
 
 # ---------------------------------------------------------------- positions
@@ -130,56 +106,6 @@ def next_pos(form: Form, draft: dict[str, Any], pos: list[Any] | None) -> list[A
             return [q.name, 0, q.questions[0].name]
         return [q.name]
     return list(CONFIRM)
-
-
-def _invalid(form: Form, q: Question, value: Any, values: dict[str, Any], lang: str) -> Problem | None | bool:
-    """Why a stored answer cannot stay: a Problem, True (ask again without a reason), or None (it is fine)."""
-    if value is None:
-        return True if q.required and q.type not in ("note", "photo") else None
-    if q.type == "integer":
-        n = parse_number(str(value), minimum=q.minimum, maximum=q.maximum) if isinstance(value, int) else None
-        if isinstance(n, Problem) or n is None:
-            return n if isinstance(n, Problem) else True
-    if q.type == "select_one" and q.choices and value not in {c.value for c in q.choices}:
-        return True
-    if q.type == "select_multiple" and q.choices and not set(value) <= {c.value for c in q.choices}:
-        return True
-    if q.constraint and evaluate(q.constraint, values) is False:
-        return Problem(format_values(q.constraint_message[lang], values, lang))
-    return None
-
-
-def first_invalid(form: Form, answers: dict[str, Any], lang: str) -> tuple[list[Any], Problem | None] | None:
-    """The first answer that the form's rules refuse on the final answers (a constraint, a limit, a choice
-    that no longer exists, a required answer missing), with the reason: checked before a report is sent,
-    whatever path led there. Answers to questions no longer relevant are dropped by ``clean_answers``."""
-    for q in form.questions:
-        values = item_values(form, answers, [q.name])
-        if q.type == "note" or not relevant(q, values):
-            continue
-        if q.type == "repeat":
-            for i, item in enumerate(answers.get(q.name) or []):
-                for sub in q.questions:
-                    pos = [q.name, i, sub.name]
-                    ivalues = item_values(form, answers, pos)
-                    if sub.type == "note" or not relevant(sub, ivalues):
-                        continue
-                    if sub.name not in item:
-                        if sub.required:
-                            return pos, None
-                        continue
-                    why = _invalid(form, sub, item.get(sub.name), ivalues, lang)
-                    if why is not None:
-                        return pos, why if isinstance(why, Problem) else None
-            continue
-        if q.name not in answers:
-            if q.required:
-                return [q.name], None
-            continue
-        why = _invalid(form, q, answers[q.name], values, lang)
-        if why is not None:
-            return [q.name], why if isinstance(why, Problem) else None
-    return None
 
 
 def clean_answers(form: Form, answers: dict[str, Any]) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.engine import failed
+from flows.recovery import failed
 from flows.types import Inbound, ReportView
 
 GOLDEN = Path(__file__).parent / "golden"
