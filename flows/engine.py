@@ -123,7 +123,11 @@ def advance(session: dict[str, Any] | None, inbound: Inbound, ctx: Context) -> S
         return step
     spec = C.TABLE.get(cmd) if cmd else None
     if spec is not None and spec.handler is not None:
-        return spec.handler(session, inbound, ctx, t, lang)
+        had_form = bool(session.get("form"))
+        step = spec.handler(session, inbound, ctx, t, lang)
+        if cmd in ("menu", "start") and had_form and gap > WELCOME_BACK_AFTER:
+            step = replace(step, replies=[Reply(t("Selamat datang kembali.")), *step.replies])
+        return step
     if cmd == "edit" and session["mode"] == "form" and session["form"].get("pos") == F.CONFIRM:
         return _confirm(session, _form_of(session, ctx), replace(inbound, text=t("Ubah jawaban")), ctx, t, lang)
     if cmd == "edit":
@@ -163,6 +167,13 @@ def _to_menu(session: dict[str, Any], inbound: Inbound, ctx: Context, t: Gettext
         prefix.append(Reply(t("Laporan yang sedang diisi disimpan sebagai draf.")))
     session["mode"] = "menu"
     return Step(session, prefix + [menu_reply(session, ctx, t, lang)])
+
+
+def _render(problem: Problem, t: Gettext, lang: str) -> str:
+    """A problem in the person's language, its numbers grouped as they read them ("20.000", "20,000")."""
+    params = {k: fmt_number(v, lang) if isinstance(v, int) and not isinstance(v, bool) and abs(v) >= 1000 else v
+              for k, v in problem.params.items()}
+    return Problem(problem.msgid, params).render(t)
 
 
 def _name(ctx: Context) -> str:
@@ -294,7 +305,7 @@ def _move(session: dict[str, Any], form: Form, pos: list[Any] | None, ctx: Conte
             if bad:        # an answer the final answers make wrong: asked again, with the reason
                 nxt, why = bad
                 if why:
-                    replies.append(Reply(why.render(t)))
+                    replies.append(Reply(_render(why, t, lang)))
                 draft["review"], draft["auto"] = True, []
         if push and draft.get("pos") is not None:
             draft["history"].append(draft["pos"])
@@ -334,7 +345,7 @@ def _form(session: dict[str, Any], inbound: Inbound, cmd: str | None, ctx: Conte
         return Step(session, [head, F.ask(form, draft, ctx, lang, t)])
     result = F.accept(form, draft, inbound.text, inbound, ctx, lang)
     if isinstance(result, Problem):
-        replies = [Reply(result.render(t))]
+        replies = [Reply(_render(result, t, lang))]
         if gap > WELCOME_BACK_AFTER:
             replies = [welcome]
         return Step(session, replies + [F.ask(form, draft, ctx, lang, t)])

@@ -223,8 +223,8 @@ def test_lewati_at_a_required_text_question_is_not_stored(kader):
 
 # ---------------------------------------------------------------- 6. each part of a compound answer
 
-@pytest.mark.parametrize("pair,fragment", [("L 99999 P 99999", "paling banyak 20000"),
-                                           ("L 5 P 99999", "paling banyak 20000")])
+@pytest.mark.parametrize("pair,fragment", [("L 99999 P 99999", "paling banyak 20.000"),
+                                           ("L 5 P 99999", "paling banyak 20.000")])
 def test_each_part_of_a_compound_answer_has_its_own_limits(kader, pair, fragment):
     kader.say("menu"), kader.say("1"), kader.say("1"), kader.say("kemarin"), kader.say("Balai desa")
     out = kader.say(pair)
@@ -234,7 +234,7 @@ def test_each_part_of_a_compound_answer_has_its_own_limits(kader, pair, fragment
 def test_each_part_of_a_compound_answer_in_a_repeat_has_its_limits(kader):
     kader.say("menu"), kader.say("2"), kader.say("Kebun"), kader.say("1"), kader.say("1"), kader.say("5")
     out = kader.say("L 5 P 999999")
-    assert "paling banyak 100000" in out
+    assert "paling banyak 100.000" in out
     assert "beneficiaries_women" not in answers(kader)["activities"][0]
 
 
@@ -365,3 +365,11 @@ def test_every_shipped_question_has_a_short_label(forms):
         for q in form.all_questions():
             if q.type != "note":
                 assert q.short, f"{form.source}: {q.name} has no short label"
+
+
+def test_menu_after_a_pause_welcomes_back_and_keeps_the_draft(kader):
+    start_story(kader)
+    kader.now = NOW + timedelta(hours=3)
+    out = kader.say("menu")
+    assert out.startswith("Selamat datang kembali.") and "Lanjutkan: cerita perubahan (draf)" in out
+    assert "who" not in answers(kader)
