@@ -74,53 +74,28 @@ def advance(session: dict[str, Any] | None, inbound: Inbound, ctx: Context) -> S
     t = ctx.gettext(lang)
     last = session.get("updated")
     session["updated"] = ctx.now.isoformat()
-    prefix: list[Reply] = []
-
     if ctx.contact is None and session.get("mode") != "register":
         return registration.start(session, ctx, t)
     if ctx.contact is not None and session.get("mode") in (None, "register"):
         session["mode"] = "menu"
     gap = ctx.now - datetime.fromisoformat(last) if last else timedelta(0)
     if gap > DRAFT_TTL and (session.get("form") or session.get("draft")):
-        title = _draft_title(session, ctx, lang)
-        session.pop("form", None), session.pop("draft", None), session.pop("pending", None)
-        session["mode"] = "menu"
-        prefix.append(Reply(t("Laporan %(title)s yang belum selesai sudah dihapus karena tidak dilanjutkan "
-                              "selama 3 hari. Silakan mulai lagi.") % {"title": title}))
-        return Step(session, prefix + [menu_reply(session, ctx, t, lang)])
-
+        return _expired(session, ctx, t, lang)
     # "belum", "ringkasan" are answers while a question is open
     cmd = C.command_of(inbound.text, answering=bool(session.get("pending") or session.get("mode") == "form"))
     if inbound.kind in ("voice", "sticker", "other") and not inbound.text.strip():
         return Step(session, [Reply(t("Maaf, pesan suara dan stiker belum bisa dibaca. Mohon ketik jawabannya.")),
                               _current_prompt(session, ctx, t, lang)])
     if session.get("pending") and cmd in _PENDING_GIVES_WAY:
-        # a yes/no sub-question never traps: commands work there as everywhere else
-        pending = session.pop("pending")
-        mode_before = session.pop("mode_before", None)
-        if pending["kind"] == "language" and mode_before:
-            session["mode"] = mode_before
-        if cmd == "back":
-            return Step(session, [Reply(t("Baik.")), _current_prompt(session, ctx, t, lang)])
-        if cmd == "cancel" and pending["kind"] in ("cancel", "cancel_draft"):
-            session["pending"] = pending
-            return _pending(session, replace(inbound, text=t("Ya")), ctx, t, lang)
-    if session.get("pending") and cmd not in ("help",):
+        step = _close_pending(session, inbound, cmd, ctx, t, lang)
+        if step is not None:
+            return step
+    if session.get("pending") and cmd != "help":
         return _pending(session, inbound, ctx, t, lang)
     if cmd == "language":
         return _language(session, inbound, ctx, t, lang)
     if session["mode"] == "register":
-        if cmd == "back":
-            return registration.back(session, ctx, t)
-        if cmd == "help":
-            return Step(session, [Reply(t("Pantau mencatat laporan pertemuan dan pemantauan desa. Jawab "
-                                          "pertanyaannya satu per satu; ketik \"kembali\" untuk mengubah "
-                                          "jawaban sebelumnya.")), registration.ask(session["reg"], ctx, t)])
-        step = registration.advance(session, inbound.text, ctx, t)
-        if step.contact:   # registered: show what they can do next
-            view = ContactView(0, step.contact.name, step.contact.role, step.contact.area_code, lang)
-            step.replies.append(menu_reply(session, replace(ctx, contact=view), t, lang))
-        return step
+        return _register(session, inbound, cmd, ctx, t, lang)
     spec = C.TABLE.get(cmd) if cmd else None
     if spec is not None and spec.handler is not None:
         had_form = bool(session.get("form"))
@@ -128,30 +103,78 @@ def advance(session: dict[str, Any] | None, inbound: Inbound, ctx: Context) -> S
         if cmd in ("menu", "start") and had_form and gap > WELCOME_BACK_AFTER:
             step = replace(step, replies=[Reply(t("Selamat datang kembali.")), *step.replies])
         return step
-    if cmd == "edit" and session["mode"] == "form" and session["form"].get("pos") == F.CONFIRM:
-        return _confirm(session, _form_of(session, ctx), replace(inbound, text=t("Ubah jawaban")), ctx, t, lang)
-    if cmd == "edit":
-        if session.get("form"):
-            session["draft"] = session.pop("form")
-        return _list_reports(session, ctx, t, lang)
     if session["mode"] == "form":
         return _form(session, inbound, cmd, ctx, t, lang, gap)
+    if cmd in ("cancel", "back", "restart", "help"):
+        return _menu_command(session, cmd, ctx, t, lang)
+    if session["mode"] == "pick_report":
+        return _pick_report(session, inbound, ctx, t, lang)
+    return _menu(session, inbound, ctx, t, lang)
+
+
+def _expired(session: dict[str, Any], ctx: Context, t: Gettext, lang: str) -> Step:
+    """A draft silent for longer than ``DRAFT_TTL`` is dropped, and the person told."""
+    title = _draft_title(session, ctx, lang)
+    session.pop("form", None), session.pop("draft", None), session.pop("pending", None)
+    session["mode"] = "menu"
+    return Step(session, [Reply(t("Laporan %(title)s yang belum selesai sudah dihapus karena tidak dilanjutkan "
+                                  "selama 3 hari. Silakan mulai lagi.") % {"title": title}),
+                          menu_reply(session, ctx, t, lang)])
+
+
+def _close_pending(session: dict[str, Any], inbound: Inbound, cmd: str, ctx: Context, t: Gettext,
+                   lang: str) -> Step | None:
+    """A yes/no sub-question never traps: a command closes it and then does what it always does (None)."""
+    pending = session.pop("pending")
+    mode_before = session.pop("mode_before", None)
+    if pending["kind"] == "language" and mode_before:
+        session["mode"] = mode_before
+    if cmd == "back":
+        return Step(session, [Reply(t("Baik.")), _current_prompt(session, ctx, t, lang)])
+    if cmd == "cancel" and pending["kind"] in ("cancel", "cancel_draft"):    # "batal" at "Batalkan?": yes
+        session["pending"] = pending
+        return _pending(session, replace(inbound, text=t("Ya")), ctx, t, lang)
+    return None
+
+
+def _register(session: dict[str, Any], inbound: Inbound, cmd: str | None, ctx: Context, t: Gettext,
+              lang: str) -> Step:
+    if cmd == "back":
+        return registration.back(session, ctx, t)
+    if cmd == "help":
+        return Step(session, [Reply(t("Pantau mencatat laporan pertemuan dan pemantauan desa. Jawab "
+                                      "pertanyaannya satu per satu; ketik \"kembali\" untuk mengubah "
+                                      "jawaban sebelumnya.")), registration.ask(session["reg"], ctx, t)])
+    step = registration.advance(session, inbound.text, ctx, t)
+    if step.contact:   # registered: show what they can do next
+        view = ContactView(0, step.contact.name, step.contact.role, step.contact.area_code, lang)
+        step.replies.append(menu_reply(session, replace(ctx, contact=view), t, lang))
+    return step
+
+
+def _edit(session: dict[str, Any], inbound: Inbound, ctx: Context, t: Gettext, lang: str) -> Step:
+    """"ubah": at the summary, "Ubah jawaban" (the option it shows); elsewhere, the reports sent."""
+    if session.get("mode") == "form" and session["form"].get("pos") == F.CONFIRM:
+        return _confirm(session, _form_of(session, ctx), replace(inbound, text=t("Ubah jawaban")), ctx, t, lang)
+    if session.get("form"):
+        session["draft"] = session.pop("form")
+    return _list_reports(session, ctx, t, lang)
+
+
+def _menu_command(session: dict[str, Any], cmd: str, ctx: Context, t: Gettext, lang: str) -> Step:
+    """batal, kembali, ulang, bantuan at the menu: about the draft if there is one."""
+    if cmd == "help":
+        return Step(session, [Reply(t("Pilih nomor laporan yang ingin dikirim. Ketik \"ubah\" untuk memperbaiki "
+                                      "laporan, \"bahasa\" untuk ganti bahasa.")), menu_reply(session, ctx, t, lang)])
     if cmd == "cancel" and session.get("draft"):
         session["pending"] = {"kind": "cancel_draft"}
         return Step(session, [Reply(t("Hapus draf %(title)s? Jawaban yang sudah diisi akan dihapus.")
                                     % {"title": _draft_title(session, ctx, lang)}, (t("Ya"), t("Tidak")),
                                     yes_no=True)])
-    if cmd in ("cancel", "back", "restart"):
-        head = (t("Tidak ada laporan yang sedang diisi.") if not session.get("draft") else
-                t("Draf %(title)s masih tersimpan. Pilih \"Lanjutkan\" untuk mengisinya.")
-                % {"title": _draft_title(session, ctx, lang)})
-        return Step(session, [Reply(head), menu_reply(session, ctx, t, lang)])
-    if cmd == "help":
-        return Step(session, [Reply(t("Pilih nomor laporan yang ingin dikirim. Ketik \"ubah\" untuk memperbaiki "
-                                      "laporan, \"bahasa\" untuk ganti bahasa.")), menu_reply(session, ctx, t, lang)])
-    if session["mode"] == "pick_report":
-        return _pick_report(session, inbound, ctx, t, lang)
-    return _menu(session, inbound, ctx, t, lang)
+    head = (t("Tidak ada laporan yang sedang diisi.") if not session.get("draft") else
+            t("Draf %(title)s masih tersimpan. Pilih \"Lanjutkan\" untuk mengisinya.")
+            % {"title": _draft_title(session, ctx, lang)})
+    return Step(session, [Reply(head), menu_reply(session, ctx, t, lang)])
 
 
 def _language(session: dict[str, Any], inbound: Inbound, ctx: Context, t: Gettext, lang: str) -> Step:
@@ -572,4 +595,5 @@ def _requesting(what: str) -> C.Handler:
 for _request_name in REQUESTS:
     C.register(replace(C.TABLE[_request_name], handler=_requesting(_request_name)))
 C.register(replace(C.TABLE["menu"], handler=_to_menu))
+C.register(replace(C.TABLE["edit"], handler=_edit))
 C.register(replace(C.TABLE["start"], handler=_to_menu))
