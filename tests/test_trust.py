@@ -373,3 +373,19 @@ def test_menu_after_a_pause_welcomes_back_and_keeps_the_draft(kader):
     out = kader.say("menu")
     assert out.startswith("Selamat datang kembali.") and "Lanjutkan: cerita perubahan (draf)" in out
     assert "who" not in answers(kader)
+
+
+@pytest.mark.parametrize("typed,stored", [("last Thursday", "2024-08-08"), ("yesterday", "2024-08-14"),
+                                          ("6 August", "2024-08-06")])
+def test_english_mode_reads_the_dates_its_help_promises(kader, typed, stored):
+    kader.say("menu"), kader.say("bahasa"), kader.say("English")
+    kader.say("1"), kader.say("1")
+    kader.say(typed)
+    assert answers(kader)["date"] == stored
+
+
+def test_english_mode_asks_about_a_date_still_ahead_in_english(kader):
+    kader.say("menu"), kader.say("bahasa"), kader.say("English")
+    kader.say("1"), kader.say("1")
+    out = kader.say("20 August")
+    assert "August 20, 2024 has not come yet. Do you mean August 20, 2023?" in out
