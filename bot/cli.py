@@ -65,9 +65,15 @@ async def _invite(args) -> int:
     area = area_or_complain(args.area)
     if not area:
         return 2
+    from .loop.cli import check_invite
+    problem = check_invite(args.role, area, args.agency)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
     async with opened() as pipeline, pipeline.db.session() as s:
-        code = await create_invite(s, args.role, area, clock())
-    print(f"Kode undangan {args.role} untuk {catalog.area_index().label(area)}: {code}")
+        code = await create_invite(s, args.role, area, clock(), agency=args.agency)
+    agency = f" ({args.agency})" if args.agency else ""
+    print(f"Kode undangan {args.role}{agency} untuk {catalog.area_index().label(area)}: {code}")
     return 0
 
 
@@ -250,8 +256,9 @@ def parser() -> argparse.ArgumentParser:
     chat.add_argument("--as", dest="as_id", default=os.environ.get("USER", "lokal"), help="who is talking")
     chat.add_argument("--jsonl", action="store_true", help="one JSON line in and out per message")
     inv = sub.add_parser("invite", help="make an invite code (koordinator)")
-    inv.add_argument("--role", default="koordinator", choices=["koordinator", "fasilitator", "kader"])
+    inv.add_argument("--role", default="koordinator", choices=["koordinator", "fasilitator", "kader", "opd"])
     inv.add_argument("--area", required=True)
+    inv.add_argument("--agency", help="opd: the agency it answers for, e.g. \"Dinas Koperasi\"")
     roster = sub.add_parser("roster", help="contacts in bulk").add_subparsers(dest="roster_cmd", required=True)
     imp = roster.add_parser("import")
     imp.add_argument("file")

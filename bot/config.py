@@ -54,6 +54,11 @@ class TwilioConfig:
                          "HX followed by 32 hex characters", required=False, env=env)
             if value:
                 templates[f"reminder_{kind}"] = value
+        # follow-up and story news back to the village (bot/loop): variables name, message
+        value = _get("TWILIO_TEMPLATE_FOLLOWUP_UPDATE", r"HX[0-9a-f]{32}", "HX followed by 32 hex characters",
+                     required=False, env=env)
+        if value:
+            templates["followup_update"] = value
         rate = env.get("TWILIO_RATE_PER_SECOND", "80")
         try:
             rate_value = float(rate)

@@ -46,6 +46,8 @@ async def summary_replies(s, contact: ContactView, now: datetime, forms: dict, t
     rnd = await current_round(s, now.date())
     data = await summarize(s, Filters(contact.area_code, round=rnd.name if rnd else None))
     text = render_summary(data, forms, areas, t, lang)
+    from .loop import summary_block                       # recommendations and selected stories
+    text += "\n\n" + await summary_block(s, contact.area_code, now.date(), forms, t, lang)
     by_area: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     async for code, a, *_ in iter_reports(s, contact.area_code, "pertemuan"):
         key = areas.short(child_of(code, contact.area_code)) if code != contact.area_code else areas.short(code)

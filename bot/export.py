@@ -98,6 +98,7 @@ async def sheets(s, area: str, rnd, forms: dict, areas: AreaIndex, progress: Pro
             yield [*_where(areas, code), story.get("level", {}).get(a.get("level"), a.get("level")), a.get("story"),
                    a.get("who"), reporter, updated.strftime("%Y-%m-%d") if updated else ""]
 
+    from .loop.sheets import sheets as loop_sheets     # follow-up and story selection
     return [
         ("Pertemuan", [*where, "Jenis", "Tanggal", "Tempat", "Laki-laki", "Perempuan", "Jumlah", "Pemuda",
                        "Disabilitas", "% perempuan", "Catatan", "Foto (sha256)", "Pelapor", "Revisi"], meetings()),
@@ -107,6 +108,7 @@ async def sheets(s, area: str, rnd, forms: dict, areas: AreaIndex, progress: Pro
                                  "Tindak lanjut"], matrix()),
         ("Kelengkapan", [*where, "Putaran", "Status", "Waktu lapor", "Kader"], complete()),
         ("Cerita perubahan", [*where, "Tingkat", "Cerita", "Siapa yang berubah", "Pelapor", "Tanggal"], stories()),
+        *await loop_sheets(s, area, forms, areas, progress),
     ]
 
 

@@ -222,8 +222,14 @@ class Pipeline:
             previous.update(await tx.previous_answers([contact.area_code], self._suggesting))
         if "rounds" in want and "rounds" not in loaded:
             loaded["rounds"] = await tx.rounds()
+        lang = (session or {}).get("lang") or (contact.lang if contact else "id")
+        loop = None
+        if "loop" in want and contact is not None and contact.role != "kader":
+            from .loop import load                        # the learning loop's side conversations
+            await tx.flush_reports()
+            loop = await load(s, contact, now, self.forms, lang)
         ctx = Context(
-            now=now, forms=self.forms, gettext=catalog.gettext_for, contact=contact,
+            now=now, forms=self.forms, loop=loop, gettext=catalog.gettext_for, contact=contact,
             areas=catalog.area_index() if "areas" in want else None,
             invites=await tx.open_invites() if "invites" in want else {},
             rounds=loaded["rounds"] if "rounds" in want else (),
@@ -247,6 +253,9 @@ class Pipeline:
         if step.report and contact:
             saved = await tx.add_report(step.report, contact.id, now)
             previous.pop(step.report.area_code, None)     # read again if this batch starts another report
+        if step.actions and contact:
+            from .loop import apply_actions
+            replies += await apply_actions(s, contact, step.actions, now, self.forms, step.session.get("lang", lang))
         if step.request and contact:
             from .coordinator import fulfil
             await tx.flush_reports()                      # a summary counts the reports sent just before it

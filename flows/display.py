@@ -74,6 +74,11 @@ def report_title(form: Form, answers: dict[str, Any], lang: str, t: Gettext) -> 
             parts.append(show(form.question(k), answers[k], lang, t))
         except KeyError:
             continue
+    if not parts:     # keyed by time only (a story): its first words tell two reports apart
+        text = next((str(answers[q.name]) for q in form.questions if q.type == "text" and answers.get(q.name)), "")
+        words = text.split()
+        if words:
+            parts.append(" ".join(words[:6]).rstrip(".,;:!?") + ("…" if len(words) > 6 else ""))
     title = form.title[lang]
     return f"{title} — {', '.join(parts)}" if parts else title
 

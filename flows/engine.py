@@ -16,7 +16,7 @@ from typing import Any
 from . import answers as A
 from . import commands as C
 from . import filling as F
-from . import registration
+from . import registration, side
 from . import results as R
 from . import validate as V
 from .display import fmt_date, fmt_number, format_values, report_title, show
@@ -30,6 +30,8 @@ DRAFT_TTL = timedelta(hours=72)
 WELCOME_BACK_AFTER = timedelta(hours=2)
 #: word → command (the table is flows.commands: one ``register`` call adds a command)
 COMMANDS = C.WORDS
+for _side_name in dict.fromkeys(side.COMMANDS.values()):      # the learning loop's side conversations
+    C.register(C.Command(_side_name, tuple(w for w, n in side.COMMANDS.items() if n == _side_name)))
 REQUESTS = ("missing", "summary", "export")
 #: commands that end an open yes/no sub-question and then do what they always do
 _PENDING_GIVES_WAY = {"back", "cancel", "restart", "menu", "start", "edit", "language"}
@@ -57,6 +59,8 @@ def needs(session: dict[str, Any] | None, inbound: Inbound, registered: bool = F
         out.add("recent")
     if mode == "menu" or cmd in ("menu", "start"):
         out.add("previous")
+    if registered and (cmd in side.STARTS or state.get("side") or mode == "menu"):
+        out.add("loop")           # the pipeline reads it for coordinators and OPD only
     if registered:
         draft = state.get("form") or state.get("draft")
         form_id = draft.get("id") if isinstance(draft, dict) else None
@@ -92,6 +96,10 @@ def advance(session: dict[str, Any] | None, inbound: Inbound, ctx: Context) -> S
             return step
     if session.get("pending") and cmd != "help":
         return _pending(session, inbound, ctx, t, lang)
+    if ctx.contact is not None and session["mode"] != "register":
+        step = side.advance(session, inbound.text, cmd, ctx, t, menu_reply, lang)
+        if step is not None:
+            return step
     if cmd == "language":
         return _language(session, inbound, ctx, t, lang)
     if session["mode"] == "register":
@@ -231,10 +239,12 @@ def _menu_options(session: dict[str, Any], ctx: Context, t: Gettext, lang: str) 
         options.append(("resume", t("Lanjutkan: %(title)s (draf)") % {"title": _draft_title(session, ctx, lang)}))
     options += [("form:" + fid, ctx.latest(fid).title[lang]) for fid in _forms_for(ctx)]
     options.append(("edit", t("Ubah laporan yang sudah dikirim")))
+    if ctx.contact and ctx.contact.role == "opd":
+        return options + side.menu_options(ctx, t)
     if ctx.contact and ctx.contact.role != "kader":
         options += [("req:summary", t("Ringkasan wilayah saya")), ("req:missing", t("Desa yang belum melapor")),
                     ("req:export", t("Unduh Excel"))]
-    return options
+    return options + side.menu_options(ctx, t)
 
 
 def menu_reply(session: dict[str, Any], ctx: Context, t: Gettext, lang: str) -> Reply:
@@ -256,6 +266,9 @@ def _menu(session: dict[str, Any], inbound: Inbound, ctx: Context, t: Gettext, l
         return _list_reports(session, ctx, t, lang)
     if choice.startswith("req:"):
         return _request(session, choice[4:], ctx, t, lang)
+    if choice.startswith("side:"):      # a side conversation's start always answers
+        started = side.advance(session, "", choice[5:], ctx, t, menu_reply, lang)
+        return started if started is not None else Step(session, [menu_reply(session, ctx, t, lang)])
     form = ctx.latest(choice.split(":", 1)[1])
     if session.get("draft"):
         session.pop("draft")

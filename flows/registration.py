@@ -77,7 +77,8 @@ def advance(session: dict[str, Any], text: str, ctx: Context, t: Gettext) -> Ste
                              lang=session.get("lang", "id"), invite_code=reg.get("invite"))
         session["mode"] = "menu"
         session.pop("reg", None)
-        role = role_labels(t)[ROLE_OPTIONS.index(contact.role)]
+        role = (role_labels(t)[ROLE_OPTIONS.index(contact.role)] if contact.role in ROLE_OPTIONS
+                else t("OPD (dinas kabupaten)") if contact.role == "opd" else contact.role)
         done = Reply(t("Terima kasih, %(name)s. Anda terdaftar sebagai %(role)s di %(area)s.")
                      % {"name": contact.name, "role": role, "area": ctx.areas.label(contact.area_code)})
         return Step(session, [done], contact=contact)
@@ -97,6 +98,8 @@ def _take(reg: dict[str, Any], step: str, text: str, s: str, ctx: Context) -> Pr
         options = [("kader", ["Kader desa", "kader", "kader desa", "village cadre"]),
                    ("fasilitator", ["Fasilitator kecamatan", "fasilitator", "facilitator"]),
                    ("koordinator", ["Koordinator program", "koordinator", "coordinator"])]
+        if s.upper().replace(" ", "") in ctx.invites:     # an invite code typed at once (an OPD, a koordinator)
+            return _take(reg, "invite", text, s, ctx)
         role = A.parse_choice(text, options)
         if isinstance(role, Problem):
             return Problem(N_("Mohon pilih 1, 2 atau 3."))

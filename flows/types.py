@@ -92,6 +92,7 @@ class Context:
     rounds: tuple[RoundView, ...] = ()
     recent_reports: tuple[ReportView, ...] = ()
     previous: dict[str, dict[str, Any]] = field(default_factory=dict)  # form id → last answers in area
+    loop: Any = None                                # flows.followup.LoopData for a side conversation
 
     def latest(self, form_id: str) -> Form:
         return self.forms[(form_id, max(v for f, v in self.forms if f == form_id))]
@@ -110,3 +111,4 @@ class Step:
     contact: NewContact | None = None
     language: str | None = None          # the user switched language
     request: str | None = None           # data the pipeline must add: "summary", "missing", "export"
+    actions: tuple[Any, ...] = ()                # decisions of a side conversation to store (flows/side.py)

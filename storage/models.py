@@ -27,6 +27,7 @@ class Contact(Base):
     area_code: Mapped[str] = mapped_column(ForeignKey("areas.code"), index=True)
     lang: Mapped[str] = mapped_column(String(5), default="id")
     created_at: Mapped[datetime]
+    agency: Mapped[str | None] = mapped_column(String(120), nullable=True)   # OPD: the agency it answers for
 
 
 class Identity(Base):
@@ -46,6 +47,7 @@ class Invite(Base):
     area_code: Mapped[str] = mapped_column(ForeignKey("areas.code"))
     created_at: Mapped[datetime]
     used_by: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"), nullable=True)
+    agency: Mapped[str | None] = mapped_column(String(120), nullable=True)   # OPD invites: the agency
 
 
 class Session(Base):
@@ -157,3 +159,66 @@ class FormVersion(Base):
     version: Mapped[int] = mapped_column(Integer, primary_key=True)
     definition: Mapped[dict[str, Any]]
     loaded_at: Mapped[datetime]
+
+
+# ------------------------------------------------------------------ the learning loop (storage/followup.py, stories.py)
+
+class IssueItem(Base):
+    """An activity of a monitoring report that is not running and names an obstacle or support asked."""
+    __tablename__ = "issue_items"
+    __table_args__ = (UniqueConstraint("report_id", "activity_index"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"))
+    activity_index: Mapped[int] = mapped_column(Integer)
+    area_code: Mapped[str] = mapped_column(String(13), index=True)            # the desa
+    round: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    activity: Mapped[str] = mapped_column(String(200))
+    problem: Mapped[str] = mapped_column(Text, default="")
+    support: Mapped[str] = mapped_column(Text, default="")
+    support_from: Mapped[str] = mapped_column(String(200), default="")       # comma-separated choice values
+    recommendation_id: Mapped[int | None] = mapped_column(ForeignKey("recommendations.id"), nullable=True,
+                                                          index=True)
+    created_at: Mapped[datetime]
+
+
+class Recommendation(Base):
+    """The agreed follow-up of one or more issue items (merged across desa) of a kecamatan."""
+    __tablename__ = "recommendations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kec: Mapped[str] = mapped_column(String(13), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    level: Mapped[str] = mapped_column(String(12))                 # desa, kecamatan, kabupaten
+    agency: Mapped[str | None] = mapped_column(String(120), nullable=True, index=True)
+    target: Mapped[str | None] = mapped_column(String(10), nullable=True)   # YYYY-MM or YYYY-MM-DD
+    status: Mapped[str] = mapped_column(String(16))                # see flows/followup.py STATUSES
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_by: Mapped[int] = mapped_column(ForeignKey("contacts.id"))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class RecommendationEvent(Base):
+    """Every change of a recommendation: who, when, to which status, why."""
+    __tablename__ = "recommendation_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    recommendation_id: Mapped[int] = mapped_column(ForeignKey("recommendations.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"))
+    at: Mapped[datetime]
+
+
+class StorySelection(Base):
+    """A panel's decision on a story of change at one level: selected (with why and who sat on the panel),
+    or returned to the storyteller for verification (with the question)."""
+    __tablename__ = "story_selections"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), index=True)
+    level: Mapped[str] = mapped_column(String(12))                 # kecamatan, kabupaten
+    area_code: Mapped[str] = mapped_column(String(13), index=True)  # the panel's area
+    decision: Mapped[str] = mapped_column(String(12))              # dipilih, verifikasi
+    reason: Mapped[str] = mapped_column(Text, default="")
+    panel: Mapped[str] = mapped_column(Text, default="")
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"))
+    at: Mapped[datetime]

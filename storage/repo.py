@@ -191,6 +191,7 @@ class Tx:
         await self.add_identity(contact.id, channel, external_id)
         if new.invite_code:
             await self.s.execute(update(Invite).where(Invite.code == new.invite_code).values(used_by=contact.id))
+            contact.agency = await self.s.scalar(select(Invite.agency).where(Invite.code == new.invite_code))
         return ContactView(contact.id, contact.name, contact.role, contact.area_code, contact.lang)
 
     async def add_identity(self, contact_id: int, channel: str, external_id: str) -> None:
@@ -374,9 +375,9 @@ class Tx:
             self.s.add(Media(sha256=sha256, path=path, mime=mime, size=size, created_at=now))
 
 
-async def create_invite(s: AsyncSession, role: str, area_code: str, now: datetime) -> str:
+async def create_invite(s: AsyncSession, role: str, area_code: str, now: datetime, agency: str | None = None) -> str:
     code = "".join(secrets.choice("ABCDEFGHJKLMNPQRSTUVWXYZ23456789") for _ in range(8))
-    s.add(Invite(code=code, role=role, area_code=area_code, created_at=now))
+    s.add(Invite(code=code, role=role, area_code=area_code, created_at=now, agency=agency))
     await s.commit()
     return code
 

@@ -44,11 +44,11 @@ def test_a_cadre_reports_everything_and_the_summary_adds_up(cli_env, tmp_path):
              "1, 4", "bibit sayur", "L 10 P 25", "Tenun ikat", "4", "1", "tidak perlu", "lewati", "lewati",
              "selesai", "kirim")
     assert "Putaran: Juli 2024" in text(r[0]) and "tersimpan" in text(r[-1])
-    r = chat(cli_env, KADER, "3", "komunitas", "Ibu-ibu kini ikut musyawarah desa.", "Kelompok tenun", "lewati",
-             "kirim")
+    r = chat(cli_env, KADER, "3", "komunitas", "Ibu-ibu kini ikut musyawarah desa.", "Kelompok tenun",
+             "Suara kami didengar.", "sejak Juni 2024", "ya", "lewati", "kirim")
     assert "tersimpan" in text(r[-1])
     # correction: women were 40, not 38
-    r = chat(cli_env, KADER, "ubah", "musyawarah", "perempuan", "40", "kirim")
+    r = chat(cli_env, KADER, "ubah", "pertemuan", "perempuan", "40", "kirim")
     assert "Laporan pertemuan — Musyawarah desa, 14 Agustus 2024" in text(r[0])
     assert "Cerita perubahan" in text(r[0])
     assert "perbaikan ke-1" in text(r[-1])
@@ -122,7 +122,8 @@ def test_export_to_excel_and_csv_from_the_cli(cli_env, tmp_path):
     run(cli_env, "export", "--area", "81.05", "--round", "Juli 2024", "--out", str(out))
     from openpyxl import load_workbook
     wb = load_workbook(out, read_only=True)
-    assert wb.sheetnames == ["Pertemuan", "Pemantauan", "Matriks rekomendasi", "Kelengkapan", "Cerita perubahan"]
+    assert wb.sheetnames == ["Pertemuan", "Pemantauan", "Matriks rekomendasi", "Kelengkapan", "Cerita perubahan",
+                             "Tindak lanjut", "Seleksi cerita"]
     [row] = list(wb["Pertemuan"].iter_rows(values_only=True))[1:]
     assert row[:2] == ("81.05.08.2010", "Kilmury") and 79 in row and 117 in row
     [complete] = list(wb["Kelengkapan"].iter_rows(values_only=True))[1:]

@@ -178,14 +178,22 @@ def test_monitoring_without_an_open_round_says_so(forms, kader):
     assert "Belum ada putaran" in kader.say("2")
 
 
-def test_story_of_change(kader):
-    kader.say("menu"), kader.say("3"), kader.say("komunitas")
+def test_story_of_change_asks_the_msc_questions(kader):
+    kader.say("menu")
+    assert "Perubahan itu termasuk domain apa?\n1. Kebijakan\n2. Kelembagaan desa\n3. Komunitas" in kader.say("3")
+    kader.say("komunitas")
     kader.say("Ibu-ibu sekarang berani bicara di musyawarah desa.")
-    kader.say("Kelompok tenun Dusun II")
-    kader.say("", photo="abc123", kind="photo")
+    assert kader.say("Kelompok tenun Dusun II").startswith("Mengapa perubahan ini penting bagi pencerita?")
+    assert "Kapan perubahan itu terjadi?" in kader.say("Sekarang suara kami didengar.")
+    assert "setuju namanya disebut" in kader.say("Januari sampai Juli 2024")
+    kader.say("anonim")
+    out = kader.say("", photo="abc123", kind="photo")
+    assert "- Nama pencerita: Tidak, tanpa nama (anonim)" in out
     kader.say("kirim")
     [report] = kader.reports
-    assert report.answers["level"] == "komunitas" and report.answers["photo"] == "abc123"
+    assert report.answers == {"level": "komunitas", "story": "Ibu-ibu sekarang berani bicara di musyawarah desa.",
+                              "who": "Kelompok tenun Dusun II", "why": "Sekarang suara kami didengar.",
+                              "period": "Januari sampai Juli 2024", "consent": "anonim", "photo": "abc123"}
 
 
 def test_change_one_answer_from_the_summary(kader):

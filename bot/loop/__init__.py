@@ -1,0 +1,161 @@
+"""The learning loop on the bot side: what a side conversation may see (``load``), storing its decisions and
+telling the village (``apply_actions``), and the loop's lines in summaries (``summary_block``).
+
+Messages back to kader and storytellers go through the outbox like any reply, but never in quiet hours
+(20:00–07:00 in the desa's zone) and with a WhatsApp template for outside the 24-hour window
+(``followup_update``: variables name, message).
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from datetime import date, datetime
+
+from flows.display import choice_labels
+from flows.loop_values import LoopData, fmt_target, overdue, send_at, status_label, update_text
+from flows.selection import level_label, question_text, selected_text, story_title
+from flows.types import ContactView, Reply
+from storage import followup as F
+from storage import stories as S
+from storage.models import Contact
+
+from .. import catalog
+
+log = logging.getLogger("pantau.loop")
+TEMPLATE = "followup_update"
+
+
+def _names(codes) -> dict[str, str]:
+    areas = catalog.area_index()
+    return {c: areas.short(c) for c in codes if c}
+
+
+def domains(forms: dict, lang: str) -> tuple[tuple[str, str], ...]:
+    return tuple(choice_labels(forms, "cerita", lang).get("level", {}).items())
+
+
+async def load(s, contact: ContactView, now: datetime, forms: dict, lang: str) -> LoopData | None:
+    """The items, recommendations and stories in the contact's own scope (None for a kader)."""
+    if contact.role == "fasilitator":
+        await F.sync_items(s, contact.area_code, now)
+        items = tuple(await F.open_items(s, contact.area_code))
+        stories = tuple(await S.waiting(s, "kecamatan", contact.area_code))
+        data = LoopData(items=items, agencies=tuple(await F.agencies(s, contact.area_code[:5])), stories=stories,
+                        domains=domains(forms, lang))
+        codes = {i.desa for i in items} | {st.desa for st in stories}
+    elif contact.role in ("koordinator", "opd"):
+        agency = await F.contact_agency(s, contact.id) if contact.role == "opd" else None
+        recs = (tuple(await F.recommendations(s, contact.area_code, agency=agency, open_only=True, carried_only=True))
+                if contact.role == "koordinator" or agency else ())
+        stories = tuple(await S.waiting(s, "kabupaten", contact.area_code)) if contact.role == "koordinator" else ()
+        data = LoopData(recs=recs, agency=agency, stories=stories, domains=domains(forms, lang))
+        codes = {r.kec for r in recs} | {d for r in recs for d in r.desa} | {st.desa for st in stories}
+    else:
+        return None
+    return replace(data, names=_names(codes))
+
+
+async def _notify(s, contact_id: int, area: str, text_for, now: datetime) -> bool:
+    """Queue ``text_for(t, lang)`` to a contact in their language, outside quiet hours, with the template."""
+    row = await s.get(Contact, contact_id)
+    if row is None:
+        return False
+    t = catalog.gettext_for(row.lang)
+    text = text_for(t, row.lang)
+    payload = {"text": text, "template": TEMPLATE, "variables": {"name": row.name, "message": text}}
+    return await F.queue_to(s, contact_id, payload, send_at(now, area), now)
+
+
+async def _tell_village(s, change: F.Change, now: datetime) -> int:
+    told = 0
+    names = _names(change.desa_items)
+    for cid, _name, desa, _lang in await F.kader_of(s, sorted(change.desa_items)):
+        rec = replace(change.rec, topic=change.desa_items[desa])
+        told += await _notify(s, cid, desa, lambda t, lang, rec=rec, desa=desa: update_text(
+            rec, names[desa], t, lang, change.note, change.reason), now)
+    return told
+
+
+async def apply_actions(s, contact: ContactView, actions, now: datetime, forms: dict, lang: str) -> list[Reply]:
+    """Store a side conversation's decisions (scope checked again) and queue the messages they cause."""
+    t = catalog.gettext_for(lang)
+    replies: list[Reply] = []
+    for kind, work in actions:
+        try:
+            if kind == "recommend":
+                await _tell_village(s, await F.recommend(s, contact, work, now), now)
+            elif kind == "status":
+                agency = await F.contact_agency(s, contact.id)
+                await _tell_village(s, await F.set_status(s, contact, agency, work, now), now)
+            elif kind in ("select", "verify"):
+                decision = await S.decide(s, contact, kind, work, now)
+                await _tell_storyteller(s, contact, kind, work, decision, forms, now)
+        except (F.OutOfScope, S.OutOfScope) as exc:
+            log.warning("loop action %s refused for contact %d: %s", kind, contact.id, exc)
+            replies.append(Reply(t("Maaf, ini tidak bisa disimpan karena di luar wilayah atau tugas Anda.")))
+    return replies
+
+
+async def _tell_storyteller(s, contact, kind, work, decision: S.Decision, forms, now) -> None:
+    area = catalog.area_index().short(contact.area_code)
+    title = story_title(decision.story)
+
+    def text_for(t, lang):
+        if kind == "select":
+            domain = dict(domains(forms, lang)).get(decision.domain, decision.domain)
+            return selected_text(title, domain, work["level"], area, work["reason"], t)
+        return question_text(title, area, work["question"], t)
+    await _notify(s, decision.teller_id, decision.desa, text_for, now)
+
+
+# ---------------------------------------------------------------- summaries
+
+def _listing(counts: dict[str, int]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in counts.items())
+
+
+async def summary_block(s, area: str, today: date, forms: dict, t, lang: str = "id") -> str:
+    """The loop in a summary: recommendations by status and OPD, overdue ones, and stories selected per level."""
+    recs = await F.recommendations(s, area)
+    lines = [t("TINDAK LANJUT: %(count)s rekomendasi") % {"count": len(recs)}]
+    if recs:
+        by_status: dict[str, int] = {}
+        by_agency: dict[str, int] = {}
+        for r in recs:
+            by_status[status_label(r.status, t)] = by_status.get(status_label(r.status, t), 0) + 1
+            if r.agency:
+                by_agency[r.agency] = by_agency.get(r.agency, 0) + 1
+        lines.append(t("- Status: %(list)s") % {"list": _listing(by_status)})
+        if by_agency:
+            lines.append(t("- Per OPD: %(list)s") % {"list": _listing(dict(sorted(by_agency.items())))})
+        late = [r for r in recs if overdue(r, today)]
+        for r in late:
+            lines.append(t("- LEWAT TARGET: %(agency)s — %(text)s (target %(target)s, %(status)s)") % {
+                "agency": r.agency, "text": r.text, "target": fmt_target(r.target, lang),
+                "status": status_label(r.status, t)})
+    lines += ["", *await story_lines(s, area, forms, t, lang)]
+    return "\n".join(lines)
+
+
+async def story_lines(s, area: str, forms: dict, t, lang: str = "id") -> list[str]:
+    """"Panel kecamatan: 3 cerita dipilih dari 41; domain Kelembagaan desa: …" per level."""
+    total, picked, stories = await S.for_summary(s, area)
+    labels = dict(domains(forms, lang))
+    lines = []
+    for level, below in (("kecamatan", total), ("kabupaten", None)):
+        chosen = [rid for rid, events in picked.items() if any(e[0] == level and e[1] == "dipilih" for e in events)]
+        if below is None:
+            below = sum(1 for events in picked.values() if any(e[0] == "kecamatan" and e[1] == "dipilih"
+                                                               for e in events))
+        if not chosen and level == "kabupaten":
+            continue
+        parts = [t("Panel %(level)s: %(count)s cerita dipilih dari %(total)s") % {
+            "level": level_label(level, t), "count": len(chosen), "total": below}]
+        for rid in chosen:
+            a = stories[rid].answers
+            reason = next(e[2] for e in reversed(picked[rid]) if e[0] == level and e[1] == "dipilih")
+            parts.append(t("domain %(domain)s: %(title)s (%(desa)s) — alasan panel: %(reason)s") % {
+                "domain": labels.get(a.get("level"), a.get("level")), "title": story_title(a.get("story") or ""),
+                "desa": catalog.area_index().short(stories[rid].area_code), "reason": reason})
+        lines.append("; ".join(parts))
+    return [t("CERITA TERPILIH:")] + (lines or [t("- belum ada")])

@@ -1,0 +1,66 @@
+"""The loop's Excel sheets: "Tindak lanjut" (every issue item with its recommendation, status and history) and
+"Seleksi cerita" (every story with its panels' decisions and reasons). bot/export.py adds them."""
+from __future__ import annotations
+
+from flows.display import choice_labels
+from flows.loop_values import RecView, fmt_target, overdue, status_label
+from storage import followup as F
+from storage import stories as S
+
+from .. import catalog
+
+LEVEL_ID = {"desa": "Desa", "kecamatan": "Kecamatan", "kabupaten": "Kabupaten (OPD)"}
+
+
+def _when(at) -> str:
+    from datetime import timezone
+    at = at if at.tzinfo else at.replace(tzinfo=timezone.utc)
+    return at.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+async def sheets(s, area: str, forms: dict, areas, progress):
+    from ..pipeline import clock
+    t = catalog.gettext_for("id")
+    today = clock().date()
+    story = choice_labels(forms, "cerita")
+
+    async def followup():
+        await F.sync_items(s, area, clock())
+        recs = {r.id: r for r in await F.recommendations(s, area)}
+        history = await F.history(s, area)
+        for item, rec_id in await F.all_items(s, area):
+            rec: RecView | None = recs.get(rec_id)
+            path = "; ".join(f"{_when(at)} {status_label(st, t)} ({who})" + (f": {reason}" if reason else "")
+                             + (f" — {note}" if note else "") for st, note, reason, who, at in history.get(rec_id, []))
+            progress.tick()
+            yield [areas.name(item.desa[:8]), areas.name(item.desa), item.activity, item.problem, item.support,
+                   item.round, rec.text if rec else "", LEVEL_ID.get(rec.level, "") if rec else "",
+                   rec.agency if rec else "", fmt_target(rec.target, "id") if rec and rec.target else "",
+                   status_label(rec.status, t) if rec else "Belum dibahas",
+                   "Ya" if rec and overdue(rec, today) else "", path]
+
+    async def selection():
+        history = await S.selections(s, area)
+        for rid, code, a, updated, reporter in await S.all_stories(s, area):
+            events = history.get(rid, [])
+
+            def panel(level, events=events):
+                chosen = [e for e in events if e[0] == level and e[1] == "dipilih"]
+                return f"{chosen[-1][2]} (panel: {chosen[-1][3]})" if chosen else ""
+            progress.tick()
+            yield [code, areas.name(code), areas.name(code[:8]), areas.name(code[:5]),
+                   story.get("level", {}).get(a.get("level"), a.get("level")), a.get("story"), a.get("who"),
+                   a.get("why"), a.get("period"), "Anonim" if a.get("consent") == "anonim" else reporter,
+                   updated.strftime("%Y-%m-%d") if updated else "", panel("kecamatan"), panel("kabupaten"),
+                   "; ".join(f"{_when(at)} {level} {decision} ({who}" + (f"; panel: {panel_}" if panel_ else "")
+                             + f"): {reason}" for level, decision, reason, panel_, who, at in events)]
+
+    return [
+        ("Tindak lanjut", ["Kecamatan", "Desa", "Kegiatan", "Masalah", "Dukungan yang diminta", "Putaran",
+                           "Rekomendasi", "Ditangani di", "OPD", "Target", "Status", "Lewat target", "Riwayat"],
+         followup()),
+        ("Seleksi cerita", ["Kode wilayah", "Desa/Wilayah", "Kecamatan", "Kabupaten", "Domain", "Cerita",
+                            "Siapa yang berubah", "Mengapa penting", "Waktu", "Pencerita", "Tanggal",
+                            "Dipilih panel kecamatan (alasan)", "Dipilih panel kabupaten (alasan)", "Riwayat"],
+         selection()),
+    ]

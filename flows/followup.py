@@ -1,0 +1,289 @@
+"""Tindak lanjut: the recommendation follow-up as a side conversation, one item at a time. Pure.
+
+- A **fasilitator** works through the open issue items of their kecamatan: writes the agreed
+  recommendation (merging the same problem from other desa into it), and decides where it is handled:
+  desa, kecamatan, or carried to the kabupaten with the responsible OPD and a target month.
+- An **OPD** (or the koordinator, for any OPD) answers each recommendation carried to it:
+  diterima / dalam proses / selesai / tidak bisa (+ reason), and a short note.
+
+The pipeline loads what is in the person's scope into ``ctx.loop`` (a ``LoopData``) and stores the
+``Step.actions`` this returns; it also tells the kader of each desa concerned (``update_text``).
+"""
+from __future__ import annotations
+
+from . import answers as A
+from .loop_values import ItemView, LoopData, RecView, fmt_target, parse_target, status_label
+from .problem import N_, Problem
+from .types import Reply, Step
+
+
+# ---------------------------------------------------------------- the conversation
+
+def _item_text(item: ItemView, data: LoopData, t) -> str:
+    lines = [f"{data.names.get(item.desa, item.desa)}: {item.activity}"]
+    if item.problem:
+        lines.append(t("Kendala: %(text)s") % {"text": item.problem})
+    if item.support:
+        lines.append(t("Dukungan yang diminta: %(text)s") % {"text": item.support})
+    return "\n".join(lines)
+
+
+def _short(item: ItemView, data: LoopData) -> str:
+    what = item.support or item.problem or item.activity
+    return f"{data.names.get(item.desa, item.desa)}: {what}"[:80]
+
+
+def start(session: dict, ctx, t, role: str) -> Step:
+    data: LoopData = ctx.loop or LoopData()
+    if role == "fasilitator":
+        queue = [i.id for i in data.items]
+        if not queue:
+            return Step(session, [Reply(t("Tidak ada usulan desa yang menunggu tindak lanjut di wilayah Anda."))])
+        session["side"] = {"kind": "followup", "role": "fasilitator", "queue": queue, "step": "item", "work": {}}
+        head = Reply(t("Ada %(count)s usulan dari desa yang menunggu tindak lanjut. Kita bahas satu per satu; "
+                       "ketik \"menu\" untuk berhenti kapan saja.") % {"count": len(queue)})
+        return Step(session, [head, _ask(session["side"], data, t, ctx)])
+    queue = [r.id for r in data.recs]
+    if not queue:
+        return Step(session, [Reply(t("Tidak ada rekomendasi yang menunggu jawaban Anda."))])
+    session["side"] = {"kind": "followup", "role": "opd", "queue": queue, "step": "rec", "work": {}}
+    head = Reply(t("Ada %(count)s rekomendasi dari kecamatan yang menunggu jawaban. Kita bahas satu per satu; "
+                   "ketik \"menu\" untuk berhenti kapan saja.") % {"count": len(queue)})
+    return Step(session, [head, _ask(session["side"], data, t, ctx)])
+
+
+def _item(side: dict, data: LoopData) -> ItemView | None:
+    by_id = {i.id: i for i in data.items}
+    while side["queue"] and side["queue"][0] not in by_id:
+        side["queue"].pop(0)                      # handled meanwhile (by someone else): skip it
+    return by_id[side["queue"][0]] if side["queue"] else None
+
+
+def _rec(side: dict, data: LoopData) -> RecView | None:
+    by_id = {r.id: r for r in data.recs}
+    while side["queue"] and side["queue"][0] not in by_id:
+        side["queue"].pop(0)
+    return by_id[side["queue"][0]] if side["queue"] else None
+
+
+def _item_options(t):
+    return [("write", [t("Tulis rekomendasi"), "tulis", "rekomendasi"]),
+            ("merge", [t("Gabungkan dengan usulan yang sama dari desa lain"), "gabung", "gabungkan"]),
+            ("skip", [t("Lewati dulu"), "lewati", "nanti"]), ("stop", [t("Kembali ke menu"), "berhenti"])]
+
+
+def _level_options(t):
+    return [("desa", [t("Ditangani di desa"), "desa"]), ("kecamatan", [t("Ditangani di kecamatan"), "kecamatan"]),
+            ("kabupaten", [t("Dibawa ke forum kabupaten"), "kabupaten", "kab"])]
+
+
+def _status_options(t):
+    return [("diterima", [t("Diterima"), "terima"]), ("dalam_proses", [t("Dalam proses"), "proses", "diproses"]),
+            ("selesai", [t("Selesai"), "sudah selesai"]), ("tidak_bisa", [t("Tidak bisa"), "tidak bisa", "tdk bisa"]),
+            ("skip", [t("Lewati dulu"), "lewati", "nanti"])]
+
+
+def _labels(options) -> tuple[str, ...]:
+    return tuple(labels[0] for _, labels in options)
+
+
+def _ask(side: dict, data: LoopData, t, ctx) -> Reply:
+    step, work = side["step"], side["work"]
+    lang = ctx.contact.lang if ctx.contact else "id"
+    if side["role"] == "fasilitator":
+        item = _item(side, data)
+        if step == "item":
+            return Reply(t("Usulan %(n)s dari %(total)s:") % _position(side) + "\n" + _item_text(item, data, t),
+                         _labels(_item_options(t)))
+        if step == "merge":
+            others = [i for i in data.items if i.id not in work.get("items", [item.id])]
+            return Reply(t("Usulan mana yang sama dengan ini? Boleh pilih lebih dari satu, misalnya: 1, 3."),
+                         tuple(_short(i, data) for i in others))
+        if step == "text":
+            return Reply(t("Tulis rekomendasi yang disepakati untuk usulan ini, dalam satu atau dua kalimat."))
+        if step == "level":
+            return Reply(t("Di mana rekomendasi ini ditangani?"), _labels(_level_options(t)))
+        if step == "agency":
+            return Reply(t("OPD mana yang bertanggung jawab? Pilih nomornya atau ketik nama dinasnya, misalnya: "
+                           "Dinas Koperasi."), data.agencies)
+        if step == "target":
+            return Reply(t("Kapan targetnya? Tulis bulannya, misalnya: Oktober 2024."))
+        if step == "confirm":
+            desa = sorted({data.names.get(i.desa, i.desa) for i in data.items if i.id in work["items"]})
+            lines = [t("Mohon periksa rekomendasi ini:"), t("- Desa: %(list)s") % {"list": ", ".join(desa)},
+                     t("- Rekomendasi: %(text)s") % {"text": work["text"]},
+                     t("- Ditangani: %(level)s") % {"level": dict(_level_options(t))[work["level"]][0]}]
+            if work["level"] == "kabupaten":
+                lines += [t("- OPD: %(agency)s") % {"agency": work["agency"]},
+                          t("- Target: %(target)s") % {"target": fmt_target(work["target"], lang)}]
+            return Reply("\n".join(lines) + "\n" + t("Simpan?"), (t("Ya"), t("Tidak")), yes_no=True)
+    rec = _rec(side, data)
+    if step == "rec":
+        lines = [t("Rekomendasi %(n)s dari %(total)s, dari %(kec)s:") % {**_position(side),
+                                                                         "kec": data.names.get(rec.kec, rec.kec)},
+                 rec.text,
+                 t("Usulan dari: %(list)s") % {"list": ", ".join(data.names.get(d, d) for d in rec.desa)},
+                 t("OPD: %(agency)s; target %(target)s; status: %(status)s") % {
+                     "agency": rec.agency, "target": fmt_target(rec.target, lang),
+                     "status": status_label(rec.status, t)}]
+        return Reply("\n".join(lines) + "\n" + t("Bagaimana statusnya sekarang?"), _labels(_status_options(t)))
+    if step == "reason":
+        return Reply(t("Mohon tulis alasannya singkat, supaya desa memahami."))
+    if step == "note":
+        return Reply(t("Ada catatan singkat untuk desa? Ketik \"lewati\" jika tidak ada."))
+    raise ValueError(step)
+
+
+def _position(side: dict) -> dict:
+    total = side.setdefault("total", len(side["queue"]))
+    return {"n": max(1, total - len(side["queue"]) + 1), "total": total}
+
+
+def help_text(side: dict, t) -> str:
+    if side["role"] == "fasilitator":
+        return t("Untuk setiap usulan desa: tulis rekomendasi yang disepakati di rapat kecamatan, gabungkan "
+                 "usulan yang sama dari beberapa desa, lalu pilih di mana ditangani. Yang dibawa ke kabupaten "
+                 "dikirim ke OPD-nya, dan kader desa diberi tahu. Ketik \"menu\" untuk berhenti.")
+    return t("Untuk setiap rekomendasi: pilih statusnya (diterima, dalam proses, selesai, atau tidak bisa) dan "
+             "tambahkan catatan singkat. Kader desa yang mengusulkan akan diberi tahu. Ketik \"menu\" untuk "
+             "berhenti.")
+
+
+def advance(session: dict, text: str, cmd: str | None, ctx, t) -> tuple[Step, bool]:
+    """One message inside the side conversation; (step, finished: the engine shows the menu after it)."""
+    side = session["side"]
+    data: LoopData = ctx.loop or LoopData()
+    if cmd == "help":
+        return Step(session, [Reply(help_text(side, t)), _ask(side, data, t, ctx)]), False
+    current = _item(side, data) if side["role"] == "fasilitator" else _rec(side, data)
+    if current is None:
+        session.pop("side")
+        return Step(session, [Reply(t("Semua sudah dibahas. Terima kasih."))]), True
+    if cmd == "back":
+        side["step"], side["work"] = ("item" if side["role"] == "fasilitator" else "rec"), {}
+        return Step(session, [Reply(t("Baik, kita ulangi dari awal untuk usulan ini.")),
+                              _ask(side, data, t, ctx)]), False
+    handler = _fasilitator if side["role"] == "fasilitator" else _opd
+    result = handler(side, current, text, ctx, data, t)
+    if isinstance(result, Problem):
+        return Step(session, [Reply(result.render(t)), _ask(side, data, t, ctx)]), False
+    replies, actions, stop = result
+    if stop:
+        session.pop("side")
+        return Step(session, replies, actions=tuple(actions)), True
+    if side["step"] in ("item", "rec") and (_item(side, data) if side["role"] == "fasilitator"
+                                            else _rec(side, data)) is None:
+        session.pop("side")
+        return Step(session, replies + [Reply(t("Semua sudah dibahas. Terima kasih."))],
+                    actions=tuple(actions)), True
+    return Step(session, replies + [_ask(side, data, t, ctx)], actions=tuple(actions)), False
+
+
+def _next(side: dict, done: list[int]) -> None:
+    side["queue"] = [i for i in side["queue"] if i not in done]
+    side["step"], side["work"] = ("item" if side["role"] == "fasilitator" else "rec"), {}
+
+
+def _fasilitator(side, item: ItemView, text: str, ctx, data: LoopData, t):
+    step, work = side["step"], side["work"]
+    if step == "item":
+        pick = A.parse_choice(text, _item_options(t))
+        if isinstance(pick, Problem):
+            return pick
+        if pick == "stop":
+            return [Reply(t("Baik, sisanya bisa dilanjutkan nanti dengan \"tindak lanjut\"."))], [], True
+        if pick == "skip":
+            side["queue"].append(side["queue"].pop(0))
+            if len(side["queue"]) == 1:
+                return [Reply(t("Ini usulan terakhir yang tersisa."))], [], False
+            return [], [], False
+        work["items"] = [item.id]
+        others = [i for i in data.items if i.id != item.id]
+        if pick == "merge" and not others:
+            side["step"] = "text"
+            return [Reply(t("Tidak ada usulan lain yang bisa digabungkan."))], [], False
+        side["step"] = "merge" if pick == "merge" else "text"
+        return [], [], False
+    if step == "merge":
+        others = [i for i in data.items if i.id not in work["items"]]
+        picks = A.parse_choices(text, [(str(i.id), [_short(i, data)]) for i in others])
+        if isinstance(picks, Problem):
+            return picks
+        work["items"] += [int(p) for p in picks]
+        side["step"] = "text"
+        return [Reply(t("Digabungkan: %(count)s usulan dibahas sebagai satu.") % {"count": len(work["items"])})], [], False
+    if step == "text":
+        value = " ".join(text.split())
+        if len(value) < 5 or not any(ch.isalpha() for ch in value):
+            return Problem(N_("Mohon tulis rekomendasinya dalam kalimat, misalnya: Bantuan modal usaha untuk "
+                              "kelompok tenun."))
+        work["text"], side["step"] = value[:1000], "level"
+        return [], [], False
+    if step == "level":
+        pick = A.parse_choice(text, _level_options(t))
+        if isinstance(pick, Problem):
+            return pick
+        work["level"] = pick
+        side["step"] = "agency" if pick == "kabupaten" else "confirm"
+        return [], [], False
+    if step == "agency":
+        s = A.normalize(text)
+        pick = A.parse_choice(text, [(a, [a]) for a in data.agencies]) if data.agencies else None
+        if pick is None or isinstance(pick, Problem):        # not one of the list: a name typed
+            if s.isdigit() or len(s) < 4 or not any(ch.isalpha() for ch in s):
+                return Problem(N_("Mohon ketik nama dinasnya, misalnya: Dinas Koperasi."))
+            pick = " ".join(text.split())[:120]
+        work["agency"], side["step"] = pick, "target"
+        return [], [], False
+    if step == "target":
+        value = parse_target(text, ctx.now.date())
+        if isinstance(value, Problem):
+            return value
+        work["target"], side["step"] = value, "confirm"
+        return [], [], False
+    if step == "confirm":
+        yes = A.parse_yes_no(text)
+        if isinstance(yes, Problem):
+            return yes
+        if not yes:
+            side["step"], side["work"] = "item", {}
+            return [Reply(t("Tidak disimpan. Kita ulangi usulan ini."))], [], False
+        action = ("recommend", {"items": list(work["items"]), "text": work["text"], "level": work["level"],
+                                "agency": work.get("agency"), "target": work.get("target")})
+        done = list(work["items"])
+        _next(side, done)
+        where = {"desa": t("ditangani di desa"), "kecamatan": t("ditangani di kecamatan"),
+                 "kabupaten": t("dikirim ke %(agency)s") % {"agency": work.get("agency")}}[work["level"]]
+        return [Reply(t("Tersimpan: rekomendasi %(where)s. Kader desa yang mengusulkan akan diberi tahu.")
+                      % {"where": where})], [action], False
+    raise ValueError(step)
+
+
+def _opd(side, rec: RecView, text: str, ctx, data: LoopData, t):
+    step, work = side["step"], side["work"]
+    if step == "rec":
+        pick = A.parse_choice(text, _status_options(t))
+        if isinstance(pick, Problem):
+            return pick
+        if pick == "skip":
+            side["queue"].append(side["queue"].pop(0))
+            return [], [], False
+        work["status"] = pick
+        side["step"] = "reason" if pick == "tidak_bisa" else "note"
+        return [], [], False
+    if step == "reason":
+        value = " ".join(text.split())
+        if len(value) < 3 or A.normalize(value) == "lewati":
+            return Problem(N_("Alasannya perlu ditulis, supaya desa memahami. Misalnya: anggaran tahun ini "
+                              "sudah habis."))
+        work["reason"], side["step"] = value[:500], "note"
+        return [], [], False
+    if step == "note":
+        value = " ".join(text.split())
+        note = None if A.normalize(value) in ("lewati", "tidak ada", "tidak", "-") else value[:500]
+        action = ("status", {"rec": rec.id, "status": work["status"], "note": note, "reason": work.get("reason")})
+        label = status_label(work["status"], t)
+        _next(side, [rec.id])
+        return [Reply(t("Tersimpan: %(status)s. Desa yang mengusulkan akan diberi tahu.") % {"status": label})], \
+            [action], False
+    raise ValueError(step)

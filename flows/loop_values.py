@@ -1,0 +1,160 @@
+"""The follow-up loop's plain values and rules, without the conversation (flows/followup.py): what the
+pipeline loads for a side conversation (``LoopData``), targets, overdue, quiet hours, and the message a
+kader receives when their desa's proposal moves. Pure."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+
+from babel.dates import format_date
+
+from . import answers as A
+from .dates import _MONTHS, parse_date, zone_for_area
+from .display import fmt_date
+from .problem import N_, Problem
+
+LEVELS = ("desa", "kecamatan", "kabupaten")
+CARRIED = "dibawa"                      # carried to the kabupaten, waiting for the OPD
+ANSWERS = ("diterima", "dalam_proses", "selesai", "tidak_bisa")
+FINAL = ("selesai", "tidak_bisa", "ditangani_desa", "ditangani_kecamatan")
+
+
+def status_label(status: str, t) -> str:
+    return {CARRIED: t("Dikirim ke OPD"), "diterima": t("Diterima"), "dalam_proses": t("Dalam proses"),
+            "selesai": t("Selesai"), "tidak_bisa": t("Tidak bisa"), "ditangani_desa": t("Ditangani di desa"),
+            "ditangani_kecamatan": t("Ditangani di kecamatan")}.get(status, status)
+
+
+@dataclass(frozen=True)
+class ItemView:
+    """An open issue item: a monitoring activity not running that asks for something."""
+
+    id: int
+    desa: str                    # area code
+    activity: str
+    problem: str
+    support: str
+    round: str | None = None
+
+
+@dataclass(frozen=True)
+class RecView:
+    id: int
+    kec: str
+    text: str
+    level: str
+    agency: str | None
+    target: str | None           # YYYY-MM or YYYY-MM-DD
+    status: str
+    desa: tuple[str, ...] = ()   # the desa whose items it answers
+    topic: str = ""              # what the desa asked, in their words
+
+
+@dataclass(frozen=True)
+class StoryView:
+    id: int                      # the report id
+    desa: str
+    domain: str
+    text: str
+    who: str
+    why: str
+    teller: str                  # the storyteller's name, or "" when anonymous
+    reasons: tuple[str, ...] = ()  # reasons of panels below that selected it
+
+
+@dataclass(frozen=True)
+class LoopData:
+    """What a side conversation may see; loaded for the contact's own scope only."""
+
+    items: tuple[ItemView, ...] = ()
+    recs: tuple[RecView, ...] = ()
+    agencies: tuple[str, ...] = ()       # OPD agencies known in the kabupaten
+    agency: str | None = None            # the contact's own agency (OPD)
+    stories: tuple[StoryView, ...] = ()  # stories waiting for this panel
+    domains: tuple[tuple[str, str], ...] = ()   # (value, label) of the story domains
+    names: dict[str, str] = field(default_factory=dict)   # area code → short name for display
+
+
+# ---------------------------------------------------------------- targets
+
+def parse_target(text: str, today: date) -> str | Problem:
+    """"Oktober 2024", "okt 24", "10/2024" → "2024-10"; a full date → "2024-10-15". Not in the past."""
+    s = A.normalize(text)
+    m = re.fullmatch(r"(?:bulan\s+)?([a-z]+)\.?\s*(\d{4}|\d{2})?", s) or re.fullmatch(r"(\d{1,2})\s*[/.-]\s*(\d{4})", s)
+    if m and (m.group(1) in _MONTHS or m.group(1).isdigit()):
+        month = _MONTHS.get(m.group(1)) or int(m.group(1))
+        year = int(m.group(2)) if m.group(2) else today.year
+        year += 2000 if year < 100 else 0
+        if not 1 <= month <= 12:
+            return Problem(N_("Mohon tulis bulan targetnya, misalnya: Oktober 2024."))
+        if not m.group(2) and month < today.month:
+            year += 1
+        if (year, month) < (today.year, today.month):
+            return Problem(N_("Target itu sudah lewat. Mohon tulis bulan yang akan datang, misalnya: Oktober 2024."))
+        return f"{year:04d}-{month:02d}"
+    value = parse_date(text, _midday(today))
+    if isinstance(value, Problem):
+        return Problem(N_("Mohon tulis bulan targetnya, misalnya: Oktober 2024."))
+    if value < today:
+        return Problem(N_("Target itu sudah lewat. Mohon tulis bulan yang akan datang, misalnya: Oktober 2024."))
+    return value.isoformat()
+
+
+def _midday(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, 12, tzinfo=timezone.utc)
+
+
+def fmt_target(target: str | None, lang: str) -> str:
+    if not target:
+        return "-"
+    if len(target) == 7:
+        return format_date(date.fromisoformat(target + "-01"), "MMMM y", locale=lang)
+    return fmt_date(target, lang)
+
+
+def overdue(rec: RecView, today: date) -> bool:
+    """Past its target (the end of the target month) and not finished."""
+    if not rec.target or rec.status in FINAL:
+        return False
+    if len(rec.target) == 7:
+        y, m = (int(x) for x in rec.target.split("-"))
+        return (today.year, today.month) > (y, m)
+    return today > date.fromisoformat(rec.target)
+
+
+# ---------------------------------------------------------------- what the village hears
+
+def update_text(rec: RecView, desa_name: str, t, lang: str, note: str | None = None,
+                reason: str | None = None) -> str:
+    """The message to a kader when their desa's proposal moves: plain words, one line or two."""
+    p = {"desa": desa_name, "topic": rec.topic or rec.text, "agency": rec.agency or "OPD",
+         "target": fmt_target(rec.target, lang), "rec": rec.text, "reason": reason or "-"}
+    text = {
+        CARRIED: t("Usulan %(desa)s tentang %(topic)s: dibawa ke forum kabupaten, ditangani %(agency)s, "
+                   "target %(target)s."),
+        "diterima": t("Usulan %(desa)s tentang %(topic)s: %(agency)s sudah menerima usulan ini, target %(target)s."),
+        "dalam_proses": t("Usulan %(desa)s tentang %(topic)s: %(agency)s sedang memproses, target %(target)s."),
+        "selesai": t("Usulan %(desa)s tentang %(topic)s: %(agency)s sudah menyelesaikannya."),
+        "tidak_bisa": t("Usulan %(desa)s tentang %(topic)s: %(agency)s belum bisa menindaklanjuti. "
+                        "Alasannya: %(reason)s"),
+        "ditangani_desa": t("Usulan %(desa)s tentang %(topic)s sudah dibahas di rapat kecamatan dan akan ditangani "
+                            "di tingkat desa: %(rec)s"),
+        "ditangani_kecamatan": t("Usulan %(desa)s tentang %(topic)s sudah dibahas di rapat kecamatan dan akan "
+                                 "ditangani di tingkat kecamatan: %(rec)s"),
+    }[rec.status] % p
+    if note:
+        text += "\n" + t("Catatan: %(note)s") % {"note": note}
+    return text
+
+
+def send_at(now, area_code: str, quiet_from: int = 20, quiet_until: int = 7):
+    """When a message to someone in ``area_code`` may leave: now, or the end of the quiet hours in the
+    area's own zone (WIB/WITA/WIT)."""
+    local = now.astimezone(zone_for_area(area_code))
+    if quiet_until <= local.hour < quiet_from:
+        return now.astimezone(timezone.utc)
+    day = local.date() + timedelta(days=1 if local.hour >= quiet_from else 0)
+    wake = local.replace(year=day.year, month=day.month, day=day.day, hour=quiet_until, minute=0, second=0,
+                         microsecond=0)
+    return wake.astimezone(timezone.utc)      # stored as UTC like every time in the database

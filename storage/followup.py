@@ -1,0 +1,210 @@
+"""Queries of the recommendation follow-up: issue items from monitoring reports, recommendations (with the
+items merged into them), their status history, and who in a desa hears of a change.
+
+Scope is enforced here, whatever the conversation asked: a fasilitator touches only items of their
+kecamatan, an OPD only recommendations of its agency in its kabupaten, a koordinator those of its area.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from flows.loop_values import CARRIED, FINAL, ItemView, RecView
+
+from .models import Contact, Identity, Invite, IssueItem, Outbox, Recommendation, RecommendationEvent, Report
+from .reminders import DELIVERY_CHANNEL
+from .summary import under
+
+
+class OutOfScope(Exception):
+    """An action on something the contact may not change (never reached through the chat's own lists)."""
+
+
+def wants_followup(item: dict) -> bool:
+    """An activity becomes an issue item when it is not running and names an obstacle or support asked."""
+    asked = [v for v in item.get("support_from") or [] if v != "tidak_perlu"]
+    return item.get("status") not in (None, "berjalan") and bool(item.get("obstacles") or asked
+                                                                   or item.get("support_what"))
+
+
+async def sync_items(s: AsyncSession, area: str, now: datetime) -> None:
+    """Make the issue items of the monitoring reports under ``area`` (idempotent); an item not yet taken
+    up follows corrections of its report."""
+    reports = await s.execute(select(Report.id, Report.area_code, Report.answers)
+                              .where(Report.form_id == "pemantauan", under(Report.area_code, area))
+                              .order_by(Report.area_code, Report.id))
+    existing = {(i.report_id, i.activity_index): i for i in await s.scalars(
+        select(IssueItem).where(under(IssueItem.area_code, area)))}
+    new: list[dict] = []
+    for report_id, code, answers in reports:
+        for index, act in enumerate(answers.get("activities") or []):
+            if not wants_followup(act):
+                continue
+            values = {"activity": str(act.get("activity") or "")[:200], "problem": act.get("obstacles") or "",
+                      "support": act.get("support_what") or "",
+                      "support_from": ",".join(v for v in act.get("support_from") or [] if v != "tidak_perlu"),
+                      "round": answers.get("round")}
+            row = existing.get((report_id, index))
+            if row is None:
+                new.append({"report_id": report_id, "activity_index": index, "area_code": code, "created_at": now,
+                            **values})
+            elif row.recommendation_id is None:
+                for k, v in values.items():
+                    setattr(row, k, v)
+    if new:   # two fasilitators of one kecamatan may make the same items at once: the second adds nothing
+        insert = pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
+        await s.execute(insert(IssueItem.__table__).on_conflict_do_nothing(index_elements=["report_id", "activity_index"]), new)
+    await s.flush()
+
+
+async def open_items(s: AsyncSession, kec: str) -> list[ItemView]:
+    rows = await s.scalars(select(IssueItem).where(under(IssueItem.area_code, kec),
+                                                   IssueItem.recommendation_id.is_(None))
+                           .order_by(IssueItem.area_code, IssueItem.id))
+    return [ItemView(r.id, r.area_code, r.activity, r.problem, r.support, r.round) for r in rows]
+
+
+async def all_items(s: AsyncSession, area: str) -> list[tuple[ItemView, int | None]]:
+    """Every issue item under ``area`` with its recommendation id (None: not discussed yet)."""
+    rows = await s.scalars(select(IssueItem).where(under(IssueItem.area_code, area))
+                           .order_by(IssueItem.area_code, IssueItem.id))
+    return [(ItemView(r.id, r.area_code, r.activity, r.problem, r.support, r.round), r.recommendation_id)
+            for r in rows]
+
+
+async def contact_agency(s: AsyncSession, contact_id: int) -> str | None:
+    return await s.scalar(select(Contact.agency).where(Contact.id == contact_id))
+
+
+async def agencies(s: AsyncSession, kab: str) -> list[str]:
+    """The agencies of the OPD registered (or invited) in the kabupaten, then those already used there."""
+    known = set(await s.scalars(select(Contact.agency).where(Contact.role == "opd", under(Contact.area_code, kab),
+                                                             Contact.agency.is_not(None))))
+    known |= set(await s.scalars(select(Invite.agency).where(Invite.role == "opd", under(Invite.area_code, kab),
+                                                             Invite.agency.is_not(None))))
+    known |= set(await s.scalars(select(Recommendation.agency).where(under(Recommendation.kec, kab),
+                                                                     Recommendation.agency.is_not(None))))
+    return sorted(known)
+
+
+async def recommendations(s: AsyncSession, area: str, agency: str | None = None, open_only: bool = False,
+                          carried_only: bool = False) -> list[RecView]:
+    q = select(Recommendation).where(under(Recommendation.kec, area[:8] if len(area) > 8 else area))
+    if agency is not None:
+        q = q.where(Recommendation.agency == agency)
+    if carried_only:
+        q = q.where(Recommendation.level == "kabupaten")
+    if open_only:
+        q = q.where(Recommendation.status.not_in(FINAL))
+    recs = list(await s.scalars(q.order_by(Recommendation.id)))
+    items: dict[int, list[IssueItem]] = {}
+    if recs:
+        for item in await s.scalars(select(IssueItem).where(IssueItem.recommendation_id.in_([r.id for r in recs]))
+                                    .order_by(IssueItem.id)):
+            items.setdefault(item.recommendation_id, []).append(item)
+    return [_view(r, items.get(r.id, [])) for r in recs]
+
+
+def _view(r: Recommendation, items: list[IssueItem]) -> RecView:
+    topic = next((i.support or i.problem for i in items if i.support or i.problem), "")
+    return RecView(r.id, r.kec, r.text, r.level, r.agency, r.target, r.status,
+                   tuple(sorted({i.area_code for i in items})), topic)
+
+
+@dataclass(frozen=True)
+class Change:
+    """A recommendation moved: who in which desa to tell (the pipeline words and queues it)."""
+
+    rec: RecView
+    note: str | None
+    reason: str | None
+    desa_items: dict[str, str]       # desa code → what that desa asked (its own words)
+
+
+async def recommend(s: AsyncSession, contact, work: dict, now: datetime) -> Change:
+    """A fasilitator's recommendation over one or more open items of their kecamatan."""
+    items = list(await s.scalars(select(IssueItem).where(IssueItem.id.in_(work["items"]))))
+    if (len(items) != len(set(work["items"])) or any(i.recommendation_id is not None for i in items)
+            or any(not _inside(i.area_code, contact.area_code) for i in items)):
+        raise OutOfScope("items outside the kecamatan or already handled")
+    level = work["level"]
+    if level not in ("desa", "kecamatan", "kabupaten") or (level == "kabupaten" and not work.get("agency")):
+        raise OutOfScope("bad level")
+    status = CARRIED if level == "kabupaten" else f"ditangani_{level}"
+    rec = Recommendation(kec=contact.area_code, text=work["text"], level=level,
+                         agency=work.get("agency") if level == "kabupaten" else None,
+                         target=work.get("target") if level == "kabupaten" else None, status=status,
+                         created_by=contact.id, created_at=now, updated_at=now)
+    s.add(rec)
+    await s.flush()
+    for i in items:
+        i.recommendation_id = rec.id
+    s.add(RecommendationEvent(recommendation_id=rec.id, status=status, contact_id=contact.id, at=now))
+    await s.flush()
+    return Change(_view(rec, items), None, None, _asked(items))
+
+
+def _asked(items: list[IssueItem]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for i in items:
+        out.setdefault(i.area_code, i.support or i.problem or i.activity)
+    return out
+
+
+def _inside(code: str, area: str) -> bool:
+    return code == area or code.startswith(area + ".")
+
+
+async def set_status(s: AsyncSession, contact, agency: str | None, work: dict, now: datetime) -> Change:
+    """An OPD's (or the koordinator's) answer to a recommendation carried to the kabupaten."""
+    rec = await s.get(Recommendation, work["rec"])
+    if (rec is None or rec.level != "kabupaten" or not _inside(rec.kec, contact.area_code)
+            or (contact.role == "opd" and rec.agency != agency) or contact.role not in ("opd", "koordinator")
+            or work["status"] not in ("diterima", "dalam_proses", "selesai", "tidak_bisa")):
+        raise OutOfScope("recommendation outside the contact's agency or area")
+    rec.status, rec.updated_at = work["status"], now
+    rec.note = work.get("note") or rec.note
+    s.add(RecommendationEvent(recommendation_id=rec.id, status=work["status"], note=work.get("note"),
+                              reason=work.get("reason"), contact_id=contact.id, at=now))
+    await s.flush()
+    items = list(await s.scalars(select(IssueItem).where(IssueItem.recommendation_id == rec.id)))
+    return Change(_view(rec, items), work.get("note"), work.get("reason"), _asked(items))
+
+
+async def kader_of(s: AsyncSession, desa: list[str]) -> list[tuple[int, str, str, str]]:
+    """(contact id, name, desa, lang) of the kader of these desa."""
+    if not desa:
+        return []
+    rows = await s.execute(select(Contact.id, Contact.name, Contact.area_code, Contact.lang)
+                           .where(Contact.role == "kader", Contact.area_code.in_(desa)).order_by(Contact.id))
+    return [tuple(r) for r in rows]
+
+
+async def queue_to(s: AsyncSession, contact_id: int, payload: dict, at: datetime, now: datetime) -> bool:
+    """One message to a contact on their first channel, sent from ``at`` (False: no way to reach them)."""
+    identity = await s.scalar(select(Identity).where(Identity.contact_id == contact_id).order_by(Identity.id))
+    if identity is None:
+        return False
+    s.add(Outbox(channel=DELIVERY_CHANNEL.get(identity.channel, identity.channel), external_id=identity.external_id,
+                 payload=payload, status="pending", attempts=0, created_at=now, next_attempt_at=at))
+    return True
+
+
+async def history(s: AsyncSession, area: str) -> dict[int, list[tuple[str, str | None, str | None, str, datetime]]]:
+    """Per recommendation under ``area``: (status, note, reason, who, when), oldest first."""
+    rows = await s.execute(select(RecommendationEvent.recommendation_id, RecommendationEvent.status,
+                                  RecommendationEvent.note, RecommendationEvent.reason, Contact.name,
+                                  RecommendationEvent.at)
+                           .join(Recommendation, Recommendation.id == RecommendationEvent.recommendation_id)
+                           .join(Contact, Contact.id == RecommendationEvent.contact_id)
+                           .where(under(Recommendation.kec, area[:8] if len(area) > 8 else area))
+                           .order_by(RecommendationEvent.id))
+    out: dict[int, list] = {}
+    for rid, *rest in rows:
+        out.setdefault(rid, []).append(tuple(rest))
+    return out

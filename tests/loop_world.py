@@ -1,0 +1,88 @@
+"""Actors of the learning-loop tests: people talking to the real pipeline over the terminal channel, with a
+transcript of everything said (golden files in tests/golden/)."""
+from __future__ import annotations
+
+import itertools
+from datetime import timezone
+from pathlib import Path
+
+from sqlalchemy import select
+
+from bot.pipeline import Pipeline
+from flows.types import Inbound
+from storage.db import Database
+from storage.models import Outbox
+from storage.repo import create_invite, upsert_round
+
+GOLDEN = Path(__file__).parent / "golden"
+_ids = itertools.count(1)
+
+
+class World:
+    def __init__(self, p: Pipeline, now):
+        self.p, self.now, self.lines, self.codes = p, now, [], {}
+
+    @classmethod
+    async def open(cls, url, now) -> "World":
+        box = {"now": now}
+        p = await Pipeline.open(Database(url), now=lambda: box["now"])
+        w = cls(p, now)
+        w._box = box
+        return w
+
+    def at(self, when) -> None:
+        self._box["now"] = when
+        self.lines.append(f"\n--- {when.isoformat()}")
+
+    def tick(self, minutes: int = 1) -> None:
+        """Time passes (not in the transcript): a story's key is the time it was started."""
+        from datetime import timedelta
+        self._box["now"] += timedelta(minutes=minutes)
+
+    async def say(self, who: str, text: str, record: bool = True):
+        replies = await self.p.handle(Inbound("terminal", who, f"m{next(_ids)}", text=text))
+        if record:
+            self.lines.append(f"👤 {who}: {self.codes.get(text, text)}")
+            for r in replies:
+                self.lines.append("🤖 " + r.text.replace("\n", "\n   "))
+                self.lines += [f"   {i}. {c}" for i, c in enumerate(r.choices, 1)]
+        return replies
+
+    async def script(self, who: str, *texts: str, record: bool = True):
+        out = None
+        for text in texts:
+            out = await self.say(who, text, record)
+        return out
+
+    async def register(self, who: str, name: str, role: str, area: str) -> None:
+        await self.script(who, "halo", name, role, area, "ya", record=False)
+
+    async def invite(self, role: str, area: str, agency: str | None = None) -> str:
+        async with self.p.db.session() as s:
+            code = await create_invite(s, role, area, self._box["now"], agency=agency)
+        self.codes[code] = f"<kode undangan {role}{' ' + agency if agency else ''}>"   # random: not in goldens
+        return code
+
+    async def round(self, *args) -> None:
+        async with self.p.db.session() as s:
+            await upsert_round(s, *args)
+
+    async def notices(self, who: str) -> list[Outbox]:
+        """Messages queued to a person that were not replies to their own message (templated notices)."""
+        async with self.p.db.session() as s:
+            rows = await s.scalars(select(Outbox).where(Outbox.external_id == who).order_by(Outbox.id))
+            return [r for r in rows if r.payload.get("template") == "followup_update"]
+
+    def record_notices(self, who: str, rows) -> None:
+        for r in rows:
+            at = r.next_attempt_at if r.next_attempt_at.tzinfo else r.next_attempt_at.replace(tzinfo=timezone.utc)
+            self.lines.append(f"📨 to {who} (from {at.astimezone(timezone.utc).isoformat()}): "
+                              + r.payload["text"].replace("\n", "\n   "))
+
+    def check_golden(self, name: str) -> None:
+        import os
+        path = GOLDEN / name
+        text = "\n".join(self.lines).strip() + "\n"
+        if os.environ.get("PANTAU_UPDATE_GOLDEN") or not path.exists():
+            path.write_text(text, encoding="utf-8")
+        assert text == path.read_text(encoding="utf-8"), f"transcript differs from {path} (PANTAU_UPDATE_GOLDEN=1)"

@@ -1,0 +1,221 @@
+"""The learning loop's pure rules, table-driven: targets, quiet hours, overdue, what the village hears, and
+the side conversations against the engine in memory (no database)."""
+from dataclasses import replace
+from datetime import date, datetime, timezone
+
+import pytest
+
+from bot import catalog
+from flows.dates import WIB, WIT
+from flows.loop_values import ItemView, LoopData, RecView, StoryView, overdue, parse_target, send_at, update_text
+from flows.problem import Problem
+from flows.types import ContactView
+
+from .conftest import Chat
+
+TODAY = date(2024, 8, 15)
+t = catalog.gettext_for("id")
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("Oktober 2024", "2024-10"), ("okt 24", "2024-10"), ("bulan Desember", "2024-12"), ("10/2024", "2024-10"),
+    ("Agustus 2024", "2024-08"), ("Maret", "2025-03"), ("15/10/2024", "2024-10-15"), ("31 Oktober 2024", "2024-10-31"),
+    ("Juli 2024", None), ("1/8/2024", None), ("13/2024", None), ("secepatnya", None), ("", None),
+])
+def test_targets(text, expected):
+    value = parse_target(text, TODAY)
+    assert (None if isinstance(value, Problem) else value) == expected
+
+
+@pytest.mark.parametrize("now,area,expected", [
+    (datetime(2024, 8, 15, 10, 0, tzinfo=WIT), "81.05.08.2010", datetime(2024, 8, 15, 10, 0, tzinfo=WIT)),
+    (datetime(2024, 8, 15, 19, 59, tzinfo=WIT), "81.05.08.2010", datetime(2024, 8, 15, 19, 59, tzinfo=WIT)),
+    (datetime(2024, 8, 15, 20, 0, tzinfo=WIT), "81.05.08.2010", datetime(2024, 8, 16, 7, 0, tzinfo=WIT)),
+    (datetime(2024, 8, 15, 5, 30, tzinfo=WIT), "81.05.08.2010", datetime(2024, 8, 15, 7, 0, tzinfo=WIT)),
+    (datetime(2024, 8, 31, 23, 0, tzinfo=WIT), "81.05.08.2010", datetime(2024, 9, 1, 7, 0, tzinfo=WIT)),
+    # 19:30 in Maluku is 17:30 in Jakarta: a kader in Bogor may still hear it
+    (datetime(2024, 8, 15, 19, 30, tzinfo=WIT), "32.01.01.2001", datetime(2024, 8, 15, 17, 30, tzinfo=WIB)),
+    (datetime(2024, 8, 15, 13, 0, tzinfo=timezone.utc), "32.01.01.2001", datetime(2024, 8, 16, 7, 0, tzinfo=WIB)),
+])
+def test_news_never_leaves_in_quiet_hours_of_the_desa(now, area, expected):
+    at = send_at(now, area)
+    assert at == expected and at.tzinfo == timezone.utc
+
+
+REC = RecView(1, "81.05.08", "Bantuan modal usaha tenun", "kabupaten", "Dinas Koperasi", "2024-10", "dibawa",
+              ("81.05.08.2010",), "modal usaha tenun")
+
+
+@pytest.mark.parametrize("rec,today,late", [
+    (REC, date(2024, 10, 31), False), (REC, date(2024, 11, 1), True),
+    (replace(REC, status="dalam_proses"), date(2024, 11, 1), True),
+    (replace(REC, status="selesai"), date(2025, 1, 1), False), (replace(REC, status="tidak_bisa"), date(2025, 1, 1), False),
+    (replace(REC, target="2024-10-15"), date(2024, 10, 16), True), (replace(REC, target=None), date(2030, 1, 1), False),
+])
+def test_overdue(rec, today, late):
+    assert overdue(rec, today) is late
+
+
+@pytest.mark.parametrize("status,note,reason,expected", [
+    ("dibawa", None, None, "Usulan Desa Kilmury tentang modal usaha tenun: dibawa ke forum kabupaten, ditangani "
+                           "Dinas Koperasi, target Oktober 2024."),
+    ("diterima", None, None, "Usulan Desa Kilmury tentang modal usaha tenun: Dinas Koperasi sudah menerima usulan ini, "
+                             "target Oktober 2024."),
+    ("dalam_proses", "Survei lokasi minggu depan", None, "Usulan Desa Kilmury tentang modal usaha tenun: Dinas Koperasi "
+     "sedang memproses, target Oktober 2024.\nCatatan: Survei lokasi minggu depan"),
+    ("selesai", None, None, "Usulan Desa Kilmury tentang modal usaha tenun: Dinas Koperasi sudah menyelesaikannya."),
+    ("tidak_bisa", None, "anggaran habis", "Usulan Desa Kilmury tentang modal usaha tenun: Dinas Koperasi belum bisa "
+                                           "menindaklanjuti. Alasannya: anggaran habis"),
+])
+def test_what_the_village_hears(status, note, reason, expected):
+    assert update_text(replace(REC, status=status), "Desa Kilmury", t, "id", note, reason) == expected
+
+
+def test_what_the_village_hears_in_english():
+    en = catalog.gettext_for("en")
+    assert update_text(replace(REC, status="dalam_proses"), "Desa Kilmury", en, "en") == (
+        "The proposal of Desa Kilmury about modal usaha tenun: Dinas Koperasi is working on it, target October 2024.")
+
+
+# ---------------------------------------------------------------- the side conversations, in memory
+
+ITEMS = (ItemView(1, "81.05.08.2002", "Tenun", "benang mahal", "modal usaha tenun"),
+         ItemView(2, "81.05.08.2010", "Tenun ikat", "modal kurang", "modal usaha tenun"),
+         ItemView(3, "81.05.08.2010", "Kebun sayur", "bibit terlambat", "bibit sayur"))
+NAMES = {"81.05.08.2002": "Desa Nekan", "81.05.08.2010": "Desa Kilmury", "81.05.08": "Kec. Kilmury"}
+
+
+def person(forms, role, area, loop):
+    chat = Chat(forms, contact=ContactView(7, "Marthen", role, area, "id"))
+    chat.loop = loop
+    base = chat.ctx
+    chat.ctx = lambda: replace(base(), loop=chat.loop)
+    chat.actions = []
+    step = chat.step
+
+    def recording(text="", **kw):
+        result = step(text, **kw)
+        chat.actions += list(result.actions)
+        return result
+    chat.step = recording
+    return chat
+
+
+def test_a_bad_answer_is_explained_and_asked_again_and_nothing_is_stored(forms):
+    f = person(forms, "fasilitator", "81.05.08", LoopData(items=ITEMS, agencies=("Dinas Koperasi",), names=NAMES))
+    f.say("tindak lanjut")
+    assert "Pilihan itu belum dikenali" in f.say("entahlah")
+    f.say("1")
+    out = f.say("ok")
+    assert "Mohon tulis rekomendasinya dalam kalimat" in out and "Tulis rekomendasi yang disepakati" in out
+    f.say("Bantuan modal usaha tenun")
+    f.say("3")
+    assert "Mohon ketik nama dinasnya" in f.say("7")
+    f.say("1")
+    assert "Target itu sudah lewat" in f.say("Juni 2024")
+    f.say("Oktober 2024")
+    assert "Mohon jawab ya atau tidak" in f.say("mungkin")
+    assert f.actions == []
+    out = f.say("tidak")
+    assert "Tidak disimpan" in out and "Usulan 1 dari 3" in out and f.actions == []
+
+
+def test_kembali_starts_the_item_again_and_menu_leaves_keeping_what_was_saved(forms):
+    f = person(forms, "fasilitator", "81.05.08", LoopData(items=ITEMS, names=NAMES))
+    f.say("tindak lanjut")
+    f.say("1"), f.say("Pelatihan pewarnaan benang"), f.say("2")
+    assert "Baik, kita ulangi dari awal" in f.say("kembali")
+    f.say("1"), f.say("Pelatihan pewarnaan benang")
+    assert "- Ditangani: Ditangani di kecamatan" in f.say("kecamatan")
+    f.say("ya")
+    assert f.actions == [("recommend", {"items": [1], "text": "Pelatihan pewarnaan benang", "level": "kecamatan",
+                                        "agency": None, "target": None})]
+    out = f.say("menu")
+    assert "Apa yang ingin Anda laporkan?" in out and "side" not in f.session
+
+
+def test_a_kader_is_told_the_follow_up_is_for_coordinators(forms, kader):
+    kader.say("menu")
+    out = kader.say("tindak lanjut")
+    assert "Tindak lanjut usulan untuk fasilitator, koordinator dan OPD." in out and "Apa yang ingin" in out
+    assert "Pemilihan cerita perubahan untuk fasilitator dan koordinator." in kader.say("pilih cerita")
+
+
+def test_opd_menu_and_reason_is_required_for_tidak_bisa(forms):
+    o = person(forms, "opd", "81.05", LoopData(recs=(REC,), agency="Dinas Koperasi", names=NAMES))
+    assert o.say("menu").endswith("1. Ubah laporan yang sudah dikirim\n2. Tindak lanjut usulan desa")
+    o.say("2")
+    o.say("tidak bisa")
+    assert "Alasannya perlu ditulis" in o.say("lewati")
+    o.say("Anggaran 2024 habis")
+    out = o.say("lewati")
+    assert "Tersimpan: Tidak bisa" in out and "Semua sudah dibahas" in out
+    assert o.actions == [("status", {"rec": 1, "status": "tidak_bisa", "note": None, "reason": "Anggaran 2024 habis"})]
+
+
+def test_panel_reuses_its_members_with_sama(forms):
+    stories = (StoryView(11, "81.05.08.2010", "kebijakan", "Perdes kuota perempuan di musdes disahkan.", "Warga",
+                         "Kami diakui.", "Siti"),
+               StoryView(12, "81.05.08.2002", "komunitas", "Arisan kelompok jadi simpan pinjam.", "Ibu-ibu",
+                         "Modal ada.", ""))
+    domains = (("kebijakan", "Kebijakan"), ("kelembagaan", "Kelembagaan desa"), ("komunitas", "Komunitas"))
+    f = person(forms, "fasilitator", "81.05.08", LoopData(stories=stories, domains=domains, names=NAMES))
+    assert "2 cerita dalam 2 domain" in f.say("pilih cerita")
+    assert "Ini satu-satunya cerita" in f.say("2")
+    f.say("1"), f.say("Aturan desa berubah."), f.say("Rina, Yoseph"), f.say("ya")
+    assert "Mengapa panel memilih" in f.say("pilih")
+    assert "Tadi: Rina, Yoseph" in f.say("Ekonomi keluarga membaik.")
+    f.say("sama"), f.say("ya")
+    assert [a[1]["panel"] for a in f.actions] == ["Rina, Yoseph", "Rina, Yoseph"]
+    assert [a[1]["report"] for a in f.actions] == [11, 12]
+
+
+# ---------------------------------------------------------------- whatever is typed
+
+WORDS = ["1", "2", "3", "4", "5", "9", "0", "ya", "tidak", "kembali", "bantuan", "lewati", "sama", "", " ", "🙂",
+         "Oktober 2024", "Juni 2020", "Dinas Koperasi", "kabupaten", "1, 2", "tindak lanjut", "pilih cerita",
+         "Bantuan modal usaha tenun", "x" * 3000, "/start", "31/2/2025"]
+STORIES = (StoryView(11, "81.05.08.2010", "kebijakan", "Perdes kuota perempuan.", "Warga", "Kami diakui.", "Siti"),
+           StoryView(12, "81.05.08.2002", "komunitas", "Arisan jadi simpan pinjam.", "Ibu-ibu", "Modal ada.", ""))
+DOMAINS = (("kebijakan", "Kebijakan"), ("kelembagaan", "Kelembagaan desa"), ("komunitas", "Komunitas"))
+
+
+@pytest.mark.parametrize("role,area,loop", [
+    ("fasilitator", "81.05.08", LoopData(items=ITEMS, agencies=("Dinas Koperasi",), stories=STORIES, domains=DOMAINS,
+                                         names=NAMES)),
+    ("opd", "81.05", LoopData(recs=(REC, replace(REC, id=2)), agency="Dinas Koperasi", names=NAMES)),
+    ("koordinator", "81.05", LoopData(recs=(REC,), stories=STORIES, domains=DOMAINS, names=NAMES)),
+])
+def test_any_typing_gets_an_answer_and_only_well_formed_decisions(forms, role, area, loop):
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(st.lists(st.one_of(st.sampled_from(WORDS), st.text(max_size=30)), min_size=1, max_size=25))
+    def typing(texts):
+        p = person(forms, role, area, loop)
+        p.say("tindak lanjut")
+        for text in texts:
+            step = p.step(text)
+            assert (step.replies or step.request) and all(r.text.strip() for r in step.replies)
+        for kind, work in p.actions:
+            if kind == "recommend":
+                assert set(work["items"]) <= {i.id for i in ITEMS} and len(work["text"]) >= 5
+                assert work["level"] in ("desa", "kecamatan", "kabupaten")
+                assert work["level"] != "kabupaten" or (work["agency"] and work["target"] >= "2024-08")
+            elif kind == "status":
+                assert work["status"] in ("diterima", "dalam_proses", "selesai", "tidak_bisa")
+                assert work["status"] != "tidak_bisa" or len(work["reason"]) >= 3
+            else:
+                assert kind in ("select", "verify") and work["report"] in (11, 12)
+                assert len(work.get("reason") or work.get("question")) >= 5
+    typing()
+
+
+def test_the_follow_up_template_is_read_from_the_environment():
+    from bot.config import ConfigError, TwilioConfig
+    env = {"TWILIO_ACCOUNT_SID": "AC" + "0" * 32, "TWILIO_AUTH_TOKEN": "a" * 32, "PANTAU_PUBLIC_URL": "https://x.org",
+           "TWILIO_WHATSAPP_FROM": "whatsapp:+14155238886", "TWILIO_TEMPLATE_FOLLOWUP_UPDATE": "HX" + "1" * 32}
+    assert TwilioConfig.from_env(env).templates == {"followup_update": "HX" + "1" * 32}
+    with pytest.raises(ConfigError, match="TWILIO_TEMPLATE_FOLLOWUP_UPDATE"):
+        TwilioConfig.from_env({**env, "TWILIO_TEMPLATE_FOLLOWUP_UPDATE": "HX12"})
