@@ -201,14 +201,13 @@ async def _remind(args) -> int:
 async def _serve(args) -> int:
     import uvicorn
 
-    from .config import ConfigError
     from .pipeline import settle_heap
     from .server import build_app, configured_channels
     whatsapp, telegram_cfg = configured_channels()
-    if whatsapp is None and telegram_cfg is None:
-        raise ConfigError("belum ada kanal: isi TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_WHATSAPP_FROM dan "
-                          "PANTAU_PUBLIC_URL untuk WhatsApp, atau TELEGRAM_BOT_TOKEN, TELEGRAM_WEBHOOK_SECRET dan "
-                          "PANTAU_PUBLIC_URL untuk Telegram")
+    if whatsapp is None and telegram_cfg is None:     # the dashboard (and `pantau chat`) work without one
+        print("Peringatan: belum ada kanal, hanya dasbor yang berjalan. Untuk WhatsApp isi TWILIO_ACCOUNT_SID, "
+              "TWILIO_AUTH_TOKEN, TWILIO_WHATSAPP_FROM dan PANTAU_PUBLIC_URL; untuk Telegram isi TELEGRAM_BOT_TOKEN, "
+              "TELEGRAM_WEBHOOK_SECRET dan PANTAU_PUBLIC_URL.", file=sys.stderr, flush=True)
     async with opened() as pipeline:      # migrations and forms once, before any worker starts
         if args.workers > 1:
             workers = True

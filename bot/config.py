@@ -73,3 +73,46 @@ def outbox_in_doubt_after() -> timedelta:
     """How long a row may stay "sending" before its sender is taken for dead (PANTAU_OUTBOX_IN_DOUBT_SECONDS,
     default 120 s: requests time out long before)."""
     return timedelta(seconds=float(os.environ.get("PANTAU_OUTBOX_IN_DOUBT_SECONDS", "120")))
+
+
+# ---------------------------------------------------------------- dashboard (bot/web)
+
+def public_url(env=None) -> str:
+    """Where people open the dashboard: PANTAU_PUBLIC_URL, else this machine on $PORT (a local trial)."""
+    env = env if env is not None else os.environ
+    url = env.get("PANTAU_PUBLIC_URL", "").strip().rstrip("/")
+    return url or f"http://127.0.0.1:{env.get('PORT', '8080')}"
+
+
+def web_secret(env=None) -> bytes:
+    """The key that signs dashboard cookies: PANTAU_WEB_SECRET (set it when several machines serve), else
+    a random key kept in the data folder (created once, readable by the owner only)."""
+    env = env if env is not None else os.environ
+    value = env.get("PANTAU_WEB_SECRET", "").strip()
+    if value:
+        if len(value) < 16:
+            raise ConfigError("PANTAU_WEB_SECRET terlalu pendek (paling sedikit 16 karakter, contoh: "
+                              "hasil `python3 -c \"import secrets; print(secrets.token_urlsafe(32))\"`)")
+        return value.encode()
+    from pathlib import Path
+    import secrets
+    folder = Path(env.get("PANTAU_DATA_DIR") or Path.home() / ".local" / "share" / "pantau")
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "web-secret"
+    if not path.exists():
+        tmp = folder / f"web-secret.{os.getpid()}"
+        tmp.write_text(secrets.token_urlsafe(32))
+        tmp.chmod(0o600)
+        try:
+            os.link(tmp, path)          # the first process wins; the others read its key
+        except FileExistsError:
+            pass
+        tmp.unlink()
+    return path.read_text().strip().encode()
+
+
+def reminder_templates(env=None) -> set[str]:
+    """Reminder kinds with an approved WhatsApp template (TWILIO_TEMPLATE_REMINDER_*): only those can
+    reach a person outside the 24-hour window."""
+    env = env if env is not None else os.environ
+    return {kind for kind in ("before", "due", "after") if env.get(f"TWILIO_TEMPLATE_REMINDER_{kind.upper()}")}

@@ -80,5 +80,8 @@ async def fulfil(s, what: str, contact: ContactView, now: datetime, forms: dict,
         return await missing_text(s, contact, now, t, lang)
     if what == "summary":
         return await summary_replies(s, contact, now, forms, t, lang)
+    if what in ("dashboard", "logout"):            # the dashboard's login link / sign-out (bot/web)
+        from .web.chat import fulfil as web_fulfil
+        return await web_fulfil(s, what, contact, now, t)
     return await export_replies(s, contact, now, forms, t, lang)
 

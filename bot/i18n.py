@@ -24,7 +24,8 @@ def extract() -> Catalog:
     catalog = Catalog(project="pantau", charset="utf-8")
     for folder in ("flows", "bot"):
         for filename, lineno, message, comments, context in extract_from_dir(
-                ROOT / folder, method_map=[("**.py", "python")], keywords=KEYWORDS):
+                ROOT / folder, method_map=[("**.py", "python"), ("**/templates/**.html", "jinja2")],
+                options_map={"**/templates/**.html": {"trimmed": "true"}}, keywords=KEYWORDS):
             catalog.add(message, None, [(f"{folder}/{filename}", lineno)])
     return catalog
 

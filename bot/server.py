@@ -33,6 +33,8 @@ def build_app(pipeline: Pipeline, whatsapp=None, run_senders: bool = True, teleg
         routes += whatsapp_routes(whatsapp, pipeline)
     if telegram is not None:
         routes.append(telegram.route())
+    from .web import routes as dashboard_routes      # the coordinator dashboard, /dasbor
+    routes += dashboard_routes(pipeline)
 
     @contextlib.asynccontextmanager
     async def lifespan(app):

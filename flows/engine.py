@@ -32,7 +32,9 @@ WELCOME_BACK_AFTER = timedelta(hours=2)
 COMMANDS = C.WORDS
 for _side_name in dict.fromkeys(side.COMMANDS.values()):      # the learning loop's side conversations
     C.register(C.Command(_side_name, tuple(w for w, n in side.COMMANDS.items() if n == _side_name)))
-REQUESTS = ("missing", "summary", "export")
+C.register(C.Command("dashboard", ("dasbor", "dashboard"), while_answering=False))    # bot/web
+C.register(C.Command("logout", ("keluar", "logout"), while_answering=False))
+REQUESTS = ("missing", "summary", "export", "dashboard", "logout")
 #: commands that end an open yes/no sub-question and then do what they always do
 _PENDING_GIVES_WAY = {"back", "cancel", "restart", "menu", "start", "edit", "language"}
 
@@ -243,7 +245,7 @@ def _menu_options(session: dict[str, Any], ctx: Context, t: Gettext, lang: str) 
         return options + side.menu_options(ctx, t)
     if ctx.contact and ctx.contact.role != "kader":
         options += [("req:summary", t("Ringkasan wilayah saya")), ("req:missing", t("Desa yang belum melapor")),
-                    ("req:export", t("Unduh Excel"))]
+                    ("req:export", t("Unduh Excel")), ("req:dashboard", t("Buka dasbor"))]
     return options + side.menu_options(ctx, t)
 
 

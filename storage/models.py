@@ -67,7 +67,7 @@ class Session(Base):
 
 class InboundMessage(Base):
     __tablename__ = "inbound"
-    __table_args__ = (UniqueConstraint("channel", "message_id"),)
+    __table_args__ = (UniqueConstraint("channel", "message_id"), Index("ix_inbound_sender", "external_id", "received_at"))
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     channel: Mapped[str] = mapped_column(String(20))
     message_id: Mapped[str] = mapped_column(String(80))
@@ -222,3 +222,22 @@ class StorySelection(Base):
     panel: Mapped[str] = mapped_column(Text, default="")
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"))
     at: Mapped[datetime]
+class LoginLink(Base):
+    """A one-time dashboard link sent in the chat (``dasbor``): only its SHA-256 is stored."""
+    __tablename__ = "web_login_links"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), index=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class WebSession(Base):
+    """A dashboard session opened with a login link; ends after 12 h idle, on logout or ``keluar``."""
+    __tablename__ = "web_sessions"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)       # SHA-256 of the cookie's session key
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), index=True)
+    lang: Mapped[str] = mapped_column(String(5), default="id")
+    created_at: Mapped[datetime]
+    last_seen: Mapped[datetime]
+    ended_at: Mapped[datetime | None] = mapped_column(nullable=True)

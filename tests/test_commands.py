@@ -6,20 +6,20 @@ from flows.types import Reply, Step
 
 
 @pytest.fixture
-def dasbor():
+def peta():
     def handler(session, inbound, ctx, t, lang):
-        return Step(session, [Reply("Dasbor: https://contoh")])
-    C.register(C.Command("dashboard", ("dasbor", "dashboard"), handler=handler))
+        return Step(session, [Reply("Peta: https://contoh")])
+    C.register(C.Command("map", ("peta", "map"), handler=handler))
     yield
-    del C.TABLE["dashboard"]
-    for word in ("dasbor", "dashboard"):
+    del C.TABLE["map"]
+    for word in ("peta", "map"):
         C.WORDS.pop(word)
 
 
-def test_a_registered_command_works_at_the_menu_and_inside_a_form(kader, dasbor):
-    assert "Dasbor" in kader.say("dasbor")
+def test_a_registered_command_works_at_the_menu_and_inside_a_form(kader, peta):
+    assert "Peta" in kader.say("peta")
     kader.say("menu"), kader.say("1"), kader.say("1")
-    assert "Dasbor" in kader.say("/dasbor")
+    assert "Peta" in kader.say("/peta")
     assert kader.session["form"]["pos"] == ["date"]        # the draft is where it was
 
 

@@ -1,0 +1,143 @@
+"""Every access rule of the dashboard, in one place: the signed session cookie, CSRF on every form post,
+and the area scope (a person sees their own area and what is below it; anything else is "not found").
+
+A page is written as ``async def page(ctx: Ctx) -> Response`` and wrapped by ``guarded``: by the time
+it runs the person is signed in, the area in its URL is theirs, and a POST carried the right token.
+"""
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass, field
+from hashlib import sha256
+from typing import Any, Awaitable, Callable
+
+from itsdangerous import BadSignature, Signer
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from storage.web import IDLE_LIMIT, Viewer, viewer_for
+
+from .. import catalog
+
+COOKIE = "pantau_dasbor"
+
+
+@dataclass
+class Web:
+    """What every page needs: the database, forms, clock, templates and the cookie key."""
+    db: Any
+    forms: dict
+    now: Callable
+    templates: Any
+    load_secret: Callable[[], bytes]   # read on first use: an app that never serves a page writes no key file
+    secure: bool                       # cookies only over https (PANTAU_PUBLIC_URL is https)
+    templates_whatsapp: set = field(default_factory=set)
+    _secret: bytes | None = None
+
+    @property
+    def secret(self) -> bytes:
+        if self._secret is None:
+            self._secret = self.load_secret()
+        return self._secret
+
+    @property
+    def signer(self) -> Signer:
+        return Signer(self.secret, salt="pantau-dasbor-session")
+
+
+@dataclass
+class Ctx:
+    web: Web
+    request: Request
+    s: Any                             # the request's database session (one transaction)
+    viewer: Viewer
+    now: Any
+    code: str | None                   # the area of the URL, checked
+
+    @property
+    def lang(self) -> str:
+        return self.viewer.lang
+
+    @property
+    def t(self):
+        return catalog.gettext_for(self.lang)
+
+    @property
+    def csrf(self) -> str:
+        return csrf_token(self.web.secret, self.viewer.session_id)
+
+
+def csrf_token(secret: bytes, session_id: str) -> str:
+    """Bound to the session: a page of another session (or another site) cannot post for this one."""
+    return hmac.new(secret, b"csrf:" + session_id.encode(), sha256).hexdigest()
+
+
+def in_scope(viewer_area: str, code: str) -> bool:
+    """``code`` is the person's own area or below it (Kemendagri codes nest by prefix), and a real area."""
+    return (code == viewer_area or code.startswith(viewer_area + ".")) and code in catalog.area_names()
+
+
+def require_scope(viewer: Viewer, code: str) -> None:
+    if not in_scope(viewer.contact.area_code, code):
+        raise HTTPException(404)
+
+
+def cookie_key(web: Web, request: Request) -> str | None:
+    raw = request.cookies.get(COOKIE)
+    if not raw:
+        return None
+    try:
+        return web.signer.unsign(raw).decode()
+    except BadSignature:
+        return None
+
+
+def _secure(web: Web, request: Request) -> bool:
+    """Secure when the public address is https, or the request came over https (behind a proxy that
+    says so: uvicorn reads X-Forwarded-Proto from a local proxy)."""
+    return web.secure or request.url.scheme == "https"
+
+
+def set_cookie(web: Web, request: Request, response: Response, key: str) -> None:
+    response.set_cookie(COOKIE, web.signer.sign(key).decode(), max_age=int(IDLE_LIMIT.total_seconds()),
+                        path="/dasbor", httponly=True, secure=_secure(web, request), samesite="lax")
+
+
+def clear_cookie(web: Web, request: Request, response: Response) -> None:
+    response.delete_cookie(COOKIE, path="/dasbor", httponly=True, secure=_secure(web, request), samesite="lax")
+
+
+class SignInNeeded(Exception):
+    pass
+
+
+def guarded(web: Web, page: Callable[[Ctx], Awaitable[Response]], area_of=None):
+    """The endpoint for ``page``: signed in, area in scope, CSRF checked on POST, one transaction.
+
+    ``area_of(ctx_s, request)`` finds the area of a URL without one (a report's desa); it returns None
+    for something that does not exist, which is a 404 like an area outside the person's scope."""
+    async def endpoint(request: Request) -> Response:
+        now = web.now()
+        key = cookie_key(web, request)
+        async with web.db.session() as s, s.begin():
+            viewer = await viewer_for(s, key, now) if key else None
+            if viewer is None:
+                raise SignInNeeded()
+            if request.method == "POST":
+                form = await request.form()
+                if not hmac.compare_digest(str(form.get("csrf", "")), csrf_token(web.secret, viewer.session_id)):
+                    raise HTTPException(403)
+            code = request.path_params.get("code")
+            if area_of is not None:
+                code = await area_of(s, request)
+                if code is None:
+                    raise HTTPException(404)
+            if code is not None:
+                require_scope(viewer, code)
+            response = await page(Ctx(web, request, s, viewer, now, code))
+        response.headers.setdefault("Cache-Control", "no-store")
+        if "set-cookie" not in response.headers:      # the cookie lives as long as the session: 12 h from now
+            set_cookie(web, request, response, key)
+        return response
+    return endpoint

@@ -1,0 +1,147 @@
+"""The rows behind the numbers: desa by reporting status (Belum melapor, with "Kirim pengingat"),
+meetings, activities, the recommendation matrix, stories of change; and the Excel download."""
+from __future__ import annotations
+
+import tempfile
+from datetime import date
+from pathlib import Path
+
+from starlette.background import BackgroundTask
+from starlette.exceptions import HTTPException
+from starlette.responses import FileResponse, Response
+
+from flows.display import choice_labels, fmt_date
+from flows.schedule import Due
+from storage.completeness import IN_PROGRESS, MISSING, completeness, get_round
+from storage.dashboard import (ActivityFilter, activity_rows, kader_of, meeting_rows, queue_reminder, reminder_queued,
+                               story_rows)
+
+from .. import catalog, export
+from ..reminders import reminder_text
+from . import present
+from .access import Ctx
+from .common import PAGE_SIZE, page_number, pages, period, render
+from .pages import STATUSES, status_labels
+
+
+async def missing_page(ctx: Ctx, notice: str | None = None) -> Response:
+    t = ctx.t
+    per = await period(ctx)
+    status = ctx.request.query_params.get("status") or MISSING
+    if status not in STATUSES:
+        status = MISSING
+    rnd = await get_round(ctx.s, per.round) if per.round else None
+    rows = [r for r in await completeness(ctx.s, ctx.code, rnd) if r.status == status] if rnd else []
+    page = page_number(ctx)
+    paging = pages(len(rows), page)
+    rows = rows[(paging["page"] - 1) * PAGE_SIZE:paging["page"] * PAGE_SIZE]
+    kader = await kader_of(ctx.s, [r.code for r in rows])
+    return render(ctx, "belum.html", per=per, rows=rows, kader=kader, status=status, labels=status_labels(t),
+                  statuses=STATUSES, paging=paging, notice=notice, can_remind=status in (MISSING, IN_PROGRESS),
+                  channels={"whatsapp": "WhatsApp", "telegram": "Telegram", "terminal": t("Terminal")})
+
+
+async def send_reminder(ctx: Ctx) -> Response:
+    """Queue a reminder to one kader of a desa that has not reported (the form's contact and round)."""
+    t, lang = ctx.t, ctx.lang
+    form = await ctx.request.form()
+    rnd = await get_round(ctx.s, str(form.get("putaran", "")))
+    try:
+        contact_id = int(str(form.get("kader", "")))
+    except ValueError:
+        contact_id = 0
+    rows = {r.code: r for r in await completeness(ctx.s, ctx.code, rnd)} if rnd else {}
+    people = await kader_of(ctx.s, [c for c, r in rows.items() if r.status in (MISSING, IN_PROGRESS)])
+    kader = next((k for ks in people.values() for k in ks if k.contact_id == contact_id), None)
+    if kader is None:                       # not a kader of a missing desa of this area: nothing to send
+        raise HTTPException(404)
+    name = kader.name
+    if kader.channel is None:
+        return await missing_page(ctx, t("%(name)s belum punya nomor atau akun chat yang terdaftar; pengingat tidak "
+                                         "bisa dikirim.") % {"name": name})
+    plan = present.plan_reminder(ctx.now, kader.area_code, rnd.due, kader.channel, kader.last_message,
+                                 ctx.web.templates_whatsapp)
+    if plan.how == "impossible":
+        return await missing_page(ctx, t("Pengingat untuk %(name)s tidak bisa dikirim lewat WhatsApp: pesan "
+                                         "terakhirnya lebih dari 24 jam yang lalu dan templat pengingat belum diatur. "
+                                         "Mohon hubungi langsung.") % {"name": name})
+    local_day = plan.send_at.astimezone(present.zone_for_area(kader.area_code)).date()
+    key = f"{rnd.name}|manual-{local_day}|{kader.contact_id}"
+    areas = catalog.area_index()
+    due = Due(key, kader.contact_id, plan.kind, {"round": rnd.name, "due": rnd.due, "name": name,
+                                                   "desa": areas.short(kader.area_code),
+                                                   "days": abs((date.fromisoformat(rnd.due) - local_day).days)})
+    gt = catalog.gettext_for("id")              # the kader reads Indonesian, as scheduled reminders
+    payload = {"text": reminder_text(due, gt, "id"), "template": f"reminder_{plan.kind}",
+               "variables": {k: v for k, v in due.params.items() if isinstance(v, (str, int))}}
+    queued = await queue_reminder(ctx.s, key, kader, payload, plan.send_at, ctx.now)
+    at = present.when(plan.send_at, kader.area_code, lang)
+    if queued is None:
+        earlier = await reminder_queued(ctx.s, key)
+        return await missing_page(ctx, t("Pengingat untuk %(name)s sudah diantrekan tadi (%(at)s); hari ini tidak "
+                                         "dikirim dua kali.") % {"name": name, "at": present.when(earlier, kader.area_code, lang)})
+    if plan.quiet:
+        text = t("Pengingat untuk %(name)s diantrekan. Sekarang jam tenang di desanya (20.00–07.00), jadi pesan "
+                 "dikirim %(at)s.") % {"name": name, "at": at}
+    else:
+        text = t("Pengingat untuk %(name)s diantrekan dan dikirim sekarang (%(at)s).") % {"name": name, "at": at}
+    if plan.how == "template":
+        text += " " + t("Pesan terakhirnya lebih dari 24 jam yang lalu, jadi WhatsApp mengirim templat pengingat "
+                        "yang sudah disetujui.")
+    return await missing_page(ctx, text)
+
+
+async def meetings_page(ctx: Ctx) -> Response:
+    per = await period(ctx)
+    kind = ctx.request.query_params.get("jenis") or None
+    page = page_number(ctx)
+    found = await meeting_rows(ctx.s, ctx.code, per.date_from, per.date_to, kind, (page - 1) * PAGE_SIZE, PAGE_SIZE)
+    kinds = choice_labels(ctx.web.forms, "pertemuan", ctx.lang).get("kind", {})
+    return render(ctx, "pertemuan.html", per=per, rows=found.rows, kinds=kinds, kind=kind,
+                  paging=pages(found.total, page), fmt_date=lambda d: fmt_date(d, ctx.lang) if d else "—")
+
+
+def _activity_filter(ctx: Ctx, per, matrix: bool) -> ActivityFilter:
+    q = ctx.request.query_params
+    return ActivityFilter(per.round, q.get("status") or None, q.get("bidang") or None, q.get("kendala") or None,
+                          q.get("dukungan") or None, q.get("minta") or None, matrix)
+
+
+async def activities_page(ctx: Ctx, matrix: bool = False) -> Response:
+    per = await period(ctx)
+    f = _activity_filter(ctx, per, matrix)
+    page = page_number(ctx)
+    found = await activity_rows(ctx.s, ctx.code, f, (page - 1) * PAGE_SIZE, PAGE_SIZE)
+    labels = choice_labels(ctx.web.forms, "pemantauan", ctx.lang)
+    return render(ctx, "kegiatan.html", per=per, rows=found.rows, f=f, choice=labels, matrix=matrix,
+                  paging=pages(found.total, page), kec_of=lambda c: ".".join(c.split(".")[:3]),
+                  labels_of=lambda values: ", ".join(labels.get("support_from", {}).get(v, v) for v in values or []
+                                                     if v != "tidak_perlu") or "—")
+
+
+async def matrix_page(ctx: Ctx) -> Response:
+    return await activities_page(ctx, matrix=True)
+
+
+async def stories_page(ctx: Ctx) -> Response:
+    level = ctx.request.query_params.get("tingkat") or None
+    page = page_number(ctx)
+    found = await story_rows(ctx.s, ctx.code, level, (page - 1) * PAGE_SIZE, PAGE_SIZE)
+    levels = choice_labels(ctx.web.forms, "cerita", ctx.lang).get("level", {})
+    return render(ctx, "cerita.html", rows=found.rows, levels=levels, level=level, paging=pages(found.total, page))
+
+
+async def download_page(ctx: Ctx) -> Response:
+    per = await period(ctx)
+    if not ctx.request.query_params.get("berkas"):
+        return render(ctx, "unduh.html", per=per)
+    rnd = await get_round(ctx.s, per.round) if per.round else None
+    folder = Path(tempfile.mkdtemp(prefix="pantau-unduh-"))
+    path = folder / f"pantau-{ctx.code}.xlsx"
+    await export.write_xlsx(ctx.s, path, ctx.code, rnd, ctx.web.forms, catalog.area_index(), export.Progress(False))
+
+    def cleanup():
+        path.unlink(missing_ok=True)
+        folder.rmdir()
+    return FileResponse(path, filename=path.name, background=BackgroundTask(cleanup),
+                        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -1,0 +1,153 @@
+"""Ringkasan wilayah (kabupaten → kecamatan → desa), the desa page with its reports and revisions,
+one revision, and photos."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from starlette.exceptions import HTTPException
+from starlette.responses import FileResponse, RedirectResponse, Response
+
+from flows.display import choice_labels, report_title
+from storage.completeness import completeness, get_round
+from storage.dashboard import child_summaries, desa_reports, kader_of, media_file, report_detail
+
+from .. import media
+from . import present
+from .access import Ctx
+from .common import PAGE_SIZE, level, page_number, pages, period, render
+from .common import children as child_areas
+
+STATUSES = ("tepat_waktu", "terlambat", "sedang_diisi", "belum")
+
+
+def status_labels(t) -> dict[str, str]:
+    return {"tepat_waktu": t("Tepat waktu"), "terlambat": t("Terlambat"), "sedang_diisi": t("Sedang diisi"),
+            "belum": t("Belum melapor")}
+
+
+async def area_page(ctx: Ctx) -> Response:
+    if level(ctx.code) == 4:
+        return await desa_page(ctx)
+    return await summary_page(ctx)
+
+
+async def summary_page(ctx: Ctx) -> Response:
+    from storage.summary import summarize
+    t, lang = ctx.t, ctx.lang
+    per = await period(ctx)
+    data = await summarize(ctx.s, per.filters(ctx.code))
+    children = child_areas(ctx.code)
+    paging = None
+    if level(ctx.code) == 3:                        # desa of a kecamatan: a page at a time
+        paging = pages(len(children), page_number(ctx))
+        start = (paging["page"] - 1) * PAGE_SIZE
+        children = children[start:start + PAGE_SIZE]
+    rollups = await child_summaries(ctx.s, children, per.filters(ctx.code))
+    # areas without any kader or report add nothing but length: listed only when something is there
+    shown = [c for c in children if rollups[c]["monitoring"]["desa_expected"] or rollups[c]["meetings"]["total"]["meetings"]]
+    monitoring = choice_labels(ctx.web.forms, "pemantauan", lang)
+    labels = status_labels(t)
+    mon = data["monitoring"]
+    tl = mon.get("timeliness") or {}
+    return render(ctx, "ringkasan.html", data=data, per=per, children=shown, rollups=rollups, paging=paging,
+                  hidden=len(children) - len(shown), statuses=STATUSES, labels=labels,
+                  choice=monitoring, child_level=level(ctx.code) + 1,
+                  overall=present.stacked_bar([(labels[k], tl.get(k, 0), k) for k in STATUSES], t("Kelengkapan")),
+                  bar=lambda rollup: present.stacked_bar(
+                      [(labels[k], (rollup["monitoring"].get("timeliness") or {}).get(k, 0), k) for k in STATUSES],
+                      t("Kelengkapan")),
+                  status_chart=present.bar_chart([(monitoring.get("status", {}).get(k, k), v)
+                                                  for k, v in mon["by_status"].items()], t("Keadaan kegiatan"),
+                                                 lambda v: present.number(v, lang)),
+                  sector_chart=present.bar_chart([(monitoring.get("sector", {}).get(k, k), v)
+                                                  for k, v in mon["by_sector"].items()], t("Kegiatan per bidang"),
+                                                 lambda v: present.number(v, lang)))
+
+
+async def desa_page(ctx: Ctx) -> Response:
+    t, lang = ctx.t, ctx.lang
+    per = await period(ctx)
+    page = page_number(ctx)
+    found = await desa_reports(ctx.s, ctx.code, (page - 1) * 20, 20)
+    kader = (await kader_of(ctx.s, [ctx.code])).get(ctx.code, [])
+    status = None
+    if per.round:
+        rnd = await get_round(ctx.s, per.round)
+        rows = await completeness(ctx.s, ctx.code, rnd) if rnd else []
+        status = rows[0].status if rows else None
+    reports = []
+    for r in found.rows:
+        form = ctx.web.forms.get((r.form_id, r.form_version))
+        if form is None:
+            continue
+        reports.append({"r": r, "title": report_title(form, r.answers, lang, t),
+                        "rows": present.answer_rows(form, r.answers, lang, t),
+                        "photos": present.photos(form, r.answers)})
+    return render(ctx, "desa.html", reports=reports, kader=kader, status=status, labels=status_labels(t), per=per,
+                  paging=pages(found.total, page, 20))
+
+
+async def report_area(s, request) -> str | None:
+    """The desa of the report in the URL (its access is the desa's), or None if there is no such report."""
+    try:
+        report_id = int(request.path_params["report"])
+    except ValueError:
+        return None
+    detail = await report_detail(s, report_id)
+    if detail is None:
+        return None
+    request.state.report = detail
+    return detail.area_code
+
+
+async def revision_page(ctx: Ctx) -> Response:
+    t, lang = ctx.t, ctx.lang
+    r = ctx.request.state.report
+    n = int(ctx.request.path_params["n"])
+    by_number = {v.revision: v for v in r.revisions}
+    if n not in by_number:
+        raise HTTPException(404)
+    form = ctx.web.forms.get((r.form_id, r.form_version))
+    if form is None:
+        raise HTTPException(404)
+    rev = by_number[n]
+    before = by_number.get(n - 1)
+    return render(ctx, "revisi.html", r=r, rev=rev, title=report_title(form, rev.answers, lang, t),
+                  rows=present.answer_rows(form, rev.answers, lang, t),
+                  changed=present.changes(form, before.answers if before else None, rev.answers, lang, t),
+                  photos=present.photos(form, rev.answers), count=len(r.revisions))
+
+
+THUMB = 240
+
+
+async def photo(ctx: Ctx) -> Response:
+    """A photo of a report in the person's area: only one its answers (any revision) name."""
+    r = ctx.request.state.report
+    sha = ctx.request.path_params["sha"]
+    form = ctx.web.forms.get((r.form_id, r.form_version))
+    named = {p for rev in r.revisions for p in present.photos(form, rev.answers)} if form else set()
+    found = await media_file(ctx.s, sha) if sha in named else None
+    if found is None or not Path(found[0]).is_file():
+        raise HTTPException(404)
+    path, mime = Path(found[0]), found[1]
+    if ctx.request.query_params.get("kecil"):
+        path, mime = _thumbnail(path, sha), "image/jpeg"
+    return FileResponse(path, media_type=mime, headers={"Cache-Control": "private, max-age=86400"})
+
+
+def _thumbnail(path: Path, sha: str) -> Path:
+    target = media.media_dir() / "thumbs" / f"{sha}-{THUMB}.jpg"
+    if not target.exists():
+        from PIL import Image
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with Image.open(path) as img:
+            img.thumbnail((THUMB, THUMB))
+            tmp = target.with_suffix(".part")
+            img.convert("RGB").save(tmp, "JPEG", quality=80)
+            tmp.replace(target)
+    return target
+
+
+async def home(ctx: Ctx) -> Response:
+    return RedirectResponse(f"/dasbor/wilayah/{ctx.viewer.contact.area_code}", status_code=303)

@@ -1,0 +1,230 @@
+"""What the dashboard reads beyond the roll-ups: the rows behind a number, a desa's reports with their
+revisions, kader with their channel and last message, photos, and a reminder queued by hand.
+
+The numbers themselves come from ``summary.summarize`` and ``completeness.completeness`` — the same
+functions chat and CLI use — so the screen, ``ringkasan`` and ``pantau summary`` never disagree.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from .models import Contact, Identity, InboundMessage, Media, Outbox, Report, ReportRevision, SentReminder
+from .reminders import DELIVERY_CHANNEL
+from .repo import aware
+from .summary import Filters, _normal, summarize, under
+
+
+async def child_summaries(s: AsyncSession, children: list[str], f: Filters) -> dict[str, dict[str, Any]]:
+    """The roll-up of each child area (kecamatan of a kabupaten, desa of a kecamatan), by calling the
+    area roll-up once per child. One function, so a per-child GROUP BY can replace it later."""
+    out = {}
+    for code in children:
+        out[code] = await summarize(s, Filters(code, f.date_from, f.date_to, f.round))
+    return out
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list
+    total: int
+    offset: int
+    limit: int
+
+
+async def meeting_rows(s: AsyncSession, area: str, date_from: date | None, date_to: date | None,
+                       kind: str | None, offset: int, limit: int) -> Page:
+    """Meeting reports under ``area`` (newest meeting first), one page."""
+    q = select(Report.id, Report.area_code, Report.answers, Report.updated_at, Report.revision, Contact.name) \
+        .join(Contact, Contact.id == Report.contact_id) \
+        .where(Report.form_id == "pertemuan", under(Report.area_code, area))
+    count = select(func.count()).select_from(Report).where(Report.form_id == "pertemuan", under(Report.area_code, area))
+    for cond in ((Report.period >= date_from.isoformat()) if date_from else None,
+                 (Report.period <= date_to.isoformat()) if date_to else None):
+        if cond is not None:
+            q, count = q.where(cond), count.where(cond)
+    if kind:
+        rows = [r for r in await s.execute(q.order_by(Report.period.desc(), Report.id)) if r.answers.get("kind") == kind]
+        return Page(rows[offset:offset + limit], len(rows), offset, limit)
+    total = await s.scalar(count) or 0
+    rows = list(await s.execute(q.order_by(Report.period.desc(), Report.id).offset(offset).limit(limit)))
+    return Page(rows, total, offset, limit)
+
+
+@dataclass(frozen=True)
+class ActivityFilter:
+    round: str | None = None
+    status: str | None = None
+    sector: str | None = None
+    obstacle: str | None = None          # as the summary shows it (normalised text)
+    support: str | None = None           # a support_from level
+    support_what: str | None = None
+    matrix: bool = False                 # only what needs follow-up: not running, or support wanted
+
+
+def _keep(item: dict, f: ActivityFilter) -> bool:
+    wants = [v for v in item.get("support_from") or [] if v != "tidak_perlu"]
+    if f.matrix and item.get("status") == "berjalan" and not wants:
+        return False
+    if f.status and (item.get("status") or "?") != f.status:
+        return False
+    if f.sector and (item.get("sector") or "?") != f.sector:
+        return False
+    if f.obstacle and _normal(item.get("obstacles") or "") != f.obstacle:
+        return False
+    if f.support and f.support not in wants:
+        return False
+    return not (f.support_what and _normal(item.get("support_what") or "") != f.support_what)
+
+
+async def activity_rows(s: AsyncSession, area: str, f: ActivityFilter, offset: int, limit: int) -> Page:
+    """Activities of monitoring reports under ``area`` matching ``f``: (report id, desa, activity, reporter)."""
+    q = select(Report.id, Report.area_code, Report.answers, Contact.name) \
+        .join(Contact, Contact.id == Report.contact_id) \
+        .where(Report.form_id == "pemantauan", under(Report.area_code, area)).order_by(Report.area_code, Report.id)
+    rows = []
+    for report_id, code, answers, reporter in await s.execute(q):
+        if f.round and answers.get("round") != f.round:
+            continue
+        for item in answers.get("activities") or []:
+            if _keep(item, f):
+                rows.append((report_id, code, answers.get("round"), item, reporter))
+    return Page(rows[offset:offset + limit], len(rows), offset, limit)
+
+
+async def story_rows(s: AsyncSession, area: str, level: str | None, offset: int, limit: int) -> Page:
+    q = select(Report.id, Report.area_code, Report.answers, Report.updated_at, Contact.name) \
+        .join(Contact, Contact.id == Report.contact_id) \
+        .where(Report.form_id == "cerita", under(Report.area_code, area)).order_by(Report.updated_at.desc(), Report.id)
+    rows = [r for r in await s.execute(q) if not level or (r.answers.get("level") or "?") == level]
+    return Page(rows[offset:offset + limit], len(rows), offset, limit)
+
+
+@dataclass(frozen=True)
+class Revision:
+    revision: int
+    by: str
+    at: datetime
+    answers: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ReportDetail:
+    id: int
+    form_id: str
+    form_version: int
+    area_code: str
+    answers: dict[str, Any]
+    revision: int
+    created_at: datetime
+    updated_at: datetime
+    revisions: list[Revision]          # oldest first
+
+
+async def desa_reports(s: AsyncSession, desa: str, offset: int, limit: int) -> Page:
+    """The desa's reports, newest first, each with its revision history (who, when, answers)."""
+    total = await s.scalar(select(func.count()).select_from(Report).where(Report.area_code == desa)) or 0
+    reports = list(await s.scalars(select(Report).where(Report.area_code == desa)
+                                   .order_by(Report.updated_at.desc(), Report.id.desc()).offset(offset).limit(limit)))
+    history = await _revisions(s, [r.id for r in reports])
+    return Page([_detail(r, history.get(r.id, [])) for r in reports], total, offset, limit)
+
+
+async def report_detail(s: AsyncSession, report_id: int) -> ReportDetail | None:
+    row = await s.get(Report, report_id)
+    if row is None:
+        return None
+    return _detail(row, (await _revisions(s, [row.id])).get(row.id, []))
+
+
+def _detail(r: Report, revisions: list[Revision]) -> ReportDetail:
+    return ReportDetail(r.id, r.form_id, r.form_version, r.area_code, r.answers, r.revision, aware(r.created_at),
+                        aware(r.updated_at), revisions)
+
+
+async def _revisions(s: AsyncSession, report_ids: list[int]) -> dict[int, list[Revision]]:
+    if not report_ids:
+        return {}
+    out: dict[int, list[Revision]] = {}
+    q = select(ReportRevision.report_id, ReportRevision.revision, Contact.name, ReportRevision.created_at,
+               ReportRevision.answers).join(Contact, Contact.id == ReportRevision.contact_id) \
+        .where(ReportRevision.report_id.in_(report_ids)).order_by(ReportRevision.report_id, ReportRevision.revision)
+    for report_id, revision, name, at, answers in await s.execute(q):
+        out.setdefault(report_id, []).append(Revision(revision, name, aware(at), answers))
+    return out
+
+
+@dataclass(frozen=True)
+class Kader:
+    contact_id: int
+    name: str
+    area_code: str
+    channel: str | None                # the channel a reminder goes out on (whatsapp, telegram, terminal)
+    external_id: str | None
+    last_message: datetime | None
+
+
+async def kader_of(s: AsyncSession, desa_codes: list[str]) -> dict[str, list[Kader]]:
+    """The kader of these desa with the channel they are reached on and the time of their last message."""
+    if not desa_codes:
+        return {}
+    rows = list(await s.execute(
+        select(Contact.id, Contact.name, Contact.area_code, Identity.channel, Identity.external_id)
+        .outerjoin(Identity, Identity.contact_id == Contact.id)
+        .where(Contact.role == "kader", Contact.area_code.in_(desa_codes)).order_by(Contact.id, Identity.id)))
+    senders = sorted({ext for *_, ext in rows if ext})
+    last = {}
+    if senders:
+        last = {ext: aware(at) for ext, at in await s.execute(
+            select(InboundMessage.external_id, func.max(InboundMessage.received_at))
+            .where(InboundMessage.external_id.in_(senders)).group_by(InboundMessage.external_id))}
+    out: dict[str, list[Kader]] = {}
+    seen = set()
+    for cid, name, code, kind, ext in rows:
+        if cid in seen:                # the first identity is the one reminders use
+            continue
+        seen.add(cid)
+        out.setdefault(code, []).append(Kader(cid, name, code, DELIVERY_CHANNEL.get(kind, kind) if kind else None,
+                                              ext, last.get(ext)))
+    return out
+
+
+async def last_message_of(s: AsyncSession, external_id: str) -> datetime | None:
+    value = await s.scalar(select(func.max(InboundMessage.received_at)).where(InboundMessage.external_id == external_id))
+    return aware(value) if value else None
+
+
+async def contact(s: AsyncSession, contact_id: int) -> Contact | None:
+    return await s.get(Contact, contact_id)
+
+
+async def queue_reminder(s: AsyncSession, key: str, kader: Kader, payload: dict, send_at: datetime,
+                         now: datetime) -> int | None:
+    """Queue a reminder to ``kader`` through the outbox, to go at ``send_at``; once per ``key``.
+    Returns the outbox row id, or None if this key was queued before."""
+    try:
+        async with s.begin_nested():
+            s.add(SentReminder(key=key, contact_id=kader.contact_id, queued_at=now))
+            await s.flush()
+    except IntegrityError:
+        return None
+    row = Outbox(channel=kader.channel, external_id=kader.external_id, payload=payload, status="pending",
+                 attempts=0, created_at=now, next_attempt_at=send_at)
+    s.add(row)
+    await s.flush()
+    return row.id
+
+
+async def reminder_queued(s: AsyncSession, key: str) -> datetime | None:
+    row = await s.get(SentReminder, key)
+    return aware(row.queued_at) if row else None
+
+
+async def media_file(s: AsyncSession, sha256: str) -> tuple[str, str] | None:
+    row = await s.get(Media, sha256)
+    return (row.path, row.mime) if row else None
