@@ -32,8 +32,8 @@ WELCOME_BACK_AFTER = timedelta(hours=2)
 COMMANDS = C.WORDS
 for _side_name in dict.fromkeys(side.COMMANDS.values()):      # the learning loop's side conversations
     C.register(C.Command(_side_name, tuple(w for w, n in side.COMMANDS.items() if n == _side_name)))
-C.register(C.Command("dashboard", ("dasbor", "dashboard"), while_answering=False))    # bot/web
-C.register(C.Command("logout", ("keluar", "logout"), while_answering=False))
+C.register(C.Command("dashboard", ("dasbor", "dashboard")))    # bot/web: a link, even while a question is open
+C.register(C.Command("logout", ("keluar", "logout")))
 REQUESTS = ("missing", "summary", "export", "dashboard", "logout")
 #: commands that end an open yes/no sub-question and then do what they always do
 _PENDING_GIVES_WAY = {"back", "cancel", "restart", "menu", "start", "edit", "language"}
