@@ -5,7 +5,6 @@ import functools
 import gzip
 import io
 import json
-import os
 from importlib import resources
 from pathlib import Path
 
@@ -16,6 +15,8 @@ from babel.support import NullTranslations, Translations
 
 from flows.areas import AreaIndex
 from flows.forms import Form, parse_form
+
+from . import config
 
 ROOT = Path(__file__).resolve().parent.parent
 FORMS_DIR = ROOT / "flows" / "forms"
@@ -35,9 +36,10 @@ def read_form_file(path: Path) -> dict:
 
 
 def read_forms(directories: list[Path] | None = None) -> dict[tuple[str, int], dict]:
-    """Every form file of the given folders (default: flows/forms and $PANTAU_FORMS_DIR)."""
+    """Every form file of the given folders (default: the built-in flows/forms and the program's forms
+    folder, PANTAU_FORMS_DIR or <data dir>/forms, where `pantau form import` writes)."""
     if directories is None:
-        directories = [FORMS_DIR] + [Path(p) for p in os.environ.get("PANTAU_FORMS_DIR", "").split(os.pathsep) if p]
+        directories = [FORMS_DIR] + config.forms_dirs()
     raw: dict[tuple[str, int], dict] = {}
     for directory in directories:
         for path in sorted(Path(directory).glob("*.yaml")):

@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 
 
-from . import catalog
+from . import catalog, forms_cli
 
 
 def _db():
@@ -290,6 +290,7 @@ def parser() -> argparse.ArgumentParser:
                        help="do not queue reminders here (run `pantau scheduler` elsewhere)")
     sub.add_parser("remind", help="queue the reminders and summaries due now (run from cron)")
     sub.add_parser("scheduler", help="queue reminders and summaries every minute")
+    forms_cli.register(sub)
     return p
 
 
@@ -300,7 +301,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     handler = {"chat": _chat, "invite": _invite, "roster": _roster, "round": _round, "summary": _summary,
                "export": _export, "remind": _remind, "scheduler": _remind,
-               "serve": _serve, "telegram": _telegram}[args.cmd]
+               "serve": _serve, "telegram": _telegram, "form": forms_cli.run}[args.cmd]
     result = asyncio.run(handler(args))
     if result == "workers":             # uvicorn's multi-process supervisor cannot run inside asyncio.run
         return _serve_workers(args)

@@ -5,6 +5,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 
 
 class ConfigError(SystemExit):
@@ -74,6 +75,19 @@ def outbox_in_doubt_after() -> timedelta:
     default 120 s: requests time out long before)."""
     return timedelta(seconds=float(os.environ.get("PANTAU_OUTBOX_IN_DOUBT_SECONDS", "120")))
 
+
+def data_dir(env=None) -> Path:
+    """Where Pantau keeps its files (PANTAU_DATA_DIR, default ~/.local/share/pantau)."""
+    env = env if env is not None else os.environ
+    return Path(env.get("PANTAU_DATA_DIR") or Path.home() / ".local" / "share" / "pantau")
+
+
+def forms_dirs(env=None) -> list[Path]:
+    """Folders of program forms (PANTAU_FORMS_DIR, several joined by ':'; default <data dir>/forms), read
+    besides the built-in flows/forms. `pantau form import` writes into the first."""
+    env = env if env is not None else os.environ
+    dirs = [Path(p) for p in (env.get("PANTAU_FORMS_DIR") or "").split(os.pathsep) if p.strip()]
+    return dirs or [data_dir(env) / "forms"]
 
 # ---------------------------------------------------------------- dashboard (bot/web)
 

@@ -34,7 +34,7 @@ def show(q: Question, value: Any, lang: str, t: Gettext) -> str:
     """One answer as the user reads it back: "79", "6 Agustus 2024", "Musyawarah desa"."""
     if value is None or value == "" or value == []:
         return t("(tidak ada)")
-    if q.type == "integer":
+    if q.type in ("integer", "decimal"):
         return fmt_number(value, lang)
     if q.type == "date":
         return fmt_date(value, lang)
@@ -56,7 +56,7 @@ def format_values(text: str, values: dict[str, Any], lang: str) -> str:
     class _Safe(dict[str, Any]):
         def __missing__(self, key: str) -> str:
             return "…"
-    shown = _Safe({k: fmt_number(v, lang) if isinstance(v, int) and not isinstance(v, bool) else v
+    shown = _Safe({k: fmt_number(v, lang) if isinstance(v, (int, float)) and not isinstance(v, bool) else v
                    for k, v in values.items() if v is not None})
     try:
         return text.format_map(shown)

@@ -2,7 +2,13 @@
 
 Examples: ``status != 'berjalan'``, ``youth <= men + women``, ``selected(support_from, 'desa')``.
 Unanswered names are None; arithmetic or comparison with None yields None (treated as "not
-decided yet": a constraint passes, a condition is false).
+decided yet": a constraint passes, a condition is false). Arithmetic that cannot be done (a
+division by zero, a number plus a text) is None too: evaluation never raises.
+
+For forms from XLSForm (see flows/xpath.py): ``a % b``, ``x if c else y``, ``string_length(x)``,
+``today()`` (the ISO date in ``values["$today"]``, put there by the caller: evaluation stays pure)
+and, in a choice filter, ``choice('column')`` (a column of the choice being filtered, from
+``values["$choice"]``).
 """
 from __future__ import annotations
 
@@ -11,11 +17,12 @@ import operator
 from functools import lru_cache
 from typing import Any
 
-_BIN = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv}
+_BIN = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
+        ast.Mod: operator.mod}
 _CMP = {ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.LtE: operator.le,
         ast.Gt: operator.gt, ast.GtE: operator.ge}
-_FUNCS = {"selected", "count", "filled"}
-_ARITY = {"selected": 2, "count": 1, "filled": 1}
+_FUNCS = {"selected", "count", "filled", "string_length", "today", "choice"}
+_ARITY = {"selected": 2, "count": 1, "filled": 1, "string_length": 1, "today": 0, "choice": 1}
 
 
 class ExprError(ValueError):
@@ -32,7 +39,7 @@ def compile_expr(source: str) -> ast.Expression:
     for node in ast.walk(tree):
         ok = isinstance(node, (ast.Expression, ast.BoolOp, ast.And, ast.Or, ast.UnaryOp, ast.Not, ast.USub,
                                ast.BinOp, ast.Compare, ast.Name, ast.Load, ast.Constant, ast.Call, ast.In,
-                               ast.NotIn, ast.List, ast.Tuple, *_BIN, *_CMP))
+                               ast.NotIn, ast.List, ast.Tuple, ast.IfExp, *_BIN, *_CMP))
         if isinstance(node, ast.Call) and not (isinstance(node.func, ast.Name) and node.func.id in _FUNCS):
             ok = False
         if not ok:
@@ -49,7 +56,7 @@ def check(source: str, kinds: dict[str, str]) -> None:
             want = _ARITY[node.func.id]
             if len(node.args) != want or node.keywords:
                 raise ExprError(f"{node.func.id}() takes {want} argument{'s' if want > 1 else ''} in {source!r}")
-        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div) and isinstance(node.right, ast.Constant) \
+        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Div, ast.Mod)) and isinstance(node.right, ast.Constant) \
                 and node.right.value == 0:
             raise ExprError(f"division by zero in {source!r}")
         if isinstance(node, ast.BinOp):
@@ -109,8 +116,10 @@ def _eval(node: ast.AST, values: dict[str, Any]) -> Any:
             return None           # not decided (yet): a constraint passes, a condition is false
         try:
             return _BIN[type(node.op)](a, b)
-        except TypeError:
+        except (TypeError, ZeroDivisionError, OverflowError):
             return None
+    if isinstance(node, ast.IfExp):
+        return _eval(node.body, values) if _eval(node.test, values) else _eval(node.orelse, values)
     if isinstance(node, ast.Compare):
         left = _eval(node.left, values)
         for op, right_node in zip(node.ops, node.comparators):
@@ -145,4 +154,10 @@ def _eval(node: ast.AST, values: dict[str, Any]) -> Any:
             return len(args[0] or [])
         if name == "filled":
             return args[0] not in (None, "", [])
+        if name == "string_length":
+            return 0 if args[0] is None else len(str(args[0]))
+        if name == "today":
+            return values.get("$today")
+        if name == "choice":
+            return (values.get("$choice") or {}).get(args[0])
     raise ExprError(f"cannot evaluate {ast.dump(node)}")

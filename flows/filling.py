@@ -13,6 +13,7 @@ from typing import Any
 
 from babel.dates import format_date
 
+from . import answer_types as X
 from . import answers as A
 from .dates import check_meeting_date, read_date, zone_for_area
 from .display import format_values, show
@@ -89,23 +90,44 @@ def next_pos(form: Form, draft: dict[str, Any], pos: list[Any] | None) -> list[A
         for sub in subs[subs.index(question_at(form, pos)) + 1:]:
             if relevant(sub, values) and sub.name not in auto and not (skip_answered and sub.name in item):
                 return [rep.name, pos[1], sub.name]
-        if skip_answered:           # correcting one item: back to the summary
-            pos = [rep.name]
-        else:
+        if rep.repeat_count:
+            counted = _counted_item(form, answers, rep, pos[1] + 1)
+            if counted:
+                return counted
+        elif not skip_answered:
             return [rep.name, pos[1] + 1, subs[0].name]
+        # correcting one item (or a counted repeat complete): on to the questions after the repeat
     start = 0 if pos is None else [q.name for q in tops].index(pos[0]) + 1
     for q in tops[start:]:
         values = item_values(form, answers, [q.name])
         if not relevant(q, values) or q.name in auto:
             continue
-        if skip_answered and (q.type == "note" or (q.type != "repeat" and q.name in answers)):
+        if skip_answered and (q.type == "note" or (q.type != "repeat" and q.name in answers
+                                                   and not X.stale_choice(q, answers[q.name], values))):
             continue
-        if skip_answered and q.type == "repeat" and answers.get(q.name):
+        done = len(answers.get(q.name) or []) if q.type == "repeat" else 0
+        if skip_answered and q.type == "repeat" and done and not (q.repeat_count and done < X.repeat_count(q, values)):
+            continue
+        if q.type == "repeat" and q.repeat_count:      # after a changed count, only the new items are asked
+            counted = _counted_item(form, answers, q, done if skip_answered else 0)
+            if counted:
+                return counted
             continue
         if q.type == "repeat":
             return [q.name, 0, q.questions[0].name]
         return [q.name]
     return list(CONFIRM)
+
+
+def _counted_item(form: Form, answers: dict[str, Any], rep: Question, index: int) -> list[Any] | None:
+    """The first relevant question of item ``index`` or a later one of a repeat with a count."""
+    count = X.repeat_count(rep, item_values(form, answers, [rep.name]))
+    for i in range(index, count):
+        values = item_values(form, answers, [rep.name, i, rep.questions[0].name])
+        for sub in rep.questions:
+            if relevant(sub, values):
+                return [rep.name, i, sub.name]
+    return None
 
 
 def clean_answers(form: Form, answers: dict[str, Any]) -> dict[str, Any]:
@@ -117,7 +139,10 @@ def clean_answers(form: Form, answers: dict[str, Any]) -> dict[str, Any]:
             continue
         if q.type == "repeat":
             items = []
-            for i, item in enumerate(answers.get(q.name) or []):
+            kept = answers.get(q.name) or []
+            if q.repeat_count:
+                kept = kept[:X.repeat_count(q, values)]
+            for i, item in enumerate(kept):
                 ivalues = item_values(form, answers, [q.name, i, q.questions[0].name])
                 items.append({s.name: item.get(s.name) for s in q.questions
                               if relevant(s, ivalues) and s.type != "note"})
@@ -170,10 +195,10 @@ def round_options(ctx: Context) -> list[str]:
     return [r.name for r in ctx.rounds if r.start <= today]
 
 
-def options_for(q: Question, lang: str, ctx: Context) -> list[tuple[str, list[str]]]:
+def options_for(q: Question, lang: str, ctx: Context, values: dict[str, Any] | None = None) -> list[tuple[str, list[str]]]:
     if q.choices_from == "rounds":
         return [(name, [name]) for name in round_options(ctx)]
-    return [(c.value, [c.label[lang], *c.label.values(), c.value]) for c in q.choices]
+    return X.filter_choices(q, [(c.value, [c.label[lang], *c.label.values(), c.value]) for c in q.choices], values)
 
 
 def ask(form: Form, draft: dict[str, Any], ctx: Context, lang: str, t: Gettext) -> Reply:
@@ -197,19 +222,32 @@ def ask(form: Form, draft: dict[str, Any], ctx: Context, lang: str, t: Gettext) 
             if offered:
                 lines.append(t("Pilih nomor kegiatan dari laporan lalu, atau ketik nama kegiatan baru."))
             choices = offered + ([t("Selesai, tidak ada kegiatan lagi")] if pos[1] > 0 else [])
+        elif rep.item_label is None:
+            lines.append(f"[{format_values(rep.label[lang], values, lang)} {pos[1] + 1}] {label}")
         else:
             item_name = (draft["answers"].get(rep.name) or [{}])[pos[1]].get(rep.item_label, "")
             lines.append(f"[{item_name}] {label}")
     else:
         lines.append(label)
     if q.type in ("select_one", "select_multiple"):
-        choices = [labels[0] for _, labels in options_for(q, lang, ctx)]
+        options = options_for(q, lang, ctx, values)
+        if q.type == "select_one" and X.paged(options):
+            page = X.page_of(draft)
+            options = X.page_options(options, page)
+            lines.append(t("Halaman %(page)s dari %(pages)s. Ketik 0 untuk pilihan lain.")
+                         % {"page": page + 1, "pages": X.page_count(options_for(q, lang, ctx, values))})
+        choices = [labels[0] for _, labels in options]
         if q.type == "select_multiple":
             lines.append(t("Boleh pilih lebih dari satu, misalnya: 1, 3"))
     old = value_at(draft["answers"], pos)
+    if X.stale_choice(q, old, values):
+        old = None
     if old not in (None, "", []) and not (len(pos) == 3 and pos[2] == form.question(pos[0]).item_label
                                           and pos[1] >= len(draft["answers"].get(pos[0]) or [])):
         lines.append(t("Jawaban sebelumnya: %(old)s. Ketik \"sama\" jika tidak berubah.") % {"old": show(q, old, lang, t)})
+    elif q.default is not None:
+        shown = show(q, q.default, lang, t) if q.type == "select_one" else q.default
+        lines.append(t("Ketik \"sama\" untuk memakai jawaban bawaan: %(default)s.") % {"default": shown})
     elif q.type == "photo":
         lines.append(t("Kirim fotonya, atau ketik \"lewati\"."))
     elif not q.required and q.type != "note":
@@ -226,11 +264,13 @@ def help_reply(form: Form, draft: dict[str, Any], ctx: Context, lang: str, t: Ge
             lines.append(q.hint[lang])
         lines.append({
             "integer": t("Tulis jumlahnya dengan angka, misalnya 79 atau \"tujuh puluh sembilan\"."),
+            "decimal": t("Tulis angkanya, pakai koma untuk desimal, misalnya 2,5."),
             "date": t("Tulis tanggalnya, misalnya 6 Agustus, 10/8/2024, kemarin, atau Kamis lalu."),
             "select_one": t("Ketik nomor pilihan, misalnya 1."),
             "select_multiple": t("Ketik nomor pilihan, boleh lebih dari satu, misalnya 1, 3."),
             "photo": t("Kirim foto lewat tombol kamera atau lampiran."),
-            "location": t("Kirim lokasi lewat tombol lampiran, pilih Lokasi."),
+            "location": t("Kirim lokasi lewat tombol lampiran, pilih Lokasi. Atau ketik koordinatnya, misalnya "
+                          "-3.12345, 130.54321."),
         }.get(q.type, t("Tulis jawaban singkat.")))
         if q.pair:
             lines.append(t("Boleh sekaligus laki-laki dan perempuan, misalnya: L 79 P 38."))
@@ -246,6 +286,9 @@ def summary_lines(form: Form, draft: dict[str, Any], lang: str, t: Gettext) -> l
         if not relevant(q, values) or q.type == "note":
             continue
         if q.type == "repeat":
+            if q.repeat_count:
+                lines += _counted_summary(form, q, answers, values, lang, t)
+                continue
             for i, item in enumerate(answers.get(q.name) or []):
                 ivalues = item_values(form, answers, [q.name, i, q.questions[0].name])
                 parts = [f"{_short_label(s, lang)}: {show(s, item.get(s.name), lang, t)}" for s in q.questions[1:]
@@ -257,11 +300,24 @@ def summary_lines(form: Form, draft: dict[str, Any], lang: str, t: Gettext) -> l
     values = item_values(form, answers, ["$"])
     for name, _ in form.calculate:
         if values.get(name) is not None:
-            lines.append(f"- {name.replace('_', ' ').capitalize()}: {show(_int_q, values[name], lang, t)}")
+            shown = show(_int_q, values[name], lang, t) if isinstance(values[name], (int, float)) else values[name]
+            lines.append(f"- {name.replace('_', ' ').capitalize()}: {shown}")
     return lines
 
 
-_int_q = Question(name="_", type="integer", label={"id": "", "en": ""})
+_int_q = Question(name="_", type="decimal", label={"id": "", "en": ""})
+
+
+def _counted_summary(form: Form, rep: Question, answers: dict[str, Any], values: dict[str, Any], lang: str,
+                    t: Gettext) -> list[str]:
+    """'Anak 1: Nama: Budi; Umur: 4' per item of a repeat with a count."""
+    lines = []
+    for i, item in enumerate((answers.get(rep.name) or [])[:X.repeat_count(rep, values)]):
+        ivalues = item_values(form, answers, [rep.name, i, rep.questions[0].name])
+        parts = [f"{_short_label(s, lang)}: {show(s, item.get(s.name), lang, t)}" for s in rep.questions
+                 if relevant(s, ivalues) and item.get(s.name) not in (None, "", []) and s.type != "note"]
+        lines.append(f"- {format_values(rep.label[lang], values, lang)} {i + 1}: {'; '.join(parts)}")
+    return lines
 
 
 def _short_label(q: Question, lang: str) -> str:
@@ -327,12 +383,17 @@ def accept(form: Form, draft: dict[str, Any], text: str, inbound: Inbound, ctx: 
     stored), or a ``Problem`` (why not, to ask again)."""
     pos = draft["pos"]
     q = question_at(form, pos)
+    if X.uses_today(form):     # today() in the form's expressions: the day the answer is given, in the area's zone
+        draft["answers"]["$today"] = ctx.now.astimezone(zone_for_area(draft.get("area"))).date().isoformat()
     s = A.normalize(text)
     old = value_at(draft["answers"], pos)
-    if s in KEEP_WORDS and old not in (None, ""):
+    stale = old not in (None, "") and X.stale_choice(q, old, item_values(form, draft["answers"], pos))
+    if s in KEEP_WORDS and old not in (None, "") and not stale:
         kept = _check_constraints(form, draft, {q.name: old}, lang)     # what was right may have become wrong
         return kept if isinstance(kept, Problem) else Accepted(kept)
-    if s in KEEP_WORDS and has_answer(draft["answers"], pos) and not q.required:
+    if s in KEEP_WORDS and q.default is not None:
+        text, s = q.default, A.normalize(q.default)
+    elif s in KEEP_WORDS and has_answer(draft["answers"], pos) and not q.required and not stale:
         return Accepted({q.name: None})
     if len(pos) == 3 and q.name == form.question(pos[0]).item_label:
         return _accept_item_name(form, draft, text, ctx)
@@ -352,22 +413,28 @@ def accept(form: Form, draft: dict[str, Any], text: str, inbound: Inbound, ctx: 
         result: Accepted | Problem = Accepted({q.name: value})
     elif q.type == "integer":
         result = _accept_integer(form, draft, q, text)
+    elif q.type == "decimal":
+        number = X.parse_decimal(text)
+        result = number if isinstance(number, Problem) else Accepted({q.name: number})
     elif q.type == "date":
         return _accept_date(form, draft, q, text, ctx, lang)
     elif q.type == "select_one":
-        options = options_for(q, lang, ctx)
+        options = options_for(q, lang, ctx, item_values(form, draft["answers"], pos))
         if not options:
             return Problem(N_("Belum ada pilihan yang tersedia. Mohon hubungi koordinator Anda."))
-        picked = A.match_choice(text, options)
-        if isinstance(picked, A.Guess):
-            checked = _check_constraints(form, draft, {q.name: picked.value}, lang)
-            if isinstance(checked, Problem):
-                return checked
-            return Confirm("choice", checked, Problem(N_("Maksud Anda: %(label)s?"), {"label": picked.label}),
-                           (N_("Ya"), N_("Pilih lagi")), Problem(N_("Baik, mohon pilih lagi.")))
-        result = picked if isinstance(picked, Problem) else Accepted({q.name: picked})
+        chosen = X.take_paged(draft, text, options) if X.paged(options) else None
+        if chosen is None:
+            picked = A.match_choice(text, options)
+            if isinstance(picked, A.Guess):
+                checked = _check_constraints(form, draft, {q.name: picked.value}, lang)
+                if isinstance(checked, Problem):
+                    return checked
+                return Confirm("choice", checked, Problem(N_("Maksud Anda: %(label)s?"), {"label": picked.label}),
+                               (N_("Ya"), N_("Pilih lagi")), Problem(N_("Baik, mohon pilih lagi.")))
+            chosen = picked
+        result = chosen if isinstance(chosen, Problem) else Accepted({q.name: chosen})
     elif q.type == "select_multiple":
-        several = A.parse_choices(text, options_for(q, lang, ctx))
+        several = A.parse_choices(text, options_for(q, lang, ctx, item_values(form, draft["answers"], pos)))
         result = several if isinstance(several, Problem) else Accepted({q.name: several})
     elif q.type == "photo":
         if inbound.photo:
@@ -378,7 +445,8 @@ def accept(form: Form, draft: dict[str, Any], text: str, inbound: Inbound, ctx: 
         if inbound.location:
             result = Accepted({q.name: [float(inbound.location[0]), float(inbound.location[1])]})
         else:
-            return Problem(N_("Mohon kirim lokasi lewat tombol lampiran, atau ketik \"lewati\"."))
+            point = X.parse_coordinates(text)
+            result = point if isinstance(point, Problem) else Accepted({q.name: point})
     else:
         result = Accepted({})
     if isinstance(result, Problem):

@@ -12,7 +12,7 @@ from typing import Any
 
 from .expr import ExprError, check, compile_expr
 
-TYPES = {"text", "integer", "date", "select_one", "select_multiple", "photo", "location", "note", "repeat"}
+TYPES = {"text", "integer", "decimal", "date", "select_one", "select_multiple", "photo", "location", "note", "repeat"}
 LANGS = ("id", "en")
 ROLES = ("kader", "fasilitator", "koordinator")
 SYSTEM_KEYS = {"$started"}
@@ -29,6 +29,7 @@ class FormError(ValueError):
 class Choice:
     value: str
     label: dict[str, str]
+    data: dict[str, str] = field(default_factory=dict)   # other columns, for a choice_filter
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,9 @@ class Question:
     suggest_from_previous: bool = False       # repeat: offer the previous report's items
     item_label: str | None = None             # repeat: the sub-question that names an item
     short: dict[str, str] = field(default_factory=dict)  # label in the summary
+    repeat_count: str | None = None           # repeat: how many items (an expression), no item names
+    choice_filter: str | None = None          # select: which choices to offer, e.g. choice('kab') == kab
+    default: str | None = None                # answer taken when the person types "sama"
 
 
 @dataclass(frozen=True)
@@ -105,7 +109,8 @@ def _expr(source: str, qname: str | None, value: Any, what: str, known: set[str]
 
 _QUESTION_KEYS = {"name", "type", "label", "hint", "required", "choices", "choices_from", "relevant", "constraint",
                   "constraint_message", "min", "max", "pair", "not_future", "confirm_older_than_days",
-                  "questions", "suggest_from_previous", "item_label", "short"}
+                  "questions", "suggest_from_previous", "item_label", "short", "repeat_count",
+                  "choice_filter", "default"}
 
 
 def _question(source: str, raw: Any, known: set[str], depth: int = 0) -> Question:
@@ -129,10 +134,18 @@ def _question(source: str, raw: Any, known: set[str], depth: int = 0) -> Questio
         for c in raw["choices"]:
             if not isinstance(c, dict) or not isinstance(c.get("value"), str):
                 raise FormError(source, name, "each choice needs a value (text) and a label {id, en}")
-            choices.append(Choice(c["value"], _text(source, name, c.get("label"), f"choice {c['value']!r} label")))
+            data = c.get("data") or {}
+            if not isinstance(data, dict):
+                raise FormError(source, name, f"choice {c['value']!r}: data must be a mapping of column to text")
+            choices.append(Choice(c["value"], _text(source, name, c.get("label"), f"choice {c['value']!r} label"),
+                                  {str(k): str(v) for k, v in data.items()}))
         values = [c.value for c in choices]
         if len(set(values)) != len(values):
             raise FormError(source, name, "choice values must be unique")
+    if qtype == "select_one" and raw.get("default") is not None and str(raw["default"]) not in {c.value for c in choices}:
+        raise FormError(source, name, f"default {raw['default']!r} is not one of the choices")
+    if raw.get("repeat_count") and qtype != "repeat":
+        raise FormError(source, name, "repeat_count is only for a repeat")
     if raw.get("choices_from") not in (None, "rounds"):
         raise FormError(source, name, "choices_from can only be 'rounds'")
     lo, hi = raw.get("min", 0), raw.get("max", 100_000)
@@ -148,7 +161,7 @@ def _question(source: str, raw: Any, known: set[str], depth: int = 0) -> Questio
             subs.append(q)
         if not subs:
             raise FormError(source, name, "a repeat needs questions")
-        if subs[0].type != "text":
+        if subs[0].type != "text" and not raw.get("repeat_count"):
             raise FormError(source, name, "the first question of a repeat names the item and must be text")
         sub = tuple(subs)
     return Question(
@@ -165,8 +178,11 @@ def _question(source: str, raw: Any, known: set[str], depth: int = 0) -> Questio
         not_future=bool(raw.get("not_future", False)),
         confirm_older_than_days=raw.get("confirm_older_than_days"),
         questions=sub, suggest_from_previous=bool(raw.get("suggest_from_previous", False)),
-        item_label=sub[0].name if sub else None,
+        item_label=sub[0].name if sub and not raw.get("repeat_count") else None,
         short=_text(source, name, raw.get("short"), "short", required=False),
+        repeat_count=_expr(source, name, raw.get("repeat_count"), "repeat_count", known),
+        choice_filter=_expr(source, name, raw.get("choice_filter"), "choice_filter", known),
+        default=None if raw.get("default") is None else str(raw["default"]),
     )
 
 

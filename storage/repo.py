@@ -399,3 +399,9 @@ async def sync_forms(s: AsyncSession, forms_raw: dict[tuple[str, int], dict], no
             s.add(FormVersion(form_id=key[0], version=key[1], definition=definition, loaded_at=now))
     await s.commit()
     return {**{k: r.definition for k, r in stored.items()}, **forms_raw}
+
+
+async def stored_form_definition(s: AsyncSession, form_id: str, version: int) -> dict | None:
+    """The definition a form version was first loaded with (a version, once used, never changes)."""
+    row = await s.scalar(select(FormVersion).where(FormVersion.form_id == form_id, FormVersion.version == version))
+    return row.definition if row else None

@@ -68,6 +68,12 @@ class Chat:
         return "\n".join(out)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _no_program_forms(tmp_path_factory):
+    """The tests see the built-in forms only, never the forms folder of the machine running them."""
+    os.environ["PANTAU_FORMS_DIR"] = str(tmp_path_factory.mktemp("program-forms"))
+
+
 @pytest.fixture(scope="session")
 def forms():
     return catalog.load_forms()

@@ -1,0 +1,262 @@
+"""`pantau form import|check|list|export`: forms authored in Excel (XLSForm, as for ODK Collect / KoboToolbox).
+
+The workbook is read and validated by pyxform (the reference XLSForm implementation); flows/xlsform.py
+turns pyxform's result into a Pantau form file, written into the forms folder (PANTAU_FORMS_DIR or
+<data dir>/forms) as `<id>.v<version>.yaml`. A new version is a new file: conversations already
+running keep the version they started with.
+"""
+from __future__ import annotations
+
+import copy
+import os
+import re
+import sys
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+import yaml
+
+from flows.forms import Form, FormError, parse_form
+from flows.xlsform import Imported, Sheets, XLSFormError, from_xlsform
+from flows.xlsform_export import to_xlsform
+
+from . import catalog, config
+
+
+def register(subparsers) -> None:
+    form = subparsers.add_parser("form", help="formulir dari Excel (XLSForm): import, check, list, export")
+    sub = form.add_subparsers(dest="form_cmd", required=True)
+    imp = sub.add_parser("import", help="baca XLSForm dan simpan sebagai formulir Pantau")
+    imp.add_argument("file")
+    imp.add_argument("--id", dest="form_id", help="id formulir (mengganti form_id di sheet settings)")
+    chk = sub.add_parser("check", help="periksa XLSForm (atau berkas formulir .yaml) tanpa menyimpan")
+    chk.add_argument("file")
+    chk.add_argument("--id", dest="form_id")
+    sub.add_parser("list", help="semua formulir dan versinya")
+    exp = sub.add_parser("export", help="tulis formulir sebagai XLSForm (untuk Excel atau Kobo)")
+    exp.add_argument("form_id")
+    exp.add_argument("--out", required=True, help="FILE.xlsx")
+    exp.add_argument("--version", type=int, help="versi tertentu (bawaan: yang terbaru)")
+
+
+async def run(args) -> int:
+    if args.form_cmd == "import":
+        return await _import(args)
+    return {"check": _check, "list": _list, "export": _export}[args.form_cmd](args)
+
+
+async def _stored_definition(key: tuple[str, int]) -> dict | None:
+    """The definition the database already keeps for this form version (None: never loaded, or no database yet)."""
+    from storage.db import Database, _sqlite_file
+    from storage.repo import stored_form_definition
+    db = Database()
+    try:
+        path = _sqlite_file(db.url)
+        if path and not Path(path).exists():
+            return None
+        await db.migrate()
+        async with db.session() as s:
+            return await stored_form_definition(s, *key)
+    finally:
+        await db.close()
+
+
+# ------------------------------------------------------------------ reading a workbook
+
+def _pyxform_problem(message: str) -> str:
+    m = re.match(r"\s*\[row\s*:\s*(\d+)\]\s*(.*)", message, re.DOTALL)
+    text = " ".join((m.group(2) if m else message).split())
+    named = re.search(r"[Oo]n the '(survey|choices|settings)' sheet", text)
+    sheet = named.group(1) if named else "survey" if m else "choices" if "choices" in text else "settings" \
+        if "settings" in text else "survey"
+    return f"{sheet}, baris {m.group(1)}: {text}" if m else f"{sheet}: {text}"
+
+
+def read_xlsform(path: Path, form_id: str | None = None) -> Imported:
+    """Validate a workbook with pyxform and convert it (XLSFormError lists every problem)."""
+    from pyxform.builder import create_survey_element_from_dict
+    from pyxform.errors import PyXFormError
+    from pyxform.xls2json import workbook_to_json
+    from pyxform.xls2json_backends import get_xlsform
+    try:
+        book = get_xlsform(str(path))
+    except (PyXFormError, OSError, ValueError) as exc:
+        raise XLSFormError([f"{path.name}: tidak bisa dibaca sebagai XLSForm ({' '.join(str(exc).split())})"]) from None
+
+    def columns(header) -> list[str]:
+        return [str(k) for k in (header or [{}])[0]]
+    sheets = Sheets(survey=copy.deepcopy(list(book.survey or [])), choices=copy.deepcopy(list(book.choices or [])),
+                    settings=dict((book.settings or [{}])[0]) if book.settings else {},
+                    survey_columns=columns(book.survey_header), choices_columns=columns(book.choices_header),
+                    settings_columns=columns(book.settings_header))
+    warnings: list[str] = []
+    try:
+        parsed = workbook_to_json(workbook_dict=book, form_name=None, fallback_form_name=book.fallback_form_name,
+                                  default_language=None, warnings=warnings)
+        create_survey_element_from_dict(copy.deepcopy(parsed)).to_xml(validate=False, warnings=warnings)
+    except PyXFormError as exc:
+        raise XLSFormError([_pyxform_problem(str(exc))]) from None
+    return from_xlsform(parsed, sheets, form_id)
+
+
+def _describe(data: dict) -> str:
+    form = parse_form(data, "")
+    kinds = Counter(q.type for q in form.all_questions())
+    parts = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
+    lines = [f"Formulir '{form.id}' versi {form.version}: {form.title['id']} / {form.title['en']}",
+             f"  {len(list(form.all_questions()))} pertanyaan ({parts}); {len(form.calculate)} calculate",
+             f"  peran: {', '.join(form.roles)}; kunci laporan: {', '.join(form.key)}"]
+    for q in form.questions:
+        lines.append(_describe_question(q, "  - "))
+        lines += [_describe_question(sub, "      - ") for sub in q.questions]
+    lines += [f"  - {name} = {expr}" for name, expr in form.calculate]
+    return "\n".join(lines)
+
+
+def _describe_question(q, indent: str) -> str:
+    """One line per question: name, type, what applies, and the Indonesian label."""
+    parts = [q.type + (" wajib" if q.required and q.type not in ("note", "repeat") else "")]
+    if q.choices:
+        parts.append(f"{len(q.choices)} pilihan")
+    if q.choices_from:
+        parts.append("pilihan: putaran")
+    for word, value in (("jika", q.relevant), ("aturan", q.constraint), ("jumlah", q.repeat_count),
+                        ("saring", q.choice_filter), ("bawaan", q.default)):
+        if value:
+            parts.append(f"{word}: {value}")
+    label = " ".join(q.label["id"].split())
+    return f"{indent}{q.name} ({'; '.join(parts)}): {label[:70]}{'…' if len(label) > 70 else ''}"
+
+
+def _load(path: Path, form_id: str | None) -> Imported:
+    if path.suffix.lower() in (".yaml", ".yml"):
+        try:
+            data = catalog.read_form_file(path)
+        except (FormError, ValueError) as exc:
+            raise XLSFormError([str(exc)]) from None
+        return Imported(data, [])
+    if path.suffix.lower() not in (".xlsx", ".xls", ".xlsm"):
+        raise XLSFormError([f"{path.name}: pakai berkas .xlsx (XLSForm) atau .yaml"])
+    return read_xlsform(path, form_id)
+
+
+def _complain(problems: list[str], what: str) -> int:
+    for line in problems:
+        print(line, file=sys.stderr)
+    print(f"{len(problems)} masalah; {what}.", file=sys.stderr)
+    return 1
+
+
+# ------------------------------------------------------------------ the commands
+
+def _check(args) -> int:
+    path = Path(args.file)
+    if not path.exists():
+        print(f"Berkas {path} tidak ada.", file=sys.stderr)
+        return 2
+    try:
+        result = _load(path, args.form_id)
+    except XLSFormError as exc:
+        return _complain(exc.problems, "formulir ini belum bisa dipakai")
+    print(_describe(result.data))
+    for note in result.notes:
+        print(f"  catatan: {note}")
+    print("Formulir bisa dipakai.")
+    return 0
+
+
+async def _import(args) -> int:
+    path = Path(args.file)
+    if not path.exists():
+        print(f"Berkas {path} tidak ada.", file=sys.stderr)
+        return 2
+    try:
+        result = _load(path, args.form_id)
+    except XLSFormError as exc:
+        return _complain(exc.problems, "tidak ada yang diimpor")
+    data = result.data
+    key = (data["id"], data["version"])
+    try:
+        existing = catalog.read_forms()
+    except (FormError, ValueError) as exc:
+        return _complain([str(exc)], "perbaiki dulu formulir yang sudah ada")
+    if key in existing:
+        if existing[key] == data:
+            print(f"Formulir '{key[0]}' versi {key[1]} sudah ada dan sama persis; tidak ada yang berubah.")
+            return 0
+        return _complain([(f"settings, baris 2, kolom version: formulir '{key[0]}' versi {key[1]} sudah ada dan "
+                           "isinya berbeda. Naikkan version (misalnya 2024081502) lalu impor lagi.")],
+                         "tidak ada yang diimpor")
+    stored = await _stored_definition(key)
+    if stored is not None and stored != data:
+        return _complain([(f"settings, baris 2, kolom version: formulir '{key[0]}' versi {key[1]} sudah pernah dipakai "
+                           "dengan isi lain (tersimpan di basis data). Naikkan version lalu impor lagi.")],
+                         "tidak ada yang diimpor")
+    folder = config.forms_dirs()[0]
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{key[0]}.v{key[1]}.yaml"
+    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=folder, suffix=".tmp", delete=False) as fh:
+        fh.write(f"# Imported from {path.name} by `pantau form import`. Edit the XLSForm and import it again.\n")
+        yaml.safe_dump(data, fh, allow_unicode=True, sort_keys=False, width=110)
+    os.replace(fh.name, target)
+    print(_describe(data))
+    for note in result.notes:
+        print(f"  catatan: {note}")
+    older = sorted(v for f, v in existing if f == key[0])
+    if older and max(older) > key[1]:
+        print(f"  catatan: versi {max(older)} lebih baru dan tetap dipakai untuk laporan baru")
+    elif older:
+        print(f"  versi sebelumnya ({', '.join(map(str, older))}) tetap dipakai oleh percakapan yang sudah berjalan")
+    print(f"Tersimpan: {target}")
+    return 0
+
+
+def _forms() -> dict[tuple[str, int], Form]:
+    return catalog.load_forms()
+
+
+def _list(args) -> int:
+    forms = _forms()
+    by_id: dict[str, list[int]] = {}
+    for fid, version in forms:
+        by_id.setdefault(fid, []).append(version)
+    for fid in sorted(by_id, key=lambda f: (forms[(f, max(by_id[f]))].order, f)):
+        latest = forms[(fid, max(by_id[fid]))]
+        versions = ", ".join(str(v) for v in sorted(by_id[fid]))
+        print(f"{fid}\tversi {versions}\t{latest.title['id']}\t{len(list(latest.all_questions()))} pertanyaan\t"
+              f"{', '.join(latest.roles)}")
+    return 0
+
+
+def _export(args) -> int:
+    import openpyxl
+    forms = _forms()
+    versions = [v for f, v in forms if f == args.form_id]
+    if not versions:
+        print(f"Formulir '{args.form_id}' tidak ada. Lihat `pantau form list`.", file=sys.stderr)
+        return 2
+    version = args.version or max(versions)
+    if (args.form_id, version) not in forms:
+        print(f"Formulir '{args.form_id}' tidak punya versi {version} (ada: {', '.join(map(str, sorted(versions)))}).",
+              file=sys.stderr)
+        return 2
+    out = Path(args.out)
+    if out.suffix.lower() != ".xlsx":
+        print("Pakai nama berkas .xlsx untuk --out, misalnya formulir.xlsx.", file=sys.stderr)
+        return 2
+    if not out.parent.exists():
+        print(f"Folder {out.parent} tidak ada.", file=sys.stderr)
+        return 2
+    raw = catalog.read_forms().get((args.form_id, version)) or {}
+    sheets = to_xlsform(forms[(args.form_id, version)], raw.get("summary"))
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, rows in sheets.items():
+        sheet = book.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+        sheet.freeze_panes = "A2"
+    book.save(out)
+    print(f"Tersimpan: {out} (formulir '{args.form_id}' versi {version})")
+    return 0

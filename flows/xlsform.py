@@ -1,0 +1,410 @@
+"""An XLSForm (ODK / KoboToolbox) as a Pantau form: pyxform's parsed JSON in, a form file's content out.
+
+``from_xlsform(parsed, sheets)`` takes what pyxform made of the workbook (``parsed``, its JSON form
+spec) and the raw rows of its sheets (``sheets``, for row and column numbers), and returns the
+form file content (the mapping ``flows.forms.parse_form`` reads) with notes on what was left out.
+Anything it cannot run over chat raises ``XLSFormError`` with one line per problem: sheet, row,
+column, why. Reading the workbook and running pyxform is the caller's job (bot/forms_cli.py).
+"""
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from .forms import ROLES, FormError, parse_form
+from .xpath import XPathError, to_expr
+
+LANG_COLUMNS = {"id": "Indonesian (id)", "en": "English (en)"}
+TYPE_MAP = {"integer": "integer", "decimal": "decimal", "text": "text", "date": "date", "select one": "select_one",
+            "select all that apply": "select_multiple", "photo": "photo", "image": "photo",
+            "geopoint": "location", "note": "note"}
+METADATA = {"start", "end", "today", "deviceid", "username", "phonenumber", "subscriberid", "simserial", "email",
+            "audit", "start-geopoint"}
+# survey columns Pantau reads; columns it ignores with a note; everything else is refused where used
+SURVEY_COLUMNS = {"type", "name", "label", "hint", "required", "relevant", "constraint", "constraint_message",
+                  "calculation", "default", "choice_filter", "repeat_count", "appearance", "parameters",
+                  "pantau_pair", "pantau_min", "pantau_max", "pantau_not_future",
+                  "pantau_confirm_older_than_days", "pantau_suggest_from_previous", "pantau_short"}
+IGNORED_COLUMNS = {"appearance", "parameters", "guidance_hint", "media", "image", "audio", "video", "big-image",
+                   "required_message", "body"}
+SETTINGS_COLUMNS = {"form_id", "id_string", "version", "default_language", "form_title", "pantau_title",
+                    "pantau_roles", "pantau_key", "pantau_order", "pantau_summary", "instance_name", "style", "public_key",
+                    "submission_url", "allow_choice_duplicates", "namespaces", "auto_send", "auto_delete",
+                    "clean_text_values"}
+DEFAULT_MESSAGE = {"id": "Jawaban ini tidak sesuai aturan formulir. Mohon periksa lagi.",
+                   "en": "This answer does not fit the form's rule. Please check it."}
+OTHER_LABEL = {"id": "Lainnya", "en": "Other"}
+OTHER_TEXT_LABEL = {"id": "Sebutkan yang lainnya:", "en": "Please specify the other:"}
+YES = {"yes", "true", "true()", "1", "ya", "y"}
+
+
+class XLSFormError(ValueError):
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass
+class Sheets:
+    """The workbook's raw rows (row i of a list is sheet row i + 2) and header columns, as pyxform read them."""
+
+    survey: list[dict[str, str]]
+    choices: list[dict[str, str]] = field(default_factory=list)
+    settings: dict[str, str] = field(default_factory=dict)
+    survey_columns: list[str] = field(default_factory=list)
+    choices_columns: list[str] = field(default_factory=list)
+    settings_columns: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Imported:
+    data: dict[str, Any]          # the Pantau form file content
+    notes: list[str]              # what was understood or left out, one line each
+
+
+def _letter(columns: list[str], column: str) -> str:
+    if column not in columns:
+        return column
+    n, out = columns.index(column) + 1, ""
+    while n:
+        n, r = divmod(n - 1, 26)
+        out = chr(65 + r) + out
+    return f"{column} ({out})"
+
+
+def _base(column: str) -> str:
+    return column.split("::", 1)[0].strip().lower()
+
+
+def lang_of(key: str, default: str = "id") -> str | None:
+    """'Indonesian (id)' → 'id', 'English' → 'en', 'default' → the form's default; other languages → None."""
+    k = key.strip().lower()
+    if k == "default":
+        return default
+    m = re.search(r"\(([a-z]{2,3})(?:[-_][a-z]+)?\)\s*$", k)
+    code = m.group(1) if m else None
+    if code in ("id", "in", "ind") or (not code and k in ("indonesian", "indonesia", "bahasa indonesia", "bahasa")):
+        return "id"
+    if code in ("en", "eng") or (not code and k in ("english", "inggris", "bahasa inggris")):
+        return "en"
+    return None
+
+
+def braces(text: str) -> str:
+    """XLSForm text with ${x} references → a form text with {x} placeholders (other braces kept literal)."""
+    parts = re.split(r"(\$\{\s*[A-Za-z_][\w.-]*\s*\})", text)
+    return "".join("{" + p[2:-1].strip() + "}" if p.startswith("${") else p.replace("{", "{{").replace("}", "}}")
+                   for p in parts)
+
+
+class _Converter:
+    def __init__(self, parsed: dict[str, Any], sheets: Sheets, form_id: str | None):
+        self.parsed, self.sheets, self.form_id = parsed, sheets, form_id
+        self.problems: list[str] = []
+        self.notes: list[str] = []
+        default = lang_of(str(sheets.settings.get("default_language") or "default"), "id") or "id"
+        self.default_lang = default
+        self.rows: dict[str, list[int]] = {}
+        for i, row in enumerate(sheets.survey, start=2):
+            if row.get("name") and not re.match(r"end[ _](group|repeat)", str(row.get("type", "")).strip().lower()):
+                self.rows.setdefault(str(row["name"]), []).append(i)
+        self.visits: dict[str, int] = {}
+        self.calculate: dict[str, str] = {}
+        self.seen: set[str] = set()
+        self.ignored_langs: set[str] = set()
+        self.copied_langs: set[str] = set()
+
+    # ---- where
+    def problem(self, sheet: str, row: int | None, column: str | None, why: str) -> None:
+        cols = {"survey": self.sheets.survey_columns, "choices": self.sheets.choices_columns,
+                "settings": self.sheets.settings_columns}[sheet]
+        where = [sheet] + ([f"baris {row}"] if row else []) + ([f"kolom {_letter(cols, column)}"] if column else [])
+        self.problems.append(f"{', '.join(where)}: {why}")
+
+    def row_of(self, name: str, occurrence: int = 0) -> int | None:
+        rows = self.rows.get(name)
+        if not rows:
+            return None
+        return rows[occurrence] if occurrence < len(rows) else rows[0]
+
+    def column_of(self, row: int | None, base: str) -> str:
+        """The header of the row's column for ``base`` (e.g. 'label::English (en)' for 'label')."""
+        if row:
+            for column in self.sheets.survey[row - 2]:
+                if _base(column) == base:
+                    return column
+        return base
+
+    # ---- texts
+    def text(self, value: Any, required: bool = True) -> dict[str, str] | None:
+        if value in (None, "", {}):
+            return None
+        if isinstance(value, str):
+            return {"id": braces(value), "en": braces(value)}
+        out: dict[str, str] = {}
+        for key, text in value.items():
+            lang = lang_of(key, self.default_lang)
+            if lang is None:
+                self.ignored_langs.add(key)
+            elif text and str(text).strip() and lang not in out:
+                out[lang] = braces(str(text))
+        if not out:
+            return None
+        for lang, other in (("id", "en"), ("en", "id")):
+            if lang not in out:
+                out[lang] = out[other]
+                self.copied_langs.add(lang)
+        return {"id": out["id"], "en": out["en"]}
+
+    def expr(self, source: Any, row: int | None, column: str, me: str | None = None,
+             choice_columns: bool = False) -> str | None:
+        if source in (None, ""):
+            return None
+        try:
+            return to_expr(str(source), me, choice_columns)
+        except XPathError as exc:
+            self.problem("survey", row, self.column_of(row, column), f"{exc} (dalam {source!r})")
+            return None
+
+    # ---- the survey
+    def check_columns(self) -> None:
+        for i, row in enumerate(self.sheets.survey, start=2):
+            for column, value in row.items():
+                base = _base(column)
+                if value in (None, "") or base in SURVEY_COLUMNS | IGNORED_COLUMNS or base.startswith("instance"):
+                    if base == "appearance" and "search(" in str(value):
+                        self.problem("survey", i, column, "search() (pilihan dari berkas CSV) belum didukung Pantau")
+                    elif base in ("appearance", "guidance_hint", "media", "image", "audio", "video"):
+                        self.notes.append(f"survey baris {i}: kolom {column} ({value}) diabaikan di chat")
+                    continue
+                self.problem("survey", i, column, f"kolom '{column}' belum didukung Pantau")
+
+    def children(self, children: list[dict[str, Any]], relevant: list[str], in_repeat: bool) -> list[dict[str, Any]]:
+        out = []
+        for child in children:
+            ctype, name = child.get("type"), str(child.get("name", ""))
+            row = self.row_of(name, self.visits.get(name, 0))
+            self.visits[name] = self.visits.get(name, 0) + 1
+            if ctype == "group" and name == "meta" and (child.get("control") or {}).get("bodyless"):
+                continue
+            if ctype == "group":
+                rel = self.expr((child.get("bind") or {}).get("relevant"), row, "relevant")
+                out += self.children(child.get("children") or [], relevant + ([rel] if rel else []), in_repeat)
+                continue
+            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+                self.problem("survey", row, "name", f"nama {name!r} hanya boleh huruf, angka dan _ (tanpa - atau .)")
+                continue
+            if name in self.seen:
+                rows = ", ".join(str(r) for r in self.rows.get(name, []))
+                self.problem("survey", row, "name", f"nama {name!r} dipakai lebih dari sekali (baris {rows}); "
+                             "grup diratakan di chat, jadi setiap nama harus unik")
+                continue
+            self.seen.add(name)
+            if ctype == "repeat":
+                if in_repeat:
+                    self.problem("survey", row, "type", "repeat di dalam repeat belum didukung Pantau")
+                    continue
+                q = self.repeat(child, row, relevant)
+            elif ctype == "calculate":
+                if in_repeat:
+                    self.problem("survey", row, "type", "calculate di dalam repeat belum didukung Pantau")
+                    continue
+                calc = self.expr((child.get("bind") or {}).get("calculate"), row, "calculation")
+                if calc:
+                    self.calculate[name] = calc
+                continue
+            elif ctype in METADATA:
+                self.notes.append(f"survey baris {row}: {ctype} ({name}) diabaikan; Pantau mencatat waktu sendiri")
+                continue
+            else:
+                q = self.question(child, row)
+            if q is None:
+                continue
+            if relevant:
+                q["relevant"] = _all(relevant + ([q["relevant"]] if q.get("relevant") else []))
+            out.append(q)
+        return out
+
+    def repeat(self, child: dict[str, Any], row: int | None, relevant: list[str]) -> dict[str, Any] | None:
+        name = child["name"]
+        q: dict[str, Any] = {"name": name, "type": "repeat", "label": self.text(child.get("label"))
+                             or {"id": name, "en": name}}
+        count = (child.get("control") or {}).get("jr:count")
+        if count:
+            q["repeat_count"] = self.expr(count, row, "repeat_count")
+        if str(child.get("pantau_suggest_from_previous", "")).lower() in YES:
+            q["suggest_from_previous"] = True
+        rel = self.expr((child.get("bind") or {}).get("relevant"), row, "relevant")
+        if rel:
+            q["relevant"] = rel
+        q["questions"] = self.children(child.get("children") or [], [], True)
+        if not q["questions"]:
+            self.problem("survey", row, "type", "repeat ini tidak berisi pertanyaan")
+            return None
+        if not count and q["questions"][0]["type"] != "text":
+            self.problem("survey", row, "repeat_count", "repeat tanpa repeat_count harus diawali pertanyaan text "
+                         "(nama setiap item; orang mengetik \"selesai\" untuk berhenti)")
+        return q
+
+    def question(self, child: dict[str, Any], row: int | None) -> dict[str, Any] | None:
+        ctype, name = child["type"], child["name"]
+        raw_type = str(self.sheets.survey[row - 2].get("type", "")) if row else ""
+        if ctype not in TYPE_MAP:
+            self.problem("survey", row, "type", f"jenis '{raw_type or ctype}' belum didukung Pantau")
+            return None
+        bind = dict(child.get("bind") or {})
+        q: dict[str, Any] = {"name": name, "type": TYPE_MAP[ctype]}
+        q["label"] = self.text(child.get("label"))
+        if q["label"] is None:
+            self.problem("survey", row, "label", "pertanyaan perlu label")
+            return None
+        hint = self.text(child.get("hint"))
+        if hint:
+            q["hint"] = hint
+        if q["type"] != "note":
+            q["required"] = str(bind.get("required", "")).strip().lower() in YES
+        if row is None and name.endswith("_other") and child.get("label") == "Specify other.":
+            q["label"], q["required"] = dict(OTHER_TEXT_LABEL), True      # added by pyxform for or_other
+        rel = self.expr(bind.get("relevant"), row, "relevant")
+        if rel:
+            q["relevant"] = rel
+        constraint = self.expr(bind.get("constraint"), row, "constraint", me=name)
+        if constraint:
+            q["constraint"] = constraint
+            q["constraint_message"] = self.text(bind.get("jr:constraintMsg")) or dict(DEFAULT_MESSAGE)
+        if bind.get("readonly") not in (None, "", "false", "false()", "no"):
+            self.problem("survey", row, "read_only", "read_only belum didukung Pantau")
+        if child.get("default") not in (None, ""):
+            default = str(child["default"])
+            if "(" in default or "${" in default:
+                self.problem("survey", row, "default", "default yang dihitung (dengan fungsi atau ${...}) belum "
+                             "didukung Pantau")
+            else:
+                q["default"] = ", ".join(default.split()) if q["type"] == "select_multiple" else default
+        if q["type"] in ("select_one", "select_multiple") and not self.select(child, q, row, raw_type):
+            return None
+        if child.get("pantau_pair"):
+            q["pair"] = str(child["pantau_pair"])
+        for key in ("min", "max", "confirm_older_than_days"):
+            if child.get(f"pantau_{key}") not in (None, ""):
+                try:
+                    q[key] = int(str(child[f"pantau_{key}"]))
+                except ValueError:
+                    self.problem("survey", row, f"pantau_{key}", "harus bilangan bulat")
+        if str(child.get("pantau_not_future", "")).lower() in YES:
+            q["not_future"] = True
+        short = self.text(child.get("pantau_short"))
+        if short:
+            q["short"] = short
+        return q
+
+    def select(self, child: dict[str, Any], q: dict[str, Any], row: int | None, raw_type: str) -> bool:
+        itemset = str(child.get("itemset") or "")
+        if not child.get("choices") and itemset.endswith((".csv", ".xml", ".geojson")):
+            if itemset == "rounds.csv" and q["type"] == "select_one":
+                q["choices_from"] = "rounds"
+                return True
+            self.problem("survey", row, "type", f"pilihan dari berkas {itemset} belum didukung Pantau (hanya "
+                         "select_one_from_file rounds.csv: putaran pemantauan)")
+            return False
+        choices = []
+        for c in child.get("choices") or []:
+            value = str(c.get("name", ""))
+            label = self.text(c.get("label")) or {"id": value, "en": value}
+            if value == "other" and "or_other" in raw_type:
+                label = dict(OTHER_LABEL)
+            data = {str(k): str(v) for k, v in c.items() if k not in ("name", "label", "media", "image")
+                    and not isinstance(v, dict)}
+            choices.append({"value": value, "label": label, **({"data": data} if data else {})})
+        q["choices"] = choices
+        if child.get("choice_filter"):
+            flt = self.expr(child["choice_filter"], row, "choice_filter", choice_columns=True)
+            if flt:
+                q["choice_filter"] = flt
+        return True
+
+    def settings(self) -> dict[str, Any]:
+        s = {(_base(k) if _base(k) != "pantau_title" else k): v for k, v in self.sheets.settings.items()}
+        for column, value in s.items():
+            if _base(column) not in SETTINGS_COLUMNS and value not in (None, ""):
+                self.problem("settings", 2, column, f"kolom '{column}' belum didukung Pantau")
+        form_id = self.form_id or s.get("form_id") or s.get("id_string") or self.parsed.get("id_string")
+        if not form_id or not re.fullmatch(r"[a-z][a-z0-9_]{0,39}", str(form_id)):
+            self.problem("settings", 2, "form_id", f"form_id {form_id!r} harus huruf kecil, angka dan _, diawali "
+                         "huruf (atau pakai --id)")
+        version_text = str(s.get("version") or "1").strip()
+        version = int(version_text) if re.fullmatch(r"\d{1,12}", version_text) and int(version_text) >= 1 else None
+        if version is None:
+            self.problem("settings", 2, "version", f"version {version_text!r} harus bilangan bulat >= 1, misalnya "
+                         "2024081501 (naikkan setiap kali formulir diubah)")
+        if not s.get("version"):
+            self.notes.append("settings: version kosong, dipakai versi 1")
+        titles = {lang_of(k.split("::", 1)[1], self.default_lang): v for k, v in s.items()
+                  if k.startswith("pantau_title::") and v}
+        title_default = s.get("form_title") or self.parsed.get("title") or form_id
+        title = {"id": titles.get("id") or str(title_default), "en": titles.get("en") or str(title_default)}
+        out: dict[str, Any] = {"id": str(form_id), "version": version or 1, "title": title}
+        if s.get("pantau_order"):
+            if str(s["pantau_order"]).isdigit():
+                out["order"] = int(s["pantau_order"])
+            else:
+                self.problem("settings", 2, "pantau_order", "pantau_order harus bilangan bulat (tempat di menu)")
+        if s.get("pantau_roles"):
+            roles = [r for r in re.split(r"[\s,]+", str(s["pantau_roles"]).lower()) if r]
+            bad = [r for r in roles if r not in ROLES]
+            if bad:
+                self.problem("settings", 2, "pantau_roles", f"peran {', '.join(bad)} tidak dikenal (yang boleh: "
+                             f"{', '.join(ROLES)})")
+            out["roles"] = roles
+        if s.get("pantau_key"):
+            out["key"] = [k for k in re.split(r"[\s,]+", str(s["pantau_key"])) if k]
+        if s.get("pantau_summary"):
+            try:
+                summary = yaml.safe_load(str(s["pantau_summary"]))
+            except yaml.YAMLError:
+                summary = None
+            if isinstance(summary, dict):
+                out["summary"] = summary
+            else:
+                self.problem("settings", 2, "pantau_summary", "pantau_summary harus satu mapping YAML, misalnya "
+                             "{section: sumur, count: jumlah, sums: [keluarga]}")
+        return out
+
+
+def _all(exprs: list[str]) -> str:
+    """Several conditions that must all hold, as one expression."""
+    node = ast.BoolOp(op=ast.And(), values=[ast.parse(e, mode="eval").body for e in exprs])
+    return ast.unparse(node) if len(exprs) > 1 else exprs[0]
+
+
+def from_xlsform(parsed: dict[str, Any], sheets: Sheets, form_id: str | None = None) -> Imported:
+    """The Pantau form of an XLSForm (raises XLSFormError listing every problem; nothing is half-done)."""
+    conv = _Converter(parsed, sheets, form_id)
+    conv.check_columns()
+    head = conv.settings()
+    questions = conv.children(parsed.get("children") or [], [], False)
+    data = {**head, "questions": questions}
+    if conv.calculate:
+        data["calculate"] = conv.calculate
+    if "key" not in data:
+        data["key"] = ["$started"]
+    if not conv.problems:
+        try:
+            parse_form(data, f"{data['id']} v{data['version']}")
+        except FormError as exc:
+            row = conv.row_of(exc.question) if exc.question else None
+            column = None if row else "pantau_summary" if "summary" in exc.problem else "pantau_key" \
+                if "key" in exc.problem else None
+            conv.problem("survey" if row else "settings", row or 2, column, exc.problem)
+    if conv.problems:
+        raise XLSFormError(conv.problems)
+    if conv.ignored_langs:
+        conv.notes.append(f"bahasa diabaikan: {', '.join(sorted(conv.ignored_langs))} (Pantau memakai id dan en)")
+    for lang in sorted(conv.copied_langs):
+        other = "Indonesia" if lang == "en" else "Inggris"
+        conv.notes.append(f"teks {LANG_COLUMNS[lang]} yang kosong diisi dari teks bahasa {other}")
+    return Imported(data, conv.notes)

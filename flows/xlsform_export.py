@@ -1,0 +1,119 @@
+"""A Pantau form as an XLSForm: the rows of its survey, choices and settings sheets (no I/O here).
+
+What XLSForm has no column for (men and women answered together, a date that may not be in the
+future, the report key, …) goes into ``pantau_*`` columns, which ODK and Kobo ignore and
+``flows.xlsform.from_xlsform`` reads back: a form exported and imported again is the same form.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import yaml
+
+from .forms import ROLES, Form, Question
+from .xlsform import LANG_COLUMNS
+from .xpath import to_xpath
+
+_DEFAULT_MIN, _DEFAULT_MAX = 0, 100_000
+SURVEY = ["type", "name", *[f"label::{c}" for c in LANG_COLUMNS.values()],
+          *[f"hint::{c}" for c in LANG_COLUMNS.values()], "required", "relevant", "constraint",
+          *[f"constraint_message::{c}" for c in LANG_COLUMNS.values()], "calculation", "default", "choice_filter",
+          "repeat_count", *[f"pantau_short::{c}" for c in LANG_COLUMNS.values()], "pantau_pair", "pantau_min",
+          "pantau_max", "pantau_not_future", "pantau_confirm_older_than_days", "pantau_suggest_from_previous"]
+_TYPES = {"integer": "integer", "decimal": "decimal", "text": "text", "date": "date", "photo": "image",
+          "location": "geopoint", "note": "note"}
+
+
+def unbraces(text: str) -> str:
+    """A form text's {x} placeholders as XLSForm ${x} references ({{ and }} are literal braces)."""
+    out = re.sub(r"(?<!\{)\{([A-Za-z_]\w*)\}(?!\})", r"${\1}", text)
+    return out.replace("{{", "{").replace("}}", "}")
+
+
+def _texts(row: dict[str, Any], column: str, value: dict[str, str]) -> None:
+    for lang, header in LANG_COLUMNS.items():
+        if value.get(lang):
+            row[f"{column}::{header}"] = unbraces(value[lang])
+
+
+def _question_rows(q: Question, choices: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    row: dict[str, Any] = {"name": q.name}
+    if q.type == "repeat":
+        row["type"] = "begin_repeat"
+        _texts(row, "label", q.label)
+        if q.repeat_count:
+            row["repeat_count"] = to_xpath(q.repeat_count)
+        if q.suggest_from_previous:
+            row["pantau_suggest_from_previous"] = "yes"
+        if q.relevant:
+            row["relevant"] = to_xpath(q.relevant)
+        rows = [row]
+        for sub in q.questions:
+            rows += _question_rows(sub, choices)
+        return rows + [{"type": "end_repeat", "name": q.name}]
+    if q.choices_from == "rounds":
+        row["type"] = "select_one_from_file rounds.csv"
+    elif q.type in ("select_one", "select_multiple"):
+        row["type"] = f"{q.type} {q.name}"
+        for c in q.choices:
+            crow = {"list_name": q.name, "name": c.value, **c.data}
+            _texts(crow, "label", c.label)
+            choices.append(crow)
+    else:
+        row["type"] = _TYPES[q.type]
+    _texts(row, "label", q.label)
+    _texts(row, "hint", q.hint)
+    if q.type != "note" and q.required:
+        row["required"] = "yes"
+    if q.relevant:
+        row["relevant"] = to_xpath(q.relevant)
+    if q.constraint:
+        row["constraint"] = to_xpath(q.constraint, q.name)
+        _texts(row, "constraint_message", q.constraint_message)
+    if q.default is not None:
+        row["default"] = " ".join(v.strip() for v in q.default.split(",")) if q.type == "select_multiple" \
+            else q.default
+    if q.choice_filter:
+        row["choice_filter"] = to_xpath(q.choice_filter)
+    _texts(row, "pantau_short", q.short)
+    if q.pair:
+        row["pantau_pair"] = q.pair
+    if q.type == "integer" and q.minimum != _DEFAULT_MIN:
+        row["pantau_min"] = q.minimum
+    if q.type == "integer" and q.maximum != _DEFAULT_MAX:
+        row["pantau_max"] = q.maximum
+    if q.not_future:
+        row["pantau_not_future"] = "yes"
+    if q.confirm_older_than_days is not None:
+        row["pantau_confirm_older_than_days"] = q.confirm_older_than_days
+    return [row]
+
+
+def to_xlsform(form: Form, summary: dict[str, Any] | None = None) -> dict[str, list[list[Any]]]:
+    """The three sheets of the XLSForm of a form, each as rows (the first row is the header).
+    ``summary``: the form file's ``summary:`` section, kept in the ``pantau_summary`` settings column."""
+    survey: list[dict[str, Any]] = []
+    choices: list[dict[str, Any]] = []
+    for q in form.questions:
+        survey += _question_rows(q, choices)
+    for name, expr in form.calculate:
+        survey.append({"type": "calculate", "name": name, "calculation": to_xpath(expr)})
+    used = [c for c in SURVEY if any(c in r for r in survey)]
+    choice_cols = ["list_name", "name", *[f"label::{c}" for c in LANG_COLUMNS.values()]]
+    choice_cols += sorted({k for r in choices for k in r} - set(choice_cols))
+    settings = {"form_id": form.id, "version": str(form.version), "form_title": form.title["id"],
+                f"pantau_title::{LANG_COLUMNS['en']}": form.title["en"],
+                "default_language": LANG_COLUMNS["id"], "pantau_order": form.order}
+    if tuple(form.roles) != ROLES:
+        settings["pantau_roles"] = " ".join(form.roles)
+    if tuple(form.key) != ("$started",):
+        settings["pantau_key"] = " ".join(form.key)
+    if summary:
+        settings["pantau_summary"] = yaml.safe_dump(summary, default_flow_style=True, allow_unicode=True,
+                                                    sort_keys=False, width=1_000_000).strip()
+    return {
+        "survey": [used] + [[r.get(c, "") for c in used] for r in survey],
+        "choices": [choice_cols] + [[r.get(c, "") for c in choice_cols] for r in choices],
+        "settings": [list(settings)] + [list(settings.values())],
+    }

@@ -1,0 +1,276 @@
+"""XLSForm expressions (the XPath subset ODK and Kobo use) to and from the form expression language.
+
+``to_expr("${age} >= 18 and selected(${fr}, 'apel')")`` → ``"age >= 18 and selected(fr, 'apel')"``;
+``to_xpath`` is the reverse (for export). Supported: ``${name}`` references (also ``../name``),
+``.`` for the question itself, numbers, strings, ``= != < <= > >=``, ``+ - * div mod``, ``and``,
+``or``, ``not()``, ``true()``, ``false()``, ``selected()``, ``count-selected()``, ``count()``,
+``string-length()``, ``today()``, ``if()``. In a ``choice_filter`` a bare name is a column of the
+choices sheet (``choice('color')``). Anything else raises ``XPathError`` saying what.
+Comparing with the empty string means "answered or not": ``${x} != ''`` is ``filled(x)``.
+"""
+from __future__ import annotations
+
+import ast
+import re
+
+_TOKEN = re.compile(r"""
+    (?P<ws>\s+)
+  | (?P<ref>\$\{\s*(?P<refname>[A-Za-z_][\w.-]*)\s*\})
+  | (?P<path>(?:\.\./)+(?P<pathname>[A-Za-z_][\w-]*)|/[A-Za-z_][\w-]*(?:/[A-Za-z_][\w-]*)+)
+  | (?P<num>\d+(?:\.\d+)?|\.\d+)
+  | (?P<str>'[^']*'|"[^"]*")
+  | (?P<op>!=|<=|>=|=|<|>|\+|-|\*|\(|\)|,)
+  | (?P<self>\.(?![\w.]))
+  | (?P<name>[A-Za-z_][\w.:-]*)
+""", re.VERBOSE)
+
+_FUNCS = {"selected": ("selected", 2), "count-selected": ("count", 1), "count": ("count", 1),
+          "string-length": ("string_length", 1), "today": ("today", 0)}
+_CMP = {"=": ast.Eq, "!=": ast.NotEq, "<": ast.Lt, "<=": ast.LtE, ">": ast.Gt, ">=": ast.GtE}
+_ARITH = {"+": ast.Add, "-": ast.Sub, "*": ast.Mult, "div": ast.Div, "mod": ast.Mod}
+
+
+class XPathError(ValueError):
+    pass
+
+
+def _tokens(source: str) -> list[tuple[str, str]]:
+    out, pos = [], 0
+    while pos < len(source):
+        m = _TOKEN.match(source, pos)
+        if not m:
+            raise XPathError(f"tidak bisa dibaca mulai dari {source[pos:pos + 15]!r}")
+        pos = m.end()
+        if m.group("ws"):
+            continue
+        if m.group("ref"):
+            out.append(("ref", m.group("refname")))
+        elif m.group("path"):
+            out.append(("ref", m.group("pathname") or m.group("path").rsplit("/", 1)[1]))
+        elif m.group("name") and m.group("name") in ("and", "or", "div", "mod"):
+            out.append(("op", m.group("name")))
+        else:
+            kind = next(k for k in ("num", "str", "op", "self", "name") if m.group(k) is not None)
+            out.append((kind, m.group(kind)))
+    return out
+
+
+class _Parser:
+    def __init__(self, source: str, self_name: str | None, choice_columns: bool):
+        self.toks, self.i = _tokens(source), 0
+        self.self_name, self.choice_columns, self.source = self_name, choice_columns, source
+
+    def peek(self) -> tuple[str, str] | None:
+        return self.toks[self.i] if self.i < len(self.toks) else None
+
+    def take(self, value: str | None = None) -> tuple[str, str]:
+        tok = self.peek()
+        if tok is None or (value is not None and tok[1] != value):
+            raise XPathError(f"'{value}' diharapkan" if value else "ungkapan terpotong")
+        self.i += 1
+        return tok
+
+    def is_op(self, *values: str) -> bool:
+        tok = self.peek()
+        return tok is not None and tok[0] == "op" and tok[1] in values
+
+    def parse(self) -> ast.expr:
+        node = self.or_()
+        rest = self.peek()
+        if rest is not None:
+            raise XPathError(f"tidak dimengerti: {rest[1]!r}")
+        return node
+
+    def or_(self) -> ast.expr:
+        values = [self.and_()]
+        while self.is_op("or"):
+            self.take()
+            values.append(self.and_())
+        return values[0] if len(values) == 1 else ast.BoolOp(op=ast.Or(), values=values)
+
+    def and_(self) -> ast.expr:
+        values = [self.equality()]
+        while self.is_op("and"):
+            self.take()
+            values.append(self.equality())
+        return values[0] if len(values) == 1 else ast.BoolOp(op=ast.And(), values=values)
+
+    def _compare(self, left: ast.expr, op: str, right: ast.expr) -> ast.expr:
+        for a, b in ((left, right), (right, left)):     # x = '' / x != '': answered or not
+            if op in ("=", "!=") and isinstance(b, ast.Constant) and b.value == "":
+                filled = ast.Call(func=ast.Name(id="filled", ctx=ast.Load()), args=[a], keywords=[])
+                return filled if op == "!=" else ast.UnaryOp(op=ast.Not(), operand=filled)
+        return ast.Compare(left=left, ops=[_CMP[op]()], comparators=[right])
+
+    def equality(self) -> ast.expr:
+        node = self.relational()
+        while self.is_op("=", "!="):
+            op = self.take()[1]
+            node = self._compare(node, op, self.relational())
+        return node
+
+    def relational(self) -> ast.expr:
+        node = self.additive()
+        while self.is_op("<", "<=", ">", ">="):
+            op = self.take()[1]
+            node = self._compare(node, op, self.additive())
+        return node
+
+    def additive(self) -> ast.expr:
+        node = self.multiplicative()
+        while self.is_op("+", "-"):
+            op = self.take()[1]
+            node = ast.BinOp(left=node, op=_ARITH[op](), right=self.multiplicative())
+        return node
+
+    def multiplicative(self) -> ast.expr:
+        node = self.unary()
+        while self.is_op("*", "div", "mod"):
+            op = self.take()[1]
+            node = ast.BinOp(left=node, op=_ARITH[op](), right=self.unary())
+        return node
+
+    def unary(self) -> ast.expr:
+        if self.is_op("-"):
+            self.take()
+            return ast.UnaryOp(op=ast.USub(), operand=self.unary())
+        return self.primary()
+
+    def args(self) -> list[ast.expr]:
+        self.take("(")
+        out: list[ast.expr] = []
+        if not self.is_op(")"):
+            out.append(self.or_())
+            while self.is_op(","):
+                self.take()
+                out.append(self.or_())
+        self.take(")")
+        return out
+
+    def primary(self) -> ast.expr:
+        tok = self.peek()
+        if tok is None:
+            raise XPathError("ungkapan terpotong")
+        kind, value = tok
+        if kind == "op" and value == "(":
+            self.take()
+            node = self.or_()
+            self.take(")")
+            return node
+        self.take()
+        if kind == "ref":
+            return ast.Name(id=value, ctx=ast.Load())
+        if kind == "self":
+            if not self.self_name:
+                raise XPathError("'.' hanya boleh di constraint sebuah pertanyaan")
+            return ast.Name(id=self.self_name, ctx=ast.Load())
+        if kind == "num":
+            return ast.Constant(value=float(value) if "." in value else int(value))
+        if kind == "str":
+            return ast.Constant(value=value[1:-1])
+        if kind == "name":
+            nxt = self.peek()
+            if nxt == ("op", "("):
+                return self.call(value)
+            if self.choice_columns:
+                return ast.Call(func=ast.Name(id="choice", ctx=ast.Load()), args=[ast.Constant(value=value)],
+                                keywords=[])
+            raise XPathError(f"nama {value!r} harus ditulis sebagai ${{{value}}}")
+        raise XPathError(f"tidak dimengerti: {value!r}")
+
+    def call(self, name: str) -> ast.expr:
+        args = self.args()
+        if name in ("true", "false") and not args:
+            return ast.Constant(value=name == "true")
+        if name == "not" and len(args) == 1:
+            inner = args[0]
+            if isinstance(inner, ast.UnaryOp) and isinstance(inner.op, ast.Not):
+                return inner.operand
+            return ast.UnaryOp(op=ast.Not(), operand=inner)
+        if name == "if" and len(args) == 3:
+            return ast.IfExp(test=args[0], body=args[1], orelse=args[2])
+        if name in _FUNCS:
+            py, arity = _FUNCS[name]
+            if len(args) != arity:
+                raise XPathError(f"{name}() perlu {arity} argumen")
+            return ast.Call(func=ast.Name(id=py, ctx=ast.Load()), args=args, keywords=[])
+        raise XPathError(f"fungsi {name}() belum didukung Pantau")
+
+
+def to_expr(source: str, self_name: str | None = None, choice_columns: bool = False) -> str:
+    """An XLSForm expression as a form expression (raises XPathError)."""
+    return ast.unparse(_Parser(str(source), self_name, choice_columns).parse())
+
+
+# ------------------------------------------------------------------ back to XLSForm
+
+_PREC_OR, _PREC_AND, _PREC_EQ, _PREC_REL, _PREC_ADD, _PREC_MUL, _PREC_UNARY, _PREC_ATOM = range(1, 9)
+_CMP_BACK = {ast.Eq: ("=", _PREC_EQ), ast.NotEq: ("!=", _PREC_EQ), ast.Lt: ("<", _PREC_REL),
+             ast.LtE: ("<=", _PREC_REL), ast.Gt: (">", _PREC_REL), ast.GtE: (">=", _PREC_REL)}
+_ARITH_BACK = {ast.Add: ("+", _PREC_ADD), ast.Sub: ("-", _PREC_ADD), ast.Mult: ("*", _PREC_MUL),
+               ast.Div: ("div", _PREC_MUL), ast.Mod: ("mod", _PREC_MUL)}
+_CALL_BACK = {"selected": "selected", "count": "count-selected", "string_length": "string-length", "today": "today"}
+
+
+def to_xpath(source: str, self_name: str | None = None) -> str:
+    """A form expression as an XLSForm expression (the question itself as ``.``)."""
+    return _emit(ast.parse(source, mode="eval").body, self_name)[0]
+
+
+def _wrap(part: tuple[str, int], prec: int, strict: bool = False) -> str:
+    text, p = part
+    return f"({text})" if p < prec or (strict and p == prec) else text
+
+
+def _literal(value: object) -> str:
+    if isinstance(value, bool):
+        return "true()" if value else "false()"
+    if isinstance(value, str):
+        return f"'{value}'" if "'" not in value else f'"{value}"'
+    return repr(value)
+
+
+def _emit(node: ast.AST, me: str | None) -> tuple[str, int]:
+    if isinstance(node, ast.Name):
+        return ("." if node.id == me else f"${{{node.id}}}"), _PREC_ATOM
+    if isinstance(node, ast.Constant):
+        return _literal(node.value), _PREC_ATOM
+    if isinstance(node, ast.BoolOp):
+        prec, word = (_PREC_AND, " and ") if isinstance(node.op, ast.And) else (_PREC_OR, " or ")
+        return word.join(_wrap(_emit(v, me), prec) for v in node.values), prec
+    if isinstance(node, ast.UnaryOp):
+        if isinstance(node.op, ast.Not):
+            return f"not({_emit(node.operand, me)[0]})", _PREC_ATOM
+        if isinstance(node.op, ast.USub):
+            return f"-{_wrap(_emit(node.operand, me), _PREC_UNARY)}", _PREC_UNARY
+    if isinstance(node, ast.BinOp) and type(node.op) in _ARITH_BACK:
+        word, prec = _ARITH_BACK[type(node.op)]
+        return f"{_wrap(_emit(node.left, me), prec)} {word} {_wrap(_emit(node.right, me), prec, True)}", prec
+    if isinstance(node, ast.Compare):
+        parts, left = [], node.left
+        for op, right in zip(node.ops, node.comparators):
+            if isinstance(op, (ast.In, ast.NotIn)) and isinstance(right, (ast.List, ast.Tuple)):
+                lhs = _wrap(_emit(left, me), _PREC_EQ, True)
+                alts = " or ".join(f"{lhs} = {_wrap(_emit(e, me), _PREC_EQ, True)}" for e in right.elts)
+                parts.append((f"({alts})" if isinstance(op, ast.In) else f"not({alts})", _PREC_ATOM))
+            elif type(op) in _CMP_BACK:
+                word, prec = _CMP_BACK[type(op)]
+                parts.append((f"{_wrap(_emit(left, me), prec)} {word} {_wrap(_emit(right, me), prec, True)}", prec))
+            else:
+                raise XPathError(f"{type(op).__name__} tidak bisa ditulis untuk XLSForm")
+            left = right
+        if len(parts) == 1:
+            return parts[0]
+        return " and ".join(_wrap(p, _PREC_AND, True) for p in parts), _PREC_AND
+    if isinstance(node, ast.IfExp):
+        return (f"if({_emit(node.test, me)[0]}, {_emit(node.body, me)[0]}, {_emit(node.orelse, me)[0]})",
+                _PREC_ATOM)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+        name = node.func.id
+        if name == "choice" and len(node.args) == 1 and isinstance(node.args[0], ast.Constant):
+            return str(node.args[0].value), _PREC_ATOM
+        if name == "filled" and len(node.args) == 1:
+            return f"{_wrap(_emit(node.args[0], me), _PREC_EQ, True)} != ''", _PREC_EQ
+        if name in _CALL_BACK:
+            return f"{_CALL_BACK[name]}({', '.join(_emit(a, me)[0] for a in node.args)})", _PREC_ATOM
+    raise XPathError(f"{ast.unparse(node)} tidak bisa ditulis untuk XLSForm")

@@ -1,0 +1,88 @@
+"""`pantau form import|check|list|export` through the real command, and an imported form over `pantau chat`."""
+from __future__ import annotations
+
+import json
+
+import openpyxl
+
+from . import xlsforms as X
+from .test_cli_e2e import chat, run, text
+
+KADER = "081234567890"
+REGISTER = ["halo", "Siti Aminah", "1", "Kilmury, Kilmury", "ya"]
+SURVEY_V1 = [["type", "name", "label::Indonesian (id)", "label::English (en)", "required", "constraint",
+              "constraint_message::Indonesian (id)"],
+             ["text", "well", "Nama sumur?", "Name of the well?", "yes"],
+             ["decimal", "depth", "Berapa meter dalamnya?", "How deep (m)?", "yes", ". > 0 and . < 200",
+              "Kedalaman 0 sampai 200 meter."],
+             ["geopoint", "where", "Di mana sumurnya?", "Where is it?", "yes"]]
+SETTINGS_V1 = [["form_id", "version", "form_title", "pantau_roles"], ["sumur", "1", "Pendataan sumur", "kader"]]
+
+
+def test_import_list_chat_and_export(cli_env, tmp_path):
+    env = {**cli_env, "PANTAU_FORMS_DIR": str(tmp_path / "forms")}
+    book = X.write_book(tmp_path / "sumur.xlsx", SURVEY_V1, None, SETTINGS_V1)
+    out = run(env, "form", "check", str(book)).stdout
+    assert "Formulir 'sumur' versi 1: Pendataan sumur" in out and "Formulir bisa dipakai." in out
+    assert not (tmp_path / "forms").exists()                       # check writes nothing
+    out = run(env, "form", "import", str(book)).stdout
+    assert "3 pertanyaan (1 decimal, 1 location, 1 text)" in out and "Tersimpan:" in out
+    assert "  - depth (decimal wajib; aturan: depth > 0 and depth < 200): Berapa meter dalamnya?" in out
+    assert (tmp_path / "forms" / "sumur.v1.yaml").exists()
+    assert "sumur\tversi 1\tPendataan sumur\t3 pertanyaan\tkader" in run(env, "form", "list").stdout
+    assert "sudah ada dan sama persis" in run(env, "form", "import", str(book)).stdout
+
+    r = chat(env, KADER, *REGISTER, "4", "Sumur Pak Lurah", "2,5", json.dumps({"location": {"lat": -3.3, "lon": 130.1}}))
+    assert "4. Pendataan sumur" in text(r[4])
+    assert "Berapa meter dalamnya?" in text(r[6])
+    assert "- Berapa meter dalamnya: 2,5" in text(r[8]) and "- Di mana sumurnya: -3.30000, 130.10000" in text(r[8])
+
+    # a new version while a conversation is running: the running one keeps version 1, new ones get version 2
+    chat(env, KADER, "kirim", "4", "Sumur Bu Ani")
+    survey_v2 = [row[:] for row in SURVEY_V1]
+    survey_v2[2][2] = "Sumurnya berapa meter?"
+    book2 = X.write_book(tmp_path / "sumur2.xlsx", survey_v2, None, [SETTINGS_V1[0], ["sumur", "2", "Pendataan sumur",
+                                                                                       "kader"]])
+    imported = run(env, "form", "import", str(book2), "--id", "sumur", check=False)
+    assert imported.returncode == 0, imported.stderr
+    assert "versi sebelumnya (1) tetap dipakai" in imported.stdout
+    r = chat(env, KADER, "2,5", "-3.3, 130.1", "kirim", "4", "Sumur desa")
+    assert "Berapa meter dalamnya?" not in text(r[0]) and "Di mana sumurnya?" in text(r[0])
+    assert "Sumurnya berapa meter?" in text(r[4])
+
+    out_file = tmp_path / "export.xlsx"
+    assert "formulir 'sumur' versi 2" in run(env, "form", "export", "sumur", "--out", str(out_file)).stdout
+    sheet = openpyxl.load_workbook(out_file)["survey"]
+    assert [c.value for c in sheet[3]][:3] == ["decimal", "depth", "Sumurnya berapa meter?"]
+    assert "Formulir bisa dipakai." in run(env, "form", "check", str(out_file)).stdout
+
+
+def test_a_changed_form_with_the_same_version_is_refused(cli_env, tmp_path):
+    env = {**cli_env, "PANTAU_FORMS_DIR": str(tmp_path / "forms")}
+    run(env, "form", "import", str(X.write_book(tmp_path / "a.xlsx", SURVEY_V1, None, SETTINGS_V1)))
+    changed = [row[:] for row in SURVEY_V1]
+    changed[1][2] = "Sumur siapa?"
+    proc = run(env, "form", "import", str(X.write_book(tmp_path / "b.xlsx", changed, None, SETTINGS_V1)), check=False)
+    assert proc.returncode == 1
+    assert "settings, baris 2, kolom version: formulir 'sumur' versi 1 sudah ada dan isinya berbeda" in proc.stderr
+    assert sorted(p.name for p in (tmp_path / "forms").iterdir()) == ["sumur.v1.yaml"]
+    # version 1 was used (the database keeps it); its file removed, a different version 1 is still refused
+    chat(env, KADER, *REGISTER)
+    (tmp_path / "forms" / "sumur.v1.yaml").unlink()
+    proc = run(env, "form", "import", str(tmp_path / "b.xlsx"), check=False)
+    assert proc.returncode == 1 and "versi 1 sudah pernah dipakai dengan isi lain" in proc.stderr
+    assert not any((tmp_path / "forms").iterdir())
+
+
+def test_a_broken_form_is_refused_and_nothing_is_written(cli_env, tmp_path):
+    env = {**cli_env, "PANTAU_FORMS_DIR": str(tmp_path / "forms")}
+    broken = SURVEY_V1 + [["range", "score", "Nilai?", "Score?"], ["text", "t", "Catatan?", "Notes?", "", "pulldata('a')"]]
+    proc = run(env, "form", "import", str(X.write_book(tmp_path / "x.xlsx", broken, None, SETTINGS_V1)), check=False)
+    assert proc.returncode == 1
+    assert proc.stderr.splitlines() == [
+        "survey, baris 5, kolom type (A): jenis 'range' belum didukung Pantau",
+        "survey, baris 6, kolom constraint (F): fungsi pulldata() belum didukung Pantau (dalam \"pulldata('a')\")",
+        "2 masalah; tidak ada yang diimpor."]
+    assert not (tmp_path / "forms").exists()
+    missing = run(env, "form", "export", "tidakada", "--out", str(tmp_path / "x.xlsx"), check=False)
+    assert missing.returncode == 2 and "Formulir 'tidakada' tidak ada" in missing.stderr

@@ -1,0 +1,467 @@
+"""Forms authored in Excel (XLSForm): expressions, answers of the new kinds, whole conversations, refusals."""
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from bot import catalog
+from bot.forms_cli import read_xlsform
+from flows.answer_types import parse_coordinates, parse_decimal, take_paged
+from flows.expr import evaluate
+from flows.forms import FormError, parse_form
+from flows.problem import Problem
+from flows.types import ContactView, RoundView
+from flows.xlsform import XLSFormError, from_xlsform
+from flows.xlsform_export import to_xlsform
+from flows.xpath import XPathError, to_expr, to_xpath
+
+from . import xlsforms as X
+from .conftest import NOW, Chat
+
+# ------------------------------------------------------------------ expressions
+
+
+@pytest.mark.parametrize("xpath,expr", [
+    ("${age} >= 18 and selected(${fr}, 'apel')", "age >= 18 and selected(fr, 'apel')"),
+    (". >= 0 and . < 120", "me >= 0 and me < 120"),
+    ("count-selected(.) <= 2", "count(me) <= 2"),
+    ("if(${a} > 1, 'besar', 'kecil')", "'besar' if a > 1 else 'kecil'"),
+    ("not(${a} = 'ya') or ${b} != 2", "not a == 'ya' or b != 2"),
+    ("${a} div (${b} - 1) mod 3", "a / (b - 1) % 3"),
+    ("selected(../ok, 'other')", "selected(ok, 'other')"),
+    ("string-length(.) > 2", "string_length(me) > 2"),
+    (". <= today()", "me <= today()"),
+    ("${a} = ''", "not filled(a)"),
+    ("${a} != ''", "filled(a)"),
+    ("${a} = 1 or ${b} = 2 and ${c} = 3", "a == 1 or (b == 2 and c == 3)"),
+    ("-(${a} + 1) * 2", "-(a + 1) * 2"),
+    ("true() and not(false())", "True and (not False)"),
+])
+def test_xlsform_expressions_translate_and_back(xpath, expr):
+    assert to_expr(xpath, "me") == expr
+    assert to_expr(to_xpath(expr, "me"), "me") == expr
+
+
+def test_choice_filter_names_are_choice_columns():
+    assert to_expr("kab = ${kabupaten}", choice_columns=True) == "choice('kab') == kabupaten"
+    assert to_xpath("choice('kab') == kabupaten") == "kab = ${kabupaten}"
+
+
+@pytest.mark.parametrize("xpath,fragment", [
+    ("pulldata('x', 'y', 'z', ${a})", "pulldata() belum didukung"),
+    ("regex(., '[0-9]+')", "regex() belum didukung"),
+    ("${a} = ", "terpotong"),
+    ("age > 3", "harus ditulis sebagai ${age}"),
+    ("selected(${a})", "selected() perlu 2 argumen"),
+    ("${a} | ${b}", "tidak bisa dibaca"),
+])
+def test_unsupported_expressions_are_refused_saying_what(xpath, fragment):
+    with pytest.raises(XPathError) as err:
+        to_expr(xpath, "me")
+    assert fragment in str(err.value)
+
+
+@pytest.mark.parametrize("expr,values,expected", [
+    ("a / b", {"a": 1, "b": 0}, None),                  # evaluation is total: no ZeroDivisionError
+    ("a + b", {"a": 1, "b": "x"}, None),
+    ("a < b", {"a": 1, "b": "x"}, None),
+    ("'besar' if a > 5 else 'kecil'", {"a": 6}, "besar"),
+    ("a % 3", {"a": 7}, 1),
+    ("string_length(a) >= 3", {"a": "Budi"}, True),
+    ("string_length(a)", {}, 0),
+    ("d <= today()", {"d": "2024-08-14", "$today": "2024-08-15"}, True),
+    ("d <= today()", {"d": "2024-08-16", "$today": "2024-08-15"}, False),
+    ("choice('kab') == kab", {"kab": "sbt", "$choice": {"kab": "sbt"}}, True),
+])
+def test_new_expression_functions(expr, values, expected):
+    assert evaluate(expr, values) == expected
+
+
+# ------------------------------------------------------------------ answers of the new kinds
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("2,5", 2.5), ("2.5", 2.5), ("0,75 ha", 0.75), ("-1,5", -1.5), ("12", 12.0), ("1.250,75", 1250.75),
+    ("1,250.75", 1250.75), ("1.250.000", 1250000.0), ("tujuh", 7.0), ("0.250", 0.25),
+    ("1.250", "Maksud Anda 1250 atau 1,25?"), ("1,2,3", "belum bisa dibaca"), ("banyak", "Mohon tulis angkanya"),
+])
+def test_decimal_answers(text, expected):
+    value = parse_decimal(text)
+    if isinstance(expected, str):
+        assert isinstance(value, Problem) and expected in value.render(lambda s: s)
+    else:
+        assert value == expected
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("-3.31234, 130.12345", [-3.31234, 130.12345]), ("-3,31234 130,12345", [-3.31234, 130.12345]),
+    ("-3.3;130.1", [-3.3, 130.1]), ("lokasi: -6.2 106.8", [-6.2, 106.8]),
+    ("lat -6.2 lon 106.8", [-6.2, 106.8]), ("95, 10", "tidak ada di peta"), ("dekat sungai", "koordinatnya"),
+    ("-3.3", "koordinatnya"),
+])
+def test_coordinates_typed_as_text(text, expected):
+    value = parse_coordinates(text)
+    if isinstance(expected, str):
+        assert isinstance(value, Problem) and expected in value.render(lambda s: s)
+    else:
+        assert value == expected
+
+
+def test_paged_numbers_count_on_the_page_shown():
+    options = [(f"c{i}", [f"C{i}"]) for i in range(1, 14)]       # 13 choices: pages of 9 and 4
+    draft = {"pos": ["crop"]}
+    assert take_paged(draft, "2", options) == "c2"
+    assert take_paged(draft, "0", options).render(lambda s: s) == "Pilihan lainnya:"
+    assert take_paged(draft, "nomor 2", options) == "c11"
+    assert "1 sampai 4, atau ketik 0" in take_paged(draft, "5", options).render(lambda s: s)
+    take_paged(draft, "0", options)                                 # after the last page, the first again
+    assert take_paged(draft, "9", options) == "c9"
+    assert take_paged(draft, "C12", options) is None               # words: matched against every choice
+    take_paged(draft, "0", options)
+    draft["pos"] = ["another"]                                      # a new question starts on its first page
+    assert take_paged(draft, "2", options) == "c2"
+
+
+# ------------------------------------------------------------------ whole conversations
+
+
+def _import(tmp_path: Path, survey, choices=None, settings=None):
+    book = X.write_book(tmp_path / "form.xlsx", survey, choices, settings)
+    return read_xlsform(book)
+
+
+def _chat_with(form_data: dict, lang: str = "id") -> Chat:
+    forms = dict(catalog.load_forms([catalog.FORMS_DIR]))
+    form = parse_form(form_data, "test")
+    forms[(form.id, form.version)] = form
+    return Chat(forms, contact=ContactView(1, "Siti Aminah", "kader", "81.05.08.2010", lang),
+                rounds=[RoundView("Juli 2024", "2024-07-01", "2024-08-31")])
+
+
+HOUSEHOLD_CHAT = [   # (message, a line of the replies)
+    ("4", "Survei rumah tangga. Terima kasih atas waktu Anda.\nPutaran: Juli 2024\nSiapa nama kepala keluarga?"),
+    ("bantuan", "Nama lengkap.\nTulis jawaban singkat."),             # hint
+    ("Bu", "Nama terlalu pendek."),                                  # constraint with string-length()
+    ("Budi Santoso", "Berapa anggota keluarga?"),
+    ("0", "Anggota keluarga 1 sampai 30 orang."),
+    ("4", "Ketik \"sama\" untuk memakai jawaban bawaan: 0.5."),      # default
+    ("1.250", "Maksud Anda 1250 atau 1,25? Tulis desimal dengan koma"),
+    ("2,5", "Tanggal kunjungan?"),                                   # comma decimal
+    ("16 Agustus 2024", "Tanggal kunjungan tidak boleh setelah hari ini."),   # today()
+    ("kemarin", "Ada sumber air bersih?\n1. Ya\n2. Tidak"),
+    ("ya", "Dari mana airnya?\nBoleh pilih lebih dari satu, misalnya: 1, 3\n1. Sumur"),   # group relevant
+    ("1,2,3", "Pilih paling banyak dua."),                          # count-selected()
+    ("sumur dan sungai", "Berapa km ke sungai?"),                   # words; selected() relevant
+    ("1,5", "Kabupaten?\n1. Seram Bagian Timur\n2. Maluku Tengah"),
+    ("2", "Kecamatan?\n1. Amahai\n2. Tehoru"),                      # choice_filter
+    ("1", "Tanaman utama?\nHalaman 1 dari 2. Ketik 0 untuk pilihan lain.\n1. Padi"),
+    ("0", ("Pilihan lainnya:\nTanaman utama?\nHalaman 2 dari 2. Ketik 0 untuk pilihan lain.\n1. Sayur\n2. Pisang\n"
+           "3. Ubi\n4. Lainnya")),
+    ("4", "Sebutkan yang lainnya:"),                                 # or_other
+    ("Vanili", "Berapa anak di bawah 5 tahun?"),
+    ("5", "Tidak boleh lebih dari anggota keluarga (4)."),
+    ("2", "[Anak 1] Nama anak?"),                                    # repeat_count
+    ("Ani", "[Anak 1] Umur anak (tahun)?"),
+    ("3", "[Anak 2] Nama anak?"),
+    ("Bayu", "[Anak 2] Umur anak (tahun)?"),
+    ("7", "Umur harus di bawah 5 tahun."),
+    ("1", "Lahan per orang: 0,625 hektar. Keluarga kecil.\nKirim lokasi rumah."),   # calculate, note
+    ("dekat sungai", "atau ketik koordinatnya, misalnya -3.12345, 130.54321."),
+    ("-3,31234 130,12345", "Kirim foto rumah."),
+    ("lewati", "Ada catatan?"),                                      # not() … or … relevant
+    ("Rumah panggung", ("- Anak 1: Nama anak: Ani; Umur anak (tahun): 3\n- Anak 2: Nama anak: Bayu; Umur anak "
+                        "(tahun): 1\n- Kirim lokasi rumah.: -3.31234, 130.12345")),
+    ("kirim", "Terima kasih! Survei rumah tangga sudah tersimpan."),
+]
+
+
+def test_household_xlsform_runs_over_chat_with_every_type_and_column(tmp_path):
+    imported = _import(tmp_path, X.HOUSEHOLD_SURVEY, X.HOUSEHOLD_CHOICES, X.HOUSEHOLD_SETTINGS)
+    assert imported.notes == ["survey baris 9: kolom appearance (minimal) diabaikan di chat",
+                              "survey baris 2: start (start) diabaikan; Pantau mencatat waktu sendiri",
+                              "survey baris 28: end (end) diabaikan; Pantau mencatat waktu sendiri"]
+    chat = _chat_with(imported.data)
+    assert "4. Survei rumah tangga" in chat.say("halo")
+    for message, expected in HOUSEHOLD_CHAT:
+        assert expected in chat.say(message), message
+    report = chat.reports[-1]
+    assert (report.form_id, report.form_version, report.key) == ("rumah_tangga", 2024081501, "Budi Santoso|2024-08-14")
+    assert report.answers == {
+        "round": "Juli 2024", "head": "Budi Santoso", "members": 4, "land": 2.5, "visit": "2024-08-14",
+        "has_water": "ya", "sources": ["sumur", "sungai"], "distance": 1.5, "kabupaten": "malteng",
+        "kecamatan": "amahai", "crop": "other", "crop_other": "Vanili", "children": 2,
+        "child": [{"child_name": "Ani", "child_age": 3}, {"child_name": "Bayu", "child_age": 1}],
+        "home": [-3.31234, 130.12345], "photo": None, "comment": "Rumah panggung", "per_person": 0.625,
+        "size": "kecil"}
+
+
+def test_settings_roles_decide_who_sees_the_form(tmp_path):
+    imported = _import(tmp_path, X.HOUSEHOLD_SURVEY, X.HOUSEHOLD_CHOICES, X.HOUSEHOLD_SETTINGS)
+    chat = _chat_with(imported.data)
+    chat.contact = ContactView(1, "Pak Koordinator", "koordinator", "81.05", "id")
+    assert "Survei rumah tangga" not in chat.say("menu")
+    chat.contact = ContactView(1, "Bu Fasilitator", "fasilitator", "81.05.08", "id")
+    assert "Survei rumah tangga" in chat.say("menu")
+
+
+def test_the_same_form_in_english_with_a_shared_location(tmp_path):
+    imported = _import(tmp_path, X.HOUSEHOLD_SURVEY, X.HOUSEHOLD_CHOICES, X.HOUSEHOLD_SETTINGS)
+    chat = _chat_with(imported.data, lang="en")
+    chat.say("halo")
+    assert "Household survey. Thank you for your time." in chat.say("4")
+    for message in ("Budi Santoso", "4", "sama", "kemarin", "no", "1", "2"):
+        reply = chat.say(message)
+    assert "Main crop?" in reply
+    assert "Children under 5?" in chat.say("pisang")          # a word picks from every page, not only the first
+    assert "Send the home's location." in chat.say("0")      # no children: the counted repeat is skipped
+    assert "Send a photo of the house." in chat.say(location=(-3.3, 130.1), kind="location")
+    assert "Any notes?" in chat.say("skip")
+    chat.say("skip")
+    chat.say("send")
+    answers = chat.reports[-1].answers
+    assert answers["home"] == [-3.3, 130.1] and answers["land"] == 0.5 and answers["child"] == []
+    assert answers["kecamatan"] == "werinama" and answers["crop"] == "pisang"
+    assert "sources" not in answers and "distance" not in answers   # the group's relevant dropped its questions
+
+
+def test_single_language_form_with_a_named_repeat_and_defaults(tmp_path):
+    imported = _import(tmp_path, X.SIMPLE_SURVEY, X.SIMPLE_CHOICES, X.SIMPLE_SETTINGS)
+    assert imported.data["title"] == {"id": "bantuan", "en": "bantuan"}
+    chat = _chat_with(imported.data)
+    chat.say("halo")
+    assert "Jenis kegiatan?\n1. Pembagian bantuan\n2. Pelatihan\n3. Lainnya" in chat.say("4")
+    assert "Barang apa yang dibagikan?" in chat.say("1")
+    assert "Ketik \"sama\" untuk memakai jawaban bawaan: 10." in chat.say("Beras")
+    assert "Sudah 1 kegiatan dicatat." in chat.say("sama")
+    chat.say("Minyak goreng")
+    chat.say("25")
+    reply = chat.say("selesai")
+    assert "1. Beras: 10\n2. Minyak goreng: 25" in reply
+    chat.say("kirim")
+    assert chat.reports[-1].answers == {"kind": "bagi", "items": [{"item": "Beras", "amount": 10},
+                                                                   {"item": "Minyak goreng", "amount": 25}]}
+
+
+@pytest.mark.parametrize("survey,choices,settings", [
+    (X.HOUSEHOLD_SURVEY, X.HOUSEHOLD_CHOICES, X.HOUSEHOLD_SETTINGS),
+    (X.SIMPLE_SURVEY, X.SIMPLE_CHOICES, X.SIMPLE_SETTINGS),
+], ids=["household", "simple"])
+def test_an_imported_form_exports_and_imports_back_the_same(tmp_path, survey, choices, settings):
+    first = parse_form(_import(tmp_path, survey, choices, settings).data, "")
+    again = parse_form(_reimport(tmp_path, first).data, "")
+    assert again == first
+
+
+def _reimport(tmp_path: Path, form):
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, rows in to_xlsform(form).items():
+        sheet = book.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+    path = tmp_path / f"{form.id}-export.xlsx"
+    book.save(path)
+    return read_xlsform(path)
+
+
+# ------------------------------------------------------------------ refusals
+
+BASE = [["type", "name", "label", "relevant", "calculation", "appearance"],
+        ["integer", "age", "Umur?"]]
+SETTINGS = [["form_id", "version"], ["tes", "1"]]
+
+
+@pytest.mark.parametrize("rows,choices,settings,expected", [
+    ([["range", "score", "Nilai?"]], None, SETTINGS, "survey, baris 3, kolom type (A): jenis 'range' belum didukung"),
+    ([["audio", "voice", "Rekam?"]], None, SETTINGS, "survey, baris 3, kolom type (A): jenis 'audio'"),
+    ([["barcode", "code", "Kode?"]], None, SETTINGS, "survey, baris 3, kolom type (A): jenis 'barcode'"),
+    ([["time", "jam", "Jam?"]], None, SETTINGS, "survey, baris 3, kolom type (A): jenis 'time'"),
+    ([["select_one l", "pick", "Pilih?", "", "", "search('kab')"]], [["list_name", "name", "label"], ["l", "a", "A"]],
+     SETTINGS, "survey, baris 3, kolom appearance (F): search() (pilihan dari berkas CSV) belum didukung"),
+    ([["calculate", "c", "", "", "pulldata('hh', 'x', 'y', ${age})"]], None, SETTINGS,
+     "survey, baris 3, kolom calculation (E): fungsi pulldata() belum didukung"),
+    ([["text", "t", "Nama?", "regex(${age}, '1')"]], None, SETTINGS,
+     "survey, baris 3, kolom relevant (D): fungsi regex() belum didukung"),
+    ([["select_one_from_file desa.csv", "d", "Desa?"]], None, SETTINGS,
+     "survey, baris 3, kolom type (A): pilihan dari berkas desa.csv belum didukung"),
+    ([["begin_repeat", "r1", "R1"], ["begin_repeat", "r2", "R2"], ["text", "x", "X?"], ["end_repeat"], ["end_repeat"]],
+     None, SETTINGS, "survey, baris 4, kolom type (A): repeat di dalam repeat belum didukung"),
+    ([["begin_group", "g1", "G1"], ["text", "x", "X?"], ["end_group"], ["begin_group", "g2", "G2"],
+      ["text", "x", "X lagi?"], ["end_group"]], None, SETTINGS,
+     "survey, baris 7, kolom name (B): nama 'x' dipakai lebih dari sekali (baris 4, 7)"),
+    ([["begin_repeat", "r", "R"], ["integer", "n", "N?"], ["end_repeat"]], None, SETTINGS,
+     "survey, baris 3, kolom repeat_count: repeat tanpa repeat_count harus diawali pertanyaan text"),
+    ([["text", "nama-lengkap", "Nama?"]], None, SETTINGS,
+     "survey, baris 3, kolom name (B): nama 'nama-lengkap' hanya boleh huruf, angka dan _"),
+    ([], None, [["form_id", "version"], ["tes", "v1.2"]],
+     "settings, baris 2, kolom version (B): version 'v1.2' harus bilangan bulat >= 1"),
+    ([], None, [["form_id", "version"], ["Survei Desa", "1"]],
+     "settings, baris 2, kolom form_id (A): form_id 'Survei Desa' harus huruf kecil"),
+    ([], None, [["form_id", "version", "pantau_roles"], ["tes", "1", "kader admin"]],
+     "settings, baris 2, kolom pantau_roles (C): peran admin tidak dikenal"),
+    ([], None, [["form_id", "version", "pantau_key"], ["tes", "1", "tanggal"]],
+     "settings, baris 2, kolom pantau_key (C): key field 'tanggal' is not a question of the form"),
+    ([["select_one nolist", "p", "Pilih?"]], [["list_name", "name", "label"], ["l", "a", "A"]], SETTINGS,
+     "survey, baris 3: List name not in choices sheet: nolist"),
+])
+def test_broken_xlsforms_are_refused_naming_sheet_row_and_column(tmp_path, rows, choices, settings, expected):
+    book = X.write_book(tmp_path / "broken.xlsx", BASE + rows, choices, settings)
+    with pytest.raises(XLSFormError) as err:
+        read_xlsform(book)
+    assert any(expected in line for line in err.value.problems), err.value.problems
+
+
+def test_every_problem_is_listed_one_line_each(tmp_path):
+    book = X.write_book(tmp_path / "broken.xlsx", BASE + [["range", "a", "A?"], ["audio", "b", "B?"],
+                                                           ["text", "c", "C?", "pulldata('x')"]], None, SETTINGS)
+    with pytest.raises(XLSFormError) as err:
+        read_xlsform(book)
+    assert [line.split(":")[0] for line in err.value.problems] == [
+        "survey, baris 3, kolom type (A)", "survey, baris 4, kolom type (A)", "survey, baris 5, kolom relevant (D)"]
+
+
+def test_conversion_is_pure_data_in_and_out():
+    parsed = {"type": "survey", "name": "data", "id_string": "x", "title": "X", "children": [
+        {"type": "integer", "name": "n", "label": {"Indonesian (id)": "Berapa?", "English (en)": "How many?"},
+         "bind": {"required": "yes", "constraint": ". > 0"}}]}
+    sheets = _sheets([{"type": "integer", "name": "n"}])
+    data = from_xlsform(parsed, sheets).data
+    assert data["questions"][0] == {"name": "n", "type": "integer", "label": {"id": "Berapa?", "en": "How many?"},
+                                    "required": True, "constraint": "n > 0",
+                                    "constraint_message": {"id": "Jawaban ini tidak sesuai aturan formulir. Mohon "
+                                                                 "periksa lagi.",
+                                                           "en": "This answer does not fit the form's rule. Please "
+                                                                 "check it."}}
+
+
+def _sheets(survey):
+    from flows.xlsform import Sheets
+    return Sheets(survey=survey, survey_columns=["type", "name"])
+
+
+
+@pytest.mark.parametrize("question,fragment", [
+    ({"type": "select_one", "choices": [{"value": "a", "label": {"id": "A", "en": "A"}}], "default": "b"},
+     "default 'b' is not one of the choices"),
+    ({"type": "text", "repeat_count": "n"}, "repeat_count is only for a repeat"),
+    ({"type": "select_one", "choices": [{"value": "a", "label": {"id": "A", "en": "A"}}],
+      "choice_filter": "choice('kab') == kabupaten"}, "choice_filter uses unknown question(s): kabupaten"),
+    ({"type": "repeat", "repeat_count": "n", "questions": [{"name": "b", "type": "integer",
+                                                            "label": {"id": "B", "en": "B"}}]},
+     "repeat_count uses unknown question(s): n"),
+])
+def test_form_files_check_the_new_fields(question, fragment):
+    data = {"id": "x", "version": 1, "title": {"id": "X", "en": "X"},
+            "questions": [{"name": "a", "label": {"id": "A?", "en": "A?"}, **question}]}
+    with pytest.raises(FormError) as err:
+        parse_form(data, "x.yaml")
+    assert fragment in str(err.value)
+
+
+def test_a_raised_count_at_the_confirm_screen_asks_only_the_new_items(tmp_path):
+    survey = [["type", "name", "label", "required", "repeat_count"],
+              ["integer", "children", "Berapa anak?", "yes"],
+              ["begin_repeat", "child", "Anak", "", "${children}"],
+              ["text", "child_name", "Nama anak?", "yes"],
+              ["end_repeat"]]
+    chat = _chat_with(_import(tmp_path, survey, None, [["form_id", "version"], ["anak", "1"]]).data)
+    chat.say("halo")
+    for message in ("4", "1", "Ani"):
+        chat.say(message)
+    chat.say("2")                                            # Ubah jawaban
+    assert "Berapa anak?" in chat.say("1")
+    assert "[Anak 2] Nama anak?" in chat.say("2")            # Ani is kept, the second child is asked
+    assert "- Anak 1: Nama anak: Ani\n- Anak 2: Nama anak: Budi" in chat.say("Budi")
+    chat.say("2")
+    chat.say("1")
+    assert "- Anak 1: Nama anak: Ani\nKirim laporan ini?" in chat.say("1")   # lowered: the second is dropped
+    chat.say("kirim")
+    assert chat.reports[-1].answers == {"children": 1, "child": [{"child_name": "Ani"}]}
+
+
+HOSTILE_AT = {   # the household form's new kinds of question, and the messages that lead there
+    "decimal": ["4", "Budi Santoso", "4"],
+    "select_multiple": ["4", "Budi Santoso", "4", "2,5", "kemarin", "ya"],
+    "paged select_one": ["4", "Budi Santoso", "4", "2,5", "kemarin", "tidak", "1", "1"],
+    "counted repeat": ["4", "Budi Santoso", "4", "2,5", "kemarin", "tidak", "1", "1", "padi", "1"],
+    "geopoint": ["4", "Budi Santoso", "4", "2,5", "kemarin", "tidak", "1", "1", "padi", "0"],
+}
+
+
+@pytest.mark.parametrize("where", list(HOSTILE_AT))
+def test_hostile_input_at_the_new_kinds_of_question(tmp_path, where):
+    from .test_hostile import HANDWRITTEN
+    chat = _chat_with(_import(tmp_path, X.HOUSEHOLD_SURVEY, X.HOUSEHOLD_CHOICES, X.HOUSEHOLD_SETTINGS).data)
+    chat.say("halo")
+    for message in HOSTILE_AT[where]:
+        chat.say(message)
+    start = chat.session
+    for text in HANDWRITTEN:
+        chat.session = start
+        step = chat.step(text)
+        assert step.replies and all(r.text.strip() for r in step.replies), text
+        answers = step.session["form"]["answers"]
+        if where == "decimal" and "land" in answers:
+            assert isinstance(answers["land"], float) and abs(answers["land"]) < 1e12, text
+        if where == "geopoint" and "home" in answers:
+            assert -90 <= answers["home"][0] <= 90 and -180 <= answers["home"][1] <= 180, text
+
+
+def test_a_filtered_choice_is_asked_again_when_the_answer_it_depends_on_changes(tmp_path):
+    imported = _import(tmp_path, X.HOUSEHOLD_SURVEY, X.HOUSEHOLD_CHOICES, X.HOUSEHOLD_SETTINGS)
+    chat = _chat_with(imported.data)
+    chat.say("halo")
+    for message, _ in HOUSEHOLD_CHAT[:-1]:
+        chat.say(message)
+    chat.say("2")                                                     # Ubah jawaban
+    names = chat.session["pending"]["names"]
+    assert "Kabupaten?" in chat.say(str(names.index("kabupaten") + 1))
+    reply = chat.say("Seram Bagian Timur")
+    assert "Kecamatan?\n1. Bula\n2. Werinama" in reply and "Jawaban sebelumnya" not in reply   # Amahai is not there
+    assert "Pilihan itu belum dikenali" in chat.say("sama")
+    assert "- Kecamatan: Werinama" in chat.say("2")
+    chat.say("kirim")
+    assert (chat.reports[-1].answers["kabupaten"], chat.reports[-1].answers["kecamatan"]) == ("sbt", "werinama")
+
+
+def test_the_summary_section_travels_in_the_settings_sheet(tmp_path):
+    summary = {"section": "wells", "title": {"id": "Sumur", "en": "Wells"}, "count": "wells",
+               "sums": ["members"], "text": {"headline": {"id": "SUMUR: {wells}", "en": "WELLS: {wells}"}}}
+    form = parse_form(_import(tmp_path, X.SIMPLE_SURVEY, X.SIMPLE_CHOICES, X.SIMPLE_SETTINGS).data, "")
+    sheets = to_xlsform(form, summary)
+    column = sheets["settings"][0].index("pantau_summary")
+    assert sheets["settings"][1][column].startswith("{section: wells, title: {id: Sumur, en: Wells}")
+    book = X.write_book(tmp_path / "again.xlsx", sheets["survey"], sheets["choices"], sheets["settings"])
+    assert read_xlsform(book).data["summary"] == summary
+    broken = [sheets["settings"][0], [*sheets["settings"][1][:column], "[section, wells]"]]
+    with pytest.raises(XLSFormError) as err:
+        read_xlsform(X.write_book(tmp_path / "broken.xlsx", sheets["survey"], sheets["choices"], broken))
+    assert err.value.problems[0].startswith("settings, baris 2, kolom pantau_summary")
+
+
+def test_correcting_a_sent_report_of_an_imported_form_walks_it_again(tmp_path):
+    """`ubah` starts from the report's answers (numbers, lists, repeat items) and asks each question again."""
+    chat = _chat_with(_import(tmp_path, X.HOUSEHOLD_SURVEY, X.HOUSEHOLD_CHOICES, X.HOUSEHOLD_SETTINGS).data)
+    chat.say("halo")
+    for message, _ in HOUSEHOLD_CHAT:
+        chat.say(message)
+    sent = chat.reports[-1]
+    from flows.types import ReportView
+    view = ReportView(7, sent.form_id, sent.form_version, sent.area_code, sent.answers, NOW)
+    ctx_reports = (view,)
+    original_ctx = chat.ctx
+    chat.ctx = lambda: replace(original_ctx(), recent_reports=ctx_reports)
+    assert "Survei rumah tangga — Budi Santoso, 14 Agustus 2024" in chat.say("ubah")
+    assert "Putaran pemantauan?\nJawaban sebelumnya: Juli 2024" in chat.say("1")
+    assert "Siapa nama kepala keluarga?\nJawaban sebelumnya: Budi Santoso" in chat.say("sama")
+    replies = []
+    while chat.session["form"]["pos"] != ["$confirm"] and len(replies) < 30:
+        replies.append(chat.say("lewati" if chat.session["form"]["pos"] == ["photo"] else "sama"))
+    assert any("[Anak 2] Nama anak?\nJawaban sebelumnya: Bayu" in r for r in replies)
+    assert any("Berapa km ke sungai?\nJawaban sebelumnya: 1,5" in r for r in replies)
+    assert "Terima kasih! Survei rumah tangga sudah tersimpan." in chat.say("kirim")
+    corrected = chat.reports[-1]
+    assert corrected.report_id == 7 and corrected.answers == sent.answers
