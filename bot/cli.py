@@ -211,7 +211,7 @@ async def _remind(args) -> int:
             from .leader import lead
             await lead(pipeline.db, [lambda: run_forever(pipeline.db, pipeline.forms)], name="pantau-scheduler")
         plan: list = []
-        n = await run_once(pipeline.db, pipeline.forms, plan=plan, dry_run=getattr(args, "dry_run", False))
+        await run_once(pipeline.db, pipeline.forms, plan=plan, dry_run=getattr(args, "dry_run", False))
         async with pipeline.db.session() as s:
             lines = await describe_plan(s, plan)
     if getattr(args, "dry_run", False):

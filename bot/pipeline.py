@@ -4,10 +4,12 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import traceback
 from dataclasses import dataclass, fields, replace
 from datetime import datetime, timezone
 
 from flows.engine import advance, needs, round_forms
+from flows.recovery import failed
 from flows.text import clean_inbound
 from flows.types import Context, Inbound, Reply
 from storage.db import Database, retryable
@@ -239,7 +241,14 @@ class Pipeline:
             previous=previous.get(contact.area_code, {}) if contact and "previous" in want else {},
             **await access.context_extras(s, inbound, contact, want, now),
         )
-        step = await access.settle(s, inbound, session, ctx, advance(session, inbound, ctx), now, advance)
+        try:
+            step = await access.settle(s, inbound, session, ctx, advance(session, inbound, ctx), now, advance)
+        except Exception as exc:     # noqa: BLE001 - the error boundary: answered once, never retried for ever
+            # the type and where, never the message (the exception's text may quote it)
+            log.error("engine failed on a %s message (%s) at %s", inbound.channel, type(exc).__name__,
+                      " < ".join(f"{f.name}:{f.lineno}" for f in reversed(traceback.extract_tb(exc.__traceback__))))
+            step = failed(session, inbound, ctx)
+            await tx.mark_inbound_failed(inbound.channel, inbound.message_id, type(exc).__name__)
         replies = list(step.replies)
         await access.apply_decisions(s, step, contact, now, loaded["notices"])
         if step.contact:

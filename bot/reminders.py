@@ -14,7 +14,7 @@ from flows.schedule import DEFAULT_SCHEDULE, Due, due_reminders, due_summaries
 from flows.types import ContactView
 from storage.completeness import IN_PROGRESS, MISSING, completeness
 from storage.db import Database
-from storage.reminders import claim, people, rounds_with_schedule
+from storage.reminders import claim, claim_to, people, rounds_with_schedule, silent_drafts
 
 from . import catalog
 from .pipeline import clock, reply_payload
@@ -85,8 +85,29 @@ async def run_once(db: Database, forms: dict, now: datetime | None = None, plan:
                 replies = await summary_replies(s, view, now, forms, catalog.gettext_for("id"), "id")
                 queued += await claim(s, d.key, d.contact_id, [reply_payload(r) for r in replies], now, plan,
                                       f"{WHY.get(d.kind, d.kind)}, putaran {rnd.name}", dry_run)
+        if not dry_run:           # a draft's one reminder (issue 11); --dry-run lists only round reminders
+            queued += await _remind_drafts(s, forms, now)
     if queued:
         log.info("queued %d reminders/summaries", queued)
+    return queued
+
+
+async def _remind_drafts(s, forms: dict, now: datetime) -> int:
+    """One reminder per silent draft, in the area's working hours (flows.engine.draft_reminder)."""
+    from flows.dates import zone_for_area
+    from flows.recovery import DRAFT_REMIND_AFTER, DRAFT_REMIND_UNTIL, draft_reminder
+    from flows.types import Context
+    ctx = Context(now=now, forms=forms, gettext=catalog.gettext_for)
+    queued = 0
+    for channel, external_id, state, updated, contact_id in await silent_drafts(
+            s, now - DRAFT_REMIND_AFTER, now - DRAFT_REMIND_UNTIL):
+        draft = state.get("form") or state.get("draft") or {}
+        if not 8 <= now.astimezone(zone_for_area(draft.get("area"))).hour < 20:
+            continue
+        reply = draft_reminder(state, ctx)
+        if reply is not None:
+            key = f"draft:{channel}:{external_id}:{state.get('updated') or updated.isoformat()}"[:200]
+            queued += await claim_to(s, key, contact_id, channel, external_id, [reply_payload(reply)], now)
     return queued
 
 

@@ -1,75 +1,181 @@
-"""Choices, yes/no and compound answers ("L 79 P 38") as cadres type them."""
+"""Choices, yes/no and compound answers ("L 79 P 38") as cadres type them.
+
+Every parser looks at a bounded prefix of the text (``MAX_LEN``) and works on tokens, never on
+backtracking patterns, so a 4,096-character message costs what a short one does.
+"""
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
 from .numbers import parse_number
 from .problem import N_, Problem
 
-_YES = {"ya", "iya", "iyah", "y", "yes", "ok", "oke", "okey", "okay", "betul", "benar", "bener", "sudah",
-        "sdh", "udah", "udh", "sip", "siap", "boleh", "setuju", "yoi", "yup", "ya benar", "ya betul", "1"}
-_NO = {"tidak", "tdk", "gak", "ga", "gk", "nggak", "ngga", "enggak", "engga", "ndak", "nda", "belum",
-       "blm", "no", "n", "bukan", "jangan", "tidak ada", "gak ada", "ga ada", "2"}
+#: longer answers are not choices, yes/no or counts: refused without being scanned
+MAX_LEN = 200
+
+_YES = {"ya", "iya", "iyah", "iye", "y", "yes", "ok", "oke", "okey", "okay", "betul", "benar", "bener", "sudah",
+        "sdh", "udah", "udh", "sip", "siap", "boleh", "setuju", "yoi", "yup", "nggih", "nggeh", "inggih", "enggih",
+        "injih", "iyo", "yo", "yap", "yups", "leres", "betol", "tentu", "pasti", "benul"}
+_NO = {"tidak", "tdk", "tak", "gak", "ga", "gk", "g", "nggak", "ngga", "enggak", "engga", "ndak", "nda", "belum",
+       "blm", "no", "n", "bukan", "jangan", "salah", "keliru", "mboten", "ora", "sanes", "kagak", "nope", "nein"}
+_FILLER = {"sudah", "saya", "itu", "kak", "pak", "bu", "bapak", "ibu", "mas", "mbak", "dik", "deh", "kok", "sih",
+           "lah", "dong", "kan", "nya", "ada"}
+_PHRASE_NO = ("tidak ada", "gak ada", "ga ada", "tidak benar", "belum benar")
+GREETINGS = {"halo", "hallo", "hai", "hi", "hello", "p", "ping", "assalamualaikum", "assalamu'alaikum",
+             "selamat pagi", "selamat siang", "selamat sore", "selamat malam", "pagi", "siang", "sore",
+             "malam", "mulai", "start", "daftar", "test", "tes", "halo kak", "halo pak", "halo bu", "permisi",
+             "salam", "met pagi", "assalamualaikum wr wb", "hai kak", "selamat pagi pak", "selamat pagi bu"}
 
 
 def normalize(text: str) -> str:
-    return re.sub(r"\s+", " ", (text or "").strip().lower()).strip(" .,!?")
+    return re.sub(r"\s+", " ", (text or "")[:4 * MAX_LEN].strip().lower()).strip(" .,!?")
+
+
+def is_greeting(text: str) -> bool:
+    return normalize(text) in GREETINGS
+
+
+def _words(s: str) -> list[str]:
+    return re.findall(r"[a-z0-9']+", s)
 
 
 def parse_yes_no(text: str) -> bool | Problem:
-    """True for ya/iya/ok/betul/sudah/…, False for tidak/gak/nggak/belum/…"""
+    """True for ya/iya/ok/betul/nggih/…, False for tidak/gak/belum/salah/…; both at once is asked again."""
     s = normalize(text)
-    if s in _YES or s.split(" ")[0] in _YES - {"1"}:
-        return True
-    if s in _NO or s.split(" ")[0] in _NO - {"2"}:
+    if s in ("1", "2"):
+        return s == "1"
+    if len(s) > MAX_LEN:
+        return Problem(N_("Mohon jawab ya atau tidak."))
+    if s in _PHRASE_NO:
         return False
+    words = _words(s)
+    yes = any(w in _YES for w in words)
+    no = any(w in _NO for w in words)
+    if yes and no:
+        if words and words[0] in _NO and all(w in _NO or w in _FILLER for w in words):
+            return False
+        return Problem(N_("Jawaban Anda berisi ya dan tidak sekaligus. Mohon jawab salah satu: ya atau tidak."))
+    if words and (yes or no) and (words[0] in _YES or words[0] in _NO):
+        return yes
     return Problem(N_("Mohon jawab ya atau tidak."))
 
 
-def parse_choice(text: str, options: Sequence[tuple[str, Sequence[str]]]) -> str | Problem:
-    """Pick one option by its number, its words, a unique prefix, or with a small typo.
+# ---------------------------------------------------------------- choices
 
-    ``options`` is a list of (value, labels): labels in every language the option answers to.
-    Returns the chosen value.
-    """
+_ABBREV = {"blm": "belum", "blum": "belum", "sdh": "sudah", "udh": "sudah", "udah": "sudah", "tdk": "tidak",
+           "gak": "tidak", "ga": "tidak", "nggak": "tidak", "jln": "jalan", "brjalan": "berjalan", "sbgn": "sebagian",
+           "sbg": "sebagian", "sebagain": "sebagian", "yg": "yang", "dgn": "dengan", "kel": "kelompok",
+           "klp": "kelompok", "pem": "pemerintah", "pemdes": "pemerintah desa", "kab": "kabupaten",
+           "kec": "kecamatan", "musdes": "musyawarah desa", "musy": "musyawarah", "ds": "desa"}
+
+
+def _stem(word: str) -> str:
+    """Drop the verb prefixes that change no meaning in an option ("berjalan" ~ "jalan")."""
+    for prefix in ("ber", "ter"):
+        if word.startswith(prefix) and len(word) - len(prefix) >= 4:
+            return word[len(prefix):]
+    return word
+
+
+def _expand(s: str) -> list[str]:
+    out: list[str] = []
+    for w in _words(s):
+        out.extend(_ABBREV.get(w, w).split())
+    return out
+
+
+@dataclass(frozen=True)
+class Guess:
+    """A choice read only approximately: show it back and ask before taking it."""
+
+    value: str
+    label: str
+
+
+def _covers(typed: list[str], label_words: list[str]) -> bool:
+    stems = [_stem(w) for w in label_words]
+    for w in typed:
+        sw = _stem(w)
+        if not any(sw == st or w == lw or (len(w) >= 2 and (lw.startswith(w) or st.startswith(sw)))
+                   for lw, st in zip(label_words, stems)):
+            return False
+    return True
+
+
+def match_choice(text: str, options: Sequence[tuple[str, Sequence[str]]]) -> str | Guess | Problem:
+    """One option by its number, its exact words, words that fit only it (``blm jalan``), or a unique
+    prefix: the value. A word that fits several options best matching one, or a typo: a ``Guess``."""
     s = normalize(text)
     if not s:
         return Problem(N_("Mohon pilih salah satu dengan mengetik nomornya."))
-    m = re.fullmatch(r"(no\.?|nomor|nomer|pilih)?\s*(\d+)", s)
+    if not options:
+        return Problem(N_("Belum ada pilihan yang tersedia. Mohon hubungi koordinator Anda."))
+    m = re.fullmatch(r"(?:no\.?|nomor|nomer|pilih)?\s*(\d+)", s[:MAX_LEN])
     if m:
-        digits = m.group(2)
+        digits = m.group(1)
         i = int(digits) if len(digits) <= 6 else 0     # never int() a 10,000-digit string
         if 1 <= i <= len(options):
             return options[i - 1][0]
         return Problem(N_("Nomor %(number)s tidak ada. Mohon pilih nomor 1 sampai %(count)s."),
                        {"number": digits if len(digits) <= 6 else digits[:6] + "…", "count": len(options)})
+    if len(s) > MAX_LEN:
+        return Problem(N_("Pilihan itu belum dikenali. Mohon ketik nomornya, misalnya 1."))
+    first_label = {value: str(ls[0]) if ls else value for value, ls in options}
     labels = [(value, normalize(label)) for value, ls in options for label in ls]
     exact = {v for v, label in labels if label == s or v == s}
     if len(exact) == 1:
         return exact.pop()
-    prefix = {v for v, label in labels if label.startswith(s) or any(w.startswith(s) for w in label.split())}
-    if len(prefix) == 1 and len(s) >= 2:
-        return prefix.pop()
+    typed = _expand(s)
+    covering: dict[str, list[str]] = {}
+    for v, label in labels:
+        words = _expand(label)
+        if typed and _covers(typed, words):
+            covering.setdefault(v, []).append(label)
+    if len(covering) == 1:
+        return next(iter(covering))
+    if covering:
+        typed_stems = {_stem(w) for w in typed}
+        same = {v for v, ls in covering.items() if any({_stem(w) for w in _expand(lb)} == typed_stems for lb in ls)}
+        if len(same) == 1:
+            v = same.pop()
+            return Guess(v, first_label[v])
+        names = ", ".join(first_label[v] for v in covering)
+        return Problem(N_("\"%(text)s\" cocok dengan beberapa pilihan: %(names)s. Mohon ketik nomornya."),
+                       {"text": s[:40], "names": names})
     scored = sorted(((fuzz.WRatio(s, label), v) for v, label in labels), reverse=True)
     if scored and scored[0][0] >= 86 and (len(scored) == 1 or scored[0][1] == scored[1][1]
                                           or scored[0][0] - scored[1][0] >= 8):
-        return scored[0][1]
+        return Guess(scored[0][1], first_label[scored[0][1]])
     return Problem(N_("Pilihan itu belum dikenali. Mohon ketik nomornya, misalnya 1."))
 
 
+def parse_choice(text: str, options: Sequence[tuple[str, Sequence[str]]], guess: bool = True) -> str | Problem:
+    """Pick one option: as ``match_choice``, a guess taken as it is (``guess``) or refused.
+
+    For menus, where a wrong pick is seen at once and stores nothing; answers use ``match_choice``.
+    """
+    value = match_choice(text, options)
+    if isinstance(value, Guess):
+        return value.value if guess else Problem(N_("Pilihan itu belum dikenali. Mohon ketik nomornya, misalnya 1."))
+    return value
+
+
 def parse_choices(text: str, options: Sequence[tuple[str, Sequence[str]]]) -> list[str] | Problem:
-    """Several options at once: "1, 3", "1 3", "desa dan kabupaten"."""
+    """Several options at once: "1, 3", "1 3", "desa dan kabupaten". A part read only approximately is refused."""
     s = normalize(text)
+    if len(s) > MAX_LEN:
+        return Problem(N_("Mohon pilih salah satu dengan mengetik nomornya."))
     parts = [p for p in re.split(r"\s*(?:,|;|/|\bdan\b|\bserta\b|&|\+)\s*", s) if p]
-    if len(parts) == 1 and re.fullmatch(r"\d+( \d+)+", parts[0]):
+    if len(parts) == 1 and re.fullmatch(r"\d+(?: \d+)+", parts[0]):
         parts = parts[0].split()
     chosen: list[str] = []
     for part in parts:
-        value = parse_choice(part, options)
-        if isinstance(value, Problem):
+        value = match_choice(part, options)
+        if isinstance(value, (Problem, Guess)):
             return Problem(N_("Pilihan \"%(part)s\" belum dikenali. Boleh pilih lebih dari satu, misalnya: 1, 3."),
                            {"part": part[:40]})
         if value not in chosen:
@@ -79,34 +185,60 @@ def parse_choices(text: str, options: Sequence[tuple[str, Sequence[str]]]) -> li
     return chosen
 
 
-_MEN = r"(?:laki-laki|laki2|laki - laki|laki laki|lakilaki|laki|lk|l|pria|cowok|co|bapak-bapak|bapak2|bapak)"
-_WOMEN = r"(?:perempuan|prempuan|perempuan2|wanita|pr|p|cewek|ce|ibu-ibu|ibu2|ibu)"
-_NUM = r"(-?\d[\d.,]*|[a-z ]+?)"
+# ---------------------------------------------------------------- men and women
+
+_MEN = {"laki-laki", "lakilaki", "laki", "lk", "l", "pria", "cowok", "co", "bapak-bapak", "bapak", "bpk", "lelaki",
+        "laki-lakinya", "pria2"}
+_WOMEN = {"perempuan", "prempuan", "perempuannya", "pr", "p", "wanita", "cewek", "ce", "ibu-ibu", "ibu", "wanita2",
+          "prp", "pere"}
+_PAIR_FILLER = {"orang", "org", "orng", "dan", ",", "/", ";", "&", "+", "peserta", "jumlah", "sebanyak", "ada",
+                "yg", "yang", "hadir", "sdh", "sudah", "|", "=", ":", "."}
+_DOUBLED = re.compile(r"\b(laki|ibu|bapak|perempuan|wanita|pria)(?:2|\s?-\s?\1|\s\1)\b")
 
 
-def parse_men_women(text: str) -> tuple[int, int] | Problem | None:
-    """Men and women in one answer: "L 79 P 38", "laki2 79 perempuan 38", "79 laki-laki, 38 perempuan".
+def _gender_tokens(text: str) -> list[str]:
+    s = normalize(text)[:MAX_LEN]
+    s = _DOUBLED.sub(lambda m: {"laki": "laki-laki", "ibu": "ibu-ibu", "bapak": "bapak-bapak"}.get(m.group(1),
+                                                                                                  m.group(1)), s)
+    return re.findall(r"\d+(?:[.,]\d+)*|[a-z]+(?:-[a-z]+)*|[^\s\w]", s)
 
-    Returns (men, women), a Problem if it looks compound but a number is wrong, or None if the
-    text is not a compound answer at all.
+
+def gender_of(text: str) -> str | None:
+    """"m" or "w" when the answer names only men or only women ("37 perempuan"), else None."""
+    tokens = _gender_tokens(text)
+    men, women = any(t in _MEN for t in tokens), any(t in _WOMEN for t in tokens)
+    return "m" if men and not women else "w" if women and not men else None
+
+
+def parse_men_women(text: str, limits: tuple[tuple[int, int], tuple[int, int]] = ((0, 100_000), (0, 100_000))
+                    ) -> tuple[int, int] | Problem | None:
+    """Men and women in one answer: "L 79 P 38", "laki2 79 perempuan 38", "79 L / 38 P",
+    "laki-laki 79 orang perempuan 38 orang", "tujuh puluh sembilan laki-laki dan tiga puluh delapan perempuan".
+
+    Returns (men, women), a Problem if it looks compound but a number is wrong (each checked against its
+    own (min, max) in ``limits``), or None if the text is not a compound answer at all.
     """
-    s = normalize(text).replace(":", " ").replace("=", " ")
-    s = re.sub(r"(?<!\d),|,(?!\d)|\s+dan\s+|;", " , ", s)
-    patterns = [
-        (rf"^{_MEN}\s*{_NUM}\s*,?\s*{_WOMEN}\s*{_NUM}$", ("m", "w")),
-        (rf"^{_WOMEN}\s*{_NUM}\s*,?\s*{_MEN}\s*{_NUM}$", ("w", "m")),
-        (rf"^{_NUM}\s*(?:orang\s*)?{_MEN}\s*,?\s*{_NUM}\s*(?:orang\s*)?{_WOMEN}$", ("m", "w")),
-        (rf"^{_NUM}\s*(?:orang\s*)?{_WOMEN}\s*,?\s*{_NUM}\s*(?:orang\s*)?{_MEN}$", ("w", "m")),
-    ]
-    for pattern, order in patterns:
-        m = re.match(pattern, s)
-        if not m:
-            continue
-        values = {}
-        for key, raw in zip(order, m.groups()):
-            n = parse_number(raw.strip(" ,"))
-            if isinstance(n, Problem):
-                return n
-            values[key] = n
-        return values["m"], values["w"]
-    return None
+    if len(normalize(text)) > MAX_LEN:
+        return None
+    tokens = _gender_tokens(text)
+    marks = [(i, "m" if t in _MEN else "w") for i, t in enumerate(tokens) if t in _MEN or t in _WOMEN]
+    if len(marks) != 2 or marks[0][1] == marks[1][1]:
+        return None
+    (g1, k1), (g2, k2) = marks
+
+    def part(seg: list[str]) -> list[str]:
+        return [t for t in seg if t not in _PAIR_FILLER]
+    before, between, after = part(tokens[:g1]), part(tokens[g1 + 1:g2]), part(tokens[g2 + 1:])
+    if not before and between and after:
+        raw = {k1: between, k2: after}
+    elif before and between and not after:
+        raw = {k1: before, k2: between}
+    else:
+        return None
+    values = {}
+    for key, (lo, hi) in zip(("m", "w"), limits):
+        n = parse_number(" ".join(raw[key]), minimum=lo, maximum=hi)
+        if isinstance(n, Problem):
+            return n
+        values[key] = n
+    return values["m"], values["w"]

@@ -6,6 +6,7 @@ package); searching is pure and tolerates typos ("Teluk Waro" → Teluk Waru).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
@@ -115,7 +116,7 @@ class AreaIndex:
         exact = ranked[0][1] >= 90 and (len(ranked) == 1 or ranked[1][1] <= ranked[0][1] - 8)
         return Found(tuple(c for c, _ in ranked[:limit]), exact=exact)
 
-    def _candidates(self, level: int, scope: str):
+    def _candidates(self, level: int, scope: str) -> tuple[list[str], list[str], list[str]]:
         codes, norms, paths = self._by_level[level]
         if not scope:
             return codes, norms, paths
@@ -217,7 +218,7 @@ def resolve(index: "AreaIndex", text: str) -> Resolved:
     return Resolved(None, tuple(dict.fromkeys(close))[:6])
 
 
-def describe_choices(index: "AreaIndex", codes, limit: int = 10) -> str:
+def describe_choices(index: "AreaIndex", codes: "Sequence[str]", limit: int = 10) -> str:
     """'81.05 Kab. Seram Bagian Timur, Maluku; 32.71 Kota Bogor, Jawa Barat; … (dan 3 lainnya)'."""
     shown = "; ".join(f"{c} {index.label(c)}" for c in list(codes)[:limit])
     more = len(codes) - limit

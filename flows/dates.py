@@ -7,11 +7,28 @@ numeric dates with two-digit years, and impossible dates such as "31/2/2025".
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
 import dateparser
+from rapidfuzz import fuzz
 
+from .numbers import words_to_int
 from .problem import N_, Problem
+
+#: longer text is not a date: refused without being scanned
+MAX_LEN = 80
+
+
+@dataclass(frozen=True)
+class DateRead:
+    """A date read from text. ``guess`` says what was assumed and must be shown back before it is stored:
+    "year_back" (no year, and this year's date is still ahead: ``ahead`` is that one), "day_only" (a bare day
+    of the month), "weekday" (an ambiguous day word such as "minggu kemarin")."""
+
+    value: date
+    guess: str | None = None
+    ahead: date | None = None
 
 #: Indonesian time zones by province code (first two digits of the Kemendagri code).
 WIB, WITA, WIT = (timezone(timedelta(hours=h)) for h in (7, 8, 9))
@@ -38,9 +55,83 @@ _MONTHS = {
     "agustus": 8, "agu": 8, "agt": 8, "ags": 8, "agst": 8, "agus": 8, "ags.": 8,
     "september": 9, "sep": 9, "sept": 9, "oktober": 10, "okt": 10, "oct": 10,
     "november": 11, "nov": 11, "nop": 11, "desember": 12, "des": 12, "dec": 12,
+    "january": 1, "february": 2, "march": 3, "may": 5, "june": 6, "july": 7, "august": 8, "aug": 8,
+    "october": 10, "december": 12, "agutus": 8, "agusuts": 8, "agustu": 8, "aguatus": 8,
 }
+_EN_WEEKDAYS = {"monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5, "sunday": 6,
+                "mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
+_WEEKDAY_TYPOS = {"senen": 0, "snin": 0, "slasa": 1, "selasa": 1, "rebo": 2, "kemis": 3, "kamis": 3, "jumaat": 4,
+                  "jum": 4, "jmt": 4, "sabtu": 5, "sabtoe": 5, "mggu": 6, "minggu": 6}
+_PART_OF_DAY = re.compile(r"\s+(?:(?:jam|pukul|pkl|jm)\.?\s*\d{1,2}(?:[.:]\d{2})?(?:\s*(?:wib|wita|wit))?"
+                          r"(?:\s+(?:pagi|siang|sore|malam))?|pagi|siang|sore|malam|tadi)$")
 _RELATIVE_WORDS = {"hari ini": 0, "tadi": 0, "td": 0, "barusan": 0, "kemarin": 1, "kemaren": 1,
-                   "kmrn": 1, "kmarin": 1, "kemarin lusa": 2, "kemaren lusa": 2}
+                   "kmrn": 1, "kmarin": 1, "kemarin lusa": 2, "kemaren lusa": 2, "today": 0, "yesterday": 1,
+                   "the day before yesterday": 2, "day before yesterday": 2, "hr ini": 0, "hari ni": 0,
+                   "kmren": 1, "kmrin": 1, "kemrin": 1, "kemarn": 1, "kmarn": 1, "kemarim": 1, "kamarin": 1,
+                   "kemarenan": 1, "lusa kemarin": 2}
+_LAST = r"(?:lalu|kemarin|kemaren|kmrn|kmarin|yang lalu|yg lalu|kmrin|kmren|kemrin)"
+
+
+def _fix_kemarin(s: str) -> str:
+    """Common typos of "kemarin" ("kemarim", "kemareen") read as it."""
+    words = s.split(" ")
+    for i, w in enumerate(words):
+        if w.startswith("k") and 5 <= len(w) <= 9 and w not in _WEEKDAYS and fuzz.ratio(w, "kemarin") >= 80:
+            words[i] = "kemarin"
+    return " ".join(words)
+
+
+def _calendar(s: str, y: int, mo: int, d: int) -> date | Problem:
+    try:
+        return date(y, mo, d)
+    except ValueError:
+        return Problem(N_("Tanggal %(text)s tidak ada di kalender. Mohon periksa lagi, misalnya 10/8/2024."),
+                       {"text": s})
+
+
+def _without_year(s: str, today: date, mo: int, d: int) -> DateRead | Problem:
+    """A day and month: this year's, or, when that is still ahead, last year's shown back to be confirmed."""
+    value = _calendar(s, today.year, mo, d)
+    if isinstance(value, Problem):
+        return value
+    if value > today:
+        try:
+            return DateRead(date(today.year - 1, mo, d), "year_back", ahead=value)
+        except ValueError:
+            return DateRead(value)
+    return DateRead(value)
+
+
+def _iso_or_spaced(s: str) -> date | Problem | None:
+    m = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", s)
+    if m:
+        y, mo, d = (int(g) for g in m.groups())
+        return _calendar(s, y, mo, d)
+    m = re.fullmatch(r"(\d{1,2}) (\d{1,2}) (\d{4})", s)
+    if m:
+        d, mo, y = (int(g) for g in m.groups())
+        return _calendar(s, y, mo, d)
+    return None
+
+
+def _words_month(s: str, today: date) -> DateRead | Problem | None:
+    """A month in words with the day (and maybe the year) in words: "tujuh belas agustus"."""
+    words = s.split(" ")
+    at = next((i for i, w in enumerate(words) if w.rstrip(".") in _MONTHS), None)
+    if at is None or at == 0:
+        return None
+    day = words_to_int(" ".join(words[:at]))
+    if day is None or not 1 <= day <= 31:
+        return None
+    mo = _MONTHS[words[at].rstrip(".")]
+    rest = " ".join(words[at + 1:])
+    if not rest:
+        return _without_year(s, today, mo, day)
+    year = int(rest) if re.fullmatch(r"\d{4}", rest) else words_to_int(rest)
+    if year is None or not 1900 <= year <= 2999:
+        return None
+    value = _calendar(s, year, mo, day)
+    return value if isinstance(value, Problem) else DateRead(value)
 
 
 def _numeric(s: str) -> date | Problem | None:
@@ -57,68 +148,98 @@ def _numeric(s: str) -> date | Problem | None:
                        {"text": s})
 
 
-def _named_month(s: str, today: date) -> date | Problem | None:
-    m = re.fullmatch(r"(\d{1,2})\s+([a-z.]+)\s*(\d{4}|\d{2})?", s)
+def _named_month(s: str, today: date) -> DateRead | Problem | None:
+    m = re.fullmatch(r"(\d{1,2}) ?([a-z.]+) ?(\d{4}|\d{2})?", s)
     if not m or m.group(2).rstrip(".") not in _MONTHS:
+        m = re.fullmatch(r"([a-z.]+) (\d{1,2})(?:,? (\d{4}))?", s)        # "August 6", "August 6, 2024"
+        if not m or m.group(1).rstrip(".") not in _MONTHS:
+            return None
+        d, mo, y = int(m.group(2)), _MONTHS[m.group(1).rstrip(".")], m.group(3)
+    else:
+        d, mo, y = int(m.group(1)), _MONTHS[m.group(2).rstrip(".")], m.group(3)
+    if not y:
+        return _without_year(s, today, mo, d)
+    year = int(y) + (2000 if len(y) == 2 else 0)
+    value = _calendar(s, year, mo, d)
+    return value if isinstance(value, Problem) else DateRead(value)
+
+
+def _day_only(s: str, today: date) -> DateRead | Problem | None:
+    """"1", "tanggal 5 kemarin", "5 lalu": the most recent such day of a month, to be shown back."""
+    m = re.fullmatch(r"(\d{1,2})(?: " + _LAST + r")?", s)
+    if not m:
         return None
-    d, mo = int(m.group(1)), _MONTHS[m.group(2).rstrip(".")]
-    y = int(m.group(3)) if m.group(3) else today.year
-    if m.group(3) and y < 100:
-        y += 2000
-    try:
-        value = date(y, mo, d)
-    except ValueError:
+    d = int(m.group(1))
+    if not 1 <= d <= 31:
         return Problem(N_("Tanggal %(text)s tidak ada di kalender. Mohon periksa lagi, misalnya 10/8/2024."),
                        {"text": s})
-    if not m.group(3) and value > today:   # "6 Agustus" said in March means last year's
+    y, mo = today.year, today.month
+    for _ in range(3):
         try:
-            value = date(y - 1, mo, d)
+            value = date(y, mo, d)
+            if value <= today:
+                return DateRead(value, "day_only")
         except ValueError:
             pass
-    return value
+        y, mo = (y, mo - 1) if mo > 1 else (y - 1, 12)
+    return None
 
 
-def parse_date(text: str, now: datetime) -> date | Problem:
-    """A calendar date from Indonesian text, relative to ``now`` (aware, in the area's zone).
+def _weekday(s: str, today: date) -> DateRead | None:
+    m = re.fullmatch(r"(?:(last|hari) )?([a-z']+)(?: (" + _LAST[3:-1] + r"|last))?", s)
+    if not m:
+        return None
+    word = m.group(2)
+    day = _WEEKDAYS.get(word, _EN_WEEKDAYS.get(word, _WEEKDAY_TYPOS.get(word)))
+    if day is None:
+        return None
+    back = (today.weekday() - day) % 7
+    if (m.group(1) == "last" or m.group(3)) and back == 0:
+        back = 7   # "Kamis lalu" said on a Thursday means a week ago
+    guess = "weekday" if word in ("minggu", "mggu") and m.group(3) else None   # "minggu kemarin": last week?
+    return DateRead(today - timedelta(days=back), guess)
 
-    Does not judge whether the date is plausible for a meeting: see ``check_meeting_date``.
-    """
-    s = re.sub(r"\s+", " ", (text or "").strip().lower()).strip(" .,!")
+
+def read_date(text: str, now: datetime) -> DateRead | Problem:
+    """A calendar date from Indonesian (or English) text, relative to ``now`` (aware, in the area's zone),
+    saying what was assumed (see ``DateRead``). Does not judge whether the date is plausible for a meeting:
+    see ``check_meeting_date``."""
+    s = re.sub(r"\s+", " ", (text or "")[:4 * MAX_LEN].strip().lower()).strip(" .,!")
+    if len(s) > MAX_LEN:
+        return Problem(N_("Tanggal belum bisa dibaca. Contoh: 6 Agustus, 10/8/2024, kemarin, atau Kamis lalu."))
     if s not in _RELATIVE_WORDS:
-        s = re.sub(r"^(tgl|tanggal|tangal|pada|hari|pd)\.?\s+", "", s)
+        s = re.sub(r"^(tgl|tanggal|tangal|pada|hari|pd|on|tg)\.?\s+", "", s)
     s = re.sub(r"^(tgl|tanggal)\.?\s+", "", s)
+    s = _PART_OF_DAY.sub("", s).strip(" ,") or s        # "kemarin jam 9", "tadi pagi", "10/8/2024 pukul 09.00"
+    s = re.sub(r"^(tadi|td)$", "hari ini", s)
+    s = _fix_kemarin(s)
     today = now.date()
     if not s:
         return Problem(N_("Mohon tulis tanggalnya, misalnya 6 Agustus atau 10/8/2024."))
     if s in _RELATIVE_WORDS:
-        return today - timedelta(days=_RELATIVE_WORDS[s])
-    m = re.fullmatch(r"(\d{1,3}) ?(hari|hr|minggu|mgg|bulan|bln) ?(yang |yg )?(lalu|yll|kemarin|kmrn|sebelumnya)", s)
+        return DateRead(today - timedelta(days=_RELATIVE_WORDS[s]))
+    m = re.fullmatch(r"(\d{1,3}) ?(hari|hr|days?|minggu|mgg|weeks?|bulan|bln|months?) ?(?:yang |yg )?"
+                     r"(lalu|yll|kemarin|kmrn|sebelumnya|ago)", s)
     if m:
-        n = int(m.group(1))
-        unit = m.group(2)
-        if unit in ("hari", "hr"):
-            return today - timedelta(days=n)
+        if m.group(2) in ("hari", "hr", "day", "days"):
+            return DateRead(today - timedelta(days=int(m.group(1))))
         return Problem(N_("Mohon tulis tanggal pastinya, misalnya 6 Agustus atau Kamis lalu."))
-    if re.fullmatch(r"(minggu|mgg|pekan|bulan) (lalu|kemarin|kemaren|kmrn|yang lalu|yg lalu)", s):
+    if re.fullmatch(r"(minggu|mgg|pekan|bulan) (lalu|kemaren|kmrn|yang lalu|yg lalu)|last (week|month)", s):
         return Problem(N_("Hari apa tepatnya? Misalnya Kamis lalu, atau tanggalnya: 6 Agustus."))
-    m = re.fullmatch(r"([a-z']+)( (lalu|kemarin|kemaren|kmrn|kmarin|yang lalu|yg lalu|kmrin))?", s)
-    if m and m.group(1) in _WEEKDAYS:
-        back = (today.weekday() - _WEEKDAYS[m.group(1)]) % 7
-        if m.group(2) and back == 0:
-            back = 7   # "Kamis lalu" said on a Thursday means a week ago
-        return today - timedelta(days=back)
-    for attempt in (_numeric, lambda x: _named_month(x, today)):
+    for attempt in (lambda x: _weekday(x, today), _iso_or_spaced, _numeric, lambda x: _named_month(x, today),
+                    lambda x: _words_month(x, today), lambda x: _day_only(x, today), lambda x: _day_month(x, today)):
         value = attempt(s)
+        if isinstance(value, date):
+            return DateRead(value)
         if value is not None:
             return value
     # dateparser reads almost anything ("-5", "{{7*7}}", "½") as some date: give it only text shaped like
-    # one (ASCII words with a month or weekday name, "3/4", a bare day "12")
-    if not re.fullmatch(r"[0-9a-z][0-9a-z .,/'\-]*", s) or not (
-            re.search(r"[a-z]{3}", s) or re.fullmatch(r"\d{1,2}( ?[/.\-] ?\d{1,2})?", s)):
+    # one (ASCII words with a month or weekday name)
+    if not re.fullmatch(r"[0-9a-z][0-9a-z .,/'\-]*", s) or not re.search(r"[a-z]{3}", s):
         return Problem(N_("Tanggal belum bisa dibaca. Contoh: 6 Agustus, 10/8/2024, kemarin, atau Kamis lalu."))
     parsed = dateparser.parse(
         s,
-        languages=["id"],
+        languages=["id", "en"],
         settings={
             "DATE_ORDER": "DMY",
             "PREFER_DATES_FROM": "past",
@@ -128,7 +249,22 @@ def parse_date(text: str, now: datetime) -> date | Problem:
     )
     if parsed is None:
         return Problem(N_("Tanggal belum bisa dibaca. Contoh: 6 Agustus, 10/8/2024, kemarin, atau Kamis lalu."))
-    return parsed.date()
+    return DateRead(parsed.date())
+
+
+def _day_month(s: str, today: date) -> DateRead | Problem | None:
+    """"20/8", "tgl 20-8": no year."""
+    m = re.fullmatch(r"(\d{1,2}) ?[/.\-] ?(\d{1,2})", s)
+    if not m:
+        return None
+    d, mo = int(m.group(1)), int(m.group(2))
+    return _without_year(s, today, mo, d)
+
+
+def parse_date(text: str, now: datetime) -> date | Problem:
+    """A calendar date from Indonesian text, relative to ``now``; assumptions taken as read (see ``read_date``)."""
+    read = read_date(text, now)
+    return read if isinstance(read, Problem) else read.value
 
 
 def check_meeting_date(value: date, now: datetime) -> Problem | None:

@@ -9,6 +9,7 @@ from babel.dates import format_date
 from babel.numbers import format_decimal
 
 from .forms import Form, Question
+from .problem import Gettext
 
 
 @lru_cache(maxsize=8192)
@@ -29,7 +30,7 @@ def choice_label(q: Question, value: str, lang: str) -> str:
     return str(value)
 
 
-def show(q: Question, value: Any, lang: str, t) -> str:
+def show(q: Question, value: Any, lang: str, t: Gettext) -> str:
     """One answer as the user reads it back: "79", "6 Agustus 2024", "Musyawarah desa"."""
     if value is None or value == "" or value == []:
         return t("(tidak ada)")
@@ -52,8 +53,8 @@ def show(q: Question, value: Any, lang: str, t) -> str:
 
 def format_values(text: str, values: dict[str, Any], lang: str) -> str:
     """Fill {name} placeholders in a form text; numbers formatted for the language."""
-    class _Safe(dict):
-        def __missing__(self, key):
+    class _Safe(dict[str, Any]):
+        def __missing__(self, key: str) -> str:
             return "…"
     shown = _Safe({k: fmt_number(v, lang) if isinstance(v, (int, float)) and not isinstance(v, bool) else v
                    for k, v in values.items() if v is not None})
@@ -63,7 +64,7 @@ def format_values(text: str, values: dict[str, Any], lang: str) -> str:
         return text
 
 
-def report_title(form: Form, answers: dict[str, Any], lang: str, t) -> str:
+def report_title(form: Form, answers: dict[str, Any], lang: str, t: Gettext) -> str:
     """'Laporan pertemuan — Musyawarah desa, 6 Agustus 2024' for lists of reports."""
     parts = []
     for k in form.key:
@@ -82,7 +83,7 @@ def report_title(form: Form, answers: dict[str, Any], lang: str, t) -> str:
     return f"{title} — {', '.join(parts)}" if parts else title
 
 
-def choice_labels(forms: dict, form_id: str, lang: str = "id") -> dict[str, dict[str, str]]:
+def choice_labels(forms: dict[str, Any], form_id: str, lang: str = "id") -> dict[str, dict[str, str]]:
     """For the newest version of a form: question name → {choice value → label}, for reports and exports."""
     keys = [k for k in forms if k[0] == form_id]
     if not keys:

@@ -22,6 +22,7 @@ _BIN = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, as
 _CMP = {ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.LtE: operator.le,
         ast.Gt: operator.gt, ast.GtE: operator.ge}
 _FUNCS = {"selected", "count", "filled", "string_length", "today", "choice"}
+_ARITY = {"selected": 2, "count": 1, "filled": 1, "string_length": 1, "today": 0, "choice": 1}
 
 
 class ExprError(ValueError):
@@ -44,6 +45,46 @@ def compile_expr(source: str) -> ast.Expression:
         if not ok:
             raise ExprError(f"{type(node).__name__} is not allowed in {source!r}")
     return tree
+
+
+def check(source: str, kinds: dict[str, str]) -> None:
+    """Refuse what would fail when the form runs: a function with the wrong number of arguments, a division
+    by zero, a number compared with text. ``kinds``: name → "number", "text" or "list" (unknown: no check)."""
+    tree = compile_expr(source)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            want = _ARITY[node.func.id]
+            if len(node.args) != want or node.keywords:
+                raise ExprError(f"{node.func.id}() takes {want} argument{'s' if want > 1 else ''} in {source!r}")
+        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Div, ast.Mod)) and isinstance(node.right, ast.Constant) \
+                and node.right.value == 0:
+            raise ExprError(f"division by zero in {source!r}")
+        if isinstance(node, ast.BinOp):
+            for side in (node.left, node.right):
+                if _kind(side, kinds) in ("text", "list"):
+                    raise ExprError(f"arithmetic on text in {source!r}")
+        if isinstance(node, ast.Compare):
+            operands = [node.left, *node.comparators]
+            for op, a, b in zip(node.ops, operands, operands[1:]):
+                if isinstance(op, (ast.In, ast.NotIn)):
+                    continue
+                ka, kb = _kind(a, kinds), _kind(b, kinds)
+                if {ka, kb} == {"number", "text"}:
+                    raise ExprError(f"compares a number with text in {source!r}")
+
+
+def _kind(node: ast.AST, kinds: dict[str, str]) -> str | None:
+    if isinstance(node, ast.Constant):
+        if isinstance(node.value, bool) or node.value is None:
+            return None
+        return "number" if isinstance(node.value, (int, float)) else "text" if isinstance(node.value, str) else None
+    if isinstance(node, ast.Name):
+        return kinds.get(node.id)
+    if isinstance(node, ast.BinOp) or (isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub)):
+        return "number"
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "count":
+        return "number"
+    return None
 
 
 def names_in(source: str) -> set[str]:
@@ -71,8 +112,8 @@ def _eval(node: ast.AST, values: dict[str, Any]) -> Any:
         return None if v is None else -v
     if isinstance(node, ast.BinOp):
         a, b = _eval(node.left, values), _eval(node.right, values)
-        if a is None or b is None:
-            return None
+        if a is None or b is None or (isinstance(node.op, ast.Div) and b == 0):
+            return None           # not decided (yet): a constraint passes, a condition is false
         try:
             return _BIN[type(node.op)](a, b)
         except (TypeError, ZeroDivisionError, OverflowError):
@@ -94,7 +135,7 @@ def _eval(node: ast.AST, values: dict[str, Any]) -> Any:
             else:
                 try:
                     ok = _CMP[type(op)](left, right)
-                except TypeError:          # a number compared with a text
+                except TypeError:         # refused when the form loads (expr.check); never a crash
                     return None
             if not ok:
                 return False
@@ -102,7 +143,10 @@ def _eval(node: ast.AST, values: dict[str, Any]) -> Any:
         return True
     if isinstance(node, ast.Call):
         args = [_eval(a, values) for a in node.args]
+        assert isinstance(node.func, ast.Name)     # compile_expr allows no other call
         name = node.func.id
+        if len(args) != _ARITY[name]:
+            return None
         if name == "selected":
             value, wanted = args
             return wanted == value or (isinstance(value, list) and wanted in value)

@@ -11,26 +11,39 @@ import re
 from datetime import date, timedelta
 from typing import Any
 
+from babel.dates import format_date
+
 from . import answer_types as X
 from . import answers as A
-from .dates import check_meeting_date, parse_date, zone_for_area
+from .dates import check_meeting_date, read_date, zone_for_area
 from .display import format_values, show
 from .expr import evaluate
 from .forms import Form, Question
 from .numbers import parse_number
-from .problem import N_, Problem
-from .types import Context, Reply
+from .problem import N_, Gettext, Problem
+from .results import Accepted, Answer, Confirm
+from .types import Context, Inbound, Reply
 
 CONFIRM = ["$confirm"]
-_SKIP_WORDS = {"lewati", "skip", "-", "tidak ada", "gak ada", "ga ada", "tdk ada", "nggak ada", "kosong", "tidak"}
-_KEEP_WORDS = {"sama", "tetap", "=", ".", "sama saja", "tidak berubah", "same", "keep"}
-_DONE_WORDS = {"selesai", "sudah", "sudah semua", "cukup", "tidak ada lagi", "gak ada lagi", "tidak", "done",
-               "sdh", "udah", "habis", "itu saja"}
+#: "skip this question": never stored as an answer
+SKIP_COMMANDS = {"lewati", "lewat", "skip", "-", "lompati", "lewatin", "lwt", "next"}
+_NONE_WORDS = {"tidak ada", "gak ada", "ga ada", "tdk ada", "nggak ada", "kosong", "tidak", "nihil", "belum ada",
+               "ngga ada", "enggak ada", "gk ada", "tdk", "gak", "nggak", "ga"}
+_SKIP_WORDS = SKIP_COMMANDS | _NONE_WORDS | {"tidak perlu"}
+KEEP_WORDS = {"sama", "tetap", "=", ".", "sama saja", "tidak berubah", "same", "keep", "tetap sama", "sm"}
+_KEEP_WORDS = KEEP_WORDS
+#: "the list is complete": ends a repeat, never stored as an item
+DONE_WORDS = {"selesai", "sudah", "sudah semua", "cukup", "tidak ada lagi", "gak ada lagi", "tidak", "done",
+              "sdh", "udah", "habis", "itu saja", "sudah selesai", "sdh selesai", "udah selesai", "cukup itu",
+              "stop", "tidak ada lagi kegiatan", "sudah cukup"} | _SKIP_WORDS
+_DONE_WORDS = DONE_WORDS
+
+
 
 
 # ---------------------------------------------------------------- positions
 
-def item_values(form: Form, answers: dict, pos: list) -> dict[str, Any]:
+def item_values(form: Form, answers: dict[str, Any], pos: list[Any]) -> dict[str, Any]:
     """Answers visible at a position: the form's, plus the current repeat item's, plus calculations."""
     values = {k: v for k, v in answers.items() if not isinstance(v, list) or k not in _repeat_names(form)}
     if len(pos) == 3:
@@ -46,41 +59,44 @@ def _repeat_names(form: Form) -> set[str]:
     return {q.name for q in form.questions if q.type == "repeat"}
 
 
-def relevant(q: Question, values: dict) -> bool:
+def relevant(q: Question, values: dict[str, Any]) -> bool:
     return not q.relevant or bool(evaluate(q.relevant, values))
 
 
-def question_at(form: Form, pos: list) -> Question:
+def question_at(form: Form, pos: list[Any]) -> Question:
     top = form.question(pos[0])
     if len(pos) == 3:
         return next(s for s in top.questions if s.name == pos[2])
     return top
 
 
-def value_at(answers: dict, pos: list) -> Any:
+def value_at(answers: dict[str, Any], pos: list[Any]) -> Any:
     if len(pos) == 3:
         items = answers.get(pos[0]) or []
         return items[pos[1]].get(pos[2]) if pos[1] < len(items) else None
     return answers.get(pos[0])
 
 
-def next_pos(form: Form, draft: dict, pos: list | None) -> list:
+def next_pos(form: Form, draft: dict[str, Any], pos: list[Any] | None) -> list[Any]:
     """The next question to ask after ``pos`` (None: the first), or ``CONFIRM``."""
     answers, skip_answered = draft["answers"], bool(draft.get("review"))
     auto = set(draft.get("auto", []))
     tops = list(form.questions)
-    if pos and len(pos) == 3:
+    if pos and len(pos) == 3 and pos[1] >= 0:
         rep = form.question(pos[0])
         subs = list(rep.questions)
         values = item_values(form, answers, pos)
+        item = (answers.get(rep.name) or [{}])[pos[1]] if pos[1] < len(answers.get(rep.name) or []) else {}
         for sub in subs[subs.index(question_at(form, pos)) + 1:]:
-            if relevant(sub, values) and sub.name not in auto:
+            if relevant(sub, values) and sub.name not in auto and not (skip_answered and sub.name in item):
                 return [rep.name, pos[1], sub.name]
-        if not rep.repeat_count:
+        if rep.repeat_count:
+            counted = _counted_item(form, answers, rep, pos[1] + 1)
+            if counted:
+                return counted
+        elif not skip_answered:
             return [rep.name, pos[1] + 1, subs[0].name]
-        counted = _counted_item(form, answers, rep, pos[1] + 1)
-        if counted:
-            return counted
+        # correcting one item (or a counted repeat complete): on to the questions after the repeat
     start = 0 if pos is None else [q.name for q in tops].index(pos[0]) + 1
     for q in tops[start:]:
         values = item_values(form, answers, [q.name])
@@ -103,7 +119,7 @@ def next_pos(form: Form, draft: dict, pos: list | None) -> list:
     return list(CONFIRM)
 
 
-def _counted_item(form: Form, answers: dict, rep: Question, index: int) -> list | None:
+def _counted_item(form: Form, answers: dict[str, Any], rep: Question, index: int) -> list[Any] | None:
     """The first relevant question of item ``index`` or a later one of a repeat with a count."""
     count = X.repeat_count(rep, item_values(form, answers, [rep.name]))
     for i in range(index, count):
@@ -114,7 +130,7 @@ def _counted_item(form: Form, answers: dict, rep: Question, index: int) -> list 
     return None
 
 
-def clean_answers(form: Form, answers: dict) -> dict:
+def clean_answers(form: Form, answers: dict[str, Any]) -> dict[str, Any]:
     """Only answers to questions that are relevant now, plus calculations (what is stored)."""
     out: dict[str, Any] = {}
     for q in form.questions:
@@ -138,7 +154,7 @@ def clean_answers(form: Form, answers: dict) -> dict:
     return out
 
 
-def report_key(form: Form, draft: dict) -> str:
+def report_key(form: Form, draft: dict[str, Any]) -> str:
     parts = []
     for k in form.key:
         if k == "$started":
@@ -150,7 +166,7 @@ def report_key(form: Form, draft: dict) -> str:
 
 # ---------------------------------------------------------------- asking
 
-def suggestions(form: Form, draft: dict, pos: list, ctx: Context) -> list[str]:
+def suggestions(form: Form, draft: dict[str, Any], pos: list[Any], ctx: Context) -> list[str]:
     """Names offered for a repeat item: the previous report's items not yet reported this time."""
     rep = form.question(pos[0])
     if not rep.suggest_from_previous:
@@ -179,13 +195,13 @@ def round_options(ctx: Context) -> list[str]:
     return [r.name for r in ctx.rounds if r.start <= today]
 
 
-def options_for(q: Question, lang: str, ctx: Context, values: dict | None = None) -> list[tuple[str, list[str]]]:
+def options_for(q: Question, lang: str, ctx: Context, values: dict[str, Any] | None = None) -> list[tuple[str, list[str]]]:
     if q.choices_from == "rounds":
         return [(name, [name]) for name in round_options(ctx)]
     return X.filter_choices(q, [(c.value, [c.label[lang], *c.label.values(), c.value]) for c in q.choices], values)
 
 
-def ask(form: Form, draft: dict, ctx: Context, lang: str, t) -> Reply:
+def ask(form: Form, draft: dict[str, Any], ctx: Context, lang: str, t: Gettext) -> Reply:
     """The reply that asks the question at the draft's position."""
     pos = draft["pos"]
     if pos == CONFIRM:
@@ -239,7 +255,7 @@ def ask(form: Form, draft: dict, ctx: Context, lang: str, t) -> Reply:
     return Reply("\n".join(lines), tuple(choices))
 
 
-def help_reply(form: Form, draft: dict, ctx: Context, lang: str, t) -> Reply:
+def help_reply(form: Form, draft: dict[str, Any], ctx: Context, lang: str, t: Gettext) -> Reply:
     pos = draft["pos"]
     lines = []
     if pos != CONFIRM:
@@ -262,7 +278,7 @@ def help_reply(form: Form, draft: dict, ctx: Context, lang: str, t) -> Reply:
     return Reply("\n".join(lines))
 
 
-def summary_lines(form: Form, draft: dict, lang: str, t) -> list[str]:
+def summary_lines(form: Form, draft: dict[str, Any], lang: str, t: Gettext) -> list[str]:
     answers = draft["answers"]
     lines = []
     for q in form.questions:
@@ -275,9 +291,9 @@ def summary_lines(form: Form, draft: dict, lang: str, t) -> list[str]:
                 continue
             for i, item in enumerate(answers.get(q.name) or []):
                 ivalues = item_values(form, answers, [q.name, i, q.questions[0].name])
-                parts = [show(s, item.get(s.name), lang, t) for s in q.questions[1:]
+                parts = [f"{_short_label(s, lang)}: {show(s, item.get(s.name), lang, t)}" for s in q.questions[1:]
                          if relevant(s, ivalues) and item.get(s.name) not in (None, "", []) and s.type != "note"]
-                lines.append(f"{i + 1}. {item.get(q.item_label)}: {'; '.join(parts)}")
+                lines.append(f"{i + 1}. {item.get(q.item_label)} — {'; '.join(parts)}")
             continue
         if q.name in answers:
             lines.append(f"- {format_values(_short_label(q, lang), values, lang)}: {show(q, answers[q.name], lang, t)}")
@@ -292,7 +308,8 @@ def summary_lines(form: Form, draft: dict, lang: str, t) -> list[str]:
 _int_q = Question(name="_", type="decimal", label={"id": "", "en": ""})
 
 
-def _counted_summary(form: Form, rep: Question, answers: dict, values: dict, lang: str, t) -> list[str]:
+def _counted_summary(form: Form, rep: Question, answers: dict[str, Any], values: dict[str, Any], lang: str,
+                    t: Gettext) -> list[str]:
     """'Anak 1: Nama: Budi; Umur: 4' per item of a repeat with a count."""
     lines = []
     for i, item in enumerate((answers.get(rep.name) or [])[:X.repeat_count(rep, values)]):
@@ -309,7 +326,7 @@ def _short_label(q: Question, lang: str) -> str:
     return q.label[lang].split("?")[0].split("\n")[0].rstrip(":")
 
 
-def confirm_reply(form: Form, draft: dict, ctx: Context, lang: str, t) -> Reply:
+def confirm_reply(form: Form, draft: dict[str, Any], ctx: Context, lang: str, t: Gettext) -> Reply:
     head = t("Mohon periksa %(title)s Anda:") % {"title": form.title[lang].lower()}
     text = "\n".join([head, *summary_lines(form, draft, lang, t), t("Kirim laporan ini?")])
     return Reply(text, (t("Kirim"), t("Ubah jawaban"), t("Batal")))
@@ -317,134 +334,190 @@ def confirm_reply(form: Form, draft: dict, ctx: Context, lang: str, t) -> Reply:
 
 # ---------------------------------------------------------------- answering
 
-def accept(form: Form, draft: dict, text: str, inbound, ctx: Context, lang: str) -> dict | Problem:
-    """Take the answer at the draft's position; return {name: value} updates, or a Problem.
+def has_answer(answers: dict[str, Any], pos: list[Any]) -> bool:
+    """Whether the question at ``pos`` was answered (perhaps skipped: None)."""
+    if len(pos) == 3:
+        items = answers.get(pos[0]) or []
+        return pos[1] < len(items) and pos[2] in items[pos[1]]
+    return pos[0] in answers
 
-    A returned dict may carry "$ask_old_date" (the date needs confirming) or "$done_repeat".
-    """
+
+def _long_date(value: date, lang: str) -> str:
+    return format_date(value, format="EEEE, d MMMM y", locale=lang)
+
+
+def _accept_date(form: Form, draft: dict[str, Any], q: Question, text: str, ctx: Context,
+                 lang: str) -> Accepted | Problem | Confirm:
+    now = ctx.now.astimezone(zone_for_area(draft.get("area")))
+    read = read_date(text, now)
+    if isinstance(read, Problem):
+        return read
+    value = read.value
+    if q.not_future:
+        problem = check_meeting_date(value, now)
+        if problem:
+            return problem
+    checked = _check_constraints(form, draft, {q.name: value.isoformat()}, lang)
+    if isinstance(checked, Problem):
+        return checked
+    taken = Accepted(checked)
+    again = Problem(N_("Baik, mohon tulis tanggal lengkap dengan tahunnya, misalnya 10/8/2024."))
+    if read.guess == "year_back" and read.ahead:
+        return Confirm("date", checked, Problem(N_("%(ahead)s belum lewat. Maksud Anda %(meant)s?"),
+                                                {"ahead": format_date(read.ahead, format="long", locale=lang),
+                                                 "meant": format_date(value, format="long", locale=lang)}),
+                       on_no=again)
+    if read.guess in ("day_only", "weekday"):
+        return Confirm("date", checked, Problem(N_("Maksud Anda %(date)s?"), {"date": _long_date(value, lang)}),
+                       on_no=again)
+    if q.confirm_older_than_days and value < now.date() - timedelta(days=q.confirm_older_than_days):
+        return Confirm("date", checked, Problem(N_("Tanggal %(date)s sudah lebih dari setahun yang lalu. "
+                                                   "Benar tanggal ini?"),
+                                                {"date": format_date(value, format="long", locale=lang)}),
+                       on_no=Problem(N_("Baik, mohon tulis tanggal yang benar.")))
+    return taken
+
+
+def accept(form: Form, draft: dict[str, Any], text: str, inbound: Inbound, ctx: Context, lang: str) -> Answer:
+    """Take the answer at the draft's position: ``Accepted``, a ``Confirm`` (shown back and asked before it is
+    stored), or a ``Problem`` (why not, to ask again)."""
     pos = draft["pos"]
     q = question_at(form, pos)
     if X.uses_today(form):     # today() in the form's expressions: the day the answer is given, in the area's zone
         draft["answers"]["$today"] = ctx.now.astimezone(zone_for_area(draft.get("area"))).date().isoformat()
     s = A.normalize(text)
     old = value_at(draft["answers"], pos)
-    if s in _KEEP_WORDS and old not in (None, "") and not X.stale_choice(q, old, item_values(form, draft["answers"], pos)):
-        return {q.name: old}
-    if s in _KEEP_WORDS and q.default is not None:
+    stale = old not in (None, "") and X.stale_choice(q, old, item_values(form, draft["answers"], pos))
+    if s in KEEP_WORDS and old not in (None, "") and not stale:
+        kept = _check_constraints(form, draft, {q.name: old}, lang)     # what was right may have become wrong
+        return kept if isinstance(kept, Problem) else Accepted(kept)
+    if s in KEEP_WORDS and q.default is not None:
         text, s = q.default, A.normalize(q.default)
+    elif s in KEEP_WORDS and has_answer(draft["answers"], pos) and not q.required and not stale:
+        return Accepted({q.name: None})
     if len(pos) == 3 and q.name == form.question(pos[0]).item_label:
         return _accept_item_name(form, draft, text, ctx)
     if q.type != "photo" and q.type != "location" and inbound.kind in ("photo", "location") and not s:
         return Problem(N_("Terima kasih, tetapi pertanyaan ini perlu dijawab dengan tulisan."))
-    if not q.required and s in _SKIP_WORDS | {"lewat", "tidak perlu", "skip"}:
-        return {q.name: None}
+    skip = SKIP_COMMANDS if q.type == "integer" else _SKIP_WORDS | DONE_WORDS
+    if not q.required and s in skip:
+        return Accepted({q.name: None})
+    if q.required and s in SKIP_COMMANDS:
+        return Problem(N_("Pertanyaan ini perlu dijawab. Mohon tulis jawabannya."))
     if q.type == "text":
         value = re.sub(r"\s+", " ", (text or "").replace("\x00", "")).strip()
         if not value or not any(ch.isalnum() for ch in value):
             return Problem(N_("Mohon tulis jawabannya dengan beberapa kata."))
         if len(value) > 2000:
             return Problem(N_("Jawaban terlalu panjang (paling banyak 2.000 huruf). Mohon diringkas."))
-        result: dict | Problem = {q.name: value}
+        result: Accepted | Problem = Accepted({q.name: value})
     elif q.type == "integer":
         result = _accept_integer(form, draft, q, text)
     elif q.type == "decimal":
         number = X.parse_decimal(text)
-        result = number if isinstance(number, Problem) else {q.name: number}
+        result = number if isinstance(number, Problem) else Accepted({q.name: number})
     elif q.type == "date":
-        zone = zone_for_area(draft.get("area"))
-        now = ctx.now.astimezone(zone)
-        value = parse_date(text, now)
-        if isinstance(value, Problem):
-            return value
-        if q.not_future:
-            problem = check_meeting_date(value, now)
-            if problem:
-                return problem
-        if q.confirm_older_than_days and value < now.date() - timedelta(days=q.confirm_older_than_days):
-            return {"$ask_old_date": value.isoformat()}
-        result = {q.name: value.isoformat()}
+        return _accept_date(form, draft, q, text, ctx, lang)
     elif q.type == "select_one":
         options = options_for(q, lang, ctx, item_values(form, draft["answers"], pos))
         if not options:
             return Problem(N_("Belum ada pilihan yang tersedia. Mohon hubungi koordinator Anda."))
-        value = X.take_paged(draft, text, options) if X.paged(options) else None
-        if value is None:
-            value = A.parse_choice(text, options)
-        result = value if isinstance(value, Problem) else {q.name: value}
+        chosen = X.take_paged(draft, text, options) if X.paged(options) else None
+        if chosen is None:
+            picked = A.match_choice(text, options)
+            if isinstance(picked, A.Guess):
+                checked = _check_constraints(form, draft, {q.name: picked.value}, lang)
+                if isinstance(checked, Problem):
+                    return checked
+                return Confirm("choice", checked, Problem(N_("Maksud Anda: %(label)s?"), {"label": picked.label}),
+                               (N_("Ya"), N_("Pilih lagi")), Problem(N_("Baik, mohon pilih lagi.")))
+            chosen = picked
+        result = chosen if isinstance(chosen, Problem) else Accepted({q.name: chosen})
     elif q.type == "select_multiple":
-        value = A.parse_choices(text, options_for(q, lang, ctx, item_values(form, draft["answers"], pos)))
-        result = value if isinstance(value, Problem) else {q.name: value}
+        several = A.parse_choices(text, options_for(q, lang, ctx, item_values(form, draft["answers"], pos)))
+        result = several if isinstance(several, Problem) else Accepted({q.name: several})
     elif q.type == "photo":
         if inbound.photo:
-            result = {q.name: inbound.photo}
+            result = Accepted({q.name: inbound.photo})
         else:
             return Problem(N_("Mohon kirim fotonya, atau ketik \"lewati\" jika tidak ada."))
     elif q.type == "location":
         if inbound.location:
-            result = {q.name: [float(inbound.location[0]), float(inbound.location[1])]}
+            result = Accepted({q.name: [float(inbound.location[0]), float(inbound.location[1])]})
         else:
             point = X.parse_coordinates(text)
-            result = point if isinstance(point, Problem) else {q.name: point}
+            result = point if isinstance(point, Problem) else Accepted({q.name: point})
     else:
-        result = {}
+        result = Accepted({})
     if isinstance(result, Problem):
         return result
-    return _check_constraints(form, draft, result, lang)
+    checked = _check_constraints(form, draft, result.updates, lang)
+    return checked if isinstance(checked, Problem) else result
 
 
-def _accept_integer(form: Form, draft: dict, q: Question, text: str) -> dict | Problem:
+def _accept_integer(form: Form, draft: dict[str, Any], q: Question, text: str) -> Accepted | Problem:
     pos = draft["pos"]
     siblings = form.question(pos[0]).questions if len(pos) == 3 else form.questions
     partner = q.pair or next((o.name for o in siblings if o.pair == q.name), None)
     if partner:
-        pair = A.parse_men_women(text)
+        first = q.name if q.pair else partner      # the question that owns "pair" is the men's
+        second = partner if q.pair else q.name
+        men_q, women_q = form.question(first), form.question(second)
+        pair = A.parse_men_women(text, ((men_q.minimum, men_q.maximum), (women_q.minimum, women_q.maximum)))
         if isinstance(pair, Problem):
             return pair
         if pair is not None:
-            first = q.name if q.pair else partner      # the question that owns "pair" is the men's
-            second = partner if q.pair else q.name
-            return {first: pair[0], second: pair[1], "$auto": [second] if q.name == first else [first]}
+            return Accepted({first: pair[0], second: pair[1]}, auto=(second,) if q.name == first else (first,))
+        said = A.gender_of(text)
+        if said and said != ("m" if q.name == first else "w"):
+            return Problem(N_("Pertanyaan ini tentang laki-laki. Mohon tulis jumlahnya, atau sekaligus: L 79 P 38.")
+                           if q.name == first else
+                           N_("Pertanyaan ini tentang perempuan. Mohon tulis jumlahnya, atau sekaligus: L 79 P 38."))
     value = parse_number(text, minimum=q.minimum, maximum=q.maximum)
     if isinstance(value, Problem):
         return value
-    return {q.name: value}
+    return Accepted({q.name: value})
 
 
-def _check_constraints(form: Form, draft: dict, updates: dict, lang: str) -> dict | Problem:
+def _check_constraints(form: Form, draft: dict[str, Any], updates: dict[str, Any], lang: str) -> dict[str, Any] | Problem:
     pos = draft["pos"]
     answers = apply_updates(draft["answers"], pos, updates)
     values = item_values(form, answers, pos)
     names = [k for k in updates if not k.startswith("$")]
-    scope = [question_at(form, pos)] if len(pos) == 3 else [form.question(n) for n in names]
+    scope = [form.question(n) for n in names]
     for q in scope:
         if q.constraint and evaluate(q.constraint, values) is False:
             return Problem(format_values(q.constraint_message[lang], values, lang))
     return updates
 
 
-def _accept_item_name(form: Form, draft: dict, text: str, ctx: Context) -> dict | Problem:
+def _accept_item_name(form: Form, draft: dict[str, Any], text: str, ctx: Context) -> Accepted | Problem:
     pos = draft["pos"]
     rep = form.question(pos[0])
     offered = suggestions(form, draft, pos, ctx)
     s = A.normalize(text)
     done_index = len(offered) + 1 if pos[1] > 0 else None
-    if s in _DONE_WORDS or (done_index and s == str(done_index)):
+    if s in DONE_WORDS or (done_index and s == str(done_index)) or s.startswith("selesai"):
         if pos[1] == 0:
-            return Problem(N_("Mohon tulis minimal satu kegiatan, misalnya \"Kebun sayur kelompok wanita\"."))
-        return {"$done_repeat": True}
+            return Problem(N_("Laporan ini perlu minimal satu kegiatan. Mohon tulis nama kegiatannya, misalnya "
+                              "\"Kebun sayur kelompok wanita\", atau ketik \"batal\"."))
+        return Accepted({}, done_repeat=True)
     if re.fullmatch(r"\d+", s):
         i = int(s) if len(s) <= 6 else 0          # never int() a 10,000-digit string
         if 1 <= i <= len(offered):
-            return {rep.item_label: offered[i - 1]}
+            return Accepted({rep.item_label or "": offered[i - 1]})
+        count = len(offered) + (1 if done_index else 0)
+        if count == 0:
+            return Problem(N_("Mohon tulis nama kegiatannya dengan huruf, misalnya \"Kebun sayur kelompok wanita\"."))
         return Problem(N_("Nomor %(number)s tidak ada. Mohon pilih nomor 1 sampai %(count)s, atau ketik nama kegiatan."),
-                       {"number": s[:7], "count": len(offered) + (1 if done_index else 0)})
+                       {"number": s[:7], "count": count})
     name = re.sub(r"\s+", " ", text or "").strip()
     if len(name) < 3 or not any(ch.isalpha() for ch in name):
         return Problem(N_("Mohon tulis nama kegiatannya, misalnya \"Kebun sayur kelompok wanita\"."))
-    return {rep.item_label: name[:200]}
+    return Accepted({rep.item_label or "": name[:200]})
 
 
-def apply_updates(answers: dict, pos: list, updates: dict) -> dict:
+def apply_updates(answers: dict[str, Any], pos: list[Any], updates: dict[str, Any]) -> dict[str, Any]:
     """A copy of ``answers`` with ``updates`` written at the position (top level or repeat item)."""
     new = {k: ([dict(i) for i in v] if isinstance(v, list) and v and isinstance(v[0], dict) else v)
            for k, v in answers.items()}

@@ -7,9 +7,10 @@ job (bot/catalog.py): this package does no I/O.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, NoReturn
 
-from .expr import ExprError, compile_expr
+from .expr import ExprError, check, compile_expr
 
 TYPES = {"text", "integer", "decimal", "date", "select_one", "select_multiple", "photo", "location", "note", "repeat"}
 LANGS = ("id", "en")
@@ -18,7 +19,7 @@ SYSTEM_KEYS = {"$started"}
 
 
 class FormError(ValueError):
-    def __init__(self, source: str, question: str | None, problem: str):
+    def __init__(self, source: str, question: str | None, problem: str) -> None:
         where = f"{source}: question '{question}'" if question else source
         super().__init__(f"{where}: {problem}")
         self.source, self.question, self.problem = source, question, problem
@@ -76,13 +77,13 @@ class Form:
                 return q
         raise KeyError(name)
 
-    def all_questions(self):
+    def all_questions(self) -> Iterator[Question]:
         for q in self.questions:
             yield q
             yield from q.questions
 
 
-def _text(source, qname, value, what, required=True) -> dict[str, str]:
+def _text(source: str, qname: str | None, value: Any, what: str, required: bool = True) -> dict[str, str]:
     if value is None and not required:
         return {}
     if isinstance(value, str):
@@ -93,7 +94,7 @@ def _text(source, qname, value, what, required=True) -> dict[str, str]:
     return {lang: value[lang] for lang in LANGS}
 
 
-def _expr(source, qname, value, what, known: set[str]):
+def _expr(source: str, qname: str | None, value: Any, what: str, known: set[str] | None) -> str | None:
     if value is None:
         return None
     try:
@@ -186,6 +187,29 @@ def _question(source: str, raw: Any, known: set[str], depth: int = 0) -> Questio
     )
 
 
+_KINDS = {"integer": "number", "text": "text", "select_one": "text", "date": "text", "photo": "text",
+          "select_multiple": "list", "repeat": "list", "location": "list"}
+
+
+def _check_expressions(source: str, questions: list[Question], calcs: list[tuple[str, str]]) -> None:
+    """Every expression checked as it will run (wrong arguments, division by zero, a number compared with
+    text), naming the file and the question."""
+    kinds = {s.name: _KINDS[s.type] for q in questions for s in (q, *q.questions) if s.type in _KINDS}
+    kinds.update({name: "number" for name, _ in calcs})
+    for q in [sub for top in questions for sub in (top, *top.questions)]:
+        for what, expr in (("relevant", q.relevant), ("constraint", q.constraint)):
+            if expr:
+                try:
+                    check(expr, kinds)
+                except ExprError as exc:
+                    raise FormError(source, q.name, f"{what}: {exc}") from None
+    for name, expr in calcs:
+        try:
+            check(expr, kinds)
+        except ExprError as exc:
+            raise FormError(source, name, f"calculate: {exc}") from None
+
+
 def parse_form(data: Any, source: str) -> Form:
     """Validate a form file's content (already parsed from YAML) into a ``Form``."""
     if not isinstance(data, dict):
@@ -212,11 +236,12 @@ def parse_form(data: Any, source: str) -> Form:
     for cname, cexpr in (data.get("calculate") or {}).items():
         if not str(cname).isidentifier() or cname in known:
             raise FormError(source, str(cname), "a calculate name must be a new simple identifier")
-        calcs.append((cname, _expr(source, cname, cexpr, "calculate", known)))
+        calcs.append((str(cname), str(_expr(source, cname, cexpr, "calculate", known))))
     known.update(c for c, _ in calcs)
     for q in questions:   # constraints may use calculated values: check them again now
         if q.constraint:
             _expr(source, q.name, q.constraint, "constraint", known)
+    _check_expressions(source, questions, calcs)
     key = tuple(data.get("key") or ["$started"])
     for k in key:
         if k not in known and k not in SYSTEM_KEYS:
@@ -226,7 +251,7 @@ def parse_form(data: Any, source: str) -> Form:
         raise FormError(source, None, f"roles must be among {', '.join(ROLES)}")
     from .summary_spec import parse_summary
 
-    def summary_error(problem: str):
+    def summary_error(problem: str) -> NoReturn:
         raise FormError(source, None, problem)
     by_name = {q.name: q for q in questions} | {s.name: s for q in questions for s in q.questions}
     return Form(id=str(data["id"]), version=data["version"], title=_text(source, None, data["title"], "title"),

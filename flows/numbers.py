@@ -17,17 +17,48 @@ _SE = {"sepuluh": 10, "sebelas": 11, "seratus": 100}
 _SCALES = {"ribu": 1_000, "juta": 1_000_000}
 _SE_SCALES = {"seribu": 1_000, "sejuta": 1_000_000}
 
-# Words around a number that carry no meaning for the count.
+# Words around a number that carry no meaning for the count (the question says what is counted).
 _NOISE = re.compile(
     r"\b(orang|org|peserta|jiwa|kk|orng|ornag|jumlah|jumlahnya|total|ada|sekitar|kira-kira|kira2|"
-    r"kurang lebih|kurleb|kl|lebih|hanya|cuma|sebanyak|yg|yang|hadir|an)\b\.?"
+    r"kurang lebih|kurleb|kl|lebih|hanya|cuma|sebanyak|yg|yang|hadir|an|sdh|sudah|udah|udh|tercatat|"
+    r"laki-laki|laki2|laki|lk|pria|perempuan|wanita|pr|ibu-ibu|ibu2|ibu|bapak-bapak|bapak2|bapak|"
+    r"pemuda|anak|anak-anak|penyandang|disabilitas|difabel|kepala keluarga|l|p)\b\.?"
 )
+#: "there were none": zero at a count question
+NONE_WORDS = {"tidak ada", "tdk ada", "ga ada", "gak ada", "gk ada", "nggak ada", "ngga ada", "enggak ada",
+              "nihil", "belum ada", "blm ada", "kosong", "nol", "tidak ada sama sekali", "ndak ada", "nda ada",
+              "tidak ada orang", "tidak ada yang"}
+#: longer text is not a count: refused without being scanned
+MAX_LEN = 200
+_SCALE_DIGITS = re.compile(r"(\d+)(?:[.,](\d{1,3}))?\s*(ribu|rb|juta|jt)")
+_WORDS_BY_LENGTH = sorted([*_UNITS, *_SE, *_SCALES, *_SE_SCALES, "belas", "puluh", "ratus"], key=len, reverse=True)
+
+
+def _split_joined(token: str) -> list[str] | None:
+    """"duapuluhlima" → ["dua", "puluh", "lima"]: number words written together, or None."""
+    out, i = [], 0
+    while i < len(token):
+        for w in _WORDS_BY_LENGTH:
+            if token.startswith(w, i):
+                out.append(w)
+                i += len(w)
+                break
+        else:
+            return None
+    return out
 _APPROX = re.compile(r"^(±|\+/-|\+-|~|kurang lebih|sekitar|kira-kira|kira2|kl\.?)\s*")
 
 
 def words_to_int(text: str) -> int | None:
     """Parse Indonesian number words ("seratus dua puluh enam") to an int, or None."""
-    tokens = re.sub(r"[^a-z ]", " ", text.lower()).split()
+    tokens: list[str] = []
+    for tok in re.sub(r"[^a-z ]", " ", text[:MAX_LEN].lower()).split():
+        known = tok in _UNITS or tok in _SE or tok in _SCALES or tok in _SE_SCALES or tok in ("belas", "puluh",
+                                                                                                "ratus")
+        parts = [tok] if known else _split_joined(tok)
+        if parts is None:
+            return None
+        tokens += parts
     if not tokens:
         return None
     total = 0      # completed thousands / millions
@@ -89,15 +120,27 @@ def parse_number(text: str, *, minimum: int = 0, maximum: int = 100_000) -> int 
     Returns the number, or a ``Problem`` saying what is expected (negative, fraction, too large,
     not a number).
     """
-    raw = (text or "").strip().lower()
+    raw = re.sub(r"\s+", " ", (text or "").strip().lower())
     if not raw:
         return Problem(N_("Mohon tulis jumlahnya dengan angka, misalnya 79."))
+    if len(raw) > MAX_LEN:
+        if raw.isdigit():
+            return Problem(N_("Angka %(value)s terlalu besar. Mohon periksa lagi."), {"value": raw[:12] + "…"})
+        return Problem(N_("Mohon tulis jumlahnya dengan angka, misalnya 79."))
+    if raw.strip(" .!") in NONE_WORDS:
+        return _limits(0, minimum, maximum)
     s = _APPROX.sub("", raw)
     s = s.replace("±", " ")
     s = re.sub(r"(\d)\s*an\b", r"\1", s)          # "40an" → 40
     s = re.sub(r"(\d)\s*(orang|org)\b", r"\1 ", s)  # "79org"
     s = _NOISE.sub(" ", s)
     s = re.sub(r"\s+", " ", s).strip(" .:=")
+    scaled = _SCALE_DIGITS.fullmatch(s)
+    if scaled:
+        whole, frac, scale = scaled.groups()
+        unit = 1_000 if scale in ("ribu", "rb") else 1_000_000
+        value = int(whole) * unit + (int(frac.ljust(3, "0")) * unit // 1000 if frac else 0)
+        return _limits(value, minimum, maximum)
     if re.fullmatch(r"-\s*\d+([.,]\d+)?", s) or s.startswith("min "):
         return Problem(N_("Jumlah tidak bisa kurang dari nol. Mohon tulis angka, misalnya 79."))
     m = re.fullmatch(r"\d{1,3}(\.\d{3})+", s)     # "1.250", "12.000" – dots group thousands
@@ -116,6 +159,10 @@ def parse_number(text: str, *, minimum: int = 0, maximum: int = 100_000) -> int 
         if words is None:
             return Problem(N_("Mohon tulis jumlahnya dengan angka, misalnya 79."))
         value = words
+    return _limits(value, minimum, maximum)
+
+
+def _limits(value: int, minimum: int, maximum: int) -> int | Problem:
     if value < minimum:
         return Problem(N_("Jumlah paling sedikit %(minimum)s."), {"minimum": minimum})
     if value > maximum:

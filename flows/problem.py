@@ -2,7 +2,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
+
+#: a gettext function: msgid → text in the person's language
+Gettext = Callable[[str], str]
 
 
 def N_(msgid: str) -> str:
@@ -17,7 +21,7 @@ class Problem:
     msgid: str
     params: dict[str, Any] = field(default_factory=dict)
 
-    def render(self, gettext) -> str:
+    def render(self, gettext: Gettext) -> str:
         text = gettext(self.msgid)
         return text % self.params if self.params else text
 

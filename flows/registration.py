@@ -5,7 +5,9 @@ import re
 
 from . import access
 from . import answers as A
-from .problem import N_, Problem
+from typing import Any
+
+from .problem import N_, Gettext, Problem
 from .types import Context, NewContact, Reply, Step
 
 ROLE_OPTIONS = ("kader", "fasilitator", "koordinator")
@@ -14,11 +16,11 @@ _GREETINGS = {"halo", "hallo", "hai", "hi", "hello", "p", "ping", "assalamualaik
               "malam", "mulai", "start", "daftar", "test", "tes"}
 
 
-def role_labels(t) -> list[str]:
+def role_labels(t: Gettext) -> list[str]:
     return [t("Kader desa"), t("Fasilitator kecamatan"), t("Koordinator program")]
 
 
-def start(session: dict, ctx: Context, t) -> Step:
+def start(session: dict[str, Any], ctx: Context, t: Gettext) -> Step:
     session["mode"] = "register"
     session["reg"] = {"step": "name"}
     return Step(session, [Reply(t("Selamat datang di Pantau. Saya membantu Bapak/Ibu melaporkan pertemuan "
@@ -26,7 +28,7 @@ def start(session: dict, ctx: Context, t) -> Step:
                           Reply(t("Siapa nama Bapak/Ibu?"))])
 
 
-def ask(reg: dict, ctx: Context, t) -> Reply:
+def ask(reg: dict[str, Any], ctx: Context, t: Gettext) -> Reply:
     step = reg["step"]
     if step == "name":
         return Reply(t("Siapa nama Bapak/Ibu?"))
@@ -57,14 +59,14 @@ def ask(reg: dict, ctx: Context, t) -> Reply:
 _PREVIOUS = {"role": "name", "invite": "role", "area": "role", "area_pick": "area", "area_confirm": "area"}
 
 
-def back(session: dict, ctx: Context, t) -> Step:
+def back(session: dict[str, Any], ctx: Context, t: Gettext) -> Step:
     reg = session["reg"]
     reg["step"] = _PREVIOUS.get(reg["step"], "name")
     reg.pop("scope", None)
     return Step(session, [ask(reg, ctx, t)])
 
 
-def advance(session: dict, text: str, ctx: Context, t) -> Step:
+def advance(session: dict[str, Any], text: str, ctx: Context, t: Gettext) -> Step:
     reg = session["reg"]
     step = reg["step"]
     s = A.normalize(text)
@@ -90,7 +92,7 @@ def advance(session: dict, text: str, ctx: Context, t) -> Step:
     return Step(session, [ask(reg, ctx, t)])
 
 
-def _take(reg: dict, step: str, text: str, s: str, ctx: Context):
+def _take(reg: dict[str, Any], step: str, text: str, s: str, ctx: Context) -> Problem | str | None:
     if step == "name":
         name = re.sub(r"\s+", " ", text or "").strip()
         if s in _GREETINGS or s.startswith("/"):
@@ -136,7 +138,7 @@ def _take(reg: dict, step: str, text: str, s: str, ctx: Context):
     return None
 
 
-def _search(reg: dict, text: str, ctx: Context):
+def _search(reg: dict[str, Any], text: str, ctx: Context) -> Problem | None:
     level = 4 if reg["role"] == "kader" else 3
     if len(A.normalize(text)) < 3:
         return Problem(N_("Mohon ketik minimal 3 huruf nama wilayahnya."))

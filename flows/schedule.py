@@ -40,7 +40,7 @@ class Due:
     params: dict[str, Any]
 
 
-def _window(day: date, area: str, sched: dict, now: datetime) -> bool:
+def _window(day: date, area: str, sched: dict[str, Any], now: datetime) -> bool:
     """True when ``now`` is on ``day`` in the area's zone, at or after the send hour, before quiet hours."""
     local = now.astimezone(zone_for_area(area))
     return local.date() == day and sched["hour"] <= local.hour < sched["quiet_from"] and local.hour >= sched["quiet_until"]

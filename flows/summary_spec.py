@@ -37,6 +37,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+from collections.abc import Callable, Sequence
+
+ErrorFn = Callable[[str], Any]        # raises: a FormError naming the form
 
 PERIODS = ("date", "round", "started")
 
@@ -82,7 +85,7 @@ class SummarySpec:
                 *(n for n, _, _ in self.percent), *([self.items_count] if self.items_count else [])]
 
 
-def _texts(error, value, what, langs) -> dict[str, str]:
+def _texts(error: ErrorFn, value: Any, what: str, langs: Sequence[str]) -> dict[str, str]:
     if value is None:
         return {}
     if not isinstance(value, dict) or not all(isinstance(value.get(lang), str) for lang in langs):
@@ -90,7 +93,7 @@ def _texts(error, value, what, langs) -> dict[str, str]:
     return {lang: value[lang] for lang in langs}
 
 
-def _names(error, value, what) -> tuple[str, ...]:
+def _names(error: ErrorFn, value: Any, what: str) -> tuple[str, ...]:
     if value is None:
         return ()
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -98,7 +101,8 @@ def _names(error, value, what) -> tuple[str, ...]:
     return tuple(value)
 
 
-def parse_summary(raw: Any, questions: dict[str, Any], error, langs=("id", "en")) -> SummarySpec | None:
+def parse_summary(raw: Any, questions: dict[str, Any], error: ErrorFn,
+                  langs: Sequence[str] = ("id", "en")) -> SummarySpec | None:
     """``questions``: name → Question of the form (repeat items included); ``error(problem)`` raises."""
     if raw is None:
         return None
@@ -110,7 +114,7 @@ def parse_summary(raw: Any, questions: dict[str, Any], error, langs=("id", "en")
     if extra:
         raise error(f"summary: unknown field(s): {', '.join(sorted(extra))}")
 
-    def question(name, types, what):
+    def question(name: Any, types: Sequence[str], what: str) -> Any:
         q = questions.get(name)
         if q is None:
             raise error(f"summary: {what} names {name!r}, which is not a question of the form")
@@ -178,7 +182,7 @@ def parse_summary(raw: Any, questions: dict[str, Any], error, langs=("id", "en")
                        labels=labels)
 
 
-def summaries(forms: dict) -> list[tuple[Any, SummarySpec]]:
+def summaries(forms: dict[Any, Any]) -> list[tuple[Any, SummarySpec]]:
     """(form, spec) of the newest version of every form that declares a summary, in menu order;
     ``forms`` maps (id, version) → Form."""
     newest: dict[str, Any] = {}

@@ -12,6 +12,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import replace
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .types import Inbound
 
 MAX_INBOUND = 4096      # Telegram's own limit for one message; WhatsApp allows 1,600
 _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
@@ -26,7 +30,7 @@ def clean_text(text: str | None, limit: int = MAX_INBOUND) -> str:
     return unicodedata.normalize("NFC", text)[:limit]
 
 
-def clean_inbound(inbound):
+def clean_inbound(inbound: "Inbound") -> "Inbound":
     """The same ``Inbound`` with its text cleaned, and its sender id too (ids are stored as text)."""
     text, sender, mid = clean_text(inbound.text), clean_text(inbound.sender, 80), clean_text(inbound.message_id, 80)
     if (text, sender, mid) == (inbound.text, inbound.sender, inbound.message_id):

@@ -47,7 +47,7 @@ class InviteView(NamedTuple):
     role: str
     area_code: str
     state: str = "open"          # open, used, expired, revoked
-    extra: dict | None = None    # e.g. {"agency": …} for a role that needs more than an area
+    extra: dict[str, Any] | None = None    # e.g. {"agency": …} for a role that needs more than an area
 
 
 @dataclass(frozen=True)
@@ -114,7 +114,7 @@ class Context:
     gettext: Callable[[str], Callable[[str], str]]  # lang → gettext function
     contact: ContactView | None = None
     areas: Any = None                               # flows.areas.AreaIndex
-    invites: dict[str, tuple] = field(default_factory=dict)  # code → InviteView (role, area_code, state, extra)
+    invites: dict[str, tuple[Any, ...]] = field(default_factory=dict)  # code → InviteView (role, area_code, state, extra)
     rounds: tuple[RoundView, ...] = ()
     recent_reports: tuple[ReportView, ...] = ()
     previous: dict[str, dict[str, Any]] = field(default_factory=dict)  # form id → last answers in area
@@ -138,5 +138,5 @@ class Step:
     contact: NewContact | None = None
     language: str | None = None          # the user switched language
     request: str | None = None           # data the pipeline must add: "summary", "missing", "export"
-    decisions: tuple[tuple, ...] = ()    # a coordinator's decisions (flows/access.py): ("approve", id, yes), …
-    actions: tuple = ()                  # decisions of a side conversation to store (flows/side.py)
+    decisions: tuple[tuple[Any, ...], ...] = ()   # a coordinator's decisions (flows/access.py): ("approve", id, yes), …
+    actions: tuple[Any, ...] = ()                # decisions of a side conversation to store (flows/side.py)

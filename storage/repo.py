@@ -129,6 +129,13 @@ class Tx:
         result = await self.s.execute(_statements(self.postgres).inbound_insert, [{**r, "received_at": now} for r in rows])
         return {(c, m) for c, m in result}
 
+    async def mark_inbound_failed(self, channel: str, message_id: str, error: str) -> None:
+        """Note on an inbound message that the engine failed on it (it stays recorded: a retry is a duplicate)."""
+        row = await self.s.scalar(select(InboundMessage).where(InboundMessage.channel == channel,
+                                                              InboundMessage.message_id == message_id))
+        if row is not None:
+            row.payload = {**row.payload, "failed": error}
+
     async def lock_sessions(self, keys: list[tuple[str, str]], now: datetime) -> dict[tuple[str, str], tuple[dict, int]]:
         """The sessions of a batch's senders as {key: (state, seq)}, rows created where missing and, on
         PostgreSQL, locked FOR UPDATE in key order (two workers' batches cannot deadlock on existing rows).

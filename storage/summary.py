@@ -254,13 +254,13 @@ class _Acc:
                             c[x] += 1
                 elif v not in excluded:
                     c[v or "?"] += 1
-        for name, question, select in tops:
+        for name, question, is_select in tops:
             c = self.tops[name]
             for row in rows:
                 v = row.get(question)
                 for x in (v if type(v) is list else (v,)):
                     if x:
-                        c[x if select else _normal(x)] += 1
+                        c[x if is_select else _normal(x)] += 1
 
     def merge(self, other: "_Acc") -> None:
         self.n += other.n

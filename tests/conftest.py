@@ -40,11 +40,12 @@ class Chat:
         self.forms, self.now, self.rounds = forms, now, tuple(rounds)
         self.session, self.contact, self.reports, self.invites = None, contact, [], invites or {}
         self.previous: dict = {}
+        self.recent: tuple = ()
 
     def ctx(self) -> Context:
         return Context(now=self.now, forms=self.forms, gettext=catalog.gettext_for, contact=self.contact,
                        areas=catalog.area_index(), invites=self.invites, rounds=self.rounds,
-                       previous=self.previous)
+                       previous=self.previous, recent_reports=self.recent)
 
     def step(self, text: str = "", **kw):
         step = advance(self.session, Inbound("test", "u", "m", text=text, **kw), self.ctx())

@@ -48,8 +48,7 @@ def test_a_cadre_reports_everything_and_the_summary_adds_up(cli_env, tmp_path):
              "Suara kami didengar.", "sejak Juni 2024", "ya", "lewati", "kirim")
     assert "tersimpan" in text(r[-1])
     # correction: women were 40, not 38
-    r = chat(cli_env, KADER, "ubah", "pertemuan", "sama", "sama", "sama", "79", "40", "sama", "sama", "sama", "sama",
-             "kirim")
+    r = chat(cli_env, KADER, "ubah", "pertemuan", "perempuan", "40", "kirim")
     assert "Laporan pertemuan — Musyawarah desa, 14 Agustus 2024" in text(r[0])
     assert "Cerita perubahan" in text(r[0])
     assert "perbaikan ke-1" in text(r[-1])

@@ -6,14 +6,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from flows.engine import advance, needs, round_forms
-from flows.types import Inbound, RoundView
+from flows.types import Inbound, ReportView, RoundView
 
-from .conftest import Chat
+from .conftest import NOW, Chat
 
-WORDS = ["batal", "kembali", "ulang", "bantuan", "menu", "ubah", "bahasa", "ya", "tidak", "1", "2", "3", "9", "0",
+WORDS = ["4", "Ubah laporan yang sudah dikirim", "tempat", "batal", "kembali", "ulang", "bantuan", "menu", "ubah", "bahasa", "ya", "tidak", "1", "2", "3", "9", "0",
          "kirim", "lewati", "sama", "selesai", "kemarin", "31/2/2025", "-5", "1e9", "L 79 P 38", "L 1,5 P 2",
          "99999999999999999999", "", "   ", "\x00\x07", "'; DROP TABLE reports;--", "%s %n {0}", "مرحبا 🌾🙏",
-         "a" * 10_000, "Kilmury, Kilmury", "musyawarah", "/start", "tujuh puluh", "Kamis lalu", "minggu lalu"]
+         "a" * 10_000, "Kilmury, Kilmury", "musyawarah", "/start", "tujuh puluh", "Kamis lalu", "minggu lalu",
+         # the confirmations of issue 11: dates without a year, bare days, fuzzy options, contradictions
+         "20 agustus", "tanggal 5 kemarin", "minggu kemarin", "jalan", "berhenit", "ya tidak", "pilih lagi", "halo",
+         "tidak ada", "nihil", "2", "sama", "L 99999 P 5", "p " * 2048]
 messages = st.lists(st.one_of(st.sampled_from(WORDS), st.text(max_size=40)), min_size=1, max_size=25)
 
 
@@ -48,16 +51,19 @@ def test_context_that_needs_leaves_out_changes_no_answer(kader, script, two_roun
     kader.session, kader.reports = None, []
     kader.rounds += (RoundView("Agustus 2024", "2024-08-01", "2024-09-30"),) if two_rounds else ()
     kader.previous = {"pemantauan": {"activities": [{"activity": "Kebun sayur"}, {"activity": "Tenun ikat"}]}}
+    kader.recent = (ReportView(7, "pertemuan", 1, "81.05.08.2010", {"kind": "musdes", "date": "2024-08-14",
+                                                                    "place": "Balai", "men": 3, "women": 4}, NOW),)
     with_rounds = round_forms(kader.forms)
-    loaded = {"rounds": 0, "previous": 0}
+    loaded = {"rounds": 0, "previous": 0, "recent": 0}
     for text in ["menu", *script]:
         inbound = Inbound("test", "u", "m", text=text)
         want = needs(kader.session, inbound, registered=True, round_forms=with_rounds)
         full = kader.ctx()
         lean = replace(full, rounds=full.rounds if "rounds" in want else (),
-                       previous=full.previous if "previous" in want else {})
-        loaded["rounds"] += "rounds" in want
-        loaded["previous"] += "previous" in want
+                       previous=full.previous if "previous" in want else {},
+                       recent_reports=full.recent_reports if "recent" in want else ())
+        for what in loaded:
+            loaded[what] += what in want
         assert advance(kader.session, inbound, lean) == advance(kader.session, inbound, full), text
         kader.step(text)
     assert loaded["previous"]            # the first "menu" at least

@@ -29,6 +29,31 @@ def test_bad_form_is_refused_naming_file_and_question(questions, fragment):
     assert "rapat.yaml" in str(err.value) and fragment in str(err.value)
 
 
+MSG = {"constraint_message": {"id": "Salah.", "en": "Wrong."}}
+NUM = q(name="n", type="integer")
+PICK = q(name="s", type="select_one", choices=[{"value": "x", "label": {"id": "X", "en": "X"}}])
+
+
+@pytest.mark.parametrize("questions,where,fragment", [
+    ([PICK, q(relevant="selected(s)")], "question 'a'", "selected() takes 2 arguments"),
+    ([PICK, q(relevant="count(s, 'x') > 1")], "question 'a'", "count() takes 1 argument"),
+    ([NUM, q(name="m", type="integer", constraint="m <= n / 0", **MSG)], "question 'm'", "division by zero"),
+    ([NUM, q(relevant="n == 'lima'")], "question 'a'", "compares a number with text"),
+    ([PICK, q(relevant="s > 3")], "question 'a'", "compares a number with text"),
+    ([PICK, q(relevant="s + 1 > 3")], "question 'a'", "arithmetic on text"),
+])
+def test_an_expression_that_would_fail_at_run_time_is_refused_at_load(questions, where, fragment):
+    with pytest.raises(FormError) as err:
+        parse_form({**BASE, "questions": questions}, "rapat.yaml")
+    assert f"rapat.yaml: {where}" in str(err.value) and fragment in str(err.value)
+
+
+@pytest.mark.parametrize("expr,values", [("a / b > 1", {"a": 3, "b": 0}), ("a < 3", {"a": "teks"}),
+                                         ("selected(a)", {"a": "x"})])
+def test_expressions_never_raise_at_run_time(expr, values):
+    assert evaluate(expr, values) is None
+
+
 def test_key_must_name_a_question():
     with pytest.raises(FormError, match="key field 'tanggal'"):
         parse_form({**BASE, "key": ["tanggal"], "questions": [q()]}, "f.yaml")

@@ -55,7 +55,8 @@ EN_WORDS = {"please", "the", "type", "which", "you", "your", "sorry", "number", 
 
 
 # odd but real answers, accepted on purpose: other digit scripts are numbers, "3/4" is 3 April
-ACCEPTED = {("tanggal", "3/4"), ("tanggal", "1.5"), ("jumlah laki-laki (angka)", "１２"),
+ACCEPTED = {("tanggal", "3/4"), ("tanggal", "１２"),   # a bare day: shown back and asked, not stored
+             ("tanggal", "1.5"), ("jumlah laki-laki (angka)", "１２"),
             ("jumlah laki-laki (angka)", "٣٣"), ("jumlah perempuan (angka)", "１２"),
             ("jumlah perempuan (angka)", "٣٣")}
 

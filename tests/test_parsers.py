@@ -15,7 +15,7 @@ NOW = datetime(2024, 8, 15, 10, 0, tzinfo=WIB)  # a Thursday
 
 @pytest.mark.parametrize("text,expected", [
     ("79", 79), ("79 orang", 79), ("79 org", 79), ("79org", 79), ("± 40", 40), ("+- 40", 40),
-    ("sekitar 40", 40), ("40an", 40), ("1.250", 1250), ("0", 0), ("gak ada", None),
+    ("sekitar 40", 40), ("40an", 40), ("1.250", 1250), ("0", 0), ("gak ada", 0),
     ("tujuh puluh sembilan", 79), ("sebelas", 11), ("seratus dua puluh enam", 126),
     ("seribu lima ratus", 1500), ("Tujuh Puluh Sembilan orang", 79), ("jumlahnya 12", 12),
 ])

@@ -196,7 +196,7 @@ def test_revision_and_reminder_of_another_area_are_not_found(db_url):
         await sign_in(w, other, "koord-other")
         assert (await other.get(link)).status_code == 404
         own = (await other.get("/dasbor/wilayah/81.01/belum")).text
-        sent = await other.post(f"/dasbor/wilayah/81.01/pengingat", data={
+        sent = await other.post("/dasbor/wilayah/81.01/pengingat", data={
             "csrf": csrf_of(own), "kader": w.kader[w.missing[0]].id, "putaran": ROUND[0]})
         assert sent.status_code == 404
         sent = await other.post(f"/dasbor/wilayah/{KAB}/pengingat", data={

@@ -239,7 +239,7 @@ def test_single_language_form_with_a_named_repeat_and_defaults(tmp_path):
     chat.say("Minyak goreng")
     chat.say("25")
     reply = chat.say("selesai")
-    assert "1. Beras: 10\n2. Minyak goreng: 25" in reply
+    assert "1. Beras — Berapa jumlahnya: 10\n2. Minyak goreng — Berapa jumlahnya: 25" in reply
     chat.say("kirim")
     assert chat.reports[-1].answers == {"kind": "bagi", "items": [{"item": "Beras", "amount": 10},
                                                                    {"item": "Minyak goreng", "amount": 25}]}
@@ -444,7 +444,7 @@ def test_the_summary_section_travels_in_the_settings_sheet(tmp_path):
 
 
 def test_correcting_a_sent_report_of_an_imported_form_walks_it_again(tmp_path):
-    """`ubah` starts from the report's answers (numbers, lists, repeat items) and asks each question again."""
+    """`ubah` starts from the report's answers (numbers, lists, repeat items); the answers picked are asked again."""
     chat = _chat_with(_import(tmp_path, X.HOUSEHOLD_SURVEY, X.HOUSEHOLD_CHOICES, X.HOUSEHOLD_SETTINGS).data)
     chat.say("halo")
     for message, _ in HOUSEHOLD_CHAT:
@@ -456,13 +456,13 @@ def test_correcting_a_sent_report_of_an_imported_form_walks_it_again(tmp_path):
     original_ctx = chat.ctx
     chat.ctx = lambda: replace(original_ctx(), recent_reports=ctx_reports)
     assert "Survei rumah tangga — Budi Santoso, 14 Agustus 2024" in chat.say("ubah")
-    assert "Putaran pemantauan?\nJawaban sebelumnya: Juli 2024" in chat.say("1")
-    assert "Siapa nama kepala keluarga?\nJawaban sebelumnya: Budi Santoso" in chat.say("sama")
-    replies = []
-    while chat.session["form"]["pos"] != ["$confirm"] and len(replies) < 30:
-        replies.append(chat.say("lewati" if chat.session["form"]["pos"] == ["photo"] else "sama"))
-    assert any("[Anak 2] Nama anak?\nJawaban sebelumnya: Bayu" in r for r in replies)
-    assert any("Berapa km ke sungai?\nJawaban sebelumnya: 1,5" in r for r in replies)
+    out = chat.say("1")              # issue 11: the report's answers listed, one picked to change
+    assert "Jawaban mana yang ingin diubah?" in out and "Budi Santoso" in out and "1,5" in out
+    for i, pick in enumerate(("Berapa km ke sungai", "Siapa nama kepala keluarga")):   # kept with "sama"
+        if i:
+            chat.say("2")                                   # "Ubah jawaban" at the summary: the list again
+        assert "Jawaban sebelumnya" in chat.say(pick)
+        assert "Mohon periksa" in chat.say("sama")
     assert "Terima kasih! Survei rumah tangga sudah tersimpan." in chat.say("kirim")
     corrected = chat.reports[-1]
     assert corrected.report_id == 7 and corrected.answers == sent.answers

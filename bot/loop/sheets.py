@@ -44,7 +44,7 @@ async def sheets(s, area: str, forms: dict, areas, progress):
         for rid, code, a, updated, reporter in await S.all_stories(s, area):
             events = history.get(rid, [])
 
-            def panel(level):
+            def panel(level, events=events):
                 chosen = [e for e in events if e[0] == level and e[1] == "dipilih"]
                 return f"{chosen[-1][2]} (panel: {chosen[-1][3]})" if chosen else ""
             progress.tick()

@@ -1,0 +1,64 @@
+"""The command table: words that mean a command at every step, and what a command does.
+
+Adding a command is one ``register(Command(...))``: its words, whether it stays a command while a
+question is open, and (for a command that does not depend on where the person is) its handler.
+The built-in commands whose meaning depends on the step (batal, kembali, ulang, bantuan) have no
+handler here: the engine answers them where the person is.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from . import answers as A
+
+if TYPE_CHECKING:
+    from .problem import Gettext
+    from .types import Context, Inbound, Step
+
+Handler = Callable[[dict[str, Any], "Inbound", "Context", "Gettext", str], "Step"]
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    words: tuple[str, ...]
+    #: still a command while a question is open or a yes/no is asked ("belum" is an answer there)
+    while_answering: bool = True
+    #: for commands that mean the same at every step: (session, inbound, ctx, t, lang) → Step
+    handler: Handler | None = None
+
+
+TABLE: dict[str, Command] = {}
+#: word → command name (kept in step with TABLE by ``register``)
+WORDS: dict[str, str] = {}
+
+
+def register(command: Command) -> None:
+    TABLE[command.name] = command
+    for word in command.words:
+        WORDS[word] = command.name
+
+
+def command_of(text: str, answering: bool = False) -> str | None:
+    """The command a message is, if any; ``answering``: a question or yes/no is open."""
+    s = A.normalize(text).lstrip("/").split("@")[0]
+    name = WORDS.get(s)
+    if name is None or (answering and not TABLE[name].while_answering):
+        return None
+    return name
+
+
+_BUILT_IN: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("cancel", ("batal", "cancel")), ("back", ("kembali", "back", "balik")),
+    ("restart", ("ulang", "ulangi", "restart")), ("help", ("bantuan", "help", "tolong", "?")),
+    ("menu", ("menu", "lapor")), ("start", ("start", "mulai")), ("edit", ("ubah", "koreksi", "perbaiki", "edit")),
+    ("language", ("bahasa", "language")),
+)
+_REQUESTS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("missing", ("belum",)), ("summary", ("ringkasan", "summary")), ("export", ("unduh", "download", "excel")))
+for _name, _words in _BUILT_IN:
+    register(Command(_name, _words))
+for _name, _words in _REQUESTS:
+    register(Command(_name, _words, while_answering=False))

@@ -1,0 +1,31 @@
+"""The command table: a new command is one entry, and answers that look like commands stay answers."""
+import pytest
+
+from flows import commands as C
+from flows.types import Reply, Step
+
+
+@pytest.fixture
+def peta():
+    def handler(session, inbound, ctx, t, lang):
+        return Step(session, [Reply("Peta: https://contoh")])
+    C.register(C.Command("map", ("peta", "map"), handler=handler))
+    yield
+    del C.TABLE["map"]
+    for word in ("peta", "map"):
+        C.WORDS.pop(word)
+
+
+def test_a_registered_command_works_at_the_menu_and_inside_a_form(kader, peta):
+    assert "Peta" in kader.say("peta")
+    kader.say("menu"), kader.say("1"), kader.say("1")
+    assert "Peta" in kader.say("/peta")
+    assert kader.session["form"]["pos"] == ["date"]        # the draft is where it was
+
+
+def test_request_words_are_answers_while_a_question_is_open(kader):
+    assert C.command_of("belum") == "missing"
+    assert C.command_of("belum", answering=True) is None
+    kader.say("menu"), kader.say("2"), kader.say("Kebun sayur"), kader.say("pertanian")
+    kader.say("belum")
+    assert kader.session["form"]["answers"]["activities"][0]["status"] == "belum"
