@@ -40,11 +40,13 @@ async def completeness(s: AsyncSession, area: str, rnd: RoundView, form_id: str 
     """One row per desa with a registered kader under ``area``, sorted by code."""
     kader: dict[str, list[str]] = {}
     for name, code in await s.execute(select(Contact.name, Contact.area_code)
-                                      .where(Contact.role == "kader", under(Contact.area_code, area))):
+                                      .where(Contact.role == "kader", Contact.disabled_at.is_(None),
+                                             under(Contact.area_code, area))):
         kader.setdefault(code, []).append(name)
     reported = {code: aware(created) for code, created in await s.execute(
-        select(Report.area_code, Report.created_at).where(Report.form_id == form_id, Report.key == rnd.name,
-                                                           under(Report.area_code, area)))}
+        select(Report.area_code, Report.created_at).where(
+            Report.form_id == form_id, Report.key == rnd.name, under(Report.area_code, area),
+            Report.verified.is_(True), Report.conflict.is_(None)))}   # unverified / competing: counted apart
     drafting = set(await s.scalars(select(Session.draft_area).where(Session.draft_form == form_id,
                                                                      under(Session.draft_area, area))))
     due = date.fromisoformat(rnd.due)

@@ -348,6 +348,7 @@ async def rollup(s: AsyncSession, f: Filters, forms: dict | None = None) -> Roll
     expected: set[str] = set()
     if any(spec.reported for _, spec in specs):
         expected = set(await s.scalars(select(Contact.area_code).where(Contact.role == "kader",
+                                                                        Contact.disabled_at.is_(None),
                                                                         under(Contact.area_code, f.area))))
     status_rows = []
     if f.round and any(spec.reported for _, spec in specs):

@@ -244,3 +244,36 @@ async def test_a_nul_and_control_characters_in_a_name_are_removed_at_the_door(db
         answers = (await s.scalar(select(Report))).answers
     assert answers["place"] == "Balai desa" and answers["note"] == "Café ramai"
     await p.db.close()
+
+
+# ---------------------------------------------------------------- completeness counts only what the summary counts
+
+async def test_who_has_reported_counts_neither_unverified_nor_competing_reports_nor_disabled_kader(db_url):
+    """`belum` and the Kelengkapan sheet: a desa whose only monitoring report comes from a kader not yet
+    approved (or is a competing submission) has not reported; a desa whose only kader was disabled is not
+    expected at all."""
+    from storage.completeness import MISSING, ON_TIME, completeness
+    from storage.models import Round
+    from flows.types import RoundView
+    p = await open_pipeline(db_url)
+    desa = {"approved": "81.05.08.2010", "unverified": "81.05.08.2001", "competing": "81.05.08.2002",
+            "disabled": "81.05.08.2003"}
+    async with p.db.session() as s, s.begin():
+        s.add(Round(name="Juli 2024", start="2024-07-01", due="2024-08-31"))
+        tx, ids = Tx(s), {}
+        for label, code in desa.items():
+            c = await tx.create_contact("terminal", f"kader-{label}", NewContact(f"Kader {label}", "kader", code, "id"),
+                                        NOW)
+            ids[label] = c.id
+        await s.flush()
+        for label, code in desa.items():
+            s.add(Report(form_id="pemantauan", form_version=1, area_code=code, key="Juli 2024",
+                         contact_id=ids[label], answers={"round": "Juli 2024", "activities": []},
+                         created_at=NOW, updated_at=NOW, verified=label != "unverified",
+                         conflict="pending" if label == "competing" else None))
+        await s.execute(Contact.__table__.update().where(Contact.id == ids["disabled"]).values(disabled_at=NOW))
+    async with p.db.session() as s:
+        rows = {r.code: r.status for r in await completeness(s, "81.05.08", RoundView("Juli 2024", "2024-07-01",
+                                                                                        "2024-08-31"))}
+    assert rows == {desa["approved"]: ON_TIME, desa["unverified"]: MISSING, desa["competing"]: MISSING}
+    await p.db.close()
