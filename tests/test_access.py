@@ -160,8 +160,8 @@ async def test_a_coordinator_may_correct_a_kader_report_and_the_revision_says_wh
     await say_all(p, SITI, *MEETING)
     out = await send(p, "ubah", FASIL)
     assert "Musyawarah desa" in out
-    out = await say_all(p, FASIL, "1", "sama", "sama", "sama", "80", "40", "sama", "sama", "lewati", "lewati",
-                        "kirim")
+    # the report, then the answer to change from the list (issue 11), at the summary once more, then send
+    out = await say_all(p, FASIL, "1", "4", "80", "2", "5", "40", "kirim")
     assert "perbaikan ke-1" in out
     async with p.db.session() as s:
         report = await s.scalar(select(Report))

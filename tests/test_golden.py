@@ -5,7 +5,7 @@ Each ``tests/golden/NAME.in`` is one message per line (``#`` lines are comments)
 one (for ``ubah``), ``@fail TEXT`` sends TEXT while the engine fails (the pipeline's error boundary answers),
 ``@retry`` sends the last message again with the same id (a platform's retry: a duplicate, not answered).
 ``NAME.out`` is what the engine answered. Regenerate after a deliberate change with
-``PANTAU_GOLDEN_UPDATE=1 python -m pytest tests/test_golden.py`` and review the diff.
+``PANTAU_UPDATE_GOLDEN=1 python -m pytest tests/test_golden.py`` and review the diff.
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from flows.recovery import failed
 from flows.types import Inbound, ReportView
 
 GOLDEN = Path(__file__).parent / "golden"
-UPDATE = os.environ.get("PANTAU_GOLDEN_UPDATE") == "1"
+UPDATE = os.environ.get("PANTAU_UPDATE_GOLDEN") == "1"
 
 
 def _replies(step) -> list[str]:
@@ -97,7 +97,7 @@ def test_golden_transcript(kader, name):
         out.write_text(got, encoding="utf-8")
         if not UPDATE:
             pytest.fail(f"{out.name} was missing and has been written: review it and commit it")
-    assert got == out.read_text(encoding="utf-8"), f"{name}: differs (PANTAU_GOLDEN_UPDATE=1 to regenerate)"
+    assert got == out.read_text(encoding="utf-8"), f"{name}: differs (PANTAU_UPDATE_GOLDEN=1 to regenerate)"
 
 
 def test_the_transcripts_cover_the_list_of_the_issue():
