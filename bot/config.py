@@ -66,6 +66,11 @@ class TwilioConfig:
                      required=False, env=env)
         if value:
             templates["followup_update"] = value
+        # messages to someone other than the sender (approvals, competing reports): variable message
+        value = _get("TWILIO_TEMPLATE_NOTICE", r"HX[0-9a-f]{32}", "HX followed by 32 hex characters",
+                     required=False, env=env)
+        if value:
+            templates["notice"] = value
         rate = env.get("TWILIO_RATE_PER_SECOND", "80")
         try:
             rate_value = float(rate)
@@ -120,7 +125,8 @@ VARIABLES = (
     "TELEGRAM_BOT_TOKEN", "TELEGRAM_API_BASE_URL", "TELEGRAM_WEBHOOK_SECRET",
     "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_WHATSAPP_FROM", "TWILIO_MESSAGING_SERVICE_SID",
     "TWILIO_TEMPLATE_REMINDER_BEFORE", "TWILIO_TEMPLATE_REMINDER_DUE", "TWILIO_TEMPLATE_REMINDER_AFTER",
-    "TWILIO_TEMPLATE_REMINDER_ESCALATE", "TWILIO_TEMPLATE_FOLLOWUP_UPDATE", "TWILIO_RATE_PER_SECOND",
+    "TWILIO_TEMPLATE_REMINDER_ESCALATE", "TWILIO_TEMPLATE_FOLLOWUP_UPDATE", "TWILIO_TEMPLATE_NOTICE",
+    "TWILIO_RATE_PER_SECOND",
     "TWILIO_API_BASE_URL", "TWILIO_MEDIA_HOSTS", "PANTAU_WEB_SECRET",
 )
 

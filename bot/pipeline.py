@@ -30,6 +30,15 @@ def clock() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def notice_payload(reply: Reply) -> dict:
+    """A message to someone other than the sender (an approval to decide, a competing report): it may reach
+    a WhatsApp user outside the 24-hour window, so it carries the general ``notice`` template, whose one
+    variable is the whole message on one line (templates take no line breaks)."""
+    data = reply_payload(reply)
+    lines = [data.get("text", ""), *(f"{i}. {c}" for i, c in enumerate(data.get("choices") or [], 1))]
+    return {**data, "template": "notice", "variables": {"message": " ".join(" ".join(lines).split())[:1000]}}
+
+
 def reply_payload(reply: Reply, lang: str = "id") -> dict:
     """An outbox row's payload; with choices, also how to answer them by number (for text channels)."""
     data = {f.name: getattr(reply, f.name) for f in fields(reply)}
@@ -212,7 +221,7 @@ class Pipeline:
                                               "(perbaikan ke-%(n)s). Riwayatnya tetap tersimpan.")
                                             % {"n": saved.revision - 1}))
                 outbox += [(inbound.channel, inbound.sender, reply_payload(r, lang)) for r in replies]
-            outbox += [(channel, external, reply_payload(r)) for channel, external, r in loaded["notices"]]
+            outbox += [(channel, external, notice_payload(r)) for channel, external, r in loaded["notices"]]
             await tx.save_sessions(sessions, now)
             await tx.enqueue_many(outbox, now)
         return results

@@ -83,6 +83,11 @@ async def test_a_self_registered_kader_is_unverified_until_the_fasilitator_appro
     assert "belum diverifikasi" in out
     [asked] = await outbox_texts(p, FASIL)
     assert asked == "Siti Aminah mendaftar sebagai kader Desa Kilmury. Setujui?"
+    async with p.db.session() as s:       # it may reach a WhatsApp fasilitator outside the 24-hour window
+        row = await s.scalar(select(Outbox).where(Outbox.external_id == FASIL))
+    assert row.payload["template"] == "notice"
+    assert row.payload["variables"] == {"message": "Siti Aminah mendaftar sebagai kader Desa Kilmury. Setujui? "
+                                                   "1. Ya 2. Tidak"}
     out = await say_all(p, SITI, *MEETING)
     assert "tersimpan" in out and "belum diverifikasi" in out
     async with p.db.session() as s:
