@@ -82,7 +82,7 @@ async def viewer_for(s: AsyncSession, key: str, now: datetime) -> Viewer | None:
     if row is None or row.ended_at is not None or now - aware(row.last_seen) > IDLE_LIMIT:
         return None
     contact = await s.get(Contact, row.contact_id)
-    if contact is None or contact.role == "kader":
+    if contact is None or contact.role == "kader" or contact.disabled_at is not None:   # disabled: no more pages
         return None
     if now - aware(row.last_seen) > TOUCH_EVERY:
         row.last_seen = now

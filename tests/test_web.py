@@ -329,3 +329,16 @@ def test_the_cookie_is_secure_only_under_https(db_url, monkeypatch):
             link = await w.login_link()
             path = link.split("127.0.0.1:8080", 1)[1]
     run(db_url, scenario)
+
+
+def test_a_disabled_coordinator_loses_an_open_session(db_url):
+    """`pantau contact disable` takes effect on the dashboard at once, not when the cookie runs out."""
+    from storage.models import Contact
+
+    async def scenario(w, client):
+        await sign_in(w, client)
+        assert (await client.get(f"/dasbor/wilayah/{KAB}")).status_code == 200
+        async with w.p.db.session() as s, s.begin():
+            await s.execute(Contact.__table__.update().where(Contact.role == "koordinator").values(disabled_at=NOW))
+        assert (await client.get(f"/dasbor/wilayah/{KAB}")).status_code == 401
+    run(db_url, scenario)
