@@ -122,7 +122,7 @@ def form_sheet(s, form: Form, area: str, window: Window, areas: AreaIndex, progr
               *([10] * len(percents)), 20, 8, 17, 7]
 
     async def rows():
-        async for code, a, revision, updated, reporter, key, created in iter_report_rows(s, area, form.id):
+        async for code, a, revision, updated, reporter, key, created, verified in iter_report_rows(s, area, form.id):
             if spec and window.filtered and not window.admits(form, spec, code, key, a, created):
                 continue
             if not spec and window.filtered and not window._in(started_day(form, code, key, created)):
@@ -130,6 +130,8 @@ def form_sheet(s, form: Form, area: str, window: Window, areas: AreaIndex, progr
             head = [*_where(areas, code), *(_value(q, a.get(q.name)) for q in top)]
             if any(a.get(q.name) == "anonim" for q in top if q.type == "select_one"):
                 reporter = "Anonim"          # the storyteller asked not to be named
+            if not verified:                 # as the summary: shown, but marked (issue 12)
+                reporter = f"{reporter} (belum diverifikasi)"
             tail = [*(a.get(c) for c in calcs), *(_percent(spec, a, p) for p in percents), reporter, revision,
                     local_time(updated, code), zone_name(code)]
             items = (a.get(repeat.name) or [{}]) if repeat else [{}]
@@ -229,9 +231,9 @@ def matrix_sheet(s, form: Form, area: str, window: Window, areas: AreaIndex, pro
     support = choice_labels({(form.id, form.version): form}, form.id).get("support_from", {})
 
     async def rows():
-        async for code, a, revision, updated, reporter, key, created in iter_report_rows(s, area, form.id):
-            if window.filtered and not window.admits(form, form.summary, code, key, a, created):
-                continue
+        async for code, a, revision, updated, reporter, key, created, verified in iter_report_rows(s, area, form.id):
+            if not verified or (window.filtered and not window.admits(form, form.summary, code, key, a, created)):
+                continue                     # only approved kader's needs go to the kabupaten
             for item in a.get("activities") or []:
                 wants = [v for v in item.get("support_from") or [] if v != "tidak_perlu"]
                 if item.get("status") == "berjalan" and not wants:

@@ -106,3 +106,33 @@ def test_layout_types_zones_and_the_rollup_sheet(db_url, tmp_path):
     status = head.index("Pemantauan: Keadaan — Berhenti")
     assert by_code["81.05.02"][status] == 1
     assert re.search("Pemantauan: Desa sudah melapor", " ".join(head))
+
+
+def test_unverified_reports_are_marked_and_competing_ones_left_out(db_url, tmp_path):
+    """As in the summary (issue 12): a report of a kader not yet approved is marked in the Pelapor column and
+    kept out of the recommendation matrix; a competing submission waits for the fasilitator and is not exported."""
+    from storage.models import Report
+
+    async def go():
+        p = await Pipeline.open(Database(db_url))
+        try:
+            async with p.db.session() as s, s.begin():
+                tx = Tx(s)
+                new = await tx.create_contact("terminal", "baru", NewContact("Kader Baru", "kader", "81.05.02.2002",
+                                                                             "id"), W.at(2024, 6, 1))
+                for day, place in (("03", "Balai desa"), ("04", "Rumah orang lain")):
+                    await tx.save_report(NewReport("pertemuan", 1, "81.05.02.2002", f"musdes|2024-07-{day}|", {
+                        "kind": "musdes", "date": f"2024-07-{day}", "place": place, "men": 1, "women": 1,
+                        "total": 2, "youth": 0, "disabled": 0}), new.id, W.at(2024, 7, 3))
+                await s.execute(Report.__table__.update().values(verified=False))
+                await s.execute(Report.__table__.update().where(Report.key.like("%07-04%")).values(conflict="pending"))
+            async with p.db.session() as s:
+                await write(s, tmp_path / "x.xlsx", Filters("81.05"), p.forms, catalog.area_index(), Progress(False),
+                            None)
+        finally:
+            await p.db.close()
+    asyncio.run(go())
+    ws = load_workbook(tmp_path / "x.xlsx")["Pertemuan"]
+    values = {c.value for row in ws.iter_rows() for c in row}
+    assert "Kader Baru (belum diverifikasi)" in values and "Balai desa" in values
+    assert "Rumah orang lain" not in values
