@@ -17,6 +17,7 @@ import yaml
 
 from .forms import ROLES, FormError, parse_form
 from .xpath import XPathError, to_expr
+from .xlsform_summary import default_summary
 
 LANG_COLUMNS = {"id": "Indonesian (id)", "en": "English (en)"}
 TYPE_MAP = {"integer": "integer", "decimal": "decimal", "text": "text", "date": "date", "select one": "select_one",
@@ -39,6 +40,8 @@ DEFAULT_MESSAGE = {"id": "Jawaban ini tidak sesuai aturan formulir. Mohon periks
                    "en": "This answer does not fit the form's rule. Please check it."}
 OTHER_LABEL = {"id": "Lainnya", "en": "Other"}
 OTHER_TEXT_LABEL = {"id": "Sebutkan yang lainnya:", "en": "Please specify the other:"}
+NO_SUMMARY = "none"
+NO_SUMMARY_WORDS = {NO_SUMMARY, "tidak", "no", "false"}
 YES = {"yes", "true", "true()", "1", "ya", "y"}
 
 
@@ -362,7 +365,9 @@ class _Converter:
             out["roles"] = roles
         if s.get("pantau_key"):
             out["key"] = [k for k in re.split(r"[\s,]+", str(s["pantau_key"])) if k]
-        if s.get("pantau_summary"):
+        if str(s.get("pantau_summary") or "").strip().lower() in NO_SUMMARY_WORDS:
+            out["summary"] = None                     # no summary wanted: none is derived
+        elif s.get("pantau_summary"):
             try:
                 summary = yaml.safe_load(str(s["pantau_summary"]))
             except yaml.YAMLError:
@@ -392,6 +397,12 @@ def from_xlsform(parsed: dict[str, Any], sheets: Sheets, form_id: str | None = N
         data["calculate"] = conv.calculate
     if "key" not in data:
         data["key"] = ["$started"]
+    if data.get("summary", {}) is None:
+        del data["summary"]
+    elif "summary" not in data and not conv.problems:
+        data["summary"] = default_summary(data)
+        conv.notes.append("settings: pantau_summary kosong, ringkasan dibuat dari pertanyaan (jumlah laporan, "
+                          "jumlah angka bulat, banyaknya tiap pilihan)")
     if not conv.problems:
         try:
             parse_form(data, f"{data['id']} v{data['version']}")

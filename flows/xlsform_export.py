@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 
 from .forms import ROLES, Form, Question
-from .xlsform import LANG_COLUMNS
+from .xlsform import LANG_COLUMNS, NO_SUMMARY
 from .xpath import to_xpath
 
 _DEFAULT_MIN, _DEFAULT_MAX = 0, 100_000
@@ -92,7 +92,8 @@ def _question_rows(q: Question, choices: list[dict[str, Any]]) -> list[dict[str,
 
 def to_xlsform(form: Form, summary: dict[str, Any] | None = None) -> dict[str, list[list[Any]]]:
     """The three sheets of the XLSForm of a form, each as rows (the first row is the header).
-    ``summary``: the form file's ``summary:`` section, kept in the ``pantau_summary`` settings column."""
+    ``summary``: the form file's ``summary:`` section, kept in the ``pantau_summary`` settings column
+    (``none`` when the form has none, so that importing it back derives none)."""
     survey: list[dict[str, Any]] = []
     choices: list[dict[str, Any]] = []
     for q in form.questions:
@@ -109,7 +110,9 @@ def to_xlsform(form: Form, summary: dict[str, Any] | None = None) -> dict[str, l
         settings["pantau_roles"] = " ".join(form.roles)
     if tuple(form.key) != ("$started",):
         settings["pantau_key"] = " ".join(form.key)
-    if summary:
+    if not summary:
+        settings["pantau_summary"] = NO_SUMMARY        # imported again: still no summary, none derived
+    else:
         settings["pantau_summary"] = yaml.safe_dump(summary, default_flow_style=True, allow_unicode=True,
                                                     sort_keys=False, width=1_000_000).strip()
     return {

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import openpyxl
 
 from . import xlsforms as X
+from .conftest import NOW
 from .test_cli_e2e import chat, run, text
 
 KADER = "081234567890"
@@ -86,3 +88,36 @@ def test_a_broken_form_is_refused_and_nothing_is_written(cli_env, tmp_path):
     assert not (tmp_path / "forms").exists()
     missing = run(env, "form", "export", "tidakada", "--out", str(tmp_path / "x.xlsx"), check=False)
     assert missing.returncode == 2 and "Formulir 'tidakada' tidak ada" in missing.stderr
+
+
+WELLS_SURVEY = [["type", "name", "label::Indonesian (id)", "label::English (en)", "required"],
+                ["select_one jenis", "jenis", "Jenis sumber air?", "Kind of water source?", "yes"],
+                ["integer", "keluarga", "Berapa keluarga yang memakai?", "How many families use it?", "yes"],
+                ["select_multiple guna", "guna", "Dipakai untuk apa?", "Used for what?", "yes"]]
+WELLS_CHOICES = [["list_name", "name", "label::Indonesian (id)", "label::English (en)"],
+                 ["jenis", "sumur", "Sumur gali", "Dug well"], ["jenis", "mata_air", "Mata air", "Spring"],
+                 ["guna", "minum", "Minum", "Drinking"], ["guna", "cuci", "Mencuci", "Washing"]]
+WELLS_SETTINGS = [["form_id", "version", "form_title", "pantau_title::English (en)", "pantau_roles"],
+                  ["sumber_air", "1", "Pendataan sumber air", "Water sources", "kader"]]
+
+
+def test_an_imported_form_without_pantau_summary_is_summarised_from_its_questions(cli_env, tmp_path):
+    env = {**cli_env, "PANTAU_FORMS_DIR": str(tmp_path / "forms")}
+    book = X.write_book(tmp_path / "sumber_air.xlsx", WELLS_SURVEY, WELLS_CHOICES, WELLS_SETTINGS)
+    out = run(env, "form", "import", str(book)).stdout
+    assert "ringkasan dibuat dari pertanyaan" in out
+    chat(env, KADER, *REGISTER)
+    assert "Siti Aminah (kader, Desa Kilmury" in run(env, "contact", "approve", "Siti Aminah").stdout
+    r = chat(env, KADER, "4", "sumur", "12", "1, 2", "kirim")
+    assert "tersimpan" in text(r[-1])
+    next_day = {**env, "PANTAU_NOW": (NOW + timedelta(days=1)).isoformat()}     # a second report, not a correction
+    r = chat(next_day, KADER, "4", "mata air", "30", "1", "kirim")
+    assert "tersimpan" in text(r[-1]) and "perbaikan" not in text(r[-1])
+    summary = json.loads(run(next_day, "summary", "--area", "Seram Bagian Timur", "--json").stdout)
+    assert summary["sumber_air"] == {"reports": 2, "keluarga": 42, "by_jenis": {"sumur": 1, "mata_air": 1},
+                                     "by_guna": {"minum": 2, "cuci": 1}}
+    printed = run(next_day, "summary", "--area", "Seram Bagian Timur").stdout
+    assert "PENDATAAN SUMBER AIR: 2 laporan; Berapa keluarga yang memakai: 42" in printed
+    assert "- Jenis sumber air: Mata air 1, Sumur gali 1" in printed
+    assert "- Dipakai untuk apa: Minum 2, Mencuci 1" in printed
+    assert "pendataan sumber air 2" in printed                     # its part of the line per kecamatan

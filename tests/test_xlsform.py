@@ -182,7 +182,9 @@ def test_household_xlsform_runs_over_chat_with_every_type_and_column(tmp_path):
     imported = _import(tmp_path, X.HOUSEHOLD_SURVEY, X.HOUSEHOLD_CHOICES, X.HOUSEHOLD_SETTINGS)
     assert imported.notes == ["survey baris 9: kolom appearance (minimal) diabaikan di chat",
                               "survey baris 2: start (start) diabaikan; Pantau mencatat waktu sendiri",
-                              "survey baris 28: end (end) diabaikan; Pantau mencatat waktu sendiri"]
+                              "survey baris 28: end (end) diabaikan; Pantau mencatat waktu sendiri",
+                              "settings: pantau_summary kosong, ringkasan dibuat dari pertanyaan (jumlah laporan, "
+                              "jumlah angka bulat, banyaknya tiap pilihan)"]
     chat = _chat_with(imported.data)
     assert "4. Survei rumah tangga" in chat.say("halo")
     for message, expected in HOUSEHOLD_CHAT:
@@ -250,15 +252,18 @@ def test_single_language_form_with_a_named_repeat_and_defaults(tmp_path):
     (X.SIMPLE_SURVEY, X.SIMPLE_CHOICES, X.SIMPLE_SETTINGS),
 ], ids=["household", "simple"])
 def test_an_imported_form_exports_and_imports_back_the_same(tmp_path, survey, choices, settings):
-    first = parse_form(_import(tmp_path, survey, choices, settings).data, "")
-    again = parse_form(_reimport(tmp_path, first).data, "")
-    assert again == first
+    data = _import(tmp_path, survey, choices, settings).data
+    first = parse_form(data, "")
+    reimported = _reimport(tmp_path, first, data.get("summary"))
+    again = parse_form(reimported.data, "")
+    assert again == first and first.summary is not None        # the derived summary too, written back as is
+    assert reimported.data["summary"] == data["summary"]
 
 
-def _reimport(tmp_path: Path, form):
+def _reimport(tmp_path: Path, form, summary=None):
     book = openpyxl.Workbook()
     book.remove(book.active)
-    for name, rows in to_xlsform(form).items():
+    for name, rows in to_xlsform(form, summary).items():
         sheet = book.create_sheet(name)
         for row in rows:
             sheet.append(row)
