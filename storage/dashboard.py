@@ -1,8 +1,9 @@
 """What the dashboard reads beyond the roll-ups: the rows behind a number, a desa's reports with their
 revisions, kader with their channel and last message, photos, and a reminder queued by hand.
 
-The numbers themselves come from ``summary.summarize`` and ``completeness.completeness`` — the same
-functions chat and CLI use — so the screen, ``ringkasan`` and ``pantau summary`` never disagree.
+The numbers themselves come from ``summary.rollup`` (the area and its children, one pass) and
+``completeness.completeness`` — the same functions chat and CLI use — so the screen, ``ringkasan`` and
+``pantau summary`` never disagree.
 """
 from __future__ import annotations
 
@@ -17,15 +18,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from .models import Contact, Identity, InboundMessage, Media, Outbox, Report, ReportRevision, SentReminder
 from .reminders import DELIVERY_CHANNEL
 from .repo import aware
-from .summary import Filters, _normal, summarize, under
+from .summary import Rollup, _Acc, _normal, under
 
 
-async def child_summaries(s: AsyncSession, children: list[str], f: Filters) -> dict[str, dict[str, Any]]:
-    """The roll-up of each child area (kecamatan of a kabupaten, desa of a kecamatan), by calling the
-    area roll-up once per child. One function, so a per-child GROUP BY can replace it later."""
+def child_figures(r: Rollup, children: list[str]) -> dict[str, dict[str, Any]]:
+    """Each child area's figures (section → figures, ``timeliness`` in the reported section when a round is
+    asked) from the one roll-up of the area — the numbers of chat and CLI, read in one pass. A child the
+    roll-up does not know (no row in ``areas``) gets the figures of no reports."""
+    known = {c.code: c.sections for c in r.children}
     out = {}
     for code in children:
-        out[code] = await summarize(s, Filters(code, f.date_from, f.date_to, f.round))
+        sections = known.get(code)
+        if sections is None:
+            sections = {spec.section: _Acc(spec).figures(spec, set() if spec.reported else None) for _, spec in r.specs}
+        out[code] = sections
     return out
 
 
@@ -45,12 +51,11 @@ async def meeting_rows(s: AsyncSession, area: str, date_from: date | None, date_
         .where(Report.form_id == "pertemuan", under(Report.area_code, area))
     count = select(func.count()).select_from(Report).where(Report.form_id == "pertemuan", under(Report.area_code, area))
     for cond in ((Report.period >= date_from.isoformat()) if date_from else None,
-                 (Report.period <= date_to.isoformat()) if date_to else None):
+                 (Report.period <= date_to.isoformat()) if date_to else None,
+                 # the kind inside the answers, in SQL (JSON_EXTRACT / ->>): only the page shown is read
+                 (Report.answers["kind"].as_string() == kind) if kind else None):
         if cond is not None:
             q, count = q.where(cond), count.where(cond)
-    if kind:
-        rows = [r for r in await s.execute(q.order_by(Report.period.desc(), Report.id)) if r.answers.get("kind") == kind]
-        return Page(rows[offset:offset + limit], len(rows), offset, limit)
     total = await s.scalar(count) or 0
     rows = list(await s.execute(q.order_by(Report.period.desc(), Report.id).offset(offset).limit(limit)))
     return Page(rows, total, offset, limit)
@@ -87,10 +92,10 @@ async def activity_rows(s: AsyncSession, area: str, f: ActivityFilter, offset: i
     q = select(Report.id, Report.area_code, Report.answers, Contact.name) \
         .join(Contact, Contact.id == Report.contact_id) \
         .where(Report.form_id == "pemantauan", under(Report.area_code, area)).order_by(Report.area_code, Report.id)
+    if f.round:                        # other rounds' reports are not read at all
+        q = q.where(Report.answers["round"].as_string() == f.round)
     rows = []
     for report_id, code, answers, reporter in await s.execute(q):
-        if f.round and answers.get("round") != f.round:
-            continue
         for item in answers.get("activities") or []:
             if _keep(item, f):
                 rows.append((report_id, code, answers.get("round"), item, reporter))

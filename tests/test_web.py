@@ -127,6 +127,19 @@ def test_kabupaten_page_shows_the_numbers_of_the_roll_up(db_url):
     run(db_url, scenario)
 
 
+def test_lists_filtered_by_kind_or_round_count_only_what_matches(db_url):
+    async def scenario(w, client):
+        await sign_in(w, client)
+        musdes = (await client.get(f"/dasbor/wilayah/{KAB}/pertemuan?jenis=musdes")).text
+        assert f"{w.totals['meetings']} pertemuan" in musdes and musdes.count("<tr><td>") == w.totals["meetings"]
+        other = (await client.get(f"/dasbor/wilayah/{KAB}/pertemuan?jenis=pelatihan")).text
+        assert "0 pertemuan" in other and "<tbody>" not in other
+        reported = len(w.on_time) + len(w.late)               # one activity in each monitoring report
+        acts = (await client.get(f"/dasbor/wilayah/{KAB}/kegiatan?putaran={ROUND[0]}")).text
+        assert f"{reported} kegiatan" in acts
+    run(db_url, scenario)
+
+
 def test_english_switch_and_number_format(db_url):
     async def scenario(w, client):
         await sign_in(w, client)

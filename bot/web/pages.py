@@ -9,7 +9,7 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 
 from flows.display import choice_labels, report_title
 from storage.completeness import completeness, get_round
-from storage.dashboard import child_summaries, desa_reports, kader_of, media_file, report_detail
+from storage.dashboard import child_figures, desa_reports, kader_of, media_file, report_detail
 
 from .. import media
 from . import present
@@ -32,19 +32,20 @@ async def area_page(ctx: Ctx) -> Response:
 
 
 async def summary_page(ctx: Ctx) -> Response:
-    from storage.summary import summarize
+    from storage.summary import as_json, rollup
     t, lang = ctx.t, ctx.lang
     per = await period(ctx)
-    data = await summarize(ctx.s, per.filters(ctx.code))
+    figures = await rollup(ctx.s, per.filters(ctx.code))          # the area and every child, one pass
+    data = as_json(figures)
     children = child_areas(ctx.code)
     paging = None
     if level(ctx.code) == 3:                        # desa of a kecamatan: a page at a time
         paging = pages(len(children), page_number(ctx))
         start = (paging["page"] - 1) * PAGE_SIZE
         children = children[start:start + PAGE_SIZE]
-    rollups = await child_summaries(ctx.s, children, per.filters(ctx.code))
+    rollups = child_figures(figures, children)
     # areas without any kader or report add nothing but length: listed only when something is there
-    shown = [c for c in children if rollups[c]["monitoring"]["desa_expected"] or rollups[c]["meetings"]["total"]["meetings"]]
+    shown = [c for c in children if rollups[c]["monitoring"]["desa_expected"] or rollups[c]["meetings"]["meetings"]]
     monitoring = choice_labels(ctx.web.forms, "pemantauan", lang)
     labels = status_labels(t)
     mon = data["monitoring"]
