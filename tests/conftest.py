@@ -69,9 +69,12 @@ class Chat:
 
 
 @pytest.fixture(autouse=True)
-def fresh_settings():
-    """Settings are read once per process; each test reads them again (after its own monkeypatch.setenv)."""
+def fresh_settings(tmp_path, monkeypatch):
+    """Settings are read once per process; each test reads them again (after its own monkeypatch.setenv).
+    Data and media (charts, Excel files, photos) go under the test's own folder, never the home directory."""
     from bot import config
+    monkeypatch.setenv("PANTAU_DATA_DIR", str(tmp_path / "pantau-data"))
+    monkeypatch.setenv("PANTAU_MEDIA_DIR", str(tmp_path / "pantau-data" / "media"))
     config._current = None
     yield
     config._current = None
