@@ -231,17 +231,19 @@ def matrix_sheet(s, form: Form, area: str, window: Window, areas: AreaIndex, pro
     support = choice_labels({(form.id, form.version): form}, form.id).get("support_from", {})
 
     async def rows():
+        from .loop.sheets import matrix_followup
+        followup = await matrix_followup(s, area)           # each item's recommendation and status (issue 15)
         async for code, a, revision, updated, reporter, key, created, verified in iter_report_rows(s, area, form.id):
             if not verified or (window.filtered and not window.admits(form, form.summary, code, key, a, created)):
                 continue                     # only approved kader's needs go to the kabupaten
-            for item in a.get("activities") or []:
+            for index, item in enumerate(a.get("activities") or []):
                 wants = [v for v in item.get("support_from") or [] if v != "tidak_perlu"]
                 if item.get("status") == "berjalan" and not wants:
                     continue
                 w = _where(areas, code)
                 progress.tick()
                 yield [w[2], w[1], item.get("activity"), item.get("obstacles") or "", item.get("support_what") or "",
-                       ", ".join(support.get(v, v) for v in wants), ""]
+                       ", ".join(support.get(v, v) for v in wants), followup(code, key, index, item)]
     return ("Matriks rekomendasi", ["Kecamatan", "Desa", "Kegiatan", "Masalah", "Dukungan yang dibutuhkan",
                                     "Dari siapa", "Tindak lanjut"], [20, 20, 30, 34, 34, 24, 30], rows())
 

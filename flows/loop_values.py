@@ -49,6 +49,7 @@ class RecView:
     status: str
     desa: tuple[str, ...] = ()   # the desa whose items it answers
     topic: str = ""              # what the desa asked, in their words
+    note: str | None = None      # the last note of the OPD (or koordinator)
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,9 @@ def ask(reg: dict[str, Any], ctx: Context, t: Gettext) -> Reply:
     if step == "name":
         return Reply(t("Siapa nama Bapak/Ibu?"))
     if step == "role":
-        return Reply(t("Terima kasih, %(name)s. Apa peran Anda?") % {"name": reg["name"]}, tuple(role_labels(t)))
+        return Reply(t("Terima kasih, %(name)s. Apa peran Anda?") % {"name": reg["name"]} + "\n"
+                     + t("Jika Bapak/Ibu menerima kode undangan (misalnya sebagai OPD/dinas), ketik kode itu di "
+                         "sini."), tuple(role_labels(t)))
     if step == "invite":
         return access.invite_prompt(reg.get("role", ""), t)
     if step == "area":
@@ -107,7 +109,7 @@ def _take(reg: dict[str, Any], step: str, text: str, s: str, ctx: Context) -> Pr
                    ("koordinator", ["Koordinator program", "koordinator", "coordinator"])]
         role = A.parse_choice(text, options)
         if isinstance(role, Problem):
-            return Problem(N_("Mohon pilih 1, 2 atau 3."))
+            return Problem(N_("Mohon pilih 1, 2 atau 3, atau ketik kode undangan Anda (8 huruf dan angka)."))
         reg["role"] = role
         reg["step"] = "invite" if role in access.INVITE_ROLES else "area"   # granted, never claimed
         return None

@@ -113,7 +113,7 @@ async def recommendations(s: AsyncSession, area: str, agency: str | None = None,
 def _view(r: Recommendation, items: list[IssueItem]) -> RecView:
     topic = next((i.support or i.problem for i in items if i.support or i.problem), "")
     return RecView(r.id, r.kec, r.text, r.level, r.agency, r.target, r.status,
-                   tuple(sorted({i.area_code for i in items})), topic)
+                   tuple(sorted({i.area_code for i in items})), topic, r.note)
 
 
 @dataclass(frozen=True)
@@ -208,3 +208,11 @@ async def history(s: AsyncSession, area: str) -> dict[int, list[tuple[str, str |
     for rid, *rest in rows:
         out.setdefault(rid, []).append(tuple(rest))
     return out
+
+
+async def items_by_activity(s: AsyncSession, area: str) -> dict[tuple[str, str, int], int | None]:
+    """(desa, report key, activity index) → recommendation id (None: not discussed yet) of every issue item
+    under ``area``: what the recommendation matrix needs to fill its "Tindak lanjut" column."""
+    rows = await s.execute(select(Report.area_code, Report.key, IssueItem.activity_index, IssueItem.recommendation_id)
+                           .join(Report, Report.id == IssueItem.report_id).where(under(IssueItem.area_code, area)))
+    return {(code, key, index): rec for code, key, index, rec in rows}

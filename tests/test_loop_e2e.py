@@ -102,6 +102,15 @@ async def _followup(w: World) -> None:
     assert ("- LEWAT TARGET: Dinas Koperasi — Bantuan modal usaha untuk kelompok tenun Nekan dan Kilmury "
             "(target Oktober 2024, Dalam proses)") in summary
     assert "Dinas Pertanian — " not in summary          # answered "tidak bisa": closed, not late
+    # the recommendation matrix says per activity where its follow-up stands (past its target: flagged)
+    replies = await w.say(KOORD, "unduh", record=False)
+    wb = load_workbook(next(r.document for r in replies if r.document), read_only=True)
+    matrix = {r[2]: r for r in list(wb["Matriks rekomendasi"].values)[1:]}
+    assert matrix["Tenun"][-1] == matrix["Tenun ikat"][-1] == (
+        "Bantuan modal usaha untuk kelompok tenun Nekan dan Kilmury — Dalam proses, Dinas Koperasi, target "
+        "Oktober 2024. Catatan: Proposal kelompok sedang diverifikasi. LEWAT TARGET")
+    assert matrix["Kebun sayur"][-1] == ("Pengadaan bibit sayur tepat waktu sebelum musim tanam — Tidak bisa, "
+                                         "Dinas Pertanian, target September 2024. Catatan: Diusulkan lagi di APBD 2025")
     # … and the Monday summary the scheduler sends the koordinator says so too
     from bot.reminders import run_once
     await w.round("Oktober 2024", "2024-10-01", "2024-11-30")

@@ -18,6 +18,38 @@ def _when(at) -> str:
     return at.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
 
+def followup_cell(rec: RecView | None, today, t, wanted: bool) -> str:
+    """The "Tindak lanjut" cell of one activity in the recommendation matrix: the agreed recommendation,
+    where it is handled, its status, OPD, target and last note; past its target flagged."""
+    if rec is None:
+        return "Belum dibahas" if wanted else ""
+    parts = [f"{rec.text} — {status_label(rec.status, t)}"]
+    if rec.agency:
+        parts.append(rec.agency)
+    if rec.target:
+        parts.append("target " + fmt_target(rec.target, "id"))
+    text = ", ".join(parts)
+    if rec.note:
+        text += f". Catatan: {rec.note}"
+    if overdue(rec, today):
+        text += ". LEWAT TARGET"
+    return text
+
+
+async def matrix_followup(s, area: str):
+    """A function (desa, report key, activity index, activity answers) → the matrix's "Tindak lanjut" cell."""
+    from ..pipeline import clock
+    t = catalog.gettext_for("id")
+    today = clock().date()
+    recs = {r.id: r for r in await F.recommendations(s, area)}
+    items = await F.items_by_activity(s, area)
+
+    def cell(code: str, key: str, index: int, activity: dict) -> str:
+        rec_id = items.get((code, key, index))
+        return followup_cell(recs.get(rec_id) if rec_id else None, today, t, F.wants_followup(activity))
+    return cell
+
+
 async def sheets(s, area: str, forms: dict, areas, progress):
     from ..pipeline import clock
     t = catalog.gettext_for("id")
