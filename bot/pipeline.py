@@ -238,10 +238,10 @@ class Pipeline:
             loaded["rounds"] = await tx.rounds()
         lang = (session or {}).get("lang") or (contact.lang if contact else "id")
         loop = None
-        if "loop" in want and contact is not None and contact.role != "kader":
-            from .loop import load                        # the learning loop's side conversations
+        from .loop import load, wants_load                # the learning loop's side conversations
+        if "loop" in want and contact is not None and wants_load(contact, inbound.text):
             await tx.flush_reports()
-            loop = await load(s, contact, now, self.forms, lang)
+            loop = await load(s, contact, now, self.forms, lang, inbound.text)
         ctx = Context(
             now=now, forms=self.forms, loop=loop, gettext=catalog.gettext_for, contact=contact,
             areas=catalog.area_index() if "areas" in want else None,

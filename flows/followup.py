@@ -11,15 +11,21 @@ The pipeline loads what is in the person's scope into ``ctx.loop`` (a ``LoopData
 """
 from __future__ import annotations
 
+from typing import Any
+
 from . import answers as A
+from . import loop_steps as L
+from .loop_steps import Outcome, Side
 from .loop_values import ItemView, LoopData, RecView, fmt_target, parse_target, status_label
-from .problem import N_, Problem
-from .types import Reply, Step
+from .problem import N_, Gettext, Problem
+from .types import Context, Reply, Step
+
+Options = list[tuple[str, list[str]]]
 
 
 # ---------------------------------------------------------------- the conversation
 
-def _item_text(item: ItemView, data: LoopData, t) -> str:
+def _item_text(item: ItemView, data: LoopData, t: Gettext) -> str:
     lines = [f"{data.names.get(item.desa, item.desa)}: {item.activity}"]
     if item.problem:
         lines.append(t("Kendala: %(text)s") % {"text": item.problem})
@@ -33,8 +39,13 @@ def _short(item: ItemView, data: LoopData) -> str:
     return f"{data.names.get(item.desa, item.desa)}: {what}"[:80]
 
 
-def start(session: dict, ctx, t, role: str) -> Step:
+def _data(ctx: Context) -> LoopData:
     data: LoopData = ctx.loop or LoopData()
+    return data
+
+
+def start(session: dict[str, Any], ctx: Context, t: Gettext, role: str) -> Step:
+    data = _data(ctx)
     if role == "fasilitator":
         queue = [i.id for i in data.items]
         if not queue:
@@ -42,56 +53,58 @@ def start(session: dict, ctx, t, role: str) -> Step:
         session["side"] = {"kind": "followup", "role": "fasilitator", "queue": queue, "step": "item", "work": {}}
         head = Reply(t("Ada %(count)s usulan dari desa yang menunggu tindak lanjut. Kita bahas satu per satu; "
                        "ketik \"menu\" untuk berhenti kapan saja.") % {"count": len(queue)})
-        return Step(session, [head, _ask(session["side"], data, t, ctx)])
+        return Step(session, [head, _ask(session["side"], ctx, t)])
     queue = [r.id for r in data.recs]
     if not queue:
         return Step(session, [Reply(t("Tidak ada rekomendasi yang menunggu jawaban Anda."))])
     session["side"] = {"kind": "followup", "role": "opd", "queue": queue, "step": "rec", "work": {}}
     head = Reply(t("Ada %(count)s rekomendasi dari kecamatan yang menunggu jawaban. Kita bahas satu per satu; "
                    "ketik \"menu\" untuk berhenti kapan saja.") % {"count": len(queue)})
-    return Step(session, [head, _ask(session["side"], data, t, ctx)])
+    return Step(session, [head, _ask(session["side"], ctx, t)])
 
 
-def _item(side: dict, data: LoopData) -> ItemView | None:
+def _item(side: Side, data: LoopData) -> ItemView | None:
     by_id = {i.id: i for i in data.items}
     while side["queue"] and side["queue"][0] not in by_id:
         side["queue"].pop(0)                      # handled meanwhile (by someone else): skip it
     return by_id[side["queue"][0]] if side["queue"] else None
 
 
-def _rec(side: dict, data: LoopData) -> RecView | None:
+def _rec(side: Side, data: LoopData) -> RecView | None:
     by_id = {r.id: r for r in data.recs}
     while side["queue"] and side["queue"][0] not in by_id:
         side["queue"].pop(0)
     return by_id[side["queue"][0]] if side["queue"] else None
 
 
-def _item_options(t):
+def _item_options(t: Gettext) -> Options:
     return [("write", [t("Tulis rekomendasi"), "tulis", "rekomendasi"]),
             ("merge", [t("Gabungkan dengan usulan yang sama dari desa lain"), "gabung", "gabungkan"]),
             ("skip", [t("Lewati dulu"), "lewati", "nanti"]), ("stop", [t("Kembali ke menu"), "berhenti"])]
 
 
-def _level_options(t):
+def _level_options(t: Gettext) -> Options:
     return [("desa", [t("Ditangani di desa"), "desa"]), ("kecamatan", [t("Ditangani di kecamatan"), "kecamatan"]),
             ("kabupaten", [t("Dibawa ke forum kabupaten"), "kabupaten", "kab"])]
 
 
-def _status_options(t):
+def _status_options(t: Gettext) -> Options:
     return [("diterima", [t("Diterima"), "terima"]), ("dalam_proses", [t("Dalam proses"), "proses", "diproses"]),
             ("selesai", [t("Selesai"), "sudah selesai"]), ("tidak_bisa", [t("Tidak bisa"), "tidak bisa", "tdk bisa"]),
             ("skip", [t("Lewati dulu"), "lewati", "nanti"])]
 
 
-def _labels(options) -> tuple[str, ...]:
+def _labels(options: Options) -> tuple[str, ...]:
     return tuple(labels[0] for _, labels in options)
 
 
-def _ask(side: dict, data: LoopData, t, ctx) -> Reply:
+def _ask(side: Side, ctx: Context, t: Gettext) -> Reply:
+    data = _data(ctx)
     step, work = side["step"], side["work"]
     lang = ctx.contact.lang if ctx.contact else "id"
     if side["role"] == "fasilitator":
         item = _item(side, data)
+        assert item is not None
         if step == "item":
             return Reply(t("Usulan %(n)s dari %(total)s:") % _position(side) + "\n" + _item_text(item, data, t),
                          _labels(_item_options(t)))
@@ -116,8 +129,10 @@ def _ask(side: dict, data: LoopData, t, ctx) -> Reply:
             if work["level"] == "kabupaten":
                 lines += [t("- OPD: %(agency)s") % {"agency": work["agency"]},
                           t("- Target: %(target)s") % {"target": fmt_target(work["target"], lang)}]
-            return Reply("\n".join(lines) + "\n" + t("Simpan?"), (t("Ya"), t("Tidak")), yes_no=True)
+            return L.confirm_reply(lines, t("Simpan?"), t)
+        raise ValueError(step)
     rec = _rec(side, data)
+    assert rec is not None
     if step == "rec":
         lines = [t("Rekomendasi %(n)s dari %(total)s, dari %(kec)s:") % {**_position(side),
                                                                          "kec": data.names.get(rec.kec, rec.kec)},
@@ -134,12 +149,12 @@ def _ask(side: dict, data: LoopData, t, ctx) -> Reply:
     raise ValueError(step)
 
 
-def _position(side: dict) -> dict:
+def _position(side: Side) -> dict[str, int]:
     total = side.setdefault("total", len(side["queue"]))
     return {"n": max(1, total - len(side["queue"]) + 1), "total": total}
 
 
-def help_text(side: dict, t) -> str:
+def help_text(side: Side, t: Gettext) -> str:
     if side["role"] == "fasilitator":
         return t("Untuk setiap usulan desa: tulis rekomendasi yang disepakati di rapat kecamatan, gabungkan "
                  "usulan yang sama dari beberapa desa, lalu pilih di mana ditangani. Yang dibawa ke kabupaten "
@@ -149,42 +164,32 @@ def help_text(side: dict, t) -> str:
              "berhenti.")
 
 
-def advance(session: dict, text: str, cmd: str | None, ctx, t) -> tuple[Step, bool]:
+def _current(side: Side, ctx: Context) -> ItemView | RecView | None:
+    return _item(side, _data(ctx)) if side["role"] == "fasilitator" else _rec(side, _data(ctx))
+
+
+def _take(side: Side, current: Any, text: str, ctx: Context, t: Gettext) -> Outcome | Problem:
+    if side["role"] == "fasilitator":
+        return _fasilitator(side, current, text, ctx, _data(ctx), t)
+    return _opd(side, current, text, _data(ctx), t)
+
+
+def _conversation(role: str) -> L.Conversation:
+    return L.Conversation(_ask, _current, _take, help_text, "item" if role == "fasilitator" else "rec",
+                          N_("Semua sudah dibahas. Terima kasih."), N_("Baik, kita ulangi dari awal untuk usulan ini."))
+
+
+def advance(session: dict[str, Any], text: str, cmd: str | None, ctx: Context, t: Gettext) -> tuple[Step, bool]:
     """One message inside the side conversation; (step, finished: the engine shows the menu after it)."""
-    side = session["side"]
-    data: LoopData = ctx.loop or LoopData()
-    if cmd == "help":
-        return Step(session, [Reply(help_text(side, t)), _ask(side, data, t, ctx)]), False
-    current = _item(side, data) if side["role"] == "fasilitator" else _rec(side, data)
-    if current is None:
-        session.pop("side")
-        return Step(session, [Reply(t("Semua sudah dibahas. Terima kasih."))]), True
-    if cmd == "back":
-        side["step"], side["work"] = ("item" if side["role"] == "fasilitator" else "rec"), {}
-        return Step(session, [Reply(t("Baik, kita ulangi dari awal untuk usulan ini.")),
-                              _ask(side, data, t, ctx)]), False
-    handler = _fasilitator if side["role"] == "fasilitator" else _opd
-    result = handler(side, current, text, ctx, data, t)
-    if isinstance(result, Problem):
-        return Step(session, [Reply(result.render(t)), _ask(side, data, t, ctx)]), False
-    replies, actions, stop = result
-    if stop:
-        session.pop("side")
-        return Step(session, replies, actions=tuple(actions)), True
-    if side["step"] in ("item", "rec") and (_item(side, data) if side["role"] == "fasilitator"
-                                            else _rec(side, data)) is None:
-        session.pop("side")
-        return Step(session, replies + [Reply(t("Semua sudah dibahas. Terima kasih."))],
-                    actions=tuple(actions)), True
-    return Step(session, replies + [_ask(side, data, t, ctx)], actions=tuple(actions)), False
+    return L.advance(_conversation(session["side"]["role"]), session, text, cmd, ctx, t)
 
 
-def _next(side: dict, done: list[int]) -> None:
+def _next(side: Side, done: list[int]) -> None:
     side["queue"] = [i for i in side["queue"] if i not in done]
     side["step"], side["work"] = ("item" if side["role"] == "fasilitator" else "rec"), {}
 
 
-def _fasilitator(side, item: ItemView, text: str, ctx, data: LoopData, t):
+def _fasilitator(side: Side, item: ItemView, text: str, ctx: Context, data: LoopData, t: Gettext) -> Outcome | Problem:
     step, work = side["step"], side["work"]
     if step == "item":
         pick = A.parse_choice(text, _item_options(t))
@@ -213,8 +218,8 @@ def _fasilitator(side, item: ItemView, text: str, ctx, data: LoopData, t):
         side["step"] = "text"
         return [Reply(t("Digabungkan: %(count)s usulan dibahas sebagai satu.") % {"count": len(work["items"])})], [], False
     if step == "text":
-        value = " ".join(text.split())
-        if len(value) < 5 or not any(ch.isalpha() for ch in value):
+        value = L.sentence(text)
+        if value is None:
             return Problem(N_("Mohon tulis rekomendasinya dalam kalimat, misalnya: Bantuan modal usaha untuk "
                               "kelompok tenun."))
         work["text"], side["step"] = value[:1000], "level"
@@ -228,26 +233,23 @@ def _fasilitator(side, item: ItemView, text: str, ctx, data: LoopData, t):
         return [], [], False
     if step == "agency":
         s = A.normalize(text)
-        pick = A.parse_choice(text, [(a, [a]) for a in data.agencies]) if data.agencies else None
-        if pick is None or isinstance(pick, Problem):        # not one of the list: a name typed
+        known = A.parse_choice(text, [(a, [a]) for a in data.agencies]) if data.agencies else None
+        if known is None or isinstance(known, Problem):        # not one of the list: a name typed
             if s.isdigit() or len(s) < 4 or not any(ch.isalpha() for ch in s):
                 return Problem(N_("Mohon ketik nama dinasnya, misalnya: Dinas Koperasi."))
-            pick = " ".join(text.split())[:120]
-        work["agency"], side["step"] = pick, "target"
+            known = " ".join(text.split())[:120]
+        work["agency"], side["step"] = known, "target"
         return [], [], False
     if step == "target":
-        value = parse_target(text, ctx.now.date())
-        if isinstance(value, Problem):
-            return value
-        work["target"], side["step"] = value, "confirm"
+        target = parse_target(text, ctx.now.date())
+        if isinstance(target, Problem):
+            return target
+        work["target"], side["step"] = target, "confirm"
         return [], [], False
     if step == "confirm":
-        yes = A.parse_yes_no(text)
-        if isinstance(yes, Problem):
+        yes = L.take_confirm(side, text, t, "item", N_("Tidak disimpan. Kita ulangi usulan ini."))
+        if yes is not True:
             return yes
-        if not yes:
-            side["step"], side["work"] = "item", {}
-            return [Reply(t("Tidak disimpan. Kita ulangi usulan ini."))], [], False
         action = ("recommend", {"items": list(work["items"]), "text": work["text"], "level": work["level"],
                                 "agency": work.get("agency"), "target": work.get("target")})
         done = list(work["items"])
@@ -259,7 +261,7 @@ def _fasilitator(side, item: ItemView, text: str, ctx, data: LoopData, t):
     raise ValueError(step)
 
 
-def _opd(side, rec: RecView, text: str, ctx, data: LoopData, t):
+def _opd(side: Side, rec: RecView, text: str, data: LoopData, t: Gettext) -> Outcome | Problem:
     step, work = side["step"], side["work"]
     if step == "rec":
         pick = A.parse_choice(text, _status_options(t))

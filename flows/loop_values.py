@@ -12,7 +12,8 @@ from babel.dates import format_date
 from . import answers as A
 from .dates import _MONTHS, parse_date, zone_for_area
 from .display import fmt_date
-from .problem import N_, Problem
+from .problem import N_, Gettext, Problem
+from .types import RoundView
 
 LEVELS = ("desa", "kecamatan", "kabupaten")
 CARRIED = "dibawa"                      # carried to the kabupaten, waiting for the OPD
@@ -20,10 +21,11 @@ ANSWERS = ("diterima", "dalam_proses", "selesai", "tidak_bisa")
 FINAL = ("selesai", "tidak_bisa", "ditangani_desa", "ditangani_kecamatan")
 
 
-def status_label(status: str, t) -> str:
-    return {CARRIED: t("Dikirim ke OPD"), "diterima": t("Diterima"), "dalam_proses": t("Dalam proses"),
+def status_label(status: str, t: Gettext) -> str:
+    labels: dict[str, str] = {CARRIED: t("Dikirim ke OPD"), "diterima": t("Diterima"), "dalam_proses": t("Dalam proses"),
             "selesai": t("Selesai"), "tidak_bisa": t("Tidak bisa"), "ditangani_desa": t("Ditangani di desa"),
-            "ditangani_kecamatan": t("Ditangani di kecamatan")}.get(status, status)
+            "ditangani_kecamatan": t("Ditangani di kecamatan")}
+    return labels.get(status, status)
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,27 @@ class StoryView:
     why: str
     teller: str                  # the storyteller's name, or "" when anonymous
     reasons: tuple[str, ...] = ()  # reasons of panels below that selected it
+    day: str = ""                # the day it was told (ISO, the area's zone): what a period filter reads
+
+
+@dataclass(frozen=True)
+class Chosen:
+    """A panel's selection of a story, as everyone in the panel's area may read it (``cerita terpilih``)."""
+
+    level: str                   # kecamatan, kabupaten, program
+    area: str                    # the panel's area code
+    reason: str
+    day: str                     # ISO day of the decision
+
+
+@dataclass(frozen=True)
+class SelectedView:
+    id: int
+    desa: str
+    domain: str
+    text: str
+    teller: str                  # "" when anonymous
+    chosen: tuple[Chosen, ...]   # oldest first
 
 
 @dataclass(frozen=True)
@@ -75,6 +98,8 @@ class LoopData:
     stories: tuple[StoryView, ...] = ()  # stories waiting for this panel
     domains: tuple[tuple[str, str], ...] = ()   # (value, label) of the story domains
     names: dict[str, str] = field(default_factory=dict)   # area code → short name for display
+    rounds: tuple[RoundView, ...] = ()   # the monitoring rounds: the periods a panel may choose
+    selected: tuple[SelectedView, ...] = ()   # stories selected by panels of the contact's area (newest first)
 
 
 # ---------------------------------------------------------------- targets
@@ -126,12 +151,12 @@ def overdue(rec: RecView, today: date) -> bool:
 
 # ---------------------------------------------------------------- what the village hears
 
-def update_text(rec: RecView, desa_name: str, t, lang: str, note: str | None = None,
+def update_text(rec: RecView, desa_name: str, t: Gettext, lang: str, note: str | None = None,
                 reason: str | None = None) -> str:
     """The message to a kader when their desa's proposal moves: plain words, one line or two."""
     p = {"desa": desa_name, "topic": rec.topic or rec.text, "agency": rec.agency or "OPD",
          "target": fmt_target(rec.target, lang), "rec": rec.text, "reason": reason or "-"}
-    text = {
+    texts: dict[str, str] = {
         CARRIED: t("Usulan %(desa)s tentang %(topic)s: dibawa ke forum kabupaten, ditangani %(agency)s, "
                    "target %(target)s."),
         "diterima": t("Usulan %(desa)s tentang %(topic)s: %(agency)s sudah menerima usulan ini, target %(target)s."),
@@ -143,13 +168,14 @@ def update_text(rec: RecView, desa_name: str, t, lang: str, note: str | None = N
                             "di tingkat desa: %(rec)s"),
         "ditangani_kecamatan": t("Usulan %(desa)s tentang %(topic)s sudah dibahas di rapat kecamatan dan akan "
                                  "ditangani di tingkat kecamatan: %(rec)s"),
-    }[rec.status] % p
+    }
+    text = texts[rec.status] % p
     if note:
         text += "\n" + t("Catatan: %(note)s") % {"note": note}
     return text
 
 
-def send_at(now, area_code: str, quiet_from: int = 20, quiet_until: int = 7):
+def send_at(now: datetime, area_code: str, quiet_from: int = 20, quiet_until: int = 7) -> datetime:
     """When a message to someone in ``area_code`` may leave: now, or the end of the quiet hours in the
     area's own zone (WIB/WITA/WIT)."""
     local = now.astimezone(zone_for_area(area_code))

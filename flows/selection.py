@@ -1,32 +1,55 @@
-"""Pilih cerita: most-significant-change selection by a panel, domain by domain. Pure.
+"""Pilih cerita: most-significant-change selection by a panel, for a period, domain by domain. Pure.
 
-The kecamatan panel (fasilitator) reads the stories of its kecamatan; the kabupaten panel
-(koordinator) reads those the kecamatan panels selected. Per domain the panel selects one story,
-writing why it chose it and who sat on the panel, or returns a story to its teller with a question
-(verification). The pipeline loads the waiting stories into ``ctx.loop.stories`` and stores the
-actions; storytellers are told (``selected_text``, ``question_text``).
+Three panels, level by level (``panel_level``): the kecamatan panel (fasilitator) reads the stories of its
+kecamatan; the kabupaten panel (a koordinator of a kabupaten) reads those the kecamatan panels selected; the
+program panel (a koordinator of the province the program works in) reads those the kabupaten panels
+selected. The panel first chooses the period: a monitoring round (the current one first) — a story counts
+by the day it was told, as in summaries — or every story waiting. Per domain it selects one story, writing
+why it chose it and who sat on the panel, or returns a story to its teller with a question (verification).
+The pipeline loads the waiting stories into ``ctx.loop.stories`` and stores the actions; storytellers are
+told (``selected_text``, ``question_text``).
 """
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
 from . import answers as A
+from . import loop_steps as L
+from .areas import level_of
+from .display import fmt_date
+from .loop_steps import Outcome, Side
 from .loop_values import LoopData, StoryView
-from .problem import N_, Problem
-from .types import Reply, Step
+from .problem import N_, Gettext, Problem
+from .types import Context, Reply, RoundView, Step
 
-PANEL_LEVEL = {"fasilitator": "kecamatan", "koordinator": "kabupaten"}
-
-
-def level_label(level: str, t) -> str:
-    return {"kecamatan": t("kecamatan"), "kabupaten": t("kabupaten")}.get(level, level)
+PANEL_LEVEL = {"fasilitator": "kecamatan", "koordinator": "kabupaten"}   # the roles that sit on a panel
+LEVELS = ("kecamatan", "kabupaten", "program")
+BELOW = {"kabupaten": "kecamatan", "program": "kabupaten"}
 
 
-def selected_text(title: str, domain: str, level: str, area: str, reason: str, t) -> str:
+def panel_level(role: str, area_code: str) -> str | None:
+    """The panel a person sits on: a fasilitator the kecamatan's, a koordinator of a kabupaten the kabupaten's,
+    a koordinator of a province the program's (the level above the kabupaten)."""
+    if role == "fasilitator":
+        return "kecamatan"
+    if role == "koordinator":
+        return "program" if level_of(area_code) == 1 else "kabupaten"
+    return None
+
+
+def level_label(level: str, t: Gettext) -> str:
+    labels = {"kecamatan": t("kecamatan"), "kabupaten": t("kabupaten"), "program": t("program")}
+    return labels.get(level, level)
+
+
+def selected_text(title: str, domain: str, level: str, area: str, reason: str, t: Gettext) -> str:
     return t("Kabar baik: cerita perubahan Anda \"%(title)s\" dipilih oleh panel %(level)s %(area)s sebagai "
              "perubahan paling penting untuk domain %(domain)s. Alasan panel: %(reason)s") % {
         "title": title, "level": level_label(level, t), "area": area, "domain": domain, "reason": reason}
 
 
-def question_text(title: str, area: str, question: str, t) -> str:
+def question_text(title: str, area: str, question: str, t: Gettext) -> str:
     return t("Panel %(area)s ingin memastikan cerita perubahan Anda \"%(title)s\". Pertanyaannya: %(question)s\n"
              "Mohon jawab dengan memperbaiki cerita itu: ketik \"ubah\" lalu pilih ceritanya.") % {
         "title": title, "area": area, "question": question}
@@ -37,32 +60,101 @@ def story_title(text: str) -> str:
     return " ".join(words[:8]).rstrip(".,;:!?") + ("…" if len(words) > 8 else "")
 
 
-def _domains(data: LoopData) -> list[str]:
-    waiting = {s.domain for s in data.stories}
+# ---------------------------------------------------------------- periods
+
+def in_round(story: StoryView, rnd: RoundView) -> bool:
+    return bool(story.day) and rnd.start <= story.day <= rnd.due
+
+
+def current_round(rounds: tuple[RoundView, ...], today: date) -> RoundView | None:
+    """The newest round that has started (as summaries and the dashboard)."""
+    started = [r for r in rounds if r.start <= today.isoformat()]
+    return max(started, key=lambda r: r.start) if started else None
+
+
+def period_choices(data: LoopData, today: date) -> list[RoundView]:
+    """The rounds with stories waiting, the current one first, then newest first."""
+    now = current_round(data.rounds, today)
+    rounds = sorted(data.rounds, key=lambda r: r.start, reverse=True)
+    if now is not None:
+        rounds = [now] + [r for r in rounds if r != now]
+    return [r for r in rounds if any(in_round(s, r) for s in data.stories)]
+
+
+def period_label(rnd: RoundView | None, t: Gettext, lang: str) -> str:
+    if rnd is None:
+        return t("semua periode")
+    return t("putaran %(name)s (%(start)s – %(due)s)") % {"name": rnd.name, "start": fmt_date(rnd.start, lang),
+                                                        "due": fmt_date(rnd.due, lang)}
+
+
+def _period(side: Side) -> RoundView | None:
+    p = side.get("period")
+    return RoundView(p["name"], p["start"], p["due"]) if p else None
+
+
+def _stories(side: Side, data: LoopData) -> list[StoryView]:
+    rnd = _period(side)
+    return [s for s in data.stories if rnd is None or in_round(s, rnd)]
+
+
+# ---------------------------------------------------------------- the conversation
+
+def _data(ctx: Context) -> LoopData:
+    data: LoopData = ctx.loop or LoopData()
+    return data
+
+
+def _lang(ctx: Context) -> str:
+    return ctx.contact.lang if ctx.contact else "id"
+
+
+def _domains(stories: list[StoryView], data: LoopData) -> list[str]:
+    waiting = {s.domain for s in stories}
     return [value for value, _ in data.domains if value in waiting] + sorted(
         waiting - {value for value, _ in data.domains})
 
 
-def start(session: dict, ctx, t, role: str) -> Step:
-    data: LoopData = ctx.loop or LoopData()
-    domains = _domains(data)
-    if not domains:
+def start(session: dict[str, Any], ctx: Context, t: Gettext, role: str) -> Step:
+    data = _data(ctx)
+    level = panel_level(role, ctx.contact.area_code if ctx.contact else "")
+    if not data.stories or level is None:
         return Step(session, [Reply(t("Belum ada cerita perubahan yang menunggu dipilih oleh panel Anda."))])
-    level = PANEL_LEVEL[role]
-    session["side"] = {"kind": "stories", "level": level, "domains": domains, "step": "story", "work": {},
-                       "queue": _queue(data, domains[0]), "panel": None}
-    head = Reply(t("Pemilihan cerita perubahan oleh panel %(level)s: %(count)s cerita dalam %(domains)s domain. "
-                   "Untuk setiap domain, pilih satu cerita yang paling penting. Ketik \"menu\" untuk berhenti.")
-                 % {"level": level_label(level, t), "count": len(data.stories), "domains": len(domains)})
-    return Step(session, [head, _ask(session["side"], data, t)])
+    side: Side = {"kind": "stories", "level": level, "period": None, "domains": [], "step": "period", "work": {},
+                  "queue": [], "panel": None}
+    session["side"] = side
+    choices = period_choices(data, ctx.now.date())
+    outside = [s for s in data.stories if not any(in_round(s, r) for r in choices)]
+    if len(choices) == 1 and not outside:            # one period only: nothing to choose
+        return Step(session, _begin(side, choices[0], data, t, _lang(ctx)))
+    if not choices:
+        return Step(session, _begin(side, None, data, t, _lang(ctx)))
+    side["choices"] = [[r.name, r.start, r.due] for r in choices]
+    side["current"] = choices[0] == current_round(data.rounds, ctx.now.date())
+    return Step(session, [_ask(side, ctx, t)])
 
 
-def _queue(data: LoopData, domain: str) -> list[int]:
-    return [s.id for s in data.stories if s.domain == domain]
+def _begin(side: Side, rnd: RoundView | None, data: LoopData, t: Gettext, lang: str) -> list[Reply]:
+    """The period is chosen: the panel's work for it, domain by domain."""
+    side["period"] = {"name": rnd.name, "start": rnd.start, "due": rnd.due} if rnd else None
+    stories = _stories(side, data)
+    side["domains"] = _domains(stories, data)
+    side["queue"] = _queue(side, data, side["domains"][0])
+    side["step"] = "story"
+    side.pop("choices", None)
+    head = Reply(t("Pemilihan cerita perubahan oleh panel %(level)s, %(period)s: %(count)s cerita dalam "
+                   "%(domains)s domain. Untuk setiap domain, pilih satu cerita yang paling penting. Ketik \"menu\" "
+                   "untuk berhenti.") % {"level": level_label(side["level"], t), "period": period_label(rnd, t, lang),
+                                         "count": len(stories), "domains": len(side["domains"])})
+    return [head, _story_reply(side, data, t)]
 
 
-def _story(side: dict, data: LoopData) -> StoryView | None:
-    by_id = {s.id: s for s in data.stories}
+def _queue(side: Side, data: LoopData, domain: str) -> list[int]:
+    return [s.id for s in _stories(side, data) if s.domain == domain]
+
+
+def _story(side: Side, data: LoopData) -> StoryView | None:
+    by_id = {s.id: s for s in _stories(side, data)}
     side["queue"] = [i for i in side["queue"] if i in by_id]
     return by_id[side["queue"][0]] if side["queue"] else None
 
@@ -71,24 +163,44 @@ def _domain_label(data: LoopData, value: str) -> str:
     return dict(data.domains).get(value, value)
 
 
-def _options(t):
+def _options(t: Gettext) -> list[tuple[str, list[str]]]:
     return [("pick", [t("Pilih cerita ini"), "pilih"]), ("next", [t("Cerita berikutnya"), "berikutnya", "lanjut"]),
             ("verify", [t("Kembalikan untuk verifikasi"), "verifikasi", "kembalikan"]),
             ("skip", [t("Lewati domain ini"), "lewati"]), ("stop", [t("Kembali ke menu"), "berhenti"])]
 
 
-def _ask(side: dict, data: LoopData, t) -> Reply:
+def _period_options(side: Side, data: LoopData, t: Gettext, lang: str) -> list[tuple[str, list[str]]]:
+    out = []
+    for i, (name, start_, due) in enumerate(side["choices"]):
+        rnd = RoundView(name, start_, due)
+        count = sum(1 for s in data.stories if in_round(s, rnd))
+        label = t("%(period)s: %(count)s cerita") % {"period": period_label(rnd, t, lang), "count": count}
+        out.append((str(i), [label + (" " + t("(sekarang)") if i == 0 and side.get("current") else ""), name]))
+    out.append(("all", [t("Semua cerita yang menunggu: %(count)s cerita") % {"count": len(data.stories)},
+                        "semua"]))
+    return out
+
+
+def _story_reply(side: Side, data: LoopData, t: Gettext) -> Reply:
     story = _story(side, data)
+    assert story is not None
+    lines = [t("Domain %(domain)s (%(count)s cerita menunggu):") % {
+        "domain": _domain_label(data, story.domain), "count": len(side["queue"])},
+        f"{data.names.get(story.desa, story.desa)}: {story.text}",
+        t("Siapa yang berubah: %(who)s") % {"who": story.who or "-"},
+        t("Mengapa penting bagi pencerita: %(why)s") % {"why": story.why or "-"}]
+    lines += [t("Alasan panel sebelumnya: %(reason)s") % {"reason": r} for r in story.reasons]
+    return Reply("\n".join(lines), tuple(labels[0] for _, labels in _options(t)))
+
+
+def _ask(side: Side, ctx: Context, t: Gettext) -> Reply:
+    data = _data(ctx)
     step = side["step"]
+    if step == "period":
+        return Reply(t("Cerita dari periode mana yang dibahas panel sekarang?"),
+                     tuple(labels[0] for _, labels in _period_options(side, data, t, _lang(ctx))))
     if step == "story":
-        n = len(side["queue"])
-        lines = [t("Domain %(domain)s (%(count)s cerita menunggu):") % {
-            "domain": _domain_label(data, story.domain), "count": n},
-            f"{data.names.get(story.desa, story.desa)}: {story.text}",
-            t("Siapa yang berubah: %(who)s") % {"who": story.who or "-"},
-            t("Mengapa penting bagi pencerita: %(why)s") % {"why": story.why or "-"}]
-        lines += [t("Alasan panel sebelumnya: %(reason)s") % {"reason": r} for r in story.reasons]
-        return Reply("\n".join(lines), tuple(labels[0] for _, labels in _options(t)))
+        return _story_reply(side, data, t)
     if step == "reason":
         return Reply(t("Mengapa panel memilih cerita ini? Alasannya akan disampaikan kepada pencerita dan semua "
                        "orang di wilayah ini."))
@@ -100,78 +212,79 @@ def _ask(side: dict, data: LoopData, t) -> Reply:
     if step == "question":
         return Reply(t("Apa yang perlu ditanyakan kepada pencerita untuk memastikan ceritanya?"))
     if step == "confirm":
+        story = _story(side, data)
+        assert story is not None
         w = side["work"]
-        text = "\n".join([t("Mohon periksa:"), t("- Cerita: %(title)s") % {"title": story_title(story.text)},
-                          t("- Alasan panel: %(reason)s") % {"reason": w["reason"]},
-                          t("- Panel: %(panel)s") % {"panel": w["panel"]}, t("Simpan pilihan ini?")])
-        return Reply(text, (t("Ya"), t("Tidak")), yes_no=True)
+        return L.confirm_reply([t("Mohon periksa:"), t("- Cerita: %(title)s") % {"title": story_title(story.text)},
+                                t("- Alasan panel: %(reason)s") % {"reason": w["reason"]},
+                                t("- Panel: %(panel)s") % {"panel": w["panel"]}], t("Simpan pilihan ini?"), t)
     raise ValueError(step)
 
 
-def _next_domain(side: dict, data: LoopData) -> bool:
+def _next_domain(side: Side, data: LoopData) -> bool:
     """Move to the next domain with stories; False when none is left."""
     side["domains"].pop(0)
     while side["domains"]:
-        side["queue"] = _queue(data, side["domains"][0])
+        side["queue"] = _queue(side, data, side["domains"][0])
         if side["queue"]:
             return True
         side["domains"].pop(0)
     return False
 
 
-def help_text(t) -> str:
+def help_text(side: Side, t: Gettext) -> str:
     return t("Baca cerita satu per satu. Pilih satu cerita per domain dan tulis alasan panel; cerita yang perlu "
              "dipastikan bisa dikembalikan kepada pencerita dengan pertanyaan. Ketik \"menu\" untuk berhenti.")
 
 
-def advance(session: dict, text: str, cmd: str | None, ctx, t) -> tuple[Step, bool]:
+def _current(side: Side, ctx: Context) -> StoryView | str | None:
+    """The story the panel is at (the next domain's when one is done); "period" while the period is asked."""
+    if side["step"] == "period":
+        return "period"
+    data = _data(ctx)
+    story = _story(side, data)
+    if story is None and side["step"] == "story" and side["domains"] and _next_domain(side, data):
+        story = _story(side, data)
+    return story
+
+
+def advance(session: dict[str, Any], text: str, cmd: str | None, ctx: Context, t: Gettext) -> tuple[Step, bool]:
     side = session["side"]
-    data: LoopData = ctx.loop or LoopData()
-    if cmd == "help":
-        return Step(session, [Reply(help_text(t)), _ask(side, data, t)]), False
-    story = _story(side, data)
-    if story is None and not _next_domain(side, data):
-        session.pop("side")
-        return Step(session, [Reply(t("Semua domain sudah dibahas. Terima kasih."))]), True
-    story = _story(side, data)
-    if cmd == "back":
-        side["step"], side["work"] = "story", {}
-        return Step(session, [_ask(side, data, t)]), False
-    result = _take(side, story, text, data, t)
-    if isinstance(result, Problem):
-        return Step(session, [Reply(result.render(t)), _ask(side, data, t)]), False
-    replies, actions, stop = result
-    if stop:
-        session.pop("side")
-        return Step(session, replies, actions=tuple(actions)), True
-    if side["step"] == "story" and _story(side, data) is None and not _next_domain(side, data):
-        session.pop("side")
-        return Step(session, replies + [Reply(t("Semua domain sudah dibahas. Terima kasih."))],
-                    actions=tuple(actions)), True
-    return Step(session, replies + [_ask(side, data, t)], actions=tuple(actions)), False
+    if side["step"] == "period" and cmd == "back":
+        return Step(session, [_ask(side, ctx, t)]), False
+    return L.advance(CONVERSATION, session, text, cmd, ctx, t)
 
 
-def _take(side: dict, story: StoryView, text: str, data: LoopData, t):
+def _take(side: Side, story: StoryView | str, text: str, ctx: Context, t: Gettext) -> Outcome | Problem:
+    data = _data(ctx)
     step, work = side["step"], side["work"]
-    if step == "story":
-        pick = A.parse_choice(text, _options(t))
+    if step == "period":
+        pick = A.parse_choice(text, _period_options(side, data, t, _lang(ctx)))
         if isinstance(pick, Problem):
             return pick
-        if pick == "stop":
+        rnd = None if pick == "all" else RoundView(*side["choices"][int(pick)])
+        replies = _begin(side, rnd, data, t, _lang(ctx))
+        return replies[:-1], [], False               # the story itself is asked after this
+    assert isinstance(story, StoryView)
+    if step == "story":
+        choice = A.parse_choice(text, _options(t))
+        if isinstance(choice, Problem):
+            return choice
+        if choice == "stop":
             return [Reply(t("Baik, pemilihan bisa dilanjutkan nanti dengan \"pilih cerita\"."))], [], True
-        if pick == "next":
+        if choice == "next":
             if len(side["queue"]) == 1:
                 return [Reply(t("Ini satu-satunya cerita yang tersisa di domain ini."))], [], False
             side["queue"].append(side["queue"].pop(0))
             return [], [], False
-        if pick == "skip":
+        if choice == "skip":
             side["queue"] = []
             return [Reply(t("Domain %(domain)s dilewati.") % {"domain": _domain_label(data, story.domain)})], [], False
-        side["step"] = "reason" if pick == "pick" else "question"
+        side["step"] = "reason" if choice == "pick" else "question"
         return [], [], False
-    value = " ".join(text.split())
     if step in ("reason", "question"):
-        if len(value) < 5 or not any(ch.isalpha() for ch in value):
+        value = L.sentence(text)
+        if value is None:
             return Problem(N_("Mohon tulis dalam satu atau dua kalimat."))
         if step == "question":
             side["queue"].pop(0)
@@ -181,19 +294,17 @@ def _take(side: dict, story: StoryView, text: str, data: LoopData, t):
         work["reason"], side["step"] = value[:1000], "panel"
         return [], [], False
     if step == "panel":
+        value = " ".join(text.split())
         if A.normalize(value) == "sama" and side.get("panel"):
             value = side["panel"]
-        if len(value) < 3 or not any(ch.isalpha() for ch in value):
+        if L.sentence(value, 3) is None:
             return Problem(N_("Mohon tulis nama anggota panel, misalnya: Ibu Rina, Bapak Yoseph, Ibu Ani."))
         work["panel"], side["step"] = value[:500], "confirm"
         return [], [], False
     if step == "confirm":
-        yes = A.parse_yes_no(text)
-        if isinstance(yes, Problem):
+        yes = L.take_confirm(side, text, t, "story", N_("Tidak disimpan."))
+        if yes is not True:
             return yes
-        if not yes:
-            side["step"], side["work"] = "story", {}
-            return [Reply(t("Tidak disimpan."))], [], False
         side["panel"] = work["panel"]
         action = ("select", {"report": story.id, "level": side["level"], "reason": work["reason"],
                              "panel": work["panel"]})
@@ -201,3 +312,8 @@ def _take(side: dict, story: StoryView, text: str, data: LoopData, t):
         return [Reply(t("Tersimpan: cerita ini dipilih untuk domain %(domain)s. Pencerita akan diberi tahu.")
                       % {"domain": _domain_label(data, story.domain)})], [action], False
     raise ValueError(step)
+
+
+CONVERSATION = L.Conversation(
+    ask=_ask, current=_current, take=_take, help=help_text, first_step="story",
+    done_text=N_("Semua domain sudah dibahas. Terima kasih."))

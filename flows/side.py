@@ -5,13 +5,14 @@ engine calls ``advance`` and shows its menu when the side conversation ends.
 """
 from __future__ import annotations
 
-from . import followup, selection
+from . import followup, selected, selection
 from .types import Reply, Step
 
 COMMANDS = {"tindak lanjut": "followup", "tindaklanjut": "followup", "follow up": "followup",
             "followup": "followup", "pilih cerita": "stories", "seleksi cerita": "stories",
-            "pilih cerita perubahan": "stories"}
-STARTS = ("followup", "stories")
+            "pilih cerita perubahan": "stories", "cerita terpilih": selected.COMMAND,
+            "hasil pilihan cerita": selected.COMMAND}
+STARTS = ("followup", "stories", selected.COMMAND)
 EXITS = ("menu", "start", "cancel", "edit", "language", "restart") + ("summary", "missing", "export")
 
 
@@ -28,6 +29,8 @@ def menu_options(ctx, t) -> list[tuple[str, str]]:
 
 def start(session: dict, what: str, ctx, t) -> Step:
     role = ctx.contact.role
+    if what == selected.COMMAND:             # everyone: the panels' choices in their area, and why
+        return selected.start(session, ctx, t)
     if what == "followup":
         if role not in ("fasilitator", "koordinator", "opd"):
             return Step(session, [Reply(t("Tindak lanjut usulan untuk fasilitator, koordinator dan OPD."))])

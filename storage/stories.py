@@ -1,24 +1,30 @@
-"""Queries of most-significant-change selection: the stories waiting for a panel, and its decisions.
+"""Queries of most-significant-change selection: the stories waiting for a panel, its decisions, and the
+selections everyone in an area may read.
 
 A kecamatan panel sees the stories of its kecamatan it has not decided on (a story returned for
 verification comes back once its teller corrected it); the kabupaten panel sees the stories the
-kecamatan panels selected. Scope is checked again when a decision is stored.
+kecamatan panels selected, the program panel (a koordinator of a province) those the kabupaten panels
+selected. A panel selects one story per domain and period (monitoring round): once it has, the other
+stories of that domain told in that round before the choice are done with. Scope is checked again when a
+decision is stored.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flows.loop_values import StoryView
+from flows.dates import zone_for_area
+from flows.loop_values import Chosen, SelectedView, StoryView
+from flows.selection import BELOW, panel_level
+from flows.types import RoundView
 
-from .models import Contact, Report, StorySelection
+from .models import Contact, Report, Round, StorySelection
 from .repo import aware
 from .summary import under
 
-BELOW = {"kabupaten": "kecamatan"}
 ONE = timedelta(seconds=1)
 
 
@@ -26,11 +32,28 @@ class OutOfScope(Exception):
     pass
 
 
+def told_day(report: Report) -> str:
+    """The day a story was told, in its area's zone: its key is the moment it was started."""
+    try:
+        moment = aware(datetime.fromisoformat(report.key))
+    except ValueError:
+        moment = aware(report.created_at)
+    return moment.astimezone(zone_for_area(report.area_code)).date().isoformat()
+
+
 def _view(report: Report, teller: str, reasons: tuple[str, ...] = ()) -> StoryView:
     a = report.answers
     named = a.get("consent") != "anonim"
     return StoryView(report.id, report.area_code, a.get("level") or "", a.get("story") or "", a.get("who") or "",
-                     a.get("why") or "", teller if named else "", reasons)
+                     a.get("why") or "", teller if named else "", reasons, told_day(report))
+
+
+async def rounds(s: AsyncSession) -> tuple[RoundView, ...]:
+    return tuple(RoundView(r.name, r.start, r.due) for r in await s.scalars(select(Round).order_by(Round.start)))
+
+
+def _round_of(day: str, all_rounds: tuple[RoundView, ...]) -> str | None:
+    return next((r.name for r in reversed(all_rounds) if r.start <= day <= r.due), None)
 
 
 async def waiting(s: AsyncSession, level: str, area: str) -> list[StoryView]:
@@ -42,16 +65,19 @@ async def waiting(s: AsyncSession, level: str, area: str) -> list[StoryView]:
         for d in await s.scalars(select(StorySelection).where(StorySelection.report_id.in_([r.id for r, _ in rows]))
                                  .order_by(StorySelection.id)):
             decisions.setdefault((d.report_id, d.level), []).append(d)
-    # a panel selects one story per domain: the stories it read before that choice are done with
-    chosen_at: dict[str, datetime] = {}
+    all_rounds = await rounds(s)
+    period = {report.id: _round_of(told_day(report), all_rounds) for report, _ in rows}
+    # a panel selects one story per domain and period: the stories it read before that choice are done with
+    chosen_at: dict[tuple[str, str | None], datetime] = {}
     for report, _ in rows:
+        key = (report.answers.get("level") or "", period[report.id])
         for d in decisions.get((report.id, level), []):
-            domain = report.answers.get("level") or ""
             if d.decision == "dipilih" and d.area_code == area:
-                chosen_at[domain] = max(chosen_at.get(domain, aware(d.at)), aware(d.at))
+                chosen_at[key] = max(chosen_at.get(key, aware(d.at)), aware(d.at))
     out = []
     for report, teller in rows:
-        if aware(report.created_at) <= chosen_at.get(report.answers.get("level") or "", aware(report.created_at) - ONE):
+        key = (report.answers.get("level") or "", period[report.id])
+        if aware(report.created_at) <= chosen_at.get(key, aware(report.created_at) - ONE):
             continue
         mine = decisions.get((report.id, level), [])
         last = mine[-1] if mine else None
@@ -68,6 +94,31 @@ async def waiting(s: AsyncSession, level: str, area: str) -> list[StoryView]:
     return out
 
 
+async def selected_in(s: AsyncSession, area: str) -> list[SelectedView]:
+    """The stories selected by the panels of ``area``, of the areas above it and of those below it: what
+    everyone there may read, newest selection first."""
+    lineage = [".".join(area.split(".")[:i]) for i in range(1, area.count(".") + 2)]
+    rows = (await s.execute(
+        select(StorySelection, Report, Contact.name).join(Report, Report.id == StorySelection.report_id)
+        .join(Contact, Contact.id == Report.contact_id)
+        .where(StorySelection.decision == "dipilih",
+               or_(StorySelection.area_code.in_(lineage), under(StorySelection.area_code, area)))
+        .order_by(StorySelection.id))).all()
+    chosen: dict[int, list[Chosen]] = {}
+    reports: dict[int, tuple[Report, str]] = {}
+    for d, report, teller in rows:
+        day = aware(d.at).astimezone(zone_for_area(d.area_code)).date().isoformat()
+        chosen.setdefault(report.id, []).append(Chosen(d.level, d.area_code, d.reason, day))
+        reports[report.id] = (report, teller)
+    order = sorted(chosen, key=lambda rid: max(c.day for c in chosen[rid]) + f"{rid:012d}", reverse=True)
+    out = []
+    for rid in order:
+        report, teller = reports[rid]
+        v = _view(report, teller)
+        out.append(SelectedView(rid, v.desa, v.domain, v.text, v.teller, tuple(chosen[rid])))
+    return out
+
+
 @dataclass(frozen=True)
 class Decision:
     report_id: int
@@ -78,7 +129,7 @@ class Decision:
 
 
 async def decide(s: AsyncSession, contact, kind: str, work: dict, now: datetime) -> Decision:
-    level = {"fasilitator": "kecamatan", "koordinator": "kabupaten"}.get(contact.role)
+    level = panel_level(contact.role, contact.area_code)
     report = await s.get(Report, work["report"])
     if (level is None or work.get("level") != level or report is None or report.form_id != "cerita"
             or not (report.area_code == contact.area_code or report.area_code.startswith(contact.area_code + "."))):

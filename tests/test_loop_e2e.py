@@ -19,6 +19,7 @@ from .loop_world import World
 
 KA, KB, KC = "+6281200000001", "+6281200000002", "+6281200000009"     # kader Kilmury, Nekan, (Bula)
 FASIL, FASIL_BULA, KOORD = "+6281300000001", "+6281300000002", "+6281400000001"
+PROGRAM = "+6281400000002"                      # a koordinator of the province: the program panel
 OPD_KOP, OPD_TANI = "+6281500000001", "+6281500000002"
 ROUND = ("Juli 2024", "2024-07-01", "2024-08-31")
 
@@ -212,6 +213,13 @@ async def _stories(w: World) -> None:
     await w.register(KB, "Yohana Rumfot", "1", "Nekan, Kilmury")
     await w.register(FASIL, "Marthen Kelilauw", "2", "Kilmury, Seram Bagian Timur")
     await w.script(KOORD, "halo", "Koordinator SBT", await w.invite("koordinator", "81.05"), record=False)
+    await w.script(PROGRAM, "halo", "Koordinator Program Maluku", await w.invite("koordinator", "81"), record=False)
+    await w.round("April 2024", "2024-04-01", "2024-05-31")
+    await w.round(*ROUND)
+    w._box["now"] = datetime(2024, 5, 10, 3, 0, tzinfo=timezone.utc)       # a story of the April round
+    await tell(w, KA, "2", "Musyawarah dusun kini dihadiri separuh perempuan.", "Perempuan Dusun III",
+               "Kami berani bicara.")
+    w._box["now"] = NOW
     await tell(w, KA, "2", "Ibu-ibu kini ikut musyawarah desa dan usulan tenun masuk RKP Desa.",
                "Kelompok tenun Dusun II", "Suara perempuan didengar untuk pertama kali.")
     await tell(w, KB, "2", "BPD mengundang kelompok perempuan setiap rapat.", "Kelompok perempuan Nekan",
@@ -222,13 +230,19 @@ async def _stories(w: World) -> None:
     assert replies[-1].text == "Perubahan itu termasuk domain apa?"
     assert replies[-1].choices == ("Kebijakan", "Kelembagaan desa", "Komunitas")
     await w.say(KA, "menu", record=False)
-    # the kecamatan panel: per domain one story, with why and who sat on the panel; one returned with a question
-    await w.script(FASIL, "pilih cerita", "2", "2", "1", "Perubahan ini menyentuh cara desa memutuskan anggaran.",
+    # the kecamatan panel chooses the period (the current round first), then per domain one story, with why and
+    # who sat on the panel; one returned with a question
+    await w.script(FASIL, "pilih cerita", "1", "2", "2", "1", "Perubahan ini menyentuh cara desa memutuskan anggaran.",
                    "Marthen, Ibu Rina (PKK), Bapak Yoseph (BPD)", "ya",
                    "3", "Sejak kapan kegiatan bersih sumur rutin dilakukan?")
     # the kabupaten panel sees only what the kecamatan panels selected, with their reasons
     await w.script(KOORD, "pilih cerita", "1", "Contoh terbaik kelembagaan desa yang terbuka bagi perempuan.",
                    "Tim kabupaten: Ibu Ani, Bapak Umar", "ya")
+    # … and the program panel (the province's koordinator) reads what the kabupaten panels selected
+    await w.script(PROGRAM, "pilih cerita", "1", "Perubahan tata kelola desa yang bisa ditiru kabupaten lain.",
+                   "Tim program: Ibu Lena, Bapak Yosef", "ya")
+    # everyone in the area, kader included, reads which stories were selected, at which level and why
+    await w.say(KB, "cerita terpilih")
     for who in (KA, KB):
         w.record_notices(who, await w.notices(who))
     w.check_golden("stories.txt")
@@ -238,21 +252,36 @@ async def _stories(w: World) -> None:
         "Kabar baik: cerita perubahan Anda \"Ibu-ibu kini ikut musyawarah desa dan usulan tenun…\" dipilih oleh "
         "panel kecamatan Kec. Kilmury sebagai perubahan paling penting untuk domain Kelembagaan desa",
         "Kabar baik: cerita perubahan Anda \"Ibu-ibu kini ikut musyawarah desa dan usulan tenun…\" dipilih oleh "
-        "panel kabupaten Kab. Seram Bagian Timur sebagai perubahan paling penting untuk domain Kelembagaan desa"]
+        "panel kabupaten Kab. Seram Bagian Timur sebagai perubahan paling penting untuk domain Kelembagaan desa",
+        "Kabar baik: cerita perubahan Anda \"Ibu-ibu kini ikut musyawarah desa dan usulan tenun…\" dipilih oleh "
+        "panel program Maluku sebagai perubahan paling penting untuk domain Kelembagaan desa"]
     assert len(kb) == 1 and "Sejak kapan kegiatan bersih sumur" in kb[0].payload["text"]
     async with w.p.db.session() as s:
         rows = (await s.execute(select(StorySelection.level, StorySelection.decision, StorySelection.panel)
                                 .order_by(StorySelection.id))).all()
         assert [tuple(r) for r in rows] == [
             ("kecamatan", "dipilih", "Marthen, Ibu Rina (PKK), Bapak Yoseph (BPD)"), ("kecamatan", "verifikasi", ""),
-            ("kabupaten", "dipilih", "Tim kabupaten: Ibu Ani, Bapak Umar")]
+            ("kabupaten", "dipilih", "Tim kabupaten: Ibu Ani, Bapak Umar"),
+            ("program", "dipilih", "Tim program: Ibu Lena, Bapak Yosef")]
     summary = texts(await w.say(KOORD, "ringkasan", record=False))
-    assert ("Panel kecamatan: 1 cerita dipilih dari 3; domain Kelembagaan desa: Ibu-ibu kini ikut musyawarah desa "
+    assert ("Panel kecamatan: 1 cerita dipilih dari 4; domain Kelembagaan desa: Ibu-ibu kini ikut musyawarah desa "
             "dan usulan tenun… (Desa Kilmury)") in summary
     assert "Panel kabupaten: 1 cerita dipilih dari 1; domain Kelembagaan desa" in summary
-    # nothing left for the kecamatan panel: one domain chosen, the other story is with its teller
-    replies = await w.say(FASIL, "pilih cerita", record=False)
-    assert "Belum ada cerita perubahan yang menunggu" in texts(replies)
+    assert "Panel program: 1 cerita dipilih dari 1; domain Kelembagaan desa" in summary
+    # nothing left of the July round for the kecamatan panel (one domain chosen, the other story is with its
+    # teller): only April's story waits, the same domain but another period
+    replies = texts(await w.say(FASIL, "pilih cerita", record=False))
+    assert "oleh panel kecamatan, putaran April 2024 (1 April 2024 – 31 Mei 2024): 1 cerita dalam 1 domain" in replies
+    assert "Musyawarah dusun kini dihadiri separuh perempuan." in replies
+    await w.say(FASIL, "menu", record=False)
+    assert "Belum ada cerita perubahan yang menunggu" in texts(await w.say(KOORD, "pilih cerita", record=False))
+    # a kader of another kecamatan of the kabupaten reads the kabupaten's choice; one of another province nothing
+    await w.register(KC, "Kader Bula", "1", "Bula, Bula")
+    assert "Panel kabupaten Kab. Seram Bagian Timur: Contoh terbaik" in texts(
+        await w.say(KC, "cerita terpilih", record=False))
+    await w.register("+6281200000077", "Kader Bogor", "1", "Sukamaju, Cibungbulang")
+    assert "Belum ada cerita perubahan yang dipilih panel di wilayah Anda." in texts(
+        await w.say("+6281200000077", "cerita terpilih", record=False))
     # the storyteller answers the panel's question by correcting the story: it waits for the panel again
     w.tick(60)
     replies = await w.say(KB, "ubah", record=False)
@@ -260,6 +289,8 @@ async def _stories(w: World) -> None:
     await w.script(KB, str(sumur), "sama", "sama", "sama", "sama", "Rutin sejak Maret 2024", "sama", "lewati",
                    "kirim", record=False)
     replies = await w.say(FASIL, "pilih cerita", record=False)
+    assert "Cerita dari periode mana" in texts(replies)
+    replies = await w.say(FASIL, "1", record=False)
     assert "Domain Komunitas (1 cerita menunggu)" in texts(replies)
     assert "Warga membersihkan sumur bersama setiap bulan." in texts(replies)
     await w.say(FASIL, "menu", record=False)

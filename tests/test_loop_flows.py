@@ -9,7 +9,7 @@ from bot import catalog
 from flows.dates import WIB, WIT
 from flows.loop_values import ItemView, LoopData, RecView, StoryView, overdue, parse_target, send_at, update_text
 from flows.problem import Problem
-from flows.types import ContactView
+from flows.types import ContactView, RoundView
 
 from .conftest import Chat
 
@@ -170,6 +170,58 @@ def test_panel_reuses_its_members_with_sama(forms):
     assert [a[1]["report"] for a in f.actions] == [11, 12]
 
 
+@pytest.mark.parametrize("role,area,level", [
+    ("fasilitator", "81.05.08", "kecamatan"), ("koordinator", "81.05", "kabupaten"), ("koordinator", "81", "program"),
+    ("kader", "81.05.08.2010", None), ("opd", "81.05", None),
+])
+def test_the_panel_a_person_sits_on(role, area, level):
+    from flows.selection import panel_level
+    assert panel_level(role, area) == level
+
+
+ROUNDS = (RoundView("April 2024", "2024-04-01", "2024-05-31"), RoundView("Juli 2024", "2024-07-01", "2024-08-31"),
+          RoundView("Oktober 2024", "2024-10-01", "2024-11-30"))
+DATED = (StoryView(11, "81.05.08.2010", "kebijakan", "Perdes kuota perempuan.", "Warga", "Kami diakui.", "Siti",
+                   day="2024-08-02"),
+         StoryView(12, "81.05.08.2002", "komunitas", "Arisan jadi simpan pinjam.", "Ibu-ibu", "Modal ada.", "",
+                   day="2024-04-20"),
+         StoryView(13, "81.05.08.2002", "komunitas", "Sumur dibersihkan bersama.", "Warga", "Air bersih.", "",
+                   day="2024-06-15"))      # between two rounds: only under "Semua"
+
+
+def test_the_panel_chooses_the_period_and_reads_only_its_stories(forms):
+    loop = LoopData(stories=DATED, domains=DOMAINS, names=NAMES, rounds=ROUNDS)
+    f = person(forms, "fasilitator", "81.05.08", loop)
+    out = f.say("pilih cerita")
+    assert "Cerita dari periode mana" in out
+    assert out.index("putaran Juli 2024") < out.index("putaran April 2024")       # the current one first
+    assert "Juli 2024 (1 Juli 2024 – 31 Agustus 2024): 1 cerita (sekarang)" in out and "Oktober" not in out
+    assert "Semua cerita yang menunggu: 3 cerita" in out
+    assert "Cerita dari periode mana" in f.say("kembali") and "Nomor 9 tidak ada" in f.say("9")
+    out = f.say("2")
+    assert "putaran April 2024" in out and "1 cerita dalam 1 domain" in out and "Arisan" in out
+    assert "Perdes" not in out and "Sumur" not in out
+    f.say("1"), f.say("Ekonomi keluarga membaik."), f.say("Rina, Yoseph")
+    assert "Semua domain sudah dibahas" in f.say("ya")
+    assert [a[1]["report"] for a in f.actions] == [12]
+    f.loop = replace(loop, stories=DATED[2:])          # only a story outside every round: no question
+    out = f.say("pilih cerita")
+    assert "semua periode: 1 cerita" in out and "Sumur" in out
+
+
+def test_everyone_reads_the_panels_choices_with_their_reasons(forms):
+    from flows.loop_values import Chosen, SelectedView
+    chosen = SelectedView(11, "81.05.08.2010", "kebijakan", "Perdes kuota perempuan di musdes disahkan.", "",
+                          (Chosen("kecamatan", "81.05.08", "Aturan desa berubah.", "2024-08-15"),))
+    k = person(forms, "kader", "81.05.08.2002", LoopData(selected=(chosen,), domains=DOMAINS, names=NAMES))
+    out = k.say("cerita terpilih")
+    assert "1. Kebijakan — \"Perdes kuota perempuan di musdes disahkan\" (Desa Kilmury)" in out   # anonymous
+    assert "Panel kecamatan Kec. Kilmury: Aturan desa berubah." in out
+    assert "Apa yang ingin Anda laporkan?" in out and k.actions == []
+    k.loop = LoopData()
+    assert "Belum ada cerita perubahan yang dipilih" in k.say("cerita terpilih")
+
+
 # ---------------------------------------------------------------- whatever is typed
 
 WORDS = ["1", "2", "3", "4", "5", "9", "0", "ya", "tidak", "kembali", "bantuan", "lewati", "sama", "", " ", "🙂",
@@ -185,6 +237,7 @@ DOMAINS = (("kebijakan", "Kebijakan"), ("kelembagaan", "Kelembagaan desa"), ("ko
                                          names=NAMES)),
     ("opd", "81.05", LoopData(recs=(REC, replace(REC, id=2)), agency="Dinas Koperasi", names=NAMES)),
     ("koordinator", "81.05", LoopData(recs=(REC,), stories=STORIES, domains=DOMAINS, names=NAMES)),
+    ("koordinator", "81", LoopData(stories=DATED, domains=DOMAINS, names=NAMES, rounds=ROUNDS)),
 ])
 def test_any_typing_gets_an_answer_and_only_well_formed_decisions(forms, role, area, loop):
     from hypothesis import HealthCheck, given, settings
@@ -194,7 +247,7 @@ def test_any_typing_gets_an_answer_and_only_well_formed_decisions(forms, role, a
     @given(st.lists(st.one_of(st.sampled_from(WORDS), st.text(max_size=30)), min_size=1, max_size=25))
     def typing(texts):
         p = person(forms, role, area, loop)
-        p.say("tindak lanjut")
+        p.say("tindak lanjut" if loop.recs or loop.items else "pilih cerita")
         for text in texts:
             step = p.step(text)
             assert (step.replies or step.request) and all(r.text.strip() for r in step.replies)
@@ -207,7 +260,7 @@ def test_any_typing_gets_an_answer_and_only_well_formed_decisions(forms, role, a
                 assert work["status"] in ("diterima", "dalam_proses", "selesai", "tidak_bisa")
                 assert work["status"] != "tidak_bisa" or len(work["reason"]) >= 3
             else:
-                assert kind in ("select", "verify") and work["report"] in (11, 12)
+                assert kind in ("select", "verify") and work["report"] in (11, 12, 13)
                 assert len(work.get("reason") or work.get("question")) >= 5
     typing()
 

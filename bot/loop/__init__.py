@@ -13,7 +13,8 @@ from datetime import date, datetime
 
 from flows.display import choice_labels
 from flows.loop_values import LoopData, fmt_target, overdue, send_at, status_label, update_text
-from flows.selection import level_label, question_text, selected_text, story_title
+from flows import selected
+from flows.selection import LEVELS, BELOW, level_label, panel_level, question_text, selected_text, story_title
 from flows.types import ContactView, Reply
 from storage import followup as F
 from storage import stories as S
@@ -34,8 +35,21 @@ def domains(forms: dict, lang: str) -> tuple[tuple[str, str], ...]:
     return tuple(choice_labels(forms, "cerita", lang).get("level", {}).items())
 
 
-async def load(s, contact: ContactView, now: datetime, forms: dict, lang: str) -> LoopData | None:
-    """The items, recommendations and stories in the contact's own scope (None for a kader)."""
+def wants_load(contact: ContactView, text: str) -> bool:
+    """Whether a message of this person may need the loop's data: always for coordinators and OPD, for a kader
+    only when they ask for the panels' choices (``cerita terpilih``)."""
+    from flows import answers, side
+    return contact.role != "kader" or side.COMMANDS.get(answers.normalize(text).lstrip("/")) == selected.COMMAND
+
+
+async def load(s, contact: ContactView, now: datetime, forms: dict, lang: str, text: str = "") -> LoopData | None:
+    """The items, recommendations and stories in the contact's own scope; the stories selected by the panels of
+    their area when they ask for them (``cerita terpilih``, for everyone)."""
+    from flows import answers, side
+    shown = ()
+    if side.COMMANDS.get(answers.normalize(text).lstrip("/")) == selected.COMMAND:
+        shown = tuple(await S.selected_in(s, contact.area_code))
+    level = panel_level(contact.role, contact.area_code)
     if contact.role == "fasilitator":
         await F.sync_items(s, contact.area_code, now)
         items = tuple(await F.open_items(s, contact.area_code))
@@ -47,12 +61,17 @@ async def load(s, contact: ContactView, now: datetime, forms: dict, lang: str) -
         agency = await F.contact_agency(s, contact.id) if contact.role == "opd" else None
         recs = (tuple(await F.recommendations(s, contact.area_code, agency=agency, open_only=True, carried_only=True))
                 if contact.role == "koordinator" or agency else ())
-        stories = tuple(await S.waiting(s, "kabupaten", contact.area_code)) if contact.role == "koordinator" else ()
+        stories = tuple(await S.waiting(s, level, contact.area_code)) if level else ()
         data = LoopData(recs=recs, agency=agency, stories=stories, domains=domains(forms, lang))
         codes = {r.kec for r in recs} | {d for r in recs for d in r.desa} | {st.desa for st in stories}
+    elif shown:
+        data, codes = LoopData(domains=domains(forms, lang)), set()
     else:
         return None
-    return replace(data, names=_names(codes))
+    if data.stories:
+        data = replace(data, rounds=await S.rounds(s))
+    codes |= {x.desa for x in shown} | {c.area for x in shown for c in x.chosen}
+    return replace(data, names=_names(codes), selected=shown)
 
 
 async def _notify(s, contact_id: int, area: str, text_for, now: datetime) -> bool:
@@ -142,12 +161,11 @@ async def story_lines(s, area: str, forms: dict, t, lang: str = "id") -> list[st
     total, picked, stories = await S.for_summary(s, area)
     labels = dict(domains(forms, lang))
     lines = []
-    for level, below in (("kecamatan", total), ("kabupaten", None)):
+    for level in LEVELS:
         chosen = [rid for rid, events in picked.items() if any(e[0] == level and e[1] == "dipilih" for e in events)]
-        if below is None:
-            below = sum(1 for events in picked.values() if any(e[0] == "kecamatan" and e[1] == "dipilih"
-                                                               for e in events))
-        if not chosen and level == "kabupaten":
+        below = total if level not in BELOW else sum(
+            1 for events in picked.values() if any(e[0] == BELOW[level] and e[1] == "dipilih" for e in events))
+        if not chosen and level != "kecamatan":
             continue
         parts = [t("Panel %(level)s: %(count)s cerita dipilih dari %(total)s") % {
             "level": level_label(level, t), "count": len(chosen), "total": below}]

@@ -84,6 +84,7 @@ async def sheets(s, area: str, forms: dict, areas, progress):
                    story.get("level", {}).get(a.get("level"), a.get("level")), a.get("story"), a.get("who"),
                    a.get("why"), a.get("period"), "Anonim" if a.get("consent") == "anonim" else reporter,
                    updated.strftime("%Y-%m-%d") if updated else "", panel("kecamatan"), panel("kabupaten"),
+                   panel("program"),
                    "; ".join(f"{_when(at)} {level} {decision} ({who}" + (f"; panel: {panel_}" if panel_ else "")
                              + f"): {reason}" for level, decision, reason, panel_, who, at in events)]
 
@@ -93,6 +94,7 @@ async def sheets(s, area: str, forms: dict, areas, progress):
          followup()),
         ("Seleksi cerita", ["Kode wilayah", "Desa/Wilayah", "Kecamatan", "Kabupaten", "Domain", "Cerita",
                             "Siapa yang berubah", "Mengapa penting", "Waktu", "Pencerita", "Tanggal",
-                            "Dipilih panel kecamatan (alasan)", "Dipilih panel kabupaten (alasan)", "Riwayat"],
+                            "Dipilih panel kecamatan (alasan)", "Dipilih panel kabupaten (alasan)",
+                            "Dipilih panel program (alasan)", "Riwayat"],
          selection()),
     ]

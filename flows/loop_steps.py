@@ -1,0 +1,81 @@
+"""What the learning loop's side conversations (flows/followup.py, flows/selection.py) share: the loop of one
+message (help, kembali, a problem asked again, stop, the queue done) and the yes/no confirmation before
+anything is stored. Pure."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from . import answers as A
+from .problem import Gettext, Problem
+from .types import Context, Reply, Step
+
+Side = dict[str, Any]                     # session["side"]: plain JSON
+Action = tuple[str, dict[str, Any]]       # a decision to store: ("select", {...}), ("recommend", {...}), …
+#: what one answer did: replies, actions to store, and whether the side conversation stops (back to the menu)
+Outcome = tuple[list[Reply], list[Action], bool]
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """The parts of one side conversation that differ: what it asks, what it is at, how it takes an answer."""
+
+    ask: Callable[[Side, Context, Gettext], Reply]
+    current: Callable[[Side, Context], Any]                   # the item at the head of the queue, or None
+    take: Callable[[Side, Any, str, Context, Gettext], "Outcome | Problem"]
+    help: Callable[[Side, Gettext], str]
+    first_step: str                                           # the step that shows the next item
+    done_text: str                                            # msgid: everything discussed
+    back_text: str | None = None                              # msgid said on "kembali", if any
+
+
+def advance(conv: Conversation, session: dict[str, Any], text: str, cmd: str | None, ctx: Context,
+            t: Gettext) -> tuple[Step, bool]:
+    """One message inside a side conversation; (step, finished: the engine shows the menu after it)."""
+    side: Side = session["side"]
+    if cmd == "help":
+        return Step(session, [Reply(conv.help(side, t)), conv.ask(side, ctx, t)]), False
+    current = conv.current(side, ctx)
+    if current is None:
+        session.pop("side")
+        return Step(session, [Reply(t(conv.done_text))]), True
+    if cmd == "back":
+        side["step"], side["work"] = conv.first_step, {}
+        said = [Reply(t(conv.back_text))] if conv.back_text else []
+        return Step(session, said + [conv.ask(side, ctx, t)]), False
+    result = conv.take(side, current, text, ctx, t)
+    if isinstance(result, Problem):
+        return Step(session, [Reply(result.render(t)), conv.ask(side, ctx, t)]), False
+    replies, actions, stop = result
+    if stop:
+        session.pop("side")
+        return Step(session, replies, actions=tuple(actions)), True
+    if side["step"] == conv.first_step and conv.current(side, ctx) is None:
+        session.pop("side")
+        return Step(session, replies + [Reply(t(conv.done_text))], actions=tuple(actions)), True
+    return Step(session, replies + [conv.ask(side, ctx, t)], actions=tuple(actions)), False
+
+
+def confirm_reply(lines: list[str], question: str, t: Gettext) -> Reply:
+    """"Mohon periksa …" with every line of what will be stored, and Ya / Tidak."""
+    return Reply("\n".join([*lines, question]), (t("Ya"), t("Tidak")), yes_no=True)
+
+
+def take_confirm(side: Side, text: str, t: Gettext, back_to: str,
+                 no_text: str) -> Literal[True] | Problem | Outcome:
+    """The answer to ``confirm_reply``: True (store it), a problem (asked again), or — on "tidak" — nothing
+    stored and the conversation back at ``back_to`` with ``no_text`` said."""
+    yes = A.parse_yes_no(text)
+    if isinstance(yes, Problem):
+        return yes
+    if not yes:
+        side["step"], side["work"] = back_to, {}
+        return [Reply(t(no_text))], [], False
+    return True
+
+
+def sentence(text: str, minimum: int = 5) -> str | None:
+    """Free text written as a sentence (spaces tidied), or None when it is too short or has no letter."""
+    value = " ".join(text.split())
+    return value if len(value) >= minimum and any(ch.isalpha() for ch in value) else None
