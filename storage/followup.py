@@ -18,6 +18,7 @@ from flows.loop_values import CARRIED, FINAL, ItemView, RecView
 
 from .models import Contact, Identity, Invite, IssueItem, Outbox, Recommendation, RecommendationEvent, Report
 from .reminders import DELIVERY_CHANNEL
+from .repo import aware
 from .summary import under
 
 
@@ -205,8 +206,8 @@ async def history(s: AsyncSession, area: str) -> dict[int, list[tuple[str, str |
                            .where(under(Recommendation.kec, area[:8] if len(area) > 8 else area))
                            .order_by(RecommendationEvent.id))
     out: dict[int, list] = {}
-    for rid, *rest in rows:
-        out.setdefault(rid, []).append(tuple(rest))
+    for rid, status, note, reason, who, at in rows:
+        out.setdefault(rid, []).append((status, note, reason, who, aware(at)))
     return out
 
 

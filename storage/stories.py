@@ -174,3 +174,42 @@ async def all_stories(s: AsyncSession, area: str) -> list[tuple[int, str, dict, 
                            .where(Report.form_id == "cerita", under(Report.area_code, area))
                            .order_by(Report.area_code, Report.id))
     return [(i, c, a, aware(u), n) for i, c, a, u, n in rows]
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A story on the dashboard: what it says, when it was told, and every panel decision on it."""
+
+    id: int
+    area_code: str
+    answers: dict
+    teller: str                      # the reporter's name ("" when the storyteller stays anonymous)
+    day: str
+    decisions: list[tuple[str, str, str, str, str, datetime]]   # (level, decision, reason, panel, who, when)
+
+    @property
+    def selected_levels(self) -> list[str]:
+        return [d[0] for d in self.decisions if d[1] == "dipilih"]
+
+
+async def listing(s: AsyncSession, area: str, day_from: str | None, day_to: str | None, domain: str | None = None,
+                  only_selected: bool = False) -> list[Listed]:
+    """The stories under ``area`` told between the two days (ISO, inclusive; None: open), newest first, each
+    with its panels' decisions."""
+    history = await selections(s, area)
+    rows = (await s.execute(select(Report, Contact.name).join(Contact, Contact.id == Report.contact_id)
+                            .where(Report.form_id == "cerita", under(Report.area_code, area))
+                            .order_by(Report.id.desc()))).all()
+    out = []
+    for report, name in rows:
+        day = told_day(report)
+        if (day_from and day < day_from) or (day_to and day > day_to):
+            continue
+        if domain and (report.answers.get("level") or "?") != domain:
+            continue
+        item = Listed(report.id, report.area_code, report.answers, _view(report, name).teller, day,
+                      [(*d[:5], aware(d[5])) for d in history.get(report.id, [])])
+        if only_selected and not item.selected_levels:
+            continue
+        out.append(item)
+    return sorted(out, key=lambda x: (x.day, x.id), reverse=True)

@@ -20,7 +20,7 @@ from storage.web import end_session, login_link_state, set_session_lang, use_log
 
 from .. import catalog
 from ..config import public_url, reminder_templates, web_secret
-from . import lists, pages
+from . import followup, lists, pages
 from .access import Ctx, SignInNeeded, Web, clear_cookie, guarded, set_cookie
 
 HERE = Path(__file__).resolve().parent
@@ -110,6 +110,9 @@ def routes(pipeline, env=None) -> list:
         Route(area + "/kegiatan", g(lists.activities_page)),
         Route(area + "/matriks", g(lists.matrix_page)),
         Route(area + "/cerita", g(lists.stories_page)),
+        Route(area + "/tindak-lanjut", g(followup.page)),
+        Route(area + "/tindak-lanjut", g(followup.recommend), methods=["POST"]),
+        Route(area + "/tindak-lanjut/status", g(followup.answer), methods=["POST"]),
         Route(area + "/unduh", g(lists.download_page)),
         Route("/laporan/{report:str}/revisi/{n:int}", g(pages.revision_page, **report)),
         Route("/laporan/{report:str}/foto/{sha:str}", g(pages.photo, **report)),

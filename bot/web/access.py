@@ -83,6 +83,17 @@ def require_scope(viewer: Viewer, code: str) -> None:
         raise HTTPException(404)
 
 
+def may_recommend(viewer: Viewer, code: str | None) -> bool:
+    """The follow-up work table (tindak lanjut) is the fasilitator's, for their own kecamatan: they merge the
+    desa's needs and decide where each is handled. Others in scope read it."""
+    return viewer.contact.role == "fasilitator" and code == viewer.contact.area_code
+
+
+def may_answer_for_opd(viewer: Viewer) -> bool:
+    """A koordinator may answer for any OPD of the recommendations carried to the kabupaten in their area."""
+    return viewer.contact.role == "koordinator"
+
+
 def cookie_key(web: Web, request: Request) -> str | None:
     raw = request.cookies.get(COOKIE)
     if not raw:

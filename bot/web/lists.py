@@ -13,8 +13,7 @@ from starlette.responses import FileResponse, Response
 from flows.display import choice_labels, fmt_date
 from flows.schedule import Due
 from storage.completeness import IN_PROGRESS, MISSING, completeness, get_round
-from storage.dashboard import (ActivityFilter, activity_rows, kader_of, meeting_rows, queue_reminder, reminder_queued,
-                               story_rows)
+from storage.dashboard import ActivityFilter, activity_rows, kader_of, meeting_rows, queue_reminder, reminder_queued
 
 from .. import catalog, export
 from ..reminders import reminder_text
@@ -124,11 +123,24 @@ async def matrix_page(ctx: Ctx) -> Response:
 
 
 async def stories_page(ctx: Ctx) -> Response:
+    """Stories of change of a period (a round — the current one by default — or dates), side by side, each with
+    what the panels decided and why."""
+    from storage.stories import listing
+    per = await period(ctx)
     level = ctx.request.query_params.get("tingkat") or None
+    only = bool(ctx.request.query_params.get("terpilih"))
+    rnd = await get_round(ctx.s, per.round) if per.round else None
+    lo = max(filter(None, [rnd.start if rnd else None, per.date_from.isoformat() if per.date_from else None]),
+             default=None)
+    hi = min(filter(None, [rnd.due if rnd else None, per.date_to.isoformat() if per.date_to else None]), default=None)
+    rows = await listing(ctx.s, ctx.code, lo, hi, level, only)
     page = page_number(ctx)
-    found = await story_rows(ctx.s, ctx.code, level, (page - 1) * PAGE_SIZE, PAGE_SIZE)
+    paging = pages(len(rows), page)
+    shown = rows[(paging["page"] - 1) * PAGE_SIZE:paging["page"] * PAGE_SIZE]
     levels = choice_labels(ctx.web.forms, "cerita", ctx.lang).get("level", {})
-    return render(ctx, "cerita.html", rows=found.rows, levels=levels, level=level, paging=pages(found.total, page))
+    from flows.selection import level_label
+    return render(ctx, "cerita.html", rows=shown, levels=levels, level=level, only=only, per=per, paging=paging,
+                  panel=lambda lv: level_label(lv, ctx.t))
 
 
 async def download_page(ctx: Ctx) -> Response:

@@ -1,0 +1,121 @@
+"""Tindak lanjut on the dashboard: the fasilitator's work table for the kecamatan meeting (merge the same need
+of several desa, write the agreed recommendation, decide desa / kecamatan / carried to the kabupaten with
+the OPD and a target month), the koordinator's answer for an OPD, and every recommendation's path (each
+change of status, who and when). The same storage calls as the chat (storage/followup.py, scope checked
+there again) and the same news to the village (bot/loop)."""
+from __future__ import annotations
+
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+
+from flows.loop_steps import sentence
+from flows.loop_values import ANSWERS, LEVELS, overdue, parse_target, status_label
+from flows.problem import Problem
+from storage import followup as F
+
+from ..loop import _tell_village
+from .access import Ctx, may_answer_for_opd, may_recommend
+from .common import render
+
+
+def level_labels(t) -> dict[str, str]:
+    return {"desa": t("Ditangani di desa"), "kecamatan": t("Ditangani di kecamatan"),
+            "kabupaten": t("Dibawa ke forum kabupaten")}
+
+
+async def page(ctx: Ctx, notice: str | None = None, problem: str | None = None, typed: dict | None = None,
+               status_code: int = 200) -> Response:
+    t = ctx.t
+    await F.sync_items(ctx.s, ctx.code, ctx.now)
+    recommend = may_recommend(ctx.viewer, ctx.code)
+    items = await F.open_items(ctx.s, ctx.code)
+    recs = await F.recommendations(ctx.s, ctx.code)
+    history = await F.history(ctx.s, ctx.code)
+    today = ctx.now.date()
+    return render(ctx, "tindaklanjut.html", status_code=status_code, items=items, recs=recs, history=history,
+                  recommend=recommend, answer=may_answer_for_opd(ctx.viewer), notice=notice, problem=problem,
+                  typed=typed or {}, levels=level_labels(t), answers=ANSWERS,
+                  agencies=await F.agencies(ctx.s, ctx.code[:5]), status=lambda v: status_label(v, t),
+                  late=lambda r: overdue(r, today), target=lambda v: _target(v, ctx.lang))
+
+
+def _target(value: str | None, lang: str) -> str:
+    from flows.loop_values import fmt_target
+    return fmt_target(value, lang)
+
+
+async def recommend(ctx: Ctx) -> Response:
+    """The fasilitator's decision over one or more items (several: the same need of several desa, merged)."""
+    t = ctx.t
+    if not may_recommend(ctx.viewer, ctx.code):
+        raise HTTPException(404)
+    form = await ctx.request.form()
+    typed = {"text": str(form.get("rekomendasi", "")).strip(), "level": str(form.get("tingkat", "")),
+             "agency": " ".join(str(form.get("opd", "")).split())[:120], "target": str(form.get("target", "")).strip(),
+             "items": [str(v) for v in form.getlist("usulan")]}
+    problem = None
+    try:
+        chosen = [int(v) for v in typed["items"]]
+    except ValueError:
+        chosen = []
+    text = sentence(typed["text"])
+    target: str | Problem | None = None
+    if not chosen:
+        problem = t("Pilih minimal satu usulan desa. Centang beberapa jika usulannya sama.")
+    elif text is None:
+        problem = t("Mohon tulis rekomendasinya dalam kalimat, misalnya: Bantuan modal usaha untuk kelompok tenun.")
+    elif typed["level"] not in LEVELS:
+        problem = t("Pilih di mana rekomendasi ini ditangani.")
+    elif typed["level"] == "kabupaten":
+        if len(typed["agency"]) < 4 or not any(ch.isalpha() for ch in typed["agency"]):
+            problem = t("Mohon ketik nama dinasnya, misalnya: Dinas Koperasi.")
+        else:
+            target = parse_target(typed["target"], ctx.now.date())
+            if isinstance(target, Problem):
+                problem = target.render(t)
+    if problem:
+        return await page(ctx, problem=problem, typed=typed, status_code=400)
+    work = {"items": chosen, "text": (text or "")[:1000], "level": typed["level"],
+            "agency": typed["agency"] if typed["level"] == "kabupaten" else None,
+            "target": target if isinstance(target, str) else None}
+    try:
+        change = await F.recommend(ctx.s, ctx.viewer.contact, work, ctx.now)
+    except F.OutOfScope:
+        return await page(ctx, problem=t("Usulan itu sudah dibahas atau di luar wilayah Anda. Muat ulang halaman."),
+                          status_code=409)
+    told = await _tell_village(ctx.s, change, ctx.now)
+    where = {"desa": t("ditangani di desa"), "kecamatan": t("ditangani di kecamatan"),
+             "kabupaten": t("dikirim ke %(agency)s") % {"agency": work["agency"]}}[work["level"]]
+    return await page(ctx, notice=t("Tersimpan: rekomendasi %(where)s. %(count)s kader desa diberi tahu.")
+                      % {"where": where, "count": told})
+
+
+async def answer(ctx: Ctx) -> Response:
+    """The koordinator answers for an OPD: a status of a recommendation carried to the kabupaten, and a note."""
+    t = ctx.t
+    if not may_answer_for_opd(ctx.viewer):
+        raise HTTPException(404)
+    form = await ctx.request.form()
+    status = str(form.get("status", ""))
+    note = " ".join(str(form.get("catatan", "")).split())[:500] or None
+    reason = " ".join(str(form.get("alasan", "")).split())[:500] or None
+    try:
+        rec_id = int(str(form.get("rekomendasi", "")))
+    except ValueError:
+        raise HTTPException(404) from None
+    if status not in ANSWERS:
+        return await page(ctx, problem=t("Pilih statusnya: diterima, dalam proses, selesai, atau tidak bisa."),
+                          status_code=400)
+    if status == "tidak_bisa" and (reason is None or len(reason) < 3):
+        return await page(ctx, problem=t("Alasannya perlu ditulis, supaya desa memahami. Misalnya: anggaran tahun "
+                                         "ini sudah habis."), status_code=400)
+    if rec_id not in {r.id for r in await F.recommendations(ctx.s, ctx.code, carried_only=True)}:
+        raise HTTPException(404)                 # not a recommendation of this page's area
+    try:
+        change = await F.set_status(ctx.s, ctx.viewer.contact, None,
+                                    {"rec": rec_id, "status": status, "note": note, "reason": reason}, ctx.now)
+    except F.OutOfScope:
+        raise HTTPException(404) from None
+    await _tell_village(ctx.s, change, ctx.now)
+    return await page(ctx, notice=t("Tersimpan: %(status)s. Desa yang mengusulkan akan diberi tahu.")
+                      % {"status": status_label(status, t)})
