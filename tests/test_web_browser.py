@@ -73,9 +73,10 @@ def served(db_url, tmp_path, monkeypatch):
         expired = await w.login_link()
         w.clock["now"] = NOW
         link = await w.login_link()
+        fasil = await w.login_link("fasil-01")
         await w.p.db.close()
-        return link, expired
-    link, expired = asyncio.run(build())
+        return link, expired, fasil
+    link, expired, fasil = asyncio.run(build())
     log = open(tmp_path / "serve.log", "w+")
     proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--port", str(port), "--host", "127.0.0.1",
                              "--no-scheduler"], env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
@@ -89,7 +90,7 @@ def served(db_url, tmp_path, monkeypatch):
                 assert proc.poll() is None, open(tmp_path / "serve.log").read()
                 time.sleep(0.2)
         log.seek(0)
-        yield {"base": base, "link": link, "expired": expired, "scenario": w, "db_url": db_url,
+        yield {"base": base, "link": link, "expired": expired, "fasil": fasil, "scenario": w, "db_url": db_url,
                "log": log.read()}
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
@@ -197,10 +198,12 @@ def test_a_coordinator_uses_the_dashboard_in_chromium(served, tmp_path):
         assert row.external_id == f"kader-{w.missing[1]}" and row.status == "pending"
         assert row.payload["template"] == "reminder_after"
 
-        for tab in ("Matriks rekomendasi", "Cerita perubahan", "Unduh"):
+        for tab in ("Matriks rekomendasi", "Tindak lanjut", "Cerita perubahan", "Unduh"):
             page.get_by_role("navigation", name="Halaman").get_by_role("link", name=tab).click()
             expect(page.locator("h1")).to_be_visible()
             check.axe()
+            if tab in ("Tindak lanjut", "Cerita perubahan"):        # the learning loop's pages (issue 15)
+                check.shoot(tab.lower().replace(" ", "-"))
         page.goto(f"{base}/dasbor/wilayah/{KAB}/pertemuan")
         assert page.locator("tbody tr").count() == totals["meetings"]
         check.axe()
@@ -210,6 +213,26 @@ def test_a_coordinator_uses_the_dashboard_in_chromium(served, tmp_path):
             page.goto(f"{base}/dasbor/wilayah/{KAB}/unduh")
             page.get_by_role("button", name="Unduh Excel").click()
         assert download.value.suggested_filename == f"pantau-{KAB}.xlsx"
+
+        # the fasilitator's follow-up work table: merge two desa's needs, carry them to the kabupaten
+        fasil = browser.new_page(viewport={"width": 1280, "height": 900})
+        fasil.goto(served["fasil"])
+        fasil.get_by_role("button", name="Buka dasbor").click()
+        fasil.goto(f"{base}/dasbor/wilayah/81.05.01/tindak-lanjut")
+        boxes = fasil.locator('input[name="usulan"]')
+        assert boxes.count() >= 2
+        boxes.nth(0).check()
+        boxes.nth(1).check()
+        fasil.get_by_label("Rekomendasi yang disepakati").fill("Pelatihan usaha bersama untuk kelompok desa")
+        fasil.get_by_label("Dibawa ke forum kabupaten").check()
+        fasil.get_by_label("OPD yang bertanggung jawab (jika dibawa ke kabupaten)").fill("Dinas Koperasi")
+        fasil.get_by_label("Target (bulan), misalnya: Oktober 2024").fill("Oktober 2024")
+        fasil.get_by_role("button", name="Simpan rekomendasi").click()
+        expect(fasil.locator("#notice")).to_contain_text("Tersimpan: rekomendasi dikirim ke Dinas Koperasi")
+        expect(fasil.locator("table.recs")).to_contain_text("Dikirim ke OPD (Fasil Satu)")
+        Checker(fasil, shots).axe()
+        Checker(fasil, shots).shoot("tindak-lanjut-fasilitator")
+        fasil.close()
 
         # English, then sign out
         page.goto(f"{base}/dasbor/wilayah/{KAB}")
@@ -232,7 +255,7 @@ def test_a_coordinator_uses_the_dashboard_in_chromium(served, tmp_path):
         expect(page.locator("main")).to_contain_text("kedaluwarsa")
         browser.close()
     assert len(check.checked) >= 15
-    for name in ("ringkasan-kabupaten", "desa", "revisi", "belum-melapor", "summary-english"):
+    for name in ("ringkasan-kabupaten", "desa", "revisi", "belum-melapor", "summary-english", "tindak-lanjut-fasilitator"):
         assert (shots / f"{name}-360.png").stat().st_size > 1000
     if os.environ.get("PANTAU_SCREENSHOTS"):
         shutil.copy(tmp_path / "serve.log", shots / "serve.log") if (tmp_path / "serve.log").exists() else None
