@@ -263,6 +263,8 @@ def _take(side: Side, story: StoryView | str, text: str, ctx: Context, t: Gettex
         if isinstance(pick, Problem):
             return pick
         rnd = None if pick == "all" else RoundView(*side["choices"][int(pick)])
+        if not any(rnd is None or in_round(s, rnd) for s in data.stories):     # decided meanwhile by another
+            return [Reply(t("Belum ada cerita perubahan yang menunggu dipilih oleh panel Anda."))], [], True
         replies = _begin(side, rnd, data, t, _lang(ctx))
         return replies[:-1], [], False               # the story itself is asked after this
     assert isinstance(story, StoryView)
