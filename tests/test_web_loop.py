@@ -158,6 +158,33 @@ async def _stories(w: World, new_client) -> None:
         assert "1 cerita" in chosen and "Warga membersihkan sumur" in chosen
         dates = (await fasil.get(f"/dasbor/wilayah/{kec}/cerita?putaran=&dari=2024-05-01&sampai=2024-05-31")).text
         assert "Musyawarah dusun" in dates and "Warga membersihkan" not in dates
+        # the panel selects April's story on the page, side by side with the others of the period
+        assert april.count('class="pick"') == 1 and july.count('class="pick"') == 0
+        story_id = int(april.split('name="cerita" value="')[1].split('"')[0])
+        pick = f"/dasbor/wilayah/{kec}/cerita/pilih?putaran=April+2024"
+        form = {"csrf": csrf_of(april), "cerita": story_id, "alasan": "Perempuan mulai bersuara di dusun.",
+                "panel": "Marthen, Ibu Rina"}
+        assert (await fasil.post(pick, data={**form, "csrf": "0" * 64})).status_code == 403
+        bad = await fasil.post(pick, data={**form, "alasan": "ok"})
+        assert bad.status_code == 400 and "Mohon tulis alasan panel" in bad.text
+        done = await fasil.post(pick, data=form)
+        assert "Tersimpan: cerita ini dipilih." in done.text
+        assert "Dipilih panel kecamatan</strong>: Perempuan mulai bersuara di dusun." in done.text
+        assert 'class="pick"' not in done.text
+        again = await fasil.post(pick, data=form)
+        assert again.status_code == 409 and "sudah tidak menunggu" in again.text
+    told = [n.payload["text"] for n in await w.notices(KA)]
+    assert any("Musyawarah dusun kini dihadiri separuh perempuan" in x and "panel kecamatan" in x for x in told)
+    # the kabupaten's koordinator reads the kecamatan's page but selects only on their own (kabupaten) page
+    await w.script(KOORD, "halo", "Koordinator SBT", await w.invite("koordinator", "81.05"), record=False)
+    async with new_client() as koord:
+        await signed_in(w, koord, KOORD)
+        page = (await koord.get(f"/dasbor/wilayah/{kec}/cerita?putaran=")).text
+        assert 'class="pick"' not in page
+        assert (await koord.post(f"/dasbor/wilayah/{kec}/cerita/pilih", data={
+            "csrf": csrf_of(page), "cerita": 1, "alasan": "Alasan yang cukup panjang", "panel": "Tim"})).status_code == 404
+        own = (await koord.get("/dasbor/wilayah/81.05/cerita?putaran=")).text
+        assert own.count('class="pick"') == 2 and "Panel kabupaten memilih satu cerita" in own
 
 
 def test_stories_of_a_period_with_the_panels_reasons(db_url):

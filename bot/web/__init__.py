@@ -110,6 +110,7 @@ def routes(pipeline, env=None) -> list:
         Route(area + "/kegiatan", g(lists.activities_page)),
         Route(area + "/matriks", g(lists.matrix_page)),
         Route(area + "/cerita", g(lists.stories_page)),
+        Route(area + "/cerita/pilih", g(followup.select_story), methods=["POST"]),
         Route(area + "/tindak-lanjut", g(followup.page)),
         Route(area + "/tindak-lanjut", g(followup.recommend), methods=["POST"]),
         Route(area + "/tindak-lanjut/status", g(followup.answer), methods=["POST"]),

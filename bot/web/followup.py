@@ -119,3 +119,37 @@ async def answer(ctx: Ctx) -> Response:
     await _tell_village(ctx.s, change, ctx.now)
     return await page(ctx, notice=t("Tersimpan: %(status)s. Desa yang mengusulkan akan diberi tahu.")
                       % {"status": status_label(status, t)})
+
+
+async def select_story(ctx: Ctx) -> Response:
+    """A panel selects a story on the dashboard, side by side with the others of its period: the reason and who
+    sat on the panel, as in the chat; the storyteller is told."""
+    from flows.selection import panel_level
+    from storage import stories as S
+
+    from ..loop import _tell_storyteller
+    from .lists import stories_page
+    t = ctx.t
+    level = panel_level(ctx.viewer.contact.role, ctx.viewer.contact.area_code)
+    if level is None or ctx.code != ctx.viewer.contact.area_code:
+        raise HTTPException(404)
+    form = await ctx.request.form()
+    try:
+        report_id = int(str(form.get("cerita", "")))
+    except ValueError:
+        raise HTTPException(404) from None
+    if report_id not in {st.id for st in await S.waiting(ctx.s, level, ctx.code)}:
+        return await stories_page(ctx, problem=t("Cerita ini sudah tidak menunggu pilihan panel Anda. Muat ulang "
+                                                 "halaman."), status_code=409)
+    reason = sentence(str(form.get("alasan", "")))
+    panel = sentence(str(form.get("panel", "")), 3)
+    if reason is None:
+        return await stories_page(ctx, problem=t("Mohon tulis alasan panel dalam satu atau dua kalimat."),
+                                  status_code=400)
+    if panel is None:
+        return await stories_page(ctx, problem=t("Mohon tulis nama anggota panel, misalnya: Ibu Rina, Bapak Yoseph, "
+                                                 "Ibu Ani."), status_code=400)
+    work = {"report": report_id, "level": level, "reason": reason[:1000], "panel": panel[:500]}
+    decision = await S.decide(ctx.s, ctx.viewer.contact, "select", work, ctx.now)
+    await _tell_storyteller(ctx.s, ctx.viewer.contact, "select", work, decision, ctx.web.forms, ctx.now)
+    return await stories_page(ctx, notice=t("Tersimpan: cerita ini dipilih. Pencerita akan diberi tahu."))

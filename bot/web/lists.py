@@ -122,10 +122,12 @@ async def matrix_page(ctx: Ctx) -> Response:
     return await activities_page(ctx, matrix=True)
 
 
-async def stories_page(ctx: Ctx) -> Response:
+async def stories_page(ctx: Ctx, notice: str | None = None, problem: str | None = None,
+                       status_code: int = 200) -> Response:
     """Stories of change of a period (a round — the current one by default — or dates), side by side, each with
-    what the panels decided and why."""
-    from storage.stories import listing
+    what the panels decided and why; a panel in its own area selects one here."""
+    from flows.selection import panel_level
+    from storage.stories import listing, waiting
     per = await period(ctx)
     level = ctx.request.query_params.get("tingkat") or None
     only = bool(ctx.request.query_params.get("terpilih"))
@@ -139,8 +141,12 @@ async def stories_page(ctx: Ctx) -> Response:
     shown = rows[(paging["page"] - 1) * PAGE_SIZE:paging["page"] * PAGE_SIZE]
     levels = choice_labels(ctx.web.forms, "cerita", ctx.lang).get("level", {})
     from flows.selection import level_label
-    return render(ctx, "cerita.html", rows=shown, levels=levels, level=level, only=only, per=per, paging=paging,
-                  panel=lambda lv: level_label(lv, ctx.t))
+    mine = panel_level(ctx.viewer.contact.role, ctx.viewer.contact.area_code)
+    selectable = ({st.id for st in await waiting(ctx.s, mine, ctx.code)}
+                  if mine and ctx.code == ctx.viewer.contact.area_code else set())
+    return render(ctx, "cerita.html", status_code=status_code, rows=shown, levels=levels, level=level, only=only,
+                  per=per, paging=paging, panel=lambda lv: level_label(lv, ctx.t), selectable=selectable,
+                  my_panel=level_label(mine, ctx.t) if mine else "", notice=notice, problem=problem)
 
 
 async def download_page(ctx: Ctx) -> Response:
