@@ -335,7 +335,7 @@ def test_conversion_is_pure_data_in_and_out():
     sheets = _sheets([{"type": "integer", "name": "n"}])
     data = from_xlsform(parsed, sheets).data
     assert data["questions"][0] == {"name": "n", "type": "integer", "label": {"id": "Berapa?", "en": "How many?"},
-                                    "required": True, "constraint": "n > 0",
+                                    "required": True, "constraint": "n > 0", "count": False,
                                     "constraint_message": {"id": "Jawaban ini tidak sesuai aturan formulir. Mohon "
                                                                  "periksa lagi.",
                                                            "en": "This answer does not fit the form's rule. Please "
