@@ -419,7 +419,7 @@ def from_xlsform(parsed: dict[str, Any], sheets: Sheets, form_id: str | None = N
             row = conv.row_of(exc.question) if exc.question else None
             column = None if row else "pantau_summary" if "summary" in exc.problem else "pantau_key" \
                 if "key" in exc.problem else None
-            first = exc.problem.split(":", 1)[0]
+            first = exc.problem.split()[0].rstrip(":") if exc.problem else ""
             if row and first in ("relevant", "constraint", "default", "calculate", "choice_filter", "repeat_count"):
                 column = conv.column_of(row, "calculation" if first == "calculate" else first)
             conv.problem("survey" if row else "settings", row or 2, column, exc.problem)
