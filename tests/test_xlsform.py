@@ -535,7 +535,7 @@ def test_long_select_multiple_finishes_only_with_what_was_picked(tmp_path):
     chat.say("2")
     assert "Anda sudah memilih: Jagung. Ketik \"selesai\" untuk menyimpan pilihan itu." in chat.say("lewati")
     assert "Catatan?" in chat.say("sudah")
-    assert "- Tanaman apa saja: Jagung\nKirim laporan ini?" in chat.say("lewati")
+    assert "- Tanaman apa saja: Jagung\n- Catatan: (tidak ada)" in chat.say("lewati")
 
 
 def test_a_skipped_long_list_and_a_kept_answer(tmp_path):
