@@ -595,3 +595,25 @@ def test_computed_defaults_that_cannot_run_are_refused(tmp_path, row, expected):
     with pytest.raises(XLSFormError) as err:
         read_xlsform(book)
     assert any(expected in line for line in err.value.problems), err.value.problems
+
+
+def test_hostile_input_at_a_long_select_multiple_and_a_number_that_is_not_a_count(tmp_path):
+    from .test_hostile import HANDWRITTEN
+    chat = _chat_with(_import(tmp_path, X.FIELD_SURVEY, X.FIELD_CHOICES, X.FIELD_SETTINGS).data)
+    chat.say("halo")
+    crop_values = set(X.CROPS)
+    for lead_in in (["4", "sama"], ["4", "sama", "-3", "2", "sama", "1, 3"]):
+        chat.session = None
+        chat.say("halo")
+        for message in lead_in:
+            chat.say(message)
+        start = chat.session
+        for text in HANDWRITTEN:
+            chat.session = start
+            step = chat.step(text)
+            assert step.replies and all(r.text.strip() for r in step.replies), text
+            form = step.session.get("form") or {}
+            answers = form.get("answers") or {}
+            assert isinstance(answers.get("temp", 0), int) and abs(answers.get("temp", 0)) <= 50, text
+            picked = (form.get("page") or {}).get("picked") or answers.get("crops") or []
+            assert set(picked) <= crop_values, text
