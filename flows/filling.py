@@ -395,8 +395,8 @@ def accept(form: Form, draft: dict[str, Any], text: str, inbound: Inbound, ctx: 
     if many is not None:      # a long list in pages: picked page by page until "selesai"
         checked = many if isinstance(many, Problem) else _check_constraints(form, draft, {q.name: many}, lang)
         return checked if isinstance(checked, Problem) else Accepted(checked)
-    default = X.default_text(q, item_values(form, draft["answers"], pos))
-    if s in KEEP_WORDS and default is not None:
+    default = X.default_text(q, item_values(form, draft["answers"], pos)) if s in KEEP_WORDS else None
+    if default is not None:
         text, s = default, A.normalize(default)
     elif s in KEEP_WORDS and has_answer(draft["answers"], pos) and not q.required and not stale:
         return Accepted({q.name: None})
