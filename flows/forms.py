@@ -130,7 +130,7 @@ _QUESTION_KEYS = {"name", "type", "label", "hint", "required", "choices", "choic
                   "choice_filter", "default", "default_expr", "count", "groups", "calculate"}
 
 
-def _question(source: str, raw: Any, known: set[str], depth: int = 0) -> Question:
+def _question(source: str, raw: Any, known: set[str], depth: int = 0, calcs: frozenset[str] = frozenset()) -> Question:
     if not isinstance(raw, dict):
         raise FormError(source, None, f"each question must be a mapping, got {raw!r}")
     name = raw.get("name")
@@ -181,13 +181,13 @@ def _question(source: str, raw: Any, known: set[str], depth: int = 0) -> Questio
         inner_known = set(known)
         subs = []
         for r in raw.get("questions") or []:
-            q = _question(source, r, inner_known, depth + 1)
+            q = _question(source, r, inner_known, depth + 1, calcs)
             inner_known.add(q.name)
             subs.append(q)
-        calcs = raw.get("calculate") or {}
-        if not isinstance(calcs, dict):
+        item_raw = raw.get("calculate") or {}
+        if not isinstance(item_raw, dict):
             raise FormError(source, name, "calculate must be a mapping of name to expression")
-        for cname, cexpr in calcs.items():
+        for cname, cexpr in item_raw.items():
             if not str(cname).isidentifier() or cname in inner_known:
                 raise FormError(source, str(cname), "a calculate name must be a new simple identifier")
             item_calcs.append((str(cname), str(_expr(source, str(cname), cexpr, "calculate", inner_known))))
@@ -216,7 +216,7 @@ def _question(source: str, raw: Any, known: set[str], depth: int = 0) -> Questio
         repeat_count=_expr(source, name, raw.get("repeat_count"), "repeat_count", known),
         choice_filter=_expr(source, name, raw.get("choice_filter"), "choice_filter", known),
         default=None if raw.get("default") is None else str(raw["default"]),
-        default_expr=_expr(source, name, raw.get("default_expr"), "default", known),
+        default_expr=_expr(source, name, raw.get("default_expr"), "default", known | calcs),
         count=counts, groups=_groups(source, name, raw.get("groups")), calculate=tuple(item_calcs),
     )
 
@@ -264,8 +264,9 @@ def parse_form(data: Any, source: str) -> Form:
         raise FormError(source, None, "version must be a whole number >= 1 (raise it on every change)")
     known: set[str] = set()
     questions = []
+    calc_names = frozenset(str(c) for c in data["calculate"]) if isinstance(data.get("calculate"), dict) else frozenset()
     for raw in data["questions"] or []:
-        q = _question(source, raw, known)
+        q = _question(source, raw, known, calcs=calc_names)
         if q.name in known:
             raise FormError(source, q.name, "the name is used twice")
         known.add(q.name)

@@ -357,6 +357,11 @@ def _sheets(survey):
     ({"type": "repeat", "repeat_count": "n", "questions": [{"name": "b", "type": "integer",
                                                             "label": {"id": "B", "en": "B"}}]},
      "repeat_count uses unknown question(s): n"),
+    ({"type": "text", "count": False}, "count (true or false) is only for an integer question"),
+    ({"type": "integer", "default": "1", "default_expr": "2"}, "either a default or a default_expr"),
+    ({"type": "integer", "calculate": {"x": "a * 2"}}, "calculate inside a question is only for a repeat"),
+    ({"type": "integer", "default_expr": "later * 2"}, "default uses unknown question(s): later"),
+    ({"type": "integer", "groups": [{"name": "g"}]}, "group 'g' label needs non-empty texts"),
 ])
 def test_form_files_check_the_new_fields(question, fragment):
     data = {"id": "x", "version": 1, "title": {"id": "X", "en": "X"},
@@ -617,3 +622,19 @@ def test_hostile_input_at_a_long_select_multiple_and_a_number_that_is_not_a_coun
             assert isinstance(answers.get("temp", 0), int) and abs(answers.get("temp", 0)) <= 50, text
             picked = (form.get("page") or {}).get("picked") or answers.get("crops") or []
             assert set(picked) <= crop_values, text
+
+
+def test_a_computed_default_from_a_calculate_can_be_changed_or_kept(tmp_path):
+    survey = [["type", "name", "label", "required", "calculation", "default"],
+              ["integer", "adults", "Berapa orang dewasa?", "yes"],
+              ["calculate", "rice", "", "", "${adults} * 3"],
+              ["decimal", "rice_kg", "Berapa kg beras seminggu?", "yes", "", "${rice}"],
+              ["text", "say", "Pesan?", "yes", "", "if(${adults} > 4, 'keluarga besar', 'keluarga kecil')"]]
+    chat = _chat_with(_import(tmp_path, survey, None, [["form_id", "version"], ["beras", "1"]]).data)
+    chat.say("halo")
+    chat.say("4")
+    assert "Ketik \"sama\" untuk memakai jawaban bawaan: 6." in chat.say("2")     # the calculate, when reached
+    assert "bawaan: keluarga kecil" in chat.say("7,5")                            # changed: the typed answer
+    assert "- Pesan: keluarga kecil" in chat.say("sama")                          # kept: the computed one
+    chat.say("kirim")
+    assert chat.reports[-1].answers == {"adults": 2, "rice_kg": 7.5, "say": "keluarga kecil", "rice": 6}
