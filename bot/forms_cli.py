@@ -17,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from flows.forms import Form, FormError, parse_form
+from flows.forms import NUMBER_MAX, NUMBER_MIN, Form, FormError, parse_form
 from flows.xlsform import Imported, Sheets, XLSFormError, from_xlsform
 from flows.xlsform_export import to_xlsform
 
@@ -124,9 +124,15 @@ def _describe_question(q, indent: str) -> str:
     if q.choices_from:
         parts.append("pilihan: putaran")
     for word, value in (("jika", q.relevant), ("aturan", q.constraint), ("jumlah", q.repeat_count),
-                        ("saring", q.choice_filter), ("bawaan", q.default)):
+                        ("saring", q.choice_filter), ("bawaan", q.default), ("bawaan dihitung", q.default_expr)):
         if value:
             parts.append(f"{word}: {value}")
+    if q.type == "integer" and not q.count:
+        bounds = [f">= {q.minimum}" if q.minimum != NUMBER_MIN else "", f"<= {q.maximum}" if q.maximum != NUMBER_MAX else ""]
+        parts.append("angka " + (" ".join(b for b in bounds if b) or "bebas (batas dari aturan)"))
+    if q.groups:
+        parts.append("bagian: " + " / ".join(g.label["id"] for g in q.groups))
+    parts += [f"hitung {name} = {expr}" for name, expr in q.calculate]
     label = " ".join(q.label["id"].split())
     return f"{indent}{q.name} ({'; '.join(parts)}): {label[:70]}{'…' if len(label) > 70 else ''}"
 

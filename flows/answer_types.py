@@ -6,14 +6,19 @@ Kept apart from filling.py, which calls these through a few small hooks.
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from . import answers as A
+from .dates import zone_for_area
+from .display import show
 from .expr import evaluate
-from .numbers import words_to_int
-from .problem import N_, Problem
+from .numbers import parse_number, words_to_int
+from .problem import N_, Gettext, Problem
 
 if TYPE_CHECKING:
     from .forms import Form, Question
+    from .types import Context
 
 Options = list[tuple[str, list[str]]]
 
@@ -158,5 +163,211 @@ def repeat_count(rep: Question, values: dict[str, Any]) -> int:
 def uses_today(form: Form) -> bool:
     """Whether any expression of the form calls today() (only then is the date put in the answers)."""
     questions = [sub for q in form.questions for sub in (q, *q.questions)]
-    exprs = [e for q in questions for e in (q.relevant, q.constraint, q.repeat_count, q.choice_filter)]
+    exprs = [e for q in questions for e in (q.relevant, q.constraint, q.repeat_count, q.choice_filter,
+                                            q.default_expr, *(c for _, c in q.calculate))]
     return any("today(" in e for e in exprs + [e for _, e in form.calculate] if e)
+
+
+def stamp_today(form: Form, draft: dict[str, Any], ctx: Context) -> None:
+    """Put today's date (in the area's zone) in the draft for today(): from the first question on, and again at
+    every answer, so that the date is the day the answer is given. Forms without today() are left as they are."""
+    if uses_today(form):
+        draft["answers"]["$today"] = ctx.now.astimezone(zone_for_area(draft.get("area"))).date().isoformat()
+
+
+# ------------------------------------------------------------------ per-item calculations
+
+def item_calculations(rep: Question, values: dict[str, Any]) -> dict[str, Any]:
+    """A repeat's calculations for one item, in order (a later one may use an earlier one)."""
+    out: dict[str, Any] = {}
+    for name, expr in rep.calculate:
+        out[name] = evaluate(expr, {**values, **out})
+    return out
+
+
+# ------------------------------------------------------------------ computed defaults
+
+def _computed(q: Question, values: dict[str, Any]) -> Any:
+    """A computed default's value as the question's own kind, or None when it cannot be used (yet)."""
+    value = evaluate(q.default_expr or "None", values)
+    if value is None or value == "" or isinstance(value, (list, dict)):
+        return None
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if q.type == "integer":
+        return int(value) if number and float(value).is_integer() and abs(value) < 1e12 else None
+    if q.type == "decimal":
+        return float(value) if number and abs(value) < 1e12 else None
+    if q.type == "date":
+        try:
+            return date.fromisoformat(str(value)).isoformat()
+        except ValueError:
+            return None
+    if isinstance(value, bool):
+        return None
+    text = str(int(value)) if number and float(value).is_integer() else str(value)
+    if q.type == "select_one":
+        return text if text in {c.value for c in q.choices} else None
+    if q.type == "select_multiple":
+        picked = text.split()
+        return picked if picked and set(picked) <= {c.value for c in q.choices} else None
+    return text if q.type == "text" else None
+
+
+def default_text(q: Question, values: dict[str, Any]) -> str | None:
+    """What "sama" stands for at a question with a default: read as if the person had typed it."""
+    if q.default_expr is None:
+        return q.default
+    value = _computed(q, values)
+    if value is None:
+        return None
+    if q.type == "decimal":
+        return repr(value).replace(".", ",")        # the comma is the decimal sign: never read as thousands
+    if q.type == "select_multiple":
+        return ", ".join(value)
+    return str(value)
+
+
+def default_shown(q: Question, values: dict[str, Any], lang: str, t: Gettext) -> str | None:
+    """The default as the person reads it, or None when the question has none (or it cannot be computed yet)."""
+    if q.default_expr is None:
+        if q.default is None:
+            return None
+        return show(q, q.default, lang, t) if q.type == "select_one" else q.default
+    value = _computed(q, values)
+    return None if value is None else show(q, value, lang, t)
+
+
+# ------------------------------------------------------------------ numbers that are not counts
+
+def parse_integer(q: Question, text: str) -> int | Problem:
+    """A whole number: a count (the built-in forms' people, 0 to 100,000 unless the form says otherwise) or,
+    for a form from Excel, any whole number within the question's own bounds (negative ones too)."""
+    if q.count:
+        return parse_number(text, minimum=q.minimum, maximum=q.maximum)
+    s = re.sub(r"\s+", " ", (text or "").strip().lower())
+    grouped = re.fullmatch(rf"([-−]?)\s*(\d{{1,3}}(?:\.\d{{3}})+)\s*{_UNIT}", s)     # "1.250": thousands
+    if grouped:
+        value: float | Problem = (-1 if grouped.group(1) else 1) * float(grouped.group(2).replace(".", ""))
+    else:
+        value = parse_decimal(s)
+    if isinstance(value, Problem):
+        if "terlalu besar" in value.msgid:
+            return value
+        return Problem(N_("Mohon tulis sebuah angka."))
+    if not value.is_integer():
+        return Problem(N_("Mohon tulis bilangan bulat, tanpa koma."))
+    if value < q.minimum:
+        return Problem(N_("Angka paling sedikit %(minimum)s."), {"minimum": q.minimum})
+    if value > q.maximum:
+        return Problem(N_("Angka paling banyak %(maximum)s."), {"maximum": q.maximum})
+    return int(value)
+
+
+# ------------------------------------------------------------------ long select_multiple lists in pages
+
+FINISH_WORDS = {"selesai", "sudah", "cukup", "sudah semua", "itu saja", "done", "sdh", "udah", "sudah selesai",
+                "selesai memilih", "sudah cukup", "itu aja", "ok", "oke"}
+
+
+def _picked(draft: dict[str, Any]) -> list[str]:
+    page = draft.get("page") or {}
+    return list(page.get("picked") or []) if page.get("pos") == draft.get("pos") else []
+
+
+def _keep_picked(draft: dict[str, Any], picked: list[str]) -> None:
+    draft["page"] = {"pos": draft.get("pos"), "n": page_of(draft), "picked": picked}
+
+
+def take_many(draft: dict[str, Any], q: Question, text: str, options: Options, skip_words: set[str]
+              ) -> list[str] | Problem | None:
+    """An answer at a long select_multiple list shown in pages. Numbers ("1, 3") are the page's shown ones,
+    words match any option; each is added to the picks kept in the draft (a number picked again is taken back),
+    "0" turns the page, "selesai" ends with what was picked: the list of values. None when the list is short
+    (answered in one message as before) or the answer is a skip word with nothing picked (the caller decides)."""
+    if not paged(options):
+        return None
+    s = A.normalize(text)
+    picked = _picked(draft)
+    labels = {v: ls[0] if ls else v for v, ls in options}
+    if s in FINISH_WORDS or s.startswith("selesai"):
+        if not picked:
+            return Problem(N_("Belum ada yang dipilih. Ketik nomornya, misalnya 1, 3.") if q.required else
+                           N_("Belum ada yang dipilih. Ketik nomornya, misalnya 1, 3, atau \"lewati\" jika tidak ada."))
+        draft.pop("page", None)
+        return [v for v, _ in options if v in picked]           # in the list's order
+    if s in skip_words:
+        if not picked:
+            return None
+        return Problem(N_("Anda sudah memilih: %(picked)s. Ketik \"selesai\" untuk menyimpan pilihan itu."),
+                       {"picked": ", ".join(labels[v] for v in picked)})
+    if s == "0":
+        draft["page"] = {"pos": draft.get("pos"), "n": (page_of(draft) + 1) % page_count(options),
+                         "picked": picked}
+        return Problem(N_("Pilihan lainnya:"))
+    shown = page_options(options, page_of(draft))
+    parts = [p for p in re.split(r"\s*(?:,|;|/|\bdan\b|\bserta\b|&|\+)\s*", s) if p]
+    if len(parts) == 1 and re.fullmatch(r"\d+(?: \d+)+", parts[0]):
+        parts = parts[0].split()
+    if not parts or len(s) > A.MAX_LEN:
+        return Problem(N_("Mohon pilih dengan mengetik nomornya, misalnya 1, 3."))
+    added, removed = [], []
+    for part in parts:
+        m = re.fullmatch(r"(?:no\.?|nomor|nomer|pilih)?\s*(\d{1,6})", part)
+        if m:
+            i = int(m.group(1))
+            if not 1 <= i <= len(shown):
+                return Problem(N_("Nomor %(number)s tidak ada. Mohon pilih nomor 1 sampai %(count)s, atau ketik 0 "
+                                  "untuk pilihan lain."), {"number": m.group(1), "count": len(shown)})
+            value = str(shown[i - 1][0])
+        else:
+            found = A.match_choice(part, options)
+            if not isinstance(found, str):
+                return Problem(N_("Pilihan \"%(part)s\" belum dikenali. Mohon ketik nomornya, misalnya 1, 3."),
+                               {"part": part[:40]})
+            value = found
+        if value in picked and m:
+            picked.remove(value)
+            removed.append(labels[value])
+        elif value not in picked:
+            picked.append(value)
+            added.append(labels[value])
+    _keep_picked(draft, picked)
+    if removed and not added:
+        return Problem(N_("Dibatalkan: %(labels)s."), {"labels": ", ".join(removed)})
+    return Problem(N_("Dicatat: %(labels)s."), {"labels": ", ".join(added or removed)})
+
+
+def many_lines(draft: dict[str, Any], options: Options, t: Gettext) -> list[str]:
+    """The lines under a select_multiple question: how to pick several (and, in pages, how to finish)."""
+    if not paged(options):
+        return [t("Boleh pilih lebih dari satu, misalnya: 1, 3")]
+    lines = [t("Boleh pilih lebih dari satu, misalnya: 1, 3. Ketik \"selesai\" jika sudah.")]
+    picked = _picked(draft)
+    if picked:
+        labels = {v: ls[0] if ls else v for v, ls in options}
+        lines.append(t("Sudah dipilih: %(picked)s.") % {"picked": ", ".join(labels.get(v, v) for v in picked)})
+    return lines
+
+
+# ------------------------------------------------------------------ group labels
+
+def group_lines(form: Form, draft: dict[str, Any], q: Question, lang: str, t: Gettext) -> list[str]:
+    """The labels of the groups the chat enters at this question ("Bagian: Air bersih"): shown above it when
+    the question asked before was not in the same group (or in another item of a repeat)."""
+    if not q.groups:
+        return []
+    before: tuple[Any, ...] = ()
+    history = draft.get("history") or []
+    prev = history[-1] if history else None
+    pos = draft.get("pos") or []
+    if prev and prev[0] != "$confirm" and (len(prev) != 3 or (len(pos) == 3 and prev[:2] == pos[:2])):
+        try:
+            before = form.question(prev[-1]).groups
+        except KeyError:
+            before = ()
+    names = [g.name for g in before]
+    out = []
+    for i, g in enumerate(q.groups):
+        if names[:i + 1] != [x.name for x in q.groups[:i + 1]]:
+            out.append(t("Bagian: %(group)s") % {"group": g.label[lang]})
+    return out

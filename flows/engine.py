@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from . import access
+from . import answer_types as X
 from . import answers as A
 from . import commands as C
 from . import filling as F
@@ -324,6 +325,7 @@ def _form_of(session: dict[str, Any], ctx: Context) -> Form:
 def _move(session: dict[str, Any], form: Form, pos: list[Any] | None, ctx: Context, t: Gettext, lang: str, replies: list[Reply], push: bool = True) -> Step:
     """Go to the next question after ``pos``, auto-answering what needs no typing (notes, one round)."""
     draft = session["form"]
+    X.stamp_today(form, draft, ctx)       # today() known from the first question on
     while True:
         nxt = F.next_pos(form, draft, pos)
         if nxt != F.CONFIRM:

@@ -82,8 +82,10 @@ def _kind(node: ast.AST, kinds: dict[str, str]) -> str | None:
         return kinds.get(node.id)
     if isinstance(node, ast.BinOp) or (isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub)):
         return "number"
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "count":
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("count", "string_length"):
         return "number"
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "today":
+        return "text"             # an ISO date: compared with dates, never computed with
     return None
 
 

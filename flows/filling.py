@@ -19,7 +19,6 @@ from .dates import check_meeting_date, read_date, zone_for_area
 from .display import format_values, show
 from .expr import evaluate
 from .forms import Form, Question
-from .numbers import parse_number
 from .problem import N_, Gettext, Problem
 from .results import Accepted, Answer, Confirm
 from .types import Context, Inbound, Reply
@@ -50,6 +49,7 @@ def item_values(form: Form, answers: dict[str, Any], pos: list[Any]) -> dict[str
         items = answers.get(pos[0]) or []
         if pos[1] < len(items):
             values.update(items[pos[1]])
+        values.update(X.item_calculations(form.question(pos[0]), values))
     for name, expr in form.calculate:
         values[name] = evaluate(expr, values)
     return values
@@ -145,7 +145,7 @@ def clean_answers(form: Form, answers: dict[str, Any]) -> dict[str, Any]:
             for i, item in enumerate(kept):
                 ivalues = item_values(form, answers, [q.name, i, q.questions[0].name])
                 items.append({s.name: item.get(s.name) for s in q.questions
-                              if relevant(s, ivalues) and s.type != "note"})
+                              if relevant(s, ivalues) and s.type != "note"} | X.item_calculations(q, ivalues))
             out[q.name] = items
         elif q.name in answers:
             out[q.name] = answers[q.name]
@@ -209,7 +209,7 @@ def ask(form: Form, draft: dict[str, Any], ctx: Context, lang: str, t: Gettext) 
     q = question_at(form, pos)
     values = item_values(form, draft["answers"], pos)
     label = format_values(q.label[lang], values, lang)
-    lines = []
+    lines = X.group_lines(form, draft, q, lang, t)
     choices: list[str] = []
     if len(pos) == 3:
         rep = form.question(pos[0])
@@ -230,23 +230,22 @@ def ask(form: Form, draft: dict[str, Any], ctx: Context, lang: str, t: Gettext) 
     else:
         lines.append(label)
     if q.type in ("select_one", "select_multiple"):
-        options = options_for(q, lang, ctx, values)
-        if q.type == "select_one" and X.paged(options):
+        options = everything = options_for(q, lang, ctx, values)
+        if X.paged(options):
             page = X.page_of(draft)
             options = X.page_options(options, page)
             lines.append(t("Halaman %(page)s dari %(pages)s. Ketik 0 untuk pilihan lain.")
-                         % {"page": page + 1, "pages": X.page_count(options_for(q, lang, ctx, values))})
+                         % {"page": page + 1, "pages": X.page_count(everything)})
         choices = [labels[0] for _, labels in options]
         if q.type == "select_multiple":
-            lines.append(t("Boleh pilih lebih dari satu, misalnya: 1, 3"))
+            lines += X.many_lines(draft, everything, t)
     old = value_at(draft["answers"], pos)
     if X.stale_choice(q, old, values):
         old = None
     if old not in (None, "", []) and not (len(pos) == 3 and pos[2] == form.question(pos[0]).item_label
                                           and pos[1] >= len(draft["answers"].get(pos[0]) or [])):
         lines.append(t("Jawaban sebelumnya: %(old)s. Ketik \"sama\" jika tidak berubah.") % {"old": show(q, old, lang, t)})
-    elif q.default is not None:
-        shown = show(q, q.default, lang, t) if q.type == "select_one" else q.default
+    elif (shown := X.default_shown(q, values, lang, t)) is not None:
         lines.append(t("Ketik \"sama\" untuk memakai jawaban bawaan: %(default)s.") % {"default": shown})
     elif q.type == "photo":
         lines.append(t("Kirim fotonya, atau ketik \"lewati\"."))
@@ -263,7 +262,8 @@ def help_reply(form: Form, draft: dict[str, Any], ctx: Context, lang: str, t: Ge
         if q.hint:
             lines.append(q.hint[lang])
         lines.append({
-            "integer": t("Tulis jumlahnya dengan angka, misalnya 79 atau \"tujuh puluh sembilan\"."),
+            "integer": t("Tulis jumlahnya dengan angka, misalnya 79 atau \"tujuh puluh sembilan\".") if q.count
+            else t("Tulis angkanya, misalnya 7."),
             "decimal": t("Tulis angkanya, pakai koma untuk desimal, misalnya 2,5."),
             "date": t("Tulis tanggalnya, misalnya 6 Agustus, 10/8/2024, kemarin, atau Kamis lalu."),
             "select_one": t("Ketik nomor pilihan, misalnya 1."),
@@ -383,16 +383,21 @@ def accept(form: Form, draft: dict[str, Any], text: str, inbound: Inbound, ctx: 
     stored), or a ``Problem`` (why not, to ask again)."""
     pos = draft["pos"]
     q = question_at(form, pos)
-    if X.uses_today(form):     # today() in the form's expressions: the day the answer is given, in the area's zone
-        draft["answers"]["$today"] = ctx.now.astimezone(zone_for_area(draft.get("area"))).date().isoformat()
+    X.stamp_today(form, draft, ctx)     # today() in the form's expressions: the day the answer is given
     s = A.normalize(text)
     old = value_at(draft["answers"], pos)
     stale = old not in (None, "") and X.stale_choice(q, old, item_values(form, draft["answers"], pos))
     if s in KEEP_WORDS and old not in (None, "") and not stale:
         kept = _check_constraints(form, draft, {q.name: old}, lang)     # what was right may have become wrong
         return kept if isinstance(kept, Problem) else Accepted(kept)
-    if s in KEEP_WORDS and q.default is not None:
-        text, s = q.default, A.normalize(q.default)
+    many = X.take_many(draft, q, text, options_for(q, lang, ctx, item_values(form, draft["answers"], pos)),
+                       _SKIP_WORDS) if q.type == "select_multiple" and s not in KEEP_WORDS else None
+    if many is not None:      # a long list in pages: picked page by page until "selesai"
+        checked = many if isinstance(many, Problem) else _check_constraints(form, draft, {q.name: many}, lang)
+        return checked if isinstance(checked, Problem) else Accepted(checked)
+    default = X.default_text(q, item_values(form, draft["answers"], pos)) if s in KEEP_WORDS else None
+    if default is not None:
+        text, s = default, A.normalize(default)
     elif s in KEEP_WORDS and has_answer(draft["answers"], pos) and not q.required and not stale:
         return Accepted({q.name: None})
     if len(pos) == 3 and q.name == form.question(pos[0]).item_label:
@@ -473,7 +478,7 @@ def _accept_integer(form: Form, draft: dict[str, Any], q: Question, text: str) -
             return Problem(N_("Pertanyaan ini tentang laki-laki. Mohon tulis jumlahnya, atau sekaligus: L 79 P 38.")
                            if q.name == first else
                            N_("Pertanyaan ini tentang perempuan. Mohon tulis jumlahnya, atau sekaligus: L 79 P 38."))
-    value = parse_number(text, minimum=q.minimum, maximum=q.maximum)
+    value = X.parse_integer(q, text)
     if isinstance(value, Problem):
         return value
     return Accepted({q.name: value})

@@ -33,6 +33,18 @@ class Choice:
 
 
 @dataclass(frozen=True)
+class Group:
+    """A labelled group (XLSForm begin_group) a question belongs to: its label is shown when the chat enters it."""
+
+    name: str
+    label: dict[str, str]
+
+
+#: an integer question that is not a count has no bounds but these (the same as a decimal's)
+NUMBER_MIN, NUMBER_MAX = -10**12, 10**12
+
+
+@dataclass(frozen=True)
 class Question:
     name: str
     type: str
@@ -56,6 +68,10 @@ class Question:
     repeat_count: str | None = None           # repeat: how many items (an expression), no item names
     choice_filter: str | None = None          # select: which choices to offer, e.g. choice('kab') == kab
     default: str | None = None                # answer taken when the person types "sama"
+    default_expr: str | None = None           # a default computed when the question is reached (an expression)
+    count: bool = True                        # integer: a count of people or things (0 to 100,000, count wording)
+    groups: tuple[Group, ...] = ()            # the labelled groups the question is in, outermost first
+    calculate: tuple[tuple[str, str], ...] = ()   # repeat: values derived per item
 
 
 @dataclass(frozen=True)
@@ -111,10 +127,10 @@ def _expr(source: str, qname: str | None, value: Any, what: str, known: set[str]
 _QUESTION_KEYS = {"name", "type", "label", "hint", "required", "choices", "choices_from", "relevant", "constraint",
                   "constraint_message", "min", "max", "pair", "not_future", "confirm_older_than_days",
                   "questions", "suggest_from_previous", "item_label", "short", "repeat_count",
-                  "choice_filter", "default"}
+                  "choice_filter", "default", "default_expr", "count", "groups", "calculate"}
 
 
-def _question(source: str, raw: Any, known: set[str], depth: int = 0) -> Question:
+def _question(source: str, raw: Any, known: set[str], depth: int = 0, calcs: frozenset[str] = frozenset()) -> Question:
     if not isinstance(raw, dict):
         raise FormError(source, None, f"each question must be a mapping, got {raw!r}")
     name = raw.get("name")
@@ -149,17 +165,33 @@ def _question(source: str, raw: Any, known: set[str], depth: int = 0) -> Questio
         raise FormError(source, name, "repeat_count is only for a repeat")
     if raw.get("choices_from") not in (None, "rounds"):
         raise FormError(source, name, "choices_from can only be 'rounds'")
-    lo, hi = raw.get("min", 0), raw.get("max", 100_000)
+    counts = raw.get("count", True)
+    if not isinstance(counts, bool) or (not counts and qtype != "integer"):
+        raise FormError(source, name, "count (true or false) is only for an integer question")
+    if raw.get("default") is not None and raw.get("default_expr") is not None:
+        raise FormError(source, name, "a question has either a default or a default_expr, not both")
+    lo, hi = raw.get("min", 0 if counts else NUMBER_MIN), raw.get("max", 100_000 if counts else NUMBER_MAX)
     if not (isinstance(lo, int) and isinstance(hi, int) and lo <= hi):
         raise FormError(source, name, "min and max must be whole numbers with min <= max")
     sub: tuple[Question, ...] = ()
+    item_calcs: list[tuple[str, str]] = []
+    if raw.get("calculate") and qtype != "repeat":
+        raise FormError(source, name, "calculate inside a question is only for a repeat (values per item)")
     if qtype == "repeat":
         inner_known = set(known)
         subs = []
         for r in raw.get("questions") or []:
-            q = _question(source, r, inner_known, depth + 1)
+            q = _question(source, r, inner_known, depth + 1, calcs)
             inner_known.add(q.name)
             subs.append(q)
+        item_raw = raw.get("calculate") or {}
+        if not isinstance(item_raw, dict):
+            raise FormError(source, name, "calculate must be a mapping of name to expression")
+        for cname, cexpr in item_raw.items():
+            if not str(cname).isidentifier() or cname in inner_known:
+                raise FormError(source, str(cname), "a calculate name must be a new simple identifier")
+            item_calcs.append((str(cname), str(_expr(source, str(cname), cexpr, "calculate", inner_known))))
+            inner_known.add(str(cname))
         if not subs:
             raise FormError(source, name, "a repeat needs questions")
         if subs[0].type != "text" and not raw.get("repeat_count"):
@@ -184,7 +216,17 @@ def _question(source: str, raw: Any, known: set[str], depth: int = 0) -> Questio
         repeat_count=_expr(source, name, raw.get("repeat_count"), "repeat_count", known),
         choice_filter=_expr(source, name, raw.get("choice_filter"), "choice_filter", known),
         default=None if raw.get("default") is None else str(raw["default"]),
+        default_expr=_expr(source, name, raw.get("default_expr"), "default", known | calcs),
+        count=counts, groups=_groups(source, name, raw.get("groups")), calculate=tuple(item_calcs),
     )
+
+
+def _groups(source: str, qname: str, raw: Any) -> tuple[Group, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not all(isinstance(g, dict) and isinstance(g.get("name"), str) for g in raw):
+        raise FormError(source, qname, "groups must be a list of {name, label}")
+    return tuple(Group(g["name"], _text(source, qname, g.get("label"), f"group {g['name']!r} label")) for g in raw)
 
 
 _KINDS = {"integer": "number", "text": "text", "select_one": "text", "date": "text", "photo": "text",
@@ -197,7 +239,8 @@ def _check_expressions(source: str, questions: list[Question], calcs: list[tuple
     kinds = {s.name: _KINDS[s.type] for q in questions for s in (q, *q.questions) if s.type in _KINDS}
     kinds.update({name: "number" for name, _ in calcs})
     for q in [sub for top in questions for sub in (top, *top.questions)]:
-        for what, expr in (("relevant", q.relevant), ("constraint", q.constraint)):
+        for what, expr in (("relevant", q.relevant), ("constraint", q.constraint), ("default", q.default_expr),
+                           *(("calculate", e) for _, e in q.calculate)):
             if expr:
                 try:
                     check(expr, kinds)
@@ -221,12 +264,14 @@ def parse_form(data: Any, source: str) -> Form:
         raise FormError(source, None, "version must be a whole number >= 1 (raise it on every change)")
     known: set[str] = set()
     questions = []
+    calc_names = frozenset(str(c) for c in data["calculate"]) if isinstance(data.get("calculate"), dict) else frozenset()
     for raw in data["questions"] or []:
-        q = _question(source, raw, known)
+        q = _question(source, raw, known, calcs=calc_names)
         if q.name in known:
             raise FormError(source, q.name, "the name is used twice")
         known.add(q.name)
         known.update(s.name for s in q.questions)
+        known.update(c for c, _ in q.calculate)
         questions.append(q)
     for q in questions:
         if q.pair:

@@ -7,7 +7,7 @@ from .display import format_values
 from .expr import evaluate
 from .filling import item_values, relevant
 from .forms import Form, Question
-from .numbers import parse_number
+from .answer_types import parse_integer
 from .problem import Problem
 
 
@@ -16,7 +16,7 @@ def _invalid(form: Form, q: Question, value: Any, values: dict[str, Any], lang: 
     if value is None:
         return True if q.required and q.type not in ("note", "photo") else None
     if q.type == "integer":
-        n = parse_number(str(value), minimum=q.minimum, maximum=q.maximum) if isinstance(value, int) else None
+        n = parse_integer(q, str(value)) if isinstance(value, int) and not isinstance(value, bool) else None
         if isinstance(n, Problem) or n is None:
             return n if isinstance(n, Problem) else True
     if q.type == "select_one" and q.choices and value not in {c.value for c in q.choices}:

@@ -29,7 +29,7 @@ METADATA = {"start", "end", "today", "deviceid", "username", "phonenumber", "sub
 SURVEY_COLUMNS = {"type", "name", "label", "hint", "required", "relevant", "constraint", "constraint_message",
                   "calculation", "default", "choice_filter", "repeat_count", "appearance", "parameters",
                   "pantau_pair", "pantau_min", "pantau_max", "pantau_not_future",
-                  "pantau_confirm_older_than_days", "pantau_suggest_from_previous", "pantau_short"}
+                  "pantau_confirm_older_than_days", "pantau_suggest_from_previous", "pantau_short", "pantau_count"}
 IGNORED_COLUMNS = {"appearance", "parameters", "guidance_hint", "media", "image", "audio", "video", "big-image",
                    "required_message", "body"}
 SETTINGS_COLUMNS = {"form_id", "id_string", "version", "default_language", "form_title", "pantau_title",
@@ -117,6 +117,7 @@ class _Converter:
                 self.rows.setdefault(str(row["name"]), []).append(i)
         self.visits: dict[str, int] = {}
         self.calculate: dict[str, str] = {}
+        self.item_calculate: dict[str, str] = {}       # of the repeat being read
         self.seen: set[str] = set()
         self.ignored_langs: set[str] = set()
         self.copied_langs: set[str] = set()
@@ -186,7 +187,8 @@ class _Converter:
                     continue
                 self.problem("survey", i, column, f"kolom '{column}' belum didukung Pantau")
 
-    def children(self, children: list[dict[str, Any]], relevant: list[str], in_repeat: bool) -> list[dict[str, Any]]:
+    def children(self, children: list[dict[str, Any]], relevant: list[str], in_repeat: bool,
+                 groups: tuple[dict[str, Any], ...] = ()) -> list[dict[str, Any]]:
         out = []
         for child in children:
             ctype, name = child.get("type"), str(child.get("name", ""))
@@ -196,7 +198,9 @@ class _Converter:
                 continue
             if ctype == "group":
                 rel = self.expr((child.get("bind") or {}).get("relevant"), row, "relevant")
-                out += self.children(child.get("children") or [], relevant + ([rel] if rel else []), in_repeat)
+                label = self.text(child.get("label"))
+                inner = groups + ({"name": name, "label": label},) if label else groups
+                out += self.children(child.get("children") or [], relevant + ([rel] if rel else []), in_repeat, inner)
                 continue
             if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
                 self.problem("survey", row, "name", f"nama {name!r} hanya boleh huruf, angka dan _ (tanpa - atau .)")
@@ -213,12 +217,9 @@ class _Converter:
                     continue
                 q = self.repeat(child, row, relevant)
             elif ctype == "calculate":
-                if in_repeat:
-                    self.problem("survey", row, "type", "calculate di dalam repeat belum didukung Pantau")
-                    continue
                 calc = self.expr((child.get("bind") or {}).get("calculate"), row, "calculation")
-                if calc:
-                    self.calculate[name] = calc
+                if calc:      # inside a repeat: computed for each item
+                    (self.item_calculate if in_repeat else self.calculate)[name] = calc
                 continue
             elif ctype in METADATA:
                 self.notes.append(f"survey baris {row}: {ctype} ({name}) diabaikan; Pantau mencatat waktu sendiri")
@@ -229,6 +230,8 @@ class _Converter:
                 continue
             if relevant:
                 q["relevant"] = _all(relevant + ([q["relevant"]] if q.get("relevant") else []))
+            if groups and ctype != "repeat":
+                q["groups"] = [dict(g) for g in groups]
             out.append(q)
         return out
 
@@ -244,7 +247,10 @@ class _Converter:
         rel = self.expr((child.get("bind") or {}).get("relevant"), row, "relevant")
         if rel:
             q["relevant"] = rel
+        self.item_calculate = {}
         q["questions"] = self.children(child.get("children") or [], [], True)
+        if self.item_calculate:
+            q["calculate"] = self.item_calculate
         if not q["questions"]:
             self.problem("survey", row, "type", "repeat ini tidak berisi pertanyaan")
             return None
@@ -283,11 +289,14 @@ class _Converter:
             self.problem("survey", row, "read_only", "read_only belum didukung Pantau")
         if child.get("default") not in (None, ""):
             default = str(child["default"])
-            if "(" in default or "${" in default:
-                self.problem("survey", row, "default", "default yang dihitung (dengan fungsi atau ${...}) belum "
-                             "didukung Pantau")
+            if "${" in default or re.search(r"[A-Za-z][\w-]*\s*\(", default) or "../" in default:
+                computed = self.expr(default, row, "default")     # computed when the question is reached
+                if computed:
+                    q["default_expr"] = computed
             else:
                 q["default"] = ", ".join(default.split()) if q["type"] == "select_multiple" else default
+        if q["type"] == "integer" and str(child.get("pantau_count", "")).lower() not in YES:
+            q["count"] = False      # any whole number: only the bounds its constraint (or pantau_min/max) gives
         if q["type"] in ("select_one", "select_multiple") and not self.select(child, q, row, raw_type):
             return None
         if child.get("pantau_pair"):
@@ -410,6 +419,9 @@ def from_xlsform(parsed: dict[str, Any], sheets: Sheets, form_id: str | None = N
             row = conv.row_of(exc.question) if exc.question else None
             column = None if row else "pantau_summary" if "summary" in exc.problem else "pantau_key" \
                 if "key" in exc.problem else None
+            first = exc.problem.split()[0].rstrip(":") if exc.problem else ""
+            if row and first in ("relevant", "constraint", "default", "calculate", "choice_filter", "repeat_count"):
+                column = conv.column_of(row, "calculation" if first == "calculate" else first)
             conv.problem("survey" if row else "settings", row or 2, column, exc.problem)
     if conv.problems:
         raise XLSFormError(conv.problems)

@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from .forms import ROLES, Form, Question
+from .forms import NUMBER_MAX, NUMBER_MIN, ROLES, Form, Group, Question
 from .xlsform import LANG_COLUMNS, NO_SUMMARY
 from .xpath import to_xpath
 
@@ -20,7 +20,8 @@ SURVEY = ["type", "name", *[f"label::{c}" for c in LANG_COLUMNS.values()],
           *[f"hint::{c}" for c in LANG_COLUMNS.values()], "required", "relevant", "constraint",
           *[f"constraint_message::{c}" for c in LANG_COLUMNS.values()], "calculation", "default", "choice_filter",
           "repeat_count", *[f"pantau_short::{c}" for c in LANG_COLUMNS.values()], "pantau_pair", "pantau_min",
-          "pantau_max", "pantau_not_future", "pantau_confirm_older_than_days", "pantau_suggest_from_previous"]
+          "pantau_max", "pantau_count", "pantau_not_future", "pantau_confirm_older_than_days",
+          "pantau_suggest_from_previous"]
 _TYPES = {"integer": "integer", "decimal": "decimal", "text": "text", "date": "date", "photo": "image",
           "location": "geopoint", "note": "note"}
 
@@ -48,9 +49,8 @@ def _question_rows(q: Question, choices: list[dict[str, Any]]) -> list[dict[str,
             row["pantau_suggest_from_previous"] = "yes"
         if q.relevant:
             row["relevant"] = to_xpath(q.relevant)
-        rows = [row]
-        for sub in q.questions:
-            rows += _question_rows(sub, choices)
+        rows = [row] + _with_groups(q.questions, choices)
+        rows += [{"type": "calculate", "name": name, "calculation": to_xpath(expr)} for name, expr in q.calculate]
         return rows + [{"type": "end_repeat", "name": q.name}]
     if q.choices_from == "rounds":
         row["type"] = "select_one_from_file rounds.csv"
@@ -74,14 +74,18 @@ def _question_rows(q: Question, choices: list[dict[str, Any]]) -> list[dict[str,
     if q.default is not None:
         row["default"] = " ".join(v.strip() for v in q.default.split(",")) if q.type == "select_multiple" \
             else q.default
+    if q.default_expr is not None:
+        row["default"] = to_xpath(q.default_expr)
     if q.choice_filter:
         row["choice_filter"] = to_xpath(q.choice_filter)
     _texts(row, "pantau_short", q.short)
     if q.pair:
         row["pantau_pair"] = q.pair
-    if q.type == "integer" and q.minimum != _DEFAULT_MIN:
+    if q.type == "integer" and q.count:
+        row["pantau_count"] = "yes"           # a count of people: 0 to 100,000 and its own wording
+    if q.type == "integer" and q.minimum != (_DEFAULT_MIN if q.count else NUMBER_MIN):
         row["pantau_min"] = q.minimum
-    if q.type == "integer" and q.maximum != _DEFAULT_MAX:
+    if q.type == "integer" and q.maximum != (_DEFAULT_MAX if q.count else NUMBER_MAX):
         row["pantau_max"] = q.maximum
     if q.not_future:
         row["pantau_not_future"] = "yes"
@@ -90,14 +94,31 @@ def _question_rows(q: Question, choices: list[dict[str, Any]]) -> list[dict[str,
     return [row]
 
 
+def _with_groups(questions: tuple[Question, ...], choices: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows of questions in order, with begin_group/end_group rows around those sharing labelled groups."""
+    rows: list[dict[str, Any]] = []
+    open_groups: list[Group] = []
+    for q in questions:
+        common = 0
+        while common < min(len(open_groups), len(q.groups)) and open_groups[common] == q.groups[common]:
+            common += 1
+        rows += [{"type": "end_group", "name": g.name} for g in reversed(open_groups[common:])]
+        for g in q.groups[common:]:
+            group_row: dict[str, Any] = {"type": "begin_group", "name": g.name}
+            _texts(group_row, "label", g.label)
+            rows.append(group_row)
+        open_groups = list(q.groups)
+        rows += _question_rows(q, choices)
+    return rows + [{"type": "end_group", "name": g.name} for g in reversed(open_groups)]
+
+
 def to_xlsform(form: Form, summary: dict[str, Any] | None = None) -> dict[str, list[list[Any]]]:
     """The three sheets of the XLSForm of a form, each as rows (the first row is the header).
     ``summary``: the form file's ``summary:`` section, kept in the ``pantau_summary`` settings column
     (``none`` when the form has none, so that importing it back derives none)."""
     survey: list[dict[str, Any]] = []
     choices: list[dict[str, Any]] = []
-    for q in form.questions:
-        survey += _question_rows(q, choices)
+    survey += _with_groups(form.questions, choices)
     for name, expr in form.calculate:
         survey.append({"type": "calculate", "name": name, "calculation": to_xpath(expr)})
     used = [c for c in SURVEY if any(c in r for r in survey)]

@@ -121,3 +121,21 @@ def test_an_imported_form_without_pantau_summary_is_summarised_from_its_question
     assert "- Jenis sumber air: Mata air 1, Sumur gali 1" in printed
     assert "- Dipakai untuk apa: Minum 2, Mencuci 1" in printed
     assert "pendataan sumber air 2" in printed                     # its part of the line per kecamatan
+
+
+def test_pages_groups_defaults_numbers_and_item_calculations_over_the_terminal(cli_env, tmp_path):
+    """Issue 16's chat additions through `pantau form import` and `pantau chat` (the terminal channel)."""
+    from .test_xlsform import FIELD_CHAT
+    env = {**cli_env, "PANTAU_FORMS_DIR": str(tmp_path / "forms")}
+    book = X.write_book(tmp_path / "lapangan.xlsx", X.FIELD_SURVEY, X.FIELD_CHOICES, X.FIELD_SETTINGS)
+    out = run(env, "form", "import", str(book)).stdout
+    assert "Tersimpan:" in out
+    replies = chat(env, KADER, *REGISTER, *[message for message, _, _ in FIELD_CHAT])
+    assert "4. Kunjungan lapangan" in text(replies[len(REGISTER) - 1])
+    for (message, expected, absent), reply in zip(FIELD_CHAT, replies[len(REGISTER):]):
+        assert expected in text(reply), (message, text(reply))
+        assert absent is None or absent not in text(reply), (message, text(reply))
+    run(env, "contact", "approve", "Siti Aminah")                # an approved kader's report is counted
+    summary = json.loads(run(env, "summary", "--area", "Seram Bagian Timur", "--json").stdout)
+    assert summary["lapangan"]["reports"] == 1 and summary["lapangan"]["by_crops"] == {"singkong": 1, "kopi": 1,
+                                                                                        "pisang": 1}

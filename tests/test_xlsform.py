@@ -335,7 +335,7 @@ def test_conversion_is_pure_data_in_and_out():
     sheets = _sheets([{"type": "integer", "name": "n"}])
     data = from_xlsform(parsed, sheets).data
     assert data["questions"][0] == {"name": "n", "type": "integer", "label": {"id": "Berapa?", "en": "How many?"},
-                                    "required": True, "constraint": "n > 0",
+                                    "required": True, "constraint": "n > 0", "count": False,
                                     "constraint_message": {"id": "Jawaban ini tidak sesuai aturan formulir. Mohon "
                                                                  "periksa lagi.",
                                                            "en": "This answer does not fit the form's rule. Please "
@@ -357,6 +357,11 @@ def _sheets(survey):
     ({"type": "repeat", "repeat_count": "n", "questions": [{"name": "b", "type": "integer",
                                                             "label": {"id": "B", "en": "B"}}]},
      "repeat_count uses unknown question(s): n"),
+    ({"type": "text", "count": False}, "count (true or false) is only for an integer question"),
+    ({"type": "integer", "default": "1", "default_expr": "2"}, "either a default or a default_expr"),
+    ({"type": "integer", "calculate": {"x": "a * 2"}}, "calculate inside a question is only for a repeat"),
+    ({"type": "integer", "default_expr": "later * 2"}, "default uses unknown question(s): later"),
+    ({"type": "integer", "groups": [{"name": "g"}]}, "group 'g' label needs non-empty texts"),
 ])
 def test_form_files_check_the_new_fields(question, fragment):
     data = {"id": "x", "version": 1, "title": {"id": "X", "en": "X"},
@@ -471,3 +476,165 @@ def test_correcting_a_sent_report_of_an_imported_form_walks_it_again(tmp_path):
     assert "Terima kasih! Survei rumah tangga sudah tersimpan." in chat.say("kirim")
     corrected = chat.reports[-1]
     assert corrected.report_id == 7 and corrected.answers == sent.answers
+
+
+# ------------------------------------------------------------------ what the chat adds for XLSForm (issue 16)
+
+FIELD_CHAT = [   # (message, a part of the replies, a part that must not be there)
+    ("4", "Tanggal kunjungan?\nKetik \"sama\" untuk memakai jawaban bawaan: 15 Agustus 2024.", "lama"),
+    ("16 Agustus 2024", "Tanggal kunjungan tidak boleh setelah hari ini.", None),       # today() at question 1
+    ("sama", "Bagian: Lahan dan cuaca\nSuhu terendah minggu ini (°C)?", None),
+    ("bantuan", "Tulis angkanya, misalnya 7.", "jumlahnya"),
+    ("dingin", "Mohon tulis sebuah angka.", "orang"),
+    ("2,5", "Mohon tulis bilangan bulat, tanpa koma.", None),
+    ("-30", "Suhu harus antara -20 dan 50 °C.", None),                               # the sheet's message
+    ("-3", "Berapa petak lahan?", "Bagian:"),                                         # the group label once
+    ("2", "Berapa kg benih?\nKetik \"sama\" untuk memakai jawaban bawaan: 5.", "Bagian:"),   # ${plots} * 2.5
+    ("sama", ("Tanaman apa saja?\nHalaman 1 dari 2. Ketik 0 untuk pilihan lain.\nBoleh pilih lebih dari satu, "
+              "misalnya: 1, 3. Ketik \"selesai\" jika sudah.\n1. Padi\n2. Jagung"), "10. "),
+    ("selesai", "Belum ada yang dipilih. Ketik nomornya, misalnya 1, 3.", None),      # nothing picked silently
+    ("1, 3", "Dicatat: Padi, Singkong.\nTanaman apa saja?\nHalaman 1 dari 2", None),
+    ("0", "Pilihan lainnya:\nTanaman apa saja?\nHalaman 2 dari 2. Ketik 0 untuk pilihan lain.", None),
+    ("2", "Dicatat: Pisang.", None),                              # "2" is the second shown: Pisang, not Jagung
+    ("4", "Nomor 4 tidak ada. Mohon pilih nomor 1 sampai 3, atau ketik 0 untuk pilihan lain.", None),
+    ("kopi", "Dicatat: Kopi.\nTanaman apa saja?\nHalaman 2 dari 2", None),           # a word: from any page
+    ("0", "Sudah dipilih: Padi, Singkong, Pisang, Kopi.\n1. Padi", None),
+    ("1", "Dibatalkan: Padi.", None),                             # a shown pick typed again is taken back
+    ("selesai", "[Petak 1] Panen berapa karung?", None),
+    ("3", "Petak ini: 150 kg.\n[Petak 2] Panen berapa karung?", None),                # calculate per item
+    ("4", "Petak ini: 200 kg.\nMohon periksa", None),
+    ("kirim", "Terima kasih!", None),
+]
+
+
+def test_field_xlsform_pages_groups_defaults_numbers_and_item_calculations(tmp_path):
+    imported = _import(tmp_path, X.FIELD_SURVEY, X.FIELD_CHOICES, X.FIELD_SETTINGS)
+    chat = _chat_with(imported.data)
+    assert "4. Kunjungan lapangan" in chat.say("halo")
+    for message, expected, absent in FIELD_CHAT:
+        reply = chat.say(message)
+        assert expected in reply, (message, reply)
+        assert absent is None or absent not in reply, (message, reply)
+    assert chat.reports[-1].answers == {
+        "visit": "2024-08-15", "temp": -3, "plots": 2, "seed": 5.0,
+        "crops": ["singkong", "kopi", "pisang"],                      # in the list's order
+        "plot": [{"harvest": 3, "harvest_kg": 150}, {"harvest": 4, "harvest_kg": 200}]}
+
+
+def test_the_field_form_exports_and_imports_back_the_same(tmp_path):
+    data = _import(tmp_path, X.FIELD_SURVEY, X.FIELD_CHOICES, X.FIELD_SETTINGS).data
+    first = parse_form(data, "")
+    sheets = to_xlsform(first, data.get("summary"))
+    types = [row[0] for row in sheets["survey"]]
+    assert types.count("begin_group") == 1 and "calculate" in types[types.index("begin_repeat"):]
+    assert parse_form(_reimport(tmp_path, first, data.get("summary")).data, "") == first
+
+
+def test_long_select_multiple_finishes_only_with_what_was_picked(tmp_path):
+    survey = [["type", "name", "label", "required"], ["select_multiple crop", "crops", "Tanaman apa saja?", "no"],
+              ["text", "note_text", "Catatan?", "no"]]
+    chat = _chat_with(_import(tmp_path, survey, X.FIELD_CHOICES, [["form_id", "version"], ["tanam", "1"]]).data)
+    chat.say("halo")
+    assert "Ketik \"lewati\" jika tidak ada." in chat.say("4")
+    assert "atau \"lewati\" jika tidak ada" in chat.say("selesai")
+    chat.say("2")
+    assert "Anda sudah memilih: Jagung. Ketik \"selesai\" untuk menyimpan pilihan itu." in chat.say("lewati")
+    assert "Catatan?" in chat.say("sudah")
+    assert "- Tanaman apa saja: Jagung\n- Catatan: (tidak ada)" in chat.say("lewati")
+
+
+def test_a_skipped_long_list_and_a_kept_answer(tmp_path):
+    survey = [["type", "name", "label", "required"], ["select_multiple crop", "crops", "Tanaman apa saja?", "no"]]
+    chat = _chat_with(_import(tmp_path, survey, X.FIELD_CHOICES, [["form_id", "version"], ["tanam", "1"]]).data)
+    chat.say("halo")
+    chat.say("4")
+    assert "Mohon periksa" in chat.say("lewati")                  # nothing picked: skipped as any question
+    chat.say("2")                                                  # Ubah jawaban
+    chat.say("1")
+    chat.say("1, 2")
+    assert "- Tanaman apa saja: Padi, Jagung" in chat.say("selesai")
+    chat.say("kirim")
+    assert chat.reports[-1].answers == {"crops": ["padi", "jagung"]}
+
+
+@pytest.mark.parametrize("relevant,asked", [("today() >= '2024-08-15'", True), ("today() > '2024-08-15'", False)])
+def test_today_decides_whether_the_first_question_is_asked(tmp_path, relevant, asked):
+    survey = [["type", "name", "label", "required", "relevant"], ["text", "first", "Pertanyaan pertama?", "yes",
+                                                                  relevant],
+              ["text", "second", "Pertanyaan kedua?", "yes"]]
+    chat = _chat_with(_import(tmp_path, survey, None, [["form_id", "version"], ["hari", "1"]]).data)
+    chat.say("halo")
+    reply = chat.say("4")
+    assert ("Pertanyaan pertama?" in reply) is asked and ("Pertanyaan kedua?" in reply) is not asked
+
+
+def test_numbers_that_are_not_counts_and_counts_keep_their_wording():
+    from flows.answer_types import parse_integer
+    from flows.forms import NUMBER_MAX, NUMBER_MIN, Question
+    count = Question(name="men", type="integer", label={"id": "", "en": ""})
+    number = Question(name="temp", type="integer", label={"id": "", "en": ""}, count=False, minimum=NUMBER_MIN,
+                      maximum=NUMBER_MAX)
+    say = lambda p: p.render(lambda s: s)      # noqa: E731
+    assert parse_integer(number, "-12") == -12 and parse_integer(number, "1.250") == 1250
+    assert parse_integer(number, "250000") == 250000 and parse_integer(number, "tujuh") == 7
+    assert say(parse_integer(number, "banyak")) == "Mohon tulis sebuah angka."
+    assert "terlalu besar" in say(parse_integer(number, "9" * 15))
+    assert "kurang dari nol" in say(parse_integer(count, "-12"))
+    assert "Jumlah orang harus bilangan bulat" in say(parse_integer(count, "2,5"))
+    assert "paling banyak 100000" in say(parse_integer(count, "250000"))
+    bounded = Question(name="n", type="integer", label={"id": "", "en": ""}, count=False, minimum=-5, maximum=5)
+    assert say(parse_integer(bounded, "-6")) == "Angka paling sedikit -5."
+
+
+@pytest.mark.parametrize("row,expected", [
+    (["date", "d", "Tanggal?", "", "today() - 7"], "survey, baris 3, kolom default (E): default: arithmetic on text"),
+    (["integer", "n", "N?", "", "pulldata('a', 'b', 'c', 'd')"],
+     "survey, baris 3, kolom default (E): fungsi pulldata() belum didukung"),
+    (["integer", "n", "N?", "", "${later} * 2"], "survey, baris 3, kolom default (E): default uses unknown "
+                                                 "question(s): later"),      # asked after: never known in time
+])
+def test_computed_defaults_that_cannot_run_are_refused(tmp_path, row, expected):
+    book = X.write_book(tmp_path / "broken.xlsx", [["type", "name", "label", "required", "default"],
+                                                   ["integer", "age", "Umur?"], row, ["integer", "later", "L?"]],
+                        None, SETTINGS)
+    with pytest.raises(XLSFormError) as err:
+        read_xlsform(book)
+    assert any(expected in line for line in err.value.problems), err.value.problems
+
+
+def test_hostile_input_at_a_long_select_multiple_and_a_number_that_is_not_a_count(tmp_path):
+    from .test_hostile import HANDWRITTEN
+    chat = _chat_with(_import(tmp_path, X.FIELD_SURVEY, X.FIELD_CHOICES, X.FIELD_SETTINGS).data)
+    chat.say("halo")
+    crop_values = set(X.CROPS)
+    for lead_in in (["4", "sama"], ["4", "sama", "-3", "2", "sama", "1, 3"]):
+        chat.session = None
+        chat.say("halo")
+        for message in lead_in:
+            chat.say(message)
+        start = chat.session
+        for text in HANDWRITTEN:
+            chat.session = start
+            step = chat.step(text)
+            assert step.replies and all(r.text.strip() for r in step.replies), text
+            form = step.session.get("form") or {}
+            answers = form.get("answers") or {}
+            assert isinstance(answers.get("temp", 0), int) and abs(answers.get("temp", 0)) <= 50, text
+            picked = (form.get("page") or {}).get("picked") or answers.get("crops") or []
+            assert set(picked) <= crop_values, text
+
+
+def test_a_computed_default_from_a_calculate_can_be_changed_or_kept(tmp_path):
+    survey = [["type", "name", "label", "required", "calculation", "default"],
+              ["integer", "adults", "Berapa orang dewasa?", "yes"],
+              ["calculate", "rice", "", "", "${adults} * 3"],
+              ["decimal", "rice_kg", "Berapa kg beras seminggu?", "yes", "", "${rice}"],
+              ["text", "say", "Pesan?", "yes", "", "if(${adults} > 4, 'keluarga besar', 'keluarga kecil')"]]
+    chat = _chat_with(_import(tmp_path, survey, None, [["form_id", "version"], ["beras", "1"]]).data)
+    chat.say("halo")
+    chat.say("4")
+    assert "Ketik \"sama\" untuk memakai jawaban bawaan: 6." in chat.say("2")     # the calculate, when reached
+    assert "bawaan: keluarga kecil" in chat.say("7,5")                            # changed: the typed answer
+    assert "- Pesan: keluarga kecil" in chat.say("sama")                          # kept: the computed one
+    chat.say("kirim")
+    assert chat.reports[-1].answers == {"adults": 2, "rice_kg": 7.5, "say": "keluarga kecil", "rice": 6}

@@ -96,3 +96,28 @@ SIMPLE_SURVEY = [
 SIMPLE_CHOICES = [["list_name", "name", "label"], ["kind", "bagi", "Pembagian bantuan"],
                   ["kind", "latih", "Pelatihan"]]
 SIMPLE_SETTINGS = [["form_id", "version"], ["bantuan", "3"]]
+
+# What the chat adds for XLSForm: today() on the first question, a labelled group, numbers that are not counts
+# (negative allowed by the constraint), a computed default, a long select_multiple in pages, and a calculate
+# inside a counted repeat.
+FIELD_SURVEY = [
+    ["type", "name", "label", "required", "relevant", "constraint", "constraint_message", "calculation", "default",
+     "repeat_count"],
+    ["date", "visit", "Tanggal kunjungan?", "yes", "today() >= '2024-01-01'", ". <= today()",
+     "Tanggal kunjungan tidak boleh setelah hari ini.", "", "today()"],
+    ["date", "old_visit", "Tanggal kunjungan lama?", "yes", "today() < '2024-01-01'"],
+    ["begin_group", "lahan", "Lahan dan cuaca"],
+    ["integer", "temp", "Suhu terendah minggu ini (°C)?", "yes", "", ". >= -20 and . <= 50",
+     "Suhu harus antara -20 dan 50 °C."],
+    ["integer", "plots", "Berapa petak lahan?", "yes"],
+    ["decimal", "seed", "Berapa kg benih?", "yes", "", "", "", "", "${plots} * 2.5"],
+    ["end_group"],
+    ["select_multiple crop", "crops", "Tanaman apa saja?", "yes"],
+    ["begin_repeat", "plot", "Petak", "", "", "", "", "", "", "${plots}"],
+    ["integer", "harvest", "Panen berapa karung?", "yes"],
+    ["calculate", "harvest_kg", "", "", "", "", "", "${harvest} * 50"],
+    ["note", "harvest_note", "Petak ini: ${harvest_kg} kg."],
+    ["end_repeat"],
+]
+FIELD_CHOICES = [["list_name", "name", "label"], *[["crop", c, c.capitalize()] for c in CROPS]]
+FIELD_SETTINGS = [["form_id", "version", "form_title"], ["lapangan", "1", "Kunjungan lapangan"]]
