@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import re
 
-from . import access
-from . import answers as A
 from typing import Any
 
+from . import access
+from . import answers as A
 from .problem import N_, Gettext, Problem
+from .state import State
 from .types import Context, NewContact, Reply, Step
 
 ROLE_OPTIONS = ("kader", "fasilitator", "koordinator")
@@ -20,10 +21,10 @@ def role_labels(t: Gettext) -> list[str]:
     return [t("Kader desa"), t("Fasilitator kecamatan"), t("Koordinator program")]
 
 
-def start(session: dict[str, Any], ctx: Context, t: Gettext) -> Step:
-    session["mode"] = "register"
-    session["reg"] = {"step": "name"}
-    return Step(session, [Reply(t("Selamat datang di Pantau. Saya membantu Bapak/Ibu melaporkan pertemuan "
+def start(state: State, ctx: Context, t: Gettext) -> Step[State]:
+    state.mode = "register"
+    state.reg = {"step": "name"}
+    return Step(state, [Reply(t("Selamat datang di Pantau. Saya membantu Bapak/Ibu melaporkan pertemuan "
                                   "dan pemantauan desa lewat pesan singkat.")),
                           Reply(t("Siapa nama Bapak/Ibu?"))])
 
@@ -59,28 +60,31 @@ def ask(reg: dict[str, Any], ctx: Context, t: Gettext) -> Reply:
 _PREVIOUS = {"role": "name", "invite": "role", "area": "role", "area_pick": "area", "area_confirm": "area"}
 
 
-def back(session: dict[str, Any], ctx: Context, t: Gettext) -> Step:
-    reg = session["reg"]
-    reg["step"] = _PREVIOUS.get(reg["step"], "name")
+def back(state: State, ctx: Context, t: Gettext) -> Step[State]:
+    reg = state.reg or {}
+    reg["step"] = _PREVIOUS.get(reg.get("step", "name"), "name")
     reg.pop("scope", None)
-    return Step(session, [ask(reg, ctx, t)])
+    state.reg = reg
+    return Step(state, [ask(reg, ctx, t)])
 
 
-def advance(session: dict[str, Any], text: str, ctx: Context, t: Gettext) -> Step:
-    reg = session["reg"]
+def advance(state: State, text: str, ctx: Context, t: Gettext) -> Step[State]:
+    reg = state.reg
+    if reg is None:
+        reg = state.reg = {"step": "name"}
     step = reg["step"]
     s = A.normalize(text)
     typed_code = step == "role" and access.normal_code(text) in ctx.invites   # a code typed at once (an OPD)
-    result = (access.take_invite(session, reg, text, ctx) if step == "invite" or typed_code
+    # flows/access.py counts wrong codes in its own keys of the session (kept in ``state.extra``)
+    result = (access.take_invite(state.extra, reg, text, ctx) if step == "invite" or typed_code
               else _take(reg, step, text, s, ctx))
     if isinstance(result, Problem):
-        return Step(session, [Reply(result.render(t)), ask(reg, ctx, t)])
+        return Step(state, [Reply(result.render(t)), ask(reg, ctx, t)])
     if result == "done":
         contact = NewContact(name=reg["name"], role=reg["role"], area_code=reg["area"],
-                             lang=session.get("lang", "id"), invite_code=reg.get("invite"),
+                             lang=state.lang or "id", invite_code=reg.get("invite"),
                              verified=bool(reg.get("invite")) or reg["role"] != "kader")
-        session["mode"] = "menu"
-        session.pop("reg", None)
+        state.mode, state.reg = "menu", None
         role = (role_labels(t)[ROLE_OPTIONS.index(contact.role)] if contact.role in ROLE_OPTIONS
                 else t("OPD (dinas kabupaten)") if contact.role == "opd" else contact.role)
         done = Reply(t("Terima kasih, %(name)s. Anda terdaftar sebagai %(role)s di %(area)s.")
@@ -88,8 +92,8 @@ def advance(session: dict[str, Any], text: str, ctx: Context, t: Gettext) -> Ste
         if not contact.verified:
             done = Reply(done.text + "\n" + t("Laporan Anda ditandai \"belum diverifikasi\" sampai fasilitator "
                                               "kecamatan menyetujui pendaftaran Anda."))
-        return Step(session, [done], contact=contact)
-    return Step(session, [ask(reg, ctx, t)])
+        return Step(state, [done], contact=contact)
+    return Step(state, [ask(reg, ctx, t)])
 
 
 def _take(reg: dict[str, Any], step: str, text: str, s: str, ctx: Context) -> Problem | str | None:
