@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-
+from collections.abc import Callable
 from typing import Any
 
 from . import access
@@ -97,49 +97,67 @@ def advance(state: State, text: str, ctx: Context, t: Gettext) -> Step[State]:
 
 
 def _take(reg: dict[str, Any], step: str, text: str, s: str, ctx: Context) -> Problem | str | None:
-    if step == "name":
-        name = re.sub(r"\s+", " ", text or "").strip()
-        if s in _GREETINGS or s.startswith("/"):
-            return Problem(N_("Mohon ketik nama Bapak/Ibu, misalnya: Siti Aminah."))
-        if not (2 <= len(name) <= 80) or not any(ch.isalpha() for ch in name):
-            return Problem(N_("Mohon ketik nama Bapak/Ibu, misalnya: Siti Aminah."))
-        reg["name"], reg["step"] = name.title() if name.islower() else name, "role"
+    """The answer at a registration step: a Problem, "done", or None (``reg`` moved on)."""
+    if step == "area_pick" and not re.fullmatch(r"\d+", s):
+        step = "area"  # they typed a name: search again
+    take = _STEPS.get(step)
+    return take(reg, text, s, ctx) if take is not None else None
+
+
+def _take_name(reg: dict[str, Any], text: str, s: str, ctx: Context) -> Problem | str | None:
+    name = re.sub(r"\s+", " ", text or "").strip()
+    if s in _GREETINGS or s.startswith("/"):
+        return Problem(N_("Mohon ketik nama Bapak/Ibu, misalnya: Siti Aminah."))
+    if not (2 <= len(name) <= 80) or not any(ch.isalpha() for ch in name):
+        return Problem(N_("Mohon ketik nama Bapak/Ibu, misalnya: Siti Aminah."))
+    reg["name"], reg["step"] = name.title() if name.islower() else name, "role"
+    return None
+
+
+def _take_role(reg: dict[str, Any], text: str, s: str, ctx: Context) -> Problem | str | None:
+    options = [("kader", ["Kader desa", "kader", "kader desa", "village cadre"]),
+               ("fasilitator", ["Fasilitator kecamatan", "fasilitator", "facilitator"]),
+               ("koordinator", ["Koordinator program", "koordinator", "coordinator"])]
+    role = A.parse_choice(text, options)
+    if isinstance(role, Problem):
+        return Problem(N_("Mohon pilih 1, 2 atau 3."))
+    reg["role"] = role
+    reg["step"] = "invite" if role in access.INVITE_ROLES else "area"   # granted, never claimed
+    return None
+
+
+def _take_area_confirm(reg: dict[str, Any], text: str, s: str, ctx: Context) -> Problem | str | None:
+    yes = A.parse_yes_no(text)
+    if isinstance(yes, Problem):
+        return yes
+    if yes:
+        return "done"
+    reg["step"] = "area"
+    reg.pop("scope", None)
+    return None
+
+
+def _take_area_pick(reg: dict[str, Any], text: str, s: str, ctx: Context) -> Problem | str | None:
+    """A number from the list of areas found (the last one: "not in the list, search again")."""
+    i = int(s) if len(s) <= 6 else 0      # never int() a 10,000-digit string
+    if 1 <= i <= len(reg["candidates"]):
+        reg["area"], reg["step"] = reg["candidates"][i - 1], "area_confirm"
         return None
-    if step == "role":
-        options = [("kader", ["Kader desa", "kader", "kader desa", "village cadre"]),
-                   ("fasilitator", ["Fasilitator kecamatan", "fasilitator", "facilitator"]),
-                   ("koordinator", ["Koordinator program", "koordinator", "coordinator"])]
-        role = A.parse_choice(text, options)
-        if isinstance(role, Problem):
-            return Problem(N_("Mohon pilih 1, 2 atau 3."))
-        reg["role"] = role
-        reg["step"] = "invite" if role in access.INVITE_ROLES else "area"   # granted, never claimed
-        return None
-    if step == "area_confirm":
-        yes = A.parse_yes_no(text)
-        if isinstance(yes, Problem):
-            return yes
-        if yes:
-            return "done"
+    if i == len(reg["candidates"]) + 1:
         reg["step"] = "area"
         reg.pop("scope", None)
         return None
-    if step == "area_pick":
-        if re.fullmatch(r"\d+", s):
-            i = int(s) if len(s) <= 6 else 0      # never int() a 10,000-digit string
-            if 1 <= i <= len(reg["candidates"]):
-                reg["area"], reg["step"] = reg["candidates"][i - 1], "area_confirm"
-                return None
-            if i == len(reg["candidates"]) + 1:
-                reg["step"] = "area"
-                reg.pop("scope", None)
-                return None
-            return Problem(N_("Nomor %(number)s tidak ada. Mohon pilih nomor 1 sampai %(count)s."),
-                           {"number": i, "count": len(reg["candidates"]) + 1})
-        step = "area"  # they typed a name: search again
-    if step == "area":
-        return _search(reg, text, ctx)
-    return None
+    return Problem(N_("Nomor %(number)s tidak ada. Mohon pilih nomor 1 sampai %(count)s."),
+                   {"number": i, "count": len(reg["candidates"]) + 1})
+
+
+def _take_area(reg: dict[str, Any], text: str, s: str, ctx: Context) -> Problem | str | None:
+    return _search(reg, text, ctx)
+
+
+_STEPS: dict[str, Callable[[dict[str, Any], str, str, Context], Problem | str | None]] = {
+    "name": _take_name, "role": _take_role, "area_confirm": _take_area_confirm, "area_pick": _take_area_pick,
+    "area": _take_area}
 
 
 def _search(reg: dict[str, Any], text: str, ctx: Context) -> Problem | None:
