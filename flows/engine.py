@@ -29,7 +29,7 @@ from .display import report_title
 from .forms import Form
 from .menu import current_prompt, draft_title, form_of, list_reports, menu_options, menu_reply, name, yes_no
 from .problem import Gettext, Problem
-from .state import CONFIRM, Ask, Draft, State
+from .state import CONFIRM, Ask, Draft, Reg, State
 from .types import ContactView, Context, Inbound, Reply, Step, with_session
 from .walk import start_form
 
@@ -218,7 +218,7 @@ def _register(state: State, inbound: Inbound, cmd: str | None, ctx: Context, t: 
     if cmd == "help":
         return Step(state, [Reply(t("Pantau mencatat laporan pertemuan dan pemantauan desa. Jawab "
                                     "pertanyaannya satu per satu; ketik \"kembali\" untuk mengubah "
-                                    "jawaban sebelumnya.")), registration.ask(state.reg or {}, ctx, t)])
+                                    "jawaban sebelumnya.")), registration.ask(state.reg or Reg(), ctx, t)])
     step = registration.advance(state, inbound.text, ctx, t)
     if step.contact:   # registered: show what they can do next
         view = ContactView(0, step.contact.name, step.contact.role, step.contact.area_code, lang)

@@ -7,7 +7,7 @@ from . import registration, side
 from .display import fmt_date, fmt_number, report_title
 from .forms import Form
 from .problem import Gettext, Problem
-from .state import Ask, ConfirmAnswer, State
+from .state import Ask, ConfirmAnswer, Reg, State
 from .types import Context, Reply, Step
 
 
@@ -64,7 +64,7 @@ def yes_no(text: str, t: Gettext) -> Reply:
 def current_prompt(state: State, ctx: Context, t: Gettext, lang: str) -> Reply:
     """The question the person is at, to ask again."""
     if state.mode == "register":
-        return registration.ask(state.reg or {}, ctx, t)
+        return registration.ask(state.reg or Reg(), ctx, t)
     pending = state.pending
     if isinstance(pending, ConfirmAnswer):
         return Reply(pending.text, tuple(t(c) for c in pending.choices), yes_no=True)

@@ -14,7 +14,7 @@ from .answering import form_step
 from .confirm import pick_question
 from .menu import current_prompt, form_of, menu_reply, yes_no
 from .problem import Gettext, Problem
-from .state import Ask, ConfirmAnswer, OldDate, Pending, PickQuestion, State
+from .state import Ask, ConfirmAnswer, OldDate, Pending, PickQuestion, Reg, State
 from .types import Context, Inbound, Reply, Step
 from .walk import start_form, take
 
@@ -70,7 +70,7 @@ def _language(state: State, pending: Ask, inbound: Inbound, ctx: Context, t: Get
     if mode == "form":
         replies.append(F.ask(form_of(state, ctx), state.the_form(), ctx, pick, t2))
     elif mode == "register":
-        replies.append(registration.ask(state.reg or {}, ctx, t2))
+        replies.append(registration.ask(state.reg or Reg(), ctx, t2))
     else:
         replies.append(menu_reply(state, ctx, t2, pick))
     return Step(state, replies, language=pick)

@@ -177,6 +177,35 @@ class Draft:
 _OMITTED_WHEN_NONE = {"review", "page", "today"}
 
 
+# ---------------------------------------------------------------- registering
+
+@dataclass
+class Reg:
+    """The steps of registering (flows/registration.py): name → role → (invite code) → area."""
+
+    step: str = "name"                       # name, role, invite, area, area_pick, area_confirm
+    name: str = ""
+    role: str = ""
+    invite: str | None = None                # the invite code that granted the role
+    scope: str | None = None                 # the area the search is narrowed to
+    candidates: list[str] | None = None      # areas offered by number
+    area: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Reg:
+        known = {f.name for f in fields(cls)} - {"extra"}
+        reg = cls(**{k: v for k, v in data.items() if k in known})
+        reg.extra = {k: v for k, v in data.items() if k not in known}
+        return reg
+
+    def to_json(self) -> dict[str, Any]:
+        """Only the steps taken so far (the shape registration always stored)."""
+        out = {f.name: getattr(self, f.name) for f in fields(self)
+               if f.name != "extra" and getattr(self, f.name) not in (None, "")}
+        return {**self.extra, **out}
+
+
 # ---------------------------------------------------------------- one person's conversation
 
 @dataclass
@@ -189,7 +218,7 @@ class State:
     form: Draft | None = None                # being filled now
     draft: Draft | None = None               # kept aside (menu)
     pending: Pending | None = None           # a yes/no or pick asked before anything else
-    reg: dict[str, Any] | None = None        # registration steps (flows/registration.py)
+    reg: Reg | None = None                   # registration steps (flows/registration.py)
     reports: list[list[Any]] | None = None   # reports offered for "ubah": [id, label]
     mode_before: str | None = None
     side: dict[str, Any] | None = None       # other modules' side conversations (opaque to the engine)
@@ -211,11 +240,13 @@ class State:
         data = migrate(dict(data or {}))
         data.pop("schema", None)
         known = {f.name for f in fields(cls)} - {"extra"}
-        state = cls(**{k: v for k, v in data.items() if k in known and k not in ("form", "draft", "pending")})
+        typed = ("form", "draft", "pending", "reg")
+        state = cls(**{k: v for k, v in data.items() if k in known and k not in typed})
         state.form = Draft.from_json(data["form"]) if isinstance(data.get("form"), dict) else None
         state.draft = Draft.from_json(data["draft"]) if isinstance(data.get("draft"), dict) else None
         pending = data.get("pending")
         state.pending = pending_from_json(pending) if isinstance(pending, dict) else None
+        state.reg = Reg.from_json(data["reg"]) if isinstance(data.get("reg"), dict) else None
         state.extra = {k: v for k, v in data.items() if k not in known}
         return state
 
@@ -225,7 +256,7 @@ class State:
             value = getattr(self, f.name)
             if f.name == "extra" or value is None:
                 continue
-            if isinstance(value, Draft):
+            if isinstance(value, (Draft, Reg)):
                 out[f.name] = value.to_json()
             elif f.name == "pending":
                 out[f.name] = pending_to_json(value)

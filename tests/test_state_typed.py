@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from flows.positions import item_values
-from flows.state import (CONFIRM, SCHEMA, Ask, ConfirmAnswer, Draft, OldDate, PickQuestion, Pos, RawPending, State,
+from flows.state import (CONFIRM, SCHEMA, Ask, ConfirmAnswer, Draft, OldDate, PickQuestion, Pos, RawPending, Reg, State,
                          migrate, pending_from_json, pending_to_json)
 
 from .test_state import OLD_MID_FORM
@@ -35,11 +35,16 @@ DRAFTS = st.builds(
     page=st.none() | st.fixed_dictionaries({"pos": POSITIONS.map(Pos.to_json), "n": st.integers(0, 5)}),
     today=st.none() | st.dates().map(lambda d: d.isoformat()),
     extra=st.dictionaries(st.sampled_from(["newer_field", "x"]), JSON, max_size=2))
+REGS = st.builds(
+    Reg, step=st.sampled_from(["name", "role", "invite", "area", "area_pick", "area_confirm"]), name=st.text(max_size=8),
+    role=st.sampled_from(["", "kader", "fasilitator"]), invite=st.none() | NAMES, scope=st.none() | NAMES,
+    candidates=st.none() | st.lists(NAMES, max_size=3), area=st.text(max_size=13),
+    extra=st.dictionaries(st.just("newer"), JSON, max_size=1))
 STATES = st.builds(
     State, mode=st.none() | st.sampled_from(["register", "menu", "form", "pick_report"]),
     lang=st.none() | st.sampled_from(["id", "en"]), updated=st.none() | st.text(max_size=25),
     form=st.none() | DRAFTS, draft=st.none() | DRAFTS, pending=st.none() | PENDINGS,
-    reg=st.none() | st.dictionaries(st.sampled_from(["step", "name", "role", "scope"]), st.text(max_size=8)),
+    reg=st.none() | REGS,
     reports=st.none() | st.lists(st.tuples(st.integers(1, 99), st.text(max_size=10)).map(list), max_size=3),
     mode_before=st.none() | st.sampled_from(["menu", "form"]),
     side=st.none() | st.dictionaries(st.sampled_from(["kind", "step", "queue"]), JSON, min_size=1),
@@ -89,6 +94,12 @@ def test_the_stored_shape_of_a_session_in_a_repeat():
     assert data["pending"] == {"kind": "confirm", "what": "choice", "updates": {"status": "sebagian"},
                                "text": "Maksud Anda: Berjalan sebagian?", "choices": ["Ya", "Pilih lagi"],
                                "on_no": ["Baik, mohon pilih lagi.", {}]}
+
+
+def test_registration_is_stored_as_the_steps_taken_so_far():
+    assert State(mode="register", reg=Reg()).to_json()["reg"] == {"step": "name"}
+    old = {"step": "area_pick", "name": "Siti", "role": "kader", "scope": "81.05", "candidates": ["81.05.08.2010"]}
+    assert State.from_json({"mode": "register", "reg": old}).to_json()["reg"] == old
 
 
 def test_a_sub_question_with_keys_this_code_does_not_know_is_kept_whole():
