@@ -10,10 +10,12 @@ the session is the engine's), so a decision never disturbs a report being filled
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from . import answers as A
-from .problem import N_, Problem
+from .problem import N_, Gettext, Problem
 from .types import Context, Inbound, Reply, Step, WaitingView
 
 MAX_INVITE_TRIES = 5                 # wrong codes in a row before a pause
@@ -36,7 +38,7 @@ def normal_code(text: str) -> str:
 
 # ---------------------------------------------------------------- invites at registration
 
-def take_invite(session: dict, reg: dict, text: str, ctx: Context) -> Problem | str:
+def take_invite(session: dict[str, Any], reg: dict[str, Any], text: str, ctx: Context) -> Problem | str:
     """The code typed at the invite step: "done" (``reg`` takes the invite's role and area) or a Problem.
     Wrong codes are counted per identity (the session): after ``MAX_INVITE_TRIES`` a pause."""
     tries = session.get("invite_tries") or {}
@@ -63,7 +65,7 @@ def take_invite(session: dict, reg: dict, text: str, ctx: Context) -> Problem | 
                       "lain."))
 
 
-def invite_prompt(role: str, t) -> Reply:
+def invite_prompt(role: str, t: Gettext) -> Reply:
     if role in INVITE_ROLES:
         return Reply(t("Peran ini diberikan lewat undangan. Mohon ketik kode undangan dari koordinator Anda, atau "
                        "ketik \"kembali\" untuk memilih peran lain."))
@@ -72,17 +74,17 @@ def invite_prompt(role: str, t) -> Reply:
 
 # ---------------------------------------------------------------- a coordinator's decisions
 
-def _key(w: WaitingView) -> list:
+def _key(w: WaitingView) -> list[Any]:
     return [w.kind, w.ref]
 
 
-def _area(w: WaitingView, ctx) -> str:
+def _area(w: WaitingView, ctx: Context) -> str:
     if w.area_name:
         return w.area_name
     return ctx.areas.short(w.area_code) if getattr(ctx, "areas", None) is not None else w.area_code
 
 
-def question(w: WaitingView, ctx: Context, t) -> Reply:
+def question(w: WaitingView, ctx: Context, t: Gettext) -> Reply:
     """The question for one waiting item (also what the pipeline pushes when it appears)."""
     area = _area(w, ctx)
     if w.kind == "approve":
@@ -93,12 +95,12 @@ def question(w: WaitingView, ctx: Context, t) -> Reply:
                  conflict_choices(w, t))
 
 
-def conflict_choices(w: WaitingView, t) -> tuple[str, ...]:
+def conflict_choices(w: WaitingView, t: Gettext) -> tuple[str, ...]:
     return (t("Laporan %(name)s") % {"name": w.other_name}, t("Laporan %(name)s") % {"name": w.name},
             t("Simpan keduanya (pertemuan berbeda)"))
 
 
-def waiting_list(ctx: Context, t) -> Reply:
+def waiting_list(ctx: Context, t: Gettext) -> Reply:
     approvals = [w for w in ctx.waiting if w.kind == "approve"]
     conflicts = [w for w in ctx.waiting if w.kind == "conflict"]
     if not approvals and not conflicts:
@@ -113,7 +115,8 @@ def waiting_list(ctx: Context, t) -> Reply:
     return Reply("\n".join(lines))
 
 
-def intercept(session: dict, inbound: Inbound, ctx: Context, t, current, last: str | None = None) -> Step | None:
+def intercept(session: dict[str, Any], inbound: Inbound, ctx: Context, t: Gettext, current: Callable[[], Reply],
+              last: str | None = None) -> Step[dict[str, Any]] | None:
     """A coordinator's message that answers a waiting question, or asks what waits; None: not for us.
     ``current()`` is the question the person was at, asked again after a decision; ``last`` the time of
     their previous message: only a question pushed after it is the last thing they read, so only such
@@ -151,14 +154,14 @@ def intercept(session: dict, inbound: Inbound, ctx: Context, t, current, last: s
     return Step(session, replies, decisions=((item.kind, item.ref, decision),))
 
 
-def _store(session: dict, seen: list, asked: list) -> None:
+def _store(session: dict[str, Any], seen: list[Any], asked: list[Any]) -> None:
     if seen or asked:
         session["decide"] = {"seen": seen, "asked": asked}
     else:
         session.pop("decide", None)
 
 
-def _answer(item: WaitingView, text: str, t):
+def _answer(item: WaitingView, text: str, t: Gettext) -> bool | str | None:
     if item.kind == "approve":
         yes = A.parse_yes_no(text)
         return None if isinstance(yes, Problem) else yes
@@ -167,7 +170,7 @@ def _answer(item: WaitingView, text: str, t):
     return None if isinstance(pick, Problem) else pick
 
 
-def _done_text(item: WaitingView, decision, t) -> str:
+def _done_text(item: WaitingView, decision: bool | str, t: Gettext) -> str:
     if item.kind == "approve":
         return (t("Terima kasih. %(name)s sudah disetujui sebagai kader; laporannya kini terverifikasi.") if decision
                 else t("Baik. Pendaftaran %(name)s tidak disetujui.")) % {"name": item.name}
@@ -177,6 +180,6 @@ def _done_text(item: WaitingView, decision, t) -> str:
     return t("Baik. Laporan %(name)s yang dipakai; laporan lainnya tetap tersimpan di riwayat.") % {"name": chosen}
 
 
-def disabled_step(session: dict, t) -> Step:
+def disabled_step(session: dict[str, Any], t: Gettext) -> Step[dict[str, Any]]:
     return Step(session, [Reply(t("Akun Anda sudah tidak aktif di Pantau. Mohon hubungi fasilitator kecamatan atau "
                                   "koordinator Anda."))])

@@ -18,6 +18,7 @@ from .problem import N_, Gettext, Problem
 
 if TYPE_CHECKING:
     from .forms import Form, Question
+    from .state import Draft
     from .types import Context
 
 Options = list[tuple[str, list[str]]]
@@ -168,11 +169,11 @@ def uses_today(form: Form) -> bool:
     return any("today(" in e for e in exprs + [e for _, e in form.calculate] if e)
 
 
-def stamp_today(form: Form, draft: dict[str, Any], ctx: Context) -> None:
+def stamp_today(form: Form, draft: Draft, ctx: Context) -> None:
     """Put today's date (in the area's zone) in the draft for today(): from the first question on, and again at
     every answer, so that the date is the day the answer is given. Forms without today() are left as they are."""
     if uses_today(form):
-        draft["answers"]["$today"] = ctx.now.astimezone(zone_for_area(draft.get("area"))).date().isoformat()
+        draft.today = ctx.now.astimezone(zone_for_area(draft.area)).date().isoformat()
 
 
 # ------------------------------------------------------------------ per-item calculations
@@ -278,6 +279,37 @@ def _keep_picked(draft: dict[str, Any], picked: list[str]) -> None:
     draft["page"] = {"pos": draft.get("pos"), "n": page_of(draft), "picked": picked}
 
 
+def _toggle(parts: list[str], shown: Options, options: Options, picked: list[str]
+            ) -> tuple[list[str], list[str]] | Problem:
+    """Add each part (a shown number, or words matching any option) to ``picked``; a number picked again is
+    taken back. The values added and removed, or why a part cannot be read (then nothing is changed)."""
+    values: list[tuple[str, bool]] = []
+    for part in parts:
+        m = re.fullmatch(r"(?:no\.?|nomor|nomer|pilih)?\s*(\d{1,6})", part)
+        if m:
+            i = int(m.group(1))
+            if not 1 <= i <= len(shown):
+                return Problem(N_("Nomor %(number)s tidak ada. Mohon pilih nomor 1 sampai %(count)s, atau ketik 0 "
+                                  "untuk pilihan lain."), {"number": m.group(1), "count": len(shown)})
+            values.append((str(shown[i - 1][0]), True))
+            continue
+        found = A.match_choice(part, options)
+        if not isinstance(found, str):
+            return Problem(N_("Pilihan \"%(part)s\" belum dikenali. Mohon ketik nomornya, misalnya 1, 3."),
+                           {"part": part[:40]})
+        values.append((found, False))
+    added: list[str] = []
+    removed: list[str] = []
+    for value, by_number in values:
+        if value in picked and by_number:
+            picked.remove(value)
+            removed.append(value)
+        elif value not in picked:
+            picked.append(value)
+            added.append(value)
+    return added, removed
+
+
 def take_many(draft: dict[str, Any], q: Question, text: str, options: Options, skip_words: set[str]
               ) -> list[str] | Problem | None:
     """An answer at a long select_multiple list shown in pages. Numbers ("1, 3") are the page's shown ones,
@@ -310,27 +342,10 @@ def take_many(draft: dict[str, Any], q: Question, text: str, options: Options, s
         parts = parts[0].split()
     if not parts or len(s) > A.MAX_LEN:
         return Problem(N_("Mohon pilih dengan mengetik nomornya, misalnya 1, 3."))
-    added, removed = [], []
-    for part in parts:
-        m = re.fullmatch(r"(?:no\.?|nomor|nomer|pilih)?\s*(\d{1,6})", part)
-        if m:
-            i = int(m.group(1))
-            if not 1 <= i <= len(shown):
-                return Problem(N_("Nomor %(number)s tidak ada. Mohon pilih nomor 1 sampai %(count)s, atau ketik 0 "
-                                  "untuk pilihan lain."), {"number": m.group(1), "count": len(shown)})
-            value = str(shown[i - 1][0])
-        else:
-            found = A.match_choice(part, options)
-            if not isinstance(found, str):
-                return Problem(N_("Pilihan \"%(part)s\" belum dikenali. Mohon ketik nomornya, misalnya 1, 3."),
-                               {"part": part[:40]})
-            value = found
-        if value in picked and m:
-            picked.remove(value)
-            removed.append(labels[value])
-        elif value not in picked:
-            picked.append(value)
-            added.append(labels[value])
+    changed = _toggle(parts, shown, options, picked)
+    if isinstance(changed, Problem):
+        return changed
+    added, removed = ([labels[v] for v in values] for values in changed)
     _keep_picked(draft, picked)
     if removed and not added:
         return Problem(N_("Dibatalkan: %(labels)s."), {"labels": ", ".join(removed)})

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from . import answers as A
 
 if TYPE_CHECKING:
     from .problem import Gettext
+    from .state import State
     from .types import Context, Inbound, Step
 
-Handler = Callable[[dict[str, Any], "Inbound", "Context", "Gettext", str], "Step"]
+Handler = Callable[["State", "Inbound", "Context", "Gettext", str], "Step[State]"]
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,7 @@ class Command:
     words: tuple[str, ...]
     #: still a command while a question is open or a yes/no is asked ("belum" is an answer there)
     while_answering: bool = True
-    #: for commands that mean the same at every step: (session, inbound, ctx, t, lang) → Step
+    #: for commands that mean the same at every step: (state, inbound, ctx, t, lang) → Step
     handler: Handler | None = None
 
 

@@ -44,7 +44,7 @@ def _data(ctx: Context) -> LoopData:
     return data
 
 
-def start(session: dict[str, Any], ctx: Context, t: Gettext, role: str) -> Step:
+def start(session: dict[str, Any], ctx: Context, t: Gettext, role: str) -> Step[dict[str, Any]]:
     data = _data(ctx)
     if role == "fasilitator":
         queue = [i.id for i in data.items]
@@ -179,7 +179,7 @@ def _conversation(role: str) -> L.Conversation:
                           N_("Semua sudah dibahas. Terima kasih."), N_("Baik, kita ulangi dari awal untuk usulan ini."))
 
 
-def advance(session: dict[str, Any], text: str, cmd: str | None, ctx: Context, t: Gettext) -> tuple[Step, bool]:
+def advance(session: dict[str, Any], text: str, cmd: str | None, ctx: Context, t: Gettext) -> tuple[Step[dict[str, Any]], bool]:
     """One message inside the side conversation; (step, finished: the engine shows the menu after it)."""
     return L.advance(_conversation(session["side"]["role"]), session, text, cmd, ctx, t)
 

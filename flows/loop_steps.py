@@ -31,7 +31,7 @@ class Conversation:
 
 
 def advance(conv: Conversation, session: dict[str, Any], text: str, cmd: str | None, ctx: Context,
-            t: Gettext) -> tuple[Step, bool]:
+            t: Gettext) -> tuple[Step[dict[str, Any]], bool]:
     """One message inside a side conversation; (step, finished: the engine shows the menu after it)."""
     side: Side = session["side"]
     if cmd == "help":

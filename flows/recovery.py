@@ -5,6 +5,7 @@ import json
 from datetime import timedelta
 from typing import Any
 
+from .state import State
 from .types import Context, Inbound, Reply, Step
 
 # ---------------------------------------------------------------- a draft about to expire
@@ -18,21 +19,26 @@ DRAFT_REMIND_UNTIL = timedelta(hours=23, minutes=30)
 
 def draft_reminder(session: dict[str, Any], ctx: Context) -> Reply | None:
     """The one reminder of a draft not continued (None if the session has no draft)."""
-    draft = session.get("form") or session.get("draft")
-    if not isinstance(draft, dict) or (draft.get("id"), draft.get("version")) not in ctx.forms:
+    try:
+        state = State.from_json(session)
+    except (TypeError, ValueError):       # a session this code cannot read: no reminder rather than a crash
         return None
-    lang = session.get("lang") or "id"
+    draft = state.any_draft
+    if draft is None or (draft.id, draft.version) not in ctx.forms:
+        return None
+    lang = state.lang or "id"
     t = ctx.gettext(lang)
-    title = ctx.forms[(draft["id"], draft["version"])].title[lang].lower()
+    title = ctx.forms[(draft.id, draft.version)].title[lang].lower()
     return Reply(t("Bapak/Ibu, %(title)s Anda belum selesai dan akan dihapus jika tidak dilanjutkan dalam 2 hari. "
                    "Ketik \"menu\" untuk melanjutkan.") % {"title": title})
 
 
 # ---------------------------------------------------------------- the error boundary
 
-def failed(session: dict[str, Any] | None, inbound: Inbound, ctx: Context) -> Step:
+def failed(session: dict[str, Any] | None, inbound: Inbound, ctx: Context) -> Step[dict[str, Any]]:
     """What the person hears when ``advance`` failed on their message: an apology, and the session as it was
-    before the message (its last consistent state; an open yes/no sub-question closed)."""
+    before the message (its last consistent state; an open yes/no sub-question closed). Read as plain JSON,
+    not as a ``State``: the session may be what the engine failed on."""
     state = json.loads(json.dumps(session)) if session else {}
     state.pop("pending", None)
     state.pop("mode_before", None)

@@ -25,7 +25,7 @@ def story_lines(story: SelectedView, data: LoopData, t: Gettext) -> list[str]:
     return lines
 
 
-def start(session: dict[str, Any], ctx: Context, t: Gettext) -> Step:
+def start(session: dict[str, Any], ctx: Context, t: Gettext) -> Step[dict[str, Any]]:
     data: LoopData = ctx.loop or LoopData()
     if not data.selected:
         return Step(session, [Reply(t("Belum ada cerita perubahan yang dipilih panel di wilayah Anda."))])

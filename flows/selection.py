@@ -115,7 +115,7 @@ def _domains(stories: list[StoryView], data: LoopData) -> list[str]:
         waiting - {value for value, _ in data.domains})
 
 
-def start(session: dict[str, Any], ctx: Context, t: Gettext, role: str) -> Step:
+def start(session: dict[str, Any], ctx: Context, t: Gettext, role: str) -> Step[dict[str, Any]]:
     data = _data(ctx)
     level = panel_level(role, ctx.contact.area_code if ctx.contact else "")
     if not data.stories or level is None:
@@ -248,7 +248,7 @@ def _current(side: Side, ctx: Context) -> StoryView | str | None:
     return story
 
 
-def advance(session: dict[str, Any], text: str, cmd: str | None, ctx: Context, t: Gettext) -> tuple[Step, bool]:
+def advance(session: dict[str, Any], text: str, cmd: str | None, ctx: Context, t: Gettext) -> tuple[Step[dict[str, Any]], bool]:
     side = session["side"]
     if side["step"] == "period" and cmd == "back":
         return Step(session, [_ask(side, ctx, t)]), False

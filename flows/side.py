@@ -1,12 +1,18 @@
 """Side conversations of the learning loop (tindak lanjut, pilih cerita), hooked into ``engine.advance``.
 
-A side conversation lives in ``session["side"]``; while it runs, the person's messages go to it. The
-engine calls ``advance`` and shows its menu when the side conversation ends.
+A side conversation lives in ``state.side``; while it runs, the person's messages go to it. The
+engine calls ``advance`` and shows its menu when the side conversation ends. flows/followup.py and
+flows/selection.py see a session of one key, ``"side"`` (all they read and write).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from . import followup, selected, selection
-from .types import Reply, Step
+from .problem import Gettext
+from .state import State
+from .types import Context, Reply, Step, with_session
 
 COMMANDS = {"tindak lanjut": "followup", "tindaklanjut": "followup", "follow up": "followup",
             "followup": "followup", "pilih cerita": "stories", "seleksi cerita": "stories",
@@ -15,8 +21,10 @@ COMMANDS = {"tindak lanjut": "followup", "tindaklanjut": "followup", "follow up"
 STARTS = ("followup", "stories", selected.COMMAND)
 EXITS = ("menu", "start", "cancel", "edit", "language", "restart") + ("summary", "missing", "export")
 
+MenuReply = Callable[[State, Context, Gettext, str], Reply]
 
-def menu_options(ctx, t) -> list[tuple[str, str]]:
+
+def menu_options(ctx: Context, t: Gettext) -> list[tuple[str, str]]:
     """Menu entries for the loop, by role (value, label)."""
     role = ctx.contact.role if ctx.contact else "kader"
     out = []
@@ -27,37 +35,53 @@ def menu_options(ctx, t) -> list[tuple[str, str]]:
     return out
 
 
-def start(session: dict, what: str, ctx, t) -> Step:
-    role = ctx.contact.role
+def _box(state: State) -> dict[str, Any]:
+    """The session as the side conversation modules see it."""
+    return {"side": state.side} if state.side is not None else {}
+
+
+def _unbox(state: State, box: dict[str, Any], step: Step[Any]) -> Step[State]:
+    state.side = box.get("side")
+    return with_session(step, state)
+
+
+def start(state: State, what: str, ctx: Context, t: Gettext) -> Step[State]:
+    role = ctx.contact.role if ctx.contact else "kader"
     if what == selected.COMMAND:             # everyone: the panels' choices in their area, and why
-        return selected.start(session, ctx, t)
+        box = _box(state)
+        return _unbox(state, box, selected.start(box, ctx, t))
     if what == "followup":
         if role not in ("fasilitator", "koordinator", "opd"):
-            return Step(session, [Reply(t("Tindak lanjut usulan untuk fasilitator, koordinator dan OPD."))])
-        return followup.start(session, ctx, t, "fasilitator" if role == "fasilitator" else "opd")
+            return Step(state, [Reply(t("Tindak lanjut usulan untuk fasilitator, koordinator dan OPD."))])
+        box = _box(state)
+        return _unbox(state, box, followup.start(box, ctx, t, "fasilitator" if role == "fasilitator" else "opd"))
     if role not in selection.PANEL_LEVEL:
-        return Step(session, [Reply(t("Pemilihan cerita perubahan untuk fasilitator dan koordinator."))])
-    return selection.start(session, ctx, t, role)
+        return Step(state, [Reply(t("Pemilihan cerita perubahan untuk fasilitator dan koordinator."))])
+    box = _box(state)
+    return _unbox(state, box, selection.start(box, ctx, t, role))
 
 
-def advance(session: dict, text: str, cmd: str | None, ctx, t, menu_reply, lang: str) -> Step | None:
+def advance(state: State, text: str, cmd: str | None, ctx: Context, t: Gettext, menu_reply: MenuReply,
+            lang: str) -> Step[State] | None:
     """The message if it belongs to a side conversation (a step), else None (the engine goes on)."""
     if cmd in STARTS:
-        if session.get("form"):
-            session["draft"] = session.pop("form")
-        session.pop("side", None)
-        session["mode"] = "menu"
-        step = start(session, cmd, ctx, t)
-        return step if session.get("side") else Step(session, step.replies + [menu_reply(session, ctx, t, lang)])
-    side = session.get("side")
+        if state.form is not None:
+            state.draft, state.form = state.form, None
+        state.side = None
+        state.mode = "menu"
+        step = start(state, cmd or "", ctx, t)
+        return step if state.side else Step(state, step.replies + [menu_reply(state, ctx, t, lang)])
+    side = state.side
     if not side:
         return None
     if cmd in EXITS:
-        session.pop("side")
-        return None if cmd != "cancel" else Step(session, [Reply(t("Baik, dihentikan.")),
-                                                            menu_reply(session, ctx, t, lang)])
-    module = followup if side["kind"] == "followup" else selection
-    step, done = module.advance(session, text, cmd, ctx, t)
+        state.side = None
+        return None if cmd != "cancel" else Step(state, [Reply(t("Baik, dihentikan.")),
+                                                          menu_reply(state, ctx, t, lang)])
+    module: Any = followup if side["kind"] == "followup" else selection
+    box = _box(state)
+    result: tuple[Step[Any], bool] = module.advance(box, text, cmd, ctx, t)
+    step, done = _unbox(state, box, result[0]), result[1]
     if done:
-        return Step(step.session, step.replies + [menu_reply(session, ctx, t, lang)], actions=step.actions)
+        return Step(state, step.replies + [menu_reply(state, ctx, t, lang)], actions=step.actions)
     return step

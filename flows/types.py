@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from .forms import Form
 
@@ -128,11 +128,17 @@ class Context:
         return sorted({f for f, _ in self.forms})
 
 
-@dataclass(frozen=True)
-class Step:
-    """What ``advance`` decided: the new session, replies, and at most one record to store."""
+S = TypeVar("S")
 
-    session: dict[str, Any]
+
+@dataclass(frozen=True)
+class Step(Generic[S]):
+    """What ``advance`` decided: the new session, replies, and at most one record to store.
+
+    ``advance`` returns ``Step[dict]`` (the session as JSON); inside flows/ a step carries the typed
+    ``flows.state.State``, converted once at ``advance``'s boundary."""
+
+    session: S
     replies: list[Reply]
     report: NewReport | None = None
     contact: NewContact | None = None
@@ -140,3 +146,12 @@ class Step:
     request: str | None = None           # data the pipeline must add: "summary", "missing", "export"
     decisions: tuple[tuple[Any, ...], ...] = ()   # a coordinator's decisions (flows/access.py): ("approve", id, yes), …
     actions: tuple[Any, ...] = ()                # decisions of a side conversation to store (flows/side.py)
+
+
+T = TypeVar("T")
+
+
+def with_session(step: Step[Any], session: T) -> Step[T]:
+    """The same step carrying another form of the session (``State`` inside flows/, JSON outside)."""
+    rest = {f.name: getattr(step, f.name) for f in fields(step) if f.name != "session"}
+    return Step(session, **rest)

@@ -5,7 +5,8 @@ from typing import Any
 
 from .display import format_values
 from .expr import evaluate
-from .filling import item_values, relevant
+from .positions import item_values, relevant
+from .state import Pos
 from .forms import Form, Question
 from .answer_types import parse_integer
 from .problem import Problem
@@ -28,34 +29,42 @@ def _invalid(form: Form, q: Question, value: Any, values: dict[str, Any], lang: 
     return None
 
 
-def first_invalid(form: Form, answers: dict[str, Any], lang: str) -> tuple[list[Any], Problem | None] | None:
+def first_invalid(form: Form, answers: dict[str, Any], lang: str,
+                  today: str | None = None) -> tuple[Pos, Problem | None] | None:
     """The first answer that the form's rules refuse on the final answers (a constraint, a limit, a choice
     that no longer exists, a required answer missing), with the reason: checked before a report is sent,
     whatever path led there. Answers to questions no longer relevant are dropped by ``clean_answers``."""
     for q in form.questions:
-        values = item_values(form, answers, [q.name])
+        values = item_values(form, answers, Pos(q.name), today)
         if q.type == "note" or not relevant(q, values):
             continue
-        if q.type == "repeat":
-            for i, item in enumerate(answers.get(q.name) or []):
-                for sub in q.questions:
-                    pos = [q.name, i, sub.name]
-                    ivalues = item_values(form, answers, pos)
-                    if sub.type == "note" or not relevant(sub, ivalues):
-                        continue
-                    if sub.name not in item:
-                        if sub.required:
-                            return pos, None
-                        continue
-                    why = _invalid(form, sub, item.get(sub.name), ivalues, lang)
-                    if why is not None:
-                        return pos, why if isinstance(why, Problem) else None
-            continue
-        if q.name not in answers:
-            if q.required:
-                return [q.name], None
-            continue
-        why = _invalid(form, q, answers[q.name], values, lang)
-        if why is not None:
-            return [q.name], why if isinstance(why, Problem) else None
+        found = (_invalid_item(form, q, answers, lang, today) if q.type == "repeat"
+                 else _invalid_at(form, q, Pos(q.name), answers, values, lang))
+        if found is not None:
+            return found
     return None
+
+
+def _invalid_item(form: Form, q: Question, answers: dict[str, Any], lang: str,
+                  today: str | None) -> tuple[Pos, Problem | None] | None:
+    for i, item in enumerate(answers.get(q.name) or []):
+        for sub in q.questions:
+            pos = Pos(q.name, i, sub.name)
+            ivalues = item_values(form, answers, pos, today)
+            if sub.type == "note" or not relevant(sub, ivalues):
+                continue
+            found = _invalid_at(form, sub, pos, item, ivalues, lang)
+            if found is not None:
+                return found
+    return None
+
+
+def _invalid_at(form: Form, q: Question, pos: Pos, answers: dict[str, Any], values: dict[str, Any],
+                lang: str) -> tuple[Pos, Problem | None] | None:
+    """The answer to ``q`` among ``answers`` (the form's, or one item's), if it cannot stay."""
+    if q.name not in answers:
+        return (pos, None) if q.required else None
+    why = _invalid(form, q, answers[q.name], values, lang)
+    if why is None:
+        return None
+    return pos, why if isinstance(why, Problem) else None

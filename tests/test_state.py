@@ -3,7 +3,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flows.state import SCHEMA, Draft, State, migrate
+from flows.state import SCHEMA, Draft, Pos, State, migrate
 
 # as the code before issue 11 saved them (no "schema" key)
 OLD_MID_FORM = {"lang": "id", "updated": "2024-08-15T02:00:00+00:00", "mode": "form", "form": {
@@ -34,7 +34,7 @@ def test_unknown_keys_and_the_side_slot_survive():
     data = {**OLD_MID_FORM, "approval": {"step": 2}, "side": {"followup": {"asked": 1}},
             "form": {**OLD_MID_FORM["form"], "newer_field": [1]}}
     state = State.from_json(data)
-    assert state.side == {"followup": {"asked": 1}} and isinstance(state.form, Draft) and state.form.pos == ["men"]
+    assert state.side == {"followup": {"asked": 1}} and isinstance(state.form, Draft) and state.form.pos == Pos("men")
     assert state.to_json() == {**data, "schema": SCHEMA}
 
 
@@ -73,8 +73,8 @@ JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size
 DRAFTS = st.fixed_dictionaries({"id": st.sampled_from(["pertemuan", "cerita"]), "version": st.integers(1, 3),
                                 "area": st.text(max_size=13)},
                                optional={"answers": st.dictionaries(st.text(max_size=6), JSON, max_size=4),
-                                         "pos": st.none() | st.lists(st.text(max_size=6) | st.integers(0, 3),
-                                                                     max_size=3),
+                                         "pos": st.none() | st.tuples(st.text(max_size=6)).map(list)
+                                         | st.tuples(st.text(max_size=6), st.integers(0, 3), st.text(max_size=6)).map(list),
                                          "review": st.booleans(), "other": JSON})
 STATES = st.fixed_dictionaries({}, optional={"mode": st.sampled_from(["menu", "form", "register"]),
                                              "lang": st.sampled_from(["id", "en"]), "form": DRAFTS,

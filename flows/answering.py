@@ -1,0 +1,96 @@
+"""A message while a form is being filled: a command about the form (bantuan, batal, ulang, kembali), an
+answer at the summary, or an answer to the open question (a greeting is never one)."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from . import answers as A
+from . import filling as F
+from . import results as R
+from .confirm import answer_summary
+from .forms import Form
+from .menu import ask_cancel, form_of, name, render, yes_no
+from .problem import N_, Gettext, Problem
+from .state import CONFIRM, Ask, State
+from .types import Context, Inbound, Reply, Step
+from .walk import ask_confirm, take
+
+WELCOME_BACK_AFTER = timedelta(hours=2)
+
+_FormCommand = Callable[[State, Form, Context, Gettext, str], Step[State]]
+
+
+def _help(state: State, form: Form, ctx: Context, t: Gettext, lang: str) -> Step[State]:
+    draft = state.the_form()
+    return Step(state, [F.help_reply(form, draft, ctx, lang, t), F.ask(form, draft, ctx, lang, t)])
+
+
+def _cancel(state: State, form: Form, ctx: Context, t: Gettext, lang: str) -> Step[State]:
+    return ask_cancel(state, form, t, lang)
+
+
+def _restart(state: State, form: Form, ctx: Context, t: Gettext, lang: str) -> Step[State]:
+    state.pending = Ask("restart")
+    return Step(state, [yes_no(t("Mulai lagi dari pertanyaan pertama? Jawaban yang sudah diisi akan dihapus."), t)])
+
+
+def _back(state: State, form: Form, ctx: Context, t: Gettext, lang: str) -> Step[State]:
+    draft = state.the_form()
+    if not draft.history:
+        return Step(state, [Reply(t("Ini pertanyaan pertama.")), F.ask(form, draft, ctx, lang, t)])
+    draft.pos = draft.history.pop()
+    draft.auto = []
+    return Step(state, [F.ask(form, draft, ctx, lang, t)])
+
+
+_COMMANDS: dict[str, _FormCommand] = {"help": _help, "cancel": _cancel, "restart": _restart, "back": _back}
+
+
+def form_step(state: State, inbound: Inbound, cmd: str | None, ctx: Context, t: Gettext, lang: str,
+              gap: timedelta) -> Step[State]:
+    form = form_of(state, ctx)
+    command = _COMMANDS.get(cmd or "")
+    if command is not None:
+        return command(state, form, ctx, t, lang)
+    if state.the_form().pos == CONFIRM:
+        return answer_summary(state, form, inbound, ctx, t, lang)
+    return answer(state, form, inbound, ctx, t, lang, gap)
+
+
+def answer(state: State, form: Form, inbound: Inbound, ctx: Context, t: Gettext, lang: str,
+           gap: timedelta) -> Step[State]:
+    """An answer to the open question: taken, shown back to be confirmed, or asked again with the reason."""
+    draft = state.the_form()
+    title = form.title[lang].lower()
+    welcome = Reply(t("Selamat datang kembali. Kita sedang mengisi %(title)s. Pertanyaan terakhir:") % {"title": title})
+    if A.is_greeting(inbound.text) and not inbound.photo:     # a greeting is never an answer
+        head = welcome if gap > WELCOME_BACK_AFTER else Reply(
+            t("Halo, %(name)s. Kita sedang mengisi %(title)s.") % {"name": name(ctx), "title": title})
+        return Step(state, [head, F.ask(form, draft, ctx, lang, t)])
+    result = F.accept(form, draft, inbound.text, inbound, ctx, lang)
+    if isinstance(result, Problem):
+        replies = [welcome] if gap > WELCOME_BACK_AFTER else [Reply(render(result, t, lang))]
+        return Step(state, replies + [F.ask(form, draft, ctx, lang, t)])
+    if gap > WELCOME_BACK_AFTER:
+        result = _after_pause(state, form, result, inbound, ctx, t, lang)
+    if isinstance(result, R.Confirm):
+        return ask_confirm(state, result, t)
+    return take(state, form, result, ctx, t, lang)
+
+
+def _after_pause(state: State, form: Form, result: R.Accepted | R.Confirm, inbound: Inbound, ctx: Context,
+                 t: Gettext, lang: str) -> R.Accepted | R.Confirm:
+    """Free text after a long pause may be meant for something else: taken once confirmed or repeated."""
+    draft = state.the_form()
+    typed = A.normalize(inbound.text)
+    q = F.question_at(form, F.at(draft))
+    if (q.type != "text" or not isinstance(result, R.Accepted) or result.done_repeat
+            or typed in F.KEEP_WORDS or typed in F.DONE_WORDS):
+        return result
+    question = F.ask(form, draft, ctx, lang, t).text
+    return R.Confirm("pause", result.updates, Problem(
+        N_("Selamat datang kembali. Kita sedang mengisi %(title)s.\nPertanyaan terakhir: %(question)s\n"
+           "Anda menulis: \"%(text)s\". Apakah ini jawabannya?"),
+        {"title": form.title[lang].lower(), "question": question, "text": inbound.text.strip()[:200]}),
+        on_no=Problem(N_("Baik, jawaban itu tidak disimpan.")))

@@ -1,0 +1,96 @@
+"""What the menu offers, and the small pieces every step of the conversation shares: the draft's form and
+title, the question the person is at, a problem in their language."""
+from __future__ import annotations
+
+from . import filling as F
+from . import registration, side
+from .display import fmt_date, fmt_number, report_title
+from .forms import Form
+from .problem import Gettext, Problem
+from .state import Ask, ConfirmAnswer, Reg, State
+from .types import Context, Reply, Step
+
+
+def forms_for(ctx: Context) -> list[str]:
+    role = ctx.contact.role if ctx.contact else "kader"
+    ids = [fid for fid in ctx.form_ids() if role in ctx.latest(fid).roles]
+    return sorted(ids, key=lambda fid: (ctx.latest(fid).order, fid))
+
+
+def menu_options(state: State, ctx: Context, t: Gettext, lang: str) -> list[tuple[str, str]]:
+    options = []
+    if state.draft:
+        options.append(("resume", t("Lanjutkan: %(title)s (draf)") % {"title": draft_title(state, ctx, lang)}))
+    options += [("form:" + fid, ctx.latest(fid).title[lang]) for fid in forms_for(ctx)]
+    options.append(("edit", t("Ubah laporan yang sudah dikirim")))
+    if ctx.contact and ctx.contact.role == "opd":
+        return options + side.menu_options(ctx, t)
+    if ctx.contact and ctx.contact.role != "kader":
+        options += [("req:summary", t("Ringkasan wilayah saya")), ("req:missing", t("Desa yang belum melapor")),
+                    ("req:export", t("Unduh Excel")), ("req:dashboard", t("Buka dasbor"))]
+    return options + side.menu_options(ctx, t)
+
+
+def menu_reply(state: State, ctx: Context, t: Gettext, lang: str) -> Reply:
+    return Reply(t("Apa yang ingin Anda laporkan?"), tuple(label for _, label in menu_options(state, ctx, t, lang)))
+
+
+def draft_title(state: State, ctx: Context, lang: str) -> str:
+    draft = state.any_draft
+    form = ctx.forms.get((draft.id, draft.version)) if draft else None
+    return form.title[lang].lower() if form else "?"
+
+
+def form_of(state: State, ctx: Context) -> Form:
+    d = state.the_form()
+    return ctx.forms[(d.id, d.version)]
+
+
+def render(problem: Problem, t: Gettext, lang: str) -> str:
+    """A problem in the person's language, its numbers grouped as they read them ("20.000", "20,000")."""
+    params = {k: fmt_number(v, lang) if isinstance(v, int) and not isinstance(v, bool) and abs(v) >= 1000 else v
+              for k, v in problem.params.items()}
+    return Problem(problem.msgid, params).render(t)
+
+
+def name(ctx: Context) -> str:
+    return ctx.contact.name if ctx.contact else ""
+
+
+def yes_no(text: str, t: Gettext) -> Reply:
+    return Reply(text, (t("Ya"), t("Tidak")), yes_no=True)
+
+
+def current_prompt(state: State, ctx: Context, t: Gettext, lang: str) -> Reply:
+    """The question the person is at, to ask again."""
+    if state.mode == "register":
+        return registration.ask(state.reg or Reg(), ctx, t)
+    pending = state.pending
+    if isinstance(pending, ConfirmAnswer):
+        return Reply(pending.text, tuple(t(c) for c in pending.choices), yes_no=True)
+    if state.mode == "form" and not pending:
+        return F.ask(form_of(state, ctx), state.the_form(), ctx, lang, t)
+    if pending:
+        return yes_no(t("Mohon jawab ya atau tidak."), t)
+    return menu_reply(state, ctx, t, lang)
+
+
+def ask_cancel(state: State, form: Form, t: Gettext, lang: str) -> Step[State]:
+    """"batal" while a report is being filled: asked before anything is dropped."""
+    state.pending = Ask("cancel")
+    return Step(state, [yes_no(t("Batalkan %(title)s? Jawaban yang sudah diisi akan dihapus.")
+                               % {"title": form.title[lang].lower()}, t)])
+
+
+def list_reports(state: State, ctx: Context, t: Gettext, lang: str) -> Step[State]:
+    """"ubah": the reports sent recently, to pick the one to correct."""
+    reports = [r for r in ctx.recent_reports if (r.form_id, r.form_version) in ctx.forms][:9]
+    if not reports:
+        state.mode = "menu"
+        return Step(state, [Reply(t("Anda belum mengirim laporan.")), menu_reply(state, ctx, t, lang)])
+    state.mode = "pick_report"
+    sent = t("dikirim")
+    labels = [f"{report_title(ctx.forms[(r.form_id, r.form_version)], r.answers, lang, t)} "
+              f"({sent} {fmt_date(r.updated.date(), lang)})" for r in reports]
+    state.reports = [[r.id, label] for r, label in zip(reports, labels)]
+    return Step(state, [Reply(t("Laporan mana yang ingin diperbaiki?"), tuple(labels))])

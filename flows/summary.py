@@ -1,0 +1,71 @@
+"""The summary of a draft shown before it is sent: one short line per answer, then "Kirim laporan ini?"."""
+from __future__ import annotations
+
+from typing import Any
+
+from . import answer_types as X
+from .display import format_values, show
+from .forms import Form, Question
+from .positions import relevant, values_at
+from .problem import Gettext
+from .state import Draft, Pos
+from .types import Context, Reply
+
+
+def summary_lines(form: Form, draft: Draft, lang: str, t: Gettext) -> list[str]:
+    answers = draft.answers
+    lines = []
+    for q in form.questions:
+        values = values_at(form, draft, Pos(q.name))
+        if not relevant(q, values) or q.type == "note":
+            continue
+        if q.type == "repeat":
+            lines += (_counted_summary(form, draft, q, values, lang, t) if q.repeat_count
+                      else _items_summary(form, draft, q, lang, t))
+        elif q.name in answers:
+            lines.append(f"- {format_values(short_label(q, lang), values, lang)}: {show(q, answers[q.name], lang, t)}")
+    values = values_at(form, draft, Pos("$"))
+    for name, _ in form.calculate:
+        if values.get(name) is not None:
+            shown = show(_int_q, values[name], lang, t) if isinstance(values[name], (int, float)) else values[name]
+            lines.append(f"- {name.replace('_', ' ').capitalize()}: {shown}")
+    return lines
+
+
+_int_q = Question(name="_", type="decimal", label={"id": "", "en": ""})
+
+
+def _item_parts(form: Form, draft: Draft, rep: Question, i: int, subs: list[Question], lang: str,
+                t: Gettext) -> list[str]:
+    item = (draft.answers.get(rep.name) or [])[i]
+    ivalues = values_at(form, draft, Pos(rep.name, i, rep.questions[0].name))
+    return [f"{short_label(s, lang)}: {show(s, item.get(s.name), lang, t)}" for s in subs
+            if relevant(s, ivalues) and item.get(s.name) not in (None, "", []) and s.type != "note"]
+
+
+def _items_summary(form: Form, draft: Draft, rep: Question, lang: str, t: Gettext) -> list[str]:
+    """'1. Kebun sayur — Sektor: Pertanian; …' per item of a repeat named by its first question."""
+    return [f"{i + 1}. {item.get(rep.item_label)} — "
+            f"{'; '.join(_item_parts(form, draft, rep, i, list(rep.questions[1:]), lang, t))}"
+            for i, item in enumerate(draft.answers.get(rep.name) or [])]
+
+
+def _counted_summary(form: Form, draft: Draft, rep: Question, values: dict[str, Any], lang: str,
+                     t: Gettext) -> list[str]:
+    """'Anak 1: Nama: Budi; Umur: 4' per item of a repeat with a count."""
+    count = len((draft.answers.get(rep.name) or [])[:X.repeat_count(rep, values)])
+    return [f"- {format_values(rep.label[lang], values, lang)} {i + 1}: "
+            f"{'; '.join(_item_parts(form, draft, rep, i, list(rep.questions), lang, t))}" for i in range(count)]
+
+
+def short_label(q: Question, lang: str) -> str:
+    if q.short:
+        return q.short[lang]
+    return q.label[lang].split("?")[0].split("\n")[0].rstrip(":")
+
+
+
+def confirm_reply(form: Form, draft: Draft, ctx: Context, lang: str, t: Gettext) -> Reply:
+    head = t("Mohon periksa %(title)s Anda:") % {"title": form.title[lang].lower()}
+    text = "\n".join([head, *summary_lines(form, draft, lang, t), t("Kirim laporan ini?")])
+    return Reply(text, (t("Kirim"), t("Ubah jawaban"), t("Batal")))
