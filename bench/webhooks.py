@@ -2,15 +2,17 @@
 
     python -m bench.webhooks --db sqlite|postgres [--users 2000] [--rate 500] [--mix 0.01]
 
-`pantau serve` runs as its own process (uvicorn with Pantau's limits, signature check, form parsing,
-pipeline, commit; its outbox loop sends to a local stand-in of Twilio's API and its job worker
-renders coordinators' requests). Registered kader each send an 11-message meeting report; message k
-of the run is offered at k / rate seconds, a person's next message only after the 200 for the
-previous one (as on a phone). A share ``--mix`` of the messages are coordinators' ``ringkasan`` /
+`pantau serve` runs as its own processes (the web process: uvicorn with Pantau's limits, signature
+check, form parsing, pipeline, commit; beside it the senders process, whose outbox loop sends to a
+local stand-in of Twilio's API, and the job worker, which renders coordinators' requests).
+Registered kader each send an 11-message meeting report; message k of the run is offered at
+k / rate seconds, a person's next message only after the 200 for the previous one (as on a phone). A share ``--mix`` of the messages are coordinators' ``ringkasan`` /
 ``unduh`` (a chart, an Excel file). Requests are built and signed beforehand and sent over kept-alive
 connections by a minimal HTTP/1.1 client, so the driver costs little of the machine. Prints:
 throughput_msgs_per_s=… p50_ms=… p99_ms=… (kader messages: request written → 200 read) plus
-coordinator_requests=, jobs_done=, cpus=.
+coordinator_requests=, jobs_done=, replies_sent=, replies_queued= (when the last 200 was read), cpus=.
+BENCH_SEND_RATE caps the sending; BENCH_SERVER_PYTHON_ARGS puts arguments before ``-m bot.cli serve``
+(e.g. a profiling script).
 """
 from __future__ import annotations
 
