@@ -2,15 +2,17 @@
 
     python -m bench.webhooks --db sqlite|postgres [--users 2000] [--rate 500] [--mix 0.01]
 
-`pantau serve` runs as its own process (uvicorn with Pantau's limits, signature check, form parsing,
-pipeline, commit; its outbox loop sends to a local stand-in of Twilio's API and its job worker
-renders coordinators' requests). Registered kader each send an 11-message meeting report; message k
-of the run is offered at k / rate seconds, a person's next message only after the 200 for the
-previous one (as on a phone). A share ``--mix`` of the messages are coordinators' ``ringkasan`` /
+`pantau serve` runs as its own processes (the web process: uvicorn with Pantau's limits, signature
+check, form parsing, pipeline, commit; beside it the senders process, whose outbox loop sends to a
+local stand-in of Twilio's API, and the job worker, which renders coordinators' requests).
+Registered kader each send an 11-message meeting report; message k of the run is offered at
+k / rate seconds, a person's next message only after the 200 for the previous one (as on a phone). A share ``--mix`` of the messages are coordinators' ``ringkasan`` /
 ``unduh`` (a chart, an Excel file). Requests are built and signed beforehand and sent over kept-alive
 connections by a minimal HTTP/1.1 client, so the driver costs little of the machine. Prints:
 throughput_msgs_per_s=… p50_ms=… p99_ms=… (kader messages: request written → 200 read) plus
-coordinator_requests=, jobs_done=, cpus=.
+coordinator_requests=, jobs_done=, replies_sent=, replies_queued= (when the last 200 was read), cpus=.
+BENCH_SEND_RATE caps the sending; BENCH_SERVER_PYTHON_ARGS puts arguments before ``-m bot.cli serve``
+(e.g. a profiling script).
 """
 from __future__ import annotations
 
@@ -121,11 +123,17 @@ async def twilio_stub(port: int) -> asyncio.AbstractServer:
     return await asyncio.start_server(handle, "127.0.0.1", port)
 
 
-def free_port() -> int:
+def free_ports(n: int) -> list[int]:
+    """``n`` different free ports (all bound at once: two single picks may return the same one)."""
     import socket
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    socks = [socket.socket() for _ in range(n)]
+    try:
+        for s in socks:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in socks]
+    finally:
+        for s in socks:
+            s.close()
 
 
 async def run(args) -> None:
@@ -134,14 +142,14 @@ async def run(args) -> None:
     url = PG if postgres else f"sqlite+aiosqlite:///{tmp}/pantau.db"
     n_coord = max(1, args.users // 200)
     phones, coords = await prepare(url, args.users, n_coord, postgres)
-    port, stub_port = free_port(), free_port()
+    port, stub_port = free_ports(2)
     public = f"http://127.0.0.1:{port}"
     stub = await twilio_stub(stub_port)
     env = dict(os.environ, PANTAU_DATABASE_URL=url, PANTAU_DATA_DIR=tmp, PANTAU_LOG_LEVEL="WARNING",
                TWILIO_ACCOUNT_SID=SID, TWILIO_AUTH_TOKEN=TOKEN, TWILIO_WHATSAPP_FROM=FROM, PANTAU_PUBLIC_URL=public,
                TWILIO_API_BASE_URL=f"http://127.0.0.1:{stub_port}", TWILIO_RATE_PER_SECOND=os.environ.get("BENCH_SEND_RATE", "1000"))
     env.pop("PANTAU_NOW", None)
-    server = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
+    server = subprocess.Popen([sys.executable, *os.environ.get("BENCH_SERVER_PYTHON_ARGS", "").split(), "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
                                "--no-scheduler"], env=env, stdout=subprocess.DEVNULL, stderr=open(f"{tmp}/server.log", "w"))
     try:
         await wait_healthy(port, server)
@@ -195,11 +203,12 @@ async def run(args) -> None:
             task.add_done_callback(running.discard)
         await asyncio.gather(*running)
         elapsed = time.perf_counter() - begin
-        jobs = await jobs_done(url)
+        jobs, sent, queued = await background_done(url)
         lat = sorted(latencies)
         print(f"throughput_msgs_per_s={len(lat) / elapsed:.0f} p50_ms={statistics.median(lat) * 1000:.1f} "
               f"p99_ms={lat[int(len(lat) * 0.99)] * 1000:.1f} kader_messages={len(lat)} "
-              f"coordinator_requests={next(coord_n)} jobs_done={jobs} non_200={failures} db={args.db} "
+              f"coordinator_requests={next(coord_n)} jobs_done={jobs} replies_sent={sent} replies_queued={queued} "
+              f"non_200={failures} db={args.db} "
               f"rate={args.rate:g} cpus={os.cpu_count()}")
     finally:
         server.terminate()
@@ -216,8 +225,8 @@ async def wait_healthy(port: int, server) -> None:
         assert server.poll() is None, "the server exited"
         try:
             reader, writer = await asyncio.open_connection("127.0.0.1", port)
-            writer.write(b"GET /health HTTP/1.1\r\nHost: bench\r\n\r\n")
-            if b"200" in await reader.readline():
+            writer.write(b"GET /health HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n")
+            if (await reader.read()).startswith(b"HTTP/1.1 200") and server.poll() is None:
                 writer.close()
                 return
         except OSError:
@@ -226,17 +235,18 @@ async def wait_healthy(port: int, server) -> None:
     raise RuntimeError("server did not start")
 
 
-async def jobs_done(url: str) -> int:
+async def background_done(url: str) -> tuple[int, int, int]:
+    """(jobs done, replies sent, replies still queued) when the last 200 has been read."""
     from sqlalchemy import func, select
 
     from storage.db import Database
-    from storage.models import Job
+    from storage.models import Job, Outbox
     db = Database(url)
-    await asyncio.sleep(2)                      # the last jobs finish
     async with db.session() as s:
-        n = await s.scalar(select(func.count()).select_from(Job).where(Job.status == "done"))
+        jobs = await s.scalar(select(func.count()).select_from(Job).where(Job.status == "done"))
+        by_status = dict((await s.execute(select(Outbox.status, func.count()).group_by(Outbox.status))).all())
     await db.close()
-    return n
+    return jobs, by_status.get("sent", 0), by_status.get("pending", 0) + by_status.get("sending", 0)
 
 
 def main() -> None:

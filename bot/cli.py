@@ -225,9 +225,10 @@ async def _remind(args) -> int:
 
 
 async def _serve(args) -> int:
+    """The web server; beside it the background processes (bot/background.py): senders, scheduler, jobs."""
     import uvicorn
 
-    from .pipeline import settle_heap
+    from .background import Background
     from .server import build_app, configured_channels, uvicorn_options
     whatsapp, telegram_cfg = configured_channels()
     if whatsapp is None and telegram_cfg is None:     # the dashboard (and `pantau chat`) work without one
@@ -243,20 +244,27 @@ async def _serve(args) -> int:
             if telegram_cfg:
                 from .telegram import TelegramChannel
                 telegram = TelegramChannel(telegram_cfg, pipeline)
-            app = build_app(pipeline, whatsapp, telegram=telegram, run_scheduler=not args.no_scheduler)
-            settle_heap()
+            app = build_app(pipeline, whatsapp, telegram=telegram, run_senders=False, freeze_heap=True,
+                            background=Background(scheduler=not args.no_scheduler))
             server = uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port, **uvicorn_options()))
             await server.serve()
     return "workers" if workers else 0
 
 
 def _serve_workers(args) -> int:
-    """N processes on one port (uvicorn's supervisor); each builds its app with server.app_from_env."""
+    """N processes on one port (uvicorn's supervisor); each builds its app with server.app_from_env. The
+    supervisor starts the background processes before them and stops them after."""
     import uvicorn
-    os.environ["PANTAU_SCHEDULER"] = "0" if args.no_scheduler else "1"
+
+    from .background import Background
     from .server import uvicorn_options
-    uvicorn.run("bot.server:app_from_env", factory=True, host=args.host, port=args.port, workers=args.workers,
-                **uvicorn_options())
+    background = Background(scheduler=not args.no_scheduler)
+    background.start()
+    try:
+        uvicorn.run("bot.server:app_from_env", factory=True, host=args.host, port=args.port, workers=args.workers,
+                    **uvicorn_options())
+    finally:
+        background.stop()
     return 0
 
 

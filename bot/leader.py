@@ -21,7 +21,7 @@ async def lead(db: Database, jobs: list[Callable[[], Awaitable[None]]], every: f
             if not await leadership.try_acquire():
                 await asyncio.sleep(every)
                 continue
-            log.info("this process leads: scheduler and senders run here")
+            log.info("this process leads %s", name)
             tasks = [asyncio.create_task(job()) for job in jobs]
             try:
                 while await leadership.still_held() and not all(t.done() for t in tasks):
@@ -30,6 +30,6 @@ async def lead(db: Database, jobs: list[Callable[[], Awaitable[None]]], every: f
                 for t in tasks:
                     t.cancel()
                 await asyncio.gather(*tasks, return_exceptions=True)
-            log.warning("leadership lost; trying again")
+            log.warning("leadership of %s lost; trying again", name)
     finally:
         await leadership.release()

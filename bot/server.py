@@ -1,4 +1,5 @@
-"""`pantau serve`: the web app (Starlette + uvicorn) for channel webhooks, plus the outbox senders."""
+"""`pantau serve`: the web app (Starlette + uvicorn) for channel webhooks; the outbox senders, the
+scheduler and the job worker run beside it in processes of their own (bot/background.py)."""
 from __future__ import annotations
 
 import asyncio
@@ -13,11 +14,14 @@ from .pipeline import Pipeline, settle_heap
 
 
 def build_app(pipeline: Pipeline, whatsapp=None, run_senders: bool = True, telegram=None,
-              run_scheduler: bool = False, extra_routes=()) -> Starlette:
+              run_scheduler: bool = False, extra_routes=(), background=None, freeze_heap: bool = False) -> Starlette:
     """The app; ``whatsapp`` is a TwilioConfig and ``telegram`` a TelegramChannel, or None when not configured.
 
-    With several processes (``--workers``, or several machines behind a load balancer) every one
-    answers webhooks, but the senders and the scheduler run only in the elected leader of each."""
+    ``pantau serve`` passes ``run_senders=False`` and a ``background`` (bot/background.py): the senders,
+    the scheduler and the job worker run in processes of their own, started with the app and stopped
+    after it. With ``run_senders`` they run here instead, in this event loop (tests, one small process).
+    Either way each runs only in the elected leader among all processes. ``freeze_heap``: the start-up
+    heap is moved out of the garbage collector's sight once the app is warm (a server process)."""
     async def shared_file(request):
         from . import media
         path = media.open_shared(request.path_params["name"])    # unguessable name, at most a day old
@@ -38,44 +42,39 @@ def build_app(pipeline: Pipeline, whatsapp=None, run_senders: bool = True, teleg
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
-        from .leader import lead
-        senders = []
-        if run_senders and whatsapp is not None:
-            from .whatsapp_sender import run_sender
-            senders.append(lambda: run_sender(pipeline.db, whatsapp))
-        if telegram is None:          # (the Telegram channel warms up in its start())
-            from .warmup import warm_up
-            await warm_up(pipeline)
-        if telegram is not None:
-            from .telegram import WEBHOOK_PATH
-            from .telegram_updates import ALLOWED_UPDATES
-            from .telegram import run_sender as run_telegram_sender
-            await telegram.start()
-            if telegram.cfg.public_url:
-                await telegram.app.bot.set_webhook(telegram.cfg.public_url + WEBHOOK_PATH,
-                                                   secret_token=telegram.cfg.webhook_secret,
-                                                   allowed_updates=ALLOWED_UPDATES)
+        from .background import lead_all, work
+        tasks: list[asyncio.Task] = []
+        if background is not None:    # first: the children start while this process warms up
+            background.start()
+        try:
+            if telegram is None:          # (the Telegram channel warms up in its start())
+                from .warmup import warm_up
+                await warm_up(pipeline)
+            if telegram is not None:
+                from .telegram import WEBHOOK_PATH
+                from .telegram_updates import ALLOWED_UPDATES
+                await telegram.start()
+                if telegram.cfg.public_url:
+                    await telegram.app.bot.set_webhook(telegram.cfg.public_url + WEBHOOK_PATH,
+                                                       secret_token=telegram.cfg.webhook_secret,
+                                                       allowed_updates=ALLOWED_UPDATES)
+            if freeze_heap:               # after the warm-up: what it built lives as long as the process
+                settle_heap()
             if run_senders:
-                senders.append(lambda: run_telegram_sender(pipeline.db, telegram.app.bot))
-        if run_senders:      # coordinators' charts and Excel files, rendered off the hot path (bot/jobs.py)
-            from .jobs import run_forever as run_jobs
-            senders.append(lambda: run_jobs(pipeline.db, pipeline.forms))
-        if run_senders and whatsapp is not None:
-            from .media import run_media_fetcher
-            senders.append(lambda: run_media_fetcher(pipeline.db, whatsapp))
-        tasks = [asyncio.create_task(lead(pipeline.db, senders, name="pantau-senders"))] if senders else []
-        from .media import sweep_forever
-        tasks.append(asyncio.create_task(sweep_forever()))       # coordinators' files removed after a day
-        if run_scheduler:
-            from .reminders import run_forever
-            tasks.append(asyncio.create_task(lead(pipeline.db, [lambda: run_forever(pipeline.db, pipeline.forms)],
-                                                  name="pantau-scheduler")))
-        yield
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        if telegram is not None:
-            await telegram.stop()
+                bot = telegram.app.bot if telegram is not None else None
+                tasks += lead_all(pipeline.db, work("senders", pipeline.db, pipeline.forms, whatsapp, bot,
+                                                    run_scheduler) + work("jobs", pipeline.db, pipeline.forms))
+            from .media import sweep_forever
+            tasks.append(asyncio.create_task(sweep_forever()))       # coordinators' files removed after a day
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            if background is not None:    # after the last webhook: uvicorn has closed the connections
+                await asyncio.to_thread(background.stop)
+            if telegram is not None:
+                await telegram.stop()
 
     return Starlette(routes=routes, lifespan=lifespan)
 
@@ -88,10 +87,9 @@ def configured_channels(env=None):
 
 def app_from_env() -> Starlette:
     """The app for one of ``pantau serve --workers N``'s processes (uvicorn calls this in each):
-    channels from the environment, the pipeline opened in the process's own event loop."""
+    channels from the environment, the pipeline opened in the process's own event loop; webhooks only."""
     from storage.db import Database
 
-    from .config import settings
     from .logsafe import install
     install()                  # each worker process cleans its own log lines
     whatsapp, telegram_cfg = configured_channels()
@@ -104,10 +102,9 @@ def app_from_env() -> Starlette:
         if telegram_cfg:
             from .telegram import TelegramChannel
             telegram = TelegramChannel(telegram_cfg, pipeline)
-        inner = build_app(pipeline, whatsapp, telegram=telegram,
-                          run_scheduler=settings().scheduler)
+        # the senders, scheduler and job worker: the supervisor's background processes (bot/cli.py)
+        inner = build_app(pipeline, whatsapp, telegram=telegram, run_senders=False, freeze_heap=True)
         holder["app"] = inner
-        settle_heap()
         async with inner.router.lifespan_context(inner):
             yield
         await pipeline.db.close()

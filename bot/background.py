@@ -1,0 +1,205 @@
+"""The processes `pantau serve` runs beside its web server, so webhooks keep a core of their own.
+
+    pantau serve ─┬─ web process(es): webhooks, dashboard, files (uvicorn; ``--workers N``: N of them)
+                  ├─ ``bot.background senders``: the outbox loops (WhatsApp, Telegram), the media fetcher
+                  │   and the scheduler, each while this machine holds its leadership (bot/leader.py)
+                  └─ ``bot.background jobs``: coordinators' charts and Excel files (bot/jobs.py), while
+                      elected, at a lower CPU priority (nice 10)
+
+One Python process has one interpreter lock: sending a reply through Twilio's client costs about as
+much as answering a webhook, and a chart or an Excel file takes a core for a tenth of a second or more,
+so in the web process they delayed the 200 that kader wait for (BENCHMARKS.md). The web process only
+stores messages and queues replies; these processes read the queue. Nothing passes between them but
+the database: a child that dies loses nothing (its rows stay pending, or in doubt and are settled),
+and is started again by the web server's supervisor thread. A child stops with the server (SIGTERM,
+graceful: its loops cancelled, its leadership released) and also when the server dies without a word
+(Linux: the parent-death signal; elsewhere a check of its parent every second).
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Awaitable, Callable
+
+log = logging.getLogger("pantau.background")
+ROLES = ("senders", "jobs")
+JOBS_NICE = 10                       # renders take what the webhooks and the senders leave
+Work = list[tuple[str, list[Callable[[], Awaitable[None]]]]]     # (leadership name, what runs while elected)
+
+
+def work(role: str, db, forms: dict, whatsapp=None, telegram_bot=None, scheduler: bool = False) -> Work:
+    """What a role runs, each group under its own leadership (one process in the whole deployment runs
+    it). The same list runs inside the web process when it is asked to (tests: ``build_app``)."""
+    if role == "jobs":
+        from .jobs import run_forever as run_jobs
+        return [("pantau-jobs", [lambda: run_jobs(db, forms)])]
+    senders: list[Callable[[], Awaitable[None]]] = []
+    if whatsapp is not None:
+        from .media import run_media_fetcher
+        from .whatsapp_sender import run_sender
+        senders += [lambda: run_sender(db, whatsapp), lambda: run_media_fetcher(db, whatsapp)]
+    if telegram_bot is not None:
+        from .telegram import run_sender as run_telegram_sender
+        senders.append(lambda: run_telegram_sender(db, telegram_bot))
+    out: Work = [("pantau-senders", senders)] if senders else []
+    if scheduler:
+        from .reminders import run_forever as run_reminders
+        out.append(("pantau-scheduler", [lambda: run_reminders(db, forms)]))
+    return out
+
+
+def lead_all(db, groups: Work) -> list[asyncio.Task]:
+    from .leader import lead
+    return [asyncio.create_task(lead(db, jobs, name=name)) for name, jobs in groups]
+
+
+# ---------------------------------------------------------------- the parent's side
+
+class Background:
+    """The child processes of one `pantau serve`, started again when one dies, stopped with it."""
+
+    def __init__(self, scheduler: bool, roles: tuple[str, ...] = ROLES, restart_after: float = 1.0):
+        self.scheduler, self.roles, self.restart_after = scheduler, roles, restart_after
+        self.procs: dict[str, subprocess.Popen] = {}
+        self._stopping = threading.Event()
+        self._lock = threading.Lock()
+        self._watcher: threading.Thread | None = None
+
+    def command(self, role: str) -> list[str]:
+        return [sys.executable, "-m", "bot.background", role, str(os.getpid())]
+
+    def _env(self) -> dict:
+        root = str(Path(__file__).resolve().parents[1])        # the same code as this process, wherever run
+        path = os.environ.get("PYTHONPATH")
+        return dict(os.environ, PANTAU_SCHEDULER="1" if self.scheduler else "0",
+                    PYTHONPATH=root + (os.pathsep + path if path else ""))
+
+    def _spawn(self, role: str) -> None:
+        proc = subprocess.Popen(self.command(role), env=self._env(), stdin=subprocess.DEVNULL)
+        if role == "jobs":            # before it has loaded anything (lowering a child's priority needs no right)
+            os.setpriority(os.PRIO_PROCESS, proc.pid, os.getpriority(os.PRIO_PROCESS, 0) + JOBS_NICE)
+        self.procs[role] = proc
+
+    def start(self) -> None:
+        with self._lock:
+            for role in self.roles:
+                self._spawn(role)
+        self._watcher = threading.Thread(target=self._watch, name="pantau-background", daemon=True)
+        self._watcher.start()
+
+    def _watch(self) -> None:
+        failures: dict[str, int] = {}
+        while not self._stopping.wait(0.5):
+            with self._lock:
+                dead = [(role, proc.returncode) for role, proc in self.procs.items() if proc.poll() is not None]
+            for role, code in dead:
+                failures[role] = failures.get(role, 0) + 1
+                log.error("background process %s exited (%s); starting it again", role, code)
+                if self._stopping.wait(min(30.0, self.restart_after * 2 ** (failures[role] - 1))):
+                    return
+                with self._lock:
+                    if self._stopping.is_set():
+                        return
+                    self._spawn(role)
+
+    def stop(self, timeout: float = 20.0) -> None:
+        """SIGTERM to every child, then wait; one that does not end in ``timeout`` seconds is killed."""
+        self._stopping.set()
+        with self._lock:
+            procs = list(self.procs.values())
+        for proc in procs:
+            if proc.poll() is None:
+                proc.terminate()
+        deadline = time.monotonic() + timeout
+        for proc in procs:
+            try:
+                proc.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                log.warning("background process %d did not stop in %.0f s; killed", proc.pid, timeout)
+                proc.kill()
+                proc.wait()
+        if self._watcher is not None:
+            self._watcher.join(5)
+
+    def pids(self) -> dict[str, int]:
+        with self._lock:
+            return {role: p.pid for role, p in self.procs.items() if p.poll() is None}
+
+
+# ---------------------------------------------------------------- the child's side
+
+def _die_with_parent(parent: int) -> None:
+    """SIGTERM when the parent dies (Linux: PR_SET_PDEATHSIG; a check of ``getppid`` as well)."""
+    try:
+        import ctypes
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)      # PR_SET_PDEATHSIG = 1
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:           # it died before the line above
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+async def _watch_parent(parent: int, stop: asyncio.Event) -> None:
+    while os.getppid() == parent:
+        await asyncio.sleep(1)
+    stop.set()
+
+
+async def run(role: str, parent: int) -> None:
+    from storage.db import Database
+
+    from .config import settings
+    from .pipeline import Pipeline, settle_heap
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGTERM, stop.set)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)     # a Ctrl-C reaches the server, which stops us in order
+    _die_with_parent(parent)
+    s = settings()
+    whatsapp, telegram_cfg = s.channels()
+    db = Database()
+    telegram_app = None
+    try:
+        # forms (and the area tree) only where they are used: the jobs, the scheduler
+        forms = (await Pipeline.open(db)).forms if role == "jobs" or s.scheduler else {}
+        if role == "senders" and telegram_cfg is not None:
+            from .telegram import build_application
+            telegram_app = build_application(telegram_cfg)
+            await telegram_app.initialize()
+        groups = work(role, db, forms, whatsapp if role == "senders" else None,
+                      telegram_app.bot if telegram_app else None, scheduler=role == "senders" and s.scheduler)
+        settle_heap()
+        tasks = lead_all(db, groups) + [asyncio.create_task(_watch_parent(parent, stop))]
+        await stop.wait()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    finally:
+        if telegram_app is not None:
+            await telegram_app.shutdown()
+        await db.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    from .config import settings
+    from .logsafe import install
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 2 or args[0] not in ROLES or not args[1].isdigit():
+        print("dipakai oleh `pantau serve`: python -m bot.background senders|jobs PID_INDUK", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=settings().log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("twilio").setLevel(logging.WARNING)
+    install()
+    asyncio.run(run(args[0], int(args[1])))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
