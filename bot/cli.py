@@ -20,8 +20,8 @@ COMMAND_MODULES = [access_cli, outbox_cli, forms_cli]
 
 
 def _db():
-    from storage.db import Database
-    return Database()
+    from .config import database
+    return database()
 
 
 @contextlib.asynccontextmanager

@@ -307,3 +307,29 @@ def test_every_variable_read_is_in_the_settings_snapshot():
     for path in list((root / "bot").glob("*.py")) + list((root / "storage").glob("*.py")):
         used |= set(re.findall(r'"((?:PANTAU|TWILIO|TELEGRAM)_[A-Z_]*[A-Z])"', path.read_text(encoding="utf-8")))
     assert used - set(VARIABLES) == set()
+
+
+def test_the_environment_is_read_only_by_the_settings():
+    """storage/ reads no variable at all (it gets the database URL from bot/config.py); in bot/ only the
+    settings module does (and the CLI's $USER default and PANTAU_SCHEDULER handed to worker processes)."""
+    import re
+    from pathlib import Path
+    root = Path(__file__).resolve().parent.parent
+    reads = re.compile(r"os\.environ|os\.getenv|getenv\(")
+    storage = [p.name for p in (root / "storage").rglob("*.py") if reads.search(p.read_text(encoding="utf-8"))]
+    assert storage == []
+    allowed = {"config.py", "cli.py", "cli_help.py", "__init__.py"}      # cli: $USER; cli_help: LANG
+    bot = [p.name for p in (root / "bot").glob("*.py") if p.name not in allowed
+           and reads.search(p.read_text(encoding="utf-8"))]
+    assert bot == []
+
+
+def test_the_database_url_comes_from_the_settings(tmp_path, monkeypatch):
+    from bot import config
+    monkeypatch.delenv("PANTAU_DATABASE_URL", raising=False)
+    monkeypatch.setenv("PANTAU_DATA_DIR", str(tmp_path / "data"))
+    assert config.reload().database_url() == f"sqlite+aiosqlite:///{tmp_path / 'data' / 'pantau.db'}"
+    assert (tmp_path / "data").is_dir()
+    monkeypatch.setenv("PANTAU_DATABASE_URL", "postgresql+asyncpg://u@db.example/pantau")
+    assert config.reload().database_url() == "postgresql+asyncpg://u@db.example/pantau"
+    assert config.database().url == "postgresql+asyncpg://u@db.example/pantau"
