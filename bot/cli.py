@@ -269,7 +269,9 @@ async def _telegram(args) -> int:
         await channel.app.bot.delete_webhook()
         print("Bot Telegram berjalan (long polling). Ctrl-C untuk berhenti.", flush=True)
         try:
-            await asyncio.gather(channel.poll_forever(), run_sender(pipeline.db, channel.app.bot))
+            from .media import run_media_fetcher      # photos whose first download failed, again later
+            await asyncio.gather(channel.poll_forever(), run_sender(pipeline.db, channel.app.bot),
+                                 run_media_fetcher(pipeline.db, channel.media))
         finally:
             await channel.stop()
     return 0

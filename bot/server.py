@@ -56,7 +56,9 @@ def build_app(pipeline: Pipeline, whatsapp=None, run_senders: bool = True, teleg
                                                    secret_token=telegram.cfg.webhook_secret,
                                                    allowed_updates=ALLOWED_UPDATES)
             if run_senders:
+                from .media import run_media_fetcher as fetch_telegram_media
                 senders.append(lambda: run_telegram_sender(pipeline.db, telegram.app.bot))
+                senders.append(lambda: fetch_telegram_media(pipeline.db, telegram.media))
         if run_senders:      # coordinators' charts and Excel files, rendered off the hot path (bot/jobs.py)
             from .jobs import run_forever as run_jobs
             senders.append(lambda: run_jobs(pipeline.db, pipeline.forms))

@@ -12,7 +12,7 @@ import orjson
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, func, insert, make_url, select
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from . import sqlite_driver
@@ -118,6 +118,17 @@ def retryable(exc: BaseException) -> bool:
     text = str(exc.orig).lower()
     return bool(exc.connection_invalidated or "deadlock" in text or "database is locked" in text
                 or "could not serialize" in text)
+
+
+def outage(exc: BaseException) -> bool:
+    """The database as a whole failing (locked, down, unreachable): nothing wrong with the message being
+    written, so it is worth trying again however long it takes."""
+    return retryable(exc) or isinstance(exc, (OperationalError, InterfaceError))
+
+
+def never_stored(exc: BaseException) -> bool:
+    """A value the database refuses as it is (too long, an encoding it cannot hold): trying again cannot help."""
+    return isinstance(exc, DataError)
 
 
 def utcnow() -> datetime:

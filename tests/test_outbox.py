@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from bot.outbox import Failed, InDoubt, OutboxLoop, RetryAfter, Sent, backoff
 from storage.db import Database
 from storage.models import Outbox
-from storage.repo import Tx
+from storage.repo import Tx, aware
 
 from .conftest import NOW
 from .test_telegram import Harness, emulator, needs_emulator  # noqa: F401 - a fixture
@@ -237,6 +237,55 @@ async def test_telegram_429_retry_after_keeps_what_the_person_reads_in_order(emu
         await loop.round(NOW + timedelta(seconds=6))
         assert [m["text"] for m in await third.read()] == ["c"]
         assert [m["text"] for m in await h.user.read()] == ["a"] and [m["text"] for m in await other.read()] == ["b"]
+        await channel.stop()
+        await pipeline.db.close()
+
+
+@needs_emulator
+async def test_a_global_429_recalls_waiting_requests_and_keeps_every_persons_order(emulator, db_url, tmp_path,
+                                                                                   monkeypatch):
+    """Six chats, two replies each, eight requests in flight at a pace of 3 a second. Two chats are told
+    "retry after 3" at once (Telegram's overall limit): the requests still waiting for their slot are
+    recalled instead of sent, every pending row is scheduled behind the hold (in the database too, so a
+    restart keeps it), nothing leaves during it, and afterwards each person reads their replies in order."""
+    from bot.pipeline import Pipeline
+    from bot.telegram import Limits, TelegramChannel, TelegramOutbox
+    from .telegram.compat import SimUser
+    from .twilio_peer import serving
+    monkeypatch.setenv("PANTAU_MEDIA_DIR", str(tmp_path / "media"))
+    h = Harness(emulator, db_url)
+    chats = [str(7001 + i) for i in range(6)]
+    users = {c: SimUser(emulator, h.compat, int(c)) for c in chats}
+    async with serving(h.compat.app(), h.compat_port):
+        pipeline = await Pipeline.open(Database(db_url), now=lambda: NOW)
+        channel = TelegramChannel(h.cfg, pipeline)
+        await channel.start()
+        async with pipeline.db.session() as s, s.begin():
+            for n in (1, 2):
+                for chat in chats:
+                    await Tx(s).enqueue("telegram", chat, {"text": f"{chat}-{n}"}, NOW)
+        too_many = {"ok": False, "error_code": 429, "description": "Too Many Requests: retry after 3",
+                    "parameters": {"retry_after": 3}}
+        h.compat.fail_next = [("sendMessage", 429, too_many), ("sendMessage", 429, too_many)]
+        loop = OutboxLoop(pipeline.db, TelegramOutbox(channel.app.bot, Limits(3, 1000)), concurrency=8)
+        read = {c: [] for c in chats}
+
+        async def collect() -> int:
+            for c, user in users.items():
+                read[c] += [m["text"] for m in await user.read()]
+            return sum(len(v) for v in read.values())
+        await loop.round(NOW)
+        assert h.compat.fail_next == [] and await collect() == 1      # only the one request that went before
+        async with pipeline.db.session() as s:
+            rows = list(await s.scalars(select(Outbox).where(Outbox.status == "pending")))
+        assert len(rows) == 11 and all(aware(r.next_attempt_at) >= NOW + timedelta(seconds=3) for r in rows)
+        await loop.round(NOW + timedelta(seconds=2))
+        assert await collect() == 1                                    # held: nothing leaves
+        for k in range(12):
+            await loop.round(NOW + timedelta(seconds=3 + k))
+            if await collect() == 12:
+                break
+        assert read == {c: [f"{c}-1", f"{c}-2"] for c in chats}
         await channel.stop()
         await pipeline.db.close()
 
