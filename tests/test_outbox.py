@@ -382,3 +382,22 @@ def test_the_database_url_comes_from_the_settings(tmp_path, monkeypatch):
     monkeypatch.setenv("PANTAU_DATABASE_URL", "postgresql+asyncpg://u@db.example/pantau")
     assert config.reload().database_url() == "postgresql+asyncpg://u@db.example/pantau"
     assert config.database().url == "postgresql+asyncpg://u@db.example/pantau"
+
+
+async def test_the_terminal_channel_waits_for_a_row_that_is_not_due(db_url, monkeypatch):
+    """A terminal reply scheduled for later (a reminder held back until quiet hours end) is not printed
+    before its time, nor is anything written after it."""
+    from bot.sender import take_terminal_replies
+    monkeypatch.setenv("PANTAU_NOW", NOW.isoformat())
+    db = Database(db_url)
+    async with db.session() as s, s.begin():
+        tx = Tx(s)
+        await tx.enqueue("terminal", "siti", {"text": "sekarang"}, NOW)
+        await tx.enqueue("terminal", "siti", {"text": "pagi nanti"}, NOW + timedelta(hours=4))
+        await tx.enqueue("terminal", "siti", {"text": "sesudahnya"}, NOW)
+    assert [r["text"] for r in await take_terminal_replies(db, "siti")] == ["sekarang"]
+    monkeypatch.setenv("PANTAU_NOW", (NOW + timedelta(hours=4)).isoformat())
+    from bot import config
+    config.reload()
+    assert [r["text"] for r in await take_terminal_replies(db, "siti")] == ["pagi nanti", "sesudahnya"]
+    await db.close()
