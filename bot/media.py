@@ -3,7 +3,7 @@ fetched after the message is committed.
 
 A photo is stored in the message's transaction as a *pending* media row (its id is the SHA-256 of where
 it comes from, and the report refers to that id); the download happens afterwards, in the background
-(a ``Fetcher`` per channel: ``TwilioMedia`` here, ``TelegramMedia`` in bot/telegram.py). WhatsApp:
+(a ``Fetcher`` per channel: ``TwilioMedia`` here, ``TelegramMedia`` in bot/telegram_media.py). WhatsApp:
 ``https`` on Twilio's media hosts only (``TWILIO_MEDIA_HOSTS``), the account's credentials sent to
 Twilio's API host only (never to the CDN it redirects to), streamed to disk with a size cap
 (``PANTAU_MEDIA_MAX_BYTES``, 16 MB like Twilio) and one deadline for the whole download

@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 from telegram import BotCommand, KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
-from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError, TimedOut
+from telegram.error import BadRequest, Forbidden, NetworkError, TimedOut
 from telegram.error import RetryAfter as RetryAfter_
 from telegram.ext import Application, ApplicationBuilder, TypeHandler
 
@@ -36,6 +36,7 @@ from .config import TelegramConfig, settings
 from .inputs import clean_text
 from .outbox import Failed, NotSent, Outcome, OutboxLoop, RetryAfter, Sent
 from .pipeline import Pipeline, clock
+from .telegram_media import TelegramMedia
 from .telegram_updates import ALLOWED_UPDATES, classify_update, inbound_for, respond
 
 log = logging.getLogger("pantau.telegram")
@@ -84,35 +85,6 @@ async def to_inbound(update: Update) -> tuple[Inbound, tuple | None] | None:
     inbound = Inbound(channel="telegram", sender=str(chat.id), message_id=str(update.update_id), text=text,
                       photo=photo, location=location, kind=kind)
     return inbound, media_row
-
-
-class TelegramMedia:
-    """The Telegram ``Fetcher`` (bot/media.py): getFile and the download after the message's commit,
-    within the media size cap and deadline. A 400 (a file Telegram will never hand out) is for good;
-    network errors, 5xx and 429 are tried again."""
-    prefix = media.TELEGRAM_PREFIX
-
-    def __init__(self, bot):
-        self.bot = bot
-
-    async def __call__(self, url: str):
-        s = settings()
-        try:
-            async with asyncio.timeout(s.media_timeout):
-                file = await self.bot.get_file(url[len(self.prefix):])
-                if (file.file_size or 0) > s.media_max_bytes:
-                    raise media.Refused(f"{file.file_size} bytes, over {s.media_max_bytes}")
-                data = bytes(await file.download_as_bytearray())
-        except BadRequest as exc:                 # (a NetworkError subclass: first)
-            raise media.Refused(f"telegram: {exc.message[:80]}") from None
-        except (TelegramError, TimeoutError) as exc:
-            raise media.Transient(type(exc).__name__) from None
-        if len(data) > s.media_max_bytes:
-            raise media.Refused(f"over {s.media_max_bytes} bytes")
-        if not data.startswith((b"\xff\xd8\xff", b"\x89PNG")):
-            raise media.Refused("not an image")
-        digest, path = media.store_bytes(data, ".jpg" if data[:1] == b"\xff" else ".png")
-        return digest, path, "image/jpeg" if data[:1] == b"\xff" else "image/png", len(data)
 
 
 class TelegramChannel:
