@@ -46,8 +46,10 @@ def work(role: str, db, forms: dict, whatsapp=None, telegram_bot=None, scheduler
         from .whatsapp_sender import run_sender
         senders += [lambda: run_sender(db, whatsapp), lambda: run_media_fetcher(db, whatsapp)]
     if telegram_bot is not None:
+        from .media import run_media_fetcher as fetch_media
         from .telegram import run_sender as run_telegram_sender
-        senders.append(lambda: run_telegram_sender(db, telegram_bot))
+        from .telegram_media import TelegramMedia
+        senders += [lambda: run_telegram_sender(db, telegram_bot), lambda: fetch_media(db, TelegramMedia(telegram_bot))]
     out: Work = [("pantau-senders", senders)] if senders else []
     if scheduler:
         from .reminders import run_forever as run_reminders
@@ -153,9 +155,7 @@ async def _watch_parent(parent: int, stop: asyncio.Event) -> None:
 
 
 async def run(role: str, parent: int) -> None:
-    from storage.db import Database
-
-    from .config import settings
+    from .config import database, settings
     from .pipeline import Pipeline, settle_heap
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -164,7 +164,7 @@ async def run(role: str, parent: int) -> None:
     _die_with_parent(parent)
     s = settings()
     whatsapp, telegram_cfg = s.channels()
-    db = Database()
+    db = database()
     telegram_app = None
     try:
         # forms (and the area tree) only where they are used: the jobs, the scheduler

@@ -20,8 +20,8 @@ COMMAND_MODULES = [access_cli, outbox_cli, forms_cli]
 
 
 def _db():
-    from storage.db import Database
-    return Database()
+    from .config import database
+    return database()
 
 
 @contextlib.asynccontextmanager
@@ -277,7 +277,9 @@ async def _telegram(args) -> int:
         await channel.app.bot.delete_webhook()
         print("Bot Telegram berjalan (long polling). Ctrl-C untuk berhenti.", flush=True)
         try:
-            await asyncio.gather(channel.poll_forever(), run_sender(pipeline.db, channel.app.bot))
+            from .media import run_media_fetcher      # photos whose first download failed, again later
+            await asyncio.gather(channel.poll_forever(), run_sender(pipeline.db, channel.app.bot),
+                                 run_media_fetcher(pipeline.db, channel.media))
         finally:
             await channel.stop()
     return 0

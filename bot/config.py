@@ -1,7 +1,7 @@
 """Settings from the environment, read once at start into one ``Settings`` object and checked with a
 message naming the variable and its shape. Every variable Pantau reads is listed in ``VARIABLES``
-(and in the README's table); nothing else in bot/ reads them (storage/db.py reads the database URL and
-data folder itself: storage cannot import bot/). ``pantau chat --as`` defaults to ``$USER``."""
+(and in the README's table); nothing else reads them: storage/ gets the database URL from here
+(``Settings.database_url()``, ``database()``). ``pantau chat --as`` defaults to ``$USER``."""
 from __future__ import annotations
 
 import os
@@ -115,7 +115,7 @@ def _number(env, name: str, default: float, low: float = 0.0, integer: bool = Fa
     return value
 
 
-# every variable read anywhere in Pantau (storage/db.py reads the first two itself: storage has no bot/)
+# every variable read anywhere in Pantau, all of them here
 VARIABLES = (
     "PANTAU_DATABASE_URL", "PANTAU_DATA_DIR", "PANTAU_MEDIA_DIR", "PANTAU_FORMS_DIR", "PANTAU_LOG_LEVEL",
     "PANTAU_NOW", "PANTAU_DEBUG", "PANTAU_PUBLIC_URL", "PORT", "PANTAU_WORKERS", "PANTAU_SCHEDULER",
@@ -150,6 +150,7 @@ class Settings:
     http_max_connections: int = 500        # concurrent connections (and requests) per process; more get 503
     media_max_bytes: int = 16 * 1024 * 1024   # Twilio's own limit for WhatsApp media
     media_timeout: float = 30.0            # seconds for one media download, start to end
+    database: str | None = None            # PANTAU_DATABASE_URL; None: SQLite in the data folder
     env: dict = field(default_factory=dict, repr=False, compare=False)   # the snapshot the channels come from
 
     def channels(self, telegram_webhook: bool = True) -> tuple[TwilioConfig | None, TelegramConfig | None]:
@@ -159,6 +160,13 @@ class Settings:
             else None
         telegram = TelegramConfig.from_env(env, webhook=telegram_webhook) if env.get("TELEGRAM_BOT_TOKEN") else None
         return whatsapp, telegram
+
+    def database_url(self) -> str:
+        """PANTAU_DATABASE_URL, else SQLite in the data folder (created if missing)."""
+        if self.database:
+            return self.database
+        from storage.db import sqlite_url
+        return sqlite_url(self.data_dir)
 
     @classmethod
     def from_env(cls, env=None) -> "Settings":
@@ -179,10 +187,17 @@ class Settings:
             http_max_connections=int(_number(env, "PANTAU_HTTP_MAX_CONNECTIONS", 500, integer=True)),
             media_max_bytes=int(_number(env, "PANTAU_MEDIA_MAX_BYTES", 16 * 1024 * 1024, integer=True)),
             media_timeout=_number(env, "PANTAU_MEDIA_TIMEOUT", 30),
+            database=(env.get("PANTAU_DATABASE_URL") or "").strip() or None,
             env={k: v for k, v in env.items() if k in VARIABLES})
 
 
 _current: Settings | None = None
+
+
+def database():
+    """The database this process's settings name (storage/db.py reads no environment itself)."""
+    from storage.db import Database
+    return Database(settings().database_url())
 
 
 def settings() -> Settings:

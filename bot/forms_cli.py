@@ -50,9 +50,11 @@ async def run(args) -> int:
 
 async def _stored_definition(key: tuple[str, int]) -> dict | None:
     """The definition the database already keeps for this form version (None: never loaded, or no database yet)."""
-    from storage.db import Database, _sqlite_file
+    from storage.db import _sqlite_file
     from storage.repo import stored_form_definition
-    db = Database()
+
+    from .config import database
+    db = database()
     try:
         path = _sqlite_file(db.url)
         if path and not Path(path).exists():

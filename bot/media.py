@@ -1,14 +1,15 @@
-"""Photos at full resolution under the data folder, named by their SHA-256; WhatsApp media fetched from
-Twilio after the message is committed.
+"""Photos at full resolution under the data folder, named by their SHA-256; WhatsApp and Telegram photos
+fetched after the message is committed.
 
-A WhatsApp photo is stored in the message's transaction as a *pending* media row (its id is the SHA-256
-of its URL, and the report refers to that id); the download happens afterwards, in the background:
+A photo is stored in the message's transaction as a *pending* media row (its id is the SHA-256 of where
+it comes from, and the report refers to that id); the download happens afterwards, in the background
+(a ``Fetcher`` per channel: ``TwilioMedia`` here, ``TelegramMedia`` in bot/telegram_media.py). WhatsApp:
 ``https`` on Twilio's media hosts only (``TWILIO_MEDIA_HOSTS``), the account's credentials sent to
 Twilio's API host only (never to the CDN it redirects to), streamed to disk with a size cap
 (``PANTAU_MEDIA_MAX_BYTES``, 16 MB like Twilio) and one deadline for the whole download
 (``PANTAU_MEDIA_TIMEOUT``), and only an image content type is kept. A download that fails for a
 passing reason is tried again (``run_media_fetcher``, also after a restart); one that can never
-succeed marks the row failed."""
+succeed marks the row failed and asks the sender, once, through the outbox, to send the photo again."""
 from __future__ import annotations
 
 import asyncio
@@ -23,10 +24,14 @@ import time
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Protocol
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from flows.problem import N_
+
+from . import catalog
 from .config import TwilioConfig, settings
 
 log = logging.getLogger("pantau.media")
@@ -139,21 +144,56 @@ def media_url_allowed(url: str, hosts: tuple[str, ...]) -> bool:
 
 @dataclass(frozen=True)
 class PendingMedia:
-    key: str          # the media row's id (SHA-256 of the URL) that the report refers to
-    url: str
+    key: str          # the media row's id that the report refers to (SHA-256 of where the file comes from)
+    url: str          # an https URL (Twilio) or "telegram:<file_id>"
     mime: str
+    channel: str = "whatsapp"
+    sender: str = ""  # who sent it: told if it can never be fetched
 
     @classmethod
-    def for_url(cls, url: str, mime: str) -> "PendingMedia":
-        return cls(hashlib.sha256(("twilio-media:" + url).encode()).hexdigest(), url, mime)
+    def for_url(cls, url: str, mime: str, sender: str = "") -> "PendingMedia":
+        return cls(hashlib.sha256(("twilio-media:" + url).encode()).hexdigest(), url, mime, "whatsapp", sender)
+
+    @classmethod
+    def for_telegram(cls, file_id: str, chat: str, update_id: int) -> "PendingMedia":
+        """One key per message (a forwarded photo sent twice is two rows, each told apart)."""
+        key = hashlib.sha256(f"telegram-media:{chat}:{update_id}".encode()).hexdigest()
+        return cls(key, TELEGRAM_PREFIX + file_id, "image/jpeg", "telegram", chat)
 
     def media_row(self) -> tuple:
         """What the pipeline records in the message's transaction: a media row with no file yet."""
-        return (self.key, "", self.mime, 0, self.url)
+        return (self.key, "", self.mime, 0, self.url, self.channel, self.sender or None)
+
+
+TELEGRAM_PREFIX = "telegram:"
 
 
 class Refused(Exception):
     """The media can never be fetched as it is (host, type, size): not tried again."""
+
+
+class Transient(Exception):
+    """The media could not be fetched now but may be later (network, the platform's 5xx)."""
+
+
+class Fetcher(Protocol):
+    """Downloads one pending file into the media store: (sha256, path, content type, size). Raises
+    ``Refused`` for what can never succeed, ``Transient`` (or a network error) for what may."""
+    prefix: str       # the URLs it fetches start with this
+
+    async def __call__(self, url: str) -> tuple[str, Path, str, int]: ...
+
+
+class TwilioMedia:
+    """WhatsApp media from Twilio's hosts (``download``)."""
+    prefix = "http"
+
+    def __init__(self, cfg: TwilioConfig):
+        self.cfg = cfg
+
+    async def __call__(self, url: str) -> tuple[str, Path, str, int]:
+        s = settings()
+        return await download(self.cfg, url, s.media_max_bytes, s.media_timeout)
 
 
 async def download(cfg: TwilioConfig, url: str, max_bytes: int, timeout: float) -> tuple[str, Path, str, int]:
@@ -205,50 +245,74 @@ async def download(cfg: TwilioConfig, url: str, max_bytes: int, timeout: float) 
         tmp.unlink(missing_ok=True)
 
 
-async def fetch_pending(db, cfg: TwilioConfig, key: str, url: str, attempts: int) -> bool:
-    """One try at a pending media row; the outcome written down. True when the file is stored."""
-    from storage.media import media_failed, media_retry_later, media_stored
-    s = settings()
+NOT_RECEIVED = N_("Maaf, foto Anda belum dapat kami terima. Mohon kirim ulang fotonya.")
+
+
+async def fetch_pending(db, fetch: Fetcher, key: str, url: str, attempts: int) -> bool:
+    """One try at a pending media row; the outcome written down. True when the file is stored. A file that
+    can never be fetched (refused, or still failing after ``MAX_ATTEMPTS``) is marked failed and its
+    sender asked, once, to send it again."""
+    from storage.media import media_retry_later, media_stored
     try:
-        digest, path, ctype, size = await download(cfg, url, s.media_max_bytes, s.media_timeout)
+        digest, path, ctype, size = await fetch(url)
     except Refused as exc:
-        log.warning("whatsapp media not fetched for good: %s", exc)
-        async with db.session() as session, session.begin():
-            await media_failed(session, key, str(exc))
+        log.warning("media not fetched for good: %s", str(exc)[:120])
+        await _failed(db, key, str(exc))
         return False
-    except (httpx.HTTPError, OSError, TimeoutError) as exc:
+    except (Transient, httpx.HTTPError, OSError, TimeoutError) as exc:
         attempts += 1
-        log.warning("whatsapp media fetch failed (%s), attempt %d", type(exc).__name__, attempts)
+        log.warning("media fetch failed (%s), attempt %d", type(exc).__name__, attempts)
+        if attempts >= MAX_ATTEMPTS:
+            await _failed(db, key, f"gave up after {attempts} attempts: {type(exc).__name__}")
+            return False
         async with db.session() as session, session.begin():
-            if attempts >= MAX_ATTEMPTS:
-                await media_failed(session, key, f"gave up after {attempts} attempts: {type(exc).__name__}")
-            else:
-                await media_retry_later(session, key, attempts, timedelta(seconds=min(5 * 2 ** attempts, 600)))
+            await media_retry_later(session, key, attempts, timedelta(seconds=min(5 * 2 ** attempts, 600)))
         return False
     async with db.session() as session, session.begin():
         await media_stored(session, key, str(path), ctype, size, digest)
     return True
 
 
+async def _failed(db, key: str, error: str) -> None:
+    """Failed for good, and its sender told (in the same transaction, so once): the report keeps the
+    reference, shown as a photo that was not received (storage.media.failed_media)."""
+    from storage.media import media_failed
+    from storage.repo import Tx
+
+    from .pipeline import clock
+    async with db.session() as session, session.begin():
+        owner = await media_failed(session, key, error)
+        if owner is None:
+            return
+        tx = Tx(session)
+        contact = (await tx.contacts_for_many([owner])).get(owner)
+        t = catalog.gettext_for(contact.lang if contact else "id")
+        await tx.enqueue(owner[0], owner[1], {"text": t(NOT_RECEIVED)}, clock())
+
+
 _tasks: set[asyncio.Task] = set()
 
 
-def start_fetch(db, cfg: TwilioConfig, pending: PendingMedia) -> None:
-    """Fetch right away in the background (the webhook has already answered for the stored message)."""
-    task = asyncio.get_running_loop().create_task(fetch_pending(db, cfg, pending.key, pending.url, 0))
+def start_fetch(db, fetch: Fetcher | TwilioConfig, pending: PendingMedia) -> None:
+    """Fetch right away in the background (the update or webhook has already been answered: the message is
+    stored)."""
+    fetcher = TwilioMedia(fetch) if isinstance(fetch, TwilioConfig) else fetch
+    task = asyncio.get_running_loop().create_task(fetch_pending(db, fetcher, pending.key, pending.url, 0))
     _tasks.add(task)
     task.add_done_callback(_tasks.discard)
 
 
-async def run_media_fetcher(db, cfg: TwilioConfig, every: float = 5.0) -> None:
-    """Pending media whose first try did not finish (a restart, a passing error): tried again, with backoff."""
+async def run_media_fetcher(db, fetch: Fetcher | TwilioConfig, every: float = 5.0) -> None:
+    """Pending media whose first try did not finish (a restart, a passing error): tried again, with backoff.
+    One loop per fetcher (WhatsApp, Telegram), each taking only its own rows."""
     from storage.media import due_media
+    fetcher = TwilioMedia(fetch) if isinstance(fetch, TwilioConfig) else fetch
     while True:
         try:
             async with db.session() as session:
-                rows = await due_media(session, settings().media_timeout + 5)
+                rows = await due_media(session, settings().media_timeout + 5, fetcher.prefix)
             for key, url, attempts in rows:
-                await fetch_pending(db, cfg, key, url, attempts)
+                await fetch_pending(db, fetcher, key, url, attempts)
         except Exception:     # noqa: BLE001 - the loop must survive; rows stay pending
             log.exception("media fetch round failed")
         await asyncio.sleep(every)

@@ -17,7 +17,10 @@ in doubt, says whether the platform has it (``settle``). This loop owns the rest
   drop: a reply the person never saw may carry a question they still have to answer.) When asking fails
   (Twilio's list page errors, a network error), only that recipient waits and is asked again later.
 - **Rate limits.** ``retry_after`` holds back the whole chat; a channel-wide limit (Twilio 20429, or
-  Telegram 429 for several chats in one round) holds back the whole channel until it passes.
+  Telegram 429 for several chats in one round) holds back the whole channel until it passes: no new
+  request starts (a request still waiting for the channel's pace when the hold begins is recalled,
+  ``NotSent``, and goes next time in its place), every pending row of the channel is scheduled behind
+  the hold, and so is every in-flight request answered 429 afterwards.
 - **Backoff with jitter and an attempt cap.** Other temporary errors are retried after
   ``min(600, 2**attempts)`` seconds, jittered between half and all of it; after
   ``PANTAU_OUTBOX_MAX_ATTEMPTS`` (default 8) the row is dead-lettered: status ``dead``, error kept.
@@ -32,8 +35,8 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from storage.db import Database
-from storage.outbox import (claim, dead_letter, open_rows, release, resend_in_place, set_claimed_at,
-                            settle_sent)
+from storage.outbox import (claim, dead_letter, hold_channel, open_rows, release, resend_in_place,
+                            set_claimed_at, settle_sent)
 from storage.repo import Tx, aware
 
 from .config import settings
@@ -65,7 +68,12 @@ class InDoubt:
     error: str
 
 
-Outcome = Sent | RetryAfter | Failed | InDoubt
+@dataclass(frozen=True)
+class NotSent:
+    """Recalled before it left (the channel is held): released as if never tried, no attempt counted."""
+
+
+Outcome = Sent | RetryAfter | Failed | InDoubt | NotSent
 
 
 class Channel(Protocol):
@@ -79,7 +87,9 @@ class Channel(Protocol):
         """False while the platform's per-recipient pace forbids another message now (tried next round)."""
 
     async def send(self, row) -> Outcome:
-        """Send one row (honouring the platform's overall rate); never raises for a platform error."""
+        """Send one row (honouring the platform's overall rate); never raises for a platform error. An
+        adapter with a ``held`` attribute gets the loop's check: true once the whole channel is held, when
+        a request that waited for the pace answers ``NotSent`` instead of leaving."""
 
     async def settle(self, tx: Tx, row) -> str | None:
         """A row left in doubt: the provider id if the platform has it, None if it does not. Raises when
@@ -113,6 +123,8 @@ class OutboxLoop:
         self.db, self.channel, self.batch, self.concurrency = db, channel, batch, concurrency
         self.holds = Holds()
         self.rng = rng or random.Random()
+        if hasattr(channel, "held"):
+            channel.held = lambda: self.holds.channel is not None
 
     async def round(self, now: datetime | None = None) -> int:
         """Settle what is in doubt, then send every recipient's due rows in order; returns how many were sent."""
@@ -142,6 +154,9 @@ class OutboxLoop:
                         break           # the rest of this chat (and, on a channel hold, of all) next round
                     tried.add(row.id)   # from here on, if this process dies the row is in doubt
                     outcome = await self.channel.send(row)
+                    if isinstance(outcome, NotSent):
+                        tried.discard(row.id)          # released below, still this recipient's oldest
+                        break
                     done, still_open = await self._record(row, outcome, now, s.outbox_max_attempts,
                                                           s.outbox_in_doubt)
                     sent += done
@@ -179,6 +194,8 @@ class OutboxLoop:
         if ids:
             async with self.db.session() as session, session.begin():
                 await release(session, ids)
+                if self.holds.channel is not None:      # released behind the channel's hold, like the rest
+                    await hold_channel(session, self.channel.name, self.holds.channel)
 
     async def _record(self, row, outcome: Outcome, now: datetime, max_attempts: int,
                       in_doubt: timedelta) -> tuple[int, bool]:
@@ -203,9 +220,14 @@ class OutboxLoop:
                 return 0, False
             delay = outcome.seconds if outcome.seconds is not None else backoff(attempts, self.rng)
             until = now + timedelta(seconds=delay)
+            if self.holds.channel is not None:         # answered while the channel is held: behind the hold
+                until = max(until, self.holds.channel)
             await tx.retry_later(row.id, attempts, until, outcome.error)
             if outcome.scope == "channel":
                 self.holds.channel = max(self.holds.channel or until, until)
+                await hold_channel(session, self.channel.name, self.holds.channel)
+                log.warning("%s: the whole channel waits %.0f s (%s)", self.channel.name,
+                            (self.holds.channel - now).total_seconds(), outcome.error[:80])
             else:
                 self.holds.chats[row.external_id] = until
             return 0, True

@@ -88,8 +88,7 @@ def configured_channels(env=None):
 def app_from_env() -> Starlette:
     """The app for one of ``pantau serve --workers N``'s processes (uvicorn calls this in each):
     channels from the environment, the pipeline opened in the process's own event loop; webhooks only."""
-    from storage.db import Database
-
+    from .config import database
     from .logsafe import install
     install()                  # each worker process cleans its own log lines
     whatsapp, telegram_cfg = configured_channels()
@@ -97,7 +96,7 @@ def app_from_env() -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
-        pipeline = await Pipeline.open(Database())
+        pipeline = await Pipeline.open(database())
         telegram = None
         if telegram_cfg:
             from .telegram import TelegramChannel

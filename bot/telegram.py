@@ -15,6 +15,7 @@ import hmac
 import json
 import logging
 import time
+from collections.abc import Callable
 from datetime import datetime
 
 from starlette.requests import Request
@@ -26,17 +27,22 @@ from telegram.error import RetryAfter as RetryAfter_
 from telegram.ext import Application, ApplicationBuilder, TypeHandler
 
 from flows.types import Inbound
-from storage.db import Database
+from flows.problem import N_
+from storage.db import Database, never_stored, outage
+from storage.repo import Tx
 
-from . import media
-from .config import TelegramConfig
+from . import catalog, media
+from .config import TelegramConfig, settings
 from .inputs import clean_text
-from .outbox import Failed, Outcome, OutboxLoop, RetryAfter, Sent
+from .outbox import Failed, NotSent, Outcome, OutboxLoop, RetryAfter, Sent
 from .pipeline import Pipeline, clock
+from .telegram_media import TelegramMedia
 from .telegram_updates import ALLOWED_UPDATES, classify_update, inbound_for, respond
 
 log = logging.getLogger("pantau.telegram")
 WEBHOOK_PATH = "/telegram/webhook"
+POISON_ATTEMPTS = 3        # tries of an update that fails for a reason of its own before it is dropped
+DROPPED = N_("Maaf, ada gangguan. Jawaban terakhir Anda belum tersimpan. Ketik menu untuk melanjutkan.")
 COMMANDS = [("start", "Mulai / menu"), ("lapor", "Kirim laporan"), ("ubah", "Perbaiki laporan"),
             ("bantuan", "Bantuan"), ("batal", "Batalkan laporan"), ("bahasa", "Ganti bahasa")]
 
@@ -50,7 +56,8 @@ def build_application(cfg: TelegramConfig) -> Application:
 
 
 async def to_inbound(update: Update) -> tuple[Inbound, tuple | None] | None:
-    """A Telegram update as our Inbound (and the stored photo, if any); None for updates we ignore."""
+    """A Telegram update as our Inbound (and a pending media row for its photo, fetched after the commit);
+    None for updates we ignore. Nothing here calls Telegram: a failing getFile cannot lose the message."""
     msg = update.effective_message
     chat = update.effective_chat
     if msg is None or chat is None:
@@ -58,16 +65,15 @@ async def to_inbound(update: Update) -> tuple[Inbound, tuple | None] | None:
     kind, photo, media_row, location = "text", None, None, None
     text = clean_text(msg.text or msg.caption or "")
     if msg.photo:
-        largest = max(msg.photo, key=lambda p: (p.file_size or 0, p.width * p.height))
-        try:      # a network error or Telegram's 5xx propagates: the update is not acknowledged, comes again
-            file = await largest.get_file()
-            data = bytes(await file.download_as_bytearray())
-        except BadRequest as exc:     # refused for good (e.g. over the Bot API's 20 MB): asked to send again
-            log.warning("telegram photo could not be fetched (%s); asking to send again", exc.message[:80])
+        cap = settings().media_max_bytes
+        fitting = [p for p in msg.photo if (p.file_size or 0) <= cap]
+        if fitting:
+            largest = max(fitting, key=lambda p: (p.file_size or 0, p.width * p.height))
+            pending = media.PendingMedia.for_telegram(largest.file_id, str(chat.id), update.update_id)
+            kind, photo, media_row = "photo", pending.key, pending.media_row()
+        else:            # over the size we keep: asked to send it again
+            log.warning("telegram photo over %d bytes; asking to send again", cap)
             kind = "other"
-        else:
-            digest, path = media.store_bytes(data, ".jpg")
-            kind, photo, media_row = "photo", digest, (digest, str(path), "image/jpeg", len(data))
     elif msg.location:
         kind, location = "location", (msg.location.latitude, msg.location.longitude)
     elif msg.voice or msg.audio:
@@ -86,7 +92,9 @@ class TelegramChannel:
         self.cfg, self.pipeline = cfg, pipeline
         self.app = build_application(cfg)
         self.app.add_handler(TypeHandler(Update, self._handle))
+        self.media = TelegramMedia(self.app.bot)
         self._chat_locks: dict[int, asyncio.Lock] = {}
+        self._attempts: dict[int, int] = {}        # update id → failed tries (poison updates, ``process``)
 
     async def start(self) -> None:
         """Connect (getMe), warm what the first message needs (bot/warmup.py), register the commands:
@@ -110,11 +118,18 @@ class TelegramChannel:
             return
         item = await inbound_for(update, verdict, self.app.bot, to_inbound)
         if item:
-            await self.pipeline.handle(*item)
+            replies = await self.pipeline.handle(*item)
+            row = item[1]
+            if replies is not None and row is not None and len(row) > 4:      # stored: now the photo, in the background
+                media.start_fetch(self.pipeline.db, self.media,
+                                  media.PendingMedia(row[0], row[4], row[2], "telegram", row[6] or ""))
 
     async def process(self, updates: list[Update]) -> None:
         """Updates of one chat in order, different chats concurrently; raises ``NotStored`` naming the
         updates that were not stored (a chat stops at its first failure: its later updates wait too).
+        An update that fails for a reason of its own (not the database or the network being down) is
+        tried ``POISON_ATTEMPTS`` times — once when it can never be stored — and then dropped on
+        purpose (``_drop``): the chat's later updates go on.
 
         PTB's ``process_update`` is not used: it swallows a handler's exception, and a webhook or a
         polling offset must never acknowledge an update that was not committed."""
@@ -128,7 +143,11 @@ class TelegramChannel:
             for i, u in enumerate(chat_updates):
                 try:
                     await self._handle(u)
+                    self._attempts.pop(u.update_id, None)
                 except Exception as exc:  # noqa: BLE001 - reported to the caller, which must not acknowledge
+                    if self._poison(u, exc):
+                        await self._drop(u, exc)
+                        continue
                     failed.extend(x.update_id for x in chat_updates[i:])
                     errors.append(exc)
                     log.warning("telegram update %s not stored (%s); it will be delivered again",
@@ -137,6 +156,34 @@ class TelegramChannel:
         await asyncio.gather(*(one_chat(v) for v in by_chat.values()))
         if failed:
             raise NotStored(min(failed), errors[0])
+
+    def _poison(self, update: Update, exc: Exception) -> bool:
+        """Whether to give up on this update: never while the database or the network is down (everyone's
+        updates fail alike and will succeed later); at once when the update can never be stored; else
+        after ``POISON_ATTEMPTS`` tries (counted in this process)."""
+        if not never_stored(exc) and (outage(exc) or isinstance(exc, (NetworkError, OSError, TimeoutError))):
+            return False
+        n = self._attempts[update.update_id] = self._attempts.get(update.update_id, 0) + 1
+        return never_stored(exc) or n >= POISON_ATTEMPTS
+
+    async def _drop(self, update: Update, exc: Exception) -> None:
+        """Dropped on purpose, with a log line (never the message), so the offset moves past it; the person,
+        in a private chat, told once (recorded under the update's id: a redelivery is a duplicate)."""
+        n = self._attempts.pop(update.update_id, 1)
+        log.error("telegram update %s dropped after %d attempt(s): %s", update.update_id, n, type(exc).__name__)
+        verdict = classify_update(update)
+        if verdict.action != "input" or verdict.chat_id is None:
+            return
+        chat, now = str(verdict.chat_id), clock()
+        try:
+            async with self.pipeline.db.session() as s, s.begin():
+                tx = Tx(s)
+                if await tx.record_inbound("telegram", str(update.update_id), chat, {"kind": "dropped"}, now):
+                    contact = (await tx.contacts_for_many([("telegram", chat)])).get(("telegram", chat))
+                    t = catalog.gettext_for(contact.lang if contact else "id")
+                    await tx.enqueue("telegram", chat, {"text": t(DROPPED)}, now)
+        except Exception as again:     # noqa: BLE001 - dropped all the same; nobody to tell
+            log.warning("could not tell chat of dropped update %s (%s)", update.update_id, type(again).__name__)
 
     async def poll_once(self, offset: int | None, timeout: int = 25) -> int | None:
         """One getUpdates; the returned offset moves only past updates that were stored or deliberately
@@ -276,6 +323,7 @@ class TelegramOutbox:
     def __init__(self, bot, limits: Limits | None = None, clock=time.monotonic):
         self.bot, self.limits, self.clock = bot, limits or Limits(), clock
         self._last_429: tuple[str, float] | None = None
+        self.held: Callable[[], bool] = lambda: False      # set by the outbox loop: the channel is held
 
     async def prepare(self, tx, rows, now) -> None:
         return None
@@ -290,6 +338,8 @@ class TelegramOutbox:
 
     async def send(self, row) -> Outcome:
         async with self.limits.slot(row.external_id):
+            if self.held():                 # the channel was held while this request waited for its slot
+                return NotSent()
             outcome = await _send_one(self.bot, row)
         if isinstance(outcome, RetryAfter) and not outcome.counts:      # a 429
             now, last = self.clock(), self._last_429

@@ -132,7 +132,8 @@ def inbound_message(form: dict, cfg: TwilioConfig) -> tuple[Inbound, "PendingMed
     if kind == "photo":
         url = form.get("MediaUrl0", "")
         if media_url_allowed(url, cfg.media_hosts):
-            pending = PendingMedia.for_url(url, (form.get("MediaContentType0") or "image/jpeg").lower()[:60])
+            pending = PendingMedia.for_url(url, (form.get("MediaContentType0") or "image/jpeg").lower()[:60],
+                                           sender)
             photo = pending.key
         else:
             log.warning("twilio media URL on a host that is not Twilio's: not fetched; asking to send again")

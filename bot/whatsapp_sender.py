@@ -14,6 +14,7 @@ import asyncio
 import json
 import logging
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from storage.outbox import provider_id_owner
 from storage.repo import Tx, aware
 
 from .config import TwilioConfig
-from .outbox import Failed, InDoubt, Outcome, OutboxLoop, RetryAfter, Sent
+from .outbox import Failed, InDoubt, NotSent, Outcome, OutboxLoop, RetryAfter, Sent
 from .phones import masked
 from .pipeline import clock
 from .whatsapp import STATUS_PATH
@@ -87,6 +88,7 @@ class WhatsAppOutbox:
         self.limiter = limiter or RateLimiter(cfg.rate_per_second)
         self.last: dict[str, datetime | None] = {}
         self.now = clock()
+        self.held: Callable[[], bool] = lambda: False      # set by the outbox loop: the channel is held
 
     async def prepare(self, tx: Tx, rows, now: datetime) -> None:
         self.now = now
@@ -96,7 +98,8 @@ class WhatsAppOutbox:
         return True
 
     async def send(self, row) -> Outcome:
-        return await _send_one(row, self.last.get(row.external_id), self.cfg, self.client, self.limiter, self.now)
+        return await _send_one(row, self.last.get(row.external_id), self.cfg, self.client, self.limiter, self.now,
+                               self.held)
 
     async def settle(self, tx: Tx, row) -> str | None:
         """Twilio's own record: a message to the same number with the same text, created after the claim
@@ -121,7 +124,7 @@ async def send_due(db: Database, cfg: TwilioConfig, client: Client, limiter: Rat
 
 
 async def _send_one(row, last_inbound: datetime | None, cfg: TwilioConfig, client: Client, limiter: RateLimiter,
-                    now: datetime) -> Outcome:
+                    now: datetime, held: Callable[[], bool] = lambda: False) -> Outcome:
     to = row.external_id
     if not to.startswith("+"):
         return Failed("not a phone number: needs a WhatsApp user id sender")
@@ -145,6 +148,8 @@ async def _send_one(row, last_inbound: datetime | None, cfg: TwilioConfig, clien
     else:
         return Failed("outside the 24-hour window and no approved template")
     await limiter.wait()
+    if held():                  # the channel was held (20429) while this request waited for the pace
+        return NotSent()
     try:
         message = await client.messages.create_async(**kwargs)
     except TwilioRestException as exc:

@@ -1,7 +1,9 @@
-"""Opening the database: SQLite (WAL) by default, PostgreSQL via PANTAU_DATABASE_URL; migrations."""
+"""Opening the database: SQLite (WAL) by default, PostgreSQL by URL; migrations.
+
+storage/ reads no environment variable: bot/config.py's ``Settings`` reads PANTAU_DATABASE_URL and
+PANTAU_DATA_DIR once and hands the URL in (``Database(url)``; ``sqlite_url(folder)`` for the default)."""
 from __future__ import annotations
 
-import os
 from contextlib import asynccontextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -10,22 +12,19 @@ import orjson
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, func, insert, make_url, select
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from . import sqlite_driver
 from .models import Area
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-DEFAULT_PATH = Path(os.environ.get("PANTAU_DATA_DIR", Path.home() / ".local" / "share" / "pantau"))
 
 
-def default_url() -> str:
-    url = os.environ.get("PANTAU_DATABASE_URL")
-    if url:
-        return url
-    DEFAULT_PATH.mkdir(parents=True, exist_ok=True)
-    return f"sqlite+aiosqlite:///{DEFAULT_PATH / 'pantau.db'}"
+def sqlite_url(folder: Path) -> str:
+    """The embedded default: ``pantau.db`` in ``folder`` (created if missing)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    return f"sqlite+aiosqlite:///{folder / 'pantau.db'}"
 
 
 def _sqlite_file(url: str) -> str | None:
@@ -51,8 +50,10 @@ def _dumps(value) -> str:
 
 
 class Database:
-    def __init__(self, url: str | None = None):
-        self.url = url or default_url()
+    def __init__(self, url: str):
+        if not url:
+            raise ValueError("a database URL is needed (bot/config.py Settings.database_url())")
+        self.url = url
         self.is_sqlite = self.url.startswith("sqlite")
         path = _sqlite_file(self.url)
         if path:        # one thread hop per statement instead of aiosqlite's four (storage/sqlite_driver.py)
@@ -117,6 +118,17 @@ def retryable(exc: BaseException) -> bool:
     text = str(exc.orig).lower()
     return bool(exc.connection_invalidated or "deadlock" in text or "database is locked" in text
                 or "could not serialize" in text)
+
+
+def outage(exc: BaseException) -> bool:
+    """The database as a whole failing (locked, down, unreachable): nothing wrong with the message being
+    written, so it is worth trying again however long it takes."""
+    return retryable(exc) or isinstance(exc, (OperationalError, InterfaceError))
+
+
+def never_stored(exc: BaseException) -> bool:
+    """A value the database refuses as it is (too long, an encoding it cannot hold): trying again cannot help."""
+    return isinstance(exc, DataError)
 
 
 def utcnow() -> datetime:

@@ -158,6 +158,8 @@ class Media(Base):
     fetch_after: Mapped[datetime | None] = mapped_column(nullable=True)
     content_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    channel: Mapped[str | None] = mapped_column(String(20), nullable=True)        # who sent a pending file:
+    external_id: Mapped[str | None] = mapped_column(String(80), nullable=True)    # told if it never arrives
 
 
 class Job(Base):

@@ -56,3 +56,11 @@ async def resend_in_place(s: AsyncSession, row_id: int, now: datetime, error: st
 async def provider_id_owner(s: AsyncSession, provider_id: str) -> int | None:
     """The row a provider's message id is recorded for, if any."""
     return await s.scalar(select(Outbox.id).where(Outbox.provider_id == provider_id).limit(1))
+
+
+async def hold_channel(s: AsyncSession, channel: str, until: datetime) -> int:
+    """A channel-wide hold written down: every pending row of ``channel`` due earlier waits until ``until``
+    (in-flight rows answered later are scheduled behind it by the loop; a restart keeps the hold)."""
+    result = await s.execute(update(Outbox).where(Outbox.channel == channel, Outbox.status == "pending",
+                                                  Outbox.next_attempt_at < until).values(next_attempt_at=until))
+    return int(result.rowcount or 0)

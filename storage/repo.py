@@ -408,11 +408,13 @@ class Tx:
 
     # -- media
     async def add_media(self, sha256: str, path: str, mime: str, size: int, now: datetime,
-                        url: str | None = None) -> None:
-        """A stored file, or with ``url`` a pending one, fetched after the commit (storage/media.py)."""
+                        url: str | None = None, channel: str | None = None, external_id: str | None = None) -> None:
+        """A stored file, or with ``url`` a pending one, fetched after the commit (storage/media.py) from
+        the message of ``channel``/``external_id`` (told when it never arrives)."""
         if await self.s.get(Media, sha256) is None:
             self.s.add(Media(sha256=sha256, path=path, mime=mime, size=size, created_at=now,
-                             status="pending" if url else "stored", url=url, attempts=0))
+                             status="pending" if url else "stored", url=url, attempts=0, channel=channel,
+                             external_id=external_id))
 
 
 async def create_invite(s: AsyncSession, role: str, area_code: str, now: datetime, agency: str | None = None,

@@ -286,6 +286,33 @@ async def test_media_is_fetched_after_the_commit_within_limits(db_url, peer, tmp
     assert leftovers == []
 
 
+async def test_a_photo_that_can_never_be_fetched_is_answered_once_and_not_shown_as_a_photo(db_url, peer, tmp_path,
+                                                                                       monkeypatch):
+    """A WhatsApp photo refused for good after the commit (not an image): its row is failed, the person is
+    asked politely, once, to send it again (through the outbox), and the report's reference to it is
+    known as not received (the dashboard does not show it as a photo)."""
+    from storage.media import failed_media
+    monkeypatch.setenv("PANTAU_MEDIA_DIR", str(tmp_path / "media"))
+    peer_media = MediaHost()
+    peer_media.routes["/m/html"] = lambda r: _ok(b"<html>", "text/html")
+    async with hosts((peer_media.app(), peer_media.port)):
+        async with whatsapp_app(db_url, peer, (peer_media.url,)) as (url, pipeline, phone):
+            await registered(phone, pipeline)
+            assert (await photo(phone, peer_media.url + "/m/html")).status_code == 200
+            await asyncio.gather(*media._tasks)
+            [row] = await media_rows(pipeline)
+            async with pipeline.db.session() as s:
+                notices = [(o.external_id, o.payload["text"]) for o in await s.scalars(select(Outbox))
+                           if "foto" in o.payload["text"] and "Maaf" in o.payload["text"]]
+                assert await failed_media(s, [row.sha256, "0" * 64]) == {row.sha256}
+            await media.fetch_pending(pipeline.db, media.TwilioMedia(config(peer, PUBLIC)), row.sha256, row.url, 0)
+            async with pipeline.db.session() as s:
+                again = [o for o in await s.scalars(select(Outbox)) if "belum dapat kami terima" in o.payload["text"]]
+    assert row.status == "failed" and row.channel == "whatsapp" and row.external_id == phone.number
+    assert notices == [(phone.number, "Maaf, foto Anda belum dapat kami terima. Mohon kirim ulang fotonya.")]
+    assert len(again) == 1                                        # told once, however often it is tried
+
+
 async def test_outbox_unchanged_by_refused_requests(db_url, peer):
     async with whatsapp_app(db_url, peer) as (url, pipeline, phone):
         await in_thread(phone.post, phone.form("halo", NumMedia="abc"))

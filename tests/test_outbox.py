@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from bot.outbox import Failed, InDoubt, OutboxLoop, RetryAfter, Sent, backoff
 from storage.db import Database
 from storage.models import Outbox
-from storage.repo import Tx
+from storage.repo import Tx, aware
 
 from .conftest import NOW
 from .test_telegram import Harness, emulator, needs_emulator  # noqa: F401 - a fixture
@@ -241,6 +241,55 @@ async def test_telegram_429_retry_after_keeps_what_the_person_reads_in_order(emu
         await pipeline.db.close()
 
 
+@needs_emulator
+async def test_a_global_429_recalls_waiting_requests_and_keeps_every_persons_order(emulator, db_url, tmp_path,
+                                                                                   monkeypatch):
+    """Six chats, two replies each, eight requests in flight at a pace of 3 a second. Two chats are told
+    "retry after 3" at once (Telegram's overall limit): the requests still waiting for their slot are
+    recalled instead of sent, every pending row is scheduled behind the hold (in the database too, so a
+    restart keeps it), nothing leaves during it, and afterwards each person reads their replies in order."""
+    from bot.pipeline import Pipeline
+    from bot.telegram import Limits, TelegramChannel, TelegramOutbox
+    from .telegram.compat import SimUser
+    from .twilio_peer import serving
+    monkeypatch.setenv("PANTAU_MEDIA_DIR", str(tmp_path / "media"))
+    h = Harness(emulator, db_url)
+    chats = [str(7001 + i) for i in range(6)]
+    users = {c: SimUser(emulator, h.compat, int(c)) for c in chats}
+    async with serving(h.compat.app(), h.compat_port):
+        pipeline = await Pipeline.open(Database(db_url), now=lambda: NOW)
+        channel = TelegramChannel(h.cfg, pipeline)
+        await channel.start()
+        async with pipeline.db.session() as s, s.begin():
+            for n in (1, 2):
+                for chat in chats:
+                    await Tx(s).enqueue("telegram", chat, {"text": f"{chat}-{n}"}, NOW)
+        too_many = {"ok": False, "error_code": 429, "description": "Too Many Requests: retry after 3",
+                    "parameters": {"retry_after": 3}}
+        h.compat.fail_next = [("sendMessage", 429, too_many), ("sendMessage", 429, too_many)]
+        loop = OutboxLoop(pipeline.db, TelegramOutbox(channel.app.bot, Limits(3, 1000)), concurrency=8)
+        read = {c: [] for c in chats}
+
+        async def collect() -> int:
+            for c, user in users.items():
+                read[c] += [m["text"] for m in await user.read()]
+            return sum(len(v) for v in read.values())
+        await loop.round(NOW)
+        assert h.compat.fail_next == [] and await collect() == 1      # only the one request that went before
+        async with pipeline.db.session() as s:
+            rows = list(await s.scalars(select(Outbox).where(Outbox.status == "pending")))
+        assert len(rows) == 11 and all(aware(r.next_attempt_at) >= NOW + timedelta(seconds=3) for r in rows)
+        await loop.round(NOW + timedelta(seconds=2))
+        assert await collect() == 1                                    # held: nothing leaves
+        for k in range(12):
+            await loop.round(NOW + timedelta(seconds=3 + k))
+            if await collect() == 12:
+                break
+        assert read == {c: [f"{c}-1", f"{c}-2"] for c in chats}
+        await channel.stop()
+        await pipeline.db.close()
+
+
 async def test_failing_twilio_message_list_pages_delay_only_that_person(db_url, caplog):
     """A WhatsApp row is in doubt and Twilio's message list answers 500 (twilio-python raises its base
     TwilioException): another person's reply goes out in the same round; the person in doubt waits and,
@@ -307,3 +356,48 @@ def test_every_variable_read_is_in_the_settings_snapshot():
     for path in list((root / "bot").glob("*.py")) + list((root / "storage").glob("*.py")):
         used |= set(re.findall(r'"((?:PANTAU|TWILIO|TELEGRAM)_[A-Z_]*[A-Z])"', path.read_text(encoding="utf-8")))
     assert used - set(VARIABLES) == set()
+
+
+def test_the_environment_is_read_only_by_the_settings():
+    """storage/ reads no variable at all (it gets the database URL from bot/config.py); in bot/ only the
+    settings module does (and the CLI's $USER default and PANTAU_SCHEDULER handed to worker processes)."""
+    import re
+    from pathlib import Path
+    root = Path(__file__).resolve().parent.parent
+    reads = re.compile(r"os\.environ|os\.getenv|getenv\(")
+    storage = [p.name for p in (root / "storage").rglob("*.py") if reads.search(p.read_text(encoding="utf-8"))]
+    assert storage == []
+    allowed = {"config.py", "cli.py", "cli_help.py", "__init__.py"}      # cli: $USER; cli_help: LANG
+    bot = [p.name for p in (root / "bot").glob("*.py") if p.name not in allowed
+           and reads.search(p.read_text(encoding="utf-8"))]
+    assert bot == []
+
+
+def test_the_database_url_comes_from_the_settings(tmp_path, monkeypatch):
+    from bot import config
+    monkeypatch.delenv("PANTAU_DATABASE_URL", raising=False)
+    monkeypatch.setenv("PANTAU_DATA_DIR", str(tmp_path / "data"))
+    assert config.reload().database_url() == f"sqlite+aiosqlite:///{tmp_path / 'data' / 'pantau.db'}"
+    assert (tmp_path / "data").is_dir()
+    monkeypatch.setenv("PANTAU_DATABASE_URL", "postgresql+asyncpg://u@db.example/pantau")
+    assert config.reload().database_url() == "postgresql+asyncpg://u@db.example/pantau"
+    assert config.database().url == "postgresql+asyncpg://u@db.example/pantau"
+
+
+async def test_the_terminal_channel_waits_for_a_row_that_is_not_due(db_url, monkeypatch):
+    """A terminal reply scheduled for later (a reminder held back until quiet hours end) is not printed
+    before its time, nor is anything written after it."""
+    from bot.sender import take_terminal_replies
+    monkeypatch.setenv("PANTAU_NOW", NOW.isoformat())
+    db = Database(db_url)
+    async with db.session() as s, s.begin():
+        tx = Tx(s)
+        await tx.enqueue("terminal", "siti", {"text": "sekarang"}, NOW)
+        await tx.enqueue("terminal", "siti", {"text": "pagi nanti"}, NOW + timedelta(hours=4))
+        await tx.enqueue("terminal", "siti", {"text": "sesudahnya"}, NOW)
+    assert [r["text"] for r in await take_terminal_replies(db, "siti")] == ["sekarang"]
+    monkeypatch.setenv("PANTAU_NOW", (NOW + timedelta(hours=4)).isoformat())
+    from bot import config
+    config.reload()
+    assert [r["text"] for r in await take_terminal_replies(db, "siti")] == ["pagi nanti", "sesudahnya"]
+    await db.close()

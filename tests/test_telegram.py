@@ -128,6 +128,10 @@ async def full_conversation(h: Harness):
     await h.turn("20")
     await h.turn("2")
     out = await h.turn(photo=b"\xff\xd8\xff" + b"attendance sheet " * 200)
+    import asyncio
+
+    from bot import media
+    await asyncio.gather(*media._tasks)         # the download runs after the update is stored
     out = await h.turn("lewati")
     assert "Foto daftar hadir: foto terlampir" in texts(out)
     out = await h.turn("Kirim")

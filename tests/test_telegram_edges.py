@@ -12,13 +12,13 @@ import sqlite3
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from telegram import Update
 
 from bot.pipeline import Pipeline
 from bot.server import build_app
-from bot.telegram import NotStored, TelegramChannel
+from bot.telegram import Limits, NotStored, TelegramChannel, send_due
 from storage.db import Database
 from storage.models import InboundMessage, Media
 
@@ -169,39 +169,59 @@ async def test_polling_offset_stops_at_the_first_unstored_update_of_any_chat(emu
 
 
 @needs_emulator
-async def test_a_failed_getfile_is_not_acknowledged_and_the_photo_arrives(emulator, db_url, tmp_path, monkeypatch):
-    """getFile answers 502 once: the webhook answers 5xx, Telegram (the compat layer) delivers the update
-    again, and the photo is stored. On a 400 (a file Telegram will never hand out) the person is
-    asked to send it again instead."""
+async def test_a_failed_getfile_neither_loses_nor_holds_the_message_and_the_photo_arrives_later(
+        emulator, db_url, tmp_path, monkeypatch):
+    """Photos are fetched after the commit: with getFile answering 502 the update is stored at once (the
+    polling offset moves on, the next message is answered), the photo row is pending and the report's
+    answer refers to it; the fetcher's next try stores the file. On a 400 (a file Telegram will never
+    hand out) the row is marked failed and the person is asked, once, to send the photo again."""
+    from bot import media
+    from storage.models import Outbox
     monkeypatch.setenv("PANTAU_MEDIA_DIR", str(tmp_path / "media"))
     h = Harness(emulator, db_url)
-    app_port = free_port()
     async with serving(h.compat.app(), h.compat_port):
         h.pipeline = await Pipeline.open(Database(db_url), now=lambda: NOW)
-        h.channel = TelegramChannel(h.cfg.__class__(TOKEN, h.cfg.api_base_url, f"http://127.0.0.1:{app_port}",
-                                                    SECRET), h.pipeline)
-        async with serving(build_app(h.pipeline, telegram=h.channel, run_senders=False), app_port):
-            h.compat.fail_next = [("getFile", 502, {"ok": False, "error_code": 502, "description": "Bad Gateway"})]
-            await h.user.send_photo(b"\xff\xd8\xff" + b"sheet" * 100)
+        h.channel = TelegramChannel(h.cfg, h.pipeline)
+        await h.channel.start()
+        h.compat.fail_next = [("getFile", 502, {"ok": False, "error_code": 502, "description": "Bad Gateway"})]
+        sheet = b"\xff\xd8\xff" + b"sheet" * 100
+        await h.user.send_photo(sheet)
+        offset = await h.channel.poll_once(None, timeout=1)            # stored although getFile fails
+        [row] = await stored(h.pipeline)
+        assert row.payload["kind"] == "photo" and offset == int(row.message_id) + 1
+        await asyncio.gather(*media._tasks)
+        assert h.compat.fail_next == []                                # the failure did happen
+        async with h.pipeline.db.session() as s:
+            [pending] = (await s.scalars(select(Media))).all()
+        assert pending.status == "pending" and pending.attempts == 1 and pending.sha256 == row.payload["photo"]
+        await h.user.send("halo")                                      # not held up by the photo
+        offset = await h.channel.poll_once(offset, timeout=1)
+        assert len(await stored(h.pipeline)) == 2
+        assert await media.fetch_pending(h.pipeline.db, h.channel.media, pending.sha256, pending.url, 1)
+        async with h.pipeline.db.session() as s:
+            [photo] = (await s.scalars(select(Media))).all()
+        assert photo.status == "stored" and open(photo.path, "rb").read() == sheet
 
-            async def photo_stored():
-                async with h.pipeline.db.session() as s:
-                    return await s.scalar(select(func.count()).select_from(Media)) == 1
-            await until(photo_stored)
-            assert h.compat.fail_next == []                 # the failure did happen
-            [row] = await stored(h.pipeline)
-            assert row.payload["kind"] == "photo"
-            h.compat.fail_next = [("getFile", 400, {"ok": False, "error_code": 400,
-                                                    "description": "Bad Request: file is too big"})]
-            await h.user.send_photo(b"\xff\xd8\xff" + b"big" * 100)
-            await until(lambda: _count(h.pipeline, 2))
-            assert (await stored(h.pipeline))[-1].payload["kind"] == "other"
-            await h.channel.app.bot.delete_webhook()
+        h.compat.fail_next = [("getFile", 400, {"ok": False, "error_code": 400,
+                                                "description": "Bad Request: file is too big"})]
+        await h.user.send_photo(b"\xff\xd8\xff" + b"big" * 100)
+        await h.channel.poll_once(offset, timeout=1)
+        await asyncio.gather(*media._tasks)
+        async with h.pipeline.db.session() as s:
+            failed = [m for m in (await s.scalars(select(Media))).all() if m.status == "failed"]
+            notices = [r for r in (await s.scalars(select(Outbox))).all() if "foto Anda belum" in r.payload["text"]]
+        assert len(failed) == 1 and "too big" in failed[0].error and len(notices) == 1
+        assert (await stored(h.pipeline))[-1].payload["photo"] == failed[0].sha256
+        h.compat.fail_next = [("getFile", 400, {"ok": False, "error_code": 400, "description": "Bad Request"})]
+        assert not await media.fetch_pending(h.pipeline.db, h.channel.media, failed[0].sha256, failed[0].url, 0)
+        async with h.pipeline.db.session() as s:                      # told once, however often it is tried
+            assert len([r for r in (await s.scalars(select(Outbox))).all()
+                        if "foto Anda belum" in r.payload["text"]]) == 1
+        await send_due(h.pipeline.db, h.channel.app.bot, Limits(1000, 1000))
+        read = [m["text"] for m in await h.user.read()]
+        assert "Maaf, foto Anda belum dapat kami terima. Mohon kirim ulang fotonya." in read
+        await h.channel.stop()
         await h.pipeline.db.close()
-
-
-async def _count(pipeline, n):
-    return len(await stored(pipeline)) == n
 
 
 @needs_emulator
@@ -222,5 +242,52 @@ async def test_start_warms_what_the_first_message_needs_before_polling(emulator,
         await h.user.send("Siti Aminah")
         await h.channel.poll_once(None, timeout=1)
         assert catalog.area_index.cache_info().misses == built       # nothing rebuilt for the first messages
+        await h.channel.stop()
+        await h.pipeline.db.close()
+
+
+@needs_emulator
+async def test_a_poison_update_is_dropped_after_bounded_tries_and_the_person_told_once(emulator, db_url, tmp_path,
+                                                                                        monkeypatch, caplog):
+    """An update that fails for a reason of its own (here: a bug on its text) holds the polling offset for
+    POISON_ATTEMPTS polls, then is dropped with a log line that does not quote it: the offset moves on, the
+    chat's next message is answered, and the person reads one apology. A redelivery is a duplicate."""
+    from bot.telegram import POISON_ATTEMPTS
+    monkeypatch.setenv("PANTAU_MEDIA_DIR", str(tmp_path / "media"))
+    h = Harness(emulator, db_url)
+    async with serving(h.compat.app(), h.compat_port):
+        h.pipeline = await Pipeline.open(Database(db_url), now=lambda: NOW)
+        h.channel = TelegramChannel(h.cfg, h.pipeline)
+        await h.channel.start()
+        real = h.pipeline.handle
+
+        async def buggy(inbound, media=None):
+            if inbound.text == "racun rahasia":
+                raise KeyError("a bug")
+            return await real(inbound, media)
+        h.pipeline.handle = buggy
+        await h.user.send("racun rahasia")
+        await h.user.send("halo")
+        offset = None
+        for _ in range(POISON_ATTEMPTS - 1):
+            with pytest.raises(NotStored) as held:
+                await h.channel.poll_once(offset, timeout=1)
+            offset = held.value.offset
+            assert await stored(h.pipeline) == []              # neither, yet: "halo" waits behind it
+        caplog.set_level("INFO")
+        offset = await h.channel.poll_once(offset, timeout=1)
+        rows = await stored(h.pipeline)
+        assert [r.payload.get("kind") for r in rows] == ["dropped", "text"] and offset == int(rows[-1].message_id) + 1
+        assert "dropped after 3 attempt(s): KeyError" in caplog.text and "racun" not in caplog.text
+        await send_due(h.pipeline.db, h.channel.app.bot, Limits(1000, 1000))
+        read = [m["text"] for m in await h.user.read()]
+        assert read[0].startswith("Maaf, ada gangguan") and "Selamat datang di Pantau" in "\n".join(read[1:])
+        assert sum(text.startswith("Maaf, ada gangguan") for text in read) == 1
+        again = Update.de_json({"update_id": int(rows[0].message_id), "message": {
+            "message_id": 1, "date": 0, "text": "racun rahasia", "chat": {"id": 4242, "type": "private"}}},
+            h.channel.app.bot)
+        h.pipeline.handle = real                               # (the bug fixed meanwhile)
+        await h.channel.process([again])                       # redelivered: a duplicate, nothing new
+        assert len(await stored(h.pipeline)) == 2
         await h.channel.stop()
         await h.pipeline.db.close()

@@ -184,6 +184,22 @@ def test_photos_are_served_only_inside_the_area(db_url):
     run(db_url, scenario)
 
 
+def test_a_photo_that_never_arrived_is_not_shown_as_a_photo(db_url):
+    """A photo fetched after the commit that failed for good (its sender was asked to send it again): the
+    report keeps its reference, but the desa page shows no broken image for it."""
+    async def scenario(w, client):
+        from sqlalchemy import update
+
+        from storage.models import Media
+        await sign_in(w, client)
+        assert f"/foto/{w.photo}?kecil=1" in (await client.get(f"/dasbor/wilayah/{w.corrected}")).text
+        async with w.p.db.session() as s, s.begin():
+            await s.execute(update(Media).where(Media.sha256 == w.photo).values(status="failed", path=""))
+        desa = (await client.get(f"/dasbor/wilayah/{w.corrected}")).text
+        assert "Revisi 2" in desa and f"/foto/{w.photo}" not in desa
+    run(db_url, scenario)
+
+
 PAGES = ["", "/belum", "/pertemuan", "/kegiatan", "/matriks", "/cerita", "/unduh", "/unduh?berkas=1"]
 
 

@@ -10,6 +10,7 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 from flows.display import choice_labels, report_title
 from storage.completeness import completeness, get_round
 from storage.dashboard import child_figures, desa_reports, kader_of, media_file, report_detail
+from storage.media import failed_media
 
 from .. import media
 from . import present
@@ -84,6 +85,9 @@ async def desa_page(ctx: Ctx) -> Response:
         reports.append({"r": r, "title": report_title(form, r.answers, lang, t),
                         "rows": present.answer_rows(form, r.answers, lang, t),
                         "photos": present.photos(form, r.answers)})
+    never = await failed_media(ctx.s, [p for item in reports for p in item["photos"]])   # not shown as photos
+    for item in reports:
+        item["photos"] = [p for p in item["photos"] if p not in never]
     return render(ctx, "desa.html", reports=reports, kader=kader, status=status, labels=status_labels(t), per=per,
                   paging=pages(found.total, page, 20))
 
@@ -113,10 +117,12 @@ async def revision_page(ctx: Ctx) -> Response:
         raise HTTPException(404)
     rev = by_number[n]
     before = by_number.get(n - 1)
+    shown = present.photos(form, rev.answers)
+    never = await failed_media(ctx.s, shown)          # a photo that never arrived is not shown as one
     return render(ctx, "revisi.html", r=r, rev=rev, title=report_title(form, rev.answers, lang, t),
                   rows=present.answer_rows(form, rev.answers, lang, t),
                   changed=present.changes(form, before.answers if before else None, rev.answers, lang, t),
-                  photos=present.photos(form, rev.answers), count=len(r.revisions))
+                  photos=[p for p in shown if p not in never], count=len(r.revisions))
 
 
 THUMB = 240
