@@ -25,7 +25,6 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 from typing import Awaitable, Callable
 
 log = logging.getLogger("pantau.background")
@@ -78,10 +77,8 @@ class Background:
         return [sys.executable, "-m", "bot.background", role, str(os.getpid())]
 
     def _env(self) -> dict:
-        root = str(Path(__file__).resolve().parents[1])        # the same code as this process, wherever run
-        path = os.environ.get("PYTHONPATH")
-        return dict(os.environ, PANTAU_SCHEDULER="1" if self.scheduler else "0",
-                    PYTHONPATH=root + (os.pathsep + path if path else ""))
+        from .config import child_environment
+        return child_environment(PANTAU_SCHEDULER="1" if self.scheduler else "0")
 
     def _spawn(self, role: str) -> None:
         proc = subprocess.Popen(self.command(role), env=self._env(), stdin=subprocess.DEVNULL)

@@ -280,3 +280,11 @@ def reminder_templates(env=None) -> set[str]:
     reach a person outside the 24-hour window."""
     env = env if env is not None else os.environ
     return {kind for kind in ("before", "due", "after") if env.get(f"TWILIO_TEMPLATE_REMINDER_{kind.upper()}")}
+
+
+def child_environment(**overrides: str) -> dict[str, str]:
+    """The environment for a child process of ours (bot/background.py): this one's, with ``overrides``;
+    PYTHONPATH gets the code's own folder first, so the child runs the same code wherever it was started."""
+    root = str(Path(__file__).resolve().parents[1])
+    path = os.environ.get("PYTHONPATH")
+    return dict(os.environ, **overrides, PYTHONPATH=root + (os.pathsep + path if path else ""))
