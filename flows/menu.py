@@ -32,7 +32,10 @@ def menu_options(state: State, ctx: Context, t: Gettext, lang: str) -> list[tupl
 
 
 def menu_reply(state: State, ctx: Context, t: Gettext, lang: str) -> Reply:
-    return Reply(t("Apa yang ingin Anda laporkan?"), tuple(label for _, label in menu_options(state, ctx, t, lang)))
+    """The menu. An OPD (an agency) reports nothing: it answers the recommendations given to it."""
+    head = (t("Apa yang ingin Anda lakukan?") if ctx.contact and ctx.contact.role == "opd"
+            else t("Apa yang ingin Anda laporkan?"))
+    return Reply(head, tuple(label for _, label in menu_options(state, ctx, t, lang)))
 
 
 def draft_title(state: State, ctx: Context, lang: str) -> str:

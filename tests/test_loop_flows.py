@@ -143,7 +143,9 @@ def test_a_kader_is_told_the_follow_up_is_for_coordinators(forms, kader):
 
 def test_opd_menu_and_reason_is_required_for_tidak_bisa(forms):
     o = person(forms, "opd", "81.05", LoopData(recs=(REC,), agency="Dinas Koperasi", names=NAMES))
-    assert o.say("menu").endswith("1. Ubah laporan yang sudah dikirim\n2. Tindak lanjut usulan desa")
+    menu = o.say("menu")
+    assert menu.endswith("1. Ubah laporan yang sudah dikirim\n2. Tindak lanjut usulan desa")
+    assert "Apa yang ingin Anda lakukan?" in menu and "laporkan" not in menu   # an agency reports nothing
     o.say("2")
     o.say("tidak bisa")
     assert "Alasannya perlu ditulis" in o.say("lewati")
