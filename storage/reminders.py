@@ -62,6 +62,23 @@ class Planned:
     why: str = ""
 
 
+async def _mark_sent(s: AsyncSession, key: str, contact_id: int, now: datetime) -> bool:
+    """Record reminder ``key`` as queued; False when it was queued before (by anyone: the key is unique)."""
+    try:
+        async with s.begin_nested():
+            s.add(SentReminder(key=key, contact_id=contact_id, queued_at=now))
+            await s.flush()
+    except IntegrityError:
+        return False
+    return True
+
+
+def _queue(s: AsyncSession, channel: str, external_id: str, payloads: list[dict], now: datetime) -> None:
+    for payload in payloads:
+        s.add(Outbox(channel=channel, external_id=external_id, payload=payload, status="pending",
+                     attempts=0, created_at=now, next_attempt_at=now))
+
+
 async def claim(s: AsyncSession, key: str, contact_id: int, payloads: list[dict], now: datetime,
                 plan: list[Planned] | None = None, why: str = "", dry_run: bool = False) -> bool:
     """Record the reminder and queue its messages in one step; False if it was queued before (by anyone).
@@ -73,11 +90,7 @@ async def claim(s: AsyncSession, key: str, contact_id: int, payloads: list[dict]
         if plan is not None:
             plan.append(Planned(key, contact_id, await delivery(s, contact_id), payloads, why))
         return True
-    try:
-        async with s.begin_nested():
-            s.add(SentReminder(key=key, contact_id=contact_id, queued_at=now))
-            await s.flush()
-    except IntegrityError:
+    if not await _mark_sent(s, key, contact_id, now):
         return False
     target = await delivery(s, contact_id)
     if plan is not None:
@@ -85,9 +98,7 @@ async def claim(s: AsyncSession, key: str, contact_id: int, payloads: list[dict]
     if target is None:
         return True
     channel, external_id = target
-    for payload in payloads:
-        s.add(Outbox(channel=channel, external_id=external_id, payload=payload, status="pending",
-                     attempts=0, created_at=now, next_attempt_at=now))
+    _queue(s, channel, external_id, payloads, now)
     return True
 
 
@@ -112,13 +123,7 @@ async def silent_drafts(s: AsyncSession, silent_since: datetime, not_before: dat
 async def claim_to(s: AsyncSession, key: str, contact_id: int, channel: str, external_id: str,
                    payloads: list[dict], now: datetime) -> bool:
     """As ``claim``, to the channel identity a session belongs to."""
-    try:
-        async with s.begin_nested():
-            s.add(SentReminder(key=key, contact_id=contact_id, queued_at=now))
-            await s.flush()
-    except IntegrityError:
+    if not await _mark_sent(s, key, contact_id, now):
         return False
-    for payload in payloads:
-        s.add(Outbox(channel=channel, external_id=external_id, payload=payload, status="pending",
-                     attempts=0, created_at=now, next_attempt_at=now))
+    _queue(s, channel, external_id, payloads, now)
     return True
