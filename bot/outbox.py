@@ -5,8 +5,9 @@ A channel is a small adapter (``Channel``): it sends one row and says what happe
 (refused for good), ``InDoubt`` (the request may have arrived, we cannot tell) — and, for a row left
 in doubt, says whether the platform has it (``settle``). This loop owns the rest:
 
-- **Claiming.** Rows are marked "sending" and committed before anything leaves; each outcome is
-  committed right after its request. A process killed in between leaves the row "sending"; after
+- **Claiming.** Rows are marked "sending" and committed before anything leaves; the outcomes are
+  committed together, every 0.1 s while a round sends and at its end (``Recorder``: one transaction for
+  many rows, not one per row). A process killed in between leaves the row "sending"; after
   ``PANTAU_OUTBOX_IN_DOUBT_SECONDS`` it is *in doubt* and settled.
 - **Per-person order.** Only the oldest open row (pending or sending) of a recipient may go; a row
   waiting for its retry, or in doubt, holds back every later row of that recipient. A person never
@@ -28,6 +29,7 @@ in doubt, says whether the platform has it (``settle``). This loop owns the rest
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 from dataclasses import dataclass, field
@@ -35,8 +37,8 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from storage.db import Database
-from storage.outbox import (claim, dead_letter, hold_channel, open_rows, release, resend_in_place,
-                            set_claimed_at, settle_sent)
+from storage.outbox import (claim, hold_channel, open_rows, record_outcomes, release, resend_in_place,
+                            settle_sent)
 from storage.repo import Tx, aware
 
 from .config import settings
@@ -117,10 +119,62 @@ def backoff(attempts: int, rng: random.Random = random) -> float:   # type: igno
     return base / 2 + rng.uniform(0, base / 2)
 
 
+Write = tuple[str, int, object]      # (kind, outbox row id, value): see storage/outbox.py record_outcomes
+
+
+class Recorder:
+    """The outcomes of one round written down together: every ``every`` seconds while the round sends, and
+    the rest at its end. One transaction for many sent rows instead of one each, so on SQLite the senders
+    hardly compete with the webhooks' commits for the one writer. A process killed before a flush leaves
+    those rows "sending": in doubt, settled like any other (see above)."""
+
+    def __init__(self, db: Database, channel: str, now: datetime, every: float):
+        self.db, self.channel, self.now, self.every = db, channel, now, every
+        self.pending: list[Write] = []
+        self.task: asyncio.Task | None = None
+        self.sleeping = False
+
+    def add(self, writes: list[Write]) -> None:
+        self.pending += writes
+        if self.task is None and self.every > 0:
+            self.task = asyncio.create_task(self._flush_soon())
+
+    async def _flush_soon(self) -> None:
+        try:
+            self.sleeping = True
+            await asyncio.sleep(self.every)
+            self.sleeping = False
+            batch, self.pending = self.pending, []
+            try:
+                async with self.db.session() as session, session.begin():
+                    await record_outcomes(session, self.channel, batch, self.now)
+            except Exception as exc:   # noqa: BLE001 - kept for the round's last flush
+                self.pending[:0] = batch
+                log.warning("%s outcomes not written yet (%s); tried again at the end of the round",
+                            self.channel, type(exc).__name__)
+        finally:
+            self.task = None
+
+    async def close(self) -> None:
+        """No more flushes of its own: a sleeping one is called off, a running one finishes."""
+        task = self.task
+        if task is not None:
+            if self.sleeping:
+                task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def flush(self, session) -> None:
+        """What is still unwritten, inside the caller's transaction."""
+        batch, self.pending = self.pending, []
+        await record_outcomes(session, self.channel, batch, self.now)
+
+
 class OutboxLoop:
     def __init__(self, db: Database, channel: Channel, batch: int = 500, rng: random.Random | None = None,
-                 concurrency: int = 8):
+                 concurrency: int = 8, flush_every: float = 0.1):
         self.db, self.channel, self.batch, self.concurrency = db, channel, batch, concurrency
+        self.flush_every = flush_every      # seconds between writes of a round's outcomes (Recorder)
         self.holds = Holds()
         self.rng = rng or random.Random()
         if hasattr(channel, "held"):
@@ -135,14 +189,19 @@ class OutboxLoop:
             return 0
         self.holds.channel = None
         async with self.db.session() as session, session.begin():
-            tx = Tx(session)
             heads = self._heads(await open_rows(session, self.channel.name, self.batch), now)
             rows = [r for chat in heads.values() for r in chat]
             if not rows:
                 return 0
             await claim(session, [r.id for r in rows], now)
-            await self.channel.prepare(tx, rows, now)
         claimed, tried = {r.id for r in rows}, set()
+        recorder = Recorder(self.db, self.channel.name, now, self.flush_every)
+        try:
+            async with self.db.session() as session:     # reads only: SQLite's one writer is not held
+                await self.channel.prepare(Tx(session), rows, now)
+        except BaseException:
+            await self._release(sorted(claimed), recorder)
+            raise
         gate = asyncio.Semaphore(self.concurrency)
 
         async def one_recipient(recipient: str, chat_rows: list) -> int:
@@ -157,8 +216,9 @@ class OutboxLoop:
                     if isinstance(outcome, NotSent):
                         tried.discard(row.id)          # released below, still this recipient's oldest
                         break
-                    done, still_open = await self._record(row, outcome, now, s.outbox_max_attempts,
-                                                          s.outbox_in_doubt)
+                    done, still_open, writes = self._decide(row, outcome, now, s.outbox_max_attempts,
+                                                            s.outbox_in_doubt)
+                    recorder.add(writes)
                     sent += done
                     if still_open:
                         break           # this row is still open: the chat's later rows wait for it
@@ -168,7 +228,7 @@ class OutboxLoop:
             counts = await asyncio.gather(*(one_recipient(who, chat) for who, chat in heads.items()),
                                           return_exceptions=True)     # all chains end before any release
         finally:
-            await self._release(sorted(claimed - tried))
+            await self._release(sorted(claimed - tried), recorder)
         for result in counts:
             if isinstance(result, BaseException):
                 raise result
@@ -189,48 +249,46 @@ class OutboxLoop:
             heads.setdefault(who, []).append(row)
         return heads
 
-    async def _release(self, ids: list[int]) -> None:
-        """Claimed rows not tried this round: pending again, untouched otherwise (no attempt counted)."""
-        if ids:
-            async with self.db.session() as session, session.begin():
+    async def _release(self, ids: list[int], recorder: "Recorder") -> None:
+        """The round's last outcomes written down and, in the same transaction, the claimed rows not tried
+        this round pending again, untouched otherwise (no attempt counted)."""
+        await recorder.close()
+        async with self.db.session() as session, session.begin():
+            await recorder.flush(session)
+            if ids:
                 await release(session, ids)
                 if self.holds.channel is not None:      # released behind the channel's hold, like the rest
                     await hold_channel(session, self.channel.name, self.holds.channel)
 
-    async def _record(self, row, outcome: Outcome, now: datetime, max_attempts: int,
-                      in_doubt: timedelta) -> tuple[int, bool]:
-        """The outcome written down: (1 if sent else 0, whether the row is still open)."""
-        async with self.db.session() as session, session.begin():
-            tx = Tx(session)
-            if isinstance(outcome, Sent):
-                await tx.mark_sent(row.id, now, outcome.provider_id)
-                return 1, False
-            if isinstance(outcome, Failed):
-                await tx.mark_failed(row.id, outcome.error)
-                return 0, False
-            if isinstance(outcome, InDoubt):       # settled soon: claimed "long ago" as far as the window goes
-                await set_claimed_at(session, row.id, now - in_doubt + timedelta(seconds=10))
-                log.warning("%s row %d in doubt (%s); settled before the chat goes on", self.channel.name, row.id,
-                            outcome.error[:80])
-                return 0, True
-            attempts = row.attempts + (1 if outcome.counts else 0)
-            if outcome.counts and attempts >= max_attempts:
-                await dead_letter(session, row.id, f"gave up after {attempts} attempts: {outcome.error}")
-                log.warning("%s row %d dead-lettered after %d attempts", self.channel.name, row.id, attempts)
-                return 0, False
-            delay = outcome.seconds if outcome.seconds is not None else backoff(attempts, self.rng)
-            until = now + timedelta(seconds=delay)
-            if self.holds.channel is not None:         # answered while the channel is held: behind the hold
-                until = max(until, self.holds.channel)
-            await tx.retry_later(row.id, attempts, until, outcome.error)
-            if outcome.scope == "channel":
-                self.holds.channel = max(self.holds.channel or until, until)
-                await hold_channel(session, self.channel.name, self.holds.channel)
-                log.warning("%s: the whole channel waits %.0f s (%s)", self.channel.name,
-                            (self.holds.channel - now).total_seconds(), outcome.error[:80])
-            else:
-                self.holds.chats[row.external_id] = until
-            return 0, True
+    def _decide(self, row, outcome: Outcome, now: datetime, max_attempts: int,
+                in_doubt: timedelta) -> tuple[int, bool, list[Write]]:
+        """What an outcome means: (1 if sent else 0, whether the row is still open, what to write down).
+        The holds (in memory) change at once; the writes go with the next flush (``Recorder``)."""
+        if isinstance(outcome, Sent):
+            return 1, False, [("sent", row.id, outcome.provider_id)]
+        if isinstance(outcome, Failed):
+            return 0, False, [("failed", row.id, outcome.error)]
+        if isinstance(outcome, InDoubt):       # settled soon: claimed "long ago" as far as the window goes
+            log.warning("%s row %d in doubt (%s); settled before the chat goes on", self.channel.name, row.id,
+                        outcome.error[:80])
+            return 0, True, [("doubt", row.id, now - in_doubt + timedelta(seconds=10))]
+        attempts = row.attempts + (1 if outcome.counts else 0)
+        if outcome.counts and attempts >= max_attempts:
+            log.warning("%s row %d dead-lettered after %d attempts", self.channel.name, row.id, attempts)
+            return 0, False, [("dead", row.id, f"gave up after {attempts} attempts: {outcome.error}")]
+        delay = outcome.seconds if outcome.seconds is not None else backoff(attempts, self.rng)
+        until = now + timedelta(seconds=delay)
+        if self.holds.channel is not None:         # answered while the channel is held: behind the hold
+            until = max(until, self.holds.channel)
+        writes: list[Write] = [("retry", row.id, (attempts, until, outcome.error))]
+        if outcome.scope == "channel":
+            self.holds.channel = max(self.holds.channel or until, until)
+            writes.append(("hold", row.id, self.holds.channel))
+            log.warning("%s: the whole channel waits %.0f s (%s)", self.channel.name,
+                        (self.holds.channel - now).total_seconds(), outcome.error[:80])
+        else:
+            self.holds.chats[row.external_id] = until
+        return 0, True, writes
 
     async def _settle(self, now: datetime, in_doubt: timedelta) -> None:
         async with self.db.session() as session, session.begin():

@@ -86,13 +86,13 @@ class WhatsAppOutbox:
     def __init__(self, cfg: TwilioConfig, client: Client, limiter: RateLimiter | None = None):
         self.cfg, self.client = cfg, client
         self.limiter = limiter or RateLimiter(cfg.rate_per_second)
-        self.last: dict[str, datetime | None] = {}
+        self.last: dict[str, datetime] = {}
         self.now = clock()
         self.held: Callable[[], bool] = lambda: False      # set by the outbox loop: the channel is held
 
     async def prepare(self, tx: Tx, rows, now: datetime) -> None:
         self.now = now
-        self.last = {to: await tx.last_inbound_at("whatsapp", to) for to in {r.external_id for r in rows}}
+        self.last = dict(await tx.last_inbound_many("whatsapp", [r.external_id for r in rows]))
 
     def ready(self, to: str) -> bool:
         return True

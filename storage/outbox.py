@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .models import Outbox
@@ -64,3 +64,28 @@ async def hold_channel(s: AsyncSession, channel: str, until: datetime) -> int:
     result = await s.execute(update(Outbox).where(Outbox.channel == channel, Outbox.status == "pending",
                                                   Outbox.next_attempt_at < until).values(next_attempt_at=until))
     return int(result.rowcount or 0)
+
+
+async def record_outcomes(s: AsyncSession, channel: str, writes: list[tuple], now: datetime) -> None:
+    """A batch of the loop's outcomes written in one transaction, in the order they happened. Each is
+    ``(kind, row id, value)``: ``sent`` (provider id), ``failed`` / ``dead`` (error), ``doubt`` (claimed-at
+    to set), ``retry`` ((attempts, at, error)), ``hold`` (the channel held until). Only rows still
+    "sending" change: a status callback that confirmed a row meanwhile is not undone."""
+    table = Outbox.__table__
+    sending = table.c.status == "sending"
+    sent = [{"b_id": row_id, "b_pid": value} for kind, row_id, value in writes if kind == "sent"]
+    if sent:       # most of every batch: one statement for all of them
+        await s.execute(update(table).where(table.c.id == bindparam("b_id"), sending)
+                        .values(status="sent", sent_at=now, provider_id=bindparam("b_pid")), sent)
+    for kind, row_id, value in writes:
+        mine = (table.c.id == row_id, sending)
+        if kind in ("failed", "dead"):
+            await s.execute(update(table).where(*mine).values(status=kind, error=value[:500]))
+        elif kind == "doubt":
+            await s.execute(update(table).where(*mine).values(next_attempt_at=value))
+        elif kind == "retry":
+            attempts, at, error = value
+            await s.execute(update(table).where(*mine).values(status="pending", attempts=attempts,
+                                                              next_attempt_at=at, error=error[:500]))
+        elif kind == "hold":
+            await hold_channel(s, channel, value)

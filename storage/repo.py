@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import bindparam, delete, select, tuple_, update
+from sqlalchemy import bindparam, delete, func, select, tuple_, update
 from sqlalchemy import insert as insert_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -405,6 +405,16 @@ class Tx:
                                            InboundMessage.external_id == external_id)
                                     .order_by(InboundMessage.received_at.desc()).limit(1))
         return aware(value) if value else None
+
+    async def last_inbound_many(self, channel: str, external_ids) -> dict[str, datetime]:
+        """Per sender, when their last message came (one query for a sending round; absent: never)."""
+        ids = sorted(set(external_ids))
+        if not ids:
+            return {}
+        rows = await self.s.execute(select(InboundMessage.external_id, func.max(InboundMessage.received_at))
+                                    .where(InboundMessage.channel == channel, InboundMessage.external_id.in_(ids))
+                                    .group_by(InboundMessage.external_id))
+        return {who: aware(at) for who, at in rows.all() if at is not None}
 
     # -- media
     async def add_media(self, sha256: str, path: str, mime: str, size: int, now: datetime,
