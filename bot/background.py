@@ -194,7 +194,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=settings().log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("twilio").setLevel(logging.WARNING)
     install()
-    asyncio.run(run(args[0], int(args[1])))
+    from .eventloop import run as run_loop
+    run_loop(run(args[0], int(args[1])))
     return 0
 
 

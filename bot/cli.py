@@ -349,6 +349,9 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+SERVERS = {"serve", "telegram", "scheduler"}
+
+
 def main(argv: list[str] | None = None) -> int:
     from .config import settings
     logging.basicConfig(level=settings().log_level,
@@ -363,7 +366,11 @@ def main(argv: list[str] | None = None) -> int:
         "export": _export, "remind": _remind, "scheduler": _remind, "serve": _serve, "telegram": _telegram,
         "form": forms_cli.run}[args.cmd]
     try:
-        result = asyncio.run(handler(args))
+        if args.cmd in SERVERS:           # long-running servers: uvloop (bot/eventloop.py)
+            from .eventloop import run
+            result = run(handler(args))
+        else:
+            result = asyncio.run(handler(args))
     except KeyboardInterrupt:
         return 130
     except SystemExit:

@@ -317,10 +317,13 @@ class OutboxLoop:
                             row.id, type(exc).__name__)
 
     async def run_forever(self, every: float = 0.2) -> None:
+        """Rounds back to back while they send (a busy hour's replies do not wait ``every`` between
+        rounds), ``every`` seconds apart when there is nothing to send."""
         while True:
+            sent = 0
             try:
-                await self.round()
+                sent = await self.round()
             except Exception:   # noqa: BLE001 - the loop must survive; rows stay pending
                 log.exception("%s outbox round failed", self.channel.name)
-            await asyncio.sleep(every)
+            await asyncio.sleep(every if not sent else 0)
 

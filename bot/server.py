@@ -8,7 +8,7 @@ import contextlib
 from starlette.applications import Starlette
 from starlette.responses import FileResponse, PlainTextResponse
 from starlette.routing import Route
-from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from .pipeline import Pipeline, settle_heap
 
@@ -117,17 +117,22 @@ def app_from_env() -> Starlette:
 
 # ---------------------------------------------------------------- the HTTP server's own limits
 
-class BoundedH11Protocol(H11Protocol):
-    """uvicorn's h11 protocol with a deadline for the request line and headers: uvicorn closes an idle
-    kept-alive connection, but a new connection that sends nothing, or drips its headers a byte at a
-    time, would otherwise stay open for ever. The body has its own deadline (bot/http_limits.py)."""
+HEADER_LIMIT = 16 * 1024      # request line and headers, bytes: a webhook's are well under 2 KB
 
-    def connection_made(self, transport) -> None:
+
+class BoundedHttpToolsProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol (llhttp, in C) with a deadline and a size cap for the request line
+    and headers. uvicorn closes an idle kept-alive connection, but a new connection that sends nothing,
+    or drips its headers a byte at a time, would otherwise stay open for ever, and httptools sets no
+    size of its own. The body has its own deadline and cap (bot/http_limits.py)."""
+
+    def connection_made(self, transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
+        self._header_timer: asyncio.TimerHandle | None = None
         self._arm_header_timer()
 
     def _arm_header_timer(self) -> None:
-        self._cycle_before = self.cycle
+        self._cycle_before, self._head_bytes = self.cycle, 0
         from .config import settings
         self._header_timer = self.loop.call_later(settings().http_header_timeout, self._header_timeout)
 
@@ -136,10 +141,19 @@ class BoundedH11Protocol(H11Protocol):
             self.transport.close()
 
     def data_received(self, data: bytes) -> None:
+        waiting = self._header_timer is not None
         super().data_received(data)
-        if self.cycle is not self._cycle_before and self._header_timer is not None:
-            self._header_timer.cancel()
+        if not waiting or self.transport.is_closing():
+            return
+        if self.cycle is not self._cycle_before:          # the headers are complete: the body's rules now
+            self._header_timer.cancel()  # type: ignore[union-attr]
             self._header_timer = None
+            return
+        self._head_bytes += len(data)
+        if self._head_bytes > HEADER_LIMIT:
+            self.transport.write(b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-length: 0\r\n"
+                                 b"connection: close\r\n\r\n")
+            self.transport.close()
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
@@ -161,5 +175,5 @@ def uvicorn_options(s=None) -> dict:
     (README) adds its own limits; these hold without one."""
     from .config import settings
     s = s or settings()
-    return {"http": "bot.server:BoundedH11Protocol", "timeout_keep_alive": s.http_keep_alive, "limit_concurrency": s.http_max_connections,
-            "h11_max_incomplete_event_size": 16 * 1024, "timeout_graceful_shutdown": 10, "log_level": "warning"}
+    return {"http": "bot.server:BoundedHttpToolsProtocol", "timeout_keep_alive": s.http_keep_alive,
+            "limit_concurrency": s.http_max_connections, "timeout_graceful_shutdown": 10, "log_level": "warning"}

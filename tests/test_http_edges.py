@@ -133,6 +133,18 @@ async def test_slow_clients_are_cut_off(db_url, peer):
         assert (await in_thread(httpx.get, url + "/health")).status_code == 200
 
 
+async def test_oversized_headers_are_refused_before_the_app_sees_them(db_url, peer):
+    async with whatsapp_app(db_url, peer) as (url, pipeline, phone):
+        port = int(url.rsplit(":", 1)[1])
+        # 20 KB of headers, never finished: answered 431 and closed, whether or not more would follow
+        head = b"POST /whatsapp/inbound HTTP/1.1\r\nHost: x\r\n" + b"X-Pad: " + b"a" * 20_000 + b"\r\n"
+        answer = await in_thread(idle_until_closed, port, head, 5)
+        assert answer is not None and answer.startswith(b"HTTP/1.1 431")
+        # a webhook with ordinary headers is served, and nothing of the refused one was stored
+        await in_thread(phone.say, "halo")
+        assert len(await inbound_rows(pipeline)) == 1
+
+
 async def test_connections_over_the_limit_get_503(db_url, peer):
     async with whatsapp_app(db_url, peer, PANTAU_HTTP_MAX_CONNECTIONS="2", PANTAU_HTTP_HEADER_TIMEOUT="30") \
             as (url, pipeline, phone):
