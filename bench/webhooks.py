@@ -54,6 +54,9 @@ async def prepare(url: str, users: int, coordinators: int, postgres: bool) -> tu
                                              for i in range(coordinators)])
         await conn.execute(insert(Identity), [{"channel": "phone", "external_id": p, "contact_id": users + 1 + i}
                                               for i, p in enumerate(coords)])
+    if not postgres:       # the set-up's write-ahead log emptied, as after any quiet start
+        async with pipeline.db.engine.connect() as conn:
+            await conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     await pipeline.db.close()
     return phones, coords
 
@@ -118,7 +121,7 @@ async def twilio_stub(port: int) -> asyncio.AbstractServer:
                 writer.write(b"HTTP/1.1 " + (b"200 OK" if get else b"201 Created") +
                              b"\r\nContent-Type: application/json\r\nContent-Length: " + str(len(body)).encode()
                              + b"\r\n\r\n" + body)
-        except (asyncio.IncompleteReadError, ConnectionError):
+        except (asyncio.IncompleteReadError, ConnectionError, asyncio.CancelledError):   # (cancelled: the run ended)
             writer.close()
     return await asyncio.start_server(handle, "127.0.0.1", port)
 
@@ -153,6 +156,7 @@ async def run(args) -> None:
                                "--no-scheduler"], env=env, stdout=subprocess.DEVNULL, stderr=open(f"{tmp}/server.log", "w"))
     try:
         await wait_healthy(port, server)
+        await wait_settled(server.pid)        # the background processes have started and warmed up too
         # the run: kader messages in a random interleaving that keeps each person's order, coordinators'
         # requests spread through it
         rng = random.Random(7)
@@ -233,6 +237,36 @@ async def wait_healthy(port: int, server) -> None:
             pass
         await asyncio.sleep(0.2)
     raise RuntimeError("server did not start")
+
+
+def cpu_ticks(root: int) -> int:
+    """CPU ticks used so far by ``root`` and its children (Linux /proc; 0 elsewhere)."""
+    total = 0
+    for pid in os.listdir("/proc") if os.path.isdir("/proc") else ():
+        if not pid.isdigit():
+            continue
+        try:
+            fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(pid) == root or int(fields[1]) == root:
+            total += int(fields[11]) + int(fields[12])
+    return total
+
+
+async def wait_settled(root: int, quiet: float = 0.05, timeout: float = 60.0) -> None:
+    """Until the server's processes use less than ``quiet`` of a core for a second: the figures are the
+    steady state, not the children's start (the first message after a start is measured apart,
+    BENCHMARKS.md)."""
+    hz = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    deadline = time.monotonic() + timeout
+    before = cpu_ticks(root)
+    while time.monotonic() < deadline:
+        await asyncio.sleep(1.0)
+        now = cpu_ticks(root)
+        if (now - before) / hz < quiet:
+            return
+        before = now
 
 
 async def background_done(url: str) -> tuple[int, int, int]:

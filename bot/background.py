@@ -172,7 +172,13 @@ async def run(role: str, parent: int) -> None:
             await telegram_app.initialize()
         groups = work(role, db, forms, whatsapp if role == "senders" else None,
                       telegram_app.bot if telegram_app else None, scheduler=role == "senders" and s.scheduler)
-        settle_heap()
+        if role == "jobs":
+            from .jobs import warm_up
+            try:
+                await asyncio.to_thread(warm_up)
+            except Exception:   # noqa: BLE001 - warming is an optimisation
+                log.warning("job worker warm-up did not complete", exc_info=True)
+        settle_heap()                     # after the warm-up: what it loaded lives as long as the process
         tasks = lead_all(db, groups) + [asyncio.create_task(_watch_parent(parent, stop))]
         await stop.wait()
         for task in tasks:

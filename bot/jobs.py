@@ -116,6 +116,21 @@ async def _run_one(db: Database, renderer: Renderer, job, now) -> int:
     return len(replies)
 
 
+def warm_up() -> None:
+    """matplotlib, its fonts and openpyxl loaded, one tiny chart and workbook made, before the first
+    coordinator waits: the first render used to take a core for about a second."""
+    import io
+
+    from openpyxl import Workbook
+
+    from .charts import summary_figure
+    summary_figure({"1": (1, 1)}, {"1": {"berjalan": 1}}, {"1": "1"}, catalog.gettext_for("id")).savefig(
+        io.BytesIO(), format="png")
+    book = Workbook()
+    book.active.append(["1", 1])
+    book.save(io.BytesIO())
+
+
 async def run_forever(db: Database, forms: dict, every: float = 0.3) -> None:
     renderer = Renderer(db.url, forms)
     try:

@@ -67,6 +67,14 @@ def _log_checkpoint_failure(task: asyncio.Task) -> None:
         log.warning("background checkpoint failed (%s)", type(task.exception()).__name__)
 
 
+class _Rehearsed(Exception):
+    """A rehearsal's end: its transaction is rolled back; carries the replies it would have sent."""
+
+    def __init__(self, results: list):
+        super().__init__("rehearsal")
+        self.results = results
+
+
 @dataclass
 class _Waiting:
     inbound: Inbound
@@ -163,8 +171,16 @@ class Pipeline:
                 log.warning("batch of %d retried after a database error (%s)", len(items), type(exc).__name__)
                 await asyncio.sleep(0.05 * (attempt + 1))
 
-    async def handle_batch(self, items: list[tuple[Inbound, tuple | None]]) -> list[list[Reply] | None]:
-        """Process messages in order in one transaction; per item its replies, or None for a duplicate."""
+    async def handle_batch(self, items: list[tuple[Inbound, tuple | None]],
+                           rehearse: bool = False) -> list[list[Reply] | None]:
+        """Process messages in order in one transaction; per item its replies, or None for a duplicate.
+        ``rehearse``: the same work, rolled back at the end (the warm-up: nothing is stored)."""
+        try:
+            return await self._batch(items, rehearse)
+        except _Rehearsed as done:
+            return done.results
+
+    async def _batch(self, items: list[tuple[Inbound, tuple | None]], rehearse: bool) -> list[list[Reply] | None]:
         now = self.now()
         async with self.db.session() as s, s.begin():
             tx = Tx(s)
@@ -224,6 +240,9 @@ class Pipeline:
             outbox += [(channel, external, notice_payload(r)) for channel, external, r in loaded["notices"]]
             await tx.save_sessions(sessions, now)
             await tx.enqueue_many(outbox, now)
+            if rehearse:
+                await s.flush()
+                raise _Rehearsed(results)          # leaves the transaction: rolled back
         return results
 
     async def _apply(self, tx: Tx, s, inbound: Inbound, session: dict | None, contact, loaded: dict, now):

@@ -3,8 +3,9 @@
 A fresh process used to answer its first message in 1–4 s (later ones in milliseconds): the area tree's
 search index, the date and number parsers, the catalogs and the database connection were all built
 on first use. ``warm_up`` walks one throwaway conversation through the pure engine (registration, a
-meeting report up to the numbers; nothing is stored) and opens a database connection, so polling or
-webhooks start with everything in place."""
+meeting report up to the numbers), then the same conversation through the real pipeline — SQL
+compiled, the database connection opened — in a transaction that is rolled back, so nothing is stored
+and polling or webhooks start with everything in place."""
 from __future__ import annotations
 
 import logging
@@ -37,8 +38,11 @@ async def warm_up(pipeline) -> float:
         _walk(pipeline.forms, now, REPORT, ContactView(0, "Siti Aminah", "kader", "81.05.08.2010", "id"))
         for lang in ("id", "en"):
             catalog.gettext_for(lang)("Balas %(numbers)s atau %(last)s.")
-        async with pipeline.db.session() as s:      # a pooled connection, ready for the first batch
-            await s.connection()
+        # the same conversation through the real pipeline, in one transaction rolled back at the end:
+        # every statement compiled, every code path of a message loaded, nothing stored
+        texts = REGISTRATION + ("menu",) + REPORT + ("kirim",)
+        await pipeline.handle_batch([(Inbound("warmup", "warmup", f"warmup-{i}", text=text), None)
+                                     for i, text in enumerate(texts)], rehearse=True)
     except Exception:   # noqa: BLE001
         log.warning("warm-up did not complete", exc_info=True)
     took = time.perf_counter() - start
