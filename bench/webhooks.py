@@ -153,7 +153,7 @@ async def run(args) -> None:
                TWILIO_API_BASE_URL=f"http://127.0.0.1:{stub_port}", TWILIO_RATE_PER_SECOND=os.environ.get("BENCH_SEND_RATE", "1000"))
     env.pop("PANTAU_NOW", None)
     server = subprocess.Popen([sys.executable, *os.environ.get("BENCH_SERVER_PYTHON_ARGS", "").split(), "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-                               "--no-scheduler"], env=env, stdout=subprocess.DEVNULL, stderr=open(f"{tmp}/server.log", "w"))
+                               "--no-scheduler", "--workers", str(args.workers)], env=env, stdout=subprocess.DEVNULL, stderr=open(f"{tmp}/server.log", "w"))
     try:
         await wait_healthy(port, server)
         await wait_settled(server.pid)        # the background processes have started and warmed up too
@@ -213,7 +213,7 @@ async def run(args) -> None:
               f"p99_ms={lat[int(len(lat) * 0.99)] * 1000:.1f} kader_messages={len(lat)} "
               f"coordinator_requests={next(coord_n)} jobs_done={jobs} replies_sent={sent} replies_queued={queued} "
               f"non_200={failures} db={args.db} "
-              f"rate={args.rate:g} cpus={os.cpu_count()}")
+              f"rate={args.rate:g} workers={args.workers} cpus={os.cpu_count()}")
     finally:
         server.terminate()
         try:
@@ -290,6 +290,7 @@ def main() -> None:
     ap.add_argument("--rate", type=float, default=500.0)
     ap.add_argument("--mix", type=float, default=0.01, help="share of messages that are coordinators' requests")
     ap.add_argument("--connections", type=int, default=64)
+    ap.add_argument("--workers", type=int, default=1, help="web processes (pantau serve --workers)")
     asyncio.run(run(ap.parse_args()))
 
 
