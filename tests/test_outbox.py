@@ -194,6 +194,41 @@ async def test_an_in_doubt_answer_holds_the_chat_until_settled(db):
     assert await statuses(db) == {"timeout": "sent", "after": "sent"} and read_by(ch, "siti") == ["timeout", "after"]
 
 
+class Confirmed(Scripted):
+    """Twilio's status callback for "Halo" arrives (and is stored) before the send call returns."""
+
+    def __init__(self, db):
+        super().__init__()
+        self.db = db
+
+    async def send(self, row):
+        outcome = await super().send(row)
+        if row.payload["text"] == "Halo":
+            async with self.db.session() as s, s.begin():
+                await Tx(s).confirm_sent(row.id, "SMcb", NOW)
+                await Tx(s).set_delivery_status("SMcb", "delivered", None)
+        return outcome
+
+
+async def test_many_replies_are_recorded_in_a_few_transactions_and_a_callback_is_not_undone(db):
+    from sqlalchemy import event
+    await enqueue(db, *[(f"kader{i}", f"balasan {i}") for i in range(60)], ("siti", "Halo"))
+    commits = []
+
+    def counted(conn):
+        commits.append(1)
+    event.listen(db.engine.sync_engine, "commit", counted)
+    try:
+        assert await OutboxLoop(db, Confirmed(db)).round(NOW) == 61
+    finally:
+        event.remove(db.engine.sync_engine, "commit", counted)
+    # the claim, the callback, the outcomes at the end (and at most a few flushes meanwhile): not one each
+    assert len(commits) <= 6
+    rows = await statuses(db)
+    assert rows.pop("Halo") == "delivered"             # the callback's news is kept, not overwritten
+    assert set(rows.values()) == {"sent"}
+
+
 # ---------------------------------------------------------------- the real peers
 
 @needs_emulator
