@@ -4,7 +4,6 @@ files before a handler can check who sent them)."""
 from __future__ import annotations
 
 import asyncio
-import time
 from urllib.parse import parse_qsl
 
 from starlette.requests import Request
@@ -29,19 +28,15 @@ async def read_body(request: Request, limit: int, deadline: float = 10.0) -> byt
     if declared.isdigit() and int(declared) > limit:
         raise BodyTooLarge(int(declared))
     chunks, size = [], 0
-    end = time.monotonic() + deadline
-    stream = request.stream().__aiter__()
-    while True:
-        try:
-            chunk = await asyncio.wait_for(stream.__anext__(), max(end - time.monotonic(), 0.001))
-        except StopAsyncIteration:
-            break
-        except asyncio.TimeoutError:
-            raise BodyTooSlow() from None
-        size += len(chunk)
-        if size > limit:
-            raise BodyTooLarge(size)
-        chunks.append(chunk)
+    try:
+        async with asyncio.timeout(deadline):       # one deadline for the whole body (no task per chunk)
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise BodyTooLarge(size)
+                chunks.append(chunk)
+    except TimeoutError:
+        raise BodyTooSlow() from None
     return b"".join(chunks)
 
 

@@ -89,7 +89,8 @@ def routes(cfg: TwilioConfig, pipeline: Pipeline, max_body: int = MAX_BODY) -> l
             return Response("not stored, try again", status_code=503)
         if pending:       # after the commit: the message is stored whatever the download does
             start_fetch(pipeline.db, cfg, pending)
-        log.info("whatsapp message from %s processed", masked(msg.sender))
+        if log.isEnabledFor(logging.INFO):
+            log.info("whatsapp message from %s processed", masked(msg.sender))
         return Response(EMPTY_TWIML, media_type="text/xml")
 
     async def status(request: Request) -> Response:
