@@ -29,9 +29,9 @@ in doubt, says whether the platform has it (``settle``). This loop owns the rest
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -83,7 +83,8 @@ class Channel(Protocol):
     name: str
 
     async def prepare(self, tx: Tx, rows: list, now: datetime) -> None:
-        """Inside the claiming transaction: load what ``send`` needs (e.g. the 24-hour window)."""
+        """Right after the claim, in a read-only session: load what ``send`` needs (e.g. the 24-hour
+        window). If it raises, the claimed rows are released."""
 
     def ready(self, recipient: str) -> bool:
         """False while the platform's per-recipient pace forbids another message now (tried next round)."""
@@ -125,8 +126,9 @@ Write = tuple[str, int, object]      # (kind, outbox row id, value): see storage
 class Recorder:
     """The outcomes of one round written down together: every ``every`` seconds while the round sends, and
     the rest at its end. One transaction for many sent rows instead of one each, so on SQLite the senders
-    hardly compete with the webhooks' commits for the one writer. A process killed before a flush leaves
-    those rows "sending": in doubt, settled like any other (see above)."""
+    hardly compete with the webhooks' commits for the one writer. Outcomes leave ``pending`` only once
+    their transaction has committed. A process killed before a flush leaves those rows "sending": in
+    doubt, settled like any other (see above)."""
 
     def __init__(self, db: Database, channel: str, now: datetime, every: float):
         self.db, self.channel, self.now, self.every = db, channel, now, every
@@ -144,30 +146,32 @@ class Recorder:
             self.sleeping = True
             await asyncio.sleep(self.every)
             self.sleeping = False
-            batch, self.pending = self.pending, []
-            try:
-                async with self.db.session() as session, session.begin():
-                    await record_outcomes(session, self.channel, batch, self.now)
-            except Exception as exc:   # noqa: BLE001 - kept for the round's last flush
-                self.pending[:0] = batch
-                log.warning("%s outcomes not written yet (%s); tried again at the end of the round",
-                            self.channel, type(exc).__name__)
+            await self.write()
+        except Exception as exc:   # noqa: BLE001 - still pending: written at the end of the round
+            log.warning("%s outcomes not written yet (%s); tried again at the end of the round",
+                        self.channel, type(exc).__name__)
         finally:
             self.task = None
 
     async def close(self) -> None:
-        """No more flushes of its own: a sleeping one is called off, a running one finishes."""
+        """No more flushes of its own: a sleeping one is called off, a running one finishes (even if the
+        round itself is cancelled meanwhile: that cancellation still reaches the round)."""
         task = self.task
         if task is not None:
             if self.sleeping:
                 task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await asyncio.wait([task])
 
-    async def flush(self, session) -> None:
-        """What is still unwritten, inside the caller's transaction."""
-        batch, self.pending = self.pending, []
-        await record_outcomes(session, self.channel, batch, self.now)
+    async def write(self, release_ids: Sequence[int] = (), hold: datetime | None = None) -> None:
+        """Everything pending (and, at the round's end, the release of untried rows) in one transaction."""
+        n = len(self.pending)
+        async with self.db.session() as session, session.begin():
+            await record_outcomes(session, self.channel, self.pending[:n], self.now)
+            if release_ids:
+                await release(session, list(release_ids))
+                if hold is not None:      # released behind the channel's hold, like the rest
+                    await hold_channel(session, self.channel, hold)
+        del self.pending[:n]              # only once committed (more may have been added meanwhile)
 
 
 class OutboxLoop:
@@ -176,6 +180,7 @@ class OutboxLoop:
         self.db, self.channel, self.batch, self.concurrency = db, channel, batch, concurrency
         self.flush_every = flush_every      # seconds between writes of a round's outcomes (Recorder)
         self.holds = Holds()
+        self.unwritten: list[tuple[datetime, list[Write]]] = []    # outcomes of a round whose last write failed
         self.rng = rng or random.Random()
         if hasattr(channel, "held"):
             channel.held = lambda: self.holds.channel is not None
@@ -184,6 +189,7 @@ class OutboxLoop:
         """Settle what is in doubt, then send every recipient's due rows in order; returns how many were sent."""
         now = now or clock()
         s = settings()
+        await self._write_unwritten()
         await self._settle(now, s.outbox_in_doubt)
         if self.holds.channel is not None and self.holds.channel > now:
             return 0
@@ -249,16 +255,33 @@ class OutboxLoop:
             heads.setdefault(who, []).append(row)
         return heads
 
-    async def _release(self, ids: list[int], recorder: "Recorder") -> None:
+    async def _release(self, ids: list[int], recorder: Recorder) -> None:
         """The round's last outcomes written down and, in the same transaction, the claimed rows not tried
-        this round pending again, untouched otherwise (no attempt counted)."""
+        this round pending again, untouched otherwise (no attempt counted). Tried three times; outcomes
+        still unwritten then are kept and written before the next round claims anything."""
         await recorder.close()
-        async with self.db.session() as session, session.begin():
-            await recorder.flush(session)
-            if ids:
-                await release(session, ids)
-                if self.holds.channel is not None:      # released behind the channel's hold, like the rest
-                    await hold_channel(session, self.channel.name, self.holds.channel)
+        for attempt in range(3):
+            try:
+                await recorder.write(ids, self.holds.channel)
+                return
+            except asyncio.CancelledError:
+                self.unwritten.append((recorder.now, list(recorder.pending)))
+                raise
+            except Exception as exc:   # noqa: BLE001 - e.g. SQLite locked for long, a dropped connection
+                if attempt == 2:
+                    self.unwritten.append((recorder.now, list(recorder.pending)))
+                    raise
+                log.warning("%s outcomes not written (%s); trying again", self.channel.name, type(exc).__name__)
+                await asyncio.sleep(0.2 * (attempt + 1))
+
+    async def _write_unwritten(self) -> None:
+        """Outcomes a failed round could not write: first, before anything is claimed again (the rows are
+        still "sending", so their recipients wait meanwhile)."""
+        while self.unwritten:
+            now, writes = self.unwritten[0]
+            async with self.db.session() as session, session.begin():
+                await record_outcomes(session, self.channel.name, writes, now)
+            self.unwritten.pop(0)
 
     def _decide(self, row, outcome: Outcome, now: datetime, max_attempts: int,
                 in_doubt: timedelta) -> tuple[int, bool, list[Write]]:

@@ -229,6 +229,31 @@ async def test_many_replies_are_recorded_in_a_few_transactions_and_a_callback_is
     assert set(rows.values()) == {"sent"}
 
 
+async def test_outcomes_a_failing_database_would_not_take_are_kept_not_resent(db, monkeypatch):
+    """The round's last write fails (database locked): tried again; still failing, the outcomes are kept
+    and written before the next round claims anything, so nobody gets a reply twice."""
+    import bot.outbox as outbox_module
+    from sqlalchemy.exc import OperationalError
+    real, failures = outbox_module.record_outcomes, [3]
+
+    async def flaky(session, channel, writes, now):
+        if failures[0] > 0 and writes:
+            failures[0] -= 1
+            raise OperationalError("UPDATE outbox", {}, Exception("database is locked"))
+        return await real(session, channel, writes, now)
+    monkeypatch.setattr(outbox_module, "record_outcomes", flaky)
+    await enqueue(db, ("siti", "satu"), ("budi", "dua"))
+    ch = Scripted()
+    loop = OutboxLoop(db, ch, flush_every=0)           # everything in the round's last write
+    with pytest.raises(OperationalError):
+        await loop.round(NOW)                           # three tries, all refused
+    assert sorted(t for _, t in ch.delivered) == ["dua", "satu"]
+    assert set((await statuses(db)).values()) == {"sending"}
+    await loop.round(NOW + timedelta(seconds=1))        # the 4th try of the same outcomes succeeds first
+    assert await statuses(db) == {"satu": "sent", "dua": "sent"}
+    assert sorted(t for _, t in ch.delivered) == ["dua", "satu"]      # nothing sent twice
+
+
 # ---------------------------------------------------------------- the real peers
 
 @needs_emulator
