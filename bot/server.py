@@ -120,52 +120,105 @@ def app_from_env() -> Starlette:
 HEADER_LIMIT = 16 * 1024      # request line and headers, bytes: a webhook's are well under 2 KB
 
 
+TOO_LARGE = b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+
+
+class HeadersTooLarge(Exception):
+    pass
+
+
 class BoundedHttpToolsProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol (llhttp, in C) with a deadline and a size cap for the request line
     and headers. uvicorn closes an idle kept-alive connection, but a new connection that sends nothing,
     or drips its headers a byte at a time, would otherwise stay open for ever, and httptools sets no
-    size of its own. The body has its own deadline and cap (bot/http_limits.py)."""
+    size of its own. The body has its own deadline and cap (bot/http_limits.py).
+
+    "Waiting for a head" runs from the connection's start, and from the end of each request's body,
+    until the next request's headers are complete; bytes read meanwhile count toward the cap (a read
+    in which a head completes does not count: there the parser's own pieces are counted), and the
+    deadline runs while no request is in progress."""
 
     def connection_made(self, transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
         self._header_timer: asyncio.TimerHandle | None = None
+        self._waiting_head, self._head_bytes, self._heads = True, 0, 0
+        self._parsed_head, self._too_large = 0, False
+        super().connection_made(transport)
         self._arm_header_timer()
 
+    def _busy(self) -> bool:
+        return self.cycle is not None and not self.cycle.response_complete
+
     def _arm_header_timer(self) -> None:
-        self._cycle_before, self._head_bytes = self.cycle, 0
+        self._cancel_header_timer()
         from .config import settings
         self._header_timer = self.loop.call_later(settings().http_header_timeout, self._header_timeout)
 
-    def _header_timeout(self) -> None:
-        if self.cycle is self._cycle_before and not self.transport.is_closing():   # still no complete request
-            self.transport.close()
-
-    def data_received(self, data: bytes) -> None:
-        waiting = self._header_timer is not None
-        super().data_received(data)
-        if not waiting or self.transport.is_closing():
-            return
-        if self.cycle is not self._cycle_before:          # the headers are complete: the body's rules now
-            self._header_timer.cancel()  # type: ignore[union-attr]
-            self._header_timer = None
-            return
-        self._head_bytes += len(data)
-        if self._head_bytes > HEADER_LIMIT:
-            self.transport.write(b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-length: 0\r\n"
-                                 b"connection: close\r\n\r\n")
-            self.transport.close()
-
-    def on_response_complete(self) -> None:
-        super().on_response_complete()
-        if not self.transport.is_closing():
-            if self._header_timer is not None:
-                self._header_timer.cancel()
-            self._arm_header_timer()
-
-    def connection_lost(self, exc) -> None:
+    def _cancel_header_timer(self) -> None:
         if self._header_timer is not None:
             self._header_timer.cancel()
             self._header_timer = None
+
+    def _header_timeout(self) -> None:
+        self._header_timer = None
+        if self._waiting_head and not self._busy() and not self.transport.is_closing():
+            self.transport.close()           # no complete request line and headers in time
+
+    def data_received(self, data: bytes) -> None:
+        counting, heads = self._waiting_head, self._heads
+        super().data_received(data)
+        if not counting or self._heads != heads or self.transport.is_closing():
+            return
+        self._head_bytes += len(data)
+        if self._head_bytes > HEADER_LIMIT:
+            self.transport.write(TOO_LARGE)
+            self.transport.close()
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._parsed_head = 0
+
+    def on_url(self, url: bytes) -> None:
+        self._count_head(len(url))
+        super().on_url(url)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._count_head(len(name) + len(value) + 4)
+        super().on_header(name, value)
+
+    def _count_head(self, n: int) -> None:
+        """Headers that arrived in one read: counted as the parser hands them over."""
+        self._parsed_head += n
+        if self._parsed_head > HEADER_LIMIT:
+            self._too_large = True
+            raise HeadersTooLarge()      # stops the parser: uvicorn answers through send_400_response
+
+    def send_400_response(self, msg: str) -> None:
+        if self._too_large:
+            self.transport.write(TOO_LARGE)
+            self.transport.close()
+            return
+        super().send_400_response(msg)
+
+    def on_headers_complete(self) -> None:
+        self._waiting_head, self._head_bytes, self._heads = False, 0, self._heads + 1
+        self._cancel_header_timer()
+        super().on_headers_complete()
+
+    def on_message_complete(self) -> None:
+        super().on_message_complete()
+        self._waiting_head, self._head_bytes = True, 0
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if self.transport.is_closing() or self._busy():
+            return
+        if self._waiting_head:
+            self._arm_header_timer()
+        else:          # answered before its body arrived (408, 413): the rest of it is not waited for
+            self.transport.close()
+
+    def connection_lost(self, exc) -> None:
+        self._cancel_header_timer()
         super().connection_lost(exc)
 
 
