@@ -29,6 +29,21 @@ INBOUND_PATH, STATUS_PATH = "/whatsapp/inbound", "/whatsapp/status"
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
 
+FAILURES = ("failed", "undelivered", "canceled")
+
+
+async def record_callback(tx: Tx, outbox_id: int | None, sid: str, status: str, error: str | None, now) -> None:
+    """Twilio's status callback. With our row id (``?o=``) it is recorded by the row, so it holds even when
+    it comes before the sender has written the message's sid down (the outbox writes its outcomes every
+    0.1 s, and then changes only rows still "sending"): accepted → sent; failed → that failure."""
+    if outbox_id is not None:
+        if status in FAILURES:
+            await tx.callback_failed(outbox_id, sid, status, error)
+        else:
+            await tx.confirm_sent(outbox_id, sid, now)
+    await tx.set_delivery_status(sid, status, error)
+
+
 def inbound_kind(form) -> str:
     kind = (form.get("MessageType") or "").lower()
     if form.get("Latitude") and form.get("Longitude"):
@@ -105,10 +120,8 @@ def routes(cfg: TwilioConfig, pipeline: Pipeline, max_body: int = MAX_BODY) -> l
             return Response(EMPTY_TWIML, media_type="text/xml")   # 200: sending it again cannot help
         outbox_id = request.query_params.get("o", "")
         async with pipeline.db.session() as s, s.begin():
-            tx = Tx(s)
-            if outbox_id.isdigit() and len(outbox_id) < 19 and status not in ("failed", "undelivered", "canceled"):
-                await tx.confirm_sent(int(outbox_id), sid, now_utc())
-            await tx.set_delivery_status(sid, status, (form.get("ErrorCode") or "")[:20] or None)
+            await record_callback(Tx(s), int(outbox_id) if outbox_id.isdigit() and len(outbox_id) < 19 else None,
+                                  sid, status, (form.get("ErrorCode") or "")[:20] or None, now_utc())
         return Response(EMPTY_TWIML, media_type="text/xml")
 
     return [Route(INBOUND_PATH, inbound, methods=["POST"]), Route(STATUS_PATH, status, methods=["POST"])]

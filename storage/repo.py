@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, select, tuple_, update
+from sqlalchemy import bindparam, delete, func, or_, select, tuple_, update
 from sqlalchemy import insert as insert_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -367,6 +367,17 @@ class Tx:
         result = await self.s.execute(update(Outbox).where(Outbox.id == outbox_id,
                                                            Outbox.status.in_(("pending", "sending")))
                                       .values(status="sent", sent_at=now, provider_id=provider_id))
+        return bool(result.rowcount)
+
+    async def callback_failed(self, outbox_id: int, provider_id: str, status: str, error: str | None) -> bool:
+        """The provider told us (status callback) this row's message failed: recorded by the row id, unless
+        the row is known under another message id."""
+        values: dict = {"status": status, "provider_id": provider_id}
+        if error:
+            values["error"] = error[:500]
+        result = await self.s.execute(update(Outbox).where(
+            Outbox.id == outbox_id, or_(Outbox.provider_id.is_(None), Outbox.provider_id == provider_id))
+            .values(**values))
         return bool(result.rowcount)
 
     async def record_outcome(self, outbox_id: int, outcome: tuple, now: datetime) -> bool:

@@ -195,37 +195,41 @@ async def test_an_in_doubt_answer_holds_the_chat_until_settled(db):
 
 
 class Confirmed(Scripted):
-    """Twilio's status callback for "Halo" arrives (and is stored) before the send call returns."""
+    """Twilio's status callbacks (bot/whatsapp.py record_callback, as the /whatsapp/status route stores
+    them) arrive before the send call returns: "Halo" delivered, "Nomor salah" undelivered."""
 
     def __init__(self, db):
         super().__init__()
         self.db = db
 
     async def send(self, row):
+        from bot.whatsapp import record_callback
         outcome = await super().send(row)
-        if row.payload["text"] == "Halo":
+        news = {"Halo": ["sent", "delivered"], "Nomor salah": ["undelivered"]}.get(row.payload["text"], [])
+        for status in news:
             async with self.db.session() as s, s.begin():
-                await Tx(s).confirm_sent(row.id, "SMcb", NOW)
-                await Tx(s).set_delivery_status("SMcb", "delivered", None)
+                await record_callback(Tx(s), row.id, f"id-{row.payload['text']}", status,
+                                      "63024" if status == "undelivered" else None, NOW)
         return outcome
 
 
 async def test_many_replies_are_recorded_in_a_few_transactions_and_a_callback_is_not_undone(db):
     from sqlalchemy import event
-    await enqueue(db, *[(f"kader{i}", f"balasan {i}") for i in range(60)], ("siti", "Halo"))
+    await enqueue(db, *[(f"kader{i}", f"balasan {i}") for i in range(60)], ("siti", "Halo"), ("budi", "Nomor salah"))
     commits = []
 
     def counted(conn):
         commits.append(1)
     event.listen(db.engine.sync_engine, "commit", counted)
     try:
-        assert await OutboxLoop(db, Confirmed(db)).round(NOW) == 61
+        assert await OutboxLoop(db, Confirmed(db)).round(NOW) == 62
     finally:
         event.remove(db.engine.sync_engine, "commit", counted)
     # the claim, the callback, the outcomes at the end (and at most a few flushes meanwhile): not one each
-    assert len(commits) <= 6
+    assert len(commits) <= 8
     rows = await statuses(db)
-    assert rows.pop("Halo") == "delivered"             # the callback's news is kept, not overwritten
+    assert rows.pop("Halo") == "delivered"             # the callbacks' news is kept, not overwritten
+    assert rows.pop("Nomor salah") == "undelivered"    # (not "sent" because the send call said so)
     assert set(rows.values()) == {"sent"}
 
 
