@@ -4,7 +4,7 @@
                   ├─ ``bot.background senders``: the outbox loops (WhatsApp, Telegram), the media fetcher
                   │   and the scheduler, each while this machine holds its leadership (bot/leader.py)
                   └─ ``bot.background jobs``: coordinators' charts and Excel files (bot/jobs.py), while
-                      elected, at the lowest CPU priority (SCHED_IDLE on Linux, else nice 10)
+                      elected, at nice 10; its renders at the lowest priority (SCHED_IDLE on Linux)
 
 One Python process has one interpreter lock: sending a reply through Twilio's client costs about as
 much as answering a webhook, and a chart or an Excel file takes a core for a tenth of a second or more,
@@ -190,20 +190,6 @@ async def run(role: str, parent: int) -> None:
         await db.close()
 
 
-def idle_priority() -> bool:
-    """The job worker (and every thread it starts) runs only on CPU time nothing else wants: Linux's
-    SCHED_IDLE, so a render never delays a webhook or a reply even for a scheduler tick. Elsewhere
-    the nice value set by the server is all there is. True if it was set."""
-    policy = getattr(os, "SCHED_IDLE", None)
-    if policy is None or not hasattr(os, "sched_setscheduler"):
-        return False
-    try:
-        os.sched_setscheduler(0, policy, os.sched_param(0))
-    except OSError:
-        return False
-    return True
-
-
 def main(argv: list[str] | None = None) -> int:
     from .config import settings
     from .logsafe import install
@@ -214,8 +200,6 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=settings().log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("twilio").setLevel(logging.WARNING)
     install()
-    if args[0] == "jobs":
-        idle_priority()
     from .eventloop import run as run_loop
     run_loop(run(args[0], int(args[1])))
     return 0

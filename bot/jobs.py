@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import threading
 from concurrent.futures import Future
 from datetime import timedelta
@@ -41,13 +42,34 @@ async def handle_request(s, what: str, contact: ContactView, channel: str, sende
     return [Reply(t("Berkas Excel sedang disiapkan. Mohon tunggu sebentar, berkasnya segera dikirim."))]
 
 
-class Renderer:
-    """One thread with its own event loop and its own connection to the database, where jobs render."""
+def idle_priority() -> bool:
+    """The calling thread (and the threads it starts) runs only on CPU time nothing else wants: Linux's
+    SCHED_IDLE, so a render never delays a webhook or a reply. Only the render thread: the job worker's
+    writes (claim, reply, done) stay at its normal priority, so it never sits on SQLite's write lock
+    while starved of CPU. True if it was set."""
+    policy = getattr(os, "SCHED_IDLE", None)
+    if policy is None or not hasattr(os, "sched_setscheduler"):
+        return False
+    try:
+        os.sched_setscheduler(0, policy, os.sched_param(0))    # 0: this thread (Linux schedules threads)
+    except OSError:
+        return False
+    return True
 
-    def __init__(self, url: str, forms: dict):
+
+class Renderer:
+    """One thread with its own event loop and its own connection to the database, where jobs render;
+    ``idle``: at SCHED_IDLE (the job worker of `pantau serve`)."""
+
+    def __init__(self, url: str, forms: dict, idle: bool = False):
         self.url, self.forms = url, forms
         self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, name="pantau-jobs", daemon=True)
+
+        def run() -> None:
+            if idle:
+                idle_priority()
+            self.loop.run_forever()
+        self.thread = threading.Thread(target=run, name="pantau-jobs", daemon=True)
         self.thread.start()
         self.db: Database | None = None
 
@@ -132,7 +154,7 @@ def warm_up() -> None:
 
 
 async def run_forever(db: Database, forms: dict, every: float = 0.3) -> None:
-    renderer = Renderer(db.url, forms)
+    renderer = Renderer(db.url, forms, idle=True)
     try:
         while True:
             try:

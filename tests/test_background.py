@@ -83,8 +83,11 @@ async def test_a_stuck_job_worker_does_not_hold_up_kader_messages(db_url, tmp_pa
         roles = await wait_for(lambda: (children(server.proc.pid)), what="the background processes")
         assert set(roles) == {"senders", "jobs"}
         assert os.getpriority(os.PRIO_PROCESS, roles["jobs"]) >= 10      # renders yield the CPU to webhooks
-        if hasattr(os, "SCHED_IDLE"):            # Linux: only on CPU time nothing else wants
-            await wait_for(lambda: os.sched_getscheduler(roles["jobs"]) == os.SCHED_IDLE, what="SCHED_IDLE")
+        if hasattr(os, "SCHED_IDLE"):    # Linux: renders only on CPU time nothing else wants; writes not
+            def policies():
+                return {int(t): os.sched_getscheduler(int(t)) for t in os.listdir(f"/proc/{roles['jobs']}/task")}
+            await wait_for(lambda: os.SCHED_IDLE in policies().values(), what="a SCHED_IDLE render thread")
+            assert policies()[roles["jobs"]] != os.SCHED_IDLE
         assert os.getpriority(os.PRIO_PROCESS, roles["senders"]) == os.getpriority(os.PRIO_PROCESS, server.proc.pid)
         os.kill(roles["jobs"], signal.SIGSTOP)          # the job worker stops dead, as if a render never ended
         try:
