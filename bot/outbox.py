@@ -37,8 +37,8 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from storage.db import Database
-from storage.outbox import (claim, hold_channel, open_rows, record_outcomes, release, resend_in_place,
-                            settle_sent)
+from storage.outbox import (claim, hold_channel, oldest_open, open_rows, record_outcomes, release,
+                            resend_in_place, settle_sent)
 from storage.repo import Tx, aware
 
 from .config import settings
@@ -316,9 +316,14 @@ class OutboxLoop:
     async def _settle(self, now: datetime, in_doubt: timedelta) -> None:
         async with self.db.session() as session, session.begin():
             rows = await Tx(session).in_doubt(self.channel.name, now - in_doubt)
+            oldest = await oldest_open(session, self.channel.name, [r.external_id for r in rows]) if rows else {}
         for row in rows:
             who = row.external_id
             if self.holds.chat_held(who, now):
+                continue
+            if oldest.get(who) != row.id:
+                # an older row of this person is still open: this one is settled in its turn, so the
+                # platform's record is matched to rows oldest first and no row takes another's message
                 continue
             try:
                 async with self.db.session() as session, session.begin():

@@ -102,14 +102,16 @@ class WhatsAppOutbox:
                                self.held)
 
     async def settle(self, tx: Tx, row) -> str | None:
-        """Twilio's own record: a message to the same number with the same text, created after the claim
+        """Twilio's own record: the oldest message to the same number with the same text, created after the claim
         (2 s for clock skew; Twilio dates are whole seconds) and not already recorded for another row.
         A failed list page raises (``TwilioException``, network): the loop asks again later."""
         if not row.external_id.startswith("+"):
             return None
         body = body_of(row.payload)
         claimed = aware(row.next_attempt_at) - timedelta(seconds=2)
-        for m in await self.client.messages.list_async(to=f"whatsapp:{row.external_id}", limit=50):
+        # oldest first (Twilio lists newest first): the loop settles a person's rows oldest first, and each
+        # takes the oldest matching message no other row has
+        for m in reversed(await self.client.messages.list_async(to=f"whatsapp:{row.external_id}", limit=50)):
             if m.body == body and m.date_created and aware(m.date_created) >= claimed:
                 owner = await provider_id_owner(tx.s, m.sid)
                 if owner is None or owner == row.id:     # not another row's message

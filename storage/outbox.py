@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .models import Outbox
@@ -89,3 +89,14 @@ async def record_outcomes(s: AsyncSession, channel: str, writes: list[tuple], no
                                                               next_attempt_at=at, error=error[:500]))
         elif kind == "hold":
             await hold_channel(s, channel, value)
+
+
+async def oldest_open(s: AsyncSession, channel: str, recipients) -> dict[str, int]:
+    """Per recipient, the id of their oldest open row (pending or sending)."""
+    who = sorted(set(recipients))
+    if not who:
+        return {}
+    rows = await s.execute(select(Outbox.external_id, func.min(Outbox.id))
+                           .where(Outbox.channel == channel, Outbox.status.in_(OPEN), Outbox.external_id.in_(who))
+                           .group_by(Outbox.external_id))
+    return {external_id: row_id for external_id, row_id in rows.all()}
