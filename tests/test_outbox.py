@@ -465,3 +465,37 @@ async def test_the_terminal_channel_waits_for_a_row_that_is_not_due(db_url, monk
     config.reload()
     assert [r["text"] for r in await take_terminal_replies(db, "siti")] == ["pagi nanti", "sesudahnya"]
     await db.close()
+
+
+async def test_same_text_rows_in_doubt_each_get_their_own_message_and_the_unsent_one_goes(db_url):
+    """A kill left three "Apa yang ingin Anda laporkan?" rows of one person in doubt: Twilio has the first
+    two, not the third. Each of the two takes its own message (oldest row, oldest message), and the
+    third — never sent — is sent, once; none is marked sent with another's message."""
+    from email.utils import formatdate
+
+    from .test_whatsapp import SID, TOKEN, config
+    from .twilio_peer import TwilioPeer, serving
+    from bot.whatsapp_sender import RateLimiter, WhatsAppOutbox, make_client
+    peer, db, who, text = TwilioPeer(SID, TOKEN), Database(db_url), "+6281200000001", "Apa yang ingin Anda laporkan?"
+    async with db.session() as s, s.begin():
+        tx = Tx(s)
+        await tx.record_inbound("whatsapp", "SMin1", who, {}, NOW)
+        for _ in range(3):
+            await tx.enqueue("whatsapp", who, {"text": text}, NOW)
+        await s.execute(update(Outbox).values(status="sending", next_attempt_at=NOW - timedelta(minutes=10)))
+    for sid in ("SMfirst", "SMsecond"):                 # what Twilio took before the kill, oldest first
+        peer.created.append({"sid": sid, "to": f"whatsapp:{who}", "body": text, "status": "delivered",
+                             "date_created": formatdate(usegmt=True), "account_sid": SID})
+    async with serving(peer.app(), peer.port):
+        client = make_client(config(peer, "https://pantau.example.org"))
+        loop = OutboxLoop(db, WhatsAppOutbox(config(peer, "https://pantau.example.org"), client, RateLimiter(1000)))
+        for at in range(4):
+            await loop.round(NOW + timedelta(seconds=at))
+        await client.http_client.close()
+    async with db.session() as s:
+        rows = list(await s.scalars(select(Outbox).order_by(Outbox.id)))
+    await db.close()
+    assert [r.status for r in rows] == ["sent"] * 3
+    assert [r.provider_id for r in rows[:2]] == ["SMfirst", "SMsecond"]
+    assert [r["form"]["StatusCallback"].endswith(f"o={rows[2].id}") for r in peer.requests] == [True]
+    assert rows[2].provider_id not in ("SMfirst", "SMsecond")
