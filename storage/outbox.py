@@ -29,14 +29,6 @@ async def release(s: AsyncSession, ids: list[int]) -> None:
     await s.execute(update(Outbox).where(Outbox.id.in_(ids), Outbox.status == "sending").values(status="pending"))
 
 
-async def set_claimed_at(s: AsyncSession, row_id: int, at: datetime) -> None:
-    await s.execute(update(Outbox).where(Outbox.id == row_id).values(status="sending", next_attempt_at=at))
-
-
-async def dead_letter(s: AsyncSession, row_id: int, error: str) -> None:
-    await s.execute(update(Outbox).where(Outbox.id == row_id).values(status="dead", error=error[:500]))
-
-
 async def settle_sent(s: AsyncSession, row_id: int, now: datetime, provider_id: str) -> bool:
     """An in-doubt row found at the platform: sent — only if it is still in doubt (a status callback may
     have confirmed it meanwhile)."""

@@ -337,23 +337,6 @@ class Tx:
         await self.s.execute(update(Outbox).where(Outbox.id == outbox_id)
                              .values(status="sent", sent_at=now, provider_id=provider_id))
 
-    async def due_outbox(self, channel: str, now: datetime, limit: int = 200) -> list[Outbox]:
-        """Pending rows whose time has come, oldest first (so one person's replies keep their order)."""
-        q = (select(Outbox).where(Outbox.channel == channel, Outbox.status == "pending",
-                                  Outbox.next_attempt_at <= now).order_by(Outbox.id).limit(limit))
-        if self.postgres:
-            q = q.with_for_update(skip_locked=True)
-        return list(await self.s.scalars(q))
-
-    async def claim_due(self, channel: str, now: datetime, limit: int = 200) -> list[Outbox]:
-        """Due rows marked "sending" (claimed at ``now``) in a transaction of their own, committed before
-        anything leaves: a sender killed mid-send leaves rows "in doubt", never silently re-sent."""
-        rows = await self.due_outbox(channel, now, limit)
-        if rows:
-            await self.s.execute(update(Outbox).where(Outbox.id.in_([r.id for r in rows]))
-                                 .values(status="sending", next_attempt_at=now))
-        return rows
-
     async def in_doubt(self, channel: str, claimed_before: datetime, limit: int = 200) -> list[Outbox]:
         """Rows claimed for sending longer ago than any send can take: their sender died in between."""
         q = (select(Outbox).where(Outbox.channel == channel, Outbox.status == "sending",
@@ -380,27 +363,8 @@ class Tx:
             .values(**values))
         return bool(result.rowcount)
 
-    async def record_outcome(self, outbox_id: int, outcome: tuple, now: datetime) -> bool:
-        """A sender's result for one row — ("sent", provider id) | ("retry", attempts, at, error) |
-        ("failed", error) — written down; True if it was sent."""
-        if outcome[0] == "sent":
-            await self.mark_sent(outbox_id, now, outcome[1])
-            return True
-        if outcome[0] == "retry":
-            await self.retry_later(outbox_id, *outcome[1:])
-        else:
-            await self.mark_failed(outbox_id, outcome[1])
-        return False
-
     async def provider_id_known(self, provider_id: str) -> bool:
         return await self.s.scalar(select(Outbox.id).where(Outbox.provider_id == provider_id).limit(1)) is not None
-
-    async def retry_later(self, outbox_id: int, attempts: int, at: datetime, error: str) -> None:
-        await self.s.execute(update(Outbox).where(Outbox.id == outbox_id)
-                             .values(status="pending", attempts=attempts, next_attempt_at=at, error=error[:500]))
-
-    async def mark_failed(self, outbox_id: int, error: str) -> None:
-        await self.s.execute(update(Outbox).where(Outbox.id == outbox_id).values(status="failed", error=error[:500]))
 
     async def set_delivery_status(self, provider_id: str, status: str, error: str | None) -> bool:
         """A provider's status callback (sent, delivered, read, failed, undelivered)."""
@@ -409,13 +373,6 @@ class Tx:
             values["error"] = error[:500]
         result = await self.s.execute(update(Outbox).where(Outbox.provider_id == provider_id).values(**values))
         return bool(result.rowcount)
-
-    async def last_inbound_at(self, channel: str, external_id: str) -> datetime | None:
-        value = await self.s.scalar(select(InboundMessage.received_at)
-                                    .where(InboundMessage.channel == channel,
-                                           InboundMessage.external_id == external_id)
-                                    .order_by(InboundMessage.received_at.desc()).limit(1))
-        return aware(value) if value else None
 
     async def last_inbound_many(self, channel: str, external_ids) -> dict[str, datetime]:
         """Per sender, when their last message came (one query for a sending round; absent: never)."""
