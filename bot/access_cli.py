@@ -39,7 +39,7 @@ async def invite(args) -> int:
     from storage import access as store
 
     from .cli import area_or_complain, opened
-    from .pipeline import clock
+    from .clock import clock
     now = clock()
     async with opened() as pipeline, pipeline.db.session() as s:
         if args.action == "list":
@@ -88,7 +88,7 @@ async def contact(args) -> int:
     from storage import access as store
 
     from .cli import opened, resolve_area
-    from .pipeline import clock
+    from .clock import clock
     async with opened() as pipeline, pipeline.db.session() as s:
         if args.contact_cmd == "waiting":
             area = resolve_area(args.area) if args.area else ""

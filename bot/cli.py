@@ -71,7 +71,7 @@ async def _chat(args) -> int:
 async def _roster(args) -> int:
     from storage.repo import Tx
 
-    from .pipeline import clock
+    from .clock import clock
     from .roster import RosterError, read_rows, validate
     from flows.types import NewContact
     path = Path(args.file)
@@ -161,7 +161,7 @@ async def _export(args) -> int:
     from storage.summary import Filters, UnknownRound
 
     from . import export
-    from .pipeline import clock
+    from .clock import clock
     area = area_or_complain(args.area)
     if not area:
         return 2

@@ -21,7 +21,8 @@ from storage.jobs import add_job, claim_jobs, contact_of, finish_job
 from storage.repo import Tx, aware
 
 from . import catalog
-from .pipeline import clock, reply_payload
+from .clock import clock
+from .pipeline import reply_payload
 
 log = logging.getLogger("pantau.jobs")
 HEAVY = {"summary", "export"}

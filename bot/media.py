@@ -279,7 +279,7 @@ async def _failed(db, key: str, error: str) -> None:
     from storage.media import media_failed
     from storage.repo import Tx
 
-    from .pipeline import clock
+    from .clock import clock
     async with db.session() as session, session.begin():
         owner = await media_failed(session, key, error)
         if owner is None:

@@ -42,7 +42,7 @@ from storage.outbox import (claim, hold_channel, oldest_open, open_rows, record_
 from storage.repo import Tx, aware
 
 from .config import settings
-from .pipeline import clock
+from .clock import clock
 
 log = logging.getLogger("pantau.outbox")
 

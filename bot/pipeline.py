@@ -6,7 +6,6 @@ import gc
 import logging
 import traceback
 from dataclasses import dataclass, fields, replace
-from datetime import datetime, timezone
 
 from flows.engine import advance, needs, round_forms
 from flows.recovery import failed
@@ -16,18 +15,9 @@ from storage.db import Database, retryable
 from storage.repo import Tx, sync_forms
 
 from . import access, catalog
+from .clock import clock
 
 log = logging.getLogger("pantau.pipeline")
-
-
-def clock() -> datetime:
-    """Now, or the fixed time in PANTAU_NOW (ISO, for scripted tests)."""
-    from .config import settings
-    fixed = settings().fixed_now
-    if fixed:
-        value = datetime.fromisoformat(fixed)
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-    return datetime.now(timezone.utc)
 
 
 def notice_payload(reply: Reply) -> dict:

@@ -17,7 +17,8 @@ from storage.db import Database
 from storage.reminders import claim, claim_to, people, rounds_with_schedule, silent_drafts
 
 from . import catalog
-from .pipeline import clock, reply_payload
+from .clock import clock
+from .pipeline import reply_payload
 
 log = logging.getLogger("pantau.reminders")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from storage.db import Database
 from storage.repo import Tx, aware
 
-from .pipeline import clock
+from .clock import clock
 
 
 async def take_terminal_replies(db: Database, sender: str) -> list[dict]:

@@ -35,7 +35,8 @@ from . import catalog, media
 from .config import TelegramConfig, settings
 from .inputs import clean_text
 from .outbox import Failed, NotSent, Outcome, OutboxLoop, RetryAfter, Sent
-from .pipeline import Pipeline, clock
+from .clock import clock
+from .pipeline import Pipeline
 from .telegram_media import TelegramMedia
 from .telegram_updates import ALLOWED_UPDATES, classify_update, inbound_for, respond
 

@@ -22,7 +22,7 @@ from .inputs import ID_MAX, clean_text, coordinates, count, fits_id
 from .media import PendingMedia, media_url_allowed, start_fetch
 from .phones import masked, normalize_whatsapp_id
 from .pipeline import Pipeline
-from .pipeline import clock as now_utc
+from .clock import clock as now_utc
 
 log = logging.getLogger("pantau.whatsapp")
 INBOUND_PATH, STATUS_PATH = "/whatsapp/inbound", "/whatsapp/status"

@@ -29,7 +29,7 @@ from storage.repo import Tx, aware
 from .config import TwilioConfig
 from .outbox import Failed, InDoubt, NotSent, Outcome, OutboxLoop, RetryAfter, Sent
 from .phones import masked
-from .pipeline import clock
+from .clock import clock
 from .whatsapp import STATUS_PATH
 
 log = logging.getLogger("pantau.whatsapp.sender")

@@ -38,7 +38,7 @@ def followup_cell(rec: RecView | None, today, t, wanted: bool) -> str:
 
 async def matrix_followup(s, area: str):
     """A function (desa, report key, activity index, activity answers) → the matrix's "Tindak lanjut" cell."""
-    from ..pipeline import clock
+    from ..clock import clock
     t = catalog.gettext_for("id")
     today = clock().date()
     recs = {r.id: r for r in await F.recommendations(s, area)}
@@ -51,7 +51,7 @@ async def matrix_followup(s, area: str):
 
 
 async def sheets(s, area: str, forms: dict, areas, progress):
-    from ..pipeline import clock
+    from ..clock import clock
     t = catalog.gettext_for("id")
     today = clock().date()
     story = choice_labels(forms, "cerita")
