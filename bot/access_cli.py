@@ -38,7 +38,7 @@ def register(sub) -> None:
 async def invite(args) -> int:
     from storage import access as store
 
-    from .cli import area_or_complain, opened
+    from .cli_common import area_or_complain, opened
     from .clock import clock
     now = clock()
     async with opened() as pipeline, pipeline.db.session() as s:
@@ -87,7 +87,7 @@ async def invite(args) -> int:
 async def contact(args) -> int:
     from storage import access as store
 
-    from .cli import opened, resolve_area
+    from .cli_common import opened, resolve_area
     from .clock import clock
     async with opened() as pipeline, pipeline.db.session() as s:
         if args.contact_cmd == "waiting":

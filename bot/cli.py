@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import logging
 import os
@@ -13,52 +12,11 @@ from pathlib import Path
 
 
 from . import access_cli, catalog, forms_cli, outbox_cli
+from .cli_common import area_or_complain, opened
 
 # modules that add subcommands: each has register(subparsers) (and its handler: set_defaults(handler=…) or
 # an entry in main's table)
 COMMAND_MODULES = [access_cli, outbox_cli, forms_cli]
-
-
-def _db():
-    from .config import database
-    return database()
-
-
-@contextlib.asynccontextmanager
-async def opened():
-    """A migrated database with the area tree and forms loaded, closed afterwards."""
-    from .pipeline import Pipeline
-    db = _db()
-    try:
-        yield await Pipeline.open(db)
-    finally:
-        await db.close()
-
-
-def area_or_complain(text: str) -> str | None:
-    """The one area a name or code means, or None after one Indonesian line on stderr (candidates with codes)."""
-    from flows.areas import describe_choices, resolve
-    index = catalog.area_index()
-    found = resolve(index, text)
-    if found.code:
-        return found.code
-    if found.ambiguous:
-        print(f"Wilayah '{text}' ada {len(found.candidates)}: {describe_choices(index, found.candidates)}. "
-              f"Pilih dengan kode (mis. --area {found.candidates[0]}) atau tambahkan nama di atasnya, "
-              f"mis. \"{text}, {index.name(index.lineage(found.candidates[0])[-2:][0])}\".", file=sys.stderr)
-    elif found.candidates:
-        print(f"Wilayah '{text}' tidak ditemukan. Mungkin maksud Anda: {describe_choices(index, found.candidates)}. "
-              "Pakai kode Kemendagri atau nama lengkapnya.", file=sys.stderr)
-    else:
-        print(f"Wilayah '{text}' tidak ditemukan. Pakai kode Kemendagri, mis. 81.05, atau nama seperti "
-              "\"Kab. Seram Bagian Timur\".", file=sys.stderr)
-    return None
-
-
-def resolve_area(text: str) -> str | None:
-    """The one area a name or code means (see flows.areas.resolve), else None."""
-    from flows.areas import resolve
-    return resolve(catalog.area_index(), text).code
 
 
 async def _chat(args) -> int:

@@ -22,7 +22,7 @@ from storage.repo import Tx, aware
 
 from . import catalog
 from .clock import clock
-from .pipeline import reply_payload
+from .payloads import reply_payload
 
 log = logging.getLogger("pantau.jobs")
 HEAVY = {"summary", "export"}

@@ -39,7 +39,7 @@ def register(sub) -> None:
 async def _outbox(args) -> int:
     from storage.outbox_view import outbox_lines
 
-    from .cli import opened
+    from .cli_common import opened
     from .terminal import normalize_sender
     async with opened() as pipeline, pipeline.db.session() as s:
         rows = await outbox_lines(s, STATUSES[args.status] if args.status else None, args.to, args.limit,

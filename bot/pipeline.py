@@ -5,7 +5,7 @@ import asyncio
 import gc
 import logging
 import traceback
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 
 from flows.engine import advance, needs, round_forms
 from flows.recovery import failed
@@ -16,31 +16,9 @@ from storage.repo import Tx, sync_forms
 
 from . import access, catalog
 from .clock import clock
+from .payloads import notice_payload, reply_payload
 
 log = logging.getLogger("pantau.pipeline")
-
-
-def notice_payload(reply: Reply) -> dict:
-    """A message to someone other than the sender (an approval to decide, a competing report): it may reach
-    a WhatsApp user outside the 24-hour window, so it carries the general ``notice`` template, whose one
-    variable is the whole message on one line (templates take no line breaks)."""
-    data = reply_payload(reply)
-    lines = [data.get("text", ""), *(f"{i}. {c}" for i, c in enumerate(data.get("choices") or [], 1))]
-    return {**data, "template": "notice", "variables": {"message": " ".join(" ".join(lines).split())[:1000]}}
-
-
-def reply_payload(reply: Reply, lang: str = "id") -> dict:
-    """An outbox row's payload; with choices, also how to answer them by number (for text channels)."""
-    data = {f.name: getattr(reply, f.name) for f in fields(reply)}
-    data = {k: v for k, v in data.items() if v not in (None, (), False)}
-    if "choices" in data:
-        data["choices"] = list(data["choices"])
-        n = len(data["choices"])
-        if n > 1:
-            t = catalog.gettext_for(lang)
-            data["hint"] = t("Balas %(numbers)s atau %(last)s.") % {
-                "numbers": ", ".join(str(i) for i in range(1, n)), "last": n}
-    return data
 
 
 def settle_heap() -> None:

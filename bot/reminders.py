@@ -18,7 +18,7 @@ from storage.reminders import claim, claim_to, people, rounds_with_schedule, sil
 
 from . import catalog
 from .clock import clock
-from .pipeline import reply_payload
+from .payloads import reply_payload
 
 log = logging.getLogger("pantau.reminders")
 

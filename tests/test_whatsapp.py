@@ -53,7 +53,7 @@ def test_bad_settings_fail_at_start_naming_the_variable(env, fragment):
 
 
 def test_choices_are_a_numbered_list_with_how_to_answer():
-    from bot.pipeline import reply_payload
+    from bot.payloads import reply_payload
     from flows.types import Reply
     payload = reply_payload(Reply("Apa peran Anda?", ("Kader desa", "Fasilitator", "Koordinator")))
     assert body_of(payload) == \
@@ -198,7 +198,7 @@ async def test_the_24_hour_window_and_error_handling(db_url, peer):
     template = "HX" + "2" * 32
     cfg = config(peer, public, templates={"reminder_before": template})
     pipeline = await Pipeline.open(Database(db_url), now=lambda: NOW)
-    from bot.pipeline import reply_payload
+    from bot.payloads import reply_payload
     from flows.types import Inbound, Reply
     from storage.repo import Tx
     await pipeline.handle(Inbound("whatsapp", KADER, "SMa", text="halo"))
