@@ -18,7 +18,8 @@ from datetime import timedelta
 from flows.types import ContactView, Reply
 from storage.db import Database
 from storage.jobs import add_job, claim_jobs, contact_of, finish_job
-from storage.repo import Tx, aware
+from storage.keys import aware
+from storage.repo import Tx
 
 from . import catalog
 from .clock import clock

@@ -39,7 +39,8 @@ from typing import Protocol
 from storage.db import Database
 from storage.outbox import (claim, hold_channel, oldest_open, open_rows, record_outcomes, release,
                             resend_in_place, settle_sent)
-from storage.repo import Tx, aware
+from storage.keys import aware
+from storage.repo import Tx
 
 from .config import settings
 from .clock import clock

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from storage.db import Database
-from storage.repo import Tx, aware
+from storage.keys import aware
+from storage.repo import Tx
 
 from .clock import clock
 

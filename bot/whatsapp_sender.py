@@ -24,7 +24,8 @@ from twilio.rest import Client
 
 from storage.db import Database
 from storage.outbox import provider_id_owner
-from storage.repo import Tx, aware
+from storage.keys import aware
+from storage.repo import Tx
 
 from .config import TwilioConfig
 from .outbox import Failed, InDoubt, NotSent, Outcome, OutboxLoop, RetryAfter, Sent

@@ -12,8 +12,8 @@ from sqlalchemy.orm import aliased
 from flows.types import ContactView, InviteView, WaitingView
 
 from .models import Contact, Identity, Invite, Report, ReportRevision
-from .reminders import DELIVERY_CHANNEL
-from .summary import under
+from .keys import DELIVERY_CHANNEL
+from .scope import under
 
 INVITE_DAYS = 7
 COORDINATORS = ("fasilitator", "koordinator")         # who approves kader and may correct any report of the area

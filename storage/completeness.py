@@ -11,8 +11,8 @@ from flows.dates import zone_for_area
 from flows.types import RoundView
 
 from .models import Contact, Report, Round, Session
-from .repo import aware
-from .summary import under
+from .keys import aware
+from .scope import under
 
 ON_TIME, LATE, IN_PROGRESS, MISSING = "tepat_waktu", "terlambat", "sedang_diisi", "belum"
 

@@ -16,9 +16,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .models import Contact, Identity, InboundMessage, Media, Outbox, Report, ReportRevision, SentReminder
-from .reminders import DELIVERY_CHANNEL
-from .repo import aware
-from .summary import Rollup, _Acc, _normal, under
+from .keys import DELIVERY_CHANNEL
+from .keys import aware
+from .scope import under
+from .summary import Rollup, _Acc, _normal
 
 
 def child_figures(r: Rollup, children: list[str]) -> dict[str, dict[str, Any]]:

@@ -17,9 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from flows.loop_values import CARRIED, FINAL, ItemView, RecView
 
 from .models import Contact, Identity, Invite, IssueItem, Outbox, Recommendation, RecommendationEvent, Report
-from .reminders import DELIVERY_CHANNEL
-from .repo import aware
-from .summary import under
+from .keys import DELIVERY_CHANNEL
+from .keys import aware
+from .scope import under
 
 
 class OutOfScope(Exception):

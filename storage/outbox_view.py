@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .models import Contact, Identity, Outbox
-from .repo import aware, identity_key
+from .keys import aware, identity_key
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,7 @@ from flows.schedule import Person
 from flows.types import RoundView
 
 from .models import Contact, Identity, Outbox, Round, SentReminder, Session
-from .repo import aware
-
-# identity kind → the channel whose sender delivers to it
-DELIVERY_CHANNEL = {"phone": "whatsapp", "telegram": "telegram", "terminal": "terminal"}
-
+from .keys import DELIVERY_CHANNEL, aware
 
 async def rounds_with_schedule(s: AsyncSession) -> list[tuple[RoundView, dict | None]]:
     return [(RoundView(r.name, r.start, r.due), r.schedule) for r in await s.scalars(select(Round))]
@@ -106,7 +102,7 @@ async def silent_drafts(s: AsyncSession, silent_since: datetime, not_before: dat
                         ) -> list[tuple[str, str, dict, datetime, int]]:
     """Sessions with a draft whose last message came between ``not_before`` and ``silent_since``, with their
     contact: (channel, external id, state, last message time, contact id)."""
-    from .repo import identity_key
+    from .keys import identity_key
     rows = (await s.execute(select(Session.channel, Session.external_id, Session.state, Session.updated_at)
                             .where(Session.draft_form.is_not(None), Session.updated_at <= silent_since,
                                    Session.updated_at > not_before))).all()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, delete, func, or_, select, tuple_, update
@@ -17,21 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.types import ContactView, NewContact, NewReport, ReportView, RoundView
 
+from .keys import aware, identity_key
 from .models import (Contact, FormVersion, Identity, InboundMessage, Invite, Media, Outbox, Report, ReportRevision,
                      Round, Session)
 from .rollup import draft_of, rollup_columns
-
-
-def identity_key(channel: str, external_id: str) -> tuple[str, str]:
-    """How an identity is stored: a phone number (E.164) is one identity on WhatsApp, SMS and the
-    terminal; other ids (a Telegram chat id, a local name) belong to their channel."""
-    if external_id.startswith("+") and external_id[1:].isdigit() and channel in ("whatsapp", "terminal", "sms"):
-        return "phone", external_id
-    return channel, external_id
-
-
-def aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 @lru_cache(maxsize=2)
@@ -296,7 +285,7 @@ class Tx:
 
     async def recent_reports(self, contact: ContactView, limit: int = 9) -> tuple[ReportView, ...]:
         await self.flush_reports()
-        from .summary import under
+        from .scope import under
         mine = Report.contact_id == contact.id
         if contact.role in ("fasilitator", "koordinator") and contact.verified:   # any report of their area
             mine = under(Report.area_code, contact.area_code)

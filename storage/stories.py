@@ -22,8 +22,8 @@ from flows.selection import BELOW, panel_level
 from flows.types import RoundView
 
 from .models import Contact, Report, Round, StorySelection
-from .repo import aware
-from .summary import under
+from .keys import aware
+from .scope import under
 
 ONE = timedelta(seconds=1)
 

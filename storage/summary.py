@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select, true
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.dates import zone_for_area
@@ -29,15 +29,7 @@ from flows.forms import Form, parse_form
 from flows.summary_spec import Count, SummarySpec, Top, summaries
 
 from .models import Area, Contact, FormVersion, Report, Round
-
-
-def under(column, code: str):
-    """The area itself and everything below it (Kemendagri codes nest by prefix); "" is the whole country."""
-    if not code:
-        return true()
-    # a range, not LIKE 'code.%': both databases answer it from the index. '/' follows '.' in ASCII,
-    # so [code, code + "/") holds the code itself and every code under it.
-    return and_(column >= code, column < code + "/")
+from .scope import under
 
 
 @dataclass

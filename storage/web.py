@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from flows.types import ContactView
 
 from .models import Contact, LoginLink, WebSession
-from .repo import aware
+from .keys import aware
 
 LINK_VALID = timedelta(minutes=15)
 IDLE_LIMIT = timedelta(hours=12)

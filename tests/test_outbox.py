@@ -16,7 +16,8 @@ from sqlalchemy import select, update
 from bot.outbox import Failed, InDoubt, OutboxLoop, RetryAfter, Sent, backoff
 from storage.db import Database
 from storage.models import Outbox
-from storage.repo import Tx, aware
+from storage.keys import aware
+from storage.repo import Tx
 
 from .conftest import NOW
 from .test_telegram import Harness, emulator, needs_emulator  # noqa: F401 - a fixture
