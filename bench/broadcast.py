@@ -65,7 +65,7 @@ async def main(messages: int, db_kind: str) -> None:
     from telegram import Bot
 
     from bot.pipeline import Pipeline, clock
-    from bot.telegram import Limits, send_due
+    from bot.channels.telegram import Limits, send_due
     from storage.db import Database
     from storage.models import Outbox
 

@@ -11,7 +11,7 @@ k / rate seconds, a person's next message only after the 200 for the previous on
 connections by a minimal HTTP/1.1 client, so the driver costs little of the machine. Prints:
 throughput_msgs_per_s=… p50_ms=… p99_ms=… (kader messages: request written → 200 read) plus
 coordinator_requests=, jobs_done=, replies_sent=, replies_queued= (when the last 200 was read), cpus=.
-BENCH_SEND_RATE caps the sending; BENCH_SERVER_PYTHON_ARGS puts arguments before ``-m bot.cli serve``
+BENCH_SEND_RATE caps the sending; BENCH_SERVER_PYTHON_ARGS puts arguments before ``-m bot.cli.main serve``
 (e.g. a profiling script).
 """
 from __future__ import annotations

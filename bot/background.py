@@ -37,17 +37,17 @@ def work(role: str, db, forms: dict, whatsapp=None, telegram_bot=None, scheduler
     """What a role runs, each group under its own leadership (one process in the whole deployment runs
     it). The same list runs inside the web process when it is asked to (tests: ``build_app``)."""
     if role == "jobs":
-        from .jobs import run_forever as run_jobs
+        from .reports.jobs import run_forever as run_jobs
         return [("pantau-jobs", [lambda: run_jobs(db, forms)])]
     senders: list[Callable[[], Awaitable[None]]] = []
     if whatsapp is not None:
         from .media import run_media_fetcher
-        from .whatsapp_sender import run_sender
+        from .channels.whatsapp_sender import run_sender
         senders += [lambda: run_sender(db, whatsapp), lambda: run_media_fetcher(db, whatsapp)]
     if telegram_bot is not None:
         from .media import run_media_fetcher as fetch_media
-        from .telegram import run_sender as run_telegram_sender
-        from .telegram_media import TelegramMedia
+        from .channels.telegram import run_sender as run_telegram_sender
+        from .channels.telegram_media import TelegramMedia
         senders += [lambda: run_telegram_sender(db, telegram_bot), lambda: fetch_media(db, TelegramMedia(telegram_bot))]
     out: Work = [("pantau-senders", senders)] if senders else []
     if scheduler:
@@ -167,13 +167,13 @@ async def run(role: str, parent: int) -> None:
         # forms (and the area tree) only where they are used: the jobs, the scheduler
         forms = (await Pipeline.open(db)).forms if role == "jobs" or s.scheduler else {}
         if role == "senders" and telegram_cfg is not None:
-            from .telegram import build_application
+            from .channels.telegram import build_application
             telegram_app = build_application(telegram_cfg)
             await telegram_app.initialize()
         groups = work(role, db, forms, whatsapp if role == "senders" else None,
                       telegram_app.bot if telegram_app else None, scheduler=role == "senders" and s.scheduler)
         if role == "jobs":
-            from .jobs import warm_up
+            from .reports.jobs import warm_up
             try:
                 await asyncio.to_thread(warm_up)
             except Exception:   # noqa: BLE001 - warming is an optimisation

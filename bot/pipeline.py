@@ -260,7 +260,7 @@ class Pipeline:
             from .loop import apply_actions
             replies += await apply_actions(s, contact, step.actions, now, self.forms, step.session.get("lang", lang))
         if step.request and contact:                      # heavy ones only recorded: rendered by bot/jobs.py
-            from .jobs import handle_request
+            from .reports.jobs import handle_request
             await tx.flush_reports()                      # a summary counts the reports sent just before it
             replies += await handle_request(s, step.request, contact, inbound.channel, inbound.sender, now,
                                             self.forms, step.session.get("lang", "id"))

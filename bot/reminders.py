@@ -54,7 +54,7 @@ async def run_once(db: Database, forms: dict, now: datetime | None = None, plan:
                    dry_run: bool = False) -> int:
     """Queue every reminder and scheduled summary due now; returns how many were queued. Each one goes into
     ``plan`` (a list of storage.reminders.Planned) if given; ``dry_run`` queues nothing and records nothing."""
-    from .coordinator import summary_replies
+    from .reports.coordinator import summary_replies
     now = now or clock()
     queued = 0
     areas = catalog.area_index()

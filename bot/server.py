@@ -32,7 +32,7 @@ def build_app(pipeline: Pipeline, whatsapp=None, run_senders: bool = True, teleg
     routes = [Route("/health", lambda request: PlainTextResponse("ok")),
               Route("/files/{name}", shared_file, methods=["GET"])]
     if whatsapp is not None:
-        from .whatsapp import routes as whatsapp_routes
+        from .channels.whatsapp import routes as whatsapp_routes
         routes += whatsapp_routes(whatsapp, pipeline)
     if telegram is not None:
         routes.append(telegram.route())
@@ -51,8 +51,8 @@ def build_app(pipeline: Pipeline, whatsapp=None, run_senders: bool = True, teleg
                 from .warmup import warm_up
                 await warm_up(pipeline)
             if telegram is not None:
-                from .telegram import WEBHOOK_PATH
-                from .telegram_updates import ALLOWED_UPDATES
+                from .channels.telegram import WEBHOOK_PATH
+                from .channels.telegram_updates import ALLOWED_UPDATES
                 await telegram.start()
                 if telegram.cfg.public_url:
                     await telegram.app.bot.set_webhook(telegram.cfg.public_url + WEBHOOK_PATH,
@@ -99,7 +99,7 @@ def app_from_env() -> Starlette:
         pipeline = await Pipeline.open(database())
         telegram = None
         if telegram_cfg:
-            from .telegram import TelegramChannel
+            from .channels.telegram import TelegramChannel
             telegram = TelegramChannel(telegram_cfg, pipeline)
         # the senders, scheduler and job worker: the supervisor's background processes (bot/cli.py)
         inner = build_app(pipeline, whatsapp, telegram=telegram, run_senders=False, freeze_heap=True)

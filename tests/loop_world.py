@@ -52,7 +52,7 @@ class World:
     async def _rendered_jobs(self, who: str) -> list:
         """A coordinator's ringkasan/unduh is a job (bot/jobs.py): rendered here, as `pantau chat` does,
         and its replies read from the outbox."""
-        from bot.jobs import run_due
+        from bot.reports.jobs import run_due
         from flows.types import Reply
         done = await run_due(self.p.db, self.p.forms)
         if not done:

@@ -2,7 +2,7 @@
 import pytest
 
 from bot import catalog
-from bot.charts import summary_figure
+from bot.reports.charts import summary_figure
 
 t = catalog.gettext_for("id")
 

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from bot import catalog
-from bot.roster import read_rows, validate
+from bot.cli.roster import read_rows, validate
 from tests.test_cli_e2e import run
 
 
@@ -124,7 +124,7 @@ def _helps(p):
 def test_help_is_indonesian_and_english_with_lang_en(monkeypatch):
     import argparse
 
-    from bot.cli import parser
+    from bot.cli.main import parser
     monkeypatch.setenv("LANG", "id_ID.UTF-8")
     for name in ("LC_ALL", "LC_MESSAGES", "LANGUAGE"):
         monkeypatch.delenv(name, raising=False)

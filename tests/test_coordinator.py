@@ -8,8 +8,8 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from bot import catalog
-from bot.coordinator import fulfil
-from bot.export import Progress, write_xlsx
+from bot.reports.coordinator import fulfil
+from bot.reports.export import Progress, write_xlsx
 from bot.pipeline import Pipeline
 from bot.reminders import run_once
 from flows.dates import WIT
@@ -215,7 +215,7 @@ def test_chat_commands_are_for_coordinators_only_and_scoped(world):
         assert "untuk fasilitator dan koordinator" in kader_reply[0].text
         replies = await world.p.handle(Inbound("terminal", "koord-other", "o1", text="unduh"))
         assert "sedang disiapkan" in replies[-1].text            # recorded as a job, rendered off the batch
-        from bot.jobs import run_due
+        from bot.reports.jobs import run_due
         from bot.sender import take_terminal_replies
         await run_due(world.p.db, world.p.forms)
         export = (await take_terminal_replies(world.p.db, "koord-other"))[-1]

@@ -32,7 +32,7 @@ FROM = "whatsapp:+14155238886"
 
 
 class Server:
-    """`python -m bot.cli serve` as a child process that can be SIGKILLed and started again."""
+    """`python -m bot.cli.main serve` as a child process that can be SIGKILLed and started again."""
 
     def __init__(self, env: dict, port: int, log_path, workers: int = 1):
         self.env, self.port, self.log_path, self.workers = env, port, log_path, workers

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from openpyxl import load_workbook
 
 from bot import catalog
-from bot.export import Progress, write
+from bot.reports.export import Progress, write
 from bot.pipeline import Pipeline
 from flows.types import NewContact, NewReport
 from storage.db import Database

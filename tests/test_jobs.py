@@ -9,8 +9,8 @@ import threading
 
 from sqlalchemy import select
 
-from bot import charts
-from bot.jobs import run_due, run_forever
+from bot.reports import charts
+from bot.reports.jobs import run_due, run_forever
 from bot.pipeline import Pipeline
 from flows.types import Inbound, NewContact
 from storage.db import Database

@@ -2,7 +2,7 @@
 their keyboards — a kader reports an obstacle, the fasilitator carries it to an OPD, the OPD answers —
 and the kader's own chat receives the news."""
 from bot.pipeline import Pipeline
-from bot.telegram import Limits, TelegramChannel, send_due
+from bot.channels.telegram import Limits, TelegramChannel, send_due
 from storage.db import Database
 from storage.repo import create_invite, upsert_round
 

@@ -204,7 +204,7 @@ class Confirmed(Scripted):
         self.db = db
 
     async def send(self, row):
-        from bot.whatsapp import record_callback
+        from bot.channels.whatsapp import record_callback
         outcome = await super().send(row)
         news = {"Halo": ["sent", "delivered"], "Nomor salah": ["undelivered"]}.get(row.payload["text"], [])
         for status in news:
@@ -265,7 +265,7 @@ async def test_outcomes_a_failing_database_would_not_take_are_kept_not_resent(db
 async def test_telegram_429_retry_after_keeps_what_the_person_reads_in_order(emulator, db_url, tmp_path,
                                                                             monkeypatch):
     from bot.pipeline import Pipeline
-    from bot.telegram import Limits, TelegramChannel, TelegramOutbox
+    from bot.channels.telegram import Limits, TelegramChannel, TelegramOutbox
     from .telegram.compat import SimUser
     from .twilio_peer import serving
     monkeypatch.setenv("PANTAU_MEDIA_DIR", str(tmp_path / "media"))
@@ -314,7 +314,7 @@ async def test_a_global_429_recalls_waiting_requests_and_keeps_every_persons_ord
     recalled instead of sent, every pending row is scheduled behind the hold (in the database too, so a
     restart keeps it), nothing leaves during it, and afterwards each person reads their replies in order."""
     from bot.pipeline import Pipeline
-    from bot.telegram import Limits, TelegramChannel, TelegramOutbox
+    from bot.channels.telegram import Limits, TelegramChannel, TelegramOutbox
     from .telegram.compat import SimUser
     from .twilio_peer import serving
     monkeypatch.setenv("PANTAU_MEDIA_DIR", str(tmp_path / "media"))
@@ -361,7 +361,7 @@ async def test_failing_twilio_message_list_pages_delay_only_that_person(db_url, 
     once the list answers, gets the in-doubt reply (not at Twilio: sent again) before the newer one."""
     from .test_whatsapp import SID, TOKEN, config
     from .twilio_peer import TwilioPeer, serving
-    from bot.whatsapp_sender import RateLimiter, WhatsAppOutbox, make_client
+    from bot.channels.whatsapp_sender import RateLimiter, WhatsAppOutbox, make_client
     peer = TwilioPeer(SID, TOKEN)
     db = Database(db_url)
     a, b = "+6281200000001", "+6281200000002"
@@ -476,7 +476,7 @@ async def test_same_text_rows_in_doubt_each_get_their_own_message_and_the_unsent
 
     from .test_whatsapp import SID, TOKEN, config
     from .twilio_peer import TwilioPeer, serving
-    from bot.whatsapp_sender import RateLimiter, WhatsAppOutbox, make_client
+    from bot.channels.whatsapp_sender import RateLimiter, WhatsAppOutbox, make_client
     peer, db, who, text = TwilioPeer(SID, TOKEN), Database(db_url), "+6281200000001", "Apa yang ingin Anda laporkan?"
     async with db.session() as s, s.begin():
         tx = Tx(s)

@@ -8,7 +8,7 @@ import random
 
 import pytest
 
-from bot.telegram import Limits
+from bot.channels.telegram import Limits
 
 
 class FakeTime:

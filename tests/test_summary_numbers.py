@@ -12,7 +12,7 @@ import pytest
 
 from bot import catalog
 from bot.pipeline import Pipeline
-from bot.summary_text import render_summary
+from bot.reports.summary_text import render_summary
 from flows.areas import resolve
 from storage.db import Database
 from storage.summary import Filters, UnknownRound, rollup, summarize

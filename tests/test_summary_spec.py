@@ -8,9 +8,9 @@ import yaml
 from openpyxl import load_workbook
 
 from bot import catalog
-from bot.export import Progress, write
+from bot.reports.export import Progress, write
 from bot.pipeline import Pipeline
-from bot.summary_text import render_summary
+from bot.reports.summary_text import render_summary
 from flows.forms import FormError, parse_form
 from flows.types import NewContact, NewReport
 from storage.db import Database

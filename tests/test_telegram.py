@@ -13,7 +13,7 @@ from telegram import Bot, Update
 
 from bot.pipeline import Pipeline
 from bot.server import build_app
-from bot.telegram import Limits, TelegramChannel, TelegramConfig, send_due, to_inbound
+from bot.channels.telegram import Limits, TelegramChannel, TelegramConfig, send_due, to_inbound
 from storage.db import Database
 from storage.models import InboundMessage, Media, Outbox, Report
 
@@ -210,7 +210,7 @@ async def test_webhook_mode_checks_the_secret(emulator, db_url, tmp_path, monkey
             async with h.pipeline.db.session() as s:
                 assert (await s.scalars(select(InboundMessage))).all() == []
             await full_conversation(h)
-            from bot.telegram_updates import ALLOWED_UPDATES
+            from bot.channels.telegram_updates import ALLOWED_UPDATES
             assert h.compat.allowed_updates["setWebhook"] == ALLOWED_UPDATES      # groups etc. are filtered too
             await h.channel.app.bot.delete_webhook()
         await h.pipeline.db.close()

@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 from telegram import Bot, Update
 
 from bot.pipeline import Pipeline
-from bot.telegram import Limits, TelegramChannel, send_due
-from bot.telegram_updates import ALLOWED_UPDATES, classify_update
+from bot.channels.telegram import Limits, TelegramChannel, send_due
+from bot.channels.telegram_updates import ALLOWED_UPDATES, classify_update
 from flows.types import NewContact
 from storage.db import Database
 from storage.models import Contact, InboundMessage, Session

@@ -18,7 +18,7 @@ from telegram import Update
 
 from bot.pipeline import Pipeline
 from bot.server import build_app
-from bot.telegram import Limits, NotStored, TelegramChannel, send_due
+from bot.channels.telegram import Limits, NotStored, TelegramChannel, send_due
 from storage.db import Database
 from storage.models import InboundMessage, Media
 
@@ -69,7 +69,7 @@ async def post(url: str, **kw) -> httpx.Response:
 @contextlib.asynccontextmanager
 async def webhook_app(db_url):
     """The Starlette app with a Telegram channel whose Bot API is a dead address (no request needs it)."""
-    from bot.telegram import TelegramConfig
+    from bot.channels.telegram import TelegramConfig
     pipeline = await Pipeline.open(Database(db_url), now=lambda: NOW)
     channel = TelegramChannel(TelegramConfig(TOKEN, "http://127.0.0.1:9/bot", None, SECRET), pipeline)
     channel.start = channel.stop = _nothing           # no getMe/setMyCommands against the dead address
@@ -252,7 +252,7 @@ async def test_a_poison_update_is_dropped_after_bounded_tries_and_the_person_tol
     """An update that fails for a reason of its own (here: a bug on its text) holds the polling offset for
     POISON_ATTEMPTS polls, then is dropped with a log line that does not quote it: the offset moves on, the
     chat's next message is answered, and the person reads one apology. A redelivery is a duplicate."""
-    from bot.telegram import POISON_ATTEMPTS
+    from bot.channels.telegram import POISON_ATTEMPTS
     monkeypatch.setenv("PANTAU_MEDIA_DIR", str(tmp_path / "media"))
     h = Harness(emulator, db_url)
     async with serving(h.compat.app(), h.compat_port):

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from bot.telegram import Limits, send_due
+from bot.channels.telegram import Limits, send_due
 from storage.db import Database
 from storage.models import Outbox
 from storage.repo import Tx

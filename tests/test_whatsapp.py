@@ -15,8 +15,8 @@ from twilio.request_validator import RequestValidator
 from bot.config import ConfigError, TwilioConfig
 from bot.pipeline import Pipeline
 from bot.server import build_app
-from bot.whatsapp import normalize_whatsapp_id
-from bot.whatsapp_sender import RateLimiter, body_of, make_client, send_due
+from bot.channels.whatsapp import normalize_whatsapp_id
+from bot.channels.whatsapp_sender import RateLimiter, body_of, make_client, send_due
 from storage.db import Database
 from storage.models import InboundMessage, Media, Outbox, Report
 
@@ -180,7 +180,7 @@ async def test_a_cadre_reports_a_meeting_on_whatsapp(db_url, peer, tmp_path, mon
         coord = Phone(app, public, peer, number="+6281111111111")
         coord.n = 500
         await run_http(coord.say, "ringkasan")
-        from bot.jobs import run_due
+        from bot.reports.jobs import run_due
         assert await run_due(pipeline.db, pipeline.forms) == 1       # the chart is rendered by the job worker
         start = len(peer.requests)
         await send_due(pipeline.db, cfg, make_client(cfg), RateLimiter(1000), NOW)

@@ -8,7 +8,7 @@ import openpyxl
 import pytest
 
 from bot import catalog
-from bot.forms_cli import read_xlsform
+from bot.cli.forms import read_xlsform
 from flows.answer_types import parse_coordinates, parse_decimal, take_paged
 from flows.expr import evaluate
 from flows.forms import FormError, parse_form

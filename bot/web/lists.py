@@ -15,7 +15,8 @@ from flows.schedule import Due
 from storage.completeness import IN_PROGRESS, MISSING, completeness, get_round
 from storage.dashboard import ActivityFilter, activity_rows, kader_of, meeting_rows, queue_reminder, reminder_queued
 
-from .. import catalog, export
+from .. import catalog
+from ..reports import export
 from ..reminders import reminder_text
 from . import present
 from .access import Ctx

@@ -27,10 +27,10 @@ from storage.outbox import provider_id_owner
 from storage.keys import aware
 from storage.repo import Tx
 
-from .config import TwilioConfig
-from .outbox import Failed, InDoubt, NotSent, Outcome, OutboxLoop, RetryAfter, Sent
-from .phones import masked
-from .clock import clock
+from ..config import TwilioConfig
+from ..outbox import Failed, InDoubt, NotSent, Outcome, OutboxLoop, RetryAfter, Sent
+from ..phones import masked
+from ..clock import clock
 from .whatsapp import STATUS_PATH
 
 log = logging.getLogger("pantau.whatsapp.sender")

@@ -11,8 +11,9 @@ from datetime import date
 from pathlib import Path
 
 
-from . import access_cli, catalog, forms_cli, outbox_cli
-from .cli_common import area_or_complain, opened
+from . import access as access_cli, forms as forms_cli, outbox as outbox_cli
+from .. import catalog
+from .common import area_or_complain, opened
 
 # modules that add subcommands: each has register(subparsers) (and its handler: set_defaults(handler=…) or
 # an entry in main's table)
@@ -20,7 +21,7 @@ COMMAND_MODULES = [access_cli, outbox_cli, forms_cli]
 
 
 async def _chat(args) -> int:
-    from .terminal import normalize_sender, run_chat
+    from ..channels.terminal import normalize_sender, run_chat
     async with opened() as pipeline:
         await run_chat(pipeline, normalize_sender(args.as_id), args.jsonl)
     return 0
@@ -29,7 +30,7 @@ async def _chat(args) -> int:
 async def _roster(args) -> int:
     from storage.repo import Tx
 
-    from .clock import clock
+    from ..clock import clock
     from .roster import RosterError, read_rows, validate
     from flows.types import NewContact
     path = Path(args.file)
@@ -67,7 +68,7 @@ async def _roster(args) -> int:
 async def _round(args) -> int:
     from storage.repo import upsert_round
 
-    from .rounds_file import RoundFileError, check_round, read_rounds
+    from .rounds import RoundFileError, check_round, read_rounds
     try:
         if args.round_cmd == "add":
             rounds = [check_round({"name": args.name, "start": args.start, "due": args.due}, f"Putaran '{args.name}'")]
@@ -91,7 +92,7 @@ def unknown_round(exc) -> str:
 async def _summary(args) -> int:
     from storage.summary import Filters, summarize
 
-    from .summary_text import render_summary
+    from ..reports.summary_text import render_summary
     area = area_or_complain(args.area)
     if not area:
         return 2
@@ -118,8 +119,8 @@ async def _export(args) -> int:
     from storage.completeness import current_round
     from storage.summary import Filters, UnknownRound
 
-    from . import export
-    from .clock import clock
+    from ..reports import export
+    from ..clock import clock
     area = area_or_complain(args.area)
     if not area:
         return 2
@@ -162,11 +163,11 @@ def _dates(args) -> tuple[date | None, date | None]:
 
 
 async def _remind(args) -> int:
-    from .outbox_cli import describe_plan, print_unreachable
-    from .reminders import run_forever, run_once
+    from .outbox import describe_plan, print_unreachable
+    from ..reminders import run_forever, run_once
     async with opened() as pipeline:
         if args.cmd == "scheduler":    # several may run (one per machine): only the elected one works
-            from .leader import lead
+            from ..leader import lead
             await lead(pipeline.db, [lambda: run_forever(pipeline.db, pipeline.forms)], name="pantau-scheduler")
         plan: list = []
         await run_once(pipeline.db, pipeline.forms, plan=plan, dry_run=getattr(args, "dry_run", False))
@@ -186,8 +187,8 @@ async def _serve(args) -> int:
     """The web server; beside it the background processes (bot/background.py): senders, scheduler, jobs."""
     import uvicorn
 
-    from .background import Background
-    from .server import build_app, configured_channels, uvicorn_options
+    from ..background import Background
+    from ..server import build_app, configured_channels, uvicorn_options
     whatsapp, telegram_cfg = configured_channels()
     if whatsapp is None and telegram_cfg is None:     # the dashboard (and `pantau chat`) work without one
         print("Peringatan: belum ada kanal, hanya dasbor yang berjalan. Untuk WhatsApp isi TWILIO_ACCOUNT_SID, "
@@ -200,7 +201,7 @@ async def _serve(args) -> int:
             workers = False
             telegram = None
             if telegram_cfg:
-                from .telegram import TelegramChannel
+                from ..channels.telegram import TelegramChannel
                 telegram = TelegramChannel(telegram_cfg, pipeline)
             app = build_app(pipeline, whatsapp, telegram=telegram, run_senders=False, freeze_heap=True,
                             background=Background(scheduler=not args.no_scheduler))
@@ -214,8 +215,8 @@ def _serve_workers(args) -> int:
     supervisor starts the background processes before them and stops them after."""
     import uvicorn
 
-    from .background import Background
-    from .server import uvicorn_options
+    from ..background import Background
+    from ..server import uvicorn_options
     background = Background(scheduler=not args.no_scheduler)
     background.start()
     try:
@@ -227,7 +228,7 @@ def _serve_workers(args) -> int:
 
 
 async def _telegram(args) -> int:
-    from .telegram import TelegramChannel, TelegramConfig, run_sender
+    from ..channels.telegram import TelegramChannel, TelegramConfig, run_sender
     cfg = TelegramConfig.from_env()
     async with opened() as pipeline:
         channel = TelegramChannel(cfg, pipeline)
@@ -235,7 +236,7 @@ async def _telegram(args) -> int:
         await channel.app.bot.delete_webhook()
         print("Bot Telegram berjalan (long polling). Ctrl-C untuk berhenti.", flush=True)
         try:
-            from .media import run_media_fetcher      # photos whose first download failed, again later
+            from ..media import run_media_fetcher      # photos whose first download failed, again later
             await asyncio.gather(channel.poll_forever(), run_sender(pipeline.db, channel.app.bot),
                                  run_media_fetcher(pipeline.db, channel.media))
         finally:
@@ -244,8 +245,8 @@ async def _telegram(args) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    from .config import settings
-    from .cli_help import install, language
+    from ..config import settings
+    from .help import install, language
     t = install(language())
     p = argparse.ArgumentParser(prog="pantau", description=t("Pantau: laporan pertemuan dan pemantauan desa."))
     sub = p.add_subparsers(dest="cmd", required=True, title=t("perintah"), metavar=t("PERINTAH"))
@@ -311,11 +312,11 @@ SERVERS = {"serve", "telegram", "scheduler"}
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .config import settings
+    from ..config import settings
     logging.basicConfig(level=settings().log_level,
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("twilio").setLevel(logging.WARNING)   # its INFO lines dump every request
-    from .logsafe import install
+    from ..logsafe import install
     install()                                               # no token, phone number or body in a log line
     args = parser().parse_args(argv)
     handler = getattr(args, "handler", None) or {
@@ -325,7 +326,7 @@ def main(argv: list[str] | None = None) -> int:
         "form": forms_cli.run}[args.cmd]
     try:
         if args.cmd in SERVERS:           # long-running servers: uvloop (bot/eventloop.py)
-            from .eventloop import run
+            from ..eventloop import run
             result = run(handler(args))
         else:
             result = asyncio.run(handler(args))
@@ -334,7 +335,7 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit:
         raise
     except Exception as exc:   # one line, no traceback (PANTAU_DEBUG=1 shows it)
-        from .config import debug
+        from ..config import debug
         if debug():
             raise
         print(f"Terjadi kesalahan: {type(exc).__name__}: {str(exc)[:300]}. Jalankan lagi dengan PANTAU_DEBUG=1 "

@@ -9,7 +9,8 @@ from flows.types import ContactView, Reply
 from storage.completeness import IN_PROGRESS, LATE, MISSING, ON_TIME, completeness, current_round
 from storage.summary import Filters, iter_reports, summarize
 
-from . import catalog, charts, export, media
+from .. import catalog, media
+from . import charts, export
 from .summary_text import render_summary
 
 
@@ -46,7 +47,7 @@ async def summary_replies(s, contact: ContactView, now: datetime, forms: dict, t
     rnd = await current_round(s, now.date())
     data = await summarize(s, Filters(contact.area_code, round=rnd.name if rnd else None), forms)
     text = render_summary(data, forms, areas, t, lang)
-    from .loop import summary_block                       # recommendations and selected stories
+    from ..loop import summary_block                       # recommendations and selected stories
     text += "\n\n" + await summary_block(s, contact.area_code, now.date(), forms, t, lang)
     by_area = {}
     for child in data.get("children", []):   # the same reports as the text: filtered by the round's dates
@@ -81,7 +82,7 @@ async def fulfil(s, what: str, contact: ContactView, now: datetime, forms: dict,
     if what == "summary":
         return await summary_replies(s, contact, now, forms, t, lang)
     if what in ("dashboard", "logout"):            # the dashboard's login link / sign-out (bot/web)
-        from .web.chat import fulfil as web_fulfil
+        from ..web.chat import fulfil as web_fulfil
         return await web_fulfil(s, what, contact, now, t)
     return await export_replies(s, contact, now, forms, t, lang)
 

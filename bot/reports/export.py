@@ -210,7 +210,7 @@ async def sheets(s, f: Filters, forms: dict, areas: AreaIndex, progress: Progres
         out.append(matrix_sheet(s, monitoring, f.area, window, areas, progress))
         if rnd:
             out.append(completeness_sheet(s, monitoring, f.area, rnd, areas, progress))
-    from .loop.sheets import sheets as loop_sheets     # follow-up and story selection
+    from ..loop.sheets import sheets as loop_sheets     # follow-up and story selection
     for title, header, rows in await loop_sheets(s, f.area, forms, areas, progress):
         out.append((title, header, None, rows))
     for extra in EXTRA_SHEETS:
@@ -231,7 +231,7 @@ def matrix_sheet(s, form: Form, area: str, window: Window, areas: AreaIndex, pro
     support = choice_labels({(form.id, form.version): form}, form.id).get("support_from", {})
 
     async def rows():
-        from .loop.sheets import matrix_followup
+        from ..loop.sheets import matrix_followup
         followup = await matrix_followup(s, area)           # each item's recommendation and status (issue 15)
         async for code, a, revision, updated, reporter, key, created, verified in iter_report_rows(s, area, form.id):
             if not verified or (window.filtered and not window.admits(form, form.summary, code, key, a, created)):

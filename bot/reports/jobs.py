@@ -21,9 +21,9 @@ from storage.jobs import add_job, claim_jobs, contact_of, finish_job
 from storage.keys import aware
 from storage.repo import Tx
 
-from . import catalog
-from .clock import clock
-from .payloads import reply_payload
+from .. import catalog
+from ..clock import clock
+from ..payloads import reply_payload
 
 log = logging.getLogger("pantau.jobs")
 HEAVY = {"summary", "export"}

@@ -8,10 +8,11 @@ import uuid
 
 from flows.types import Inbound
 
-from . import jobs, media
-from .phones import normalize_sender  # noqa: F401 - roster and tests import it from here
-from .pipeline import Pipeline
-from .sender import take_terminal_replies
+from ..reports import jobs
+from .. import media
+from ..phones import normalize_sender  # noqa: F401 - roster and tests import it from here
+from ..pipeline import Pipeline
+from ..sender import take_terminal_replies
 
 
 def parse_line(line: str) -> dict:

@@ -25,7 +25,7 @@ def short(text: str, n: int = 60) -> str:
 
 
 def register(sub) -> None:
-    from .cli_help import install, language
+    from .help import install, language
     t = install(language())
     p = sub.add_parser("outbox", help=t("pesan yang diantrekan, terkirim atau gagal"),
                        description=t("Daftar pesan keluar, terbaru dulu."))
@@ -39,8 +39,8 @@ def register(sub) -> None:
 async def _outbox(args) -> int:
     from storage.outbox_view import outbox_lines
 
-    from .cli_common import opened
-    from .terminal import normalize_sender
+    from .common import opened
+    from ..channels.terminal import normalize_sender
     async with opened() as pipeline, pipeline.db.session() as s:
         rows = await outbox_lines(s, STATUSES[args.status] if args.status else None, args.to, args.limit,
                                   normalize_sender(args.to) if args.to else None)

@@ -4,18 +4,18 @@ from __future__ import annotations
 import contextlib
 import sys
 
-from . import catalog
+from .. import catalog
 
 
 def _db():
-    from .config import database
+    from ..config import database
     return database()
 
 
 @contextlib.asynccontextmanager
 async def opened():
     """A migrated database with the area tree and forms loaded, closed afterwards."""
-    from .pipeline import Pipeline
+    from ..pipeline import Pipeline
     db = _db()
     try:
         yield await Pipeline.open(db)

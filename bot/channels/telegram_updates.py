@@ -24,7 +24,7 @@ from telegram import Update
 
 from storage.repo import Tx
 
-from . import catalog
+from .. import catalog
 
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "channel_post"]   # webhook and polling
 CALLBACK_PREFIX = "pantau:"

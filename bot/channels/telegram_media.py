@@ -5,8 +5,8 @@ import asyncio
 
 from telegram.error import BadRequest, TelegramError
 
-from . import media
-from .config import settings
+from .. import media
+from ..config import settings
 
 
 class TelegramMedia:

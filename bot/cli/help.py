@@ -5,7 +5,7 @@ import argparse
 import gettext
 import os
 
-from . import catalog
+from .. import catalog
 
 # argparse's own texts (Python has no Indonesian catalog for them)
 ARGPARSE_ID = {

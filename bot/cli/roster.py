@@ -8,7 +8,7 @@ from pathlib import Path
 
 from flows.areas import AreaIndex, describe_choices, level_of, resolve
 
-from .phones import normalize_sender
+from ..phones import normalize_sender
 
 ROLES = {"kader": "kader", "kader desa": "kader", "fasilitator": "fasilitator", "fasilitator kecamatan": "fasilitator",
          "koordinator": "koordinator"}

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sys
 
-from . import catalog
+from .. import catalog
 
 ROLES = ("kader", "fasilitator", "koordinator", "opd")   # roles an invite may grant; a new role is one more value
 STATE_WORDS = {"open": "belum dipakai", "used": "sudah dipakai", "expired": "kedaluwarsa", "revoked": "dibatalkan"}
@@ -21,7 +21,7 @@ def extend_invite(inv, t) -> None:
 
 
 def register(sub) -> None:
-    from .cli_help import install, language
+    from .help import install, language
     t = install(language())
     contact = sub.add_parser("contact", help=t("kontak: nonaktifkan, setujui, atau lihat yang menunggu persetujuan"))
     cmds = contact.add_subparsers(dest="contact_cmd", required=True, title=t("perintah"), metavar=t("PERINTAH"))
@@ -38,8 +38,8 @@ def register(sub) -> None:
 async def invite(args) -> int:
     from storage import access as store
 
-    from .cli_common import area_or_complain, opened
-    from .clock import clock
+    from .common import area_or_complain, opened
+    from ..clock import clock
     now = clock()
     async with opened() as pipeline, pipeline.db.session() as s:
         if args.action == "list":
@@ -53,7 +53,7 @@ async def invite(args) -> int:
                       f"{STATE_WORDS[state]}{who}{until}")
             return 0
         if args.action == "revoke":
-            from .access_cli import STATE_WORDS as words
+            from .access import STATE_WORDS as words
             before = await store.revoke_invite(s, (args.code or "").strip().upper(), now)
             if before is None:
                 print(f"Kode {args.code} tidak ada.", file=sys.stderr)
@@ -70,7 +70,7 @@ async def invite(args) -> int:
         area = area_or_complain(args.area)
         if not area:
             return 2
-        from .loop.cli import check_invite
+        from ..loop.cli import check_invite
         agency = getattr(args, "agency", None)
         problem = check_invite(args.role, area, agency)
         if problem:
@@ -87,8 +87,8 @@ async def invite(args) -> int:
 async def contact(args) -> int:
     from storage import access as store
 
-    from .cli_common import opened, resolve_area
-    from .clock import clock
+    from .common import opened, resolve_area
+    from ..clock import clock
     async with opened() as pipeline, pipeline.db.session() as s:
         if args.contact_cmd == "waiting":
             area = resolve_area(args.area) if args.area else ""

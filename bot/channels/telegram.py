@@ -31,12 +31,12 @@ from flows.problem import N_
 from storage.db import Database, never_stored, outage
 from storage.repo import Tx
 
-from . import catalog, media
-from .config import TelegramConfig, settings
-from .inputs import clean_text
-from .outbox import Failed, NotSent, Outcome, OutboxLoop, RetryAfter, Sent
-from .clock import clock
-from .pipeline import Pipeline
+from .. import catalog, media
+from ..config import TelegramConfig, settings
+from ..inputs import clean_text
+from ..outbox import Failed, NotSent, Outcome, OutboxLoop, RetryAfter, Sent
+from ..clock import clock
+from ..pipeline import Pipeline
 from .telegram_media import TelegramMedia
 from .telegram_updates import ALLOWED_UPDATES, classify_update, inbound_for, respond
 
@@ -100,7 +100,7 @@ class TelegramChannel:
     async def start(self) -> None:
         """Connect (getMe), warm what the first message needs (bot/warmup.py), register the commands:
         all before the first getUpdates or webhook."""
-        from .warmup import warm_up
+        from ..warmup import warm_up
         await self.app.initialize()
         await warm_up(self.pipeline)
         try:
@@ -217,7 +217,7 @@ class TelegramChannel:
         """POST /telegram/webhook: 403 without the secret, 413 over ``max_body`` bytes, 400 for a body that
         is not an update, 503 when the update could not be stored (Telegram delivers it again), and
         200 only once it is committed (or deliberately ignored)."""
-        from .http_limits import BodyTooLarge, BodyTooSlow, read_body
+        from ..http_limits import BodyTooLarge, BodyTooSlow, read_body
         secret = (self.cfg.webhook_secret or "").encode()
 
         async def webhook(request: Request) -> Response:

@@ -21,11 +21,11 @@ from flows.forms import NUMBER_MAX, NUMBER_MIN, Form, FormError, parse_form
 from flows.xlsform import Imported, Sheets, XLSFormError, from_xlsform
 from flows.xlsform_export import to_xlsform
 
-from . import catalog, config
+from .. import catalog, config
 
 
 def register(subparsers) -> None:
-    from .cli_help import install, language
+    from .help import install, language
     t = install(language())      # help in Indonesian, English with LANG=en
     form = subparsers.add_parser("form", help=t("formulir dari Excel (XLSForm): import, check, list, export"))
     sub = form.add_subparsers(dest="form_cmd", required=True, title=t("perintah"), metavar=t("PERINTAH"))
@@ -53,7 +53,7 @@ async def _stored_definition(key: tuple[str, int]) -> dict | None:
     from storage.db import _sqlite_file
     from storage.repo import stored_form_definition
 
-    from .config import database
+    from ..config import database
     db = database()
     try:
         path = _sqlite_file(db.url)

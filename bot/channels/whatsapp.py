@@ -16,13 +16,13 @@ from twilio.request_validator import RequestValidator
 from flows.types import Inbound
 from storage.repo import Tx
 
-from .config import TwilioConfig, settings
-from .http_limits import BodyTooLarge, BodyTooSlow, WrongContentType, read_urlencoded
-from .inputs import ID_MAX, clean_text, coordinates, count, fits_id
-from .media import PendingMedia, media_url_allowed, start_fetch
-from .phones import masked, normalize_whatsapp_id
-from .pipeline import Pipeline
-from .clock import clock as now_utc
+from ..config import TwilioConfig, settings
+from ..http_limits import BodyTooLarge, BodyTooSlow, WrongContentType, read_urlencoded
+from ..inputs import ID_MAX, clean_text, coordinates, count, fits_id
+from ..media import PendingMedia, media_url_allowed, start_fetch
+from ..phones import masked, normalize_whatsapp_id
+from ..pipeline import Pipeline
+from ..clock import clock as now_utc
 
 log = logging.getLogger("pantau.whatsapp")
 INBOUND_PATH, STATUS_PATH = "/whatsapp/inbound", "/whatsapp/status"

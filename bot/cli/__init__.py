@@ -1,0 +1,1 @@
+"""The `pantau` command: one module per command group."""

@@ -1,0 +1,1 @@
+"""Coordinators' reports: summaries, charts, Excel exports, and the jobs that render them."""
