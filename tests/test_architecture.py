@@ -69,3 +69,84 @@ def test_every_form_file_has_indonesian_and_english_labels(forms):
     for form in forms.values():
         for q in form.all_questions():
             assert q.label["id"] and q.label["en"], (form.id, q.name)
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _import_graph() -> dict[str, set[str]]:
+    """Every module of flows/, storage/ and bot/ → the project modules it imports, function-local imports
+    included (they hide a circle, they do not open it)."""
+    files = {_module_name(p): p for pkg in ("flows", "storage", "bot") for p in (ROOT / pkg).rglob("*.py")}
+
+    def known(name: str) -> str | None:
+        while name and name not in files:
+            name = name.rpartition(".")[0]
+        return name or None
+
+    graph: dict[str, set[str]] = {}
+    for mod, path in files.items():
+        package = mod.split(".") if path.name == "__init__.py" else mod.split(".")[:-1]
+        targets: set[str | None] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                targets |= {known(a.name) for a in node.names}
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    base = ".".join(package[:len(package) - node.level + 1] + ([node.module] if node.module else []))
+                targets |= {known(f"{base}.{a.name}") for a in node.names}
+        graph[mod] = {t for t in targets if t and t != mod}
+    return graph
+
+
+def _circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components with more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        for w in graph[v]:
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            part = []
+            while True:
+                w = stack.pop()
+                part.append(w)
+                if w == v:
+                    break
+            if len(part) > 1:
+                found.append(sorted(part))
+    for v in graph:
+        if v not in index:
+            visit(v)
+    return found
+
+
+def test_no_import_circle_anywhere():
+    assert _circles(_import_graph()) == []
+
+
+def test_the_circle_check_finds_a_circle():
+    graph = _import_graph()
+    graph["bot.clock"] = graph["bot.clock"] | {"bot.pipeline"}      # pipeline imports clock: a circle
+    assert any({"bot.clock", "bot.pipeline"} <= set(circle) for circle in _circles(graph))
+
+
+def test_layers_point_down():
+    """flows imports nothing of storage or bot; storage nothing of bot."""
+    for mod, targets in _import_graph().items():
+        if mod.startswith("flows"):
+            assert not {t for t in targets if t.split(".")[0] in ("storage", "bot")}, mod
+        if mod.startswith("storage"):
+            assert not {t for t in targets if t.split(".")[0] == "bot"}, mod
