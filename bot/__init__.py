@@ -1,0 +1,2 @@
+"""Channels, the pipeline, the outbox, the CLI and the dashboard around the pure engine (flows/)."""
+from .channels import registry as _registry  # noqa: F401 - installs the channels' identity rules in storage

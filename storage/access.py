@@ -12,7 +12,7 @@ from sqlalchemy.orm import aliased
 from flows.types import ContactView, InviteView, WaitingView
 
 from .models import Contact, Identity, Invite, Report, ReportRevision
-from .keys import DELIVERY_CHANNEL
+from .routing import reach
 from .scope import under
 
 INVITE_DAYS = 7
@@ -134,26 +134,21 @@ async def approvers(s: AsyncSession, area_code: str) -> list[tuple[str, str]]:
     koordinator(s) of the nearest area above; as (delivery channel, external id)."""
     levels = area_code.split(".")
     above = [".".join(levels[:i]) for i in range(len(levels) - 1, 0, -1)]
-    rows = (await s.execute(select(Contact.id, Contact.area_code, Identity.channel, Identity.external_id)
-                            .join(Identity, Identity.contact_id == Contact.id)
+    rows = (await s.execute(select(Contact.id, Contact.area_code)
                             .where(Contact.area_code.in_(above), Contact.role.in_(COORDINATORS),
                                    Contact.verified.is_(True), Contact.disabled_at.is_(None))
-                            .order_by(Identity.id))).all()
+                            .order_by(Contact.id))).all()
     for code in above:               # the nearest level that has someone
-        found, seen = [], set()
-        for cid, area, channel, external in rows:
-            if area == code and cid not in seen:
-                seen.add(cid)
-                found.append((DELIVERY_CHANNEL.get(channel, channel), external))
+        found = [where for cid, area in rows if area == code and (where := await reach(s, cid))]
         if found:
             return found
     return []
 
 
 async def identities_of(s: AsyncSession, contact_id: int) -> list[tuple[str, str]]:
-    rows = await s.execute(select(Identity.channel, Identity.external_id).where(Identity.contact_id == contact_id)
-                           .order_by(Identity.id).limit(1))
-    return [(DELIVERY_CHANNEL.get(c, c), e) for c, e in rows]
+    """Where a notice to this contact goes (storage/routing.py): at most one place."""
+    where = await reach(s, contact_id)
+    return [where] if where else []
 
 
 async def waiting_for(s: AsyncSession, contact: ContactView) -> tuple[WaitingView, ...]:

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .models import Contact, Identity, InboundMessage, Media, Outbox, Report, ReportRevision, SentReminder
-from .keys import DELIVERY_CHANNEL
+from .keys import delivery_channel
 from .keys import aware
 from .scope import under
 from .summary import Rollup, _Acc, _normal
@@ -195,7 +195,7 @@ async def kader_of(s: AsyncSession, desa_codes: list[str]) -> dict[str, list[Kad
         if cid in seen:                # the first identity is the one reminders use
             continue
         seen.add(cid)
-        out.setdefault(code, []).append(Kader(cid, name, code, DELIVERY_CHANNEL.get(kind, kind) if kind else None,
+        out.setdefault(code, []).append(Kader(cid, name, code, delivery_channel(kind) if kind else None,
                                               ext, last.get(ext)))
     return out
 

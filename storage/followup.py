@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.loop_values import CARRIED, FINAL, ItemView, RecView
 
-from .models import Contact, Identity, Invite, IssueItem, Outbox, Recommendation, RecommendationEvent, Report
-from .keys import DELIVERY_CHANNEL
+from .models import Contact, Invite, IssueItem, Outbox, Recommendation, RecommendationEvent, Report
+from .routing import reach
 from .keys import aware
 from .scope import under
 
@@ -187,11 +187,12 @@ async def kader_of(s: AsyncSession, desa: list[str]) -> list[tuple[int, str, str
 
 
 async def queue_to(s: AsyncSession, contact_id: int, payload: dict, at: datetime, now: datetime) -> bool:
-    """One message to a contact on their first channel, sent from ``at`` (False: no way to reach them)."""
-    identity = await s.scalar(select(Identity).where(Identity.contact_id == contact_id).order_by(Identity.id))
-    if identity is None:
+    """One message to a contact where they last wrote (else their registered channel), sent from ``at``
+    (False: no way to reach them)."""
+    where = await reach(s, contact_id)
+    if where is None:
         return False
-    s.add(Outbox(channel=DELIVERY_CHANNEL.get(identity.channel, identity.channel), external_id=identity.external_id,
+    s.add(Outbox(channel=where[0], external_id=where[1],
                  payload=payload, status="pending", attempts=0, created_at=now, next_attempt_at=at))
     return True
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .models import Contact, Identity, Outbox
-from .keys import aware, identity_key
+from .keys import aware
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ async def outbox_lines(s: AsyncSession, statuses: tuple[str, ...] | None, to: st
     rows = list(await s.scalars(q))
     contacts: dict[str, Contact | None] = {}
     for e in {r.external_id for r in rows}:
-        value = identity_key("whatsapp", e)[1] if e.startswith("+") else e
+        value = e
         contacts[e] = await s.scalar(select(Contact).join(Identity, Identity.contact_id == Contact.id)
                                      .where(Identity.external_id == value).limit(1))
     out = []

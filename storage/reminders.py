@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -12,7 +12,7 @@ from flows.schedule import Person
 from flows.types import RoundView
 
 from .models import Contact, Identity, Outbox, Round, SentReminder, Session
-from .keys import DELIVERY_CHANNEL, aware
+from .routing import last_written, registered
 
 async def rounds_with_schedule(s: AsyncSession) -> list[tuple[RoundView, dict | None]]:
     return [(RoundView(r.name, r.start, r.due), r.schedule) for r in await s.scalars(select(Round))]
@@ -24,28 +24,11 @@ async def people(s: AsyncSession, role: str) -> list[Person]:
     return [Person(i, n, a) for i, n, a in rows]
 
 
-PHONE_CHANNELS = ("whatsapp", "terminal", "sms")
-
-
 async def delivery(s: AsyncSession, contact_id: int) -> tuple[str, str] | None:
-    """(channel, external id) a contact is reached on: the channel they wrote on most recently. A phone number
-    counts only on the channels it has written from (a number known from the roster, never used, reaches no
-    one); a Telegram chat or terminal name is theirs by writing. None: no channel they use."""
-    options: list[tuple[datetime | None, str, str]] = []
-    for ident in await s.scalars(select(Identity).where(Identity.contact_id == contact_id).order_by(Identity.id)):
-        if ident.channel == "phone":
-            rows = await s.execute(select(Session.channel, Session.updated_at).where(
-                Session.external_id == ident.external_id, Session.channel.in_(PHONE_CHANNELS)))
-            options += [(at, ch, ident.external_id) for ch, at in rows]
-        else:
-            at = await s.scalar(select(Session.updated_at).where(Session.channel == ident.channel,
-                                                                   Session.external_id == ident.external_id))
-            options.append((at, DELIVERY_CHANNEL.get(ident.channel, ident.channel), ident.external_id))
-    if not options:
-        return None
-    never = datetime.min.replace(tzinfo=timezone.utc)
-    _, channel, external_id = max(options, key=lambda o: aware(o[0]) if o[0] else never)
-    return channel, external_id
+    """(channel, external id) a reminder reaches: the channel the contact wrote on most recently. A phone
+    number known from the roster, never used, reaches no one; a Telegram chat or terminal name is theirs
+    even before they write. None: no channel they use."""
+    return await last_written(s, contact_id) or await registered(s, contact_id, phones=False)
 
 
 @dataclass

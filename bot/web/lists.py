@@ -15,6 +15,7 @@ from flows.schedule import Due
 from storage.completeness import IN_PROGRESS, MISSING, completeness, get_round
 from storage.dashboard import ActivityFilter, activity_rows, kader_of, meeting_rows, queue_reminder, reminder_queued
 
+from ..channels import registry
 from .. import catalog
 from ..reports import export
 from ..reminders import reminder_text
@@ -38,7 +39,7 @@ async def missing_page(ctx: Ctx, notice: str | None = None) -> Response:
     kader = await kader_of(ctx.s, [r.code for r in rows])
     return render(ctx, "belum.html", per=per, rows=rows, kader=kader, status=status, labels=status_labels(t),
                   statuses=STATUSES, paging=paging, notice=notice, can_remind=status in (MISSING, IN_PROGRESS),
-                  channels={"whatsapp": "WhatsApp", "telegram": "Telegram", "terminal": t("Terminal")})
+                  channels={name: t(label) for name, label in registry.labels().items()})
 
 
 async def send_reminder(ctx: Ctx) -> Response:

@@ -15,7 +15,8 @@ from flows.display import fmt_number, show
 from flows.forms import Form
 from flows.schedule import DEFAULT_SCHEDULE
 
-WHATSAPP_WINDOW = timedelta(hours=24)
+from ..channels import registry
+
 
 
 def number(value, lang: str) -> str:
@@ -112,8 +113,9 @@ def plan_reminder(now: datetime, desa: str, due_iso: str, channel: str | None, l
     day, due = send_at.date().isoformat(), due_iso
     kind = "before" if day < due else "due" if day == due else "after"
     how = "text"
-    if channel == "whatsapp":
-        if last_message is None or send_at - last_message >= WHATSAPP_WINDOW:
+    spec = registry.get(channel) if channel else None
+    if spec is not None and spec.reply_window is not None:
+        if last_message is None or send_at - last_message >= spec.reply_window:
             how = "template" if kind in templates else "impossible"
     return ReminderPlan(send_at.astimezone(now.tzinfo), how, kind, send_at != local)
 
