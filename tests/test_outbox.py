@@ -452,7 +452,7 @@ def test_the_database_url_comes_from_the_settings(tmp_path, monkeypatch):
 async def test_the_terminal_channel_waits_for_a_row_that_is_not_due(db_url, monkeypatch):
     """A terminal reply scheduled for later (a reminder held back until quiet hours end) is not printed
     before its time, nor is anything written after it."""
-    from bot.sender import take_terminal_replies
+    from bot.channels.terminal import take_terminal_replies
     monkeypatch.setenv("PANTAU_NOW", NOW.isoformat())
     db = Database(db_url)
     async with db.session() as s, s.begin():

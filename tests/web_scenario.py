@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 
 from bot import catalog, media
 from bot.pipeline import Pipeline
-from bot.sender import take_terminal_replies
+from bot.channels.terminal import take_terminal_replies
 from flows.dates import WIT
 from flows.types import Inbound, NewContact, NewReport
 from storage.db import Database

@@ -12,7 +12,40 @@ from ..reports import jobs
 from .. import media
 from ..phones import normalize_sender  # noqa: F401 - roster and tests import it from here
 from ..pipeline import Pipeline
-from ..sender import take_terminal_replies
+from ..clock import clock
+from ..outbox import OutboxLoop, Sent
+
+
+class TerminalChannel:
+    """The terminal as an outbox channel: "sending" a row hands its payload to the chat that prints it. Only
+    the person at this terminal is served; other people's rows (a notice to a fasilitator) stay pending
+    until they chat."""
+    name = "terminal"
+
+    def __init__(self, sender: str):
+        self.sender = sender
+        self.printed: list[dict] = []
+
+    async def prepare(self, tx, rows, now) -> None:
+        return None
+
+    def ready(self, recipient: str) -> bool:
+        return recipient == self.sender
+
+    async def send(self, row) -> Sent:
+        self.printed.append(dict(row.payload))
+        return Sent()
+
+    async def settle(self, tx, row) -> str | None:
+        return None             # a row left in doubt by a killed chat is printed again
+
+
+async def take_terminal_replies(db, sender: str, now=None) -> list[dict]:
+    """One round of the one outbox loop for the person at this terminal: their due replies, oldest first,
+    stopping at the first that is not due (a reminder held back until quiet hours end: later rows wait)."""
+    channel = TerminalChannel(sender)
+    await OutboxLoop(db, channel).round(now or clock())
+    return channel.printed
 
 
 def parse_line(line: str) -> dict:
@@ -45,7 +78,7 @@ async def _one(pipeline: Pipeline, sender: str, data: dict) -> tuple[list[dict],
                       text=str(data.get("text") or ""), photo=photo_ref, location=location, kind=kind)
     result = await pipeline.handle(inbound, media_row)
     await jobs.run_due(pipeline.db, pipeline.forms)      # a coordinator's chart or Excel file, right away
-    replies = await take_terminal_replies(pipeline.db, sender)
+    replies = await take_terminal_replies(pipeline.db, sender, pipeline.now())
     return replies, result is None
 
 
