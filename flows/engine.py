@@ -30,7 +30,7 @@ from .forms import Form
 from .menu import current_prompt, draft_title, form_of, list_reports, menu_options, menu_reply, name, yes_no
 from .problem import Gettext, Problem
 from .state import CONFIRM, Ask, Draft, Reg, State
-from .types import ContactView, Context, Inbound, Reply, Step, with_session
+from .types import ContactView, Context, Inbound, Reply, Request, Step, with_session
 from .walk import start_form
 
 __all__ = ["COMMANDS", "DRAFT_TTL", "REQUESTS", "WELCOME_BACK_AFTER", "advance", "command_of", "menu_reply", "needs",
@@ -43,7 +43,7 @@ for _side_name in dict.fromkeys(side.COMMANDS.values()):      # the learning loo
     C.register(C.Command(_side_name, tuple(w for w, n in side.COMMANDS.items() if n == _side_name)))
 C.register(C.Command("dashboard", ("dasbor", "dashboard")))    # bot/web: a link, even while a question is open
 C.register(C.Command("logout", ("keluar", "logout")))
-REQUESTS = ("missing", "summary", "export", "dashboard", "logout")
+REQUESTS = tuple(r.value for r in Request)
 
 
 def command_of(text: str) -> str | None:
@@ -294,7 +294,7 @@ def _request(state: State, what: str, ctx: Context, t: Gettext, lang: str) -> St
                             menu_reply(state, ctx, t, lang)])
     _aside(state)
     state.mode = "menu"
-    return Step(state, [], request=what)
+    return Step(state, [], request=Request(what))
 
 
 def _pick_report(state: State, inbound: Inbound, ctx: Context, t: Gettext, lang: str) -> Step[State]:

@@ -4,9 +4,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from datetime import datetime
+from enum import StrEnum
 from typing import Any, Generic, NamedTuple, TypeVar
 
 from .forms import Form
+
+
+class Request(StrEnum):
+    """Coordinator data the pipeline adds to a step (bot/reports/coordinator.py answers each, exhaustively)."""
+    MISSING = "missing"          # desa that have not reported
+    SUMMARY = "summary"          # the area's summary with a chart (a job)
+    EXPORT = "export"            # the Excel file (a job)
+    DASHBOARD = "dashboard"      # a sign-in link to the dashboard
+    LOGOUT = "logout"            # sign out of the dashboard
 
 
 @dataclass(frozen=True)
@@ -143,7 +153,7 @@ class Step(Generic[S]):
     report: NewReport | None = None
     contact: NewContact | None = None
     language: str | None = None          # the user switched language
-    request: str | None = None           # data the pipeline must add: "summary", "missing", "export"
+    request: Request | None = None       # data the pipeline must add
     decisions: tuple[tuple[Any, ...], ...] = ()   # a coordinator's decisions (flows/access.py): ("approve", id, yes), …
     actions: tuple[Any, ...] = ()                # decisions of a side conversation to store (flows/side.py)
 

@@ -145,7 +145,8 @@ async def _whole_round(w: World):
         missing_here = sorted(areas.short(d) for d in never if d.startswith(kec + "."))
         if kec in never_kec:
             [esc] = escalations
-            assert esc.payload["variables"] == {**esc.payload["variables"]}
+            assert esc.payload["variables"]["kecamatan"] == areas.name(kec)      # the template names the place
+            assert esc.payload["variables"]["round"] == ROUND[0]
             listed = [line[2:] for line in esc.payload["text"].splitlines() if line.startswith("- ")]
             assert listed == missing_here
         else:
@@ -216,7 +217,7 @@ def test_chat_commands_are_for_coordinators_only_and_scoped(world):
         replies = await world.p.handle(Inbound("terminal", "koord-other", "o1", text="unduh"))
         assert "sedang disiapkan" in replies[-1].text            # recorded as a job, rendered off the batch
         from bot.reports.jobs import run_due
-        from bot.sender import take_terminal_replies
+        from bot.channels.terminal import take_terminal_replies
         await run_due(world.p.db, world.p.forms)
         export = (await take_terminal_replies(world.p.db, "koord-other"))[-1]
         wb = load_workbook(export["document"], read_only=True)
@@ -225,3 +226,15 @@ def test_chat_commands_are_for_coordinators_only_and_scoped(world):
         replies = await world.p.handle(Inbound("terminal", "koord", "k2", text="belum"))
         assert "0 dari 26 desa sudah melapor" in replies[-1].text
     in_world(world, go)
+
+
+async def test_an_unknown_request_name_raises_instead_of_sending_an_excel_file():
+    """Requests are an enum matched exhaustively: a name nobody handles is a bug, not an export."""
+    from bot.reports.coordinator import fulfil
+    from flows.types import ContactView, Request
+
+    from .conftest import NOW
+    koord = ContactView(1, "Bu Koord", "koordinator", "81.05")
+    with pytest.raises(ValueError):
+        await fulfil(None, "unduh-semua", koord, NOW, {}, "id")
+    assert {r.value for r in Request} == {"missing", "summary", "export", "dashboard", "logout"}

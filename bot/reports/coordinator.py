@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
+from typing import assert_never
 
 from flows.display import choice_labels, fmt_date
-from flows.types import ContactView, Reply
+from flows.types import ContactView, Reply, Request
 from storage.completeness import IN_PROGRESS, LATE, MISSING, ON_TIME, completeness, current_round
 from storage.summary import Filters, iter_reports, summarize
 
@@ -77,12 +78,17 @@ async def export_replies(s, contact: ContactView, now: datetime, forms: dict, t,
 
 async def fulfil(s, what: str, contact: ContactView, now: datetime, forms: dict, lang: str) -> list[Reply]:
     t = catalog.gettext_for(lang)
-    if what == "missing":
-        return await missing_text(s, contact, now, t, lang)
-    if what == "summary":
-        return await summary_replies(s, contact, now, forms, t, lang)
-    if what in ("dashboard", "logout"):            # the dashboard's login link / sign-out (bot/web)
-        from ..web.chat import fulfil as web_fulfil
-        return await web_fulfil(s, what, contact, now, t)
-    return await export_replies(s, contact, now, forms, t, lang)
+    request = Request(what)                        # an unknown name is a bug: it raises, never sends an Excel file
+    match request:
+        case Request.MISSING:
+            return await missing_text(s, contact, now, t, lang)
+        case Request.SUMMARY:
+            return await summary_replies(s, contact, now, forms, t, lang)
+        case Request.DASHBOARD | Request.LOGOUT:   # the dashboard's login link / sign-out (bot/web)
+            from ..web.chat import fulfil as web_fulfil
+            return await web_fulfil(s, request, contact, now, t)
+        case Request.EXPORT:
+            return await export_replies(s, contact, now, forms, t, lang)
+        case _:
+            assert_never(request)
 
