@@ -32,12 +32,20 @@ def test_flows_imports_no_channel_database_or_io_module(path):
     assert not imported & FORBIDDEN, f"{path.name} imports {imported & FORBIDDEN}"
 
 
-@pytest.mark.parametrize("folder,allowed", [("storage", {"sqlalchemy", "alembic"}), ("bot", set())])
-def test_only_storage_imports_sqlalchemy(folder, allowed):
-    for path in (ROOT / folder).rglob("*.py"):
-        text = path.read_text(encoding="utf-8")
-        if "sqlalchemy" not in allowed:
-            assert "import sqlalchemy" not in text and "from sqlalchemy" not in text, path
+def _imports_sqlalchemy(path: Path) -> bool:
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import) and any(a.name.split(".")[0] == "sqlalchemy" for a in node.names):
+            return True
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").split(".")[0] == "sqlalchemy":
+            return True
+    return False
+
+
+def test_only_storage_imports_sqlalchemy():
+    """bot/ and flows/ never import SQLAlchemy; storage/ does (the check sees its imports, so it can fail)."""
+    for folder in ("bot", "flows"):
+        assert [p for p in (ROOT / folder).rglob("*.py") if _imports_sqlalchemy(p)] == []
+    assert _imports_sqlalchemy(ROOT / "storage" / "models.py") and _imports_sqlalchemy(ROOT / "storage" / "repo.py")
 
 
 def test_a_whole_conversation_does_no_io(forms, monkeypatch):
