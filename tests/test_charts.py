@@ -28,3 +28,21 @@ def test_no_data_says_so():
     for ax in (left, right):
         assert not ax.axison
         assert [x.get_text() for x in ax.texts] == ["Belum ada data"]
+
+
+def test_a_chart_writes_nothing_under_the_home_directory(tmp_path):
+    """matplotlib's font cache goes to the temporary directory, not ~/.cache or ~/.config (fresh process)."""
+    import os
+    import subprocess
+    import sys
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {k: v for k, v in os.environ.items() if k not in ("MPLCONFIGDIR", "XDG_CACHE_HOME", "XDG_CONFIG_HOME")}
+    env.update(HOME=str(home), TMPDIR=str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    script = ("from pathlib import Path; from bot import catalog; from bot.reports.charts import summary_chart; "
+              f"summary_chart({{'Kec. Bula': (3, 2)}}, {{}}, {{}}, Path({str(tmp_path / 'c.png')!r}), "
+              "catalog.gettext_for('id'))")
+    subprocess.run([sys.executable, "-c", script], env=env, check=True, timeout=120)
+    assert (tmp_path / "c.png").stat().st_size > 0
+    assert list(home.rglob("*")) == []

@@ -5,7 +5,13 @@ drawing empty axes.
 """
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
+
+# matplotlib keeps a font cache in MPLCONFIGDIR, by default under the home directory: a server (and the tests)
+# keep it in the temporary directory instead, unless the operator chose a place
+os.environ.setdefault("MPLCONFIGDIR", os.path.join(tempfile.gettempdir(), "pantau-matplotlib"))
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
