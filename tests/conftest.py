@@ -68,6 +68,20 @@ class Chat:
         return "\n".join(out)
 
 
+# modules marked as a whole (pytest -m "not slow" is the quick loop; README "Tests")
+MODULE_MARKS = {
+    "test_crash": ("crash", "slow"), "test_crash_telegram": ("crash", "slow"),
+    "test_web_browser": ("browser", "slow"),
+    "test_cli_e2e": ("slow",), "test_telegram": ("slow",), "test_whatsapp": ("slow",),
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        for mark in MODULE_MARKS.get(item.module.__name__.rsplit(".", 1)[-1], ()):
+            item.add_marker(mark)
+
+
 @pytest.fixture(autouse=True)
 def fresh_settings(tmp_path, monkeypatch):
     """Settings are read once per process; each test reads them again (after its own monkeypatch.setenv).
