@@ -198,9 +198,7 @@ def _fasilitator(side: Side, item: ItemView, text: str, ctx: Context, data: Loop
         if pick == "stop":
             return [Reply(t("Baik, sisanya bisa dilanjutkan nanti dengan \"tindak lanjut\"."))], [], True
         if pick == "skip":
-            side["queue"].append(side["queue"].pop(0))
-            if len(side["queue"]) == 1:
-                return [Reply(t("Ini usulan terakhir yang tersisa."))], [], False
+            L.skip(side)
             return [], [], False
         work["items"] = [item.id]
         others = [i for i in data.items if i.id != item.id]
@@ -268,7 +266,7 @@ def _opd(side: Side, rec: RecView, text: str, data: LoopData, t: Gettext) -> Out
         if isinstance(pick, Problem):
             return pick
         if pick == "skip":
-            side["queue"].append(side["queue"].pop(0))
+            L.skip(side)
             return [], [], False
         work["status"] = pick
         side["step"] = "reason" if pick == "tidak_bisa" else "note"

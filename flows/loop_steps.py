@@ -39,7 +39,7 @@ def advance(conv: Conversation, session: dict[str, Any], text: str, cmd: str | N
     current = conv.current(side, ctx)
     if current is None:
         session.pop("side")
-        return Step(session, [Reply(t(conv.done_text))]), True
+        return Step(session, done(side, conv, t)), True
     if cmd == "back":
         side["step"], side["work"] = conv.first_step, {}
         said = [Reply(t(conv.back_text))] if conv.back_text else []
@@ -53,8 +53,23 @@ def advance(conv: Conversation, session: dict[str, Any], text: str, cmd: str | N
         return Step(session, replies, actions=tuple(actions)), True
     if side["step"] == conv.first_step and conv.current(side, ctx) is None:
         session.pop("side")
-        return Step(session, replies + [Reply(t(conv.done_text))], actions=tuple(actions)), True
+        return Step(session, replies + done(side, conv, t), actions=tuple(actions)), True
     return Step(session, replies + [conv.ask(side, ctx, t)], actions=tuple(actions)), False
+
+
+def skip(side: Side) -> None:
+    """"Lewati dulu": the item at the head leaves this round's queue (it is offered again next time the
+    conversation starts), so the count moves on and the queue ends instead of cycling."""
+    side.setdefault("skipped", []).append(side["queue"].pop(0))
+
+
+def done(side: Side, conv: Conversation, t: Gettext) -> list[Reply]:
+    """The queue is empty: everything discussed, or all but the items skipped."""
+    skipped = len(side.get("skipped", []))
+    if not skipped:
+        return [Reply(t(conv.done_text))]
+    return [Reply(t("Selesai untuk sekarang. %(count)s yang dilewati bisa dibahas lagi nanti: ketik "
+                    "\"tindak lanjut\".") % {"count": skipped})]
 
 
 def confirm_reply(lines: list[str], question: str, t: Gettext) -> Reply:

@@ -22,9 +22,9 @@ def menu_options(state: State, ctx: Context, t: Gettext, lang: str) -> list[tupl
     if state.draft:
         options.append(("resume", t("Lanjutkan: %(title)s (draf)") % {"title": draft_title(state, ctx, lang)}))
     options += [("form:" + fid, ctx.latest(fid).title[lang]) for fid in forms_for(ctx)]
-    options.append(("edit", t("Ubah laporan yang sudah dikirim")))
-    if ctx.contact and ctx.contact.role == "opd":
+    if ctx.contact and ctx.contact.role == "opd":       # an agency reports nothing, so it has nothing to correct
         return options + side.menu_options(ctx, t)
+    options.append(("edit", t("Ubah laporan yang sudah dikirim")))
     if ctx.contact and ctx.contact.role != "kader":
         options += [("req:summary", t("Ringkasan wilayah saya")), ("req:missing", t("Desa yang belum melapor")),
                     ("req:export", t("Unduh Excel")), ("req:dashboard", t("Buka dasbor"))]

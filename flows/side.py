@@ -32,6 +32,8 @@ def menu_options(ctx: Context, t: Gettext) -> list[tuple[str, str]]:
         out.append(("side:followup", t("Tindak lanjut usulan desa")))
     if role in selection.PANEL_LEVEL:
         out.append(("side:stories", t("Pilih cerita perubahan")))
+    if role != "opd":                      # everyone who tells or selects stories reads the panels' choices
+        out.append(("side:" + selected.COMMAND, t("Cerita terpilih")))
     return out
 
 

@@ -144,9 +144,9 @@ def test_a_kader_is_told_the_follow_up_is_for_coordinators(forms, kader):
 def test_opd_menu_and_reason_is_required_for_tidak_bisa(forms):
     o = person(forms, "opd", "81.05", LoopData(recs=(REC,), agency="Dinas Koperasi", names=NAMES))
     menu = o.say("menu")
-    assert menu.endswith("1. Ubah laporan yang sudah dikirim\n2. Tindak lanjut usulan desa")
-    assert "Apa yang ingin Anda lakukan?" in menu and "laporkan" not in menu   # an agency reports nothing
-    o.say("2")
+    assert menu.endswith("Apa yang ingin Anda lakukan?\n1. Tindak lanjut usulan desa")   # nothing to correct
+    assert "laporkan" not in menu and "Ubah laporan" not in menu                 # an agency reports nothing
+    o.say("1")
     o.say("tidak bisa")
     assert "Alasannya perlu ditulis" in o.say("lewati")
     o.say("Anggaran 2024 habis")
@@ -277,3 +277,30 @@ def test_the_follow_up_template_is_read_from_the_environment():
     assert TwilioConfig.from_env(env).templates == {"followup_update": "HX" + "1" * 32}
     with pytest.raises(ConfigError, match="TWILIO_TEMPLATE_FOLLOWUP_UPDATE"):
         TwilioConfig.from_env({**env, "TWILIO_TEMPLATE_FOLLOWUP_UPDATE": "HX12"})
+
+
+def test_lewati_dulu_moves_on_and_the_queue_ends_instead_of_cycling(forms):
+    """Issue 24: "Lewati dulu" put the item at the back of the queue, so the count stayed at "2 dari 3" and the
+    same items came round for ever."""
+    f = person(forms, "fasilitator", "81.05.08", LoopData(items=ITEMS, names=NAMES))
+    assert "Usulan 1 dari 3" in f.say("tindak lanjut")
+    assert "Usulan 2 dari 3" in f.say("lewati")
+    f.say("1"), f.say("Pelatihan pewarnaan benang"), f.say("kecamatan")
+    assert "Usulan 3 dari 3" in f.say("ya")
+    out = f.say("lewati")
+    assert "Selesai untuk sekarang. 2 yang dilewati bisa dibahas lagi nanti" in out and "side" not in f.session
+    assert [a[1]["items"] for a in f.actions] == [[2]]
+    assert "Usulan 1 dari 3" in f.say("tindak lanjut")        # skipped items come back next time
+
+
+def test_opd_skipping_every_recommendation_ends(forms):
+    o = person(forms, "opd", "81.05", LoopData(recs=(REC, replace(REC, id=2)), agency="Dinas Koperasi", names=NAMES))
+    o.say("tindak lanjut")
+    assert "Rekomendasi 2 dari 2" in o.say("lewati")
+    assert "Selesai untuk sekarang. 2 yang dilewati" in o.say("lewati") and o.actions == []
+
+
+def test_everyone_but_an_agency_finds_the_chosen_stories_in_the_menu(forms, kader):
+    assert "Cerita terpilih" in kader.say("menu")
+    o = person(forms, "opd", "81.05", LoopData(recs=(REC,), agency="Dinas Koperasi", names=NAMES))
+    assert "Cerita terpilih" not in o.say("menu")
