@@ -64,6 +64,9 @@ def answer(state: State, form: Form, inbound: Inbound, ctx: Context, t: Gettext,
     draft = state.the_form()
     title = form.title[lang].lower()
     welcome = Reply(t("Selamat datang kembali. Kita sedang mengisi %(title)s. Pertanyaan terakhir:") % {"title": title})
+    keyword = _keyword_answer(state, form, inbound, ctx, lang, gap)
+    if keyword is not None:
+        return ask_confirm(state, keyword, t)
     if A.is_greeting(inbound.text) and not inbound.photo:     # a greeting is never an answer
         head = welcome if gap > WELCOME_BACK_AFTER else Reply(
             t("Halo, %(name)s. Kita sedang mengisi %(title)s.") % {"name": name(ctx), "title": title})
@@ -77,6 +80,25 @@ def answer(state: State, form: Form, inbound: Inbound, ctx: Context, t: Gettext,
     if isinstance(result, R.Confirm):
         return ask_confirm(state, result, t)
     return take(state, form, result, ctx, t, lang)
+
+
+def _keyword_answer(state: State, form: Form, inbound: Inbound, ctx: Context, lang: str,
+                    gap: timedelta) -> R.Confirm | None:
+    """A greeting, keyword or filler ("halo", "tes", "ok", "sebentar ya", "terima kasih") typed alone at a
+    free-text question: it may be the answer (a place called Halo) or not (a cadre saying "wait"), so it is
+    shown back and kept only on a yes. None: not such an answer, or after a long pause (greeted there)."""
+    if inbound.photo or gap > WELCOME_BACK_AFTER or not A.is_keyword(inbound.text):
+        return None
+    draft = state.the_form()
+    result = F.accept(form, draft, inbound.text, inbound, ctx, lang)
+    if not isinstance(result, R.Accepted) or result.done_repeat or not result.updates:
+        return None
+    typed = inbound.text.strip()
+    if not any(isinstance(v, str) and v.strip() == typed for v in result.updates.values()):
+        return None                       # read as something else (a skip word, a number): not free text
+    return R.Confirm("keyword", result.updates,
+                     Problem(N_("Apakah \"%(text)s\" jawaban Anda untuk pertanyaan ini?"), {"text": typed[:80]}),
+                     on_no=Problem(N_("Baik, jawaban itu tidak disimpan.")))
 
 
 def _after_pause(state: State, form: Form, result: R.Accepted | R.Confirm, inbound: Inbound, ctx: Context,

@@ -39,6 +39,20 @@ def is_greeting(text: str) -> bool:
     return normalize(text) in GREETINGS
 
 
+#: what a person says while doing something else: "wait", "ready", "ok", "thank you" -- never stored silently
+FILLERS = {"sebentar", "sebentar ya", "bentar", "bentar ya", "tunggu", "tunggu ya", "tunggu sebentar", "siap",
+           "siap pak", "siap bu", "siap kak", "ok", "oke", "okay", "okey", "ok pak", "ok bu", "ok kak", "baik",
+           "baik pak", "baik bu", "baiklah", "terima kasih", "terimakasih", "makasih", "trims", "thanks",
+           "thank you", "tks", "mksh", "trm ksh", "sip", "iya", "ya", "y", "nanti", "nanti ya", "wait", "hmm",
+           "oh", "oh ya", "ok siap", "siap laksanakan", "mantap"}
+
+
+def is_keyword(text: str) -> bool:
+    """A greeting, a bot keyword or a filler typed alone: at a free-text question, shown back before it is kept."""
+    s = normalize(text)
+    return s in GREETINGS or s in FILLERS
+
+
 def _words(s: str) -> list[str]:
     return re.findall(r"[a-z0-9']+", s)
 
@@ -71,6 +85,37 @@ _ABBREV = {"blm": "belum", "blum": "belum", "sdh": "sudah", "udh": "sudah", "uda
            "sbg": "sebagian", "sebagain": "sebagian", "yg": "yang", "dgn": "dengan", "kel": "kelompok",
            "klp": "kelompok", "pem": "pemerintah", "pemdes": "pemerintah desa", "kab": "kabupaten",
            "kec": "kecamatan", "musdes": "musyawarah desa", "musy": "musyawarah", "ds": "desa"}
+
+
+#: words that name any meeting or activity: alone, they pick an option only once it is confirmed
+GENERIC_WORDS = {"rapat", "pertemuan", "kegiatan", "acara", "meeting", "pertemuan warga", "kumpul", "ngumpul",
+                 "sidang"}
+#: the words that open a "no" option ("Tidak, tanpa nama") and say no when typed before other words
+NEGATORS = {"tidak", "tdk", "tak", "gak", "ga", "gk", "nggak", "ngga", "enggak", "engga", "ndak", "nda", "jangan",
+            "jgn", "bukan", "tanpa", "usah", "belum", "blm", "ora", "mboten", "kagak"}
+#: "no objection": a yes, although it opens with a negator
+_NOT_AGAINST = ("tidak apa", "tidak masalah", "tidak keberatan", "gak apa", "ga apa", "gpp", "tdk apa", "tdk masalah",
+                "tidak papa", "gak papa", "ga papa", "nggak apa", "ndak apa", "nda apa", "tdk keberatan")
+
+
+def _polar(options: Sequence[tuple[str, Sequence[str]]], typed: list[str]) -> str | None:
+    """At a yes/no pair of options ("Ya, boleh disebut namanya" / "Tidak, tanpa nama"), a negator anywhere
+    before the other words ("tdk usah sebut nama", "jangan disebut namanya") is read as the "no" option,
+    and "tidak apa-apa" as the "yes" one: shown back, never taken on the strength of a keyword. None: no
+    such pair, or the answer has neither."""
+    if len(options) != 2:
+        return None
+    firsts = [_words(normalize(str(ls[0])))[:1] if ls else [] for _, ls in options]
+    kinds = ["y" if f and f[0] in _YES else "n" if f and f[0] in NEGATORS else "" for f in firsts]
+    if sorted(kinds) != ["n", "y"]:
+        return None
+    yes_value, no_value = (options[0][0], options[1][0]) if kinds[0] == "y" else (options[1][0], options[0][0])
+    joined = " ".join(typed)
+    if any(joined.startswith(p) or f" {p}" in joined for p in _NOT_AGAINST):
+        return yes_value
+    if len(typed) > 1 and any(w in NEGATORS for w in typed):
+        return no_value
+    return None
 
 
 def _stem(word: str) -> str:
@@ -130,6 +175,19 @@ def match_choice(text: str, options: Sequence[tuple[str, Sequence[str]]]) -> str
     if len(exact) == 1:
         return exact.pop()
     typed = _expand(s)
+    polar = _polar(options, typed)
+    if polar is not None:         # taken when the words fit it ("tanpa nama"), else shown back
+        fits = _match_words(s, typed, labels, first_label)
+        return polar if fits == polar else Guess(polar, first_label[polar])
+    if typed and all(w in GENERIC_WORDS for w in typed):      # "rapat", "pertemuan": which one?
+        generic = _match_words(s, typed, labels, first_label)
+        return Guess(generic, first_label[generic]) if isinstance(generic, str) else generic
+    return _match_words(s, typed, labels, first_label)
+
+
+def _match_words(s: str, typed: list[str], labels: list[tuple[str, str]],
+                 first_label: dict[str, str]) -> str | Guess | Problem:
+    """An option by words that fit only it, one best-matching word, or a typo."""
     covering: dict[str, list[str]] = {}
     for v, label in labels:
         words = _expand(label)

@@ -210,6 +210,10 @@ def read_date(text: str, now: datetime) -> DateRead | Problem:
     if s not in _RELATIVE_WORDS:
         s = re.sub(r"^(tgl|tanggal|tangal|pada|hari|pd|on|tg)\.?\s+", "", s)
     s = re.sub(r"^(tgl|tanggal)\.?\s+", "", s)
+    evening = _last_night(s, now)
+    if evening is not None:
+        return evening
+    s = _tgl_bln(s)
     s = _PART_OF_DAY.sub("", s).strip(" ,") or s        # "kemarin jam 9", "tadi pagi", "10/8/2024 pukul 09.00"
     s = re.sub(r"^(tadi|td)$", "hari ini", s)
     s = _fix_kemarin(s)
@@ -250,6 +254,45 @@ def read_date(text: str, now: datetime) -> DateRead | Problem:
     if parsed is None:
         return Problem(N_("Tanggal belum bisa dibaca. Contoh: 6 Agustus, 10/8/2024, kemarin, atau Kamis lalu."))
     return DateRead(parsed.date())
+
+
+#: "last night": the evening before today, whatever the hour the message is sent
+_LAST_NIGHT = {"semalam", "smlm", "semalem", "kemarin malam", "kemaren malam", "kmrn malam", "kmrn mlm",
+               "kemarin mlm", "malam kemarin", "malam tadi", "tadi malam semalam"}
+#: "earlier tonight" in the evening, "last night" in the morning
+_TONIGHT = {"tadi malam", "td malam", "tadi mlm", "td mlm", "tadi malem"}
+
+
+def _last_night(s: str, now: datetime) -> DateRead | None:
+    """"semalam", "kemarin malam": yesterday. "tadi malam": today when said in the evening (from 18:00),
+    else yesterday. Never today by accident (the part of day is not simply dropped)."""
+    s = re.sub(r"^(?:pada |pd |hari )", "", s)
+    today = now.date()
+    if s in _LAST_NIGHT:
+        return DateRead(today - timedelta(days=1))
+    if s in _TONIGHT:
+        return DateRead(today if now.hour >= 18 else today - timedelta(days=1))
+    return None
+
+
+def _tgl_bln(s: str) -> str:
+    """"tgl 5 bln 9", "tanggal 5 bulan 9 tahun 2024", "5 bln agustus": the day and month, never an offset
+    ("5 bln" alone is "5 months" to dateparser)."""
+    m = re.fullmatch(r"(?:tgl|tanggal|tangal|tg)?\.? ?(\d{1,2}|[a-z ]+?) (?:bln|bulan|bl)\.? ?(\d{1,2}|[a-z]+)"
+                     r"(?: (?:thn|tahun|th|taun)\.? ?(\d{2}|\d{4}))?", s)
+    if not m:
+        return s
+    day, month, year = m.groups()
+    if not month.isdigit() and month not in _MONTHS:     # "5 bln lalu" is five months ago
+        return s
+    if not day.isdigit():
+        number = words_to_int(day)
+        if number is None:
+            return s
+        day = str(number)
+    if month.isdigit():
+        return f"{day}/{month}" + (f"/{year}" if year else "")
+    return f"{day} {month}" + (f" {year}" if year else "")
 
 
 def _day_month(s: str, today: date) -> DateRead | Problem | None:

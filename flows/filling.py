@@ -19,6 +19,7 @@ from .dates import check_meeting_date, read_date, zone_for_area
 from .display import format_values, show
 from .expr import evaluate
 from .forms import Form, Question
+from .numbers import numbers_in
 from .problem import N_, Gettext, Problem
 from .results import Accepted, Answer, Confirm
 from .summary import confirm_reply, short_label, summary_lines
@@ -227,7 +228,7 @@ def accept(form: Form, draft: Draft, text: str, inbound: Inbound, ctx: Context, 
         return Problem(N_("Terima kasih, tetapi pertanyaan ini perlu dijawab dengan tulisan."))
     skip = SKIP_COMMANDS if q.type == "integer" else _SKIP_WORDS | DONE_WORDS
     if not q.required and s in skip:
-        return Accepted({q.name: None})
+        return _skipped(form, pos, q)
     if q.required and s in SKIP_COMMANDS:
         return Problem(N_("Pertanyaan ini perlu dijawab. Mohon tulis jawabannya."))
     result = _READERS.get(q.type, _read_nothing)(_Typed(form, draft, q, text, inbound, ctx, lang))
@@ -235,6 +236,16 @@ def accept(form: Form, draft: Draft, text: str, inbound: Inbound, ctx: Context, 
         return result
     checked = _check_constraints(form, draft, result.updates, lang)
     return checked if isinstance(checked, Problem) else result
+
+
+def _skipped(form: Form, pos: Pos, q: Question) -> Accepted:
+    """"lewati" at a two-part question (men, then women) skips both parts when the second may be skipped
+    too: a hurried cadre's next answer must not land on the women's question."""
+    siblings = form.question(pos.name).questions if pos.in_repeat else form.questions
+    partner = form.question(q.pair) if q.pair else None
+    if partner is not None and not partner.required and partner in siblings:
+        return Accepted({q.name: None, partner.name: None}, auto=(partner.name,))
+    return Accepted({q.name: None})
 
 
 def _kept(form: Form, draft: Draft, pos: Pos, q: Question, s: str, lang: str) -> Answer | str | None:
@@ -251,6 +262,8 @@ def _kept(form: Form, draft: Draft, pos: Pos, q: Question, s: str, lang: str) ->
         return default
     if has_answer(draft.answers, pos) and not q.required and not stale:
         return Accepted({q.name: None})
+    if s.isalpha() or " " in s:        # "sama" with nothing to repeat is not an answer ("=" and "." are read on)
+        return Problem(N_("Belum ada jawaban sebelumnya untuk pertanyaan ini. Mohon tulis jawabannya."))
     return None
 
 
@@ -393,6 +406,10 @@ def _accept_integer(form: Form, draft: Draft, q: Question, text: str) -> Accepte
                            N_("Pertanyaan ini tentang perempuan. Mohon tulis jumlahnya, atau sekaligus: L 79 P 38."))
     value = X.parse_integer(q, text)
     if isinstance(value, Problem):
+        two = numbers_in(text) if partner else []
+        if len(two) == 2:           # "sepuluh lima", "10 5": men and women, perhaps -- asked, never summed
+            return Problem(N_("Maksud Anda laki-laki %(men)s dan perempuan %(women)s? Mohon tulis sekaligus dengan "
+                              "L dan P, misalnya: L %(men)s P %(women)s."), {"men": two[0], "women": two[1]})
         return value
     return Accepted({q.name: value})
 
