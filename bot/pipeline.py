@@ -14,7 +14,7 @@ from flows.types import Context, Inbound, Reply
 from storage.db import Database, retryable
 from storage.repo import Tx, sync_forms
 
-from . import access, catalog
+from . import access, catalog, lexicon_files
 from .clock import clock
 
 log = logging.getLogger("pantau.pipeline")
@@ -257,6 +257,7 @@ class Pipeline:
             rounds=loaded["rounds"] if "rounds" in want else (),
             recent_reports=await tx.recent_reports(contact) if contact and "recent" in want else (),
             previous=previous.get(contact.area_code, {}) if contact and "previous" in want else {},
+            lexicons=lexicon_files.lexicons(),
             **await access.context_extras(s, inbound, contact, want, now),
         )
         try:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
+from .lexicon import Lexicon
 from .numbers import parse_number
 from .problem import N_, Problem
 
@@ -57,9 +58,9 @@ def _words(s: str) -> list[str]:
     return re.findall(r"[a-z0-9']+", s)
 
 
-def parse_yes_no(text: str) -> bool | Problem:
+def parse_yes_no(text: str, lexicon: Lexicon | None = None) -> bool | Problem:
     """True for ya/iya/ok/betul/nggih/…, False for tidak/gak/belum/salah/…; both at once is asked again."""
-    s = normalize(text)
+    s = normalize(lexicon.canonical(text or "") if lexicon is not None else text)
     if s in ("1", "2"):
         return s == "1"
     if len(s) > MAX_LEN:
@@ -211,12 +212,13 @@ def _match_words(s: str, typed: list[str], labels: list[tuple[str, str]],
     return Problem(N_("Pilihan itu belum dikenali. Mohon ketik nomornya, misalnya 1."))
 
 
-def parse_choice(text: str, options: Sequence[tuple[str, Sequence[str]]], guess: bool = True) -> str | Problem:
+def parse_choice(text: str, options: Sequence[tuple[str, Sequence[str]]], guess: bool = True,
+                 lexicon: Lexicon | None = None) -> str | Problem:
     """Pick one option: as ``match_choice``, a guess taken as it is (``guess``) or refused.
 
     For menus, where a wrong pick is seen at once and stores nothing; answers use ``match_choice``.
     """
-    value = match_choice(text, options)
+    value = match_choice(lexicon.canonical(text or "", choice=True) if lexicon is not None else text, options)
     if isinstance(value, Guess):
         return value.value if guess else Problem(N_("Pilihan itu belum dikenali. Mohon ketik nomornya, misalnya 1."))
     return value
@@ -268,14 +270,16 @@ def gender_of(text: str) -> str | None:
     return "m" if men and not women else "w" if women and not men else None
 
 
-def parse_men_women(text: str, limits: tuple[tuple[int, int], tuple[int, int]] = ((0, 100_000), (0, 100_000))
-                    ) -> tuple[int, int] | Problem | None:
+def parse_men_women(text: str, limits: tuple[tuple[int, int], tuple[int, int]] = ((0, 100_000), (0, 100_000)),
+                    lexicon: Lexicon | None = None) -> tuple[int, int] | Problem | None:
     """Men and women in one answer: "L 79 P 38", "laki2 79 perempuan 38", "79 L / 38 P",
     "laki-laki 79 orang perempuan 38 orang", "tujuh puluh sembilan laki-laki dan tiga puluh delapan perempuan".
 
     Returns (men, women), a Problem if it looks compound but a number is wrong (each checked against its
     own (min, max) in ``limits``), or None if the text is not a compound answer at all.
     """
+    if lexicon is not None:
+        text = lexicon.canonical(text or "")
     if len(normalize(text)) > MAX_LEN:
         return None
     tokens = _gender_tokens(text)

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta, timezone
 import dateparser
 from rapidfuzz import fuzz
 
+from .lexicon import Lexicon
 from .numbers import words_to_int
 from .problem import N_, Problem
 
@@ -304,9 +305,9 @@ def _day_month(s: str, today: date) -> DateRead | Problem | None:
     return _without_year(s, today, mo, d)
 
 
-def parse_date(text: str, now: datetime) -> date | Problem:
+def parse_date(text: str, now: datetime, lexicon: Lexicon | None = None) -> date | Problem:
     """A calendar date from Indonesian text, relative to ``now``; assumptions taken as read (see ``read_date``)."""
-    read = read_date(text, now)
+    read = read_date(lexicon.canonical(text or "") if lexicon is not None else text, now)
     return read if isinstance(read, Problem) else read.value
 
 

@@ -19,6 +19,7 @@ from .dates import check_meeting_date, read_date, zone_for_area
 from .display import format_values, show
 from .expr import evaluate
 from .forms import Form, Question
+from .lexicon import lexicon_of
 from .numbers import numbers_in
 from .problem import N_, Gettext, Problem
 from .results import Accepted, Answer, Confirm
@@ -35,6 +36,8 @@ SKIP_COMMANDS = {"lewati", "lewat", "skip", "-", "lompati", "lewatin", "lwt", "n
 _NONE_WORDS = {"tidak ada", "gak ada", "ga ada", "tdk ada", "nggak ada", "kosong", "tidak", "nihil", "belum ada",
                "ngga ada", "enggak ada", "gk ada", "tdk", "gak", "nggak", "ga"}
 _SKIP_WORDS = SKIP_COMMANDS | _NONE_WORDS | {"tidak perlu"}
+#: the question types whose answers are read through the person's lexicon (free text is kept as typed)
+_LEXICON_TYPES = ("integer", "decimal", "date", "select_one", "select_multiple")
 KEEP_WORDS = {"sama", "tetap", "=", ".", "sama saja", "tidak berubah", "same", "keep", "tetap sama", "sm"}
 #: "the list is complete": ends a repeat, never stored as an item
 DONE_WORDS = {"selesai", "sudah", "sudah semua", "cukup", "tidak ada lagi", "gak ada lagi", "tidak", "done",
@@ -213,7 +216,11 @@ def accept(form: Form, draft: Draft, text: str, inbound: Inbound, ctx: Context, 
     pos = at(draft)
     q = question_at(form, pos)
     X.stamp_today(form, draft, ctx)     # today() in the form's expressions: the day the answer is given
+    lexicon = lexicon_of(ctx.lexicons, draft.area or (ctx.contact.area_code if ctx.contact else None))
+    if q.type in _LEXICON_TYPES:        # "seng ada", "dua pulu", "mama-mama 5": read as textbook Indonesian
+        text = lexicon.canonical(text, choice=q.type.startswith("select"))
     s = A.normalize(text)
+    said = A.normalize(lexicon.canonical(text))     # free text is kept as typed; "seng ada" still skips it
     kept = _kept(form, draft, pos, q, s, lang)
     if isinstance(kept, str):          # "sama" at a question with a default: the default, read as typed
         text, s = kept, A.normalize(kept)
@@ -223,11 +230,11 @@ def accept(form: Form, draft: Draft, text: str, inbound: Inbound, ctx: Context, 
     if many is not None:              # a long list in pages: picked page by page until "selesai"
         return many
     if pos.index is not None and q.name == form.question(pos.name).item_label:
-        return _accept_item_name(form, draft, text, ctx)
+        return _accept_item_name(form, draft, said if said in DONE_WORDS else text, ctx)
     if q.type != "photo" and q.type != "location" and inbound.kind in ("photo", "location") and not s:
         return Problem(N_("Terima kasih, tetapi pertanyaan ini perlu dijawab dengan tulisan."))
     skip = SKIP_COMMANDS if q.type == "integer" else _SKIP_WORDS | DONE_WORDS
-    if not q.required and s in skip:
+    if not q.required and (s in skip or said in skip):
         return _skipped(form, pos, q)
     if q.required and s in SKIP_COMMANDS:
         return Problem(N_("Pertanyaan ini perlu dijawab. Mohon tulis jawabannya."))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from .lexicon import Lexicon
 from .problem import N_, Problem
 
 _UNITS = {
@@ -22,7 +23,8 @@ _NOISE = re.compile(
     r"\b(orang|org|peserta|jiwa|kk|orng|ornag|jumlah|jumlahnya|total|ada|sekitar|kira-kira|kira2|"
     r"kurang lebih|kurleb|kl|hanya|cuma|sebanyak|yg|yang|hadir|an|sdh|sudah|udah|udh|tercatat|"
     r"laki-laki|laki2|laki|lk|pria|perempuan|wanita|pr|ibu-ibu|ibu2|ibu|bapak-bapak|bapak2|bapak|"
-    r"pemuda|anak|anak-anak|penyandang|disabilitas|difabel|kepala keluarga|l|p)\b\.?"
+    r"pemuda|anak|anak-anak|penyandang|disabilitas|difabel|kepala keluarga|l|p|saya|kami|kita|mereka|datang|"
+    r"ikut|yang datang|tadi|itu|ini|semua|semuanya|cuma|hanya|saja|sj|ya|pak|bu|kak)\b\.?"
 )
 #: "there were none": zero at a count question
 NONE_WORDS = {"tidak ada", "tdk ada", "ga ada", "gak ada", "gk ada", "nggak ada", "ngga ada", "enggak ada",
@@ -46,6 +48,7 @@ def _split_joined(token: str) -> list[str] | None:
         else:
             return None
     return out
+_SYMBOLS = re.compile(r"[^\w\s.,/+\-±~:=%]")
 _APPROX = re.compile(r"^(±|\+/-|\+-|~|kurang lebih|sekitar|kira-kira|kira2|kl\.?)\s*")
 
 
@@ -118,12 +121,15 @@ def words_to_int(text: str) -> int | None:
     return total + group + (pending or 0)
 
 
-def parse_number(text: str, *, minimum: int = 0, maximum: int = 100_000) -> int | Problem:
-    """A whole count of people or things.
+def parse_number(text: str, *, minimum: int = 0, maximum: int = 100_000, lexicon: Lexicon | None = None
+                 ) -> int | Problem:
+    """A whole count of people or things (``lexicon``: regional and SMS words read first).
 
     Returns the number, or a ``Problem`` saying what is expected (negative, fraction, too large,
     not a number).
     """
+    if lexicon is not None:
+        text = lexicon.canonical(text or "")
     raw = re.sub(r"\s+", " ", (text or "").strip().lower())
     if not raw:
         return Problem(N_("Mohon tulis jumlahnya dengan angka, misalnya 79."))
@@ -137,6 +143,7 @@ def parse_number(text: str, *, minimum: int = 0, maximum: int = 100_000) -> int 
     if inexact is not None:
         return inexact
     s = _APPROX.sub("", _ABOUT.sub(" ", raw).strip())
+    s = _SYMBOLS.sub(" ", s)                       # an emoji or a mark beside the number: "20 👍", "20!!"
     s = s.replace("±", " ")
     s = re.sub(r"(\d)\s*an\b", r"\1", s)          # "40an" → 40
     s = re.sub(r"(\d)\s*(orang|org)\b", r"\1 ", s)  # "79org"
@@ -162,7 +169,7 @@ def parse_number(text: str, *, minimum: int = 0, maximum: int = 100_000) -> int 
     elif re.fullmatch(r"[\d.,]+e[\d+-]+", s):
         return Problem(N_("Mohon tulis jumlahnya dengan angka biasa, misalnya 79."))
     else:
-        words = words_to_int(s)
+        words = None if re.search(r"\d", s) else words_to_int(s)     # "10 5 empat" is not 4
         if words is None:
             several = numbers_in(s)
             if len(several) >= 2:

@@ -120,6 +120,7 @@ class Context:
     previous: dict[str, dict[str, Any]] = field(default_factory=dict)  # form id → last answers in area
     waiting: tuple[WaitingView, ...] = ()           # what this coordinator is asked to decide (flows/access.py)
     loop: Any = None                                # flows.followup.LoopData for a side conversation
+    lexicons: Any = None                            # flows.lexicon.Lexicons: words per region (None: built-in only)
 
     def latest(self, form_id: str) -> Form:
         return self.forms[(form_id, max(v for f, v in self.forms if f == form_id))]

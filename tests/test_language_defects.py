@@ -47,7 +47,7 @@ def test_tadi_malam_is_yesterday_in_the_morning_and_today_in_the_evening():
     ("50+", "bukan jumlah yang pasti"), ("di atas 30 orang", "bukan jumlah yang pasti"),
     ("30-40", "rentang"), ("30 sampai 40", "rentang"), ("30 s/d 40 org", "rentang"), ("antara 30 dan 40", "rentang"),
     ("30 atau 40", "rentang"), ("tiga puluh sampai empat puluh", "rentang"),
-    ("sepuluh lima", "(10, 5)"), ("10 5", "(10, 5)"), ("dua tiga", "(2, 3)"),
+    ("sepuluh lima", "(10, 5)"), ("10 5", "(10, 5)"), ("dua tiga", "(2, 3)"), ("10 5 empat", "(10, 5, 4)"),
     ("2,5", "bilangan bulat"), ("setengah", "bilangan bulat"), ("-4", "kurang dari nol"),
 ])
 def test_counts_that_are_not_one_exact_number_are_refused_saying_why(text, fragment):
