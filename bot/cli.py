@@ -12,11 +12,11 @@ from datetime import date
 from pathlib import Path
 
 
-from . import access_cli, catalog, forms_cli, outbox_cli
+from . import access_cli, catalog, forms_cli, kata_cli, outbox_cli
 
 # modules that add subcommands: each has register(subparsers) (and its handler: set_defaults(handler=…) or
 # an entry in main's table)
-COMMAND_MODULES = [access_cli, outbox_cli, forms_cli]
+COMMAND_MODULES = [access_cli, outbox_cli, forms_cli, kata_cli]
 
 
 def _db():

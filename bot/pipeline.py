@@ -14,7 +14,7 @@ from flows.types import Context, Inbound, Reply
 from storage.db import Database, retryable
 from storage.repo import Tx, sync_forms
 
-from . import access, catalog, lexicon_files
+from . import access, catalog, kata, lexicon_files
 from .clock import clock
 
 log = logging.getLogger("pantau.pipeline")
@@ -269,6 +269,7 @@ class Pipeline:
             step = failed(session, inbound, ctx)
             await tx.mark_inbound_failed(inbound.channel, inbound.message_id, type(exc).__name__)
         replies = list(step.replies)
+        await kata.count_unread(s, step, now)              # an answer not understood, for `pantau kata`
         await access.apply_decisions(s, step, contact, now, loaded["notices"])
         if step.contact:
             contact = await tx.create_contact(inbound.channel, inbound.sender, step.contact, now)

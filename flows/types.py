@@ -147,6 +147,7 @@ class Step(Generic[S]):
     request: str | None = None           # data the pipeline must add: "summary", "missing", "export"
     decisions: tuple[tuple[Any, ...], ...] = ()   # a coordinator's decisions (flows/access.py): ("approve", id, yes), …
     actions: tuple[Any, ...] = ()                # decisions of a side conversation to store (flows/side.py)
+    unread: tuple[str, str, str] | None = None   # an answer not understood: (form.question, area, text) (`pantau kata`)
 
 
 T = TypeVar("T")
