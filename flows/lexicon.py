@@ -85,7 +85,7 @@ class Lexicon:
         option is picked, then the local names of options ("su jalang" → "sudah jalan" → "berjalan")."""
         if not text:
             return text
-        out = text[:800]
+        out = text[:400]           # every parser refuses more than 200 characters unread
         if self._any is not None:                       # type: ignore[attr-defined]
             out = self._any.sub(lambda m: self.words[m.group(0).lower()], out)     # type: ignore[attr-defined]
         if choice and self._choice is not None:         # type: ignore[attr-defined]
