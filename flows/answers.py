@@ -252,7 +252,8 @@ _MEN = {"laki-laki", "lakilaki", "laki", "lk", "l", "pria", "cowok", "co", "bapa
 _WOMEN = {"perempuan", "prempuan", "perempuannya", "pr", "p", "wanita", "cewek", "ce", "ibu-ibu", "ibu", "wanita2",
           "prp", "pere"}
 _PAIR_FILLER = {"orang", "org", "orng", "dan", ",", "/", ";", "&", "+", "peserta", "jumlah", "sebanyak", "ada",
-                "yg", "yang", "hadir", "sdh", "sudah", "|", "=", ":", "."}
+                "yg", "yang", "hadir", "sdh", "sudah", "|", "=", ":", ".", "datang", "tadi", "itu", "total", "ya",
+                "pak", "bu", "kak", "saya", "kami", "mereka", "semua"}
 _DOUBLED = re.compile(r"\b(laki|ibu|bapak|perempuan|wanita|pria)(?:2|\s?-\s?\1|\s\1)\b")
 
 

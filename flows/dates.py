@@ -234,6 +234,9 @@ def read_date(text: str, now: datetime) -> DateRead | Problem:
         return Problem(N_("Mohon tulis tanggal pastinya, misalnya 6 Agustus atau Kamis lalu."))
     if re.fullmatch(r"(minggu|mgg|pekan|bulan) (lalu|kemaren|kmrn|yang lalu|yg lalu)|last (week|month)", s):
         return Problem(N_("Hari apa tepatnya? Misalnya Kamis lalu, atau tanggalnya: 6 Agustus."))
+    named = _weekday_and_date(s, now)
+    if named is not None:
+        return named
     for attempt in (lambda x: _weekday(x, today), _iso_or_spaced, _numeric, lambda x: _named_month(x, today),
                     lambda x: _words_month(x, today), lambda x: _day_only(x, today), lambda x: _day_month(x, today)):
         value = attempt(s)
@@ -261,6 +264,32 @@ def read_date(text: str, now: datetime) -> DateRead | Problem:
     return DateRead(parsed.date())
 
 
+_DAY_NAMES = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
+
+
+def _weekday_and_date(s: str, now: datetime) -> DateRead | Problem | None:
+    """"Kamis 8 Agustus", "hari kamis tgl 8/8/2024", "sabtu tgl 3": the date, checked against the weekday; a
+    weekday that does not fit is asked about, never dropped. None: not a weekday followed by a date."""
+    words = s.replace(",", " ").split()
+    if words and words[0] == "hari":
+        words = words[1:]
+    if len(words) < 2:
+        return None
+    day = _WEEKDAYS.get(words[0], _EN_WEEKDAYS.get(words[0], _WEEKDAY_TYPOS.get(words[0])))
+    rest = " ".join(words[2:] if words[1] in ("tanggal", "tgl", "tgl.", "tg") else words[1:])
+    if day is None or not rest or not rest[0].isdigit() and rest.split()[0] not in _MONTHS \
+            and words[1] not in ("tanggal", "tgl", "tgl.", "tg"):
+        return None
+    read = read_date(rest, now)
+    if isinstance(read, Problem):
+        return read
+    if read.value.weekday() != day:
+        return Problem(N_("Tanggal %(date)s jatuh pada hari %(weekday)s, bukan %(said)s. Mohon periksa lagi "
+                          "tanggalnya."), {"date": read.value.strftime("%d/%m/%Y"),
+                                           "weekday": _DAY_NAMES[read.value.weekday()], "said": _DAY_NAMES[day]})
+    return read
+
+
 #: "last night": the evening before today, whatever the hour the message is sent
 _LAST_NIGHT = {"semalam", "smlm", "semalem", "kemarin malam", "kemaren malam", "kmrn malam", "kmrn mlm",
                "kemarin mlm", "malam kemarin", "malam tadi", "tadi malam semalam"}
@@ -283,13 +312,16 @@ def _last_night(s: str, now: datetime) -> DateRead | None:
 def _tgl_bln(s: str) -> str:
     """"tgl 5 bln 9", "tanggal 5 bulan 9 tahun 2024", "5 bln agustus": the day and month, never an offset
     ("5 bln" alone is "5 months" to dateparser)."""
-    m = re.fullmatch(r"(?:tgl|tanggal|tangal|tg)?\.? ?(\d{1,2}|[a-z ]+?) (?:bln|bulan|bl)\.? ?(\d{1,2}|[a-z]+)"
-                     r"(?: (?:thn|tahun|th|taun)\.? ?(\d{2}|\d{4}))?", s)
+    m = re.fullmatch(r"(?:tgl|tanggal|tangal|tg)?\.? ?(\d{1,2}|[a-z ]+?) (?:bln|bulan|bl)\.? ?(\d{1,2}|[a-z]+(?: belas)?)"
+                     r"(?: (?:thn|tahun|th|taun)\.? ?(\d{2}|\d{4})| (\d{4}))?", s)
     if not m:
         return s
-    day, month, year = m.groups()
+    day, month, year = m.group(1), m.group(2), m.group(3) or m.group(4)
     if not month.isdigit() and month not in _MONTHS:     # "5 bln lalu" is five months ago
-        return s
+        number = words_to_int(month)
+        if number is None or not 1 <= number <= 12:
+            return s
+        month = str(number)
     if not day.isdigit():
         number = words_to_int(day)
         if number is None:

@@ -24,7 +24,8 @@ _NOISE = re.compile(
     r"kurang lebih|kurleb|kl|hanya|cuma|sebanyak|yg|yang|hadir|an|sdh|sudah|udah|udh|tercatat|"
     r"laki-laki|laki2|laki|lk|pria|perempuan|wanita|pr|ibu-ibu|ibu2|ibu|bapak-bapak|bapak2|bapak|"
     r"pemuda|anak|anak-anak|penyandang|disabilitas|difabel|kepala keluarga|l|p|saya|kami|kita|mereka|datang|"
-    r"ikut|yang datang|tadi|itu|ini|semua|semuanya|cuma|hanya|saja|sj|ya|pak|bu|kak)\b\.?"
+    r"ikut|yang datang|tadi|itu|ini|semua|semuanya|cuma|hanya|saja|sj|ya|pak|bu|kak|ok|oke|baik|siap|hitung|"
+    r"dihitung|terhitung)\b\.?"
 )
 #: "there were none": zero at a count question
 NONE_WORDS = {"tidak ada", "tdk ada", "ga ada", "gak ada", "gk ada", "nggak ada", "ngga ada", "enggak ada",

@@ -182,3 +182,43 @@ def test_story_consent_tdk_usah_sebut_nama_then_ya_keeps_the_name_out(kader):
     kader.say("ya")
     kader.say("lewati"), kader.say("kirim")
     assert kader.reports[-1].answers["consent"] == "anonim"
+
+
+# ---------------------------------------------------------------- dictated answers and weekday + date
+
+THURSDAY = datetime(2024, 8, 15, 10, 0, tzinfo=WIT)
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("jumlahnya ada dua puluh lima orang yang datang tadi", 25), ("yang hadir tadi itu 25 orang pak", 25),
+    ("ada 25 orang 👍", 25), ("25 org ya bu", 25), ("oke 25", 25), ("semua ada 30 orang", 30),
+])
+def test_a_dictated_count_or_one_with_an_emoji_is_read(text, expected):
+    assert parse_number(text) == expected
+
+
+def test_a_dictated_men_and_women_answer_is_read():
+    from flows import parse_men_women
+    assert parse_men_women("yang datang bapak-bapak 25 orang ibu-ibu 30 orang") == (25, 30)
+
+
+@pytest.mark.parametrize("text,expected,guess", [
+    ("Kamis 8 Agustus", date(2024, 8, 8), None), ("kamis, 8/8/2024", date(2024, 8, 8), None),
+    ("hari kamis tanggal 8 agustus", date(2024, 8, 8), None), ("minggu 4 agustus", date(2024, 8, 4), None),
+    ("sabtu tgl 3", date(2024, 8, 3), "day_only"), ("tanggal delapan bulan delapan", date(2024, 8, 8), None),
+    ("tanggal dua belas bulan dua belas 2023", date(2023, 12, 12), None),
+])
+def test_weekday_with_date_and_dates_in_words_are_read(text, expected, guess):
+    read = read_date(text, THURSDAY)
+    assert not isinstance(read, Problem) and read.value == expected and read.guess == guess
+
+
+@pytest.mark.parametrize("text,fragment", [("rabu 8 agustus 2024", "jatuh pada hari Kamis, bukan Rabu"),
+                                           ("jumat tgl 3", "jatuh pada hari Sabtu, bukan Jumat")])
+def test_a_weekday_that_does_not_fit_the_date_is_asked_about(text, fragment):
+    read = read_date(text, THURSDAY)
+    assert isinstance(read, Problem) and fragment in read.render(lambda s: s)
+
+
+def test_a_long_non_date_is_refused_without_asking_dateparser():
+    assert isinstance(read_date("tujuh puluh sembilan", THURSDAY), Problem)
