@@ -201,6 +201,8 @@ def _weekday(s: str, today: date) -> DateRead | None:
     if (m.group(1) == "last" or m.group(3)) and back == 0:
         back = 7   # "Kamis lalu" said on a Thursday means a week ago
     guess = "weekday" if word in ("minggu", "mggu") and m.group(3) else None   # "minggu kemarin": last week?
+    if not m.group(1) == "last" and not m.group(3):
+        guess = "weekday"            # a bare "Kamis": this week's or today, assumed -- shown back before it is kept
     return DateRead(today - timedelta(days=back), guess)
 
 

@@ -222,3 +222,12 @@ def test_a_weekday_that_does_not_fit_the_date_is_asked_about(text, fragment):
 
 def test_a_long_non_date_is_refused_without_asking_dateparser():
     assert isinstance(read_date("tujuh puluh sembilan", THURSDAY), Problem)
+
+
+@pytest.mark.parametrize("text,expected,guess", [
+    ("kamis", date(2024, 8, 15), "weekday"), ("hari senin", date(2024, 8, 12), "weekday"),
+    ("kamis lalu", date(2024, 8, 8), None), ("senin kemarin", date(2024, 8, 12), None),
+])
+def test_a_bare_weekday_is_shown_back_and_one_with_lalu_is_taken(text, expected, guess):
+    read = read_date(text, THURSDAY)
+    assert read.value == expected and read.guess == guess
