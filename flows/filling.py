@@ -217,6 +217,7 @@ def accept(form: Form, draft: Draft, text: str, inbound: Inbound, ctx: Context, 
     q = question_at(form, pos)
     X.stamp_today(form, draft, ctx)     # today() in the form's expressions: the day the answer is given
     lexicon = lexicon_of(ctx.lexicons, draft.area or (ctx.contact.area_code if ctx.contact else None))
+    rare = lexicon.rare_in(text) if q.type in _LEXICON_TYPES else None
     if q.type in _LEXICON_TYPES:        # "seng ada", "dua pulu", "mama-mama 5": read as textbook Indonesian
         text = lexicon.canonical(text, choice=q.type.startswith("select"))
     s = A.normalize(text)
@@ -239,10 +240,13 @@ def accept(form: Form, draft: Draft, text: str, inbound: Inbound, ctx: Context, 
     if q.required and s in SKIP_COMMANDS:
         return Problem(N_("Pertanyaan ini perlu dijawab. Mohon tulis jawabannya."))
     result = _READERS.get(q.type, _read_nothing)(_Typed(form, draft, q, text, inbound, ctx, lang))
-    if not isinstance(result, Accepted) or q.type == "date":     # a date is checked as it is read
-        return result
-    checked = _check_constraints(form, draft, result.updates, lang)
-    return checked if isinstance(checked, Problem) else result
+    if isinstance(result, Accepted) and q.type != "date":     # a date is checked as it is read
+        checked = _check_constraints(form, draft, result.updates, lang)
+        result = checked if isinstance(checked, Problem) else result
+    if rare and isinstance(result, Accepted) and not result.done_repeat:    # "tar" read as "tidak": asked first
+        return Confirm("lexicon", result.updates, Problem(N_("\"%(word)s\" dibaca sebagai \"%(means)s\". Benar?"),
+                                                          {"word": rare[0], "means": rare[1]}))
+    return result
 
 
 def _skipped(form: Form, pos: Pos, q: Question) -> Accepted:

@@ -31,6 +31,7 @@ class Entry:
     source: str
     lexicon: str
     at: str = "any"
+    rare: bool = False      # a short or rare form (a clipped negator): what it was read as is shown back first
 
 
 class LexiconError(ValueError):
@@ -64,7 +65,8 @@ def parse_lexicon(data: Mapping[str, Any], source: str) -> tuple[str, frozenset[
         at = raw.get("at", "any")
         if at not in AT:
             raise LexiconError(f"{source}: entry {raw['word']!r}: at must be one of {', '.join(AT)}")
-        entries.append(Entry(_norm(raw["word"]), _norm(raw["means"]), raw["meaning"], raw["source"], name, at))
+        entries.append(Entry(_norm(raw["word"]), _norm(raw["means"]), raw["meaning"], raw["source"], name, at,
+                             raw.get("rare") is True))
     return name, where, entries
 
 
@@ -75,6 +77,7 @@ class Lexicon:
     words: Mapping[str, str] = field(default_factory=dict)          # everywhere
     choice_words: Mapping[str, str] = field(default_factory=dict)   # also where an option is picked
     names: tuple[str, ...] = ()
+    rare: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_any", _alternation(self.words))
@@ -93,6 +96,17 @@ class Lexicon:
         return out
 
 
+    def rare_in(self, text: str) -> tuple[str, str] | None:
+        """The first rare word of ``text`` and what it is read as ("tar" → "tidak"), or None."""
+        if not self.rare or self._any is None:          # type: ignore[attr-defined]
+            return None
+        for m in self._any.finditer(text[:400]):        # type: ignore[attr-defined]
+            word = m.group(0).lower()
+            if word in self.rare:
+                return word, self.words[word]
+        return None
+
+
 def _alternation(words: Mapping[str, str]) -> re.Pattern[str] | None:
     if not words:
         return None
@@ -105,6 +119,7 @@ NONE = Lexicon()
 
 
 def build(entries: Iterable[Entry], names: Iterable[str] = ()) -> Lexicon:
+    entries = list(entries)
     """One lexicon of the given entries; a word meaning two things is left out (never guessed)."""
     seen: dict[tuple[str, str], set[str]] = {}
     for e in entries:
@@ -113,7 +128,8 @@ def build(entries: Iterable[Entry], names: Iterable[str] = ()) -> Lexicon:
     clash = {w for (at, w), m in seen.items() if len(m) > 1}
     choice = {w: next(iter(m)) for (at, w), m in seen.items() if at == "choice" and len(m) == 1 and w not in words}
     words = {w: m for w, m in words.items() if w not in clash}
-    return Lexicon(words, {w: m for w, m in choice.items() if w not in clash}, tuple(names))
+    rare = frozenset(e.word for e in entries if e.rare and e.word in words)
+    return Lexicon(words, {w: m for w, m in choice.items() if w not in clash}, tuple(names), rare)
 
 
 class Lexicons:

@@ -194,7 +194,7 @@ def _limits(value: int, minimum: int, maximum: int) -> int | Problem:
 
 
 # "about N" is taken as N (the existing, documented reading); "more than N", "almost N", ranges are not one count
-_ABOUT = re.compile(r"\b(kurang lebih|lebih kurang|krg lbh|krg lebih|kurang lbh|lbh krg|lbh kurang|kurleb)\b")
+_ABOUT = re.compile(r"^\s*(kurang lebih|lebih kurang|krg lbh|krg lebih|kurang lbh|lbh krg|lbh kurang|kurleb)\b")
 _MORE_LESS = re.compile(r"\b(lebih|lbh|lebi|hampir|hmpr|hampi|kurang|krg|di atas|diatas|di bawah|dibawah|"
                         r"belum sampai|blm sampai|tidak sampai|tdk sampai|ke atas|keatas|minimal|maksimal|paling)\b"
                         r"|\d\s*\+(?!\s*\d)")

@@ -144,3 +144,22 @@ WORDS = sorted({e.word for _, _, entries in LEXICONS.files for e in entries})
 def test_no_lexicon_word_turns_a_refusal_into_a_value(refused, word, before, area):
     text = f"{word} {refused}" if before else f"{refused} {word}"
     assert isinstance(parse_number(text, lexicon=LEXICONS.for_area(area)), Problem), text
+
+
+def test_a_rare_word_is_shown_back_with_what_it_was_read_as(kader):
+    from dataclasses import replace
+    kader.contact = replace(kader.contact, area_code="53.18.01.2001")      # Sumba Barat Daya: Kupang Malay
+    kader.say("menu"), kader.say("1"), kader.say("1"), kader.say("kemarin"), kader.say("Balai desa")
+    kader.say("L 10 P 12"), kader.say("4")
+    out = kader.say("son ada")
+    assert "\"son\" dibaca sebagai \"tidak\". Benar?" in out
+    assert "Silakan kirim foto" in kader.say("ya")
+    assert kader.session["form"]["answers"]["disabled"] == 0
+
+
+def test_a_common_dialect_word_is_taken_without_asking(kader):
+    from dataclasses import replace
+    kader.contact = replace(kader.contact, area_code="53.18.01.2001")
+    kader.say("menu"), kader.say("1"), kader.say("1"), kader.say("kemarin"), kader.say("Balai desa")
+    kader.say("L 10 P 12"), kader.say("4")
+    assert "Silakan kirim foto" in kader.say("sonde ada")
