@@ -14,7 +14,7 @@ from flows.types import Context, Inbound, Reply
 from storage.db import Database, retryable
 from storage.repo import Tx, sync_forms
 
-from . import access, catalog
+from . import access, catalog, kata, lexicon_files
 from .clock import clock
 from .payloads import notice_payload, reply_payload
 
@@ -235,6 +235,7 @@ class Pipeline:
             rounds=loaded["rounds"] if "rounds" in want else (),
             recent_reports=await tx.recent_reports(contact) if contact and "recent" in want else (),
             previous=previous.get(contact.area_code, {}) if contact and "previous" in want else {},
+            lexicons=lexicon_files.lexicons(),
             **await access.context_extras(s, inbound, contact, want, now),
         )
         try:
@@ -246,6 +247,7 @@ class Pipeline:
             step = failed(session, inbound, ctx)
             await tx.mark_inbound_failed(inbound.channel, inbound.message_id, type(exc).__name__)
         replies = list(step.replies)
+        await kata.count_unread(s, step, now)              # an answer not understood, for `pantau kata`
         await access.apply_decisions(s, step, contact, now, loaded["notices"])
         if step.contact:
             contact = await tx.create_contact(inbound.channel, inbound.sender, step.contact, now)

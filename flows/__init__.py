@@ -8,6 +8,10 @@ Public parser API — each returns a value, or a ``Problem`` (a reason to ask ag
 - ``parse_yes_no(text)`` → bool
 - ``parse_men_women(text)`` → (men, women), or None if the text is not a compound answer
 
+Each takes an optional ``lexicon`` (flows.lexicon.Lexicon: regional Malay, SMS shorthand, taught words,
+read as textbook Indonesian first); without one only the built-in words apply. flows/ reads no file: the
+lexicon files are loaded by bot/lexicon_files.py and reach the engine as ``Context.lexicons``.
+
 This package does no I/O and imports nothing from telegram, twilio or sqlalchemy.
 """
 from .answers import parse_choice, parse_choices, parse_men_women, parse_yes_no

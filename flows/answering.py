@@ -2,6 +2,7 @@
 answer at the summary, or an answer to the open question (a greeting is never one)."""
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -17,6 +18,18 @@ from .types import Context, Inbound, Reply, Step
 from .walk import ask_confirm, take
 
 WELCOME_BACK_AFTER = timedelta(hours=2)
+#: the reasons that mean "not understood" (not "understood and wrong"): such answers are counted for `pantau kata`
+UNREAD = {"Mohon tulis jumlahnya dengan angka, misalnya 79.", "Mohon tulis angkanya, misalnya 2,5.",
+          "Tanggal belum bisa dibaca. Contoh: 6 Agustus, 10/8/2024, kemarin, atau Kamis lalu.",
+          "Pilihan itu belum dikenali. Mohon ketik nomornya, misalnya 1.", "Mohon jawab ya atau tidak.",
+          "Pilihan \"%(part)s\" belum dikenali. Boleh pilih lebih dari satu, misalnya: 1, 3."}
+_LONG_DIGITS = re.compile(r"\+?\d[\d\s.-]{5,}\d")
+
+
+def unread_text(text: str) -> str:
+    """An unread answer as it is counted: lowercase, spaces collapsed, a phone number or any long run of
+    digits masked, at most 80 characters."""
+    return _LONG_DIGITS.sub("#", " ".join((text or "").lower().split()))[:80]
 
 _FormCommand = Callable[[State, Form, Context, Gettext, str], Step[State]]
 
@@ -64,6 +77,9 @@ def answer(state: State, form: Form, inbound: Inbound, ctx: Context, t: Gettext,
     draft = state.the_form()
     title = form.title[lang].lower()
     welcome = Reply(t("Selamat datang kembali. Kita sedang mengisi %(title)s. Pertanyaan terakhir:") % {"title": title})
+    keyword = _keyword_answer(state, form, inbound, ctx, lang, gap)
+    if keyword is not None:
+        return ask_confirm(state, keyword, t)
     if A.is_greeting(inbound.text) and not inbound.photo:     # a greeting is never an answer
         head = welcome if gap > WELCOME_BACK_AFTER else Reply(
             t("Halo, %(name)s. Kita sedang mengisi %(title)s.") % {"name": name(ctx), "title": title})
@@ -71,12 +87,34 @@ def answer(state: State, form: Form, inbound: Inbound, ctx: Context, t: Gettext,
     result = F.accept(form, draft, inbound.text, inbound, ctx, lang)
     if isinstance(result, Problem):
         replies = [welcome] if gap > WELCOME_BACK_AFTER else [Reply(render(result, t, lang))]
-        return Step(state, replies + [F.ask(form, draft, ctx, lang, t)])
+        unread = None
+        if result.msgid in UNREAD and draft.area and gap <= WELCOME_BACK_AFTER:
+            unread = (f"{form.id}.{F.question_at(form, F.at(draft)).name}", draft.area, unread_text(inbound.text))
+        return Step(state, replies + [F.ask(form, draft, ctx, lang, t)], unread=unread)
     if gap > WELCOME_BACK_AFTER:
         result = _after_pause(state, form, result, inbound, ctx, t, lang)
     if isinstance(result, R.Confirm):
         return ask_confirm(state, result, t)
     return take(state, form, result, ctx, t, lang)
+
+
+def _keyword_answer(state: State, form: Form, inbound: Inbound, ctx: Context, lang: str,
+                    gap: timedelta) -> R.Confirm | None:
+    """A greeting, keyword or filler ("halo", "tes", "ok", "sebentar ya", "terima kasih") typed alone at a
+    free-text question: it may be the answer (a place called Halo) or not (a cadre saying "wait"), so it is
+    shown back and kept only on a yes. None: not such an answer, or after a long pause (greeted there)."""
+    if inbound.photo or gap > WELCOME_BACK_AFTER or not A.is_keyword(inbound.text):
+        return None
+    draft = state.the_form()
+    result = F.accept(form, draft, inbound.text, inbound, ctx, lang)
+    if not isinstance(result, R.Accepted) or result.done_repeat or not result.updates:
+        return None
+    typed = inbound.text.strip()
+    if not any(isinstance(v, str) and v.strip() == typed for v in result.updates.values()):
+        return None                       # read as something else (a skip word, a number): not free text
+    return R.Confirm("keyword", result.updates,
+                     Problem(N_("Apakah \"%(text)s\" jawaban Anda untuk pertanyaan ini?"), {"text": typed[:80]}),
+                     on_no=Problem(N_("Baik, jawaban itu tidak disimpan.")))
 
 
 def _after_pause(state: State, form: Form, result: R.Accepted | R.Confirm, inbound: Inbound, ctx: Context,

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
+from .lexicon import Lexicon
 from .numbers import parse_number
 from .problem import N_, Problem
 
@@ -39,13 +40,27 @@ def is_greeting(text: str) -> bool:
     return normalize(text) in GREETINGS
 
 
+#: what a person says while doing something else: "wait", "ready", "ok", "thank you" -- never stored silently
+FILLERS = {"sebentar", "sebentar ya", "bentar", "bentar ya", "tunggu", "tunggu ya", "tunggu sebentar", "siap",
+           "siap pak", "siap bu", "siap kak", "ok", "oke", "okay", "okey", "ok pak", "ok bu", "ok kak", "baik",
+           "baik pak", "baik bu", "baiklah", "terima kasih", "terimakasih", "makasih", "trims", "thanks",
+           "thank you", "tks", "mksh", "trm ksh", "sip", "iya", "ya", "y", "nanti", "nanti ya", "wait", "hmm",
+           "oh", "oh ya", "ok siap", "siap laksanakan", "mantap"}
+
+
+def is_keyword(text: str) -> bool:
+    """A greeting, a bot keyword or a filler typed alone: at a free-text question, shown back before it is kept."""
+    s = normalize(text)
+    return s in GREETINGS or s in FILLERS
+
+
 def _words(s: str) -> list[str]:
     return re.findall(r"[a-z0-9']+", s)
 
 
-def parse_yes_no(text: str) -> bool | Problem:
+def parse_yes_no(text: str, lexicon: Lexicon | None = None) -> bool | Problem:
     """True for ya/iya/ok/betul/nggih/…, False for tidak/gak/belum/salah/…; both at once is asked again."""
-    s = normalize(text)
+    s = normalize(lexicon.canonical(text or "") if lexicon is not None else text)
     if s in ("1", "2"):
         return s == "1"
     if len(s) > MAX_LEN:
@@ -71,6 +86,37 @@ _ABBREV = {"blm": "belum", "blum": "belum", "sdh": "sudah", "udh": "sudah", "uda
            "sbg": "sebagian", "sebagain": "sebagian", "yg": "yang", "dgn": "dengan", "kel": "kelompok",
            "klp": "kelompok", "pem": "pemerintah", "pemdes": "pemerintah desa", "kab": "kabupaten",
            "kec": "kecamatan", "musdes": "musyawarah desa", "musy": "musyawarah", "ds": "desa"}
+
+
+#: words that name any meeting or activity: alone, they pick an option only once it is confirmed
+GENERIC_WORDS = {"rapat", "pertemuan", "kegiatan", "acara", "meeting", "pertemuan warga", "kumpul", "ngumpul",
+                 "sidang"}
+#: the words that open a "no" option ("Tidak, tanpa nama") and say no when typed before other words
+NEGATORS = {"tidak", "tdk", "tak", "gak", "ga", "gk", "nggak", "ngga", "enggak", "engga", "ndak", "nda", "jangan",
+            "jgn", "bukan", "tanpa", "usah", "belum", "blm", "ora", "mboten", "kagak"}
+#: "no objection": a yes, although it opens with a negator
+_NOT_AGAINST = ("tidak apa", "tidak masalah", "tidak keberatan", "gak apa", "ga apa", "gpp", "tdk apa", "tdk masalah",
+                "tidak papa", "gak papa", "ga papa", "nggak apa", "ndak apa", "nda apa", "tdk keberatan")
+
+
+def _polar(options: Sequence[tuple[str, Sequence[str]]], typed: list[str]) -> str | None:
+    """At a yes/no pair of options ("Ya, boleh disebut namanya" / "Tidak, tanpa nama"), a negator anywhere
+    before the other words ("tdk usah sebut nama", "jangan disebut namanya") is read as the "no" option,
+    and "tidak apa-apa" as the "yes" one: shown back, never taken on the strength of a keyword. None: no
+    such pair, or the answer has neither."""
+    if len(options) != 2:
+        return None
+    firsts = [_words(normalize(str(ls[0])))[:1] if ls else [] for _, ls in options]
+    kinds = ["y" if f and f[0] in _YES else "n" if f and f[0] in NEGATORS else "" for f in firsts]
+    if sorted(kinds) != ["n", "y"]:
+        return None
+    yes_value, no_value = (options[0][0], options[1][0]) if kinds[0] == "y" else (options[1][0], options[0][0])
+    joined = " ".join(typed)
+    if any(joined.startswith(p) or f" {p}" in joined for p in _NOT_AGAINST):
+        return yes_value
+    if len(typed) > 1 and any(w in NEGATORS for w in typed):
+        return no_value
+    return None
 
 
 def _stem(word: str) -> str:
@@ -130,6 +176,19 @@ def match_choice(text: str, options: Sequence[tuple[str, Sequence[str]]]) -> str
     if len(exact) == 1:
         return exact.pop()
     typed = _expand(s)
+    polar = _polar(options, typed)
+    if polar is not None:         # taken when the words fit it ("tanpa nama"), else shown back
+        fits = _match_words(s, typed, labels, first_label)
+        return polar if fits == polar else Guess(polar, first_label[polar])
+    if typed and all(w in GENERIC_WORDS for w in typed):      # "rapat", "pertemuan": which one?
+        generic = _match_words(s, typed, labels, first_label)
+        return Guess(generic, first_label[generic]) if isinstance(generic, str) else generic
+    return _match_words(s, typed, labels, first_label)
+
+
+def _match_words(s: str, typed: list[str], labels: list[tuple[str, str]],
+                 first_label: dict[str, str]) -> str | Guess | Problem:
+    """An option by words that fit only it, one best-matching word, or a typo."""
     covering: dict[str, list[str]] = {}
     for v, label in labels:
         words = _expand(label)
@@ -153,12 +212,13 @@ def match_choice(text: str, options: Sequence[tuple[str, Sequence[str]]]) -> str
     return Problem(N_("Pilihan itu belum dikenali. Mohon ketik nomornya, misalnya 1."))
 
 
-def parse_choice(text: str, options: Sequence[tuple[str, Sequence[str]]], guess: bool = True) -> str | Problem:
+def parse_choice(text: str, options: Sequence[tuple[str, Sequence[str]]], guess: bool = True,
+                 lexicon: Lexicon | None = None) -> str | Problem:
     """Pick one option: as ``match_choice``, a guess taken as it is (``guess``) or refused.
 
     For menus, where a wrong pick is seen at once and stores nothing; answers use ``match_choice``.
     """
-    value = match_choice(text, options)
+    value = match_choice(lexicon.canonical(text or "", choice=True) if lexicon is not None else text, options)
     if isinstance(value, Guess):
         return value.value if guess else Problem(N_("Pilihan itu belum dikenali. Mohon ketik nomornya, misalnya 1."))
     return value
@@ -192,7 +252,8 @@ _MEN = {"laki-laki", "lakilaki", "laki", "lk", "l", "pria", "cowok", "co", "bapa
 _WOMEN = {"perempuan", "prempuan", "perempuannya", "pr", "p", "wanita", "cewek", "ce", "ibu-ibu", "ibu", "wanita2",
           "prp", "pere"}
 _PAIR_FILLER = {"orang", "org", "orng", "dan", ",", "/", ";", "&", "+", "peserta", "jumlah", "sebanyak", "ada",
-                "yg", "yang", "hadir", "sdh", "sudah", "|", "=", ":", "."}
+                "yg", "yang", "hadir", "sdh", "sudah", "|", "=", ":", ".", "datang", "tadi", "itu", "total", "ya",
+                "pak", "bu", "kak", "saya", "kami", "mereka", "semua"}
 _DOUBLED = re.compile(r"\b(laki|ibu|bapak|perempuan|wanita|pria)(?:2|\s?-\s?\1|\s\1)\b")
 
 
@@ -210,14 +271,16 @@ def gender_of(text: str) -> str | None:
     return "m" if men and not women else "w" if women and not men else None
 
 
-def parse_men_women(text: str, limits: tuple[tuple[int, int], tuple[int, int]] = ((0, 100_000), (0, 100_000))
-                    ) -> tuple[int, int] | Problem | None:
+def parse_men_women(text: str, limits: tuple[tuple[int, int], tuple[int, int]] = ((0, 100_000), (0, 100_000)),
+                    lexicon: Lexicon | None = None) -> tuple[int, int] | Problem | None:
     """Men and women in one answer: "L 79 P 38", "laki2 79 perempuan 38", "79 L / 38 P",
     "laki-laki 79 orang perempuan 38 orang", "tujuh puluh sembilan laki-laki dan tiga puluh delapan perempuan".
 
     Returns (men, women), a Problem if it looks compound but a number is wrong (each checked against its
     own (min, max) in ``limits``), or None if the text is not a compound answer at all.
     """
+    if lexicon is not None:
+        text = lexicon.canonical(text or "")
     if len(normalize(text)) > MAX_LEN:
         return None
     tokens = _gender_tokens(text)

@@ -6,6 +6,7 @@ from . import filling as F
 from . import validate as V
 from .display import show
 from .forms import Form
+from .lexicon import lexicon_of
 from .menu import ask_cancel, menu_reply
 from .positions import values_at
 from .problem import Gettext, Problem
@@ -23,7 +24,8 @@ def answer_summary(state: State, form: Form, inbound: Inbound, ctx: Context, t: 
     labels = {"send": t("Kirim"), "change": t("Ubah jawaban"), "cancel": t("Batal")}
     options = [(value, [labels[value], *words]) for value, words in _SUMMARY_WORDS]
     pick = A.parse_choice(inbound.text, options, guess=False)
-    if pick == "send" or A.parse_yes_no(inbound.text) is True:
+    words = lexicon_of(ctx.lexicons, draft.area or (ctx.contact.area_code if ctx.contact else None))
+    if pick == "send" or A.parse_yes_no(inbound.text, words) is True:      # also "io" in Maluku and NTT
         return _send(state, form, draft, ctx, t, lang)
     if pick == "cancel":
         return ask_cancel(state, form, t, lang)

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta, timezone
 import dateparser
 from rapidfuzz import fuzz
 
+from .lexicon import Lexicon
 from .numbers import words_to_int
 from .problem import N_, Problem
 
@@ -69,6 +70,9 @@ _RELATIVE_WORDS = {"hari ini": 0, "tadi": 0, "td": 0, "barusan": 0, "kemarin": 1
                    "the day before yesterday": 2, "day before yesterday": 2, "hr ini": 0, "hari ni": 0,
                    "kmren": 1, "kmrin": 1, "kemrin": 1, "kemarn": 1, "kmarn": 1, "kemarim": 1, "kamarin": 1,
                    "kemarenan": 1, "lusa kemarin": 2}
+#: dateparser is slow on text that is no date at all: it is asked only when one of these words is in the answer
+_DATE_WORDS = {*_MONTHS, *_WEEKDAYS, *_EN_WEEKDAYS, *_WEEKDAY_TYPOS, "lalu", "ago", "yesterday", "today", "besok",
+               "lusa", "kemarin", "minggu", "pekan", "bulan", "tahun", "hari", "week", "month", "year", "last"}
 _LAST = r"(?:lalu|kemarin|kemaren|kmrn|kmarin|yang lalu|yg lalu|kmrin|kmren|kemrin)"
 
 
@@ -197,6 +201,8 @@ def _weekday(s: str, today: date) -> DateRead | None:
     if (m.group(1) == "last" or m.group(3)) and back == 0:
         back = 7   # "Kamis lalu" said on a Thursday means a week ago
     guess = "weekday" if word in ("minggu", "mggu") and m.group(3) else None   # "minggu kemarin": last week?
+    if not m.group(1) == "last" and not m.group(3):
+        guess = "weekday"            # a bare "Kamis": this week's or today, assumed -- shown back before it is kept
     return DateRead(today - timedelta(days=back), guess)
 
 
@@ -210,6 +216,10 @@ def read_date(text: str, now: datetime) -> DateRead | Problem:
     if s not in _RELATIVE_WORDS:
         s = re.sub(r"^(tgl|tanggal|tangal|pada|hari|pd|on|tg)\.?\s+", "", s)
     s = re.sub(r"^(tgl|tanggal)\.?\s+", "", s)
+    evening = _last_night(s, now)
+    if evening is not None:
+        return evening
+    s = _tgl_bln(s)
     s = _PART_OF_DAY.sub("", s).strip(" ,") or s        # "kemarin jam 9", "tadi pagi", "10/8/2024 pukul 09.00"
     s = re.sub(r"^(tadi|td)$", "hari ini", s)
     s = _fix_kemarin(s)
@@ -226,6 +236,9 @@ def read_date(text: str, now: datetime) -> DateRead | Problem:
         return Problem(N_("Mohon tulis tanggal pastinya, misalnya 6 Agustus atau Kamis lalu."))
     if re.fullmatch(r"(minggu|mgg|pekan|bulan) (lalu|kemaren|kmrn|yang lalu|yg lalu)|last (week|month)", s):
         return Problem(N_("Hari apa tepatnya? Misalnya Kamis lalu, atau tanggalnya: 6 Agustus."))
+    named = _weekday_and_date(s, now)
+    if named is not None:
+        return named
     for attempt in (lambda x: _weekday(x, today), _iso_or_spaced, _numeric, lambda x: _named_month(x, today),
                     lambda x: _words_month(x, today), lambda x: _day_only(x, today), lambda x: _day_month(x, today)):
         value = attempt(s)
@@ -235,7 +248,8 @@ def read_date(text: str, now: datetime) -> DateRead | Problem:
             return value
     # dateparser reads almost anything ("-5", "{{7*7}}", "½") as some date: give it only text shaped like
     # one (ASCII words with a month or weekday name)
-    if not re.fullmatch(r"[0-9a-z][0-9a-z .,/'\-]*", s) or not re.search(r"[a-z]{3}", s):
+    if (not re.fullmatch(r"[0-9a-z][0-9a-z .,/'\-]*", s) or not re.search(r"[a-z]{3}", s)
+            or not _DATE_WORDS.intersection(re.findall(r"[a-z']+", s))):   # "tujuh puluh sembilan": 70 ms for nothing
         return Problem(N_("Tanggal belum bisa dibaca. Contoh: 6 Agustus, 10/8/2024, kemarin, atau Kamis lalu."))
     parsed = dateparser.parse(
         s,
@@ -252,6 +266,74 @@ def read_date(text: str, now: datetime) -> DateRead | Problem:
     return DateRead(parsed.date())
 
 
+_DAY_NAMES = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
+
+
+def _weekday_and_date(s: str, now: datetime) -> DateRead | Problem | None:
+    """"Kamis 8 Agustus", "hari kamis tgl 8/8/2024", "sabtu tgl 3": the date, checked against the weekday; a
+    weekday that does not fit is asked about, never dropped. None: not a weekday followed by a date."""
+    words = s.replace(",", " ").split()
+    if words and words[0] == "hari":
+        words = words[1:]
+    if len(words) < 2:
+        return None
+    day = _WEEKDAYS.get(words[0], _EN_WEEKDAYS.get(words[0], _WEEKDAY_TYPOS.get(words[0])))
+    rest = " ".join(words[2:] if words[1] in ("tanggal", "tgl", "tgl.", "tg") else words[1:])
+    if day is None or not rest or not rest[0].isdigit() and rest.split()[0] not in _MONTHS \
+            and words[1] not in ("tanggal", "tgl", "tgl.", "tg"):
+        return None
+    read = read_date(rest, now)
+    if isinstance(read, Problem):
+        return read
+    if read.value.weekday() != day:
+        return Problem(N_("Tanggal %(date)s jatuh pada hari %(weekday)s, bukan %(said)s. Mohon periksa lagi "
+                          "tanggalnya."), {"date": read.value.strftime("%d/%m/%Y"),
+                                           "weekday": _DAY_NAMES[read.value.weekday()], "said": _DAY_NAMES[day]})
+    return read
+
+
+#: "last night": the evening before today, whatever the hour the message is sent
+_LAST_NIGHT = {"semalam", "smlm", "semalem", "kemarin malam", "kemaren malam", "kmrn malam", "kmrn mlm",
+               "kemarin mlm", "malam kemarin", "malam tadi", "tadi malam semalam"}
+#: "earlier tonight" in the evening, "last night" in the morning
+_TONIGHT = {"tadi malam", "td malam", "tadi mlm", "td mlm", "tadi malem"}
+
+
+def _last_night(s: str, now: datetime) -> DateRead | None:
+    """"semalam", "kemarin malam": yesterday. "tadi malam": today when said in the evening (from 18:00),
+    else yesterday. Never today by accident (the part of day is not simply dropped)."""
+    s = re.sub(r"^(?:pada |pd |hari )", "", s)
+    today = now.date()
+    if s in _LAST_NIGHT:
+        return DateRead(today - timedelta(days=1))
+    if s in _TONIGHT:
+        return DateRead(today if now.hour >= 18 else today - timedelta(days=1))
+    return None
+
+
+def _tgl_bln(s: str) -> str:
+    """"tgl 5 bln 9", "tanggal 5 bulan 9 tahun 2024", "5 bln agustus": the day and month, never an offset
+    ("5 bln" alone is "5 months" to dateparser)."""
+    m = re.fullmatch(r"(?:tgl|tanggal|tangal|tg)?\.? ?(\d{1,2}|[a-z ]+?) (?:bln|bulan|bl)\.? ?(\d{1,2}|[a-z]+(?: belas)?)"
+                     r"(?: (?:thn|tahun|th|taun)\.? ?(\d{2}|\d{4})| (\d{4}))?", s)
+    if not m:
+        return s
+    day, month, year = m.group(1), m.group(2), m.group(3) or m.group(4)
+    if not month.isdigit() and month not in _MONTHS:     # "5 bln lalu" is five months ago
+        number = words_to_int(month)
+        if number is None or not 1 <= number <= 12:
+            return s
+        month = str(number)
+    if not day.isdigit():
+        number = words_to_int(day)
+        if number is None:
+            return s
+        day = str(number)
+    if month.isdigit():
+        return f"{day}/{month}" + (f"/{year}" if year else "")
+    return f"{day} {month}" + (f" {year}" if year else "")
+
+
 def _day_month(s: str, today: date) -> DateRead | Problem | None:
     """"20/8", "tgl 20-8": no year."""
     m = re.fullmatch(r"(\d{1,2}) ?[/.\-] ?(\d{1,2})", s)
@@ -261,9 +343,9 @@ def _day_month(s: str, today: date) -> DateRead | Problem | None:
     return _without_year(s, today, mo, d)
 
 
-def parse_date(text: str, now: datetime) -> date | Problem:
+def parse_date(text: str, now: datetime, lexicon: Lexicon | None = None) -> date | Problem:
     """A calendar date from Indonesian text, relative to ``now``; assumptions taken as read (see ``read_date``)."""
-    read = read_date(text, now)
+    read = read_date(lexicon.canonical(text or "") if lexicon is not None else text, now)
     return read if isinstance(read, Problem) else read.value
 
 

@@ -19,6 +19,8 @@ from .dates import check_meeting_date, read_date, zone_for_area
 from .display import format_values, show
 from .expr import evaluate
 from .forms import Form, Question
+from .lexicon import lexicon_of
+from .numbers import numbers_in
 from .problem import N_, Gettext, Problem
 from .results import Accepted, Answer, Confirm
 from .summary import confirm_reply, short_label, summary_lines
@@ -34,6 +36,8 @@ SKIP_COMMANDS = {"lewati", "lewat", "skip", "-", "lompati", "lewatin", "lwt", "n
 _NONE_WORDS = {"tidak ada", "gak ada", "ga ada", "tdk ada", "nggak ada", "kosong", "tidak", "nihil", "belum ada",
                "ngga ada", "enggak ada", "gk ada", "tdk", "gak", "nggak", "ga"}
 _SKIP_WORDS = SKIP_COMMANDS | _NONE_WORDS | {"tidak perlu"}
+#: the question types whose answers are read through the person's lexicon (free text is kept as typed)
+_LEXICON_TYPES = ("integer", "decimal", "date", "select_one", "select_multiple")
 KEEP_WORDS = {"sama", "tetap", "=", ".", "sama saja", "tidak berubah", "same", "keep", "tetap sama", "sm"}
 #: "the list is complete": ends a repeat, never stored as an item
 DONE_WORDS = {"selesai", "sudah", "sudah semua", "cukup", "tidak ada lagi", "gak ada lagi", "tidak", "done",
@@ -212,7 +216,12 @@ def accept(form: Form, draft: Draft, text: str, inbound: Inbound, ctx: Context, 
     pos = at(draft)
     q = question_at(form, pos)
     X.stamp_today(form, draft, ctx)     # today() in the form's expressions: the day the answer is given
+    lexicon = lexicon_of(ctx.lexicons, draft.area or (ctx.contact.area_code if ctx.contact else None))
+    rare = lexicon.rare_in(text) if q.type in _LEXICON_TYPES else None
+    if q.type in _LEXICON_TYPES:        # "seng ada", "dua pulu", "mama-mama 5": read as textbook Indonesian
+        text = lexicon.canonical(text, choice=q.type.startswith("select"))
     s = A.normalize(text)
+    said = A.normalize(lexicon.canonical(text))     # free text is kept as typed; "seng ada" still skips it
     kept = _kept(form, draft, pos, q, s, lang)
     if isinstance(kept, str):          # "sama" at a question with a default: the default, read as typed
         text, s = kept, A.normalize(kept)
@@ -222,19 +231,32 @@ def accept(form: Form, draft: Draft, text: str, inbound: Inbound, ctx: Context, 
     if many is not None:              # a long list in pages: picked page by page until "selesai"
         return many
     if pos.index is not None and q.name == form.question(pos.name).item_label:
-        return _accept_item_name(form, draft, text, ctx)
+        return _accept_item_name(form, draft, said if said in DONE_WORDS else text, ctx)
     if q.type != "photo" and q.type != "location" and inbound.kind in ("photo", "location") and not s:
         return Problem(N_("Terima kasih, tetapi pertanyaan ini perlu dijawab dengan tulisan."))
     skip = SKIP_COMMANDS if q.type == "integer" else _SKIP_WORDS | DONE_WORDS
-    if not q.required and s in skip:
-        return Accepted({q.name: None})
+    if not q.required and (s in skip or said in skip):
+        return _skipped(form, pos, q)
     if q.required and s in SKIP_COMMANDS:
         return Problem(N_("Pertanyaan ini perlu dijawab. Mohon tulis jawabannya."))
     result = _READERS.get(q.type, _read_nothing)(_Typed(form, draft, q, text, inbound, ctx, lang))
-    if not isinstance(result, Accepted) or q.type == "date":     # a date is checked as it is read
-        return result
-    checked = _check_constraints(form, draft, result.updates, lang)
-    return checked if isinstance(checked, Problem) else result
+    if isinstance(result, Accepted) and q.type != "date":     # a date is checked as it is read
+        checked = _check_constraints(form, draft, result.updates, lang)
+        result = checked if isinstance(checked, Problem) else result
+    if rare and isinstance(result, Accepted) and not result.done_repeat:    # "tar" read as "tidak": asked first
+        return Confirm("lexicon", result.updates, Problem(N_("\"%(word)s\" dibaca sebagai \"%(means)s\". Benar?"),
+                                                          {"word": rare[0], "means": rare[1]}))
+    return result
+
+
+def _skipped(form: Form, pos: Pos, q: Question) -> Accepted:
+    """"lewati" at a two-part question (men, then women) skips both parts when the second may be skipped
+    too: a hurried cadre's next answer must not land on the women's question."""
+    siblings = form.question(pos.name).questions if pos.in_repeat else form.questions
+    partner = form.question(q.pair) if q.pair else None
+    if partner is not None and not partner.required and partner in siblings:
+        return Accepted({q.name: None, partner.name: None}, auto=(partner.name,))
+    return Accepted({q.name: None})
 
 
 def _kept(form: Form, draft: Draft, pos: Pos, q: Question, s: str, lang: str) -> Answer | str | None:
@@ -251,6 +273,8 @@ def _kept(form: Form, draft: Draft, pos: Pos, q: Question, s: str, lang: str) ->
         return default
     if has_answer(draft.answers, pos) and not q.required and not stale:
         return Accepted({q.name: None})
+    if s.isalpha() or " " in s:        # "sama" with nothing to repeat is not an answer ("=" and "." are read on)
+        return Problem(N_("Belum ada jawaban sebelumnya untuk pertanyaan ini. Mohon tulis jawabannya."))
     return None
 
 
@@ -393,6 +417,10 @@ def _accept_integer(form: Form, draft: Draft, q: Question, text: str) -> Accepte
                            N_("Pertanyaan ini tentang perempuan. Mohon tulis jumlahnya, atau sekaligus: L 79 P 38."))
     value = X.parse_integer(q, text)
     if isinstance(value, Problem):
+        two = numbers_in(text) if partner else []
+        if len(two) == 2:           # "sepuluh lima", "10 5": men and women, perhaps -- asked, never summed
+            return Problem(N_("Maksud Anda laki-laki %(men)s dan perempuan %(women)s? Mohon tulis sekaligus dengan "
+                              "L dan P, misalnya: L %(men)s P %(women)s."), {"men": two[0], "women": two[1]})
         return value
     return Accepted({q.name: value})
 

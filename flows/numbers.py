@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from .lexicon import Lexicon
 from .problem import N_, Problem
 
 _UNITS = {
@@ -20,9 +21,11 @@ _SE_SCALES = {"seribu": 1_000, "sejuta": 1_000_000}
 # Words around a number that carry no meaning for the count (the question says what is counted).
 _NOISE = re.compile(
     r"\b(orang|org|peserta|jiwa|kk|orng|ornag|jumlah|jumlahnya|total|ada|sekitar|kira-kira|kira2|"
-    r"kurang lebih|kurleb|kl|lebih|hanya|cuma|sebanyak|yg|yang|hadir|an|sdh|sudah|udah|udh|tercatat|"
+    r"kurang lebih|kurleb|kl|hanya|cuma|sebanyak|yg|yang|hadir|an|sdh|sudah|udah|udh|tercatat|"
     r"laki-laki|laki2|laki|lk|pria|perempuan|wanita|pr|ibu-ibu|ibu2|ibu|bapak-bapak|bapak2|bapak|"
-    r"pemuda|anak|anak-anak|penyandang|disabilitas|difabel|kepala keluarga|l|p)\b\.?"
+    r"pemuda|anak|anak-anak|penyandang|disabilitas|difabel|kepala keluarga|l|p|saya|kami|kita|mereka|datang|"
+    r"ikut|yang datang|tadi|itu|ini|semua|semuanya|cuma|hanya|saja|sj|ya|pak|bu|kak|ok|oke|baik|siap|hitung|"
+    r"dihitung|terhitung)\b\.?"
 )
 #: "there were none": zero at a count question
 NONE_WORDS = {"tidak ada", "tdk ada", "ga ada", "gak ada", "gk ada", "nggak ada", "ngga ada", "enggak ada",
@@ -46,6 +49,7 @@ def _split_joined(token: str) -> list[str] | None:
         else:
             return None
     return out
+_SYMBOLS = re.compile(r"[^\w\s.,/+\-±~:=%]")
 _APPROX = re.compile(r"^(±|\+/-|\+-|~|kurang lebih|sekitar|kira-kira|kira2|kl\.?)\s*")
 
 
@@ -67,9 +71,10 @@ def words_to_int(text: str) -> int | None:
     last_mag = 1000  # magnitudes inside a group must decrease: 100, 10, 1
     last_scale = 10**9
     seen = False
+    after_ten = False   # "sepuluh" takes no unit after it: "sepuluh lima" is two numbers, not 15
     for tok in tokens:
         if tok in _UNITS:
-            if pending is not None or last_mag == 1:  # "dua tiga", "sebelas dua"
+            if pending is not None or last_mag == 1 or after_ten:  # "dua tiga", "sebelas dua", "sepuluh lima"
                 return None
             pending = _UNITS[tok]
             seen = True
@@ -81,6 +86,8 @@ def words_to_int(text: str) -> int | None:
             group += value
             last_mag = 1 if value == 11 else mag
             seen = True
+            after_ten = value == 10
+            continue
         elif tok == "belas":
             if pending is None or pending == 0 or last_mag <= 10:
                 return None
@@ -109,17 +116,21 @@ def words_to_int(text: str) -> int | None:
             seen = True
         else:
             return None
+        after_ten = False
     if not seen:
         return None
     return total + group + (pending or 0)
 
 
-def parse_number(text: str, *, minimum: int = 0, maximum: int = 100_000) -> int | Problem:
-    """A whole count of people or things.
+def parse_number(text: str, *, minimum: int = 0, maximum: int = 100_000, lexicon: Lexicon | None = None
+                 ) -> int | Problem:
+    """A whole count of people or things (``lexicon``: regional and SMS words read first).
 
     Returns the number, or a ``Problem`` saying what is expected (negative, fraction, too large,
     not a number).
     """
+    if lexicon is not None:
+        text = lexicon.canonical(text or "")
     raw = re.sub(r"\s+", " ", (text or "").strip().lower())
     if not raw:
         return Problem(N_("Mohon tulis jumlahnya dengan angka, misalnya 79."))
@@ -129,7 +140,11 @@ def parse_number(text: str, *, minimum: int = 0, maximum: int = 100_000) -> int 
         return Problem(N_("Mohon tulis jumlahnya dengan angka, misalnya 79."))
     if raw.strip(" .!") in NONE_WORDS:
         return _limits(0, minimum, maximum)
-    s = _APPROX.sub("", raw)
+    inexact = _inexact(raw)
+    if inexact is not None:
+        return inexact
+    s = _APPROX.sub("", _ABOUT.sub(" ", raw).strip())
+    s = _SYMBOLS.sub(" ", s)                       # an emoji or a mark beside the number: "20 👍", "20!!"
     s = s.replace("±", " ")
     s = re.sub(r"(\d)\s*an\b", r"\1", s)          # "40an" → 40
     s = re.sub(r"(\d)\s*(orang|org)\b", r"\1 ", s)  # "79org"
@@ -155,8 +170,13 @@ def parse_number(text: str, *, minimum: int = 0, maximum: int = 100_000) -> int 
     elif re.fullmatch(r"[\d.,]+e[\d+-]+", s):
         return Problem(N_("Mohon tulis jumlahnya dengan angka biasa, misalnya 79."))
     else:
-        words = words_to_int(s)
+        words = None if re.search(r"\d", s) else words_to_int(s)     # "10 5 empat" is not 4
         if words is None:
+            several = numbers_in(s)
+            if len(several) >= 2:
+                return Problem(N_("Ada %(count)s angka dalam jawaban Anda (%(numbers)s). Mohon tulis satu jumlah "
+                                  "saja dengan angka, misalnya 79."),
+                               {"count": len(several), "numbers": ", ".join(str(n) for n in several[:4])})
             return Problem(N_("Mohon tulis jumlahnya dengan angka, misalnya 79."))
         value = words
     return _limits(value, minimum, maximum)
@@ -171,3 +191,49 @@ def _limits(value: int, minimum: int, maximum: int) -> int | Problem:
             {"value": value, "maximum": maximum},
         )
     return value
+
+
+# "about N" is taken as N (the existing, documented reading); "more than N", "almost N", ranges are not one count
+_ABOUT = re.compile(r"^\s*(kurang lebih|lebih kurang|krg lbh|krg lebih|kurang lbh|lbh krg|lbh kurang|kurleb)\b")
+_MORE_LESS = re.compile(r"\b(lebih|lbh|lebi|hampir|hmpr|hampi|kurang|krg|di atas|diatas|di bawah|dibawah|"
+                        r"belum sampai|blm sampai|tidak sampai|tdk sampai|ke atas|keatas|minimal|maksimal|paling)\b"
+                        r"|\d\s*\+(?!\s*\d)")
+_RANGE = re.compile(r"\d\s*(?:-|–|s/d|sd|sampai|smp|hingga|ke|atau|/)\s*\d|\bantara\b|\b(?:atau|sampai|hingga)\b")
+
+
+def _inexact(raw: str) -> Problem | None:
+    """"dua ratus lebih", "lebih dari 50", "hampir 40", "30-40", "30 atau 40": not one count, refused with why."""
+    s = _ABOUT.sub(" ", raw)
+    if re.fullmatch(r"\d{1,3}(\.\d{3})+|\d+\s*/\s*\d+", s.strip(" .")):
+        return None         # "1.250" groups thousands; "1/2" is refused as a fraction
+    if _MORE_LESS.search(s):
+        return Problem(N_("\"%(text)s\" bukan jumlah yang pasti. Mohon tulis jumlahnya dengan tepat, misalnya 79."),
+                       {"text": raw[:40]})
+    if _RANGE.search(s) and len(numbers_in(s)) >= 2:
+        return Problem(N_("\"%(text)s\" adalah rentang. Mohon tulis satu jumlah yang pasti, misalnya 79."),
+                       {"text": raw[:40]})
+    return None
+
+
+def numbers_in(text: str) -> list[int]:
+    """Each separate number in the text, digits or words: "sepuluh lima" → [10, 5], "10 dan 5" → [10, 5]."""
+    out: list[int] = []
+    group: list[str] = []
+    for tok in re.findall(r"\d+|[a-z]+", text[:MAX_LEN].lower()):
+        if tok.isdigit():
+            if group:
+                out.append(words_to_int(" ".join(group)) or 0)
+                group = []
+            out.append(int(tok[:12]))
+        elif words_to_int(" ".join([*group, tok])) is not None:
+            group.append(tok)
+        elif words_to_int(tok) is not None:
+            if group:
+                out.append(words_to_int(" ".join(group)) or 0)
+            group = [tok]
+        elif group:
+            out.append(words_to_int(" ".join(group)) or 0)
+            group = []
+    if group:
+        out.append(words_to_int(" ".join(group)) or 0)
+    return out

@@ -12,6 +12,7 @@ from . import registration
 from . import results as R
 from .answering import form_step
 from .confirm import pick_question
+from .lexicon import Lexicon, lexicon_of
 from .menu import current_prompt, form_of, menu_reply, yes_no
 from .problem import Gettext, Problem
 from .state import Ask, ConfirmAnswer, OldDate, Pending, PickQuestion, Reg, State
@@ -91,7 +92,7 @@ def _confirm(state: State, pending: ConfirmAnswer, inbound: Inbound, ctx: Contex
              lang: str) -> Step[State]:
     """An answer shown back: "ya" stores it, "tidak" asks again; anything else is a new answer."""
     form, draft = form_of(state, ctx), state.the_form()
-    yes = A.parse_yes_no(inbound.text)
+    yes = A.parse_yes_no(inbound.text, _lexicon(state, ctx))
     if yes is True:
         return take(state, form, R.Accepted(pending.updates), ctx, t, lang)
     if yes is False or A.normalize(inbound.text) in ("pilih lagi", t("Pilih lagi").lower()):
@@ -104,12 +105,18 @@ def _confirm(state: State, pending: ConfirmAnswer, inbound: Inbound, ctx: Contex
     return form_step(state, inbound, None, ctx, t, lang, timedelta(0))
 
 
+def _lexicon(state: State, ctx: Context) -> Lexicon:
+    """The words of the person's region ("io", "seng"), from their draft's area or their own."""
+    area = state.form.area if state.form is not None else None
+    return lexicon_of(ctx.lexicons, area or (ctx.contact.area_code if ctx.contact else None))
+
+
 _YesNo = Callable[[State, Pending, bool, Context, Gettext, str], Step[State]]
 
 
 def _yes_no(state: State, pending: Pending, inbound: Inbound, ctx: Context, t: Gettext, lang: str,
             then: _YesNo) -> Step[State]:
-    yes = A.parse_yes_no(inbound.text)
+    yes = A.parse_yes_no(inbound.text, _lexicon(state, ctx))
     if isinstance(yes, Problem):
         state.pending = pending
         return Step(state, [yes_no(t("Mohon jawab ya atau tidak."), t)])

@@ -130,6 +130,7 @@ class Context:
     previous: dict[str, dict[str, Any]] = field(default_factory=dict)  # form id → last answers in area
     waiting: tuple[WaitingView, ...] = ()           # what this coordinator is asked to decide (flows/access.py)
     loop: Any = None                                # flows.followup.LoopData for a side conversation
+    lexicons: Any = None                            # flows.lexicon.Lexicons: words per region (None: built-in only)
 
     def latest(self, form_id: str) -> Form:
         return self.forms[(form_id, max(v for f, v in self.forms if f == form_id))]
@@ -156,6 +157,7 @@ class Step(Generic[S]):
     request: Request | None = None       # data the pipeline must add
     decisions: tuple[tuple[Any, ...], ...] = ()   # a coordinator's decisions (flows/access.py): ("approve", id, yes), …
     actions: tuple[Any, ...] = ()                # decisions of a side conversation to store (flows/side.py)
+    unread: tuple[str, str, str] | None = None   # an answer not understood: (form.question, area, text) (`pantau kata`)
 
 
 T = TypeVar("T")

@@ -95,7 +95,9 @@ def take(state: State, form: Form, result: R.Accepted, ctx: Context, t: Gettext,
     draft.answers = F.apply_updates(draft.answers, pos, result.updates)
     draft.auto = list(result.auto)
     replies = []
-    if result.auto:
+    if result.auto and all(v is None for v in result.updates.values()):
+        replies.append(Reply(t("Pertanyaan laki-laki dan perempuan dilewati.")))
+    elif result.auto:
         replies.append(Reply(t("Dicatat: %(men)s laki-laki dan %(women)s perempuan.")
                              % _men_women(form, draft, pos, lang)))
     return move(state, form, pos, ctx, t, lang, replies)

@@ -285,3 +285,15 @@ class WebSession(Base):
     created_at: Mapped[datetime]
     last_seen: Mapped[datetime]
     ended_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class UnreadAnswer(Base):
+    """An answer the bot could not read (issue 23, `pantau kata`): normalised text, no sender kept beside it;
+    one row per answer, counted when listed."""
+    __tablename__ = "unread_answers"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    question: Mapped[str] = mapped_column(String(120))      # "<form>.<question>"
+    area_code: Mapped[str] = mapped_column(String(13))      # the desa the form is about
+    day: Mapped[str] = mapped_column(String(10))            # ISO date the answer was given
+    text: Mapped[str] = mapped_column(String(80))
+    __table_args__ = (Index("ix_unread_answers_area_day", "area_code", "day"),)

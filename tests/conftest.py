@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import catalog
+from bot import catalog, lexicon_files
 from flows.engine import advance
 from flows.types import Context, ContactView, Inbound, RoundView
 
@@ -45,7 +45,7 @@ class Chat:
     def ctx(self) -> Context:
         return Context(now=self.now, forms=self.forms, gettext=catalog.gettext_for, contact=self.contact,
                        areas=catalog.area_index(), invites=self.invites, rounds=self.rounds,
-                       previous=self.previous, recent_reports=self.recent)
+                       previous=self.previous, recent_reports=self.recent, lexicons=lexicon_files.lexicons())
 
     def step(self, text: str = "", **kw):
         step = advance(self.session, Inbound("test", "u", "m", text=text, **kw), self.ctx())

@@ -3,6 +3,7 @@
 Each ``tests/golden/NAME.in`` is one message per line (``#`` lines are comments) with a few directives:
 ``@after 3h`` moves the clock on, ``@photo REF`` sends a photo, ``@sent ID`` makes the last report a sent
 one (for ``ubah``), ``@fail TEXT`` sends TEXT while the engine fails (the pipeline's error boundary answers),
+``@area CODE`` registers the cadre in another desa (its province's lexicon applies),
 ``@retry`` sends the last message again with the same id (a platform's retry: a duplicate, not answered).
 ``NAME.out`` is what the engine answered. Regenerate after a deliberate change with
 ``PANTAU_UPDATE_GOLDEN=1 python -m pytest tests/test_golden.py`` and review the diff.
@@ -12,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -44,6 +46,10 @@ def transcript(chat, script: str) -> str:
             hours = float(re.fullmatch(r"@after (\d+(?:\.\d+)?)h", line).group(1))
             chat.now += timedelta(hours=hours)
             lines.append(f"~ {hours:g} h later ({chat.now.isoformat()})")
+            continue
+        if line.startswith("@area "):
+            chat.contact = replace(chat.contact, area_code=line.split()[1])
+            lines.append(f"~ the cadre is registered in {line.split()[1]}")
             continue
         if line.startswith("@sent "):
             sent = chat.reports[-1]

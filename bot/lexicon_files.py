@@ -1,0 +1,78 @@
+"""Reading the lexicons from disk (flows/ reads no file): locales/id/lexicon/*.yaml, and the words the field
+taught with `pantau kata ajar`, kept in <data dir>/lexicon/lokal.yaml (who, when, region)."""
+from __future__ import annotations
+
+import functools
+from datetime import datetime
+from pathlib import Path
+
+import yaml
+
+from flows.lexicon import Entry, LexiconError, Lexicons, parse_lexicon
+
+from . import config
+
+LEXICON_DIR = Path(__file__).resolve().parent.parent / "locales" / "id" / "lexicon"
+TAUGHT_SOURCE = "pantau kata ajar"
+
+
+def taught_path() -> Path:
+    return config.data_dir() / "lexicon" / "lokal.yaml"
+
+
+def read_files(directory: Path = LEXICON_DIR) -> list[tuple[str, frozenset[str] | None, list[Entry]]]:
+    files = []
+    for path in sorted(directory.glob("*.yaml")):
+        with open(path, encoding="utf-8") as fh:
+            try:
+                data = yaml.safe_load(fh)
+            except yaml.YAMLError as exc:
+                raise LexiconError(f"{path.name}: not valid YAML: {exc}") from None
+        files.append(parse_lexicon(data, path.name))
+    return files
+
+
+def read_taught(path: Path) -> list[dict]:
+    """The taught words: [{word, means, area, who, when}], oldest first."""
+    if not path.exists():
+        return []
+    with open(path, encoding="utf-8") as fh:
+        data = yaml.safe_load(fh) or {}
+    return list(data.get("entries") or [])
+
+
+def _taught_files(taught: list[dict]) -> list[tuple[str, frozenset[str] | None, list[Entry]]]:
+    """One lexicon per province of the taught words (a later word replaces an earlier one of the same text)."""
+    by_province: dict[str, dict[str, Entry]] = {}
+    for row in taught:
+        province = str(row["area"])[:2]
+        entry = Entry(str(row["word"]).strip().lower(), str(row["means"]).strip().lower(),
+                      f"taught by {row.get('who', '?')} on {row.get('when', '?')}", TAUGHT_SOURCE, f"lokal-{province}")
+        by_province.setdefault(province, {})[entry.word] = entry
+    return [(f"lokal-{p}", frozenset({p}), list(words.values())) for p, words in sorted(by_province.items())]
+
+
+@functools.lru_cache(maxsize=4)
+def _load(directory: Path, taught: Path, stamp: float) -> Lexicons:
+    return Lexicons(read_files(directory) + _taught_files(read_taught(taught)))
+
+
+def lexicons(directory: Path = LEXICON_DIR) -> Lexicons:
+    """Every lexicon, built once and again only when a word has been taught since."""
+    path = taught_path()
+    stamp = path.stat().st_mtime if path.exists() else 0.0
+    return _load(directory, path, stamp)
+
+
+def teach(word: str, means: str, area: str, who: str, when: datetime) -> dict:
+    """Add a taught word for a region: the next such answer there is read as ``means``."""
+    path = taught_path()
+    rows = read_taught(path)
+    row = {"word": word.strip().lower(), "means": means.strip().lower(), "area": area, "who": who,
+           "when": when.isoformat(timespec="seconds")}
+    rows.append(row)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(yaml.safe_dump({"entries": rows}, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    tmp.replace(path)
+    return row

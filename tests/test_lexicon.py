@@ -1,0 +1,165 @@
+"""Issue 23: the lexicons under locales/id/lexicon, each entry read in context, per region, never turning a
+refusal into a value."""
+from datetime import date, datetime
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot import lexicon_files
+from flows import Problem, parse_choice, parse_date, parse_men_women, parse_number, parse_yes_no
+from flows.dates import WIT
+from flows.lexicon import Entry, LexiconError, Lexicons, build, parse_lexicon
+
+NOW = datetime(2024, 8, 15, 10, 0, tzinfo=WIT)      # a Thursday
+LEXICONS = lexicon_files.lexicons()
+FILES = {name: (where, entries) for name, where, entries in lexicon_files.read_files()}
+
+SECTORS = [("pertanian", ["Pertanian"]), ("perikanan", ["Perikanan / kelautan"]), ("peternakan", ["Peternakan"]),
+           ("kerajinan", ["Kerajinan / tenun"]), ("usaha_rumah_tangga", ["Usaha kecil rumah tangga"]),
+           ("lainnya", ["Lainnya"])]
+STATUS = [("berjalan", ["Berjalan"]), ("sebagian", ["Berjalan sebagian"]), ("belum", ["Belum berjalan"]),
+          ("berhenti", ["Berhenti"])]
+_STATUS_OF = {"berjalan": "berjalan", "berjalan sebagian": "sebagian", "belum berjalan": "belum",
+              "berhenti": "berhenti"}
+_NUMBERS = {"sepuluh": 10, "sebelas": 11, "seratus": 100, "sembilan": 9, "delapan": 8, "tujuh": 7, "enam": 6,
+            "empat": 4}
+
+#: what each meaning is checked by: (how it is read, the answer it is put in, what must come out)
+CONTEXT = {
+    "tidak": [(parse_yes_no, "{w}", False), (parse_number, "{w} ada", 0)],
+    "ya": [(parse_yes_no, "{w}", True)],
+    "sudah": [(parse_yes_no, "{w}", True), ("status", "{w} jalan", "berjalan")],
+    "belum": [(parse_yes_no, "{w}", False), ("status", "{w} jalan", "belum")],
+    "tidak ada": [(parse_number, "{w}", 0)],
+    "saya": [(parse_number, "{w} ada 20 orang", 20)],
+    "kami": [(parse_number, "{w} ada 20 orang", 20)],
+    "mereka": [(parse_number, "{w} ada 20 orang", 20)],
+    "laki-laki": [(parse_men_women, "{w} 10 perempuan 5", (10, 5))],
+    "bapak-bapak": [(parse_men_women, "{w} 10 perempuan 5", (10, 5))],
+    "perempuan": [(parse_men_women, "laki-laki 10 {w} 5", (10, 5))],
+    "ibu-ibu": [(parse_men_women, "laki-laki 10 {w} 5", (10, 5))],
+    "pemuda": [(parse_number, "{w} 12 orang", 12)],
+    "puluh": [(parse_number, "dua {w} lima", 25)],
+    "belas": [(parse_number, "dua {w}", 12)],
+    "dan": [(parse_men_women, "laki-laki 10 {w} perempuan 5", (10, 5))],
+    "sampai": [(parse_number, "30 {w} 40", "rentang")],
+    "lebih": [(parse_number, "20 {w}", "bukan jumlah yang pasti")],
+    "kurang": [(parse_number, "{w} 20", "bukan jumlah yang pasti")],
+    "kurang lebih": [(parse_number, "{w} 40", 40)],
+    "dari": [(parse_number, "lebih {w} 50", "bukan jumlah yang pasti")],
+    "yang": [(parse_number, "{w} hadir 20", 20)],
+    "orang": [(parse_number, "20 {w}", 20)],
+    "jumlah": [(parse_number, "{w} 20", 20)],
+    "total": [(parse_number, "{w} 20", 20)],
+    "jalan": [("status", "sudah {w}", "berjalan")],
+    "kemarin": [(parse_date, "{w}", date(2024, 8, 14))],
+    "tanggal": [(parse_date, "{w} 5 bulan 8", date(2024, 8, 5))],
+    "bulan": [(parse_date, "tanggal 5 {w} 8", date(2024, 8, 5))],
+    "tahun": [(parse_date, "tanggal 5 bulan 8 {w} 2023", date(2023, 8, 5))],
+    **{word: [(parse_number, "{w}", n)] for word, n in _NUMBERS.items()},
+}
+
+
+def _read(how, text, lexicon):
+    if how == "status":
+        return parse_choice(text, STATUS, guess=False, lexicon=lexicon)
+    if how is parse_date:
+        return parse_date(text, NOW, lexicon=lexicon)
+    return how(text, lexicon=lexicon)
+
+
+def _area_of(where):
+    return f"{sorted(where)[0]}.01" if where else "11.01"     # 11: Aceh, where only base and SMS apply
+
+
+def _cases():
+    for name, (where, entries) in sorted(FILES.items()):
+        for e in entries:
+            yield pytest.param(name, where, e, id=f"{name}:{e.word}")
+
+
+@pytest.mark.parametrize("name,where,entry", list(_cases()))
+def test_every_lexicon_entry_is_read_in_context(name, where, entry):
+    lexicon = LEXICONS.for_area(_area_of(where))
+    if entry.at == "choice":
+        options = SECTORS if entry.means in dict(SECTORS) else STATUS
+        want = entry.means if options is SECTORS else _STATUS_OF[entry.means]
+        assert parse_choice(entry.word, options, guess=False, lexicon=lexicon) == want
+        return
+    assert entry.means in CONTEXT, f"{name}: no context to check {entry.word!r} ({entry.means!r}) in"
+    for how, template, want in CONTEXT[entry.means]:
+        got = _read(how, template.format(w=entry.word), lexicon)
+        if isinstance(want, str) and how != "status":
+            assert isinstance(got, Problem) and want in got.render(lambda s: s), (entry.word, template, got)
+        else:
+            assert got == want, (entry.word, template, got)
+
+
+def test_every_file_cites_its_sources_and_names_its_provinces():
+    assert set(FILES) >= {"base", "sms", "ambon", "kupang"}
+    assert FILES["ambon"][0] == frozenset({"81", "82"}) and FILES["kupang"][0] == frozenset({"53"})
+    assert FILES["base"][0] is None and FILES["sms"][0] is None
+
+
+def test_a_person_reads_the_words_of_their_own_province():
+    maluku, ntt, aceh = (LEXICONS.for_area(code) for code in ("81.05.08.2010", "53.18.01.2001", "11.01"))
+    assert parse_yes_no("seng", maluku) is False and isinstance(parse_yes_no("seng", ntt), Problem)
+    assert parse_yes_no("sonde", ntt) is False and isinstance(parse_yes_no("sonde", maluku), Problem)
+    assert parse_number("dua pulu", lexicon=maluku) == 20 == parse_number("dua pulu", lexicon=ntt)
+    assert isinstance(parse_number("dua pulu", lexicon=aceh), Problem)
+    assert parse_number("jml 20 org", lexicon=aceh) == 20                # SMS shorthand applies everywhere
+    assert parse_yes_no("sonde", LEXICONS.for_area(None)) is False   # no region: every lexicon
+
+
+def test_a_word_meaning_two_things_is_taken_only_where_it_is_unambiguous():
+    one = Entry("son", "tidak", "not", "x", "kupang")
+    other = Entry("son", "anak", "a son", "x", "english")
+    assert build([one]).canonical("son") == "tidak"
+    assert build([one, other]).canonical("son") == "son"
+    both = Lexicons([("kupang", frozenset({"53"}), [one]), ("english", frozenset({"99"}), [other])])
+    assert both.for_area("53.01").canonical("son") == "tidak"
+    assert both.for_area(None).canonical("son") == "son"            # all lexicons: ambiguous, left alone
+
+
+@pytest.mark.parametrize("data,fragment", [
+    ({"entries": []}, "needs a name"),
+    ({"name": "x", "provinces": ["8"]}, "two-digit"),
+    ({"name": "x", "entries": [{"word": "a", "means": "b", "meaning": "c"}]}, "needs word, means"),
+    ({"name": "x", "entries": [{"word": "a", "means": "b", "meaning": "c", "source": "nowhere"}]}, "not in sources"),
+])
+def test_a_broken_lexicon_file_is_refused_naming_the_problem(data, fragment):
+    with pytest.raises(LexiconError, match=fragment):
+        parse_lexicon(data, "x.yaml")
+
+
+REFUSED = ["dua ratus lebih", "lebih dari 50", "hampir 40", "30-40", "30 sampai 40", "sepuluh lima", "10 5",
+           "2,5", "setengah", "-4", "antara 20 dan 30", "50+", "kurang dari 10", "20 atau 30"]
+WORDS = sorted({e.word for _, _, entries in LEXICONS.files for e in entries})
+
+
+@settings(max_examples=300, deadline=None)
+@given(refused=st.sampled_from(REFUSED), word=st.sampled_from(WORDS), before=st.booleans(),
+       area=st.sampled_from([None, "81.05", "53.18", "11.01", "33.01"]))
+def test_no_lexicon_word_turns_a_refusal_into_a_value(refused, word, before, area):
+    text = f"{word} {refused}" if before else f"{refused} {word}"
+    assert isinstance(parse_number(text, lexicon=LEXICONS.for_area(area)), Problem), text
+
+
+def test_a_rare_word_is_shown_back_with_what_it_was_read_as(kader):
+    from dataclasses import replace
+    kader.contact = replace(kader.contact, area_code="53.18.01.2001")      # Sumba Barat Daya: Kupang Malay
+    kader.say("menu"), kader.say("1"), kader.say("1"), kader.say("kemarin"), kader.say("Balai desa")
+    kader.say("L 10 P 12"), kader.say("4")
+    out = kader.say("son ada")
+    assert "\"son\" dibaca sebagai \"tidak\". Benar?" in out
+    assert "Silakan kirim foto" in kader.say("ya")
+    assert kader.session["form"]["answers"]["disabled"] == 0
+
+
+def test_a_common_dialect_word_is_taken_without_asking(kader):
+    from dataclasses import replace
+    kader.contact = replace(kader.contact, area_code="53.18.01.2001")
+    kader.say("menu"), kader.say("1"), kader.say("1"), kader.say("kemarin"), kader.say("Balai desa")
+    kader.say("L 10 P 12"), kader.say("4")
+    assert "Silakan kirim foto" in kader.say("sonde ada")
