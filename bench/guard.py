@@ -70,7 +70,22 @@ class CallCounter:
         sys.setprofile(None)
 
 
-async def run(url: str) -> dict:
+class Profiled(CallCounter):
+    """The same measured work under cProfile instead (``--profile FILE``: where the calls are, by function)."""
+
+    def __init__(self, profiler):
+        super().__init__()
+        self.profiler = profiler
+
+    def __enter__(self):
+        self.profiler.enable()
+        return self
+
+    def __exit__(self, *exc):
+        self.profiler.disable()
+
+
+async def run(url: str, profiler=None) -> dict:
     from bot.pipeline import Pipeline
     from flows.types import Inbound
     from storage.counting import counting
@@ -101,7 +116,7 @@ async def run(url: str) -> dict:
     half = (len(PEOPLE) - WARM) // 2
     for name, people, together in (("batched", range(WARM, WARM + half), True),
                                    ("single", range(WARM + half, len(PEOPLE)), False)):
-        calls = CallCounter()
+        calls = CallCounter() if profiler is None else Profiled(profiler)
         with counting(pipeline.db) as statements:
             await send(list(people), together, calls)
         messages = len(people) * len(script(*PEOPLE[0]))
@@ -137,9 +152,17 @@ def main() -> None:
     ap.add_argument("--url", help="a migrated database with the area tree (default: a fresh SQLite file)")
     ap.add_argument("--write", action="store_true", help="record the counts in bench/guard.json")
     ap.add_argument("--detail", action="store_true", help="print statements and calls by module too")
+    ap.add_argument("--profile", metavar="FILE", help="profile the measured work with cProfile into FILE instead")
     a = ap.parse_args()
     url = a.url or f"sqlite+aiosqlite:///{tempfile.mkdtemp()}/guard.db"
-    result = asyncio.run(run(url))
+    profiler = None
+    if a.profile:
+        import cProfile
+        profiler = cProfile.Profile()
+    result = asyncio.run(run(url, profiler))
+    if profiler is not None:
+        profiler.dump_stats(a.profile)
+        return
     keep = {name: {k: r[k] for k in ("messages", "sql_per_message", "calls_per_message")}
             for name, r in result.items()}
     print(json.dumps(result if a.detail else keep, indent=1))
