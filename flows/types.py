@@ -105,6 +105,15 @@ class NewContact:
     verified: bool = True        # False: a kader who registered themselves, until approved
 
 
+class NotLoaded(Exception):
+    """``advance`` reached context the pipeline left out for this message (``engine.needs`` did not name it):
+    the pipeline loads it and takes the message again — ``advance`` is pure, so the first try left no trace."""
+
+    def __init__(self, what: str):
+        super().__init__(what)
+        self.what = what
+
+
 @dataclass(frozen=True)
 class Context:
     """Everything ``advance`` may know besides the session and the message."""
@@ -120,6 +129,14 @@ class Context:
     previous: dict[str, dict[str, Any]] = field(default_factory=dict)  # form id → last answers in area
     waiting: tuple[WaitingView, ...] = ()           # what this coordinator is asked to decide (flows/access.py)
     loop: Any = None                                # flows.followup.LoopData for a side conversation
+    # what the pipeline left out for this message ("invites", "recent", "rounds", "previous"): read through ``need``
+    missing: frozenset[str] = frozenset()
+
+    def need(self, what: str) -> None:
+        """Call before reading ``invites``, ``recent_reports``, ``rounds`` or ``previous``: raises ``NotLoaded`` if the
+        pipeline left it out, so an empty value is never taken for "there is none"."""
+        if what in self.missing:
+            raise NotLoaded(what)
 
     def latest(self, form_id: str) -> Form:
         return self.forms[(form_id, max(v for f, v in self.forms if f == form_id))]
