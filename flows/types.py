@@ -168,7 +168,9 @@ class Step(Generic[S]):
 T = TypeVar("T")
 
 
+_STEP_REST = tuple(f.name for f in fields(Step) if f.name != "session")
+
+
 def with_session(step: Step[Any], session: T) -> Step[T]:
     """The same step carrying another form of the session (``State`` inside flows/, JSON outside)."""
-    rest = {f.name: getattr(step, f.name) for f in fields(step) if f.name != "session"}
-    return Step(session, **rest)
+    return Step(session, **{name: getattr(step, name) for name in _STEP_REST})
