@@ -1,6 +1,7 @@
 """Inbound throughput through the real path (inbound record, session, engine, report, outbox), durably.
 
     python -m bench.inbound --users 10000 --db sqlite|postgres [--workers N] [--rate MSGS_PER_S]
+                            [--baseline ptb] [--profile FILE]
 
 Each simulated kader (registered beforehand) sends a 11-message meeting report ("menu", "1", "1",
 "kemarin", "Balai desa", "L 79 P 38", … "kirim"), one message after the reply to the one before,
@@ -9,6 +10,9 @@ loop: the most the server does); with --rate messages are offered at that pace (
 latency a person sees at that load). --workers N runs N processes, each with its own pipeline and
 connection pool, splitting the people between them. Prints one line:
 throughput_msgs_per_s=… p50_ms=… p99_ms=… reports=…
+``--baseline ptb`` then runs python-telegram-bot's in-memory ConversationHandler on the same people and
+script in the same run (bench/ptb_baseline.py) and prints its line and the ratio. ``--profile FILE`` runs
+the one worker in this process under cProfile and writes its statistics to FILE (pstats).
 """
 from __future__ import annotations
 
@@ -125,17 +129,27 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--concurrency", type=int, default=500, help="people typing at once, per worker (closed loop)")
     ap.add_argument("--rate", type=float, default=0, help="messages offered per second in all (open loop)")
+    ap.add_argument("--baseline", choices=["ptb"], help="also run python-telegram-bot's in-memory baseline")
+    ap.add_argument("--profile", metavar="FILE", help="run the worker in this process under cProfile")
     a = ap.parse_args()
     url = PG if a.db == "postgres" else f"sqlite+aiosqlite:///{tempfile.mkdtemp()}/bench.db"
     asyncio.run(prepare(url, a.users, a.db == "postgres"))
     ctx = mp.get_context("spawn")
     out = ctx.Queue()
     start_at = time.time() + 3 + 2 * a.workers     # time for the workers to import and open
-    procs = [ctx.Process(target=worker, args=(url, list(range(w, a.users, a.workers)), a.concurrency,
-                                              a.rate / a.workers, start_at, out)) for w in range(a.workers)]
-    for p in procs:
-        p.start()
-    results = [out.get() for _ in procs]
+    if a.profile:                                  # in this process, one worker, under the profiler
+        import cProfile
+        profiler = cProfile.Profile()
+        profiler.runcall(worker, url, list(range(a.users)), a.concurrency, a.rate, start_at, out)
+        profiler.dump_stats(a.profile)
+        results = [out.get()]
+        procs = []
+    else:
+        procs = [ctx.Process(target=worker, args=(url, list(range(w, a.users, a.workers)), a.concurrency,
+                                                  a.rate / a.workers, start_at, out)) for w in range(a.workers)]
+        for p in procs:
+            p.start()
+        results = [out.get() for _ in procs]
     for p in procs:
         p.join()
     lat = sorted(x for r in results for x in r[0])
@@ -146,6 +160,9 @@ def main() -> None:
           f"p99_ms={lat[int(len(lat) * 0.99) - 1] * 1000:.1f} reports={reports} db={a.db} users={a.users} "
           f"workers={a.workers} rate={a.rate or 'max'} messages={len(lat)} "
           f"avg_batch={len(lat) / max(batches, 1):.1f} cpus={os.cpu_count()}")
+    if a.baseline == "ptb":
+        from bench import ptb_baseline
+        print(ptb_baseline.line(a.users, SCRIPT, a.concurrency), f"pantau/ptb={len(lat) / elapsed / ptb_baseline.last:.2f}")
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@ taught with `pantau kata ajar`, kept in <data dir>/lexicon/lokal.yaml (who, when
 from __future__ import annotations
 
 import functools
+import os
 from datetime import datetime
 from pathlib import Path
 
@@ -53,15 +54,25 @@ def _taught_files(taught: list[dict]) -> list[tuple[str, frozenset[str] | None, 
 
 
 @functools.lru_cache(maxsize=4)
-def _load(directory: Path, taught: Path, stamp: float) -> Lexicons:
-    return Lexicons(read_files(directory) + _taught_files(read_taught(taught)))
+def _load(directory: Path, taught: str, stamp: float) -> Lexicons:
+    return Lexicons(read_files(directory) + _taught_files(read_taught(Path(taught))))
+
+
+_where: tuple[object, str] | None = None       # (the settings it was built for, the taught file's path)
 
 
 def lexicons(directory: Path = LEXICON_DIR) -> Lexicons:
-    """Every lexicon, built once and again only when a word has been taught since."""
-    path = taught_path()
-    stamp = path.stat().st_mtime if path.exists() else 0.0
-    return _load(directory, path, stamp)
+    """Every lexicon, built once and again only when a word has been taught since: one stat() per message (it
+    runs for every message, so no pathlib walk)."""
+    global _where
+    current = config.settings()
+    if _where is None or _where[0] is not current:
+        _where = (current, str(taught_path()))
+    try:
+        stamp = os.stat(_where[1]).st_mtime
+    except FileNotFoundError:
+        stamp = 0.0
+    return _load(directory, _where[1], stamp)
 
 
 def teach(word: str, means: str, area: str, who: str, when: datetime) -> dict:

@@ -17,9 +17,12 @@ def notice_payload(reply: Reply) -> dict:
     return {**data, "template": "notice", "variables": {"message": " ".join(" ".join(lines).split())[:1000]}}
 
 
+_REPLY_FIELDS = tuple(f.name for f in fields(Reply))
+
+
 def reply_payload(reply: Reply, lang: str = "id") -> dict:
     """An outbox row's payload; with choices, also how to answer them by number (for text channels)."""
-    data = {f.name: getattr(reply, f.name) for f in fields(reply)}
+    data = {name: getattr(reply, name) for name in _REPLY_FIELDS}
     data = {k: v for k, v in data.items() if v not in (None, (), False)}
     if "choices" in data:
         data["choices"] = list(data["choices"])

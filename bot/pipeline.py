@@ -7,10 +7,10 @@ import logging
 import traceback
 from dataclasses import dataclass, replace
 
-from flows.engine import advance, needs, round_forms
+from flows.engine import advance, needs, round_forms, round_questions
 from flows.recovery import failed
 from flows.text import clean_inbound
-from flows.types import Context, Inbound, Reply
+from flows.types import Context, Inbound, NotLoaded, Reply
 from storage.db import Database, retryable
 from storage.repo import Tx, sync_forms
 
@@ -43,6 +43,10 @@ class _Rehearsed(Exception):
         self.results = results
 
 
+#: context read only for the messages ``needs`` names (the others read it through ``Context.need``)
+_LAZY = frozenset({"invites", "recent", "rounds", "previous"})
+
+
 @dataclass
 class _Waiting:
     inbound: Inbound
@@ -68,6 +72,7 @@ class Pipeline:
         # forms with a question answered from the rounds: the rounds are read only for messages that may
         # reach one (a meeting report's answers do not)
         self._round_forms = round_forms(forms)
+        self._round_questions = round_questions(forms)
         self._writer: asyncio.Task | None = None
         self._checkpoint: asyncio.Task | None = None
         self._checkpointed_at = 0.0
@@ -166,7 +171,8 @@ class Pipeline:
             contacts = await tx.contacts_for_many(keys)
             # what the batch's messages need, read once for all of them: last reports offered back (those
             # at the menu), the rounds (those who may reach a round question)
-            wants = [(contacts[key].area_code, needs(sessions[key][0] or None, i, True, self._round_forms))
+            wants = [(contacts[key].area_code, needs(sessions[key][0] or None, i, True, self._round_forms,
+                                                                 self._round_questions))
                      for i, _ in items if (i.channel, i.message_id) in fresh
                      for key in [(i.channel, i.sender)] if key in contacts]
             previous = await tx.previous_answers([area for area, want in wants if "previous" in want],
@@ -213,11 +219,35 @@ class Pipeline:
                 raise _Rehearsed(results)          # leaves the transaction: rolled back
         return results
 
+    async def _advance(self, tx: Tx, s, session: dict | None, inbound: Inbound, ctx: Context, loaded: dict, now):
+        """``flows.advance``; context it reached that ``needs`` left out is loaded, and the message taken again
+        (advance is pure: the first try left nothing behind). Returns the context used and the step."""
+        while True:
+            try:
+                return ctx, advance(session, inbound, ctx)
+            except NotLoaded as more:
+                if more.what == "recent":
+                    ctx = replace(ctx, recent_reports=await tx.recent_reports(ctx.contact) if ctx.contact else ())
+                elif more.what == "rounds":
+                    if "rounds" not in loaded:
+                        loaded["rounds"] = await tx.rounds()
+                    ctx = replace(ctx, rounds=loaded["rounds"])
+                elif more.what == "previous" and ctx.contact is not None:
+                    area = ctx.contact.area_code
+                    if area not in loaded["previous"]:
+                        loaded["previous"].update(await tx.previous_answers([area], self._suggesting))
+                    ctx = replace(ctx, previous=loaded["previous"].get(area, {}))
+                elif more.what == "invites":
+                    ctx = replace(ctx, **await access.context_extras(s, inbound, None, {"invites"}, now))
+                if more.what not in ctx.missing:
+                    raise
+                ctx = replace(ctx, missing=ctx.missing - {more.what})
+
     async def _apply(self, tx: Tx, s, inbound: Inbound, session: dict | None, contact, loaded: dict, now):
         """One message through flows.advance and its side effects; returns (step with all replies, contact,
         the report it completed as a ``SavedReport`` or None). ``loaded``: what the batch has read already
         (previous reports by area, rounds); completed here when an earlier message changed what this needs."""
-        want = needs(session, inbound, contact is not None, self._round_forms)
+        want = needs(session, inbound, contact is not None, self._round_forms, self._round_questions)
         previous = loaded["previous"]
         if contact and "previous" in want and contact.area_code not in previous:
             previous.update(await tx.previous_answers([contact.area_code], self._suggesting))
@@ -236,10 +266,11 @@ class Pipeline:
             recent_reports=await tx.recent_reports(contact) if contact and "recent" in want else (),
             previous=previous.get(contact.area_code, {}) if contact and "previous" in want else {},
             lexicons=lexicon_files.lexicons(),
-            **await access.context_extras(s, inbound, contact, want, now),
+            missing=_LAZY - want, **await access.context_extras(s, inbound, contact, want, now),
         )
         try:
-            step = await access.settle(s, inbound, session, ctx, advance(session, inbound, ctx), now, advance)
+            ctx, first = await self._advance(tx, s, session, inbound, ctx, loaded, now)
+            step = await access.settle(s, inbound, session, ctx, first, now, advance)
         except Exception as exc:     # noqa: BLE001 - the error boundary: answered once, never retried for ever
             # the type and where, never the message (the exception's text may quote it)
             log.error("engine failed on a %s message (%s) at %s", inbound.channel, type(exc).__name__,

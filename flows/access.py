@@ -48,6 +48,7 @@ def take_invite(session: dict[str, Any], reg: dict[str, Any], text: str, ctx: Co
         return Problem(N_("Terlalu banyak kode yang salah. Mohon tunggu %(minutes)s menit, lalu coba lagi."),
                        {"minutes": minutes})
     code = normal_code(text)
+    ctx.need("invites")
     invite = ctx.invites.get(code)
     state = (invite[2] if len(invite) > 2 else "open") if invite else None
     if invite and state == "open":

@@ -162,7 +162,15 @@ def repeat_count(rep: Question, values: dict[str, Any]) -> int:
 
 
 def uses_today(form: Form) -> bool:
-    """Whether any expression of the form calls today() (only then is the date put in the answers)."""
+    """Whether any expression of the form calls today() (only then is the date put in the answers); found
+    once per form (kept in the form's own ``__dict__``, as ``functools.cached_property`` does)."""
+    found = form.__dict__.get("_uses_today")
+    if found is None:
+        found = form.__dict__["_uses_today"] = _uses_today(form)
+    return bool(found)
+
+
+def _uses_today(form: Form) -> bool:
     questions = [sub for q in form.questions for sub in (q, *q.questions)]
     exprs = [e for q in questions for e in (q.relevant, q.constraint, q.repeat_count, q.choice_filter,
                                             q.default_expr, *(c for _, c in q.calculate))]

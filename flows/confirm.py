@@ -50,8 +50,8 @@ def _send(state: State, form: Form, draft: Draft, ctx: Context, t: Gettext, lang
 def changeable(form: Form, draft: Draft) -> list[str]:
     """Every question of the report that can be changed now (answered or not, photos too)."""
     out = []
+    values = values_at(form, draft, Pos("$"))      # the same at every top-level question
     for q in form.questions:
-        values = values_at(form, draft, Pos(q.name))
         if q.type != "note" and F.relevant(q, values) and (q.name in draft.answers or not q.required):
             out.append(q.name)
     return out

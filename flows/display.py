@@ -51,11 +51,17 @@ def show(q: Question, value: Any, lang: str, t: Gettext) -> str:
     return str(value)
 
 
+class _Safe(dict[str, Any]):
+    """Placeholders without a value show "…"."""
+
+    def __missing__(self, key: str) -> str:
+        return "…"
+
+
 def format_values(text: str, values: dict[str, Any], lang: str) -> str:
     """Fill {name} placeholders in a form text; numbers formatted for the language."""
-    class _Safe(dict[str, Any]):
-        def __missing__(self, key: str) -> str:
-            return "…"
+    if "{" not in text and "}" not in text:       # nothing to fill (most labels): as format_map would give
+        return text
     shown = _Safe({k: fmt_number(v, lang) if isinstance(v, (int, float)) and not isinstance(v, bool) else v
                    for k, v in values.items() if v is not None})
     try:

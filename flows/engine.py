@@ -34,7 +34,7 @@ from .types import ContactView, Context, Inbound, Reply, Request, Step, with_ses
 from .walk import start_form
 
 __all__ = ["COMMANDS", "DRAFT_TTL", "REQUESTS", "WELCOME_BACK_AFTER", "advance", "command_of", "menu_reply", "needs",
-           "round_forms"]
+           "round_forms", "round_questions"]
 
 DRAFT_TTL = timedelta(hours=72)
 #: word → command (the table is flows.commands: one ``register`` call adds a command)
@@ -55,19 +55,34 @@ def round_forms(forms: dict[tuple[str, int], Form]) -> frozenset[str]:
     return frozenset(f.id for f in forms.values() if any(q.choices_from == "rounds" for q in f.all_questions()))
 
 
+def round_questions(forms: dict[tuple[str, int], Form]) -> frozenset[tuple[str, str]]:
+    """(form id, question name) of each question answered from the monitoring rounds."""
+    return frozenset((f.id, q.name) for f in forms.values() for q in f.all_questions() if q.choices_from == "rounds")
+
+
 def needs(session: dict[str, Any] | None, inbound: Inbound, registered: bool = False,
-          round_forms: frozenset[str] | None = None) -> set[str]:
+          round_forms: frozenset[str] | None = None,
+          round_questions: frozenset[tuple[str, str]] | None = None) -> set[str]:
     """Which context the pipeline must load for this message (so it loads no more than that).
-    ``round_forms``: the forms with a question answered from the monitoring rounds (None: any may)."""
+    ``round_forms``: the forms with a question answered from the monitoring rounds (None: any may);
+    ``round_questions``: those questions (None: any question of those forms may need the rounds).
+
+    A guess that leaves out too much costs time, never an answer: the invites, the last reports and the
+    rounds are read through ``Context.need``, and what was left out but reached is loaded and the message
+    taken again (``NotLoaded``). So what only a rare message needs (choosing "Ubah laporan" at the menu by
+    its number, going back to the round question) is not read for every message."""
     state = session or {}
     mode = state.get("mode", "menu" if registered else "register")
     cmd = command_of(inbound.text)
     out = set()
     if not registered and mode == "register":
-        out |= {"areas", "invites"}
-    if cmd == "edit" or mode in ("pick_report", "menu"):   # the menu offers "Ubah laporan yang sudah dikirim"
+        out.add("areas")
+        reg = state.get("reg")
+        if isinstance(reg, dict) and reg.get("step") in ("role", "invite"):     # where a code may be typed
+            out.add("invites")
+    if cmd == "edit" or mode == "pick_report":
         out.add("recent")
-    if mode == "menu" or cmd in ("menu", "start"):
+    if (mode == "menu" and cmd is None) or mode == "pick_report":    # where a form may be started
         out.add("previous")
     if registered and (cmd in side.STARTS or state.get("side") or mode == "menu"):
         out.add("loop")           # the pipeline reads it for coordinators and OPD only
@@ -75,9 +90,18 @@ def needs(session: dict[str, Any] | None, inbound: Inbound, registered: bool = F
         draft = state.get("form") or state.get("draft")
         form_id = draft.get("id") if isinstance(draft, dict) else None
         if (cmd is not None or mode in ("menu", "pick_report") or form_id is None or round_forms is None
-                or form_id in round_forms):
+                or (form_id in round_forms and isinstance(draft, dict)
+                    and _at_round_question(draft, form_id, round_questions))):
             out.add("rounds")
     return out
+
+
+def _at_round_question(draft: dict[str, Any], form_id: str, round_questions: frozenset[tuple[str, str]] | None) -> bool:
+    """Whether the draft is (or may be) at a question answered from the rounds."""
+    pos = draft.get("pos")
+    if round_questions is None or not isinstance(pos, list) or not pos or draft.get("review"):
+        return True
+    return len(pos) == 1 and (form_id, pos[0]) in round_questions
 
 
 # ---------------------------------------------------------------- one message
@@ -299,6 +323,7 @@ def _request(state: State, what: str, ctx: Context, t: Gettext, lang: str) -> St
 
 def _pick_report(state: State, inbound: Inbound, ctx: Context, t: Gettext, lang: str) -> Step[State]:
     listed = state.reports or []
+    ctx.need("recent")
     by_id = {r.id: r for r in ctx.recent_reports}
     pick = A.parse_choice(inbound.text, [(str(i), [label]) for i, label in listed])
     if isinstance(pick, Problem) or int(pick) not in by_id:

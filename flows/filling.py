@@ -58,6 +58,9 @@ def suggestions(form: Form, draft: Draft, pos: Pos, ctx: Context) -> list[str]:
 
 def previous_items(form: Form, ctx: Context) -> dict[str, list[str]]:
     """Item names of each repeat in the area's previous report, kept in the draft when it starts."""
+    if not any(rep.type == "repeat" and rep.suggest_from_previous for rep in form.questions):
+        return {}
+    ctx.need("previous")
     previous = ctx.previous.get(form.id) or {}
     out: dict[str, list[str]] = {}
     for rep in form.questions:
@@ -72,6 +75,7 @@ def previous_items(form: Form, ctx: Context) -> dict[str, list[str]]:
 
 
 def round_options(ctx: Context) -> list[str]:
+    ctx.need("rounds")
     today = ctx.now.date().isoformat()
     return [r.name for r in ctx.rounds if r.start <= today]
 

@@ -7,6 +7,7 @@ job (bot/catalog.py): this package does no I/O.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from collections.abc import Iterator
 from typing import Any, NoReturn
 
@@ -88,10 +89,18 @@ class Form:
     summary: Any = None                            # flows.summary_spec.SummarySpec, from the `summary:` section
 
     def question(self, name: str) -> Question:
+        found = self._by_name.get(name)
+        if found is None:
+            raise KeyError(name)
+        return found
+
+    @cached_property
+    def _by_name(self) -> dict[str, Question]:
+        """Each question by name (the first, as a walk through ``all_questions`` finds it), built once."""
+        out: dict[str, Question] = {}
         for q in self.all_questions():
-            if q.name == name:
-                return q
-        raise KeyError(name)
+            out.setdefault(q.name, q)
+        return out
 
     def all_questions(self) -> Iterator[Question]:
         for q in self.questions:

@@ -87,6 +87,7 @@ def ask_cancel(state: State, form: Form, t: Gettext, lang: str) -> Step[State]:
 
 def list_reports(state: State, ctx: Context, t: Gettext, lang: str) -> Step[State]:
     """"ubah": the reports sent recently, to pick the one to correct."""
+    ctx.need("recent")
     reports = [r for r in ctx.recent_reports if (r.form_id, r.form_version) in ctx.forms][:9]
     if not reports:
         state.mode = "menu"

@@ -85,8 +85,11 @@ def next_pos(form: Form, draft: Draft, pos: Pos | None) -> Pos:
         # correcting one item (or a counted repeat complete): on to the questions after the repeat
     names = [q.name for q in form.questions]
     start = 0 if pos is None else names.index(pos.name) + 1
+    top: dict[str, Any] | None = None         # the values at a top-level question: the same for each of them
     for q in form.questions[start:]:
-        found = _first_of(form, draft, q)
+        if top is None:
+            top = values_at(form, draft, Pos(q.name))
+        found = _first_of(form, draft, q, top)
         if found is not None:
             return found
     return CONFIRM
@@ -110,10 +113,10 @@ def _next_in_repeat(form: Form, draft: Draft, pos: Pos) -> Pos | None:
     return None
 
 
-def _first_of(form: Form, draft: Draft, q: Question) -> Pos | None:
-    """Where top-level question ``q`` is asked now (None: it is skipped)."""
+def _first_of(form: Form, draft: Draft, q: Question, values: dict[str, Any]) -> Pos | None:
+    """Where top-level question ``q`` is asked now (None: it is skipped); ``values``: those at a top-level
+    question (``values_at``; the same for every top-level question)."""
     answers, skip_answered = draft.answers, bool(draft.review)
-    values = values_at(form, draft, Pos(q.name))
     if not relevant(q, values) or q.name in draft.auto:
         return None
     if skip_answered and (q.type == "note" or (q.type != "repeat" and q.name in answers
@@ -145,8 +148,9 @@ def _counted_item(form: Form, draft: Draft, rep: Question, index: int) -> Pos | 
 def clean_answers(form: Form, answers: dict[str, Any], today: str | None = None) -> dict[str, Any]:
     """Only answers to questions that are relevant now, plus calculations (what is stored)."""
     out: dict[str, Any] = {}
+    top = item_values(form, answers, WHOLE, today)       # the same at every top-level question
     for q in form.questions:
-        values = item_values(form, answers, Pos(q.name), today)
+        values = top
         if not relevant(q, values) or q.type == "note":
             continue
         if q.type == "repeat":
@@ -154,7 +158,7 @@ def clean_answers(form: Form, answers: dict[str, Any], today: str | None = None)
         elif q.name in answers:
             out[q.name] = answers[q.name]
     for name, expr in form.calculate:
-        out[name] = evaluate(expr, item_values(form, answers, WHOLE, today))
+        out[name] = evaluate(expr, top)
     return out
 
 

@@ -75,6 +75,8 @@ def advance(state: State, text: str, ctx: Context, t: Gettext) -> Step[State]:
         reg = state.reg = Reg()
     step = reg.step
     s = A.normalize(text)
+    if step == "role":
+        ctx.need("invites")
     typed_code = step == "role" and access.normal_code(text) in ctx.invites   # a code typed at once (an OPD)
     # flows/access.py counts wrong codes in its own keys of the session (kept in ``state.extra``)
     result = _take_invite(state, reg, text, ctx) if step == "invite" or typed_code else _take(reg, step, text, s, ctx)

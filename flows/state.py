@@ -15,6 +15,25 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+_NAMES: dict[type, tuple[str, ...]] = {}
+_KNOWN: dict[type, frozenset[str]] = {}
+
+
+def _names(cls: type) -> tuple[str, ...]:
+    """A dataclass's field names, in order, found once (``dataclasses.fields`` walks them at every call)."""
+    names = _NAMES.get(cls)
+    if names is None:
+        names = _NAMES[cls] = tuple(f.name for f in fields(cls))
+    return names
+
+
+def _known(cls: type) -> frozenset[str]:
+    """The fields read from JSON by name (all but ``extra``, which keeps the keys this code does not know)."""
+    known = _KNOWN.get(cls)
+    if known is None:
+        known = _KNOWN[cls] = frozenset(_names(cls)) - {"extra"}
+    return known
+
 SCHEMA = 3
 
 
@@ -153,7 +172,7 @@ class Draft:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Draft:
-        known = {f.name for f in fields(cls)} - {"extra"}
+        known = _known(cls)
         values = {k: v for k, v in data.items() if k in known}
         if values.get("pos") is not None:
             values["pos"] = Pos.from_json(values["pos"])
@@ -164,11 +183,11 @@ class Draft:
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if f.name == "extra" or (value is None and f.name in _OMITTED_WHEN_NONE):
+        for name in _names(type(self)):
+            value = getattr(self, name)
+            if name == "extra" or (value is None and name in _OMITTED_WHEN_NONE):
                 continue
-            out[f.name] = value
+            out[name] = value
         out["pos"] = self.pos.to_json() if self.pos is not None else None
         out["history"] = [p.to_json() for p in self.history]
         return {**self.extra, **out}
@@ -194,15 +213,15 @@ class Reg:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Reg:
-        known = {f.name for f in fields(cls)} - {"extra"}
+        known = _known(cls)
         reg = cls(**{k: v for k, v in data.items() if k in known})
         reg.extra = {k: v for k, v in data.items() if k not in known}
         return reg
 
     def to_json(self) -> dict[str, Any]:
         """Only the steps taken so far (the shape registration always stored)."""
-        out = {f.name: getattr(self, f.name) for f in fields(self)
-               if f.name != "extra" and getattr(self, f.name) not in (None, "")}
+        out = {name: getattr(self, name) for name in _names(type(self))
+               if name != "extra" and getattr(self, name) not in (None, "")}
         return {**self.extra, **out}
 
 
@@ -239,7 +258,7 @@ class State:
     def from_json(cls, data: dict[str, Any] | None) -> State:
         data = migrate(dict(data or {}))
         data.pop("schema", None)
-        known = {f.name for f in fields(cls)} - {"extra"}
+        known = _known(cls)
         typed = ("form", "draft", "pending", "reg")
         state = cls(**{k: v for k, v in data.items() if k in known and k not in typed})
         state.form = Draft.from_json(data["form"]) if isinstance(data.get("form"), dict) else None
@@ -252,16 +271,16 @@ class State:
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = dict(self.extra)
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if f.name == "extra" or value is None:
+        for name in _names(type(self)):
+            value = getattr(self, name)
+            if name == "extra" or value is None:
                 continue
             if isinstance(value, (Draft, Reg)):
-                out[f.name] = value.to_json()
-            elif f.name == "pending":
-                out[f.name] = pending_to_json(value)
+                out[name] = value.to_json()
+            elif name == "pending":
+                out[name] = pending_to_json(value)
             else:
-                out[f.name] = value
+                out[name] = value
         out["schema"] = SCHEMA
         return out
 

@@ -15,8 +15,8 @@ from .types import Context, Reply
 def summary_lines(form: Form, draft: Draft, lang: str, t: Gettext) -> list[str]:
     answers = draft.answers
     lines = []
+    values = values_at(form, draft, Pos("$"))      # the same at every top-level question
     for q in form.questions:
-        values = values_at(form, draft, Pos(q.name))
         if not relevant(q, values) or q.type == "note":
             continue
         if q.type == "repeat":
@@ -24,7 +24,6 @@ def summary_lines(form: Form, draft: Draft, lang: str, t: Gettext) -> list[str]:
                       else _items_summary(form, draft, q, lang, t))
         elif q.name in answers:
             lines.append(f"- {format_values(short_label(q, lang), values, lang)}: {show(q, answers[q.name], lang, t)}")
-    values = values_at(form, draft, Pos("$"))
     for name, _ in form.calculate:
         if values.get(name) is not None:
             shown = show(_int_q, values[name], lang, t) if isinstance(values[name], (int, float)) else values[name]

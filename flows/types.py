@@ -115,6 +115,15 @@ class NewContact:
     verified: bool = True        # False: a kader who registered themselves, until approved
 
 
+class NotLoaded(Exception):
+    """``advance`` reached context the pipeline left out for this message (``engine.needs`` did not name it):
+    the pipeline loads it and takes the message again — ``advance`` is pure, so the first try left no trace."""
+
+    def __init__(self, what: str):
+        super().__init__(what)
+        self.what = what
+
+
 @dataclass(frozen=True)
 class Context:
     """Everything ``advance`` may know besides the session and the message."""
@@ -131,6 +140,14 @@ class Context:
     waiting: tuple[WaitingView, ...] = ()           # what this coordinator is asked to decide (flows/access.py)
     loop: Any = None                                # flows.followup.LoopData for a side conversation
     lexicons: Any = None                            # flows.lexicon.Lexicons: words per region (None: built-in only)
+    # what the pipeline left out for this message ("invites", "recent", "rounds", "previous"): read through ``need``
+    missing: frozenset[str] = frozenset()
+
+    def need(self, what: str) -> None:
+        """Call before reading ``invites``, ``recent_reports``, ``rounds`` or ``previous``: raises ``NotLoaded`` if the
+        pipeline left it out, so an empty value is never taken for "there is none"."""
+        if what in self.missing:
+            raise NotLoaded(what)
 
     def latest(self, form_id: str) -> Form:
         return self.forms[(form_id, max(v for f, v in self.forms if f == form_id))]
@@ -163,7 +180,9 @@ class Step(Generic[S]):
 T = TypeVar("T")
 
 
+_STEP_REST = tuple(f.name for f in fields(Step) if f.name != "session")
+
+
 def with_session(step: Step[Any], session: T) -> Step[T]:
     """The same step carrying another form of the session (``State`` inside flows/, JSON outside)."""
-    rest = {f.name: getattr(step, f.name) for f in fields(step) if f.name != "session"}
-    return Step(session, **rest)
+    return Step(session, **{name: getattr(step, name) for name in _STEP_REST})

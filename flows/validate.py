@@ -34,8 +34,8 @@ def first_invalid(form: Form, answers: dict[str, Any], lang: str,
     """The first answer that the form's rules refuse on the final answers (a constraint, a limit, a choice
     that no longer exists, a required answer missing), with the reason: checked before a report is sent,
     whatever path led there. Answers to questions no longer relevant are dropped by ``clean_answers``."""
+    values = item_values(form, answers, Pos("$"), today)      # the same at every top-level question
     for q in form.questions:
-        values = item_values(form, answers, Pos(q.name), today)
         if q.type == "note" or not relevant(q, values):
             continue
         found = (_invalid_item(form, q, answers, lang, today) if q.type == "repeat"
@@ -48,9 +48,9 @@ def first_invalid(form: Form, answers: dict[str, Any], lang: str,
 def _invalid_item(form: Form, q: Question, answers: dict[str, Any], lang: str,
                   today: str | None) -> tuple[Pos, Problem | None] | None:
     for i, item in enumerate(answers.get(q.name) or []):
+        ivalues = item_values(form, answers, Pos(q.name, i, q.questions[0].name), today)   # the same for each sub
         for sub in q.questions:
             pos = Pos(q.name, i, sub.name)
-            ivalues = item_values(form, answers, pos, today)
             if sub.type == "note" or not relevant(sub, ivalues):
                 continue
             found = _invalid_at(form, sub, pos, item, ivalues, lang)

@@ -97,6 +97,13 @@ class Tx:
         self._queued: list[tuple[dict, SavedReport]] = []           # reports added, not yet written
         self._editors: dict[int, ContactView] = {}                   # who sent them (may they overwrite?)
 
+    async def _core(self, statement, params=None):
+        """A Core statement on the transaction's connection, past the ORM session's execute (its
+        per-statement bookkeeping cost more than the statement): for the per-batch statements, whose
+        tables no ORM object of the batch is waiting to write (an autoflush would not be needed)."""
+        conn = await self.s.connection()
+        return await conn.execute(statement, params)
+
     # -- inbound and sessions
     async def record_inbound(self, channel: str, message_id: str, external_id: str, payload: dict,
                              now: datetime) -> bool:
@@ -115,7 +122,7 @@ class Tx:
         statement; returns the (channel, message id) pairs that were new."""
         if not rows:
             return set()
-        result = await self.s.execute(_statements(self.postgres).inbound_insert, [{**r, "received_at": now} for r in rows])
+        result = await self._core(_statements(self.postgres).inbound_insert, [{**r, "received_at": now} for r in rows])
         return {(c, m) for c, m in result}
 
     async def mark_inbound_failed(self, channel: str, message_id: str, error: str) -> None:
@@ -133,15 +140,15 @@ class Tx:
         if not keys:
             return {}
         q = _statements(self.postgres)
-        rows = await self.s.execute(q.session_select, {"keys": keys})
+        rows = await self._core(q.session_select, {"keys": keys})
         out = {(c, e): (dict(state or {}), seq or 0) for c, e, state, seq in rows}
         missing = [k for k in keys if k not in out]
         if missing:    # first messages: rows created, then read (and locked) like the others
             # (two workers creating the same new person while holding others' rows can deadlock:
             # the database picks one, and the pipeline retries its batch)
-            await self.s.execute(q.session_insert, [{"channel": c, "external_id": e, "state": {}, "updated_at": now,
-                                                     "seq": 0} for c, e in missing])
-            rows = await self.s.execute(q.session_select, {"keys": missing})
+            await self._core(q.session_insert, [{"channel": c, "external_id": e, "state": {}, "updated_at": now,
+                                                 "seq": 0} for c, e in missing])
+            rows = await self._core(q.session_select, {"keys": missing})
             out.update({(c, e): (dict(state or {}), seq or 0) for c, e, state, seq in rows})
         return out
 
@@ -149,7 +156,7 @@ class Tx:
         """Write a batch's session states back (one executemany)."""
         if not states:
             return
-        await self.s.execute(_statements(self.postgres).session_update, [
+        await self._core(_statements(self.postgres).session_update, [
             {"k_channel": c, "k_external": e, "v_state": state, "v_seq": seq, "v_now": now,
              **dict(zip(("v_form", "v_area"), draft_of(state)))} for (c, e), (state, seq) in states.items()])
 
@@ -158,14 +165,14 @@ class Tx:
         by_identity = {identity_key(c, e): (c, e) for c, e in keys}
         if not by_identity:
             return {}
-        rows = await self.s.execute(_statements(self.postgres).contacts_select, {"keys": list(by_identity)})
+        rows = await self._core(_statements(self.postgres).contacts_select, {"keys": list(by_identity)})
         return {by_identity[(ch, ext)]: ContactView(cid, name, role, area, lang, bool(verified), disabled is None)
                 for ch, ext, cid, name, role, area, lang, verified, disabled in rows}
 
     async def enqueue_many(self, rows: list[tuple[str, str, dict]], now: datetime) -> None:
         """Queue replies (channel, external id, payload) in one executemany, in order."""
         if rows:
-            await self.s.execute(_statements(self.postgres).outbox_insert, [
+            await self._core(_statements(self.postgres).outbox_insert, [
                 {"channel": c, "external_id": e, "payload": p, "status": "pending", "attempts": 0,
                  "created_at": now, "next_attempt_at": now} for c, e, p in rows])
 
