@@ -276,10 +276,14 @@ class Tx:
         editor = self._editors.get(contact_id)
         if row is not None and editor is not None and not may_change(editor, row.contact_id, row.area_code):
             row = None    # not theirs to change: sent as a new report (kept apart if the key is taken)
+        moved_from = None
         if clash is not None and (row is None or clash.id != row.id):
+            moved_from = row
             row = clash   # corrected into the key of another report: that one is revised
         if row is not None and editor is not None and not may_change(editor, row.contact_id, row.area_code):
-            row = None
+            row, moved_from = None, None
+        if moved_from is not None:   # ... and the report it started from is that meeting now: never counted twice
+            moved_from.conflict, moved_from.competes_with, moved_from.updated_at = "merged", row.id, now
         if row is None:
             saved = await self.add_report(replace(new, report_id=None), contact_id, now, editor)
             await self.flush_reports()
