@@ -270,6 +270,8 @@ class Tx:
     async def _correct_report(self, new: NewReport, contact_id: int, now: datetime) -> tuple[int, int]:
         """A correction (``ubah``): revises the report it started from, or the one whose key it now has."""
         row = await self.s.get(Report, new.report_id)
+        if row is not None and "#" in row.key and row.key.split("#", 1)[0] == new.key:
+            new = replace(new, key=row.key)   # kept as a meeting of its own by the fasilitator: it stays one
         clash = await self.s.scalar(select(Report).where(Report.form_id == new.form_id, Report.area_code ==
                                                          new.area_code, Report.key == new.key))
         from .access import may_change

@@ -36,3 +36,35 @@ async def test_a_new_report_whose_kind_was_changed_back_has_no_stale_batch(kader
         kader.step(text)
     [report] = kader.reports
     assert report.key == "musdes|2024-08-14|"
+
+
+async def test_correcting_a_meeting_kept_apart_as_its_own_does_not_overwrite_the_other(db_url):
+    """Two kader sent the same meeting; the fasilitator kept both as different meetings. When the fasilitator
+    then corrects a number in the second, the first kader's meeting is left as it was."""
+    from datetime import timedelta
+
+    from flows.types import NewContact, NewReport
+    from storage import access as store
+    from storage.repo import Tx
+
+    from .conftest import NOW
+    p = await open_pipeline(db_url)
+    answers = {"kind": "musdes", "date": "2024-08-14", "place": "Balai desa", "men": 5, "women": 5}
+    async with p.db.session() as s, s.begin():
+        tx = Tx(s)
+        a, b, f = [await tx.create_contact("terminal", f"x{n}", NewContact(name, role, area, "id"), NOW)
+                   for n, (name, role, area) in enumerate((("Ani", "kader", "81.05.08.2010"),
+                                                          ("Budi", "kader", "81.05.08.2010"),
+                                                          ("Fasil", "fasilitator", "81.05.08")))]
+        for who in (a, b):
+            await tx.add_report(NewReport("pertemuan", 1, who.area_code, "musdes|2024-08-14|", answers), who.id,
+                                NOW, by=who)
+        await tx.flush_reports()
+        second = await s.scalar(select(Report).where(Report.conflict == "pending"))
+        await store.decide(s, f, "conflict", second.id, "both", NOW)
+    async with p.db.session() as s, s.begin():
+        await Tx(s).add_report(NewReport("pertemuan", 1, b.area_code, "musdes|2024-08-14|", {**answers, "men": 9},
+                                         second.id), f.id, NOW + timedelta(minutes=1), by=f)
+    first, kept = await _live(p)
+    assert first.answers["men"] == 5 and kept.answers["men"] == 9 and kept.key == second.key
+    await p.db.close()
