@@ -29,11 +29,12 @@ def _norm(name: str) -> str:
 
 def _parts(query: str) -> list[str]:
     """The comma- or slash-separated parts of a typed area, normalised: at most ``MAX_PARTS``, each cut at
-    ``MAX_PART`` characters, empty and repeated parts dropped, so the work is bounded whatever is typed."""
+    ``MAX_PART`` characters, empty parts dropped, so the work is bounded whatever is typed. A repeated name is
+    kept: "Kilmury, Kilmury" is Desa Kilmury in Kecamatan Kilmury."""
     out: list[str] = []
     for raw in re.split(r"[,/]", query[:MAX_PARTS * (MAX_PART + 20)]):
         part = _norm(raw)[:MAX_PART].strip()
-        if part and part not in out:
+        if part:
             out.append(part)
             if len(out) == MAX_PARTS:
                 break
@@ -229,8 +230,7 @@ def resolve(index: "AreaIndex", text: str, close: bool = True) -> Resolved:
     raw = (text or "").strip()
     if raw in index.names:
         return Resolved(raw)
-    parts = list(dict.fromkeys(p for p in (x.strip()[:MAX_PART + 20] for x in re.split(r"[,/]", raw[:400]))
-                               if _plain(p)))[:MAX_PARTS]
+    parts = [p for p in (x.strip()[:MAX_PART + 20] for x in re.split(r"[,/]", raw[:400])) if _plain(p)][:MAX_PARTS]
     if not parts:
         return Resolved(None)
     found = _exact(index, parts[0])
