@@ -105,9 +105,12 @@ class AreaIndex:
         if not parts:
             return Found(())
         if len(parts) > 1:   # "Kilmury, Teluk Waru": the later parts narrow the scope
+            tried: dict[tuple[str, int, str], list[tuple[str, float]]] = {}   # "1,1,1,1": searched once
             for extra in parts[1:]:
                 for up in range(level - 1, 0, -1):
-                    found = self._match(extra, up, scope, 1)
+                    if (extra, up, scope) not in tried:
+                        tried[(extra, up, scope)] = self._match(extra, up, scope, 1)
+                    found = tried[(extra, up, scope)]
                     if found and found[0][1] >= 85:
                         scope = found[0][0]
                         break
