@@ -13,7 +13,7 @@ pure engine: where every parsing happens) from the same session; the CPU time of
     step                                  cpu_ms  shape of the slowest message
     registration: desa                      4.61  '1,1,1,1,…' (4096 chars)
     …
-    worst_ms=… steps=… over_5ms=…
+    worst_ms=… steps=… over_5ms=… cpus=… load=… (the 1-minute load average at the end)
 
 Target: at most 5 ms per message at every step. The machine's load changes the figures; CPU time
 (not wall time) is measured so other processes matter less.
@@ -21,6 +21,7 @@ Target: at most 5 ms per message at every step. The machine's load changes the f
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -164,7 +165,8 @@ def main(argv: list[str] | None = None, out: Callable[[str], None] = print) -> i
         cpu, text = worst_at(world, session, args.examples, args.seed)
         worst, over = max(worst, cpu), over + (cpu * 1000 > TARGET_MS)
         out(f"{name[:44]:44} {cpu * 1000:7.2f}  {shape(text)}")
-    out(f"worst_ms={worst * 1000:.2f} steps={len(chosen)} over_{TARGET_MS:g}ms={over}")
+    out(f"worst_ms={worst * 1000:.2f} steps={len(chosen)} over_{TARGET_MS:g}ms={over} cpus={os.cpu_count()} "
+        f"load={os.getloadavg()[0]:.1f}")
     return 0
 
 

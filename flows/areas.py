@@ -156,6 +156,8 @@ class AreaIndex:
         hits: list[tuple[str, float]] = []
         for cut in range(max(1, len(words) - MAX_WORDS), len(words)):
             head, tail = " ".join(words[:cut]), " ".join(words[cut:])
+            if sum(ch.isalpha() for ch in tail) < 3:     # no kecamatan or kabupaten is named by "1 1"
+                continue
             for up in range(level - 1, 1, -1):
                 above = self._match(tail, up, scope, 1)
                 if above and above[0][1] >= 85:
