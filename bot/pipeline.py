@@ -14,7 +14,7 @@ from flows.types import Context, Inbound, NotLoaded, Reply
 from storage.db import Database, retryable
 from storage.repo import Tx, sync_forms
 
-from . import access, catalog, kata, lexicon_files
+from . import access, catalog, kata, lexicon_files, notices
 from .clock import clock
 from .payloads import notice_payload, reply_payload
 
@@ -211,7 +211,7 @@ class Pipeline:
                                               "(perbaikan ke-%(n)s). Riwayatnya tetap tersimpan.")
                                             % {"n": saved.revision - 1}))
                 outbox += [(inbound.channel, inbound.sender, reply_payload(r, lang)) for r in replies]
-            outbox += [(channel, external, notice_payload(r)) for channel, external, r in loaded["notices"]]
+            outbox += await notices.fold(s, loaded["notices"], now, notice_payload)   # rate-limited per person
             await tx.save_sessions(sessions, now)
             await tx.enqueue_many(outbox, now)
             if rehearse:

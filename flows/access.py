@@ -36,6 +36,14 @@ def normal_code(text: str) -> str:
     return A.normalize(text).upper().replace(" ", "").replace("-", "")
 
 
+def looks_like_code(text: str) -> bool:
+    """Text that can only be meant as an invite code (codes are 8 letters and digits): 6 to 16 letters and
+    digits with a digit among them, or exactly 8. A role typed in words ("kader desa") is not one."""
+    code = normal_code(text)
+    return (6 <= len(code) <= 16 and code.isascii() and code.isalnum()
+            and (len(code) == 8 or any(ch.isdigit() for ch in code)))
+
+
 # ---------------------------------------------------------------- invites at registration
 
 def take_invite(session: dict[str, Any], reg: dict[str, Any], text: str, ctx: Context) -> Problem | str:

@@ -11,6 +11,9 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
+MAX_PARTS = 4        # desa, kecamatan, kabupaten, provinsi: more comma-separated parts are not read
+MAX_PART = 60        # characters of one part that are compared (the longest official names are shorter)
+MAX_WORDS = 3        # words at the end of a line tried as the place above ("Kilwaru Geser")
 _PREFIX = re.compile(r"^(desa|ds|kelurahan|kel|kecamatan|kec|distrik|kabupaten|kab|kota|provinsi|prov)\.?\s+")
 
 
@@ -22,6 +25,20 @@ def _norm(name: str) -> str:
     s = re.sub(r"[^a-z0-9' ]+", " ", name.lower())
     s = re.sub(r"\s+", " ", s).strip()
     return _PREFIX.sub("", s, count=1)
+
+
+def _parts(query: str) -> list[str]:
+    """The comma- or slash-separated parts of a typed area, normalised: at most ``MAX_PARTS``, each cut at
+    ``MAX_PART`` characters, empty parts dropped, so the work is bounded whatever is typed. A repeated name is
+    kept: "Kilmury, Kilmury" is Desa Kilmury in Kecamatan Kilmury."""
+    out: list[str] = []
+    for raw in re.split(r"[,/]", query[:MAX_PARTS * (MAX_PART + 20)]):
+        part = _norm(raw)[:MAX_PART].strip()
+        if part:
+            out.append(part)
+            if len(out) == MAX_PARTS:
+                break
+    return out
 
 
 @dataclass(frozen=True)
@@ -77,20 +94,23 @@ class AreaIndex:
 
     def search(self, query: str, level: int, scope: str = "", limit: int = 9) -> Found:
         """Areas of ``level`` (4 desa, 3 kecamatan, 2 kabupaten) inside ``scope`` matching ``query``."""
-        named = resolve(self, query)    # the one resolver: a name that means exactly one area of this level
+        named = resolve(self, query, close=False)   # the one resolver: a name that means exactly one area
         if named.code and level_of(named.code) == level and (not scope or named.code.startswith(scope + ".")):
             return Found((named.code,), exact=True)
         return self.fuzzy(query, level, scope, limit)
 
     def fuzzy(self, query: str, level: int, scope: str = "", limit: int = 9) -> Found:
         """Areas of ``level`` whose names are close to ``query`` (typos), best first."""
-        parts = [p for p in (_norm(x) for x in re.split(r"[,/]", query)) if p]
+        parts = _parts(query)
         if not parts:
             return Found(())
         if len(parts) > 1:   # "Kilmury, Teluk Waru": the later parts narrow the scope
+            tried: dict[tuple[str, int, str], list[tuple[str, float]]] = {}   # "1,1,1,1": searched once
             for extra in parts[1:]:
                 for up in range(level - 1, 0, -1):
-                    found = self._match(extra, up, scope, 1)
+                    if (extra, up, scope) not in tried:
+                        tried[(extra, up, scope)] = self._match(extra, up, scope, 1)
+                    found = tried[(extra, up, scope)]
                     if found and found[0][1] >= 85:
                         scope = found[0][0]
                         break
@@ -103,9 +123,9 @@ class AreaIndex:
             if above and above[0][1] >= 88 and (len(above) == 1 or above[1][1] < above[0][1]):
                 return Found((), narrowed_to=above[0][0])
         if len(q.split()) > 1:                # "Kilwaru Geser": desa and kecamatan in one line
-            by_path = self._match_path(q, level, scope)
-            if by_path and by_path[0][1] >= 88:
-                return self._found(by_path, limit)
+            by_split = self._match_split(q, level, scope)
+            if by_split and by_split[0][1] >= 88:
+                return self._found(by_split, limit)
         return self._found([h for h in ranked if h[1] >= 70], limit)
 
     @staticmethod
@@ -129,10 +149,24 @@ class AreaIndex:
         return [(codes[i], s) for _, s, i in process.extract(q, norms, scorer=fuzz.ratio, limit=limit,
                                                                 score_cutoff=60)]
 
-    def _match_path(self, q: str, level: int, scope: str) -> list[tuple[str, float]]:
-        codes, _, paths = self._candidates(level, scope)
-        hits = process.extract(q, paths, scorer=fuzz.token_set_ratio, limit=20, score_cutoff=70)
-        return [(codes[i], s) for _, s, i in hits]
+    def _match_split(self, q: str, level: int, scope: str) -> list[tuple[str, float]]:
+        """"Kilwaru Geser": the last one to ``MAX_WORDS`` words may name the kecamatan (or kabupaten) the
+        words before them are in. A few splits, each two small searches: linear in what is typed."""
+        words = q.split()
+        hits: list[tuple[str, float]] = []
+        for cut in range(max(1, len(words) - MAX_WORDS), len(words)):
+            head, tail = " ".join(words[:cut]), " ".join(words[cut:])
+            if sum(ch.isalpha() for ch in tail) < 3:     # no kecamatan or kabupaten is named by "1 1"
+                continue
+            for up in range(level - 1, 1, -1):
+                above = self._match(tail, up, scope, 1)
+                if above and above[0][1] >= 85:
+                    hits += self._match(head, level, above[0][0], 20)
+                    break
+        best: dict[str, float] = {}
+        for code, score in hits:
+            best[code] = max(score, best.get(code, 0.0))
+        return sorted(best.items(), key=lambda h: (-h[1], h[0]))
 
 
 # ------------------------------------------------------------------------------ one resolver for CLI, chat, roster
@@ -193,14 +227,15 @@ def _exact(index: "AreaIndex", part: str) -> list[str]:
     return found or list(table.get(plain, []))
 
 
-def resolve(index: "AreaIndex", text: str) -> Resolved:
+def resolve(index: "AreaIndex", text: str, close: bool = True) -> Resolved:
     """A Kemendagri code, or a name as people write it: "Bogor", "Kab. Bogor", "kabupaten  bogor", "Kota Bogor",
     "Kec. Bula", "Desa Sukamaju, Cianjur" (later parts narrow: kecamatan, kabupaten, provinsi). Never picks one
-    of several: an ambiguous name gives every candidate, a name not found gives the closest names."""
+    of several: an ambiguous name gives every candidate, a name not found gives the closest names
+    (``close=False``: none, for a caller that searches by itself). At most ``MAX_PARTS`` parts are read."""
     raw = (text or "").strip()
     if raw in index.names:
         return Resolved(raw)
-    parts = [p for p in (x.strip() for x in re.split(r"[,/]", raw)) if _plain(p)]
+    parts = [p for p in (x.strip()[:MAX_PART + 20] for x in re.split(r"[,/]", raw[:400])) if _plain(p)][:MAX_PARTS]
     if not parts:
         return Resolved(None)
     found = _exact(index, parts[0])
@@ -212,10 +247,12 @@ def resolve(index: "AreaIndex", text: str) -> Resolved:
         return Resolved(found[0])
     if found:
         return Resolved(None, tuple(found), ambiguous=True)
-    close: list[str] = []
+    if not close:
+        return Resolved(None)
+    near: list[str] = []
     for level in (2, 3, 1, 4):
-        close += list(index.fuzzy(raw, level, limit=3).codes)
-    return Resolved(None, tuple(dict.fromkeys(close))[:6])
+        near += list(index.fuzzy(raw, level, limit=3).codes)
+    return Resolved(None, tuple(dict.fromkeys(near))[:6])
 
 
 def describe_choices(index: "AreaIndex", codes: "Sequence[str]", limit: int = 10) -> str:

@@ -22,12 +22,13 @@ from . import answers as A
 from . import commands as C
 from . import filling as F
 from . import pending as P
-from . import registration, side
+from . import bounds, registration, side
 from .answering import WELCOME_BACK_AFTER, form_step
 from .confirm import answer_summary, ask_which
 from .display import report_title
 from .forms import Form
-from .menu import current_prompt, draft_title, form_of, list_reports, menu_options, menu_reply, name, yes_no
+from .menu import (current_prompt, draft_title, form_of, list_reports, menu_options, menu_reply, name, render,
+                   yes_no)
 from .problem import Gettext, Problem
 from .state import CONFIRM, Ask, Draft, Reg, State
 from .types import ContactView, Context, Inbound, Reply, Request, Step, with_session
@@ -138,6 +139,9 @@ def _advance(state: State, inbound: Inbound, ctx: Context) -> Step[State]:
     gap = ctx.now - datetime.fromisoformat(last) if last else timedelta(0)
     if gap > DRAFT_TTL and state.any_draft:
         return _expired(state, ctx, t, lang)
+    long = bounds.too_long(inbound.text, state, ctx)       # before anything reads the text
+    if long is not None:
+        return Step(state, [Reply(render(long, t, lang)), current_prompt(state, ctx, t, lang)])
     # "belum", "ringkasan" are answers while a question is open
     cmd = C.command_of(inbound.text, answering=bool(state.pending or state.mode == "form"))
     msg = _Msg(inbound, ctx, t, lang, cmd, last, gap)

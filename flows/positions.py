@@ -176,12 +176,16 @@ def _clean_items(form: Form, answers: dict[str, Any], q: Question, values: dict[
 
 
 def report_key(form: Form, draft: Draft) -> str:
+    """What the report is about (form.key), from the answers that are stored: an answer to a question no
+    longer relevant (the batch of a meeting whose kind was changed) is no part of it, for a new report and
+    a correction alike."""
+    answers = clean_answers(form, draft.answers, draft.today)
     parts = []
     for k in form.key:
         if k == "$started":
             parts.append(draft.started)
         else:
-            parts.append(str(draft.answers.get(k, "")))
+            parts.append(str(answers.get(k, "")))
     return "|".join(parts)
 
 

@@ -77,7 +77,9 @@ def advance(state: State, text: str, ctx: Context, t: Gettext) -> Step[State]:
     s = A.normalize(text)
     if step == "role":
         ctx.need("invites")
-    typed_code = step == "role" and access.normal_code(text) in ctx.invites   # a code typed at once (an OPD)
+    # a code typed at once (an OPD): right or wrong, it counts towards the same limit as at the invite step
+    typed_code = step == "role" and (access.normal_code(text) in ctx.invites
+                                     or (access.looks_like_code(text) and _not_a_role(text)))
     # flows/access.py counts wrong codes in its own keys of the session (kept in ``state.extra``)
     result = _take_invite(state, reg, text, ctx) if step == "invite" or typed_code else _take(reg, step, text, s, ctx)
     if isinstance(result, Problem):
@@ -125,11 +127,17 @@ def _take_name(reg: Reg, text: str, s: str, ctx: Context) -> Problem | str | Non
     return None
 
 
+_ROLE_CHOICES = [("kader", ["Kader desa", "kader", "kader desa", "village cadre"]),
+                 ("fasilitator", ["Fasilitator kecamatan", "fasilitator", "facilitator"]),
+                 ("koordinator", ["Koordinator program", "koordinator", "coordinator"])]
+
+
+def _not_a_role(text: str) -> bool:
+    return isinstance(A.parse_choice(text, _ROLE_CHOICES), Problem)
+
+
 def _take_role(reg: Reg, text: str, s: str, ctx: Context) -> Problem | str | None:
-    options = [("kader", ["Kader desa", "kader", "kader desa", "village cadre"]),
-               ("fasilitator", ["Fasilitator kecamatan", "fasilitator", "facilitator"]),
-               ("koordinator", ["Koordinator program", "koordinator", "coordinator"])]
-    role = A.parse_choice(text, options)
+    role = A.parse_choice(text, _ROLE_CHOICES)
     if isinstance(role, Problem):
         return Problem(N_("Mohon pilih 1, 2 atau 3, atau ketik kode undangan Anda (8 huruf dan angka)."))
     reg.role = role

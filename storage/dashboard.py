@@ -49,8 +49,9 @@ async def meeting_rows(s: AsyncSession, area: str, date_from: date | None, date_
     """Meeting reports under ``area`` (newest meeting first), one page."""
     q = select(Report.id, Report.area_code, Report.answers, Report.updated_at, Report.revision, Contact.name) \
         .join(Contact, Contact.id == Report.contact_id) \
-        .where(Report.form_id == "pertemuan", under(Report.area_code, area))
-    count = select(func.count()).select_from(Report).where(Report.form_id == "pertemuan", under(Report.area_code, area))
+        .where(Report.form_id == "pertemuan", under(Report.area_code, area), Report.conflict.is_(None))
+    count = select(func.count()).select_from(Report).where(Report.form_id == "pertemuan", under(Report.area_code, area),
+                                                           Report.conflict.is_(None))   # as summary and export
     for cond in ((Report.period >= date_from.isoformat()) if date_from else None,
                  (Report.period <= date_to.isoformat()) if date_to else None,
                  # the kind inside the answers, in SQL (JSON_EXTRACT / ->>): only the page shown is read
@@ -92,7 +93,8 @@ async def activity_rows(s: AsyncSession, area: str, f: ActivityFilter, offset: i
     """Activities of monitoring reports under ``area`` matching ``f``: (report id, desa, activity, reporter)."""
     q = select(Report.id, Report.area_code, Report.answers, Contact.name) \
         .join(Contact, Contact.id == Report.contact_id) \
-        .where(Report.form_id == "pemantauan", under(Report.area_code, area)).order_by(Report.area_code, Report.id)
+        .where(Report.form_id == "pemantauan", under(Report.area_code, area), Report.conflict.is_(None)) \
+        .order_by(Report.area_code, Report.id)
     if f.round:                        # other rounds' reports are not read at all
         q = q.where(Report.answers["round"].as_string() == f.round)
     rows = []
@@ -106,7 +108,8 @@ async def activity_rows(s: AsyncSession, area: str, f: ActivityFilter, offset: i
 async def story_rows(s: AsyncSession, area: str, level: str | None, offset: int, limit: int) -> Page:
     q = select(Report.id, Report.area_code, Report.answers, Report.updated_at, Contact.name) \
         .join(Contact, Contact.id == Report.contact_id) \
-        .where(Report.form_id == "cerita", under(Report.area_code, area)).order_by(Report.updated_at.desc(), Report.id)
+        .where(Report.form_id == "cerita", under(Report.area_code, area), Report.conflict.is_(None)) \
+        .order_by(Report.updated_at.desc(), Report.id)
     rows = [r for r in await s.execute(q) if not level or (r.answers.get("level") or "?") == level]
     return Page(rows[offset:offset + limit], len(rows), offset, limit)
 

@@ -129,7 +129,7 @@ class Report(Base):
     verified: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     # a report under another person's key: kept apart (conflict "pending") until the fasilitator picks
     competes_with: Mapped[int | None] = mapped_column(ForeignKey("reports.id"), nullable=True)
-    conflict: Mapped[str | None] = mapped_column(String(12), nullable=True)   # pending, rejected
+    conflict: Mapped[str | None] = mapped_column(String(12), nullable=True)   # pending, rejected, merged (edited onto another)
 
 
 class ReportRevision(Base):

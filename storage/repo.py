@@ -266,16 +266,22 @@ class Tx:
     async def _correct_report(self, new: NewReport, contact_id: int, now: datetime) -> tuple[int, int]:
         """A correction (``ubah``): revises the report it started from, or the one whose key it now has."""
         row = await self.s.get(Report, new.report_id)
+        if row is not None and "#" in row.key and row.key.split("#", 1)[0] == new.key:
+            new = replace(new, key=row.key)   # kept as a meeting of its own by the fasilitator: it stays one
         clash = await self.s.scalar(select(Report).where(Report.form_id == new.form_id, Report.area_code ==
                                                          new.area_code, Report.key == new.key))
         from .access import may_change
         editor = self._editors.get(contact_id)
         if row is not None and editor is not None and not may_change(editor, row.contact_id, row.area_code):
             row = None    # not theirs to change: sent as a new report (kept apart if the key is taken)
+        moved_from = None
         if clash is not None and (row is None or clash.id != row.id):
+            moved_from = row
             row = clash   # corrected into the key of another report: that one is revised
         if row is not None and editor is not None and not may_change(editor, row.contact_id, row.area_code):
-            row = None
+            row, moved_from = None, None
+        if moved_from is not None:   # ... and the report it started from is that meeting now: never counted twice
+            moved_from.conflict, moved_from.competes_with, moved_from.updated_at = "merged", row.id, now
         if row is None:
             saved = await self.add_report(replace(new, report_id=None), contact_id, now, editor)
             await self.flush_reports()

@@ -103,6 +103,7 @@ async def _summary(args) -> int:
         return 2
     from storage.summary import UnknownRound
     async with opened() as pipeline, pipeline.db.session() as s:
+        filters = await _current_round_by_default(s, filters)
         try:
             data = await summarize(s, filters, pipeline.forms)
         except UnknownRound as exc:
@@ -115,12 +116,24 @@ async def _summary(args) -> int:
     return 0
 
 
-async def _export(args) -> int:
+async def _current_round_by_default(s, filters):
+    """Without --round, --from or --to: the current round, as in chat (ringkasan, unduh) and on the dashboard;
+    everything when no round is running. `pantau summary` and `pantau export` share this one default."""
+    from dataclasses import replace
+
     from storage.completeness import current_round
+
+    from ..clock import clock
+    if filters.round is not None or filters.date_from or filters.date_to:
+        return filters
+    current = await current_round(s, clock().date())
+    return replace(filters, round=current.name) if current else filters
+
+
+async def _export(args) -> int:
     from storage.summary import Filters, UnknownRound
 
     from ..reports import export
-    from ..clock import clock
     area = area_or_complain(args.area)
     if not area:
         return 2
@@ -132,12 +145,9 @@ async def _export(args) -> int:
         print(exc, file=sys.stderr)
         return 2
     async with opened() as pipeline, pipeline.db.session() as s:
-        round_name = args.round
-        if round_name is None and not (date_from or date_to):
-            current = await current_round(s, clock().date())
-            round_name = current.name if current else None
+        filters = await _current_round_by_default(s, Filters(area, date_from, date_to, args.round))
         try:
-            await export.write(s, out, Filters(area, date_from, date_to, round_name), pipeline.forms,
+            await export.write(s, out, filters, pipeline.forms,
                                catalog.area_index(), export.Progress(True), args.sheet)
         except UnknownRound as exc:
             print(unknown_round(exc), file=sys.stderr)
@@ -279,7 +289,8 @@ def parser() -> argparse.ArgumentParser:
     summ.add_argument("--area", required=True, metavar=t("WILAYAH"), help=AREA_HELP)
     summ.add_argument("--from", dest="date_from", metavar=t("TANGGAL"), help=t("dari tanggal (YYYY-MM-DD)"))
     summ.add_argument("--to", dest="date_to", metavar=t("TANGGAL"), help=t("sampai tanggal (YYYY-MM-DD)"))
-    summ.add_argument("--round", metavar=t("PUTARAN"), help=t("hanya satu putaran pemantauan"))
+    summ.add_argument("--round", metavar=t("PUTARAN"),
+                      help=t("hanya satu putaran pemantauan (bawaan: putaran yang sedang berjalan)"))
     summ.add_argument("--json", action="store_true", help=t("keluaran JSON"))
     exp = sub.add_parser("export", help=t("berkas Excel atau CSV satu wilayah"))
     exp.add_argument("--area", required=True, metavar=t("WILAYAH"), help=AREA_HELP)
