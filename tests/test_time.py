@@ -1,0 +1,134 @@
+"""Time is UTC inside, local outside (issue 22): every stored moment is UTC on SQLite and PostgreSQL, and a
+clock given in WIB, WITA or WIT changes nothing a person sees."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy.exc import StatementError
+from sqlalchemy import JSON, Boolean, DateTime, Integer, String, Text, insert, select, update
+
+from flows.dates import WIB, WIT, WITA
+from storage.db import Database
+from storage.models import Base
+from storage.types import NaiveDateTimeError, UtcDateTime
+
+from .conftest import BACKEND, NOW
+from .test_cli_e2e import chat
+
+INSTANT = datetime(2024, 8, 15, 3, 4, 5, 123456, tzinfo=timezone.utc)
+ZONES = {"WIB": WIB, "WITA": WITA, "WIT": WIT}
+
+
+def datetime_columns():
+    return [(t, c) for t in Base.metadata.sorted_tables for c in t.columns
+            if isinstance(c.type, (DateTime, UtcDateTime))]
+
+
+def test_every_datetime_column_stores_utc_through_one_type():
+    columns = datetime_columns()
+    assert len(columns) > 20                      # the metadata is iterated, not a hand-made list
+    wrong = [f"{t.name}.{c.name}" for t, c in columns if not isinstance(c.type, UtcDateTime)]
+    assert wrong == []
+
+
+def _value(column, row_of: dict):
+    """A value any column of the schema accepts: foreign keys point at the row made for their table."""
+    for fk in column.foreign_keys:
+        if fk.column.table is column.table:       # a row pointing at another row of its own table
+            return None
+        return row_of[fk.column.table.name][fk.column.name]
+    kind = column.type
+    if isinstance(kind, (DateTime, UtcDateTime)):
+        return INSTANT
+    if isinstance(kind, Boolean):
+        return True
+    if isinstance(kind, Integer):
+        return 970001
+    if isinstance(kind, JSON):
+        return {}
+    if isinstance(kind, Text):
+        return "t"
+    if isinstance(kind, String):
+        return "99.99.99.9999"[:kind.length or 13]
+    raise AssertionError(f"no test value for {column.table.name}.{column.name} ({kind!r})")
+
+
+@pytest.fixture
+async def db(db_url):
+    database = Database(db_url)
+    yield database
+    await database.close()
+
+
+async def test_every_datetime_column_keeps_the_instant_of_local_offsets(db):
+    """One row per table (tables in dependency order, every column filled); each DateTime column written
+    as the same instant in +07:00, +08:00 and +09:00 reads back as that instant, aware UTC, and compares
+    in SQL as that instant."""
+    row_of: dict[str, dict] = {}
+    async with db.engine.begin() as conn:
+        for table in Base.metadata.sorted_tables:
+            row_of[table.name] = {c.name: _value(c, row_of) for c in table.columns}
+            await conn.execute(insert(table).values(**row_of[table.name]))
+    checked = []
+    for name, zone in ZONES.items():
+        local = INSTANT.astimezone(zone)
+        assert local.utcoffset() != timedelta(0)
+        for table, column in datetime_columns():
+            key = [table.c[k] == v for k, v in row_of[table.name].items() if table.c[k].primary_key]
+            async with db.engine.begin() as conn:
+                await conn.execute(update(table).where(*key).values({column.name: local}))
+                got = await conn.scalar(select(column).where(*key))
+                # compared in SQL with the instant given in UTC and in the other zones
+                same = [await conn.scalar(select(table.c[column.name] == other).where(*key))
+                        for other in (INSTANT, *(INSTANT.astimezone(z) for z in ZONES.values()))]
+                later = await conn.scalar(select(table.c[column.name] < INSTANT.astimezone(WIB)
+                                                 + timedelta(seconds=1)).where(*key))
+            assert got == INSTANT and got.utcoffset() == timedelta(0), (name, table.name, column.name, got)
+            assert all(same) and later, (name, table.name, column.name, same, later)
+            checked.append(f"{table.name}.{column.name}")
+    assert len(checked) == 3 * len(datetime_columns())
+
+
+async def test_a_naive_datetime_is_refused_not_guessed(db):
+    from storage.models import Contact
+    async with db.session() as s:
+        s.add(Contact(name="Siti", role="kader", area_code="81.05.08.2010", created_at=datetime(2024, 8, 15, 10)))
+        with pytest.raises(StatementError) as caught:
+            await s.flush()
+    assert isinstance(caught.value.orig, NaiveDateTimeError)
+
+
+@pytest.mark.skipif(BACKEND != "sqlite", reason="the stored text format of SQLite")
+async def test_sqlite_values_written_by_earlier_versions_keep_their_meaning(db):
+    """Earlier versions wrote their UTC clock as naive text; that text is what the type writes now, and it
+    reads back as the same UTC moment: no data migration is needed."""
+    from storage.models import Contact
+    async with db.engine.begin() as conn:
+        await conn.exec_driver_sql(
+            "INSERT INTO contacts (name, role, area_code, lang, created_at, verified) "
+            "VALUES ('Siti', 'kader', '81.05.08.2010', 'id', '2024-08-15 03:04:05.123456', 1)")
+        got = await conn.scalar(select(Contact.created_at).where(Contact.name == "Siti"))
+        await conn.execute(update(Contact.__table__).where(Contact.name == "Siti")
+                           .values(created_at=INSTANT.astimezone(WIT)))
+        raw = (await conn.exec_driver_sql("SELECT created_at FROM contacts WHERE name = 'Siti'")).scalar()
+    assert got == INSTANT and got.utcoffset() == timedelta(0)
+    assert raw == "2024-08-15 03:04:05.123456"
+
+
+# ------------------------------------------------------------------ end to end: `pantau chat` on a local clock
+
+CONVERSATION = ("halo", "Siti Aminah", "1", "Kilmury, Kilmury", "ya", "1", "musyawarah desa", "kemarin",
+                "Balai desa")
+
+
+@pytest.mark.parametrize("zone", ZONES)
+def test_pantau_chat_answers_the_same_on_a_clock_in_any_indonesian_zone(cli_env, zone):
+    """PANTAU_NOW with +08:00 or +09:00 printed nothing at all: every reply was stored hours in the future
+    and each later reply queued behind it. The same instant in WIB, WITA or WIT is the same conversation."""
+    utc = chat(cli_env, "+6281234567890", *CONVERSATION)
+    local = chat({**cli_env, "PANTAU_NOW": NOW.astimezone(ZONES[zone]).isoformat()}, "+6281234567891",
+                 *CONVERSATION)
+    assert all(local), local                       # every message answered
+    assert local == utc
+    assert local[-2] == [{"text": "Di mana tempatnya?", "choices": []}]      # "kemarin" was understood
