@@ -132,3 +132,25 @@ def test_pantau_chat_answers_the_same_on_a_clock_in_any_indonesian_zone(cli_env,
     assert all(local), local                       # every message answered
     assert local == utc
     assert local[-2] == [{"text": "Di mana tempatnya?", "choices": []}]      # "kemarin" was understood
+
+
+@pytest.mark.parametrize("fixed, expected", [
+    ("2024-08-15T10:00:00+09:00", datetime(2024, 8, 15, 1, tzinfo=timezone.utc)),
+    ("2024-08-15T10:00:00+08:00", datetime(2024, 8, 15, 2, tzinfo=timezone.utc)),
+    ("2024-08-15T10:00:00+07:00", datetime(2024, 8, 15, 3, tzinfo=timezone.utc)),
+    ("2024-08-15T10:00:00", datetime(2024, 8, 15, 10, tzinfo=timezone.utc)),      # no offset: UTC
+])
+def test_a_fixed_clock_in_any_zone_is_the_same_instant_in_utc(monkeypatch, fixed, expected):
+    from bot.clock import clock
+    monkeypatch.setenv("PANTAU_NOW", fixed)
+    now = clock()
+    assert now == expected and now.utcoffset() == timedelta(0) and now.isoformat() == expected.isoformat()
+
+
+def test_the_engine_holds_its_clock_in_utc(forms):
+    from bot import catalog
+    from flows.types import Context
+    ctx = Context(now=NOW.astimezone(WIT), forms=forms, gettext=catalog.gettext_for)
+    assert ctx.now == NOW and ctx.now.isoformat() == NOW.isoformat()
+    with pytest.raises(ValueError):
+        Context(now=NOW.replace(tzinfo=None), forms=forms, gettext=catalog.gettext_for)
