@@ -154,3 +154,66 @@ def test_the_engine_holds_its_clock_in_utc(forms):
     assert ctx.now == NOW and ctx.now.isoformat() == NOW.isoformat()
     with pytest.raises(ValueError):
         Context(now=NOW.replace(tzinfo=None), forms=forms, gettext=catalog.gettext_for)
+
+
+# ------------------------------------------------------------------ Excel: the loop's "Riwayat" columns
+
+LATE_EVENING = datetime(2024, 8, 15, 20, 30, tzinfo=timezone.utc)      # already 16 August, 05:30, in Maluku
+
+
+def test_the_excel_riwayat_columns_are_in_the_areas_zone(db_url, tmp_path):
+    """The "Riwayat" of "Tindak lanjut" and "Seleksi cerita" (and the story's "Tanggal") were written in UTC
+    while every other time of the file is in the area's zone: 20:30 UTC showed as 15 August, not 16 August
+    05:30 WIT as the kader and the fasilitator of Seram Bagian Timur lived it."""
+    import asyncio
+
+    from openpyxl import load_workbook
+
+    from bot import catalog
+    from bot.export import Progress, write
+    from bot.pipeline import Pipeline
+    from storage import followup as F
+    from storage.models import Contact, IssueItem, Recommendation, RecommendationEvent, Report, StorySelection
+    from storage.summary import Filters
+    from tests import summary_world as W
+
+    async def go():
+        p = await Pipeline.open(Database(db_url))
+        try:
+            await W.build(p.db)
+            async with p.db.session() as s, s.begin():
+                await F.sync_items(s, "81.05", LATE_EVENING)
+                item = await s.scalar(select(IssueItem).where(IssueItem.area_code.like("81.05.%"))
+                                      .order_by(IssueItem.id))
+                who = await s.scalar(select(Contact).where(Contact.area_code == item.area_code))
+                rec = Recommendation(kec=item.area_code[:8], text="Bantuan bibit", level="kabupaten",
+                                     status="dikirim", created_by=who.id, created_at=LATE_EVENING,
+                                     updated_at=LATE_EVENING)
+                s.add(rec)
+                await s.flush()
+                item.recommendation_id = rec.id
+                s.add(RecommendationEvent(recommendation_id=rec.id, status="dikirim", contact_id=who.id,
+                                          at=LATE_EVENING))
+                story = await s.scalar(select(Report).where(Report.form_id == "cerita",
+                                                            Report.area_code.like("81.05.%")).order_by(Report.id))
+                story.updated_at = LATE_EVENING
+                s.add(StorySelection(report_id=story.id, level="kecamatan", area_code=story.area_code[:8],
+                                     decision="dipilih", reason="Contoh baik", panel="Panel", contact_id=who.id,
+                                     at=LATE_EVENING.astimezone(WITA)))
+            async with p.db.session() as s:
+                await write(s, tmp_path / "r.xlsx", Filters("81.05"), p.forms, catalog.area_index(),
+                            Progress(False), None)
+            return item.activity, story.answers["story"]
+        finally:
+            await p.db.close()
+    activity, told = asyncio.run(go())
+    wb = load_workbook(tmp_path / "r.xlsx", read_only=True)
+    rows = list(wb["Tindak lanjut"].values)
+    assert rows[0][-1] == "Riwayat"
+    row = next(r for r in rows[1:] if r[2] == activity)
+    assert row[-1].startswith("2024-08-16 05:30 WIT "), row[-1]
+    rows = list(wb["Seleksi cerita"].values)
+    head = rows[0]
+    row = next(r for r in rows[1:] if r[5] == told)
+    assert row[head.index("Riwayat")].startswith("2024-08-16 05:30 WIT kecamatan dipilih"), row
+    assert row[head.index("Tanggal")] == "2024-08-16"
