@@ -217,3 +217,21 @@ def test_the_excel_riwayat_columns_are_in_the_areas_zone(db_url, tmp_path):
     row = next(r for r in rows[1:] if r[5] == told)
     assert row[head.index("Riwayat")].startswith("2024-08-16 05:30 WIT kecamatan dipilih"), row
     assert row[head.index("Tanggal")] == "2024-08-16"
+
+
+# ------------------------------------------------------------------ dates and times shown in chat and on the CLI
+
+def test_the_list_of_sent_reports_shows_the_day_in_the_kaders_zone(kader):
+    """A report sent at 05:30 on 16 August in Maluku (20:30 UTC on the 15th) is "dikirim 16 Agustus 2024"."""
+    from flows.types import ReportView
+    kader.recent = (ReportView(7, "pertemuan", 1, "81.05.08.2010", {"kind": "musdes", "date": "2024-08-15",
+                                                                      "place": "Balai desa"}, LATE_EVENING),)
+    kader.say("halo")
+    assert "(dikirim 16 Agustus 2024)" in kader.say("ubah")
+
+
+def test_pantau_invite_list_shows_the_expiry_in_the_areas_zone(cli_env):
+    from .test_cli_e2e import run
+    run(cli_env, "invite", "--role", "koordinator", "--area", "81.05")
+    listed = run(cli_env, "invite", "list").stdout
+    assert "berlaku sampai 2024-08-22 12:00 WIT" in listed, listed     # NOW + 7 days, 03:00 UTC
