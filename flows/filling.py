@@ -19,6 +19,7 @@ from .dates import check_meeting_date, read_date, zone_for_area
 from .display import format_values, show
 from .expr import evaluate
 from .forms import Form, Question
+from .localtime import person_today
 from .problem import N_, Gettext, Problem
 from .results import Accepted, Answer, Confirm
 from .summary import confirm_reply, short_label, summary_lines
@@ -68,7 +69,7 @@ def previous_items(form: Form, ctx: Context) -> dict[str, list[str]]:
 
 
 def round_options(ctx: Context) -> list[str]:
-    today = ctx.now.date().isoformat()
+    today = person_today(ctx).isoformat()        # a round starts on the person's own calendar
     return [r.name for r in ctx.rounds if r.start <= today]
 
 

@@ -3,8 +3,12 @@ WIT from the province, flows.dates.zone_for_area) with the zone's name beside it
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
+from typing import TYPE_CHECKING
 
 from .dates import zone_for_area
+
+if TYPE_CHECKING:
+    from .types import Context
 
 _NAMES = {7: "WIB", 8: "WITA", 9: "WIT"}
 
@@ -30,3 +34,8 @@ def local_date(moment: datetime, area_code: str | None) -> date:
 def stamp(moment: datetime, area_code: str | None) -> str:
     """"2024-08-15 12:00 WIT": a moment for a cell or a line of text, in the area's zone."""
     return f"{local(moment, area_code):%Y-%m-%d %H:%M} {zone_name(area_code)}"
+
+
+def person_today(ctx: Context) -> date:
+    """Today on the calendar of the person talking (their area's zone; no contact yet: WIB)."""
+    return local_date(ctx.now, ctx.contact.area_code if ctx.contact else None)

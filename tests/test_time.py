@@ -235,3 +235,20 @@ def test_pantau_invite_list_shows_the_expiry_in_the_areas_zone(cli_env):
     run(cli_env, "invite", "--role", "koordinator", "--area", "81.05")
     listed = run(cli_env, "invite", "list").stdout
     assert "berlaku sampai 2024-08-22 12:00 WIT" in listed, listed     # NOW + 7 days, 03:00 UTC
+
+
+@pytest.mark.parametrize("utc_hour, offered", [
+    (14, None),                                # 30 September 23:00 in Maluku (WIT): only July's round, taken
+    (20, ("Juli 2024", "Oktober 2024")),       # 1 October 05:00 in Maluku: October's has begun (UTC: 30 Sept)
+])
+def test_a_round_starts_on_the_kaders_own_calendar(kader, utc_hour, offered):
+    from flows.types import RoundView
+    kader.rounds = (RoundView("Juli 2024", "2024-07-01", "2024-08-31"),
+                    RoundView("Oktober 2024", "2024-10-01", "2024-10-31"))
+    kader.now = datetime(2024, 9, 30, utc_hour, tzinfo=timezone.utc)
+    kader.say("halo")
+    asked = kader.step("2").replies[-1]
+    if offered is None:
+        assert asked.text == "Kegiatan apa yang dilaporkan? Tulis namanya."
+    else:
+        assert asked.text == "Untuk putaran pemantauan yang mana?" and asked.choices == offered

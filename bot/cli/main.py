@@ -116,6 +116,7 @@ async def _summary(args) -> int:
 
 
 async def _export(args) -> int:
+    from flows.localtime import local_date
     from storage.completeness import current_round
     from storage.summary import Filters, UnknownRound
 
@@ -134,7 +135,7 @@ async def _export(args) -> int:
     async with opened() as pipeline, pipeline.db.session() as s:
         round_name = args.round
         if round_name is None and not (date_from or date_to):
-            current = await current_round(s, clock().date())
+            current = await current_round(s, local_date(clock(), area))   # the area's calendar
             round_name = current.name if current else None
         try:
             await export.write(s, out, Filters(area, date_from, date_to, round_name), pipeline.forms,
