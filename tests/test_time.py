@@ -252,3 +252,30 @@ def test_a_round_starts_on_the_kaders_own_calendar(kader, utc_hour, offered):
         assert asked.text == "Kegiatan apa yang dilaporkan? Tulis namanya."
     else:
         assert asked.text == "Untuk putaran pemantauan yang mana?" and asked.choices == offered
+
+
+async def test_the_batch_statements_bind_utc_too(db):
+    """The executemany statements of the hot path (replies queued, sessions saved, outcomes recorded) bind
+    through the column type as well: a WIT clock stores the same instants."""
+    from storage import outbox as O
+    from storage.models import Outbox, Session
+    from storage.repo import Tx
+    wit = INSTANT.astimezone(WIT)
+    async with db.session() as s, s.begin():
+        tx = Tx(s)
+        await tx.enqueue_many([("terminal", "siti", {"text": "a"}), ("terminal", "siti", {"text": "b"})], wit)
+        s.add(Session(channel="terminal", external_id="siti", state={}, updated_at=INSTANT))
+    async with db.session() as s, s.begin():
+        await Tx(s).save_sessions({("terminal", "siti"): ({"mode": "menu"}, 1)}, wit + timedelta(minutes=1))
+        ids = list(await s.scalars(select(Outbox.id).order_by(Outbox.id)))
+        await O.claim(s, ids, wit)
+        await O.record_outcomes(s, "terminal", [("sent", ids[0], "p1"), ("retry", ids[1], (1, wit, "x"))],
+                                wit + timedelta(seconds=2))
+    async with db.session() as s:
+        rows = list(await s.scalars(select(Outbox).order_by(Outbox.id)))
+        updated = await s.scalar(select(Session.updated_at))
+        due = list(await s.scalars(select(Outbox.id).where(Outbox.next_attempt_at <= INSTANT).order_by(Outbox.id)))
+    assert [r.created_at for r in rows] == [INSTANT, INSTANT]
+    assert rows[0].sent_at == INSTANT + timedelta(seconds=2) and rows[1].next_attempt_at == INSTANT
+    assert updated == INSTANT + timedelta(minutes=1)
+    assert due == ids                              # compared in SQL as instants
