@@ -170,7 +170,7 @@ def test_the_excel_riwayat_columns_are_in_the_areas_zone(db_url, tmp_path):
     from openpyxl import load_workbook
 
     from bot import catalog
-    from bot.export import Progress, write
+    from bot.reports.export import Progress, write
     from bot.pipeline import Pipeline
     from storage import followup as F
     from storage.models import Contact, IssueItem, Recommendation, RecommendationEvent, Report, StorySelection
