@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy.exc import StatementError
-from sqlalchemy import JSON, Boolean, DateTime, Integer, String, Text, insert, select, update
+from sqlalchemy import JSON, Boolean, DateTime, Integer, String, Text, delete, insert, select, update
 
 from flows.dates import WIB, WIT, WITA
 from storage.db import Database
@@ -66,7 +66,9 @@ async def test_every_datetime_column_keeps_the_instant_of_local_offsets(db):
     as the same instant in +07:00, +08:00 and +09:00 reads back as that instant, aware UTC, and compares
     in SQL as that instant."""
     row_of: dict[str, dict] = {}
-    async with db.engine.begin() as conn:
+    areas = Base.metadata.tables["areas"]
+    async with db.engine.begin() as conn:     # PostgreSQL's reset between tests keeps the area tree
+        await conn.execute(delete(areas).where(areas.c.code == _value(areas.c.code, {})))
         for table in Base.metadata.sorted_tables:
             row_of[table.name] = {c.name: _value(c, row_of) for c in table.columns}
             await conn.execute(insert(table).values(**row_of[table.name]))
