@@ -5,10 +5,11 @@ from datetime import datetime, timezone
 
 
 def clock() -> datetime:
-    """Now, or the fixed time in PANTAU_NOW (ISO, for scripted tests)."""
+    """Now, or the fixed time in PANTAU_NOW (ISO, for scripted tests; without an offset it is UTC), always
+    aware and in UTC: a PANTAU_NOW given in WIB, WITA or WIT is the same instant and changes nothing."""
     from .config import settings
     fixed = settings().fixed_now
     if fixed:
         value = datetime.fromisoformat(fixed)
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc) if value.tzinfo else value.replace(tzinfo=timezone.utc)
     return datetime.now(timezone.utc)

@@ -21,6 +21,7 @@ from .expr import evaluate
 from .forms import Form, Question
 from .lexicon import lexicon_of
 from .numbers import numbers_in
+from .localtime import person_today
 from .problem import N_, Gettext, Problem
 from .results import Accepted, Answer, Confirm
 from .summary import confirm_reply, short_label, summary_lines
@@ -76,7 +77,7 @@ def previous_items(form: Form, ctx: Context) -> dict[str, list[str]]:
 
 def round_options(ctx: Context) -> list[str]:
     ctx.need("rounds")
-    today = ctx.now.date().isoformat()
+    today = person_today(ctx).isoformat()        # a round starts on the person's own calendar
     return [r.name for r in ctx.rounds if r.start <= today]
 
 

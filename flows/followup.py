@@ -15,6 +15,7 @@ from typing import Any
 
 from . import answers as A
 from . import loop_steps as L
+from .localtime import person_today
 from .loop_steps import Outcome, Side
 from .loop_values import ItemView, LoopData, RecView, fmt_target, parse_target, status_label
 from .problem import N_, Gettext, Problem
@@ -239,7 +240,7 @@ def _fasilitator(side: Side, item: ItemView, text: str, ctx: Context, data: Loop
         work["agency"], side["step"] = known, "target"
         return [], [], False
     if step == "target":
-        target = parse_target(text, ctx.now.date())
+        target = parse_target(text, person_today(ctx))
         if isinstance(target, Problem):
             return target
         work["target"], side["step"] = target, "confirm"

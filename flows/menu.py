@@ -5,6 +5,7 @@ from __future__ import annotations
 from . import filling as F
 from . import registration, side
 from .display import fmt_date, fmt_number, report_title
+from .localtime import local_date
 from .forms import Form
 from .problem import Gettext, Problem
 from .state import Ask, ConfirmAnswer, Reg, State
@@ -95,6 +96,6 @@ def list_reports(state: State, ctx: Context, t: Gettext, lang: str) -> Step[Stat
     state.mode = "pick_report"
     sent = t("dikirim")
     labels = [f"{report_title(ctx.forms[(r.form_id, r.form_version)], r.answers, lang, t)} "
-              f"({sent} {fmt_date(r.updated.date(), lang)})" for r in reports]
+              f"({sent} {fmt_date(local_date(r.updated, r.area_code), lang)})" for r in reports]
     state.reports = [[r.id, label] for r, label in zip(reports, labels)]
     return Step(state, [Reply(t("Laporan mana yang ingin diperbaiki?"), tuple(labels))])

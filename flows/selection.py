@@ -18,6 +18,7 @@ from . import answers as A
 from . import loop_steps as L
 from .areas import level_of
 from .display import fmt_date
+from .localtime import person_today
 from .loop_steps import Outcome, Side
 from .loop_values import LoopData, StoryView
 from .problem import N_, Gettext, Problem
@@ -123,14 +124,14 @@ def start(session: dict[str, Any], ctx: Context, t: Gettext, role: str) -> Step[
     side: Side = {"kind": "stories", "level": level, "period": None, "domains": [], "step": "period", "work": {},
                   "queue": [], "panel": None}
     session["side"] = side
-    choices = period_choices(data, ctx.now.date())
+    choices = period_choices(data, person_today(ctx))
     outside = [s for s in data.stories if not any(in_round(s, r) for r in choices)]
     if len(choices) == 1 and not outside:            # one period only: nothing to choose
         return Step(session, _begin(side, choices[0], data, t, _lang(ctx)))
     if not choices:
         return Step(session, _begin(side, None, data, t, _lang(ctx)))
     side["choices"] = [[r.name, r.start, r.due] for r in choices]
-    side["current"] = choices[0] == current_round(data.rounds, ctx.now.date())
+    side["current"] = choices[0] == current_round(data.rounds, person_today(ctx))
     return Step(session, [_ask(side, ctx, t)])
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
-from datetime import datetime
+from datetime import datetime, timezone
 from enum import StrEnum
 from typing import Any, Generic, NamedTuple, TypeVar
 
@@ -128,7 +128,7 @@ class NotLoaded(Exception):
 class Context:
     """Everything ``advance`` may know besides the session and the message."""
 
-    now: datetime                                   # aware
+    now: datetime                                   # aware; held in UTC whatever zone it was given in
     forms: dict[tuple[str, int], Form]              # every known version
     gettext: Callable[[str], Callable[[str], str]]  # lang → gettext function
     contact: ContactView | None = None
@@ -148,6 +148,13 @@ class Context:
         pipeline left it out, so an empty value is never taken for "there is none"."""
         if what in self.missing:
             raise NotLoaded(what)
+
+    def __post_init__(self) -> None:
+        # Time is UTC inside: a clock given in WIB, WITA or WIT is the same instant and must write the same
+        # session (its ISO times) as UTC; local dates come from the person's zone (flows.dates.zone_for_area).
+        if self.now.tzinfo is None or self.now.utcoffset() is None:
+            raise ValueError(f"Context.now must be aware, not {self.now!r}")
+        object.__setattr__(self, "now", self.now.astimezone(timezone.utc))
 
     def latest(self, form_id: str) -> Form:
         return self.forms[(form_id, max(v for f, v in self.forms if f == form_id))]

@@ -4,13 +4,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
+from sqlalchemy import (JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
                         true)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from .types import UtcDateTime
+
 
 class Base(DeclarativeBase):
-    type_annotation_map = {dict[str, Any]: JSON, datetime: DateTime(timezone=True)}
+    # every DateTime column stores UTC and reads back aware UTC, on SQLite too (storage/types.py)
+    type_annotation_map = {dict[str, Any]: JSON, datetime: UtcDateTime()}
 
 
 class Area(Base):

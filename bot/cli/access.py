@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import sys
 
+from flows.localtime import local_date, stamp
+
 from .. import catalog
 
 ROLES = ("kader", "fasilitator", "koordinator", "opd")   # roles an invite may grant; a new role is one more value
@@ -47,7 +49,8 @@ async def invite(args) -> int:
             if not rows:
                 print("Belum ada kode undangan.")
             for inv, state, used_by in rows:
-                until = f", berlaku sampai {inv.expires_at:%Y-%m-%d %H:%M}" if inv.expires_at and state == "open" else ""
+                until = (f", berlaku sampai {stamp(inv.expires_at, inv.area_code)}"          # the area's zone
+                         if inv.expires_at and state == "open" else "")
                 who = f" oleh {used_by}" if used_by else ""
                 print(f"{inv.code}  {inv.role}  {catalog.area_index().label(inv.area_code)}  "
                       f"{STATE_WORDS[state]}{who}{until}")
@@ -94,7 +97,7 @@ async def contact(args) -> int:
             area = resolve_area(args.area) if args.area else ""
             rows = await store.waiting_contacts(s, area or "")
             for c in rows:
-                print(f"{c.id}  {c.name}  {catalog.area_index().label(c.area_code)}  sejak {c.created_at:%Y-%m-%d}")
+                print(f"{c.id}  {c.name}  {catalog.area_index().label(c.area_code)}  sejak {local_date(c.created_at, c.area_code)}")
             print(f"{len(rows)} kader menunggu persetujuan.")
             return 0
         found = await store.find_contacts(s, args.who.strip())

@@ -121,12 +121,13 @@ async def _current_round_by_default(s, filters):
     everything when no round is running. `pantau summary` and `pantau export` share this one default."""
     from dataclasses import replace
 
+    from flows.localtime import local_date
     from storage.completeness import current_round
 
     from ..clock import clock
     if filters.round is not None or filters.date_from or filters.date_to:
         return filters
-    current = await current_round(s, clock().date())
+    current = await current_round(s, local_date(clock(), filters.area))     # the area's calendar
     return replace(filters, round=current.name) if current else filters
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flows.display import choice_labels
+from flows.localtime import local_date, stamp
 from flows.loop_values import RecView, fmt_target, overdue, status_label
 from storage import followup as F
 from storage import stories as S
@@ -10,12 +11,6 @@ from storage import stories as S
 from .. import catalog
 
 LEVEL_ID = {"desa": "Desa", "kecamatan": "Kecamatan", "kabupaten": "Kabupaten (OPD)"}
-
-
-def _when(at) -> str:
-    from datetime import timezone
-    at = at if at.tzinfo else at.replace(tzinfo=timezone.utc)
-    return at.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def followup_cell(rec: RecView | None, today, t, wanted: bool) -> str:
@@ -40,7 +35,7 @@ async def matrix_followup(s, area: str):
     """A function (desa, report key, activity index, activity answers) → the matrix's "Tindak lanjut" cell."""
     from ..clock import clock
     t = catalog.gettext_for("id")
-    today = clock().date()
+    today = local_date(clock(), area)      # "past its target" on the area's own calendar
     recs = {r.id: r for r in await F.recommendations(s, area)}
     items = await F.items_by_activity(s, area)
 
@@ -53,7 +48,7 @@ async def matrix_followup(s, area: str):
 async def sheets(s, area: str, forms: dict, areas, progress):
     from ..clock import clock
     t = catalog.gettext_for("id")
-    today = clock().date()
+    today = local_date(clock(), area)      # "past its target" on the area's own calendar
     story = choice_labels(forms, "cerita")
 
     async def followup():
@@ -62,7 +57,7 @@ async def sheets(s, area: str, forms: dict, areas, progress):
         history = await F.history(s, area)
         for item, rec_id in await F.all_items(s, area):
             rec: RecView | None = recs.get(rec_id)
-            path = "; ".join(f"{_when(at)} {status_label(st, t)} ({who})" + (f": {reason}" if reason else "")
+            path = "; ".join(f"{stamp(at, item.desa)} {status_label(st, t)} ({who})" + (f": {reason}" if reason else "")
                              + (f" — {note}" if note else "") for st, note, reason, who, at in history.get(rec_id, []))
             progress.tick()
             yield [areas.name(item.desa[:8]), areas.name(item.desa), item.activity, item.problem, item.support,
@@ -83,9 +78,9 @@ async def sheets(s, area: str, forms: dict, areas, progress):
             yield [code, areas.name(code), areas.name(code[:8]), areas.name(code[:5]),
                    story.get("level", {}).get(a.get("level"), a.get("level")), a.get("story"), a.get("who"),
                    a.get("why"), a.get("period"), "Anonim" if a.get("consent") == "anonim" else reporter,
-                   updated.strftime("%Y-%m-%d") if updated else "", panel("kecamatan"), panel("kabupaten"),
+                   local_date(updated, code).isoformat() if updated else "", panel("kecamatan"), panel("kabupaten"),
                    panel("program"),
-                   "; ".join(f"{_when(at)} {level} {decision} ({who}" + (f"; panel: {panel_}" if panel_ else "")
+                   "; ".join(f"{stamp(at, code)} {level} {decision} ({who}" + (f"; panel: {panel_}" if panel_ else "")
                              + f"): {reason}" for level, decision, reason, panel_, who, at in events)]
 
     return [

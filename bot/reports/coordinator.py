@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import assert_never
 
 from flows.display import choice_labels, fmt_date
+from flows.localtime import local_date
 from flows.types import ContactView, Reply, Request
 from storage.completeness import IN_PROGRESS, LATE, MISSING, ON_TIME, completeness, current_round
 from storage.summary import Filters, iter_reports, summarize
@@ -23,7 +24,7 @@ def child_of(code: str, area: str) -> str:
 
 async def missing_text(s, contact: ContactView, now: datetime, t, lang: str) -> list[Reply]:
     areas = catalog.area_index()
-    rnd = await current_round(s, now.date())
+    rnd = await current_round(s, local_date(now, contact.area_code))
     if rnd is None:
         return [Reply(t("Belum ada putaran pemantauan."))]
     rows = await completeness(s, contact.area_code, rnd)
@@ -45,11 +46,11 @@ async def missing_text(s, contact: ContactView, now: datetime, t, lang: str) -> 
 
 async def summary_replies(s, contact: ContactView, now: datetime, forms: dict, t, lang: str) -> list[Reply]:
     areas = catalog.area_index()
-    rnd = await current_round(s, now.date())
+    rnd = await current_round(s, local_date(now, contact.area_code))
     data = await summarize(s, Filters(contact.area_code, round=rnd.name if rnd else None), forms)
     text = render_summary(data, forms, areas, t, lang)
     from ..loop import summary_block                       # recommendations and selected stories
-    text += "\n\n" + await summary_block(s, contact.area_code, now.date(), forms, t, lang)
+    text += "\n\n" + await summary_block(s, contact.area_code, local_date(now, contact.area_code), forms, t, lang)
     by_area = {}
     for child in data.get("children", []):   # the same reports as the text: filtered by the round's dates
         m = child.get("meetings") or {}
@@ -63,14 +64,14 @@ async def summary_replies(s, contact: ContactView, now: datetime, forms: dict, t
             status[item.get("sector") or "lainnya"][item.get("status") or "belum"] += 1
     monitoring = choice_labels(forms, "pemantauan", lang)
     labels = {**monitoring.get("sector", {}), **monitoring.get("status", {})}
-    path = media.shared_path(f"ringkasan-{now:%Y%m%d}", ".png")
+    path = media.shared_path(f"ringkasan-{local_date(now, contact.area_code):%Y%m%d}", ".png")
     charts.summary_chart(dict(sorted(by_area.items())), status, labels, path, t)
     return [Reply(text, image=str(path))]
 
 
 async def export_replies(s, contact: ContactView, now: datetime, forms: dict, t, lang: str) -> list[Reply]:
-    rnd = await current_round(s, now.date())
-    path = media.shared_path(f"pantau-{contact.area_code}-{now:%Y%m%d}", ".xlsx")
+    rnd = await current_round(s, local_date(now, contact.area_code))
+    path = media.shared_path(f"pantau-{contact.area_code}-{local_date(now, contact.area_code):%Y%m%d}", ".xlsx")
     await export.write_xlsx(s, path, contact.area_code, rnd, forms, catalog.area_index(), export.Progress(False))
     return [Reply(t("Berkas Excel untuk %(area)s sudah siap.") % {"area": catalog.area_index().label(contact.area_code)},
                   document=str(path))]

@@ -8,6 +8,7 @@ from __future__ import annotations
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
+from flows.localtime import local_date
 from flows.loop_steps import sentence
 from flows.loop_values import ANSWERS, LEVELS, overdue, parse_target, status_label
 from flows.problem import Problem
@@ -31,7 +32,7 @@ async def page(ctx: Ctx, notice: str | None = None, problem: str | None = None, 
     items = await F.open_items(ctx.s, ctx.code)
     recs = await F.recommendations(ctx.s, ctx.code)
     history = await F.history(ctx.s, ctx.code)
-    today = ctx.now.date()
+    today = local_date(ctx.now, ctx.code)
     return render(ctx, "tindaklanjut.html", status_code=status_code, items=items, recs=recs, history=history,
                   recommend=recommend, answer=may_answer_for_opd(ctx.viewer), notice=notice, problem=problem,
                   typed=typed or {}, levels=level_labels(t), answers=ANSWERS,
@@ -70,7 +71,7 @@ async def recommend(ctx: Ctx) -> Response:
         if len(typed["agency"]) < 4 or not any(ch.isalpha() for ch in typed["agency"]):
             problem = t("Mohon ketik nama dinasnya, misalnya: Dinas Koperasi.")
         else:
-            target = parse_target(typed["target"], ctx.now.date())
+            target = parse_target(typed["target"], local_date(ctx.now, ctx.code))
             if isinstance(target, Problem):
                 problem = target.render(t)
     if problem:
