@@ -22,6 +22,8 @@ from .. import catalog
 from ..config import public_url, reminder_templates, web_secret
 from . import followup, lists, pages
 from .access import Ctx, SignInNeeded, Web, clear_cookie, guarded, set_cookie
+from .common import Refused
+from .headers import SecurityHeaders, same_site
 
 HERE = Path(__file__).resolve().parent
 
@@ -56,7 +58,7 @@ def routes(pipeline, env=None) -> list:
             return _refused(request, state)
         return web.templates.TemplateResponse(request, "masuk.html", {"t": t, "lang": "id", "token": token,
                                                                         "viewer": None},
-                                              headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})
+                                              headers={"Cache-Control": "no-store"})
 
     def _refused(request: Request, state: str) -> Response:
         t = catalog.gettext_for("id")
@@ -68,6 +70,11 @@ def routes(pipeline, env=None) -> list:
 
     async def sign_in(request: Request) -> Response:
         token = request.path_params["token"]
+        if not same_site(request, public_url(env)):       # login CSRF: another site signing you in as someone
+            t = catalog.gettext_for("id")
+            return _message(web, request, t("Permintaan ditolak"),
+                            t("Tautan masuk hanya bisa dibuka dari halaman Pantau sendiri. Buka lagi tautan dari "
+                              "chat Pantau, lalu tekan \"Buka dasbor\"."), 403)
         async with web.db.session() as s, s.begin():
             state, key = await use_login_link(s, token, "id", web.now())
         if key is None:
@@ -128,6 +135,9 @@ def routes(pipeline, env=None) -> list:
 
     async def http_error(request: Request, exc: HTTPException) -> Response:
         t = catalog.gettext_for("id")
+        if isinstance(exc, Refused):                   # a page or date out of range: what to do instead
+            title = t("Tidak ditemukan") if exc.status_code == 404 else t("Alamat tidak bisa dipakai")
+            return _message(web, request, title, t(exc.msgid) % exc.values, exc.status_code)
         if exc.status_code == 403:
             return _message(web, request, t("Permintaan ditolak"),
                             t("Formulir ini sudah tidak berlaku. Muat ulang halaman lalu coba lagi."), 403)
@@ -137,5 +147,7 @@ def routes(pipeline, env=None) -> list:
         return _message(web, request, t("Terjadi kesalahan"), str(exc.detail), exc.status_code)
 
     from starlette.applications import Starlette
-    app = Starlette(routes=inner, exception_handlers={SignInNeeded: not_signed_in, HTTPException: http_error})
+    from starlette.middleware import Middleware
+    app = Starlette(routes=inner, exception_handlers={SignInNeeded: not_signed_in, HTTPException: http_error},
+                    middleware=[Middleware(SecurityHeaders)])
     return [Mount("/dasbor", app=app)]

@@ -7,7 +7,10 @@ from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlencode
 
+from starlette.exceptions import HTTPException
+
 from flows.display import fmt_date
+from flows.problem import N_
 from storage.completeness import current_round, get_round
 from storage.repo import Tx
 from storage.summary import Filters
@@ -17,6 +20,16 @@ from . import present
 from .access import Ctx
 
 PAGE_SIZE = 50
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)     # what a date filter may name
+
+
+class Refused(HTTPException):
+    """A URL the dashboard cannot answer (a page or date out of range): 400 or 404 with a message to show,
+    in Indonesian (``msgid`` and its values; bot/web/__init__.py renders it)."""
+
+    def __init__(self, status: int, msgid: str, values: dict | None = None):
+        super().__init__(status)
+        self.msgid, self.values = msgid, values or {}
 
 
 def level(code: str) -> int:
@@ -99,6 +112,11 @@ async def period(ctx: Ctx) -> Period:
     except ValueError:
         dfrom = dto = None
         problem = ctx.t("Tanggal harus ditulis TTTT-BB-HH, misalnya 2024-08-31. Filter tanggal tidak dipakai.")
+    for day in (dfrom, dto):
+        if day is not None and not FIRST_DAY <= day <= LAST_DAY:     # far dates overflow the zone arithmetic
+            raise Refused(400, N_("Tanggal %(date)s di luar jangkauan. Mohon pakai tanggal antara %(first)s dan "
+                                  "%(last)s."), {"date": day.isoformat(), "first": FIRST_DAY.isoformat(),
+                                                 "last": LAST_DAY.isoformat()})
     if dfrom and dto and dto < dfrom:
         problem = ctx.t("Tanggal akhir sebelum tanggal awal. Filter tanggal tidak dipakai.")
         dfrom = dto = None
@@ -111,12 +129,18 @@ async def period(ctx: Ctx) -> Period:
 
 
 def page_number(ctx: Ctx) -> int:
-    try:
-        return max(1, int(ctx.request.query_params.get("hal", "1")))
-    except ValueError:
-        return 1
+    """``?hal=`` as a page number; anything else (a word, 0, negative, more digits than any list) is a 400."""
+    raw = ctx.request.query_params.get("hal", "1") or "1"
+    if not raw.isdigit() or len(raw) > 6 or int(raw) < 1:
+        raise Refused(400, N_("Nomor halaman \"%(page)s\" tidak dikenal. Mohon buka daftar ini dari halaman 1."),
+                      {"page": raw[:12]})
+    return int(raw)
 
 
 def pages(total: int, page: int, size: int = PAGE_SIZE) -> dict:
+    """The paging of a list; a page past the last one is a 404 that says how many there are."""
     last = max(1, -(-total // size))
-    return {"page": min(page, last), "last": last, "total": total}
+    if page > last:
+        raise Refused(404, N_("Halaman %(page)s tidak ada: daftar ini hanya sampai halaman %(last)s."),
+                      {"page": page, "last": last})
+    return {"page": page, "last": last, "total": total}

@@ -15,6 +15,7 @@ from storage.media import failed_media
 from .. import media
 from . import present
 from .access import Ctx
+from .headers import RASTER, media_headers
 from .common import PAGE_SIZE, level, page_number, pages, period, render
 from .common import children as child_areas
 
@@ -138,9 +139,11 @@ async def photo(ctx: Ctx) -> Response:
     if found is None or not Path(found[0]).is_file():
         raise HTTPException(404)
     path, mime = Path(found[0]), found[1]
+    if mime not in RASTER:                # stored before photos were checked by content: never served
+        raise HTTPException(404)
     if ctx.request.query_params.get("kecil"):
         path, mime = _thumbnail(path, sha), "image/jpeg"
-    return FileResponse(path, media_type=mime, headers={"Cache-Control": "private, max-age=86400"})
+    return FileResponse(path, media_type=mime, headers=media_headers(sha, mime))
 
 
 def _thumbnail(path: Path, sha: str) -> Path:
