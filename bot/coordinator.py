@@ -5,6 +5,7 @@ from collections import defaultdict
 from datetime import datetime
 
 from flows.display import choice_labels, fmt_date
+from flows.permissions import may_request
 from flows.types import ContactView, Reply
 from storage.completeness import IN_PROGRESS, LATE, MISSING, ON_TIME, completeness, current_round
 from storage.summary import Filters, iter_reports, summarize
@@ -76,6 +77,8 @@ async def export_replies(s, contact: ContactView, now: datetime, forms: dict, t,
 
 async def fulfil(s, what: str, contact: ContactView, now: datetime, forms: dict, lang: str) -> list[Reply]:
     t = catalog.gettext_for(lang)
+    if not may_request(contact.role, what):       # checked again when rendered (flows/permissions.py)
+        return [Reply(t("Perintah ini untuk fasilitator dan koordinator."))]
     if what == "missing":
         return await missing_text(s, contact, now, t, lang)
     if what == "summary":

@@ -102,3 +102,16 @@ async def test_a_telegram_file_that_is_not_an_image_is_refused_as_not_a_photo(tm
             return File()
     with pytest.raises(media.NotAPhoto):
         await TelegramMedia(Bot())("telegram:abc")
+
+
+def test_a_file_that_is_not_a_photo_at_the_photo_question_is_answered_politely(kader):
+    """A document (a Telegram file, a WhatsApp PDF or contact card): kind "other". At the story's photo question
+    the cadre reads that it is not a photo and how to send one, and the question comes again."""
+    kader.say("menu"), kader.say("3"), kader.say("komunitas")
+    kader.say("Ibu-ibu sekarang berani bicara di musyawarah desa."), kader.say("Kelompok tenun Dusun II")
+    kader.say("Sekarang suara kami didengar."), kader.say("Januari sampai Juli 2024")
+    asked = kader.say("anonim")
+    out = kader.say("", kind="other")
+    assert out.startswith("Maaf, berkas ini bukan foto") and "JPG atau PNG" in out
+    assert asked.splitlines()[-1] in out                     # the photo question again, nothing lost
+    assert "suara dan stiker" not in out

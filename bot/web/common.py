@@ -7,9 +7,8 @@ from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlencode
 
-from starlette.exceptions import HTTPException
-
 from flows.display import fmt_date
+from flows.permissions import may
 from flows.problem import N_
 from storage.completeness import current_round, get_round
 from storage.repo import Tx
@@ -17,19 +16,10 @@ from storage.summary import Filters
 
 from .. import catalog
 from . import present
-from .access import Ctx
+from .access import Ctx, Refused
 
 PAGE_SIZE = 50
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)     # what a date filter may name
-
-
-class Refused(HTTPException):
-    """A URL the dashboard cannot answer (a page or date out of range): 400 or 404 with a message to show,
-    in Indonesian (``msgid`` and its values; bot/web/__init__.py renders it)."""
-
-    def __init__(self, status: int, msgid: str, values: dict | None = None):
-        super().__init__(status)
-        self.msgid, self.values = msgid, values or {}
 
 
 def level(code: str) -> int:
@@ -66,6 +56,7 @@ def render(ctx: Ctx, name: str, status_code: int = 200, **context):
         "code": ctx.code, "crumbs": crumbs(ctx, ctx.code) if ctx.code else [],
         "here": ctx.request.url.path + (("?" + ctx.request.url.query) if ctx.request.url.query else ""),
         "query": lambda **kw: query(ctx, **kw),
+        "can": lambda what: may(ctx.viewer.contact.role, what),      # which tabs this person sees
     }
     return ctx.web.templates.TemplateResponse(ctx.request, name, {**base, **context}, status_code=status_code)
 

@@ -8,6 +8,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import FileResponse, RedirectResponse, Response
 
 from flows.display import choice_labels, report_title
+from flows.permissions import AREA, may
 from storage.completeness import completeness, get_round
 from storage.dashboard import child_figures, desa_reports, kader_of, media_file, report_detail
 from storage.media import failed_media
@@ -160,4 +161,8 @@ def _thumbnail(path: Path, sha: str) -> Path:
 
 
 async def home(ctx: Ctx) -> Response:
-    return RedirectResponse(f"/dasbor/wilayah/{ctx.viewer.contact.area_code}", status_code=303)
+    """The person's own area; an OPD, who sees only the follow-up of its agency, its Tindak lanjut page."""
+    area = ctx.viewer.contact.area_code
+    if not may(ctx.viewer.contact.role, AREA):
+        return RedirectResponse(f"/dasbor/wilayah/{area}/tindak-lanjut", status_code=303)
+    return RedirectResponse(f"/dasbor/wilayah/{area}", status_code=303)
