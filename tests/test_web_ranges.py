@@ -47,3 +47,20 @@ def test_a_page_past_the_last_is_404_and_pages_in_range_work(db_url):
         typo = await client.get(f"/dasbor/wilayah/{KAB}?dari=31-08-2024")        # a typo: explained, not refused
         assert typo.status_code == 200 and "TTTT-BB-HH" in typo.text
     run(db_url, scenario)
+
+
+def test_unreadable_ids_and_filters_answer_400_or_404_never_500(db_url):
+    """A report id past any integer the database holds (was OverflowError), a filter value of 5,000 characters
+    or with a NUL (PostgreSQL cannot hold it): refused with a message."""
+    async def scenario(w, client):
+        await sign_in(w, client)
+        for url in ("/dasbor/laporan/99999999999999999999999/revisi/1",
+                    "/dasbor/laporan/99999999999999999999999/foto/" + "0" * 64):
+            resp = await client.get(url)
+            assert resp.status_code == 404 and "tidak ada" in resp.text, url
+        for url in (f"/dasbor/wilayah/{KAB}/pertemuan?jenis=" + "x" * 5000, f"/dasbor/wilayah/{KAB}?putaran=%00",
+                    f"/dasbor/wilayah/{KAB}/kegiatan?bidang=%00"):
+            resp = await client.get(url)
+            assert resp.status_code == 400 and "Mohon buka lagi dari menu dasbor" in resp.text, url
+        assert (await client.get(f"/dasbor/wilayah/{KAB}/pertemuan?jenis=musdes")).status_code == 200
+    run(db_url, scenario)

@@ -107,6 +107,8 @@ class Refused(HTTPException):
         self.msgid, self.values = msgid, values or {}
 
 
+MAX_PARAM = 200
+UNREADABLE = N_("Alamat halaman ini tidak bisa dibaca. Mohon buka lagi dari menu dasbor.")
 NOT_YOURS = N_("Halaman ini bukan untuk peran Anda. Silakan kembali ke halaman awal dasbor.")
 
 
@@ -154,6 +156,8 @@ def guarded(web: Web, page: Callable[[Ctx], Awaitable[Response]], area_of=None, 
                 raise SignInNeeded()
             if not may(viewer.contact.role, need):
                 raise Refused(404, NOT_YOURS)
+            if any(len(v) > MAX_PARAM or "\x00" in v for v in request.query_params.values()):
+                raise Refused(400, UNREADABLE)           # no filter is that long; NUL breaks PostgreSQL text
             if request.method == "POST":
                 form = await request.form()
                 if not hmac.compare_digest(str(form.get("csrf", "")), csrf_token(web.secret, viewer.session_id)):

@@ -96,10 +96,10 @@ async def desa_page(ctx: Ctx) -> Response:
 
 async def report_area(s, request) -> str | None:
     """The desa of the report in the URL (its access is the desa's), or None if there is no such report."""
-    try:
-        report_id = int(request.path_params["report"])
-    except ValueError:
+    raw = request.path_params["report"]
+    if not raw.isdigit() or len(raw) > 18:        # not an id any database holds (and no OverflowError)
         return None
+    report_id = int(raw)
     detail = await report_detail(s, report_id)
     if detail is None:
         return None
