@@ -17,7 +17,6 @@ import base64
 import contextlib
 import hashlib
 import logging
-import mimetypes
 import re
 import secrets
 import time
@@ -33,6 +32,7 @@ from flows.problem import N_
 
 from . import catalog
 from .config import TwilioConfig, settings
+from .images import NOT_A_PHOTO, NotAnImage, sniff
 
 log = logging.getLogger("pantau.media")
 MAX_ATTEMPTS = 6
@@ -55,11 +55,12 @@ def store_bytes(data: bytes, suffix: str = ".jpg") -> tuple[str, Path]:
 
 
 def store_file(path: str) -> tuple[str, Path, str, int]:
-    """Copy a local file into the media store; returns (sha256, stored path, mime, size)."""
+    """Copy a local image into the media store; returns (sha256, stored path, mime, size). ``NotAPhoto`` for a
+    file that is not a raster image (by content, whatever its name says)."""
     data = Path(path).expanduser().read_bytes()
-    suffix = Path(path).suffix.lower() or ".jpg"
+    mime, suffix = checked_image(data)
     digest, target = store_bytes(data, suffix)
-    return digest, target, mimetypes.guess_type(target.name)[0] or "application/octet-stream", len(data)
+    return digest, target, mime, len(data)
 
 
 SHARED_TTL_SECONDS = 24 * 3600       # files made for coordinators live one day
@@ -172,6 +173,10 @@ class Refused(Exception):
     """The media can never be fetched as it is (host, type, size): not tried again."""
 
 
+class NotAPhoto(Refused):
+    """The file is not a raster image (an SVG, a page, a document): the sender is told so, never shown it."""
+
+
 class Transient(Exception):
     """The media could not be fetched now but may be later (network, the platform's 5xx)."""
 
@@ -236,13 +241,21 @@ async def download(cfg: TwilioConfig, url: str, max_bytes: int, timeout: float) 
                             fh.write(chunk)
                 finally:
                     await resp.aclose()
-                suffix = mimetypes.guess_extension(ctype) or ".jpg"
-                target = folder / f"{digest.hexdigest()}{'.jpg' if suffix == '.jpe' else suffix}"
+                ctype, suffix = checked_image(tmp)          # by content: the declared type is the sender's word
+                target = folder / f"{digest.hexdigest()}{suffix}"
                 tmp.replace(target)
                 return digest.hexdigest(), target, ctype, size
             raise Refused("too many redirects")
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def checked_image(source) -> tuple[str, str]:
+    """(content type, suffix) of a raster image by its content (bot/images.py); ``NotAPhoto`` otherwise."""
+    try:
+        return sniff(source)
+    except NotAnImage as exc:
+        raise NotAPhoto(f"not a raster image ({exc})") from None
 
 
 NOT_RECEIVED = N_("Maaf, foto Anda belum dapat kami terima. Mohon kirim ulang fotonya.")
@@ -257,7 +270,7 @@ async def fetch_pending(db, fetch: Fetcher, key: str, url: str, attempts: int) -
         digest, path, ctype, size = await fetch(url)
     except Refused as exc:
         log.warning("media not fetched for good: %s", str(exc)[:120])
-        await _failed(db, key, str(exc))
+        await _failed(db, key, str(exc), NOT_A_PHOTO if isinstance(exc, NotAPhoto) else NOT_RECEIVED)
         return False
     except (Transient, httpx.HTTPError, OSError, TimeoutError) as exc:
         attempts += 1
@@ -273,7 +286,7 @@ async def fetch_pending(db, fetch: Fetcher, key: str, url: str, attempts: int) -
     return True
 
 
-async def _failed(db, key: str, error: str) -> None:
+async def _failed(db, key: str, error: str, told: str = NOT_RECEIVED) -> None:
     """Failed for good, and its sender told (in the same transaction, so once): the report keeps the
     reference, shown as a photo that was not received (storage.media.failed_media)."""
     from storage.media import media_failed
@@ -287,7 +300,7 @@ async def _failed(db, key: str, error: str) -> None:
         tx = Tx(session)
         contact = (await tx.contacts_for_many([owner])).get(owner)
         t = catalog.gettext_for(contact.lang if contact else "id")
-        await tx.enqueue(owner[0], owner[1], {"text": t(NOT_RECEIVED)}, clock())
+        await tx.enqueue(owner[0], owner[1], {"text": t(told)}, clock())
 
 
 _tasks: set[asyncio.Task] = set()

@@ -27,7 +27,9 @@ def build_app(pipeline: Pipeline, whatsapp=None, run_senders: bool = True, teleg
         path = media.open_shared(request.path_params["name"])    # unguessable name, at most a day old
         if path is None:
             return PlainTextResponse("not found", status_code=404)
-        return FileResponse(path, headers={"Cache-Control": "private, no-store", "X-Robots-Tag": "noindex"})
+        return FileResponse(path, filename=path.name, headers={   # a download, never a page (bot/web/headers.py)
+            "Cache-Control": "private, no-store", "X-Robots-Tag": "noindex", "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "default-src 'none'; sandbox"})
 
     routes = [Route("/health", lambda request: PlainTextResponse("ok")),
               Route("/files/{name}", shared_file, methods=["GET"])]

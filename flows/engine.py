@@ -22,7 +22,7 @@ from . import answers as A
 from . import commands as C
 from . import filling as F
 from . import pending as P
-from . import bounds, registration, side
+from . import bounds, permissions, registration, side
 from .answering import WELCOME_BACK_AFTER, form_step
 from .confirm import answer_summary, ask_which
 from .display import report_title
@@ -170,8 +170,10 @@ def _wrap(state: State, step: Step[dict[str, Any]]) -> Step[State]:
 
 def _unreadable(state: State, m: _Msg) -> Step[State] | None:
     if m.inbound.kind in ("voice", "sticker", "other") and not m.inbound.text.strip():
-        return Step(state, [Reply(m.t("Maaf, pesan suara dan stiker belum bisa dibaca. Mohon ketik jawabannya.")),
-                            current_prompt(state, m.ctx, m.t, m.lang)])
+        why = (m.t("Maaf, berkas ini bukan foto dan belum bisa dibaca. Jika diminta foto, mohon kirim fotonya (JPG "
+                   "atau PNG) lewat tombol kamera; selain itu, mohon ketik jawabannya.") if m.inbound.kind == "other"
+               else m.t("Maaf, pesan suara dan stiker belum bisa dibaca. Mohon ketik jawabannya."))
+        return Step(state, [Reply(why), current_prompt(state, m.ctx, m.t, m.lang)])
     return None
 
 
@@ -317,9 +319,11 @@ def _menu(state: State, inbound: Inbound, ctx: Context, t: Gettext, lang: str) -
 
 def _request(state: State, what: str, ctx: Context, t: Gettext, lang: str) -> Step[State]:
     """Coordinator data (summary, missing desa, Excel): the pipeline fills it in, for the contact's area only."""
-    if ctx.contact is None or ctx.contact.role == "kader":
-        return Step(state, [Reply(t("Perintah ini untuk fasilitator dan koordinator.")),
-                            menu_reply(state, ctx, t, lang)])
+    if ctx.contact is None or not permissions.may_request(ctx.contact.role, what):
+        refused = t("Perintah ini untuk fasilitator dan koordinator.")
+        if ctx.contact is not None and permissions.agency_only(ctx.contact.role):    # an OPD: what it has instead
+            refused += " " + t("Usulan yang ditujukan ke dinas Anda ada di \"tindak lanjut\".")
+        return Step(state, [Reply(refused), menu_reply(state, ctx, t, lang)])
     _aside(state)
     state.mode = "menu"
     return Step(state, [], request=Request(what))

@@ -3,6 +3,8 @@ import json
 import subprocess
 import sys
 
+from .images import image_bytes
+
 PANTAU = [sys.executable, "-m", "bot.cli"]
 
 
@@ -31,7 +33,7 @@ KADER = "081234567890"
 def test_a_cadre_reports_everything_and_the_summary_adds_up(cli_env, tmp_path):
     run(cli_env, "round", "add", "--name", "Juli 2024", "--start", "2024-07-01", "--due", "2024-08-31")
     photo = tmp_path / "daftar_hadir.jpg"
-    photo.write_bytes(b"\xff\xd8\xff fake jpeg bytes of an attendance sheet")
+    photo.write_bytes(image_bytes("an attendance sheet"))
     r = chat(cli_env, KADER, "halo", "Siti Aminah", "1", "Kilmury, Kilmury", "ya",
              "1", "musyawarah desa", "kemarin", "Balai desa", "L 79 P 38", "20", "2", {"photo": str(photo)})
     assert "Desa Kilmury, Kec. Kilmury, Kab. Seram Bagian Timur, Maluku" in text(r[3])

@@ -27,6 +27,7 @@ from storage.db import Database
 from storage.models import InboundMessage, Media, Outbox
 
 from .conftest import NOW
+from .images import image_bytes
 from .test_whatsapp import SID, Phone, config
 from .twilio_peer import TwilioPeer, free_port
 
@@ -269,7 +270,7 @@ async def test_media_is_fetched_after_the_commit_within_limits(db_url, peer, tmp
     monkeypatch.setenv("PANTAU_MEDIA_DIR", str(tmp_path / "media"))
     cdn = MediaHost()
     peer_media = MediaHost()     # stands in for api.twilio.com's media URLs (the allowed origin is the peer's)
-    jpeg = b"\xff\xd8\xff\xe0" + b"daftar hadir " * 1000
+    jpeg = image_bytes("daftar hadir " * 100)
 
     async def redirect(request):
         return Response(status_code=307, headers={"Location": cdn.url + "/signed/sheet.jpg?sig=1"})

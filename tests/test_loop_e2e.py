@@ -45,10 +45,10 @@ async def village_reports(w: World) -> None:
     await w.register(KA, "Siti Aminah", "1", "Kilmury, Kilmury")
     await w.register(KB, "Yohana Rumfot", "1", "Nekan, Kilmury")
     await w.register(FASIL, "Marthen Kelilauw", "2", "Kilmury, Seram Bagian Timur")
-    await w.script(KA, "2", "Tenun ikat", "4", "3", "modal kurang", "3", "modal usaha tenun", "lewati", "lewati",
+    await w.script(KA, "2", "Tenun ikat", "4", "3", "modal kurang", "3", "modal usaha tenun", "lewati",
                    "Kebun sayur", "1", "2", "bibit terlambat", "3", "bibit sayur", "L 10 P 25", "selesai", "kirim",
                    record=False)
-    await w.script(KB, "2", "Tenun", "4", "2", "benang mahal", "3", "modal usaha tenun", "lewati", "lewati",
+    await w.script(KB, "2", "Tenun", "4", "2", "benang mahal", "3", "modal usaha tenun", "lewati",
                    "Sumur bor", "7", "1", "5", "lewati", "lewati", "selesai", "kirim", record=False)
 
 

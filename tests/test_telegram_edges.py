@@ -23,6 +23,7 @@ from storage.db import Database
 from storage.models import InboundMessage, Media
 
 from .conftest import NOW
+from .images import image_bytes
 from .test_telegram import SECRET, TOKEN, Harness, emulator, needs_emulator  # noqa: F401 - a fixture
 from .twilio_peer import free_port, serving
 
@@ -184,7 +185,7 @@ async def test_a_failed_getfile_neither_loses_nor_holds_the_message_and_the_phot
         h.channel = TelegramChannel(h.cfg, h.pipeline)
         await h.channel.start()
         h.compat.fail_next = [("getFile", 502, {"ok": False, "error_code": 502, "description": "Bad Gateway"})]
-        sheet = b"\xff\xd8\xff" + b"sheet" * 100
+        sheet = image_bytes("sheet" * 100)
         await h.user.send_photo(sheet)
         offset = await h.channel.poll_once(None, timeout=1)            # stored although getFile fails
         [row] = await stored(h.pipeline)
@@ -204,7 +205,7 @@ async def test_a_failed_getfile_neither_loses_nor_holds_the_message_and_the_phot
 
         h.compat.fail_next = [("getFile", 400, {"ok": False, "error_code": 400,
                                                 "description": "Bad Request: file is too big"})]
-        await h.user.send_photo(b"\xff\xd8\xff" + b"big" * 100)
+        await h.user.send_photo(image_bytes("big" * 100))
         await h.channel.poll_once(offset, timeout=1)
         await asyncio.gather(*media._tasks)
         async with h.pipeline.db.session() as s:

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from bot import catalog
-from bot.export import Progress, form_sheet
+from bot.reports.export import Progress, form_sheet
 from bot.pipeline import Pipeline
 from flows.positions import clean_answers, report_key
 from flows.state import CONFIRM, Draft

@@ -189,6 +189,8 @@ async def test_a_cadre_reports_a_meeting_on_whatsapp(db_url, peer, tmp_path, mon
         path = chart["MediaUrl"].removeprefix(public)
         got = await run_http(httpx.get, app + path)
         assert got.status_code == 200 and got.content[:4] == b"\x89PNG"
+        assert got.headers["x-content-type-options"] == "nosniff" and "sandbox" in got.headers["content-security-policy"]
+        assert got.headers["content-disposition"].startswith("attachment;")   # a coordinator's file, never a page
         assert (await run_http(httpx.get, app + "/files/..%2Fpantau.db")).status_code == 404
     await pipeline.db.close()
 

@@ -28,7 +28,7 @@ SCRIPTS = {
                   "1", "kelompok", "10/8/2024", "2", "Rumah Pak RT", "12", "15", "0", "0", "lewati", "Kelas belajar",
                   "kirim"],
     "pemantauan": ["halo", "2", "Kebun sayur kelompok wanita", "pertanian", "sebagian", "bibit terlambat", "1, 4",
-                   "bibit sayur", "L 10 P 25", "Tenun ikat", "4", "1", "tidak perlu", "lewati", "lewati", "kembali",
+                   "bibit sayur", "L 10 P 25", "Tenun ikat", "4", "1", "tidak perlu", "lewati", "kembali",
                    "lewati", "selesai", "kirim"],
     "cerita": ["halo", "3", "komunitas", "Ibu-ibu kini ikut musyawarah desa.", "Kelompok tenun",
                "Suara kami didengar.", "Januari sampai Juli 2024", "1", "bantuan", "lewati", "kirim"],

@@ -16,6 +16,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from .images import image_bytes
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -28,7 +30,7 @@ class TwilioPeer:
         self.account_sid, self.auth_token = account_sid, auth_token
         self.requests: list[dict] = []
         self.fail: dict[str, tuple[int, int]] = {}    # To → (HTTP status, Twilio error code)
-        self.media = {"/media/sheet.jpg": b"\xff\xd8\xff\xe0 attendance sheet photo bytes"}
+        self.media = {"/media/sheet.jpg": image_bytes("attendance sheet photo")}
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.created: list[dict] = []                 # accepted messages, newest last (for the list API)

@@ -172,7 +172,10 @@ class TelegramChannel:
         in a private chat, told once (recorded under the update's id: a redelivery is a duplicate)."""
         n = self._attempts.pop(update.update_id, 1)
         log.error("telegram update %s dropped after %d attempt(s): %s", update.update_id, n, type(exc).__name__)
-        verdict = classify_update(update)
+        try:
+            verdict = classify_update(update)
+        except Exception:      # noqa: BLE001 - an update too broken to read has nobody to tell: dropped all the same
+            return
         if verdict.action != "input" or verdict.chat_id is None:
             return
         chat, now = str(verdict.chat_id), clock()
@@ -259,6 +262,9 @@ def parse_update(body: bytes, bot) -> Update | None:
                 or isinstance(data.get("update_id"), bool):
             raise ValueError("not an object with an integer update_id")
         return Update.de_json(data, bot)
+    except RecursionError:             # nested deeper than any real update: refused, never a traceback
+        log.warning("telegram webhook body refused: nested too deeply")
+        return None
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
         log.warning("telegram webhook body refused: %s", str(exc)[:120])
         return None

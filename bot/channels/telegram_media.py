@@ -32,7 +32,6 @@ class TelegramMedia:
             raise media.Transient(type(exc).__name__) from None
         if len(data) > s.media_max_bytes:
             raise media.Refused(f"over {s.media_max_bytes} bytes")
-        if not data.startswith((b"\xff\xd8\xff", b"\x89PNG")):
-            raise media.Refused("not an image")
-        digest, path = media.store_bytes(data, ".jpg" if data[:1] == b"\xff" else ".png")
-        return digest, path, "image/jpeg" if data[:1] == b"\xff" else "image/png", len(data)
+        mime, suffix = media.checked_image(data)         # by content; NotAPhoto tells the sender so
+        digest, path = media.store_bytes(data, suffix)
+        return digest, path, mime, len(data)

@@ -47,12 +47,16 @@ def classify_update(update: Update) -> Verdict:
         return Verdict("callback_ignored", chat.id if chat else None)
     if update.channel_post is not None or update.edited_channel_post is not None:
         post = update.channel_post or update.edited_channel_post
-        return Verdict("group", post.chat.id)
+        return Verdict("group", post.chat.id) if post.chat is not None else Verdict("ignore")
     if update.edited_message is not None:
         chat = update.edited_message.chat
+        if chat is None:                         # no chat: nobody to answer, nothing to store
+            return Verdict("ignore")
         return Verdict("edited" if chat.type == "private" else "group", chat.id)
     if update.message is not None:
         chat = update.message.chat
+        if chat is None:
+            return Verdict("ignore")
         return Verdict("input" if chat.type == "private" else "group", chat.id)
     return Verdict("ignore")
 

@@ -9,7 +9,7 @@ import uuid
 from flows.types import Inbound
 
 from ..reports import jobs
-from .. import media
+from .. import catalog, media
 from ..phones import normalize_sender  # noqa: F401 - roster and tests import it from here
 from ..pipeline import Pipeline
 from ..clock import clock
@@ -66,6 +66,8 @@ async def _one(pipeline: Pipeline, sender: str, data: dict) -> tuple[list[dict],
         try:
             digest, path, mime, size = media.store_file(str(data["photo"]))
             photo_ref, media_row, kind = digest, (digest, str(path), mime, size), "photo"
+        except media.NotAPhoto:           # an SVG, a page, a document: not stored, the person told why
+            return [{"text": catalog.gettext_for("id")(media.NOT_A_PHOTO)}], False
         except OSError:
             return [{"text": "Foto tidak bisa dibaca. Mohon kirim ulang."}], False
     if isinstance(data.get("location"), dict):

@@ -7,6 +7,7 @@ from typing import assert_never
 
 from flows.display import choice_labels, fmt_date
 from flows.localtime import local_date
+from flows.permissions import may_request
 from flows.types import ContactView, Reply, Request
 from storage.completeness import IN_PROGRESS, LATE, MISSING, ON_TIME, completeness, current_round
 from storage.summary import Filters, iter_reports, summarize
@@ -80,6 +81,8 @@ async def export_replies(s, contact: ContactView, now: datetime, forms: dict, t,
 async def fulfil(s, what: str, contact: ContactView, now: datetime, forms: dict, lang: str) -> list[Reply]:
     t = catalog.gettext_for(lang)
     request = Request(what)                        # an unknown name is a bug: it raises, never sends an Excel file
+    if not may_request(contact.role, request):    # checked again when rendered (flows/permissions.py)
+        return [Reply(t("Perintah ini untuk fasilitator dan koordinator."))]
     match request:
         case Request.MISSING:
             return await missing_text(s, contact, now, t, lang)

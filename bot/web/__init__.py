@@ -16,12 +16,14 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
+from flows import permissions as P
 from storage.web import end_session, login_link_state, set_session_lang, use_login_link
 
 from .. import catalog
 from ..config import public_url, reminder_templates, web_secret
 from . import followup, lists, pages
-from .access import Ctx, SignInNeeded, Web, clear_cookie, guarded, set_cookie
+from .access import Ctx, Refused, SignInNeeded, Web, clear_cookie, guarded, set_cookie
+from .headers import SecurityHeaders, same_site
 
 HERE = Path(__file__).resolve().parent
 
@@ -56,7 +58,7 @@ def routes(pipeline, env=None) -> list:
             return _refused(request, state)
         return web.templates.TemplateResponse(request, "masuk.html", {"t": t, "lang": "id", "token": token,
                                                                         "viewer": None},
-                                              headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})
+                                              headers={"Cache-Control": "no-store"})
 
     def _refused(request: Request, state: str) -> Response:
         t = catalog.gettext_for("id")
@@ -68,6 +70,11 @@ def routes(pipeline, env=None) -> list:
 
     async def sign_in(request: Request) -> Response:
         token = request.path_params["token"]
+        if not same_site(request, public_url(env)):       # login CSRF: another site signing you in as someone
+            t = catalog.gettext_for("id")
+            return _message(web, request, t("Permintaan ditolak"),
+                            t("Tautan masuk hanya bisa dibuka dari halaman Pantau sendiri. Buka lagi tautan dari "
+                              "chat Pantau, lalu tekan \"Buka dasbor\"."), 403)
         async with web.db.session() as s, s.begin():
             state, key = await use_login_link(s, token, "id", web.now())
         if key is None:
@@ -92,29 +99,29 @@ def routes(pipeline, env=None) -> list:
         back = str(form.get("next", "/dasbor"))
         return RedirectResponse(back if back.startswith("/dasbor") and "//" not in back else "/dasbor", status_code=303)
 
-    def g(page, **kw):
-        return guarded(web, page, **kw)
+    def g(page, need=P.AREA, **kw):
+        return guarded(web, page, need=need, **kw)
 
     area = "/wilayah/{code:str}"
     report = {"area_of": pages.report_area}
     inner = [
-        Route("/", g(pages.home)),
+        Route("/", g(pages.home, P.DASHBOARD)),
         Route("/masuk/{token:str}", sign_in_page, methods=["GET"]),
         Route("/masuk/{token:str}", sign_in, methods=["POST"]),
-        Route("/keluar", g(sign_out), methods=["POST"]),
-        Route("/bahasa", g(language), methods=["POST"]),
+        Route("/keluar", g(sign_out, P.DASHBOARD), methods=["POST"]),
+        Route("/bahasa", g(language, P.DASHBOARD), methods=["POST"]),
         Route(area, g(pages.area_page)),
-        Route(area + "/belum", g(lists.missing_page)),
-        Route(area + "/pengingat", g(lists.send_reminder), methods=["POST"]),
+        Route(area + "/belum", g(lists.missing_page, P.MISSING)),
+        Route(area + "/pengingat", g(lists.send_reminder, P.REMIND), methods=["POST"]),
         Route(area + "/pertemuan", g(lists.meetings_page)),
         Route(area + "/kegiatan", g(lists.activities_page)),
         Route(area + "/matriks", g(lists.matrix_page)),
-        Route(area + "/cerita", g(lists.stories_page)),
-        Route(area + "/cerita/pilih", g(followup.select_story), methods=["POST"]),
-        Route(area + "/tindak-lanjut", g(followup.page)),
-        Route(area + "/tindak-lanjut", g(followup.recommend), methods=["POST"]),
-        Route(area + "/tindak-lanjut/status", g(followup.answer), methods=["POST"]),
-        Route(area + "/unduh", g(lists.download_page)),
+        Route(area + "/cerita", g(lists.stories_page, P.STORIES)),
+        Route(area + "/cerita/pilih", g(followup.select_story, P.STORIES), methods=["POST"]),
+        Route(area + "/tindak-lanjut", g(followup.page, P.FOLLOWUP)),
+        Route(area + "/tindak-lanjut", g(followup.recommend, P.RECOMMEND), methods=["POST"]),
+        Route(area + "/tindak-lanjut/status", g(followup.answer, P.ANSWER), methods=["POST"]),
+        Route(area + "/unduh", g(lists.download_page, P.EXPORT)),
         Route("/laporan/{report:str}/revisi/{n:int}", g(pages.revision_page, **report)),
         Route("/laporan/{report:str}/foto/{sha:str}", g(pages.photo, **report)),
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
@@ -128,6 +135,9 @@ def routes(pipeline, env=None) -> list:
 
     async def http_error(request: Request, exc: HTTPException) -> Response:
         t = catalog.gettext_for("id")
+        if isinstance(exc, Refused):                   # a page or date out of range: what to do instead
+            title = t("Tidak ditemukan") if exc.status_code == 404 else t("Alamat tidak bisa dipakai")
+            return _message(web, request, title, t(exc.msgid) % exc.values, exc.status_code)
         if exc.status_code == 403:
             return _message(web, request, t("Permintaan ditolak"),
                             t("Formulir ini sudah tidak berlaku. Muat ulang halaman lalu coba lagi."), 403)
@@ -137,5 +147,7 @@ def routes(pipeline, env=None) -> list:
         return _message(web, request, t("Terjadi kesalahan"), str(exc.detail), exc.status_code)
 
     from starlette.applications import Starlette
-    app = Starlette(routes=inner, exception_handlers={SignInNeeded: not_signed_in, HTTPException: http_error})
+    from starlette.middleware import Middleware
+    app = Starlette(routes=inner, exception_handlers={SignInNeeded: not_signed_in, HTTPException: http_error},
+                    middleware=[Middleware(SecurityHeaders)])
     return [Mount("/dasbor", app=app)]

@@ -16,6 +16,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from flows.permissions import ANSWER, AREA, RECOMMEND, may
+from flows.problem import N_
 from storage.web import IDLE_LIMIT, Viewer, viewer_for
 
 from .. import catalog
@@ -86,12 +88,28 @@ def require_scope(viewer: Viewer, code: str) -> None:
 def may_recommend(viewer: Viewer, code: str | None) -> bool:
     """The follow-up work table (tindak lanjut) is the fasilitator's, for their own kecamatan: they merge the
     desa's needs and decide where each is handled. Others in scope read it."""
-    return viewer.contact.role == "fasilitator" and code == viewer.contact.area_code
+    return may(viewer.contact.role, RECOMMEND) and code == viewer.contact.area_code
 
 
 def may_answer_for_opd(viewer: Viewer) -> bool:
-    """A koordinator may answer for any OPD of the recommendations carried to the kabupaten in their area."""
-    return viewer.contact.role == "koordinator"
+    """A koordinator answers for any OPD of the recommendations carried to the kabupaten in their area; an OPD
+    for its own agency only (``agency_only``)."""
+    return may(viewer.contact.role, ANSWER)
+
+
+class Refused(HTTPException):
+    """A URL the dashboard does not answer for this person or these values (a page of another role, a page
+    number or date out of range): 400 or 404 with a message to show, in Indonesian (``msgid`` and its values;
+    bot/web/__init__.py renders it)."""
+
+    def __init__(self, status: int, msgid: str, values: dict | None = None):
+        super().__init__(status)
+        self.msgid, self.values = msgid, values or {}
+
+
+MAX_PARAM = 200
+UNREADABLE = N_("Alamat halaman ini tidak bisa dibaca. Mohon buka lagi dari menu dasbor.")
+NOT_YOURS = N_("Halaman ini bukan untuk peran Anda. Silakan kembali ke halaman awal dasbor.")
 
 
 def cookie_key(web: Web, request: Request) -> str | None:
@@ -123,8 +141,9 @@ class SignInNeeded(Exception):
     pass
 
 
-def guarded(web: Web, page: Callable[[Ctx], Awaitable[Response]], area_of=None):
-    """The endpoint for ``page``: signed in, area in scope, CSRF checked on POST, one transaction.
+def guarded(web: Web, page: Callable[[Ctx], Awaitable[Response]], area_of=None, need: str = AREA):
+    """The endpoint for ``page``: signed in, allowed to the person's role (``need``, flows/permissions.py),
+    area in scope, CSRF checked on POST, one transaction.
 
     ``area_of(ctx_s, request)`` finds the area of a URL without one (a report's desa); it returns None
     for something that does not exist, which is a 404 like an area outside the person's scope."""
@@ -135,6 +154,10 @@ def guarded(web: Web, page: Callable[[Ctx], Awaitable[Response]], area_of=None):
             viewer = await viewer_for(s, key, now) if key else None
             if viewer is None:
                 raise SignInNeeded()
+            if not may(viewer.contact.role, need):
+                raise Refused(404, NOT_YOURS)
+            if any(len(v) > MAX_PARAM or "\x00" in v for v in request.query_params.values()):
+                raise Refused(400, UNREADABLE)           # no filter is that long; NUL breaks PostgreSQL text
             if request.method == "POST":
                 form = await request.form()
                 if not hmac.compare_digest(str(form.get("csrf", "")), csrf_token(web.secret, viewer.session_id)):

@@ -9,15 +9,18 @@ from urllib.parse import urlencode
 
 from flows.display import fmt_date
 from flows.localtime import local_date
+from flows.permissions import may
+from flows.problem import N_
 from storage.completeness import current_round, get_round
 from storage.repo import Tx
 from storage.summary import Filters
 
 from .. import catalog
 from . import present
-from .access import Ctx
+from .access import Ctx, Refused
 
 PAGE_SIZE = 50
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)     # what a date filter may name
 
 
 def level(code: str) -> int:
@@ -54,6 +57,7 @@ def render(ctx: Ctx, name: str, status_code: int = 200, **context):
         "code": ctx.code, "crumbs": crumbs(ctx, ctx.code) if ctx.code else [],
         "here": ctx.request.url.path + (("?" + ctx.request.url.query) if ctx.request.url.query else ""),
         "query": lambda **kw: query(ctx, **kw),
+        "can": lambda what: may(ctx.viewer.contact.role, what),      # which tabs this person sees
     }
     return ctx.web.templates.TemplateResponse(ctx.request, name, {**base, **context}, status_code=status_code)
 
@@ -100,6 +104,11 @@ async def period(ctx: Ctx) -> Period:
     except ValueError:
         dfrom = dto = None
         problem = ctx.t("Tanggal harus ditulis TTTT-BB-HH, misalnya 2024-08-31. Filter tanggal tidak dipakai.")
+    for day in (dfrom, dto):
+        if day is not None and not FIRST_DAY <= day <= LAST_DAY:     # far dates overflow the zone arithmetic
+            raise Refused(400, N_("Tanggal %(date)s di luar jangkauan. Mohon pakai tanggal antara %(first)s dan "
+                                  "%(last)s."), {"date": day.isoformat(), "first": FIRST_DAY.isoformat(),
+                                                 "last": LAST_DAY.isoformat()})
     if dfrom and dto and dto < dfrom:
         problem = ctx.t("Tanggal akhir sebelum tanggal awal. Filter tanggal tidak dipakai.")
         dfrom = dto = None
@@ -112,12 +121,18 @@ async def period(ctx: Ctx) -> Period:
 
 
 def page_number(ctx: Ctx) -> int:
-    try:
-        return max(1, int(ctx.request.query_params.get("hal", "1")))
-    except ValueError:
-        return 1
+    """``?hal=`` as a page number; anything else (a word, 0, negative, more digits than any list) is a 400."""
+    raw = ctx.request.query_params.get("hal", "1") or "1"
+    if not raw.isdigit() or len(raw) > 6 or int(raw) < 1:
+        raise Refused(400, N_("Nomor halaman \"%(page)s\" tidak dikenal. Mohon buka daftar ini dari halaman 1."),
+                      {"page": raw[:12]})
+    return int(raw)
 
 
 def pages(total: int, page: int, size: int = PAGE_SIZE) -> dict:
+    """The paging of a list; a page past the last one is a 404 that says how many there are."""
     last = max(1, -(-total // size))
-    return {"page": min(page, last), "last": last, "total": total}
+    if page > last:
+        raise Refused(404, N_("Halaman %(page)s tidak ada: daftar ini hanya sampai halaman %(last)s."),
+                      {"page": page, "last": last})
+    return {"page": page, "last": last, "total": total}

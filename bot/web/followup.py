@@ -10,6 +10,7 @@ from starlette.responses import Response
 
 from flows.localtime import local_date
 from flows.loop_steps import sentence
+from flows.permissions import agency_only
 from flows.loop_values import ANSWERS, LEVELS, overdue, parse_target, status_label
 from flows.problem import Problem
 from storage import followup as F
@@ -27,17 +28,31 @@ def level_labels(t) -> dict[str, str]:
 async def page(ctx: Ctx, notice: str | None = None, problem: str | None = None, typed: dict | None = None,
                status_code: int = 200) -> Response:
     t = ctx.t
-    await F.sync_items(ctx.s, ctx.code, ctx.now)
     recommend = may_recommend(ctx.viewer, ctx.code)
-    items = await F.open_items(ctx.s, ctx.code)
-    recs = await F.recommendations(ctx.s, ctx.code)
-    history = await F.history(ctx.s, ctx.code)
+    agency, only = await _agency(ctx)
+    if only:                  # an OPD: only what was carried to its agency; nothing of the desa's waiting items
+        items = []
+        recs = await F.recommendations(ctx.s, ctx.code, agency=agency, carried_only=True) if agency else []
+        history = {k: v for k, v in (await F.history(ctx.s, ctx.code)).items() if k in {r.id for r in recs}}
+    else:
+        await F.sync_items(ctx.s, ctx.code, ctx.now)
+        items = await F.open_items(ctx.s, ctx.code)
+        recs = await F.recommendations(ctx.s, ctx.code)
+        history = await F.history(ctx.s, ctx.code)
     today = local_date(ctx.now, ctx.code)
     return render(ctx, "tindaklanjut.html", status_code=status_code, items=items, recs=recs, history=history,
+                  show_items=not only, agency=agency,
                   recommend=recommend, answer=may_answer_for_opd(ctx.viewer), notice=notice, problem=problem,
                   typed=typed or {}, levels=level_labels(t), answers=ANSWERS,
                   agencies=await F.agencies(ctx.s, ctx.code[:5]), status=lambda v: status_label(v, t),
                   late=lambda r: overdue(r, today), target=lambda v: _target(v, ctx.lang))
+
+
+async def _agency(ctx: Ctx) -> tuple[str | None, bool]:
+    """(the person's agency, whether they see only its recommendations): an OPD's, from its invite."""
+    if not agency_only(ctx.viewer.contact.role):
+        return None, False
+    return await F.contact_agency(ctx.s, ctx.viewer.contact.id), True
 
 
 def _target(value: str | None, lang: str) -> str:
@@ -92,7 +107,8 @@ async def recommend(ctx: Ctx) -> Response:
 
 
 async def answer(ctx: Ctx) -> Response:
-    """The koordinator answers for an OPD: a status of a recommendation carried to the kabupaten, and a note."""
+    """An OPD answers for its agency, the koordinator for any OPD: a status of a recommendation carried to the
+    kabupaten, and a note."""
     t = ctx.t
     if not may_answer_for_opd(ctx.viewer):
         raise HTTPException(404)
@@ -110,10 +126,13 @@ async def answer(ctx: Ctx) -> Response:
     if status == "tidak_bisa" and (reason is None or len(reason) < 3):
         return await page(ctx, problem=t("Alasannya perlu ditulis, supaya desa memahami. Misalnya: anggaran tahun "
                                          "ini sudah habis."), status_code=400)
-    if rec_id not in {r.id for r in await F.recommendations(ctx.s, ctx.code, carried_only=True)}:
-        raise HTTPException(404)                 # not a recommendation of this page's area
+    agency, only = await _agency(ctx)
+    if only and agency is None:
+        raise HTTPException(404)
+    if rec_id not in {r.id for r in await F.recommendations(ctx.s, ctx.code, agency=agency, carried_only=True)}:
+        raise HTTPException(404)                 # not a recommendation of this page's area (or of the OPD's agency)
     try:
-        change = await F.set_status(ctx.s, ctx.viewer.contact, None,
+        change = await F.set_status(ctx.s, ctx.viewer.contact, agency,
                                     {"rec": rec_id, "status": status, "note": note, "reason": reason}, ctx.now)
     except F.OutOfScope:
         raise HTTPException(404) from None

@@ -8,6 +8,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import FileResponse, RedirectResponse, Response
 
 from flows.display import choice_labels, report_title
+from flows.permissions import AREA, may
 from storage.completeness import completeness, get_round
 from storage.dashboard import child_figures, desa_reports, kader_of, media_file, report_detail
 from storage.media import failed_media
@@ -15,6 +16,7 @@ from storage.media import failed_media
 from .. import media
 from . import present
 from .access import Ctx
+from .headers import RASTER, media_headers
 from .common import PAGE_SIZE, level, page_number, pages, period, render
 from .common import children as child_areas
 
@@ -94,10 +96,10 @@ async def desa_page(ctx: Ctx) -> Response:
 
 async def report_area(s, request) -> str | None:
     """The desa of the report in the URL (its access is the desa's), or None if there is no such report."""
-    try:
-        report_id = int(request.path_params["report"])
-    except ValueError:
+    raw = request.path_params["report"]
+    if not raw.isdigit() or len(raw) > 18:        # not an id any database holds (and no OverflowError)
         return None
+    report_id = int(raw)
     detail = await report_detail(s, report_id)
     if detail is None:
         return None
@@ -138,9 +140,11 @@ async def photo(ctx: Ctx) -> Response:
     if found is None or not Path(found[0]).is_file():
         raise HTTPException(404)
     path, mime = Path(found[0]), found[1]
+    if mime not in RASTER:                # stored before photos were checked by content: never served
+        raise HTTPException(404)
     if ctx.request.query_params.get("kecil"):
         path, mime = _thumbnail(path, sha), "image/jpeg"
-    return FileResponse(path, media_type=mime, headers={"Cache-Control": "private, max-age=86400"})
+    return FileResponse(path, media_type=mime, headers=media_headers(sha, mime))
 
 
 def _thumbnail(path: Path, sha: str) -> Path:
@@ -157,4 +161,8 @@ def _thumbnail(path: Path, sha: str) -> Path:
 
 
 async def home(ctx: Ctx) -> Response:
-    return RedirectResponse(f"/dasbor/wilayah/{ctx.viewer.contact.area_code}", status_code=303)
+    """The person's own area; an OPD, who sees only the follow-up of its agency, its Tindak lanjut page."""
+    area = ctx.viewer.contact.area_code
+    if not may(ctx.viewer.contact.role, AREA):
+        return RedirectResponse(f"/dasbor/wilayah/{area}/tindak-lanjut", status_code=303)
+    return RedirectResponse(f"/dasbor/wilayah/{area}", status_code=303)
