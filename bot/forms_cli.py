@@ -83,10 +83,14 @@ def read_xlsform(path: Path, form_id: str | None = None) -> Imported:
     from pyxform.errors import PyXFormError
     from pyxform.xls2json import workbook_to_json
     from pyxform.xls2json_backends import get_xlsform
+
+    from .xlsform_limits import check_file, check_rows
+    check_file(path)                 # before openpyxl opens it: a small zip can unpack to gigabytes
     try:
         book = get_xlsform(str(path))
     except (PyXFormError, OSError, ValueError) as exc:
         raise XLSFormError([f"{path.name}: tidak bisa dibaca sebagai XLSForm ({' '.join(str(exc).split())})"]) from None
+    check_rows(book)
 
     def columns(header) -> list[str]:
         return [str(k) for k in (header or [{}])[0]]
@@ -208,7 +212,7 @@ async def _import(args) -> int:
     target = folder / f"{key[0]}.v{key[1]}.yaml"
     with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=folder, suffix=".tmp", delete=False) as fh:
         fh.write(f"# Imported from {path.name} by `pantau form import`. Edit the XLSForm and import it again.\n")
-        yaml.safe_dump(data, fh, allow_unicode=True, sort_keys=False, width=110)
+        yaml.dump(data, fh, Dumper=catalog.DUMPER, allow_unicode=True, sort_keys=False, width=110)
     os.replace(fh.name, target)
     print(_describe(data))
     for note in result.notes:
@@ -266,6 +270,10 @@ def _export(args) -> int:
         sheet = book.create_sheet(name)
         for row in rows:
             sheet.append(row)
+        for cells in sheet.iter_rows():
+            for cell in cells:
+                if cell.data_type == "f":
+                    cell.data_type = "s"     # a label "= total" is text, never a live formula
         sheet.freeze_panes = "A2"
     book.save(out)
     print(f"Tersimpan: {out} (formulir '{args.form_id}' versi {version})")

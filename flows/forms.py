@@ -72,6 +72,7 @@ class Question:
     count: bool = True                        # integer: a count of people or things (0 to 100,000, count wording)
     groups: tuple[Group, ...] = ()            # the labelled groups the question is in, outermost first
     calculate: tuple[tuple[str, str], ...] = ()   # repeat: values derived per item
+    choice_list: str | None = None            # select: the form's shared choice list it offers (choice_lists:)
 
 
 @dataclass(frozen=True)
@@ -130,7 +131,36 @@ _QUESTION_KEYS = {"name", "type", "label", "hint", "required", "choices", "choic
                   "choice_filter", "default", "default_expr", "count", "groups", "calculate"}
 
 
-def _question(source: str, raw: Any, known: set[str], depth: int = 0, calcs: frozenset[str] = frozenset()) -> Question:
+def _choices(source: str, name: str, raw: Any) -> tuple[Choice, ...]:
+    if not isinstance(raw, list):
+        raise FormError(source, name, "choices must be a list of {value, label}")
+    choices: list[Choice] = []
+    for c in raw:
+        if not isinstance(c, dict) or not isinstance(c.get("value"), str):
+            raise FormError(source, name, "each choice needs a value (text) and a label {id, en}")
+        data = c.get("data") or {}
+        if not isinstance(data, dict):
+            raise FormError(source, name, f"choice {c['value']!r}: data must be a mapping of column to text")
+        choices.append(Choice(c["value"], _text(source, name, c.get("label"), f"choice {c['value']!r} label"),
+                              {str(k): str(v) for k, v in data.items()}))
+    values = [c.value for c in choices]
+    if len(set(values)) != len(values):
+        raise FormError(source, name, "choice values must be unique")
+    return tuple(choices)
+
+
+def _choice_lists(source: str, raw: Any) -> dict[str, tuple[Choice, ...]]:
+    """The form's shared choice lists (``choice_lists: {name: [choices]}``), each parsed once: a long list
+    that many questions offer is stored and held in memory once."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise FormError(source, None, "choice_lists must be a mapping of list name to choices")
+    return {str(name): _choices(source, f"choice list {name}", items) for name, items in raw.items()}
+
+
+def _question(source: str, raw: Any, known: set[str], depth: int = 0, calcs: frozenset[str] = frozenset(),
+              lists: dict[str, tuple[Choice, ...]] | None = None) -> Question:
     if not isinstance(raw, dict):
         raise FormError(source, None, f"each question must be a mapping, got {raw!r}")
     name = raw.get("name")
@@ -144,21 +174,18 @@ def _question(source: str, raw: Any, known: set[str], depth: int = 0, calcs: fro
         raise FormError(source, name, f"type {qtype!r} is not one of {', '.join(sorted(TYPES))}")
     if qtype == "repeat" and depth:
         raise FormError(source, name, "a repeat cannot be inside another repeat")
-    choices: list[Choice] = []
+    choices: tuple[Choice, ...] = ()
+    choice_list = None
     if qtype in ("select_one", "select_multiple") and not raw.get("choices_from"):
         if not raw.get("choices"):
             raise FormError(source, name, f"{qtype} needs choices")
-        for c in raw["choices"]:
-            if not isinstance(c, dict) or not isinstance(c.get("value"), str):
-                raise FormError(source, name, "each choice needs a value (text) and a label {id, en}")
-            data = c.get("data") or {}
-            if not isinstance(data, dict):
-                raise FormError(source, name, f"choice {c['value']!r}: data must be a mapping of column to text")
-            choices.append(Choice(c["value"], _text(source, name, c.get("label"), f"choice {c['value']!r} label"),
-                                  {str(k): str(v) for k, v in data.items()}))
-        values = [c.value for c in choices]
-        if len(set(values)) != len(values):
-            raise FormError(source, name, "choice values must be unique")
+        if isinstance(raw["choices"], str):
+            choice_list = raw["choices"]
+            if choice_list not in (lists or {}):
+                raise FormError(source, name, f"choices: no choice list {choice_list!r} in choice_lists")
+            choices = (lists or {})[choice_list]
+        else:
+            choices = _choices(source, name, raw["choices"])
     if qtype == "select_one" and raw.get("default") is not None and str(raw["default"]) not in {c.value for c in choices}:
         raise FormError(source, name, f"default {raw['default']!r} is not one of the choices")
     if raw.get("repeat_count") and qtype != "repeat":
@@ -181,7 +208,7 @@ def _question(source: str, raw: Any, known: set[str], depth: int = 0, calcs: fro
         inner_known = set(known)
         subs = []
         for r in raw.get("questions") or []:
-            q = _question(source, r, inner_known, depth + 1, calcs)
+            q = _question(source, r, inner_known, depth + 1, calcs, lists)
             inner_known.add(q.name)
             subs.append(q)
         item_raw = raw.get("calculate") or {}
@@ -202,7 +229,7 @@ def _question(source: str, raw: Any, known: set[str], depth: int = 0, calcs: fro
         label=_text(source, name, raw.get("label"), "label"),
         hint=_text(source, name, raw.get("hint"), "hint", required=False),
         required=bool(raw.get("required", qtype not in ("photo", "note"))),
-        choices=tuple(choices), choices_from=raw.get("choices_from"),
+        choices=choices, choices_from=raw.get("choices_from"), choice_list=choice_list,
         relevant=_expr(source, name, raw.get("relevant"), "relevant", known),
         constraint=_expr(source, name, raw.get("constraint"), "constraint", None),
         constraint_message=_text(source, name, raw.get("constraint_message"), "constraint_message",
@@ -265,8 +292,9 @@ def parse_form(data: Any, source: str) -> Form:
     known: set[str] = set()
     questions = []
     calc_names = frozenset(str(c) for c in data["calculate"]) if isinstance(data.get("calculate"), dict) else frozenset()
+    lists = _choice_lists(source, data.get("choice_lists"))
     for raw in data["questions"] or []:
-        q = _question(source, raw, known, calcs=calc_names)
+        q = _question(source, raw, known, calcs=calc_names, lists=lists)
         if q.name in known:
             raise FormError(source, q.name, "the name is used twice")
         known.add(q.name)

@@ -121,6 +121,7 @@ class _Converter:
         self.seen: set[str] = set()
         self.ignored_langs: set[str] = set()
         self.copied_langs: set[str] = set()
+        self.list_users: dict[str, list[dict[str, Any]]] = {}    # choice list name → the questions offering it
 
     # ---- where
     def problem(self, sheet: str, row: int | None, column: str | None, why: str) -> None:
@@ -333,11 +334,26 @@ class _Converter:
                     and not isinstance(v, dict)}
             choices.append({"value": value, "label": label, **({"data": data} if data else {})})
         q["choices"] = choices
+        if child.get("list_name"):
+            self.list_users.setdefault(str(child["list_name"]), []).append(q)
         if child.get("choice_filter"):
             flt = self.expr(child["choice_filter"], row, "choice_filter", choice_columns=True)
             if flt:
                 q["choice_filter"] = flt
         return True
+
+    def shared_lists(self) -> dict[str, list[dict[str, Any]]]:
+        """Choice lists that several questions offer with the same choices, stored once (``choice_lists:``):
+        a 5,000-village list used by 100 questions is not copied 100 times into the form file."""
+        lists: dict[str, list[dict[str, Any]]] = {}
+        for list_name, users in self.list_users.items():
+            same = [q for q in users if q["choices"] == users[0]["choices"]]
+            if len(same) < 2:
+                continue
+            lists[list_name] = users[0]["choices"]
+            for q in same:
+                q["choices"] = list_name
+        return lists
 
     def settings(self) -> dict[str, Any]:
         s = {(_base(k) if _base(k) != "pantau_title" else k): v for k, v in self.sheets.settings.items()}
@@ -402,6 +418,9 @@ def from_xlsform(parsed: dict[str, Any], sheets: Sheets, form_id: str | None = N
     head = conv.settings()
     questions = conv.children(parsed.get("children") or [], [], False)
     data = {**head, "questions": questions}
+    lists = conv.shared_lists()
+    if lists:
+        data["choice_lists"] = lists
     if conv.calculate:
         data["calculate"] = conv.calculate
     if "key" not in data:

@@ -38,7 +38,16 @@ def _texts(row: dict[str, Any], column: str, value: dict[str, str]) -> None:
             row[f"{column}::{header}"] = unbraces(value[lang])
 
 
-def _question_rows(q: Question, choices: list[dict[str, Any]]) -> list[dict[str, Any]]:
+class _Choices(list[dict[str, Any]]):
+    """The choices sheet's rows, knowing which lists it already holds (a shared list is written once)."""
+
+    def __init__(self, shared: set[str]) -> None:
+        super().__init__()
+        self.lists: set[str] = set()
+        self.shared = shared          # the form's shared list names: no question's own list takes one
+
+
+def _question_rows(q: Question, choices: _Choices) -> list[dict[str, Any]]:
     row: dict[str, Any] = {"name": q.name}
     if q.type == "repeat":
         row["type"] = "begin_repeat"
@@ -55,11 +64,14 @@ def _question_rows(q: Question, choices: list[dict[str, Any]]) -> list[dict[str,
     if q.choices_from == "rounds":
         row["type"] = "select_one_from_file rounds.csv"
     elif q.type in ("select_one", "select_multiple"):
-        row["type"] = f"{q.type} {q.name}"
-        for c in q.choices:
-            crow = {"list_name": q.name, "name": c.value, **c.data}
-            _texts(crow, "label", c.label)
-            choices.append(crow)
+        list_name = q.choice_list or (q.name if q.name not in choices.shared else f"{q.name}_choices")
+        row["type"] = f"{q.type} {list_name}"
+        if list_name not in choices.lists:
+            choices.lists.add(list_name)
+            for c in q.choices:
+                crow = {"list_name": list_name, "name": c.value, **c.data}
+                _texts(crow, "label", c.label)
+                choices.append(crow)
     else:
         row["type"] = _TYPES[q.type]
     _texts(row, "label", q.label)
@@ -94,7 +106,7 @@ def _question_rows(q: Question, choices: list[dict[str, Any]]) -> list[dict[str,
     return [row]
 
 
-def _with_groups(questions: tuple[Question, ...], choices: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _with_groups(questions: tuple[Question, ...], choices: _Choices) -> list[dict[str, Any]]:
     """The rows of questions in order, with begin_group/end_group rows around those sharing labelled groups."""
     rows: list[dict[str, Any]] = []
     open_groups: list[Group] = []
@@ -117,7 +129,7 @@ def to_xlsform(form: Form, summary: dict[str, Any] | None = None) -> dict[str, l
     ``summary``: the form file's ``summary:`` section, kept in the ``pantau_summary`` settings column
     (``none`` when the form has none, so that importing it back derives none)."""
     survey: list[dict[str, Any]] = []
-    choices: list[dict[str, Any]] = []
+    choices = _Choices({q.choice_list for q in form.all_questions() if q.choice_list})
     survey += _with_groups(form.questions, choices)
     for name, expr in form.calculate:
         survey.append({"type": "calculate", "name": name, "calculation": to_xpath(expr)})
