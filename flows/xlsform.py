@@ -9,6 +9,7 @@ column, why. Reading the workbook and running pyxform is the caller's job (bot/f
 from __future__ import annotations
 
 import ast
+import copy
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -122,6 +123,7 @@ class _Converter:
         self.ignored_langs: set[str] = set()
         self.copied_langs: set[str] = set()
         self.list_users: dict[str, list[dict[str, Any]]] = {}    # choice list name → the questions offering it
+        self.converted: dict[tuple[int, bool], list[dict[str, Any]]] = {}
 
     # ---- where
     def problem(self, sheet: str, row: int | None, column: str | None, why: str) -> None:
@@ -324,16 +326,11 @@ class _Converter:
             self.problem("survey", row, "type", f"pilihan dari berkas {itemset} belum didukung Pantau (hanya "
                          "select_one_from_file rounds.csv: putaran pemantauan)")
             return False
-        choices = []
-        for c in child.get("choices") or []:
-            value = str(c.get("name", ""))
-            label = self.text(c.get("label")) or {"id": value, "en": value}
-            if value == "other" and "or_other" in raw_type:
-                label = dict(OTHER_LABEL)
-            data = {str(k): str(v) for k, v in c.items() if k not in ("name", "label", "media", "image")
-                    and not isinstance(v, dict)}
-            choices.append({"value": value, "label": label, **({"data": data} if data else {})})
-        q["choices"] = choices
+        raw_choices = child.get("choices") or []
+        done = (id(raw_choices), "or_other" in raw_type)      # pyxform gives every user of a list the same list
+        if done not in self.converted:
+            self.converted[done] = self.choices(raw_choices, "or_other" in raw_type)
+        q["choices"] = self.converted[done]
         if child.get("list_name"):
             self.list_users.setdefault(str(child["list_name"]), []).append(q)
         if child.get("choice_filter"):
@@ -342,17 +339,34 @@ class _Converter:
                 q["choice_filter"] = flt
         return True
 
+    def choices(self, raw: list[dict[str, Any]], or_other: bool) -> list[dict[str, Any]]:
+        choices = []
+        for c in raw:
+            value = str(c.get("name", ""))
+            label = self.text(c.get("label")) or {"id": value, "en": value}
+            if value == "other" and or_other:
+                label = dict(OTHER_LABEL)
+            data = {str(k): str(v) for k, v in c.items() if k not in ("name", "label", "media", "image")
+                    and not isinstance(v, dict)}
+            choices.append({"value": value, "label": label, **({"data": data} if data else {})})
+        return choices
+
     def shared_lists(self) -> dict[str, list[dict[str, Any]]]:
         """Choice lists that several questions offer with the same choices, stored once (``choice_lists:``):
         a 5,000-village list used by 100 questions is not copied 100 times into the form file."""
         lists: dict[str, list[dict[str, Any]]] = {}
         for list_name, users in self.list_users.items():
-            same = [q for q in users if q["choices"] == users[0]["choices"]]
-            if len(same) < 2:
-                continue
-            lists[list_name] = users[0]["choices"]
-            for q in same:
-                q["choices"] = list_name
+            groups: dict[int, list[dict[str, Any]]] = {}
+            for q in users:
+                groups.setdefault(id(q["choices"]), []).append(q)
+            for i, same in enumerate(sorted(groups.values(), key=len, reverse=True)):
+                if i == 0 and len(same) > 1:
+                    lists[list_name] = same[0]["choices"]
+                    for q in same:
+                        q["choices"] = list_name
+                else:                     # the same list with "or_other" added: each question its own copy
+                    for q in same[1:]:
+                        q["choices"] = copy.deepcopy(q["choices"])
         return lists
 
     def settings(self) -> dict[str, Any]:

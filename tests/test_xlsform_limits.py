@@ -86,3 +86,23 @@ def test_a_long_list_many_questions_offer_is_stored_once(tmp_path):
     again = forms_cli.read_xlsform(X.write_book(tmp_path / "lagi.xlsx", sheets["survey"], sheets["choices"],
                                                 sheets["settings"])).data
     assert again["choice_lists"] == data["choice_lists"]
+
+
+def test_a_form_file_read_once_starts_from_its_compiled_copy(tmp_path, monkeypatch):
+    from bot import catalog
+    folder = tmp_path / "forms"
+    folder.mkdir()
+    survey = [*SURVEY, ["select_one desa", "desa", "Desa?"]]
+    choices = [["list_name", "name", "label"]] + [["desa", f"d{i}", f"Desa nomor {i}"] for i in range(1500)]
+    data = forms_cli.read_xlsform(X.write_book(tmp_path / "uji.xlsx", survey, choices, SETTINGS)).data
+    (folder / "uji.v1.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    assert (folder / "uji.v1.yaml").stat().st_size > catalog.CACHE_FROM_BYTES
+    first = catalog.read_forms([folder])
+    assert list((tmp_path / "pantau-data" / "cache" / "forms").glob("*.json"))
+    load = catalog.yaml.load
+    monkeypatch.setattr(catalog.yaml, "load", _never)               # a start reads the compiled copy, no YAML
+    assert catalog.read_forms([folder]) == first
+    monkeypatch.setattr(catalog.yaml, "load", load)
+    data["questions"][0]["label"]["id"] = "Nama lengkap?"             # an edited file is read again
+    (folder / "uji.v1.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    assert catalog.read_forms([folder])[("uji", 1)]["questions"][0]["label"]["id"] == "Nama lengkap?"
