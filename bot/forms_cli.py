@@ -263,7 +263,7 @@ def _export(args) -> int:
         print(f"Folder {out.parent} tidak ada.", file=sys.stderr)
         return 2
     raw = catalog.read_forms().get((args.form_id, version)) or {}
-    sheets = to_xlsform(forms[(args.form_id, version)], raw.get("summary"))
+    sheets = to_xlsform(forms[(args.form_id, version)], raw.get("summary"), raw.get("xlsform"))
     book = openpyxl.Workbook()
     book.remove(book.active)
     for name, rows in sheets.items():

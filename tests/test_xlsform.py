@@ -303,8 +303,6 @@ SETTINGS = [["form_id", "version"], ["tes", "1"]]
      "survey, baris 3, kolom name (B): nama 'nama-lengkap' hanya boleh huruf, angka dan _"),
     ([], None, [["form_id", "version"], ["tes", "v1.2"]],
      "settings, baris 2, kolom version (B): version 'v1.2' harus bilangan bulat >= 1"),
-    ([], None, [["form_id", "version"], ["Survei Desa", "1"]],
-     "settings, baris 2, kolom form_id (A): form_id 'Survei Desa' harus huruf kecil"),
     ([], None, [["form_id", "version", "pantau_roles"], ["tes", "1", "kader admin"]],
      "settings, baris 2, kolom pantau_roles (C): peran admin tidak dikenal"),
     ([], None, [["form_id", "version", "pantau_key"], ["tes", "1", "tanggal"]],

@@ -1,0 +1,90 @@
+"""What pyxform accepts, Pantau accepts (issue 27): aliased and ignored columns, ODK form ids and dated
+versions, read_only, acknowledge, a calculation on a question; and what it keeps for export."""
+from __future__ import annotations
+
+import pytest
+
+from bot.forms_cli import read_xlsform
+from flows.forms import parse_form
+from flows.xlsform_export import to_xlsform
+
+from . import xlsforms as X
+
+SETTINGS = [["form_id", "version"], ["tes", "1"]]
+
+
+def _import(tmp_path, survey, settings=SETTINGS, choices=None):
+    result = read_xlsform(X.write_book(tmp_path / "form.xlsx", survey, choices, settings))
+    return result.data, result.notes
+
+
+def _q(data, name):
+    return next(q for q in data["questions"] if q["name"] == name)
+
+
+def test_legacy_bind_columns_trigger_and_unknown_columns(tmp_path):
+    data, notes = _import(tmp_path, [
+        ["type", "name", "label", "bind:relevant", "bind::constraint", "trigger", "catatan_tim", "relevance"],
+        ["integer", "a", "A?"],
+        ["integer", "b", "B?", "${a} > 1", ". > 0", "", "cek lagi"],
+        ["text", "c", "C?", "", "", "${a}", "", "${b} > 2"]])
+    assert _q(data, "b")["relevant"] == "a > 1" and _q(data, "b")["constraint"] == "b > 0"
+    assert _q(data, "c")["relevant"] == "b > 2"
+    assert "survey: kolom trigger (F) tidak berpengaruh di chat; diabaikan" in notes
+    assert "survey: kolom catatan_tim (G) tidak dikenal XLSForm maupun Pantau; diabaikan" in notes
+
+
+def test_a_misspelt_pantau_column_is_still_refused(tmp_path):
+    with pytest.raises(ValueError, match="kolom 'pantau_cout' tidak dikenal Pantau"):
+        _import(tmp_path, [["type", "name", "label", "pantau_cout"], ["integer", "a", "A?", "yes"]])
+
+
+@pytest.mark.parametrize("given,form_id", [
+    ("Household-Survey", "household_survey"),
+    ("2024_WASH", "f_2024_wash"),
+    ("rapid_needs_assessment_of_flood_affected_households_2024", "rapid_needs_assessment_of_flood_18caadf6"),
+])
+def test_an_odk_form_id_is_normalised_and_kept_for_export(tmp_path, given, form_id):
+    data, notes = _import(tmp_path, [["type", "name", "label"], ["text", "a", "A?"]],
+                          [["form_id", "version"], [given, "3"]])
+    assert data["id"] == form_id and data["xlsform"] == {"form_id": given}
+    assert f"settings: form_id {given!r} dipakai sebagai {form_id!r} di Pantau; diekspor lagi sebagai {given!r}" \
+        in notes
+    sheets = to_xlsform(parse_form(data, "x"), None, data["xlsform"])
+    assert sheets["settings"][1][:2] == [given, "3"]
+
+
+@pytest.mark.parametrize("version,number", [("2024-08-15", 20240815), ("2024-08-15 10:30", 202408151030),
+                                            ("20240815T103000Z", 20240815103000)])
+def test_a_dated_version_is_accepted_and_exported_as_written(tmp_path, version, number):
+    data, _ = _import(tmp_path, [["type", "name", "label"], ["text", "a", "A?"]],
+                      [["form_id", "version"], ["tes", version]])
+    assert data["version"] == number and data["xlsform"] == {"version": version}
+    assert to_xlsform(parse_form(data, "x"), None, data["xlsform"])["settings"][1][1] == version
+
+
+def test_settings_title_and_title_per_language(tmp_path):
+    data, _ = _import(tmp_path, [["type", "name", "label"], ["text", "a", "A?"]],
+                      [["form_id", "title", "label::Indonesian (id)", "label::English (en)"],
+                       ["tes", "Survei", "Survei air bersih", "Clean water survey"]])
+    assert data["title"] == {"id": "Survei air bersih", "en": "Clean water survey"}
+    data, _ = _import(tmp_path, [["type", "name", "label"], ["text", "a", "A?"]], [["form_id", "title"], ["tes", "Survei"]])
+    assert data["title"] == {"id": "Survei", "en": "Survei"}
+
+
+def test_read_only_acknowledge_and_a_calculation_on_a_question(tmp_path):
+    data, notes = _import(tmp_path, [
+        ["type", "name", "label", "read_only", "calculation", "default"],
+        ["integer", "a", "Jumlah anggota?"],
+        ["integer", "double", "Dua kali lipat", "yes", "${a} * 2"],
+        ["text", "kode", "Kode desa", "true()", "", "DS-01"],
+        ["acknowledge", "setuju", "Anda setuju diwawancarai?"],
+        ["integer", "anak", "Berapa anak?", "", "${a} - 1"]])
+    assert data["calculate"] == {"double": "a * 2"}
+    assert _q(data, "double_note") == {"name": "double_note", "type": "note",
+                                       "label": {"id": "Dua kali lipat: {double}", "en": "Dua kali lipat: {double}"}}
+    assert _q(data, "kode")["type"] == "note" and _q(data, "kode")["label"]["id"] == "Kode desa: DS-01"
+    assert _q(data, "setuju")["type"] == "select_one" and _q(data, "setuju")["choices"][0]["value"] == "OK"
+    assert _q(data, "anak")["default_expr"] == "a - 1"
+    assert any("calculation pada pertanyaan anak dipakai sebagai jawaban bawaan" in n for n in notes)
+    parse_form(data, "x")
