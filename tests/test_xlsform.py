@@ -308,7 +308,7 @@ SETTINGS = [["form_id", "version"], ["tes", "1"]]
     ([], None, [["form_id", "version", "pantau_key"], ["tes", "1", "tanggal"]],
      "settings, baris 2, kolom pantau_key (C): key field 'tanggal' is not a question of the form"),
     ([["select_one nolist", "p", "Pilih?"]], [["list_name", "name", "label"], ["l", "a", "A"]], SETTINGS,
-     "survey, baris 3: List name not in choices sheet: nolist"),
+     "survey, baris 3: daftar pilihan 'nolist' tidak ada di sheet choices"),
 ])
 def test_broken_xlsforms_are_refused_naming_sheet_row_and_column(tmp_path, rows, choices, settings, expected):
     book = X.write_book(tmp_path / "broken.xlsx", BASE + rows, choices, settings)

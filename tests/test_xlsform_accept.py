@@ -88,3 +88,43 @@ def test_read_only_acknowledge_and_a_calculation_on_a_question(tmp_path):
     assert _q(data, "anak")["default_expr"] == "a - 1"
     assert any("calculation pada pertanyaan anak dipakai sebagai jawaban bawaan" in n for n in notes)
     parse_form(data, "x")
+
+
+@pytest.mark.parametrize("survey,expected", [
+    ([["txet", "a", "A?"]], ["survey: jenis pertanyaan 'txet' tidak dikenal XLSForm (salah ketik?)"]),
+    ([["text", "a", "A?"], ["text", "a", "B?"]],
+     ["survey, baris 3: nama 'a' dipakai lebih dari sekali di grup yang sama; setiap nama harus unik di dalam grupnya"]),
+    ([["begin_group", "g", "G"], ["text", "a", "A?"]], ["survey, baris 2: begin_group 'g' tidak punya pasangan end_group"]),
+    ([["text", "a", "A?", "${zz} = 1"]],
+     ["survey, baris 2: kolom relevant memakai ${zz}, padahal tidak ada pertanyaan bernama 'zz'"]),
+    ([["text", "", "A?"]], ["survey, baris 2: pertanyaan atau grup tanpa nama (kolom name kosong)"]),
+])
+def test_pyxform_messages_reach_the_user_in_indonesian_one_line_each(tmp_path, survey, expected):
+    with pytest.raises(ValueError) as exc:
+        _import(tmp_path, [["type", "name", "label", "relevant"], *survey])
+    assert exc.value.problems == expected
+
+
+def test_several_problems_in_one_pyxform_message_are_counted_one_each():
+    from flows.xlsform_messages import pyxform_problems
+    assert pyxform_problems("[row : 3] Unknown question type 'txet'.\n[row : 5] Question or group with no name.") == [
+        "survey, baris 3: jenis pertanyaan 'txet' tidak dikenal XLSForm (salah ketik?)",
+        "survey, baris 5: pertanyaan atau grup tanpa nama (kolom name kosong)"]
+
+
+def test_openpyxl_warnings_are_not_printed(tmp_path):
+    import warnings
+    import zipfile
+    book = X.write_book(tmp_path / "a.xlsx", [["type", "name", "label"], ["text", "a", "A?"]], None, SETTINGS)
+    styled = tmp_path / "tanpa-gaya.xlsx"            # as some tools save it: no default style
+    with zipfile.ZipFile(book) as src, zipfile.ZipFile(styled, "w") as out:
+        for member in src.infolist():
+            data = src.read(member)
+            if member.filename == "xl/styles.xml":
+                data = (b'<?xml version="1.0"?><styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/'
+                        b'2006/main"><cellXfs count="0"/></styleSheet>')
+            out.writestr(member, data)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert read_xlsform(styled).data["id"] == "tes"
+    assert [str(w.message) for w in caught] == []
