@@ -143,9 +143,6 @@ def _choices(source: str, name: str, raw: Any) -> tuple[Choice, ...]:
             raise FormError(source, name, f"choice {c['value']!r}: data must be a mapping of column to text")
         choices.append(Choice(c["value"], _text(source, name, c.get("label"), f"choice {c['value']!r} label"),
                               {str(k): str(v) for k, v in data.items()}))
-    values = [c.value for c in choices]
-    if len(set(values)) != len(values):
-        raise FormError(source, name, "choice values must be unique")
     return tuple(choices)
 
 
@@ -186,6 +183,9 @@ def _question(source: str, raw: Any, known: set[str], depth: int = 0, calcs: fro
             choices = (lists or {})[choice_list]
         else:
             choices = _choices(source, name, raw["choices"])
+        if len({c.value for c in choices}) != len(choices) and not raw.get("choice_filter"):
+            raise FormError(source, name, "choice values must be unique (a value may repeat only under a "
+                            "choice_filter, once per parent)")
     if qtype == "select_one" and raw.get("default") is not None and str(raw["default"]) not in {c.value for c in choices}:
         raise FormError(source, name, f"default {raw['default']!r} is not one of the choices")
     if raw.get("repeat_count") and qtype != "repeat":

@@ -24,9 +24,10 @@ from .xlsform_summary import default_summary
 LANG_COLUMNS = {"id": "Indonesian (id)", "en": "English (en)"}
 TYPE_MAP = {"acknowledge": "select_one", "integer": "integer", "decimal": "decimal", "text": "text", "date": "date", "select one": "select_one",
             "select all that apply": "select_multiple", "photo": "photo", "image": "photo",
-            "geopoint": "location", "note": "note"}
+            "geopoint": "location", "note": "note", "phone number": "text"}
 METADATA = {"start", "end", "today", "deviceid", "username", "phonenumber", "subscriberid", "simserial", "email",
-            "audit", "start-geopoint"}
+            "audit", "start-geopoint", "uri:deviceid", "uri:subscriberid", "uri:simserial", "uri:phonenumber",
+            "uri:username", "uri:email", "get device id", "get subscriber id", "get sim id", "get phone number"}
 # survey columns Pantau reads; columns it ignores with a note; everything else is refused where used
 SURVEY_COLUMNS = {"type", "name", "label", "hint", "required", "relevant", "constraint", "constraint_message",
                   "calculation", "default", "choice_filter", "repeat_count", "appearance", "parameters",
@@ -39,6 +40,8 @@ SURVEY_ALIASES = {"caption": "label", "relevance": "relevant", "calculate": "cal
                   "constraining_message": "constraint_message", "count": "repeat_count", "jr:count": "repeat_count",
                   "command": "type", "tag": "name", "value": "name", "requiredmsg": "required_message",
                   "big-image": "image"}
+TRANSLATED = {"label", "hint", "constraint_message", "required_message", "guidance_hint", "image", "audio", "video",
+              "media"}
 # columns pyxform reads that change nothing in a chat: ignored, noted once
 NOTED_COLUMNS = {"trigger", "autoplay", "rows", "compact_tag", "noapperrorstring", "no_app_error_string",
                  "save_to", "sms_field", "sms_option", "sms_separator", "sms_allow_media", "sms_date_format",
@@ -108,7 +111,7 @@ def lang_of(key: str, default: str = "id") -> str | None:
     return None
 
 
-DATED_VERSION = r"\d{4}-?\d{2}-?\d{2}(?:[ T]?\d{2}:?\d{2}(?::?\d{2})?)?Z?"
+DATED_VERSION = r"\d{4}-?\d{2}-?\d{2}(?:[ T]?\d{2}:?\d{2}(?::?\d{2}(?:\.\d+)?)?)?Z?"
 
 
 def normal_id(given: str) -> str:
@@ -207,6 +210,8 @@ class _Converter:
         for i, row in enumerate(self.sheets.survey, start=2):
             for column, value in row.items():
                 base = _base(column)
+                if ":" in base and base.split(":", 1)[0] in TRANSLATED:
+                    base = base.split(":", 1)[0]          # an old form's label:English (en)
                 base = SURVEY_ALIASES.get(base, base)
                 if base == "bind" or base.startswith("bind:") or base == "read_only":
                     continue                          # read from pyxform's bind (legacy bind:relevant too)
@@ -433,7 +438,11 @@ class _Converter:
         s = {(_base(k) if _base(k) != "pantau_title" else k): v for k, v in self.sheets.settings.items()}
         for column, value in s.items():
             if _base(column) not in SETTINGS_COLUMNS and value not in (None, ""):
-                self.problem("settings", 2, column, f"kolom '{column}' belum didukung Pantau")
+                if _base(column).startswith("pantau_"):
+                    self.problem("settings", 2, column, f"kolom '{column}' tidak dikenal Pantau (salah ketik?)")
+                else:
+                    self.notes.append(f"settings: kolom {_letter(self.sheets.settings_columns, column)} "
+                                      "tidak dipakai Pantau; diabaikan")
         given = s.get("form_id") or s.get("set_form_id") or s.get("id_string") or self.parsed.get("id_string")
         form_id = self.form_id or (normal_id(str(given)) if given else None)
         if not form_id or not re.fullmatch(r"[a-z][a-z0-9_]{0,39}", str(form_id)):
@@ -447,7 +456,7 @@ class _Converter:
         version_text = str(s.get("version") or "1").strip()
         version = int(version_text) if re.fullmatch(r"\d{1,12}", version_text) and int(version_text) >= 1 else None
         if version is None and re.fullmatch(DATED_VERSION, version_text):
-            version = int(re.sub(r"\D", "", version_text))       # a date or time: its digits keep the order
+            version = int(re.sub(r"\D", "", version_text)[:14])  # a date or time: its digits keep the order
             xlsform["version"] = version_text
         if version is None:
             self.problem("settings", 2, "version", f"version {version_text!r} harus bilangan bulat >= 1 atau tanggal "

@@ -52,7 +52,7 @@ def test_choice_filter_names_are_choice_columns():
 
 @pytest.mark.parametrize("xpath,fragment", [
     ("pulldata('x', 'y', 'z', ${a})", "pulldata() belum didukung"),
-    ("regex(., '[0-9]+')", "regex() belum didukung"),
+    ("jr:choice-name(${a}, '${a}')", "jr:choice-name() belum didukung"),
     ("${a} = ", "terpotong"),
     ("age > 3", "harus ditulis sebagai ${age}"),
     ("selected(${a})", "selected() perlu 2 argumen"),
@@ -288,8 +288,8 @@ SETTINGS = [["form_id", "version"], ["tes", "1"]]
      SETTINGS, "survey, baris 3, kolom appearance (F): search() (pilihan dari berkas CSV) belum didukung"),
     ([["calculate", "c", "", "", "pulldata('hh', 'x', 'y', ${age})"]], None, SETTINGS,
      "survey, baris 3, kolom calculation (E): fungsi pulldata() belum didukung"),
-    ([["text", "t", "Nama?", "regex(${age}, '1')"]], None, SETTINGS,
-     "survey, baris 3, kolom relevant (D): fungsi regex() belum didukung"),
+    ([["text", "t", "Nama?", "indexed-repeat(${age}, ${age}, 1)"]], None, SETTINGS,
+     "survey, baris 3, kolom relevant (D): fungsi indexed-repeat() belum didukung"),
     ([["select_one_from_file desa.csv", "d", "Desa?"]], None, SETTINGS,
      "survey, baris 3, kolom type (A): pilihan dari berkas desa.csv belum didukung"),
     ([["begin_repeat", "r1", "R1"], ["begin_repeat", "r2", "R2"], ["text", "x", "X?"], ["end_repeat"], ["end_repeat"]],

@@ -55,7 +55,8 @@ def test_an_odk_form_id_is_normalised_and_kept_for_export(tmp_path, given, form_
 
 
 @pytest.mark.parametrize("version,number", [("2024-08-15", 20240815), ("2024-08-15 10:30", 202408151030),
-                                            ("20240815T103000Z", 20240815103000)])
+                                            ("20240815T103000Z", 20240815103000),
+                                            ("2022-04-11 16:26:28.971000", 20220411162628)])
 def test_a_dated_version_is_accepted_and_exported_as_written(tmp_path, version, number):
     data, _ = _import(tmp_path, [["type", "name", "label"], ["text", "a", "A?"]],
                       [["form_id", "version"], ["tes", version]])
@@ -128,3 +129,37 @@ def test_openpyxl_warnings_are_not_printed(tmp_path):
         warnings.simplefilter("always")
         assert read_xlsform(styled).data["id"] == "tes"
     assert [str(w.message) for w in caught] == []
+
+
+@pytest.mark.parametrize("xpath,values,result", [
+    ("int(${a} div 3)", {"a": 10}, 3),
+    ("round(${a}, 1)", {"a": 2.25}, 2.3),
+    ("round(${a})", {"a": 2.5}, 3),
+    ("floor(${a}) + ceiling(${a})", {"a": 1.5}, 3),
+    ("abs(${a})", {"a": -4}, 4),
+    ("max(${a}, ${b}, 3)", {"a": 1, "b": 7}, 7),
+    ("min(${a}, ${b})", {"a": 1, "b": None}, None),
+    ("number('2,5') * 2", {}, 5.0),
+    ("concat(${nama}, ' (', string(${umur}), ')')", {"nama": "Ani", "umur": 3.0}, "Ani (3)"),
+    ("substr(${kode}, 0, 2)", {"kode": "DS-01"}, "DS"),
+    ("contains(${kode}, '-') and starts-with(${kode}, 'DS') and ends-with(${kode}, '01')", {"kode": "DS-01"}, True),
+    ("regex(${hp}, '^08[0-9]{8,11}$')", {"hp": "081234567890"}, True),
+    ("regex(${hp}, '^08[0-9]{8,11}$')", {"hp": "12345"}, False),
+    ("coalesce(${a}, 'kosong')", {"a": None}, "kosong"),
+    ("selected-at(${sumber}, 1)", {"sumber": ["sumur", "pam"]}, "pam"),
+    ("once(today())", {"$today": "2024-08-15"}, "2024-08-15"),
+])
+def test_xpath_functions_of_real_forms_run(xpath, values, result):
+    from flows.expr import check, evaluate
+    from flows.xpath import to_expr, to_xpath
+    expr = to_expr(xpath)
+    check(expr, {})
+    assert evaluate(expr, values) == result
+    assert to_expr(to_xpath(expr)) == expr                    # exported as XLSForm and read back: the same
+
+
+def test_a_broken_regex_pattern_is_refused_when_the_form_loads():
+    from flows.expr import ExprError, check
+    from flows.xpath import to_expr
+    with pytest.raises(ExprError, match="regex"):
+        check(to_expr("regex(., '[a-')", "hp"), {})
