@@ -143,6 +143,8 @@ def to_xlsform(form: Form, summary: dict[str, Any] | None = None,
                 "form_title": form.title["id"],
                 f"pantau_title::{LANG_COLUMNS['en']}": form.title["en"],
                 "default_language": LANG_COLUMNS["id"], "pantau_order": form.order}
+    if any(len({c.value for c in q.choices}) != len(q.choices) for q in form.all_questions()):
+        settings["allow_choice_duplicates"] = "yes"       # a value repeated under a choice_filter
     if tuple(form.roles) != ROLES:
         settings["pantau_roles"] = " ".join(form.roles)
     if tuple(form.key) != ("$started",):
