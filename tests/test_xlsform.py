@@ -237,7 +237,7 @@ def test_single_language_form_with_a_named_repeat_and_defaults(tmp_path):
     assert "Jenis kegiatan?\n1. Pembagian bantuan\n2. Pelatihan\n3. Lainnya" in chat.say("4")
     assert "Barang apa yang dibagikan?" in chat.say("1")
     assert "Ketik \"sama\" untuk memakai jawaban bawaan: 10." in chat.say("Beras")
-    assert "Sudah 1 kegiatan dicatat." in chat.say("sama")
+    assert "Barang: 1 sudah dicatat." in chat.say("sama")           # the repeat's own word, not "kegiatan"
     chat.say("Minyak goreng")
     chat.say("25")
     reply = chat.say("selesai")

@@ -163,3 +163,30 @@ def test_a_broken_regex_pattern_is_refused_when_the_form_loads():
     from flows.xpath import to_expr
     with pytest.raises(ExprError, match="regex"):
         check(to_expr("regex(., '[a-')", "hp"), {})
+
+
+def test_a_household_repeat_is_spoken_of_by_its_own_label_never_as_kegiatan(tmp_path):
+    from bot import catalog
+    from flows.types import ContactView
+
+    from .conftest import Chat
+    data, _ = _import(tmp_path, [
+        ["type", "name", "label", "required"],
+        ["begin_repeat", "anggota", "Anggota keluarga"],
+        ["text", "nama", "Nama anggota keluarga?", "yes"],
+        ["integer", "umur", "Umur (tahun)?", "yes"],
+        ["end_repeat", "anggota"]])
+    forms = dict(catalog.load_forms([catalog.FORMS_DIR]))
+    form = parse_form(data, "tes")
+    forms[(form.id, form.version)] = form
+    chat = Chat(forms, contact=ContactView(1, "Siti Aminah", "kader", "81.05.08.2010", "id"))
+    chat.say("halo")
+    said = [chat.say("4"), chat.say("selesai"), chat.say("12"), chat.say("Ani"), chat.say("34")]
+    assert "Laporan ini perlu minimal satu isian" in said[1] and "Mohon tulis namanya dengan huruf." in said[2]
+    assert "Anggota keluarga: 1 sudah dicatat.\nNama anggota keluarga?" in said[4]
+    assert "Selesai, tidak ada lagi" in said[4]
+    said.append(chat.say("selesai"))
+    assert "1. Ani — Umur (tahun): 34" in said[5]
+    said.append(chat.say("2"))                                   # change an answer: the list of answers
+    assert "Anggota keluarga: 1 tercatat" in said[6]
+    assert not any("kegiatan" in s.lower() for s in said), said
