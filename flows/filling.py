@@ -310,12 +310,19 @@ def _read_many(form: Form, draft: Draft, q: Question, text: str, s: str, ctx: Co
     if q.type != "select_multiple" or s in KEEP_WORDS:
         return None
     paging = _paging(draft)
+    kept = dict(paging.get("page") or {})
     many = X.take_many(paging, q, text, options_for(q, lang, ctx, values_at(form, draft, at(draft))), _SKIP_WORDS)
     _paged(draft, paging)
     if many is None or isinstance(many, Problem):
         return many
     checked = _check_constraints(form, draft, {q.name: many}, lang)
-    return checked if isinstance(checked, Problem) else Accepted(checked)
+    if not isinstance(checked, Problem):
+        return Accepted(checked)
+    draft.page = {**kept, "picked": list(many)}     # "selesai" broke a rule: the picks stay, to be changed
+    if checked.params:
+        return checked
+    return Problem(N_("%(rule)s Pilihan Anda tetap tersimpan. Ketik nomor pilihan yang ingin dibatalkan, lalu "
+                      "\"selesai\"."), {"rule": checked.msgid})
 
 
 def _read_select_multiple(a: _Typed) -> Answer:

@@ -190,3 +190,28 @@ def test_a_household_repeat_is_spoken_of_by_its_own_label_never_as_kegiatan(tmp_
     said.append(chat.say("2"))                                   # change an answer: the list of answers
     assert "Anggota keluarga: 1 tercatat" in said[6]
     assert not any("kegiatan" in s.lower() for s in said), said
+
+
+def test_a_long_select_multiple_breaking_its_rule_at_selesai_keeps_the_picks(tmp_path):
+    from bot import catalog
+    from flows.types import ContactView
+
+    from .conftest import Chat
+    data, _ = _import(tmp_path, [
+        ["type", "name", "label", "constraint", "constraint_message"],
+        ["select_multiple crop", "crops", "Tanaman apa saja?", "count-selected(.) <= 2", "Pilih paling banyak dua."],
+        ["text", "catatan", "Catatan?"]], choices=[["list_name", "name", "label"], *X.CROP_CHOICES])
+    forms = dict(catalog.load_forms([catalog.FORMS_DIR]))
+    form = parse_form(data, "tes")
+    forms[(form.id, form.version)] = form
+    chat = Chat(forms, contact=ContactView(1, "Siti Aminah", "kader", "81.05.08.2010", "id"))
+    chat.say("halo")
+    chat.say("4")
+    chat.say("1, 3, 5")
+    out = chat.say("selesai")
+    assert out.startswith("Pilih paling banyak dua. Pilihan Anda tetap tersimpan. Ketik nomor pilihan yang ingin "
+                          "dibatalkan, lalu \"selesai\".")
+    assert "Sudah dipilih: Padi, Singkong, Kelapa." in out
+    assert "Dibatalkan: Kelapa." in chat.say("5")
+    assert "Catatan?" in chat.say("selesai")
+    assert "- Tanaman apa saja: Padi, Singkong" in chat.say("lewati")
