@@ -103,7 +103,9 @@ def lang_of(key: str, default: str = "id") -> str | None:
     if k == "default":
         return default
     m = re.search(r"\(([a-z]{2,3})(?:[-_][a-z]+)?\)\s*$", k)
-    code = m.group(1) if m else None
+    code = m.group(1) if m else k if re.fullmatch(r"[a-z]{2,3}(?:[-_][a-z]+)?", k) and k[:2] in ("id", "in", "en") \
+        else None
+    code = code.split("-")[0].split("_")[0] if code else None
     if code in ("id", "in", "ind") or (not code and k in ("indonesian", "indonesia", "bahasa indonesia", "bahasa")):
         return "id"
     if code in ("en", "eng") or (not code and k in ("english", "inggris", "bahasa inggris")):

@@ -215,3 +215,11 @@ def test_a_long_select_multiple_breaking_its_rule_at_selesai_keeps_the_picks(tmp
     assert "Dibatalkan: Kelapa." in chat.say("5")
     assert "Catatan?" in chat.say("selesai")
     assert "- Tanaman apa saja: Padi, Singkong" in chat.say("lewati")
+
+
+@pytest.mark.parametrize("id_column,en_column", [("label::id", "label::en"), ("label::Bahasa", "label::English"),
+                                                 ("label::Indonesian (id)", "label::English (en)"),
+                                                 ("label::id-ID", "label::en-US")])
+def test_indonesian_labels_are_found_without_default_language(tmp_path, id_column, en_column):
+    data, _ = _import(tmp_path, [["type", "name", en_column, id_column], ["text", "a", "Name?", "Nama?"]])
+    assert data["questions"][0]["label"] == {"id": "Nama?", "en": "Name?"}
