@@ -153,6 +153,7 @@ class _Converter:
         self.list_users: dict[str, list[dict[str, Any]]] = {}    # choice list name → the questions offering it
         self.converted: dict[tuple[int, bool], list[dict[str, Any]]] = {}
         self.in_repeat = False
+        self.metadata: list[list[str]] = []      # metadata rows (start, end, deviceid, …): kept for export
 
     # ---- where
     def problem(self, sheet: str, row: int | None, column: str | None, why: str) -> None:
@@ -267,6 +268,8 @@ class _Converter:
                 continue
             elif ctype in METADATA:
                 self.notes.append(f"survey baris {row}: {ctype} ({name}) diabaikan; Pantau mencatat waktu sendiri")
+                if not groups and not in_repeat:
+                    self.metadata.append([str(ctype), name])      # written back by export
                 continue
             else:
                 q = self.question(child, row)
@@ -530,6 +533,8 @@ def from_xlsform(parsed: dict[str, Any], sheets: Sheets, form_id: str | None = N
     head = conv.settings()
     questions = conv.children(parsed.get("children") or [], [], False)
     data = {**head, "questions": questions}
+    if conv.metadata:
+        data["xlsform"] = {**data.get("xlsform", {}), "metadata": conv.metadata}
     lists = conv.shared_lists()
     if lists:
         data["choice_lists"] = lists

@@ -125,12 +125,14 @@ def _with_groups(questions: tuple[Question, ...], choices: _Choices) -> list[dic
 
 
 def to_xlsform(form: Form, summary: dict[str, Any] | None = None,
-               xlsform: dict[str, str] | None = None) -> dict[str, list[list[Any]]]:
+               xlsform: dict[str, Any] | None = None) -> dict[str, list[list[Any]]]:
     """The three sheets of the XLSForm of a form, each as rows (the first row is the header).
     ``summary``: the form file's ``summary:`` section, kept in the ``pantau_summary`` settings column
     (``none`` when the form has none, so that importing it back derives none). ``xlsform``: the form file's
-    ``xlsform:`` section, what the workbook said as Pantau could not keep it (an ODK form_id, a dated version)."""
-    survey: list[dict[str, Any]] = []
+    ``xlsform:`` section, what the workbook said as Pantau could not keep it (an ODK form_id, a dated version,
+    the metadata rows start, end, deviceid, … written back first)."""
+    xlsform = xlsform or {}
+    survey: list[dict[str, Any]] = [{"type": t, "name": n} for t, n in xlsform.get("metadata") or []]
     choices = _Choices({q.choice_list for q in form.all_questions() if q.choice_list})
     survey += _with_groups(form.questions, choices)
     for name, expr in form.calculate:
@@ -138,7 +140,6 @@ def to_xlsform(form: Form, summary: dict[str, Any] | None = None,
     used = [c for c in SURVEY if any(c in r for r in survey)]
     choice_cols = ["list_name", "name", *[f"label::{c}" for c in LANG_COLUMNS.values()]]
     choice_cols += sorted({k for r in choices for k in r} - set(choice_cols))
-    xlsform = xlsform or {}
     settings = {"form_id": xlsform.get("form_id", form.id), "version": xlsform.get("version", str(form.version)),
                 "form_title": form.title["id"],
                 f"pantau_title::{LANG_COLUMNS['en']}": form.title["en"],

@@ -223,3 +223,15 @@ def test_a_long_select_multiple_breaking_its_rule_at_selesai_keeps_the_picks(tmp
 def test_indonesian_labels_are_found_without_default_language(tmp_path, id_column, en_column):
     data, _ = _import(tmp_path, [["type", "name", en_column, id_column], ["text", "a", "Name?", "Nama?"]])
     assert data["questions"][0]["label"] == {"id": "Nama?", "en": "Name?"}
+
+
+def test_metadata_rows_are_kept_for_export(tmp_path):
+    data, _ = _import(tmp_path, [["type", "name", "label"], ["start", "mulai"], ["end", "selesai"],
+                                 ["deviceid", "perangkat"], ["text", "a", "A?"], ["today", "hari_ini"]])
+    assert data["xlsform"] == {"metadata": [["start", "mulai"], ["end", "selesai"], ["deviceid", "perangkat"],
+                                            ["today", "hari_ini"]]}
+    survey = to_xlsform(parse_form(data, "x"), None, data["xlsform"])["survey"]
+    assert [row[:2] for row in survey[1:6]] == [["start", "mulai"], ["end", "selesai"], ["deviceid", "perangkat"],
+                                                ["today", "hari_ini"], ["text", "a"]]
+    again, _ = _import(tmp_path, survey, [["form_id", "version"], ["tes", "1"]])
+    assert again["xlsform"] == data["xlsform"]
