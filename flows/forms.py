@@ -73,6 +73,7 @@ class Question:
     groups: tuple[Group, ...] = ()            # the labelled groups the question is in, outermost first
     calculate: tuple[tuple[str, str], ...] = ()   # repeat: values derived per item
     choice_list: str | None = None            # select: the form's shared choice list it offers (choice_lists:)
+    appearance: str | None = None             # XLSForm appearance: no effect in a chat, kept for export
 
 
 @dataclass(frozen=True)
@@ -128,7 +129,7 @@ def _expr(source: str, qname: str | None, value: Any, what: str, known: set[str]
 _QUESTION_KEYS = {"name", "type", "label", "hint", "required", "choices", "choices_from", "relevant", "constraint",
                   "constraint_message", "min", "max", "pair", "not_future", "confirm_older_than_days",
                   "questions", "suggest_from_previous", "item_label", "short", "repeat_count",
-                  "choice_filter", "default", "default_expr", "count", "groups", "calculate"}
+                  "choice_filter", "default", "default_expr", "count", "groups", "calculate", "appearance"}
 
 
 def _choices(source: str, name: str, raw: Any) -> tuple[Choice, ...]:
@@ -245,6 +246,7 @@ def _question(source: str, raw: Any, known: set[str], depth: int = 0, calcs: fro
         default=None if raw.get("default") is None else str(raw["default"]),
         default_expr=_expr(source, name, raw.get("default_expr"), "default", known | calcs),
         count=counts, groups=_groups(source, name, raw.get("groups")), calculate=tuple(item_calcs),
+        appearance=None if raw.get("appearance") in (None, "") else str(raw["appearance"]),
     )
 
 

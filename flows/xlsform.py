@@ -275,6 +275,9 @@ class _Converter:
                 q = self.question(child, row)
             if q is None:
                 continue
+            appearance = (child.get("control") or {}).get("appearance")
+            if appearance not in (None, "") and q["type"] != "repeat":
+                q["appearance"] = str(appearance)             # ignored in a chat, written back by export
             if relevant:
                 q["relevant"] = _all(relevant + ([q["relevant"]] if q.get("relevant") else []))
             if groups and ctype != "repeat":

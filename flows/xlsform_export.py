@@ -19,7 +19,7 @@ _DEFAULT_MIN, _DEFAULT_MAX = 0, 100_000
 SURVEY = ["type", "name", *[f"label::{c}" for c in LANG_COLUMNS.values()],
           *[f"hint::{c}" for c in LANG_COLUMNS.values()], "required", "relevant", "constraint",
           *[f"constraint_message::{c}" for c in LANG_COLUMNS.values()], "calculation", "default", "choice_filter",
-          "repeat_count", *[f"pantau_short::{c}" for c in LANG_COLUMNS.values()], "pantau_pair", "pantau_min",
+          "repeat_count", "appearance", *[f"pantau_short::{c}" for c in LANG_COLUMNS.values()], "pantau_pair", "pantau_min",
           "pantau_max", "pantau_count", "pantau_not_future", "pantau_confirm_older_than_days",
           "pantau_suggest_from_previous"]
 _TYPES = {"integer": "integer", "decimal": "decimal", "text": "text", "date": "date", "photo": "image",
@@ -76,6 +76,8 @@ def _question_rows(q: Question, choices: _Choices) -> list[dict[str, Any]]:
         row["type"] = _TYPES[q.type]
     _texts(row, "label", q.label)
     _texts(row, "hint", q.hint)
+    if q.appearance:
+        row["appearance"] = q.appearance
     if q.type != "note" and q.required:
         row["required"] = "yes"
     if q.relevant:

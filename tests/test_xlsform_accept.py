@@ -235,3 +235,14 @@ def test_metadata_rows_are_kept_for_export(tmp_path):
                                                 ["today", "hari_ini"], ["text", "a"]]
     again, _ = _import(tmp_path, survey, [["form_id", "version"], ["tes", "1"]])
     assert again["xlsform"] == data["xlsform"]
+
+
+def test_appearance_is_kept_for_export(tmp_path):
+    data, notes = _import(tmp_path, [["type", "name", "label", "appearance"], ["integer", "a", "A?", "numbers"],
+                                     ["select_one yn", "b", "B?", "minimal"]],
+                          choices=[["list_name", "name", "label"], ["yn", "ya", "Ya"], ["yn", "tidak", "Tidak"]])
+    assert [q.get("appearance") for q in data["questions"]] == ["numbers", "minimal"]
+    assert "survey baris 2: kolom appearance (numbers) diabaikan di chat" in notes
+    sheets = to_xlsform(parse_form(data, "x"), None, data.get("xlsform"))
+    col = sheets["survey"][0].index("appearance")
+    assert [row[col] for row in sheets["survey"][1:]] == ["numbers", "minimal"]
