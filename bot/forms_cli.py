@@ -76,7 +76,7 @@ def read_xlsform(path: Path, form_id: str | None = None) -> Imported:
     from pyxform.xls2json import workbook_to_json
     from pyxform.xls2json_backends import get_xlsform
 
-    from .xlsform_limits import check_file, check_rows
+    from bot.xlsform_limits import check_file, check_rows
     check_file(path)                 # before openpyxl opens it: a small zip can unpack to gigabytes
     try:
         with warnings.catch_warnings():
