@@ -141,6 +141,8 @@ def filter_choices(q: Question, options: Options, values: dict[str, Any] | None)
     """The options whose choice passes the question's choice_filter (all of them without one)."""
     if not q.choice_filter or values is None:
         return options
+    if len(options) == len(q.choices):          # one option per choice, in order: a value may repeat per parent
+        return [o for o, c in zip(options, q.choices) if evaluate(q.choice_filter, {**values, "$choice": c.data})]
     data = {c.value: c.data for c in q.choices}
     return [o for o in options if evaluate(q.choice_filter, {**values, "$choice": data.get(o[0], {})})]
 

@@ -60,7 +60,10 @@ def changeable(form: Form, draft: Draft) -> list[str]:
 def answer_label(form: Form, draft: Draft, name: str, lang: str, t: Gettext) -> str:
     q = form.question(name)
     value = draft.answers.get(name)
-    shown = t("%(count)s kegiatan") % {"count": len(value or [])} if q.type == "repeat" else show(q, value, lang, t)
+    if q.type == "repeat":
+        shown = (t("%(count)s kegiatan") if F.says_kegiatan(q) else t("%(count)s tercatat")) % {"count": len(value or [])}
+    else:
+        shown = show(q, value, lang, t)
     return f"{F.short_label(q, lang)}: {shown}"
 
 

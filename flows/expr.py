@@ -13,7 +13,10 @@ and, in a choice filter, ``choice('column')`` (a column of the choice being filt
 from __future__ import annotations
 
 import ast
+import math
 import operator
+import re
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
 
@@ -21,8 +24,16 @@ _BIN = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, as
         ast.Mod: operator.mod}
 _CMP = {ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.LtE: operator.le,
         ast.Gt: operator.gt, ast.GtE: operator.ge}
-_FUNCS = {"selected", "count", "filled", "string_length", "today", "choice"}
-_ARITY = {"selected": 2, "count": 1, "filled": 1, "string_length": 1, "today": 0, "choice": 1}
+# name → (fewest, most) arguments (most None: any number)
+_ARGS: dict[str, tuple[int, int | None]] = {
+    "selected": (2, 2), "count": (1, 1), "filled": (1, 1), "string_length": (1, 1), "today": (0, 0), "choice": (1, 1),
+    "to_int": (1, 1), "number": (1, 1), "string": (1, 1), "round": (1, 2), "floor": (1, 1), "ceiling": (1, 1),
+    "abs": (1, 1), "min": (1, None), "max": (1, None), "concat": (1, None), "substr": (2, 3), "contains": (2, 2),
+    "starts_with": (2, 2), "ends_with": (2, 2), "regex": (2, 2), "coalesce": (2, 2), "selected_at": (2, 2),
+    "once": (1, 1)}
+_FUNCS = set(_ARGS)
+_NUMBERS = {"count", "string_length", "to_int", "number", "round", "floor", "ceiling", "abs", "min", "max"}
+_TEXTS = {"string", "concat", "substr"}
 
 
 class ExprError(ValueError):
@@ -53,9 +64,15 @@ def check(source: str, kinds: dict[str, str]) -> None:
     tree = compile_expr(source)
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-            want = _ARITY[node.func.id]
-            if len(node.args) != want or node.keywords:
-                raise ExprError(f"{node.func.id}() takes {want} argument{'s' if want > 1 else ''} in {source!r}")
+            low, high = _ARGS[node.func.id]
+            if len(node.args) < low or (high is not None and len(node.args) > high) or node.keywords:
+                want = str(low) if low == high else f"{low} or more" if high is None else f"{low} to {high}"
+                raise ExprError(f"{node.func.id}() takes {want} argument{'s' if want != '1' else ''} in {source!r}")
+            if node.func.id == "regex" and isinstance(node.args[1], ast.Constant):
+                try:
+                    re.compile(str(node.args[1].value))
+                except re.error as exc:
+                    raise ExprError(f"regex() pattern {node.args[1].value!r}: {exc}") from None
         if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Div, ast.Mod)) and isinstance(node.right, ast.Constant) \
                 and node.right.value == 0:
             raise ExprError(f"division by zero in {source!r}")
@@ -82,8 +99,10 @@ def _kind(node: ast.AST, kinds: dict[str, str]) -> str | None:
         return kinds.get(node.id)
     if isinstance(node, ast.BinOp) or (isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub)):
         return "number"
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("count", "string_length"):
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _NUMBERS:
         return "number"
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _TEXTS:
+        return "text"
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "today":
         return "text"             # an ISO date: compared with dates, never computed with
     return None
@@ -147,8 +166,11 @@ def _eval(node: ast.AST, values: dict[str, Any]) -> Any:
         args = [_eval(a, values) for a in node.args]
         assert isinstance(node.func, ast.Name)     # compile_expr allows no other call
         name = node.func.id
-        if len(args) != _ARITY[name]:
+        low, high = _ARGS[name]
+        if len(args) < low or (high is not None and len(args) > high):
             return None
+        if name in _MORE:
+            return _MORE[name](*args)
         if name == "selected":
             value, wanted = args
             return wanted == value or (isinstance(value, list) and wanted in value)
@@ -163,3 +185,75 @@ def _eval(node: ast.AST, values: dict[str, Any]) -> Any:
         if name == "choice":
             return (values.get("$choice") or {}).get(args[0])
     raise ExprError(f"cannot evaluate {ast.dump(node)}")
+
+
+# ------------------------------------------------------------------ XPath's other functions (flows/xpath.py)
+
+def _num(value: Any) -> float | None:
+    if value is None or value == "" or isinstance(value, list):
+        return None
+    try:
+        return float(str(value).replace(",", ".")) if not isinstance(value, (int, float)) else float(value)
+    except ValueError:
+        return None
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return " ".join(_text(v) for v in value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _whole(value: float | None, how: Any) -> int | None:
+    return None if value is None or math.isinf(value) or math.isnan(value) else int(how(value))
+
+
+def _round(value: Any, digits: Any = 0) -> float | int | None:
+    x, d = _num(value), _num(digits)
+    if x is None or d is None or math.isinf(x) or math.isnan(x):
+        return None
+    try:
+        out = Decimal(str(x)).quantize(Decimal(1).scaleb(-int(d)), rounding=ROUND_HALF_UP)
+    except (InvalidOperation, ValueError):
+        return None
+    return int(out) if int(d) <= 0 else float(out)
+
+
+def _extreme(pick: Any, *args: Any) -> float | None:
+    values = [_num(v) for a in args for v in (a if isinstance(a, list) else [a])]
+    return None if not values or None in values else pick(v for v in values if v is not None)
+
+
+def _substr(value: Any, start: Any, end: Any = None) -> str:
+    text, a, b = _text(value), _num(start), _num(end)
+    return text[max(0, int(a or 0)):None if b is None else max(0, int(b))]
+
+
+def _regex(value: Any, pattern: Any) -> bool | None:
+    try:
+        return re.search(str(pattern), _text(value)) is not None
+    except re.error:
+        return None
+
+
+def _selected_at(value: Any, index: Any) -> str:
+    items = value if isinstance(value, list) else _text(value).split()
+    i = _num(index)
+    return str(items[int(i)]) if i is not None and 0 <= int(i) < len(items) else ""
+
+
+_MORE: dict[str, Any] = {
+    "to_int": lambda v: _whole(_num(v), math.trunc), "number": _num, "string": _text, "round": _round,
+    "floor": lambda v: _whole(_num(v), math.floor), "ceiling": lambda v: _whole(_num(v), math.ceil),
+    "abs": lambda v: None if _num(v) is None else abs(_num(v) or 0), "min": lambda *a: _extreme(min, *a),
+    "max": lambda *a: _extreme(max, *a), "concat": lambda *a: "".join(_text(v) for v in a), "substr": _substr,
+    "contains": lambda a, b: _text(b) in _text(a), "starts_with": lambda a, b: _text(a).startswith(_text(b)),
+    "ends_with": lambda a, b: _text(a).endswith(_text(b)), "regex": _regex,
+    "coalesce": lambda a, b: a if a not in (None, "", []) else b, "selected_at": _selected_at, "once": lambda v: v,
+}

@@ -116,6 +116,12 @@ def ask(form: Form, draft: Draft, ctx: Context, lang: str, t: Gettext) -> Reply:
     return Reply("\n".join(lines), tuple(choices))
 
 
+def says_kegiatan(rep: Question) -> bool:
+    """Whether a repeat's items are activities (the monitoring form's "Kegiatan"): only then does the chat
+    speak of "kegiatan"; any other repeat (household members, plots) is spoken of by its own label."""
+    return rep.label.get("id", "").strip().lower() == "kegiatan"
+
+
 def _label_lines(form: Form, draft: Draft, pos: Pos, q: Question, label: str, values: dict[str, Any],
                  ctx: Context, lang: str, t: Gettext) -> tuple[list[str], list[str]]:
     """The question's lines (inside a repeat: which item it is about) and the names offered for an item."""
@@ -126,12 +132,16 @@ def _label_lines(form: Form, draft: Draft, pos: Pos, q: Question, label: str, va
     if q.name == rep.item_label:
         offered = suggestions(form, draft, pos, ctx)
         lines = []
+        activities = says_kegiatan(rep)
         if pos.item > 0 and pos.item >= len(items):
-            lines.append(t("Sudah %(count)s kegiatan dicatat.") % {"count": pos.item})
+            lines.append(t("Sudah %(count)s kegiatan dicatat.") % {"count": pos.item} if activities else
+                         t("%(label)s: %(count)s sudah dicatat.") % {"label": rep.label[lang], "count": pos.item})
         lines.append(label)
         if offered:
-            lines.append(t("Pilih nomor kegiatan dari laporan lalu, atau ketik nama kegiatan baru."))
-        return lines, offered + ([t("Selesai, tidak ada kegiatan lagi")] if pos.item > 0 else [])
+            lines.append(t("Pilih nomor kegiatan dari laporan lalu, atau ketik nama kegiatan baru.") if activities
+                         else t("Pilih nomor dari laporan lalu, atau ketik nama baru."))
+        done = t("Selesai, tidak ada kegiatan lagi") if activities else t("Selesai, tidak ada lagi")
+        return lines, offered + ([done] if pos.item > 0 else [])
     if rep.item_label is None:
         return [f"[{format_values(rep.label[lang], values, lang)} {pos.item + 1}] {label}"], []
     item_name = (items or [{}])[pos.item].get(rep.item_label, "")
@@ -329,12 +339,19 @@ def _read_many(form: Form, draft: Draft, q: Question, text: str, s: str, ctx: Co
     if q.type != "select_multiple" or s in KEEP_WORDS:
         return None
     paging = _paging(draft)
+    kept = dict(paging.get("page") or {})
     many = X.take_many(paging, q, text, options_for(q, lang, ctx, values_at(form, draft, at(draft))), _SKIP_WORDS)
     _paged(draft, paging)
     if many is None or isinstance(many, Problem):
         return many
     checked = _check_constraints(form, draft, {q.name: many}, lang)
-    return checked if isinstance(checked, Problem) else Accepted(checked)
+    if not isinstance(checked, Problem):
+        return Accepted(checked)
+    draft.page = {**kept, "picked": list(many)}     # "selesai" broke a rule: the picks stay, to be changed
+    if checked.params:
+        return checked
+    return Problem(N_("%(rule)s Pilihan Anda tetap tersimpan. Ketik nomor pilihan yang ingin dibatalkan, lalu "
+                      "\"selesai\"."), {"rule": checked.msgid})
 
 
 def _read_select_multiple(a: _Typed) -> Answer:
@@ -447,6 +464,8 @@ def _accept_item_name(form: Form, draft: Draft, text: str, ctx: Context) -> Acce
     s = A.normalize(text)
     done_index = len(offered) + 1 if pos.item > 0 else None
     if s in DONE_WORDS or (done_index and s == str(done_index)) or s.startswith("selesai"):
+        if pos.item == 0 and not says_kegiatan(rep):
+            return Problem(N_("Laporan ini perlu minimal satu isian. Mohon tulis namanya, atau ketik \"batal\"."))
         if pos.item == 0:
             return Problem(N_("Laporan ini perlu minimal satu kegiatan. Mohon tulis nama kegiatannya, misalnya "
                               "\"Kebun sayur kelompok wanita\", atau ketik \"batal\"."))
@@ -456,12 +475,19 @@ def _accept_item_name(form: Form, draft: Draft, text: str, ctx: Context) -> Acce
         if 1 <= i <= len(offered):
             return Accepted({rep.item_label or "": offered[i - 1]})
         count = len(offered) + (1 if done_index else 0)
+        if count == 0 and not says_kegiatan(rep):
+            return Problem(N_("Mohon tulis namanya dengan huruf."))
         if count == 0:
             return Problem(N_("Mohon tulis nama kegiatannya dengan huruf, misalnya \"Kebun sayur kelompok wanita\"."))
+        if not says_kegiatan(rep):
+            return Problem(N_("Nomor %(number)s tidak ada. Mohon pilih nomor 1 sampai %(count)s, atau ketik namanya."),
+                           {"number": s[:7], "count": count})
         return Problem(N_("Nomor %(number)s tidak ada. Mohon pilih nomor 1 sampai %(count)s, atau ketik nama kegiatan."),
                        {"number": s[:7], "count": count})
     name = re.sub(r"\s+", " ", text or "").strip()
     if len(name) < 3 or not any(ch.isalpha() for ch in name):
+        if not says_kegiatan(rep):
+            return Problem(N_("Mohon tulis namanya, paling sedikit 3 huruf."))
         return Problem(N_("Mohon tulis nama kegiatannya, misalnya \"Kebun sayur kelompok wanita\"."))
     return Accepted({rep.item_label or "": name[:200]})
 

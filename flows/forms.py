@@ -73,6 +73,8 @@ class Question:
     count: bool = True                        # integer: a count of people or things (0 to 100,000, count wording)
     groups: tuple[Group, ...] = ()            # the labelled groups the question is in, outermost first
     calculate: tuple[tuple[str, str], ...] = ()   # repeat: values derived per item
+    choice_list: str | None = None            # select: the form's shared choice list it offers (choice_lists:)
+    appearance: str | None = None             # XLSForm appearance: no effect in a chat, kept for export
 
 
 @dataclass(frozen=True)
@@ -136,10 +138,36 @@ def _expr(source: str, qname: str | None, value: Any, what: str, known: set[str]
 _QUESTION_KEYS = {"name", "type", "label", "hint", "required", "choices", "choices_from", "relevant", "constraint",
                   "constraint_message", "min", "max", "pair", "not_future", "confirm_older_than_days",
                   "questions", "suggest_from_previous", "item_label", "short", "repeat_count",
-                  "choice_filter", "default", "default_expr", "count", "groups", "calculate"}
+                  "choice_filter", "default", "default_expr", "count", "groups", "calculate", "appearance"}
 
 
-def _question(source: str, raw: Any, known: set[str], depth: int = 0, calcs: frozenset[str] = frozenset()) -> Question:
+def _choices(source: str, name: str, raw: Any) -> tuple[Choice, ...]:
+    if not isinstance(raw, list):
+        raise FormError(source, name, "choices must be a list of {value, label}")
+    choices: list[Choice] = []
+    for c in raw:
+        if not isinstance(c, dict) or not isinstance(c.get("value"), str):
+            raise FormError(source, name, "each choice needs a value (text) and a label {id, en}")
+        data = c.get("data") or {}
+        if not isinstance(data, dict):
+            raise FormError(source, name, f"choice {c['value']!r}: data must be a mapping of column to text")
+        choices.append(Choice(c["value"], _text(source, name, c.get("label"), f"choice {c['value']!r} label"),
+                              {str(k): str(v) for k, v in data.items()}))
+    return tuple(choices)
+
+
+def _choice_lists(source: str, raw: Any) -> dict[str, tuple[Choice, ...]]:
+    """The form's shared choice lists (``choice_lists: {name: [choices]}``), each parsed once: a long list
+    that many questions offer is stored and held in memory once."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise FormError(source, None, "choice_lists must be a mapping of list name to choices")
+    return {str(name): _choices(source, f"choice list {name}", items) for name, items in raw.items()}
+
+
+def _question(source: str, raw: Any, known: set[str], depth: int = 0, calcs: frozenset[str] = frozenset(),
+              lists: dict[str, tuple[Choice, ...]] | None = None) -> Question:
     if not isinstance(raw, dict):
         raise FormError(source, None, f"each question must be a mapping, got {raw!r}")
     name = raw.get("name")
@@ -153,21 +181,21 @@ def _question(source: str, raw: Any, known: set[str], depth: int = 0, calcs: fro
         raise FormError(source, name, f"type {qtype!r} is not one of {', '.join(sorted(TYPES))}")
     if qtype == "repeat" and depth:
         raise FormError(source, name, "a repeat cannot be inside another repeat")
-    choices: list[Choice] = []
+    choices: tuple[Choice, ...] = ()
+    choice_list = None
     if qtype in ("select_one", "select_multiple") and not raw.get("choices_from"):
         if not raw.get("choices"):
             raise FormError(source, name, f"{qtype} needs choices")
-        for c in raw["choices"]:
-            if not isinstance(c, dict) or not isinstance(c.get("value"), str):
-                raise FormError(source, name, "each choice needs a value (text) and a label {id, en}")
-            data = c.get("data") or {}
-            if not isinstance(data, dict):
-                raise FormError(source, name, f"choice {c['value']!r}: data must be a mapping of column to text")
-            choices.append(Choice(c["value"], _text(source, name, c.get("label"), f"choice {c['value']!r} label"),
-                                  {str(k): str(v) for k, v in data.items()}))
-        values = [c.value for c in choices]
-        if len(set(values)) != len(values):
-            raise FormError(source, name, "choice values must be unique")
+        if isinstance(raw["choices"], str):
+            choice_list = raw["choices"]
+            if choice_list not in (lists or {}):
+                raise FormError(source, name, f"choices: no choice list {choice_list!r} in choice_lists")
+            choices = (lists or {})[choice_list]
+        else:
+            choices = _choices(source, name, raw["choices"])
+        if len({c.value for c in choices}) != len(choices) and not raw.get("choice_filter"):
+            raise FormError(source, name, "choice values must be unique (a value may repeat only under a "
+                            "choice_filter, once per parent)")
     if qtype == "select_one" and raw.get("default") is not None and str(raw["default"]) not in {c.value for c in choices}:
         raise FormError(source, name, f"default {raw['default']!r} is not one of the choices")
     if raw.get("repeat_count") and qtype != "repeat":
@@ -190,7 +218,7 @@ def _question(source: str, raw: Any, known: set[str], depth: int = 0, calcs: fro
         inner_known = set(known)
         subs = []
         for r in raw.get("questions") or []:
-            q = _question(source, r, inner_known, depth + 1, calcs)
+            q = _question(source, r, inner_known, depth + 1, calcs, lists)
             inner_known.add(q.name)
             subs.append(q)
         item_raw = raw.get("calculate") or {}
@@ -211,7 +239,7 @@ def _question(source: str, raw: Any, known: set[str], depth: int = 0, calcs: fro
         label=_text(source, name, raw.get("label"), "label"),
         hint=_text(source, name, raw.get("hint"), "hint", required=False),
         required=bool(raw.get("required", qtype not in ("photo", "note"))),
-        choices=tuple(choices), choices_from=raw.get("choices_from"),
+        choices=choices, choices_from=raw.get("choices_from"), choice_list=choice_list,
         relevant=_expr(source, name, raw.get("relevant"), "relevant", known),
         constraint=_expr(source, name, raw.get("constraint"), "constraint", None),
         constraint_message=_text(source, name, raw.get("constraint_message"), "constraint_message",
@@ -227,6 +255,7 @@ def _question(source: str, raw: Any, known: set[str], depth: int = 0, calcs: fro
         default=None if raw.get("default") is None else str(raw["default"]),
         default_expr=_expr(source, name, raw.get("default_expr"), "default", known | calcs),
         count=counts, groups=_groups(source, name, raw.get("groups")), calculate=tuple(item_calcs),
+        appearance=None if raw.get("appearance") in (None, "") else str(raw["appearance"]),
     )
 
 
@@ -274,8 +303,9 @@ def parse_form(data: Any, source: str) -> Form:
     known: set[str] = set()
     questions = []
     calc_names = frozenset(str(c) for c in data["calculate"]) if isinstance(data.get("calculate"), dict) else frozenset()
+    lists = _choice_lists(source, data.get("choice_lists"))
     for raw in data["questions"] or []:
-        q = _question(source, raw, known, calcs=calc_names)
+        q = _question(source, raw, known, calcs=calc_names, lists=lists)
         if q.name in known:
             raise FormError(source, q.name, "the name is used twice")
         known.add(q.name)

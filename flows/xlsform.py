@@ -9,6 +9,8 @@ column, why. Reading the workbook and running pyxform is the caller's job (bot/f
 from __future__ import annotations
 
 import ast
+import copy
+import hashlib
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,11 +22,12 @@ from .xpath import XPathError, to_expr
 from .xlsform_summary import default_summary
 
 LANG_COLUMNS = {"id": "Indonesian (id)", "en": "English (en)"}
-TYPE_MAP = {"integer": "integer", "decimal": "decimal", "text": "text", "date": "date", "select one": "select_one",
+TYPE_MAP = {"acknowledge": "select_one", "integer": "integer", "decimal": "decimal", "text": "text", "date": "date", "select one": "select_one",
             "select all that apply": "select_multiple", "photo": "photo", "image": "photo",
-            "geopoint": "location", "note": "note"}
+            "geopoint": "location", "note": "note", "phone number": "text"}
 METADATA = {"start", "end", "today", "deviceid", "username", "phonenumber", "subscriberid", "simserial", "email",
-            "audit", "start-geopoint"}
+            "audit", "start-geopoint", "uri:deviceid", "uri:subscriberid", "uri:simserial", "uri:phonenumber",
+            "uri:username", "uri:email", "get device id", "get subscriber id", "get sim id", "get phone number"}
 # survey columns Pantau reads; columns it ignores with a note; everything else is refused where used
 SURVEY_COLUMNS = {"type", "name", "label", "hint", "required", "relevant", "constraint", "constraint_message",
                   "calculation", "default", "choice_filter", "repeat_count", "appearance", "parameters",
@@ -32,10 +35,21 @@ SURVEY_COLUMNS = {"type", "name", "label", "hint", "required", "relevant", "cons
                   "pantau_confirm_older_than_days", "pantau_suggest_from_previous", "pantau_short", "pantau_count"}
 IGNORED_COLUMNS = {"appearance", "parameters", "guidance_hint", "media", "image", "audio", "video", "big-image",
                    "required_message", "body"}
+# pyxform's other names for survey columns (pyxform/aliases.py): read as the column they stand for
+SURVEY_ALIASES = {"caption": "label", "relevance": "relevant", "calculate": "calculation", "readonly": "read_only",
+                  "constraining_message": "constraint_message", "count": "repeat_count", "jr:count": "repeat_count",
+                  "command": "type", "tag": "name", "value": "name", "requiredmsg": "required_message",
+                  "big-image": "image"}
+TRANSLATED = {"label", "hint", "constraint_message", "required_message", "guidance_hint", "image", "audio", "video",
+              "media"}
+# columns pyxform reads that change nothing in a chat: ignored, noted once
+NOTED_COLUMNS = {"trigger", "autoplay", "rows", "compact_tag", "noapperrorstring", "no_app_error_string",
+                 "save_to", "sms_field", "sms_option", "sms_separator", "sms_allow_media", "sms_date_format",
+                 "sms_datetime_format", "sms_response"}
 SETTINGS_COLUMNS = {"form_id", "id_string", "version", "default_language", "form_title", "pantau_title",
                     "pantau_roles", "pantau_key", "pantau_order", "pantau_summary", "instance_name", "style", "public_key",
                     "submission_url", "allow_choice_duplicates", "namespaces", "auto_send", "auto_delete",
-                    "clean_text_values"}
+                    "clean_text_values", "title", "set_form_title", "set_form_id", "prefix", "label"}
 DEFAULT_MESSAGE = {"id": "Jawaban ini tidak sesuai aturan formulir. Mohon periksa lagi.",
                    "en": "This answer does not fit the form's rule. Please check it."}
 OTHER_LABEL = {"id": "Lainnya", "en": "Other"}
@@ -89,12 +103,27 @@ def lang_of(key: str, default: str = "id") -> str | None:
     if k == "default":
         return default
     m = re.search(r"\(([a-z]{2,3})(?:[-_][a-z]+)?\)\s*$", k)
-    code = m.group(1) if m else None
+    code = m.group(1) if m else k if re.fullmatch(r"[a-z]{2,3}(?:[-_][a-z]+)?", k) and k[:2] in ("id", "in", "en") \
+        else None
+    code = code.split("-")[0].split("_")[0] if code else None
     if code in ("id", "in", "ind") or (not code and k in ("indonesian", "indonesia", "bahasa indonesia", "bahasa")):
         return "id"
     if code in ("en", "eng") or (not code and k in ("english", "inggris", "bahasa inggris")):
         return "en"
     return None
+
+
+DATED_VERSION = r"\d{4}-?\d{2}-?\d{2}(?:[ T]?\d{2}:?\d{2}(?::?\d{2}(?:\.\d+)?)?)?Z?"
+
+
+def normal_id(given: str) -> str:
+    """An ODK form_id (capitals, dashes, any length) as a Pantau form id: lower case, _, at most 40 characters."""
+    out = re.sub(r"[^a-z0-9_]+", "_", given.strip().lower()).strip("_")
+    if not out or not out[0].isalpha():
+        out = "f_" + out
+    if len(out) > 40:
+        out = out[:31].rstrip("_") + "_" + hashlib.sha1(given.encode()).hexdigest()[:8]
+    return out
 
 
 def braces(text: str) -> str:
@@ -121,6 +150,10 @@ class _Converter:
         self.seen: set[str] = set()
         self.ignored_langs: set[str] = set()
         self.copied_langs: set[str] = set()
+        self.list_users: dict[str, list[dict[str, Any]]] = {}    # choice list name → the questions offering it
+        self.converted: dict[tuple[int, bool], list[dict[str, Any]]] = {}
+        self.in_repeat = False
+        self.metadata: list[list[str]] = []      # metadata rows (start, end, deviceid, …): kept for export
 
     # ---- where
     def problem(self, sheet: str, row: int | None, column: str | None, why: str) -> None:
@@ -176,21 +209,33 @@ class _Converter:
 
     # ---- the survey
     def check_columns(self) -> None:
+        noted: set[str] = set()
         for i, row in enumerate(self.sheets.survey, start=2):
             for column, value in row.items():
                 base = _base(column)
+                if ":" in base and base.split(":", 1)[0] in TRANSLATED:
+                    base = base.split(":", 1)[0]          # an old form's label:English (en)
+                base = SURVEY_ALIASES.get(base, base)
+                if base == "bind" or base.startswith("bind:") or base == "read_only":
+                    continue                          # read from pyxform's bind (legacy bind:relevant too)
                 if value in (None, "") or base in SURVEY_COLUMNS | IGNORED_COLUMNS or base.startswith("instance"):
                     if base == "appearance" and "search(" in str(value):
                         self.problem("survey", i, column, "search() (pilihan dari berkas CSV) belum didukung Pantau")
                     elif base in ("appearance", "guidance_hint", "media", "image", "audio", "video"):
                         self.notes.append(f"survey baris {i}: kolom {column} ({value}) diabaikan di chat")
                     continue
-                self.problem("survey", i, column, f"kolom '{column}' belum didukung Pantau")
+                if base.startswith("pantau_"):
+                    self.problem("survey", i, column, f"kolom '{column}' tidak dikenal Pantau (salah ketik?)")
+                elif column not in noted:
+                    noted.add(column)
+                    why = "tidak berpengaruh di chat" if base in NOTED_COLUMNS else "tidak dikenal XLSForm maupun Pantau"
+                    self.notes.append(f"survey: kolom {_letter(self.sheets.survey_columns, column)} {why}; diabaikan")
 
     def children(self, children: list[dict[str, Any]], relevant: list[str], in_repeat: bool,
                  groups: tuple[dict[str, Any], ...] = ()) -> list[dict[str, Any]]:
         out = []
         for child in children:
+            self.in_repeat = in_repeat
             ctype, name = child.get("type"), str(child.get("name", ""))
             row = self.row_of(name, self.visits.get(name, 0))
             self.visits[name] = self.visits.get(name, 0) + 1
@@ -223,11 +268,16 @@ class _Converter:
                 continue
             elif ctype in METADATA:
                 self.notes.append(f"survey baris {row}: {ctype} ({name}) diabaikan; Pantau mencatat waktu sendiri")
+                if not groups and not in_repeat:
+                    self.metadata.append([str(ctype), name])      # written back by export
                 continue
             else:
                 q = self.question(child, row)
             if q is None:
                 continue
+            appearance = (child.get("control") or {}).get("appearance")
+            if appearance not in (None, "") and q["type"] != "repeat":
+                q["appearance"] = str(appearance)             # ignored in a chat, written back by export
             if relevant:
                 q["relevant"] = _all(relevant + ([q["relevant"]] if q.get("relevant") else []))
             if groups and ctype != "repeat":
@@ -262,10 +312,12 @@ class _Converter:
     def question(self, child: dict[str, Any], row: int | None) -> dict[str, Any] | None:
         ctype, name = child["type"], child["name"]
         raw_type = str(self.sheets.survey[row - 2].get("type", "")) if row else ""
+        bind = dict(child.get("bind") or {})
+        if bind.get("readonly") not in (None, "", "false", "false()", "no") and ctype != "note":
+            return self.read_only(child, bind, row)
         if ctype not in TYPE_MAP:
             self.problem("survey", row, "type", f"jenis '{raw_type or ctype}' belum didukung Pantau")
             return None
-        bind = dict(child.get("bind") or {})
         q: dict[str, Any] = {"name": name, "type": TYPE_MAP[ctype]}
         q["label"] = self.text(child.get("label"))
         if q["label"] is None:
@@ -285,8 +337,12 @@ class _Converter:
         if constraint:
             q["constraint"] = constraint
             q["constraint_message"] = self.text(bind.get("jr:constraintMsg")) or dict(DEFAULT_MESSAGE)
-        if bind.get("readonly") not in (None, "", "false", "false()", "no"):
-            self.problem("survey", row, "read_only", "read_only belum didukung Pantau")
+        if bind.get("calculate") and child.get("default") in (None, ""):
+            computed = self.expr(bind["calculate"], row, "calculation")
+            if computed:
+                q["default_expr"] = computed
+                self.notes.append(f"survey baris {row}: calculation pada pertanyaan {name} dipakai sebagai jawaban "
+                                  "bawaan yang dihitung (orang bisa menjawab \"sama\" atau menggantinya)")
         if child.get("default") not in (None, ""):
             default = str(child["default"])
             if "${" in default or re.search(r"[A-Za-z][\w-]*\s*\(", default) or "../" in default:
@@ -314,7 +370,27 @@ class _Converter:
             q["short"] = short
         return q
 
+    def read_only(self, child: dict[str, Any], bind: dict[str, Any], row: int | None) -> dict[str, Any] | None:
+        """A read-only question is shown, not asked: a note with its value (computed or default)."""
+        name = str(child["name"])
+        label = self.text(child.get("label")) or {"id": name, "en": name}
+        calc = self.expr(bind.get("calculate"), row, "calculation") if bind.get("calculate") else None
+        if calc:
+            (self.item_calculate if self.in_repeat else self.calculate)[name] = calc
+            label = {lang: f"{text}: {{{name}}}" for lang, text in label.items()}
+        elif child.get("default") not in (None, ""):
+            label = {lang: f"{text}: {braces(str(child['default']))}" for lang, text in label.items()}
+        q: dict[str, Any] = {"name": f"{name}_note" if calc else name, "type": "note", "label": label}
+        rel = self.expr(bind.get("relevant"), row, "relevant")
+        if rel:
+            q["relevant"] = rel
+        self.notes.append(f"survey baris {row}: {name} read_only, ditampilkan sebagai catatan dengan nilainya")
+        return q
+
     def select(self, child: dict[str, Any], q: dict[str, Any], row: int | None, raw_type: str) -> bool:
+        if child["type"] == "acknowledge":
+            q["choices"] = [{"value": "OK", "label": {"id": "OK", "en": "OK"}}]
+            return True
         itemset = str(child.get("itemset") or "")
         if not child.get("choices") and itemset.endswith((".csv", ".xml", ".geojson")):
             if itemset == "rounds.csv" and q["type"] == "select_one":
@@ -323,43 +399,92 @@ class _Converter:
             self.problem("survey", row, "type", f"pilihan dari berkas {itemset} belum didukung Pantau (hanya "
                          "select_one_from_file rounds.csv: putaran pemantauan)")
             return False
-        choices = []
-        for c in child.get("choices") or []:
-            value = str(c.get("name", ""))
-            label = self.text(c.get("label")) or {"id": value, "en": value}
-            if value == "other" and "or_other" in raw_type:
-                label = dict(OTHER_LABEL)
-            data = {str(k): str(v) for k, v in c.items() if k not in ("name", "label", "media", "image")
-                    and not isinstance(v, dict)}
-            choices.append({"value": value, "label": label, **({"data": data} if data else {})})
-        q["choices"] = choices
+        raw_choices = child.get("choices") or []
+        done = (id(raw_choices), "or_other" in raw_type)      # pyxform gives every user of a list the same list
+        if done not in self.converted:
+            self.converted[done] = self.choices(raw_choices, "or_other" in raw_type)
+        q["choices"] = self.converted[done]
+        if child.get("list_name"):
+            self.list_users.setdefault(str(child["list_name"]), []).append(q)
         if child.get("choice_filter"):
             flt = self.expr(child["choice_filter"], row, "choice_filter", choice_columns=True)
             if flt:
                 q["choice_filter"] = flt
         return True
 
+    def choices(self, raw: list[dict[str, Any]], or_other: bool) -> list[dict[str, Any]]:
+        choices = []
+        for c in raw:
+            value = str(c.get("name", ""))
+            label = self.text(c.get("label")) or {"id": value, "en": value}
+            if value == "other" and or_other:
+                label = dict(OTHER_LABEL)
+            data = {str(k): str(v) for k, v in c.items() if k not in ("name", "label", "media", "image")
+                    and not isinstance(v, dict)}
+            choices.append({"value": value, "label": label, **({"data": data} if data else {})})
+        return choices
+
+    def shared_lists(self) -> dict[str, list[dict[str, Any]]]:
+        """Choice lists that several questions offer with the same choices, stored once (``choice_lists:``):
+        a 5,000-village list used by 100 questions is not copied 100 times into the form file."""
+        lists: dict[str, list[dict[str, Any]]] = {}
+        for list_name, users in self.list_users.items():
+            groups: dict[int, list[dict[str, Any]]] = {}
+            for q in users:
+                groups.setdefault(id(q["choices"]), []).append(q)
+            for i, same in enumerate(sorted(groups.values(), key=len, reverse=True)):
+                if i == 0 and len(same) > 1:
+                    lists[list_name] = same[0]["choices"]
+                    for q in same:
+                        q["choices"] = list_name
+                else:                     # the same list with "or_other" added: each question its own copy
+                    for q in same[1:]:
+                        q["choices"] = copy.deepcopy(q["choices"])
+        return lists
+
     def settings(self) -> dict[str, Any]:
         s = {(_base(k) if _base(k) != "pantau_title" else k): v for k, v in self.sheets.settings.items()}
         for column, value in s.items():
             if _base(column) not in SETTINGS_COLUMNS and value not in (None, ""):
-                self.problem("settings", 2, column, f"kolom '{column}' belum didukung Pantau")
-        form_id = self.form_id or s.get("form_id") or s.get("id_string") or self.parsed.get("id_string")
+                if _base(column).startswith("pantau_"):
+                    self.problem("settings", 2, column, f"kolom '{column}' tidak dikenal Pantau (salah ketik?)")
+                else:
+                    self.notes.append(f"settings: kolom {_letter(self.sheets.settings_columns, column)} "
+                                      "tidak dipakai Pantau; diabaikan")
+        given = s.get("form_id") or s.get("set_form_id") or s.get("id_string") or self.parsed.get("id_string")
+        form_id = self.form_id or (normal_id(str(given)) if given else None)
         if not form_id or not re.fullmatch(r"[a-z][a-z0-9_]{0,39}", str(form_id)):
             self.problem("settings", 2, "form_id", f"form_id {form_id!r} harus huruf kecil, angka dan _, diawali "
                          "huruf (atau pakai --id)")
+        xlsform: dict[str, str] = {}
+        if given and not self.form_id and form_id != str(given):
+            xlsform["form_id"] = str(given)
+            self.notes.append(f"settings: form_id {given!r} dipakai sebagai {form_id!r} di Pantau; diekspor lagi "
+                              f"sebagai {given!r}")
         version_text = str(s.get("version") or "1").strip()
         version = int(version_text) if re.fullmatch(r"\d{1,12}", version_text) and int(version_text) >= 1 else None
+        if version is None and re.fullmatch(DATED_VERSION, version_text):
+            version = int(re.sub(r"\D", "", version_text)[:14])  # a date or time: its digits keep the order
+            xlsform["version"] = version_text
         if version is None:
-            self.problem("settings", 2, "version", f"version {version_text!r} harus bilangan bulat >= 1, misalnya "
-                         "2024081501 (naikkan setiap kali formulir diubah)")
+            self.problem("settings", 2, "version", f"version {version_text!r} harus bilangan bulat >= 1 atau tanggal "
+                         "(misalnya 2024081501 atau 2024-08-15 10:30); naikkan setiap kali formulir diubah")
         if not s.get("version"):
             self.notes.append("settings: version kosong, dipakai versi 1")
         titles = {lang_of(k.split("::", 1)[1], self.default_lang): v for k, v in s.items()
                   if k.startswith("pantau_title::") and v}
-        title_default = s.get("form_title") or self.parsed.get("title") or form_id
+        labels = self.parsed.get("label")
+        if isinstance(labels, dict):              # settings label::<language>: the title in each language
+            for key, text in labels.items():
+                lang = lang_of(key, self.default_lang)
+                if lang and text and lang not in titles:
+                    titles[lang] = text
+        title_default = s.get("form_title") or s.get("title") or s.get("set_form_title") or self.parsed.get("title") \
+            or form_id
         title = {"id": titles.get("id") or str(title_default), "en": titles.get("en") or str(title_default)}
         out: dict[str, Any] = {"id": str(form_id), "version": version or 1, "title": title}
+        if xlsform:
+            out["xlsform"] = xlsform
         if s.get("pantau_order"):
             if str(s["pantau_order"]).isdigit():
                 out["order"] = int(s["pantau_order"])
@@ -395,13 +520,27 @@ def _all(exprs: list[str]) -> str:
     return ast.unparse(node) if len(exprs) > 1 else exprs[0]
 
 
+def _legacy_binds(children: list[dict[str, Any]]) -> None:
+    """Old XLSForms write bind columns as 'bind:relevant': pyxform keeps them as they are; read them as bind."""
+    for child in children:
+        for key in [k for k in child if k.startswith("bind:")]:
+            child.setdefault("bind", {}).setdefault(key[5:], child.pop(key))
+        _legacy_binds(child.get("children") or [])
+
+
 def from_xlsform(parsed: dict[str, Any], sheets: Sheets, form_id: str | None = None) -> Imported:
     """The Pantau form of an XLSForm (raises XLSFormError listing every problem; nothing is half-done)."""
+    _legacy_binds(parsed.get("children") or [])
     conv = _Converter(parsed, sheets, form_id)
     conv.check_columns()
     head = conv.settings()
     questions = conv.children(parsed.get("children") or [], [], False)
     data = {**head, "questions": questions}
+    if conv.metadata:
+        data["xlsform"] = {**data.get("xlsform", {}), "metadata": conv.metadata}
+    lists = conv.shared_lists()
+    if lists:
+        data["choice_lists"] = lists
     if conv.calculate:
         data["calculate"] = conv.calculate
     if "key" not in data:

@@ -19,7 +19,7 @@ _DEFAULT_MIN, _DEFAULT_MAX = 0, 100_000
 SURVEY = ["type", "name", *[f"label::{c}" for c in LANG_COLUMNS.values()],
           *[f"hint::{c}" for c in LANG_COLUMNS.values()], "required", "relevant", "constraint",
           *[f"constraint_message::{c}" for c in LANG_COLUMNS.values()], "calculation", "default", "choice_filter",
-          "repeat_count", *[f"pantau_short::{c}" for c in LANG_COLUMNS.values()], "pantau_pair", "pantau_min",
+          "repeat_count", "appearance", *[f"pantau_short::{c}" for c in LANG_COLUMNS.values()], "pantau_pair", "pantau_min",
           "pantau_max", "pantau_count", "pantau_not_future", "pantau_confirm_older_than_days",
           "pantau_suggest_from_previous"]
 _TYPES = {"integer": "integer", "decimal": "decimal", "text": "text", "date": "date", "photo": "image",
@@ -38,7 +38,16 @@ def _texts(row: dict[str, Any], column: str, value: dict[str, str]) -> None:
             row[f"{column}::{header}"] = unbraces(value[lang])
 
 
-def _question_rows(q: Question, choices: list[dict[str, Any]]) -> list[dict[str, Any]]:
+class _Choices(list[dict[str, Any]]):
+    """The choices sheet's rows, knowing which lists it already holds (a shared list is written once)."""
+
+    def __init__(self, shared: set[str]) -> None:
+        super().__init__()
+        self.lists: set[str] = set()
+        self.shared = shared          # the form's shared list names: no question's own list takes one
+
+
+def _question_rows(q: Question, choices: _Choices) -> list[dict[str, Any]]:
     row: dict[str, Any] = {"name": q.name}
     if q.type == "repeat":
         row["type"] = "begin_repeat"
@@ -55,15 +64,20 @@ def _question_rows(q: Question, choices: list[dict[str, Any]]) -> list[dict[str,
     if q.choices_from == "rounds":
         row["type"] = "select_one_from_file rounds.csv"
     elif q.type in ("select_one", "select_multiple"):
-        row["type"] = f"{q.type} {q.name}"
-        for c in q.choices:
-            crow = {"list_name": q.name, "name": c.value, **c.data}
-            _texts(crow, "label", c.label)
-            choices.append(crow)
+        list_name = q.choice_list or (q.name if q.name not in choices.shared else f"{q.name}_choices")
+        row["type"] = f"{q.type} {list_name}"
+        if list_name not in choices.lists:
+            choices.lists.add(list_name)
+            for c in q.choices:
+                crow = {"list_name": list_name, "name": c.value, **c.data}
+                _texts(crow, "label", c.label)
+                choices.append(crow)
     else:
         row["type"] = _TYPES[q.type]
     _texts(row, "label", q.label)
     _texts(row, "hint", q.hint)
+    if q.appearance:
+        row["appearance"] = q.appearance
     if q.type != "note" and q.required:
         row["required"] = "yes"
     if q.relevant:
@@ -94,7 +108,7 @@ def _question_rows(q: Question, choices: list[dict[str, Any]]) -> list[dict[str,
     return [row]
 
 
-def _with_groups(questions: tuple[Question, ...], choices: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _with_groups(questions: tuple[Question, ...], choices: _Choices) -> list[dict[str, Any]]:
     """The rows of questions in order, with begin_group/end_group rows around those sharing labelled groups."""
     rows: list[dict[str, Any]] = []
     open_groups: list[Group] = []
@@ -112,21 +126,28 @@ def _with_groups(questions: tuple[Question, ...], choices: list[dict[str, Any]])
     return rows + [{"type": "end_group", "name": g.name} for g in reversed(open_groups)]
 
 
-def to_xlsform(form: Form, summary: dict[str, Any] | None = None) -> dict[str, list[list[Any]]]:
+def to_xlsform(form: Form, summary: dict[str, Any] | None = None,
+               xlsform: dict[str, Any] | None = None) -> dict[str, list[list[Any]]]:
     """The three sheets of the XLSForm of a form, each as rows (the first row is the header).
     ``summary``: the form file's ``summary:`` section, kept in the ``pantau_summary`` settings column
-    (``none`` when the form has none, so that importing it back derives none)."""
-    survey: list[dict[str, Any]] = []
-    choices: list[dict[str, Any]] = []
+    (``none`` when the form has none, so that importing it back derives none). ``xlsform``: the form file's
+    ``xlsform:`` section, what the workbook said as Pantau could not keep it (an ODK form_id, a dated version,
+    the metadata rows start, end, deviceid, … written back first)."""
+    xlsform = xlsform or {}
+    survey: list[dict[str, Any]] = [{"type": t, "name": n} for t, n in xlsform.get("metadata") or []]
+    choices = _Choices({q.choice_list for q in form.all_questions() if q.choice_list})
     survey += _with_groups(form.questions, choices)
     for name, expr in form.calculate:
         survey.append({"type": "calculate", "name": name, "calculation": to_xpath(expr)})
     used = [c for c in SURVEY if any(c in r for r in survey)]
     choice_cols = ["list_name", "name", *[f"label::{c}" for c in LANG_COLUMNS.values()]]
     choice_cols += sorted({k for r in choices for k in r} - set(choice_cols))
-    settings = {"form_id": form.id, "version": str(form.version), "form_title": form.title["id"],
+    settings = {"form_id": xlsform.get("form_id", form.id), "version": xlsform.get("version", str(form.version)),
+                "form_title": form.title["id"],
                 f"pantau_title::{LANG_COLUMNS['en']}": form.title["en"],
                 "default_language": LANG_COLUMNS["id"], "pantau_order": form.order}
+    if any(len({c.value for c in q.choices}) != len(q.choices) for q in form.all_questions()):
+        settings["allow_choice_duplicates"] = "yes"       # a value repeated under a choice_filter
     if tuple(form.roles) != ROLES:
         settings["pantau_roles"] = " ".join(form.roles)
     if tuple(form.key) != ("$started",):

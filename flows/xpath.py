@@ -24,8 +24,15 @@ _TOKEN = re.compile(r"""
   | (?P<name>[A-Za-z_][\w.:-]*)
 """, re.VERBOSE)
 
-_FUNCS = {"selected": ("selected", 2), "count-selected": ("count", 1), "count": ("count", 1),
-          "string-length": ("string_length", 1), "today": ("today", 0)}
+# XPath name → (form name, fewest arguments, most arguments; None: any number)
+_FUNCS: dict[str, tuple[str, int, int | None]] = {
+    "selected": ("selected", 2, 2), "count-selected": ("count", 1, 1), "count": ("count", 1, 1),
+    "string-length": ("string_length", 1, 1), "today": ("today", 0, 0), "int": ("to_int", 1, 1),
+    "number": ("number", 1, 1), "string": ("string", 1, 1), "round": ("round", 1, 2), "floor": ("floor", 1, 1),
+    "ceiling": ("ceiling", 1, 1), "abs": ("abs", 1, 1), "min": ("min", 1, None), "max": ("max", 1, None),
+    "concat": ("concat", 1, None), "substr": ("substr", 2, 3), "contains": ("contains", 2, 2),
+    "starts-with": ("starts_with", 2, 2), "ends-with": ("ends_with", 2, 2), "regex": ("regex", 2, 2),
+    "coalesce": ("coalesce", 2, 2), "selected-at": ("selected_at", 2, 2), "once": ("once", 1, 1)}
 _CMP = {"=": ast.Eq, "!=": ast.NotEq, "<": ast.Lt, "<=": ast.LtE, ">": ast.Gt, ">=": ast.GtE}
 _ARITH = {"+": ast.Add, "-": ast.Sub, "*": ast.Mult, "div": ast.Div, "mod": ast.Mod}
 
@@ -190,9 +197,10 @@ class _Parser:
         if name == "if" and len(args) == 3:
             return ast.IfExp(test=args[0], body=args[1], orelse=args[2])
         if name in _FUNCS:
-            py, arity = _FUNCS[name]
-            if len(args) != arity:
-                raise XPathError(f"{name}() perlu {arity} argumen")
+            py, low, high = _FUNCS[name]
+            if len(args) < low or (high is not None and len(args) > high):
+                want = str(low) if low == high else f"{low} atau lebih" if high is None else f"{low} sampai {high}"
+                raise XPathError(f"{name}() perlu {want} argumen")
             return ast.Call(func=ast.Name(id=py, ctx=ast.Load()), args=args, keywords=[])
         raise XPathError(f"fungsi {name}() belum didukung Pantau")
 
@@ -209,7 +217,7 @@ _CMP_BACK = {ast.Eq: ("=", _PREC_EQ), ast.NotEq: ("!=", _PREC_EQ), ast.Lt: ("<",
              ast.LtE: ("<=", _PREC_REL), ast.Gt: (">", _PREC_REL), ast.GtE: (">=", _PREC_REL)}
 _ARITH_BACK = {ast.Add: ("+", _PREC_ADD), ast.Sub: ("-", _PREC_ADD), ast.Mult: ("*", _PREC_MUL),
                ast.Div: ("div", _PREC_MUL), ast.Mod: ("mod", _PREC_MUL)}
-_CALL_BACK = {"selected": "selected", "count": "count-selected", "string_length": "string-length", "today": "today"}
+_CALL_BACK = {py: name for name, (py, _, _) in _FUNCS.items() if name != "count"}
 
 
 def to_xpath(source: str, self_name: str | None = None) -> str:

@@ -139,3 +139,22 @@ def test_pages_groups_defaults_numbers_and_item_calculations_over_the_terminal(c
     summary = json.loads(run(env, "summary", "--area", "Seram Bagian Timur", "--json").stdout)
     assert summary["lapangan"]["reports"] == 1 and summary["lapangan"]["by_crops"] == {"singkong": 1, "kopi": 1,
                                                                                         "pisang": 1}
+
+
+def test_export_writes_a_label_starting_with_equals_as_text_not_a_formula(cli_env, tmp_path):
+    forms = tmp_path / "forms"
+    forms.mkdir()
+    label = {"id": '=HYPERLINK("http://contoh.invalid","klik")', "en": "=1+1"}
+    (forms / "rumus.v1.yaml").write_text(json.dumps({
+        "id": "rumus", "version": 1, "title": {"id": "=SUM(A1:A9)", "en": "Formula"},
+        "questions": [{"name": "nama", "type": "text", "label": label},
+                      {"name": "pilih", "type": "select_one", "label": {"id": "Pilih?", "en": "Pick?"},
+                       "choices": [{"value": "a", "label": {"id": "=A1", "en": "+A1"}}]}]}), encoding="utf-8")
+    env = {**cli_env, "PANTAU_FORMS_DIR": str(forms)}
+    out_file = tmp_path / "rumus.xlsx"
+    run(env, "form", "export", "rumus", "--out", str(out_file))
+    book = openpyxl.load_workbook(out_file)
+    cells = [c for sheet in book for row in sheet.iter_rows() for c in row if str(c.value or "").startswith("=")]
+    assert {c.value for c in cells} == {label["id"], "=1+1", "=A1", "=SUM(A1:A9)"}
+    assert {c.data_type for c in cells} == {"s"}                  # text cells: Excel shows them, never runs them
+    assert "Formulir bisa dipakai." in run(env, "form", "check", str(out_file)).stdout

@@ -30,6 +30,11 @@ def _form(*questions):
     # placeholders in a label are left out of the title
     ([{**FAMILIES, "label": {"id": "Berapa keluarga di {desa}?", "en": "Families in {desa}?"}}],
      {"labels_families": {"id": "Berapa keluarga di", "en": "Families in"}}),
+    # an integer named like an id, code, age, year or number is not summed; one marked as a count is
+    ([{**FAMILIES, "count": False},
+      *({**FAMILIES, "name": n, "count": False} for n in ("umur", "kode_desa", "tahun_lahir", "no_hp", "age", "rt")),
+      {**FAMILIES, "name": "umur_kader"}],                       # pantau_count: yes (count stays true)
+     {"sums": ["families", "umur_kader"]}),
     # questions inside a repeat are not summed
     ([{"name": "items", "type": "repeat", "label": {"id": "Barang", "en": "Items"}, "questions": [{"name": "item", "type": "text", "label": {"id": "Nama?", "en": "Name?"}}, FAMILIES]}],
      {"sums": None}),

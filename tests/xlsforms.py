@@ -68,6 +68,7 @@ HOUSEHOLD_SURVEY = [
     ["end", "end"],
 ]
 CROPS = ["padi", "jagung", "singkong", "sagu", "kelapa", "cengkeh", "pala", "kakao", "kopi", "sayur", "pisang", "ubi"]
+CROP_CHOICES = [["crop", c, c.capitalize()] for c in CROPS]
 HOUSEHOLD_CHOICES = [
     ["list_name", "name", f"label::{ID}", f"label::{EN}", "kab"],
     ["yesno", "ya", "Ya", "Yes"], ["yesno", "tidak", "Tidak", "No"],

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import copy
 import os
-import re
 import sys
 import tempfile
+import warnings
 from collections import Counter
 from pathlib import Path
 
@@ -20,6 +20,7 @@ import yaml
 from flows.forms import NUMBER_MAX, NUMBER_MIN, Form, FormError, parse_form
 from flows.xlsform import Imported, Sheets, XLSFormError, from_xlsform
 from flows.xlsform_export import to_xlsform
+from flows.xlsform_messages import indonesian, pyxform_problems
 
 from .. import catalog, config
 
@@ -68,25 +69,23 @@ async def _stored_definition(key: tuple[str, int]) -> dict | None:
 
 # ------------------------------------------------------------------ reading a workbook
 
-def _pyxform_problem(message: str) -> str:
-    m = re.match(r"\s*\[row\s*:\s*(\d+)\]\s*(.*)", message, re.DOTALL)
-    text = " ".join((m.group(2) if m else message).split())
-    named = re.search(r"[Oo]n the '(survey|choices|settings)' sheet", text)
-    sheet = named.group(1) if named else "survey" if m else "choices" if "choices" in text else "settings" \
-        if "settings" in text else "survey"
-    return f"{sheet}, baris {m.group(1)}: {text}" if m else f"{sheet}: {text}"
-
-
 def read_xlsform(path: Path, form_id: str | None = None) -> Imported:
     """Validate a workbook with pyxform and convert it (XLSFormError lists every problem)."""
     from pyxform.builder import create_survey_element_from_dict
     from pyxform.errors import PyXFormError
     from pyxform.xls2json import workbook_to_json
     from pyxform.xls2json_backends import get_xlsform
+
+    from bot.xlsform_limits import check_file, check_rows
+    check_file(path)                 # before openpyxl opens it: a small zip can unpack to gigabytes
     try:
-        book = get_xlsform(str(path))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")      # openpyxl's notes on styles and extensions are not the user's
+            book = get_xlsform(str(path))
     except (PyXFormError, OSError, ValueError) as exc:
-        raise XLSFormError([f"{path.name}: tidak bisa dibaca sebagai XLSForm ({' '.join(str(exc).split())})"]) from None
+        raise XLSFormError([f"{path.name}: tidak bisa dibaca sebagai XLSForm ({indonesian(' '.join(str(exc).split()))})"]) \
+            from None
+    check_rows(book)
 
     def columns(header) -> list[str]:
         return [str(k) for k in (header or [{}])[0]]
@@ -94,13 +93,13 @@ def read_xlsform(path: Path, form_id: str | None = None) -> Imported:
                     settings=dict((book.settings or [{}])[0]) if book.settings else {},
                     survey_columns=columns(book.survey_header), choices_columns=columns(book.choices_header),
                     settings_columns=columns(book.settings_header))
-    warnings: list[str] = []
+    said: list[str] = []             # pyxform's warnings
     try:
         parsed = workbook_to_json(workbook_dict=book, form_name=None, fallback_form_name=book.fallback_form_name,
-                                  default_language=None, warnings=warnings)
-        create_survey_element_from_dict(copy.deepcopy(parsed)).to_xml(validate=False, warnings=warnings)
+                                  default_language=None, warnings=said)
+        create_survey_element_from_dict(copy.deepcopy(parsed)).to_xml(validate=False, warnings=said)
     except PyXFormError as exc:
-        raise XLSFormError([_pyxform_problem(str(exc))]) from None
+        raise XLSFormError(pyxform_problems(str(exc))) from None
     return from_xlsform(parsed, sheets, form_id)
 
 
@@ -208,7 +207,7 @@ async def _import(args) -> int:
     target = folder / f"{key[0]}.v{key[1]}.yaml"
     with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=folder, suffix=".tmp", delete=False) as fh:
         fh.write(f"# Imported from {path.name} by `pantau form import`. Edit the XLSForm and import it again.\n")
-        yaml.safe_dump(data, fh, allow_unicode=True, sort_keys=False, width=110)
+        yaml.dump(data, fh, Dumper=catalog.DUMPER, allow_unicode=True, sort_keys=False, width=110)
     os.replace(fh.name, target)
     print(_describe(data))
     for note in result.notes:
@@ -259,13 +258,17 @@ def _export(args) -> int:
         print(f"Folder {out.parent} tidak ada.", file=sys.stderr)
         return 2
     raw = catalog.read_forms().get((args.form_id, version)) or {}
-    sheets = to_xlsform(forms[(args.form_id, version)], raw.get("summary"))
+    sheets = to_xlsform(forms[(args.form_id, version)], raw.get("summary"), raw.get("xlsform"))
     book = openpyxl.Workbook()
     book.remove(book.active)
     for name, rows in sheets.items():
         sheet = book.create_sheet(name)
         for row in rows:
             sheet.append(row)
+        for cells in sheet.iter_rows():
+            for cell in cells:
+                if cell.data_type == "f":
+                    cell.data_type = "s"     # a label "= total" is text, never a live formula
         sheet.freeze_panes = "A2"
     book.save(out)
     print(f"Tersimpan: {out} (formulir '{args.form_id}' versi {version})")

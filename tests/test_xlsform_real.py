@@ -1,0 +1,74 @@
+"""Real XLSForms (tests/xlsforms/real, sources and licences in its README): what pyxform accepts and a chat can
+run imports, round-trips through `pantau form export` and fills over the chat; the rest is refused, one line
+per problem, naming what a chat cannot do yet."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from bot import catalog
+from bot.forms_cli import read_xlsform
+from flows.forms import parse_form
+from flows.types import ContactView
+from flows.xlsform import XLSFormError
+from flows.xlsform_export import to_xlsform
+
+from .conftest import Chat
+
+REAL = Path(__file__).parent / "xlsforms" / "real"
+ACCEPTED = ["choice_filter_test", "group", "or_other", "specify_other", "yes_or_no_question", "text_and_integer",
+            "ODKValidateWarnings", "xl_date_ambiguous", "field-list", "extra_columns"]
+REFUSED = {
+    "pull_data": ["survey, baris 2, kolom calculation (D): fungsi pulldata() belum didukung Pantau"],
+    "UCL_Biomass_Plot_Form": ["survey, baris 16, kolom type (A): pilihan dari berkas UCL_regions.csv belum didukung",
+                              "survey, baris 26, kolom calculation (N): fungsi atan() belum didukung Pantau",
+                              "survey, baris 43, kolom type (A): repeat di dalam repeat belum didukung Pantau"],
+    "xlsform_spec_test": ["survey, baris 32, kolom type (A): jenis 'time' belum didukung Pantau",
+                          "survey, baris 37, kolom type (A): jenis 'audio' belum didukung Pantau",
+                          "survey, baris 21, kolom name (B): nama 'label-test' hanya boleh huruf, angka dan _"],
+}
+
+
+def test_every_real_form_is_listed_here():
+    assert sorted(p.stem for p in REAL.glob("*.xlsx")) == sorted([*ACCEPTED, *REFUSED])
+
+
+@pytest.mark.parametrize("name", ACCEPTED)
+def test_a_real_form_imports_and_round_trips(tmp_path, name):
+    data = read_xlsform(REAL / f"{name}.xlsx").data
+    form = parse_form(data, name)
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for sheet, rows in to_xlsform(form, data.get("summary"), data.get("xlsform")).items():
+        ws = book.create_sheet(sheet)
+        for row in rows:
+            ws.append(row)
+    book.save(tmp_path / "export.xlsx")
+    again = read_xlsform(tmp_path / "export.xlsx").data
+    assert parse_form(again, name) == form and again.get("xlsform") == data.get("xlsform")
+
+
+@pytest.mark.parametrize("name,expected", REFUSED.items())
+def test_a_real_form_a_chat_cannot_run_yet_is_refused_saying_why(name, expected):
+    with pytest.raises(XLSFormError) as exc:
+        read_xlsform(REAL / f"{name}.xlsx")
+    for line in expected:
+        assert any(p.startswith(line) for p in exc.value.problems), (line, exc.value.problems)
+
+
+def test_cascading_selects_with_a_county_name_in_two_states_over_chat():
+    data = read_xlsform(REAL / "choice_filter_test.xlsx").data
+    forms = dict(catalog.load_forms([catalog.FORMS_DIR]))
+    form = parse_form(data, "real")
+    forms[(form.id, form.version)] = form
+    chat = Chat(forms, contact=ContactView(1, "Siti Aminah", "kader", "81.05.08.2010", "id"))
+    chat.say("halo")
+    assert "1. Texas\n2. Washington" in chat.say("4")
+    assert "1. King\n2. Pierce" in chat.say("2")                    # Washington's counties
+    assert "1. Dumont\n2. Finney\n3. Seattle\n4. Redmond" in chat.say("King")
+    out = chat.say("3")
+    assert "- state: Washington" in out and "- county: King" in out and "- city: Seattle" in out
+    chat.say("kirim")
+    assert chat.reports[-1].answers["county"] == "king"
