@@ -106,6 +106,9 @@ def _keyword_answer(state: State, form: Form, inbound: Inbound, ctx: Context, la
     if inbound.photo or gap > WELCOME_BACK_AFTER or not A.is_keyword(inbound.text):
         return None
     draft = state.the_form()
+    question = F.question_at(form, F.at(draft))
+    if question is None or question.type != "text":       # a choice named "ya" is a choice, not free text
+        return None
     result = F.accept(form, draft, inbound.text, inbound, ctx, lang)
     if not isinstance(result, R.Accepted) or result.done_repeat or not result.updates:
         return None

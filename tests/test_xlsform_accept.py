@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.forms_cli import read_xlsform
+from bot.cli.forms import read_xlsform
 from flows.forms import parse_form
 from flows.xlsform_export import to_xlsform
 

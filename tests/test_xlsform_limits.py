@@ -8,7 +8,7 @@ import zipfile
 import pytest
 import yaml
 
-from bot import forms_cli
+from bot.cli import forms as forms_cli
 from bot.xlsform_limits import MAX_CHOICE_ROWS, MAX_SURVEY_ROWS
 from flows.forms import parse_form
 from flows.xlsform import XLSFormError

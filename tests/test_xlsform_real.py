@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 
 from bot import catalog
-from bot.forms_cli import read_xlsform
+from bot.cli.forms import read_xlsform
 from flows.forms import parse_form
 from flows.types import ContactView
 from flows.xlsform import XLSFormError
