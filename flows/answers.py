@@ -11,21 +11,14 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-from .lexicon import Lexicon
+from .lexicon import BASE, NONE, Lexicon, chosen
 from .numbers import parse_number
 from .problem import N_, Problem
 
 #: longer answers are not choices, yes/no or counts: refused without being scanned
 MAX_LEN = 200
 
-_YES = {"ya", "iya", "iyah", "iye", "y", "yes", "ok", "oke", "okey", "okay", "betul", "benar", "bener", "sudah",
-        "sdh", "udah", "udh", "sip", "siap", "boleh", "setuju", "yoi", "yup", "nggih", "nggeh", "inggih", "enggih",
-        "injih", "iyo", "yo", "yap", "yups", "leres", "betol", "tentu", "pasti", "benul"}
-_NO = {"tidak", "tdk", "tak", "gak", "ga", "gk", "g", "nggak", "ngga", "enggak", "engga", "ndak", "nda", "belum",
-       "blm", "no", "n", "bukan", "jangan", "salah", "keliru", "mboten", "ora", "sanes", "kagak", "nope", "nein"}
-_FILLER = {"sudah", "saya", "itu", "kak", "pak", "bu", "bapak", "ibu", "mas", "mbak", "dik", "deh", "kok", "sih",
-           "lah", "dong", "kan", "nya", "ada"}
-_PHRASE_NO = ("tidak ada", "gak ada", "ga ada", "tidak benar", "belum benar")
+# yes and no words, their fillers and "no" phrases: base.yaml ``words:`` (flows.lexicon.BASE)
 GREETINGS = {"halo", "hallo", "hai", "hi", "hello", "p", "ping", "assalamualaikum", "assalamu'alaikum",
              "selamat pagi", "selamat siang", "selamat sore", "selamat malam", "pagi", "siang", "sore",
              "malam", "mulai", "start", "daftar", "test", "tes", "halo kak", "halo pak", "halo bu", "permisi",
@@ -60,21 +53,21 @@ def _words(s: str) -> list[str]:
 
 def parse_yes_no(text: str, lexicon: Lexicon | None = None) -> bool | Problem:
     """True for ya/iya/ok/betul/nggih/…, False for tidak/gak/belum/salah/…; both at once is asked again."""
-    s = normalize(lexicon.canonical(text or "") if lexicon is not None else text)
+    s = normalize(chosen(lexicon).canonical(text or ""))
     if s in ("1", "2"):
         return s == "1"
     if len(s) > MAX_LEN:
         return Problem(N_("Mohon jawab ya atau tidak."))
-    if s in _PHRASE_NO:
+    if s in BASE.no_phrases:
         return False
     words = _words(s)
-    yes = any(w in _YES for w in words)
-    no = any(w in _NO for w in words)
+    yes = any(w in BASE.yes for w in words)
+    no = any(w in BASE.no for w in words)
     if yes and no:
-        if words and words[0] in _NO and all(w in _NO or w in _FILLER for w in words):
+        if words and words[0] in BASE.no and all(w in BASE.no or w in BASE.yes_no_filler for w in words):
             return False
         return Problem(N_("Jawaban Anda berisi ya dan tidak sekaligus. Mohon jawab salah satu: ya atau tidak."))
-    if words and (yes or no) and (words[0] in _YES or words[0] in _NO):
+    if words and (yes or no) and (words[0] in BASE.yes or words[0] in BASE.no):
         return yes
     return Problem(N_("Mohon jawab ya atau tidak."))
 
@@ -107,7 +100,7 @@ def _polar(options: Sequence[tuple[str, Sequence[str]]], typed: list[str]) -> st
     if len(options) != 2:
         return None
     firsts = [_words(normalize(str(ls[0])))[:1] if ls else [] for _, ls in options]
-    kinds = ["y" if f and f[0] in _YES else "n" if f and f[0] in NEGATORS else "" for f in firsts]
+    kinds = ["y" if f and f[0] in BASE.yes else "n" if f and f[0] in NEGATORS else "" for f in firsts]
     if sorted(kinds) != ["n", "y"]:
         return None
     yes_value, no_value = (options[0][0], options[1][0]) if kinds[0] == "y" else (options[1][0], options[0][0])
@@ -218,7 +211,7 @@ def parse_choice(text: str, options: Sequence[tuple[str, Sequence[str]]], guess:
 
     For menus, where a wrong pick is seen at once and stores nothing; answers use ``match_choice``.
     """
-    value = match_choice(lexicon.canonical(text or "", choice=True) if lexicon is not None else text, options)
+    value = match_choice(chosen(lexicon).canonical(text or "", choice=True), options)
     if isinstance(value, Guess):
         return value.value if guess else Problem(N_("Pilihan itu belum dikenali. Mohon ketik nomornya, misalnya 1."))
     return value
@@ -279,8 +272,7 @@ def parse_men_women(text: str, limits: tuple[tuple[int, int], tuple[int, int]] =
     Returns (men, women), a Problem if it looks compound but a number is wrong (each checked against its
     own (min, max) in ``limits``), or None if the text is not a compound answer at all.
     """
-    if lexicon is not None:
-        text = lexicon.canonical(text or "")
+    text = chosen(lexicon).canonical(text or "")
     if len(normalize(text)) > MAX_LEN:
         return None
     tokens = _gender_tokens(text)
@@ -300,7 +292,7 @@ def parse_men_women(text: str, limits: tuple[tuple[int, int], tuple[int, int]] =
         return None
     values = {}
     for key, (lo, hi) in zip(("m", "w"), limits):
-        n = parse_number(" ".join(raw[key]), minimum=lo, maximum=hi)
+        n = parse_number(" ".join(raw[key]), minimum=lo, maximum=hi, lexicon=NONE)
         if isinstance(n, Problem):
             return n
         values[key] = n

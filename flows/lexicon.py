@@ -157,5 +157,98 @@ class Lexicons:
 
 
 def lexicon_of(lexicons: Lexicons | None, area_code: str | None) -> Lexicon:
-    """What a parser reads for a person: their province's lexicon, or nothing beyond the built-in words."""
+    """What a parser reads for a person: their province's lexicon, or nothing beyond the base words."""
     return lexicons.for_area(area_code) if lexicons is not None else NONE
+
+
+# ---------------------------------------------------------------- the default and the base words
+
+_default: Lexicons | None = None
+
+
+def install(lexicons: Lexicons) -> None:
+    """The lexicons a parser reads when called without one (bot/lexicon_files.py installs every file at import)."""
+    global _default
+    _default = lexicons
+
+
+def default() -> Lexicon:
+    """Every installed lexicon, a word meaning two things left out; nothing before bot/ is imported."""
+    return _default.for_area(None) if _default is not None else NONE
+
+
+def chosen(lexicon: Lexicon | None) -> Lexicon:
+    """The lexicon a parser reads: the one given, or without one every lexicon where unambiguous."""
+    return lexicon if lexicon is not None else default()
+
+
+#: the word lists of base.yaml's ``words:``: what kind of value each holds
+BASE_SETS = {"yes": "set", "no": "set", "yes_no_filler": "set", "no_phrases": "set", "none": "set",
+             "units": "number", "months": "number", "weekdays": "number"}
+
+
+class _NotInstalled:
+    """Stands for a word list before bot/lexicon_files.py has installed base.yaml: any use says so at once."""
+
+    def _fail(self, *_: Any) -> Any:
+        raise RuntimeError("no base words installed: import bot (bot/lexicon_files.py installs base.yaml's words)")
+
+    __contains__ = __iter__ = __getitem__ = get = _fail
+
+
+class BaseWords:
+    """The textbook words the parsers know (base.yaml ``words:``: yes and no, "none" phrases, fillers, number,
+    month and day words), installed once by bot/lexicon_files.py; any use before that raises. Modules that derive a
+    structure from them (a sorted list, an alternation) register it with ``derive``."""
+
+    def __init__(self) -> None:
+        missing: Any = _NotInstalled()
+        self.yes: frozenset[str] = missing
+        self.no: frozenset[str] = missing
+        self.yes_no_filler: frozenset[str] = missing
+        self.no_phrases: frozenset[str] = missing
+        self.none: frozenset[str] = missing
+        self.units: dict[str, int] = missing
+        self.months: dict[str, int] = missing
+        self.weekdays: dict[str, int] = missing
+        self.loaded = False
+        self._derived: list[Any] = []
+
+    def load(self, sets: Mapping[str, Any]) -> None:
+        for name, kind in BASE_SETS.items():
+            value = sets[name]
+            setattr(self, name, dict(value) if kind == "number" else frozenset(value))
+        self.loaded = True
+        for fn in self._derived:
+            fn(self)
+
+    def derive(self, fn: Any) -> None:
+        self._derived.append(fn)
+        if self.loaded:
+            fn(self)
+
+
+BASE = BaseWords()
+
+
+def parse_base_words(data: Mapping[str, Any], source: str) -> dict[str, Any]:
+    """base.yaml's ``words:``: each list with its meaning and source, checked; {name: words or {word: number}}."""
+    raw = data.get("words") if isinstance(data, Mapping) else None
+    sources = data.get("sources") or {} if isinstance(data, Mapping) else {}
+    if not isinstance(raw, Mapping):
+        raise LexiconError(f"{source}: the base lexicon needs words: (yes, no, none, months, ...)")
+    out: dict[str, Any] = {}
+    for name, kind in BASE_SETS.items():
+        item = raw.get(name)
+        if not isinstance(item, Mapping) or not all(isinstance(item.get(k), str) for k in ("meaning", "source")):
+            raise LexiconError(f"{source}: words.{name} needs meaning, source and its words")
+        if item["source"] not in sources:
+            raise LexiconError(f"{source}: words.{name} cites {item['source']!r}, not in sources")
+        words: Any = item.get("words")
+        if kind == "number" and not (isinstance(words, Mapping)
+                                     and all(isinstance(v, int) and not isinstance(v, bool) for v in words.values())):
+            raise LexiconError(f"{source}: words.{name} must map each word to a number")
+        if kind == "set" and not isinstance(words, list):
+            raise LexiconError(f"{source}: words.{name} must be a list of words")
+        out[name] = {str(k): v for k, v in words.items()} if kind == "number" else [str(w) for w in words]
+    return out
