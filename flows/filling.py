@@ -232,7 +232,7 @@ def accept(form: Form, draft: Draft, text: str, inbound: Inbound, ctx: Context, 
     q = question_at(form, pos)
     X.stamp_today(form, draft, ctx)     # today() in the form's expressions: the day the answer is given
     lexicon = lexicon_of(ctx.lexicons, draft.area or (ctx.contact.area_code if ctx.contact else None))
-    rare = lexicon.rare_in(text) if q.type in _LEXICON_TYPES else None
+    rare = lexicon.rare_in(text, choice=q.type.startswith("select")) if q.type in _LEXICON_TYPES else None
     if q.type in _LEXICON_TYPES:        # "seng ada", "dua pulu", "mama-mama 5": read as textbook Indonesian
         text = lexicon.canonical(text, choice=q.type.startswith("select"))
     s = A.normalize(text)

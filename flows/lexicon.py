@@ -96,15 +96,27 @@ class Lexicon:
         return out
 
 
-    def rare_in(self, text: str) -> tuple[str, str] | None:
-        """The first rare word of ``text`` and what it is read as ("tar" → "tidak"), or None."""
-        if not self.rare or self._any is None:          # type: ignore[attr-defined]
+    def rare_in(self, text: str, choice: bool = False) -> tuple[str, str] | None:
+        """The first rare word of ``text`` and what it is read as ("tar" → "tidak"), or None; where an option is
+        picked (``choice``) also a rare local name of an option, as ``canonical`` reads it."""
+        if not self.rare:
             return None
-        for m in self._any.finditer(text[:400]):        # type: ignore[attr-defined]
-            word = m.group(0).lower()
-            if word in self.rare:
-                return word, self.words[word]
+        found = _first_rare(self._any, self.words, self.rare, text[:400])    # type: ignore[attr-defined]
+        if found is None and choice:
+            found = _first_rare(self._choice, self.choice_words, self.rare,   # type: ignore[attr-defined]
+                                self.canonical(text))
+        return found
+
+
+def _first_rare(pattern: re.Pattern[str] | None, words: Mapping[str, str], rare: frozenset[str],
+                text: str) -> tuple[str, str] | None:
+    if pattern is None:
         return None
+    for m in pattern.finditer(text):
+        word = m.group(0).lower()
+        if word in rare:
+            return word, words[word]
+    return None
 
 
 def _alternation(words: Mapping[str, str]) -> re.Pattern[str] | None:
@@ -128,8 +140,9 @@ def build(entries: Iterable[Entry], names: Iterable[str] = ()) -> Lexicon:
     clash = {w for (at, w), m in seen.items() if len(m) > 1}
     choice = {w: next(iter(m)) for (at, w), m in seen.items() if at == "choice" and len(m) == 1 and w not in words}
     words = {w: m for w, m in words.items() if w not in clash}
-    rare = frozenset(e.word for e in entries if e.rare and e.word in words)
-    return Lexicon(words, {w: m for w, m in choice.items() if w not in clash}, tuple(names), rare)
+    choice = {w: m for w, m in choice.items() if w not in clash}
+    rare = frozenset(e.word for e in entries if e.rare and (e.word in words if e.at == "any" else e.word in choice))
+    return Lexicon(words, choice, tuple(names), rare)
 
 
 class Lexicons:

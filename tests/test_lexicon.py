@@ -225,3 +225,15 @@ def test_the_default_does_not_depend_on_import_order():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True).stdout
     assert out.split() == ["before", "True", "True", "20", "7"]
 
+
+def test_a_rare_local_name_of_an_option_is_shown_back(kader, monkeypatch):
+    from dataclasses import replace
+    rare = Entry("kabong", "pertanian", "a garden", "x", "ambon", "choice", rare=True)
+    files = [*lexicon_files.read_files(), ("test", frozenset({"81"}), [rare])]
+    assert Lexicons(files).for_area("81.05").rare_in("kabong", choice=True) == ("kabong", "pertanian")
+    assert Lexicons(files).for_area("81.05").rare_in("kabong") is None        # not a choice: not read at all
+    monkeypatch.setattr(lexicon_files, "lexicons", lambda *a: Lexicons(files))
+    kader.contact = replace(kader.contact, area_code="81.05.08.2010")
+    kader.say("menu"), kader.say("2"), kader.say("Kebun pala")
+    assert "\"kabong\" dibaca sebagai \"pertanian\". Benar?" in kader.say("kabong")
+    assert "Bagaimana keadaannya sekarang?" in kader.say("ya")
