@@ -240,10 +240,7 @@ def parse_choices(text: str, options: Sequence[tuple[str, Sequence[str]]]) -> li
 
 # ---------------------------------------------------------------- men and women
 
-_MEN = {"laki-laki", "lakilaki", "laki", "lk", "l", "pria", "cowok", "co", "bapak-bapak", "bapak", "bpk", "lelaki",
-        "laki-lakinya", "pria2"}
-_WOMEN = {"perempuan", "prempuan", "perempuannya", "pr", "p", "wanita", "cewek", "ce", "ibu-ibu", "ibu", "wanita2",
-          "prp", "pere"}
+# the words for men and women in a two-part count: base.yaml ``words: men`` and ``women``
 _PAIR_FILLER = {"orang", "org", "orng", "dan", ",", "/", ";", "&", "+", "peserta", "jumlah", "sebanyak", "ada",
                 "yg", "yang", "hadir", "sdh", "sudah", "|", "=", ":", ".", "datang", "tadi", "itu", "total", "ya",
                 "pak", "bu", "kak", "saya", "kami", "mereka", "semua"}
@@ -260,7 +257,7 @@ def _gender_tokens(text: str) -> list[str]:
 def gender_of(text: str) -> str | None:
     """"m" or "w" when the answer names only men or only women ("37 perempuan"), else None."""
     tokens = _gender_tokens(text)
-    men, women = any(t in _MEN for t in tokens), any(t in _WOMEN for t in tokens)
+    men, women = any(t in BASE.men for t in tokens), any(t in BASE.women for t in tokens)
     return "m" if men and not women else "w" if women and not men else None
 
 
@@ -276,7 +273,7 @@ def parse_men_women(text: str, limits: tuple[tuple[int, int], tuple[int, int]] =
     if len(normalize(text)) > MAX_LEN:
         return None
     tokens = _gender_tokens(text)
-    marks = [(i, "m" if t in _MEN else "w") for i, t in enumerate(tokens) if t in _MEN or t in _WOMEN]
+    marks = [(i, "m" if t in BASE.men else "w") for i, t in enumerate(tokens) if t in BASE.men or t in BASE.women]
     if len(marks) != 2 or marks[0][1] == marks[1][1]:
         return None
     (g1, k1), (g2, k2) = marks

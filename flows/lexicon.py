@@ -7,6 +7,10 @@ people, ``source`` the dictionary or grammar it comes from. ``at: choice`` entri
 or a status: "rumput laut" → perikanan) are read only where an option is picked. A file names the provinces
 it applies to (``provinces: all`` for base and SMS).
 
+base.yaml also holds the parsers' textbook words (``words:``: yes, no, none, number units, months, days,
+a count's noise words, men and women), installed as ``BASE`` by bot/lexicon_files.py at import, as is the
+lexicon a parser reads when called without one (``default``: every file, a word meaning two things left out).
+
 ``Lexicons`` holds every file; ``for_area(code)`` is the lexicon of a person's province (base, SMS and the
 regional ones that apply), ``for_area(None)`` all of them. A word that means different things in two
 lexicons that apply is dropped there: taken only where it is unambiguous. Rewriting is one pass of one
@@ -126,13 +130,13 @@ def _alternation(words: Mapping[str, str]) -> re.Pattern[str] | None:
     return re.compile(r"(?<![\w-])(?:" + alts + r")(?![\w-])", re.IGNORECASE)
 
 
-#: an empty lexicon: the parsers' built-in textbook Indonesian only
+#: an empty lexicon: nothing rewritten, the parsers read the base words only
 NONE = Lexicon()
 
 
 def build(entries: Iterable[Entry], names: Iterable[str] = ()) -> Lexicon:
-    entries = list(entries)
     """One lexicon of the given entries; a word meaning two things is left out (never guessed)."""
+    entries = list(entries)
     seen: dict[tuple[str, str], set[str]] = {}
     for e in entries:
         seen.setdefault((e.at, e.word), set()).add(e.means)
@@ -197,7 +201,8 @@ def chosen(lexicon: Lexicon | None) -> Lexicon:
 
 #: the word lists of base.yaml's ``words:``: what kind of value each holds
 BASE_SETS = {"yes": "set", "no": "set", "yes_no_filler": "set", "no_phrases": "set", "none": "set",
-             "units": "number", "months": "number", "weekdays": "number"}
+             "units": "number", "months": "number", "weekdays": "number", "count_noise": "list", "men": "set",
+             "women": "set"}
 
 
 class _NotInstalled:
@@ -224,13 +229,16 @@ class BaseWords:
         self.units: dict[str, int] = missing
         self.months: dict[str, int] = missing
         self.weekdays: dict[str, int] = missing
+        self.count_noise: tuple[str, ...] = missing
+        self.men: frozenset[str] = missing
+        self.women: frozenset[str] = missing
         self.loaded = False
         self._derived: list[Any] = []
 
     def load(self, sets: Mapping[str, Any]) -> None:
         for name, kind in BASE_SETS.items():
             value = sets[name]
-            setattr(self, name, dict(value) if kind == "number" else frozenset(value))
+            setattr(self, name, dict(value) if kind == "number" else tuple(value) if kind == "list" else frozenset(value))
         self.loaded = True
         for fn in self._derived:
             fn(self)
@@ -261,7 +269,7 @@ def parse_base_words(data: Mapping[str, Any], source: str) -> dict[str, Any]:
         if kind == "number" and not (isinstance(words, Mapping)
                                      and all(isinstance(v, int) and not isinstance(v, bool) for v in words.values())):
             raise LexiconError(f"{source}: words.{name} must map each word to a number")
-        if kind == "set" and not isinstance(words, list):
+        if kind in ("set", "list") and not isinstance(words, list):
             raise LexiconError(f"{source}: words.{name} must be a list of words")
         out[name] = {str(k): v for k, v in words.items()} if kind == "number" else [str(w) for w in words]
     return out

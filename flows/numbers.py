@@ -17,14 +17,7 @@ _SCALES = {"ribu": 1_000, "juta": 1_000_000}
 _SE_SCALES = {"seribu": 1_000, "sejuta": 1_000_000}
 
 # Words around a number that carry no meaning for the count (the question says what is counted).
-_NOISE = re.compile(
-    r"\b(orang|org|peserta|jiwa|kk|orng|ornag|jumlah|jumlahnya|total|ada|sekitar|kira-kira|kira2|"
-    r"kurang lebih|kurleb|kl|hanya|cuma|sebanyak|yg|yang|hadir|an|sdh|sudah|udah|udh|tercatat|"
-    r"laki-laki|laki2|laki|lk|pria|perempuan|wanita|pr|ibu-ibu|ibu2|ibu|bapak-bapak|bapak2|bapak|"
-    r"pemuda|anak|anak-anak|penyandang|disabilitas|difabel|kepala keluarga|l|p|saya|kami|kita|mereka|datang|"
-    r"ikut|yang datang|tadi|itu|ini|semua|semuanya|cuma|hanya|saja|sj|ya|pak|bu|kak|ok|oke|baik|siap|hitung|"
-    r"dihitung|terhitung)\b\.?"
-)
+_NOISE = re.compile(r"$^")     # base.yaml ``words: count_noise``, compiled when it is installed
 # "there were none" (zero at a count question): base.yaml ``words: none``
 #: longer text is not a count: refused without being scanned
 MAX_LEN = 200
@@ -33,6 +26,8 @@ _WORDS_BY_LENGTH: list[str] = []
 
 
 def _derive(base: BaseWords) -> None:
+    global _NOISE
+    _NOISE = re.compile(r"\b(" + "|".join(re.escape(w) for w in base.count_noise) + r")\b\.?")
     _WORDS_BY_LENGTH[:] = sorted([*base.units, *_SE, *_SCALES, *_SE_SCALES, "belas", "puluh", "ratus"], key=len,
                                  reverse=True)
 

@@ -176,6 +176,10 @@ def test_the_parsers_read_their_textbook_words_from_base_yaml():
     assert all(parse_number(w) == 0 for w in words["none"])
     assert all(parse_number(w) == n for w, n in words["units"].items())
     assert all(parse_date(f"5 {m} 2024", NOW) == date(2024, n, 5) for m, n in words["months"].items())
+    assert all(parse_men_women(f"{m} 10 perempuan 5") == (10, 5) for m in words["men"])
+    assert all(parse_men_women(f"laki-laki 10 {w} 5") == (10, 5) for w in words["women"])
+    # "anak-anak 20": the list's order reads "anak" first, as the Python pattern did; left as it was
+    assert all(parse_number(f"{w} 20") == 20 for w in words["count_noise"] if w != "anak-anak")
     days = {d: parse_date(f"{d} lalu", NOW) for d in words["weekdays"]}
     assert isinstance(days.pop("minggu"), Problem)                 # "minggu lalu": last week or last Sunday? asked
     assert all(day.weekday() == words["weekdays"][d] for d, day in days.items())
