@@ -1,5 +1,9 @@
 """Reading the lexicons from disk (flows/ reads no file): locales/id/lexicon/*.yaml, and the words the field
-taught with `pantau kata ajar`, kept in <data dir>/lexicon/lokal.yaml (who, when, region)."""
+taught with `pantau kata ajar`, kept in <data dir>/lexicon/lokal.yaml (who, when, region).
+
+Importing this module installs into flows.lexicon the parsers' textbook words (base.yaml ``words:``) and, for a
+parser called without a lexicon, every lexicon file (words meaning two things left out), as
+bot/channels/registry.py installs storage's routing. bot/__init__.py imports it, so any import of bot/ does."""
 from __future__ import annotations
 
 import functools
@@ -9,7 +13,8 @@ from pathlib import Path
 
 import yaml
 
-from flows.lexicon import Entry, LexiconError, Lexicons, parse_lexicon
+from flows import lexicon as flows_lexicon
+from flows.lexicon import Entry, LexiconError, Lexicons, parse_base_words, parse_lexicon
 
 from . import config
 
@@ -31,6 +36,19 @@ def read_files(directory: Path = LEXICON_DIR) -> list[tuple[str, frozenset[str] 
                 raise LexiconError(f"{path.name}: not valid YAML: {exc}") from None
         files.append(parse_lexicon(data, path.name))
     return files
+
+
+def read_base_words(directory: Path = LEXICON_DIR) -> dict:
+    """base.yaml's ``words:``: the yes/no, none, filler, number, month and day words the parsers know."""
+    path = directory / "base.yaml"
+    with open(path, encoding="utf-8") as fh:
+        return parse_base_words(yaml.safe_load(fh), path.name)
+
+
+def install() -> None:
+    """Give flows/ its base words and its default lexicons (every file; taught words come with a person's area)."""
+    flows_lexicon.BASE.load(read_base_words())
+    flows_lexicon.install(Lexicons(read_files()))
 
 
 def read_taught(path: Path) -> list[dict]:
@@ -87,3 +105,6 @@ def teach(word: str, means: str, area: str, who: str, when: datetime) -> dict:
     tmp.write_text(yaml.safe_dump({"entries": rows}, allow_unicode=True, sort_keys=False), encoding="utf-8")
     tmp.replace(path)
     return row
+
+
+install()

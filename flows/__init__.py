@@ -9,8 +9,10 @@ Public parser API — each returns a value, or a ``Problem`` (a reason to ask ag
 - ``parse_men_women(text)`` → (men, women), or None if the text is not a compound answer
 
 Each takes an optional ``lexicon`` (flows.lexicon.Lexicon: regional Malay, SMS shorthand, taught words,
-read as textbook Indonesian first); without one only the built-in words apply. flows/ reads no file: the
-lexicon files are loaded by bot/lexicon_files.py and reach the engine as ``Context.lexicons``.
+read as textbook Indonesian first); without one, every lexicon applies where a word is unambiguous
+(``flows.lexicon.NONE``: none beyond the base words). flows/ reads no file: bot/lexicon_files.py loads the
+lexicon files and, when bot/ is imported, installs base.yaml's textbook words (yes/no, none, number, month
+and day words: ``flows.lexicon.BASE``) and the default lexicons; the engine gets them as ``Context.lexicons``.
 
 This package does no I/O and imports nothing from telegram, twilio or sqlalchemy.
 """

@@ -13,6 +13,7 @@ from . import answers as A
 from .dates import zone_for_area
 from .display import show
 from .expr import evaluate
+from .lexicon import NONE
 from .numbers import parse_number, words_to_int
 from .problem import N_, Gettext, Problem
 
@@ -254,7 +255,7 @@ def parse_integer(q: Question, text: str) -> int | Problem:
     """A whole number: a count (the built-in forms' people, 0 to 100,000 unless the form says otherwise) or,
     for a form from Excel, any whole number within the question's own bounds (negative ones too)."""
     if q.count:
-        return parse_number(text, minimum=q.minimum, maximum=q.maximum)
+        return parse_number(text, minimum=q.minimum, maximum=q.maximum, lexicon=NONE)   # read by filling.py
     s = re.sub(r"\s+", " ", (text or "").strip().lower())
     grouped = re.fullmatch(rf"([-−]?)\s*(\d{{1,3}}(?:\.\d{{3}})+)\s*{_UNIT}", s)     # "1.250": thousands
     if grouped:

@@ -11,21 +11,14 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-from .lexicon import Lexicon
+from .lexicon import BASE, NONE, Lexicon, chosen
 from .numbers import parse_number
 from .problem import N_, Problem
 
 #: longer answers are not choices, yes/no or counts: refused without being scanned
 MAX_LEN = 200
 
-_YES = {"ya", "iya", "iyah", "iye", "y", "yes", "ok", "oke", "okey", "okay", "betul", "benar", "bener", "sudah",
-        "sdh", "udah", "udh", "sip", "siap", "boleh", "setuju", "yoi", "yup", "nggih", "nggeh", "inggih", "enggih",
-        "injih", "iyo", "yo", "yap", "yups", "leres", "betol", "tentu", "pasti", "benul"}
-_NO = {"tidak", "tdk", "tak", "gak", "ga", "gk", "g", "nggak", "ngga", "enggak", "engga", "ndak", "nda", "belum",
-       "blm", "no", "n", "bukan", "jangan", "salah", "keliru", "mboten", "ora", "sanes", "kagak", "nope", "nein"}
-_FILLER = {"sudah", "saya", "itu", "kak", "pak", "bu", "bapak", "ibu", "mas", "mbak", "dik", "deh", "kok", "sih",
-           "lah", "dong", "kan", "nya", "ada"}
-_PHRASE_NO = ("tidak ada", "gak ada", "ga ada", "tidak benar", "belum benar")
+# yes and no words, their fillers and "no" phrases: base.yaml ``words:`` (flows.lexicon.BASE)
 GREETINGS = {"halo", "hallo", "hai", "hi", "hello", "p", "ping", "assalamualaikum", "assalamu'alaikum",
              "selamat pagi", "selamat siang", "selamat sore", "selamat malam", "pagi", "siang", "sore",
              "malam", "mulai", "start", "daftar", "test", "tes", "halo kak", "halo pak", "halo bu", "permisi",
@@ -60,21 +53,21 @@ def _words(s: str) -> list[str]:
 
 def parse_yes_no(text: str, lexicon: Lexicon | None = None) -> bool | Problem:
     """True for ya/iya/ok/betul/nggih/…, False for tidak/gak/belum/salah/…; both at once is asked again."""
-    s = normalize(lexicon.canonical(text or "") if lexicon is not None else text)
+    s = normalize(chosen(lexicon).canonical(text or ""))
     if s in ("1", "2"):
         return s == "1"
     if len(s) > MAX_LEN:
         return Problem(N_("Mohon jawab ya atau tidak."))
-    if s in _PHRASE_NO:
+    if s in BASE.no_phrases:
         return False
     words = _words(s)
-    yes = any(w in _YES for w in words)
-    no = any(w in _NO for w in words)
+    yes = any(w in BASE.yes for w in words)
+    no = any(w in BASE.no for w in words)
     if yes and no:
-        if words and words[0] in _NO and all(w in _NO or w in _FILLER for w in words):
+        if words and words[0] in BASE.no and all(w in BASE.no or w in BASE.yes_no_filler for w in words):
             return False
         return Problem(N_("Jawaban Anda berisi ya dan tidak sekaligus. Mohon jawab salah satu: ya atau tidak."))
-    if words and (yes or no) and (words[0] in _YES or words[0] in _NO):
+    if words and (yes or no) and (words[0] in BASE.yes or words[0] in BASE.no):
         return yes
     return Problem(N_("Mohon jawab ya atau tidak."))
 
@@ -107,7 +100,7 @@ def _polar(options: Sequence[tuple[str, Sequence[str]]], typed: list[str]) -> st
     if len(options) != 2:
         return None
     firsts = [_words(normalize(str(ls[0])))[:1] if ls else [] for _, ls in options]
-    kinds = ["y" if f and f[0] in _YES else "n" if f and f[0] in NEGATORS else "" for f in firsts]
+    kinds = ["y" if f and f[0] in BASE.yes else "n" if f and f[0] in NEGATORS else "" for f in firsts]
     if sorted(kinds) != ["n", "y"]:
         return None
     yes_value, no_value = (options[0][0], options[1][0]) if kinds[0] == "y" else (options[1][0], options[0][0])
@@ -218,7 +211,7 @@ def parse_choice(text: str, options: Sequence[tuple[str, Sequence[str]]], guess:
 
     For menus, where a wrong pick is seen at once and stores nothing; answers use ``match_choice``.
     """
-    value = match_choice(lexicon.canonical(text or "", choice=True) if lexicon is not None else text, options)
+    value = match_choice(chosen(lexicon).canonical(text or "", choice=True), options)
     if isinstance(value, Guess):
         return value.value if guess else Problem(N_("Pilihan itu belum dikenali. Mohon ketik nomornya, misalnya 1."))
     return value
@@ -247,10 +240,7 @@ def parse_choices(text: str, options: Sequence[tuple[str, Sequence[str]]]) -> li
 
 # ---------------------------------------------------------------- men and women
 
-_MEN = {"laki-laki", "lakilaki", "laki", "lk", "l", "pria", "cowok", "co", "bapak-bapak", "bapak", "bpk", "lelaki",
-        "laki-lakinya", "pria2"}
-_WOMEN = {"perempuan", "prempuan", "perempuannya", "pr", "p", "wanita", "cewek", "ce", "ibu-ibu", "ibu", "wanita2",
-          "prp", "pere"}
+# the words for men and women in a two-part count: base.yaml ``words: men`` and ``women``
 _PAIR_FILLER = {"orang", "org", "orng", "dan", ",", "/", ";", "&", "+", "peserta", "jumlah", "sebanyak", "ada",
                 "yg", "yang", "hadir", "sdh", "sudah", "|", "=", ":", ".", "datang", "tadi", "itu", "total", "ya",
                 "pak", "bu", "kak", "saya", "kami", "mereka", "semua"}
@@ -267,7 +257,7 @@ def _gender_tokens(text: str) -> list[str]:
 def gender_of(text: str) -> str | None:
     """"m" or "w" when the answer names only men or only women ("37 perempuan"), else None."""
     tokens = _gender_tokens(text)
-    men, women = any(t in _MEN for t in tokens), any(t in _WOMEN for t in tokens)
+    men, women = any(t in BASE.men for t in tokens), any(t in BASE.women for t in tokens)
     return "m" if men and not women else "w" if women and not men else None
 
 
@@ -279,12 +269,11 @@ def parse_men_women(text: str, limits: tuple[tuple[int, int], tuple[int, int]] =
     Returns (men, women), a Problem if it looks compound but a number is wrong (each checked against its
     own (min, max) in ``limits``), or None if the text is not a compound answer at all.
     """
-    if lexicon is not None:
-        text = lexicon.canonical(text or "")
+    text = chosen(lexicon).canonical(text or "")
     if len(normalize(text)) > MAX_LEN:
         return None
     tokens = _gender_tokens(text)
-    marks = [(i, "m" if t in _MEN else "w") for i, t in enumerate(tokens) if t in _MEN or t in _WOMEN]
+    marks = [(i, "m" if t in BASE.men else "w") for i, t in enumerate(tokens) if t in BASE.men or t in BASE.women]
     if len(marks) != 2 or marks[0][1] == marks[1][1]:
         return None
     (g1, k1), (g2, k2) = marks
@@ -300,7 +289,7 @@ def parse_men_women(text: str, limits: tuple[tuple[int, int], tuple[int, int]] =
         return None
     values = {}
     for key, (lo, hi) in zip(("m", "w"), limits):
-        n = parse_number(" ".join(raw[key]), minimum=lo, maximum=hi)
+        n = parse_number(" ".join(raw[key]), minimum=lo, maximum=hi, lexicon=NONE)
         if isinstance(n, Problem):
             return n
         values[key] = n

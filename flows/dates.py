@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta, timezone
 import dateparser
 from rapidfuzz import fuzz
 
-from .lexicon import Lexicon
+from .lexicon import BASE, BaseWords, Lexicon, chosen
 from .numbers import words_to_int
 from .problem import N_, Problem
 
@@ -46,19 +46,7 @@ def zone_for_area(area_code: str | None) -> timezone:
     return WIB
 
 
-_WEEKDAYS = {
-    "senin": 0, "selasa": 1, "rabu": 2, "kamis": 3, "jumat": 4, "jum'at": 4, "jumaat": 4,
-    "sabtu": 5, "minggu": 6, "ahad": 6,
-}
-_MONTHS = {
-    "januari": 1, "jan": 1, "februari": 2, "pebruari": 2, "feb": 2, "peb": 2, "maret": 3, "mar": 3,
-    "april": 4, "apr": 4, "mei": 5, "juni": 6, "jun": 6, "juli": 7, "jul": 7,
-    "agustus": 8, "agu": 8, "agt": 8, "ags": 8, "agst": 8, "agus": 8, "ags.": 8,
-    "september": 9, "sep": 9, "sept": 9, "oktober": 10, "okt": 10, "oct": 10,
-    "november": 11, "nov": 11, "nop": 11, "desember": 12, "des": 12, "dec": 12,
-    "january": 1, "february": 2, "march": 3, "may": 5, "june": 6, "july": 7, "august": 8, "aug": 8,
-    "october": 10, "december": 12, "agutus": 8, "agusuts": 8, "agustu": 8, "aguatus": 8,
-}
+# day and month names: base.yaml ``words: weekdays`` and ``months`` (flows.lexicon.BASE)
 _EN_WEEKDAYS = {"monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5, "sunday": 6,
                 "mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 _WEEKDAY_TYPOS = {"senen": 0, "snin": 0, "slasa": 1, "selasa": 1, "rebo": 2, "kemis": 3, "kamis": 3, "jumaat": 4,
@@ -71,8 +59,17 @@ _RELATIVE_WORDS = {"hari ini": 0, "tadi": 0, "td": 0, "barusan": 0, "kemarin": 1
                    "kmren": 1, "kmrin": 1, "kemrin": 1, "kemarn": 1, "kmarn": 1, "kemarim": 1, "kamarin": 1,
                    "kemarenan": 1, "lusa kemarin": 2}
 #: dateparser is slow on text that is no date at all: it is asked only when one of these words is in the answer
-_DATE_WORDS = {*_MONTHS, *_WEEKDAYS, *_EN_WEEKDAYS, *_WEEKDAY_TYPOS, "lalu", "ago", "yesterday", "today", "besok",
-               "lusa", "kemarin", "minggu", "pekan", "bulan", "tahun", "hari", "week", "month", "year", "last"}
+_DATE_WORDS: set[str] = set()
+
+
+def _derive(base: BaseWords) -> None:
+    _DATE_WORDS.clear()
+    _DATE_WORDS.update({*base.months, *base.weekdays, *_EN_WEEKDAYS, *_WEEKDAY_TYPOS, "lalu", "ago", "yesterday",
+                        "today", "besok", "lusa", "kemarin", "minggu", "pekan", "bulan", "tahun", "hari", "week",
+                        "month", "year", "last"})
+
+
+BASE.derive(_derive)
 _LAST = r"(?:lalu|kemarin|kemaren|kmrn|kmarin|yang lalu|yg lalu|kmrin|kmren|kemrin)"
 
 
@@ -80,7 +77,7 @@ def _fix_kemarin(s: str) -> str:
     """Common typos of "kemarin" ("kemarim", "kemareen") read as it."""
     words = s.split(" ")
     for i, w in enumerate(words):
-        if w.startswith("k") and 5 <= len(w) <= 9 and w not in _WEEKDAYS and fuzz.ratio(w, "kemarin") >= 80:
+        if w.startswith("k") and 5 <= len(w) <= 9 and w not in BASE.weekdays and fuzz.ratio(w, "kemarin") >= 80:
             words[i] = "kemarin"
     return " ".join(words)
 
@@ -121,13 +118,13 @@ def _iso_or_spaced(s: str) -> date | Problem | None:
 def _words_month(s: str, today: date) -> DateRead | Problem | None:
     """A month in words with the day (and maybe the year) in words: "tujuh belas agustus"."""
     words = s.split(" ")
-    at = next((i for i, w in enumerate(words) if w.rstrip(".") in _MONTHS), None)
+    at = next((i for i, w in enumerate(words) if w.rstrip(".") in BASE.months), None)
     if at is None or at == 0:
         return None
     day = words_to_int(" ".join(words[:at]))
     if day is None or not 1 <= day <= 31:
         return None
-    mo = _MONTHS[words[at].rstrip(".")]
+    mo = BASE.months[words[at].rstrip(".")]
     rest = " ".join(words[at + 1:])
     if not rest:
         return _without_year(s, today, mo, day)
@@ -154,13 +151,13 @@ def _numeric(s: str) -> date | Problem | None:
 
 def _named_month(s: str, today: date) -> DateRead | Problem | None:
     m = re.fullmatch(r"(\d{1,2}) ?([a-z.]+) ?(\d{4}|\d{2})?", s)
-    if not m or m.group(2).rstrip(".") not in _MONTHS:
+    if not m or m.group(2).rstrip(".") not in BASE.months:
         m = re.fullmatch(r"([a-z.]+) (\d{1,2})(?:,? (\d{4}))?", s)        # "August 6", "August 6, 2024"
-        if not m or m.group(1).rstrip(".") not in _MONTHS:
+        if not m or m.group(1).rstrip(".") not in BASE.months:
             return None
-        d, mo, y = int(m.group(2)), _MONTHS[m.group(1).rstrip(".")], m.group(3)
+        d, mo, y = int(m.group(2)), BASE.months[m.group(1).rstrip(".")], m.group(3)
     else:
-        d, mo, y = int(m.group(1)), _MONTHS[m.group(2).rstrip(".")], m.group(3)
+        d, mo, y = int(m.group(1)), BASE.months[m.group(2).rstrip(".")], m.group(3)
     if not y:
         return _without_year(s, today, mo, d)
     year = int(y) + (2000 if len(y) == 2 else 0)
@@ -194,7 +191,7 @@ def _weekday(s: str, today: date) -> DateRead | None:
     if not m:
         return None
     word = m.group(2)
-    day = _WEEKDAYS.get(word, _EN_WEEKDAYS.get(word, _WEEKDAY_TYPOS.get(word)))
+    day = BASE.weekdays.get(word, _EN_WEEKDAYS.get(word, _WEEKDAY_TYPOS.get(word)))
     if day is None:
         return None
     back = (today.weekday() - day) % 7
@@ -277,9 +274,9 @@ def _weekday_and_date(s: str, now: datetime) -> DateRead | Problem | None:
         words = words[1:]
     if len(words) < 2:
         return None
-    day = _WEEKDAYS.get(words[0], _EN_WEEKDAYS.get(words[0], _WEEKDAY_TYPOS.get(words[0])))
+    day = BASE.weekdays.get(words[0], _EN_WEEKDAYS.get(words[0], _WEEKDAY_TYPOS.get(words[0])))
     rest = " ".join(words[2:] if words[1] in ("tanggal", "tgl", "tgl.", "tg") else words[1:])
-    if day is None or not rest or not rest[0].isdigit() and rest.split()[0] not in _MONTHS \
+    if day is None or not rest or not rest[0].isdigit() and rest.split()[0] not in BASE.months \
             and words[1] not in ("tanggal", "tgl", "tgl.", "tg"):
         return None
     read = read_date(rest, now)
@@ -319,7 +316,7 @@ def _tgl_bln(s: str) -> str:
     if not m:
         return s
     day, month, year = m.group(1), m.group(2), m.group(3) or m.group(4)
-    if not month.isdigit() and month not in _MONTHS:     # "5 bln lalu" is five months ago
+    if not month.isdigit() and month not in BASE.months:     # "5 bln lalu" is five months ago
         number = words_to_int(month)
         if number is None or not 1 <= number <= 12:
             return s
@@ -345,7 +342,7 @@ def _day_month(s: str, today: date) -> DateRead | Problem | None:
 
 def parse_date(text: str, now: datetime, lexicon: Lexicon | None = None) -> date | Problem:
     """A calendar date from Indonesian text, relative to ``now``; assumptions taken as read (see ``read_date``)."""
-    read = read_date(lexicon.canonical(text or "") if lexicon is not None else text, now)
+    read = read_date(chosen(lexicon).canonical(text or ""), now)
     return read if isinstance(read, Problem) else read.value
 
 

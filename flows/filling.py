@@ -19,7 +19,7 @@ from .dates import check_meeting_date, read_date, zone_for_area
 from .display import format_values, show
 from .expr import evaluate
 from .forms import Form, Question
-from .lexicon import lexicon_of
+from .lexicon import NONE, lexicon_of
 from .numbers import numbers_in
 from .localtime import person_today
 from .problem import N_, Gettext, Problem
@@ -232,7 +232,7 @@ def accept(form: Form, draft: Draft, text: str, inbound: Inbound, ctx: Context, 
     q = question_at(form, pos)
     X.stamp_today(form, draft, ctx)     # today() in the form's expressions: the day the answer is given
     lexicon = lexicon_of(ctx.lexicons, draft.area or (ctx.contact.area_code if ctx.contact else None))
-    rare = lexicon.rare_in(text) if q.type in _LEXICON_TYPES else None
+    rare = lexicon.rare_in(text, choice=q.type.startswith("select")) if q.type in _LEXICON_TYPES else None
     if q.type in _LEXICON_TYPES:        # "seng ada", "dua pulu", "mama-mama 5": read as textbook Indonesian
         text = lexicon.canonical(text, choice=q.type.startswith("select"))
     s = A.normalize(text)
@@ -427,7 +427,7 @@ def _accept_integer(form: Form, draft: Draft, q: Question, text: str) -> Accepte
         first = q.name if q.pair else partner      # the question that owns "pair" is the men's
         second = partner if q.pair else q.name
         men_q, women_q = form.question(first), form.question(second)
-        pair = A.parse_men_women(text, ((men_q.minimum, men_q.maximum), (women_q.minimum, women_q.maximum)))
+        pair = A.parse_men_women(text, ((men_q.minimum, men_q.maximum), (women_q.minimum, women_q.maximum)), NONE)
         if isinstance(pair, Problem):
             return pair
         if pair is not None:

@@ -7,6 +7,10 @@ people, ``source`` the dictionary or grammar it comes from. ``at: choice`` entri
 or a status: "rumput laut" → perikanan) are read only where an option is picked. A file names the provinces
 it applies to (``provinces: all`` for base and SMS).
 
+base.yaml also holds the parsers' textbook words (``words:``: yes, no, none, number units, months, days,
+a count's noise words, men and women), installed as ``BASE`` by bot/lexicon_files.py at import, as is the
+lexicon a parser reads when called without one (``default``: every file, a word meaning two things left out).
+
 ``Lexicons`` holds every file; ``for_area(code)`` is the lexicon of a person's province (base, SMS and the
 regional ones that apply), ``for_area(None)`` all of them. A word that means different things in two
 lexicons that apply is dropped there: taken only where it is unambiguous. Rewriting is one pass of one
@@ -96,15 +100,27 @@ class Lexicon:
         return out
 
 
-    def rare_in(self, text: str) -> tuple[str, str] | None:
-        """The first rare word of ``text`` and what it is read as ("tar" → "tidak"), or None."""
-        if not self.rare or self._any is None:          # type: ignore[attr-defined]
+    def rare_in(self, text: str, choice: bool = False) -> tuple[str, str] | None:
+        """The first rare word of ``text`` and what it is read as ("tar" → "tidak"), or None; where an option is
+        picked (``choice``) also a rare local name of an option, as ``canonical`` reads it."""
+        if not self.rare:
             return None
-        for m in self._any.finditer(text[:400]):        # type: ignore[attr-defined]
-            word = m.group(0).lower()
-            if word in self.rare:
-                return word, self.words[word]
+        found = _first_rare(self._any, self.words, self.rare, text[:400])    # type: ignore[attr-defined]
+        if found is None and choice:
+            found = _first_rare(self._choice, self.choice_words, self.rare,   # type: ignore[attr-defined]
+                                self.canonical(text))
+        return found
+
+
+def _first_rare(pattern: re.Pattern[str] | None, words: Mapping[str, str], rare: frozenset[str],
+                text: str) -> tuple[str, str] | None:
+    if pattern is None:
         return None
+    for m in pattern.finditer(text):
+        word = m.group(0).lower()
+        if word in rare:
+            return word, words[word]
+    return None
 
 
 def _alternation(words: Mapping[str, str]) -> re.Pattern[str] | None:
@@ -114,13 +130,13 @@ def _alternation(words: Mapping[str, str]) -> re.Pattern[str] | None:
     return re.compile(r"(?<![\w-])(?:" + alts + r")(?![\w-])", re.IGNORECASE)
 
 
-#: an empty lexicon: the parsers' built-in textbook Indonesian only
+#: an empty lexicon: nothing rewritten, the parsers read the base words only
 NONE = Lexicon()
 
 
 def build(entries: Iterable[Entry], names: Iterable[str] = ()) -> Lexicon:
-    entries = list(entries)
     """One lexicon of the given entries; a word meaning two things is left out (never guessed)."""
+    entries = list(entries)
     seen: dict[tuple[str, str], set[str]] = {}
     for e in entries:
         seen.setdefault((e.at, e.word), set()).add(e.means)
@@ -128,8 +144,9 @@ def build(entries: Iterable[Entry], names: Iterable[str] = ()) -> Lexicon:
     clash = {w for (at, w), m in seen.items() if len(m) > 1}
     choice = {w: next(iter(m)) for (at, w), m in seen.items() if at == "choice" and len(m) == 1 and w not in words}
     words = {w: m for w, m in words.items() if w not in clash}
-    rare = frozenset(e.word for e in entries if e.rare and e.word in words)
-    return Lexicon(words, {w: m for w, m in choice.items() if w not in clash}, tuple(names), rare)
+    choice = {w: m for w, m in choice.items() if w not in clash}
+    rare = frozenset(e.word for e in entries if e.rare and (e.word in words if e.at == "any" else e.word in choice))
+    return Lexicon(words, choice, tuple(names), rare)
 
 
 class Lexicons:
@@ -157,5 +174,102 @@ class Lexicons:
 
 
 def lexicon_of(lexicons: Lexicons | None, area_code: str | None) -> Lexicon:
-    """What a parser reads for a person: their province's lexicon, or nothing beyond the built-in words."""
+    """What a parser reads for a person: their province's lexicon, or nothing beyond the base words."""
     return lexicons.for_area(area_code) if lexicons is not None else NONE
+
+
+# ---------------------------------------------------------------- the default and the base words
+
+_default: Lexicons | None = None
+
+
+def install(lexicons: Lexicons) -> None:
+    """The lexicons a parser reads when called without one (bot/lexicon_files.py installs every file at import)."""
+    global _default
+    _default = lexicons
+
+
+def default() -> Lexicon:
+    """Every installed lexicon, a word meaning two things left out; nothing before bot/ is imported."""
+    return _default.for_area(None) if _default is not None else NONE
+
+
+def chosen(lexicon: Lexicon | None) -> Lexicon:
+    """The lexicon a parser reads: the one given, or without one every lexicon where unambiguous."""
+    return lexicon if lexicon is not None else default()
+
+
+#: the word lists of base.yaml's ``words:``: what kind of value each holds
+BASE_SETS = {"yes": "set", "no": "set", "yes_no_filler": "set", "no_phrases": "set", "none": "set",
+             "units": "number", "months": "number", "weekdays": "number", "count_noise": "list", "men": "set",
+             "women": "set"}
+
+
+class _NotInstalled:
+    """Stands for a word list before bot/lexicon_files.py has installed base.yaml: any use says so at once."""
+
+    def _fail(self, *_: Any) -> Any:
+        raise RuntimeError("no base words installed: import bot (bot/lexicon_files.py installs base.yaml's words)")
+
+    __contains__ = __iter__ = __getitem__ = get = _fail
+
+
+class BaseWords:
+    """The textbook words the parsers know (base.yaml ``words:``: yes and no, "none" phrases, fillers, number,
+    month and day words), installed once by bot/lexicon_files.py; any use before that raises. Modules that derive a
+    structure from them (a sorted list, an alternation) register it with ``derive``."""
+
+    def __init__(self) -> None:
+        missing: Any = _NotInstalled()
+        self.yes: frozenset[str] = missing
+        self.no: frozenset[str] = missing
+        self.yes_no_filler: frozenset[str] = missing
+        self.no_phrases: frozenset[str] = missing
+        self.none: frozenset[str] = missing
+        self.units: dict[str, int] = missing
+        self.months: dict[str, int] = missing
+        self.weekdays: dict[str, int] = missing
+        self.count_noise: tuple[str, ...] = missing
+        self.men: frozenset[str] = missing
+        self.women: frozenset[str] = missing
+        self.loaded = False
+        self._derived: list[Any] = []
+
+    def load(self, sets: Mapping[str, Any]) -> None:
+        for name, kind in BASE_SETS.items():
+            value = sets[name]
+            setattr(self, name, dict(value) if kind == "number" else tuple(value) if kind == "list" else frozenset(value))
+        self.loaded = True
+        for fn in self._derived:
+            fn(self)
+
+    def derive(self, fn: Any) -> None:
+        self._derived.append(fn)
+        if self.loaded:
+            fn(self)
+
+
+BASE = BaseWords()
+
+
+def parse_base_words(data: Mapping[str, Any], source: str) -> dict[str, Any]:
+    """base.yaml's ``words:``: each list with its meaning and source, checked; {name: words or {word: number}}."""
+    raw = data.get("words") if isinstance(data, Mapping) else None
+    sources = data.get("sources") or {} if isinstance(data, Mapping) else {}
+    if not isinstance(raw, Mapping):
+        raise LexiconError(f"{source}: the base lexicon needs words: (yes, no, none, months, ...)")
+    out: dict[str, Any] = {}
+    for name, kind in BASE_SETS.items():
+        item = raw.get(name)
+        if not isinstance(item, Mapping) or not all(isinstance(item.get(k), str) for k in ("meaning", "source")):
+            raise LexiconError(f"{source}: words.{name} needs meaning, source and its words")
+        if item["source"] not in sources:
+            raise LexiconError(f"{source}: words.{name} cites {item['source']!r}, not in sources")
+        words: Any = item.get("words")
+        if kind == "number" and not (isinstance(words, Mapping)
+                                     and all(isinstance(v, int) and not isinstance(v, bool) for v in words.values())):
+            raise LexiconError(f"{source}: words.{name} must map each word to a number")
+        if kind in ("set", "list") and not isinstance(words, list):
+            raise LexiconError(f"{source}: words.{name} must be a list of words")
+        out[name] = {str(k): v for k, v in words.items()} if kind == "number" else [str(w) for w in words]
+    return out

@@ -10,7 +10,8 @@ from datetime import date, datetime, timedelta, timezone
 from babel.dates import format_date
 
 from . import answers as A
-from .dates import _MONTHS, parse_date, zone_for_area
+from .dates import parse_date, zone_for_area
+from .lexicon import BASE, NONE
 from .display import fmt_date
 from .problem import N_, Gettext, Problem
 from .types import RoundView
@@ -108,8 +109,8 @@ def parse_target(text: str, today: date) -> str | Problem:
     """"Oktober 2024", "okt 24", "10/2024" → "2024-10"; a full date → "2024-10-15". Not in the past."""
     s = A.normalize(text)
     m = re.fullmatch(r"(?:bulan\s+)?([a-z]+)\.?\s*(\d{4}|\d{2})?", s) or re.fullmatch(r"(\d{1,2})\s*[/.-]\s*(\d{4})", s)
-    if m and (m.group(1) in _MONTHS or m.group(1).isdigit()):
-        month = _MONTHS.get(m.group(1)) or int(m.group(1))
+    if m and (m.group(1) in BASE.months or m.group(1).isdigit()):
+        month = BASE.months.get(m.group(1)) or int(m.group(1))
         year = int(m.group(2)) if m.group(2) else today.year
         year += 2000 if year < 100 else 0
         if not 1 <= month <= 12:
@@ -119,7 +120,7 @@ def parse_target(text: str, today: date) -> str | Problem:
         if (year, month) < (today.year, today.month):
             return Problem(N_("Target itu sudah lewat. Mohon tulis bulan yang akan datang, misalnya: Oktober 2024."))
         return f"{year:04d}-{month:02d}"
-    value = parse_date(text, _midday(today))
+    value = parse_date(text, _midday(today), NONE)
     if isinstance(value, Problem):
         return Problem(N_("Mohon tulis bulan targetnya, misalnya: Oktober 2024."))
     if value < today:

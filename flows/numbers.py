@@ -7,34 +7,32 @@ from __future__ import annotations
 
 import re
 
-from .lexicon import Lexicon
+from .lexicon import BASE, BaseWords, Lexicon, chosen
 from .problem import N_, Problem
 
-_UNITS = {
-    "nol": 0, "kosong": 0, "satu": 1, "dua": 2, "tiga": 3, "empat": 4, "lima": 5,
-    "enam": 6, "tujuh": 7, "delapan": 8, "sembilan": 9,
-}
+# the number words nought to nine are base.yaml ``words: units`` (flows.lexicon.BASE); the words that build
+# tens, hundreds and thousands are the grammar below
 _SE = {"sepuluh": 10, "sebelas": 11, "seratus": 100}
 _SCALES = {"ribu": 1_000, "juta": 1_000_000}
 _SE_SCALES = {"seribu": 1_000, "sejuta": 1_000_000}
 
 # Words around a number that carry no meaning for the count (the question says what is counted).
-_NOISE = re.compile(
-    r"\b(orang|org|peserta|jiwa|kk|orng|ornag|jumlah|jumlahnya|total|ada|sekitar|kira-kira|kira2|"
-    r"kurang lebih|kurleb|kl|hanya|cuma|sebanyak|yg|yang|hadir|an|sdh|sudah|udah|udh|tercatat|"
-    r"laki-laki|laki2|laki|lk|pria|perempuan|wanita|pr|ibu-ibu|ibu2|ibu|bapak-bapak|bapak2|bapak|"
-    r"pemuda|anak|anak-anak|penyandang|disabilitas|difabel|kepala keluarga|l|p|saya|kami|kita|mereka|datang|"
-    r"ikut|yang datang|tadi|itu|ini|semua|semuanya|cuma|hanya|saja|sj|ya|pak|bu|kak|ok|oke|baik|siap|hitung|"
-    r"dihitung|terhitung)\b\.?"
-)
-#: "there were none": zero at a count question
-NONE_WORDS = {"tidak ada", "tdk ada", "ga ada", "gak ada", "gk ada", "nggak ada", "ngga ada", "enggak ada",
-              "nihil", "belum ada", "blm ada", "kosong", "nol", "tidak ada sama sekali", "ndak ada", "nda ada",
-              "tidak ada orang", "tidak ada yang"}
+_NOISE = re.compile(r"$^")     # base.yaml ``words: count_noise``, compiled when it is installed
+# "there were none" (zero at a count question): base.yaml ``words: none``
 #: longer text is not a count: refused without being scanned
 MAX_LEN = 200
 _SCALE_DIGITS = re.compile(r"(\d+)(?:[.,](\d{1,3}))?\s*(ribu|rb|juta|jt)")
-_WORDS_BY_LENGTH = sorted([*_UNITS, *_SE, *_SCALES, *_SE_SCALES, "belas", "puluh", "ratus"], key=len, reverse=True)
+_WORDS_BY_LENGTH: list[str] = []
+
+
+def _derive(base: BaseWords) -> None:
+    global _NOISE
+    _NOISE = re.compile(r"\b(" + "|".join(re.escape(w) for w in base.count_noise) + r")\b\.?")
+    _WORDS_BY_LENGTH[:] = sorted([*base.units, *_SE, *_SCALES, *_SE_SCALES, "belas", "puluh", "ratus"], key=len,
+                                 reverse=True)
+
+
+BASE.derive(_derive)
 
 
 def _split_joined(token: str) -> list[str] | None:
@@ -57,7 +55,7 @@ def words_to_int(text: str) -> int | None:
     """Parse Indonesian number words ("seratus dua puluh enam") to an int, or None."""
     tokens: list[str] = []
     for tok in re.sub(r"[^a-z ]", " ", text[:MAX_LEN].lower()).split():
-        known = tok in _UNITS or tok in _SE or tok in _SCALES or tok in _SE_SCALES or tok in ("belas", "puluh",
+        known = tok in BASE.units or tok in _SE or tok in _SCALES or tok in _SE_SCALES or tok in ("belas", "puluh",
                                                                                                 "ratus")
         parts = [tok] if known else _split_joined(tok)
         if parts is None:
@@ -73,10 +71,10 @@ def words_to_int(text: str) -> int | None:
     seen = False
     after_ten = False   # "sepuluh" takes no unit after it: "sepuluh lima" is two numbers, not 15
     for tok in tokens:
-        if tok in _UNITS:
+        if tok in BASE.units:
             if pending is not None or last_mag == 1 or after_ten:  # "dua tiga", "sebelas dua", "sepuluh lima"
                 return None
-            pending = _UNITS[tok]
+            pending = BASE.units[tok]
             seen = True
         elif tok in _SE:
             value = _SE[tok]
@@ -129,8 +127,7 @@ def parse_number(text: str, *, minimum: int = 0, maximum: int = 100_000, lexicon
     Returns the number, or a ``Problem`` saying what is expected (negative, fraction, too large,
     not a number).
     """
-    if lexicon is not None:
-        text = lexicon.canonical(text or "")
+    text = chosen(lexicon).canonical(text or "")
     raw = re.sub(r"\s+", " ", (text or "").strip().lower())
     if not raw:
         return Problem(N_("Mohon tulis jumlahnya dengan angka, misalnya 79."))
@@ -138,7 +135,7 @@ def parse_number(text: str, *, minimum: int = 0, maximum: int = 100_000, lexicon
         if raw.isdigit():
             return Problem(N_("Angka %(value)s terlalu besar. Mohon periksa lagi."), {"value": raw[:12] + "…"})
         return Problem(N_("Mohon tulis jumlahnya dengan angka, misalnya 79."))
-    if raw.strip(" .!") in NONE_WORDS:
+    if raw.strip(" .!") in BASE.none:
         return _limits(0, minimum, maximum)
     inexact = _inexact(raw)
     if inexact is not None:

@@ -163,3 +163,81 @@ def test_a_common_dialect_word_is_taken_without_asking(kader):
     kader.say("menu"), kader.say("1"), kader.say("1"), kader.say("kemarin"), kader.say("Balai desa")
     kader.say("L 10 P 12"), kader.say("4")
     assert "Silakan kirim foto" in kader.say("sonde ada")
+
+
+# ---------------------------------------------------------------- the base words are data; no lexicon: all of them
+
+def test_the_parsers_read_their_textbook_words_from_base_yaml():
+    from flows.lexicon import BASE
+    words = lexicon_files.read_base_words()
+    assert BASE.yes == frozenset(words["yes"]) and BASE.months == words["months"]
+    assert all(parse_yes_no(w) is True for w in words["yes"])
+    assert all(parse_yes_no(w) is False for w in [*words["no"], *words["no_phrases"]])
+    assert all(parse_number(w) == 0 for w in words["none"])
+    assert all(parse_number(w) == n for w, n in words["units"].items())
+    assert all(parse_date(f"5 {m} 2024", NOW) == date(2024, n, 5) for m, n in words["months"].items())
+    assert all(parse_men_women(f"{m} 10 perempuan 5") == (10, 5) for m in words["men"])
+    assert all(parse_men_women(f"laki-laki 10 {w} 5") == (10, 5) for w in words["women"])
+    # "anak-anak 20": the list's order reads "anak" first, as the Python pattern did; left as it was
+    assert all(parse_number(f"{w} 20") == 20 for w in words["count_noise"] if w != "anak-anak")
+    days = {d: parse_date(f"{d} lalu", NOW) for d in words["weekdays"]}
+    assert isinstance(days.pop("minggu"), Problem)                 # "minggu lalu": last week or last Sunday? asked
+    assert all(day.weekday() == words["weekdays"][d] for d, day in days.items())
+
+
+def test_a_word_added_to_base_yaml_is_read_by_the_parsers():
+    from flows.lexicon import BASE
+    words = lexicon_files.read_base_words()
+    assert isinstance(parse_yes_no("yoih"), Problem) and isinstance(parse_date("5 agsts 2024", NOW), Problem)
+    try:
+        BASE.load({**words, "yes": [*words["yes"], "yoih"], "months": {**words["months"], "agsts": 8}})
+        assert parse_yes_no("yoih") is True and parse_date("5 agsts 2024", NOW) == date(2024, 8, 5)
+    finally:
+        BASE.load(words)
+
+
+@pytest.mark.parametrize("words,fragment", [
+    ({}, "needs words"),
+    ({"words": {"yes": {"meaning": "yes", "source": "kbbi", "words": ["ya"]}}}, "words.no needs"),
+])
+def test_a_broken_base_word_list_is_refused_naming_it(words, fragment):
+    from flows.lexicon import parse_base_words
+    with pytest.raises(LexiconError, match=fragment):
+        parse_base_words({"name": "base", "sources": {"kbbi": "KBBI"}, **words}, "base.yaml")
+
+
+def test_without_a_lexicon_every_lexicon_applies_where_unambiguous(monkeypatch):
+    from flows import lexicon
+    assert parse_yes_no("io") is True and parse_yes_no("sonde") is False and parse_yes_no("seng") is False
+    assert parse_number("dua pulu") == 20 and parse_number("sambilan") == 9
+    assert parse_men_women("bapa-bapa 10 deng mama-mama 5") == (10, 5)
+    assert parse_choice("kabun", SECTORS) == "pertanian"
+    assert parse_date("kamarin", NOW) == date(2024, 8, 14)
+    assert isinstance(parse_number("dua pulu", lexicon=lexicon.NONE), Problem)      # NONE: the base words only
+    one, other = Entry("son", "tidak", "not", "x", "kupang"), Entry("son", "anak", "a son", "x", "english")
+    monkeypatch.setattr(lexicon, "_default", Lexicons([("kupang", frozenset({"53"}), [one]),
+                                                       ("english", frozenset({"99"}), [other])]))
+    assert isinstance(parse_yes_no("son"), Problem)          # two meanings in two lexicons: not taken
+
+
+def test_the_default_does_not_depend_on_import_order():
+    import subprocess
+    import sys
+    code = ("import flows, flows.answers, flows.numbers, flows.dates\n"
+            "try:\n    flows.parse_yes_no('ya')\nexcept RuntimeError as e:\n    print('before', 'import bot' in str(e))\n"
+            "import bot\nprint(flows.parse_yes_no('io'), flows.parse_number('dua pulu'), flows.parse_number('tujuh'))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True).stdout
+    assert out.split() == ["before", "True", "True", "20", "7"]
+
+
+def test_a_rare_local_name_of_an_option_is_shown_back(kader, monkeypatch):
+    from dataclasses import replace
+    rare = Entry("kabong", "pertanian", "a garden", "x", "ambon", "choice", rare=True)
+    files = [*lexicon_files.read_files(), ("test", frozenset({"81"}), [rare])]
+    assert Lexicons(files).for_area("81.05").rare_in("kabong", choice=True) == ("kabong", "pertanian")
+    assert Lexicons(files).for_area("81.05").rare_in("kabong") is None        # not a choice: not read at all
+    monkeypatch.setattr(lexicon_files, "lexicons", lambda *a: Lexicons(files))
+    kader.contact = replace(kader.contact, area_code="81.05.08.2010")
+    kader.say("menu"), kader.say("2"), kader.say("Kebun pala")
+    assert "\"kabong\" dibaca sebagai \"pertanian\". Benar?" in kader.say("kabong")
+    assert "Bagaimana keadaannya sekarang?" in kader.say("ya")
