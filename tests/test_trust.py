@@ -118,8 +118,10 @@ def test_free_text_after_a_pause_repeated_is_taken(kader):
 
 def test_a_greeting_without_a_pause_is_not_stored_as_text_either(kader):
     start_story(kader)
-    out = kader.say("selamat pagi")
-    assert "Siapa yang mengalami" in out and "who" not in answers(kader)
+    out = kader.say("selamat pagi")             # issue 23: shown back, kept only on a yes
+    assert 'Apakah "selamat pagi" jawaban Anda' in out and "who" not in answers(kader)
+    out = kader.say("tidak")
+    assert "tidak disimpan" in out and "Siapa yang mengalami" in out and "who" not in answers(kader)
 
 
 # ---------------------------------------------------------------- 3. a date without a year still ahead
@@ -207,8 +209,8 @@ def test_skip_words_end_the_activity_list(kader, word):
     out = kader.say(word)                       # at the first activity: not an activity name
     assert "activities" not in answers(kader) or not answers(kader)["activities"]
     assert "kegiatan" in out
-    kader.say("Kebun sayur"), kader.say("1"), kader.say("1"), kader.say("5"), kader.say("lewati")
-    out = kader.say("lewati")
+    kader.say("Kebun sayur"), kader.say("1"), kader.say("1"), kader.say("5")
+    out = kader.say("lewati")                   # issue 23: skips both parts of the men/women question
     assert "Sudah 1 kegiatan dicatat" in out
     out = kader.say(word)
     assert "Mohon periksa" in out
