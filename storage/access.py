@@ -2,6 +2,8 @@
 approval, competing reports, disabling a contact. flows/access.py holds the conversation."""
 from __future__ import annotations
 
+from typing import Any
+
 import secrets
 from datetime import datetime, timedelta
 
@@ -11,6 +13,7 @@ from sqlalchemy.orm import aliased
 
 from flows.types import ContactView, InviteView, WaitingView
 
+from .results import affected
 from .models import Contact, Identity, Invite, Report, ReportRevision
 from .routing import reach
 from .scope import under
@@ -48,7 +51,7 @@ def may_change(editor: ContactView | None, owner_id: int | None, area_code: str)
 # ---------------------------------------------------------------- invites
 
 async def create_invite(s: AsyncSession, role: str, area_code: str, now: datetime, days: float = INVITE_DAYS,
-                        extra: dict | None = None, agency: str | None = None) -> str:
+                        extra: dict[str, Any] | None = None, agency: str | None = None) -> str:
     """A new single-use code for ``role`` in ``area_code``, valid ``days`` (any role: kader, fasilitator,
     koordinator, and whatever a later program adds, with ``extra`` for what it needs besides an area)."""
     code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
@@ -75,7 +78,7 @@ async def claim_invite(s: AsyncSession, code: str, now: datetime) -> bool:
     result = await s.execute(update(Invite).where(
         Invite.code == code, Invite.used_at.is_(None), Invite.used_by.is_(None), Invite.revoked_at.is_(None),
         or_(Invite.expires_at.is_(None), Invite.expires_at > now)).values(used_at=now))
-    return result.rowcount == 1
+    return affected(result) == 1
 
 
 async def list_invites(s: AsyncSession, now: datetime) -> list[tuple[Invite, str, str | None]]:
@@ -102,16 +105,16 @@ async def revoke_invite(s: AsyncSession, code: str, now: datetime) -> str | None
 async def disable_contact(s: AsyncSession, contact_id: int, now: datetime) -> bool:
     result = await s.execute(update(Contact).where(Contact.id == contact_id, Contact.disabled_at.is_(None))
                              .values(disabled_at=now))
-    return result.rowcount == 1
+    return affected(result) == 1
 
 
 async def approve_contact(s: AsyncSession, contact_id: int, by: int | None = None) -> bool:
     """Verified from now on, and so are the reports they sent while waiting."""
     result = await s.execute(update(Contact).where(Contact.id == contact_id, Contact.verified.is_(False))
                              .values(verified=True, approved_by=by))
-    if result.rowcount:
+    if affected(result):
         await s.execute(update(Report).where(Report.contact_id == contact_id).values(verified=True))
-    return result.rowcount == 1
+    return affected(result) == 1
 
 
 async def waiting_contacts(s: AsyncSession, area_code: str) -> list[Contact]:

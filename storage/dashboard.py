@@ -74,7 +74,7 @@ class ActivityFilter:
     matrix: bool = False                 # only what needs follow-up: not running, or support wanted
 
 
-def _keep(item: dict, f: ActivityFilter) -> bool:
+def _keep(item: dict[str, Any], f: ActivityFilter) -> bool:
     wants = [v for v in item.get("support_from") or [] if v != "tidak_perlu"]
     if f.matrix and item.get("status") == "berjalan" and not wants:
         return False
@@ -212,7 +212,7 @@ async def contact(s: AsyncSession, contact_id: int) -> Contact | None:
     return await s.get(Contact, contact_id)
 
 
-async def queue_reminder(s: AsyncSession, key: str, kader: Kader, payload: dict, send_at: datetime,
+async def queue_reminder(s: AsyncSession, key: str, kader: Kader, payload: dict[str, Any], send_at: datetime,
                          now: datetime) -> int | None:
     """Queue a reminder to ``kader`` through the outbox, to go at ``send_at``; once per ``key``.
     Returns the outbox row id, or None if this key was queued before."""

@@ -6,6 +6,8 @@ kecamatan, an OPD only recommendations of its agency in its kabupaten, a koordin
 """
 from __future__ import annotations
 
+from typing import Any
+
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -26,7 +28,7 @@ class OutOfScope(Exception):
     """An action on something the contact may not change (never reached through the chat's own lists)."""
 
 
-def wants_followup(item: dict) -> bool:
+def wants_followup(item: dict[str, Any]) -> bool:
     """An activity becomes an issue item when it is not running and names an obstacle or support asked."""
     asked = [v for v in item.get("support_from") or [] if v != "tidak_perlu"]
     return item.get("status") not in (None, "berjalan") and bool(item.get("obstacles") or asked
@@ -41,7 +43,7 @@ async def sync_items(s: AsyncSession, area: str, now: datetime) -> None:
                               .order_by(Report.area_code, Report.id))
     existing = {(i.report_id, i.activity_index): i for i in await s.scalars(
         select(IssueItem).where(under(IssueItem.area_code, area)))}
-    new: list[dict] = []
+    new: list[dict[str, Any]] = []
     for report_id, code, answers in reports:
         for index, act in enumerate(answers.get("activities") or []):
             if not wants_followup(act):
@@ -127,7 +129,7 @@ class Change:
     desa_items: dict[str, str]       # desa code → what that desa asked (its own words)
 
 
-async def recommend(s: AsyncSession, contact, work: dict, now: datetime) -> Change:
+async def recommend(s: AsyncSession, contact, work: dict[str, Any], now: datetime) -> Change:
     """A fasilitator's recommendation over one or more open items of their kecamatan."""
     items = list(await s.scalars(select(IssueItem).where(IssueItem.id.in_(work["items"]))))
     if (len(items) != len(set(work["items"])) or any(i.recommendation_id is not None for i in items)
@@ -161,7 +163,7 @@ def _inside(code: str, area: str) -> bool:
     return code == area or code.startswith(area + ".")
 
 
-async def set_status(s: AsyncSession, contact, agency: str | None, work: dict, now: datetime) -> Change:
+async def set_status(s: AsyncSession, contact, agency: str | None, work: dict[str, Any], now: datetime) -> Change:
     """An OPD's (or the koordinator's) answer to a recommendation carried to the kabupaten."""
     rec = await s.get(Recommendation, work["rec"])
     if (rec is None or rec.level != "kabupaten" or not _inside(rec.kec, contact.area_code)
@@ -186,7 +188,7 @@ async def kader_of(s: AsyncSession, desa: list[str]) -> list[tuple[int, str, str
     return [tuple(r) for r in rows]
 
 
-async def queue_to(s: AsyncSession, contact_id: int, payload: dict, at: datetime, now: datetime) -> bool:
+async def queue_to(s: AsyncSession, contact_id: int, payload: dict[str, Any], at: datetime, now: datetime) -> bool:
     """One message to a contact where they last wrote (else their registered channel), sent from ``at``
     (False: no way to reach them)."""
     where = await reach(s, contact_id)

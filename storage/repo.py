@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.types import ContactView, NewContact, NewReport, ReportView, RoundView
 
+from .results import affected
 from .keys import aware, identity_key
 from .models import (Contact, FormVersion, Identity, InboundMessage, Invite, Media, Outbox, Report, ReportRevision,
                      Round, Session)
@@ -94,7 +95,7 @@ class Tx:
     def __init__(self, s: AsyncSession):
         self.s = s
         self.postgres = s.get_bind().dialect.name == "postgresql"   # row locks, ON CONFLICT syntax
-        self._queued: list[tuple[dict, SavedReport]] = []           # reports added, not yet written
+        self._queued: list[tuple[dict[str, Any], SavedReport]] = []           # reports added, not yet written
         self._editors: dict[int, ContactView] = {}                   # who sent them (may they overwrite?)
 
     async def _core(self, statement, params=None):
@@ -105,7 +106,7 @@ class Tx:
         return await conn.execute(statement, params)
 
     # -- inbound and sessions
-    async def record_inbound(self, channel: str, message_id: str, external_id: str, payload: dict,
+    async def record_inbound(self, channel: str, message_id: str, external_id: str, payload: dict[str, Any],
                              now: datetime) -> bool:
         """Store the inbound message; False if this (channel, message id) was seen before.
 
@@ -115,9 +116,9 @@ class Tx:
             insert(InboundMessage).values(channel=channel, message_id=message_id, external_id=external_id,
                                           payload=payload, received_at=now)
             .on_conflict_do_nothing(index_elements=["channel", "message_id"]))
-        return bool(result.rowcount)
+        return bool(affected(result))
 
-    async def record_inbound_many(self, rows: list[dict], now: datetime) -> set[tuple[str, str]]:
+    async def record_inbound_many(self, rows: list[dict[str, Any]], now: datetime) -> set[tuple[str, str]]:
         """Store a batch of inbound messages (dicts: channel, message_id, external_id, payload) in one
         statement; returns the (channel, message id) pairs that were new."""
         if not rows:
@@ -132,7 +133,7 @@ class Tx:
         if row is not None:
             row.payload = {**row.payload, "failed": error}
 
-    async def lock_sessions(self, keys: list[tuple[str, str]], now: datetime) -> dict[tuple[str, str], tuple[dict, int]]:
+    async def lock_sessions(self, keys: list[tuple[str, str]], now: datetime) -> dict[tuple[str, str], tuple[dict[str, Any], int]]:
         """The sessions of a batch's senders as {key: (state, seq)}, rows created where missing and, on
         PostgreSQL, locked FOR UPDATE in key order (two workers' batches cannot deadlock on existing rows).
         Usually one statement: the rows are read first and only the missing ones inserted."""
@@ -152,7 +153,7 @@ class Tx:
             out.update({(c, e): (dict(state or {}), seq or 0) for c, e, state, seq in rows})
         return out
 
-    async def save_sessions(self, states: dict[tuple[str, str], tuple[dict, int]], now: datetime) -> None:
+    async def save_sessions(self, states: dict[tuple[str, str], tuple[dict[str, Any], int]], now: datetime) -> None:
         """Write a batch's session states back (one executemany)."""
         if not states:
             return
@@ -169,7 +170,7 @@ class Tx:
         return {by_identity[(ch, ext)]: ContactView(cid, name, role, area, lang, bool(verified), disabled is None)
                 for ch, ext, cid, name, role, area, lang, verified, disabled in rows}
 
-    async def enqueue_many(self, rows: list[tuple[str, str, dict]], now: datetime) -> None:
+    async def enqueue_many(self, rows: list[tuple[str, str, dict[str, Any]]], now: datetime) -> None:
         """Queue replies (channel, external id, payload) in one executemany, in order."""
         if rows:
             await self._core(_statements(self.postgres).outbox_insert, [
@@ -249,7 +250,7 @@ class Tx:
                 {"report_id": saved.id, "revision": saved.revision, "contact_id": values["contact_id"],
                  "answers": values["answers"], "created_at": values["created_at"]} for values, saved in wave])
 
-    async def _keep_apart(self, wave: list[tuple[dict, SavedReport]]) -> None:
+    async def _keep_apart(self, wave: list[tuple[dict[str, Any], SavedReport]]) -> None:
         """Reports whose key already holds another person's report, sent by someone who may not change
         it, get a key of their own and wait for the fasilitator's choice (competes_with, conflict)."""
         from .access import may_change, owners
@@ -307,10 +308,10 @@ class Tx:
         return tuple(ReportView(r.id, r.form_id, r.form_version, r.area_code, r.answers, aware(r.updated_at),
                                 r.revision) for r in rows)
 
-    async def previous_answers(self, area_codes: list[str], form_ids: list[str]) -> dict[str, dict[str, dict]]:
+    async def previous_answers(self, area_codes: list[str], form_ids: list[str]) -> dict[str, dict[str, dict[str, Any]]]:
         """For each area, the newest report of each of these forms (offers last round's activities back):
         {area: {form id: answers}}, one query for a whole batch."""
-        out: dict[str, dict[str, dict]] = {area: {} for area in area_codes}
+        out: dict[str, dict[str, dict[str, Any]]] = {area: {} for area in area_codes}
         if not area_codes or not form_ids:
             return out
         await self.flush_reports()
@@ -325,7 +326,7 @@ class Tx:
         return tuple(RoundView(r.name, r.start, r.due) for r in rows)
 
     # -- outbox
-    async def enqueue(self, channel: str, external_id: str, payload: dict, now: datetime) -> None:
+    async def enqueue(self, channel: str, external_id: str, payload: dict[str, Any], now: datetime) -> None:
         self.s.add(Outbox(channel=channel, external_id=external_id, payload=payload, status="pending",
                           attempts=0, created_at=now, next_attempt_at=now))
 
@@ -352,29 +353,29 @@ class Tx:
         result = await self.s.execute(update(Outbox).where(Outbox.id == outbox_id,
                                                            Outbox.status.in_(("pending", "sending")))
                                       .values(status="sent", sent_at=now, provider_id=provider_id))
-        return bool(result.rowcount)
+        return bool(affected(result))
 
     async def callback_failed(self, outbox_id: int, provider_id: str, status: str, error: str | None) -> bool:
         """The provider told us (status callback) this row's message failed: recorded by the row id, unless
         the row is known under another message id."""
-        values: dict = {"status": status, "provider_id": provider_id}
+        values: dict[str, Any] = {"status": status, "provider_id": provider_id}
         if error:
             values["error"] = error[:500]
         result = await self.s.execute(update(Outbox).where(
             Outbox.id == outbox_id, or_(Outbox.provider_id.is_(None), Outbox.provider_id == provider_id))
             .values(**values))
-        return bool(result.rowcount)
+        return bool(affected(result))
 
     async def provider_id_known(self, provider_id: str) -> bool:
         return await self.s.scalar(select(Outbox.id).where(Outbox.provider_id == provider_id).limit(1)) is not None
 
     async def set_delivery_status(self, provider_id: str, status: str, error: str | None) -> bool:
         """A provider's status callback (sent, delivered, read, failed, undelivered)."""
-        values: dict = {"status": status}
+        values: dict[str, Any] = {"status": status}
         if error:
             values["error"] = error[:500]
         result = await self.s.execute(update(Outbox).where(Outbox.provider_id == provider_id).values(**values))
-        return bool(result.rowcount)
+        return bool(affected(result))
 
     async def last_inbound_many(self, channel: str, external_ids) -> dict[str, datetime]:
         """Per sender, when their last message came (one query for a sending round; absent: never)."""
@@ -398,19 +399,19 @@ class Tx:
 
 
 async def create_invite(s: AsyncSession, role: str, area_code: str, now: datetime, agency: str | None = None,
-                        days: float = 7, extra: dict | None = None) -> str:
+                        days: float = 7, extra: dict[str, Any] | None = None) -> str:
     """A single-use invite code, valid ``days`` (storage/access.py)."""
     from .access import create_invite as create
     return await create(s, role, area_code, now, days, extra, agency=agency)
 
 
-async def upsert_round(s: AsyncSession, name: str, start: str, due: str, schedule: dict | None = None) -> None:
+async def upsert_round(s: AsyncSession, name: str, start: str, due: str, schedule: dict[str, Any] | None = None) -> None:
     await s.execute(delete(Round).where(Round.name == name))
     s.add(Round(name=name, start=start, due=due, schedule=schedule))
     await s.commit()
 
 
-async def sync_forms(s: AsyncSession, forms_raw: dict[tuple[str, int], dict], now: datetime) -> dict[tuple[str, int], dict]:
+async def sync_forms(s: AsyncSession, forms_raw: dict[tuple[str, int], dict[str, Any]], now: datetime) -> dict[tuple[str, int], dict[str, Any]]:
     """Store each form version seen; return every stored version (old ones keep running sessions alive)."""
     stored = {(r.form_id, r.version): r for r in await s.scalars(select(FormVersion))}
     for key, definition in forms_raw.items():
@@ -425,7 +426,7 @@ async def sync_forms(s: AsyncSession, forms_raw: dict[tuple[str, int], dict], no
     return {**{k: r.definition for k, r in stored.items()}, **forms_raw}
 
 
-async def stored_form_definition(s: AsyncSession, form_id: str, version: int) -> dict | None:
+async def stored_form_definition(s: AsyncSession, form_id: str, version: int) -> dict[str, Any] | None:
     """The definition a form version was first loaded with (a version, once used, never changes)."""
     row = await s.scalar(select(FormVersion).where(FormVersion.form_id == form_id, FormVersion.version == version))
     return row.definition if row else None

@@ -10,6 +10,8 @@ decision is stored.
 """
 from __future__ import annotations
 
+from typing import Any
+
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -128,7 +130,7 @@ class Decision:
     desa: str
 
 
-async def decide(s: AsyncSession, contact, kind: str, work: dict, now: datetime) -> Decision:
+async def decide(s: AsyncSession, contact, kind: str, work: dict[str, Any], now: datetime) -> Decision:
     level = panel_level(contact.role, contact.area_code)
     report = await s.get(Report, work["report"])
     if (level is None or work.get("level") != level or report is None or report.form_id != "cerita"
@@ -167,7 +169,7 @@ async def for_summary(s: AsyncSession, area: str):
     return total, picked, reports
 
 
-async def all_stories(s: AsyncSession, area: str) -> list[tuple[int, str, dict, datetime, str]]:
+async def all_stories(s: AsyncSession, area: str) -> list[tuple[int, str, dict[str, Any], datetime, str]]:
     """(report id, desa, answers, updated, reporter) of every story under ``area``."""
     rows = await s.execute(select(Report.id, Report.area_code, Report.answers, Report.updated_at, Contact.name)
                            .join(Contact, Contact.id == Report.contact_id)
@@ -182,7 +184,7 @@ class Listed:
 
     id: int
     area_code: str
-    answers: dict
+    answers: dict[str, Any]
     teller: str                      # the reporter's name ("" when the storyteller stays anonymous)
     day: str
     decisions: list[tuple[str, str, str, str, str, datetime]]   # (level, decision, reason, panel, who, when)

@@ -85,7 +85,7 @@ class Window:
             return not (self.date_from or self.date_to)
         return not ((self.date_from and day < self.date_from) or (self.date_to and day > self.date_to))
 
-    def admits(self, form: Form, spec: SummarySpec, area_code: str, key: str, answers: dict,
+    def admits(self, form: Form, spec: SummarySpec, area_code: str, key: str, answers: dict[str, Any],
                created: datetime | None = None) -> bool:
         if not self.filtered:
             return True
@@ -164,7 +164,7 @@ def _parsed(form_id: str, version: int, definition: str) -> Form:
     return parse_form(json.loads(definition), f"{form_id} v{version}")
 
 
-async def summary_forms(s: AsyncSession, forms: dict | None = None) -> list[tuple[Form, SummarySpec]]:
+async def summary_forms(s: AsyncSession, forms: dict[str, Any] | None = None) -> list[tuple[Form, SummarySpec]]:
     """The newest version of every form that declares a summary, in menu order. ``forms``: the loaded
     (id, version) → Form map; without it the versions stored in the database are read."""
     if forms is None:
@@ -218,7 +218,7 @@ class _Acc:
         self.tops = {a.name: Counter() for a in spec.answers if isinstance(a, Top)}
         self.desa: set[str] = set()
 
-    def add_sums(self, spec: SummarySpec, answers: dict) -> None:
+    def add_sums(self, spec: SummarySpec, answers: dict[str, Any]) -> None:
         self.n += 1
         sums = self.sums
         for q in spec.sums:
@@ -226,7 +226,7 @@ class _Acc:
             if v:
                 sums[q] += v if type(v) is int else _int(v)
 
-    def add(self, spec: SummarySpec, area_code: str, answers: dict) -> None:
+    def add(self, spec: SummarySpec, area_code: str, answers: dict[str, Any]) -> None:
         self.add_sums(spec, answers)
         _, counts, tops = _plan(spec)
         if spec.reported:
@@ -290,7 +290,7 @@ def child_of(code: str, area: str) -> str:
     return ".".join(code.split(".")[:depth])
 
 
-async def rollup(s: AsyncSession, f: Filters, forms: dict | None = None) -> Rollup:
+async def rollup(s: AsyncSession, f: Filters, forms: dict[str, Any] | None = None) -> Rollup:
     from .completeness import completeness, get_round
     window = await window_for(s, f)
     specs = await summary_forms(s, forms)
@@ -403,7 +403,7 @@ def as_json(r: Rollup) -> dict[str, Any]:
     return out
 
 
-async def summarize(s: AsyncSession, f: Filters, forms: dict | None = None) -> dict[str, Any]:
+async def summarize(s: AsyncSession, f: Filters, forms: dict[str, Any] | None = None) -> dict[str, Any]:
     return as_json(await rollup(s, f, forms))
 
 

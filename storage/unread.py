@@ -35,4 +35,4 @@ async def most_frequent(s: AsyncSession, area_prefix: str = "", start: str | Non
     if end:
         q = q.where(UnreadAnswer.day <= end)
     q = q.order_by(func.count().desc(), UnreadAnswer.text).limit(limit)
-    return [UnreadCount(question, prov, text, n) for question, prov, text, n in (await s.execute(q)).all()]
+    return [UnreadCount(question, prov, text, n) for question, prov, text, n in (await s.execute(q)).tuples().all()]
