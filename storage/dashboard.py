@@ -38,7 +38,7 @@ def child_figures(r: Rollup, children: list[str]) -> dict[str, dict[str, Any]]:
 
 @dataclass(frozen=True)
 class Page:
-    rows: list
+    rows: list[Any]                  # a page of query rows (tuples, Row) or ReportDetail
     total: int
     offset: int
     limit: int
@@ -98,7 +98,7 @@ async def activity_rows(s: AsyncSession, area: str, f: ActivityFilter, offset: i
     if f.round:                        # other rounds' reports are not read at all
         q = q.where(Report.answers["round"].as_string() == f.round)
     rows = []
-    for report_id, code, answers, reporter in await s.execute(q):
+    for report_id, code, answers, reporter in (await s.execute(q)).tuples():
         for item in answers.get("activities") or []:
             if _keep(item, f):
                 rows.append((report_id, code, answers.get("round"), item, reporter))
@@ -163,7 +163,7 @@ async def _revisions(s: AsyncSession, report_ids: list[int]) -> dict[int, list[R
     q = select(ReportRevision.report_id, ReportRevision.revision, Contact.name, ReportRevision.created_at,
                ReportRevision.answers).join(Contact, Contact.id == ReportRevision.contact_id) \
         .where(ReportRevision.report_id.in_(report_ids)).order_by(ReportRevision.report_id, ReportRevision.revision)
-    for report_id, revision, name, at, answers in await s.execute(q):
+    for report_id, revision, name, at, answers in (await s.execute(q)).tuples():
         out.setdefault(report_id, []).append(Revision(revision, name, aware(at), answers))
     return out
 
