@@ -4,16 +4,21 @@
 """
 from __future__ import annotations
 
-from functools import lru_cache
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from functools import lru_cache
+from typing import Any, cast
 
-from sqlalchemy import bindparam, delete, func, or_, select, tuple_, update
+from sqlalchemy import (Executable, Insert, Select, Table, Update, bindparam, delete, func, or_, select, tuple_,
+                        update)
 from sqlalchemy import insert as insert_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.dml import ReturningInsert
+from sqlalchemy.util.typing import TupleAny, Unpack
 
 from flows.types import ContactView, NewContact, NewReport, ReportView, RoundView
 
@@ -25,10 +30,10 @@ from .rollup import draft_of, rollup_columns
 
 
 @lru_cache(maxsize=2)
-def _report_upsert(postgres: bool):
+def _report_upsert(postgres: bool) -> ReturningInsert[Unpack[TupleAny]]:
     """INSERT … ON CONFLICT (form, area, key) DO UPDATE … RETURNING id, revision (and the key, to match
     rows of an executemany) — built once per dialect."""
-    table = Report.__table__
+    table = cast(Table, Report.__table__)
     stmt = (pg_insert if postgres else sqlite_insert)(table)
     # the owner (contact_id) stays: the revision row records who sent this version
     kept = ("answers", "form_version", "updated_at", "kab", "period", "men", "women", "verified")
@@ -41,19 +46,19 @@ def _report_upsert(postgres: bool):
 @dataclass(frozen=True)
 class _Statements:
     """The per-batch statements, built once per dialect (building them per call cost more than running them)."""
-    inbound_insert: Any
-    session_insert: Any
-    session_select: Any
-    session_update: Any
-    contacts_select: Any
-    previous_select: Any
-    outbox_insert: Any
+    inbound_insert: ReturningInsert[Unpack[TupleAny]]
+    session_insert: Insert
+    session_select: Select[Unpack[TupleAny]]
+    session_update: Update
+    contacts_select: Select[str, str, int, str, str, str, str, bool, datetime | None]
+    previous_select: Select[str, str, dict[str, Any]]
+    outbox_insert: Insert
 
 
 @lru_cache(maxsize=2)
 def _statements(postgres: bool) -> _Statements:
     insert = pg_insert if postgres else sqlite_insert
-    inbound, sessions = InboundMessage.__table__, Session.__table__
+    inbound, sessions = cast(Table, InboundMessage.__table__), cast(Table, Session.__table__)
     session_select = (select(sessions.c.channel, sessions.c.external_id, sessions.c.state, sessions.c.seq)
                       .where(tuple_(sessions.c.channel, sessions.c.external_id).in_(bindparam("keys", expanding=True)))
                       .order_by(sessions.c.channel, sessions.c.external_id))
@@ -75,11 +80,11 @@ def _statements(postgres: bool) -> _Statements:
                          .where(Report.area_code.in_(bindparam("areas", expanding=True)),
                                 Report.form_id.in_(bindparam("forms", expanding=True)))
                          .order_by(Report.updated_at.desc(), Report.id.desc())),
-        outbox_insert=insert_(Outbox.__table__),
+        outbox_insert=insert_(cast(Table, Outbox.__table__)),
     )
 
 
-_REVISION_INSERT = insert_(ReportRevision.__table__)
+_REVISION_INSERT = insert_(cast(Table, ReportRevision.__table__))
 
 
 @dataclass
@@ -98,7 +103,8 @@ class Tx:
         self._queued: list[tuple[dict[str, Any], SavedReport]] = []           # reports added, not yet written
         self._editors: dict[int, ContactView] = {}                   # who sent them (may they overwrite?)
 
-    async def _core(self, statement, params=None):
+    async def _core(self, statement: Executable, params: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None
+                    ) -> CursorResult[Unpack[TupleAny]]:
         """A Core statement on the transaction's connection, past the ORM session's execute (its
         per-statement bookkeeping cost more than the statement): for the per-batch statements, whose
         tables no ORM object of the batch is waiting to write (an autoflush would not be needed)."""
@@ -124,7 +130,7 @@ class Tx:
         if not rows:
             return set()
         result = await self._core(_statements(self.postgres).inbound_insert, [{**r, "received_at": now} for r in rows])
-        return {(c, m) for c, m in result}
+        return {(c, m) for c, m in result.tuples()}
 
     async def mark_inbound_failed(self, channel: str, message_id: str, error: str) -> None:
         """Note on an inbound message that the engine failed on it (it stays recorded: a retry is a duplicate)."""
@@ -142,7 +148,7 @@ class Tx:
             return {}
         q = _statements(self.postgres)
         rows = await self._core(q.session_select, {"keys": keys})
-        out = {(c, e): (dict(state or {}), seq or 0) for c, e, state, seq in rows}
+        out = {(c, e): (dict(state or {}), seq or 0) for c, e, state, seq in rows.tuples()}
         missing = [k for k in keys if k not in out]
         if missing:    # first messages: rows created, then read (and locked) like the others
             # (two workers creating the same new person while holding others' rows can deadlock:
@@ -150,7 +156,7 @@ class Tx:
             await self._core(q.session_insert, [{"channel": c, "external_id": e, "state": {}, "updated_at": now,
                                                  "seq": 0} for c, e in missing])
             rows = await self._core(q.session_select, {"keys": missing})
-            out.update({(c, e): (dict(state or {}), seq or 0) for c, e, state, seq in rows})
+            out.update({(c, e): (dict(state or {}), seq or 0) for c, e, state, seq in rows.tuples()})
         return out
 
     async def save_sessions(self, states: dict[tuple[str, str], tuple[dict[str, Any], int]], now: datetime) -> None:
@@ -168,7 +174,7 @@ class Tx:
             return {}
         rows = await self._core(_statements(self.postgres).contacts_select, {"keys": list(by_identity)})
         return {by_identity[(ch, ext)]: ContactView(cid, name, role, area, lang, bool(verified), disabled is None)
-                for ch, ext, cid, name, role, area, lang, verified, disabled in rows}
+                for ch, ext, cid, name, role, area, lang, verified, disabled in rows.tuples()}
 
     async def enqueue_many(self, rows: list[tuple[str, str, dict[str, Any]]], now: datetime) -> None:
         """Queue replies (channel, external id, payload) in one executemany, in order."""
@@ -235,7 +241,9 @@ class Tx:
         """Write the added reports: one upsert (insert, or revise the report already under the key) and one
         insert of their revisions for all of them. Two reports with one key go in turn, in order."""
         while self._queued:
-            wave, later, keys = [], [], set()
+            wave: list[tuple[dict[str, Any], SavedReport]] = []
+            later: list[tuple[dict[str, Any], SavedReport]] = []
+            keys = set()
             for values, saved in self._queued:
                 key = (values["form_id"], values["area_code"], values["key"])
                 (later if key in keys else wave).append((values, saved))
@@ -243,7 +251,7 @@ class Tx:
             self._queued = later
             await self._keep_apart(wave)
             rows = await self.s.execute(_report_upsert(self.postgres), [values for values, _ in wave])
-            written = {(form, area, key): (report_id, revision) for report_id, revision, form, area, key in rows}
+            written = {(form, area, key): (report_id, revision) for report_id, revision, form, area, key in rows.tuples()}
             for values, saved in wave:
                 saved.id, saved.revision = written[(values["form_id"], values["area_code"], values["key"])]
             await self.s.execute(_REVISION_INSERT, [
@@ -281,7 +289,7 @@ class Tx:
             row = clash   # corrected into the key of another report: that one is revised
         if row is not None and editor is not None and not may_change(editor, row.contact_id, row.area_code):
             row, moved_from = None, None
-        if moved_from is not None:   # ... and the report it started from is that meeting now: never counted twice
+        if moved_from is not None and row is not None:   # (row: the clash) ... and the report it started from is that meeting now: never counted twice
             moved_from.conflict, moved_from.competes_with, moved_from.updated_at = "merged", row.id, now
         if row is None:
             saved = await self.add_report(replace(new, report_id=None), contact_id, now, editor)
@@ -317,7 +325,7 @@ class Tx:
         await self.flush_reports()
         rows = await self.s.execute(_statements(self.postgres).previous_select,
                                     {"areas": sorted(set(area_codes)), "forms": list(form_ids)})
-        for area, form_id, answers in rows:
+        for area, form_id, answers in rows.tuples():
             out[area].setdefault(form_id, answers)
         return out
 
@@ -377,7 +385,7 @@ class Tx:
         result = await self.s.execute(update(Outbox).where(Outbox.provider_id == provider_id).values(**values))
         return bool(affected(result))
 
-    async def last_inbound_many(self, channel: str, external_ids) -> dict[str, datetime]:
+    async def last_inbound_many(self, channel: str, external_ids: Iterable[str]) -> dict[str, datetime]:
         """Per sender, when their last message came (one query for a sending round; absent: never)."""
         ids = sorted(set(external_ids))
         if not ids:
