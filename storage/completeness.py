@@ -6,7 +6,7 @@ from typing import Any
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.dates import zone_for_area
@@ -64,10 +64,9 @@ async def completeness(s: AsyncSession, area: str, rnd: RoundView, form_id: str 
         select(Report.area_code, Report.created_at).where(
             Report.form_id == form_id, Report.key == rnd.name, under(Report.area_code, area),
             Report.verified.is_(True), Report.conflict.is_(None)))}   # unverified / competing: counted apart
-    drafting = {code for code, state in (await s.execute(
-        select(Session.draft_area, Session.state).where(Session.draft_form == form_id,
-                                                        under(Session.draft_area, area)))).tuples()
-        if drafts_for(state, rnd)}
+    drafts: Select[str | None, dict[str, Any]] = select(Session.draft_area, Session.state).where(
+        Session.draft_form == form_id, under(Session.draft_area, area))
+    drafting = {code for code, state in await s.execute(drafts) if drafts_for(state, rnd)}
     due = date.fromisoformat(rnd.due)
     rows = []
     for code in sorted(kader):

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -91,14 +91,14 @@ def _keep(item: dict[str, Any], f: ActivityFilter) -> bool:
 
 async def activity_rows(s: AsyncSession, area: str, f: ActivityFilter, offset: int, limit: int) -> Page:
     """Activities of monitoring reports under ``area`` matching ``f``: (report id, desa, activity, reporter)."""
-    q = select(Report.id, Report.area_code, Report.answers, Contact.name) \
+    q: Select[int, str, dict[str, Any], str] = select(Report.id, Report.area_code, Report.answers, Contact.name) \
         .join(Contact, Contact.id == Report.contact_id) \
         .where(Report.form_id == "pemantauan", under(Report.area_code, area), Report.conflict.is_(None)) \
         .order_by(Report.area_code, Report.id)
     if f.round:                        # other rounds' reports are not read at all
         q = q.where(Report.answers["round"].as_string() == f.round)
     rows = []
-    for report_id, code, answers, reporter in (await s.execute(q)).tuples():
+    for report_id, code, answers, reporter in await s.execute(q):
         for item in answers.get("activities") or []:
             if _keep(item, f):
                 rows.append((report_id, code, answers.get("round"), item, reporter))
@@ -160,10 +160,11 @@ async def _revisions(s: AsyncSession, report_ids: list[int]) -> dict[int, list[R
     if not report_ids:
         return {}
     out: dict[int, list[Revision]] = {}
-    q = select(ReportRevision.report_id, ReportRevision.revision, Contact.name, ReportRevision.created_at,
+    q: Select[int, int, str, datetime, dict[str, Any]] = select(
+        ReportRevision.report_id, ReportRevision.revision, Contact.name, ReportRevision.created_at,
                ReportRevision.answers).join(Contact, Contact.id == ReportRevision.contact_id) \
         .where(ReportRevision.report_id.in_(report_ids)).order_by(ReportRevision.report_id, ReportRevision.revision)
-    for report_id, revision, name, at, answers in (await s.execute(q)).tuples():
+    for report_id, revision, name, at, answers in await s.execute(q):
         out.setdefault(report_id, []).append(Revision(revision, name, aware(at), answers))
     return out
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, select
+from sqlalchemy import Select, Table, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,13 +38,14 @@ def wants_followup(item: dict[str, Any]) -> bool:
 async def sync_items(s: AsyncSession, area: str, now: datetime) -> None:
     """Make the issue items of the monitoring reports under ``area`` (idempotent); an item not yet taken
     up follows corrections of its report."""
-    reports = await s.execute(select(Report.id, Report.area_code, Report.answers)
-                              .where(Report.form_id == "pemantauan", under(Report.area_code, area))
-                              .order_by(Report.area_code, Report.id))
+    q: Select[int, str, dict[str, Any]] = (select(Report.id, Report.area_code, Report.answers)
+                                           .where(Report.form_id == "pemantauan", under(Report.area_code, area))
+                                           .order_by(Report.area_code, Report.id))
+    reports = await s.execute(q)
     existing = {(i.report_id, i.activity_index): i for i in await s.scalars(
         select(IssueItem).where(under(IssueItem.area_code, area)))}
     new: list[dict[str, Any]] = []
-    for report_id, code, answers in reports.tuples():
+    for report_id, code, answers in reports:
         for index, act in enumerate(answers.get("activities") or []):
             if not wants_followup(act):
                 continue
@@ -183,9 +184,9 @@ async def kader_of(s: AsyncSession, desa: list[str]) -> list[tuple[int, str, str
     """(contact id, name, desa, lang) of the kader of these desa."""
     if not desa:
         return []
-    rows = await s.execute(select(Contact.id, Contact.name, Contact.area_code, Contact.lang)
-                           .where(Contact.role == "kader", Contact.area_code.in_(desa)).order_by(Contact.id))
-    return [(i, name, code, lang) for i, name, code, lang in rows.tuples()]
+    q: Select[int, str, str, str] = (select(Contact.id, Contact.name, Contact.area_code, Contact.lang)
+                                     .where(Contact.role == "kader", Contact.area_code.in_(desa)).order_by(Contact.id))
+    return [(i, name, code, lang) for i, name, code, lang in await s.execute(q)]
 
 
 async def queue_to(s: AsyncSession, contact_id: int, payload: dict[str, Any], at: datetime, now: datetime) -> bool:
@@ -201,15 +202,16 @@ async def queue_to(s: AsyncSession, contact_id: int, payload: dict[str, Any], at
 
 async def history(s: AsyncSession, area: str) -> dict[int, list[tuple[str, str | None, str | None, str, datetime]]]:
     """Per recommendation under ``area``: (status, note, reason, who, when), oldest first."""
-    rows = await s.execute(select(RecommendationEvent.recommendation_id, RecommendationEvent.status,
-                                  RecommendationEvent.note, RecommendationEvent.reason, Contact.name,
-                                  RecommendationEvent.at)
-                           .join(Recommendation, Recommendation.id == RecommendationEvent.recommendation_id)
-                           .join(Contact, Contact.id == RecommendationEvent.contact_id)
-                           .where(under(Recommendation.kec, area[:8] if len(area) > 8 else area))
-                           .order_by(RecommendationEvent.id))
+    q: Select[int, str, str | None, str | None, str, datetime] = (
+        select(RecommendationEvent.recommendation_id, RecommendationEvent.status, RecommendationEvent.note,
+               RecommendationEvent.reason, Contact.name, RecommendationEvent.at)
+        .join(Recommendation, Recommendation.id == RecommendationEvent.recommendation_id)
+        .join(Contact, Contact.id == RecommendationEvent.contact_id)
+        .where(under(Recommendation.kec, area[:8] if len(area) > 8 else area))
+        .order_by(RecommendationEvent.id))
+    rows = await s.execute(q)
     out: dict[int, list[tuple[str, str | None, str | None, str, datetime]]] = {}
-    for rid, status, note, reason, who, at in rows.tuples():
+    for rid, status, note, reason, who, at in rows:
         out.setdefault(rid, []).append((status, note, reason, who, aware(at)))
     return out
 

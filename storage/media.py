@@ -25,7 +25,7 @@ async def due_media(s: AsyncSession, older_than: float, prefix: str = "", limit:
                                   Media.url.startswith(prefix, autoescape=True),
                                   (Media.fetch_after.is_(None)) | (Media.fetch_after <= now))
                            .order_by(Media.created_at).limit(limit))
-    return [(k, u, a) for k, u, a in rows.tuples() if u is not None]   # never None: it starts with prefix
+    return [(k, u, a) for k, u, a in rows if u is not None]   # never None: it starts with prefix
 
 
 async def media_stored(s: AsyncSession, key: str, path: str, mime: str, size: int, content_sha256: str) -> None:

@@ -6,7 +6,7 @@ from typing import Any
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -88,9 +88,10 @@ async def silent_drafts(s: AsyncSession, silent_since: datetime, not_before: dat
     """Sessions with a draft whose last message came between ``not_before`` and ``silent_since``, with their
     contact: (channel, external id, state, last message time, contact id)."""
     from .keys import identity_key
-    rows = (await s.execute(select(Session.channel, Session.external_id, Session.state, Session.updated_at)
-                            .where(Session.draft_form.is_not(None), Session.updated_at <= silent_since,
-                                   Session.updated_at > not_before))).tuples().all()
+    q: Select[str, str, dict[str, Any], datetime] = (
+        select(Session.channel, Session.external_id, Session.state, Session.updated_at)
+        .where(Session.draft_form.is_not(None), Session.updated_at <= silent_since, Session.updated_at > not_before))
+    rows = (await s.execute(q)).all()
     out: list[tuple[str, str, dict[str, Any], datetime, int]] = []
     for channel, external_id, state, updated in rows:
         kind, value = identity_key(channel, external_id)

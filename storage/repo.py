@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache
-from typing import Any, cast
+from typing import Any, TypeVarTuple, cast, overload
 
 from sqlalchemy import (Executable, Insert, Select, Table, Update, bindparam, delete, func, or_, select, tuple_,
                         update)
@@ -18,6 +18,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import ReturningInsert
+from sqlalchemy.sql.selectable import TypedReturnsRows
 from sqlalchemy.util.typing import TupleAny, Unpack
 
 from flows.types import ContactView, NewContact, NewReport, ReportView, RoundView
@@ -29,8 +30,12 @@ from .models import (Contact, FormVersion, Identity, InboundMessage, Invite, Med
 from .rollup import draft_of, rollup_columns
 
 
+_Ts = TypeVarTuple("_Ts")
+_Params = Mapping[str, Any] | Sequence[Mapping[str, Any]] | None   # one row's values, or many
+
+
 @lru_cache(maxsize=2)
-def _report_upsert(postgres: bool) -> ReturningInsert[Unpack[TupleAny]]:
+def _report_upsert(postgres: bool) -> ReturningInsert[int, int, str, str, str]:
     """INSERT … ON CONFLICT (form, area, key) DO UPDATE … RETURNING id, revision (and the key, to match
     rows of an executemany) — built once per dialect."""
     table = cast(Table, Report.__table__)
@@ -46,9 +51,9 @@ def _report_upsert(postgres: bool) -> ReturningInsert[Unpack[TupleAny]]:
 @dataclass(frozen=True)
 class _Statements:
     """The per-batch statements, built once per dialect (building them per call cost more than running them)."""
-    inbound_insert: ReturningInsert[Unpack[TupleAny]]
+    inbound_insert: ReturningInsert[str, str]
     session_insert: Insert
-    session_select: Select[Unpack[TupleAny]]
+    session_select: Select[str, str, dict[str, Any] | None, int | None]
     session_update: Update
     contacts_select: Select[str, str, int, str, str, str, str, bool, datetime | None]
     previous_select: Select[str, str, dict[str, Any]]
@@ -103,8 +108,12 @@ class Tx:
         self._queued: list[tuple[dict[str, Any], SavedReport]] = []           # reports added, not yet written
         self._editors: dict[int, ContactView] = {}                   # who sent them (may they overwrite?)
 
-    async def _core(self, statement: Executable, params: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None
-                    ) -> CursorResult[Unpack[TupleAny]]:
+    @overload
+    async def _core(self, statement: TypedReturnsRows[Unpack[_Ts]], params: _Params = None
+                    ) -> CursorResult[Unpack[_Ts]]: ...
+    @overload
+    async def _core(self, statement: Executable, params: _Params = None) -> CursorResult[Unpack[TupleAny]]: ...
+    async def _core(self, statement: Executable, params: _Params = None) -> CursorResult[Unpack[TupleAny]]:
         """A Core statement on the transaction's connection, past the ORM session's execute (its
         per-statement bookkeeping cost more than the statement): for the per-batch statements, whose
         tables no ORM object of the batch is waiting to write (an autoflush would not be needed)."""
@@ -130,7 +139,7 @@ class Tx:
         if not rows:
             return set()
         result = await self._core(_statements(self.postgres).inbound_insert, [{**r, "received_at": now} for r in rows])
-        return {(c, m) for c, m in result.tuples()}
+        return {(c, m) for c, m in result}
 
     async def mark_inbound_failed(self, channel: str, message_id: str, error: str) -> None:
         """Note on an inbound message that the engine failed on it (it stays recorded: a retry is a duplicate)."""
@@ -148,15 +157,15 @@ class Tx:
             return {}
         q = _statements(self.postgres)
         rows = await self._core(q.session_select, {"keys": keys})
-        out = {(c, e): (dict(state or {}), seq or 0) for c, e, state, seq in rows.tuples()}
+        out = {(c, e): (dict(state or {}), seq or 0) for c, e, state, seq in rows}
         missing = [k for k in keys if k not in out]
         if missing:    # first messages: rows created, then read (and locked) like the others
             # (two workers creating the same new person while holding others' rows can deadlock:
             # the database picks one, and the pipeline retries its batch)
             await self._core(q.session_insert, [{"channel": c, "external_id": e, "state": {}, "updated_at": now,
                                                  "seq": 0} for c, e in missing])
-            rows = await self._core(q.session_select, {"keys": missing})
-            out.update({(c, e): (dict(state or {}), seq or 0) for c, e, state, seq in rows.tuples()})
+            created = await self._core(q.session_select, {"keys": missing})
+            out.update({(c, e): (dict(state or {}), seq or 0) for c, e, state, seq in created})
         return out
 
     async def save_sessions(self, states: dict[tuple[str, str], tuple[dict[str, Any], int]], now: datetime) -> None:
@@ -174,7 +183,7 @@ class Tx:
             return {}
         rows = await self._core(_statements(self.postgres).contacts_select, {"keys": list(by_identity)})
         return {by_identity[(ch, ext)]: ContactView(cid, name, role, area, lang, bool(verified), disabled is None)
-                for ch, ext, cid, name, role, area, lang, verified, disabled in rows.tuples()}
+                for ch, ext, cid, name, role, area, lang, verified, disabled in rows}
 
     async def enqueue_many(self, rows: list[tuple[str, str, dict[str, Any]]], now: datetime) -> None:
         """Queue replies (channel, external id, payload) in one executemany, in order."""
@@ -251,7 +260,7 @@ class Tx:
             self._queued = later
             await self._keep_apart(wave)
             rows = await self.s.execute(_report_upsert(self.postgres), [values for values, _ in wave])
-            written = {(form, area, key): (report_id, revision) for report_id, revision, form, area, key in rows.tuples()}
+            written = {(form, area, key): (report_id, revision) for report_id, revision, form, area, key in rows}
             for values, saved in wave:
                 saved.id, saved.revision = written[(values["form_id"], values["area_code"], values["key"])]
             await self.s.execute(_REVISION_INSERT, [
@@ -325,7 +334,7 @@ class Tx:
         await self.flush_reports()
         rows = await self.s.execute(_statements(self.postgres).previous_select,
                                     {"areas": sorted(set(area_codes)), "forms": list(form_ids)})
-        for area, form_id, answers in rows.tuples():
+        for area, form_id, answers in rows:
             out[area].setdefault(form_id, answers)
         return out
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.dates import zone_for_area
@@ -148,13 +148,15 @@ async def decide(s: AsyncSession, contact: ContactView, kind: str, work: dict[st
 
 async def selections(s: AsyncSession, area: str) -> dict[int, list[tuple[str, str, str, str, str, datetime]]]:
     """Per story under ``area``: (level, decision, reason, panel, who, when), oldest first."""
-    rows = await s.execute(select(StorySelection.report_id, StorySelection.level, StorySelection.decision,
-                                  StorySelection.reason, StorySelection.panel, Contact.name, StorySelection.at)
-                           .join(Report, Report.id == StorySelection.report_id)
-                           .join(Contact, Contact.id == StorySelection.contact_id)
-                           .where(under(Report.area_code, area)).order_by(StorySelection.id))
+    q: Select[int, str, str, str, str, str, datetime] = (
+        select(StorySelection.report_id, StorySelection.level, StorySelection.decision, StorySelection.reason,
+               StorySelection.panel, Contact.name, StorySelection.at)
+        .join(Report, Report.id == StorySelection.report_id)
+        .join(Contact, Contact.id == StorySelection.contact_id)
+        .where(under(Report.area_code, area)).order_by(StorySelection.id))
+    rows = await s.execute(q)
     out: dict[int, list[tuple[str, str, str, str, str, datetime]]] = {}
-    for rid, level, decision, reason, panel, who, at in rows.tuples():
+    for rid, level, decision, reason, panel, who, at in rows:
         out.setdefault(rid, []).append((level, decision, reason, panel, who, at))
     return out
 
@@ -171,11 +173,12 @@ async def for_summary(s: AsyncSession, area: str
 
 async def all_stories(s: AsyncSession, area: str) -> list[tuple[int, str, dict[str, Any], datetime, str]]:
     """(report id, desa, answers, updated, reporter) of every story under ``area``."""
-    rows = await s.execute(select(Report.id, Report.area_code, Report.answers, Report.updated_at, Contact.name)
-                           .join(Contact, Contact.id == Report.contact_id)
-                           .where(Report.form_id == "cerita", under(Report.area_code, area))
-                           .order_by(Report.area_code, Report.id))
-    return [(i, c, a, aware(u), n) for i, c, a, u, n in rows.tuples()]
+    q: Select[int, str, dict[str, Any], datetime, str] = (
+        select(Report.id, Report.area_code, Report.answers, Report.updated_at, Contact.name)
+        .join(Contact, Contact.id == Report.contact_id)
+        .where(Report.form_id == "cerita", under(Report.area_code, area))
+        .order_by(Report.area_code, Report.id))
+    return [(i, c, a, aware(u), n) for i, c, a, u, n in await s.execute(q)]
 
 
 @dataclass(frozen=True)

@@ -326,7 +326,7 @@ async def rollup(s: AsyncSession, f: Filters, forms: dict[tuple[str, int], Form]
                 await s.execute(select(*cols).where(*where)))
     child_for: dict[str, dict[str, _Acc]] = {}
     unverified: Counter[str] = Counter()      # from kader not yet approved: counted apart, not in the figures
-    for form_id, area_code, key, answers, verified, *created in rows.tuples():
+    for form_id, area_code, key, answers, verified, *created in rows:
         form, spec = by_id[form_id]
         if window.filtered and not window.admits(form, spec, area_code, key, answers, created[0] if created else None):
             continue
