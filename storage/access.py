@@ -2,6 +2,8 @@
 approval, competing reports, disabling a contact. flows/access.py holds the conversation."""
 from __future__ import annotations
 
+from typing import Any, overload
+
 import secrets
 from datetime import datetime, timedelta
 
@@ -11,6 +13,7 @@ from sqlalchemy.orm import aliased
 
 from flows.types import ContactView, InviteView, WaitingView
 
+from .results import affected
 from .models import Contact, Identity, Invite, Report, ReportRevision
 from .routing import reach
 from .scope import under
@@ -20,6 +23,10 @@ COORDINATORS = ("fasilitator", "koordinator")         # who approves kader and m
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"     # no 0/O, 1/I: read aloud and typed on phones
 
 
+@overload
+def aware(value: datetime) -> datetime: ...
+@overload
+def aware(value: None) -> None: ...
 def aware(value: datetime | None) -> datetime | None:
     from datetime import timezone
     return value if value is None or value.tzinfo else value.replace(tzinfo=timezone.utc)
@@ -48,7 +55,7 @@ def may_change(editor: ContactView | None, owner_id: int | None, area_code: str)
 # ---------------------------------------------------------------- invites
 
 async def create_invite(s: AsyncSession, role: str, area_code: str, now: datetime, days: float = INVITE_DAYS,
-                        extra: dict | None = None, agency: str | None = None) -> str:
+                        extra: dict[str, Any] | None = None, agency: str | None = None) -> str:
     """A new single-use code for ``role`` in ``area_code``, valid ``days`` (any role: kader, fasilitator,
     koordinator, and whatever a later program adds, with ``extra`` for what it needs besides an area)."""
     code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
@@ -75,7 +82,7 @@ async def claim_invite(s: AsyncSession, code: str, now: datetime) -> bool:
     result = await s.execute(update(Invite).where(
         Invite.code == code, Invite.used_at.is_(None), Invite.used_by.is_(None), Invite.revoked_at.is_(None),
         or_(Invite.expires_at.is_(None), Invite.expires_at > now)).values(used_at=now))
-    return result.rowcount == 1
+    return affected(result) == 1
 
 
 async def list_invites(s: AsyncSession, now: datetime) -> list[tuple[Invite, str, str | None]]:
@@ -102,16 +109,16 @@ async def revoke_invite(s: AsyncSession, code: str, now: datetime) -> str | None
 async def disable_contact(s: AsyncSession, contact_id: int, now: datetime) -> bool:
     result = await s.execute(update(Contact).where(Contact.id == contact_id, Contact.disabled_at.is_(None))
                              .values(disabled_at=now))
-    return result.rowcount == 1
+    return affected(result) == 1
 
 
 async def approve_contact(s: AsyncSession, contact_id: int, by: int | None = None) -> bool:
     """Verified from now on, and so are the reports they sent while waiting."""
     result = await s.execute(update(Contact).where(Contact.id == contact_id, Contact.verified.is_(False))
                              .values(verified=True, approved_by=by))
-    if result.rowcount:
+    if affected(result):
         await s.execute(update(Report).where(Report.contact_id == contact_id).values(verified=True))
-    return result.rowcount == 1
+    return affected(result) == 1
 
 
 async def waiting_contacts(s: AsyncSession, area_code: str) -> list[Contact]:
@@ -173,37 +180,42 @@ async def waiting_for(s: AsyncSession, contact: ContactView) -> tuple[WaitingVie
                     for i, n, a, other, form, period, t in conflicts))
 
 
-async def decide(s: AsyncSession, by: ContactView, kind: str, ref: int, decision, now: datetime) -> list[tuple]:
+# a message a decision causes for someone else: (channel, external id, text key, values)
+Notice = tuple[str, str, str, dict[str, str]]
+
+
+async def decide(s: AsyncSession, by: ContactView, kind: str, ref: int, decision: bool | str, now: datetime
+                 ) -> list[Notice]:
     """Apply a coordinator's decision (only inside their area); returns messages for others as
     (channel, external id, text key, values)."""
     if kind == "approve":
         row = await s.get(Contact, ref)
         if row is None or not may_change(by, -1, row.area_code) or row.verified or row.disabled_at:
             return []
-        out = [(c, e, "approved" if decision else "rejected", {"by": by.name}) for c, e in await identities_of(s, ref)]
+        out: list[Notice] = [(c, e, "approved" if decision else "rejected", {"by": by.name}) for c, e in await identities_of(s, ref)]
         if decision:
             await approve_contact(s, ref, by.id)
         else:
             row.disabled_at, row.approved_by = now, by.id
         return out
-    row = await s.get(Report, ref)
-    if row is None or row.conflict != "pending" or not may_change(by, -1, row.area_code):
+    report = await s.get(Report, ref)
+    if report is None or report.conflict != "pending" or not may_change(by, -1, report.area_code):
         return []
-    first = await s.get(Report, row.competes_with)
+    first = await s.get(Report, report.competes_with)
     if decision == "both":
-        row.conflict, row.competes_with = None, None
+        report.conflict, report.competes_with = None, None
     elif decision == "second" and first is not None:      # the later report replaces the first, kept as revisions
         first.revision += 1
-        first.answers, first.form_version, first.updated_at = row.answers, row.form_version, now
+        first.answers, first.form_version, first.updated_at = report.answers, report.form_version, now
         for name in ("men", "women", "period", "verified"):
-            setattr(first, name, getattr(row, name))
-        s.add(ReportRevision(report_id=first.id, revision=first.revision, contact_id=row.contact_id,
-                             answers=row.answers, created_at=now))
-        row.conflict = "rejected"
+            setattr(first, name, getattr(report, name))
+        s.add(ReportRevision(report_id=first.id, revision=first.revision, contact_id=report.contact_id,
+                             answers=report.answers, created_at=now))
+        report.conflict = "rejected"
     else:
-        row.conflict = "rejected"
+        report.conflict = "rejected"
     await s.flush()
-    people = [row.contact_id] + ([first.contact_id] if first is not None else [])
+    people = [report.contact_id] + ([first.contact_id] if first is not None else [])
     out = []
     for cid in dict.fromkeys(people):
         out += [(c, e, "conflict_" + str(decision), {"by": by.name}) for c, e in await identities_of(s, cid)]

@@ -1,10 +1,12 @@
 """Who has reported for a round: on time, late, in progress or not at all — per desa of an area."""
 from __future__ import annotations
 
+from typing import Any
+
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.dates import zone_for_area
@@ -36,16 +38,17 @@ async def get_round(s: AsyncSession, name: str) -> RoundView | None:
     return RoundView(row.name, row.start, row.due) if row else None
 
 
-def drafts_for(state: dict, rnd: RoundView) -> bool:
+def drafts_for(state: dict[str, Any], rnd: RoundView) -> bool:
     """Whether the draft in a session is a report of round ``rnd``: the round it answers, or (not answered
     yet) the round whose dates hold the day it was begun. A draft of one round is no other round's."""
     draft = (state or {}).get("form") or (state or {}).get("draft") or {}
     if not isinstance(draft, dict):
         return False
-    answers = draft.get("answers") if isinstance(draft.get("answers"), dict) else {}
+    given = draft.get("answers")
+    answers: dict[str, Any] = given if isinstance(given, dict) else {}
     chosen = answers.get("round")
     if chosen:
-        return chosen == rnd.name
+        return bool(chosen == rnd.name)
     started = str(draft.get("started") or "")[:10]
     return bool(started) and rnd.start <= started <= rnd.due
 
@@ -61,10 +64,9 @@ async def completeness(s: AsyncSession, area: str, rnd: RoundView, form_id: str 
         select(Report.area_code, Report.created_at).where(
             Report.form_id == form_id, Report.key == rnd.name, under(Report.area_code, area),
             Report.verified.is_(True), Report.conflict.is_(None)))}   # unverified / competing: counted apart
-    drafting = {code for code, state in await s.execute(
-        select(Session.draft_area, Session.state).where(Session.draft_form == form_id,
-                                                        under(Session.draft_area, area)))
-        if drafts_for(state, rnd)}
+    drafts: Select[str | None, dict[str, Any]] = select(Session.draft_area, Session.state).where(
+        Session.draft_form == form_id, under(Session.draft_area, area))
+    drafting = {code for code, state in await s.execute(drafts) if drafts_for(state, rnd)}
     due = date.fromisoformat(rnd.due)
     rows = []
     for code in sorted(kader):

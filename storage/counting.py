@@ -9,6 +9,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from sqlalchemy import event
 
@@ -25,11 +26,11 @@ def _label(statement: str) -> str:
 
 
 @contextmanager
-def counting(db: Database) -> Iterator[Counter]:
+def counting(db: Database) -> Iterator[Counter[str]]:
     """Statements sent through ``db`` while the block runs, counted by label (``sum(c.values())``: all)."""
-    seen: Counter = Counter()
+    seen: Counter[str] = Counter()
 
-    def count(conn, cursor, statement, parameters, context, executemany):
+    def count(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
         seen[_label(statement)] += 1
 
     engine = db.engine.sync_engine

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -38,7 +38,7 @@ def child_figures(r: Rollup, children: list[str]) -> dict[str, dict[str, Any]]:
 
 @dataclass(frozen=True)
 class Page:
-    rows: list
+    rows: list[Any]                  # a page of query rows (tuples, Row) or ReportDetail
     total: int
     offset: int
     limit: int
@@ -74,7 +74,7 @@ class ActivityFilter:
     matrix: bool = False                 # only what needs follow-up: not running, or support wanted
 
 
-def _keep(item: dict, f: ActivityFilter) -> bool:
+def _keep(item: dict[str, Any], f: ActivityFilter) -> bool:
     wants = [v for v in item.get("support_from") or [] if v != "tidak_perlu"]
     if f.matrix and item.get("status") == "berjalan" and not wants:
         return False
@@ -91,7 +91,7 @@ def _keep(item: dict, f: ActivityFilter) -> bool:
 
 async def activity_rows(s: AsyncSession, area: str, f: ActivityFilter, offset: int, limit: int) -> Page:
     """Activities of monitoring reports under ``area`` matching ``f``: (report id, desa, activity, reporter)."""
-    q = select(Report.id, Report.area_code, Report.answers, Contact.name) \
+    q: Select[int, str, dict[str, Any], str] = select(Report.id, Report.area_code, Report.answers, Contact.name) \
         .join(Contact, Contact.id == Report.contact_id) \
         .where(Report.form_id == "pemantauan", under(Report.area_code, area), Report.conflict.is_(None)) \
         .order_by(Report.area_code, Report.id)
@@ -160,7 +160,8 @@ async def _revisions(s: AsyncSession, report_ids: list[int]) -> dict[int, list[R
     if not report_ids:
         return {}
     out: dict[int, list[Revision]] = {}
-    q = select(ReportRevision.report_id, ReportRevision.revision, Contact.name, ReportRevision.created_at,
+    q: Select[int, int, str, datetime, dict[str, Any]] = select(
+        ReportRevision.report_id, ReportRevision.revision, Contact.name, ReportRevision.created_at,
                ReportRevision.answers).join(Contact, Contact.id == ReportRevision.contact_id) \
         .where(ReportRevision.report_id.in_(report_ids)).order_by(ReportRevision.report_id, ReportRevision.revision)
     for report_id, revision, name, at, answers in await s.execute(q):
@@ -212,7 +213,7 @@ async def contact(s: AsyncSession, contact_id: int) -> Contact | None:
     return await s.get(Contact, contact_id)
 
 
-async def queue_reminder(s: AsyncSession, key: str, kader: Kader, payload: dict, send_at: datetime,
+async def queue_reminder(s: AsyncSession, key: str, kader: Kader, payload: dict[str, Any], send_at: datetime,
                          now: datetime) -> int | None:
     """Queue a reminder to ``kader`` through the outbox, to go at ``send_at``; once per ``key``.
     Returns the outbox row id, or None if this key was queued before."""

@@ -4,16 +4,19 @@ storage/ reads no environment variable: bot/config.py's ``Settings`` reads PANTA
 PANTAU_DATA_DIR once and hands the URL in (``Database(url)``; ``sqlite_url(folder)`` for the default)."""
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import orjson
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, func, insert, make_url, select
 from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from . import sqlite_driver
 from .models import Area
@@ -35,7 +38,7 @@ def _sqlite_file(url: str) -> str | None:
     return parsed.database
 
 
-def alembic_config(connection=None) -> Config:
+def alembic_config(connection: Connection | None = None) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["connection"] = connection
@@ -45,7 +48,7 @@ def alembic_config(connection=None) -> Config:
 WAL_FALLBACK_PAGES = 10_000
 
 
-def _dumps(value) -> str:
+def _dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
@@ -56,6 +59,7 @@ class Database:
         self.url = url
         self.is_sqlite = self.url.startswith("sqlite")
         path = _sqlite_file(self.url)
+        kwargs: dict[str, Any]
         if path:        # one thread hop per statement instead of aiosqlite's four (storage/sqlite_driver.py)
             kwargs = {"async_creator": lambda: sqlite_driver.connect(path, timeout=30)}
         else:
@@ -67,7 +71,7 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         if self.is_sqlite:
             @event.listens_for(self.engine.sync_engine, "connect")
-            def _pragmas(dbapi_conn, _record):
+            def _pragmas(dbapi_conn: Any, _record: Any) -> None:
                 cur = dbapi_conn.cursor()
                 cur.execute("PRAGMA journal_mode=WAL")
                 cur.execute("PRAGMA synchronous=NORMAL")
@@ -103,7 +107,7 @@ class Database:
             return len(rows)
 
     @asynccontextmanager
-    async def session(self):
+    async def session(self) -> AsyncIterator[AsyncSession]:
         async with self.sessionmaker() as s:
             yield s
 

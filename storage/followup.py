@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Select, Table, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.loop_values import CARRIED, FINAL, ItemView, RecView
+from flows.types import ContactView
 
 from .models import Contact, Invite, IssueItem, Outbox, Recommendation, RecommendationEvent, Report
 from .routing import reach
@@ -26,7 +28,7 @@ class OutOfScope(Exception):
     """An action on something the contact may not change (never reached through the chat's own lists)."""
 
 
-def wants_followup(item: dict) -> bool:
+def wants_followup(item: dict[str, Any]) -> bool:
     """An activity becomes an issue item when it is not running and names an obstacle or support asked."""
     asked = [v for v in item.get("support_from") or [] if v != "tidak_perlu"]
     return item.get("status") not in (None, "berjalan") and bool(item.get("obstacles") or asked
@@ -36,12 +38,13 @@ def wants_followup(item: dict) -> bool:
 async def sync_items(s: AsyncSession, area: str, now: datetime) -> None:
     """Make the issue items of the monitoring reports under ``area`` (idempotent); an item not yet taken
     up follows corrections of its report."""
-    reports = await s.execute(select(Report.id, Report.area_code, Report.answers)
-                              .where(Report.form_id == "pemantauan", under(Report.area_code, area))
-                              .order_by(Report.area_code, Report.id))
+    q: Select[int, str, dict[str, Any]] = (select(Report.id, Report.area_code, Report.answers)
+                                           .where(Report.form_id == "pemantauan", under(Report.area_code, area))
+                                           .order_by(Report.area_code, Report.id))
+    reports = await s.execute(q)
     existing = {(i.report_id, i.activity_index): i for i in await s.scalars(
         select(IssueItem).where(under(IssueItem.area_code, area)))}
-    new: list[dict] = []
+    new: list[dict[str, Any]] = []
     for report_id, code, answers in reports:
         for index, act in enumerate(answers.get("activities") or []):
             if not wants_followup(act):
@@ -59,7 +62,7 @@ async def sync_items(s: AsyncSession, area: str, now: datetime) -> None:
                     setattr(row, k, v)
     if new:   # two fasilitators of one kecamatan may make the same items at once: the second adds nothing
         insert = pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
-        await s.execute(insert(IssueItem.__table__).on_conflict_do_nothing(index_elements=["report_id", "activity_index"]), new)
+        await s.execute(insert(cast(Table, IssueItem.__table__)).on_conflict_do_nothing(index_elements=["report_id", "activity_index"]), new)
     await s.flush()
 
 
@@ -90,7 +93,7 @@ async def agencies(s: AsyncSession, kab: str) -> list[str]:
                                                              Invite.agency.is_not(None))))
     known |= set(await s.scalars(select(Recommendation.agency).where(under(Recommendation.kec, kab),
                                                                      Recommendation.agency.is_not(None))))
-    return sorted(known)
+    return sorted(agency for agency in known if agency is not None)   # None: filtered out above
 
 
 async def recommendations(s: AsyncSession, area: str, agency: str | None = None, open_only: bool = False,
@@ -103,7 +106,7 @@ async def recommendations(s: AsyncSession, area: str, agency: str | None = None,
     if open_only:
         q = q.where(Recommendation.status.not_in(FINAL))
     recs = list(await s.scalars(q.order_by(Recommendation.id)))
-    items: dict[int, list[IssueItem]] = {}
+    items: dict[int | None, list[IssueItem]] = {}
     if recs:
         for item in await s.scalars(select(IssueItem).where(IssueItem.recommendation_id.in_([r.id for r in recs]))
                                     .order_by(IssueItem.id)):
@@ -127,7 +130,7 @@ class Change:
     desa_items: dict[str, str]       # desa code → what that desa asked (its own words)
 
 
-async def recommend(s: AsyncSession, contact, work: dict, now: datetime) -> Change:
+async def recommend(s: AsyncSession, contact: ContactView, work: dict[str, Any], now: datetime) -> Change:
     """A fasilitator's recommendation over one or more open items of their kecamatan."""
     items = list(await s.scalars(select(IssueItem).where(IssueItem.id.in_(work["items"]))))
     if (len(items) != len(set(work["items"])) or any(i.recommendation_id is not None for i in items)
@@ -161,7 +164,7 @@ def _inside(code: str, area: str) -> bool:
     return code == area or code.startswith(area + ".")
 
 
-async def set_status(s: AsyncSession, contact, agency: str | None, work: dict, now: datetime) -> Change:
+async def set_status(s: AsyncSession, contact: ContactView, agency: str | None, work: dict[str, Any], now: datetime) -> Change:
     """An OPD's (or the koordinator's) answer to a recommendation carried to the kabupaten."""
     rec = await s.get(Recommendation, work["rec"])
     if (rec is None or rec.level != "kabupaten" or not _inside(rec.kec, contact.area_code)
@@ -181,12 +184,12 @@ async def kader_of(s: AsyncSession, desa: list[str]) -> list[tuple[int, str, str
     """(contact id, name, desa, lang) of the kader of these desa."""
     if not desa:
         return []
-    rows = await s.execute(select(Contact.id, Contact.name, Contact.area_code, Contact.lang)
-                           .where(Contact.role == "kader", Contact.area_code.in_(desa)).order_by(Contact.id))
-    return [tuple(r) for r in rows]
+    q: Select[int, str, str, str] = (select(Contact.id, Contact.name, Contact.area_code, Contact.lang)
+                                     .where(Contact.role == "kader", Contact.area_code.in_(desa)).order_by(Contact.id))
+    return [(i, name, code, lang) for i, name, code, lang in await s.execute(q)]
 
 
-async def queue_to(s: AsyncSession, contact_id: int, payload: dict, at: datetime, now: datetime) -> bool:
+async def queue_to(s: AsyncSession, contact_id: int, payload: dict[str, Any], at: datetime, now: datetime) -> bool:
     """One message to a contact where they last wrote (else their registered channel), sent from ``at``
     (False: no way to reach them)."""
     where = await reach(s, contact_id)
@@ -199,14 +202,15 @@ async def queue_to(s: AsyncSession, contact_id: int, payload: dict, at: datetime
 
 async def history(s: AsyncSession, area: str) -> dict[int, list[tuple[str, str | None, str | None, str, datetime]]]:
     """Per recommendation under ``area``: (status, note, reason, who, when), oldest first."""
-    rows = await s.execute(select(RecommendationEvent.recommendation_id, RecommendationEvent.status,
-                                  RecommendationEvent.note, RecommendationEvent.reason, Contact.name,
-                                  RecommendationEvent.at)
-                           .join(Recommendation, Recommendation.id == RecommendationEvent.recommendation_id)
-                           .join(Contact, Contact.id == RecommendationEvent.contact_id)
-                           .where(under(Recommendation.kec, area[:8] if len(area) > 8 else area))
-                           .order_by(RecommendationEvent.id))
-    out: dict[int, list] = {}
+    q: Select[int, str, str | None, str | None, str, datetime] = (
+        select(RecommendationEvent.recommendation_id, RecommendationEvent.status, RecommendationEvent.note,
+               RecommendationEvent.reason, Contact.name, RecommendationEvent.at)
+        .join(Recommendation, Recommendation.id == RecommendationEvent.recommendation_id)
+        .join(Contact, Contact.id == RecommendationEvent.contact_id)
+        .where(under(Recommendation.kec, area[:8] if len(area) > 8 else area))
+        .order_by(RecommendationEvent.id))
+    rows = await s.execute(q)
+    out: dict[int, list[tuple[str, str | None, str | None, str, datetime]]] = {}
     for rid, status, note, reason, who, at in rows:
         out.setdefault(rid, []).append((status, note, reason, who, aware(at)))
     return out

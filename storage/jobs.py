@@ -3,11 +3,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .models import Contact, Job
+
+if TYPE_CHECKING:
+    from flows.types import ContactView
 
 
 @dataclass(frozen=True)
@@ -33,7 +37,7 @@ async def claim_jobs(s: AsyncSession, now: datetime, stale: timedelta, limit: in
     q = (select(Job).where(or_(Job.status == "pending",
                                (Job.status == "running") & (Job.started_at < now - stale)))
          .order_by(Job.id).limit(limit))
-    if s.bind.dialect.name == "postgresql":
+    if s.bind is not None and s.bind.dialect.name == "postgresql":
         q = q.with_for_update(skip_locked=True)
     jobs = list(await s.scalars(q))
     if jobs:
@@ -47,7 +51,7 @@ async def finish_job(s: AsyncSession, job_id: int, status: str = "done", error: 
     await s.execute(update(Job).where(Job.id == job_id).values(status=status, error=(error or None) and error[:500]))
 
 
-async def contact_of(s: AsyncSession, contact_id: int):
+async def contact_of(s: AsyncSession, contact_id: int) -> ContactView | None:
     from flows.types import ContactView
     c = await s.get(Contact, contact_id)
     return ContactView(c.id, c.name, c.role, c.area_code, c.lang) if c else None

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from .results import affected
 from .models import Media
 
 
@@ -24,7 +25,7 @@ async def due_media(s: AsyncSession, older_than: float, prefix: str = "", limit:
                                   Media.url.startswith(prefix, autoescape=True),
                                   (Media.fetch_after.is_(None)) | (Media.fetch_after <= now))
                            .order_by(Media.created_at).limit(limit))
-    return [(k, u, a) for k, u, a in rows]
+    return [(k, u, a) for k, u, a in rows if u is not None]   # never None: it starts with prefix
 
 
 async def media_stored(s: AsyncSession, key: str, path: str, mime: str, size: int, content_sha256: str) -> None:
@@ -38,7 +39,7 @@ async def media_failed(s: AsyncSession, key: str, error: str) -> tuple[str, str]
     the one time the row turns failed (to tell them once), else None."""
     done = await s.execute(update(Media).where(Media.sha256 == key, Media.status == "pending")
                            .values(status="failed", error=error[:300]))
-    if not done.rowcount:
+    if not affected(done):
         return None
     row = (await s.execute(select(Media.channel, Media.external_id).where(Media.sha256 == key))).first()
     return (row[0], row[1]) if row and row[0] and row[1] else None

@@ -1,11 +1,14 @@
 """Queries of the one outbox loop (bot/outbox.py): open rows in order, claiming and releasing."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from .results import affected
 from .models import Outbox
 
 OPEN = ("pending", "sending")
@@ -14,7 +17,7 @@ OPEN = ("pending", "sending")
 async def open_rows(s: AsyncSession, channel: str, limit: int = 500) -> list[Outbox]:
     """The channel's open rows (pending or sending), oldest first: the loop keeps each recipient's order."""
     q = select(Outbox).where(Outbox.channel == channel, Outbox.status.in_(OPEN)).order_by(Outbox.id).limit(limit)
-    if s.bind.dialect.name == "postgresql":
+    if s.bind is not None and s.bind.dialect.name == "postgresql":
         q = q.with_for_update(skip_locked=True)
     return list(await s.scalars(q))
 
@@ -34,7 +37,7 @@ async def settle_sent(s: AsyncSession, row_id: int, now: datetime, provider_id: 
     have confirmed it meanwhile)."""
     result = await s.execute(update(Outbox).where(Outbox.id == row_id, Outbox.status == "sending")
                              .values(status="sent", sent_at=now, provider_id=provider_id))
-    return bool(result.rowcount)
+    return bool(affected(result))
 
 
 async def resend_in_place(s: AsyncSession, row_id: int, now: datetime, error: str) -> bool:
@@ -42,7 +45,7 @@ async def resend_in_place(s: AsyncSession, row_id: int, now: datetime, error: st
     only if nothing confirmed it meanwhile."""
     result = await s.execute(update(Outbox).where(Outbox.id == row_id, Outbox.status == "sending")
                              .values(status="pending", next_attempt_at=now, error=error[:500]))
-    return bool(result.rowcount)
+    return bool(affected(result))
 
 
 async def provider_id_owner(s: AsyncSession, provider_id: str) -> int | None:
@@ -55,15 +58,15 @@ async def hold_channel(s: AsyncSession, channel: str, until: datetime) -> int:
     (in-flight rows answered later are scheduled behind it by the loop; a restart keeps the hold)."""
     result = await s.execute(update(Outbox).where(Outbox.channel == channel, Outbox.status == "pending",
                                                   Outbox.next_attempt_at < until).values(next_attempt_at=until))
-    return int(result.rowcount or 0)
+    return int(affected(result) or 0)
 
 
-async def record_outcomes(s: AsyncSession, channel: str, writes: list[tuple], now: datetime) -> None:
+async def record_outcomes(s: AsyncSession, channel: str, writes: list[tuple[str, int, Any]], now: datetime) -> None:
     """A batch of the loop's outcomes written in one transaction, in the order they happened. Each is
     ``(kind, row id, value)``: ``sent`` (provider id), ``failed`` / ``dead`` (error), ``doubt`` (claimed-at
     to set), ``retry`` ((attempts, at, error)), ``hold`` (the channel held until). Only rows still
     "sending" change: a status callback that confirmed a row meanwhile is not undone."""
-    table = Outbox.__table__
+    table = cast(Table, Outbox.__table__)
     sending = table.c.status == "sending"
     sent = [{"b_id": row_id, "b_pid": value} for kind, row_id, value in writes if kind == "sent"]
     if sent:       # most of every batch: one statement for all of them
@@ -83,7 +86,7 @@ async def record_outcomes(s: AsyncSession, channel: str, writes: list[tuple], no
             await hold_channel(s, channel, value)
 
 
-async def oldest_open(s: AsyncSession, channel: str, recipients) -> dict[str, int]:
+async def oldest_open(s: AsyncSession, channel: str, recipients: Iterable[str]) -> dict[str, int]:
     """Per recipient, the id of their oldest open row (pending or sending)."""
     who = sorted(set(recipients))
     if not who:

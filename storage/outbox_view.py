@@ -1,6 +1,8 @@
 """Reading the outbox for people (`pantau outbox`): rows by status and recipient, with the contact they reach."""
 from __future__ import annotations
 
+from typing import Any
+
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -18,7 +20,7 @@ class OutboxLine:
     channel: str
     external_id: str
     status: str
-    payload: dict
+    payload: dict[str, Any]
     error: str | None
     contact_id: int | None
     contact_name: str | None

@@ -1,10 +1,12 @@
 """Queries of the reminder runner: who to remind, and queueing each reminder exactly once."""
 from __future__ import annotations
 
+from typing import Any
+
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,7 +16,7 @@ from flows.types import RoundView
 from .models import Contact, Identity, Outbox, Round, SentReminder, Session
 from .routing import last_written, registered
 
-async def rounds_with_schedule(s: AsyncSession) -> list[tuple[RoundView, dict | None]]:
+async def rounds_with_schedule(s: AsyncSession) -> list[tuple[RoundView, dict[str, Any] | None]]:
     return [(RoundView(r.name, r.start, r.due), r.schedule) for r in await s.scalars(select(Round))]
 
 
@@ -37,7 +39,7 @@ class Planned:
     key: str
     contact_id: int
     target: tuple[str, str] | None      # None: the contact uses no channel: nothing queued
-    payloads: list[dict]
+    payloads: list[dict[str, Any]]
     why: str = ""
 
 
@@ -52,13 +54,13 @@ async def _mark_sent(s: AsyncSession, key: str, contact_id: int, now: datetime) 
     return True
 
 
-def _queue(s: AsyncSession, channel: str, external_id: str, payloads: list[dict], now: datetime) -> None:
+def _queue(s: AsyncSession, channel: str, external_id: str, payloads: list[dict[str, Any]], now: datetime) -> None:
     for payload in payloads:
         s.add(Outbox(channel=channel, external_id=external_id, payload=payload, status="pending",
                      attempts=0, created_at=now, next_attempt_at=now))
 
 
-async def claim(s: AsyncSession, key: str, contact_id: int, payloads: list[dict], now: datetime,
+async def claim(s: AsyncSession, key: str, contact_id: int, payloads: list[dict[str, Any]], now: datetime,
                 plan: list[Planned] | None = None, why: str = "", dry_run: bool = False) -> bool:
     """Record the reminder and queue its messages in one step; False if it was queued before (by anyone).
     A contact without a channel they use gets nothing queued (and is in ``plan`` with target None).
@@ -82,14 +84,15 @@ async def claim(s: AsyncSession, key: str, contact_id: int, payloads: list[dict]
 
 
 async def silent_drafts(s: AsyncSession, silent_since: datetime, not_before: datetime
-                        ) -> list[tuple[str, str, dict, datetime, int]]:
+                        ) -> list[tuple[str, str, dict[str, Any], datetime, int]]:
     """Sessions with a draft whose last message came between ``not_before`` and ``silent_since``, with their
     contact: (channel, external id, state, last message time, contact id)."""
     from .keys import identity_key
-    rows = (await s.execute(select(Session.channel, Session.external_id, Session.state, Session.updated_at)
-                            .where(Session.draft_form.is_not(None), Session.updated_at <= silent_since,
-                                   Session.updated_at > not_before))).all()
-    out = []
+    q: Select[str, str, dict[str, Any], datetime] = (
+        select(Session.channel, Session.external_id, Session.state, Session.updated_at)
+        .where(Session.draft_form.is_not(None), Session.updated_at <= silent_since, Session.updated_at > not_before))
+    rows = (await s.execute(q)).all()
+    out: list[tuple[str, str, dict[str, Any], datetime, int]] = []
     for channel, external_id, state, updated in rows:
         kind, value = identity_key(channel, external_id)
         contact_id = await s.scalar(select(Identity.contact_id).where(Identity.channel == kind,
@@ -100,7 +103,7 @@ async def silent_drafts(s: AsyncSession, silent_since: datetime, not_before: dat
 
 
 async def claim_to(s: AsyncSession, key: str, contact_id: int, channel: str, external_id: str,
-                   payloads: list[dict], now: datetime) -> bool:
+                   payloads: list[dict[str, Any]], now: datetime) -> bool:
     """As ``claim``, to the channel identity a session belongs to."""
     if not await _mark_sent(s, key, contact_id, now):
         return False

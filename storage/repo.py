@@ -4,30 +4,41 @@
 """
 from __future__ import annotations
 
-from functools import lru_cache
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from functools import lru_cache
+from typing import Any, TypeVarTuple, cast, overload
 
-from sqlalchemy import bindparam, delete, func, or_, select, tuple_, update
+from sqlalchemy import (Executable, Insert, Select, Table, Update, bindparam, delete, func, or_, select, tuple_,
+                        update)
 from sqlalchemy import insert as insert_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.dml import ReturningInsert
+from sqlalchemy.sql.selectable import TypedReturnsRows
+from sqlalchemy.util.typing import TupleAny, Unpack
 
 from flows.types import ContactView, NewContact, NewReport, ReportView, RoundView
 
+from .results import affected
 from .keys import aware, identity_key
 from .models import (Contact, FormVersion, Identity, InboundMessage, Invite, Media, Outbox, Report, ReportRevision,
                      Round, Session)
 from .rollup import draft_of, rollup_columns
 
 
+_Ts = TypeVarTuple("_Ts")
+_Params = Mapping[str, Any] | Sequence[Mapping[str, Any]] | None   # one row's values, or many
+
+
 @lru_cache(maxsize=2)
-def _report_upsert(postgres: bool):
+def _report_upsert(postgres: bool) -> ReturningInsert[int, int, str, str, str]:
     """INSERT … ON CONFLICT (form, area, key) DO UPDATE … RETURNING id, revision (and the key, to match
     rows of an executemany) — built once per dialect."""
-    table = Report.__table__
+    table = cast(Table, Report.__table__)
     stmt = (pg_insert if postgres else sqlite_insert)(table)
     # the owner (contact_id) stays: the revision row records who sent this version
     kept = ("answers", "form_version", "updated_at", "kab", "period", "men", "women", "verified")
@@ -40,19 +51,19 @@ def _report_upsert(postgres: bool):
 @dataclass(frozen=True)
 class _Statements:
     """The per-batch statements, built once per dialect (building them per call cost more than running them)."""
-    inbound_insert: Any
-    session_insert: Any
-    session_select: Any
-    session_update: Any
-    contacts_select: Any
-    previous_select: Any
-    outbox_insert: Any
+    inbound_insert: ReturningInsert[str, str]
+    session_insert: Insert
+    session_select: Select[str, str, dict[str, Any] | None, int | None]
+    session_update: Update
+    contacts_select: Select[str, str, int, str, str, str, str, bool, datetime | None]
+    previous_select: Select[str, str, dict[str, Any]]
+    outbox_insert: Insert
 
 
 @lru_cache(maxsize=2)
 def _statements(postgres: bool) -> _Statements:
     insert = pg_insert if postgres else sqlite_insert
-    inbound, sessions = InboundMessage.__table__, Session.__table__
+    inbound, sessions = cast(Table, InboundMessage.__table__), cast(Table, Session.__table__)
     session_select = (select(sessions.c.channel, sessions.c.external_id, sessions.c.state, sessions.c.seq)
                       .where(tuple_(sessions.c.channel, sessions.c.external_id).in_(bindparam("keys", expanding=True)))
                       .order_by(sessions.c.channel, sessions.c.external_id))
@@ -74,11 +85,11 @@ def _statements(postgres: bool) -> _Statements:
                          .where(Report.area_code.in_(bindparam("areas", expanding=True)),
                                 Report.form_id.in_(bindparam("forms", expanding=True)))
                          .order_by(Report.updated_at.desc(), Report.id.desc())),
-        outbox_insert=insert_(Outbox.__table__),
+        outbox_insert=insert_(cast(Table, Outbox.__table__)),
     )
 
 
-_REVISION_INSERT = insert_(ReportRevision.__table__)
+_REVISION_INSERT = insert_(cast(Table, ReportRevision.__table__))
 
 
 @dataclass
@@ -94,10 +105,15 @@ class Tx:
     def __init__(self, s: AsyncSession):
         self.s = s
         self.postgres = s.get_bind().dialect.name == "postgresql"   # row locks, ON CONFLICT syntax
-        self._queued: list[tuple[dict, SavedReport]] = []           # reports added, not yet written
+        self._queued: list[tuple[dict[str, Any], SavedReport]] = []           # reports added, not yet written
         self._editors: dict[int, ContactView] = {}                   # who sent them (may they overwrite?)
 
-    async def _core(self, statement, params=None):
+    @overload
+    async def _core(self, statement: TypedReturnsRows[Unpack[_Ts]], params: _Params = None
+                    ) -> CursorResult[Unpack[_Ts]]: ...
+    @overload
+    async def _core(self, statement: Executable, params: _Params = None) -> CursorResult[Unpack[TupleAny]]: ...
+    async def _core(self, statement: Executable, params: _Params = None) -> CursorResult[Unpack[TupleAny]]:
         """A Core statement on the transaction's connection, past the ORM session's execute (its
         per-statement bookkeeping cost more than the statement): for the per-batch statements, whose
         tables no ORM object of the batch is waiting to write (an autoflush would not be needed)."""
@@ -105,7 +121,7 @@ class Tx:
         return await conn.execute(statement, params)
 
     # -- inbound and sessions
-    async def record_inbound(self, channel: str, message_id: str, external_id: str, payload: dict,
+    async def record_inbound(self, channel: str, message_id: str, external_id: str, payload: dict[str, Any],
                              now: datetime) -> bool:
         """Store the inbound message; False if this (channel, message id) was seen before.
 
@@ -115,9 +131,9 @@ class Tx:
             insert(InboundMessage).values(channel=channel, message_id=message_id, external_id=external_id,
                                           payload=payload, received_at=now)
             .on_conflict_do_nothing(index_elements=["channel", "message_id"]))
-        return bool(result.rowcount)
+        return bool(affected(result))
 
-    async def record_inbound_many(self, rows: list[dict], now: datetime) -> set[tuple[str, str]]:
+    async def record_inbound_many(self, rows: list[dict[str, Any]], now: datetime) -> set[tuple[str, str]]:
         """Store a batch of inbound messages (dicts: channel, message_id, external_id, payload) in one
         statement; returns the (channel, message id) pairs that were new."""
         if not rows:
@@ -132,7 +148,7 @@ class Tx:
         if row is not None:
             row.payload = {**row.payload, "failed": error}
 
-    async def lock_sessions(self, keys: list[tuple[str, str]], now: datetime) -> dict[tuple[str, str], tuple[dict, int]]:
+    async def lock_sessions(self, keys: list[tuple[str, str]], now: datetime) -> dict[tuple[str, str], tuple[dict[str, Any], int]]:
         """The sessions of a batch's senders as {key: (state, seq)}, rows created where missing and, on
         PostgreSQL, locked FOR UPDATE in key order (two workers' batches cannot deadlock on existing rows).
         Usually one statement: the rows are read first and only the missing ones inserted."""
@@ -148,11 +164,11 @@ class Tx:
             # the database picks one, and the pipeline retries its batch)
             await self._core(q.session_insert, [{"channel": c, "external_id": e, "state": {}, "updated_at": now,
                                                  "seq": 0} for c, e in missing])
-            rows = await self._core(q.session_select, {"keys": missing})
-            out.update({(c, e): (dict(state or {}), seq or 0) for c, e, state, seq in rows})
+            created = await self._core(q.session_select, {"keys": missing})
+            out.update({(c, e): (dict(state or {}), seq or 0) for c, e, state, seq in created})
         return out
 
-    async def save_sessions(self, states: dict[tuple[str, str], tuple[dict, int]], now: datetime) -> None:
+    async def save_sessions(self, states: dict[tuple[str, str], tuple[dict[str, Any], int]], now: datetime) -> None:
         """Write a batch's session states back (one executemany)."""
         if not states:
             return
@@ -169,7 +185,7 @@ class Tx:
         return {by_identity[(ch, ext)]: ContactView(cid, name, role, area, lang, bool(verified), disabled is None)
                 for ch, ext, cid, name, role, area, lang, verified, disabled in rows}
 
-    async def enqueue_many(self, rows: list[tuple[str, str, dict]], now: datetime) -> None:
+    async def enqueue_many(self, rows: list[tuple[str, str, dict[str, Any]]], now: datetime) -> None:
         """Queue replies (channel, external id, payload) in one executemany, in order."""
         if rows:
             await self._core(_statements(self.postgres).outbox_insert, [
@@ -234,7 +250,9 @@ class Tx:
         """Write the added reports: one upsert (insert, or revise the report already under the key) and one
         insert of their revisions for all of them. Two reports with one key go in turn, in order."""
         while self._queued:
-            wave, later, keys = [], [], set()
+            wave: list[tuple[dict[str, Any], SavedReport]] = []
+            later: list[tuple[dict[str, Any], SavedReport]] = []
+            keys = set()
             for values, saved in self._queued:
                 key = (values["form_id"], values["area_code"], values["key"])
                 (later if key in keys else wave).append((values, saved))
@@ -249,7 +267,7 @@ class Tx:
                 {"report_id": saved.id, "revision": saved.revision, "contact_id": values["contact_id"],
                  "answers": values["answers"], "created_at": values["created_at"]} for values, saved in wave])
 
-    async def _keep_apart(self, wave: list[tuple[dict, SavedReport]]) -> None:
+    async def _keep_apart(self, wave: list[tuple[dict[str, Any], SavedReport]]) -> None:
         """Reports whose key already holds another person's report, sent by someone who may not change
         it, get a key of their own and wait for the fasilitator's choice (competes_with, conflict)."""
         from .access import may_change, owners
@@ -280,7 +298,7 @@ class Tx:
             row = clash   # corrected into the key of another report: that one is revised
         if row is not None and editor is not None and not may_change(editor, row.contact_id, row.area_code):
             row, moved_from = None, None
-        if moved_from is not None:   # ... and the report it started from is that meeting now: never counted twice
+        if moved_from is not None and row is not None:   # (row: the clash) ... and the report it started from is that meeting now: never counted twice
             moved_from.conflict, moved_from.competes_with, moved_from.updated_at = "merged", row.id, now
         if row is None:
             saved = await self.add_report(replace(new, report_id=None), contact_id, now, editor)
@@ -307,10 +325,10 @@ class Tx:
         return tuple(ReportView(r.id, r.form_id, r.form_version, r.area_code, r.answers, aware(r.updated_at),
                                 r.revision) for r in rows)
 
-    async def previous_answers(self, area_codes: list[str], form_ids: list[str]) -> dict[str, dict[str, dict]]:
+    async def previous_answers(self, area_codes: list[str], form_ids: list[str]) -> dict[str, dict[str, dict[str, Any]]]:
         """For each area, the newest report of each of these forms (offers last round's activities back):
         {area: {form id: answers}}, one query for a whole batch."""
-        out: dict[str, dict[str, dict]] = {area: {} for area in area_codes}
+        out: dict[str, dict[str, dict[str, Any]]] = {area: {} for area in area_codes}
         if not area_codes or not form_ids:
             return out
         await self.flush_reports()
@@ -325,7 +343,7 @@ class Tx:
         return tuple(RoundView(r.name, r.start, r.due) for r in rows)
 
     # -- outbox
-    async def enqueue(self, channel: str, external_id: str, payload: dict, now: datetime) -> None:
+    async def enqueue(self, channel: str, external_id: str, payload: dict[str, Any], now: datetime) -> None:
         self.s.add(Outbox(channel=channel, external_id=external_id, payload=payload, status="pending",
                           attempts=0, created_at=now, next_attempt_at=now))
 
@@ -352,31 +370,31 @@ class Tx:
         result = await self.s.execute(update(Outbox).where(Outbox.id == outbox_id,
                                                            Outbox.status.in_(("pending", "sending")))
                                       .values(status="sent", sent_at=now, provider_id=provider_id))
-        return bool(result.rowcount)
+        return bool(affected(result))
 
     async def callback_failed(self, outbox_id: int, provider_id: str, status: str, error: str | None) -> bool:
         """The provider told us (status callback) this row's message failed: recorded by the row id, unless
         the row is known under another message id."""
-        values: dict = {"status": status, "provider_id": provider_id}
+        values: dict[str, Any] = {"status": status, "provider_id": provider_id}
         if error:
             values["error"] = error[:500]
         result = await self.s.execute(update(Outbox).where(
             Outbox.id == outbox_id, or_(Outbox.provider_id.is_(None), Outbox.provider_id == provider_id))
             .values(**values))
-        return bool(result.rowcount)
+        return bool(affected(result))
 
     async def provider_id_known(self, provider_id: str) -> bool:
         return await self.s.scalar(select(Outbox.id).where(Outbox.provider_id == provider_id).limit(1)) is not None
 
     async def set_delivery_status(self, provider_id: str, status: str, error: str | None) -> bool:
         """A provider's status callback (sent, delivered, read, failed, undelivered)."""
-        values: dict = {"status": status}
+        values: dict[str, Any] = {"status": status}
         if error:
             values["error"] = error[:500]
         result = await self.s.execute(update(Outbox).where(Outbox.provider_id == provider_id).values(**values))
-        return bool(result.rowcount)
+        return bool(affected(result))
 
-    async def last_inbound_many(self, channel: str, external_ids) -> dict[str, datetime]:
+    async def last_inbound_many(self, channel: str, external_ids: Iterable[str]) -> dict[str, datetime]:
         """Per sender, when their last message came (one query for a sending round; absent: never)."""
         ids = sorted(set(external_ids))
         if not ids:
@@ -398,19 +416,19 @@ class Tx:
 
 
 async def create_invite(s: AsyncSession, role: str, area_code: str, now: datetime, agency: str | None = None,
-                        days: float = 7, extra: dict | None = None) -> str:
+                        days: float = 7, extra: dict[str, Any] | None = None) -> str:
     """A single-use invite code, valid ``days`` (storage/access.py)."""
     from .access import create_invite as create
     return await create(s, role, area_code, now, days, extra, agency=agency)
 
 
-async def upsert_round(s: AsyncSession, name: str, start: str, due: str, schedule: dict | None = None) -> None:
+async def upsert_round(s: AsyncSession, name: str, start: str, due: str, schedule: dict[str, Any] | None = None) -> None:
     await s.execute(delete(Round).where(Round.name == name))
     s.add(Round(name=name, start=start, due=due, schedule=schedule))
     await s.commit()
 
 
-async def sync_forms(s: AsyncSession, forms_raw: dict[tuple[str, int], dict], now: datetime) -> dict[tuple[str, int], dict]:
+async def sync_forms(s: AsyncSession, forms_raw: dict[tuple[str, int], dict[str, Any]], now: datetime) -> dict[tuple[str, int], dict[str, Any]]:
     """Store each form version seen; return every stored version (old ones keep running sessions alive)."""
     stored = {(r.form_id, r.version): r for r in await s.scalars(select(FormVersion))}
     for key, definition in forms_raw.items():
@@ -425,7 +443,7 @@ async def sync_forms(s: AsyncSession, forms_raw: dict[tuple[str, int], dict], no
     return {**{k: r.definition for k, r in stored.items()}, **forms_raw}
 
 
-async def stored_form_definition(s: AsyncSession, form_id: str, version: int) -> dict | None:
+async def stored_form_definition(s: AsyncSession, form_id: str, version: int) -> dict[str, Any] | None:
     """The definition a form version was first loaded with (a version, once used, never changes)."""
     row = await s.scalar(select(FormVersion).where(FormVersion.form_id == form_id, FormVersion.version == version))
     return row.definition if row else None

@@ -27,15 +27,16 @@ def rollup_columns(area_code: str, key: str, answers: dict[str, Any]) -> dict[st
             "men": _count(answers.get("men")), "women": _count(answers.get("women"))}
 
 
-def draft_of(state: dict) -> tuple[str | None, str | None]:
+def draft_of(state: dict[str, Any]) -> tuple[str | None, str | None]:
     """(form id, area) of the report a session is filling in or has paused, or (None, None)."""
     draft = state.get("form") or state.get("draft") or {}
     return (draft.get("id"), draft.get("area")) if isinstance(draft, dict) and draft.get("id") else (None, None)
 
 
 async def national_meetings(s: AsyncSession, date_from: str | None = None,
-                            date_to: str | None = None) -> dict[str, dict[str, int]]:
-    """Meetings per kabupaten in a date range: {kab: {meetings, men, women}} (one GROUP BY)."""
+                            date_to: str | None = None) -> dict[str | None, dict[str, int]]:
+    """Meetings per kabupaten in a date range: {kab: {meetings, men, women}} (one GROUP BY; kab None: a
+    province-level report)."""
     q = (select(Report.kab, func.count(), func.coalesce(func.sum(Report.men), 0),
                 func.coalesce(func.sum(Report.women), 0))
          .where(Report.form_id == "pertemuan").group_by(Report.kab))
@@ -43,10 +44,10 @@ async def national_meetings(s: AsyncSession, date_from: str | None = None,
         q = q.where(Report.period >= date_from)
     if date_to:
         q = q.where(Report.period <= date_to)
-    return {kab: {"meetings": n, "men": int(m), "women": int(w)} for kab, n, m, w in await s.execute(q)}
+    return {kab: {"meetings": n, "men": int(m or 0), "women": int(w or 0)} for kab, n, m, w in await s.execute(q)}
 
 
-async def national_monitoring(s: AsyncSession, round_name: str) -> dict[str, int]:
+async def national_monitoring(s: AsyncSession, round_name: str) -> dict[str | None, int]:
     """Desa that reported a monitoring round, per kabupaten."""
     q = (select(Report.kab, func.count()).where(Report.form_id == "pemantauan", Report.period == round_name)
          .group_by(Report.kab))

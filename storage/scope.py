@@ -1,10 +1,10 @@
 """Which rows an area covers: the area itself and everything below it (Kemendagri codes nest by prefix)."""
 from __future__ import annotations
 
-from sqlalchemy import and_, true
+from sqlalchemy import ColumnElement, SQLColumnExpression, and_, true
 
 
-def under(column, code: str):
+def under(column: SQLColumnExpression[str] | SQLColumnExpression[str | None], code: str) -> ColumnElement[bool]:
     """The area itself and everything below it (Kemendagri codes nest by prefix); "" is the whole country."""
     if not code:
         return true()

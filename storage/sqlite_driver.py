@@ -21,8 +21,10 @@ from typing import Any, Callable
 
 _STOP = object()
 
+_Future = asyncio.Future[Any]
 
-def _resolve(future: asyncio.Future, ok: bool, value: Any) -> None:
+
+def _resolve(future: _Future, ok: bool, value: Any) -> None:
     if not future.done():               # the waiting task may have been cancelled meanwhile
         if ok:
             future.set_result(value)
@@ -30,7 +32,7 @@ def _resolve(future: asyncio.Future, ok: bool, value: Any) -> None:
             future.set_exception(value)
 
 
-def _worker(jobs: SimpleQueue) -> None:
+def _worker(jobs: SimpleQueue[Any]) -> None:
     while True:
         job = jobs.get()
         if job is _STOP:
@@ -54,10 +56,10 @@ class _Jobs:
     """``put_nowait((future, fn))`` — the one aiosqlite internal SQLAlchemy's dialect uses directly
     (to set the isolation level in the connection's thread)."""
 
-    def __init__(self, queue: SimpleQueue):
+    def __init__(self, queue: SimpleQueue[Any]):
         self.queue = queue
 
-    def put_nowait(self, job: tuple[asyncio.Future, Callable[[], Any]]) -> None:
+    def put_nowait(self, job: tuple[_Future, Callable[[], Any]]) -> None:
         self.queue.put(job)
 
 
@@ -68,19 +70,19 @@ class Cursor:
 
     def __init__(self, connection: "Connection"):
         self._connection = connection
-        self.description = None
+        self.description: Any = None
         self.rowcount = -1
-        self.lastrowid = None
-        self._rows: list = []
+        self.lastrowid: int | None = None
+        self._rows: list[Any] = []
 
     async def __aenter__(self) -> "Cursor":
         return self
 
-    async def __aexit__(self, *exc) -> None:
+    async def __aexit__(self, *exc: object) -> None:
         return None
 
-    async def execute(self, sql: str, parameters=()) -> "Cursor":
-        def run():
+    async def execute(self, sql: str, parameters: Any = ()) -> "Cursor":
+        def run() -> tuple[Any, int, int | None, list[Any]]:
             cursor = self._connection._conn.cursor()
             try:
                 cursor.execute(sql, parameters)
@@ -91,8 +93,8 @@ class Cursor:
         self.description, self.rowcount, self.lastrowid, self._rows = await self._connection._run(run)
         return self
 
-    async def executemany(self, sql: str, seq_of_parameters) -> "Cursor":
-        def run():
+    async def executemany(self, sql: str, seq_of_parameters: Any) -> "Cursor":
+        def run() -> tuple[Any, int, int | None]:
             cursor = self._connection._conn.cursor()
             try:
                 cursor.executemany(sql, seq_of_parameters)
@@ -103,22 +105,22 @@ class Cursor:
         self._rows = []
         return self
 
-    async def fetchall(self) -> list:
+    async def fetchall(self) -> list[Any]:
         rows, self._rows = self._rows, []
         return rows
 
-    async def fetchone(self):
+    async def fetchone(self) -> Any:
         return self._rows.pop(0) if self._rows else None
 
-    async def fetchmany(self, size: int | None = None) -> list:
+    async def fetchmany(self, size: int | None = None) -> list[Any]:
         size = size or self.arraysize
         rows, self._rows = self._rows[:size], self._rows[size:]
         return rows
 
-    def __aiter__(self):
+    def __aiter__(self) -> "Cursor":
         return self
 
-    async def __anext__(self):
+    async def __anext__(self) -> Any:
         if not self._rows:
             raise StopAsyncIteration
         return self._rows.pop(0)
@@ -130,9 +132,9 @@ class Cursor:
 class Connection:
     """An sqlite3 connection used only from its own daemon thread; every call is one trip there."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._sqlite: sqlite3.Connection | None = None
-        self._queue: SimpleQueue = SimpleQueue()
+        self._queue: SimpleQueue[Any] = SimpleQueue()
         self._tx = _Jobs(self._queue)
         self._thread = threading.Thread(target=_worker, args=(self._queue,), name="pantau-sqlite", daemon=True)
         self._thread.start()
@@ -148,24 +150,24 @@ class Connection:
         return self._sqlite
 
     async def _run(self, fn: Callable[[], Any]) -> Any:
-        future = asyncio.get_running_loop().create_future()
+        future: _Future = asyncio.get_running_loop().create_future()
         self._queue.put((future, fn))
         return await future
 
-    async def _open(self, database: str, **kwargs) -> "Connection":
-        def connect():
+    async def _open(self, database: str, **kwargs: Any) -> "Connection":
+        def connect() -> None:
             self._sqlite = sqlite3.connect(database, check_same_thread=False, **kwargs)
         await self._run(connect)
         return self
 
     @property
-    def isolation_level(self):
+    def isolation_level(self) -> str | None:
         return self._conn.isolation_level
 
     def cursor(self) -> Cursor:
         return Cursor(self)
 
-    async def execute(self, sql: str, parameters=()) -> Cursor:
+    async def execute(self, sql: str, parameters: Any = ()) -> Cursor:
         return await self.cursor().execute(sql, parameters)
 
     async def commit(self) -> None:
@@ -174,10 +176,10 @@ class Connection:
     async def rollback(self) -> None:
         await self._run(lambda: self._conn.rollback())
 
-    async def create_function(self, *args, **kwargs) -> None:
+    async def create_function(self, *args: Any, **kwargs: Any) -> None:
         await self._run(lambda: self._conn.create_function(*args, **kwargs))
 
-    def _close_and_stop(self):
+    def _close_and_stop(self) -> object:
         """In the thread: close the sqlite3 connection, then end the thread."""
         if self._sqlite is not None:
             self._sqlite.close()
@@ -188,7 +190,7 @@ class Connection:
         if self._sqlite is not None:
             await self._run(self._close_and_stop)
 
-    def __del__(self):
+    def __del__(self) -> None:
         if self._sqlite is not None:      # dropped without close(): let its thread end
             self.stop()
 
@@ -200,10 +202,10 @@ class Connection:
 class _Orphan:
     """A stand-in future for a job nobody awaits."""
 
-    def get_loop(self):
+    def get_loop(self) -> asyncio.AbstractEventLoop:
         raise RuntimeError("nobody waits")
 
 
-async def connect(database: str, **kwargs) -> Connection:
+async def connect(database: str, **kwargs: Any) -> Connection:
     """Open ``database`` (a path) with sqlite3's keyword arguments, e.g. ``timeout``."""
     return await Connection()._open(database, **kwargs)

@@ -12,14 +12,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.dates import zone_for_area
 from flows.loop_values import Chosen, SelectedView, StoryView
 from flows.selection import BELOW, panel_level
-from flows.types import RoundView
+from flows.types import ContactView, RoundView
 
 from .models import Contact, Report, Round, StorySelection
 from .keys import aware
@@ -128,7 +129,7 @@ class Decision:
     desa: str
 
 
-async def decide(s: AsyncSession, contact, kind: str, work: dict, now: datetime) -> Decision:
+async def decide(s: AsyncSession, contact: ContactView, kind: str, work: dict[str, Any], now: datetime) -> Decision:
     level = panel_level(contact.role, contact.area_code)
     report = await s.get(Report, work["report"])
     if (level is None or work.get("level") != level or report is None or report.form_id != "cerita"
@@ -147,33 +148,37 @@ async def decide(s: AsyncSession, contact, kind: str, work: dict, now: datetime)
 
 async def selections(s: AsyncSession, area: str) -> dict[int, list[tuple[str, str, str, str, str, datetime]]]:
     """Per story under ``area``: (level, decision, reason, panel, who, when), oldest first."""
-    rows = await s.execute(select(StorySelection.report_id, StorySelection.level, StorySelection.decision,
-                                  StorySelection.reason, StorySelection.panel, Contact.name, StorySelection.at)
-                           .join(Report, Report.id == StorySelection.report_id)
-                           .join(Contact, Contact.id == StorySelection.contact_id)
-                           .where(under(Report.area_code, area)).order_by(StorySelection.id))
-    out: dict[int, list] = {}
-    for rid, *rest in rows:
-        out.setdefault(rid, []).append(tuple(rest))
+    q: Select[int, str, str, str, str, str, datetime] = (
+        select(StorySelection.report_id, StorySelection.level, StorySelection.decision, StorySelection.reason,
+               StorySelection.panel, Contact.name, StorySelection.at)
+        .join(Report, Report.id == StorySelection.report_id)
+        .join(Contact, Contact.id == StorySelection.contact_id)
+        .where(under(Report.area_code, area)).order_by(StorySelection.id))
+    rows = await s.execute(q)
+    out: dict[int, list[tuple[str, str, str, str, str, datetime]]] = {}
+    for rid, level, decision, reason, panel, who, at in rows:
+        out.setdefault(rid, []).append((level, decision, reason, panel, who, at))
     return out
 
 
-async def for_summary(s: AsyncSession, area: str):
+async def for_summary(s: AsyncSession, area: str
+                      ) -> tuple[int, dict[int, list[tuple[str, str, str, str, str, datetime]]], dict[int, Report]]:
     """(number of stories under ``area``, their selection history, the reports with a decision by id)."""
     total = await s.scalar(select(func.count()).select_from(Report).where(Report.form_id == "cerita",
-                                                                       under(Report.area_code, area)))
+                                                                       under(Report.area_code, area))) or 0   # a count: never None
     picked = await selections(s, area)
     reports = {r.id: r for r in await s.scalars(select(Report).where(Report.id.in_(list(picked))))} if picked else {}
     return total, picked, reports
 
 
-async def all_stories(s: AsyncSession, area: str) -> list[tuple[int, str, dict, datetime, str]]:
+async def all_stories(s: AsyncSession, area: str) -> list[tuple[int, str, dict[str, Any], datetime, str]]:
     """(report id, desa, answers, updated, reporter) of every story under ``area``."""
-    rows = await s.execute(select(Report.id, Report.area_code, Report.answers, Report.updated_at, Contact.name)
-                           .join(Contact, Contact.id == Report.contact_id)
-                           .where(Report.form_id == "cerita", under(Report.area_code, area))
-                           .order_by(Report.area_code, Report.id))
-    return [(i, c, a, aware(u), n) for i, c, a, u, n in rows]
+    q: Select[int, str, dict[str, Any], datetime, str] = (
+        select(Report.id, Report.area_code, Report.answers, Report.updated_at, Contact.name)
+        .join(Contact, Contact.id == Report.contact_id)
+        .where(Report.form_id == "cerita", under(Report.area_code, area))
+        .order_by(Report.area_code, Report.id))
+    return [(i, c, a, aware(u), n) for i, c, a, u, n in await s.execute(q)]
 
 
 @dataclass(frozen=True)
@@ -182,7 +187,7 @@ class Listed:
 
     id: int
     area_code: str
-    answers: dict
+    answers: dict[str, Any]
     teller: str                      # the reporter's name ("" when the storyteller stays anonymous)
     day: str
     decisions: list[tuple[str, str, str, str, str, datetime]]   # (level, decision, reason, panel, who, when)

@@ -17,12 +17,15 @@ from __future__ import annotations
 import functools
 import json
 from collections import Counter
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import ColumnElement, Row, and_, or_, select
+from sqlalchemy.engine import Result
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.util.typing import Unpack
 
 from flows.dates import zone_for_area
 from flows.forms import Form, parse_form
@@ -74,8 +77,12 @@ class Window:
     date_to: date | None
     round: str | None
     round_due: dict[str, date]
+    # derived in __post_init__ (ISO forms of the dates, whether anything filters at all)
+    _from: str = field(init=False, repr=False, compare=False)
+    _to: str = field(init=False, repr=False, compare=False)
+    filtered: bool = field(init=False, repr=False, compare=False)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         object.__setattr__(self, "_from", self.date_from.isoformat() if self.date_from else "")
         object.__setattr__(self, "_to", self.date_to.isoformat() if self.date_to else "")
         object.__setattr__(self, "filtered", bool(self.date_from or self.date_to or self.round))
@@ -85,16 +92,18 @@ class Window:
             return not (self.date_from or self.date_to)
         return not ((self.date_from and day < self.date_from) or (self.date_to and day > self.date_to))
 
-    def admits(self, form: Form, spec: SummarySpec, area_code: str, key: str, answers: dict,
+    def admits(self, form: Form, spec: SummarySpec, area_code: str, key: str, answers: dict[str, Any],
                created: datetime | None = None) -> bool:
         if not self.filtered:
             return True
         if spec.period == "round":
+            assert spec.period_question is not None     # the parser sets the question of a round or date period
             name = answers.get(spec.period_question)
             if self.round is not None:
                 return name == self.round
             return name in self.round_due and self._in(self.round_due[name])
         if spec.period == "date":
+            assert spec.period_question is not None
             raw = answers.get(spec.period_question)
             if not raw or type(raw) is not str or len(raw) != 10:
                 return not (self.date_from or self.date_to)
@@ -133,11 +142,11 @@ async def window_for(s: AsyncSession, f: Filters) -> Window:
     return Window(lo, hi, f.round, {n: date.fromisoformat(r.due) for n, r in rounds.items()})
 
 
-def prefilter(form: Form, spec: SummarySpec, window: Window):
+def prefilter(form: Form, spec: SummarySpec, window: Window) -> ColumnElement[bool]:
     """SQL that keeps a form's reports possibly inside the window, from the ``period`` column copied at save
     (storage/rollup.py: the answer ``date``, else ``round``, else the key). Python checks exactly afterwards;
     this only spares decoding the answers of reports far outside it."""
-    clause = [Report.form_id == form.id]
+    clause: list[ColumnElement[bool]] = [Report.form_id == form.id]
     names = {q.name for q in form.questions}
     if spec.period == "date" and spec.period_question == "date":
         if window.date_from:
@@ -164,7 +173,7 @@ def _parsed(form_id: str, version: int, definition: str) -> Form:
     return parse_form(json.loads(definition), f"{form_id} v{version}")
 
 
-async def summary_forms(s: AsyncSession, forms: dict | None = None) -> list[tuple[Form, SummarySpec]]:
+async def summary_forms(s: AsyncSession, forms: dict[tuple[str, int], Form] | None = None) -> list[tuple[Form, SummarySpec]]:
     """The newest version of every form that declares a summary, in menu order. ``forms``: the loaded
     (id, version) → Form map; without it the versions stored in the database are read."""
     if forms is None:
@@ -188,15 +197,17 @@ def _int(value: Any) -> int:
         return 0
 
 
-def ranked(c: Counter) -> list[tuple[str, int]]:
+def ranked(c: Counter[Any]) -> list[tuple[Any, int]]:
     """Most frequent first; ties in alphabetical order (the same on every database)."""
     return sorted(c.items(), key=lambda kv: (-kv[1], str(kv[0])))
 
 
-_PLANS: dict[int, tuple] = {}
+_Plan = tuple[tuple[str, ...], list[tuple[str, str, frozenset[str]]], list[tuple[str, str, bool]]]
+_PLANS: dict[int, tuple[SummarySpec, tuple[str, ...], list[tuple[str, str, frozenset[str]]],
+                        list[tuple[str, str, bool]]]] = {}
 
 
-def _plan(spec: SummarySpec) -> tuple:
+def _plan(spec: SummarySpec) -> _Plan:
     """(sums, counts [(name, question, excluded)], tops [(name, question)]) of a spec, made once."""
     plan = _PLANS.get(id(spec))
     if plan is None or plan[0] is not spec:
@@ -214,11 +225,11 @@ class _Acc:
     def __init__(self, spec: SummarySpec):
         self.n, self.items = 0, 0
         self.sums = dict.fromkeys(spec.sums, 0)
-        self.counts = {a.name: Counter() for a in spec.answers if isinstance(a, Count)}
-        self.tops = {a.name: Counter() for a in spec.answers if isinstance(a, Top)}
+        self.counts: dict[str, Counter[Any]] = {a.name: Counter() for a in spec.answers if isinstance(a, Count)}
+        self.tops: dict[str, Counter[Any]] = {a.name: Counter() for a in spec.answers if isinstance(a, Top)}
         self.desa: set[str] = set()
 
-    def add_sums(self, spec: SummarySpec, answers: dict) -> None:
+    def add_sums(self, spec: SummarySpec, answers: dict[str, Any]) -> None:
         self.n += 1
         sums = self.sums
         for q in spec.sums:
@@ -226,7 +237,7 @@ class _Acc:
             if v:
                 sums[q] += v if type(v) is int else _int(v)
 
-    def add(self, spec: SummarySpec, area_code: str, answers: dict) -> None:
+    def add(self, spec: SummarySpec, area_code: str, answers: dict[str, Any]) -> None:
         self.add_sums(spec, answers)
         _, counts, tops = _plan(spec)
         if spec.reported:
@@ -290,7 +301,7 @@ def child_of(code: str, area: str) -> str:
     return ".".join(code.split(".")[:depth])
 
 
-async def rollup(s: AsyncSession, f: Filters, forms: dict | None = None) -> Rollup:
+async def rollup(s: AsyncSession, f: Filters, forms: dict[tuple[str, int], Form] | None = None) -> Rollup:
     from .completeness import completeness, get_round
     window = await window_for(s, f)
     specs = await summary_forms(s, forms)
@@ -310,9 +321,11 @@ async def rollup(s: AsyncSession, f: Filters, forms: dict | None = None) -> Roll
     where = [under(Report.area_code, f.area), Report.conflict.is_(None)]   # competing submissions wait apart
     where.append(or_(*(prefilter(form, spec, window) for form, spec in specs)) if window.filtered
                  else Report.form_id.in_(list(by_id)))
-    rows = await s.execute(select(*cols).where(*where))
+    # the columns' types, which mypy cannot follow through select(*cols): created_at only when asked for
+    rows = cast("Result[str, str, str, dict[str, Any], bool, Unpack[tuple[datetime, ...]]]",
+                await s.execute(select(*cols).where(*where)))
     child_for: dict[str, dict[str, _Acc]] = {}
-    unverified: Counter = Counter()      # from kader not yet approved: counted apart, not in the figures
+    unverified: Counter[str] = Counter()      # from kader not yet approved: counted apart, not in the figures
     for form_id, area_code, key, answers, verified, *created in rows:
         form, spec = by_id[form_id]
         if window.filtered and not window.admits(form, spec, area_code, key, answers, created[0] if created else None):
@@ -366,7 +379,7 @@ async def rollup(s: AsyncSession, f: Filters, forms: dict | None = None) -> Roll
     expected_by: dict[str, set[str]] = {}
     for c in expected:
         expected_by.setdefault(child_of(c, f.area), set()).add(c)
-    status_by: dict[str, Counter] = {}
+    status_by: dict[str, Counter[str]] = {}
     for r in status_rows:
         status_by.setdefault(child_of(r.code, f.area), Counter())[r.status] += 1
     children = []
@@ -403,18 +416,20 @@ def as_json(r: Rollup) -> dict[str, Any]:
     return out
 
 
-async def summarize(s: AsyncSession, f: Filters, forms: dict | None = None) -> dict[str, Any]:
+async def summarize(s: AsyncSession, f: Filters, forms: dict[tuple[str, int], Form] | None = None) -> dict[str, Any]:
     return as_json(await rollup(s, f, forms))
 
 
-async def iter_reports(s: AsyncSession, area: str, form_id: str, batch: int = 2000):
+async def iter_reports(s: AsyncSession, area: str, form_id: str, batch: int = 2000
+                       ) -> AsyncIterator[tuple[str, dict[str, Any], int, datetime, str]]:
     """Reports of a form under an area, streamed (bounded memory): (area code, answers, revision, updated at,
     reporter's name)."""
     async for row in iter_report_rows(s, area, form_id, batch):
         yield row[:5]
 
 
-async def iter_report_rows(s: AsyncSession, area: str, form_id: str, batch: int = 2000):
+async def iter_report_rows(s: AsyncSession, area: str, form_id: str, batch: int = 2000
+                           ) -> AsyncIterator[Row[str, dict[str, Any], int, datetime, str, str, datetime, bool]]:
     """As ``iter_reports``, with the report's key, first save time (what the period filters need) and whether
     its sender was approved. Competing submissions wait for the fasilitator's choice and are left out."""
     from .models import Contact as C

@@ -48,6 +48,7 @@ class UtcDateTime(TypeDecorator[datetime]):
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
-        if value.tzinfo is None:          # SQLite: the UTC wall time written by process_bind_param
-            return value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
+        moment: datetime = value
+        if moment.tzinfo is None:         # SQLite: the UTC wall time written by process_bind_param
+            return moment.replace(tzinfo=timezone.utc)
+        return moment.astimezone(timezone.utc)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .models import UnreadAnswer
@@ -26,7 +26,7 @@ async def most_frequent(s: AsyncSession, area_prefix: str = "", start: str | Non
                         limit: int = 20) -> list[UnreadCount]:
     """The unread answers of an area (a code prefix: "81", "81.05") between two ISO days, most frequent first."""
     province = func.substr(UnreadAnswer.area_code, 1, 2)
-    q = select(UnreadAnswer.question, province, UnreadAnswer.text, func.count()).group_by(
+    q: Select[str, str, str, int] = select(UnreadAnswer.question, province, UnreadAnswer.text, func.count()).group_by(
         UnreadAnswer.question, province, UnreadAnswer.text)
     if area_prefix:
         q = q.where(UnreadAnswer.area_code.startswith(area_prefix, autoescape=True))

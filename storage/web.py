@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.types import ContactView
 
+from .results import affected
 from .models import Contact, LoginLink, WebSession
 from .keys import aware
 
@@ -64,9 +65,10 @@ async def use_login_link(s: AsyncSession, token: str, lang: str, now: datetime) 
     result = await s.execute(update(LoginLink).where(LoginLink.token_hash == _hash(token),
                                                      LoginLink.used_at.is_(None), LoginLink.expires_at > now)
                              .values(used_at=now))
-    if not result.rowcount:
+    if not affected(result):
         return "used", None
     link = await s.get(LoginLink, _hash(token))
+    assert link is not None         # the row the UPDATE above has just changed
     contact = await s.get(Contact, link.contact_id)
     key = secrets.token_urlsafe(32)
     s.add(WebSession(id=_hash(key), contact_id=link.contact_id, lang=contact.lang if contact else lang,
@@ -104,7 +106,7 @@ async def end_sessions_of(s: AsyncSession, contact_id: int, now: datetime) -> in
     """``keluar`` in the chat: every open dashboard session of the person ends; returns how many."""
     result = await s.execute(update(WebSession).where(WebSession.contact_id == contact_id,
                                                       WebSession.ended_at.is_(None)).values(ended_at=now))
-    return result.rowcount or 0
+    return affected(result) or 0
 
 
 async def open_session_count(s: AsyncSession, contact_id: int, now: datetime) -> int:

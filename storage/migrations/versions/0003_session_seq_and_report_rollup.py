@@ -9,6 +9,9 @@ shows as a count lower than the messages stored. Reports get ``kab``, ``period``
 ``women`` copied out of their JSON answers so a national roll-up is one indexed GROUP BY;
 existing rows are filled in here.
 """
+from collections.abc import Sequence
+from typing import Any, cast
+
 from alembic import op
 import sqlalchemy as sa
 
@@ -37,12 +40,16 @@ def upgrade() -> None:
     conn = op.get_bind()
     reports = sa.table('reports', sa.column('id'), sa.column('area_code'), sa.column('key'), sa.column('answers', sa.JSON),
                        sa.column('kab'), sa.column('period'), sa.column('men'), sa.column('women'))
-    rows = conn.execute(sa.select(reports.c.id, reports.c.area_code, reports.c.key, reports.c.answers)).all()
+    # lightweight tables have untyped columns: the rows' types are stated here
+    rows = cast("Sequence[sa.Row[int, str, str, dict[str, Any] | None]]", conn.execute(
+        sa.select(reports.c.id, reports.c.area_code, reports.c.key, reports.c.answers)).all())
     for rid, area_code, key, answers in rows:
         conn.execute(reports.update().where(reports.c.id == rid).values(**rollup_columns(area_code, key, answers or {})))
     sessions = sa.table('sessions', sa.column('id'), sa.column('state', sa.JSON), sa.column('draft_form'),
                         sa.column('draft_area'))
-    for sid, state in conn.execute(sa.select(sessions.c.id, sessions.c.state)).all():
+    states = cast("Sequence[sa.Row[int, dict[str, Any] | None]]",
+                  conn.execute(sa.select(sessions.c.id, sessions.c.state)).all())
+    for sid, state in states:
         form, area = draft_of(state or {})
         if form:
             conn.execute(sessions.update().where(sessions.c.id == sid).values(draft_form=form, draft_area=area))
