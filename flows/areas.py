@@ -19,7 +19,7 @@ MAX_PARTS = 4        # desa, kecamatan, kabupaten, provinsi: more comma-separate
 MAX_PART = 60        # characters of one part that are compared (the longest official names are shorter)
 MAX_WORDS = 3        # words at the end of a line tried as the place above ("Kilwaru Geser")
 FILTER_FROM = 2000   # names from which a search first drops those that cannot reach the score (_Letters)
-LAYERS = 4           # a letter's occurrences in a name counted up to this (a desa name has one at most 9 times)
+LAYERS = 12          # a letter's occurrences in a name counted up to this (a desa name has one at most 9 times)
 _PREFIX = re.compile(r"^(desa|ds|kelurahan|kel|kecamatan|kec|distrik|kabupaten|kab|kota|provinsi|prov)\.?\s+")
 
 
@@ -89,6 +89,7 @@ class _Letters:
             if n > top:
                 shared += (n - top) * ((self.layers[-1][lo:hi] >> np.uint64(self.bit[ch].bit_length() - 1))
                                        & np.uint64(1)).astype(np.int64)
+        np.minimum(shared, self.lengths[lo:hi], out=shared)                     # no name shares more than it has
         keep = np.flatnonzero(200 * shared >= cutoff * (self.lengths[lo:hi] + len(q)))
         return (keep + lo).tolist()
 
