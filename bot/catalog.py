@@ -2,14 +2,17 @@
 from __future__ import annotations
 
 import functools
+import gc
 import gzip
 import hashlib
 import io
 import json
 import os
+import pickle
 from importlib import resources
 from pathlib import Path
 
+import orjson
 import yaml
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -40,7 +43,8 @@ def read_form_file(path: Path) -> dict:
     cached = _cache_file(raw) if len(raw) >= CACHE_FROM_BYTES else None
     try:
         if cached:
-            return json.loads(cached.read_text(encoding="utf-8"))
+            data: dict = orjson.loads(cached.read_bytes())
+            return data
     except (OSError, ValueError):
         pass
     try:
@@ -83,7 +87,53 @@ def read_forms(directories: list[Path] | None = None) -> dict[tuple[str, int], d
 
 
 def build_forms(raw: dict[tuple[str, int], dict]) -> dict[tuple[str, int], Form]:
-    return {key: parse_form(data, f"{key[0]} v{key[1]}") for key, data in raw.items()}
+    return {key: compiled_form(data, f"{key[0]} v{key[1]}") for key, data in raw.items()}
+
+
+def compiled_form(data: dict, source: str) -> Form:
+    """``parse_form(data, source)``, kept compiled for a long form: compiling a form at the import caps (2,900
+    questions, 19,000 choices) takes seconds, at every start. A form whose content serialises to
+    CACHE_FROM_BYTES or more is pickled under <data dir>/cache/forms, named by the hash of its content, of the
+    source name and of the flows/ code that parsed it (a changed parser reads every form again); the next
+    start loads the pickle. The cache is Pantau's own folder, written atomically; an unreadable entry is
+    parsed again and rewritten. Small forms (the built-in ones) are parsed directly."""
+    try:
+        content = orjson.dumps(data, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
+    except (TypeError, orjson.JSONEncodeError):
+        return parse_form(data, source)
+    if len(content) < CACHE_FROM_BYTES:
+        return parse_form(data, source)
+    digest = hashlib.sha256(content + b"\0" + source.encode() + b"\0" + _code_stamp().encode()).hexdigest()
+    cached = config.data_dir() / "cache" / "forms" / f"{digest}.pickle"
+    collecting = gc.isenabled()
+    try:
+        gc.disable()                # tens of thousands of small objects: the collector would run again and again
+        form = pickle.loads(cached.read_bytes())  # noqa: S301 - Pantau's own cache, named by the content's hash
+        if isinstance(form, Form):
+            return form
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+        pass
+    finally:
+        if collecting:
+            gc.enable()
+    form = parse_form(data, source)
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        part = cached.with_suffix(f".{os.getpid()}.tmp")
+        part.write_bytes(pickle.dumps(form, protocol=pickle.HIGHEST_PROTOCOL))
+        os.replace(part, cached)
+    except (OSError, pickle.PicklingError, TypeError, AttributeError):
+        pass                        # no cache (a read-only data dir): parsed at every start, as before
+    return form
+
+
+@functools.lru_cache(maxsize=1)
+def _code_stamp() -> str:
+    """A hash of the flows/ package's code: a pickled form is used only by the code that pickled it."""
+    digest = hashlib.sha256()
+    for path in sorted((ROOT / "flows").rglob("*.py")):
+        digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
 
 def load_forms(directories: list[Path] | None = None) -> dict[tuple[str, int], Form]:

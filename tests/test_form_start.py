@@ -1,0 +1,87 @@
+"""A big imported form never slows a start (issue 28): a form parsed once is kept compiled under the data
+folder's cache, so the next start (`pantau serve`, `pantau chat`: Pipeline.open) does not parse it again; an
+edited form, or changed parsing code, is parsed again."""
+from __future__ import annotations
+
+import yaml
+
+from bot import catalog
+from bot.pipeline import Pipeline
+from storage.db import Database
+
+from . import xlsforms as X
+from .test_xlsform_limits import SETTINGS, SURVEY
+
+
+def _big_form(tmp_path):
+    """An imported form of 1,500 choices (over CACHE_FROM_BYTES) in its own forms folder."""
+    from bot.cli import forms as forms_cli
+    folder = tmp_path / "forms"
+    folder.mkdir()
+    survey = [*SURVEY, ["select_one desa", "desa", "Desa?"],
+              *[["integer", f"n{i}", f"Berapa orang ke-{i}?", "", "", ". <= 500"] for i in range(40)]]
+    survey[0] = ["type", "name", "label", "required", "relevant", "constraint"]
+    choices = [["list_name", "name", "label"]] + [["desa", f"d{i}", f"Desa nomor {i}"] for i in range(1500)]
+    data = forms_cli.read_xlsform(X.write_book(tmp_path / "uji.xlsx", survey, choices, SETTINGS)).data
+    (folder / "uji.v1.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return folder, data
+
+
+def _count_parses(monkeypatch) -> list[str]:
+    parsed: list[str] = []
+    real = catalog.parse_form
+
+    def counting(data, source):
+        parsed.append(source)
+        return real(data, source)
+    monkeypatch.setattr(catalog, "parse_form", counting)
+    return parsed
+
+
+def test_a_big_form_is_parsed_once_and_then_started_from_its_compiled_copy(tmp_path, monkeypatch):
+    folder, _ = _big_form(tmp_path)
+    parsed = _count_parses(monkeypatch)
+    first = catalog.load_forms([folder])
+    assert "uji v1" in parsed
+    assert list((tmp_path / "pantau-data" / "cache" / "forms").glob("*.pickle"))   # the test's folder, not $HOME
+    parsed.clear()
+    again = catalog.load_forms([folder])
+    assert parsed == []                                   # was: parsed at every start (2,900 questions: 1.7 s)
+    assert again == first
+    assert again[("uji", 1)].question("desa").choices[1499].label["id"] == "Desa nomor 1499"
+
+
+def test_an_edited_form_or_changed_parser_code_parses_it_again(tmp_path, monkeypatch):
+    folder, data = _big_form(tmp_path)
+    catalog.load_forms([folder])
+    parsed = _count_parses(monkeypatch)
+    data["questions"][0]["label"]["id"] = "Nama lengkap?"
+    (folder / "uji.v1.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    assert catalog.load_forms([folder])[("uji", 1)].questions[0].label["id"] == "Nama lengkap?"
+    assert "uji v1" in parsed
+    parsed.clear()
+    monkeypatch.setattr(catalog, "_code_stamp", lambda: "flows/ changed")
+    assert catalog.load_forms([folder])[("uji", 1)].questions[0].label["id"] == "Nama lengkap?"
+    assert "uji v1" in parsed
+
+
+def test_a_broken_cache_entry_is_parsed_again(tmp_path, monkeypatch):
+    folder, _ = _big_form(tmp_path)
+    first = catalog.load_forms([folder])
+    for entry in (tmp_path / "pantau-data" / "cache" / "forms").glob("*.pickle"):
+        entry.write_bytes(b"not a pickle")
+    parsed = _count_parses(monkeypatch)
+    assert catalog.load_forms([folder]) == first and "uji v1" in parsed
+
+
+async def test_the_second_start_of_the_pipeline_does_not_parse_the_big_form(tmp_path, monkeypatch, db_url):
+    folder, _ = _big_form(tmp_path)
+    db = Database(db_url)
+    try:
+        await Pipeline.open(db, [catalog.FORMS_DIR, folder])
+        parsed = _count_parses(monkeypatch)
+        pipeline = await Pipeline.open(db, [catalog.FORMS_DIR, folder])
+    finally:
+        await db.close()
+    assert "uji v1" not in parsed
+    assert pipeline.forms[("uji", 1)].title["id"] == "Uji"
