@@ -5,7 +5,6 @@ PANTAU_DATA_DIR once and hands the URL in (``Database(url)``; ``sqlite_url(folde
 from __future__ import annotations
 
 from contextlib import asynccontextmanager
-from datetime import datetime, timezone
 from pathlib import Path
 
 import orjson
@@ -129,7 +128,3 @@ def outage(exc: BaseException) -> bool:
 def never_stored(exc: BaseException) -> bool:
     """A value the database refuses as it is (too long, an encoding it cannot hold): trying again cannot help."""
     return isinstance(exc, DataError)
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
