@@ -498,3 +498,22 @@ async def test_same_text_rows_in_doubt_each_get_their_own_message_and_the_unsent
     assert [r.provider_id for r in rows[:2]] == ["SMfirst", "SMsecond"]
     assert [r["form"]["StatusCallback"].endswith(f"o={rows[2].id}") for r in peer.requests] == [True]
     assert rows[2].provider_id not in ("SMfirst", "SMsecond")
+
+
+async def test_whatsapp_sends_the_accounts_credentials_as_a_header_not_aiohttps_deprecated_auth():
+    """aiohttp deprecates ``auth=``/``BasicAuth`` (removed in 4.0, when WhatsApp would stop sending): the
+    credentials go as an Authorization header, and a send raises no DeprecationWarning."""
+    import base64
+    import warnings
+    from .test_whatsapp import SID, TOKEN, config
+    from .twilio_peer import TwilioPeer, serving
+    from bot.channels.whatsapp_sender import make_client
+    peer = TwilioPeer(SID, TOKEN)
+    async with serving(peer.app(), peer.port):
+        client = make_client(config(peer, "https://pantau.example.org"))
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", DeprecationWarning)
+            await client.messages.create_async(to="whatsapp:+6281200000001", from_="whatsapp:+14155238886",
+                                               body="halo")
+        await client.http_client.close()
+    assert peer.requests[-1]["auth"] == "Basic " + base64.b64encode(f"{SID}:{TOKEN}".encode()).decode()
