@@ -127,10 +127,6 @@ class Background:
         if self._watcher is not None:
             self._watcher.join(5)
 
-    def pids(self) -> dict[str, int]:
-        with self._lock:
-            return {role: p.pid for role, p in self.procs.items() if p.poll() is None}
-
 
 # ---------------------------------------------------------------- the child's side
 

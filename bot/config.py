@@ -215,12 +215,6 @@ def reload(env=None) -> Settings:
     return _current
 
 
-def outbox_in_doubt_after() -> timedelta:
-    """How long a row may stay "sending" before its sender is taken for dead (PANTAU_OUTBOX_IN_DOUBT_SECONDS,
-    default 120 s: requests time out long before)."""
-    return settings().outbox_in_doubt
-
-
 def debug() -> bool:
     """PANTAU_DEBUG=1: the CLI shows the traceback of an unexpected error instead of one line."""
     return os.environ.get("PANTAU_DEBUG", "") not in ("", "0")

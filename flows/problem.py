@@ -24,7 +24,3 @@ class Problem:
     def render(self, gettext: Gettext) -> str:
         text = gettext(self.msgid)
         return text % self.params if self.params else text
-
-
-def is_problem(value: Any) -> bool:
-    return isinstance(value, Problem)

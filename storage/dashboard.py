@@ -105,15 +105,6 @@ async def activity_rows(s: AsyncSession, area: str, f: ActivityFilter, offset: i
     return Page(rows[offset:offset + limit], len(rows), offset, limit)
 
 
-async def story_rows(s: AsyncSession, area: str, level: str | None, offset: int, limit: int) -> Page:
-    q = select(Report.id, Report.area_code, Report.answers, Report.updated_at, Contact.name) \
-        .join(Contact, Contact.id == Report.contact_id) \
-        .where(Report.form_id == "cerita", under(Report.area_code, area), Report.conflict.is_(None)) \
-        .order_by(Report.updated_at.desc(), Report.id)
-    rows = [r for r in await s.execute(q) if not level or (r.answers.get("level") or "?") == level]
-    return Page(rows[offset:offset + limit], len(rows), offset, limit)
-
-
 @dataclass(frozen=True)
 class Revision:
     revision: int
@@ -202,11 +193,6 @@ async def kader_of(s: AsyncSession, desa_codes: list[str]) -> dict[str, list[Kad
         out.setdefault(code, []).append(Kader(cid, name, code, delivery_channel(kind) if kind else None,
                                               ext, last.get(ext)))
     return out
-
-
-async def last_message_of(s: AsyncSession, external_id: str) -> datetime | None:
-    value = await s.scalar(select(func.max(InboundMessage.received_at)).where(InboundMessage.external_id == external_id))
-    return aware(value) if value else None
 
 
 async def contact(s: AsyncSession, contact_id: int) -> Contact | None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -133,7 +132,3 @@ def outage(exc: BaseException) -> bool:
 def never_stored(exc: BaseException) -> bool:
     """A value the database refuses as it is (too long, an encoding it cannot hold): trying again cannot help."""
     return isinstance(exc, DataError)
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)

@@ -218,10 +218,6 @@ class Tx:
     async def set_language(self, contact_id: int, lang: str) -> None:
         await self.s.execute(update(Contact).where(Contact.id == contact_id).values(lang=lang))
 
-    async def open_invites(self) -> dict[str, tuple[str, str]]:
-        rows = await self.s.scalars(select(Invite).where(Invite.used_by.is_(None)))
-        return {r.code: (r.role, r.area_code) for r in rows}
-
     # -- reports
     async def save_report(self, new: NewReport, contact_id: int, now: datetime) -> tuple[int, int]:
         """Insert or revise the report with this key now; returns (report id, revision)."""
@@ -347,16 +343,6 @@ class Tx:
         self.s.add(Outbox(channel=channel, external_id=external_id, payload=payload, status="pending",
                           attempts=0, created_at=now, next_attempt_at=now))
 
-    async def pending_outbox(self, channel: str, external_id: str | None = None, limit: int = 100) -> list[Outbox]:
-        q = select(Outbox).where(Outbox.channel == channel, Outbox.status == "pending")
-        if external_id is not None:
-            q = q.where(Outbox.external_id == external_id)
-        return list(await self.s.scalars(q.order_by(Outbox.id).limit(limit)))
-
-    async def mark_sent(self, outbox_id: int, now: datetime, provider_id: str | None = None) -> None:
-        await self.s.execute(update(Outbox).where(Outbox.id == outbox_id)
-                             .values(status="sent", sent_at=now, provider_id=provider_id))
-
     async def in_doubt(self, channel: str, claimed_before: datetime, limit: int = 200) -> list[Outbox]:
         """Rows claimed for sending longer ago than any send can take: their sender died in between."""
         q = (select(Outbox).where(Outbox.channel == channel, Outbox.status == "sending",
@@ -382,9 +368,6 @@ class Tx:
             Outbox.id == outbox_id, or_(Outbox.provider_id.is_(None), Outbox.provider_id == provider_id))
             .values(**values))
         return bool(affected(result))
-
-    async def provider_id_known(self, provider_id: str) -> bool:
-        return await self.s.scalar(select(Outbox.id).where(Outbox.provider_id == provider_id).limit(1)) is not None
 
     async def set_delivery_status(self, provider_id: str, status: str, error: str | None) -> bool:
         """A provider's status callback (sent, delivered, read, failed, undelivered)."""

@@ -6,7 +6,7 @@ converts a value to UTC before the driver sees it, on SQLite and PostgreSQL alik
 UTC value whatever the driver returns (naive UTC from SQLite, the session's zone from PostgreSQL).
 
 A naive value is refused (``NaiveDateTimeError``): it cannot say which moment it means, and guessing would
-store something wrong silently. Every clock in Pantau is aware (bot/clock.py, storage/db.py ``utcnow``).
+store something wrong silently. Every clock in Pantau is aware (bot/clock.py).
 
 The stored form on SQLite is unchanged ("YYYY-MM-DD HH:MM:SS.ffffff" in UTC, what earlier versions wrote
 with their UTC clock), so existing databases keep their meaning and need no data migration.

@@ -10,7 +10,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.types import ContactView
@@ -107,9 +107,3 @@ async def end_sessions_of(s: AsyncSession, contact_id: int, now: datetime) -> in
     result = await s.execute(update(WebSession).where(WebSession.contact_id == contact_id,
                                                       WebSession.ended_at.is_(None)).values(ended_at=now))
     return affected(result) or 0
-
-
-async def open_session_count(s: AsyncSession, contact_id: int, now: datetime) -> int:
-    rows = await s.scalars(select(WebSession.last_seen).where(WebSession.contact_id == contact_id,
-                                                              WebSession.ended_at.is_(None)))
-    return sum(1 for seen in rows if now - aware(seen) <= IDLE_LIMIT)

@@ -10,6 +10,7 @@ import asyncio
 import os
 import shutil
 import socket
+import subprocess
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -23,6 +24,7 @@ from flows.types import Context, ContactView, Inbound, RoundView
 NOW = datetime(2024, 8, 15, 3, 0, tzinfo=timezone.utc)   # Thursday 10:00 WIB
 PG_URL = os.environ.get("PANTAU_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 BACKEND = os.environ.get("PANTAU_TEST_DB", "sqlite")
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def postgres_reachable() -> str | None:
@@ -169,3 +171,25 @@ def cli_env(tmp_path, db_url) -> dict:
     env.update(PANTAU_DATABASE_URL=db_url, PANTAU_DATA_DIR=str(tmp_path / "data"),
                PANTAU_NOW=NOW.isoformat(), PANTAU_LOG_LEVEL="WARNING")
     return env
+
+
+async def open_pipeline(url: str, now=NOW, **kw):
+    """The pipeline over the database at ``url`` on a fixed clock: ``now`` is an instant (NOW by default) or a
+    callable for a clock the test moves. The test closes it (``await p.db.close()``)."""
+    from bot.pipeline import Pipeline
+    from storage.db import Database
+    return await Pipeline.open(Database(url), now=now if callable(now) else (lambda: now), **kw)
+
+
+@pytest.fixture
+def emulator():
+    """The telegram-test-api Bot API emulator (tests/telegram/emulator.js) on a free port: its base URL.
+    Tests that use it carry ``tests.telegram.harness.needs_emulator``."""
+    from .twilio_peer import free_port
+    port = free_port()
+    proc = subprocess.Popen(["node", str(ROOT / "tests" / "telegram" / "emulator.js"), str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=ROOT)
+    assert proc.stdout.readline().strip() == b"ready"
+    yield f"http://127.0.0.1:{port}"
+    proc.terminate()
+    proc.wait(10)

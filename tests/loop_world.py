@@ -10,9 +10,10 @@ from sqlalchemy import select
 
 from bot.pipeline import Pipeline
 from flows.types import Inbound
-from storage.db import Database
 from storage.models import Outbox
 from storage.repo import create_invite, upsert_round
+
+from .conftest import open_pipeline
 
 GOLDEN = Path(__file__).parent / "golden"
 _ids = itertools.count(1)
@@ -25,7 +26,7 @@ class World:
     @classmethod
     async def open(cls, url, now) -> "World":
         box = {"now": now}
-        p = await Pipeline.open(Database(url), now=lambda: box["now"])
+        p = await open_pipeline(url, now=lambda: box["now"])
         w = cls(p, now)
         w._box = box
         return w

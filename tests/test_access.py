@@ -8,11 +8,10 @@ from sqlalchemy import func, select
 
 from bot.pipeline import Pipeline
 from flows.types import Inbound, NewContact
-from storage.db import Database
 from storage.models import Contact, Invite, Outbox, Report, ReportRevision
 from storage.repo import Tx, create_invite
 
-from .conftest import NOW
+from .conftest import NOW, open_pipeline
 
 _ids = itertools.count(1)
 MEETING = ("1", "1", "kemarin", "Balai desa", "L 79 P 38", "20", "2", "lewati", "lewati", "kirim")
@@ -20,10 +19,6 @@ OTHER_FIGURES = ("1", "1", "kemarin", "Balai desa", "L 10 P 5", "1", "0", "lewat
 SITI, BUDI, STRANGER = "+6281200000001", "+6281200000002", "+6281299999999"
 FASIL = "fasil-kilmury"           # a terminal id that is not a phone number: its outbox channel is "terminal"
 KILMURY_DESA, KILMURY_KEC = "81.05.08.2010", "81.05.08"
-
-
-async def open_pipeline(url: str, now=lambda: NOW) -> Pipeline:
-    return await Pipeline.open(Database(url), now=now)
 
 
 async def send(p: Pipeline, text: str, sender: str) -> str:

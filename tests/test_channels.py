@@ -14,13 +14,12 @@ from bot.outbox import OutboxLoop, Sent
 from bot.pipeline import Pipeline
 from bot.reminders import run_once
 from flows.types import Inbound, NewContact
-from storage.db import Database
 from storage.keys import identity_key
 from storage.models import Outbox, Report
 from storage.repo import Tx
 from storage.routing import reach
 
-from .conftest import NOW
+from .conftest import NOW, open_pipeline
 
 _ids = itertools.count(1)
 KILMURY_KEC = "81.05.08"
@@ -69,7 +68,7 @@ async def rows_to(p: Pipeline, external_id: str) -> list[Outbox]:
 
 
 async def test_a_channel_added_in_the_tests_alone_registers_reports_is_reminded_and_notified(db_url, merpati):
-    p = await Pipeline.open(Database(db_url), now=lambda: NOW)
+    p = await open_pipeline(db_url)
     async with p.db.session() as s, s.begin():          # a fasilitator who writes on the new channel
         await Tx(s).create_contact(merpati, "burung-fasil", NewContact("Pak Fasil", "fasilitator", KILMURY_KEC, "id"),
                                    NOW)
@@ -112,7 +111,7 @@ async def test_the_dashboard_and_storage_learn_a_channel_from_the_registry(merpa
 async def test_a_kader_who_writes_on_the_terminal_hears_back_there_not_on_whatsapp(db_url):
     """Issue 24: news to a person whose id is a phone number was queued on WhatsApp even when they only
     ever wrote on another channel, and sat pending for ever."""
-    p = await Pipeline.open(Database(db_url), now=lambda: NOW)
+    p = await open_pipeline(db_url)
     async with p.db.session() as s, s.begin():
         await Tx(s).create_contact("terminal", "fasil-kilmury",
                                    NewContact("Pak Fasil", "fasilitator", KILMURY_KEC, "id"), NOW)
@@ -126,7 +125,7 @@ async def test_a_kader_who_writes_on_the_terminal_hears_back_there_not_on_whatsa
 
 async def test_notices_go_where_the_person_last_wrote_else_where_they_registered(db_url):
     clock = [NOW]
-    p = await Pipeline.open(Database(db_url), now=lambda: clock[0])
+    p = await open_pipeline(db_url, now=lambda: clock[0])
     phone = "+6281200000009"
     async with p.db.session() as s, s.begin():
         contact = await Tx(s).create_contact("whatsapp", phone, NewContact("Ibu Ana", "kader", "81.05.08.2010", "id"),

@@ -10,7 +10,6 @@ from sqlalchemy import select
 from bot import catalog
 from bot.reports.coordinator import fulfil
 from bot.reports.export import Progress, write_xlsx
-from bot.pipeline import Pipeline
 from bot.reminders import run_once
 from flows.dates import WIT
 from flows.types import ContactView, Inbound, NewContact, NewReport
@@ -18,6 +17,8 @@ from storage.db import Database
 from storage.models import Outbox
 from storage.repo import Tx, upsert_round
 from storage.summary import Filters, summarize
+
+from .conftest import open_pipeline
 
 KAB, OTHER_KAB = "81.05", "81.01"
 ROUND = ("Juli 2024", "2024-07-01", "2024-07-31")
@@ -38,7 +39,7 @@ class World:
         self.kader, self.fasil, self.reports = {}, {}, {}
 
     async def build(self):
-        self.p = await Pipeline.open(Database(self.url), now=lambda: self.now)
+        self.p = await open_pipeline(self.url, now=lambda: self.now)
         areas = catalog.area_index()
         self.desa = [d for kec in ("81.05.01", "81.05.02", "81.05.03") for d in areas.children(kec)]
         async with self.p.db.session() as s, s.begin():

@@ -16,7 +16,7 @@ from storage.db import Database
 from storage.models import InboundMessage, Outbox
 
 from .test_crash import Server, outbox_settled, servers  # noqa: F401 - a fixture
-from .test_telegram import EMULATOR, SECRET, TOKEN, emulator, needs_emulator  # noqa: F401 - a fixture
+from .telegram.harness import SECRET, TOKEN, needs_emulator
 from .telegram.compat import Compat, SimUser
 from .twilio_peer import free_port, serving
 

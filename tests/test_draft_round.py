@@ -4,7 +4,8 @@ from __future__ import annotations
 from storage.completeness import IN_PROGRESS, MISSING, completeness, get_round
 from storage.repo import upsert_round
 
-from .test_pipeline import open_pipeline, register_kader, send
+from .conftest import open_pipeline
+from .test_pipeline import register_kader, send
 
 KILMURY = "81.05.08.2010"
 

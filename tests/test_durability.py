@@ -12,12 +12,11 @@ import pytest
 from sqlalchemy import func, insert, select
 
 from bot import catalog
-from bot.pipeline import Pipeline
 from flows.types import Inbound
 from storage.db import Database
 from storage.models import Contact, Identity, InboundMessage, Outbox, Report, ReportRevision, Session
 
-from .conftest import BACKEND, NOW
+from .conftest import BACKEND, NOW, open_pipeline
 
 # a whole meeting report, as a kader types it (with "L 79 P 38" answering two questions at once)
 SCRIPT = ["menu", "1", "1", "kemarin", "Balai desa", "L 79 P 38", "20", "2", "lewati", "lewati", "kirim"]
@@ -45,7 +44,7 @@ async def test_ten_thousand_messages_with_duplicates_and_shuffled_order(db_url):
     """1,000 people × 11 messages; 20% delivered twice (some copies at the same moment as the original,
     as a platform retrying a slow webhook does); people interleaved at random, each person's own
     order kept. Every report stored once, every reply queued once."""
-    p = await Pipeline.open(Database(db_url), now=lambda: NOW)
+    p = await open_pipeline(db_url)
     people = await register(p.db, 1000)
     rng = random.Random(2024)
     pool = [u for u in people for _ in SCRIPT]
@@ -94,7 +93,7 @@ async def test_several_workers_apply_each_persons_messages_in_order(db_url):
     people: each message goes to a random worker, one person's next message after the reply."""
     if BACKEND != "postgres":
         pytest.skip("several workers on one database is the PostgreSQL deployment; SQLite has one writer")
-    workers = [await Pipeline.open(Database(db_url), now=lambda: NOW) for _ in range(3)]
+    workers = [await open_pipeline(db_url) for _ in range(3)]
     people = await register(workers[0].db, 200)
     rng = random.Random(7)
 
@@ -116,7 +115,7 @@ async def test_concurrent_messages_of_one_person_lose_no_session_update(db_url):
     the session row lock serialises them, so the session counts every distinct message once."""
     if BACKEND != "postgres":
         pytest.skip("several workers on one database is the PostgreSQL deployment; SQLite has one writer")
-    workers = [await Pipeline.open(Database(db_url), now=lambda: NOW) for _ in range(3)]
+    workers = [await open_pipeline(db_url) for _ in range(3)]
     people = await register(workers[0].db, 50)
     for u in people:                           # sessions exist already (creating them would serialise)
         await workers[0].handle(Inbound("test", u, f"{u}-start", text="bantuan"))

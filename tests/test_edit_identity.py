@@ -6,7 +6,8 @@ from sqlalchemy import select
 
 from storage.models import Report
 
-from .test_pipeline import MEETING, open_pipeline, register_kader, send
+from .conftest import open_pipeline
+from .test_pipeline import MEETING, register_kader, send
 
 GROUP_MEETING = ("1", "2", "kemarin", "2", "Balai desa", "L 10 P 5", "1", "0", "lewati", "lewati", "kirim")
 

@@ -14,10 +14,9 @@ from sqlalchemy import select
 
 from bot.pipeline import Pipeline
 from flows.types import Inbound
-from storage.db import Database
 from storage.models import Session
 
-from .conftest import NOW
+from .conftest import NOW, open_pipeline
 
 SENDER = "+6281299990000"
 REGISTER = ("halo", "Siti Aminah", "1", "Kilmury, Kilmury", "ya")
@@ -100,7 +99,7 @@ def test_the_suite_is_large_enough():
 
 
 async def test_hostile_input_is_answered_politely_and_changes_nothing(db_url, caplog):
-    p, n = await Pipeline.open(Database(db_url), now=lambda: NOW), 0
+    p, n = await open_pipeline(db_url), 0
 
     async def send(text, **kw):
         nonlocal n

@@ -21,12 +21,10 @@ from starlette.routing import Route
 
 from bot import media
 from bot.config import reload
-from bot.pipeline import Pipeline
 from bot.server import build_app, uvicorn_options
-from storage.db import Database
 from storage.models import InboundMessage, Media, Outbox
 
-from .conftest import NOW
+from .conftest import open_pipeline
 from .images import image_bytes
 from .test_whatsapp import SID, Phone, config
 from .twilio_peer import TwilioPeer, free_port
@@ -57,7 +55,7 @@ async def whatsapp_app(db_url, peer, media_hosts=None, **settings):
     cfg = config(peer, PUBLIC)
     if media_hosts:
         cfg = dataclasses.replace(cfg, media_hosts=media_hosts)
-    pipeline = await Pipeline.open(Database(db_url), now=lambda: NOW)
+    pipeline = await open_pipeline(db_url)
     try:
         async with bounded(build_app(pipeline, cfg, run_senders=False), free_port()) as url:
             yield url, pipeline, Phone(url, PUBLIC, peer)

@@ -11,18 +11,16 @@ from sqlalchemy import select
 
 from bot.reports import charts
 from bot.reports.jobs import run_due, run_forever
-from bot.pipeline import Pipeline
 from flows.types import Inbound, NewContact
-from storage.db import Database
 from storage.models import Job, Outbox
 from storage.repo import Tx
 
-from .conftest import NOW
+from .conftest import NOW, open_pipeline
 
 
 async def test_ringkasan_renders_off_the_batch_while_others_are_answered(db_url, tmp_path, monkeypatch):
     monkeypatch.setenv("PANTAU_MEDIA_DIR", str(tmp_path / "media"))
-    pipeline = await Pipeline.open(Database(db_url), now=lambda: NOW)
+    pipeline = await open_pipeline(db_url)
     async with pipeline.db.session() as s, s.begin():
         await Tx(s).create_contact("whatsapp", "+6281111111111", NewContact("Pak Koordinator", "koordinator",
                                                                             "81.05", "id"), NOW)
@@ -70,7 +68,7 @@ async def test_ringkasan_renders_off_the_batch_while_others_are_answered(db_url,
 
 async def test_a_job_that_fails_to_render_sends_an_apology(db_url, tmp_path, monkeypatch):
     monkeypatch.setenv("PANTAU_MEDIA_DIR", str(tmp_path / "media"))
-    pipeline = await Pipeline.open(Database(db_url), now=lambda: NOW)
+    pipeline = await open_pipeline(db_url)
     async with pipeline.db.session() as s, s.begin():
         await Tx(s).create_contact("terminal", "koord", NewContact("Bu Koordinator", "koordinator", "81.05", "id"),
                                    NOW)

@@ -1,15 +1,13 @@
 """The follow-up loop over Telegram (the telegram-test-api emulator, polling): three people tap through
 their keyboards — a kader reports an obstacle, the fasilitator carries it to an OPD, the OPD answers —
 and the kader's own chat receives the news."""
-from bot.pipeline import Pipeline
 from bot.channels.telegram import Limits, TelegramChannel, send_due
-from storage.db import Database
 from storage.repo import create_invite, upsert_round
 
-from .conftest import NOW
+from .conftest import NOW, open_pipeline
 from .telegram.compat import SimUser
-from .test_telegram import Harness, needs_emulator, serving
-from .test_telegram import emulator  # noqa: F401 (the fixture)
+from .telegram.harness import Harness, needs_emulator
+from .twilio_peer import serving
 
 
 async def turn(h: Harness, user: SimUser, text: str) -> list[dict]:
@@ -27,13 +25,13 @@ async def script(h, user, *texts):
 
 
 @needs_emulator
-async def test_follow_up_over_telegram(emulator, db_url, tmp_path, monkeypatch):  # noqa: F811
+async def test_follow_up_over_telegram(emulator, db_url, tmp_path, monkeypatch):
     monkeypatch.setenv("PANTAU_MEDIA_DIR", str(tmp_path / "media"))
     h = Harness(emulator, db_url)
     kader, fasil, opd = (SimUser(emulator, h.compat, i, n) for i, n in ((5001, "Siti"), (5002, "Marthen"),
                                                                           (5003, "Hasan")))
     async with serving(h.compat.app(), h.compat_port):
-        h.pipeline = await Pipeline.open(Database(db_url), now=lambda: NOW)
+        h.pipeline = await open_pipeline(db_url)
         async with h.pipeline.db.session() as s:
             await upsert_round(s, "Juli 2024", "2024-07-01", "2024-08-31")
         async with h.pipeline.db.session() as s:

@@ -3,7 +3,8 @@ leaves out is not read, and a message that reaches it anyway still gets the righ
 from storage.counting import counting
 from storage.repo import upsert_round
 
-from .test_pipeline import MEETING, open_pipeline, register_kader, send
+from .conftest import open_pipeline
+from .test_pipeline import MEETING, register_kader, send
 
 
 async def test_choosing_ubah_at_the_menu_by_its_number_lists_the_reports_sent(db_url):

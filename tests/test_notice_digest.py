@@ -10,7 +10,8 @@ from bot import notices
 from storage.models import Outbox
 
 from .conftest import NOW
-from .test_access import FASIL, add_fasilitator, open_pipeline, register_kader, send
+from .conftest import open_pipeline
+from .test_access import FASIL, add_fasilitator, register_kader, send
 
 
 async def _notices_to(p, who) -> list[dict]:

@@ -19,8 +19,8 @@ from storage.models import Outbox
 from storage.keys import aware
 from storage.repo import Tx
 
-from .conftest import NOW
-from .test_telegram import Harness, emulator, needs_emulator  # noqa: F401 - a fixture
+from .conftest import NOW, open_pipeline
+from .telegram.harness import Harness, needs_emulator
 
 
 class Scripted:
@@ -264,7 +264,6 @@ async def test_outcomes_a_failing_database_would_not_take_are_kept_not_resent(db
 @needs_emulator
 async def test_telegram_429_retry_after_keeps_what_the_person_reads_in_order(emulator, db_url, tmp_path,
                                                                             monkeypatch):
-    from bot.pipeline import Pipeline
     from bot.channels.telegram import Limits, TelegramChannel, TelegramOutbox
     from .telegram.compat import SimUser
     from .twilio_peer import serving
@@ -273,7 +272,7 @@ async def test_telegram_429_retry_after_keeps_what_the_person_reads_in_order(emu
     other = SimUser(emulator, h.compat, 5151)
     third = SimUser(emulator, h.compat, 6161)
     async with serving(h.compat.app(), h.compat_port):
-        pipeline = await Pipeline.open(Database(db_url), now=lambda: NOW)
+        pipeline = await open_pipeline(db_url)
         channel = TelegramChannel(h.cfg, pipeline)
         await channel.start()
         async with pipeline.db.session() as s, s.begin():
@@ -313,7 +312,6 @@ async def test_a_global_429_recalls_waiting_requests_and_keeps_every_persons_ord
     "retry after 3" at once (Telegram's overall limit): the requests still waiting for their slot are
     recalled instead of sent, every pending row is scheduled behind the hold (in the database too, so a
     restart keeps it), nothing leaves during it, and afterwards each person reads their replies in order."""
-    from bot.pipeline import Pipeline
     from bot.channels.telegram import Limits, TelegramChannel, TelegramOutbox
     from .telegram.compat import SimUser
     from .twilio_peer import serving
@@ -322,7 +320,7 @@ async def test_a_global_429_recalls_waiting_requests_and_keeps_every_persons_ord
     chats = [str(7001 + i) for i in range(6)]
     users = {c: SimUser(emulator, h.compat, int(c)) for c in chats}
     async with serving(h.compat.app(), h.compat_port):
-        pipeline = await Pipeline.open(Database(db_url), now=lambda: NOW)
+        pipeline = await open_pipeline(db_url)
         channel = TelegramChannel(h.cfg, pipeline)
         await channel.start()
         async with pipeline.db.session() as s, s.begin():
@@ -500,3 +498,22 @@ async def test_same_text_rows_in_doubt_each_get_their_own_message_and_the_unsent
     assert [r.provider_id for r in rows[:2]] == ["SMfirst", "SMsecond"]
     assert [r["form"]["StatusCallback"].endswith(f"o={rows[2].id}") for r in peer.requests] == [True]
     assert rows[2].provider_id not in ("SMfirst", "SMsecond")
+
+
+async def test_whatsapp_sends_the_accounts_credentials_as_a_header_not_aiohttps_deprecated_auth():
+    """aiohttp deprecates ``auth=``/``BasicAuth`` (removed in 4.0, when WhatsApp would stop sending): the
+    credentials go as an Authorization header, and a send raises no DeprecationWarning."""
+    import base64
+    import warnings
+    from .test_whatsapp import SID, TOKEN, config
+    from .twilio_peer import TwilioPeer, serving
+    from bot.channels.whatsapp_sender import make_client
+    peer = TwilioPeer(SID, TOKEN)
+    async with serving(peer.app(), peer.port):
+        client = make_client(config(peer, "https://pantau.example.org"))
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", DeprecationWarning)
+            await client.messages.create_async(to="whatsapp:+6281200000001", from_="whatsapp:+14155238886",
+                                               body="halo")
+        await client.http_client.close()
+    assert peer.requests[-1]["auth"] == "Basic " + base64.b64encode(f"{SID}:{TOKEN}".encode()).decode()

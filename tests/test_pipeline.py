@@ -9,13 +9,9 @@ from storage.db import Database
 from storage.models import InboundMessage, Outbox, Report, ReportRevision, Session
 from storage.repo import upsert_round
 
-from .conftest import NOW
+from .conftest import open_pipeline
 
 _ids = itertools.count(1)
-
-
-async def open_pipeline(url: str, form_dirs=None) -> Pipeline:
-    return await Pipeline.open(Database(url), form_dirs=form_dirs, now=lambda: NOW)
 
 
 async def send(p: Pipeline, text: str, sender="+6281234567890", message_id=None, **kw):

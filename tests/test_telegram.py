@@ -2,8 +2,6 @@
 compatibility layer in tests/telegram/compat.py, driven by a simulated user — in polling and in
 webhook mode. Plus adapter tests on captured Telegram update payloads."""
 import json
-import shutil
-import subprocess
 from pathlib import Path
 
 import httpx
@@ -11,23 +9,15 @@ import pytest
 from sqlalchemy import select
 from telegram import Bot, Update
 
-from bot.pipeline import Pipeline
 from bot.server import build_app
 from bot.channels.telegram import Limits, TelegramChannel, TelegramConfig, send_due, to_inbound
-from storage.db import Database
 from storage.models import InboundMessage, Media, Outbox, Report
 
-from .conftest import NOW
+from .conftest import NOW, open_pipeline
 from .images import image_bytes
-from .telegram.compat import Compat, SimUser
+from .telegram.harness import SECRET, TOKEN, Harness, needs_emulator
 from .twilio_peer import free_port, serving
 
-ROOT = Path(__file__).resolve().parent.parent
-EMULATOR = ROOT / "node_modules" / "telegram-test-api"
-TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw0"
-SECRET = "s3cret-token-for-tests"
-needs_emulator = pytest.mark.skipif(not EMULATOR.exists() or not shutil.which("node"),
-                                    reason="telegram-test-api is installed by .ci/run (npm ci)")
 FIXTURES = json.loads((Path(__file__).parent / "telegram" / "updates.json").read_text(encoding="utf-8"))
 
 
@@ -51,52 +41,6 @@ def test_bad_settings_fail_at_start():
         TelegramConfig.from_env({"TELEGRAM_BOT_TOKEN": "abc"})
     with pytest.raises(ConfigError, match="TELEGRAM_WEBHOOK_SECRET"):
         TelegramConfig.from_env({"TELEGRAM_BOT_TOKEN": TOKEN, "PANTAU_PUBLIC_URL": "https://x.org"}, webhook=True)
-
-
-@pytest.fixture
-def emulator():
-    port = free_port()
-    proc = subprocess.Popen(["node", str(ROOT / "tests" / "telegram" / "emulator.js"), str(port)],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=ROOT)
-    assert proc.stdout.readline().strip() == b"ready"
-    yield f"http://127.0.0.1:{port}"
-    proc.terminate()
-    proc.wait(10)
-
-
-class Harness:
-    def __init__(self, emulator, db_url):
-        self.compat = Compat(emulator, TOKEN)
-        self.compat_port = free_port()
-        self.cfg = TelegramConfig(TOKEN, f"http://127.0.0.1:{self.compat_port}/bot", None, SECRET)
-        self.db_url = db_url
-        self.user = SimUser(emulator, self.compat, 4242)
-        self.offset = None
-        self.webhook = False
-
-    async def inbound_count(self) -> int:
-        from sqlalchemy import func
-        async with self.pipeline.db.session() as s:
-            return await s.scalar(select(func.count()).select_from(InboundMessage))
-
-    async def turn(self, text: str = "", photo: bytes | None = None) -> list[dict]:
-        import asyncio
-        before = await self.inbound_count() if self.webhook else 0
-        if photo is not None:
-            await self.user.send_photo(photo)
-        else:
-            await self.user.send(text)
-        if self.webhook:
-            for _ in range(400):          # the update arrives by webhook; wait until it is committed
-                if await self.inbound_count() > before:
-                    break
-                await asyncio.sleep(0.05)
-            else:
-                raise AssertionError(f"the webhook never delivered {text!r}")
-        else:
-            self.offset = await self.channel.poll_once(self.offset, timeout=1)
-        await send_due(self.pipeline.db, self.channel.app.bot, Limits(1000, 1000))
-        return await self.user.read()
 
 
 def texts(messages):
@@ -161,7 +105,7 @@ async def test_polling_mode(emulator, db_url, tmp_path, monkeypatch):
     monkeypatch.setenv("PANTAU_MEDIA_DIR", str(tmp_path / "media"))
     h = Harness(emulator, db_url)
     async with serving(h.compat.app(), h.compat_port):
-        h.pipeline = await Pipeline.open(Database(db_url), now=lambda: NOW)
+        h.pipeline = await open_pipeline(db_url)
         h.channel = TelegramChannel(h.cfg, h.pipeline)
         await h.channel.start()
         await full_conversation(h)
@@ -200,7 +144,7 @@ async def test_webhook_mode_checks_the_secret(emulator, db_url, tmp_path, monkey
     h.webhook = True
     app_port = free_port()
     async with serving(h.compat.app(), h.compat_port):
-        h.pipeline = await Pipeline.open(Database(db_url), now=lambda: NOW)
+        h.pipeline = await open_pipeline(db_url)
         h.channel = TelegramChannel(h.cfg.__class__(TOKEN, h.cfg.api_base_url, f"http://127.0.0.1:{app_port}", SECRET),
                                     h.pipeline)
         async with serving(build_app(h.pipeline, telegram=h.channel, run_senders=False), app_port) as url:

@@ -6,17 +6,16 @@ import pytest
 from sqlalchemy import func, select
 from telegram import Bot, Update
 
-from bot.pipeline import Pipeline
 from bot.channels.telegram import Limits, TelegramChannel, send_due
 from bot.channels.telegram_updates import ALLOWED_UPDATES, classify_update
 from flows.types import NewContact
-from storage.db import Database
 from storage.models import Contact, InboundMessage, Session
 from storage.repo import Tx
 
-from .conftest import NOW
+from .conftest import NOW, open_pipeline
 from .telegram.compat import SimUser
-from .test_telegram import TOKEN, Harness, emulator, needs_emulator, serving  # noqa: F401 - the fixture
+from .telegram.harness import TOKEN, Harness, needs_emulator
+from .twilio_peer import serving
 
 PRIVATE = {"id": 4242, "type": "private", "first_name": "Siti"}
 GROUP = {"id": -100777, "type": "group", "title": "Kader Kilmury"}
@@ -54,11 +53,11 @@ async def count(p, model, *where):
 
 
 @needs_emulator
-async def test_groups_edits_and_foreign_buttons_get_no_data(emulator, db_url, tmp_path, monkeypatch):  # noqa: F811
+async def test_groups_edits_and_foreign_buttons_get_no_data(emulator, db_url, tmp_path, monkeypatch):
     monkeypatch.setenv("PANTAU_MEDIA_DIR", str(tmp_path / "media"))
     h = Harness(emulator, db_url)
     async with serving(h.compat.app(), h.compat_port):
-        h.pipeline = await Pipeline.open(Database(db_url), now=lambda: NOW)
+        h.pipeline = await open_pipeline(db_url)
         h.channel = TelegramChannel(h.cfg, h.pipeline)
         await h.channel.start()
         async with h.pipeline.db.session() as s, s.begin():     # fasilitator A, on Telegram in a private chat

@@ -19,12 +19,11 @@ from telegram import Update
 from bot.pipeline import Pipeline
 from bot.server import build_app
 from bot.channels.telegram import Limits, NotStored, TelegramChannel, send_due
-from storage.db import Database
 from storage.models import InboundMessage, Media
 
-from .conftest import NOW
+from .conftest import open_pipeline
 from .images import image_bytes
-from .test_telegram import SECRET, TOKEN, Harness, emulator, needs_emulator  # noqa: F401 - a fixture
+from .telegram.harness import SECRET, TOKEN, Harness, needs_emulator
 from .twilio_peer import free_port, serving
 
 
@@ -71,7 +70,7 @@ async def post(url: str, **kw) -> httpx.Response:
 async def webhook_app(db_url):
     """The Starlette app with a Telegram channel whose Bot API is a dead address (no request needs it)."""
     from bot.channels.telegram import TelegramConfig
-    pipeline = await Pipeline.open(Database(db_url), now=lambda: NOW)
+    pipeline = await open_pipeline(db_url)
     channel = TelegramChannel(TelegramConfig(TOKEN, "http://127.0.0.1:9/bot", None, SECRET), pipeline)
     channel.start = channel.stop = _nothing           # no getMe/setMyCommands against the dead address
     async with serving(build_app(pipeline, telegram=channel, run_senders=False), free_port()) as url:
@@ -126,7 +125,7 @@ async def test_polling_holds_the_offset_until_the_update_is_stored(emulator, db_
     monkeypatch.setenv("PANTAU_MEDIA_DIR", str(tmp_path / "media"))
     h = Harness(emulator, db_url)
     async with serving(h.compat.app(), h.compat_port):
-        h.pipeline = await Pipeline.open(Database(db_url), now=lambda: NOW)
+        h.pipeline = await open_pipeline(db_url)
         h.channel = TelegramChannel(h.cfg, h.pipeline)
         await h.channel.start()
         lock_the_database(h.pipeline, failures=4)
@@ -149,7 +148,7 @@ async def test_polling_offset_stops_at_the_first_unstored_update_of_any_chat(emu
     monkeypatch.setenv("PANTAU_MEDIA_DIR", str(tmp_path / "media"))
     h = Harness(emulator, db_url)
     async with serving(h.compat.app(), h.compat_port):
-        h.pipeline = await Pipeline.open(Database(db_url), now=lambda: NOW)
+        h.pipeline = await open_pipeline(db_url)
         h.channel = TelegramChannel(h.cfg, h.pipeline)
         bot = h.channel.app.bot
         real = h.channel._handle
@@ -181,7 +180,7 @@ async def test_a_failed_getfile_neither_loses_nor_holds_the_message_and_the_phot
     monkeypatch.setenv("PANTAU_MEDIA_DIR", str(tmp_path / "media"))
     h = Harness(emulator, db_url)
     async with serving(h.compat.app(), h.compat_port):
-        h.pipeline = await Pipeline.open(Database(db_url), now=lambda: NOW)
+        h.pipeline = await open_pipeline(db_url)
         h.channel = TelegramChannel(h.cfg, h.pipeline)
         await h.channel.start()
         h.compat.fail_next = [("getFile", 502, {"ok": False, "error_code": 502, "description": "Bad Gateway"})]
@@ -232,7 +231,7 @@ async def test_start_warms_what_the_first_message_needs_before_polling(emulator,
     monkeypatch.setenv("PANTAU_MEDIA_DIR", str(tmp_path / "media"))
     h = Harness(emulator, db_url)
     async with serving(h.compat.app(), h.compat_port):
-        h.pipeline = await Pipeline.open(Database(db_url), now=lambda: NOW)
+        h.pipeline = await open_pipeline(db_url)
         h.channel = TelegramChannel(h.cfg, h.pipeline)
         catalog.area_index.cache_clear()
         await h.channel.start()
@@ -257,7 +256,7 @@ async def test_a_poison_update_is_dropped_after_bounded_tries_and_the_person_tol
     monkeypatch.setenv("PANTAU_MEDIA_DIR", str(tmp_path / "media"))
     h = Harness(emulator, db_url)
     async with serving(h.compat.app(), h.compat_port):
-        h.pipeline = await Pipeline.open(Database(db_url), now=lambda: NOW)
+        h.pipeline = await open_pipeline(db_url)
         h.channel = TelegramChannel(h.cfg, h.pipeline)
         await h.channel.start()
         real = h.pipeline.handle

@@ -8,7 +8,7 @@ from telegram import Bot, Update
 
 from bot.channels.telegram_updates import classify_update
 
-from .test_telegram import SECRET  # noqa: F401
+from .telegram.harness import SECRET  # noqa: F401
 from .test_telegram_edges import post, stored, webhook_app
 
 

@@ -23,12 +23,11 @@ from flows.state import CONFIRM, Draft
 from flows.types import NewContact, NewReport
 from storage import access as store
 from storage.dashboard import meeting_rows
-from storage.db import Database
 from storage.models import Report
 from storage.repo import Tx
 from storage.summary import Filters, rollup, summarize, window_for
 
-from .conftest import NOW
+from .conftest import NOW, open_pipeline
 
 KEC, DESA = "81.05.08", ("81.05.08.2010", "81.05.08.2001")
 PEOPLE = {"A": ("kader", DESA[0], True), "B": ("kader", DESA[0], True), "C": ("kader", DESA[1], True),
@@ -128,7 +127,7 @@ def test_summary_export_and_dashboard_totals_are_always_equal(sqlite_template, t
     shutil.copy(sqlite_template, path)
 
     async def run():
-        p = await Pipeline.open(Database(f"sqlite+aiosqlite:///{path}"), now=lambda: NOW)
+        p = await open_pipeline(f"sqlite+aiosqlite:///{path}")
         try:
             await _apply(p, history)
             identities = await _identities(p)

@@ -9,7 +9,8 @@ from bot.reminders import run_once
 from storage.models import InboundMessage, Outbox, Session
 
 from .conftest import NOW
-from .test_pipeline import MEETING, open_pipeline, register_kader, send
+from .conftest import open_pipeline
+from .test_pipeline import MEETING, register_kader, send
 
 
 async def test_the_menu_option_ubah_laporan_lists_the_sent_report(db_url):

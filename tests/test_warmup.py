@@ -3,13 +3,11 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from bot.pipeline import Pipeline
 from bot.warmup import REGISTRATION, REPORT, warm_up
 from flows.types import Inbound
-from storage.db import Database
 from storage.models import Contact, InboundMessage, Outbox, Report, ReportRevision, Session
 
-from .conftest import NOW
+from .conftest import open_pipeline
 
 TABLES = (Contact, InboundMessage, Outbox, Report, ReportRevision, Session)
 
@@ -20,7 +18,7 @@ async def counts(db) -> dict[str, int]:
 
 
 async def test_the_warm_up_rehearses_a_report_and_leaves_no_trace(db_url):
-    pipeline = await Pipeline.open(Database(db_url), now=lambda: NOW)
+    pipeline = await open_pipeline(db_url)
     try:
         # someone real first: the warm-up must not touch their data either
         assert (await pipeline.handle(Inbound("whatsapp", "+6281200000001", "m1", text="halo")))

@@ -13,14 +13,12 @@ from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 
 from bot.config import ConfigError, TwilioConfig
-from bot.pipeline import Pipeline
 from bot.server import build_app
 from bot.channels.whatsapp import normalize_whatsapp_id
 from bot.channels.whatsapp_sender import RateLimiter, body_of, make_client, send_due
-from storage.db import Database
 from storage.models import InboundMessage, Media, Outbox, Report
 
-from .conftest import NOW
+from .conftest import NOW, open_pipeline
 from .twilio_peer import TwilioPeer, free_port, serving
 
 SID, TOKEN = "AC" + "1" * 32, "a" * 32
@@ -120,7 +118,7 @@ async def test_a_cadre_reports_a_meeting_on_whatsapp(db_url, peer, tmp_path, mon
     port = free_port()
     public = "https://pantau.example.org"       # what Twilio calls; the app sits behind a proxy
     cfg = config(peer, public)
-    pipeline = await Pipeline.open(Database(db_url), now=lambda: NOW)
+    pipeline = await open_pipeline(db_url)
     async with serving(peer.app(), peer.port), serving(build_app(pipeline, cfg, run_senders=False), port) as app:
         phone = Phone(app, public, peer)
         steps = ["halo", "Siti Aminah", "1", "Kilmury, Kilmury", "ya", "1", "1", "kemarin", "Balai desa", "L 79 P 38",
@@ -199,7 +197,7 @@ async def test_the_24_hour_window_and_error_handling(db_url, peer):
     public = "https://pantau.example.org"
     template = "HX" + "2" * 32
     cfg = config(peer, public, templates={"reminder_before": template})
-    pipeline = await Pipeline.open(Database(db_url), now=lambda: NOW)
+    pipeline = await open_pipeline(db_url)
     from bot.payloads import reply_payload
     from flows.types import Inbound, Reply
     from storage.repo import Tx
@@ -257,7 +255,7 @@ async def test_every_request_matches_twilios_published_contract(db_url, peer):
                     time.sleep(0.1)
             cfg = config(peer, "https://pantau.example.org", base=f"http://127.0.0.1:{port}",
                          templates={"reminder_before": "HX" + "2" * 32})
-            pipeline = await Pipeline.open(Database(db_url), now=lambda: NOW)
+            pipeline = await open_pipeline(db_url)
             from flows.types import Inbound
             from storage.repo import Tx
             for i, text in enumerate(["halo", "Siti", "1"]):

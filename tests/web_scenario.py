@@ -16,10 +16,9 @@ from bot.pipeline import Pipeline
 from bot.channels.terminal import take_terminal_replies
 from flows.dates import WIT
 from flows.types import Inbound, NewContact, NewReport
-from storage.db import Database
 from storage.repo import Tx, upsert_round
 
-from .conftest import NOW
+from .conftest import NOW, open_pipeline
 
 KAB, OTHER_KAB = "81.05", "81.01"
 ROUND = ("Juli 2024", "2024-07-01", "2024-07-31")
@@ -57,7 +56,7 @@ class Scenario:
     async def build(self) -> Pipeline:
         clock = {"now": self.now}
         self.clock = clock
-        p = await Pipeline.open(Database(self.url), now=lambda: clock["now"])
+        p = await open_pipeline(self.url, now=lambda: clock["now"])
         self.p = p
         async with p.db.session() as s:
             await upsert_round(s, *ROUND)

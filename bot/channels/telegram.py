@@ -295,9 +295,6 @@ class Limits:
         self.next_chat: dict[str, float] = {}
         self.clock, self.sleep = clock, sleep
 
-    def chat_ready(self, chat: str) -> bool:
-        return self.next_chat.get(chat, 0.0) <= self.clock()
-
     @contextlib.asynccontextmanager
     async def slot(self, chat: str):
         """Wait for a free slot for ``chat``, hold it while the request runs, anchor it at its end."""

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import logging
 import time
@@ -38,22 +39,27 @@ WINDOW = timedelta(hours=24)
 PERMANENT = {21211, 21408, 21610, 21614, 63003, 63016, 63024, 63032}   # bad number, unsubscribed, window, …
 
 
-class BaseUrlHttpClient(AsyncTwilioHttpClient):
-    """Sends the client's requests to another base URL (a local stand-in in tests)."""
+class TwilioHttpClient(AsyncTwilioHttpClient):
+    """Twilio's async HTTP client with the account's credentials sent as an Authorization header (aiohttp
+    deprecates its ``auth=`` parameter and ``BasicAuth``), and optionally another base URL (a local stand-in
+    in tests)."""
 
-    def __init__(self, base_url: str, **kw):
+    def __init__(self, base_url: str | None = None, **kw):
         super().__init__(**kw)
-        self.base_url = base_url.rstrip("/")
+        self.base_url = base_url.rstrip("/") if base_url else None
 
     async def request(self, method, url, *args, **kwargs):
-        if url.startswith("https://api.twilio.com"):
+        if self.base_url and url.startswith("https://api.twilio.com"):
             url = self.base_url + url[len("https://api.twilio.com"):]
+        auth = kwargs.pop("auth", None)
+        if auth is not None:
+            token = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()
+            kwargs["headers"] = {**(kwargs.get("headers") or {}), "Authorization": f"Basic {token}"}
         return await super().request(method, url, *args, **kwargs)
 
 
 def make_client(cfg: TwilioConfig) -> Client:
-    http = BaseUrlHttpClient(cfg.api_base_url) if cfg.api_base_url else AsyncTwilioHttpClient()
-    return Client(cfg.account_sid, cfg.auth_token, http_client=http)
+    return Client(cfg.account_sid, cfg.auth_token, http_client=TwilioHttpClient(cfg.api_base_url))
 
 
 def body_of(payload: dict) -> str:
