@@ -205,6 +205,7 @@ async def decide(s: AsyncSession, by: ContactView, kind: str, ref: int, decision
     if decision == "both":
         report.conflict, report.competes_with = None, None
     elif decision == "second" and first is not None:      # the later report replaces the first, kept as revisions
+        await _take_key_of(s, first, report)
         first.revision += 1
         first.answers, first.form_version, first.updated_at = report.answers, report.form_version, now
         for name in ("men", "women", "period", "verified"):
@@ -220,6 +221,23 @@ async def decide(s: AsyncSession, by: ContactView, kind: str, ref: int, decision
     for cid in dict.fromkeys(people):
         out += [(c, e, "conflict_" + str(decision), {"by": by.name}) for c, e in await identities_of(s, cid)]
     return out
+
+
+async def _take_key_of(s: AsyncSession, first: Report, second: Report) -> None:
+    """The first report takes the second's answers, so it takes the key those answers make (the part before
+    "#", the second's own suffix) when no other report holds it: the first may have been corrected to another
+    meeting since, and a report's key always follows its answers (never counted beside the same meeting)."""
+    base = second.key.split("#", 1)[0]
+    if base == first.key:
+        return
+    holder = await s.scalar(select(Report).where(Report.form_id == first.form_id, Report.area_code == first.area_code,
+                                                 Report.key == base))
+    if holder is not None and holder.id != second.id:
+        return                                            # another meeting holds it: keep the first's key
+    if holder is not None:                                # the second (rejected below) gives its key up
+        second.key = f"{base}#{second.contact_id}"[:200]
+        await s.flush()
+    first.key = base
 
 
 async def owners(s: AsyncSession, keys: list[tuple[str, str, str]]) -> dict[tuple[str, str, str], tuple[int, int]]:
