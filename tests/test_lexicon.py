@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from bot import lexicon_files
 from flows import Problem, parse_choice, parse_date, parse_men_women, parse_number, parse_yes_no
+from flows.answers import Guess, is_greeting, is_keyword, match_choice
 from flows.dates import WIT
 from flows.lexicon import Entry, LexiconError, Lexicons, build, parse_lexicon
 
@@ -183,6 +184,22 @@ def test_the_parsers_read_their_textbook_words_from_base_yaml():
     days = {d: parse_date(f"{d} lalu", NOW) for d in words["weekdays"]}
     assert isinstance(days.pop("minggu"), Problem)                 # "minggu lalu": last week or last Sunday? asked
     assert all(day.weekday() == words["weekdays"][d] for d, day in days.items())
+
+
+CONSENT = [("nama", ["Ya, boleh disebut namanya", "nama"]), ("anonim", ["Tidak, tanpa nama (anonim)", "anonim"])]
+
+
+def test_the_choice_and_keyword_words_are_read_from_base_yaml():
+    from flows.lexicon import BASE
+    words = lexicon_files.read_base_words()
+    assert BASE.greetings == frozenset(words["greetings"]) and BASE.abbreviations == words["abbreviations"]
+    assert all(is_greeting(w) and is_keyword(w) for w in words["greetings"])
+    assert all(is_keyword(w) and not is_greeting(w) for w in words["fillers"] if w not in words["greetings"])
+    no, yes = Guess("anonim", "Tidak, tanpa nama (anonim)"), Guess("nama", "Ya, boleh disebut namanya")
+    assert all(match_choice(f"{w} sebut nama", CONSENT) in ("anonim", no) for w in words["negators"])
+    assert all(match_choice(f"{w} sebut nama", CONSENT) in ("nama", yes) for w in words["not_against"])
+    assert all(match_choice(w, [("x", [m]), ("y", ["lainnya"])]) == "x" for w, m in words["abbreviations"].items())
+    assert all(parse_men_women(f"laki-laki 10 {w} perempuan 5") == (10, 5) for w in words["pair_filler"])
 
 
 def test_a_word_added_to_base_yaml_is_read_by_the_parsers():
