@@ -203,7 +203,8 @@ def chosen(lexicon: Lexicon | None) -> Lexicon:
 BASE_SETS = {"yes": "set", "no": "set", "yes_no_filler": "set", "no_phrases": "set", "none": "set",
              "units": "number", "months": "number", "weekdays": "number", "count_noise": "list", "men": "set",
              "women": "set", "greetings": "set", "fillers": "set", "negators": "set", "not_against": "list",
-             "abbreviations": "text", "pair_filler": "set"}
+             "abbreviations": "text", "pair_filler": "set", "se_numbers": "number", "scales": "number",
+             "se_scales": "number"}
 
 
 class _NotInstalled:
@@ -239,6 +240,9 @@ class BaseWords:
         self.not_against: tuple[str, ...] = missing
         self.abbreviations: dict[str, str] = missing
         self.pair_filler: frozenset[str] = missing
+        self.se_numbers: dict[str, int] = missing
+        self.scales: dict[str, int] = missing
+        self.se_scales: dict[str, int] = missing
         self.loaded = False
         self._derived: list[Any] = []
 

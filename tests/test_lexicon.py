@@ -176,6 +176,9 @@ def test_the_parsers_read_their_textbook_words_from_base_yaml():
     assert all(parse_yes_no(w) is False for w in [*words["no"], *words["no_phrases"]])
     assert all(parse_number(w) == 0 for w in words["none"])
     assert all(parse_number(w) == n for w, n in words["units"].items())
+    assert all(parse_number(w, maximum=10**7) == n for w, n in {**words["se_numbers"], **words["se_scales"]}.items())
+    assert all(parse_number(f"dua {w}", maximum=10**7) == 2 * n for w, n in words["scales"].items())
+    assert BASE.scales == words["scales"] and BASE.se_numbers == words["se_numbers"]
     assert all(parse_date(f"5 {m} 2024", NOW) == date(2024, n, 5) for m, n in words["months"].items())
     assert all(parse_men_women(f"{m} 10 perempuan 5") == (10, 5) for m in words["men"])
     assert all(parse_men_women(f"laki-laki 10 {w} 5") == (10, 5) for w in words["women"])
