@@ -204,7 +204,8 @@ BASE_SETS = {"yes": "set", "no": "set", "yes_no_filler": "set", "no_phrases": "s
              "units": "number", "months": "number", "weekdays": "number", "count_noise": "list", "men": "set",
              "women": "set", "greetings": "set", "fillers": "set", "negators": "set", "not_against": "list",
              "abbreviations": "text", "pair_filler": "set", "se_numbers": "number", "scales": "number",
-             "se_scales": "number"}
+             "se_scales": "number", "weekdays_en": "number", "weekday_typos": "number", "relative_days": "number",
+             "last_night": "set", "tonight": "set"}
 
 
 class _NotInstalled:
@@ -243,6 +244,11 @@ class BaseWords:
         self.se_numbers: dict[str, int] = missing
         self.scales: dict[str, int] = missing
         self.se_scales: dict[str, int] = missing
+        self.weekdays_en: dict[str, int] = missing
+        self.weekday_typos: dict[str, int] = missing
+        self.relative_days: dict[str, int] = missing
+        self.last_night: frozenset[str] = missing
+        self.tonight: frozenset[str] = missing
         self.loaded = False
         self._derived: list[Any] = []
 

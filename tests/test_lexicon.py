@@ -1,6 +1,6 @@
 """Issue 23: the lexicons under locales/id/lexicon, each entry read in context, per region, never turning a
 refusal into a value."""
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 from hypothesis import given, settings
@@ -187,6 +187,13 @@ def test_the_parsers_read_their_textbook_words_from_base_yaml():
     days = {d: parse_date(f"{d} lalu", NOW) for d in words["weekdays"]}
     assert isinstance(days.pop("minggu"), Problem)                 # "minggu lalu": last week or last Sunday? asked
     assert all(day.weekday() == words["weekdays"][d] for d, day in days.items())
+    other_days = {**words["weekdays_en"], **words["weekday_typos"]}
+    assert all(parse_date(f"{d} lalu", NOW).weekday() == n for d, n in other_days.items() if d not in ("minggu", "mggu"))
+    assert all(parse_date(w, NOW) == NOW.date() - timedelta(days=n) for w, n in words["relative_days"].items())
+    assert all(parse_date(w, NOW) == date(2024, 8, 14) for w in words["last_night"])
+    evening = NOW.replace(hour=20)
+    assert all(parse_date(w, NOW) == date(2024, 8, 14) and parse_date(w, evening) == NOW.date()
+               for w in words["tonight"])
 
 
 CONSENT = [("nama", ["Ya, boleh disebut namanya", "nama"]), ("anonim", ["Tidak, tanpa nama (anonim)", "anonim"])]
