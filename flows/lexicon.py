@@ -205,7 +205,7 @@ BASE_SETS = {"yes": "set", "no": "set", "yes_no_filler": "set", "no_phrases": "s
              "women": "set", "greetings": "set", "fillers": "set", "negators": "set", "not_against": "list",
              "abbreviations": "text", "pair_filler": "set", "se_numbers": "number", "scales": "number",
              "se_scales": "number", "weekdays_en": "number", "weekday_typos": "number", "relative_days": "number",
-             "last_night": "set", "tonight": "set"}
+             "last_night": "set", "tonight": "set", "skip_none": "set"}
 
 
 class _NotInstalled:
@@ -249,6 +249,7 @@ class BaseWords:
         self.relative_days: dict[str, int] = missing
         self.last_night: frozenset[str] = missing
         self.tonight: frozenset[str] = missing
+        self.skip_none: frozenset[str] = missing
         self.loaded = False
         self._derived: list[Any] = []
 

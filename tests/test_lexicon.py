@@ -212,6 +212,12 @@ def test_the_choice_and_keyword_words_are_read_from_base_yaml():
     assert all(parse_men_women(f"laki-laki 10 {w} perempuan 5") == (10, 5) for w in words["pair_filler"])
 
 
+def test_the_skip_words_are_read_from_base_yaml():
+    from flows import filling
+    words = frozenset(lexicon_files.read_base_words()["skip_none"])
+    assert words <= filling._SKIP_WORDS and words <= filling.DONE_WORDS and "tidak perlu" in filling._SKIP_WORDS
+
+
 def test_a_word_added_to_base_yaml_is_read_by_the_parsers():
     from flows.lexicon import BASE
     words = lexicon_files.read_base_words()
