@@ -39,7 +39,7 @@ def read_files(directory: Path = LEXICON_DIR) -> list[tuple[str, frozenset[str] 
 
 
 def read_base_words(directory: Path = LEXICON_DIR) -> dict:
-    """base.yaml's ``words:``: the yes/no, none, filler, number, month and day words the parsers know."""
+    """base.yaml's ``words:``: the yes/no, none, greeting, filler, choice, number, month and day words the parsers know."""
     path = directory / "base.yaml"
     with open(path, encoding="utf-8") as fh:
         return parse_base_words(yaml.safe_load(fh), path.name)

@@ -18,11 +18,7 @@ from .problem import N_, Problem
 #: longer answers are not choices, yes/no or counts: refused without being scanned
 MAX_LEN = 200
 
-# yes and no words, their fillers and "no" phrases: base.yaml ``words:`` (flows.lexicon.BASE)
-GREETINGS = {"halo", "hallo", "hai", "hi", "hello", "p", "ping", "assalamualaikum", "assalamu'alaikum",
-             "selamat pagi", "selamat siang", "selamat sore", "selamat malam", "pagi", "siang", "sore",
-             "malam", "mulai", "start", "daftar", "test", "tes", "halo kak", "halo pak", "halo bu", "permisi",
-             "salam", "met pagi", "assalamualaikum wr wb", "hai kak", "selamat pagi pak", "selamat pagi bu"}
+# yes and no words, their fillers and "no" phrases, greetings and fillers: base.yaml ``words:`` (flows.lexicon.BASE)
 
 
 def normalize(text: str) -> str:
@@ -30,21 +26,13 @@ def normalize(text: str) -> str:
 
 
 def is_greeting(text: str) -> bool:
-    return normalize(text) in GREETINGS
-
-
-#: what a person says while doing something else: "wait", "ready", "ok", "thank you" -- never stored silently
-FILLERS = {"sebentar", "sebentar ya", "bentar", "bentar ya", "tunggu", "tunggu ya", "tunggu sebentar", "siap",
-           "siap pak", "siap bu", "siap kak", "ok", "oke", "okay", "okey", "ok pak", "ok bu", "ok kak", "baik",
-           "baik pak", "baik bu", "baiklah", "terima kasih", "terimakasih", "makasih", "trims", "thanks",
-           "thank you", "tks", "mksh", "trm ksh", "sip", "iya", "ya", "y", "nanti", "nanti ya", "wait", "hmm",
-           "oh", "oh ya", "ok siap", "siap laksanakan", "mantap"}
+    return normalize(text) in BASE.greetings
 
 
 def is_keyword(text: str) -> bool:
     """A greeting, a bot keyword or a filler typed alone: at a free-text question, shown back before it is kept."""
     s = normalize(text)
-    return s in GREETINGS or s in FILLERS
+    return s in BASE.greetings or s in BASE.fillers
 
 
 def _words(s: str) -> list[str]:
@@ -74,22 +62,9 @@ def parse_yes_no(text: str, lexicon: Lexicon | None = None) -> bool | Problem:
 
 # ---------------------------------------------------------------- choices
 
-_ABBREV = {"blm": "belum", "blum": "belum", "sdh": "sudah", "udh": "sudah", "udah": "sudah", "tdk": "tidak",
-           "gak": "tidak", "ga": "tidak", "nggak": "tidak", "jln": "jalan", "brjalan": "berjalan", "sbgn": "sebagian",
-           "sbg": "sebagian", "sebagain": "sebagian", "yg": "yang", "dgn": "dengan", "kel": "kelompok",
-           "klp": "kelompok", "pem": "pemerintah", "pemdes": "pemerintah desa", "kab": "kabupaten",
-           "kec": "kecamatan", "musdes": "musyawarah desa", "musy": "musyawarah", "ds": "desa"}
-
-
 #: words that name any meeting or activity: alone, they pick an option only once it is confirmed
 GENERIC_WORDS = {"rapat", "pertemuan", "kegiatan", "acara", "meeting", "pertemuan warga", "kumpul", "ngumpul",
                  "sidang"}
-#: the words that open a "no" option ("Tidak, tanpa nama") and say no when typed before other words
-NEGATORS = {"tidak", "tdk", "tak", "gak", "ga", "gk", "nggak", "ngga", "enggak", "engga", "ndak", "nda", "jangan",
-            "jgn", "bukan", "tanpa", "usah", "belum", "blm", "ora", "mboten", "kagak"}
-#: "no objection": a yes, although it opens with a negator
-_NOT_AGAINST = ("tidak apa", "tidak masalah", "tidak keberatan", "gak apa", "ga apa", "gpp", "tdk apa", "tdk masalah",
-                "tidak papa", "gak papa", "ga papa", "nggak apa", "ndak apa", "nda apa", "tdk keberatan")
 
 
 def _polar(options: Sequence[tuple[str, Sequence[str]]], typed: list[str]) -> str | None:
@@ -100,14 +75,14 @@ def _polar(options: Sequence[tuple[str, Sequence[str]]], typed: list[str]) -> st
     if len(options) != 2:
         return None
     firsts = [_words(normalize(str(ls[0])))[:1] if ls else [] for _, ls in options]
-    kinds = ["y" if f and f[0] in BASE.yes else "n" if f and f[0] in NEGATORS else "" for f in firsts]
+    kinds = ["y" if f and f[0] in BASE.yes else "n" if f and f[0] in BASE.negators else "" for f in firsts]
     if sorted(kinds) != ["n", "y"]:
         return None
     yes_value, no_value = (options[0][0], options[1][0]) if kinds[0] == "y" else (options[1][0], options[0][0])
     joined = " ".join(typed)
-    if any(joined.startswith(p) or f" {p}" in joined for p in _NOT_AGAINST):
+    if any(joined.startswith(p) or f" {p}" in joined for p in BASE.not_against):
         return yes_value
-    if len(typed) > 1 and any(w in NEGATORS for w in typed):
+    if len(typed) > 1 and any(w in BASE.negators for w in typed):
         return no_value
     return None
 
@@ -123,7 +98,7 @@ def _stem(word: str) -> str:
 def _expand(s: str) -> list[str]:
     out: list[str] = []
     for w in _words(s):
-        out.extend(_ABBREV.get(w, w).split())
+        out.extend(BASE.abbreviations.get(w, w).split())
     return out
 
 
@@ -240,10 +215,8 @@ def parse_choices(text: str, options: Sequence[tuple[str, Sequence[str]]]) -> li
 
 # ---------------------------------------------------------------- men and women
 
-# the words for men and women in a two-part count: base.yaml ``words: men`` and ``women``
-_PAIR_FILLER = {"orang", "org", "orng", "dan", ",", "/", ";", "&", "+", "peserta", "jumlah", "sebanyak", "ada",
-                "yg", "yang", "hadir", "sdh", "sudah", "|", "=", ":", ".", "datang", "tadi", "itu", "total", "ya",
-                "pak", "bu", "kak", "saya", "kami", "mereka", "semua"}
+# the words for men and women in a two-part count and the words around them: base.yaml ``words: men``, ``women``,
+# ``pair_filler``
 _DOUBLED = re.compile(r"\b(laki|ibu|bapak|perempuan|wanita|pria)(?:2|\s?-\s?\1|\s\1)\b")
 
 
@@ -279,7 +252,7 @@ def parse_men_women(text: str, limits: tuple[tuple[int, int], tuple[int, int]] =
     (g1, k1), (g2, k2) = marks
 
     def part(seg: list[str]) -> list[str]:
-        return [t for t in seg if t not in _PAIR_FILLER]
+        return [t for t in seg if t not in BASE.pair_filler]
     before, between, after = part(tokens[:g1]), part(tokens[g1 + 1:g2]), part(tokens[g2 + 1:])
     if not before and between and after:
         raw = {k1: between, k2: after}

@@ -46,25 +46,22 @@ def zone_for_area(area_code: str | None) -> timezone:
     return WIB
 
 
-# day and month names: base.yaml ``words: weekdays`` and ``months`` (flows.lexicon.BASE)
-_EN_WEEKDAYS = {"monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5, "sunday": 6,
-                "mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
-_WEEKDAY_TYPOS = {"senen": 0, "snin": 0, "slasa": 1, "selasa": 1, "rebo": 2, "kemis": 3, "kamis": 3, "jumaat": 4,
-                  "jum": 4, "jmt": 4, "sabtu": 5, "sabtoe": 5, "mggu": 6, "minggu": 6}
+# day and month names, English and misspelled day names, today/yesterday words, last night and tonight:
+# base.yaml ``words: weekdays``, ``months``, ``weekdays_en``, ``weekday_typos``, ``relative_days``, ``last_night``,
+# ``tonight`` (flows.lexicon.BASE)
 _PART_OF_DAY = re.compile(r"\s+(?:(?:jam|pukul|pkl|jm)\.?\s*\d{1,2}(?:[.:]\d{2})?(?:\s*(?:wib|wita|wit))?"
                           r"(?:\s+(?:pagi|siang|sore|malam))?|pagi|siang|sore|malam|tadi)$")
-_RELATIVE_WORDS = {"hari ini": 0, "tadi": 0, "td": 0, "barusan": 0, "kemarin": 1, "kemaren": 1,
-                   "kmrn": 1, "kmarin": 1, "kemarin lusa": 2, "kemaren lusa": 2, "today": 0, "yesterday": 1,
-                   "the day before yesterday": 2, "day before yesterday": 2, "hr ini": 0, "hari ni": 0,
-                   "kmren": 1, "kmrin": 1, "kemrin": 1, "kemarn": 1, "kmarn": 1, "kemarim": 1, "kamarin": 1,
-                   "kemarenan": 1, "lusa kemarin": 2}
 #: dateparser is slow on text that is no date at all: it is asked only when one of these words is in the answer
 _DATE_WORDS: set[str] = set()
+#: every day name (Indonesian first, then English, then a misspelling) and its number, Monday = 0
+_ANY_WEEKDAY: dict[str, int] = {}
 
 
 def _derive(base: BaseWords) -> None:
+    _ANY_WEEKDAY.clear()
+    _ANY_WEEKDAY.update({**base.weekday_typos, **base.weekdays_en, **base.weekdays})
     _DATE_WORDS.clear()
-    _DATE_WORDS.update({*base.months, *base.weekdays, *_EN_WEEKDAYS, *_WEEKDAY_TYPOS, "lalu", "ago", "yesterday",
+    _DATE_WORDS.update({*base.months, *_ANY_WEEKDAY, "lalu", "ago", "yesterday",
                         "today", "besok", "lusa", "kemarin", "minggu", "pekan", "bulan", "tahun", "hari", "week",
                         "month", "year", "last"})
 
@@ -191,7 +188,7 @@ def _weekday(s: str, today: date) -> DateRead | None:
     if not m:
         return None
     word = m.group(2)
-    day = BASE.weekdays.get(word, _EN_WEEKDAYS.get(word, _WEEKDAY_TYPOS.get(word)))
+    day = _ANY_WEEKDAY.get(word)
     if day is None:
         return None
     back = (today.weekday() - day) % 7
@@ -210,7 +207,7 @@ def read_date(text: str, now: datetime) -> DateRead | Problem:
     s = re.sub(r"\s+", " ", (text or "")[:4 * MAX_LEN].strip().lower()).strip(" .,!")
     if len(s) > MAX_LEN:
         return Problem(N_("Tanggal belum bisa dibaca. Contoh: 6 Agustus, 10/8/2024, kemarin, atau Kamis lalu."))
-    if s not in _RELATIVE_WORDS:
+    if s not in BASE.relative_days:
         s = re.sub(r"^(tgl|tanggal|tangal|pada|hari|pd|on|tg)\.?\s+", "", s)
     s = re.sub(r"^(tgl|tanggal)\.?\s+", "", s)
     evening = _last_night(s, now)
@@ -223,8 +220,8 @@ def read_date(text: str, now: datetime) -> DateRead | Problem:
     today = now.date()
     if not s:
         return Problem(N_("Mohon tulis tanggalnya, misalnya 6 Agustus atau 10/8/2024."))
-    if s in _RELATIVE_WORDS:
-        return DateRead(today - timedelta(days=_RELATIVE_WORDS[s]))
+    if s in BASE.relative_days:
+        return DateRead(today - timedelta(days=BASE.relative_days[s]))
     m = re.fullmatch(r"(\d{1,3}) ?(hari|hr|days?|minggu|mgg|weeks?|bulan|bln|months?) ?(?:yang |yg )?"
                      r"(lalu|yll|kemarin|kmrn|sebelumnya|ago)", s)
     if m:
@@ -274,7 +271,7 @@ def _weekday_and_date(s: str, now: datetime) -> DateRead | Problem | None:
         words = words[1:]
     if len(words) < 2:
         return None
-    day = BASE.weekdays.get(words[0], _EN_WEEKDAYS.get(words[0], _WEEKDAY_TYPOS.get(words[0])))
+    day = _ANY_WEEKDAY.get(words[0])
     rest = " ".join(words[2:] if words[1] in ("tanggal", "tgl", "tgl.", "tg") else words[1:])
     if day is None or not rest or not rest[0].isdigit() and rest.split()[0] not in BASE.months \
             and words[1] not in ("tanggal", "tgl", "tgl.", "tg"):
@@ -289,11 +286,6 @@ def _weekday_and_date(s: str, now: datetime) -> DateRead | Problem | None:
     return read
 
 
-#: "last night": the evening before today, whatever the hour the message is sent
-_LAST_NIGHT = {"semalam", "smlm", "semalem", "kemarin malam", "kemaren malam", "kmrn malam", "kmrn mlm",
-               "kemarin mlm", "malam kemarin", "malam tadi", "tadi malam semalam"}
-#: "earlier tonight" in the evening, "last night" in the morning
-_TONIGHT = {"tadi malam", "td malam", "tadi mlm", "td mlm", "tadi malem"}
 
 
 def _last_night(s: str, now: datetime) -> DateRead | None:
@@ -301,9 +293,9 @@ def _last_night(s: str, now: datetime) -> DateRead | None:
     else yesterday. Never today by accident (the part of day is not simply dropped)."""
     s = re.sub(r"^(?:pada |pd |hari )", "", s)
     today = now.date()
-    if s in _LAST_NIGHT:
+    if s in BASE.last_night:
         return DateRead(today - timedelta(days=1))
-    if s in _TONIGHT:
+    if s in BASE.tonight:
         return DateRead(today if now.hour >= 18 else today - timedelta(days=1))
     return None
 

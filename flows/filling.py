@@ -19,7 +19,7 @@ from .dates import check_meeting_date, read_date, zone_for_area
 from .display import format_values, show
 from .expr import evaluate
 from .forms import Form, Question
-from .lexicon import NONE, lexicon_of
+from .lexicon import BASE, NONE, BaseWords, lexicon_of
 from .numbers import numbers_in
 from .localtime import person_today
 from .problem import N_, Gettext, Problem
@@ -34,16 +34,26 @@ __all__ = ["CONFIRM", "accept", "at", "apply_updates", "ask", "clean_answers", "
            "item_values", "next_pos", "question_at", "relevant", "report_key", "short_label", "summary_lines", "value_at"]
 #: "skip this question": never stored as an answer
 SKIP_COMMANDS = {"lewati", "lewat", "skip", "-", "lompati", "lewatin", "lwt", "next"}
-_NONE_WORDS = {"tidak ada", "gak ada", "ga ada", "tdk ada", "nggak ada", "kosong", "tidak", "nihil", "belum ada",
-               "ngga ada", "enggak ada", "gk ada", "tdk", "gak", "nggak", "ga"}
-_SKIP_WORDS = SKIP_COMMANDS | _NONE_WORDS | {"tidak perlu"}
+# "none" at a question that may be left empty (tidak ada, kosong): base.yaml ``words: skip_none`` (flows.lexicon.BASE)
+_SKIP_WORDS: set[str] = set()         # with SKIP_COMMANDS and "tidak perlu", made when base.yaml is installed
 #: the question types whose answers are read through the person's lexicon (free text is kept as typed)
 _LEXICON_TYPES = ("integer", "decimal", "date", "select_one", "select_multiple")
 KEEP_WORDS = {"sama", "tetap", "=", ".", "sama saja", "tidak berubah", "same", "keep", "tetap sama", "sm"}
 #: "the list is complete": ends a repeat, never stored as an item
-DONE_WORDS = {"selesai", "sudah", "sudah semua", "cukup", "tidak ada lagi", "gak ada lagi", "tidak", "done",
-              "sdh", "udah", "habis", "itu saja", "sudah selesai", "sdh selesai", "udah selesai", "cukup itu",
-              "stop", "tidak ada lagi kegiatan", "sudah cukup"} | _SKIP_WORDS
+_DONE = {"selesai", "sudah", "sudah semua", "cukup", "tidak ada lagi", "gak ada lagi", "tidak", "done", "sdh", "udah",
+         "habis", "itu saja", "sudah selesai", "sdh selesai", "udah selesai", "cukup itu", "stop",
+         "tidak ada lagi kegiatan", "sudah cukup"}
+DONE_WORDS: set[str] = set()          # _DONE and the skip words
+
+
+def _derive(base: BaseWords) -> None:
+    _SKIP_WORDS.clear()
+    _SKIP_WORDS.update(SKIP_COMMANDS | base.skip_none | {"tidak perlu"})
+    DONE_WORDS.clear()
+    DONE_WORDS.update(_DONE | _SKIP_WORDS)
+
+
+BASE.derive(_derive)
 
 
 # ---------------------------------------------------------------- asking

@@ -7,8 +7,8 @@ people, ``source`` the dictionary or grammar it comes from. ``at: choice`` entri
 or a status: "rumput laut" → perikanan) are read only where an option is picked. A file names the provinces
 it applies to (``provinces: all`` for base and SMS).
 
-base.yaml also holds the parsers' textbook words (``words:``: yes, no, none, number units, months, days,
-a count's noise words, men and women), installed as ``BASE`` by bot/lexicon_files.py at import, as is the
+base.yaml also holds the parsers' textbook words (``words:``: yes, no, none, greetings, fillers, negators, choice
+abbreviations, number units, months, days, a count's noise words, men and women), installed as ``BASE`` by bot/lexicon_files.py at import, as is the
 lexicon a parser reads when called without one (``default``: every file, a word meaning two things left out).
 
 ``Lexicons`` holds every file; ``for_area(code)`` is the lexicon of a person's province (base, SMS and the
@@ -202,7 +202,10 @@ def chosen(lexicon: Lexicon | None) -> Lexicon:
 #: the word lists of base.yaml's ``words:``: what kind of value each holds
 BASE_SETS = {"yes": "set", "no": "set", "yes_no_filler": "set", "no_phrases": "set", "none": "set",
              "units": "number", "months": "number", "weekdays": "number", "count_noise": "list", "men": "set",
-             "women": "set"}
+             "women": "set", "greetings": "set", "fillers": "set", "negators": "set", "not_against": "list",
+             "abbreviations": "text", "pair_filler": "set", "se_numbers": "number", "scales": "number",
+             "se_scales": "number", "weekdays_en": "number", "weekday_typos": "number", "relative_days": "number",
+             "last_night": "set", "tonight": "set", "skip_none": "set"}
 
 
 class _NotInstalled:
@@ -232,13 +235,28 @@ class BaseWords:
         self.count_noise: tuple[str, ...] = missing
         self.men: frozenset[str] = missing
         self.women: frozenset[str] = missing
+        self.greetings: frozenset[str] = missing
+        self.fillers: frozenset[str] = missing
+        self.negators: frozenset[str] = missing
+        self.not_against: tuple[str, ...] = missing
+        self.abbreviations: dict[str, str] = missing
+        self.pair_filler: frozenset[str] = missing
+        self.se_numbers: dict[str, int] = missing
+        self.scales: dict[str, int] = missing
+        self.se_scales: dict[str, int] = missing
+        self.weekdays_en: dict[str, int] = missing
+        self.weekday_typos: dict[str, int] = missing
+        self.relative_days: dict[str, int] = missing
+        self.last_night: frozenset[str] = missing
+        self.tonight: frozenset[str] = missing
+        self.skip_none: frozenset[str] = missing
         self.loaded = False
         self._derived: list[Any] = []
 
     def load(self, sets: Mapping[str, Any]) -> None:
         for name, kind in BASE_SETS.items():
             value = sets[name]
-            setattr(self, name, dict(value) if kind == "number" else tuple(value) if kind == "list" else frozenset(value))
+            setattr(self, name, dict(value) if kind in ("number", "text") else tuple(value) if kind == "list" else frozenset(value))
         self.loaded = True
         for fn in self._derived:
             fn(self)
@@ -269,7 +287,9 @@ def parse_base_words(data: Mapping[str, Any], source: str) -> dict[str, Any]:
         if kind == "number" and not (isinstance(words, Mapping)
                                      and all(isinstance(v, int) and not isinstance(v, bool) for v in words.values())):
             raise LexiconError(f"{source}: words.{name} must map each word to a number")
+        if kind == "text" and not (isinstance(words, Mapping) and all(isinstance(v, str) for v in words.values())):
+            raise LexiconError(f"{source}: words.{name} must map each word to the words it stands for")
         if kind in ("set", "list") and not isinstance(words, list):
             raise LexiconError(f"{source}: words.{name} must be a list of words")
-        out[name] = {str(k): v for k, v in words.items()} if kind == "number" else [str(w) for w in words]
+        out[name] = {str(k): v for k, v in words.items()} if kind in ("number", "text") else [str(w) for w in words]
     return out

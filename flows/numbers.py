@@ -10,11 +10,8 @@ import re
 from .lexicon import BASE, BaseWords, Lexicon, chosen
 from .problem import N_, Problem
 
-# the number words nought to nine are base.yaml ``words: units`` (flows.lexicon.BASE); the words that build
-# tens, hundreds and thousands are the grammar below
-_SE = {"sepuluh": 10, "sebelas": 11, "seratus": 100}
-_SCALES = {"ribu": 1_000, "juta": 1_000_000}
-_SE_SCALES = {"seribu": 1_000, "sejuta": 1_000_000}
+# the number words nought to nine, ten, eleven and a hundred, thousand and million (base.yaml ``words: units``,
+# ``se_numbers``, ``scales``, ``se_scales``: flows.lexicon.BASE); belas, puluh and ratus are the grammar below
 
 # Words around a number that carry no meaning for the count (the question says what is counted).
 _NOISE = re.compile(r"$^")     # base.yaml ``words: count_noise``, compiled when it is installed
@@ -28,8 +25,8 @@ _WORDS_BY_LENGTH: list[str] = []
 def _derive(base: BaseWords) -> None:
     global _NOISE
     _NOISE = re.compile(r"\b(" + "|".join(re.escape(w) for w in base.count_noise) + r")\b\.?")
-    _WORDS_BY_LENGTH[:] = sorted([*base.units, *_SE, *_SCALES, *_SE_SCALES, "belas", "puluh", "ratus"], key=len,
-                                 reverse=True)
+    _WORDS_BY_LENGTH[:] = sorted([*base.units, *base.se_numbers, *base.scales, *base.se_scales, "belas", "puluh",
+                                  "ratus"], key=len, reverse=True)
 
 
 BASE.derive(_derive)
@@ -55,8 +52,8 @@ def words_to_int(text: str) -> int | None:
     """Parse Indonesian number words ("seratus dua puluh enam") to an int, or None."""
     tokens: list[str] = []
     for tok in re.sub(r"[^a-z ]", " ", text[:MAX_LEN].lower()).split():
-        known = tok in BASE.units or tok in _SE or tok in _SCALES or tok in _SE_SCALES or tok in ("belas", "puluh",
-                                                                                                "ratus")
+        known = (tok in BASE.units or tok in BASE.se_numbers or tok in BASE.scales or tok in BASE.se_scales
+                 or tok in ("belas", "puluh", "ratus"))
         parts = [tok] if known else _split_joined(tok)
         if parts is None:
             return None
@@ -76,8 +73,8 @@ def words_to_int(text: str) -> int | None:
                 return None
             pending = BASE.units[tok]
             seen = True
-        elif tok in _SE:
-            value = _SE[tok]
+        elif tok in BASE.se_numbers:
+            value = BASE.se_numbers[tok]
             mag = 100 if value == 100 else 10
             if pending is not None or mag >= last_mag:
                 return None
@@ -97,11 +94,11 @@ def words_to_int(text: str) -> int | None:
                 return None
             group += pending * mag
             pending, last_mag = None, mag
-        elif tok in _SCALES or tok in _SE_SCALES:
-            scale = _SCALES.get(tok) or _SE_SCALES[tok]
+        elif tok in BASE.scales or tok in BASE.se_scales:
+            scale = BASE.scales.get(tok) or BASE.se_scales[tok]
             if scale >= last_scale:
                 return None
-            if tok in _SE_SCALES:
+            if tok in BASE.se_scales:
                 if pending is not None or group:
                     return None
                 amount = 1

@@ -1,6 +1,6 @@
 """Issue 23: the lexicons under locales/id/lexicon, each entry read in context, per region, never turning a
 refusal into a value."""
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 from hypothesis import given, settings
@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from bot import lexicon_files
 from flows import Problem, parse_choice, parse_date, parse_men_women, parse_number, parse_yes_no
+from flows.answers import Guess, is_greeting, is_keyword, match_choice
 from flows.dates import WIT
 from flows.lexicon import Entry, LexiconError, Lexicons, build, parse_lexicon
 
@@ -175,6 +176,9 @@ def test_the_parsers_read_their_textbook_words_from_base_yaml():
     assert all(parse_yes_no(w) is False for w in [*words["no"], *words["no_phrases"]])
     assert all(parse_number(w) == 0 for w in words["none"])
     assert all(parse_number(w) == n for w, n in words["units"].items())
+    assert all(parse_number(w, maximum=10**7) == n for w, n in {**words["se_numbers"], **words["se_scales"]}.items())
+    assert all(parse_number(f"dua {w}", maximum=10**7) == 2 * n for w, n in words["scales"].items())
+    assert BASE.scales == words["scales"] and BASE.se_numbers == words["se_numbers"]
     assert all(parse_date(f"5 {m} 2024", NOW) == date(2024, n, 5) for m, n in words["months"].items())
     assert all(parse_men_women(f"{m} 10 perempuan 5") == (10, 5) for m in words["men"])
     assert all(parse_men_women(f"laki-laki 10 {w} 5") == (10, 5) for w in words["women"])
@@ -183,6 +187,35 @@ def test_the_parsers_read_their_textbook_words_from_base_yaml():
     days = {d: parse_date(f"{d} lalu", NOW) for d in words["weekdays"]}
     assert isinstance(days.pop("minggu"), Problem)                 # "minggu lalu": last week or last Sunday? asked
     assert all(day.weekday() == words["weekdays"][d] for d, day in days.items())
+    other_days = {**words["weekdays_en"], **words["weekday_typos"]}
+    assert all(parse_date(f"{d} lalu", NOW).weekday() == n for d, n in other_days.items() if d not in ("minggu", "mggu"))
+    assert all(parse_date(w, NOW) == NOW.date() - timedelta(days=n) for w, n in words["relative_days"].items())
+    assert all(parse_date(w, NOW) == date(2024, 8, 14) for w in words["last_night"])
+    evening = NOW.replace(hour=20)
+    assert all(parse_date(w, NOW) == date(2024, 8, 14) and parse_date(w, evening) == NOW.date()
+               for w in words["tonight"])
+
+
+CONSENT = [("nama", ["Ya, boleh disebut namanya", "nama"]), ("anonim", ["Tidak, tanpa nama (anonim)", "anonim"])]
+
+
+def test_the_choice_and_keyword_words_are_read_from_base_yaml():
+    from flows.lexicon import BASE
+    words = lexicon_files.read_base_words()
+    assert BASE.greetings == frozenset(words["greetings"]) and BASE.abbreviations == words["abbreviations"]
+    assert all(is_greeting(w) and is_keyword(w) for w in words["greetings"])
+    assert all(is_keyword(w) and not is_greeting(w) for w in words["fillers"] if w not in words["greetings"])
+    no, yes = Guess("anonim", "Tidak, tanpa nama (anonim)"), Guess("nama", "Ya, boleh disebut namanya")
+    assert all(match_choice(f"{w} sebut nama", CONSENT) in ("anonim", no) for w in words["negators"])
+    assert all(match_choice(f"{w} sebut nama", CONSENT) in ("nama", yes) for w in words["not_against"])
+    assert all(match_choice(w, [("x", [m]), ("y", ["lainnya"])]) == "x" for w, m in words["abbreviations"].items())
+    assert all(parse_men_women(f"laki-laki 10 {w} perempuan 5") == (10, 5) for w in words["pair_filler"])
+
+
+def test_the_skip_words_are_read_from_base_yaml():
+    from flows import filling
+    words = frozenset(lexicon_files.read_base_words()["skip_none"])
+    assert words <= filling._SKIP_WORDS and words <= filling.DONE_WORDS and "tidak perlu" in filling._SKIP_WORDS
 
 
 def test_a_word_added_to_base_yaml_is_read_by_the_parsers():
