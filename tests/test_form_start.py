@@ -181,3 +181,28 @@ async def test_a_version_stored_before_digests_is_compared_whole_then_gets_its_d
         assert reads == []
     finally:
         await db.close()
+
+
+async def test_the_migration_fills_the_digest_of_versions_already_stored(tmp_path):
+    from alembic import command
+    from sqlalchemy import text
+
+    from storage.db import alembic_config
+    from storage.forms import form_digest
+    definition = {"id": "uji", "version": 1, "title": {"id": "Uji"}, "questions": [{"name": "a", "type": "text"}]}
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}")
+    try:
+        async with db.engine.begin() as conn:
+            await conn.run_sync(lambda sync: command.upgrade(alembic_config(sync), "0011"))
+            await conn.execute(text("INSERT INTO form_versions (form_id, version, definition, loaded_at) "
+                                    "VALUES ('uji', 1, :d, '2026-12-04 00:00:00.000000')"),
+                               {"d": '{"version": 1, "questions": [{"type": "text", "name": "a"}], '
+                                     '"id": "uji", "title": {"id": "Uji"}}'})
+        await db.migrate()
+        async with db.engine.connect() as conn:
+            stored = (await conn.execute(text("SELECT digest FROM form_versions"))).scalar()
+        assert stored == form_digest(definition)
+        async with db.engine.begin() as conn:
+            await conn.run_sync(lambda sync: command.downgrade(alembic_config(sync), "0011"))
+    finally:
+        await db.close()
