@@ -54,7 +54,8 @@ async def sync_forms(s: AsyncSession, forms_raw: dict[tuple[str, int], dict[str,
         elif row.definition != definition:
             raise ValueError(f"form {key[0]!r} changed but its version is still {key[1]}: raise the version")
     await s.commit()
-    return {**{key: loaded[key].definition for key in without_file}, **forms_raw}
+    stored = {key: forms_raw[key] if key in forms_raw else loaded[key].definition for key in digests}
+    return {**stored, **forms_raw}                # in the order of before: the stored rows', then the new ones
 
 
 async def stored_form_definition(s: AsyncSession, form_id: str, version: int) -> dict[str, Any] | None:
