@@ -205,6 +205,7 @@ class FormVersion(Base):
     form_id: Mapped[str] = mapped_column(String(40), primary_key=True)
     version: Mapped[int] = mapped_column(Integer, primary_key=True)
     definition: Mapped[dict[str, Any]]
+    digest: Mapped[str | None] = mapped_column(String(64), nullable=True)   # storage/forms.py form_digest
     loaded_at: Mapped[datetime]
 
 

@@ -25,9 +25,10 @@ from flows.types import ContactView, NewContact, NewReport, ReportView, RoundVie
 
 from .results import affected
 from .keys import aware, identity_key
-from .models import (Contact, FormVersion, Identity, InboundMessage, Invite, Media, Outbox, Report, ReportRevision,
+from .models import (Contact, Identity, InboundMessage, Invite, Media, Outbox, Report, ReportRevision,
                      Round, Session)
 from .rollup import draft_of, rollup_columns
+from .forms import stored_form_definition, sync_forms  # noqa: F401 - where callers import them from
 
 
 _Ts = TypeVarTuple("_Ts")
@@ -409,24 +410,3 @@ async def upsert_round(s: AsyncSession, name: str, start: str, due: str, schedul
     await s.execute(delete(Round).where(Round.name == name))
     s.add(Round(name=name, start=start, due=due, schedule=schedule))
     await s.commit()
-
-
-async def sync_forms(s: AsyncSession, forms_raw: dict[tuple[str, int], dict[str, Any]], now: datetime) -> dict[tuple[str, int], dict[str, Any]]:
-    """Store each form version seen; return every stored version (old ones keep running sessions alive)."""
-    stored = {(r.form_id, r.version): r for r in await s.scalars(select(FormVersion))}
-    for key, definition in forms_raw.items():
-        if key in stored:
-            if {**stored[key].definition, "summary": None} == {**definition, "summary": None}:
-                stored[key].definition = definition   # the summary section changes no conversation: no new version
-            elif stored[key].definition != definition:
-                raise ValueError(f"form {key[0]!r} changed but its version is still {key[1]}: raise the version")
-        else:
-            s.add(FormVersion(form_id=key[0], version=key[1], definition=definition, loaded_at=now))
-    await s.commit()
-    return {**{k: r.definition for k, r in stored.items()}, **forms_raw}
-
-
-async def stored_form_definition(s: AsyncSession, form_id: str, version: int) -> dict[str, Any] | None:
-    """The definition a form version was first loaded with (a version, once used, never changes)."""
-    row = await s.scalar(select(FormVersion).where(FormVersion.form_id == form_id, FormVersion.version == version))
-    return row.definition if row else None
