@@ -10,6 +10,7 @@ import functools
 import os
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -17,6 +18,7 @@ from flows import lexicon as flows_lexicon
 from flows.lexicon import Entry, LexiconError, Lexicons, parse_base_words, parse_lexicon
 
 from . import config
+from .catalog import LOADER
 
 LEXICON_DIR = Path(__file__).resolve().parent.parent / "locales" / "id" / "lexicon"
 TAUGHT_SOURCE = "pantau kata ajar"
@@ -26,23 +28,34 @@ def taught_path() -> Path:
     return config.data_dir() / "lexicon" / "lokal.yaml"
 
 
-def read_files(directory: Path = LEXICON_DIR) -> list[tuple[str, frozenset[str] | None, list[Entry]]]:
+def _yaml(path: Path) -> Any:
+    with open(path, encoding="utf-8") as fh:
+        return yaml.load(fh, Loader=LOADER)        # noqa: S506 - libyaml's safe loader, as for form files
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed(directory: Path, stamps: tuple[tuple[str, int], ...]) -> tuple[tuple[str, frozenset[str] | None,
+                                                                                  list[Entry]], ...]:
+    """The lexicon files of a folder, parsed once per version of its files (a start reads them once, not once
+    for the defaults and again for every person's lexicons)."""
     files = []
-    for path in sorted(directory.glob("*.yaml")):
-        with open(path, encoding="utf-8") as fh:
-            try:
-                data = yaml.safe_load(fh)
-            except yaml.YAMLError as exc:
-                raise LexiconError(f"{path.name}: not valid YAML: {exc}") from None
-        files.append(parse_lexicon(data, path.name))
-    return files
+    for name, _ in stamps:
+        try:
+            data = _yaml(directory / name)
+        except yaml.YAMLError as exc:
+            raise LexiconError(f"{name}: not valid YAML: {exc}") from None
+        files.append(parse_lexicon(data, name))
+    return tuple(files)
+
+
+def read_files(directory: Path = LEXICON_DIR) -> list[tuple[str, frozenset[str] | None, list[Entry]]]:
+    stamps = tuple((p.name, p.stat().st_mtime_ns) for p in sorted(directory.glob("*.yaml")))
+    return list(_parsed(directory, stamps))
 
 
 def read_base_words(directory: Path = LEXICON_DIR) -> dict:
     """base.yaml's ``words:``: the yes/no, none, greeting, filler, choice, number, month and day words the parsers know."""
-    path = directory / "base.yaml"
-    with open(path, encoding="utf-8") as fh:
-        return parse_base_words(yaml.safe_load(fh), path.name)
+    return parse_base_words(_yaml(directory / "base.yaml"), "base.yaml")
 
 
 def install() -> None:

@@ -84,6 +84,7 @@ class Pipeline:
         await db.seed_areas(catalog.area_names())
         async with db.session() as s:
             raw = await sync_forms(s, catalog.read_forms(form_dirs), now())
+        lexicon_files.lexicons()                   # built before the first message, not while a batch waits
         return cls(db, catalog.build_forms(raw), now)
 
     async def handle(self, inbound: Inbound, media: tuple[str, str, str, int] | None = None) -> list[Reply] | None:
