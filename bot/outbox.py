@@ -42,6 +42,7 @@ from storage.outbox import (claim, hold_channel, oldest_open, open_rows, record_
 from storage.keys import aware
 from storage.repo import Tx
 
+from . import wake
 from .config import settings
 from .clock import clock
 
@@ -347,12 +348,28 @@ class OutboxLoop:
 
     async def run_forever(self, every: float = 0.2) -> None:
         """Rounds back to back while they send (a busy hour's replies do not wait ``every`` between
-        rounds), ``every`` seconds apart when there is nothing to send."""
-        while True:
-            sent = 0
-            try:
-                sent = await self.round()
-            except Exception:   # noqa: BLE001 - the loop must survive; rows stay pending
-                log.exception("%s outbox round failed", self.channel.name)
-            await asyncio.sleep(every if not sent else 0)
+        rounds), and when there is nothing to send until the commit that queues the next row rings
+        (bot/wake.py), or ``every`` seconds at the latest."""
+        bell = wake.listen(self.db.url)
+        try:
+            while True:
+                if bell is not None:
+                    bell.clear()          # before the round: a ring during it starts the next one at once
+                sent = 0
+                try:
+                    sent = await self.round()
+                except Exception:   # noqa: BLE001 - the loop must survive; rows stay pending
+                    log.exception("%s outbox round failed", self.channel.name)
+                if sent:
+                    await asyncio.sleep(0)
+                elif bell is None:
+                    await asyncio.sleep(every)
+                else:
+                    try:
+                        await asyncio.wait_for(bell.wait(), every)
+                    except asyncio.TimeoutError:
+                        pass
+        finally:
+            if bell is not None:
+                wake.stop_listening(self.db.url, bell)
 

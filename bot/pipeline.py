@@ -14,7 +14,7 @@ from flows.types import Context, Inbound, NotLoaded, Reply
 from storage.db import Database, retryable
 from storage.repo import Tx, sync_forms
 
-from . import access, catalog, kata, lexicon_files, notices
+from . import access, catalog, kata, lexicon_files, notices, wake
 from .clock import clock
 from .payloads import notice_payload, reply_payload
 
@@ -218,6 +218,8 @@ class Pipeline:
             if rehearse:
                 await s.flush()
                 raise _Rehearsed(results)          # leaves the transaction: rolled back
+        if outbox:
+            wake.ring(self.db.url)                 # committed: the senders go now, not at their next poll
         return results
 
     async def _advance(self, tx: Tx, s, session: dict | None, inbound: Inbound, ctx: Context, loaded: dict, now):

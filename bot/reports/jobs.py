@@ -21,7 +21,7 @@ from storage.jobs import add_job, claim_jobs, contact_of, finish_job
 from storage.keys import aware
 from storage.repo import Tx
 
-from .. import catalog
+from .. import catalog, wake
 from ..clock import clock
 from ..payloads import reply_payload
 
@@ -137,6 +137,7 @@ async def _run_one(db: Database, renderer: Renderer, job, now) -> int:
         await Tx(s).enqueue_many([(job.channel, job.external_id, reply_payload(r, job.lang)) for r in replies],
                                  now)
         await finish_job(s, job.id, status, error)
+    wake.ring(db.url)                      # the coordinator's file leaves now, not at the senders' next poll
     return len(replies)
 
 
