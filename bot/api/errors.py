@@ -44,3 +44,11 @@ def error_response(request: Request, exc: ApiError) -> JSONResponse:
     if status == 401:
         headers["WWW-Authenticate"] = 'Bearer realm="pantau", Basic realm="pantau"'
     return JSONResponse({"error": {"code": exc.code, "message": message}}, status_code=status, headers=headers)
+
+
+class Json(JSONResponse):
+    """JSON through orjson (several times faster than the standard library on a page of 1,000 reports)."""
+
+    def render(self, content: object) -> bytes:
+        import orjson
+        return orjson.dumps(content)

@@ -2,13 +2,14 @@
 (storage/changes.py): each as an upsert carrying the report as it is now, or a delete (gone from the data)."""
 from __future__ import annotations
 
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from storage import changes
 from storage.api_read import reports_by_id, stamp
 
 from . import cursor
 from .auth import Caller
+from .errors import Json
 from .reads import limit_of
 
 
@@ -25,5 +26,5 @@ async def feed(caller: Caller) -> Response:
                     "report": report})
     position = [rows[-1].txid, rows[-1].id] if rows else [txid, last]
     caller.rows = len(out)
-    return JSONResponse({"data": out, "next_cursor": cursor.encode("changes", position),
+    return Json({"data": out, "next_cursor": cursor.encode("changes", position),
                          "more": len(rows) == limit})

@@ -5,14 +5,14 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import Response, StreamingResponse
 
 from storage import api_read as q
 from storage.changes import latest
 
 from . import cursor
 from .auth import Caller
-from .errors import ApiError
+from .errors import ApiError, Json
 from .tables import csv_chunks, table_schemas
 
 DECREE = {"title": "Keputusan Menteri Dalam Negeri Nomor 300.2.2-2138 Tahun 2025 tentang Pemberian dan "
@@ -31,10 +31,10 @@ def limit_of(caller: Caller) -> int:
     return int(raw)
 
 
-def page(caller: Caller, rows: list[dict[str, Any]], limit: int, kind: str, last: Any, **extra: Any) -> JSONResponse:
+def page(caller: Caller, rows: list[dict[str, Any]], limit: int, kind: str, last: Any, **extra: Any) -> Json:
     caller.rows = len(rows)
     nxt = cursor.encode(kind, last) if len(rows) == limit else None
-    return JSONResponse({"data": rows, "next_cursor": nxt, **extra})
+    return Json({"data": rows, "next_cursor": nxt, **extra})
 
 
 def area_param(caller: Caller, name: str = "area") -> str | None:
@@ -69,14 +69,14 @@ async def forms(caller: Caller) -> Response:
         out.append({"id": form_id, "version": version, "title": form.title, "loaded_at": q.stamp(loaded),
                     "digest": digest, **table_schemas(form, caller.people)})
     caller.rows = len(out)
-    return JSONResponse({"data": out})
+    return Json({"data": out})
 
 
 async def rounds(caller: Caller) -> Response:
     async with caller.pipeline.db.session() as s:
         rows = await q.rounds(s)
     caller.rows = len(rows)
-    return JSONResponse({"data": rows})
+    return Json({"data": rows})
 
 
 def _form_param(caller: Caller, required: bool) -> str | None:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from storage.summary import Filters, UnknownRound, rollup, as_json
 
 from .auth import Caller
-from .errors import ApiError
+from .errors import ApiError, Json
 from .reads import area_param, etag_of, not_modified
 
 
@@ -82,7 +82,7 @@ async def summary(caller: Caller) -> Response:
         return cached
     data = as_json(await _rolled(caller))
     caller.rows = len(data["children"])
-    return JSONResponse(data, headers={"ETag": tag})
+    return Json(data, headers={"ETag": tag})
 
 
 async def aggregates(caller: Caller) -> Response:
@@ -93,5 +93,5 @@ async def aggregates(caller: Caller) -> Response:
     r = await _rolled(caller)
     rows = long_rows(r.children, period_of(r.filters))
     caller.rows = len(rows)
-    return JSONResponse({"area": r.filters.area, "period": period_of(r.filters), "data": rows},
+    return Json({"area": r.filters.area, "period": period_of(r.filters), "data": rows},
                         headers={"ETag": tag})
