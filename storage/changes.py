@@ -19,7 +19,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import cast
 
-from sqlalchemy import BigInteger, Insert, Table, and_, func, insert, literal_column, or_, select, text
+from sqlalchemy import BigInteger, Insert, Table, func, insert, literal_column, or_, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .models import Change
@@ -63,11 +63,12 @@ async def read(s: AsyncSession, after: tuple[int, int], areas: list[str], limit:
     """Up to ``limit`` change rows after the cursor (txid, id), in feed order, under any of ``areas``."""
     txid, last = after
     below = await horizon(s)
-    q = (select(Change.txid, Change.id, Change.report_id, Change.op, Change.at)
-         .where(or_(Change.txid > txid, and_(Change.txid == txid, Change.id > last)))
-         .order_by(Change.txid, Change.id).limit(limit))
-    if below is not None:
-        q = q.where(Change.txid < below)
+    q = select(Change.txid, Change.id, Change.report_id, Change.op, Change.at).limit(limit)
+    if below is None:        # SQLite: txid is always 0, ids follow commit order
+        q = q.where(Change.id > last).order_by(Change.id)
+    else:                    # a row value: one range of the (txid, id) index
+        q = q.where(tuple_(Change.txid, Change.id) > tuple_(txid, last), Change.txid < below).order_by(
+            Change.txid, Change.id)
     if "" not in areas:
         q = q.where(or_(*(under(Change.area_code, a) for a in areas)))
     return [ChangeRow(*row) for row in (await s.execute(q)).all()]

@@ -18,7 +18,7 @@ async def feed(caller: Caller) -> Response:
     txid, last = cursor.decode("changes", caller.request.query_params.get("cursor"), [0, 0])
     async with caller.pipeline.db.session() as s:
         rows = await changes.read(s, (txid, last), caller.areas, limit)
-        current = await reports_by_id(s, [r.report_id for r in rows], caller.people)
+        current = await reports_by_id(s, [r.report_id for r in rows], caller.people, raw=True)
     out = []
     for r in rows:
         report = current.get(r.report_id)

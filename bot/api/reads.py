@@ -94,7 +94,7 @@ async def reports(caller: Caller) -> Response:
     form = _form_param(caller, False)
     areas = [area_param(caller) or ""] if caller.request.query_params.get("area") else caller.areas
     async with caller.pipeline.db.session() as s:
-        rows = await q.reports_page(s, areas, after, limit, form, caller.people)
+        rows = await q.reports_page(s, areas, after, limit, form, caller.people, raw=True)
     return page(caller, rows, limit, "reports", rows[-1]["id"] if rows else after)
 
 
