@@ -61,6 +61,8 @@ async def measure(url: str, limit: int) -> dict[str, float]:
         await s.execute(text("INSERT INTO changes (txid, report_id, area_code, op, at) "
                              "SELECT 0, id, area_code, 'upsert', updated_at FROM reports ORDER BY id"))
         _, key = await create_client(s, "bench", [""], ["read:reports"], 1, now)
+        province = await s.scalar(text("SELECT substr(area_code, 1, 2) FROM reports GROUP BY 1 ORDER BY count(*) DESC"))
+        _, province_key = await create_client(s, "bench province", [province], ["read:reports"], 1, now)
         await s.commit()
         last = int(await s.scalar(select(func.max(Change.id))) or 0)
     app = Starlette(routes=routes(p, RateLimit(10_000_000)))
@@ -70,6 +72,9 @@ async def measure(url: str, limit: int) -> dict[str, float]:
         out.update(full_rows=rows, full_pages=len(times), full_rows_per_s=rows / took,
                    page_p50_ms=statistics.median(times) * 1000, page_p99_ms=percentile(times, 99) * 1000,
                    first_page_ms=times[0] * 1000, last_page_ms=times[-2 if len(times) > 1 else -1] * 1000)
+        rows, times, took = await pull(http, "/api/v1/reports", province_key, limit)
+        out.update(province_rows=rows, province_page_p50_ms=statistics.median(times) * 1000,
+                   province_page_p99_ms=percentile(times, 99) * 1000)
         start = encode("changes", [0, max(0, last - 1000)])
         rows, times, took = await pull(http, "/api/v1/changes", key, 500, start)
         out.update(incremental_rows=rows, incremental_ms=took * 1000,

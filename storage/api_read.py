@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, Select, Text, cast, false, or_, select
+from sqlalchemy import ColumnElement, Select, Text, cast, false, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .keys import aware
@@ -115,15 +115,31 @@ async def _as_dicts(s: AsyncSession, rows: Sequence[Any], people: bool) -> list[
     return out
 
 
-async def reports_page(s: AsyncSession, areas: Sequence[str], after: int, limit: int, form: str | None = None,
+Position = tuple[str, str, int]      # (area code, form id, report id): where a page of reports ended
+START: Position = ("", "", 0)
+
+
+async def reports_page(s: AsyncSession, areas: Sequence[str], after: Position, limit: int, form: str | None = None,
                        people: bool = False, raw: bool = False) -> list[dict[str, Any]]:
-    """Visible reports (not kept apart as a competing or rejected submission) by id, after ``after``; ``raw``:
-    answers as orjson fragments (for a JSON page), else as dicts."""
-    q = (_report_query(people, raw).where(within(Report.area_code, areas), Report.conflict.is_(None), Report.id > after)
-         .order_by(Report.id).limit(limit))
+    """Visible reports (not kept apart as a competing or rejected submission) after ``after``, in (area, form,
+    id) order: the order of the (area_code, form_id) index, so a page of a province is a range of the index
+    whatever its depth, never a sort of the province (a key for the whole country reads by id: the table in
+    sequence; the cursor belongs to the query it came from). ``raw``: answers as orjson fragments (for a JSON page),
+    else as dicts."""
+    q = _report_query(people, raw).where(Report.conflict.is_(None)).limit(limit)
+    if "" in areas:          # the whole country: table order (by id), read in sequence
+        q = q.where(Report.id > after[2]).order_by(Report.id)
+    else:
+        q = q.where(within(Report.area_code, areas), Report.area_code >= after[0],
+                    tuple_(Report.area_code, Report.form_id, Report.id) > tuple_(*after)).order_by(
+            Report.area_code, Report.form_id, Report.id)
     if form:
         q = q.where(Report.form_id == form)
     return await _as_dicts(s, (await s.execute(q)).all(), people)
+
+
+def position(report: dict[str, Any]) -> Position:
+    return report["area"], report["form"], report["id"]
 
 
 async def reports_by_id(s: AsyncSession, ids: Sequence[int], people: bool = False,

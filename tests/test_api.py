@@ -49,7 +49,8 @@ async def test_full_pull_pages_by_cursor_and_matches_the_database(world):
     rows = await world.pull("/reports", key, limit="2")
     async with world.pipeline.db.session() as s:
         expected = set(await s.scalars(select(Report.id).where(Report.area_code.startswith("81.05"))))
-    assert [r["id"] for r in rows] == sorted(expected)
+    assert sorted(r["id"] for r in rows) == sorted(expected) and len(rows) == len(expected)
+    assert [(r["area"], r["form"], r["id"]) for r in rows] == sorted((r["area"], r["form"], r["id"]) for r in rows)
     assert all(r["area"].startswith("81.05.") for r in rows)
     assert all(r["updated_at"].endswith("Z") for r in rows)
 

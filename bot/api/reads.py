@@ -90,12 +90,12 @@ def _form_param(caller: Caller, required: bool) -> str | None:
 
 async def reports(caller: Caller) -> Response:
     limit = limit_of(caller)
-    after = cursor.decode("reports", caller.request.query_params.get("cursor"), 0)
+    area, form_id, rid = cursor.decode("reports", caller.request.query_params.get("cursor"), list(q.START))
     form = _form_param(caller, False)
     areas = [area_param(caller) or ""] if caller.request.query_params.get("area") else caller.areas
     async with caller.pipeline.db.session() as s:
-        rows = await q.reports_page(s, areas, after, limit, form, caller.people, raw=True)
-    return page(caller, rows, limit, "reports", rows[-1]["id"] if rows else after)
+        rows = await q.reports_page(s, areas, (area, form_id, rid), limit, form, caller.people, raw=True)
+    return page(caller, rows, limit, "reports", list(q.position(rows[-1])) if rows else [area, form_id, rid])
 
 
 async def recommendations(caller: Caller) -> Response:

@@ -9,7 +9,7 @@ import json
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
-from storage.api_read import reports_page
+from storage.api_read import START, position, reports_page
 
 TYPES = {"integer": "integer", "decimal": "number", "date": "date", "select_one": "string",
          "select_multiple": "string", "text": "string", "photo": "string", "geopoint": "geopoint"}
@@ -94,7 +94,7 @@ async def csv_chunks(db: Any, areas: list[str], form: Any, repeat: str | None, p
     out = csv.writer(buf, delimiter=sep, lineterminator="\r\n")
     out.writerow(header)
     yield ("\ufeff" + buf.getvalue()).encode("utf-8")
-    after = 0
+    after = START
     while True:
         async with db.session() as s:
             page = await reports_page(s, areas, after, batch, form.id, people)
@@ -108,6 +108,6 @@ async def csv_chunks(db: Any, areas: list[str], form: Any, repeat: str | None, p
             else:
                 out.writerow(report_row(report, names, people))
         yield buf.getvalue().encode("utf-8")
-        after = page[-1]["id"]
+        after = position(page[-1])
         if len(page) < batch:
             return
