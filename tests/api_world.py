@@ -62,3 +62,17 @@ async def open_world(db_url: str, per_minute: int = 10_000):
     app = Starlette(routes=routes(p, RateLimit(per_minute)))
     http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://pantau.test")
     return World(p, http)
+
+
+async def changes_after(world: World, key: str, cursor: str | None, expect: int = 1, wait: float = 15.0):
+    """/changes from a cursor: (rows, next cursor), asked again until ``expect`` rows came or ``wait`` passed.
+    On PostgreSQL the feed holds back while any transaction of the cluster that began earlier still runs
+    (its horizon is cluster-wide): other tests' databases on a shared server delay it, never break it."""
+    import asyncio
+    import time
+    until = time.monotonic() + wait
+    while True:
+        body = (await world.get("/changes", key, **({"cursor": cursor} if cursor else {}))).json()
+        if len(body["data"]) >= expect or time.monotonic() > until:
+            return body["data"], body["next_cursor"]
+        await asyncio.sleep(0.2)

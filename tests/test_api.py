@@ -12,7 +12,7 @@ from flows.types import NewReport
 from storage.api_clients import calls, revoke_client
 from storage.models import Report
 from storage.repo import Tx
-from tests.api_world import open_world
+from tests.api_world import changes_after, open_world
 from tests.conftest import NOW
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")   # the same loop as the async fixture
@@ -78,14 +78,12 @@ async def _edit_and_delete(world) -> tuple[int, int]:
 
 async def test_changes_after_a_full_pull_carry_the_edit_and_the_deletion_only(world):
     key = await world.key()
-    first = await world.get("/changes", key, limit="100")
-    everything = first.json()
-    assert {c["op"] for c in everything["data"]} == {"upsert"}
-    cursor = everything["next_cursor"]
+    data, cursor = await changes_after(world, key, None, expect=12)
+    assert len(data) == 12 and {c["op"] for c in data} == {"upsert"}      # every report of the kabupaten
     again = await world.get("/changes", key, cursor=cursor)
     assert again.json()["data"] == [] and again.json()["next_cursor"] == cursor     # nothing new: same cursor
     edited, deleted = await _edit_and_delete(world)
-    r = (await world.get("/changes", key, cursor=cursor)).json()
+    r = {"data": (await changes_after(world, key, cursor, expect=3))[0]}
     ops = {(c["report_id"], c["op"]) for c in r["data"]}
     assert (edited, "upsert") in ops and (deleted, "delete") in ops
     assert {rid for rid, _ in ops} == {edited, deleted}           # the other kabupaten's edit is not there

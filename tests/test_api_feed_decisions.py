@@ -10,7 +10,7 @@ from flows.types import ContactView, NewContact, NewReport
 from storage.access import approve_contact, decide
 from storage.models import Report
 from storage.repo import Tx
-from tests.api_world import open_world
+from tests.api_world import changes_after, open_world
 from tests.conftest import NOW
 from tests.test_api import world  # noqa: F401 - the fixture
 
@@ -18,14 +18,13 @@ pytestmark = pytest.mark.asyncio(loop_scope="session")
 BULA = "81.05.01.2003"
 
 
-async def _changes_since(world, key, cursor):  # noqa: F811
-    body = (await world.get("/changes", key, cursor=cursor)).json()
-    return body["data"], body["next_cursor"]
+async def _changes_since(world, key, cursor, expect=1):  # noqa: F811
+    return await changes_after(world, key, cursor, expect)
 
 
 async def test_a_competing_report_waits_apart_and_the_choice_revises_the_first(world):  # noqa: F811
     key = await world.key()
-    _, cursor = await _changes_since(world, key, None)
+    _, cursor = await _changes_since(world, key, None, 12)
     async with world.pipeline.db.session() as s, s.begin():
         tx = Tx(s)
         first = await s.scalar(select(Report).where(Report.area_code == BULA, Report.form_id == "pertemuan")
@@ -52,7 +51,7 @@ async def test_approving_a_kader_sends_their_reports_again_as_verified(db_url):
     w = await open_world(db_url)
     try:
         key = await w.key()
-        _, cursor = await _changes_since(w, key, None)
+        _, cursor = await _changes_since(w, key, None, 12)
         async with w.pipeline.db.session() as s, s.begin():
             tx = Tx(s)
             new = await tx.create_contact("terminal", "kader-baru", NewContact("Kader Baru", "kader", BULA, "id",

@@ -8,7 +8,7 @@ from flows.types import NewReport
 from storage import changes
 from storage.repo import Tx
 from tests.conftest import BACKEND, NOW, postgres_reachable
-from tests.api_world import open_world
+from tests.api_world import changes_after, open_world
 
 pytestmark = pytest.mark.skipif(BACKEND != "postgres", reason="out-of-order commits need PostgreSQL "
                                 "(PANTAU_TEST_DB=postgres); SQLite has one writer at a time")
@@ -24,8 +24,7 @@ async def test_a_transaction_committing_late_is_served_after_and_never_skipped(d
     w = await open_world(db_url)
     try:
         key = await w.key()
-        everything = (await w.get("/changes", key, limit="1000")).json()
-        cursor = everything["next_cursor"]
+        _, cursor = await changes_after(w, key, None, expect=12)
         early, late = w.pipeline.db.session(), w.pipeline.db.session()
         async with early as s1, late as s2:
             await s1.begin()
@@ -42,10 +41,10 @@ async def test_a_transaction_committing_late_is_served_after_and_never_skipped(d
                 rows = await changes.read(s, (0, 0), [""], 10_000)
             assert slow[0] not in {r.report_id for r in rows}
             await s1.commit()
-        after = (await w.get("/changes", key, cursor=cursor)).json()
-        got = [c["report_id"] for c in after["data"]]
-        assert sorted(got) == sorted([slow[0], fast[0]]) and all(c["op"] == "upsert" for c in after["data"])
-        assert (await w.get("/changes", key, cursor=after["next_cursor"])).json()["data"] == []
+        data, next_cursor = await changes_after(w, key, cursor, expect=2)
+        assert sorted(c["report_id"] for c in data) == sorted([slow[0], fast[0]])
+        assert all(c["op"] == "upsert" for c in data)
+        assert (await w.get("/changes", key, cursor=next_cursor)).json()["data"] == []
     finally:
         await w.http.aclose()
         await w.pipeline.db.close()
