@@ -224,3 +224,11 @@ async def test_a_cursor_made_up_by_hand_is_refused(world):
     key = await world.key()
     r = await world.get("/reports", key, cursor="bukan-kursor")
     assert r.status_code == 400 and r.json()["error"]["code"] == "bad_cursor"
+
+
+async def test_a_mistyped_path_or_a_write_is_refused(world):
+    key = await world.key()
+    r = await world.get("/laporan", key)
+    assert r.status_code == 404 and r.json()["error"] == {"code": "not_found", "message": "Data tidak ditemukan."}
+    r = await world.http.post("/api/v1/reports", headers={"Authorization": f"Bearer {key}"}, json={})
+    assert r.status_code == 405

@@ -12,6 +12,7 @@ from starlette.routing import Mount, Route
 
 from . import feed, reads, rollups
 from .auth import Api, Caller, RateLimit
+from .errors import ApiError, error_response
 from .openapi import spec
 
 ENDPOINTS = [   # path, name (audit), scope, handler
@@ -37,6 +38,10 @@ def routes(pipeline: Any, limit: RateLimit | None = None) -> list[Mount]:
     inner = [Route(path, api.endpoint(name, scope, handler), methods=["GET"])
              for path, name, scope, handler in ENDPOINTS]
     inner.append(Route("/openapi.json", openapi, methods=["GET"]))
+
+    async def unknown(request: Any) -> Response:      # a mistyped path answers in the API's own words
+        return error_response(request, ApiError("not_found"))
+    inner.append(Route("/{rest:path}", unknown, methods=["GET"]))
     return [Mount("/api/v1", routes=inner)]
 
 
