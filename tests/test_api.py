@@ -166,6 +166,7 @@ async def test_csv_has_a_bom_a_semicolon_variant_and_child_rows_keyed_to_the_par
     key = await world.key()
     r = await world.get("/forms/pemantauan/reports.csv", key)
     assert r.content.startswith("\ufeff".encode()) and r.headers["content-type"].startswith("text/csv")
+    assert r.headers["x-content-type-options"] == "nosniff" and "no-cache" in r.headers["cache-control"]
     parents = r.content.decode("utf-8-sig").splitlines()
     assert parents[0].startswith("report_id,form_version,area,")
     ids = {line.split(",")[0] for line in parents[1:]}

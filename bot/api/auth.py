@@ -109,6 +109,9 @@ class Api:
                 response = await handler(caller)
             except ApiError as exc:
                 response = error_response(request, exc)
+            # polling clients revalidate (ETag) rather than reuse; no browser guesses a CSV is a page
+            response.headers.setdefault("Cache-Control", "private, no-cache")
+            response.headers.setdefault("X-Content-Type-Options", "nosniff")
             if client is not None:
                 async with self.pipeline.db.session() as s:
                     await store.audit(s, client.id, name, dict(request.query_params), response.status_code,
