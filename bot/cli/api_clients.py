@@ -1,0 +1,74 @@
+"""`pantau api-client create|list|revoke`: keys for the data API (/api/v1), narrowed to areas and scopes.
+The key is printed once; only its SHA-256 is kept."""
+from __future__ import annotations
+
+import sys
+
+from flows.localtime import stamp
+
+from .. import catalog
+
+SCOPE_HELP = "read:aggregates, read:reports, read:recommendations, read:people"
+STATE_WORDS = {"active": "aktif", "expired": "kedaluwarsa", "revoked": "dicabut"}
+
+
+def register(sub) -> None:
+    from storage.api_clients import SCOPES
+
+    from .help import install, language
+    t = install(language())
+    p = sub.add_parser("api-client", help=t("kunci API untuk membaca data (Excel, Power BI, portal data)"))
+    cmds = p.add_subparsers(dest="api_cmd", required=True, title=t("perintah"), metavar=t("PERINTAH"))
+    make = cmds.add_parser("create", help=t("buat kunci baru (ditampilkan sekali saja)"))
+    make.add_argument("--name", required=True, help=t("nama pemakai kunci, mis. \"Bappeda Kab. Bogor\""))
+    make.add_argument("--area", required=True, nargs="+", metavar=t("WILAYAH"),
+                      help=t("wilayah yang boleh dibaca: kode Kemendagri atau nama (boleh lebih dari satu)"))
+    make.add_argument("--scope", required=True, action="append", choices=SCOPES,
+                      help=t("izin; ulangi untuk beberapa izin"))
+    make.add_argument("--days", type=float, default=365, metavar=t("HARI"),
+                      help=t("berlaku berapa hari (bawaan 365)"))
+    cmds.add_parser("list", help=t("daftar kunci API"))
+    rev = cmds.add_parser("revoke", help=t("cabut satu kunci sekarang juga"))
+    rev.add_argument("id", type=int, help=t("nomor kunci (lihat `pantau api-client list`)"))
+    p.set_defaults(handler=api_client)
+
+
+async def api_client(args) -> int:
+    from storage import api_clients as store
+
+    from ..clock import clock
+    from .common import area_or_complain, opened
+    now = clock()
+    if args.api_cmd == "create":
+        if args.days <= 0:
+            print("--days harus lebih dari 0.", file=sys.stderr)
+            return 2
+        areas = [area_or_complain(a) for a in args.area]
+        if None in areas:
+            return 2
+    async with opened() as pipeline, pipeline.db.session() as s:
+        if args.api_cmd == "create":
+            client, key = await store.create_client(s, args.name.strip(), areas, args.scope, args.days, now)
+            await s.commit()
+            names = ", ".join(catalog.area_index().label(a) for a in client.areas)
+            print(f"Kunci API nomor {client.id} untuk {client.name} ({names}; {', '.join(sorted(client.scopes))}), "
+                  f"berlaku sampai {client.expires_at:%Y-%m-%d %H:%M} UTC:", file=sys.stderr)
+            print(key)
+            print("Simpan kunci ini sekarang: kunci tidak bisa ditampilkan lagi.", file=sys.stderr)
+            return 0
+        if args.api_cmd == "list":
+            rows = await store.list_clients(s)
+            if not rows:
+                print("Belum ada kunci API. Buat dengan `pantau api-client create`.")
+            for c in rows:
+                used = f"terakhir dipakai {stamp(c.last_used_at, c.areas[0])}" if c.last_used_at else "belum dipakai"
+                print(f"{c.id}  {c.name}  {c.hint}…  {', '.join(c.areas)}  {', '.join(sorted(c.scopes))}  "
+                      f"{STATE_WORDS[c.state(now)]}, sampai {c.expires_at:%Y-%m-%d} UTC, {used}")
+            return 0
+        client = await store.revoke_client(s, args.id, now)
+        await s.commit()
+    if client is None:
+        print(f"Kunci API nomor {args.id} tidak ada. Lihat `pantau api-client list`.", file=sys.stderr)
+        return 2
+    print(f"Kunci API nomor {client.id} ({client.name}) dicabut; panggilan berikutnya ditolak.")
+    return 0
