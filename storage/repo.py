@@ -23,6 +23,7 @@ from sqlalchemy.util.typing import TupleAny, Unpack
 
 from flows.types import ContactView, NewContact, NewReport, ReportView, RoundView
 
+from . import webhooks
 from .results import affected
 from .keys import aware, identity_key
 from .models import (Contact, Identity, InboundMessage, Invite, Media, Outbox, Report, ReportRevision,
@@ -263,6 +264,8 @@ class Tx:
             await self.s.execute(_REVISION_INSERT, [
                 {"report_id": saved.id, "revision": saved.revision, "contact_id": values["contact_id"],
                  "answers": values["answers"], "created_at": values["created_at"]} for values, saved in wave])
+            await webhooks.reports_saved(self.s, [(saved.id, saved.revision, values) for values, saved in wave],
+                                         wave[0][0]["updated_at"])
 
     async def _keep_apart(self, wave: list[tuple[dict[str, Any], SavedReport]]) -> None:
         """Reports whose key already holds another person's report, sent by someone who may not change
@@ -309,6 +312,7 @@ class Tx:
         self.s.add(ReportRevision(report_id=row.id, revision=row.revision, contact_id=contact_id,
                                   answers=new.answers, created_at=now))
         await self.s.flush()
+        await webhooks.reports_changed(self.s, [moved_from, row], now)
         return row.id, row.revision
 
     async def recent_reports(self, contact: ContactView, limit: int = 9) -> tuple[ReportView, ...]:

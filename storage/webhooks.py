@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from .models import Outbox, WebhookMark, WebhookSubscription
+from .models import Outbox, Recommendation, Report, WebhookMark, WebhookSubscription
 
 CHANNEL = "webhook"
 EVENTS = ("report.saved", "report.revised", "report.deleted", "recommendation.status_changed", "round.closed",
@@ -177,19 +177,61 @@ async def emit(s: AsyncSession, event: str, items: Sequence[tuple[str | None, di
     return len(rows)
 
 
-def report_data(report_id: int, revision: int, form_id: str, form_version: int, area_code: str, key: str,
-                period: str | None, answers: dict[str, Any]) -> dict[str, Any]:
-    return {"report_id": report_id, "revision": revision, "form": form_id, "form_version": form_version,
-            "area_code": area_code, "key": key, "period": period, "values": safe_values(answers)}
+def _report_data(report_id: int, revision: int, values: dict[str, Any]) -> dict[str, Any]:
+    return {"report_id": report_id, "revision": revision, "form": values["form_id"],
+            "form_version": values["form_version"], "area_code": values["area_code"], "key": values["key"],
+            "period": values.get("period"), "men": values.get("men"), "women": values.get("women"),
+            "pending_review": values.get("conflict") == "pending", "values": safe_values(values["answers"] or {})}
 
 
-async def reports_saved(s: AsyncSession, saved: Sequence[dict[str, Any]], now: datetime) -> int:
-    """The hook of every report write: ``report.saved`` for a first revision, ``report.revised`` after."""
-    if not saved or not await _active(s):
+async def reports_saved(s: AsyncSession, written: Sequence[tuple[int, int, dict[str, Any]]], now: datetime) -> int:
+    """The hook of a batch of report writes (storage/repo.py ``flush_reports``): (id, revision, the row's
+    values) each; ``report.saved`` for a first revision, ``report.revised`` after."""
+    if not written or not await _active(s):
         return 0
-    first = [(d["area_code"], d) for d in saved if d["revision"] <= 1]
-    later = [(d["area_code"], d) for d in saved if d["revision"] > 1]
-    return await emit(s, "report.saved", first, now) + await emit(s, "report.revised", later, now)
+    data = [(values["area_code"], _report_data(rid, rev, values)) for rid, rev, values in written]
+    return (await emit(s, "report.saved", [d for d in data if d[1]["revision"] <= 1], now)
+            + await emit(s, "report.revised", [d for d in data if d[1]["revision"] > 1], now))
+
+
+async def reports_changed(s: AsyncSession, reports: Sequence[Report | None], now: datetime) -> int:
+    """The hook of a report changed one at a time (a correction, a fasilitator's decision between two
+    reports): ``report.deleted`` when it no longer counts (rejected, merged into another), else
+    ``report.saved`` / ``report.revised`` by its revision."""
+    rows = [r for r in reports if r is not None]
+    if not rows or not await _active(s):
+        return 0
+    queued = 0
+    for r in rows:
+        if r.conflict in ("rejected", "merged"):
+            queued += await emit(s, "report.deleted", [(r.area_code, {
+                "report_id": r.id, "form": r.form_id, "area_code": r.area_code, "key": r.key,
+                "reason": r.conflict})], now)
+            continue
+        values = {"form_id": r.form_id, "form_version": r.form_version, "area_code": r.area_code, "key": r.key,
+                  "period": r.period, "men": r.men, "women": r.women, "conflict": r.conflict, "answers": r.answers}
+        event = "report.saved" if r.revision <= 1 else "report.revised"
+        queued += await emit(s, event, [(r.area_code, _report_data(r.id, r.revision, values))], now)
+    return queued
+
+
+async def recommendation_changed(s: AsyncSession, rec: Recommendation, items: Sequence[int], now: datetime) -> int:
+    """The hook of a recommendation's (follow-up item's) status set: made by a fasilitator, answered by an
+    OPD or the koordinator. No note or name: the status, the level, the agency, the items it answers."""
+    return await emit(s, "recommendation.status_changed", [(rec.kec, {
+        "recommendation_id": rec.id, "area_code": rec.kec, "status": rec.status, "level": rec.level,
+        "agency": rec.agency, "target": rec.target, "items": sorted(items)})], now)
+
+
+async def story_decided(s: AsyncSession, kind: str, story: Report, level: str, panel_area: str,
+                        now: datetime) -> int:
+    """The hook of a panel's decision on a story of change (storage/stories.py ``decide``): ``story.selected``
+    when it selected it (a question back to the teller is no event)."""
+    if kind != "select":
+        return 0
+    return await emit(s, "story.selected", [(story.area_code, {
+        "report_id": story.id, "area_code": story.area_code, "level": level, "panel_area_code": panel_area,
+        "domain": (story.answers or {}).get("level"), "period": story.period})], now)
 
 
 async def round_closed(s: AsyncSession, name: str, start: str, due: str, now: datetime) -> bool:
