@@ -123,6 +123,7 @@ def test_a_wrong_mapping_is_refused_in_indonesian_and_nothing_is_written(env, tm
     (["--format", "dhis2", "--out", "x.xlsx"], "menulis berkas .json"),
     (["--format", "dhis2", "--out", "x.json", "--mapping", "nope.csv"], "berkas pemetaan tidak ada"),
     (["--format", "dhis2", "--out", "x.json", "--sheet", "Pertemuan"], "--sheet hanya untuk Excel"),
+    (["--format", "datapackage", "--out", "x.zip", "--mapping", "m.csv"], "hanya untuk --format dhis2"),
 ])
 def test_wrong_options_are_explained(env, tmp_path, capsys, monkeypatch, argv, words):
     monkeypatch.chdir(tmp_path)

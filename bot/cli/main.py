@@ -313,7 +313,7 @@ def parser() -> argparse.ArgumentParser:
     exp.add_argument("--out", required=True, metavar=t("BERKAS"),
                      help=t("BERKAS.xlsx, BERKAS.zip (CSV semua lembar) atau BERKAS.csv bersama --sheet"))
     exp.add_argument("--sheet", metavar=t("LEMBAR"), help=t("hanya satu lembar, mis. Pertemuan"))
-    exp.add_argument("--format", choices=("dhis2",),
+    exp.add_argument("--format", choices=("dhis2", "datapackage"),
                      help=t("dhis2: JSON dataValueSets untuk DHIS2 (BERKAS.json); datapackage: Frictionless Data "
                             "Package (BERKAS.zip). Bawaan: Excel/CSV menurut akhiran BERKAS"))
     exp.add_argument("--mapping", metavar=t("BERKAS"),
