@@ -181,7 +181,8 @@ def _report_data(report_id: int, revision: int, values: dict[str, Any]) -> dict[
     return {"report_id": report_id, "revision": revision, "form": values["form_id"],
             "form_version": values["form_version"], "area_code": values["area_code"], "key": values["key"],
             "period": values.get("period"), "men": values.get("men"), "women": values.get("women"),
-            "pending_review": values.get("conflict") == "pending", "values": safe_values(values["answers"] or {})}
+            "pending_review": values.get("conflict") == "pending", "verified": bool(values.get("verified", True)),
+            "values": safe_values(values["answers"] or {})}
 
 
 async def reports_saved(s: AsyncSession, written: Sequence[tuple[int, int, dict[str, Any]]], now: datetime) -> int:
@@ -209,7 +210,8 @@ async def reports_changed(s: AsyncSession, reports: Sequence[Report | None], now
                 "reason": r.conflict})], now)
             continue
         values = {"form_id": r.form_id, "form_version": r.form_version, "area_code": r.area_code, "key": r.key,
-                  "period": r.period, "men": r.men, "women": r.women, "conflict": r.conflict, "answers": r.answers}
+                  "period": r.period, "men": r.men, "women": r.women, "conflict": r.conflict, "answers": r.answers,
+                  "verified": r.verified}
         event = "report.saved" if r.revision <= 1 else "report.revised"
         queued += await emit(s, event, [(r.area_code, _report_data(r.id, r.revision, values))], now)
     return queued

@@ -78,6 +78,7 @@ def test_reports_and_recommendations_arrive_in_the_order_they_happened(db_url, t
     saved = receiver.accepted[0]["data"]
     assert saved["form"] == "pemantauan" and saved["area_code"].startswith("81.05.") and saved["revision"] == 1
     assert saved["period"] == "Juli 2024" and saved["key"] == "Juli 2024"
+    assert saved["verified"] is True
     assert saved["values"]["activities"][1] == {"sector": "pertanian", "status": "sebagian",
                                                 "support_from": ["kabupaten"], "beneficiaries_men": 10,
                                                 "beneficiaries_women": 25}
@@ -165,4 +166,22 @@ async def test_an_event_is_queued_only_if_its_change_commits(db_url):
             raise RuntimeError("the change failed")
     async with p.db.session() as s:
         assert list(await s.scalars(select(Outbox).where(Outbox.channel == "webhook"))) == []
+    await p.db.close()
+
+
+async def test_a_report_of_a_kader_not_yet_approved_says_so(db_url):
+    from flows.types import NewReport
+    p = await open_pipeline(db_url)
+    async with p.db.session() as s, s.begin():
+        await add_subscription(s, "https://x.example/hook", ["report.saved"], "", NOW)
+        tx = Tx(s)
+        kader = await tx.create_contact("terminal", "k", NewContact("Kader Baru", "kader", "81.05.08.2010", "id",
+                                                                    verified=False), NOW)
+        await tx.add_report(NewReport("pertemuan", 1, "81.05.08.2010", "musdes|2024-08-14|",
+                                      {"kind": "musdes", "date": "2024-08-14", "men": 3, "women": 4}), kader.id,
+                            NOW, kader)
+        await tx.flush_reports()
+    async with p.db.session() as s:
+        (row,) = list(await s.scalars(select(Outbox).where(Outbox.channel == "webhook")))
+    assert row.payload["data"]["verified"] is False and row.payload["data"]["men"] == 3
     await p.db.close()
