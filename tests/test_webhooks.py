@@ -130,6 +130,28 @@ async def _cli(argv):
     return await asyncio.to_thread(main, argv)
 
 
+async def test_a_redirect_is_not_followed(db, receiver):
+    await subscribe(db, receiver)
+    receiver.script = [(301, {"Location": "http://127.0.0.1:1/elsewhere"})]
+    await happen(db, ("report.saved", "81.05", {"report_id": 1}))
+    await deliver(db)
+    assert [(r.status, r.error) for r in await rows(db)] == [("failed", "HTTP 301")] and len(receiver.seen) == 1
+
+
+async def test_a_receiver_too_slow_to_answer_is_tried_again(db, receiver):
+    import httpx
+    await subscribe(db, receiver)
+    receiver.delay = 1.0
+    await happen(db, ("report.saved", "81.05", {"report_id": 1}))
+    channel = WebhookChannel(httpx.AsyncClient(timeout=0.2))
+    try:
+        await OutboxLoop(db, channel).round(NOW)
+    finally:
+        await channel.close()
+    (row,) = await rows(db)
+    assert (row.status, row.attempts, row.error) == ("pending", 1, "timeout")
+
+
 async def test_timeouts_and_refused_connections_are_retried(db, receiver):
     await subscribe(db, receiver)
     await receiver.stop()                                   # nobody listens any more

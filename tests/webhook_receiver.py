@@ -16,6 +16,7 @@ class Receiver:
     seen: list[tuple[str, str | None]] = field(default_factory=list)   # (webhook-id, type) of every request
     forged: int = 0                                          # requests whose signature did not verify
     url: str = ""
+    delay: float = 0.0                                       # seconds before answering (a slow receiver)
     _runner: web.AppRunner | None = None
 
     async def _handle(self, request: web.Request) -> web.Response:
@@ -27,6 +28,9 @@ class Receiver:
             return web.Response(status=401)
         self.seen.append((request.headers["webhook-id"], event.get("type")))
         status, headers = self.script.pop(0) if self.script else (200, {})
+        if self.delay:
+            import asyncio
+            await asyncio.sleep(self.delay)
         if 200 <= status < 300:
             self.accepted.append({"id": request.headers["webhook-id"], **event})
         return web.Response(status=status, headers=headers)

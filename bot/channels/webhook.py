@@ -6,7 +6,7 @@ backoff, dead letters and `pantau outbox`; this module only says what one POST d
 
 - 2xx → ``Sent``;
 - 429 or 503 with ``Retry-After`` → ``RetryAfter`` that long (capped at an hour); without it, the loop's backoff;
-- any other 4xx → ``Failed`` (the receiver refuses it for good);
+- any other 4xx, and a 3xx (redirects are not followed) → ``Failed`` (refused for good);
 - 5xx, a timeout, a refused connection → retried with backoff (the receiver dedupes by ``webhook-id``, which
   stays the same on every try), dead-lettered after ``PANTAU_OUTBOX_MAX_ATTEMPTS``.
 
@@ -94,19 +94,19 @@ class WebhookChannel:
         signature = Webhook(secret).sign(msg_id, now, body)
         headers = {"content-type": "application/json", "webhook-id": msg_id,
                    "webhook-timestamp": str(int(now.timestamp())), "webhook-signature": signature}
-        try:
-            response = await self.client.post(url, content=body.encode("utf-8"), headers=headers)
+        try:      # streamed and closed unread: a receiver's answer body is never loaded
+            async with self.client.stream("POST", url, content=body.encode("utf-8"), headers=headers) as response:
+                code, wait = response.status_code, response.headers.get("retry-after")
         except httpx.TimeoutException:
             return RetryAfter(None, "timeout")
         except httpx.HTTPError as exc:
             return RetryAfter(None, f"{type(exc).__name__}")
-        code = response.status_code
         log.debug("webhook #%s %s: HTTP %d", sub_id, row.payload.get("type"), code)
         if 200 <= code < 300:
             return Sent()
         if code in (429, 503):
-            return RetryAfter(retry_after(response.headers.get("retry-after"), now), f"HTTP {code}")
-        if 400 <= code < 500:
+            return RetryAfter(retry_after(wait, now), f"HTTP {code}")
+        if 300 <= code < 500:        # a redirect is not followed: the URL is to be corrected (`pantau webhook`)
             return Failed(f"HTTP {code}")
         return RetryAfter(None, f"HTTP {code}")
 
