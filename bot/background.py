@@ -1,7 +1,7 @@
 """The processes `pantau serve` runs beside its web server, so webhooks keep a core of their own.
 
     pantau serve ─┬─ web process(es): webhooks, dashboard, files (uvicorn; ``--workers N``: N of them)
-                  ├─ ``bot.background senders``: the outbox loops (WhatsApp, Telegram), the media fetcher
+                  ├─ ``bot.background senders``: the outbox loops (WhatsApp, Telegram, webhooks), the media fetcher
                   │   and the scheduler, each while this machine holds its leadership (bot/leader.py)
                   └─ ``bot.background jobs``: coordinators' charts and Excel files (bot/jobs.py), while
                       elected, at nice 10; its renders at the lowest priority (SCHED_IDLE on Linux)
@@ -33,7 +33,8 @@ JOBS_NICE = 10                       # renders take what the webhooks and the se
 Work = list[tuple[str, list[Callable[[], Awaitable[None]]]]]     # (leadership name, what runs while elected)
 
 
-def work(role: str, db, forms: dict, whatsapp=None, telegram_bot=None, scheduler: bool = False) -> Work:
+def work(role: str, db, forms: dict, whatsapp=None, telegram_bot=None, scheduler: bool = False,
+         webhooks: bool = False) -> Work:
     """What a role runs, each group under its own leadership (one process in the whole deployment runs
     it). The same list runs inside the web process when it is asked to (tests: ``build_app``)."""
     if role == "jobs":
@@ -49,6 +50,9 @@ def work(role: str, db, forms: dict, whatsapp=None, telegram_bot=None, scheduler
         from .channels.telegram import run_sender as run_telegram_sender
         from .channels.telegram_media import TelegramMedia
         senders += [lambda: run_telegram_sender(db, telegram_bot), lambda: fetch_media(db, TelegramMedia(telegram_bot))]
+    if webhooks:
+        from .channels.webhook import run_sender as run_webhook_sender
+        senders.append(lambda: run_webhook_sender(db))
     out: Work = [("pantau-senders", senders)] if senders else []
     if scheduler:
         from .reminders import run_forever as run_reminders
@@ -167,7 +171,8 @@ async def run(role: str, parent: int) -> None:
             telegram_app = build_application(telegram_cfg)
             await telegram_app.initialize()
         groups = work(role, db, forms, whatsapp if role == "senders" else None,
-                      telegram_app.bot if telegram_app else None, scheduler=role == "senders" and s.scheduler)
+                      telegram_app.bot if telegram_app else None, scheduler=role == "senders" and s.scheduler,
+                      webhooks=role == "senders")
         if role == "jobs":
             from .reports.jobs import warm_up
             try:

@@ -15,6 +15,7 @@ from flows.types import ContactView
 from storage.completeness import IN_PROGRESS, MISSING, completeness
 from storage.db import Database
 from storage.reminders import claim, claim_to, people, rounds_with_schedule, silent_drafts
+from storage import webhooks
 
 from . import catalog
 from .clock import clock
@@ -67,6 +68,8 @@ async def run_once(db: Database, forms: dict, now: datetime | None = None, plan:
         for p in fasil:
             by_kec.setdefault(p.area_code, []).append(p)
         for rnd, schedule in await rounds_with_schedule(s):
+            if not dry_run:           # round.closed to the webhooks, once, the day after its due date
+                await webhooks.round_closed(s, rnd.name, rnd.start, rnd.due, now)
             sched = {**DEFAULT_SCHEDULE, **(schedule or {})}
             if not _active(rnd, now.date(), sched):
                 continue

@@ -67,7 +67,7 @@ def build_app(pipeline: Pipeline, whatsapp=None, run_senders: bool = True, teleg
             if run_senders:
                 bot = telegram.app.bot if telegram is not None else None
                 tasks += lead_all(pipeline.db, work("senders", pipeline.db, pipeline.forms, whatsapp, bot,
-                                                    run_scheduler) + work("jobs", pipeline.db, pipeline.forms))
+                                                    run_scheduler, webhooks=True) + work("jobs", pipeline.db, pipeline.forms))
             from .media import sweep_forever
             tasks.append(asyncio.create_task(sweep_forever()))       # coordinators' files removed after a day
             yield

@@ -14,6 +14,7 @@ from sqlalchemy.orm import aliased
 from flows.types import ContactView, InviteView, WaitingView
 
 from . import changes
+from . import webhooks
 from .results import affected
 from .models import Contact, Identity, Invite, Report, ReportRevision
 from .routing import reach
@@ -221,6 +222,7 @@ async def decide(s: AsyncSession, by: ContactView, kind: str, ref: int, decision
         report.conflict = "rejected"
     await s.flush()
     await changes.record(s, [(r.id, r.area_code) for r in (first, report) if r is not None], now)
+    await webhooks.reports_changed(s, [first if decision == "second" else None, report], now)
     people = [report.contact_id] + ([first.contact_id] if first is not None else [])
     out = []
     for cid in dict.fromkeys(people):

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from flows.loop_values import CARRIED, FINAL, ItemView, RecView
 from flows.types import ContactView
 
+from . import webhooks
 from .models import Contact, Invite, IssueItem, Outbox, Recommendation, RecommendationEvent, Report
 from .routing import reach
 from .keys import aware
@@ -150,6 +151,7 @@ async def recommend(s: AsyncSession, contact: ContactView, work: dict[str, Any],
         i.recommendation_id = rec.id
     s.add(RecommendationEvent(recommendation_id=rec.id, status=status, contact_id=contact.id, at=now))
     await s.flush()
+    await webhooks.recommendation_changed(s, rec, [i.id for i in items], now)
     return Change(_view(rec, items), None, None, _asked(items))
 
 
@@ -177,6 +179,7 @@ async def set_status(s: AsyncSession, contact: ContactView, agency: str | None, 
                               reason=work.get("reason"), contact_id=contact.id, at=now))
     await s.flush()
     items = list(await s.scalars(select(IssueItem).where(IssueItem.recommendation_id == rec.id)))
+    await webhooks.recommendation_changed(s, rec, [i.id for i in items], now)
     return Change(_view(rec, items), work.get("note"), work.get("reason"), _asked(items))
 
 

@@ -344,3 +344,26 @@ class Change(Base):
     area_code: Mapped[str] = mapped_column(String(13))
     op: Mapped[str] = mapped_column(String(8))                 # upsert, delete (what the writer meant)
     at: Mapped[datetime]
+
+
+# ------------------------------------------------------------------ signed webhooks (storage/webhooks.py)
+
+class WebhookSubscription(Base):
+    """A signed webhook (Standard Webhooks, `pantau webhook add`): where events go, which ones, for which area.
+    ``secret`` is the signing secret (``whsec_…``): kept as it is because every delivery is signed with it."""
+    __tablename__ = "webhook_subscriptions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(String(500))
+    secret: Mapped[str] = mapped_column(String(100))
+    events: Mapped[list[str]] = mapped_column(JSON)              # event types; ["*"]: every one
+    area_code: Mapped[str] = mapped_column(String(13), default="")   # this area and below; "": every area
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+    removed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class WebhookMark(Base):
+    """An event sent once for good (a round closed): its key, so a second scheduler run does not send it again."""
+    __tablename__ = "webhook_marks"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    at: Mapped[datetime]

@@ -24,6 +24,7 @@ from sqlalchemy.util.typing import TupleAny, Unpack
 from flows.types import ContactView, NewContact, NewReport, ReportView, RoundView
 
 from . import changes
+from . import webhooks
 from .results import affected
 from .keys import aware, identity_key
 from .models import (Contact, Identity, InboundMessage, Invite, Media, Outbox, Report, ReportRevision,
@@ -266,6 +267,8 @@ class Tx:
                  "answers": values["answers"], "created_at": values["created_at"]} for values, saved in wave])
             await changes.record(self.s, [(saved.id, values["area_code"]) for values, saved in wave],
                                  wave[0][0]["created_at"])
+            await webhooks.reports_saved(self.s, [(saved.id, saved.revision, values) for values, saved in wave],
+                                         wave[0][0]["updated_at"])
 
     async def _keep_apart(self, wave: list[tuple[dict[str, Any], SavedReport]]) -> None:
         """Reports whose key already holds another person's report, sent by someone who may not change
@@ -314,6 +317,7 @@ class Tx:
         await self.s.flush()
         await changes.record(self.s, [(row.id, row.area_code)] + ([(moved_from.id, moved_from.area_code)]
                                                                   if moved_from is not None else []), now)
+        await webhooks.reports_changed(self.s, [moved_from, row], now)
         return row.id, row.revision
 
     async def recent_reports(self, contact: ContactView, limit: int = 9) -> tuple[ReportView, ...]:

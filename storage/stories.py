@@ -22,6 +22,7 @@ from flows.loop_values import Chosen, SelectedView, StoryView
 from flows.selection import BELOW, panel_level
 from flows.types import ContactView, RoundView
 
+from . import webhooks
 from .models import Contact, Report, Round, StorySelection
 from .keys import aware
 from .scope import under
@@ -142,6 +143,7 @@ async def decide(s: AsyncSession, contact: ContactView, kind: str, work: dict[st
         s.add(StorySelection(report_id=report.id, level=level, area_code=contact.area_code, decision="verifikasi",
                              reason=work["question"], panel="", contact_id=contact.id, at=now))
     await s.flush()
+    await webhooks.story_decided(s, kind, report, level, contact.area_code, now)
     return Decision(report.id, report.contact_id, report.answers.get("story") or "", report.answers.get("level") or "",
                     report.area_code)
 

@@ -12,12 +12,13 @@ from pathlib import Path
 
 
 from . import access as access_cli, api_clients as api_cli, forms as forms_cli, kata as kata_cli, outbox as outbox_cli
+from . import webhooks as webhooks_cli
 from .. import catalog
 from .common import area_or_complain, opened
 
 # modules that add subcommands: each has register(subparsers) (and its handler: set_defaults(handler=…) or
 # an entry in main's table)
-COMMAND_MODULES = [access_cli, outbox_cli, forms_cli, kata_cli, api_cli]
+COMMAND_MODULES = [access_cli, outbox_cli, forms_cli, kata_cli, api_cli, webhooks_cli]
 
 
 async def _chat(args) -> int:
@@ -135,18 +136,28 @@ async def _export(args) -> int:
     from storage.summary import Filters, UnknownRound
 
     from ..reports import export
+    from . import dataout
     area = area_or_complain(args.area)
     if not area:
         return 2
     out = Path(args.out)
     try:
-        export.check_out(out, args.sheet)
+        if args.format:                 # dhis2, datapackage: bot/cli/dataout.py
+            dataout.check(args.format, out, args.sheet, args.mapping)
+        else:
+            export.check_out(out, args.sheet)
         date_from, date_to = _dates(args)
-    except (export.ExportError, ValueError) as exc:
+    except (export.ExportError, dataout.DataOutError, ValueError) as exc:
         print(exc, file=sys.stderr)
         return 2
     async with opened() as pipeline, pipeline.db.session() as s:
         filters = await _current_round_by_default(s, Filters(area, date_from, date_to, args.round))
+        if args.format:
+            try:
+                return await dataout.write(args.format, s, out, filters, pipeline.forms, args.mapping)
+            except UnknownRound as exc:
+                print(unknown_round(exc), file=sys.stderr)
+                return 2
         try:
             await export.write(s, out, filters, pipeline.forms,
                                catalog.area_index(), export.Progress(True), args.sheet)
@@ -302,6 +313,12 @@ def parser() -> argparse.ArgumentParser:
     exp.add_argument("--out", required=True, metavar=t("BERKAS"),
                      help=t("BERKAS.xlsx, BERKAS.zip (CSV semua lembar) atau BERKAS.csv bersama --sheet"))
     exp.add_argument("--sheet", metavar=t("LEMBAR"), help=t("hanya satu lembar, mis. Pertemuan"))
+    exp.add_argument("--format", choices=("dhis2", "datapackage"),
+                     help=t("dhis2: JSON dataValueSets untuk DHIS2 (BERKAS.json); datapackage: Frictionless Data "
+                            "Package (BERKAS.zip). Bawaan: Excel/CSV menurut akhiran BERKAS"))
+    exp.add_argument("--mapping", metavar=t("BERKAS"),
+                     help=t("dhis2: berkas CSV pemetaan item Pantau ke data element DHIS2 (bawaan: dibuat di "
+                            "samping BERKAS.json untuk Anda sunting)"))
     sub.add_parser("telegram", help=t("jalankan bot Telegram (long polling)"))
     serve = sub.add_parser("serve", help=t("aplikasi web untuk webhook (WhatsApp, Telegram) dan pengirim pesan"))
     serve.add_argument("--host", default="0.0.0.0", help=t("alamat yang didengarkan"))

@@ -52,7 +52,7 @@ async def _outbox(args) -> int:
         when = r.created_at.astimezone(zone)
         label = {7: "WIB", 8: "WITA", 9: "WIT"}.get(int(zone.utcoffset(None).total_seconds() // 3600), "")
         who = f"{r.contact_name} (#{r.contact_id})" if r.contact_id else "-"
-        text = short(r.payload.get("text", "")) + (" [gambar]" if r.payload.get("image") else "") + (
+        text = short(r.payload.get("text") or r.payload.get("type", "")) + (" [gambar]" if r.payload.get("image") else "") + (
             " [berkas]" if r.payload.get("document") else "")
         error = f" — {short(r.error, 80)}" if r.error and r.status in STATUSES["failed"] else ""
         print(f"#{r.id} {when:%d/%m/%Y %H:%M} {label} {WORDS.get(r.status, r.status)} {r.channel} "
