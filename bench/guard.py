@@ -93,6 +93,10 @@ async def run(url: str, profiler=None) -> dict:
     from storage.repo import upsert_round
 
     from bot import catalog
+    from storage import webhooks
+    # the webhook subscriptions are read again every few seconds of wall clock: counted, that read would
+    # depend on how fast the machine is; the guard counts the steady state between two reads
+    webhooks.CACHE_SECONDS = float("inf")
     # the built-in forms only, never the forms folder of the machine it runs on
     pipeline = await Pipeline.open(Database(url), form_dirs=[catalog.FORMS_DIR], now=lambda: NOW)
     async with pipeline.db.session() as s:
