@@ -11,6 +11,7 @@ import os
 import pickle
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import orjson
 import yaml
@@ -20,6 +21,7 @@ from babel.support import NullTranslations, Translations
 
 from flows.areas import AreaIndex
 from flows.forms import Form, parse_form
+from flows.problem import Gettext
 
 from . import config
 
@@ -32,8 +34,10 @@ LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 CACHE_FROM_BYTES = 64 * 1024        # form files from this size are kept compiled (read_form_file)
 
+FormData = dict[str, Any]           # a form file's content as read (YAML), before parse_form compiles it
 
-def read_form_file(path: Path) -> dict:
+
+def read_form_file(path: Path) -> FormData:
     """A form file's content, validated (FormError names the file, question and problem).
 
     A file read and validated once is kept as JSON under <data dir>/cache/forms, named by the hash of its
@@ -43,7 +47,7 @@ def read_form_file(path: Path) -> dict:
     cached = _cache_file(raw) if len(raw) >= CACHE_FROM_BYTES else None
     try:
         if cached:
-            data: dict = orjson.loads(cached.read_bytes())
+            data: FormData = orjson.loads(cached.read_bytes())
             return data
     except (OSError, ValueError):
         pass
@@ -70,12 +74,12 @@ def _cache_file(raw: bytes) -> Path:
     return config.data_dir() / "cache" / "forms" / f"{hashlib.sha256(raw).hexdigest()}.json"
 
 
-def read_forms(directories: list[Path] | None = None) -> dict[tuple[str, int], dict]:
+def read_forms(directories: list[Path] | None = None) -> dict[tuple[str, int], FormData]:
     """Every form file of the given folders (default: the built-in flows/forms and the program's forms
     folder, PANTAU_FORMS_DIR or <data dir>/forms, where `pantau form import` writes)."""
     if directories is None:
         directories = [FORMS_DIR] + config.forms_dirs()
-    raw: dict[tuple[str, int], dict] = {}
+    raw: dict[tuple[str, int], FormData] = {}
     for directory in directories:
         for path in sorted(Path(directory).glob("*.yaml")):
             data = read_form_file(path)
@@ -86,11 +90,11 @@ def read_forms(directories: list[Path] | None = None) -> dict[tuple[str, int], d
     return raw
 
 
-def build_forms(raw: dict[tuple[str, int], dict]) -> dict[tuple[str, int], Form]:
+def build_forms(raw: dict[tuple[str, int], FormData]) -> dict[tuple[str, int], Form]:
     return {key: compiled_form(data, f"{key[0]} v{key[1]}") for key, data in raw.items()}
 
 
-def compiled_form(data: dict, source: str) -> Form:
+def compiled_form(data: FormData, source: str) -> Form:
     """``parse_form(data, source)``, kept compiled for a long form: compiling a form at the import caps (2,900
     questions, 19,000 choices) takes seconds, at every start. A form whose content serialises to
     CACHE_FROM_BYTES or more is pickled under <data dir>/cache/forms, named by the hash of its content, of the
@@ -154,7 +158,7 @@ def translations(lang: str) -> NullTranslations:
     return Translations(buf, domain=DOMAIN)
 
 
-def gettext_for(lang: str):
+def gettext_for(lang: str) -> Gettext:
     return translations(lang if lang in ("id", "en") else "id").gettext
 
 

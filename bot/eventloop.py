@@ -7,13 +7,13 @@ a person runs at a terminal (`pantau chat`, exports) keep asyncio's loop; nothin
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 T = TypeVar("T")
 
 
-def loop_factory():
+def loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
     """uvloop's ``new_event_loop`` if installed, else None (asyncio's default)."""
     try:
         import uvloop

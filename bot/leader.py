@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 from storage.db import Database
 from storage.leader import Leadership
@@ -22,7 +22,8 @@ async def lead(db: Database, jobs: list[Callable[[], Awaitable[None]]], every: f
                 await asyncio.sleep(every)
                 continue
             log.info("this process leads %s", name)
-            tasks = [asyncio.create_task(job()) for job in jobs]
+            # ensure_future: a task for each job (the jobs are coroutines; typed as awaitables for the callers)
+            tasks = [asyncio.ensure_future(job()) for job in jobs]
             try:
                 while await leadership.still_held() and not all(t.done() for t in tasks):
                     await asyncio.sleep(every)

@@ -10,7 +10,7 @@ import functools
 import os
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import yaml
 
@@ -22,6 +22,16 @@ from .catalog import LOADER
 
 LEXICON_DIR = Path(__file__).resolve().parent.parent / "locales" / "id" / "lexicon"
 TAUGHT_SOURCE = "pantau kata ajar"
+
+
+class TaughtWord(TypedDict):
+    """One taught word as ``teach`` writes it to the taught file."""
+
+    word: str
+    means: str
+    area: str
+    who: str
+    when: str               # ISO time, to the second
 
 
 def taught_path() -> Path:
@@ -53,7 +63,7 @@ def read_files(directory: Path = LEXICON_DIR) -> list[tuple[str, frozenset[str] 
     return list(_parsed(directory, stamps))
 
 
-def read_base_words(directory: Path = LEXICON_DIR) -> dict:
+def read_base_words(directory: Path = LEXICON_DIR) -> dict[str, Any]:
     """base.yaml's ``words:``: the yes/no, none, greeting, filler, choice, number, month and day words the parsers know."""
     return parse_base_words(_yaml(directory / "base.yaml"), "base.yaml")
 
@@ -64,7 +74,7 @@ def install() -> None:
     flows_lexicon.install(Lexicons(read_files()))
 
 
-def read_taught(path: Path) -> list[dict]:
+def read_taught(path: Path) -> list[TaughtWord]:
     """The taught words: [{word, means, area, who, when}], oldest first."""
     if not path.exists():
         return []
@@ -73,7 +83,7 @@ def read_taught(path: Path) -> list[dict]:
     return list(data.get("entries") or [])
 
 
-def _taught_files(taught: list[dict]) -> list[tuple[str, frozenset[str] | None, list[Entry]]]:
+def _taught_files(taught: list[TaughtWord]) -> list[tuple[str, frozenset[str] | None, list[Entry]]]:
     """One lexicon per province of the taught words (a later word replaces an earlier one of the same text)."""
     by_province: dict[str, dict[str, Entry]] = {}
     for row in taught:
@@ -106,11 +116,11 @@ def lexicons(directory: Path = LEXICON_DIR) -> Lexicons:
     return _load(directory, _where[1], stamp)
 
 
-def teach(word: str, means: str, area: str, who: str, when: datetime) -> dict:
+def teach(word: str, means: str, area: str, who: str, when: datetime) -> TaughtWord:
     """Add a taught word for a region: the next such answer there is read as ``means``."""
     path = taught_path()
     rows = read_taught(path)
-    row = {"word": word.strip().lower(), "means": means.strip().lower(), "area": area, "who": who,
+    row: TaughtWord = {"word": word.strip().lower(), "means": means.strip().lower(), "area": area, "who": who,
            "when": when.isoformat(timespec="seconds")}
     rows.append(row)
     path.parent.mkdir(parents=True, exist_ok=True)

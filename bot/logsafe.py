@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 
 _TOKEN = re.compile(r"\d{5,}:[A-Za-z0-9_-]{30,}")
 _PHONE = re.compile(r"(?<![\w.])(?:\+|whatsapp:\+?)?(?:62|0)8\d{6,12}(?!\d)|(?<![\w.])\+\d{8,15}(?!\d)")
@@ -18,8 +19,8 @@ _ROW = re.compile(r"(Key \([^)]*\)=)\(.*?\)( already exists| is not present)?|Fa
 _installed = False
 
 
-def _mask_phone(match: re.Match) -> str:
-    text = match.group(0)
+def _mask_phone(match: re.Match[str]) -> str:
+    text: str = match.group(0)
     return text[: min(4, len(text) - 3)] + "…" + text[-2:]
 
 
@@ -42,7 +43,7 @@ def install() -> None:
     make = logging.getLogRecordFactory()
     formatter = logging.Formatter()
 
-    def factory(*args, **kwargs):
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
         record = make(*args, **kwargs)
         private = record.levelno > logging.DEBUG
         try:

@@ -23,7 +23,7 @@ import time
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -33,6 +33,9 @@ from flows.problem import N_
 from . import catalog
 from .config import TwilioConfig, settings
 from .images import NOT_A_PHOTO, NotAnImage, sniff
+
+if TYPE_CHECKING:
+    from storage.db import Database
 
 log = logging.getLogger("pantau.media")
 MAX_ATTEMPTS = 6
@@ -161,12 +164,16 @@ class PendingMedia:
         key = hashlib.sha256(f"telegram-media:{chat}:{update_id}".encode()).hexdigest()
         return cls(key, TELEGRAM_PREFIX + file_id, "image/jpeg", "telegram", chat)
 
-    def media_row(self) -> tuple:
+    def media_row(self) -> MediaRow:
         """What the pipeline records in the message's transaction: a media row with no file yet."""
         return (self.key, "", self.mime, 0, self.url, self.channel, self.sender or None)
 
 
 TELEGRAM_PREFIX = "telegram:"
+
+# what the pipeline records with a message (storage Tx.add_media): a file already stored (sha256, path, content
+# type, size), or one still to fetch, with its URL, channel and sender
+MediaRow = tuple[str, str, str, int] | tuple[str, str, str, int, str, str, str | None]
 
 
 class Refused(Exception):
@@ -250,7 +257,7 @@ async def download(cfg: TwilioConfig, url: str, max_bytes: int, timeout: float) 
         tmp.unlink(missing_ok=True)
 
 
-def checked_image(source) -> tuple[str, str]:
+def checked_image(source: bytes | str | Path) -> tuple[str, str]:
     """(content type, suffix) of a raster image by its content (bot/images.py); ``NotAPhoto`` otherwise."""
     try:
         return sniff(source)
@@ -261,7 +268,7 @@ def checked_image(source) -> tuple[str, str]:
 NOT_RECEIVED = N_("Maaf, foto Anda belum dapat kami terima. Mohon kirim ulang fotonya.")
 
 
-async def fetch_pending(db, fetch: Fetcher, key: str, url: str, attempts: int) -> bool:
+async def fetch_pending(db: Database, fetch: Fetcher, key: str, url: str, attempts: int) -> bool:
     """One try at a pending media row; the outcome written down. True when the file is stored. A file that
     can never be fetched (refused, or still failing after ``MAX_ATTEMPTS``) is marked failed and its
     sender asked, once, to send it again."""
@@ -286,7 +293,7 @@ async def fetch_pending(db, fetch: Fetcher, key: str, url: str, attempts: int) -
     return True
 
 
-async def _failed(db, key: str, error: str, told: str = NOT_RECEIVED) -> None:
+async def _failed(db: Database, key: str, error: str, told: str = NOT_RECEIVED) -> None:
     """Failed for good, and its sender told (in the same transaction, so once): the report keeps the
     reference, shown as a photo that was not received (storage.media.failed_media)."""
     from storage.media import media_failed
@@ -303,10 +310,10 @@ async def _failed(db, key: str, error: str, told: str = NOT_RECEIVED) -> None:
         await tx.enqueue(owner[0], owner[1], {"text": t(told)}, clock())
 
 
-_tasks: set[asyncio.Task] = set()
+_tasks: set[asyncio.Task[bool]] = set()
 
 
-def start_fetch(db, fetch: Fetcher | TwilioConfig, pending: PendingMedia) -> None:
+def start_fetch(db: Database, fetch: Fetcher | TwilioConfig, pending: PendingMedia) -> None:
     """Fetch right away in the background (the update or webhook has already been answered: the message is
     stored)."""
     fetcher = TwilioMedia(fetch) if isinstance(fetch, TwilioConfig) else fetch
@@ -315,7 +322,7 @@ def start_fetch(db, fetch: Fetcher | TwilioConfig, pending: PendingMedia) -> Non
     task.add_done_callback(_tasks.discard)
 
 
-async def run_media_fetcher(db, fetch: Fetcher | TwilioConfig, every: float = 5.0) -> None:
+async def run_media_fetcher(db: Database, fetch: Fetcher | TwilioConfig, every: float = 5.0) -> None:
     """Pending media whose first try did not finish (a restart, a passing error): tried again, with backoff.
     One loop per fetcher (WhatsApp, Telegram), each taking only its own rows."""
     from storage.media import due_media

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from flows.types import Reply
 from storage.notices import recent_notices
@@ -19,7 +20,9 @@ from . import catalog
 WINDOW = timedelta(minutes=10)
 PER_WINDOW = 3
 
-Payload = Callable[[Reply], dict]
+Payload = Callable[[Reply], dict[str, Any]]
+# the database session (storage's AsyncSession: bot/ does not import SQLAlchemy, tests/test_architecture.py)
+Session = Any
 
 
 def digest_reply(count: int) -> Reply:
@@ -28,14 +31,14 @@ def digest_reply(count: int) -> Reply:
                    "keputusan Anda.") % {"count": count})
 
 
-async def fold(s, notices: list[tuple[str, str, Reply]], now: datetime,
-               payload: Payload) -> list[tuple[str, str, dict]]:
+async def fold(s: Session, notices: list[tuple[str, str, Reply]], now: datetime,
+               payload: Payload) -> list[tuple[str, str, dict[str, Any]]]:
     """The outbox rows for ``notices`` (channel, external id, reply), in order: per person the first that fit in
     the window in full, then at most one digest per window for the rest."""
     by_person: dict[tuple[str, str], list[Reply]] = {}
     for channel, external, reply in notices:
         by_person.setdefault((channel, external), []).append(reply)
-    rows: list[tuple[str, str, dict]] = []
+    rows: list[tuple[str, str, dict[str, Any]]] = []
     for (channel, external), replies in by_person.items():
         earlier = await recent_notices(s, channel, external, now - WINDOW)
         room = max(0, PER_WINDOW - sum(1 for p in earlier if not p.get("digest")))

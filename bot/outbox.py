@@ -40,6 +40,7 @@ from storage.db import Database
 from storage.outbox import (claim, hold_channel, oldest_open, open_rows, record_outcomes, release,
                             resend_in_place, settle_sent)
 from storage.keys import aware
+from storage.models import Outbox
 from storage.repo import Tx
 
 from . import wake
@@ -84,19 +85,19 @@ class Channel(Protocol):
     """What a channel adapter gives the outbox loop."""
     name: str
 
-    async def prepare(self, tx: Tx, rows: list, now: datetime) -> None:
+    async def prepare(self, tx: Tx, rows: list[Outbox], now: datetime) -> None:
         """Right after the claim, in a read-only session: load what ``send`` needs (e.g. the 24-hour
         window). If it raises, the claimed rows are released."""
 
     def ready(self, recipient: str) -> bool:
         """False while the platform's per-recipient pace forbids another message now (tried next round)."""
 
-    async def send(self, row) -> Outcome:
+    async def send(self, row: Outbox) -> Outcome:
         """Send one row (honouring the platform's overall rate); never raises for a platform error. An
         adapter with a ``held`` attribute gets the loop's check: true once the whole channel is held, when
         a request that waited for the pace answers ``NotSent`` instead of leaving."""
 
-    async def settle(self, tx: Tx, row) -> str | None:
+    async def settle(self, tx: Tx, row: Outbox) -> str | None:
         """A row left in doubt: the provider id if the platform has it, None if it does not. Raises when
         the platform cannot be asked now (the row is asked about again later)."""
 
@@ -135,7 +136,7 @@ class Recorder:
     def __init__(self, db: Database, channel: str, now: datetime, every: float):
         self.db, self.channel, self.now, self.every = db, channel, now, every
         self.pending: list[Write] = []
-        self.task: asyncio.Task | None = None
+        self.task: asyncio.Task[None] | None = None
         self.sleeping = False
 
     def add(self, writes: list[Write]) -> None:
@@ -202,7 +203,7 @@ class OutboxLoop:
             if not rows:
                 return 0
             await claim(session, [r.id for r in rows], now)
-        claimed, tried = {r.id for r in rows}, set()
+        claimed, tried = {r.id for r in rows}, set[int]()
         recorder = Recorder(self.db, self.channel.name, now, self.flush_every)
         try:
             async with self.db.session() as session:     # reads only: SQLite's one writer is not held
@@ -212,7 +213,7 @@ class OutboxLoop:
             raise
         gate = asyncio.Semaphore(self.concurrency)
 
-        async def one_recipient(recipient: str, chat_rows: list) -> int:
+        async def one_recipient(recipient: str, chat_rows: list[Outbox]) -> int:
             """A recipient's rows one after the other, stopping at the first that stays open."""
             sent = 0
             async with gate:
@@ -237,15 +238,17 @@ class OutboxLoop:
                                           return_exceptions=True)     # all chains end before any release
         finally:
             await self._release(sorted(claimed - tried), recorder)
+        sent = 0
         for result in counts:
             if isinstance(result, BaseException):
                 raise result
-        return sum(counts)
+            sent += result
+        return sent
 
-    def _heads(self, rows: list, now: datetime) -> dict[str, list]:
+    def _heads(self, rows: list[Outbox], now: datetime) -> dict[str, list[Outbox]]:
         """Per recipient, its open rows from the oldest while they are due and pending: the oldest open
         row blocks everything after it."""
-        heads: dict[str, list] = {}
+        heads: dict[str, list[Outbox]] = {}
         blocked: set[str] = set()
         for row in rows:
             who = row.external_id
@@ -285,7 +288,7 @@ class OutboxLoop:
                 await record_outcomes(session, self.channel.name, writes, now)
             self.unwritten.pop(0)
 
-    def _decide(self, row, outcome: Outcome, now: datetime, max_attempts: int,
+    def _decide(self, row: Outbox, outcome: Outcome, now: datetime, max_attempts: int,
                 in_doubt: timedelta) -> tuple[int, bool, list[Write]]:
         """What an outcome means: (1 if sent else 0, whether the row is still open, what to write down).
         The holds (in memory) change at once; the writes go with the next flush (``Recorder``)."""
@@ -297,6 +300,8 @@ class OutboxLoop:
             log.warning("%s row %d in doubt (%s); settled before the chat goes on", self.channel.name, row.id,
                         outcome.error[:80])
             return 0, True, [("doubt", row.id, now - in_doubt + timedelta(seconds=10))]
+        if isinstance(outcome, NotSent):        # the round releases a recalled row before it gets here
+            raise ValueError(f"{self.channel.name} row {row.id}: a recalled row has nothing to record")
         attempts = row.attempts + (1 if outcome.counts else 0)
         if outcome.counts and attempts >= max_attempts:
             log.warning("%s row %d dead-lettered after %d attempts", self.channel.name, row.id, attempts)

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 from dataclasses import fields
+from typing import Any
 
 from flows.types import Reply
 
 from . import catalog
 
 
-def notice_payload(reply: Reply) -> dict:
+def notice_payload(reply: Reply) -> dict[str, Any]:
     """A message to someone other than the sender (an approval to decide, a competing report): it may reach
     a WhatsApp user outside the 24-hour window, so it carries the general ``notice`` template, whose one
     variable is the whole message on one line (templates take no line breaks)."""
@@ -20,7 +21,7 @@ def notice_payload(reply: Reply) -> dict:
 _REPLY_FIELDS = tuple(f.name for f in fields(Reply))
 
 
-def reply_payload(reply: Reply, lang: str = "id") -> dict:
+def reply_payload(reply: Reply, lang: str = "id") -> dict[str, Any]:
     """An outbox row's payload; with choices, also how to answer them by number (for text channels)."""
     data = {name: getattr(reply, name) for name in _REPLY_FIELDS}
     data = {k: v for k, v in data.items() if v not in (None, (), False)}

@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, Protocol
 
 from flows.engine import advance
+from flows.forms import Form
 from flows.types import ContactView, Context, Inbound
 
 from . import catalog
@@ -21,15 +25,27 @@ REGISTRATION = ("/start", "Siti Aminah", "1", "Kilmury, Kilmury", "ya")
 REPORT = ("1", "1", "kemarin", "Balai desa", "L 79 P 38", "20", "2", "lewati", "lewati")
 
 
-def _walk(forms: dict, now, texts, contact=None) -> None:
-    session = None
+class Warmable(Protocol):
+    """What warming needs of the pipeline (bot.pipeline.Pipeline)."""
+
+    @property
+    def forms(self) -> dict[tuple[str, int], Form]: ...
+
+    def now(self) -> datetime: ...
+
+    async def handle_batch(self, items: list[tuple[Inbound, Any]], rehearse: bool = False) -> Any: ...
+
+
+def _walk(forms: dict[tuple[str, int], Form], now: datetime, texts: Sequence[str],
+          contact: ContactView | None = None) -> None:
+    session: dict[str, Any] | None = None
     for i, text in enumerate(texts):
         ctx = Context(now=now, forms=forms, gettext=catalog.gettext_for, contact=contact, areas=catalog.area_index())
         step = advance(session, Inbound("warmup", "warmup", f"w{i}", text=text), ctx)
         session = step.session
 
 
-async def warm_up(pipeline) -> float:
+async def warm_up(pipeline: Warmable) -> float:
     """Seconds it took. Failures are logged, never fatal: warming is an optimisation."""
     start = time.perf_counter()
     try:

@@ -14,21 +14,30 @@ import contextlib
 import hmac
 import json
 import logging
+import os
 import time
-from collections.abc import Callable
-from datetime import datetime
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+# PTB's time periods (RetryAfter.retry_after, …) as timedelta, as its next major version gives them, instead
+# of seconds with a deprecation warning; PTB reads the variable each time such a value is read
+# (telegram/_utils/datetime.py get_timedelta_value), so setting it here, before any is read, is enough.
+# An operator's own setting is kept: _send_one takes seconds as well.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from telegram import BotCommand, KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
+from telegram import Bot, BotCommand, KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, TimedOut
 from telegram.error import RetryAfter as RetryAfter_
-from telegram.ext import Application, ApplicationBuilder, TypeHandler
+from telegram.ext import ApplicationBuilder, ContextTypes, TypeHandler
 
 from flows.types import Inbound
 from flows.problem import N_
 from storage.db import Database, never_stored, outage
+from storage.models import Outbox
 from storage.repo import Tx
 
 from .. import catalog, media
@@ -38,7 +47,14 @@ from ..outbox import Failed, NotSent, Outcome, OutboxLoop, RetryAfter, Sent
 from ..clock import clock
 from ..pipeline import Pipeline
 from .telegram_media import TelegramMedia
-from .telegram_updates import ALLOWED_UPDATES, classify_update, inbound_for, respond
+from .telegram_updates import ALLOWED_UPDATES, InboundItem, classify_update, inbound_for, respond
+
+if TYPE_CHECKING:
+    from telegram.ext import Application, ExtBot, JobQueue
+
+    # what build_application builds: PTB's default context, no persistence, no job queue used
+    TelegramApp = Application[ExtBot[None], ContextTypes.DEFAULT_TYPE, dict[Any, Any], dict[Any, Any],
+                              dict[Any, Any], JobQueue[ContextTypes.DEFAULT_TYPE]]
 
 log = logging.getLogger("pantau.telegram")
 WEBHOOK_PATH = "/telegram/webhook"
@@ -48,7 +64,7 @@ COMMANDS = [("start", "Mulai / menu"), ("lapor", "Kirim laporan"), ("ubah", "Per
             ("bantuan", "Bantuan"), ("batal", "Batalkan laporan"), ("bahasa", "Ganti bahasa")]
 
 
-def build_application(cfg: TelegramConfig) -> Application:
+def build_application(cfg: TelegramConfig) -> TelegramApp:
     """PTB as transport: no updater (we poll or take webhooks ourselves), one handler."""
     file_base = cfg.api_base_url.rsplit("/bot", 1)[0] + "/file/bot" if cfg.api_base_url.endswith("/bot") \
         else cfg.api_base_url + "/file/bot"
@@ -56,14 +72,17 @@ def build_application(cfg: TelegramConfig) -> Application:
             .updater(None).build())
 
 
-async def to_inbound(update: Update) -> tuple[Inbound, tuple | None] | None:
+async def to_inbound(update: Update) -> InboundItem | None:
     """A Telegram update as our Inbound (and a pending media row for its photo, fetched after the commit);
     None for updates we ignore. Nothing here calls Telegram: a failing getFile cannot lose the message."""
     msg = update.effective_message
     chat = update.effective_chat
     if msg is None or chat is None:
         return None
-    kind, photo, media_row, location = "text", None, None, None
+    photo: str | None = None
+    media_row: media.MediaRow | None = None
+    location: tuple[float, float] | None = None
+    kind = "text"
     text = clean_text(msg.text or msg.caption or "")
     if msg.photo:
         cap = settings().media_max_bytes
@@ -89,7 +108,7 @@ async def to_inbound(update: Update) -> tuple[Inbound, tuple | None] | None:
 
 
 class TelegramChannel:
-    def __init__(self, cfg: TelegramConfig, pipeline: Pipeline):
+    def __init__(self, cfg: TelegramConfig, pipeline: Pipeline) -> None:
         self.cfg, self.pipeline = cfg, pipeline
         self.app = build_application(cfg)
         self.app.add_handler(TypeHandler(Update, self._handle))
@@ -111,7 +130,7 @@ class TelegramChannel:
     async def stop(self) -> None:
         await self.app.shutdown()
 
-    async def _handle(self, update: Update, _context=None) -> None:
+    async def _handle(self, update: Update, _context: ContextTypes.DEFAULT_TYPE | None = None) -> None:
         """One update into the pipeline; any failure propagates (nothing here swallows it)."""
         verdict = classify_update(update)          # private chats only (bot/telegram_updates.py)
         if verdict.action != "input":
@@ -119,7 +138,8 @@ class TelegramChannel:
             return
         item = await inbound_for(update, verdict, self.app.bot, to_inbound)
         if item:
-            replies = await self.pipeline.handle(*item)
+            # Pipeline.handle's annotation names only a stored file's row; it records a pending one too (MediaRow)
+            replies = await self.pipeline.handle(*item)  # type: ignore[arg-type]
             row = item[1]
             if replies is not None and row is not None and len(row) > 4:      # stored: now the photo, in the background
                 media.start_fetch(self.pipeline.db, self.media,
@@ -140,7 +160,7 @@ class TelegramChannel:
         failed: list[int] = []
         errors: list[BaseException] = []
 
-        async def one_chat(chat_updates):
+        async def one_chat(chat_updates: list[Update]) -> None:
             for i, u in enumerate(chat_updates):
                 try:
                     await self._handle(u)
@@ -203,8 +223,9 @@ class TelegramChannel:
             raise
         return updates[-1].update_id + 1
 
-    async def poll_forever(self, backoff=(1, 2, 5, 10, 30)) -> None:
-        offset, failures = None, 0
+    async def poll_forever(self, backoff: Sequence[float] = (1, 2, 5, 10, 30)) -> None:
+        offset: int | None = None
+        failures = 0
         while True:
             try:
                 offset = await self.poll_once(offset)
@@ -247,13 +268,13 @@ class TelegramChannel:
 class NotStored(Exception):
     """Some updates of a batch were not committed; ``first_update_id`` is the earliest of them."""
 
-    def __init__(self, first_update_id: int, cause: BaseException):
+    def __init__(self, first_update_id: int, cause: BaseException) -> None:
         super().__init__(f"update {first_update_id} not stored: {type(cause).__name__}")
         self.first_update_id, self.cause = first_update_id, cause
         self.offset = first_update_id
 
 
-def parse_update(body: bytes, bot) -> Update | None:
+def parse_update(body: bytes, bot: Bot) -> Update | None:
     """A webhook body as an Update, or None (logged) for malformed JSON, a non-object or no update_id:
     such a body can never succeed, so it is refused with 400, never a traceback."""
     try:
@@ -270,7 +291,7 @@ def parse_update(body: bytes, bot) -> Update | None:
         return None
 
 
-def keyboard(payload: dict):
+def keyboard(payload: dict[str, Any]) -> ReplyKeyboardMarkup | ReplyKeyboardRemove:
     choices = payload.get("choices") or []
     if not choices:
         return ReplyKeyboardRemove()
@@ -289,14 +310,15 @@ class Limits:
     limit binds at all (sends one after another cannot reach 30/s once a round trip passes 33 ms).
     ``clock``/``sleep`` are there for tests."""
 
-    def __init__(self, overall: float = 30.0, per_chat: float = 1.0, clock=time.monotonic, sleep=asyncio.sleep):
+    def __init__(self, overall: float = 30.0, per_chat: float = 1.0, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
         self.burst, self.chat_interval = max(1, int(overall)), 1.0 / per_chat
         self.recent: collections.deque[list[float]] = collections.deque(maxlen=self.burst)
         self.next_chat: dict[str, float] = {}
         self.clock, self.sleep = clock, sleep
 
     @contextlib.asynccontextmanager
-    async def slot(self, chat: str):
+    async def slot(self, chat: str) -> AsyncIterator[None]:
         """Wait for a free slot for ``chat``, hold it while the request runs, anchor it at its end."""
         while True:
             now = self.clock()
@@ -324,12 +346,12 @@ class TelegramOutbox:
 
     name = "telegram"
 
-    def __init__(self, bot, limits: Limits | None = None, clock=time.monotonic):
+    def __init__(self, bot: Bot, limits: Limits | None = None, clock: Callable[[], float] = time.monotonic) -> None:
         self.bot, self.limits, self.clock = bot, limits or Limits(), clock
         self._last_429: tuple[str, float] | None = None
         self.held: Callable[[], bool] = lambda: False      # set by the outbox loop: the channel is held
 
-    async def prepare(self, tx, rows, now) -> None:
+    async def prepare(self, tx: Tx, rows: list[Outbox], now: datetime) -> None:
         return None
 
     def ready(self, chat: str) -> bool:
@@ -337,10 +359,10 @@ class TelegramOutbox:
         next row waits for a later round, so other chats are not held up."""
         return self.limits.next_chat.get(chat, 0.0) - self.limits.clock() <= 0.05
 
-    async def settle(self, tx, row) -> str | None:
+    async def settle(self, tx: Tx, row: Outbox) -> str | None:
         return None
 
-    async def send(self, row) -> Outcome:
+    async def send(self, row: Outbox) -> Outcome:
         async with self.limits.slot(row.external_id):
             if self.held():                 # the channel was held while this request waited for its slot
                 return NotSent()
@@ -354,12 +376,12 @@ class TelegramOutbox:
         return outcome
 
 
-async def send_due(db: Database, bot, limits: Limits, now: datetime | None = None) -> int:
+async def send_due(db: Database, bot: Bot, limits: Limits, now: datetime | None = None) -> int:
     """One round of the outbox loop for Telegram (tests, benchmarks); returns how many were sent."""
     return await OutboxLoop(db, TelegramOutbox(bot, limits)).round(now)
 
 
-async def _send_one(bot, row) -> Outcome:
+async def _send_one(bot: Bot, row: Outbox) -> Outcome:
     chat, p = row.external_id, row.payload
     try:
         markup = keyboard(p)
@@ -372,8 +394,9 @@ async def _send_one(bot, row) -> Outcome:
         else:
             result = await bot.send_message(chat, p.get("text", "")[:4096], reply_markup=markup)
     except RetryAfter_ as exc:
-        delay = exc.retry_after if isinstance(exc.retry_after, (int, float)) else exc.retry_after.total_seconds()
-        return RetryAfter(float(delay), "429 retry_after", "chat", counts=False)
+        wait = exc.retry_after            # a timedelta (PTB_TIMEDELTA, above), seconds if the operator opted out
+        delay = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+        return RetryAfter(delay, "429 retry_after", "chat", counts=False)
     except Forbidden as exc:            # blocked by the user: never retried
         return Failed(f"forbidden: {exc.message}")
     except BadRequest as exc:
@@ -385,5 +408,5 @@ async def _send_one(bot, row) -> Outcome:
     return Sent(str(result.message_id))
 
 
-async def run_sender(db: Database, bot, every: float = 0.2) -> None:
+async def run_sender(db: Database, bot: Bot, every: float = 0.2) -> None:
     await OutboxLoop(db, TelegramOutbox(bot)).run_forever(every)

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
+from telegram import Bot
 from telegram.error import BadRequest, TelegramError
 
 from .. import media
@@ -15,10 +17,10 @@ class TelegramMedia:
     network errors, 5xx and 429 are tried again."""
     prefix = media.TELEGRAM_PREFIX
 
-    def __init__(self, bot):
+    def __init__(self, bot: Bot) -> None:
         self.bot = bot
 
-    async def __call__(self, url: str):
+    async def __call__(self, url: str) -> tuple[str, Path, str, int]:
         s = settings()
         try:
             async with asyncio.timeout(s.media_timeout):

@@ -17,14 +17,20 @@ The identity is the user, in a private chat only: in a group the chat id is shar
 """
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from telegram import Update
+from telegram import Bot, Update
 
+from flows.types import Inbound
+from storage.db import Database
 from storage.repo import Tx
 
 from .. import catalog
+from ..media import MediaRow
+
+InboundItem = tuple[Inbound, MediaRow | None]      # a message and the media row it records (a photo to fetch)
 
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "channel_post"]   # webhook and polling
 CALLBACK_PREFIX = "pantau:"
@@ -45,8 +51,8 @@ def classify_update(update: Update) -> Verdict:
         if chat is not None and chat.type == "private" and data.startswith(CALLBACK_PREFIX):
             return Verdict("input", chat.id, data[len(CALLBACK_PREFIX):])
         return Verdict("callback_ignored", chat.id if chat else None)
-    if update.channel_post is not None or update.edited_channel_post is not None:
-        post = update.channel_post or update.edited_channel_post
+    post = update.channel_post or update.edited_channel_post
+    if post is not None:
         return Verdict("group", post.chat.id) if post.chat is not None else Verdict("ignore")
     if update.edited_message is not None:
         chat = update.edited_message.chat
@@ -61,23 +67,25 @@ def classify_update(update: Update) -> Verdict:
     return Verdict("ignore")
 
 
-async def inbound_for(update: Update, verdict: Verdict, bot, to_inbound):
+async def inbound_for(update: Update, verdict: Verdict, bot: Bot,
+                      to_inbound: Callable[[Update], Awaitable[InboundItem | None]]) -> InboundItem | None:
     """The ``(Inbound, media)`` of an input update: a message as ``to_inbound`` reads it, a button of
     ours as the answer it carries (answered first, so the button stops spinning)."""
-    if update.callback_query is None:
+    query = update.callback_query
+    if query is None:
         return await to_inbound(update)
-    from flows.types import Inbound
-    await bot.answer_callback_query(update.callback_query.id)
+    await bot.answer_callback_query(query.id)
     return Inbound("telegram", str(verdict.chat_id), str(update.update_id), text=verdict.text or ""), None
 
 
-async def respond(db, bot, update: Update, verdict: Verdict, now: datetime) -> None:
+async def respond(db: Database, bot: Bot, update: Update, verdict: Verdict, now: datetime) -> None:
     """What a non-input update gets: groups and channels one polite message (once per chat, recorded
     like an inbound message so two workers cannot both send it), an edit a short notice, a callback
     an answer."""
     t = catalog.gettext_for("id")
     if verdict.action == "callback_ignored":
-        await bot.answer_callback_query(update.callback_query.id)
+        if update.callback_query is not None:       # always, for this verdict (classify_update)
+            await bot.answer_callback_query(update.callback_query.id)
         return
     if verdict.action not in ("group", "edited") or verdict.chat_id is None:
         return

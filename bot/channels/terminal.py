@@ -5,11 +5,17 @@ import asyncio
 import json
 import sys
 import uuid
+from datetime import datetime
+from typing import Any
 
 from flows.types import Inbound
+from storage.db import Database
+from storage.models import Outbox
+from storage.repo import Tx
 
 from ..reports import jobs
 from .. import catalog, media
+from ..images import NOT_A_PHOTO
 from ..phones import normalize_sender  # noqa: F401 - roster and tests import it from here
 from ..pipeline import Pipeline
 from ..clock import clock
@@ -24,23 +30,23 @@ class TerminalChannel:
 
     def __init__(self, sender: str):
         self.sender = sender
-        self.printed: list[dict] = []
+        self.printed: list[dict[str, Any]] = []
 
-    async def prepare(self, tx, rows, now) -> None:
+    async def prepare(self, tx: Tx, rows: list[Outbox], now: datetime) -> None:
         return None
 
     def ready(self, recipient: str) -> bool:
         return recipient == self.sender
 
-    async def send(self, row) -> Sent:
+    async def send(self, row: Outbox) -> Sent:
         self.printed.append(dict(row.payload))
         return Sent()
 
-    async def settle(self, tx, row) -> str | None:
+    async def settle(self, tx: Tx, row: Outbox) -> str | None:
         return None             # a row left in doubt by a killed chat is printed again
 
 
-async def take_terminal_replies(db, sender: str, now=None) -> list[dict]:
+async def take_terminal_replies(db: Database, sender: str, now: datetime | None = None) -> list[dict[str, Any]]:
     """One round of the one outbox loop for the person at this terminal: their due replies, oldest first,
     stopping at the first that is not due (a reminder held back until quiet hours end: later rows wait)."""
     channel = TerminalChannel(sender)
@@ -48,7 +54,7 @@ async def take_terminal_replies(db, sender: str, now=None) -> list[dict]:
     return channel.printed
 
 
-def parse_line(line: str) -> dict:
+def parse_line(line: str) -> dict[str, Any]:
     line = line.rstrip("\n")
     if line.lstrip().startswith("{"):
         try:
@@ -60,14 +66,17 @@ def parse_line(line: str) -> dict:
     return {"text": line}
 
 
-async def _one(pipeline: Pipeline, sender: str, data: dict) -> tuple[list[dict], bool]:
-    photo_ref, media_row, kind, location = None, None, "text", None
+async def _one(pipeline: Pipeline, sender: str, data: dict[str, Any]) -> tuple[list[dict[str, Any]], bool]:
+    photo_ref: str | None = None
+    media_row: tuple[str, str, str, int] | None = None     # a stored file (media.MediaRow)
+    location: tuple[float, float] | None = None
+    kind = "text"
     if data.get("photo"):
         try:
             digest, path, mime, size = media.store_file(str(data["photo"]))
             photo_ref, media_row, kind = digest, (digest, str(path), mime, size), "photo"
         except media.NotAPhoto:           # an SVG, a page, a document: not stored, the person told why
-            return [{"text": catalog.gettext_for("id")(media.NOT_A_PHOTO)}], False
+            return [{"text": catalog.gettext_for("id")(NOT_A_PHOTO)}], False
         except OSError:
             return [{"text": "Foto tidak bisa dibaca. Mohon kirim ulang."}], False
     if isinstance(data.get("location"), dict):
@@ -84,7 +93,7 @@ async def _one(pipeline: Pipeline, sender: str, data: dict) -> tuple[list[dict],
     return replies, result is None
 
 
-def render(reply: dict) -> str:
+def render(reply: dict[str, Any]) -> str:
     lines = [reply.get("text", "")]
     for i, choice in enumerate(reply.get("choices", []), 1):
         lines.append(f"  {i}. {choice}")
@@ -107,7 +116,7 @@ async def run_chat(pipeline: Pipeline, sender: str, jsonl: bool) -> None:
         data = parse_line(line)
         replies, duplicate = await _one(pipeline, sender, data)
         if jsonl:
-            out = {"replies": [{"text": r.get("text", ""), "choices": r.get("choices", []),
+            out: dict[str, Any] = {"replies": [{"text": r.get("text", ""), "choices": r.get("choices", []),
                                 **{k: r[k] for k in ("image", "document") if r.get(k)}} for r in replies]}
             if duplicate:
                 out["duplicate"] = True

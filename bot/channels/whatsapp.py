@@ -7,6 +7,8 @@ Twilio called (PANTAU_PUBLIC_URL + path), not the URL seen behind a proxy.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from datetime import datetime
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -32,7 +34,7 @@ EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 FAILURES = ("failed", "undelivered", "canceled")
 
 
-async def record_callback(tx: Tx, outbox_id: int | None, sid: str, status: str, error: str | None, now) -> None:
+async def record_callback(tx: Tx, outbox_id: int | None, sid: str, status: str, error: str | None, now: datetime) -> None:
     """Twilio's status callback. With our row id (``?o=``) it is recorded by the row, so it holds even when
     it comes before the sender has written the message's sid down (the outbox writes its outcomes every
     0.1 s, and then changes only rows still "sending"): accepted → sent; failed → that failure."""
@@ -44,7 +46,7 @@ async def record_callback(tx: Tx, outbox_id: int | None, sid: str, status: str, 
     await tx.set_delivery_status(sid, status, error)
 
 
-def inbound_kind(form) -> str:
+def inbound_kind(form: Mapping[str, str]) -> str:
     kind = (form.get("MessageType") or "").lower()
     if form.get("Latitude") and form.get("Longitude"):
         return "location"
@@ -64,14 +66,14 @@ MAX_BODY = 64 * 1024      # Twilio's webhooks are a few KB (1,600 characters of 
 class Refused(Exception):
     """A request answered without being processed: ``response`` says why (403, 408, 413, 415, 400)."""
 
-    def __init__(self, response: Response):
+    def __init__(self, response: Response) -> None:
         self.response = response
 
 
 def routes(cfg: TwilioConfig, pipeline: Pipeline, max_body: int = MAX_BODY) -> list[Route]:
     validator = RequestValidator(cfg.auth_token)
 
-    async def verified_form(request: Request, path: str) -> dict:
+    async def verified_form(request: Request, path: str) -> dict[str, str]:
         """The signed form, read within ``max_body`` bytes and the body deadline, urlencoded only: an
         unsigned or oversized body is refused before anything is parsed or written anywhere."""
         try:
@@ -98,7 +100,8 @@ def routes(cfg: TwilioConfig, pipeline: Pipeline, max_body: int = MAX_BODY) -> l
         except Refused as refused:
             return refused.response
         try:
-            await pipeline.handle(msg, pending.media_row() if pending else None)
+            # Pipeline.handle's annotation names only a stored file's row; it records a pending one too (MediaRow)
+            await pipeline.handle(msg, pending.media_row() if pending else None)  # type: ignore[arg-type]
         except Exception as exc:   # noqa: BLE001 - not stored: say so (5xx), Twilio may deliver it again
             log.warning("whatsapp message not stored (%s); answered 503", type(exc).__name__)
             return Response("not stored, try again", status_code=503)
@@ -127,7 +130,7 @@ def routes(cfg: TwilioConfig, pipeline: Pipeline, max_body: int = MAX_BODY) -> l
     return [Route(INBOUND_PATH, inbound, methods=["POST"]), Route(STATUS_PATH, status, methods=["POST"])]
 
 
-def inbound_message(form: dict, cfg: TwilioConfig) -> tuple[Inbound, "PendingMedia | None"]:
+def inbound_message(form: Mapping[str, str], cfg: TwilioConfig) -> tuple[Inbound, "PendingMedia | None"]:
     """Twilio's fields as an ``Inbound`` (and the photo to fetch after the commit), or ``Refused`` (400)
     with a log line naming the field: values that can never be stored are not retried into a 500."""
     sid, raw_from = form.get("MessageSid", ""), form.get("From", "")

@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any, TypedDict
 
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.async_http_client import AsyncTwilioHttpClient
@@ -26,6 +27,7 @@ from twilio.rest import Client
 from storage.db import Database
 from storage.outbox import provider_id_owner
 from storage.keys import aware
+from storage.models import Outbox
 from storage.repo import Tx
 
 from ..config import TwilioConfig
@@ -39,16 +41,17 @@ WINDOW = timedelta(hours=24)
 PERMANENT = {21211, 21408, 21610, 21614, 63003, 63016, 63024, 63032}   # bad number, unsubscribed, window, …
 
 
-class TwilioHttpClient(AsyncTwilioHttpClient):
+# twilio ships no type information (no py.typed, no maintained stubs): to mypy its class is Any
+class TwilioHttpClient(AsyncTwilioHttpClient):  # type: ignore[misc]
     """Twilio's async HTTP client with the account's credentials sent as an Authorization header (aiohttp
     deprecates its ``auth=`` parameter and ``BasicAuth``), and optionally another base URL (a local stand-in
     in tests)."""
 
-    def __init__(self, base_url: str | None = None, **kw):
+    def __init__(self, base_url: str | None = None, **kw: Any) -> None:
         super().__init__(**kw)
         self.base_url = base_url.rstrip("/") if base_url else None
 
-    async def request(self, method, url, *args, **kwargs):
+    async def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:   # twilio.http.response.Response
         if self.base_url and url.startswith("https://api.twilio.com"):
             url = self.base_url + url[len("https://api.twilio.com"):]
         auth = kwargs.pop("auth", None)
@@ -62,7 +65,7 @@ def make_client(cfg: TwilioConfig) -> Client:
     return Client(cfg.account_sid, cfg.auth_token, http_client=TwilioHttpClient(cfg.api_base_url))
 
 
-def body_of(payload: dict) -> str:
+def body_of(payload: dict[str, Any]) -> str:
     """The reply as WhatsApp text: numbered choices and how to answer them."""
     lines = [payload.get("text", "")]
     for i, choice in enumerate(payload.get("choices") or [], 1):
@@ -75,7 +78,7 @@ def body_of(payload: dict) -> str:
 class RateLimiter:
     """At most ``rate`` calls per second, evenly spaced."""
 
-    def __init__(self, rate: float):
+    def __init__(self, rate: float) -> None:
         self.interval, self.next = 1.0 / rate, 0.0
 
     async def wait(self) -> None:
@@ -90,25 +93,25 @@ class WhatsAppOutbox:
 
     name = "whatsapp"
 
-    def __init__(self, cfg: TwilioConfig, client: Client, limiter: RateLimiter | None = None):
+    def __init__(self, cfg: TwilioConfig, client: Client, limiter: RateLimiter | None = None) -> None:
         self.cfg, self.client = cfg, client
         self.limiter = limiter or RateLimiter(cfg.rate_per_second)
         self.last: dict[str, datetime] = {}
         self.now = clock()
         self.held: Callable[[], bool] = lambda: False      # set by the outbox loop: the channel is held
 
-    async def prepare(self, tx: Tx, rows, now: datetime) -> None:
+    async def prepare(self, tx: Tx, rows: list[Outbox], now: datetime) -> None:
         self.now = now
         self.last = dict(await tx.last_inbound_many("whatsapp", [r.external_id for r in rows]))
 
     def ready(self, to: str) -> bool:
         return True
 
-    async def send(self, row) -> Outcome:
+    async def send(self, row: Outbox) -> Outcome:
         return await _send_one(row, self.last.get(row.external_id), self.cfg, self.client, self.limiter, self.now,
                                self.held)
 
-    async def settle(self, tx: Tx, row) -> str | None:
+    async def settle(self, tx: Tx, row: Outbox) -> str | None:
         """Twilio's own record: the oldest message to the same number with the same text, created after the claim
         (2 s for clock skew; Twilio dates are whole seconds) and not already recorded for another row.
         A failed list page raises (``TwilioException``, network): the loop asks again later."""
@@ -122,7 +125,8 @@ class WhatsAppOutbox:
             if m.body == body and m.date_created and aware(m.date_created) >= claimed:
                 owner = await provider_id_owner(tx.s, m.sid)
                 if owner is None or owner == row.id:     # not another row's message
-                    return m.sid
+                    sid: str = m.sid
+                    return sid
         return None
 
 
@@ -132,14 +136,27 @@ async def send_due(db: Database, cfg: TwilioConfig, client: Client, limiter: Rat
     return await OutboxLoop(db, WhatsAppOutbox(cfg, client, limiter)).round(now)
 
 
-async def _send_one(row, last_inbound: datetime | None, cfg: TwilioConfig, client: Client, limiter: RateLimiter,
+class MessageArgs(TypedDict, total=False):
+    """The arguments of Twilio's ``messages.create``: a sender, and a body (with media) or a template."""
+
+    to: str
+    status_callback: str
+    messaging_service_sid: str
+    from_: str | None          # TwilioConfig.whatsapp_from (config checks one of the two senders is set)
+    body: str
+    media_url: list[str]
+    content_sid: str
+    content_variables: str
+
+
+async def _send_one(row: Outbox, last_inbound: datetime | None, cfg: TwilioConfig, client: Client, limiter: RateLimiter,
                     now: datetime, held: Callable[[], bool] = lambda: False) -> Outcome:
     to = row.external_id
     if not to.startswith("+"):
         return Failed("not a phone number: needs a WhatsApp user id sender")
     inside = last_inbound is not None and now - last_inbound < WINDOW
     # the row id rides on the status callback: Twilio's callback confirms a send we did not live to record
-    kwargs = {"to": f"whatsapp:{to}", "status_callback": f"{cfg.public_url}{STATUS_PATH}?o={row.id}"}
+    kwargs: MessageArgs = {"to": f"whatsapp:{to}", "status_callback": f"{cfg.public_url}{STATUS_PATH}?o={row.id}"}
     if cfg.messaging_service_sid:
         kwargs["messaging_service_sid"] = cfg.messaging_service_sid
     else:

@@ -13,28 +13,31 @@ from pathlib import Path
 # keep it in the temporary directory instead, unless the operator chose a place
 os.environ.setdefault("MPLCONFIGDIR", os.path.join(tempfile.gettempdir(), "pantau-matplotlib"))
 
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
+
+from flows.problem import Gettext
 
 MEN, WOMEN = "#2f6db5", "#e07b39"
 STATUS_COLOURS = {"berjalan": "#3a9d5d", "sebagian": "#f2b134", "belum": "#b0b0b0", "berhenti": "#d64545"}
 
 
-def _empty(ax, title: str, t) -> None:
+def _empty(ax: Axes, title: str, t: Gettext) -> None:
     ax.set_title(title)
     ax.set_axis_off()
     ax.text(0.5, 0.5, t("Belum ada data"), ha="center", va="center", fontsize=12, color="#777777",
             transform=ax.transAxes)
 
 
-def _counts(ax) -> None:
+def _counts(ax: Axes) -> None:
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlim(left=0)
 
 
 def summary_figure(by_area: dict[str, tuple[int, int]], status_by_sector: dict[str, dict[str, int]],
-                   labels: dict[str, str], t) -> Figure:
+                   labels: dict[str, str], t: Gettext) -> Figure:
     """Left: participants per area split men/women. Right: activity status per sector."""
     fig = Figure(figsize=(10, 5.2), dpi=110)
     FigureCanvasAgg(fig)
@@ -70,7 +73,7 @@ def summary_figure(by_area: dict[str, tuple[int, int]], status_by_sector: dict[s
 
 
 def summary_chart(by_area: dict[str, tuple[int, int]], status_by_sector: dict[str, dict[str, int]],
-                  labels: dict[str, str], path: Path, t) -> Path:
+                  labels: dict[str, str], path: Path, t: Gettext) -> Path:
     fig = summary_figure(by_area, status_by_sector, labels, t)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, format="png")

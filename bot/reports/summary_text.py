@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from flows.areas import AreaIndex
 from flows.display import choice_labels, fmt_date, fmt_number
-from flows.problem import N_
+from flows.forms import Form
+from flows.problem import N_, Gettext
 from flows.summary_spec import Count, SummarySpec, Top, summaries
 
 _FIELD = re.compile(r"\{(\w+)\}")
@@ -15,28 +17,32 @@ CHILD_HEADS = {1: N_("Per provinsi:"), 2: N_("Per kabupaten/kota:"), 3: N_("Per 
                4: N_("Per desa/kelurahan:")}
 
 
-def _n(lang):
-    def n(v):
+Show = Callable[[Any], str]         # a figure as text: numbers in the language's format
+Specs = Sequence[tuple[Form, SummarySpec]]
+
+
+def _n(lang: str) -> Show:
+    def n(v: Any) -> str:
         return fmt_number(v, lang) if isinstance(v, (int, float)) and not isinstance(v, bool) else str(v)
     return n
 
 
-def _listing(counts: dict[str, int], labels: dict[str, str], n) -> str:
+def _listing(counts: dict[str, int], labels: dict[str, str], n: Show) -> str:
     """"Berjalan 25, Berjalan sebagian 15" from counts by choice value."""
     return ", ".join(f"{labels.get(k, k)} {n(v)}" for k, v in counts.items())
 
 
-def fill(template: str, values: dict[str, Any], n) -> str:
+def fill(template: str, values: dict[str, Any], n: Show) -> str:
     """A form's summary line with its {figures}; numbers in the language's format, unknown names as …"""
     return _FIELD.sub(lambda m: n(values[m.group(1)]) if m.group(1) in values else "…", template)
 
 
-def _labels(forms: dict, form_id: str, lang: str) -> dict[str, dict[str, str]]:
+def _labels(forms: dict[Any, Any], form_id: str, lang: str) -> dict[str, dict[str, str]]:
     return choice_labels(forms, form_id, lang)
 
 
-def section_lines(spec: SummarySpec, form_id: str, figures: dict, details: dict, forms: dict, areas: AreaIndex,
-                  t, lang: str) -> list[str]:
+def section_lines(spec: SummarySpec, form_id: str, figures: dict[str, Any], details: dict[str, Any],
+                  forms: dict[Any, Any], areas: AreaIndex, t: Gettext, lang: str) -> list[str]:
     n = _n(lang)
     labels = _labels(forms, form_id, lang)
     values = dict(figures)
@@ -73,7 +79,8 @@ def section_lines(spec: SummarySpec, form_id: str, figures: dict, details: dict,
     return lines
 
 
-def child_line(code: str, sections: dict, specs, forms: dict, areas: AreaIndex, here: str, t, lang: str) -> str:
+def child_line(code: str, sections: dict[str, Any], specs: Specs, forms: dict[Any, Any], areas: AreaIndex, here: str,
+               t: Gettext, lang: str) -> str:
     """'- Kec. Bula: 3 pertemuan, 114 peserta (…); 2 dari 2 desa melapor, 3 kegiatan (…); 1 cerita'."""
     n = _n(lang)
     parts = []
@@ -90,13 +97,14 @@ def child_line(code: str, sections: dict, specs, forms: dict, areas: AreaIndex, 
     return f"- {name}: " + "; ".join(parts)
 
 
-def has_data(child: dict) -> bool:
+def has_data(child: dict[str, Any]) -> bool:
     """A child area with any report or any desa expected to report."""
     return any(isinstance(v, (int, float)) and v for section in child.values() if isinstance(section, dict)
                for v in section.values())
 
 
-def render_summary(data: dict, forms: dict, areas: AreaIndex, t, lang: str = "id", specs=None) -> str:
+def render_summary(data: dict[str, Any], forms: dict[Any, Any], areas: AreaIndex, t: Gettext, lang: str = "id",
+                   specs: Specs | None = None) -> str:
     specs = specs if specs is not None else summaries(forms)
     n = _n(lang)
     code = data["area"]["code"]
