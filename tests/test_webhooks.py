@@ -261,3 +261,15 @@ def test_webhook_test_sends_one_signed_event_now(cli_env, monkeypatch, capsys):
         finally:
             await receiver.stop()
     asyncio.run(scenario())
+
+
+async def test_a_subscription_added_elsewhere_is_seen_within_seconds_of_the_batch_clock(db, receiver):
+    from storage.models import WebhookSubscription
+    await happen(db, ("report.saved", "81.05", {"report_id": 1}))          # nobody subscribes: read and kept
+    async with db.session() as s, s.begin():                                 # as another process would add it
+        s.add(WebhookSubscription(url=receiver.url, secret="whsec_" + "QUJD" * 8, events=["*"], area_code="",
+                                  active=True, created_at=NOW))
+    await happen(db, ("report.saved", "81.05", {"report_id": 2}), at=NOW + timedelta(seconds=2))
+    assert await rows(db) == []
+    await happen(db, ("report.saved", "81.05", {"report_id": 3}), at=NOW + timedelta(seconds=6))
+    assert [r.payload["data"]["report_id"] for r in await rows(db)] == [3]
