@@ -104,6 +104,13 @@ class Form:
             out.setdefault(q.name, q)
         return out
 
+    @cached_property
+    def uses_random(self) -> bool:
+        """Whether an expression calls random() (a report then gets its own fixed seed, ``$seed``)."""
+        exprs = [e for q in self.all_questions() for e in (q.relevant, q.constraint, q.default_expr, q.repeat_count,
+                                                           q.choice_filter, *(c for _, c in q.calculate))]
+        return any("random(" in str(e) for e in (*exprs, *(c for _, c in self.calculate)) if e)
+
     def all_questions(self) -> Iterator[Question]:
         for q in self.questions:
             yield q
@@ -267,7 +274,7 @@ def _groups(source: str, qname: str, raw: Any) -> tuple[Group, ...]:
     return tuple(Group(g["name"], _text(source, qname, g.get("label"), f"group {g['name']!r} label")) for g in raw)
 
 
-_KINDS = {"integer": "number", "text": "text", "select_one": "text", "date": "text", "photo": "text",
+_KINDS = {"integer": "number", "text": "text", "select_one": "text", "date": "date", "photo": "text",
           "select_multiple": "list", "repeat": "list", "location": "list"}
 
 

@@ -22,7 +22,9 @@ def item_values(form: Form, answers: dict[str, Any], pos: Pos, today: str | None
     values = {k: v for k, v in answers.items() if not isinstance(v, list) or k not in _repeat_names(form)}
     if today is not None:
         values["$today"] = today
+    values["$answers"] = answers          # sum(), indexed-repeat(): a repeat's answers from anywhere
     if pos.index is not None:
+        values["$position"] = pos.index + 1
         items = answers.get(pos.name) or []
         if pos.index < len(items):
             values.update(items[pos.index])

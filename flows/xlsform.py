@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from .forms import ROLES, FormError, parse_form
-from .xpath import XPathError, to_expr
+from .xpath import Scope, XPathError, to_expr
 from .xlsform_summary import default_summary
 
 LANG_COLUMNS = {"id": "Indonesian (id)", "en": "English (en)"}
@@ -154,6 +154,38 @@ class _Converter:
         self.converted: dict[tuple[int, bool], list[dict[str, Any]]] = {}
         self.in_repeat = False
         self.metadata: list[list[str]] = []      # metadata rows (start, end, deviceid, …): kept for export
+        self.scope = self.make_scope()
+
+    def make_scope(self) -> Scope:
+        """Where each question lives and the form's choice lists, for sum(), indexed-repeat(), jr:choice-name()
+        and instance('list') lookups."""
+        scope = Scope()
+
+        def label(value: Any) -> str:
+            if isinstance(value, dict):
+                texts = {lang_of(k, self.default_lang): str(v) for k, v in value.items()}
+                return texts.get("id") or texts.get("en") or next(iter(value.values()), "")
+            return "" if value is None else str(value)
+
+        def walk(children: list[dict[str, Any]], repeat: str | None) -> None:
+            for child in children:
+                name = str(child.get("name", ""))
+                if child.get("type") == "repeat":
+                    scope.repeats.add(name)
+                    walk(child.get("children") or [], name)
+                    continue
+                if child.get("type") == "group":
+                    walk(child.get("children") or [], repeat)
+                    continue
+                if repeat:
+                    scope.repeat_of[name] = repeat
+                if child.get("choices"):
+                    scope.labels[name] = {str(c.get("name")): label(c.get("label")) for c in child["choices"]}
+        walk(self.parsed.get("children") or [], None)
+        for list_name, rows in (self.parsed.get("choices") or {}).items():
+            scope.lists[str(list_name)] = [{str(k): label(v) if k == "label" else str(v) for k, v in row.items()
+                                            if not isinstance(v, dict) or k == "label"} for row in rows]
+        return scope
 
     # ---- where
     def problem(self, sheet: str, row: int | None, column: str | None, why: str) -> None:
@@ -202,7 +234,7 @@ class _Converter:
         if source in (None, ""):
             return None
         try:
-            return to_expr(str(source), me, choice_columns)
+            return to_expr(str(source), me, choice_columns, self.scope)
         except XPathError as exc:
             self.problem("survey", row, self.column_of(row, column), f"{exc} (dalam {source!r})")
             return None
@@ -298,7 +330,9 @@ class _Converter:
         if rel:
             q["relevant"] = rel
         self.item_calculate = {}
+        self.scope.here = name
         q["questions"] = self.children(child.get("children") or [], [], True)
+        self.scope.here = None
         if self.item_calculate:
             q["calculate"] = self.item_calculate
         if not q["questions"]:
@@ -337,6 +371,8 @@ class _Converter:
         if constraint:
             q["constraint"] = constraint
             q["constraint_message"] = self.text(bind.get("jr:constraintMsg")) or dict(DEFAULT_MESSAGE)
+        if q["type"] == "date":          # today() - 7 is a number of days; a date question's default is its date
+            self.date_defaults(child, bind)
         if bind.get("calculate") and child.get("default") in (None, ""):
             computed = self.expr(bind["calculate"], row, "calculation")
             if computed:
@@ -369,6 +405,13 @@ class _Converter:
         if short:
             q["short"] = short
         return q
+
+    @staticmethod
+    def date_defaults(child: dict[str, Any], bind: dict[str, Any]) -> None:
+        for holder, key in ((bind, "calculate"), (child, "default")):
+            value = str(holder.get(key) or "").strip()
+            if re.search(r"[-+]", value) and re.search(r"\$\{|\(", value) and not value.startswith("date("):
+                holder[key] = f"date({value})"
 
     def read_only(self, child: dict[str, Any], bind: dict[str, Any], row: int | None) -> dict[str, Any] | None:
         """A read-only question is shown, not asked: a note with its value (computed or default)."""

@@ -52,7 +52,9 @@ def test_choice_filter_names_are_choice_columns():
 
 @pytest.mark.parametrize("xpath,fragment", [
     ("pulldata('x', 'y', 'z', ${a})", "pulldata() belum didukung"),
-    ("jr:choice-name(${a}, '${a}')", "jr:choice-name() belum didukung"),
+    ("jr:choice-name(${a}, '${a}')", "jr:choice-name() perlu nama pertanyaan pilihan"),
+    ("position(${a})", "position() hanya didukung sebagai position(..)"),
+    ("instance('desa')/root/item[name = ${a}]/label", "instance('desa') bukan daftar pilihan formulir ini"),
     ("${a} = ", "terpotong"),
     ("age > 3", "harus ditulis sebagai ${age}"),
     ("selected(${a})", "selected() perlu 2 argumen"),
@@ -289,7 +291,7 @@ SETTINGS = [["form_id", "version"], ["tes", "1"]]
     ([["calculate", "c", "", "", "pulldata('hh', 'x', 'y', ${age})"]], None, SETTINGS,
      "survey, baris 3, kolom calculation (E): fungsi pulldata() belum didukung"),
     ([["text", "t", "Nama?", "indexed-repeat(${age}, ${age}, 1)"]], None, SETTINGS,
-     "survey, baris 3, kolom relevant (D): fungsi indexed-repeat() belum didukung"),
+     "survey, baris 3, kolom relevant (D): indexed-repeat() perlu sebuah pertanyaan di dalam repeat"),
     ([["select_one_from_file desa.csv", "d", "Desa?"]], None, SETTINGS,
      "survey, baris 3, kolom type (A): pilihan dari berkas desa.csv belum didukung"),
     ([["begin_repeat", "r1", "R1"], ["begin_repeat", "r2", "R2"], ["text", "x", "X?"], ["end_repeat"], ["end_repeat"]],
@@ -586,7 +588,8 @@ def test_numbers_that_are_not_counts_and_counts_keep_their_wording():
 
 
 @pytest.mark.parametrize("row,expected", [
-    (["date", "d", "Tanggal?", "", "today() - 7"], "survey, baris 3, kolom default (E): default: arithmetic on text"),
+    (["integer", "d", "Hari?", "", "concat(${age}, 'x') - 7"],
+     "survey, baris 3, kolom default (E): default: arithmetic on text"),
     (["integer", "n", "N?", "", "pulldata('a', 'b', 'c', 'd')"],
      "survey, baris 3, kolom default (E): fungsi pulldata() belum didukung"),
     (["integer", "n", "N?", "", "${later} * 2"], "survey, baris 3, kolom default (E): default uses unknown "
