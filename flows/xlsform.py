@@ -155,6 +155,7 @@ class _Converter:
         self.in_repeat = False
         self.metadata: list[list[str]] = []      # metadata rows (start, end, deviceid, …): kept for export
         self.scope = self.make_scope()
+        self.renamed: dict[str, str] = {}         # a name scoped by its group path → the name the form gave
 
     def make_scope(self) -> Scope:
         """Where each question lives and the form's choice lists, for sum(), indexed-repeat(), jr:choice-name()
@@ -264,7 +265,7 @@ class _Converter:
                     self.notes.append(f"survey: kolom {_letter(self.sheets.survey_columns, column)} {why}; diabaikan")
 
     def children(self, children: list[dict[str, Any]], relevant: list[str], in_repeat: bool,
-                 groups: tuple[dict[str, Any], ...] = ()) -> list[dict[str, Any]]:
+                 groups: tuple[dict[str, Any], ...] = (), path: tuple[str, ...] = ()) -> list[dict[str, Any]]:
         out = []
         for child in children:
             self.in_repeat = in_repeat
@@ -277,16 +278,20 @@ class _Converter:
                 rel = self.expr((child.get("bind") or {}).get("relevant"), row, "relevant")
                 label = self.text(child.get("label"))
                 inner = groups + ({"name": name, "label": label},) if label else groups
-                out += self.children(child.get("children") or [], relevant + ([rel] if rel else []), in_repeat, inner)
+                out += self.children(child.get("children") or [], relevant + ([rel] if rel else []), in_repeat, inner,
+                                     path + (name,))
                 continue
             if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
                 self.problem("survey", row, "name", f"nama {name!r} hanya boleh huruf, angka dan _ (tanpa - atau .)")
                 continue
             if name in self.seen:
-                rows = ", ".join(str(r) for r in self.rows.get(name, []))
-                self.problem("survey", row, "name", f"nama {name!r} dipakai lebih dari sekali (baris {rows}); "
-                             "grup diratakan di chat, jadi setiap nama harus unik")
-                continue
+                if not path or ctype in METADATA:
+                    rows = ", ".join(str(r) for r in self.rows.get(name, []))
+                    self.problem("survey", row, "name", f"nama {name!r} dipakai lebih dari sekali (baris {rows}); "
+                                 "nama yang sama hanya boleh di grup atau repeat yang berbeda")
+                    continue
+                child = {**child, "name": self.scoped(name, path, row)}
+                name = child["name"]
             self.seen.add(name)
             if ctype == "repeat":
                 if in_repeat:
@@ -317,6 +322,17 @@ class _Converter:
             out.append(q)
         return out
 
+    def scoped(self, name: str, path: tuple[str, ...], row: int | None) -> str:
+        """A name used again in another group or repeat, made unique by its group path (``ibu_umur``); export
+        writes the original name back."""
+        scoped, n = "_".join((*path, name)), 2
+        while scoped in self.seen or scoped in self.rows:
+            scoped, n = f"{'_'.join((*path, name))}_{n}", n + 1
+        self.renamed[scoped] = name
+        self.notes.append(f"survey baris {row}: nama {name!r} juga dipakai di grup lain; di Pantau disimpan sebagai "
+                          f"{scoped!r} (diekspor lagi sebagai {name!r})")
+        return scoped
+
     def repeat(self, child: dict[str, Any], row: int | None, relevant: list[str]) -> dict[str, Any] | None:
         name = child["name"]
         q: dict[str, Any] = {"name": name, "type": "repeat", "label": self.text(child.get("label"))
@@ -331,7 +347,7 @@ class _Converter:
             q["relevant"] = rel
         self.item_calculate = {}
         self.scope.here = name
-        q["questions"] = self.children(child.get("children") or [], [], True)
+        q["questions"] = self.children(child.get("children") or [], [], True, (), (str(name),))
         self.scope.here = None
         if self.item_calculate:
             q["calculate"] = self.item_calculate
@@ -581,6 +597,8 @@ def from_xlsform(parsed: dict[str, Any], sheets: Sheets, form_id: str | None = N
     data = {**head, "questions": questions}
     if conv.metadata:
         data["xlsform"] = {**data.get("xlsform", {}), "metadata": conv.metadata}
+    if conv.renamed:
+        data["xlsform"] = {**data.get("xlsform", {}), "names": conv.renamed}
     lists = conv.shared_lists()
     if lists:
         data["choice_lists"] = lists

@@ -135,8 +135,12 @@ def to_xlsform(form: Form, summary: dict[str, Any] | None = None,
     the metadata rows start, end, deviceid, … written back first)."""
     xlsform = xlsform or {}
     survey: list[dict[str, Any]] = [{"type": t, "name": n} for t, n in xlsform.get("metadata") or []]
+    renamed = xlsform.get("names") or {}          # names scoped by their group on import: written as given
     choices = _Choices({q.choice_list for q in form.all_questions() if q.choice_list})
     survey += _with_groups(form.questions, choices)
+    for row in survey:
+        if row.get("name") in renamed and not str(row.get("type", "")).startswith(("end_", "begin_group")):
+            row["name"] = renamed[row["name"]]
     for name, expr in form.calculate:
         survey.append({"type": "calculate", "name": name, "calculation": to_xpath(expr)})
     used = [c for c in SURVEY if any(c in r for r in survey)]

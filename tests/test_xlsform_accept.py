@@ -246,3 +246,24 @@ def test_appearance_is_kept_for_export(tmp_path):
     sheets = to_xlsform(parse_form(data, "x"), None, data.get("xlsform"))
     col = sheets["survey"][0].index("appearance")
     assert [row[col] for row in sheets["survey"][1:]] == ["numbers", "minimal"]
+
+
+def test_the_same_name_in_two_groups_or_repeats_is_scoped_by_its_group_and_exported_as_given(tmp_path):
+    data, notes = _import(tmp_path, [
+        ["type", "name", "label"],
+        ["begin_group", "ibu", "Ibu"], ["integer", "umur", "Umur ibu?"], ["end_group", "ibu"],
+        ["begin_group", "ayah", "Ayah"], ["integer", "umur", "Umur ayah?"], ["end_group", "ayah"],
+        ["begin_repeat", "anak", "Anak", ], ["text", "nama", "Nama anak?"], ["integer", "umur", "Umur anak?"],
+        ["end_repeat", "anak"]])
+    assert [q["name"] for q in data["questions"]] == ["umur", "ayah_umur", "anak"]
+    assert [q["name"] for q in _q(data, "anak")["questions"]] == ["nama", "anak_umur"]
+    assert "survey baris 6: nama 'umur' juga dipakai di grup lain; di Pantau disimpan sebagai 'ayah_umur' " \
+        "(diekspor lagi sebagai 'umur')" in notes
+    sheets = to_xlsform(parse_form(data, "x"), None, data["xlsform"])
+    names = [row[1] for row in sheets["survey"][1:]]
+    assert names == ["ibu", "umur", "ibu", "ayah", "umur", "ayah", "anak", "nama", "umur", "anak"]
+
+
+def test_the_same_name_twice_at_the_top_is_still_refused(tmp_path):
+    with pytest.raises(ValueError, match="nama 'a' dipakai lebih dari sekali"):
+        _import(tmp_path, [["type", "name", "label"], ["text", "a", "A?"], ["text", "a", "A lagi?"]])
