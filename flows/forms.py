@@ -17,6 +17,7 @@ TYPES = {"text", "integer", "decimal", "date", "select_one", "select_multiple", 
 LANGS = ("id", "en")
 ROLES = ("kader", "fasilitator", "koordinator")
 SYSTEM_KEYS = {"$started"}
+MORE = "$more"       # the question a repeat with ``ask_more`` ends each item with: "Tambah satu lagi?" (never stored)
 
 
 class FormError(ValueError):
@@ -65,6 +66,7 @@ class Question:
     questions: tuple["Question", ...] = ()   # for repeat
     suggest_from_previous: bool = False       # repeat: offer the previous report's items
     item_label: str | None = None             # repeat: the sub-question that names an item
+    ask_more: bool = False                    # repeat: each item ends with "Tambah satu lagi?" (no count, no name)
     short: dict[str, str] = field(default_factory=dict)  # label in the summary
     repeat_count: str | None = None           # repeat: how many items (an expression), no item names
     choice_filter: str | None = None          # select: which choices to offer, e.g. choice('kab') == kab
@@ -144,7 +146,7 @@ def _expr(source: str, qname: str | None, value: Any, what: str, known: set[str]
 
 _QUESTION_KEYS = {"name", "type", "label", "hint", "required", "choices", "choices_from", "relevant", "constraint",
                   "constraint_message", "min", "max", "pair", "not_future", "confirm_older_than_days",
-                  "questions", "suggest_from_previous", "item_label", "short", "repeat_count",
+                  "questions", "suggest_from_previous", "item_label", "ask_more", "short", "repeat_count",
                   "choice_filter", "default", "default_expr", "count", "groups", "calculate", "appearance"}
 
 
@@ -238,8 +240,11 @@ def _question(source: str, raw: Any, known: set[str], depth: int = 0, calcs: fro
             inner_known.add(str(cname))
         if not subs:
             raise FormError(source, name, "a repeat needs questions")
-        if subs[0].type != "text" and not raw.get("repeat_count"):
-            raise FormError(source, name, "the first question of a repeat names the item and must be text")
+        if subs[0].type != "text" and not raw.get("repeat_count") and not raw.get("ask_more"):
+            raise FormError(source, name, "the first question of a repeat names the item and must be text "
+                            "(or the repeat has ask_more: true)")
+        if raw.get("ask_more"):
+            subs.append(_more_question(_text(source, name, raw.get("label"), "label")))
         sub = tuple(subs)
     return Question(
         name=name, type=qtype,
@@ -255,7 +260,8 @@ def _question(source: str, raw: Any, known: set[str], depth: int = 0, calcs: fro
         not_future=bool(raw.get("not_future", False)),
         confirm_older_than_days=raw.get("confirm_older_than_days"),
         questions=sub, suggest_from_previous=bool(raw.get("suggest_from_previous", False)),
-        item_label=sub[0].name if sub and not raw.get("repeat_count") else None,
+        item_label=sub[0].name if sub and not raw.get("repeat_count") and not raw.get("ask_more") else None,
+        ask_more=bool(raw.get("ask_more")),
         short=_text(source, name, raw.get("short"), "short", required=False),
         repeat_count=_expr(source, name, raw.get("repeat_count"), "repeat_count", known),
         choice_filter=_expr(source, name, raw.get("choice_filter"), "choice_filter", known),
@@ -264,6 +270,18 @@ def _question(source: str, raw: Any, known: set[str], depth: int = 0, calcs: fro
         count=counts, groups=_groups(source, name, raw.get("groups")), calculate=tuple(item_calcs),
         appearance=None if raw.get("appearance") in (None, "") else str(raw["appearance"]),
     )
+
+
+def _lower(text: str) -> str:
+    """'Anggota keluarga' → 'anggota keluarga' inside a sentence ('KK' stays)."""
+    return text[:1].lower() + text[1:] if text[1:2].islower() else text
+
+
+def _more_question(label: dict[str, str]) -> Question:
+    """The last question of each item of a repeat with ``ask_more``: "ya" asks one more item, "tidak" ends."""
+    return Question(name=MORE, type="select_one",
+                    label={"id": f"Tambah satu {_lower(label['id'])} lagi?", "en": f"Add another {_lower(label['en'])}?"},
+                    choices=(Choice("ya", {"id": "Ya", "en": "Yes"}), Choice("tidak", {"id": "Tidak", "en": "No"})))
 
 
 def _groups(source: str, qname: str, raw: Any) -> tuple[Group, ...]:

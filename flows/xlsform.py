@@ -355,8 +355,7 @@ class _Converter:
             self.problem("survey", row, "type", "repeat ini tidak berisi pertanyaan")
             return None
         if not count and q["questions"][0]["type"] != "text":
-            self.problem("survey", row, "repeat_count", "repeat tanpa repeat_count harus diawali pertanyaan text "
-                         "(nama setiap item; orang mengetik \"selesai\" untuk berhenti)")
+            q["ask_more"] = True          # no count, no item name: "Tambah satu lagi?" ends each item
         return q
 
     def question(self, child: dict[str, Any], row: int | None) -> dict[str, Any] | None:

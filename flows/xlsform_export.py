@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from .forms import NUMBER_MAX, NUMBER_MIN, ROLES, Form, Group, Question
+from .forms import MORE, NUMBER_MAX, NUMBER_MIN, ROLES, Form, Group, Question
 from .xlsform import LANG_COLUMNS, NO_SUMMARY
 from .xpath import to_xpath
 
@@ -58,7 +58,7 @@ def _question_rows(q: Question, choices: _Choices) -> list[dict[str, Any]]:
             row["pantau_suggest_from_previous"] = "yes"
         if q.relevant:
             row["relevant"] = to_xpath(q.relevant)
-        rows = [row] + _with_groups(q.questions, choices)
+        rows = [row] + _with_groups(tuple(s for s in q.questions if s.name != MORE), choices)
         rows += [{"type": "calculate", "name": name, "calculation": to_xpath(expr)} for name, expr in q.calculate]
         return rows + [{"type": "end_repeat", "name": q.name}]
     if q.choices_from == "rounds":

@@ -296,8 +296,6 @@ SETTINGS = [["form_id", "version"], ["tes", "1"]]
      "survey, baris 3, kolom type (A): pilihan dari berkas desa.csv belum didukung"),
     ([["begin_repeat", "r1", "R1"], ["begin_repeat", "r2", "R2"], ["text", "x", "X?"], ["end_repeat"], ["end_repeat"]],
      None, SETTINGS, "survey, baris 4, kolom type (A): repeat di dalam repeat belum didukung"),
-    ([["begin_repeat", "r", "R"], ["integer", "n", "N?"], ["end_repeat"]], None, SETTINGS,
-     "survey, baris 3, kolom repeat_count: repeat tanpa repeat_count harus diawali pertanyaan text"),
     ([["text", "nama-lengkap", "Nama?"]], None, SETTINGS,
      "survey, baris 3, kolom name (B): nama 'nama-lengkap' hanya boleh huruf, angka dan _"),
     ([], None, [["form_id", "version"], ["tes", "v1.2"]],

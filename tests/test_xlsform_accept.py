@@ -267,3 +267,38 @@ def test_the_same_name_in_two_groups_or_repeats_is_scoped_by_its_group_and_expor
 def test_the_same_name_twice_at_the_top_is_still_refused(tmp_path):
     with pytest.raises(ValueError, match="nama 'a' dipakai lebih dari sekali"):
         _import(tmp_path, [["type", "name", "label"], ["text", "a", "A?"], ["text", "a", "A lagi?"]])
+
+
+def test_a_repeat_without_count_whose_first_question_is_a_number_asks_for_one_more(tmp_path):
+    from bot import catalog
+    from flows.types import ContactView
+
+    from .conftest import Chat
+    data, _ = _import(tmp_path, [
+        ["type", "name", "label", "required"],
+        ["begin_repeat", "timbang", "Penimbangan"],
+        ["decimal", "berat", "Berat badan (kg)?", "yes"],
+        ["select_one jk", "jk", "Jenis kelamin?", "yes"],
+        ["end_repeat", "timbang"],
+        ["text", "catatan", "Catatan?"]], choices=[["list_name", "name", "label"], ["jk", "l", "Laki-laki"],
+                                                    ["jk", "p", "Perempuan"]])
+    assert _q(data, "timbang")["ask_more"] is True
+    form = parse_form(data, "tes")
+    forms = dict(catalog.load_forms([catalog.FORMS_DIR]))
+    forms[(form.id, form.version)] = form
+    chat = Chat(forms, contact=ContactView(1, "Siti Aminah", "kader", "81.05.08.2010", "id"))
+    chat.say("halo")
+    assert "[Penimbangan 1] Berat badan (kg)?" in chat.say("4")
+    chat.say("7,5")
+    out = chat.say("perempuan")
+    assert "Tambah satu penimbangan lagi?" in out and "1. Ya" in out and "2. Tidak" in out
+    assert "[Penimbangan 2] Berat badan (kg)?" in chat.say("ya")
+    chat.say("9")
+    assert "Tambah satu penimbangan lagi?" in chat.say("laki-laki")
+    out = chat.say("tidak")
+    assert "Catatan?" in out
+    out = chat.say("lewati")
+    assert "Penimbangan 1: Berat badan (kg): 7,5; Jenis kelamin: Perempuan" in out
+    assert "Penimbangan 2: Berat badan (kg): 9; Jenis kelamin: Laki-laki" in out and "Tambah" not in out
+    sheets = to_xlsform(form, None, data.get("xlsform"))
+    assert [r[1] for r in sheets["survey"][1:]] == ["timbang", "berat", "jk", "timbang", "catatan"]

@@ -16,7 +16,7 @@ from typing import Any
 from flows.areas import AreaIndex
 from flows.dates import zone_for_area
 from flows.display import choice_labels
-from flows.forms import Form, Question
+from flows.forms import MORE, Form, Question
 from flows.summary_spec import Count, summaries
 from storage.completeness import completeness, get_round
 from storage.summary import Filters, Window, rollup, started_day, window_for
@@ -111,7 +111,7 @@ def form_sheet(s, form: Form, area: str, window: Window, areas: AreaIndex, progr
     spec = form.summary
     top = [q for q in form.questions if q.type not in ("note", "repeat")]
     repeat = next((q for q in form.questions if q.type == "repeat"), None)
-    inner = [q for q in repeat.questions if q.type != "note"] if repeat else []
+    inner = [q for q in repeat.questions if q.type != "note" and q.name != MORE] if repeat else []
     labels = spec.labels if spec else {}
     calcs = [name for name, _ in form.calculate]
     percents = list(spec.percent) if spec and not repeat else []
