@@ -32,7 +32,8 @@ _ARGS: dict[str, tuple[int, int | None]] = {
     "starts_with": (2, 2), "ends_with": (2, 2), "regex": (2, 2), "coalesce": (2, 2), "selected_at": (2, 2),
     "once": (1, 1), "sum": (1, None), "join": (2, None), "item_at": (2, 2), "date": (1, 1),
     "decimal_date_time": (1, 1), "format_date": (2, 2), "choice_name": (3, 3), "now": (0, 0), "random": (1, 1),
-    "position": (0, 0), "column": (2, 2), "lookup": (4, 4), "lookup_all": (4, 4)}
+    "position": (0, 0), "column": (2, 2), "lookup": (4, 4), "lookup_all": (4, 4),
+    "pulldata": (4, 4)}
 _FUNCS = set(_ARGS)
 _NUMBERS = {"count", "string_length", "to_int", "number", "round", "floor", "ceiling", "abs", "min", "max", "sum",
             "decimal_date_time", "position", "random"}
@@ -176,7 +177,7 @@ def _eval(node: ast.AST, values: dict[str, Any]) -> Any:
     if isinstance(node, ast.Call):
         assert isinstance(node.func, ast.Name)     # compile_expr allows no other call
         name = node.func.id
-        if name in ("lookup", "lookup_all") and len(node.args) == 4:
+        if name in ("lookup", "lookup_all", "pulldata") and len(node.args) == 4:
             return _lookup(node, values)
         args = [_eval(a, values) for a in node.args]
         low, high = _ARGS[name]

@@ -24,7 +24,7 @@ from .xlsform_summary import default_summary
 LANG_COLUMNS = {"id": "Indonesian (id)", "en": "English (en)"}
 TYPE_MAP = {"acknowledge": "select_one", "integer": "integer", "decimal": "decimal", "text": "text", "date": "date", "select one": "select_one",
             "select all that apply": "select_multiple", "photo": "photo", "image": "photo",
-            "geopoint": "location", "note": "note", "phone number": "text"}
+            "geopoint": "location", "note": "note", "phone number": "text", "select one external": "select_one"}
 METADATA = {"start", "end", "today", "deviceid", "username", "phonenumber", "subscriberid", "simserial", "email",
             "audit", "start-geopoint", "uri:deviceid", "uri:subscriberid", "uri:simserial", "uri:phonenumber",
             "uri:username", "uri:email", "get device id", "get subscriber id", "get sim id", "get phone number"}
@@ -75,6 +75,9 @@ class Sheets:
     survey_columns: list[str] = field(default_factory=list)
     choices_columns: list[str] = field(default_factory=list)
     settings_columns: list[str] = field(default_factory=list)
+    external: list[dict[str, str]] = field(default_factory=list)     # the external_choices sheet
+    files: dict[str, list[dict[str, str]]] = field(default_factory=dict)   # attachments: file name → rows
+    file_texts: dict[str, str] = field(default_factory=dict)         # attachments as given, kept for export
 
 
 @dataclass
@@ -156,6 +159,8 @@ class _Converter:
         self.metadata: list[list[str]] = []      # metadata rows (start, end, deviceid, …): kept for export
         self.scope = self.make_scope()
         self.renamed: dict[str, str] = {}         # a name scoped by its group path → the name the form gave
+        self.from_file: dict[str, list[str]] = {}   # a question whose choices come from a file → its type row
+        self.file_cache: dict[str, list[dict[str, Any]]] = {}
 
     def make_scope(self) -> Scope:
         """Where each question lives and the form's choice lists, for sum(), indexed-repeat(), jr:choice-name()
@@ -183,6 +188,10 @@ class _Converter:
                 if child.get("choices"):
                     scope.labels[name] = {str(c.get("name")): label(c.get("label")) for c in child["choices"]}
         walk(self.parsed.get("children") or [], None)
+        for file_name, rows in self.sheets.files.items():     # instance('desa') and pulldata('desa', …)
+            stem = file_name.rsplit(".", 1)[0]
+            scope.lists.setdefault(stem, rows)
+            scope.files[stem] = file_name
         for list_name, rows in (self.parsed.get("choices") or {}).items():
             scope.lists[str(list_name)] = [{str(k): label(v) if k == "label" else str(v) for k, v in row.items()
                                             if not isinstance(v, dict) or k == "label"} for row in rows]
@@ -451,12 +460,24 @@ class _Converter:
             return True
         itemset = str(child.get("itemset") or "")
         if not child.get("choices") and itemset.endswith((".csv", ".xml", ".geojson")):
-            if itemset == "rounds.csv" and q["type"] == "select_one":
+            if itemset == "rounds.csv" and q["type"] == "select_one" and itemset not in self.sheets.files:
                 q["choices_from"] = "rounds"
                 return True
-            self.problem("survey", row, "type", f"pilihan dari berkas {itemset} belum didukung Pantau (hanya "
-                         "select_one_from_file rounds.csv: putaran pemantauan)")
-            return False
+            if itemset not in self.sheets.files:
+                self.problem("survey", row, "type", f"berkas {itemset} tidak ada: lampirkan dengan `pantau form "
+                             f"import FORMULIR.xlsx --attach {itemset}` atau taruh di folder yang sama")
+                return False
+            child = {**child, "choices": self.file_choices(child, itemset)}
+            params = " ".join(f"{k}={v}" for k, v in (child.get("parameters") or {}).items())
+            self.from_file[q["name"]] = [raw_type.strip(), *([params] if params else [])]
+        elif child["type"] == "select one external":
+            rows = [r for r in self.sheets.external if str(r.get("list_name", "")) == itemset]
+            if not rows:
+                self.problem("survey", row, "type", f"daftar {itemset!r} tidak ada di sheet external_choices")
+                return False
+            if itemset not in self.file_cache:
+                self.file_cache[itemset] = [{k: v for k, v in r.items() if k != "list_name"} for r in rows]
+            child = {**child, "choices": self.file_cache[itemset]}
         raw_choices = child.get("choices") or []
         done = (id(raw_choices), "or_other" in raw_type)      # pyxform gives every user of a list the same list
         if done not in self.converted:
@@ -469,6 +490,25 @@ class _Converter:
             if flt:
                 q["choice_filter"] = flt
         return True
+
+    def file_choices(self, child: dict[str, Any], itemset: str) -> list[dict[str, Any]]:
+        """The rows of a choice file as choices: ``parameters`` value= and label= name the columns (ODK's
+        defaults: name and label; id and title for GeoJSON)."""
+        params = child.get("parameters") or {}
+        geo = itemset.endswith(".geojson")
+        value_col = str(params.get("value") or ("id" if geo else "name"))
+        label_col = str(params.get("label") or ("title" if geo else "label"))
+        key = f"{itemset}|{value_col}|{label_col}"
+        if key in self.file_cache:           # one list per file and columns: questions sharing it share it
+            return self.file_cache[key]
+        out: list[dict[str, Any]] = self.file_cache.setdefault(key, [])
+        for r in self.sheets.files[itemset]:
+            value = str(r.get(value_col, "")).strip()
+            if value:
+                label = r.get(label_col) or value
+                out.append({**{k: v for k, v in r.items() if k not in (value_col, label_col)}, "name": value,
+                            "label": label})
+        return out
 
     def choices(self, raw: list[dict[str, Any]], or_other: bool) -> list[dict[str, Any]]:
         choices = []
@@ -598,6 +638,10 @@ def from_xlsform(parsed: dict[str, Any], sheets: Sheets, form_id: str | None = N
         data["xlsform"] = {**data.get("xlsform", {}), "metadata": conv.metadata}
     if conv.renamed:
         data["xlsform"] = {**data.get("xlsform", {}), "names": conv.renamed}
+    if conv.from_file:
+        data["xlsform"] = {**data.get("xlsform", {}), "from_file": conv.from_file}
+    if sheets.file_texts:                 # versioned with the form, written back by export
+        data["xlsform"] = {**data.get("xlsform", {}), "files": dict(sheets.file_texts)}
     lists = conv.shared_lists()
     if lists:
         data["choice_lists"] = lists

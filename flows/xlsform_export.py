@@ -19,7 +19,7 @@ _DEFAULT_MIN, _DEFAULT_MAX = 0, 100_000
 SURVEY = ["type", "name", *[f"label::{c}" for c in LANG_COLUMNS.values()],
           *[f"hint::{c}" for c in LANG_COLUMNS.values()], "required", "relevant", "constraint",
           *[f"constraint_message::{c}" for c in LANG_COLUMNS.values()], "calculation", "default", "choice_filter",
-          "repeat_count", "appearance", *[f"pantau_short::{c}" for c in LANG_COLUMNS.values()], "pantau_pair", "pantau_min",
+          "repeat_count", "appearance", "parameters", *[f"pantau_short::{c}" for c in LANG_COLUMNS.values()], "pantau_pair", "pantau_min",
           "pantau_max", "pantau_count", "pantau_not_future", "pantau_confirm_older_than_days",
           "pantau_suggest_from_previous"]
 _TYPES = {"integer": "integer", "decimal": "decimal", "text": "text", "date": "date", "photo": "image",
@@ -138,6 +138,14 @@ def to_xlsform(form: Form, summary: dict[str, Any] | None = None,
     renamed = xlsform.get("names") or {}          # names scoped by their group on import: written as given
     choices = _Choices({q.choice_list for q in form.all_questions() if q.choice_list})
     survey += _with_groups(form.questions, choices)
+    from_file = xlsform.get("from_file") or {}          # choices from an attached file: the file is written back
+    for row in survey:
+        if row.get("name") in from_file and not str(row.get("type", "")).startswith(("end_", "begin_")):
+            dropped = str(row["type"]).split()[-1]
+            row["type"], *params = from_file[row["name"]]
+            if params:
+                row["parameters"] = params[0]
+            choices[:] = [c for c in choices if c.get("list_name") != dropped]
     for row in survey:
         if row.get("name") in renamed and not str(row.get("type", "")).startswith(("end_", "begin_group")):
             row["name"] = renamed[row["name"]]
@@ -149,7 +157,9 @@ def to_xlsform(form: Form, summary: dict[str, Any] | None = None,
     settings = {"form_id": xlsform.get("form_id", form.id), "version": xlsform.get("version", str(form.version)),
                 "form_title": form.title["id"],
                 f"pantau_title::{LANG_COLUMNS['en']}": form.title["en"],
-                "default_language": LANG_COLUMNS["id"], "pantau_order": form.order}
+                "default_language": LANG_COLUMNS["id"]}
+    if form.order != 100:                # the default place is not written: imported again, the same form file
+        settings["pantau_order"] = form.order
     if any(len({c.value for c in q.choices}) != len(q.choices) for q in form.all_questions()):
         settings["allow_choice_duplicates"] = "yes"       # a value repeated under a choice_filter
     if tuple(form.roles) != ROLES:

@@ -64,6 +64,7 @@ class Scope:
     lists: dict[str, list[dict[str, str]]] = field(default_factory=dict)   # choice list → its rows
     here: str | None = None                                       # the repeat being read
     randoms: int = 0                                              # random() calls so far, each its own
+    files: dict[str, str] = field(default_factory=dict)           # an attachment's stem → its file name
 
 
 def _call(name: str, *args: ast.expr) -> ast.Call:
@@ -256,6 +257,18 @@ class _Parser:
         rows = json.dumps(self.scope.lists[list_name], ensure_ascii=False, separators=(",", ":"))
         return _call("lookup", _const(list_name), _const(rows), _const(column), pred)
 
+    def pulldata(self, args: list[ast.expr]) -> ast.expr:
+        """pulldata('file', 'column', 'key column', value): a lookup in an attached CSV file."""
+        if len(args) != 4 or not all(isinstance(a, ast.Constant) for a in args[:3]):
+            raise XPathError("pulldata() perlu 4 argumen: 'berkas', 'kolom', 'kolom kunci', nilai")
+        stem, column, key = (str(getattr(a, "value", "")) for a in args[:3])
+        if stem not in self.scope.files:
+            raise XPathError(f"pulldata(): berkas {stem}.csv tidak ada; lampirkan dengan --attach {stem}.csv atau "
+                             "taruh di folder yang sama")
+        rows = json.dumps(self.scope.lists[stem], ensure_ascii=False, separators=(",", ":"))
+        pred = ast.Compare(left=_call("choice", _const(key)), ops=[ast.Eq()], comparators=[args[3]])
+        return _call("pulldata", _const(stem), _const(rows), _const(column), pred)
+
     def special(self, name: str, args: list[ast.expr]) -> ast.expr | None:
         """The functions that need the form: position(..), indexed-repeat(), jr:choice-name(), random()."""
         if name == "position":
@@ -277,6 +290,8 @@ class _Parser:
                     and field_node.func.id == "column"):
                 raise XPathError("indexed-repeat() perlu sebuah pertanyaan di dalam repeat")
             return _call("item_at", field_node, args[2])
+        if name == "pulldata":
+            return self.pulldata(args)
         if name == "jr:choice-name":
             if len(args) != 2:
                 raise XPathError("jr:choice-name() perlu 2 argumen")
@@ -415,6 +430,10 @@ def _emit_special(name: str, args: list[ast.expr], me: str | None) -> str | None
         return f"indexed-repeat(${{{question}}}, ${{{repeat}}}, {_emit(args[1], me)[0]})"
     if name == "choice_name" and len(args) == 3:
         return f"jr:choice-name({_emit(args[0], me)[0]}, '${{{consts[1]}}}')"
+    if name == "pulldata" and len(args) == 4 and isinstance(args[3], ast.Compare) and args[3].comparators:
+        key = args[3].left.args[0] if isinstance(args[3].left, ast.Call) and args[3].left.args else None
+        key_text = str(key.value) if isinstance(key, ast.Constant) else ""
+        return f"pulldata('{consts[0]}', '{consts[2]}', '{key_text}', {_emit(args[3].comparators[0], me)[0]})"
     if name in ("lookup", "lookup_all") and len(args) == 4:
         every = isinstance(args[3], ast.Constant) and args[3].value is True
         pred = "" if every else f"[{_emit(args[3], me)[0]}]"

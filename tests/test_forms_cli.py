@@ -83,7 +83,8 @@ def test_a_broken_form_is_refused_and_nothing_is_written(cli_env, tmp_path):
     assert proc.returncode == 1
     assert proc.stderr.splitlines() == [
         "survey, baris 5, kolom type (A): jenis 'range' belum didukung Pantau",
-        "survey, baris 6, kolom constraint (F): fungsi pulldata() belum didukung Pantau (dalam \"pulldata('a')\")",
+        "survey, baris 6, kolom constraint (F): pulldata() perlu 4 argumen: 'berkas', 'kolom', 'kolom kunci', nilai "
+        "(dalam \"pulldata('a')\")",
         "2 masalah; tidak ada yang diimpor."]
     assert not (tmp_path / "forms").exists()
     missing = run(env, "form", "export", "tidakada", "--out", str(tmp_path / "x.xlsx"), check=False)

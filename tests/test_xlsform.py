@@ -51,7 +51,7 @@ def test_choice_filter_names_are_choice_columns():
 
 
 @pytest.mark.parametrize("xpath,fragment", [
-    ("pulldata('x', 'y', 'z', ${a})", "pulldata() belum didukung"),
+    ("pulldata('x', 'y', 'z', ${a})", "pulldata(): berkas x.csv tidak ada; lampirkan dengan --attach x.csv"),
     ("jr:choice-name(${a}, '${a}')", "jr:choice-name() perlu nama pertanyaan pilihan"),
     ("position(${a})", "position() hanya didukung sebagai position(..)"),
     ("instance('desa')/root/item[name = ${a}]/label", "instance('desa') bukan daftar pilihan formulir ini"),
@@ -289,11 +289,11 @@ SETTINGS = [["form_id", "version"], ["tes", "1"]]
     ([["select_one l", "pick", "Pilih?", "", "", "search('kab')"]], [["list_name", "name", "label"], ["l", "a", "A"]],
      SETTINGS, "survey, baris 3, kolom appearance (F): search() (pilihan dari berkas CSV) belum didukung"),
     ([["calculate", "c", "", "", "pulldata('hh', 'x', 'y', ${age})"]], None, SETTINGS,
-     "survey, baris 3, kolom calculation (E): fungsi pulldata() belum didukung"),
+     "survey, baris 3, kolom calculation (E): pulldata(): berkas hh.csv tidak ada"),
     ([["text", "t", "Nama?", "indexed-repeat(${age}, ${age}, 1)"]], None, SETTINGS,
      "survey, baris 3, kolom relevant (D): indexed-repeat() perlu sebuah pertanyaan di dalam repeat"),
     ([["select_one_from_file desa.csv", "d", "Desa?"]], None, SETTINGS,
-     "survey, baris 3, kolom type (A): pilihan dari berkas desa.csv belum didukung"),
+     "survey, baris 3, kolom type (A): berkas desa.csv tidak ada: lampirkan dengan `pantau form import"),
     ([["begin_repeat", "r1", "R1"], ["begin_repeat", "r2", "R2"], ["text", "x", "X?"], ["end_repeat"], ["end_repeat"]],
      None, SETTINGS, "survey, baris 4, kolom type (A): repeat di dalam repeat belum didukung"),
     ([["text", "nama-lengkap", "Nama?"]], None, SETTINGS,
@@ -586,7 +586,7 @@ def test_numbers_that_are_not_counts_and_counts_keep_their_wording():
     (["integer", "d", "Hari?", "", "concat(${age}, 'x') - 7"],
      "survey, baris 3, kolom default (E): default: arithmetic on text"),
     (["integer", "n", "N?", "", "pulldata('a', 'b', 'c', 'd')"],
-     "survey, baris 3, kolom default (E): fungsi pulldata() belum didukung"),
+     "survey, baris 3, kolom default (E): pulldata(): berkas a.csv tidak ada"),
     (["integer", "n", "N?", "", "${later} * 2"], "survey, baris 3, kolom default (E): default uses unknown "
                                                  "question(s): later"),      # asked after: never known in time
 ])

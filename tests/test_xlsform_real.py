@@ -21,8 +21,9 @@ REAL = Path(__file__).parent / "xlsforms" / "real"
 ACCEPTED = ["choice_filter_test", "group", "or_other", "specify_other", "yes_or_no_question", "text_and_integer",
             "ODKValidateWarnings", "xl_date_ambiguous", "field-list", "extra_columns"]
 REFUSED = {
-    "pull_data": ["survey, baris 2, kolom calculation (D): fungsi pulldata() belum didukung Pantau"],
-    "UCL_Biomass_Plot_Form": ["survey, baris 16, kolom type (A): pilihan dari berkas UCL_regions.csv belum didukung",
+    "pull_data": ["survey, baris 2, kolom calculation (D): pulldata(): berkas fruits.csv tidak ada; lampirkan dengan "
+                  "--attach fruits.csv"],            # runs with its CSV: tests/test_xlsform_files.py
+    "UCL_Biomass_Plot_Form": ["survey, baris 16, kolom type (A): berkas UCL_regions.csv tidak ada: lampirkan dengan",
                               "survey, baris 26, kolom calculation (N): fungsi atan() belum didukung Pantau",
                               "survey, baris 43, kolom type (A): repeat di dalam repeat belum didukung Pantau"],
     "xlsform_spec_test": ["survey, baris 32, kolom type (A): jenis 'time' belum didukung Pantau",
