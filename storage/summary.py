@@ -429,12 +429,13 @@ async def iter_reports(s: AsyncSession, area: str, form_id: str, batch: int = 20
 
 
 async def iter_report_rows(s: AsyncSession, area: str, form_id: str, batch: int = 2000
-                           ) -> AsyncIterator[Row[str, dict[str, Any], int, datetime, str, str, datetime, bool]]:
-    """As ``iter_reports``, with the report's key, first save time (what the period filters need) and whether
-    its sender was approved. Competing submissions wait for the fasilitator's choice and are left out."""
+                           ) -> AsyncIterator[Row[str, dict[str, Any], int, datetime, str, str, datetime, bool, int]]:
+    """As ``iter_reports``, with the report's key, first save time (what the period filters need), whether
+    its sender was approved and its id (the dashboard's link to its photos). Competing submissions wait for the
+    fasilitator's choice and are left out."""
     from .models import Contact as C
     q = (select(Report.area_code, Report.answers, Report.revision, Report.updated_at, C.name, Report.key,
-                Report.created_at, Report.verified)
+                Report.created_at, Report.verified, Report.id)
          .join(C, C.id == Report.contact_id)
          .where(Report.form_id == form_id, under(Report.area_code, area), Report.conflict.is_(None))
          .order_by(Report.area_code, Report.id).execution_options(yield_per=batch))
