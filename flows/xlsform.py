@@ -564,9 +564,14 @@ class _Converter:
         if version is None and re.fullmatch(DATED_VERSION, version_text):
             version = int(re.sub(r"\D", "", version_text)[:14])  # a date or time: its digits keep the order
             xlsform["version"] = version_text
+        if version is None and re.fullmatch(r"[\w.:+-]{1,64}", version_text):
+            version = 1               # a hash or a name (ODK allows any text): numbered by the import, see
+            xlsform["version"] = version_text       # bot/cli/forms.py ``number_text_version``
+            xlsform["version_text"] = "yes"
         if version is None:
-            self.problem("settings", 2, "version", f"version {version_text!r} harus bilangan bulat >= 1 atau tanggal "
-                         "(misalnya 2024081501 atau 2024-08-15 10:30); naikkan setiap kali formulir diubah")
+            self.problem("settings", 2, "version", f"version {version_text!r} harus bilangan bulat >= 1, tanggal "
+                         "(misalnya 2024081501 atau 2024-08-15 10:30) atau teks tanpa spasi (misalnya a1b2c3); "
+                         "ubah setiap kali formulir diubah")
         if not s.get("version"):
             self.notes.append("settings: version kosong, dipakai versi 1")
         titles = {lang_of(k.split("::", 1)[1], self.default_lang): v for k, v in s.items()

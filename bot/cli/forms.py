@@ -194,11 +194,12 @@ async def _import(args) -> int:
     except XLSFormError as exc:
         return _complain(exc.problems, "tidak ada yang diimpor")
     data = result.data
-    key = (data["id"], data["version"])
     try:
         existing = catalog.read_forms()
     except (FormError, ValueError) as exc:
         return _complain([str(exc)], "perbaiki dulu formulir yang sudah ada")
+    number_text_version(data, existing)
+    key = (data["id"], data["version"])
     if key in existing:
         if existing[key] == data:
             print(f"Formulir '{key[0]}' versi {key[1]} sudah ada dan sama persis; tidak ada yang berubah.")
@@ -228,6 +229,18 @@ async def _import(args) -> int:
         print(f"  versi sebelumnya ({', '.join(map(str, older))}) tetap dipakai oleh percakapan yang sudah berjalan")
     print(f"Tersimpan: {target}")
     return 0
+
+
+def number_text_version(data: dict, existing: dict[tuple[str, int], dict]) -> None:
+    """A version written as text (a hash, a name) is compared as given: the same text is the same Pantau
+    version; another text is the next number after the form's versions."""
+    xlsform = data.get("xlsform") or {}
+    if not xlsform.get("version_text"):
+        return
+    same = [v for (f, v), old in existing.items() if f == data["id"]
+            and (old.get("xlsform") or {}).get("version") == xlsform["version"]]
+    numbers = [v for f, v in existing if f == data["id"]]
+    data["version"] = same[0] if same else max(numbers, default=0) + 1
 
 
 def _forms() -> dict[tuple[str, int], Form]:
