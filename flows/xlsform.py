@@ -623,6 +623,26 @@ def _all(exprs: list[str]) -> str:
     return ast.unparse(node) if len(exprs) > 1 else exprs[0]
 
 
+def _other_languages(sheets: Sheets, default: str) -> dict[str, dict[str, dict[str, str]]]:
+    """The texts in languages other than Indonesian and English (``label::Swahili (sw)``), by survey row name
+    and by choice value (Pantau keeps no list names; the first list's texts of a value), so that export writes
+    every language of the form back."""
+    def other(column: str) -> bool:
+        base, _, lang = column.partition("::")
+        return bool(lang) and _base(base) in TRANSLATED and lang_of(lang, default) is None
+
+    out: dict[str, dict[str, dict[str, str]]] = {}
+    for row in sheets.survey:
+        texts = {k: str(v) for k, v in row.items() if v not in (None, "") and other(k)}
+        if texts and row.get("name") and not str(row.get("type", "")).strip().lower().startswith("end"):
+            out.setdefault("survey", {}).setdefault(str(row["name"]), {}).update(texts)
+    for row in sheets.choices:
+        texts = {k: str(v) for k, v in row.items() if v not in (None, "") and other(k)}
+        if texts:
+            out.setdefault("choices", {}).setdefault(str(row.get("name", "")), texts)
+    return out
+
+
 def _legacy_binds(children: list[dict[str, Any]]) -> None:
     """Old XLSForms write bind columns as 'bind:relevant': pyxform keeps them as they are; read them as bind."""
     for child in children:
@@ -673,8 +693,12 @@ def from_xlsform(parsed: dict[str, Any], sheets: Sheets, form_id: str | None = N
             conv.problem("survey" if row else "settings", row or 2, column, exc.problem)
     if conv.problems:
         raise XLSFormError(conv.problems)
+    languages = _other_languages(sheets, conv.default_lang)
+    if languages:                         # not spoken in the chat, written back by export
+        data["xlsform"] = {**data.get("xlsform", {}), "languages": languages}
     if conv.ignored_langs:
-        conv.notes.append(f"bahasa diabaikan: {', '.join(sorted(conv.ignored_langs))} (Pantau memakai id dan en)")
+        conv.notes.append(f"bahasa {', '.join(sorted(conv.ignored_langs))} tidak dipakai di chat (Pantau memakai id "
+                          "dan en); disimpan untuk ekspor")
     for lang in sorted(conv.copied_langs):
         other = "Indonesia" if lang == "en" else "Inggris"
         conv.notes.append(f"teks {LANG_COLUMNS[lang]} yang kosong diisi dari teks bahasa {other}")

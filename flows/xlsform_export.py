@@ -151,7 +151,14 @@ def to_xlsform(form: Form, summary: dict[str, Any] | None = None,
             row["name"] = renamed[row["name"]]
     for name, expr in form.calculate:
         survey.append({"type": "calculate", "name": name, "calculation": to_xpath(expr)})
+    languages = xlsform.get("languages") or {}          # languages the chat does not speak, kept as given
+    for row in survey:
+        if not str(row.get("type", "")).startswith("end_"):
+            row.update((languages.get("survey") or {}).get(str(row.get("name")), {}))
+    for crow in choices:
+        crow.update((languages.get("choices") or {}).get(str(crow.get("name")), {}))
     used = [c for c in SURVEY if any(c in r for r in survey)]
+    used += sorted({k for r in survey for k in r} - set(SURVEY) - {"type", "name"})
     choice_cols = ["list_name", "name", *[f"label::{c}" for c in LANG_COLUMNS.values()]]
     choice_cols += sorted({k for r in choices for k in r} - set(choice_cols))
     settings = {"form_id": xlsform.get("form_id", form.id), "version": xlsform.get("version", str(form.version)),

@@ -302,3 +302,27 @@ def test_a_repeat_without_count_whose_first_question_is_a_number_asks_for_one_mo
     assert "Penimbangan 2: Berat badan (kg): 9; Jenis kelamin: Laki-laki" in out and "Tambah" not in out
     sheets = to_xlsform(form, None, data.get("xlsform"))
     assert [r[1] for r in sheets["survey"][1:]] == ["timbang", "berat", "jk", "timbang", "catatan"]
+
+
+def test_languages_the_chat_does_not_speak_are_kept_and_exported(tmp_path):
+    sw, en = "Swahili (sw)", "English (en)"
+    data, notes = _import(tmp_path, [
+        ["type", "name", f"label::{en}", f"label::{sw}", f"hint::{sw}", "label::Indonesian (id)"],
+        ["begin_group", "g", "Trees", "Miti", "", "Pohon"],
+        ["select_one health", "health", "Health?", "Afya?", "Chagua moja", "Kesehatan?"],
+        ["end_group", "g"]], choices=[["list_name", "name", f"label::{en}", f"label::{sw}", "label::Indonesian (id)"],
+                                      ["health", "alive", "Alive", "Hai", "Hidup"],
+                                      ["health", "dead", "Dead", "Mkavu", "Mati"]])
+    assert _q(data, "health")["label"] == {"id": "Kesehatan?", "en": "Health?"}
+    assert "bahasa Swahili (sw) tidak dipakai di chat (Pantau memakai id dan en); disimpan untuk ekspor" in notes
+    sheets = to_xlsform(parse_form(data, "x"), data["summary"], data["xlsform"])
+    header = sheets["survey"][0]
+    rows = {r[1]: dict(zip(header, r)) for r in sheets["survey"][1:] if not str(r[0]).startswith("end")}
+    assert rows["g"][f"label::{sw}"] == "Miti" and rows["health"][f"label::{sw}"] == "Afya?"
+    assert rows["health"][f"hint::{sw}"] == "Chagua moja"
+    choices = {r[1]: dict(zip(sheets["choices"][0], r)) for r in sheets["choices"][1:]}
+    assert choices["dead"][f"label::{sw}"] == "Mkavu"
+    book = tmp_path / "export.xlsx"
+    X.write_book(book, sheets["survey"], sheets["choices"], sheets["settings"])
+    again = read_xlsform(book).data
+    assert again["xlsform"] == data["xlsform"] and parse_form(again, "x") == parse_form(data, "x")
