@@ -113,6 +113,11 @@ def _kind(node: ast.AST, kinds: dict[str, str]) -> str | None:
     return None
 
 
+def kind_of(source: str, kinds: dict[str, str]) -> str | None:
+    """What an expression gives ("number", "text", "date", "list"; None: cannot tell, e.g. an ``if()``)."""
+    return _kind(compile_expr(source).body, kinds)
+
+
 def names_in(source: str) -> set[str]:
     return {n.id for n in ast.walk(compile_expr(source)) if isinstance(n, ast.Name) and n.id not in _FUNCS}
 

@@ -11,7 +11,7 @@ from functools import cached_property
 from collections.abc import Iterator
 from typing import Any, NoReturn
 
-from .expr import ExprError, check, compile_expr
+from .expr import ExprError, check, compile_expr, kind_of
 
 TYPES = {"text", "integer", "decimal", "date", "select_one", "select_multiple", "photo", "location", "note", "repeat"}
 LANGS = ("id", "en")
@@ -252,7 +252,7 @@ def _question(source: str, raw: Any, known: set[str], depth: int = 0, calcs: fro
         hint=_text(source, name, raw.get("hint"), "hint", required=False),
         required=bool(raw.get("required", qtype not in ("photo", "note"))),
         choices=choices, choices_from=raw.get("choices_from"), choice_list=choice_list,
-        relevant=_expr(source, name, raw.get("relevant"), "relevant", known),
+        relevant=_expr(source, name, raw.get("relevant"), "relevant", known | calcs),
         constraint=_expr(source, name, raw.get("constraint"), "constraint", None),
         constraint_message=_text(source, name, raw.get("constraint_message"), "constraint_message",
                                  required=bool(raw.get("constraint"))),
@@ -300,7 +300,10 @@ def _check_expressions(source: str, questions: list[Question], calcs: list[tuple
     """Every expression checked as it will run (wrong arguments, division by zero, a number compared with
     text), naming the file and the question."""
     kinds = {s.name: _KINDS[s.type] for q in questions for s in (q, *q.questions) if s.type in _KINDS}
-    kinds.update({name: "number" for name, _ in calcs})
+    for name, calc in calcs:           # what each calculation gives, as far as its expression tells
+        kind = kind_of(calc, kinds)
+        if kind:
+            kinds[name] = kind
     for q in [sub for top in questions for sub in (top, *top.questions)]:
         for what, expr in (("relevant", q.relevant), ("constraint", q.constraint), ("default", q.default_expr),
                            *(("calculate", e) for _, e in q.calculate)):
@@ -341,12 +344,12 @@ def parse_form(data: Any, source: str) -> Form:
         if q.pair:
             if q.pair not in known or q.type != "integer":
                 raise FormError(source, q.name, f"pair must name another integer question, got {q.pair!r}")
-    calcs = []
+    calcs: list[tuple[str, str]] = []
     for cname, cexpr in (data.get("calculate") or {}).items():
         if not str(cname).isidentifier() or cname in known:
             raise FormError(source, str(cname), "a calculate name must be a new simple identifier")
-        calcs.append((str(cname), str(_expr(source, cname, cexpr, "calculate", known))))
-    known.update(c for c, _ in calcs)
+        calcs.append((str(cname), str(_expr(source, cname, cexpr, "calculate", known | {c for c, _ in calcs}))))
+    known.update(c for c, _ in calcs)          # a calculation may use those before it (they run in order)
     for q in questions:   # constraints may use calculated values: check them again now
         if q.constraint:
             _expr(source, q.name, q.constraint, "constraint", known)
