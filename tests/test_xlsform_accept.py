@@ -326,3 +326,12 @@ def test_languages_the_chat_does_not_speak_are_kept_and_exported(tmp_path):
     X.write_book(book, sheets["survey"], sheets["choices"], sheets["settings"])
     again = read_xlsform(book).data
     assert again["xlsform"] == data["xlsform"] and parse_form(again, "x") == parse_form(data, "x")
+
+
+def test_a_stored_report_of_a_repeat_asking_for_one_more_is_valid_without_the_question(tmp_path):
+    from flows.validate import first_invalid
+    data, _ = _import(tmp_path, [["type", "name", "label", "required"], ["begin_repeat", "timbang", "Penimbangan"],
+                                 ["decimal", "berat", "Berat (kg)?", "yes"], ["end_repeat", "timbang"]])
+    form = parse_form(data, "tes")
+    assert first_invalid(form, {"timbang": [{"berat": 7.5}, {"berat": 9}]}, "id") is None   # as stored: no $more
+    assert first_invalid(form, {"timbang": [{}]}, "id") is not None
