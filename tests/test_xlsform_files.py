@@ -183,3 +183,24 @@ def test_pantau_form_import_attach_and_export_over_the_command_line(cli_env, tmp
     assert (exported / "desa.csv").read_text(encoding="utf-8") == DESA_CSV
     assert json.loads((exported / "pos.geojson").read_text(encoding="utf-8")) == json.loads(POS_GEOJSON)
     assert "sudah ada dan sama persis" in run(env, "form", "import", str(exported / "posyandu.xlsx")).stdout
+
+
+def test_a_long_list_from_a_file_is_paged_and_found_by_name(tmp_path):
+    rows = "\n".join(f"d{i:02d},Desa {name}" for i, name in enumerate(
+        ["Waai", "Liang", "Tulehu", "Tengah-Tengah", "Tial", "Suli", "Tenga", "Hila", "Kaitetu", "Wakal", "Hitu",
+         "Mamala", "Morela", "Larike", "Wakasihu", "Asilulu", "Ureng", "Negeri Lima", "Seith", "Kaitetu Baru"]))
+    (tmp_path / "desa.csv").write_text("name,label\n" + rows + "\n", encoding="utf-8")
+    book = X.write_book(tmp_path / "desa.xlsx", [["type", "name", "label", "required"],
+                                                 ["select_one_from_file desa.csv", "desa", "Desa?", "yes"],
+                                                 ["text", "catatan", "Catatan?"]], None, SETTINGS)
+    form = parse_form(read_xlsform(book).data, "posyandu")
+    forms = dict(catalog.load_forms([catalog.FORMS_DIR]))
+    forms[(form.id, form.version)] = form
+    chat = Chat(forms, contact=ContactView(1, "Siti Aminah", "kader", "81.05.08.2010", "id"))
+    chat.say("halo")
+    out = chat.say("4")
+    assert "Halaman 1 dari 3" in out and "Desa Waai" in out and "Desa Larike" not in out
+    assert "Catatan?" in chat.say("larike")                   # a word finds a choice on another page
+    chat.say("lewati")
+    chat.say("kirim")
+    assert chat.reports[-1].answers["desa"] == "d13"
