@@ -110,7 +110,7 @@ def newest_forms(forms: dict) -> list[Form]:
 
 def form_sheet(s, form: Form, area: str, window: Window, areas: AreaIndex, progress: Progress):
     """(title, header, widths, rows) of one form: its questions as columns, one row per report or item."""
-    from storage.summary import iter_report_rows
+    from storage.summary import iter_report_rows_with_id
     from ..config import public_url
     base = public_url().rstrip("/")
     spec = form.summary
@@ -127,8 +127,8 @@ def form_sheet(s, form: Form, area: str, window: Window, areas: AreaIndex, progr
               *([10] * len(percents)), 20, 8, 17, 7]
 
     async def rows():
-        async for code, a, revision, updated, reporter, key, created, verified, rid in iter_report_rows(s, area,
-                                                                                                        form.id):
+        async for code, a, revision, updated, reporter, key, created, verified, rid in iter_report_rows_with_id(
+                s, area, form.id):
             if spec and window.filtered and not window.admits(form, spec, code, key, a, created):
                 continue
             if not spec and window.filtered and not window._in(started_day(form, code, key, created)):
@@ -249,7 +249,7 @@ def matrix_sheet(s, form: Form, area: str, window: Window, areas: AreaIndex, pro
     async def rows():
         from ..loop.sheets import matrix_followup
         followup = await matrix_followup(s, area)           # each item's recommendation and status (issue 15)
-        async for code, a, revision, updated, reporter, key, created, verified, _ in iter_report_rows(s, area, form.id):
+        async for code, a, revision, updated, reporter, key, created, verified in iter_report_rows(s, area, form.id):
             if not verified or (window.filtered and not window.admits(form, form.summary, code, key, a, created)):
                 continue                     # only approved kader's needs go to the kabupaten
             for index, item in enumerate(a.get("activities") or []):
