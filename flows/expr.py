@@ -13,12 +13,12 @@ and, in a choice filter, ``choice('column')`` (a column of the choice being filt
 from __future__ import annotations
 
 import ast
-import math
 import operator
 import re
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
+
+from .expr_funcs import FUNCTIONS, date_arith, num, random_for, table
 
 _BIN = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
         ast.Mod: operator.mod}
@@ -30,10 +30,15 @@ _ARGS: dict[str, tuple[int, int | None]] = {
     "to_int": (1, 1), "number": (1, 1), "string": (1, 1), "round": (1, 2), "floor": (1, 1), "ceiling": (1, 1),
     "abs": (1, 1), "min": (1, None), "max": (1, None), "concat": (1, None), "substr": (2, 3), "contains": (2, 2),
     "starts_with": (2, 2), "ends_with": (2, 2), "regex": (2, 2), "coalesce": (2, 2), "selected_at": (2, 2),
-    "once": (1, 1)}
+    "once": (1, 1), "sum": (1, None), "join": (2, None), "item_at": (2, 2), "date": (1, 1),
+    "decimal_date_time": (1, 1), "format_date": (2, 2), "choice_name": (3, 3), "now": (0, 0), "random": (1, 1),
+    "position": (0, 0), "column": (2, 2), "lookup": (4, 4), "lookup_all": (4, 4),
+    "pulldata": (4, 4)}
 _FUNCS = set(_ARGS)
-_NUMBERS = {"count", "string_length", "to_int", "number", "round", "floor", "ceiling", "abs", "min", "max"}
-_TEXTS = {"string", "concat", "substr"}
+_NUMBERS = {"count", "string_length", "to_int", "number", "round", "floor", "ceiling", "abs", "min", "max", "sum",
+            "decimal_date_time", "position", "random"}
+_TEXTS = {"string", "concat", "substr", "join", "format_date", "choice_name"}
+_DATES = {"today", "now", "date"}
 
 
 class ExprError(ValueError):
@@ -77,7 +82,7 @@ def check(source: str, kinds: dict[str, str]) -> None:
                 and node.right.value == 0:
             raise ExprError(f"division by zero in {source!r}")
         if isinstance(node, ast.BinOp):
-            for side in (node.left, node.right):
+            for side in (node.left, node.right):       # a date is its number of days: today() - 7
                 if _kind(side, kinds) in ("text", "list"):
                     raise ExprError(f"arithmetic on text in {source!r}")
         if isinstance(node, ast.Compare):
@@ -103,9 +108,14 @@ def _kind(node: ast.AST, kinds: dict[str, str]) -> str | None:
         return "number"
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _TEXTS:
         return "text"
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "today":
-        return "text"             # an ISO date: compared with dates, never computed with
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _DATES:
+        return "date"             # an ISO date: compared with dates and numbers of days, computed with as days
     return None
+
+
+def kind_of(source: str, kinds: dict[str, str]) -> str | None:
+    """What an expression gives ("number", "text", "date", "list"; None: cannot tell, e.g. an ``if()``)."""
+    return _kind(compile_expr(source).body, kinds)
 
 
 def names_in(source: str) -> set[str]:
@@ -135,9 +145,13 @@ def _eval(node: ast.AST, values: dict[str, Any]) -> Any:
         a, b = _eval(node.left, values), _eval(node.right, values)
         if a is None or b is None or (isinstance(node.op, ast.Div) and b == 0):
             return None           # not decided (yet): a constraint passes, a condition is false
+        if a.__class__ is str or b.__class__ is str:       # XPath counts with numbers: '3400' * 2, a date - 7
+            return date_arith(_BIN[type(node.op)], a, b)
         try:
             return _BIN[type(node.op)](a, b)
-        except (TypeError, ZeroDivisionError, OverflowError):
+        except TypeError:
+            return date_arith(_BIN[type(node.op)], a, b)      # a date and a number of days, or nothing
+        except (ZeroDivisionError, OverflowError):
             return None
     if isinstance(node, ast.IfExp):
         return _eval(node.body, values) if _eval(node.test, values) else _eval(node.orelse, values)
@@ -156,21 +170,26 @@ def _eval(node: ast.AST, values: dict[str, Any]) -> Any:
             else:
                 try:
                     ok = _CMP[type(op)](left, right)
-                except TypeError:         # refused when the form loads (expr.check); never a crash
-                    return None
+                except TypeError:         # a date and a number of days; else refused when the form loads
+                    by_days = _compare_days(_CMP[type(op)], left, right)
+                    if by_days is None:
+                        return None
+                    ok = by_days
             if not ok:
                 return False
             left = right
         return True
     if isinstance(node, ast.Call):
-        args = [_eval(a, values) for a in node.args]
         assert isinstance(node.func, ast.Name)     # compile_expr allows no other call
         name = node.func.id
+        if name in ("lookup", "lookup_all", "pulldata") and len(node.args) == 4:
+            return _lookup(node, values)
+        args = [_eval(a, values) for a in node.args]
         low, high = _ARGS[name]
         if len(args) < low or (high is not None and len(args) > high):
             return None
-        if name in _MORE:
-            return _MORE[name](*args)
+        if name in FUNCTIONS:
+            return FUNCTIONS[name](*args)
         if name == "selected":
             value, wanted = args
             return wanted == value or (isinstance(value, list) and wanted in value)
@@ -182,78 +201,63 @@ def _eval(node: ast.AST, values: dict[str, Any]) -> Any:
             return 0 if args[0] is None else len(str(args[0]))
         if name == "today":
             return values.get("$today")
+        if name == "now":                 # the day: a chat's expressions know the day, not the hour
+            return values.get("$now") or values.get("$today")
+        if name == "position":
+            return values.get("$position")
+        if name == "random":
+            return random_for(values.get("$seed"), args[0])
+        if name == "column":
+            return _column(values.get("$answers"), args[0], args[1])
         if name == "choice":
             return (values.get("$choice") or {}).get(args[0])
     raise ExprError(f"cannot evaluate {ast.dump(node)}")
 
 
-# ------------------------------------------------------------------ XPath's other functions (flows/xpath.py)
-
-def _num(value: Any) -> float | None:
-    if value is None or value == "" or isinstance(value, list):
+def _compare_days(op: Any, left: Any, right: Any) -> bool | None:
+    """A text compared with a number, as XPath does: a date (``. >= today() - 7``) as its days since 1970-01-01,
+    a number written as text (a choice list's column, ``jiwa > 2000``) as that number; else not known."""
+    a, b = num(left), num(right)
+    if a is None or b is None:
         return None
-    try:
-        return float(str(value).replace(",", ".")) if not isinstance(value, (int, float)) else float(value)
-    except ValueError:
-        return None
+    return bool(op(a, b))
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        return " ".join(_text(v) for v in value)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+def _column(answers: Any, repeat: Any, name: Any) -> list[Any]:
+    """The answers to one question in every item of a repeat (``name`` empty: the items themselves)."""
+    items = answers.get(str(repeat)) if isinstance(answers, dict) else None
+    if not isinstance(items, list):
+        return []
+    return list(items) if not name else [i.get(str(name)) if isinstance(i, dict) else None for i in items]
 
 
-def _whole(value: float | None, how: Any) -> int | None:
-    return None if value is None or math.isinf(value) or math.isnan(value) else int(how(value))
+def _lookup(node: ast.Call, values: dict[str, Any]) -> Any:
+    """``instance('list')/root/item[pred]/column``: the column of the first row of the form's own choice list
+    where ``pred`` holds (``lookup_all``: of every such row). In ``pred`` ``choice('c')`` is the row's column."""
+    rows, column = table(str(_eval(node.args[1], values))), str(_eval(node.args[2], values))
+    pred = node.args[3]
+    wanted_column = _choice_column(pred) if isinstance(pred, ast.Compare) else None
+    if isinstance(pred, ast.Compare) and wanted_column is not None:   # the usual [name = ${x}]: evaluated once
+        other = pred.comparators[0] if _choice_column(pred.left) is not None else pred.left
+        want = _eval(other, values)
+        key = "" if want is None else str(int(want)) if isinstance(want, float) and want.is_integer() else str(want)
+        found = [r for r in rows if str(r.get(wanted_column, "")) == key]
+    else:
+        found = [r for r in rows if _eval(pred, {**values, "$choice": r})]
+    if isinstance(node.func, ast.Name) and node.func.id == "lookup_all":
+        return [r.get(column) for r in found]
+    return found[0].get(column) if found else None
 
 
-def _round(value: Any, digits: Any = 0) -> float | int | None:
-    x, d = _num(value), _num(digits)
-    if x is None or d is None or math.isinf(x) or math.isnan(x):
-        return None
-    try:
-        out = Decimal(str(x)).quantize(Decimal(1).scaleb(-int(d)), rounding=ROUND_HALF_UP)
-    except (InvalidOperation, ValueError):
-        return None
-    return int(out) if int(d) <= 0 else float(out)
-
-
-def _extreme(pick: Any, *args: Any) -> float | None:
-    values = [_num(v) for a in args for v in (a if isinstance(a, list) else [a])]
-    return None if not values or None in values else pick(v for v in values if v is not None)
-
-
-def _substr(value: Any, start: Any, end: Any = None) -> str:
-    text, a, b = _text(value), _num(start), _num(end)
-    return text[max(0, int(a or 0)):None if b is None else max(0, int(b))]
-
-
-def _regex(value: Any, pattern: Any) -> bool | None:
-    try:
-        return re.search(str(pattern), _text(value)) is not None
-    except re.error:
-        return None
-
-
-def _selected_at(value: Any, index: Any) -> str:
-    items = value if isinstance(value, list) else _text(value).split()
-    i = _num(index)
-    return str(items[int(i)]) if i is not None and 0 <= int(i) < len(items) else ""
-
-
-_MORE: dict[str, Any] = {
-    "to_int": lambda v: _whole(_num(v), math.trunc), "number": _num, "string": _text, "round": _round,
-    "floor": lambda v: _whole(_num(v), math.floor), "ceiling": lambda v: _whole(_num(v), math.ceil),
-    "abs": lambda v: None if _num(v) is None else abs(_num(v) or 0), "min": lambda *a: _extreme(min, *a),
-    "max": lambda *a: _extreme(max, *a), "concat": lambda *a: "".join(_text(v) for v in a), "substr": _substr,
-    "contains": lambda a, b: _text(b) in _text(a), "starts_with": lambda a, b: _text(a).startswith(_text(b)),
-    "ends_with": lambda a, b: _text(a).endswith(_text(b)), "regex": _regex,
-    "coalesce": lambda a, b: a if a not in (None, "", []) else b, "selected_at": _selected_at, "once": lambda v: v,
-}
+def _choice_column(node: ast.AST) -> str | None:
+    """'c' when ``node`` is ``choice('c')`` or ``choice('c') == <no choice column>`` (either side)."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "choice" \
+            and node.args and isinstance(node.args[0], ast.Constant):
+        return str(node.args[0].value)
+    if isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], ast.Eq):
+        left, right = _choice_column(node.left), _choice_column(node.comparators[0])
+        if (left is None) != (right is None):
+            other = node.comparators[0] if left is not None else node.left
+            if not any(_choice_column(n) for n in ast.walk(other)):
+                return left or right
+    return None

@@ -11,12 +11,13 @@ from functools import cached_property
 from collections.abc import Iterator
 from typing import Any, NoReturn
 
-from .expr import ExprError, check, compile_expr
+from .expr import ExprError, check, compile_expr, kind_of
 
 TYPES = {"text", "integer", "decimal", "date", "select_one", "select_multiple", "photo", "location", "note", "repeat"}
 LANGS = ("id", "en")
 ROLES = ("kader", "fasilitator", "koordinator")
 SYSTEM_KEYS = {"$started"}
+MORE = "$more"       # the question a repeat with ``ask_more`` ends each item with: "Tambah satu lagi?" (never stored)
 
 
 class FormError(ValueError):
@@ -65,6 +66,7 @@ class Question:
     questions: tuple["Question", ...] = ()   # for repeat
     suggest_from_previous: bool = False       # repeat: offer the previous report's items
     item_label: str | None = None             # repeat: the sub-question that names an item
+    ask_more: bool = False                    # repeat: each item ends with "Tambah satu lagi?" (no count, no name)
     short: dict[str, str] = field(default_factory=dict)  # label in the summary
     repeat_count: str | None = None           # repeat: how many items (an expression), no item names
     choice_filter: str | None = None          # select: which choices to offer, e.g. choice('kab') == kab
@@ -104,6 +106,13 @@ class Form:
             out.setdefault(q.name, q)
         return out
 
+    @cached_property
+    def uses_random(self) -> bool:
+        """Whether an expression calls random() (a report then gets its own fixed seed, ``$seed``)."""
+        exprs = [e for q in self.all_questions() for e in (q.relevant, q.constraint, q.default_expr, q.repeat_count,
+                                                           q.choice_filter, *(c for _, c in q.calculate))]
+        return any("random(" in str(e) for e in (*exprs, *(c for _, c in self.calculate)) if e)
+
     def all_questions(self) -> Iterator[Question]:
         for q in self.questions:
             yield q
@@ -137,7 +146,7 @@ def _expr(source: str, qname: str | None, value: Any, what: str, known: set[str]
 
 _QUESTION_KEYS = {"name", "type", "label", "hint", "required", "choices", "choices_from", "relevant", "constraint",
                   "constraint_message", "min", "max", "pair", "not_future", "confirm_older_than_days",
-                  "questions", "suggest_from_previous", "item_label", "short", "repeat_count",
+                  "questions", "suggest_from_previous", "item_label", "ask_more", "short", "repeat_count",
                   "choice_filter", "default", "default_expr", "count", "groups", "calculate", "appearance"}
 
 
@@ -231,8 +240,11 @@ def _question(source: str, raw: Any, known: set[str], depth: int = 0, calcs: fro
             inner_known.add(str(cname))
         if not subs:
             raise FormError(source, name, "a repeat needs questions")
-        if subs[0].type != "text" and not raw.get("repeat_count"):
-            raise FormError(source, name, "the first question of a repeat names the item and must be text")
+        if subs[0].type != "text" and not raw.get("repeat_count") and not raw.get("ask_more"):
+            raise FormError(source, name, "the first question of a repeat names the item and must be text "
+                            "(or the repeat has ask_more: true)")
+        if raw.get("ask_more"):
+            subs.append(_more_question(_text(source, name, raw.get("label"), "label")))
         sub = tuple(subs)
     return Question(
         name=name, type=qtype,
@@ -240,7 +252,7 @@ def _question(source: str, raw: Any, known: set[str], depth: int = 0, calcs: fro
         hint=_text(source, name, raw.get("hint"), "hint", required=False),
         required=bool(raw.get("required", qtype not in ("photo", "note"))),
         choices=choices, choices_from=raw.get("choices_from"), choice_list=choice_list,
-        relevant=_expr(source, name, raw.get("relevant"), "relevant", known),
+        relevant=_expr(source, name, raw.get("relevant"), "relevant", known | calcs),
         constraint=_expr(source, name, raw.get("constraint"), "constraint", None),
         constraint_message=_text(source, name, raw.get("constraint_message"), "constraint_message",
                                  required=bool(raw.get("constraint"))),
@@ -248,7 +260,8 @@ def _question(source: str, raw: Any, known: set[str], depth: int = 0, calcs: fro
         not_future=bool(raw.get("not_future", False)),
         confirm_older_than_days=raw.get("confirm_older_than_days"),
         questions=sub, suggest_from_previous=bool(raw.get("suggest_from_previous", False)),
-        item_label=sub[0].name if sub and not raw.get("repeat_count") else None,
+        item_label=sub[0].name if sub and not raw.get("repeat_count") and not raw.get("ask_more") else None,
+        ask_more=bool(raw.get("ask_more")),
         short=_text(source, name, raw.get("short"), "short", required=False),
         repeat_count=_expr(source, name, raw.get("repeat_count"), "repeat_count", known),
         choice_filter=_expr(source, name, raw.get("choice_filter"), "choice_filter", known),
@@ -259,6 +272,18 @@ def _question(source: str, raw: Any, known: set[str], depth: int = 0, calcs: fro
     )
 
 
+def _lower(text: str) -> str:
+    """'Anggota keluarga' → 'anggota keluarga' inside a sentence ('KK' stays)."""
+    return text[:1].lower() + text[1:] if text[1:2].islower() else text
+
+
+def _more_question(label: dict[str, str]) -> Question:
+    """The last question of each item of a repeat with ``ask_more``: "ya" asks one more item, "tidak" ends."""
+    return Question(name=MORE, type="select_one",
+                    label={"id": f"Tambah satu {_lower(label['id'])} lagi?", "en": f"Add another {_lower(label['en'])}?"},
+                    choices=(Choice("ya", {"id": "Ya", "en": "Yes"}), Choice("tidak", {"id": "Tidak", "en": "No"})))
+
+
 def _groups(source: str, qname: str, raw: Any) -> tuple[Group, ...]:
     if raw is None:
         return ()
@@ -267,7 +292,7 @@ def _groups(source: str, qname: str, raw: Any) -> tuple[Group, ...]:
     return tuple(Group(g["name"], _text(source, qname, g.get("label"), f"group {g['name']!r} label")) for g in raw)
 
 
-_KINDS = {"integer": "number", "text": "text", "select_one": "text", "date": "text", "photo": "text",
+_KINDS = {"integer": "number", "text": "text", "select_one": "text", "date": "date", "photo": "text",
           "select_multiple": "list", "repeat": "list", "location": "list"}
 
 
@@ -275,7 +300,10 @@ def _check_expressions(source: str, questions: list[Question], calcs: list[tuple
     """Every expression checked as it will run (wrong arguments, division by zero, a number compared with
     text), naming the file and the question."""
     kinds = {s.name: _KINDS[s.type] for q in questions for s in (q, *q.questions) if s.type in _KINDS}
-    kinds.update({name: "number" for name, _ in calcs})
+    for name, calc in calcs:           # what each calculation gives, as far as its expression tells
+        kind = kind_of(calc, kinds)
+        if kind:
+            kinds[name] = kind
     for q in [sub for top in questions for sub in (top, *top.questions)]:
         for what, expr in (("relevant", q.relevant), ("constraint", q.constraint), ("default", q.default_expr),
                            *(("calculate", e) for _, e in q.calculate)):
@@ -316,12 +344,12 @@ def parse_form(data: Any, source: str) -> Form:
         if q.pair:
             if q.pair not in known or q.type != "integer":
                 raise FormError(source, q.name, f"pair must name another integer question, got {q.pair!r}")
-    calcs = []
+    calcs: list[tuple[str, str]] = []
     for cname, cexpr in (data.get("calculate") or {}).items():
         if not str(cname).isidentifier() or cname in known:
             raise FormError(source, str(cname), "a calculate name must be a new simple identifier")
-        calcs.append((str(cname), str(_expr(source, cname, cexpr, "calculate", known))))
-    known.update(c for c, _ in calcs)
+        calcs.append((str(cname), str(_expr(source, cname, cexpr, "calculate", known | {c for c, _ in calcs}))))
+    known.update(c for c, _ in calcs)          # a calculation may use those before it (they run in order)
     for q in questions:   # constraints may use calculated values: check them again now
         if q.constraint:
             _expr(source, q.name, q.constraint, "constraint", known)

@@ -9,7 +9,7 @@ from typing import Any
 
 from . import answer_types as X
 from .expr import evaluate
-from .forms import Form, Question
+from .forms import MORE, Form, Question
 from .state import CONFIRM, Draft, Pos
 
 #: the position of the form as a whole (no item): where calculations are evaluated
@@ -22,7 +22,9 @@ def item_values(form: Form, answers: dict[str, Any], pos: Pos, today: str | None
     values = {k: v for k, v in answers.items() if not isinstance(v, list) or k not in _repeat_names(form)}
     if today is not None:
         values["$today"] = today
+    values["$answers"] = answers          # sum(), indexed-repeat(): a repeat's answers from anywhere
     if pos.index is not None:
+        values["$position"] = pos.index + 1
         items = answers.get(pos.name) or []
         if pos.index < len(items):
             values.update(items[pos.index])
@@ -108,6 +110,9 @@ def _next_in_repeat(form: Form, draft: Draft, pos: Pos) -> Pos | None:
             return Pos(rep.name, pos.item, sub.name)
     if rep.repeat_count:
         return _counted_item(form, draft, rep, pos.item + 1)
+    if rep.ask_more:          # "Tambah satu lagi?" answered at the item's end; items already there are kept
+        more = item.get(MORE) == "ya" or pos.item + 1 < len(items)
+        return Pos(rep.name, pos.item + 1, subs[0].name) if more and not skip_answered else None
     if not skip_answered:
         return Pos(rep.name, pos.item + 1, subs[0].name)
     return None
@@ -170,7 +175,8 @@ def _clean_items(form: Form, answers: dict[str, Any], q: Question, values: dict[
         kept = kept[:X.repeat_count(q, values)]
     for i, item in enumerate(kept):
         ivalues = item_values(form, answers, Pos(q.name, i, q.questions[0].name), today)
-        items.append({s.name: item.get(s.name) for s in q.questions if relevant(s, ivalues) and s.type != "note"}
+        items.append({s.name: item.get(s.name) for s in q.questions if relevant(s, ivalues) and s.type != "note"
+                      and s.name != MORE}
                      | X.item_calculations(q, ivalues))
     return items
 

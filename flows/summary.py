@@ -5,7 +5,7 @@ from typing import Any
 
 from . import answer_types as X
 from .display import format_values, show
-from .forms import Form, Question
+from .forms import MORE, Form, Question
 from .positions import relevant, values_at
 from .problem import Gettext
 from .state import Draft, Pos
@@ -20,7 +20,7 @@ def summary_lines(form: Form, draft: Draft, lang: str, t: Gettext) -> list[str]:
         if not relevant(q, values) or q.type == "note":
             continue
         if q.type == "repeat":
-            lines += (_counted_summary(form, draft, q, values, lang, t) if q.repeat_count
+            lines += (_counted_summary(form, draft, q, values, lang, t) if q.repeat_count or q.ask_more
                       else _items_summary(form, draft, q, lang, t))
         elif q.name in answers:
             lines.append(f"- {format_values(short_label(q, lang), values, lang)}: {show(q, answers[q.name], lang, t)}")
@@ -39,7 +39,7 @@ def _item_parts(form: Form, draft: Draft, rep: Question, i: int, subs: list[Ques
     item = (draft.answers.get(rep.name) or [])[i]
     ivalues = values_at(form, draft, Pos(rep.name, i, rep.questions[0].name))
     return [f"{short_label(s, lang)}: {show(s, item.get(s.name), lang, t)}" for s in subs
-            if relevant(s, ivalues) and item.get(s.name) not in (None, "", []) and s.type != "note"]
+            if relevant(s, ivalues) and item.get(s.name) not in (None, "", []) and s.type != "note" and s.name != MORE]
 
 
 def _items_summary(form: Form, draft: Draft, rep: Question, lang: str, t: Gettext) -> list[str]:
@@ -51,8 +51,9 @@ def _items_summary(form: Form, draft: Draft, rep: Question, lang: str, t: Gettex
 
 def _counted_summary(form: Form, draft: Draft, rep: Question, values: dict[str, Any], lang: str,
                      t: Gettext) -> list[str]:
-    """'Anak 1: Nama: Budi; Umur: 4' per item of a repeat with a count."""
-    count = len((draft.answers.get(rep.name) or [])[:X.repeat_count(rep, values)])
+    """'Anak 1: Nama: Budi; Umur: 4' per item of a repeat with a count (or asking "Tambah satu lagi?")."""
+    items = draft.answers.get(rep.name) or []
+    count = len(items if rep.ask_more else items[:X.repeat_count(rep, values)])
     return [f"- {format_values(rep.label[lang], values, lang)} {i + 1}: "
             f"{'; '.join(_item_parts(form, draft, rep, i, list(rep.questions), lang, t))}" for i in range(count)]
 

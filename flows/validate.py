@@ -7,7 +7,7 @@ from .display import format_values
 from .expr import evaluate
 from .positions import item_values, relevant
 from .state import Pos
-from .forms import Form, Question
+from .forms import MORE, Form, Question
 from .answer_types import parse_integer
 from .problem import Problem
 
@@ -51,7 +51,7 @@ def _invalid_item(form: Form, q: Question, answers: dict[str, Any], lang: str,
         ivalues = item_values(form, answers, Pos(q.name, i, q.questions[0].name), today)   # the same for each sub
         for sub in q.questions:
             pos = Pos(q.name, i, sub.name)
-            if sub.type == "note" or not relevant(sub, ivalues):
+            if sub.type == "note" or sub.name == MORE or not relevant(sub, ivalues):
                 continue
             found = _invalid_at(form, sub, pos, item, ivalues, lang)
             if found is not None:

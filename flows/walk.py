@@ -19,6 +19,8 @@ from .types import Context, Reply, Step
 
 def start_form(state: State, form: Form, ctx: Context, t: Gettext, lang: str, answers: dict[str, Any],
                edit_of: int | None, area: str | None = None) -> Step[State]:
+    if form.uses_random and "$seed" not in answers:
+        answers = {**answers, "$seed": ctx.now.isoformat()}     # random() fixed for this report (never stored)
     state.form = Draft(id=form.id, version=form.version, area=area or (ctx.contact.area_code if ctx.contact else ""),
                        answers=answers, pos=None, history=[], edit_of=edit_of, started=ctx.now.isoformat(), auto=[],
                        suggest=F.previous_items(form, ctx))

@@ -18,13 +18,13 @@ from typing import Any
 import yaml
 
 from .forms import ROLES, FormError, parse_form
-from .xpath import XPathError, to_expr
+from .xpath import Scope, XPathError, to_expr
 from .xlsform_summary import default_summary
 
 LANG_COLUMNS = {"id": "Indonesian (id)", "en": "English (en)"}
 TYPE_MAP = {"acknowledge": "select_one", "integer": "integer", "decimal": "decimal", "text": "text", "date": "date", "select one": "select_one",
             "select all that apply": "select_multiple", "photo": "photo", "image": "photo",
-            "geopoint": "location", "note": "note", "phone number": "text"}
+            "geopoint": "location", "note": "note", "phone number": "text", "select one external": "select_one"}
 METADATA = {"start", "end", "today", "deviceid", "username", "phonenumber", "subscriberid", "simserial", "email",
             "audit", "start-geopoint", "uri:deviceid", "uri:subscriberid", "uri:simserial", "uri:phonenumber",
             "uri:username", "uri:email", "get device id", "get subscriber id", "get sim id", "get phone number"}
@@ -75,6 +75,9 @@ class Sheets:
     survey_columns: list[str] = field(default_factory=list)
     choices_columns: list[str] = field(default_factory=list)
     settings_columns: list[str] = field(default_factory=list)
+    external: list[dict[str, str]] = field(default_factory=list)     # the external_choices sheet
+    files: dict[str, list[dict[str, str]]] = field(default_factory=dict)   # attachments: file name → rows
+    file_texts: dict[str, str] = field(default_factory=dict)         # attachments as given, kept for export
 
 
 @dataclass
@@ -154,6 +157,45 @@ class _Converter:
         self.converted: dict[tuple[int, bool], list[dict[str, Any]]] = {}
         self.in_repeat = False
         self.metadata: list[list[str]] = []      # metadata rows (start, end, deviceid, …): kept for export
+        self.scope = self.make_scope()
+        self.renamed: dict[str, str] = {}         # a name scoped by its group path → the name the form gave
+        self.from_file: dict[str, list[str]] = {}   # a question whose choices come from a file → its type row
+        self.file_cache: dict[str, list[dict[str, Any]]] = {}
+
+    def make_scope(self) -> Scope:
+        """Where each question lives and the form's choice lists, for sum(), indexed-repeat(), jr:choice-name()
+        and instance('list') lookups."""
+        scope = Scope()
+
+        def label(value: Any) -> str:
+            if isinstance(value, dict):
+                texts = {lang_of(k, self.default_lang): str(v) for k, v in value.items()}
+                return texts.get("id") or texts.get("en") or next(iter(value.values()), "")
+            return "" if value is None else str(value)
+
+        def walk(children: list[dict[str, Any]], repeat: str | None) -> None:
+            for child in children:
+                name = str(child.get("name", ""))
+                if child.get("type") == "repeat":
+                    scope.repeats.add(name)
+                    walk(child.get("children") or [], name)
+                    continue
+                if child.get("type") == "group":
+                    walk(child.get("children") or [], repeat)
+                    continue
+                if repeat:
+                    scope.repeat_of[name] = repeat
+                if child.get("choices"):
+                    scope.labels[name] = {str(c.get("name")): label(c.get("label")) for c in child["choices"]}
+        walk(self.parsed.get("children") or [], None)
+        for file_name, rows in self.sheets.files.items():     # instance('desa') and pulldata('desa', …)
+            stem = file_name.rsplit(".", 1)[0]
+            scope.lists.setdefault(stem, rows)
+            scope.files[stem] = file_name
+        for list_name, rows in (self.parsed.get("choices") or {}).items():
+            scope.lists[str(list_name)] = [{str(k): label(v) if k == "label" else str(v) for k, v in row.items()
+                                            if not isinstance(v, dict) or k == "label"} for row in rows]
+        return scope
 
     # ---- where
     def problem(self, sheet: str, row: int | None, column: str | None, why: str) -> None:
@@ -202,7 +244,7 @@ class _Converter:
         if source in (None, ""):
             return None
         try:
-            return to_expr(str(source), me, choice_columns)
+            return to_expr(str(source), me, choice_columns, self.scope)
         except XPathError as exc:
             self.problem("survey", row, self.column_of(row, column), f"{exc} (dalam {source!r})")
             return None
@@ -232,7 +274,7 @@ class _Converter:
                     self.notes.append(f"survey: kolom {_letter(self.sheets.survey_columns, column)} {why}; diabaikan")
 
     def children(self, children: list[dict[str, Any]], relevant: list[str], in_repeat: bool,
-                 groups: tuple[dict[str, Any], ...] = ()) -> list[dict[str, Any]]:
+                 groups: tuple[dict[str, Any], ...] = (), path: tuple[str, ...] = ()) -> list[dict[str, Any]]:
         out = []
         for child in children:
             self.in_repeat = in_repeat
@@ -245,16 +287,20 @@ class _Converter:
                 rel = self.expr((child.get("bind") or {}).get("relevant"), row, "relevant")
                 label = self.text(child.get("label"))
                 inner = groups + ({"name": name, "label": label},) if label else groups
-                out += self.children(child.get("children") or [], relevant + ([rel] if rel else []), in_repeat, inner)
+                out += self.children(child.get("children") or [], relevant + ([rel] if rel else []), in_repeat, inner,
+                                     path + (name,))
                 continue
             if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
                 self.problem("survey", row, "name", f"nama {name!r} hanya boleh huruf, angka dan _ (tanpa - atau .)")
                 continue
             if name in self.seen:
-                rows = ", ".join(str(r) for r in self.rows.get(name, []))
-                self.problem("survey", row, "name", f"nama {name!r} dipakai lebih dari sekali (baris {rows}); "
-                             "grup diratakan di chat, jadi setiap nama harus unik")
-                continue
+                if not path or ctype in METADATA:
+                    rows = ", ".join(str(r) for r in self.rows.get(name, []))
+                    self.problem("survey", row, "name", f"nama {name!r} dipakai lebih dari sekali (baris {rows}); "
+                                 "nama yang sama hanya boleh di grup atau repeat yang berbeda")
+                    continue
+                child = {**child, "name": self.scoped(name, path, row)}
+                name = child["name"]
             self.seen.add(name)
             if ctype == "repeat":
                 if in_repeat:
@@ -285,6 +331,17 @@ class _Converter:
             out.append(q)
         return out
 
+    def scoped(self, name: str, path: tuple[str, ...], row: int | None) -> str:
+        """A name used again in another group or repeat, made unique by its group path (``ibu_umur``); export
+        writes the original name back."""
+        scoped, n = "_".join((*path, name)), 2
+        while scoped in self.seen or scoped in self.rows:
+            scoped, n = f"{'_'.join((*path, name))}_{n}", n + 1
+        self.renamed[scoped] = name
+        self.notes.append(f"survey baris {row}: nama {name!r} juga dipakai di grup lain; di Pantau disimpan sebagai "
+                          f"{scoped!r} (diekspor lagi sebagai {name!r})")
+        return scoped
+
     def repeat(self, child: dict[str, Any], row: int | None, relevant: list[str]) -> dict[str, Any] | None:
         name = child["name"]
         q: dict[str, Any] = {"name": name, "type": "repeat", "label": self.text(child.get("label"))
@@ -298,15 +355,16 @@ class _Converter:
         if rel:
             q["relevant"] = rel
         self.item_calculate = {}
-        q["questions"] = self.children(child.get("children") or [], [], True)
+        self.scope.here = name
+        q["questions"] = self.children(child.get("children") or [], [], True, (), (str(name),))
+        self.scope.here = None
         if self.item_calculate:
             q["calculate"] = self.item_calculate
         if not q["questions"]:
             self.problem("survey", row, "type", "repeat ini tidak berisi pertanyaan")
             return None
         if not count and q["questions"][0]["type"] != "text":
-            self.problem("survey", row, "repeat_count", "repeat tanpa repeat_count harus diawali pertanyaan text "
-                         "(nama setiap item; orang mengetik \"selesai\" untuk berhenti)")
+            q["ask_more"] = True          # no count, no item name: "Tambah satu lagi?" ends each item
         return q
 
     def question(self, child: dict[str, Any], row: int | None) -> dict[str, Any] | None:
@@ -337,6 +395,8 @@ class _Converter:
         if constraint:
             q["constraint"] = constraint
             q["constraint_message"] = self.text(bind.get("jr:constraintMsg")) or dict(DEFAULT_MESSAGE)
+        if q["type"] == "date":          # today() - 7 is a number of days; a date question's default is its date
+            self.date_defaults(child, bind)
         if bind.get("calculate") and child.get("default") in (None, ""):
             computed = self.expr(bind["calculate"], row, "calculation")
             if computed:
@@ -370,6 +430,13 @@ class _Converter:
             q["short"] = short
         return q
 
+    @staticmethod
+    def date_defaults(child: dict[str, Any], bind: dict[str, Any]) -> None:
+        for holder, key in ((bind, "calculate"), (child, "default")):
+            value = str(holder.get(key) or "").strip()
+            if re.search(r"[-+]", value) and re.search(r"\$\{|\(", value) and not value.startswith("date("):
+                holder[key] = f"date({value})"
+
     def read_only(self, child: dict[str, Any], bind: dict[str, Any], row: int | None) -> dict[str, Any] | None:
         """A read-only question is shown, not asked: a note with its value (computed or default)."""
         name = str(child["name"])
@@ -393,12 +460,24 @@ class _Converter:
             return True
         itemset = str(child.get("itemset") or "")
         if not child.get("choices") and itemset.endswith((".csv", ".xml", ".geojson")):
-            if itemset == "rounds.csv" and q["type"] == "select_one":
+            if itemset == "rounds.csv" and q["type"] == "select_one" and itemset not in self.sheets.files:
                 q["choices_from"] = "rounds"
                 return True
-            self.problem("survey", row, "type", f"pilihan dari berkas {itemset} belum didukung Pantau (hanya "
-                         "select_one_from_file rounds.csv: putaran pemantauan)")
-            return False
+            if itemset not in self.sheets.files:
+                self.problem("survey", row, "type", f"berkas {itemset} tidak ada: lampirkan dengan `pantau form "
+                             f"import FORMULIR.xlsx --attach {itemset}` atau taruh di folder yang sama")
+                return False
+            child = {**child, "choices": self.file_choices(child, itemset)}
+            params = " ".join(f"{k}={v}" for k, v in (child.get("parameters") or {}).items())
+            self.from_file[q["name"]] = [raw_type.strip(), *([params] if params else [])]
+        elif child["type"] == "select one external":
+            rows = [r for r in self.sheets.external if str(r.get("list_name", "")) == itemset]
+            if not rows:
+                self.problem("survey", row, "type", f"daftar {itemset!r} tidak ada di sheet external_choices")
+                return False
+            if itemset not in self.file_cache:
+                self.file_cache[itemset] = [{k: v for k, v in r.items() if k != "list_name"} for r in rows]
+            child = {**child, "choices": self.file_cache[itemset]}
         raw_choices = child.get("choices") or []
         done = (id(raw_choices), "or_other" in raw_type)      # pyxform gives every user of a list the same list
         if done not in self.converted:
@@ -411,6 +490,25 @@ class _Converter:
             if flt:
                 q["choice_filter"] = flt
         return True
+
+    def file_choices(self, child: dict[str, Any], itemset: str) -> list[dict[str, Any]]:
+        """The rows of a choice file as choices: ``parameters`` value= and label= name the columns (ODK's
+        defaults: name and label; id and title for GeoJSON)."""
+        params = child.get("parameters") or {}
+        geo = itemset.endswith(".geojson")
+        value_col = str(params.get("value") or ("id" if geo else "name"))
+        label_col = str(params.get("label") or ("title" if geo else "label"))
+        key = f"{itemset}|{value_col}|{label_col}"
+        if key in self.file_cache:           # one list per file and columns: questions sharing it share it
+            return self.file_cache[key]
+        out: list[dict[str, Any]] = self.file_cache.setdefault(key, [])
+        for r in self.sheets.files[itemset]:
+            value = str(r.get(value_col, "")).strip()
+            if value:
+                label = r.get(label_col) or value
+                out.append({**{k: v for k, v in r.items() if k not in (value_col, label_col)}, "name": value,
+                            "label": label})
+        return out
 
     def choices(self, raw: list[dict[str, Any]], or_other: bool) -> list[dict[str, Any]]:
         choices = []
@@ -466,9 +564,14 @@ class _Converter:
         if version is None and re.fullmatch(DATED_VERSION, version_text):
             version = int(re.sub(r"\D", "", version_text)[:14])  # a date or time: its digits keep the order
             xlsform["version"] = version_text
+        if version is None and re.fullmatch(r"[\w.:+-]{1,64}", version_text):
+            version = 1               # a hash or a name (ODK allows any text): numbered by the import, see
+            xlsform["version"] = version_text       # bot/cli/forms.py ``number_text_version``
+            xlsform["version_text"] = "yes"
         if version is None:
-            self.problem("settings", 2, "version", f"version {version_text!r} harus bilangan bulat >= 1 atau tanggal "
-                         "(misalnya 2024081501 atau 2024-08-15 10:30); naikkan setiap kali formulir diubah")
+            self.problem("settings", 2, "version", f"version {version_text!r} harus bilangan bulat >= 1, tanggal "
+                         "(misalnya 2024081501 atau 2024-08-15 10:30) atau teks tanpa spasi (misalnya a1b2c3); "
+                         "ubah setiap kali formulir diubah")
         if not s.get("version"):
             self.notes.append("settings: version kosong, dipakai versi 1")
         titles = {lang_of(k.split("::", 1)[1], self.default_lang): v for k, v in s.items()
@@ -520,6 +623,26 @@ def _all(exprs: list[str]) -> str:
     return ast.unparse(node) if len(exprs) > 1 else exprs[0]
 
 
+def _other_languages(sheets: Sheets, default: str) -> dict[str, dict[str, dict[str, str]]]:
+    """The texts in languages other than Indonesian and English (``label::Swahili (sw)``), by survey row name
+    and by choice value (Pantau keeps no list names; the first list's texts of a value), so that export writes
+    every language of the form back."""
+    def other(column: str) -> bool:
+        base, _, lang = column.partition("::")
+        return bool(lang) and _base(base) in TRANSLATED and lang_of(lang, default) is None
+
+    out: dict[str, dict[str, dict[str, str]]] = {}
+    for row in sheets.survey:
+        texts = {k: str(v) for k, v in row.items() if v not in (None, "") and other(k)}
+        if texts and row.get("name") and not str(row.get("type", "")).strip().lower().startswith("end"):
+            out.setdefault("survey", {}).setdefault(str(row["name"]), {}).update(texts)
+    for row in sheets.choices:
+        texts = {k: str(v) for k, v in row.items() if v not in (None, "") and other(k)}
+        if texts:
+            out.setdefault("choices", {}).setdefault(str(row.get("name", "")), texts)
+    return out
+
+
 def _legacy_binds(children: list[dict[str, Any]]) -> None:
     """Old XLSForms write bind columns as 'bind:relevant': pyxform keeps them as they are; read them as bind."""
     for child in children:
@@ -538,6 +661,12 @@ def from_xlsform(parsed: dict[str, Any], sheets: Sheets, form_id: str | None = N
     data = {**head, "questions": questions}
     if conv.metadata:
         data["xlsform"] = {**data.get("xlsform", {}), "metadata": conv.metadata}
+    if conv.renamed:
+        data["xlsform"] = {**data.get("xlsform", {}), "names": conv.renamed}
+    if conv.from_file:
+        data["xlsform"] = {**data.get("xlsform", {}), "from_file": conv.from_file}
+    if sheets.file_texts:                 # versioned with the form, written back by export
+        data["xlsform"] = {**data.get("xlsform", {}), "files": dict(sheets.file_texts)}
     lists = conv.shared_lists()
     if lists:
         data["choice_lists"] = lists
@@ -564,8 +693,12 @@ def from_xlsform(parsed: dict[str, Any], sheets: Sheets, form_id: str | None = N
             conv.problem("survey" if row else "settings", row or 2, column, exc.problem)
     if conv.problems:
         raise XLSFormError(conv.problems)
+    languages = _other_languages(sheets, conv.default_lang)
+    if languages:                         # not spoken in the chat, written back by export
+        data["xlsform"] = {**data.get("xlsform", {}), "languages": languages}
     if conv.ignored_langs:
-        conv.notes.append(f"bahasa diabaikan: {', '.join(sorted(conv.ignored_langs))} (Pantau memakai id dan en)")
+        conv.notes.append(f"bahasa {', '.join(sorted(conv.ignored_langs))} tidak dipakai di chat (Pantau memakai id "
+                          "dan en); disimpan untuk ekspor")
     for lang in sorted(conv.copied_langs):
         other = "Indonesia" if lang == "en" else "Inggris"
         conv.notes.append(f"teks {LANG_COLUMNS[lang]} yang kosong diisi dari teks bahasa {other}")

@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from .forms import NUMBER_MAX, NUMBER_MIN, ROLES, Form, Group, Question
+from .forms import MORE, NUMBER_MAX, NUMBER_MIN, ROLES, Form, Group, Question
 from .xlsform import LANG_COLUMNS, NO_SUMMARY
 from .xpath import to_xpath
 
@@ -19,7 +19,7 @@ _DEFAULT_MIN, _DEFAULT_MAX = 0, 100_000
 SURVEY = ["type", "name", *[f"label::{c}" for c in LANG_COLUMNS.values()],
           *[f"hint::{c}" for c in LANG_COLUMNS.values()], "required", "relevant", "constraint",
           *[f"constraint_message::{c}" for c in LANG_COLUMNS.values()], "calculation", "default", "choice_filter",
-          "repeat_count", "appearance", *[f"pantau_short::{c}" for c in LANG_COLUMNS.values()], "pantau_pair", "pantau_min",
+          "repeat_count", "appearance", "parameters", *[f"pantau_short::{c}" for c in LANG_COLUMNS.values()], "pantau_pair", "pantau_min",
           "pantau_max", "pantau_count", "pantau_not_future", "pantau_confirm_older_than_days",
           "pantau_suggest_from_previous"]
 _TYPES = {"integer": "integer", "decimal": "decimal", "text": "text", "date": "date", "photo": "image",
@@ -58,7 +58,7 @@ def _question_rows(q: Question, choices: _Choices) -> list[dict[str, Any]]:
             row["pantau_suggest_from_previous"] = "yes"
         if q.relevant:
             row["relevant"] = to_xpath(q.relevant)
-        rows = [row] + _with_groups(q.questions, choices)
+        rows = [row] + _with_groups(tuple(s for s in q.questions if s.name != MORE), choices)
         rows += [{"type": "calculate", "name": name, "calculation": to_xpath(expr)} for name, expr in q.calculate]
         return rows + [{"type": "end_repeat", "name": q.name}]
     if q.choices_from == "rounds":
@@ -135,17 +135,38 @@ def to_xlsform(form: Form, summary: dict[str, Any] | None = None,
     the metadata rows start, end, deviceid, … written back first)."""
     xlsform = xlsform or {}
     survey: list[dict[str, Any]] = [{"type": t, "name": n} for t, n in xlsform.get("metadata") or []]
+    renamed = xlsform.get("names") or {}          # names scoped by their group on import: written as given
     choices = _Choices({q.choice_list for q in form.all_questions() if q.choice_list})
     survey += _with_groups(form.questions, choices)
+    from_file = xlsform.get("from_file") or {}          # choices from an attached file: the file is written back
+    for row in survey:
+        if row.get("name") in from_file and not str(row.get("type", "")).startswith(("end_", "begin_")):
+            dropped = str(row["type"]).split()[-1]
+            row["type"], *params = from_file[row["name"]]
+            if params:
+                row["parameters"] = params[0]
+            choices[:] = [c for c in choices if c.get("list_name") != dropped]
+    for row in survey:
+        if row.get("name") in renamed and not str(row.get("type", "")).startswith(("end_", "begin_group")):
+            row["name"] = renamed[row["name"]]
     for name, expr in form.calculate:
         survey.append({"type": "calculate", "name": name, "calculation": to_xpath(expr)})
+    languages = xlsform.get("languages") or {}          # languages the chat does not speak, kept as given
+    for row in survey:
+        if not str(row.get("type", "")).startswith("end_"):
+            row.update((languages.get("survey") or {}).get(str(row.get("name")), {}))
+    for crow in choices:
+        crow.update((languages.get("choices") or {}).get(str(crow.get("name")), {}))
     used = [c for c in SURVEY if any(c in r for r in survey)]
+    used += sorted({k for r in survey for k in r} - set(SURVEY) - {"type", "name"})
     choice_cols = ["list_name", "name", *[f"label::{c}" for c in LANG_COLUMNS.values()]]
     choice_cols += sorted({k for r in choices for k in r} - set(choice_cols))
     settings = {"form_id": xlsform.get("form_id", form.id), "version": xlsform.get("version", str(form.version)),
                 "form_title": form.title["id"],
                 f"pantau_title::{LANG_COLUMNS['en']}": form.title["en"],
-                "default_language": LANG_COLUMNS["id"], "pantau_order": form.order}
+                "default_language": LANG_COLUMNS["id"]}
+    if form.order != 100:                # the default place is not written: imported again, the same form file
+        settings["pantau_order"] = form.order
     if any(len({c.value for c in q.choices}) != len(q.choices) for q in form.all_questions()):
         settings["allow_choice_duplicates"] = "yes"       # a value repeated under a choice_filter
     if tuple(form.roles) != ROLES:

@@ -4,22 +4,31 @@
 ``to_xpath`` is the reverse (for export). Supported: ``${name}`` references (also ``../name``),
 ``.`` for the question itself, numbers, strings, ``= != < <= > >=``, ``+ - * div mod``, ``and``,
 ``or``, ``not()``, ``true()``, ``false()``, ``selected()``, ``count-selected()``, ``count()``,
-``string-length()``, ``today()``, ``if()``. In a ``choice_filter`` a bare name is a column of the
-choices sheet (``choice('color')``). Anything else raises ``XPathError`` saying what.
+``string-length()``, ``today()``, ``if()`` and the functions in ``_FUNCS``. With a ``Scope`` (the form's repeats
+and choice lists) also ``sum(${x})``/``join()``/``count()`` over a repeat's answers (``column('rep', 'x')``),
+``indexed-repeat()``, ``position(..)``, ``jr:choice-name()``, ``random()`` and
+``instance('list')/root/item[pred]/col`` (``lookup(...)``, the list written into the expression as JSON). In a
+``choice_filter`` a bare name is a column of the choices sheet (``choice('color')``). Anything else raises
+``XPathError`` saying what.
 Comparing with the empty string means "answered or not": ``${x} != ''`` is ``filled(x)``.
 """
 from __future__ import annotations
 
 import ast
+import json
 import re
+from dataclasses import dataclass, field
 
 _TOKEN = re.compile(r"""
     (?P<ws>\s+)
   | (?P<ref>\$\{\s*(?P<refname>[A-Za-z_][\w.-]*)\s*\})
+  | (?P<inst>instance\(\s*(?P<q>['"])(?P<list>[\w.-]+)(?P=q)\s*\)/root/item)
+  | (?P<parent>\.\.(?![/\w]))
   | (?P<path>(?:\.\./)+(?P<pathname>[A-Za-z_][\w-]*)|/[A-Za-z_][\w-]*(?:/[A-Za-z_][\w-]*)+)
   | (?P<num>\d+(?:\.\d+)?|\.\d+)
   | (?P<str>'[^']*'|"[^"]*")
-  | (?P<op>!=|<=|>=|=|<|>|\+|-|\*|\(|\)|,)
+  | (?P<step>/[A-Za-z_][\w-]*)
+  | (?P<op>!=|<=|>=|=|<|>|\+|-|\*|\(|\)|,|\[|\])
   | (?P<self>\.(?![\w.]))
   | (?P<name>[A-Za-z_][\w.:-]*)
 """, re.VERBOSE)
@@ -32,13 +41,38 @@ _FUNCS: dict[str, tuple[str, int, int | None]] = {
     "ceiling": ("ceiling", 1, 1), "abs": ("abs", 1, 1), "min": ("min", 1, None), "max": ("max", 1, None),
     "concat": ("concat", 1, None), "substr": ("substr", 2, 3), "contains": ("contains", 2, 2),
     "starts-with": ("starts_with", 2, 2), "ends-with": ("ends_with", 2, 2), "regex": ("regex", 2, 2),
-    "coalesce": ("coalesce", 2, 2), "selected-at": ("selected_at", 2, 2), "once": ("once", 1, 1)}
+    "coalesce": ("coalesce", 2, 2), "selected-at": ("selected_at", 2, 2), "once": ("once", 1, 1),
+    "sum": ("sum", 1, None), "join": ("join", 2, None), "date": ("date", 1, 1),
+    "decimal-date-time": ("decimal_date_time", 1, 1), "format-date-time": ("format_date", 2, 2),
+    "format-date": ("format_date", 2, 2), "now": ("now", 0, 0)}
+_LISTS = {"count", "count-selected", "sum", "join", "min", "max"}     # an instance path here: every row
 _CMP = {"=": ast.Eq, "!=": ast.NotEq, "<": ast.Lt, "<=": ast.LtE, ">": ast.Gt, ">=": ast.GtE}
 _ARITH = {"+": ast.Add, "-": ast.Sub, "*": ast.Mult, "div": ast.Div, "mod": ast.Mod}
 
 
 class XPathError(ValueError):
     pass
+
+
+@dataclass
+class Scope:
+    """What an expression may refer to beyond its own text: the form's repeats, select lists and choice lists."""
+
+    repeat_of: dict[str, str] = field(default_factory=dict)       # a question → the repeat it is in
+    repeats: set[str] = field(default_factory=set)
+    labels: dict[str, dict[str, str]] = field(default_factory=dict)   # a select question → {value: label}
+    lists: dict[str, list[dict[str, str]]] = field(default_factory=dict)   # choice list → its rows
+    here: str | None = None                                       # the repeat being read
+    randoms: int = 0                                              # random() calls so far, each its own
+    files: dict[str, str] = field(default_factory=dict)           # an attachment's stem → its file name
+
+
+def _call(name: str, *args: ast.expr) -> ast.Call:
+    return ast.Call(func=ast.Name(id=name, ctx=ast.Load()), args=list(args), keywords=[])
+
+
+def _const(value: str | bool | int | None) -> ast.Constant:
+    return ast.Constant(value=value)
 
 
 def _tokens(source: str) -> list[tuple[str, str]]:
@@ -52,20 +86,23 @@ def _tokens(source: str) -> list[tuple[str, str]]:
             continue
         if m.group("ref"):
             out.append(("ref", m.group("refname")))
+        elif m.group("inst"):
+            out.append(("inst", m.group("list")))
         elif m.group("path"):
             out.append(("ref", m.group("pathname") or m.group("path").rsplit("/", 1)[1]))
         elif m.group("name") and m.group("name") in ("and", "or", "div", "mod"):
             out.append(("op", m.group("name")))
         else:
-            kind = next(k for k in ("num", "str", "op", "self", "name") if m.group(k) is not None)
+            kind = next(k for k in ("parent", "step", "num", "str", "op", "self", "name") if m.group(k) is not None)
             out.append((kind, m.group(kind)))
     return out
 
 
 class _Parser:
-    def __init__(self, source: str, self_name: str | None, choice_columns: bool):
+    def __init__(self, source: str, self_name: str | None, choice_columns: bool, scope: Scope | None):
         self.toks, self.i = _tokens(source), 0
         self.self_name, self.choice_columns, self.source = self_name, choice_columns, source
+        self.scope = scope or Scope()
 
     def peek(self) -> tuple[str, str] | None:
         return self.toks[self.i] if self.i < len(self.toks) else None
@@ -104,7 +141,8 @@ class _Parser:
 
     def _compare(self, left: ast.expr, op: str, right: ast.expr) -> ast.expr:
         for a, b in ((left, right), (right, left)):     # x = '' / x != '': answered or not
-            if op in ("=", "!=") and isinstance(b, ast.Constant) and b.value == "":
+            if op in ("=", "!=") and isinstance(b, ast.Constant) and b.value in ("", None) \
+                    and not isinstance(b.value, bool):
                 filled = ast.Call(func=ast.Name(id="filled", ctx=ast.Load()), args=[a], keywords=[])
                 return filled if op == "!=" else ast.UnaryOp(op=ast.Not(), operand=filled)
         return ast.Compare(left=left, ops=[_CMP[op]()], comparators=[right])
@@ -166,7 +204,11 @@ class _Parser:
             return node
         self.take()
         if kind == "ref":
-            return ast.Name(id=value, ctx=ast.Load())
+            return self.ref(value)
+        if kind == "inst":
+            return self.instance(value)
+        if kind == "parent":
+            return _const("..")
         if kind == "self":
             if not self.self_name:
                 raise XPathError("'.' hanya boleh di constraint sebuah pertanyaan")
@@ -180,13 +222,94 @@ class _Parser:
             if nxt == ("op", "("):
                 return self.call(value)
             if self.choice_columns:
-                return ast.Call(func=ast.Name(id="choice", ctx=ast.Load()), args=[ast.Constant(value=value)],
-                                keywords=[])
+                return _call("choice", _const(value))
+            if value in ("true", "false", "null"):
+                return _const(None if value == "null" else value == "true")
             raise XPathError(f"nama {value!r} harus ditulis sebagai ${{{value}}}")
         raise XPathError(f"tidak dimengerti: {value!r}")
 
+    def ref(self, name: str) -> ast.expr:
+        """${x}; a question of a repeat seen from outside it: its answers in every item (for sum(), count())."""
+        sc = self.scope
+        if name in sc.repeat_of and sc.repeat_of[name] != sc.here:
+            return _call("column", _const(sc.repeat_of[name]), _const(name))
+        if name in sc.repeats and name != sc.here:
+            return _call("column", _const(name), _const(""))
+        return ast.Name(id=name, ctx=ast.Load())
+
+    def instance(self, list_name: str) -> ast.expr:
+        """instance('list')/root/item[pred]/column: a lookup in the form's own choice list."""
+        if list_name not in self.scope.lists:
+            raise XPathError(f"instance('{list_name}') bukan daftar pilihan formulir ini (berkas lampiran belum "
+                             "didukung)")
+        pred: ast.expr = _const(True)
+        if self.is_op("["):
+            self.take()
+            outer, self.choice_columns = self.choice_columns, True
+            pred = self.or_()
+            self.choice_columns = outer
+            self.take("]")
+        column = "name"
+        tok = self.peek()
+        if tok is not None and tok[0] == "step":
+            self.take()
+            column = tok[1][1:]
+        rows = json.dumps(self.scope.lists[list_name], ensure_ascii=False, separators=(",", ":"))
+        return _call("lookup", _const(list_name), _const(rows), _const(column), pred)
+
+    def pulldata(self, args: list[ast.expr]) -> ast.expr:
+        """pulldata('file', 'column', 'key column', value): a lookup in an attached CSV file."""
+        if len(args) != 4 or not all(isinstance(a, ast.Constant) for a in args[:3]):
+            raise XPathError("pulldata() perlu 4 argumen: 'berkas', 'kolom', 'kolom kunci', nilai")
+        stem, column, key = (str(getattr(a, "value", "")) for a in args[:3])
+        if stem not in self.scope.files:
+            raise XPathError(f"pulldata(): berkas {stem}.csv tidak ada; lampirkan dengan --attach {stem}.csv atau "
+                             "taruh di folder yang sama")
+        rows = json.dumps(self.scope.lists[stem], ensure_ascii=False, separators=(",", ":"))
+        pred = ast.Compare(left=_call("choice", _const(key)), ops=[ast.Eq()], comparators=[args[3]])
+        return _call("pulldata", _const(stem), _const(rows), _const(column), pred)
+
+    def special(self, name: str, args: list[ast.expr]) -> ast.expr | None:
+        """The functions that need the form: position(..), indexed-repeat(), jr:choice-name(), random()."""
+        if name == "position":
+            if args and not (isinstance(args[0], ast.Constant) and args[0].value == ".."):
+                raise XPathError("position() hanya didukung sebagai position(..) (nomor item repeat)")
+            return _call("position")
+        if name == "random":
+            if args:
+                raise XPathError("random() tidak memakai argumen")
+            self.scope.randoms += 1
+            return _call("random", _const(self.scope.randoms))
+        if name == "indexed-repeat":
+            if len(args) != 3:
+                raise XPathError("indexed-repeat() perlu 3 argumen")
+            field_node = args[0]
+            if isinstance(field_node, ast.Name) and field_node.id in self.scope.repeat_of:
+                field_node = _call("column", _const(self.scope.repeat_of[field_node.id]), _const(field_node.id))
+            if not (isinstance(field_node, ast.Call) and isinstance(field_node.func, ast.Name)
+                    and field_node.func.id == "column"):
+                raise XPathError("indexed-repeat() perlu sebuah pertanyaan di dalam repeat")
+            return _call("item_at", field_node, args[2])
+        if name == "pulldata":
+            return self.pulldata(args)
+        if name == "jr:choice-name":
+            if len(args) != 2:
+                raise XPathError("jr:choice-name() perlu 2 argumen")
+            m = re.fullmatch(r"\s*\$\{\s*(\w+)\s*\}\s*", str(getattr(args[1], "value", "")))
+            if not m or m.group(1) not in self.scope.labels:
+                raise XPathError("jr:choice-name() perlu nama pertanyaan pilihan sebagai '${nama}'")
+            labels = json.dumps(self.scope.labels[m.group(1)], ensure_ascii=False, separators=(",", ":"))
+            return _call("choice_name", args[0], _const(m.group(1)), _const(labels))
+        return None
+
     def call(self, name: str) -> ast.expr:
         args = self.args()
+        found = self.special(name, args)
+        if found is not None:
+            return found
+        if name in _LISTS:
+            args = [_call("lookup_all", *a.args) if isinstance(a, ast.Call) and isinstance(a.func, ast.Name)
+                    and a.func.id == "lookup" else a for a in args]
         if name in ("true", "false") and not args:
             return ast.Constant(value=name == "true")
         if name == "not" and len(args) == 1:
@@ -205,9 +328,10 @@ class _Parser:
         raise XPathError(f"fungsi {name}() belum didukung Pantau")
 
 
-def to_expr(source: str, self_name: str | None = None, choice_columns: bool = False) -> str:
+def to_expr(source: str, self_name: str | None = None, choice_columns: bool = False,
+            scope: Scope | None = None) -> str:
     """An XLSForm expression as a form expression (raises XPathError)."""
-    return ast.unparse(_Parser(str(source), self_name, choice_columns).parse())
+    return ast.unparse(_Parser(str(source), self_name, choice_columns, scope).parse())
 
 
 # ------------------------------------------------------------------ back to XLSForm
@@ -217,7 +341,7 @@ _CMP_BACK = {ast.Eq: ("=", _PREC_EQ), ast.NotEq: ("!=", _PREC_EQ), ast.Lt: ("<",
              ast.LtE: ("<=", _PREC_REL), ast.Gt: (">", _PREC_REL), ast.GtE: (">=", _PREC_REL)}
 _ARITH_BACK = {ast.Add: ("+", _PREC_ADD), ast.Sub: ("-", _PREC_ADD), ast.Mult: ("*", _PREC_MUL),
                ast.Div: ("div", _PREC_MUL), ast.Mod: ("mod", _PREC_MUL)}
-_CALL_BACK = {py: name for name, (py, _, _) in _FUNCS.items() if name != "count"}
+_CALL_BACK = {py: name for name, (py, _, _) in _FUNCS.items() if name not in ("count", "format-date-time")}
 
 
 def to_xpath(source: str, self_name: str | None = None) -> str:
@@ -231,6 +355,8 @@ def _wrap(part: tuple[str, int], prec: int, strict: bool = False) -> str:
 
 
 def _literal(value: object) -> str:
+    if value is None:
+        return "null"
     if isinstance(value, bool):
         return "true()" if value else "false()"
     if isinstance(value, str):
@@ -279,6 +405,38 @@ def _emit(node: ast.AST, me: str | None) -> tuple[str, int]:
             return str(node.args[0].value), _PREC_ATOM
         if name == "filled" and len(node.args) == 1:
             return f"{_wrap(_emit(node.args[0], me), _PREC_EQ, True)} != ''", _PREC_EQ
+        found = _emit_special(name, node.args, me)
+        if found is not None:
+            return found, _PREC_ATOM
         if name in _CALL_BACK:
             return f"{_CALL_BACK[name]}({', '.join(_emit(a, me)[0] for a in node.args)})", _PREC_ATOM
     raise XPathError(f"{ast.unparse(node)} tidak bisa ditulis untuk XLSForm")
+
+
+def _emit_special(name: str, args: list[ast.expr], me: str | None) -> str | None:
+    """The functions ``Parser.special`` and ``Parser.instance`` make, written back as the form wrote them."""
+    consts = [str(a.value) if isinstance(a, ast.Constant) and a.value is not None else "" for a in args]
+    if name == "column" and len(args) == 2:
+        return f"${{{consts[1] or consts[0]}}}"
+    if name == "position":
+        return "position(..)"
+    if name == "count" and len(args) == 1 and isinstance(args[0], ast.Call) and isinstance(args[0].func, ast.Name) \
+            and args[0].func.id in ("column", "lookup_all"):
+        return f"count({_emit(args[0], me)[0]})"     # items of a repeat, rows of a list: not count-selected()
+    if name == "random":
+        return "random()"
+    if name == "item_at" and len(args) == 2 and isinstance(args[0], ast.Call) and len(args[0].args) == 2:
+        repeat, question = (str(a.value) if isinstance(a, ast.Constant) else "" for a in args[0].args)
+        return f"indexed-repeat(${{{question}}}, ${{{repeat}}}, {_emit(args[1], me)[0]})"
+    if name == "choice_name" and len(args) == 3:
+        return f"jr:choice-name({_emit(args[0], me)[0]}, '${{{consts[1]}}}')"
+    if name == "pulldata" and len(args) == 4 and isinstance(args[3], ast.Compare) and args[3].comparators:
+        key = args[3].left.args[0] if isinstance(args[3].left, ast.Call) and args[3].left.args else None
+        key_text = str(key.value) if isinstance(key, ast.Constant) else ""
+        return f"pulldata('{consts[0]}', '{consts[2]}', '{key_text}', {_emit(args[3].comparators[0], me)[0]})"
+    if name in ("lookup", "lookup_all") and len(args) == 4:
+        every = isinstance(args[3], ast.Constant) and args[3].value is True
+        pred = "" if every else f"[{_emit(args[3], me)[0]}]"
+        step = "" if consts[2] == "name" and pred and name == "lookup_all" else f"/{consts[2]}"
+        return f"instance('{consts[0]}')/root/item{pred}{step}"
+    return None

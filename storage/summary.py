@@ -425,16 +425,25 @@ async def iter_reports(s: AsyncSession, area: str, form_id: str, batch: int = 20
     """Reports of a form under an area, streamed (bounded memory): (area code, answers, revision, updated at,
     reporter's name)."""
     async for row in iter_report_rows(s, area, form_id, batch):
-        yield row[:5]
+        yield row[0], row[1], row[2], row[3], row[4]
 
 
 async def iter_report_rows(s: AsyncSession, area: str, form_id: str, batch: int = 2000
-                           ) -> AsyncIterator[Row[str, dict[str, Any], int, datetime, str, str, datetime, bool]]:
+                           ) -> AsyncIterator[tuple[str, dict[str, Any], int, datetime, str, str, datetime, bool]]:
     """As ``iter_reports``, with the report's key, first save time (what the period filters need) and whether
     its sender was approved. Competing submissions wait for the fasilitator's choice and are left out."""
+    async for code, answers, revision, updated, name, key, created, verified, _ in iter_report_rows_with_id(
+            s, area, form_id, batch):
+        yield code, answers, revision, updated, name, key, created, verified
+
+
+async def iter_report_rows_with_id(s: AsyncSession, area: str, form_id: str, batch: int = 2000
+                                   ) -> AsyncIterator[Row[str, dict[str, Any], int, datetime, str, str, datetime, bool,
+                                                          int]]:
+    """As ``iter_report_rows``, with the report's id last (the export's link to a photo on the dashboard)."""
     from .models import Contact as C
     q = (select(Report.area_code, Report.answers, Report.revision, Report.updated_at, C.name, Report.key,
-                Report.created_at, Report.verified)
+                Report.created_at, Report.verified, Report.id)
          .join(C, C.id == Report.contact_id)
          .where(Report.form_id == form_id, under(Report.area_code, area), Report.conflict.is_(None))
          .order_by(Report.area_code, Report.id).execution_options(yield_per=batch))

@@ -183,11 +183,12 @@ async def _whole_round(w: World):
         await write_xlsx(s, path, KAB, await get_round(s, ROUND[0]), w.p.forms, areas, Progress(False))
     wb = load_workbook(path, read_only=True)
     meet = list(wb["Pertemuan"].iter_rows(values_only=True))
-    header = meet[0]
-    assert sum(r[header.index("Laki-laki")] for r in meet[1:]) == total["men"]
-    assert sum(r[header.index("Jumlah")] for r in meet[1:]) == total["participants"]
-    assert all(r[0].startswith(KAB + ".") for r in meet[1:])        # nothing from the other kabupaten
-    assert len(list(wb["Pemantauan"].iter_rows())) - 1 == len(acts)
+    header = meet[0]                     # variable names; the labels are the second header row
+    assert meet[1][header.index("men")] == "Laki-laki" and meet[1][header.index("total")] == "Jumlah"
+    assert sum(r[header.index("men")] for r in meet[2:]) == total["men"]
+    assert sum(r[header.index("total")] for r in meet[2:]) == total["participants"]
+    assert all(r[0].startswith(KAB + ".") for r in meet[2:])        # nothing from the other kabupaten
+    assert len(list(wb["Pemantauan"].iter_rows())) - 2 == len(acts)
     status = {r[0]: r[5] for r in list(wb["Kelengkapan"].iter_rows(values_only=True))[1:]}
     assert status[late[0]] == "Tepat waktu"                     # in on the 29th, before the due date
     assert [d for d, v in status.items() if v == "Terlambat"] == late[1:]
@@ -222,7 +223,7 @@ def test_chat_commands_are_for_coordinators_only_and_scoped(world):
         await run_due(world.p.db, world.p.forms)
         export = (await take_terminal_replies(world.p.db, "koord-other"))[-1]
         wb = load_workbook(export["document"], read_only=True)
-        codes = [r[0] for r in list(wb["Pertemuan"].iter_rows(values_only=True))[1:]]
+        codes = [r[0] for r in list(wb["Pertemuan"].iter_rows(values_only=True))[2:]]
         assert codes == ["81.01.01.2001"]
         replies = await world.p.handle(Inbound("terminal", "koord", "k2", text="belum"))
         assert "0 dari 26 desa sudah melapor" in replies[-1].text

@@ -33,7 +33,8 @@ def export(db_url, tmp_path, names, f=None, hostile=False):
                                                                             "id"), W.at(2024, 6, 1))
                     await tx.save_report(NewReport("pertemuan", 1, "81.05.02.2002", "musdes|2024-07-03|", {
                         "kind": "musdes", "date": "2024-07-03", "place": HOSTILE[1], "men": 1, "women": 1,
-                        "total": 2, "youth": 0, "disabled": 0, "note": HOSTILE[2] + " " + HOSTILE[4]}), c.id,
+                        "total": 2, "youth": 0, "disabled": 0, "note": HOSTILE[2] + " " + HOSTILE[4],
+                        "photo": PHOTO}), c.id,
                         W.at(2024, 7, 3))
                     await tx.save_report(NewReport("cerita", 1, "81.05.02.2002", W.at(2024, 7, 4).isoformat(), {
                         "level": "komunitas", "story": HOSTILE[3], "who": "\tTAB"}), c.id, W.at(2024, 7, 4))
@@ -45,6 +46,20 @@ def export(db_url, tmp_path, names, f=None, hostile=False):
         finally:
             await p.db.close()
     asyncio.run(go())
+
+
+PHOTO = "ab12" * 16          # a stored photo's SHA-256
+
+
+def test_a_photo_is_its_file_name_with_a_dashboard_link_never_a_bare_hash(db_url, tmp_path):
+    export(db_url, tmp_path, ["x.xlsx", "x.zip"], hostile=True)
+    meet = load_workbook(tmp_path / "x.xlsx")["Pertemuan"]
+    cell = next(c for row in meet.iter_rows(min_row=3) for c in row if c.value == "foto_ab12ab12ab12.jpg")
+    assert re.fullmatch(rf"http://127\.0\.0\.1:8080/dasbor/laporan/\d+/foto/{PHOTO}", cell.hyperlink.target)
+    assert PHOTO not in {c.value for row in meet.iter_rows() for c in row}
+    with zipfile.ZipFile(tmp_path / "x.zip") as zf:
+        text = zf.read("pertemuan.csv").decode("utf-8-sig")
+    assert re.search(rf"foto_ab12ab12ab12\.jpg \(http://127\.0\.0\.1:8080/dasbor/laporan/\d+/foto/{PHOTO}\)", text)
 
 
 def test_hostile_answers_are_text_never_formulas(db_url, tmp_path):
@@ -79,18 +94,23 @@ def test_layout_types_zones_and_the_rollup_sheet(db_url, tmp_path):
     wb = load_workbook(tmp_path / "r.xlsx")
     assert wb.sheetnames == ["Ringkasan per wilayah", "Pertemuan", "Pemantauan", "Cerita perubahan",
                              "Matriks rekomendasi", "Kelengkapan", "Tindak lanjut", "Seleksi cerita"]
-    for ws in wb:
-        assert ws.freeze_panes == "A2" and ws.auto_filter.ref.startswith("A1:")
+    forms = ("Pertemuan", "Pemantauan", "Cerita perubahan")
+    for ws in wb:       # a form's sheet: variable names, then labels, in two bold frozen header rows
+        assert ws.freeze_panes == ("A3" if ws.title in forms else "A2") and ws.auto_filter.ref.startswith("A1:")
         assert ws["A1"].font.bold and ws.column_dimensions["B"].width >= 10
     meet = wb["Pertemuan"]
     header = [c.value for c in meet[1]]
-    rows = [[c.value for c in r] for r in meet.iter_rows(min_row=2)]
-    dates = [r[header.index("Tanggal")] for r in rows]
+    labels = [c.value for c in meet[2]]
+    assert header[:6] == ["kode_wilayah", "wilayah", "kecamatan", "kabupaten", "kind", "date"]
+    assert labels[:6] == ["Kode wilayah", "Desa/Wilayah", "Kecamatan", "Kabupaten", "Jenis pertemuan", "Tanggal"]
+    assert meet["B2"].font.bold
+    rows = [[c.value for c in r] for r in meet.iter_rows(min_row=3)]
+    dates = [r[header.index("date")] for r in rows]
     assert all(isinstance(d, datetime) for d in dates)   # a date cell (openpyxl reads dates back as datetime)
     assert sorted(d.date() for d in dates) == [date(2024, 7, 5), date(2024, 7, 20), date(2024, 7, 25)]
-    assert all(isinstance(r[header.index("Laki-laki")], int) for r in rows)
-    assert {r[header.index("Zona")] for r in rows} == {"WIT"}
-    sent = {r[0]: r[header.index("Dikirim")] for r in rows}
+    assert all(isinstance(r[header.index("men")], int) for r in rows)
+    assert {r[header.index("zona")] for r in rows} == {"WIT"}
+    sent = {r[0]: r[header.index("dikirim")] for r in rows}
     assert sent["81.05.01.2003"] == datetime(2024, 7, 5, 10, 0)        # 10:00 in Maluku, not 01:00 UTC
     complete = {r[0].value: [c.value for c in r] for r in wb["Kelengkapan"].iter_rows(min_row=2)}
     head = [c.value for c in wb["Kelengkapan"][1]]

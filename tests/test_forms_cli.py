@@ -83,7 +83,8 @@ def test_a_broken_form_is_refused_and_nothing_is_written(cli_env, tmp_path):
     assert proc.returncode == 1
     assert proc.stderr.splitlines() == [
         "survey, baris 5, kolom type (A): jenis 'range' belum didukung Pantau",
-        "survey, baris 6, kolom constraint (F): fungsi pulldata() belum didukung Pantau (dalam \"pulldata('a')\")",
+        "survey, baris 6, kolom constraint (F): pulldata() perlu 4 argumen: 'berkas', 'kolom', 'kolom kunci', nilai "
+        "(dalam \"pulldata('a')\")",
         "2 masalah; tidak ada yang diimpor."]
     assert not (tmp_path / "forms").exists()
     missing = run(env, "form", "export", "tidakada", "--out", str(tmp_path / "x.xlsx"), check=False)
@@ -158,3 +159,22 @@ def test_export_writes_a_label_starting_with_equals_as_text_not_a_formula(cli_en
     assert {c.value for c in cells} == {label["id"], "=1+1", "=A1", "=SUM(A1:A9)"}
     assert {c.data_type for c in cells} == {"s"}                  # text cells: Excel shows them, never runs them
     assert "Formulir bisa dipakai." in run(env, "form", "check", str(out_file)).stdout
+
+
+def test_a_version_written_as_a_hash_is_compared_as_given(cli_env, tmp_path):
+    env = {**cli_env, "PANTAU_FORMS_DIR": str(tmp_path / "forms")}
+    first = X.write_book(tmp_path / "a.xlsx", SURVEY_V1, None, [["form_id", "version"], ["sumur", "a1b2c3d"]])
+    assert "Tersimpan:" in run(env, "form", "import", str(first)).stdout
+    assert "sudah ada dan sama persis" in run(env, "form", "import", str(first)).stdout
+    changed = [row[:] for row in SURVEY_V1]
+    changed[1][2] = "Sumur siapa?"
+    second = X.write_book(tmp_path / "b.xlsx", changed, None, [["form_id", "version"], ["sumur", "e5f6a7b"]])
+    assert "versi sebelumnya (1)" in run(env, "form", "import", str(second)).stdout
+    assert sorted(p.name for p in (tmp_path / "forms").iterdir()) == ["sumur.v1.yaml", "sumur.v2.yaml"]
+    assert "sudah ada dan sama persis" in run(env, "form", "import", str(first)).stdout     # a1b2c3d is still v1
+    again = X.write_book(tmp_path / "c.xlsx", changed, None, [["form_id", "version"], ["sumur", "a1b2c3d"]])
+    refused = run(env, "form", "import", str(again), check=False)
+    assert refused.returncode == 1 and "formulir 'sumur' versi 1 sudah ada dan isinya berbeda" in refused.stderr
+    out = tmp_path / "keluar.xlsx"
+    run(env, "form", "export", "sumur", "--out", str(out))
+    assert openpyxl.load_workbook(out)["settings"]["B2"].value == "e5f6a7b"

@@ -89,10 +89,10 @@ def test_a_new_form_is_summarised_from_its_summary_section(db_url, tmp_path):
     assert "HEALTH POSTS: 2 sessions, 42 infants" in english and "- Activities: Immunisation 1, Weighing 1" in english
     wb = load_workbook(tmp_path / "x.xlsx")
     sheet = wb["Posyandu"]
-    header = [c.value for c in sheet[1]]
-    assert header[4:8] == ["Tanggal", "Kegiatan?", "Balita", "Topik penyuluhan?"]
-    assert [r[6].value for r in sheet.iter_rows(min_row=2)] == [30, 12]       # August is outside the round
-    assert [r[7].value for r in sheet.iter_rows(min_row=2)] == ["Gizi, ASI eksklusif", "Gizi"]
+    labels = [c.value for c in sheet[2]]          # under the variable names
+    assert labels[4:8] == ["Tanggal", "Kegiatan?", "Balita", "Topik penyuluhan?"]
+    assert [r[6].value for r in sheet.iter_rows(min_row=3)] == [30, 12]       # August is outside the round
+    assert [r[7].value for r in sheet.iter_rows(min_row=3)] == ["Gizi, ASI eksklusif", "Gizi"]
 
 
 BAD = [  # the summary section → what the error says

@@ -99,7 +99,7 @@ async def _totals(p: Pipeline, area: str) -> dict[str, tuple]:
         listed = (await meeting_rows(s, area, None, None, None, 0, 1000)).total
         title, header, _, rows = form_sheet(s, p.forms[("pertemuan", 1)], area, await window_for(s, Filters(area)),
                                             catalog.area_index(), Progress(False))
-        men, women, who = header.index("Laki-laki"), header.index("Perempuan"), header.index("Pelapor")
+        men, women, who = header.index("men"), header.index("women"), header.index("pelapor")
         exported = [row async for row in rows]
         approved = [r for r in exported if not str(r[who]).endswith("(belum diverifikasi)")]
         sheet = (len(approved), sum(r[men] or 0 for r in approved), sum(r[women] or 0 for r in approved),

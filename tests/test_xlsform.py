@@ -51,8 +51,10 @@ def test_choice_filter_names_are_choice_columns():
 
 
 @pytest.mark.parametrize("xpath,fragment", [
-    ("pulldata('x', 'y', 'z', ${a})", "pulldata() belum didukung"),
-    ("jr:choice-name(${a}, '${a}')", "jr:choice-name() belum didukung"),
+    ("pulldata('x', 'y', 'z', ${a})", "pulldata(): berkas x.csv tidak ada; lampirkan dengan --attach x.csv"),
+    ("jr:choice-name(${a}, '${a}')", "jr:choice-name() perlu nama pertanyaan pilihan"),
+    ("position(${a})", "position() hanya didukung sebagai position(..)"),
+    ("instance('desa')/root/item[name = ${a}]/label", "instance('desa') bukan daftar pilihan formulir ini"),
     ("${a} = ", "terpotong"),
     ("age > 3", "harus ditulis sebagai ${age}"),
     ("selected(${a})", "selected() perlu 2 argumen"),
@@ -287,22 +289,17 @@ SETTINGS = [["form_id", "version"], ["tes", "1"]]
     ([["select_one l", "pick", "Pilih?", "", "", "search('kab')"]], [["list_name", "name", "label"], ["l", "a", "A"]],
      SETTINGS, "survey, baris 3, kolom appearance (F): search() (pilihan dari berkas CSV) belum didukung"),
     ([["calculate", "c", "", "", "pulldata('hh', 'x', 'y', ${age})"]], None, SETTINGS,
-     "survey, baris 3, kolom calculation (E): fungsi pulldata() belum didukung"),
+     "survey, baris 3, kolom calculation (E): pulldata(): berkas hh.csv tidak ada"),
     ([["text", "t", "Nama?", "indexed-repeat(${age}, ${age}, 1)"]], None, SETTINGS,
-     "survey, baris 3, kolom relevant (D): fungsi indexed-repeat() belum didukung"),
+     "survey, baris 3, kolom relevant (D): indexed-repeat() perlu sebuah pertanyaan di dalam repeat"),
     ([["select_one_from_file desa.csv", "d", "Desa?"]], None, SETTINGS,
-     "survey, baris 3, kolom type (A): pilihan dari berkas desa.csv belum didukung"),
+     "survey, baris 3, kolom type (A): berkas desa.csv tidak ada: lampirkan dengan `pantau form import"),
     ([["begin_repeat", "r1", "R1"], ["begin_repeat", "r2", "R2"], ["text", "x", "X?"], ["end_repeat"], ["end_repeat"]],
      None, SETTINGS, "survey, baris 4, kolom type (A): repeat di dalam repeat belum didukung"),
-    ([["begin_group", "g1", "G1"], ["text", "x", "X?"], ["end_group"], ["begin_group", "g2", "G2"],
-      ["text", "x", "X lagi?"], ["end_group"]], None, SETTINGS,
-     "survey, baris 7, kolom name (B): nama 'x' dipakai lebih dari sekali (baris 4, 7)"),
-    ([["begin_repeat", "r", "R"], ["integer", "n", "N?"], ["end_repeat"]], None, SETTINGS,
-     "survey, baris 3, kolom repeat_count: repeat tanpa repeat_count harus diawali pertanyaan text"),
     ([["text", "nama-lengkap", "Nama?"]], None, SETTINGS,
      "survey, baris 3, kolom name (B): nama 'nama-lengkap' hanya boleh huruf, angka dan _"),
-    ([], None, [["form_id", "version"], ["tes", "v1.2"]],
-     "settings, baris 2, kolom version (B): version 'v1.2' harus bilangan bulat >= 1"),
+    ([], None, [["form_id", "version"], ["tes", "versi dua"]],
+     "settings, baris 2, kolom version (B): version 'versi dua' harus bilangan bulat >= 1, tanggal"),
     ([], None, [["form_id", "version", "pantau_roles"], ["tes", "1", "kader admin"]],
      "settings, baris 2, kolom pantau_roles (C): peran admin tidak dikenal"),
     ([], None, [["form_id", "version", "pantau_key"], ["tes", "1", "tanggal"]],
@@ -586,9 +583,10 @@ def test_numbers_that_are_not_counts_and_counts_keep_their_wording():
 
 
 @pytest.mark.parametrize("row,expected", [
-    (["date", "d", "Tanggal?", "", "today() - 7"], "survey, baris 3, kolom default (E): default: arithmetic on text"),
+    (["integer", "d", "Hari?", "", "concat(${age}, 'x') - 7"],
+     "survey, baris 3, kolom default (E): default: arithmetic on text"),
     (["integer", "n", "N?", "", "pulldata('a', 'b', 'c', 'd')"],
-     "survey, baris 3, kolom default (E): fungsi pulldata() belum didukung"),
+     "survey, baris 3, kolom default (E): pulldata(): berkas a.csv tidak ada"),
     (["integer", "n", "N?", "", "${later} * 2"], "survey, baris 3, kolom default (E): default uses unknown "
                                                  "question(s): later"),      # asked after: never known in time
 ])

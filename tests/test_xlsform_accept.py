@@ -246,3 +246,92 @@ def test_appearance_is_kept_for_export(tmp_path):
     sheets = to_xlsform(parse_form(data, "x"), None, data.get("xlsform"))
     col = sheets["survey"][0].index("appearance")
     assert [row[col] for row in sheets["survey"][1:]] == ["numbers", "minimal"]
+
+
+def test_the_same_name_in_two_groups_or_repeats_is_scoped_by_its_group_and_exported_as_given(tmp_path):
+    data, notes = _import(tmp_path, [
+        ["type", "name", "label"],
+        ["begin_group", "ibu", "Ibu"], ["integer", "umur", "Umur ibu?"], ["end_group", "ibu"],
+        ["begin_group", "ayah", "Ayah"], ["integer", "umur", "Umur ayah?"], ["end_group", "ayah"],
+        ["begin_repeat", "anak", "Anak", ], ["text", "nama", "Nama anak?"], ["integer", "umur", "Umur anak?"],
+        ["end_repeat", "anak"]])
+    assert [q["name"] for q in data["questions"]] == ["umur", "ayah_umur", "anak"]
+    assert [q["name"] for q in _q(data, "anak")["questions"]] == ["nama", "anak_umur"]
+    assert "survey baris 6: nama 'umur' juga dipakai di grup lain; di Pantau disimpan sebagai 'ayah_umur' " \
+        "(diekspor lagi sebagai 'umur')" in notes
+    sheets = to_xlsform(parse_form(data, "x"), None, data["xlsform"])
+    names = [row[1] for row in sheets["survey"][1:]]
+    assert names == ["ibu", "umur", "ibu", "ayah", "umur", "ayah", "anak", "nama", "umur", "anak"]
+
+
+def test_the_same_name_twice_at_the_top_is_still_refused(tmp_path):
+    with pytest.raises(ValueError, match="nama 'a' dipakai lebih dari sekali"):
+        _import(tmp_path, [["type", "name", "label"], ["text", "a", "A?"], ["text", "a", "A lagi?"]])
+
+
+def test_a_repeat_without_count_whose_first_question_is_a_number_asks_for_one_more(tmp_path):
+    from bot import catalog
+    from flows.types import ContactView
+
+    from .conftest import Chat
+    data, _ = _import(tmp_path, [
+        ["type", "name", "label", "required"],
+        ["begin_repeat", "timbang", "Penimbangan"],
+        ["decimal", "berat", "Berat badan (kg)?", "yes"],
+        ["select_one jk", "jk", "Jenis kelamin?", "yes"],
+        ["end_repeat", "timbang"],
+        ["text", "catatan", "Catatan?"]], choices=[["list_name", "name", "label"], ["jk", "l", "Laki-laki"],
+                                                    ["jk", "p", "Perempuan"]])
+    assert _q(data, "timbang")["ask_more"] is True
+    form = parse_form(data, "tes")
+    forms = dict(catalog.load_forms([catalog.FORMS_DIR]))
+    forms[(form.id, form.version)] = form
+    chat = Chat(forms, contact=ContactView(1, "Siti Aminah", "kader", "81.05.08.2010", "id"))
+    chat.say("halo")
+    assert "[Penimbangan 1] Berat badan (kg)?" in chat.say("4")
+    chat.say("7,5")
+    out = chat.say("perempuan")
+    assert "Tambah satu penimbangan lagi?" in out and "1. Ya" in out and "2. Tidak" in out
+    assert "[Penimbangan 2] Berat badan (kg)?" in chat.say("ya")
+    chat.say("9")
+    assert "Tambah satu penimbangan lagi?" in chat.say("laki-laki")
+    out = chat.say("tidak")
+    assert "Catatan?" in out
+    out = chat.say("lewati")
+    assert "Penimbangan 1: Berat badan (kg): 7,5; Jenis kelamin: Perempuan" in out
+    assert "Penimbangan 2: Berat badan (kg): 9; Jenis kelamin: Laki-laki" in out and "Tambah" not in out
+    sheets = to_xlsform(form, None, data.get("xlsform"))
+    assert [r[1] for r in sheets["survey"][1:]] == ["timbang", "berat", "jk", "timbang", "catatan"]
+
+
+def test_languages_the_chat_does_not_speak_are_kept_and_exported(tmp_path):
+    sw, en = "Swahili (sw)", "English (en)"
+    data, notes = _import(tmp_path, [
+        ["type", "name", f"label::{en}", f"label::{sw}", f"hint::{sw}", "label::Indonesian (id)"],
+        ["begin_group", "g", "Trees", "Miti", "", "Pohon"],
+        ["select_one health", "health", "Health?", "Afya?", "Chagua moja", "Kesehatan?"],
+        ["end_group", "g"]], choices=[["list_name", "name", f"label::{en}", f"label::{sw}", "label::Indonesian (id)"],
+                                      ["health", "alive", "Alive", "Hai", "Hidup"],
+                                      ["health", "dead", "Dead", "Mkavu", "Mati"]])
+    assert _q(data, "health")["label"] == {"id": "Kesehatan?", "en": "Health?"}
+    assert "bahasa Swahili (sw) tidak dipakai di chat (Pantau memakai id dan en); disimpan untuk ekspor" in notes
+    sheets = to_xlsform(parse_form(data, "x"), data["summary"], data["xlsform"])
+    header = sheets["survey"][0]
+    rows = {r[1]: dict(zip(header, r)) for r in sheets["survey"][1:] if not str(r[0]).startswith("end")}
+    assert rows["g"][f"label::{sw}"] == "Miti" and rows["health"][f"label::{sw}"] == "Afya?"
+    assert rows["health"][f"hint::{sw}"] == "Chagua moja"
+    choices = {r[1]: dict(zip(sheets["choices"][0], r)) for r in sheets["choices"][1:]}
+    assert choices["dead"][f"label::{sw}"] == "Mkavu"
+    book = tmp_path / "export.xlsx"
+    X.write_book(book, sheets["survey"], sheets["choices"], sheets["settings"])
+    again = read_xlsform(book).data
+    assert again["xlsform"] == data["xlsform"] and parse_form(again, "x") == parse_form(data, "x")
+
+
+def test_a_stored_report_of_a_repeat_asking_for_one_more_is_valid_without_the_question(tmp_path):
+    from flows.validate import first_invalid
+    data, _ = _import(tmp_path, [["type", "name", "label", "required"], ["begin_repeat", "timbang", "Penimbangan"],
+                                 ["decimal", "berat", "Berat (kg)?", "yes"], ["end_repeat", "timbang"]])
+    form = parse_form(data, "tes")
+    assert first_invalid(form, {"timbang": [{"berat": 7.5}, {"berat": 9}]}, "id") is None   # as stored: no $more
+    assert first_invalid(form, {"timbang": [{}]}, "id") is not None

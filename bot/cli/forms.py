@@ -33,9 +33,13 @@ def register(subparsers) -> None:
     imp = sub.add_parser("import", help=t("baca XLSForm dan simpan sebagai formulir Pantau"))
     imp.add_argument("file", metavar=t("BERKAS"), help=t("berkas XLSForm (.xlsx)"))
     imp.add_argument("--id", dest="form_id", help=t("id formulir (mengganti form_id di sheet settings)"))
+    imp.add_argument("--attach", nargs="+", default=[], metavar=t("LAMPIRAN"),
+                     help=t("berkas .csv, .xml atau .geojson yang dipakai formulir (bawaan: dicari di folder yang sama)"))
     chk = sub.add_parser("check", help=t("periksa XLSForm (atau berkas formulir .yaml) tanpa menyimpan"))
     chk.add_argument("file", metavar=t("BERKAS"), help=t("berkas XLSForm (.xlsx) atau formulir (.yaml)"))
     chk.add_argument("--id", dest="form_id", help=t("id formulir (mengganti form_id di sheet settings)"))
+    chk.add_argument("--attach", nargs="+", default=[], metavar=t("LAMPIRAN"),
+                     help=t("berkas .csv, .xml atau .geojson yang dipakai formulir (bawaan: dicari di folder yang sama)"))
     sub.add_parser("list", help=t("semua formulir dan versinya"))
     exp = sub.add_parser("export", help=t("tulis formulir sebagai XLSForm (untuk Excel atau Kobo)"))
     exp.add_argument("form_id", metavar="FORM_ID", help=t("id formulir, mis. pertemuan"))
@@ -69,8 +73,9 @@ async def _stored_definition(key: tuple[str, int]) -> dict | None:
 
 # ------------------------------------------------------------------ reading a workbook
 
-def read_xlsform(path: Path, form_id: str | None = None) -> Imported:
-    """Validate a workbook with pyxform and convert it (XLSFormError lists every problem)."""
+def read_xlsform(path: Path, form_id: str | None = None, attach: list[Path] | None = None) -> Imported:
+    """Validate a workbook with pyxform and convert it (XLSFormError lists every problem); ``attach``: its
+    CSV, XML and GeoJSON files (those it uses are also found beside it)."""
     from pyxform.builder import create_survey_element_from_dict
     from pyxform.errors import PyXFormError
     from pyxform.xls2json import workbook_to_json
@@ -92,7 +97,8 @@ def read_xlsform(path: Path, form_id: str | None = None) -> Imported:
     sheets = Sheets(survey=copy.deepcopy(list(book.survey or [])), choices=copy.deepcopy(list(book.choices or [])),
                     settings=dict((book.settings or [{}])[0]) if book.settings else {},
                     survey_columns=columns(book.survey_header), choices_columns=columns(book.choices_header),
-                    settings_columns=columns(book.settings_header))
+                    settings_columns=columns(book.settings_header),
+                    external=[{str(k): str(v) for k, v in r.items()} for r in book.external_choices or []])
     said: list[str] = []             # pyxform's warnings
     try:
         parsed = workbook_to_json(workbook_dict=book, form_name=None, fallback_form_name=book.fallback_form_name,
@@ -100,6 +106,9 @@ def read_xlsform(path: Path, form_id: str | None = None) -> Imported:
         create_survey_element_from_dict(copy.deepcopy(parsed)).to_xml(validate=False, warnings=said)
     except PyXFormError as exc:
         raise XLSFormError(pyxform_problems(str(exc))) from None
+    from bot.xlsform_files import gather, referenced, rows_of
+    sheets.file_texts = gather(path, attach or [], referenced(parsed))
+    sheets.files = {name: rows_of(name, text) for name, text in sheets.file_texts.items()}
     return from_xlsform(parsed, sheets, form_id)
 
 
@@ -138,7 +147,7 @@ def _describe_question(q, indent: str) -> str:
     return f"{indent}{q.name} ({'; '.join(parts)}): {label[:70]}{'…' if len(label) > 70 else ''}"
 
 
-def _load(path: Path, form_id: str | None) -> Imported:
+def _load(path: Path, form_id: str | None, attach: list[Path] | None = None) -> Imported:
     if path.suffix.lower() in (".yaml", ".yml"):
         try:
             data = catalog.read_form_file(path)
@@ -147,7 +156,7 @@ def _load(path: Path, form_id: str | None) -> Imported:
         return Imported(data, [])
     if path.suffix.lower() not in (".xlsx", ".xls", ".xlsm"):
         raise XLSFormError([f"{path.name}: pakai berkas .xlsx (XLSForm) atau .yaml"])
-    return read_xlsform(path, form_id)
+    return read_xlsform(path, form_id, attach)
 
 
 def _complain(problems: list[str], what: str) -> int:
@@ -165,7 +174,7 @@ def _check(args) -> int:
         print(f"Berkas {path} tidak ada.", file=sys.stderr)
         return 2
     try:
-        result = _load(path, args.form_id)
+        result = _load(path, args.form_id, [Path(p) for p in args.attach])
     except XLSFormError as exc:
         return _complain(exc.problems, "formulir ini belum bisa dipakai")
     print(_describe(result.data))
@@ -181,15 +190,16 @@ async def _import(args) -> int:
         print(f"Berkas {path} tidak ada.", file=sys.stderr)
         return 2
     try:
-        result = _load(path, args.form_id)
+        result = _load(path, args.form_id, [Path(p) for p in args.attach])
     except XLSFormError as exc:
         return _complain(exc.problems, "tidak ada yang diimpor")
     data = result.data
-    key = (data["id"], data["version"])
     try:
         existing = catalog.read_forms()
     except (FormError, ValueError) as exc:
         return _complain([str(exc)], "perbaiki dulu formulir yang sudah ada")
+    number_text_version(data, existing)
+    key = (data["id"], data["version"])
     if key in existing:
         if existing[key] == data:
             print(f"Formulir '{key[0]}' versi {key[1]} sudah ada dan sama persis; tidak ada yang berubah.")
@@ -219,6 +229,18 @@ async def _import(args) -> int:
         print(f"  versi sebelumnya ({', '.join(map(str, older))}) tetap dipakai oleh percakapan yang sudah berjalan")
     print(f"Tersimpan: {target}")
     return 0
+
+
+def number_text_version(data: dict, existing: dict[tuple[str, int], dict]) -> None:
+    """A version written as text (a hash, a name) is compared as given: the same text is the same Pantau
+    version; another text is the next number after the form's versions."""
+    xlsform = data.get("xlsform") or {}
+    if not xlsform.get("version_text"):
+        return
+    same = [v for (f, v), old in existing.items() if f == data["id"]
+            and (old.get("xlsform") or {}).get("version") == xlsform["version"]]
+    numbers = [v for f, v in existing if f == data["id"]]
+    data["version"] = same[0] if same else max(numbers, default=0) + 1
 
 
 def _forms() -> dict[tuple[str, int], Form]:
@@ -272,4 +294,7 @@ def _export(args) -> int:
         sheet.freeze_panes = "A2"
     book.save(out)
     print(f"Tersimpan: {out} (formulir '{args.form_id}' versi {version})")
+    for name, text in ((raw.get("xlsform") or {}).get("files") or {}).items():
+        (out.parent / Path(name).name).write_text(text, encoding="utf-8")     # attachments beside the workbook
+        print(f"Lampiran: {out.parent / Path(name).name}")
     return 0

@@ -16,7 +16,7 @@ from typing import Any
 from flows.areas import AreaIndex
 from flows.dates import zone_for_area
 from flows.display import choice_labels
-from flows.forms import Form, Question
+from flows.forms import MORE, Form, Question
 from flows.summary_spec import Count, summaries
 from storage.completeness import completeness, get_round
 from storage.summary import Filters, Window, rollup, started_day, window_for
@@ -26,6 +26,9 @@ from . import sheets as xl
 STATUS_ID = {"tepat_waktu": "Tepat waktu", "terlambat": "Terlambat", "sedang_diisi": "Sedang diisi",
              "belum": "Belum melapor"}
 WHERE = ["Kode wilayah", "Desa/Wilayah", "Kecamatan", "Kabupaten"]
+# a form sheet's first header row: variable names (the second row: the labels)
+WHERE_NAMES = ["kode_wilayah", "wilayah", "kecamatan", "kabupaten"]
+META_NAMES = ["pelapor", "revisi", "dikirim", "zona"]
 EXTENSIONS = (".xlsx", ".zip", ".csv")
 _ZONES = {7: "WIB", 8: "WITA", 9: "WIT"}
 
@@ -107,11 +110,13 @@ def newest_forms(forms: dict) -> list[Form]:
 
 def form_sheet(s, form: Form, area: str, window: Window, areas: AreaIndex, progress: Progress):
     """(title, header, widths, rows) of one form: its questions as columns, one row per report or item."""
-    from storage.summary import iter_report_rows
+    from storage.summary import iter_report_rows_with_id
+    from ..config import public_url
+    base = public_url().rstrip("/")
     spec = form.summary
     top = [q for q in form.questions if q.type not in ("note", "repeat")]
     repeat = next((q for q in form.questions if q.type == "repeat"), None)
-    inner = [q for q in repeat.questions if q.type != "note"] if repeat else []
+    inner = [q for q in repeat.questions if q.type != "note" and q.name != MORE] if repeat else []
     labels = spec.labels if spec else {}
     calcs = [name for name, _ in form.calculate]
     percents = list(spec.percent) if spec and not repeat else []
@@ -122,12 +127,13 @@ def form_sheet(s, form: Form, area: str, window: Window, areas: AreaIndex, progr
               *([10] * len(percents)), 20, 8, 17, 7]
 
     async def rows():
-        async for code, a, revision, updated, reporter, key, created, verified in iter_report_rows(s, area, form.id):
+        async for code, a, revision, updated, reporter, key, created, verified, rid in iter_report_rows_with_id(
+                s, area, form.id):
             if spec and window.filtered and not window.admits(form, spec, code, key, a, created):
                 continue
             if not spec and window.filtered and not window._in(started_day(form, code, key, created)):
                 continue
-            head = [*_where(areas, code), *(_value(q, a.get(q.name)) for q in top)]
+            head = [*_where(areas, code), *(_cell(q, a.get(q.name), rid, base) for q in top)]
             if any(a.get(q.name) == "anonim" for q in top if q.type == "select_one"):
                 reporter = "Anonim"          # the storyteller asked not to be named
             if not verified:                 # as the summary: shown, but marked (issue 12)
@@ -137,10 +143,20 @@ def form_sheet(s, form: Form, area: str, window: Window, areas: AreaIndex, progr
             items = (a.get(repeat.name) or [{}]) if repeat else [{}]
             for item in items:
                 progress.tick()
-                yield [*head, *(_value(q, item.get(q.name)) for q in inner), *tail]
+                yield [*head, *(_cell(q, item.get(q.name), rid, base) for q in inner), *tail]
 
     title = (spec.title.get("id") if spec and spec.title else None) or form.title["id"]
-    return title, header, widths, rows()
+    names = xl.Header([*WHERE_NAMES, *(q.name for q in top), *(q.name for q in inner), *calcs,
+                       *(p[0] for p in percents), *META_NAMES], labels=header)
+    return title, names, widths, rows()
+
+
+def _cell(q: Question, v: Any, report_id: int, base: str) -> Any:
+    """A photo as its file name with a link to it on the dashboard (never a bare hash); any other answer typed."""
+    if q.type == "photo" and v:
+        sha = str(v)
+        return xl.Link(f"foto_{sha[:12]}.jpg", f"{base}/dasbor/laporan/{report_id}/foto/{sha}")
+    return _value(q, v)
 
 
 def _width(q: Question) -> float:

@@ -18,11 +18,31 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.utils import get_column_letter
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _RISKY_START = ("=", "+", "-", "@", "\t", "\r")
 _BAD_TITLE = re.compile(r"[\[\]:*?/\\]")
+
+
+class Header(list[str]):
+    """A sheet's column names with a second header row (a form's variable names, then their labels)."""
+
+    def __init__(self, names: list[str], labels: list[str]):
+        super().__init__(names)
+        self.labels = labels
+
+
+class Link(str):
+    """A cell's text with a link (a photo's file name, opened on the dashboard); in CSV the link itself."""
+
+    url: str
+
+    def __new__(cls, text: str, url: str) -> "Link":
+        out = super().__new__(cls, text)
+        out.url = url
+        return out
 
 
 def clean(value: str) -> str:
@@ -73,18 +93,26 @@ class SheetWriter:
         for i, name in enumerate(header, 1):
             w = widths[i - 1] if widths else None
             self.ws.column_dimensions[get_column_letter(i)].width = w or max(10, min(45, len(name) + 4))
-        self.ws.freeze_panes = "A2"
-        cells = []
-        for name in header:
-            c = WriteOnlyCell(self.ws, value=clean(str(name)))
-            c.data_type = "s"
-            c.font, c.fill = HEADER_FONT, HEADER_FILL
-            c.alignment = Alignment(wrap_text=True, vertical="top")
-            cells.append(c)
-        self.ws.append(cells)
-        self.rows = 1
+        self.ws.freeze_panes = "A3" if isinstance(header, Header) else "A2"
+        self.rows = 0
+        for row in (header, *([header.labels] if isinstance(header, Header) else [])):
+            cells = []
+            for name in row:
+                c = WriteOnlyCell(self.ws, value=clean(str(name)))
+                c.data_type = "s"
+                c.font, c.fill = HEADER_FONT, HEADER_FILL
+                c.alignment = Alignment(wrap_text=True, vertical="top")
+                cells.append(c)
+            self.ws.append(cells)
+            self.rows += 1
 
     def cell(self, value: Any):
+        if isinstance(value, Link):
+            c = WriteOnlyCell(self.ws, value=clean(str(value)))
+            c.data_type = "s"
+            c.hyperlink = Hyperlink(ref="", target=value.url)
+            c.style = "Hyperlink"
+            return c
         if isinstance(value, str):
             c = WriteOnlyCell(self.ws, value=clean(value))
             c.data_type = "s"          # never a formula, whatever the text begins with
@@ -128,8 +156,10 @@ async def write_csv_rows(fh, header: list[str], rows) -> None:
     """One sheet as CSV into a text file opened with newline="", cells made inert."""
     w = csv.writer(fh)
     w.writerow([csv_cell(h) for h in header])
+    if isinstance(header, Header):
+        w.writerow([csv_cell(h) for h in header.labels])
     async for row in rows:
-        w.writerow([csv_cell(v) for v in row])
+        w.writerow([csv_cell(f"{v} ({v.url})" if isinstance(v, Link) else v) for v in row])
 
 
 async def write_csv(path: Path, header: list[str], rows) -> Path:
