@@ -53,6 +53,7 @@ class RecView:
     desa: tuple[str, ...] = ()   # the desa whose items it answers
     topic: str = ""              # what the desa asked, in their words
     note: str | None = None      # the last note of the OPD (or koordinator)
+    co_agencies: tuple[str, ...] = ()   # agencies responsible with the lead (``agency``)
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,18 @@ class SelectedView:
 
 
 @dataclass(frozen=True)
+class ProposalView:
+    """One thing a desa asked in a monitoring report, and what became of it (``status usulan``)."""
+
+    id: int
+    desa: str
+    activity: str
+    asked: str                   # the support asked, else the obstacle, in the desa's words
+    rec: RecView | None          # None: not discussed at the kecamatan meeting yet
+    history: tuple[tuple[str, datetime, str | None], ...] = ()   # (status, when (UTC), note or reason), oldest first
+
+
+@dataclass(frozen=True)
 class LoopData:
     """What a side conversation may see; loaded for the contact's own scope only."""
 
@@ -101,6 +114,7 @@ class LoopData:
     names: dict[str, str] = field(default_factory=dict)   # area code → short name for display
     rounds: tuple[RoundView, ...] = ()   # the monitoring rounds: the periods a panel may choose
     selected: tuple[SelectedView, ...] = ()   # stories selected by panels of the contact's area (newest first)
+    proposals: tuple[ProposalView, ...] = ()  # a kader's own desa: what it asked and what became of it
 
 
 # ---------------------------------------------------------------- targets
@@ -171,6 +185,8 @@ def update_text(rec: RecView, desa_name: str, t: Gettext, lang: str, note: str |
                                  "ditangani di tingkat kecamatan: %(rec)s"),
     }
     text = texts[rec.status] % p
+    if not rec.status.startswith("ditangani_"):       # those quote it already
+        text += "\n" + t("Rekomendasi: %(text)s") % {"text": rec.text}
     if note:
         text += "\n" + t("Catatan: %(note)s") % {"note": note}
     return text

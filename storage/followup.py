@@ -15,7 +15,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flows.loop_values import CARRIED, FINAL, ItemView, RecView
+from flows.loop_values import CARRIED, FINAL, ItemView, ProposalView, RecView
 from flows.types import ContactView
 
 from .models import Contact, Invite, IssueItem, Outbox, Recommendation, RecommendationEvent, Report
@@ -79,6 +79,28 @@ async def all_items(s: AsyncSession, area: str) -> list[tuple[ItemView, int | No
                            .order_by(IssueItem.area_code, IssueItem.id))
     return [(ItemView(r.id, r.area_code, r.activity, r.problem, r.support, r.round), r.recommendation_id)
             for r in rows]
+
+
+async def proposals(s: AsyncSession, desa: str) -> list[ProposalView]:
+    """What one desa asked (newest first) with its recommendation and the recommendation's history."""
+    items = list(await s.scalars(select(IssueItem).where(IssueItem.area_code == desa)
+                                 .order_by(IssueItem.id.desc())))
+    rec_ids = sorted({i.recommendation_id for i in items if i.recommendation_id is not None})
+    recs: dict[int, RecView] = {}
+    events: dict[int, list[tuple[str, datetime, str | None]]] = {}
+    if rec_ids:
+        members: dict[int, list[IssueItem]] = {}
+        for item in await s.scalars(select(IssueItem).where(IssueItem.recommendation_id.in_(rec_ids))):
+            members.setdefault(item.recommendation_id or 0, []).append(item)
+        for r in await s.scalars(select(Recommendation).where(Recommendation.id.in_(rec_ids))):
+            recs[r.id] = _view(r, members.get(r.id, []))
+        for e in await s.scalars(select(RecommendationEvent).where(RecommendationEvent.recommendation_id.in_(rec_ids))
+                                 .order_by(RecommendationEvent.id)):
+            events.setdefault(e.recommendation_id, []).append((e.status, aware(e.at), e.reason or e.note))
+    return [ProposalView(i.id, i.area_code, i.activity, i.support or i.problem,
+                         recs.get(i.recommendation_id) if i.recommendation_id else None,
+                         tuple(events.get(i.recommendation_id, [])) if i.recommendation_id else ())
+            for i in items]
 
 
 async def contact_agency(s: AsyncSession, contact_id: int) -> str | None:

@@ -58,14 +58,17 @@ def test_overdue(rec, today, late):
 
 @pytest.mark.parametrize("status,note,reason,expected", [
     ("dibawa", None, None, "Usulan Desa Kilmury tentang modal usaha tenun: dibawa ke forum kabupaten, ditangani "
-                           "Dinas Koperasi, target Oktober 2024."),
+                           "Dinas Koperasi, target Oktober 2024.\nRekomendasi: Bantuan modal usaha tenun"),
     ("diterima", None, None, "Usulan Desa Kilmury tentang modal usaha tenun: Dinas Koperasi sudah menerima usulan ini, "
-                             "target Oktober 2024."),
+                             "target Oktober 2024.\nRekomendasi: Bantuan modal usaha tenun"),
     ("dalam_proses", "Survei lokasi minggu depan", None, "Usulan Desa Kilmury tentang modal usaha tenun: Dinas Koperasi "
-     "sedang memproses, target Oktober 2024.\nCatatan: Survei lokasi minggu depan"),
-    ("selesai", None, None, "Usulan Desa Kilmury tentang modal usaha tenun: Dinas Koperasi sudah menyelesaikannya."),
+     "sedang memproses, target Oktober 2024.\nRekomendasi: Bantuan modal usaha tenun\n"
+     "Catatan: Survei lokasi minggu depan"),
+    ("selesai", None, None, "Usulan Desa Kilmury tentang modal usaha tenun: Dinas Koperasi sudah menyelesaikannya."
+                            "\nRekomendasi: Bantuan modal usaha tenun"),
     ("tidak_bisa", None, "anggaran habis", "Usulan Desa Kilmury tentang modal usaha tenun: Dinas Koperasi belum bisa "
-                                           "menindaklanjuti. Alasannya: anggaran habis"),
+                                           "menindaklanjuti. Alasannya: anggaran habis\n"
+                                           "Rekomendasi: Bantuan modal usaha tenun"),
 ])
 def test_what_the_village_hears(status, note, reason, expected):
     assert update_text(replace(REC, status=status), "Desa Kilmury", t, "id", note, reason) == expected
@@ -74,7 +77,8 @@ def test_what_the_village_hears(status, note, reason, expected):
 def test_what_the_village_hears_in_english():
     en = catalog.gettext_for("en")
     assert update_text(replace(REC, status="dalam_proses"), "Desa Kilmury", en, "en") == (
-        "The proposal of Desa Kilmury about modal usaha tenun: Dinas Koperasi is working on it, target October 2024.")
+        "The proposal of Desa Kilmury about modal usaha tenun: Dinas Koperasi is working on it, target October 2024.\n"
+        "Recommendation: Bantuan modal usaha tenun")
 
 
 # ---------------------------------------------------------------- the side conversations, in memory

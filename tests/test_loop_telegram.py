@@ -64,9 +64,9 @@ async def test_follow_up_over_telegram(emulator, db_url, tmp_path, monkeypatch):
             news = [m["text"] for m in await kader.read()]
             assert news == [
                 "Usulan Desa Kilmury tentang modal usaha tenun: dibawa ke forum kabupaten, ditangani Dinas Koperasi, "
-                "target Oktober 2024.",
+                "target Oktober 2024.\nRekomendasi: Bantuan modal usaha untuk kelompok tenun",
                 "Usulan Desa Kilmury tentang modal usaha tenun: Dinas Koperasi sedang memproses, target Oktober 2024."
-                "\nCatatan: Proposal sedang diverifikasi"]
+                "\nRekomendasi: Bantuan modal usaha untuk kelompok tenun\nCatatan: Proposal sedang diverifikasi"]
         finally:
             await h.channel.stop()
             await h.pipeline.db.close()

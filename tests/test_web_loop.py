@@ -94,7 +94,8 @@ async def _work_table(w: World, new_client) -> None:
         assert "Tidak ada usulan desa yang menunggu" in done.text
     kb = [n.payload["text"] for n in await w.notices(KB)]
     assert kb == ["Usulan Desa Nekan tentang modal usaha tenun: dibawa ke forum kabupaten, ditangani Dinas "
-                  "Koperasi, target Oktober 2024."]
+                  "Koperasi, target Oktober 2024.\nRekomendasi: Bantuan modal usaha untuk kelompok tenun Nekan dan "
+                  "Kilmury"]
     assert any("ditangani di tingkat desa" in n.payload["text"] for n in await w.notices(KA))
     # the koordinator answers for the OPD; the page keeps the path with who and when
     await w.script(KOORD, "halo", "Koordinator SBT", await w.invite("koordinator", "81.05"), record=False)

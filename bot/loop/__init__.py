@@ -13,7 +13,7 @@ from datetime import date, datetime
 
 from flows.display import choice_labels
 from flows.loop_values import LoopData, fmt_target, overdue, send_at, status_label, update_text
-from flows import selected
+from flows import proposals, selected
 from flows.selection import LEVELS, BELOW, level_label, panel_level, question_text, selected_text, story_title
 from flows.types import ContactView, Reply
 from storage import followup as F
@@ -35,20 +35,31 @@ def domains(forms: dict, lang: str) -> tuple[tuple[str, str], ...]:
     return tuple(choice_labels(forms, "cerita", lang).get("level", {}).items())
 
 
+def _typed(text: str) -> str | None:
+    from flows import answers, side
+    return side.COMMANDS.get(answers.normalize(text).lstrip("/"))
+
+
 def wants_load(contact: ContactView, text: str) -> bool:
     """Whether a message of this person may need the loop's data: always for coordinators and OPD, for a kader
-    only when they ask for the panels' choices (``cerita terpilih``)."""
-    from flows import answers, side
-    return contact.role != "kader" or side.COMMANDS.get(answers.normalize(text).lstrip("/")) == selected.COMMAND
+    only when they type ``cerita terpilih`` or ``status usulan`` (a menu number asks through ``ctx.need``)."""
+    from flows import side
+    return contact.role != "kader" or _typed(text) in side.KADER_VIEWS
 
 
-async def load(s, contact: ContactView, now: datetime, forms: dict, lang: str, text: str = "") -> LoopData | None:
+async def load(s, contact: ContactView, now: datetime, forms: dict, lang: str, text: str = "",
+               views: bool = False) -> LoopData | None:
     """The items, recommendations and stories in the contact's own scope; the stories selected by the panels of
-    their area when they ask for them (``cerita terpilih``, for everyone)."""
-    from flows import answers, side
+    their area when they ask for them (``cerita terpilih``, for everyone), a kader's own desa's proposals
+    (``status usulan``). ``views``: both of those (a kader picked one from the menu)."""
+    typed = _typed(text)
     shown = ()
-    if side.COMMANDS.get(answers.normalize(text).lstrip("/")) == selected.COMMAND:
+    if views or typed == selected.COMMAND:
         shown = tuple(await S.selected_in(s, contact.area_code))
+    mine = ()
+    if contact.role == "kader" and (views or typed == proposals.COMMAND):
+        await F.sync_items(s, contact.area_code, now)
+        mine = tuple(await F.proposals(s, contact.area_code))
     level = panel_level(contact.role, contact.area_code)
     if contact.role == "fasilitator":
         await F.sync_items(s, contact.area_code, now)
@@ -64,8 +75,8 @@ async def load(s, contact: ContactView, now: datetime, forms: dict, lang: str, t
         stories = tuple(await S.waiting(s, level, contact.area_code)) if level else ()
         data = LoopData(recs=recs, agency=agency, stories=stories, domains=domains(forms, lang))
         codes = {r.kec for r in recs} | {d for r in recs for d in r.desa} | {st.desa for st in stories}
-    elif shown:
-        data, codes = LoopData(domains=domains(forms, lang)), set()
+    elif shown or mine or views:
+        data, codes = LoopData(domains=domains(forms, lang), proposals=mine), {contact.area_code}
     else:
         return None
     if data.stories:
