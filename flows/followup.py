@@ -17,7 +17,7 @@ from . import answers as A
 from . import loop_steps as L
 from .localtime import person_today
 from .loop_steps import Outcome, Side
-from .loop_values import ItemView, LoopData, RecView, fmt_target, parse_target, status_label
+from .loop_values import ItemView, LoopData, RecView, fmt_target, parse_agencies, parse_target, status_label
 from .problem import N_, Gettext, Problem
 from .types import Context, Reply, Step
 
@@ -118,8 +118,9 @@ def _ask(side: Side, ctx: Context, t: Gettext) -> Reply:
         if step == "level":
             return Reply(t("Di mana rekomendasi ini ditangani?"), _labels(_level_options(t)))
         if step == "agency":
-            return Reply(t("OPD mana yang bertanggung jawab? Pilih nomornya atau ketik nama dinasnya, misalnya: "
-                           "Dinas Koperasi."), data.agencies)
+            return Reply(t("OPD mana yang bertanggung jawab? Pilih nomornya atau ketik nama atau singkatannya. "
+                           "Jika beberapa OPD, pisahkan dengan koma; yang pertama penanggung jawab utama, "
+                           "misalnya: 1, 3."), tuple(a.name for a in data.agencies))
         if step == "target":
             return Reply(t("Kapan targetnya? Tulis bulannya, misalnya: Oktober 2024."))
         if step == "confirm":
@@ -128,7 +129,7 @@ def _ask(side: Side, ctx: Context, t: Gettext) -> Reply:
                      t("- Rekomendasi: %(text)s") % {"text": work["text"]},
                      t("- Ditangani: %(level)s") % {"level": dict(_level_options(t))[work["level"]][0]}]
             if work["level"] == "kabupaten":
-                lines += [t("- OPD: %(agency)s") % {"agency": work["agency"]},
+                lines += [t("- OPD: %(agency)s") % {"agency": _agency_line(work["agency"], t)},
                           t("- Target: %(target)s") % {"target": fmt_target(work["target"], lang)}]
             return L.confirm_reply(lines, t("Simpan?"), t)
         raise ValueError(step)
@@ -140,7 +141,7 @@ def _ask(side: Side, ctx: Context, t: Gettext) -> Reply:
                  rec.text,
                  t("Usulan dari: %(list)s") % {"list": ", ".join(data.names.get(d, d) for d in rec.desa)},
                  t("OPD: %(agency)s; target %(target)s; status: %(status)s") % {
-                     "agency": rec.agency, "target": fmt_target(rec.target, lang),
+                     "agency": ", ".join(a for a in (rec.agency, *rec.co_agencies) if a), "target": fmt_target(rec.target, lang),
                      "status": status_label(rec.status, t)}]
         return Reply("\n".join(lines) + "\n" + t("Bagaimana statusnya sekarang?"), _labels(_status_options(t)))
     if step == "reason":
@@ -148,6 +149,13 @@ def _ask(side: Side, ctx: Context, t: Gettext) -> Reply:
     if step == "note":
         return Reply(t("Ada catatan singkat untuk desa? Ketik \"lewati\" jika tidak ada."))
     raise ValueError(step)
+
+
+def _agency_line(names: list[str], t: Gettext) -> str:
+    """"BPMD (utama), Dinas Perikanan": the lead first."""
+    if len(names) < 2:
+        return ", ".join(names)
+    return ", ".join([t("%(name)s (utama)") % {"name": names[0]}, *names[1:]])
 
 
 def _position(side: Side) -> dict[str, int]:
@@ -231,13 +239,14 @@ def _fasilitator(side: Side, item: ItemView, text: str, ctx: Context, data: Loop
         side["step"] = "agency" if pick == "kabupaten" else "confirm"
         return [], [], False
     if step == "agency":
-        s = A.normalize(text)
-        known = A.parse_choice(text, [(a, [a]) for a in data.agencies]) if data.agencies else None
-        if known is None or isinstance(known, Problem):        # not one of the list: a name typed
-            if s.isdigit() or len(s) < 4 or not any(ch.isalpha() for ch in s):
-                return Problem(N_("Mohon ketik nama dinasnya, misalnya: Dinas Koperasi."))
-            known = " ".join(text.split())[:120]
-        work["agency"], side["step"] = known, "target"
+        if not data.agencies:
+            return Problem(N_("Belum ada OPD yang terdaftar di kabupaten ini. Minta koordinator kabupaten "
+                              "menambahkannya, atau pilih \"kembali\" dan tangani di desa atau kecamatan."))
+        chosen = parse_agencies(text, data.agencies)
+        if isinstance(chosen, Problem):
+            return chosen
+        work["agencies"], work["agency"] = [a.id for a in chosen], [a.name for a in chosen]
+        side["step"] = "target"
         return [], [], False
     if step == "target":
         target = parse_target(text, person_today(ctx))
@@ -250,11 +259,12 @@ def _fasilitator(side: Side, item: ItemView, text: str, ctx: Context, data: Loop
         if yes is not True:
             return yes
         action = ("recommend", {"items": list(work["items"]), "text": work["text"], "level": work["level"],
-                                "agency": work.get("agency"), "target": work.get("target")})
+                                "agencies": work.get("agencies") or [], "target": work.get("target")})
         done = list(work["items"])
         _next(side, done)
         where = {"desa": t("ditangani di desa"), "kecamatan": t("ditangani di kecamatan"),
-                 "kabupaten": t("dikirim ke %(agency)s") % {"agency": work.get("agency")}}[work["level"]]
+                 "kabupaten": t("dikirim ke %(agency)s") % {"agency": ", ".join(work.get("agency") or [])}
+                 }[work["level"]]
         return [Reply(t("Tersimpan: rekomendasi %(where)s. Kader desa yang mengusulkan akan diberi tahu.")
                       % {"where": where})], [action], False
     raise ValueError(step)

@@ -30,6 +30,15 @@ def status_label(status: str, t: Gettext) -> str:
 
 
 @dataclass(frozen=True)
+class AgencyView:
+    """An OPD of the kabupaten (storage/agencies.py): what a name typed in the chat is matched against."""
+
+    id: int
+    name: str
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class ItemView:
     """An open issue item: a monitoring activity not running that asks for something."""
 
@@ -107,14 +116,48 @@ class LoopData:
 
     items: tuple[ItemView, ...] = ()
     recs: tuple[RecView, ...] = ()
-    agencies: tuple[str, ...] = ()       # OPD agencies known in the kabupaten
-    agency: str | None = None            # the contact's own agency (OPD)
+    agencies: tuple[AgencyView, ...] = ()   # OPD agencies of the kabupaten (`pantau opd`)
+    agency: str | None = None            # the contact's own agency's name (OPD)
     stories: tuple[StoryView, ...] = ()  # stories waiting for this panel
     domains: tuple[tuple[str, str], ...] = ()   # (value, label) of the story domains
     names: dict[str, str] = field(default_factory=dict)   # area code → short name for display
     rounds: tuple[RoundView, ...] = ()   # the monitoring rounds: the periods a panel may choose
     selected: tuple[SelectedView, ...] = ()   # stories selected by panels of the contact's area (newest first)
     proposals: tuple[ProposalView, ...] = ()  # a kader's own desa: what it asked and what became of it
+
+
+# ---------------------------------------------------------------- agencies
+
+def agency_norm(text: str) -> str:
+    """"Dinas PMD (BPMD)" → "dinas pmd bpmd": what two spellings of one agency's name share."""
+    return " ".join(re.sub(r"[^0-9a-z]+", " ", text.lower()).split())
+
+
+def find_agency(text: str, agencies: tuple[AgencyView, ...]) -> AgencyView | None:
+    """The agency a number of the list, a name or an alias means."""
+    s = text.strip().rstrip(".")
+    if s.isdigit():
+        return agencies[int(s) - 1] if 1 <= int(s) <= len(agencies) else None
+    key = agency_norm(s)
+    return next((a for a in agencies if key and key in {agency_norm(x) for x in (a.name, *a.aliases)}), None)
+
+
+def parse_agencies(text: str, agencies: tuple[AgencyView, ...]) -> list[AgencyView] | Problem:
+    """"BPMD, 3" → the agencies responsible, the first the lead; each a number of the list, a name or an alias
+    registered for the kabupaten (never free text)."""
+    parts = [p for p in re.split(r"[,;+]", text) if p.strip()]
+    found: list[AgencyView] = []
+    for part in parts:
+        agency = find_agency(part, agencies)
+        if agency is None:
+            return Problem(N_("OPD \"%(name)s\" belum terdaftar. Pilih nomornya dari daftar, atau ketik nama atau "
+                              "singkatannya; jika belum ada, minta koordinator kabupaten menambahkannya."),
+                           {"name": " ".join(part.split())[:60]})
+        if agency not in found:
+            found.append(agency)
+    if not found:
+        return Problem(N_("Mohon pilih OPD-nya, misalnya: 1, atau BPMD."))
+    return found
 
 
 # ---------------------------------------------------------------- targets

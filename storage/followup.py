@@ -15,10 +15,12 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flows.loop_values import CARRIED, FINAL, ItemView, ProposalView, RecView
+from flows.loop_values import CARRIED, FINAL, AgencyView, ItemView, ProposalView, RecView
 from flows.types import ContactView
 
-from .models import Contact, Invite, IssueItem, Outbox, Recommendation, RecommendationEvent, Report
+from . import agencies as A
+from .models import (Agency, Contact, IssueItem, Outbox, Recommendation, RecommendationAgency, RecommendationEvent,
+                     Report)
 from .routing import reach
 from .keys import aware
 from .scope import under
@@ -92,8 +94,9 @@ async def proposals(s: AsyncSession, desa: str) -> list[ProposalView]:
         members: dict[int, list[IssueItem]] = {}
         for item in await s.scalars(select(IssueItem).where(IssueItem.recommendation_id.in_(rec_ids))):
             members.setdefault(item.recommendation_id or 0, []).append(item)
+        who = await A.responsible(s, rec_ids)
         for r in await s.scalars(select(Recommendation).where(Recommendation.id.in_(rec_ids))):
-            recs[r.id] = _view(r, members.get(r.id, []))
+            recs[r.id] = _view(r, members.get(r.id, []), who.get(r.id))
         for e in await s.scalars(select(RecommendationEvent).where(RecommendationEvent.recommendation_id.in_(rec_ids))
                                  .order_by(RecommendationEvent.id)):
             events.setdefault(e.recommendation_id, []).append((e.status, aware(e.at), e.reason or e.note))
@@ -103,26 +106,25 @@ async def proposals(s: AsyncSession, desa: str) -> list[ProposalView]:
             for i in items]
 
 
-async def contact_agency(s: AsyncSession, contact_id: int) -> str | None:
-    return await s.scalar(select(Contact.agency).where(Contact.id == contact_id))
+async def contact_agency(s: AsyncSession, contact_id: int) -> AgencyView | None:
+    """An OPD's agency (from its invite)."""
+    row = (await s.execute(select(Agency.id, Agency.name).join(Contact, Contact.agency_id == Agency.id)
+                           .where(Contact.id == contact_id))).first()
+    return AgencyView(row.id, row.name) if row else None
 
 
-async def agencies(s: AsyncSession, kab: str) -> list[str]:
-    """The agencies of the OPD registered (or invited) in the kabupaten, then those already used there."""
-    known = set(await s.scalars(select(Contact.agency).where(Contact.role == "opd", under(Contact.area_code, kab),
-                                                             Contact.agency.is_not(None))))
-    known |= set(await s.scalars(select(Invite.agency).where(Invite.role == "opd", under(Invite.area_code, kab),
-                                                             Invite.agency.is_not(None))))
-    known |= set(await s.scalars(select(Recommendation.agency).where(under(Recommendation.kec, kab),
-                                                                     Recommendation.agency.is_not(None))))
-    return sorted(agency for agency in known if agency is not None)   # None: filtered out above
+async def agencies(s: AsyncSession, kab: str) -> list[AgencyView]:
+    """The agencies of the kabupaten (`pantau opd`), with their aliases."""
+    return await A.listing(s, kab)
 
 
-async def recommendations(s: AsyncSession, area: str, agency: str | None = None, open_only: bool = False,
+async def recommendations(s: AsyncSession, area: str, agency: int | None = None, open_only: bool = False,
                           carried_only: bool = False) -> list[RecView]:
+    """The recommendations under ``area``; ``agency``: only those that agency leads or shares."""
     q = select(Recommendation).where(under(Recommendation.kec, area[:8] if len(area) > 8 else area))
     if agency is not None:
-        q = q.where(Recommendation.agency == agency)
+        q = q.where(Recommendation.id.in_(select(RecommendationAgency.recommendation_id)
+                                          .where(RecommendationAgency.agency_id == agency)))
     if carried_only:
         q = q.where(Recommendation.level == "kabupaten")
     if open_only:
@@ -133,13 +135,16 @@ async def recommendations(s: AsyncSession, area: str, agency: str | None = None,
         for item in await s.scalars(select(IssueItem).where(IssueItem.recommendation_id.in_([r.id for r in recs]))
                                     .order_by(IssueItem.id)):
             items.setdefault(item.recommendation_id, []).append(item)
-    return [_view(r, items.get(r.id, [])) for r in recs]
+    who = await A.responsible(s, [r.id for r in recs if r.level == "kabupaten"])
+    return [_view(r, items.get(r.id, []), who.get(r.id)) for r in recs]
 
 
-def _view(r: Recommendation, items: list[IssueItem]) -> RecView:
+def _view(r: Recommendation, items: list[IssueItem], who: A.Responsible | None = None) -> RecView:
     topic = next((i.support or i.problem for i in items if i.support or i.problem), "")
-    return RecView(r.id, r.kec, r.text, r.level, r.agency, r.target, r.status,
-                   tuple(sorted({i.area_code for i in items})), topic, r.note)
+    lead = who.lead.name if who and who.lead else r.agency
+    return RecView(r.id, r.kec, r.text, r.level, lead, r.target, r.status,
+                   tuple(sorted({i.area_code for i in items})), topic, r.note,
+                   tuple(a.name for a in who.co) if who else ())
 
 
 @dataclass(frozen=True)
@@ -159,20 +164,25 @@ async def recommend(s: AsyncSession, contact: ContactView, work: dict[str, Any],
             or any(not _inside(i.area_code, contact.area_code) for i in items)):
         raise OutOfScope("items outside the kecamatan or already handled")
     level = work["level"]
-    if level not in ("desa", "kecamatan", "kabupaten") or (level == "kabupaten" and not work.get("agency")):
+    chosen = [int(a) for a in work.get("agencies") or []]
+    if level not in ("desa", "kecamatan", "kabupaten") or (level == "kabupaten" and not chosen):
         raise OutOfScope("bad level")
     status = CARRIED if level == "kabupaten" else f"ditangani_{level}"
     rec = Recommendation(kec=contact.area_code, text=work["text"], level=level,
-                         agency=work.get("agency") if level == "kabupaten" else None,
                          target=work.get("target") if level == "kabupaten" else None, status=status,
                          created_by=contact.id, created_at=now, updated_at=now)
     s.add(rec)
     await s.flush()
+    if level == "kabupaten":
+        try:
+            await A.assign(s, rec, chosen)
+        except A.AgencyError as exc:
+            raise OutOfScope(str(exc)) from None
     for i in items:
         i.recommendation_id = rec.id
     s.add(RecommendationEvent(recommendation_id=rec.id, status=status, contact_id=contact.id, at=now))
     await s.flush()
-    return Change(_view(rec, items), None, None, _asked(items))
+    return Change(_view(rec, items, (await A.responsible(s, [rec.id])).get(rec.id)), None, None, _asked(items))
 
 
 def _asked(items: list[IssueItem]) -> dict[str, str]:
@@ -186,11 +196,13 @@ def _inside(code: str, area: str) -> bool:
     return code == area or code.startswith(area + ".")
 
 
-async def set_status(s: AsyncSession, contact: ContactView, agency: str | None, work: dict[str, Any], now: datetime) -> Change:
-    """An OPD's (or the koordinator's) answer to a recommendation carried to the kabupaten."""
+async def set_status(s: AsyncSession, contact: ContactView, agency: int | None, work: dict[str, Any], now: datetime) -> Change:
+    """An OPD's (the lead's or a co-responsible one's) or the koordinator's answer to a recommendation carried to
+    the kabupaten."""
     rec = await s.get(Recommendation, work["rec"])
     if (rec is None or rec.level != "kabupaten" or not _inside(rec.kec, contact.area_code)
-            or (contact.role == "opd" and rec.agency != agency) or contact.role not in ("opd", "koordinator")
+            or (contact.role == "opd" and (agency is None or rec.id not in await A.recs_of(s, agency)))
+            or contact.role not in ("opd", "koordinator")
             or work["status"] not in ("diterima", "dalam_proses", "selesai", "tidak_bisa")):
         raise OutOfScope("recommendation outside the contact's agency or area")
     rec.status, rec.updated_at = work["status"], now
@@ -199,7 +211,8 @@ async def set_status(s: AsyncSession, contact: ContactView, agency: str | None, 
                               reason=work.get("reason"), contact_id=contact.id, at=now))
     await s.flush()
     items = list(await s.scalars(select(IssueItem).where(IssueItem.recommendation_id == rec.id)))
-    return Change(_view(rec, items), work.get("note"), work.get("reason"), _asked(items))
+    return Change(_view(rec, items, (await A.responsible(s, [rec.id])).get(rec.id)), work.get("note"),
+                  work.get("reason"), _asked(items))
 
 
 async def kader_of(s: AsyncSession, desa: list[str]) -> list[tuple[int, str, str, str]]:

@@ -209,7 +209,9 @@ class Tx:
         await self.add_identity(contact.id, channel, external_id)
         if new.invite_code:
             await self.s.execute(update(Invite).where(Invite.code == new.invite_code).values(used_by=contact.id))
-            contact.agency = await self.s.scalar(select(Invite.agency).where(Invite.code == new.invite_code))
+            row = (await self.s.execute(select(Invite.agency, Invite.agency_id)
+                                        .where(Invite.code == new.invite_code))).one()
+            contact.agency, contact.agency_id = row.agency, row.agency_id
         return ContactView(contact.id, contact.name, contact.role, contact.area_code, contact.lang, new.verified)
 
     async def add_identity(self, contact_id: int, channel: str, external_id: str) -> None:

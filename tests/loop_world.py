@@ -87,7 +87,11 @@ class World:
             await s.commit()
 
     async def invite(self, role: str, area: str, agency: str | None = None) -> str:
+        """An invite (an OPD's: its agency registered first when it is not yet, as `pantau opd add` does)."""
+        from storage.agencies import add, resolve
         async with self.p.db.session() as s:
+            if agency and await resolve(s, area[:5], agency) is None:
+                await add(s, area[:5], agency, self._box["now"])
             code = await create_invite(s, role, area, self._box["now"], agency=agency)
         self.codes[code] = f"<kode undangan {role}{' ' + agency if agency else ''}>"   # random: not in goldens
         return code

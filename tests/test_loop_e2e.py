@@ -312,8 +312,13 @@ def test_pantau_invite_an_opd_and_it_registers_with_the_code(cli_env):
     assert run(cli_env, "invite", "--role", "opd", "--area", "81.05", check=False).returncode == 2
     proc = run(cli_env, "invite", "--role", "opd", "--area", "81.05.08", "--agency", "Dinas Koperasi", check=False)
     assert proc.returncode == 2 and "satu kabupaten" in proc.stderr
-    out = run(cli_env, "invite", "--role", "opd", "--area", "Seram Bagian Timur", "--agency", "Dinas Koperasi").stdout
-    assert out.startswith("Kode undangan opd (Dinas Koperasi) untuk Kab. Seram Bagian Timur, Maluku: ")
+    proc = run(cli_env, "invite", "--role", "opd", "--area", "81.05", "--agency", "Dinas Koperasi", check=False)
+    assert proc.returncode == 2 and "belum terdaftar" in proc.stderr and "pantau opd add" in proc.stderr
+    assert run(cli_env, "opd", "add", "Dinas Koperasi dan UKM", "--area", "81.05", "--alias", "Dinas Koperasi"
+               ).stdout.startswith("OPD ditambahkan di 81.05: Dinas Koperasi dan UKM")
+    out = run(cli_env, "invite", "--role", "opd", "--area", "Seram Bagian Timur", "--agency", "dinas koperasi").stdout
+    assert out.startswith("Kode undangan opd (Dinas Koperasi dan UKM) untuk Kab. Seram Bagian Timur, Maluku: ")
+    code = out.strip().split()[-1]
     code = out.strip().split()[-1]
     r = chat(cli_env, "+6281500000001", "halo", "Hasan", code.lower(), "tindak lanjut")
     assert "Anda terdaftar sebagai OPD (dinas kabupaten) di Kab. Seram Bagian Timur, Maluku." in text(r[2])

@@ -7,7 +7,7 @@ import pytest
 
 from bot import catalog
 from flows.dates import WIB, WIT
-from flows.loop_values import ItemView, LoopData, RecView, StoryView, overdue, parse_target, send_at, update_text
+from flows.loop_values import AgencyView, ItemView, LoopData, RecView, StoryView, overdue, parse_target, send_at, update_text
 from flows.problem import Problem
 from flows.types import ContactView, RoundView
 
@@ -106,7 +106,7 @@ def person(forms, role, area, loop):
 
 
 def test_a_bad_answer_is_explained_and_asked_again_and_nothing_is_stored(forms):
-    f = person(forms, "fasilitator", "81.05.08", LoopData(items=ITEMS, agencies=("Dinas Koperasi",), names=NAMES))
+    f = person(forms, "fasilitator", "81.05.08", LoopData(items=ITEMS, agencies=(AgencyView(1, "Dinas Koperasi"),), names=NAMES))
     f.say("tindak lanjut")
     assert "Pilihan itu belum dikenali" in f.say("entahlah")
     f.say("1")
@@ -114,7 +114,8 @@ def test_a_bad_answer_is_explained_and_asked_again_and_nothing_is_stored(forms):
     assert "Mohon tulis rekomendasinya dalam kalimat" in out and "Tulis rekomendasi yang disepakati" in out
     f.say("Bantuan modal usaha tenun")
     f.say("3")
-    assert "Mohon ketik nama dinasnya" in f.say("7")
+    assert 'OPD "7" belum terdaftar' in f.say("7")
+    assert 'OPD "Dinas Pariwisata" belum terdaftar' in f.say("Dinas Pariwisata")     # never free text
     f.say("1")
     assert "Target itu sudah lewat" in f.say("Juni 2024")
     f.say("Oktober 2024")
@@ -133,9 +134,26 @@ def test_kembali_starts_the_item_again_and_menu_leaves_keeping_what_was_saved(fo
     assert "- Ditangani: Ditangani di kecamatan" in f.say("kecamatan")
     f.say("ya")
     assert f.actions == [("recommend", {"items": [1], "text": "Pelatihan pewarnaan benang", "level": "kecamatan",
-                                        "agency": None, "target": None})]
+                                        "agencies": [], "target": None})]
     out = f.say("menu")
     assert "Apa yang ingin Anda laporkan?" in out and "side" not in f.session
+
+
+AGENCIES = (AgencyView(1, "Dinas Pemberdayaan Masyarakat dan Desa (BPMD)", ("BPMD",)), AgencyView(2, "Dinas Perikanan"),
+            AgencyView(3, "Dinas Perdagangan", ("Disperindag",)))
+
+
+def test_several_agencies_by_alias_or_number_the_first_leads(forms):
+    f = person(forms, "fasilitator", "81.05.08", LoopData(items=ITEMS, agencies=AGENCIES, names=NAMES))
+    f.say("tindak lanjut"), f.say("1"), f.say("Harga ikan dijaga lewat pasar desa"), f.say("3")
+    f.say("Dinas Perikanan, disperindag")
+    out = f.say("Oktober 2024")
+    assert "- OPD: Dinas Perikanan (utama), Dinas Perdagangan" in out
+    f.say("ya")
+    assert f.actions[-1][1]["agencies"] == [2, 3]
+    f.say("1"), f.say("Pendampingan BUMDes untuk usaha tenun"), f.say("3")
+    f.say("bpmd"), f.say("Oktober 2024"), f.say("ya")
+    assert f.actions[-1][1]["agencies"] == [1]
 
 
 def test_a_kader_is_told_the_follow_up_is_for_coordinators(forms, kader):
@@ -242,7 +260,7 @@ DOMAINS = (("kebijakan", "Kebijakan"), ("kelembagaan", "Kelembagaan desa"), ("ko
 
 
 @pytest.mark.parametrize("role,area,loop", [
-    ("fasilitator", "81.05.08", LoopData(items=ITEMS, agencies=("Dinas Koperasi",), stories=STORIES, domains=DOMAINS,
+    ("fasilitator", "81.05.08", LoopData(items=ITEMS, agencies=(AgencyView(1, "Dinas Koperasi"),), stories=STORIES, domains=DOMAINS,
                                          names=NAMES)),
     ("opd", "81.05", LoopData(recs=(REC, replace(REC, id=2)), agency="Dinas Koperasi", names=NAMES)),
     ("koordinator", "81.05", LoopData(recs=(REC,), stories=STORIES, domains=DOMAINS, names=NAMES)),

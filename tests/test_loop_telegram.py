@@ -35,6 +35,8 @@ async def test_follow_up_over_telegram(emulator, db_url, tmp_path, monkeypatch):
         async with h.pipeline.db.session() as s:
             await upsert_round(s, "Juli 2024", "2024-07-01", "2024-08-31")
         async with h.pipeline.db.session() as s:
+            from storage.agencies import add
+            await add(s, "81.05", "Dinas Koperasi", NOW)
             code = await create_invite(s, "opd", "81.05", NOW, agency="Dinas Koperasi")
         h.channel = TelegramChannel(h.cfg, h.pipeline)
         await h.channel.start()

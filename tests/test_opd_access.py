@@ -165,6 +165,7 @@ def test_an_opd_on_the_dashboard_sees_only_its_agency_and_answers_it(db_url, tmp
 
 
 def test_pantau_chat_as_an_opd_gets_no_area_data(cli_env):
+    cli(cli_env, "opd", "add", "Dinas Koperasi", "--area", "81.05")
     out = cli(cli_env, "invite", "--role", "opd", "--area", "Seram Bagian Timur", "--agency", "Dinas Koperasi").stdout
     code = out.strip().split()[-1]
     r = chat(cli_env, "+6281500000001", "halo", "Hasan", code, "ringkasan", "belum", "unduh", "dasbor")

@@ -11,13 +11,13 @@ from datetime import date
 from pathlib import Path
 
 
-from . import access as access_cli, forms as forms_cli, kata as kata_cli, outbox as outbox_cli
+from . import access as access_cli, forms as forms_cli, kata as kata_cli, opd as opd_cli, outbox as outbox_cli
 from .. import catalog
 from .common import area_or_complain, opened
 
 # modules that add subcommands: each has register(subparsers) (and its handler: set_defaults(handler=…) or
 # an entry in main's table)
-COMMAND_MODULES = [access_cli, outbox_cli, forms_cli, kata_cli]
+COMMAND_MODULES = [access_cli, outbox_cli, forms_cli, kata_cli, opd_cli]
 
 
 async def _chat(args) -> int:

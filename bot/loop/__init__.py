@@ -70,10 +70,12 @@ async def load(s, contact: ContactView, now: datetime, forms: dict, lang: str, t
         codes = {i.desa for i in items} | {st.desa for st in stories}
     elif contact.role in ("koordinator", "opd"):
         agency = await F.contact_agency(s, contact.id) if contact.role == "opd" else None
-        recs = (tuple(await F.recommendations(s, contact.area_code, agency=agency, open_only=True, carried_only=True))
+        recs = (tuple(await F.recommendations(s, contact.area_code, agency=agency.id if agency else None,
+                                              open_only=True, carried_only=True))
                 if contact.role == "koordinator" or agency else ())
         stories = tuple(await S.waiting(s, level, contact.area_code)) if level else ()
-        data = LoopData(recs=recs, agency=agency, stories=stories, domains=domains(forms, lang))
+        data = LoopData(recs=recs, agency=agency.name if agency else None, stories=stories,
+                        domains=domains(forms, lang))
         codes = {r.kec for r in recs} | {d for r in recs for d in r.desa} | {st.desa for st in stories}
     elif shown or mine or views:
         data, codes = LoopData(domains=domains(forms, lang), proposals=mine), {contact.area_code}
@@ -116,7 +118,7 @@ async def apply_actions(s, contact: ContactView, actions, now: datetime, forms: 
                 await _tell_village(s, await F.recommend(s, contact, work, now), now)
             elif kind == "status":
                 agency = await F.contact_agency(s, contact.id)
-                await _tell_village(s, await F.set_status(s, contact, agency, work, now), now)
+                await _tell_village(s, await F.set_status(s, contact, agency.id if agency else None, work, now), now)
             elif kind in ("select", "verify"):
                 decision = await S.decide(s, contact, kind, work, now)
                 await _tell_storyteller(s, contact, kind, work, decision, forms, now)

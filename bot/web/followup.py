@@ -11,7 +11,7 @@ from starlette.responses import Response
 from flows.localtime import local_date
 from flows.loop_steps import sentence
 from flows.permissions import agency_only
-from flows.loop_values import ANSWERS, LEVELS, overdue, parse_target, status_label
+from flows.loop_values import ANSWERS, LEVELS, AgencyView, overdue, parse_agencies, parse_target, status_label
 from flows.problem import Problem
 from storage import followup as F
 
@@ -32,7 +32,7 @@ async def page(ctx: Ctx, notice: str | None = None, problem: str | None = None, 
     agency, only = await _agency(ctx)
     if only:                  # an OPD: only what was carried to its agency; nothing of the desa's waiting items
         items = []
-        recs = await F.recommendations(ctx.s, ctx.code, agency=agency, carried_only=True) if agency else []
+        recs = await F.recommendations(ctx.s, ctx.code, agency=agency.id, carried_only=True) if agency else []
         history = {k: v for k, v in (await F.history(ctx.s, ctx.code)).items() if k in {r.id for r in recs}}
     else:
         await F.sync_items(ctx.s, ctx.code, ctx.now)
@@ -41,14 +41,14 @@ async def page(ctx: Ctx, notice: str | None = None, problem: str | None = None, 
         history = await F.history(ctx.s, ctx.code)
     today = local_date(ctx.now, ctx.code)
     return render(ctx, "tindaklanjut.html", status_code=status_code, items=items, recs=recs, history=history,
-                  show_items=not only, agency=agency,
+                  show_items=not only, agency=agency.name if agency else None,
                   recommend=recommend, answer=may_answer_for_opd(ctx.viewer), notice=notice, problem=problem,
                   typed=typed or {}, levels=level_labels(t), answers=ANSWERS,
                   agencies=await F.agencies(ctx.s, ctx.code[:5]), status=lambda v: status_label(v, t),
                   late=lambda r: overdue(r, today), target=lambda v: _target(v, ctx.lang))
 
 
-async def _agency(ctx: Ctx) -> tuple[str | None, bool]:
+async def _agency(ctx: Ctx) -> tuple[AgencyView | None, bool]:
     """(the person's agency, whether they see only its recommendations): an OPD's, from its invite."""
     if not agency_only(ctx.viewer.contact.role):
         return None, False
@@ -82,17 +82,20 @@ async def recommend(ctx: Ctx) -> Response:
         problem = t("Mohon tulis rekomendasinya dalam kalimat, misalnya: Bantuan modal usaha untuk kelompok tenun.")
     elif typed["level"] not in LEVELS:
         problem = t("Pilih di mana rekomendasi ini ditangani.")
-    elif typed["level"] == "kabupaten":
-        if len(typed["agency"]) < 4 or not any(ch.isalpha() for ch in typed["agency"]):
-            problem = t("Mohon ketik nama dinasnya, misalnya: Dinas Koperasi.")
+    chosen_agencies: list[AgencyView] = []
+    if not problem and typed["level"] == "kabupaten":
+        found = parse_agencies(typed["agency"], tuple(await F.agencies(ctx.s, ctx.code[:5])))
+        if isinstance(found, Problem):
+            problem = found.render(t)
         else:
+            chosen_agencies = found
             target = parse_target(typed["target"], local_date(ctx.now, ctx.code))
             if isinstance(target, Problem):
                 problem = target.render(t)
     if problem:
         return await page(ctx, problem=problem, typed=typed, status_code=400)
     work = {"items": chosen, "text": (text or "")[:1000], "level": typed["level"],
-            "agency": typed["agency"] if typed["level"] == "kabupaten" else None,
+            "agencies": [a.id for a in chosen_agencies],
             "target": target if isinstance(target, str) else None}
     try:
         change = await F.recommend(ctx.s, ctx.viewer.contact, work, ctx.now)
@@ -101,7 +104,8 @@ async def recommend(ctx: Ctx) -> Response:
                           status_code=409)
     told = await _tell_village(ctx.s, change, ctx.now)
     where = {"desa": t("ditangani di desa"), "kecamatan": t("ditangani di kecamatan"),
-             "kabupaten": t("dikirim ke %(agency)s") % {"agency": work["agency"]}}[work["level"]]
+             "kabupaten": t("dikirim ke %(agency)s") % {"agency": ", ".join(a.name for a in chosen_agencies)}
+             }[work["level"]]
     return await page(ctx, notice=t("Tersimpan: rekomendasi %(where)s. %(count)s kader desa diberi tahu.")
                       % {"where": where, "count": told})
 
@@ -129,10 +133,11 @@ async def answer(ctx: Ctx) -> Response:
     agency, only = await _agency(ctx)
     if only and agency is None:
         raise HTTPException(404)
-    if rec_id not in {r.id for r in await F.recommendations(ctx.s, ctx.code, agency=agency, carried_only=True)}:
+    agency_id = agency.id if agency else None
+    if rec_id not in {r.id for r in await F.recommendations(ctx.s, ctx.code, agency=agency_id, carried_only=True)}:
         raise HTTPException(404)                 # not a recommendation of this page's area (or of the OPD's agency)
     try:
-        change = await F.set_status(ctx.s, ctx.viewer.contact, agency,
+        change = await F.set_status(ctx.s, ctx.viewer.contact, agency_id,
                                     {"rec": rec_id, "status": status, "note": note, "reason": reason}, ctx.now)
     except F.OutOfScope:
         raise HTTPException(404) from None
