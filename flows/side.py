@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from . import followup, proposals, selected, selection
+from . import followup, forum, proposals, selected, selection
 from .problem import Gettext
 from .state import State
 from .types import Context, Reply, Step, with_session
@@ -70,6 +70,8 @@ def start(state: State, what: str, ctx: Context, t: Gettext) -> Step[State]:
         if role not in ("fasilitator", "koordinator", "opd"):
             return Step(state, [Reply(t("Tindak lanjut usulan untuk fasilitator, koordinator dan OPD."))])
         box = _box(state)
+        if role == "koordinator" and ctx.loop is not None and ctx.loop.forum:    # the forum decides first
+            return _unbox(state, box, forum.start(box, ctx, t))
         return _unbox(state, box, followup.start(box, ctx, t, "fasilitator" if role == "fasilitator" else "opd"))
     if role not in selection.PANEL_LEVEL:
         return Step(state, [Reply(t("Pemilihan cerita perubahan untuk fasilitator dan koordinator."))])
@@ -94,7 +96,7 @@ def advance(state: State, text: str, cmd: str | None, ctx: Context, t: Gettext, 
         state.side = None
         return None if cmd != "cancel" else Step(state, [Reply(t("Baik, dihentikan.")),
                                                           menu_reply(state, ctx, t, lang)])
-    module: Any = followup if side["kind"] == "followup" else selection
+    module: Any = {"followup": followup, "forum": forum}.get(side["kind"], selection)
     box = _box(state)
     result: tuple[Step[Any], bool] = module.advance(box, text, cmd, ctx, t)
     step, done = _unbox(state, box, result[0]), result[1]

@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, select
+from sqlalchemy import Select, Table, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flows.loop_values import CARRIED, FINAL, AgencyView, ItemView, ProposalView, RecView
+from flows.loop_values import CARRIED, FINAL, FOR_AGENCIES, AgencyView, ItemView, ProposalView, RecView
 from flows.types import ContactView
 
 from . import agencies as A
@@ -119,8 +119,9 @@ async def agencies(s: AsyncSession, kab: str) -> list[AgencyView]:
 
 
 async def recommendations(s: AsyncSession, area: str, agency: int | None = None, open_only: bool = False,
-                          carried_only: bool = False) -> list[RecView]:
-    """The recommendations under ``area``; ``agency``: only those that agency leads or shares."""
+                          carried_only: bool = False, statuses: tuple[str, ...] = ()) -> list[RecView]:
+    """The recommendations under ``area``; ``agency``: only those that agency leads or shares; ``statuses``:
+    only these (an OPD's: what the forum sent on, ``FOR_AGENCIES``)."""
     q = select(Recommendation).where(under(Recommendation.kec, area[:8] if len(area) > 8 else area))
     if agency is not None:
         q = q.where(Recommendation.id.in_(select(RecommendationAgency.recommendation_id)
@@ -129,6 +130,8 @@ async def recommendations(s: AsyncSession, area: str, agency: int | None = None,
         q = q.where(Recommendation.level == "kabupaten")
     if open_only:
         q = q.where(Recommendation.status.not_in(FINAL))
+    if statuses:
+        q = q.where(Recommendation.status.in_(statuses))
     recs = list(await s.scalars(q.order_by(Recommendation.id)))
     items: dict[int | None, list[IssueItem]] = {}
     if recs:
@@ -168,8 +171,7 @@ async def recommend(s: AsyncSession, contact: ContactView, work: dict[str, Any],
     if level not in ("desa", "kecamatan", "kabupaten") or (level == "kabupaten" and not chosen):
         raise OutOfScope("bad level")
     status = CARRIED if level == "kabupaten" else f"ditangani_{level}"
-    rec = Recommendation(kec=contact.area_code, text=work["text"], level=level,
-                         target=work.get("target") if level == "kabupaten" else None, status=status,
+    rec = Recommendation(kec=contact.area_code, text=work["text"], level=level, target=work.get("target"), status=status,
                          created_by=contact.id, created_at=now, updated_at=now)
     s.add(rec)
     await s.flush()
@@ -201,6 +203,7 @@ async def set_status(s: AsyncSession, contact: ContactView, agency: int | None, 
     the kabupaten."""
     rec = await s.get(Recommendation, work["rec"])
     if (rec is None or rec.level != "kabupaten" or not _inside(rec.kec, contact.area_code)
+            or rec.status not in FOR_AGENCIES       # still waiting for the forum (or returned, merged)
             or (contact.role == "opd" and (agency is None or rec.id not in await A.recs_of(s, agency)))
             or contact.role not in ("opd", "koordinator")
             or work["status"] not in ("diterima", "dalam_proses", "selesai", "tidak_bisa")):
@@ -238,7 +241,8 @@ async def queue_to(s: AsyncSession, contact_id: int, payload: dict[str, Any], at
 async def history(s: AsyncSession, area: str) -> dict[int, list[tuple[str, str | None, str | None, str, datetime]]]:
     """Per recommendation under ``area``: (status, note, reason, who, when), oldest first."""
     q: Select[int, str, str | None, str | None, str, datetime] = (
-        select(RecommendationEvent.recommendation_id, RecommendationEvent.status, RecommendationEvent.note,
+        select(RecommendationEvent.recommendation_id, RecommendationEvent.status,
+               func.coalesce(RecommendationEvent.note, RecommendationEvent.detail),
                RecommendationEvent.reason, Contact.name, RecommendationEvent.at)
         .join(Recommendation, Recommendation.id == RecommendationEvent.recommendation_id)
         .join(Contact, Contact.id == RecommendationEvent.contact_id)

@@ -56,14 +56,17 @@ async def _followup(w: World) -> None:
     await village_reports(w)
     kop = await w.invite("opd", "81.05", "Dinas Koperasi")
     tani = await w.invite("opd", "81.05", "Dinas Pertanian")
+    await w.script(KOORD, "halo", "Koordinator SBT", await w.invite("koordinator", "81.05"), record=False)
     # the fasilitator at the kecamatan meeting: three items, two of them the same need from two desa
     await w.script(FASIL, "tindak lanjut", "2", "1", "Bantuan modal usaha untuk kelompok tenun Nekan dan Kilmury",
-                   "3", "1", "Oktober 2024", "ya",
-                   "1", "Pengadaan bibit sayur tepat waktu sebelum musim tanam", "kabupaten", "Dinas Pertanian",
-                   "September 2024", "ya")
+                   "3", "1, Oktober 2024",
+                   "Pengadaan bibit sayur tepat waktu sebelum musim tanam", "kabupaten", "Dinas Pertanian, September 2024")
+    # nothing reaches an agency before the kabupaten forum accepts it
+    await w.script(OPD_KOP, "halo", "Hasan Rumalutur", kop, record=False)
+    assert "Tidak ada rekomendasi" in texts(await w.say(OPD_KOP, "tindak lanjut", record=False))
+    await w.script(KOORD, "tindak lanjut", "1", "1")
     # each OPD registers with its invite code and answers what was carried to it
-    await w.script(OPD_KOP, "halo", "Hasan Rumalutur", kop, "tindak lanjut", "2",
-                   "Proposal kelompok sedang diverifikasi")
+    await w.script(OPD_KOP, "tindak lanjut", "2", "Proposal kelompok sedang diverifikasi")
     w.at(datetime(2024, 8, 16, 3, 0, tzinfo=timezone.utc))
     await w.script(OPD_TANI, "halo", "Maria Wattimena", tani, "tindak lanjut", "4", "lewati",
                    "anggaran bibit tahun ini sudah habis", "Diusulkan lagi di APBD 2025")
@@ -73,10 +76,12 @@ async def _followup(w: World) -> None:
 
     ka, kb = await w.notices(KA), await w.notices(KB)
     assert [r.payload["text"].split("\n")[0] for r in kb] == [
-        "Usulan Desa Nekan tentang modal usaha tenun: dibawa ke forum kabupaten, ditangani Dinas Koperasi, "
-        "target Oktober 2024.",
+        "Usulan Desa Nekan tentang modal usaha tenun: dibawa ke forum kabupaten, diusulkan ditangani Dinas "
+        "Koperasi, target Oktober 2024.",
+        "Usulan Desa Nekan tentang modal usaha tenun: forum kabupaten menyetujui, ditangani Dinas Koperasi, target "
+        "Oktober 2024.",
         "Usulan Desa Nekan tentang modal usaha tenun: Dinas Koperasi sedang memproses, target Oktober 2024."]
-    assert len(ka) == 4 and "Dinas Pertanian belum bisa menindaklanjuti. Alasannya: anggaran bibit tahun ini" \
+    assert len(ka) == 6 and "Dinas Pertanian belum bisa menindaklanjuti. Alasannya: anggaran bibit tahun ini" \
         in ka[-1].payload["text"]
     assert all(r.payload["variables"]["name"] in ("Siti Aminah", "Yohana Rumfot") for r in ka + kb)
     async with w.p.db.session() as s:
@@ -90,11 +95,10 @@ async def _followup(w: World) -> None:
                                   .join(Contact, Contact.id == RecommendationEvent.contact_id)
                                   .order_by(RecommendationEvent.id))).all()
         assert [(e[0], e[1]) for e in events] == [
-            ("dibawa", "Marthen Kelilauw"), ("dibawa", "Marthen Kelilauw"), ("dalam_proses", "Hasan Rumalutur"),
-            ("tidak_bisa", "Maria Wattimena")]
+            ("dibawa", "Marthen Kelilauw"), ("dibawa", "Marthen Kelilauw"), ("diteruskan", "Koordinator SBT"),
+            ("diteruskan", "Koordinator SBT"), ("dalam_proses", "Hasan Rumalutur"), ("tidak_bisa", "Maria Wattimena")]
 
     # the koordinator's summary (also the weekly one): counts by status and OPD; past its target → flagged
-    await w.script(KOORD, "halo", "Koordinator SBT", await w.invite("koordinator", "81.05"), record=False)
     w.at(datetime(2024, 11, 4, 0, 0, tzinfo=timezone.utc))
     summary = texts(await w.say(KOORD, "ringkasan", record=False))
     assert "TINDAK LANJUT: 2 rekomendasi" in summary
@@ -147,8 +151,10 @@ async def _scopes(w: World) -> None:
     kop = await w.invite("opd", "81.05", "Dinas Koperasi")
     tani = await w.invite("opd", "81.05", "Dinas Pertanian")
     other = await w.invite("opd", "81.01", "Dinas Koperasi")    # the same agency of another kabupaten
-    await w.script(FASIL, "tindak lanjut", "1", "Bantuan modal usaha tenun", "3", "Dinas Koperasi", "Oktober 2024",
-                   "ya", "menu", record=False)
+    await w.script(FASIL, "tindak lanjut", "1", "Bantuan modal usaha tenun", "3", "Dinas Koperasi, Oktober 2024",
+                   "menu", record=False)
+    await w.script(KOORD, "halo", "Koordinator SBT", await w.invite("koordinator", "81.05"), "tindak lanjut", "1",
+                   record=False)
     await w.script(OPD_TANI, "halo", "Maria", tani, record=False)
     assert "Tidak ada rekomendasi" in texts(await w.say(OPD_TANI, "tindak lanjut", record=False))
     await w.script("+6281500000003", "halo", "Opd Malteng", other, record=False)
@@ -168,7 +174,7 @@ async def _scopes(w: World) -> None:
                                       NOW, w.p.forms, "id")
         assert "di luar wilayah" in replies[0].text
     async with w.p.db.session() as s:
-        assert (await s.scalar(select(Recommendation))).status == "dibawa"
+        assert (await s.scalar(select(Recommendation))).status == "diteruskan"
         assert await s.scalar(select(IssueItem).where(IssueItem.id == item.id)) is not None
         assert (await s.get(IssueItem, item.id)).recommendation_id is None
 
@@ -185,7 +191,7 @@ def test_an_opd_sees_only_its_agency_and_a_fasilitator_only_their_kecamatan(db_u
 async def _quiet(w: World) -> None:
     await village_reports(w)
     w.at(datetime(2024, 8, 15, 21, 30, tzinfo=WIT).astimezone(timezone.utc))        # the fasilitator works late
-    await w.script(FASIL, "tindak lanjut", "1", "Bantuan modal usaha tenun", "1", "ya", record=False)
+    await w.script(FASIL, "tindak lanjut", "1", "Bantuan modal usaha tenun", "1", "Desember 2024", record=False)
     [notice] = await w.notices(KB)
     assert notice.payload["text"].startswith("Usulan Desa Nekan tentang modal usaha tenun sudah dibahas di rapat "
                                              "kecamatan dan akan ditangani di tingkat desa")

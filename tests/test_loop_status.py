@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from .test_loop_e2e import FASIL, KA, KB, OPD_KOP, run, texts, village_reports
+from .test_loop_e2e import FASIL, KA, KB, KOORD, OPD_KOP, run, texts, village_reports
 
 
 async def _status(w) -> None:
@@ -14,8 +14,10 @@ async def _status(w) -> None:
     assert "Usulan Desa Nekan dan tindak lanjutnya:" in out
     assert "Tenun — modal usaha tenun" in out and "belum dibahas di rapat kecamatan" in out
     kop = await w.invite("opd", "81.05", "Dinas Koperasi")
-    await w.script(FASIL, "tindak lanjut", "2", "1", "Bantuan modal usaha untuk kelompok tenun", "3", "Dinas Koperasi",
-                   "Oktober 2024", "ya", "menu", record=False)
+    await w.script(FASIL, "tindak lanjut", "2", "1", "Bantuan modal usaha untuk kelompok tenun", "3",
+                   "Dinas Koperasi, Oktober 2024", "menu", record=False)
+    await w.script(KOORD, "halo", "Koordinator SBT", await w.invite("koordinator", "81.05"), "tindak lanjut", "terima",
+                   record=False)
     w.at(datetime(2024, 8, 16, 23, 30, tzinfo=timezone.utc))          # 08:30 on the 17th in Maluku (WIT)
     await w.script(OPD_KOP, "halo", "Hasan", kop, "tindak lanjut", "2", "Proposal sedang diverifikasi", record=False)
     # from the menu (a number, not the command): the kader's own desa only
@@ -63,10 +65,12 @@ async def _co_responsible(w) -> None:
     kop = await w.invite("opd", "81.05", "Dinas Koperasi")
     tani = await w.invite("opd", "81.05", "Dinas Pertanian")
     # BPMD leads, Koperasi shares; the fasilitator types the abbreviation
-    out = texts(await w.script(FASIL, "tindak lanjut", "1", "Pendampingan kelompok tenun", "3", "BPMD, Dinas Koperasi",
-                               "Oktober 2024", record=False))
+    out = texts(await w.script(FASIL, "tindak lanjut", "1", "Pendampingan kelompok tenun", "3",
+                               "BPMD, Dinas Koperasi, Oktober 2024", record=False))
     assert "- OPD: Dinas Pemberdayaan Masyarakat dan Desa (BPMD) (utama), Dinas Koperasi" in out
-    await w.script(FASIL, "ya", "menu", record=False)
+    await w.script(FASIL, "menu", record=False)
+    await w.script(KOORD, "halo", "Koordinator SBT", await w.invite("koordinator", "81.05"), "tindak lanjut", "terima",
+                   record=False)
     await w.script(OPD_KOP, "halo", "Hasan", kop, record=False)
     out = texts(await w.say(OPD_KOP, "tindak lanjut", record=False))
     assert "Rekomendasi 1 dari 1" in out and "OPD: Dinas Pemberdayaan Masyarakat dan Desa (BPMD), Dinas Koperasi" in out

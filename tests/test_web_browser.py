@@ -74,6 +74,9 @@ def served(db_url, tmp_path, monkeypatch):
         w.clock["now"] = NOW
         link = await w.login_link()
         fasil = await w.login_link("fasil-01")
+        from storage.agencies import add
+        async with w.p.db.session() as s, s.begin():
+            await add(s, "81.05", "Dinas Koperasi", NOW)       # the kabupaten's agencies (`pantau opd add`)
         await w.p.db.close()
         return link, expired, fasil
     link, expired, fasil = asyncio.run(build())
@@ -229,11 +232,12 @@ def test_a_coordinator_uses_the_dashboard_in_chromium(served, tmp_path):
         boxes.nth(1).check()
         fasil.get_by_label("Rekomendasi yang disepakati").fill("Pelatihan usaha bersama untuk kelompok desa")
         fasil.get_by_label("Dibawa ke forum kabupaten").check()
-        fasil.get_by_label("OPD yang bertanggung jawab (jika dibawa ke kabupaten)").fill("Dinas Koperasi")
+        fasil.get_by_label("OPD yang bertanggung jawab", exact=False).fill("Dinas Koperasi")
         fasil.get_by_label("Target (bulan), misalnya: Oktober 2024").fill("Oktober 2024")
         fasil.get_by_role("button", name="Simpan rekomendasi").click()
-        expect(fasil.locator("#notice")).to_contain_text("Tersimpan: rekomendasi dikirim ke Dinas Koperasi")
-        expect(fasil.locator("table.recs")).to_contain_text("Dikirim ke OPD (Fasil Satu)")
+        expect(fasil.locator("#notice")).to_contain_text("Tersimpan: rekomendasi dibawa ke forum kabupaten, usulan "
+                                                         "OPD: Dinas Koperasi")
+        expect(fasil.locator("table.recs")).to_contain_text("Menunggu forum kabupaten (Fasil Satu)")
         Checker(fasil, shots).axe()
         Checker(fasil, shots).shoot("tindak-lanjut-fasilitator")
         fasil.close()

@@ -81,9 +81,9 @@ async def _work_table(w: World, new_client) -> None:
             assert await s.scalar(select(Recommendation)) is None               # nothing stored on a bad post
         done = await fasil.post(url, data={**form, "target": "Oktober 2024"})
         assert done.status_code == 200
-        assert "Tersimpan: rekomendasi dikirim ke Dinas Koperasi. 2 kader desa diberi tahu." in done.text
+        assert "Tersimpan: rekomendasi dibawa ke forum kabupaten, usulan OPD: Dinas Koperasi. 2 kader desa diberi tahu." in done.text
         assert "Usulan desa yang menunggu (1)" in done.text
-        assert "Dikirim ke OPD (Marthen Kelilauw)" in done.text and "Oktober 2024" in done.text
+        assert "Menunggu forum kabupaten (Marthen Kelilauw)" in done.text and "Oktober 2024" in done.text
         # an item already handled cannot be recommended twice (a second tab, an old page)
         again = await fasil.post(url, data={**form, "target": "Oktober 2024"})
         assert again.status_code == 409 and "sudah dibahas" in again.text
@@ -93,7 +93,7 @@ async def _work_table(w: World, new_client) -> None:
         assert "Tersimpan: rekomendasi ditangani di desa" in done.text
         assert "Tidak ada usulan desa yang menunggu" in done.text
     kb = [n.payload["text"] for n in await w.notices(KB)]
-    assert kb == ["Usulan Desa Nekan tentang modal usaha tenun: dibawa ke forum kabupaten, ditangani Dinas "
+    assert kb == ["Usulan Desa Nekan tentang modal usaha tenun: dibawa ke forum kabupaten, diusulkan ditangani Dinas "
                   "Koperasi, target Oktober 2024.\nRekomendasi: Bantuan modal usaha untuk kelompok tenun Nekan dan "
                   "Kilmury"]
     assert any("ditangani di tingkat desa" in n.payload["text"] for n in await w.notices(KA))
@@ -102,12 +102,30 @@ async def _work_table(w: World, new_client) -> None:
     async with new_client() as koord:
         await signed_in(w, koord, KOORD)
         page = (await koord.get("/dasbor/wilayah/81.05/tindak-lanjut")).text
-        assert 'name="usulan"' not in page and "tindak-lanjut/status" in page
+        assert 'name="usulan"' not in page and "tindak-lanjut/forum" in page
         async with w.p.db.session() as s:
             rec = await s.scalar(select(Recommendation).where(Recommendation.level == "kabupaten"))
         refused = await koord.post("/dasbor/wilayah/81.05/tindak-lanjut", data={
             "csrf": csrf_of(page), "usulan": 1, "tingkat": "desa", "rekomendasi": "Apa saja boleh"})
         assert refused.status_code == 404                     # the work table is the fasilitator's
+        # the forum first: nothing can be answered for an OPD before it is accepted
+        early = await koord.post("/dasbor/wilayah/81.05/tindak-lanjut/status", data={
+            "csrf": csrf_of(page), "rekomendasi": rec.id, "status": "diterima"})
+        assert early.status_code == 404
+        assert "tindak-lanjut/forum" in page
+        bad = await koord.post("/dasbor/wilayah/81.05/tindak-lanjut/forum", data={
+            "csrf": csrf_of(page), "rekomendasi": rec.id, "keputusan": "return"})
+        assert bad.status_code == 400 and "Alasannya perlu ditulis" in bad.text
+        bad = await koord.post("/dasbor/wilayah/81.05/tindak-lanjut/forum", data={
+            "csrf": csrf_of(page), "rekomendasi": rec.id, "keputusan": "accept", "opd": "Dinas Pariwisata"})
+        assert bad.status_code == 400 and "Dinas Pariwisata&#34; belum terdaftar" in bad.text
+        accepted = await koord.post("/dasbor/wilayah/81.05/tindak-lanjut/forum", data={
+            "csrf": csrf_of(page), "rekomendasi": rec.id, "keputusan": "accept", "opd": "Dinas Koperasi",
+            "target": "November 2024"})
+        assert "Diterima dan diteruskan ke OPD." in accepted.text
+        assert "OPD Dinas Koperasi; target Oktober 2024 → OPD Dinas Koperasi; target November 2024" in accepted.text
+        assert "forum kabupaten menyetujui, ditangani Dinas Koperasi, target November 2024" in \
+            (await w.notices(KB))[-1].payload["text"]
         bad = await koord.post("/dasbor/wilayah/81.05/tindak-lanjut/status", data={
             "csrf": csrf_of(page), "rekomendasi": rec.id, "status": "tidak_bisa"})
         assert bad.status_code == 400 and "Alasannya perlu ditulis" in bad.text
@@ -116,7 +134,7 @@ async def _work_table(w: World, new_client) -> None:
             "csrf": csrf_of(page), "rekomendasi": rec.id, "status": "dalam_proses",
             "catatan": "Proposal kelompok sedang diverifikasi"})
         assert "Tersimpan: Dalam proses." in done.text
-        assert "Dikirim ke OPD (Marthen Kelilauw)" in done.text
+        assert "Menunggu forum kabupaten (Marthen Kelilauw)" in done.text and "Dikirim ke OPD (Koordinator SBT)" in done.text
         assert "15 Agu 2024 13.00 WIT: Dalam proses (Koordinator SBT) — Proposal kelompok sedang diverifikasi" \
             in done.text
     assert "Dinas Koperasi sedang memproses" in (await w.notices(KB))[-1].payload["text"]

@@ -12,13 +12,14 @@ from dataclasses import replace
 from datetime import date, datetime
 
 from flows.display import choice_labels
-from flows.loop_values import LoopData, fmt_target, overdue, send_at, status_label, update_text
+from flows.loop_values import FOR_AGENCIES, LoopData, fmt_target, overdue, send_at, status_label, update_text
 from flows import proposals, selected
 from flows.selection import LEVELS, BELOW, level_label, panel_level, question_text, selected_text, story_title
 from flows.types import ContactView, Reply
 from storage import followup as F
 from storage import stories as S
-from storage.models import Contact
+from storage import forum as Forum
+from storage.models import Contact, Recommendation
 
 from .. import catalog
 
@@ -71,12 +72,15 @@ async def load(s, contact: ContactView, now: datetime, forms: dict, lang: str, t
     elif contact.role in ("koordinator", "opd"):
         agency = await F.contact_agency(s, contact.id) if contact.role == "opd" else None
         recs = (tuple(await F.recommendations(s, contact.area_code, agency=agency.id if agency else None,
-                                              open_only=True, carried_only=True))
+                                              open_only=True, carried_only=True, statuses=FOR_AGENCIES))
                 if contact.role == "koordinator" or agency else ())
+        forum = (tuple(await Forum.waiting(s, contact.area_code))
+                 if contact.role == "koordinator" and contact.area_code.count(".") == 1 else ())
         stories = tuple(await S.waiting(s, level, contact.area_code)) if level else ()
         data = LoopData(recs=recs, agency=agency.name if agency else None, stories=stories,
-                        domains=domains(forms, lang))
-        codes = {r.kec for r in recs} | {d for r in recs for d in r.desa} | {st.desa for st in stories}
+                        domains=domains(forms, lang), forum=forum,
+                        agencies=tuple(await F.agencies(s, contact.area_code)) if forum else ())
+        codes = {r.kec for r in recs + forum} | {d for r in recs + forum for d in r.desa} | {st.desa for st in stories}
     elif shown or mine or views:
         data, codes = LoopData(domains=domains(forms, lang), proposals=mine), {contact.area_code}
     else:
@@ -119,6 +123,12 @@ async def apply_actions(s, contact: ContactView, actions, now: datetime, forms: 
             elif kind == "status":
                 agency = await F.contact_agency(s, contact.id)
                 await _tell_village(s, await F.set_status(s, contact, agency.id if agency else None, work, now), now)
+            elif kind == "forum":
+                change = await Forum.decide(s, contact, work, now)
+                if change is not None:
+                    await _tell_village(s, change, now)
+                if change is not None and work.get("do") == "return":
+                    await _tell_fasilitator(s, change, now)
             elif kind in ("select", "verify"):
                 decision = await S.decide(s, contact, kind, work, now)
                 await _tell_storyteller(s, contact, kind, work, decision, forms, now)
@@ -126,6 +136,19 @@ async def apply_actions(s, contact: ContactView, actions, now: datetime, forms: 
             log.warning("loop action %s refused for contact %d: %s", kind, contact.id, exc)
             replies.append(Reply(t("Maaf, ini tidak bisa disimpan karena di luar wilayah atau tugas Anda.")))
     return replies
+
+
+async def _tell_fasilitator(s, change: F.Change, now: datetime) -> None:
+    """A recommendation returned by the forum: the fasilitator who carried it hears why (its items are back in
+    their queue)."""
+    row = await s.get(Recommendation, change.rec.id)
+    if row is None:
+        return
+    kec = catalog.area_index().short(change.rec.kec)
+    await _notify(s, row.created_by, change.rec.kec, lambda t, lang: t(
+        "Forum kabupaten mengembalikan rekomendasi %(kec)s: \"%(text)s\". Alasannya: %(reason)s. Usulan desanya "
+        "kembali ke daftar \"tindak lanjut\" Anda.") % {"kec": kec, "text": change.rec.text,
+                                                       "reason": change.reason or "-"}, now)
 
 
 async def _tell_storyteller(s, contact, kind, work, decision: S.Decision, forms, now) -> None:

@@ -10,8 +10,8 @@ from starlette.responses import Response
 
 from flows.localtime import local_date
 from flows.loop_steps import sentence
-from flows.permissions import agency_only
-from flows.loop_values import ANSWERS, LEVELS, AgencyView, overdue, parse_agencies, parse_target, status_label
+from flows.permissions import FORUM, agency_only, may
+from flows.loop_values import ANSWERS, CARRIED, FOR_AGENCIES, LEVELS, AgencyView, overdue, parse_agencies, parse_target, status_label
 from flows.problem import Problem
 from storage import followup as F
 
@@ -32,7 +32,8 @@ async def page(ctx: Ctx, notice: str | None = None, problem: str | None = None, 
     agency, only = await _agency(ctx)
     if only:                  # an OPD: only what was carried to its agency; nothing of the desa's waiting items
         items = []
-        recs = await F.recommendations(ctx.s, ctx.code, agency=agency.id, carried_only=True) if agency else []
+        recs = (await F.recommendations(ctx.s, ctx.code, agency=agency.id, carried_only=True, statuses=FOR_AGENCIES)
+                if agency else [])
         history = {k: v for k, v in (await F.history(ctx.s, ctx.code)).items() if k in {r.id for r in recs}}
     else:
         await F.sync_items(ctx.s, ctx.code, ctx.now)
@@ -43,8 +44,10 @@ async def page(ctx: Ctx, notice: str | None = None, problem: str | None = None, 
     return render(ctx, "tindaklanjut.html", status_code=status_code, items=items, recs=recs, history=history,
                   show_items=not only, agency=agency.name if agency else None,
                   recommend=recommend, answer=may_answer_for_opd(ctx.viewer), notice=notice, problem=problem,
+                  forum=may(ctx.viewer.contact.role, FORUM) and ctx.code.count(".") == 1,
+                  for_agencies=FOR_AGENCIES, carried=CARRIED,
                   typed=typed or {}, levels=level_labels(t), answers=ANSWERS,
-                  agencies=await F.agencies(ctx.s, ctx.code[:5]), status=lambda v: status_label(v, t),
+                  agencies=[] if only else await F.agencies(ctx.s, ctx.code[:5]), status=lambda v: status_label(v, t),
                   late=lambda r: overdue(r, today), target=lambda v: _target(v, ctx.lang))
 
 
@@ -104,7 +107,8 @@ async def recommend(ctx: Ctx) -> Response:
                           status_code=409)
     told = await _tell_village(ctx.s, change, ctx.now)
     where = {"desa": t("ditangani di desa"), "kecamatan": t("ditangani di kecamatan"),
-             "kabupaten": t("dikirim ke %(agency)s") % {"agency": ", ".join(a.name for a in chosen_agencies)}
+             "kabupaten": t("dibawa ke forum kabupaten, usulan OPD: %(agency)s")
+             % {"agency": ", ".join(a.name for a in chosen_agencies)}
              }[work["level"]]
     return await page(ctx, notice=t("Tersimpan: rekomendasi %(where)s. %(count)s kader desa diberi tahu.")
                       % {"where": where, "count": told})
@@ -134,7 +138,8 @@ async def answer(ctx: Ctx) -> Response:
     if only and agency is None:
         raise HTTPException(404)
     agency_id = agency.id if agency else None
-    if rec_id not in {r.id for r in await F.recommendations(ctx.s, ctx.code, agency=agency_id, carried_only=True)}:
+    if rec_id not in {r.id for r in await F.recommendations(ctx.s, ctx.code, agency=agency_id, carried_only=True,
+                                                            statuses=FOR_AGENCIES)}:
         raise HTTPException(404)                 # not a recommendation of this page's area (or of the OPD's agency)
     try:
         change = await F.set_status(ctx.s, ctx.viewer.contact, agency_id,
@@ -178,3 +183,59 @@ async def select_story(ctx: Ctx) -> Response:
     decision = await S.decide(ctx.s, ctx.viewer.contact, "select", work, ctx.now)
     await _tell_storyteller(ctx.s, ctx.viewer.contact, "select", work, decision, ctx.web.forms, ctx.now)
     return await stories_page(ctx, notice=t("Tersimpan: cerita ini dipilih. Pencerita akan diberi tahu."))
+
+
+async def forum(ctx: Ctx) -> Response:
+    """The kabupaten forum on the dashboard: the koordinator accepts a recommendation carried from a kecamatan
+    (after changing its agencies or target if needed), merges it into another, or returns it with a reason."""
+    from storage import forum as Forum
+
+    from ..loop import _tell_fasilitator
+    t = ctx.t
+    form = await ctx.request.form()
+    try:
+        rec_id = int(str(form.get("rekomendasi", "")))
+    except ValueError:
+        raise HTTPException(404) from None
+    waiting = {r.id: r for r in await Forum.waiting(ctx.s, ctx.code)}
+    rec = waiting.get(rec_id)
+    if rec is None:
+        return await page(ctx, problem=t("Rekomendasi ini sudah diputuskan. Muat ulang halaman."), status_code=409)
+    do = str(form.get("keputusan", ""))
+    typed_opd = " ".join(str(form.get("opd", "")).split())
+    typed_target = str(form.get("target", "")).strip()
+    work: dict = {"rec": rec_id, "do": "reassign"}
+    current = ", ".join(a for a in (rec.agency, *rec.co_agencies) if a)
+    if typed_opd and typed_opd != current:
+        found = parse_agencies(typed_opd, tuple(await F.agencies(ctx.s, ctx.code[:5])))
+        if isinstance(found, Problem):
+            return await page(ctx, problem=found.render(t), status_code=400)
+        work["agencies"] = [a.id for a in found]
+    if typed_target and typed_target != _target(rec.target, ctx.lang):
+        target = parse_target(typed_target, local_date(ctx.now, ctx.code))
+        if isinstance(target, Problem):
+            return await page(ctx, problem=target.render(t), status_code=400)
+        work["target"] = target
+    reason = " ".join(str(form.get("alasan", "")).split())[:500]
+    if do not in ("accept", "merge", "return"):
+        return await page(ctx, problem=t("Pilih keputusan forum: terima, gabungkan, atau kembalikan."), status_code=400)
+    if do == "return" and len(reason) < 3:
+        return await page(ctx, problem=t("Alasannya perlu ditulis, supaya kecamatan dan desa memahami. Misalnya: "
+                                         "sudah ditangani dana desa."), status_code=400)
+    into = str(form.get("gabung_ke", ""))
+    if do == "merge" and not into.isdigit():
+        return await page(ctx, problem=t("Pilih rekomendasi tujuan penggabungan."), status_code=400)
+    try:
+        if "agencies" in work or "target" in work:
+            await Forum.decide(ctx.s, ctx.viewer.contact, work, ctx.now)
+        change = await Forum.decide(ctx.s, ctx.viewer.contact, {"rec": rec_id, "do": do, "reason": reason,
+                                                                 "into": int(into) if into.isdigit() else 0}, ctx.now)
+    except F.OutOfScope:
+        return await page(ctx, problem=t("Keputusan ini tidak bisa disimpan. Muat ulang halaman."), status_code=409)
+    if change is not None:
+        await _tell_village(ctx.s, change, ctx.now)
+        if do == "return":
+            await _tell_fasilitator(ctx.s, change, ctx.now)
+    said = {"accept": t("Diterima dan diteruskan ke OPD."), "merge": t("Digabungkan."),
+            "return": t("Dikembalikan ke kecamatan.")}[do]
+    return await page(ctx, notice=said + " " + t("Desa yang mengusulkan akan diberi tahu."))
