@@ -47,6 +47,13 @@ def _data(ctx: Context) -> LoopData:
 
 def start(session: dict[str, Any], ctx: Context, t: Gettext, role: str) -> Step[dict[str, Any]]:
     data = _data(ctx)
+    if role == "fasilitator" and not data.items and data.recs:     # nothing new: close what the meeting kept
+        queue = [r.id for r in data.recs]
+        session["side"] = {"kind": "followup", "role": "local", "queue": queue, "step": "rec", "work": {}}
+        head = Reply(t("Tidak ada usulan baru. %(count)s rekomendasi yang ditangani di desa atau kecamatan masih "
+                       "terbuka; perbarui statusnya satu per satu. Ketik \"menu\" untuk berhenti kapan saja.")
+                     % {"count": len(queue)})
+        return Step(session, [head, _ask(session["side"], ctx, t)])
     if role == "fasilitator":
         queue = [i.id for i in data.items]
         if not queue:
@@ -130,10 +137,14 @@ def _ask(side: Side, ctx: Context, t: Gettext) -> Reply:
         lines = [t("Rekomendasi %(n)s dari %(total)s, dari %(kec)s:") % {**L.position(side),
                                                                          "kec": data.names.get(rec.kec, rec.kec)},
                  rec.text,
-                 t("Usulan dari: %(list)s") % {"list": ", ".join(data.names.get(d, d) for d in rec.desa)},
-                 t("OPD: %(agency)s; target %(target)s; status: %(status)s") % {
-                     "agency": ", ".join(a for a in (rec.agency, *rec.co_agencies) if a), "target": fmt_target(rec.target, lang),
-                     "status": status_label(rec.status, t)}]
+                 t("Usulan dari: %(list)s") % {"list": ", ".join(data.names.get(d, d) for d in rec.desa)}]
+        if rec.level == "kabupaten":
+            lines.append(t("OPD: %(agency)s; target %(target)s; status: %(status)s") % {
+                "agency": ", ".join(a for a in (rec.agency, *rec.co_agencies) if a),
+                "target": fmt_target(rec.target, lang), "status": status_label(rec.status, t)})
+        else:
+            lines.append(t("Target %(target)s; status: %(status)s") % {"target": fmt_target(rec.target, lang),
+                                                                        "status": status_label(rec.status, t)})
         return Reply("\n".join(lines) + "\n" + t("Bagaimana statusnya sekarang?"), _labels(_status_options(t)))
     if step == "reason":
         return Reply(t("Mohon tulis alasannya singkat, supaya desa memahami."))

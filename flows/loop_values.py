@@ -22,7 +22,9 @@ FORWARDED = "diteruskan"                # accepted by the kabupaten forum: the a
 RETURNED = "dikembalikan"               # returned by the forum to the kecamatan, with a reason
 MERGED = "digabung"                     # merged by the forum into another recommendation
 ANSWERS = ("diterima", "dalam_proses", "selesai", "tidak_bisa")
-FINAL = ("selesai", "tidak_bisa", "ditangani_desa", "ditangani_kecamatan", RETURNED, MERGED)
+FINAL = ("selesai", "tidak_bisa", RETURNED, MERGED)
+#: a desa or kecamatan recommendation: open (with its target) until the fasilitator closes it
+LOCAL_OPEN = ("ditangani_desa", "ditangani_kecamatan", "diterima", "dalam_proses")
 #: what an OPD sees: what the forum sent on, and the answers after it
 FOR_AGENCIES = (FORWARDED, *ANSWERS)
 
@@ -248,8 +250,9 @@ def overdue(rec: RecView, today: date) -> bool:
 def update_text(rec: RecView, desa_name: str, t: Gettext, lang: str, note: str | None = None,
                 reason: str | None = None) -> str:
     """The message to a kader when their desa's proposal moves: plain words, one line or two."""
+    here = {"desa": t("pemerintah desa"), "kecamatan": t("kecamatan")}.get(rec.level, "OPD")
     p = {"desa": desa_name, "topic": rec.topic or rec.text,
-         "agency": ", ".join(a for a in (rec.agency, *rec.co_agencies) if a) or "OPD",
+         "agency": ", ".join(a for a in (rec.agency, *rec.co_agencies) if a) or here,
          "target": fmt_target(rec.target, lang), "rec": rec.text, "reason": reason or "-"}
     texts: dict[str, str] = {
         CARRIED: t("Usulan %(desa)s tentang %(topic)s: dibawa ke forum kabupaten, diusulkan ditangani "

@@ -15,7 +15,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flows.loop_values import CARRIED, FINAL, FOR_AGENCIES, AgencyView, ItemView, ProposalView, RecView
+from flows.loop_values import CARRIED, FINAL, FOR_AGENCIES, LOCAL_OPEN, AgencyView, ItemView, ProposalView, RecView
 from flows.types import ContactView
 
 from . import agencies as A
@@ -119,7 +119,8 @@ async def agencies(s: AsyncSession, kab: str) -> list[AgencyView]:
 
 
 async def recommendations(s: AsyncSession, area: str, agency: int | None = None, open_only: bool = False,
-                          carried_only: bool = False, statuses: tuple[str, ...] = ()) -> list[RecView]:
+                          carried_only: bool = False, statuses: tuple[str, ...] = (),
+                          local_only: bool = False) -> list[RecView]:
     """The recommendations under ``area``; ``agency``: only those that agency leads or shares; ``statuses``:
     only these (an OPD's: what the forum sent on, ``FOR_AGENCIES``)."""
     q = select(Recommendation).where(under(Recommendation.kec, area[:8] if len(area) > 8 else area))
@@ -128,6 +129,8 @@ async def recommendations(s: AsyncSession, area: str, agency: int | None = None,
                                           .where(RecommendationAgency.agency_id == agency)))
     if carried_only:
         q = q.where(Recommendation.level == "kabupaten")
+    if local_only:                     # handled at the desa or the kecamatan: the fasilitator closes them
+        q = q.where(Recommendation.level != "kabupaten")
     if open_only:
         q = q.where(Recommendation.status.not_in(FINAL))
     if statuses:
@@ -200,9 +203,12 @@ def _inside(code: str, area: str) -> bool:
 
 async def set_status(s: AsyncSession, contact: ContactView, agency: int | None, work: dict[str, Any], now: datetime) -> Change:
     """An OPD's (the lead's or a co-responsible one's) or the koordinator's answer to a recommendation carried to
-    the kabupaten."""
+    the kabupaten (after the forum accepted it); a fasilitator's to one handled in their desa or kecamatan."""
     rec = await s.get(Recommendation, work["rec"])
-    if (rec is None or rec.level != "kabupaten" or not _inside(rec.kec, contact.area_code)
+    if (rec is not None and rec.level != "kabupaten" and contact.role == "fasilitator" and rec.kec == contact.area_code
+            and rec.status in LOCAL_OPEN and work["status"] in ("dalam_proses", "selesai", "tidak_bisa", "diterima")):
+        pass                            # a desa or kecamatan recommendation: its fasilitator closes it
+    elif (rec is None or rec.level != "kabupaten" or not _inside(rec.kec, contact.area_code)
             or rec.status not in FOR_AGENCIES       # still waiting for the forum (or returned, merged)
             or (contact.role == "opd" and (agency is None or rec.id not in await A.recs_of(s, agency)))
             or contact.role not in ("opd", "koordinator")

@@ -100,3 +100,32 @@ async def _returned(w) -> None:
 
 def test_a_returned_recommendation_goes_back_to_the_kecamatan_with_its_reason(db_url, tmp_path, monkeypatch):
     run(db_url, _returned, tmp_path, monkeypatch)
+
+
+async def _local(w) -> None:
+    await village_reports(w)
+    # 3 messages each: written, where, target; then nothing new: the open desa/kecamatan ones come up
+    await w.script(FASIL, "tindak lanjut", "Pelatihan pewarnaan benang oleh kecamatan", "kecamatan", "Desember 2024",
+                   "Kelompok membeli benang bersama lewat BUMDes", "desa", "Oktober 2024",
+                   "Bibit sayur dari kebun desa sendiri", "desa", "September 2024", record=False)
+    async with w.p.db.session() as s:
+        assert [(r.level, r.target, r.status) for r in await s.scalars(select(Recommendation).order_by(Recommendation.id))
+                ] == [("kecamatan", "2024-12", "ditangani_kecamatan"), ("desa", "2024-10", "ditangani_desa"),
+                      ("desa", "2024-09", "ditangani_desa")]
+    out = texts(await w.say(FASIL, "tindak lanjut", record=False))
+    assert "Tidak ada usulan baru. 3 rekomendasi yang ditangani di desa atau kecamatan masih terbuka" in out
+    assert "Target Desember 2024; status: Ditangani di kecamatan" in out
+    out = texts(await w.script(FASIL, "selesai", "Pelatihan sudah diadakan 20 orang", record=False))
+    assert "Tersimpan: Selesai" in out and "Rekomendasi 2 dari 3" in out
+    await w.script(FASIL, "dalam proses", "lewati", "lewati", "menu", record=False)
+    news = (await w.notices(KB))[-1].payload["text"]
+    assert "kecamatan sudah menyelesaikannya" in news and "Pelatihan sudah diadakan 20 orang" in news
+    out = texts(await w.say(KB, "status usulan", record=False))
+    assert "Status: Selesai; target Desember 2024" in out
+    # still open next time: only the ones not closed
+    assert "2 rekomendasi yang ditangani di desa atau kecamatan" in texts(await w.say(FASIL, "tindak lanjut",
+                                                                                      record=False))
+
+
+def test_the_fasilitator_closes_desa_and_kecamatan_items_with_target_status_and_note(db_url, tmp_path, monkeypatch):
+    run(db_url, _local, tmp_path, monkeypatch)

@@ -90,8 +90,22 @@ async def _work_table(w: World, new_client) -> None:
         # handled at the desa: no OPD needed
         done = await fasil.post(url, data={"csrf": csrf_of(page), "usulan": items["Kebun sayur"], "tingkat": "desa",
                                            "rekomendasi": "Kelompok membeli bibit bersama lewat BUMDes"})
+        assert done.status_code == 400 and "Mohon tulis bulan targetnya" in done.text    # every level: a target
+        done = await fasil.post(url, data={"csrf": csrf_of(page), "usulan": items["Kebun sayur"], "tingkat": "desa",
+                                           "rekomendasi": "Kelompok membeli bibit bersama lewat BUMDes",
+                                           "target": "September 2024"})
         assert "Tersimpan: rekomendasi ditangani di desa" in done.text
         assert "Tidak ada usulan desa yang menunggu" in done.text
+        # the desa's own recommendation keeps its target and is closed by the fasilitator, with a note
+        async with w.p.db.session() as s:
+            local = await s.scalar(select(Recommendation).where(Recommendation.level == "desa"))
+        assert local.target == "2024-09"
+        closed = await fasil.post(url + "/status", data={"csrf": csrf_of(done.text), "rekomendasi": local.id,
+                                                         "status": "selesai", "catatan": "Bibit dibeli 12 Agustus"})
+        assert "Tersimpan: Selesai." in closed.text
+        assert "Selesai (Marthen Kelilauw) — Bibit dibeli 12 Agustus" in closed.text
+        news = (await w.notices(KA))[-1].payload["text"]
+        assert "pemerintah desa sudah menyelesaikannya" in news and "Catatan: Bibit dibeli 12 Agustus" in news
     kb = [n.payload["text"] for n in await w.notices(KB)]
     assert kb == ["Usulan Desa Nekan tentang modal usaha tenun: dibawa ke forum kabupaten, diusulkan ditangani Dinas "
                   "Koperasi, target Oktober 2024.\nRekomendasi: Bantuan modal usaha untuk kelompok tenun Nekan dan "

@@ -12,7 +12,7 @@ from dataclasses import replace
 from datetime import date, datetime
 
 from flows.display import choice_labels
-from flows.loop_values import FOR_AGENCIES, LoopData, fmt_target, overdue, send_at, status_label, update_text
+from flows.loop_values import FOR_AGENCIES, LOCAL_OPEN, LoopData, fmt_target, overdue, send_at, status_label, update_text
 from flows import proposals, selected
 from flows.selection import LEVELS, BELOW, level_label, panel_level, question_text, selected_text, story_title
 from flows.types import ContactView, Reply
@@ -66,9 +66,11 @@ async def load(s, contact: ContactView, now: datetime, forms: dict, lang: str, t
         await F.sync_items(s, contact.area_code, now)
         items = tuple(await F.open_items(s, contact.area_code))
         stories = tuple(await S.waiting(s, "kecamatan", contact.area_code))
+        local = tuple(await F.recommendations(s, contact.area_code, local_only=True, statuses=LOCAL_OPEN))
         data = LoopData(items=items, agencies=tuple(await F.agencies(s, contact.area_code[:5])), stories=stories,
-                        domains=domains(forms, lang))
-        codes = {i.desa for i in items} | {st.desa for st in stories}
+                        domains=domains(forms, lang), recs=local)
+        codes = {i.desa for i in items} | {st.desa for st in stories} | {d for r in local for d in r.desa} | {
+            contact.area_code}
     elif contact.role in ("koordinator", "opd"):
         agency = await F.contact_agency(s, contact.id) if contact.role == "opd" else None
         recs = (tuple(await F.recommendations(s, contact.area_code, agency=agency.id if agency else None,

@@ -120,7 +120,7 @@ def routes(pipeline, env=None) -> list:
         Route(area + "/cerita/pilih", g(followup.select_story, P.STORIES), methods=["POST"]),
         Route(area + "/tindak-lanjut", g(followup.page, P.FOLLOWUP)),
         Route(area + "/tindak-lanjut", g(followup.recommend, P.RECOMMEND), methods=["POST"]),
-        Route(area + "/tindak-lanjut/status", g(followup.answer, P.ANSWER), methods=["POST"]),
+        Route(area + "/tindak-lanjut/status", g(followup.answer, P.FOLLOWUP), methods=["POST"]),
         Route(area + "/tindak-lanjut/forum", g(followup.forum, P.FORUM), methods=["POST"]),
         Route(area + "/unduh", g(lists.download_page, P.EXPORT)),
         Route("/laporan/{report:str}/revisi/{n:int}", g(pages.revision_page, **report)),

@@ -11,7 +11,7 @@ from starlette.responses import Response
 from flows.localtime import local_date
 from flows.loop_steps import sentence
 from flows.permissions import FORUM, agency_only, may
-from flows.loop_values import ANSWERS, CARRIED, FOR_AGENCIES, LEVELS, AgencyView, overdue, parse_agencies, parse_target, status_label
+from flows.loop_values import ANSWERS, CARRIED, FOR_AGENCIES, LEVELS, LOCAL_OPEN, AgencyView, overdue, parse_agencies, parse_target, status_label
 from flows.problem import Problem
 from storage import followup as F
 
@@ -45,7 +45,7 @@ async def page(ctx: Ctx, notice: str | None = None, problem: str | None = None, 
                   show_items=not only, agency=agency.name if agency else None,
                   recommend=recommend, answer=may_answer_for_opd(ctx.viewer), notice=notice, problem=problem,
                   forum=may(ctx.viewer.contact.role, FORUM) and ctx.code.count(".") == 1,
-                  for_agencies=FOR_AGENCIES, carried=CARRIED,
+                  for_agencies=FOR_AGENCIES, carried=CARRIED, local_open=LOCAL_OPEN,
                   typed=typed or {}, levels=level_labels(t), answers=ANSWERS,
                   agencies=[] if only else await F.agencies(ctx.s, ctx.code[:5]), status=lambda v: status_label(v, t),
                   late=lambda r: overdue(r, today), target=lambda v: _target(v, ctx.lang))
@@ -92,9 +92,10 @@ async def recommend(ctx: Ctx) -> Response:
             problem = found.render(t)
         else:
             chosen_agencies = found
-            target = parse_target(typed["target"], local_date(ctx.now, ctx.code))
-            if isinstance(target, Problem):
-                problem = target.render(t)
+    if not problem:                  # every level keeps its target: the fasilitator closes desa and kecamatan ones
+        target = parse_target(typed["target"], local_date(ctx.now, ctx.code))
+        if isinstance(target, Problem):
+            problem = target.render(t)
     if problem:
         return await page(ctx, problem=problem, typed=typed, status_code=400)
     work = {"items": chosen, "text": (text or "")[:1000], "level": typed["level"],
@@ -118,7 +119,8 @@ async def answer(ctx: Ctx) -> Response:
     """An OPD answers for its agency, the koordinator for any OPD: a status of a recommendation carried to the
     kabupaten, and a note."""
     t = ctx.t
-    if not may_answer_for_opd(ctx.viewer):
+    local = may_recommend(ctx.viewer, ctx.code)         # the fasilitator closes the desa and kecamatan ones
+    if not may_answer_for_opd(ctx.viewer) and not local:
         raise HTTPException(404)
     form = await ctx.request.form()
     status = str(form.get("status", ""))
@@ -138,8 +140,9 @@ async def answer(ctx: Ctx) -> Response:
     if only and agency is None:
         raise HTTPException(404)
     agency_id = agency.id if agency else None
-    if rec_id not in {r.id for r in await F.recommendations(ctx.s, ctx.code, agency=agency_id, carried_only=True,
-                                                            statuses=FOR_AGENCIES)}:
+    mine = (await F.recommendations(ctx.s, ctx.code, local_only=True, statuses=LOCAL_OPEN) if local else
+            await F.recommendations(ctx.s, ctx.code, agency=agency_id, carried_only=True, statuses=FOR_AGENCIES))
+    if rec_id not in {r.id for r in mine}:
         raise HTTPException(404)                 # not a recommendation of this page's area (or of the OPD's agency)
     try:
         change = await F.set_status(ctx.s, ctx.viewer.contact, agency_id,
