@@ -267,3 +267,11 @@ async def items_by_activity(s: AsyncSession, area: str) -> dict[tuple[str, str, 
     rows = await s.execute(select(Report.area_code, Report.key, IssueItem.activity_index, IssueItem.recommendation_id)
                            .join(Report, Report.id == IssueItem.report_id).where(under(IssueItem.area_code, area)))
     return {(code, key, index): rec for code, key, index, rec in rows}
+
+
+async def items_by_report(s: AsyncSession, area: str) -> dict[tuple[int, int], int | None]:
+    """(report id, activity index) → recommendation id (None: not discussed yet) of every issue item under
+    ``area``: the dashboard's matrix."""
+    rows = await s.execute(select(IssueItem.report_id, IssueItem.activity_index, IssueItem.recommendation_id)
+                           .where(under(IssueItem.area_code, area)))
+    return {(report, index): rec for report, index, rec in rows}

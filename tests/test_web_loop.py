@@ -222,3 +222,25 @@ async def _stories(w: World, new_client) -> None:
 
 def test_stories_of_a_period_with_the_panels_reasons(db_url):
     run(db_url, _stories)
+
+
+def test_the_matrix_page_follows_the_seed_and_defaults_to_the_last_round_with_data(db_url):
+    async def scenario(w, new_client):
+        await village_reports(w)                                     # the July round
+        await w.round("Oktober 2024", "2024-08-10", "2024-11-30")    # newer, started, still empty
+        await w.script(KOORD, "halo", "Koordinator SBT", await w.invite("koordinator", "81.05"), record=False)
+        await w.invite("opd", "81.05", "Dinas Koperasi")
+        await w.script(FASIL, "tindak lanjut", "2", "1", "Bantuan modal usaha untuk kelompok tenun", "3",
+                       "Dinas Koperasi, Oktober 2024", "menu", record=False)
+        async with new_client() as koord:
+            await signed_in(w, koord, KOORD)
+            page = (await koord.get("/dasbor/wilayah/81.05/matriks")).text
+            assert '<option value="Juli 2024" selected>' in page          # not the empty October round
+            for head in ("Capaian (status, penerima manfaat L/P)", "Potensi dukungan kabupaten",
+                         "Usulan / tindak lanjut", "Ditangani di"):
+                assert head in page
+            assert "<td>Bantuan modal usaha untuk kelompok tenun</td>" in page        # the follow-up, not "—"
+            assert "<td>Menunggu forum kabupaten</td>" in page
+            assert "<td>Berjalan sebagian; penerima manfaat L 10, P 25</td>" in page
+            assert "<td>Belum dibahas</td>" in page                                    # Kebun sayur
+    run(db_url, scenario)

@@ -122,12 +122,12 @@ async def _current_round_by_default(s, filters):
     from dataclasses import replace
 
     from flows.localtime import local_date
-    from storage.completeness import current_round
+    from storage.completeness import data_round
 
     from ..clock import clock
     if filters.round is not None or filters.date_from or filters.date_to:
         return filters
-    current = await current_round(s, local_date(clock(), filters.area))     # the area's calendar
+    current = await data_round(s, filters.area, local_date(clock(), filters.area))     # the area's calendar
     return replace(filters, round=current.name) if current else filters
 
 
