@@ -68,11 +68,19 @@ async def sync_items(s: AsyncSession, area: str, now: datetime) -> None:
     await s.flush()
 
 
-async def open_items(s: AsyncSession, kec: str) -> list[ItemView]:
-    rows = await s.scalars(select(IssueItem).where(under(IssueItem.area_code, kec),
-                                                   IssueItem.recommendation_id.is_(None))
-                           .order_by(IssueItem.area_code, IssueItem.id))
-    return [ItemView(r.id, r.area_code, r.activity, r.problem, r.support, r.round) for r in rows]
+async def open_items(s: AsyncSession, kec: str, limit: int | None = None) -> list[ItemView]:
+    """The items not discussed yet under ``kec`` (``limit``: the first ones only: a kabupaten has thousands)."""
+    q = (select(IssueItem.id, IssueItem.area_code, IssueItem.activity, IssueItem.problem, IssueItem.support,
+                IssueItem.round)
+         .where(under(IssueItem.area_code, kec), IssueItem.recommendation_id.is_(None))
+         .order_by(IssueItem.area_code, IssueItem.id))
+    rows = await s.execute(q.limit(limit) if limit is not None else q)
+    return [ItemView(*row) for row in rows]
+
+
+async def count_open(s: AsyncSession, area: str) -> int:
+    return await s.scalar(select(func.count()).select_from(IssueItem).where(
+        under(IssueItem.area_code, area), IssueItem.recommendation_id.is_(None))) or 0
 
 
 async def all_items(s: AsyncSession, area: str) -> list[tuple[ItemView, int | None]]:
@@ -244,8 +252,10 @@ async def queue_to(s: AsyncSession, contact_id: int, payload: dict[str, Any], at
     return True
 
 
-async def history(s: AsyncSession, area: str) -> dict[int, list[tuple[str, str | None, str | None, str, datetime]]]:
-    """Per recommendation under ``area``: (status, note, reason, who, when), oldest first."""
+async def history(s: AsyncSession, area: str, ids: list[int] | None = None
+                  ) -> dict[int, list[tuple[str, str | None, str | None, str, datetime]]]:
+    """Per recommendation under ``area`` (``ids``: only these): (status, note or what the forum changed, reason,
+    who, when), oldest first."""
     q: Select[int, str, str | None, str | None, str, datetime] = (
         select(RecommendationEvent.recommendation_id, RecommendationEvent.status,
                func.coalesce(RecommendationEvent.note, RecommendationEvent.detail),
@@ -254,6 +264,8 @@ async def history(s: AsyncSession, area: str) -> dict[int, list[tuple[str, str |
         .join(Contact, Contact.id == RecommendationEvent.contact_id)
         .where(under(Recommendation.kec, area[:8] if len(area) > 8 else area))
         .order_by(RecommendationEvent.id))
+    if ids is not None:
+        q = q.where(RecommendationEvent.recommendation_id.in_(ids))
     rows = await s.execute(q)
     out: dict[int, list[tuple[str, str | None, str | None, str, datetime]]] = {}
     for rid, status, note, reason, who, at in rows:

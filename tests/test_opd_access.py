@@ -143,7 +143,9 @@ def test_an_opd_on_the_dashboard_sees_only_its_agency_and_answers_it(db_url, tmp
             done = await opd.post(f"/dasbor/wilayah/{KAB}/tindak-lanjut/status", data={
                 "csrf": csrf, "rekomendasi": recs["Dinas Koperasi"], "status": "dalam_proses",
                 "catatan": "Proposal kelompok sedang diverifikasi"})
-            assert done.status_code == 200 and "Tersimpan: Dalam proses." in done.text
+            assert done.status_code == 303
+            done = await opd.get(done.headers["location"])
+            assert done.status_code == 200 and "Tersimpan. Desa yang mengusulkan akan diberi tahu." in done.text
             assert "Dalam proses (Hasan Rumalutur)" in done.text
             # another agency's: not found, and unchanged
             other = await opd.post(f"/dasbor/wilayah/{KAB}/tindak-lanjut/status", data={

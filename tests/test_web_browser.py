@@ -235,8 +235,7 @@ def test_a_coordinator_uses_the_dashboard_in_chromium(served, tmp_path):
         fasil.get_by_label("OPD yang bertanggung jawab", exact=False).fill("Dinas Koperasi")
         fasil.get_by_label("Target (bulan), misalnya: Oktober 2024").fill("Oktober 2024")
         fasil.get_by_role("button", name="Simpan rekomendasi").click()
-        expect(fasil.locator("#notice")).to_contain_text("Tersimpan: rekomendasi dibawa ke forum kabupaten, usulan "
-                                                         "OPD: Dinas Koperasi")
+        expect(fasil.locator("#notice")).to_contain_text("Tersimpan. 2 kader desa diberi tahu.")
         expect(fasil.locator("table.recs")).to_contain_text("Menunggu forum kabupaten (Fasil Satu)")
         Checker(fasil, shots).axe()
         Checker(fasil, shots).shoot("tindak-lanjut-fasilitator")

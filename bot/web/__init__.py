@@ -122,6 +122,8 @@ def routes(pipeline, env=None) -> list:
         Route(area + "/tindak-lanjut", g(followup.recommend, P.RECOMMEND), methods=["POST"]),
         Route(area + "/tindak-lanjut/status", g(followup.answer, P.FOLLOWUP), methods=["POST"]),
         Route(area + "/tindak-lanjut/forum", g(followup.forum, P.FORUM), methods=["POST"]),
+        Route(area + "/tindak-lanjut/status", g(followup.back_to_page, P.FOLLOWUP), methods=["GET"]),
+        Route(area + "/tindak-lanjut/forum", g(followup.back_to_page, P.FOLLOWUP), methods=["GET"]),
         Route(area + "/unduh", g(lists.download_page, P.EXPORT)),
         Route("/laporan/{report:str}/revisi/{n:int}", g(pages.revision_page, **report)),
         Route("/laporan/{report:str}/foto/{sha:str}", g(pages.photo, **report)),

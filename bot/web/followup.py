@@ -5,19 +5,24 @@ change of status, who and when). The same storage calls as the chat (storage/fol
 there again) and the same news to the village (bot/loop)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from starlette.exceptions import HTTPException
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 from flows.localtime import local_date
 from flows.loop_steps import sentence
 from flows.permissions import FORUM, agency_only, may
 from flows.loop_values import ANSWERS, CARRIED, FOR_AGENCIES, LEVELS, LOCAL_OPEN, AgencyView, overdue, parse_agencies, parse_target, status_label
-from flows.problem import Problem
+from flows.problem import N_, Problem
 from storage import followup as F
 
 from ..loop import _tell_village
 from .access import Ctx, may_answer_for_opd, may_recommend
-from .common import render
+from .common import page_number, pages, render
+
+CARDS = 25            # recommendations per page
+ITEMS = 100           # waiting items shown (the fasilitator's work table); the count says how many more
 
 
 def level_labels(t) -> dict[str, str]:
@@ -25,24 +30,70 @@ def level_labels(t) -> dict[str, str]:
             "kabupaten": t("Dibawa ke forum kabupaten")}
 
 
+#: what a successful POST says after its redirect (303): ``?ok=<key>&n=<count>``, never free text in the URL
+DONE = {"rekomendasi": N_("Tersimpan. %(count)s kader desa diberi tahu."),
+        "status": N_("Tersimpan. Desa yang mengusulkan akan diberi tahu."),
+        "forum": N_("Keputusan forum tersimpan. Desa yang mengusulkan akan diberi tahu.")}
+
+
+def done(ctx: Ctx, key: str, count: int = 0) -> Response:
+    """Redirect after a POST (303): reloading the page never sends the form again."""
+    return RedirectResponse(f"/dasbor/wilayah/{ctx.code}/tindak-lanjut?ok={key}&n={count}", status_code=303)
+
+
+@dataclass(frozen=True)
+class RecFilter:
+    kec: str | None = None
+    agency: str | None = None
+    status: str | None = None
+    late: bool = False
+
+
+def _filter(ctx: Ctx) -> RecFilter:
+    q = ctx.request.query_params
+    kec = q.get("kecamatan") or None
+    if kec is not None and not (kec.startswith(str(ctx.code) + ".") or kec == ctx.code):
+        kec = None
+    return RecFilter(kec, q.get("opd") or None, q.get("status") or None, q.get("lewat") == "1")
+
+
+def _keep(r, f: RecFilter, today) -> bool:
+    return ((f.kec is None or r.kec == f.kec or r.kec.startswith(f.kec + "."))
+            and (f.agency is None or f.agency in (r.agency, *r.co_agencies))
+            and (f.status is None or r.status == f.status) and (not f.late or overdue(r, today)))
+
+
 async def page(ctx: Ctx, notice: str | None = None, problem: str | None = None, typed: dict | None = None,
                status_code: int = 200) -> Response:
     t = ctx.t
     recommend = may_recommend(ctx.viewer, ctx.code)
     agency, only = await _agency(ctx)
+    today = local_date(ctx.now, ctx.code)
+    q = ctx.request.query_params
+    if notice is None and q.get("ok") in DONE:
+        count = int(q["n"]) if (q.get("n") or "").isdigit() and len(q["n"]) < 6 else 0
+        notice = t(DONE[q["ok"]]) % {"count": count}
     if only:                  # an OPD: only what was carried to its agency; nothing of the desa's waiting items
-        items = []
+        items, count = [], 0
         recs = (await F.recommendations(ctx.s, ctx.code, agency=agency.id, carried_only=True, statuses=FOR_AGENCIES)
                 if agency else [])
-        history = {k: v for k, v in (await F.history(ctx.s, ctx.code)).items() if k in {r.id for r in recs}}
     else:
-        await F.sync_items(ctx.s, ctx.code, ctx.now)
-        items = await F.open_items(ctx.s, ctx.code)
+        if recommend:         # the fasilitator's own kecamatan: new monitoring reports become items
+            await F.sync_items(ctx.s, ctx.code, ctx.now)
+        items = await F.open_items(ctx.s, ctx.code, limit=ITEMS)
+        count = await F.count_open(ctx.s, ctx.code) if len(items) == ITEMS else len(items)
         recs = await F.recommendations(ctx.s, ctx.code)
-        history = await F.history(ctx.s, ctx.code)
-    today = local_date(ctx.now, ctx.code)
-    return render(ctx, "tindaklanjut.html", status_code=status_code, items=items, recs=recs, history=history,
-                  show_items=not only, agency=agency.name if agency else None,
+    f = _filter(ctx)
+    shown = [r for r in recs if _keep(r, f, today)]
+    number = page_number(ctx)
+    paging = pages(len(shown), number, CARDS)
+    shown = shown[(number - 1) * CARDS:number * CARDS]
+    history = await F.history(ctx.s, ctx.code, ids=[r.id for r in shown])
+    return render(ctx, "tindaklanjut.html", status_code=status_code, items=items, more_items=count,
+                  recs=shown, all_recs=recs, history=history, paging=paging, f=f,
+                  kecamatan=sorted({r.kec for r in recs}), agency_names=sorted({a for r in recs
+                                                                               for a in (r.agency, *r.co_agencies) if a}),
+                  statuses=sorted({r.status for r in recs}), show_items=not only, agency=agency.name if agency else None,
                   recommend=recommend, answer=may_answer_for_opd(ctx.viewer), notice=notice, problem=problem,
                   forum=may(ctx.viewer.contact.role, FORUM) and ctx.code.count(".") == 1,
                   for_agencies=FOR_AGENCIES, carried=CARRIED, local_open=LOCAL_OPEN,
@@ -107,12 +158,7 @@ async def recommend(ctx: Ctx) -> Response:
         return await page(ctx, problem=t("Usulan itu sudah dibahas atau di luar wilayah Anda. Muat ulang halaman."),
                           status_code=409)
     told = await _tell_village(ctx.s, change, ctx.now)
-    where = {"desa": t("ditangani di desa"), "kecamatan": t("ditangani di kecamatan"),
-             "kabupaten": t("dibawa ke forum kabupaten, usulan OPD: %(agency)s")
-             % {"agency": ", ".join(a.name for a in chosen_agencies)}
-             }[work["level"]]
-    return await page(ctx, notice=t("Tersimpan: rekomendasi %(where)s. %(count)s kader desa diberi tahu.")
-                      % {"where": where, "count": told})
+    return done(ctx, "rekomendasi", told)
 
 
 async def answer(ctx: Ctx) -> Response:
@@ -150,8 +196,7 @@ async def answer(ctx: Ctx) -> Response:
     except F.OutOfScope:
         raise HTTPException(404) from None
     await _tell_village(ctx.s, change, ctx.now)
-    return await page(ctx, notice=t("Tersimpan: %(status)s. Desa yang mengusulkan akan diberi tahu.")
-                      % {"status": status_label(status, t)})
+    return done(ctx, "status")
 
 
 async def select_story(ctx: Ctx) -> Response:
@@ -186,6 +231,11 @@ async def select_story(ctx: Ctx) -> Response:
     decision = await S.decide(ctx.s, ctx.viewer.contact, "select", work, ctx.now)
     await _tell_storyteller(ctx.s, ctx.viewer.contact, "select", work, decision, ctx.web.forms, ctx.now)
     return await stories_page(ctx, notice=t("Tersimpan: cerita ini dipilih. Pencerita akan diberi tahu."))
+
+
+async def back_to_page(ctx: Ctx) -> Response:
+    """A reload or a bookmark of a form's address: the page, never a 405."""
+    return RedirectResponse(f"/dasbor/wilayah/{ctx.code}/tindak-lanjut", status_code=303)
 
 
 async def forum(ctx: Ctx) -> Response:
@@ -239,6 +289,4 @@ async def forum(ctx: Ctx) -> Response:
         await _tell_village(ctx.s, change, ctx.now)
         if do == "return":
             await _tell_fasilitator(ctx.s, change, ctx.now)
-    said = {"accept": t("Diterima dan diteruskan ke OPD."), "merge": t("Digabungkan."),
-            "return": t("Dikembalikan ke kecamatan.")}[do]
-    return await page(ctx, notice=said + " " + t("Desa yang mengusulkan akan diberi tahu."))
+    return done(ctx, "forum")
