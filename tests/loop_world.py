@@ -22,6 +22,7 @@ _ids = itertools.count(1)
 class World:
     def __init__(self, p: Pipeline, now):
         self.p, self.now, self.lines, self.codes = p, now, [], {}
+        self.channel_of: dict[str, str] = {}          # who writes on another channel than the terminal
 
     @classmethod
     async def open(cls, url, now) -> "World":
@@ -41,7 +42,7 @@ class World:
         self._box["now"] += timedelta(minutes=minutes)
 
     async def say(self, who: str, text: str, record: bool = True):
-        replies = await self.p.handle(Inbound("terminal", who, f"m{next(_ids)}", text=text))
+        replies = await self.p.handle(Inbound(self.channel_of.get(who, "terminal"), who, f"m{next(_ids)}", text=text))
         replies = list(replies or []) + await self._rendered_jobs(who)
         if record:
             self.lines.append(f"👤 {who}: {self.codes.get(text, text)}")
@@ -109,7 +110,8 @@ class World:
     def record_notices(self, who: str, rows) -> None:
         for r in rows:
             at = r.next_attempt_at if r.next_attempt_at.tzinfo else r.next_attempt_at.replace(tzinfo=timezone.utc)
-            self.lines.append(f"📨 to {who} (from {at.astimezone(timezone.utc).isoformat()}): "
+            via = f" via {r.channel}" if r.channel != "terminal" else ""
+            self.lines.append(f"📨 to {who}{via} (from {at.astimezone(timezone.utc).isoformat()}): "
                               + r.payload["text"].replace("\n", "\n   "))
 
     def check_golden(self, name: str) -> None:
