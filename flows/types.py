@@ -86,6 +86,7 @@ class ReportView:
     answers: dict[str, Any]
     updated: datetime
     revision: int = 1
+    key: str = ""                 # what it is about (form.key); a story's holds the moment it was started
 
 
 @dataclass(frozen=True)

@@ -322,7 +322,7 @@ class Tx:
         rows = await self.s.scalars(select(Report).where(mine, Report.conflict.is_(None))
                                     .order_by(Report.updated_at.desc(), Report.id.desc()).limit(limit))
         return tuple(ReportView(r.id, r.form_id, r.form_version, r.area_code, r.answers, aware(r.updated_at),
-                                r.revision) for r in rows)
+                                r.revision, r.key) for r in rows)
 
     async def previous_answers(self, area_codes: list[str], form_ids: list[str]) -> dict[str, dict[str, dict[str, Any]]]:
         """For each area, the newest report of each of these forms (offers last round's activities back):

@@ -129,3 +129,34 @@ async def _local(w) -> None:
 
 def test_the_fasilitator_closes_desa_and_kecamatan_items_with_target_status_and_note(db_url, tmp_path, monkeypatch):
     run(db_url, _local, tmp_path, monkeypatch)
+
+
+async def _story_correction(w) -> None:
+    from datetime import datetime, timezone
+
+    from storage.models import Report
+
+    from .test_loop_e2e import tell
+    await w.register(KA, "Siti Aminah", "1", "Kilmury, Kilmury")
+    await w.round("April 2024", "2024-04-01", "2024-05-31")
+    await w.round("Juli 2024", "2024-07-01", "2024-08-31")
+    w._box["now"] = datetime(2024, 5, 10, 3, 0, tzinfo=timezone.utc)       # told in the April round
+    await tell(w, KA, "2", "Musyawarah dusun kini dihadiri separuh perempuan.", "Perempuan Dusun III",
+               "Suara perempuan didengar.")
+    async with w.p.db.session() as s:
+        before = await s.scalar(select(Report).where(Report.form_id == "cerita"))
+    w._box["now"] = datetime(2024, 8, 15, 3, 0, tzinfo=timezone.utc)       # corrected in July
+    out = texts(await w.script(KA, "ubah", "1", record=False))
+    assert "Memperbaiki" in out
+    number = next(line.split(".")[0] for line in out.splitlines() if "Apa yang berubah" in line or "Ceritanya" in line
+                  or "cerita" in line.lower() and line[:1].isdigit())
+    await w.script(KA, number, "Musyawarah dusun kini dihadiri lebih dari separuh perempuan.", "kirim", record=False)
+    async with w.p.db.session() as s:
+        after = await s.scalar(select(Report).where(Report.form_id == "cerita"))
+    assert after.id == before.id and after.revision == 2
+    assert after.answers["story"].startswith("Musyawarah dusun kini dihadiri lebih dari separuh")
+    assert after.key == before.key                      # still told on 10 May: still a story of the April round
+
+
+def test_a_corrected_story_keeps_its_round(db_url, tmp_path, monkeypatch):
+    run(db_url, _story_correction, tmp_path, monkeypatch)
