@@ -355,6 +355,10 @@ def _pick_report(state: State, inbound: Inbound, ctx: Context, t: Gettext, lang:
                   suggest=F.previous_items(form, ctx))
     state.form, state.mode = draft, "form"
     head = Reply(t("Memperbaiki %(title)s.") % {"title": report_title(form, report.answers, lang, t)})
+    if report.returned:               # which story a panel returned, and why
+        from .selection import level_label
+        head = Reply(head.text + "\n" + t("Panel %(level)s mengembalikan cerita ini untuk diperiksa: %(question)s")
+                     % {"level": level_label(report.returned[0], t), "question": report.returned[1]})
     return ask_which(state, form, draft, t, lang, [head])
 
 

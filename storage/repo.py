@@ -26,7 +26,7 @@ from flows.types import ContactView, NewContact, NewReport, ReportView, RoundVie
 from .results import affected
 from .keys import aware, identity_key
 from .models import (Contact, Identity, InboundMessage, Invite, Media, Outbox, Report, ReportRevision,
-                     Round, Session)
+                     Round, Session, StorySelection)
 from .rollup import draft_of, rollup_columns
 from .forms import stored_form_definition, sync_forms  # noqa: F401 - where callers import them from
 
@@ -319,10 +319,20 @@ class Tx:
         mine = Report.contact_id == contact.id
         if contact.role in ("fasilitator", "koordinator") and contact.verified:   # any report of their area
             mine = under(Report.area_code, contact.area_code)
-        rows = await self.s.scalars(select(Report).where(mine, Report.conflict.is_(None))
-                                    .order_by(Report.updated_at.desc(), Report.id.desc()).limit(limit))
+        rows = list(await self.s.scalars(select(Report).where(mine, Report.conflict.is_(None))
+                                         .order_by(Report.updated_at.desc(), Report.id.desc()).limit(limit)))
+        returned: dict[int, tuple[str, str]] = {}
+        stories = [r.id for r in rows if r.form_id == "cerita"]
+        if stories:                         # a panel's question still open: asked after the story's last change
+            updated = {r.id: aware(r.updated_at) for r in rows}
+            for sel in await self.s.scalars(select(StorySelection).where(StorySelection.report_id.in_(stories))
+                                            .order_by(StorySelection.id)):
+                if sel.decision == "verifikasi" and aware(sel.at) >= updated[sel.report_id]:
+                    returned[sel.report_id] = (sel.level, sel.reason)
+                else:
+                    returned.pop(sel.report_id, None)
         return tuple(ReportView(r.id, r.form_id, r.form_version, r.area_code, r.answers, aware(r.updated_at),
-                                r.revision, r.key) for r in rows)
+                                r.revision, r.key, returned.get(r.id)) for r in rows)
 
     async def previous_answers(self, area_codes: list[str], form_ids: list[str]) -> dict[str, dict[str, dict[str, Any]]]:
         """For each area, the newest report of each of these forms (offers last round's activities back):

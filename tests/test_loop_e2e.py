@@ -295,7 +295,13 @@ async def _stories(w: World) -> None:
     w.tick(60)
     replies = await w.say(KB, "ubah", record=False)
     sumur = next(i for i, c in enumerate(replies[-1].choices, 1) if "Warga membersihkan sumur" in c)
-    await w.script(KB, str(sumur), "sama", "sama", "sama", "sama", "Rutin sejak Maret 2024", "sama", "lewati",
+    assert replies[-1].choices[sumur - 1].endswith(     # `ubah` says which story a panel returned, and why
+        " — dikembalikan panel kecamatan: Sejak kapan kegiatan bersih sumur rutin dilakukan?")
+    assert sum("dikembalikan panel" in c for c in replies[-1].choices) == 1
+    replies = await w.say(KB, str(sumur), record=False)
+    assert ("Panel kecamatan mengembalikan cerita ini untuk diperiksa: Sejak kapan kegiatan bersih sumur rutin "
+            "dilakukan?") in texts(replies)
+    await w.script(KB, "sama", "sama", "sama", "sama", "Rutin sejak Maret 2024", "sama", "lewati",
                    "kirim", record=False)
     replies = await w.say(FASIL, "pilih cerita", record=False)
     assert "Cerita dari periode mana" in texts(replies)
