@@ -240,6 +240,10 @@ class Pipeline:
                     if area not in loaded["previous"]:
                         loaded["previous"].update(await tx.previous_answers([area], self._suggesting))
                     ctx = replace(ctx, previous=loaded["previous"].get(area, {}))
+                elif more.what == "loop" and ctx.contact is not None:      # a kader's view picked from the menu
+                    from .loop import load
+                    await tx.flush_reports()
+                    ctx = replace(ctx, loop=await load(s, ctx.contact, now, self.forms, ctx.contact.lang, views=True))
                 elif more.what == "invites":
                     ctx = replace(ctx, **await access.context_extras(s, inbound, None, {"invites"}, now))
                 if more.what not in ctx.missing:
@@ -269,7 +273,7 @@ class Pipeline:
             recent_reports=await tx.recent_reports(contact) if contact and "recent" in want else (),
             previous=previous.get(contact.area_code, {}) if contact and "previous" in want else {},
             lexicons=lexicon_files.lexicons(),
-            missing=_LAZY - want, **await access.context_extras(s, inbound, contact, want, now),
+            missing=(_LAZY - want) | ({"loop"} if loop is None and contact is not None else set()), **await access.context_extras(s, inbound, contact, want, now),
         )
         try:
             ctx, first = await self._advance(tx, s, session, inbound, ctx, loaded, now)

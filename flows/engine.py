@@ -31,7 +31,7 @@ from .menu import (current_prompt, draft_title, form_of, list_reports, menu_opti
                    yes_no)
 from .problem import Gettext, Problem
 from .state import CONFIRM, Ask, Draft, Reg, State
-from .types import ContactView, Context, Inbound, Reply, Request, Step, with_session
+from .types import ContactView, Context, Inbound, ReportView, Reply, Request, Step, with_session
 from .walk import start_form
 
 __all__ = ["COMMANDS", "DRAFT_TTL", "REQUESTS", "WELCOME_BACK_AFTER", "advance", "command_of", "menu_reply", "needs",
@@ -329,6 +329,15 @@ def _request(state: State, what: str, ctx: Context, t: Gettext, lang: str) -> St
     return Step(state, [], request=Request(what))
 
 
+def _started_of(form: Form, report: ReportView) -> str | None:
+    """A correction keeps the moment the report was started when its key holds it (a story of change): the
+    key, and so the round the story counts in, stay the same."""
+    if "$started" not in form.key or not report.key:
+        return None
+    parts = report.key.split("|")
+    return parts[form.key.index("$started")] if len(parts) == len(form.key) else None
+
+
 def _pick_report(state: State, inbound: Inbound, ctx: Context, t: Gettext, lang: str) -> Step[State]:
     listed = state.reports or []
     ctx.need("recent")
@@ -341,10 +350,15 @@ def _pick_report(state: State, inbound: Inbound, ctx: Context, t: Gettext, lang:
     state.reports = None
     form = ctx.forms[(report.form_id, report.form_version)]
     draft = Draft(id=form.id, version=form.version, area=report.area_code, answers=copy.deepcopy(report.answers),
-                  pos=CONFIRM, history=[], edit_of=report.id, started=ctx.now.isoformat(), auto=[],
+                  pos=CONFIRM, history=[], edit_of=report.id, started=_started_of(form, report) or ctx.now.isoformat(),
+                  auto=[],
                   suggest=F.previous_items(form, ctx))
     state.form, state.mode = draft, "form"
     head = Reply(t("Memperbaiki %(title)s.") % {"title": report_title(form, report.answers, lang, t)})
+    if report.returned:               # which story a panel returned, and why
+        from .selection import level_label
+        head = Reply(head.text + "\n" + t("Panel %(level)s mengembalikan cerita ini untuk diperiksa: %(question)s")
+                     % {"level": level_label(report.returned[0], t), "question": report.returned[1]})
     return ask_which(state, form, draft, t, lang, [head])
 
 

@@ -17,7 +17,7 @@ from . import answers as A
 from . import loop_steps as L
 from .localtime import person_today
 from .loop_steps import Outcome, Side
-from .loop_values import ItemView, LoopData, RecView, fmt_target, parse_target, status_label
+from .loop_values import ItemView, LoopData, RecView, fmt_target, parse_target, parse_where, status_label
 from .problem import N_, Gettext, Problem
 from .types import Context, Reply, Step
 
@@ -47,6 +47,13 @@ def _data(ctx: Context) -> LoopData:
 
 def start(session: dict[str, Any], ctx: Context, t: Gettext, role: str) -> Step[dict[str, Any]]:
     data = _data(ctx)
+    if role == "fasilitator" and not data.items and data.recs:     # nothing new: close what the meeting kept
+        queue = [r.id for r in data.recs]
+        session["side"] = {"kind": "followup", "role": "local", "queue": queue, "step": "rec", "work": {}}
+        head = Reply(t("Tidak ada usulan baru. %(count)s rekomendasi yang ditangani di desa atau kecamatan masih "
+                       "terbuka; perbarui statusnya satu per satu. Ketik \"menu\" untuk berhenti kapan saja.")
+                     % {"count": len(queue)})
+        return Step(session, [head, _ask(session["side"], ctx, t)])
     if role == "fasilitator":
         queue = [i.id for i in data.items]
         if not queue:
@@ -107,8 +114,8 @@ def _ask(side: Side, ctx: Context, t: Gettext) -> Reply:
         item = _item(side, data)
         assert item is not None
         if step == "item":
-            return Reply(t("Usulan %(n)s dari %(total)s:") % _position(side) + "\n" + _item_text(item, data, t),
-                         _labels(_item_options(t)))
+            return Reply(t("Usulan %(n)s dari %(total)s:") % L.position(side) + "\n" + _item_text(item, data, t)
+                         + "\n" + t("Tulis rekomendasi yang disepakati, atau pilih:"), _labels(_item_options(t)))
         if step == "merge":
             others = [i for i in data.items if i.id not in work.get("items", [item.id])]
             return Reply(t("Usulan mana yang sama dengan ini? Boleh pilih lebih dari satu, misalnya: 1, 3."),
@@ -117,31 +124,27 @@ def _ask(side: Side, ctx: Context, t: Gettext) -> Reply:
             return Reply(t("Tulis rekomendasi yang disepakati untuk usulan ini, dalam satu atau dua kalimat."))
         if step == "level":
             return Reply(t("Di mana rekomendasi ini ditangani?"), _labels(_level_options(t)))
-        if step == "agency":
-            return Reply(t("OPD mana yang bertanggung jawab? Pilih nomornya atau ketik nama dinasnya, misalnya: "
-                           "Dinas Koperasi."), data.agencies)
+        if step == "where":
+            return Reply(t("OPD dan target yang diusulkan ke forum kabupaten? Misalnya: BPMD, Oktober 2024. Beberapa "
+                           "OPD dipisah koma; yang pertama penanggung jawab utama. OPD yang terdaftar:"),
+                         tuple(a.name for a in data.agencies))
         if step == "target":
             return Reply(t("Kapan targetnya? Tulis bulannya, misalnya: Oktober 2024."))
-        if step == "confirm":
-            desa = sorted({data.names.get(i.desa, i.desa) for i in data.items if i.id in work["items"]})
-            lines = [t("Mohon periksa rekomendasi ini:"), t("- Desa: %(list)s") % {"list": ", ".join(desa)},
-                     t("- Rekomendasi: %(text)s") % {"text": work["text"]},
-                     t("- Ditangani: %(level)s") % {"level": dict(_level_options(t))[work["level"]][0]}]
-            if work["level"] == "kabupaten":
-                lines += [t("- OPD: %(agency)s") % {"agency": work["agency"]},
-                          t("- Target: %(target)s") % {"target": fmt_target(work["target"], lang)}]
-            return L.confirm_reply(lines, t("Simpan?"), t)
         raise ValueError(step)
     rec = _rec(side, data)
     assert rec is not None
     if step == "rec":
-        lines = [t("Rekomendasi %(n)s dari %(total)s, dari %(kec)s:") % {**_position(side),
+        lines = [t("Rekomendasi %(n)s dari %(total)s, dari %(kec)s:") % {**L.position(side),
                                                                          "kec": data.names.get(rec.kec, rec.kec)},
                  rec.text,
-                 t("Usulan dari: %(list)s") % {"list": ", ".join(data.names.get(d, d) for d in rec.desa)},
-                 t("OPD: %(agency)s; target %(target)s; status: %(status)s") % {
-                     "agency": rec.agency, "target": fmt_target(rec.target, lang),
-                     "status": status_label(rec.status, t)}]
+                 t("Usulan dari: %(list)s") % {"list": ", ".join(data.names.get(d, d) for d in rec.desa)}]
+        if rec.level == "kabupaten":
+            lines.append(t("OPD: %(agency)s; target %(target)s; status: %(status)s") % {
+                "agency": ", ".join(a for a in (rec.agency, *rec.co_agencies) if a),
+                "target": fmt_target(rec.target, lang), "status": status_label(rec.status, t)})
+        else:
+            lines.append(t("Target %(target)s; status: %(status)s") % {"target": fmt_target(rec.target, lang),
+                                                                        "status": status_label(rec.status, t)})
         return Reply("\n".join(lines) + "\n" + t("Bagaimana statusnya sekarang?"), _labels(_status_options(t)))
     if step == "reason":
         return Reply(t("Mohon tulis alasannya singkat, supaya desa memahami."))
@@ -150,9 +153,11 @@ def _ask(side: Side, ctx: Context, t: Gettext) -> Reply:
     raise ValueError(step)
 
 
-def _position(side: Side) -> dict[str, int]:
-    total = side.setdefault("total", len(side["queue"]))
-    return {"n": max(1, total - len(side["queue"]) + 1), "total": total}
+def _agency_line(names: list[str], t: Gettext) -> str:
+    """"BPMD (utama), Dinas Perikanan": the lead first."""
+    if len(names) < 2:
+        return ", ".join(names)
+    return ", ".join([t("%(name)s (utama)") % {"name": names[0]}, *names[1:]])
 
 
 def help_text(side: Side, t: Gettext) -> str:
@@ -191,11 +196,17 @@ def _next(side: Side, done: list[int]) -> None:
 
 
 def _fasilitator(side: Side, item: ItemView, text: str, ctx: Context, data: LoopData, t: Gettext) -> Outcome | Problem:
+    """Three messages for one recommendation carried to the forum: its text (typed at the item), where it is
+    handled, the agencies and target proposed. The forum checks it; desa and kecamatan ones are closed later."""
     step, work = side["step"], side["work"]
     if step == "item":
         pick = A.parse_choice(text, _item_options(t))
         if isinstance(pick, Problem):
-            return pick
+            value = L.sentence(text, 10)
+            if value is None:
+                return pick
+            work["items"], work["text"], side["step"] = [item.id], value[:1000], "level"   # written at once
+            return [], [], False
         if pick == "stop":
             return [Reply(t("Baik, sisanya bisa dilanjutkan nanti dengan \"tindak lanjut\"."))], [], True
         if pick == "skip":
@@ -228,36 +239,46 @@ def _fasilitator(side: Side, item: ItemView, text: str, ctx: Context, data: Loop
         if isinstance(pick, Problem):
             return pick
         work["level"] = pick
-        side["step"] = "agency" if pick == "kabupaten" else "confirm"
+        side["step"] = "where" if pick == "kabupaten" else "target"
         return [], [], False
-    if step == "agency":
-        s = A.normalize(text)
-        known = A.parse_choice(text, [(a, [a]) for a in data.agencies]) if data.agencies else None
-        if known is None or isinstance(known, Problem):        # not one of the list: a name typed
-            if s.isdigit() or len(s) < 4 or not any(ch.isalpha() for ch in s):
-                return Problem(N_("Mohon ketik nama dinasnya, misalnya: Dinas Koperasi."))
-            known = " ".join(text.split())[:120]
-        work["agency"], side["step"] = known, "target"
-        return [], [], False
+    if step == "where":
+        if not data.agencies:
+            return Problem(N_("Belum ada OPD yang terdaftar di kabupaten ini. Minta koordinator kabupaten "
+                              "menambahkannya, atau pilih \"kembali\" dan tangani di desa atau kecamatan."))
+        where = parse_where(text, data.agencies, person_today(ctx))
+        if isinstance(where, Problem):
+            return where
+        work["agencies"], work["agency"] = [a.id for a in where[0]], [a.name for a in where[0]]
+        work["target"] = where[1]
+        return _save(side, data, ctx, t)
     if step == "target":
         target = parse_target(text, person_today(ctx))
         if isinstance(target, Problem):
             return target
-        work["target"], side["step"] = target, "confirm"
-        return [], [], False
-    if step == "confirm":
-        yes = L.take_confirm(side, text, t, "item", N_("Tidak disimpan. Kita ulangi usulan ini."))
-        if yes is not True:
-            return yes
-        action = ("recommend", {"items": list(work["items"]), "text": work["text"], "level": work["level"],
-                                "agency": work.get("agency"), "target": work.get("target")})
-        done = list(work["items"])
-        _next(side, done)
-        where = {"desa": t("ditangani di desa"), "kecamatan": t("ditangani di kecamatan"),
-                 "kabupaten": t("dikirim ke %(agency)s") % {"agency": work.get("agency")}}[work["level"]]
-        return [Reply(t("Tersimpan: rekomendasi %(where)s. Kader desa yang mengusulkan akan diberi tahu.")
-                      % {"where": where})], [action], False
+        work["target"] = target
+        return _save(side, data, ctx, t)
     raise ValueError(step)
+
+
+def _save(side: Side, data: LoopData, ctx: Context, t: Gettext) -> Outcome:
+    """Store the recommendation and say what was stored (the forum, or the fasilitator later, may change it)."""
+    work = side["work"]
+    lang = ctx.contact.lang if ctx.contact else "id"
+    action = ("recommend", {"items": list(work["items"]), "text": work["text"], "level": work["level"],
+                            "agencies": work.get("agencies") or [], "target": work.get("target")})
+    desa = sorted({data.names.get(i.desa, i.desa) for i in data.items if i.id in work["items"]})
+    lines = [t("- Desa: %(list)s") % {"list": ", ".join(desa)}]
+    if work["level"] == "kabupaten":
+        head = t("Tersimpan dan dibawa ke forum kabupaten: %(text)s") % {"text": work["text"]}
+        lines.append(t("- OPD: %(agency)s") % {"agency": _agency_line(work["agency"], t)})
+        tail = t("Forum kabupaten memutuskan dan bisa mengubahnya. Kader desa yang mengusulkan diberi tahu.")
+    else:
+        head = t("Tersimpan: %(text)s") % {"text": work["text"]}
+        lines.append(t("- Ditangani: %(level)s") % {"level": dict(_level_options(t))[work["level"]][0]})
+        tail = t("Kader desa yang mengusulkan diberi tahu. Statusnya bisa Anda perbarui nanti.")
+    lines.append(t("- Target: %(target)s") % {"target": fmt_target(work["target"], lang)})
+    _next(side, list(work["items"]))
+    return [Reply("\n".join([head, *lines, tail]))], [action], False
 
 
 def _opd(side: Side, rec: RecView, text: str, data: LoopData, t: Gettext) -> Outcome | Problem:

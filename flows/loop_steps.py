@@ -57,6 +57,12 @@ def advance(conv: Conversation, session: dict[str, Any], text: str, cmd: str | N
     return Step(session, replies + [conv.ask(side, ctx, t)], actions=tuple(actions)), False
 
 
+def position(side: Side) -> dict[str, int]:
+    """"2 dari 5": the item at the head of the queue among all this round started with."""
+    total = side.setdefault("total", len(side["queue"]))
+    return {"n": max(1, total - len(side["queue"]) + 1), "total": total}
+
+
 def skip(side: Side) -> None:
     """"Lewati dulu": the item at the head leaves this round's queue (it is offered again next time the
     conversation starts), so the count moves on and the queue ends instead of cycling."""

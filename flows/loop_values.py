@@ -17,16 +17,34 @@ from .problem import N_, Gettext, Problem
 from .types import RoundView
 
 LEVELS = ("desa", "kecamatan", "kabupaten")
-CARRIED = "dibawa"                      # carried to the kabupaten, waiting for the OPD
+CARRIED = "dibawa"                      # carried to the kabupaten: waits for the forum
+FORWARDED = "diteruskan"                # accepted by the kabupaten forum: the agencies see it from now on
+RETURNED = "dikembalikan"               # returned by the forum to the kecamatan, with a reason
+MERGED = "digabung"                     # merged by the forum into another recommendation
 ANSWERS = ("diterima", "dalam_proses", "selesai", "tidak_bisa")
-FINAL = ("selesai", "tidak_bisa", "ditangani_desa", "ditangani_kecamatan")
+FINAL = ("selesai", "tidak_bisa", RETURNED, MERGED)
+#: a desa or kecamatan recommendation: open (with its target) until the fasilitator closes it
+LOCAL_OPEN = ("ditangani_desa", "ditangani_kecamatan", "diterima", "dalam_proses")
+#: what an OPD sees: what the forum sent on, and the answers after it
+FOR_AGENCIES = (FORWARDED, *ANSWERS)
 
 
 def status_label(status: str, t: Gettext) -> str:
-    labels: dict[str, str] = {CARRIED: t("Dikirim ke OPD"), "diterima": t("Diterima"), "dalam_proses": t("Dalam proses"),
-            "selesai": t("Selesai"), "tidak_bisa": t("Tidak bisa"), "ditangani_desa": t("Ditangani di desa"),
-            "ditangani_kecamatan": t("Ditangani di kecamatan")}
+    labels: dict[str, str] = {
+        CARRIED: t("Menunggu forum kabupaten"), FORWARDED: t("Dikirim ke OPD"), RETURNED: t("Dikembalikan ke kecamatan"),
+        MERGED: t("Digabung"), "diterima": t("Diterima"), "dalam_proses": t("Dalam proses"),
+        "selesai": t("Selesai"), "tidak_bisa": t("Tidak bisa"), "ditangani_desa": t("Ditangani di desa"),
+        "ditangani_kecamatan": t("Ditangani di kecamatan")}
     return labels.get(status, status)
+
+
+@dataclass(frozen=True)
+class AgencyView:
+    """An OPD of the kabupaten (storage/agencies.py): what a name typed in the chat is matched against."""
+
+    id: int
+    name: str
+    aliases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -53,6 +71,7 @@ class RecView:
     desa: tuple[str, ...] = ()   # the desa whose items it answers
     topic: str = ""              # what the desa asked, in their words
     note: str | None = None      # the last note of the OPD (or koordinator)
+    co_agencies: tuple[str, ...] = ()   # agencies responsible with the lead (``agency``)
 
 
 @dataclass(frozen=True)
@@ -89,18 +108,94 @@ class SelectedView:
 
 
 @dataclass(frozen=True)
+class ProposalView:
+    """One thing a desa asked in a monitoring report, and what became of it (``status usulan``)."""
+
+    id: int
+    desa: str
+    activity: str
+    asked: str                   # the support asked, else the obstacle, in the desa's words
+    rec: RecView | None          # None: not discussed at the kecamatan meeting yet
+    history: tuple[tuple[str, datetime, str | None], ...] = ()   # (status, when (UTC), note or reason), oldest first
+
+
+@dataclass(frozen=True)
 class LoopData:
     """What a side conversation may see; loaded for the contact's own scope only."""
 
     items: tuple[ItemView, ...] = ()
     recs: tuple[RecView, ...] = ()
-    agencies: tuple[str, ...] = ()       # OPD agencies known in the kabupaten
-    agency: str | None = None            # the contact's own agency (OPD)
+    agencies: tuple[AgencyView, ...] = ()   # OPD agencies of the kabupaten (`pantau opd`)
+    forum: tuple[RecView, ...] = ()      # carried to the kabupaten, waiting for the forum (koordinator)
+    agency: str | None = None            # the contact's own agency's name (OPD)
     stories: tuple[StoryView, ...] = ()  # stories waiting for this panel
     domains: tuple[tuple[str, str], ...] = ()   # (value, label) of the story domains
     names: dict[str, str] = field(default_factory=dict)   # area code → short name for display
     rounds: tuple[RoundView, ...] = ()   # the monitoring rounds: the periods a panel may choose
     selected: tuple[SelectedView, ...] = ()   # stories selected by panels of the contact's area (newest first)
+    proposals: tuple[ProposalView, ...] = ()  # a kader's own desa: what it asked and what became of it
+
+
+# ---------------------------------------------------------------- agencies
+
+def agency_norm(text: str) -> str:
+    """"Dinas PMD (BPMD)" → "dinas pmd bpmd": what two spellings of one agency's name share."""
+    return " ".join(re.sub(r"[^0-9a-z]+", " ", text.lower()).split())
+
+
+def find_agency(text: str, agencies: tuple[AgencyView, ...]) -> AgencyView | None:
+    """The agency a number of the list, a name or an alias means."""
+    s = text.strip().rstrip(".")
+    if s.isdigit():
+        return agencies[int(s) - 1] if 1 <= int(s) <= len(agencies) else None
+    key = agency_norm(s)
+    return next((a for a in agencies if key and key in {agency_norm(x) for x in (a.name, *a.aliases)}), None)
+
+
+def parse_agencies(text: str, agencies: tuple[AgencyView, ...]) -> list[AgencyView] | Problem:
+    """"BPMD, 3" → the agencies responsible, the first the lead; each a number of the list, a name or an alias
+    registered for the kabupaten (never free text)."""
+    parts = [p for p in re.split(r"[,;+]", text) if p.strip()]
+    found: list[AgencyView] = []
+    for part in parts:
+        agency = find_agency(part, agencies)
+        if agency is None:
+            return Problem(N_("OPD \"%(name)s\" belum terdaftar. Pilih nomornya dari daftar, atau ketik nama atau "
+                              "singkatannya; jika belum ada, minta koordinator kabupaten menambahkannya."),
+                           {"name": " ".join(part.split())[:60]})
+        if agency not in found:
+            found.append(agency)
+    if not found:
+        return Problem(N_("Mohon pilih OPD-nya, misalnya: 1, atau BPMD."))
+    return found
+
+
+def parse_where(text: str, agencies: tuple[AgencyView, ...], today: date
+                ) -> tuple[list[AgencyView], str] | Problem:
+    """"BPMD, Dinas Perikanan, Oktober 2024" → (the agencies, the lead first; the target): what a fasilitator
+    proposes to the forum in one message. A number is an agency of the list, never a day."""
+    chosen: list[AgencyView] = []
+    target: str | None = None
+    for part in (p.strip() for p in re.split(r"[,;+]", text) if p.strip()):
+        agency = find_agency(part, agencies)
+        if agency is not None:
+            if agency not in chosen:
+                chosen.append(agency)
+            continue
+        when = None if part.isdigit() else parse_target(part, today)
+        if isinstance(when, str):
+            target = when
+            continue
+        if isinstance(when, Problem) and when.msgid.startswith("Target itu sudah lewat"):
+            return when
+        return Problem(N_("OPD \"%(name)s\" belum terdaftar. Pilih nomornya dari daftar, atau ketik nama atau "
+                          "singkatannya; jika belum ada, minta koordinator kabupaten menambahkannya."),
+                       {"name": " ".join(part.split())[:60]})
+    if not chosen:
+        return Problem(N_("Mohon tulis OPD-nya dan targetnya, misalnya: BPMD, Oktober 2024."))
+    if target is None:
+        return Problem(N_("Mohon tulis juga targetnya, misalnya: %(agency)s, Oktober 2024."), {"agency": chosen[0].name})
+    return chosen, target
 
 
 # ---------------------------------------------------------------- targets
@@ -155,11 +250,19 @@ def overdue(rec: RecView, today: date) -> bool:
 def update_text(rec: RecView, desa_name: str, t: Gettext, lang: str, note: str | None = None,
                 reason: str | None = None) -> str:
     """The message to a kader when their desa's proposal moves: plain words, one line or two."""
-    p = {"desa": desa_name, "topic": rec.topic or rec.text, "agency": rec.agency or "OPD",
+    here = {"desa": t("pemerintah desa"), "kecamatan": t("kecamatan")}.get(rec.level, "OPD")
+    p = {"desa": desa_name, "topic": rec.topic or rec.text,
+         "agency": ", ".join(a for a in (rec.agency, *rec.co_agencies) if a) or here,
          "target": fmt_target(rec.target, lang), "rec": rec.text, "reason": reason or "-"}
     texts: dict[str, str] = {
-        CARRIED: t("Usulan %(desa)s tentang %(topic)s: dibawa ke forum kabupaten, ditangani %(agency)s, "
-                   "target %(target)s."),
+        CARRIED: t("Usulan %(desa)s tentang %(topic)s: dibawa ke forum kabupaten, diusulkan ditangani "
+                   "%(agency)s, target %(target)s."),
+        FORWARDED: t("Usulan %(desa)s tentang %(topic)s: forum kabupaten menyetujui, ditangani %(agency)s, "
+                     "target %(target)s."),
+        RETURNED: t("Usulan %(desa)s tentang %(topic)s: forum kabupaten mengembalikannya ke kecamatan. "
+                    "Alasannya: %(reason)s"),
+        MERGED: t("Usulan %(desa)s tentang %(topic)s: forum kabupaten menggabungkannya dengan usulan yang sama "
+                  "dari desa lain."),
         "diterima": t("Usulan %(desa)s tentang %(topic)s: %(agency)s sudah menerima usulan ini, target %(target)s."),
         "dalam_proses": t("Usulan %(desa)s tentang %(topic)s: %(agency)s sedang memproses, target %(target)s."),
         "selesai": t("Usulan %(desa)s tentang %(topic)s: %(agency)s sudah menyelesaikannya."),
@@ -171,6 +274,8 @@ def update_text(rec: RecView, desa_name: str, t: Gettext, lang: str, note: str |
                                  "ditangani di tingkat kecamatan: %(rec)s"),
     }
     text = texts[rec.status] % p
+    if not rec.status.startswith("ditangani_"):       # those quote it already
+        text += "\n" + t("Rekomendasi: %(text)s") % {"text": rec.text}
     if note:
         text += "\n" + t("Catatan: %(note)s") % {"note": note}
     return text

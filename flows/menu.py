@@ -86,6 +86,15 @@ def ask_cancel(state: State, form: Form, t: Gettext, lang: str) -> Step[State]:
                                % {"title": form.title[lang].lower()}, t)])
 
 
+def _returned(returned: tuple[str, str] | None, t: Gettext) -> str:
+    """" — dikembalikan panel kecamatan: <its question>": a story a panel asked to check."""
+    if returned is None:
+        return ""
+    from .selection import level_label
+    return " — " + t("dikembalikan panel %(level)s: %(question)s") % {"level": level_label(returned[0], t),
+                                                                     "question": returned[1]}
+
+
 def list_reports(state: State, ctx: Context, t: Gettext, lang: str) -> Step[State]:
     """"ubah": the reports sent recently, to pick the one to correct."""
     ctx.need("recent")
@@ -96,6 +105,7 @@ def list_reports(state: State, ctx: Context, t: Gettext, lang: str) -> Step[Stat
     state.mode = "pick_report"
     sent = t("dikirim")
     labels = [f"{report_title(ctx.forms[(r.form_id, r.form_version)], r.answers, lang, t)} "
-              f"({sent} {fmt_date(local_date(r.updated, r.area_code), lang)})" for r in reports]
+              f"({sent} {fmt_date(local_date(r.updated, r.area_code), lang)})" + _returned(r.returned, t)
+              for r in reports]
     state.reports = [[r.id, label] for r, label in zip(reports, labels)]
     return Step(state, [Reply(t("Laporan mana yang ingin diperbaiki?"), tuple(labels))])

@@ -18,12 +18,13 @@ DASHBOARD = "dashboard"   # sign in to the dashboard at all
 FOLLOWUP = "followup"     # the Tindak lanjut page and the chat's side conversation
 RECOMMEND = "recommend"   # the fasilitator's work table: merge items, recommend, carry to the kabupaten
 ANSWER = "answer"         # answer a recommendation carried to the kabupaten (status, reason, note)
+FORUM = "forum"           # the kabupaten forum: accept, merge, reassign or return what the kecamatan carried
 
 _COORDINATOR = frozenset({AREA, MISSING, EXPORT, REMIND, STORIES, DASHBOARD, FOLLOWUP})
 CAN: dict[str, frozenset[str]] = {
     "kader": frozenset(),
     "fasilitator": _COORDINATOR | {RECOMMEND},
-    "koordinator": _COORDINATOR | {ANSWER},
+    "koordinator": _COORDINATOR | {ANSWER, FORUM},
     "opd": frozenset({DASHBOARD, FOLLOWUP, ANSWER}),
 }
 AGENCY_ONLY = frozenset({"opd"})   # these roles see and answer only what was carried to their own agency

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from . import followup, selected, selection
+from . import followup, forum, proposals, selected, selection
 from .problem import Gettext
 from .state import State
 from .types import Context, Reply, Step, with_session
@@ -17,8 +17,12 @@ from .types import Context, Reply, Step, with_session
 COMMANDS = {"tindak lanjut": "followup", "tindaklanjut": "followup", "follow up": "followup",
             "followup": "followup", "pilih cerita": "stories", "seleksi cerita": "stories",
             "pilih cerita perubahan": "stories", "cerita terpilih": selected.COMMAND,
-            "hasil pilihan cerita": selected.COMMAND}
-STARTS = ("followup", "stories", selected.COMMAND)
+            "hasil pilihan cerita": selected.COMMAND, "status usulan": proposals.COMMAND,
+            "status usulan desa": proposals.COMMAND, "usulan desa": proposals.COMMAND,
+            "usulan saya": proposals.COMMAND}
+STARTS = ("followup", "stories", selected.COMMAND, proposals.COMMAND)
+#: what a kader opens from the menu: read lazily (``ctx.need("loop")``), never on every menu message
+KADER_VIEWS = (selected.COMMAND, proposals.COMMAND)
 EXITS = ("menu", "start", "cancel", "edit", "language", "restart") + ("summary", "missing", "export")
 
 MenuReply = Callable[[State, Context, Gettext, str], Reply]
@@ -28,6 +32,8 @@ def menu_options(ctx: Context, t: Gettext) -> list[tuple[str, str]]:
     """Menu entries for the loop, by role (value, label)."""
     role = ctx.contact.role if ctx.contact else "kader"
     out = []
+    if role == "kader":
+        out.append(("side:" + proposals.COMMAND, t("Status usulan desa")))
     if role in ("fasilitator", "koordinator", "opd"):
         out.append(("side:followup", t("Tindak lanjut usulan desa")))
     if role in selection.PANEL_LEVEL:
@@ -49,13 +55,23 @@ def _unbox(state: State, box: dict[str, Any], step: Step[Any]) -> Step[State]:
 
 def start(state: State, what: str, ctx: Context, t: Gettext) -> Step[State]:
     role = ctx.contact.role if ctx.contact else "kader"
+    if what in KADER_VIEWS and ctx.loop is None:
+        ctx.need("loop")                     # a menu number: the pipeline loads the views and asks again
     if what == selected.COMMAND:             # everyone: the panels' choices in their area, and why
         box = _box(state)
         return _unbox(state, box, selected.start(box, ctx, t))
+    if what == proposals.COMMAND:
+        if role != "kader":
+            return Step(state, [Reply(t("Status usulan untuk kader desa. Fasilitator, koordinator dan OPD: "
+                                        "ketik \"tindak lanjut\"."))])
+        box = _box(state)
+        return _unbox(state, box, proposals.start(box, ctx, t))
     if what == "followup":
         if role not in ("fasilitator", "koordinator", "opd"):
             return Step(state, [Reply(t("Tindak lanjut usulan untuk fasilitator, koordinator dan OPD."))])
         box = _box(state)
+        if role == "koordinator" and ctx.loop is not None and ctx.loop.forum:    # the forum decides first
+            return _unbox(state, box, forum.start(box, ctx, t))
         return _unbox(state, box, followup.start(box, ctx, t, "fasilitator" if role == "fasilitator" else "opd"))
     if role not in selection.PANEL_LEVEL:
         return Step(state, [Reply(t("Pemilihan cerita perubahan untuk fasilitator dan koordinator."))])
@@ -80,7 +96,7 @@ def advance(state: State, text: str, cmd: str | None, ctx: Context, t: Gettext, 
         state.side = None
         return None if cmd != "cancel" else Step(state, [Reply(t("Baik, dihentikan.")),
                                                           menu_reply(state, ctx, t, lang)])
-    module: Any = followup if side["kind"] == "followup" else selection
+    module: Any = {"followup": followup, "forum": forum}.get(side["kind"], selection)
     box = _box(state)
     result: tuple[Step[Any], bool] = module.advance(box, text, cmd, ctx, t)
     step, done = _unbox(state, box, result[0]), result[1]

@@ -86,6 +86,8 @@ class ReportView:
     answers: dict[str, Any]
     updated: datetime
     revision: int = 1
+    key: str = ""                 # what it is about (form.key); a story's holds the moment it was started
+    returned: tuple[str, str] | None = None   # a story a panel returned to check: (its level, its question)
 
 
 @dataclass(frozen=True)

@@ -59,10 +59,19 @@ def may_change(editor: ContactView | None, owner_id: int | None, area_code: str)
 async def create_invite(s: AsyncSession, role: str, area_code: str, now: datetime, days: float = INVITE_DAYS,
                         extra: dict[str, Any] | None = None, agency: str | None = None) -> str:
     """A new single-use code for ``role`` in ``area_code``, valid ``days`` (any role: kader, fasilitator,
-    koordinator, and whatever a later program adds, with ``extra`` for what it needs besides an area)."""
+    koordinator, and whatever a later program adds, with ``extra`` for what it needs besides an area). An OPD
+    invite names an agency registered in the kabupaten (any alias): ``AgencyError`` otherwise."""
+    from .agencies import AgencyError, resolve
+    agency_id = None
+    if agency is not None:
+        found = await resolve(s, area_code[:5], agency)
+        if found is None:
+            raise AgencyError(f"OPD \"{agency}\" belum terdaftar di kabupaten {area_code[:5]}. Tambahkan dulu: "
+                              f"pantau opd add \"{agency}\" --area {area_code[:5]}")
+        agency, agency_id = found.name, found.id
     code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
     s.add(Invite(code=code, role=role, area_code=area_code, created_at=now,
-                 expires_at=now + timedelta(days=days), extra=extra, agency=agency))
+                 expires_at=now + timedelta(days=days), extra=extra, agency=agency, agency_id=agency_id))
     await s.commit()
     return code
 

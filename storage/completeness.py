@@ -33,6 +33,20 @@ async def current_round(s: AsyncSession, today: date) -> RoundView | None:
     return RoundView(row.name, row.start, row.due) if row else None
 
 
+async def data_round(s: AsyncSession, area: str, today: date) -> RoundView | None:
+    """The default period of every tab, summary and Excel: the newest started round with a monitoring report
+    under ``area`` (in December the round just opened is still empty); the current round when none has data."""
+    started = list(await s.scalars(select(Round).where(Round.start <= today.isoformat()).order_by(Round.start.desc())))
+    for row in started:
+        q = select(Report.id).where(Report.form_id == "pemantauan", Report.period == row.name,
+                                    under(Report.area_code, area))
+        if len(area) >= 5:
+            q = q.where(Report.kab == area[:5])
+        if await s.scalar(q.limit(1)) is not None:
+            return RoundView(row.name, row.start, row.due)
+    return RoundView(started[0].name, started[0].start, started[0].due) if started else None
+
+
 async def get_round(s: AsyncSession, name: str) -> RoundView | None:
     row = await s.get(Round, name)
     return RoundView(row.name, row.start, row.due) if row else None

@@ -71,13 +71,11 @@ class ActivityFilter:
     obstacle: str | None = None          # as the summary shows it (normalised text)
     support: str | None = None           # a support_from level
     support_what: str | None = None
-    matrix: bool = False                 # only what needs follow-up: not running, or support wanted
+    matrix: bool = False                 # the seed's matrix: every activity (capaian), its needs and follow-up
 
 
 def _keep(item: dict[str, Any], f: ActivityFilter) -> bool:
     wants = [v for v in item.get("support_from") or [] if v != "tidak_perlu"]
-    if f.matrix and item.get("status") == "berjalan" and not wants:
-        return False
     if f.status and (item.get("status") or "?") != f.status:
         return False
     if f.sector and (item.get("sector") or "?") != f.sector:
@@ -90,7 +88,8 @@ def _keep(item: dict[str, Any], f: ActivityFilter) -> bool:
 
 
 async def activity_rows(s: AsyncSession, area: str, f: ActivityFilter, offset: int, limit: int) -> Page:
-    """Activities of monitoring reports under ``area`` matching ``f``: (report id, desa, activity, reporter)."""
+    """Activities of monitoring reports under ``area`` matching ``f``: (report id, desa, round, activity, reporter,
+    the activity's index in its report)."""
     q: Select[int, str, dict[str, Any], str] = select(Report.id, Report.area_code, Report.answers, Contact.name) \
         .join(Contact, Contact.id == Report.contact_id) \
         .where(Report.form_id == "pemantauan", under(Report.area_code, area), Report.conflict.is_(None)) \
@@ -99,9 +98,9 @@ async def activity_rows(s: AsyncSession, area: str, f: ActivityFilter, offset: i
         q = q.where(Report.answers["round"].as_string() == f.round)
     rows = []
     for report_id, code, answers, reporter in await s.execute(q):
-        for item in answers.get("activities") or []:
+        for index, item in enumerate(answers.get("activities") or []):
             if _keep(item, f):
-                rows.append((report_id, code, answers.get("round"), item, reporter))
+                rows.append((report_id, code, answers.get("round"), item, reporter, index))
     return Page(rows[offset:offset + limit], len(rows), offset, limit)
 
 

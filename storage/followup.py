@@ -10,16 +10,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, select
+from sqlalchemy import Select, Table, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flows.loop_values import CARRIED, FINAL, ItemView, RecView
+from flows.loop_values import CARRIED, FINAL, FOR_AGENCIES, LOCAL_OPEN, AgencyView, ItemView, ProposalView, RecView
 from flows.types import ContactView
 
-from . import webhooks
-from .models import Contact, Invite, IssueItem, Outbox, Recommendation, RecommendationEvent, Report
+from . import agencies as A, webhooks
+from .models import (Agency, Contact, IssueItem, Outbox, Recommendation, RecommendationAgency,
+                     RecommendationEvent, Report)
 from .routing import reach
 from .keys import aware
 from .scope import under
@@ -67,11 +68,19 @@ async def sync_items(s: AsyncSession, area: str, now: datetime) -> None:
     await s.flush()
 
 
-async def open_items(s: AsyncSession, kec: str) -> list[ItemView]:
-    rows = await s.scalars(select(IssueItem).where(under(IssueItem.area_code, kec),
-                                                   IssueItem.recommendation_id.is_(None))
-                           .order_by(IssueItem.area_code, IssueItem.id))
-    return [ItemView(r.id, r.area_code, r.activity, r.problem, r.support, r.round) for r in rows]
+async def open_items(s: AsyncSession, kec: str, limit: int | None = None) -> list[ItemView]:
+    """The items not discussed yet under ``kec`` (``limit``: the first ones only: a kabupaten has thousands)."""
+    q = (select(IssueItem.id, IssueItem.area_code, IssueItem.activity, IssueItem.problem, IssueItem.support,
+                IssueItem.round)
+         .where(under(IssueItem.area_code, kec), IssueItem.recommendation_id.is_(None))
+         .order_by(IssueItem.area_code, IssueItem.id))
+    rows = await s.execute(q.limit(limit) if limit is not None else q)
+    return [ItemView(*row) for row in rows]
+
+
+async def count_open(s: AsyncSession, area: str) -> int:
+    return await s.scalar(select(func.count()).select_from(IssueItem).where(
+        under(IssueItem.area_code, area), IssueItem.recommendation_id.is_(None))) or 0
 
 
 async def all_items(s: AsyncSession, area: str) -> list[tuple[ItemView, int | None]]:
@@ -82,43 +91,74 @@ async def all_items(s: AsyncSession, area: str) -> list[tuple[ItemView, int | No
             for r in rows]
 
 
-async def contact_agency(s: AsyncSession, contact_id: int) -> str | None:
-    return await s.scalar(select(Contact.agency).where(Contact.id == contact_id))
+async def proposals(s: AsyncSession, desa: str) -> list[ProposalView]:
+    """What one desa asked (newest first) with its recommendation and the recommendation's history."""
+    items = list(await s.scalars(select(IssueItem).where(IssueItem.area_code == desa)
+                                 .order_by(IssueItem.id.desc())))
+    rec_ids = sorted({i.recommendation_id for i in items if i.recommendation_id is not None})
+    recs: dict[int, RecView] = {}
+    events: dict[int, list[tuple[str, datetime, str | None]]] = {}
+    if rec_ids:
+        members: dict[int, list[IssueItem]] = {}
+        for item in await s.scalars(select(IssueItem).where(IssueItem.recommendation_id.in_(rec_ids))):
+            members.setdefault(item.recommendation_id or 0, []).append(item)
+        who = await A.responsible(s, rec_ids)
+        for r in await s.scalars(select(Recommendation).where(Recommendation.id.in_(rec_ids))):
+            recs[r.id] = _view(r, members.get(r.id, []), who.get(r.id))
+        for e in await s.scalars(select(RecommendationEvent).where(RecommendationEvent.recommendation_id.in_(rec_ids))
+                                 .order_by(RecommendationEvent.id)):
+            events.setdefault(e.recommendation_id, []).append((e.status, aware(e.at), e.reason or e.note))
+    return [ProposalView(i.id, i.area_code, i.activity, i.support or i.problem,
+                         recs.get(i.recommendation_id) if i.recommendation_id else None,
+                         tuple(events.get(i.recommendation_id, [])) if i.recommendation_id else ())
+            for i in items]
 
 
-async def agencies(s: AsyncSession, kab: str) -> list[str]:
-    """The agencies of the OPD registered (or invited) in the kabupaten, then those already used there."""
-    known = set(await s.scalars(select(Contact.agency).where(Contact.role == "opd", under(Contact.area_code, kab),
-                                                             Contact.agency.is_not(None))))
-    known |= set(await s.scalars(select(Invite.agency).where(Invite.role == "opd", under(Invite.area_code, kab),
-                                                             Invite.agency.is_not(None))))
-    known |= set(await s.scalars(select(Recommendation.agency).where(under(Recommendation.kec, kab),
-                                                                     Recommendation.agency.is_not(None))))
-    return sorted(agency for agency in known if agency is not None)   # None: filtered out above
+async def contact_agency(s: AsyncSession, contact_id: int) -> AgencyView | None:
+    """An OPD's agency (from its invite)."""
+    row = (await s.execute(select(Agency.id, Agency.name).join(Contact, Contact.agency_id == Agency.id)
+                           .where(Contact.id == contact_id))).first()
+    return AgencyView(row.id, row.name) if row else None
 
 
-async def recommendations(s: AsyncSession, area: str, agency: str | None = None, open_only: bool = False,
-                          carried_only: bool = False) -> list[RecView]:
+async def agencies(s: AsyncSession, kab: str) -> list[AgencyView]:
+    """The agencies of the kabupaten (`pantau opd`), with their aliases."""
+    return await A.listing(s, kab)
+
+
+async def recommendations(s: AsyncSession, area: str, agency: int | None = None, open_only: bool = False,
+                          carried_only: bool = False, statuses: tuple[str, ...] = (),
+                          local_only: bool = False) -> list[RecView]:
+    """The recommendations under ``area``; ``agency``: only those that agency leads or shares; ``statuses``:
+    only these (an OPD's: what the forum sent on, ``FOR_AGENCIES``)."""
     q = select(Recommendation).where(under(Recommendation.kec, area[:8] if len(area) > 8 else area))
     if agency is not None:
-        q = q.where(Recommendation.agency == agency)
+        q = q.where(Recommendation.id.in_(select(RecommendationAgency.recommendation_id)
+                                          .where(RecommendationAgency.agency_id == agency)))
     if carried_only:
         q = q.where(Recommendation.level == "kabupaten")
+    if local_only:                     # handled at the desa or the kecamatan: the fasilitator closes them
+        q = q.where(Recommendation.level != "kabupaten")
     if open_only:
         q = q.where(Recommendation.status.not_in(FINAL))
+    if statuses:
+        q = q.where(Recommendation.status.in_(statuses))
     recs = list(await s.scalars(q.order_by(Recommendation.id)))
     items: dict[int | None, list[IssueItem]] = {}
     if recs:
         for item in await s.scalars(select(IssueItem).where(IssueItem.recommendation_id.in_([r.id for r in recs]))
                                     .order_by(IssueItem.id)):
             items.setdefault(item.recommendation_id, []).append(item)
-    return [_view(r, items.get(r.id, [])) for r in recs]
+    who = await A.responsible(s, [r.id for r in recs if r.level == "kabupaten"])
+    return [_view(r, items.get(r.id, []), who.get(r.id)) for r in recs]
 
 
-def _view(r: Recommendation, items: list[IssueItem]) -> RecView:
+def _view(r: Recommendation, items: list[IssueItem], who: A.Responsible | None = None) -> RecView:
     topic = next((i.support or i.problem for i in items if i.support or i.problem), "")
-    return RecView(r.id, r.kec, r.text, r.level, r.agency, r.target, r.status,
-                   tuple(sorted({i.area_code for i in items})), topic, r.note)
+    lead = who.lead.name if who and who.lead else r.agency
+    return RecView(r.id, r.kec, r.text, r.level, lead, r.target, r.status,
+                   tuple(sorted({i.area_code for i in items})), topic, r.note,
+                   tuple(a.name for a in who.co) if who else ())
 
 
 @dataclass(frozen=True)
@@ -138,21 +178,25 @@ async def recommend(s: AsyncSession, contact: ContactView, work: dict[str, Any],
             or any(not _inside(i.area_code, contact.area_code) for i in items)):
         raise OutOfScope("items outside the kecamatan or already handled")
     level = work["level"]
-    if level not in ("desa", "kecamatan", "kabupaten") or (level == "kabupaten" and not work.get("agency")):
+    chosen = [int(a) for a in work.get("agencies") or []]
+    if level not in ("desa", "kecamatan", "kabupaten") or (level == "kabupaten" and not chosen):
         raise OutOfScope("bad level")
     status = CARRIED if level == "kabupaten" else f"ditangani_{level}"
-    rec = Recommendation(kec=contact.area_code, text=work["text"], level=level,
-                         agency=work.get("agency") if level == "kabupaten" else None,
-                         target=work.get("target") if level == "kabupaten" else None, status=status,
+    rec = Recommendation(kec=contact.area_code, text=work["text"], level=level, target=work.get("target"), status=status,
                          created_by=contact.id, created_at=now, updated_at=now)
     s.add(rec)
     await s.flush()
+    if level == "kabupaten":
+        try:
+            await A.assign(s, rec, chosen)
+        except A.AgencyError as exc:
+            raise OutOfScope(str(exc)) from None
     for i in items:
         i.recommendation_id = rec.id
     s.add(RecommendationEvent(recommendation_id=rec.id, status=status, contact_id=contact.id, at=now))
     await s.flush()
     await webhooks.recommendation_changed(s, rec, [i.id for i in items], now)
-    return Change(_view(rec, items), None, None, _asked(items))
+    return Change(_view(rec, items, (await A.responsible(s, [rec.id])).get(rec.id)), None, None, _asked(items))
 
 
 def _asked(items: list[IssueItem]) -> dict[str, str]:
@@ -166,11 +210,17 @@ def _inside(code: str, area: str) -> bool:
     return code == area or code.startswith(area + ".")
 
 
-async def set_status(s: AsyncSession, contact: ContactView, agency: str | None, work: dict[str, Any], now: datetime) -> Change:
-    """An OPD's (or the koordinator's) answer to a recommendation carried to the kabupaten."""
+async def set_status(s: AsyncSession, contact: ContactView, agency: int | None, work: dict[str, Any], now: datetime) -> Change:
+    """An OPD's (the lead's or a co-responsible one's) or the koordinator's answer to a recommendation carried to
+    the kabupaten (after the forum accepted it); a fasilitator's to one handled in their desa or kecamatan."""
     rec = await s.get(Recommendation, work["rec"])
-    if (rec is None or rec.level != "kabupaten" or not _inside(rec.kec, contact.area_code)
-            or (contact.role == "opd" and rec.agency != agency) or contact.role not in ("opd", "koordinator")
+    if (rec is not None and rec.level != "kabupaten" and contact.role == "fasilitator" and rec.kec == contact.area_code
+            and rec.status in LOCAL_OPEN and work["status"] in ("dalam_proses", "selesai", "tidak_bisa", "diterima")):
+        pass                            # a desa or kecamatan recommendation: its fasilitator closes it
+    elif (rec is None or rec.level != "kabupaten" or not _inside(rec.kec, contact.area_code)
+            or rec.status not in FOR_AGENCIES       # still waiting for the forum (or returned, merged)
+            or (contact.role == "opd" and (agency is None or rec.id not in await A.recs_of(s, agency)))
+            or contact.role not in ("opd", "koordinator")
             or work["status"] not in ("diterima", "dalam_proses", "selesai", "tidak_bisa")):
         raise OutOfScope("recommendation outside the contact's agency or area")
     rec.status, rec.updated_at = work["status"], now
@@ -180,7 +230,8 @@ async def set_status(s: AsyncSession, contact: ContactView, agency: str | None, 
     await s.flush()
     items = list(await s.scalars(select(IssueItem).where(IssueItem.recommendation_id == rec.id)))
     await webhooks.recommendation_changed(s, rec, [i.id for i in items], now)
-    return Change(_view(rec, items), work.get("note"), work.get("reason"), _asked(items))
+    return Change(_view(rec, items, (await A.responsible(s, [rec.id])).get(rec.id)), work.get("note"),
+                  work.get("reason"), _asked(items))
 
 
 async def kader_of(s: AsyncSession, desa: list[str]) -> list[tuple[int, str, str, str]]:
@@ -203,15 +254,20 @@ async def queue_to(s: AsyncSession, contact_id: int, payload: dict[str, Any], at
     return True
 
 
-async def history(s: AsyncSession, area: str) -> dict[int, list[tuple[str, str | None, str | None, str, datetime]]]:
-    """Per recommendation under ``area``: (status, note, reason, who, when), oldest first."""
+async def history(s: AsyncSession, area: str, ids: list[int] | None = None
+                  ) -> dict[int, list[tuple[str, str | None, str | None, str, datetime]]]:
+    """Per recommendation under ``area`` (``ids``: only these): (status, note or what the forum changed, reason,
+    who, when), oldest first."""
     q: Select[int, str, str | None, str | None, str, datetime] = (
-        select(RecommendationEvent.recommendation_id, RecommendationEvent.status, RecommendationEvent.note,
+        select(RecommendationEvent.recommendation_id, RecommendationEvent.status,
+               func.coalesce(RecommendationEvent.note, RecommendationEvent.detail),
                RecommendationEvent.reason, Contact.name, RecommendationEvent.at)
         .join(Recommendation, Recommendation.id == RecommendationEvent.recommendation_id)
         .join(Contact, Contact.id == RecommendationEvent.contact_id)
         .where(under(Recommendation.kec, area[:8] if len(area) > 8 else area))
         .order_by(RecommendationEvent.id))
+    if ids is not None:
+        q = q.where(RecommendationEvent.recommendation_id.in_(ids))
     rows = await s.execute(q)
     out: dict[int, list[tuple[str, str | None, str | None, str, datetime]]] = {}
     for rid, status, note, reason, who, at in rows:
@@ -225,3 +281,11 @@ async def items_by_activity(s: AsyncSession, area: str) -> dict[tuple[str, str, 
     rows = await s.execute(select(Report.area_code, Report.key, IssueItem.activity_index, IssueItem.recommendation_id)
                            .join(Report, Report.id == IssueItem.report_id).where(under(IssueItem.area_code, area)))
     return {(code, key, index): rec for code, key, index, rec in rows}
+
+
+async def items_by_report(s: AsyncSession, area: str) -> dict[tuple[int, int], int | None]:
+    """(report id, activity index) → recommendation id (None: not discussed yet) of every issue item under
+    ``area``: the dashboard's matrix."""
+    rows = await s.execute(select(IssueItem.report_id, IssueItem.activity_index, IssueItem.recommendation_id)
+                           .where(under(IssueItem.area_code, area)))
+    return {(report, index): rec for report, index, rec in rows}

@@ -36,7 +36,8 @@ class Contact(Base):
     verified: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     disabled_at: Mapped[datetime | None] = mapped_column(nullable=True)
     approved_by: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"), nullable=True)
-    agency: Mapped[str | None] = mapped_column(String(120), nullable=True)   # OPD: the agency it answers for
+    agency: Mapped[str | None] = mapped_column(String(120), nullable=True)   # OPD: its agency's name (shown)
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), nullable=True, index=True)  # OPD
 
 
 class Identity(Base):
@@ -60,7 +61,8 @@ class Invite(Base):
     used_at: Mapped[datetime | None] = mapped_column(nullable=True)     # claimed (atomically, once)
     revoked_at: Mapped[datetime | None] = mapped_column(nullable=True)
     extra: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)   # e.g. {"agency": …} for OPD
-    agency: Mapped[str | None] = mapped_column(String(120), nullable=True)   # OPD invites: the agency
+    agency: Mapped[str | None] = mapped_column(String(120), nullable=True)   # OPD invites: the agency's name
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), nullable=True)
 
 
 class Session(Base):
@@ -236,13 +238,43 @@ class Recommendation(Base):
     kec: Mapped[str] = mapped_column(String(13), index=True)
     text: Mapped[str] = mapped_column(Text)
     level: Mapped[str] = mapped_column(String(12))                 # desa, kecamatan, kabupaten
-    agency: Mapped[str | None] = mapped_column(String(120), nullable=True, index=True)
+    agency: Mapped[str | None] = mapped_column(String(120), nullable=True, index=True)   # the lead's name (shown)
     target: Mapped[str | None] = mapped_column(String(10), nullable=True)   # YYYY-MM or YYYY-MM-DD
     status: Mapped[str] = mapped_column(String(16))                # see flows/followup.py STATUSES
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_by: Mapped[int] = mapped_column(ForeignKey("contacts.id"))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    merged_into: Mapped[int | None] = mapped_column(ForeignKey("recommendations.id"), nullable=True)  # by the forum
+
+
+class Agency(Base):
+    """An OPD of a kabupaten, managed with `pantau opd` (storage/agencies.py); found by any of its aliases."""
+    __tablename__ = "agencies"
+    __table_args__ = (UniqueConstraint("kab", "name"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kab: Mapped[str] = mapped_column(String(13), index=True)
+    name: Mapped[str] = mapped_column(String(160))
+    created_at: Mapped[datetime]
+
+
+class AgencyAlias(Base):
+    """Another name of an agency ("BPMD"), compared normalised (lower case, letters and digits) per kabupaten."""
+    __tablename__ = "agency_aliases"
+    __table_args__ = (UniqueConstraint("kab", "norm"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    kab: Mapped[str] = mapped_column(String(13))
+    alias: Mapped[str] = mapped_column(String(160))
+    norm: Mapped[str] = mapped_column(String(160))
+
+
+class RecommendationAgency(Base):
+    """An agency responsible for a recommendation carried to the kabupaten: one lead, any co-responsible."""
+    __tablename__ = "recommendation_agencies"
+    recommendation_id: Mapped[int] = mapped_column(ForeignKey("recommendations.id"), primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), primary_key=True, index=True)
+    lead: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class RecommendationEvent(Base):
@@ -255,6 +287,7 @@ class RecommendationEvent(Base):
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"))
     at: Mapped[datetime]
+    detail: Mapped[str | None] = mapped_column(Text, nullable=True)   # what the forum changed (OPD, target, merge)
 
 
 class StorySelection(Base):

@@ -28,7 +28,7 @@ from . import webhooks
 from .results import affected
 from .keys import aware, identity_key
 from .models import (Contact, Identity, InboundMessage, Invite, Media, Outbox, Report, ReportRevision,
-                     Round, Session)
+                     Round, Session, StorySelection)
 from .rollup import draft_of, rollup_columns
 from .forms import stored_form_definition, sync_forms  # noqa: F401 - where callers import them from
 
@@ -211,7 +211,9 @@ class Tx:
         await self.add_identity(contact.id, channel, external_id)
         if new.invite_code:
             await self.s.execute(update(Invite).where(Invite.code == new.invite_code).values(used_by=contact.id))
-            contact.agency = await self.s.scalar(select(Invite.agency).where(Invite.code == new.invite_code))
+            row = (await self.s.execute(select(Invite.agency, Invite.agency_id)
+                                        .where(Invite.code == new.invite_code))).one()
+            contact.agency, contact.agency_id = row.agency, row.agency_id
         return ContactView(contact.id, contact.name, contact.role, contact.area_code, contact.lang, new.verified)
 
     async def add_identity(self, contact_id: int, channel: str, external_id: str) -> None:
@@ -326,10 +328,20 @@ class Tx:
         mine = Report.contact_id == contact.id
         if contact.role in ("fasilitator", "koordinator") and contact.verified:   # any report of their area
             mine = under(Report.area_code, contact.area_code)
-        rows = await self.s.scalars(select(Report).where(mine, Report.conflict.is_(None))
-                                    .order_by(Report.updated_at.desc(), Report.id.desc()).limit(limit))
+        rows = list(await self.s.scalars(select(Report).where(mine, Report.conflict.is_(None))
+                                         .order_by(Report.updated_at.desc(), Report.id.desc()).limit(limit)))
+        returned: dict[int, tuple[str, str]] = {}
+        stories = [r.id for r in rows if r.form_id == "cerita"]
+        if stories:                         # a panel's question still open: asked after the story's last change
+            updated = {r.id: aware(r.updated_at) for r in rows}
+            for sel in await self.s.scalars(select(StorySelection).where(StorySelection.report_id.in_(stories))
+                                            .order_by(StorySelection.id)):
+                if sel.decision == "verifikasi" and aware(sel.at) >= updated[sel.report_id]:
+                    returned[sel.report_id] = (sel.level, sel.reason)
+                else:
+                    returned.pop(sel.report_id, None)
         return tuple(ReportView(r.id, r.form_id, r.form_version, r.area_code, r.answers, aware(r.updated_at),
-                                r.revision) for r in rows)
+                                r.revision, r.key, returned.get(r.id)) for r in rows)
 
     async def previous_answers(self, area_codes: list[str], form_ids: list[str]) -> dict[str, dict[str, dict[str, Any]]]:
         """For each area, the newest report of each of these forms (offers last round's activities back):

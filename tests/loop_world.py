@@ -22,6 +22,7 @@ _ids = itertools.count(1)
 class World:
     def __init__(self, p: Pipeline, now):
         self.p, self.now, self.lines, self.codes = p, now, [], {}
+        self.channel_of: dict[str, str] = {}          # who writes on another channel than the terminal
 
     @classmethod
     async def open(cls, url, now) -> "World":
@@ -41,7 +42,7 @@ class World:
         self._box["now"] += timedelta(minutes=minutes)
 
     async def say(self, who: str, text: str, record: bool = True):
-        replies = await self.p.handle(Inbound("terminal", who, f"m{next(_ids)}", text=text))
+        replies = await self.p.handle(Inbound(self.channel_of.get(who, "terminal"), who, f"m{next(_ids)}", text=text))
         replies = list(replies or []) + await self._rendered_jobs(who)
         if record:
             self.lines.append(f"👤 {who}: {self.codes.get(text, text)}")
@@ -87,7 +88,11 @@ class World:
             await s.commit()
 
     async def invite(self, role: str, area: str, agency: str | None = None) -> str:
+        """An invite (an OPD's: its agency registered first when it is not yet, as `pantau opd add` does)."""
+        from storage.agencies import add, resolve
         async with self.p.db.session() as s:
+            if agency and await resolve(s, area[:5], agency) is None:
+                await add(s, area[:5], agency, self._box["now"])
             code = await create_invite(s, role, area, self._box["now"], agency=agency)
         self.codes[code] = f"<kode undangan {role}{' ' + agency if agency else ''}>"   # random: not in goldens
         return code
@@ -105,7 +110,8 @@ class World:
     def record_notices(self, who: str, rows) -> None:
         for r in rows:
             at = r.next_attempt_at if r.next_attempt_at.tzinfo else r.next_attempt_at.replace(tzinfo=timezone.utc)
-            self.lines.append(f"📨 to {who} (from {at.astimezone(timezone.utc).isoformat()}): "
+            via = f" via {r.channel}" if r.channel != "terminal" else ""
+            self.lines.append(f"📨 to {who}{via} (from {at.astimezone(timezone.utc).isoformat()}): "
                               + r.payload["text"].replace("\n", "\n   "))
 
     def check_golden(self, name: str) -> None:

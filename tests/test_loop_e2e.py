@@ -56,14 +56,17 @@ async def _followup(w: World) -> None:
     await village_reports(w)
     kop = await w.invite("opd", "81.05", "Dinas Koperasi")
     tani = await w.invite("opd", "81.05", "Dinas Pertanian")
+    await w.script(KOORD, "halo", "Koordinator SBT", await w.invite("koordinator", "81.05"), record=False)
     # the fasilitator at the kecamatan meeting: three items, two of them the same need from two desa
     await w.script(FASIL, "tindak lanjut", "2", "1", "Bantuan modal usaha untuk kelompok tenun Nekan dan Kilmury",
-                   "3", "1", "Oktober 2024", "ya",
-                   "1", "Pengadaan bibit sayur tepat waktu sebelum musim tanam", "kabupaten", "Dinas Pertanian",
-                   "September 2024", "ya")
+                   "3", "1, Oktober 2024",
+                   "Pengadaan bibit sayur tepat waktu sebelum musim tanam", "kabupaten", "Dinas Pertanian, September 2024")
+    # nothing reaches an agency before the kabupaten forum accepts it
+    await w.script(OPD_KOP, "halo", "Hasan Rumalutur", kop, record=False)
+    assert "Tidak ada rekomendasi" in texts(await w.say(OPD_KOP, "tindak lanjut", record=False))
+    await w.script(KOORD, "tindak lanjut", "1", "1")
     # each OPD registers with its invite code and answers what was carried to it
-    await w.script(OPD_KOP, "halo", "Hasan Rumalutur", kop, "tindak lanjut", "2",
-                   "Proposal kelompok sedang diverifikasi")
+    await w.script(OPD_KOP, "tindak lanjut", "2", "Proposal kelompok sedang diverifikasi")
     w.at(datetime(2024, 8, 16, 3, 0, tzinfo=timezone.utc))
     await w.script(OPD_TANI, "halo", "Maria Wattimena", tani, "tindak lanjut", "4", "lewati",
                    "anggaran bibit tahun ini sudah habis", "Diusulkan lagi di APBD 2025")
@@ -73,10 +76,12 @@ async def _followup(w: World) -> None:
 
     ka, kb = await w.notices(KA), await w.notices(KB)
     assert [r.payload["text"].split("\n")[0] for r in kb] == [
-        "Usulan Desa Nekan tentang modal usaha tenun: dibawa ke forum kabupaten, ditangani Dinas Koperasi, "
-        "target Oktober 2024.",
+        "Usulan Desa Nekan tentang modal usaha tenun: dibawa ke forum kabupaten, diusulkan ditangani Dinas "
+        "Koperasi, target Oktober 2024.",
+        "Usulan Desa Nekan tentang modal usaha tenun: forum kabupaten menyetujui, ditangani Dinas Koperasi, target "
+        "Oktober 2024.",
         "Usulan Desa Nekan tentang modal usaha tenun: Dinas Koperasi sedang memproses, target Oktober 2024."]
-    assert len(ka) == 4 and "Dinas Pertanian belum bisa menindaklanjuti. Alasannya: anggaran bibit tahun ini" \
+    assert len(ka) == 6 and "Dinas Pertanian belum bisa menindaklanjuti. Alasannya: anggaran bibit tahun ini" \
         in ka[-1].payload["text"]
     assert all(r.payload["variables"]["name"] in ("Siti Aminah", "Yohana Rumfot") for r in ka + kb)
     async with w.p.db.session() as s:
@@ -90,11 +95,10 @@ async def _followup(w: World) -> None:
                                   .join(Contact, Contact.id == RecommendationEvent.contact_id)
                                   .order_by(RecommendationEvent.id))).all()
         assert [(e[0], e[1]) for e in events] == [
-            ("dibawa", "Marthen Kelilauw"), ("dibawa", "Marthen Kelilauw"), ("dalam_proses", "Hasan Rumalutur"),
-            ("tidak_bisa", "Maria Wattimena")]
+            ("dibawa", "Marthen Kelilauw"), ("dibawa", "Marthen Kelilauw"), ("diteruskan", "Koordinator SBT"),
+            ("diteruskan", "Koordinator SBT"), ("dalam_proses", "Hasan Rumalutur"), ("tidak_bisa", "Maria Wattimena")]
 
     # the koordinator's summary (also the weekly one): counts by status and OPD; past its target → flagged
-    await w.script(KOORD, "halo", "Koordinator SBT", await w.invite("koordinator", "81.05"), record=False)
     w.at(datetime(2024, 11, 4, 0, 0, tzinfo=timezone.utc))
     summary = texts(await w.say(KOORD, "ringkasan", record=False))
     assert "TINDAK LANJUT: 2 rekomendasi" in summary
@@ -107,11 +111,14 @@ async def _followup(w: World) -> None:
     replies = await w.say(KOORD, "unduh", record=False)
     wb = load_workbook(next(r.document for r in replies if r.document), read_only=True)
     matrix = {r[2]: r for r in list(wb["Matriks rekomendasi"].values)[1:]}
-    assert matrix["Tenun"][-1] == matrix["Tenun ikat"][-1] == (
-        "Bantuan modal usaha untuk kelompok tenun Nekan dan Kilmury — Dalam proses, Dinas Koperasi, target "
-        "Oktober 2024. Catatan: Proposal kelompok sedang diverifikasi. LEWAT TARGET")
-    assert matrix["Kebun sayur"][-1] == ("Pengadaan bibit sayur tepat waktu sebelum musim tanam — Tidak bisa, "
-                                         "Dinas Pertanian, target September 2024. Catatan: Diusulkan lagi di APBD 2025")
+    assert matrix["Tenun"][6:] == matrix["Tenun ikat"][6:] == (
+        "Bantuan modal usaha untuk kelompok tenun Nekan dan Kilmury", "Kabupaten (OPD)", "Dinas Koperasi",
+        "Oktober 2024", "Dalam proses. Catatan: Proposal kelompok sedang diverifikasi. LEWAT TARGET")
+    assert matrix["Kebun sayur"][3:] == (
+        "Berjalan sebagian; penerima manfaat L 10, P 25", "bibit terlambat", "Kabupaten: bibit sayur",
+        "Pengadaan bibit sayur tepat waktu sebelum musim tanam", "Kabupaten (OPD)", "Dinas Pertanian",
+        "September 2024", "Tidak bisa. Catatan: Diusulkan lagi di APBD 2025")
+    assert matrix["Sumur bor"][6:] == (None, None, None, None, None)       # runs, nothing asked: capaian only
     # … and the Monday summary the scheduler sends the koordinator says so too
     from bot.reminders import run_once
     await w.round("Oktober 2024", "2024-10-01", "2024-11-30")
@@ -147,8 +154,10 @@ async def _scopes(w: World) -> None:
     kop = await w.invite("opd", "81.05", "Dinas Koperasi")
     tani = await w.invite("opd", "81.05", "Dinas Pertanian")
     other = await w.invite("opd", "81.01", "Dinas Koperasi")    # the same agency of another kabupaten
-    await w.script(FASIL, "tindak lanjut", "1", "Bantuan modal usaha tenun", "3", "Dinas Koperasi", "Oktober 2024",
-                   "ya", "menu", record=False)
+    await w.script(FASIL, "tindak lanjut", "1", "Bantuan modal usaha tenun", "3", "Dinas Koperasi, Oktober 2024",
+                   "menu", record=False)
+    await w.script(KOORD, "halo", "Koordinator SBT", await w.invite("koordinator", "81.05"), "tindak lanjut", "1",
+                   record=False)
     await w.script(OPD_TANI, "halo", "Maria", tani, record=False)
     assert "Tidak ada rekomendasi" in texts(await w.say(OPD_TANI, "tindak lanjut", record=False))
     await w.script("+6281500000003", "halo", "Opd Malteng", other, record=False)
@@ -168,7 +177,7 @@ async def _scopes(w: World) -> None:
                                       NOW, w.p.forms, "id")
         assert "di luar wilayah" in replies[0].text
     async with w.p.db.session() as s:
-        assert (await s.scalar(select(Recommendation))).status == "dibawa"
+        assert (await s.scalar(select(Recommendation))).status == "diteruskan"
         assert await s.scalar(select(IssueItem).where(IssueItem.id == item.id)) is not None
         assert (await s.get(IssueItem, item.id)).recommendation_id is None
 
@@ -185,7 +194,7 @@ def test_an_opd_sees_only_its_agency_and_a_fasilitator_only_their_kecamatan(db_u
 async def _quiet(w: World) -> None:
     await village_reports(w)
     w.at(datetime(2024, 8, 15, 21, 30, tzinfo=WIT).astimezone(timezone.utc))        # the fasilitator works late
-    await w.script(FASIL, "tindak lanjut", "1", "Bantuan modal usaha tenun", "1", "ya", record=False)
+    await w.script(FASIL, "tindak lanjut", "1", "Bantuan modal usaha tenun", "1", "Desember 2024", record=False)
     [notice] = await w.notices(KB)
     assert notice.payload["text"].startswith("Usulan Desa Nekan tentang modal usaha tenun sudah dibahas di rapat "
                                              "kecamatan dan akan ditangani di tingkat desa")
@@ -286,7 +295,13 @@ async def _stories(w: World) -> None:
     w.tick(60)
     replies = await w.say(KB, "ubah", record=False)
     sumur = next(i for i, c in enumerate(replies[-1].choices, 1) if "Warga membersihkan sumur" in c)
-    await w.script(KB, str(sumur), "sama", "sama", "sama", "sama", "Rutin sejak Maret 2024", "sama", "lewati",
+    assert replies[-1].choices[sumur - 1].endswith(     # `ubah` says which story a panel returned, and why
+        " — dikembalikan panel kecamatan: Sejak kapan kegiatan bersih sumur rutin dilakukan?")
+    assert sum("dikembalikan panel" in c for c in replies[-1].choices) == 1
+    replies = await w.say(KB, str(sumur), record=False)
+    assert ("Panel kecamatan mengembalikan cerita ini untuk diperiksa: Sejak kapan kegiatan bersih sumur rutin "
+            "dilakukan?") in texts(replies)
+    await w.script(KB, "sama", "sama", "sama", "sama", "Rutin sejak Maret 2024", "sama", "lewati",
                    "kirim", record=False)
     replies = await w.say(FASIL, "pilih cerita", record=False)
     assert "Cerita dari periode mana" in texts(replies)
@@ -312,8 +327,13 @@ def test_pantau_invite_an_opd_and_it_registers_with_the_code(cli_env):
     assert run(cli_env, "invite", "--role", "opd", "--area", "81.05", check=False).returncode == 2
     proc = run(cli_env, "invite", "--role", "opd", "--area", "81.05.08", "--agency", "Dinas Koperasi", check=False)
     assert proc.returncode == 2 and "satu kabupaten" in proc.stderr
-    out = run(cli_env, "invite", "--role", "opd", "--area", "Seram Bagian Timur", "--agency", "Dinas Koperasi").stdout
-    assert out.startswith("Kode undangan opd (Dinas Koperasi) untuk Kab. Seram Bagian Timur, Maluku: ")
+    proc = run(cli_env, "invite", "--role", "opd", "--area", "81.05", "--agency", "Dinas Koperasi", check=False)
+    assert proc.returncode == 2 and "belum terdaftar" in proc.stderr and "pantau opd add" in proc.stderr
+    assert run(cli_env, "opd", "add", "Dinas Koperasi dan UKM", "--area", "81.05", "--alias", "Dinas Koperasi"
+               ).stdout.startswith("OPD ditambahkan di 81.05: Dinas Koperasi dan UKM")
+    out = run(cli_env, "invite", "--role", "opd", "--area", "Seram Bagian Timur", "--agency", "dinas koperasi").stdout
+    assert out.startswith("Kode undangan opd (Dinas Koperasi dan UKM) untuk Kab. Seram Bagian Timur, Maluku: ")
+    code = out.strip().split()[-1]
     code = out.strip().split()[-1]
     r = chat(cli_env, "+6281500000001", "halo", "Hasan", code.lower(), "tindak lanjut")
     assert "Anda terdaftar sebagai OPD (dinas kabupaten) di Kab. Seram Bagian Timur, Maluku." in text(r[2])

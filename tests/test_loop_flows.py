@@ -7,7 +7,7 @@ import pytest
 
 from bot import catalog
 from flows.dates import WIB, WIT
-from flows.loop_values import ItemView, LoopData, RecView, StoryView, overdue, parse_target, send_at, update_text
+from flows.loop_values import AgencyView, ItemView, LoopData, RecView, StoryView, overdue, parse_target, send_at, update_text
 from flows.problem import Problem
 from flows.types import ContactView, RoundView
 
@@ -57,15 +57,18 @@ def test_overdue(rec, today, late):
 
 
 @pytest.mark.parametrize("status,note,reason,expected", [
-    ("dibawa", None, None, "Usulan Desa Kilmury tentang modal usaha tenun: dibawa ke forum kabupaten, ditangani "
-                           "Dinas Koperasi, target Oktober 2024."),
+    ("dibawa", None, None, "Usulan Desa Kilmury tentang modal usaha tenun: dibawa ke forum kabupaten, diusulkan ditangani "
+                           "Dinas Koperasi, target Oktober 2024.\nRekomendasi: Bantuan modal usaha tenun"),
     ("diterima", None, None, "Usulan Desa Kilmury tentang modal usaha tenun: Dinas Koperasi sudah menerima usulan ini, "
-                             "target Oktober 2024."),
+                             "target Oktober 2024.\nRekomendasi: Bantuan modal usaha tenun"),
     ("dalam_proses", "Survei lokasi minggu depan", None, "Usulan Desa Kilmury tentang modal usaha tenun: Dinas Koperasi "
-     "sedang memproses, target Oktober 2024.\nCatatan: Survei lokasi minggu depan"),
-    ("selesai", None, None, "Usulan Desa Kilmury tentang modal usaha tenun: Dinas Koperasi sudah menyelesaikannya."),
+     "sedang memproses, target Oktober 2024.\nRekomendasi: Bantuan modal usaha tenun\n"
+     "Catatan: Survei lokasi minggu depan"),
+    ("selesai", None, None, "Usulan Desa Kilmury tentang modal usaha tenun: Dinas Koperasi sudah menyelesaikannya."
+                            "\nRekomendasi: Bantuan modal usaha tenun"),
     ("tidak_bisa", None, "anggaran habis", "Usulan Desa Kilmury tentang modal usaha tenun: Dinas Koperasi belum bisa "
-                                           "menindaklanjuti. Alasannya: anggaran habis"),
+                                           "menindaklanjuti. Alasannya: anggaran habis\n"
+                                           "Rekomendasi: Bantuan modal usaha tenun"),
 ])
 def test_what_the_village_hears(status, note, reason, expected):
     assert update_text(replace(REC, status=status), "Desa Kilmury", t, "id", note, reason) == expected
@@ -74,7 +77,8 @@ def test_what_the_village_hears(status, note, reason, expected):
 def test_what_the_village_hears_in_english():
     en = catalog.gettext_for("en")
     assert update_text(replace(REC, status="dalam_proses"), "Desa Kilmury", en, "en") == (
-        "The proposal of Desa Kilmury about modal usaha tenun: Dinas Koperasi is working on it, target October 2024.")
+        "The proposal of Desa Kilmury about modal usaha tenun: Dinas Koperasi is working on it, target October 2024.\n"
+        "Recommendation: Bantuan modal usaha tenun")
 
 
 # ---------------------------------------------------------------- the side conversations, in memory
@@ -102,7 +106,7 @@ def person(forms, role, area, loop):
 
 
 def test_a_bad_answer_is_explained_and_asked_again_and_nothing_is_stored(forms):
-    f = person(forms, "fasilitator", "81.05.08", LoopData(items=ITEMS, agencies=("Dinas Koperasi",), names=NAMES))
+    f = person(forms, "fasilitator", "81.05.08", LoopData(items=ITEMS, agencies=(AgencyView(1, "Dinas Koperasi"),), names=NAMES))
     f.say("tindak lanjut")
     assert "Pilihan itu belum dikenali" in f.say("entahlah")
     f.say("1")
@@ -110,14 +114,29 @@ def test_a_bad_answer_is_explained_and_asked_again_and_nothing_is_stored(forms):
     assert "Mohon tulis rekomendasinya dalam kalimat" in out and "Tulis rekomendasi yang disepakati" in out
     f.say("Bantuan modal usaha tenun")
     f.say("3")
-    assert "Mohon ketik nama dinasnya" in f.say("7")
-    f.say("1")
-    assert "Target itu sudah lewat" in f.say("Juni 2024")
-    f.say("Oktober 2024")
-    assert "Mohon jawab ya atau tidak" in f.say("mungkin")
+    assert 'OPD "7" belum terdaftar' in f.say("7, Oktober 2024")
+    assert 'OPD "Dinas Pariwisata" belum terdaftar' in f.say("Dinas Pariwisata, Oktober 2024")   # never free text
+    assert "Target itu sudah lewat" in f.say("1, Juni 2024")
+    assert "Mohon tulis juga targetnya, misalnya: Dinas Koperasi, Oktober 2024." in f.say("Dinas Koperasi")
+    assert "Mohon tulis OPD-nya dan targetnya" in f.say("Oktober 2024")
     assert f.actions == []
-    out = f.say("tidak")
-    assert "Tidak disimpan" in out and "Usulan 1 dari 3" in out and f.actions == []
+    out = f.say("1, Oktober 2024")
+    assert "Tersimpan dan dibawa ke forum kabupaten: Bantuan modal usaha tenun" in out and "Usulan 2 dari 3" in out
+    assert f.actions == [("recommend", {"items": [1], "text": "Bantuan modal usaha tenun", "level": "kabupaten",
+                                        "agencies": [1], "target": "2024-10"})]
+
+
+def test_a_recommendation_carried_to_the_forum_costs_three_messages(forms):
+    f = person(forms, "fasilitator", "81.05.08", LoopData(items=ITEMS, agencies=AGENCIES, names=NAMES))
+    f.say("tindak lanjut")
+    before = len(f.actions)
+    f.say("Bantuan modal usaha untuk kelompok tenun")          # 1: written at the item
+    f.say("3")                                                  # 2: carried to the kabupaten
+    out = f.say("BPMD, Dinas Perikanan, Oktober 2024")          # 3: agencies and target proposed
+    assert "Tersimpan dan dibawa ke forum kabupaten" in out
+    assert "- OPD: Dinas Pemberdayaan Masyarakat dan Desa (BPMD) (utama), Dinas Perikanan" in out
+    assert "- Target: Oktober 2024" in out and "Usulan 2 dari 3" in out
+    assert len(f.actions) == before + 1 and f.actions[-1][1]["agencies"] == [1, 2]
 
 
 def test_kembali_starts_the_item_again_and_menu_leaves_keeping_what_was_saved(forms):
@@ -126,12 +145,27 @@ def test_kembali_starts_the_item_again_and_menu_leaves_keeping_what_was_saved(fo
     f.say("1"), f.say("Pelatihan pewarnaan benang"), f.say("2")
     assert "Baik, kita ulangi dari awal" in f.say("kembali")
     f.say("1"), f.say("Pelatihan pewarnaan benang")
-    assert "- Ditangani: Ditangani di kecamatan" in f.say("kecamatan")
-    f.say("ya")
+    assert "Kapan targetnya?" in f.say("kecamatan")
+    assert "- Ditangani: Ditangani di kecamatan" in f.say("Desember 2024")
     assert f.actions == [("recommend", {"items": [1], "text": "Pelatihan pewarnaan benang", "level": "kecamatan",
-                                        "agency": None, "target": None})]
+                                        "agencies": [], "target": "2024-12"})]
     out = f.say("menu")
     assert "Apa yang ingin Anda laporkan?" in out and "side" not in f.session
+
+
+AGENCIES = (AgencyView(1, "Dinas Pemberdayaan Masyarakat dan Desa (BPMD)", ("BPMD",)), AgencyView(2, "Dinas Perikanan"),
+            AgencyView(3, "Dinas Perdagangan", ("Disperindag",)))
+
+
+def test_several_agencies_by_alias_or_number_the_first_leads(forms):
+    f = person(forms, "fasilitator", "81.05.08", LoopData(items=ITEMS, agencies=AGENCIES, names=NAMES))
+    f.say("tindak lanjut"), f.say("1"), f.say("Harga ikan dijaga lewat pasar desa"), f.say("3")
+    out = f.say("Dinas Perikanan, disperindag, Oktober 2024")
+    assert "- OPD: Dinas Perikanan (utama), Dinas Perdagangan" in out
+    assert f.actions[-1][1]["agencies"] == [2, 3]
+    f.say("1"), f.say("Pendampingan BUMDes untuk usaha tenun"), f.say("3")
+    f.say("bpmd, okt 2024")
+    assert f.actions[-1][1]["agencies"] == [1]
 
 
 def test_a_kader_is_told_the_follow_up_is_for_coordinators(forms, kader):
@@ -238,7 +272,7 @@ DOMAINS = (("kebijakan", "Kebijakan"), ("kelembagaan", "Kelembagaan desa"), ("ko
 
 
 @pytest.mark.parametrize("role,area,loop", [
-    ("fasilitator", "81.05.08", LoopData(items=ITEMS, agencies=("Dinas Koperasi",), stories=STORIES, domains=DOMAINS,
+    ("fasilitator", "81.05.08", LoopData(items=ITEMS, agencies=(AgencyView(1, "Dinas Koperasi"),), stories=STORIES, domains=DOMAINS,
                                          names=NAMES)),
     ("opd", "81.05", LoopData(recs=(REC, replace(REC, id=2)), agency="Dinas Koperasi", names=NAMES)),
     ("koordinator", "81.05", LoopData(recs=(REC,), stories=STORIES, domains=DOMAINS, names=NAMES)),
@@ -286,7 +320,7 @@ def test_lewati_dulu_moves_on_and_the_queue_ends_instead_of_cycling(forms):
     assert "Usulan 1 dari 3" in f.say("tindak lanjut")
     assert "Usulan 2 dari 3" in f.say("lewati")
     f.say("1"), f.say("Pelatihan pewarnaan benang"), f.say("kecamatan")
-    assert "Usulan 3 dari 3" in f.say("ya")
+    assert "Usulan 3 dari 3" in f.say("Desember 2024")
     out = f.say("lewati")
     assert "Selesai untuk sekarang. 2 yang dilewati bisa dibahas lagi nanti" in out and "side" not in f.session
     assert [a[1]["items"] for a in f.actions] == [[2]]

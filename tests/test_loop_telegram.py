@@ -28,13 +28,15 @@ async def script(h, user, *texts):
 async def test_follow_up_over_telegram(emulator, db_url, tmp_path, monkeypatch):
     monkeypatch.setenv("PANTAU_MEDIA_DIR", str(tmp_path / "media"))
     h = Harness(emulator, db_url)
-    kader, fasil, opd = (SimUser(emulator, h.compat, i, n) for i, n in ((5001, "Siti"), (5002, "Marthen"),
-                                                                          (5003, "Hasan")))
+    kader, fasil, opd, koord = (SimUser(emulator, h.compat, i, n) for i, n in (
+        (5001, "Siti"), (5002, "Marthen"), (5003, "Hasan"), (5004, "Koordinator")))
     async with serving(h.compat.app(), h.compat_port):
         h.pipeline = await open_pipeline(db_url)
         async with h.pipeline.db.session() as s:
             await upsert_round(s, "Juli 2024", "2024-07-01", "2024-08-31")
         async with h.pipeline.db.session() as s:
+            from storage.agencies import add
+            await add(s, "81.05", "Dinas Koperasi", NOW)
             code = await create_invite(s, "opd", "81.05", NOW, agency="Dinas Koperasi")
         h.channel = TelegramChannel(h.cfg, h.pipeline)
         await h.channel.start()
@@ -52,10 +54,15 @@ async def test_follow_up_over_telegram(emulator, db_url, tmp_path, monkeypatch):
             await script(h, fasil, "Tulis rekomendasi", "Bantuan modal usaha untuk kelompok tenun")
             out = await turn(h, fasil, "Dibawa ke forum kabupaten")
             assert out[-1]["keyboard"] == ["Dinas Koperasi"]
-            out = await script(h, fasil, "Dinas Koperasi", "Oktober 2024")
-            assert out[-1]["keyboard"] == ["Ya", "Tidak"]
-            out = await turn(h, fasil, "Ya")
-            assert "Tersimpan: rekomendasi dikirim ke Dinas Koperasi" in out[0]["text"]
+            out = await turn(h, fasil, "Dinas Koperasi, Oktober 2024")
+            assert out[0]["text"].startswith("Tersimpan dan dibawa ke forum kabupaten")
+            async with h.pipeline.db.session() as s:       # the kabupaten forum: a koordinator decides
+                kcode = await create_invite(s, "koordinator", "81.05", NOW)
+            await script(h, koord, "/start", "Koordinator SBT", "Koordinator program", kcode)
+            out = await turn(h, koord, "Tindak lanjut usulan desa")
+            assert out[-1]["keyboard"][:2] == ["Terima, teruskan ke OPD", "Ubah OPD"]
+            out = await turn(h, koord, "Terima, teruskan ke OPD")
+            assert out[0]["text"].startswith("Diterima dan diteruskan ke Dinas Koperasi")
             await script(h, opd, "/start", "Hasan Rumalutur", code)
             out = await turn(h, opd, "Tindak lanjut usulan desa")
             assert out[-1]["keyboard"][:4] == ["Diterima", "Dalam proses", "Selesai", "Tidak bisa"]
@@ -63,10 +70,12 @@ async def test_follow_up_over_telegram(emulator, db_url, tmp_path, monkeypatch):
             await send_due(h.pipeline.db, h.channel.app.bot, Limits(1000, 1000))
             news = [m["text"] for m in await kader.read()]
             assert news == [
-                "Usulan Desa Kilmury tentang modal usaha tenun: dibawa ke forum kabupaten, ditangani Dinas Koperasi, "
-                "target Oktober 2024.",
+                "Usulan Desa Kilmury tentang modal usaha tenun: dibawa ke forum kabupaten, diusulkan ditangani Dinas "
+                "Koperasi, target Oktober 2024.\nRekomendasi: Bantuan modal usaha untuk kelompok tenun",
+                "Usulan Desa Kilmury tentang modal usaha tenun: forum kabupaten menyetujui, ditangani Dinas Koperasi, "
+                "target Oktober 2024.\nRekomendasi: Bantuan modal usaha untuk kelompok tenun",
                 "Usulan Desa Kilmury tentang modal usaha tenun: Dinas Koperasi sedang memproses, target Oktober 2024."
-                "\nCatatan: Proposal sedang diverifikasi"]
+                "\nRekomendasi: Bantuan modal usaha untuk kelompok tenun\nCatatan: Proposal sedang diverifikasi"]
         finally:
             await h.channel.stop()
             await h.pipeline.db.close()

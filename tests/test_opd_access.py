@@ -29,12 +29,12 @@ REFUSED = "Perintah ini untuk fasilitator dan koordinator."
 @pytest.mark.parametrize("role, allowed", [
     ("kader", set()),
     ("fasilitator", {P.AREA, P.MISSING, P.EXPORT, P.REMIND, P.STORIES, P.DASHBOARD, P.FOLLOWUP, P.RECOMMEND}),
-    ("koordinator", {P.AREA, P.MISSING, P.EXPORT, P.REMIND, P.STORIES, P.DASHBOARD, P.FOLLOWUP, P.ANSWER}),
+    ("koordinator", {P.AREA, P.MISSING, P.EXPORT, P.REMIND, P.STORIES, P.DASHBOARD, P.FOLLOWUP, P.ANSWER, P.FORUM}),
     ("opd", {P.DASHBOARD, P.FOLLOWUP, P.ANSWER}),
     ("tamu", set()),
 ])
 def test_one_rule_per_role(role, allowed):
-    every = {P.AREA, P.MISSING, P.EXPORT, P.REMIND, P.STORIES, P.DASHBOARD, P.FOLLOWUP, P.RECOMMEND, P.ANSWER}
+    every = {P.AREA, P.MISSING, P.EXPORT, P.REMIND, P.STORIES, P.DASHBOARD, P.FOLLOWUP, P.RECOMMEND, P.ANSWER, P.FORUM}
     assert {w for w in every if P.may(role, w)} == allowed
     assert P.agency_only(role) == (role == "opd")
 
@@ -45,12 +45,13 @@ async def _loop(w: World) -> None:
     kop = await w.invite("opd", KAB, "Dinas Koperasi")
     tani = await w.invite("opd", KAB, "Dinas Pertanian")
     await w.script(FASIL, "tindak lanjut", "2", "1", "Bantuan modal usaha untuk kelompok tenun Nekan dan Kilmury",
-                   "3", "1", "Oktober 2024", "ya",
-                   "1", "Pengadaan bibit sayur tepat waktu sebelum musim tanam", "kabupaten", "Dinas Pertanian",
-                   "September 2024", "ya", "menu", record=False)
+                   "3", "1, Oktober 2024",
+                   "Pengadaan bibit sayur tepat waktu sebelum musim tanam", "kabupaten", "Dinas Pertanian, September 2024",
+                   "menu", record=False)
     await w.script(OPD_KOP, "halo", "Hasan Rumalutur", kop, "menu", record=False)
     await w.script(OPD_TANI, "halo", "Maria Wattimena", tani, "menu", record=False)
-    await w.script(KOORD, "halo", "Koordinator SBT", await w.invite("koordinator", KAB), "menu", record=False)
+    await w.script(KOORD, "halo", "Koordinator SBT", await w.invite("koordinator", KAB), "tindak lanjut", "terima",
+                   "terima", "menu", record=False)       # the kabupaten forum accepts both
 
 
 def _run(db_url, tmp_path, monkeypatch, scenario):
@@ -142,7 +143,9 @@ def test_an_opd_on_the_dashboard_sees_only_its_agency_and_answers_it(db_url, tmp
             done = await opd.post(f"/dasbor/wilayah/{KAB}/tindak-lanjut/status", data={
                 "csrf": csrf, "rekomendasi": recs["Dinas Koperasi"], "status": "dalam_proses",
                 "catatan": "Proposal kelompok sedang diverifikasi"})
-            assert done.status_code == 200 and "Tersimpan: Dalam proses." in done.text
+            assert done.status_code == 303
+            done = await opd.get(done.headers["location"])
+            assert done.status_code == 200 and "Tersimpan. Desa yang mengusulkan akan diberi tahu." in done.text
             assert "Dalam proses (Hasan Rumalutur)" in done.text
             # another agency's: not found, and unchanged
             other = await opd.post(f"/dasbor/wilayah/{KAB}/tindak-lanjut/status", data={
@@ -150,7 +153,7 @@ def test_an_opd_on_the_dashboard_sees_only_its_agency_and_answers_it(db_url, tmp
             assert other.status_code == 404
         async with w.p.db.session() as s:
             status = {r.agency: r.status for r in await s.scalars(select(Recommendation))}
-        assert status == {"Dinas Koperasi": "dalam_proses", "Dinas Pertanian": "dibawa"}
+        assert status == {"Dinas Koperasi": "dalam_proses", "Dinas Pertanian": "diteruskan"}
         assert "Dinas Koperasi sedang memproses" in (await w.notices(KB))[-1].payload["text"]
         assert "sedang memproses" not in " ".join(n.payload["text"] for n in await w.notices(KA)
                                                   if "bibit" in n.payload["text"])
@@ -165,6 +168,7 @@ def test_an_opd_on_the_dashboard_sees_only_its_agency_and_answers_it(db_url, tmp
 
 
 def test_pantau_chat_as_an_opd_gets_no_area_data(cli_env):
+    cli(cli_env, "opd", "add", "Dinas Koperasi", "--area", "81.05")
     out = cli(cli_env, "invite", "--role", "opd", "--area", "Seram Bagian Timur", "--agency", "Dinas Koperasi").stdout
     code = out.strip().split()[-1]
     r = chat(cli_env, "+6281500000001", "halo", "Hasan", code, "ringkasan", "belum", "unduh", "dasbor")

@@ -74,9 +74,21 @@ def served(db_url, tmp_path, monkeypatch):
         w.clock["now"] = NOW
         link = await w.login_link()
         fasil = await w.login_link("fasil-01")
+        forum = await w.login_link()                           # the koordinator again, for the forum
+        from storage.agencies import add
+        from storage.models import Contact
+        from storage.repo import Tx
+        from flows.types import NewContact
+        async with w.p.db.session() as s, s.begin():
+            kop = await add(s, "81.05", "Dinas Koperasi", NOW)   # the kabupaten's agencies (`pantau opd add`)
+            opd = await Tx(s).create_contact("terminal", "opd-01", NewContact("Hasan Rumalutur", "opd", "81.05", "id"),
+                                             NOW)
+            row = await s.get(Contact, opd.id)
+            row.agency_id, row.agency = kop.id, kop.name
+        opd_link = await w.login_link("opd-01")
         await w.p.db.close()
-        return link, expired, fasil
-    link, expired, fasil = asyncio.run(build())
+        return link, expired, fasil, forum, opd_link
+    link, expired, fasil, forum, opd_link = asyncio.run(build())
     log = open(tmp_path / "serve.log", "w+")
     proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--port", str(port), "--host", "127.0.0.1",
                              "--no-scheduler"], env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
@@ -90,7 +102,8 @@ def served(db_url, tmp_path, monkeypatch):
                 assert proc.poll() is None, open(tmp_path / "serve.log").read()
                 time.sleep(0.2)
         log.seek(0)
-        yield {"base": base, "link": link, "expired": expired, "fasil": fasil, "scenario": w, "db_url": db_url,
+        yield {"base": base, "link": link, "expired": expired, "fasil": fasil, "forum": forum, "opd": opd_link,
+               "scenario": w, "db_url": db_url,
                "log": log.read()}
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
@@ -229,14 +242,51 @@ def test_a_coordinator_uses_the_dashboard_in_chromium(served, tmp_path):
         boxes.nth(1).check()
         fasil.get_by_label("Rekomendasi yang disepakati").fill("Pelatihan usaha bersama untuk kelompok desa")
         fasil.get_by_label("Dibawa ke forum kabupaten").check()
-        fasil.get_by_label("OPD yang bertanggung jawab (jika dibawa ke kabupaten)").fill("Dinas Koperasi")
+        fasil.get_by_label("OPD yang bertanggung jawab", exact=False).fill("Dinas Koperasi")
         fasil.get_by_label("Target (bulan), misalnya: Oktober 2024").fill("Oktober 2024")
         fasil.get_by_role("button", name="Simpan rekomendasi").click()
-        expect(fasil.locator("#notice")).to_contain_text("Tersimpan: rekomendasi dikirim ke Dinas Koperasi")
-        expect(fasil.locator("table.recs")).to_contain_text("Dikirim ke OPD (Fasil Satu)")
+        expect(fasil.locator("#notice")).to_contain_text("Tersimpan. 2 kader desa diberi tahu.")
+        expect(fasil.locator("table.recs")).to_contain_text("Menunggu forum kabupaten (Fasil Satu)")
         Checker(fasil, shots).axe()
         Checker(fasil, shots).shoot("tindak-lanjut-fasilitator")
         fasil.close()
+
+        # the kabupaten forum on a phone: the koordinator accepts what the kecamatan carried
+        forum = browser.new_page(viewport={"width": 360, "height": 800})
+        forum.goto(served["forum"])
+        forum.get_by_role("button", name="Buka dasbor").click()
+        forum.goto(f"{base}/dasbor/wilayah/{KAB}/tindak-lanjut")
+        card = forum.locator("table.recs tr", has_text="Pelatihan usaha bersama untuk kelompok desa")
+        expect(card).to_contain_text("Menunggu forum kabupaten")
+        assert forum.evaluate("document.documentElement.scrollWidth") <= 360       # cards, no sideways scroll
+        card.get_by_label("Keputusan forum").select_option("accept")
+        card.get_by_label("Target").fill("November 2024")
+        card.get_by_role("button", name="Simpan keputusan").click()
+        expect(forum.locator("#notice")).to_contain_text("Keputusan forum tersimpan")
+        assert "/tindak-lanjut?ok=forum" in forum.url                               # 303: a reload posts nothing
+        forum.reload()
+        expect(card).to_contain_text("Dikirim ke OPD")
+        expect(card).to_contain_text("November 2024")
+        Checker(forum, shots).axe()
+        Checker(forum, shots).shoot("tindak-lanjut-forum")
+        forum.close()
+
+        # the OPD's view: only its agency's recommendation, answered on the page
+        opd = browser.new_page(viewport={"width": 360, "height": 800})
+        opd.goto(served["opd"])
+        opd.get_by_role("button", name="Buka dasbor").click()
+        expect(opd.locator("h1")).to_contain_text("Tindak lanjut")
+        expect(opd.locator("main")).not_to_contain_text("Usulan desa yang menunggu")   # nothing of the desa's items
+        card = opd.locator("table.recs tr", has_text="Pelatihan usaha bersama untuk kelompok desa")
+        card.get_by_label("Status baru").select_option("dalam_proses")
+        card.get_by_label("Catatan untuk desa").fill("Jadwal pelatihan disusun")
+        card.get_by_role("button", name="Simpan status").click()
+        expect(opd.locator("#notice")).to_contain_text("Tersimpan.")
+        expect(card).to_contain_text("Dalam proses (Hasan Rumalutur) — Jadwal pelatihan disusun")
+        assert opd.get_by_role("link", name="Matriks rekomendasi").count() == 0
+        Checker(opd, shots).axe()
+        Checker(opd, shots).shoot("tindak-lanjut-opd")
+        opd.close()
 
         # English, then sign out
         page.goto(f"{base}/dasbor/wilayah/{KAB}")

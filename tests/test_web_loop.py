@@ -31,7 +31,7 @@ def run(url, scenario):
         w = await World.open(url, NOW)
         app = build_app(w.p, run_senders=False)
         try:
-            await scenario(w, lambda: httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+            await scenario(w, lambda: httpx.AsyncClient(transport=httpx.ASGITransport(app=app), follow_redirects=True,
                                                         base_url="https://pantau.example.org"))
         finally:
             await w.p.db.close()
@@ -41,7 +41,7 @@ def run(url, scenario):
 async def signed_in(w: World, client: httpx.AsyncClient, who: str) -> None:
     text = (await w.say(who, "dasbor", record=False))[0].text
     path = next(x for x in text.split() if "/dasbor/masuk/" in x).split("pantau.example.org", 1)[1]
-    assert (await client.post(path)).status_code == 303
+    assert (await client.post(path, follow_redirects=False)).status_code == 303
 
 
 async def area_of(w: World, who: str) -> str:
@@ -79,34 +79,69 @@ async def _work_table(w: World, new_client) -> None:
         assert bad.status_code == 400 and "Pilih di mana" in bad.text
         async with w.p.db.session() as s:
             assert await s.scalar(select(Recommendation)) is None               # nothing stored on a bad post
-        done = await fasil.post(url, data={**form, "target": "Oktober 2024"})
+        sent = await fasil.post(url, data={**form, "target": "Oktober 2024"}, follow_redirects=False)
+        assert sent.status_code == 303 and sent.headers["location"] == url + "?ok=rekomendasi&n=2"   # reload: no resend
+        done = await fasil.get(sent.headers["location"])
         assert done.status_code == 200
-        assert "Tersimpan: rekomendasi dikirim ke Dinas Koperasi. 2 kader desa diberi tahu." in done.text
+        assert "Tersimpan. 2 kader desa diberi tahu." in done.text
         assert "Usulan desa yang menunggu (1)" in done.text
-        assert "Dikirim ke OPD (Marthen Kelilauw)" in done.text and "Oktober 2024" in done.text
+        assert "Menunggu forum kabupaten (Marthen Kelilauw)" in done.text and "Oktober 2024" in done.text
         # an item already handled cannot be recommended twice (a second tab, an old page)
         again = await fasil.post(url, data={**form, "target": "Oktober 2024"})
         assert again.status_code == 409 and "sudah dibahas" in again.text
         # handled at the desa: no OPD needed
         done = await fasil.post(url, data={"csrf": csrf_of(page), "usulan": items["Kebun sayur"], "tingkat": "desa",
                                            "rekomendasi": "Kelompok membeli bibit bersama lewat BUMDes"})
-        assert "Tersimpan: rekomendasi ditangani di desa" in done.text
+        assert done.status_code == 400 and "Mohon tulis bulan targetnya" in done.text    # every level: a target
+        done = await fasil.post(url, data={"csrf": csrf_of(page), "usulan": items["Kebun sayur"], "tingkat": "desa",
+                                           "rekomendasi": "Kelompok membeli bibit bersama lewat BUMDes",
+                                           "target": "September 2024"})
+        assert "Tersimpan. 1 kader desa diberi tahu." in done.text
         assert "Tidak ada usulan desa yang menunggu" in done.text
+        # the desa's own recommendation keeps its target and is closed by the fasilitator, with a note
+        async with w.p.db.session() as s:
+            local = await s.scalar(select(Recommendation).where(Recommendation.level == "desa"))
+        assert local.target == "2024-09"
+        closed = await fasil.post(url + "/status", data={"csrf": csrf_of(done.text), "rekomendasi": local.id,
+                                                         "status": "selesai", "catatan": "Bibit dibeli 12 Agustus"})
+        assert "Tersimpan. Desa yang mengusulkan akan diberi tahu." in closed.text
+        assert "Selesai (Marthen Kelilauw) — Bibit dibeli 12 Agustus" in closed.text
+        news = (await w.notices(KA))[-1].payload["text"]
+        assert "pemerintah desa sudah menyelesaikannya" in news and "Catatan: Bibit dibeli 12 Agustus" in news
     kb = [n.payload["text"] for n in await w.notices(KB)]
-    assert kb == ["Usulan Desa Nekan tentang modal usaha tenun: dibawa ke forum kabupaten, ditangani Dinas "
-                  "Koperasi, target Oktober 2024."]
+    assert kb == ["Usulan Desa Nekan tentang modal usaha tenun: dibawa ke forum kabupaten, diusulkan ditangani Dinas "
+                  "Koperasi, target Oktober 2024.\nRekomendasi: Bantuan modal usaha untuk kelompok tenun Nekan dan "
+                  "Kilmury"]
     assert any("ditangani di tingkat desa" in n.payload["text"] for n in await w.notices(KA))
     # the koordinator answers for the OPD; the page keeps the path with who and when
     await w.script(KOORD, "halo", "Koordinator SBT", await w.invite("koordinator", "81.05"), record=False)
     async with new_client() as koord:
         await signed_in(w, koord, KOORD)
         page = (await koord.get("/dasbor/wilayah/81.05/tindak-lanjut")).text
-        assert 'name="usulan"' not in page and "tindak-lanjut/status" in page
+        assert 'name="usulan"' not in page and "tindak-lanjut/forum" in page
         async with w.p.db.session() as s:
             rec = await s.scalar(select(Recommendation).where(Recommendation.level == "kabupaten"))
         refused = await koord.post("/dasbor/wilayah/81.05/tindak-lanjut", data={
             "csrf": csrf_of(page), "usulan": 1, "tingkat": "desa", "rekomendasi": "Apa saja boleh"})
         assert refused.status_code == 404                     # the work table is the fasilitator's
+        # the forum first: nothing can be answered for an OPD before it is accepted
+        early = await koord.post("/dasbor/wilayah/81.05/tindak-lanjut/status", data={
+            "csrf": csrf_of(page), "rekomendasi": rec.id, "status": "diterima"})
+        assert early.status_code == 404
+        assert "tindak-lanjut/forum" in page
+        bad = await koord.post("/dasbor/wilayah/81.05/tindak-lanjut/forum", data={
+            "csrf": csrf_of(page), "rekomendasi": rec.id, "keputusan": "return"})
+        assert bad.status_code == 400 and "Alasannya perlu ditulis" in bad.text
+        bad = await koord.post("/dasbor/wilayah/81.05/tindak-lanjut/forum", data={
+            "csrf": csrf_of(page), "rekomendasi": rec.id, "keputusan": "accept", "opd": "Dinas Pariwisata"})
+        assert bad.status_code == 400 and "Dinas Pariwisata&#34; belum terdaftar" in bad.text
+        accepted = await koord.post("/dasbor/wilayah/81.05/tindak-lanjut/forum", data={
+            "csrf": csrf_of(page), "rekomendasi": rec.id, "keputusan": "accept", "opd": "Dinas Koperasi",
+            "target": "November 2024"})
+        assert "Keputusan forum tersimpan." in accepted.text
+        assert "OPD Dinas Koperasi; target Oktober 2024 → OPD Dinas Koperasi; target November 2024" in accepted.text
+        assert "forum kabupaten menyetujui, ditangani Dinas Koperasi, target November 2024" in \
+            (await w.notices(KB))[-1].payload["text"]
         bad = await koord.post("/dasbor/wilayah/81.05/tindak-lanjut/status", data={
             "csrf": csrf_of(page), "rekomendasi": rec.id, "status": "tidak_bisa"})
         assert bad.status_code == 400 and "Alasannya perlu ditulis" in bad.text
@@ -114,8 +149,11 @@ async def _work_table(w: World, new_client) -> None:
         done = await koord.post("/dasbor/wilayah/81.05/tindak-lanjut/status", data={
             "csrf": csrf_of(page), "rekomendasi": rec.id, "status": "dalam_proses",
             "catatan": "Proposal kelompok sedang diverifikasi"})
-        assert "Tersimpan: Dalam proses." in done.text
-        assert "Dikirim ke OPD (Marthen Kelilauw)" in done.text
+        assert "Tersimpan. Desa yang mengusulkan akan diberi tahu." in done.text
+        # a reload of a form's address is the page again, never a 405
+        again = await koord.get("/dasbor/wilayah/81.05/tindak-lanjut/status", follow_redirects=False)
+        assert again.status_code == 303 and again.headers["location"] == "/dasbor/wilayah/81.05/tindak-lanjut"
+        assert "Menunggu forum kabupaten (Marthen Kelilauw)" in done.text and "Dikirim ke OPD (Koordinator SBT)" in done.text
         assert "15 Agu 2024 13.00 WIT: Dalam proses (Koordinator SBT) — Proposal kelompok sedang diverifikasi" \
             in done.text
     assert "Dinas Koperasi sedang memproses" in (await w.notices(KB))[-1].payload["text"]
@@ -189,3 +227,56 @@ async def _stories(w: World, new_client) -> None:
 
 def test_stories_of_a_period_with_the_panels_reasons(db_url):
     run(db_url, _stories)
+
+
+def test_the_matrix_page_follows_the_seed_and_defaults_to_the_last_round_with_data(db_url):
+    async def scenario(w, new_client):
+        await village_reports(w)                                     # the July round
+        await w.round("Oktober 2024", "2024-08-10", "2024-11-30")    # newer, started, still empty
+        await w.script(KOORD, "halo", "Koordinator SBT", await w.invite("koordinator", "81.05"), record=False)
+        await w.invite("opd", "81.05", "Dinas Koperasi")
+        await w.script(FASIL, "tindak lanjut", "2", "1", "Bantuan modal usaha untuk kelompok tenun", "3",
+                       "Dinas Koperasi, Oktober 2024", "menu", record=False)
+        async with new_client() as koord:
+            await signed_in(w, koord, KOORD)
+            page = (await koord.get("/dasbor/wilayah/81.05/matriks")).text
+            assert '<option value="Juli 2024" selected>' in page          # not the empty October round
+            for head in ("Capaian (status, penerima manfaat L/P)", "Potensi dukungan kabupaten",
+                         "Usulan / tindak lanjut", "Ditangani di"):
+                assert head in page
+            assert "<td>Bantuan modal usaha untuk kelompok tenun</td>" in page        # the follow-up, not "—"
+            assert "<td>Menunggu forum kabupaten</td>" in page
+            assert "<td>Berjalan sebagian; penerima manfaat L 10, P 25</td>" in page
+            assert "<td>Belum dibahas</td>" in page                                    # Kebun sayur
+    run(db_url, scenario)
+
+
+def test_the_follow_up_page_filters_and_pages_its_recommendations(db_url):
+    async def scenario(w, new_client):
+        await village_reports(w)
+        await w.script(KOORD, "halo", "Koordinator SBT", await w.invite("koordinator", "81.05"), record=False)
+        async with w.p.db.session() as s, s.begin():
+            fasil = await s.scalar(select(Contact).where(Contact.role == "fasilitator"))
+            for n in range(30):        # 30 recommendations of the kecamatan: two pages of cards
+                s.add(Recommendation(kec="81.05.08", text=f"Rekomendasi nomor {n:02d}", level="desa",
+                                     target="2024-07" if n % 3 == 0 else "2024-12",
+                                     status="selesai" if n % 5 == 0 else "ditangani_desa", created_by=fasil.id,
+                                     created_at=NOW, updated_at=NOW))
+        async with new_client() as koord:
+            await signed_in(w, koord, KOORD)
+            url = "/dasbor/wilayah/81.05/tindak-lanjut"
+            first = (await koord.get(url)).text
+            assert "Rekomendasi dan jejaknya (30)" in first and "Halaman 1 dari 2" in first
+            assert first.count('id="rekomendasi-') == 25
+            second = (await koord.get(url + "?hal=2")).text
+            assert second.count('id="rekomendasi-') == 5
+            assert (await koord.get(url + "?hal=3")).status_code == 404
+            late = (await koord.get(url + "?lewat=1")).text          # July target, not finished
+            assert "Rekomendasi dan jejaknya (8)" in late and "Rekomendasi nomor 03" in late
+            assert "Rekomendasi nomor 00" not in late                # selesai: never late
+            done = (await koord.get(url + "?status=selesai")).text
+            assert "Rekomendasi dan jejaknya (6)" in done
+            kec = (await koord.get(url + "?kecamatan=81.05.01")).text
+            assert "Rekomendasi dan jejaknya (0)" in kec
+            assert 'class="recs"' in first and "data-label=" in first        # cards on a phone (dasbor.css)
+    run(db_url, scenario)

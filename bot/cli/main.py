@@ -11,14 +11,14 @@ from datetime import date
 from pathlib import Path
 
 
-from . import access as access_cli, api_clients as api_cli, forms as forms_cli, kata as kata_cli, outbox as outbox_cli
-from . import webhooks as webhooks_cli
+from . import access as access_cli, api_clients as api_cli, forms as forms_cli, kata as kata_cli, opd as opd_cli
+from . import outbox as outbox_cli, webhooks as webhooks_cli
 from .. import catalog
 from .common import area_or_complain, opened
 
 # modules that add subcommands: each has register(subparsers) (and its handler: set_defaults(handler=…) or
 # an entry in main's table)
-COMMAND_MODULES = [access_cli, outbox_cli, forms_cli, kata_cli, api_cli, webhooks_cli]
+COMMAND_MODULES = [access_cli, outbox_cli, forms_cli, kata_cli, api_cli, webhooks_cli, opd_cli]
 
 
 async def _chat(args) -> int:
@@ -123,12 +123,12 @@ async def _current_round_by_default(s, filters):
     from dataclasses import replace
 
     from flows.localtime import local_date
-    from storage.completeness import current_round
+    from storage.completeness import data_round
 
     from ..clock import clock
     if filters.round is not None or filters.date_from or filters.date_to:
         return filters
-    current = await current_round(s, local_date(clock(), filters.area))     # the area's calendar
+    current = await data_round(s, filters.area, local_date(clock(), filters.area))     # the area's calendar
     return replace(filters, round=current.name) if current else filters
 
 

@@ -12,13 +12,14 @@ from dataclasses import replace
 from datetime import date, datetime
 
 from flows.display import choice_labels
-from flows.loop_values import LoopData, fmt_target, overdue, send_at, status_label, update_text
-from flows import selected
+from flows.loop_values import FOR_AGENCIES, LOCAL_OPEN, LoopData, fmt_target, overdue, send_at, status_label, update_text
+from flows import proposals, selected
 from flows.selection import LEVELS, BELOW, level_label, panel_level, question_text, selected_text, story_title
 from flows.types import ContactView, Reply
 from storage import followup as F
 from storage import stories as S
-from storage.models import Contact
+from storage import forum as Forum
+from storage.models import Contact, Recommendation
 
 from .. import catalog
 
@@ -35,37 +36,55 @@ def domains(forms: dict, lang: str) -> tuple[tuple[str, str], ...]:
     return tuple(choice_labels(forms, "cerita", lang).get("level", {}).items())
 
 
+def _typed(text: str) -> str | None:
+    from flows import answers, side
+    return side.COMMANDS.get(answers.normalize(text).lstrip("/"))
+
+
 def wants_load(contact: ContactView, text: str) -> bool:
     """Whether a message of this person may need the loop's data: always for coordinators and OPD, for a kader
-    only when they ask for the panels' choices (``cerita terpilih``)."""
-    from flows import answers, side
-    return contact.role != "kader" or side.COMMANDS.get(answers.normalize(text).lstrip("/")) == selected.COMMAND
+    only when they type ``cerita terpilih`` or ``status usulan`` (a menu number asks through ``ctx.need``)."""
+    from flows import side
+    return contact.role != "kader" or _typed(text) in side.KADER_VIEWS
 
 
-async def load(s, contact: ContactView, now: datetime, forms: dict, lang: str, text: str = "") -> LoopData | None:
+async def load(s, contact: ContactView, now: datetime, forms: dict, lang: str, text: str = "",
+               views: bool = False) -> LoopData | None:
     """The items, recommendations and stories in the contact's own scope; the stories selected by the panels of
-    their area when they ask for them (``cerita terpilih``, for everyone)."""
-    from flows import answers, side
+    their area when they ask for them (``cerita terpilih``, for everyone), a kader's own desa's proposals
+    (``status usulan``). ``views``: both of those (a kader picked one from the menu)."""
+    typed = _typed(text)
     shown = ()
-    if side.COMMANDS.get(answers.normalize(text).lstrip("/")) == selected.COMMAND:
+    if views or typed == selected.COMMAND:
         shown = tuple(await S.selected_in(s, contact.area_code))
+    mine = ()
+    if contact.role == "kader" and (views or typed == proposals.COMMAND):
+        await F.sync_items(s, contact.area_code, now)
+        mine = tuple(await F.proposals(s, contact.area_code))
     level = panel_level(contact.role, contact.area_code)
     if contact.role == "fasilitator":
         await F.sync_items(s, contact.area_code, now)
         items = tuple(await F.open_items(s, contact.area_code))
         stories = tuple(await S.waiting(s, "kecamatan", contact.area_code))
+        local = tuple(await F.recommendations(s, contact.area_code, local_only=True, statuses=LOCAL_OPEN))
         data = LoopData(items=items, agencies=tuple(await F.agencies(s, contact.area_code[:5])), stories=stories,
-                        domains=domains(forms, lang))
-        codes = {i.desa for i in items} | {st.desa for st in stories}
+                        domains=domains(forms, lang), recs=local)
+        codes = {i.desa for i in items} | {st.desa for st in stories} | {d for r in local for d in r.desa} | {
+            contact.area_code}
     elif contact.role in ("koordinator", "opd"):
         agency = await F.contact_agency(s, contact.id) if contact.role == "opd" else None
-        recs = (tuple(await F.recommendations(s, contact.area_code, agency=agency, open_only=True, carried_only=True))
+        recs = (tuple(await F.recommendations(s, contact.area_code, agency=agency.id if agency else None,
+                                              open_only=True, carried_only=True, statuses=FOR_AGENCIES))
                 if contact.role == "koordinator" or agency else ())
+        forum = (tuple(await Forum.waiting(s, contact.area_code))
+                 if contact.role == "koordinator" and contact.area_code.count(".") == 1 else ())
         stories = tuple(await S.waiting(s, level, contact.area_code)) if level else ()
-        data = LoopData(recs=recs, agency=agency, stories=stories, domains=domains(forms, lang))
-        codes = {r.kec for r in recs} | {d for r in recs for d in r.desa} | {st.desa for st in stories}
-    elif shown:
-        data, codes = LoopData(domains=domains(forms, lang)), set()
+        data = LoopData(recs=recs, agency=agency.name if agency else None, stories=stories,
+                        domains=domains(forms, lang), forum=forum,
+                        agencies=tuple(await F.agencies(s, contact.area_code)) if forum else ())
+        codes = {r.kec for r in recs + forum} | {d for r in recs + forum for d in r.desa} | {st.desa for st in stories}
+    elif shown or mine or views:
+        data, codes = LoopData(domains=domains(forms, lang), proposals=mine), {contact.area_code}
     else:
         return None
     if data.stories:
@@ -105,7 +124,13 @@ async def apply_actions(s, contact: ContactView, actions, now: datetime, forms: 
                 await _tell_village(s, await F.recommend(s, contact, work, now), now)
             elif kind == "status":
                 agency = await F.contact_agency(s, contact.id)
-                await _tell_village(s, await F.set_status(s, contact, agency, work, now), now)
+                await _tell_village(s, await F.set_status(s, contact, agency.id if agency else None, work, now), now)
+            elif kind == "forum":
+                change = await Forum.decide(s, contact, work, now)
+                if change is not None:
+                    await _tell_village(s, change, now)
+                if change is not None and work.get("do") == "return":
+                    await _tell_fasilitator(s, change, now)
             elif kind in ("select", "verify"):
                 decision = await S.decide(s, contact, kind, work, now)
                 await _tell_storyteller(s, contact, kind, work, decision, forms, now)
@@ -113,6 +138,19 @@ async def apply_actions(s, contact: ContactView, actions, now: datetime, forms: 
             log.warning("loop action %s refused for contact %d: %s", kind, contact.id, exc)
             replies.append(Reply(t("Maaf, ini tidak bisa disimpan karena di luar wilayah atau tugas Anda.")))
     return replies
+
+
+async def _tell_fasilitator(s, change: F.Change, now: datetime) -> None:
+    """A recommendation returned by the forum: the fasilitator who carried it hears why (its items are back in
+    their queue)."""
+    row = await s.get(Recommendation, change.rec.id)
+    if row is None:
+        return
+    kec = catalog.area_index().short(change.rec.kec)
+    await _notify(s, row.created_by, change.rec.kec, lambda t, lang: t(
+        "Forum kabupaten mengembalikan rekomendasi %(kec)s: \"%(text)s\". Alasannya: %(reason)s. Usulan desanya "
+        "kembali ke daftar \"tindak lanjut\" Anda.") % {"kec": kec, "text": change.rec.text,
+                                                       "reason": change.reason or "-"}, now)
 
 
 async def _tell_storyteller(s, contact, kind, work, decision: S.Decision, forms, now) -> None:

@@ -31,6 +31,41 @@ def followup_cell(rec: RecView | None, today, t, wanted: bool) -> str:
     return text
 
 
+MATRIX_HEADER = ["Kecamatan", "Desa", "Kegiatan", "Capaian (status, penerima manfaat L/P)", "Kendala",
+                 "Potensi dukungan kabupaten", "Usulan / tindak lanjut", "Ditangani di", "OPD", "Target", "Status"]
+
+
+def capaian(item: dict, labels: dict, t) -> str:
+    """"Belum berjalan; penerima manfaat L 10, P 25": what runs and for whom."""
+    state = labels.get("status", {}).get(item.get("status"), item.get("status") or "-")
+    men, women = item.get("beneficiaries_men"), item.get("beneficiaries_women")
+    if men is None and women is None:
+        return state
+    return state + "; " + t("penerima manfaat L %(men)s, P %(women)s") % {"men": men or 0, "women": women or 0}
+
+
+def matrix_cells(item: dict, labels: dict, rec: RecView | None, today, t, lang: str) -> list[str]:
+    """The seed's matrix from "Kegiatan" on, for one activity: capaian, kendala, potential support from the
+    kabupaten, the agreed follow-up, where it is handled, OPD, target and status (past its target flagged)."""
+    wants = [v for v in item.get("support_from") or [] if v != "tidak_perlu"]
+    support = ", ".join(labels.get("support_from", {}).get(v, v) for v in wants)
+    if item.get("support_what"):
+        support = f"{support}: {item['support_what']}" if support else item["support_what"]
+    follow = rec.text if rec else (t("Belum dibahas") if F.wants_followup(item) else "")
+    levels = {"desa": t("Desa"), "kecamatan": t("Kecamatan"), "kabupaten": t("Kabupaten (OPD)")}
+    state = ""
+    if rec:
+        state = status_label(rec.status, t) + (f". {t('Catatan')}: {rec.note}" if rec.note else "")
+        state += f". {t('LEWAT TARGET')}" if overdue(rec, today) else ""
+    return [item.get("activity") or "", capaian(item, labels, t), item.get("obstacles") or "", support, follow,
+            levels.get(rec.level, "") if rec else "", ", ".join(a for a in (rec.agency, *rec.co_agencies) if a)
+            if rec else "", fmt_target(rec.target, lang) if rec and rec.target else "", state]
+
+
+async def matrix_recs(s, area: str) -> dict[int, RecView]:
+    return {r.id: r for r in await F.recommendations(s, area)}
+
+
 async def matrix_followup(s, area: str):
     """A function (desa, report key, activity index, activity answers) → the matrix's "Tindak lanjut" cell."""
     from ..clock import clock

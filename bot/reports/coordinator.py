@@ -9,7 +9,7 @@ from flows.display import choice_labels, fmt_date
 from flows.localtime import local_date
 from flows.permissions import may_request
 from flows.types import ContactView, Reply, Request
-from storage.completeness import IN_PROGRESS, LATE, MISSING, ON_TIME, completeness, current_round
+from storage.completeness import IN_PROGRESS, LATE, MISSING, ON_TIME, completeness, current_round, data_round
 from storage.summary import Filters, iter_reports, summarize
 
 from .. import catalog, media
@@ -47,7 +47,7 @@ async def missing_text(s, contact: ContactView, now: datetime, t, lang: str) -> 
 
 async def summary_replies(s, contact: ContactView, now: datetime, forms: dict, t, lang: str) -> list[Reply]:
     areas = catalog.area_index()
-    rnd = await current_round(s, local_date(now, contact.area_code))
+    rnd = await data_round(s, contact.area_code, local_date(now, contact.area_code))    # the last with data
     data = await summarize(s, Filters(contact.area_code, round=rnd.name if rnd else None), forms)
     text = render_summary(data, forms, areas, t, lang)
     from ..loop import summary_block                       # recommendations and selected stories
@@ -71,7 +71,7 @@ async def summary_replies(s, contact: ContactView, now: datetime, forms: dict, t
 
 
 async def export_replies(s, contact: ContactView, now: datetime, forms: dict, t, lang: str) -> list[Reply]:
-    rnd = await current_round(s, local_date(now, contact.area_code))
+    rnd = await data_round(s, contact.area_code, local_date(now, contact.area_code))    # the last with data
     path = media.shared_path(f"pantau-{contact.area_code}-{local_date(now, contact.area_code):%Y%m%d}", ".xlsx")
     await export.write_xlsx(s, path, contact.area_code, rnd, forms, catalog.area_index(), export.Progress(False))
     return [Reply(t("Berkas Excel untuk %(area)s sudah siap.") % {"area": catalog.area_index().label(contact.area_code)},

@@ -242,26 +242,31 @@ EXTRA_SHEETS: list = []
 
 
 def matrix_sheet(s, form: Form, area: str, window: Window, areas: AreaIndex, progress: Progress):
-    """The follow-up recommendation matrix a kecamatan takes to the kabupaten meeting."""
+    """The seed's follow-up recommendation matrix a kecamatan takes to the kabupaten forum: every activity with
+    its achievement, obstacle, the support the kabupaten might give and the follow-up agreed (issue 24)."""
+    from flows.localtime import local_date
+    from storage import followup as F
     from storage.summary import iter_report_rows
-    support = choice_labels({(form.id, form.version): form}, form.id).get("support_from", {})
+
+    from .. import catalog
+    from ..clock import clock
+    from ..loop.sheets import MATRIX_HEADER, matrix_cells, matrix_recs
+    labels = choice_labels({(form.id, form.version): form}, form.id)
+    t = catalog.gettext_for("id")
 
     async def rows():
-        from ..loop.sheets import matrix_followup
-        followup = await matrix_followup(s, area)           # each item's recommendation and status (issue 15)
+        today = local_date(clock(), area)
+        recs = await matrix_recs(s, area)
+        items = await F.items_by_activity(s, area)
         async for code, a, revision, updated, reporter, key, created, verified in iter_report_rows(s, area, form.id):
             if not verified or (window.filtered and not window.admits(form, form.summary, code, key, a, created)):
-                continue                     # only approved kader's needs go to the kabupaten
+                continue                     # only approved kader's reports go to the kabupaten
             for index, item in enumerate(a.get("activities") or []):
-                wants = [v for v in item.get("support_from") or [] if v != "tidak_perlu"]
-                if item.get("status") == "berjalan" and not wants:
-                    continue
                 w = _where(areas, code)
+                rec_id = items.get((code, key, index))
                 progress.tick()
-                yield [w[2], w[1], item.get("activity"), item.get("obstacles") or "", item.get("support_what") or "",
-                       ", ".join(support.get(v, v) for v in wants), followup(code, key, index, item)]
-    return ("Matriks rekomendasi", ["Kecamatan", "Desa", "Kegiatan", "Masalah", "Dukungan yang dibutuhkan",
-                                    "Dari siapa", "Tindak lanjut"], [20, 20, 30, 34, 34, 24, 30], rows())
+                yield [w[2], w[1], *matrix_cells(item, labels, recs.get(rec_id) if rec_id else None, today, t, "id")]
+    return ("Matriks rekomendasi", MATRIX_HEADER, [18, 18, 26, 26, 30, 30, 36, 14, 24, 14, 22], rows())
 
 
 def completeness_sheet(s, form: Form, area: str, rnd, areas: AreaIndex, progress: Progress):

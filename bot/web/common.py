@@ -11,7 +11,7 @@ from flows.display import fmt_date
 from flows.localtime import local_date
 from flows.permissions import may
 from flows.problem import N_
-from storage.completeness import current_round, get_round
+from storage.completeness import data_round, get_round
 from storage.repo import Tx
 from storage.summary import Filters
 
@@ -114,7 +114,8 @@ async def period(ctx: Ctx) -> Period:
         dfrom = dto = None
     name = q.get("putaran")
     if name is None and not (dfrom or dto):
-        rnd = await current_round(ctx.s, local_date(ctx.now, ctx.viewer.contact.area_code))
+        rnd = await data_round(ctx.s, ctx.code or ctx.viewer.contact.area_code,
+                               local_date(ctx.now, ctx.viewer.contact.area_code))
     else:
         rnd = await get_round(ctx.s, name) if name else None
     return Period(rnd.name if rnd else None, dfrom, dto, rounds, rnd.due if rnd else None, problem)

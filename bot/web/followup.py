@@ -5,19 +5,24 @@ change of status, who and when). The same storage calls as the chat (storage/fol
 there again) and the same news to the village (bot/loop)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from starlette.exceptions import HTTPException
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 from flows.localtime import local_date
 from flows.loop_steps import sentence
-from flows.permissions import agency_only
-from flows.loop_values import ANSWERS, LEVELS, overdue, parse_target, status_label
-from flows.problem import Problem
+from flows.permissions import FORUM, agency_only, may
+from flows.loop_values import ANSWERS, CARRIED, FOR_AGENCIES, LEVELS, LOCAL_OPEN, AgencyView, overdue, parse_agencies, parse_target, status_label
+from flows.problem import N_, Problem
 from storage import followup as F
 
 from ..loop import _tell_village
 from .access import Ctx, may_answer_for_opd, may_recommend
-from .common import render
+from .common import page_number, pages, render
+
+CARDS = 25            # recommendations per page
+ITEMS = 100           # waiting items shown (the fasilitator's work table); the count says how many more
 
 
 def level_labels(t) -> dict[str, str]:
@@ -25,30 +30,79 @@ def level_labels(t) -> dict[str, str]:
             "kabupaten": t("Dibawa ke forum kabupaten")}
 
 
+#: what a successful POST says after its redirect (303): ``?ok=<key>&n=<count>``, never free text in the URL
+DONE = {"rekomendasi": N_("Tersimpan. %(count)s kader desa diberi tahu."),
+        "status": N_("Tersimpan. Desa yang mengusulkan akan diberi tahu."),
+        "forum": N_("Keputusan forum tersimpan. Desa yang mengusulkan akan diberi tahu.")}
+
+
+def done(ctx: Ctx, key: str, count: int = 0) -> Response:
+    """Redirect after a POST (303): reloading the page never sends the form again."""
+    return RedirectResponse(f"/dasbor/wilayah/{ctx.code}/tindak-lanjut?ok={key}&n={count}", status_code=303)
+
+
+@dataclass(frozen=True)
+class RecFilter:
+    kec: str | None = None
+    agency: str | None = None
+    status: str | None = None
+    late: bool = False
+
+
+def _filter(ctx: Ctx) -> RecFilter:
+    q = ctx.request.query_params
+    kec = q.get("kecamatan") or None
+    if kec is not None and not (kec.startswith(str(ctx.code) + ".") or kec == ctx.code):
+        kec = None
+    return RecFilter(kec, q.get("opd") or None, q.get("status") or None, q.get("lewat") == "1")
+
+
+def _keep(r, f: RecFilter, today) -> bool:
+    return ((f.kec is None or r.kec == f.kec or r.kec.startswith(f.kec + "."))
+            and (f.agency is None or f.agency in (r.agency, *r.co_agencies))
+            and (f.status is None or r.status == f.status) and (not f.late or overdue(r, today)))
+
+
 async def page(ctx: Ctx, notice: str | None = None, problem: str | None = None, typed: dict | None = None,
                status_code: int = 200) -> Response:
     t = ctx.t
     recommend = may_recommend(ctx.viewer, ctx.code)
     agency, only = await _agency(ctx)
-    if only:                  # an OPD: only what was carried to its agency; nothing of the desa's waiting items
-        items = []
-        recs = await F.recommendations(ctx.s, ctx.code, agency=agency, carried_only=True) if agency else []
-        history = {k: v for k, v in (await F.history(ctx.s, ctx.code)).items() if k in {r.id for r in recs}}
-    else:
-        await F.sync_items(ctx.s, ctx.code, ctx.now)
-        items = await F.open_items(ctx.s, ctx.code)
-        recs = await F.recommendations(ctx.s, ctx.code)
-        history = await F.history(ctx.s, ctx.code)
     today = local_date(ctx.now, ctx.code)
-    return render(ctx, "tindaklanjut.html", status_code=status_code, items=items, recs=recs, history=history,
-                  show_items=not only, agency=agency,
+    q = ctx.request.query_params
+    if notice is None and q.get("ok") in DONE:
+        count = int(q["n"]) if (q.get("n") or "").isdigit() and len(q["n"]) < 6 else 0
+        notice = t(DONE[q["ok"]]) % {"count": count}
+    if only:                  # an OPD: only what was carried to its agency; nothing of the desa's waiting items
+        items, count = [], 0
+        recs = (await F.recommendations(ctx.s, ctx.code, agency=agency.id, carried_only=True, statuses=FOR_AGENCIES)
+                if agency else [])
+    else:
+        if recommend:         # the fasilitator's own kecamatan: new monitoring reports become items
+            await F.sync_items(ctx.s, ctx.code, ctx.now)
+        items = await F.open_items(ctx.s, ctx.code, limit=ITEMS)
+        count = await F.count_open(ctx.s, ctx.code) if len(items) == ITEMS else len(items)
+        recs = await F.recommendations(ctx.s, ctx.code)
+    f = _filter(ctx)
+    shown = [r for r in recs if _keep(r, f, today)]
+    number = page_number(ctx)
+    paging = pages(len(shown), number, CARDS)
+    shown = shown[(number - 1) * CARDS:number * CARDS]
+    history = await F.history(ctx.s, ctx.code, ids=[r.id for r in shown])
+    return render(ctx, "tindaklanjut.html", status_code=status_code, items=items, more_items=count,
+                  recs=shown, all_recs=recs, history=history, paging=paging, f=f,
+                  kecamatan=sorted({r.kec for r in recs}), agency_names=sorted({a for r in recs
+                                                                               for a in (r.agency, *r.co_agencies) if a}),
+                  statuses=sorted({r.status for r in recs}), show_items=not only, agency=agency.name if agency else None,
                   recommend=recommend, answer=may_answer_for_opd(ctx.viewer), notice=notice, problem=problem,
+                  forum=may(ctx.viewer.contact.role, FORUM) and ctx.code.count(".") == 1,
+                  for_agencies=FOR_AGENCIES, carried=CARRIED, local_open=LOCAL_OPEN,
                   typed=typed or {}, levels=level_labels(t), answers=ANSWERS,
-                  agencies=await F.agencies(ctx.s, ctx.code[:5]), status=lambda v: status_label(v, t),
+                  agencies=[] if only else await F.agencies(ctx.s, ctx.code[:5]), status=lambda v: status_label(v, t),
                   late=lambda r: overdue(r, today), target=lambda v: _target(v, ctx.lang))
 
 
-async def _agency(ctx: Ctx) -> tuple[str | None, bool]:
+async def _agency(ctx: Ctx) -> tuple[AgencyView | None, bool]:
     """(the person's agency, whether they see only its recommendations): an OPD's, from its invite."""
     if not agency_only(ctx.viewer.contact.role):
         return None, False
@@ -82,17 +136,21 @@ async def recommend(ctx: Ctx) -> Response:
         problem = t("Mohon tulis rekomendasinya dalam kalimat, misalnya: Bantuan modal usaha untuk kelompok tenun.")
     elif typed["level"] not in LEVELS:
         problem = t("Pilih di mana rekomendasi ini ditangani.")
-    elif typed["level"] == "kabupaten":
-        if len(typed["agency"]) < 4 or not any(ch.isalpha() for ch in typed["agency"]):
-            problem = t("Mohon ketik nama dinasnya, misalnya: Dinas Koperasi.")
+    chosen_agencies: list[AgencyView] = []
+    if not problem and typed["level"] == "kabupaten":
+        found = parse_agencies(typed["agency"], tuple(await F.agencies(ctx.s, ctx.code[:5])))
+        if isinstance(found, Problem):
+            problem = found.render(t)
         else:
-            target = parse_target(typed["target"], local_date(ctx.now, ctx.code))
-            if isinstance(target, Problem):
-                problem = target.render(t)
+            chosen_agencies = found
+    if not problem:                  # every level keeps its target: the fasilitator closes desa and kecamatan ones
+        target = parse_target(typed["target"], local_date(ctx.now, ctx.code))
+        if isinstance(target, Problem):
+            problem = target.render(t)
     if problem:
         return await page(ctx, problem=problem, typed=typed, status_code=400)
     work = {"items": chosen, "text": (text or "")[:1000], "level": typed["level"],
-            "agency": typed["agency"] if typed["level"] == "kabupaten" else None,
+            "agencies": [a.id for a in chosen_agencies],
             "target": target if isinstance(target, str) else None}
     try:
         change = await F.recommend(ctx.s, ctx.viewer.contact, work, ctx.now)
@@ -100,17 +158,15 @@ async def recommend(ctx: Ctx) -> Response:
         return await page(ctx, problem=t("Usulan itu sudah dibahas atau di luar wilayah Anda. Muat ulang halaman."),
                           status_code=409)
     told = await _tell_village(ctx.s, change, ctx.now)
-    where = {"desa": t("ditangani di desa"), "kecamatan": t("ditangani di kecamatan"),
-             "kabupaten": t("dikirim ke %(agency)s") % {"agency": work["agency"]}}[work["level"]]
-    return await page(ctx, notice=t("Tersimpan: rekomendasi %(where)s. %(count)s kader desa diberi tahu.")
-                      % {"where": where, "count": told})
+    return done(ctx, "rekomendasi", told)
 
 
 async def answer(ctx: Ctx) -> Response:
     """An OPD answers for its agency, the koordinator for any OPD: a status of a recommendation carried to the
     kabupaten, and a note."""
     t = ctx.t
-    if not may_answer_for_opd(ctx.viewer):
+    local = may_recommend(ctx.viewer, ctx.code)         # the fasilitator closes the desa and kecamatan ones
+    if not may_answer_for_opd(ctx.viewer) and not local:
         raise HTTPException(404)
     form = await ctx.request.form()
     status = str(form.get("status", ""))
@@ -129,16 +185,18 @@ async def answer(ctx: Ctx) -> Response:
     agency, only = await _agency(ctx)
     if only and agency is None:
         raise HTTPException(404)
-    if rec_id not in {r.id for r in await F.recommendations(ctx.s, ctx.code, agency=agency, carried_only=True)}:
+    agency_id = agency.id if agency else None
+    mine = (await F.recommendations(ctx.s, ctx.code, local_only=True, statuses=LOCAL_OPEN) if local else
+            await F.recommendations(ctx.s, ctx.code, agency=agency_id, carried_only=True, statuses=FOR_AGENCIES))
+    if rec_id not in {r.id for r in mine}:
         raise HTTPException(404)                 # not a recommendation of this page's area (or of the OPD's agency)
     try:
-        change = await F.set_status(ctx.s, ctx.viewer.contact, agency,
+        change = await F.set_status(ctx.s, ctx.viewer.contact, agency_id,
                                     {"rec": rec_id, "status": status, "note": note, "reason": reason}, ctx.now)
     except F.OutOfScope:
         raise HTTPException(404) from None
     await _tell_village(ctx.s, change, ctx.now)
-    return await page(ctx, notice=t("Tersimpan: %(status)s. Desa yang mengusulkan akan diberi tahu.")
-                      % {"status": status_label(status, t)})
+    return done(ctx, "status")
 
 
 async def select_story(ctx: Ctx) -> Response:
@@ -173,3 +231,62 @@ async def select_story(ctx: Ctx) -> Response:
     decision = await S.decide(ctx.s, ctx.viewer.contact, "select", work, ctx.now)
     await _tell_storyteller(ctx.s, ctx.viewer.contact, "select", work, decision, ctx.web.forms, ctx.now)
     return await stories_page(ctx, notice=t("Tersimpan: cerita ini dipilih. Pencerita akan diberi tahu."))
+
+
+async def back_to_page(ctx: Ctx) -> Response:
+    """A reload or a bookmark of a form's address: the page, never a 405."""
+    return RedirectResponse(f"/dasbor/wilayah/{ctx.code}/tindak-lanjut", status_code=303)
+
+
+async def forum(ctx: Ctx) -> Response:
+    """The kabupaten forum on the dashboard: the koordinator accepts a recommendation carried from a kecamatan
+    (after changing its agencies or target if needed), merges it into another, or returns it with a reason."""
+    from storage import forum as Forum
+
+    from ..loop import _tell_fasilitator
+    t = ctx.t
+    form = await ctx.request.form()
+    try:
+        rec_id = int(str(form.get("rekomendasi", "")))
+    except ValueError:
+        raise HTTPException(404) from None
+    waiting = {r.id: r for r in await Forum.waiting(ctx.s, ctx.code)}
+    rec = waiting.get(rec_id)
+    if rec is None:
+        return await page(ctx, problem=t("Rekomendasi ini sudah diputuskan. Muat ulang halaman."), status_code=409)
+    do = str(form.get("keputusan", ""))
+    typed_opd = " ".join(str(form.get("opd", "")).split())
+    typed_target = str(form.get("target", "")).strip()
+    work: dict = {"rec": rec_id, "do": "reassign"}
+    current = ", ".join(a for a in (rec.agency, *rec.co_agencies) if a)
+    if typed_opd and typed_opd != current:
+        found = parse_agencies(typed_opd, tuple(await F.agencies(ctx.s, ctx.code[:5])))
+        if isinstance(found, Problem):
+            return await page(ctx, problem=found.render(t), status_code=400)
+        work["agencies"] = [a.id for a in found]
+    if typed_target and typed_target != _target(rec.target, ctx.lang):
+        target = parse_target(typed_target, local_date(ctx.now, ctx.code))
+        if isinstance(target, Problem):
+            return await page(ctx, problem=target.render(t), status_code=400)
+        work["target"] = target
+    reason = " ".join(str(form.get("alasan", "")).split())[:500]
+    if do not in ("accept", "merge", "return"):
+        return await page(ctx, problem=t("Pilih keputusan forum: terima, gabungkan, atau kembalikan."), status_code=400)
+    if do == "return" and len(reason) < 3:
+        return await page(ctx, problem=t("Alasannya perlu ditulis, supaya kecamatan dan desa memahami. Misalnya: "
+                                         "sudah ditangani dana desa."), status_code=400)
+    into = str(form.get("gabung_ke", ""))
+    if do == "merge" and not into.isdigit():
+        return await page(ctx, problem=t("Pilih rekomendasi tujuan penggabungan."), status_code=400)
+    try:
+        if "agencies" in work or "target" in work:
+            await Forum.decide(ctx.s, ctx.viewer.contact, work, ctx.now)
+        change = await Forum.decide(ctx.s, ctx.viewer.contact, {"rec": rec_id, "do": do, "reason": reason,
+                                                                 "into": int(into) if into.isdigit() else 0}, ctx.now)
+    except F.OutOfScope:
+        return await page(ctx, problem=t("Keputusan ini tidak bisa disimpan. Muat ulang halaman."), status_code=409)
+    if change is not None:
+        await _tell_village(ctx.s, change, ctx.now)
+        if do == "return":
+            await _tell_fasilitator(ctx.s, change, ctx.now)
+    return done(ctx, "forum")
