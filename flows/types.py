@@ -50,6 +50,7 @@ class ContactView:
     lang: str = "id"
     verified: bool = True        # a self-registered kader is not, until approved
     active: bool = True          # False once removed (``pantau contact disable``, or not approved)
+    program_id: int | None = 1   # the program in use (storage/programs.py); None: every program (forum)
 
 
 class InviteView(NamedTuple):

@@ -230,8 +230,8 @@ async def _take_key_of(s: AsyncSession, first: Report, second: Report) -> None:
     base = second.key.split("#", 1)[0]
     if base == first.key:
         return
-    holder = await s.scalar(select(Report).where(Report.form_id == first.form_id, Report.area_code == first.area_code,
-                                                 Report.key == base))
+    holder = await s.scalar(select(Report).where(Report.program_id == first.program_id, Report.form_id == first.form_id,
+                                                 Report.area_code == first.area_code, Report.key == base))
     if holder is not None and holder.id != second.id:
         return                                            # another meeting holds it: keep the first's key
     if holder is not None:                                # the second (rejected below) gives its key up
@@ -240,13 +240,13 @@ async def _take_key_of(s: AsyncSession, first: Report, second: Report) -> None:
     first.key = base
 
 
-async def owners(s: AsyncSession, keys: list[tuple[str, str, str]]) -> dict[tuple[str, str, str], tuple[int, int]]:
-    """(form, area, key) → (report id, owner contact id) of the reports already under these keys (the
-    unique index answers it: one statement per 500 keys)."""
+async def owners(s: AsyncSession, keys: list[tuple[str, str, str]]) -> dict[tuple[int, str, str, str], tuple[int, int]]:
+    """(program, form, area, key) → (report id, owner contact id) of the reports already under these keys, in
+    any program — one statement per 500 keys."""
     keys = sorted(set(keys))
-    out: dict[tuple[str, str, str], tuple[int, int]] = {}
+    out: dict[tuple[int, str, str, str], tuple[int, int]] = {}
     for i in range(0, len(keys), 500):
-        rows = await s.execute(select(Report.form_id, Report.area_code, Report.key, Report.id, Report.contact_id)
-                               .where(tuple_(Report.form_id, Report.area_code, Report.key).in_(keys[i:i + 500])))
-        out.update({(f, a, k): (rid, cid) for f, a, k, rid, cid in rows})
+        q = (select(Report.program_id, Report.form_id, Report.area_code, Report.key, Report.id, Report.contact_id)
+             .where(tuple_(Report.form_id, Report.area_code, Report.key).in_(keys[i:i + 500])))
+        out.update({(p, f, a, k): (rid, cid) for p, f, a, k, rid, cid in await s.execute(q)})
     return out

@@ -137,6 +137,7 @@ def _reset_postgres() -> None:
 
     from storage.db import Database
     from storage.models import Base
+    from storage.programs import DEFAULT_PROGRAM_SQL
 
     async def reset():
         db = Database(PG_URL)
@@ -146,6 +147,7 @@ def _reset_postgres() -> None:
             if has_areas:
                 names = [t.name for t in Base.metadata.sorted_tables if t.name != "areas"]
                 await conn.execute(text(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE"))
+                await conn.execute(text(DEFAULT_PROGRAM_SQL))   # the default program (migration 0015)
         await db.seed_areas(catalog.area_names())
         await db.close()
     asyncio.run(reset())
