@@ -197,6 +197,19 @@ class Report(Base):
     same_as: Mapped[int | None] = mapped_column(ForeignKey("reports.id"), nullable=True)
 
 
+class ReportMatch(Base):
+    """A fasilitator's decision that two reports of different programs are one event (``same``: the later
+    one's ``same_as`` points at the earlier) or two (``apart``); undone: ``undone_at`` (issue 25)."""
+    __tablename__ = "report_matches"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), index=True)   # the later report
+    other_id: Mapped[int] = mapped_column(ForeignKey("reports.id"))                # the earlier one
+    decision: Mapped[str] = mapped_column(String(8))                                # same, apart
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"))
+    at: Mapped[datetime]
+    undone_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
 class ReportRevision(Base):
     __tablename__ = "report_revisions"
     __table_args__ = (UniqueConstraint("report_id", "revision"),)
@@ -253,8 +266,7 @@ class Round(Base):
     start: Mapped[str] = mapped_column(String(10))   # ISO date
     due: Mapped[str] = mapped_column(String(10))
     schedule: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)   # overrides DEFAULT_SCHEDULE
-    program_id: Mapped[int | None] = mapped_column(ForeignKey("programs.id"), nullable=True,
-                                                   default=DEFAULT_PROGRAM_ID)
+    program_id: Mapped[int | None] = mapped_column(ForeignKey("programs.id"), nullable=True)   # None: every program
 
 
 class SentReminder(Base):

@@ -300,17 +300,19 @@ class Tx:
         if row is not None and "#" in row.key and row.key.split("#", 1)[0] == new.key:
             new = replace(new, key=row.key)   # kept as a meeting of its own by the fasilitator: it stays one
         clash = await self.s.scalar(select(Report).where(
-            Report.program_id == (row.program_id if row is not None else DEFAULT_PROGRAM_ID),
+            Report.program_id == (row.program_id if row is not None else report_program(self._editors.get(contact_id))),
             Report.form_id == new.form_id, Report.area_code == new.area_code, Report.key == new.key))
         from .access import may_change
         editor = self._editors.get(contact_id)
-        if row is not None and editor is not None and not may_change(editor, row.contact_id, row.area_code):
+        if row is not None and editor is not None and not may_change(editor, row.contact_id, row.area_code,
+                                                                     row.program_id):
             row = None    # not theirs to change: sent as a new report (kept apart if the key is taken)
         moved_from = None
         if clash is not None and (row is None or clash.id != row.id):
             moved_from = row
             row = clash   # corrected into the key of another report: that one is revised
-        if row is not None and editor is not None and not may_change(editor, row.contact_id, row.area_code):
+        if row is not None and editor is not None and not may_change(editor, row.contact_id, row.area_code,
+                                                                     row.program_id):
             row, moved_from = None, None
         if moved_from is not None and row is not None:   # (row: the clash) ... and the report it started from is that meeting now: never counted twice
             moved_from.conflict, moved_from.competes_with, moved_from.updated_at = "merged", row.id, now
@@ -423,7 +425,9 @@ async def create_invite(s: AsyncSession, role: str, area_code: str, now: datetim
     return await create(s, role, area_code, now, days, extra, agency=agency)
 
 
-async def upsert_round(s: AsyncSession, name: str, start: str, due: str, schedule: dict[str, Any] | None = None) -> None:
+async def upsert_round(s: AsyncSession, name: str, start: str, due: str, schedule: dict[str, Any] | None = None,
+                       program_id: int | None = None) -> None:
+    """Add or change a round (of one program; None: of every program)."""
     await s.execute(delete(Round).where(Round.name == name))
-    s.add(Round(name=name, start=start, due=due, schedule=schedule))
+    s.add(Round(name=name, start=start, due=due, schedule=schedule, program_id=program_id))
     await s.commit()

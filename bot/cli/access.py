@@ -80,8 +80,16 @@ async def invite(args) -> int:
             print(problem, file=sys.stderr)
             return 2
         extra = dict(item.split("=", 1) for item in args.extra if "=" in item) or None
-        code = await store.create_invite(s, args.role, area, now, args.days, extra, agency=agency)
+        from .programs import program_or_complain
+        ok, program = await program_or_complain(s, args.program, every=True)
+        if not ok:
+            return 2
+        from storage.programs import DEFAULT_PROGRAM_ID, EVERY
+        every = (args.program or "").strip() == EVERY
+        code = await store.create_invite(s, args.role, area, now, args.days, extra, agency=agency,
+                                         program_id=None if every else program or DEFAULT_PROGRAM_ID)
     label = f" ({agency})" if agency else ""
+    label += f", program {args.program.strip()}" if args.program else ""
     print(f"Kode undangan {args.role}{label} untuk {catalog.area_index().label(area)}: {code}")
     print(f"Sekali pakai, berlaku {args.days:g} hari (`pantau invite list`).", file=sys.stderr)
     return 0

@@ -122,7 +122,8 @@ def form_sheet(s, form: Form, area: str, window: Window, areas: AreaIndex, progr
               *([10] * len(percents)), 20, 8, 17, 7]
 
     async def rows():
-        async for code, a, revision, updated, reporter, key, created, verified in iter_report_rows(s, area, form.id):
+        async for code, a, revision, updated, reporter, key, created, verified in iter_report_rows(
+                s, area, form.id, program=window.program):
             if spec and window.filtered and not window.admits(form, spec, code, key, a, created):
                 continue
             if not spec and window.filtered and not window._in(started_day(form, code, key, created)):
@@ -209,7 +210,7 @@ async def sheets(s, f: Filters, forms: dict, areas: AreaIndex, progress: Progres
     if monitoring is not None and monitoring.id == "pemantauan":
         out.append(matrix_sheet(s, monitoring, f.area, window, areas, progress))
         if rnd:
-            out.append(completeness_sheet(s, monitoring, f.area, rnd, areas, progress))
+            out.append(completeness_sheet(s, monitoring, f.area, rnd, areas, progress, f.program))
     from ..loop.sheets import sheets as loop_sheets     # follow-up and story selection
     for title, header, rows in await loop_sheets(s, f.area, forms, areas, progress):
         out.append((title, header, None, rows))
@@ -233,7 +234,8 @@ def matrix_sheet(s, form: Form, area: str, window: Window, areas: AreaIndex, pro
     async def rows():
         from ..loop.sheets import matrix_followup
         followup = await matrix_followup(s, area)           # each item's recommendation and status (issue 15)
-        async for code, a, revision, updated, reporter, key, created, verified in iter_report_rows(s, area, form.id):
+        async for code, a, revision, updated, reporter, key, created, verified in iter_report_rows(
+                s, area, form.id, program=window.program):
             if not verified or (window.filtered and not window.admits(form, form.summary, code, key, a, created)):
                 continue                     # only approved kader's needs go to the kabupaten
             for index, item in enumerate(a.get("activities") or []):
@@ -248,9 +250,10 @@ def matrix_sheet(s, form: Form, area: str, window: Window, areas: AreaIndex, pro
                                     "Dari siapa", "Tindak lanjut"], [20, 20, 30, 34, 34, 24, 30], rows())
 
 
-def completeness_sheet(s, form: Form, area: str, rnd, areas: AreaIndex, progress: Progress):
+def completeness_sheet(s, form: Form, area: str, rnd, areas: AreaIndex, progress: Progress,
+                       program: int | None = None):
     async def rows():
-        for row in await completeness(s, area, rnd, form.id):
+        for row in await completeness(s, area, rnd, form.id, program):
             progress.tick()
             yield [*_where(areas, row.code), rnd.name, STATUS_ID[row.status], local_time(row.reported_at, row.code),
                    zone_name(row.code), ", ".join(row.kader)]
@@ -294,7 +297,10 @@ async def write(s, out: Path, f: Filters, forms: dict, areas: AreaIndex, progres
     return out
 
 
-async def write_xlsx(s, path: Path, area: str, rnd, forms: dict, areas: AreaIndex, progress: Progress) -> Path:
-    """The Excel file of an area for a round (or everything when ``rnd`` is None)."""
+async def write_xlsx(s, path: Path, area: str, rnd, forms: dict, areas: AreaIndex, progress: Progress,
+                     program: int | None = None) -> Path:
+    """The Excel file of an area for a round (or everything when ``rnd`` is None), of one program (None:
+    every program)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    return await write(s, path, Filters(area, round=rnd.name if rnd else None), forms, areas, progress)
+    return await write(s, path, Filters(area, round=rnd.name if rnd else None, program=program), forms, areas,
+                       progress)

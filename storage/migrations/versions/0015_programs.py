@@ -91,6 +91,20 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('id'),
         sa.UniqueConstraint('contact_id', 'program_id', 'role', 'area_code'))
     op.create_index('ix_memberships_contact_id', 'memberships', ['contact_id'])
+    op.create_table(
+        'report_matches',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('report_id', sa.Integer(), nullable=False),
+        sa.Column('other_id', sa.Integer(), nullable=False),
+        sa.Column('decision', sa.String(length=8), nullable=False),
+        sa.Column('contact_id', sa.Integer(), nullable=False),
+        sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('undone_at', sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(['contact_id'], ['contacts.id']),
+        sa.ForeignKeyConstraint(['other_id'], ['reports.id']),
+        sa.ForeignKeyConstraint(['report_id'], ['reports.id']),
+        sa.PrimaryKeyConstraint('id'))
+    op.create_index('ix_report_matches_report_id', 'report_matches', ['report_id'])
     op.create_index('ix_memberships_program_id', 'memberships', ['program_id'])
     for table in NULLABLE:
         with op.batch_alter_table(table) as batch:
@@ -129,6 +143,8 @@ def downgrade() -> None:
         with op.batch_alter_table(table) as batch:
             batch.drop_constraint(f'fk_{table}_program_id', type_='foreignkey')
             batch.drop_column('program_id')
+    op.drop_index('ix_report_matches_report_id', table_name='report_matches')
+    op.drop_table('report_matches')
     op.drop_index('ix_memberships_program_id', table_name='memberships')
     op.drop_index('ix_memberships_contact_id', table_name='memberships')
     op.drop_table('memberships')
