@@ -97,6 +97,7 @@ def _statements(postgres: bool) -> _Statements:
 
 
 _REVISION_INSERT = insert_(cast(Table, ReportRevision.__table__))
+_MEMBERSHIP_INSERT = insert_(cast(Table, Membership.__table__))
 
 
 @dataclass
@@ -219,9 +220,9 @@ class Tx:
             await self.s.execute(update(Invite).where(Invite.code == new.invite_code).values(used_by=contact.id))
             contact.agency, contact.program_id = (await self.s.execute(
                 select(Invite.agency, Invite.program_id).where(Invite.code == new.invite_code))).one()
-        self.s.add(Membership(contact_id=contact.id, program_id=contact.program_id, role=contact.role,
-                              area_code=contact.area_code, agency=contact.agency, verified=new.verified,
-                              created_at=now))      # one person in every program (storage/programs.py)
+        await self.s.execute(_MEMBERSHIP_INSERT, {      # one person in every program (storage/programs.py)
+            "contact_id": contact.id, "program_id": contact.program_id, "role": contact.role,
+            "area_code": contact.area_code, "agency": contact.agency, "verified": new.verified, "created_at": now})
         return ContactView(contact.id, contact.name, contact.role, contact.area_code, contact.lang, new.verified,
                            program_id=contact.program_id)
 
