@@ -265,7 +265,8 @@ class Pipeline:
             areas=catalog.area_index() if "areas" in want else None,
             rounds=loaded["rounds"] if "rounds" in want else (),
             recent_reports=await tx.recent_reports(contact) if contact and "recent" in want else (),
-            previous=previous.get(contact.area_code, {}) if contact and "previous" in want else {},
+            previous=programs.previous_of(previous.get(contact.area_code, {}), contact) if contact and "previous" in want
+            else {},
             lexicons=lexicon_files.lexicons(),
             missing=_LAZY - want, **await access.context_extras(s, inbound, contact, want, now),
             **await programs.context_extras(s, contact, want),

@@ -23,6 +23,19 @@ async def context_extras(s, contact: ContactView | None, want: set) -> dict:
         for m in mine)}
 
 
+def previous_for_all(previous: dict) -> dict:
+    return {k: v for k, v in previous.items() if "@" not in k}
+
+
+def previous_of(previous: dict, contact: ContactView) -> dict:
+    """The last answers of the desa offered back to a person: of their own program's reports (a forum member:
+    of any program)."""
+    if contact.program_id is None:
+        return previous_for_all(previous)
+    suffix = f"@{contact.program_id}"
+    return {k[:-len(suffix)]: v for k, v in previous.items() if k.endswith(suffix)}
+
+
 async def switch(s, contact: ContactView, membership: int) -> ContactView:
     """The person uses ``membership`` from now on (their reports are of its program, in its role and area)."""
     chosen = await store.use_membership(s, contact.id, membership)

@@ -63,7 +63,7 @@ class _Statements:
     session_select: Select[str, str, dict[str, Any] | None, int | None]
     session_update: Update
     contacts_select: Select[Unpack[TupleAny]]     # ten columns: past what the typing spells out
-    previous_select: Select[str, str, dict[str, Any]]
+    previous_select: Select[str, str, dict[str, Any], int]
     outbox_insert: Insert
 
 
@@ -88,7 +88,7 @@ def _statements(postgres: bool) -> _Statements:
                                 Contact.area_code, Contact.lang, Contact.verified, Contact.disabled_at, Contact.program_id).join(Contact, Identity.contact_id == Contact.id)
                          .where(tuple_(Identity.channel, Identity.external_id)
                                 .in_(bindparam("keys", expanding=True)))),
-        previous_select=(select(Report.area_code, Report.form_id, Report.answers)
+        previous_select=(select(Report.area_code, Report.form_id, Report.answers, Report.program_id)
                          .where(Report.area_code.in_(bindparam("areas", expanding=True)),
                                 Report.form_id.in_(bindparam("forms", expanding=True)))
                          .order_by(Report.updated_at.desc(), Report.id.desc())),
@@ -344,15 +344,17 @@ class Tx:
 
     async def previous_answers(self, area_codes: list[str], form_ids: list[str]) -> dict[str, dict[str, dict[str, Any]]]:
         """For each area, the newest report of each of these forms (offers last round's activities back):
-        {area: {form id: answers}}, one query for a whole batch."""
+        {area: {form id: answers, "form id@program id": answers of that program}}, one query for a whole
+        batch (bot/programs.py previous_of picks the person's program)."""
         out: dict[str, dict[str, dict[str, Any]]] = {area: {} for area in area_codes}
         if not area_codes or not form_ids:
             return out
         await self.flush_reports()
         rows = await self.s.execute(_statements(self.postgres).previous_select,
                                     {"areas": sorted(set(area_codes)), "forms": list(form_ids)})
-        for area, form_id, answers in rows:
+        for area, form_id, answers, program in rows:
             out[area].setdefault(form_id, answers)
+            out[area].setdefault(f"{form_id}@{program}", answers)
         return out
 
     async def rounds(self) -> tuple[RoundView, ...]:
