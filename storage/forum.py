@@ -132,14 +132,13 @@ async def across_programs(s: AsyncSession, f: Filters, forms: dict[tuple[str, in
     """`pantau summary --lintas-program`: each section's numbers per program, and the total with an event
     of several programs counted once."""
     programs = [(pid, code) for pid, code in await s.execute(select(Program.id, Program.code).order_by(Program.id))]
-    columns = {code: (await rollup(s, replace(f, program=pid), forms)).area.sections for pid, code in programs}
-    total = (await rollup(s, replace(f, program=None, once=True), forms))
+    total = await rollup(s, replace(f, program=None, by_program=True), forms)      # one pass over the reports
     sections: dict[str, dict[str, dict[str, Any]]] = {}
     for _, spec in total.specs:
         figures = {}
         for name, value in total.area.sections[spec.section].items():
             if isinstance(value, (int, float)) and not isinstance(value, bool):
-                figures[name] = {**{code: columns[code][spec.section].get(name, 0) for _, code in programs},
-                                 "total": value}
+                figures[name] = {**{code: total.programs.get(pid, {}).get(spec.section, {}).get(name, 0)
+                                    for pid, code in programs}, "total": value}
         sections[spec.section] = figures
     return {"area": f.area, "round": f.round, "programs": [code for _, code in programs], "sections": sections}

@@ -166,7 +166,7 @@ class Outbox(Base):
 class Report(Base):
     """One report per (form, area, key); every save adds a ReportRevision."""
     __tablename__ = "reports"
-    __table_args__ = (UniqueConstraint("program_id", "form_id", "area_code", "key", name="uq_reports_program_key"),
+    __table_args__ = (UniqueConstraint("form_id", "area_code", "key", "program_id", name="uq_reports_program_key"),
                       Index("ix_reports_area_form", "area_code", "form_id"),
                       Index("ix_reports_rollup", "form_id", "kab", "period", "men", "women"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

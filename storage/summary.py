@@ -44,6 +44,7 @@ class Filters:
     round: str | None = None
     program: int | None = None      # one program's reports and expected desa; None: every program (issue 25)
     once: bool = False              # an event of several programs counted once (storage/forum.py), the forum view
+    by_program: bool = False        # also each program's own figures (Rollup.programs), in the same pass; implies once
 
 
 class UnknownRound(ValueError):
@@ -69,6 +70,7 @@ class Rollup:
     details: dict[str, dict[str, Any]]   # per section: groups (``by``), top answers, missing desa, timeliness
     specs: list[tuple[Form, SummarySpec]]
     unverified: dict[str, int] = field(default_factory=dict)   # form id → reports of kader not yet approved
+    programs: dict[int, dict[str, dict[str, Any]]] = field(default_factory=dict)   # by_program: id → section figures
 
 
 # ------------------------------------------------------------------------------------------- periods
@@ -321,11 +323,11 @@ async def rollup(s: AsyncSession, f: Filters, forms: dict[tuple[str, int], Form]
     needs_created = window.filtered and any(spec.period == "started" and "$started" not in form.key
                                             for form, spec in specs)
     cols = [Report.form_id, Report.area_code, Report.key, Report.answers, Report.verified] + (
-        [Report.created_at] if needs_created else [])
+        [Report.program_id, Report.same_as] if f.by_program else []) + ([Report.created_at] if needs_created else [])
     where = [under(Report.area_code, f.area), Report.conflict.is_(None)]   # competing submissions wait apart
     if f.program is not None:
         where.append(Report.program_id == f.program)
-    if f.once:
+    if f.once and not f.by_program:
         where.append(Report.same_as.is_(None))
     where.append(or_(*(prefilter(form, spec, window) for form, spec in specs)) if window.filtered
                  else Report.form_id.in_(list(by_id)))
@@ -334,13 +336,22 @@ async def rollup(s: AsyncSession, f: Filters, forms: dict[tuple[str, int], Form]
                 await s.execute(select(*cols).where(*where)))
     child_for: dict[str, dict[str, _Acc]] = {}
     unverified: Counter[str] = Counter()      # from kader not yet approved: counted apart, not in the figures
+    by_program: dict[int, dict[str, _Acc]] = {}
     for form_id, area_code, key, answers, verified, *created in rows:
+        if f.by_program:            # (program, same_as) come before the optional first save time
+            pid, same_as = cast("tuple[int, int | None]", tuple(created[:2]))
+            created = created[2:]
         form, spec = by_id[form_id]
         if window.filtered and not window.admits(form, spec, area_code, key, answers, created[0] if created else None):
             continue
         if not verified:
             unverified[form_id] += 1
             continue
+        if f.by_program:            # each program credits its own report; the total counts an event once
+            mine = by_program.setdefault(pid, {})
+            (mine.get(spec.section) or mine.setdefault(spec.section, _Acc(spec))).add(spec, area_code, answers)
+            if same_as is not None:
+                continue
         child = child_for.get(area_code)
         if child is None:
             child = child_for[area_code] = per_child.setdefault(child_of(area_code, f.area), {})
@@ -400,7 +411,10 @@ async def rollup(s: AsyncSession, f: Filters, forms: dict[tuple[str, int], Form]
                 fig.sections[spec.section]["timeliness"] = {
                     k: st[k] for k in ("tepat_waktu", "terlambat", "sedang_diisi", "belum")}
         children.append(fig)
-    return Rollup(f, area, children, details, specs, dict(sorted(unverified.items())))
+    programs = {pid: {spec.section: here.get(spec.section, _Acc(spec)).figures(
+        spec, await expected_desa(s, f.area, pid) if spec.reported else None) for _, spec in specs}
+        for pid, here in by_program.items()} if f.by_program else {}
+    return Rollup(f, area, children, details, specs, dict(sorted(unverified.items())), programs)
 
 
 def as_json(r: Rollup) -> dict[str, Any]:

@@ -6,7 +6,8 @@ Create Date: 2026-12-04
 
 Today's data becomes one program, ``utama`` (id 1): every contact a member of it with the role and area
 it has, every report, round, invite, follow-up item, story selection, reminder, job and dashboard session
-of it. Reports are unique per program (program, form, area, key): the same meeting sent for two programs
+of it. Reports are unique per program (form, area, key, program: in this order, so the index still answers every
+lookup by form, area and key): the same meeting sent for two programs
 is two reports, matched by a fasilitator (``same_as``) so the forum counts it once.
 """
 from datetime import datetime, timezone
@@ -119,7 +120,7 @@ def upgrade() -> None:
         batch.create_foreign_key('fk_reports_program_id', 'programs', ['program_id'], ['id'])
         batch.create_foreign_key('fk_reports_same_as', 'reports', ['same_as'], ['id'])
         batch.drop_constraint(OLD_UNIQUE.get(dialect, 'uq_reports_form_id'), type_='unique')
-        batch.create_unique_constraint('uq_reports_program_key', ['program_id', 'form_id', 'area_code', 'key'])
+        batch.create_unique_constraint('uq_reports_program_key', ['form_id', 'area_code', 'key', 'program_id'])
     op.execute(sa.text(
         'INSERT INTO memberships (contact_id, program_id, role, area_code, agency, verified, approved_by, '
         f'created_at, disabled_at) SELECT id, {DEFAULT}, role, area_code, agency, verified, approved_by, '
