@@ -24,6 +24,12 @@ def test_programs_their_desa_and_invites_from_the_command_line(cli_env, tmp_path
     out = run(cli_env, "invite", "--role", "koordinator", "--area", "33.10", "--program", "pkh").stdout
     assert "program pkh" in out
     assert "program *" in run(cli_env, "invite", "--role", "koordinator", "--area", "33.10", "--program", "*").stdout
+    chat_replies = run(cli_env, "roster", "import", str(_roster(tmp_path)))
+    assert "1 kontak diimpor" in chat_replies.stdout
+    out = run(cli_env, "program", "member", "kotaku", "Sri Lestari", "--role", "kader", "--area", SENGON).stdout
+    assert "program kotaku ditambahkan" in out
+    assert "sudah ada" in run(cli_env, "program", "member", "kotaku", "Sri Lestari", "--role", "kader", "--area",
+                               SENGON).stdout
     run(cli_env, "round", "add", "--name", "Agustus 2024", "--start", "2024-08-01", "--due", "2024-08-31",
         "--program", "pkh")
     summary = json.loads(run(cli_env, "summary", "--area", "33.10", "--program", "pkh", "--json").stdout)
@@ -33,6 +39,12 @@ def test_programs_their_desa_and_invites_from_the_command_line(cli_env, tmp_path
     out = tmp_path / "pkh.xlsx"
     run(cli_env, "export", "--area", "33.10", "--program", "pkh", "--out", str(out))
     assert out.stat().st_size > 0
+
+
+def _roster(tmp_path):
+    path = tmp_path / "roster.csv"
+    path.write_text(f"nama,peran,kode,telepon\nSri Lestari,kader,{SENGON},081234567801\n", encoding="utf-8")
+    return path
 
 
 def test_mistakes_get_one_clear_line(cli_env, tmp_path):

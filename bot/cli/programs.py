@@ -40,6 +40,13 @@ def register(sub) -> None:
                        help=t("kode Kemendagri atau nama; kecamatan atau kabupaten berarti semua desanya"))
     areas.add_argument("--from", dest="file", metavar=t("BERKAS"),
                        help=t("berkas .csv atau .xlsx dengan kolom kode (dan ref, mis. kode BKM)"))
+    member = cmds.add_parser("member", help=t("jadikan orang yang sudah terdaftar anggota program lain"))
+    member.add_argument("code", metavar=t("KODE"), help=t("kode program; '*' untuk semua program (forum)"))
+    member.add_argument("who", metavar=t("SIAPA"), help=t("id kontak, nomor HP, id Telegram, atau nama lengkap"))
+    member.add_argument("--role", required=True, choices=["kader", "fasilitator", "koordinator", "opd"],
+                        help=t("peran di program itu"))
+    member.add_argument("--area", required=True, metavar=t("WILAYAH"),
+                        help=t("wilayah: kode Kemendagri atau nama, mis. \"Kab. Bogor\""))
     prog.set_defaults(handler=run)
 
 
@@ -67,6 +74,8 @@ async def run(args) -> int:
             return await _add(s, args)
         if args.program_cmd == "list":
             return await _list(s)
+        if args.program_cmd == "member":
+            return await _member(s, args)
         return await _areas(s, args)
 
 
@@ -111,6 +120,29 @@ async def _list(s) -> int:
         agency = f", {p.agency}" if p.agency else ""
         covered = f"{p.areas} desa" if p.areas else "desa: yang punya kader"
         print(f"{p.code}  {p.name}{agency}  ({covered})")
+    return 0
+
+
+async def _member(s, args) -> int:
+    from storage.access import find_contacts
+    from storage.programs import join
+
+    from ..clock import clock
+    from .common import area_or_complain
+    ok, program = await program_or_complain(s, args.code, every=True)
+    area = area_or_complain(args.area) if ok else None
+    if not ok or not area:
+        return 2
+    found = await find_contacts(s, args.who.strip())
+    if len(found) != 1:
+        print(f"Kontak '{args.who}' tidak ditemukan." if not found else
+              f"Ada {len(found)} kontak bernama '{args.who}'; pakai nomor id-nya.", file=sys.stderr)
+        return 2
+    added = await join(s, found[0].id, program, args.role, area, clock())
+    await s.commit()
+    where = catalog.area_index().label(area)
+    print(f"{found[0].name}: {args.role} {where}, program {args.code} "
+          + ("ditambahkan." if added else "sudah ada sebelumnya."))
     return 0
 
 
