@@ -70,3 +70,24 @@ def test_one_membership_is_never_asked(db_url):
         assert "Laporan ini untuk program apa?" not in reply
         assert KLATEN
     in_klaten(db_url, scenario, reports=False)
+
+
+def test_the_fasilitator_is_asked_when_a_second_program_reports_the_same_meeting(db_url):
+    from bot.channels.terminal import take_terminal_replies
+    from storage.models import ReportMatch
+
+    from .test_programs_golden import MEETING
+
+    async def scenario(w):
+        for sender in ("kader-pkh", "kader-kotaku"):
+            for text in ["halo", *(m.format(men=20) for m in MEETING)]:
+                await say(w, sender, text)
+        pushed = [r["text"] for r in await take_terminal_replies(w.p.db, "fasil-pkh")]
+        assert any("dari Sri PKH (pkh) dan dari Wati Kotaku (kotaku) tampaknya kegiatan yang sama" in x
+                   for x in pushed), pushed
+        assert "Dicatat sebagai satu kegiatan" in await say(w, "fasil-pkh", "1")
+        async with w.p.db.session() as s:
+            decided = (await s.execute(select(ReportMatch.decision))).scalars().all()
+            same = await s.scalar(select(Report.same_as).where(Report.program_id == w.kotaku))
+        assert decided == ["same"] and same is not None
+    in_klaten(db_url, scenario, reports=False)
