@@ -1,6 +1,6 @@
 """National and kabupaten roll-ups over one year of a national program.
 
-    python -m bench.rollup --db sqlite|postgres [--desa 83762]
+    python -m bench.rollup --db sqlite|postgres [--desa 83762] [--programs 5]
 
 Loads the Kemendagri tree (83,762 desa), one kader per desa and one year of reports: 12 meetings
 per desa and 3 monitoring rounds with 6 activities each (≈1.26 million reports). Then times, each
@@ -9,6 +9,10 @@ the best of 5 runs after one warm-up:
   kab_summary_ms      one kabupaten's summary with its per-kecamatan breakdown (what `ringkasan` and
                       `pantau summary` compute)
   kab_completeness_ms one kabupaten's completeness list for a round (what `belum` shows)
+With ``--programs N`` (issue 25) the same reports belong to N programs (each desa in every program, a
+desa's reports spread over them, one meeting in ten also reported by the next program and matched), and:
+  kab_forum_ms        one kabupaten's forum view: one column per program and the deduplicated total
+  kab_program_ms      one kabupaten's summary of one program
 """
 from __future__ import annotations
 
@@ -42,11 +46,11 @@ def monitoring(rng: random.Random, rnd: str) -> dict:
          "support_what": rng.choice(["", "pendampingan", "pelatihan"])} for i in range(6)]}
 
 
-async def load(url: str, fresh_pg: bool, limit: int | None) -> tuple[list[str], float]:
+async def load(url: str, fresh_pg: bool, limit: int | None, programs: int = 1) -> tuple[list[str], float]:
     from sqlalchemy import insert, text
 
     from bench.setup import add_kader, all_desa, open_fresh
-    from storage.models import Report, Round
+    from storage.models import Program, ProgramArea, Report, Round
     from storage.rollup import rollup_columns
 
     p = await open_fresh(url, fresh_pg)
@@ -59,7 +63,14 @@ async def load(url: str, fresh_pg: bool, limit: int | None) -> tuple[list[str], 
     async with db.engine.begin() as conn:
         for name, start, due in ROUNDS:
             await conn.execute(insert(Round), [{"name": name, "start": start, "due": due}])
+        if programs > 1:
+            await conn.execute(insert(Program), [{"code": f"p{i}", "name": f"Program {i}", "created_at": now}
+                                                 for i in range(2, programs + 1)])
+            for i in range(0, len(desa), 20_000):
+                await conn.execute(insert(ProgramArea), [{"program_id": p, "area_code": c}
+                                                         for c in desa[i:i + 20_000] for p in range(1, programs + 1)])
     rows: list[dict] = []
+    report_id = 0
     loaded = 0
 
     async def flush():
@@ -74,15 +85,23 @@ async def load(url: str, fresh_pg: bool, limit: int | None) -> tuple[list[str], 
         for m in range(12):
             answers = meeting(rng, date(2024, m + 1, rng.randint(1, 28)))
             key = f"{answers['kind']}|{answers['date']}|"
-            rows.append({"form_id": "pertemuan", "form_version": 1, "area_code": code, "key": key, "contact_id": n + 1,
-                         "answers": answers, "revision": 1, "created_at": now, "updated_at": now,
-                         **rollup_columns(code, key, answers)})
-        for name, _, due in ROUNDS:
+            program = 1 + (n + m) % programs
+            report_id += 1
+            rows.append({"id": report_id, "form_id": "pertemuan", "form_version": 1, "area_code": code, "key": key,
+                         "contact_id": n + 1, "answers": answers, "revision": 1, "created_at": now, "updated_at": now,
+                         "program_id": program, "same_as": None, **rollup_columns(code, key, answers)})
+            if programs > 1 and m == 0:          # the same meeting reported by the next program, matched
+                report_id += 1
+                rows.append({**rows[-1], "id": report_id, "program_id": 1 + program % programs,
+                             "same_as": report_id - 1})
+        for i, (name, _, due) in enumerate(ROUNDS):
             answers = monitoring(rng, name)
             created = datetime.fromisoformat(due).replace(tzinfo=timezone.utc) - timedelta(days=rng.randint(-5, 20))
-            rows.append({"form_id": "pemantauan", "form_version": 1, "area_code": code, "key": name,
+            report_id += 1
+            rows.append({"id": report_id, "form_id": "pemantauan", "form_version": 1, "area_code": code, "key": name,
                          "contact_id": n + 1, "answers": answers, "revision": 1, "created_at": created,
-                         "updated_at": created, **rollup_columns(code, name, answers)})
+                         "updated_at": created, "program_id": 1 + (n + i) % programs, "same_as": None,
+                         **rollup_columns(code, name, answers)})
         if len(rows) >= 20_000:
             await flush()
     if rows:
@@ -105,7 +124,7 @@ async def best_of(fn, runs: int = 5) -> float:
     return min(times)
 
 
-async def measure(url: str, desa: list[str]) -> dict[str, float]:
+async def measure(url: str, desa: list[str], programs: int = 1) -> dict[str, float]:
     from collections import Counter
 
     from storage.completeness import completeness
@@ -137,6 +156,19 @@ async def measure(url: str, desa: list[str]) -> dict[str, float]:
             rows = await completeness(s, kab, rnd)
             assert rows and all(r.status in ("tepat_waktu", "terlambat") for r in rows)
         out["kab_completeness_ms"] = await best_of(missing) * 1000
+        if programs > 1:
+            from storage.matches import across_programs
+
+            async def forum():
+                data = await across_programs(s, Filters(area=kab, round=rnd.name))
+                meetings = data["sections"]["meetings"]["meetings"]
+                assert meetings["total"] == 3 * sum(1 for c in desa if c.startswith(kab + "."))
+                assert sum(v for k, v in meetings.items() if k != "total") >= meetings["total"]
+            out["kab_forum_ms"] = await best_of(forum) * 1000
+
+            async def one_program():
+                await summarize(s, Filters(area=kab, round=rnd.name, program=2))
+            out["kab_program_ms"] = await best_of(one_program) * 1000
     await db.close()
     out["kab"] = kab
     return out
@@ -146,13 +178,16 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     ap.add_argument("--desa", type=int, default=None, help="fewer desa for a quick run (default: all 83,762)")
+    ap.add_argument("--programs", type=int, default=1, help="programs sharing the reports (issue 25), e.g. 5")
     a = ap.parse_args()
     url = PG if a.db == "postgres" else f"sqlite+aiosqlite:///{tempfile.mkdtemp()}/rollup.db"
-    desa, load_s = asyncio.run(load(url, a.db == "postgres", a.desa))
-    m = asyncio.run(measure(url, desa))
+    desa, load_s = asyncio.run(load(url, a.db == "postgres", a.desa, a.programs))
+    m = asyncio.run(measure(url, desa, a.programs))
     print(f"national_rollup_s={m['national_rollup_s']:.3f} kab_summary_ms={m['kab_summary_ms']:.1f} "
           f"kab_completeness_ms={m['kab_completeness_ms']:.1f} desa={len(desa)} reports={len(desa) * 15} "
-          f"kab={m['kab']} load_s={load_s:.0f} db={a.db} cpus={os.cpu_count()}")
+          f"kab={m['kab']} load_s={load_s:.0f} db={a.db} cpus={os.cpu_count()}"
+          + (f" programs={a.programs} kab_forum_ms={m['kab_forum_ms']:.1f} kab_program_ms={m['kab_program_ms']:.1f}"
+             if a.programs > 1 else ""))
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ async def open_fresh(url: str, postgres: bool):
     from bot.pipeline import Pipeline
     from storage.db import Database
     from storage.models import Base
+    from storage.programs import DEFAULT_PROGRAM_SQL
 
     db = Database(url)
     if postgres:
@@ -20,6 +21,7 @@ async def open_fresh(url: str, postgres: bool):
         names = [t.name for t in Base.metadata.sorted_tables if t.name not in ("areas", "form_versions")]
         async with db.engine.begin() as conn:
             await conn.execute(text(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE"))
+            await conn.execute(text(DEFAULT_PROGRAM_SQL))   # the default program (migration 0015)
     return await Pipeline.open(db)
 
 

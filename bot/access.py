@@ -83,6 +83,23 @@ async def apply_decisions(s, step: Step, contact: ContactView | None, now, notic
             notices.append((channel, external, Reply(told_text(key, values, t))))
 
 
+async def propose_match(s, saved, report, notices: list) -> None:
+    """A meeting another program reported too (same desa, kind and date): its fasilitator (or the koordinator
+    above) is asked whether it is one event, as a conflict is asked (answered in the chat, or in `menunggu`)."""
+    from storage.matches import EVENT_FORMS, proposals, several_programs
+    if report is None or report.form_id not in EVENT_FORMS or not await several_programs(s):
+        return
+    match = next((m for m in await proposals(s, report.area_code) if m.report_id == saved.id), None)
+    if match is None:
+        return
+    item = WaitingView("match", match.report_id, f"{match.name} ({match.program})", match.area_code,
+                       f"{match.other_name} ({match.other_program})", f"{match.form_id} {match.period or ''}".strip(),
+                       match.since)
+    question = flows_access.question(item, replace_ctx(), catalog.gettext_for("id"))
+    for channel, external in await store.approvers(s, report.area_code):
+        notices.append((channel, external, question))
+
+
 async def report_kept_apart(s, saved, contact: ContactView, forms: dict, report, lang: str,
                             notices: list) -> list[Reply]:
     """A report under another person's key: the sender is told here (returned), the first sender and
@@ -92,6 +109,8 @@ async def report_kept_apart(s, saved, contact: ContactView, forms: dict, report,
         return [Reply(t("Laporan ini ditandai \"belum diverifikasi\" sampai fasilitator kecamatan menyetujui "
                         "pendaftaran Anda."))] + await report_kept_apart(s, saved, replace(contact, verified=True),
                                                                          forms, report, lang, notices)
+    if saved and not saved.competes_with:
+        await propose_match(s, saved, report, notices)   # the same event reported for another program
     if not saved or not saved.competes_with:
         return []
     from storage.models import Contact

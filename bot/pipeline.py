@@ -14,7 +14,7 @@ from flows.types import Context, Inbound, NotLoaded, Reply
 from storage.db import Database, retryable
 from storage.repo import Tx, sync_forms
 
-from . import access, catalog, kata, lexicon_files, notices, wake
+from . import access, catalog, kata, lexicon_files, notices, programs, wake
 from .clock import clock
 from .payloads import notice_payload, reply_payload
 
@@ -271,9 +271,11 @@ class Pipeline:
             areas=catalog.area_index() if "areas" in want else None,
             rounds=loaded["rounds"] if "rounds" in want else (),
             recent_reports=await tx.recent_reports(contact) if contact and "recent" in want else (),
-            previous=previous.get(contact.area_code, {}) if contact and "previous" in want else {},
+            previous=programs.previous_of(previous.get(contact.area_code, {}), contact) if contact and "previous" in want
+            else {},
             lexicons=lexicon_files.lexicons(),
             missing=(_LAZY - want) | ({"loop"} if loop is None and contact is not None else set()), **await access.context_extras(s, inbound, contact, want, now),
+            **await programs.context_extras(s, contact, want),
         )
         try:
             ctx, first = await self._advance(tx, s, session, inbound, ctx, loaded, now)
@@ -292,6 +294,8 @@ class Pipeline:
             await access.after_contact(s, contact, now, loaded["notices"])
         if step.language and contact:
             await tx.set_language(contact.id, step.language)
+        if step.membership and contact:                  # the program this report is for (bot/programs.py)
+            contact = await programs.switch(s, contact, step.membership)
         saved = None
         if step.report and contact:
             saved = await tx.add_report(step.report, contact.id, now, by=contact)

@@ -52,28 +52,29 @@ WHY = {"before": "pengingat sebelum batas", "due": "pengingat hari batas", "afte
 
 
 async def run_once(db: Database, forms: dict, now: datetime | None = None, plan: list | None = None,
-                   dry_run: bool = False) -> int:
+                   dry_run: bool = False, program: int | None = None) -> int:
     """Queue every reminder and scheduled summary due now; returns how many were queued. Each one goes into
-    ``plan`` (a list of storage.reminders.Planned) if given; ``dry_run`` queues nothing and records nothing."""
+    ``plan`` (a list of storage.reminders.Planned) if given; ``dry_run`` queues nothing and records nothing.
+    ``program``: only that program's rounds, desa and members (`pantau remind --program`)."""
     from .reports.coordinator import summary_replies
     now = now or clock()
     queued = 0
     areas = catalog.area_index()
     async with db.session() as s, s.begin():
-        kader, fasil, koord = await people(s, "kader"), await people(s, "fasilitator"), await people(s, "koordinator")
+        kader, fasil, koord = [await people(s, role, program) for role in ("kader", "fasilitator", "koordinator")]
         by_desa: dict[str, list] = {}
         for p in kader:
             by_desa.setdefault(p.area_code, []).append(p)
         by_kec: dict[str, list] = {}
         for p in fasil:
             by_kec.setdefault(p.area_code, []).append(p)
-        for rnd, schedule in await rounds_with_schedule(s):
+        for rnd, schedule in await rounds_with_schedule(s, program):
             if not dry_run:           # round.closed to the webhooks, once, the day after its due date
                 await webhooks.round_closed(s, rnd.name, rnd.start, rnd.due, now)
             sched = {**DEFAULT_SCHEDULE, **(schedule or {})}
             if not _active(rnd, now.date(), sched):
                 continue
-            rows = await completeness(s, "", rnd)
+            rows = await completeness(s, "", rnd, program=program) if program else await completeness(s, "", rnd)
             missing = {r.code: by_desa.get(r.code, []) for r in rows if r.status in (MISSING, IN_PROGRESS)}
             names = {c: areas.short(c) for c in {*missing, *(c.rsplit(".", 1)[0] for c in missing)}}
             names.update({c: areas.name(c) for c in by_kec})
@@ -81,19 +82,25 @@ async def run_once(db: Database, forms: dict, now: datetime | None = None, plan:
                 t = catalog.gettext_for("id")
                 payload = {"text": reminder_text(d, t, "id"), "template": f"reminder_{d.kind}",
                            "variables": {k: v for k, v in d.params.items() if isinstance(v, (str, int))}}
-                queued += await claim(s, d.key, d.contact_id, [payload], now, plan,
+                queued += await claim(s, _keyed(d.key, program), d.contact_id, [payload], now, plan,
                                       f"{WHY.get(d.kind, d.kind)}, putaran {rnd.name}", dry_run)
             for d in due_summaries(rnd, now, koord, schedule):
                 contact = next(p for p in koord if p.contact_id == d.contact_id)
-                view = ContactView(contact.contact_id, contact.name, "koordinator", contact.area_code)
+                view = ContactView(contact.contact_id, contact.name, "koordinator", contact.area_code,
+                                   program_id=program)   # None: every program, as before
                 replies = await summary_replies(s, view, now, forms, catalog.gettext_for("id"), "id")
-                queued += await claim(s, d.key, d.contact_id, [reply_payload(r) for r in replies], now, plan,
+                queued += await claim(s, _keyed(d.key, program), d.contact_id, [reply_payload(r) for r in replies], now, plan,
                                       f"{WHY.get(d.kind, d.kind)}, putaran {rnd.name}", dry_run)
         if not dry_run:           # a draft's one reminder (issue 11); --dry-run lists only round reminders
             queued += await _remind_drafts(s, forms, now)
     if queued:
         log.info("queued %d reminders/summaries", queued)
     return queued
+
+
+def _keyed(key: str, program: int | None) -> str:
+    """A reminder's once-only key, of one program: a person in two programs is reminded once for each."""
+    return key if program is None else f"{key}@p{program}"[:200]
 
 
 async def _remind_drafts(s, forms: dict, now: datetime) -> int:

@@ -99,6 +99,11 @@ def question(w: WaitingView, ctx: Context, t: Gettext) -> Reply:
     if w.kind == "approve":
         return Reply(t("%(name)s mendaftar sebagai kader %(area)s. Setujui?") % {"name": w.name, "area": area},
                      (t("Ya"), t("Tidak")), yes_no=True)
+    if w.kind == "match":
+        return Reply(t("Laporan %(title)s di %(area)s dari %(first)s dan dari %(second)s tampaknya kegiatan yang "
+                       "sama. Apakah ini satu kegiatan?") % {"title": w.title, "area": area, "first": w.other_name,
+                                                            "second": w.name},
+                     match_choices(t))
     return Reply(t("Ada dua laporan %(title)s untuk %(area)s: dari %(first)s dan dari %(second)s. Mana yang "
                    "dipakai?") % {"title": w.title, "area": area, "first": w.other_name, "second": w.name},
                  conflict_choices(w, t))
@@ -109,10 +114,15 @@ def conflict_choices(w: WaitingView, t: Gettext) -> tuple[str, ...]:
             t("Simpan keduanya (pertemuan berbeda)"))
 
 
+def match_choices(t: Gettext) -> tuple[str, ...]:
+    return (t("Ya, satu kegiatan"), t("Bukan, kegiatan berbeda"))
+
+
 def waiting_list(ctx: Context, t: Gettext) -> Reply:
     approvals = [w for w in ctx.waiting if w.kind == "approve"]
     conflicts = [w for w in ctx.waiting if w.kind == "conflict"]
-    if not approvals and not conflicts:
+    matches = [w for w in ctx.waiting if w.kind == "match"]
+    if not approvals and not conflicts and not matches:
         return Reply(t("Tidak ada yang menunggu persetujuan Anda."))
     lines = []
     if approvals:
@@ -121,6 +131,9 @@ def waiting_list(ctx: Context, t: Gettext) -> Reply:
     if conflicts:
         lines.append(t("Laporan yang perlu dipilih:"))
         lines += [f"- {w.title}: {w.other_name} / {w.name}" for w in conflicts]
+    if matches:
+        lines.append(t("Kegiatan yang mungkin sama di dua program:"))
+        lines += [f"- {w.title}: {w.other_name} / {w.name}" for w in matches]
     return Reply("\n".join(lines))
 
 
@@ -174,6 +187,10 @@ def _answer(item: WaitingView, text: str, t: Gettext) -> bool | str | None:
     if item.kind == "approve":
         yes = A.parse_yes_no(text)
         return None if isinstance(yes, Problem) else yes
+    if item.kind == "match":
+        same, apart = match_choices(t)
+        pick = A.parse_choice(text, [("same", [same, "ya", "sama"]), ("apart", [apart, "bukan", "berbeda", "beda"])])
+        return None if isinstance(pick, Problem) else pick
     labels = conflict_choices(item, t)
     pick = A.parse_choice(text, [("first", [labels[0]]), ("second", [labels[1]]), ("both", [labels[2], "keduanya"])])
     return None if isinstance(pick, Problem) else pick
@@ -183,6 +200,9 @@ def _done_text(item: WaitingView, decision: bool | str, t: Gettext) -> str:
     if item.kind == "approve":
         return (t("Terima kasih. %(name)s sudah disetujui sebagai kader; laporannya kini terverifikasi.") if decision
                 else t("Baik. Pendaftaran %(name)s tidak disetujui.")) % {"name": item.name}
+    if item.kind == "match":
+        return (t("Baik. Dicatat sebagai satu kegiatan: forum menghitungnya sekali, setiap program tetap "
+                  "mencatatnya.") if decision == "same" else t("Baik. Dicatat sebagai dua kegiatan berbeda."))
     if decision == "both":
         return t("Baik. Kedua laporan disimpan sebagai pertemuan berbeda.")
     chosen = item.other_name if decision == "first" else item.name

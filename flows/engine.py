@@ -22,7 +22,7 @@ from . import answers as A
 from . import commands as C
 from . import filling as F
 from . import pending as P
-from . import bounds, permissions, registration, side
+from . import bounds, permissions, programs, registration, side
 from .answering import WELCOME_BACK_AFTER, form_step
 from .confirm import answer_summary, ask_which
 from .display import report_title
@@ -87,6 +87,8 @@ def needs(session: dict[str, Any] | None, inbound: Inbound, registered: bool = F
         out.add("previous")
     if registered and (cmd in side.STARTS or state.get("side") or mode == "menu"):
         out.add("loop")           # the pipeline reads it for coordinators and OPD only
+    if registered and mode == "menu":
+        out.add("memberships")    # read only where the deployment has several programs (bot/programs.py)
     if registered:
         draft = state.get("form") or state.get("draft")
         form_id = draft.get("id") if isinstance(draft, dict) else None
@@ -216,6 +218,14 @@ def _command(state: State, m: _Msg) -> Step[State] | None:
     return step
 
 
+def _program(state: State, m: _Msg) -> Step[State] | None:
+    """Which program a report is for, when the person has several (flows/programs.py)."""
+    if m.cmd is not None:
+        state.extra.pop(programs.KEY, None)
+        return None
+    return programs.stage(state, m.inbound, m.ctx, m.t, m.lang, _menu)
+
+
 def _by_mode(state: State, m: _Msg) -> Step[State] | None:
     if state.mode == "form":
         return form_step(state, m.inbound, m.cmd, m.ctx, m.t, m.lang, m.gap)
@@ -228,7 +238,7 @@ def _by_mode(state: State, m: _Msg) -> Step[State] | None:
 
 #: the stages a message passes, in order: the first that answers decides
 _STAGES: tuple[Callable[[State, _Msg], Step[State] | None], ...] = (
-    _access, _unreadable, _pending, _side, _language_or_register, _command, _by_mode)
+    _access, _unreadable, _pending, _side, _language_or_register, _program, _command, _by_mode)
 
 
 def _expired(state: State, ctx: Context, t: Gettext, lang: str) -> Step[State]:

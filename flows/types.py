@@ -42,6 +42,18 @@ class Reply:
 
 
 @dataclass(frozen=True)
+class MembershipChoice:
+    """One of a person's programs, as the chat offers it (flows/programs.py)."""
+    id: int
+    program_id: int | None        # None: every program (forum)
+    program_code: str
+    program_name: str
+    role: str
+    area_code: str
+    in_use: bool = False
+
+
+@dataclass(frozen=True)
 class ContactView:
     id: int
     name: str
@@ -50,6 +62,7 @@ class ContactView:
     lang: str = "id"
     verified: bool = True        # a self-registered kader is not, until approved
     active: bool = True          # False once removed (``pantau contact disable``, or not approved)
+    program_id: int | None = 1   # the program in use (storage/programs.py); None: every program (forum)
 
 
 class InviteView(NamedTuple):
@@ -140,6 +153,7 @@ class Context:
     recent_reports: tuple[ReportView, ...] = ()
     previous: dict[str, dict[str, Any]] = field(default_factory=dict)  # form id → last answers in area
     waiting: tuple[WaitingView, ...] = ()           # what this coordinator is asked to decide (flows/access.py)
+    memberships: tuple[MembershipChoice, ...] = ()  # the person's programs, when more than one (flows/programs.py)
     loop: Any = None                                # flows.followup.LoopData for a side conversation
     lexicons: Any = None                            # flows.lexicon.Lexicons: words per region (None: built-in only)
     # what the pipeline left out for this message ("invites", "recent", "rounds", "previous"): read through ``need``
@@ -184,6 +198,7 @@ class Step(Generic[S]):
     decisions: tuple[tuple[Any, ...], ...] = ()   # a coordinator's decisions (flows/access.py): ("approve", id, yes), …
     actions: tuple[Any, ...] = ()                # decisions of a side conversation to store (flows/side.py)
     unread: tuple[str, str, str] | None = None   # an answer not understood: (form.question, area, text) (`pantau kata`)
+    membership: int | None = None                # the membership chosen for this report (flows/programs.py)
 
 
 T = TypeVar("T")

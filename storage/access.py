@@ -16,7 +16,7 @@ from flows.types import ContactView, InviteView, WaitingView
 from . import changes
 from . import webhooks
 from .results import affected
-from .models import Contact, Identity, Invite, Report, ReportRevision
+from .models import DEFAULT_PROGRAM_ID, Contact, Identity, Invite, Membership, Report, ReportRevision
 from .routing import reach
 from .scope import under
 
@@ -44,12 +44,15 @@ def invite_state(row: Invite, now: datetime) -> str:
     return "open"
 
 
-def may_change(editor: ContactView | None, owner_id: int | None, area_code: str) -> bool:
-    """A report is changed by its sender, or by an approved coordinator whose area holds it."""
+def may_change(editor: ContactView | None, owner_id: int | None, area_code: str, program: int | None = None) -> bool:
+    """A report is changed by its sender, or by an approved coordinator whose area holds it, in their program
+    (``program``: the report's; a coordinator of every program, the forum, may change any)."""
     if editor is None:
         return False
     if owner_id is None or editor.id == owner_id:
         return True
+    if program is not None and editor.program_id is not None and program != editor.program_id:
+        return False
     return (editor.role in COORDINATORS and editor.verified and editor.active
             and (area_code == editor.area_code or area_code.startswith(editor.area_code + ".")))
 
@@ -57,7 +60,8 @@ def may_change(editor: ContactView | None, owner_id: int | None, area_code: str)
 # ---------------------------------------------------------------- invites
 
 async def create_invite(s: AsyncSession, role: str, area_code: str, now: datetime, days: float = INVITE_DAYS,
-                        extra: dict[str, Any] | None = None, agency: str | None = None) -> str:
+                        extra: dict[str, Any] | None = None, agency: str | None = None,
+                        program_id: int | None = DEFAULT_PROGRAM_ID) -> str:
     """A new single-use code for ``role`` in ``area_code``, valid ``days`` (any role: kader, fasilitator,
     koordinator, and whatever a later program adds, with ``extra`` for what it needs besides an area). An OPD
     invite names an agency registered in the kabupaten (any alias): ``AgencyError`` otherwise."""
@@ -70,8 +74,13 @@ async def create_invite(s: AsyncSession, role: str, area_code: str, now: datetim
                               f"pantau opd add \"{agency}\" --area {area_code[:5]}")
         agency, agency_id = found.name, found.id
     code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
-    s.add(Invite(code=code, role=role, area_code=area_code, created_at=now,
-                 expires_at=now + timedelta(days=days), extra=extra, agency=agency, agency_id=agency_id))
+    invite = Invite(code=code, role=role, area_code=area_code, created_at=now,
+                    expires_at=now + timedelta(days=days), extra=extra, agency=agency, agency_id=agency_id,
+                    program_id=program_id)
+    s.add(invite)
+    if program_id is None:    # every program: written after the insert, where None would mean "the default"
+        await s.flush()
+        invite.program_id = None
     await s.commit()
     return code
 
@@ -132,6 +141,8 @@ async def approve_contact(s: AsyncSession, contact_id: int, by: int | None = Non
         ids = await s.execute(update(Report).where(Report.contact_id == contact_id).values(verified=True)
                               .returning(Report.id, Report.area_code))
         await changes.record(s, [(rid, area) for rid, area in ids], now or datetime.now(timezone.utc))
+        await s.execute(update(Membership).where(Membership.contact_id == contact_id, Membership.verified.is_(False))
+                        .values(verified=True, approved_by=by))
     return affected(result) == 1
 
 
@@ -177,9 +188,11 @@ async def waiting_for(s: AsyncSession, contact: ContactView) -> tuple[WaitingVie
     competing reports (oldest first)."""
     if contact.role not in COORDINATORS or not contact.verified or not contact.active:
         return ()
+    mine = contact.program_id      # a coordinator decides in their own program (None: the forum, every one)
     kader = (await s.execute(select(Contact.id, Contact.name, Contact.area_code, Contact.created_at)
                              .where(Contact.role == "kader", Contact.verified.is_(False),
-                                    Contact.disabled_at.is_(None), under(Contact.area_code, contact.area_code))
+                                    Contact.disabled_at.is_(None), under(Contact.area_code, contact.area_code),
+                                    *([Contact.program_id == mine] if mine is not None else []))
                              .order_by(Contact.id).limit(20))).all()
     first, second = aliased(Report), aliased(Report)
     c1, c2 = aliased(Contact), aliased(Contact)
@@ -187,11 +200,17 @@ async def waiting_for(s: AsyncSession, contact: ContactView) -> tuple[WaitingVie
         select(second.id, c2.name, second.area_code, c1.name, second.form_id, first.period, second.created_at)
         .join(first, first.id == second.competes_with).join(c1, c1.id == first.contact_id)
         .join(c2, c2.id == second.contact_id)
-        .where(second.conflict == "pending", under(second.area_code, contact.area_code))
+        .where(second.conflict == "pending", under(second.area_code, contact.area_code),
+               *([second.program_id == mine] if mine is not None else []))
         .order_by(second.id).limit(20))).all()
+    from .matches import proposals, several_programs
+    matches = await proposals(s, contact.area_code, mine) if await several_programs(s) else []
     return (tuple(WaitingView("approve", i, n, a, since=aware(t)) for i, n, a, t in kader)
             + tuple(WaitingView("conflict", i, n, a, other, f"{form} {period or ''}".strip(), aware(t))
-                    for i, n, a, other, form, period, t in conflicts))
+                    for i, n, a, other, form, period, t in conflicts)
+            + tuple(WaitingView("match", m.report_id, f"{m.name} ({m.program})", m.area_code,
+                                f"{m.other_name} ({m.other_program})", f"{m.form_id} {m.period or ''}".strip(),
+                                aware(m.since)) for m in matches))
 
 
 # a message a decision causes for someone else: (channel, external id, text key, values)
@@ -202,9 +221,13 @@ async def decide(s: AsyncSession, by: ContactView, kind: str, ref: int, decision
                  ) -> list[Notice]:
     """Apply a coordinator's decision (only inside their area); returns messages for others as
     (channel, external id, text key, values)."""
+    if kind == "match":          # one event of two programs, or two (storage/matches.py)
+        from .matches import decide_match
+        await decide_match(s, by.id, ref, str(decision), now, by.area_code, by.program_id)
+        return []
     if kind == "approve":
         row = await s.get(Contact, ref)
-        if row is None or not may_change(by, -1, row.area_code) or row.verified or row.disabled_at:
+        if row is None or not may_change(by, -1, row.area_code, row.program_id) or row.verified or row.disabled_at:
             return []
         out: list[Notice] = [(c, e, "approved" if decision else "rejected", {"by": by.name}) for c, e in await identities_of(s, ref)]
         if decision:
@@ -213,7 +236,7 @@ async def decide(s: AsyncSession, by: ContactView, kind: str, ref: int, decision
             row.disabled_at, row.approved_by = now, by.id
         return out
     report = await s.get(Report, ref)
-    if report is None or report.conflict != "pending" or not may_change(by, -1, report.area_code):
+    if report is None or report.conflict != "pending" or not may_change(by, -1, report.area_code, report.program_id):
         return []
     first = await s.get(Report, report.competes_with)
     if decision == "both":
@@ -246,8 +269,8 @@ async def _take_key_of(s: AsyncSession, first: Report, second: Report) -> None:
     base = second.key.split("#", 1)[0]
     if base == first.key:
         return
-    holder = await s.scalar(select(Report).where(Report.form_id == first.form_id, Report.area_code == first.area_code,
-                                                 Report.key == base))
+    holder = await s.scalar(select(Report).where(Report.program_id == first.program_id, Report.form_id == first.form_id,
+                                                 Report.area_code == first.area_code, Report.key == base))
     if holder is not None and holder.id != second.id:
         return                                            # another meeting holds it: keep the first's key
     if holder is not None:                                # the second (rejected below) gives its key up
@@ -256,13 +279,13 @@ async def _take_key_of(s: AsyncSession, first: Report, second: Report) -> None:
     first.key = base
 
 
-async def owners(s: AsyncSession, keys: list[tuple[str, str, str]]) -> dict[tuple[str, str, str], tuple[int, int]]:
-    """(form, area, key) → (report id, owner contact id) of the reports already under these keys (the
-    unique index answers it: one statement per 500 keys)."""
+async def owners(s: AsyncSession, keys: list[tuple[str, str, str]]) -> dict[tuple[int, str, str, str], tuple[int, int]]:
+    """(program, form, area, key) → (report id, owner contact id) of the reports already under these keys, in
+    any program — one statement per 500 keys."""
     keys = sorted(set(keys))
-    out: dict[tuple[str, str, str], tuple[int, int]] = {}
+    out: dict[tuple[int, str, str, str], tuple[int, int]] = {}
     for i in range(0, len(keys), 500):
-        rows = await s.execute(select(Report.form_id, Report.area_code, Report.key, Report.id, Report.contact_id)
-                               .where(tuple_(Report.form_id, Report.area_code, Report.key).in_(keys[i:i + 500])))
-        out.update({(f, a, k): (rid, cid) for f, a, k, rid, cid in rows})
+        q = (select(Report.program_id, Report.form_id, Report.area_code, Report.key, Report.id, Report.contact_id)
+             .where(tuple_(Report.form_id, Report.area_code, Report.key).in_(keys[i:i + 500])))
+        out.update({(p, f, a, k): (rid, cid) for p, f, a, k, rid, cid in await s.execute(q)})
     return out

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from flows.dates import zone_for_area
 from flows.types import RoundView
 
-from .models import Contact, Report, Round, Session
+from .models import Contact, Membership, ProgramArea, Report, Round, Session
 from .keys import aware
 from .scope import under
 
@@ -67,27 +67,70 @@ def drafts_for(state: dict[str, Any], rnd: RoundView) -> bool:
     return bool(started) and rnd.start <= started <= rnd.due
 
 
-async def completeness(s: AsyncSession, area: str, rnd: RoundView, form_id: str = "pemantauan") -> list[DesaStatus]:
-    """One row per desa with a registered kader under ``area``, sorted by code."""
+async def _kader(s: AsyncSession, area: str, program: int | None) -> dict[str, list[str]]:
+    """Desa → names of their active kader (of one program: its members; None: every contact)."""
     kader: dict[str, list[str]] = {}
-    for name, code in await s.execute(select(Contact.name, Contact.area_code)
-                                      .where(Contact.role == "kader", Contact.disabled_at.is_(None),
-                                             under(Contact.area_code, area))):
+    q = select(Contact.id, Contact.name, Contact.area_code).where(Contact.role == "kader", Contact.disabled_at.is_(None),
+                                                                  under(Contact.area_code, area))
+    if program is None:
+        rows = list(await s.execute(q))
+    else:      # the membership in use (on the contact row), and the person's other memberships of the program
+        rows = list(await s.execute(q.where(Contact.program_id == program).union(
+            select(Contact.id, Contact.name, Membership.area_code).join(Contact, Contact.id == Membership.contact_id)
+            .where(Membership.program_id == program, Membership.role == "kader", Membership.disabled_at.is_(None),
+                   Contact.disabled_at.is_(None), under(Membership.area_code, area)))))
+    for _, name, code in rows:
         kader.setdefault(code, []).append(name)
+    return kader
+
+
+async def _covered(s: AsyncSession, area: str, program: int | None) -> list[str] | None:
+    """The desa a program covers under ``area``; None when the program names no desa at all (then its
+    kader's desa are expected, as in a deployment of one program). Every program (None): the desa any
+    program covers, beside those with a kader."""
+    if program is None:
+        return list(await s.scalars(select(ProgramArea.area_code).where(under(ProgramArea.area_code, area))
+                                    .distinct()))
+    if await s.scalar(select(ProgramArea.area_code).where(ProgramArea.program_id == program).limit(1)) is None:
+        return None
+    return list(await s.scalars(select(ProgramArea.area_code).where(ProgramArea.program_id == program,
+                                                                    under(ProgramArea.area_code, area))))
+
+
+async def _expected(s: AsyncSession, area: str, program: int | None, kader: dict[str, list[str]]) -> list[str]:
+    covered = await _covered(s, area, program)
+    if program is None:
+        return sorted(set(kader) | set(covered or ()))
+    return sorted(covered) if covered is not None else sorted(kader)
+
+
+async def expected_desa(s: AsyncSession, area: str, program: int | None = None) -> set[str]:
+    """The desa expected to report under ``area``: a program's desa (``pantau program areas``), else those
+    with a kader (of the program); of every program: all of these."""
+    return set(await _expected(s, area, program, await _kader(s, area, program)))
+
+
+async def completeness(s: AsyncSession, area: str, rnd: RoundView, form_id: str = "pemantauan",
+                       program: int | None = None) -> list[DesaStatus]:
+    """One row per expected desa under ``area`` (``expected_desa``: with a kader, or of the program), sorted
+    by code; a desa of the program without a kader is listed with none (an explicit zero)."""
+    kader = await _kader(s, area, program)
+    expected = await _expected(s, area, program, kader)
+    programs = [Report.program_id == program] if program is not None else []
     reported = {code: aware(created) for code, created in await s.execute(
         select(Report.area_code, Report.created_at).where(
             Report.form_id == form_id, Report.key == rnd.name, under(Report.area_code, area),
-            Report.verified.is_(True), Report.conflict.is_(None)))}   # unverified / competing: counted apart
+            Report.verified.is_(True), Report.conflict.is_(None), *programs))}   # unverified / competing: apart
     drafts: Select[str | None, dict[str, Any]] = select(Session.draft_area, Session.state).where(
         Session.draft_form == form_id, under(Session.draft_area, area))
     drafting = {code for code, state in await s.execute(drafts) if drafts_for(state, rnd)}
     due = date.fromisoformat(rnd.due)
     rows = []
-    for code in sorted(kader):
+    for code in expected:
         at = reported.get(code)
         if at is not None:
             status = ON_TIME if at.astimezone(zone_for_area(code)).date() <= due else LATE
         else:
             status = IN_PROGRESS if code in drafting else MISSING
-        rows.append(DesaStatus(code, status, at, tuple(sorted(kader[code]))))
+        rows.append(DesaStatus(code, status, at, tuple(sorted(kader.get(code, ())))))
     return rows

@@ -45,8 +45,8 @@ class Page:
 
 
 async def meeting_rows(s: AsyncSession, area: str, date_from: date | None, date_to: date | None,
-                       kind: str | None, offset: int, limit: int) -> Page:
-    """Meeting reports under ``area`` (newest meeting first), one page."""
+                       kind: str | None, offset: int, limit: int, program: int | None = None) -> Page:
+    """Meeting reports under ``area`` (newest meeting first, of ``program``; None: every program), one page."""
     q = select(Report.id, Report.area_code, Report.answers, Report.updated_at, Report.revision, Contact.name) \
         .join(Contact, Contact.id == Report.contact_id) \
         .where(Report.form_id == "pertemuan", under(Report.area_code, area), Report.conflict.is_(None))
@@ -55,7 +55,8 @@ async def meeting_rows(s: AsyncSession, area: str, date_from: date | None, date_
     for cond in ((Report.period >= date_from.isoformat()) if date_from else None,
                  (Report.period <= date_to.isoformat()) if date_to else None,
                  # the kind inside the answers, in SQL (JSON_EXTRACT / ->>): only the page shown is read
-                 (Report.answers["kind"].as_string() == kind) if kind else None):
+                 (Report.answers["kind"].as_string() == kind) if kind else None,
+                 (Report.program_id == program) if program is not None else None):
         if cond is not None:
             q, count = q.where(cond), count.where(cond)
     total = await s.scalar(count) or 0
@@ -72,6 +73,7 @@ class ActivityFilter:
     support: str | None = None           # a support_from level
     support_what: str | None = None
     matrix: bool = False                 # the seed's matrix: every activity (capaian), its needs and follow-up
+    program: int | None = None           # one program's reports (None: every program)
 
 
 def _keep(item: dict[str, Any], f: ActivityFilter) -> bool:
@@ -96,6 +98,8 @@ async def activity_rows(s: AsyncSession, area: str, f: ActivityFilter, offset: i
         .order_by(Report.area_code, Report.id)
     if f.round:                        # other rounds' reports are not read at all
         q = q.where(Report.answers["round"].as_string() == f.round)
+    if f.program is not None:
+        q = q.where(Report.program_id == f.program)
     rows = []
     for report_id, code, answers, reporter in await s.execute(q):
         for index, item in enumerate(answers.get("activities") or []):
@@ -123,12 +127,15 @@ class ReportDetail:
     created_at: datetime
     updated_at: datetime
     revisions: list[Revision]          # oldest first
+    program_id: int = 1                # the program it was sent for
 
 
-async def desa_reports(s: AsyncSession, desa: str, offset: int, limit: int) -> Page:
-    """The desa's reports, newest first, each with its revision history (who, when, answers)."""
-    total = await s.scalar(select(func.count()).select_from(Report).where(Report.area_code == desa)) or 0
-    reports = list(await s.scalars(select(Report).where(Report.area_code == desa)
+async def desa_reports(s: AsyncSession, desa: str, offset: int, limit: int, program: int | None = None) -> Page:
+    """The desa's reports (of ``program``; None: every program), newest first, each with its revision history
+    (who, when, answers)."""
+    mine = [Report.program_id == program] if program is not None else []
+    total = await s.scalar(select(func.count()).select_from(Report).where(Report.area_code == desa, *mine)) or 0
+    reports = list(await s.scalars(select(Report).where(Report.area_code == desa, *mine)
                                    .order_by(Report.updated_at.desc(), Report.id.desc()).offset(offset).limit(limit)))
     history = await _revisions(s, [r.id for r in reports])
     return Page([_detail(r, history.get(r.id, [])) for r in reports], total, offset, limit)
@@ -143,7 +150,7 @@ async def report_detail(s: AsyncSession, report_id: int) -> ReportDetail | None:
 
 def _detail(r: Report, revisions: list[Revision]) -> ReportDetail:
     return ReportDetail(r.id, r.form_id, r.form_version, r.area_code, r.answers, r.revision, aware(r.created_at),
-                        aware(r.updated_at), revisions)
+                        aware(r.updated_at), revisions, r.program_id)
 
 
 async def _revisions(s: AsyncSession, report_ids: list[int]) -> dict[int, list[Revision]]:

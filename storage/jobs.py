@@ -54,4 +54,4 @@ async def finish_job(s: AsyncSession, job_id: int, status: str = "done", error: 
 async def contact_of(s: AsyncSession, contact_id: int) -> ContactView | None:
     from flows.types import ContactView
     c = await s.get(Contact, contact_id)
-    return ContactView(c.id, c.name, c.role, c.area_code, c.lang) if c else None
+    return ContactView(c.id, c.name, c.role, c.area_code, c.lang, program_id=c.program_id) if c else None

@@ -23,6 +23,39 @@ class Area(Base):
     level: Mapped[int] = mapped_column(Integer, index=True)          # 1 provinsi … 4 desa/kelurahan
 
 
+DEFAULT_PROGRAM_ID = 1   # the program migration 0017 made of a deployment's data ("utama"); always there
+
+
+class Program(Base):
+    """A program (PKH, Kotaku, …) of a deployment (issue 25). A deployment with one program is today's."""
+    __tablename__ = "programs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    agency: Mapped[str | None] = mapped_column(String(120), nullable=True)   # the owner agency
+    start: Mapped[str | None] = mapped_column(String(10), nullable=True)     # ISO dates
+    end: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    settings: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    created_at: Mapped[datetime]
+
+
+class ProgramArea(Base):
+    """A desa a program covers (the expected set of "belum melapor"), with an optional outside reference
+    such as a Kotaku BKM code."""
+    __tablename__ = "program_areas"
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id"), primary_key=True)
+    area_code: Mapped[str] = mapped_column(ForeignKey("areas.code"), primary_key=True)
+    ref: Mapped[str | None] = mapped_column(String(80), nullable=True)
+
+
+class ProgramForm(Base):
+    """A form (built-in or imported) enabled in a program for a role."""
+    __tablename__ = "program_forms"
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id"), primary_key=True)
+    form_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    role: Mapped[str] = mapped_column(String(20), primary_key=True)
+
+
 class Contact(Base):
     __tablename__ = "contacts"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -38,6 +71,27 @@ class Contact(Base):
     approved_by: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"), nullable=True)
     agency: Mapped[str | None] = mapped_column(String(120), nullable=True)   # OPD: its agency's name (shown)
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), nullable=True, index=True)  # OPD
+    # the membership in use (role, area, agency above are its copy, so a message reads one row): the program
+    # of the person's reports; None: every program (a forum koordinator invited with --program '*')
+    program_id: Mapped[int | None] = mapped_column(ForeignKey("programs.id"), nullable=True,
+                                                   default=DEFAULT_PROGRAM_ID)
+
+
+class Membership(Base):
+    """One person's role and area in one program: one phone number is one person in every program.
+    ``program_id`` None: every program (the forum)."""
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("contact_id", "program_id", "role", "area_code"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), index=True)
+    program_id: Mapped[int | None] = mapped_column(ForeignKey("programs.id"), nullable=True, index=True)
+    role: Mapped[str] = mapped_column(String(20))
+    area_code: Mapped[str] = mapped_column(ForeignKey("areas.code"))
+    agency: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    verified: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    approved_by: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"), nullable=True)
+    created_at: Mapped[datetime]
+    disabled_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
 class Identity(Base):
@@ -63,6 +117,8 @@ class Invite(Base):
     extra: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)   # e.g. {"agency": …} for OPD
     agency: Mapped[str | None] = mapped_column(String(120), nullable=True)   # OPD invites: the agency's name
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), nullable=True)
+    program_id: Mapped[int | None] = mapped_column(ForeignKey("programs.id"), nullable=True,
+                                                   default=DEFAULT_PROGRAM_ID)   # None: every program
 
 
 class Session(Base):
@@ -112,7 +168,7 @@ class Outbox(Base):
 class Report(Base):
     """One report per (form, area, key); every save adds a ReportRevision."""
     __tablename__ = "reports"
-    __table_args__ = (UniqueConstraint("form_id", "area_code", "key"),
+    __table_args__ = (UniqueConstraint("form_id", "area_code", "key", "program_id", name="uq_reports_program_key"),
                       Index("ix_reports_area_form", "area_code", "form_id"),
                       Index("ix_reports_rollup", "form_id", "kab", "period", "men", "women"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -135,6 +191,25 @@ class Report(Base):
     # a report under another person's key: kept apart (conflict "pending") until the fasilitator picks
     competes_with: Mapped[int | None] = mapped_column(ForeignKey("reports.id"), nullable=True)
     conflict: Mapped[str | None] = mapped_column(String(12), nullable=True)   # pending, rejected, merged (edited onto another)
+    # the program it was sent for; the same meeting sent for two programs is two reports (issue 25)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id"), default=DEFAULT_PROGRAM_ID,
+                                            server_default=str(DEFAULT_PROGRAM_ID))
+    # one event of several programs (a musdes reported by PKH and Kotaku): the report it was matched to by a
+    # fasilitator (counted once in the forum view, credited to each program); None: its own event
+    same_as: Mapped[int | None] = mapped_column(ForeignKey("reports.id"), nullable=True)
+
+
+class ReportMatch(Base):
+    """A fasilitator's decision that two reports of different programs are one event (``same``: the later
+    one's ``same_as`` points at the earlier) or two (``apart``); undone: ``undone_at`` (issue 25)."""
+    __tablename__ = "report_matches"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), index=True)   # the later report
+    other_id: Mapped[int] = mapped_column(ForeignKey("reports.id"))                # the earlier one
+    decision: Mapped[str] = mapped_column(String(8))                                # same, apart
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"))
+    at: Mapped[datetime]
+    undone_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
 class ReportRevision(Base):
@@ -183,6 +258,8 @@ class Job(Base):
     created_at: Mapped[datetime]
     started_at: Mapped[datetime | None] = mapped_column(nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    program_id: Mapped[int | None] = mapped_column(ForeignKey("programs.id"), nullable=True,
+                                                   default=DEFAULT_PROGRAM_ID)
 
 
 class Round(Base):
@@ -191,6 +268,7 @@ class Round(Base):
     start: Mapped[str] = mapped_column(String(10))   # ISO date
     due: Mapped[str] = mapped_column(String(10))
     schedule: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)   # overrides DEFAULT_SCHEDULE
+    program_id: Mapped[int | None] = mapped_column(ForeignKey("programs.id"), nullable=True)   # None: every program
 
 
 class SentReminder(Base):
@@ -199,6 +277,8 @@ class SentReminder(Base):
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"))
     queued_at: Mapped[datetime]
+    program_id: Mapped[int | None] = mapped_column(ForeignKey("programs.id"), nullable=True,
+                                                   default=DEFAULT_PROGRAM_ID)
 
 
 class FormVersion(Base):
@@ -229,6 +309,8 @@ class IssueItem(Base):
     recommendation_id: Mapped[int | None] = mapped_column(ForeignKey("recommendations.id"), nullable=True,
                                                           index=True)
     created_at: Mapped[datetime]
+    program_id: Mapped[int | None] = mapped_column(ForeignKey("programs.id"), nullable=True,
+                                                   default=DEFAULT_PROGRAM_ID)
 
 
 class Recommendation(Base):
@@ -303,6 +385,8 @@ class StorySelection(Base):
     panel: Mapped[str] = mapped_column(Text, default="")
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"))
     at: Mapped[datetime]
+    program_id: Mapped[int | None] = mapped_column(ForeignKey("programs.id"), nullable=True,
+                                                   default=DEFAULT_PROGRAM_ID)
 class LoginLink(Base):
     """A one-time dashboard link sent in the chat (``dasbor``): only its SHA-256 is stored."""
     __tablename__ = "web_login_links"
@@ -322,6 +406,8 @@ class WebSession(Base):
     created_at: Mapped[datetime]
     last_seen: Mapped[datetime]
     ended_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    program_id: Mapped[int | None] = mapped_column(ForeignKey("programs.id"), nullable=True,
+                                                   default=DEFAULT_PROGRAM_ID)
 
 
 class UnreadAnswer(Base):

@@ -6,23 +6,35 @@ from typing import Any
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.schedule import Person
 from flows.types import RoundView
 
-from .models import Contact, Identity, Outbox, Round, SentReminder, Session
+from .models import Contact, Identity, Membership, Outbox, Round, SentReminder, Session
 from .routing import last_written, registered
 
-async def rounds_with_schedule(s: AsyncSession) -> list[tuple[RoundView, dict[str, Any] | None]]:
-    return [(RoundView(r.name, r.start, r.due), r.schedule) for r in await s.scalars(select(Round))]
+async def rounds_with_schedule(s: AsyncSession, program: int | None = None
+                               ) -> list[tuple[RoundView, dict[str, Any] | None]]:
+    """Every round with its schedule (of one program: its own rounds and those of every program)."""
+    q = select(Round)
+    if program is not None:
+        q = q.where(or_(Round.program_id == program, Round.program_id.is_(None)))
+    return [(RoundView(r.name, r.start, r.due), r.schedule) for r in await s.scalars(q)]
 
 
-async def people(s: AsyncSession, role: str) -> list[Person]:
-    rows = await s.execute(select(Contact.id, Contact.name, Contact.area_code)
-                           .where(Contact.role == role, Contact.disabled_at.is_(None)))   # removed: not reminded
+async def people(s: AsyncSession, role: str, program: int | None = None) -> list[Person]:
+    """Active contacts of a role (of one program: its members, with the area of that membership)."""
+    if program is None:
+        rows = await s.execute(select(Contact.id, Contact.name, Contact.area_code)
+                               .where(Contact.role == role, Contact.disabled_at.is_(None)))   # removed: not reminded
+    else:
+        rows = await s.execute(select(Contact.id, Contact.name, Membership.area_code)
+                               .join(Contact, Contact.id == Membership.contact_id)
+                               .where(Membership.role == role, Membership.program_id == program,
+                                      Membership.disabled_at.is_(None), Contact.disabled_at.is_(None)))
     return [Person(i, n, a) for i, n, a in rows]
 
 

@@ -27,8 +27,8 @@ from . import changes
 from . import webhooks
 from .results import affected
 from .keys import aware, identity_key
-from .models import (Contact, Identity, InboundMessage, Invite, Media, Outbox, Report, ReportRevision,
-                     Round, Session, StorySelection)
+from .models import (DEFAULT_PROGRAM_ID, Contact, Identity, InboundMessage, Invite, Media, Membership, Outbox,
+                     Report, ReportRevision, Round, Session, StorySelection)
 from .rollup import draft_of, rollup_columns
 from .forms import stored_form_definition, sync_forms  # noqa: F401 - where callers import them from
 
@@ -38,17 +38,23 @@ _Params = Mapping[str, Any] | Sequence[Mapping[str, Any]] | None   # one row's v
 
 
 @lru_cache(maxsize=2)
-def _report_upsert(postgres: bool) -> ReturningInsert[int, int, str, str, str]:
-    """INSERT … ON CONFLICT (form, area, key) DO UPDATE … RETURNING id, revision (and the key, to match
+def _report_upsert(postgres: bool) -> ReturningInsert[int, int, int, str, str, str]:
+    """INSERT … ON CONFLICT (program, form, area, key) DO UPDATE … RETURNING id, revision (and the key, to match
     rows of an executemany) — built once per dialect."""
     table = cast(Table, Report.__table__)
     stmt = (pg_insert if postgres else sqlite_insert)(table)
     # the owner (contact_id) stays: the revision row records who sent this version
     kept = ("answers", "form_version", "updated_at", "kab", "period", "men", "women", "verified")
     return stmt.on_conflict_do_update(
-        index_elements=["form_id", "area_code", "key"],
+        index_elements=["program_id", "form_id", "area_code", "key"],
         set_={"revision": table.c.revision + 1, **{c: stmt.excluded[c] for c in kept}},
-    ).returning(table.c.id, table.c.revision, table.c.form_id, table.c.area_code, table.c.key)
+    ).returning(table.c.id, table.c.revision, table.c.program_id, table.c.form_id, table.c.area_code, table.c.key)
+
+
+def report_program(by: ContactView | None) -> int:
+    """The program a report is sent for: the sender's program in use (the default for a trusted caller, or
+    a forum member of every program)."""
+    return by.program_id if by is not None and by.program_id is not None else DEFAULT_PROGRAM_ID
 
 
 @dataclass(frozen=True)
@@ -58,8 +64,8 @@ class _Statements:
     session_insert: Insert
     session_select: Select[str, str, dict[str, Any] | None, int | None]
     session_update: Update
-    contacts_select: Select[str, str, int, str, str, str, str, bool, datetime | None]
-    previous_select: Select[str, str, dict[str, Any]]
+    contacts_select: Select[Unpack[TupleAny]]     # ten columns: past what the typing spells out
+    previous_select: Select[str, str, dict[str, Any], int]
     outbox_insert: Insert
 
 
@@ -81,10 +87,10 @@ def _statements(postgres: bool) -> _Statements:
                         .values(state=bindparam("v_state"), seq=bindparam("v_seq"), updated_at=bindparam("v_now"),
                                 draft_form=bindparam("v_form"), draft_area=bindparam("v_area"))),
         contacts_select=(select(Identity.channel, Identity.external_id, Contact.id, Contact.name, Contact.role,
-                                Contact.area_code, Contact.lang, Contact.verified, Contact.disabled_at).join(Contact, Identity.contact_id == Contact.id)
+                                Contact.area_code, Contact.lang, Contact.verified, Contact.disabled_at, Contact.program_id).join(Contact, Identity.contact_id == Contact.id)
                          .where(tuple_(Identity.channel, Identity.external_id)
                                 .in_(bindparam("keys", expanding=True)))),
-        previous_select=(select(Report.area_code, Report.form_id, Report.answers)
+        previous_select=(select(Report.area_code, Report.form_id, Report.answers, Report.program_id)
                          .where(Report.area_code.in_(bindparam("areas", expanding=True)),
                                 Report.form_id.in_(bindparam("forms", expanding=True)))
                          .order_by(Report.updated_at.desc(), Report.id.desc())),
@@ -93,6 +99,7 @@ def _statements(postgres: bool) -> _Statements:
 
 
 _REVISION_INSERT = insert_(cast(Table, ReportRevision.__table__))
+_MEMBERSHIP_INSERT = insert_(cast(Table, Membership.__table__))
 
 
 @dataclass
@@ -184,9 +191,11 @@ class Tx:
         by_identity = {identity_key(c, e): (c, e) for c, e in keys}
         if not by_identity:
             return {}
-        rows = await self._core(_statements(self.postgres).contacts_select, {"keys": list(by_identity)})
-        return {by_identity[(ch, ext)]: ContactView(cid, name, role, area, lang, bool(verified), disabled is None)
-                for ch, ext, cid, name, role, area, lang, verified, disabled in rows}
+        rows = cast(Iterable[tuple[str, str, int, str, str, str, str, bool, datetime | None, int | None]],
+                    await self._core(_statements(self.postgres).contacts_select, {"keys": list(by_identity)}))
+        return {by_identity[(ch, ext)]: ContactView(cid, name, role, area, lang, bool(verified), disabled is None,
+                                                    program)
+                for ch, ext, cid, name, role, area, lang, verified, disabled, program in rows}
 
     async def enqueue_many(self, rows: list[tuple[str, str, dict[str, Any]]], now: datetime) -> None:
         """Queue replies (channel, external id, payload) in one executemany, in order."""
@@ -200,8 +209,8 @@ class Tx:
         channel, external_id = identity_key(channel, external_id)
         row = await self.s.scalar(select(Contact).join(Identity, Identity.contact_id == Contact.id)
                                   .where(Identity.channel == channel, Identity.external_id == external_id))
-        return (ContactView(row.id, row.name, row.role, row.area_code, row.lang, row.verified, row.disabled_at is None)
-                if row else None)
+        return (ContactView(row.id, row.name, row.role, row.area_code, row.lang, row.verified, row.disabled_at is None,
+                            row.program_id) if row else None)
 
     async def create_contact(self, channel: str, external_id: str, new: NewContact, now: datetime) -> ContactView:
         contact = Contact(name=new.name, role=new.role, area_code=new.area_code, lang=new.lang, created_at=now,
@@ -211,10 +220,14 @@ class Tx:
         await self.add_identity(contact.id, channel, external_id)
         if new.invite_code:
             await self.s.execute(update(Invite).where(Invite.code == new.invite_code).values(used_by=contact.id))
-            row = (await self.s.execute(select(Invite.agency, Invite.agency_id)
+            row = (await self.s.execute(select(Invite.agency, Invite.agency_id, Invite.program_id)
                                         .where(Invite.code == new.invite_code))).one()
-            contact.agency, contact.agency_id = row.agency, row.agency_id
-        return ContactView(contact.id, contact.name, contact.role, contact.area_code, contact.lang, new.verified)
+            contact.agency, contact.agency_id, contact.program_id = row.agency, row.agency_id, row.program_id
+        await self.s.execute(_MEMBERSHIP_INSERT, {      # one person in every program (storage/programs.py)
+            "contact_id": contact.id, "program_id": contact.program_id, "role": contact.role,
+            "area_code": contact.area_code, "agency": contact.agency, "verified": new.verified, "created_at": now})
+        return ContactView(contact.id, contact.name, contact.role, contact.area_code, contact.lang, new.verified,
+                           program_id=contact.program_id)
 
     async def add_identity(self, contact_id: int, channel: str, external_id: str) -> None:
         kind, value = identity_key(channel, external_id)
@@ -242,6 +255,7 @@ class Tx:
             return SavedReport(*await self._correct_report(new, contact_id, now))
         values = {"form_id": new.form_id, "form_version": new.form_version, "area_code": new.area_code,
                   "key": new.key, "contact_id": contact_id, "answers": new.answers, "revision": 1,
+                  "program_id": report_program(by),
                   "created_at": now, "updated_at": now, "verified": by.verified if by else True,
                   "competes_with": None, "conflict": None, **rollup_columns(new.area_code, new.key, new.answers)}
         self._queued.append((values, SavedReport()))
@@ -255,15 +269,17 @@ class Tx:
             later: list[tuple[dict[str, Any], SavedReport]] = []
             keys = set()
             for values, saved in self._queued:
-                key = (values["form_id"], values["area_code"], values["key"])
+                key = (values["program_id"], values["form_id"], values["area_code"], values["key"])
                 (later if key in keys else wave).append((values, saved))
                 keys.add(key)
             self._queued = later
             await self._keep_apart(wave)
             rows = await self.s.execute(_report_upsert(self.postgres), [values for values, _ in wave])
-            written = {(form, area, key): (report_id, revision) for report_id, revision, form, area, key in rows}
+            written = {(program, form, area, key): (report_id, revision)
+                       for report_id, revision, program, form, area, key in rows}
             for values, saved in wave:
-                saved.id, saved.revision = written[(values["form_id"], values["area_code"], values["key"])]
+                saved.id, saved.revision = written[(values["program_id"], values["form_id"], values["area_code"],
+                                                    values["key"])]
             await self.s.execute(_REVISION_INSERT, [
                 {"report_id": saved.id, "revision": saved.revision, "contact_id": values["contact_id"],
                  "answers": values["answers"], "created_at": values["created_at"]} for values, saved in wave])
@@ -278,7 +294,7 @@ class Tx:
         from .access import may_change, owners
         found = await owners(self.s, [(v["form_id"], v["area_code"], v["key"]) for v, _ in wave])
         for values, saved in wave:
-            hit = found.get((values["form_id"], values["area_code"], values["key"]))
+            hit = found.get((values["program_id"], values["form_id"], values["area_code"], values["key"]))
             editor = self._editors.get(values["contact_id"])     # None: a trusted caller (CLI, import)
             if hit and hit[1] != values["contact_id"] and editor is not None and not may_change(
                     editor, hit[1], values["area_code"]):
@@ -291,17 +307,20 @@ class Tx:
         row = await self.s.get(Report, new.report_id)
         if row is not None and "#" in row.key and row.key.split("#", 1)[0] == new.key:
             new = replace(new, key=row.key)   # kept as a meeting of its own by the fasilitator: it stays one
-        clash = await self.s.scalar(select(Report).where(Report.form_id == new.form_id, Report.area_code ==
-                                                         new.area_code, Report.key == new.key))
+        clash = await self.s.scalar(select(Report).where(
+            Report.program_id == (row.program_id if row is not None else report_program(self._editors.get(contact_id))),
+            Report.form_id == new.form_id, Report.area_code == new.area_code, Report.key == new.key))
         from .access import may_change
         editor = self._editors.get(contact_id)
-        if row is not None and editor is not None and not may_change(editor, row.contact_id, row.area_code):
+        if row is not None and editor is not None and not may_change(editor, row.contact_id, row.area_code,
+                                                                     row.program_id):
             row = None    # not theirs to change: sent as a new report (kept apart if the key is taken)
         moved_from = None
         if clash is not None and (row is None or clash.id != row.id):
             moved_from = row
             row = clash   # corrected into the key of another report: that one is revised
-        if row is not None and editor is not None and not may_change(editor, row.contact_id, row.area_code):
+        if row is not None and editor is not None and not may_change(editor, row.contact_id, row.area_code,
+                                                                     row.program_id):
             row, moved_from = None, None
         if moved_from is not None and row is not None:   # (row: the clash) ... and the report it started from is that meeting now: never counted twice
             moved_from.conflict, moved_from.competes_with, moved_from.updated_at = "merged", row.id, now
@@ -345,15 +364,17 @@ class Tx:
 
     async def previous_answers(self, area_codes: list[str], form_ids: list[str]) -> dict[str, dict[str, dict[str, Any]]]:
         """For each area, the newest report of each of these forms (offers last round's activities back):
-        {area: {form id: answers}}, one query for a whole batch."""
+        {area: {form id: answers, "form id@program id": answers of that program}}, one query for a whole
+        batch (bot/programs.py previous_of picks the person's program)."""
         out: dict[str, dict[str, dict[str, Any]]] = {area: {} for area in area_codes}
         if not area_codes or not form_ids:
             return out
         await self.flush_reports()
         rows = await self.s.execute(_statements(self.postgres).previous_select,
                                     {"areas": sorted(set(area_codes)), "forms": list(form_ids)})
-        for area, form_id, answers in rows:
+        for area, form_id, answers, program in rows:
             out[area].setdefault(form_id, answers)
+            out[area].setdefault(f"{form_id}@{program}", answers)
         return out
 
     async def rounds(self) -> tuple[RoundView, ...]:
@@ -427,7 +448,9 @@ async def create_invite(s: AsyncSession, role: str, area_code: str, now: datetim
     return await create(s, role, area_code, now, days, extra, agency=agency)
 
 
-async def upsert_round(s: AsyncSession, name: str, start: str, due: str, schedule: dict[str, Any] | None = None) -> None:
+async def upsert_round(s: AsyncSession, name: str, start: str, due: str, schedule: dict[str, Any] | None = None,
+                       program_id: int | None = None) -> None:
+    """Add or change a round (of one program; None: of every program)."""
     await s.execute(delete(Round).where(Round.name == name))
-    s.add(Round(name=name, start=start, due=due, schedule=schedule))
+    s.add(Round(name=name, start=start, due=due, schedule=schedule, program_id=program_id))
     await s.commit()

@@ -31,7 +31,8 @@ from flows.dates import zone_for_area
 from flows.forms import Form, parse_form
 from flows.summary_spec import Count, SummarySpec, Top, summaries
 
-from .models import Area, Contact, FormVersion, Report, Round
+from .completeness import expected_desa
+from .models import Area, FormVersion, Report, Round
 from .scope import under
 
 
@@ -41,6 +42,9 @@ class Filters:
     date_from: date | None = None
     date_to: date | None = None
     round: str | None = None
+    program: int | None = None      # one program's reports and expected desa; None: every program (issue 25)
+    once: bool = False              # an event of several programs counted once (storage/matches.py), the forum view
+    by_program: bool = False        # also each program's own figures (Rollup.programs), in the same pass; implies once
 
 
 class UnknownRound(ValueError):
@@ -66,6 +70,7 @@ class Rollup:
     details: dict[str, dict[str, Any]]   # per section: groups (``by``), top answers, missing desa, timeliness
     specs: list[tuple[Form, SummarySpec]]
     unverified: dict[str, int] = field(default_factory=dict)   # form id → reports of kader not yet approved
+    programs: dict[int, dict[str, dict[str, Any]]] = field(default_factory=dict)   # by_program: id → section figures
 
 
 # ------------------------------------------------------------------------------------------- periods
@@ -77,6 +82,7 @@ class Window:
     date_to: date | None
     round: str | None
     round_due: dict[str, date]
+    program: int | None = None      # Filters.program: the reports of one program (None: every program)
     # derived in __post_init__ (ISO forms of the dates, whether anything filters at all)
     _from: str = field(init=False, repr=False, compare=False)
     _to: str = field(init=False, repr=False, compare=False)
@@ -139,7 +145,7 @@ async def window_for(s: AsyncSession, f: Filters) -> Window:
         r = rounds[f.round]
         start, due = date.fromisoformat(r.start), date.fromisoformat(r.due)
         lo, hi = max(lo, start) if lo else start, min(hi, due) if hi else due
-    return Window(lo, hi, f.round, {n: date.fromisoformat(r.due) for n, r in rounds.items()})
+    return Window(lo, hi, f.round, {n: date.fromisoformat(r.due) for n, r in rounds.items()}, f.program)
 
 
 def prefilter(form: Form, spec: SummarySpec, window: Window) -> ColumnElement[bool]:
@@ -317,8 +323,12 @@ async def rollup(s: AsyncSession, f: Filters, forms: dict[tuple[str, int], Form]
     needs_created = window.filtered and any(spec.period == "started" and "$started" not in form.key
                                             for form, spec in specs)
     cols = [Report.form_id, Report.area_code, Report.key, Report.answers, Report.verified] + (
-        [Report.created_at] if needs_created else [])
+        [Report.program_id, Report.same_as] if f.by_program else []) + ([Report.created_at] if needs_created else [])
     where = [under(Report.area_code, f.area), Report.conflict.is_(None)]   # competing submissions wait apart
+    if f.program is not None:
+        where.append(Report.program_id == f.program)
+    if f.once and not f.by_program:
+        where.append(Report.same_as.is_(None))
     where.append(or_(*(prefilter(form, spec, window) for form, spec in specs)) if window.filtered
                  else Report.form_id.in_(list(by_id)))
     # the columns' types, which mypy cannot follow through select(*cols): created_at only when asked for
@@ -326,13 +336,22 @@ async def rollup(s: AsyncSession, f: Filters, forms: dict[tuple[str, int], Form]
                 await s.execute(select(*cols).where(*where)))
     child_for: dict[str, dict[str, _Acc]] = {}
     unverified: Counter[str] = Counter()      # from kader not yet approved: counted apart, not in the figures
+    by_program: dict[int, dict[str, _Acc]] = {}
     for form_id, area_code, key, answers, verified, *created in rows:
+        if f.by_program:            # (program, same_as) come before the optional first save time
+            pid, same_as = cast("tuple[int, int | None]", tuple(created[:2]))
+            created = created[2:]
         form, spec = by_id[form_id]
         if window.filtered and not window.admits(form, spec, area_code, key, answers, created[0] if created else None):
             continue
         if not verified:
             unverified[form_id] += 1
             continue
+        if f.by_program:            # each program credits its own report; the total counts an event once
+            mine = by_program.setdefault(pid, {})
+            (mine.get(spec.section) or mine.setdefault(spec.section, _Acc(spec))).add(spec, area_code, answers)
+            if same_as is not None:
+                continue
         child = child_for.get(area_code)
         if child is None:
             child = child_for[area_code] = per_child.setdefault(child_of(area_code, f.area), {})
@@ -352,14 +371,12 @@ async def rollup(s: AsyncSession, f: Filters, forms: dict[tuple[str, int], Form]
     details: dict[str, dict[str, Any]] = {}
     expected: set[str] = set()
     if any(spec.reported for _, spec in specs):
-        expected = set(await s.scalars(select(Contact.area_code).where(Contact.role == "kader",
-                                                                        Contact.disabled_at.is_(None),
-                                                                        under(Contact.area_code, f.area))))
+        expected = await expected_desa(s, f.area, f.program)
     status_rows = []
     if f.round and any(spec.reported for _, spec in specs):
         rnd = await get_round(s, f.round)
         reported_form = next(form.id for form, spec in specs if spec.reported)
-        status_rows = await completeness(s, f.area, rnd, reported_form) if rnd else []
+        status_rows = await completeness(s, f.area, rnd, reported_form, f.program) if rnd else []
     area = AreaFigures(f.area, names.get(f.area, f.area) if f.area else "Indonesia", level)
     for form, spec in specs:
         acc = totals[spec.section]
@@ -394,7 +411,10 @@ async def rollup(s: AsyncSession, f: Filters, forms: dict[tuple[str, int], Form]
                 fig.sections[spec.section]["timeliness"] = {
                     k: st[k] for k in ("tepat_waktu", "terlambat", "sedang_diisi", "belum")}
         children.append(fig)
-    return Rollup(f, area, children, details, specs, dict(sorted(unverified.items())))
+    programs = {pid: {spec.section: here.get(spec.section, _Acc(spec)).figures(
+        spec, await expected_desa(s, f.area, pid) if spec.reported else None) for _, spec in specs}
+        for pid, here in by_program.items()} if f.by_program else {}
+    return Rollup(f, area, children, details, specs, dict(sorted(unverified.items())), programs)
 
 
 def as_json(r: Rollup) -> dict[str, Any]:
@@ -420,24 +440,25 @@ async def summarize(s: AsyncSession, f: Filters, forms: dict[tuple[str, int], Fo
     return as_json(await rollup(s, f, forms))
 
 
-async def iter_reports(s: AsyncSession, area: str, form_id: str, batch: int = 2000
+async def iter_reports(s: AsyncSession, area: str, form_id: str, batch: int = 2000, program: int | None = None
                        ) -> AsyncIterator[tuple[str, dict[str, Any], int, datetime, str]]:
-    """Reports of a form under an area, streamed (bounded memory): (area code, answers, revision, updated at,
-    reporter's name)."""
-    async for row in iter_report_rows(s, area, form_id, batch):
+    """Reports of a form under an area (of one program; None: every program), streamed (bounded memory):
+    (area code, answers, revision, updated at, reporter's name)."""
+    async for row in iter_report_rows(s, area, form_id, batch, program):
         yield row[0], row[1], row[2], row[3], row[4]
 
 
-async def iter_report_rows(s: AsyncSession, area: str, form_id: str, batch: int = 2000
+async def iter_report_rows(s: AsyncSession, area: str, form_id: str, batch: int = 2000, program: int | None = None
                            ) -> AsyncIterator[tuple[str, dict[str, Any], int, datetime, str, str, datetime, bool]]:
     """As ``iter_reports``, with the report's key, first save time (what the period filters need) and whether
     its sender was approved. Competing submissions wait for the fasilitator's choice and are left out."""
     async for code, answers, revision, updated, name, key, created, verified, _ in iter_report_rows_with_id(
-            s, area, form_id, batch):
+            s, area, form_id, batch, program):
         yield code, answers, revision, updated, name, key, created, verified
 
 
-async def iter_report_rows_with_id(s: AsyncSession, area: str, form_id: str, batch: int = 2000
+async def iter_report_rows_with_id(s: AsyncSession, area: str, form_id: str, batch: int = 2000,
+                                   program: int | None = None
                                    ) -> AsyncIterator[Row[str, dict[str, Any], int, datetime, str, str, datetime, bool,
                                                           int]]:
     """As ``iter_report_rows``, with the report's id last (the export's link to a photo on the dashboard)."""
@@ -445,7 +466,8 @@ async def iter_report_rows_with_id(s: AsyncSession, area: str, form_id: str, bat
     q = (select(Report.area_code, Report.answers, Report.revision, Report.updated_at, C.name, Report.key,
                 Report.created_at, Report.verified, Report.id)
          .join(C, C.id == Report.contact_id)
-         .where(Report.form_id == form_id, under(Report.area_code, area), Report.conflict.is_(None))
+         .where(Report.form_id == form_id, under(Report.area_code, area), Report.conflict.is_(None),
+                *([Report.program_id == program] if program is not None else []))
          .order_by(Report.area_code, Report.id).execution_options(yield_per=batch))
     result = await s.stream(q)
     async for row in result:

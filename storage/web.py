@@ -89,7 +89,8 @@ async def viewer_for(s: AsyncSession, key: str, now: datetime) -> Viewer | None:
     if now - aware(row.last_seen) > TOUCH_EVERY:
         row.last_seen = now
         await s.flush()
-    return Viewer(row.id, ContactView(contact.id, contact.name, contact.role, contact.area_code, contact.lang),
+    return Viewer(row.id, ContactView(contact.id, contact.name, contact.role, contact.area_code, contact.lang,
+                                      program_id=contact.program_id),
                   row.lang)
 
 

@@ -74,7 +74,8 @@ class Chat:
 MODULE_MARKS = {
     "test_crash": ("crash", "slow"), "test_crash_telegram": ("crash", "slow"),
     "test_web_browser": ("browser", "slow"),
-    "test_cli_e2e": ("slow",), "test_api_cli": ("slow",), "test_telegram": ("slow",), "test_whatsapp": ("slow",),
+    "test_cli_e2e": ("slow",), "test_api_cli": ("slow",), "test_programs_cli": ("slow",), "test_telegram": ("slow",),
+    "test_whatsapp": ("slow",),
 }
 
 
@@ -137,6 +138,7 @@ def _reset_postgres() -> None:
 
     from storage.db import Database
     from storage.models import Base
+    from storage.programs import DEFAULT_PROGRAM_SQL
 
     async def reset():
         db = Database(PG_URL)
@@ -146,6 +148,7 @@ def _reset_postgres() -> None:
             if has_areas:
                 names = [t.name for t in Base.metadata.sorted_tables if t.name != "areas"]
                 await conn.execute(text(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE"))
+                await conn.execute(text(DEFAULT_PROGRAM_SQL))   # the default program (migration 0017)
         await db.seed_areas(catalog.area_names())
         await db.close()
     asyncio.run(reset())

@@ -80,15 +80,23 @@ async def invite(args) -> int:
             print(problem, file=sys.stderr)
             return 2
         extra = dict(item.split("=", 1) for item in args.extra if "=" in item) or None
+        from .programs import program_or_complain
+        ok, program = await program_or_complain(s, args.program, every=True)
+        if not ok:
+            return 2
+        from storage.programs import DEFAULT_PROGRAM_ID, EVERY
+        every = (args.program or "").strip() == EVERY
         from storage.agencies import AgencyError, resolve
         try:
-            code = await store.create_invite(s, args.role, area, now, args.days, extra, agency=agency)
+            code = await store.create_invite(s, args.role, area, now, args.days, extra, agency=agency,
+                                             program_id=None if every else program or DEFAULT_PROGRAM_ID)
         except AgencyError as exc:
             print(exc, file=sys.stderr)
             return 2
         found = await resolve(s, area[:5], agency) if agency else None
         agency = found.name if found else agency          # the registered name, whatever alias was typed
     label = f" ({agency})" if agency else ""
+    label += f", program {args.program.strip()}" if args.program else ""
     print(f"Kode undangan {args.role}{label} untuk {catalog.area_index().label(area)}: {code}")
     print(f"Sekali pakai, berlaku {args.days:g} hari (`pantau invite list`).", file=sys.stderr)
     return 0

@@ -12,13 +12,13 @@ from pathlib import Path
 
 
 from . import access as access_cli, api_clients as api_cli, forms as forms_cli, kata as kata_cli, opd as opd_cli
-from . import outbox as outbox_cli, webhooks as webhooks_cli
+from . import outbox as outbox_cli, programs as programs_cli, webhooks as webhooks_cli
 from .. import catalog
 from .common import area_or_complain, opened
 
 # modules that add subcommands: each has register(subparsers) (and its handler: set_defaults(handler=…) or
 # an entry in main's table)
-COMMAND_MODULES = [access_cli, outbox_cli, forms_cli, kata_cli, api_cli, webhooks_cli, opd_cli]
+COMMAND_MODULES = [access_cli, outbox_cli, forms_cli, kata_cli, api_cli, webhooks_cli, opd_cli, programs_cli]
 
 
 async def _chat(args) -> int:
@@ -79,8 +79,11 @@ async def _round(args) -> int:
         print(exc, file=sys.stderr)
         return 2
     async with opened() as pipeline, pipeline.db.session() as s:
+        ok, program = await programs_cli.program_or_complain(s, getattr(args, "program", None))
+        if not ok:
+            return 2
         for r in rounds:
-            await upsert_round(s, r["name"], r["start"], r["due"], r.get("schedule"))
+            await upsert_round(s, r["name"], r["start"], r["due"], r.get("schedule"), program)
     print(f"{len(rounds)} putaran disimpan.")
     return 0
 
@@ -102,9 +105,16 @@ async def _summary(args) -> int:
     except ValueError as exc:
         print(exc, file=sys.stderr)
         return 2
+    from dataclasses import replace
+
     from storage.summary import UnknownRound
     async with opened() as pipeline, pipeline.db.session() as s:
-        filters = await _current_round_by_default(s, filters)
+        ok, program = await programs_cli.program_or_complain(s, args.program)
+        if not ok:
+            return 2
+        if args.lintas_program:
+            return await _across_programs(s, await _current_round_by_default(s, filters), pipeline.forms, args.json)
+        filters = await _current_round_by_default(s, replace(filters, program=program))
         try:
             data = await summarize(s, filters, pipeline.forms)
         except UnknownRound as exc:
@@ -114,6 +124,30 @@ async def _summary(args) -> int:
         print(json.dumps(data, ensure_ascii=False, indent=2))
     else:
         print(render_summary(data, pipeline.forms, catalog.area_index(), catalog.gettext_for("id")))
+    return 0
+
+
+async def _across_programs(s, filters, forms, as_json: bool) -> int:
+    """`pantau summary --lintas-program`: one column per program and the total, an event of several
+    programs counted once."""
+    from storage.matches import across_programs
+    from storage.summary import UnknownRound
+    try:
+        data = await across_programs(s, filters, forms)
+    except UnknownRound as exc:
+        print(unknown_round(exc), file=sys.stderr)
+        return 2
+    if as_json:
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+        return 0
+    head = ["", *data["programs"], "jumlah (tanpa ganda)"]
+    rows = [[f"{section} {name}", *(str(v) for v in values.values())]
+            for section, figures in data["sections"].items() for name, values in figures.items()]
+    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
+    label = catalog.area_index().label(filters.area) if filters.area else "Indonesia"
+    print(f"Lintas program: {label}" + (f", putaran {filters.round}" if filters.round else ""))
+    for r in [head, *rows]:
+        print("  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(r, widths))))
     return 0
 
 
@@ -151,7 +185,10 @@ async def _export(args) -> int:
         print(exc, file=sys.stderr)
         return 2
     async with opened() as pipeline, pipeline.db.session() as s:
-        filters = await _current_round_by_default(s, Filters(area, date_from, date_to, args.round))
+        ok, program = await programs_cli.program_or_complain(s, args.program)
+        if not ok:
+            return 2
+        filters = await _current_round_by_default(s, Filters(area, date_from, date_to, args.round, program))
         if args.format:
             try:
                 return await dataout.write(args.format, s, out, filters, pipeline.forms, args.mapping)
@@ -188,11 +225,18 @@ async def _remind(args) -> int:
     from .outbox import describe_plan, print_unreachable
     from ..reminders import run_forever, run_once
     async with opened() as pipeline:
+        program = None
+        if getattr(args, "program", None) is not None:
+            async with pipeline.db.session() as s:
+                ok, program = await programs_cli.program_or_complain(s, args.program)
+            if not ok:
+                return 2
         if args.cmd == "scheduler":    # several may run (one per machine): only the elected one works
             from ..leader import lead
             await lead(pipeline.db, [lambda: run_forever(pipeline.db, pipeline.forms)], name="pantau-scheduler")
         plan: list = []
-        await run_once(pipeline.db, pipeline.forms, plan=plan, dry_run=getattr(args, "dry_run", False))
+        await run_once(pipeline.db, pipeline.forms, plan=plan, dry_run=getattr(args, "dry_run", False),
+                       program=program)
         async with pipeline.db.session() as s:
             lines = await describe_plan(s, plan)
     if getattr(args, "dry_run", False):
@@ -284,6 +328,7 @@ def parser() -> argparse.ArgumentParser:
     inv.add_argument("--agency", metavar=t("DINAS"),
                      help=t("untuk opd: dinas yang diwakili, mis. \"Dinas Koperasi\""))
     access_cli.extend_invite(inv, t)      # list / revoke CODE, --days, --extra
+    programs_cli.add_program_option(inv, t, every=True)
     roster = sub.add_parser("roster", help=t("impor banyak kontak sekaligus")).add_subparsers(
         dest="roster_cmd", required=True, title=t("perintah"), metavar=t("PERINTAH"))
     imp = roster.add_parser("import", help=t("impor kontak dari CSV atau Excel"))
@@ -295,6 +340,7 @@ def parser() -> argparse.ArgumentParser:
     add.add_argument("--name", required=True, help=t("nama putaran, mis. \"Juli 2024\""))
     add.add_argument("--start", required=True, help=t("tanggal mulai (YYYY-MM-DD)"))
     add.add_argument("--due", required=True, help=t("batas laporan (YYYY-MM-DD)"))
+    programs_cli.add_program_option(add, t)
     rimp = rnd.add_parser("import", help=t("putaran dari berkas YAML"))
     rimp.add_argument("file", metavar=t("BERKAS"), help=t("berkas YAML: daftar putaran dengan name, start, due"))
     summ = sub.add_parser("summary", help=t("ringkasan satu wilayah"))
@@ -304,6 +350,9 @@ def parser() -> argparse.ArgumentParser:
     summ.add_argument("--round", metavar=t("PUTARAN"),
                       help=t("hanya satu putaran pemantauan (bawaan: putaran yang sedang berjalan)"))
     summ.add_argument("--json", action="store_true", help=t("keluaran JSON"))
+    programs_cli.add_program_option(summ, t)
+    summ.add_argument("--lintas-program", action="store_true",
+                      help=t("satu kolom per program dan jumlah tanpa hitungan ganda (forum)"))
     exp = sub.add_parser("export", help=t("berkas Excel atau CSV satu wilayah"))
     exp.add_argument("--area", required=True, metavar=t("WILAYAH"), help=AREA_HELP)
     exp.add_argument("--round", metavar=t("PUTARAN"),
@@ -319,6 +368,7 @@ def parser() -> argparse.ArgumentParser:
     exp.add_argument("--mapping", metavar=t("BERKAS"),
                      help=t("dhis2: berkas CSV pemetaan item Pantau ke data element DHIS2 (bawaan: dibuat di "
                             "samping BERKAS.json untuk Anda sunting)"))
+    programs_cli.add_program_option(exp, t)
     sub.add_parser("telegram", help=t("jalankan bot Telegram (long polling)"))
     serve = sub.add_parser("serve", help=t("aplikasi web untuk webhook (WhatsApp, Telegram) dan pengirim pesan"))
     serve.add_argument("--host", default="0.0.0.0", help=t("alamat yang didengarkan"))
@@ -331,6 +381,7 @@ def parser() -> argparse.ArgumentParser:
     remind.add_argument("--dry-run", action="store_true",
                         help=t("tampilkan apa yang akan dikirim, kepada siapa, mengapa, lewat kanal apa; "
                                "tidak mengantrekan apa pun"))
+    programs_cli.add_program_option(remind, t)
     sub.add_parser("scheduler", help=t("antrekan pengingat dan ringkasan setiap menit"))
     for module in COMMAND_MODULES:        # commands of other modules: each adds its own with register(sub)
         module.register(sub)

@@ -28,7 +28,7 @@ async def missing_text(s, contact: ContactView, now: datetime, t, lang: str) -> 
     rnd = await current_round(s, local_date(now, contact.area_code))
     if rnd is None:
         return [Reply(t("Belum ada putaran pemantauan."))]
-    rows = await completeness(s, contact.area_code, rnd)
+    rows = await completeness(s, contact.area_code, rnd, program=contact.program_id)   # their program's desa
     count = {k: sum(1 for r in rows if r.status == k) for k in (ON_TIME, LATE, IN_PROGRESS, MISSING)}
     lines = [t("Putaran %(round)s (batas %(due)s): %(done)s dari %(total)s desa sudah melapor "
                "(%(on_time)s tepat waktu, %(late)s terlambat).") % {
@@ -48,7 +48,8 @@ async def missing_text(s, contact: ContactView, now: datetime, t, lang: str) -> 
 async def summary_replies(s, contact: ContactView, now: datetime, forms: dict, t, lang: str) -> list[Reply]:
     areas = catalog.area_index()
     rnd = await data_round(s, contact.area_code, local_date(now, contact.area_code))    # the last with data
-    data = await summarize(s, Filters(contact.area_code, round=rnd.name if rnd else None), forms)
+    data = await summarize(s, Filters(contact.area_code, round=rnd.name if rnd else None,
+                                      program=contact.program_id), forms)
     text = render_summary(data, forms, areas, t, lang)
     from ..loop import summary_block                       # recommendations and selected stories
     text += "\n\n" + await summary_block(s, contact.area_code, local_date(now, contact.area_code), forms, t, lang)
@@ -58,7 +59,7 @@ async def summary_replies(s, contact: ContactView, now: datetime, forms: dict, t
         if m.get("men") or m.get("women"):
             by_area[areas.short(child["code"])] = (m.get("men", 0), m.get("women", 0))
     status: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    async for code, a, *_ in iter_reports(s, contact.area_code, "pemantauan"):
+    async for code, a, *_ in iter_reports(s, contact.area_code, "pemantauan", program=contact.program_id):
         if rnd and a.get("round") != rnd.name:
             continue
         for item in a.get("activities") or []:
@@ -73,7 +74,8 @@ async def summary_replies(s, contact: ContactView, now: datetime, forms: dict, t
 async def export_replies(s, contact: ContactView, now: datetime, forms: dict, t, lang: str) -> list[Reply]:
     rnd = await data_round(s, contact.area_code, local_date(now, contact.area_code))    # the last with data
     path = media.shared_path(f"pantau-{contact.area_code}-{local_date(now, contact.area_code):%Y%m%d}", ".xlsx")
-    await export.write_xlsx(s, path, contact.area_code, rnd, forms, catalog.area_index(), export.Progress(False))
+    await export.write_xlsx(s, path, contact.area_code, rnd, forms, catalog.area_index(), export.Progress(False),
+                            contact.program_id)
     return [Reply(t("Berkas Excel untuk %(area)s sudah siap.") % {"area": catalog.area_index().label(contact.area_code)},
                   document=str(path))]
 

@@ -128,7 +128,7 @@ def form_sheet(s, form: Form, area: str, window: Window, areas: AreaIndex, progr
 
     async def rows():
         async for code, a, revision, updated, reporter, key, created, verified, rid in iter_report_rows_with_id(
-                s, area, form.id):
+                s, area, form.id, program=window.program):
             if spec and window.filtered and not window.admits(form, spec, code, key, a, created):
                 continue
             if not spec and window.filtered and not window._in(started_day(form, code, key, created)):
@@ -225,7 +225,7 @@ async def sheets(s, f: Filters, forms: dict, areas: AreaIndex, progress: Progres
     if monitoring is not None and monitoring.id == "pemantauan":
         out.append(matrix_sheet(s, monitoring, f.area, window, areas, progress))
         if rnd:
-            out.append(completeness_sheet(s, monitoring, f.area, rnd, areas, progress))
+            out.append(completeness_sheet(s, monitoring, f.area, rnd, areas, progress, f.program))
     from ..loop.sheets import sheets as loop_sheets     # follow-up and story selection
     for title, header, rows in await loop_sheets(s, f.area, forms, areas, progress):
         out.append((title, header, None, rows))
@@ -258,7 +258,8 @@ def matrix_sheet(s, form: Form, area: str, window: Window, areas: AreaIndex, pro
         today = local_date(clock(), area)
         recs = await matrix_recs(s, area)
         items = await F.items_by_activity(s, area)
-        async for code, a, revision, updated, reporter, key, created, verified in iter_report_rows(s, area, form.id):
+        async for code, a, revision, updated, reporter, key, created, verified in iter_report_rows(
+                s, area, form.id, program=window.program):
             if not verified or (window.filtered and not window.admits(form, form.summary, code, key, a, created)):
                 continue                     # only approved kader's reports go to the kabupaten
             for index, item in enumerate(a.get("activities") or []):
@@ -269,9 +270,10 @@ def matrix_sheet(s, form: Form, area: str, window: Window, areas: AreaIndex, pro
     return ("Matriks rekomendasi", MATRIX_HEADER, [18, 18, 26, 26, 30, 30, 36, 14, 24, 14, 22], rows())
 
 
-def completeness_sheet(s, form: Form, area: str, rnd, areas: AreaIndex, progress: Progress):
+def completeness_sheet(s, form: Form, area: str, rnd, areas: AreaIndex, progress: Progress,
+                       program: int | None = None):
     async def rows():
-        for row in await completeness(s, area, rnd, form.id):
+        for row in await completeness(s, area, rnd, form.id, program):
             progress.tick()
             yield [*_where(areas, row.code), rnd.name, STATUS_ID[row.status], local_time(row.reported_at, row.code),
                    zone_name(row.code), ", ".join(row.kader)]
@@ -315,7 +317,10 @@ async def write(s, out: Path, f: Filters, forms: dict, areas: AreaIndex, progres
     return out
 
 
-async def write_xlsx(s, path: Path, area: str, rnd, forms: dict, areas: AreaIndex, progress: Progress) -> Path:
-    """The Excel file of an area for a round (or everything when ``rnd`` is None)."""
+async def write_xlsx(s, path: Path, area: str, rnd, forms: dict, areas: AreaIndex, progress: Progress,
+                     program: int | None = None) -> Path:
+    """The Excel file of an area for a round (or everything when ``rnd`` is None), of one program (None:
+    every program)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    return await write(s, path, Filters(area, round=rnd.name if rnd else None), forms, areas, progress)
+    return await write(s, path, Filters(area, round=rnd.name if rnd else None, program=program), forms, areas,
+                       progress)

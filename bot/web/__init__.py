@@ -21,7 +21,7 @@ from storage.web import end_session, login_link_state, set_session_lang, use_log
 
 from .. import catalog
 from ..config import public_url, reminder_templates, web_secret
-from . import followup, lists, pages
+from . import followup, forum, lists, pages
 from .access import Ctx, Refused, SignInNeeded, Web, clear_cookie, guarded, set_cookie
 from .headers import SecurityHeaders, same_site
 
@@ -125,6 +125,7 @@ def routes(pipeline, env=None) -> list:
         Route(area + "/tindak-lanjut/status", g(followup.back_to_page, P.FOLLOWUP), methods=["GET"]),
         Route(area + "/tindak-lanjut/forum", g(followup.back_to_page, P.FOLLOWUP), methods=["GET"]),
         Route(area + "/unduh", g(lists.download_page, P.EXPORT)),
+        Route(area + "/forum", g(forum.page)),
         Route("/laporan/{report:str}/revisi/{n:int}", g(pages.revision_page, **report)),
         Route("/laporan/{report:str}/foto/{sha:str}", g(pages.photo, **report)),
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),

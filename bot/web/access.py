@@ -167,6 +167,10 @@ def guarded(web: Web, page: Callable[[Ctx], Awaitable[Response]], area_of=None, 
                 code = await area_of(s, request)
                 if code is None:
                     raise HTTPException(404)
+                report = getattr(request.state, "report", None)       # a report of another program: not theirs
+                mine = viewer.contact.program_id
+                if report is not None and mine is not None and report.program_id != mine:
+                    raise HTTPException(404)
             if code is not None:
                 require_scope(viewer, code)
             response = await page(Ctx(web, request, s, viewer, now, code))

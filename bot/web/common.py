@@ -85,13 +85,16 @@ class Period:
     rounds: list[str]
     due: str | None
     problem: str | None = None
+    program: int | None = None          # the viewer's program; a forum member's pick (None: every program)
+    program_code: str = ""              # the pick, for the links (``?program=``)
+    programs: tuple[tuple[str, str], ...] = ()    # (code, name) a forum member may pick from
 
     def filters(self, code: str) -> Filters:
-        return Filters(code, self.date_from, self.date_to, self.round)
+        return Filters(code, self.date_from, self.date_to, self.round, self.program)
 
     def params(self) -> dict:
         return {"putaran": self.round or "", "dari": self.date_from.isoformat() if self.date_from else "",
-                "sampai": self.date_to.isoformat() if self.date_to else ""}
+                "sampai": self.date_to.isoformat() if self.date_to else "", "program": self.program_code}
 
 
 async def period(ctx: Ctx) -> Period:
@@ -118,7 +121,22 @@ async def period(ctx: Ctx) -> Period:
                                local_date(ctx.now, ctx.viewer.contact.area_code))
     else:
         rnd = await get_round(ctx.s, name) if name else None
-    return Period(rnd.name if rnd else None, dfrom, dto, rounds, rnd.due if rnd else None, problem)
+    return Period(rnd.name if rnd else None, dfrom, dto, rounds, rnd.due if rnd else None, problem,
+                  *await program_scope(ctx))
+
+
+async def program_scope(ctx: Ctx) -> tuple[int | None, str, tuple[tuple[str, str], ...]]:
+    """(program, its code, the programs to pick from): a person of one program sees only it; a forum member
+    (every program) sees all, or the one picked with ``?program=`` (an unknown code: all)."""
+    mine = ctx.viewer.contact.program_id
+    if mine is not None:
+        return mine, "", ()
+    from storage.programs import list_programs
+    known = await list_programs(ctx.s)
+    picked = ctx.request.query_params.get("program", "")
+    chosen = next((p for p in known if p.code == picked), None)
+    return (chosen.id if chosen else None, chosen.code if chosen else "",
+            tuple((p.code, p.name) for p in known) if len(known) > 1 else ())
 
 
 def page_number(ctx: Ctx) -> int:

@@ -32,7 +32,8 @@ async def missing_page(ctx: Ctx, notice: str | None = None) -> Response:
     if status not in STATUSES:
         status = MISSING
     rnd = await get_round(ctx.s, per.round) if per.round else None
-    rows = [r for r in await completeness(ctx.s, ctx.code, rnd) if r.status == status] if rnd else []
+    rows = [r for r in await completeness(ctx.s, ctx.code, rnd, program=per.program)
+            if r.status == status] if rnd else []
     page = page_number(ctx)
     paging = pages(len(rows), page)
     rows = rows[(paging["page"] - 1) * PAGE_SIZE:paging["page"] * PAGE_SIZE]
@@ -51,7 +52,8 @@ async def send_reminder(ctx: Ctx) -> Response:
         contact_id = int(str(form.get("kader", "")))
     except ValueError:
         contact_id = 0
-    rows = {r.code: r for r in await completeness(ctx.s, ctx.code, rnd)} if rnd else {}
+    rows = {r.code: r for r in await completeness(ctx.s, ctx.code, rnd, program=ctx.viewer.contact.program_id)
+            } if rnd else {}
     people = await kader_of(ctx.s, [c for c, r in rows.items() if r.status in (MISSING, IN_PROGRESS)])
     kader = next((k for ks in people.values() for k in ks if k.contact_id == contact_id), None)
     if kader is None:                       # not a kader of a missing desa of this area: nothing to send
@@ -96,7 +98,8 @@ async def meetings_page(ctx: Ctx) -> Response:
     per = await period(ctx)
     kind = ctx.request.query_params.get("jenis") or None
     page = page_number(ctx)
-    found = await meeting_rows(ctx.s, ctx.code, per.date_from, per.date_to, kind, (page - 1) * PAGE_SIZE, PAGE_SIZE)
+    found = await meeting_rows(ctx.s, ctx.code, per.date_from, per.date_to, kind, (page - 1) * PAGE_SIZE, PAGE_SIZE,
+                               per.program)
     kinds = choice_labels(ctx.web.forms, "pertemuan", ctx.lang).get("kind", {})
     return render(ctx, "pertemuan.html", per=per, rows=found.rows, kinds=kinds, kind=kind,
                   paging=pages(found.total, page), fmt_date=lambda d: fmt_date(d, ctx.lang) if d else "—")
@@ -105,7 +108,7 @@ async def meetings_page(ctx: Ctx) -> Response:
 def _activity_filter(ctx: Ctx, per, matrix: bool) -> ActivityFilter:
     q = ctx.request.query_params
     return ActivityFilter(per.round, q.get("status") or None, q.get("bidang") or None, q.get("kendala") or None,
-                          q.get("dukungan") or None, q.get("minta") or None, matrix)
+                          q.get("dukungan") or None, q.get("minta") or None, matrix, per.program)
 
 
 async def activities_page(ctx: Ctx, matrix: bool = False) -> Response:
@@ -170,7 +173,8 @@ async def download_page(ctx: Ctx) -> Response:
     rnd = await get_round(ctx.s, per.round) if per.round else None
     folder = Path(tempfile.mkdtemp(prefix="pantau-unduh-"))
     path = folder / f"pantau-{ctx.code}.xlsx"
-    await export.write_xlsx(ctx.s, path, ctx.code, rnd, ctx.web.forms, catalog.area_index(), export.Progress(False))
+    await export.write_xlsx(ctx.s, path, ctx.code, rnd, ctx.web.forms, catalog.area_index(), export.Progress(False),
+                            per.program)
 
     def cleanup():
         path.unlink(missing_ok=True)

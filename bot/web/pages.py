@@ -72,12 +72,12 @@ async def desa_page(ctx: Ctx) -> Response:
     t, lang = ctx.t, ctx.lang
     per = await period(ctx)
     page = page_number(ctx)
-    found = await desa_reports(ctx.s, ctx.code, (page - 1) * 20, 20)
+    found = await desa_reports(ctx.s, ctx.code, (page - 1) * 20, 20, per.program)
     kader = (await kader_of(ctx.s, [ctx.code])).get(ctx.code, [])
     status = None
     if per.round:
         rnd = await get_round(ctx.s, per.round)
-        rows = await completeness(ctx.s, ctx.code, rnd) if rnd else []
+        rows = await completeness(ctx.s, ctx.code, rnd, program=per.program) if rnd else []
         status = rows[0].status if rows else None
     reports = []
     for r in found.rows:

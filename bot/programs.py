@@ -1,0 +1,44 @@
+"""The pipeline's side of several programs (issue 25): a person's memberships for the chat's program question
+(read only where the deployment has more than one program: a one-program deployment pays no statement), and
+the membership chosen stored on the contact row."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from flows.types import ContactView, MembershipChoice
+from storage import programs as store
+from storage.matches import several_programs
+
+
+async def context_extras(s, contact: ContactView | None, want: set) -> dict:
+    if contact is None or "memberships" not in want or not await several_programs(s):
+        return {}
+    mine = await store.memberships(s, contact.id)
+    if len(mine) < 2:
+        return {}
+    return {"memberships": tuple(
+        MembershipChoice(m.id, m.program_id, m.program_code, m.program_name, m.role, m.area_code,
+                         in_use=(m.program_id, m.role, m.area_code) == (contact.program_id, contact.role,
+                                                                       contact.area_code))
+        for m in mine)}
+
+
+def previous_for_all(previous: dict) -> dict:
+    return {k: v for k, v in previous.items() if "@" not in k}
+
+
+def previous_of(previous: dict, contact: ContactView) -> dict:
+    """The last answers of the desa offered back to a person: of their own program's reports (a forum member:
+    of any program)."""
+    if contact.program_id is None:
+        return previous_for_all(previous)
+    suffix = f"@{contact.program_id}"
+    return {k[:-len(suffix)]: v for k, v in previous.items() if k.endswith(suffix)}
+
+
+async def switch(s, contact: ContactView, membership: int) -> ContactView:
+    """The person uses ``membership`` from now on (their reports are of its program, in its role and area)."""
+    chosen = await store.use_membership(s, contact.id, membership)
+    if chosen is None:
+        return contact
+    return replace(contact, role=chosen.role, area_code=chosen.area_code, program_id=chosen.program_id)
