@@ -118,17 +118,28 @@ def _agencies_from_free_text() -> None:
 
 
 def downgrade() -> None:
+    # on SQLite the references were added in place without a name (see upgrade): the table copy of a batch
+    # drops them with their columns; elsewhere they are dropped by name first. SQLite's copies of tables that
+    # other rows reference run with foreign keys off (its ALTER TABLE recipe; the pragma changes only outside
+    # a transaction, so the one the first write began is committed first, as 0017 does)
+    named = op.get_bind().dialect.name != 'sqlite'
     with op.batch_alter_table('recommendation_events') as batch:
         batch.drop_column('detail')
+    if not named:
+        op.execute(sa.text('COMMIT'))
+        op.execute(sa.text('PRAGMA foreign_keys = OFF'))
     with op.batch_alter_table('recommendations') as batch:
-        batch.drop_constraint('fk_recommendations_merged_into', type_='foreignkey')
+        if named:
+            batch.drop_constraint('fk_recommendations_merged_into', type_='foreignkey')
         batch.drop_column('merged_into')
     with op.batch_alter_table('invites') as batch:
-        batch.drop_constraint('fk_invites_agency_id', type_='foreignkey')
+        if named:
+            batch.drop_constraint('fk_invites_agency_id', type_='foreignkey')
         batch.drop_column('agency_id')
     with op.batch_alter_table('contacts') as batch:
         batch.drop_index('ix_contacts_agency_id')
-        batch.drop_constraint('fk_contacts_agency_id', type_='foreignkey')
+        if named:
+            batch.drop_constraint('fk_contacts_agency_id', type_='foreignkey')
         batch.drop_column('agency_id')
     op.drop_index('ix_recommendation_agencies_agency_id', table_name='recommendation_agencies')
     op.drop_table('recommendation_agencies')
@@ -136,3 +147,5 @@ def downgrade() -> None:
     op.drop_table('agency_aliases')
     op.drop_index('ix_agencies_kab', table_name='agencies')
     op.drop_table('agencies')
+    if not named:
+        op.execute(sa.text('PRAGMA foreign_keys = ON'))
