@@ -69,7 +69,9 @@ def test_export_of_a_program_holds_only_its_reports(db_url, tmp_path):
         def reporters(name):
             sheet = load_workbook(tmp_path / f"{name}.xlsx")["Pertemuan"]
             header = [c.value for c in sheet[1]]
-            return sorted(row[header.index("Pelapor")] for row in sheet.iter_rows(min_row=2, values_only=True))
+            labels = [c.value for c in sheet[2]]        # variable names, then labels (issue 27's export)
+            column = labels.index("Pelapor") if "Pelapor" in labels else header.index("Pelapor")
+            return sorted(row[column] for row in sheet.iter_rows(min_row=3, values_only=True))
         assert reporters("pkh") == ["Sri PKH"]
         assert reporters("forum") == ["Sri PKH", "Wati Kotaku"]
     in_klaten(db_url, scenario)

@@ -72,6 +72,9 @@ def test_reports_and_recommendations_arrive_in_the_order_they_happened(db_url, t
     kinds = [(e["type"], e["data"].get("status")) for e in receiver.accepted]
     assert kinds == [("report.saved", None), ("report.saved", None),
                      ("recommendation.status_changed", "dibawa"), ("recommendation.status_changed", "dibawa"),
+                     # the kabupaten forum accepts both (issue 24's forum step): only then do agencies see them
+                     ("recommendation.status_changed", "diteruskan"),
+                     ("recommendation.status_changed", "diteruskan"),
                      ("recommendation.status_changed", "dalam_proses"),
                      ("recommendation.status_changed", "tidak_bisa"),
                      ("recommendation.status_changed", "selesai")]
