@@ -60,6 +60,12 @@ def upgrade() -> None:
     _add_reference('invites', 'agency_id', 'agencies', 'fk_invites_agency_id')
     _add_reference('recommendations', 'merged_into', 'recommendations', 'fk_recommendations_merged_into')
     op.add_column('recommendation_events', sa.Column('detail', sa.Text(), nullable=True))
+    # "ditangani_kecamatan" (19) never fitted VARCHAR(16): PostgreSQL refused every kecamatan-level
+    # recommendation (SQLite does not check lengths, and a copy of the table is what must be avoided there)
+    for table in ('recommendations', 'recommendation_events'):
+        if op.get_bind().dialect.name != 'sqlite':
+            op.alter_column(table, 'status', type_=sa.String(length=24), existing_type=sa.String(length=16),
+                            existing_nullable=False)
     _agencies_from_free_text()
 
 
