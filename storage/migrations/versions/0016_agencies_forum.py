@@ -124,18 +124,20 @@ def _agencies_from_free_text() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('recommendation_events') as batch:
-        batch.drop_column('detail')
-    with op.batch_alter_table('recommendations') as batch:
-        batch.drop_constraint('fk_recommendations_merged_into', type_='foreignkey')
-        batch.drop_column('merged_into')
-    with op.batch_alter_table('invites') as batch:
-        batch.drop_constraint('fk_invites_agency_id', type_='foreignkey')
-        batch.drop_column('agency_id')
-    with op.batch_alter_table('contacts') as batch:
-        batch.drop_index('ix_contacts_agency_id')
-        batch.drop_constraint('fk_contacts_agency_id', type_='foreignkey')
-        batch.drop_column('agency_id')
+    sqlite = op.get_bind().dialect.name == 'sqlite'
+    if not sqlite:
+        for table in ('recommendations', 'recommendation_events'):
+            op.alter_column(table, 'status', type_=sa.String(length=16), existing_type=sa.String(length=24),
+                            existing_nullable=False)
+    op.drop_index('ix_contacts_agency_id', table_name='contacts')
+    for table, column, name in (('recommendation_events', 'detail', None),
+                                ('recommendations', 'merged_into', 'fk_recommendations_merged_into'),
+                                ('invites', 'agency_id', 'fk_invites_agency_id'),
+                                ('contacts', 'agency_id', 'fk_contacts_agency_id')):
+        with op.batch_alter_table(table) as batch:
+            if name and not sqlite:          # SQLite's were added inline, unnamed: the copy leaves them out
+                batch.drop_constraint(name, type_='foreignkey')
+            batch.drop_column(column)
     op.drop_index('ix_recommendation_agencies_agency_id', table_name='recommendation_agencies')
     op.drop_table('recommendation_agencies')
     op.drop_index('ix_agency_aliases_agency_id', table_name='agency_aliases')
