@@ -293,6 +293,11 @@ class FormVersion(Base):
 
 # ------------------------------------------------------------------ the learning loop (storage/followup.py, stories.py)
 
+#: a recommendation's status: "ditangani_kecamatan" needs 19 characters (migration 0016 widened the column on
+#: PostgreSQL; SQLite checks no length, and its table is left as it was rather than copied)
+STATUS = String(24).with_variant(String(16), "sqlite")
+
+
 class IssueItem(Base):
     """An activity of a monitoring report that is not running and names an obstacle or support asked."""
     __tablename__ = "issue_items"
@@ -322,7 +327,7 @@ class Recommendation(Base):
     level: Mapped[str] = mapped_column(String(12))                 # desa, kecamatan, kabupaten
     agency: Mapped[str | None] = mapped_column(String(120), nullable=True, index=True)   # the lead's name (shown)
     target: Mapped[str | None] = mapped_column(String(10), nullable=True)   # YYYY-MM or YYYY-MM-DD
-    status: Mapped[str] = mapped_column(String(16))                # see flows/followup.py STATUSES
+    status: Mapped[str] = mapped_column(STATUS)                    # flows/loop_values.py status_label
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_by: Mapped[int] = mapped_column(ForeignKey("contacts.id"))
     created_at: Mapped[datetime]
@@ -364,7 +369,7 @@ class RecommendationEvent(Base):
     __tablename__ = "recommendation_events"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     recommendation_id: Mapped[int] = mapped_column(ForeignKey("recommendations.id"), index=True)
-    status: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(STATUS)
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"))

@@ -60,6 +60,12 @@ def upgrade() -> None:
     _add_reference('invites', 'agency_id', 'agencies', 'fk_invites_agency_id')
     _add_reference('recommendations', 'merged_into', 'recommendations', 'fk_recommendations_merged_into')
     op.add_column('recommendation_events', sa.Column('detail', sa.Text(), nullable=True))
+    # "ditangani_kecamatan" (19) never fitted VARCHAR(16): PostgreSQL refused every kecamatan-level
+    # recommendation (SQLite does not check lengths, and a copy of the table is what must be avoided there)
+    for table in ('recommendations', 'recommendation_events'):
+        if op.get_bind().dialect.name != 'sqlite':
+            op.alter_column(table, 'status', type_=sa.String(length=24), existing_type=sa.String(length=16),
+                            existing_nullable=False)
     _agencies_from_free_text()
 
 
@@ -118,34 +124,32 @@ def _agencies_from_free_text() -> None:
 
 
 def downgrade() -> None:
-    # on SQLite the references were added in place without a name (see upgrade): the table copy of a batch
-    # drops them with their columns; elsewhere they are dropped by name first. SQLite's copies of tables that
-    # other rows reference run with foreign keys off (its ALTER TABLE recipe; the pragma changes only outside
-    # a transaction, so the one the first write began is committed first, as 0017 does)
-    named = op.get_bind().dialect.name != 'sqlite'
-    with op.batch_alter_table('recommendation_events') as batch:
-        batch.drop_column('detail')
-    if not named:
+    # SQLite's references were added inline, unnamed: the copy of each table leaves them out; elsewhere they
+    # are dropped by name. SQLite's copies of tables that other rows reference (contacts) run with foreign keys
+    # off, its ALTER TABLE recipe; the pragma changes only outside a transaction, so the one the first write
+    # began is committed first (as 0017 does)
+    sqlite = op.get_bind().dialect.name == 'sqlite'
+    if not sqlite:
+        for table in ('recommendations', 'recommendation_events'):
+            op.alter_column(table, 'status', type_=sa.String(length=16), existing_type=sa.String(length=24),
+                            existing_nullable=False)
+    op.drop_index('ix_contacts_agency_id', table_name='contacts')
+    if sqlite:
         op.execute(sa.text('COMMIT'))
         op.execute(sa.text('PRAGMA foreign_keys = OFF'))
-    with op.batch_alter_table('recommendations') as batch:
-        if named:
-            batch.drop_constraint('fk_recommendations_merged_into', type_='foreignkey')
-        batch.drop_column('merged_into')
-    with op.batch_alter_table('invites') as batch:
-        if named:
-            batch.drop_constraint('fk_invites_agency_id', type_='foreignkey')
-        batch.drop_column('agency_id')
-    with op.batch_alter_table('contacts') as batch:
-        batch.drop_index('ix_contacts_agency_id')
-        if named:
-            batch.drop_constraint('fk_contacts_agency_id', type_='foreignkey')
-        batch.drop_column('agency_id')
+    for table, column, name in (('recommendation_events', 'detail', None),
+                                ('recommendations', 'merged_into', 'fk_recommendations_merged_into'),
+                                ('invites', 'agency_id', 'fk_invites_agency_id'),
+                                ('contacts', 'agency_id', 'fk_contacts_agency_id')):
+        with op.batch_alter_table(table) as batch:
+            if name and not sqlite:
+                batch.drop_constraint(name, type_='foreignkey')
+            batch.drop_column(column)
     op.drop_index('ix_recommendation_agencies_agency_id', table_name='recommendation_agencies')
     op.drop_table('recommendation_agencies')
     op.drop_index('ix_agency_aliases_agency_id', table_name='agency_aliases')
     op.drop_table('agency_aliases')
     op.drop_index('ix_agencies_kab', table_name='agencies')
     op.drop_table('agencies')
-    if not named:
+    if sqlite:
         op.execute(sa.text('PRAGMA foreign_keys = ON'))
