@@ -25,6 +25,9 @@ REFUSED = {
     "UCL_Biomass_Plot_Form": ["survey, baris 16, kolom type (A): berkas UCL_regions.csv tidak ada: lampirkan dengan",
                               "survey, baris 26, kolom calculation (N): fungsi atan() belum didukung Pantau",
                               "survey, baris 43, kolom type (A): repeat di dalam repeat belum didukung Pantau"],
+    # a long real survey (199 rows, 79 relevant/constraint cells): its district list names one choice twice
+    "liberiaCoverage": ["choices, baris 126: On the 'choices' sheet, the 'name' value is invalid. Choice names must "
+                        "be unique for each choice list."],
     "xlsform_spec_test": ["survey, baris 32, kolom type (A): jenis 'time' belum didukung Pantau",
                           "survey, baris 37, kolom type (A): jenis 'audio' belum didukung Pantau",
                           "survey, baris 21, kolom name (B): nama 'label-test' hanya boleh huruf, angka dan _"],
