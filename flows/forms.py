@@ -226,13 +226,15 @@ def _question(source: str, raw: Any, known: set[str], depth: int = 0, calcs: fro
     if qtype == "repeat":
         inner_known = set(known)
         subs = []
-        for r in raw.get("questions") or []:
-            q = _question(source, r, inner_known, depth + 1, calcs, lists)
-            inner_known.add(q.name)
-            subs.append(q)
         item_raw = raw.get("calculate") or {}
         if not isinstance(item_raw, dict):
             raise FormError(source, name, "calculate must be a mapping of name to expression")
+        # an item's calculations are computed at every position of the item: its questions' relevant may read them
+        item_calc_names = calcs | frozenset(str(c) for c in item_raw)
+        for r in raw.get("questions") or []:
+            q = _question(source, r, inner_known, depth + 1, item_calc_names, lists)
+            inner_known.add(q.name)
+            subs.append(q)
         for cname, cexpr in item_raw.items():
             if not str(cname).isidentifier() or cname in inner_known:
                 raise FormError(source, str(cname), "a calculate name must be a new simple identifier")
