@@ -298,10 +298,23 @@ _KINDS = {"integer": "number", "text": "text", "select_one": "text", "date": "da
           "select_multiple": "list", "repeat": "list", "location": "list"}
 
 
+def _numbered(q: Question) -> bool:
+    """A select_one whose choices are all named by numbers (1, 2, 3): as in ODK, it may be compared with a
+    number (``. >= 1``), so it is neither text nor number to the check."""
+    def is_number(value: str) -> bool:
+        try:
+            float(value)
+        except ValueError:
+            return False
+        return True
+    return q.type == "select_one" and bool(q.choices) and all(is_number(c.value) for c in q.choices)
+
+
 def _check_expressions(source: str, questions: list[Question], calcs: list[tuple[str, str]]) -> None:
     """Every expression checked as it will run (wrong arguments, division by zero, a number compared with
     text), naming the file and the question."""
-    kinds = {s.name: _KINDS[s.type] for q in questions for s in (q, *q.questions) if s.type in _KINDS}
+    kinds = {s.name: _KINDS[s.type] for q in questions for s in (q, *q.questions)
+             if s.type in _KINDS and not _numbered(s)}
     for name, calc in calcs:           # what each calculation gives, as far as its expression tells
         kind = kind_of(calc, kinds)
         if kind:

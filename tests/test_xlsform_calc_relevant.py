@@ -69,3 +69,21 @@ def test_an_item_calculation_decides_a_group_of_the_same_child(tmp_path, lila, r
 def test_a_number_and_a_text_that_is_a_number_compare_as_numbers(expr, values, result):
     from flows.expr import evaluate
     assert evaluate(expr, values) is result
+
+
+def test_a_select_one_named_by_numbers_may_be_compared_with_a_number_and_a_text_one_may_not(tmp_path):
+    survey = [["type", "name", "label", "constraint", "constraint_message"],
+              ["select_one team", "team", "Tim survei?", ".>= 1 and .<= 2", "Tim 1 sampai 2"]]
+    choices = [["list_name", "name", "label"], ["team", "1", "Satu"], ["team", "2", "Dua"], ["team", "3", "Tiga"]]
+    data = read_xlsform(X.write_book(tmp_path / "a.xlsx", survey, choices, SETTINGS)).data
+    form = parse_form(data, "tes")
+    forms = dict(catalog.load_forms([catalog.FORMS_DIR]))
+    forms[(form.id, form.version)] = form
+    chat = Chat(forms, contact=ContactView(1, "Siti Aminah", "kader", "81.05.08.2010", "id"))
+    chat.say("halo")
+    chat.say("4")
+    assert "Tim 1 sampai 2" in chat.say("3")
+    assert "Tim 1 sampai 2" not in chat.say("2")
+    named = [["list_name", "name", "label"], ["team", "satu", "Satu"], ["team", "dua", "Dua"]]
+    with pytest.raises(Exception, match="compares a number with text"):
+        read_xlsform(X.write_book(tmp_path / "b.xlsx", survey, named, SETTINGS))
