@@ -87,3 +87,11 @@ def test_a_select_one_named_by_numbers_may_be_compared_with_a_number_and_a_text_
     named = [["list_name", "name", "label"], ["team", "satu", "Satu"], ["team", "dua", "Dua"]]
     with pytest.raises(Exception, match="compares a number with text"):
         read_xlsform(X.write_book(tmp_path / "b.xlsx", survey, named, SETTINGS))
+
+
+@pytest.mark.parametrize("value,written", [(3.79386e-07, "0.000000379386"), (2.5, "2.5"), (1e20, "100000000000000000000.0"),
+                                           (39.95107423, "39.95107423")])
+def test_a_small_or_large_number_is_exported_as_xpath_reads_it_and_reads_back_the_same(value, written):
+    from flows.xpath import _literal, to_expr
+    assert _literal(value) == written
+    assert to_expr(written) == repr(value)
