@@ -185,7 +185,9 @@ def _eval(node: ast.AST, values: dict[str, Any]) -> Any:
                 else:
                     return None
             else:
-                a, b = _xpath_numbers(left, right)
+                a, b = left, right
+                if left.__class__ is not right.__class__ and (left.__class__ is str or right.__class__ is str):
+                    a, b = _xpath_numbers(left, right)       # only a text beside something else: no call else
                 try:
                     ok = _CMP[type(op)](a, b)
                 except TypeError:         # a date and a number of days; else refused when the form loads
