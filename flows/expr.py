@@ -122,6 +122,23 @@ def names_in(source: str) -> set[str]:
     return {n.id for n in ast.walk(compile_expr(source)) if isinstance(n, ast.Name) and n.id not in _FUNCS}
 
 
+def _number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _xpath_numbers(a: Any, b: Any) -> tuple[Any, Any]:
+    """As XPath compares: a number with a text that is a number compares as numbers (ODK's calculation 1 and a
+    relevant ``${flag} = '1'``, a choice named 3 and ``. >= 1``); anything else is left as it is."""
+    for x, y, swap in ((a, b, False), (b, a, True)):
+        if _number(x) and isinstance(y, str):
+            try:
+                n = float(y)
+            except ValueError:
+                return a, b
+            return (n, x) if swap else (x, n)
+    return a, b
+
+
 def evaluate(source: str, values: dict[str, Any]) -> Any:
     return _eval(compile_expr(source).body, values)
 
@@ -168,8 +185,11 @@ def _eval(node: ast.AST, values: dict[str, Any]) -> Any:
                 else:
                     return None
             else:
+                a, b = left, right
+                if left.__class__ is not right.__class__ and (left.__class__ is str or right.__class__ is str):
+                    a, b = _xpath_numbers(left, right)       # only a text beside something else: no call else
                 try:
-                    ok = _CMP[type(op)](left, right)
+                    ok = _CMP[type(op)](a, b)
                 except TypeError:         # a date and a number of days; else refused when the form loads
                     by_days = _compare_days(_CMP[type(op)], left, right)
                     if by_days is None:

@@ -226,13 +226,15 @@ def _question(source: str, raw: Any, known: set[str], depth: int = 0, calcs: fro
     if qtype == "repeat":
         inner_known = set(known)
         subs = []
-        for r in raw.get("questions") or []:
-            q = _question(source, r, inner_known, depth + 1, calcs, lists)
-            inner_known.add(q.name)
-            subs.append(q)
         item_raw = raw.get("calculate") or {}
         if not isinstance(item_raw, dict):
             raise FormError(source, name, "calculate must be a mapping of name to expression")
+        # an item's calculations are computed at every position of the item: its questions' relevant may read them
+        item_calc_names = calcs | frozenset(str(c) for c in item_raw)
+        for r in raw.get("questions") or []:
+            q = _question(source, r, inner_known, depth + 1, item_calc_names, lists)
+            inner_known.add(q.name)
+            subs.append(q)
         for cname, cexpr in item_raw.items():
             if not str(cname).isidentifier() or cname in inner_known:
                 raise FormError(source, str(cname), "a calculate name must be a new simple identifier")
@@ -296,10 +298,23 @@ _KINDS = {"integer": "number", "text": "text", "select_one": "text", "date": "da
           "select_multiple": "list", "repeat": "list", "location": "list"}
 
 
+def _numbered(q: Question) -> bool:
+    """A select_one whose choices are all named by numbers (1, 2, 3): as in ODK, it may be compared with a
+    number (``. >= 1``), so it is neither text nor number to the check."""
+    def is_number(value: str) -> bool:
+        try:
+            float(value)
+        except ValueError:
+            return False
+        return True
+    return q.type == "select_one" and bool(q.choices) and all(is_number(c.value) for c in q.choices)
+
+
 def _check_expressions(source: str, questions: list[Question], calcs: list[tuple[str, str]]) -> None:
     """Every expression checked as it will run (wrong arguments, division by zero, a number compared with
     text), naming the file and the question."""
-    kinds = {s.name: _KINDS[s.type] for q in questions for s in (q, *q.questions) if s.type in _KINDS}
+    kinds = {s.name: _KINDS[s.type] for q in questions for s in (q, *q.questions)
+             if s.type in _KINDS and not _numbered(s)}
     for name, calc in calcs:           # what each calculation gives, as far as its expression tells
         kind = kind_of(calc, kinds)
         if kind:

@@ -309,6 +309,9 @@ class _Converter:
                 q = self.repeat(child, row, relevant)
             elif ctype == "calculate":
                 calc = self.expr((child.get("bind") or {}).get("calculate"), row, "calculation")
+                rel = self.expr((child.get("bind") or {}).get("relevant"), row, "relevant")
+                if calc and rel:      # as in ODK: a calculation whose relevant does not hold is empty
+                    calc = _when(rel, calc)
                 if calc:      # inside a repeat: computed for each item
                     (self.item_calculate if in_repeat else self.calculate)[name] = calc
                 continue
@@ -615,6 +618,13 @@ class _Converter:
                 self.problem("settings", 2, "pantau_summary", "pantau_summary harus satu mapping YAML, misalnya "
                              "{section: sumur, count: jumlah, sums: [keluarga]}")
         return out
+
+
+def _when(condition: str, expr: str) -> str:
+    """``expr`` where ``condition`` holds, else empty (a calculation with a relevant)."""
+    node = ast.IfExp(test=ast.parse(condition, mode="eval").body, body=ast.parse(expr, mode="eval").body,
+                     orelse=ast.Constant(""))
+    return ast.unparse(node)
 
 
 def _all(exprs: list[str]) -> str:

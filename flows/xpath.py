@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 import json
 import re
+from decimal import Decimal
 from dataclasses import dataclass, field
 
 _TOKEN = re.compile(r"""
@@ -361,6 +362,9 @@ def _literal(value: object) -> str:
         return "true()" if value else "false()"
     if isinstance(value, str):
         return f"'{value}'" if "'" not in value else f'"{value}"'
+    if isinstance(value, float):        # XPath has no 3.8e-07: written out, it reads back as the same number
+        text = format(Decimal(repr(value)), "f")
+        return text if "." in text else f"{text}.0"
     return repr(value)
 
 
