@@ -1,5 +1,5 @@
-"""Keys of the data API (/api/v1): made once (only their SHA-256 is kept), narrowed to areas and scopes,
-expiring and revocable; every call audited (``api_calls``) and ``last_used_at`` kept."""
+"""Keys of the data API (/api/v1): made once (only their SHA-256 is kept), narrowed to areas, programs and
+scopes, expiring and revocable; every call audited (``api_calls``) and ``last_used_at`` kept."""
 from __future__ import annotations
 
 import hashlib
@@ -33,6 +33,7 @@ class ClientView:
     last_used_at: datetime | None
     hint: str
     created_at: datetime
+    programs: tuple[int, ...] | None = None      # program ids; None: every program
 
     def state(self, now: datetime) -> str:
         """active, expired or revoked."""
@@ -47,18 +48,20 @@ def _maybe(value: datetime | None) -> datetime | None:
 
 def _view(row: ApiClient) -> ClientView:
     return ClientView(row.id, row.name, tuple(row.areas), frozenset(row.scopes), aware(row.expires_at),
-                      _maybe(row.revoked_at), _maybe(row.last_used_at), row.key_hint, aware(row.created_at))
+                      _maybe(row.revoked_at), _maybe(row.last_used_at), row.key_hint, aware(row.created_at),
+                      tuple(row.programs) if row.programs is not None else None)
 
 
 async def create_client(s: AsyncSession, name: str, areas: list[str], scopes: list[str], days: float,
-                        now: datetime) -> tuple[ClientView, str]:
-    """A new client and its key (shown once: only its hash is stored)."""
+                        now: datetime, programs: list[int] | None = None) -> tuple[ClientView, str]:
+    """A new client and its key (shown once: only its hash is stored); ``programs`` (ids) None: every program."""
     unknown = sorted(set(scopes) - set(SCOPES))
     if unknown:
         raise ValueError(f"unknown scope: {', '.join(unknown)}")
     key = PREFIX + secrets.token_urlsafe(32)
     row = ApiClient(name=name, key_hash=key_hash(key), key_hint=key[:12], areas=sorted(set(areas)),
-                    scopes=sorted(set(scopes)), created_at=now, expires_at=now + timedelta(days=days))
+                    scopes=sorted(set(scopes)), created_at=now, expires_at=now + timedelta(days=days),
+                    programs=sorted(set(programs)) if programs is not None else None)
     s.add(row)
     await s.flush()
     return _view(row), key

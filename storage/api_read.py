@@ -1,4 +1,4 @@
-"""The read queries of the data API (/api/v1): every one narrowed to a key's areas, paged by keyset (the
+"""The read queries of the data API (/api/v1): every one narrowed to a key's areas (and programs), paged by keyset (the
 last id or code seen), never by OFFSET, so a page deep in the data costs what the first one does."""
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, Select, Text, cast, false, or_, select, tuple_
+from sqlalchemy import ColumnElement, Select, Text, cast, exists, false, or_, select, true, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .keys import aware
-from .models import (Area, Contact, FormVersion, Identity, IssueItem, Recommendation, RecommendationEvent, Report,
-                     Round)
+from .models import (Area, Contact, FormVersion, Identity, IssueItem, ProgramForm, Recommendation,
+                     RecommendationEvent, Report, Round)
 from .scope import under
 
 
@@ -27,6 +27,11 @@ def within(column: Any, areas: Sequence[str]) -> ColumnElement[bool]:
     if not areas:
         return false()
     return or_(*(under(column, a) for a in areas))
+
+
+def of_programs(column: Any, programs: Sequence[int] | None) -> ColumnElement[bool]:
+    """The rows of the key's programs (None: every program)."""
+    return true() if programs is None else column.in_(sorted(programs))
 
 
 def visible_area(code: str, areas: Sequence[str]) -> bool:
@@ -69,6 +74,21 @@ async def form_versions(s: AsyncSession) -> list[tuple[str, int, datetime, str |
     rows = await s.execute(select(FormVersion.form_id, FormVersion.version, FormVersion.loaded_at,
                                   FormVersion.digest).order_by(FormVersion.form_id, FormVersion.version))
     return [(f, v, aware(at), d) for f, v, at, d in rows]
+
+
+async def enabled_forms(s: AsyncSession, programs: Sequence[int] | None) -> set[str] | None:
+    """The forms enabled in the key's programs (``program_forms``); None: every form (every program, or a
+    program with no list of its own: it uses every form, as one program always did)."""
+    if programs is None:
+        return None
+    listed: dict[int, set[str]] = {pid: set() for pid in programs}
+    rows = await s.execute(select(ProgramForm.program_id, ProgramForm.form_id)
+                           .where(ProgramForm.program_id.in_(sorted(programs))))
+    for pid, form_id in rows:
+        listed[pid].add(form_id)
+    if any(not forms for forms in listed.values()):
+        return None
+    return set().union(*listed.values())
 
 
 async def rounds(s: AsyncSession) -> list[dict[str, Any]]:
@@ -120,13 +140,15 @@ START: Position = ("", "", 0)
 
 
 async def reports_page(s: AsyncSession, areas: Sequence[str], after: Position, limit: int, form: str | None = None,
-                       people: bool = False, raw: bool = False) -> list[dict[str, Any]]:
+                       people: bool = False, raw: bool = False, programs: Sequence[int] | None = None
+                       ) -> list[dict[str, Any]]:
     """Visible reports (not kept apart as a competing or rejected submission) after ``after``, in (area, form,
     id) order: the order of the (area_code, form_id) index, so a page of a province is a range of the index
     whatever its depth, never a sort of the province (a key for the whole country reads by id: the table in
     sequence; the cursor belongs to the query it came from). ``raw``: answers as orjson fragments (for a JSON page),
-    else as dicts."""
-    q = _report_query(people, raw).where(Report.conflict.is_(None)).limit(limit)
+    else as dicts. ``programs``: only their reports (None: every program)."""
+    q = _report_query(people, raw).where(Report.conflict.is_(None), of_programs(Report.program_id, programs)
+                                         ).limit(limit)
     if "" in areas:          # the whole country: table order (by id), read in sequence
         q = q.where(Report.id > after[2]).order_by(Report.id)
     else:
@@ -153,11 +175,21 @@ async def reports_by_id(s: AsyncSession, ids: Sequence[int], people: bool = Fals
 
 # ------------------------------------------------------------------------------------------- recommendations
 
+def _of_programs_items(programs: Sequence[int] | None) -> ColumnElement[bool]:
+    """Issue items of the key's programs (an item of every program, NULL, is everyone's)."""
+    return true() if programs is None else or_(IssueItem.program_id.is_(None), IssueItem.program_id.in_(sorted(programs)))
+
+
 async def recommendations_page(s: AsyncSession, areas: Sequence[str], after: int, limit: int,
-                               people: bool = False) -> list[dict[str, Any]]:
-    """Follow-up recommendations of kecamatan inside the key's areas, each with its history and issue items."""
-    rows = (await s.scalars(select(Recommendation).where(within(Recommendation.kec, areas), Recommendation.id > after)
-                            .order_by(Recommendation.id).limit(limit))).all()
+                               people: bool = False, programs: Sequence[int] | None = None) -> list[dict[str, Any]]:
+    """Follow-up recommendations of kecamatan inside the key's areas, each with its history and issue items.
+    A recommendation carries no program; its issue items do: with ``programs``, one made only of other programs'
+    items is left out, and only the items of the key's programs are listed."""
+    q = select(Recommendation).where(within(Recommendation.kec, areas), Recommendation.id > after)
+    if programs is not None:
+        mine = IssueItem.recommendation_id == Recommendation.id
+        q = q.where(or_(~exists().where(mine), exists().where(mine, _of_programs_items(programs))))
+    rows = (await s.scalars(q.order_by(Recommendation.id).limit(limit))).all()
     ids = [r.id for r in rows]
     events: dict[int, list[dict[str, Any]]] = defaultdict(list)
     items: dict[int, list[dict[str, Any]]] = defaultdict(list)
@@ -173,7 +205,8 @@ async def recommendations_page(s: AsyncSession, areas: Sequence[str], after: int
             if people:
                 event["by"] = names.get(e.contact_id)
             events[e.recommendation_id].append(event)
-        for it in await s.scalars(select(IssueItem).where(IssueItem.recommendation_id.in_(ids)).order_by(IssueItem.id)):
+        for it in await s.scalars(select(IssueItem).where(IssueItem.recommendation_id.in_(ids),
+                                                          _of_programs_items(programs)).order_by(IssueItem.id)):
             assert it.recommendation_id is not None
             items[it.recommendation_id].append({"report_id": it.report_id, "area": it.area_code, "round": it.round,
                                                 "activity": it.activity, "problem": it.problem,

@@ -22,7 +22,7 @@ from typing import cast
 from sqlalchemy import BigInteger, Insert, Table, func, insert, literal_column, or_, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from .models import Change
+from .models import Change, Report
 from .scope import under
 
 
@@ -59,8 +59,11 @@ async def horizon(s: AsyncSession) -> int | None:
     return int((await s.execute(text("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint"))).scalar_one())
 
 
-async def read(s: AsyncSession, after: tuple[int, int], areas: list[str], limit: int) -> list[ChangeRow]:
-    """Up to ``limit`` change rows after the cursor (txid, id), in feed order, under any of ``areas``."""
+async def read(s: AsyncSession, after: tuple[int, int], areas: list[str], limit: int,
+               programs: list[int] | None = None) -> list[ChangeRow]:
+    """Up to ``limit`` change rows after the cursor (txid, id), in feed order, under any of ``areas``, of
+    reports of ``programs`` (None: every program; a report keeps its program and its row for good: a rejected
+    or merged one is marked, never deleted, so its deletion is found too)."""
     txid, last = after
     below = await horizon(s)
     q = select(Change.txid, Change.id, Change.report_id, Change.op, Change.at).limit(limit)
@@ -71,6 +74,8 @@ async def read(s: AsyncSession, after: tuple[int, int], areas: list[str], limit:
             Change.txid, Change.id)
     if "" not in areas:
         q = q.where(or_(*(under(Change.area_code, a) for a in areas)))
+    if programs is not None:
+        q = q.where(Change.report_id.in_(select(Report.id).where(Report.program_id.in_(sorted(programs)))))
     return [ChangeRow(*row) for row in (await s.execute(q)).all()]
 
 

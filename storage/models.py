@@ -438,6 +438,7 @@ class ApiClient(Base):
     key_hint: Mapped[str] = mapped_column(String(16))          # the key's first characters, to tell keys apart
     areas: Mapped[list[str]] = mapped_column(JSON)             # Kemendagri codes: each and everything under it
     scopes: Mapped[list[str]] = mapped_column(JSON)            # read:aggregates, read:reports, …
+    programs: Mapped[list[int] | None] = mapped_column(JSON, nullable=True)   # program ids; None: every program
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None] = mapped_column(nullable=True)

@@ -19,15 +19,17 @@ async def areas_under(s: AsyncSession, area: str) -> list[tuple[str, str, int]]:
     return [(code, name, level) for code, name, level in rows]
 
 
-async def package_rows(s: AsyncSession, area: str, form_id: str, batch: int = 2000
+async def package_rows(s: AsyncSession, area: str, form_id: str, batch: int = 2000, program: int | None = None
                        ) -> AsyncIterator[Row[int, int, str, str, dict[str, Any], int, datetime, datetime, bool]]:
     """(id, form version, area code, key, answers, revision, created at, updated at, sender approved) of the
     reports of a form under an area, streamed by id; competing submissions waiting for the fasilitator are left
-    out, as in every summary."""
+    out, as in every summary. ``program``: its reports only (None: every program)."""
     q = (select(Report.id, Report.form_version, Report.area_code, Report.key, Report.answers, Report.revision,
                 Report.created_at, Report.updated_at, Report.verified)
          .where(Report.form_id == form_id, under(Report.area_code, area), Report.conflict.is_(None))
          .order_by(Report.id).execution_options(yield_per=batch))
+    if program is not None:
+        q = q.where(Report.program_id == program)
     result = await s.stream(q)
     async for row in result:
         yield row

@@ -19,9 +19,10 @@ class World:
     def __init__(self, pipeline, client: httpx.AsyncClient):
         self.pipeline, self.http = pipeline, client
 
-    async def key(self, areas=("81.05",), scopes=ALL_SCOPES, days=30, now: datetime = NOW) -> str:
+    async def key(self, areas=("81.05",), scopes=ALL_SCOPES, days=30, now: datetime = NOW,
+                  programs: list[int] | None = None) -> str:
         async with self.pipeline.db.session() as s:
-            _, key = await create_client(s, "Bappeda SBT", list(areas), list(scopes), days, now)
+            _, key = await create_client(s, "Bappeda SBT", list(areas), list(scopes), days, now, programs)
             await s.commit()
         return key
 

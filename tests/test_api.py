@@ -177,7 +177,7 @@ async def test_csv_has_a_bom_a_semicolon_variant_and_child_rows_keyed_to_the_par
     assert any(";Tenun ikat;" in line for line in lines)
 
 
-@pytest.mark.parametrize("path", ["/summary", "/aggregates", "/forms/pertemuan/reports.csv"])
+@pytest.mark.parametrize("path", ["/summary", "/aggregates", "/forms/pertemuan/reports.csv", "/datapackage.zip"])
 async def test_polling_gets_304_until_something_changes(world, path):
     key = await world.key()
     r = await world.get(path, key)

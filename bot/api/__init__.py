@@ -1,6 +1,7 @@
 """The data API, /api/v1 (issue 26): read-only, keyed (storage/api_clients.py), every query inside the key's
-areas. One module per concern: auth (keys, scopes, rate limit, audit), reads (areas, forms, rounds, reports,
-CSV, recommendations), rollups (summary, aggregates), feed (changes), openapi (the description).
+areas and programs. One module per concern: auth (keys, scopes, rate limit, audit), reads (areas, forms, rounds, reports,
+CSV, recommendations), rollups (summary, aggregates), package (datapackage.zip), feed (changes), openapi (the
+description).
 
 ``routes(pipeline)`` is all bot/server.py needs."""
 from __future__ import annotations
@@ -10,7 +11,7 @@ from typing import Any
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 
-from . import feed, reads, rollups
+from . import feed, package, reads, rollups
 from .auth import Api, Caller, RateLimit
 from .errors import ApiError, error_response
 from .openapi import spec
@@ -25,6 +26,7 @@ ENDPOINTS = [   # path, name (audit), scope, handler
     ("/changes", "changes", "read:reports", feed.feed),
     ("/summary", "summary", "read:aggregates", rollups.summary),
     ("/aggregates", "aggregates", "read:aggregates", rollups.aggregates),
+    ("/datapackage.zip", "datapackage", "read:reports", package.package),
     ("/recommendations", "recommendations", "read:recommendations", reads.recommendations),
 ]
 

@@ -83,6 +83,11 @@ class Caller:
     def areas(self) -> list[str]:
         return list(self.client.areas)
 
+    @property
+    def programs(self) -> list[int] | None:
+        """The ids of the key's programs; None: every program."""
+        return None if self.client.programs is None else list(self.client.programs)
+
 
 Handler = Callable[[Caller], Awaitable[Response]]
 

@@ -17,10 +17,13 @@ MESSAGES = {
     "revoked_key": (401, N_("Kunci API sudah dicabut. Mohon minta kunci baru kepada pengelola Pantau.")),
     "forbidden_scope": (403, N_("Kunci API ini tidak berhak membaca data ini (perlu izin %(scope)s).")),
     "forbidden_area": (403, N_("Wilayah %(area)s di luar wilayah kunci API ini.")),
+    "forbidden_program": (403, N_("Program %(program)s di luar program kunci API ini.")),
     "rate_limited": (429, N_("Terlalu banyak permintaan. Mohon coba lagi dalam %(seconds)s detik.")),
     "bad_cursor": (400, N_("Kursor tidak valid. Pakai nilai 'next_cursor' dari jawaban sebelumnya.")),
     "bad_parameter": (400, N_("Parameter %(name)s tidak valid.")),
     "not_found": (404, N_("Data tidak ditemukan.")),
+    "invalid_package": (500, N_("Paket data tidak lolos pemeriksaan Frictionless. Mohon beri tahu pengelola "
+                                "Pantau.")),
 }
 
 

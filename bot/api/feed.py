@@ -1,5 +1,5 @@
 """GET /api/v1/changes: reports saved, revised, rejected or merged since a cursor, in the feed's order
-(storage/changes.py): each as an upsert carrying the report as it is now, or a delete (gone from the data)."""
+(storage/changes.py), of the key's programs: each as an upsert carrying the report as it is now, or a delete (gone from the data)."""
 from __future__ import annotations
 
 from starlette.responses import Response
@@ -10,14 +10,15 @@ from storage.api_read import reports_by_id, stamp
 from . import cursor
 from .auth import Caller
 from .errors import Json
-from .reads import limit_of
+from .reads import limit_of, programs_of
 
 
 async def feed(caller: Caller) -> Response:
     limit = limit_of(caller)
     txid, last = cursor.decode("changes", caller.request.query_params.get("cursor"), [0, 0])
+    programs = await programs_of(caller)
     async with caller.pipeline.db.session() as s:
-        rows = await changes.read(s, (txid, last), caller.areas, limit)
+        rows = await changes.read(s, (txid, last), caller.areas, limit, programs)
         current = await reports_by_id(s, [r.report_id for r in rows], caller.people, raw=True)
     out = []
     for r in rows:

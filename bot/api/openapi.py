@@ -65,24 +65,32 @@ PARAMS = {
     "to": {"name": "to", "in": "query", "schema": {"type": "string", "format": "date"}},
     "level": {"name": "level", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 4}},
     "parent": {"name": "parent", "in": "query", "schema": STR},
+    "program": {"name": "program", "in": "query", "schema": STR,
+                "description": "program code, one of the key's programs (a roll-up of a key of several programs needs it)"},
     "sep": {"name": "sep", "in": "query", "schema": {"enum": [",", ";"]}},
     "path_form": {"name": "form", "in": "path", "required": True, "schema": STR},
     "path_repeat": {"name": "repeat", "in": "path", "required": True, "schema": STR},
 }
 ERRORS = {code: {"description": why, "content": {"application/json": {"schema": ref("Error")}}}
           for code, why in (("400", "bad parameter or cursor"), ("401", "missing, unknown, expired or revoked key"),
-                            ("403", "scope or area not granted"), ("404", "not found"),
+                            ("403", "scope, area or program not granted"), ("404", "not found"),
                             ("429", "rate limit; see Retry-After"))}
 CSV = {"description": "CSV, UTF-8 with BOM", "content": {"text/csv": {"schema": STR}},
+       "headers": {"ETag": {"schema": STR}}}
+ZIP = {"description": "a Frictionless Data Package (zip), validated before it is served",
+       "content": {"application/zip": {"schema": {"type": "string", "contentMediaType": "application/zip"}}},
        "headers": {"ETag": {"schema": STR}}}
 
 
 def op(summary: str, scope: str | None, params: list[str], body: dict[str, Any] | None,
-       csv: bool = False) -> dict[str, Any]:
-    ok = CSV if csv else {"description": "OK", "content": {"application/json": {"schema": body}}}
+       csv: bool = False, zipped: bool = False) -> dict[str, Any]:
+    ok = ZIP if zipped else CSV if csv else {"description": "OK", "content": {"application/json": {"schema": body}}}
     responses = {"200": ok, **ERRORS}
-    if csv or summary.startswith(("Summary", "Aggregates")):
+    if csv or zipped or summary.startswith(("Summary", "Aggregates")):
         responses["304"] = {"description": "not modified (If-None-Match)"}
+    if zipped:
+        responses["500"] = {"description": "the package did not validate",
+                            "content": {"application/json": {"schema": ref("Error")}}}
     return {"get": {"summary": summary, "description": f"Scope: {scope or 'any valid key'}",
                     "parameters": [PARAMS[p] for p in params], "responses": responses}}
 
@@ -92,22 +100,25 @@ def spec() -> dict[str, Any]:
     paths = {
         "/areas": op("Areas (Kemendagri codes)", None, ["cursor", "limit", "level", "parent"],
                      page_of(ref("Area"), source={"type": "object"})),
-        "/forms": op("Forms, with a Table Schema per version", None, [], obj({"data": {"type": "array",
+        "/forms": op("Forms, with a Table Schema per version", None, ["program"], obj({"data": {"type": "array",
                                                                                        "items": ref("Form")}})),
         "/rounds": op("Monitoring rounds", None, [], obj({"data": {"type": "array", "items": ref("Round")}})),
-        "/reports": op("Reports", "read:reports", ["cursor", "limit", "form", "area"], page_of(ref("Report"))),
-        "/forms/{form}/reports.csv": op("Reports of a form as CSV", "read:reports", ["path_form", "sep"], None, True),
+        "/reports": op("Reports", "read:reports", ["cursor", "limit", "form", "area", "program"],
+                       page_of(ref("Report"))),
+        "/forms/{form}/reports.csv": op("Reports of a form as CSV", "read:reports", ["path_form", "sep", "program"], None, True),
         "/forms/{form}/repeats/{repeat}.csv": op("A repeat group as child CSV", "read:reports",
-                                                 ["path_form", "path_repeat", "sep"], None, True),
-        "/changes": op("Change feed", "read:reports", ["cursor", "limit"],
+                                                 ["path_form", "path_repeat", "sep", "program"], None, True),
+        "/changes": op("Change feed", "read:reports", ["cursor", "limit", "program"],
                        obj({"data": {"type": "array", "items": ref("Change")}, "next_cursor": STR, "more": BOOL})),
-        "/summary": op("Summary (as pantau summary --json)", "read:aggregates", ["area", "round", "from", "to"],
+        "/summary": op("Summary (as pantau summary --json)", "read:aggregates", ["area", "round", "from", "to", "program"],
                        obj({"area": obj({"code": STR, "name": STR}), "filters": {"type": "object"},
                             "children": {"type": "array"}, "unverified": {"type": "object"}})),
-        "/aggregates": op("Aggregates in long format", "read:aggregates", ["area", "round", "from", "to"],
+        "/aggregates": op("Aggregates in long format", "read:aggregates", ["area", "round", "from", "to", "program"],
                           obj({"area": STR, "period": STR, "data": {"type": "array", "items": ref("Aggregate")}})),
         "/recommendations": op("Follow-up recommendations with history", "read:recommendations",
-                               ["cursor", "limit"], page_of(ref("Recommendation"))),
+                               ["cursor", "limit", "program"], page_of(ref("Recommendation"))),
+        "/datapackage.zip": op("Frictionless Data Package of an area's reports", "read:reports",
+                               ["area", "round", "from", "to", "program"], None, zipped=True),
     }
     return {"openapi": "3.1.0",
             "info": {"title": "Pantau data API", "version": "1",

@@ -1,5 +1,6 @@
 """GET endpoints over plain lists: areas, forms (with their Table Schemas), rounds, reports (JSON and CSV),
-recommendations. Pages end with an opaque ``next_cursor`` (null on the last page)."""
+recommendations. Pages end with an opaque ``next_cursor`` (null on the last page). Everything inside the key's
+areas and programs; ``?program=<code>`` narrows to one of them."""
 from __future__ import annotations
 
 import hashlib
@@ -9,6 +10,7 @@ from starlette.responses import Response, StreamingResponse
 
 from storage import api_read as q
 from storage.changes import latest
+from storage.programs import UnknownProgram, program_id
 
 from . import cursor
 from .auth import Caller
@@ -46,6 +48,40 @@ def area_param(caller: Caller, name: str = "area") -> str | None:
     return code
 
 
+async def program_param(caller: Caller) -> int | None:
+    """``?program=<code>``: one of the key's programs (its id); None when not asked."""
+    code = caller.request.query_params.get("program")
+    if code is None:
+        return None
+    async with caller.pipeline.db.session() as s:
+        try:
+            found = await program_id(s, code)
+        except UnknownProgram:
+            found = None
+    if found is None:
+        raise ApiError("bad_parameter", name="program")
+    if caller.programs is not None and found not in caller.programs:
+        raise ApiError("forbidden_program", program=code)
+    return found
+
+
+async def programs_of(caller: Caller) -> list[int] | None:
+    """The programs a list answers for: the one asked, else the key's (None: every program)."""
+    found = await program_param(caller)
+    return [found] if found is not None else caller.programs
+
+
+async def one_program(caller: Caller) -> int | None:
+    """The program a roll-up counts (None: every program): the one asked, else the key's only one; a key of
+    several programs must say which (``program``)."""
+    found = await program_param(caller)
+    if found is not None or caller.programs is None:
+        return found
+    if len(caller.programs) != 1:
+        raise ApiError("bad_parameter", name="program")
+    return caller.programs[0]
+
+
 async def areas(caller: Caller) -> Response:
     limit = limit_of(caller)
     after = cursor.decode("areas", caller.request.query_params.get("cursor"), "")
@@ -61,10 +97,11 @@ async def areas(caller: Caller) -> Response:
 async def forms(caller: Caller) -> Response:
     async with caller.pipeline.db.session() as s:
         stored = await q.form_versions(s)
+        enabled = await q.enabled_forms(s, await programs_of(caller))
     out = []
     for form_id, version, loaded, digest in stored:
         form = caller.pipeline.forms.get((form_id, version))
-        if form is None:
+        if form is None or (enabled is not None and form_id not in enabled):
             continue
         out.append({"id": form_id, "version": version, "title": form.title, "loaded_at": q.stamp(loaded),
                     "digest": digest, **table_schemas(form, caller.people)})
@@ -93,16 +130,19 @@ async def reports(caller: Caller) -> Response:
     area, form_id, rid = cursor.decode("reports", caller.request.query_params.get("cursor"), list(q.START))
     form = _form_param(caller, False)
     areas = [area_param(caller) or ""] if caller.request.query_params.get("area") else caller.areas
+    programs = await programs_of(caller)
     async with caller.pipeline.db.session() as s:
-        rows = await q.reports_page(s, areas, (area, form_id, rid), limit, form, caller.people, raw=True)
+        rows = await q.reports_page(s, areas, (area, form_id, rid), limit, form, caller.people, raw=True,
+                                    programs=programs)
     return page(caller, rows, limit, "reports", list(q.position(rows[-1])) if rows else [area, form_id, rid])
 
 
 async def recommendations(caller: Caller) -> Response:
     limit = limit_of(caller)
     after = cursor.decode("recommendations", caller.request.query_params.get("cursor"), 0)
+    programs = await programs_of(caller)
     async with caller.pipeline.db.session() as s:
-        rows = await q.recommendations_page(s, caller.areas, after, limit, caller.people)
+        rows = await q.recommendations_page(s, caller.areas, after, limit, caller.people, programs)
     return page(caller, rows, limit, "recommendations", rows[-1]["id"] if rows else after)
 
 
@@ -111,7 +151,7 @@ async def etag_of(caller: Caller, *parts: Any) -> str:
     and query: a polling client sends it back (If-None-Match) and gets 304 while nothing moved."""
     async with caller.pipeline.db.session() as s:
         newest, rounds_now = await latest(s), await q.rounds(s)
-    raw = repr((newest, rounds_now, caller.client.id, sorted(caller.client.scopes), caller.areas,
+    raw = repr((newest, rounds_now, caller.client.id, sorted(caller.client.scopes), caller.areas, caller.programs,
                 sorted(caller.request.query_params.multi_items()), parts))
     return '"' + hashlib.sha256(raw.encode()).hexdigest()[:32] + '"'
 
@@ -132,11 +172,13 @@ async def reports_csv(caller: Caller) -> Response:
     sep = caller.request.query_params.get("sep", ",")
     if sep not in (",", ";"):
         raise ApiError("bad_parameter", name="sep (, atau ;)")
+    programs = await programs_of(caller)
     tag = await etag_of(caller, form_id, repeat)
     cached = not_modified(caller, tag)
     if cached is not None:
         return cached
     name = f"{form_id}-{repeat}.csv" if repeat else f"{form_id}.csv"
-    return StreamingResponse(csv_chunks(caller.pipeline.db, caller.areas, form, repeat, caller.people, sep),
+    return StreamingResponse(csv_chunks(caller.pipeline.db, caller.areas, form, repeat, caller.people, sep,
+                                        programs=programs),
                              media_type="text/csv; charset=utf-8",
                              headers={"ETag": tag, "Content-Disposition": f'attachment; filename="{name}"'})

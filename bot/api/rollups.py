@@ -1,5 +1,6 @@
 """Summary (the roll-up of `pantau summary --json`) and aggregates in long format (area, period, indicator,
-disaggregation, value; every child area listed, zeros included), both with an ETag."""
+disaggregation, value; every child area listed, zeros included), both with an ETag; of one program when the
+key has one or the call asks for one (``program``), of every program for a key of every program."""
 from __future__ import annotations
 
 from datetime import date
@@ -11,10 +12,10 @@ from storage.summary import Filters, UnknownRound, rollup, as_json
 
 from .auth import Caller
 from .errors import ApiError, Json
-from .reads import area_param, etag_of, not_modified
+from .reads import area_param, etag_of, not_modified, one_program
 
 
-def filters_of(caller: Caller) -> Filters:
+async def filters_of(caller: Caller) -> Filters:
     params = caller.request.query_params
     area = area_param(caller)
     if area is None:
@@ -27,7 +28,7 @@ def filters_of(caller: Caller) -> Filters:
             dates.append(date.fromisoformat(params[name]) if params.get(name) else None)
         except ValueError:
             raise ApiError("bad_parameter", name=f"{name} (YYYY-MM-DD)") from None
-    return Filters(area, dates[0], dates[1], params.get("round") or None)
+    return Filters(area, dates[0], dates[1], params.get("round") or None, await one_program(caller))
 
 
 def _flatten(prefix: str, value: Any) -> list[tuple[str, str, float | int]]:
@@ -59,7 +60,7 @@ def long_rows(children: list[Any], period: str) -> list[dict[str, Any]]:
 
 
 async def _rolled(caller: Caller) -> Any:
-    f = filters_of(caller)
+    f = await filters_of(caller)
     async with caller.pipeline.db.session() as s:
         try:
             return await rollup(s, f, caller.pipeline.forms)

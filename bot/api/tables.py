@@ -84,8 +84,9 @@ def repeat_rows(report: dict[str, Any], repeat: str, names: list[str]) -> list[l
 
 
 async def csv_chunks(db: Any, areas: list[str], form: Any, repeat: str | None, people: bool, sep: str,
-                     batch: int = 2000) -> AsyncIterator[bytes]:
-    """The whole CSV, a batch of reports at a time (keyset over report ids), BOM first."""
+                     batch: int = 2000, programs: list[int] | None = None) -> AsyncIterator[bytes]:
+    """The whole CSV, a batch of reports at a time (keyset over report ids), BOM first; reports of ``programs``
+    only (None: every program)."""
     schema = table_schemas(form, people)
     fields = schema["repeats"][repeat]["fields"] if repeat else schema["reports"]["fields"]
     header = [f["name"] for f in fields]
@@ -97,7 +98,7 @@ async def csv_chunks(db: Any, areas: list[str], form: Any, repeat: str | None, p
     after = START
     while True:
         async with db.session() as s:
-            page = await reports_page(s, areas, after, batch, form.id, people)
+            page = await reports_page(s, areas, after, batch, form.id, people, programs=programs)
         if not page:
             return
         buf.seek(0)

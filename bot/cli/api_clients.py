@@ -1,4 +1,4 @@
-"""`pantau api-client create|list|revoke`: keys for the data API (/api/v1), narrowed to areas and scopes.
+"""`pantau api-client create|list|revoke`: keys for the data API (/api/v1), narrowed to areas, programs and scopes.
 The key is printed once; only its SHA-256 is kept."""
 from __future__ import annotations
 
@@ -25,6 +25,9 @@ def register(sub) -> None:
                       help=t("wilayah yang boleh dibaca: kode Kemendagri atau nama (boleh lebih dari satu)"))
     make.add_argument("--scope", required=True, action="append", choices=SCOPES,
                       help=t("izin; ulangi untuk beberapa izin"))
+    make.add_argument("--program", nargs="+", metavar=t("PROGRAM"),
+                      help=t("program yang boleh dibaca: kode program, mis. pkh (boleh lebih dari satu; bawaan: "
+                             "semua program)"))
     make.add_argument("--days", type=float, default=365, metavar=t("HARI"),
                       help=t("berlaku berapa hari (bawaan 365)"))
     cmds.add_parser("list", help=t("daftar kunci API"))
@@ -33,8 +36,35 @@ def register(sub) -> None:
     p.set_defaults(handler=api_client)
 
 
+def _program_words(client, codes: dict[int, str]) -> str:
+    if client.programs is None:
+        return "semua program"
+    return "program " + ", ".join(codes.get(p, str(p)) for p in client.programs)
+
+
+async def _programs(s, asked: list[str] | None):
+    """The ids of ``--program`` (None: every program, also for '*'); False, after a message, for an unknown
+    code or '*' among other codes."""
+    from storage.programs import EVERY
+
+    from .programs import program_or_complain
+    if not asked or [code.strip() for code in asked] == [EVERY]:
+        return None
+    ids = []
+    for code in asked:
+        if code.strip() == EVERY:
+            print("--program '*' berarti semua program; jangan digabung dengan kode lain.", file=sys.stderr)
+            return False
+        ok, found = await program_or_complain(s, code)
+        if not ok:
+            return False
+        ids.append(found)
+    return ids
+
+
 async def api_client(args) -> int:
     from storage import api_clients as store
+    from storage.programs import program_codes
 
     from ..clock import clock
     from .common import area_or_complain, opened
@@ -47,11 +77,17 @@ async def api_client(args) -> int:
         if None in areas:
             return 2
     async with opened() as pipeline, pipeline.db.session() as s:
+        codes = await program_codes(s)
         if args.api_cmd == "create":
-            client, key = await store.create_client(s, args.name.strip(), areas, args.scope, args.days, now)
+            programs = await _programs(s, args.program)
+            if programs is False:
+                return 2
+            client, key = await store.create_client(s, args.name.strip(), areas, args.scope, args.days, now,
+                                                    programs or None)
             await s.commit()
             names = ", ".join(catalog.area_index().label(a) for a in client.areas)
-            print(f"Kunci API nomor {client.id} untuk {client.name} ({names}; {', '.join(sorted(client.scopes))}), "
+            print(f"Kunci API nomor {client.id} untuk {client.name} ({names}; {_program_words(client, codes)}; "
+                  f"{', '.join(sorted(client.scopes))}), "
                   f"berlaku sampai {client.expires_at:%Y-%m-%d %H:%M} UTC:", file=sys.stderr)
             print(key)
             print("Simpan kunci ini sekarang: kunci tidak bisa ditampilkan lagi.", file=sys.stderr)
@@ -62,7 +98,8 @@ async def api_client(args) -> int:
                 print("Belum ada kunci API. Buat dengan `pantau api-client create`.")
             for c in rows:
                 used = f"terakhir dipakai {stamp(c.last_used_at, c.areas[0])}" if c.last_used_at else "belum dipakai"
-                print(f"{c.id}  {c.name}  {c.hint}…  {', '.join(c.areas)}  {', '.join(sorted(c.scopes))}  "
+                print(f"{c.id}  {c.name}  {c.hint}…  {', '.join(c.areas)}  {_program_words(c, codes)}  "
+                      f"{', '.join(sorted(c.scopes))}  "
                       f"{STATE_WORDS[c.state(now)]}, sampai {c.expires_at:%Y-%m-%d} UTC, {used}")
             return 0
         client = await store.revoke_client(s, args.id, now)

@@ -123,7 +123,7 @@ _AREA_FK = {"fields": "area_code", "reference": {"resource": "areas", "fields": 
 async def _form_tables(s, form: Form, spec, filters: Filters, window, forms: dict) -> list[_Table]:
     tables: dict[int, tuple[_Table, list, list[tuple[Question, _Table, list]]]] = {}
     async for rid, version, area, key, answers, revision, created, updated, verified in package_rows(
-            s, filters.area, form.id):
+            s, filters.area, form.id, program=filters.program):
         if not verified or (window.filtered and not window.admits(form, spec, area, key, answers, created)):
             continue
         if version not in tables:
