@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
-import secrets
 import statistics
 import subprocess
 import sys
@@ -27,36 +25,18 @@ import time
 from urllib.parse import parse_qs
 
 from bench.inbound import PG
-from bench.webhooks import FROM, SID, TOKEN, Connections, free_ports, prepare, request_bytes, wait_healthy, wait_settled
+from bench.webhooks import (FROM, SID, TOKEN, Connections, free_ports, prepare, request_bytes, twilio_stub,
+                            wait_healthy, wait_settled)
 
 
-async def recording_stub(port: int, arrivals: dict[str, asyncio.Future]) -> asyncio.AbstractServer:
-    """Twilio's API as the senders see it; the moment each reply to a number arrives is recorded."""
-    async def handle(reader, writer):
-        try:
-            while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                at = time.perf_counter()
-                length = 0
-                for line in head.split(b"\r\n"):
-                    if line.lower().startswith(b"content-length:"):
-                        length = int(line.split(b":", 1)[1])
-                data = await reader.readexactly(length) if length else b""
-                get = head.startswith(b"GET")
-                if not get:
-                    to = parse_qs(data.decode()).get("To", [""])[0].removeprefix("whatsapp:")
-                    waiting = arrivals.get(to)
-                    if waiting is not None and not waiting.done():
-                        waiting.set_result(at)
-                body = json.dumps({"messages": [], "next_page_uri": None, "page": 0, "page_size": 50} if get else
-                                  {"sid": "SM" + secrets.token_hex(16), "status": "queued", "body": "",
-                                   "to": "", "date_created": None}).encode()
-                writer.write(b"HTTP/1.1 " + (b"200 OK" if get else b"201 Created") +
-                             b"\r\nContent-Type: application/json\r\nContent-Length: " + str(len(body)).encode()
-                             + b"\r\n\r\n" + body)
-        except (asyncio.IncompleteReadError, ConnectionError, asyncio.CancelledError):
-            writer.close()
-    return await asyncio.start_server(handle, "127.0.0.1", port)
+def recorder(arrivals: dict[str, asyncio.Future]):
+    """For the Twilio stand-in: the moment each reply to a number arrives is recorded."""
+    def on_post(data: bytes, at: float) -> None:
+        to = parse_qs(data.decode()).get("To", [""])[0].removeprefix("whatsapp:")
+        waiting = arrivals.get(to)
+        if waiting is not None and not waiting.done():
+            waiting.set_result(at)
+    return on_post
 
 
 async def run(args) -> None:
@@ -67,7 +47,7 @@ async def run(args) -> None:
     port, stub_port = free_ports(2)
     public = f"http://127.0.0.1:{port}"
     arrivals: dict[str, asyncio.Future] = {}
-    stub = await recording_stub(stub_port, arrivals)
+    stub = await twilio_stub(stub_port, recorder(arrivals))
     env = dict(os.environ, PANTAU_DATABASE_URL=url, PANTAU_DATA_DIR=tmp, PANTAU_LOG_LEVEL="WARNING",
                TWILIO_ACCOUNT_SID=SID, TWILIO_AUTH_TOKEN=TOKEN, TWILIO_WHATSAPP_FROM=FROM, PANTAU_PUBLIC_URL=public,
                TWILIO_API_BASE_URL=f"http://127.0.0.1:{stub_port}")

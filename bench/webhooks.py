@@ -102,19 +102,22 @@ class Connections:
         return status
 
 
-async def twilio_stub(port: int) -> asyncio.AbstractServer:
-    """Accepts every message the server sends (201 with a message resource), minimal and cheap."""
+async def twilio_stub(port: int, on_post=None) -> asyncio.AbstractServer:
+    """Accepts every message the server sends (201 with a message resource), minimal and cheap.
+    ``on_post(body, at)``: called with each POST's form body and the moment its head was read."""
     async def handle(reader, writer):
         try:
             while True:
                 head = await reader.readuntil(b"\r\n\r\n")
+                at = time.perf_counter()
                 length = 0
                 for line in head.split(b"\r\n"):
                     if line.lower().startswith(b"content-length:"):
                         length = int(line.split(b":", 1)[1])
-                if length:
-                    await reader.readexactly(length)
+                data = await reader.readexactly(length) if length else b""
                 get = head.startswith(b"GET")
+                if not get and on_post is not None:
+                    on_post(data, at)
                 body = json.dumps({"messages": [], "next_page_uri": None, "page": 0, "page_size": 50} if get else
                                   {"sid": "SM" + secrets.token_hex(16), "status": "queued", "body": "",
                                    "to": "", "date_created": None}).encode()
