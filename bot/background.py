@@ -25,7 +25,15 @@ import subprocess
 import sys
 import threading
 import time
-from typing import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Awaitable, Callable
+
+if TYPE_CHECKING:
+    from telegram import Bot
+
+    from flows.forms import FormVersions
+    from storage.db import Database
+
+    from .config import TwilioConfig
 
 log = logging.getLogger("pantau.background")
 ROLES = ("senders", "jobs")
@@ -33,8 +41,8 @@ JOBS_NICE = 10                       # renders take what the webhooks and the se
 Work = list[tuple[str, list[Callable[[], Awaitable[None]]]]]     # (leadership name, what runs while elected)
 
 
-def work(role: str, db, forms: dict, whatsapp=None, telegram_bot=None, scheduler: bool = False,
-         webhooks: bool = False) -> Work:
+def work(role: str, db: Database, forms: FormVersions, whatsapp: TwilioConfig | None = None,
+         telegram_bot: Bot | None = None, scheduler: bool = False, webhooks: bool = False) -> Work:
     """What a role runs, each group under its own leadership (one process in the whole deployment runs
     it). The same list runs inside the web process when it is asked to (tests: ``build_app``)."""
     if role == "jobs":
@@ -60,7 +68,7 @@ def work(role: str, db, forms: dict, whatsapp=None, telegram_bot=None, scheduler
     return out
 
 
-def lead_all(db, groups: Work) -> list[asyncio.Task]:
+def lead_all(db: Database, groups: Work) -> list[asyncio.Task[Any]]:
     from .leader import lead
     return [asyncio.create_task(lead(db, jobs, name=name)) for name, jobs in groups]
 
@@ -72,7 +80,7 @@ class Background:
 
     def __init__(self, scheduler: bool, roles: tuple[str, ...] = ROLES, restart_after: float = 1.0):
         self.scheduler, self.roles, self.restart_after = scheduler, roles, restart_after
-        self.procs: dict[str, subprocess.Popen] = {}
+        self.procs: dict[str, subprocess.Popen[bytes]] = {}
         self._stopping = threading.Event()
         self._lock = threading.Lock()
         self._watcher: threading.Thread | None = None
@@ -80,7 +88,7 @@ class Background:
     def command(self, role: str) -> list[str]:
         return [sys.executable, "-m", "bot.background", role, str(os.getpid())]
 
-    def _env(self) -> dict:
+    def _env(self) -> dict[str, str]:
         from .config import child_environment
         return child_environment(PANTAU_SCHEDULER="1" if self.scheduler else "0")
 

@@ -6,9 +6,14 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from storage.db import Database
 
 
 class ConfigError(SystemExit):
@@ -16,7 +21,8 @@ class ConfigError(SystemExit):
         super().__init__(f"Konfigurasi salah: {message}")
 
 
-def _get(name: str, pattern: str, shape: str, required: bool = True, env=None) -> str | None:
+def _get(name: str, pattern: str, shape: str, required: bool = True,
+         env: Mapping[str, str] | None = None) -> str | None:
     value = (env if env is not None else os.environ).get(name, "").strip()
     if not value:
         if required:
@@ -24,6 +30,13 @@ def _get(name: str, pattern: str, shape: str, required: bool = True, env=None) -
         return None
     if not re.fullmatch(pattern, value):
         raise ConfigError(f"{name} tidak sesuai bentuknya (contoh: {shape})")
+    return value
+
+
+def _need(name: str, pattern: str, shape: str, env: Mapping[str, str] | None = None) -> str:
+    """A required variable: its value, or ConfigError naming it."""
+    value = _get(name, pattern, shape, env=env)
+    assert value is not None     # required: _get raised when it is missing
     return value
 
 
@@ -42,12 +55,12 @@ class TwilioConfig:
     media_hosts: tuple[str, ...] = ("api.twilio.com", "*.twilio.com", "*.twiliocdn.com")
 
     @classmethod
-    def from_env(cls, env=None) -> "TwilioConfig":
+    def from_env(cls, env: Mapping[str, str] | None = None) -> "TwilioConfig":
         env = env if env is not None else os.environ
-        sid = _get("TWILIO_ACCOUNT_SID", r"AC[0-9a-f]{32}", "AC followed by 32 hex characters", env=env)
-        token = _get("TWILIO_AUTH_TOKEN", r"[0-9a-zA-Z]{32}", "32 letters and digits from the Twilio console",
+        sid = _need("TWILIO_ACCOUNT_SID", r"AC[0-9a-f]{32}", "AC followed by 32 hex characters", env=env)
+        token = _need("TWILIO_AUTH_TOKEN", r"[0-9a-zA-Z]{32}", "32 letters and digits from the Twilio console",
                      env=env)
-        public = _get("PANTAU_PUBLIC_URL", r"https?://[^\s/]+(/[^\s]*)?", "https://pantau.example.org", env=env)
+        public = _need("PANTAU_PUBLIC_URL", r"https?://[^\s/]+(/[^\s]*)?", "https://pantau.example.org", env=env)
         sender = _get("TWILIO_WHATSAPP_FROM", r"whatsapp:\+[1-9]\d{6,14}", "whatsapp:+6281234567890",
                       required=False, env=env)
         service = _get("TWILIO_MESSAGING_SERVICE_SID", r"MG[0-9a-f]{32}", "MG followed by 32 hex characters",
@@ -90,9 +103,9 @@ class TelegramConfig:
     webhook_secret: str | None
 
     @classmethod
-    def from_env(cls, env=None, webhook: bool = False) -> "TelegramConfig":
+    def from_env(cls, env: Mapping[str, str] | None = None, webhook: bool = False) -> "TelegramConfig":
         env = env if env is not None else os.environ
-        token = _get("TELEGRAM_BOT_TOKEN", r"\d{5,}:[A-Za-z0-9_-]{30,}", "123456789:AA… dari BotFather", env=env)
+        token = _need("TELEGRAM_BOT_TOKEN", r"\d{5,}:[A-Za-z0-9_-]{30,}", "123456789:AA… dari BotFather", env=env)
         base = (env.get("TELEGRAM_API_BASE_URL") or "https://api.telegram.org/bot").strip()
         if not re.fullmatch(r"https?://\S+", base):
             raise ConfigError("TELEGRAM_API_BASE_URL tidak sesuai bentuknya (contoh: https://api.telegram.org/bot)")
@@ -103,7 +116,7 @@ class TelegramConfig:
         return cls(token, base.rstrip("/"), public.rstrip("/") if public else None, secret)
 
 
-def _number(env, name: str, default: float, low: float = 0.0, integer: bool = False) -> float:
+def _number(env: Mapping[str, str], name: str, default: float, low: float = 0.0, integer: bool = False) -> float:
     raw = (env.get(name) or "").strip()
     if not raw:
         return default
@@ -151,7 +164,7 @@ class Settings:
     media_max_bytes: int = 16 * 1024 * 1024   # Twilio's own limit for WhatsApp media
     media_timeout: float = 30.0            # seconds for one media download, start to end
     database: str | None = None            # PANTAU_DATABASE_URL; None: SQLite in the data folder
-    env: dict = field(default_factory=dict, repr=False, compare=False)   # the snapshot the channels come from
+    env: dict[str, str] = field(default_factory=dict, repr=False, compare=False)   # the snapshot the channels come from
 
     def channels(self, telegram_webhook: bool = True) -> tuple[TwilioConfig | None, TelegramConfig | None]:
         """(WhatsApp, Telegram) configuration, each None when not configured; wrong values stop the start."""
@@ -169,7 +182,7 @@ class Settings:
         return sqlite_url(self.data_dir)
 
     @classmethod
-    def from_env(cls, env=None) -> "Settings":
+    def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
         env = env if env is not None else os.environ
         data = Path(env.get("PANTAU_DATA_DIR") or Path.home() / ".local" / "share" / "pantau")
         forms = tuple(forms_dirs(env))
@@ -194,7 +207,7 @@ class Settings:
 _current: Settings | None = None
 
 
-def database():
+def database() -> Database:
     """The database this process's settings name (storage/db.py reads no environment itself)."""
     from storage.db import Database
     return Database(settings().database_url())
@@ -208,7 +221,7 @@ def settings() -> Settings:
     return _current
 
 
-def reload(env=None) -> Settings:
+def reload(env: Mapping[str, str] | None = None) -> Settings:
     """Read the environment again (tests that change it; ``pantau`` at start, to fail early)."""
     global _current
     _current = Settings.from_env(env)
@@ -220,13 +233,13 @@ def debug() -> bool:
     return os.environ.get("PANTAU_DEBUG", "") not in ("", "0")
 
 
-def data_dir(env=None) -> Path:
+def data_dir(env: Mapping[str, str] | None = None) -> Path:
     """Where Pantau keeps its files (PANTAU_DATA_DIR, default ~/.local/share/pantau)."""
     env = env if env is not None else os.environ
     return Path(env.get("PANTAU_DATA_DIR") or Path.home() / ".local" / "share" / "pantau")
 
 
-def forms_dirs(env=None) -> list[Path]:
+def forms_dirs(env: Mapping[str, str] | None = None) -> list[Path]:
     """Folders of program forms (PANTAU_FORMS_DIR, several joined by ':'; default <data dir>/forms), read
     besides the built-in flows/forms. `pantau form import` writes into the first."""
     env = env if env is not None else os.environ
@@ -235,14 +248,14 @@ def forms_dirs(env=None) -> list[Path]:
 
 # ---------------------------------------------------------------- dashboard (bot/web)
 
-def public_url(env=None) -> str:
+def public_url(env: Mapping[str, str] | None = None) -> str:
     """Where people open the dashboard: PANTAU_PUBLIC_URL, else this machine on $PORT (a local trial)."""
     env = env if env is not None else os.environ
     url = env.get("PANTAU_PUBLIC_URL", "").strip().rstrip("/")
     return url or f"http://127.0.0.1:{env.get('PORT', '8080')}"
 
 
-def web_secret(env=None) -> bytes:
+def web_secret(env: Mapping[str, str] | None = None) -> bytes:
     """The key that signs dashboard cookies: PANTAU_WEB_SECRET (set it when several machines serve), else
     a random key kept in the data folder (created once, readable by the owner only)."""
     env = env if env is not None else os.environ
@@ -269,7 +282,7 @@ def web_secret(env=None) -> bytes:
     return path.read_text().strip().encode()
 
 
-def reminder_templates(env=None) -> set[str]:
+def reminder_templates(env: Mapping[str, str] | None = None) -> set[str]:
     """Reminder kinds with an approved WhatsApp template (TWILIO_TEMPLATE_REMINDER_*): only those can
     reach a person outside the 24-hour window."""
     env = env if env is not None else os.environ

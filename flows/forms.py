@@ -119,6 +119,10 @@ class Form:
             yield from q.questions
 
 
+# every known form version, by (form id, version): what the pipeline loads and the engine reads
+FormVersions = dict[tuple[str, int], Form]
+
+
 def _text(source: str, qname: str | None, value: Any, what: str, required: bool = True) -> dict[str, str]:
     if value is None and not required:
         return {}

@@ -21,6 +21,7 @@ from . import sqlite_driver
 from .models import Area
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+Session = AsyncSession      # the session type bot/ names in its annotations (bot/ imports no SQLAlchemy)
 
 
 def sqlite_url(folder: Path) -> str:

@@ -1,17 +1,23 @@
 """`pantau invite [list|revoke CODE]` and `pantau contact disable|approve|waiting`: who may use Pantau (issue 12)."""
 from __future__ import annotations
 
+import argparse
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 import sys
 
 from flows.localtime import local_date, stamp
 
 from .. import catalog
 
+if TYPE_CHECKING:
+    from .common import Subparsers
+
 ROLES = ("kader", "fasilitator", "koordinator", "opd")   # roles an invite may grant; a new role is one more value
 STATE_WORDS = {"open": "belum dipakai", "used": "sudah dipakai", "expired": "kedaluwarsa", "revoked": "dibatalkan"}
 
 
-def extend_invite(inv, t) -> None:
+def extend_invite(inv: argparse.ArgumentParser, t: Callable[[str], str]) -> None:
     """`pantau invite` (make a code, as before), `pantau invite list`, `pantau invite revoke CODE`."""
     inv.add_argument("action", nargs="?", choices=["create", "list", "revoke"], default="create",
                      help=t("create (bawaan): buat kode; list: daftar undangan; revoke: batalkan satu kode"))
@@ -22,7 +28,7 @@ def extend_invite(inv, t) -> None:
                      help=t("keterangan tambahan untuk peran yang memerlukannya (mis. agency=Dinas Pertanian)"))
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     from .help import install, language
     t = install(language())
     contact = sub.add_parser("contact", help=t("kontak: nonaktifkan, setujui, atau lihat yang menunggu persetujuan"))
@@ -37,7 +43,7 @@ def register(sub) -> None:
                       help=t("wilayah: kode Kemendagri atau nama, mis. \"Kab. Bogor\""))
 
 
-async def invite(args) -> int:
+async def invite(args: argparse.Namespace) -> int:
     from storage import access as store
 
     from .common import area_or_complain, opened
@@ -84,7 +90,8 @@ async def invite(args) -> int:
         ok, program = await program_or_complain(s, args.program, every=True)
         if not ok:
             return 2
-        from storage.programs import DEFAULT_PROGRAM_ID, EVERY
+        from storage.models import DEFAULT_PROGRAM_ID
+        from storage.programs import EVERY
         every = (args.program or "").strip() == EVERY
         from storage.agencies import AgencyError, resolve
         try:
@@ -102,7 +109,7 @@ async def invite(args) -> int:
     return 0
 
 
-async def contact(args) -> int:
+async def contact(args: argparse.Namespace) -> int:
     from storage import access as store
 
     from .common import opened, resolve_area

@@ -1,19 +1,30 @@
 """What every `pantau` command group shares: opening the database, and reading an area from the command line."""
 from __future__ import annotations
 
+import argparse
 import contextlib
 import sys
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, TypeAlias
 
 from .. import catalog
 
+if TYPE_CHECKING:
+    from storage.db import Database
 
-def _db():
+    from ..pipeline import Pipeline
+
+# what a command group's register() receives: the `pantau` parser's subcommands
+Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+
+def _db() -> Database:
     from ..config import database
     return database()
 
 
 @contextlib.asynccontextmanager
-async def opened():
+async def opened() -> AsyncIterator[Pipeline]:
     """A migrated database with the area tree and forms loaded, closed afterwards."""
     from ..pipeline import Pipeline
     db = _db()

@@ -4,6 +4,9 @@ from __future__ import annotations
 import argparse
 import gettext
 import os
+from collections.abc import Mapping
+
+from flows.problem import Gettext
 
 from .. import catalog
 
@@ -25,7 +28,7 @@ ARGPARSE_ID = {
 }
 
 
-def language(env=None) -> str:
+def language(env: Mapping[str, str] | None = None) -> str:
     env = os.environ if env is None else env
     for name in ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"):
         value = (env.get(name) or "").lower()
@@ -34,7 +37,7 @@ def language(env=None) -> str:
     return "id"
 
 
-def install(lang: str):
+def install(lang: str) -> Gettext:
     """The gettext of ``lang`` for help texts; argparse's own words follow it."""
     argparse._ = (lambda s: ARGPARSE_ID.get(s, s)) if lang == "id" else gettext.gettext  # type: ignore
     return catalog.gettext_for(lang)

@@ -2,13 +2,18 @@
 word for a region (kept in <data dir>/lexicon/lokal.yaml with who and when; read from the next message on)."""
 from __future__ import annotations
 
+import argparse
+from typing import TYPE_CHECKING
 import getpass
 import sys
 
 from .. import lexicon_files
 
+if TYPE_CHECKING:
+    from .common import Subparsers
 
-def register(sub) -> None:
+
+def register(sub: Subparsers) -> None:
     from .help import install, language
     t = install(language())
     p = sub.add_parser("kata", help=t("jawaban yang belum dimengerti bot, dan mengajarkan kata baru"),
@@ -31,7 +36,7 @@ def _area(text: str) -> str | None:
     return area_or_complain(text) if text else ""
 
 
-async def _list(args) -> int:
+async def _list(args: argparse.Namespace) -> int:
     from storage.models import Round
     from storage.unread import most_frequent
 
@@ -57,7 +62,7 @@ async def _list(args) -> int:
     return 0
 
 
-async def _teach(args) -> int:
+async def _teach(args: argparse.Namespace) -> int:
     from ..clock import clock
     text, means = " ".join(args.teks.split()), " ".join(args.arti.split())
     if not text or not means or len(text) > 40 or len(means) > 60:

@@ -2,10 +2,15 @@
 An OPD invite, a recommendation's agency and every name typed in the chat refer to one of these."""
 from __future__ import annotations
 
+import argparse
+from typing import TYPE_CHECKING
 import sys
 
+if TYPE_CHECKING:
+    from .common import Subparsers
 
-def register(sub) -> None:
+
+def register(sub: Subparsers) -> None:
     from .help import install, language
     t = install(language())
     p = sub.add_parser("opd", help=t("daftar OPD (dinas) per kabupaten dan nama lainnya"),
@@ -35,7 +40,7 @@ def _kab(text: str) -> str | None:
     return area
 
 
-async def _add(args) -> int:
+async def _add(args: argparse.Namespace) -> int:
     from storage.agencies import AgencyError, add
 
     from ..clock import clock
@@ -53,7 +58,7 @@ async def _add(args) -> int:
     return 0
 
 
-async def _list(args) -> int:
+async def _list(args: argparse.Namespace) -> int:
     from storage.agencies import listing
 
     from .common import opened
@@ -70,7 +75,7 @@ async def _list(args) -> int:
     return 0
 
 
-async def _alias(args) -> int:
+async def _alias(args: argparse.Namespace) -> int:
     from storage.agencies import AgencyError, alias
 
     from .common import opened

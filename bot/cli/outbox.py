@@ -1,9 +1,19 @@
 """`pantau outbox`: what was queued, sent or failed, and for whom; and how `pantau remind --dry-run` reads."""
 from __future__ import annotations
 
+import argparse
+from typing import TYPE_CHECKING
 import sys
 
 from flows.dates import zone_for_area
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from storage.db import Session
+    from storage.reminders import Planned
+
+    from .common import Subparsers
 
 STATUSES = {"queued": ("pending", "sending"), "sent": ("sent", "delivered", "read"),
             "failed": ("failed", "undelivered", "dead")}
@@ -24,7 +34,7 @@ def short(text: str, n: int = 60) -> str:
     return one if len(one) <= n else one[:n - 1] + "…"
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     from .help import install, language
     t = install(language())
     p = sub.add_parser("outbox", help=t("pesan yang diantrekan, terkirim atau gagal"),
@@ -36,11 +46,11 @@ def register(sub) -> None:
     p.set_defaults(handler=_outbox)
 
 
-async def _outbox(args) -> int:
+async def _outbox(args: argparse.Namespace) -> int:
     from storage.outbox_view import outbox_lines
 
     from .common import opened
-    from ..channels.terminal import normalize_sender
+    from ..phones import normalize_sender
     async with opened() as pipeline, pipeline.db.session() as s:
         rows = await outbox_lines(s, STATUSES[args.status] if args.status else None, args.to, args.limit,
                                   normalize_sender(args.to) if args.to else None)
@@ -60,7 +70,7 @@ async def _outbox(args) -> int:
     return 0
 
 
-async def describe_plan(s, plan) -> list[str]:
+async def describe_plan(s: Session, plan: Sequence[Planned]) -> list[str]:
     """One line per planned reminder: to whom, on which channel, why; or that nothing can be sent."""
     from storage.outbox_view import contact_names
     names = await contact_names(s, {p.contact_id for p in plan})

@@ -42,7 +42,7 @@ def decode(raw: bytes, name: str) -> str:
     return str(best)
 
 
-def sniff_dialect(text: str):
+def sniff_dialect(text: str) -> type[csv.Dialect]:
     """Comma, semicolon (Indonesian Excel) or tab, from the first lines."""
     sample = "\n".join(text.splitlines()[:20])
     try:
@@ -110,7 +110,7 @@ def validate(rows: list[dict[str, str]], areas: AreaIndex) -> tuple[list[RosterR
             identities.append(("telegram", tg))
         if not identities:
             problems.append("isi nomor HP atau telegram_id")
-        if problems:
+        if problems or not role:
             errors.append(f"baris {i}: " + "; ".join(problems))
         else:
             good.append(RosterRow(i, name, role, code, identities))

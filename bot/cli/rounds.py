@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 from pathlib import Path
 
 
@@ -12,7 +13,7 @@ class RoundFileError(ValueError):
 EXAMPLE = "- {name: Juli 2024, start: 2024-07-01, due: 2024-07-31}"
 
 
-def read_rounds(path: Path) -> list[dict]:
+def read_rounds(path: Path) -> list[dict[str, Any]]:
     import yaml
     if not path.is_file():
         raise RoundFileError(f"{path}: berkas tidak ada. Periksa nama dan foldernya.")
@@ -32,7 +33,7 @@ def read_rounds(path: Path) -> list[dict]:
     return [check_round(r, f"{path.name}: putaran ke-{i}") for i, r in enumerate(data, 1)]
 
 
-def check_round(r, where: str) -> dict:
+def check_round(r: object, where: str) -> dict[str, Any]:
     """A round as {name, start, due, schedule}; RoundFileError names the field and the fix."""
     from flows.schedule import DEFAULT_SCHEDULE
     if not isinstance(r, dict):
@@ -41,7 +42,7 @@ def check_round(r, where: str) -> dict:
     if name is None or not str(name).strip():
         raise RoundFileError(f"{where}: name kosong. Isi nama putaran, mis. name: Juli 2024")
     where = f"{where} ('{name}')" if "putaran ke-" in where else where
-    out = {"name": str(name).strip()}
+    out: dict[str, Any] = {"name": str(name).strip()}
     for field in ("start", "due"):
         value = r.get(field)
         if value is None:

@@ -27,7 +27,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from flows.forms import Form, Question
+from flows.forms import Form, FormVersions, Question
+from storage.db import Session
 from storage.summary import Filters, iter_report_rows, summary_forms, window_for
 
 HEADER = ["pantau_item", "dataElement", "categoryOptionCombo", "attributeOptionCombo", "keterangan"]
@@ -143,7 +144,7 @@ def _int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-async def data_value_set(s, filters: Filters, forms: dict, mapping: dict[str, Target | None] | None = None
+async def data_value_set(s: Session, filters: Filters, forms: FormVersions, mapping: dict[str, Target | None] | None = None
                          ) -> tuple[dict[str, Any], list[str]]:
     """(the dataValueSets document, the items left out because the mapping does not name them)."""
     window = await window_for(s, filters)
@@ -173,10 +174,10 @@ async def data_value_set(s, filters: Filters, forms: dict, mapping: dict[str, Ta
                     if value is not None:
                         add(item_key, area, period, value)
                     continue
-                values = [_int(it.get(q.name)) for it in answers.get(repeat.name) or [] if isinstance(it, dict)]
-                if any(v is not None for v in values):
-                    add(item_key, area, period, sum(v for v in values if v is not None))
-    values = []
+                counts = [_int(it.get(q.name)) for it in answers.get(repeat.name) or [] if isinstance(it, dict)]
+                if any(v is not None for v in counts):
+                    add(item_key, area, period, sum(v for v in counts if v is not None))
+    values: list[dict[str, str]] = []
     for (de, period, org, coc, aoc), value in sorted(sums.items()):
         row = {"dataElement": de, "period": period, "orgUnit": org, "value": str(value)}
         if coc:

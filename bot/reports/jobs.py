@@ -13,11 +13,12 @@ import logging
 import os
 import threading
 from concurrent.futures import Future
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from flows.forms import FormVersions
 from flows.types import ContactView, Reply
-from storage.db import Database
-from storage.jobs import add_job, claim_jobs, contact_of, finish_job
+from storage.db import Database, Session
+from storage.jobs import JobView, add_job, claim_jobs, contact_of, finish_job
 from storage.keys import aware
 from storage.repo import Tx
 
@@ -31,8 +32,8 @@ MAX_ATTEMPTS = 3
 STALE = timedelta(minutes=10)       # a running job older than this lost its worker
 
 
-async def handle_request(s, what: str, contact: ContactView, channel: str, sender: str, now, forms: dict,
-                         lang: str) -> list[Reply]:
+async def handle_request(s: Session, what: str, contact: ContactView, channel: str, sender: str, now: datetime,
+                         forms: FormVersions, lang: str) -> list[Reply]:
     """Inside the message's transaction: light requests answered at once, heavy ones recorded as a job."""
     t = catalog.gettext_for(lang)
     if what not in HEAVY:
@@ -63,7 +64,7 @@ class Renderer:
     """One thread with its own event loop and its own connection to the database, where jobs render;
     ``idle``: at SCHED_IDLE (the job worker of `pantau serve`)."""
 
-    def __init__(self, url: str, forms: dict, idle: bool = False):
+    def __init__(self, url: str, forms: FormVersions, idle: bool = False):
         self.url, self.forms = url, forms
         self.loop = asyncio.new_event_loop()
 
@@ -75,19 +76,19 @@ class Renderer:
         self.thread.start()
         self.db: Database | None = None
 
-    async def _render(self, job, contact: ContactView, now) -> list[Reply]:
+    async def _render(self, job: JobView, contact: ContactView, now: datetime) -> list[Reply]:
         from .coordinator import fulfil
         if self.db is None:
             self.db = Database(self.url)
         async with self.db.session() as s:
             return await fulfil(s, job.kind, contact, now, self.forms, job.lang)
 
-    async def render(self, job, contact: ContactView, now) -> list[Reply]:
-        future: Future = asyncio.run_coroutine_threadsafe(self._render(job, contact, now), self.loop)
+    async def render(self, job: JobView, contact: ContactView, now: datetime) -> list[Reply]:
+        future: Future[list[Reply]] = asyncio.run_coroutine_threadsafe(self._render(job, contact, now), self.loop)
         return await asyncio.wrap_future(future)
 
     def close(self) -> None:
-        async def shut():
+        async def shut() -> None:
             if self.db is not None:
                 await self.db.close()
         if self.thread.is_alive():
@@ -97,7 +98,7 @@ class Renderer:
         self.loop.close()
 
 
-async def run_due(db: Database, forms: dict, renderer: Renderer | None = None) -> int:
+async def run_due(db: Database, forms: FormVersions, renderer: Renderer | None = None) -> int:
     """Render every job waiting now; returns how many replies were queued. Without ``renderer`` a thread
     is started only when there is a job, and stopped after."""
     own: Renderer | None = None
@@ -118,7 +119,7 @@ async def run_due(db: Database, forms: dict, renderer: Renderer | None = None) -
             await asyncio.to_thread(own.close)
 
 
-async def _run_one(db: Database, renderer: Renderer, job, now) -> int:
+async def _run_one(db: Database, renderer: Renderer, job: JobView, now: datetime) -> int:
     async with db.session() as s:
         contact = await contact_of(s, job.contact_id)
     t = catalog.gettext_for(job.lang)
@@ -156,7 +157,7 @@ def warm_up() -> None:
     book.save(io.BytesIO())
 
 
-async def run_forever(db: Database, forms: dict, every: float = 0.3) -> None:
+async def run_forever(db: Database, forms: FormVersions, every: float = 0.3) -> None:
     renderer = Renderer(db.url, forms, idle=True)
     try:
         while True:

@@ -13,7 +13,8 @@ import re
 import zipfile
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from collections.abc import AsyncIterator, Iterable, Sequence
+from typing import Any, TextIO
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -106,7 +107,7 @@ class SheetWriter:
             self.ws.append(cells)
             self.rows += 1
 
-    def cell(self, value: Any):
+    def cell(self, value: Any) -> Any:
         if isinstance(value, Link):
             c = WriteOnlyCell(self.ws, value=clean(str(value)))
             c.data_type = "s"
@@ -131,7 +132,7 @@ class SheetWriter:
             return c
         return WriteOnlyCell(self.ws, value=value)
 
-    def append(self, row: list[Any]) -> None:
+    def append(self, row: Sequence[Any]) -> None:
         self.ws.append([self.cell(v) for v in row])
         self.rows += 1
 
@@ -139,7 +140,11 @@ class SheetWriter:
         self.ws.auto_filter.ref = f"A1:{get_column_letter(max(1, self.width))}{self.rows}"
 
 
-async def write_workbook(path: Path, sheets) -> Path:
+# one sheet to write: (title, header, column widths, its rows as they are read)
+Sheet = tuple[str, list[str], list[float] | None, AsyncIterator[Sequence[Any]]]
+
+
+async def write_workbook(path: Path, sheets: Iterable[Sheet]) -> Path:
     """``sheets``: (title, header, widths, async row iterator) — streamed into ``path`` (bounded memory)."""
     wb = Workbook(write_only=True)
     used: set[str] = set()
@@ -152,7 +157,7 @@ async def write_workbook(path: Path, sheets) -> Path:
     return path
 
 
-async def write_csv_rows(fh, header: list[str], rows) -> None:
+async def write_csv_rows(fh: TextIO, header: list[str], rows: AsyncIterator[Sequence[Any]]) -> None:
     """One sheet as CSV into a text file opened with newline="", cells made inert."""
     w = csv.writer(fh)
     w.writerow([csv_cell(h) for h in header])
@@ -162,14 +167,14 @@ async def write_csv_rows(fh, header: list[str], rows) -> None:
         w.writerow([csv_cell(f"{v} ({v.url})" if isinstance(v, Link) else v) for v in row])
 
 
-async def write_csv(path: Path, header: list[str], rows) -> Path:
+async def write_csv(path: Path, header: list[str], rows: AsyncIterator[Sequence[Any]]) -> Path:
     """One sheet as a CSV file, UTF-8 with BOM (so Excel reads the Indonesian text right)."""
     with open(path, "w", newline="", encoding="utf-8-sig") as fh:
         await write_csv_rows(fh, header, rows)
     return path
 
 
-async def write_csv_zip(path: Path, sheets) -> Path:
+async def write_csv_zip(path: Path, sheets: Iterable[Sheet]) -> Path:
     """Every sheet as one CSV file (UTF-8 with BOM) in a .zip, streamed."""
     used: set[str] = set()
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:

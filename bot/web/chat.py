@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flows.problem import Gettext
 from flows.types import ContactView, Reply
+from storage.db import Session
 from storage.web import create_login_link, end_sessions_of
 
 from ..config import public_url
@@ -14,7 +16,7 @@ from ..config import public_url
 LOGIN_PATH = "/dasbor/masuk/"
 
 
-async def fulfil(s, what: str, contact: ContactView, now: datetime, t) -> list[Reply]:
+async def fulfil(s: Session, what: str, contact: ContactView, now: datetime, t: Gettext) -> list[Reply]:
     if what == "logout":
         n = await end_sessions_of(s, contact.id, now)
         if not n:

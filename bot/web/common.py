@@ -5,7 +5,10 @@ import bisect
 import functools
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 from urllib.parse import urlencode
+
+from starlette.responses import Response
 
 from flows.display import fmt_date
 from flows.localtime import local_date
@@ -46,7 +49,7 @@ def crumbs(ctx: Ctx, code: str) -> list[tuple[str, str]]:
     return [(areas.short(c), f"/dasbor/wilayah/{c}") for c in chain]
 
 
-def render(ctx: Ctx, name: str, status_code: int = 200, **context):
+def render(ctx: Ctx, name: str, status_code: int = 200, **context: Any) -> Response:
     lang = ctx.lang
     areas = catalog.area_index()
     base = {
@@ -59,10 +62,12 @@ def render(ctx: Ctx, name: str, status_code: int = 200, **context):
         "query": lambda **kw: query(ctx, **kw),
         "can": lambda what: may(ctx.viewer.contact.role, what),      # which tabs this person sees
     }
-    return ctx.web.templates.TemplateResponse(ctx.request, name, {**base, **context}, status_code=status_code)
+    response: Response = ctx.web.templates.TemplateResponse(ctx.request, name, {**base, **context},
+                                                            status_code=status_code)
+    return response
 
 
-def query(ctx: Ctx, **changes) -> str:
+def query(ctx: Ctx, **changes: Any) -> str:
     """This page's query string with some parameters changed (None removes one); a new filter starts
     at page 1."""
     params = dict(ctx.request.query_params)
@@ -92,7 +97,7 @@ class Period:
     def filters(self, code: str) -> Filters:
         return Filters(code, self.date_from, self.date_to, self.round, self.program)
 
-    def params(self) -> dict:
+    def params(self) -> dict[str, str]:
         return {"putaran": self.round or "", "dari": self.date_from.isoformat() if self.date_from else "",
                 "sampai": self.date_to.isoformat() if self.date_to else "", "program": self.program_code}
 
@@ -148,7 +153,7 @@ def page_number(ctx: Ctx) -> int:
     return int(raw)
 
 
-def pages(total: int, page: int, size: int = PAGE_SIZE) -> dict:
+def pages(total: int, page: int, size: int = PAGE_SIZE) -> dict[str, Any]:
     """The paging of a list; a page past the last one is a 404 that says how many there are."""
     last = max(1, -(-total // size))
     if page > last:

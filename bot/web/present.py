@@ -2,6 +2,7 @@
 revision changed, when a hand-sent reminder may go, and charts as inline SVG."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -13,13 +14,14 @@ from markupsafe import Markup, escape
 from flows.dates import zone_for_area
 from flows.display import fmt_number, show
 from flows.forms import Form
+from flows.problem import Gettext
 from flows.schedule import DEFAULT_SCHEDULE
 
 from ..channels import registry
 
 
 
-def number(value, lang: str) -> str:
+def number(value: float | int | None, lang: str) -> str:
     return fmt_number(value or 0, lang)
 
 
@@ -44,7 +46,7 @@ def _zone_name(area: str) -> str:
 
 # ---------------------------------------------------------------- answers and revisions
 
-def answer_rows(form: Form, answers: dict[str, Any], lang: str, t) -> list[tuple[str, str]]:
+def answer_rows(form: Form, answers: dict[str, Any], lang: str, t: Gettext) -> list[tuple[str, str]]:
     """(label, shown value) for every answered question, repeat items numbered: 'Kegiatan 2 — Bidang'."""
     rows: list[tuple[str, str]] = []
     for q in form.questions:
@@ -63,7 +65,8 @@ def answer_rows(form: Form, answers: dict[str, Any], lang: str, t) -> list[tuple
     return rows
 
 
-def changes(form: Form, before: dict[str, Any] | None, after: dict[str, Any], lang: str, t) -> list[tuple[str, str, str]]:
+def changes(form: Form, before: dict[str, Any] | None, after: dict[str, Any], lang: str,
+            t: Gettext) -> list[tuple[str, str, str]]:
     """What a revision changed: (question, before, after); a first revision changes nothing."""
     if before is None:
         return []
@@ -96,7 +99,7 @@ class ReminderPlan:
 
 
 def plan_reminder(now: datetime, desa: str, due_iso: str, channel: str | None, last_message: datetime | None,
-                  templates: set[str], schedule: dict | None = None) -> ReminderPlan:
+                  templates: set[str], schedule: dict[str, Any] | None = None) -> ReminderPlan:
     """When a reminder queued at ``now`` may go: never in the desa's quiet hours (20.00–07.00 local, as
     scheduled reminders); on WhatsApp as free text only within 24 hours of the kader's last message,
     otherwise as the approved template of its kind, or not at all without one."""
@@ -141,7 +144,7 @@ def stacked_bar(parts: list[tuple[str, int, str]], label: str) -> Markup:
     return Markup("".join(out))
 
 
-def bar_chart(items: list[tuple[str, int]], label: str, fmt=str) -> Markup:
+def bar_chart(items: list[tuple[str, int]], label: str, fmt: Callable[[int], str] = str) -> Markup:
     """Horizontal bars with their labels and counts, as one SVG that scales to the screen's width."""
     if not items:
         return Markup("")
