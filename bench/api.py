@@ -48,8 +48,8 @@ async def measure(url: str, limit: int) -> dict[str, float]:
     from sqlalchemy import func, select, text
     from starlette.applications import Starlette
 
-    from bot.api import RateLimit, routes
-    from bot.api.cursor import encode
+    from bot.web.api import RateLimit, routes
+    from bot.web.api.cursor import encode
     from bot.pipeline import Pipeline
     from storage.api_clients import create_client
     from storage.db import Database

@@ -10,7 +10,7 @@ from starlette.responses import Response
 
 from storage.summary import UnknownRound
 
-from ..reports import datapackage
+from ...reports import datapackage
 from .auth import Caller
 from .errors import ApiError
 from .reads import etag_of, not_modified
