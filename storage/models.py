@@ -482,9 +482,20 @@ class WebhookSubscription(Base):
     secret: Mapped[str] = mapped_column(String(100))
     events: Mapped[list[str]] = mapped_column(JSON)              # event types; ["*"]: every one
     area_code: Mapped[str] = mapped_column(String(13), default="")   # this area and below; "": every area
+    programs: Mapped[list[int] | None] = mapped_column(JSON, nullable=True)   # program ids; None: every program
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
     removed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class WebhookEvent(Base):
+    """An event for one subscription, written in the transaction of its change and moved into the outbox by the
+    sender in the order the transactions committed (storage/webhooks.py ``release``)."""
+    __tablename__ = "webhook_events"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(Integer)
+    payload: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
 
 
 class WebhookMark(Base):
