@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 import orjson
@@ -18,8 +18,8 @@ from .scope import under
 
 
 def stamp(value: datetime | None) -> str | None:
-    """RFC 3339 in UTC, with a Z."""
-    return None if value is None else aware(value).isoformat().replace("+00:00", "Z")
+    """RFC 3339 in UTC, with a Z (an aware moment of another offset is turned into UTC, a naive one is UTC)."""
+    return None if value is None else aware(value).astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
 def within(column: Any, areas: Sequence[str]) -> ColumnElement[bool]:
