@@ -19,7 +19,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import cast
 
-from sqlalchemy import BigInteger, Insert, Table, func, insert, literal_column, or_, select, text, tuple_
+from sqlalchemy import BigInteger, Insert, Table, exists, func, insert, literal_column, or_, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .models import Change, Report
@@ -74,8 +74,9 @@ async def read(s: AsyncSession, after: tuple[int, int], areas: list[str], limit:
             Change.txid, Change.id)
     if "" not in areas:
         q = q.where(or_(*(under(Change.area_code, a) for a in areas)))
-    if programs is not None:
-        q = q.where(Change.report_id.in_(select(Report.id).where(Report.program_id.in_(sorted(programs)))))
+    if programs is not None:    # per row, by the report's key (an IN list of every report of the programs was
+        # built for each page: 0.3 s a page at 150,000 reports, growing with them)
+        q = q.where(exists().where(Report.id == Change.report_id, Report.program_id.in_(sorted(programs))))
     return [ChangeRow(*row) for row in (await s.execute(q)).all()]
 
 
