@@ -210,7 +210,7 @@ async def reports_json_by_id(s: AsyncSession, ids: Sequence[int]) -> dict[int, o
     if not ids:
         return {}
     q = select(Report.id, _json_column(s)).where(Report.id.in_(sorted(set(ids))), Report.conflict.is_(None))
-    return {rid: orjson.Fragment(text) for rid, text in (await s.execute(q)).all()}
+    return {int(r[0]): orjson.Fragment(r[1]) for r in (await s.execute(q)).all()}
 
 
 def position(report: dict[str, Any]) -> Position:
