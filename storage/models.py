@@ -462,11 +462,12 @@ class Change(Base):
     """One row per saved, revised, rejected or merged report, written in the same transaction (the change
     feed, storage/changes.py). ``txid``: the writing transaction on PostgreSQL (the feed's safe horizon)."""
     __tablename__ = "changes"
-    __table_args__ = (Index("ix_changes_txid", "txid", "id"),)
+    __table_args__ = (Index("ix_changes_txid", "txid", "id"), Index("ix_changes_kab", "kab", "txid", "id"))
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     txid: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     report_id: Mapped[int] = mapped_column(Integer, index=True)
     area_code: Mapped[str] = mapped_column(String(13))
+    kab: Mapped[str | None] = mapped_column(String(5), nullable=True)   # the kabupaten ("81.05"): a narrow key's range
     op: Mapped[str] = mapped_column(String(8))                 # upsert, delete (what the writer meant)
     at: Mapped[datetime]
 

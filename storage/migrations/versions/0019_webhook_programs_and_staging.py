@@ -6,7 +6,9 @@ Create Date: 2026-12-04
 
 ``webhook_subscriptions.programs``: the ids of the programs whose events a subscription gets; NULL (every
 subscription made before) is every program. ``webhook_events``: events written in the transaction of their
-change, moved into the outbox by the sender in the order their transactions committed.
+change, moved into the outbox by the sender in the order their transactions committed. ``changes.kab``: the
+kabupaten of each change (filled for the rows there are), so a key for a kabupaten or below reads its own
+range of the change feed instead of scanning every change of the country.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -26,8 +28,13 @@ def upgrade() -> None:
         sa.Column('payload', sa.JSON(), nullable=False),
         sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     )
+    op.add_column('changes', sa.Column('kab', sa.String(5), nullable=True))
+    op.execute("UPDATE changes SET kab = substr(area_code, 1, 5) WHERE length(area_code) >= 5")
+    op.create_index('ix_changes_kab', 'changes', ['kab', 'txid', 'id'])
 
 
 def downgrade() -> None:
+    op.drop_index('ix_changes_kab', table_name='changes')
+    op.drop_column('changes', 'kab')
     op.drop_table('webhook_events')
     op.drop_column('webhook_subscriptions', 'programs')
