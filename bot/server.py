@@ -40,7 +40,7 @@ def build_app(pipeline: Pipeline, whatsapp=None, run_senders: bool = True, teleg
         routes.append(telegram.route())
     from .web import routes as dashboard_routes      # the coordinator dashboard, /dasbor
     routes += dashboard_routes(pipeline)
-    from .api import routes as api_routes            # the data API, /api/v1 (keys: pantau api-client)
+    from .web.api import routes as api_routes            # the data API, /api/v1 (keys: pantau api-client)
     routes += api_routes(pipeline)
     routes += list(extra_routes)          # more routes or mounts (a dashboard, …)
 

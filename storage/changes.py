@@ -19,7 +19,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import cast
 
-from sqlalchemy import BigInteger, Insert, Table, func, insert, literal_column, or_, select, text, tuple_
+from sqlalchemy import BigInteger, Insert, Table, exists, func, insert, literal_column, or_, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .models import Change, Report
@@ -37,10 +37,16 @@ def _insert(postgres: bool) -> Insert:
 
 async def record(s: AsyncSession, reports: Iterable[tuple[int, str]], now: datetime, op: str = "upsert") -> None:
     """Note that these reports ((id, area code) pairs) changed, in the caller's transaction (one statement)."""
-    rows = [{"report_id": rid, "area_code": area, "op": op, "at": now} for rid, area in dict.fromkeys(reports)]
+    rows = [{"report_id": rid, "area_code": area, "kab": kab_of(area), "op": op, "at": now}
+            for rid, area in dict.fromkeys(reports)]
     if rows:
         postgres = s.get_bind().dialect.name == "postgresql"
         await s.execute(_insert(postgres), rows)
+
+
+def kab_of(area_code: str) -> str | None:
+    """The kabupaten of an area code ("81.05.01.2003" → "81.05"); None above it (a province)."""
+    return area_code[:5] if len(area_code) >= 5 else None
 
 
 @dataclass(frozen=True)
@@ -68,14 +74,18 @@ async def read(s: AsyncSession, after: tuple[int, int], areas: list[str], limit:
     below = await horizon(s)
     q = select(Change.txid, Change.id, Change.report_id, Change.op, Change.at).limit(limit)
     if below is None:        # SQLite: txid is always 0, ids follow commit order
-        q = q.where(Change.id > last).order_by(Change.id)
+        q = q.where(Change.txid == 0, Change.id > last).order_by(Change.id)
     else:                    # a row value: one range of the (txid, id) index
         q = q.where(tuple_(Change.txid, Change.id) > tuple_(txid, last), Change.txid < below).order_by(
             Change.txid, Change.id)
     if "" not in areas:
         q = q.where(or_(*(under(Change.area_code, a) for a in areas)))
-    if programs is not None:
-        q = q.where(Change.report_id.in_(select(Report.id).where(Report.program_id.in_(sorted(programs)))))
+        kabs = {kab_of(a) for a in areas}
+        if None not in kabs:     # a kabupaten or below: its range of the (kab, txid, id) index, not every change
+            q = q.where(Change.kab.in_(sorted(k for k in kabs if k)))
+    if programs is not None:    # per row, by the report's key (an IN list of every report of the programs was
+        # built for each page: 0.3 s a page at 150,000 reports, growing with them)
+        q = q.where(exists().where(Report.id == Change.report_id, Report.program_id.in_(sorted(programs))))
     return [ChangeRow(*row) for row in (await s.execute(q)).all()]
 
 

@@ -462,11 +462,12 @@ class Change(Base):
     """One row per saved, revised, rejected or merged report, written in the same transaction (the change
     feed, storage/changes.py). ``txid``: the writing transaction on PostgreSQL (the feed's safe horizon)."""
     __tablename__ = "changes"
-    __table_args__ = (Index("ix_changes_txid", "txid", "id"),)
+    __table_args__ = (Index("ix_changes_txid", "txid", "id"), Index("ix_changes_kab", "kab", "txid", "id"))
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     txid: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     report_id: Mapped[int] = mapped_column(Integer, index=True)
     area_code: Mapped[str] = mapped_column(String(13))
+    kab: Mapped[str | None] = mapped_column(String(5), nullable=True)   # the kabupaten ("81.05"): a narrow key's range
     op: Mapped[str] = mapped_column(String(8))                 # upsert, delete (what the writer meant)
     at: Mapped[datetime]
 
@@ -482,9 +483,20 @@ class WebhookSubscription(Base):
     secret: Mapped[str] = mapped_column(String(100))
     events: Mapped[list[str]] = mapped_column(JSON)              # event types; ["*"]: every one
     area_code: Mapped[str] = mapped_column(String(13), default="")   # this area and below; "": every area
+    programs: Mapped[list[int] | None] = mapped_column(JSON, nullable=True)   # program ids; None: every program
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
     removed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class WebhookEvent(Base):
+    """An event for one subscription, written in the transaction of its change and moved into the outbox by the
+    sender in the order the transactions committed (storage/webhooks.py ``release``)."""
+    __tablename__ = "webhook_events"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(Integer)
+    payload: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
 
 
 class WebhookMark(Base):

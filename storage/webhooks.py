@@ -1,11 +1,12 @@
-"""Signed webhooks (issue 26): subscriptions, and the events queued for them in the outbox.
+"""Signed webhooks (issue 26): subscriptions, and the events queued for them.
 
-An event (``report.saved``, ``recommendation.status_changed``, …) is queued by ``emit`` in the same
-transaction as the change it tells about: one outbox row of the channel ``webhook`` per active subscription
-whose events and area match, recipient ``webhook:<subscription id>`` (so each subscription gets its events in
-the order they happened, and one failing receiver holds back only itself). The outbox loop and
-bot/channels/webhook.py sign and send them. The payload carries ids, codes and numbers only: no names, no
-phone numbers, no free text (``safe_values``).
+An event (``report.saved``, ``recommendation.status_changed``, …) is written by ``emit`` in the same
+transaction as the change it tells about: one ``webhook_events`` row per active subscription whose events,
+area and programs match. The sender moves them into the outbox in the order their transactions committed
+(storage/webhook_queue.py), as rows of the channel ``webhook`` for the recipient ``webhook:<subscription id>``
+(so each subscription gets its events in commit order, and one failing receiver holds back only itself). The
+outbox loop and bot/channels/webhook.py sign and send them. The payload carries ids, codes and numbers only:
+no names, no phone numbers, no free text (``safe_values``); every moment is RFC 3339 in UTC (``rfc3339``).
 
 The active subscriptions are read once per ``CACHE_SECONDS`` per database, so a message that saves a report
 costs no extra statement; a subscription added or removed in another process takes effect within that time
@@ -18,15 +19,19 @@ import re
 import secrets
 import uuid
 import weakref
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from .models import Outbox, Recommendation, Report, WebhookMark, WebhookSubscription
+from flows.dates import zone_for_area
+from flows.localtime import zone_name
+
+from .models import (IssueItem, Outbox, Program, Recommendation, Report, Round, WebhookEvent, WebhookMark,
+                     WebhookSubscription)
 
 CHANNEL = "webhook"
 EVENTS = ("report.saved", "report.revised", "report.deleted", "recommendation.status_changed", "round.closed",
@@ -44,9 +49,15 @@ class Subscription:
     area_code: str
     active: bool
     created_at: datetime
+    programs: tuple[int, ...] | None = None       # None: every program
 
-    def wants(self, event: str, area_code: str | None) -> bool:
+    def wants(self, event: str, area_code: str | None, programs: Collection[int | None] | None = None) -> bool:
+        """Does this subscription get ``event`` about ``area_code`` (None: no area, e.g. a round) of
+        ``programs`` (the event's program ids; None among them: every program; None: no program at all)?"""
         if not self.active or ("*" not in self.events and event not in self.events):
+            return False
+        if self.programs is not None and (programs is None or (
+                None not in programs and not set(self.programs) & set(programs))):
             return False
         return (not self.area_code or area_code is None or area_code == self.area_code
                 or area_code.startswith(self.area_code + "."))
@@ -67,20 +78,30 @@ def subscription_of(external_id: str) -> int | None:
 
 
 def rfc3339(moment: datetime) -> str:
+    """RFC 3339 in UTC with a Z, to the second (a naive moment is taken as UTC, as storage stores it)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
     return moment.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 # ---------------------------------------------------------------- subscriptions
 
+def _programs(value: Sequence[int] | None) -> tuple[int, ...] | None:
+    return None if value is None else tuple(value)
+
+
 def _view(row: WebhookSubscription) -> Subscription:
-    return Subscription(row.id, row.url, tuple(row.events or ()), row.area_code or "", row.active, row.created_at)
+    return Subscription(row.id, row.url, tuple(row.events or ()), row.area_code or "", row.active, row.created_at,
+                        _programs(row.programs))
 
 
 async def add_subscription(s: AsyncSession, url: str, events: Sequence[str], area_code: str,
-                           now: datetime) -> tuple[int, str]:
-    """A new subscription; returns (id, signing secret). The caller checked the URL, events and area."""
+                           now: datetime, programs: Sequence[int] | None = None) -> tuple[int, str]:
+    """A new subscription; returns (id, signing secret). The caller checked the URL, events, area and programs
+    (ids; None: every program)."""
     secret = new_secret()
     row = WebhookSubscription(url=url, secret=secret, events=list(events) or ["*"], area_code=area_code,
+                              programs=sorted(set(programs)) if programs is not None else None,
                               active=True, created_at=now)
     s.add(row)
     await s.flush()
@@ -115,14 +136,27 @@ async def signing_targets(s: AsyncSession, ids: Sequence[int]) -> dict[int, tupl
     return {i: (url, secret, bool(active)) for i, url, secret, active in rows}
 
 
-_cache: weakref.WeakKeyDictionary[Any, tuple[datetime, list[Subscription]]] = weakref.WeakKeyDictionary()
+@dataclass(frozen=True)
+class Active:
+    """What ``emit`` needs, read once per ``CACHE_SECONDS``: the active subscriptions and the programs' codes."""
+    subs: list[Subscription]
+    codes: dict[int, str]
+
+    def __bool__(self) -> bool:
+        return bool(self.subs)
+
+    def code(self, program: int | None) -> str | None:
+        return None if program is None else self.codes.get(program, str(program))
+
+
+_cache: weakref.WeakKeyDictionary[Any, tuple[datetime, Active]] = weakref.WeakKeyDictionary()
 
 
 def forget_cache() -> None:
     _cache.clear()
 
 
-async def _active(s: AsyncSession, now: datetime) -> list[Subscription]:
+async def _active(s: AsyncSession, now: datetime) -> Active:
     """The active subscriptions, read again once ``CACHE_SECONDS`` have passed on the caller's clock (the
     batch's ``now``): the real time in production, a fixed one in scripted runs, whose counts stay the same
     run to run (bench/guard.py)."""
@@ -131,11 +165,15 @@ async def _active(s: AsyncSession, now: datetime) -> list[Subscription]:
     if hit is not None and abs((now - hit[0]).total_seconds()) < CACHE_SECONDS:
         return hit[1]
     rows = await s.execute(select(WebhookSubscription.id, WebhookSubscription.url, WebhookSubscription.events,
-                                  WebhookSubscription.area_code, WebhookSubscription.created_at)
+                                  WebhookSubscription.area_code, WebhookSubscription.created_at,
+                                  WebhookSubscription.programs)
                            .where(WebhookSubscription.active.is_(True)).order_by(WebhookSubscription.id))
-    subs = [Subscription(i, url, tuple(events or ()), area or "", True, created) for i, url, events, area, created in rows]
-    _cache[engine] = (now, subs)
-    return subs
+    subs = [Subscription(i, url, tuple(events or ()), area or "", True, created, _programs(programs))
+            for i, url, events, area, created, programs in rows]
+    codes = {i: c for i, c in await s.execute(select(Program.id, Program.code))} if subs else {}
+    active = Active(subs, codes)
+    _cache[engine] = (now, active)
+    return active
 
 
 # ---------------------------------------------------------------- events
@@ -164,27 +202,35 @@ def safe_values(answers: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-async def emit(s: AsyncSession, event: str, items: Sequence[tuple[str | None, dict[str, Any]]],
-               now: datetime) -> int:
-    """Queue ``event`` once per item (area code, data) for every active subscription that wants it, in the
-    caller's transaction; returns how many deliveries were queued. Nothing at all when nobody subscribes."""
-    subs = await _active(s, now) if items else []
-    if not subs:
+Item = tuple[str | None, dict[str, Any]] | tuple[str | None, dict[str, Any], Collection[int | None] | None]
+
+
+def _stage(sub_id: int, event: str, data: dict[str, Any], now: datetime) -> WebhookEvent:
+    return WebhookEvent(subscription_id=sub_id, created_at=now, payload={
+        "webhook_id": "msg_" + uuid.uuid4().hex, "type": event, "timestamp": rfc3339(now), "data": data})
+
+
+async def emit(s: AsyncSession, event: str, items: Sequence[Item], now: datetime) -> int:
+    """Queue ``event`` once per item (area code, data[, program ids: None among them is every program]) for
+    every active subscription that wants it, in the caller's transaction; returns how many deliveries were
+    queued. Nothing at all when nobody subscribes. An item without program ids reaches only subscriptions of
+    every program."""
+    active = await _active(s, now) if items else None
+    if not active:
         return 0
     rows = []
-    for area_code, data in items:
-        body = {"type": event, "timestamp": rfc3339(now), "data": data}
-        for sub in subs:
-            if sub.wants(event, area_code):
-                rows.append(Outbox(channel=CHANNEL, external_id=recipient(sub.id),
-                                   payload={"webhook_id": "msg_" + uuid.uuid4().hex, **body},
-                                   status="pending", attempts=0, created_at=now, next_attempt_at=now))
+    for item in items:
+        area_code, data = item[0], item[1]
+        programs = item[2] if len(item) > 2 else None
+        for sub in active.subs:
+            if sub.wants(event, area_code, programs):
+                rows.append(_stage(sub.id, event, data, now))
     s.add_all(rows)
     return len(rows)
 
 
-def _report_data(report_id: int, revision: int, values: dict[str, Any]) -> dict[str, Any]:
-    return {"report_id": report_id, "revision": revision, "form": values["form_id"],
+def _report_data(report_id: int, revision: int, values: dict[str, Any], program: str | None) -> dict[str, Any]:
+    return {"report_id": report_id, "revision": revision, "program": program, "form": values["form_id"],
             "form_version": values["form_version"], "area_code": values["area_code"], "key": values["key"],
             "period": values.get("period"), "men": values.get("men"), "women": values.get("women"),
             "pending_review": values.get("conflict") == "pending", "verified": bool(values.get("verified", True)),
@@ -194,9 +240,11 @@ def _report_data(report_id: int, revision: int, values: dict[str, Any]) -> dict[
 async def reports_saved(s: AsyncSession, written: Sequence[tuple[int, int, dict[str, Any]]], now: datetime) -> int:
     """The hook of a batch of report writes (storage/repo.py ``flush_reports``): (id, revision, the row's
     values) each; ``report.saved`` for a first revision, ``report.revised`` after."""
-    if not written or not await _active(s, now):
+    active = await _active(s, now) if written else None
+    if not active:
         return 0
-    data = [(values["area_code"], _report_data(rid, rev, values)) for rid, rev, values in written]
+    data = [(values["area_code"], _report_data(rid, rev, values, active.code(values.get("program_id"))),
+             (values.get("program_id"),)) for rid, rev, values in written]
     return (await emit(s, "report.saved", [d for d in data if d[1]["revision"] <= 1], now)
             + await emit(s, "report.revised", [d for d in data if d[1]["revision"] > 1], now))
 
@@ -206,62 +254,98 @@ async def reports_changed(s: AsyncSession, reports: Sequence[Report | None], now
     reports): ``report.deleted`` when it no longer counts (rejected, merged into another), else
     ``report.saved`` / ``report.revised`` by its revision."""
     rows = [r for r in reports if r is not None]
-    if not rows or not await _active(s, now):
+    active = await _active(s, now) if rows else None
+    if not active:
         return 0
     queued = 0
     for r in rows:
+        program = active.code(r.program_id)
         if r.conflict in ("rejected", "merged"):
             queued += await emit(s, "report.deleted", [(r.area_code, {
-                "report_id": r.id, "form": r.form_id, "area_code": r.area_code, "key": r.key,
-                "reason": r.conflict})], now)
+                "report_id": r.id, "program": program, "form": r.form_id, "area_code": r.area_code, "key": r.key,
+                "reason": r.conflict}, (r.program_id,))], now)
             continue
         values = {"form_id": r.form_id, "form_version": r.form_version, "area_code": r.area_code, "key": r.key,
                   "period": r.period, "men": r.men, "women": r.women, "conflict": r.conflict, "answers": r.answers,
                   "verified": r.verified}
         event = "report.saved" if r.revision <= 1 else "report.revised"
-        queued += await emit(s, event, [(r.area_code, _report_data(r.id, r.revision, values))], now)
+        queued += await emit(s, event, [(r.area_code, _report_data(r.id, r.revision, values, program),
+                                         (r.program_id,))], now)
     return queued
 
 
 async def recommendation_changed(s: AsyncSession, rec: Recommendation, items: Sequence[int], now: datetime) -> int:
     """The hook of a recommendation's (follow-up item's) status set: made by a fasilitator, answered by an
-    OPD or the koordinator. No note or name: the status, the level, the agency, the items it answers."""
+    OPD or the koordinator. No note or name: the status, the level, the agency, the items it answers. Its
+    programs are those of its issue items (an item of every program: every program)."""
+    active = await _active(s, now)
+    if not active:
+        return 0
+    programs = set(await s.scalars(select(IssueItem.program_id).where(IssueItem.id.in_(sorted(items))))
+                   ) if items else {None}
     return await emit(s, "recommendation.status_changed", [(rec.kec, {
         "recommendation_id": rec.id, "area_code": rec.kec, "status": rec.status, "level": rec.level,
-        "agency": rec.agency, "target": rec.target, "items": sorted(items)})], now)
+        "agency": rec.agency, "target": rec.target, "items": sorted(items),
+        "programs": sorted(c for c in (active.code(p) for p in programs) if c is not None)}, programs)], now)
 
 
 async def story_decided(s: AsyncSession, kind: str, story: Report, level: str, panel_area: str,
                         now: datetime) -> int:
     """The hook of a panel's decision on a story of change (storage/stories.py ``decide``): ``story.selected``
     when it selected it (a question back to the teller is no event)."""
-    if kind != "select":
+    active = await _active(s, now) if kind == "select" else None
+    if not active:
         return 0
     return await emit(s, "story.selected", [(story.area_code, {
-        "report_id": story.id, "area_code": story.area_code, "level": level, "panel_area_code": panel_area,
-        "domain": (story.answers or {}).get("level"), "period": story.period})], now)
+        "report_id": story.id, "program": active.code(story.program_id), "area_code": story.area_code,
+        "level": level, "panel_area_code": panel_area, "domain": (story.answers or {}).get("level"),
+        "period": story.period}, (story.program_id,))], now)
 
 
-async def round_closed(s: AsyncSession, name: str, start: str, due: str, now: datetime) -> bool:
-    """``round.closed`` once, the day after its due date (and only within a week of it: a webhook added
-    later is not sent every round of the past). True if queued now."""
-    day = now.date()
-    due_day = datetime.fromisoformat(due).date()
-    if not due_day < day <= due_day + timedelta(days=7) or not await _active(s, now):
-        return False
-    key = f"round.closed|{name}"
-    if await s.get(WebhookMark, key) is not None:
-        return False
-    s.add(WebhookMark(key=key, at=now))
-    await emit(s, "round.closed", [(None, {"round": name, "start": start, "due": due})], now)
-    return True
+def round_end(due: str, area_code: str) -> tuple[str, datetime]:
+    """(zone name, moment) at which a round due on ``due`` (a local calendar day) has ended in the zone of
+    ``area_code``: midnight after its due day, WIB/WITA/WIT. For every area (""), WIB's midnight, the last of
+    the three: the round has then ended everywhere."""
+    zone = zone_for_area(area_code or None)
+    return zone_name(area_code or None), datetime.combine(date.fromisoformat(due) + timedelta(days=1), time(0), zone)
+
+
+async def round_closed(s: AsyncSession, name: str, start: str, due: str, now: datetime) -> int:
+    """``round.closed`` once per zone, when the round's due day has ended there (midnight WIB, WITA or WIT of
+    the subscription's area; every area: WIB), and only within a week of it: a webhook added later is not sent
+    every round of the past. Only to subscriptions of the round's program (a round of every program: to all).
+    The data says when it closed (``closed_at``, RFC 3339 UTC) and in which zone. Returns how many queued."""
+    active = await _active(s, now)
+    if not active:
+        return 0
+    program = await s.scalar(select(Round.program_id).where(Round.name == name))
+    wanted = [sub for sub in active.subs if sub.wants("round.closed", None, (program,))]
+    groups: dict[str, list[Subscription]] = {}
+    for sub in wanted:
+        groups.setdefault(round_end(due, sub.area_code)[0], []).append(sub)
+    queued = 0
+    for zone, subs in groups.items():
+        closed = round_end(due, subs[0].area_code)[1]
+        key = f"round.closed|{name}|{zone}"
+        if not closed <= now < closed + timedelta(days=7) or await s.get(WebhookMark, key) is not None \
+                or await s.get(WebhookMark, f"round.closed|{name}") is not None:     # marked before 0019
+            continue
+        s.add(WebhookMark(key=key, at=now))
+        data = {"round": name, "program": active.code(program), "start": start, "due": due, "zone": zone,
+                "closed_at": rfc3339(closed)}
+        s.add_all([_stage(sub.id, "round.closed", data, now) for sub in subs])
+        queued += len(subs)
+    return queued
 
 
 async def queue_test(s: AsyncSession, subscription_id: int, now: datetime) -> int | None:
-    """A ``webhook.test`` event for one active subscription (`pantau webhook test`); its outbox row id."""
+    """A ``webhook.test`` event for one active subscription (`pantau webhook test`), after the events already
+    committed for it; its outbox row id."""
+    from .webhook_queue import release
     row = await s.get(WebhookSubscription, subscription_id)
     if row is None or not row.active:
         return None
+    await release(s, now)
     out = Outbox(channel=CHANNEL, external_id=recipient(row.id), status="pending", attempts=0, created_at=now,
                  next_attempt_at=now, payload={"webhook_id": "msg_" + uuid.uuid4().hex, "type": "webhook.test",
                                                "timestamp": rfc3339(now), "data": {"subscription": row.id}})

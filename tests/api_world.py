@@ -6,7 +6,7 @@ from datetime import datetime
 import httpx
 from starlette.applications import Starlette
 
-from bot.api import RateLimit, routes
+from bot.web.api import RateLimit, routes
 from storage.api_clients import create_client
 from storage.models import Recommendation, RecommendationEvent
 from tests import summary_world as W

@@ -81,6 +81,6 @@ async def test_errors_403_400_and_429_match_too(db_url):
 
 
 def test_every_served_route_is_described():
-    from bot.api import ENDPOINTS
-    from bot.api.openapi import spec
+    from bot.web.api import ENDPOINTS
+    from bot.web.api.openapi import spec
     assert {p for p, *_ in ENDPOINTS} == set(spec()["paths"])

@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import select
 
 from bot.channels.webhook import WebhookChannel
-from bot.outbox import OutboxLoop
+from bot.channels.webhook import WebhookLoop
 from flows.types import ContactView, NewContact
 from storage.access import decide
-from storage.models import Outbox, Report
+from storage.models import Report, WebhookEvent
 from storage.repo import Tx
 from storage.webhooks import add_subscription, emit, forget_cache
 
@@ -34,7 +34,7 @@ def _fresh_cache():
 async def deliver(db, at=NOW + timedelta(days=120)) -> None:
     channel = WebhookChannel()
     try:
-        while await OutboxLoop(db, channel).round(at):
+        while await WebhookLoop(db, channel).round(at):
             pass
     finally:
         await channel.close()
@@ -108,26 +108,41 @@ def test_a_selected_story_is_an_event(db_url, tmp_path, monkeypatch):
     no_people_in(stories + selected, "Musyawarah dusun", "Perempuan Dusun", "Kami berani")
 
 
-async def test_a_round_closes_once_the_day_after_its_due_date(db_url):
+async def test_a_round_closes_once_when_its_due_day_has_ended_in_the_subscribers_zone(db_url):
+    """Due 31 August: the day ends at 15:00 UTC in Maluku (WIT), at 17:00 UTC in WIB, where a subscription of
+    every area hears it (the round has then ended everywhere); each once, with the moment in RFC 3339 UTC."""
     from bot.reminders import run_once
-    receiver = await Receiver().start()
+    everywhere, maluku = await Receiver().start(), await Receiver().start()
     p = await open_pipeline(db_url)
     try:
         async with p.db.session() as s, s.begin():
-            _, receiver.secret = await add_subscription(s, receiver.url, ["round.closed"], "", NOW)
+            _, everywhere.secret = await add_subscription(s, everywhere.url, ["round.closed"], "", NOW)
+            _, maluku.secret = await add_subscription(s, maluku.url, ["round.closed"], "81.05", NOW)
             from storage.repo import upsert_round
             await upsert_round(s, "Juli 2024", "2024-07-01", "2024-08-31")
         due_day = datetime(2024, 8, 31, 12, 0, tzinfo=timezone.utc)
-        for at in (due_day, due_day + timedelta(days=1), due_day + timedelta(days=1, minutes=1)):
+        await run_once(p.db, p.forms, due_day + timedelta(hours=2, minutes=59))     # 23:59 WIT: still open
+        await deliver(p.db)
+        assert maluku.accepted == [] and everywhere.accepted == []
+        await run_once(p.db, p.forms, due_day + timedelta(hours=3, minutes=30))     # 00:30 WIT, 22:30 WIB
+        await deliver(p.db)
+        assert [e["data"] for e in maluku.accepted] == [
+            {"round": "Juli 2024", "program": None, "start": "2024-07-01", "due": "2024-08-31", "zone": "WIT",
+             "closed_at": "2024-08-31T15:00:00Z"}]
+        assert maluku.accepted[0]["timestamp"] == "2024-08-31T15:30:00Z" and everywhere.accepted == []
+        for at in (due_day + timedelta(hours=5, minutes=1), due_day + timedelta(days=1),
+                   due_day + timedelta(days=1, minutes=1)):
             await run_once(p.db, p.forms, at)
         await run_once(p.db, p.forms, due_day + timedelta(days=2), dry_run=True)
         await deliver(p.db)
-        assert [(e["type"], e["data"]) for e in receiver.accepted] == [
-            ("round.closed", {"round": "Juli 2024", "start": "2024-07-01", "due": "2024-08-31"})]
-        assert receiver.accepted[0]["timestamp"] == "2024-09-01T12:00:00Z"
+        assert [(e["type"], e["data"]["zone"], e["data"]["closed_at"]) for e in everywhere.accepted] == [
+            ("round.closed", "WIB", "2024-08-31T17:00:00Z")]
+        assert everywhere.accepted[0]["timestamp"] == "2024-08-31T17:01:00Z" and len(maluku.accepted) == 1
+        assert everywhere.forged == maluku.forged == 0
     finally:
         await p.db.close()
-        await receiver.stop()
+        await everywhere.stop()
+        await maluku.stop()
 
 
 async def test_a_rejected_report_is_deleted_and_the_one_kept_is_revised(db_url):
@@ -153,7 +168,7 @@ async def test_a_rejected_report_is_deleted_and_the_one_kept_is_revised(db_url):
         await decide(s, by, "conflict", seconds[1].id, "second", NOW)
     async with p.db.session() as s:
         events = [(o.payload["type"], o.payload["data"]["report_id"], o.payload["data"].get("revision"))
-                  for o in await s.scalars(select(Outbox).where(Outbox.channel == "webhook").order_by(Outbox.id))]
+                  for o in await s.scalars(select(WebhookEvent).order_by(WebhookEvent.id))]
     assert events == [("report.deleted", seconds[0].id, None), ("report.revised", first.id, 2),
                       ("report.deleted", seconds[1].id, None)]
     await p.db.close()
@@ -168,7 +183,7 @@ async def test_an_event_is_queued_only_if_its_change_commits(db_url):
             await emit(s, "report.saved", [("81.05", {"report_id": 1})], NOW)
             raise RuntimeError("the change failed")
     async with p.db.session() as s:
-        assert list(await s.scalars(select(Outbox).where(Outbox.channel == "webhook"))) == []
+        assert list(await s.scalars(select(WebhookEvent))) == []
     await p.db.close()
 
 
@@ -185,6 +200,6 @@ async def test_a_report_of_a_kader_not_yet_approved_says_so(db_url):
                             NOW, kader)
         await tx.flush_reports()
     async with p.db.session() as s:
-        (row,) = list(await s.scalars(select(Outbox).where(Outbox.channel == "webhook")))
+        (row,) = list(await s.scalars(select(WebhookEvent)))
     assert row.payload["data"]["verified"] is False and row.payload["data"]["men"] == 3
     await p.db.close()

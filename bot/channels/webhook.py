@@ -1,5 +1,6 @@
 """Signed webhooks as an outbox channel: each outbox row of the channel "webhook" is one event for one
-subscription (storage/webhooks.py queued it in the transaction of the change), POSTed as JSON and signed
+subscription (storage/webhooks.py wrote it in the transaction of the change; ``WebhookLoop`` moves it into the
+outbox in commit order before each round, storage/webhook_queue.py), POSTed as JSON and signed
 the Standard Webhooks way (``webhook-id``, ``webhook-timestamp``, ``webhook-signature``; the
 ``standardwebhooks`` package). The one outbox loop (bot/outbox.py) owns order per subscription, retries with
 backoff, dead letters and `pantau outbox`; this module only says what one POST did:
@@ -23,8 +24,10 @@ from email.utils import parsedate_to_datetime
 import httpx
 from standardwebhooks.webhooks import Webhook
 
+from storage.webhook_queue import release, waiting
 from storage.webhooks import CHANNEL, signing_targets, subscription_of
 
+from ..clock import clock
 from ..outbox import Failed, OutboxLoop, RetryAfter, Sent
 from .registry import ChannelSpec, N_, register
 
@@ -117,11 +120,25 @@ class WebhookChannel:
         await self.client.aclose()
 
 
+class WebhookLoop(OutboxLoop):
+    """The one outbox loop for webhooks: each round first moves the committed events into the outbox, in the
+    order they committed; then sends as every channel does."""
+
+    async def round(self, now: datetime | None = None) -> int:
+        at = now or clock()
+        async with self.db.session() as s:
+            due = await waiting(s)
+        if due:
+            async with self.db.session() as s, s.begin():
+                await release(s, at)
+        return await super().round(now)
+
+
 async def send_now(db) -> int:
     """One round of the webhook sender (`pantau webhook test`): every due delivery, in order."""
     channel = WebhookChannel()
     try:
-        return await OutboxLoop(db, channel).round()
+        return await WebhookLoop(db, channel).round()
     finally:
         await channel.close()
 
@@ -130,6 +147,6 @@ async def run_sender(db, every: float = 1.0) -> None:
     """The webhook sender of `pantau serve` (bot/background.py): the one outbox loop with this channel."""
     channel = WebhookChannel()
     try:
-        await OutboxLoop(db, channel, concurrency=4).run_forever(every)
+        await WebhookLoop(db, channel, concurrency=4).run_forever(every)
     finally:
         await asyncio.shield(channel.close())

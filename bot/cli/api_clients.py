@@ -42,7 +42,7 @@ def _program_words(client, codes: dict[int, str]) -> str:
     return "program " + ", ".join(codes.get(p, str(p)) for p in client.programs)
 
 
-async def _programs(s, asked: list[str] | None):
+async def program_ids(s, asked: list[str] | None):
     """The ids of ``--program`` (None: every program, also for '*'); False, after a message, for an unknown
     code or '*' among other codes."""
     from storage.programs import EVERY
@@ -79,7 +79,7 @@ async def api_client(args) -> int:
     async with opened() as pipeline, pipeline.db.session() as s:
         codes = await program_codes(s)
         if args.api_cmd == "create":
-            programs = await _programs(s, args.program)
+            programs = await program_ids(s, args.program)
             if programs is False:
                 return 2
             client, key = await store.create_client(s, args.name.strip(), areas, args.scope, args.days, now,

@@ -23,6 +23,9 @@ def register(sub) -> None:
                      help=t("kejadian yang dikirim (boleh diulang; bawaan: semua): ") + ", ".join(EVENTS))
     add.add_argument("--area", default="", metavar=t("WILAYAH"),
                      help=t("hanya wilayah ini dan di bawahnya (kode Kemendagri atau nama; bawaan: semua)"))
+    add.add_argument("--program", nargs="+", metavar=t("PROGRAM"),
+                     help=t("hanya kejadian program ini: kode program, mis. pkh (boleh lebih dari satu; bawaan: "
+                            "semua program)"))
     add.add_argument("--allow-http", action="store_true",
                      help=t("izinkan alamat http biasa (hanya untuk uji di jaringan sendiri)"))
     add.set_defaults(handler=_add)
@@ -57,8 +60,15 @@ def check_url(url: str, allow_http: bool) -> str | None:
     return None
 
 
+def _program_words(programs, codes: dict[int, str]) -> str:
+    return ", ".join(codes.get(p, str(p)) for p in programs) if programs is not None else _t()("semua")
+
+
 async def _add(args) -> int:
+    from storage.programs import program_codes
     from storage.webhooks import add_subscription
+
+    from .api_clients import program_ids
 
     from ..clock import clock
     from .common import area_or_complain, opened
@@ -72,30 +82,38 @@ async def _add(args) -> int:
         return 2
     events = list(dict.fromkeys(args.event))
     async with opened() as pipeline, pipeline.db.session() as s, s.begin():
-        sub_id, secret = await add_subscription(s, args.url, events, area, clock())
+        programs = await program_ids(s, args.program)
+        if programs is False:
+            return 2
+        sub_id, secret = await add_subscription(s, args.url, events, area, clock(), programs)
+        codes = await program_codes(s)
     print(t("Webhook #%(id)d ditambahkan: %(url)s") % {"id": sub_id, "url": args.url})
-    print(t("Kejadian: %(events)s; wilayah: %(area)s") % {
-        "events": ", ".join(events) or t("semua"), "area": area or t("semua")})
+    print(t("Kejadian: %(events)s; wilayah: %(area)s; program: %(programs)s") % {
+        "events": ", ".join(events) or t("semua"), "area": area or t("semua"),
+        "programs": _program_words(programs, codes)})
     print(t("Rahasia penandatanganan (hanya ditampilkan sekali ini, simpan di penerima):"))
     print(secret)
     return 0
 
 
 async def _list(args) -> int:
+    from storage.programs import program_codes
     from storage.webhooks import list_subscriptions
 
     from .common import opened
     t = _t()
     async with opened() as pipeline, pipeline.db.session() as s:
         subs = await list_subscriptions(s, with_removed=args.all)
+        codes = await program_codes(s)
     if not subs:
         print(t("Belum ada webhook. Tambahkan dengan: pantau webhook add URL"))
         return 0
     for sub in subs:
         state = t("aktif") if sub.active else t("dihapus")
         events = ", ".join(e for e in sub.events if e != "*") or t("semua")
-        print(f"#{sub.id} {sub.url} — {state}; " + t("kejadian: %(events)s; wilayah: %(area)s") % {
-            "events": events, "area": sub.area_code or t("semua")})
+        print(f"#{sub.id} {sub.url} — {state}; " + t("kejadian: %(events)s; wilayah: %(area)s; program: "
+                                                     "%(programs)s") % {
+            "events": events, "area": sub.area_code or t("semua"), "programs": _program_words(sub.programs, codes)})
     return 0
 
 

@@ -7,7 +7,7 @@ from starlette.responses import JSONResponse
 
 from flows.problem import N_
 
-from .. import catalog
+from ... import catalog
 
 MESSAGES = {
     "missing_key": (401, N_("Kunci API belum dikirim. Kirim sebagai 'Authorization: Bearer <kunci>' "

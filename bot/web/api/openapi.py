@@ -8,7 +8,7 @@ from typing import Any
 STR, INT, BOOL = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}
 NSTR = {"type": ["string", "null"]}
 TIME = {"type": "string", "format": "date-time", "pattern": r"Z$"}
-NTIME = {"type": ["string", "null"], "format": "date-time"}
+NTIME = {"type": ["string", "null"], "format": "date-time", "pattern": r"Z$"}
 
 
 def obj(props: dict[str, Any], required: list[str] | None = None, extra: bool = True) -> dict[str, Any]:

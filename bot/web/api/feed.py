@@ -2,10 +2,12 @@
 (storage/changes.py), of the key's programs: each as an upsert carrying the report as it is now, or a delete (gone from the data)."""
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.responses import Response
 
 from storage import changes
-from storage.api_read import reports_by_id, stamp
+from storage.api_read import reports_by_id, reports_json_by_id, stamp
 
 from . import cursor
 from .auth import Caller
@@ -19,7 +21,9 @@ async def feed(caller: Caller) -> Response:
     programs = await programs_of(caller)
     async with caller.pipeline.db.session() as s:
         rows = await changes.read(s, (txid, last), caller.areas, limit, programs)
-        current = await reports_by_id(s, [r.report_id for r in rows], caller.people, raw=True)
+        ids = [r.report_id for r in rows]
+        current: dict[int, Any] = (await reports_by_id(s, ids, True, raw=True) if caller.people
+                                   else await reports_json_by_id(s, ids))
     out = []
     for r in rows:
         report = current.get(r.report_id)
