@@ -12,6 +12,7 @@ Linux: an abstract socket (no file left behind); elsewhere a socket file in the 
 from __future__ import annotations
 
 import asyncio
+import atexit
 import hashlib
 import logging
 import os
@@ -103,6 +104,18 @@ def stop_listening(db_url: str, event: asyncio.Event) -> None:
                 os.unlink(path)
             except OSError:
                 pass
+
+
+@atexit.register
+def _close_all() -> None:
+    """The bell and any listener left by an event loop that ended without stop_listening (tests)."""
+    global _ringer
+    if _ringer is not None:
+        _ringer.close()
+        _ringer = None
+    for sock, _, _ in _listeners.values():
+        sock.close()
+    _listeners.clear()
 
 
 def _drain(sock: socket.socket, events: set[asyncio.Event]) -> None:

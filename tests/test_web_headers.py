@@ -3,6 +3,7 @@ only (never as a page), and a sign-in POST from another site refused (login CSRF
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import httpx
 from sqlalchemy import update
@@ -57,7 +58,7 @@ def test_photos_are_images_never_pages(db_url):
         async with w.p.db.session() as s, s.begin():
             path = (await s.get(Media, w.photo)).path
             await s.execute(update(Media).where(Media.sha256 == w.photo).values(mime="image/svg+xml"))
-        open(path, "wb").write(SVG)
+        Path(path).write_bytes(SVG)
         for url in (full, full + "?kecil=1"):
             resp = await client.get(url)
             assert resp.status_code == 404 and b"<script>fetch" not in resp.content
