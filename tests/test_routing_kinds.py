@@ -23,9 +23,9 @@ def ext(who: str, channel: str) -> str:
     return CHAT[who] if channel == "telegram" else PHONE[who]
 
 
-async def people(p, clock, first: str, last: str) -> dict[str, int]:
+async def people(p, clock, first: str, last: str, tick: timedelta = timedelta(minutes=1)) -> dict[str, int]:
     """The kader of Kilmury and their fasilitator, on the roster with both ids, each wrote on ``first`` then on
-    ``last``."""
+    ``last`` (``tick`` later)."""
     ids = {}
     async with p.db.session() as s, s.begin():
         tx = Tx(s)
@@ -35,7 +35,7 @@ async def people(p, clock, first: str, last: str) -> dict[str, int]:
             ids[who] = contact.id
     for n, channel in enumerate((first, last)):
         for who in ids:
-            clock["now"] += timedelta(minutes=1)
+            clock["now"] += tick
             await p.handle(Inbound(channel, ext(who, channel), f"m-{who}-{n}", text="menu"))
     return ids
 
@@ -86,4 +86,18 @@ async def test_the_dashboard_reaches_a_roster_kader_who_never_wrote_on_their_reg
         found = {k.name: (k.channel, k.external_id, k.last_message) for k in (await kader_of(s, [KILMURY]))[KILMURY]}
     assert found == {"Kader": ("whatsapp", PHONE["kader"], None), "Tele": ("telegram", CHAT["kader"], None)}
     assert other.id
+    await p.db.close()
+
+
+@pytest.mark.parametrize("first,last", [("whatsapp", "telegram"), ("telegram", "whatsapp"), ("terminal", "whatsapp")])
+async def test_two_messages_of_the_same_instant_are_ordered_as_they_were_recorded(db_url, first, last):
+    """A fixed clock (PANTAU_NOW, scripted chats) or two hosts whose clocks differ: the message recorded last
+    decides, not the order of the person's identities."""
+    from storage.routing import reach, reach_many
+    clock = {"now": NOW}
+    p = await open_pipeline(db_url, now=lambda: clock["now"])
+    ids = await people(p, clock, first, last, tick=timedelta(0))
+    async with p.db.session() as s:
+        assert await reach(s, ids["kader"]) == (last, ext("kader", last))
+        assert (await reach_many(s, [ids["kader"]]))[ids["kader"]] == (last, ext("kader", last))
     await p.db.close()
