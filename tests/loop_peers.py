@@ -8,8 +8,6 @@ import asyncio
 import contextlib
 import functools
 from dataclasses import dataclass, field
-from datetime import timedelta
-
 from sqlalchemy import func, select
 
 from storage.keys import aware
@@ -23,8 +21,6 @@ from .telegram.harness import SECRET, TOKEN as TG_TOKEN, Harness
 from .test_whatsapp import Phone, config
 from .twilio_peer import TwilioPeer, free_port, serving
 
-
-SENDERS_NOW = NOW + timedelta(hours=1)       # the senders' fixed clock (PANTAU_NOW): after every message
 
 @dataclass
 class Person:
@@ -53,7 +49,6 @@ class Peers:
         self.lines: list[str] = []
         self.codes: dict[str, str] = {}
         self.seen = 0                                  # Twilio requests already read
-        self.now = NOW                                 # the pipeline's clock: a second per message
 
     @contextlib.asynccontextmanager
     async def running(self, monkeypatch):
@@ -64,7 +59,7 @@ class Peers:
         monkeypatch.setattr(tg, "Limits", functools.partial(tg.Limits, 1000.0, 1000.0))
         app_port = free_port()
         async with serving(self.h.compat.app(), self.h.compat_port), serving(self.peer.app(), self.peer.port):
-            self.p = self.h.pipeline = await open_pipeline(self.h.db_url, now=lambda: self.now)
+            self.p = self.h.pipeline = await open_pipeline(self.h.db_url)
             cfg = TelegramConfig(TG_TOKEN, self.h.cfg.api_base_url, f"http://127.0.0.1:{app_port}", SECRET)
             self.h.webhook = True
             self.channel = TelegramChannel(cfg, self.p)
@@ -93,7 +88,6 @@ class Peers:
         """``who`` types ``text`` on ``channel``; once every reply and notice it caused has left through the
         outbox, what each person received is recorded (the speaker's replies, everyone else's news)."""
         who.last = channel
-        self.now += timedelta(seconds=1)         # "the channel they last wrote on" needs an order in time
         if channel == "whatsapp":
             await asyncio.to_thread(self.phones[who.phone].say, text)      # 200 only once committed
         else:
@@ -140,7 +134,7 @@ class Peers:
         for _ in range(1000):
             async with self.p.db.session() as s:
                 rows = list(await s.scalars(select(Outbox).where(Outbox.status.in_(("pending", "sending")))))
-            if not [r for r in rows if aware(r.next_attempt_at) <= SENDERS_NOW]:
+            if not [r for r in rows if aware(r.next_attempt_at) <= NOW]:
                 return
             await asyncio.sleep(0.02)
         raise AssertionError(f"the outbox never drained: {[(r.channel, r.external_id, r.status) for r in rows]}")

@@ -2,8 +2,8 @@
 the news back to each kader, with every person on Telegram (the telegram-test-api emulator, its updates posted to
 the app's webhook) or WhatsApp (Twilio-signed webhooks; replies through the real twilio client to
 tests/twilio_peer.py), through the app `pantau serve` runs (bot/server.py build_app: its routes, the outbox loops
-and the job worker in its event loop), on a scripted clock: the pipeline's starts at NOW and moves a second per
-message; the senders' is fixed an hour later (PANTAU_NOW).
+and the job worker in its event loop), on the fixed clock of the other goldens (NOW; the senders' through
+PANTAU_NOW).
 
 Each person hears everything (replies, the approval, follow-up news, the agencies' status) on the channel they
 last wrote on: the roster kader of Selor reports on WhatsApp and hears the meeting's news there, then writes on
@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import asyncio
 
-from .loop_peers import SENDERS_NOW, Peers
+from .conftest import NOW
+from .loop_peers import Peers
 from .telegram.harness import needs_emulator
 from .test_loop_e2e import ROUND
 
@@ -97,7 +98,7 @@ async def _cycle(w: Peers) -> None:
 @needs_emulator
 def test_the_whole_loop_on_telegram_and_whatsapp(emulator, db_url, tmp_path, monkeypatch):
     from bot import config
-    monkeypatch.setenv("PANTAU_NOW", SENDERS_NOW.isoformat())     # the senders' clock (bot/clock.py)
+    monkeypatch.setenv("PANTAU_NOW", NOW.isoformat())        # the senders' clock too (bot/clock.py)
     monkeypatch.setenv("PANTAU_MEDIA_DIR", str(tmp_path / "media"))
     config._current = None
 
