@@ -15,9 +15,9 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from .models import Contact, Identity, InboundMessage, Media, Outbox, Report, ReportRevision, SentReminder
-from .keys import delivery_channel
+from .models import Contact, InboundMessage, Media, Outbox, Report, ReportRevision, SentReminder
 from .keys import aware
+from .routing import reach_many
 from .scope import under
 from .summary import Rollup, _Acc, _normal
 
@@ -177,27 +177,25 @@ class Kader:
 
 
 async def kader_of(s: AsyncSession, desa_codes: list[str]) -> dict[str, list[Kader]]:
-    """The kader of these desa with the channel they are reached on and the time of their last message."""
+    """The kader of these desa with the channel a reminder reaches them on (storage/routing.py: where they last
+    wrote, else where they are registered) and the time of their last message there."""
     if not desa_codes:
         return {}
-    rows = list(await s.execute(
-        select(Contact.id, Contact.name, Contact.area_code, Identity.channel, Identity.external_id)
-        .outerjoin(Identity, Identity.contact_id == Contact.id)
-        .where(Contact.role == "kader", Contact.area_code.in_(desa_codes)).order_by(Contact.id, Identity.id)))
-    senders = sorted({ext for *_, ext in rows if ext})
+    rows = list(await s.execute(select(Contact.id, Contact.name, Contact.area_code)
+                                .where(Contact.role == "kader", Contact.area_code.in_(desa_codes)).order_by(Contact.id)))
+    where = await reach_many(s, [cid for cid, *_ in rows])
+    targets = sorted({t for t in where.values() if t})
     last = {}
-    if senders:
-        last = {ext: aware(at) for ext, at in await s.execute(
-            select(InboundMessage.external_id, func.max(InboundMessage.received_at))
-            .where(InboundMessage.external_id.in_(senders)).group_by(InboundMessage.external_id))}
+    if targets:
+        last = {(ch, ext): aware(at) for ch, ext, at in await s.execute(
+            select(InboundMessage.channel, InboundMessage.external_id, func.max(InboundMessage.received_at))
+            .where(InboundMessage.external_id.in_({ext for _, ext in targets}))
+            .group_by(InboundMessage.channel, InboundMessage.external_id))}
     out: dict[str, list[Kader]] = {}
-    seen = set()
-    for cid, name, code, kind, ext in rows:
-        if cid in seen:                # the first identity is the one reminders use
-            continue
-        seen.add(cid)
-        out.setdefault(code, []).append(Kader(cid, name, code, delivery_channel(kind) if kind else None,
-                                              ext, last.get(ext)))
+    for cid, name, code in rows:
+        target = where.get(cid)
+        out.setdefault(code, []).append(Kader(cid, name, code, target[0] if target else None,
+                                              target[1] if target else None, last.get(target) if target else None))
     return out
 
 
