@@ -208,13 +208,15 @@ def test_news_for_the_village_waits_for_the_morning(db_url, tmp_path, monkeypatc
 
 # ---------------------------------------------------------------- most significant change
 
-STORY = ("3", "{domain}", "{story}", "{who}", "{why}", "Januari sampai Juli 2024", "{consent}", "lewati", "kirim")
+STORY = ("3", "{domain}", "{story}", "{who}", "{why}", "Januari sampai Juli 2024", "{consent}")
 
 
-async def tell(w: World, who: str, domain: str, story: str, whom: str, why: str, consent: str = "1") -> None:
+async def tell(w: World, who: str, domain: str, story: str, whom: str, why: str, consent: str = "1",
+               teller: str = "saya sendiri") -> None:
+    """A kader sends a story; named (consent "1"): told by ``teller`` ("saya sendiri": the kader)."""
     w.tick()
-    await w.script(who, *(x.format(domain=domain, story=story, who=whom, why=why, consent=consent) for x in STORY),
-                   record=False)
+    answers = [x.format(domain=domain, story=story, who=whom, why=why, consent=consent) for x in STORY]
+    await w.script(who, *answers, *([teller] if consent == "1" else []), "lewati", "kirim", record=False)
 
 
 async def _stories(w: World) -> None:
