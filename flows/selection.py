@@ -188,6 +188,7 @@ def _story_reply(side: Side, data: LoopData, t: Gettext) -> Reply:
     lines = [t("Domain %(domain)s (%(count)s cerita menunggu):") % {
         "domain": _domain_label(data, story.domain), "count": len(side["queue"])},
         f"{data.names.get(story.desa, story.desa)}: {story.text}",
+        t("Pencerita: %(name)s") % {"name": story.teller or t("tanpa nama (anonim)")},
         t("Siapa yang berubah: %(who)s") % {"who": story.who or "-"},
         t("Mengapa penting bagi pencerita: %(why)s") % {"why": story.why or "-"}]
     lines += [t("Alasan panel sebelumnya: %(reason)s") % {"reason": r} for r in story.reasons]

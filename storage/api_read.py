@@ -12,6 +12,9 @@ from sqlalchemy import (ColumnElement, Select, Text, cast, exists, false, litera
                         tuple_)
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from flows.storyteller import FORM as STORY_FORM
+from flows.storyteller import anonymous
+
 from .keys import aware
 from .models import (Area, Contact, FormVersion, Identity, IssueItem, ProgramForm, Recommendation,
                      RecommendationEvent, Report, Round)
@@ -133,9 +136,10 @@ async def _as_dicts(s: AsyncSession, rows: Sequence[Any], people: bool) -> list[
         item = {"id": r[0], "form": r[1], "form_version": r[2], "area": r[3], "key": r[4], "period": r[5],
                 "revision": r[6], "created_at": stamp(r[7]), "updated_at": stamp(r[8]), "verified": bool(r[9]),
                 "answers": orjson.Fragment(r[10]) if isinstance(r[10], str) else r[10]}
-        if people:
+        if people and not (r[1] == STORY_FORM and anonymous(r[1], orjson.loads(r[10]) if isinstance(r[10], str)
+                                                         else r[10])):
             item["sender"] = {"id": r[11], "name": r[12], "phones": phones.get(r[11], [])}
-        out.append(item)
+        out.append(item)        # an anonymous story has no sender: its teller asked not to be named
     return out
 
 

@@ -7,6 +7,10 @@ kecamatan panels selected, the program panel (a koordinator of a province) those
 selected. A panel selects one story per domain and period (monitoring round): once it has, the other
 stories of that domain told in that round before the choice are done with. Scope is checked again when a
 decision is stored.
+
+Every query keeps to one program when given one (``program``: the viewer's; None: every program, the forum):
+a PKH panel reads and decides PKH stories only, and a decision belongs to its story's program. The storyteller
+shown is flows/storyteller.py's: the name given in the story, "" when the story is anonymous.
 """
 from __future__ import annotations
 
@@ -14,12 +18,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.dates import zone_for_area
 from flows.loop_values import Chosen, SelectedView, StoryView
 from flows.selection import BELOW, panel_level
+from flows.storyteller import storyteller
 from flows.types import ContactView, RoundView
 
 from . import webhooks
@@ -43,11 +48,15 @@ def told_day(report: Report) -> str:
     return moment.astimezone(zone_for_area(report.area_code)).date().isoformat()
 
 
-def _view(report: Report, teller: str, reasons: tuple[str, ...] = ()) -> StoryView:
+def of_program(program: int | None) -> ColumnElement[bool]:
+    """The stories of ``program`` (None: of every program)."""
+    return true() if program is None else Report.program_id == program
+
+
+def _view(report: Report, reporter: str, reasons: tuple[str, ...] = ()) -> StoryView:
     a = report.answers
-    named = a.get("consent") != "anonim"
     return StoryView(report.id, report.area_code, a.get("level") or "", a.get("story") or "", a.get("who") or "",
-                     a.get("why") or "", teller if named else "", reasons, told_day(report))
+                     a.get("why") or "", storyteller(a, reporter), reasons, told_day(report))
 
 
 async def rounds(s: AsyncSession) -> tuple[RoundView, ...]:
@@ -58,9 +67,9 @@ def _round_of(day: str, all_rounds: tuple[RoundView, ...]) -> str | None:
     return next((r.name for r in reversed(all_rounds) if r.start <= day <= r.due), None)
 
 
-async def waiting(s: AsyncSession, level: str, area: str) -> list[StoryView]:
+async def waiting(s: AsyncSession, level: str, area: str, program: int | None = None) -> list[StoryView]:
     rows = (await s.execute(select(Report, Contact.name).join(Contact, Contact.id == Report.contact_id)
-                            .where(Report.form_id == "cerita", under(Report.area_code, area))
+                            .where(Report.form_id == "cerita", under(Report.area_code, area), of_program(program))
                             .order_by(Report.id))).all()
     decisions: dict[tuple[int, str], list[StorySelection]] = {}
     if rows:
@@ -96,14 +105,14 @@ async def waiting(s: AsyncSession, level: str, area: str) -> list[StoryView]:
     return out
 
 
-async def selected_in(s: AsyncSession, area: str) -> list[SelectedView]:
+async def selected_in(s: AsyncSession, area: str, program: int | None = None) -> list[SelectedView]:
     """The stories selected by the panels of ``area``, of the areas above it and of those below it: what
     everyone there may read, newest selection first."""
     lineage = [".".join(area.split(".")[:i]) for i in range(1, area.count(".") + 2)]
     rows = (await s.execute(
         select(StorySelection, Report, Contact.name).join(Report, Report.id == StorySelection.report_id)
         .join(Contact, Contact.id == Report.contact_id)
-        .where(StorySelection.decision == "dipilih",
+        .where(StorySelection.decision == "dipilih", of_program(program),
                or_(StorySelection.area_code.in_(lineage), under(StorySelection.area_code, area)))
         .order_by(StorySelection.id))).all()
     chosen: dict[int, list[Chosen]] = {}
@@ -134,28 +143,32 @@ async def decide(s: AsyncSession, contact: ContactView, kind: str, work: dict[st
     level = panel_level(contact.role, contact.area_code)
     report = await s.get(Report, work["report"])
     if (level is None or work.get("level") != level or report is None or report.form_id != "cerita"
-            or not (report.area_code == contact.area_code or report.area_code.startswith(contact.area_code + "."))):
-        raise OutOfScope("story outside the panel's area")
+            or not (report.area_code == contact.area_code or report.area_code.startswith(contact.area_code + "."))
+            or contact.program_id not in (None, report.program_id)):
+        raise OutOfScope("story outside the panel's area or program")
     if kind == "select":
         s.add(StorySelection(report_id=report.id, level=level, area_code=contact.area_code, decision="dipilih",
-                             reason=work["reason"], panel=work["panel"], contact_id=contact.id, at=now))
+                             reason=work["reason"], panel=work["panel"], contact_id=contact.id, at=now,
+                             program_id=report.program_id))
     else:
         s.add(StorySelection(report_id=report.id, level=level, area_code=contact.area_code, decision="verifikasi",
-                             reason=work["question"], panel="", contact_id=contact.id, at=now))
+                             reason=work["question"], panel="", contact_id=contact.id, at=now,
+                             program_id=report.program_id))
     await s.flush()
     await webhooks.story_decided(s, kind, report, level, contact.area_code, now)
     return Decision(report.id, report.contact_id, report.answers.get("story") or "", report.answers.get("level") or "",
                     report.area_code)
 
 
-async def selections(s: AsyncSession, area: str) -> dict[int, list[tuple[str, str, str, str, str, datetime]]]:
-    """Per story under ``area``: (level, decision, reason, panel, who, when), oldest first."""
+async def selections(s: AsyncSession, area: str, program: int | None = None
+                     ) -> dict[int, list[tuple[str, str, str, str, str, datetime]]]:
+    """Per story under ``area`` (of ``program``): (level, decision, reason, panel, who, when), oldest first."""
     q: Select[int, str, str, str, str, str, datetime] = (
         select(StorySelection.report_id, StorySelection.level, StorySelection.decision, StorySelection.reason,
                StorySelection.panel, Contact.name, StorySelection.at)
         .join(Report, Report.id == StorySelection.report_id)
         .join(Contact, Contact.id == StorySelection.contact_id)
-        .where(under(Report.area_code, area)).order_by(StorySelection.id))
+        .where(under(Report.area_code, area), of_program(program)).order_by(StorySelection.id))
     rows = await s.execute(q)
     out: dict[int, list[tuple[str, str, str, str, str, datetime]]] = {}
     for rid, level, decision, reason, panel, who, at in rows:
@@ -163,24 +176,26 @@ async def selections(s: AsyncSession, area: str) -> dict[int, list[tuple[str, st
     return out
 
 
-async def for_summary(s: AsyncSession, area: str
+async def for_summary(s: AsyncSession, area: str, program: int | None = None
                       ) -> tuple[int, dict[int, list[tuple[str, str, str, str, str, datetime]]], dict[int, Report]]:
     """(number of stories under ``area``, their selection history, the reports with a decision by id)."""
-    total = await s.scalar(select(func.count()).select_from(Report).where(Report.form_id == "cerita",
-                                                                       under(Report.area_code, area))) or 0   # a count: never None
-    picked = await selections(s, area)
+    total = await s.scalar(select(func.count()).select_from(Report).where(
+        Report.form_id == "cerita", under(Report.area_code, area), of_program(program))) or 0   # a count: never None
+    picked = await selections(s, area, program)
     reports = {r.id: r for r in await s.scalars(select(Report).where(Report.id.in_(list(picked))))} if picked else {}
     return total, picked, reports
 
 
-async def all_stories(s: AsyncSession, area: str) -> list[tuple[int, str, dict[str, Any], datetime, str]]:
-    """(report id, desa, answers, updated, reporter) of every story under ``area``."""
+async def all_stories(s: AsyncSession, area: str, program: int | None = None
+                      ) -> list[tuple[int, str, dict[str, Any], datetime, str]]:
+    """(report id, desa, answers, updated, storyteller) of every story under ``area`` (of ``program``); the
+    storyteller "" when the story is anonymous."""
     q: Select[int, str, dict[str, Any], datetime, str] = (
         select(Report.id, Report.area_code, Report.answers, Report.updated_at, Contact.name)
         .join(Contact, Contact.id == Report.contact_id)
-        .where(Report.form_id == "cerita", under(Report.area_code, area))
+        .where(Report.form_id == "cerita", under(Report.area_code, area), of_program(program))
         .order_by(Report.area_code, Report.id))
-    return [(i, c, a, aware(u), n) for i, c, a, u, n in await s.execute(q)]
+    return [(i, c, a, aware(u), storyteller(a, n)) for i, c, a, u, n in await s.execute(q)]
 
 
 @dataclass(frozen=True)
@@ -190,7 +205,7 @@ class Listed:
     id: int
     area_code: str
     answers: dict[str, Any]
-    teller: str                      # the reporter's name ("" when the storyteller stays anonymous)
+    teller: str                      # the storyteller's name ("" when the storyteller stays anonymous)
     day: str
     decisions: list[tuple[str, str, str, str, str, datetime]]   # (level, decision, reason, panel, who, when)
 
@@ -200,12 +215,12 @@ class Listed:
 
 
 async def listing(s: AsyncSession, area: str, day_from: str | None, day_to: str | None, domain: str | None = None,
-                  only_selected: bool = False) -> list[Listed]:
-    """The stories under ``area`` told between the two days (ISO, inclusive; None: open), newest first, each
-    with its panels' decisions."""
-    history = await selections(s, area)
+                  only_selected: bool = False, program: int | None = None) -> list[Listed]:
+    """The stories under ``area`` (of ``program``) told between the two days (ISO, inclusive; None: open),
+    newest first, each with its panels' decisions."""
+    history = await selections(s, area, program)
     rows = (await s.execute(select(Report, Contact.name).join(Contact, Contact.id == Report.contact_id)
-                            .where(Report.form_id == "cerita", under(Report.area_code, area))
+                            .where(Report.form_id == "cerita", under(Report.area_code, area), of_program(program))
                             .order_by(Report.id.desc()))).all()
     out = []
     for report, name in rows:

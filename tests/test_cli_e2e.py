@@ -47,8 +47,8 @@ def test_a_cadre_reports_everything_and_the_summary_adds_up(cli_env, tmp_path):
              "selesai", "kirim")
     assert "Putaran: Juli 2024" in text(r[0]) and "tersimpan" in text(r[-1])
     r = chat(cli_env, KADER, "3", "komunitas", "Ibu-ibu kini ikut musyawarah desa.", "Kelompok tenun",
-             "Suara kami didengar.", "sejak Juni 2024", "ya", "lewati", "kirim")
-    assert "tersimpan" in text(r[-1])
+             "Suara kami didengar.", "sejak Juni 2024", "ya", "saya sendiri", "lewati", "kirim")
+    assert "- Pencerita: saya sendiri" in text(r[-2]) and "tersimpan" in text(r[-1])
     # correction: women were 40, not 38
     r = chat(cli_env, KADER, "ubah", "pertemuan", "perempuan", "40", "kirim")
     assert "Laporan pertemuan — Musyawarah desa, 14 Agustus 2024" in text(r[0])

@@ -186,9 +186,9 @@ def test_story_of_change_asks_the_msc_questions(kader):
     assert kader.say("Kelompok tenun Dusun II").startswith("Mengapa perubahan ini penting bagi pencerita?")
     assert "Kapan perubahan itu terjadi?" in kader.say("Sekarang suara kami didengar.")
     assert "setuju namanya disebut" in kader.say("Januari sampai Juli 2024")
-    kader.say("anonim")
+    assert "Ada foto pendukung?" in kader.say("anonim")        # an anonymous storyteller is not asked their name
     out = kader.say("", photo="abc123", kind="photo")
-    assert "- Nama pencerita: Tidak, tanpa nama (anonim)" in out
+    assert "- Nama boleh disebut: Tidak, tanpa nama (anonim)" in out and "Pencerita:" not in out
     kader.say("kirim")
     [report] = kader.reports
     assert report.answers == {"level": "komunitas", "story": "Ibu-ibu sekarang berani bicara di musyawarah desa.",

@@ -208,13 +208,15 @@ def test_news_for_the_village_waits_for_the_morning(db_url, tmp_path, monkeypatc
 
 # ---------------------------------------------------------------- most significant change
 
-STORY = ("3", "{domain}", "{story}", "{who}", "{why}", "Januari sampai Juli 2024", "{consent}", "lewati", "kirim")
+STORY = ("3", "{domain}", "{story}", "{who}", "{why}", "Januari sampai Juli 2024", "{consent}")
 
 
-async def tell(w: World, who: str, domain: str, story: str, whom: str, why: str, consent: str = "1") -> None:
+async def tell(w: World, who: str, domain: str, story: str, whom: str, why: str, consent: str = "1",
+               teller: str = "saya sendiri") -> None:
+    """A kader sends a story; named (consent "1"): told by ``teller`` ("saya sendiri": the kader)."""
     w.tick()
-    await w.script(who, *(x.format(domain=domain, story=story, who=whom, why=why, consent=consent) for x in STORY),
-                   record=False)
+    answers = [x.format(domain=domain, story=story, who=whom, why=why, consent=consent) for x in STORY]
+    await w.script(who, *answers, *([teller] if consent == "1" else []), "lewati", "kirim", record=False)
 
 
 async def _stories(w: World) -> None:
@@ -230,7 +232,7 @@ async def _stories(w: World) -> None:
                "Kami berani bicara.")
     w._box["now"] = NOW
     await tell(w, KA, "2", "Ibu-ibu kini ikut musyawarah desa dan usulan tenun masuk RKP Desa.",
-               "Kelompok tenun Dusun II", "Suara perempuan didengar untuk pertama kali.")
+               "Kelompok tenun Dusun II", "Suara perempuan didengar untuk pertama kali.", teller="Ibu Maria Lake")
     await tell(w, KB, "2", "BPD mengundang kelompok perempuan setiap rapat.", "Kelompok perempuan Nekan",
                "Kami ikut memutuskan.", consent="2")
     await tell(w, KB, "3", "Warga membersihkan sumur bersama setiap bulan.", "Warga Dusun I",
@@ -314,8 +316,14 @@ async def _stories(w: World) -> None:
     rows = list(wb["Seleksi cerita"].values)
     chosen = next(r for r in rows[1:] if r[5] and str(r[5]).startswith("Ibu-ibu"))
     assert "dipilih" in chosen[-1] and "kabupaten" in chosen[-1] and "Ibu Rina" in chosen[-1]
+    assert chosen[9] == "Ibu Maria Lake"                     # the storyteller named in the story, not the kader
     anonymous = next(r for r in rows[1:] if r[5] and str(r[5]).startswith("BPD"))
-    assert "Anonim" in anonymous
+    assert anonymous[9] == "Anonim" and "Yohana Rumfot" not in anonymous
+    sheet = [[str(c) for c in r] for r in wb["Cerita perubahan"].values]
+    own = next(r for r in sheet if any(c.startswith("Warga membersihkan") for c in r))
+    assert "Yohana Rumfot" in own and "saya sendiri" in own
+    hidden = next(r for r in sheet if any(c.startswith("BPD mengundang") for c in r))
+    assert "Anonim" in hidden and not any("Yohana" in c for c in hidden)   # no sender of an anonymous story
 
 
 def test_story_selection_end_to_end(db_url, tmp_path, monkeypatch):

@@ -31,7 +31,7 @@ SCRIPTS = {
                    "bibit sayur", "L 10 P 25", "Tenun ikat", "4", "1", "tidak perlu", "lewati", "kembali",
                    "lewati", "selesai", "kirim"],
     "cerita": ["halo", "3", "komunitas", "Ibu-ibu kini ikut musyawarah desa.", "Kelompok tenun",
-               "Suara kami didengar.", "Januari sampai Juli 2024", "1", "bantuan", "lewati", "kirim"],
+               "Suara kami didengar.", "Januari sampai Juli 2024", "1", "saya sendiri", "bantuan", "lewati", "kirim"],
 }
 
 

@@ -56,7 +56,7 @@ async def load(s, contact: ContactView, now: datetime, forms: dict, lang: str, t
     typed = _typed(text)
     shown = ()
     if views or typed == selected.COMMAND:
-        shown = tuple(await S.selected_in(s, contact.area_code))
+        shown = tuple(await S.selected_in(s, contact.area_code, contact.program_id))
     mine = ()
     if contact.role == "kader" and (views or typed == proposals.COMMAND):
         await F.sync_items(s, contact.area_code, now)
@@ -65,7 +65,7 @@ async def load(s, contact: ContactView, now: datetime, forms: dict, lang: str, t
     if contact.role == "fasilitator":
         await F.sync_items(s, contact.area_code, now)
         items = tuple(await F.open_items(s, contact.area_code))
-        stories = tuple(await S.waiting(s, "kecamatan", contact.area_code))
+        stories = tuple(await S.waiting(s, "kecamatan", contact.area_code, contact.program_id))
         local = tuple(await F.recommendations(s, contact.area_code, local_only=True, statuses=LOCAL_OPEN))
         data = LoopData(items=items, agencies=tuple(await F.agencies(s, contact.area_code[:5])), stories=stories,
                         domains=domains(forms, lang), recs=local)
@@ -78,7 +78,7 @@ async def load(s, contact: ContactView, now: datetime, forms: dict, lang: str, t
                 if contact.role == "koordinator" or agency else ())
         forum = (tuple(await Forum.waiting(s, contact.area_code))
                  if contact.role == "koordinator" and contact.area_code.count(".") == 1 else ())
-        stories = tuple(await S.waiting(s, level, contact.area_code)) if level else ()
+        stories = tuple(await S.waiting(s, level, contact.area_code, contact.program_id)) if level else ()
         data = LoopData(recs=recs, agency=agency.name if agency else None, stories=stories,
                         domains=domains(forms, lang), forum=forum,
                         agencies=tuple(await F.agencies(s, contact.area_code)) if forum else ())
@@ -171,7 +171,8 @@ def _listing(counts: dict[str, int]) -> str:
     return ", ".join(f"{k} {v}" for k, v in counts.items())
 
 
-async def summary_block(s, area: str, today: date, forms: dict, t, lang: str = "id") -> str:
+async def summary_block(s, area: str, today: date, forms: dict, t, lang: str = "id",
+                        program: int | None = None) -> str:
     """The loop in a summary: recommendations by status and OPD, overdue ones, and stories selected per level."""
     recs = await F.recommendations(s, area)
     lines = [t("TINDAK LANJUT: %(count)s rekomendasi") % {"count": len(recs)}]
@@ -190,13 +191,13 @@ async def summary_block(s, area: str, today: date, forms: dict, t, lang: str = "
             lines.append(t("- LEWAT TARGET: %(agency)s — %(text)s (target %(target)s, %(status)s)") % {
                 "agency": r.agency, "text": r.text, "target": fmt_target(r.target, lang),
                 "status": status_label(r.status, t)})
-    lines += ["", *await story_lines(s, area, forms, t, lang)]
+    lines += ["", *await story_lines(s, area, forms, t, lang, program)]
     return "\n".join(lines)
 
 
-async def story_lines(s, area: str, forms: dict, t, lang: str = "id") -> list[str]:
-    """"Panel kecamatan: 3 cerita dipilih dari 41; domain Kelembagaan desa: …" per level."""
-    total, picked, stories = await S.for_summary(s, area)
+async def story_lines(s, area: str, forms: dict, t, lang: str = "id", program: int | None = None) -> list[str]:
+    """"Panel kecamatan: 3 cerita dipilih dari 41; domain Kelembagaan desa: …" per level (of ``program``)."""
+    total, picked, stories = await S.for_summary(s, area, program)
     labels = dict(domains(forms, lang))
     lines = []
     for level in LEVELS:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flows.display import choice_labels
 from flows.localtime import local_date, stamp
 from flows.loop_values import RecView, fmt_target, overdue, status_label
+from flows.storyteller import ANONYMOUS_LABEL
 from storage import followup as F
 from storage import stories as S
 
@@ -80,7 +81,8 @@ async def matrix_followup(s, area: str):
     return cell
 
 
-async def sheets(s, area: str, forms: dict, areas, progress):
+async def sheets(s, area: str, forms: dict, areas, progress, program: int | None = None):
+    """The two sheets; the stories of ``program`` only (None: every program), an anonymous one with no name."""
     from ..clock import clock
     t = catalog.gettext_for("id")
     today = local_date(clock(), area)      # "past its target" on the area's own calendar
@@ -102,8 +104,8 @@ async def sheets(s, area: str, forms: dict, areas, progress):
                    "Ya" if rec and overdue(rec, today) else "", path]
 
     async def selection():
-        history = await S.selections(s, area)
-        for rid, code, a, updated, reporter in await S.all_stories(s, area):
+        history = await S.selections(s, area, program)
+        for rid, code, a, updated, teller in await S.all_stories(s, area, program):
             events = history.get(rid, [])
 
             def panel(level, events=events):
@@ -112,7 +114,7 @@ async def sheets(s, area: str, forms: dict, areas, progress):
             progress.tick()
             yield [code, areas.name(code), areas.name(code[:8]), areas.name(code[:5]),
                    story.get("level", {}).get(a.get("level"), a.get("level")), a.get("story"), a.get("who"),
-                   a.get("why"), a.get("period"), "Anonim" if a.get("consent") == "anonim" else reporter,
+                   a.get("why"), a.get("period"), teller or ANONYMOUS_LABEL,
                    local_date(updated, code).isoformat() if updated else "", panel("kecamatan"), panel("kabupaten"),
                    panel("program"),
                    "; ".join(f"{stamp(at, code)} {level} {decision} ({who}" + (f"; panel: {panel_}" if panel_ else "")

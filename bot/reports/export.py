@@ -17,6 +17,7 @@ from flows.areas import AreaIndex
 from flows.dates import zone_for_area
 from flows.display import choice_labels
 from flows.forms import MORE, Form, Question
+from flows.storyteller import sender
 from flows.summary_spec import Count, summaries
 from storage.completeness import completeness, get_round
 from storage.summary import Filters, Window, rollup, started_day, window_for
@@ -134,8 +135,7 @@ def form_sheet(s, form: Form, area: str, window: Window, areas: AreaIndex, progr
             if not spec and window.filtered and not window._in(started_day(form, code, key, created)):
                 continue
             head = [*_where(areas, code), *(_cell(q, a.get(q.name), rid, base) for q in top)]
-            if any(a.get(q.name) == "anonim" for q in top if q.type == "select_one"):
-                reporter = "Anonim"          # the storyteller asked not to be named
+            reporter = sender(form.id, a, reporter)     # an anonymous story: no name (flows/storyteller.py)
             if not verified:                 # as the summary: shown, but marked (issue 12)
                 reporter = f"{reporter} (belum diverifikasi)"
             tail = [*(a.get(c) for c in calcs), *(_percent(spec, a, p) for p in percents), reporter, revision,
@@ -227,7 +227,7 @@ async def sheets(s, f: Filters, forms: dict, areas: AreaIndex, progress: Progres
         if rnd:
             out.append(completeness_sheet(s, monitoring, f.area, rnd, areas, progress, f.program))
     from ..loop.sheets import sheets as loop_sheets     # follow-up and story selection
-    for title, header, rows in await loop_sheets(s, f.area, forms, areas, progress):
+    for title, header, rows in await loop_sheets(s, f.area, forms, areas, progress, f.program):
         out.append((title, header, None, rows))
     for extra in EXTRA_SHEETS:
         sheet = await extra(s, f, window, forms, areas, progress)

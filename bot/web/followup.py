@@ -19,7 +19,7 @@ from storage import followup as F
 
 from ..loop import _tell_village
 from .access import Ctx, may_answer_for_opd, may_recommend
-from .common import page_number, pages, render
+from .common import page_number, pages, program_scope, render
 
 CARDS = 25            # recommendations per page
 ITEMS = 100           # waiting items shown (the fasilitator's work table); the count says how many more
@@ -216,7 +216,8 @@ async def select_story(ctx: Ctx) -> Response:
         report_id = int(str(form.get("cerita", "")))
     except ValueError:
         raise HTTPException(404) from None
-    if report_id not in {st.id for st in await S.waiting(ctx.s, level, ctx.code)}:
+    program = (await program_scope(ctx))[0]
+    if report_id not in {st.id for st in await S.waiting(ctx.s, level, ctx.code, program)}:
         return await stories_page(ctx, problem=t("Cerita ini sudah tidak menunggu pilihan panel Anda. Muat ulang "
                                                  "halaman."), status_code=409)
     reason = sentence(str(form.get("alasan", "")))

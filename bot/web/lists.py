@@ -141,8 +141,9 @@ async def matrix_page(ctx: Ctx) -> Response:
 
 async def stories_page(ctx: Ctx, notice: str | None = None, problem: str | None = None,
                        status_code: int = 200) -> Response:
-    """Stories of change of a period (a round — the current one by default — or dates), side by side, each with
-    what the panels decided and why; a panel in its own area selects one here."""
+    """Stories of change of a period (a round — the current one by default — or dates) of the viewer's program
+    (a forum member's pick), side by side, each with what the panels decided and why; a panel in its own area
+    selects one here."""
     from flows.selection import panel_level
     from storage.stories import listing, waiting
     per = await period(ctx)
@@ -152,14 +153,14 @@ async def stories_page(ctx: Ctx, notice: str | None = None, problem: str | None 
     lo = max(filter(None, [rnd.start if rnd else None, per.date_from.isoformat() if per.date_from else None]),
              default=None)
     hi = min(filter(None, [rnd.due if rnd else None, per.date_to.isoformat() if per.date_to else None]), default=None)
-    rows = await listing(ctx.s, ctx.code, lo, hi, level, only)
+    rows = await listing(ctx.s, ctx.code, lo, hi, level, only, per.program)
     page = page_number(ctx)
     paging = pages(len(rows), page)
     shown = rows[(paging["page"] - 1) * PAGE_SIZE:paging["page"] * PAGE_SIZE]
     levels = choice_labels(ctx.web.forms, "cerita", ctx.lang).get("level", {})
     from flows.selection import level_label
     mine = panel_level(ctx.viewer.contact.role, ctx.viewer.contact.area_code)
-    selectable = ({st.id for st in await waiting(ctx.s, mine, ctx.code)}
+    selectable = ({st.id for st in await waiting(ctx.s, mine, ctx.code, per.program)}
                   if mine and ctx.code == ctx.viewer.contact.area_code else set())
     return render(ctx, "cerita.html", status_code=status_code, rows=shown, levels=levels, level=level, only=only,
                   per=per, paging=paging, panel=lambda lv: level_label(lv, ctx.t), selectable=selectable,

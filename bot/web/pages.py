@@ -9,6 +9,7 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 
 from flows.display import choice_labels, report_title
 from flows.permissions import AREA, may
+from flows.storyteller import anonymous, unnamed
 from storage.completeness import completeness, get_round
 from storage.dashboard import child_figures, desa_reports, kader_of, media_file, report_detail
 from storage.media import failed_media
@@ -86,7 +87,8 @@ async def desa_page(ctx: Ctx) -> Response:
             continue
         reports.append({"r": r, "title": report_title(form, r.answers, lang, t),
                         "rows": present.answer_rows(form, r.answers, lang, t),
-                        "photos": present.photos(form, r.answers)})
+                        "photos": present.photos(form, r.answers),
+                        "anonymous": anonymous(r.form_id, r.answers)})   # no name of who sent or told it
     never = await failed_media(ctx.s, [p for item in reports for p in item["photos"]])   # not shown as photos
     for item in reports:
         item["photos"] = [p for p in item["photos"] if p not in never]
@@ -121,9 +123,12 @@ async def revision_page(ctx: Ctx) -> Response:
     before = by_number.get(n - 1)
     shown = present.photos(form, rev.answers)
     never = await failed_media(ctx.s, shown)          # a photo that never arrived is not shown as one
+    hide = anonymous(r.form_id, r.answers)            # an anonymous story: no name in any of its revisions
+    now_, then = (unnamed(rev.answers), unnamed(before.answers) if before else None) if hide else (
+        rev.answers, before.answers if before else None)
     return render(ctx, "revisi.html", r=r, rev=rev, title=report_title(form, rev.answers, lang, t),
-                  rows=present.answer_rows(form, rev.answers, lang, t),
-                  changed=present.changes(form, before.answers if before else None, rev.answers, lang, t),
+                  rows=present.answer_rows(form, now_, lang, t), who=t("Anonim") if hide else rev.by,
+                  changed=present.changes(form, then, now_, lang, t),
                   photos=[p for p in shown if p not in never], count=len(r.revisions))
 
 

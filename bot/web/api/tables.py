@@ -73,7 +73,8 @@ def report_row(report: dict[str, Any], names: list[str], people: bool) -> list[A
     row = [report["id"], report["form_version"], report["area"], report["key"], report["period"], report["revision"],
            report["created_at"], report["updated_at"], "true" if report["verified"] else "false"]
     if people:
-        row += [report["sender"]["name"], " ".join(report["sender"]["phones"])]
+        sender = report.get("sender")          # none for an anonymous story of change
+        row += [sender["name"], " ".join(sender["phones"])] if sender else ["Anonim", ""]
     return row + [_cell(report["answers"].get(n)) for n in names]
 
 
