@@ -52,7 +52,8 @@ async def summary_replies(s, contact: ContactView, now: datetime, forms: dict, t
                                       program=contact.program_id), forms)
     text = render_summary(data, forms, areas, t, lang)
     from ..loop import summary_block                       # recommendations and selected stories
-    text += "\n\n" + await summary_block(s, contact.area_code, local_date(now, contact.area_code), forms, t, lang)
+    text += "\n\n" + await summary_block(s, contact.area_code, local_date(now, contact.area_code), forms, t, lang,
+                                         contact.program_id)
     by_area = {}
     for child in data.get("children", []):   # the same reports as the text: filtered by the round's dates
         m = child.get("meetings") or {}

@@ -227,7 +227,7 @@ async def sheets(s, f: Filters, forms: dict, areas: AreaIndex, progress: Progres
         if rnd:
             out.append(completeness_sheet(s, monitoring, f.area, rnd, areas, progress, f.program))
     from ..loop.sheets import sheets as loop_sheets     # follow-up and story selection
-    for title, header, rows in await loop_sheets(s, f.area, forms, areas, progress):
+    for title, header, rows in await loop_sheets(s, f.area, forms, areas, progress, f.program):
         out.append((title, header, None, rows))
     for extra in EXTRA_SHEETS:
         sheet = await extra(s, f, window, forms, areas, progress)
@@ -246,7 +246,7 @@ def matrix_sheet(s, form: Form, area: str, window: Window, areas: AreaIndex, pro
     its achievement, obstacle, the support the kabupaten might give and the follow-up agreed (issue 24)."""
     from flows.localtime import local_date
     from storage import followup as F
-    from storage.summary import iter_report_rows
+    from storage.summary import iter_report_rows_with_id
 
     from .. import catalog
     from ..clock import clock
@@ -256,15 +256,15 @@ def matrix_sheet(s, form: Form, area: str, window: Window, areas: AreaIndex, pro
 
     async def rows():
         today = local_date(clock(), area)
-        recs = await matrix_recs(s, area)
-        items = await F.items_by_activity(s, area)
-        async for code, a, revision, updated, reporter, key, created, verified in iter_report_rows(
+        recs = await matrix_recs(s, area, window.program)
+        items = await F.items_by_report(s, area)          # by report: two programs' reports may share a key
+        async for code, a, revision, updated, reporter, key, created, verified, rid in iter_report_rows_with_id(
                 s, area, form.id, program=window.program):
             if not verified or (window.filtered and not window.admits(form, form.summary, code, key, a, created)):
                 continue                     # only approved kader's reports go to the kabupaten
             for index, item in enumerate(a.get("activities") or []):
                 w = _where(areas, code)
-                rec_id = items.get((code, key, index))
+                rec_id = items.get((rid, index))
                 progress.tick()
                 yield [w[2], w[1], *matrix_cells(item, labels, recs.get(rec_id) if rec_id else None, today, t, "id")]
     return ("Matriks rekomendasi", MATRIX_HEADER, [18, 18, 26, 26, 30, 30, 36, 14, 24, 14, 22], rows())

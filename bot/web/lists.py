@@ -123,7 +123,7 @@ async def activities_page(ctx: Ctx, matrix: bool = False) -> Response:
         from storage import followup as F
 
         from ..loop.sheets import matrix_cells, matrix_recs
-        recs, items = await matrix_recs(ctx.s, ctx.code), await F.items_by_report(ctx.s, ctx.code)
+        recs, items = await matrix_recs(ctx.s, ctx.code, per.program), await F.items_by_report(ctx.s, ctx.code)
         today = local_date(ctx.now, ctx.code)
 
         def cells(report_id: int, index: int, item: dict) -> list[str]:
