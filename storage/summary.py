@@ -27,13 +27,13 @@ from sqlalchemy.engine import Result
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.util.typing import Unpack
 
-from flows.dates import zone_for_area
 from flows.forms import Form, parse_form
 from flows.summary_spec import Count, SummarySpec, Top, summaries
 
 from .completeness import expected_desa
 from .models import Area, FormVersion, Report, Round
 from .scope import under
+from .periods import consolidated, next_start, started_day
 
 
 @dataclass
@@ -115,44 +115,10 @@ class Window:
             if not raw or type(raw) is not str or len(raw) != 10:
                 return not (self.date_from or self.date_to)
             if self.round is not None and spec.consolidates and answers.get(spec.consolidates[0]) == spec.consolidates[1]:
-                return self.consolidated(raw) == self.round
+                return consolidated(self.starts, raw) == self.round
             # ISO dates compare as text
             return not ((self.date_from and raw < self._from) or (self.date_to and raw > self._to))
         return self._in(started_day(form, area_code, key, created))
-
-
-    def consolidated(self, day: str) -> str | None:
-        """The round a consolidating report of ``day`` (ISO) belongs to: the last one begun by then."""
-        found = None
-        for start, name in self.starts:
-            if start.isoformat() > day:
-                break
-            found = name
-        return found
-
-    def after(self, name: str) -> date | None:
-        """The start of the round after ``name`` (None: it is the last one)."""
-        names = [n for _, n in self.starts]
-        i = names.index(name) + 1 if name in names else len(names)
-        return self.starts[i][0] if i < len(self.starts) else None
-
-
-def started_day(form: Form, area_code: str, key: str, created: datetime | None = None) -> date | None:
-    """The local day a report was begun (its ``$started`` key part), else the day it was first saved."""
-    moment = None
-    if "$started" in form.key:
-        parts = key.split("|")
-        try:
-            moment = datetime.fromisoformat(parts[form.key.index("$started")])
-        except (ValueError, IndexError):
-            moment = None
-    moment = moment or created
-    if moment is None:
-        return None
-    if moment.tzinfo is None:
-        from datetime import timezone
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(zone_for_area(area_code)).date()
 
 
 async def window_for(s: AsyncSession, f: Filters) -> Window:
@@ -181,7 +147,7 @@ def prefilter(form: Form, spec: SummarySpec, window: Window) -> ColumnElement[bo
             # a consolidating report held after the round's end, before the next round begins, counts in it
             name, value = spec.consolidates
             late = [Report.key.startswith(f"{value}|")] if form.key and form.key[0] == name else []
-            nxt = window.after(window.round)
+            nxt = next_start(window.starts, window.round)
             after = [*late, *([Report.period < nxt.isoformat()] if nxt else [])]
             clause.append(or_(Report.period <= window.date_to.isoformat(), and_(*after) if after else true()))
         elif window.date_to:
