@@ -248,11 +248,14 @@ def overdue(rec: RecView, today: date) -> bool:
 # ---------------------------------------------------------------- what the village hears
 
 def update_text(rec: RecView, desa_name: str, t: Gettext, lang: str, note: str | None = None,
-                reason: str | None = None) -> str:
-    """The message to a kader when their desa's proposal moves: plain words, one line or two."""
+                reason: str | None = None, actor: str | None = None) -> str:
+    """The message to a kader when their desa's proposal moves: plain words, one line or two. An answer names
+    the agency that gave it (``actor``: an OPD of several responsible), else the lead; the forum's decisions
+    name every responsible agency."""
     here = {"desa": t("pemerintah desa"), "kecamatan": t("kecamatan")}.get(rec.level, "OPD")
+    acting = (actor or rec.agency) if rec.status in ANSWERS else None
     p = {"desa": desa_name, "topic": rec.topic or rec.text,
-         "agency": ", ".join(a for a in (rec.agency, *rec.co_agencies) if a) or here,
+         "agency": acting or ", ".join(a for a in (rec.agency, *rec.co_agencies) if a) or here,
          "target": fmt_target(rec.target, lang), "rec": rec.text, "reason": reason or "-"}
     texts: dict[str, str] = {
         CARRIED: t("Usulan %(desa)s tentang %(topic)s: dibawa ke forum kabupaten, diusulkan ditangani "

@@ -19,12 +19,13 @@ FOLLOWUP = "followup"     # the Tindak lanjut page and the chat's side conversat
 RECOMMEND = "recommend"   # the fasilitator's work table: merge items, recommend, carry to the kabupaten
 ANSWER = "answer"         # answer a recommendation carried to the kabupaten (status, reason, note)
 FORUM = "forum"           # the kabupaten forum: accept, merge, reassign or return what the kecamatan carried
+AGENCIES = "agencies"     # the kabupaten's OPD list: add one, give one another name (as `pantau opd`)
 
 _COORDINATOR = frozenset({AREA, MISSING, EXPORT, REMIND, STORIES, DASHBOARD, FOLLOWUP})
 CAN: dict[str, frozenset[str]] = {
     "kader": frozenset(),
     "fasilitator": _COORDINATOR | {RECOMMEND},
-    "koordinator": _COORDINATOR | {ANSWER, FORUM},
+    "koordinator": _COORDINATOR | {ANSWER, FORUM, AGENCIES},
     "opd": frozenset({DASHBOARD, FOLLOWUP, ANSWER}),
 }
 AGENCY_ONLY = frozenset({"opd"})   # these roles see and answer only what was carried to their own agency

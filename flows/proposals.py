@@ -8,7 +8,7 @@ from typing import Any
 
 from .display import fmt_date
 from .localtime import local, zone_name
-from .loop_values import LoopData, ProposalView, fmt_target, status_label
+from .loop_values import RETURNED, LoopData, ProposalView, fmt_target, status_label
 from .problem import Gettext
 from .types import Context, Reply, Step
 
@@ -35,6 +35,10 @@ def proposal_lines(p: ProposalView, area: str, t: Gettext, lang: str) -> list[st
     if rec.target:
         where.append(t("target %(target)s") % {"target": fmt_target(rec.target, lang)})
     lines.append("   " + "; ".join(where))
+    if rec.status == RETURNED:
+        reason = next((note for status, _at, note in reversed(p.history) if status == RETURNED and note), "-")
+        lines.append("   " + t("Dikembalikan forum kabupaten ke kecamatan. Alasannya: %(reason)s. Usulan ini menunggu "
+                              "dibahas lagi di rapat kecamatan.") % {"reason": reason})
     for status, at, note in p.history[-HISTORY:]:
         line = f"{_when(at, area, lang)}: {status_label(status, t)}"
         lines.append("   - " + (f"{line} ({note})" if note else line))

@@ -11,6 +11,9 @@ XLSForm — is summarised without touching Python. The schema (every key but ``s
                                     #   {date: QUESTION}  the date answered in the report (a meeting's date)
                                     #   {round: QUESTION} the monitoring round it belongs to
                                     #   started           the day it was told (a story), in the area's zone
+      consolidates: {kind: koordinasi_kecamatan}   # a report with this answer counts in the round it
+                                    # consolidates (the last one begun by its date), even when held after the
+                                    # round's end: a kecamatan meeting that brings the round's reports together
       count: meetings               # JSON name for the number of reports
       sums: [men, women]            # integer answers added up (named by the question)
       totals: {participants: [men, women]}        # sums of sums
@@ -67,6 +70,7 @@ class SummarySpec:
     title: dict[str, str] = field(default_factory=dict)
     period: str = "started"                   # "date", "round" or "started"
     period_question: str | None = None        # the date / round question
+    consolidates: tuple[str, str] | None = None   # (question, value): counted in the round it consolidates
     count: str | None = None
     sums: tuple[str, ...] = ()
     totals: tuple[tuple[str, tuple[str, ...]], ...] = ()
@@ -109,7 +113,7 @@ def parse_summary(raw: Any, questions: dict[str, Any], error: ErrorFn,
     if not isinstance(raw, dict) or not isinstance(raw.get("section"), str) or not raw["section"].isidentifier():
         raise error("summary needs a section name (a simple identifier such as 'meetings')")
     known = {"section", "title", "period", "count", "sums", "totals", "percent", "by", "items", "answers",
-             "reported", "text", "labels"}
+             "reported", "text", "labels", "consolidates"}
     extra = set(raw) - known
     if extra:
         raise error(f"summary: unknown field(s): {', '.join(sorted(extra))}")
@@ -129,6 +133,14 @@ def parse_summary(raw: Any, questions: dict[str, Any], error: ErrorFn,
         question(period_q, ("date",) if period == "date" else ("select_one", "text"), f"period {period}")
     elif p != "started":
         raise error("summary: period must be {date: QUESTION}, {round: QUESTION} or started")
+    consolidates = None
+    c = raw.get("consolidates")
+    if c is not None:
+        if period != "date" or not isinstance(c, dict) or len(c) != 1:
+            raise error("summary: consolidates needs period {date: QUESTION} and {QUESTION: CHOICE}")
+        name, value = next(iter(c.items()))
+        question(name, ("select_one",), "consolidates")
+        consolidates = (str(name), str(value))
     sums = _names(error, raw.get("sums"), "sums")
     for name in sums:
         question(name, ("integer",), "sums")
@@ -176,7 +188,7 @@ def parse_summary(raw: Any, questions: dict[str, Any], error: ErrorFn,
         raise error("summary: text may have headline, by and child")
     labels = {str(k): _texts(error, v, f"labels {k}", langs) for k, v in (raw.get("labels") or {}).items()}
     return SummarySpec(section=raw["section"], title=_texts(error, raw.get("title"), "title", langs),
-                       period=period, period_question=period_q, count=raw.get("count"), sums=sums,
+                       period=period, period_question=period_q, consolidates=consolidates, count=raw.get("count"), sums=sums,
                        totals=tuple(totals), percent=tuple(percent), by=by, items=items, items_count=items_count,
                        answers=tuple(answers), reported=bool(raw.get("reported", False)), text=text,
                        labels=labels)

@@ -1,7 +1,11 @@
 """The kabupaten forum: recommendations carried from the kecamatan meetings wait here (status ``dibawa``) until
 the koordinator accepts them (``diteruskan``: only then do the agencies see them), merges one into another,
 reassigns the agencies or the target, or returns one to the kecamatan with a reason. Every change is an
-event of the recommendation's history with who and when (``detail`` says what changed)."""
+event of the recommendation's history with who and when (``detail`` says what changed).
+
+A koordinator of one program decides on its program's recommendations only; a forum koordinator (every
+program) may merge the needs of several programs into one recommendation with one lead agency, which then
+belongs to each of those programs."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -14,15 +18,16 @@ from flows.loop_values import CARRIED, FORWARDED, MERGED, RETURNED, RecView, fmt
 from flows.types import ContactView
 
 from . import agencies as A, webhooks
-from .followup import Change, OutOfScope, _asked, _inside, _view, recommendations
+from .followup import (Change, OutOfScope, _asked, _inside, _programs, _view, join_programs, rec_programs,
+                       recommendations, visible)
 from .models import IssueItem, Recommendation, RecommendationEvent
 
 KINDS = ("accept", "reassign", "merge", "return")
 
 
-async def waiting(s: AsyncSession, area: str) -> list[RecView]:
-    """What the forum of ``area`` still has to decide, oldest first."""
-    return await recommendations(s, area, statuses=(CARRIED,))
+async def waiting(s: AsyncSession, area: str, program: int | None = None) -> list[RecView]:
+    """What the forum of ``area`` (of ``program``; None: every program) still has to decide, oldest first."""
+    return await recommendations(s, area, statuses=(CARRIED,), program=program)
 
 
 def _may_decide(contact: ContactView, rec: Recommendation | None) -> bool:
@@ -39,7 +44,8 @@ async def decide(s: AsyncSession, contact: ContactView, work: dict[str, Any], no
     about, or None when nothing is news for them (agencies or target reassigned before accepting)."""
     rec = await s.get(Recommendation, int(work.get("rec") or 0))
     kind = work.get("do")
-    if kind not in KINDS or rec is None or not _may_decide(contact, rec):
+    if (kind not in KINDS or rec is None or not _may_decide(contact, rec)
+            or not await visible(s, rec.id, contact.program_id)):
         raise OutOfScope("not a recommendation waiting for this koordinator's forum")
     event = RecommendationEvent(recommendation_id=rec.id, status=rec.status, contact_id=contact.id, at=now)
     items = await _items(s, rec.id)
@@ -68,12 +74,13 @@ async def decide(s: AsyncSession, contact: ContactView, work: dict[str, Any], no
         rec.status = event.status = RETURNED
         event.reason = reason
         for item in items:                 # back in the kecamatan's queue, to be discussed again
-            item.recommendation_id = None
+            item.recommendation_id, item.returned_from = None, rec.id
     else:
         into = await s.get(Recommendation, int(work.get("into") or 0))
         if (into is None or into.id == rec.id or into.level != "kabupaten" or into.status not in (CARRIED, FORWARDED)
-                or not _inside(into.kec, contact.area_code)):
+                or not _inside(into.kec, contact.area_code) or not await visible(s, into.id, contact.program_id)):
             raise OutOfScope("merge into a recommendation of another forum")
+        await join_programs(s, into.id, await rec_programs(s, rec.id))   # the needs of each program it answers
         rec.status = event.status = MERGED
         rec.merged_into = into.id
         event.detail = f"→ {into.text}"[:1000]
@@ -92,7 +99,7 @@ async def decide(s: AsyncSession, contact: ContactView, work: dict[str, Any], no
         merged = await s.get(Recommendation, rec.merged_into or 0)
         view = _view(merged, items, (await A.responsible(s, [merged.id])).get(merged.id)) if merged else view
         view = RecView(**{**view.__dict__, "status": MERGED})
-    return Change(view, None, event.reason, _asked(items))
+    return Change(view, None, event.reason, _asked(items), _programs(items))
 
 
 async def _describe(s: AsyncSession, rec: Recommendation) -> str:

@@ -315,7 +315,9 @@ class IssueItem(Base):
                                                           index=True)
     created_at: Mapped[datetime]
     program_id: Mapped[int | None] = mapped_column(ForeignKey("programs.id"), nullable=True,
-                                                   default=DEFAULT_PROGRAM_ID)
+                                                   default=DEFAULT_PROGRAM_ID)   # its report's program
+    # the recommendation the forum last returned it from (with a reason: what `status usulan` tells the desa)
+    returned_from: Mapped[int | None] = mapped_column(ForeignKey("recommendations.id"), nullable=True)
 
 
 class Recommendation(Base):
@@ -362,6 +364,14 @@ class RecommendationAgency(Base):
     recommendation_id: Mapped[int] = mapped_column(ForeignKey("recommendations.id"), primary_key=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), primary_key=True, index=True)
     lead: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class RecommendationProgram(Base):
+    """A program a recommendation belongs to: the programs of the desa needs it answers (several when the forum
+    merged the needs of several programs into one item); each program's views show it."""
+    __tablename__ = "recommendation_programs"
+    recommendation_id: Mapped[int] = mapped_column(ForeignKey("recommendations.id"), primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id"), primary_key=True, index=True)
 
 
 class RecommendationEvent(Base):

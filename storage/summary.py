@@ -22,18 +22,18 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Row, and_, or_, select
+from sqlalchemy import ColumnElement, Row, and_, or_, select, true
 from sqlalchemy.engine import Result
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.util.typing import Unpack
 
-from flows.dates import zone_for_area
 from flows.forms import Form, parse_form
 from flows.summary_spec import Count, SummarySpec, Top, summaries
 
 from .completeness import expected_desa
 from .models import Area, FormVersion, Report, Round
 from .scope import under
+from .periods import consolidated, next_start, started_day
 
 
 @dataclass
@@ -83,6 +83,7 @@ class Window:
     round: str | None
     round_due: dict[str, date]
     program: int | None = None      # Filters.program: the reports of one program (None: every program)
+    starts: tuple[tuple[date, str], ...] = ()   # every round's (start, name), by start: a consolidating report's round
     # derived in __post_init__ (ISO forms of the dates, whether anything filters at all)
     _from: str = field(init=False, repr=False, compare=False)
     _to: str = field(init=False, repr=False, compare=False)
@@ -113,27 +114,11 @@ class Window:
             raw = answers.get(spec.period_question)
             if not raw or type(raw) is not str or len(raw) != 10:
                 return not (self.date_from or self.date_to)
+            if self.round is not None and spec.consolidates and answers.get(spec.consolidates[0]) == spec.consolidates[1]:
+                return consolidated(self.starts, raw) == self.round
             # ISO dates compare as text
             return not ((self.date_from and raw < self._from) or (self.date_to and raw > self._to))
         return self._in(started_day(form, area_code, key, created))
-
-
-def started_day(form: Form, area_code: str, key: str, created: datetime | None = None) -> date | None:
-    """The local day a report was begun (its ``$started`` key part), else the day it was first saved."""
-    moment = None
-    if "$started" in form.key:
-        parts = key.split("|")
-        try:
-            moment = datetime.fromisoformat(parts[form.key.index("$started")])
-        except (ValueError, IndexError):
-            moment = None
-    moment = moment or created
-    if moment is None:
-        return None
-    if moment.tzinfo is None:
-        from datetime import timezone
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(zone_for_area(area_code)).date()
 
 
 async def window_for(s: AsyncSession, f: Filters) -> Window:
@@ -145,7 +130,8 @@ async def window_for(s: AsyncSession, f: Filters) -> Window:
         r = rounds[f.round]
         start, due = date.fromisoformat(r.start), date.fromisoformat(r.due)
         lo, hi = max(lo, start) if lo else start, min(hi, due) if hi else due
-    return Window(lo, hi, f.round, {n: date.fromisoformat(r.due) for n, r in rounds.items()}, f.program)
+    return Window(lo, hi, f.round, {n: date.fromisoformat(r.due) for n, r in rounds.items()}, f.program,
+                  tuple(sorted((date.fromisoformat(r.start), n) for n, r in rounds.items())))
 
 
 def prefilter(form: Form, spec: SummarySpec, window: Window) -> ColumnElement[bool]:
@@ -157,7 +143,14 @@ def prefilter(form: Form, spec: SummarySpec, window: Window) -> ColumnElement[bo
     if spec.period == "date" and spec.period_question == "date":
         if window.date_from:
             clause.append(Report.period >= window.date_from.isoformat())
-        if window.date_to:
+        if window.date_to and window.round is not None and spec.consolidates:
+            # a consolidating report held after the round's end, before the next round begins, counts in it
+            name, value = spec.consolidates
+            late = [Report.key.startswith(f"{value}|")] if form.key and form.key[0] == name else []
+            nxt = next_start(window.starts, window.round)
+            after = [*late, *([Report.period < nxt.isoformat()] if nxt else [])]
+            clause.append(or_(Report.period <= window.date_to.isoformat(), and_(*after) if after else true()))
+        elif window.date_to:
             clause.append(Report.period <= window.date_to.isoformat())
     elif spec.period == "round" and spec.period_question == "round" and "date" not in names:
         if window.round is not None:

@@ -196,7 +196,8 @@ async def _whole_round(w: World):
     matrix = list(wb["Matriks rekomendasi"].iter_rows(values_only=True))
     assert len(matrix) - 1 == len(acts)          # the seed's matrix: every activity, with its capaian
     assert matrix[0][:4] == ("Kecamatan", "Desa", "Kegiatan", "Capaian (status, penerima manfaat L/P)")
-    assert matrix[0][6:] == ("Usulan / tindak lanjut", "Ditangani di", "OPD", "Target", "Status")
+    assert matrix[0][6:] == ("Usulan / tindak lanjut", "Ditangani di", "OPD", "Target", "Status",
+                             "Pembelajaran antar desa (rapat kecamatan)")
 
     # in chat: a coordinator gets a summary with a chart, the missing list, and Excel — for their area only
     koord = ContactView(w.koord.id, "Koordinator SBT", "koordinator", KAB)

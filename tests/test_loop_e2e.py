@@ -113,12 +113,13 @@ async def _followup(w: World) -> None:
     matrix = {r[2]: r for r in list(wb["Matriks rekomendasi"].values)[1:]}
     assert matrix["Tenun"][6:] == matrix["Tenun ikat"][6:] == (
         "Bantuan modal usaha untuk kelompok tenun Nekan dan Kilmury", "Kabupaten (OPD)", "Dinas Koperasi",
-        "Oktober 2024", "Dalam proses. Catatan: Proposal kelompok sedang diverifikasi. LEWAT TARGET")
+        "Oktober 2024", "Dalam proses. Catatan: Proposal kelompok sedang diverifikasi. LEWAT TARGET",
+        None)          # no lessons between villages recorded at a kecamatan meeting
     assert matrix["Kebun sayur"][3:] == (
         "Berjalan sebagian; penerima manfaat L 10, P 25", "bibit terlambat", "Kabupaten: bibit sayur",
         "Pengadaan bibit sayur tepat waktu sebelum musim tanam", "Kabupaten (OPD)", "Dinas Pertanian",
-        "September 2024", "Tidak bisa. Catatan: Diusulkan lagi di APBD 2025")
-    assert matrix["Sumur bor"][6:] == (None, None, None, None, None)       # runs, nothing asked: capaian only
+        "September 2024", "Tidak bisa. Catatan: Diusulkan lagi di APBD 2025", None)
+    assert matrix["Sumur bor"][6:] == (None, None, None, None, None, None)       # runs, nothing asked: capaian only
     # … and the Monday summary the scheduler sends the koordinator says so too
     from bot.reminders import run_once
     await w.round("Oktober 2024", "2024-10-01", "2024-11-30")

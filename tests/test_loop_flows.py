@@ -74,6 +74,16 @@ def test_what_the_village_hears(status, note, reason, expected):
     assert update_text(replace(REC, status=status), "Desa Kilmury", t, "id", note, reason) == expected
 
 
+def test_an_answer_to_a_shared_item_names_the_agency_that_gave_it_the_forum_names_every_one():
+    shared = replace(REC, agency="Dinas Pertanian", co_agencies=("Dinas Koperasi",))
+    by_co = update_text(replace(shared, status="dalam_proses"), "Desa Kilmury", t, "id", actor="Dinas Koperasi")
+    assert by_co.startswith("Usulan Desa Kilmury tentang modal usaha tenun: Dinas Koperasi sedang memproses")
+    by_koordinator = update_text(replace(shared, status="selesai"), "Desa Kilmury", t, "id")   # no agency: the lead
+    assert "Dinas Pertanian sudah menyelesaikannya" in by_koordinator and "Koperasi" not in by_koordinator
+    forum = update_text(replace(shared, status="diteruskan"), "Desa Kilmury", t, "id")
+    assert "ditangani Dinas Pertanian, Dinas Koperasi" in forum
+
+
 def test_what_the_village_hears_in_english():
     en = catalog.gettext_for("en")
     assert update_text(replace(REC, status="dalam_proses"), "Desa Kilmury", en, "en") == (

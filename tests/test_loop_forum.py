@@ -93,9 +93,12 @@ async def _returned(w) -> None:
     # the items are back in the fasilitator's queue, to be decided again
     out = texts(await w.say(FASIL, "tindak lanjut", record=False))
     assert "Ada 1 usulan" in out and "Desa Nekan: Tenun" in out
-    # the kader sees the proposal waiting for the kecamatan again
+    # the kader reads that it was returned, why, and that it waits for the kecamatan again (not "belum dibahas")
     out = texts(await w.say(KB, "status usulan", record=False))
-    assert "Tenun — modal usaha tenun\n   Status: belum dibahas di rapat kecamatan" in out
+    assert "Tenun — modal usaha tenun\n   Rekomendasi: Modal usaha tenun untuk Nekan" in out
+    assert "Status: Dikembalikan ke kecamatan" in out and "belum dibahas" not in out
+    assert ("Dikembalikan forum kabupaten ke kecamatan. Alasannya: Cukup ditangani dana desa Nekan. Usulan ini "
+            "menunggu dibahas lagi di rapat kecamatan.") in out
 
 
 def test_a_returned_recommendation_goes_back_to_the_kecamatan_with_its_reason(db_url, tmp_path, monkeypatch):

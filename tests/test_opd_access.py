@@ -29,12 +29,14 @@ REFUSED = "Perintah ini untuk fasilitator dan koordinator."
 @pytest.mark.parametrize("role, allowed", [
     ("kader", set()),
     ("fasilitator", {P.AREA, P.MISSING, P.EXPORT, P.REMIND, P.STORIES, P.DASHBOARD, P.FOLLOWUP, P.RECOMMEND}),
-    ("koordinator", {P.AREA, P.MISSING, P.EXPORT, P.REMIND, P.STORIES, P.DASHBOARD, P.FOLLOWUP, P.ANSWER, P.FORUM}),
+    ("koordinator", {P.AREA, P.MISSING, P.EXPORT, P.REMIND, P.STORIES, P.DASHBOARD, P.FOLLOWUP, P.ANSWER, P.FORUM,
+                     P.AGENCIES}),
     ("opd", {P.DASHBOARD, P.FOLLOWUP, P.ANSWER}),
     ("tamu", set()),
 ])
 def test_one_rule_per_role(role, allowed):
-    every = {P.AREA, P.MISSING, P.EXPORT, P.REMIND, P.STORIES, P.DASHBOARD, P.FOLLOWUP, P.RECOMMEND, P.ANSWER, P.FORUM}
+    every = {P.AREA, P.MISSING, P.EXPORT, P.REMIND, P.STORIES, P.DASHBOARD, P.FOLLOWUP, P.RECOMMEND, P.ANSWER, P.FORUM,
+             P.AGENCIES}
     assert {w for w in every if P.may(role, w)} == allowed
     assert P.agency_only(role) == (role == "opd")
 

@@ -269,6 +269,14 @@ def test_a_coordinator_uses_the_dashboard_in_chromium(served, tmp_path):
         expect(card).to_contain_text("November 2024")
         Checker(forum, shots).axe()
         Checker(forum, shots).shoot("tindak-lanjut-forum")
+        # the kabupaten's OPD list: one more agency, added on the phone (a redirect after the POST)
+        forum.get_by_role("link", name="Daftar OPD").click()
+        expect(forum.locator("h1")).to_contain_text("Daftar OPD")
+        forum.get_by_label("Nama lengkap").fill("Dinas Perikanan")
+        forum.get_by_role("button", name="Tambah", exact=True).click()
+        expect(forum.locator("#notice")).to_contain_text("OPD \"Dinas Perikanan\" ditambahkan.")
+        assert "/opd?ok=tambah" in forum.url
+        Checker(forum, shots).axe()
         forum.close()
 
         # the OPD's view: only its agency's recommendation, answered on the page

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.server import build_app
-from storage.models import Contact, IssueItem, Recommendation
+from storage.models import DEFAULT_PROGRAM_ID, Contact, IssueItem, Recommendation, RecommendationProgram
 
 from .conftest import NOW
 from .loop_world import World
@@ -257,11 +257,14 @@ def test_the_follow_up_page_filters_and_pages_its_recommendations(db_url):
         await w.script(KOORD, "halo", "Koordinator SBT", await w.invite("koordinator", "81.05"), record=False)
         async with w.p.db.session() as s, s.begin():
             fasil = await s.scalar(select(Contact).where(Contact.role == "fasilitator"))
-            for n in range(30):        # 30 recommendations of the kecamatan: two pages of cards
-                s.add(Recommendation(kec="81.05.08", text=f"Rekomendasi nomor {n:02d}", level="desa",
+            for n in range(30):        # 30 recommendations of the kecamatan (its program's): two pages of cards
+                rec = Recommendation(kec="81.05.08", text=f"Rekomendasi nomor {n:02d}", level="desa",
                                      target="2024-07" if n % 3 == 0 else "2024-12",
                                      status="selesai" if n % 5 == 0 else "ditangani_desa", created_by=fasil.id,
-                                     created_at=NOW, updated_at=NOW))
+                                     created_at=NOW, updated_at=NOW)
+                s.add(rec)
+                await s.flush()
+                s.add(RecommendationProgram(recommendation_id=rec.id, program_id=DEFAULT_PROGRAM_ID))
         async with new_client() as koord:
             await signed_in(w, koord, KOORD)
             url = "/dasbor/wilayah/81.05/tindak-lanjut"

@@ -54,19 +54,21 @@ async def load(s, contact: ContactView, now: datetime, forms: dict, lang: str, t
     their area when they ask for them (``cerita terpilih``, for everyone), a kader's own desa's proposals
     (``status usulan``). ``views``: both of those (a kader picked one from the menu)."""
     typed = _typed(text)
+    program = contact.program_id          # every list of their own program only (None: every program, the forum)
     shown = ()
     if views or typed == selected.COMMAND:
         shown = tuple(await S.selected_in(s, contact.area_code, contact.program_id))
     mine = ()
     if contact.role == "kader" and (views or typed == proposals.COMMAND):
         await F.sync_items(s, contact.area_code, now)
-        mine = tuple(await F.proposals(s, contact.area_code))
+        mine = tuple(await F.proposals(s, contact.area_code, program))
     level = panel_level(contact.role, contact.area_code)
     if contact.role == "fasilitator":
         await F.sync_items(s, contact.area_code, now)
-        items = tuple(await F.open_items(s, contact.area_code))
+        items = tuple(await F.open_items(s, contact.area_code, program=program))
         stories = tuple(await S.waiting(s, "kecamatan", contact.area_code, contact.program_id))
-        local = tuple(await F.recommendations(s, contact.area_code, local_only=True, statuses=LOCAL_OPEN))
+        local = tuple(await F.recommendations(s, contact.area_code, local_only=True, statuses=LOCAL_OPEN,
+                                              program=program))
         data = LoopData(items=items, agencies=tuple(await F.agencies(s, contact.area_code[:5])), stories=stories,
                         domains=domains(forms, lang), recs=local)
         codes = {i.desa for i in items} | {st.desa for st in stories} | {d for r in local for d in r.desa} | {
@@ -74,9 +76,10 @@ async def load(s, contact: ContactView, now: datetime, forms: dict, lang: str, t
     elif contact.role in ("koordinator", "opd"):
         agency = await F.contact_agency(s, contact.id) if contact.role == "opd" else None
         recs = (tuple(await F.recommendations(s, contact.area_code, agency=agency.id if agency else None,
-                                              open_only=True, carried_only=True, statuses=FOR_AGENCIES))
+                                              open_only=True, carried_only=True, statuses=FOR_AGENCIES,
+                                              program=program))
                 if contact.role == "koordinator" or agency else ())
-        forum = (tuple(await Forum.waiting(s, contact.area_code))
+        forum = (tuple(await Forum.waiting(s, contact.area_code, program))
                  if contact.role == "koordinator" and contact.area_code.count(".") == 1 else ())
         stories = tuple(await S.waiting(s, level, contact.area_code, contact.program_id)) if level else ()
         data = LoopData(recs=recs, agency=agency.name if agency else None, stories=stories,
@@ -107,10 +110,10 @@ async def _notify(s, contact_id: int, area: str, text_for, now: datetime) -> boo
 async def _tell_village(s, change: F.Change, now: datetime) -> int:
     told = 0
     names = _names(change.desa_items)
-    for cid, _name, desa, _lang in await F.kader_of(s, sorted(change.desa_items)):
+    for cid, _name, desa, _lang in await F.kader_of(s, sorted(change.desa_items), change.programs):
         rec = replace(change.rec, topic=change.desa_items[desa])
         told += await _notify(s, cid, desa, lambda t, lang, rec=rec, desa=desa: update_text(
-            rec, names[desa], t, lang, change.note, change.reason), now)
+            rec, names[desa], t, lang, change.note, change.reason, change.actor), now)
     return told
 
 
@@ -171,10 +174,11 @@ def _listing(counts: dict[str, int]) -> str:
     return ", ".join(f"{k} {v}" for k, v in counts.items())
 
 
-async def summary_block(s, area: str, today: date, forms: dict, t, lang: str = "id",
-                        program: int | None = None) -> str:
-    """The loop in a summary: recommendations by status and OPD, overdue ones, and stories selected per level."""
-    recs = await F.recommendations(s, area)
+async def summary_block(s, area: str, today: date, forms: dict, t, lang: str = "id", program: int | None = None
+                        ) -> str:
+    """The loop in a summary (of ``program``; None: every program): recommendations by status and OPD, overdue
+    ones, and stories selected per level."""
+    recs = await F.recommendations(s, area, program=program)
     lines = [t("TINDAK LANJUT: %(count)s rekomendasi") % {"count": len(recs)}]
     if recs:
         by_status: dict[str, int] = {}

@@ -63,17 +63,17 @@ def matrix_cells(item: dict, labels: dict, rec: RecView | None, today, t, lang: 
             if rec else "", fmt_target(rec.target, lang) if rec and rec.target else "", state]
 
 
-async def matrix_recs(s, area: str) -> dict[int, RecView]:
-    return {r.id: r for r in await F.recommendations(s, area)}
+async def matrix_recs(s, area: str, program: int | None = None) -> dict[int, RecView]:
+    return {r.id: r for r in await F.recommendations(s, area, program=program)}
 
 
-async def matrix_followup(s, area: str):
+async def matrix_followup(s, area: str, program: int | None = None):
     """A function (desa, report key, activity index, activity answers) → the matrix's "Tindak lanjut" cell."""
     from ..clock import clock
     t = catalog.gettext_for("id")
     today = local_date(clock(), area)      # "past its target" on the area's own calendar
-    recs = {r.id: r for r in await F.recommendations(s, area)}
-    items = await F.items_by_activity(s, area)
+    recs = {r.id: r for r in await F.recommendations(s, area, program=program)}
+    items = await F.items_by_activity(s, area, program)
 
     def cell(code: str, key: str, index: int, activity: dict) -> str:
         rec_id = items.get((code, key, index))
@@ -82,7 +82,7 @@ async def matrix_followup(s, area: str):
 
 
 async def sheets(s, area: str, forms: dict, areas, progress, program: int | None = None):
-    """The two sheets; the stories of ``program`` only (None: every program), an anonymous one with no name."""
+    """The loop's sheets of ``area`` (of ``program``; None: every program); an anonymous story with no name."""
     from ..clock import clock
     t = catalog.gettext_for("id")
     today = local_date(clock(), area)      # "past its target" on the area's own calendar
@@ -90,9 +90,9 @@ async def sheets(s, area: str, forms: dict, areas, progress, program: int | None
 
     async def followup():
         await F.sync_items(s, area, clock())
-        recs = {r.id: r for r in await F.recommendations(s, area)}
-        history = await F.history(s, area)
-        for item, rec_id in await F.all_items(s, area):
+        recs = {r.id: r for r in await F.recommendations(s, area, program=program)}
+        history = await F.history(s, area, program=program)
+        for item, rec_id in await F.all_items(s, area, program):
             rec: RecView | None = recs.get(rec_id)
             path = "; ".join(f"{stamp(at, item.desa)} {status_label(st, t)} ({who})" + (f": {reason}" if reason else "")
                              + (f" — {note}" if note else "") for st, note, reason, who, at in history.get(rec_id, []))

@@ -223,7 +223,8 @@ async def sheets(s, f: Filters, forms: dict, areas: AreaIndex, progress: Progres
         out.append(form_sheet(s, form, f.area, window, areas, progress))
     monitoring = next((form for form, spec in summaries(forms) if spec.reported), None)
     if monitoring is not None and monitoring.id == "pemantauan":
-        out.append(matrix_sheet(s, monitoring, f.area, window, areas, progress))
+        meeting = next((form for form, spec in summaries(forms) if form.id == "pertemuan"), None)
+        out.append(matrix_sheet(s, monitoring, f.area, window, areas, progress, meeting))
         if rnd:
             out.append(completeness_sheet(s, monitoring, f.area, rnd, areas, progress, f.program))
     from ..loop.sheets import sheets as loop_sheets     # follow-up and story selection
@@ -241,12 +242,15 @@ async def sheets(s, f: Filters, forms: dict, areas: AreaIndex, progress: Progres
 EXTRA_SHEETS: list = []
 
 
-def matrix_sheet(s, form: Form, area: str, window: Window, areas: AreaIndex, progress: Progress):
+def matrix_sheet(s, form: Form, area: str, window: Window, areas: AreaIndex, progress: Progress,
+                 meeting: Form | None = None):
     """The seed's follow-up recommendation matrix a kecamatan takes to the kabupaten forum: every activity with
-    its achievement, obstacle, the support the kabupaten might give and the follow-up agreed (issue 24)."""
+    its achievement, obstacle, the support the kabupaten might give and the follow-up agreed (issue 24), and
+    what the villages learned from each other at their kecamatan's meeting of the round (``meeting``)."""
+    from storage.lessons import lessons_text, shared_lessons
     from flows.localtime import local_date
     from storage import followup as F
-    from storage.summary import iter_report_rows
+    from storage.summary import iter_report_rows_with_id
 
     from .. import catalog
     from ..clock import clock
@@ -256,18 +260,21 @@ def matrix_sheet(s, form: Form, area: str, window: Window, areas: AreaIndex, pro
 
     async def rows():
         today = local_date(clock(), area)
-        recs = await matrix_recs(s, area)
-        items = await F.items_by_activity(s, area)
-        async for code, a, revision, updated, reporter, key, created, verified in iter_report_rows(
+        recs = await matrix_recs(s, area, window.program)
+        items = await F.items_by_report(s, area)          # by report: two programs' reports may share a key
+        lessons = await shared_lessons(s, area, window, meeting) if meeting is not None else {}
+        async for code, a, revision, updated, reporter, key, created, verified, rid in iter_report_rows_with_id(
                 s, area, form.id, program=window.program):
             if not verified or (window.filtered and not window.admits(form, form.summary, code, key, a, created)):
                 continue                     # only approved kader's reports go to the kabupaten
             for index, item in enumerate(a.get("activities") or []):
                 w = _where(areas, code)
-                rec_id = items.get((code, key, index))
+                rec_id = items.get((rid, index))
                 progress.tick()
-                yield [w[2], w[1], *matrix_cells(item, labels, recs.get(rec_id) if rec_id else None, today, t, "id")]
-    return ("Matriks rekomendasi", MATRIX_HEADER, [18, 18, 26, 26, 30, 30, 36, 14, 24, 14, 22], rows())
+                yield [w[2], w[1], *matrix_cells(item, labels, recs.get(rec_id) if rec_id else None, today, t, "id"),
+                       lessons_text(lessons.get(code[:8], []))]
+    return ("Matriks rekomendasi", [*MATRIX_HEADER, "Pembelajaran antar desa (rapat kecamatan)"],
+            [18, 18, 26, 26, 30, 30, 36, 14, 24, 14, 22, 40], rows())
 
 
 def completeness_sheet(s, form: Form, area: str, rnd, areas: AreaIndex, progress: Progress,

@@ -21,7 +21,7 @@ from storage.web import end_session, login_link_state, set_session_lang, use_log
 
 from .. import catalog
 from ..config import public_url, reminder_templates, web_secret
-from . import followup, forum, lists, pages
+from . import agencies, followup, forum, lists, pages
 from .access import Ctx, Refused, SignInNeeded, Web, clear_cookie, guarded, set_cookie
 from .headers import SecurityHeaders, same_site
 
@@ -124,6 +124,10 @@ def routes(pipeline, env=None) -> list:
         Route(area + "/tindak-lanjut/forum", g(followup.forum, P.FORUM), methods=["POST"]),
         Route(area + "/tindak-lanjut/status", g(followup.back_to_page, P.FOLLOWUP), methods=["GET"]),
         Route(area + "/tindak-lanjut/forum", g(followup.back_to_page, P.FOLLOWUP), methods=["GET"]),
+        Route(area + "/opd", g(agencies.page, P.AGENCIES)),
+        Route(area + "/opd", g(agencies.add, P.AGENCIES), methods=["POST"]),
+        Route(area + "/opd/alias", g(agencies.alias, P.AGENCIES), methods=["POST"]),
+        Route(area + "/opd/alias", g(agencies.back_to_page, P.AGENCIES), methods=["GET"]),
         Route(area + "/unduh", g(lists.download_page, P.EXPORT)),
         Route(area + "/forum", g(forum.page)),
         Route("/laporan/{report:str}/revisi/{n:int}", g(pages.revision_page, **report)),

@@ -69,20 +69,21 @@ async def page(ctx: Ctx, notice: str | None = None, problem: str | None = None, 
     recommend = may_recommend(ctx.viewer, ctx.code)
     agency, only = await _agency(ctx)
     today = local_date(ctx.now, ctx.code)
+    program, program_code, programs = await program_scope(ctx)      # their program's items only
     q = ctx.request.query_params
     if notice is None and q.get("ok") in DONE:
         count = int(q["n"]) if (q.get("n") or "").isdigit() and len(q["n"]) < 6 else 0
         notice = t(DONE[q["ok"]]) % {"count": count}
     if only:                  # an OPD: only what was carried to its agency; nothing of the desa's waiting items
         items, count = [], 0
-        recs = (await F.recommendations(ctx.s, ctx.code, agency=agency.id, carried_only=True, statuses=FOR_AGENCIES)
-                if agency else [])
+        recs = (await F.recommendations(ctx.s, ctx.code, agency=agency.id, carried_only=True, statuses=FOR_AGENCIES,
+                                        program=program) if agency else [])
     else:
         if recommend:         # the fasilitator's own kecamatan: new monitoring reports become items
             await F.sync_items(ctx.s, ctx.code, ctx.now)
-        items = await F.open_items(ctx.s, ctx.code, limit=ITEMS)
-        count = await F.count_open(ctx.s, ctx.code) if len(items) == ITEMS else len(items)
-        recs = await F.recommendations(ctx.s, ctx.code)
+        items = await F.open_items(ctx.s, ctx.code, limit=ITEMS, program=program)
+        count = await F.count_open(ctx.s, ctx.code, program) if len(items) == ITEMS else len(items)
+        recs = await F.recommendations(ctx.s, ctx.code, program=program)
     f = _filter(ctx)
     shown = [r for r in recs if _keep(r, f, today)]
     number = page_number(ctx)
@@ -97,7 +98,8 @@ async def page(ctx: Ctx, notice: str | None = None, problem: str | None = None, 
                   recommend=recommend, answer=may_answer_for_opd(ctx.viewer), notice=notice, problem=problem,
                   forum=may(ctx.viewer.contact.role, FORUM) and ctx.code.count(".") == 1,
                   for_agencies=FOR_AGENCIES, carried=CARRIED, local_open=LOCAL_OPEN,
-                  typed=typed or {}, levels=level_labels(t), answers=ANSWERS,
+                  typed=typed or {}, levels=level_labels(t), answers=ANSWERS, program_code=program_code,
+                  programs=programs,
                   agencies=[] if only else await F.agencies(ctx.s, ctx.code[:5]), status=lambda v: status_label(v, t),
                   late=lambda r: overdue(r, today), target=lambda v: _target(v, ctx.lang))
 
@@ -186,8 +188,10 @@ async def answer(ctx: Ctx) -> Response:
     if only and agency is None:
         raise HTTPException(404)
     agency_id = agency.id if agency else None
-    mine = (await F.recommendations(ctx.s, ctx.code, local_only=True, statuses=LOCAL_OPEN) if local else
-            await F.recommendations(ctx.s, ctx.code, agency=agency_id, carried_only=True, statuses=FOR_AGENCIES))
+    program = ctx.viewer.contact.program_id
+    mine = (await F.recommendations(ctx.s, ctx.code, local_only=True, statuses=LOCAL_OPEN, program=program) if local
+            else await F.recommendations(ctx.s, ctx.code, agency=agency_id, carried_only=True, statuses=FOR_AGENCIES,
+                                         program=program))
     if rec_id not in {r.id for r in mine}:
         raise HTTPException(404)                 # not a recommendation of this page's area (or of the OPD's agency)
     try:
@@ -251,7 +255,7 @@ async def forum(ctx: Ctx) -> Response:
         rec_id = int(str(form.get("rekomendasi", "")))
     except ValueError:
         raise HTTPException(404) from None
-    waiting = {r.id: r for r in await Forum.waiting(ctx.s, ctx.code)}
+    waiting = {r.id: r for r in await Forum.waiting(ctx.s, ctx.code, ctx.viewer.contact.program_id)}
     rec = waiting.get(rec_id)
     if rec is None:
         return await page(ctx, problem=t("Rekomendasi ini sudah diputuskan. Muat ulang halaman."), status_code=409)

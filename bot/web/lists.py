@@ -117,22 +117,35 @@ async def activities_page(ctx: Ctx, matrix: bool = False) -> Response:
     page = page_number(ctx)
     found = await activity_rows(ctx.s, ctx.code, f, (page - 1) * PAGE_SIZE, PAGE_SIZE)
     labels = choice_labels(ctx.web.forms, "pemantauan", ctx.lang)
-    cells = None
+    cells, lessons = None, {}
     if matrix:                        # the seed's columns, the follow-up of each activity filled in
         from flows.localtime import local_date
         from storage import followup as F
 
         from ..loop.sheets import matrix_cells, matrix_recs
-        recs, items = await matrix_recs(ctx.s, ctx.code), await F.items_by_report(ctx.s, ctx.code)
+        recs, items = await matrix_recs(ctx.s, ctx.code, per.program), await F.items_by_report(ctx.s, ctx.code)
         today = local_date(ctx.now, ctx.code)
+        lessons = await _lessons(ctx, per)
 
         def cells(report_id: int, index: int, item: dict) -> list[str]:
             rec_id = items.get((report_id, index))
             return matrix_cells(item, labels, recs.get(rec_id) if rec_id else None, today, ctx.t, ctx.lang)
     return render(ctx, "kegiatan.html", per=per, rows=found.rows, f=f, choice=labels, matrix=matrix, cells=cells,
+                  lessons=lessons,
                   paging=pages(found.total, page), kec_of=lambda c: ".".join(c.split(".")[:3]),
                   labels_of=lambda values: ", ".join(labels.get("support_from", {}).get(v, v) for v in values or []
                                                      if v != "tidak_perlu") or "—")
+
+
+async def _lessons(ctx: Ctx, per) -> dict[str, list[tuple[str, str]]]:
+    """"Pembelajaran antar desa" of the kecamatan meetings of the period, per kecamatan."""
+    from flows.summary_spec import summaries
+    from storage.lessons import shared_lessons
+    from storage.summary import window_for
+    meeting = next((form for form, _ in summaries(ctx.web.forms) if form.id == "pertemuan"), None)
+    if meeting is None:
+        return {}
+    return await shared_lessons(ctx.s, ctx.code, await window_for(ctx.s, per.filters(ctx.code)), meeting)
 
 
 async def matrix_page(ctx: Ctx) -> Response:
