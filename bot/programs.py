@@ -11,12 +11,18 @@ from storage.matches import several_programs
 
 
 async def context_extras(s, contact: ContactView | None, want: set) -> dict:
-    if contact is None or "memberships" not in want or not await several_programs(s):
+    if contact is None:
         return {}
+    extras: dict = {}
+    enabled = await store.program_forms(s)
+    if enabled:
+        extras["program_forms"] = enabled
+    if "memberships" not in want or not await several_programs(s):
+        return extras
     mine = await store.memberships(s, contact.id)
     if len(mine) < 2:
-        return {}
-    return {"memberships": tuple(
+        return extras
+    return extras | {"memberships": tuple(
         MembershipChoice(m.id, m.program_id, m.program_code, m.program_name, m.role, m.area_code,
                          in_use=(m.program_id, m.role, m.area_code) == (contact.program_id, contact.role,
                                                                        contact.area_code))

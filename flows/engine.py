@@ -27,8 +27,8 @@ from .answering import WELCOME_BACK_AFTER, form_step
 from .confirm import answer_summary, ask_which
 from .display import report_title
 from .forms import Form
-from .menu import (current_prompt, draft_title, form_of, list_reports, menu_options, menu_reply, name, render,
-                   yes_no)
+from .menu import (current_prompt, draft_title, form_of, list_reports, menu_options, menu_reply, name, not_enabled,
+                   render, yes_no)
 from .problem import Gettext, Problem
 from .state import CONFIRM, Ask, Draft, Reg, State
 from .types import ContactView, Context, Inbound, ReportView, Reply, Request, Step, with_session
@@ -311,7 +311,8 @@ def _menu(state: State, inbound: Inbound, ctx: Context, t: Gettext, lang: str) -
     choice = A.parse_choice(inbound.text, [(v, [label]) for v, label in options])
     if isinstance(choice, Problem):
         greeting = A.normalize(inbound.text) in registration._GREETINGS
-        head = (t("Halo, %(name)s.") % {"name": name(ctx)}) if greeting else choice.render(t)
+        head = (t("Halo, %(name)s.") % {"name": name(ctx)}) if greeting else (
+            not_enabled(inbound.text, ctx, t, lang) or choice.render(t))
         return Step(state, [Reply(head), menu_reply(state, ctx, t, lang)])
     if choice == "resume":
         state.form, state.draft, state.mode = state.draft, None, "form"

@@ -12,6 +12,7 @@ from flows.permissions import AREA, may
 from storage.completeness import completeness, get_round
 from storage.dashboard import child_figures, desa_reports, kader_of, media_file, report_detail
 from storage.media import failed_media
+from storage.programs import forms_of
 
 from .. import media
 from . import present
@@ -39,6 +40,7 @@ async def summary_page(ctx: Ctx) -> Response:
     t, lang = ctx.t, ctx.lang
     per = await period(ctx)
     figures = await rollup(ctx.s, per.filters(ctx.code))          # the area and every child, one pass
+    enabled = await forms_of(ctx.s, per.program)                  # a program shows only its own forms
     data = as_json(figures)
     children = child_areas(ctx.code)
     paging = None
@@ -55,6 +57,7 @@ async def summary_page(ctx: Ctx) -> Response:
     tl = mon.get("timeliness") or {}
     return render(ctx, "ringkasan.html", data=data, per=per, children=shown, rollups=rollups, paging=paging,
                   hidden=len(children) - len(shown), statuses=STATUSES, labels=labels,
+                  shows=lambda form_id: enabled is None or form_id in enabled,
                   choice=monitoring, child_level=level(ctx.code) + 1,
                   overall=present.stacked_bar([(labels[k], tl.get(k, 0), k) for k in STATUSES], t("Kelengkapan")),
                   bar=lambda rollup: present.stacked_bar(
@@ -80,9 +83,10 @@ async def desa_page(ctx: Ctx) -> Response:
         rows = await completeness(ctx.s, ctx.code, rnd, program=per.program) if rnd else []
         status = rows[0].status if rows else None
     reports = []
+    enabled = await forms_of(ctx.s, per.program)
     for r in found.rows:
         form = ctx.web.forms.get((r.form_id, r.form_version))
-        if form is None:
+        if form is None or (enabled is not None and r.form_id not in enabled):
             continue
         reports.append({"r": r, "title": report_title(form, r.answers, lang, t),
                         "rows": present.answer_rows(form, r.answers, lang, t),
