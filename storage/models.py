@@ -263,8 +263,11 @@ class Job(Base):
 
 
 class Round(Base):
+    """A monitoring round; its name is unique within its program (two programs may each have "Agustus 2024")."""
     __tablename__ = "rounds"
-    name: Mapped[str] = mapped_column(String(80), primary_key=True)
+    __table_args__ = (UniqueConstraint("name", "program_id", name="uq_rounds_name_program"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
     start: Mapped[str] = mapped_column(String(10))   # ISO date
     due: Mapped[str] = mapped_column(String(10))
     schedule: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)   # overrides DEFAULT_SCHEDULE

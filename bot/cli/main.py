@@ -162,7 +162,7 @@ async def _current_round_by_default(s, filters):
     from ..clock import clock
     if filters.round is not None or filters.date_from or filters.date_to:
         return filters
-    current = await data_round(s, filters.area, local_date(clock(), filters.area))     # the area's calendar
+    current = await data_round(s, filters.area, local_date(clock(), filters.area), filters.program)     # the area's calendar
     return replace(filters, round=current.name) if current else filters
 
 

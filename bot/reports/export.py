@@ -220,7 +220,7 @@ async def sheets(s, f: Filters, forms: dict, areas: AreaIndex, progress: Progres
     if enabled is not None:
         forms = {key: form for key, form in forms.items() if key[0] in enabled}
     window = await window_for(s, f)
-    rnd = await get_round(s, f.round) if f.round else None
+    rnd = await get_round(s, f.round, f.program) if f.round else None
     r = await rollup(s, f, forms)
     out = [area_sheet(r, forms, areas)]
     for form in newest_forms(forms):

@@ -79,7 +79,7 @@ async def desa_page(ctx: Ctx) -> Response:
     kader = (await kader_of(ctx.s, [ctx.code])).get(ctx.code, [])
     status = None
     if per.round:
-        rnd = await get_round(ctx.s, per.round)
+        rnd = await get_round(ctx.s, per.round, per.program)
         rows = await completeness(ctx.s, ctx.code, rnd, program=per.program) if rnd else []
         status = rows[0].status if rows else None
     reports = []

@@ -1,0 +1,70 @@
+"""round names unique per program, not across programs (issue 25)
+
+Revision ID: 0020
+Revises: 0018
+Create Date: 2026-12-04
+
+A round was keyed by its name alone, so Kotaku could not have an "Agustus 2024" once PKH had one. Rounds get
+an id; (name, program) is unique. The table is copied (SQLite cannot change a primary key in place; nothing
+points at rounds). Going down, a name held by more than one program keeps it for the oldest round and the
+others get their program's code in brackets (``Agustus 2024 (kotaku)``), so nothing is lost.
+"""
+from alembic import op
+import sqlalchemy as sa
+
+revision = '0020'
+down_revision = '0018'
+branch_labels = None
+depends_on = None
+
+COLUMNS = "name, start, due, schedule, program_id"
+
+
+def _rounds(name: str, with_id: bool) -> None:
+    cols = [sa.Column('id', sa.Integer(), nullable=False)] if with_id else []
+    cols += [sa.Column('name', sa.String(length=80), nullable=False),
+             sa.Column('start', sa.String(length=10), nullable=False),
+             sa.Column('due', sa.String(length=10), nullable=False),
+             sa.Column('schedule', sa.JSON(), nullable=True),
+             sa.Column('program_id', sa.Integer(), nullable=True),
+             sa.ForeignKeyConstraint(['program_id'], ['programs.id'])]
+    if with_id:
+        cols += [sa.PrimaryKeyConstraint('id'), sa.UniqueConstraint('name', 'program_id', name='uq_rounds_name_program')]
+    else:
+        cols.append(sa.PrimaryKeyConstraint('name'))
+    op.create_table(name, *cols)
+
+
+def _replace(with_id: bool) -> None:
+    op.drop_table('rounds')
+    op.rename_table('rounds_new', 'rounds')
+    if op.get_bind().dialect.name == 'postgresql':     # the copy's names, as a table made as rounds has them
+        if with_id:
+            op.execute(sa.text("ALTER SEQUENCE rounds_new_id_seq RENAME TO rounds_id_seq"))
+            op.execute(sa.text("ALTER TABLE rounds RENAME CONSTRAINT rounds_new_pkey TO rounds_pkey"))
+        else:
+            op.execute(sa.text("ALTER TABLE rounds RENAME CONSTRAINT rounds_new_pkey TO rounds_pkey"))
+        op.execute(sa.text("ALTER TABLE rounds RENAME CONSTRAINT rounds_new_program_id_fkey "
+                           "TO rounds_program_id_fkey"))
+
+
+def upgrade() -> None:
+    _rounds('rounds_new', with_id=True)
+    op.execute(sa.text(f"INSERT INTO rounds_new ({COLUMNS}) SELECT {COLUMNS} FROM rounds ORDER BY start, name"))
+    _replace(with_id=True)
+
+
+def downgrade() -> None:
+    bind = op.get_bind()
+    seen: set[str] = set()
+    rows = bind.execute(sa.text("SELECT r.id, r.name, p.code FROM rounds r LEFT JOIN programs p "
+                                "ON p.id = r.program_id ORDER BY r.id")).all()
+    for rid, name, code in rows:
+        if name in seen:
+            new = f"{name} ({code or 'semua'})"[:80]
+            bind.execute(sa.text("UPDATE rounds SET name = :n WHERE id = :i"), {"n": new, "i": rid})
+            name = new
+        seen.add(name)
+    _rounds('rounds_new', with_id=False)
+    op.execute(sa.text(f"INSERT INTO rounds_new ({COLUMNS}) SELECT {COLUMNS} FROM rounds ORDER BY id"))
+    _replace(with_id=False)
