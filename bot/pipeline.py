@@ -298,6 +298,8 @@ class Pipeline:
             await tx.set_language(contact.id, step.language)
         if step.membership and contact:                  # the program this report is for (bot/programs.py)
             contact = await programs.switch(s, contact, step.membership)
+        if step.join and contact:                        # an invite code confirmed: one more membership
+            replies.append(await programs.join_by_invite(s, contact, *step.join, now=now))
         saved = None
         if step.report and contact:
             saved = await tx.add_report(step.report, contact.id, now, by=contact)

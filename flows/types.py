@@ -202,6 +202,7 @@ class Step(Generic[S]):
     actions: tuple[Any, ...] = ()                # decisions of a side conversation to store (flows/side.py)
     unread: tuple[str, str, str] | None = None   # an answer not understood: (form.question, area, text) (`pantau kata`)
     membership: int | None = None                # the membership chosen for this report (flows/programs.py)
+    join: tuple[str, str, str] | None = None     # an invite code confirmed by a registered person: (code, what, lang)
 
 
 T = TypeVar("T")

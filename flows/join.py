@@ -1,0 +1,62 @@
+"""An invite code typed by a person already registered (issue 25): it adds a membership (a Kotaku kader
+invited into PKH as well). The bot shows what the code gives (role, area, program) and asks; "ya" makes the
+pipeline claim the code and add the membership (``Step.join``); anything else keeps things as they were."""
+from __future__ import annotations
+
+from typing import Any
+
+from . import answers as A
+from .access import looks_like_code, normal_code
+from .menu import menu_reply
+from .problem import Gettext
+from .state import State
+from .types import Context, Inbound, Reply, Step
+
+KEY = "join_ask"          # in state.extra: the code whose membership the person is asked to confirm
+
+
+def _what(invite: Any, ctx: Context, t: Gettext) -> str:
+    area = ctx.areas.short(invite.area_code) if ctx.areas is not None else invite.area_code
+    program = (invite.extra or {}).get("program_name") or t("semua program")
+    return t("%(role)s di %(area)s, program %(program)s") % {"role": invite.role, "area": area, "program": program}
+
+
+def stage(state: State, inbound: Inbound, ctx: Context, t: Gettext, lang: str) -> Step[State] | None:
+    """At the menu: a code typed, or the answer to "add this membership?"; None: not about an invite."""
+    if ctx.contact is None or state.mode != "menu":
+        state.extra.pop(KEY, None)
+        return None
+    asked = state.extra.pop(KEY, None)
+    if not isinstance(asked, str):
+        state.extra.pop(KEY + "_what", None)
+    if isinstance(asked, str):
+        if A.parse_yes_no(A.normalize(inbound.text).strip()) is True:
+            return Step(state, [], join=(asked, state.extra.pop(KEY + "_what", ""), lang))
+        state.extra.pop(KEY + "_what", None)
+        return Step(state, [Reply(t("Baik, keanggotaan Anda tidak diubah.")), menu_reply(state, ctx, t, lang)])
+    if not looks_like_code(inbound.text):
+        return None
+    ctx.need("invites")
+    code = normal_code(inbound.text)
+    invite = ctx.invites.get(code)
+    if invite is None:
+        return None              # not a code after all: the menu answers as for any other word
+    if invite.state != "open":
+        why = {"used": t("Kode undangan ini sudah dipakai."), "expired": t("Kode undangan ini sudah kedaluwarsa."),
+               "revoked": t("Kode undangan ini sudah dibatalkan.")}.get(invite.state, "")
+        return Step(state, [Reply(why + " " + t("Mohon minta kode baru kepada koordinator Anda.")),
+                            menu_reply(state, ctx, t, lang)])
+    state.extra[KEY], state.extra[KEY + "_what"] = code, _what(invite, ctx, t)
+    return Step(state, [Reply(t("Kode undangan ini menambahkan keanggotaan: %(what)s. Tambahkan?")
+                              % {"what": _what(invite, ctx, t)}, (t("Ya"), t("Tidak")), yes_no=True)])
+
+
+def joined_text(t: Gettext, what: str, outcome: str) -> str:
+    """The answer once the pipeline tried: ``added``, ``already`` (a member with that role and area), or
+    ``lost`` (the code was used or expired a moment ago)."""
+    if outcome == "added":
+        return t("Keanggotaan ditambahkan: %(what)s. Ketik \"program\" untuk memilih program yang dipakai.") % {
+            "what": what}
+    if outcome == "already":
+        return t("Anda sudah menjadi anggota: %(what)s.") % {"what": what}
+    return t("Kode undangan ini sudah tidak berlaku. Mohon minta kode baru kepada koordinator Anda.")
