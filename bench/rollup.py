@@ -139,9 +139,13 @@ async def measure(url: str, desa: list[str], programs: int = 1) -> dict[str, flo
     out = {}
     async with db.session() as s:
         async def national():
-            meetings = await national_meetings(s, "2024-01-01", "2024-12-31")
+            meetings = await national_meetings(s, "2024-01-01", "2024-12-31", by_program=programs > 1)
             reported = await national_monitoring(s, rnd.name)
             assert len(meetings) == len({c[:5] for c in desa}) and sum(reported.values()) == len(desa)
+            # a matched meeting counts once in the total, and for each program that reported it
+            assert sum(k["meetings"] for k in meetings.values()) == 12 * len(desa)
+            if programs > 1:
+                assert sum(p["meetings"] for k in meetings.values() for p in k["programs"].values()) == 13 * len(desa)
         out["national_rollup_s"] = await best_of(national)
 
         async def summary():

@@ -146,3 +146,23 @@ def test_reminders_without_a_program_remind_each_program_of_its_own_rounds(db_ur
         due_text = next(p.payloads[0]["text"] for p in plan if p.contact_id == w.sri.id)
         assert "hari ini batas laporan pemantauan putaran Agustus 2024" in due_text
     in_klaten(db_url, scenario, reports=False)
+
+
+def test_national_rollups_count_a_matched_meeting_once_and_credit_each_program(db_url):
+    async def scenario(w):
+        from storage.rollup import national_meetings, national_monitoring
+        async with w.p.db.session() as s, s.begin():
+            before = await national_meetings(s, "2024-08-01", "2024-08-31")
+            assert before[KLATEN]["meetings"] == 2                  # not matched yet: two meetings
+            [match] = [x for x in await access.waiting_for(s, w.fasil_pkh) if x.kind == "match"]
+            await access.decide(s, w.fasil_pkh, "match", match.ref, "same", NOW)
+        async with w.p.db.session() as s:
+            after = await national_meetings(s, "2024-08-01", "2024-08-31", by_program=True)
+            assert (after[KLATEN]["meetings"], after[KLATEN]["men"], after[KLATEN]["women"]) == (1, 20, 15)
+            assert after[KLATEN]["programs"][w.pkh]["meetings"] == 1
+            assert after[KLATEN]["programs"][w.kotaku]["meetings"] == 1
+            # one desa reporting its monitoring for two programs is one desa, credited to each
+            assert await national_monitoring(s, ROUND[0]) == {KLATEN: 1}
+            assert (await national_monitoring(s, ROUND[0], by_program=True))[KLATEN] == {
+                "desa": 1, "programs": {w.pkh: 1, w.kotaku: 1}}
+    in_klaten(db_url, scenario)
