@@ -10,7 +10,7 @@ from .access import looks_like_code, normal_code
 from .menu import menu_reply
 from .problem import Gettext
 from .state import State
-from .types import Context, Inbound, Reply, Step
+from .types import Context, Inbound, InviteView, Reply, Step
 
 KEY = "join_ask"          # in state.extra: the code whose membership the person is asked to confirm
 
@@ -38,9 +38,10 @@ def stage(state: State, inbound: Inbound, ctx: Context, t: Gettext, lang: str) -
         return None
     ctx.need("invites")
     code = normal_code(inbound.text)
-    invite = ctx.invites.get(code)
-    if invite is None:
+    found = ctx.invites.get(code)
+    if found is None:
         return None              # not a code after all: the menu answers as for any other word
+    invite = InviteView(*found)
     if invite.state != "open":
         why = {"used": t("Kode undangan ini sudah dipakai."), "expired": t("Kode undangan ini sudah kedaluwarsa."),
                "revoked": t("Kode undangan ini sudah dibatalkan.")}.get(invite.state, "")

@@ -47,11 +47,12 @@ async def national_meetings(s: AsyncSession, date_from: str | None = None, date_
         if date_to:
             q = q.where(Report.period <= date_to)
         return q
+    once: Any = await s.execute(grouped(Report.kab).where(Report.same_as.is_(None)))
     out: dict[str | None, dict[str, Any]] = {
-        kab: {"meetings": n, "men": int(m or 0), "women": int(w or 0)}
-        for kab, n, m, w in await s.execute(grouped(Report.kab).where(Report.same_as.is_(None)))}
+        kab: {"meetings": n, "men": int(m or 0), "women": int(w or 0)} for kab, n, m, w in once}
     if by_program:
-        for kab, program, n, m, w in await s.execute(grouped(Report.kab, Report.program_id)):
+        each: Any = await s.execute(grouped(Report.kab, Report.program_id))
+        for kab, program, n, m, w in each:
             out.setdefault(kab, {"meetings": 0, "men": 0, "women": 0}).setdefault("programs", {})[program] = {
                 "meetings": n, "men": int(m or 0), "women": int(w or 0)}
     return out
@@ -62,12 +63,12 @@ async def national_monitoring(s: AsyncSession, round_name: str, by_program: bool
     """Desa that reported a monitoring round, per kabupaten: a desa reporting for two programs is one desa.
     ``by_program``: {kab: {"desa": n, "programs": {program id: desa}}}."""
     base = select(Report.kab).where(Report.form_id == "pemantauan", Report.period == round_name)
-    totals = {kab: n for kab, n in await s.execute(
-        base.add_columns(func.count(func.distinct(Report.area_code))).group_by(Report.kab))}
+    rows: Any = await s.execute(base.add_columns(func.count(func.distinct(Report.area_code))).group_by(Report.kab))
+    totals: dict[str | None, Any] = {kab: n for kab, n in rows}
     if not by_program:
         return totals
     out: dict[str | None, Any] = {kab: {"desa": n, "programs": {}} for kab, n in totals.items()}
-    for kab, program, n in await s.execute(base.add_columns(Report.program_id, func.count())
-                                           .group_by(Report.kab, Report.program_id)):
+    each: Any = await s.execute(base.add_columns(Report.program_id, func.count()).group_by(Report.kab, Report.program_id))
+    for kab, program, n in each:
         out[kab]["programs"][program] = n
     return out

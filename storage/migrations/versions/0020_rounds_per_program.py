@@ -9,6 +9,8 @@ an id; (name, program) is unique. The table is copied (SQLite cannot change a pr
 points at rounds). Going down, a name held by more than one program keeps it for the oldest round and the
 others get their program's code in brackets (``Agustus 2024 (kotaku)``), so nothing is lost.
 """
+from typing import Any
+
 from alembic import op
 import sqlalchemy as sa
 
@@ -21,7 +23,7 @@ COLUMNS = "name, start, due, schedule, program_id"
 
 
 def _rounds(name: str, with_id: bool) -> None:
-    cols = [sa.Column('id', sa.Integer(), nullable=False)] if with_id else []
+    cols: list[Any] = [sa.Column('id', sa.Integer(), nullable=False)] if with_id else []
     cols += [sa.Column('name', sa.String(length=80), nullable=False),
              sa.Column('start', sa.String(length=10), nullable=False),
              sa.Column('due', sa.String(length=10), nullable=False),
@@ -59,7 +61,8 @@ def downgrade() -> None:
     seen: set[str] = set()
     rows = bind.execute(sa.text("SELECT r.id, r.name, p.code FROM rounds r LEFT JOIN programs p "
                                 "ON p.id = r.program_id ORDER BY r.id")).all()
-    for rid, name, code in rows:
+    for rid, old, code in rows:
+        name = str(old)
         if name in seen:
             new = f"{name} ({code or 'semua'})"[:80]
             bind.execute(sa.text("UPDATE rounds SET name = :n WHERE id = :i"), {"n": new, "i": rid})
