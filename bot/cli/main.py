@@ -239,11 +239,7 @@ async def _remind(args) -> int:
                        program=program)
         async with pipeline.db.session() as s:
             lines = await describe_plan(s, plan)
-            from storage.matches import several_programs
-            from storage.programs import program_codes
-            if program is None and await several_programs(s):
-                print("Setiap program diingatkan tentang putaran dan desanya sendiri: "
-                      f"{', '.join((await program_codes(s)).values())}.")
+            await programs_cli.each_program_reminded(s, program)
     if getattr(args, "dry_run", False):
         print(f"Uji coba: {len(plan)} pengingat/ringkasan akan dikirim sekarang (tidak ada yang diantrekan):")
         for line in lines:

@@ -73,6 +73,16 @@ async def program_or_complain(s, code: str | None, every: bool = False) -> tuple
         return False, None
 
 
+async def each_program_reminded(s, program: int | None) -> None:
+    """`pantau remind` without --program on a deployment of several programs: say that each was reminded
+    of its own rounds and desa."""
+    from storage.matches import several_programs
+    from storage.programs import program_codes
+    if program is None and await several_programs(s):
+        print(f"Setiap program diingatkan tentang putaran dan desanya sendiri: "
+              f"{', '.join((await program_codes(s)).values())}.")
+
+
 async def run(args) -> int:
     from .common import opened
     async with opened() as pipeline, pipeline.db.session() as s:
