@@ -32,9 +32,7 @@ def _area(text: str) -> str | None:
 
 
 async def _list(args) -> int:
-    from sqlalchemy import select
-
-    from storage.models import Round
+    from storage.completeness import get_round
     from storage.unread import most_frequent
 
     from .common import opened
@@ -44,7 +42,7 @@ async def _list(args) -> int:
     async with opened() as pipeline, pipeline.db.session() as s:
         start = end = None
         if args.putaran:
-            found = await s.scalar(select(Round).where(Round.name == args.putaran).order_by(Round.id).limit(1))
+            found = await get_round(s, args.putaran)
             if found is None:
                 print(f"Putaran \"{args.putaran}\" tidak ada.", file=sys.stderr)
                 return 2
