@@ -43,6 +43,9 @@ class ProgramArea(Base):
     """A desa a program covers (the expected set of "belum melapor"), with an optional outside reference
     such as a Kotaku BKM code."""
     __tablename__ = "program_areas"
+    # the desa any program covers under an area (the forum's expected set) without reading every program's
+    # rows (migration 0020)
+    __table_args__ = (Index("ix_program_areas_area", "area_code"),)
     program_id: Mapped[int] = mapped_column(ForeignKey("programs.id"), primary_key=True)
     area_code: Mapped[str] = mapped_column(ForeignKey("areas.code"), primary_key=True)
     ref: Mapped[str | None] = mapped_column(String(80), nullable=True)

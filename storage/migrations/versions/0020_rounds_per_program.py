@@ -11,7 +11,9 @@ others get their program's code in brackets (``Agustus 2024 (kotaku)``), so noth
 
 ``ix_reports_rollup`` gains ``same_as``, ``program_id`` and ``area_code``: the national roll-ups count a
 meeting matched across programs once and a desa once, reading the index only (without them every report
-row was read: 0.49 → 1.83 s on the 5-program national dataset).
+row was read: 0.49 → 1.83 s on the 5-program national dataset). ``program_areas`` gets an index on its desa:
+the desa any program covers under a kabupaten (the forum's expected set) read every program's rows
+(67 ms → 0.1 ms for a kabupaten of 5 programs covering the whole country).
 """
 from typing import Any
 
@@ -58,9 +60,11 @@ def upgrade() -> None:
     _replace(with_id=True)
     op.drop_index('ix_reports_rollup', table_name='reports')
     op.create_index('ix_reports_rollup', 'reports', ROLLUP, unique=False)
+    op.create_index('ix_program_areas_area', 'program_areas', ['area_code'], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index('ix_program_areas_area', table_name='program_areas')
     op.drop_index('ix_reports_rollup', table_name='reports')
     op.create_index('ix_reports_rollup', 'reports', ROLLUP_BEFORE, unique=False)
     bind = op.get_bind()
