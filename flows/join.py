@@ -26,13 +26,10 @@ def stage(state: State, inbound: Inbound, ctx: Context, t: Gettext, lang: str) -
     if ctx.contact is None or state.mode != "menu":
         state.extra.pop(KEY, None)
         return None
-    asked = state.extra.pop(KEY, None)
-    if not isinstance(asked, str):
-        state.extra.pop(KEY + "_what", None)
+    asked, what = state.extra.pop(KEY, None), state.extra.pop(KEY + "_what", "")
     if isinstance(asked, str):
         if A.parse_yes_no(A.normalize(inbound.text).strip()) is True:
-            return Step(state, [], join=(asked, state.extra.pop(KEY + "_what", ""), lang))
-        state.extra.pop(KEY + "_what", None)
+            return Step(state, [], join=(asked, str(what), lang))
         return Step(state, [Reply(t("Baik, keanggotaan Anda tidak diubah.")), menu_reply(state, ctx, t, lang)])
     if not looks_like_code(inbound.text):
         return None
@@ -47,9 +44,10 @@ def stage(state: State, inbound: Inbound, ctx: Context, t: Gettext, lang: str) -
                "revoked": t("Kode undangan ini sudah dibatalkan.")}.get(invite.state, "")
         return Step(state, [Reply(why + " " + t("Mohon minta kode baru kepada koordinator Anda.")),
                             menu_reply(state, ctx, t, lang)])
-    state.extra[KEY], state.extra[KEY + "_what"] = code, _what(invite, ctx, t)
-    return Step(state, [Reply(t("Kode undangan ini menambahkan keanggotaan: %(what)s. Tambahkan?")
-                              % {"what": _what(invite, ctx, t)}, (t("Ya"), t("Tidak")), yes_no=True)])
+    what = _what(invite, ctx, t)
+    state.extra[KEY], state.extra[KEY + "_what"] = code, what
+    return Step(state, [Reply(t("Kode undangan ini menambahkan keanggotaan: %(what)s. Tambahkan?") % {"what": what},
+                              (t("Ya"), t("Tidak")), yes_no=True)])
 
 
 def joined_text(t: Gettext, what: str, outcome: str) -> str:
