@@ -13,6 +13,7 @@ With ``--programs N`` (issue 25) the same reports belong to N programs (each des
 desa's reports spread over them, one meeting in ten also reported by the next program and matched), and:
   kab_forum_ms        one kabupaten's forum view: one column per program and the deduplicated total
   kab_program_ms      one kabupaten's summary of one program
+  national_by_program_s  the national meetings with one column per program besides the total
 """
 from __future__ import annotations
 
@@ -142,7 +143,15 @@ async def measure(url: str, desa: list[str], programs: int = 1) -> dict[str, flo
             meetings = await national_meetings(s, "2024-01-01", "2024-12-31")
             reported = await national_monitoring(s, rnd.name)
             assert len(meetings) == len({c[:5] for c in desa}) and sum(reported.values()) == len(desa)
+            # a meeting matched across programs counts once
+            assert sum(k["meetings"] for k in meetings.values()) == 12 * len(desa)
         out["national_rollup_s"] = await best_of(national)
+        if programs > 1:
+            async def per_program():
+                meetings = await national_meetings(s, "2024-01-01", "2024-12-31", by_program=True)
+                # each program credits its own report of a matched meeting
+                assert sum(p["meetings"] for k in meetings.values() for p in k["programs"].values()) == 13 * len(desa)
+            out["national_by_program_s"] = await best_of(per_program)
 
         async def summary():
             data = await summarize(s, Filters(area=kab, round=rnd.name))
@@ -187,6 +196,7 @@ def main() -> None:
           f"kab_completeness_ms={m['kab_completeness_ms']:.1f} desa={len(desa)} reports={len(desa) * 15} "
           f"kab={m['kab']} load_s={load_s:.0f} db={a.db} cpus={os.cpu_count()}"
           + (f" programs={a.programs} kab_forum_ms={m['kab_forum_ms']:.1f} kab_program_ms={m['kab_program_ms']:.1f}"
+             f" national_by_program_s={m['national_by_program_s']:.3f}"
              if a.programs > 1 else ""))
 
 

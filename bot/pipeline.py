@@ -12,6 +12,7 @@ from flows.recovery import failed
 from flows.text import clean_inbound
 from flows.types import Context, Inbound, NotLoaded, Reply
 from storage.db import Database, retryable
+from storage.completeness import of_program
 from storage.repo import Tx, sync_forms
 
 from . import access, catalog, kata, lexicon_files, notices, programs, wake
@@ -180,7 +181,7 @@ class Pipeline:
                                                  self._suggesting)
             loaded = {"previous": previous, "notices": []}      # notices: messages to others (bot/access.py)
             if any("rounds" in want for _, want in wants):
-                loaded["rounds"] = await tx.rounds()
+                loaded["rounds"] = await tx.all_rounds()
             results: list[list[Reply] | None] = []
             answered: list[tuple[Inbound, str, list[Reply], object, object]] = []
             for inbound, media in items:
@@ -233,8 +234,9 @@ class Pipeline:
                     ctx = replace(ctx, recent_reports=await tx.recent_reports(ctx.contact) if ctx.contact else ())
                 elif more.what == "rounds":
                     if "rounds" not in loaded:
-                        loaded["rounds"] = await tx.rounds()
-                    ctx = replace(ctx, rounds=loaded["rounds"])
+                        loaded["rounds"] = await tx.all_rounds()
+                    ctx = replace(ctx, rounds=of_program(loaded["rounds"], ctx.contact.program_id if ctx.contact
+                                                         else None))
                 elif more.what == "previous" and ctx.contact is not None:
                     area = ctx.contact.area_code
                     if area not in loaded["previous"]:
@@ -259,7 +261,7 @@ class Pipeline:
         if contact and "previous" in want and contact.area_code not in previous:
             previous.update(await tx.previous_answers([contact.area_code], self._suggesting))
         if "rounds" in want and "rounds" not in loaded:
-            loaded["rounds"] = await tx.rounds()
+            loaded["rounds"] = await tx.all_rounds()
         lang = (session or {}).get("lang") or (contact.lang if contact else "id")
         loop = None
         from .loop import load, wants_load                # the learning loop's side conversations
@@ -269,7 +271,7 @@ class Pipeline:
         ctx = Context(
             now=now, forms=self.forms, loop=loop, gettext=catalog.gettext_for, contact=contact,
             areas=catalog.area_index() if "areas" in want else None,
-            rounds=loaded["rounds"] if "rounds" in want else (),
+            rounds=of_program(loaded["rounds"], contact.program_id if contact else None) if "rounds" in want else (),
             recent_reports=await tx.recent_reports(contact) if contact and "recent" in want else (),
             previous=programs.previous_of(previous.get(contact.area_code, {}), contact) if contact and "previous" in want
             else {},
@@ -296,6 +298,8 @@ class Pipeline:
             await tx.set_language(contact.id, step.language)
         if step.membership and contact:                  # the program this report is for (bot/programs.py)
             contact = await programs.switch(s, contact, step.membership)
+        if step.join and contact:                        # an invite code confirmed: one more membership
+            replies.append(await programs.join_by_invite(s, contact, *step.join, now=now))
         saved = None
         if step.report and contact:
             saved = await tx.add_report(step.report, contact.id, now, by=contact)

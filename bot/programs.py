@@ -5,18 +5,24 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from flows.types import ContactView, MembershipChoice
+from flows.types import ContactView, MembershipChoice, Reply
 from storage import programs as store
 from storage.matches import several_programs
 
 
 async def context_extras(s, contact: ContactView | None, want: set) -> dict:
-    if contact is None or "memberships" not in want or not await several_programs(s):
+    if contact is None:
         return {}
+    extras: dict = {}
+    enabled = await store.program_forms(s)
+    if enabled:
+        extras["program_forms"] = enabled
+    if "memberships" not in want or not await several_programs(s):
+        return extras
     mine = await store.memberships(s, contact.id)
     if len(mine) < 2:
-        return {}
-    return {"memberships": tuple(
+        return extras
+    return extras | {"memberships": tuple(
         MembershipChoice(m.id, m.program_id, m.program_code, m.program_name, m.role, m.area_code,
                          in_use=(m.program_id, m.role, m.area_code) == (contact.program_id, contact.role,
                                                                        contact.area_code))
@@ -34,6 +40,27 @@ def previous_of(previous: dict, contact: ContactView) -> dict:
         return previous_for_all(previous)
     suffix = f"@{contact.program_id}"
     return {k[:-len(suffix)]: v for k, v in previous.items() if k.endswith(suffix)}
+
+
+async def join_by_invite(s, contact: ContactView, code: str, what: str, lang: str, now) -> Reply:
+    """Claim the invite (once, as at registration) and add its membership; the answer says which happened."""
+    from flows.join import joined_text
+    from storage.access import claim_invite
+    from storage.models import Invite
+
+    from . import catalog
+    t = catalog.gettext_for(lang)
+    invite = await s.get(Invite, code)
+    if invite is None:
+        return Reply(joined_text(t, what, "lost"))
+    if any((m.program_id, m.role, m.area_code) == (invite.program_id, invite.role, invite.area_code)
+           for m in await store.memberships(s, contact.id)):
+        return Reply(joined_text(t, what, "already"))      # the code stays unused, for someone else
+    if not await claim_invite(s, code, now):
+        return Reply(joined_text(t, what, "lost"))
+    invite.used_by = contact.id
+    await store.join(s, contact.id, invite.program_id, invite.role, invite.area_code, now, invite.agency)
+    return Reply(joined_text(t, what, "added"))
 
 
 async def switch(s, contact: ContactView, membership: int) -> ContactView:

@@ -14,6 +14,8 @@ from flows.schedule import DEFAULT_SCHEDULE, Due, due_reminders, due_summaries
 from flows.types import ContactView
 from storage.completeness import IN_PROGRESS, MISSING, completeness
 from storage.db import Database
+from storage.matches import several_programs
+from storage.programs import program_codes
 from storage.reminders import claim, claim_to, people, rounds_with_schedule, silent_drafts
 from storage import webhooks
 
@@ -51,30 +53,57 @@ WHY = {"before": "pengingat sebelum batas", "due": "pengingat hari batas", "afte
        "closed": "ringkasan penutupan putaran"}
 
 
+EVERY = "every"     # the pass for members of every program (the forum): their summaries only
+
+
 async def run_once(db: Database, forms: dict, now: datetime | None = None, plan: list | None = None,
                    dry_run: bool = False, program: int | None = None) -> int:
     """Queue every reminder and scheduled summary due now; returns how many were queued. Each one goes into
     ``plan`` (a list of storage.reminders.Planned) if given; ``dry_run`` queues nothing and records nothing.
-    ``program``: only that program's rounds, desa and members (`pantau remind --program`)."""
-    from .reports.coordinator import summary_replies
+    ``program``: only that program's rounds, desa and members (`pantau remind --program`). Without it, a
+    deployment of several programs reminds each program's members of their own program's rounds and desa
+    (a Kotaku report does not spare a PKH kader), and members of every program get their summaries."""
     now = now or clock()
     queued = 0
-    areas = catalog.area_index()
     async with db.session() as s, s.begin():
-        kader, fasil, koord = [await people(s, role, program) for role in ("kader", "fasilitator", "koordinator")]
-        by_desa: dict[str, list] = {}
-        for p in kader:
-            by_desa.setdefault(p.area_code, []).append(p)
-        by_kec: dict[str, list] = {}
-        for p in fasil:
-            by_kec.setdefault(p.area_code, []).append(p)
-        for rnd, schedule in await rounds_with_schedule(s, program):
-            if not dry_run:           # round.closed to the webhooks, once, the day after its due date
-                await webhooks.round_closed(s, rnd.name, rnd.start, rnd.due, now)
-            sched = {**DEFAULT_SCHEDULE, **(schedule or {})}
-            if not _active(rnd, now.date(), sched):
-                continue
-            rows = await completeness(s, "", rnd, program=program) if program else await completeness(s, "", rnd)
+        passes: list[int | str | None] = [program]
+        if program is None and await several_programs(s):
+            passes = [*(await program_codes(s)), EVERY]
+        for one in passes:
+            queued += await _pass(s, forms, now, plan, dry_run, one)
+        if not dry_run:           # a draft's one reminder (issue 11); --dry-run lists only round reminders
+            queued += await _remind_drafts(s, forms, now)
+    if queued:
+        log.info("queued %d reminders/summaries", queued)
+    return queued
+
+
+async def _pass(s, forms: dict, now: datetime, plan: list | None, dry_run: bool, program: int | str | None) -> int:
+    """The reminders and summaries of one program (None: of a deployment with one program, as always;
+    ``EVERY``: the summaries of members of every program)."""
+    from .reports.coordinator import summary_replies
+    queued = 0
+    areas = catalog.area_index()
+    forum = program == EVERY
+    pid = program if isinstance(program, int) else None
+    if forum:
+        kader, fasil, koord = [], [], await people(s, "koordinator", every=True)
+    else:
+        kader, fasil, koord = [await people(s, role, pid) for role in ("kader", "fasilitator", "koordinator")]
+    by_desa: dict[str, list] = {}
+    for p in kader:
+        by_desa.setdefault(p.area_code, []).append(p)
+    by_kec: dict[str, list] = {}
+    for p in fasil:
+        by_kec.setdefault(p.area_code, []).append(p)
+    for rnd, schedule in await rounds_with_schedule(s, pid):
+        if not dry_run:           # round.closed to the webhooks, once, the day after its due date
+            await webhooks.round_closed(s, rnd.name, rnd.start, rnd.due, now)
+        sched = {**DEFAULT_SCHEDULE, **(schedule or {})}
+        if not _active(rnd, now.date(), sched):
+            continue
+        if not forum:
+            rows = await completeness(s, "", rnd, program=pid) if pid else await completeness(s, "", rnd)
             missing = {r.code: by_desa.get(r.code, []) for r in rows if r.status in (MISSING, IN_PROGRESS)}
             names = {c: areas.short(c) for c in {*missing, *(c.rsplit(".", 1)[0] for c in missing)}}
             names.update({c: areas.name(c) for c in by_kec})
@@ -82,19 +111,15 @@ async def run_once(db: Database, forms: dict, now: datetime | None = None, plan:
                 t = catalog.gettext_for("id")
                 payload = {"text": reminder_text(d, t, "id"), "template": f"reminder_{d.kind}",
                            "variables": {k: v for k, v in d.params.items() if isinstance(v, (str, int))}}
-                queued += await claim(s, _keyed(d.key, program), d.contact_id, [payload], now, plan,
+                queued += await claim(s, _keyed(d.key, pid), d.contact_id, [payload], now, plan,
                                       f"{WHY.get(d.kind, d.kind)}, putaran {rnd.name}", dry_run)
-            for d in due_summaries(rnd, now, koord, schedule):
-                contact = next(p for p in koord if p.contact_id == d.contact_id)
-                view = ContactView(contact.contact_id, contact.name, "koordinator", contact.area_code,
-                                   program_id=program)   # None: every program, as before
-                replies = await summary_replies(s, view, now, forms, catalog.gettext_for("id"), "id")
-                queued += await claim(s, _keyed(d.key, program), d.contact_id, [reply_payload(r) for r in replies], now, plan,
-                                      f"{WHY.get(d.kind, d.kind)}, putaran {rnd.name}", dry_run)
-        if not dry_run:           # a draft's one reminder (issue 11); --dry-run lists only round reminders
-            queued += await _remind_drafts(s, forms, now)
-    if queued:
-        log.info("queued %d reminders/summaries", queued)
+        for d in due_summaries(rnd, now, koord, schedule):
+            contact = next(p for p in koord if p.contact_id == d.contact_id)
+            view = ContactView(contact.contact_id, contact.name, "koordinator", contact.area_code,
+                               program_id=pid)   # None: every program, as before
+            replies = await summary_replies(s, view, now, forms, catalog.gettext_for("id"), "id")
+            queued += await claim(s, _keyed(d.key, pid), d.contact_id, [reply_payload(r) for r in replies], now,
+                                  plan, f"{WHY.get(d.kind, d.kind)}, putaran {rnd.name}", dry_run)
     return queued
 
 

@@ -22,13 +22,13 @@ from . import answers as A
 from . import commands as C
 from . import filling as F
 from . import pending as P
-from . import bounds, permissions, programs, registration, side
+from . import bounds, join, permissions, programs, registration, side
 from .answering import WELCOME_BACK_AFTER, form_step
 from .confirm import answer_summary, ask_which
 from .display import report_title
 from .forms import Form
-from .menu import (current_prompt, draft_title, form_of, list_reports, menu_options, menu_reply, name, render,
-                   yes_no)
+from .menu import (current_prompt, draft_title, form_of, list_reports, menu_options, menu_reply, name, not_enabled,
+                   render, yes_no)
 from .problem import Gettext, Problem
 from .state import CONFIRM, Ask, Draft, Reg, State
 from .types import ContactView, Context, Inbound, ReportView, Reply, Request, Step, with_session
@@ -87,6 +87,8 @@ def needs(session: dict[str, Any] | None, inbound: Inbound, registered: bool = F
         out.add("previous")
     if registered and (cmd in side.STARTS or state.get("side") or mode == "menu"):
         out.add("loop")           # the pipeline reads it for coordinators and OPD only
+    if registered and mode == "menu" and cmd is None and access.looks_like_code(inbound.text):
+        out |= {"invites", "areas"}   # one more membership (flows/join.py)
     if registered and mode == "menu":
         out.add("memberships")    # read only where the deployment has several programs (bot/programs.py)
     if registered:
@@ -218,6 +220,14 @@ def _command(state: State, m: _Msg) -> Step[State] | None:
     return step
 
 
+def _join(state: State, m: _Msg) -> Step[State] | None:
+    """An invite code typed by a registered person: one more membership (flows/join.py)."""
+    if m.cmd is not None:
+        state.extra.pop(join.KEY, None)
+        return None
+    return join.stage(state, m.inbound, m.ctx, m.t, m.lang)
+
+
 def _program(state: State, m: _Msg) -> Step[State] | None:
     """Which program a report is for, when the person has several (flows/programs.py)."""
     if m.cmd is not None:
@@ -238,7 +248,7 @@ def _by_mode(state: State, m: _Msg) -> Step[State] | None:
 
 #: the stages a message passes, in order: the first that answers decides
 _STAGES: tuple[Callable[[State, _Msg], Step[State] | None], ...] = (
-    _access, _unreadable, _pending, _side, _language_or_register, _program, _command, _by_mode)
+    _access, _unreadable, _pending, _side, _language_or_register, _join, _program, _command, _by_mode)
 
 
 def _expired(state: State, ctx: Context, t: Gettext, lang: str) -> Step[State]:
@@ -311,7 +321,8 @@ def _menu(state: State, inbound: Inbound, ctx: Context, t: Gettext, lang: str) -
     choice = A.parse_choice(inbound.text, [(v, [label]) for v, label in options])
     if isinstance(choice, Problem):
         greeting = A.normalize(inbound.text) in registration._GREETINGS
-        head = (t("Halo, %(name)s.") % {"name": name(ctx)}) if greeting else choice.render(t)
+        head = (t("Halo, %(name)s.") % {"name": name(ctx)}) if greeting else (
+            not_enabled(inbound.text, ctx, t, lang) or choice.render(t))
         return Step(state, [Reply(head), menu_reply(state, ctx, t, lang)])
     if choice == "resume":
         state.form, state.draft, state.mode = state.draft, None, "form"

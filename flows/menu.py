@@ -2,6 +2,7 @@
 title, the question the person is at, a problem in their language."""
 from __future__ import annotations
 
+from . import answers as A
 from . import filling as F
 from . import registration, side
 from .display import fmt_date, fmt_number, report_title
@@ -12,10 +13,38 @@ from .state import Ask, ConfirmAnswer, Reg, State
 from .types import Context, Reply, Step
 
 
+def enabled(ctx: Context, role: str) -> frozenset[str] | None:
+    """The forms the person's program enabled for their role (``program_forms``); None: every form (a program
+    that lists none, as one program always did, or a member of every program). A program that lists its forms
+    lists them for each role it uses: a role it gave none has none."""
+    program = ctx.contact.program_id if ctx.contact else None
+    if program is None or program not in ctx.program_forms:
+        return None
+    return ctx.program_forms[program].get(role, frozenset())
+
+
 def forms_for(ctx: Context) -> list[str]:
     role = ctx.contact.role if ctx.contact else "kader"
-    ids = [fid for fid in ctx.form_ids() if role in ctx.latest(fid).roles]
+    allowed = enabled(ctx, role)
+    ids = [fid for fid in ctx.form_ids() if role in ctx.latest(fid).roles and (allowed is None or fid in allowed)]
     return sorted(ids, key=lambda fid: (ctx.latest(fid).order, fid))
+
+
+def not_enabled(text: str, ctx: Context, t: Gettext, lang: str) -> str | None:
+    """A form of the person's role typed by its name that their program did not enable: the polite word why
+    it is not in the menu (None: not such a form)."""
+    role = ctx.contact.role if ctx.contact else "kader"
+    allowed = enabled(ctx, role)
+    if allowed is None:
+        return None
+    said = A.normalize(text).strip()
+    for fid in ctx.form_ids():
+        form = ctx.latest(fid)
+        title = A.normalize(form.title[lang]).strip()
+        if fid not in allowed and role in form.roles and said and (said in (fid, title) or title.endswith(" " + said)):
+            return t("Formulir %(title)s tidak dipakai dalam program Anda. Silakan pilih dari menu.") % {
+                "title": form.title[lang].lower()}
+    return None
 
 
 def menu_options(state: State, ctx: Context, t: Gettext, lang: str) -> list[tuple[str, str]]:

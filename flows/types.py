@@ -1,7 +1,7 @@
 """Plain values that go in and out of ``advance``: no I/O, no clock, no globals."""
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timezone
 from enum import StrEnum
@@ -154,6 +154,9 @@ class Context:
     previous: dict[str, dict[str, Any]] = field(default_factory=dict)  # form id → last answers in area
     waiting: tuple[WaitingView, ...] = ()           # what this coordinator is asked to decide (flows/access.py)
     memberships: tuple[MembershipChoice, ...] = ()  # the person's programs, when more than one (flows/programs.py)
+    # the forms a program enabled, per role (``program_forms``): program id → role → form ids; a program absent
+    # from it keeps every form (flows/menu.py ``forms_for``)
+    program_forms: Mapping[int, Mapping[str, frozenset[str]]] = field(default_factory=dict)
     loop: Any = None                                # flows.followup.LoopData for a side conversation
     lexicons: Any = None                            # flows.lexicon.Lexicons: words per region (None: built-in only)
     # what the pipeline left out for this message ("invites", "recent", "rounds", "previous"): read through ``need``
@@ -199,6 +202,7 @@ class Step(Generic[S]):
     actions: tuple[Any, ...] = ()                # decisions of a side conversation to store (flows/side.py)
     unread: tuple[str, str, str] | None = None   # an answer not understood: (form.question, area, text) (`pantau kata`)
     membership: int | None = None                # the membership chosen for this report (flows/programs.py)
+    join: tuple[str, str, str] | None = None     # an invite code confirmed by a registered person: (code, what, lang)
 
 
 T = TypeVar("T")

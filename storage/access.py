@@ -16,7 +16,7 @@ from flows.types import ContactView, InviteView, WaitingView
 from . import changes
 from . import webhooks
 from .results import affected
-from .models import DEFAULT_PROGRAM_ID, Contact, Identity, Invite, Membership, Report, ReportRevision
+from .models import DEFAULT_PROGRAM_ID, Contact, Identity, Invite, Membership, Program, Report, ReportRevision
 from .routing import reach
 from .scope import under
 
@@ -92,7 +92,9 @@ async def invites_typed(s: AsyncSession, code: str, now: datetime) -> dict[str, 
     row = await s.get(Invite, code)
     if row is None:
         return {}
-    extra = {**(row.extra or {}), **({"agency": row.agency} if row.agency else {})} or None
+    program = await s.get(Program, row.program_id) if row.program_id is not None else None
+    extra = {**(row.extra or {}), **({"agency": row.agency} if row.agency else {}),
+             **({"program_name": program.name} if program is not None else {})} or None
     return {row.code: InviteView(row.role, row.area_code, invite_state(row, now), extra)}
 
 

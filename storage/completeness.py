@@ -1,12 +1,13 @@
 """Who has reported for a round: on time, late, in progress or not at all — per desa of an area."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.dates import zone_for_area
@@ -27,16 +28,23 @@ class DesaStatus:
     kader: tuple[str, ...]
 
 
-async def current_round(s: AsyncSession, today: date) -> RoundView | None:
-    """The newest round that has started."""
-    row = await s.scalar(select(Round).where(Round.start <= today.isoformat()).order_by(Round.start.desc()))
+def _of(q: Select[Any], program: int | None) -> Select[Any]:
+    """Rounds of one program: its own and every program's (None: every round)."""
+    return q if program is None else q.where(or_(Round.program_id == program, Round.program_id.is_(None)))
+
+
+async def current_round(s: AsyncSession, today: date, program: int | None = None) -> RoundView | None:
+    """The newest round that has started (of ``program``: its own or every program's)."""
+    row = await s.scalar(_of(select(Round).where(Round.start <= today.isoformat()), program)
+                         .order_by(Round.start.desc()))
     return RoundView(row.name, row.start, row.due) if row else None
 
 
-async def data_round(s: AsyncSession, area: str, today: date) -> RoundView | None:
+async def data_round(s: AsyncSession, area: str, today: date, program: int | None = None) -> RoundView | None:
     """The default period of every tab, summary and Excel: the newest started round with a monitoring report
     under ``area`` (in December the round just opened is still empty); the current round when none has data."""
-    started = list(await s.scalars(select(Round).where(Round.start <= today.isoformat()).order_by(Round.start.desc())))
+    started = list(await s.scalars(_of(select(Round).where(Round.start <= today.isoformat()), program)
+                                   .order_by(Round.start.desc())))
     for row in started:
         q = select(Report.id).where(Report.form_id == "pemantauan", Report.period == row.name,
                                     under(Report.area_code, area))
@@ -47,8 +55,33 @@ async def data_round(s: AsyncSession, area: str, today: date) -> RoundView | Non
     return RoundView(started[0].name, started[0].start, started[0].due) if started else None
 
 
-async def get_round(s: AsyncSession, name: str) -> RoundView | None:
-    row = await s.get(Round, name)
+def of_program(rows: Iterable[tuple[int | None, RoundView]], program: int | None) -> tuple[RoundView, ...]:
+    """Rounds (with their program) as one program sees them: its own and every program's, its own winning
+    a name both have; ``program`` None: every round, a name held by several programs once (its oldest)."""
+    chosen: dict[str, tuple[int, RoundView]] = {}
+    for pid, r in rows:
+        if program is not None and pid is not None and pid != program:
+            continue
+        rank = 0 if (program is not None and pid == program) else 1 if pid is None else 2
+        if r.name not in chosen or rank < chosen[r.name][0]:
+            chosen[r.name] = (rank, r)
+    return tuple(sorted((r for _, r in chosen.values()), key=lambda r: (r.start, r.name)))
+
+
+def _ranked(rows: Iterable[Round], program: int | None) -> Round | None:
+    """The round a program means by a name: its own, else every program's; without a program: every program's,
+    else the oldest."""
+    rows = list(rows)
+    for want in ((program,) if program is not None else ()) + (None,):
+        found = [r for r in rows if r.program_id == want]
+        if found:
+            return found[0]
+    return rows[0] if rows and program is None else None
+
+
+async def get_round(s: AsyncSession, name: str, program: int | None = None) -> RoundView | None:
+    """A round by name, as ``program`` means it (round names are unique per program)."""
+    row = _ranked(await s.scalars(select(Round).where(Round.name == name).order_by(Round.id)), program)
     return RoundView(row.name, row.start, row.due) if row else None
 
 

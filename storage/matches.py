@@ -17,6 +17,7 @@ from sqlalchemy.orm import aliased
 from flows.forms import Form
 
 from .models import Contact, Program, Report, ReportMatch
+from .programs import forget_forms
 from .scope import under
 from .summary import Filters, rollup
 
@@ -47,6 +48,7 @@ def forget_programs() -> None:
     """After `pantau program add` in this process (and in tests): ask again."""
     _SEVERAL.clear()
     _several_at.clear()
+    forget_forms()
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,9 @@ class ProgramArea(Base):
     """A desa a program covers (the expected set of "belum melapor"), with an optional outside reference
     such as a Kotaku BKM code."""
     __tablename__ = "program_areas"
+    # the desa any program covers under an area (the forum's expected set) without reading every program's
+    # rows (migration 0020)
+    __table_args__ = (Index("ix_program_areas_area", "area_code"),)
     program_id: Mapped[int] = mapped_column(ForeignKey("programs.id"), primary_key=True)
     area_code: Mapped[str] = mapped_column(ForeignKey("areas.code"), primary_key=True)
     ref: Mapped[str | None] = mapped_column(String(80), nullable=True)
@@ -170,7 +173,10 @@ class Report(Base):
     __tablename__ = "reports"
     __table_args__ = (UniqueConstraint("form_id", "area_code", "key", "program_id", name="uq_reports_program_key"),
                       Index("ix_reports_area_form", "area_code", "form_id"),
-                      Index("ix_reports_rollup", "form_id", "kab", "period", "men", "women"))
+                      # the national roll-ups read only this index: a matched meeting counted once (same_as),
+                      # a desa once whatever its programs (area_code; migration 0020)
+                      Index("ix_reports_rollup", "form_id", "kab", "period", "men", "women", "same_as", "program_id",
+                            "area_code"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     form_id: Mapped[str] = mapped_column(String(40))
     form_version: Mapped[int] = mapped_column(Integer)
@@ -263,8 +269,11 @@ class Job(Base):
 
 
 class Round(Base):
+    """A monitoring round; its name is unique within its program (two programs may each have "Agustus 2024")."""
     __tablename__ = "rounds"
-    name: Mapped[str] = mapped_column(String(80), primary_key=True)
+    __table_args__ = (UniqueConstraint("name", "program_id", name="uq_rounds_name_program"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
     start: Mapped[str] = mapped_column(String(10))   # ISO date
     due: Mapped[str] = mapped_column(String(10))
     schedule: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)   # overrides DEFAULT_SCHEDULE

@@ -7,7 +7,8 @@ A deployment with one program (``utama``, made by migration 0017) behaves as bef
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+import time
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,7 +16,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from .models import DEFAULT_PROGRAM_ID, Area, Contact, Membership, Program, ProgramArea
+from .models import DEFAULT_PROGRAM_ID, Area, Contact, Membership, Program, ProgramArea, ProgramForm
 from .scope import under
 
 # the row migration 0017 adds; a test or benchmark that empties every table adds it again (id 1 after
@@ -167,6 +168,63 @@ async def use_membership(s: AsyncSession, contact_id: int, membership_id: int) -
                                                                            row.area_code, row.agency)
     await s.flush()
     return chosen
+
+
+# program_forms as the chat reads it, per process: read again at most once a minute (and at once after
+# ``set_forms`` or ``forget_forms`` in this process), so a message pays no statement for it
+_forms_cache: list[tuple[float, dict[int, dict[str, frozenset[str]]]]] = []
+FORMS_RECHECK = 60.0
+
+
+def forget_forms() -> None:
+    _forms_cache.clear()
+
+
+async def program_forms(s: AsyncSession) -> Mapping[int, Mapping[str, frozenset[str]]]:
+    """The forms each program enabled, per role: program id → role → form ids. A program without rows is
+    absent: it keeps every form (one program's behaviour before ``program_forms``)."""
+    now = time.monotonic()
+    if _forms_cache and now - _forms_cache[0][0] < FORMS_RECHECK:
+        return _forms_cache[0][1]
+    found: dict[int, dict[str, set[str]]] = {}
+    for pid, role, form_id in await s.execute(select(ProgramForm.program_id, ProgramForm.role, ProgramForm.form_id)):
+        found.setdefault(pid, {}).setdefault(role, set()).add(form_id)
+    frozen = {pid: {role: frozenset(ids) for role, ids in roles.items()} for pid, roles in found.items()}
+    _forms_cache[:] = [(now, frozen)]
+    return frozen
+
+
+async def set_forms(s: AsyncSession, program: int, role: str, form_ids: Iterable[str], remove: bool = False) -> int:
+    """Enable forms in a program for a role (or take them back); returns how many changed."""
+    changed = 0
+    for fid in form_ids:
+        row = await s.get(ProgramForm, (program, fid, role))
+        if remove and row is not None:
+            await s.delete(row)
+            changed += 1
+        elif not remove and row is None:
+            s.add(ProgramForm(program_id=program, form_id=fid, role=role))
+            changed += 1
+    await s.flush()
+    forget_forms()
+    return changed
+
+
+def enabled_for(forms: Mapping[int, Mapping[str, frozenset[str]]], program: int | None, role: str
+                ) -> frozenset[str] | None:
+    """The forms a role may use in a program; None: every form (a program without a list, or every program)."""
+    if program is None or program not in forms:
+        return None
+    return forms[program].get(role, frozenset())
+
+
+async def forms_of(s: AsyncSession, program: int | None) -> frozenset[str] | None:
+    """The forms a program enabled for any of its roles (what its dashboard and exports show); None: every
+    form (a program without a list, or every program)."""
+    if program is None:
+        return None
+    roles = (await program_forms(s)).get(program)
+    return None if roles is None else frozenset().union(*roles.values())
 
 
 def default_program() -> int:

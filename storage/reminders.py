@@ -25,9 +25,15 @@ async def rounds_with_schedule(s: AsyncSession, program: int | None = None
     return [(RoundView(r.name, r.start, r.due), r.schedule) for r in await s.scalars(q)]
 
 
-async def people(s: AsyncSession, role: str, program: int | None = None) -> list[Person]:
-    """Active contacts of a role (of one program: its members, with the area of that membership)."""
-    if program is None:
+async def people(s: AsyncSession, role: str, program: int | None = None, every: bool = False) -> list[Person]:
+    """Active contacts of a role (of one program: its members, with the area of that membership; ``every``:
+    the members of every program, the forum)."""
+    if every:
+        rows = await s.execute(select(Contact.id, Contact.name, Membership.area_code)
+                               .join(Contact, Contact.id == Membership.contact_id)
+                               .where(Membership.role == role, Membership.program_id.is_(None),
+                                      Membership.disabled_at.is_(None), Contact.disabled_at.is_(None)))
+    elif program is None:
         rows = await s.execute(select(Contact.id, Contact.name, Contact.area_code)
                                .where(Contact.role == role, Contact.disabled_at.is_(None)))   # removed: not reminded
     else:

@@ -25,6 +25,7 @@ from flows.types import ContactView, NewContact, NewReport, ReportView, RoundVie
 
 from . import changes
 from . import webhooks
+from .completeness import of_program
 from .results import affected
 from .keys import aware, identity_key
 from .models import (DEFAULT_PROGRAM_ID, Contact, Identity, InboundMessage, Invite, Media, Membership, Outbox,
@@ -377,9 +378,15 @@ class Tx:
             out[area].setdefault(f"{form_id}@{program}", answers)
         return out
 
-    async def rounds(self) -> tuple[RoundView, ...]:
-        rows = await self.s.scalars(select(Round).order_by(Round.start))
-        return tuple(RoundView(r.name, r.start, r.due) for r in rows)
+    async def rounds(self, program: int | None = None) -> tuple[RoundView, ...]:
+        """The rounds of a program (its own and every program's; a name both have is its own); None: every
+        round, a name held by several programs once."""
+        return of_program(await self.all_rounds(), program)
+
+    async def all_rounds(self) -> tuple[tuple[int | None, RoundView], ...]:
+        """Every round with its program (None: every program's), by start."""
+        rows = await self.s.scalars(select(Round).order_by(Round.start, Round.id))
+        return tuple((r.program_id, RoundView(r.name, r.start, r.due)) for r in rows)
 
     # -- outbox
     async def enqueue(self, channel: str, external_id: str, payload: dict[str, Any], now: datetime) -> None:
@@ -451,6 +458,7 @@ async def create_invite(s: AsyncSession, role: str, area_code: str, now: datetim
 async def upsert_round(s: AsyncSession, name: str, start: str, due: str, schedule: dict[str, Any] | None = None,
                        program_id: int | None = None) -> None:
     """Add or change a round (of one program; None: of every program)."""
-    await s.execute(delete(Round).where(Round.name == name))
+    await s.execute(delete(Round).where(Round.name == name, Round.program_id.is_(None) if program_id is None
+                                        else Round.program_id == program_id))
     s.add(Round(name=name, start=start, due=due, schedule=schedule, program_id=program_id))
     await s.commit()

@@ -33,22 +33,42 @@ def draft_of(state: dict[str, Any]) -> tuple[str | None, str | None]:
     return (draft.get("id"), draft.get("area")) if isinstance(draft, dict) and draft.get("id") else (None, None)
 
 
-async def national_meetings(s: AsyncSession, date_from: str | None = None,
-                            date_to: str | None = None) -> dict[str | None, dict[str, int]]:
+async def national_meetings(s: AsyncSession, date_from: str | None = None, date_to: str | None = None,
+                            by_program: bool = False) -> dict[str | None, dict[str, Any]]:
     """Meetings per kabupaten in a date range: {kab: {meetings, men, women}} (one GROUP BY; kab None: a
-    province-level report)."""
-    q = (select(Report.kab, func.count(), func.coalesce(func.sum(Report.men), 0),
-                func.coalesce(func.sum(Report.women), 0))
-         .where(Report.form_id == "pertemuan").group_by(Report.kab))
-    if date_from:
-        q = q.where(Report.period >= date_from)
-    if date_to:
-        q = q.where(Report.period <= date_to)
-    return {kab: {"meetings": n, "men": int(m or 0), "women": int(w or 0)} for kab, n, m, w in await s.execute(q)}
+    province-level report). A meeting several programs reported and a fasilitator matched (``same_as``, issue
+    25) counts once, with the figures of the report it was matched to. ``by_program``: each kabupaten also has
+    ``programs`` {program id: {meetings, men, women}}, where every program credits its own report."""
+    def grouped(*by: Any) -> Any:
+        q = (select(*by, func.count(), func.coalesce(func.sum(Report.men), 0), func.coalesce(func.sum(Report.women), 0))
+             .where(Report.form_id == "pertemuan").group_by(*by))
+        if date_from:
+            q = q.where(Report.period >= date_from)
+        if date_to:
+            q = q.where(Report.period <= date_to)
+        return q
+    once: Any = await s.execute(grouped(Report.kab).where(Report.same_as.is_(None)))
+    out: dict[str | None, dict[str, Any]] = {
+        kab: {"meetings": n, "men": int(m or 0), "women": int(w or 0)} for kab, n, m, w in once}
+    if by_program:
+        each: Any = await s.execute(grouped(Report.kab, Report.program_id))
+        for kab, program, n, m, w in each:
+            out.setdefault(kab, {"meetings": 0, "men": 0, "women": 0}).setdefault("programs", {})[program] = {
+                "meetings": n, "men": int(m or 0), "women": int(w or 0)}
+    return out
 
 
-async def national_monitoring(s: AsyncSession, round_name: str) -> dict[str | None, int]:
-    """Desa that reported a monitoring round, per kabupaten."""
-    q = (select(Report.kab, func.count()).where(Report.form_id == "pemantauan", Report.period == round_name)
-         .group_by(Report.kab))
-    return {kab: n for kab, n in await s.execute(q)}
+async def national_monitoring(s: AsyncSession, round_name: str, by_program: bool = False
+                              ) -> dict[str | None, Any]:
+    """Desa that reported a monitoring round, per kabupaten: a desa reporting for two programs is one desa.
+    ``by_program``: {kab: {"desa": n, "programs": {program id: desa}}}."""
+    base = select(Report.kab).where(Report.form_id == "pemantauan", Report.period == round_name)
+    rows: Any = await s.execute(base.add_columns(func.count(func.distinct(Report.area_code))).group_by(Report.kab))
+    totals: dict[str | None, Any] = {kab: n for kab, n in rows}
+    if not by_program:
+        return totals
+    out: dict[str | None, Any] = {kab: {"desa": n, "programs": {}} for kab, n in totals.items()}
+    each: Any = await s.execute(base.add_columns(Report.program_id, func.count()).group_by(Report.kab, Report.program_id))
+    for kab, program, n in each:
+        out[kab]["programs"][program] = n
+    return out

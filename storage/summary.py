@@ -29,8 +29,9 @@ from sqlalchemy.util.typing import Unpack
 
 from flows.forms import Form, parse_form
 from flows.summary_spec import Count, SummarySpec, Top, summaries
+from flows.types import RoundView
 
-from .completeness import expected_desa
+from .completeness import expected_desa, of_program
 from .models import Area, FormVersion, Report, Round
 from .scope import under
 from .periods import consolidated, next_start, started_day
@@ -122,7 +123,10 @@ class Window:
 
 
 async def window_for(s: AsyncSession, f: Filters) -> Window:
-    rounds = {r.name: r for r in await s.scalars(select(Round).order_by(Round.start))}
+    # a name held by several programs: the one of the program asked for (its own, else every program's)
+    rows = await s.scalars(select(Round).order_by(Round.start, Round.id))
+    rounds = {r.name: r for r in of_program(((r.program_id, RoundView(r.name, r.start, r.due)) for r in rows),
+                                            f.program)}
     lo, hi = f.date_from, f.date_to
     if f.round is not None:
         if f.round not in rounds:
@@ -367,7 +371,7 @@ async def rollup(s: AsyncSession, f: Filters, forms: dict[tuple[str, int], Form]
         expected = await expected_desa(s, f.area, f.program)
     status_rows = []
     if f.round and any(spec.reported for _, spec in specs):
-        rnd = await get_round(s, f.round)
+        rnd = await get_round(s, f.round, f.program)
         reported_form = next(form.id for form, spec in specs if spec.reported)
         status_rows = await completeness(s, f.area, rnd, reported_form, f.program) if rnd else []
     area = AreaFigures(f.area, names.get(f.area, f.area) if f.area else "Indonesia", level)

@@ -73,7 +73,7 @@ class Chat:
 # modules marked as a whole (pytest -m "not slow" is the quick loop; README "Tests")
 MODULE_MARKS = {
     "test_crash": ("crash", "slow"), "test_crash_telegram": ("crash", "slow"),
-    "test_web_browser": ("browser", "slow"),
+    "test_web_browser": ("browser", "slow"), "test_programs_browser": ("browser", "slow"),
     "test_cli_e2e": ("slow",), "test_api_cli": ("slow",), "test_programs_cli": ("slow",), "test_telegram": ("slow",),
     "test_whatsapp": ("slow",), "test_loop_cycle_peers": ("slow",),
 }

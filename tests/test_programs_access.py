@@ -128,3 +128,41 @@ def test_the_same_musdes_is_proposed_once_matched_counted_once_by_the_forum_and_
             table = await forum.across_programs(s, Filters(KLATEN, round=ROUND[0]), w.p.forms)
             assert table["sections"]["meetings"]["meetings"]["total"] == 2
     in_klaten(db_url, scenario)
+
+
+def test_reminders_without_a_program_remind_each_program_of_its_own_rounds(db_url):
+    async def scenario(w):
+        from storage.repo import upsert_round
+        await w.report(w.wati, 0)          # only Kotaku's kader has reported for Sengon
+        async with w.p.db.session() as s:   # Kotaku's own round of the same name is due later
+            await upsert_round(s, ROUND[0], "2024-08-01", "2024-09-30", program_id=w.kotaku)
+        due_day = NOW.replace(day=31, hour=2)
+        plan: list = []
+        await run_once(w.p.db, w.p.forms, due_day, plan=plan, dry_run=True)
+        reminded = {(p.contact_id, p.key.rsplit("@", 1)[-1]) for p in plan}
+        # Sri (PKH) is reminded of PKH's round, whose due day it is: Wati's Kotaku report does not spare her
+        assert (w.sri.id, f"p{w.pkh}") in reminded
+        assert all(cid != w.wati.id for cid, _ in reminded)      # reported, and Kotaku's round is not due
+        due_text = next(p.payloads[0]["text"] for p in plan if p.contact_id == w.sri.id)
+        assert "hari ini batas laporan pemantauan putaran Agustus 2024" in due_text
+    in_klaten(db_url, scenario, reports=False)
+
+
+def test_national_rollups_count_a_matched_meeting_once_and_credit_each_program(db_url):
+    async def scenario(w):
+        from storage.rollup import national_meetings, national_monitoring
+        async with w.p.db.session() as s, s.begin():
+            before = await national_meetings(s, "2024-08-01", "2024-08-31")
+            assert before[KLATEN]["meetings"] == 2                  # not matched yet: two meetings
+            [match] = [x for x in await access.waiting_for(s, w.fasil_pkh) if x.kind == "match"]
+            await access.decide(s, w.fasil_pkh, "match", match.ref, "same", NOW)
+        async with w.p.db.session() as s:
+            after = await national_meetings(s, "2024-08-01", "2024-08-31", by_program=True)
+            assert (after[KLATEN]["meetings"], after[KLATEN]["men"], after[KLATEN]["women"]) == (1, 20, 15)
+            assert after[KLATEN]["programs"][w.pkh]["meetings"] == 1
+            assert after[KLATEN]["programs"][w.kotaku]["meetings"] == 1
+            # one desa reporting its monitoring for two programs is one desa, credited to each
+            assert await national_monitoring(s, ROUND[0]) == {KLATEN: 1}
+            assert (await national_monitoring(s, ROUND[0], by_program=True))[KLATEN] == {
+                "desa": 1, "programs": {w.pkh: 1, w.kotaku: 1}}
+    in_klaten(db_url, scenario)

@@ -91,3 +91,39 @@ def test_the_fasilitator_is_asked_when_a_second_program_reports_the_same_meeting
             same = await s.scalar(select(Report.same_as).where(Report.program_id == w.kotaku))
         assert decided == ["same"] and same is not None
     in_klaten(db_url, scenario, reports=False)
+
+
+def test_an_invite_code_typed_by_a_registered_person_adds_a_membership_once_confirmed(db_url):
+    from storage.access import create_invite
+    from storage.models import Invite
+
+    async def scenario(w):
+        async with w.p.db.session() as s:
+            code = await create_invite(s, "kader", SENGON, NOW, program_id=w.pkh)
+            other = await create_invite(s, "kader", SENGON, NOW, program_id=w.pkh)
+        await say(w, "kader-kotaku", "halo")
+        shown = await say(w, "kader-kotaku", code.lower())
+        assert "Kode undangan ini menambahkan keanggotaan: kader di Desa Sengon" in shown
+        assert "program Program Keluarga Harapan. Tambahkan?" in shown
+        assert "Baik, keanggotaan Anda tidak diubah." in await say(w, "kader-kotaku", "tidak")
+        async with w.p.db.session() as s:
+            assert len(await programs.memberships(s, w.wati.id)) == 1
+            assert await s.scalar(select(Invite.used_at).where(Invite.code == code)) is None
+        await say(w, "kader-kotaku", code)
+        added = await say(w, "kader-kotaku", "ya")
+        assert "Keanggotaan ditambahkan: kader di Desa Sengon, program Program Keluarga Harapan." in added
+        async with w.p.db.session() as s:
+            mine = await programs.memberships(s, w.wati.id)
+            assert [(m.program_code, m.role, m.area_code) for m in mine] == [("kotaku", "kader", SENGON),
+                                                                            ("pkh", "kader", SENGON)]
+            assert await s.scalar(select(Invite.used_by).where(Invite.code == code)) == w.wati.id
+        # the next report asks which program it is for
+        assert "Laporan ini untuk program apa?" in await say(w, "kader-kotaku", "1")
+        await say(w, "kader-kotaku", "menu")
+        # the same code again: used; a second code for what she already is: said, and left unused
+        assert "sudah dipakai" in await say(w, "kader-kotaku", code)
+        await say(w, "kader-kotaku", other)
+        assert "Anda sudah menjadi anggota: kader di Desa Sengon" in await say(w, "kader-kotaku", "ya")
+        async with w.p.db.session() as s:
+            assert await s.scalar(select(Invite.used_at).where(Invite.code == other)) is None
+    in_klaten(db_url, scenario, reports=False)

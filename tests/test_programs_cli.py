@@ -32,6 +32,19 @@ def test_programs_their_desa_and_invites_from_the_command_line(cli_env, tmp_path
                                SENGON).stdout
     run(cli_env, "round", "add", "--name", "Agustus 2024", "--start", "2024-08-01", "--due", "2024-08-31",
         "--program", "pkh")
+    # a round name is unique per program: Kotaku has its own "Agustus 2024", with its own dates
+    assert "1 putaran disimpan" in run(cli_env, "round", "add", "--name", "Agustus 2024", "--start", "2024-08-05",
+                                       "--due", "2024-09-10", "--program", "kotaku").stdout
+    kotaku = json.loads(run(cli_env, "summary", "--area", "33.10", "--program", "kotaku", "--round", "Agustus 2024",
+                            "--json").stdout)
+    assert kotaku["monitoring"]["desa_expected"] == 1
+    # Kotaku's kader use the meeting form only
+    assert "1 formulir dipakai oleh kader program kotaku" in run(
+        cli_env, "program", "forms", "kotaku", "add", "pertemuan", "--role", "kader").stdout
+    assert "kader: pertemuan" in run(cli_env, "program", "forms", "kotaku", "list").stdout
+    assert "memakai semua formulir" in run(cli_env, "program", "forms", "pkh", "list").stdout
+    bad = run(cli_env, "program", "forms", "kotaku", "add", "absen", "--role", "kader", check=False)
+    assert bad.returncode == 2 and "Formulir tidak dikenal: absen" in bad.stderr
     summary = json.loads(run(cli_env, "summary", "--area", "33.10", "--program", "pkh", "--json").stdout)
     assert summary["monitoring"]["desa_expected"] == 1 and summary["monitoring"]["desa_missing"] == [SENGON]
     across = run(cli_env, "summary", "--area", "33.10", "--lintas-program").stdout

@@ -37,7 +37,7 @@ def _area(text: str) -> str | None:
 
 
 async def _list(args: argparse.Namespace) -> int:
-    from storage.models import Round
+    from storage.completeness import get_round
     from storage.unread import most_frequent
 
     from .common import opened
@@ -47,7 +47,7 @@ async def _list(args: argparse.Namespace) -> int:
     async with opened() as pipeline, pipeline.db.session() as s:
         start = end = None
         if args.putaran:
-            found = await s.get(Round, args.putaran)
+            found = await get_round(s, args.putaran)
             if found is None:
                 print(f"Putaran \"{args.putaran}\" tidak ada.", file=sys.stderr)
                 return 2

@@ -162,7 +162,7 @@ async def _current_round_by_default(s, filters):
     from ..clock import clock
     if filters.round is not None or filters.date_from or filters.date_to:
         return filters
-    current = await data_round(s, filters.area, local_date(clock(), filters.area))     # the area's calendar
+    current = await data_round(s, filters.area, local_date(clock(), filters.area), filters.program)     # the area's calendar
     return replace(filters, round=current.name) if current else filters
 
 
@@ -239,6 +239,7 @@ async def _remind(args) -> int:
                        program=program)
         async with pipeline.db.session() as s:
             lines = await describe_plan(s, plan)
+            await programs_cli.each_program_reminded(s, program)
     if getattr(args, "dry_run", False):
         print(f"Uji coba: {len(plan)} pengingat/ringkasan akan dikirim sekarang (tidak ada yang diantrekan):")
         for line in lines:

@@ -47,6 +47,12 @@ def register(sub) -> None:
                         help=t("peran di program itu"))
     member.add_argument("--area", required=True, metavar=t("WILAYAH"),
                         help=t("wilayah: kode Kemendagri atau nama, mis. \"Kab. Bogor\""))
+    forms = cmds.add_parser("forms", help=t("formulir yang dipakai program, per peran (bawaan: semua formulir)"))
+    forms.add_argument("code", metavar=t("KODE"), help=t("kode program"))
+    forms.add_argument("action", choices=["add", "remove", "list"], help=t("add, remove atau list"))
+    forms.add_argument("forms", nargs="*", metavar=t("FORMULIR"), help=t("id formulir, mis. pertemuan"))
+    forms.add_argument("--role", choices=["kader", "fasilitator", "koordinator", "opd"],
+                       help=t("peran yang memakainya (wajib untuk add dan remove)"))
     prog.set_defaults(handler=run)
 
 
@@ -67,6 +73,16 @@ async def program_or_complain(s, code: str | None, every: bool = False) -> tuple
         return False, None
 
 
+async def each_program_reminded(s, program: int | None) -> None:
+    """`pantau remind` without --program on a deployment of several programs: say that each was reminded
+    of its own rounds and desa."""
+    from storage.matches import several_programs
+    from storage.programs import program_codes
+    if program is None and await several_programs(s):
+        print(f"Setiap program diingatkan tentang putaran dan desanya sendiri: "
+              f"{', '.join((await program_codes(s)).values())}.")
+
+
 async def run(args) -> int:
     from .common import opened
     async with opened() as pipeline, pipeline.db.session() as s:
@@ -76,6 +92,8 @@ async def run(args) -> int:
             return await _list(s)
         if args.program_cmd == "member":
             return await _member(s, args)
+        if args.program_cmd == "forms":
+            return await _forms(s, args, pipeline.forms)
         return await _areas(s, args)
 
 
@@ -209,4 +227,35 @@ async def _areas(s, args) -> int:
     await s.commit()
     word = "ditambahkan ke" if args.action == "add" else "dihapus dari"
     print(f"{changed} desa {word} program {args.code}.")
+    return 0
+
+
+async def _forms(s, args, known: dict) -> int:
+    """A program's forms per role: once it lists any, each of its roles gets only the forms listed for it
+    (chat menu, dashboard, exports); a program that lists none keeps every form."""
+    from storage.programs import program_forms, set_forms
+    ok, program = await program_or_complain(s, args.code)
+    if not ok or program is None:
+        if ok:
+            print("Pilih satu program, mis. `pantau program forms kotaku add pertemuan --role kader`.",
+                  file=sys.stderr)
+        return 2
+    if args.action == "list":
+        roles = (await program_forms(s)).get(program)
+        if roles is None:
+            print(f"Program {args.code} memakai semua formulir.")
+        for role, ids in sorted((roles or {}).items()):
+            print(f"{role}: {', '.join(sorted(ids))}")
+        return 0
+    ids = {f for f, _ in known}
+    unknown = [f for f in args.forms if f not in ids]
+    if not args.role or not args.forms or unknown:
+        print(f"Formulir tidak dikenal: {', '.join(unknown)}. " if unknown else "", end="", file=sys.stderr)
+        print(f"Contoh: `pantau program forms {args.code} {args.action} pertemuan --role kader`. "
+              f"Formulir yang ada: {', '.join(sorted(ids))}.", file=sys.stderr)
+        return 2
+    changed = await set_forms(s, program, args.role, args.forms, remove=args.action == "remove")
+    await s.commit()
+    word = "dipakai" if args.action == "add" else "tidak dipakai lagi"
+    print(f"{changed} formulir {word} oleh {args.role} program {args.code}.")
     return 0

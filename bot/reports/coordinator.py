@@ -25,7 +25,7 @@ def child_of(code: str, area: str) -> str:
 
 async def missing_text(s, contact: ContactView, now: datetime, t, lang: str) -> list[Reply]:
     areas = catalog.area_index()
-    rnd = await current_round(s, local_date(now, contact.area_code))
+    rnd = await current_round(s, local_date(now, contact.area_code), contact.program_id)
     if rnd is None:
         return [Reply(t("Belum ada putaran pemantauan."))]
     rows = await completeness(s, contact.area_code, rnd, program=contact.program_id)   # their program's desa
@@ -47,7 +47,7 @@ async def missing_text(s, contact: ContactView, now: datetime, t, lang: str) -> 
 
 async def summary_replies(s, contact: ContactView, now: datetime, forms: dict, t, lang: str) -> list[Reply]:
     areas = catalog.area_index()
-    rnd = await data_round(s, contact.area_code, local_date(now, contact.area_code))    # the last with data
+    rnd = await data_round(s, contact.area_code, local_date(now, contact.area_code), contact.program_id)    # the last with data
     data = await summarize(s, Filters(contact.area_code, round=rnd.name if rnd else None,
                                       program=contact.program_id), forms)
     text = render_summary(data, forms, areas, t, lang)
@@ -73,7 +73,7 @@ async def summary_replies(s, contact: ContactView, now: datetime, forms: dict, t
 
 
 async def export_replies(s, contact: ContactView, now: datetime, forms: dict, t, lang: str) -> list[Reply]:
-    rnd = await data_round(s, contact.area_code, local_date(now, contact.area_code))    # the last with data
+    rnd = await data_round(s, contact.area_code, local_date(now, contact.area_code), contact.program_id)    # the last with data
     path = media.shared_path(f"pantau-{contact.area_code}-{local_date(now, contact.area_code):%Y%m%d}", ".xlsx")
     await export.write_xlsx(s, path, contact.area_code, rnd, forms, catalog.area_index(), export.Progress(False),
                             contact.program_id)

@@ -215,8 +215,12 @@ def _figure_label(form: Form, spec, name: str) -> str:
 
 async def sheets(s, f: Filters, forms: dict, areas: AreaIndex, progress: Progress):
     """Every sheet of the export, in order: (title, header, widths, async row iterator)."""
+    from storage.programs import forms_of
+    enabled = await forms_of(s, f.program)       # a program's own forms only (program_forms)
+    if enabled is not None:
+        forms = {key: form for key, form in forms.items() if key[0] in enabled}
     window = await window_for(s, f)
-    rnd = await get_round(s, f.round) if f.round else None
+    rnd = await get_round(s, f.round, f.program) if f.round else None
     r = await rollup(s, f, forms)
     out = [area_sheet(r, forms, areas)]
     for form in newest_forms(forms):

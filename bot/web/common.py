@@ -104,7 +104,8 @@ class Period:
 
 async def period(ctx: Ctx) -> Period:
     q = ctx.request.query_params
-    rounds = [r.name for r in reversed(await Tx(ctx.s).rounds())]
+    scope = await program_scope(ctx)
+    rounds = [r.name for r in reversed(await Tx(ctx.s).rounds(scope[0]))]
     problem = None
     try:
         dfrom = date.fromisoformat(q["dari"]) if q.get("dari") else None
@@ -123,11 +124,10 @@ async def period(ctx: Ctx) -> Period:
     name = q.get("putaran")
     if name is None and not (dfrom or dto):
         rnd = await data_round(ctx.s, ctx.code or ctx.viewer.contact.area_code,
-                               local_date(ctx.now, ctx.viewer.contact.area_code))
+                               local_date(ctx.now, ctx.viewer.contact.area_code), scope[0])
     else:
-        rnd = await get_round(ctx.s, name) if name else None
-    return Period(rnd.name if rnd else None, dfrom, dto, rounds, rnd.due if rnd else None, problem,
-                  *await program_scope(ctx))
+        rnd = await get_round(ctx.s, name, scope[0]) if name else None
+    return Period(rnd.name if rnd else None, dfrom, dto, rounds, rnd.due if rnd else None, problem, *scope)
 
 
 async def program_scope(ctx: Ctx) -> tuple[int | None, str, tuple[tuple[str, str], ...]]:

@@ -31,7 +31,7 @@ async def missing_page(ctx: Ctx, notice: str | None = None) -> Response:
     status = ctx.request.query_params.get("status") or MISSING
     if status not in STATUSES:
         status = MISSING
-    rnd = await get_round(ctx.s, per.round) if per.round else None
+    rnd = await get_round(ctx.s, per.round, per.program) if per.round else None
     rows = [r for r in await completeness(ctx.s, ctx.code, rnd, program=per.program)
             if r.status == status] if rnd else []
     page = page_number(ctx)
@@ -47,7 +47,7 @@ async def send_reminder(ctx: Ctx) -> Response:
     """Queue a reminder to one kader of a desa that has not reported (the form's contact and round)."""
     t, lang = ctx.t, ctx.lang
     form = await ctx.request.form()
-    rnd = await get_round(ctx.s, str(form.get("putaran", "")))
+    rnd = await get_round(ctx.s, str(form.get("putaran", "")), ctx.viewer.contact.program_id)
     try:
         contact_id = int(str(form.get("kader", "")))
     except ValueError:
@@ -162,7 +162,7 @@ async def stories_page(ctx: Ctx, notice: str | None = None, problem: str | None 
     per = await period(ctx)
     level = ctx.request.query_params.get("tingkat") or None
     only = bool(ctx.request.query_params.get("terpilih"))
-    rnd = await get_round(ctx.s, per.round) if per.round else None
+    rnd = await get_round(ctx.s, per.round, per.program) if per.round else None
     lo = max(filter(None, [rnd.start if rnd else None, per.date_from.isoformat() if per.date_from else None]),
              default=None)
     hi = min(filter(None, [rnd.due if rnd else None, per.date_to.isoformat() if per.date_to else None]), default=None)
@@ -184,7 +184,7 @@ async def download_page(ctx: Ctx) -> Response:
     per = await period(ctx)
     if not ctx.request.query_params.get("berkas"):
         return render(ctx, "unduh.html", per=per)
-    rnd = await get_round(ctx.s, per.round) if per.round else None
+    rnd = await get_round(ctx.s, per.round, per.program) if per.round else None
     folder = Path(tempfile.mkdtemp(prefix="pantau-unduh-"))
     path = folder / f"pantau-{ctx.code}.xlsx"
     await export.write_xlsx(ctx.s, path, ctx.code, rnd, ctx.web.forms, catalog.area_index(), export.Progress(False),

@@ -13,6 +13,7 @@ from flows.storyteller import anonymous, unnamed
 from storage.completeness import completeness, get_round
 from storage.dashboard import child_figures, desa_reports, kader_of, media_file, report_detail
 from storage.media import failed_media
+from storage.programs import forms_of
 
 from .. import media
 from . import present
@@ -40,6 +41,7 @@ async def summary_page(ctx: Ctx) -> Response:
     t, lang = ctx.t, ctx.lang
     per = await period(ctx)
     figures = await rollup(ctx.s, per.filters(ctx.code))          # the area and every child, one pass
+    enabled = await forms_of(ctx.s, per.program)                  # a program shows only its own forms
     data = as_json(figures)
     children = child_areas(ctx.code)
     paging = None
@@ -56,6 +58,7 @@ async def summary_page(ctx: Ctx) -> Response:
     tl = mon.get("timeliness") or {}
     return render(ctx, "ringkasan.html", data=data, per=per, children=shown, rollups=rollups, paging=paging,
                   hidden=len(children) - len(shown), statuses=STATUSES, labels=labels,
+                  shows=lambda form_id: enabled is None or form_id in enabled,
                   choice=monitoring, child_level=level(ctx.code) + 1,
                   overall=present.stacked_bar([(labels[k], tl.get(k, 0), k) for k in STATUSES], t("Kelengkapan")),
                   bar=lambda rollup: present.stacked_bar(
@@ -77,13 +80,14 @@ async def desa_page(ctx: Ctx) -> Response:
     kader = (await kader_of(ctx.s, [ctx.code])).get(ctx.code, [])
     status = None
     if per.round:
-        rnd = await get_round(ctx.s, per.round)
+        rnd = await get_round(ctx.s, per.round, per.program)
         rows = await completeness(ctx.s, ctx.code, rnd, program=per.program) if rnd else []
         status = rows[0].status if rows else None
     reports = []
+    enabled = await forms_of(ctx.s, per.program)
     for r in found.rows:
         form = ctx.web.forms.get((r.form_id, r.form_version))
-        if form is None:
+        if form is None or (enabled is not None and r.form_id not in enabled):
             continue
         reports.append({"r": r, "title": report_title(form, r.answers, lang, t),
                         "rows": present.answer_rows(form, r.answers, lang, t),
