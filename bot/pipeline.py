@@ -168,8 +168,7 @@ class Pipeline:
                                      "location": list(inbound.location) if inbound.location else None}})
             fresh = await tx.record_inbound_many(rows, now)
             keys = [(i.channel, i.sender) for i, _ in items if (i.channel, i.message_id) in fresh]
-            sessions = await tx.lock_sessions(keys, now)
-            contacts = await tx.contacts_for_many(keys)
+            sessions, contacts = await tx.sessions_and_contacts(keys, now)
             # what the batch's messages need, read once for all of them: last reports offered back (those
             # at the menu), the rounds (those who may reach a round question)
             # a message's needs, with the session they were found for: ``_apply`` reuses them while the session
