@@ -83,10 +83,12 @@ def sessions_and_contacts() -> CompoundSelect[Unpack[TupleAny]]:
     sessions = cast(Table, Session.__table__)
     contact_columns = (Contact.id, Contact.name, Contact.role, Contact.area_code, Contact.lang, Contact.verified,
                        Contact.disabled_at, Contact.program_id)
-    first = (select(literal_column("'s'"), sessions.c.channel, sessions.c.external_id, sessions.c.state, sessions.c.seq,
-                    *(type_coerce(null(), c.type) for c in contact_columns))
-             .where(tuple_(sessions.c.channel, sessions.c.external_id).in_(bindparam("keys", expanding=True))))
-    second = (select(literal_column("'c'"), Identity.channel, Identity.external_id, null(), null(), *contact_columns)
-              .join(Contact, Identity.contact_id == Contact.id)
-              .where(tuple_(Identity.channel, Identity.external_id).in_(bindparam("identities", expanding=True))))
+    first: Select[Unpack[TupleAny]] = (
+        select(literal_column("'s'"), sessions.c.channel, sessions.c.external_id, sessions.c.state, sessions.c.seq,
+               *(type_coerce(null(), c.type) for c in contact_columns))
+        .where(tuple_(sessions.c.channel, sessions.c.external_id).in_(bindparam("keys", expanding=True))))
+    second: Select[Unpack[TupleAny]] = (
+        select(literal_column("'c'"), Identity.channel, Identity.external_id, null(), null(), *contact_columns)
+        .join(Contact, Identity.contact_id == Contact.id)
+        .where(tuple_(Identity.channel, Identity.external_id).in_(bindparam("identities", expanding=True))))
     return union_all(first, second)

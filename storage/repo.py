@@ -138,8 +138,9 @@ class Tx:
         by_identity = {identity_key(c, e): (c, e) for c, e in keys}
         sessions: dict[tuple[str, str], tuple[dict[str, Any], int]] = {}
         contacts: dict[tuple[str, str], ContactView] = {}
-        for kind, ch, ext, state, seq, cid, name, role, area, lang, verified, disabled, program in await self._core(
-                sessions_and_contacts(), {"keys": keys, "identities": list(by_identity)}):
+        rows = cast(Iterable[tuple[Any, ...]], await self._core(sessions_and_contacts(),
+                                                              {"keys": keys, "identities": list(by_identity)}))
+        for kind, ch, ext, state, seq, cid, name, role, area, lang, verified, disabled, program in rows:
             if kind == "s":
                 sessions[(ch, ext)] = (dict(state or {}), seq or 0)
             else:
