@@ -58,7 +58,8 @@ async def run(users: int, script: list[str], concurrency: int) -> dict:
                                         states={i: state(i) for i in range(1, len(script))}, fallbacks=[]))
     await app.initialize()
     now = datetime.now(timezone.utc)
-    sem = asyncio.Semaphore(concurrency)
+    from bench.inbound import Gate     # the same gate as Pantau's side of the run
+    sem = Gate(concurrency)
     latencies: list[float] = []
     next_id = iter(range(1, 10**9))
 

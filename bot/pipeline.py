@@ -169,14 +169,21 @@ class Pipeline:
                                      "location": list(inbound.location) if inbound.location else None}})
             fresh = await tx.record_inbound_many(rows, now)
             keys = [(i.channel, i.sender) for i, _ in items if (i.channel, i.message_id) in fresh]
-            sessions = await tx.lock_sessions(keys, now)
-            contacts = await tx.contacts_for_many(keys)
+            sessions, contacts = await tx.sessions_and_contacts(keys, now)
             # what the batch's messages need, read once for all of them: last reports offered back (those
             # at the menu), the rounds (those who may reach a round question)
-            wants = [(contacts[key].area_code, needs(sessions[key][0] or None, i, True, self._round_forms,
-                                                                 self._round_questions))
-                     for i, _ in items if (i.channel, i.message_id) in fresh
-                     for key in [(i.channel, i.sender)] if key in contacts]
+            # a message's needs, with the session they were found for: ``_apply`` reuses them while the session
+            # is that same object (the person's first message in the batch), else finds them again
+            wanted: dict[tuple[str, str], tuple[dict | None, set[str]]] = {}
+            wants = []
+            for i, _ in items:
+                key = (i.channel, i.sender)
+                if (i.channel, i.message_id) in fresh and key in contacts:
+                    session = sessions[key][0] or None
+                    want = needs(session, i, True, self._round_forms, self._round_questions)
+                    wanted[(i.channel, i.message_id)] = (session, want)
+                    wants.append((contacts[key].area_code, want))
+            lexicons = lexicon_files.lexicons()   # once a batch: a word taught meanwhile counts from the next
             previous = await tx.previous_answers([area for area, want in wants if "previous" in want],
                                                  self._suggesting)
             loaded = {"previous": previous, "notices": []}      # notices: messages to others (bot/access.py)
@@ -195,8 +202,9 @@ class Pipeline:
                     await tx.add_media(*media[:4], now, *media[4:])     # a 5th item: URL of a pending file
                 key = (inbound.channel, inbound.sender)
                 state, seq = sessions[key]
+                known = wanted.pop(ident, None)
                 step, contact, saved = await self._apply(tx, s, inbound, state or None, contacts.get(key), loaded,
-                                                         now)
+                                                         now, lexicons, known)
                 sessions[key] = (step.session, seq + 1)
                 if contact is not None:
                     contacts[key] = contact
@@ -252,11 +260,13 @@ class Pipeline:
                     raise
                 ctx = replace(ctx, missing=ctx.missing - {more.what})
 
-    async def _apply(self, tx: Tx, s, inbound: Inbound, session: dict | None, contact, loaded: dict, now):
+    async def _apply(self, tx: Tx, s, inbound: Inbound, session: dict | None, contact, loaded: dict, now,
+                     lexicons=None, known: tuple[dict | None, set[str]] | None = None):
         """One message through flows.advance and its side effects; returns (step with all replies, contact,
         the report it completed as a ``SavedReport`` or None). ``loaded``: what the batch has read already
         (previous reports by area, rounds); completed here when an earlier message changed what this needs."""
-        want = needs(session, inbound, contact is not None, self._round_forms, self._round_questions)
+        want = (known[1] if known is not None and known[0] is session and contact is not None
+                else needs(session, inbound, contact is not None, self._round_forms, self._round_questions))
         previous = loaded["previous"]
         if contact and "previous" in want and contact.area_code not in previous:
             previous.update(await tx.previous_answers([contact.area_code], self._suggesting))
@@ -275,7 +285,7 @@ class Pipeline:
             recent_reports=await tx.recent_reports(contact) if contact and "recent" in want else (),
             previous=programs.previous_of(previous.get(contact.area_code, {}), contact) if contact and "previous" in want
             else {},
-            lexicons=lexicon_files.lexicons(),
+            lexicons=lexicons if lexicons is not None else lexicon_files.lexicons(),
             missing=(_LAZY - want) | ({"loop"} if loop is None and contact is not None else set()), **await access.context_extras(s, inbound, contact, want, now),
             **await programs.context_extras(s, contact, want),
         )
@@ -312,4 +322,6 @@ class Pipeline:
             await tx.flush_reports()                      # a summary counts the reports sent just before it
             replies += await handle_request(s, step.request, contact, inbound.channel, inbound.sender, now,
                                             self.forms, step.session.get("lang", "id"))
+        if len(replies) == len(step.replies):          # nothing added after advance: the step as it is
+            return step, contact, saved
         return replace(step, replies=tuple(replies)), contact, saved

@@ -21,8 +21,13 @@ MAX_LEN = 200
 # yes and no words, their fillers and "no" phrases, greetings and fillers: base.yaml ``words:`` (flows.lexicon.BASE)
 
 
+#: patterns compiled once (``re.sub(pattern, …)`` looks each up in re's cache at every call)
+_SPACES = re.compile(r"\s+")
+_NUMBERED = re.compile(r"(?:no\.?|nomor|nomer|pilih)?\s*(\d+)")
+
+
 def normalize(text: str) -> str:
-    return re.sub(r"\s+", " ", (text or "")[:4 * MAX_LEN].strip().lower()).strip(" .,!?")
+    return _SPACES.sub(" ", (text or "")[:4 * MAX_LEN].strip().lower()).strip(" .,!?")
 
 
 def is_greeting(text: str) -> bool:
@@ -128,7 +133,7 @@ def match_choice(text: str, options: Sequence[tuple[str, Sequence[str]]]) -> str
         return Problem(N_("Mohon pilih salah satu dengan mengetik nomornya."))
     if not options:
         return Problem(N_("Belum ada pilihan yang tersedia. Mohon hubungi koordinator Anda."))
-    m = re.fullmatch(r"(?:no\.?|nomor|nomer|pilih)?\s*(\d+)", s[:MAX_LEN])
+    m = _NUMBERED.fullmatch(s[:MAX_LEN])
     if m:
         digits = m.group(1)
         i = int(digits) if len(digits) <= 6 else 0     # never int() a 10,000-digit string

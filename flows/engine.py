@@ -17,6 +17,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+import orjson
+
 from . import access
 from . import answers as A
 from . import commands as C
@@ -124,9 +126,19 @@ class _Msg:
     gap: timedelta              # since the previous message
 
 
+def _copy(session: dict[str, Any]) -> dict[str, Any]:
+    """A copy as the database would return it (storage/ writes JSON columns with orjson): a NaN comes back as
+    null there too. What orjson cannot write (an integer past 64 bits) is copied with ``json`` as before."""
+    try:
+        copied: dict[str, Any] = orjson.loads(orjson.dumps(session, option=orjson.OPT_NON_STR_KEYS))
+    except TypeError:
+        copied = json.loads(json.dumps(session))
+    return copied
+
+
 def advance(session: dict[str, Any] | None, inbound: Inbound, ctx: Context) -> Step[dict[str, Any]]:
     # a copy as the database would return it, read as the current schema (flows.state)
-    state = State.from_json(json.loads(json.dumps(session)) if session else None)
+    state = State.from_json(_copy(session) if session else None)
     step = _advance(state, inbound, ctx)
     return with_session(step, step.session.to_json())
 

@@ -117,6 +117,20 @@ def words_to_int(text: str) -> int | None:
     return total + group + (pending or 0)
 
 
+#: patterns compiled once (``re.sub(pattern, …)`` looks each up in re's cache at every call)
+_SPACES = re.compile(r"\s+")
+_DIGIT_AN = re.compile(r"(\d)\s*an\b")
+_DIGIT_ORANG = re.compile(r"(\d)\s*(orang|org)\b")
+_NEGATIVE = re.compile(r"-\s*\d+([.,]\d+)?")
+_THOUSANDS = re.compile(r"\d{1,3}(\.\d{3})+")
+_DIGITS = re.compile(r"\d+")
+_FRACTION = re.compile(r"\d+[.,]\d+")
+_SLASH = re.compile(r"\d+\s*/\s*\d+")
+_EXPONENT = re.compile(r"[\d.,]+e[\d+-]+")
+_A_DIGIT = re.compile(r"\d")
+_GROUPED_OR_SLASH = re.compile(r"\d{1,3}(\.\d{3})+|\d+\s*/\s*\d+")
+
+
 def parse_number(text: str, *, minimum: int = 0, maximum: int = 100_000, lexicon: Lexicon | None = None
                  ) -> int | Problem:
     """A whole count of people or things (``lexicon``: regional and SMS words read first).
@@ -125,7 +139,7 @@ def parse_number(text: str, *, minimum: int = 0, maximum: int = 100_000, lexicon
     not a number).
     """
     text = chosen(lexicon).canonical(text or "")
-    raw = re.sub(r"\s+", " ", (text or "").strip().lower())
+    raw = _SPACES.sub(" ", (text or "").strip().lower())
     if not raw:
         return Problem(N_("Mohon tulis jumlahnya dengan angka, misalnya 79."))
     if len(raw) > MAX_LEN:
@@ -140,31 +154,31 @@ def parse_number(text: str, *, minimum: int = 0, maximum: int = 100_000, lexicon
     s = _APPROX.sub("", _ABOUT.sub(" ", raw).strip())
     s = _SYMBOLS.sub(" ", s)                       # an emoji or a mark beside the number: "20 👍", "20!!"
     s = s.replace("±", " ")
-    s = re.sub(r"(\d)\s*an\b", r"\1", s)          # "40an" → 40
-    s = re.sub(r"(\d)\s*(orang|org)\b", r"\1 ", s)  # "79org"
+    s = _DIGIT_AN.sub(r"\1", s)          # "40an" → 40
+    s = _DIGIT_ORANG.sub(r"\1 ", s)  # "79org"
     s = _NOISE.sub(" ", s)
-    s = re.sub(r"\s+", " ", s).strip(" .:=")
+    s = _SPACES.sub(" ", s).strip(" .:=")
     scaled = _SCALE_DIGITS.fullmatch(s)
     if scaled:
         whole, frac, scale = scaled.groups()
         unit = 1_000 if scale in ("ribu", "rb") else 1_000_000
         value = int(whole) * unit + (int(frac.ljust(3, "0")) * unit // 1000 if frac else 0)
         return _limits(value, minimum, maximum)
-    if re.fullmatch(r"-\s*\d+([.,]\d+)?", s) or s.startswith("min "):
+    if _NEGATIVE.fullmatch(s) or s.startswith("min "):
         return Problem(N_("Jumlah tidak bisa kurang dari nol. Mohon tulis angka, misalnya 79."))
-    m = re.fullmatch(r"\d{1,3}(\.\d{3})+", s)     # "1.250", "12.000" – dots group thousands
+    m = _THOUSANDS.fullmatch(s)     # "1.250", "12.000" – dots group thousands
     if m:
         value = int(s.replace(".", ""))
-    elif re.fullmatch(r"\d+", s):
+    elif _DIGITS.fullmatch(s):
         if len(s) > 12:
             return Problem(N_("Angka %(value)s terlalu besar. Mohon periksa lagi."), {"value": s[:12] + "…"})
         value = int(s)
-    elif re.fullmatch(r"\d+[.,]\d+", s) or re.fullmatch(r"\d+\s*/\s*\d+", s) or "setengah" in s:
+    elif _FRACTION.fullmatch(s) or _SLASH.fullmatch(s) or "setengah" in s:
         return Problem(N_("Jumlah orang harus bilangan bulat, misalnya 79, bukan pecahan."))
-    elif re.fullmatch(r"[\d.,]+e[\d+-]+", s):
+    elif _EXPONENT.fullmatch(s):
         return Problem(N_("Mohon tulis jumlahnya dengan angka biasa, misalnya 79."))
     else:
-        words = None if re.search(r"\d", s) else words_to_int(s)     # "10 5 empat" is not 4
+        words = None if _A_DIGIT.search(s) else words_to_int(s)     # "10 5 empat" is not 4
         if words is None:
             several = numbers_in(s)
             if len(several) >= 2:
@@ -198,7 +212,7 @@ _RANGE = re.compile(r"\d\s*(?:-|–|s/d|sd|sampai|smp|hingga|ke|atau|/)\s*\d|\ba
 def _inexact(raw: str) -> Problem | None:
     """"dua ratus lebih", "lebih dari 50", "hampir 40", "30-40", "30 atau 40": not one count, refused with why."""
     s = _ABOUT.sub(" ", raw)
-    if re.fullmatch(r"\d{1,3}(\.\d{3})+|\d+\s*/\s*\d+", s.strip(" .")):
+    if _GROUPED_OR_SLASH.fullmatch(s.strip(" .")):
         return None         # "1.250" groups thousands; "1/2" is refused as a fraction
     if _MORE_LESS.search(s):
         return Problem(N_("\"%(text)s\" bukan jumlah yang pasti. Mohon tulis jumlahnya dengan tepat, misalnya 79."),

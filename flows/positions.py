@@ -19,7 +19,9 @@ WHOLE = Pos("$")
 def item_values(form: Form, answers: dict[str, Any], pos: Pos, today: str | None = None) -> dict[str, Any]:
     """Answers visible at a position: the form's, plus the current repeat item's, plus calculations;
     ``today`` (ISO) is what today() in an expression gives."""
-    values = {k: v for k, v in answers.items() if not isinstance(v, list) or k not in _repeat_names(form)}
+    repeats = _repeat_names(form)
+    values = ({k: v for k, v in answers.items() if k not in repeats or not isinstance(v, list)} if repeats
+              else dict(answers))
     if today is not None:
         values["$today"] = today
     values["$answers"] = answers          # sum(), indexed-repeat(): a repeat's answers from anywhere
@@ -39,8 +41,13 @@ def values_at(form: Form, draft: Draft, pos: Pos) -> dict[str, Any]:
     return item_values(form, draft.answers, pos, draft.today)
 
 
-def _repeat_names(form: Form) -> set[str]:
-    return {q.name for q in form.questions if q.type == "repeat"}
+def _repeat_names(form: Form) -> frozenset[str]:
+    """The names of the form's repeats, found once per form (kept in its ``__dict__``, as
+    ``functools.cached_property`` does): ``item_values`` needs them at every call."""
+    found: frozenset[str] | None = form.__dict__.get("_repeat_names")
+    if found is None:
+        found = form.__dict__["_repeat_names"] = frozenset(q.name for q in form.questions if q.type == "repeat")
+    return found
 
 
 def relevant(q: Question, values: dict[str, Any]) -> bool:

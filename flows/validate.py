@@ -29,11 +29,35 @@ def _invalid(form: Form, q: Question, value: Any, values: dict[str, Any], lang: 
     return None
 
 
+#: how many checked answer sets each form remembers (``first_invalid``)
+MEMO_SIZE = 512
+
+
 def first_invalid(form: Form, answers: dict[str, Any], lang: str,
                   today: str | None = None) -> tuple[Pos, Problem | None] | None:
     """The first answer that the form's rules refuse on the final answers (a constraint, a limit, a choice
     that no longer exists, a required answer missing), with the reason: checked before a report is sent,
-    whatever path led there. Answers to questions no longer relevant are dropped by ``clean_answers``."""
+    whatever path led there. Answers to questions no longer relevant are dropped by ``clean_answers``.
+
+    The check is pure in the form, the answers, the language and the day, and a report is checked twice with
+    the same answers (before its summary, then at "kirim"): the outcome is remembered per form by the exact
+    text of the answers (``repr``: 1, 1.0, True and NaN stay apart), so the second check is a lookup."""
+    memo: dict[tuple[str, str, str | None], tuple[Pos, Problem | None] | None] | None = form.__dict__.get(
+        "_first_invalid")
+    if memo is None:
+        memo = form.__dict__["_first_invalid"] = {}
+    key = (repr(answers), lang, today)
+    if key in memo:
+        return memo[key]
+    found = _first_invalid(form, answers, lang, today)
+    if len(memo) >= MEMO_SIZE:
+        del memo[next(iter(memo))]          # the oldest
+    memo[key] = found
+    return found
+
+
+def _first_invalid(form: Form, answers: dict[str, Any], lang: str,
+                   today: str | None) -> tuple[Pos, Problem | None] | None:
     values = item_values(form, answers, Pos("$"), today)      # the same at every top-level question
     for q in form.questions:
         if q.type == "note" or not relevant(q, values):

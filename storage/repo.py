@@ -7,17 +7,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from functools import lru_cache
 from typing import Any, TypeVarTuple, cast, overload
 
-from sqlalchemy import (Executable, Insert, Select, Table, Update, bindparam, delete, func, or_, select, tuple_,
-                        update)
+from sqlalchemy import (Executable, Table, delete, func, or_, select, update)
 from sqlalchemy import insert as insert_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.dml import ReturningInsert
 from sqlalchemy.sql.selectable import TypedReturnsRows
 from sqlalchemy.util.typing import TupleAny, Unpack
 
@@ -28,8 +25,9 @@ from . import webhooks
 from .completeness import of_program
 from .results import affected
 from .keys import aware, identity_key
+from .batch_sql import _report_upsert, _statements, sessions_and_contacts
 from .models import (DEFAULT_PROGRAM_ID, Contact, Identity, InboundMessage, Invite, Media, Membership, Outbox,
-                     Report, ReportRevision, Round, Session, StorySelection)
+                     Report, ReportRevision, Round, StorySelection)
 from .rollup import draft_of, rollup_columns
 from .forms import stored_form_definition, sync_forms  # noqa: F401 - where callers import them from
 
@@ -38,65 +36,10 @@ _Ts = TypeVarTuple("_Ts")
 _Params = Mapping[str, Any] | Sequence[Mapping[str, Any]] | None   # one row's values, or many
 
 
-@lru_cache(maxsize=2)
-def _report_upsert(postgres: bool) -> ReturningInsert[int, int, int, str, str, str]:
-    """INSERT … ON CONFLICT (program, form, area, key) DO UPDATE … RETURNING id, revision (and the key, to match
-    rows of an executemany) — built once per dialect."""
-    table = cast(Table, Report.__table__)
-    stmt = (pg_insert if postgres else sqlite_insert)(table)
-    # the owner (contact_id) stays: the revision row records who sent this version
-    kept = ("answers", "form_version", "updated_at", "kab", "period", "men", "women", "verified")
-    return stmt.on_conflict_do_update(
-        index_elements=["program_id", "form_id", "area_code", "key"],
-        set_={"revision": table.c.revision + 1, **{c: stmt.excluded[c] for c in kept}},
-    ).returning(table.c.id, table.c.revision, table.c.program_id, table.c.form_id, table.c.area_code, table.c.key)
-
-
 def report_program(by: ContactView | None) -> int:
     """The program a report is sent for: the sender's program in use (the default for a trusted caller, or
     a forum member of every program)."""
     return by.program_id if by is not None and by.program_id is not None else DEFAULT_PROGRAM_ID
-
-
-@dataclass(frozen=True)
-class _Statements:
-    """The per-batch statements, built once per dialect (building them per call cost more than running them)."""
-    inbound_insert: ReturningInsert[str, str]
-    session_insert: Insert
-    session_select: Select[str, str, dict[str, Any] | None, int | None]
-    session_update: Update
-    contacts_select: Select[Unpack[TupleAny]]     # ten columns: past what the typing spells out
-    previous_select: Select[str, str, dict[str, Any], int]
-    outbox_insert: Insert
-
-
-@lru_cache(maxsize=2)
-def _statements(postgres: bool) -> _Statements:
-    insert = pg_insert if postgres else sqlite_insert
-    inbound, sessions = cast(Table, InboundMessage.__table__), cast(Table, Session.__table__)
-    session_select = (select(sessions.c.channel, sessions.c.external_id, sessions.c.state, sessions.c.seq)
-                      .where(tuple_(sessions.c.channel, sessions.c.external_id).in_(bindparam("keys", expanding=True)))
-                      .order_by(sessions.c.channel, sessions.c.external_id))
-    return _Statements(
-        # executemany with RETURNING: SQLAlchemy's "insertmanyvalues" turns it into multi-row INSERTs
-        inbound_insert=(insert(inbound).on_conflict_do_nothing(index_elements=["channel", "message_id"])
-                        .returning(inbound.c.channel, inbound.c.message_id)),
-        session_insert=insert(sessions).on_conflict_do_nothing(index_elements=["channel", "external_id"]),
-        session_select=session_select.with_for_update() if postgres else session_select,
-        session_update=(update(sessions).where(sessions.c.channel == bindparam("k_channel"),
-                                               sessions.c.external_id == bindparam("k_external"))
-                        .values(state=bindparam("v_state"), seq=bindparam("v_seq"), updated_at=bindparam("v_now"),
-                                draft_form=bindparam("v_form"), draft_area=bindparam("v_area"))),
-        contacts_select=(select(Identity.channel, Identity.external_id, Contact.id, Contact.name, Contact.role,
-                                Contact.area_code, Contact.lang, Contact.verified, Contact.disabled_at, Contact.program_id).join(Contact, Identity.contact_id == Contact.id)
-                         .where(tuple_(Identity.channel, Identity.external_id)
-                                .in_(bindparam("keys", expanding=True)))),
-        previous_select=(select(Report.area_code, Report.form_id, Report.answers, Report.program_id)
-                         .where(Report.area_code.in_(bindparam("areas", expanding=True)),
-                                Report.form_id.in_(bindparam("forms", expanding=True)))
-                         .order_by(Report.updated_at.desc(), Report.id.desc())),
-        outbox_insert=insert_(cast(Table, Outbox.__table__)),
-    )
 
 
 _REVISION_INSERT = insert_(cast(Table, ReportRevision.__table__))
@@ -169,15 +112,43 @@ class Tx:
         q = _statements(self.postgres)
         rows = await self._core(q.session_select, {"keys": keys})
         out = {(c, e): (dict(state or {}), seq or 0) for c, e, state, seq in rows}
+        await self._create_missing(keys, out, now)
+        return out
+
+    async def _create_missing(self, keys: list[tuple[str, str]], out: dict[tuple[str, str], tuple[dict[str, Any], int]],
+                              now: datetime) -> None:
+        """First messages: session rows created, then read (and locked) like the others, into ``out``. (Two
+        workers creating the same new person while holding others' rows can deadlock: the database picks one,
+        and the pipeline retries its batch.)"""
         missing = [k for k in keys if k not in out]
-        if missing:    # first messages: rows created, then read (and locked) like the others
-            # (two workers creating the same new person while holding others' rows can deadlock:
-            # the database picks one, and the pipeline retries its batch)
+        if missing:
+            q = _statements(self.postgres)
             await self._core(q.session_insert, [{"channel": c, "external_id": e, "state": {}, "updated_at": now,
                                                  "seq": 0} for c, e in missing])
             created = await self._core(q.session_select, {"keys": missing})
             out.update({(c, e): (dict(state or {}), seq or 0) for c, e, state, seq in created})
-        return out
+
+    async def sessions_and_contacts(self, keys: list[tuple[str, str]], now: datetime
+                                    ) -> tuple[dict[tuple[str, str], tuple[dict[str, Any], int]],
+                                               dict[tuple[str, str], ContactView]]:
+        """``lock_sessions`` and ``contacts_for_many`` of a batch's senders: on SQLite one statement for both
+        (storage/batch_sql.py), on PostgreSQL two (its sessions are locked FOR UPDATE)."""
+        if self.postgres or not keys:
+            return await self.lock_sessions(keys, now), await self.contacts_for_many(keys)
+        keys = sorted(set(keys))
+        by_identity = {identity_key(c, e): (c, e) for c, e in keys}
+        sessions: dict[tuple[str, str], tuple[dict[str, Any], int]] = {}
+        contacts: dict[tuple[str, str], ContactView] = {}
+        rows = cast(Iterable[tuple[Any, ...]], await self._core(sessions_and_contacts(),
+                                                              {"keys": keys, "identities": list(by_identity)}))
+        for kind, ch, ext, state, seq, cid, name, role, area, lang, verified, disabled, program in rows:
+            if kind == "s":
+                sessions[(ch, ext)] = (dict(state or {}), seq or 0)
+            else:
+                contacts[by_identity[(ch, ext)]] = ContactView(cid, name, role, area, lang, bool(verified),
+                                                               disabled is None, program)
+        await self._create_missing(keys, sessions, now)
+        return sessions, contacts
 
     async def save_sessions(self, states: dict[tuple[str, str], tuple[dict[str, Any], int]], now: datetime) -> None:
         """Write a batch's session states back (one executemany)."""

@@ -14,7 +14,7 @@ with their UTC clock), so existing databases keep their meaning and need no data
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy import DateTime
 from sqlalchemy.engine import Dialect
@@ -37,6 +37,26 @@ class UtcDateTime(TypeDecorator[datetime]):
 
     impl = DateTime(timezone=True)
     cache_ok = True
+
+    def bind_processor(self, dialect: Dialect) -> Callable[[Any], Any] | None:
+        """SQLAlchemy's processor (``process_bind_param``, then the driver's form), remembering the last value:
+        a batch binds the same ``now`` to every row it writes (inbound, sessions, outbox: about five times a
+        message), so it is converted once. A datetime is immutable and the one kept cannot be reused by
+        another object while kept, so ``is`` is a safe test; the pair is replaced in one assignment."""
+        inner = super().bind_processor(dialect)
+        if inner is None:
+            return None
+        convert: Callable[[Any], Any] = inner
+        last: list[tuple[Any, Any]] = [(None, None)]
+
+        def process(value: Any) -> Any:
+            seen, out = last[0]
+            if value is seen and value is not None:
+                return out
+            out = convert(value)
+            last[0] = (value, out)
+            return out
+        return process
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:
