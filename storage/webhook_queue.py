@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, exists, insert, select, text
+from sqlalchemy import delete, exists, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .models import Outbox, WebhookEvent
@@ -35,6 +35,11 @@ BATCH = 2000
 async def waiting(s: AsyncSession) -> bool:
     """Is any event waiting to be released (one cheap read, so an idle sender writes nothing)?"""
     return bool(await s.scalar(select(exists().where(WebhookEvent.id > 0))))
+
+
+async def count_waiting(s: AsyncSession) -> int:
+    """How many events wait to be released (`pantau outbox` shows the number: they are not rows yet)."""
+    return int(await s.scalar(select(func.count()).select_from(WebhookEvent)) or 0)
 
 
 async def release(s: AsyncSession, now: datetime, limit: int = BATCH) -> int:

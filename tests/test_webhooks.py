@@ -279,3 +279,17 @@ async def test_a_subscription_added_elsewhere_is_seen_within_seconds_of_the_batc
     assert await staged(db) == []
     await happen(db, ("report.saved", "81.05", {"report_id": 3}), at=NOW + timedelta(seconds=6))
     assert [r.payload["data"]["report_id"] for r in await staged(db)] == [3]
+
+
+async def test_pantau_outbox_counts_events_not_yet_moved_into_the_outbox(db, db_url, receiver, monkeypatch, capsys):
+    await subscribe(db, receiver)
+    await happen(db, ("report.saved", "81.05", {"report_id": 1}), ("report.saved", "81.05", {"report_id": 2}))
+    monkeypatch.setenv("PANTAU_DATABASE_URL", db_url)
+    from bot import config
+    config._current = None
+    assert await _cli(["outbox"]) == 0
+    assert "2 peristiwa webhook menunggu masuk antrean" in capsys.readouterr().out
+    await deliver(db)
+    assert await _cli(["outbox"]) == 0
+    out = capsys.readouterr().out
+    assert "menunggu masuk antrean" not in out and "report.saved" in out

@@ -48,12 +48,20 @@ def register(sub: Subparsers) -> None:
 
 async def _outbox(args: argparse.Namespace) -> int:
     from storage.outbox_view import outbox_lines
+    from storage.webhook_queue import count_waiting
 
     from .common import opened
     from ..phones import normalize_sender
     async with opened() as pipeline, pipeline.db.session() as s:
         rows = await outbox_lines(s, STATUSES[args.status] if args.status else None, args.to, args.limit,
                                   normalize_sender(args.to) if args.to else None)
+        # webhook events wait as their own rows until the sender moves them into the outbox, in commit order
+        staged = await count_waiting(s) if args.status in (None, "queued") and not args.to else 0
+    if staged:
+        print(f"{staged} peristiwa webhook menunggu masuk antrean (dipindahkan oleh pengirim `pantau serve`, "
+              "urut sesuai waktu simpannya).")
+    if not rows and staged:
+        return 0
     if not rows:
         print("Tidak ada pesan keluar" + (f" berstatus {args.status}" if args.status else "") + ".")
         return 0
