@@ -96,9 +96,9 @@ async def _pass(s, forms: dict, now: datetime, plan: list | None, dry_run: bool,
     by_kec: dict[str, list] = {}
     for p in fasil:
         by_kec.setdefault(p.area_code, []).append(p)
-    for rnd, schedule in await rounds_with_schedule(s, pid):
+    for rnd, schedule, round_program in await rounds_with_schedule(s, pid):
         if not dry_run:           # round.closed to the webhooks, once, the day after its due date
-            await webhooks.round_closed(s, rnd.name, rnd.start, rnd.due, now)
+            await webhooks.round_closed(s, rnd.name, rnd.start, rnd.due, now, round_program)
         sched = {**DEFAULT_SCHEDULE, **(schedule or {})}
         if not _active(rnd, now.date(), sched):
             continue

@@ -17,12 +17,13 @@ from .models import Contact, Identity, Membership, Outbox, Round, SentReminder, 
 from .routing import last_written, registered
 
 async def rounds_with_schedule(s: AsyncSession, program: int | None = None
-                               ) -> list[tuple[RoundView, dict[str, Any] | None]]:
-    """Every round with its schedule (of one program: its own rounds and those of every program)."""
+                               ) -> list[tuple[RoundView, dict[str, Any] | None, int | None]]:
+    """Every round with its schedule and its program (of one program: its own rounds and those of every
+    program)."""
     q = select(Round)
     if program is not None:
         q = q.where(or_(Round.program_id == program, Round.program_id.is_(None)))
-    return [(RoundView(r.name, r.start, r.due), r.schedule) for r in await s.scalars(q)]
+    return [(RoundView(r.name, r.start, r.due), r.schedule, r.program_id) for r in await s.scalars(q)]
 
 
 async def people(s: AsyncSession, role: str, program: int | None = None, every: bool = False) -> list[Person]:

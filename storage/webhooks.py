@@ -310,15 +310,19 @@ def round_end(due: str, area_code: str) -> tuple[str, datetime]:
     return zone_name(area_code or None), datetime.combine(date.fromisoformat(due) + timedelta(days=1), time(0), zone)
 
 
-async def round_closed(s: AsyncSession, name: str, start: str, due: str, now: datetime) -> int:
+async def round_closed(s: AsyncSession, name: str, start: str, due: str, now: datetime,
+                       program: int | None | str = "by name") -> int:
     """``round.closed`` once per zone, when the round's due day has ended there (midnight WIB, WITA or WIT of
     the subscription's area; every area: WIB), and only within a week of it: a webhook added later is not sent
     every round of the past. Only to subscriptions of the round's program (a round of every program: to all).
-    The data says when it closed (``closed_at``, RFC 3339 UTC) and in which zone. Returns how many queued."""
+    The data says when it closed (``closed_at``, RFC 3339 UTC) and in which zone. Returns how many queued.
+    ``program``: the round's program (two programs may each have a round of this name; each closes once);
+    without it, the program of a round of that name."""
     active = await _active(s, now)
     if not active:
         return 0
-    program = await s.scalar(select(Round.program_id).where(Round.name == name))
+    if isinstance(program, str):
+        program = await s.scalar(select(Round.program_id).where(Round.name == name).limit(1))
     wanted = [sub for sub in active.subs if sub.wants("round.closed", None, (program,))]
     groups: dict[str, list[Subscription]] = {}
     for sub in wanted:
@@ -326,7 +330,7 @@ async def round_closed(s: AsyncSession, name: str, start: str, due: str, now: da
     queued = 0
     for zone, subs in groups.items():
         closed = round_end(due, subs[0].area_code)[1]
-        key = f"round.closed|{name}|{zone}"
+        key = f"round.closed|{name}|{zone}" if program is None else f"round.closed|{name}|{program}|{zone}"
         if not closed <= now < closed + timedelta(days=7) or await s.get(WebhookMark, key) is not None \
                 or await s.get(WebhookMark, f"round.closed|{name}") is not None:     # marked before 0019
             continue

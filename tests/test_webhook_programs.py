@@ -93,6 +93,23 @@ async def test_a_round_of_one_program_closes_only_for_its_subscriptions(world):
     assert heard["kotaku_elsewhere"] == [("Kotaku Juli", "kotaku"), ("Bersama", None)]   # a round has no area
 
 
+async def test_two_programs_rounds_of_the_same_name_each_close_for_their_own_subscriptions(world):
+    """Round names are unique per program: PKH's and Kotaku's "Agustus 2024" are two rounds, two events."""
+    p, pkh, kotaku, r = world
+    async with p.db.session() as s:
+        await upsert_round(s, "Agustus 2024", "2024-08-01", "2024-08-31", program_id=pkh)
+        await upsert_round(s, "Agustus 2024", "2024-08-01", "2024-08-31", program_id=kotaku)
+    after = datetime(2024, 9, 1, 12, 0, tzinfo=timezone.utc)
+    async with p.db.session() as s, s.begin():
+        for program in (pkh, kotaku):
+            await round_closed(s, "Agustus 2024", "2024-08-01", "2024-08-31", after, program)
+    await deliver(p.db, after)
+    heard = {name: [(e["data"]["round"], e["data"]["program"]) for e in rec.accepted] for name, rec in r.items()}
+    assert heard["pkh"] == [("Agustus 2024", "pkh")]
+    assert heard["kotaku_bula"] == [("Agustus 2024", "kotaku")]
+    assert heard["every"] == [("Agustus 2024", "pkh"), ("Agustus 2024", "kotaku")]
+
+
 def test_webhook_add_with_programs_and_list_shows_them(cli_env, monkeypatch, capsys):
     for key, value in cli_env.items():
         monkeypatch.setenv(key, value)
