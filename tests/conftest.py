@@ -24,6 +24,7 @@ from flows.types import Context, ContactView, Inbound, RoundView
 NOW = datetime(2024, 8, 15, 3, 0, tzinfo=timezone.utc)   # Thursday 10:00 WIB
 PG_URL = os.environ.get("PANTAU_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 BACKEND = os.environ.get("PANTAU_TEST_DB", "sqlite")
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")   # gw0, gw1, … under pytest-xdist (-n)
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -133,38 +134,35 @@ def sqlite_template(tmp_path_factory) -> Path:
     return path
 
 
-def _reset_postgres() -> None:
-    from sqlalchemy import text
-
-    from storage.db import Database
-    from storage.models import Base
-    from storage.programs import DEFAULT_PROGRAM_SQL
-
-    async def reset():
-        db = Database(PG_URL)
-        await db.migrate()
-        async with db.engine.begin() as conn:
-            has_areas = (await conn.execute(text("select to_regclass('public.areas')"))).scalar()
-            if has_areas:
-                names = [t.name for t in Base.metadata.sorted_tables if t.name != "areas"]
-                await conn.execute(text(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE"))
-                await conn.execute(text(DEFAULT_PROGRAM_SQL))   # the default program (migration 0017)
-        await db.seed_areas(catalog.area_names())
-        await db.close()
-    asyncio.run(reset())
+@pytest.fixture(scope="session")
+def postgres_db():
+    """The PostgreSQL database of this test process, migrated and seeded once; ``db_url`` empties it per test.
+    Under pytest-xdist each worker has its own, created beside PANTAU_TEST_POSTGRES_URL's (its name + _gw0, …)
+    and dropped at the end."""
+    from . import pg_reset
+    reason = postgres_reachable()
+    if reason:
+        pytest.skip(reason)
+    url = pg_reset.worker_url(PG_URL, WORKER)
+    if url != PG_URL:
+        pg_reset.create(PG_URL, url)
+    try:
+        state = pg_reset.prepare(url, catalog.area_names())
+        yield state
+    finally:
+        if url != PG_URL:
+            pg_reset.drop(PG_URL, url)
 
 
 @pytest.fixture
-def db_url(tmp_path, sqlite_template) -> str:
+def db_url(request, tmp_path) -> str:
     """A fresh, migrated database with the area tree, on the backend under test."""
     if BACKEND == "postgres":
-        reason = postgres_reachable()
-        if reason:
-            pytest.skip(reason)
-        _reset_postgres()
-        return PG_URL
+        state = request.getfixturevalue("postgres_db")
+        state.reset()
+        return state.url
     path = tmp_path / "pantau.db"
-    shutil.copy(sqlite_template, path)
+    shutil.copy(request.getfixturevalue("sqlite_template"), path)
     return f"sqlite+aiosqlite:///{path}"
 
 
