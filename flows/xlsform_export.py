@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 
 from .forms import MORE, NUMBER_MAX, NUMBER_MIN, ROLES, Form, Group, Question
-from .xlsform import LANG_COLUMNS, NO_SUMMARY
+from .xlsform_sheets import LANG_COLUMNS, NO_SUMMARY
 from .xpath import to_xpath
 
 _DEFAULT_MIN, _DEFAULT_MAX = 0, 100_000
