@@ -12,9 +12,10 @@ import ast
 import re
 from typing import Any
 
+from .form_messages import indonesian
 from .forms import FormError, parse_form
 from .xlsform_choices import ChoicesReader
-from .xlsform_reader import legacy_binds, other_languages
+from .xlsform_reader import canonical, legacy_binds, other_languages
 from .xlsform_settings import SettingsReader
 from .xlsform_sheets import (DEFAULT_MESSAGE, LANG_COLUMNS, METADATA, NO_SUMMARY, OTHER_TEXT_LABEL, TYPE_MAP, YES,
                              Imported, Sheets, XLSFormError, braces, lang_of, normal_id)
@@ -56,6 +57,7 @@ class _Converter(ChoicesReader, SettingsReader):
                 child = {**child, "name": self.scoped(name, path, row)}
                 name = child["name"]
             self.seen.add(name)
+            self.scope.at = name
             if ctype == "repeat":
                 if in_repeat:
                     self.problem("survey", row, "type", "repeat di dalam repeat belum didukung Pantau")
@@ -220,9 +222,9 @@ def _when(condition: str, expr: str) -> str:
 
 
 def _all(exprs: list[str]) -> str:
-    """Several conditions that must all hold, as one expression."""
-    node = ast.BoolOp(op=ast.And(), values=[ast.parse(e, mode="eval").body for e in exprs])
-    return ast.unparse(node) if len(exprs) > 1 else exprs[0]
+    """Several conditions that must all hold, as one expression (written as ``canonical`` writes it)."""
+    return canonical(" and ".join(f"({e})" for e in exprs))
+
 
 def from_xlsform(parsed: dict[str, Any], sheets: Sheets, form_id: str | None = None) -> Imported:
     """The Pantau form of an XLSForm (raises XLSFormError listing every problem; nothing is half-done)."""
@@ -238,6 +240,8 @@ def from_xlsform(parsed: dict[str, Any], sheets: Sheets, form_id: str | None = N
         data["xlsform"] = {**data.get("xlsform", {}), "names": conv.renamed}
     if conv.from_file:
         data["xlsform"] = {**data.get("xlsform", {}), "from_file": conv.from_file}
+    if conv.external:
+        data["xlsform"] = {**data.get("xlsform", {}), "external": conv.external}
     if sheets.file_texts:                 # versioned with the form, written back by export
         data["xlsform"] = {**data.get("xlsform", {}), "files": dict(sheets.file_texts)}
     lists = conv.shared_lists()
@@ -263,7 +267,7 @@ def from_xlsform(parsed: dict[str, Any], sheets: Sheets, form_id: str | None = N
             first = exc.problem.split()[0].rstrip(":") if exc.problem else ""
             if row and first in ("relevant", "constraint", "default", "calculate", "choice_filter", "repeat_count"):
                 column = conv.column_of(row, "calculation" if first == "calculate" else first)
-            conv.problem("survey" if row else "settings", row or 2, column, exc.problem)
+            conv.problem("survey" if row else "settings", row or 2, column, indonesian(exc.problem))
     if conv.problems:
         raise XLSFormError(conv.problems)
     languages = other_languages(sheets, conv.default_lang)

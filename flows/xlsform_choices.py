@@ -32,8 +32,9 @@ class ChoicesReader(Reader):
                 self.problem("survey", row, "type", f"daftar {itemset!r} tidak ada di sheet external_choices")
                 return False
             if itemset not in self.file_cache:
-                self.file_cache[itemset] = [{k: v for k, v in r.items() if k != "list_name"} for r in rows]
+                self.file_cache[itemset] = [_external_row(r) for r in rows]
             child = {**child, "choices": self.file_cache[itemset]}
+            self.external[q["name"]] = itemset         # written back to external_choices by export
         raw_choices = child.get("choices") or []
         done = (id(raw_choices), "or_other" in raw_type)      # pyxform gives every user of a list the same list
         if done not in self.converted:
@@ -95,3 +96,13 @@ class ChoicesReader(Reader):
                     for q in same[1:]:
                         q["choices"] = copy.deepcopy(q["choices"])
         return lists
+
+
+def _external_row(row: dict[str, Any]) -> dict[str, Any]:
+    """An external_choices row as a choice: its label::<language> columns as one label (pyxform leaves that
+    sheet's rows as written)."""
+    labels = {k.split("::", 1)[1].strip(): v for k, v in row.items() if k.startswith("label::") and v}
+    out = {k: v for k, v in row.items() if k != "list_name" and not k.startswith("label::")}
+    if labels and not out.get("label"):
+        out["label"] = labels
+    return out

@@ -3,12 +3,31 @@ column, texts per language, XPath into expressions, the survey's columns checked
 languages and legacy bind columns."""
 from __future__ import annotations
 
+import ast
 import re
 from typing import Any
 
 from .xlsform_sheets import (IGNORED_COLUMNS, NOTED_COLUMNS, SURVEY_ALIASES, SURVEY_COLUMNS, TRANSLATED, Sheets,
                              base_column, braces, column_letter, lang_of)
 from .xpath import Scope, XPathError, to_expr
+
+
+def _flat(node: ast.AST) -> ast.AST:
+    """``(a and b) and c`` as ``a and b and c`` (the same value, one way of writing it)."""
+    for child in ast.iter_child_nodes(node):
+        _flat(child)
+    if isinstance(node, ast.BoolOp):
+        values: list[ast.expr] = []
+        for v in node.values:
+            values += v.values if isinstance(v, ast.BoolOp) and type(v.op) is type(node.op) else [v]
+        node.values = values
+    return node
+
+
+def canonical(expr: str) -> str:
+    """An expression written one way: brackets only where they change the meaning, nested and/or flattened, so
+    that a form exported to XLSForm and imported again has the very same expressions."""
+    return ast.unparse(_flat(ast.parse(expr, mode="eval")))
 
 
 class Reader:
@@ -36,6 +55,7 @@ class Reader:
         self.renamed: dict[str, str] = {}         # a name scoped by its group path → the name the form gave
         self.from_file: dict[str, list[str]] = {}   # a question whose choices come from a file → its type row
         self.file_cache: dict[str, list[dict[str, Any]]] = {}
+        self.external: dict[str, str] = {}         # a select_one_external question → its external_choices list
 
     def make_scope(self) -> Scope:
         """Where each question lives and the form's choice lists, for sum(), indexed-repeat(), jr:choice-name()
@@ -120,7 +140,7 @@ class Reader:
         if source in (None, ""):
             return None
         try:
-            return to_expr(str(source), me, choice_columns, self.scope)
+            return canonical(to_expr(str(source), me, choice_columns, self.scope))
         except XPathError as exc:
             self.problem("survey", row, self.column_of(row, column), f"{exc} (dalam {source!r})")
             return None

@@ -303,7 +303,7 @@ SETTINGS = [["form_id", "version"], ["tes", "1"]]
     ([], None, [["form_id", "version", "pantau_roles"], ["tes", "1", "kader admin"]],
      "settings, baris 2, kolom pantau_roles (C): peran admin tidak dikenal"),
     ([], None, [["form_id", "version", "pantau_key"], ["tes", "1", "tanggal"]],
-     "settings, baris 2, kolom pantau_key (C): key field 'tanggal' is not a question of the form"),
+     "settings, baris 2, kolom pantau_key (C): kunci 'tanggal' bukan pertanyaan formulir ini"),
     ([["select_one nolist", "p", "Pilih?"]], [["list_name", "name", "label"], ["l", "a", "A"]], SETTINGS,
      "survey, baris 3: daftar pilihan 'nolist' tidak ada di sheet choices"),
 ])
