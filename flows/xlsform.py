@@ -60,7 +60,9 @@ class _Converter(ChoicesReader, SettingsReader):
             self.scope.at = name
             if ctype == "repeat":
                 if in_repeat:
-                    self.problem("survey", row, "type", "repeat di dalam repeat belum didukung Pantau")
+                    self.problem("survey", row, "type", "repeat di dalam repeat belum didukung Pantau: chat "
+                                 "menanyakan satu daftar item dalam satu tingkat. Jadikan repeat ini repeat "
+                                 "tersendiri di luar repeat induknya, atau pecah menjadi dua formulir")
                     continue
                 q = self.repeat(child, row, relevant)
             elif ctype == "calculate":
