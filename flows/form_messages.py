@@ -16,7 +16,8 @@ KNOWN: list[tuple[str, str]] = [
     (_WHAT + r" needs a text per language, e.g\. \{id: \.\.\., en: \.\.\.\}",
      "{w} perlu teks untuk tiap bahasa, misalnya {{id: ..., en: ...}}"),
     (_WHAT + r" needs non-empty texts for (?P<l>.+)", "{w} perlu teks yang tidak kosong untuk bahasa {l}"),
-    (_WHAT + r" uses unknown question\(s\): (?P<n>.+)", "{w} memakai pertanyaan yang tidak ada: {n}"),
+    (_WHAT + r" uses unknown question\(s\): (?P<n>.+)", "{w} memakai pertanyaan yang tidak ada atau baru ditanyakan "
+     "sesudahnya: {n}"),
     (r"choices must be a list of \{value, label\}", "choices harus berupa daftar {{value, label}}"),
     (r"each choice needs a value \(text\) and a label \{id, en\}", "setiap pilihan perlu value (teks) dan label "
      "{{id, en}}"),
