@@ -373,27 +373,3 @@ def many_lines(draft: dict[str, Any], options: Options, t: Gettext) -> list[str]
         labels = {v: ls[0] if ls else v for v, ls in options}
         lines.append(t("Sudah dipilih: %(picked)s.") % {"picked": ", ".join(labels.get(v, v) for v in picked)})
     return lines
-
-
-# ------------------------------------------------------------------ group labels
-
-def group_lines(form: Form, draft: dict[str, Any], q: Question, lang: str, t: Gettext) -> list[str]:
-    """The labels of the groups the chat enters at this question ("Bagian: Air bersih"): shown above it when
-    the question asked before was not in the same group (or in another item of a repeat)."""
-    if not q.groups:
-        return []
-    before: tuple[Any, ...] = ()
-    history = draft.get("history") or []
-    prev = history[-1] if history else None
-    pos = draft.get("pos") or []
-    if prev and prev[0] != "$confirm" and (len(prev) != 3 or (len(pos) == 3 and prev[:2] == pos[:2])):
-        try:
-            before = form.question(prev[-1]).groups
-        except KeyError:
-            before = ()
-    names = [g.name for g in before]
-    out = []
-    for i, g in enumerate(q.groups):
-        if names[:i + 1] != [x.name for x in q.groups[:i + 1]]:
-            out.append(t("Bagian: %(group)s") % {"group": g.label[lang]})
-    return out

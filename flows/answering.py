@@ -11,6 +11,7 @@ from . import filling as F
 from . import results as R
 from .confirm import answer_summary
 from .forms import Form
+from .help import help_reply
 from .menu import ask_cancel, form_of, name, render, yes_no
 from .problem import N_, Gettext, Problem
 from .state import CONFIRM, Ask, State
@@ -36,7 +37,7 @@ _FormCommand = Callable[[State, Form, Context, Gettext, str], Step[State]]
 
 def _help(state: State, form: Form, ctx: Context, t: Gettext, lang: str) -> Step[State]:
     draft = state.the_form()
-    return Step(state, [F.help_reply(form, draft, ctx, lang, t), F.ask(form, draft, ctx, lang, t)])
+    return Step(state, [help_reply(form, draft, ctx, lang, t), F.ask(form, draft, ctx, lang, t)])
 
 
 def _cancel(state: State, form: Form, ctx: Context, t: Gettext, lang: str) -> Step[State]:

@@ -9,6 +9,7 @@ from babel.dates import format_date
 from babel.numbers import format_decimal
 
 from .forms import Form, Question
+from .markup import chat_text
 from .problem import Gettext
 
 
@@ -59,7 +60,9 @@ class _Safe(dict[str, Any]):
 
 
 def format_values(text: str, values: dict[str, Any], lang: str) -> str:
-    """Fill {name} placeholders in a form text; numbers formatted for the language."""
+    """Fill {name} placeholders in a form text, its styling as chat text (flows/markup.py); numbers formatted
+    for the language."""
+    text = chat_text(text)
     if "{" not in text and "}" not in text:       # nothing to fill (most labels): as format_map would give
         return text
     shown = _Safe({k: fmt_number(v, lang) if isinstance(v, (int, float)) and not isinstance(v, bool) else v

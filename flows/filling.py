@@ -15,10 +15,12 @@ from babel.dates import format_date
 
 from . import answer_types as X
 from . import answers as A
+from . import groups as G
 from .dates import check_meeting_date, read_date, zone_for_area
 from .display import format_values, show
 from .expr import evaluate
 from .forms import Form, Question
+from .markup import chat_text
 from .lexicon import BASE, NONE, BaseWords, lexicon_of
 from .numbers import numbers_in
 from .localtime import person_today
@@ -30,7 +32,7 @@ from .positions import (apply_updates, at, clean_answers, has_answer, item_value
 from .state import CONFIRM, Draft, Pos
 from .types import Context, Inbound, Reply
 
-__all__ = ["CONFIRM", "accept", "at", "apply_updates", "ask", "clean_answers", "confirm_reply", "has_answer", "help_reply",
+__all__ = ["CONFIRM", "accept", "at", "apply_updates", "ask", "clean_answers", "confirm_reply", "has_answer",
            "item_values", "next_pos", "question_at", "relevant", "report_key", "short_label", "summary_lines", "value_at"]
 #: "skip this question": never stored as an answer
 SKIP_COMMANDS = {"lewati", "lewat", "skip", "-", "lompati", "lewatin", "lwt", "next"}
@@ -108,8 +110,9 @@ def _paged(draft: Draft, paging: dict[str, Any]) -> None:
     draft.page = paging.get("page")
 
 
-def ask(form: Form, draft: Draft, ctx: Context, lang: str, t: Gettext) -> Reply:
-    """The reply that asks the question at the draft's position."""
+def ask(form: Form, draft: Draft, ctx: Context, lang: str, t: Gettext, after: Pos | None = None) -> Reply:
+    """The reply that asks the question at the draft's position (``after``: the note shown just before it, whose
+    groups the chat has already named)."""
     pos = at(draft)
     if pos == CONFIRM:
         return confirm_reply(form, draft, ctx, lang, t)
@@ -117,7 +120,7 @@ def ask(form: Form, draft: Draft, ctx: Context, lang: str, t: Gettext) -> Reply:
     values = values_at(form, draft, pos)
     label = format_values(q.label[lang], values, lang)
     lines, choices = _label_lines(form, draft, pos, q, label, values, ctx, lang, t)
-    lines[:0] = X.group_lines(form, _paging(draft), q, lang, t)
+    lines[:0] = G.group_lines(form, G.seen_after(_paging(draft), after), q, lang, t, values)
     if q.type in ("select_one", "select_multiple"):
         choices = _option_lines(q, draft, values, ctx, lang, t, lines)
     hint = _hint(form, draft, pos, q, values, lang, t)
@@ -169,7 +172,7 @@ def _option_lines(q: Question, draft: Draft, values: dict[str, Any], ctx: Contex
         options = X.page_options(options, page)
     if q.type == "select_multiple":
         lines += X.many_lines(_paging(draft), everything, t)
-    return [labels[0] for _, labels in options]
+    return [chat_text(labels[0]) for _, labels in options]
 
 
 def _hint(form: Form, draft: Draft, pos: Pos, q: Question, values: dict[str, Any], lang: str,
@@ -190,30 +193,6 @@ def _hint(form: Form, draft: Draft, pos: Pos, q: Question, values: dict[str, Any
     if not q.required and q.type != "note":
         return t("Ketik \"lewati\" jika tidak ada.")
     return None
-
-
-def help_reply(form: Form, draft: Draft, ctx: Context, lang: str, t: Gettext) -> Reply:
-    pos = at(draft)
-    lines = []
-    if pos != CONFIRM:
-        q = question_at(form, pos)
-        if q.hint:
-            lines.append(q.hint[lang])
-        lines.append({
-            "integer": t("Tulis jumlahnya dengan angka, misalnya 79 atau \"tujuh puluh sembilan\".") if q.count
-            else t("Tulis angkanya, misalnya 7."),
-            "decimal": t("Tulis angkanya, pakai koma untuk desimal, misalnya 2,5."),
-            "date": t("Tulis tanggalnya, misalnya 6 Agustus, 10/8/2024, kemarin, atau Kamis lalu."),
-            "select_one": t("Ketik nomor pilihan, misalnya 1."),
-            "select_multiple": t("Ketik nomor pilihan, boleh lebih dari satu, misalnya 1, 3."),
-            "photo": t("Kirim foto lewat tombol kamera atau lampiran."),
-            "location": t("Kirim lokasi lewat tombol lampiran, pilih Lokasi. Atau ketik koordinatnya, misalnya "
-                          "-3.12345, 130.54321."),
-        }.get(q.type, t("Tulis jawaban singkat.")))
-        if q.pair:
-            lines.append(t("Boleh sekaligus laki-laki dan perempuan, misalnya: L 79 P 38."))
-    lines.append(t("Perintah: \"kembali\" (pertanyaan sebelumnya), \"ulang\" (mulai lagi), \"batal\", \"menu\"."))
-    return Reply("\n".join(lines))
 
 
 # ---------------------------------------------------------------- answering

@@ -25,6 +25,8 @@ def item_values(form: Form, answers: dict[str, Any], pos: Pos, today: str | None
     if today is not None:
         values["$today"] = today
     values["$answers"] = answers          # sum(), indexed-repeat(): a repeat's answers from anywhere
+    if any(q.calculate for q in form.questions if q.type == "repeat"):
+        values["$answers"] = _with_item_calculations(form, answers, values)
     if pos.index is not None:
         values["$position"] = pos.index + 1
         items = answers.get(pos.name) or []
@@ -34,6 +36,21 @@ def item_values(form: Form, answers: dict[str, Any], pos: Pos, today: str | None
     for name, expr in form.calculate:
         values[name] = evaluate(expr, values)
     return values
+
+
+def _with_item_calculations(form: Form, answers: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
+    """The answers with each repeat item's calculations in it, so that indexed-repeat() and sum() read a
+    calculated item value (the Liberia form's selected child's age) as ODK does; an item calculation may
+    read the form's own calculations (computed first from the plain answers)."""
+    base = dict(top)
+    for name, expr in form.calculate:
+        base[name] = evaluate(expr, base)
+    out = dict(answers)
+    for rep in form.questions:
+        if rep.type == "repeat" and rep.calculate and isinstance(answers.get(rep.name), list):
+            out[rep.name] = [{**item, **X.item_calculations(rep, {**base, "$position": i + 1, **item})}
+                             for i, item in enumerate(answers[rep.name])]
+    return out
 
 
 def values_at(form: Form, draft: Draft, pos: Pos) -> dict[str, Any]:

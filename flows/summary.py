@@ -38,7 +38,7 @@ def _item_parts(form: Form, draft: Draft, rep: Question, i: int, subs: list[Ques
                 t: Gettext) -> list[str]:
     item = (draft.answers.get(rep.name) or [])[i]
     ivalues = values_at(form, draft, Pos(rep.name, i, rep.questions[0].name))
-    return [f"{short_label(s, lang)}: {show(s, item.get(s.name), lang, t)}" for s in subs
+    return [f"{format_values(short_label(s, lang), ivalues, lang)}: {show(s, item.get(s.name), lang, t)}" for s in subs
             if relevant(s, ivalues) and item.get(s.name) not in (None, "", []) and s.type != "note" and s.name != MORE]
 
 

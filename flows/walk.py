@@ -2,10 +2,12 @@
 question (auto-answering what needs no typing) and the final check before the summary."""
 from __future__ import annotations
 
+from datetime import timezone
 from typing import Any
 
 from . import answer_types as X
 from . import filling as F
+from . import groups as G
 from . import results as R
 from . import validate as V
 from .display import fmt_number, format_values
@@ -20,7 +22,8 @@ from .types import Context, Reply, Step
 def start_form(state: State, form: Form, ctx: Context, t: Gettext, lang: str, answers: dict[str, Any],
                edit_of: int | None, area: str | None = None) -> Step[State]:
     if form.uses_random and "$seed" not in answers:
-        answers = {**answers, "$seed": ctx.now.isoformat()}     # random() fixed for this report (never stored)
+        # random() fixed for this report (never stored), by the instant it began: the clock's zone changes nothing
+        answers = {**answers, "$seed": ctx.now.astimezone(timezone.utc).isoformat()}
     state.form = Draft(id=form.id, version=form.version, area=area or (ctx.contact.area_code if ctx.contact else ""),
                        answers=answers, pos=None, history=[], edit_of=edit_of, started=ctx.now.isoformat(), auto=[],
                        suggest=F.previous_items(form, ctx))
@@ -33,13 +36,17 @@ def start_form(state: State, form: Form, ctx: Context, t: Gettext, lang: str, an
 
 
 def _auto_answer(state: State, form: Form, nxt: Pos, ctx: Context, t: Gettext, lang: str,
-                 replies: list[Reply]) -> Step[State] | bool:
-    """A question that needs no typing: a note (shown), the only round open (taken). True: walk on past it;
-    False: ask it; a step: the form cannot go on."""
+                 replies: list[Reply], shown: Pos | None) -> Step[State] | bool:
+    """A question that needs no typing: a note (shown, under the groups the chat enters there, ``shown`` being
+    what was shown before it), the only round open (taken). True: walk on past it; False: ask it; a step: the
+    form cannot go on."""
     draft = state.the_form()
     q = F.question_at(form, nxt)
     if q.type == "note":
-        replies.append(Reply(format_values(q.label[lang], values_at(form, draft, nxt), lang)))
+        values = values_at(form, draft, nxt)
+        paging = {"pos": nxt.to_json(), "history": [shown.to_json()] if shown is not None else []}
+        lines = G.group_lines(form, paging, q, lang, t, values)
+        replies.append(Reply("\n".join([*lines, format_values(q.label[lang], values, lang)])))
         return True
     if q.choices_from != "rounds" or nxt.in_repeat:
         return False
@@ -60,16 +67,17 @@ def move(state: State, form: Form, pos: Pos | None, ctx: Context, t: Gettext, la
     """Go to the next question after ``pos``, auto-answering what needs no typing (notes, one round)."""
     draft = state.the_form()
     X.stamp_today(form, draft, ctx)       # today() known from the first question on
+    note: Pos | None = None             # the last note shown on the way: the question is asked after it
     while True:
         nxt = F.next_pos(form, draft, pos)
         if nxt == CONFIRM:
             break
-        auto = _auto_answer(state, form, nxt, ctx, t, lang, replies)
+        auto = _auto_answer(state, form, nxt, ctx, t, lang, replies, note or draft.pos)
         if isinstance(auto, Step):
             return auto
         if not auto:
             break
-        pos = nxt
+        pos = note = nxt
     if nxt == CONFIRM:
         bad = V.first_invalid(form, draft.answers, lang, draft.today)
         if bad:        # an answer the final answers make wrong: asked again, with the reason
@@ -82,7 +90,7 @@ def move(state: State, form: Form, pos: Pos | None, ctx: Context, t: Gettext, la
     draft.pos = nxt
     if nxt == CONFIRM:
         draft.review = False
-    replies.append(F.ask(form, draft, ctx, lang, t))
+    replies.append(F.ask(form, draft, ctx, lang, t, note))
     return Step(state, replies)
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 
 from .forms import MORE, NUMBER_MAX, NUMBER_MIN, ROLES, Form, Group, Question
-from .xlsform import LANG_COLUMNS, NO_SUMMARY
+from .xlsform_sheets import LANG_COLUMNS, NO_SUMMARY
 from .xpath import to_xpath
 
 _DEFAULT_MIN, _DEFAULT_MAX = 0, 100_000
@@ -146,6 +146,7 @@ def to_xlsform(form: Form, summary: dict[str, Any] | None = None,
             if params:
                 row["parameters"] = params[0]
             choices[:] = [c for c in choices if c.get("list_name") != dropped]
+    external = _external(survey, choices, xlsform.get("external") or {})
     for row in survey:
         if row.get("name") in renamed and not str(row.get("type", "")).startswith(("end_", "begin_group")):
             row["name"] = renamed[row["name"]]
@@ -178,8 +179,32 @@ def to_xlsform(form: Form, summary: dict[str, Any] | None = None,
     else:
         settings["pantau_summary"] = yaml.safe_dump(summary, default_flow_style=True, allow_unicode=True,
                                                     sort_keys=False, width=1_000_000).strip()
-    return {
+    sheets = {
         "survey": [used] + [[r.get(c, "") for c in used] for r in survey],
         "choices": [choice_cols] + [[r.get(c, "") for c in choice_cols] for r in choices],
         "settings": [list(settings)] + [list(settings.values())],
     }
+    if external:
+        cols = ["list_name", "name", *[f"label::{c}" for c in LANG_COLUMNS.values()]]
+        cols += sorted({k for r in external for k in r} - set(cols))
+        sheets["external_choices"] = [cols] + [[r.get(c, "") for c in cols] for r in external]
+    return sheets
+
+
+def _external(survey: list[dict[str, Any]], choices: _Choices, lists: dict[str, str]) -> list[dict[str, Any]]:
+    """The select_one_external questions written back as pyxform reads them: the type names the list, whose
+    rows go to the external_choices sheet (not choices)."""
+    out: list[dict[str, Any]] = []
+    done: set[str] = set()
+    for row in survey:
+        list_name = lists.get(str(row.get("name")))
+        if not list_name or str(row.get("type", "")).startswith(("end_", "begin_")):
+            continue
+        written = str(row["type"]).split()[-1]
+        row["type"] = f"select_one_external {list_name}"
+        rows = [c for c in choices if c.get("list_name") == written]
+        choices[:] = [c for c in choices if c.get("list_name") != written]
+        if list_name not in done:
+            done.add(list_name)
+            out += [{**c, "list_name": list_name} for c in rows]
+    return out

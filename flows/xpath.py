@@ -65,6 +65,8 @@ class Scope:
     lists: dict[str, list[dict[str, str]]] = field(default_factory=dict)   # choice list → its rows
     here: str | None = None                                       # the repeat being read
     randoms: int = 0                                              # random() calls so far, each its own
+    at: str = ""                      # the question or calculation being read: random() is numbered within it
+    randoms_at: dict[str, int] = field(default_factory=dict)
     files: dict[str, str] = field(default_factory=dict)           # an attachment's stem → its file name
 
 
@@ -279,6 +281,9 @@ class _Parser:
         if name == "random":
             if args:
                 raise XPathError("random() tidak memakai argumen")
+            if self.scope.at:        # named by where it is: the same after export and import, whatever the order
+                n = self.scope.randoms_at[self.scope.at] = self.scope.randoms_at.get(self.scope.at, 0) + 1
+                return _call("random", _const(self.scope.at if n == 1 else f"{self.scope.at}#{n}"))
             self.scope.randoms += 1
             return _call("random", _const(self.scope.randoms))
         if name == "indexed-repeat":

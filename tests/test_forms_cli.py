@@ -178,3 +178,17 @@ def test_a_version_written_as_a_hash_is_compared_as_given(cli_env, tmp_path):
     out = tmp_path / "keluar.xlsx"
     run(env, "form", "export", "sumur", "--out", str(out))
     assert openpyxl.load_workbook(out)["settings"]["B2"].value == "e5f6a7b"
+
+
+def test_a_broken_form_file_is_explained_in_indonesian(cli_env, tmp_path):
+    """parse_form's problems reach a program officer as the XLSForm ones do: in Indonesian, naming the question."""
+    bad = tmp_path / "sumur.yaml"
+    bad.write_text(json.dumps({
+        "id": "sumur", "version": 1, "title": {"id": "Sumur", "en": "Wells"},
+        "questions": [{"name": "jenis", "type": "select_one", "label": {"id": "Jenis?", "en": "Kind?"},
+                       "choices": [{"value": "gali", "label": {"id": "Gali", "en": "Dug"}}], "default": "bor"},
+                      {"name": "dalam", "type": "integer", "label": {"id": "Dalam?", "en": "Depth?"},
+                       "relevant": "jenis_sumur == 'gali'"}]}), encoding="utf-8")
+    result = run(cli_env, "form", "check", str(bad), check=False)
+    assert "pertanyaan 'jenis': jawaban bawaan 'bor' tidak ada di antara pilihan" in result.stderr
+    assert "is not one of" not in result.stderr and "1 masalah" in result.stderr

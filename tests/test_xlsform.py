@@ -303,7 +303,7 @@ SETTINGS = [["form_id", "version"], ["tes", "1"]]
     ([], None, [["form_id", "version", "pantau_roles"], ["tes", "1", "kader admin"]],
      "settings, baris 2, kolom pantau_roles (C): peran admin tidak dikenal"),
     ([], None, [["form_id", "version", "pantau_key"], ["tes", "1", "tanggal"]],
-     "settings, baris 2, kolom pantau_key (C): key field 'tanggal' is not a question of the form"),
+     "settings, baris 2, kolom pantau_key (C): kunci 'tanggal' bukan pertanyaan formulir ini"),
     ([["select_one nolist", "p", "Pilih?"]], [["list_name", "name", "label"], ["l", "a", "A"]], SETTINGS,
      "survey, baris 3: daftar pilihan 'nolist' tidak ada di sheet choices"),
 ])
@@ -584,11 +584,11 @@ def test_numbers_that_are_not_counts_and_counts_keep_their_wording():
 
 @pytest.mark.parametrize("row,expected", [
     (["integer", "d", "Hari?", "", "concat(${age}, 'x') - 7"],
-     "survey, baris 3, kolom default (E): default: arithmetic on text"),
+     "survey, baris 3, kolom default (E): default: rumus tidak bisa dibaca (arithmetic on text"),
     (["integer", "n", "N?", "", "pulldata('a', 'b', 'c', 'd')"],
      "survey, baris 3, kolom default (E): pulldata(): berkas a.csv tidak ada"),
-    (["integer", "n", "N?", "", "${later} * 2"], "survey, baris 3, kolom default (E): default uses unknown "
-                                                 "question(s): later"),      # asked after: never known in time
+    (["integer", "n", "N?", "", "${later} * 2"], "survey, baris 3, kolom default (E): default memakai pertanyaan "
+                                                 "yang tidak ada atau baru ditanyakan sesudahnya: later"),  # asked after
 ])
 def test_computed_defaults_that_cannot_run_are_refused(tmp_path, row, expected):
     book = X.write_book(tmp_path / "broken.xlsx", [["type", "name", "label", "required", "default"],

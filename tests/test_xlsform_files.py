@@ -139,6 +139,13 @@ def test_export_writes_the_files_back_and_the_form_imports_the_same(tmp_path):
     assert survey["desa"][0] == "select_one_from_file desa.csv"
     assert survey["desa"][header.index("parameters")] == "value=kode label=nama"
     assert not any(row[0] == "desa.csv" for row in sheets["choices"])
+    # select_one_external as pyxform expects it: its list on the external_choices sheet, not on choices
+    assert survey["dusun"][0] == "select_one_external dusun"
+    assert not any(row[0] == "dusun" for row in sheets["choices"])
+    ext = sheets["external_choices"]
+    assert [dict(zip(ext[0], row)) for row in ext[1:]][0] == {"list_name": "dusun", "name": "d1", "desa": "8102",
+                                                             "label::Indonesian (id)": "Dusun Tengah",
+                                                             "label::English (en)": "Dusun Tengah"}
     book = openpyxl.Workbook()
     book.remove(book.active)
     for name, rows in sheets.items():
@@ -150,7 +157,7 @@ def test_export_writes_the_files_back_and_the_form_imports_the_same(tmp_path):
         (out / name).write_text(text, encoding="utf-8")
     again = read_xlsform(out / "posyandu.xlsx").data
     assert parse_form(again, "posyandu") == form
-    assert again["xlsform"]["files"] == data["xlsform"]["files"]
+    assert again["xlsform"] == data["xlsform"]
 
 
 def test_pyxforms_pull_data_form_runs_with_its_csv_beside_it(tmp_path):

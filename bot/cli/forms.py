@@ -20,6 +20,7 @@ import yaml
 from flows.forms import NUMBER_MAX, NUMBER_MIN, Form, FormError, parse_form
 from flows.xlsform import Imported, Sheets, XLSFormError, from_xlsform
 from flows.xlsform_export import to_xlsform
+from flows.form_messages import said
 from flows.xlsform_messages import indonesian, pyxform_problems
 
 from .. import catalog, config
@@ -151,7 +152,9 @@ def _load(path: Path, form_id: str | None, attach: list[Path] | None = None) -> 
     if path.suffix.lower() in (".yaml", ".yml"):
         try:
             data = catalog.read_form_file(path)
-        except (FormError, ValueError) as exc:
+        except FormError as exc:
+            raise XLSFormError([said(exc)]) from None
+        except ValueError as exc:
             raise XLSFormError([str(exc)]) from None
         return Imported(data, [])
     if path.suffix.lower() not in (".xlsx", ".xls", ".xlsm"):
@@ -197,7 +200,7 @@ async def _import(args) -> int:
     try:
         existing = catalog.read_forms()
     except (FormError, ValueError) as exc:
-        return _complain([str(exc)], "perbaiki dulu formulir yang sudah ada")
+        return _complain([said(exc) if isinstance(exc, FormError) else str(exc)], "perbaiki dulu formulir yang sudah ada")
     number_text_version(data, existing)
     key = (data["id"], data["version"])
     if key in existing:
