@@ -25,6 +25,7 @@ from storage.completeness import get_round
 from storage.models import Identity, IssueItem, Outbox
 
 from .programs_world import KLATEN, NOW, PRAMBANAN, ROUND, in_klaten
+from .test_web import csrf_of
 
 PKH_TEXT, KOTAKU_TEXT = "Pelatihan usaha untuk keluarga PKH", "Perbaikan jalan lingkungan Kotaku"
 
@@ -118,6 +119,15 @@ def test_a_pkh_koordinator_sees_nothing_of_kotakus_follow_up_items(db_url, tmp_p
             assert PKH_TEXT in both and KOTAKU_TEXT in both and 'name="program"' in both
             picked = (await forum.get(url + "?program=kotaku")).text
             assert KOTAKU_TEXT in picked and PKH_TEXT not in picked
+            # a decision taken on Kotaku's view comes back to Kotaku's view (the pick survives the redirect)
+            assert 'tindak-lanjut/forum?program=kotaku"' in picked
+            async with w.p.db.session() as s:
+                (kotaku_rec,) = [r.id for r in await F.recommendations(s, KLATEN, program=w.kotaku)]
+            decided = await forum.post(url + "/forum?program=kotaku", data={
+                "csrf": csrf_of(picked), "rekomendasi": kotaku_rec, "keputusan": "accept"})
+            assert decided.status_code == 303 and decided.headers["location"].endswith("&program=kotaku")
+            back = (await forum.get(decided.headers["location"])).text
+            assert "Keputusan forum tersimpan." in back and PKH_TEXT not in back
         fasil = await web_client(w, app, "fasil-pkh")
         if True:
             page = (await fasil.get(f"/dasbor/wilayah/{PRAMBANAN}/tindak-lanjut")).text

@@ -5,6 +5,7 @@ change of status, who and when). The same storage calls as the chat (storage/fol
 there again) and the same news to the village (bot/loop)."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from starlette.exceptions import HTTPException
@@ -37,8 +38,15 @@ DONE = {"rekomendasi": N_("Tersimpan. %(count)s kader desa diberi tahu."),
 
 
 def done(ctx: Ctx, key: str, count: int = 0) -> Response:
-    """Redirect after a POST (303): reloading the page never sends the form again."""
-    return RedirectResponse(f"/dasbor/wilayah/{ctx.code}/tindak-lanjut?ok={key}&n={count}", status_code=303)
+    """Redirect after a POST (303): reloading the page never sends the form again; a forum member's program
+    pick (``?program=``, a code) is kept."""
+    return RedirectResponse(f"/dasbor/wilayah/{ctx.code}/tindak-lanjut?ok={key}&n={count}{_program_param(ctx)}",
+                            status_code=303)
+
+
+def _program_param(ctx: Ctx) -> str:
+    picked = ctx.request.query_params.get("program", "")
+    return f"&program={picked}" if re.fullmatch(r"[a-z0-9_-]{1,32}", picked) else ""
 
 
 @dataclass(frozen=True)
