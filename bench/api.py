@@ -21,7 +21,7 @@ import tempfile
 import time
 from datetime import datetime, timezone
 
-from bench.rollup import PG, load
+from bench.rollup import load, postgres_url
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -114,7 +114,7 @@ def main() -> None:
     ap.add_argument("--file", help="SQLite: the database file; one that exists is measured again without loading")
     a = ap.parse_args()
     path = a.file or f"{tempfile.mkdtemp()}/api.db"
-    url = PG if a.db == "postgres" else f"sqlite+aiosqlite:///{path}"
+    url = postgres_url() if a.db == "postgres" else f"sqlite+aiosqlite:///{path}"
     if a.db == "postgres" or not os.path.exists(path):
         desa, took = asyncio.run(load(url, a.db == "postgres", a.desa))
         print(f"loaded {len(desa):,} desa, {len(desa) * 15:,} reports in {took:.1f} s ({a.db}; {path})")

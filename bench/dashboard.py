@@ -82,7 +82,7 @@ async def measure(url: str, desa: list[str], requests: int, programs: int = 1) -
 
 
 def main() -> None:
-    from bench.rollup import PG, load
+    from bench.rollup import load, postgres_url
     ap = argparse.ArgumentParser()
     ap.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     ap.add_argument("--desa", type=int, default=None, help="fewer desa for a quick run (default: all 83,762)")
@@ -94,7 +94,7 @@ def main() -> None:
         from bench.setup import all_desa
         url, desa, load_s = f"sqlite+aiosqlite:///{a.loaded}", all_desa()[:a.desa], 0.0
     else:
-        url = PG if a.db == "postgres" else f"sqlite+aiosqlite:///{tempfile.mkdtemp()}/dashboard.db"
+        url = postgres_url() if a.db == "postgres" else f"sqlite+aiosqlite:///{tempfile.mkdtemp()}/dashboard.db"
         desa, load_s = asyncio.run(load(url, a.db == "postgres", a.desa, a.programs))
         print(f"loaded: {url}")
     m = asyncio.run(measure(url, desa, a.requests, a.programs))

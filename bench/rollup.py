@@ -25,7 +25,16 @@ import tempfile
 import time
 from datetime import date, datetime, timedelta, timezone
 
-PG = os.environ.get("PANTAU_BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+# a database of its own: the load empties every table (never `test`, which CI uses); `createdb pantau_bench` first
+PG = os.environ.get("PANTAU_BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/pantau_bench")
+
+
+def postgres_url() -> str:
+    """The PostgreSQL URL to load into; refused when it names the database ``test``."""
+    if PG.rsplit("/", 1)[-1].split("?")[0] == "test":
+        raise SystemExit("bench: refusing to empty the database 'test' (CI's); set PANTAU_BENCH_POSTGRES_URL "
+                         "to a database of its own, e.g. .../pantau_bench")
+    return PG
 ROUNDS = [("2024-Q1", "2024-01-01", "2024-03-31"), ("2024-Q2", "2024-04-01", "2024-06-30"),
           ("2024-Q3", "2024-07-01", "2024-09-30")]
 KINDS = ["musdes", "kelompok", "koordinasi_kecamatan", "pelatihan", "lainnya"]
@@ -189,7 +198,7 @@ def main() -> None:
     ap.add_argument("--desa", type=int, default=None, help="fewer desa for a quick run (default: all 83,762)")
     ap.add_argument("--programs", type=int, default=1, help="programs sharing the reports (issue 25), e.g. 5")
     a = ap.parse_args()
-    url = PG if a.db == "postgres" else f"sqlite+aiosqlite:///{tempfile.mkdtemp()}/rollup.db"
+    url = postgres_url() if a.db == "postgres" else f"sqlite+aiosqlite:///{tempfile.mkdtemp()}/rollup.db"
     desa, load_s = asyncio.run(load(url, a.db == "postgres", a.desa, a.programs))
     m = asyncio.run(measure(url, desa, a.programs))
     print(f"national_rollup_s={m['national_rollup_s']:.3f} kab_summary_ms={m['kab_summary_ms']:.1f} "

@@ -174,9 +174,12 @@ class Report(Base):
     __table_args__ = (UniqueConstraint("form_id", "area_code", "key", "program_id", name="uq_reports_program_key"),
                       Index("ix_reports_area_form", "area_code", "form_id"),
                       # the national roll-ups read only this index: a matched meeting counted once (same_as),
-                      # a desa once whatever its programs (area_code; migration 0020)
-                      Index("ix_reports_rollup", "form_id", "kab", "period", "men", "women", "same_as", "program_id",
-                            "area_code"))
+                      # a desa once whatever its programs (area_code; migration 0020), grouped by kabupaten and
+                      # program in its order (migration 0022)
+                      Index("ix_reports_rollup", "form_id", "kab", "program_id", "period", "men", "women", "same_as",
+                            "area_code"),
+                      # one round's monitoring reports, by kabupaten and desa (migration 0022)
+                      Index("ix_reports_round", "form_id", "period", "kab", "area_code"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     form_id: Mapped[str] = mapped_column(String(40))
     form_version: Mapped[int] = mapped_column(Integer)

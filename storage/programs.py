@@ -74,6 +74,13 @@ async def list_programs(s: AsyncSession) -> list[ProgramView]:
             for p in await s.scalars(select(Program).order_by(Program.id))]
 
 
+async def program_names(s: AsyncSession) -> list[tuple[int, str, str]]:
+    """(id, code, name) of every program, oldest first: what a page's program picker needs, without
+    ``list_programs``' count of each program's desa (a read of every ``program_areas`` row)."""
+    return [(pid, code, name) for pid, code, name in await s.execute(
+        select(Program.id, Program.code, Program.name).order_by(Program.id))]
+
+
 async def program_id(s: AsyncSession, code: str) -> int | None:
     """The id of the program with this code; None for '*' (every program); UnknownProgram otherwise."""
     if code.strip() == EVERY:

@@ -136,12 +136,12 @@ async def program_scope(ctx: Ctx) -> tuple[int | None, str, tuple[tuple[str, str
     mine = ctx.viewer.contact.program_id
     if mine is not None:
         return mine, "", ()
-    from storage.programs import list_programs
-    known = await list_programs(ctx.s)
+    from storage.programs import program_names
+    known = await program_names(ctx.s)
     picked = ctx.request.query_params.get("program", "")
-    chosen = next((p for p in known if p.code == picked), None)
-    return (chosen.id if chosen else None, chosen.code if chosen else "",
-            tuple((p.code, p.name) for p in known) if len(known) > 1 else ())
+    chosen = next((p for p in known if p[1] == picked), None)
+    return (chosen[0] if chosen else None, chosen[1] if chosen else "",
+            tuple((code, name) for _, code, name in known) if len(known) > 1 else ())
 
 
 def page_number(ctx: Ctx) -> int:

@@ -7,7 +7,7 @@ from starlette.responses import Response
 
 from flows.summary_spec import summaries
 from storage.matches import across_programs
-from storage.programs import list_programs
+from storage.programs import program_names
 
 from .access import Ctx
 from .common import period, render
@@ -18,7 +18,7 @@ async def page(ctx: Ctx) -> Response:
         raise HTTPException(404)
     per = await period(ctx)
     data = await across_programs(ctx.s, per.filters(ctx.code or ""), ctx.web.forms)
-    names = {p.code: p.name for p in await list_programs(ctx.s)}
+    names = {code: name for _, code, name in await program_names(ctx.s)}
     rows = []
     for form, spec in summaries(ctx.web.forms):
         for name, values in data["sections"].get(spec.section, {}).items():
