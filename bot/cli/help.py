@@ -58,7 +58,8 @@ class Parser(argparse.ArgumentParser):
         commands = [a for a in self._actions if isinstance(a, argparse._SubParsersAction)]
         if commands and str(commands[0].metavar) in message and "(" not in message:   # `pantau roster` alone
             message += f" ({_COMMANDS[_lang] % {'names': ', '.join(commands[0].choices)}})"
-        line = argparse._("%(prog)s: error: %(message)s\n") % {"prog": self.prog, "message": message}
+        line = argparse._("%(prog)s: error: %(message)s\n") % {  # type: ignore[attr-defined]
+            "prog": self.prog, "message": message}
         line = line.rstrip() if line.rstrip().endswith("?") else line.rstrip() + "."
         self.exit(2, f"{line} {_HINT[_lang] % {'prog': self.prog}}\n")
 
