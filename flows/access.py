@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from . import answers as A
+from . import answers as A, commands as C
 from .problem import N_, Gettext, Problem
 from .types import Context, Inbound, Reply, Step, WaitingView
 
@@ -227,6 +227,8 @@ def _store(session: dict[str, Any], seen: list[Any], asked: list[Any], shown: li
 
 
 def _answer(item: WaitingView, text: str, t: Gettext) -> bool | str | None:
+    if C.command_of(text) is not None:    # "belum" asks who has not reported: it never refuses a kader
+        return None
     if item.kind == "approve":
         yes = A.parse_yes_no(text)
         return None if isinstance(yes, Problem) else yes

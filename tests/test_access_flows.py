@@ -80,11 +80,14 @@ def turn(session, text, waiting, contact=FASIL, now=NOW):
     ([CLASH], "2", (("conflict", 7, "second"),), "Laporan Budi yang dipakai"),
     ([CLASH], "keduanya", (("conflict", 7, "both"),), "Kedua laporan disimpan"),
     ([SITI], "ringkasan", (), ""),                 # not an answer: the coordinator's request goes on
+    ([SITI], "belum", (), ""),                     # "belum" asks who has not reported: nobody is refused
     ([], "1", (), "Laporan pertemuan"),            # nothing waits: the menu as always
 ])
 def test_a_coordinator_answers_the_newest_question(waiting, text, decisions, says):
     step = turn({"mode": "menu"}, text, waiting)
     assert step.decisions == decisions
+    if text == "belum":
+        assert step.request == "missing" and turn(step.session, "belum", waiting).request == "missing"
     assert says in "\n".join(r.text for r in step.replies)
 
 
