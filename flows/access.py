@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from . import answers as A
+from . import answers as A, commands as C
 from .problem import N_, Gettext, Problem
 from .types import Context, Inbound, Reply, Step, WaitingView
 
@@ -22,6 +22,7 @@ MAX_INVITE_TRIES = 5                 # wrong codes in a row before a pause
 INVITE_COOL_DOWN = timedelta(minutes=15)
 INVITE_ROLES = ("fasilitator", "koordinator", "opd")   # roles that are granted by an invite, never claimed
 WAITING_WORDS = {"menunggu", "persetujuan", "setujui", "verifikasi", "approve", "pending"}
+LATER_WORDS = {"lanjut", "lanjutkan", "nanti", "nanti saja", "bukan, lanjutkan yang tadi", "lanjutkan yang tadi"}
 _UNUSABLE = {
     "used": N_("Kode undangan ini sudah dipakai. Mohon minta kode baru kepada koordinator Anda, atau ketik "
                "\"kembali\" untuk memilih peran lain."),
@@ -142,11 +143,19 @@ def intercept(session: dict[str, Any], inbound: Inbound, ctx: Context, t: Gettex
     """A coordinator's message that answers a waiting question, or asks what waits; None: not for us.
     ``current()`` is the question the person was at, asked again after a decision; ``last`` the time of
     their previous message: only a question pushed after it is the last thing they read, so only such
-    a question is answered by this message (an older one waits for "menunggu")."""
+    a question is answered by this message (an older one waits for "menunggu").
+
+    A bare answer ("1", "ya", "tidak") is never used for a decision it may not mean: when several questions
+    arrived since the last message, they are asked one by one first; when the question arrived together with
+    the reply to the last message (the terminal prints it then; a reply and a notice cross on a phone), the
+    answer is shown back once with the question, and "lanjut" returns to the question the person was at."""
     state = session.get("decide") or {}
     live = {tuple(_key(w)) for w in ctx.waiting}
     seen = [k for k in state.get("seen", []) if tuple(k) in live]      # forget what was decided elsewhere
     asked = [k for k in state.get("asked", []) if tuple(k) in live]    # asked again by "menunggu"
+    shown = [k for k in state.get("shown", []) if tuple(k) in live]    # arrived with the last reply
+    confirm = state.get("confirm")
+    confirm = confirm if confirm and tuple(confirm) in live else None
     before = datetime.fromisoformat(last) if last else None
     fresh = [w for w in ctx.waiting if _key(w) not in seen]
     if before is not None:
@@ -160,14 +169,30 @@ def intercept(session: dict[str, Any], inbound: Inbound, ctx: Context, t: Gettex
         if ctx.waiting:
             replies.append(question(ctx.waiting[0], ctx, t))
         return Step(session, replies)
+    if confirm is not None:                        # "is your answer for this question?" was asked
+        item = next(w for w in ctx.waiting if _key(w) == confirm)
+        if words in LATER_WORDS or words == str(len(_choices(item, t)) + 1):
+            _store(session, seen + [confirm], [k for k in asked if k != confirm])
+            return Step(session, [Reply(t("Baik. Pertanyaan itu tetap menunggu; ketik \"menunggu\" untuk "
+                                          "menjawabnya nanti.")), current()])
+        fresh = [item] + [w for w in fresh if _key(w) != confirm]
     if not fresh:
-        _store(session, seen, [])
+        came = next((w for w in ctx.waiting if _key(w) in shown), None)
+        if came is not None and _answer(came, inbound.text, t) is not None:
+            _store(session, seen, asked, confirm=_key(came))
+            return Step(session, [Reply(t("Jawaban \"%(text)s\" untuk pertanyaan ini?") % {"text": inbound.text[:40]}),
+                                  _ask_or_later(came, ctx, t)])
+        _store(session, seen, asked)
         return None
     item = fresh[0]
     decision = _answer(item, inbound.text, t)
     if decision is None:             # not an answer: the questions wait ("menunggu" shows them again)
-        _store(session, seen + [_key(w) for w in fresh], [])
+        _store(session, seen + [_key(w) for w in fresh], [], shown=[_key(w) for w in fresh if _key(w) != confirm])
         return None
+    if len(fresh) > 1 and confirm is None and _key(item) not in asked:   # which one "ya" means: ask in turn
+        _store(session, seen, [_key(w) for w in fresh])
+        return Step(session, [Reply(t("Ada %(count)s pertanyaan yang menunggu jawaban Anda. Mohon dijawab satu per "
+                                      "satu.") % {"count": len(fresh)}), question(item, ctx, t)])
     _store(session, seen + [_key(item)], asked)
     done = _done_text(item, decision, t)
     rest = fresh[1:]
@@ -176,14 +201,34 @@ def intercept(session: dict[str, Any], inbound: Inbound, ctx: Context, t: Gettex
     return Step(session, replies, decisions=((item.kind, item.ref, decision),))
 
 
-def _store(session: dict[str, Any], seen: list[Any], asked: list[Any]) -> None:
-    if seen or asked:
-        session["decide"] = {"seen": seen, "asked": asked}
+def _choices(item: WaitingView, t: Gettext) -> tuple[str, ...]:
+    if item.kind == "approve":
+        return (t("Ya"), t("Tidak"))
+    return match_choices(t) if item.kind == "match" else conflict_choices(item, t)
+
+
+def _ask_or_later(item: WaitingView, ctx: Context, t: Gettext) -> Reply:
+    """The item's question with one more choice: back to the question the person was at."""
+    asked = question(item, ctx, t)
+    return Reply(asked.text, (*_choices(item, t), t("Bukan, lanjutkan yang tadi")))
+
+
+def _store(session: dict[str, Any], seen: list[Any], asked: list[Any], shown: list[Any] | None = None,
+           confirm: list[Any] | None = None) -> None:
+    state: dict[str, Any] = {"seen": seen, "asked": asked}
+    if shown:
+        state["shown"] = shown
+    if confirm:
+        state["confirm"] = confirm
+    if seen or asked or shown or confirm:
+        session["decide"] = state
     else:
         session.pop("decide", None)
 
 
 def _answer(item: WaitingView, text: str, t: Gettext) -> bool | str | None:
+    if C.command_of(text) is not None:    # "belum" asks who has not reported: it never refuses a kader
+        return None
     if item.kind == "approve":
         yes = A.parse_yes_no(text)
         return None if isinstance(yes, Problem) else yes

@@ -197,11 +197,27 @@ def parse_choice(text: str, options: Sequence[tuple[str, Sequence[str]]], guess:
     return value
 
 
+#: how an option that means "none" begins ("Tidak perlu dukungan")
+_NONE_OPTION = ("tidak perlu", "tidak ada", "tanpa")
+
+
+def _the_none_option(s: str, options: Sequence[tuple[str, Sequence[str]]]) -> str | None:
+    """The one option meaning "none" when the whole answer is a "none" phrase; None if there is not exactly one."""
+    if s not in BASE.none and s not in BASE.skip_none:
+        return None
+    found = {value for value, labels in options
+             if any(normalize(label).startswith(_NONE_OPTION) for label in labels)}
+    return found.pop() if len(found) == 1 else None
+
+
 def parse_choices(text: str, options: Sequence[tuple[str, Sequence[str]]]) -> list[str] | Problem:
     """Several options at once: "1, 3", "1 3", "desa dan kabupaten". A part read only approximately is refused."""
     s = normalize(text)
     if len(s) > MAX_LEN:
         return Problem(N_("Mohon pilih salah satu dengan mengetik nomornya."))
+    nothing = _the_none_option(s, options)
+    if nothing is not None:           # "tidak ada" ("seng ada", "sonde ada") at "… dari siapa?": "Tidak perlu …"
+        return [nothing]
     parts = [p for p in re.split(r"\s*(?:,|;|/|\bdan\b|\bserta\b|&|\+)\s*", s) if p]
     if len(parts) == 1 and re.fullmatch(r"\d+(?: \d+)+", parts[0]):
         parts = parts[0].split()

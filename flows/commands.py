@@ -58,7 +58,9 @@ _BUILT_IN: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("language", ("bahasa", "language")),
 )
 _REQUESTS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("missing", ("belum",)), ("summary", ("ringkasan", "summary")), ("export", ("unduh", "download", "excel")))
+    ("missing", ("belum", "belum lapor", "belum melapor", "yang belum lapor", "yang belum melapor", "siapa belum lapor",
+                 "siapa yang belum lapor", "desa belum lapor")),
+    ("summary", ("ringkasan", "summary")), ("export", ("unduh", "download", "excel")))
 for _name, _words in _BUILT_IN:
     register(Command(_name, _words))
 for _name, _words in _REQUESTS:

@@ -142,6 +142,10 @@ async def test_the_same_report_from_another_person_is_kept_apart_and_the_fasilit
     # the stranger cannot correct Siti's report either: "ubah" lists only their own
     out = await send(p, "ubah", STRANGER)
     assert "Anda belum mengirim laporan" in out
+    # three questions arrived at once: a bare "ya" is not taken for one of them; they are asked one by one
+    out = await send(p, "ya", FASIL)
+    assert "Ada 3 pertanyaan yang menunggu jawaban Anda" in out and "Siti Aminah mendaftar" in out
+    assert await count(p, Contact, Contact.verified.is_(True)) == 1      # the fasilitator only: nobody approved
     # the fasilitator answers the questions in order: approve Siti, approve the stranger, then the reports
     await send(p, "ya", FASIL), await send(p, "tidak", FASIL)
     out = await send(p, "1", FASIL)                      # keep Siti's
@@ -276,4 +280,26 @@ async def test_who_has_reported_counts_neither_unverified_nor_competing_reports_
         rows = {r.code: r.status for r in await completeness(s, "81.05.08", RoundView("Juli 2024", "2024-07-01",
                                                                                         "2024-08-31"))}
     assert rows == {desa["approved"]: ON_TIME, desa["unverified"]: MISSING, desa["competing"]: MISSING}
+    await p.db.close()
+
+
+async def test_on_the_terminal_a_bare_1_after_the_approval_notice_never_starts_a_report(db_url):
+    """`pantau chat` prints a waiting notice with the reply to the next line typed: the fasilitator types
+    "halo", reads "Siti Aminah mendaftar … Setujui? 1. Ya 2. Tidak" above the menu, and answers "1"."""
+    now = [NOW]
+    p = await open_pipeline(db_url, now=lambda: now[0])
+    await add_fasilitator(p)
+    await send(p, "halo", FASIL)
+    now[0] += timedelta(hours=1)
+    await register_kader(p, SITI, "Siti Aminah")
+    now[0] += timedelta(hours=2)
+    await send(p, "halo", FASIL)
+    now[0] += timedelta(minutes=1)
+    out = await send(p, "1", FASIL)
+    assert "Pertemuan apa?" not in out and "Jawaban \"1\" untuk pertanyaan ini?" in out
+    assert "Siti Aminah mendaftar sebagai kader" in out and "3. Bukan, lanjutkan yang tadi" in out
+    now[0] += timedelta(minutes=1)
+    out = await send(p, "1", FASIL)
+    assert "Siti Aminah sudah disetujui" in out
+    assert await count(p, Contact, Contact.verified.is_(True)) == 2
     await p.db.close()

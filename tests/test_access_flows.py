@@ -74,15 +74,20 @@ def turn(session, text, waiting, contact=FASIL, now=NOW):
 @pytest.mark.parametrize("waiting,text,decisions,says", [
     ([SITI], "1", (("approve", 1, True),), "Siti Aminah sudah disetujui"),
     ([SITI], "tidak", (("approve", 1, False),), "Pendaftaran Siti Aminah tidak disetujui"),
-    ([SITI, BUDI], "ya", (("approve", 1, True),), "Budi mendaftar sebagai kader Desa Kilmury. Setujui?"),
+    # two questions arrived together: a bare "ya" decides nothing until they are asked one by one
+    ([SITI, BUDI], "ya", (), "Ada 2 pertanyaan yang menunggu jawaban Anda. Mohon dijawab satu per satu.\n"
+                             "Siti Aminah mendaftar sebagai kader Desa Kilmury. Setujui?"),
     ([CLASH], "2", (("conflict", 7, "second"),), "Laporan Budi yang dipakai"),
     ([CLASH], "keduanya", (("conflict", 7, "both"),), "Kedua laporan disimpan"),
     ([SITI], "ringkasan", (), ""),                 # not an answer: the coordinator's request goes on
+    ([SITI], "belum", (), ""),                     # "belum" asks who has not reported: nobody is refused
     ([], "1", (), "Laporan pertemuan"),            # nothing waits: the menu as always
 ])
 def test_a_coordinator_answers_the_newest_question(waiting, text, decisions, says):
     step = turn({"mode": "menu"}, text, waiting)
     assert step.decisions == decisions
+    if text == "belum":
+        assert step.request == "missing" and turn(step.session, "belum", waiting).request == "missing"
     assert says in "\n".join(r.text for r in step.replies)
 
 
@@ -101,6 +106,43 @@ def test_a_dismissed_question_is_not_asked_by_the_next_message():
     step = turn({"mode": "menu"}, "ringkasan", [SITI])
     assert step.request == "summary"
     assert turn(step.session, "1", [SITI]).decisions == ()
+    again = turn(step.session, "ringkasan", [SITI])        # a message that is no answer: not asked about it
+    assert again.request == "summary" and "Siti" not in texts(again)
+    assert "Laporan pertemuan" in texts(turn(again.session, "1", [SITI]))
+
+
+def texts(step) -> str:
+    return "\n".join(r.text for r in step.replies)
+
+
+def test_a_bare_answer_after_a_question_that_came_with_the_last_reply_is_shown_back():
+    """The terminal prints a notice with the reply to the next line typed ("halo"); on a phone a reply and a
+    notice cross. The "1" typed after it may mean the approval or the menu: asked, never taken silently."""
+    later = NOW + timedelta(hours=1)
+    step = turn({"mode": "menu"}, "halo", [SITI], now=later)
+    assert step.decisions == () and "Apa yang ingin Anda laporkan?" in texts(step)
+    ask = turn(step.session, "1", [SITI], now=later + timedelta(minutes=1))
+    assert ask.decisions == () and ask.report is None and "Pertemuan apa?" not in texts(ask)
+    assert texts(ask) == ("Jawaban \"1\" untuk pertanyaan ini?\n"
+                          "Siti Aminah mendaftar sebagai kader Desa Kilmury. Setujui?")
+    assert ask.replies[-1].choices == ("Ya", "Tidak", "Bukan, lanjutkan yang tadi")
+    yes = turn(ask.session, "1", [SITI], now=later + timedelta(minutes=2))
+    assert yes.decisions == (("approve", 1, True),) and "Apa yang ingin Anda laporkan?" in texts(yes)
+    back = turn(ask.session, "3", [SITI], now=later + timedelta(minutes=2))
+    assert back.decisions == () and "tetap menunggu" in texts(back) and "Apa yang ingin Anda laporkan?" in texts(back)
+    menu = turn(back.session, "1", [SITI], now=later + timedelta(minutes=3))
+    assert menu.decisions == () and "Pertemuan apa?" in texts(menu)          # asked once, then the menu's 1
+    no = turn(ask.session, "tidak", [SITI], now=later + timedelta(minutes=2))
+    assert no.decisions == (("approve", 1, False),)
+
+
+def test_two_questions_at_once_are_answered_one_by_one():
+    first = turn({"mode": "menu"}, "tidak", [SITI, BUDI])
+    assert first.decisions == ()                           # "tidak" could have meant Budi: nobody is refused
+    siti = turn(first.session, "ya", [SITI, BUDI], now=NOW + timedelta(minutes=1))
+    assert siti.decisions == (("approve", 1, True),) and "Budi mendaftar" in texts(siti)
+    budi = turn(siti.session, "tidak", [BUDI], now=NOW + timedelta(minutes=2))
+    assert budi.decisions == (("approve", 2, False),)
 
 
 def test_a_removed_contact_is_told_and_nothing_else_happens():

@@ -29,3 +29,9 @@ def test_request_words_are_answers_while_a_question_is_open(kader):
     kader.say("menu"), kader.say("2"), kader.say("Kebun sayur"), kader.say("pertanian")
     kader.say("belum")
     assert kader.session["form"]["answers"]["activities"][0]["status"] == "belum"
+
+
+@pytest.mark.parametrize("typed", ["belum lapor", "Belum melapor", "yang belum lapor", "siapa yang belum lapor?"])
+def test_a_coordinator_asks_who_has_not_reported_in_their_own_words(typed):
+    assert C.command_of(typed) == "missing"              # was "Pilihan itu belum dikenali"
+    assert C.command_of(typed, answering=True) is None   # an answer while a question is open

@@ -54,6 +54,7 @@ CONTEXT = {
     "jumlah": [(parse_number, "{w} 20", 20)],
     "total": [(parse_number, "{w} 20", 20)],
     "jalan": [("status", "sudah {w}", "berjalan")],
+    "lagi": [("done", "tidak ada {w}", True)],             # ends a list of activities, never stored as one
     "kemarin": [(parse_date, "{w}", date(2024, 8, 14))],
     "tanggal": [(parse_date, "{w} 5 bulan 8", date(2024, 8, 5))],
     "bulan": [(parse_date, "tanggal 5 {w} 8", date(2024, 8, 5))],
@@ -63,6 +64,9 @@ CONTEXT = {
 
 
 def _read(how, text, lexicon):
+    if how == "done":
+        from flows.filling import DONE_WORDS
+        return lexicon.canonical(text) in DONE_WORDS
     if how == "status":
         return parse_choice(text, STATUS, guess=False, lexicon=lexicon)
     if how is parse_date:

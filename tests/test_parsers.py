@@ -134,3 +134,20 @@ def test_parse_men_women(text, expected):
 
 def test_parse_men_women_reports_a_bad_number():
     assert isinstance(parse_men_women("L 1,5 P 38"), Problem)
+
+
+SUPPORT_FROM = [("desa", ["Pemerintah desa"]), ("kecamatan", ["Kecamatan"]), ("kabupaten", ["Kabupaten"]),
+                ("mitra", ["Mitra program"]), ("tidak_perlu", ["Tidak perlu dukungan"])]
+
+
+@pytest.mark.parametrize("typed", ["tidak ada", "nihil", "kosong", "tdk ada", "gak ada"])
+def test_none_at_a_list_with_one_none_option_is_that_option(typed):
+    """"Dukungan dibutuhkan dari siapa?" — "tidak ada" ("seng ada", "sonde ada" once read) was refused."""
+    assert parse_choices(typed, SUPPORT_FROM) == ["tidak_perlu"]
+
+
+def test_none_is_refused_where_no_option_or_several_mean_none():
+    assert isinstance(parse_choices("tidak ada", SUPPORT_FROM[:4]), Problem)
+    two = SUPPORT_FROM + [("tanpa", ["Tanpa bantuan"])]
+    assert isinstance(parse_choices("tidak ada", two), Problem)
+    assert isinstance(parse_choices("tidak ada", [("tahu", ["Tidak tahu"]), ("ya", ["Ya"])]), Problem)

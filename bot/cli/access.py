@@ -49,6 +49,14 @@ async def invite(args: argparse.Namespace) -> int:
     from .common import area_or_complain, opened
     from ..clock import clock
     now = clock()
+    if args.action == "revoke" and not (args.code or "").strip():
+        print("Kode mana yang dibatalkan? Tulis kodenya, mis. `pantau invite revoke ABCD2345` (lihat "
+              "`pantau invite list`).", file=sys.stderr)
+        return 2
+    if args.action == "create" and not 0 < args.days <= 366:      # a code that is dead on arrival, or forever
+        print(f"--days {args.days:g}: masa berlaku harus lebih dari 0 dan paling lama 366 hari, mis. --days 7.",
+              file=sys.stderr)
+        return 2
     async with opened() as pipeline, pipeline.db.session() as s:
         if args.action == "list":
             rows = await store.list_invites(s, now)
@@ -112,12 +120,14 @@ async def invite(args: argparse.Namespace) -> int:
 async def contact(args: argparse.Namespace) -> int:
     from storage import access as store
 
-    from .common import opened, resolve_area
+    from .common import area_or_complain, opened
     from ..clock import clock
+    area = area_or_complain(args.area) if getattr(args, "area", "") else ""
+    if area is None:                  # an unknown or ambiguous --area never lists every area instead
+        return 2
     async with opened() as pipeline, pipeline.db.session() as s:
         if args.contact_cmd == "waiting":
-            area = resolve_area(args.area) if args.area else ""
-            rows = await store.waiting_contacts(s, area or "")
+            rows = await store.waiting_contacts(s, area)
             for c in rows:
                 print(f"{c.id}  {c.name}  {catalog.area_index().label(c.area_code)}  sejak {local_date(c.created_at, c.area_code)}")
             print(f"{len(rows)} kader menunggu persetujuan.")

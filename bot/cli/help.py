@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 import gettext
 import os
 from collections.abc import Mapping
+from typing import Any, NoReturn
 
 from flows.problem import Gettext
 
@@ -22,10 +24,44 @@ ARGPARSE_ID = {
     "%(prog)s: error: %(message)s\n": "%(prog)s: salah: %(message)s\n",
     "invalid choice: %(value)r (choose from %(choices)s)": "pilihan %(value)r tidak ada (pilih salah satu: %(choices)s)",
     "expected one argument": "perlu satu nilai",
-    "invalid %(type)s value: %(value)r": "nilai %(value)r bukan %(type)s yang sah",
+    "invalid %(type)s value: %(value)r": "nilai %(value)r bukan angka yang sah",
+    "argument %(argument_name)s: %(message)s": "argumen %(argument_name)s: %(message)s",
+    "expected at least one argument": "perlu sedikitnya satu nilai",
+    "expected at most one argument": "paling banyak satu nilai",
+    "ignored explicit argument %r": "nilai %r tidak dipakai",
+    "one of the arguments %s is required": "salah satu argumen ini wajib diisi: %s",
     "ambiguous option: %(option)s could match %(matches)s": "pilihan %(option)s bisa berarti %(matches)s",
     "not allowed with argument %s": "tidak boleh bersama %s",
 }
+
+
+_HINT = {"id": "Lihat `%(prog)s --help`.", "en": "See `%(prog)s --help`."}
+_MEANT = {"id": "Maksud Anda %(word)r?", "en": "Did you mean %(word)r?"}
+_COMMANDS = {"id": "perintahnya: %(names)s", "en": "its commands: %(names)s"}
+_lang = "id"
+
+
+class Parser(argparse.ArgumentParser):
+    """`pantau`'s parser (its subcommands inherit it): a mistake is one line in the person's language, with the
+    closest valid word for a typo ("--role kadr": maksud Anda 'kader'?) and where the help is; exit code 2."""
+
+    def _check_value(self, action: argparse.Action, value: Any) -> None:
+        try:
+            super()._check_value(action, value)
+        except argparse.ArgumentError as exc:
+            close = difflib.get_close_matches(str(value), [str(c) for c in action.choices or ()], n=1, cutoff=0.6)
+            if close:
+                exc.message = f"{exc.message}. {_MEANT[_lang] % {'word': close[0]}}"
+            raise
+
+    def error(self, message: str) -> NoReturn:
+        commands = [a for a in self._actions if isinstance(a, argparse._SubParsersAction)]
+        if commands and str(commands[0].metavar) in message and "(" not in message:   # `pantau roster` alone
+            message += f" ({_COMMANDS[_lang] % {'names': ', '.join(commands[0].choices)}})"
+        line = argparse._("%(prog)s: error: %(message)s\n") % {  # type: ignore[attr-defined]
+            "prog": self.prog, "message": message}
+        line = line.rstrip() if line.rstrip().endswith("?") else line.rstrip() + "."
+        self.exit(2, f"{line} {_HINT[_lang] % {'prog': self.prog}}\n")
 
 
 def language(env: Mapping[str, str] | None = None) -> str:
@@ -39,5 +75,7 @@ def language(env: Mapping[str, str] | None = None) -> str:
 
 def install(lang: str) -> Gettext:
     """The gettext of ``lang`` for help texts; argparse's own words follow it."""
+    global _lang
+    _lang = lang
     argparse._ = (lambda s: ARGPARSE_ID.get(s, s)) if lang == "id" else gettext.gettext  # type: ignore
     return catalog.gettext_for(lang)

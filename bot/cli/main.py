@@ -313,9 +313,9 @@ async def _telegram(args) -> int:
 
 def parser() -> argparse.ArgumentParser:
     from ..config import settings
-    from .help import install, language
+    from .help import Parser, install, language
     t = install(language())
-    p = argparse.ArgumentParser(prog="pantau", description=t("Pantau: laporan pertemuan dan pemantauan desa."))
+    p = Parser(prog="pantau", description=t("Pantau: laporan pertemuan dan pemantauan desa."))
     sub = p.add_subparsers(dest="cmd", required=True, title=t("perintah"), metavar=t("PERINTAH"))
     AREA_HELP = t("wilayah: kode Kemendagri atau nama, mis. \"Kab. Bogor\"")
     chat = sub.add_parser("chat", help=t("bercakap dengan bot di terminal"))
