@@ -44,7 +44,7 @@ KEEP_WORDS = {"sama", "tetap", "=", ".", "sama saja", "tidak berubah", "same", "
 #: "the list is complete": ends a repeat, never stored as an item
 _DONE = {"selesai", "sudah", "sudah semua", "cukup", "tidak ada lagi", "gak ada lagi", "tidak", "done", "sdh", "udah",
          "habis", "itu saja", "sudah selesai", "sdh selesai", "udah selesai", "cukup itu", "stop",
-         "tidak ada lagi kegiatan", "sudah cukup"}
+         "tidak ada lagi kegiatan", "sudah cukup", "sudah habis", "sdh habis"}
 DONE_WORDS: set[str] = set()          # _DONE and the skip words
 
 

@@ -55,6 +55,7 @@ CONTEXT = {
     "total": [(parse_number, "{w} 20", 20)],
     "jalan": [("status", "sudah {w}", "berjalan")],
     "lagi": [("done", "tidak ada {w}", True)],             # ends a list of activities, never stored as one
+    "habis": [("done", "sudah {w}", True)],                # "su abis": the list is done
     "kemarin": [(parse_date, "{w}", date(2024, 8, 14))],
     "tanggal": [(parse_date, "{w} 5 bulan 8", date(2024, 8, 5))],
     "bulan": [(parse_date, "tanggal 5 {w} 8", date(2024, 8, 5))],
