@@ -63,6 +63,13 @@ class Ctx:
     code: str | None                   # the area of the URL, checked
 
     @property
+    def area(self) -> str:
+        """The area of a page that has one in its URL (or found by ``area_of``): checked, never None there."""
+        if self.code is None:
+            raise HTTPException(404)
+        return self.code
+
+    @property
     def lang(self) -> str:
         return self.viewer.lang
 
