@@ -4,25 +4,38 @@ coordinator), the invite claimed atomically, coordinators asked about new kader 
 reports, and the people concerned told of decisions."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
+from datetime import datetime
+from typing import Any, cast
 
 from flows import access as flows_access
 from flows.display import report_title
-from flows.problem import N_
-from flows.types import ContactView, Inbound, InviteView, Reply, Step, WaitingView
+from flows.forms import FormVersions
+from flows.problem import N_, Gettext
+from flows.types import Context, ContactView, Inbound, InviteView, NewReport, Reply, Step, WaitingView
 from storage import access as store
+from storage.db import Session
+from storage.repo import SavedReport
 
 from . import catalog
 
 
-def _t():
+#: a message to someone else than the sender: (channel, external id, reply)
+Notices = list[tuple[str, str, Reply]]
+#: ``flows.advance``
+Advance = Callable[[dict[str, Any] | None, Inbound, Context], Step[dict[str, Any]]]
+
+
+def _t() -> Gettext:
     return catalog.gettext_for("id")
 
 
-async def context_extras(s, inbound: Inbound, contact: ContactView | None, want: set, now) -> dict:
+async def context_extras(s: Session, inbound: Inbound, contact: ContactView | None, want: set[str],
+                         now: datetime) -> dict[str, Any]:
     """Context fields for this message: the invite whose code was typed (registration), and for an
     approved coordinator what waits for their decision."""
-    extras: dict = {}
+    extras: dict[str, Any] = {}
     if "invites" in want:
         extras["invites"] = await store.invites_typed(s, flows_access.normal_code(inbound.text), now)
     if contact is not None and contact.role in store.COORDINATORS:
@@ -32,7 +45,8 @@ async def context_extras(s, inbound: Inbound, contact: ContactView | None, want:
     return extras
 
 
-async def settle(s, inbound: Inbound, session, ctx, step: Step, now, advance) -> Step:
+async def settle(s: Session, inbound: Inbound, session: dict[str, Any] | None, ctx: Context,
+                 step: Step[dict[str, Any]], now: datetime, advance: Advance) -> Step[dict[str, Any]]:
     """Before the step's contact is created: its invite is claimed once. Lost (someone used it a moment
     ago, or it expired meanwhile): the message is answered again as if the code had been used."""
     if step.contact and step.contact.invite_code:
@@ -43,7 +57,7 @@ async def settle(s, inbound: Inbound, session, ctx, step: Step, now, advance) ->
     return step
 
 
-async def after_contact(s, contact: ContactView, now, notices: list) -> None:
+async def after_contact(s: Session, contact: ContactView, now: datetime, notices: Notices) -> None:
     """A kader who registered themselves: their fasilitator (or the koordinator above) is asked."""
     if contact.verified or contact.role != "kader":
         return
@@ -54,11 +68,11 @@ async def after_contact(s, contact: ContactView, now, notices: list) -> None:
         notices.append((channel, external, question))
 
 
-def replace_ctx():
+def replace_ctx() -> Context:
     """The little of a Context that ``flows.access.question`` reads (the area names)."""
     class _Ctx:
         areas = catalog.area_index()
-    return _Ctx()
+    return cast(Context, _Ctx())
 
 
 _TOLD = {
@@ -70,11 +84,12 @@ _TOLD = {
 }
 
 
-def told_text(key: str, values: dict, t) -> str:
+def told_text(key: str, values: dict[str, Any], t: Gettext) -> str:
     return t(_TOLD[key]) % values
 
 
-async def apply_decisions(s, step: Step, contact: ContactView | None, now, notices: list) -> None:
+async def apply_decisions(s: Session, step: Step[dict[str, Any]], contact: ContactView | None, now: datetime,
+                          notices: Notices) -> None:
     if not step.decisions or contact is None:
         return
     t = _t()
@@ -83,7 +98,7 @@ async def apply_decisions(s, step: Step, contact: ContactView | None, now, notic
             notices.append((channel, external, Reply(told_text(key, values, t))))
 
 
-async def propose_match(s, saved, report, notices: list) -> None:
+async def propose_match(s: Session, saved: SavedReport, report: NewReport | None, notices: Notices) -> None:
     """A meeting another program reported too (same desa, kind and date): its fasilitator (or the koordinator
     above) is asked whether it is one event, as a conflict is asked (answered in the chat, or in `menunggu`)."""
     from storage.matches import EVENT_FORMS, proposals, several_programs
@@ -100,19 +115,20 @@ async def propose_match(s, saved, report, notices: list) -> None:
         notices.append((channel, external, question))
 
 
-async def report_kept_apart(s, saved, contact: ContactView, forms: dict, report, lang: str,
-                            notices: list) -> list[Reply]:
+async def report_kept_apart(s: Session, saved: SavedReport | None, contact: ContactView | None,
+                            forms: FormVersions, report: NewReport | None, lang: str,
+                            notices: Notices) -> list[Reply]:
     """A report under another person's key: the sender is told here (returned), the first sender and
     the fasilitator through ``notices``."""
     t = catalog.gettext_for(lang)
-    if saved and not contact.verified:
+    if saved and contact is not None and not contact.verified:     # saved: the contact sent it
         return [Reply(t("Laporan ini ditandai \"belum diverifikasi\" sampai fasilitator kecamatan menyetujui "
                         "pendaftaran Anda."))] + await report_kept_apart(s, saved, replace(contact, verified=True),
                                                                          forms, report, lang, notices)
     if saved and not saved.competes_with:
         await propose_match(s, saved, report, notices)   # the same event reported for another program
-    if not saved or not saved.competes_with:
-        return []
+    if not saved or not saved.competes_with or saved.owner_id is None or report is None or contact is None:
+        return []                         # (competing: a report of this contact, its first sender known)
     from storage.models import Contact
     first = await s.get(Contact, saved.owner_id)
     form = forms.get((report.form_id, report.form_version))

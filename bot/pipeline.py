@@ -5,18 +5,25 @@ import asyncio
 import gc
 import logging
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any, NotRequired, TypedDict
 
 from flows.engine import advance, needs, round_forms, round_questions
 from flows.recovery import failed
 from flows.text import clean_inbound
-from flows.types import Context, Inbound, NotLoaded, Reply
-from storage.db import Database, retryable
+from flows.forms import FormVersions
+from flows.types import Context, ContactView, Inbound, NotLoaded, Reply, RoundView, Step
+from storage.db import Database, Session, retryable
 from storage.completeness import of_program
-from storage.repo import Tx, sync_forms
+from storage.forms import sync_forms
+from storage.repo import SavedReport, Tx
 
 from . import access, catalog, kata, lexicon_files, notices, programs, wake
 from .clock import clock
+from .media import MediaRow
 from .payloads import notice_payload, reply_payload
 
 log = logging.getLogger("pantau.pipeline")
@@ -31,7 +38,7 @@ def settle_heap() -> None:
     gc.freeze()
 
 
-def _log_checkpoint_failure(task: asyncio.Task) -> None:
+def _log_checkpoint_failure(task: asyncio.Task[None]) -> None:
     if not task.cancelled() and task.exception() is not None:     # e.g. the database is being closed
         log.warning("background checkpoint failed (%s)", type(task.exception()).__name__)
 
@@ -39,7 +46,7 @@ def _log_checkpoint_failure(task: asyncio.Task) -> None:
 class _Rehearsed(Exception):
     """A rehearsal's end: its transaction is rolled back; carries the replies it would have sent."""
 
-    def __init__(self, results: list):
+    def __init__(self, results: list[list[Reply] | None]):
         super().__init__("rehearsal")
         self.results = results
 
@@ -47,12 +54,26 @@ class _Rehearsed(Exception):
 #: context read only for the messages ``needs`` names (the others read it through ``Context.need``)
 _LAZY = frozenset({"invites", "recent", "rounds", "previous"})
 
+#: a batch's item: the message, and the media row recorded with it (a stored file, or one still to fetch)
+Item = tuple[Inbound, MediaRow | None]
+#: what a message's result is: its replies, None for a duplicate, or the error that failed it
+_Result = list[Reply] | None | Exception
+#: what a message's needs were found as, with the session they were found for
+_Known = tuple[dict[str, Any] | None, set[str]]
+
+
+class _Loaded(TypedDict):
+    """What a batch has read already, shared by its messages."""
+    previous: dict[str, dict[str, dict[str, Any]]]     # area code → form id → last answers
+    notices: list[tuple[str, str, Reply]]               # messages to others (bot/access.py)
+    rounds: NotRequired[tuple[tuple[int | None, RoundView], ...]]
+
 
 @dataclass
 class _Waiting:
     inbound: Inbound
-    media: tuple[str, str, str, int] | None
-    done: asyncio.Future
+    media: MediaRow | None
+    done: asyncio.Future[list[Reply] | None]
 
 
 class Pipeline:
@@ -62,7 +83,7 @@ class Pipeline:
 
     max_batch = 500
 
-    def __init__(self, db: Database, forms: dict, now=clock):
+    def __init__(self, db: Database, forms: FormVersions, now: Callable[[], datetime] = clock):
         self.db = db
         self.forms = forms
         self.now = now
@@ -74,12 +95,13 @@ class Pipeline:
         # reach one (a meeting report's answers do not)
         self._round_forms = round_forms(forms)
         self._round_questions = round_questions(forms)
-        self._writer: asyncio.Task | None = None
-        self._checkpoint: asyncio.Task | None = None
+        self._writer: asyncio.Task[None] | None = None
+        self._checkpoint: asyncio.Task[None] | None = None
         self._checkpointed_at = 0.0
 
     @classmethod
-    async def open(cls, db: Database, form_dirs=None, now=clock) -> "Pipeline":
+    async def open(cls, db: Database, form_dirs: list[Path] | None = None,
+                   now: Callable[[], datetime] = clock) -> "Pipeline":
         """Migrate, load the area tree once, register the form versions, and return a ready pipeline."""
         await db.migrate()
         await db.seed_areas(catalog.area_names())
@@ -88,10 +110,11 @@ class Pipeline:
         lexicon_files.lexicons()                   # built before the first message, not while a batch waits
         return cls(db, catalog.build_forms(raw), now)
 
-    async def handle(self, inbound: Inbound, media: tuple[str, str, str, int] | None = None) -> list[Reply] | None:
-        """Process one message; None if it is a duplicate (already processed, nothing sent again)."""
+    async def handle(self, inbound: Inbound, media: MediaRow | None = None) -> list[Reply] | None:
+        """Process one message; None if it is a duplicate (already processed, nothing sent again).
+        ``media``: a stored file's row, or one still to fetch (``bot.media.MediaRow``)."""
         inbound = clean_inbound(inbound)           # text hygiene at the door, every channel (flows/text.py)
-        done = asyncio.get_running_loop().create_future()
+        done: asyncio.Future[list[Reply] | None] = asyncio.get_running_loop().create_future()
         self._waiting.append(_Waiting(inbound, media, done))
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write_batches())
@@ -101,8 +124,9 @@ class Pipeline:
         while self._waiting:
             self._checkpoint_when_due()
             batch, self._waiting = self._waiting[:self.max_batch], self._waiting[self.max_batch:]
+            results: list[_Result]
             try:
-                results = await self._with_retry([(w.inbound, w.media) for w in batch])
+                results = list(await self._with_retry([(w.inbound, w.media) for w in batch]))
             except Exception as exc:      # noqa: BLE001 - every waiting caller must hear of it
                 if len(batch) == 1:
                     results = [exc]
@@ -135,7 +159,7 @@ class Pipeline:
         self._checkpoint = asyncio.create_task(self.db.checkpoint())
         self._checkpoint.add_done_callback(_log_checkpoint_failure)
 
-    async def _with_retry(self, items):
+    async def _with_retry(self, items: list[Item]) -> list[list[Reply] | None]:
         """A batch, retried when the database reports a deadlock or a lost connection."""
         for attempt in range(4):
             try:
@@ -145,8 +169,9 @@ class Pipeline:
                     raise
                 log.warning("batch of %d retried after a database error (%s)", len(items), type(exc).__name__)
                 await asyncio.sleep(0.05 * (attempt + 1))
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
-    async def handle_batch(self, items: list[tuple[Inbound, tuple | None]],
+    async def handle_batch(self, items: list[Item],
                            rehearse: bool = False) -> list[list[Reply] | None]:
         """Process messages in order in one transaction; per item its replies, or None for a duplicate.
         ``rehearse``: the same work, rolled back at the end (the warm-up: nothing is stored)."""
@@ -155,11 +180,12 @@ class Pipeline:
         except _Rehearsed as done:
             return done.results
 
-    async def _batch(self, items: list[tuple[Inbound, tuple | None]], rehearse: bool) -> list[list[Reply] | None]:
+    async def _batch(self, items: list[Item], rehearse: bool) -> list[list[Reply] | None]:
         now = self.now()
         async with self.db.session() as s, s.begin():
             tx = Tx(s)
-            rows, seen = [], set()
+            rows: list[dict[str, Any]] = []
+            seen: set[tuple[str, str]] = set()
             for inbound, _ in items:
                 if (inbound.channel, inbound.message_id) not in seen:
                     seen.add((inbound.channel, inbound.message_id))
@@ -174,8 +200,8 @@ class Pipeline:
             # at the menu), the rounds (those who may reach a round question)
             # a message's needs, with the session they were found for: ``_apply`` reuses them while the session
             # is that same object (the person's first message in the batch), else finds them again
-            wanted: dict[tuple[str, str], tuple[dict | None, set[str]]] = {}
-            wants = []
+            wanted: dict[tuple[str, str], _Known] = {}
+            wants: list[tuple[str, set[str]]] = []
             for i, _ in items:
                 key = (i.channel, i.sender)
                 if (i.channel, i.message_id) in fresh and key in contacts:
@@ -186,11 +212,12 @@ class Pipeline:
             lexicons = lexicon_files.lexicons()   # once a batch: a word taught meanwhile counts from the next
             previous = await tx.previous_answers([area for area, want in wants if "previous" in want],
                                                  self._suggesting)
-            loaded = {"previous": previous, "notices": []}      # notices: messages to others (bot/access.py)
+            loaded: _Loaded = {"previous": previous, "notices": []}  # notices: messages to others (bot/access.py)
             if any("rounds" in want for _, want in wants):
                 loaded["rounds"] = await tx.all_rounds()
             results: list[list[Reply] | None] = []
-            answered: list[tuple[Inbound, str, list[Reply], object, object]] = []
+            answered: list[tuple[Inbound, str, list[Reply], SavedReport | None,
+                                 tuple[Step[dict[str, Any]], ContactView | None]]] = []
             for inbound, media in items:
                 ident = (inbound.channel, inbound.message_id)
                 if ident not in fresh:
@@ -199,7 +226,11 @@ class Pipeline:
                     continue
                 fresh.discard(ident)              # a second copy in the same batch is a duplicate too
                 if media:
-                    await tx.add_media(*media[:4], now, *media[4:])     # a 5th item: URL of a pending file
+                    if len(media) == 4:
+                        await tx.add_media(*media, now)
+                    else:                         # a 5th item: URL of a pending file, its channel and sender
+                        sha256, path, mime, size, url, channel, sender = media
+                        await tx.add_media(sha256, path, mime, size, now, url, channel, sender)
                 key = (inbound.channel, inbound.sender)
                 state, seq = sessions[key]
                 known = wanted.pop(ident, None)
@@ -208,10 +239,11 @@ class Pipeline:
                 sessions[key] = (step.session, seq + 1)
                 if contact is not None:
                     contacts[key] = contact
-                results.append(list(step.replies))
-                answered.append((inbound, step.session.get("lang", "id"), results[-1], saved, (step, contact)))
+                replies = list(step.replies)
+                results.append(replies)
+                answered.append((inbound, step.session.get("lang", "id"), replies, saved, (step, contact)))
             await tx.flush_reports()              # the batch's reports, written together
-            outbox: list[tuple[str, str, dict]] = []
+            outbox: list[tuple[str, str, dict[str, Any]]] = []
             for inbound, lang, replies, saved, (step, contact) in answered:
                 replies[-1:-1] = await access.report_kept_apart(s, saved, contact, self.forms, step.report, lang,
                                                                 loaded["notices"])     # before the menu
@@ -231,7 +263,8 @@ class Pipeline:
             wake.ring(self.db.url)                 # committed: the senders go now, not at their next poll
         return results
 
-    async def _advance(self, tx: Tx, s, session: dict | None, inbound: Inbound, ctx: Context, loaded: dict, now):
+    async def _advance(self, tx: Tx, s: Session, session: dict[str, Any] | None, inbound: Inbound, ctx: Context,
+                       loaded: _Loaded, now: datetime) -> tuple[Context, Step[dict[str, Any]]]:
         """``flows.advance``; context it reached that ``needs`` left out is loaded, and the message taken again
         (advance is pure: the first try left nothing behind). Returns the context used and the step."""
         while True:
@@ -260,8 +293,10 @@ class Pipeline:
                     raise
                 ctx = replace(ctx, missing=ctx.missing - {more.what})
 
-    async def _apply(self, tx: Tx, s, inbound: Inbound, session: dict | None, contact, loaded: dict, now,
-                     lexicons=None, known: tuple[dict | None, set[str]] | None = None):
+    async def _apply(self, tx: Tx, s: Session, inbound: Inbound, session: dict[str, Any] | None,
+                     contact: ContactView | None, loaded: _Loaded, now: datetime, lexicons: Any = None,
+                     known: _Known | None = None
+                     ) -> tuple[Step[dict[str, Any]], ContactView | None, SavedReport | None]:
         """One message through flows.advance and its side effects; returns (step with all replies, contact,
         the report it completed as a ``SavedReport`` or None). ``loaded``: what the batch has read already
         (previous reports by area, rounds); completed here when an earlier message changed what this needs."""
@@ -324,4 +359,4 @@ class Pipeline:
                                             self.forms, step.session.get("lang", "id"))
         if len(replies) == len(step.replies):          # nothing added after advance: the step as it is
             return step, contact, saved
-        return replace(step, replies=tuple(replies)), contact, saved
+        return replace(step, replies=replies), contact, saved

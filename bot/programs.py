@@ -4,16 +4,19 @@ the membership chosen stored on the contact row."""
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
+from typing import Any
 
 from flows.types import ContactView, MembershipChoice, Reply
 from storage import programs as store
+from storage.db import Session
 from storage.matches import several_programs
 
 
-async def context_extras(s, contact: ContactView | None, want: set) -> dict:
+async def context_extras(s: Session, contact: ContactView | None, want: set[str]) -> dict[str, Any]:
     if contact is None:
         return {}
-    extras: dict = {}
+    extras: dict[str, Any] = {}
     enabled = await store.program_forms(s)
     if enabled:
         extras["program_forms"] = enabled
@@ -29,11 +32,11 @@ async def context_extras(s, contact: ContactView | None, want: set) -> dict:
         for m in mine)}
 
 
-def previous_for_all(previous: dict) -> dict:
+def previous_for_all(previous: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return {k: v for k, v in previous.items() if "@" not in k}
 
 
-def previous_of(previous: dict, contact: ContactView) -> dict:
+def previous_of(previous: dict[str, dict[str, Any]], contact: ContactView) -> dict[str, dict[str, Any]]:
     """The last answers of the desa offered back to a person: of their own program's reports (a forum member:
     of any program)."""
     if contact.program_id is None:
@@ -42,7 +45,7 @@ def previous_of(previous: dict, contact: ContactView) -> dict:
     return {k[:-len(suffix)]: v for k, v in previous.items() if k.endswith(suffix)}
 
 
-async def join_by_invite(s, contact: ContactView, code: str, what: str, lang: str, now) -> Reply:
+async def join_by_invite(s: Session, contact: ContactView, code: str, what: str, lang: str, now: datetime) -> Reply:
     """Claim the invite (once, as at registration) and add its membership; the answer says which happened."""
     from flows.join import joined_text
     from storage.access import claim_invite
@@ -63,7 +66,7 @@ async def join_by_invite(s, contact: ContactView, code: str, what: str, lang: st
     return Reply(joined_text(t, what, "added"))
 
 
-async def switch(s, contact: ContactView, membership: int) -> ContactView:
+async def switch(s: Session, contact: ContactView, membership: int) -> ContactView:
     """The person uses ``membership`` from now on (their reports are of its program, in its role and area)."""
     chosen = await store.use_membership(s, contact.id, membership)
     if chosen is None:

@@ -8,15 +8,18 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from flows.display import fmt_date
-from flows.schedule import DEFAULT_SCHEDULE, Due, due_reminders, due_summaries
-from flows.types import ContactView
+from flows.forms import FormVersions
+from flows.problem import Gettext
+from flows.schedule import DEFAULT_SCHEDULE, Due, Person, due_reminders, due_summaries
+from flows.types import ContactView, RoundView
 from storage.completeness import IN_PROGRESS, MISSING, completeness
-from storage.db import Database
+from storage.db import Database, Session
 from storage.matches import several_programs
 from storage.programs import program_codes
-from storage.reminders import claim, claim_to, people, rounds_with_schedule, silent_drafts
+from storage.reminders import Planned, claim, claim_to, people, rounds_with_schedule, silent_drafts
 from storage import webhooks
 
 from . import catalog
@@ -26,7 +29,7 @@ from .payloads import reply_payload
 log = logging.getLogger("pantau.reminders")
 
 
-def reminder_text(d: Due, t, lang: str) -> str:
+def reminder_text(d: Due, t: Gettext, lang: str) -> str:
     p = {**d.params, "due": fmt_date(d.params["due"], lang)} if "due" in d.params else dict(d.params)
     if d.kind == "before":
         return t("Bapak/Ibu %(name)s, laporan pemantauan putaran %(round)s untuk %(desa)s ditunggu paling lambat "
@@ -42,7 +45,7 @@ def reminder_text(d: Due, t, lang: str) -> str:
               "%(round)s (batas %(due)s). Mohon dibantu diingatkan:") % p) + "\n" + missing
 
 
-def _active(rnd, today: date, sched: dict) -> bool:
+def _active(rnd: RoundView, today: date, sched: dict[str, Any]) -> bool:
     start = date.fromisoformat(rnd.due) - timedelta(days=max(sched["before_days"], default=0) + 1)
     end = date.fromisoformat(rnd.due) + timedelta(days=max([*sched["after_days"], sched["escalate_after_days"]]) + 2)
     return min(start, date.fromisoformat(rnd.start)) <= today <= end
@@ -56,7 +59,7 @@ WHY = {"before": "pengingat sebelum batas", "due": "pengingat hari batas", "afte
 EVERY = "every"     # the pass for members of every program (the forum): their summaries only
 
 
-async def run_once(db: Database, forms: dict, now: datetime | None = None, plan: list | None = None,
+async def run_once(db: Database, forms: FormVersions, now: datetime | None = None, plan: list[Planned] | None = None,
                    dry_run: bool = False, program: int | None = None) -> int:
     """Queue every reminder and scheduled summary due now; returns how many were queued. Each one goes into
     ``plan`` (a list of storage.reminders.Planned) if given; ``dry_run`` queues nothing and records nothing.
@@ -78,7 +81,8 @@ async def run_once(db: Database, forms: dict, now: datetime | None = None, plan:
     return queued
 
 
-async def _pass(s, forms: dict, now: datetime, plan: list | None, dry_run: bool, program: int | str | None) -> int:
+async def _pass(s: Session, forms: FormVersions, now: datetime, plan: list[Planned] | None, dry_run: bool,
+                program: int | str | None) -> int:
     """The reminders and summaries of one program (None: of a deployment with one program, as always;
     ``EVERY``: the summaries of members of every program)."""
     from .reports.coordinator import summary_replies
@@ -86,14 +90,16 @@ async def _pass(s, forms: dict, now: datetime, plan: list | None, dry_run: bool,
     areas = catalog.area_index()
     forum = program == EVERY
     pid = program if isinstance(program, int) else None
+    kader: list[Person]
+    fasil: list[Person]
     if forum:
         kader, fasil, koord = [], [], await people(s, "koordinator", every=True)
     else:
         kader, fasil, koord = [await people(s, role, pid) for role in ("kader", "fasilitator", "koordinator")]
-    by_desa: dict[str, list] = {}
+    by_desa: dict[str, list[Person]] = {}
     for p in kader:
         by_desa.setdefault(p.area_code, []).append(p)
-    by_kec: dict[str, list] = {}
+    by_kec: dict[str, list[Person]] = {}
     for p in fasil:
         by_kec.setdefault(p.area_code, []).append(p)
     for rnd, schedule, round_program in await rounds_with_schedule(s, pid):
@@ -128,7 +134,7 @@ def _keyed(key: str, program: int | None) -> str:
     return key if program is None else f"{key}@p{program}"[:200]
 
 
-async def _remind_drafts(s, forms: dict, now: datetime) -> int:
+async def _remind_drafts(s: Session, forms: FormVersions, now: datetime) -> int:
     """One reminder per silent draft, in the area's working hours (flows.engine.draft_reminder)."""
     from flows.dates import zone_for_area
     from flows.recovery import DRAFT_REMIND_AFTER, DRAFT_REMIND_UNTIL, draft_reminder
@@ -147,7 +153,7 @@ async def _remind_drafts(s, forms: dict, now: datetime) -> int:
     return queued
 
 
-async def run_forever(db: Database, forms: dict, every: float = 60.0) -> None:
+async def run_forever(db: Database, forms: FormVersions, every: float = 60.0) -> None:
     while True:
         try:
             await run_once(db, forms)

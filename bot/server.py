@@ -4,17 +4,28 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import AsyncIterator, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
-from starlette.responses import FileResponse, PlainTextResponse
-from starlette.routing import Route
+from starlette.requests import Request
+from starlette.responses import FileResponse, PlainTextResponse, Response
+from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from .pipeline import Pipeline, settle_heap
 
+if TYPE_CHECKING:
+    from .background import Background
+    from .channels.telegram import TelegramChannel
+    from .config import Settings, TelegramConfig, TwilioConfig
 
-def build_app(pipeline: Pipeline, whatsapp=None, run_senders: bool = True, telegram=None,
-              run_scheduler: bool = False, extra_routes=(), background=None, freeze_heap: bool = False) -> Starlette:
+
+def build_app(pipeline: Pipeline, whatsapp: TwilioConfig | None = None, run_senders: bool = True,
+              telegram: TelegramChannel | None = None, run_scheduler: bool = False,
+              extra_routes: Iterable[BaseRoute] = (), background: Background | None = None,
+              freeze_heap: bool = False) -> Starlette:
     """The app; ``whatsapp`` is a TwilioConfig and ``telegram`` a TelegramChannel, or None when not configured.
 
     ``pantau serve`` passes ``run_senders=False`` and a ``background`` (bot/background.py): the senders,
@@ -22,7 +33,7 @@ def build_app(pipeline: Pipeline, whatsapp=None, run_senders: bool = True, teleg
     after it. With ``run_senders`` they run here instead, in this event loop (tests, one small process).
     Either way each runs only in the elected leader among all processes. ``freeze_heap``: the start-up
     heap is moved out of the garbage collector's sight once the app is warm (a server process)."""
-    async def shared_file(request):
+    async def shared_file(request: Request) -> Response:
         from . import media
         path = media.open_shared(request.path_params["name"])    # unguessable name, at most a day old
         if path is None:
@@ -31,7 +42,7 @@ def build_app(pipeline: Pipeline, whatsapp=None, run_senders: bool = True, teleg
             "Cache-Control": "private, no-store", "X-Robots-Tag": "noindex", "X-Content-Type-Options": "nosniff",
             "Content-Security-Policy": "default-src 'none'; sandbox"})
 
-    routes = [Route("/health", lambda request: PlainTextResponse("ok")),
+    routes: list[BaseRoute] = [Route("/health", lambda request: PlainTextResponse("ok")),
               Route("/files/{name}", shared_file, methods=["GET"])]
     if whatsapp is not None:
         from .channels.whatsapp import routes as whatsapp_routes
@@ -45,9 +56,9 @@ def build_app(pipeline: Pipeline, whatsapp=None, run_senders: bool = True, teleg
     routes += list(extra_routes)          # more routes or mounts (a dashboard, …)
 
     @contextlib.asynccontextmanager
-    async def lifespan(app):
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
         from .background import lead_all, work
-        tasks: list[asyncio.Task] = []
+        tasks: list[asyncio.Task[Any]] = []
         if background is not None:    # first: the children start while this process warms up
             background.start()
         try:
@@ -83,23 +94,23 @@ def build_app(pipeline: Pipeline, whatsapp=None, run_senders: bool = True, teleg
     return Starlette(routes=routes, lifespan=lifespan)
 
 
-def configured_channels(env=None):
+def configured_channels(env: Mapping[str, str] | None = None) -> tuple[TwilioConfig | None, TelegramConfig | None]:
     """(TwilioConfig | None, TelegramConfig | None) from the environment; wrong values stop the start."""
     from .config import Settings, settings
     return (Settings.from_env(env) if env is not None else settings()).channels()
 
 
-def app_from_env() -> Starlette:
+def app_from_env() -> ASGIApp:
     """The app for one of ``pantau serve --workers N``'s processes (uvicorn calls this in each):
     channels from the environment, the pipeline opened in the process's own event loop; webhooks only."""
     from .config import database
     from .logsafe import install
     install()                  # each worker process cleans its own log lines
     whatsapp, telegram_cfg = configured_channels()
-    holder: dict = {}
+    holder: dict[str, Starlette] = {}
 
     @contextlib.asynccontextmanager
-    async def lifespan(app):
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
         pipeline = await Pipeline.open(database())
         telegram = None
         if telegram_cfg:
@@ -112,9 +123,10 @@ def app_from_env() -> Starlette:
             yield
         await pipeline.db.close()
 
-    async def dispatch(scope, receive, send):
+    async def dispatch(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
-            return await Starlette(lifespan=lifespan)(scope, receive, send)
+            await Starlette(lifespan=lifespan)(scope, receive, send)
+            return
         await holder["app"](scope, receive, send)
     return dispatch
 
@@ -142,7 +154,7 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
     in which a head completes does not count: there the parser's own pieces are counted), and the
     deadline runs while no request is in progress."""
 
-    def connection_made(self, transport) -> None:  # type: ignore[override]
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         self._header_timer: asyncio.TimerHandle | None = None
         self._waiting_head, self._head_bytes, self._heads = True, 0, 0
         self._parsed_head, self._too_large = 0, False
@@ -221,12 +233,12 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         else:          # answered before its body arrived (408, 413): the rest of it is not waited for
             self.transport.close()
 
-    def connection_lost(self, exc) -> None:
+    def connection_lost(self, exc: Exception | None) -> None:
         self._cancel_header_timer()
         super().connection_lost(exc)
 
 
-def uvicorn_options(s=None) -> dict:
+def uvicorn_options(s: Settings | None = None) -> dict[str, Any]:
     """uvicorn's settings for `pantau serve`: keep-alive and header deadlines, a cap on concurrent
     connections (more are answered 503 at once), headers of at most 16 KB. A reverse proxy in front
     (README) adds its own limits; these hold without one."""

@@ -8,7 +8,7 @@ from typing import Any
 from babel.dates import format_date
 from babel.numbers import format_decimal
 
-from .forms import Form, Question
+from .forms import Form, FormVersions, Question
 from .markup import chat_text
 from .problem import Gettext
 
@@ -92,10 +92,10 @@ def report_title(form: Form, answers: dict[str, Any], lang: str, t: Gettext) -> 
     return f"{title} — {', '.join(parts)}" if parts else title
 
 
-def choice_labels(forms: dict[str, Any], form_id: str, lang: str = "id") -> dict[str, dict[str, str]]:
+def choice_labels(forms: FormVersions, form_id: str, lang: str = "id") -> dict[str, dict[str, str]]:
     """For the newest version of a form: question name → {choice value → label}, for reports and exports."""
     keys = [k for k in forms if k[0] == form_id]
     if not keys:
         return {}
-    form: Form = forms[max(keys, key=lambda k: k[1])]
+    form = forms[max(keys, key=lambda k: k[1])]
     return {q.name: {c.value: c.label[lang] for c in q.choices} for q in form.all_questions() if q.choices}

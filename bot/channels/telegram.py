@@ -138,8 +138,7 @@ class TelegramChannel:
             return
         item = await inbound_for(update, verdict, self.app.bot, to_inbound)
         if item:
-            # Pipeline.handle's annotation names only a stored file's row; it records a pending one too (MediaRow)
-            replies = await self.pipeline.handle(*item)  # type: ignore[arg-type]
+            replies = await self.pipeline.handle(*item)
             row = item[1]
             if replies is not None and row is not None and len(row) > 4:      # stored: now the photo, in the background
                 media.start_fetch(self.pipeline.db, self.media,

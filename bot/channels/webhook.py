@@ -18,17 +18,22 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Callable
 from datetime import datetime, timezone
+from typing import Any
 from email.utils import parsedate_to_datetime
 
 import httpx
 from standardwebhooks.webhooks import Webhook
 
+from storage.db import Database
+from storage.models import Outbox
+from storage.repo import Tx
 from storage.webhook_queue import release, waiting
 from storage.webhooks import CHANNEL, signing_targets, subscription_of
 
 from ..clock import clock
-from ..outbox import Failed, OutboxLoop, RetryAfter, Sent
+from ..outbox import Failed, Outcome, OutboxLoop, RetryAfter, Sent
 from .registry import ChannelSpec, N_, register
 
 log = logging.getLogger("pantau.webhook")
@@ -63,7 +68,7 @@ def retry_after(value: str | None, now: datetime) -> float | None:
     return max(0.0, min(MAX_RETRY_AFTER, seconds))
 
 
-def body_of(payload: dict) -> str:
+def body_of(payload: dict[str, Any]) -> str:
     """The JSON a receiver gets: the event without the delivery's own id (that travels as ``webhook-id``)."""
     return json.dumps({k: v for k, v in payload.items() if k != "webhook_id"}, ensure_ascii=False,
                       separators=(",", ":"))
@@ -72,20 +77,20 @@ def body_of(payload: dict) -> str:
 class WebhookChannel:
     name = CHANNEL
 
-    def __init__(self, client: httpx.AsyncClient | None = None, clock=None):
+    def __init__(self, client: httpx.AsyncClient | None = None, clock: Callable[[], datetime] | None = None):
         self.client = client or httpx.AsyncClient(timeout=TIMEOUT, follow_redirects=False,
                                                   headers={"user-agent": USER_AGENT})
         self.clock = clock or wall_now
         self.targets: dict[int, tuple[str, str, bool]] = {}
 
-    async def prepare(self, tx, rows, now) -> None:
+    async def prepare(self, tx: Tx, rows: list[Outbox], now: datetime) -> None:
         ids = [i for i in (subscription_of(r.external_id) for r in rows) if i is not None]
         self.targets = await signing_targets(tx.s, ids)
 
     def ready(self, recipient: str) -> bool:
         return True
 
-    async def send(self, row):
+    async def send(self, row: Outbox) -> Outcome:
         sub_id = subscription_of(row.external_id)
         target = self.targets.get(sub_id) if sub_id is not None else None
         if target is None or not target[2]:
@@ -113,7 +118,7 @@ class WebhookChannel:
             return Failed(f"HTTP {code}")
         return RetryAfter(None, f"HTTP {code}")
 
-    async def settle(self, tx, row) -> str | None:
+    async def settle(self, tx: Tx, row: Outbox) -> str | None:
         return None          # a receiver cannot be asked: sent again (same webhook-id, the receiver dedupes)
 
     async def close(self) -> None:
@@ -134,7 +139,7 @@ class WebhookLoop(OutboxLoop):
         return await super().round(now)
 
 
-async def send_now(db) -> int:
+async def send_now(db: Database) -> int:
     """One round of the webhook sender (`pantau webhook test`): every due delivery, in order."""
     channel = WebhookChannel()
     try:
@@ -143,7 +148,7 @@ async def send_now(db) -> int:
         await channel.close()
 
 
-async def run_sender(db, every: float = 1.0) -> None:
+async def run_sender(db: Database, every: float = 1.0) -> None:
     """The webhook sender of `pantau serve` (bot/background.py): the one outbox loop with this channel."""
     channel = WebhookChannel()
     try:

@@ -100,8 +100,7 @@ def routes(cfg: TwilioConfig, pipeline: Pipeline, max_body: int = MAX_BODY) -> l
         except Refused as refused:
             return refused.response
         try:
-            # Pipeline.handle's annotation names only a stored file's row; it records a pending one too (MediaRow)
-            await pipeline.handle(msg, pending.media_row() if pending else None)  # type: ignore[arg-type]
+            await pipeline.handle(msg, pending.media_row() if pending else None)
         except Exception as exc:   # noqa: BLE001 - not stored: say so (5xx), Twilio may deliver it again
             log.warning("whatsapp message not stored (%s); answered 503", type(exc).__name__)
             return Response("not stored, try again", status_code=503)

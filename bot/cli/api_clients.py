@@ -2,17 +2,23 @@
 The key is printed once; only its SHA-256 is kept."""
 from __future__ import annotations
 
+import argparse
 import sys
+from typing import Literal
 
 from flows.localtime import stamp
 
+from storage.api_clients import ClientView
+from storage.db import Session
+
 from .. import catalog
+from .common import Subparsers
 
 SCOPE_HELP = "read:aggregates, read:reports, read:recommendations, read:people"
 STATE_WORDS = {"active": "aktif", "expired": "kedaluwarsa", "revoked": "dicabut"}
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     from storage.api_clients import SCOPES
 
     from .help import install, language
@@ -36,13 +42,13 @@ def register(sub) -> None:
     p.set_defaults(handler=api_client)
 
 
-def _program_words(client, codes: dict[int, str]) -> str:
+def _program_words(client: ClientView, codes: dict[int, str]) -> str:
     if client.programs is None:
         return "semua program"
     return "program " + ", ".join(codes.get(p, str(p)) for p in client.programs)
 
 
-async def program_ids(s, asked: list[str] | None):
+async def program_ids(s: Session, asked: list[str] | None) -> list[int] | None | Literal[False]:
     """The ids of ``--program`` (None: every program, also for '*'); False, after a message, for an unknown
     code or '*' among other codes."""
     from storage.programs import EVERY
@@ -50,19 +56,19 @@ async def program_ids(s, asked: list[str] | None):
     from .programs import program_or_complain
     if not asked or [code.strip() for code in asked] == [EVERY]:
         return None
-    ids = []
+    ids: list[int] = []
     for code in asked:
         if code.strip() == EVERY:
             print("--program '*' berarti semua program; jangan digabung dengan kode lain.", file=sys.stderr)
             return False
         ok, found = await program_or_complain(s, code)
-        if not ok:
+        if not ok or found is None:      # (found: None only for '*', refused above)
             return False
         ids.append(found)
     return ids
 
 
-async def api_client(args) -> int:
+async def api_client(args: argparse.Namespace) -> int:
     from storage import api_clients as store
     from storage.programs import program_codes
 
@@ -73,8 +79,9 @@ async def api_client(args) -> int:
         if args.days <= 0:
             print("--days harus lebih dari 0.", file=sys.stderr)
             return 2
-        areas = [area_or_complain(a) for a in args.area]
-        if None in areas:
+        found = [area_or_complain(a) for a in args.area]
+        areas = [a for a in found if a is not None]
+        if len(areas) < len(found):
             return 2
     async with opened() as pipeline, pipeline.db.session() as s:
         codes = await program_codes(s)
@@ -102,10 +109,10 @@ async def api_client(args) -> int:
                       f"{', '.join(sorted(c.scopes))}  "
                       f"{STATE_WORDS[c.state(now)]}, sampai {c.expires_at:%Y-%m-%d} UTC, {used}")
             return 0
-        client = await store.revoke_client(s, args.id, now)
+        revoked = await store.revoke_client(s, args.id, now)
         await s.commit()
-    if client is None:
+    if revoked is None:
         print(f"Kunci API nomor {args.id} tidak ada. Lihat `pantau api-client list`.", file=sys.stderr)
         return 2
-    print(f"Kunci API nomor {client.id} ({client.name}) dicabut; panggilan berikutnya ditolak.")
+    print(f"Kunci API nomor {revoked.id} ({revoked.name}) dicabut; panggilan berikutnya ditolak.")
     return 0

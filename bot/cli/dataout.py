@@ -8,6 +8,11 @@ import sys
 import tempfile
 from pathlib import Path
 
+from flows.forms import FormVersions
+from flows.problem import Gettext
+from storage.db import Session
+from storage.summary import Filters
+
 SUFFIX = {"dhis2": ".json", "datapackage": ".zip"}
 
 
@@ -15,7 +20,7 @@ class DataOutError(ValueError):
     """A wrong --out or --mapping, in one Indonesian sentence."""
 
 
-def _t():
+def _t() -> Gettext:
     from .help import install, language
     return install(language())
 
@@ -48,7 +53,7 @@ def _write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
-async def write(fmt: str, s, out: Path, filters, forms: dict, mapping: str | None) -> int:
+async def write(fmt: str, s: Session, out: Path, filters: Filters, forms: FormVersions, mapping: str | None) -> int:
     if fmt == "dhis2":
         return await _dhis2(s, out, filters, forms, mapping)
     return await _datapackage(s, out, filters, forms)
@@ -58,7 +63,7 @@ def mapping_path(out: Path) -> Path:
     return out.with_name(out.stem + ".mapping.csv")
 
 
-async def _dhis2(s, out: Path, filters, forms: dict, mapping_file: str | None) -> int:
+async def _dhis2(s: Session, out: Path, filters: Filters, forms: FormVersions, mapping_file: str | None) -> int:
     from storage.summary import summary_forms
 
     from ..reports import dhis2
@@ -91,7 +96,7 @@ async def _dhis2(s, out: Path, filters, forms: dict, mapping_file: str | None) -
     return 0
 
 
-async def _datapackage(s, out: Path, filters, forms: dict) -> int:
+async def _datapackage(s: Session, out: Path, filters: Filters, forms: FormVersions) -> int:
     from ..reports import datapackage
     t = _t()
     try:

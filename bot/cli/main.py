@@ -7,28 +7,39 @@ import json
 import logging
 import os
 import sys
+from collections.abc import Callable, Coroutine
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from flows.forms import FormVersions
+from storage.db import Session
 
 from . import access as access_cli, api_clients as api_cli, forms as forms_cli, kata as kata_cli, opd as opd_cli
 from . import outbox as outbox_cli, programs as programs_cli, webhooks as webhooks_cli
 from .. import catalog
 from .common import area_or_complain, opened
 
+if TYPE_CHECKING:
+    from storage.summary import Filters, UnknownRound
+
+#: a command's handler: its exit status ("workers": `pantau serve --workers N`, run outside asyncio)
+Handler = Callable[[argparse.Namespace], Coroutine[Any, Any, int | str]]
+
 # modules that add subcommands: each has register(subparsers) (and its handler: set_defaults(handler=…) or
 # an entry in main's table)
 COMMAND_MODULES = [access_cli, outbox_cli, forms_cli, kata_cli, api_cli, webhooks_cli, opd_cli, programs_cli]
 
 
-async def _chat(args) -> int:
-    from ..channels.terminal import normalize_sender, run_chat
+async def _chat(args: argparse.Namespace) -> int:
+    from ..channels.terminal import run_chat
+    from ..phones import normalize_sender
     async with opened() as pipeline:
         await run_chat(pipeline, normalize_sender(args.as_id), args.jsonl)
     return 0
 
 
-async def _roster(args) -> int:
+async def _roster(args: argparse.Namespace) -> int:
     from storage.repo import Tx
 
     from ..clock import clock
@@ -66,7 +77,7 @@ async def _roster(args) -> int:
     return 0
 
 
-async def _round(args) -> int:
+async def _round(args: argparse.Namespace) -> int:
     from storage.repo import upsert_round
 
     from .rounds import RoundFileError, check_round, read_rounds
@@ -88,12 +99,12 @@ async def _round(args) -> int:
     return 0
 
 
-def unknown_round(exc) -> str:
+def unknown_round(exc: UnknownRound) -> str:
     known = ", ".join(f"'{k}'" for k in exc.known) or "(belum ada; tambahkan dengan `pantau round add`)"
     return f"Putaran '{exc.name}' tidak ada. Putaran yang ada: {known}."
 
 
-async def _summary(args) -> int:
+async def _summary(args: argparse.Namespace) -> int:
     from storage.summary import Filters, summarize
 
     from ..reports.summary_text import render_summary
@@ -127,7 +138,7 @@ async def _summary(args) -> int:
     return 0
 
 
-async def _across_programs(s, filters, forms, as_json: bool) -> int:
+async def _across_programs(s: Session, filters: Filters, forms: FormVersions, as_json: bool) -> int:
     """`pantau summary --lintas-program`: one column per program and the total, an event of several
     programs counted once."""
     from storage.matches import across_programs
@@ -151,7 +162,7 @@ async def _across_programs(s, filters, forms, as_json: bool) -> int:
     return 0
 
 
-async def _current_round_by_default(s, filters):
+async def _current_round_by_default(s: Session, filters: Filters) -> Filters:
     """Without --round, --from or --to: the current round, as in chat (ringkasan, unduh) and on the dashboard;
     everything when no round is running. `pantau summary` and `pantau export` share this one default."""
     from dataclasses import replace
@@ -166,7 +177,7 @@ async def _current_round_by_default(s, filters):
     return replace(filters, round=current.name) if current else filters
 
 
-async def _export(args) -> int:
+async def _export(args: argparse.Namespace) -> int:
     from storage.summary import Filters, UnknownRound
 
     from ..reports import export
@@ -208,9 +219,9 @@ async def _export(args) -> int:
     return 0
 
 
-def _dates(args) -> tuple[date | None, date | None]:
+def _dates(args: argparse.Namespace) -> tuple[date | None, date | None]:
     """--from / --to as dates, or ValueError with the Indonesian explanation."""
-    out = []
+    out: list[date | None] = []
     for flag, value in (("--from", args.date_from), ("--to", args.date_to)):
         try:
             out.append(date.fromisoformat(value) if value else None)
@@ -221,7 +232,9 @@ def _dates(args) -> tuple[date | None, date | None]:
     return out[0], out[1]
 
 
-async def _remind(args) -> int:
+async def _remind(args: argparse.Namespace) -> int:
+    from storage.reminders import Planned
+
     from .outbox import describe_plan, print_unreachable
     from ..reminders import run_forever, run_once
     async with opened() as pipeline:
@@ -234,7 +247,7 @@ async def _remind(args) -> int:
         if args.cmd == "scheduler":    # several may run (one per machine): only the elected one works
             from ..leader import lead
             await lead(pipeline.db, [lambda: run_forever(pipeline.db, pipeline.forms)], name="pantau-scheduler")
-        plan: list = []
+        plan: list[Planned] = []
         await run_once(pipeline.db, pipeline.forms, plan=plan, dry_run=getattr(args, "dry_run", False),
                        program=program)
         async with pipeline.db.session() as s:
@@ -250,7 +263,7 @@ async def _remind(args) -> int:
     return 0
 
 
-async def _serve(args) -> int:
+async def _serve(args: argparse.Namespace) -> int | str:
     """The web server; beside it the background processes (bot/background.py): senders, scheduler, jobs."""
     import uvicorn
 
@@ -277,7 +290,7 @@ async def _serve(args) -> int:
     return "workers" if workers else 0
 
 
-def _serve_workers(args) -> int:
+def _serve_workers(args: argparse.Namespace) -> int:
     """N processes on one port (uvicorn's supervisor); each builds its app with server.app_from_env. The
     supervisor starts the background processes before them and stops them after."""
     import uvicorn
@@ -294,8 +307,9 @@ def _serve_workers(args) -> int:
     return 0
 
 
-async def _telegram(args) -> int:
-    from ..channels.telegram import TelegramChannel, TelegramConfig, run_sender
+async def _telegram(args: argparse.Namespace) -> int:
+    from ..channels.telegram import TelegramChannel, run_sender
+    from ..config import TelegramConfig
     cfg = TelegramConfig.from_env()
     async with opened() as pipeline:
         channel = TelegramChannel(cfg, pipeline)
@@ -400,7 +414,7 @@ def main(argv: list[str] | None = None) -> int:
     from ..logsafe import install
     install()                                               # no token, phone number or body in a log line
     args = parser().parse_args(argv)
-    handler = getattr(args, "handler", None) or {
+    handler: Handler = getattr(args, "handler", None) or {
         "chat": _chat, "invite": access_cli.invite, "contact": access_cli.contact, "roster": _roster,
         "round": _round, "summary": _summary,
         "export": _export, "remind": _remind, "scheduler": _remind, "serve": _serve, "telegram": _telegram,
@@ -422,7 +436,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Terjadi kesalahan: {type(exc).__name__}: {str(exc)[:300]}. Jalankan lagi dengan PANTAU_DEBUG=1 "
               "untuk rinciannya, dan laporkan bila berulang.", file=sys.stderr)
         return 1
-    if result == "workers":             # uvicorn's multi-process supervisor cannot run inside asyncio.run
+    if isinstance(result, str):         # "workers": uvicorn's multi-process supervisor cannot run inside asyncio.run
         return _serve_workers(args)
     return result
 

@@ -2,26 +2,32 @@
 the other commands share (invite, round add, summary, export, remind)."""
 from __future__ import annotations
 
+import argparse
 import re
 import sys
 from datetime import date
 from pathlib import Path
 
+from flows.forms import FormVersions
+from flows.problem import Gettext
+from storage.db import Session
+
 from .. import catalog
+from .common import Subparsers
 
 CODE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 AREA_COLUMNS = ("area_code", "kode", "kode_wilayah", "wilayah", "desa")
 REF_COLUMNS = ("ref", "referensi", "kode_bkm", "bkm")
 
 
-def add_program_option(parser, t, every: bool = False) -> None:
+def add_program_option(parser: argparse.ArgumentParser, t: Gettext, every: bool = False) -> None:
     """``--program KODE`` (``'*'``: every program, where ``every``)."""
     parser.add_argument("--program", metavar=t("PROGRAM"),
                         help=t("kode program, mis. pkh (bawaan: program utama)") + (
                             t("; '*' untuk semua program (forum)") if every else ""))
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     from .help import install, language
     t = install(language())
     prog = sub.add_parser("program", help=t("program dalam satu Pantau: tambah, daftar, desa cakupan"))
@@ -56,7 +62,7 @@ def register(sub) -> None:
     prog.set_defaults(handler=run)
 
 
-async def program_or_complain(s, code: str | None, every: bool = False) -> tuple[bool, int | None]:
+async def program_or_complain(s: Session, code: str | None, every: bool = False) -> tuple[bool, int | None]:
     """(ok, program id) of ``--program``; None without it (every program's rows, as before) or for '*'
     where ``every``. Not ok after one Indonesian line on stderr."""
     from storage.programs import EVERY, UnknownProgram, program_id
@@ -73,7 +79,7 @@ async def program_or_complain(s, code: str | None, every: bool = False) -> tuple
         return False, None
 
 
-async def each_program_reminded(s, program: int | None) -> None:
+async def each_program_reminded(s: Session, program: int | None) -> None:
     """`pantau remind` without --program on a deployment of several programs: say that each was reminded
     of its own rounds and desa."""
     from storage.matches import several_programs
@@ -83,7 +89,7 @@ async def each_program_reminded(s, program: int | None) -> None:
               f"{', '.join((await program_codes(s)).values())}.")
 
 
-async def run(args) -> int:
+async def run(args: argparse.Namespace) -> int:
     from .common import opened
     async with opened() as pipeline, pipeline.db.session() as s:
         if args.program_cmd == "add":
@@ -106,7 +112,7 @@ def _date(flag: str, value: str | None) -> str | None:
         raise ValueError(f"{flag} {value}: tanggal harus YYYY-MM-DD, mis. 2025-01-31.") from None
 
 
-async def _add(s, args) -> int:
+async def _add(s: Session, args: argparse.Namespace) -> int:
     from storage.programs import add_program
 
     from ..clock import clock
@@ -132,7 +138,7 @@ async def _add(s, args) -> int:
     return 0
 
 
-async def _list(s) -> int:
+async def _list(s: Session) -> int:
     from storage.programs import list_programs
     for p in await list_programs(s):
         agency = f", {p.agency}" if p.agency else ""
@@ -141,7 +147,7 @@ async def _list(s) -> int:
     return 0
 
 
-async def _member(s, args) -> int:
+async def _member(s: Session, args: argparse.Namespace) -> int:
     from storage.access import find_contacts
     from storage.programs import join
 
@@ -180,7 +186,7 @@ def _rows_from(path: Path) -> list[tuple[str, str | None]]:
     return out
 
 
-async def _areas(s, args) -> int:
+async def _areas(s: Session, args: argparse.Namespace) -> int:
     from flows.areas import resolve
     from storage.programs import program_desa, set_areas
 
@@ -230,7 +236,7 @@ async def _areas(s, args) -> int:
     return 0
 
 
-async def _forms(s, args, known: dict) -> int:
+async def _forms(s: Session, args: argparse.Namespace, known: FormVersions) -> int:
     """A program's forms per role: once it lists any, each of its roles gets only the forms listed for it
     (chat menu, dashboard, exports); a program that lists none keeps every form."""
     from storage.programs import program_forms, set_forms
@@ -247,12 +253,12 @@ async def _forms(s, args, known: dict) -> int:
         for role, ids in sorted((roles or {}).items()):
             print(f"{role}: {', '.join(sorted(ids))}")
         return 0
-    ids = {f for f, _ in known}
-    unknown = [f for f in args.forms if f not in ids]
+    form_ids = {f for f, _ in known}
+    unknown = [f for f in args.forms if f not in form_ids]
     if not args.role or not args.forms or unknown:
         print(f"Formulir tidak dikenal: {', '.join(unknown)}. " if unknown else "", end="", file=sys.stderr)
         print(f"Contoh: `pantau program forms {args.code} {args.action} pertemuan --role kader`. "
-              f"Formulir yang ada: {', '.join(sorted(ids))}.", file=sys.stderr)
+              f"Formulir yang ada: {', '.join(sorted(form_ids))}.", file=sys.stderr)
         return 2
     changed = await set_forms(s, program, args.role, args.forms, remove=args.action == "remove")
     await s.commit()

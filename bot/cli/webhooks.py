@@ -4,13 +4,19 @@ A webhook receives Pantau's events (a report saved, a recommendation's status ch
 POSTs, delivered through the outbox like every message (retries, order, dead letters: `pantau outbox`)."""
 from __future__ import annotations
 
+import argparse
 import sys
+from collections.abc import Collection
 from urllib.parse import urlsplit
+
+from flows.problem import Gettext
 
 from storage.webhooks import EVENTS
 
+from .common import Subparsers
 
-def register(sub) -> None:
+
+def register(sub: Subparsers) -> None:
     from .help import install, language
     t = install(language())
     p = sub.add_parser("webhook", help=t("webhook bertanda tangan: kirim kejadian ke sistem lain"),
@@ -40,7 +46,7 @@ def register(sub) -> None:
     test.set_defaults(handler=_test)
 
 
-def _t():
+def _t() -> Gettext:
     from .help import install, language
     return install(language())
 
@@ -60,11 +66,11 @@ def check_url(url: str, allow_http: bool) -> str | None:
     return None
 
 
-def _program_words(programs, codes: dict[int, str]) -> str:
+def _program_words(programs: Collection[int] | None, codes: dict[int, str]) -> str:
     return ", ".join(codes.get(p, str(p)) for p in programs) if programs is not None else _t()("semua")
 
 
-async def _add(args) -> int:
+async def _add(args: argparse.Namespace) -> int:
     from storage.programs import program_codes
     from storage.webhooks import add_subscription
 
@@ -96,7 +102,7 @@ async def _add(args) -> int:
     return 0
 
 
-async def _list(args) -> int:
+async def _list(args: argparse.Namespace) -> int:
     from storage.programs import program_codes
     from storage.webhooks import list_subscriptions
 
@@ -117,7 +123,7 @@ async def _list(args) -> int:
     return 0
 
 
-async def _remove(args) -> int:
+async def _remove(args: argparse.Namespace) -> int:
     from storage.webhooks import remove_subscription
 
     from ..clock import clock
@@ -133,7 +139,7 @@ async def _remove(args) -> int:
     return 0
 
 
-async def _test(args) -> int:
+async def _test(args: argparse.Namespace) -> int:
     from storage.webhooks import delivery_state, queue_test
 
     from ..channels.webhook import send_now

@@ -8,17 +8,22 @@ Messages back to kader and storytellers go through the outbox like any reply, bu
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import date, datetime
+from typing import Any
 
 from flows.display import choice_labels
-from flows.loop_values import FOR_AGENCIES, LOCAL_OPEN, LoopData, fmt_target, overdue, send_at, status_label, update_text
+from flows.forms import FormVersions
+from flows.loop_values import FOR_AGENCIES, LOCAL_OPEN, LoopData, ProposalView, RecView, SelectedView, fmt_target, overdue, send_at, status_label, update_text
 from flows import proposals, selected
 from flows.selection import LEVELS, BELOW, level_label, panel_level, question_text, selected_text, story_title
+from flows.problem import Gettext
 from flows.types import ContactView, Reply
 from storage import followup as F
 from storage import stories as S
 from storage import forum as Forum
+from storage.db import Session
 from storage.models import Contact, Recommendation
 
 from .. import catalog
@@ -26,13 +31,16 @@ from .. import catalog
 log = logging.getLogger("pantau.loop")
 TEMPLATE = "followup_update"
 
+#: a message in a person's language: (their gettext, their language) → text
+TextFor = Callable[[Gettext, str], str]
 
-def _names(codes) -> dict[str, str]:
+
+def _names(codes: Iterable[str | None]) -> dict[str, str]:
     areas = catalog.area_index()
     return {c: areas.short(c) for c in codes if c}
 
 
-def domains(forms: dict, lang: str) -> tuple[tuple[str, str], ...]:
+def domains(forms: FormVersions, lang: str) -> tuple[tuple[str, str], ...]:
     return tuple(choice_labels(forms, "cerita", lang).get("level", {}).items())
 
 
@@ -48,17 +56,17 @@ def wants_load(contact: ContactView, text: str) -> bool:
     return contact.role != "kader" or _typed(text) in side.KADER_VIEWS
 
 
-async def load(s, contact: ContactView, now: datetime, forms: dict, lang: str, text: str = "",
+async def load(s: Session, contact: ContactView, now: datetime, forms: FormVersions, lang: str, text: str = "",
                views: bool = False) -> LoopData | None:
     """The items, recommendations and stories in the contact's own scope; the stories selected by the panels of
     their area when they ask for them (``cerita terpilih``, for everyone), a kader's own desa's proposals
     (``status usulan``). ``views``: both of those (a kader picked one from the menu)."""
     typed = _typed(text)
     program = contact.program_id          # every list of their own program only (None: every program, the forum)
-    shown = ()
+    shown: tuple[SelectedView, ...] = ()
     if views or typed == selected.COMMAND:
         shown = tuple(await S.selected_in(s, contact.area_code, contact.program_id))
-    mine = ()
+    mine: tuple[ProposalView, ...] = ()
     if contact.role == "kader" and (views or typed == proposals.COMMAND):
         await F.sync_items(s, contact.area_code, now)
         mine = tuple(await F.proposals(s, contact.area_code, program))
@@ -96,7 +104,7 @@ async def load(s, contact: ContactView, now: datetime, forms: dict, lang: str, t
     return replace(data, names=_names(codes), selected=shown)
 
 
-async def _notify(s, contact_id: int, area: str, text_for, now: datetime) -> bool:
+async def _notify(s: Session, contact_id: int, area: str, text_for: TextFor, now: datetime) -> bool:
     """Queue ``text_for(t, lang)`` to a contact in their language, outside quiet hours, with the template."""
     row = await s.get(Contact, contact_id)
     if row is None:
@@ -107,17 +115,20 @@ async def _notify(s, contact_id: int, area: str, text_for, now: datetime) -> boo
     return await F.queue_to(s, contact_id, payload, send_at(now, area), now)
 
 
-async def _tell_village(s, change: F.Change, now: datetime) -> int:
+async def _tell_village(s: Session, change: F.Change, now: datetime) -> int:
     told = 0
     names = _names(change.desa_items)
     for cid, _name, desa, _lang in await F.kader_of(s, sorted(change.desa_items), change.programs):
         rec = replace(change.rec, topic=change.desa_items[desa])
-        told += await _notify(s, cid, desa, lambda t, lang, rec=rec, desa=desa: update_text(
-            rec, names[desa], t, lang, change.note, change.reason, change.actor), now)
+
+        def text_for(t: Gettext, lang: str, rec: RecView = rec, desa: str = desa) -> str:
+            return update_text(rec, names[desa], t, lang, change.note, change.reason, change.actor)
+        told += await _notify(s, cid, desa, text_for, now)
     return told
 
 
-async def apply_actions(s, contact: ContactView, actions, now: datetime, forms: dict, lang: str) -> list[Reply]:
+async def apply_actions(s: Session, contact: ContactView, actions: Iterable[tuple[str, dict[str, Any]]], now: datetime,
+                        forms: FormVersions, lang: str) -> list[Reply]:
     """Store a side conversation's decisions (scope checked again) and queue the messages they cause."""
     t = catalog.gettext_for(lang)
     replies: list[Reply] = []
@@ -143,7 +154,7 @@ async def apply_actions(s, contact: ContactView, actions, now: datetime, forms: 
     return replies
 
 
-async def _tell_fasilitator(s, change: F.Change, now: datetime) -> None:
+async def _tell_fasilitator(s: Session, change: F.Change, now: datetime) -> None:
     """A recommendation returned by the forum: the fasilitator who carried it hears why (its items are back in
     their queue)."""
     row = await s.get(Recommendation, change.rec.id)
@@ -156,11 +167,12 @@ async def _tell_fasilitator(s, change: F.Change, now: datetime) -> None:
                                                        "reason": change.reason or "-"}, now)
 
 
-async def _tell_storyteller(s, contact, kind, work, decision: S.Decision, forms, now) -> None:
+async def _tell_storyteller(s: Session, contact: ContactView, kind: str, work: dict[str, Any],
+                            decision: S.Decision, forms: FormVersions, now: datetime) -> None:
     area = catalog.area_index().short(contact.area_code)
     title = story_title(decision.story)
 
-    def text_for(t, lang):
+    def text_for(t: Gettext, lang: str) -> str:
         if kind == "select":
             domain = dict(domains(forms, lang)).get(decision.domain, decision.domain)
             return selected_text(title, domain, work["level"], area, work["reason"], t)
@@ -174,7 +186,7 @@ def _listing(counts: dict[str, int]) -> str:
     return ", ".join(f"{k} {v}" for k, v in counts.items())
 
 
-async def summary_block(s, area: str, today: date, forms: dict, t, lang: str = "id", program: int | None = None
+async def summary_block(s: Session, area: str, today: date, forms: FormVersions, t: Gettext, lang: str = "id", program: int | None = None
                         ) -> str:
     """The loop in a summary (of ``program``; None: every program): recommendations by status and OPD, overdue
     ones, and stories selected per level."""
@@ -199,7 +211,7 @@ async def summary_block(s, area: str, today: date, forms: dict, t, lang: str = "
     return "\n".join(lines)
 
 
-async def story_lines(s, area: str, forms: dict, t, lang: str = "id", program: int | None = None) -> list[str]:
+async def story_lines(s: Session, area: str, forms: FormVersions, t: Gettext, lang: str = "id", program: int | None = None) -> list[str]:
     """"Panel kecamatan: 3 cerita dipilih dari 41; domain Kelembagaan desa: …" per level (of ``program``)."""
     total, picked, stories = await S.for_summary(s, area, program)
     labels = dict(domains(forms, lang))
@@ -214,9 +226,10 @@ async def story_lines(s, area: str, forms: dict, t, lang: str = "id", program: i
             "level": level_label(level, t), "count": len(chosen), "total": below}]
         for rid in chosen:
             a = stories[rid].answers
+            domain = a.get("level")
             reason = next(e[2] for e in reversed(picked[rid]) if e[0] == level and e[1] == "dipilih")
             parts.append(t("domain %(domain)s: %(title)s (%(desa)s) — alasan panel: %(reason)s") % {
-                "domain": labels.get(a.get("level"), a.get("level")), "title": story_title(a.get("story") or ""),
+                "domain": labels.get(domain, domain) if isinstance(domain, str) else domain, "title": story_title(a.get("story") or ""),
                 "desa": catalog.area_index().short(stories[rid].area_code), "reason": reason})
         lines.append("; ".join(parts))
     return [t("CERITA TERPILIH:")] + (lines or [t("- belum ada")])

@@ -6,9 +6,12 @@ from datetime import datetime
 from typing import assert_never
 
 from flows.display import choice_labels, fmt_date
+from flows.forms import FormVersions
 from flows.localtime import local_date
 from flows.permissions import may_request
+from flows.problem import Gettext
 from flows.types import ContactView, Reply, Request
+from storage.db import Session
 from storage.completeness import IN_PROGRESS, LATE, MISSING, ON_TIME, completeness, current_round, data_round
 from storage.summary import Filters, iter_reports, summarize
 
@@ -23,7 +26,7 @@ def child_of(code: str, area: str) -> str:
     return ".".join(code.split(".")[:depth])
 
 
-async def missing_text(s, contact: ContactView, now: datetime, t, lang: str) -> list[Reply]:
+async def missing_text(s: Session, contact: ContactView, now: datetime, t: Gettext, lang: str) -> list[Reply]:
     areas = catalog.area_index()
     rnd = await current_round(s, local_date(now, contact.area_code), contact.program_id)
     if rnd is None:
@@ -45,7 +48,8 @@ async def missing_text(s, contact: ContactView, now: datetime, t, lang: str) -> 
     return [Reply("\n".join(lines))]
 
 
-async def summary_replies(s, contact: ContactView, now: datetime, forms: dict, t, lang: str) -> list[Reply]:
+async def summary_replies(s: Session, contact: ContactView, now: datetime, forms: FormVersions, t: Gettext,
+                          lang: str) -> list[Reply]:
     areas = catalog.area_index()
     rnd = await data_round(s, contact.area_code, local_date(now, contact.area_code), contact.program_id)    # the last with data
     data = await summarize(s, Filters(contact.area_code, round=rnd.name if rnd else None,
@@ -72,7 +76,8 @@ async def summary_replies(s, contact: ContactView, now: datetime, forms: dict, t
     return [Reply(text, image=str(path))]
 
 
-async def export_replies(s, contact: ContactView, now: datetime, forms: dict, t, lang: str) -> list[Reply]:
+async def export_replies(s: Session, contact: ContactView, now: datetime, forms: FormVersions, t: Gettext,
+                         lang: str) -> list[Reply]:
     rnd = await data_round(s, contact.area_code, local_date(now, contact.area_code), contact.program_id)    # the last with data
     path = media.shared_path(f"pantau-{contact.area_code}-{local_date(now, contact.area_code):%Y%m%d}", ".xlsx")
     await export.write_xlsx(s, path, contact.area_code, rnd, forms, catalog.area_index(), export.Progress(False),
@@ -81,7 +86,7 @@ async def export_replies(s, contact: ContactView, now: datetime, forms: dict, t,
                   document=str(path))]
 
 
-async def fulfil(s, what: str, contact: ContactView, now: datetime, forms: dict, lang: str) -> list[Reply]:
+async def fulfil(s: Session, what: str, contact: ContactView, now: datetime, forms: FormVersions, lang: str) -> list[Reply]:
     t = catalog.gettext_for(lang)
     request = Request(what)                        # an unknown name is a bug: it raises, never sends an Excel file
     if not may_request(contact.role, request):    # checked again when rendered (flows/permissions.py)

@@ -26,9 +26,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from flows.forms import Form, Question
+from flows.forms import Form, FormVersions, Question
+from storage.db import Session
 from storage.open_data import areas_under, package_rows
-from storage.summary import Filters, summary_forms, window_for
+from flows.summary_spec import SummarySpec
+from storage.summary import Filters, Window, summary_forms, window_for
 
 from ..clock import clock
 
@@ -109,7 +111,7 @@ class _Table:
                 "format": "csv", "mediatype": "text/csv", "encoding": "utf-8", "schema": self.schema}
 
 
-_REPORT_FIELDS = [
+_REPORT_FIELDS: list[dict[str, Any]] = [
     {"name": "report_id", "type": "integer", "title": "Nomor laporan", "constraints": {"required": True}},
     {"name": "area_code", "type": "string", "title": "Kode wilayah Kemendagri", "constraints": {"required": True}},
     {"name": "key", "type": "string", "title": "Kunci laporan (apa yang dilaporkan)"},
@@ -117,11 +119,17 @@ _REPORT_FIELDS = [
     {"name": "created_at", "type": "datetime", "title": "Pertama dikirim (UTC)"},
     {"name": "updated_at", "type": "datetime", "title": "Terakhir diubah (UTC)"},
 ]
+_ITEM_FIELDS: list[dict[str, Any]] = [{"name": "report_id", "type": "integer", "constraints": {"required": True}},
+                                     {"name": "item", "type": "integer", "title": "Urutan butir"}]
 _AREA_FK = {"fields": "area_code", "reference": {"resource": "areas", "fields": "code"}}
 
 
-async def _form_tables(s, form: Form, spec, filters: Filters, window, forms: dict) -> list[_Table]:
-    tables: dict[int, tuple[_Table, list, list[tuple[Question, _Table, list]]]] = {}
+Columns = list[tuple[str, Question, dict[str, Any]]]
+
+
+async def _form_tables(s: Session, form: Form, spec: SummarySpec, filters: Filters, window: Window,
+                       forms: FormVersions) -> list[_Table]:
+    tables: dict[int, tuple[_Table, Columns, list[tuple[Question, _Table, Columns]]]] = {}
     async for rid, version, area, key, answers, revision, created, updated, verified in package_rows(
             s, filters.area, form.id, program=filters.program):
         if not verified or (window.filtered and not window.admits(form, spec, area, key, answers, created)):
@@ -136,9 +144,7 @@ async def _form_tables(s, form: Form, spec, filters: Filters, window, forms: dic
             for rq in (q for q in defn.questions if q.type == "repeat"):
                 sub = _fields(rq.questions)
                 child = _Table(f"{name}-{rq.name}", f"{main.title}: {rq.short.get('id') or rq.label.get('id')}",
-                               [{"name": "report_id", "type": "integer", "constraints": {"required": True}},
-                                {"name": "item", "type": "integer", "title": "Urutan butir"}]
-                               + [f for _, _, f in sub], ["report_id", "item"],
+                               _ITEM_FIELDS + [f for _, _, f in sub], ["report_id", "item"],
                                [{"fields": "report_id", "reference": {"resource": name, "fields": "report_id"}}])
                 repeats.append((rq, child, sub))
             tables[version] = (main, cols, repeats)
@@ -166,7 +172,7 @@ def validate(folder: Path) -> None:
         raise InvalidPackage("; ".join(errors[:5]) or "tidak valid")
 
 
-async def build(s, filters: Filters, forms: dict, license: dict[str, str] | None = None) -> bytes:
+async def build(s: Session, filters: Filters, forms: FormVersions, license: dict[str, str] | None = None) -> bytes:
     """The zipped, validated Data Package of ``filters.area`` (the whole country for "")."""
     window = await window_for(s, filters)
     areas = _Table("areas", "Wilayah (kode Kemendagri)",

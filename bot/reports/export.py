@@ -9,6 +9,7 @@ in the area's zone with WIB/WITA/WIT beside them.
 from __future__ import annotations
 
 import sys
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,11 +17,14 @@ from typing import Any
 from flows.areas import AreaIndex
 from flows.dates import zone_for_area
 from flows.display import choice_labels
-from flows.forms import MORE, Form, Question
+from flows.forms import MORE, Form, FormVersions, Question
 from flows.storyteller import sender
-from flows.summary_spec import Count, summaries
+from flows.summary_spec import Count, SummarySpec, summaries
+from flows.types import RoundView
 from storage.completeness import completeness, get_round
-from storage.summary import Filters, Window, rollup, started_day, window_for
+from storage.db import Session
+from storage.periods import started_day
+from storage.summary import Filters, Rollup, Window, rollup, window_for
 
 from . import sheets as xl
 
@@ -101,7 +105,7 @@ def _value(q: Question, v: Any) -> Any:
     return v if isinstance(v, (int, float)) else str(v)
 
 
-def newest_forms(forms: dict) -> list[Form]:
+def newest_forms(forms: FormVersions) -> list[Form]:
     newest: dict[str, Form] = {}
     for (form_id, version), form in forms.items():
         if form_id not in newest or version > newest[form_id].version:
@@ -109,7 +113,7 @@ def newest_forms(forms: dict) -> list[Form]:
     return sorted(newest.values(), key=lambda f: (f.order, f.id))
 
 
-def form_sheet(s, form: Form, area: str, window: Window, areas: AreaIndex, progress: Progress):
+def form_sheet(s: Session, form: Form, area: str, window: Window, areas: AreaIndex, progress: Progress) -> xl.Sheet:
     """(title, header, widths, rows) of one form: its questions as columns, one row per report or item."""
     from storage.summary import iter_report_rows_with_id
     from ..config import public_url
@@ -127,7 +131,7 @@ def form_sheet(s, form: Form, area: str, window: Window, areas: AreaIndex, progr
     widths = [14, 22, 18, 22, *(_width(q) for q in top), *(_width(q) for q in inner), *([10] * len(calcs)),
               *([10] * len(percents)), 20, 8, 17, 7]
 
-    async def rows():
+    async def rows() -> AsyncIterator[list[Any]]:
         async for code, a, revision, updated, reporter, key, created, verified, rid in iter_report_rows_with_id(
                 s, area, form.id, program=window.program):
             if spec and window.filtered and not window.admits(form, spec, code, key, a, created):
@@ -163,7 +167,7 @@ def _width(q: Question) -> float:
     return {"date": 12, "integer": 10, "select_one": 22, "select_multiple": 28, "photo": 18}.get(q.type, 34)
 
 
-def _percent(spec, a: dict, p) -> float:
+def _percent(spec: SummarySpec, a: dict[str, Any], p: tuple[str, str, str]) -> float:
     name, part, whole = p
     fig = {q: int(a.get(q) or 0) for q in spec.sums}
     for total, parts in spec.totals:
@@ -171,7 +175,7 @@ def _percent(spec, a: dict, p) -> float:
     return round(100 * fig.get(part, 0) / fig[whole], 1) if fig.get(whole) else 0.0
 
 
-def area_sheet(r, forms: dict, areas: AreaIndex):
+def area_sheet(r: Rollup, forms: FormVersions, areas: AreaIndex) -> xl.Sheet:
     """The roll-up: one row per child area and a last row for the whole area."""
     cols: list[tuple[str, str, str | None]] = []     # (section, figure, choice)
     header = ["Kode wilayah", "Wilayah"]
@@ -189,7 +193,7 @@ def area_sheet(r, forms: dict, areas: AreaIndex):
                         cols.append((spec.section, a.name, c.value))
                         header.append(f"{ttl}: {a.label['id']} — {labels.get(a.question, {}).get(c.value, c.value)}")
 
-    async def rows():
+    async def rows() -> AsyncIterator[list[Any]]:
         for fig in [*r.children, r.area]:
             name = areas.short(fig.code) if fig.code else "Indonesia"
             if fig is r.area:
@@ -204,7 +208,7 @@ def area_sheet(r, forms: dict, areas: AreaIndex):
     return "Ringkasan per wilayah", header, [14, 30, *([12] * len(cols))], rows()
 
 
-def _figure_label(form: Form, spec, name: str) -> str:
+def _figure_label(form: Form, spec: SummarySpec, name: str) -> str:
     if name in spec.labels:
         return spec.labels[name]["id"]
     try:
@@ -213,7 +217,7 @@ def _figure_label(form: Form, spec, name: str) -> str:
         return name
 
 
-async def sheets(s, f: Filters, forms: dict, areas: AreaIndex, progress: Progress):
+async def sheets(s: Session, f: Filters, forms: FormVersions, areas: AreaIndex, progress: Progress) -> list[xl.Sheet]:
     """Every sheet of the export, in order: (title, header, widths, async row iterator)."""
     from storage.programs import forms_of
     enabled = await forms_of(s, f.program)       # a program's own forms only (program_forms)
@@ -243,11 +247,12 @@ async def sheets(s, f: Filters, forms: dict, areas: AreaIndex, progress: Progres
 
 # More sheets from other modules (e.g. follow-up): async (s, filters, window, forms, areas, progress) →
 # (title, header, widths, async rows) or None; cells go through the same inert, typed writer.
-EXTRA_SHEETS: list = []
+ExtraSheet = Callable[[Session, Filters, Window, FormVersions, AreaIndex, Progress], Awaitable[xl.Sheet | None]]
+EXTRA_SHEETS: list[ExtraSheet] = []
 
 
-def matrix_sheet(s, form: Form, area: str, window: Window, areas: AreaIndex, progress: Progress,
-                 meeting: Form | None = None):
+def matrix_sheet(s: Session, form: Form, area: str, window: Window, areas: AreaIndex, progress: Progress,
+                 meeting: Form | None = None) -> xl.Sheet:
     """The seed's follow-up recommendation matrix a kecamatan takes to the kabupaten forum: every activity with
     its achievement, obstacle, the support the kabupaten might give and the follow-up agreed (issue 24), and
     what the villages learned from each other at their kecamatan's meeting of the round (``meeting``)."""
@@ -262,7 +267,7 @@ def matrix_sheet(s, form: Form, area: str, window: Window, areas: AreaIndex, pro
     labels = choice_labels({(form.id, form.version): form}, form.id)
     t = catalog.gettext_for("id")
 
-    async def rows():
+    async def rows() -> AsyncIterator[list[Any]]:
         today = local_date(clock(), area)
         recs = await matrix_recs(s, area, window.program)
         items = await F.items_by_report(s, area)          # by report: two programs' reports may share a key
@@ -281,9 +286,9 @@ def matrix_sheet(s, form: Form, area: str, window: Window, areas: AreaIndex, pro
             [18, 18, 26, 26, 30, 30, 36, 14, 24, 14, 22, 40], rows())
 
 
-def completeness_sheet(s, form: Form, area: str, rnd, areas: AreaIndex, progress: Progress,
-                       program: int | None = None):
-    async def rows():
+def completeness_sheet(s: Session, form: Form, area: str, rnd: RoundView, areas: AreaIndex, progress: Progress,
+                       program: int | None = None) -> xl.Sheet:
+    async def rows() -> AsyncIterator[list[Any]]:
         for row in await completeness(s, area, rnd, form.id, program):
             progress.tick()
             yield [*_where(areas, row.code), rnd.name, STATUS_ID[row.status], local_time(row.reported_at, row.code),
@@ -305,7 +310,7 @@ def check_out(out: Path, sheet: str | None) -> None:
                           "(mis. --sheet Pertemuan), atau simpan semua lembar sebagai .zip.")
 
 
-async def write(s, out: Path, f: Filters, forms: dict, areas: AreaIndex, progress: Progress,
+async def write(s: Session, out: Path, f: Filters, forms: FormVersions, areas: AreaIndex, progress: Progress,
                 sheet: str | None = None) -> Path:
     """The export to ``out`` by its extension (.xlsx, .zip of CSV, .csv of one ``sheet``)."""
     check_out(out, sheet)
@@ -328,7 +333,7 @@ async def write(s, out: Path, f: Filters, forms: dict, areas: AreaIndex, progres
     return out
 
 
-async def write_xlsx(s, path: Path, area: str, rnd, forms: dict, areas: AreaIndex, progress: Progress,
+async def write_xlsx(s: Session, path: Path, area: str, rnd: RoundView | None, forms: FormVersions, areas: AreaIndex, progress: Progress,
                      program: int | None = None) -> Path:
     """The Excel file of an area for a round (or everything when ``rnd`` is None), of one program (None:
     every program)."""

@@ -6,32 +6,42 @@ charts as inline SVG, signed in from a one-time link sent in the chat (``dasbor`
 from __future__ import annotations
 
 import os
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from flows import permissions as P
 from storage.web import end_session, login_link_state, set_session_lang, use_login_link
 
+from storage.db import Session
+
 from .. import catalog
 from ..config import public_url, reminder_templates, web_secret
 from . import agencies, followup, forum, lists, pages
 from .access import Ctx, Refused, SignInNeeded, Web, clear_cookie, guarded, set_cookie
 from .headers import SecurityHeaders, same_site
+from ..pipeline import Pipeline
 
 HERE = Path(__file__).resolve().parent
 
 
-def make_web(pipeline, env=None) -> Web:
+def make_web(pipeline: Pipeline, env: Mapping[str, str] | None = None) -> Web:
     templates = Jinja2Templates(directory=str(HERE / "templates"))
-    templates.env.globals["static"] = lambda name: f"/dasbor/static/{name}"
-    templates.env.globals["qs"] = lambda params: urlencode({k: v for k, v in params.items() if v})
+    def static(name: str) -> str:
+        return f"/dasbor/static/{name}"
+
+    def qs(params: Mapping[str, Any]) -> str:
+        return urlencode({k: v for k, v in params.items() if v})
+    templates.env.globals["static"] = static
+    templates.env.globals["qs"] = qs
     if (env if env is not None else os.environ).get("PANTAU_WEB_SECRET"):
         web_secret(env)                                  # a wrong value stops the start, naming the variable
     return Web(pipeline.db, pipeline.forms, pipeline.now, templates, lambda: web_secret(env),
@@ -44,7 +54,7 @@ def _message(web: Web, request: Request, title: str, text: str, status: int, lan
         status_code=status, headers={"Cache-Control": "no-store"})
 
 
-def routes(pipeline, env=None) -> list:
+def routes(pipeline: Pipeline, env: Mapping[str, str] | None = None) -> list[BaseRoute]:
     web = make_web(pipeline, env)
 
     async def sign_in_page(request: Request) -> Response:
@@ -99,11 +109,12 @@ def routes(pipeline, env=None) -> list:
         back = str(form.get("next", "/dasbor"))
         return RedirectResponse(back if back.startswith("/dasbor") and "//" not in back else "/dasbor", status_code=303)
 
-    def g(page, need=P.AREA, **kw):
-        return guarded(web, page, need=need, **kw)
+    def g(page: Callable[[Ctx], Awaitable[Response]], need: str = P.AREA,
+          area_of: Callable[[Session, Request], Awaitable[str | None]] | None = None
+          ) -> Callable[[Request], Awaitable[Response]]:
+        return guarded(web, page, area_of, need)
 
     area = "/wilayah/{code:str}"
-    report = {"area_of": pages.report_area}
     inner = [
         Route("/", g(pages.home, P.DASHBOARD)),
         Route("/masuk/{token:str}", sign_in_page, methods=["GET"]),
@@ -130,8 +141,8 @@ def routes(pipeline, env=None) -> list:
         Route(area + "/opd/alias", g(agencies.back_to_page, P.AGENCIES), methods=["GET"]),
         Route(area + "/unduh", g(lists.download_page, P.EXPORT)),
         Route(area + "/forum", g(forum.page)),
-        Route("/laporan/{report:str}/revisi/{n:int}", g(pages.revision_page, **report)),
-        Route("/laporan/{report:str}/foto/{sha:str}", g(pages.photo, **report)),
+        Route("/laporan/{report:str}/revisi/{n:int}", g(pages.revision_page, area_of=pages.report_area)),
+        Route("/laporan/{report:str}/foto/{sha:str}", g(pages.photo, area_of=pages.report_area)),
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
 
@@ -141,7 +152,8 @@ def routes(pipeline, env=None) -> list:
                         t("Sesi dasbor Anda sudah berakhir atau belum dibuka. Ketik \"dasbor\" di chat Pantau untuk "
                           "mendapat tautan masuk."), 401)
 
-    async def http_error(request: Request, exc: HTTPException) -> Response:
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)          # registered for HTTPException (and Refused) only
         t = catalog.gettext_for("id")
         if isinstance(exc, Refused):                   # a page or date out of range: what to do instead
             title = t("Tidak ditemukan") if exc.status_code == 404 else t("Alamat tidak bisa dipakai")

@@ -7,17 +7,22 @@ it runs the person is signed in, the area in its URL is theirs, and a POST carri
 from __future__ import annotations
 
 import hmac
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from hashlib import sha256
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 from itsdangerous import BadSignature, Signer
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.templating import Jinja2Templates
 
+from flows.forms import FormVersions
 from flows.permissions import ANSWER, AREA, RECOMMEND, may
-from flows.problem import N_
+from flows.problem import N_, Gettext
+from storage.db import Database, Session
 from storage.web import IDLE_LIMIT, Viewer, viewer_for
 
 from .. import catalog
@@ -28,13 +33,13 @@ COOKIE = "pantau_dasbor"
 @dataclass
 class Web:
     """What every page needs: the database, forms, clock, templates and the cookie key."""
-    db: Any
-    forms: dict
-    now: Callable
-    templates: Any
+    db: Database
+    forms: FormVersions
+    now: Callable[[], datetime]
+    templates: Jinja2Templates
     load_secret: Callable[[], bytes]   # read on first use: an app that never serves a page writes no key file
     secure: bool                       # cookies only over https (PANTAU_PUBLIC_URL is https)
-    templates_whatsapp: set = field(default_factory=set)
+    templates_whatsapp: set[str] = field(default_factory=set)
     _secret: bytes | None = None
 
     @property
@@ -52,17 +57,24 @@ class Web:
 class Ctx:
     web: Web
     request: Request
-    s: Any                             # the request's database session (one transaction)
+    s: Session                         # the request's database session (one transaction)
     viewer: Viewer
-    now: Any
+    now: datetime
     code: str | None                   # the area of the URL, checked
+
+    @property
+    def area(self) -> str:
+        """The area of a page that has one in its URL (or found by ``area_of``): checked, never None there."""
+        if self.code is None:
+            raise HTTPException(404)
+        return self.code
 
     @property
     def lang(self) -> str:
         return self.viewer.lang
 
     @property
-    def t(self):
+    def t(self) -> Gettext:
         return catalog.gettext_for(self.lang)
 
     @property
@@ -102,7 +114,7 @@ class Refused(HTTPException):
     number or date out of range): 400 or 404 with a message to show, in Indonesian (``msgid`` and its values;
     bot/web/__init__.py renders it)."""
 
-    def __init__(self, status: int, msgid: str, values: dict | None = None):
+    def __init__(self, status: int, msgid: str, values: dict[str, Any] | None = None):
         super().__init__(status)
         self.msgid, self.values = msgid, values or {}
 
@@ -141,7 +153,9 @@ class SignInNeeded(Exception):
     pass
 
 
-def guarded(web: Web, page: Callable[[Ctx], Awaitable[Response]], area_of=None, need: str = AREA):
+def guarded(web: Web, page: Callable[[Ctx], Awaitable[Response]],
+            area_of: Callable[[Session, Request], Awaitable[str | None]] | None = None,
+            need: str = AREA) -> Callable[[Request], Awaitable[Response]]:
     """The endpoint for ``page``: signed in, allowed to the person's role (``need``, flows/permissions.py),
     area in scope, CSRF checked on POST, one transaction.
 
@@ -152,7 +166,7 @@ def guarded(web: Web, page: Callable[[Ctx], Awaitable[Response]], area_of=None, 
         key = cookie_key(web, request)
         async with web.db.session() as s, s.begin():
             viewer = await viewer_for(s, key, now) if key else None
-            if viewer is None:
+            if viewer is None or key is None:      # (a viewer is found only for a key)
                 raise SignInNeeded()
             if not may(viewer.contact.role, need):
                 raise Refused(404, NOT_YOURS)

@@ -4,6 +4,8 @@ registered agency joins the two (its people, invites and recommendations move), 
 Every POST ends in a redirect (303) with what was done in the query, never free text."""
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse, Response
 
@@ -30,7 +32,7 @@ def _done(ctx: Ctx, key: str, agency_id: int) -> Response:
     return RedirectResponse(f"/dasbor/wilayah/{ctx.code}/opd?ok={key}&id={agency_id}", status_code=303)
 
 
-async def page(ctx: Ctx, problem: str | None = None, typed: dict | None = None, status_code: int = 200) -> Response:
+async def page(ctx: Ctx, problem: str | None = None, typed: dict[str, Any] | None = None, status_code: int = 200) -> Response:
     kab = _kab(ctx)
     rows = await A.listing(ctx.s, kab)
     q = ctx.request.query_params

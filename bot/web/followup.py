@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
+from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse, Response
@@ -14,8 +16,8 @@ from starlette.responses import RedirectResponse, Response
 from flows.localtime import local_date
 from flows.loop_steps import sentence
 from flows.permissions import FORUM, agency_only, may
-from flows.loop_values import ANSWERS, CARRIED, FOR_AGENCIES, LEVELS, LOCAL_OPEN, AgencyView, overdue, parse_agencies, parse_target, status_label
-from flows.problem import N_, Problem
+from flows.loop_values import ANSWERS, CARRIED, FOR_AGENCIES, LEVELS, LOCAL_OPEN, AgencyView, RecView, overdue, parse_agencies, parse_target, status_label
+from flows.problem import N_, Gettext, Problem
 from storage import followup as F
 
 from ..loop import _tell_village
@@ -26,7 +28,7 @@ CARDS = 25            # recommendations per page
 ITEMS = 100           # waiting items shown (the fasilitator's work table); the count says how many more
 
 
-def level_labels(t) -> dict[str, str]:
+def level_labels(t: Gettext) -> dict[str, str]:
     return {"desa": t("Ditangani di desa"), "kecamatan": t("Ditangani di kecamatan"),
             "kabupaten": t("Dibawa ke forum kabupaten")}
 
@@ -40,7 +42,7 @@ DONE = {"rekomendasi": N_("Tersimpan. %(count)s kader desa diberi tahu."),
 def done(ctx: Ctx, key: str, count: int = 0) -> Response:
     """Redirect after a POST (303): reloading the page never sends the form again; a forum member's program
     pick (``?program=``, a code) is kept."""
-    return RedirectResponse(f"/dasbor/wilayah/{ctx.code}/tindak-lanjut?ok={key}&n={count}{_program_param(ctx)}",
+    return RedirectResponse(f"/dasbor/wilayah/{ctx.area}/tindak-lanjut?ok={key}&n={count}{_program_param(ctx)}",
                             status_code=303)
 
 
@@ -60,23 +62,23 @@ class RecFilter:
 def _filter(ctx: Ctx) -> RecFilter:
     q = ctx.request.query_params
     kec = q.get("kecamatan") or None
-    if kec is not None and not (kec.startswith(str(ctx.code) + ".") or kec == ctx.code):
+    if kec is not None and not (kec.startswith(str(ctx.area) + ".") or kec == ctx.area):
         kec = None
     return RecFilter(kec, q.get("opd") or None, q.get("status") or None, q.get("lewat") == "1")
 
 
-def _keep(r, f: RecFilter, today) -> bool:
+def _keep(r: RecView, f: RecFilter, today: date) -> bool:
     return ((f.kec is None or r.kec == f.kec or r.kec.startswith(f.kec + "."))
             and (f.agency is None or f.agency in (r.agency, *r.co_agencies))
             and (f.status is None or r.status == f.status) and (not f.late or overdue(r, today)))
 
 
-async def page(ctx: Ctx, notice: str | None = None, problem: str | None = None, typed: dict | None = None,
+async def page(ctx: Ctx, notice: str | None = None, problem: str | None = None, typed: dict[str, Any] | None = None,
                status_code: int = 200) -> Response:
     t = ctx.t
-    recommend = may_recommend(ctx.viewer, ctx.code)
+    recommend = may_recommend(ctx.viewer, ctx.area)
     agency, only = await _agency(ctx)
-    today = local_date(ctx.now, ctx.code)
+    today = local_date(ctx.now, ctx.area)
     program, program_code, programs = await program_scope(ctx)      # their program's items only
     q = ctx.request.query_params
     if notice is None and q.get("ok") in DONE:
@@ -84,31 +86,31 @@ async def page(ctx: Ctx, notice: str | None = None, problem: str | None = None, 
         notice = t(DONE[q["ok"]]) % {"count": count}
     if only:                  # an OPD: only what was carried to its agency; nothing of the desa's waiting items
         items, count = [], 0
-        recs = (await F.recommendations(ctx.s, ctx.code, agency=agency.id, carried_only=True, statuses=FOR_AGENCIES,
+        recs = (await F.recommendations(ctx.s, ctx.area, agency=agency.id, carried_only=True, statuses=FOR_AGENCIES,
                                         program=program) if agency else [])
     else:
         if recommend:         # the fasilitator's own kecamatan: new monitoring reports become items
-            await F.sync_items(ctx.s, ctx.code, ctx.now)
-        items = await F.open_items(ctx.s, ctx.code, limit=ITEMS, program=program)
-        count = await F.count_open(ctx.s, ctx.code, program) if len(items) == ITEMS else len(items)
-        recs = await F.recommendations(ctx.s, ctx.code, program=program)
+            await F.sync_items(ctx.s, ctx.area, ctx.now)
+        items = await F.open_items(ctx.s, ctx.area, limit=ITEMS, program=program)
+        count = await F.count_open(ctx.s, ctx.area, program) if len(items) == ITEMS else len(items)
+        recs = await F.recommendations(ctx.s, ctx.area, program=program)
     f = _filter(ctx)
     shown = [r for r in recs if _keep(r, f, today)]
     number = page_number(ctx)
     paging = pages(len(shown), number, CARDS)
     shown = shown[(number - 1) * CARDS:number * CARDS]
-    history = await F.history(ctx.s, ctx.code, ids=[r.id for r in shown])
+    history = await F.history(ctx.s, ctx.area, ids=[r.id for r in shown])
     return render(ctx, "tindaklanjut.html", status_code=status_code, items=items, more_items=count,
                   recs=shown, all_recs=recs, history=history, paging=paging, f=f,
                   kecamatan=sorted({r.kec for r in recs}), agency_names=sorted({a for r in recs
                                                                                for a in (r.agency, *r.co_agencies) if a}),
                   statuses=sorted({r.status for r in recs}), show_items=not only, agency=agency.name if agency else None,
                   recommend=recommend, answer=may_answer_for_opd(ctx.viewer), notice=notice, problem=problem,
-                  forum=may(ctx.viewer.contact.role, FORUM) and ctx.code.count(".") == 1,
+                  forum=may(ctx.viewer.contact.role, FORUM) and ctx.area.count(".") == 1,
                   for_agencies=FOR_AGENCIES, carried=CARRIED, local_open=LOCAL_OPEN,
                   typed=typed or {}, levels=level_labels(t), answers=ANSWERS, program_code=program_code,
                   programs=programs,
-                  agencies=[] if only else await F.agencies(ctx.s, ctx.code[:5]), status=lambda v: status_label(v, t),
+                  agencies=[] if only else await F.agencies(ctx.s, ctx.area[:5]), status=lambda v: status_label(v, t),
                   late=lambda r: overdue(r, today), target=lambda v: _target(v, ctx.lang))
 
 
@@ -127,10 +129,10 @@ def _target(value: str | None, lang: str) -> str:
 async def recommend(ctx: Ctx) -> Response:
     """The fasilitator's decision over one or more items (several: the same need of several desa, merged)."""
     t = ctx.t
-    if not may_recommend(ctx.viewer, ctx.code):
+    if not may_recommend(ctx.viewer, ctx.area):
         raise HTTPException(404)
     form = await ctx.request.form()
-    typed = {"text": str(form.get("rekomendasi", "")).strip(), "level": str(form.get("tingkat", "")),
+    typed: dict[str, Any] = {"text": str(form.get("rekomendasi", "")).strip(), "level": str(form.get("tingkat", "")),
              "agency": " ".join(str(form.get("opd", "")).split())[:120], "target": str(form.get("target", "")).strip(),
              "items": [str(v) for v in form.getlist("usulan")]}
     problem = None
@@ -148,13 +150,13 @@ async def recommend(ctx: Ctx) -> Response:
         problem = t("Pilih di mana rekomendasi ini ditangani.")
     chosen_agencies: list[AgencyView] = []
     if not problem and typed["level"] == "kabupaten":
-        found = parse_agencies(typed["agency"], tuple(await F.agencies(ctx.s, ctx.code[:5])))
+        found = parse_agencies(typed["agency"], tuple(await F.agencies(ctx.s, ctx.area[:5])))
         if isinstance(found, Problem):
             problem = found.render(t)
         else:
             chosen_agencies = found
     if not problem:                  # every level keeps its target: the fasilitator closes desa and kecamatan ones
-        target = parse_target(typed["target"], local_date(ctx.now, ctx.code))
+        target = parse_target(typed["target"], local_date(ctx.now, ctx.area))
         if isinstance(target, Problem):
             problem = target.render(t)
     if problem:
@@ -175,7 +177,7 @@ async def answer(ctx: Ctx) -> Response:
     """An OPD answers for its agency, the koordinator for any OPD: a status of a recommendation carried to the
     kabupaten, and a note."""
     t = ctx.t
-    local = may_recommend(ctx.viewer, ctx.code)         # the fasilitator closes the desa and kecamatan ones
+    local = may_recommend(ctx.viewer, ctx.area)         # the fasilitator closes the desa and kecamatan ones
     if not may_answer_for_opd(ctx.viewer) and not local:
         raise HTTPException(404)
     form = await ctx.request.form()
@@ -197,8 +199,8 @@ async def answer(ctx: Ctx) -> Response:
         raise HTTPException(404)
     agency_id = agency.id if agency else None
     program = ctx.viewer.contact.program_id
-    mine = (await F.recommendations(ctx.s, ctx.code, local_only=True, statuses=LOCAL_OPEN, program=program) if local
-            else await F.recommendations(ctx.s, ctx.code, agency=agency_id, carried_only=True, statuses=FOR_AGENCIES,
+    mine = (await F.recommendations(ctx.s, ctx.area, local_only=True, statuses=LOCAL_OPEN, program=program) if local
+            else await F.recommendations(ctx.s, ctx.area, agency=agency_id, carried_only=True, statuses=FOR_AGENCIES,
                                          program=program))
     if rec_id not in {r.id for r in mine}:
         raise HTTPException(404)                 # not a recommendation of this page's area (or of the OPD's agency)
@@ -221,7 +223,7 @@ async def select_story(ctx: Ctx) -> Response:
     from .lists import stories_page
     t = ctx.t
     level = panel_level(ctx.viewer.contact.role, ctx.viewer.contact.area_code)
-    if level is None or ctx.code != ctx.viewer.contact.area_code:
+    if level is None or ctx.area != ctx.viewer.contact.area_code:
         raise HTTPException(404)
     form = await ctx.request.form()
     try:
@@ -229,7 +231,7 @@ async def select_story(ctx: Ctx) -> Response:
     except ValueError:
         raise HTTPException(404) from None
     program = (await program_scope(ctx))[0]
-    if report_id not in {st.id for st in await S.waiting(ctx.s, level, ctx.code, program)}:
+    if report_id not in {st.id for st in await S.waiting(ctx.s, level, ctx.area, program)}:
         return await stories_page(ctx, problem=t("Cerita ini sudah tidak menunggu pilihan panel Anda. Muat ulang "
                                                  "halaman."), status_code=409)
     reason = sentence(str(form.get("alasan", "")))
@@ -248,7 +250,7 @@ async def select_story(ctx: Ctx) -> Response:
 
 async def back_to_page(ctx: Ctx) -> Response:
     """A reload or a bookmark of a form's address: the page, never a 405."""
-    return RedirectResponse(f"/dasbor/wilayah/{ctx.code}/tindak-lanjut", status_code=303)
+    return RedirectResponse(f"/dasbor/wilayah/{ctx.area}/tindak-lanjut", status_code=303)
 
 
 async def forum(ctx: Ctx) -> Response:
@@ -263,22 +265,22 @@ async def forum(ctx: Ctx) -> Response:
         rec_id = int(str(form.get("rekomendasi", "")))
     except ValueError:
         raise HTTPException(404) from None
-    waiting = {r.id: r for r in await Forum.waiting(ctx.s, ctx.code, ctx.viewer.contact.program_id)}
+    waiting = {r.id: r for r in await Forum.waiting(ctx.s, ctx.area, ctx.viewer.contact.program_id)}
     rec = waiting.get(rec_id)
     if rec is None:
         return await page(ctx, problem=t("Rekomendasi ini sudah diputuskan. Muat ulang halaman."), status_code=409)
     do = str(form.get("keputusan", ""))
     typed_opd = " ".join(str(form.get("opd", "")).split())
     typed_target = str(form.get("target", "")).strip()
-    work: dict = {"rec": rec_id, "do": "reassign"}
+    work: dict[str, Any] = {"rec": rec_id, "do": "reassign"}
     current = ", ".join(a for a in (rec.agency, *rec.co_agencies) if a)
     if typed_opd and typed_opd != current:
-        found = parse_agencies(typed_opd, tuple(await F.agencies(ctx.s, ctx.code[:5])))
+        found = parse_agencies(typed_opd, tuple(await F.agencies(ctx.s, ctx.area[:5])))
         if isinstance(found, Problem):
             return await page(ctx, problem=found.render(t), status_code=400)
         work["agencies"] = [a.id for a in found]
     if typed_target and typed_target != _target(rec.target, ctx.lang):
-        target = parse_target(typed_target, local_date(ctx.now, ctx.code))
+        target = parse_target(typed_target, local_date(ctx.now, ctx.area))
         if isinstance(target, Problem):
             return await page(ctx, problem=target.render(t), status_code=400)
         work["target"] = target

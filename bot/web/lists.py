@@ -5,11 +5,13 @@ from __future__ import annotations
 import tempfile
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from starlette.background import BackgroundTask
 from starlette.exceptions import HTTPException
 from starlette.responses import FileResponse, Response
 
+from flows.dates import zone_for_area
 from flows.display import choice_labels, fmt_date
 from flows.schedule import Due
 from storage.completeness import IN_PROGRESS, MISSING, completeness, get_round
@@ -21,7 +23,7 @@ from ..reports import export
 from ..reminders import reminder_text
 from . import present
 from .access import Ctx
-from .common import PAGE_SIZE, page_number, pages, period, render
+from .common import PAGE_SIZE, Period, page_number, pages, period, render
 from .pages import STATUSES, status_labels
 
 
@@ -32,7 +34,7 @@ async def missing_page(ctx: Ctx, notice: str | None = None) -> Response:
     if status not in STATUSES:
         status = MISSING
     rnd = await get_round(ctx.s, per.round, per.program) if per.round else None
-    rows = [r for r in await completeness(ctx.s, ctx.code, rnd, program=per.program)
+    rows = [r for r in await completeness(ctx.s, ctx.area, rnd, program=per.program)
             if r.status == status] if rnd else []
     page = page_number(ctx)
     paging = pages(len(rows), page)
@@ -52,11 +54,11 @@ async def send_reminder(ctx: Ctx) -> Response:
         contact_id = int(str(form.get("kader", "")))
     except ValueError:
         contact_id = 0
-    rows = {r.code: r for r in await completeness(ctx.s, ctx.code, rnd, program=ctx.viewer.contact.program_id)
+    rows = {r.code: r for r in await completeness(ctx.s, ctx.area, rnd, program=ctx.viewer.contact.program_id)
             } if rnd else {}
     people = await kader_of(ctx.s, [c for c, r in rows.items() if r.status in (MISSING, IN_PROGRESS)])
     kader = next((k for ks in people.values() for k in ks if k.contact_id == contact_id), None)
-    if kader is None:                       # not a kader of a missing desa of this area: nothing to send
+    if kader is None or rnd is None:        # not a kader of a missing desa of this area: nothing to send
         raise HTTPException(404)
     name = kader.name
     if kader.channel is None:
@@ -68,7 +70,7 @@ async def send_reminder(ctx: Ctx) -> Response:
         return await missing_page(ctx, t("Pengingat untuk %(name)s tidak bisa dikirim lewat WhatsApp: pesan "
                                          "terakhirnya lebih dari 24 jam yang lalu dan templat pengingat belum diatur. "
                                          "Mohon hubungi langsung.") % {"name": name})
-    local_day = plan.send_at.astimezone(present.zone_for_area(kader.area_code)).date()
+    local_day = plan.send_at.astimezone(zone_for_area(kader.area_code)).date()
     key = f"{rnd.name}|manual-{local_day}|{kader.contact_id}"
     areas = catalog.area_index()
     due = Due(key, kader.contact_id, plan.kind, {"round": rnd.name, "due": rnd.due, "name": name,
@@ -98,14 +100,14 @@ async def meetings_page(ctx: Ctx) -> Response:
     per = await period(ctx)
     kind = ctx.request.query_params.get("jenis") or None
     page = page_number(ctx)
-    found = await meeting_rows(ctx.s, ctx.code, per.date_from, per.date_to, kind, (page - 1) * PAGE_SIZE, PAGE_SIZE,
+    found = await meeting_rows(ctx.s, ctx.area, per.date_from, per.date_to, kind, (page - 1) * PAGE_SIZE, PAGE_SIZE,
                                per.program)
     kinds = choice_labels(ctx.web.forms, "pertemuan", ctx.lang).get("kind", {})
     return render(ctx, "pertemuan.html", per=per, rows=found.rows, kinds=kinds, kind=kind,
                   paging=pages(found.total, page), fmt_date=lambda d: fmt_date(d, ctx.lang) if d else "—")
 
 
-def _activity_filter(ctx: Ctx, per, matrix: bool) -> ActivityFilter:
+def _activity_filter(ctx: Ctx, per: Period, matrix: bool) -> ActivityFilter:
     q = ctx.request.query_params
     return ActivityFilter(per.round, q.get("status") or None, q.get("bidang") or None, q.get("kendala") or None,
                           q.get("dukungan") or None, q.get("minta") or None, matrix, per.program)
@@ -115,7 +117,7 @@ async def activities_page(ctx: Ctx, matrix: bool = False) -> Response:
     per = await period(ctx)
     f = _activity_filter(ctx, per, matrix)
     page = page_number(ctx)
-    found = await activity_rows(ctx.s, ctx.code, f, (page - 1) * PAGE_SIZE, PAGE_SIZE)
+    found = await activity_rows(ctx.s, ctx.area, f, (page - 1) * PAGE_SIZE, PAGE_SIZE)
     labels = choice_labels(ctx.web.forms, "pemantauan", ctx.lang)
     cells, lessons = None, {}
     if matrix:                        # the seed's columns, the follow-up of each activity filled in
@@ -123,11 +125,11 @@ async def activities_page(ctx: Ctx, matrix: bool = False) -> Response:
         from storage import followup as F
 
         from ..loop.sheets import matrix_cells, matrix_recs
-        recs, items = await matrix_recs(ctx.s, ctx.code, per.program), await F.items_by_report(ctx.s, ctx.code)
-        today = local_date(ctx.now, ctx.code)
+        recs, items = await matrix_recs(ctx.s, ctx.area, per.program), await F.items_by_report(ctx.s, ctx.area)
+        today = local_date(ctx.now, ctx.area)
         lessons = await _lessons(ctx, per)
 
-        def cells(report_id: int, index: int, item: dict) -> list[str]:
+        def cells(report_id: int, index: int, item: dict[str, Any]) -> list[str]:
             rec_id = items.get((report_id, index))
             return matrix_cells(item, labels, recs.get(rec_id) if rec_id else None, today, ctx.t, ctx.lang)
     return render(ctx, "kegiatan.html", per=per, rows=found.rows, f=f, choice=labels, matrix=matrix, cells=cells,
@@ -137,7 +139,7 @@ async def activities_page(ctx: Ctx, matrix: bool = False) -> Response:
                                                      if v != "tidak_perlu") or "—")
 
 
-async def _lessons(ctx: Ctx, per) -> dict[str, list[tuple[str, str]]]:
+async def _lessons(ctx: Ctx, per: Period) -> dict[str, list[tuple[str, str]]]:
     """"Pembelajaran antar desa" of the kecamatan meetings of the period, per kecamatan."""
     from flows.summary_spec import summaries
     from storage.lessons import shared_lessons
@@ -145,7 +147,7 @@ async def _lessons(ctx: Ctx, per) -> dict[str, list[tuple[str, str]]]:
     meeting = next((form for form, _ in summaries(ctx.web.forms) if form.id == "pertemuan"), None)
     if meeting is None:
         return {}
-    return await shared_lessons(ctx.s, ctx.code, await window_for(ctx.s, per.filters(ctx.code)), meeting)
+    return await shared_lessons(ctx.s, ctx.area, await window_for(ctx.s, per.filters(ctx.area)), meeting)
 
 
 async def matrix_page(ctx: Ctx) -> Response:
@@ -166,15 +168,15 @@ async def stories_page(ctx: Ctx, notice: str | None = None, problem: str | None 
     lo = max(filter(None, [rnd.start if rnd else None, per.date_from.isoformat() if per.date_from else None]),
              default=None)
     hi = min(filter(None, [rnd.due if rnd else None, per.date_to.isoformat() if per.date_to else None]), default=None)
-    rows = await listing(ctx.s, ctx.code, lo, hi, level, only, per.program)
+    rows = await listing(ctx.s, ctx.area, lo, hi, level, only, per.program)
     page = page_number(ctx)
     paging = pages(len(rows), page)
     shown = rows[(paging["page"] - 1) * PAGE_SIZE:paging["page"] * PAGE_SIZE]
     levels = choice_labels(ctx.web.forms, "cerita", ctx.lang).get("level", {})
     from flows.selection import level_label
     mine = panel_level(ctx.viewer.contact.role, ctx.viewer.contact.area_code)
-    selectable = ({st.id for st in await waiting(ctx.s, mine, ctx.code, per.program)}
-                  if mine and ctx.code == ctx.viewer.contact.area_code else set())
+    selectable = ({st.id for st in await waiting(ctx.s, mine, ctx.area, per.program)}
+                  if mine and ctx.area == ctx.viewer.contact.area_code else set())
     return render(ctx, "cerita.html", status_code=status_code, rows=shown, levels=levels, level=level, only=only,
                   per=per, paging=paging, panel=lambda lv: level_label(lv, ctx.t), selectable=selectable,
                   my_panel=level_label(mine, ctx.t) if mine else "", notice=notice, problem=problem)
@@ -186,11 +188,11 @@ async def download_page(ctx: Ctx) -> Response:
         return render(ctx, "unduh.html", per=per)
     rnd = await get_round(ctx.s, per.round, per.program) if per.round else None
     folder = Path(tempfile.mkdtemp(prefix="pantau-unduh-"))
-    path = folder / f"pantau-{ctx.code}.xlsx"
-    await export.write_xlsx(ctx.s, path, ctx.code, rnd, ctx.web.forms, catalog.area_index(), export.Progress(False),
+    path = folder / f"pantau-{ctx.area}.xlsx"
+    await export.write_xlsx(ctx.s, path, ctx.area, rnd, ctx.web.forms, catalog.area_index(), export.Progress(False),
                             per.program)
 
-    def cleanup():
+    def cleanup() -> None:
         path.unlink(missing_ok=True)
         folder.rmdir()
     return FileResponse(path, filename=path.name, background=BackgroundTask(cleanup),

@@ -5,33 +5,37 @@ from __future__ import annotations
 from pathlib import Path
 
 from starlette.exceptions import HTTPException
+from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 
 from flows.display import choice_labels, report_title
 from flows.permissions import AREA, may
+from flows.problem import Gettext
 from flows.storyteller import anonymous, unnamed
 from storage.completeness import completeness, get_round
+from storage.db import Session
 from storage.dashboard import child_figures, desa_reports, kader_of, media_file, report_detail
 from storage.media import failed_media
 from storage.programs import forms_of
 
 from .. import media
+from ..images import RASTER
 from . import present
 from .access import Ctx
-from .headers import RASTER, media_headers
+from .headers import media_headers
 from .common import PAGE_SIZE, level, page_number, pages, period, render
 from .common import children as child_areas
 
 STATUSES = ("tepat_waktu", "terlambat", "sedang_diisi", "belum")
 
 
-def status_labels(t) -> dict[str, str]:
+def status_labels(t: Gettext) -> dict[str, str]:
     return {"tepat_waktu": t("Tepat waktu"), "terlambat": t("Terlambat"), "sedang_diisi": t("Sedang diisi"),
             "belum": t("Belum melapor")}
 
 
 async def area_page(ctx: Ctx) -> Response:
-    if level(ctx.code) == 4:
+    if level(ctx.area) == 4:
         return await desa_page(ctx)
     return await summary_page(ctx)
 
@@ -40,12 +44,12 @@ async def summary_page(ctx: Ctx) -> Response:
     from storage.summary import as_json, rollup
     t, lang = ctx.t, ctx.lang
     per = await period(ctx)
-    figures = await rollup(ctx.s, per.filters(ctx.code))          # the area and every child, one pass
+    figures = await rollup(ctx.s, per.filters(ctx.area))          # the area and every child, one pass
     enabled = await forms_of(ctx.s, per.program)                  # a program shows only its own forms
     data = as_json(figures)
-    children = child_areas(ctx.code)
+    children = child_areas(ctx.area)
     paging = None
-    if level(ctx.code) == 3:                        # desa of a kecamatan: a page at a time
+    if level(ctx.area) == 3:                        # desa of a kecamatan: a page at a time
         paging = pages(len(children), page_number(ctx))
         start = (paging["page"] - 1) * PAGE_SIZE
         children = children[start:start + PAGE_SIZE]
@@ -59,7 +63,7 @@ async def summary_page(ctx: Ctx) -> Response:
     return render(ctx, "ringkasan.html", data=data, per=per, children=shown, rollups=rollups, paging=paging,
                   hidden=len(children) - len(shown), statuses=STATUSES, labels=labels,
                   shows=lambda form_id: enabled is None or form_id in enabled,
-                  choice=monitoring, child_level=level(ctx.code) + 1,
+                  choice=monitoring, child_level=level(ctx.area) + 1,
                   overall=present.stacked_bar([(labels[k], tl.get(k, 0), k) for k in STATUSES], t("Kelengkapan")),
                   bar=lambda rollup: present.stacked_bar(
                       [(labels[k], (rollup["monitoring"].get("timeliness") or {}).get(k, 0), k) for k in STATUSES],
@@ -76,12 +80,12 @@ async def desa_page(ctx: Ctx) -> Response:
     t, lang = ctx.t, ctx.lang
     per = await period(ctx)
     page = page_number(ctx)
-    found = await desa_reports(ctx.s, ctx.code, (page - 1) * 20, 20, per.program)
-    kader = (await kader_of(ctx.s, [ctx.code])).get(ctx.code, [])
+    found = await desa_reports(ctx.s, ctx.area, (page - 1) * 20, 20, per.program)
+    kader = (await kader_of(ctx.s, [ctx.area])).get(ctx.area, [])
     status = None
     if per.round:
         rnd = await get_round(ctx.s, per.round, per.program)
-        rows = await completeness(ctx.s, ctx.code, rnd, program=per.program) if rnd else []
+        rows = await completeness(ctx.s, ctx.area, rnd, program=per.program) if rnd else []
         status = rows[0].status if rows else None
     reports = []
     enabled = await forms_of(ctx.s, per.program)
@@ -100,7 +104,7 @@ async def desa_page(ctx: Ctx) -> Response:
                   paging=pages(found.total, page, 20))
 
 
-async def report_area(s, request) -> str | None:
+async def report_area(s: Session, request: Request) -> str | None:
     """The desa of the report in the URL (its access is the desa's), or None if there is no such report."""
     raw = request.path_params["report"]
     if not raw.isdigit() or len(raw) > 18:        # not an id any database holds (and no OverflowError)

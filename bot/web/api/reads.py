@@ -132,6 +132,7 @@ async def reports(caller: Caller) -> Response:
     form = _form_param(caller, False)
     areas = [area_param(caller) or ""] if caller.request.query_params.get("area") else caller.areas
     programs = await programs_of(caller)
+    rows: Sequence[Any]
     async with caller.pipeline.db.session() as s:
         if caller.people:
             rows = await q.reports_page(s, areas, (area, form_id, rid), limit, form, True, raw=True,
