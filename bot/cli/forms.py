@@ -7,6 +7,7 @@ running keep the version they started with.
 """
 from __future__ import annotations
 
+import argparse
 import copy
 import os
 import sys
@@ -14,10 +15,11 @@ import tempfile
 import warnings
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from flows.forms import NUMBER_MAX, NUMBER_MIN, Form, FormError, parse_form
+from flows.forms import NUMBER_MAX, NUMBER_MIN, Form, FormError, Question, parse_form
 from flows.xlsform import Imported, Sheets, XLSFormError, from_xlsform
 from flows.xlsform_export import to_xlsform
 from flows.form_messages import said
@@ -25,8 +27,11 @@ from flows.xlsform_messages import indonesian, pyxform_problems
 
 from .. import catalog, config
 
+if TYPE_CHECKING:
+    from .common import Subparsers
 
-def register(subparsers) -> None:
+
+def register(subparsers: Subparsers) -> None:
     from .help import install, language
     t = install(language())      # help in Indonesian, English with LANG=en
     form = subparsers.add_parser("form", help=t("formulir dari Excel (XLSForm): import, check, list, export"))
@@ -48,16 +53,16 @@ def register(subparsers) -> None:
     exp.add_argument("--version", type=int, help=t("versi tertentu (bawaan: yang terbaru)"))
 
 
-async def run(args) -> int:
+async def run(args: argparse.Namespace) -> int:
     if args.form_cmd == "import":
         return await _import(args)
     return {"check": _check, "list": _list, "export": _export}[args.form_cmd](args)
 
 
-async def _stored_definition(key: tuple[str, int]) -> dict | None:
+async def _stored_definition(key: tuple[str, int]) -> dict[str, Any] | None:
     """The definition the database already keeps for this form version (None: never loaded, or no database yet)."""
     from storage.db import _sqlite_file
-    from storage.repo import stored_form_definition
+    from storage.forms import stored_form_definition
 
     from ..config import database
     db = database()
@@ -93,7 +98,7 @@ def read_xlsform(path: Path, form_id: str | None = None, attach: list[Path] | No
             from None
     check_rows(book)
 
-    def columns(header) -> list[str]:
+    def columns(header: Any) -> list[str]:
         return [str(k) for k in (header or [{}])[0]]
     sheets = Sheets(survey=copy.deepcopy(list(book.survey or [])), choices=copy.deepcopy(list(book.choices or [])),
                     settings=dict((book.settings or [{}])[0]) if book.settings else {},
@@ -113,7 +118,7 @@ def read_xlsform(path: Path, form_id: str | None = None, attach: list[Path] | No
     return from_xlsform(parsed, sheets, form_id)
 
 
-def _describe(data: dict) -> str:
+def _describe(data: dict[str, Any]) -> str:
     form = parse_form(data, "")
     kinds = Counter(q.type for q in form.all_questions())
     parts = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
@@ -127,7 +132,7 @@ def _describe(data: dict) -> str:
     return "\n".join(lines)
 
 
-def _describe_question(q, indent: str) -> str:
+def _describe_question(q: Question, indent: str) -> str:
     """One line per question: name, type, what applies, and the Indonesian label."""
     parts = [q.type + (" wajib" if q.required and q.type not in ("note", "repeat") else "")]
     if q.choices:
@@ -171,7 +176,7 @@ def _complain(problems: list[str], what: str) -> int:
 
 # ------------------------------------------------------------------ the commands
 
-def _check(args) -> int:
+def _check(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.exists():
         print(f"Berkas {path} tidak ada.", file=sys.stderr)
@@ -187,7 +192,7 @@ def _check(args) -> int:
     return 0
 
 
-async def _import(args) -> int:
+async def _import(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.exists():
         print(f"Berkas {path} tidak ada.", file=sys.stderr)
@@ -234,7 +239,7 @@ async def _import(args) -> int:
     return 0
 
 
-def number_text_version(data: dict, existing: dict[tuple[str, int], dict]) -> None:
+def number_text_version(data: dict[str, Any], existing: dict[tuple[str, int], dict[str, Any]]) -> None:
     """A version written as text (a hash, a name) is compared as given: the same text is the same Pantau
     version; another text is the next number after the form's versions."""
     xlsform = data.get("xlsform") or {}
@@ -250,7 +255,7 @@ def _forms() -> dict[tuple[str, int], Form]:
     return catalog.load_forms()
 
 
-def _list(args) -> int:
+def _list(args: argparse.Namespace) -> int:
     forms = _forms()
     by_id: dict[str, list[int]] = {}
     for fid, version in forms:
@@ -263,7 +268,7 @@ def _list(args) -> int:
     return 0
 
 
-def _export(args) -> int:
+def _export(args: argparse.Namespace) -> int:
     import openpyxl
     forms = _forms()
     versions = [v for f, v in forms if f == args.form_id]
