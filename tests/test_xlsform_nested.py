@@ -18,7 +18,7 @@ from bot.reports.export import Progress, write
 from flows.forms import parse_form
 from flows.positions import clean_answers
 from flows.state import Pos, State
-from flows.types import NewContact, NewReport
+from flows.types import ContactView, NewContact, NewReport
 from flows.xlsform_export import to_xlsform
 from flows.xlsform_sheets import XLSFormError
 from storage.db import Database
@@ -26,8 +26,9 @@ from storage.repo import Tx
 from storage.summary import Filters
 from tests import summary_world as W
 
+from .conftest import Chat
 from .test_golden import CLOCKS, UPDATE, transcript
-from .xlsforms import ROSTER_CHOICES, ROSTER_SETTINGS, ROSTER_SURVEY, write_book
+from .xlsforms import EN, ID, ROSTER_CHOICES, ROSTER_SETTINGS, ROSTER_SURVEY, write_book
 
 GOLDEN = Path(__file__).parent / "golden" / "xlsform"
 
@@ -132,3 +133,42 @@ def test_the_excel_export_has_a_row_per_member_beside_its_household(db_url, tmp_
     got = [(r[names.index("hh_head")], r[names.index("m_name")], r[names.index("m_age")], r[names.index("m_farm")])
            for r in rows[2:]]
     assert got == [("Pak Darto", "Ibu Sri", 41, "Tidak"), ("Pak Darto", "Andi", 12, None), ("Bu Minah", "Rina", 19, None)]
+
+
+def test_plots_inside_a_farm_end_each_with_tambah_lagi_and_a_member_question_reads_the_farm(tmp_path):
+    survey = [["type", "name", f"label::{ID}", f"label::{EN}", "required", "relevant", "constraint",
+               f"constraint_message::{ID}", f"constraint_message::{EN}"],
+              ["begin_repeat", "farms", "Kebun", "Farm"],
+              ["text", "farmer", "Nama petani?", "Farmer?", "yes"],
+              ["integer", "max_ha", "Luas kebun (ha)?", "Farm size (ha)?", "yes"],
+              ["begin_repeat", "plots", "Petak", "Plot"],
+              ["integer", "ha", "Luas petak (ha)?", "Plot size (ha)?", "yes", "", ". <= ${max_ha}",
+               "Petak tidak boleh lebih luas dari kebun ${farmer}.", "Too big."],
+              ["end_repeat", "plots"],
+              ["end_repeat", "farms"]]
+    settings = [["form_title", "form_id", "version", "default_language"], ["Kebun", "kebun", "1", ID]]
+    form = parse_form(read_xlsform(write_book(tmp_path / "kebun.xlsx", survey, None, settings)).data, "kebun")
+    contact = ContactView(1, "Siti Aminah", "kader", "81.05.08.2010", "id")
+    forms = {**dict(catalog.load_forms([catalog.FORMS_DIR])), (form.id, form.version): form}
+    chat = Chat(forms, contact=contact)
+    chat.say("halo")
+    assert chat.say("4").endswith("Nama petani?")
+    chat.say("Pak Yos")
+    assert chat.say("3") == "[Pak Yos › Petak 1] Luas petak (ha)?"
+    assert chat.say("5").startswith("Petak tidak boleh lebih luas dari kebun Pak Yos.")   # the parent's answer
+    assert "Tambah satu petak lagi?" in chat.say("2")
+    chat.say("ya")
+    chat.say("1")
+    assert chat.say("tidak").startswith("Kebun: 1 sudah dicatat.\nNama petani?")
+    summary = chat.say("selesai")
+    assert "1. Pak Yos — Luas kebun (ha): 3; Petak: [1. Luas petak (ha): 2] [2. Luas petak (ha): 1]" in summary
+    chat.say("kirim")
+    assert chat.reports[-1].answers["farms"] == [{"farmer": "Pak Yos", "max_ha": 3,
+                                                  "plots": [{"ha": 2}, {"ha": 1}]}]
+
+
+def test_the_dashboard_shows_each_member_under_its_household(roster):
+    from bot.web.present import answer_rows
+    rows = answer_rows(roster, {"dusun": "X", "households": [{"hh_head": "Pak A", "members": [
+        {"m_name": "Ani", "m_age": 30}]}]}, "id", lambda s: s)
+    assert ("Rumah tangga 1 — Anggota 1 — Nama anggota?", "Ani") in rows
