@@ -174,7 +174,7 @@ def uses_today(form: Form) -> bool:
 
 
 def _uses_today(form: Form) -> bool:
-    questions = [sub for q in form.questions for sub in (q, *q.questions)]
+    questions = list(form.all_questions())
     exprs = [e for q in questions for e in (q.relevant, q.constraint, q.repeat_count, q.choice_filter,
                                             q.default_expr, *(c for _, c in q.calculate))]
     return any("today(" in e for e in exprs + [e for _, e in form.calculate] if e)

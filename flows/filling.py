@@ -27,13 +27,13 @@ from .localtime import person_today
 from .problem import N_, Gettext, Problem
 from .results import Accepted, Answer, Confirm
 from .summary import confirm_reply, short_label, summary_lines
-from .positions import (apply_updates, at, clean_answers, has_answer, item_values, next_pos, question_at,
-                        relevant, report_key, value_at, values_at)
+from .positions import (apply_updates, at, clean_answers, has_answer, item_values, items_of, next_pos, question_at,
+                        relevant, report_key, set_items, value_at, values_at, item_tag)
 from .state import CONFIRM, Draft, Pos
 from .types import Context, Inbound, Reply
 
 __all__ = ["CONFIRM", "accept", "at", "apply_updates", "ask", "clean_answers", "confirm_reply", "has_answer",
-           "item_values", "next_pos", "question_at", "relevant", "report_key", "short_label", "summary_lines", "value_at"]
+           "item_values", "items_of", "set_items", "next_pos", "question_at", "relevant", "report_key", "short_label", "summary_lines", "value_at"]
 #: "skip this question": never stored as an answer
 SKIP_COMMANDS = {"lewati", "lewat", "skip", "-", "lompati", "lewatin", "lwt", "next"}
 # "none" at a question that may be left empty (tidak ada, kosong): base.yaml ``words: skip_none`` (flows.lexicon.BASE)
@@ -65,7 +65,7 @@ def suggestions(form: Form, draft: Draft, pos: Pos, ctx: Context) -> list[str]:
     rep = form.question(pos.name)
     if not rep.suggest_from_previous:
         return []
-    done = {str(i.get(rep.item_label, "")).strip().lower() for i in draft.answers.get(rep.name) or []}
+    done = {str(i.get(rep.item_label, "")).strip().lower() for i in items_of(draft.answers, pos)}
     return [n for n in (draft.suggest or {}).get(rep.name, []) if n.lower() not in done]
 
 
@@ -141,7 +141,7 @@ def _label_lines(form: Form, draft: Draft, pos: Pos, q: Question, label: str, va
     if pos.index is None:
         return [label], []
     rep = form.question(pos.name)
-    items = draft.answers.get(rep.name) or []
+    items = items_of(draft.answers, pos)
     if q.name == rep.item_label:
         offered = suggestions(form, draft, pos, ctx)
         lines = []
@@ -149,16 +149,15 @@ def _label_lines(form: Form, draft: Draft, pos: Pos, q: Question, label: str, va
         if pos.item > 0 and pos.item >= len(items):
             lines.append(t("Sudah %(count)s kegiatan dicatat.") % {"count": pos.item} if activities else
                          t("%(label)s: %(count)s sudah dicatat.") % {"label": rep.label[lang], "count": pos.item})
-        lines.append(label)
+        lines.append(label if pos.parent is None else
+                     f"[{item_tag(form, draft.answers, Pos(pos.parent[0], pos.parent[1], pos.name), values, lang)}] "
+                     f"{label}")
         if offered:
             lines.append(t("Pilih nomor kegiatan dari laporan lalu, atau ketik nama kegiatan baru.") if activities
                          else t("Pilih nomor dari laporan lalu, atau ketik nama baru."))
         done = t("Selesai, tidak ada kegiatan lagi") if activities else t("Selesai, tidak ada lagi")
         return lines, offered + ([done] if pos.item > 0 else [])
-    if rep.item_label is None:
-        return [f"[{format_values(rep.label[lang], values, lang)} {pos.item + 1}] {label}"], []
-    item_name = (items or [{}])[pos.item].get(rep.item_label, "")
-    return [f"[{item_name}] {label}"], []
+    return [f"[{item_tag(form, draft.answers, pos, values, lang)}] {label}"], []
 
 
 def _option_lines(q: Question, draft: Draft, values: dict[str, Any], ctx: Context, lang: str, t: Gettext,
@@ -182,7 +181,7 @@ def _hint(form: Form, draft: Draft, pos: Pos, q: Question, values: dict[str, Any
     if X.stale_choice(q, old, values):
         old = None
     new_item = (pos.index is not None and pos.sub == form.question(pos.name).item_label
-                and pos.index >= len(draft.answers.get(pos.name) or []))
+                and pos.index >= len(items_of(draft.answers, pos)))
     if old not in (None, "", []) and not new_item:
         return t("Jawaban sebelumnya: %(old)s. Ketik \"sama\" jika tidak berubah.") % {"old": show(q, old, lang, t)}
     shown = X.default_shown(q, values, lang, t)

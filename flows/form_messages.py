@@ -30,7 +30,8 @@ KNOWN: list[tuple[str, str]] = [
      "misalnya 'men' atau 'meeting_date' (huruf, angka dan _)"),
     (r"unknown field\(s\): (?P<f>.+)", "kolom tidak dikenal: {f}"),
     (r"type (?P<t>.+?) is not one of (?P<a>.+)", "jenis {t} tidak dikenal (yang boleh: {a})"),
-    (r"a repeat cannot be inside another repeat", "repeat di dalam repeat belum didukung Pantau"),
+    (r"a repeat can be inside one repeat, not inside a repeat inside a repeat", "repeat di dalam repeat di dalam "
+     "repeat belum didukung Pantau"),
     (r"(?P<t>select_one|select_multiple) needs choices", "{t} perlu pilihan"),
     (r"choices: no choice list (?P<n>.+) in choice_lists", "choices: daftar pilihan {n} tidak ada di choice_lists"),
     (r"choice values must be unique .*", "nilai pilihan harus unik (boleh berulang hanya dengan choice_filter, sekali "

@@ -114,9 +114,12 @@ class Form:
         return any("random(" in str(e) for e in (*exprs, *(c for _, c in self.calculate)) if e)
 
     def all_questions(self) -> Iterator[Question]:
-        for q in self.questions:
-            yield q
-            yield from q.questions
+        """Every question, a repeat's (and a nested repeat's) after the repeat."""
+        def walk(questions: tuple[Question, ...]) -> Iterator[Question]:
+            for q in questions:
+                yield q
+                yield from walk(q.questions)
+        return walk(self.questions)
 
 
 # every known form version, by (form id, version): what the pipeline loads and the engine reads
@@ -192,8 +195,8 @@ def _question(source: str, raw: Any, known: set[str], depth: int = 0, calcs: fro
     qtype = raw.get("type")
     if qtype not in TYPES:
         raise FormError(source, name, f"type {qtype!r} is not one of {', '.join(sorted(TYPES))}")
-    if qtype == "repeat" and depth:
-        raise FormError(source, name, "a repeat cannot be inside another repeat")
+    if qtype == "repeat" and depth > 1:
+        raise FormError(source, name, "a repeat can be inside one repeat, not inside a repeat inside a repeat")
     choices: tuple[Choice, ...] = ()
     choice_list = None
     if qtype in ("select_one", "select_multiple") and not raw.get("choices_from"):

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import answer_types as X
+from .display import format_values
 from .expr import evaluate
 from .forms import MORE, Form, Question
 from .state import CONFIRM, Draft, Pos
@@ -17,25 +18,60 @@ WHOLE = Pos("$")
 
 
 def item_values(form: Form, answers: dict[str, Any], pos: Pos, today: str | None = None) -> dict[str, Any]:
-    """Answers visible at a position: the form's, plus the current repeat item's, plus calculations;
-    ``today`` (ISO) is what today() in an expression gives."""
+    """Answers visible at a position: the form's, plus the current repeat item's (inside a nested repeat: its
+    parent item's, then its own: ``${x}`` is the nearest), plus calculations; ``today`` (ISO) is what today() in
+    an expression gives."""
     repeats = _repeat_names(form)
     values = ({k: v for k, v in answers.items() if k not in repeats or not isinstance(v, list)} if repeats
               else dict(answers))
     if today is not None:
         values["$today"] = today
-    values["$answers"] = answers          # sum(), indexed-repeat(): a repeat's answers from anywhere
-    if any(q.calculate for q in form.questions if q.type == "repeat"):
-        values["$answers"] = _with_item_calculations(form, answers, values)
+    seen = _with_nested(form, answers)     # sum(), indexed-repeat(): a repeat's answers from anywhere
+    values["$answers"] = seen
+    if any(q.calculate for q in form.all_questions() if q.type == "repeat"):
+        values["$answers"] = seen = _with_item_calculations(form, seen, values)
+    if pos.parent is not None:
+        outer, index = pos.parent
+        items = answers.get(outer) or []
+        item = items[index] if index < len(items) else {}
+        values["$position"] = index + 1
+        values.update({k: v for k, v in item.items() if k not in repeats})
+        values.update(X.item_calculations(form.question(outer), values))
+        values["$answers"] = {**seen, **{k: v for k, v in item.items() if k in repeats}}   # this item's own lists
     if pos.index is not None:
         values["$position"] = pos.index + 1
-        items = answers.get(pos.name) or []
+        items = items_of(answers, pos)
         if pos.index < len(items):
-            values.update(items[pos.index])
+            values.update({k: v for k, v in items[pos.index].items() if k not in repeats})
+            values["$answers"] = {**values["$answers"],
+                                  **{k: v for k, v in items[pos.index].items() if k in repeats}}
         values.update(X.item_calculations(form.question(pos.name), values))
     for name, expr in form.calculate:
         values[name] = evaluate(expr, values)
     return values
+
+
+def items_of(answers: dict[str, Any], pos: Pos) -> list[Any]:
+    """The items of the repeat at ``pos`` (a nested repeat's: those of its parent item)."""
+    if pos.parent is not None:
+        outer = answers.get(pos.parent[0]) or []
+        item = outer[pos.parent[1]] if pos.parent[1] < len(outer) else {}
+        return list(item.get(pos.name) or []) if isinstance(item, dict) else []
+    return list(answers.get(pos.name) or [])
+
+
+def _with_nested(form: Form, answers: dict[str, Any]) -> dict[str, Any]:
+    """The answers with each nested repeat's items of every parent item under its own name, as a path from the
+    form's root sees them in ODK (``sum(${age})`` at the top: every member of every household)."""
+    nested = [(rep.name, sub.name) for rep in form.questions if rep.type == "repeat"
+              for sub in rep.questions if sub.type == "repeat"]
+    if not nested:
+        return answers
+    out = dict(answers)
+    for outer, inner in nested:
+        out[inner] = [i for item in answers.get(outer) or [] if isinstance(item, dict)
+                      for i in item.get(inner) or []]
+    return out
 
 
 def _with_item_calculations(form: Form, answers: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
@@ -46,7 +82,7 @@ def _with_item_calculations(form: Form, answers: dict[str, Any], top: dict[str, 
     for name, expr in form.calculate:
         base[name] = evaluate(expr, base)
     out = dict(answers)
-    for rep in form.questions:
+    for rep in form.all_questions():
         if rep.type == "repeat" and rep.calculate and isinstance(answers.get(rep.name), list):
             out[rep.name] = [{**item, **X.item_calculations(rep, {**base, "$position": i + 1, **item})}
                              for i, item in enumerate(answers[rep.name])]
@@ -63,8 +99,23 @@ def _repeat_names(form: Form) -> frozenset[str]:
     ``functools.cached_property`` does): ``item_values`` needs them at every call."""
     found: frozenset[str] | None = form.__dict__.get("_repeat_names")
     if found is None:
-        found = form.__dict__["_repeat_names"] = frozenset(q.name for q in form.questions if q.type == "repeat")
+        found = form.__dict__["_repeat_names"] = frozenset(q.name for q in form.all_questions() if q.type == "repeat")
     return found
+
+
+def item_tag(form: Form, answers: dict[str, Any], pos: Pos, values: dict[str, Any], lang: str) -> str:
+    """Which item a question is about: its name, or the repeat's label and number ("Anggota 2"); inside a
+    nested repeat after its parent item's ("Keluarga Budi › Ani")."""
+    rep = form.question(pos.name)
+    items = items_of(answers, pos)
+    if rep.item_label is None:
+        tag = f"{format_values(rep.label[lang], values, lang)} {pos.item + 1}"
+    else:
+        tag = str((items[pos.item] if pos.item < len(items) else {}).get(rep.item_label, ""))
+    if pos.parent is None:
+        return tag
+    outer = Pos(pos.parent[0], pos.parent[1], pos.name)
+    return f"{item_tag(form, answers, outer, values, lang)} › {tag}"
 
 
 def relevant(q: Question, values: dict[str, Any]) -> bool:
@@ -87,7 +138,7 @@ def at(draft: Draft) -> Pos:
 
 def value_at(answers: dict[str, Any], pos: Pos) -> Any:
     if pos.index is not None:
-        items = answers.get(pos.name) or []
+        items = items_of(answers, pos)
         return items[pos.index].get(pos.sub) if pos.index < len(items) else None
     return answers.get(pos.name)
 
@@ -95,7 +146,7 @@ def value_at(answers: dict[str, Any], pos: Pos) -> Any:
 def has_answer(answers: dict[str, Any], pos: Pos) -> bool:
     """Whether the question at ``pos`` was answered (perhaps skipped: None)."""
     if pos.index is not None:
-        items = answers.get(pos.name) or []
+        items = items_of(answers, pos)
         return pos.index < len(items) and pos.sub in items[pos.index]
     return pos.name in answers
 
@@ -108,6 +159,11 @@ def next_pos(form: Form, draft: Draft, pos: Pos | None) -> Pos:
         found = _next_in_repeat(form, draft, pos)
         if found is not None:
             return found
+        if pos.parent is not None:          # a nested repeat done: on to its parent item's next question
+            found = _next_in_repeat(form, draft, Pos(pos.parent[0], pos.parent[1], pos.name))
+            if found is not None:
+                return found
+            pos = Pos(pos.parent[0])
         # correcting one item (or a counted repeat complete): on to the questions after the repeat
     names = [q.name for q in form.questions]
     start = 0 if pos is None else names.index(pos.name) + 1
@@ -127,19 +183,32 @@ def _next_in_repeat(form: Form, draft: Draft, pos: Pos) -> Pos | None:
     rep = form.question(pos.name)
     subs = list(rep.questions)
     values = values_at(form, draft, pos)
-    items = draft.answers.get(rep.name) or []
+    items = items_of(draft.answers, pos)
     item = items[pos.item] if pos.item < len(items) else {}
     for sub in subs[subs.index(question_at(form, pos)) + 1:]:
         if relevant(sub, values) and sub.name not in draft.auto and not (skip_answered and sub.name in item):
-            return Pos(rep.name, pos.item, sub.name)
+            found = _enter(form, draft, Pos(rep.name, pos.item, sub.name, pos.parent), sub)
+            if found is not None:
+                return found
     if rep.repeat_count:
-        return _counted_item(form, draft, rep, pos.item + 1)
+        return _counted_item(form, draft, rep, pos.item + 1, pos.parent)
     if rep.ask_more:          # "Tambah satu lagi?" answered at the item's end; items already there are kept
         more = item.get(MORE) == "ya" or pos.item + 1 < len(items)
-        return Pos(rep.name, pos.item + 1, subs[0].name) if more and not skip_answered else None
+        return Pos(rep.name, pos.item + 1, subs[0].name, pos.parent) if more and not skip_answered else None
     if not skip_answered:
-        return Pos(rep.name, pos.item + 1, subs[0].name)
+        return Pos(rep.name, pos.item + 1, subs[0].name, pos.parent)
     return None
+
+
+def _enter(form: Form, draft: Draft, pos: Pos, sub: Question) -> Pos | None:
+    """Where question ``sub`` of an item (at ``pos``) is asked: there, or, for a repeat inside the repeat, at its
+    first item's first question (None: a nested repeat with a count of none)."""
+    if sub.type != "repeat":
+        return pos
+    parent = (pos.name, pos.item)
+    if sub.repeat_count:
+        return _counted_item(form, draft, sub, 0, parent)
+    return Pos(sub.name, 0, sub.questions[0].name, parent)
 
 
 def _first_of(form: Form, draft: Draft, q: Question, values: dict[str, Any]) -> Pos | None:
@@ -158,17 +227,21 @@ def _first_of(form: Form, draft: Draft, q: Question, values: dict[str, Any]) -> 
         return None
     if q.repeat_count:      # after a changed count, only the new items are asked
         return _counted_item(form, draft, q, done if skip_answered else 0)
-    return Pos(q.name, 0, q.questions[0].name)
+    return _enter(form, draft, Pos(q.name, 0, q.questions[0].name), q.questions[0])
 
 
-def _counted_item(form: Form, draft: Draft, rep: Question, index: int) -> Pos | None:
+def _counted_item(form: Form, draft: Draft, rep: Question, index: int,
+                  parent: tuple[str, int] | None = None) -> Pos | None:
     """The first relevant question of item ``index`` or a later one of a repeat with a count."""
-    count = X.repeat_count(rep, values_at(form, draft, Pos(rep.name)))
+    where = Pos(rep.name) if parent is None else Pos(parent[0], parent[1], rep.name)
+    count = X.repeat_count(rep, values_at(form, draft, where))
     for i in range(index, count):
-        values = values_at(form, draft, Pos(rep.name, i, rep.questions[0].name))
+        values = values_at(form, draft, Pos(rep.name, i, rep.questions[0].name, parent))
         for sub in rep.questions:
             if relevant(sub, values):
-                return Pos(rep.name, i, sub.name)
+                found = _enter(form, draft, Pos(rep.name, i, sub.name, parent), sub)
+                if found is not None:
+                    return found
     return None
 
 
@@ -192,15 +265,16 @@ def clean_answers(form: Form, answers: dict[str, Any], today: str | None = None)
 
 
 def _clean_items(form: Form, answers: dict[str, Any], q: Question, values: dict[str, Any],
-                 today: str | None) -> list[dict[str, Any]]:
+                 today: str | None, parent: tuple[str, int] | None = None) -> list[dict[str, Any]]:
     items = []
-    kept = answers.get(q.name) or []
+    kept = items_of(answers, Pos(q.name, 0, None, parent))
     if q.repeat_count:
         kept = kept[:X.repeat_count(q, values)]
     for i, item in enumerate(kept):
-        ivalues = item_values(form, answers, Pos(q.name, i, q.questions[0].name), today)
-        items.append({s.name: item.get(s.name) for s in q.questions if relevant(s, ivalues) and s.type != "note"
-                      and s.name != MORE}
+        ivalues = item_values(form, answers, Pos(q.name, i, q.questions[0].name, parent), today)
+        items.append({s.name: (_clean_items(form, answers, s, ivalues, today, (q.name, i)) if s.type == "repeat"
+                               else item.get(s.name))
+                      for s in q.questions if relevant(s, ivalues) and s.type != "note" and s.name != MORE}
                      | X.item_calculations(q, ivalues))
     return items
 
@@ -220,14 +294,38 @@ def report_key(form: Form, draft: Draft) -> str:
 
 
 def apply_updates(answers: dict[str, Any], pos: Pos, updates: dict[str, Any]) -> dict[str, Any]:
-    """A copy of ``answers`` with ``updates`` written at the position (top level or repeat item)."""
-    new = {k: ([dict(i) for i in v] if isinstance(v, list) and v and isinstance(v[0], dict) else v)
+    """A copy of ``answers`` with ``updates`` written at the position (top level, repeat item or an item of a
+    repeat inside a repeat's item)."""
+    new = {k: ([_copy_item(i) for i in v] if isinstance(v, list) and v and isinstance(v[0], dict) else v)
            for k, v in answers.items()}
     if pos.index is not None:
-        items = new.setdefault(pos.name, [])
+        holder = new
+        if pos.parent is not None:
+            outer = new.setdefault(pos.parent[0], [])
+            while len(outer) <= pos.parent[1]:
+                outer.append({})
+            holder = outer[pos.parent[1]]
+        items = holder.setdefault(pos.name, [])
         while len(items) <= pos.index:
             items.append({})
         items[pos.index].update(updates)
     else:
         new.update(updates)
     return new
+
+
+def set_items(answers: dict[str, Any], pos: Pos, items: list[Any]) -> None:
+    """Put ``items`` as the repeat at ``pos``'s items (a nested repeat's: in its parent item), in place."""
+    if pos.parent is None:
+        answers[pos.name] = items
+        return
+    outer = answers.setdefault(pos.parent[0], [])
+    while len(outer) <= pos.parent[1]:
+        outer.append({})
+    outer[pos.parent[1]] = {**outer[pos.parent[1]], pos.name: items}
+
+
+def _copy_item(item: dict[str, Any]) -> dict[str, Any]:
+    """An item copied deep enough that a nested repeat's items may be written."""
+    return {k: ([dict(i) for i in v] if isinstance(v, list) and v and isinstance(v[0], dict) else v)
+            for k, v in item.items()}

@@ -42,12 +42,16 @@ SCHEMA = 3
 @dataclass(frozen=True)
 class Pos:
     """Where in a form: a top-level question (``Pos("men")``), a question of a repeat's item
-    (``Pos("activities", 2, "status")``: the third item), or the summary (``CONFIRM``).
-    Stored as ``["men"]`` / ``["activities", 2, "status"]`` / ``["$confirm"]``."""
+    (``Pos("activities", 2, "status")``: the third item), a question of an item of a repeat inside a repeat's
+    item (``Pos("members", 1, "age", ("households", 0))``: the second member of the first household; ``name``,
+    ``index`` and ``sub`` are always the innermost repeat's), or the summary (``CONFIRM``).
+    Stored as ``["men"]`` / ``["activities", 2, "status"]`` / ``["members", 1, "age", "households", 0]`` /
+    ``["$confirm"]``."""
 
     name: str
     index: int | None = None         # the item of a repeat (with ``sub``)
     sub: str | None = None
+    parent: tuple[str, int] | None = None   # a nested repeat's: the outer repeat and its item
 
     @property
     def in_repeat(self) -> bool:
@@ -64,6 +68,8 @@ class Pos:
         return self.sub if self.sub is not None else self.name
 
     def to_json(self) -> list[Any]:
+        if self.parent is not None:
+            return [self.name, self.index, self.sub, self.parent[0], self.parent[1]]
         return [self.name] if self.index is None else [self.name, self.index, self.sub]
 
     @classmethod
@@ -73,6 +79,9 @@ class Pos:
         if (len(data) == 3 and isinstance(data[0], str) and isinstance(data[2], str) and isinstance(data[1], int)
                 and not isinstance(data[1], bool)):
             return cls(data[0], data[1], data[2])
+        if (len(data) == 5 and all(isinstance(data[i], str) for i in (0, 2, 3))
+                and all(isinstance(data[i], int) and not isinstance(data[i], bool) for i in (1, 4))):
+            return cls(data[0], data[1], data[2], (data[3], data[4]))
         raise ValueError(f"not a position: {data!r}")
 
 

@@ -6,7 +6,7 @@ from typing import Any
 from . import answer_types as X
 from .display import format_values, show
 from .forms import MORE, Form, Question
-from .positions import relevant, values_at
+from .positions import items_of, relevant, values_at
 from .problem import Gettext
 from .state import Draft, Pos
 from .types import Context, Reply
@@ -35,11 +35,37 @@ _int_q = Question(name="_", type="decimal", label={"id": "", "en": ""})
 
 
 def _item_parts(form: Form, draft: Draft, rep: Question, i: int, subs: list[Question], lang: str,
-                t: Gettext) -> list[str]:
-    item = (draft.answers.get(rep.name) or [])[i]
-    ivalues = values_at(form, draft, Pos(rep.name, i, rep.questions[0].name))
-    return [f"{format_values(short_label(s, lang), ivalues, lang)}: {show(s, item.get(s.name), lang, t)}" for s in subs
-            if relevant(s, ivalues) and item.get(s.name) not in (None, "", []) and s.type != "note" and s.name != MORE]
+                t: Gettext, parent: tuple[str, int] | None = None) -> list[str]:
+    item = items_of(draft.answers, Pos(rep.name, i, None, parent))[i]
+    ivalues = values_at(form, draft, Pos(rep.name, i, rep.questions[0].name, parent))
+    parts = []
+    for s in subs:
+        if not relevant(s, ivalues) or s.type == "note" or s.name == MORE:
+            continue
+        if s.type == "repeat":        # a repeat inside the item: its items in brackets, one after another
+            inner = _nested_parts(form, draft, s, ivalues, lang, t, (rep.name, i))
+            if inner:
+                parts.append(f"{format_values(short_label(s, lang), ivalues, lang)}: {inner}")
+        elif item.get(s.name) not in (None, "", []):
+            parts.append(f"{format_values(short_label(s, lang), ivalues, lang)}: {show(s, item.get(s.name), lang, t)}")
+    return parts
+
+
+def _nested_parts(form: Form, draft: Draft, rep: Question, values: dict[str, Any], lang: str, t: Gettext,
+                  parent: tuple[str, int]) -> str:
+    """'[1. Ani — Umur: 34] [2. Budi — Umur: 7]': the items of a repeat inside an item."""
+    items = items_of(draft.answers, Pos(rep.name, 0, None, parent))
+    if rep.repeat_count:
+        items = items[:X.repeat_count(rep, values)]
+    subs = list(rep.questions[1:] if rep.item_label else rep.questions)
+    shown = []
+    for i, item in enumerate(items):
+        parts = "; ".join(_item_parts(form, draft, rep, i, subs, lang, t, parent))
+        if rep.item_label:
+            shown.append(f"[{i + 1}. {item.get(rep.item_label)}{' — ' + parts if parts else ''}]")
+        else:
+            shown.append(f"[{i + 1}. {parts}]")
+    return " ".join(shown)
 
 
 def _items_summary(form: Form, draft: Draft, rep: Question, lang: str, t: Gettext) -> list[str]:

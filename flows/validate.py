@@ -5,7 +5,7 @@ from typing import Any
 
 from .display import format_values
 from .expr import evaluate
-from .positions import item_values, relevant
+from .positions import item_values, items_of, relevant
 from .state import Pos
 from .forms import MORE, Form, Question
 from .answer_types import parse_integer
@@ -69,15 +69,16 @@ def _first_invalid(form: Form, answers: dict[str, Any], lang: str,
     return None
 
 
-def _invalid_item(form: Form, q: Question, answers: dict[str, Any], lang: str,
-                  today: str | None) -> tuple[Pos, Problem | None] | None:
-    for i, item in enumerate(answers.get(q.name) or []):
-        ivalues = item_values(form, answers, Pos(q.name, i, q.questions[0].name), today)   # the same for each sub
+def _invalid_item(form: Form, q: Question, answers: dict[str, Any], lang: str, today: str | None,
+                  parent: tuple[str, int] | None = None) -> tuple[Pos, Problem | None] | None:
+    for i, item in enumerate(items_of(answers, Pos(q.name, 0, None, parent))):
+        ivalues = item_values(form, answers, Pos(q.name, i, q.questions[0].name, parent), today)   # same for each sub
         for sub in q.questions:
-            pos = Pos(q.name, i, sub.name)
+            pos = Pos(q.name, i, sub.name, parent)
             if sub.type == "note" or sub.name == MORE or not relevant(sub, ivalues):
                 continue
-            found = _invalid_at(form, sub, pos, item, ivalues, lang)
+            found = (_invalid_item(form, sub, answers, lang, today, (q.name, i)) if sub.type == "repeat"
+                     else _invalid_at(form, sub, pos, item, ivalues, lang))
             if found is not None:
                 return found
     return None

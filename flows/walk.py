@@ -99,9 +99,10 @@ def take(state: State, form: Form, result: R.Accepted, ctx: Context, t: Gettext,
     draft = state.the_form()
     pos = F.at(draft)
     if result.done_repeat:
-        items = draft.answers.get(pos.name) or []
-        draft.answers[pos.name] = items[: max(pos.item, len(items) if draft.edit_of else pos.item)]
-        return move(state, form, Pos(pos.name), ctx, t, lang, [])
+        items = F.items_of(draft.answers, pos)
+        F.set_items(draft.answers, pos, items[: max(pos.item, len(items) if draft.edit_of else pos.item)])
+        after = Pos(pos.name) if pos.parent is None else Pos(pos.parent[0], pos.parent[1], pos.name)
+        return move(state, form, after, ctx, t, lang, [])
     draft.answers = F.apply_updates(draft.answers, pos, result.updates)
     draft.auto = list(result.auto)
     replies = []

@@ -59,12 +59,13 @@ class _Converter(ChoicesReader, SettingsReader):
             self.seen.add(name)
             self.scope.at = name
             if ctype == "repeat":
-                if in_repeat:
-                    self.problem("survey", row, "type", "repeat di dalam repeat belum didukung Pantau: chat "
-                                 "menanyakan satu daftar item dalam satu tingkat. Jadikan repeat ini repeat "
-                                 "tersendiri di luar repeat induknya, atau pecah menjadi dua formulir")
+                if in_repeat and self.scope.outer.get(str(self.scope.here)):
+                    self.problem("survey", row, "type", "repeat di dalam repeat di dalam repeat belum didukung "
+                                 "Pantau: chat menanyakan daftar item paling dalam dua tingkat. Jadikan repeat ini "
+                                 "repeat tersendiri di luar repeat induknya, atau pecah menjadi dua formulir")
                     continue
                 q = self.repeat(child, row, relevant)
+                self.in_repeat = in_repeat
             elif ctype == "calculate":
                 calc = self.expr((child.get("bind") or {}).get("calculate"), row, "calculation")
                 rel = self.expr((child.get("bind") or {}).get("relevant"), row, "relevant")
@@ -115,12 +116,14 @@ class _Converter(ChoicesReader, SettingsReader):
         rel = self.expr((child.get("bind") or {}).get("relevant"), row, "relevant")
         if rel:
             q["relevant"] = rel
+        outer, outer_calculate = self.scope.here, self.item_calculate     # a repeat inside a repeat: its parent's
         self.item_calculate = {}
         self.scope.here = name
         q["questions"] = self.children(child.get("children") or [], [], True, (), (str(name),))
-        self.scope.here = None
+        self.scope.here = outer
         if self.item_calculate:
             q["calculate"] = self.item_calculate
+        self.item_calculate = outer_calculate
         if not q["questions"]:
             self.problem("survey", row, "type", "repeat ini tidak berisi pertanyaan")
             return None

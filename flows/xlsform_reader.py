@@ -73,6 +73,8 @@ class Reader:
                 name = str(child.get("name", ""))
                 if child.get("type") == "repeat":
                     scope.repeats.add(name)
+                    if repeat:
+                        scope.outer[name] = repeat
                     walk(child.get("children") or [], name)
                     continue
                 if child.get("type") == "group":

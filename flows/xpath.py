@@ -61,6 +61,7 @@ class Scope:
 
     repeat_of: dict[str, str] = field(default_factory=dict)       # a question → the repeat it is in
     repeats: set[str] = field(default_factory=set)
+    outer: dict[str, str] = field(default_factory=dict)            # a repeat inside a repeat → that repeat
     labels: dict[str, dict[str, str]] = field(default_factory=dict)   # a select question → {value: label}
     lists: dict[str, list[dict[str, str]]] = field(default_factory=dict)   # choice list → its rows
     here: str | None = None                                       # the repeat being read
@@ -234,7 +235,8 @@ class _Parser:
     def ref(self, name: str) -> ast.expr:
         """${x}; a question of a repeat seen from outside it: its answers in every item (for sum(), count())."""
         sc = self.scope
-        if name in sc.repeat_of and sc.repeat_of[name] != sc.here:
+        seen = {sc.here, sc.outer.get(str(sc.here))}      # in a nested repeat its parent item's answers are seen too
+        if name in sc.repeat_of and sc.repeat_of[name] not in seen:
             return _call("column", _const(sc.repeat_of[name]), _const(name))
         if name in sc.repeats and name != sc.here:
             return _call("column", _const(name), _const(""))

@@ -23,8 +23,7 @@ ACCEPTED = ["choice_filter_test", "group", "or_other", "specify_other", "yes_or_
             "cascading_select_test_equivalent"]
 REFUSED = {
     "UCL_Biomass_Plot_Form": ["survey, baris 16, kolom type (A): berkas UCL_regions.csv tidak ada: lampirkan dengan",
-                              "survey, baris 26, kolom calculation (N): fungsi atan() belum didukung Pantau",
-                              "survey, baris 43, kolom type (A): repeat di dalam repeat belum didukung Pantau"],
+                              "survey, baris 26, kolom calculation (N): fungsi atan() belum didukung Pantau"],
     # a long real survey (199 rows, 79 relevant/constraint cells): its district list names one choice twice
     "liberiaCoverage": ["choices, baris 126: On the 'choices' sheet, the 'name' value is invalid. Choice names must "
                         "be unique for each choice list."],

@@ -122,3 +122,37 @@ FIELD_SURVEY = [
 ]
 FIELD_CHOICES = [["list_name", "name", "label"], *[["crop", c, c.capitalize()] for c in CROPS]]
 FIELD_SETTINGS = [["form_id", "version", "form_title"], ["lapangan", "1", "Kunjungan lapangan"]]
+
+
+# A household roster: households named by their head, each with a counted repeat of its members inside it
+# (a repeat inside a repeat), relevant and constraint reading the member's own answers and the household's.
+ROSTER_SURVEY = [
+    ["type", "name", f"label::{ID}", f"label::{EN}", "required", "relevant", "constraint",
+     f"constraint_message::{ID}", f"constraint_message::{EN}", "calculation", "repeat_count"],
+    ["text", "dusun", "Nama dusun?", "Hamlet?", "yes"],
+    ["begin_repeat", "households", "Rumah tangga", "Household"],
+    ["text", "hh_head", "Nama kepala rumah tangga?", "Name of the head of household?", "yes"],
+    ["select_one yesno", "has_land", "Punya sawah atau kebun?", "Owns a field or garden?", "yes"],
+    ["integer", "hh_size", "Berapa anggota rumah tangga selain kepala?", "Members besides the head?", "yes", "",
+     ". >= 1 and . <= 15", "Anggota 1 sampai 15 orang.", "Members: 1 to 15."],
+    ["begin_repeat", "members", "Anggota", "Member", "", "", "", "", "", "", "${hh_size}"],
+    ["text", "m_name", "Nama anggota?", "Member's name?", "yes"],
+    ["integer", "m_age", "Umur ${m_name} (tahun)?", "Age of ${m_name} (years)?", "yes", "",
+     ". >= 0 and . <= 110", "Umur 0 sampai 110 tahun.", "Age: 0 to 110."],
+    ["select_one yesno", "m_school", "Apakah ${m_name} masih sekolah?", "Is ${m_name} still at school?", "yes",
+     "${m_age} >= 6 and ${m_age} <= 18"],
+    ["select_one yesno", "m_farm", "Apakah ${m_name} ikut bekerja di lahan ${hh_head}?",
+     "Does ${m_name} work on ${hh_head}'s land?", "yes", "${has_land} = 'ya' and ${m_age} >= 15"],
+    ["end_repeat", "members"],
+    ["calculate", "n_members", "", "", "", "", "", "", "", "count(${members})"],
+    ["text", "hh_note", "Catatan untuk rumah tangga ${hh_head} (${n_members} anggota)?", "Note on ${hh_head}'s household?", "no"],
+    ["end_repeat", "households"],
+    ["calculate", "people", "", "", "", "", "", "", "", "count(${m_name})"],
+]
+ROSTER_CHOICES = [
+    ["list_name", "name", f"label::{ID}", f"label::{EN}"],
+    ["yesno", "ya", "Ya", "Yes"],
+    ["yesno", "tidak", "Tidak", "No"],
+]
+ROSTER_SETTINGS = [["form_title", "form_id", "version", "default_language"],
+                   ["Daftar rumah tangga", "daftar_ruta", "1", ID]]

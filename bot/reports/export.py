@@ -121,7 +121,9 @@ def form_sheet(s: Session, form: Form, area: str, window: Window, areas: AreaInd
     spec = form.summary
     top = [q for q in form.questions if q.type not in ("note", "repeat")]
     repeat = next((q for q in form.questions if q.type == "repeat"), None)
-    inner = [q for q in repeat.questions if q.type != "note" and q.name != MORE] if repeat else []
+    inner = [q for q in repeat.questions if q.type not in ("note", "repeat") and q.name != MORE] if repeat else []
+    nested = next((q for q in repeat.questions if q.type == "repeat"), None) if repeat else None
+    inner += [q for q in nested.questions if q.type != "note" and q.name != MORE] if nested else []
     labels = spec.labels if spec else {}
     calcs = [name for name, _ in form.calculate]
     percents = list(spec.percent) if spec and not repeat else []
@@ -145,6 +147,8 @@ def form_sheet(s: Session, form: Form, area: str, window: Window, areas: AreaInd
             tail = [*(a.get(c) for c in calcs), *(_percent(spec, a, p) for p in percents), reporter, revision,
                     local_time(updated, code), zone_name(code)]
             items = (a.get(repeat.name) or [{}]) if repeat else [{}]
+            if nested:           # a repeat inside the repeat: one row per its item, beside its parent item's answers
+                items = [{**item, **sub} for item in items for sub in (item.get(nested.name) or [{}])]
             for item in items:
                 progress.tick()
                 yield [*head, *(_cell(q, item.get(q.name), rid, base) for q in inner), *tail]

@@ -13,7 +13,7 @@ from markupsafe import Markup, escape
 
 from flows.dates import zone_for_area
 from flows.display import fmt_number, show
-from flows.forms import Form
+from flows.forms import Form, Question
 from flows.problem import Gettext
 from flows.schedule import DEFAULT_SCHEDULE
 
@@ -54,14 +54,24 @@ def answer_rows(form: Form, answers: dict[str, Any], lang: str, t: Gettext) -> l
             continue
         label = (q.short or q.label)[lang]
         if q.type == "repeat":
-            for i, item in enumerate(answers.get(q.name) or [], 1):
-                for sub in q.questions:
-                    if sub.type == "note" or sub.name not in item:
-                        continue
-                    sl = sub.short or sub.label
-                    rows.append((f"{label} {i} — {sl[lang]}", show(sub, item[sub.name], lang, t)))
+            rows += _item_rows(q, answers.get(q.name) or [], label, lang, t)
             continue
         rows.append((label, show(q, answers[q.name], lang, t)))
+    return rows
+
+
+def _item_rows(rep: Question, items: list[Any], label: str, lang: str, t: Gettext) -> list[tuple[str, str]]:
+    """'Rumah tangga 1 — Nama', and for a repeat inside an item 'Rumah tangga 1 — Anggota 2 — Umur'."""
+    rows: list[tuple[str, str]] = []
+    for i, item in enumerate(items, 1):
+        for sub in rep.questions:
+            if sub.type == "note" or sub.name not in item:
+                continue
+            sl = (sub.short or sub.label)[lang]
+            if sub.type == "repeat":
+                rows += _item_rows(sub, item[sub.name] or [], f"{label} {i} — {sl}", lang, t)
+            else:
+                rows.append((f"{label} {i} — {sl}", show(sub, item[sub.name], lang, t)))
     return rows
 
 
@@ -83,8 +93,17 @@ def photos(form: Form, answers: dict[str, Any]) -> list[str]:
         if q.type == "photo" and answers.get(q.name):
             out.append(str(answers[q.name]))
         elif q.type == "repeat":
-            for item in answers.get(q.name) or []:
-                out += [str(item[s.name]) for s in q.questions if s.type == "photo" and item.get(s.name)]
+            out += _item_photos(q, answers.get(q.name) or [])
+    return out
+
+
+def _item_photos(rep: Question, items: list[Any]) -> list[str]:
+    out = []
+    for item in items:
+        out += [str(item[s.name]) for s in rep.questions if s.type == "photo" and item.get(s.name)]
+        for sub in rep.questions:
+            if sub.type == "repeat":
+                out += _item_photos(sub, item.get(sub.name) or [])
     return out
 
 
