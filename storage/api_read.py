@@ -186,6 +186,13 @@ _JSON = {
 }
 
 
+async def _rows(s: AsyncSession, q: Select[Any]) -> Sequence[Any]:
+    """A column query's rows through the session's connection (Core): the ORM's result machinery (a
+    loading step per row) cost 1.4 ms of a page of 1,000 and gives nothing to plain columns."""
+    rows: Sequence[Any] = (await (await s.connection()).execute(q)).all()
+    return rows
+
+
 def _json_column(s: AsyncSession) -> Any:
     return literal_column(_JSON[s.get_bind().dialect.name], Text)
 
@@ -205,7 +212,7 @@ async def reports_json_page(s: AsyncSession, areas: Sequence[str], after: Positi
             Report.area_code, Report.form_id, Report.id)
     if form:
         q = q.where(Report.form_id == form)
-    rows = (await s.execute(q)).all()
+    rows = await _rows(s, q)
     return [orjson.Fragment(r[3]) for r in rows], ((rows[-1][0], rows[-1][1], rows[-1][2]) if rows else None)
 
 
@@ -214,7 +221,7 @@ async def reports_json_by_id(s: AsyncSession, ids: Sequence[int]) -> dict[int, o
     if not ids:
         return {}
     q = select(Report.id, _json_column(s)).where(Report.id.in_(sorted(set(ids))), Report.conflict.is_(None))
-    return {int(r[0]): orjson.Fragment(r[1]) for r in (await s.execute(q)).all()}
+    return {int(r[0]): orjson.Fragment(r[1]) for r in await _rows(s, q)}
 
 
 def position(report: dict[str, Any]) -> Position:

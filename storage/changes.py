@@ -86,7 +86,8 @@ async def read(s: AsyncSession, after: tuple[int, int], areas: list[str], limit:
     if programs is not None:    # per row, by the report's key (an IN list of every report of the programs was
         # built for each page: 0.3 s a page at 150,000 reports, growing with them)
         q = q.where(exists().where(Report.id == Change.report_id, Report.program_id.in_(sorted(programs))))
-    return [ChangeRow(*row) for row in (await s.execute(q)).all()]
+    # through the connection (Core): no ORM loading step per row
+    return [ChangeRow(*row) for row in (await (await s.connection()).execute(q)).all()]
 
 
 async def latest(s: AsyncSession) -> int:
