@@ -28,7 +28,7 @@ def item_values(form: Form, answers: dict[str, Any], pos: Pos, today: str | None
         values["$today"] = today
     seen = _with_nested(form, answers)     # sum(), indexed-repeat(): a repeat's answers from anywhere
     values["$answers"] = seen
-    if any(q.calculate for q in form.all_questions() if q.type == "repeat"):
+    if _shape(form)[1]:
         values["$answers"] = seen = _with_item_calculations(form, seen, values)
     if pos.parent is not None:
         outer, index = pos.parent
@@ -63,8 +63,7 @@ def items_of(answers: dict[str, Any], pos: Pos) -> list[Any]:
 def _with_nested(form: Form, answers: dict[str, Any]) -> dict[str, Any]:
     """The answers with each nested repeat's items of every parent item under its own name, as a path from the
     form's root sees them in ODK (``sum(${age})`` at the top: every member of every household)."""
-    nested = [(rep.name, sub.name) for rep in form.questions if rep.type == "repeat"
-              for sub in rep.questions if sub.type == "repeat"]
+    nested = _shape(form)[0]
     if not nested:
         return answers
     out = dict(answers)
@@ -100,6 +99,18 @@ def _repeat_names(form: Form) -> frozenset[str]:
     found: frozenset[str] | None = form.__dict__.get("_repeat_names")
     if found is None:
         found = form.__dict__["_repeat_names"] = frozenset(q.name for q in form.all_questions() if q.type == "repeat")
+    return found
+
+
+def _shape(form: Form) -> tuple[tuple[tuple[str, str], ...], bool]:
+    """(its nested repeats as (outer, inner) names, whether a repeat has item calculations), found once per
+    form like ``_repeat_names``: ``item_values`` asks at every call (the guard counts it, bench/guard.json)."""
+    found: tuple[tuple[tuple[str, str], ...], bool] | None = form.__dict__.get("_shape")
+    if found is None:
+        nested = tuple((rep.name, sub.name) for rep in form.questions if rep.type == "repeat"
+                       for sub in rep.questions if sub.type == "repeat")
+        found = form.__dict__["_shape"] = (nested, any(q.calculate for q in form.all_questions()
+                                                           if q.type == "repeat"))
     return found
 
 
