@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-ID_MAX = 80          # the length of inbound.message_id / external_id (storage/models.py)
+ID_MAX = 80          # the length of inbound.message_id / external_id (storage/models/messages.py)
 
 
 def clean_text(text: str) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import ast
 import operator
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -144,94 +145,117 @@ def evaluate(source: str, values: dict[str, Any]) -> Any:
 
 
 def _eval(node: ast.AST, values: dict[str, Any]) -> Any:
-    if isinstance(node, ast.Constant):
-        return node.value
-    if isinstance(node, ast.Name):
-        return values.get(node.id)
-    if isinstance(node, (ast.List, ast.Tuple)):
-        return [_eval(e, values) for e in node.elts]
-    if isinstance(node, ast.BoolOp):
-        results = [_eval(v, values) for v in node.values]
-        return all(results) if isinstance(node.op, ast.And) else any(results)
-    if isinstance(node, ast.UnaryOp):
-        v = _eval(node.operand, values)
-        if isinstance(node.op, ast.Not):
-            return not v
-        return None if v is None else -v
-    if isinstance(node, ast.BinOp):
-        a, b = _eval(node.left, values), _eval(node.right, values)
-        if a is None or b is None or (isinstance(node.op, ast.Div) and b == 0):
-            return None           # not decided (yet): a constraint passes, a condition is false
-        if a.__class__ is str or b.__class__ is str:       # XPath counts with numbers: '3400' * 2, a date - 7
-            return date_arith(_BIN[type(node.op)], a, b)
-        try:
-            return _BIN[type(node.op)](a, b)
-        except TypeError:
-            return date_arith(_BIN[type(node.op)], a, b)      # a date and a number of days, or nothing
-        except (ZeroDivisionError, OverflowError):
+    how = _EVAL.get(type(node))
+    if how is None:
+        raise ExprError(f"cannot evaluate {ast.dump(node)}")
+    return how(node, values)
+
+
+def _bool_op(node: ast.BoolOp, values: dict[str, Any]) -> Any:
+    results = [_eval(v, values) for v in node.values]
+    return all(results) if isinstance(node.op, ast.And) else any(results)
+
+
+def _unary(node: ast.UnaryOp, values: dict[str, Any]) -> Any:
+    v = _eval(node.operand, values)
+    if isinstance(node.op, ast.Not):
+        return not v
+    return None if v is None else -v
+
+
+def _bin_op(node: ast.BinOp, values: dict[str, Any]) -> Any:
+    a, b = _eval(node.left, values), _eval(node.right, values)
+    if a is None or b is None or (isinstance(node.op, ast.Div) and b == 0):
+        return None           # not decided (yet): a constraint passes, a condition is false
+    if a.__class__ is str or b.__class__ is str:       # XPath counts with numbers: '3400' * 2, a date - 7
+        return date_arith(_BIN[type(node.op)], a, b)
+    try:
+        return _BIN[type(node.op)](a, b)
+    except TypeError:
+        return date_arith(_BIN[type(node.op)], a, b)      # a date and a number of days, or nothing
+    except (ZeroDivisionError, OverflowError):
+        return None
+
+
+def _compare(node: ast.Compare, values: dict[str, Any]) -> Any:
+    left = _eval(node.left, values)
+    for op, right_node in zip(node.ops, node.comparators):
+        right = _eval(right_node, values)
+        ok = _compare_one(op, left, right)
+        if ok is None:
             return None
-    if isinstance(node, ast.IfExp):
-        return _eval(node.body, values) if _eval(node.test, values) else _eval(node.orelse, values)
-    if isinstance(node, ast.Compare):
-        left = _eval(node.left, values)
-        for op, right_node in zip(node.ops, node.comparators):
-            right = _eval(right_node, values)
-            if isinstance(op, (ast.In, ast.NotIn)):
-                found = left in (right or [])
-                ok = found if isinstance(op, ast.In) else not found
-            elif left is None or right is None:
-                if isinstance(op, (ast.Eq, ast.NotEq)):
-                    ok = _CMP[type(op)](left, right)
-                else:
-                    return None
-            else:
-                a, b = left, right
-                if left.__class__ is not right.__class__ and (left.__class__ is str or right.__class__ is str):
-                    a, b = _xpath_numbers(left, right)       # only a text beside something else: no call else
-                try:
-                    ok = _CMP[type(op)](a, b)
-                except TypeError:         # a date and a number of days; else refused when the form loads
-                    by_days = _compare_days(_CMP[type(op)], left, right)
-                    if by_days is None:
-                        return None
-                    ok = by_days
-            if not ok:
-                return False
-            left = right
-        return True
-    if isinstance(node, ast.Call):
-        assert isinstance(node.func, ast.Name)     # compile_expr allows no other call
-        name = node.func.id
-        if name in ("lookup", "lookup_all", "pulldata") and len(node.args) == 4:
-            return _lookup(node, values)
-        args = [_eval(a, values) for a in node.args]
-        low, high = _ARGS[name]
-        if len(args) < low or (high is not None and len(args) > high):
-            return None
-        if name in FUNCTIONS:
-            return FUNCTIONS[name](*args)
-        if name == "selected":
-            value, wanted = args
-            return wanted == value or (isinstance(value, list) and wanted in value)
-        if name == "count":
-            return len(args[0] or [])
-        if name == "filled":
-            return args[0] not in (None, "", [])
-        if name == "string_length":
-            return 0 if args[0] is None else len(str(args[0]))
-        if name == "today":
-            return values.get("$today")
-        if name == "now":                 # the day: a chat's expressions know the day, not the hour
-            return values.get("$now") or values.get("$today")
-        if name == "position":
-            return values.get("$position")
-        if name == "random":
-            return random_for(values.get("$seed"), args[0])
-        if name == "column":
-            return _column(values.get("$answers"), args[0], args[1])
-        if name == "choice":
-            return (values.get("$choice") or {}).get(args[0])
-    raise ExprError(f"cannot evaluate {ast.dump(node)}")
+        if not ok:
+            return False
+        left = right
+    return True
+
+
+def _compare_one(op: ast.cmpop, left: Any, right: Any) -> Any:
+    """One comparison of a chain: its result, or None when it cannot be decided (the whole chain is None)."""
+    if isinstance(op, (ast.In, ast.NotIn)):
+        found = left in (right or [])
+        return found if isinstance(op, ast.In) else not found
+    if left is None or right is None:
+        return _CMP[type(op)](left, right) if isinstance(op, (ast.Eq, ast.NotEq)) else None
+    a, b = left, right
+    if left.__class__ is not right.__class__ and (left.__class__ is str or right.__class__ is str):
+        a, b = _xpath_numbers(left, right)       # only a text beside something else: no call else
+    try:
+        return _CMP[type(op)](a, b)
+    except TypeError:         # a date and a number of days; else refused when the form loads
+        return _compare_days(_CMP[type(op)], left, right)
+
+
+def _call(node: ast.Call, values: dict[str, Any]) -> Any:
+    assert isinstance(node.func, ast.Name)     # compile_expr allows no other call
+    name = node.func.id
+    if name in ("lookup", "lookup_all", "pulldata") and len(node.args) == 4:
+        return _lookup(node, values)
+    args = [_eval(a, values) for a in node.args]
+    low, high = _ARGS[name]
+    if len(args) < low or (high is not None and len(args) > high):
+        return None
+    if name in FUNCTIONS:
+        return FUNCTIONS[name](*args)
+    special = _SPECIAL.get(name)
+    if special is None:
+        raise ExprError(f"cannot evaluate {ast.dump(node)}")
+    return special(args, values)
+
+
+def _selected(args: list[Any], values: dict[str, Any]) -> Any:
+    value, wanted = args
+    return wanted == value or (isinstance(value, list) and wanted in value)
+
+
+# the functions that read more than their arguments (the day, the item's position, …) or that are simple here
+_SPECIAL: dict[str, Callable[[list[Any], dict[str, Any]], Any]] = {
+    "selected": _selected,
+    "count": lambda args, values: len(args[0] or []),
+    "filled": lambda args, values: args[0] not in (None, "", []),
+    "string_length": lambda args, values: 0 if args[0] is None else len(str(args[0])),
+    "today": lambda args, values: values.get("$today"),
+    # the day: a chat's expressions know the day, not the hour
+    "now": lambda args, values: values.get("$now") or values.get("$today"),
+    "position": lambda args, values: values.get("$position"),
+    "random": lambda args, values: random_for(values.get("$seed"), args[0]),
+    "column": lambda args, values: _column(values.get("$answers"), args[0], args[1]),
+    "choice": lambda args, values: (values.get("$choice") or {}).get(args[0]),
+}
+
+# how each kind of node is evaluated (compile_expr allows no other)
+_EVAL: dict[type[ast.AST], Callable[[Any, dict[str, Any]], Any]] = {
+    ast.Constant: lambda node, values: node.value,
+    ast.Name: lambda node, values: values.get(node.id),
+    ast.List: lambda node, values: [_eval(e, values) for e in node.elts],
+    ast.Tuple: lambda node, values: [_eval(e, values) for e in node.elts],
+    ast.BoolOp: _bool_op,
+    ast.UnaryOp: _unary,
+    ast.BinOp: _bin_op,
+    ast.IfExp: lambda node, values: _eval(node.body, values) if _eval(node.test, values) else _eval(node.orelse, values),
+    ast.Compare: _compare,
+    ast.Call: _call,
+}
 
 
 def _compare_days(op: Any, left: Any, right: Any) -> bool | None:

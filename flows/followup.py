@@ -195,30 +195,36 @@ def _next(side: Side, done: list[int]) -> None:
     side["step"], side["work"] = ("item" if side["role"] == "fasilitator" else "rec"), {}
 
 
+def _fasilitator_item(side: Side, item: ItemView, text: str, data: LoopData, t: Gettext) -> Outcome | Problem:
+    """The answer at an item: a choice (write, merge, skip, stop) or the recommendation itself, typed at once."""
+    work = side["work"]
+    pick = A.parse_choice(text, _item_options(t))
+    if isinstance(pick, Problem):
+        value = L.sentence(text, 10)
+        if value is None:
+            return pick
+        work["items"], work["text"], side["step"] = [item.id], value[:1000], "level"   # written at once
+        return [], [], False
+    if pick == "stop":
+        return [Reply(t("Baik, sisanya bisa dilanjutkan nanti dengan \"tindak lanjut\"."))], [], True
+    if pick == "skip":
+        L.skip(side)
+        return [], [], False
+    work["items"] = [item.id]
+    others = [i for i in data.items if i.id != item.id]
+    if pick == "merge" and not others:
+        side["step"] = "text"
+        return [Reply(t("Tidak ada usulan lain yang bisa digabungkan."))], [], False
+    side["step"] = "merge" if pick == "merge" else "text"
+    return [], [], False
+
+
 def _fasilitator(side: Side, item: ItemView, text: str, ctx: Context, data: LoopData, t: Gettext) -> Outcome | Problem:
     """Three messages for one recommendation carried to the forum: its text (typed at the item), where it is
     handled, the agencies and target proposed. The forum checks it; desa and kecamatan ones are closed later."""
     step, work = side["step"], side["work"]
     if step == "item":
-        pick = A.parse_choice(text, _item_options(t))
-        if isinstance(pick, Problem):
-            value = L.sentence(text, 10)
-            if value is None:
-                return pick
-            work["items"], work["text"], side["step"] = [item.id], value[:1000], "level"   # written at once
-            return [], [], False
-        if pick == "stop":
-            return [Reply(t("Baik, sisanya bisa dilanjutkan nanti dengan \"tindak lanjut\"."))], [], True
-        if pick == "skip":
-            L.skip(side)
-            return [], [], False
-        work["items"] = [item.id]
-        others = [i for i in data.items if i.id != item.id]
-        if pick == "merge" and not others:
-            side["step"] = "text"
-            return [Reply(t("Tidak ada usulan lain yang bisa digabungkan."))], [], False
-        side["step"] = "merge" if pick == "merge" else "text"
-        return [], [], False
+        return _fasilitator_item(side, item, text, data, t)
     if step == "merge":
         others = [i for i in data.items if i.id not in work["items"]]
         picks = A.parse_choices(text, [(str(i.id), [_short(i, data)]) for i in others])

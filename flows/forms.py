@@ -6,124 +6,14 @@ job (bot/catalog.py): this package does no I/O.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from functools import cached_property
-from collections.abc import Iterator
 from typing import Any, NoReturn
 
 from .expr import ExprError, check, compile_expr, kind_of
-
-TYPES = {"text", "integer", "decimal", "date", "select_one", "select_multiple", "photo", "location", "note", "repeat"}
-LANGS = ("id", "en")
-ROLES = ("kader", "fasilitator", "koordinator")
-SYSTEM_KEYS = {"$started"}
-MORE = "$more"       # the question a repeat with ``ask_more`` ends each item with: "Tambah satu lagi?" (never stored)
-
-
-class FormError(ValueError):
-    def __init__(self, source: str, question: str | None, problem: str) -> None:
-        where = f"{source}: question '{question}'" if question else source
-        super().__init__(f"{where}: {problem}")
-        self.source, self.question, self.problem = source, question, problem
-
-
-@dataclass(frozen=True)
-class Choice:
-    value: str
-    label: dict[str, str]
-    data: dict[str, str] = field(default_factory=dict)   # other columns, for a choice_filter
-
-
-@dataclass(frozen=True)
-class Group:
-    """A labelled group (XLSForm begin_group) a question belongs to: its label is shown when the chat enters it."""
-
-    name: str
-    label: dict[str, str]
-
-
-#: an integer question that is not a count has no bounds but these (the same as a decimal's)
-NUMBER_MIN, NUMBER_MAX = -10**12, 10**12
-
-
-@dataclass(frozen=True)
-class Question:
-    name: str
-    type: str
-    label: dict[str, str]
-    hint: dict[str, str] = field(default_factory=dict)
-    required: bool = True
-    choices: tuple[Choice, ...] = ()
-    choices_from: str | None = None          # "rounds": filled from the context
-    relevant: str | None = None
-    constraint: str | None = None
-    constraint_message: dict[str, str] = field(default_factory=dict)
-    minimum: int = 0
-    maximum: int = 100_000
-    pair: str | None = None                   # integer answered together with another ("L 79 P 38")
-    not_future: bool = False
-    confirm_older_than_days: int | None = None
-    questions: tuple["Question", ...] = ()   # for repeat
-    suggest_from_previous: bool = False       # repeat: offer the previous report's items
-    item_label: str | None = None             # repeat: the sub-question that names an item
-    ask_more: bool = False                    # repeat: each item ends with "Tambah satu lagi?" (no count, no name)
-    short: dict[str, str] = field(default_factory=dict)  # label in the summary
-    repeat_count: str | None = None           # repeat: how many items (an expression), no item names
-    choice_filter: str | None = None          # select: which choices to offer, e.g. choice('kab') == kab
-    default: str | None = None                # answer taken when the person types "sama"
-    default_expr: str | None = None           # a default computed when the question is reached (an expression)
-    count: bool = True                        # integer: a count of people or things (0 to 100,000, count wording)
-    groups: tuple[Group, ...] = ()            # the labelled groups the question is in, outermost first
-    calculate: tuple[tuple[str, str], ...] = ()   # repeat: values derived per item
-    choice_list: str | None = None            # select: the form's shared choice list it offers (choice_lists:)
-    appearance: str | None = None             # XLSForm appearance: no effect in a chat, kept for export
-
-
-@dataclass(frozen=True)
-class Form:
-    id: str
-    version: int
-    title: dict[str, str]
-    questions: tuple[Question, ...]
-    key: tuple[str, ...]
-    roles: tuple[str, ...] = ROLES
-    source: str = ""
-    calculate: tuple[tuple[str, str], ...] = ()   # derived values, e.g. total = men + women
-    order: int = 100                               # place in the menu
-    summary: Any = None                            # flows.summary_spec.SummarySpec, from the `summary:` section
-
-    def question(self, name: str) -> Question:
-        found = self._by_name.get(name)
-        if found is None:
-            raise KeyError(name)
-        return found
-
-    @cached_property
-    def _by_name(self) -> dict[str, Question]:
-        """Each question by name (the first, as a walk through ``all_questions`` finds it), built once."""
-        out: dict[str, Question] = {}
-        for q in self.all_questions():
-            out.setdefault(q.name, q)
-        return out
-
-    @cached_property
-    def uses_random(self) -> bool:
-        """Whether an expression calls random() (a report then gets its own fixed seed, ``$seed``)."""
-        exprs = [e for q in self.all_questions() for e in (q.relevant, q.constraint, q.default_expr, q.repeat_count,
-                                                           q.choice_filter, *(c for _, c in q.calculate))]
-        return any("random(" in str(e) for e in (*exprs, *(c for _, c in self.calculate)) if e)
-
-    def all_questions(self) -> Iterator[Question]:
-        """Every question, a repeat's (and a nested repeat's) after the repeat."""
-        def walk(questions: tuple[Question, ...]) -> Iterator[Question]:
-            for q in questions:
-                yield q
-                yield from walk(q.questions)
-        return walk(self.questions)
-
-
-# every known form version, by (form id, version): what the pipeline loads and the engine reads
-FormVersions = dict[tuple[str, int], Form]
+# what a form is (flows/form_model.py); imported from here by the rest of the code
+from .form_model import LANGS as LANGS, MORE as MORE, NUMBER_MAX as NUMBER_MAX, NUMBER_MIN as NUMBER_MIN
+from .form_model import ROLES as ROLES, SYSTEM_KEYS as SYSTEM_KEYS, TYPES as TYPES
+from .form_model import Choice as Choice, Form as Form, FormError as FormError, FormVersions as FormVersions
+from .form_model import Group as Group, Question as Question
 
 
 def _text(source: str, qname: str | None, value: Any, what: str, required: bool = True) -> dict[str, str]:
@@ -184,77 +74,10 @@ def _choice_lists(source: str, raw: Any) -> dict[str, tuple[Choice, ...]]:
 
 def _question(source: str, raw: Any, known: set[str], depth: int = 0, calcs: frozenset[str] = frozenset(),
               lists: dict[str, tuple[Choice, ...]] | None = None) -> Question:
-    if not isinstance(raw, dict):
-        raise FormError(source, None, f"each question must be a mapping, got {raw!r}")
-    name = raw.get("name")
-    if not isinstance(name, str) or not name.isidentifier():
-        raise FormError(source, str(name), "name must be a simple identifier such as 'men' or 'meeting_date'")
-    extra = set(raw) - _QUESTION_KEYS
-    if extra:
-        raise FormError(source, name, f"unknown field(s): {', '.join(sorted(extra))}")
-    qtype = raw.get("type")
-    if qtype not in TYPES:
-        raise FormError(source, name, f"type {qtype!r} is not one of {', '.join(sorted(TYPES))}")
-    if qtype == "repeat" and depth > 1:
-        raise FormError(source, name, "a repeat can be inside one repeat, not inside a repeat inside a repeat")
-    choices: tuple[Choice, ...] = ()
-    choice_list = None
-    if qtype in ("select_one", "select_multiple") and not raw.get("choices_from"):
-        if not raw.get("choices"):
-            raise FormError(source, name, f"{qtype} needs choices")
-        if isinstance(raw["choices"], str):
-            choice_list = raw["choices"]
-            if choice_list not in (lists or {}):
-                raise FormError(source, name, f"choices: no choice list {choice_list!r} in choice_lists")
-            choices = (lists or {})[choice_list]
-        else:
-            choices = _choices(source, name, raw["choices"])
-        if len({c.value for c in choices}) != len(choices) and not raw.get("choice_filter"):
-            raise FormError(source, name, "choice values must be unique (a value may repeat only under a "
-                            "choice_filter, once per parent)")
-    if qtype == "select_one" and raw.get("default") is not None and str(raw["default"]) not in {c.value for c in choices}:
-        raise FormError(source, name, f"default {raw['default']!r} is not one of the choices")
-    if raw.get("repeat_count") and qtype != "repeat":
-        raise FormError(source, name, "repeat_count is only for a repeat")
-    if raw.get("choices_from") not in (None, "rounds"):
-        raise FormError(source, name, "choices_from can only be 'rounds'")
-    counts = raw.get("count", True)
-    if not isinstance(counts, bool) or (not counts and qtype != "integer"):
-        raise FormError(source, name, "count (true or false) is only for an integer question")
-    if raw.get("default") is not None and raw.get("default_expr") is not None:
-        raise FormError(source, name, "a question has either a default or a default_expr, not both")
-    lo, hi = raw.get("min", 0 if counts else NUMBER_MIN), raw.get("max", 100_000 if counts else NUMBER_MAX)
-    if not (isinstance(lo, int) and isinstance(hi, int) and lo <= hi):
-        raise FormError(source, name, "min and max must be whole numbers with min <= max")
-    sub: tuple[Question, ...] = ()
-    item_calcs: list[tuple[str, str]] = []
-    if raw.get("calculate") and qtype != "repeat":
-        raise FormError(source, name, "calculate inside a question is only for a repeat (values per item)")
-    if qtype == "repeat":
-        inner_known = set(known)
-        subs = []
-        item_raw = raw.get("calculate") or {}
-        if not isinstance(item_raw, dict):
-            raise FormError(source, name, "calculate must be a mapping of name to expression")
-        # an item's calculations are computed at every position of the item: its questions' relevant may read them
-        item_calc_names = calcs | frozenset(str(c) for c in item_raw)
-        for r in raw.get("questions") or []:
-            q = _question(source, r, inner_known, depth + 1, item_calc_names, lists)
-            inner_known.add(q.name)
-            subs.append(q)
-        for cname, cexpr in item_raw.items():
-            if not str(cname).isidentifier() or cname in inner_known:
-                raise FormError(source, str(cname), "a calculate name must be a new simple identifier")
-            item_calcs.append((str(cname), str(_expr(source, str(cname), cexpr, "calculate", inner_known))))
-            inner_known.add(str(cname))
-        if not subs:
-            raise FormError(source, name, "a repeat needs questions")
-        if subs[0].type != "text" and not raw.get("repeat_count") and not raw.get("ask_more"):
-            raise FormError(source, name, "the first question of a repeat names the item and must be text "
-                            "(or the repeat has ask_more: true)")
-        if raw.get("ask_more"):
-            subs.append(_more_question(_text(source, name, raw.get("label"), "label")))
-        sub = tuple(subs)
+    name, qtype = _name_and_type(source, raw, depth)
+    choices, choice_list = _select_choices(source, name, qtype, raw, lists or {})
+    counts, lo, hi = _bounds(source, name, qtype, raw)
+    sub, item_calcs = _repeat(source, name, raw, known, depth, calcs, lists) if qtype == "repeat" else ((), [])
     return Question(
         name=name, type=qtype,
         label=_text(source, name, raw.get("label"), "label"),
@@ -279,6 +102,95 @@ def _question(source: str, raw: Any, known: set[str], depth: int = 0, calcs: fro
         count=counts, groups=_groups(source, name, raw.get("groups")), calculate=tuple(item_calcs),
         appearance=None if raw.get("appearance") in (None, "") else str(raw["appearance"]),
     )
+
+
+def _name_and_type(source: str, raw: Any, depth: int) -> tuple[str, str]:
+    if not isinstance(raw, dict):
+        raise FormError(source, None, f"each question must be a mapping, got {raw!r}")
+    name = raw.get("name")
+    if not isinstance(name, str) or not name.isidentifier():
+        raise FormError(source, str(name), "name must be a simple identifier such as 'men' or 'meeting_date'")
+    extra = set(raw) - _QUESTION_KEYS
+    if extra:
+        raise FormError(source, name, f"unknown field(s): {', '.join(sorted(extra))}")
+    qtype = raw.get("type")
+    if qtype not in TYPES:
+        raise FormError(source, name, f"type {qtype!r} is not one of {', '.join(sorted(TYPES))}")
+    if qtype == "repeat" and depth > 1:
+        raise FormError(source, name, "a repeat can be inside one repeat, not inside a repeat inside a repeat")
+    return name, str(qtype)
+
+
+def _select_choices(source: str, name: str, qtype: str, raw: dict[str, Any], lists: dict[str, tuple[Choice, ...]]
+                    ) -> tuple[tuple[Choice, ...], str | None]:
+    """A select's choices (its own, or a shared list by name) and the name of that list."""
+    choices: tuple[Choice, ...] = ()
+    choice_list = None
+    if qtype in ("select_one", "select_multiple") and not raw.get("choices_from"):
+        if not raw.get("choices"):
+            raise FormError(source, name, f"{qtype} needs choices")
+        if isinstance(raw["choices"], str):
+            choice_list = raw["choices"]
+            if choice_list not in lists:
+                raise FormError(source, name, f"choices: no choice list {choice_list!r} in choice_lists")
+            choices = lists[choice_list]
+        else:
+            choices = _choices(source, name, raw["choices"])
+        if len({c.value for c in choices}) != len(choices) and not raw.get("choice_filter"):
+            raise FormError(source, name, "choice values must be unique (a value may repeat only under a "
+                            "choice_filter, once per parent)")
+    if qtype == "select_one" and raw.get("default") is not None and str(raw["default"]) not in {c.value for c in choices}:
+        raise FormError(source, name, f"default {raw['default']!r} is not one of the choices")
+    return choices, choice_list
+
+
+def _bounds(source: str, name: str, qtype: str, raw: dict[str, Any]) -> tuple[bool, int, int]:
+    """Whether an integer is a count, and its min and max; the fields only some types may have checked."""
+    if raw.get("repeat_count") and qtype != "repeat":
+        raise FormError(source, name, "repeat_count is only for a repeat")
+    if raw.get("choices_from") not in (None, "rounds"):
+        raise FormError(source, name, "choices_from can only be 'rounds'")
+    counts = raw.get("count", True)
+    if not isinstance(counts, bool) or (not counts and qtype != "integer"):
+        raise FormError(source, name, "count (true or false) is only for an integer question")
+    if raw.get("default") is not None and raw.get("default_expr") is not None:
+        raise FormError(source, name, "a question has either a default or a default_expr, not both")
+    lo, hi = raw.get("min", 0 if counts else NUMBER_MIN), raw.get("max", 100_000 if counts else NUMBER_MAX)
+    if not (isinstance(lo, int) and isinstance(hi, int) and lo <= hi):
+        raise FormError(source, name, "min and max must be whole numbers with min <= max")
+    if raw.get("calculate") and qtype != "repeat":
+        raise FormError(source, name, "calculate inside a question is only for a repeat (values per item)")
+    return counts, lo, hi
+
+
+def _repeat(source: str, name: str, raw: dict[str, Any], known: set[str], depth: int, calcs: frozenset[str],
+            lists: dict[str, tuple[Choice, ...]] | None) -> tuple[tuple[Question, ...], list[tuple[str, str]]]:
+    """A repeat's questions and its calculations per item."""
+    inner_known = set(known)
+    subs = []
+    item_calcs: list[tuple[str, str]] = []
+    item_raw = raw.get("calculate") or {}
+    if not isinstance(item_raw, dict):
+        raise FormError(source, name, "calculate must be a mapping of name to expression")
+    # an item's calculations are computed at every position of the item: its questions' relevant may read them
+    item_calc_names = calcs | frozenset(str(c) for c in item_raw)
+    for r in raw.get("questions") or []:
+        q = _question(source, r, inner_known, depth + 1, item_calc_names, lists)
+        inner_known.add(q.name)
+        subs.append(q)
+    for cname, cexpr in item_raw.items():
+        if not str(cname).isidentifier() or cname in inner_known:
+            raise FormError(source, str(cname), "a calculate name must be a new simple identifier")
+        item_calcs.append((str(cname), str(_expr(source, str(cname), cexpr, "calculate", inner_known))))
+        inner_known.add(str(cname))
+    if not subs:
+        raise FormError(source, name, "a repeat needs questions")
+    if subs[0].type != "text" and not raw.get("repeat_count") and not raw.get("ask_more"):
+        raise FormError(source, name, "the first question of a repeat names the item and must be text "
+                        "(or the repeat has ask_more: true)")
+    if raw.get("ask_more"):
+        subs.append(_more_question(_text(source, name, raw.get("label"), "label")))
+    return tuple(subs), item_calcs
 
 
 def _lower(text: str) -> str:
@@ -341,15 +253,8 @@ def _check_expressions(source: str, questions: list[Question], calcs: list[tuple
             raise FormError(source, name, f"calculate: {exc}") from None
 
 
-def parse_form(data: Any, source: str) -> Form:
-    """Validate a form file's content (already parsed from YAML) into a ``Form``."""
-    if not isinstance(data, dict):
-        raise FormError(source, None, "a form file must be a mapping with id, version, title, key, questions")
-    for required in ("id", "version", "title", "questions"):
-        if required not in data:
-            raise FormError(source, None, f"missing '{required}'")
-    if not isinstance(data["version"], int) or data["version"] < 1:
-        raise FormError(source, None, "version must be a whole number >= 1 (raise it on every change)")
+def _form_questions(source: str, data: dict[str, Any]) -> tuple[list[Question], set[str]]:
+    """The form's questions, and every name they define (their items' questions and calculations too)."""
     known: set[str] = set()
     questions = []
     calc_names = frozenset(str(c) for c in data["calculate"]) if isinstance(data.get("calculate"), dict) else frozenset()
@@ -366,11 +271,30 @@ def parse_form(data: Any, source: str) -> Form:
         if q.pair:
             if q.pair not in known or q.type != "integer":
                 raise FormError(source, q.name, f"pair must name another integer question, got {q.pair!r}")
+    return questions, known
+
+
+def _form_calcs(source: str, data: dict[str, Any], known: set[str]) -> list[tuple[str, str]]:
+    """The form's calculations, in order: each may use the questions and the calculations before it."""
     calcs: list[tuple[str, str]] = []
     for cname, cexpr in (data.get("calculate") or {}).items():
         if not str(cname).isidentifier() or cname in known:
             raise FormError(source, str(cname), "a calculate name must be a new simple identifier")
         calcs.append((str(cname), str(_expr(source, cname, cexpr, "calculate", known | {c for c, _ in calcs}))))
+    return calcs
+
+
+def parse_form(data: Any, source: str) -> Form:
+    """Validate a form file's content (already parsed from YAML) into a ``Form``."""
+    if not isinstance(data, dict):
+        raise FormError(source, None, "a form file must be a mapping with id, version, title, key, questions")
+    for required in ("id", "version", "title", "questions"):
+        if required not in data:
+            raise FormError(source, None, f"missing '{required}'")
+    if not isinstance(data["version"], int) or data["version"] < 1:
+        raise FormError(source, None, "version must be a whole number >= 1 (raise it on every change)")
+    questions, known = _form_questions(source, data)
+    calcs = _form_calcs(source, data, known)
     known.update(c for c, _ in calcs)          # a calculation may use those before it (they run in order)
     for q in questions:   # constraints may use calculated values: check them again now
         if q.constraint:

@@ -50,14 +50,7 @@ _APPROX = re.compile(r"^(±|\+/-|\+-|~|kurang lebih|sekitar|kira-kira|kira2|kl\.
 
 def words_to_int(text: str) -> int | None:
     """Parse Indonesian number words ("seratus dua puluh enam") to an int, or None."""
-    tokens: list[str] = []
-    for tok in re.sub(r"[^a-z ]", " ", text[:MAX_LEN].lower()).split():
-        known = (tok in BASE.units or tok in BASE.se_numbers or tok in BASE.scales or tok in BASE.se_scales
-                 or tok in ("belas", "puluh", "ratus"))
-        parts = [tok] if known else _split_joined(tok)
-        if parts is None:
-            return None
-        tokens += parts
+    tokens = _number_words(text)
     if not tokens:
         return None
     total = 0      # completed thousands / millions
@@ -96,16 +89,9 @@ def words_to_int(text: str) -> int | None:
             pending, last_mag = None, mag
         elif tok in BASE.scales or tok in BASE.se_scales:
             scale = BASE.scales.get(tok) or BASE.se_scales[tok]
-            if scale >= last_scale:
+            amount = _scale_amount(tok, scale, last_scale, group, pending)
+            if amount is None:
                 return None
-            if tok in BASE.se_scales:
-                if pending is not None or group:
-                    return None
-                amount = 1
-            else:
-                amount = group + (pending or 0)
-                if amount == 0:
-                    return None
             total += amount * scale
             group, pending, last_mag, last_scale = 0, None, 1000, scale
             seen = True
@@ -115,6 +101,31 @@ def words_to_int(text: str) -> int | None:
     if not seen:
         return None
     return total + group + (pending or 0)
+
+
+def _number_words(text: str) -> list[str] | None:
+    """The number words of ``text`` (words written together split apart); None: a word that is not one."""
+    tokens: list[str] = []
+    for tok in re.sub(r"[^a-z ]", " ", text[:MAX_LEN].lower()).split():
+        known = (tok in BASE.units or tok in BASE.se_numbers or tok in BASE.scales or tok in BASE.se_scales
+                 or tok in ("belas", "puluh", "ratus"))
+        parts = [tok] if known else _split_joined(tok)
+        if parts is None:
+            return None
+        tokens += parts
+    return tokens
+
+
+def _scale_amount(tok: str, scale: int, last_scale: int, group: int, pending: int | None) -> int | None:
+    """How many of ``scale`` (ribu, juta; seribu, sejuta) the words so far make, or None when they cannot."""
+    if scale >= last_scale:
+        return None
+    if tok in BASE.se_scales:
+        if pending is not None or group:
+            return None
+        return 1
+    amount = group + (pending or 0)
+    return None if amount == 0 else amount
 
 
 #: patterns compiled once (``re.sub(pattern, …)`` looks each up in re's cache at every call)

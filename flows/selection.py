@@ -259,63 +259,84 @@ def advance(session: dict[str, Any], text: str, cmd: str | None, ctx: Context, t
 
 def _take(side: Side, story: StoryView | str, text: str, ctx: Context, t: Gettext) -> Outcome | Problem:
     data = _data(ctx)
-    step, work = side["step"], side["work"]
-    if step == "period":
-        pick = A.parse_choice(text, _period_options(side, data, t, _lang(ctx)))
-        if isinstance(pick, Problem):
-            return pick
-        rnd = None if pick == "all" else RoundView(*side["choices"][int(pick)])
-        if not any(rnd is None or in_round(s, rnd) for s in data.stories):     # decided meanwhile by another
-            return [Reply(t("Belum ada cerita perubahan yang menunggu dipilih oleh panel Anda."))], [], True
-        replies = _begin(side, rnd, data, t, _lang(ctx))
-        return replies[:-1], [], False               # the story itself is asked after this
+    if side["step"] == "period":
+        return _take_period(side, text, ctx, t, data)
     assert isinstance(story, StoryView)
-    if step == "story":
-        choice = A.parse_choice(text, _options(t))
-        if isinstance(choice, Problem):
-            return choice
-        if choice == "stop":
-            return [Reply(t("Baik, pemilihan bisa dilanjutkan nanti dengan \"pilih cerita\"."))], [], True
-        if choice == "next":
-            if len(side["queue"]) == 1:
-                return [Reply(t("Ini satu-satunya cerita yang tersisa di domain ini."))], [], False
-            side["queue"].append(side["queue"].pop(0))
-            return [], [], False
-        if choice == "skip":
-            side["queue"] = []
-            return [Reply(t("Domain %(domain)s dilewati.") % {"domain": _domain_label(data, story.domain)})], [], False
-        side["step"] = "reason" if choice == "pick" else "question"
+    take = _TAKE.get(side["step"])
+    if take is None:
+        raise ValueError(side["step"])
+    return take(side, story, text, t, data)
+
+
+def _take_period(side: Side, text: str, ctx: Context, t: Gettext, data: LoopData) -> Outcome | Problem:
+    pick = A.parse_choice(text, _period_options(side, data, t, _lang(ctx)))
+    if isinstance(pick, Problem):
+        return pick
+    rnd = None if pick == "all" else RoundView(*side["choices"][int(pick)])
+    if not any(rnd is None or in_round(s, rnd) for s in data.stories):     # decided meanwhile by another
+        return [Reply(t("Belum ada cerita perubahan yang menunggu dipilih oleh panel Anda."))], [], True
+    replies = _begin(side, rnd, data, t, _lang(ctx))
+    return replies[:-1], [], False               # the story itself is asked after this
+
+
+def _take_story(side: Side, story: StoryView, text: str, t: Gettext, data: LoopData) -> Outcome | Problem:
+    choice = A.parse_choice(text, _options(t))
+    if isinstance(choice, Problem):
+        return choice
+    if choice == "stop":
+        return [Reply(t("Baik, pemilihan bisa dilanjutkan nanti dengan \"pilih cerita\"."))], [], True
+    if choice == "next":
+        if len(side["queue"]) == 1:
+            return [Reply(t("Ini satu-satunya cerita yang tersisa di domain ini."))], [], False
+        side["queue"].append(side["queue"].pop(0))
         return [], [], False
-    if step in ("reason", "question"):
-        value = L.sentence(text)
-        if value is None:
-            return Problem(N_("Mohon tulis dalam satu atau dua kalimat."))
-        if step == "question":
-            side["queue"].pop(0)
-            side["step"], side["work"] = "story", {}
-            return [Reply(t("Cerita dikembalikan kepada pencerita dengan pertanyaan Anda."))], [
-                ("verify", {"report": story.id, "level": side["level"], "question": value[:500]})], False
-        work["reason"], side["step"] = value[:1000], "panel"
-        return [], [], False
-    if step == "panel":
-        value = " ".join(text.split())
-        if A.normalize(value) == "sama" and side.get("panel"):
-            value = side["panel"]
-        if L.sentence(value, 3) is None:
-            return Problem(N_("Mohon tulis nama anggota panel, misalnya: Ibu Rina, Bapak Yoseph, Ibu Ani."))
-        work["panel"], side["step"] = value[:500], "confirm"
-        return [], [], False
-    if step == "confirm":
-        yes = L.take_confirm(side, text, t, "story", N_("Tidak disimpan."))
-        if yes is not True:
-            return yes
-        side["panel"] = work["panel"]
-        action = ("select", {"report": story.id, "level": side["level"], "reason": work["reason"],
-                             "panel": work["panel"]})
-        side["step"], side["work"], side["queue"] = "story", {}, []
-        return [Reply(t("Tersimpan: cerita ini dipilih untuk domain %(domain)s. Pencerita akan diberi tahu.")
-                      % {"domain": _domain_label(data, story.domain)})], [action], False
-    raise ValueError(step)
+    if choice == "skip":
+        side["queue"] = []
+        return [Reply(t("Domain %(domain)s dilewati.") % {"domain": _domain_label(data, story.domain)})], [], False
+    side["step"] = "reason" if choice == "pick" else "question"
+    return [], [], False
+
+
+def _take_sentence(side: Side, story: StoryView, text: str, t: Gettext, data: LoopData) -> Outcome | Problem:
+    """Why the panel picks the story (``reason``), or what it asks the storyteller (``question``)."""
+    value = L.sentence(text)
+    if value is None:
+        return Problem(N_("Mohon tulis dalam satu atau dua kalimat."))
+    if side["step"] == "question":
+        side["queue"].pop(0)
+        side["step"], side["work"] = "story", {}
+        return [Reply(t("Cerita dikembalikan kepada pencerita dengan pertanyaan Anda."))], [
+            ("verify", {"report": story.id, "level": side["level"], "question": value[:500]})], False
+    side["work"]["reason"], side["step"] = value[:1000], "panel"
+    return [], [], False
+
+
+def _take_panel(side: Side, story: StoryView, text: str, t: Gettext, data: LoopData) -> Outcome | Problem:
+    value = " ".join(text.split())
+    if A.normalize(value) == "sama" and side.get("panel"):
+        value = side["panel"]
+    if L.sentence(value, 3) is None:
+        return Problem(N_("Mohon tulis nama anggota panel, misalnya: Ibu Rina, Bapak Yoseph, Ibu Ani."))
+    side["work"]["panel"], side["step"] = value[:500], "confirm"
+    return [], [], False
+
+
+def _take_confirm(side: Side, story: StoryView, text: str, t: Gettext, data: LoopData) -> Outcome | Problem:
+    yes = L.take_confirm(side, text, t, "story", N_("Tidak disimpan."))
+    if yes is not True:
+        return yes
+    work = side["work"]
+    side["panel"] = work["panel"]
+    action = ("select", {"report": story.id, "level": side["level"], "reason": work["reason"],
+                         "panel": work["panel"]})
+    side["step"], side["work"], side["queue"] = "story", {}, []
+    return [Reply(t("Tersimpan: cerita ini dipilih untuk domain %(domain)s. Pencerita akan diberi tahu.")
+                  % {"domain": _domain_label(data, story.domain)})], [action], False
+
+
+# what the panel's answer is, at each step after the period
+_TAKE = {"story": _take_story, "reason": _take_sentence, "question": _take_sentence, "panel": _take_panel,
+         "confirm": _take_confirm}
 
 
 CONVERSATION = L.Conversation(

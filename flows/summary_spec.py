@@ -105,6 +105,73 @@ def _names(error: ErrorFn, value: Any, what: str) -> tuple[str, ...]:
     return tuple(value)
 
 
+QuestionFn = Callable[[Any, Sequence[str], str], Any]   # the question a name names, of one of the types, or error
+
+
+def _period(raw: dict[str, Any], question: QuestionFn, error: ErrorFn
+            ) -> tuple[str, str | None, tuple[str, str] | None]:
+    """What places a report in time (and its question), and what it consolidates."""
+    period, period_q = "started", None
+    p = raw.get("period", "started")
+    if isinstance(p, dict) and len(p) == 1 and next(iter(p)) in ("date", "round"):
+        period, period_q = next(iter(p.items()))
+        question(period_q, ("date",) if period == "date" else ("select_one", "text"), f"period {period}")
+    elif p != "started":
+        raise error("summary: period must be {date: QUESTION}, {round: QUESTION} or started")
+    consolidates = None
+    c = raw.get("consolidates")
+    if c is not None:
+        if period != "date" or not isinstance(c, dict) or len(c) != 1:
+            raise error("summary: consolidates needs period {date: QUESTION} and {QUESTION: CHOICE}")
+        name, value = next(iter(c.items()))
+        question(name, ("select_one",), "consolidates")
+        consolidates = (str(name), str(value))
+    return period, period_q, consolidates
+
+
+def _figures(raw: dict[str, Any], question: QuestionFn, error: ErrorFn
+             ) -> tuple[tuple[str, ...], list[tuple[str, tuple[str, ...]]], list[tuple[str, str, str]]]:
+    """The sums, the totals of sums and the percentages."""
+    sums = _names(error, raw.get("sums"), "sums")
+    for name in sums:
+        question(name, ("integer",), "sums")
+    figures = set(sums) | ({raw["count"]} if raw.get("count") else set())
+    totals = []
+    for name, parts in (raw.get("totals") or {}).items():
+        parts = _names(error, parts, f"totals {name}")
+        if not set(parts) <= figures:
+            raise error(f"summary: totals {name} may add up only sums: {', '.join(sorted(set(parts) - figures))}")
+        totals.append((str(name), parts))
+        figures.add(str(name))
+    percent = []
+    for name, parts in (raw.get("percent") or {}).items():
+        parts = _names(error, parts, f"percent {name}")
+        if len(parts) != 2 or not set(parts) <= figures:
+            raise error(f"summary: percent {name} needs [part, whole], two figures of the summary")
+        percent.append((str(name), parts[0], parts[1]))
+    return sums, totals, percent
+
+
+def _answers(raw: dict[str, Any], question: QuestionFn, error: ErrorFn, langs: Sequence[str]) -> list[Count | Top]:
+    """The answers shown: how often each choice was picked (count), or the most frequent ones (top)."""
+    answers: list[Count | Top] = []
+    for c in raw.get("answers") or []:
+        if not isinstance(c, dict) or not c.get("name") or ("count" in c) == ("top" in c):
+            raise error("summary: each of answers needs a name and either count: QUESTION or top: QUESTION")
+        label = _texts(error, c.get("label"), f"answers {c['name']} label", langs)
+        if "count" in c:
+            question(c["count"], ("select_one", "select_multiple"), "count")
+            answers.append(Count(str(c["name"]), c["count"], label, _names(error, c.get("except"), "except")))
+        else:
+            q = question(c["top"], ("text", "select_multiple", "select_one"), "top")
+            limit = c.get("limit", 5)
+            if not isinstance(limit, int) or limit < 1:
+                raise error(f"summary: top {c['name']} limit must be a whole number >= 1")
+            answers.append(Top(str(c["name"]), c["top"], label or {lang: c["name"] for lang in langs}, limit,
+                               q.type != "text"))
+    return answers
+
+
 def parse_summary(raw: Any, questions: dict[str, Any], error: ErrorFn,
                   langs: Sequence[str] = ("id", "en")) -> SummarySpec | None:
     """``questions``: name → Question of the form (repeat items included); ``error(problem)`` raises."""
@@ -126,38 +193,8 @@ def parse_summary(raw: Any, questions: dict[str, Any], error: ErrorFn,
             raise error(f"summary: {what} {name!r} must be a {' or '.join(types)} question, not {q.type}")
         return q
 
-    period, period_q = "started", None
-    p = raw.get("period", "started")
-    if isinstance(p, dict) and len(p) == 1 and next(iter(p)) in ("date", "round"):
-        period, period_q = next(iter(p.items()))
-        question(period_q, ("date",) if period == "date" else ("select_one", "text"), f"period {period}")
-    elif p != "started":
-        raise error("summary: period must be {date: QUESTION}, {round: QUESTION} or started")
-    consolidates = None
-    c = raw.get("consolidates")
-    if c is not None:
-        if period != "date" or not isinstance(c, dict) or len(c) != 1:
-            raise error("summary: consolidates needs period {date: QUESTION} and {QUESTION: CHOICE}")
-        name, value = next(iter(c.items()))
-        question(name, ("select_one",), "consolidates")
-        consolidates = (str(name), str(value))
-    sums = _names(error, raw.get("sums"), "sums")
-    for name in sums:
-        question(name, ("integer",), "sums")
-    figures = set(sums) | ({raw["count"]} if raw.get("count") else set())
-    totals = []
-    for name, parts in (raw.get("totals") or {}).items():
-        parts = _names(error, parts, f"totals {name}")
-        if not set(parts) <= figures:
-            raise error(f"summary: totals {name} may add up only sums: {', '.join(sorted(set(parts) - figures))}")
-        totals.append((str(name), parts))
-        figures.add(str(name))
-    percent = []
-    for name, parts in (raw.get("percent") or {}).items():
-        parts = _names(error, parts, f"percent {name}")
-        if len(parts) != 2 or not set(parts) <= figures:
-            raise error(f"summary: percent {name} needs [part, whole], two figures of the summary")
-        percent.append((str(name), parts[0], parts[1]))
+    period, period_q, consolidates = _period(raw, question, error)
+    sums, totals, percent = _figures(raw, question, error)
     by = raw.get("by")
     if by is not None:
         question(by, ("select_one",), "by")
@@ -168,21 +205,7 @@ def parse_summary(raw: Any, questions: dict[str, Any], error: ErrorFn,
             raise error("summary: items needs {repeat: QUESTION, count: NAME}")
         items = question(it["repeat"], ("repeat",), "items").name
         items_count = it.get("count")
-    answers: list[Count | Top] = []
-    for c in raw.get("answers") or []:
-        if not isinstance(c, dict) or not c.get("name") or ("count" in c) == ("top" in c):
-            raise error("summary: each of answers needs a name and either count: QUESTION or top: QUESTION")
-        label = _texts(error, c.get("label"), f"answers {c['name']} label", langs)
-        if "count" in c:
-            question(c["count"], ("select_one", "select_multiple"), "count")
-            answers.append(Count(str(c["name"]), c["count"], label, _names(error, c.get("except"), "except")))
-        else:
-            q = question(c["top"], ("text", "select_multiple", "select_one"), "top")
-            limit = c.get("limit", 5)
-            if not isinstance(limit, int) or limit < 1:
-                raise error(f"summary: top {c['name']} limit must be a whole number >= 1")
-            answers.append(Top(str(c["name"]), c["top"], label or {lang: c["name"] for lang in langs}, limit,
-                               q.type != "text"))
+    answers = _answers(raw, question, error, langs)
     text = {k: _texts(error, v, f"text {k}", langs) for k, v in (raw.get("text") or {}).items()}
     if set(text) - {"headline", "by", "child"}:
         raise error("summary: text may have headline, by and child")

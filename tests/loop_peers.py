@@ -52,7 +52,7 @@ class Peers:
 
     @contextlib.asynccontextmanager
     async def running(self, monkeypatch):
-        from bot.channels import telegram as tg
+        from bot.channels import telegram_sender as tg     # TelegramOutbox builds its Limits there
         from bot.channels.telegram import TelegramChannel, TelegramConfig
         from bot.server import build_app
         # Telegram's 1 message a second per chat is the sender's own concern (tests/test_telegram_sender.py)
