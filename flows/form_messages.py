@@ -77,7 +77,9 @@ def indonesian(problem: str) -> str:
     return problem
 
 
-def said(exc: FormError) -> str:
-    """The whole error as a program officer reads it: file, question, problem."""
+def said(exc: FormError, english: bool = False) -> str:
+    """The whole error as a program officer reads it: file, question, problem (``english``: as written)."""
+    if english:
+        return str(exc)
     where = f"{exc.source}: pertanyaan '{exc.question}'" if exc.question else exc.source
     return f"{where}: {indonesian(exc.problem)}"

@@ -38,8 +38,9 @@ def indonesian(text: str) -> str:
     return text
 
 
-def pyxform_problems(message: str) -> list[str]:
-    """Each problem of a pyxform message as 'sheet, baris N: why' (or 'sheet: why'), in Indonesian."""
+def pyxform_problems(message: str, english: bool = False) -> list[str]:
+    """Each problem of a pyxform message as 'sheet, baris N: why' (or 'sheet: why'), in Indonesian (``english``:
+    as pyxform wrote it, 'sheet, row N: why')."""
     parts = [p for p in re.split(r"\n+(?=\s*\[row\s*:)", message.strip()) if p.strip()]
     out = []
     for part in parts:
@@ -48,6 +49,7 @@ def pyxform_problems(message: str) -> list[str]:
         named = re.search(r"[Oo]n the '(survey|choices|settings)' sheet", text)
         sheet = named.group(1) if named else "survey" if m else "choices" if "choices" in text else "settings" \
             if "settings" in text else "survey"
-        said = indonesian(text)
-        out.append(f"{sheet}, baris {m.group(1)}: {said}" if m else f"{sheet}: {said}")
+        said = text if english else indonesian(text)
+        row = "row" if english else "baris"
+        out.append(f"{sheet}, {row} {m.group(1)}: {said}" if m else f"{sheet}: {said}")
     return out

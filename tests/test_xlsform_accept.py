@@ -106,6 +106,16 @@ def test_pyxform_messages_reach_the_user_in_indonesian_one_line_each(tmp_path, s
     assert exc.value.problems == expected
 
 
+def test_with_lang_en_pyxform_messages_come_as_pyxform_wrote_them_one_line_each(tmp_path, monkeypatch):
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
+    for name in ("LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(ValueError) as exc:
+        _import(tmp_path, [["type", "name", "label", "relevant"], ["text", "a", "A?"], ["text", "a", "B?"]])
+    (line,) = exc.value.problems
+    assert line.startswith("survey, row 3: ") and "'a'" in line and "baris" not in line and "dipakai" not in line
+
+
 def test_several_problems_in_one_pyxform_message_are_counted_one_each():
     from flows.xlsform_messages import pyxform_problems
     assert pyxform_problems("[row : 3] Unknown question type 'txet'.\n[row : 5] Question or group with no name.") == [

@@ -111,7 +111,7 @@ def read_xlsform(path: Path, form_id: str | None = None, attach: list[Path] | No
                                   default_language=None, warnings=said)
         create_survey_element_from_dict(copy.deepcopy(parsed)).to_xml(validate=False, warnings=said)
     except PyXFormError as exc:
-        raise XLSFormError(pyxform_problems(str(exc))) from None
+        raise XLSFormError(pyxform_problems(str(exc), english=_english())) from None
     from bot.xlsform_files import gather, referenced, rows_of
     sheets.file_texts = gather(path, attach or [], referenced(parsed))
     sheets.files = {name: rows_of(name, text) for name, text in sheets.file_texts.items()}
@@ -153,12 +153,18 @@ def _describe_question(q: Question, indent: str) -> str:
     return f"{indent}{q.name} ({'; '.join(parts)}): {label[:70]}{'…' if len(label) > 70 else ''}"
 
 
+def _english() -> bool:
+    """LANG=en (or LC_ALL/LC_MESSAGES): pyxform's and the form file's problems as they were written."""
+    from .help import language
+    return language() == "en"
+
+
 def _load(path: Path, form_id: str | None, attach: list[Path] | None = None) -> Imported:
     if path.suffix.lower() in (".yaml", ".yml"):
         try:
             data = catalog.read_form_file(path)
         except FormError as exc:
-            raise XLSFormError([said(exc)]) from None
+            raise XLSFormError([said(exc, english=_english())]) from None
         except ValueError as exc:
             raise XLSFormError([str(exc)]) from None
         return Imported(data, [])
@@ -205,7 +211,7 @@ async def _import(args: argparse.Namespace) -> int:
     try:
         existing = catalog.read_forms()
     except (FormError, ValueError) as exc:
-        return _complain([said(exc) if isinstance(exc, FormError) else str(exc)], "perbaiki dulu formulir yang sudah ada")
+        return _complain([said(exc, english=_english()) if isinstance(exc, FormError) else str(exc)], "perbaiki dulu formulir yang sudah ada")
     number_text_version(data, existing)
     key = (data["id"], data["version"])
     if key in existing:
