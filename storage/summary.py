@@ -28,7 +28,7 @@ from flows.forms import Form
 from flows.summary_spec import SummarySpec, Top
 
 from .completeness import DesaStatus, expected_by_program, expected_desa
-from .models import Area, Report
+from .models import Area, Program, Report
 from .periods import started_day
 from .report_rows import iter_report_rows, iter_report_rows_with_id, iter_reports
 from .scope import under
@@ -206,12 +206,14 @@ async def rollup(s: AsyncSession, f: Filters, forms: dict[tuple[str, int], Form]
     codes = sorted(c for c in names if c != f.area) + ([f.area] if f.area in read.per_child and level < 4 else [])
     children = _children(f, codes, names, specs, read.per_child, expected, status_rows)
     programs: dict[int, dict[str, dict[str, Any]]] = {}
-    if f.by_program:            # each program's desa, in one statement (storage/completeness.py)
-        expected_of = await expected_by_program(s, f.area, read.by_program) if any(
+    if f.by_program:            # each program's desa, in one statement (storage/completeness.py); a program with
+        # no report here yet still has its expected desa (an explicit zero reported, not a zero expected)
+        every = sorted({*read.by_program, *await s.scalars(select(Program.id))})
+        expected_of = await expected_by_program(s, f.area, every) if any(
             spec.reported for _, spec in specs) else {}
-        programs = {pid: {spec.section: here.get(spec.section, _Acc(spec)).figures(
+        programs = {pid: {spec.section: read.by_program.get(pid, {}).get(spec.section, _Acc(spec)).figures(
             spec, expected_of.get(pid, set()) if spec.reported else None) for _, spec in specs}
-            for pid, here in read.by_program.items()}
+            for pid in every}
     return Rollup(f, area, children, details, specs, dict(sorted(read.unverified.items())), programs)
 
 

@@ -53,6 +53,9 @@ async def test_each_programs_expected_desa_in_one_read_are_those_of_one_program_
                 "program_id": kotaku})
             pkh_kader = ContactView(**{**(await Tx(s).create_contact(
                 "whatsapp", "+6283333", NewContact("Ani", "kader", other_kec[1], "id"), NOW)).__dict__, "program_id": pkh})
+            # a program that covers a desa here but has no report yet: its column still says what it expects
+            rtlh, _ = await programs.add_program(s, "rtlh", "RTLH", NOW)
+            await programs.set_areas(s, rtlh, [(other_kec[0], None)])
             tx = Tx(s)
             for who in (sri, kotaku_kader, pkh_kader):
                 await tx.add_report(NewReport("pemantauan", 1, who.area_code, "2024-Q3",
@@ -60,9 +63,12 @@ async def test_each_programs_expected_desa_in_one_read_are_those_of_one_program_
             await tx.flush_reports()
             data = await across_programs(s, Filters(area="33.10"), load_forms())
             monitoring = data["sections"]["monitoring"]
-            assert monitoring["desa_expected"] == {"utama": 3, "pkh": 3, "kotaku": 1, "bangkit": 0, "total": 3}
-            assert monitoring["desa_reported"] == {"utama": 1, "pkh": 1, "kotaku": 1, "bangkit": 0, "total": 2}
+            assert monitoring["desa_expected"] == {"utama": 3, "pkh": 3, "kotaku": 1, "bangkit": 0, "rtlh": 1,
+                                                   "total": 3}
+            assert monitoring["desa_reported"] == {"utama": 1, "pkh": 1, "kotaku": 1, "bangkit": 0, "rtlh": 0,
+                                                   "total": 2}
             assert await programs.program_names(s) == [(1, "utama", "Program utama"), (pkh, "pkh", "PKH"),
-                                                       (kotaku, "kotaku", "Kotaku"), (bangkit, "bangkit", "BangKIT")]
+                                                       (kotaku, "kotaku", "Kotaku"), (bangkit, "bangkit", "BangKIT"),
+                                                       (rtlh, "rtlh", "RTLH")]
     finally:
         await db.close()
