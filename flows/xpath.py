@@ -15,7 +15,9 @@ Comparing with the empty string means "answered or not": ``${x} != ''`` is ``fil
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
 from .xpath_parse import _FUNCS, Scope, XPathError, to_expr
 
@@ -56,52 +58,85 @@ def _literal(value: object) -> str:
 
 
 def _emit(node: ast.AST, me: str | None) -> tuple[str, int]:
-    if isinstance(node, ast.Name):
-        return ("." if node.id == me else f"${{{node.id}}}"), _PREC_ATOM
-    if isinstance(node, ast.Constant):
-        return _literal(node.value), _PREC_ATOM
-    if isinstance(node, ast.BoolOp):
-        prec, word = (_PREC_AND, " and ") if isinstance(node.op, ast.And) else (_PREC_OR, " or ")
-        return word.join(_wrap(_emit(v, me), prec) for v in node.values), prec
-    if isinstance(node, ast.UnaryOp):
-        if isinstance(node.op, ast.Not):
-            return f"not({_emit(node.operand, me)[0]})", _PREC_ATOM
-        if isinstance(node.op, ast.USub):
-            return f"-{_wrap(_emit(node.operand, me), _PREC_UNARY)}", _PREC_UNARY
-    if isinstance(node, ast.BinOp) and type(node.op) in _ARITH_BACK:
-        word, prec = _ARITH_BACK[type(node.op)]
-        return f"{_wrap(_emit(node.left, me), prec)} {word} {_wrap(_emit(node.right, me), prec, True)}", prec
-    if isinstance(node, ast.Compare):
-        parts, left = [], node.left
-        for op, right in zip(node.ops, node.comparators):
-            if isinstance(op, (ast.In, ast.NotIn)) and isinstance(right, (ast.List, ast.Tuple)):
-                lhs = _wrap(_emit(left, me), _PREC_EQ, True)
-                alts = " or ".join(f"{lhs} = {_wrap(_emit(e, me), _PREC_EQ, True)}" for e in right.elts)
-                parts.append((f"({alts})" if isinstance(op, ast.In) else f"not({alts})", _PREC_ATOM))
-            elif type(op) in _CMP_BACK:
-                word, prec = _CMP_BACK[type(op)]
-                parts.append((f"{_wrap(_emit(left, me), prec)} {word} {_wrap(_emit(right, me), prec, True)}", prec))
-            else:
-                raise XPathError(f"{type(op).__name__} tidak bisa ditulis untuk XLSForm")
-            left = right
-        if len(parts) == 1:
-            return parts[0]
-        return " and ".join(_wrap(p, _PREC_AND, True) for p in parts), _PREC_AND
-    if isinstance(node, ast.IfExp):
-        return (f"if({_emit(node.test, me)[0]}, {_emit(node.body, me)[0]}, {_emit(node.orelse, me)[0]})",
-                _PREC_ATOM)
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-        name = node.func.id
-        if name == "choice" and len(node.args) == 1 and isinstance(node.args[0], ast.Constant):
-            return str(node.args[0].value), _PREC_ATOM
-        if name == "filled" and len(node.args) == 1:
-            return f"{_wrap(_emit(node.args[0], me), _PREC_EQ, True)} != ''", _PREC_EQ
-        found = _emit_special(name, node.args, me)
-        if found is not None:
-            return found, _PREC_ATOM
-        if name in _CALL_BACK:
-            return f"{_CALL_BACK[name]}({', '.join(_emit(a, me)[0] for a in node.args)})", _PREC_ATOM
-    raise XPathError(f"{ast.unparse(node)} tidak bisa ditulis untuk XLSForm")
+    """A form expression's node as XLSForm text and its precedence (raises XPathError)."""
+    emit = _EMITTERS.get(type(node))
+    found = emit(node, me) if emit is not None else None
+    if found is None:
+        raise XPathError(f"{ast.unparse(node)} tidak bisa ditulis untuk XLSForm")
+    return found
+
+
+def _emit_name(node: ast.Name, me: str | None) -> tuple[str, int]:
+    return ("." if node.id == me else f"${{{node.id}}}"), _PREC_ATOM
+
+
+def _emit_constant(node: ast.Constant, me: str | None) -> tuple[str, int]:
+    return _literal(node.value), _PREC_ATOM
+
+
+def _emit_bool(node: ast.BoolOp, me: str | None) -> tuple[str, int]:
+    prec, word = (_PREC_AND, " and ") if isinstance(node.op, ast.And) else (_PREC_OR, " or ")
+    return word.join(_wrap(_emit(v, me), prec) for v in node.values), prec
+
+
+def _emit_unary(node: ast.UnaryOp, me: str | None) -> tuple[str, int] | None:
+    if isinstance(node.op, ast.Not):
+        return f"not({_emit(node.operand, me)[0]})", _PREC_ATOM
+    if isinstance(node.op, ast.USub):
+        return f"-{_wrap(_emit(node.operand, me), _PREC_UNARY)}", _PREC_UNARY
+    return None
+
+
+def _emit_arith(node: ast.BinOp, me: str | None) -> tuple[str, int] | None:
+    if type(node.op) not in _ARITH_BACK:
+        return None
+    word, prec = _ARITH_BACK[type(node.op)]
+    return f"{_wrap(_emit(node.left, me), prec)} {word} {_wrap(_emit(node.right, me), prec, True)}", prec
+
+
+def _emit_compare(node: ast.Compare, me: str | None) -> tuple[str, int]:
+    parts, left = [], node.left
+    for op, right in zip(node.ops, node.comparators):
+        if isinstance(op, (ast.In, ast.NotIn)) and isinstance(right, (ast.List, ast.Tuple)):
+            lhs = _wrap(_emit(left, me), _PREC_EQ, True)
+            alts = " or ".join(f"{lhs} = {_wrap(_emit(e, me), _PREC_EQ, True)}" for e in right.elts)
+            parts.append((f"({alts})" if isinstance(op, ast.In) else f"not({alts})", _PREC_ATOM))
+        elif type(op) in _CMP_BACK:
+            word, prec = _CMP_BACK[type(op)]
+            parts.append((f"{_wrap(_emit(left, me), prec)} {word} {_wrap(_emit(right, me), prec, True)}", prec))
+        else:
+            raise XPathError(f"{type(op).__name__} tidak bisa ditulis untuk XLSForm")
+        left = right
+    if len(parts) == 1:
+        return parts[0]
+    return " and ".join(_wrap(p, _PREC_AND, True) for p in parts), _PREC_AND
+
+
+def _emit_if(node: ast.IfExp, me: str | None) -> tuple[str, int]:
+    return (f"if({_emit(node.test, me)[0]}, {_emit(node.body, me)[0]}, {_emit(node.orelse, me)[0]})",
+            _PREC_ATOM)
+
+
+def _emit_call(node: ast.Call, me: str | None) -> tuple[str, int] | None:
+    if not isinstance(node.func, ast.Name):
+        return None
+    name = node.func.id
+    if name == "choice" and len(node.args) == 1 and isinstance(node.args[0], ast.Constant):
+        return str(node.args[0].value), _PREC_ATOM
+    if name == "filled" and len(node.args) == 1:
+        return f"{_wrap(_emit(node.args[0], me), _PREC_EQ, True)} != ''", _PREC_EQ
+    found = _emit_special(name, node.args, me)
+    if found is not None:
+        return found, _PREC_ATOM
+    if name in _CALL_BACK:
+        return f"{_CALL_BACK[name]}({', '.join(_emit(a, me)[0] for a in node.args)})", _PREC_ATOM
+    return None
+
+
+#: a node's type → how it is written (None: it cannot be)
+_EMITTERS: dict[type[ast.AST], Callable[[Any, str | None], tuple[str, int] | None]] = {
+    ast.Name: _emit_name, ast.Constant: _emit_constant, ast.BoolOp: _emit_bool, ast.UnaryOp: _emit_unary,
+    ast.BinOp: _emit_arith, ast.Compare: _emit_compare, ast.IfExp: _emit_if, ast.Call: _emit_call}
 
 
 def _emit_special(name: str, args: list[ast.expr], me: str | None) -> str | None:
