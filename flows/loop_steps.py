@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any, Generic, Literal, TypeVar
 
 from . import answers as A
@@ -14,6 +15,18 @@ from .types import Context, Reply, Step
 
 S = TypeVar("S", bound=LoopSide)          # the side conversation's own type (flows/sides.py)
 Action = tuple[str, dict[str, Any]]       # a decision to store: ("select", {...}), ("recommend", {...}), …
+
+
+class LoopAction(StrEnum):
+    """The decisions a side conversation returns to store (``Action``'s first part; bot/loop stores each)."""
+
+    RECOMMEND = "recommend"               # flows/followup.py: a fasilitator's recommendation
+    STATUS = "status"                     # flows/followup.py: an OPD's (or the fasilitator's) status
+    FORUM = "forum"                       # flows/forum.py: the kabupaten forum's decision
+    SELECT = "select"                     # flows/selection.py: a panel picks a story
+    VERIFY = "verify"                     # flows/selection.py: a panel asks the storyteller a question
+
+
 #: what one answer did: replies, actions to store, and whether the side conversation stops (back to the menu)
 Outcome = tuple[list[Reply], list[Action], bool]
 

@@ -86,3 +86,18 @@ def test_every_start_command_and_menu_entry_opens_a_known_side_conversation(form
     assert starts == set(side_module.STARTS) == {s.value for s in side_module.Start}
     with pytest.raises(ValueError):
         side_module.Start("quiz")
+
+
+def test_a_decision_of_a_kind_nothing_stores_is_refused_not_dropped():
+    """Before the kinds were an enum, bot/loop stored recommend, status, forum, select and verify, and let any
+    other kind pass silently as if stored."""
+    import asyncio
+    from datetime import datetime, timezone
+
+    from bot.loop import apply_actions
+    from flows.loop_steps import LoopAction
+    from flows.types import ContactView
+    contact = ContactView(7, "Marthen", "fasilitator", "81.05.08", "id")
+    assert {a.value for a in LoopAction} == {"recommend", "status", "forum", "select", "verify"}
+    with pytest.raises(ValueError):      # refused before the database is touched
+        asyncio.run(apply_actions(None, contact, [("quiz", {})], datetime(2024, 8, 15, tzinfo=timezone.utc), {}, "id"))

@@ -11,9 +11,10 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import date, datetime
-from typing import Any
+from typing import Any, assert_never
 
 from flows.display import choice_labels
+from flows.loop_steps import LoopAction
 from flows.forms import FormVersions
 from flows.loop_values import FOR_AGENCIES, LOCAL_OPEN, LoopData, ProposalView, RecView, SelectedView, fmt_target, overdue, send_at, status_label, update_text
 from flows import proposals, selected
@@ -133,21 +134,26 @@ async def apply_actions(s: Session, contact: ContactView, actions: Iterable[tupl
     t = catalog.gettext_for(lang)
     replies: list[Reply] = []
     for kind, work in actions:
+        what = LoopAction(kind)           # an unknown kind is a bug: it raises, never passes as stored
         try:
-            if kind == "recommend":
-                await _tell_village(s, await F.recommend(s, contact, work, now), now)
-            elif kind == "status":
-                agency = await F.contact_agency(s, contact.id)
-                await _tell_village(s, await F.set_status(s, contact, agency.id if agency else None, work, now), now)
-            elif kind == "forum":
-                change = await Forum.decide(s, contact, work, now)
-                if change is not None:
-                    await _tell_village(s, change, now)
-                if change is not None and work.get("do") == "return":
-                    await _tell_fasilitator(s, change, now)
-            elif kind in ("select", "verify"):
-                decision = await S.decide(s, contact, kind, work, now)
-                await _tell_storyteller(s, contact, kind, work, decision, forms, now)
+            match what:
+                case LoopAction.RECOMMEND:
+                    await _tell_village(s, await F.recommend(s, contact, work, now), now)
+                case LoopAction.STATUS:
+                    agency = await F.contact_agency(s, contact.id)
+                    await _tell_village(s, await F.set_status(s, contact, agency.id if agency else None, work, now),
+                                        now)
+                case LoopAction.FORUM:
+                    change = await Forum.decide(s, contact, work, now)
+                    if change is not None:
+                        await _tell_village(s, change, now)
+                    if change is not None and work.get("do") == "return":
+                        await _tell_fasilitator(s, change, now)
+                case LoopAction.SELECT | LoopAction.VERIFY:
+                    decision = await S.decide(s, contact, kind, work, now)
+                    await _tell_storyteller(s, contact, kind, work, decision, forms, now)
+                case _:
+                    assert_never(what)
         except (F.OutOfScope, S.OutOfScope) as exc:
             log.warning("loop action %s refused for contact %d: %s", kind, contact.id, exc)
             replies.append(Reply(t("Maaf, ini tidak bisa disimpan karena di luar wilayah atau tugas Anda.")))
