@@ -1,5 +1,5 @@
 """`pantau export --format dhis2|datapackage`: files for other systems (issue 26). The area and the period
-filters are read by `pantau export` itself (bot/cli/main.py); this module checks the file names and writes."""
+filters are read by `pantau export` itself (bot/cli/summary.py); this module checks the file names and writes."""
 from __future__ import annotations
 
 import json
