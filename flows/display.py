@@ -1,34 +1,13 @@
 """Showing answers back to people: numbers and dates formatted with babel for the user's language."""
 from __future__ import annotations
 
-from datetime import date
-from functools import lru_cache
 from typing import Any
 
-from babel.dates import format_date
-from babel.numbers import format_decimal
-
+# how numbers, dates and choices are written (flows/formats.py); imported from here by the rest of the code
+from .formats import choice_label as choice_label, fmt_date as fmt_date, fmt_number as fmt_number
 from .forms import Form, FormVersions, Question
 from .markup import chat_text
 from .problem import Gettext
-
-
-@lru_cache(maxsize=8192)
-def fmt_number(value: int | float, lang: str) -> str:
-    """Cached: babel re-reads the locale's number pattern on every call (the hottest line of a reply)."""
-    return format_decimal(value, locale=lang)
-
-
-def fmt_date(value: date | str, lang: str) -> str:
-    d = date.fromisoformat(value) if isinstance(value, str) else value
-    return format_date(d, format="long", locale=lang)
-
-
-def choice_label(q: Question, value: str, lang: str) -> str:
-    for c in q.choices:
-        if c.value == value:
-            return c.label[lang]
-    return str(value)
 
 
 def show(q: Question, value: Any, lang: str, t: Gettext) -> str:
