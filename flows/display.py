@@ -8,27 +8,14 @@ from .formats import choice_label as choice_label, fmt_date as fmt_date, fmt_num
 from .forms import Form, FormVersions, Question
 from .markup import chat_text
 from .problem import Gettext
+from .qtypes import TABLE
 
 
 def show(q: Question, value: Any, lang: str, t: Gettext) -> str:
     """One answer as the user reads it back: "79", "6 Agustus 2024", "Musyawarah desa"."""
     if value is None or value == "" or value == []:
         return t("(tidak ada)")
-    if q.type in ("integer", "decimal"):
-        return fmt_number(value, lang)
-    if q.type == "date":
-        return fmt_date(value, lang)
-    if q.type == "select_one":
-        return choice_label(q, value, lang)
-    if q.type == "select_multiple":
-        return ", ".join(choice_label(q, v, lang) for v in value)
-    if q.type == "photo":
-        return t("foto terlampir")
-    if q.type == "location":
-        return f"{value[0]:.5f}, {value[1]:.5f}"
-    if q.type == "repeat":
-        return str(len(value))
-    return str(value)
+    return TABLE[q.type].show(q, value, lang, t)
 
 
 class _Safe(dict[str, Any]):

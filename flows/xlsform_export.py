@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 
 from .forms import MORE, NUMBER_MAX, NUMBER_MIN, ROLES, Form, Group, Question
+from .qtypes import TABLE
 from .xlsform_sheets import LANG_COLUMNS, NO_SUMMARY
 from .xpath import to_xpath
 
@@ -22,8 +23,6 @@ SURVEY = ["type", "name", *[f"label::{c}" for c in LANG_COLUMNS.values()],
           "repeat_count", "appearance", "parameters", *[f"pantau_short::{c}" for c in LANG_COLUMNS.values()], "pantau_pair", "pantau_min",
           "pantau_max", "pantau_count", "pantau_not_future", "pantau_confirm_older_than_days",
           "pantau_suggest_from_previous"]
-_TYPES = {"integer": "integer", "decimal": "decimal", "text": "text", "date": "date", "photo": "image",
-          "location": "geopoint", "note": "note"}
 
 
 def unbraces(text: str) -> str:
@@ -63,9 +62,9 @@ def _question_rows(q: Question, choices: _Choices) -> list[dict[str, Any]]:
         return rows + [{"type": "end_repeat", "name": q.name}]
     if q.choices_from == "rounds":
         row["type"] = "select_one_from_file rounds.csv"
-    elif q.type in ("select_one", "select_multiple"):
+    elif TABLE[q.type].choices:
         list_name = q.choice_list or (q.name if q.name not in choices.shared else f"{q.name}_choices")
-        row["type"] = f"{q.type} {list_name}"
+        row["type"] = f"{TABLE[q.type].xls_out} {list_name}"
         if list_name not in choices.lists:
             choices.lists.add(list_name)
             for c in q.choices:
@@ -73,7 +72,7 @@ def _question_rows(q: Question, choices: _Choices) -> list[dict[str, Any]]:
                 _texts(crow, "label", c.label)
                 choices.append(crow)
     else:
-        row["type"] = _TYPES[q.type]
+        row["type"] = TABLE[q.type].xls_out
     _texts(row, "label", q.label)
     _texts(row, "hint", q.hint)
     if q.appearance:

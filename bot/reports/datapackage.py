@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from flows.forms import Form, FormVersions, Question
+from flows.qtypes import TABLE
 from storage.db import Session
 from storage.open_data import areas_under, package_rows
 from flows.summary_spec import SummarySpec
@@ -39,8 +40,6 @@ AREA_SOURCE = {"title": "Kode dan nama wilayah administrasi pemerintahan (Kepmen
 DEFAULT_LICENSE = {"name": "CC-BY-4.0", "title": "Creative Commons Attribution 4.0",
                    "path": "https://creativecommons.org/licenses/by/4.0/"}
 LEVELS = {1: "provinsi", 2: "kabupaten/kota", 3: "kecamatan", 4: "desa/kelurahan"}
-_TYPES = {"integer": "integer", "decimal": "number", "date": "date", "text": "string", "select_one": "string",
-          "select_multiple": "string", "photo": "string"}
 
 
 class InvalidPackage(ValueError):
@@ -69,8 +68,8 @@ def _fields(questions: tuple[Question, ...]) -> list[tuple[str, Question, dict[s
             for part, word in (("lat", "lintang"), ("lon", "bujur")):
                 out.append((f"{q.name}_{part}", q, {"name": f"{q.name}_{part}", "type": "number",
                                                     "title": f"{title} ({word})"}))
-        elif q.type in _TYPES:
-            out.append((q.name, q, {"name": q.name, "type": _TYPES[q.type], "title": title,
+        elif (kind := TABLE[q.type].package_type) is not None:
+            out.append((q.name, q, {"name": q.name, "type": kind, "title": title,
                                     "description": _describe(q)}))
     return out
 
