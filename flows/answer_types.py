@@ -7,7 +7,6 @@ Kept apart from filling.py, which calls these through a few small hooks.
 from __future__ import annotations
 
 import re
-from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from . import answers as A
@@ -15,6 +14,7 @@ from .dates import zone_for_area
 from .display import show
 from .expr import evaluate
 from .problem import N_, Gettext, Problem
+from .qtypes import TABLE
 # the readers of numbers and points live with their question types (flows/qtypes/); imported from here too
 from .qtypes.decimal import parse_decimal as parse_decimal
 from .qtypes.integer import parse_integer as parse_integer
@@ -139,25 +139,7 @@ def _computed(q: Question, values: dict[str, Any]) -> Any:
     value = evaluate(q.default_expr or "None", values)
     if value is None or value == "" or isinstance(value, (list, dict)):
         return None
-    number = isinstance(value, (int, float)) and not isinstance(value, bool)
-    if q.type == "integer":
-        return int(value) if number and float(value).is_integer() and abs(value) < 1e12 else None
-    if q.type == "decimal":
-        return float(value) if number and abs(value) < 1e12 else None
-    if q.type == "date":
-        try:
-            return date.fromisoformat(str(value)).isoformat()
-        except ValueError:
-            return None
-    if isinstance(value, bool):
-        return None
-    text = str(int(value)) if number and float(value).is_integer() else str(value)
-    if q.type == "select_one":
-        return text if text in {c.value for c in q.choices} else None
-    if q.type == "select_multiple":
-        picked = text.split()
-        return picked if picked and set(picked) <= {c.value for c in q.choices} else None
-    return text if q.type == "text" else None
+    return TABLE[q.type].computed(q, value)
 
 
 def default_text(q: Question, values: dict[str, Any]) -> str | None:
@@ -165,13 +147,7 @@ def default_text(q: Question, values: dict[str, Any]) -> str | None:
     if q.default_expr is None:
         return q.default
     value = _computed(q, values)
-    if value is None:
-        return None
-    if q.type == "decimal":
-        return repr(value).replace(".", ",")        # the comma is the decimal sign: never read as thousands
-    if q.type == "select_multiple":
-        return ", ".join(value)
-    return str(value)
+    return None if value is None else TABLE[q.type].typed(value)
 
 
 def default_shown(q: Question, values: dict[str, Any], lang: str, t: Gettext) -> str | None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .qtypes import TABLE
+from .qtypes.base import YES as YES
 
 LANG_COLUMNS = {"id": "Indonesian (id)", "en": "English (en)"}
 # an XLSForm type (as pyxform names it) → the Pantau question type it is read as (each type's ``xls_in``)
@@ -43,7 +44,6 @@ OTHER_LABEL = {"id": "Lainnya", "en": "Other"}
 OTHER_TEXT_LABEL = {"id": "Sebutkan yang lainnya:", "en": "Please specify the other:"}
 NO_SUMMARY = "none"
 NO_SUMMARY_WORDS = {NO_SUMMARY, "tidak", "no", "false"}
-YES = {"yes", "true", "true()", "1", "ya", "y"}
 
 
 class XLSFormError(ValueError):

@@ -54,7 +54,7 @@ def _describe(q: Question) -> str:
     text = q.label.get("id") or q.name
     if q.choices:
         text += " Pilihan: " + "; ".join(f"{c.value} = {c.label.get('id', c.value)}" for c in q.choices)
-        if q.type == "select_multiple":
+        if TABLE[q.type].many:
             text += " (beberapa pilihan dipisah spasi)"
     return text
 
@@ -81,7 +81,7 @@ def _cell(q: Question, column: str, value: Any) -> Any:
         if isinstance(value, (list, tuple)) and len(value) == 2:
             return value[0] if column.endswith("_lat") else value[1]
         return str(value)
-    if q.type == "select_multiple" and isinstance(value, list):
+    if TABLE[q.type].many and isinstance(value, list):
         return " ".join(str(v) for v in value)
     if isinstance(value, (dict, list)):
         return json.dumps(value, ensure_ascii=False)

@@ -15,6 +15,8 @@ from ..results import Answer
 from ..state import Draft
 
 Options = list[tuple[str, list[str]]]
+#: an XLSForm cell that says yes (``required``, ``pantau_count``, …)
+YES = {"yes", "true", "true()", "1", "ya", "y"}
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,26 @@ def plain_cell(q: Question, value: Any) -> Any:
     return value if isinstance(value, (int, float)) else str(value)
 
 
+def no_computed(q: Question, value: Any) -> Any:
+    """A type that a computed default cannot give (a photo, a point): never one."""
+    return None
+
+
+def is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def as_text(value: Any) -> str | None:
+    """A computed value as the text of a choice or a text answer (3.0 is "3"); a true/false is none."""
+    if isinstance(value, bool):
+        return None
+    return str(int(value)) if is_number(value) and float(value).is_integer() else str(value)
+
+
+def no_columns(*row: Any) -> None:
+    """A type with no XLSForm columns of its own."""
+
+
 def short_answer(q: Question, t: Gettext) -> str:
     return t("Tulis jawaban singkat.")
 
@@ -68,6 +90,8 @@ class QType:
     hint: Callable[[Question, Gettext], str | None] = skip_hint  # the line under the question
     check: Callable[[Question, Any], Problem | bool | None] = no_answer   # final check (True: ask again)
     cell: Callable[[Question, Any], Any] = plain_cell     # the Excel cell (a plain value; empty answers never)
+    computed: Callable[[Question, Any], Any] = no_computed   # a computed default (not empty) as its answer, or None
+    typed: Callable[[Any], str] = str                     # an answer as the text its reader reads ("sama")
     kind: str | None = None         # what an expression sees (number, text, date, list); None: not checked
     required: bool = True           # required unless the form says ``required: false``
     lexicon: bool = False           # read through the person's lexicon ("seng ada", "dua pulu")
@@ -79,6 +103,9 @@ class QType:
     file: bool = False              # the answer is a stored file's SHA-256 (a photo): linked, not shown
     xls_in: tuple[str, ...] = ()    # the XLSForm types read as this type
     xls_out: str | None = None      # the XLSForm type written (a select adds its list; a repeat is begin_repeat)
+    xls_binds: Callable[[dict[str, Any], dict[str, Any]], None] = no_columns   # (row, bind) before they are read
+    xls_read: Callable[[dict[str, Any], dict[str, Any]], None] = no_columns    # (row, question) its own columns in
+    xls_write: Callable[[Question, dict[str, Any]], None] = no_columns         # (question, row) its own columns out
     width: float = 34               # the Excel column's width
     table_type: str = "string"      # the Table Schema type of its column in the API's tables
     package_type: str | None = None  # the Table Schema type in the data package (None: no column)

@@ -1,6 +1,7 @@
 """``date``: a day ("6 Agustus", "10/8/2024", "kemarin", "Kamis lalu"), kept as ISO text."""
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from typing import Any
 
@@ -66,5 +67,20 @@ def cell(q: Question, value: Any) -> Any:
         return str(value)
 
 
-TYPE = QType("date", read, show, help=_help, cell=cell, kind="date", lexicon=True, checks_itself=True,
-             xls_in=("date",), xls_out="date", width=12, table_type="date", package_type="date")
+def computed(q: Question, value: Any) -> Any:
+    try:
+        return date.fromisoformat(str(value)).isoformat()
+    except ValueError:
+        return None
+
+
+def xls_binds(row: dict[str, Any], bind: dict[str, Any]) -> None:
+    """today() - 7 is a number of days in XLSForm; a date question's default (or calculation) is its date."""
+    for holder, key in ((bind, "calculate"), (row, "default")):
+        value = str(holder.get(key) or "").strip()
+        if re.search(r"[-+]", value) and re.search(r"\$\{|\(", value) and not value.startswith("date("):
+            holder[key] = f"date({value})"
+
+
+TYPE = QType("date", read, show, help=_help, cell=cell, computed=computed, kind="date", lexicon=True, checks_itself=True,
+             xls_in=("date",), xls_out="date", xls_binds=xls_binds, width=12, table_type="date", package_type="date")

@@ -9,7 +9,7 @@ from ..formats import fmt_number
 from ..numbers import words_to_int
 from ..problem import N_, Gettext, Problem
 from ..results import Accepted, Answer
-from .base import QType, Typed
+from .base import QType, Typed, is_number
 
 UNIT = r"[a-z%°²³/.]*"        # a unit after a number ("2,5 kg", "30%"): read past
 
@@ -72,5 +72,13 @@ def _help(q: Question, t: Gettext) -> str:
     return t("Tulis angkanya, pakai koma untuk desimal, misalnya 2,5.")
 
 
-TYPE = QType("decimal", read, show, help=_help, lexicon=True, xls_in=("decimal",), xls_out="decimal",
+def computed(q: Question, value: Any) -> Any:
+    return float(value) if is_number(value) and abs(value) < 1e12 else None
+
+
+def typed(value: Any) -> str:
+    return repr(value).replace(".", ",")        # the comma is the decimal sign: never read as thousands
+
+
+TYPE = QType("decimal", read, show, help=_help, computed=computed, typed=typed, lexicon=True, xls_in=("decimal",), xls_out="decimal",
              table_type="number", package_type="number")

@@ -9,13 +9,13 @@ import re
 from typing import Any
 
 from .. import answers as A
-from ..form_model import Question
+from ..form_model import NUMBER_MAX, NUMBER_MIN, Question
 from ..formats import fmt_number
 from ..lexicon import NONE
 from ..numbers import numbers_in, parse_number
 from ..problem import N_, Gettext, Problem
 from ..results import Accepted, Answer
-from .base import QType, Typed
+from .base import YES, QType, Typed, is_number
 from .decimal import UNIT, parse_decimal
 
 
@@ -92,6 +92,28 @@ def cell(q: Question, value: Any) -> Any:
     return value if isinstance(value, int) else str(value)
 
 
-TYPE = QType("integer", read, show, help=_help, check=check, cell=cell, kind="number", lexicon=True,
-             none_skips=False, xls_in=("integer",), xls_out="integer", width=10, table_type="integer",
+def computed(q: Question, value: Any) -> Any:
+    return int(value) if is_number(value) and float(value).is_integer() and abs(value) < 1e12 else None
+
+
+COUNT_MIN, COUNT_MAX = 0, 100_000       # a count's bounds unless the form says otherwise
+
+
+def xls_read(row: dict[str, Any], q: dict[str, Any]) -> None:
+    """An XLSForm integer is any whole number unless ``pantau_count`` says it is a count of people."""
+    if str(row.get("pantau_count", "")).lower() not in YES:
+        q["count"] = False      # any whole number: only the bounds its constraint (or pantau_min/max) gives
+
+
+def xls_write(q: Question, row: dict[str, Any]) -> None:
+    if q.count:
+        row["pantau_count"] = "yes"           # a count of people: 0 to 100,000 and its own wording
+    if q.minimum != (COUNT_MIN if q.count else NUMBER_MIN):
+        row["pantau_min"] = q.minimum
+    if q.maximum != (COUNT_MAX if q.count else NUMBER_MAX):
+        row["pantau_max"] = q.maximum
+
+
+TYPE = QType("integer", read, show, help=_help, check=check, cell=cell, computed=computed, kind="number", lexicon=True,
+             none_skips=False, xls_in=("integer",), xls_out="integer", xls_read=xls_read, xls_write=xls_write, width=10, table_type="integer",
              package_type="integer")

@@ -8,7 +8,7 @@ from ..form_model import Question
 from ..formats import choice_label
 from ..problem import Gettext, Problem
 from ..results import Accepted, Answer
-from .base import QType, Typed
+from .base import QType, Typed, as_text
 
 
 def read(a: Typed) -> Answer:
@@ -35,6 +35,28 @@ def cell(q: Question, value: Any) -> Any:
     return ", ".join(next((c.label["id"] for c in q.choices if c.value == x), str(x)) for x in value)
 
 
-TYPE = QType("select_multiple", read, show, help=_help, check=check, cell=cell, kind="list", lexicon=True,
-             choices=True, many=True, xls_in=("select all that apply",), xls_out="select_multiple", width=28,
+def computed(q: Question, value: Any) -> Any:
+    """A computed default naming choices' values, space-separated as in ODK ("gizi air")."""
+    text = as_text(value)
+    picked = text.split() if text is not None else []
+    return picked if picked and set(picked) <= {c.value for c in q.choices} else None
+
+
+def typed(value: Any) -> str:
+    return ", ".join(value)
+
+
+def xls_read(row: dict[str, Any], q: dict[str, Any]) -> None:
+    """A default given in XLSForm names its choices space-separated ("gizi air"); a form file, comma-separated."""
+    if "default" in q:
+        q["default"] = ", ".join(str(q["default"]).split())
+
+
+def xls_write(q: Question, row: dict[str, Any]) -> None:
+    if q.default is not None:
+        row["default"] = " ".join(v.strip() for v in q.default.split(","))
+
+
+TYPE = QType("select_multiple", read, show, help=_help, check=check, cell=cell, computed=computed, typed=typed, kind="list", lexicon=True,
+             choices=True, many=True, xls_in=("select all that apply",), xls_out="select_multiple", xls_read=xls_read, xls_write=xls_write, width=28,
              package_type="string")

@@ -8,7 +8,7 @@ from ..form_model import Question
 from ..formats import choice_label
 from ..problem import N_, Gettext, Problem
 from ..results import Accepted, Answer, Confirm
-from .base import QType, Typed
+from .base import QType, Typed, as_text
 
 
 def read(a: Typed) -> Answer:
@@ -48,6 +48,12 @@ def cell(q: Question, value: Any) -> Any:
     return next((c.label["id"] for c in q.choices if c.value == value), str(value))
 
 
-TYPE = QType("select_one", read, show, help=_help, check=check, cell=cell, kind="text", lexicon=True, choices=True,
+def computed(q: Question, value: Any) -> Any:
+    """A computed default that is one of the choices' values."""
+    text = as_text(value)
+    return text if text is not None and text in {c.value for c in q.choices} else None
+
+
+TYPE = QType("select_one", read, show, help=_help, check=check, cell=cell, computed=computed, kind="text", lexicon=True, choices=True,
              xls_in=("select one", "acknowledge", "select one external"), xls_out="select_one", width=22,
              package_type="string")

@@ -7,7 +7,7 @@ from typing import Any
 from ..form_model import Question
 from ..problem import N_, Gettext, Problem
 from ..results import Accepted, Answer
-from .base import QType, Typed
+from .base import QType, Typed, as_text
 
 
 def read(a: Typed) -> Answer:
@@ -23,5 +23,9 @@ def show(q: Question, value: Any, lang: str, t: Gettext) -> str:
     return str(value)
 
 
-TYPE = QType("text", read, show, kind="text", xls_in=("text", "phone number"), xls_out="text",
+def computed(q: Question, value: Any) -> Any:
+    return as_text(value)
+
+
+TYPE = QType("text", read, show, computed=computed, kind="text", xls_in=("text", "phone number"), xls_out="text",
              package_type="string")

@@ -28,10 +28,11 @@ PEOPLE_FIELDS = [{"name": "sender_name", "type": "string"}, {"name": "sender_pho
 
 
 def _field(q: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {"name": q.name, "type": TABLE[q.type].table_type, "title": q.label.get("id", q.name)}
-    if q.type == "select_one" and q.choices:
+    qtype = TABLE[q.type]
+    out: dict[str, Any] = {"name": q.name, "type": qtype.table_type, "title": q.label.get("id", q.name)}
+    if qtype.choices and not qtype.many and q.choices:
         out["constraints"] = {"enum": [c.value for c in q.choices]}
-    if q.type == "select_multiple":
+    if qtype.many:
         out["description"] = "Pilihan dipisah spasi"
     return out
 
