@@ -155,7 +155,8 @@ def default_shown(q: Question, values: dict[str, Any], lang: str, t: Gettext) ->
     if q.default_expr is None:
         if q.default is None:
             return None
-        return show(q, q.default, lang, t) if q.type == "select_one" else q.default
+        single = TABLE[q.type].choices and not TABLE[q.type].many
+        return show(q, q.default, lang, t) if single else q.default      # a choice by its label
     value = _computed(q, values)
     return None if value is None else show(q, value, lang, t)
 
