@@ -96,3 +96,24 @@ def test_a_type_refuses_what_it_cannot_read():
     assert isinstance(TABLE["location"].read(_typed(form, q, "di kebun")), Problem)
     form = _form("decimal")
     assert isinstance(TABLE["decimal"].read(_typed(form, form.question("harvest"), "1.250")), Problem)
+
+
+@pytest.mark.parametrize("name", sorted(TABLE))
+def test_a_type_exported_to_xlsform_and_imported_back_is_the_same_question(name, tmp_path):
+    """Each type's XLSForm names and its own columns (flows/qtypes: xls_in, xls_out, xls_read, xls_write) agree
+    through pyxform: the golden's form exported and imported again has the same questions."""
+    import openpyxl
+
+    from bot.cli.forms import read_xlsform
+    from flows.xlsform_export import to_xlsform
+
+    form = _form(name)
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for sheet_name, rows in to_xlsform(form).items():
+        sheet = book.create_sheet(sheet_name)
+        for row in rows:
+            sheet.append(row)
+    book.save(tmp_path / f"{form.id}.xlsx")
+    back = parse_form(read_xlsform(tmp_path / f"{form.id}.xlsx").data, form.source)
+    assert back.questions == form.questions
