@@ -12,11 +12,11 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, assert_never
 
 from . import answers as A, commands as C
 from .problem import N_, Gettext, Problem
-from .types import Context, Inbound, Reply, Step, WaitingView
+from .types import Context, Inbound, Reply, Step, Waiting, WaitingView
 
 MAX_INVITE_TRIES = 5                 # wrong codes in a row before a pause
 INVITE_COOL_DOWN = timedelta(minutes=15)
@@ -97,17 +97,22 @@ def _area(w: WaitingView, ctx: Context) -> str:
 def question(w: WaitingView, ctx: Context, t: Gettext) -> Reply:
     """The question for one waiting item (also what the pipeline pushes when it appears)."""
     area = _area(w, ctx)
-    if w.kind == "approve":
-        return Reply(t("%(name)s mendaftar sebagai kader %(area)s. Setujui?") % {"name": w.name, "area": area},
-                     (t("Ya"), t("Tidak")), yes_no=True)
-    if w.kind == "match":
-        return Reply(t("Laporan %(title)s di %(area)s dari %(first)s dan dari %(second)s tampaknya kegiatan yang "
-                       "sama. Apakah ini satu kegiatan?") % {"title": w.title, "area": area, "first": w.other_name,
-                                                            "second": w.name},
-                     match_choices(t))
-    return Reply(t("Ada dua laporan %(title)s untuk %(area)s: dari %(first)s dan dari %(second)s. Mana yang "
-                   "dipakai?") % {"title": w.title, "area": area, "first": w.other_name, "second": w.name},
-                 conflict_choices(w, t))
+    kind = w.what
+    match kind:
+        case Waiting.APPROVE:
+            return Reply(t("%(name)s mendaftar sebagai kader %(area)s. Setujui?") % {"name": w.name, "area": area},
+                         (t("Ya"), t("Tidak")), yes_no=True)
+        case Waiting.MATCH:
+            return Reply(t("Laporan %(title)s di %(area)s dari %(first)s dan dari %(second)s tampaknya kegiatan "
+                           "yang sama. Apakah ini satu kegiatan?") % {"title": w.title, "area": area,
+                                                                      "first": w.other_name, "second": w.name},
+                         match_choices(t))
+        case Waiting.CONFLICT:
+            return Reply(t("Ada dua laporan %(title)s untuk %(area)s: dari %(first)s dan dari %(second)s. Mana yang "
+                           "dipakai?") % {"title": w.title, "area": area, "first": w.other_name, "second": w.name},
+                         conflict_choices(w, t))
+        case _:
+            assert_never(kind)
 
 
 def conflict_choices(w: WaitingView, t: Gettext) -> tuple[str, ...]:
@@ -202,9 +207,16 @@ def intercept(session: dict[str, Any], inbound: Inbound, ctx: Context, t: Gettex
 
 
 def _choices(item: WaitingView, t: Gettext) -> tuple[str, ...]:
-    if item.kind == "approve":
-        return (t("Ya"), t("Tidak"))
-    return match_choices(t) if item.kind == "match" else conflict_choices(item, t)
+    kind = item.what
+    match kind:
+        case Waiting.APPROVE:
+            return (t("Ya"), t("Tidak"))
+        case Waiting.MATCH:
+            return match_choices(t)
+        case Waiting.CONFLICT:
+            return conflict_choices(item, t)
+        case _:
+            assert_never(kind)
 
 
 def _ask_or_later(item: WaitingView, ctx: Context, t: Gettext) -> Reply:
@@ -229,29 +241,41 @@ def _store(session: dict[str, Any], seen: list[Any], asked: list[Any], shown: li
 def _answer(item: WaitingView, text: str, t: Gettext) -> bool | str | None:
     if C.command_of(text) is not None:    # "belum" asks who has not reported: it never refuses a kader
         return None
-    if item.kind == "approve":
-        yes = A.parse_yes_no(text)
-        return None if isinstance(yes, Problem) else yes
-    if item.kind == "match":
-        same, apart = match_choices(t)
-        pick = A.parse_choice(text, [("same", [same, "ya", "sama"]), ("apart", [apart, "bukan", "berbeda", "beda"])])
-        return None if isinstance(pick, Problem) else pick
-    labels = conflict_choices(item, t)
-    pick = A.parse_choice(text, [("first", [labels[0]]), ("second", [labels[1]]), ("both", [labels[2], "keduanya"])])
+    kind = item.what
+    match kind:
+        case Waiting.APPROVE:
+            yes = A.parse_yes_no(text)
+            return None if isinstance(yes, Problem) else yes
+        case Waiting.MATCH:
+            same, apart = match_choices(t)
+            pick = A.parse_choice(text, [("same", [same, "ya", "sama"]),
+                                         ("apart", [apart, "bukan", "berbeda", "beda"])])
+        case Waiting.CONFLICT:
+            labels = conflict_choices(item, t)
+            pick = A.parse_choice(text, [("first", [labels[0]]), ("second", [labels[1]]),
+                                         ("both", [labels[2], "keduanya"])])
+        case _:
+            assert_never(kind)
     return None if isinstance(pick, Problem) else pick
 
 
 def _done_text(item: WaitingView, decision: bool | str, t: Gettext) -> str:
-    if item.kind == "approve":
-        return (t("Terima kasih. %(name)s sudah disetujui sebagai kader; laporannya kini terverifikasi.") if decision
-                else t("Baik. Pendaftaran %(name)s tidak disetujui.")) % {"name": item.name}
-    if item.kind == "match":
-        return (t("Baik. Dicatat sebagai satu kegiatan: forum menghitungnya sekali, setiap program tetap "
-                  "mencatatnya.") if decision == "same" else t("Baik. Dicatat sebagai dua kegiatan berbeda."))
-    if decision == "both":
-        return t("Baik. Kedua laporan disimpan sebagai pertemuan berbeda.")
-    chosen = item.other_name if decision == "first" else item.name
-    return t("Baik. Laporan %(name)s yang dipakai; laporan lainnya tetap tersimpan di riwayat.") % {"name": chosen}
+    kind = item.what
+    match kind:
+        case Waiting.APPROVE:
+            return (t("Terima kasih. %(name)s sudah disetujui sebagai kader; laporannya kini terverifikasi.")
+                    if decision else t("Baik. Pendaftaran %(name)s tidak disetujui.")) % {"name": item.name}
+        case Waiting.MATCH:
+            return (t("Baik. Dicatat sebagai satu kegiatan: forum menghitungnya sekali, setiap program tetap "
+                      "mencatatnya.") if decision == "same" else t("Baik. Dicatat sebagai dua kegiatan berbeda."))
+        case Waiting.CONFLICT:
+            if decision == "both":
+                return t("Baik. Kedua laporan disimpan sebagai pertemuan berbeda.")
+            chosen = item.other_name if decision == "first" else item.name
+            return t("Baik. Laporan %(name)s yang dipakai; laporan lainnya tetap tersimpan di riwayat.") % {
+                "name": chosen}
+        case _:
+            assert_never(kind)
 
 
 def disabled_step(session: dict[str, Any], t: Gettext) -> Step[dict[str, Any]]:

@@ -16,9 +16,10 @@ from typing import Any
 from . import answers as A
 from . import loop_steps as L
 from .localtime import person_today
-from .loop_steps import Outcome, Side
+from .loop_steps import Outcome
 from .loop_values import ItemView, LoopData, RecView, fmt_target, parse_target, parse_where, status_label
 from .problem import N_, Gettext, Problem
+from .sides import Followup, SideBox
 from .types import Context, Reply, Step
 
 Options = list[tuple[str, list[str]]]
@@ -45,44 +46,44 @@ def _data(ctx: Context) -> LoopData:
     return data
 
 
-def start(session: dict[str, Any], ctx: Context, t: Gettext, role: str) -> Step[dict[str, Any]]:
+def start(session: SideBox, ctx: Context, t: Gettext, role: str) -> Step[SideBox]:
     data = _data(ctx)
     if role == "fasilitator" and not data.items and data.recs:     # nothing new: close what the meeting kept
         queue = [r.id for r in data.recs]
-        session["side"] = {"kind": "followup", "role": "local", "queue": queue, "step": "rec", "work": {}}
+        side = session.side = Followup(role="local", queue=queue, step="rec")
         head = Reply(t("Tidak ada usulan baru. %(count)s rekomendasi yang ditangani di desa atau kecamatan masih "
                        "terbuka; perbarui statusnya satu per satu. Ketik \"menu\" untuk berhenti kapan saja.")
                      % {"count": len(queue)})
-        return Step(session, [head, _ask(session["side"], ctx, t)])
+        return Step(session, [head, _ask(side, ctx, t)])
     if role == "fasilitator":
         queue = [i.id for i in data.items]
         if not queue:
             return Step(session, [Reply(t("Tidak ada usulan desa yang menunggu tindak lanjut di wilayah Anda."))])
-        session["side"] = {"kind": "followup", "role": "fasilitator", "queue": queue, "step": "item", "work": {}}
+        side = session.side = Followup(role="fasilitator", queue=queue, step="item")
         head = Reply(t("Ada %(count)s usulan dari desa yang menunggu tindak lanjut. Kita bahas satu per satu; "
                        "ketik \"menu\" untuk berhenti kapan saja.") % {"count": len(queue)})
-        return Step(session, [head, _ask(session["side"], ctx, t)])
+        return Step(session, [head, _ask(side, ctx, t)])
     queue = [r.id for r in data.recs]
     if not queue:
         return Step(session, [Reply(t("Tidak ada rekomendasi yang menunggu jawaban Anda."))])
-    session["side"] = {"kind": "followup", "role": "opd", "queue": queue, "step": "rec", "work": {}}
+    side = session.side = Followup(role="opd", queue=queue, step="rec")
     head = Reply(t("Ada %(count)s rekomendasi dari kecamatan yang menunggu jawaban. Kita bahas satu per satu; "
                    "ketik \"menu\" untuk berhenti kapan saja.") % {"count": len(queue)})
-    return Step(session, [head, _ask(session["side"], ctx, t)])
+    return Step(session, [head, _ask(side, ctx, t)])
 
 
-def _item(side: Side, data: LoopData) -> ItemView | None:
+def _item(side: Followup, data: LoopData) -> ItemView | None:
     by_id = {i.id: i for i in data.items}
-    while side["queue"] and side["queue"][0] not in by_id:
-        side["queue"].pop(0)                      # handled meanwhile (by someone else): skip it
-    return by_id[side["queue"][0]] if side["queue"] else None
+    while side.queue and side.queue[0] not in by_id:
+        side.queue.pop(0)                      # handled meanwhile (by someone else): skip it
+    return by_id[side.queue[0]] if side.queue else None
 
 
-def _rec(side: Side, data: LoopData) -> RecView | None:
+def _rec(side: Followup, data: LoopData) -> RecView | None:
     by_id = {r.id: r for r in data.recs}
-    while side["queue"] and side["queue"][0] not in by_id:
-        side["queue"].pop(0)
-    return by_id[side["queue"][0]] if side["queue"] else None
+    while side.queue and side.queue[0] not in by_id:
+        side.queue.pop(0)
+    return by_id[side.queue[0]] if side.queue else None
 
 
 def _item_options(t: Gettext) -> Options:
@@ -106,11 +107,11 @@ def _labels(options: Options) -> tuple[str, ...]:
     return tuple(labels[0] for _, labels in options)
 
 
-def _ask(side: Side, ctx: Context, t: Gettext) -> Reply:
+def _ask(side: Followup, ctx: Context, t: Gettext) -> Reply:
     data = _data(ctx)
-    step, work = side["step"], side["work"]
+    step, work = side.step, side.work
     lang = ctx.contact.lang if ctx.contact else "id"
-    if side["role"] == "fasilitator":
+    if side.role == "fasilitator":
         item = _item(side, data)
         assert item is not None
         if step == "item":
@@ -160,8 +161,8 @@ def _agency_line(names: list[str], t: Gettext) -> str:
     return ", ".join([t("%(name)s (utama)") % {"name": names[0]}, *names[1:]])
 
 
-def help_text(side: Side, t: Gettext) -> str:
-    if side["role"] == "fasilitator":
+def help_text(side: Followup, t: Gettext) -> str:
+    if side.role == "fasilitator":
         return t("Untuk setiap usulan desa: tulis rekomendasi yang disepakati di rapat kecamatan, gabungkan "
                  "usulan yang sama dari beberapa desa, lalu pilih di mana ditangani. Yang dibawa ke kabupaten "
                  "dikirim ke OPD-nya, dan kader desa diberi tahu. Ketik \"menu\" untuk berhenti.")
@@ -170,40 +171,41 @@ def help_text(side: Side, t: Gettext) -> str:
              "berhenti.")
 
 
-def _current(side: Side, ctx: Context) -> ItemView | RecView | None:
-    return _item(side, _data(ctx)) if side["role"] == "fasilitator" else _rec(side, _data(ctx))
+def _current(side: Followup, ctx: Context) -> ItemView | RecView | None:
+    return _item(side, _data(ctx)) if side.role == "fasilitator" else _rec(side, _data(ctx))
 
 
-def _take(side: Side, current: Any, text: str, ctx: Context, t: Gettext) -> Outcome | Problem:
-    if side["role"] == "fasilitator":
+def _take(side: Followup, current: Any, text: str, ctx: Context, t: Gettext) -> Outcome | Problem:
+    if side.role == "fasilitator":
         return _fasilitator(side, current, text, ctx, _data(ctx), t)
     return _opd(side, current, text, _data(ctx), t)
 
 
-def _conversation(role: str) -> L.Conversation:
+def _conversation(role: str) -> L.Conversation[Followup]:
     return L.Conversation(_ask, _current, _take, help_text, "item" if role == "fasilitator" else "rec",
                           N_("Semua sudah dibahas. Terima kasih."), N_("Baik, kita ulangi dari awal untuk usulan ini."))
 
 
-def advance(session: dict[str, Any], text: str, cmd: str | None, ctx: Context, t: Gettext) -> tuple[Step[dict[str, Any]], bool]:
+def advance(session: SideBox, side: Followup, text: str, cmd: str | None, ctx: Context,
+            t: Gettext) -> tuple[Step[SideBox], bool]:
     """One message inside the side conversation; (step, finished: the engine shows the menu after it)."""
-    return L.advance(_conversation(session["side"]["role"]), session, text, cmd, ctx, t)
+    return L.advance(_conversation(side.role), session, side, text, cmd, ctx, t)
 
 
-def _next(side: Side, done: list[int]) -> None:
-    side["queue"] = [i for i in side["queue"] if i not in done]
-    side["step"], side["work"] = ("item" if side["role"] == "fasilitator" else "rec"), {}
+def _next(side: Followup, done: list[int]) -> None:
+    side.queue = [i for i in side.queue if i not in done]
+    side.step, side.work = ("item" if side.role == "fasilitator" else "rec"), {}
 
 
-def _fasilitator_item(side: Side, item: ItemView, text: str, data: LoopData, t: Gettext) -> Outcome | Problem:
+def _fasilitator_item(side: Followup, item: ItemView, text: str, data: LoopData, t: Gettext) -> Outcome | Problem:
     """The answer at an item: a choice (write, merge, skip, stop) or the recommendation itself, typed at once."""
-    work = side["work"]
+    work = side.work
     pick = A.parse_choice(text, _item_options(t))
     if isinstance(pick, Problem):
         value = L.sentence(text, 10)
         if value is None:
             return pick
-        work["items"], work["text"], side["step"] = [item.id], value[:1000], "level"   # written at once
+        work["items"], work["text"], side.step = [item.id], value[:1000], "level"   # written at once
         return [], [], False
     if pick == "stop":
         return [Reply(t("Baik, sisanya bisa dilanjutkan nanti dengan \"tindak lanjut\"."))], [], True
@@ -213,16 +215,16 @@ def _fasilitator_item(side: Side, item: ItemView, text: str, data: LoopData, t: 
     work["items"] = [item.id]
     others = [i for i in data.items if i.id != item.id]
     if pick == "merge" and not others:
-        side["step"] = "text"
+        side.step = "text"
         return [Reply(t("Tidak ada usulan lain yang bisa digabungkan."))], [], False
-    side["step"] = "merge" if pick == "merge" else "text"
+    side.step = "merge" if pick == "merge" else "text"
     return [], [], False
 
 
-def _fasilitator(side: Side, item: ItemView, text: str, ctx: Context, data: LoopData, t: Gettext) -> Outcome | Problem:
+def _fasilitator(side: Followup, item: ItemView, text: str, ctx: Context, data: LoopData, t: Gettext) -> Outcome | Problem:
     """Three messages for one recommendation carried to the forum: its text (typed at the item), where it is
     handled, the agencies and target proposed. The forum checks it; desa and kecamatan ones are closed later."""
-    step, work = side["step"], side["work"]
+    step, work = side.step, side.work
     if step == "item":
         return _fasilitator_item(side, item, text, data, t)
     if step == "merge":
@@ -231,21 +233,21 @@ def _fasilitator(side: Side, item: ItemView, text: str, ctx: Context, data: Loop
         if isinstance(picks, Problem):
             return picks
         work["items"] += [int(p) for p in picks]
-        side["step"] = "text"
+        side.step = "text"
         return [Reply(t("Digabungkan: %(count)s usulan dibahas sebagai satu.") % {"count": len(work["items"])})], [], False
     if step == "text":
         value = L.sentence(text)
         if value is None:
             return Problem(N_("Mohon tulis rekomendasinya dalam kalimat, misalnya: Bantuan modal usaha untuk "
                               "kelompok tenun."))
-        work["text"], side["step"] = value[:1000], "level"
+        work["text"], side.step = value[:1000], "level"
         return [], [], False
     if step == "level":
         pick = A.parse_choice(text, _level_options(t))
         if isinstance(pick, Problem):
             return pick
         work["level"] = pick
-        side["step"] = "where" if pick == "kabupaten" else "target"
+        side.step = "where" if pick == "kabupaten" else "target"
         return [], [], False
     if step == "where":
         if not data.agencies:
@@ -266,9 +268,9 @@ def _fasilitator(side: Side, item: ItemView, text: str, ctx: Context, data: Loop
     raise ValueError(step)
 
 
-def _save(side: Side, data: LoopData, ctx: Context, t: Gettext) -> Outcome:
+def _save(side: Followup, data: LoopData, ctx: Context, t: Gettext) -> Outcome:
     """Store the recommendation and say what was stored (the forum, or the fasilitator later, may change it)."""
-    work = side["work"]
+    work = side.work
     lang = ctx.contact.lang if ctx.contact else "id"
     action = ("recommend", {"items": list(work["items"]), "text": work["text"], "level": work["level"],
                             "agencies": work.get("agencies") or [], "target": work.get("target")})
@@ -287,8 +289,8 @@ def _save(side: Side, data: LoopData, ctx: Context, t: Gettext) -> Outcome:
     return [Reply("\n".join([head, *lines, tail]))], [action], False
 
 
-def _opd(side: Side, rec: RecView, text: str, data: LoopData, t: Gettext) -> Outcome | Problem:
-    step, work = side["step"], side["work"]
+def _opd(side: Followup, rec: RecView, text: str, data: LoopData, t: Gettext) -> Outcome | Problem:
+    step, work = side.step, side.work
     if step == "rec":
         pick = A.parse_choice(text, _status_options(t))
         if isinstance(pick, Problem):
@@ -297,14 +299,14 @@ def _opd(side: Side, rec: RecView, text: str, data: LoopData, t: Gettext) -> Out
             L.skip(side)
             return [], [], False
         work["status"] = pick
-        side["step"] = "reason" if pick == "tidak_bisa" else "note"
+        side.step = "reason" if pick == "tidak_bisa" else "note"
         return [], [], False
     if step == "reason":
         value = " ".join(text.split())
         if len(value) < 3 or A.normalize(value) == "lewati":
             return Problem(N_("Alasannya perlu ditulis, supaya desa memahami. Misalnya: anggaran tahun ini "
                               "sudah habis."))
-        work["reason"], side["step"] = value[:500], "note"
+        work["reason"], side.step = value[:500], "note"
         return [], [], False
     if step == "note":
         value = " ".join(text.split())

@@ -5,14 +5,14 @@ kecamatan with a reason. Pure; the pipeline loads ``ctx.loop.forum`` (``LoopData
 kabupaten and stores the ``("forum", …)`` actions (storage/forum.py, scope checked again)."""
 from __future__ import annotations
 
-from typing import Any
 
 from . import answers as A
 from . import loop_steps as L
 from .localtime import person_today
-from .loop_steps import Outcome, Side
+from .loop_steps import Outcome
 from .loop_values import LoopData, RecView, fmt_target, parse_agencies, parse_target
 from .problem import N_, Gettext, Problem
+from .sides import Forum, SideBox
 from .types import Context, Reply, Step
 
 Options = list[tuple[str, list[str]]]
@@ -23,20 +23,20 @@ def _data(ctx: Context) -> LoopData:
     return data
 
 
-def start(session: dict[str, Any], ctx: Context, t: Gettext) -> Step[dict[str, Any]]:
+def start(session: SideBox, ctx: Context, t: Gettext) -> Step[SideBox]:
     data = _data(ctx)
     queue = [r.id for r in data.forum]
-    session["side"] = {"kind": "forum", "role": "forum", "queue": queue, "step": "rec", "work": {}}
+    side = session.side = Forum(queue=queue, step="rec")
     head = Reply(t("Forum kabupaten: %(count)s rekomendasi dari kecamatan menunggu keputusan. OPD baru melihatnya "
                    "setelah diterima di sini. Ketik \"menu\" untuk berhenti kapan saja.") % {"count": len(queue)})
-    return Step(session, [head, _ask(session["side"], ctx, t)])
+    return Step(session, [head, _ask(side, ctx, t)])
 
 
-def _rec(side: Side, data: LoopData) -> RecView | None:
+def _rec(side: Forum, data: LoopData) -> RecView | None:
     by_id = {r.id: r for r in data.forum}
-    while side["queue"] and side["queue"][0] not in by_id:
-        side["queue"].pop(0)                  # decided meanwhile (on the dashboard, by another koordinator)
-    return by_id[side["queue"][0]] if side["queue"] else None
+    while side.queue and side.queue[0] not in by_id:
+        side.queue.pop(0)                  # decided meanwhile (on the dashboard, by another koordinator)
+    return by_id[side.queue[0]] if side.queue else None
 
 
 def _options(t: Gettext) -> Options:
@@ -51,15 +51,15 @@ def _short(rec: RecView, data: LoopData) -> str:
     return f"{data.names.get(rec.kec, rec.kec)}: {rec.text}"[:80]
 
 
-def _ask(side: Side, ctx: Context, t: Gettext) -> Reply:
+def _ask(side: Forum, ctx: Context, t: Gettext) -> Reply:
     data = _data(ctx)
     rec = _rec(side, data)
     assert rec is not None
     lang = ctx.contact.lang if ctx.contact else "id"
-    step = side["step"]
+    step = side.step
     if step == "rec":
         agencies = _agencies(side, rec) or "-"
-        target = side["work"].get("target", rec.target)
+        target = side.work.get("target", rec.target)
         lines = [t("Rekomendasi %(n)s dari %(total)s, dari %(kec)s:") % {**L.position(side),
                                                                          "kec": data.names.get(rec.kec, rec.kec)},
                  rec.text, t("Usulan dari: %(list)s") % {"list": ", ".join(data.names.get(d, d) for d in rec.desa)}]
@@ -82,23 +82,23 @@ def _ask(side: Side, ctx: Context, t: Gettext) -> Reply:
     raise ValueError(step)
 
 
-def _agencies(side: Side, rec: RecView) -> str:
+def _agencies(side: Forum, rec: RecView) -> str:
     """The agencies as the koordinator last set them (this conversation), else as carried."""
-    names = side["work"].get("agencies") or [a for a in (rec.agency, *rec.co_agencies) if a]
+    names = side.work.get("agencies") or [a for a in (rec.agency, *rec.co_agencies) if a]
     return ", ".join(names)
 
 
-def help_text(side: Side, t: Gettext) -> str:
+def help_text(side: Forum, t: Gettext) -> str:
     return t("Untuk setiap rekomendasi dari kecamatan: terima (OPD-nya lalu diberi tahu), ubah dulu OPD atau "
              "targetnya, gabungkan dengan rekomendasi yang sama, atau kembalikan ke kecamatan dengan alasan. "
              "Ketik \"menu\" untuk berhenti.")
 
 
-def _current(side: Side, ctx: Context) -> RecView | None:
+def _current(side: Forum, ctx: Context) -> RecView | None:
     return _rec(side, _data(ctx))
 
 
-def _decide(side: Side, rec: RecView, text: str, data: LoopData, t: Gettext) -> Outcome | Problem:
+def _decide(side: Forum, rec: RecView, text: str, data: LoopData, t: Gettext) -> Outcome | Problem:
     """The answer to the forum's question about one recommendation."""
     pick = A.parse_choice(text, _options(t))
     if isinstance(pick, Problem):
@@ -111,34 +111,34 @@ def _decide(side: Side, rec: RecView, text: str, data: LoopData, t: Gettext) -> 
     if pick == "accept":
         agencies = _agencies(side, rec)
         if not agencies:
-            side["step"] = "agency"
+            side.step = "agency"
             return [Reply(t("Pilih dulu OPD-nya."))], [], False
         _next(side, rec.id)
         return [Reply(t("Diterima dan diteruskan ke %(agency)s. Desa yang mengusulkan akan diberi tahu.")
                       % {"agency": agencies})], [("forum", {"rec": rec.id, "do": "accept"})], False
     if pick == "merge" and len(data.forum) < 2:
         return [Reply(t("Tidak ada rekomendasi lain untuk digabungkan."))], [], False
-    side["step"] = "reason" if pick == "return" else pick
+    side.step = "reason" if pick == "return" else pick
     return [], [], False
 
 
-def _take(side: Side, rec: RecView, text: str, ctx: Context, t: Gettext) -> Outcome | Problem:
+def _take(side: Forum, rec: RecView, text: str, ctx: Context, t: Gettext) -> Outcome | Problem:
     data = _data(ctx)
-    step = side["step"]
+    step = side.step
     if step == "rec":
         return _decide(side, rec, text, data, t)
     if step == "agency":
         chosen = parse_agencies(text, data.agencies)
         if isinstance(chosen, Problem):
             return chosen
-        side["step"], side["work"]["agencies"] = "rec", [a.name for a in chosen]
+        side.step, side.work["agencies"] = "rec", [a.name for a in chosen]
         return [Reply(t("OPD diubah: %(list)s.") % {"list": ", ".join(a.name for a in chosen)})], \
             [("forum", {"rec": rec.id, "do": "reassign", "agencies": [a.id for a in chosen]})], False
     if step == "target":
         target = parse_target(text, person_today(ctx))
         if isinstance(target, Problem):
             return target
-        side["step"], side["work"]["target"] = "rec", target
+        side.step, side.work["target"] = "rec", target
         return [Reply(t("Target diubah: %(target)s.") % {"target": fmt_target(target, ctx.contact.lang
                                                                               if ctx.contact else "id")})], \
             [("forum", {"rec": rec.id, "do": "reassign", "target": target})], False
@@ -161,13 +161,15 @@ def _take(side: Side, rec: RecView, text: str, ctx: Context, t: Gettext) -> Outc
     raise ValueError(step)
 
 
-def _next(side: Side, rec_id: int) -> None:
-    side["queue"] = [i for i in side["queue"] if i != rec_id]
-    side["step"], side["work"] = "rec", {}
+def _next(side: Forum, rec_id: int) -> None:
+    side.queue = [i for i in side.queue if i != rec_id]
+    side.step, side.work = "rec", {}
 
 
-CONVERSATION = L.Conversation(_ask, _current, _take, help_text, "rec", N_("Semua rekomendasi sudah diputuskan. Terima kasih."))
+CONVERSATION: L.Conversation[Forum] = L.Conversation(
+    _ask, _current, _take, help_text, "rec", N_("Semua rekomendasi sudah diputuskan. Terima kasih."))
 
 
-def advance(session: dict[str, Any], text: str, cmd: str | None, ctx: Context, t: Gettext) -> tuple[Step[dict[str, Any]], bool]:
-    return L.advance(CONVERSATION, session, text, cmd, ctx, t)
+def advance(session: SideBox, side: Forum, text: str, cmd: str | None, ctx: Context,
+            t: Gettext) -> tuple[Step[SideBox], bool]:
+    return L.advance(CONVERSATION, session, side, text, cmd, ctx, t)

@@ -10,6 +10,7 @@ from .display import fmt_date
 from .localtime import local, zone_name
 from .loop_values import RETURNED, LoopData, ProposalView, fmt_target, status_label
 from .problem import Gettext
+from .sides import SideBox
 from .types import Context, Reply, Step
 
 COMMAND = "proposals"
@@ -45,7 +46,7 @@ def proposal_lines(p: ProposalView, area: str, t: Gettext, lang: str) -> list[st
     return lines
 
 
-def start(session: dict[str, Any], ctx: Context, t: Gettext) -> Step[dict[str, Any]]:
+def start(session: SideBox, ctx: Context, t: Gettext) -> Step[SideBox]:
     data: LoopData = ctx.loop or LoopData()
     contact = ctx.contact
     area = contact.area_code if contact else ""

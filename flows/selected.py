@@ -3,11 +3,11 @@ selected, at which level and why (the MSC guide: feed the results back). Pure; t
 selections into ``ctx.loop.selected`` (``LoopData``) for the person's own area only."""
 from __future__ import annotations
 
-from typing import Any
 
 from .loop_values import LoopData, SelectedView
 from .problem import Gettext
 from .selection import level_label, story_title
+from .sides import SideBox
 from .types import Context, Reply, Step
 
 COMMAND = "selected"
@@ -25,7 +25,7 @@ def story_lines(story: SelectedView, data: LoopData, t: Gettext) -> list[str]:
     return lines
 
 
-def start(session: dict[str, Any], ctx: Context, t: Gettext) -> Step[dict[str, Any]]:
+def start(session: SideBox, ctx: Context, t: Gettext) -> Step[SideBox]:
     data: LoopData = ctx.loop or LoopData()
     if not data.selected:
         return Step(session, [Reply(t("Belum ada cerita perubahan yang dipilih panel di wilayah Anda."))])

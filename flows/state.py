@@ -6,14 +6,17 @@ written — older ones are migrated on load, step by step — and ``to_json`` wr
 everything in between works on these values.
 
 Keys this module does not know are kept as they were (``extra``), so a newer module's data survives.
-``side`` is an opaque slot for side conversations of other modules (follow-up, story selection): the
-engine never reads it; ``extra`` also holds flows/access.py's keys (``decide``, ``invite_tries``).
+``side`` holds a side conversation of the learning loop (follow-up, forum, story selection: flows/sides.py), typed
+like the draft; the engine never reads it. ``extra`` also holds flows/access.py's keys (``decide``,
+``invite_tries``).
 """
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from typing import Any
+
+from .sides import Side, side_from_json
 
 _NAMES: dict[type, tuple[str, ...]] = {}
 _KNOWN: dict[type, frozenset[str]] = {}
@@ -249,7 +252,7 @@ class State:
     reg: Reg | None = None                   # registration steps (flows/registration.py)
     reports: list[list[Any]] | None = None   # reports offered for "ubah": [id, label]
     mode_before: str | None = None
-    side: dict[str, Any] | None = None       # other modules' side conversations (opaque to the engine)
+    side: Side | None = None                 # a side conversation of the loop (flows/sides.py)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -268,14 +271,16 @@ class State:
         data = migrate(dict(data or {}))
         data.pop("schema", None)
         known = _known(cls)
-        typed = ("form", "draft", "pending", "reg")
+        typed = ("form", "draft", "pending", "reg", "side")
         state = cls(**{k: v for k, v in data.items() if k in known and k not in typed})
         state.form = Draft.from_json(data["form"]) if isinstance(data.get("form"), dict) else None
         state.draft = Draft.from_json(data["draft"]) if isinstance(data.get("draft"), dict) else None
         pending = data.get("pending")
         state.pending = pending_from_json(pending) if isinstance(pending, dict) else None
         state.reg = Reg.from_json(data["reg"]) if isinstance(data.get("reg"), dict) else None
-        state.extra = {k: v for k, v in data.items() if k not in known}
+        side = data.get("side")
+        state.side = side_from_json(side) if isinstance(side, dict) else None
+        state.extra = {k: v for k, v in data.items() if k not in known or (k == "side" and state.side is None and v is not None)}
         return state
 
     def to_json(self) -> dict[str, Any]:
@@ -288,6 +293,8 @@ class State:
                 out[name] = value.to_json()
             elif name == "pending":
                 out[name] = pending_to_json(value)
+            elif name == "side":
+                out[name] = value.to_json()
             else:
                 out[name] = value
         out["schema"] = SCHEMA

@@ -73,11 +73,21 @@ class InviteView(NamedTuple):
     extra: dict[str, Any] | None = None    # e.g. {"agency": …} for a role that needs more than an area
 
 
+class Waiting(StrEnum):
+    """What a coordinator is asked to decide: ``WaitingView.kind`` (stored as its value in the session's
+    ``decide`` keys and in ``Step.decisions``)."""
+
+    APPROVE = "approve"          # a kader waiting for approval
+    CONFLICT = "conflict"        # a report under another person's key
+    MATCH = "match"              # the same event reported for two programs
+
+
 @dataclass(frozen=True)
 class WaitingView:
     """Something a coordinator is asked to decide (flows/access.py): a kader waiting for approval
-    (``kind`` "approve", ``ref`` the contact id) or a competing report (``kind`` "conflict", ``ref``
-    the competing report's id)."""
+    (``kind`` "approve", ``ref`` the contact id), a competing report (``kind`` "conflict", ``ref``
+    the competing report's id) or an event of two programs (``kind`` "match", ``ref`` the report's id).
+    Any other kind is refused when the view is made (``Waiting``)."""
     kind: str
     ref: int
     name: str                    # the kader's name / the competing sender's name
@@ -86,6 +96,13 @@ class WaitingView:
     title: str = ""              # the report (conflict)
     since: datetime | None = None
     area_name: str = ""          # "Desa Kilmury", filled in by the pipeline
+
+    def __post_init__(self) -> None:
+        Waiting(self.kind)       # ValueError: a kind no question is written for
+
+    @property
+    def what(self) -> Waiting:
+        return Waiting(self.kind)
 
 
 @dataclass(frozen=True)

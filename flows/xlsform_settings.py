@@ -16,6 +16,18 @@ from .xlsform_sheets import (DATED_VERSION, NO_SUMMARY_WORDS, SETTINGS_COLUMNS, 
 class SettingsReader(Reader):
     def settings(self) -> dict[str, Any]:
         s = {(base_column(k) if base_column(k) != "pantau_title" else k): v for k, v in self.sheets.settings.items()}
+        self._unknown_columns(s)
+        xlsform: dict[str, str] = {}
+        form_id = self._form_id(s, xlsform)
+        version = self._version(s, xlsform)
+        out: dict[str, Any] = {"id": str(form_id), "version": version or 1, "title": self._title(s, form_id)}
+        if xlsform:
+            out["xlsform"] = xlsform
+        self._order_roles_key(s, out)
+        self._summary(s, out)
+        return out
+
+    def _unknown_columns(self, s: dict[str, Any]) -> None:
         for column, value in s.items():
             if base_column(column) not in SETTINGS_COLUMNS and value not in (None, ""):
                 if base_column(column).startswith("pantau_"):
@@ -23,16 +35,22 @@ class SettingsReader(Reader):
                 else:
                     self.notes.append(f"settings: kolom {column_letter(self.sheets.settings_columns, column)} "
                                       "tidak dipakai Pantau; diabaikan")
+
+    def _form_id(self, s: dict[str, Any], xlsform: dict[str, str]) -> str | None:
+        """The form id (``--id``, else the settings' id made Pantau's), noting a changed one in ``xlsform``."""
         given = s.get("form_id") or s.get("set_form_id") or s.get("id_string") or self.parsed.get("id_string")
         form_id = self.form_id or (normal_id(str(given)) if given else None)
         if not form_id or not re.fullmatch(r"[a-z][a-z0-9_]{0,39}", str(form_id)):
             self.problem("settings", 2, "form_id", f"form_id {form_id!r} harus huruf kecil, angka dan _, diawali "
                          "huruf (atau pakai --id)")
-        xlsform: dict[str, str] = {}
         if given and not self.form_id and form_id != str(given):
             xlsform["form_id"] = str(given)
             self.notes.append(f"settings: form_id {given!r} dipakai sebagai {form_id!r} di Pantau; diekspor lagi "
                               f"sebagai {given!r}")
+        return form_id
+
+    def _version(self, s: dict[str, Any], xlsform: dict[str, str]) -> int | None:
+        """The version number (a date's or a text's as written kept in ``xlsform``), None when unusable."""
         version_text = str(s.get("version") or "1").strip()
         version = int(version_text) if re.fullmatch(r"\d{1,12}", version_text) and int(version_text) >= 1 else None
         if version is None and re.fullmatch(DATED_VERSION, version_text):
@@ -48,6 +66,9 @@ class SettingsReader(Reader):
                          "ubah setiap kali formulir diubah")
         if not s.get("version"):
             self.notes.append("settings: version kosong, dipakai versi 1")
+        return version
+
+    def _title(self, s: dict[str, Any], form_id: str | None) -> dict[str, str]:
         titles = {lang_of(k.split("::", 1)[1], self.default_lang): v for k, v in s.items()
                   if k.startswith("pantau_title::") and v}
         labels = self.parsed.get("label")
@@ -58,10 +79,9 @@ class SettingsReader(Reader):
                     titles[lang] = text
         title_default = s.get("form_title") or s.get("title") or s.get("set_form_title") or self.parsed.get("title") \
             or form_id
-        title = {"id": titles.get("id") or str(title_default), "en": titles.get("en") or str(title_default)}
-        out: dict[str, Any] = {"id": str(form_id), "version": version or 1, "title": title}
-        if xlsform:
-            out["xlsform"] = xlsform
+        return {"id": titles.get("id") or str(title_default), "en": titles.get("en") or str(title_default)}
+
+    def _order_roles_key(self, s: dict[str, Any], out: dict[str, Any]) -> None:
         if s.get("pantau_order"):
             if str(s["pantau_order"]).isdigit():
                 out["order"] = int(s["pantau_order"])
@@ -76,6 +96,8 @@ class SettingsReader(Reader):
             out["roles"] = roles
         if s.get("pantau_key"):
             out["key"] = [k for k in re.split(r"[\s,]+", str(s["pantau_key"])) if k]
+
+    def _summary(self, s: dict[str, Any], out: dict[str, Any]) -> None:
         if str(s.get("pantau_summary") or "").strip().lower() in NO_SUMMARY_WORDS:
             out["summary"] = None                     # no summary wanted: none is derived
         elif s.get("pantau_summary"):
@@ -88,4 +110,3 @@ class SettingsReader(Reader):
             else:
                 self.problem("settings", 2, "pantau_summary", "pantau_summary harus satu mapping YAML, misalnya "
                              "{section: sumur, count: jumlah, sums: [keluarga]}")
-        return out

@@ -2,16 +2,16 @@
 approval, competing reports, disabling a contact. flows/access.py holds the conversation."""
 from __future__ import annotations
 
-from typing import Any, overload
+from typing import Any, assert_never, overload
 
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from flows.types import ContactView, InviteView, WaitingView
+from flows.types import ContactView, InviteView, Waiting, WaitingView
 
 from . import changes
 from . import webhooks
@@ -134,15 +134,14 @@ async def disable_contact(s: AsyncSession, contact_id: int, now: datetime) -> bo
     return affected(result) == 1
 
 
-async def approve_contact(s: AsyncSession, contact_id: int, by: int | None = None,
-                          now: datetime | None = None) -> bool:
+async def approve_contact(s: AsyncSession, contact_id: int, now: datetime, by: int | None = None) -> bool:
     """Verified from now on, and so are the reports they sent while waiting."""
     result = await s.execute(update(Contact).where(Contact.id == contact_id, Contact.verified.is_(False))
                              .values(verified=True, approved_by=by))
     if affected(result):
         ids = await s.execute(update(Report).where(Report.contact_id == contact_id).values(verified=True)
                               .returning(Report.id, Report.area_code))
-        await changes.record(s, [(rid, area) for rid, area in ids], now or datetime.now(timezone.utc))
+        await changes.record(s, [(rid, area) for rid, area in ids], now)
         await s.execute(update(Membership).where(Membership.contact_id == contact_id, Membership.verified.is_(False))
                         .values(verified=True, approved_by=by))
     return affected(result) == 1
@@ -223,20 +222,35 @@ async def decide(s: AsyncSession, by: ContactView, kind: str, ref: int, decision
                  ) -> list[Notice]:
     """Apply a coordinator's decision (only inside their area); returns messages for others as
     (channel, external id, text key, values)."""
-    if kind == "match":          # one event of two programs, or two (storage/matches.py)
-        from .matches import decide_match
-        await decide_match(s, by.id, ref, str(decision), now, by.area_code, by.program_id)
-        return []
-    if kind == "approve":
-        row = await s.get(Contact, ref)
-        if row is None or not may_change(by, -1, row.area_code, row.program_id) or row.verified or row.disabled_at:
+    what = Waiting(kind)         # ValueError: a kind nobody is asked about is never applied to a report
+    match what:
+        case Waiting.MATCH:      # one event of two programs, or two (storage/matches.py)
+            from .matches import decide_match
+            await decide_match(s, by.id, ref, str(decision), now, by.area_code, by.program_id)
             return []
-        out: list[Notice] = [(c, e, "approved" if decision else "rejected", {"by": by.name}) for c, e in await identities_of(s, ref)]
-        if decision:
-            await approve_contact(s, ref, by.id, now)
-        else:
-            row.disabled_at, row.approved_by = now, by.id
-        return out
+        case Waiting.APPROVE:
+            return await _decide_approval(s, by, ref, decision, now)
+        case Waiting.CONFLICT:
+            return await _decide_conflict(s, by, ref, decision, now)
+        case _:
+            assert_never(what)
+
+
+async def _decide_approval(s: AsyncSession, by: ContactView, ref: int, decision: bool | str, now: datetime
+                           ) -> list[Notice]:
+    row = await s.get(Contact, ref)
+    if row is None or not may_change(by, -1, row.area_code, row.program_id) or row.verified or row.disabled_at:
+        return []
+    out: list[Notice] = [(c, e, "approved" if decision else "rejected", {"by": by.name}) for c, e in await identities_of(s, ref)]
+    if decision:
+        await approve_contact(s, ref, now, by.id)
+    else:
+        row.disabled_at, row.approved_by = now, by.id
+    return out
+
+
+async def _decide_conflict(s: AsyncSession, by: ContactView, ref: int, decision: bool | str, now: datetime
+                           ) -> list[Notice]:
     report = await s.get(Report, ref)
     if report is None or report.conflict != "pending" or not may_change(by, -1, report.area_code, report.program_id):
         return []

@@ -149,3 +149,24 @@ def test_a_removed_contact_is_told_and_nothing_else_happens():
     gone = ContactView(3, "Orang", "kader", "81.05.08.2010", "id", verified=False, active=False)
     step = turn({"mode": "menu"}, "1", [], contact=gone)
     assert "sudah tidak aktif" in step.replies[0].text and step.report is None and step.request is None
+
+
+def test_every_kind_of_waiting_question_is_asked_and_answered_and_an_unknown_kind_is_refused():
+    """Before the kinds were an enum, any kind but "approve" and "match" was asked and stored as a conflict of
+    reports: an unknown kind (a typo, a newer module's) decided a report with that id."""
+    import asyncio
+
+    from flows.types import Waiting
+    from storage.access import decide
+    t = catalog.gettext_for("id")
+    match = WaitingView("match", 5, "Budi (Program B)", "81.05.08.2010", "Siti (Program A)", "pertemuan 2024-08",
+                        since=NOW, area_name="Desa Kilmury")
+    for item in (SITI, CLASH, match):
+        assert item.what in Waiting
+        choices = access.question(item, Context(NOW, {}, catalog.gettext_for), t).choices
+        assert choices and access._answer(item, "1", t) is not None
+    assert {w.value for w in Waiting} == {"approve", "conflict", "match"}
+    with pytest.raises(ValueError):
+        WaitingView("quiz", 1, "Siti Aminah", "81.05.08.2010")
+    with pytest.raises(ValueError):     # refused before the database is touched
+        asyncio.run(decide(None, FASIL, "quiz", 1, True, NOW))

@@ -3,6 +3,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from flows.sides import RawSide
 from flows.state import SCHEMA, Draft, Pos, State, migrate
 
 # as the code before issue 11 saved them (no "schema" key)
@@ -34,7 +35,7 @@ def test_unknown_keys_and_the_side_slot_survive():
     data = {**OLD_MID_FORM, "approval": {"step": 2}, "side": {"followup": {"asked": 1}},
             "form": {**OLD_MID_FORM["form"], "newer_field": [1]}}
     state = State.from_json(data)
-    assert state.side == {"followup": {"asked": 1}} and isinstance(state.form, Draft) and state.form.pos == Pos("men")
+    assert state.side == RawSide({"followup": {"asked": 1}}) and isinstance(state.form, Draft) and state.form.pos == Pos("men")
     assert state.to_json() == {**data, "schema": SCHEMA}
 
 

@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from flows.positions import item_values
+from flows.sides import side_from_json
 from flows.state import (CONFIRM, SCHEMA, Ask, ConfirmAnswer, Draft, OldDate, PickQuestion, Pos, RawPending, Reg, State,
                          migrate, pending_from_json, pending_to_json)
 
@@ -47,7 +48,8 @@ STATES = st.builds(
     reg=st.none() | REGS,
     reports=st.none() | st.lists(st.tuples(st.integers(1, 99), st.text(max_size=10)).map(list), max_size=3),
     mode_before=st.none() | st.sampled_from(["menu", "form"]),
-    side=st.none() | st.dictionaries(st.sampled_from(["kind", "step", "queue"]), JSON, min_size=1),
+    # a side conversation as loaded: typed when its kind and shape are known, else kept raw (flows/sides.py)
+    side=st.none() | st.dictionaries(st.sampled_from(["kind", "step", "queue"]), JSON, min_size=1).map(side_from_json),
     extra=st.dictionaries(st.sampled_from(["decide", "invite_tries", "approval"]), JSON, max_size=2))
 
 

@@ -1,27 +1,17 @@
-"""The `pantau` command: chat, invite, roster import, round, summary."""
+"""The `pantau` command: its parser and the table of handlers (each command group in its own module)."""
 from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import logging
 import os
 import sys
 from collections.abc import Callable, Coroutine
-from datetime import date
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-from flows.forms import FormVersions
-from storage.db import Session
+from typing import Any
 
 from . import access as access_cli, api_clients as api_cli, forms as forms_cli, kata as kata_cli, opd as opd_cli
 from . import outbox as outbox_cli, programs as programs_cli, webhooks as webhooks_cli
-from .. import catalog
-from .common import area_or_complain, opened
-
-if TYPE_CHECKING:
-    from storage.summary import Filters, UnknownRound
+from . import roster as roster_cli, rounds as rounds_cli, run as run_cli, summary as summary_cli
 
 #: a command's handler: its exit status ("workers": `pantau serve --workers N`, run outside asyncio)
 Handler = Callable[[argparse.Namespace], Coroutine[Any, Any, int | str]]
@@ -29,300 +19,6 @@ Handler = Callable[[argparse.Namespace], Coroutine[Any, Any, int | str]]
 # modules that add subcommands: each has register(subparsers) (and its handler: set_defaults(handler=…) or
 # an entry in main's table)
 COMMAND_MODULES = [access_cli, outbox_cli, forms_cli, kata_cli, api_cli, webhooks_cli, opd_cli, programs_cli]
-
-
-async def _chat(args: argparse.Namespace) -> int:
-    from ..channels.terminal import run_chat
-    from ..phones import normalize_sender
-    async with opened() as pipeline:
-        await run_chat(pipeline, normalize_sender(args.as_id), args.jsonl)
-    return 0
-
-
-async def _roster(args: argparse.Namespace) -> int:
-    from storage.repo import Tx
-
-    from ..clock import clock
-    from .roster import RosterError, read_rows, validate
-    from flows.types import NewContact
-    path = Path(args.file)
-    if not path.is_file():
-        print(f"{path}: berkas tidak ada. Periksa nama dan foldernya.", file=sys.stderr)
-        return 2
-    try:
-        good, errors = validate(read_rows(path), catalog.area_index())
-    except RosterError as exc:
-        print(exc, file=sys.stderr)
-        return 2
-    for line in errors:
-        print(f"{path.name}: {line}", file=sys.stderr)
-    if errors and not args.skip_invalid:
-        print(f"{path.name}: {len(errors)} baris salah; tidak ada yang diimpor. Perbaiki, atau pakai --skip-invalid.",
-              file=sys.stderr)
-        return 2
-    added = skipped = 0
-    async with opened() as pipeline, pipeline.db.session() as s, s.begin():
-        tx = Tx(s)
-        for row in good:
-            if any([await tx.contact_for(ch, ext) for ch, ext in row.identities]):
-                skipped += 1
-                continue
-            (channel, external_id), *more = row.identities
-            contact = await tx.create_contact(channel, external_id,
-                                              NewContact(row.name, row.role, row.area_code, "id"), clock())
-            for channel, external_id in more:
-                await tx.add_identity(contact.id, channel, external_id)
-            added += 1
-    print(f"{added} kontak diimpor, {skipped} sudah terdaftar, {len(errors)} baris dilewati.")
-    return 0
-
-
-async def _round(args: argparse.Namespace) -> int:
-    from storage.repo import upsert_round
-
-    from .rounds import RoundFileError, check_round, read_rounds
-    try:
-        if args.round_cmd == "add":
-            rounds = [check_round({"name": args.name, "start": args.start, "due": args.due}, f"Putaran '{args.name}'")]
-        else:
-            rounds = read_rounds(Path(args.file))
-    except RoundFileError as exc:
-        print(exc, file=sys.stderr)
-        return 2
-    async with opened() as pipeline, pipeline.db.session() as s:
-        ok, program = await programs_cli.program_or_complain(s, getattr(args, "program", None))
-        if not ok:
-            return 2
-        for r in rounds:
-            await upsert_round(s, r["name"], r["start"], r["due"], r.get("schedule"), program)
-    print(f"{len(rounds)} putaran disimpan.")
-    return 0
-
-
-def unknown_round(exc: UnknownRound) -> str:
-    known = ", ".join(f"'{k}'" for k in exc.known) or "(belum ada; tambahkan dengan `pantau round add`)"
-    return f"Putaran '{exc.name}' tidak ada. Putaran yang ada: {known}."
-
-
-async def _summary(args: argparse.Namespace) -> int:
-    from storage.summary import Filters, summarize
-
-    from ..reports.summary_text import render_summary
-    area = area_or_complain(args.area)
-    if not area:
-        return 2
-    try:
-        filters = Filters(area, *_dates(args), args.round)
-    except ValueError as exc:
-        print(exc, file=sys.stderr)
-        return 2
-    from dataclasses import replace
-
-    from storage.summary import UnknownRound
-    async with opened() as pipeline, pipeline.db.session() as s:
-        ok, program = await programs_cli.program_or_complain(s, args.program)
-        if not ok:
-            return 2
-        if args.lintas_program:
-            return await _across_programs(s, await _current_round_by_default(s, filters), pipeline.forms, args.json)
-        filters = await _current_round_by_default(s, replace(filters, program=program))
-        try:
-            data = await summarize(s, filters, pipeline.forms)
-        except UnknownRound as exc:
-            print(unknown_round(exc), file=sys.stderr)
-            return 2
-    if args.json:
-        print(json.dumps(data, ensure_ascii=False, indent=2))
-    else:
-        print(render_summary(data, pipeline.forms, catalog.area_index(), catalog.gettext_for("id")))
-    return 0
-
-
-async def _across_programs(s: Session, filters: Filters, forms: FormVersions, as_json: bool) -> int:
-    """`pantau summary --lintas-program`: one column per program and the total, an event of several
-    programs counted once."""
-    from storage.matches import across_programs
-    from storage.summary import UnknownRound
-    try:
-        data = await across_programs(s, filters, forms)
-    except UnknownRound as exc:
-        print(unknown_round(exc), file=sys.stderr)
-        return 2
-    if as_json:
-        print(json.dumps(data, ensure_ascii=False, indent=2))
-        return 0
-    head = ["", *data["programs"], "jumlah (tanpa ganda)"]
-    rows = [[f"{section} {name}", *(str(v) for v in values.values())]
-            for section, figures in data["sections"].items() for name, values in figures.items()]
-    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
-    label = catalog.area_index().label(filters.area) if filters.area else "Indonesia"
-    print(f"Lintas program: {label}" + (f", putaran {filters.round}" if filters.round else ""))
-    for r in [head, *rows]:
-        print("  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(r, widths))))
-    return 0
-
-
-async def _current_round_by_default(s: Session, filters: Filters) -> Filters:
-    """Without --round, --from or --to: the current round, as in chat (ringkasan, unduh) and on the dashboard;
-    everything when no round is running. `pantau summary` and `pantau export` share this one default."""
-    from dataclasses import replace
-
-    from flows.localtime import local_date
-    from storage.completeness import data_round
-
-    from ..clock import clock
-    if filters.round is not None or filters.date_from or filters.date_to:
-        return filters
-    current = await data_round(s, filters.area, local_date(clock(), filters.area), filters.program)     # the area's calendar
-    return replace(filters, round=current.name) if current else filters
-
-
-async def _export(args: argparse.Namespace) -> int:
-    from storage.summary import Filters, UnknownRound
-
-    from ..reports import export
-    from . import dataout
-    area = area_or_complain(args.area)
-    if not area:
-        return 2
-    out = Path(args.out)
-    try:
-        if args.format:                 # dhis2, datapackage: bot/cli/dataout.py
-            dataout.check(args.format, out, args.sheet, args.mapping)
-        else:
-            export.check_out(out, args.sheet)
-        date_from, date_to = _dates(args)
-    except (export.ExportError, dataout.DataOutError, ValueError) as exc:
-        print(exc, file=sys.stderr)
-        return 2
-    async with opened() as pipeline, pipeline.db.session() as s:
-        ok, program = await programs_cli.program_or_complain(s, args.program)
-        if not ok:
-            return 2
-        filters = await _current_round_by_default(s, Filters(area, date_from, date_to, args.round, program))
-        if args.format:
-            try:
-                return await dataout.write(args.format, s, out, filters, pipeline.forms, args.mapping)
-            except UnknownRound as exc:
-                print(unknown_round(exc), file=sys.stderr)
-                return 2
-        try:
-            await export.write(s, out, filters, pipeline.forms,
-                               catalog.area_index(), export.Progress(True), args.sheet)
-        except UnknownRound as exc:
-            print(unknown_round(exc), file=sys.stderr)
-            return 2
-        except export.ExportError as exc:
-            print(exc, file=sys.stderr)
-            return 2
-    print(f"Tersimpan: {out}")
-    return 0
-
-
-def _dates(args: argparse.Namespace) -> tuple[date | None, date | None]:
-    """--from / --to as dates, or ValueError with the Indonesian explanation."""
-    out: list[date | None] = []
-    for flag, value in (("--from", args.date_from), ("--to", args.date_to)):
-        try:
-            out.append(date.fromisoformat(value) if value else None)
-        except ValueError:
-            raise ValueError(f"{flag} {value}: tanggal harus YYYY-MM-DD, mis. 2024-08-31.") from None
-    if out[0] and out[1] and out[1] < out[0]:
-        raise ValueError(f"--to {args.date_to} sebelum --from {args.date_from}: tukar kedua tanggal itu.")
-    return out[0], out[1]
-
-
-async def _remind(args: argparse.Namespace) -> int:
-    from storage.reminders import Planned
-
-    from .outbox import describe_plan, print_unreachable
-    from ..reminders import run_forever, run_once
-    async with opened() as pipeline:
-        program = None
-        if getattr(args, "program", None) is not None:
-            async with pipeline.db.session() as s:
-                ok, program = await programs_cli.program_or_complain(s, args.program)
-            if not ok:
-                return 2
-        if args.cmd == "scheduler":    # several may run (one per machine): only the elected one works
-            from ..leader import lead
-            await lead(pipeline.db, [lambda: run_forever(pipeline.db, pipeline.forms)], name="pantau-scheduler")
-        plan: list[Planned] = []
-        await run_once(pipeline.db, pipeline.forms, plan=plan, dry_run=getattr(args, "dry_run", False),
-                       program=program)
-        async with pipeline.db.session() as s:
-            lines = await describe_plan(s, plan)
-            await programs_cli.each_program_reminded(s, program)
-    if getattr(args, "dry_run", False):
-        print(f"Uji coba: {len(plan)} pengingat/ringkasan akan dikirim sekarang (tidak ada yang diantrekan):")
-        for line in lines:
-            print(line)
-        return 0
-    print(f"{len([p for p in plan if p.target])} pengingat/ringkasan diantrekan.")
-    print_unreachable(lines)
-    return 0
-
-
-async def _serve(args: argparse.Namespace) -> int | str:
-    """The web server; beside it the background processes (bot/background.py): senders, scheduler, jobs."""
-    import uvicorn
-
-    from ..background import Background
-    from ..server import build_app, configured_channels, uvicorn_options
-    whatsapp, telegram_cfg = configured_channels()
-    if whatsapp is None and telegram_cfg is None:     # the dashboard (and `pantau chat`) work without one
-        print("Peringatan: belum ada kanal, hanya dasbor yang berjalan. Untuk WhatsApp isi TWILIO_ACCOUNT_SID, "
-              "TWILIO_AUTH_TOKEN, TWILIO_WHATSAPP_FROM dan PANTAU_PUBLIC_URL; untuk Telegram isi TELEGRAM_BOT_TOKEN, "
-              "TELEGRAM_WEBHOOK_SECRET dan PANTAU_PUBLIC_URL.", file=sys.stderr, flush=True)
-    async with opened() as pipeline:      # migrations and forms once, before any worker starts
-        if args.workers > 1:
-            workers = True
-        else:
-            workers = False
-            telegram = None
-            if telegram_cfg:
-                from ..channels.telegram import TelegramChannel
-                telegram = TelegramChannel(telegram_cfg, pipeline)
-            app = build_app(pipeline, whatsapp, telegram=telegram, run_senders=False, freeze_heap=True,
-                            background=Background(scheduler=not args.no_scheduler))
-            server = uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port, **uvicorn_options()))
-            await server.serve()
-    return "workers" if workers else 0
-
-
-def _serve_workers(args: argparse.Namespace) -> int:
-    """N processes on one port (uvicorn's supervisor); each builds its app with server.app_from_env. The
-    supervisor starts the background processes before them and stops them after."""
-    import uvicorn
-
-    from ..background import Background
-    from ..server import uvicorn_options
-    background = Background(scheduler=not args.no_scheduler)
-    background.start()
-    try:
-        uvicorn.run("bot.server:app_from_env", factory=True, host=args.host, port=args.port, workers=args.workers,
-                    **uvicorn_options())
-    finally:
-        background.stop()
-    return 0
-
-
-async def _telegram(args: argparse.Namespace) -> int:
-    from ..channels.telegram import TelegramChannel, run_sender
-    from ..config import TelegramConfig
-    cfg = TelegramConfig.from_env()
-    async with opened() as pipeline:
-        channel = TelegramChannel(cfg, pipeline)
-        await channel.start()
-        await channel.app.bot.delete_webhook()
-        print("Bot Telegram berjalan (long polling). Ctrl-C untuk berhenti.", flush=True)
-        try:
-            from ..media import run_media_fetcher      # photos whose first download failed, again later
-            await asyncio.gather(channel.poll_forever(), run_sender(pipeline.db, channel.app.bot),
-                                 run_media_fetcher(pipeline.db, channel.media))
-        finally:
-            await channel.stop()
-    return 0
 
 
 def parser() -> argparse.ArgumentParser:
@@ -415,9 +111,9 @@ def main(argv: list[str] | None = None) -> int:
     install()                                               # no token, phone number or body in a log line
     args = parser().parse_args(argv)
     handler: Handler = getattr(args, "handler", None) or {
-        "chat": _chat, "invite": access_cli.invite, "contact": access_cli.contact, "roster": _roster,
-        "round": _round, "summary": _summary,
-        "export": _export, "remind": _remind, "scheduler": _remind, "serve": _serve, "telegram": _telegram,
+        "chat": run_cli.chat, "invite": access_cli.invite, "contact": access_cli.contact, "roster": roster_cli.run,
+        "round": rounds_cli.run, "summary": summary_cli.run_summary, "export": summary_cli.run_export,
+        "remind": run_cli.remind, "scheduler": run_cli.remind, "serve": run_cli.serve, "telegram": run_cli.telegram,
         "form": forms_cli.run}[args.cmd]
     try:
         if args.cmd in SERVERS:           # long-running servers: uvloop (bot/eventloop.py)
@@ -437,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
               "untuk rinciannya, dan laporkan bila berulang.", file=sys.stderr)
         return 1
     if isinstance(result, str):         # "workers": uvicorn's multi-process supervisor cannot run inside asyncio.run
-        return _serve_workers(args)
+        return run_cli.serve_workers(args)
     return result
 
 

@@ -1,14 +1,18 @@
 """`pantau roster import`: many contacts at once from CSV or Excel, all-or-nothing by default."""
 from __future__ import annotations
 
+import argparse
 import csv
 import io
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from flows.areas import AreaIndex, describe_choices, level_of, resolve
 
+from .. import catalog
 from ..phones import normalize_sender
+from .common import opened
 
 ROLES = {"kader": "kader", "kader desa": "kader", "fasilitator": "fasilitator", "fasilitator kecamatan": "fasilitator",
          "koordinator": "koordinator"}
@@ -135,3 +139,40 @@ def _area(areas: AreaIndex, parts: list[str], role: str) -> tuple[str, str | Non
     hint = f" (mungkin: {describe_choices(areas, found.candidates, 3)})" if found.candidates else ""
     return "", (f"wilayah '{text}' tidak ditemukan{hint}; isi kolom kode_wilayah "
                 "(kode Kemendagri, mis. 81.05.08.2010)")
+
+
+async def run(args: argparse.Namespace) -> int:
+    from storage.repo import Tx
+
+    from ..clock import clock
+    from flows.types import NewContact
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"{path}: berkas tidak ada. Periksa nama dan foldernya.", file=sys.stderr)
+        return 2
+    try:
+        good, errors = validate(read_rows(path), catalog.area_index())
+    except RosterError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    for line in errors:
+        print(f"{path.name}: {line}", file=sys.stderr)
+    if errors and not args.skip_invalid:
+        print(f"{path.name}: {len(errors)} baris salah; tidak ada yang diimpor. Perbaiki, atau pakai --skip-invalid.",
+              file=sys.stderr)
+        return 2
+    added = skipped = 0
+    async with opened() as pipeline, pipeline.db.session() as s, s.begin():
+        tx = Tx(s)
+        for row in good:
+            if any([await tx.contact_for(ch, ext) for ch, ext in row.identities]):
+                skipped += 1
+                continue
+            (channel, external_id), *more = row.identities
+            contact = await tx.create_contact(channel, external_id,
+                                              NewContact(row.name, row.role, row.area_code, "id"), clock())
+            for channel, external_id in more:
+                await tx.add_identity(contact.id, channel, external_id)
+            added += 1
+    print(f"{added} kontak diimpor, {skipped} sudah terdaftar, {len(errors)} baris dilewati.")
+    return 0

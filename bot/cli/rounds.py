@@ -1,6 +1,8 @@
 """Monitoring rounds from `pantau round add` or a YAML file, checked with one Indonesian line per mistake."""
 from __future__ import annotations
 
+import argparse
+import sys
 from datetime import date
 from typing import Any
 from pathlib import Path
@@ -66,3 +68,26 @@ def check_round(r: object, where: str) -> dict[str, Any]:
                              "(yang boleh: name, start, due, schedule)")
     out["schedule"] = schedule
     return out
+
+
+async def run(args: argparse.Namespace) -> int:
+    from storage.repo import upsert_round
+
+    from . import programs as programs_cli
+    from .common import opened
+    try:
+        if args.round_cmd == "add":
+            rounds = [check_round({"name": args.name, "start": args.start, "due": args.due}, f"Putaran '{args.name}'")]
+        else:
+            rounds = read_rounds(Path(args.file))
+    except RoundFileError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    async with opened() as pipeline, pipeline.db.session() as s:
+        ok, program = await programs_cli.program_or_complain(s, getattr(args, "program", None))
+        if not ok:
+            return 2
+        for r in rounds:
+            await upsert_round(s, r["name"], r["start"], r["due"], r.get("schedule"), program)
+    print(f"{len(rounds)} putaran disimpan.")
+    return 0
