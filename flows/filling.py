@@ -208,12 +208,13 @@ def accept(form: Form, draft: Draft, text: str, inbound: Inbound, ctx: Context, 
     if pos.index is not None and q.name == form.question(pos.name).item_label:
         return _accept_item_name(form, draft, said if said in DONE_WORDS else text, ctx)
     if not qtype.attachment and inbound.kind in ("photo", "location") and not s:
-        return Problem(N_("Terima kasih, tetapi pertanyaan ini perlu dijawab dengan tulisan."))
+        return Problem(qtype.typed_as)
     skip = _SKIP_WORDS | DONE_WORDS if qtype.none_skips else SKIP_COMMANDS
     if not q.required and (s in skip or said in skip):
         return _skipped(form, pos, q)
     if q.required and s in SKIP_COMMANDS:
-        return Problem(N_("Pertanyaan ini perlu dijawab. Mohon tulis jawabannya."))
+        return Problem(N_("Pertanyaan ini perlu dijawab. Mohon kirim fotonya.") if qtype.file
+                       else N_("Pertanyaan ini perlu dijawab. Mohon tulis jawabannya."))
     result = qtype.read(_typed(form, draft, q, text, inbound, ctx, lang)) if qtype.read else Accepted({})
     if isinstance(result, Accepted) and not qtype.checks_itself:     # a date is checked as it is read
         checked = _check_constraints(form, draft, result.updates, lang)

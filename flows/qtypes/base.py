@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from ..form_model import Form, Question
-from ..problem import Gettext, Problem
+from ..problem import N_, Gettext, Problem
 from ..results import Answer
 from ..state import Draft
 
@@ -98,6 +98,8 @@ class QType:
     choices: bool = False           # offers the question's choices
     many: bool = False              # several choices at once
     attachment: bool = False        # answered with a photo or location message (others need text)
+    # said when a photo or location comes where this type needs typing (a msgid)
+    typed_as: str = N_("Terima kasih, tetapi pertanyaan ini perlu dijawab dengan tulisan.")
     none_skips: bool = True         # "tidak ada" skips it when optional (an integer reads it as 0)
     checks_itself: bool = False     # its reader checks the form's constraints (a date, before confirming)
     file: bool = False              # the answer is a stored file's SHA-256 (a photo): linked, not shown

@@ -80,5 +80,5 @@ def typed(value: Any) -> str:
     return repr(value).replace(".", ",")        # the comma is the decimal sign: never read as thousands
 
 
-TYPE = QType("decimal", read, show, help=_help, computed=computed, typed=typed, lexicon=True, xls_in=("decimal",), xls_out="decimal",
+TYPE = QType("decimal", read, show, typed_as=N_("Terima kasih, tetapi pertanyaan ini perlu dijawab dengan angka."), help=_help, computed=computed, typed=typed, lexicon=True, xls_in=("decimal",), xls_out="decimal",
              table_type="number", package_type="number")

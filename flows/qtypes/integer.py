@@ -114,6 +114,6 @@ def xls_write(q: Question, row: dict[str, Any]) -> None:
         row["pantau_max"] = q.maximum
 
 
-TYPE = QType("integer", read, show, help=_help, check=check, cell=cell, computed=computed, kind="number", lexicon=True,
+TYPE = QType("integer", read, show, typed_as=N_("Terima kasih, tetapi pertanyaan ini perlu dijawab dengan angka."), help=_help, check=check, cell=cell, computed=computed, kind="number", lexicon=True,
              none_skips=False, xls_in=("integer",), xls_out="integer", xls_read=xls_read, xls_write=xls_write, width=10, table_type="integer",
              package_type="integer")

@@ -13,6 +13,8 @@ from .base import QType, Typed
 def read(a: Typed) -> Answer:
     if a.photo:
         return Accepted({a.q.name: a.photo})
+    if a.q.required:                 # "lewati" would be refused: it is not offered
+        return Problem(N_("Mohon kirim fotonya lewat tombol kamera atau lampiran."))
     return Problem(N_("Mohon kirim fotonya, atau ketik \"lewati\" jika tidak ada."))
 
 
@@ -25,7 +27,7 @@ def _help(q: Question, t: Gettext) -> str:
 
 
 def _hint(q: Question, t: Gettext) -> str | None:
-    return t("Kirim fotonya, atau ketik \"lewati\".")
+    return t("Kirim fotonya.") if q.required else t("Kirim fotonya, atau ketik \"lewati\".")
 
 
 TYPE = QType("photo", read, show, help=_help, hint=_hint, kind="text", required=False, attachment=True, file=True,
