@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
     from storage.db import Database
 
-    from ..pipeline import Pipeline
+Pipeline = Any      # bot.pipeline.Pipeline: not imported here, even for its type (the registry sits below it)
 
 Job = Callable[[], Awaitable[None]]          # one loop a channel runs in the background (a sender, a media fetcher)
 

@@ -28,9 +28,9 @@ from ..phones import masked, normalize_whatsapp_id
 from ..pipeline import Pipeline
 from ..clock import clock as now_utc
 from .registry import Job, Runtime
+from .whatsapp_paths import INBOUND_PATH, STATUS_PATH
 
 log = logging.getLogger("pantau.whatsapp")
-INBOUND_PATH, STATUS_PATH = "/whatsapp/inbound", "/whatsapp/status"
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
 
