@@ -1,12 +1,13 @@
 """The processes `pantau serve` runs beside its web server, so webhooks keep a core of their own.
 
     pantau serve ─┬─ web process(es): webhooks, dashboard, files (uvicorn; ``--workers N``: N of them)
-                  ├─ ``bot.background senders``: the outbox loops (WhatsApp, Telegram, webhooks), the media fetcher
+                  ├─ ``bot.background senders``: each configured channel's outbox loop and media fetcher
+                  │   (its ``Runtime.senders``, bot/channels/registry.py), the webhooks' sender
                   │   and the scheduler, each while this machine holds its leadership (bot/leader.py)
                   └─ ``bot.background jobs``: coordinators' charts and Excel files (bot/jobs.py), while
                       elected, at nice 10; its renders at the lowest priority (SCHED_IDLE on Linux)
 
-One Python process has one interpreter lock: sending a reply through Twilio's client costs about as
+One Python process has one interpreter lock: sending a reply through a platform's client costs about as
 much as answering a webhook, and a chart or an Excel file takes a core for a tenth of a second or more,
 so in the web process they delayed the 200 that kader wait for (BENCHMARKS.md). The web process only
 stores messages and queues replies; these processes read the queue. Nothing passes between them but
@@ -206,7 +207,6 @@ def main(argv: list[str] | None = None) -> int:
         print("dipakai oleh `pantau serve`: python -m bot.background senders|jobs PID_INDUK", file=sys.stderr)
         return 2
     logging.basicConfig(level=settings().log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    logging.getLogger("twilio").setLevel(logging.WARNING)
     install()
     from .eventloop import run as run_loop
     run_loop(run(args[0], int(args[1])))

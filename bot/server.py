@@ -29,8 +29,8 @@ def build_app(pipeline: Pipeline, channels: Channels | Any = None, run_senders: 
               freeze_heap: bool = False, **legacy: Any) -> Starlette:
     """The app, with the routes of each channel in ``channels``: name → configuration (opened here, as its
     ``Runtime.open`` says; ``Settings.channels()`` gives them) or ``registry.Live`` channels already opened.
-    (The older call, a WhatsApp configuration here and ``telegram=`` an opened channel, still works:
-    bot/channels/legacy.py.)
+    (The older call, one channel's configuration here and another's opened channel as a keyword, still
+    works: bot/channels/legacy.py.)
 
     ``pantau serve`` passes ``run_senders=False`` and a ``background`` (bot/background.py): the senders,
     the scheduler and the job worker run in processes of their own, started with the app and stopped

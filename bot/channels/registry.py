@@ -148,29 +148,26 @@ def configured(env: Mapping[str, str], webhook: bool = True) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Live:
-    """A configured channel in a web process: its configuration and what ``Runtime.open`` made of it."""
+    """A configured channel in a web process: its configuration and what ``Runtime.open`` made of it (None:
+    not opened yet, ``opened`` does it)."""
     name: str
     config: Any
-    opened: Any
+    opened: Any = None
 
     @property
     def runtime(self) -> Runtime:
         found = runtime(self.name)
-        assert found is not None, self.name
+        if found is None:
+            raise KeyError("channel %r has no runtime (registry.register it with one)" % self.name)
         return found
 
 
 def opened(channels: Mapping[str, Any] | Iterable[Live], pipeline: Pipeline) -> list[Live]:
-    """Configured channels (name → configuration, each opened here) or channels already opened, as ``Live``."""
-    if isinstance(channels, Mapping):
-        out = []
-        for name, config in channels.items():
-            run = runtime(name)
-            if run is None:
-                raise KeyError(f"no runtime for channel {name!r}")
-            out.append(Live(name, config, run.open(config, pipeline)))
-        return out
-    return list(channels)
+    """Channels for a web process, each opened (``Runtime.open``) unless it already is: name → configuration
+    (``Settings.channels()``), or ``Live`` items (a test's channel built beforehand)."""
+    items = [Live(name, config) for name, config in channels.items()] if isinstance(channels, Mapping) \
+        else list(channels)
+    return [c if c.opened is not None else Live(c.name, c.config, c.runtime.open(c.config, pipeline)) for c in items]
 
 
 # the built-in channels

@@ -178,6 +178,7 @@ async def senders(db: Database, cfg: TwilioConfig, _opened: object) -> AsyncIter
     """The outbox sender through Twilio's Messages API and the fetcher of photos whose first download failed."""
     from ..media import run_media_fetcher
     from .whatsapp_sender import run_sender
+    logging.getLogger("twilio").setLevel(logging.WARNING)     # its client logs each request at INFO
     yield [lambda: run_sender(db, cfg), lambda: run_media_fetcher(db, cfg)]
 
 
