@@ -24,21 +24,19 @@ if TYPE_CHECKING:
 Channels = Mapping[str, Any] | Iterable["Live"] | None     # name → configuration, or channels already opened
 
 
-def build_app(pipeline: Pipeline, channels: Channels | Any = None, run_senders: bool = True,
+def build_app(pipeline: Pipeline, channels: Channels = None, run_senders: bool = True,
               run_scheduler: bool = False, extra_routes: Iterable[BaseRoute] = (), background: Background | None = None,
-              freeze_heap: bool = False, **legacy: Any) -> Starlette:
+              freeze_heap: bool = False) -> Starlette:
     """The app, with the routes of each channel in ``channels``: name → configuration (opened here, as its
     ``Runtime.open`` says; ``Settings.channels()`` gives them) or ``registry.Live`` channels already opened.
-    (The older call, one channel's configuration here and another's opened channel as a keyword, still
-    works: bot/channels/legacy.py.)
 
     ``pantau serve`` passes ``run_senders=False`` and a ``background`` (bot/background.py): the senders,
     the scheduler and the job worker run in processes of their own, started with the app and stopped
     after it. With ``run_senders`` they run here instead, in this event loop (tests, one small process).
     Either way each runs only in the elected leader among all processes. ``freeze_heap``: the start-up
     heap is moved out of the garbage collector's sight once the app is warm (a server process)."""
-    from .channels.legacy import live as live_channels
-    live = live_channels(channels, legacy, pipeline)
+    from .channels.registry import opened
+    live = opened(channels or {}, pipeline)
 
     async def shared_file(request: Request) -> Response:
         from . import media
@@ -95,13 +93,6 @@ def build_app(pipeline: Pipeline, channels: Channels | Any = None, run_senders: 
                 await channel.runtime.stop(channel.opened)
 
     return Starlette(routes=routes, lifespan=lifespan)
-
-
-def configured_channels(env: Mapping[str, str] | None = None) -> Any:
-    """The channels configured in the environment (wrong values stop the start), in the older shape
-    ``pantau serve`` unpacks (bot/channels/legacy.py); new code reads ``Settings.channels()``."""
-    from .channels.legacy import as_pair
-    return as_pair(_settings(env).channels())
 
 
 def _settings(env: Mapping[str, str] | None) -> Settings:
