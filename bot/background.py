@@ -1,12 +1,13 @@
 """The processes `pantau serve` runs beside its web server, so webhooks keep a core of their own.
 
     pantau serve ─┬─ web process(es): webhooks, dashboard, files (uvicorn; ``--workers N``: N of them)
-                  ├─ ``bot.background senders``: the outbox loops (WhatsApp, Telegram, webhooks), the media fetcher
+                  ├─ ``bot.background senders``: each configured channel's outbox loop and media fetcher
+                  │   (its ``Runtime.senders``, bot/channels/registry.py), the webhooks' sender
                   │   and the scheduler, each while this machine holds its leadership (bot/leader.py)
                   └─ ``bot.background jobs``: coordinators' charts and Excel files (bot/jobs.py), while
                       elected, at nice 10; its renders at the lowest priority (SCHED_IDLE on Linux)
 
-One Python process has one interpreter lock: sending a reply through Twilio's client costs about as
+One Python process has one interpreter lock: sending a reply through a platform's client costs about as
 much as answering a webhook, and a chart or an Excel file takes a core for a tenth of a second or more,
 so in the web process they delayed the 200 that kader wait for (BENCHMARKS.md). The web process only
 stores messages and queues replies; these processes read the queue. Nothing passes between them but
@@ -18,6 +19,7 @@ graceful: its loops cancelled, its leadership released) and also when the server
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import signal
@@ -25,15 +27,14 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 if TYPE_CHECKING:
-    from telegram import Bot
-
     from flows.forms import FormVersions
     from storage.db import Database
 
-    from .config import TwilioConfig
+    from .channels.registry import Job
 
 log = logging.getLogger("pantau.background")
 ROLES = ("senders", "jobs")
@@ -41,31 +42,36 @@ JOBS_NICE = 10                       # renders take what the webhooks and the se
 Work = list[tuple[str, list[Callable[[], Awaitable[None]]]]]     # (leadership name, what runs while elected)
 
 
-def work(role: str, db: Database, forms: FormVersions, whatsapp: TwilioConfig | None = None,
-         telegram_bot: Bot | None = None, scheduler: bool = False, webhooks: bool = False) -> Work:
+def work(role: str, db: Database, forms: FormVersions, senders: Sequence[Job] = (), scheduler: bool = False,
+         webhooks: bool = False) -> Work:
     """What a role runs, each group under its own leadership (one process in the whole deployment runs
-    it). The same list runs inside the web process when it is asked to (tests: ``build_app``)."""
+    it): the channels' ``senders`` (their ``Runtime.senders``), the webhooks' sender, the scheduler. The same
+    list runs inside the web process when it is asked to (tests: ``build_app``)."""
     if role == "jobs":
         from .reports.jobs import run_forever as run_jobs
         return [("pantau-jobs", [lambda: run_jobs(db, forms)])]
-    senders: list[Callable[[], Awaitable[None]]] = []
-    if whatsapp is not None:
-        from .media import run_media_fetcher
-        from .channels.whatsapp_sender import run_sender
-        senders += [lambda: run_sender(db, whatsapp), lambda: run_media_fetcher(db, whatsapp)]
-    if telegram_bot is not None:
-        from .media import run_media_fetcher as fetch_media
-        from .channels.telegram import run_sender as run_telegram_sender
-        from .channels.telegram_media import TelegramMedia
-        senders += [lambda: run_telegram_sender(db, telegram_bot), lambda: fetch_media(db, TelegramMedia(telegram_bot))]
+    loops = list(senders)
     if webhooks:
         from .channels.webhook import run_sender as run_webhook_sender
-        senders.append(lambda: run_webhook_sender(db))
-    out: Work = [("pantau-senders", senders)] if senders else []
+        loops.append(lambda: run_webhook_sender(db))
+    out: Work = [("pantau-senders", loops)] if loops else []
     if scheduler:
         from .reminders import run_forever as run_reminders
         out.append(("pantau-scheduler", [lambda: run_reminders(db, forms)]))
     return out
+
+
+async def channel_senders(stack: contextlib.AsyncExitStack, db: Database, channels: Iterable[tuple[str, Any, Any]]) \
+        -> list[Job]:
+    """The background loops of each (name, configuration, opened or None) channel, their contexts entered on
+    ``stack`` (closed with it)."""
+    from .channels.registry import runtime
+    jobs: list[Job] = []
+    for name, config, opened in channels:
+        run = runtime(name)
+        if run is not None and run.senders is not None:
+            jobs += await stack.enter_async_context(run.senders(db, config, opened))
+    return jobs
 
 
 def lead_all(db: Database, groups: Work) -> list[asyncio.Task[Any]]:
@@ -168,34 +174,28 @@ async def run(role: str, parent: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)     # a Ctrl-C reaches the server, which stops us in order
     _die_with_parent(parent)
     s = settings()
-    whatsapp, telegram_cfg = s.channels()
+    channels = s.channels() if role == "senders" else {}
     db = database()
-    telegram_app = None
     try:
-        # forms (and the area tree) only where they are used: the jobs, the scheduler
-        forms = (await Pipeline.open(db)).forms if role == "jobs" or s.scheduler else {}
-        if role == "senders" and telegram_cfg is not None:
-            from .channels.telegram import build_application
-            telegram_app = build_application(telegram_cfg)
-            await telegram_app.initialize()
-        groups = work(role, db, forms, whatsapp if role == "senders" else None,
-                      telegram_app.bot if telegram_app else None, scheduler=role == "senders" and s.scheduler,
-                      webhooks=role == "senders")
-        if role == "jobs":
-            from .reports.jobs import warm_up
-            try:
-                await asyncio.to_thread(warm_up)
-            except Exception:   # noqa: BLE001 - warming is an optimisation
-                log.warning("job worker warm-up did not complete", exc_info=True)
-        settle_heap()                     # after the warm-up: what it loaded lives as long as the process
-        tasks = lead_all(db, groups) + [asyncio.create_task(_watch_parent(parent, stop))]
-        await stop.wait()
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        async with contextlib.AsyncExitStack() as stack:      # the channels' connections, closed before the database
+            # forms (and the area tree) only where they are used: the jobs, the scheduler
+            forms = (await Pipeline.open(db)).forms if role == "jobs" or s.scheduler else {}
+            senders = await channel_senders(stack, db, ((name, config, None) for name, config in channels.items()))
+            groups = work(role, db, forms, senders, scheduler=role == "senders" and s.scheduler,
+                          webhooks=role == "senders")
+            if role == "jobs":
+                from .reports.jobs import warm_up
+                try:
+                    await asyncio.to_thread(warm_up)
+                except Exception:   # noqa: BLE001 - warming is an optimisation
+                    log.warning("job worker warm-up did not complete", exc_info=True)
+            settle_heap()                     # after the warm-up: what it loaded lives as long as the process
+            tasks = lead_all(db, groups) + [asyncio.create_task(_watch_parent(parent, stop))]
+            await stop.wait()
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
     finally:
-        if telegram_app is not None:
-            await telegram_app.shutdown()
         await db.close()
 
 
@@ -207,7 +207,6 @@ def main(argv: list[str] | None = None) -> int:
         print("dipakai oleh `pantau serve`: python -m bot.background senders|jobs PID_INDUK", file=sys.stderr)
         return 2
     logging.basicConfig(level=settings().log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    logging.getLogger("twilio").setLevel(logging.WARNING)
     install()
     from .eventloop import run as run_loop
     run_loop(run(args[0], int(args[1])))

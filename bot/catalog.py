@@ -7,7 +7,6 @@ import gzip
 import hashlib
 import io
 import json
-import os
 import pickle
 from importlib import resources
 from pathlib import Path
@@ -24,6 +23,7 @@ from flows.forms import Form, parse_form
 from flows.problem import Gettext
 
 from . import config
+from .atomic import write_atomic
 
 ROOT = Path(__file__).resolve().parent.parent
 FORMS_DIR = ROOT / "flows" / "forms"
@@ -60,11 +60,9 @@ def read_form_file(path: Path) -> FormData:
         return data
     try:
         cached.parent.mkdir(parents=True, exist_ok=True)
-        part = cached.with_suffix(f".{os.getpid()}.tmp")
         text = json.dumps(data, ensure_ascii=False)
         if json.loads(text) == data:          # only what JSON keeps exactly (no dates, no number keys)
-            part.write_text(text, encoding="utf-8")
-            os.replace(part, cached)
+            write_atomic(cached, text.encode("utf-8"))
     except (OSError, TypeError, ValueError):
         pass                        # no cache (read-only data dir, a value JSON cannot hold): read it each time
     return data
@@ -123,9 +121,7 @@ def compiled_form(data: FormData, source: str) -> Form:
     form = parse_form(data, source)
     try:
         cached.parent.mkdir(parents=True, exist_ok=True)
-        part = cached.with_suffix(f".{os.getpid()}.tmp")
-        part.write_bytes(pickle.dumps(form, protocol=pickle.HIGHEST_PROTOCOL))
-        os.replace(part, cached)
+        write_atomic(cached, pickle.dumps(form, protocol=pickle.HIGHEST_PROTOCOL))
     except (OSError, pickle.PicklingError, TypeError, AttributeError):
         pass                        # no cache (a read-only data dir): parsed at every start, as before
     return form

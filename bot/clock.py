@@ -13,3 +13,10 @@ def clock() -> datetime:
         value = datetime.fromisoformat(fixed)
         return value.astimezone(timezone.utc) if value.tzinfo else value.replace(tzinfo=timezone.utc)
     return datetime.now(timezone.utc)
+
+
+def wall() -> datetime:
+    """The real time, even under a fixed PANTAU_NOW: for what must follow the world's clock — waits and retries
+    (a scripted clock stands still, so a retry "in 10 s" would never come), and webhook timestamps (receivers
+    check them against replays)."""
+    return datetime.now(timezone.utc)

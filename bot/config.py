@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from storage.db import Database
@@ -166,13 +166,11 @@ class Settings:
     database: str | None = None            # PANTAU_DATABASE_URL; None: SQLite in the data folder
     env: dict[str, str] = field(default_factory=dict, repr=False, compare=False)   # the snapshot the channels come from
 
-    def channels(self, telegram_webhook: bool = True) -> tuple[TwilioConfig | None, TelegramConfig | None]:
-        """(WhatsApp, Telegram) configuration, each None when not configured; wrong values stop the start."""
-        env = self.env
-        whatsapp = TwilioConfig.from_env(env) if env.get("TWILIO_ACCOUNT_SID") or env.get("TWILIO_AUTH_TOKEN") \
-            else None
-        telegram = TelegramConfig.from_env(env, webhook=telegram_webhook) if env.get("TELEGRAM_BOT_TOKEN") else None
-        return whatsapp, telegram
+    def channels(self, webhook: bool = True) -> dict[str, Any]:
+        """Channel name → configuration, for each channel of the registry (bot/channels/registry.py) configured
+        in the environment; wrong values stop the start. ``webhook``: the web server takes their inbound."""
+        from .channels.registry import configured
+        return configured(self.env, webhook)
 
     def database_url(self) -> str:
         """PANTAU_DATABASE_URL, else SQLite in the data folder (created if missing)."""
@@ -186,6 +184,7 @@ class Settings:
         env = env if env is not None else os.environ
         data = Path(env.get("PANTAU_DATA_DIR") or Path.home() / ".local" / "share" / "pantau")
         forms = tuple(forms_dirs(env))
+        kept = set(VARIABLES) | _channel_variables()        # the built-in channels' and any other registered one's
         return cls(
             data_dir=data, media_dir=Path(env.get("PANTAU_MEDIA_DIR") or data / "media"), forms_dirs=forms,
             log_level=(env.get("PANTAU_LOG_LEVEL") or "WARNING").upper(), fixed_now=env.get("PANTAU_NOW") or None,
@@ -201,7 +200,12 @@ class Settings:
             media_max_bytes=int(_number(env, "PANTAU_MEDIA_MAX_BYTES", 16 * 1024 * 1024, integer=True)),
             media_timeout=_number(env, "PANTAU_MEDIA_TIMEOUT", 30),
             database=(env.get("PANTAU_DATABASE_URL") or "").strip() or None,
-            env={k: v for k, v in env.items() if k in VARIABLES})
+            env={k: v for k, v in env.items() if k in kept})
+
+
+def _channel_variables() -> set[str]:
+    from .channels.registry import variables
+    return variables()
 
 
 _current: Settings | None = None

@@ -31,6 +31,7 @@ import httpx
 from flows.problem import N_
 
 from . import catalog
+from .clock import wall
 from .config import TwilioConfig, settings
 from .images import NOT_A_PHOTO, NotAnImage, sniff
 
@@ -286,7 +287,7 @@ async def fetch_pending(db: Database, fetch: Fetcher, key: str, url: str, attemp
             await _failed(db, key, f"gave up after {attempts} attempts: {type(exc).__name__}")
             return False
         async with db.session() as session, session.begin():
-            await media_retry_later(session, key, attempts, timedelta(seconds=min(5 * 2 ** attempts, 600)))
+            await media_retry_later(session, key, attempts, wall() + timedelta(seconds=min(5 * 2 ** attempts, 600)))
         return False
     async with db.session() as session, session.begin():
         await media_stored(session, key, str(path), ctype, size, digest)
@@ -330,7 +331,7 @@ async def run_media_fetcher(db: Database, fetch: Fetcher | TwilioConfig, every: 
     while True:
         try:
             async with db.session() as session:
-                rows = await due_media(session, settings().media_timeout + 5, fetcher.prefix)
+                rows = await due_media(session, wall(), settings().media_timeout + 5, fetcher.prefix)
             for key, url, attempts in rows:
                 await fetch_pending(db, fetcher, key, url, attempts)
         except Exception:     # noqa: BLE001 - the loop must survive; rows stay pending

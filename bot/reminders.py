@@ -110,7 +110,8 @@ async def _pass(s: Session, forms: FormVersions, now: datetime, plan: list[Plann
             continue
         if not forum:
             rows = await completeness(s, "", rnd, program=pid) if pid else await completeness(s, "", rnd)
-            missing = {r.code: by_desa.get(r.code, []) for r in rows if r.status in (MISSING, IN_PROGRESS)}
+            missing = {r.code: by_desa.get(r.code, []) for r in rows
+                       if r.status in (MISSING, IN_PROGRESS) and not r.waiting}    # a sent report awaiting a check: no chase
             names = {c: areas.short(c) for c in {*missing, *(c.rsplit(".", 1)[0] for c in missing)}}
             names.update({c: areas.name(c) for c in by_kec})
             for d in due_reminders(rnd, now, missing, by_kec, names, schedule):

@@ -18,21 +18,26 @@ from .pipeline import Pipeline, settle_heap
 
 if TYPE_CHECKING:
     from .background import Background
-    from .channels.telegram import TelegramChannel
-    from .config import Settings, TelegramConfig, TwilioConfig
+    from .channels.registry import Live
+    from .config import Settings
+
+Channels = Mapping[str, Any] | Iterable["Live"] | None     # name → configuration, or channels already opened
 
 
-def build_app(pipeline: Pipeline, whatsapp: TwilioConfig | None = None, run_senders: bool = True,
-              telegram: TelegramChannel | None = None, run_scheduler: bool = False,
-              extra_routes: Iterable[BaseRoute] = (), background: Background | None = None,
+def build_app(pipeline: Pipeline, channels: Channels = None, run_senders: bool = True,
+              run_scheduler: bool = False, extra_routes: Iterable[BaseRoute] = (), background: Background | None = None,
               freeze_heap: bool = False) -> Starlette:
-    """The app; ``whatsapp`` is a TwilioConfig and ``telegram`` a TelegramChannel, or None when not configured.
+    """The app, with the routes of each channel in ``channels``: name → configuration (opened here, as its
+    ``Runtime.open`` says; ``Settings.channels()`` gives them) or ``registry.Live`` channels already opened.
 
     ``pantau serve`` passes ``run_senders=False`` and a ``background`` (bot/background.py): the senders,
     the scheduler and the job worker run in processes of their own, started with the app and stopped
     after it. With ``run_senders`` they run here instead, in this event loop (tests, one small process).
     Either way each runs only in the elected leader among all processes. ``freeze_heap``: the start-up
     heap is moved out of the garbage collector's sight once the app is warm (a server process)."""
+    from .channels.registry import opened
+    live = opened(channels or {}, pipeline)
+
     async def shared_file(request: Request) -> Response:
         from . import media
         path = media.open_shared(request.path_params["name"])    # unguessable name, at most a day old
@@ -44,11 +49,8 @@ def build_app(pipeline: Pipeline, whatsapp: TwilioConfig | None = None, run_send
 
     routes: list[BaseRoute] = [Route("/health", lambda request: PlainTextResponse("ok")),
               Route("/files/{name}", shared_file, methods=["GET"])]
-    if whatsapp is not None:
-        from .channels.whatsapp import routes as whatsapp_routes
-        routes += whatsapp_routes(whatsapp, pipeline)
-    if telegram is not None:
-        routes.append(telegram.route())
+    for channel in live:                   # each channel's webhooks
+        routes += channel.runtime.routes(channel.opened, pipeline)
     from .web import routes as dashboard_routes      # the coordinator dashboard, /dasbor
     routes += dashboard_routes(pipeline)
     from .web.api import routes as api_routes            # the data API, /api/v1 (keys: pantau api-client)
@@ -57,47 +59,45 @@ def build_app(pipeline: Pipeline, whatsapp: TwilioConfig | None = None, run_send
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        from .background import lead_all, work
+        from .background import channel_senders, lead_all, work
         tasks: list[asyncio.Task[Any]] = []
+        started: list[Live] = []
         if background is not None:    # first: the children start while this process warms up
             background.start()
         try:
-            if telegram is None:          # (the Telegram channel warms up in its start())
-                from .warmup import warm_up
-                await warm_up(pipeline)
-            if telegram is not None:
-                from .channels.telegram import WEBHOOK_PATH
-                from .channels.telegram_updates import ALLOWED_UPDATES
-                await telegram.start()
-                if telegram.cfg.public_url:
-                    await telegram.app.bot.set_webhook(telegram.cfg.public_url + WEBHOOK_PATH,
-                                                       secret_token=telegram.cfg.webhook_secret,
-                                                       allowed_updates=ALLOWED_UPDATES)
-            if freeze_heap:               # after the warm-up: what it built lives as long as the process
-                settle_heap()
-            if run_senders:
-                bot = telegram.app.bot if telegram is not None else None
-                tasks += lead_all(pipeline.db, work("senders", pipeline.db, pipeline.forms, whatsapp, bot,
-                                                    run_scheduler, webhooks=True) + work("jobs", pipeline.db, pipeline.forms))
-            from .media import sweep_forever
-            tasks.append(asyncio.create_task(sweep_forever()))       # coordinators' files removed after a day
-            yield
+            async with contextlib.AsyncExitStack() as stack:
+                if not any(channel.runtime.warms_up for channel in live):   # (else a channel's start() does)
+                    from .warmup import warm_up
+                    await warm_up(pipeline)
+                for channel in live:
+                    started.append(channel)
+                    await channel.runtime.start(channel.opened)
+                if freeze_heap:               # after the warm-up: what it built lives as long as the process
+                    settle_heap()
+                if run_senders:
+                    senders = await channel_senders(stack, pipeline.db, ((c.name, c.config, c.opened) for c in live))
+                    tasks += lead_all(pipeline.db, work("senders", pipeline.db, pipeline.forms, senders, run_scheduler,
+                                                        webhooks=True) + work("jobs", pipeline.db, pipeline.forms))
+                from .media import sweep_forever
+                tasks.append(asyncio.create_task(sweep_forever()))       # coordinators' files removed after a day
+                try:
+                    yield
+                finally:
+                    for task in tasks:
+                        task.cancel()
+                    await asyncio.gather(*tasks, return_exceptions=True)
         finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
             if background is not None:    # after the last webhook: uvicorn has closed the connections
                 await asyncio.to_thread(background.stop)
-            if telegram is not None:
-                await telegram.stop()
+            for channel in reversed(started):
+                await channel.runtime.stop(channel.opened)
 
     return Starlette(routes=routes, lifespan=lifespan)
 
 
-def configured_channels(env: Mapping[str, str] | None = None) -> tuple[TwilioConfig | None, TelegramConfig | None]:
-    """(TwilioConfig | None, TelegramConfig | None) from the environment; wrong values stop the start."""
+def _settings(env: Mapping[str, str] | None) -> Settings:
     from .config import Settings, settings
-    return (Settings.from_env(env) if env is not None else settings()).channels()
+    return Settings.from_env(env) if env is not None else settings()
 
 
 def app_from_env() -> ASGIApp:
@@ -106,18 +106,14 @@ def app_from_env() -> ASGIApp:
     from .config import database
     from .logsafe import install
     install()                  # each worker process cleans its own log lines
-    whatsapp, telegram_cfg = configured_channels()
+    channels = _settings(None).channels()
     holder: dict[str, Starlette] = {}
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         pipeline = await Pipeline.open(database())
-        telegram = None
-        if telegram_cfg:
-            from .channels.telegram import TelegramChannel
-            telegram = TelegramChannel(telegram_cfg, pipeline)
-        # the senders, scheduler and job worker: the supervisor's background processes (bot/cli.py)
-        inner = build_app(pipeline, whatsapp, telegram=telegram, run_senders=False, freeze_heap=True)
+        # the senders, scheduler and job worker: the supervisor's background processes (bot/cli/main.py)
+        inner = build_app(pipeline, channels, run_senders=False, freeze_heap=True)
         holder["app"] = inner
         async with inner.router.lifespan_context(inner):
             yield

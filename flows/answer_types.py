@@ -1,21 +1,24 @@
-"""Answers of the kinds XLSForm forms brought: decimals with a comma, coordinates typed as text,
-long choice lists shown in pages, choices filtered by an earlier answer, repeats with a count.
+"""Answers of the kinds XLSForm forms brought: long choice lists shown in pages, choices filtered by an earlier
+answer, repeats with a count, computed defaults (decimals with a comma and coordinates typed as text are read
+by their question types, flows/qtypes/).
 
 Kept apart from filling.py, which calls these through a few small hooks.
 """
 from __future__ import annotations
 
 import re
-from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from . import answers as A
 from .dates import zone_for_area
 from .display import show
 from .expr import evaluate
-from .lexicon import NONE
-from .numbers import parse_number, words_to_int
 from .problem import N_, Gettext, Problem
+from .qtypes import TABLE
+# the readers of numbers and points live with their question types (flows/qtypes/); imported from here too
+from .qtypes.decimal import parse_decimal as parse_decimal
+from .qtypes.integer import parse_integer as parse_integer
+from .qtypes.location import parse_coordinates as parse_coordinates
 
 if TYPE_CHECKING:
     from .forms import Form, Question
@@ -27,74 +30,6 @@ Options = list[tuple[str, list[str]]]
 PAGE_SIZE = 9            # choices per page: one digit each, 0 shows the next page
 PAGE_WHEN_MORE_THAN = 10
 MAX_REPEAT_COUNT = 50
-
-_UNIT = r"[a-z%°²³/.]*"
-
-
-def parse_decimal(text: str) -> float | Problem:
-    """A number with decimals as Indonesians write it: "2,5", "2.5", "1.250,75", "-0,5 kg", "tujuh".
-
-    The comma is the decimal sign; dots group thousands ("1.250.000"). "1.250" could be 1250 or
-    1,25 and is asked again rather than guessed.
-    """
-    s = re.sub(r"\s+", " ", (text or "").strip().lower())
-    if len(s) > 40:                      # never cut what was typed into another number
-        return Problem(N_("Mohon tulis angkanya, misalnya 2,5."))
-    m = re.fullmatch(rf"([-−]?)\s*(\d[\d.,]*)\s*{_UNIT}", s)
-    if not m:
-        words = words_to_int(s)
-        if words is not None:
-            return float(words)
-        return Problem(N_("Mohon tulis angkanya, misalnya 2,5."))
-    sign = -1.0 if m.group(1) else 1.0
-    raw = m.group(2).rstrip(".,")
-    dots, commas = raw.count("."), raw.count(",")
-    grouped = r"\d{1,3}(?:%s\d{3})+"
-    if dots and commas:
-        dec, group = ("," if raw.rfind(",") > raw.rfind(".") else "."), None
-        group = "." if dec == "," else ","
-        whole, _, frac = raw.rpartition(dec)
-        if not re.fullmatch(grouped % re.escape(group), whole) or not frac.isdigit():
-            return Problem(N_("Angka \"%(value)s\" belum bisa dibaca. Tulis desimal dengan koma, misalnya 2,5."),
-                           {"value": raw[:20]})
-        value = float(whole.replace(group, "") + "." + frac)
-    elif commas == 1:
-        value = float(raw.replace(",", "."))
-    elif commas > 1 or (dots > 1 and not re.fullmatch(grouped % r"\.", raw)):
-        return Problem(N_("Angka \"%(value)s\" belum bisa dibaca. Tulis desimal dengan koma, misalnya 2,5."),
-                       {"value": raw[:20]})
-    elif dots > 1:
-        value = float(raw.replace(".", ""))
-    elif dots == 1 and re.fullmatch(r"[1-9]\d{0,2}\.\d{3}", raw):
-        whole, frac = raw.split(".")
-        return Problem(N_("Maksud Anda %(thousands)s atau %(decimal)s? Tulis desimal dengan koma, misalnya "
-                          "%(decimal)s."), {"thousands": whole + frac, "decimal": f"{whole},{frac.rstrip('0') or '0'}"})
-    else:
-        value = float(raw)
-    if value > 1e12:
-        return Problem(N_("Angka %(value)s terlalu besar. Mohon periksa lagi."), {"value": raw[:12] + "…"})
-    return sign * value
-
-
-_COORD = re.compile(r"[-−]?\d{1,3}(?:[.,]\d+)?")
-
-
-def parse_coordinates(text: str) -> list[float] | Problem:
-    """"lat, lon" typed or pasted: "-3.12345, 130.54321", "-3,12345 130,54321", "-3.1;130.5"."""
-    s = (text or "").strip().lower()
-    if len(s) > 80:
-        s = ""                           # too long to be coordinates: asked again
-    s = re.sub(r"^(lokasi|koordinat|titik|lat(itude)?)\s*:?\s*", "", s)
-    numbers = _COORD.findall(s)
-    rest = _COORD.sub(" ", s)
-    if len(numbers) != 2 or re.sub(r"[\s,;/]|lon(gitude)?|lng|:", "", rest):
-        return Problem(N_("Mohon kirim lokasi lewat tombol lampiran, atau ketik koordinatnya, misalnya "
-                          "-3.12345, 130.54321."))
-    lat, lon = (float(n.replace("−", "-").replace(",", ".")) for n in numbers)
-    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        return Problem(N_("Koordinat itu tidak ada di peta (lintang -90 sampai 90, bujur -180 sampai 180). "
-                          "Mohon periksa lagi."))
-    return [lat, lon]
 
 
 # ------------------------------------------------------------------ long lists in pages
@@ -204,25 +139,7 @@ def _computed(q: Question, values: dict[str, Any]) -> Any:
     value = evaluate(q.default_expr or "None", values)
     if value is None or value == "" or isinstance(value, (list, dict)):
         return None
-    number = isinstance(value, (int, float)) and not isinstance(value, bool)
-    if q.type == "integer":
-        return int(value) if number and float(value).is_integer() and abs(value) < 1e12 else None
-    if q.type == "decimal":
-        return float(value) if number and abs(value) < 1e12 else None
-    if q.type == "date":
-        try:
-            return date.fromisoformat(str(value)).isoformat()
-        except ValueError:
-            return None
-    if isinstance(value, bool):
-        return None
-    text = str(int(value)) if number and float(value).is_integer() else str(value)
-    if q.type == "select_one":
-        return text if text in {c.value for c in q.choices} else None
-    if q.type == "select_multiple":
-        picked = text.split()
-        return picked if picked and set(picked) <= {c.value for c in q.choices} else None
-    return text if q.type == "text" else None
+    return TABLE[q.type].computed(q, value)
 
 
 def default_text(q: Question, values: dict[str, Any]) -> str | None:
@@ -230,13 +147,7 @@ def default_text(q: Question, values: dict[str, Any]) -> str | None:
     if q.default_expr is None:
         return q.default
     value = _computed(q, values)
-    if value is None:
-        return None
-    if q.type == "decimal":
-        return repr(value).replace(".", ",")        # the comma is the decimal sign: never read as thousands
-    if q.type == "select_multiple":
-        return ", ".join(value)
-    return str(value)
+    return None if value is None else TABLE[q.type].typed(value)
 
 
 def default_shown(q: Question, values: dict[str, Any], lang: str, t: Gettext) -> str | None:
@@ -244,35 +155,10 @@ def default_shown(q: Question, values: dict[str, Any], lang: str, t: Gettext) ->
     if q.default_expr is None:
         if q.default is None:
             return None
-        return show(q, q.default, lang, t) if q.type == "select_one" else q.default
+        single = TABLE[q.type].choices and not TABLE[q.type].many
+        return show(q, q.default, lang, t) if single else q.default      # a choice by its label
     value = _computed(q, values)
     return None if value is None else show(q, value, lang, t)
-
-
-# ------------------------------------------------------------------ numbers that are not counts
-
-def parse_integer(q: Question, text: str) -> int | Problem:
-    """A whole number: a count (the built-in forms' people, 0 to 100,000 unless the form says otherwise) or,
-    for a form from Excel, any whole number within the question's own bounds (negative ones too)."""
-    if q.count:
-        return parse_number(text, minimum=q.minimum, maximum=q.maximum, lexicon=NONE)   # read by filling.py
-    s = re.sub(r"\s+", " ", (text or "").strip().lower())
-    grouped = re.fullmatch(rf"([-−]?)\s*(\d{{1,3}}(?:\.\d{{3}})+)\s*{_UNIT}", s)     # "1.250": thousands
-    if grouped:
-        value: float | Problem = (-1 if grouped.group(1) else 1) * float(grouped.group(2).replace(".", ""))
-    else:
-        value = parse_decimal(s)
-    if isinstance(value, Problem):
-        if "terlalu besar" in value.msgid:
-            return value
-        return Problem(N_("Mohon tulis sebuah angka."))
-    if not value.is_integer():
-        return Problem(N_("Mohon tulis bilangan bulat, tanpa koma."))
-    if value < q.minimum:
-        return Problem(N_("Angka paling sedikit %(minimum)s."), {"minimum": q.minimum})
-    if value > q.maximum:
-        return Problem(N_("Angka paling banyak %(maximum)s."), {"maximum": q.maximum})
-    return int(value)
 
 
 # ------------------------------------------------------------------ long select_multiple lists in pages

@@ -1,55 +1,21 @@
 """Showing answers back to people: numbers and dates formatted with babel for the user's language."""
 from __future__ import annotations
 
-from datetime import date
-from functools import lru_cache
 from typing import Any
 
-from babel.dates import format_date
-from babel.numbers import format_decimal
-
+# how numbers, dates and choices are written (flows/formats.py); imported from here by the rest of the code
+from .formats import choice_label as choice_label, fmt_date as fmt_date, fmt_number as fmt_number
 from .forms import Form, FormVersions, Question
 from .markup import chat_text
 from .problem import Gettext
-
-
-@lru_cache(maxsize=8192)
-def fmt_number(value: int | float, lang: str) -> str:
-    """Cached: babel re-reads the locale's number pattern on every call (the hottest line of a reply)."""
-    return format_decimal(value, locale=lang)
-
-
-def fmt_date(value: date | str, lang: str) -> str:
-    d = date.fromisoformat(value) if isinstance(value, str) else value
-    return format_date(d, format="long", locale=lang)
-
-
-def choice_label(q: Question, value: str, lang: str) -> str:
-    for c in q.choices:
-        if c.value == value:
-            return c.label[lang]
-    return str(value)
+from .qtypes import TABLE
 
 
 def show(q: Question, value: Any, lang: str, t: Gettext) -> str:
     """One answer as the user reads it back: "79", "6 Agustus 2024", "Musyawarah desa"."""
     if value is None or value == "" or value == []:
         return t("(tidak ada)")
-    if q.type in ("integer", "decimal"):
-        return fmt_number(value, lang)
-    if q.type == "date":
-        return fmt_date(value, lang)
-    if q.type == "select_one":
-        return choice_label(q, value, lang)
-    if q.type == "select_multiple":
-        return ", ".join(choice_label(q, v, lang) for v in value)
-    if q.type == "photo":
-        return t("foto terlampir")
-    if q.type == "location":
-        return f"{value[0]:.5f}, {value[1]:.5f}"
-    if q.type == "repeat":
-        return str(len(value))
-    return str(value)
+    return TABLE[q.type].show(q, value, lang, t)
 
 
 class _Safe(dict[str, Any]):

@@ -238,7 +238,9 @@ _SPECIAL: dict[str, Callable[[list[Any], dict[str, Any]], Any]] = {
     # the day: a chat's expressions know the day, not the hour
     "now": lambda args, values: values.get("$now") or values.get("$today"),
     "position": lambda args, values: values.get("$position"),
-    "random": lambda args, values: random_for(values.get("$seed"), args[0]),
+    # inside a repeat item: one number per item, as ODK draws (the item's place in its repeats joins the key)
+    "random": lambda args, values: random_for(values.get("$seed"), f"{args[0]}@{values['$item']}" if "$item" in values
+                                              else args[0]),
     "column": lambda args, values: _column(values.get("$answers"), args[0], args[1]),
     "choice": lambda args, values: (values.get("$choice") or {}).get(args[0]),
 }

@@ -6,25 +6,19 @@ flows/positions.py, re-exported here).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date, timedelta
 from typing import Any
-
-from babel.dates import format_date
 
 from . import answer_types as X
 from . import answers as A
 from . import groups as G
-from .dates import check_meeting_date, read_date, zone_for_area
 from .display import format_values, show
 from .expr import evaluate
 from .forms import Form, Question
 from .markup import chat_text
-from .lexicon import BASE, NONE, BaseWords, lexicon_of
-from .numbers import numbers_in
+from .lexicon import BASE, BaseWords, lexicon_of
 from .localtime import person_today
 from .problem import N_, Gettext, Problem
+from .qtypes import TABLE, Typed
 from .results import Accepted, Answer, Confirm
 from .summary import confirm_reply, short_label, summary_lines
 from .positions import (apply_updates, at, clean_answers, has_answer, item_values, items_of, next_pos, question_at,
@@ -38,8 +32,6 @@ __all__ = ["CONFIRM", "accept", "at", "apply_updates", "ask", "clean_answers", "
 SKIP_COMMANDS = {"lewati", "lewat", "skip", "-", "lompati", "lewatin", "lwt", "next"}
 # "none" at a question that may be left empty (tidak ada, kosong): base.yaml ``words: skip_none`` (flows.lexicon.BASE)
 _SKIP_WORDS: set[str] = set()         # with SKIP_COMMANDS and "tidak perlu", made when base.yaml is installed
-#: the question types whose answers are read through the person's lexicon (free text is kept as typed)
-_LEXICON_TYPES = ("integer", "decimal", "date", "select_one", "select_multiple")
 KEEP_WORDS = {"sama", "tetap", "=", ".", "sama saja", "tidak berubah", "same", "keep", "tetap sama", "sm"}
 #: "the list is complete": ends a repeat, never stored as an item
 _DONE = {"selesai", "sudah", "sudah semua", "cukup", "tidak ada lagi", "gak ada lagi", "tidak", "done", "sdh", "udah",
@@ -121,7 +113,7 @@ def ask(form: Form, draft: Draft, ctx: Context, lang: str, t: Gettext, after: Po
     label = format_values(q.label[lang], values, lang)
     lines, choices = _label_lines(form, draft, pos, q, label, values, ctx, lang, t)
     lines[:0] = G.group_lines(form, G.seen_after(_paging(draft), after), q, lang, t, values)
-    if q.type in ("select_one", "select_multiple"):
+    if TABLE[q.type].choices:
         choices = _option_lines(q, draft, values, ctx, lang, t, lines)
     hint = _hint(form, draft, pos, q, values, lang, t)
     if hint:
@@ -169,7 +161,7 @@ def _option_lines(q: Question, draft: Draft, values: dict[str, Any], ctx: Contex
         lines.append(t("Halaman %(page)s dari %(pages)s. Ketik 0 untuk pilihan lain.")
                      % {"page": page + 1, "pages": X.page_count(options)})
         options = X.page_options(options, page)
-    if q.type == "select_multiple":
+    if TABLE[q.type].many:
         lines += X.many_lines(_paging(draft), everything, t)
     return [chat_text(labels[0]) for _, labels in options]
 
@@ -187,31 +179,10 @@ def _hint(form: Form, draft: Draft, pos: Pos, q: Question, values: dict[str, Any
     shown = X.default_shown(q, values, lang, t)
     if shown is not None:
         return t("Ketik \"sama\" untuk memakai jawaban bawaan: %(default)s.") % {"default": shown}
-    if q.type == "photo":
-        return t("Kirim fotonya, atau ketik \"lewati\".")
-    if not q.required and q.type != "note":
-        return t("Ketik \"lewati\" jika tidak ada.")
-    return None
+    return TABLE[q.type].hint(q, t)          # how to skip it (a photo's own words), if it may be skipped
 
 
 # ---------------------------------------------------------------- answering
-
-def _long_date(value: date, lang: str) -> str:
-    return format_date(value, format="EEEE, d MMMM y", locale=lang)
-
-
-@dataclass(frozen=True)
-class _Typed:
-    """An answer typed at the draft's position, as the readers of each question type see it."""
-
-    form: Form
-    draft: Draft
-    q: Question
-    text: str
-    inbound: Inbound
-    ctx: Context
-    lang: str
-
 
 def accept(form: Form, draft: Draft, text: str, inbound: Inbound, ctx: Context, lang: str) -> Answer:
     """Take the answer at the draft's position: ``Accepted``, a ``Confirm`` (shown back and asked before it is
@@ -220,9 +191,10 @@ def accept(form: Form, draft: Draft, text: str, inbound: Inbound, ctx: Context, 
     q = question_at(form, pos)
     X.stamp_today(form, draft, ctx)     # today() in the form's expressions: the day the answer is given
     lexicon = lexicon_of(ctx.lexicons, draft.area or (ctx.contact.area_code if ctx.contact else None))
-    rare = lexicon.rare_in(text, choice=q.type.startswith("select")) if q.type in _LEXICON_TYPES else None
-    if q.type in _LEXICON_TYPES:        # "seng ada", "dua pulu", "mama-mama 5": read as textbook Indonesian
-        text = lexicon.canonical(text, choice=q.type.startswith("select"))
+    qtype = TABLE[q.type]
+    rare = lexicon.rare_in(text, choice=qtype.choices) if qtype.lexicon else None
+    if qtype.lexicon:        # "seng ada", "dua pulu", "mama-mama 5": read as textbook Indonesian (free text as typed)
+        text = lexicon.canonical(text, choice=qtype.choices)
     s = A.normalize(text)
     said = A.normalize(lexicon.canonical(text))     # free text is kept as typed; "seng ada" still skips it
     kept = _kept(form, draft, pos, q, s, lang)
@@ -235,15 +207,16 @@ def accept(form: Form, draft: Draft, text: str, inbound: Inbound, ctx: Context, 
         return many
     if pos.index is not None and q.name == form.question(pos.name).item_label:
         return _accept_item_name(form, draft, said if said in DONE_WORDS else text, ctx)
-    if q.type != "photo" and q.type != "location" and inbound.kind in ("photo", "location") and not s:
-        return Problem(N_("Terima kasih, tetapi pertanyaan ini perlu dijawab dengan tulisan."))
-    skip = SKIP_COMMANDS if q.type == "integer" else _SKIP_WORDS | DONE_WORDS
+    if not qtype.attachment and inbound.kind in ("photo", "location") and not s:
+        return Problem(qtype.typed_as)
+    skip = _SKIP_WORDS | DONE_WORDS if qtype.none_skips else SKIP_COMMANDS
     if not q.required and (s in skip or said in skip):
         return _skipped(form, pos, q)
     if q.required and s in SKIP_COMMANDS:
-        return Problem(N_("Pertanyaan ini perlu dijawab. Mohon tulis jawabannya."))
-    result = _READERS.get(q.type, _read_nothing)(_Typed(form, draft, q, text, inbound, ctx, lang))
-    if isinstance(result, Accepted) and q.type != "date":     # a date is checked as it is read
+        return Problem(N_("Pertanyaan ini perlu dijawab. Mohon kirim fotonya.") if qtype.file
+                       else N_("Pertanyaan ini perlu dijawab. Mohon tulis jawabannya."))
+    result = qtype.read(_typed(form, draft, q, text, inbound, ctx, lang)) if qtype.read else Accepted({})
+    if isinstance(result, Accepted) and not qtype.checks_itself:     # a date is checked as it is read
         checked = _check_constraints(form, draft, result.updates, lang)
         result = checked if isinstance(checked, Problem) else result
     if rare and isinstance(result, Accepted) and not result.done_repeat:    # "tar" read as "tidak": asked first
@@ -281,50 +254,10 @@ def _kept(form: Form, draft: Draft, pos: Pos, q: Question, s: str, lang: str) ->
     return None
 
 
-def _read_text(a: _Typed) -> Answer:
-    value = re.sub(r"\s+", " ", (a.text or "").replace("\x00", "")).strip()
-    if not value or not any(ch.isalnum() for ch in value):
-        return Problem(N_("Mohon tulis jawabannya dengan beberapa kata."))
-    if len(value) > 2000:
-        return Problem(N_("Jawaban terlalu panjang (paling banyak 2.000 huruf). Mohon diringkas."))
-    return Accepted({a.q.name: value})
-
-
-def _read_decimal(a: _Typed) -> Answer:
-    number = X.parse_decimal(a.text)
-    return number if isinstance(number, Problem) else Accepted({a.q.name: number})
-
-
-def _read_date(a: _Typed) -> Answer:
-    return _accept_date(a.form, a.draft, a.q, a.text, a.ctx, a.lang)
-
-
-def _read_select_one(a: _Typed) -> Answer:
-    form, draft, q = a.form, a.draft, a.q
-    options = options_for(q, a.lang, a.ctx, values_at(form, draft, at(draft)))
-    if not options:
-        return Problem(N_("Belum ada pilihan yang tersedia. Mohon hubungi koordinator Anda."))
-    chosen: str | Problem | None = None
-    if X.paged(options):
-        paging = _paging(draft)
-        chosen = X.take_paged(paging, a.text, options)
-        _paged(draft, paging)
-    if chosen is None:
-        picked = A.match_choice(a.text, options)
-        if isinstance(picked, A.Guess):
-            checked = _check_constraints(form, draft, {q.name: picked.value}, a.lang)
-            if isinstance(checked, Problem):
-                return checked
-            return Confirm("choice", checked, Problem(N_("Maksud Anda: %(label)s?"), {"label": picked.label}),
-                           (N_("Ya"), N_("Pilih lagi")), Problem(N_("Baik, mohon pilih lagi.")))
-        chosen = picked
-    return chosen if isinstance(chosen, Problem) else Accepted({q.name: chosen})
-
-
 def _read_many(form: Form, draft: Draft, q: Question, text: str, s: str, ctx: Context, lang: str) -> Answer | None:
     """An answer at a long select_multiple list (in pages); None when the list is short or nothing was picked
     and a skip word was typed (read as at any question)."""
-    if q.type != "select_multiple" or s in KEEP_WORDS:
+    if not TABLE[q.type].many or s in KEEP_WORDS:
         return None
     paging = _paging(draft)
     kept = dict(paging.get("page") or {})
@@ -342,97 +275,22 @@ def _read_many(form: Form, draft: Draft, q: Question, text: str, s: str, ctx: Co
                       "\"selesai\"."), {"rule": checked.msgid})
 
 
-def _read_select_multiple(a: _Typed) -> Answer:
-    several = A.parse_choices(a.text, options_for(a.q, a.lang, a.ctx, values_at(a.form, a.draft, at(a.draft))))
-    return several if isinstance(several, Problem) else Accepted({a.q.name: several})
-
-
-def _read_photo(a: _Typed) -> Answer:
-    if a.inbound.photo:
-        return Accepted({a.q.name: a.inbound.photo})
-    return Problem(N_("Mohon kirim fotonya, atau ketik \"lewati\" jika tidak ada."))
-
-
-def _read_location(a: _Typed) -> Answer:
-    if a.inbound.location:
-        return Accepted({a.q.name: [float(a.inbound.location[0]), float(a.inbound.location[1])]})
-    point = X.parse_coordinates(a.text)
-    return point if isinstance(point, Problem) else Accepted({a.q.name: point})
-
-
-def _read_integer(a: _Typed) -> Answer:
-    return _accept_integer(a.form, a.draft, a.q, a.text)
-
-
-def _read_nothing(a: _Typed) -> Answer:
-    return Accepted({})
-
-
-#: question type → how an answer to it is read
-_READERS: dict[str, Callable[[_Typed], Answer]] = {
-    "text": _read_text, "integer": _read_integer, "decimal": _read_decimal, "date": _read_date,
-    "select_one": _read_select_one, "select_multiple": _read_select_multiple, "photo": _read_photo,
-    "location": _read_location,
-}
-
-
-def _accept_date(form: Form, draft: Draft, q: Question, text: str, ctx: Context,
-                 lang: str) -> Accepted | Problem | Confirm:
-    now = ctx.now.astimezone(zone_for_area(draft.area))
-    read = read_date(text, now)
-    if isinstance(read, Problem):
-        return read
-    value = read.value
-    if q.not_future:
-        problem = check_meeting_date(value, now)
-        if problem:
-            return problem
-    checked = _check_constraints(form, draft, {q.name: value.isoformat()}, lang)
-    if isinstance(checked, Problem):
-        return checked
-    again = Problem(N_("Baik, mohon tulis tanggal lengkap dengan tahunnya, misalnya 10/8/2024."))
-    if read.guess == "year_back" and read.ahead:
-        return Confirm("date", checked, Problem(N_("%(ahead)s belum lewat. Maksud Anda %(meant)s?"),
-                                                {"ahead": format_date(read.ahead, format="long", locale=lang),
-                                                 "meant": format_date(value, format="long", locale=lang)}),
-                       on_no=again)
-    if read.guess in ("day_only", "weekday"):
-        return Confirm("date", checked, Problem(N_("Maksud Anda %(date)s?"), {"date": _long_date(value, lang)}),
-                       on_no=again)
-    if q.confirm_older_than_days and value < now.date() - timedelta(days=q.confirm_older_than_days):
-        return Confirm("date", checked, Problem(N_("Tanggal %(date)s sudah lebih dari setahun yang lalu. "
-                                                   "Benar tanggal ini?"),
-                                                {"date": format_date(value, format="long", locale=lang)}),
-                       on_no=Problem(N_("Baik, mohon tulis tanggal yang benar.")))
-    return Accepted(checked)
-
-
-def _accept_integer(form: Form, draft: Draft, q: Question, text: str) -> Accepted | Problem:
+def _typed(form: Form, draft: Draft, q: Question, text: str, inbound: Inbound, ctx: Context, lang: str) -> Typed:
+    """The answer as its type's reader sees it, with the checks the engine owns bound to this draft."""
     pos = at(draft)
-    siblings = form.question(pos.name).questions if pos.in_repeat else form.questions
-    partner = q.pair or next((o.name for o in siblings if o.pair == q.name), None)
-    if partner:
-        first = q.name if q.pair else partner      # the question that owns "pair" is the men's
-        second = partner if q.pair else q.name
-        men_q, women_q = form.question(first), form.question(second)
-        pair = A.parse_men_women(text, ((men_q.minimum, men_q.maximum), (women_q.minimum, women_q.maximum)), NONE)
-        if isinstance(pair, Problem):
-            return pair
-        if pair is not None:
-            return Accepted({first: pair[0], second: pair[1]}, auto=(second,) if q.name == first else (first,))
-        said = A.gender_of(text)
-        if said and said != ("m" if q.name == first else "w"):
-            return Problem(N_("Pertanyaan ini tentang laki-laki. Mohon tulis jumlahnya, atau sekaligus: L 79 P 38.")
-                           if q.name == first else
-                           N_("Pertanyaan ini tentang perempuan. Mohon tulis jumlahnya, atau sekaligus: L 79 P 38."))
-    value = X.parse_integer(q, text)
-    if isinstance(value, Problem):
-        two = numbers_in(text) if partner else []
-        if len(two) == 2:           # "sepuluh lima", "10 5": men and women, perhaps -- asked, never summed
-            return Problem(N_("Maksud Anda laki-laki %(men)s dan perempuan %(women)s? Mohon tulis sekaligus dengan "
-                              "L dan P, misalnya: L %(men)s P %(women)s."), {"men": two[0], "women": two[1]})
-        return value
-    return Accepted({q.name: value})
+
+    def page_pick(options: X.Options) -> str | Problem | None:
+        if not X.paged(options):
+            return None
+        paging = _paging(draft)
+        chosen = X.take_paged(paging, text, options)
+        _paged(draft, paging)
+        return chosen
+    return Typed(form, draft, q, text, lang, ctx.now, inbound.photo,
+                 (float(inbound.location[0]), float(inbound.location[1])) if inbound.location else None,
+                 form.question(pos.name).questions if pos.in_repeat else form.questions,
+                 lambda updates: _check_constraints(form, draft, updates, lang),
+                 lambda: options_for(q, lang, ctx, values_at(form, draft, pos)), page_pick)
 
 
 def _check_constraints(form: Form, draft: Draft, updates: dict[str, Any], lang: str) -> dict[str, Any] | Problem:

@@ -63,6 +63,26 @@ KNOWN: list[tuple[str, str]] = [
      "bukan {p}"),
     (r"key field (?P<k>.+) is not a question of the form", "kunci {k} bukan pertanyaan formulir ini"),
     (r"roles must be among (?P<r>.+)", "peran harus di antara {r}"),
+    # the form file's `summary:` section (flows/summary_spec.py)
+    (r"summary needs a section name .*", "summary perlu nama section (pengenal sederhana, misalnya 'meetings')"),
+    (r"summary: unknown field\(s\): (?P<f>.+)", "summary: kolom tidak dikenal: {f}"),
+    (r"summary: (?P<w>.+?) must be a list of question names", "summary: {w} harus berupa daftar nama pertanyaan"),
+    (r"summary: period must be .*", "summary: period harus {{date: PERTANYAAN}}, {{round: PERTANYAAN}} atau started"),
+    (r"summary: consolidates needs .*", "summary: consolidates perlu period {{date: PERTANYAAN}} dan "
+     "{{PERTANYAAN: PILIHAN}}"),
+    (r"summary: totals (?P<n>.+?) may add up only sums: (?P<s>.+)", "summary: totals {n} hanya boleh menjumlahkan "
+     "angka dari sums atau count; yang bukan: {s}"),
+    (r"summary: percent (?P<n>.+?) needs \[part, whole\], two figures of the summary", "summary: percent {n} perlu "
+     "[bagian, keseluruhan], dua angka dari ringkasan ini"),
+    (r"summary: each of answers needs .*", "summary: setiap isi answers perlu name dan salah satu dari "
+     "count: PERTANYAAN atau top: PERTANYAAN"),
+    (r"summary: top (?P<n>.+?) limit must be a whole number >= 1", "summary: limit top {n} harus bilangan bulat >= 1"),
+    (r"summary: (?P<w>.+?) names (?P<n>.+?), which is not a question of the form", "summary: {w} menyebut {n}, "
+     "yang bukan pertanyaan formulir ini"),
+    (r"summary: (?P<w>.+?) (?P<n>'[^']*') must be a (?P<t>.+?) question, not (?P<q>.+)", "summary: {w} {n} harus "
+     "pertanyaan berjenis {t}, bukan {q}"),
+    (r"summary: items needs .*", "summary: items perlu {{repeat: PERTANYAAN, count: NAMA}}"),
+    (r"summary: text may have headline, by and child", "summary: text hanya boleh berisi headline, by dan child"),
     (r"(?P<w>relevant|constraint|calculate|default|choice_filter|repeat_count): (?P<e>.+)",
      "{w}: rumus tidak bisa dibaca ({e})"),
 ]
@@ -73,7 +93,7 @@ def indonesian(problem: str) -> str:
     for pattern, text in KNOWN:
         m = re.fullmatch(pattern, problem, re.S)
         if m:
-            return text.format(**m.groupdict())
+            return text.format(**{k: v.replace(" or ", " atau ") for k, v in m.groupdict().items()})
     return problem
 
 

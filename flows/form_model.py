@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-TYPES = {"text", "integer", "decimal", "date", "select_one", "select_multiple", "photo", "location", "note", "repeat"}
 LANGS = ("id", "en")
 ROLES = ("kader", "fasilitator", "koordinator")
 SYSTEM_KEYS = {"$started"}

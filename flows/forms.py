@@ -11,9 +11,13 @@ from typing import Any, NoReturn
 from .expr import ExprError, check, compile_expr, kind_of
 # what a form is (flows/form_model.py); imported from here by the rest of the code
 from .form_model import LANGS as LANGS, MORE as MORE, NUMBER_MAX as NUMBER_MAX, NUMBER_MIN as NUMBER_MIN
-from .form_model import ROLES as ROLES, SYSTEM_KEYS as SYSTEM_KEYS, TYPES as TYPES
+from .form_model import ROLES as ROLES, SYSTEM_KEYS as SYSTEM_KEYS
 from .form_model import Choice as Choice, Form as Form, FormError as FormError, FormVersions as FormVersions
 from .form_model import Group as Group, Question as Question
+from .qtypes import TABLE
+
+#: the types a form may give a question: one module each in flows/qtypes/
+TYPES = frozenset(TABLE)
 
 
 def _text(source: str, qname: str | None, value: Any, what: str, required: bool = True) -> dict[str, str]:
@@ -82,7 +86,7 @@ def _question(source: str, raw: Any, known: set[str], depth: int = 0, calcs: fro
         name=name, type=qtype,
         label=_text(source, name, raw.get("label"), "label"),
         hint=_text(source, name, raw.get("hint"), "hint", required=False),
-        required=bool(raw.get("required", qtype not in ("photo", "note"))),
+        required=bool(raw.get("required", TABLE[qtype].required)),
         choices=choices, choices_from=raw.get("choices_from"), choice_list=choice_list,
         relevant=_expr(source, name, raw.get("relevant"), "relevant", known | calcs),
         constraint=_expr(source, name, raw.get("constraint"), "constraint", None),
@@ -126,7 +130,7 @@ def _select_choices(source: str, name: str, qtype: str, raw: dict[str, Any], lis
     """A select's choices (its own, or a shared list by name) and the name of that list."""
     choices: tuple[Choice, ...] = ()
     choice_list = None
-    if qtype in ("select_one", "select_multiple") and not raw.get("choices_from"):
+    if TABLE[qtype].choices and not raw.get("choices_from"):
         if not raw.get("choices"):
             raise FormError(source, name, f"{qtype} needs choices")
         if isinstance(raw["choices"], str):
@@ -213,10 +217,6 @@ def _groups(source: str, qname: str, raw: Any) -> tuple[Group, ...]:
     return tuple(Group(g["name"], _text(source, qname, g.get("label"), f"group {g['name']!r} label")) for g in raw)
 
 
-_KINDS = {"integer": "number", "text": "text", "select_one": "text", "date": "date", "photo": "text",
-          "select_multiple": "list", "repeat": "list", "location": "list"}
-
-
 def _numbered(q: Question) -> bool:
     """A select_one whose choices are all named by numbers (1, 2, 3): as in ODK, it may be compared with a
     number (``. >= 1``), so it is neither text nor number to the check."""
@@ -232,8 +232,8 @@ def _numbered(q: Question) -> bool:
 def _check_expressions(source: str, questions: list[Question], calcs: list[tuple[str, str]]) -> None:
     """Every expression checked as it will run (wrong arguments, division by zero, a number compared with
     text), naming the file and the question."""
-    kinds = {s.name: _KINDS[s.type] for q in questions for s in (q, *q.questions)
-             if s.type in _KINDS and not _numbered(s)}
+    kinds = {s.name: kind for q in questions for s in (q, *q.questions)
+             if (kind := TABLE[s.type].kind) is not None and not _numbered(s)}
     for name, calc in calcs:           # what each calculation gives, as far as its expression tells
         kind = kind_of(calc, kinds)
         if kind:

@@ -35,11 +35,13 @@ def item_values(form: Form, answers: dict[str, Any], pos: Pos, today: str | None
         items = answers.get(outer) or []
         item = items[index] if index < len(items) else {}
         values["$position"] = index + 1
+        values["$item"] = (index + 1,)                 # where the item is: random() draws once per item
         values.update({k: v for k, v in item.items() if k not in repeats})
         values.update(X.item_calculations(form.question(outer), values))
         values["$answers"] = {**seen, **{k: v for k, v in item.items() if k in repeats}}   # this item's own lists
     if pos.index is not None:
         values["$position"] = pos.index + 1
+        values["$item"] = (*values.get("$item", ()), pos.index + 1)
         items = items_of(answers, pos)
         if pos.index < len(items):
             values.update({k: v for k, v in items[pos.index].items() if k not in repeats})
@@ -83,7 +85,7 @@ def _with_item_calculations(form: Form, answers: dict[str, Any], top: dict[str, 
     out = dict(answers)
     for rep in form.all_questions():
         if rep.type == "repeat" and rep.calculate and isinstance(answers.get(rep.name), list):
-            out[rep.name] = [{**item, **X.item_calculations(rep, {**base, "$position": i + 1, **item})}
+            out[rep.name] = [{**item, **X.item_calculations(rep, {**base, "$position": i + 1, "$item": (i + 1,), **item})}
                              for i, item in enumerate(answers[rep.name])]
     return out
 

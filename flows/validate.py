@@ -8,22 +8,18 @@ from .expr import evaluate
 from .positions import item_values, items_of, relevant
 from .state import Pos
 from .forms import MORE, Form, Question
-from .answer_types import parse_integer
+from .qtypes import TABLE
 from .problem import Problem
 
 
 def _invalid(form: Form, q: Question, value: Any, values: dict[str, Any], lang: str) -> Problem | None | bool:
     """Why a stored answer cannot stay: a Problem, True (ask again without a reason), or None (it is fine)."""
+    qtype = TABLE[q.type]
     if value is None:
-        return True if q.required and q.type not in ("note", "photo") else None
-    if q.type == "integer":
-        n = parse_integer(q, str(value)) if isinstance(value, int) and not isinstance(value, bool) else None
-        if isinstance(n, Problem) or n is None:
-            return n if isinstance(n, Problem) else True
-    if q.type == "select_one" and q.choices and value not in {c.value for c in q.choices}:
-        return True
-    if q.type == "select_multiple" and q.choices and not set(value) <= {c.value for c in q.choices}:
-        return True
+        return True if q.required and qtype.required else None     # a note or a photo is never asked again
+    why = qtype.check(q, value)         # the type's own rule: a whole number in bounds, a choice that exists
+    if why is not None:
+        return why
     if q.constraint and evaluate(q.constraint, values) is False:
         return Problem(format_values(q.constraint_message[lang], values, lang))
     return None

@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 from .form_messages import indonesian
+from .qtypes import TABLE
 from .forms import FormError, parse_form
 from .xlsform_choices import ChoicesReader
 from .xlsform_reader import canonical, legacy_binds, other_languages
@@ -159,8 +160,18 @@ class _Converter(ChoicesReader, SettingsReader):
         if constraint:
             q["constraint"] = constraint
             q["constraint_message"] = self.text(bind.get("jr:constraintMsg")) or dict(DEFAULT_MESSAGE)
-        if q["type"] == "date":          # today() - 7 is a number of days; a date question's default is its date
-            self.date_defaults(child, bind)
+        qtype = TABLE[q["type"]]
+        qtype.xls_binds(child, bind)      # a date's default is a date (today() - 7 is a number of days)
+        self.defaults(child, bind, q, row)
+        qtype.xls_read(child, q)          # its own columns: an integer's pantau_count, a select_multiple's default
+        if qtype.choices and not self.select(child, q, row, raw_type):
+            return None
+        self.pantau_columns(child, q, row)
+        return q
+
+    def defaults(self, child: dict[str, Any], bind: dict[str, Any], q: dict[str, Any], row: int | None) -> None:
+        """The question's default: a calculation or an expression (computed when it is reached), or a value."""
+        name = child["name"]
         if bind.get("calculate") and child.get("default") in (None, ""):
             computed = self.expr(bind["calculate"], row, "calculation")
             if computed:
@@ -174,11 +185,10 @@ class _Converter(ChoicesReader, SettingsReader):
                 if computed:
                     q["default_expr"] = computed
             else:
-                q["default"] = ", ".join(default.split()) if q["type"] == "select_multiple" else default
-        if q["type"] == "integer" and str(child.get("pantau_count", "")).lower() not in YES:
-            q["count"] = False      # any whole number: only the bounds its constraint (or pantau_min/max) gives
-        if q["type"] in ("select_one", "select_multiple") and not self.select(child, q, row, raw_type):
-            return None
+                q["default"] = default
+
+    def pantau_columns(self, child: dict[str, Any], q: dict[str, Any], row: int | None) -> None:
+        """What XLSForm has no column for, read from Pantau's own (``pantau_pair``, ``pantau_min``, …)."""
         if child.get("pantau_pair"):
             q["pair"] = str(child["pantau_pair"])
         for key in ("min", "max", "confirm_older_than_days"):
@@ -192,14 +202,6 @@ class _Converter(ChoicesReader, SettingsReader):
         short = self.text(child.get("pantau_short"))
         if short:
             q["short"] = short
-        return q
-
-    @staticmethod
-    def date_defaults(child: dict[str, Any], bind: dict[str, Any]) -> None:
-        for holder, key in ((bind, "calculate"), (child, "default")):
-            value = str(holder.get(key) or "").strip()
-            if re.search(r"[-+]", value) and re.search(r"\$\{|\(", value) and not value.startswith("date("):
-                holder[key] = f"date({value})"
 
     def read_only(self, child: dict[str, Any], bind: dict[str, Any], row: int | None) -> dict[str, Any] | None:
         """A read-only question is shown, not asked: a note with its value (computed or default)."""

@@ -11,19 +11,17 @@ from typing import Any
 
 import yaml
 
-from .forms import MORE, NUMBER_MAX, NUMBER_MIN, ROLES, Form, Group, Question
+from .forms import MORE, ROLES, Form, Group, Question
+from .qtypes import TABLE
 from .xlsform_sheets import LANG_COLUMNS, NO_SUMMARY
 from .xpath import to_xpath
 
-_DEFAULT_MIN, _DEFAULT_MAX = 0, 100_000
 SURVEY = ["type", "name", *[f"label::{c}" for c in LANG_COLUMNS.values()],
           *[f"hint::{c}" for c in LANG_COLUMNS.values()], "required", "relevant", "constraint",
           *[f"constraint_message::{c}" for c in LANG_COLUMNS.values()], "calculation", "default", "choice_filter",
           "repeat_count", "appearance", "parameters", *[f"pantau_short::{c}" for c in LANG_COLUMNS.values()], "pantau_pair", "pantau_min",
           "pantau_max", "pantau_count", "pantau_not_future", "pantau_confirm_older_than_days",
           "pantau_suggest_from_previous"]
-_TYPES = {"integer": "integer", "decimal": "decimal", "text": "text", "date": "date", "photo": "image",
-          "location": "geopoint", "note": "note"}
 
 
 def unbraces(text: str) -> str:
@@ -47,33 +45,41 @@ class _Choices(list[dict[str, Any]]):
         self.shared = shared          # the form's shared list names: no question's own list takes one
 
 
-def _question_rows(q: Question, choices: _Choices) -> list[dict[str, Any]]:
-    row: dict[str, Any] = {"name": q.name}
-    if q.type == "repeat":
-        row["type"] = "begin_repeat"
-        _texts(row, "label", q.label)
-        if q.repeat_count:
-            row["repeat_count"] = to_xpath(q.repeat_count)
-        if q.suggest_from_previous:
-            row["pantau_suggest_from_previous"] = "yes"
-        if q.relevant:
-            row["relevant"] = to_xpath(q.relevant)
-        rows = [row] + _with_groups(tuple(s for s in q.questions if s.name != MORE), choices)
-        rows += [{"type": "calculate", "name": name, "calculation": to_xpath(expr)} for name, expr in q.calculate]
-        return rows + [{"type": "end_repeat", "name": q.name}]
+def _repeat_rows(q: Question, choices: _Choices) -> list[dict[str, Any]]:
+    """A repeat: begin_repeat, its questions and calculations, end_repeat."""
+    row: dict[str, Any] = {"name": q.name, "type": TABLE[q.type].xls_out}
+    _texts(row, "label", q.label)
+    if q.repeat_count:
+        row["repeat_count"] = to_xpath(q.repeat_count)
+    if q.suggest_from_previous:
+        row["pantau_suggest_from_previous"] = "yes"
+    if q.relevant:
+        row["relevant"] = to_xpath(q.relevant)
+    rows = [row] + _with_groups(tuple(s for s in q.questions if s.name != MORE), choices)
+    rows += [{"type": "calculate", "name": name, "calculation": to_xpath(expr)} for name, expr in q.calculate]
+    return rows + [{"type": "end_repeat", "name": q.name}]
+
+
+def _type(q: Question, choices: _Choices) -> str | None:
+    """The survey row's type; a select's choices are added to the choices sheet (a shared list once)."""
     if q.choices_from == "rounds":
-        row["type"] = "select_one_from_file rounds.csv"
-    elif q.type in ("select_one", "select_multiple"):
-        list_name = q.choice_list or (q.name if q.name not in choices.shared else f"{q.name}_choices")
-        row["type"] = f"{q.type} {list_name}"
-        if list_name not in choices.lists:
-            choices.lists.add(list_name)
-            for c in q.choices:
-                crow = {"list_name": list_name, "name": c.value, **c.data}
-                _texts(crow, "label", c.label)
-                choices.append(crow)
-    else:
-        row["type"] = _TYPES[q.type]
+        return "select_one_from_file rounds.csv"
+    if not TABLE[q.type].choices:
+        return TABLE[q.type].xls_out
+    list_name = q.choice_list or (q.name if q.name not in choices.shared else f"{q.name}_choices")
+    if list_name not in choices.lists:
+        choices.lists.add(list_name)
+        for c in q.choices:
+            crow = {"list_name": list_name, "name": c.value, **c.data}
+            _texts(crow, "label", c.label)
+            choices.append(crow)
+    return f"{TABLE[q.type].xls_out} {list_name}"
+
+
+def _question_rows(q: Question, choices: _Choices) -> list[dict[str, Any]]:
+    if q.type == "repeat":
+        return _repeat_rows(q, choices)
+    row: dict[str, Any] = {"name": q.name, "type": _type(q, choices)}
     _texts(row, "label", q.label)
     _texts(row, "hint", q.hint)
     if q.appearance:
@@ -86,8 +92,7 @@ def _question_rows(q: Question, choices: _Choices) -> list[dict[str, Any]]:
         row["constraint"] = to_xpath(q.constraint, q.name)
         _texts(row, "constraint_message", q.constraint_message)
     if q.default is not None:
-        row["default"] = " ".join(v.strip() for v in q.default.split(",")) if q.type == "select_multiple" \
-            else q.default
+        row["default"] = q.default
     if q.default_expr is not None:
         row["default"] = to_xpath(q.default_expr)
     if q.choice_filter:
@@ -95,12 +100,7 @@ def _question_rows(q: Question, choices: _Choices) -> list[dict[str, Any]]:
     _texts(row, "pantau_short", q.short)
     if q.pair:
         row["pantau_pair"] = q.pair
-    if q.type == "integer" and q.count:
-        row["pantau_count"] = "yes"           # a count of people: 0 to 100,000 and its own wording
-    if q.type == "integer" and q.minimum != (_DEFAULT_MIN if q.count else NUMBER_MIN):
-        row["pantau_min"] = q.minimum
-    if q.type == "integer" and q.maximum != (_DEFAULT_MAX if q.count else NUMBER_MAX):
-        row["pantau_max"] = q.maximum
+    TABLE[q.type].xls_write(q, row)       # its own columns: an integer's pantau_count/min/max, a list's default
     if q.not_future:
         row["pantau_not_future"] = "yes"
     if q.confirm_older_than_days is not None:
@@ -158,10 +158,11 @@ def to_xlsform(form: Form, summary: dict[str, Any] | None = None,
             row.update((languages.get("survey") or {}).get(str(row.get("name")), {}))
     for crow in choices:
         crow.update((languages.get("choices") or {}).get(str(crow.get("name")), {}))
-    used = [c for c in SURVEY if any(c in r for r in survey)]
-    used += sorted({k for r in survey for k in r} - set(SURVEY) - {"type", "name"})
-    choice_cols = ["list_name", "name", *[f"label::{c}" for c in LANG_COLUMNS.values()]]
-    choice_cols += sorted({k for r in choices for k in r} - set(choice_cols))
+    return _sheets(survey, choices, _settings(form, summary, xlsform), external)
+
+
+def _settings(form: Form, summary: dict[str, Any] | None, xlsform: dict[str, Any]) -> dict[str, Any]:
+    """The settings sheet's one row."""
     settings = {"form_id": xlsform.get("form_id", form.id), "version": xlsform.get("version", str(form.version)),
                 "form_title": form.title["id"],
                 f"pantau_title::{LANG_COLUMNS['en']}": form.title["en"],
@@ -179,6 +180,16 @@ def to_xlsform(form: Form, summary: dict[str, Any] | None = None,
     else:
         settings["pantau_summary"] = yaml.safe_dump(summary, default_flow_style=True, allow_unicode=True,
                                                     sort_keys=False, width=1_000_000).strip()
+    return settings
+
+
+def _sheets(survey: list[dict[str, Any]], choices: _Choices, settings: dict[str, Any],
+            external: list[dict[str, Any]]) -> dict[str, list[list[Any]]]:
+    """The rows as sheets, each headed by the columns its rows use."""
+    used = [c for c in SURVEY if any(c in r for r in survey)]
+    used += sorted({k for r in survey for k in r} - set(SURVEY) - {"type", "name"})
+    choice_cols = ["list_name", "name", *[f"label::{c}" for c in LANG_COLUMNS.values()]]
+    choice_cols += sorted({k for r in choices for k in r} - set(choice_cols))
     sheets = {
         "survey": [used] + [[r.get(c, "") for c in used] for r in survey],
         "choices": [choice_cols] + [[r.get(c, "") for c in choice_cols] for r in choices],

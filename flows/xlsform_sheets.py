@@ -7,10 +7,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from .qtypes import TABLE
+from .qtypes.base import YES as YES
+
 LANG_COLUMNS = {"id": "Indonesian (id)", "en": "English (en)"}
-TYPE_MAP = {"acknowledge": "select_one", "integer": "integer", "decimal": "decimal", "text": "text", "date": "date", "select one": "select_one",
-            "select all that apply": "select_multiple", "photo": "photo", "image": "photo",
-            "geopoint": "location", "note": "note", "phone number": "text", "select one external": "select_one"}
+# an XLSForm type (as pyxform names it) → the Pantau question type it is read as (each type's ``xls_in``)
+TYPE_MAP = {xls: qtype.name for qtype in TABLE.values() for xls in qtype.xls_in}
 METADATA = {"start", "end", "today", "deviceid", "username", "phonenumber", "subscriberid", "simserial", "email",
             "audit", "start-geopoint", "uri:deviceid", "uri:subscriberid", "uri:simserial", "uri:phonenumber",
             "uri:username", "uri:email", "get device id", "get subscriber id", "get sim id", "get phone number"}
@@ -42,7 +44,6 @@ OTHER_LABEL = {"id": "Lainnya", "en": "Other"}
 OTHER_TEXT_LABEL = {"id": "Sebutkan yang lainnya:", "en": "Please specify the other:"}
 NO_SUMMARY = "none"
 NO_SUMMARY_WORDS = {NO_SUMMARY, "tidak", "no", "false"}
-YES = {"yes", "true", "true()", "1", "ya", "y"}
 
 
 class XLSFormError(ValueError):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, assert_never, overload
 
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -134,15 +134,14 @@ async def disable_contact(s: AsyncSession, contact_id: int, now: datetime) -> bo
     return affected(result) == 1
 
 
-async def approve_contact(s: AsyncSession, contact_id: int, by: int | None = None,
-                          now: datetime | None = None) -> bool:
+async def approve_contact(s: AsyncSession, contact_id: int, now: datetime, by: int | None = None) -> bool:
     """Verified from now on, and so are the reports they sent while waiting."""
     result = await s.execute(update(Contact).where(Contact.id == contact_id, Contact.verified.is_(False))
                              .values(verified=True, approved_by=by))
     if affected(result):
         ids = await s.execute(update(Report).where(Report.contact_id == contact_id).values(verified=True)
                               .returning(Report.id, Report.area_code))
-        await changes.record(s, [(rid, area) for rid, area in ids], now or datetime.now(timezone.utc))
+        await changes.record(s, [(rid, area) for rid, area in ids], now)
         await s.execute(update(Membership).where(Membership.contact_id == contact_id, Membership.verified.is_(False))
                         .values(verified=True, approved_by=by))
     return affected(result) == 1
@@ -244,7 +243,7 @@ async def _decide_approval(s: AsyncSession, by: ContactView, ref: int, decision:
         return []
     out: list[Notice] = [(c, e, "approved" if decision else "rejected", {"by": by.name}) for c, e in await identities_of(s, ref)]
     if decision:
-        await approve_contact(s, ref, by.id, now)
+        await approve_contact(s, ref, now, by.id)
     else:
         row.disabled_at, row.approved_by = now, by.id
     return out

@@ -155,17 +155,21 @@ async def reports_page(s: AsyncSession, areas: Sequence[str], after: Position, l
     whatever its depth, never a sort of the province (a key for the whole country reads by id: the table in
     sequence; the cursor belongs to the query it came from). ``raw``: answers as orjson fragments (for a JSON page),
     else as dicts. ``programs``: only their reports (None: every program)."""
-    q = _report_query(people, raw).where(Report.conflict.is_(None), of_programs(Report.program_id, programs)
-                                         ).limit(limit)
+    q = _paged(_report_query(people, raw), areas, after, limit, form, programs)
+    return await _as_dicts(s, (await s.execute(q)).all(), people)
+
+
+def _paged(q: Select[Any], areas: Sequence[str], after: Position, limit: int, form: str | None,
+           programs: Sequence[int] | None) -> Select[Any]:
+    """The visible reports of a page after ``after`` (see ``reports_page`` for the order)."""
+    q = q.where(Report.conflict.is_(None), of_programs(Report.program_id, programs)).limit(limit)
     if "" in areas:          # the whole country: table order (by id), read in sequence
         q = q.where(Report.id > after[2]).order_by(Report.id)
     else:
         q = q.where(within(Report.area_code, areas), Report.area_code >= after[0],
                     tuple_(Report.area_code, Report.form_id, Report.id) > tuple_(*after)).order_by(
             Report.area_code, Report.form_id, Report.id)
-    if form:
-        q = q.where(Report.form_id == form)
-    return await _as_dicts(s, (await s.execute(q)).all(), people)
+    return q.where(Report.form_id == form) if form else q
 
 
 # A report as the JSON of a page, built by the database itself (no row objects, no datetimes, no parsing of the
@@ -202,16 +206,8 @@ async def reports_json_page(s: AsyncSession, areas: Sequence[str], after: Positi
                             ) -> tuple[list[orjson.Fragment], Position | None]:
     """``reports_page`` without people, each report as JSON text from the database (orjson fragments), and
     the position of the last one (None: an empty page)."""
-    q = select(Report.area_code, Report.form_id, Report.id, _json_column(s)).where(
-        Report.conflict.is_(None), of_programs(Report.program_id, programs)).limit(limit)
-    if "" in areas:
-        q = q.where(Report.id > after[2]).order_by(Report.id)
-    else:
-        q = q.where(within(Report.area_code, areas), Report.area_code >= after[0],
-                    tuple_(Report.area_code, Report.form_id, Report.id) > tuple_(*after)).order_by(
-            Report.area_code, Report.form_id, Report.id)
-    if form:
-        q = q.where(Report.form_id == form)
+    q = _paged(select(Report.area_code, Report.form_id, Report.id, _json_column(s)), areas, after, limit, form,
+               programs)
     rows = await _rows(s, q)
     return [orjson.Fragment(r[3]) for r in rows], ((rows[-1][0], rows[-1][1], rows[-1][2]) if rows else None)
 

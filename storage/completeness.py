@@ -26,6 +26,9 @@ class DesaStatus:
     status: str
     reported_at: datetime | None
     kader: tuple[str, ...]
+    # a report came but is not counted yet: its sender waits for approval, or it competes with another
+    # report and waits for the fasilitator's pick. Still not reported, but nobody should chase the kader
+    waiting: bool = False
 
 
 def _of(q: Select[Any], program: int | None) -> Select[Any]:
@@ -166,10 +169,16 @@ async def completeness(s: AsyncSession, area: str, rnd: RoundView, form_id: str 
     kader = await _kader(s, area, program)
     expected = await _expected(s, area, program, kader)
     programs = [Report.program_id == program] if program is not None else []
-    reported = {code: aware(created) for code, created in await s.execute(
-        select(Report.area_code, Report.created_at).where(
-            Report.form_id == form_id, Report.key == rnd.name, under(Report.area_code, area),
-            Report.verified.is_(True), Report.conflict.is_(None), *programs))}   # unverified / competing: apart
+    reported: dict[str, datetime] = {}
+    waiting: set[str] = set()                  # unverified / competing: apart, and not chased
+    for code, created, verified, conflict in await s.execute(
+            select(Report.area_code, Report.created_at, Report.verified, Report.conflict).where(
+                Report.form_id == form_id, Report.key == rnd.name, under(Report.area_code, area),
+                or_(Report.conflict.is_(None), Report.conflict == "pending"), *programs)):
+        if verified and conflict is None:
+            reported[code] = aware(created)
+        else:
+            waiting.add(code)
     drafts: Select[str | None, dict[str, Any]] = select(Session.draft_area, Session.state).where(
         Session.draft_form == form_id, under(Session.draft_area, area))
     drafting = {code for code, state in await s.execute(drafts) if drafts_for(state, rnd)}
@@ -181,5 +190,6 @@ async def completeness(s: AsyncSession, area: str, rnd: RoundView, form_id: str 
             status = ON_TIME if at.astimezone(zone_for_area(code)).date() <= due else LATE
         else:
             status = IN_PROGRESS if code in drafting else MISSING
-        rows.append(DesaStatus(code, status, at, tuple(sorted(kader.get(code, ())))))
+        rows.append(DesaStatus(code, status, at, tuple(sorted(kader.get(code, ()))),
+                               at is None and code in waiting))
     return rows

@@ -1,7 +1,7 @@
 """Media rows fetched after their message's commit: pending → stored (or failed), tried again with backoff."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -10,16 +10,11 @@ from .results import affected
 from .models import Media
 
 
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-async def due_media(s: AsyncSession, older_than: float, prefix: str = "", limit: int = 50
+async def due_media(s: AsyncSession, now: datetime, older_than: float, prefix: str = "", limit: int = 50
                     ) -> list[tuple[str, str, int]]:
     """(id, url, attempts) of pending rows due for a try whose URL starts with ``prefix`` (one fetcher's):
     created more than ``older_than`` seconds ago (the first try runs in the receiving process) and past
     their backoff."""
-    now = _now()
     rows = await s.execute(select(Media.sha256, Media.url, Media.attempts)
                            .where(Media.status == "pending", Media.created_at < now - timedelta(seconds=older_than),
                                   Media.url.startswith(prefix, autoescape=True),
@@ -52,6 +47,5 @@ async def failed_media(s: AsyncSession, keys: list[str]) -> set[str]:
     return set(await s.scalars(select(Media.sha256).where(Media.sha256.in_(keys), Media.status == "failed")))
 
 
-async def media_retry_later(s: AsyncSession, key: str, attempts: int, wait: timedelta) -> None:
-    await s.execute(update(Media).where(Media.sha256 == key)
-                    .values(attempts=attempts, fetch_after=_now() + wait))
+async def media_retry_later(s: AsyncSession, key: str, attempts: int, retry_at: datetime) -> None:
+    await s.execute(update(Media).where(Media.sha256 == key).values(attempts=attempts, fetch_after=retry_at))

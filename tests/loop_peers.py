@@ -54,6 +54,7 @@ class Peers:
     async def running(self, monkeypatch):
         from bot.channels import telegram_sender as tg     # TelegramOutbox builds its Limits there
         from bot.channels.telegram import TelegramChannel, TelegramConfig
+        from bot.channels.registry import Live
         from bot.server import build_app
         # Telegram's 1 message a second per chat is the sender's own concern (tests/test_telegram_sender.py)
         monkeypatch.setattr(tg, "Limits", functools.partial(tg.Limits, 1000.0, 1000.0))
@@ -64,8 +65,8 @@ class Peers:
             self.h.webhook = True
             self.channel = TelegramChannel(cfg, self.p)
             try:
-                async with serving(build_app(self.p, self.cfg, telegram=self.channel, run_senders=True),
-                                   app_port) as url:
+                channels = [Live("whatsapp", self.cfg), Live("telegram", cfg, self.channel)]
+                async with serving(build_app(self.p, channels, run_senders=True), app_port) as url:
                     self.url = url
                     yield self
                     await self.channel.app.bot.delete_webhook()

@@ -84,7 +84,7 @@ class World:
         from storage.access import approve_contact, find_contacts
         async with self.p.db.session() as s:
             [contact] = await find_contacts(s, who)
-            await approve_contact(s, contact.id)
+            await approve_contact(s, contact.id, self.now)
             await s.commit()
 
     async def invite(self, role: str, area: str, agency: str | None = None) -> str:

@@ -62,7 +62,7 @@ async def test_approving_a_kader_sends_their_reports_again_as_verified(db_url):
         seen, cursor = await _changes_since(w, key, cursor)
         assert [(c["report_id"], c["report"]["verified"]) for c in seen] == [(saved.id, False)]
         async with w.pipeline.db.session() as s, s.begin():
-            assert await approve_contact(s, new.id, now=NOW)
+            assert await approve_contact(s, new.id, NOW)
         seen, cursor = await _changes_since(w, key, cursor)
         assert [(c["report_id"], c["op"], c["report"]["verified"]) for c in seen] == [(saved.id, "upsert", True)]
     finally:

@@ -2,15 +2,25 @@
 
 A channel added here, in the test suite alone, gets registration, a report, a reminder and a notice, and its
 rows leave through the one outbox loop. A person is reached where they last wrote."""
+import asyncio
+import contextlib
+import hmac
 import itertools
+from dataclasses import dataclass
 from datetime import timedelta
 
+import httpx
 import pytest
 from sqlalchemy import select
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 
 from bot.channels import registry
-from bot.channels.registry import ChannelSpec
+from bot.channels.registry import ChannelSpec, Runtime
+from bot.config import ConfigError, Settings
 from bot.outbox import OutboxLoop, Sent
+from bot.server import build_app
 from bot.pipeline import Pipeline
 from bot.reminders import run_once
 from flows.types import Inbound, NewContact
@@ -52,6 +62,118 @@ def merpati():
     registry.register(ChannelSpec("merpati", "Merpati"))
     yield "merpati"
     registry.unregister("merpati")
+
+
+# ---------------------------------------------------------------- merpati, mounted: one module's worth, here
+
+@dataclass(frozen=True)
+class MerpatiConfig:
+    token: str
+
+
+def merpati_settings(env, webhook):
+    token = env.get("MERPATI_TOKEN")
+    if not token:
+        return None
+    if len(token) < 16:
+        raise ConfigError("MERPATI_TOKEN terlalu pendek")
+    return MerpatiConfig(token)
+
+
+def merpati_routes(cfg: MerpatiConfig, pipeline: Pipeline):
+    """POST /merpati/inbound, a JSON message with the shared token in a header; 200 once it is stored."""
+    async def inbound(request: Request) -> Response:
+        if not hmac.compare_digest(request.headers.get("X-Merpati-Token", ""), cfg.token):
+            return Response("forbidden", status_code=403)
+        body = await request.json()
+        replies = await pipeline.handle(Inbound("merpati", body["from"], body["id"], text=body["text"]))
+        return JSONResponse({"stored": replies is not None})
+    return [Route("/merpati/inbound", inbound, methods=["POST"])]
+
+
+def merpati_runtime(channel: FakeChannel, started: list[str]) -> Runtime:
+    async def start(cfg):
+        started.append("start")
+
+    async def stop(cfg):
+        started.append("stop")
+
+    @contextlib.asynccontextmanager
+    async def senders(db, cfg, opened):
+        started.append("senders")
+        yield [lambda: OutboxLoop(db, channel).run_forever(0.05)]
+    return Runtime(settings=merpati_settings, routes=merpati_routes, start=start, stop=stop, senders=senders)
+
+
+async def eventually(predicate, what: str, timeout: float = 30.0):
+    for _ in range(int(timeout / 0.05)):
+        if predicate():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+async def test_a_channel_added_in_the_tests_alone_is_mounted_by_the_server_and_sent_by_the_background(db_url):
+    """The registry drives the runtime: the settings find the channel in the environment, build_app mounts its
+    route and starts it, the background work loop runs its sender; registration, a notice, a report and a
+    reminder reach the person through it. Nothing outside this file names it."""
+    channel, started = FakeChannel(), []
+    registry.register(ChannelSpec("merpati", "Merpati", runtime=merpati_runtime(channel, started),
+                                  variables=("MERPATI_TOKEN",)))
+    try:
+        token = "burung-merpati-rahasia"
+        assert Settings.from_env({"PANTAU_DATA_DIR": "/nonexistent"}).channels() == {}
+        with pytest.raises(ConfigError, match="MERPATI_TOKEN"):
+            Settings.from_env({"MERPATI_TOKEN": "pendek"}).channels()
+        configs = Settings.from_env({"MERPATI_TOKEN": token, "PANTAU_DATA_DIR": "/nonexistent"}).channels()
+        assert configs == {"merpati": MerpatiConfig(token)}
+
+        p = await open_pipeline(db_url)
+        async with p.db.session() as s, s.begin():          # a fasilitator who writes on the new channel
+            await Tx(s).create_contact("merpati", "burung-fasil",
+                                       NewContact("Pak Fasil", "fasilitator", KILMURY_KEC, "id"), NOW)
+        app = build_app(p, configs, run_senders=True)
+        async with app.router.lifespan_context(app), httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url="http://pantau.test") as client:
+            assert started == ["start", "senders"]
+
+            async def say_over_http(sender: str, *texts: str) -> None:
+                for text in texts:
+                    r = await client.post("/merpati/inbound", json={"from": sender, "id": f"c{next(_ids)}", "text": text},
+                                          headers={"X-Merpati-Token": token})
+                    assert r.status_code == 200 and r.json() == {"stored": True}
+
+            def heard(who: str, words: str) -> bool:
+                return any(words in text for to, text in channel.sent if to == who)
+
+            r = await client.post("/merpati/inbound", json={"from": "x", "id": "x1", "text": "halo"},
+                                  headers={"X-Merpati-Token": "salah"})
+            assert r.status_code == 403
+            # registration, and the notice to the fasilitator on their own channel
+            await say_over_http("burung-siti", "halo", "Siti Aminah", "1", "Kilmury, Kilmury", "ya")
+            await eventually(lambda: heard("burung-siti", "belum diverifikasi"), "the registration's reply")
+            await eventually(lambda: heard("burung-fasil", "Siti Aminah mendaftar sebagai kader"), "the notice")
+            # a report
+            await say_over_http("burung-siti", *MEETING)
+            await eventually(lambda: heard("burung-siti", "tersimpan"), "the report's confirmation")
+            async with p.db.session() as s:
+                assert (await s.scalar(select(Report))).answers["total"] == 117
+            # a reminder: a draft left silent gets one, sent by the background loop on the channel it was typed on
+            await say_over_http("burung-siti", "1", "1", "kemarin")
+            assert not heard("burung-siti", "belum selesai")
+            await run_once(p.db, p.forms, NOW + timedelta(hours=21))       # 8:00 WIT the next day
+            await run_once(p.db, p.forms, NOW + timedelta(hours=22))
+            await eventually(lambda: heard("burung-siti", "belum selesai"), "the reminder")
+            for _ in range(600):              # every row written down as sent, all of them on merpati
+                rows = await rows_to(p, "burung-siti") + await rows_to(p, "burung-fasil")
+                if {r.status for r in rows} == {"sent"}:
+                    break
+                await asyncio.sleep(0.05)
+            assert {(r.channel, r.status) for r in rows} == {("merpati", "sent")}
+        assert started == ["start", "senders", "stop"]
+        await p.db.close()
+    finally:
+        registry.unregister("merpati")
 
 
 async def say(p: Pipeline, channel: str, sender: str, *texts: str) -> str:

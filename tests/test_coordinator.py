@@ -243,3 +243,31 @@ async def test_an_unknown_request_name_raises_instead_of_sending_an_excel_file()
     with pytest.raises(ValueError):
         await fulfil(None, "unduh-semua", koord, NOW, {}, "id")
     assert {r.value for r in Request} == {"missing", "summary", "export", "dashboard", "logout"}
+
+
+def test_a_desa_whose_report_awaits_a_check_is_not_listed_as_missing_nor_chased(world):
+    """A trial found "Belum melapor: Desa X" while X's kader had sent a report that waited for approval: the
+    coordinator saw a false gap and the kader got "you have not reported" reminders for a report they sent."""
+    async def go(w):
+        from storage.models import Report
+        sent, waits, never = w.desa[0], w.desa[1], w.desa[2]
+        await w.report(sent, local(2024, 7, 10, 10), 1)
+        await w.report(waits, local(2024, 7, 11, 10), 1)
+        async with w.p.db.session() as s, s.begin():
+            await s.execute(Report.__table__.update().where(Report.area_code == waits).values(verified=False))
+        w.now = local(2024, 7, 31, 9)                           # the due date: every missing kader is reminded
+        koord = ContactView(w.koord.id, "Koordinator SBT", "koordinator", KAB)
+        async with w.p.db.session() as s:
+            [missing] = await fulfil(s, "missing", koord, w.now, w.p.forms, "id")
+        gap, waiting = missing.text.split("Sudah mengirim, menunggu diperiksa fasilitator:")
+        assert areas_short(waits) in waiting and areas_short(waits) not in gap.split("Belum melapor:")[1]
+        assert areas_short(never) in gap.split("Belum melapor:")[1]
+        assert "1 dari 26 desa sudah melapor" in gap               # not counted as reported either
+        await run_once(w.p.db, w.p.forms, w.now)
+        chased = {r.external_id for r in await outbox(w) if r.payload.get("template")}
+        assert f"kader-{never}" in chased and f"kader-{waits}" not in chased and f"kader-{sent}" not in chased
+    in_world(world, go)
+
+
+def areas_short(code):
+    return catalog.area_index().short(code)

@@ -5,7 +5,8 @@ Each ``tests/golden/NAME.in`` is one message per line (``#`` lines are comments)
 one (for ``ubah``), ``@fail TEXT`` sends TEXT while the engine fails (the pipeline's error boundary answers),
 ``@area CODE`` registers the cadre in another desa (its province's lexicon applies),
 ``@retry`` sends the last message again with the same id (a platform's retry: a duplicate, not answered).
-``NAME.out`` is what the engine answered. Regenerate after a deliberate change with
+``NAME.out`` is what the engine answered. A ``NAME.yaml`` beside them is a form of its own that the chat offers
+too (a question type's golden, ``type_TYPE``: tests/test_qtypes.py). Regenerate after a deliberate change with
 ``PANTAU_UPDATE_GOLDEN=1 python -m pytest tests/test_golden.py`` and review the diff.
 """
 from __future__ import annotations
@@ -18,8 +19,10 @@ from datetime import timedelta, timezone
 from pathlib import Path
 
 import pytest
+import yaml
 
 from flows.dates import WIT
+from flows.forms import parse_form
 from flows.recovery import failed
 from flows.types import Inbound, ReportView
 
@@ -104,6 +107,10 @@ CLOCKS = {"utc": timezone.utc, "wit": WIT}
 @pytest.mark.parametrize("name", CASES)
 def test_golden_transcript(kader, name, clock):
     kader.now = kader.now.astimezone(CLOCKS[clock])
+    own = GOLDEN / f"{name}.yaml"
+    if own.exists():               # the golden's own form, offered beside the built-in ones
+        form = parse_form(yaml.safe_load(own.read_text(encoding="utf-8")), own.name)
+        kader.forms = {**kader.forms, (form.id, form.version): form}
     got = transcript(kader, (GOLDEN / f"{name}.in").read_text(encoding="utf-8"))
     out = GOLDEN / f"{name}.out"
     if (UPDATE or not out.exists()) and clock == "utc":

@@ -57,7 +57,7 @@ async def whatsapp_app(db_url, peer, media_hosts=None, **settings):
         cfg = dataclasses.replace(cfg, media_hosts=media_hosts)
     pipeline = await open_pipeline(db_url)
     try:
-        async with bounded(build_app(pipeline, cfg, run_senders=False), free_port()) as url:
+        async with bounded(build_app(pipeline, {"whatsapp": cfg}, run_senders=False), free_port()) as url:
             yield url, pipeline, Phone(url, PUBLIC, peer)
     finally:
         await asyncio.gather(*media._tasks, return_exceptions=True)

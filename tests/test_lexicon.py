@@ -250,6 +250,7 @@ def test_without_a_lexicon_every_lexicon_applies_where_unambiguous(monkeypatch):
     assert parse_number("dua pulu") == 20 and parse_number("sambilan") == 9
     assert parse_men_women("bapa-bapa 10 deng mama-mama 5") == (10, 5)
     assert parse_choice("kabun", SECTORS) == "pertanian"
+    assert parse_choice("kobong", SECTORS) == "pertanian"      # Ambonese: a garden (found in a trial)
     assert parse_date("kamarin", NOW) == date(2024, 8, 14)
     assert isinstance(parse_number("dua pulu", lexicon=lexicon.NONE), Problem)      # NONE: the base words only
     one, other = Entry("son", "tidak", "not", "x", "kupang"), Entry("son", "anak", "a son", "x", "english")

@@ -18,7 +18,7 @@ async def kader(w, who: str, name: str, desa: str, *report: str) -> None:
     await w.script(who, "halo", name, "1", desa, "ya", record=False)
     async with w.p.db.session() as s:
         [contact] = await find_contacts(s, who)
-        await approve_contact(s, contact.id)
+        await approve_contact(s, contact.id, w.now)
         await s.commit()
     await w.script(who, *report, record=False)
 

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 from telegram import Bot, Update
 
+from bot.channels.registry import Live
 from bot.server import build_app
 from bot.channels.telegram import Limits, TelegramChannel, TelegramConfig, send_due, to_inbound
 from storage.models import InboundMessage, Media, Outbox, Report
@@ -147,7 +148,7 @@ async def test_webhook_mode_checks_the_secret(emulator, db_url, tmp_path, monkey
         h.pipeline = await open_pipeline(db_url)
         h.channel = TelegramChannel(h.cfg.__class__(TOKEN, h.cfg.api_base_url, f"http://127.0.0.1:{app_port}", SECRET),
                                     h.pipeline)
-        async with serving(build_app(h.pipeline, telegram=h.channel, run_senders=False), app_port) as url:
+        async with serving(build_app(h.pipeline, [Live("telegram", h.channel.cfg, h.channel)], run_senders=False), app_port) as url:
             import asyncio
             wrong = await asyncio.to_thread(httpx.post, url + "/telegram/webhook", json={"update_id": 9},
                                             headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"})

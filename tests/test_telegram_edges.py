@@ -17,6 +17,7 @@ from sqlalchemy.exc import OperationalError
 from telegram import Update
 
 from bot.pipeline import Pipeline
+from bot.channels.registry import Live
 from bot.server import build_app
 from bot.channels.telegram import Limits, NotStored, TelegramChannel, send_due
 from storage.models import InboundMessage, Media
@@ -73,7 +74,7 @@ async def webhook_app(db_url):
     pipeline = await open_pipeline(db_url)
     channel = TelegramChannel(TelegramConfig(TOKEN, "http://127.0.0.1:9/bot", None, SECRET), pipeline)
     channel.start = channel.stop = _nothing           # no getMe/setMyCommands against the dead address
-    async with serving(build_app(pipeline, telegram=channel, run_senders=False), free_port()) as url:
+    async with serving(build_app(pipeline, [Live("telegram", channel.cfg, channel)], run_senders=False), free_port()) as url:
         yield url, pipeline
     await pipeline.db.close()
 

@@ -119,7 +119,7 @@ async def test_a_cadre_reports_a_meeting_on_whatsapp(db_url, peer, tmp_path, mon
     public = "https://pantau.example.org"       # what Twilio calls; the app sits behind a proxy
     cfg = config(peer, public)
     pipeline = await open_pipeline(db_url)
-    async with serving(peer.app(), peer.port), serving(build_app(pipeline, cfg, run_senders=False), port) as app:
+    async with serving(peer.app(), peer.port), serving(build_app(pipeline, {"whatsapp": cfg}, run_senders=False), port) as app:
         phone = Phone(app, public, peer)
         steps = ["halo", "Siti Aminah", "1", "Kilmury, Kilmury", "ya", "1", "1", "kemarin", "Balai desa", "L 79 P 38",
                  "20", "2"]

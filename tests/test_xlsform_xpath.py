@@ -181,3 +181,19 @@ def test_a_household_form_with_these_functions_fills_over_the_chat(tmp_path):
     assert "Anggota ke-2 dari desa Liang." in out and "Sebelumnya: Ani." in out
     out = chat.say("selesai")
     assert "Ani, Budi: jumlah umur 41; tercatat 14 Agu 2024." in out
+
+
+def test_random_in_a_repeat_draws_one_number_per_item_as_odk_does():
+    """A repeat's calculation ``random()`` (a household roster picking a member at random) gave every item the
+    same number; ODK draws one per item. Each item keeps its own number while the report is filled."""
+    from flows.forms import parse_form
+    from flows.positions import item_values
+    from flows.state import Pos
+    form = parse_form({"id": "x", "version": 1, "title": {"id": "X", "en": "X"}, "questions": [
+        {"name": "anggota", "type": "repeat", "label": {"id": "Anggota", "en": "Members"},
+         "calculate": {"undian": to_expr("random()", scope=SCOPE)},
+         "questions": [{"name": "nama", "type": "text", "label": {"id": "Nama?", "en": "Name?"}}]}]}, "x.yaml")
+    answers = {"$seed": "2024-08-15T00:00:00+00:00", "anggota": [{"nama": "Ani"}, {"nama": "Budi"}, {"nama": "Cici"}]}
+    draws = [item_values(form, answers, Pos("anggota", i, "nama"))["undian"] for i in range(3)]
+    assert len(set(draws)) == 3 and all(0 <= d < 1 for d in draws)
+    assert draws == [item_values(form, answers, Pos("anggota", i, "nama"))["undian"] for i in range(3)]

@@ -13,7 +13,8 @@ import hmac
 import json
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
 # PTB's time periods (RetryAfter.retry_after, …) as timedelta, as its next major version gives them, instead
@@ -31,7 +32,7 @@ from telegram.ext import ApplicationBuilder, ContextTypes, TypeHandler
 
 from flows.types import Inbound
 from flows.problem import N_
-from storage.db import never_stored, outage
+from storage.db import Database, never_stored, outage
 from storage.repo import Tx
 
 from .. import catalog, media
@@ -39,6 +40,7 @@ from ..config import TelegramConfig, settings
 from ..inputs import clean_text
 from ..clock import clock
 from ..pipeline import Pipeline
+from .registry import Job, Runtime
 from .telegram_media import TelegramMedia
 # the sending side, imported from here by the server, the CLI and the tests
 from .telegram_sender import Limits as Limits, TelegramOutbox as TelegramOutbox, keyboard as keyboard
@@ -284,3 +286,45 @@ def parse_update(body: bytes, bot: Bot) -> Update | None:
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
         log.warning("telegram webhook body refused: %s", str(exc)[:120])
         return None
+
+
+# ---------------------------------------------------------------- how it runs (bot/channels/registry.py)
+
+def configured(env: Mapping[str, str], webhook: bool) -> TelegramConfig | None:
+    """Configured when the bot's token is set; for the web server the public URL and the webhook secret too."""
+    return TelegramConfig.from_env(env, webhook=webhook) if env.get("TELEGRAM_BOT_TOKEN") else None
+
+
+async def start(channel: TelegramChannel) -> None:
+    """Connect and warm up (``TelegramChannel.start``), then ask Telegram to deliver to our webhook."""
+    await channel.start()
+    if channel.cfg.public_url:
+        await channel.app.bot.set_webhook(channel.cfg.public_url + WEBHOOK_PATH,
+                                          secret_token=channel.cfg.webhook_secret, allowed_updates=ALLOWED_UPDATES)
+
+
+async def stop(channel: TelegramChannel) -> None:
+    await channel.stop()
+
+
+def _jobs(db: Database, bot: Bot) -> list[Job]:
+    return [lambda: run_sender(db, bot), lambda: media.run_media_fetcher(db, TelegramMedia(bot))]
+
+
+@asynccontextmanager
+async def senders(db: Database, cfg: TelegramConfig, opened: TelegramChannel | None) -> AsyncIterator[list[Job]]:
+    """The outbox sender and the photo fetcher, through the web process's bot when there is one (already
+    connected by ``start``), else through a bot of their own, connected here and closed after."""
+    if opened is not None:
+        yield _jobs(db, opened.app.bot)
+        return
+    app = build_application(cfg)
+    await app.initialize()
+    try:
+        yield _jobs(db, app.bot)
+    finally:
+        await app.shutdown()
+
+
+RUNTIME = Runtime(settings=configured, open=TelegramChannel, routes=lambda channel, _pipeline: [channel.route()],
+                  start=start, stop=stop, warms_up=True, senders=senders)

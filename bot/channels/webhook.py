@@ -32,7 +32,7 @@ from storage.repo import Tx
 from storage.webhook_queue import release, waiting
 from storage.webhooks import CHANNEL, signing_targets, subscription_of
 
-from ..clock import clock
+from ..clock import clock, wall
 from ..outbox import Failed, Outcome, OutboxLoop, RetryAfter, Sent
 from .registry import ChannelSpec, N_, register
 
@@ -42,12 +42,6 @@ register(ChannelSpec(CHANNEL, N_("Webhook")))
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 MAX_RETRY_AFTER = 3600.0
 USER_AGENT = "Pantau-Webhooks/1"
-
-
-def wall_now() -> datetime:
-    """The real time, not bot/clock.py's: ``webhook-timestamp`` protects receivers against replays, so it must
-    be the moment the request leaves even when a scripted PANTAU_NOW drives everything else."""
-    return datetime.now(timezone.utc)
 
 
 def retry_after(value: str | None, now: datetime) -> float | None:
@@ -80,7 +74,7 @@ class WebhookChannel:
     def __init__(self, client: httpx.AsyncClient | None = None, clock: Callable[[], datetime] | None = None):
         self.client = client or httpx.AsyncClient(timeout=TIMEOUT, follow_redirects=False,
                                                   headers={"user-agent": USER_AGENT})
-        self.clock = clock or wall_now
+        self.clock = clock or wall      # webhook-timestamp: the moment the request leaves
         self.targets: dict[int, tuple[str, str, bool]] = {}
 
     async def prepare(self, tx: Tx, rows: list[Outbox], now: datetime) -> None:

@@ -7,7 +7,8 @@ Twilio called (PANTAU_PUBLIC_URL + path), not the URL seen behind a proxy.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from datetime import datetime
 
 from starlette.requests import Request
@@ -16,6 +17,7 @@ from starlette.routing import Route
 from twilio.request_validator import RequestValidator
 
 from flows.types import Inbound
+from storage.db import Database
 from storage.repo import Tx
 
 from ..config import TwilioConfig, settings
@@ -25,9 +27,10 @@ from ..media import PendingMedia, media_url_allowed, start_fetch
 from ..phones import masked, normalize_whatsapp_id
 from ..pipeline import Pipeline
 from ..clock import clock as now_utc
+from .registry import Job, Runtime
+from .whatsapp_paths import INBOUND_PATH, STATUS_PATH
 
 log = logging.getLogger("pantau.whatsapp")
-INBOUND_PATH, STATUS_PATH = "/whatsapp/inbound", "/whatsapp/status"
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
 
@@ -161,3 +164,22 @@ def inbound_message(form: Mapping[str, str], cfg: TwilioConfig) -> tuple[Inbound
             kind = "other"
     return Inbound(channel="whatsapp", sender=sender, message_id=sid, text=clean_text(form.get("Body", "")),
                    photo=photo, location=location, kind=kind), pending
+
+
+# ---------------------------------------------------------------- how it runs (bot/channels/registry.py)
+
+def configured(env: Mapping[str, str], webhook: bool) -> TwilioConfig | None:
+    """Configured when the account's sid or token is set (then the rest must be right)."""
+    return TwilioConfig.from_env(env) if env.get("TWILIO_ACCOUNT_SID") or env.get("TWILIO_AUTH_TOKEN") else None
+
+
+@asynccontextmanager
+async def senders(db: Database, cfg: TwilioConfig, _opened: object) -> AsyncIterator[list[Job]]:
+    """The outbox sender through Twilio's Messages API and the fetcher of photos whose first download failed."""
+    from ..media import run_media_fetcher
+    from .whatsapp_sender import run_sender
+    logging.getLogger("twilio").setLevel(logging.WARNING)     # its client logs each request at INFO
+    yield [lambda: run_sender(db, cfg), lambda: run_media_fetcher(db, cfg)]
+
+
+RUNTIME = Runtime(settings=configured, routes=routes, senders=senders)

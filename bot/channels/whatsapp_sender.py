@@ -34,7 +34,7 @@ from ..config import TwilioConfig
 from ..outbox import Failed, InDoubt, NotSent, Outcome, OutboxLoop, RetryAfter, Sent
 from ..phones import masked
 from ..clock import clock
-from .whatsapp import STATUS_PATH
+from .whatsapp_paths import STATUS_PATH
 
 log = logging.getLogger("pantau.whatsapp.sender")
 WINDOW = timedelta(hours=24)

@@ -143,7 +143,7 @@ async def contact(args: argparse.Namespace) -> int:
             return 2
         [person] = found
         if args.contact_cmd == "approve":
-            changed = await store.approve_contact(s, person.id, now=clock())
+            changed = await store.approve_contact(s, person.id, clock())
             word = "disetujui; laporannya kini dihitung." if changed else "sudah disetujui sebelumnya."
         else:
             changed = await store.disable_contact(s, person.id, clock())

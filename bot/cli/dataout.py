@@ -3,15 +3,15 @@ filters are read by `pantau export` itself (bot/cli/summary.py); this module che
 from __future__ import annotations
 
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 from flows.forms import FormVersions
 from flows.problem import Gettext
 from storage.db import Session
 from storage.summary import Filters
+
+from ..atomic import write_atomic
 
 SUFFIX = {"dhis2": ".json", "datapackage": ".zip"}
 
@@ -41,18 +41,6 @@ def check(fmt: str, out: Path, sheet: str | None, mapping: str | None) -> None:
             "folder": out.parent})
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Written beside and renamed: a reader never sees half a file, a failure leaves the old one."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 async def write(fmt: str, s: Session, out: Path, filters: Filters, forms: FormVersions, mapping: str | None) -> int:
     if fmt == "dhis2":
         return await _dhis2(s, out, filters, forms, mapping)
@@ -77,7 +65,7 @@ async def _dhis2(s: Session, out: Path, filters: Filters, forms: FormVersions, m
             print(f"{mapping_file}: {exc}", file=sys.stderr)
             return 2
     document, unmapped = await dhis2.data_value_set(s, filters, forms, mapping)
-    _write_atomic(out, json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8"))
+    write_atomic(out, json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8"))
     print(t("Tersimpan: %(path)s (%(n)d nilai data)") % {"path": out, "n": len(document["dataValues"])})
     if mapping is None:
         guide = mapping_path(out)
@@ -85,7 +73,7 @@ async def _dhis2(s: Session, out: Path, filters: Filters, forms: FormVersions, m
             print(t("Pemetaan %(path)s sudah ada dan tidak ditimpa; pakai dengan --mapping %(path)s.") % {
                 "path": guide})
         else:
-            _write_atomic(guide, dhis2.mapping_csv(items).encode("utf-8"))
+            write_atomic(guide, dhis2.mapping_csv(items).encode("utf-8"))
             print(t("Pemetaan item: %(path)s — sunting kode data element DHIS2 Anda di sana, lalu ekspor lagi "
                     "dengan --mapping %(path)s.") % {"path": guide})
     if unmapped:
@@ -105,6 +93,6 @@ async def _datapackage(s: Session, out: Path, filters: Filters, forms: FormVersi
         print(t("Paket data tidak valid menurut Frictionless, jadi tidak ditulis: %(why)s. Mohon laporkan ini.")
               % {"why": exc}, file=sys.stderr)
         return 1
-    _write_atomic(out, data)
+    write_atomic(out, data)
     print(t("Tersimpan: %(path)s (Frictionless Data Package, sudah divalidasi)") % {"path": out})
     return 0

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import argparse
 import copy
-import os
 import sys
-import tempfile
 import warnings
 from collections import Counter
 from pathlib import Path
@@ -26,6 +24,7 @@ from flows.form_messages import said
 from flows.xlsform_messages import indonesian, pyxform_problems
 
 from .. import catalog, config
+from ..atomic import write_atomic
 
 if TYPE_CHECKING:
     from .common import Subparsers
@@ -229,10 +228,9 @@ async def _import(args: argparse.Namespace) -> int:
     folder = config.forms_dirs()[0]
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{key[0]}.v{key[1]}.yaml"
-    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=folder, suffix=".tmp", delete=False) as fh:
-        fh.write(f"# Imported from {path.name} by `pantau form import`. Edit the XLSForm and import it again.\n")
-        yaml.dump(data, fh, Dumper=catalog.DUMPER, allow_unicode=True, sort_keys=False, width=110)
-    os.replace(fh.name, target)
+    text = (f"# Imported from {path.name} by `pantau form import`. Edit the XLSForm and import it again.\n"
+            + yaml.dump(data, Dumper=catalog.DUMPER, allow_unicode=True, sort_keys=False, width=110))
+    write_atomic(target, text.encode("utf-8"))
     print(_describe(data))
     for note in result.notes:
         print(f"  catatan: {note}")

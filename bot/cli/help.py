@@ -37,6 +37,7 @@ ARGPARSE_ID = {
 
 _HINT = {"id": "Lihat `%(prog)s --help`.", "en": "See `%(prog)s --help`."}
 _MEANT = {"id": "Maksud Anda %(word)r?", "en": "Did you mean %(word)r?"}
+_AT_LEAST_ONE = {"id": "nilai %(value)r harus angka 1 atau lebih", "en": "value %(value)r must be 1 or more"}
 _COMMANDS = {"id": "perintahnya: %(names)s", "en": "its commands: %(names)s"}
 _lang = "id"
 
@@ -79,3 +80,12 @@ def install(lang: str) -> Gettext:
     _lang = lang
     argparse._ = (lambda s: ARGPARSE_ID.get(s, s)) if lang == "id" else gettext.gettext  # type: ignore
     return catalog.gettext_for(lang)
+
+
+def positive_int(text: str) -> int:
+    """An argparse type for counts and limits: a whole number of at least 1 (``--limit -1`` is a mistake, not
+    "everything"); a word that is no number gets argparse's own "not a valid number" line."""
+    value = int(text)                                    # ValueError: argparse says "bukan angka yang sah"
+    if value < 1:
+        raise argparse.ArgumentTypeError(_AT_LEAST_ONE[_lang] % {"value": text})
+    return value

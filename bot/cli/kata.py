@@ -14,13 +14,13 @@ if TYPE_CHECKING:
 
 
 def register(sub: Subparsers) -> None:
-    from .help import install, language
+    from .help import install, language, positive_int
     t = install(language())
     p = sub.add_parser("kata", help=t("jawaban yang belum dimengerti bot, dan mengajarkan kata baru"),
                        description=t("Jawaban yang belum bisa dibaca bot, paling sering dulu."))
     p.add_argument("--wilayah", default="", help=t("kode atau nama wilayah (bawaan: semua)"))
     p.add_argument("--putaran", help=t("hanya selama satu putaran pemantauan, misalnya \"Juli 2024\""))
-    p.add_argument("--batas", type=int, default=20, help=t("paling banyak sekian baris (bawaan 20)"))
+    p.add_argument("--batas", type=positive_int, default=20, help=t("paling banyak sekian baris (bawaan 20)"))
     p.set_defaults(handler=_list)
     words = p.add_subparsers(dest="kata_cmd", required=False, metavar="ajar")
     teach = words.add_parser("ajar", help=t("ajarkan arti sebuah kata atau ungkapan untuk satu wilayah"))

@@ -35,14 +35,14 @@ def short(text: str, n: int = 60) -> str:
 
 
 def register(sub: Subparsers) -> None:
-    from .help import install, language
+    from .help import install, language, positive_int
     t = install(language())
     p = sub.add_parser("outbox", help=t("pesan yang diantrekan, terkirim atau gagal"),
                        description=t("Daftar pesan keluar, terbaru dulu."))
     p.add_argument("--status", choices=sorted(STATUSES), help=t("hanya yang antre (queued), terkirim (sent) "
                                                                 "atau gagal (failed)"))
     p.add_argument("--to", help=t("hanya untuk satu penerima: id kontak, nomor HP atau id Telegram"))
-    p.add_argument("--limit", type=int, default=50, help=t("paling banyak sekian baris (bawaan 50)"))
+    p.add_argument("--limit", type=positive_int, default=50, help=t("paling banyak sekian baris (bawaan 50)"))
     p.set_defaults(handler=_outbox)
 
 

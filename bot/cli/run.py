@@ -53,9 +53,10 @@ async def serve(args: argparse.Namespace) -> int | str:
     import uvicorn
 
     from ..background import Background
-    from ..server import build_app, configured_channels, uvicorn_options
-    whatsapp, telegram_cfg = configured_channels()
-    if whatsapp is None and telegram_cfg is None:     # the dashboard (and `pantau chat`) work without one
+    from ..config import settings
+    from ..server import build_app, uvicorn_options
+    channels = settings().channels()                  # name → configuration, from the registry (bot/channels)
+    if not channels:                                  # the dashboard (and `pantau chat`) work without one
         print("Peringatan: belum ada kanal, hanya dasbor yang berjalan. Untuk WhatsApp isi TWILIO_ACCOUNT_SID, "
               "TWILIO_AUTH_TOKEN, TWILIO_WHATSAPP_FROM dan PANTAU_PUBLIC_URL; untuk Telegram isi TELEGRAM_BOT_TOKEN, "
               "TELEGRAM_WEBHOOK_SECRET dan PANTAU_PUBLIC_URL.", file=sys.stderr, flush=True)
@@ -64,11 +65,7 @@ async def serve(args: argparse.Namespace) -> int | str:
             workers = True
         else:
             workers = False
-            telegram = None
-            if telegram_cfg:
-                from ..channels.telegram import TelegramChannel
-                telegram = TelegramChannel(telegram_cfg, pipeline)
-            app = build_app(pipeline, whatsapp, telegram=telegram, run_senders=False, freeze_heap=True,
+            app = build_app(pipeline, channels, run_senders=False, freeze_heap=True,
                             background=Background(scheduler=not args.no_scheduler))
             server = uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port, **uvicorn_options()))
             await server.serve()

@@ -37,8 +37,10 @@ async def missing_text(s: Session, contact: ContactView, now: datetime, t: Gette
                "(%(on_time)s tepat waktu, %(late)s terlambat).") % {
         "round": rnd.name, "due": fmt_date(rnd.due, lang), "done": count[ON_TIME] + count[LATE],
         "total": len(rows), "on_time": count[ON_TIME], "late": count[LATE]}]
-    for status, head in ((MISSING, t("Belum melapor:")), (IN_PROGRESS, t("Sedang diisi:"))):
-        chosen = [r for r in rows if r.status == status]
+    waiting = [r for r in rows if r.waiting]         # sent, but the sender or a competing report awaits a check
+    for head, chosen in ((t("Belum melapor:"), [r for r in rows if r.status == MISSING and not r.waiting]),
+                         (t("Sedang diisi:"), [r for r in rows if r.status == IN_PROGRESS and not r.waiting]),
+                         (t("Sudah mengirim, menunggu diperiksa fasilitator:"), waiting)):
         if chosen:
             lines.append(head)
             lines += [f"- {areas.short(r.code)} ({areas.short(child_of(r.code, r.code[:5]))}) — "

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from flows.forms import Form, FormVersions, Question
+from flows.qtypes import TABLE
 from storage.db import Session
 from storage.open_data import areas_under, package_rows
 from flows.summary_spec import SummarySpec
@@ -39,8 +40,6 @@ AREA_SOURCE = {"title": "Kode dan nama wilayah administrasi pemerintahan (Kepmen
 DEFAULT_LICENSE = {"name": "CC-BY-4.0", "title": "Creative Commons Attribution 4.0",
                    "path": "https://creativecommons.org/licenses/by/4.0/"}
 LEVELS = {1: "provinsi", 2: "kabupaten/kota", 3: "kecamatan", 4: "desa/kelurahan"}
-_TYPES = {"integer": "integer", "decimal": "number", "date": "date", "text": "string", "select_one": "string",
-          "select_multiple": "string", "photo": "string"}
 
 
 class InvalidPackage(ValueError):
@@ -55,7 +54,7 @@ def _describe(q: Question) -> str:
     text = q.label.get("id") or q.name
     if q.choices:
         text += " Pilihan: " + "; ".join(f"{c.value} = {c.label.get('id', c.value)}" for c in q.choices)
-        if q.type == "select_multiple":
+        if TABLE[q.type].many:
             text += " (beberapa pilihan dipisah spasi)"
     return text
 
@@ -69,8 +68,8 @@ def _fields(questions: tuple[Question, ...]) -> list[tuple[str, Question, dict[s
             for part, word in (("lat", "lintang"), ("lon", "bujur")):
                 out.append((f"{q.name}_{part}", q, {"name": f"{q.name}_{part}", "type": "number",
                                                     "title": f"{title} ({word})"}))
-        elif q.type in _TYPES:
-            out.append((q.name, q, {"name": q.name, "type": _TYPES[q.type], "title": title,
+        elif (kind := TABLE[q.type].package_type) is not None:
+            out.append((q.name, q, {"name": q.name, "type": kind, "title": title,
                                     "description": _describe(q)}))
     return out
 
@@ -82,7 +81,7 @@ def _cell(q: Question, column: str, value: Any) -> Any:
         if isinstance(value, (list, tuple)) and len(value) == 2:
             return value[0] if column.endswith("_lat") else value[1]
         return str(value)
-    if q.type == "select_multiple" and isinstance(value, list):
+    if TABLE[q.type].many and isinstance(value, list):
         return " ".join(str(v) for v in value)
     if isinstance(value, (dict, list)):
         return json.dumps(value, ensure_ascii=False)

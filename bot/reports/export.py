@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ from flows.areas import AreaIndex
 from flows.dates import zone_for_area
 from flows.display import choice_labels
 from flows.forms import MORE, Form, FormVersions, Question
+from flows.qtypes import TABLE
 from flows.storyteller import sender
 from flows.summary_spec import Count, SummarySpec, summaries
 from flows.types import RoundView
@@ -89,20 +90,7 @@ def _value(q: Question, v: Any) -> Any:
     """An answer as a typed cell value: choice labels, dates as dates, whole numbers as numbers."""
     if v is None or v == "" or v == []:
         return None
-    if q.type == "select_one":
-        return next((c.label["id"] for c in q.choices if c.value == v), str(v))
-    if q.type == "select_multiple":
-        return ", ".join(next((c.label["id"] for c in q.choices if c.value == x), str(x)) for x in v)
-    if q.type == "date":
-        try:
-            return date.fromisoformat(str(v))
-        except ValueError:
-            return str(v)
-    if q.type == "integer":
-        return v if isinstance(v, int) else str(v)
-    if q.type == "location" and isinstance(v, (list, tuple)) and len(v) == 2:
-        return f"{v[0]}, {v[1]}"
-    return v if isinstance(v, (int, float)) else str(v)
+    return TABLE[q.type].cell(q, v)            # the question type's cell (flows/qtypes/)
 
 
 def newest_forms(forms: FormVersions) -> list[Form]:
@@ -161,14 +149,14 @@ def form_sheet(s: Session, form: Form, area: str, window: Window, areas: AreaInd
 
 def _cell(q: Question, v: Any, report_id: int, base: str) -> Any:
     """A photo as its file name with a link to it on the dashboard (never a bare hash); any other answer typed."""
-    if q.type == "photo" and v:
+    if TABLE[q.type].file and v:
         sha = str(v)
         return xl.Link(f"foto_{sha[:12]}.jpg", f"{base}/dasbor/laporan/{report_id}/foto/{sha}")
     return _value(q, v)
 
 
 def _width(q: Question) -> float:
-    return {"date": 12, "integer": 10, "select_one": 22, "select_multiple": 28, "photo": 18}.get(q.type, 34)
+    return TABLE[q.type].width
 
 
 def _percent(spec: SummarySpec, a: dict[str, Any], p: tuple[str, str, str]) -> float:

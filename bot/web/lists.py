@@ -56,7 +56,7 @@ async def send_reminder(ctx: Ctx) -> Response:
         contact_id = 0
     rows = {r.code: r for r in await completeness(ctx.s, ctx.area, rnd, program=ctx.viewer.contact.program_id)
             } if rnd else {}
-    people = await kader_of(ctx.s, [c for c, r in rows.items() if r.status in (MISSING, IN_PROGRESS)])
+    people = await kader_of(ctx.s, [c for c, r in rows.items() if r.status in (MISSING, IN_PROGRESS) and not r.waiting])
     kader = next((k for ks in people.values() for k in ks if k.contact_id == contact_id), None)
     if kader is None or rnd is None:        # not a kader of a missing desa of this area: nothing to send
         raise HTTPException(404)

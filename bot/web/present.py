@@ -15,6 +15,7 @@ from flows.dates import zone_for_area
 from flows.display import fmt_number, show
 from flows.forms import Form, Question
 from flows.problem import Gettext
+from flows.qtypes import TABLE
 from flows.schedule import DEFAULT_SCHEDULE
 
 from ..channels import registry
@@ -90,7 +91,7 @@ def photos(form: Form, answers: dict[str, Any]) -> list[str]:
     """The SHA-256 of every photo in the answers (also inside repeats)."""
     out = []
     for q in form.questions:
-        if q.type == "photo" and answers.get(q.name):
+        if TABLE[q.type].file and answers.get(q.name):
             out.append(str(answers[q.name]))
         elif q.type == "repeat":
             out += _item_photos(q, answers.get(q.name) or [])
@@ -100,7 +101,7 @@ def photos(form: Form, answers: dict[str, Any]) -> list[str]:
 def _item_photos(rep: Question, items: list[Any]) -> list[str]:
     out = []
     for item in items:
-        out += [str(item[s.name]) for s in rep.questions if s.type == "photo" and item.get(s.name)]
+        out += [str(item[s.name]) for s in rep.questions if TABLE[s.type].file and item.get(s.name)]
         for sub in rep.questions:
             if sub.type == "repeat":
                 out += _item_photos(sub, item.get(sub.name) or [])

@@ -14,7 +14,6 @@ import asyncio
 import hashlib
 import io
 import os
-import tempfile
 import zipfile
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from storage.changes import latest
 from storage.summary import Filters, UnknownRound
 
 from ... import config
+from ...atomic import write_atomic
 from ...reports import datapackage
 from .auth import Caller
 from .errors import ApiError
@@ -58,14 +58,7 @@ async def content_key(caller: Caller, filters: Filters) -> str:
 def _store(path: Path, data: bytes) -> None:
     """Written beside and renamed (a reader never sees half a file); the oldest beyond ``KEEP`` removed."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".build-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, data)
     kept = sorted(path.parent.glob("*.zip"), key=lambda p: p.stat().st_mtime, reverse=True)
     for old in kept[KEEP:]:
         old.unlink(missing_ok=True)

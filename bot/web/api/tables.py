@@ -9,10 +9,9 @@ import json
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
+from flows.qtypes import TABLE
 from storage.api_read import START, position, reports_page
 
-TYPES = {"integer": "integer", "decimal": "number", "date": "date", "select_one": "string",
-         "select_multiple": "string", "text": "string", "photo": "string", "geopoint": "geopoint"}
 BASE_FIELDS = [
     {"name": "report_id", "type": "integer", "constraints": {"required": True, "unique": True}},
     {"name": "form_version", "type": "integer"},
@@ -29,10 +28,11 @@ PEOPLE_FIELDS = [{"name": "sender_name", "type": "string"}, {"name": "sender_pho
 
 
 def _field(q: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {"name": q.name, "type": TYPES.get(q.type, "string"), "title": q.label.get("id", q.name)}
-    if q.type == "select_one" and q.choices:
+    qtype = TABLE[q.type]
+    out: dict[str, Any] = {"name": q.name, "type": qtype.table_type, "title": q.label.get("id", q.name)}
+    if qtype.choices and not qtype.many and q.choices:
         out["constraints"] = {"enum": [c.value for c in q.choices]}
-    if q.type == "select_multiple":
+    if qtype.many:
         out["description"] = "Pilihan dipisah spasi"
     return out
 
