@@ -23,6 +23,7 @@ import sys
 import threading
 import time
 import traceback
+from typing import Any
 
 THRESHOLD = float(os.environ.get("STALLS_MS", "10")) / 1000
 REPORT = os.environ.get("STALLS_REPORT", "/tmp/stalls.txt")
@@ -119,6 +120,8 @@ def _report() -> None:
     if _garbage:
         lines.append(f"cyclic garbage by type ({sum(_garbage.values())} objects): {_garbage.most_common(30)}")
         lines.append(f"frames in it: {_frames.most_common(20)}")
+    lines.append(f"SQLite driver jobs {_sql_n[0]}; slower than 5 ms (count, summed ms, statement): "
+                 f"{[(n, _slow_sql_ms[k], k) for k, n in _slow_sql.most_common(12)]}")
     lines.append("stalls (count, summed CPU ms of the late ticks, where the loop was):")
     for where, n in _stalls.most_common(40):
         lines.append(f"  {n:5d} {_stall_ms[where]:6d}  {where}")
@@ -147,9 +150,40 @@ async def _report_every() -> None:
         _report()
 
 
+_slow_sql: collections.Counter[str] = collections.Counter()
+_slow_sql_ms: collections.Counter[str] = collections.Counter()
+_sql_n = [0]
+
+
+def _time_statements() -> None:
+    """Each job of the SQLite driver's thread timed there: statements slower than 5 ms, by their first words
+    (a write waiting for another process's lock shows here: SQLite's busy handler sleeps 1, 2, 5, 10 … ms)."""
+    from storage import sqlite_driver
+    run = sqlite_driver.Connection._run
+
+    async def timed(self: Any, fn: Any) -> Any:
+        sql = next((c.cell_contents for c in (fn.__closure__ or ()) if isinstance(c.cell_contents, str)),
+                   getattr(fn, "__name__", "?"))
+
+        def job() -> Any:
+            t = time.perf_counter()
+            try:
+                return fn()
+            finally:
+                took = time.perf_counter() - t
+                _sql_n[0] += 1
+                if took > 0.005:
+                    key = " ".join(str(sql).split()[:4])[:60]
+                    _slow_sql[key] += 1
+                    _slow_sql_ms[key] += round(took * 1000)
+        return await run(self, job)
+    sqlite_driver.Connection._run = timed      # type: ignore[method-assign]
+
+
 def _install() -> None:
     import bot.pipeline
     import bot.server
+    _time_statements()
     settle = bot.pipeline.settle_heap
 
     def settle_and_probe() -> None:
