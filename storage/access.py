@@ -184,6 +184,12 @@ async def identities_of(s: AsyncSession, contact_id: int) -> list[tuple[str, str
     return [where] if where else []
 
 
+# built once: ``aliased`` proxies every column of the table (a few milliseconds and ~1,800 objects in reference
+# cycles, left for the garbage collector, each time); a statement built from the same aliases compiles the same
+_FIRST, _SECOND = aliased(Report), aliased(Report)
+_C1, _C2 = aliased(Contact), aliased(Contact)
+
+
 async def waiting_for(s: AsyncSession, contact: ContactView) -> tuple[WaitingView, ...]:
     """What an approved coordinator is asked to decide in their area: kader waiting for approval, then
     competing reports (oldest first)."""
@@ -195,8 +201,7 @@ async def waiting_for(s: AsyncSession, contact: ContactView) -> tuple[WaitingVie
                                     Contact.disabled_at.is_(None), under(Contact.area_code, contact.area_code),
                                     *([Contact.program_id == mine] if mine is not None else []))
                              .order_by(Contact.id).limit(20))).all()
-    first, second = aliased(Report), aliased(Report)
-    c1, c2 = aliased(Contact), aliased(Contact)
+    first, second, c1, c2 = _FIRST, _SECOND, _C1, _C2
     conflicts = (await s.execute(
         select(second.id, c2.name, second.area_code, c1.name, second.form_id, first.period, second.created_at)
         .join(first, first.id == second.competes_with).join(c1, c1.id == first.contact_id)

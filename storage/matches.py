@@ -70,12 +70,16 @@ def _decided(later: Any, earlier: Any) -> Any:
                           ReportMatch.undone_at.is_(None))
 
 
+# built once (storage/access.py ``waiting_for``: building aliases is most of such a query's cost)
+_LATER, _EARLIER = aliased(Report), aliased(Report)
+_C1, _C2 = aliased(Contact), aliased(Contact)
+_P1, _P2 = aliased(Program), aliased(Program)
+
+
 async def proposals(s: AsyncSession, area: str, program: int | None = None, limit: int = 20) -> list[Match]:
     """Pairs of reports of two programs about the same event under ``area`` not decided yet (of ``program``:
     those where one report is its own; None: every pair), oldest first."""
-    later, earlier = aliased(Report), aliased(Report)
-    c1, c2 = aliased(Contact), aliased(Contact)
-    p1, p2 = aliased(Program), aliased(Program)
+    later, earlier, c1, c2, p1, p2 = _LATER, _EARLIER, _C1, _C2, _P1, _P2
     q = (select(later.id, earlier.id, c2.name, c1.name, p2.code, p1.code, later.form_id, later.area_code,
                 later.period, later.created_at)
          .join(earlier, and_(earlier.form_id == later.form_id, earlier.area_code == later.area_code,

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
+import time
 from queue import SimpleQueue
 from typing import Any, Callable
 
@@ -30,6 +31,44 @@ def _resolve(future: _Future, ok: bool, value: Any) -> None:
             future.set_result(value)
         else:
             future.set_exception(value)
+
+
+_SQLITE_BUSY = 5       # the plain code: the lock is taken; not SQLITE_BUSY_SNAPSHOT (517), which waiting cannot cure
+
+
+def _when_free(fn: Callable[[], Any], timeout: float, conn: sqlite3.Connection | None = None) -> Any:
+    """``fn()``, tried again every half millisecond while another connection holds the lock it needs, for up
+    to ``timeout`` seconds: SQLite's own busy handler (sqlite3's ``timeout``) sleeps 1, 2, 5, 10, 15, 20, 25 …
+    ms between tries, so a write that found the lock taken for 3 ms waited 8, and one that found it taken for
+    10 ms waited 18 (BENCHMARKS.md: the senders' and the job worker's short writes made the web process's
+    batches wait that way). Only outside a transaction (a statement that begins one) and only plain
+    SQLITE_BUSY: then the statement did nothing yet, and SQLite's handler would retry it the same way. Inside
+    a transaction SQLite decides as before (its handler, with the same timeout, for one more try: it fails at
+    once where the transaction's snapshot is already held, which no waiting can cure)."""
+    inside = conn is not None and conn.in_transaction
+    deadline = None
+    while True:
+        try:
+            return fn()
+        except sqlite3.OperationalError as exc:
+            if getattr(exc, "sqlite_errorcode", None) != _SQLITE_BUSY:
+                raise
+            if inside and conn is not None:
+                return _with_sqlites_handler(fn, timeout, conn)
+            now = time.monotonic()
+            if deadline is None:
+                deadline = now + timeout
+            elif now >= deadline:
+                raise
+            time.sleep(0.0005 if deadline - now > timeout - 0.1 else 0.005)   # (the first 0.1 s finely)
+
+
+def _with_sqlites_handler(fn: Callable[[], Any], timeout: float, conn: sqlite3.Connection) -> Any:
+    conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+    try:
+        return fn()
+    finally:
+        conn.execute("PRAGMA busy_timeout = 0")
 
 
 def _worker(jobs: SimpleQueue[Any]) -> None:
@@ -134,6 +173,7 @@ class Connection:
 
     def __init__(self) -> None:
         self._sqlite: sqlite3.Connection | None = None
+        self._timeout = 5.0           # sqlite3's default; ``connect(timeout=…)`` sets it
         self._queue: SimpleQueue[Any] = SimpleQueue()
         self._tx = _Jobs(self._queue)
         self._thread = threading.Thread(target=_worker, args=(self._queue,), name="pantau-sqlite", daemon=True)
@@ -151,12 +191,16 @@ class Connection:
 
     async def _run(self, fn: Callable[[], Any]) -> Any:
         future: _Future = asyncio.get_running_loop().create_future()
-        self._queue.put((future, fn))
+        self._queue.put((future, lambda: _when_free(fn, self._timeout, self._sqlite)))
         return await future
 
     async def _open(self, database: str, **kwargs: Any) -> "Connection":
+        """sqlite3's ``timeout`` (waiting for another connection's lock) is kept here and waited in
+        ``_when_free``; sqlite3's own busy handler is off (timeout 0)."""
+        self._timeout = float(kwargs.pop("timeout", self._timeout))
+
         def connect() -> None:
-            self._sqlite = sqlite3.connect(database, check_same_thread=False, **kwargs)
+            self._sqlite = sqlite3.connect(database, check_same_thread=False, timeout=0, **kwargs)
         await self._run(connect)
         return self
 
