@@ -26,6 +26,19 @@ __all__ = ["LANG_COLUMNS", "NO_SUMMARY", "Imported", "Sheets", "XLSFormError", "
            "braces"]
 
 
+def _placed(q: dict[str, Any], child: dict[str, Any], relevant: list[str], groups: tuple[dict[str, Any], ...]
+            ) -> dict[str, Any]:
+    """A question with what its place gives it: the groups' relevant and headers, and its appearance."""
+    appearance = (child.get("control") or {}).get("appearance")
+    if appearance not in (None, "") and q["type"] != "repeat":
+        q["appearance"] = str(appearance)             # ignored in a chat, written back by export
+    if relevant:
+        q["relevant"] = _all(relevant + ([q["relevant"]] if q.get("relevant") else []))
+    if groups and q["type"] != "repeat":
+        q["groups"] = [dict(g) for g in groups]
+    return q
+
+
 class _Converter(ChoicesReader, SettingsReader):
     """The survey's questions, groups and repeats (settings and choices are read by the classes it builds on)."""
 
@@ -46,17 +59,10 @@ class _Converter(ChoicesReader, SettingsReader):
                 out += self.children(child.get("children") or [], relevant + ([rel] if rel else []), in_repeat, inner,
                                      path + (name,))
                 continue
-            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
-                self.problem("survey", row, "name", f"nama {name!r} hanya boleh huruf, angka dan _ (tanpa - atau .)")
+            named = self.unique(child, name, ctype, path, row)
+            if named is None:
                 continue
-            if name in self.seen:
-                if not path or ctype in METADATA:
-                    rows = ", ".join(str(r) for r in self.rows.get(name, []))
-                    self.problem("survey", row, "name", f"nama {name!r} dipakai lebih dari sekali (baris {rows}); "
-                                 "nama yang sama hanya boleh di grup atau repeat yang berbeda")
-                    continue
-                child = {**child, "name": self.scoped(name, path, row)}
-                name = child["name"]
+            child, name = named
             self.seen.add(name)
             self.scope.at = name
             if ctype == "repeat":
@@ -68,12 +74,7 @@ class _Converter(ChoicesReader, SettingsReader):
                 q = self.repeat(child, row, relevant)
                 self.in_repeat = in_repeat
             elif ctype == "calculate":
-                calc = self.expr((child.get("bind") or {}).get("calculate"), row, "calculation")
-                rel = self.expr((child.get("bind") or {}).get("relevant"), row, "relevant")
-                if calc and rel:      # as in ODK: a calculation whose relevant does not hold is empty
-                    calc = _when(rel, calc)
-                if calc:      # inside a repeat: computed for each item
-                    (self.item_calculate if in_repeat else self.calculate)[name] = calc
+                self.calculation(child, name, row, in_repeat)
                 continue
             elif ctype in METADATA:
                 self.notes.append(f"survey baris {row}: {ctype} ({name}) diabaikan; Pantau mencatat waktu sendiri")
@@ -82,17 +83,34 @@ class _Converter(ChoicesReader, SettingsReader):
                 continue
             else:
                 q = self.question(child, row)
-            if q is None:
-                continue
-            appearance = (child.get("control") or {}).get("appearance")
-            if appearance not in (None, "") and q["type"] != "repeat":
-                q["appearance"] = str(appearance)             # ignored in a chat, written back by export
-            if relevant:
-                q["relevant"] = _all(relevant + ([q["relevant"]] if q.get("relevant") else []))
-            if groups and ctype != "repeat":
-                q["groups"] = [dict(g) for g in groups]
-            out.append(q)
+            if q is not None:
+                out.append(_placed(q, child, relevant, groups))
         return out
+
+    def unique(self, child: dict[str, Any], name: str, ctype: Any, path: tuple[str, ...], row: int | None
+               ) -> tuple[dict[str, Any], str] | None:
+        """The question under a name of its own (renamed by its group path when used in another group), or None
+        after a problem (a name XForms cannot hold, or used twice where it must not be)."""
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            self.problem("survey", row, "name", f"nama {name!r} hanya boleh huruf, angka dan _ (tanpa - atau .)")
+            return None
+        if name not in self.seen:
+            return child, name
+        if not path or ctype in METADATA:
+            rows = ", ".join(str(r) for r in self.rows.get(name, []))
+            self.problem("survey", row, "name", f"nama {name!r} dipakai lebih dari sekali (baris {rows}); "
+                         "nama yang sama hanya boleh di grup atau repeat yang berbeda")
+            return None
+        scoped = self.scoped(name, path, row)
+        return {**child, "name": scoped}, scoped
+
+    def calculation(self, child: dict[str, Any], name: str, row: int | None, in_repeat: bool) -> None:
+        calc = self.expr((child.get("bind") or {}).get("calculate"), row, "calculation")
+        rel = self.expr((child.get("bind") or {}).get("relevant"), row, "relevant")
+        if calc and rel:      # as in ODK: a calculation whose relevant does not hold is empty
+            calc = _when(rel, calc)
+        if calc:      # inside a repeat: computed for each item
+            (self.item_calculate if in_repeat else self.calculate)[name] = calc
 
     def scoped(self, name: str, path: tuple[str, ...], row: int | None) -> str:
         """A name used again in another group or repeat, made unique by its group path (``ibu_umur``); export
@@ -233,6 +251,20 @@ def _all(exprs: list[str]) -> str:
     return canonical(" and ".join(f"({e})" for e in exprs))
 
 
+def _check(conv: _Converter, data: dict[str, Any]) -> None:
+    """The converted form through ``parse_form``; its problem placed on the sheet's row and column."""
+    try:
+        parse_form(data, f"{data['id']} v{data['version']}")
+    except FormError as exc:
+        row = conv.row_of(exc.question) if exc.question else None
+        column = None if row else "pantau_summary" if "summary" in exc.problem else "pantau_key" \
+            if "key" in exc.problem else None
+        first = exc.problem.split()[0].rstrip(":") if exc.problem else ""
+        if row and first in ("relevant", "constraint", "default", "calculate", "choice_filter", "repeat_count"):
+            column = conv.column_of(row, "calculation" if first == "calculate" else first)
+        conv.problem("survey" if row else "settings", row or 2, column, indonesian(exc.problem))
+
+
 def from_xlsform(parsed: dict[str, Any], sheets: Sheets, form_id: str | None = None) -> Imported:
     """The Pantau form of an XLSForm (raises XLSFormError listing every problem; nothing is half-done)."""
     legacy_binds(parsed.get("children") or [])
@@ -241,16 +273,11 @@ def from_xlsform(parsed: dict[str, Any], sheets: Sheets, form_id: str | None = N
     head = conv.settings()
     questions = conv.children(parsed.get("children") or [], [], False)
     data = {**head, "questions": questions}
-    if conv.metadata:
-        data["xlsform"] = {**data.get("xlsform", {}), "metadata": conv.metadata}
-    if conv.renamed:
-        data["xlsform"] = {**data.get("xlsform", {}), "names": conv.renamed}
-    if conv.from_file:
-        data["xlsform"] = {**data.get("xlsform", {}), "from_file": conv.from_file}
-    if conv.external:
-        data["xlsform"] = {**data.get("xlsform", {}), "external": conv.external}
-    if sheets.file_texts:                 # versioned with the form, written back by export
-        data["xlsform"] = {**data.get("xlsform", {}), "files": dict(sheets.file_texts)}
+    # what the chat does not use, kept for export (the attached files are versioned with the form)
+    kept = {"metadata": conv.metadata, "names": conv.renamed, "from_file": conv.from_file,
+            "external": conv.external, "files": dict(sheets.file_texts)}
+    if any(kept.values()):
+        data["xlsform"] = {**data.get("xlsform", {}), **{k: v for k, v in kept.items() if v}}
     lists = conv.shared_lists()
     if lists:
         data["choice_lists"] = lists
@@ -265,16 +292,7 @@ def from_xlsform(parsed: dict[str, Any], sheets: Sheets, form_id: str | None = N
         conv.notes.append("settings: pantau_summary kosong, ringkasan dibuat dari pertanyaan (jumlah laporan, "
                           "jumlah angka bulat, banyaknya tiap pilihan)")
     if not conv.problems:
-        try:
-            parse_form(data, f"{data['id']} v{data['version']}")
-        except FormError as exc:
-            row = conv.row_of(exc.question) if exc.question else None
-            column = None if row else "pantau_summary" if "summary" in exc.problem else "pantau_key" \
-                if "key" in exc.problem else None
-            first = exc.problem.split()[0].rstrip(":") if exc.problem else ""
-            if row and first in ("relevant", "constraint", "default", "calculate", "choice_filter", "repeat_count"):
-                column = conv.column_of(row, "calculation" if first == "calculate" else first)
-            conv.problem("survey" if row else "settings", row or 2, column, indonesian(exc.problem))
+        _check(conv, data)
     if conv.problems:
         raise XLSFormError(conv.problems)
     languages = other_languages(sheets, conv.default_lang)
