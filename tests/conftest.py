@@ -82,8 +82,12 @@ MODULE_MARKS = {
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        for mark in MODULE_MARKS.get(item.module.__name__.rsplit(".", 1)[-1], ()):
+        module = item.module.__name__.rsplit(".", 1)[-1]
+        for mark in MODULE_MARKS.get(module, ()):
             item.add_marker(mark)
+        # .ci/run collects only tests/test_crash*.py for its `-m crash` runs: a crash test elsewhere would run nowhere
+        if item.get_closest_marker("crash") and not module.startswith("test_crash"):
+            raise pytest.UsageError(f"{item.nodeid}: crash tests live in tests/test_crash*.py (.ci/run)")
 
 
 @pytest.fixture(autouse=True)
