@@ -88,6 +88,11 @@ def pytest_collection_modifyitems(config, items):
         # .ci/run collects only tests/test_crash*.py for its `-m crash` runs: a crash test elsewhere would run nowhere
         if item.get_closest_marker("crash") and not module.startswith("test_crash"):
             raise pytest.UsageError(f"{item.nodeid}: crash tests live in tests/test_crash*.py (.ci/run)")
+    # the long ones first: under pytest-xdist a 30-second test handed out last keeps the run waiting on one worker
+    items.sort(key=lambda item: not (item.get_closest_marker("slow") or item.module.__name__.endswith(LONG)))
+
+
+LONG = ("test_perf_guard", "test_loop_cycle", "test_engine_fuzz")     # long tests not marked slow
 
 
 @pytest.fixture(autouse=True)
