@@ -77,6 +77,8 @@ MODULE_MARKS = {
     "test_web_browser": ("browser", "slow"), "test_programs_browser": ("browser", "slow"),
     "test_cli_e2e": ("slow",), "test_api_cli": ("slow",), "test_programs_cli": ("slow",), "test_telegram": ("slow",),
     "test_whatsapp": ("slow",), "test_loop_cycle_peers": ("slow",),
+    # `pantau` as a subprocess per step (each start imports the app and builds the area index) or `pantau serve`
+    "test_access_e2e": ("slow",), "test_background": ("slow",),
 }
 
 
