@@ -77,13 +77,24 @@ MODULE_MARKS = {
     "test_web_browser": ("browser", "slow"), "test_programs_browser": ("browser", "slow"),
     "test_cli_e2e": ("slow",), "test_api_cli": ("slow",), "test_programs_cli": ("slow",), "test_telegram": ("slow",),
     "test_whatsapp": ("slow",), "test_loop_cycle_peers": ("slow",),
+    # `pantau` as a subprocess per step (each start imports the app and builds the area index) or `pantau serve`
+    "test_access_e2e": ("slow",), "test_background": ("slow",),
 }
 
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        for mark in MODULE_MARKS.get(item.module.__name__.rsplit(".", 1)[-1], ()):
+        module = item.module.__name__.rsplit(".", 1)[-1]
+        for mark in MODULE_MARKS.get(module, ()):
             item.add_marker(mark)
+        # .ci/run collects only tests/test_crash*.py for its `-m crash` runs: a crash test elsewhere would run nowhere
+        if item.get_closest_marker("crash") and not module.startswith("test_crash"):
+            raise pytest.UsageError(f"{item.nodeid}: crash tests live in tests/test_crash*.py (.ci/run)")
+    # the long ones first: under pytest-xdist a 30-second test handed out last keeps the run waiting on one worker
+    items.sort(key=lambda item: not (item.get_closest_marker("slow") or item.module.__name__.endswith(LONG)))
+
+
+LONG = ("test_perf_guard", "test_loop_cycle", "test_engine_fuzz")     # long tests not marked slow
 
 
 @pytest.fixture(autouse=True)
@@ -182,15 +193,34 @@ async def open_pipeline(url: str, now=NOW, **kw):
     return await Pipeline.open(Database(url), now=now if callable(now) else (lambda: now), **kw)
 
 
-@pytest.fixture
-def emulator():
-    """The telegram-test-api Bot API emulator (tests/telegram/emulator.js) on a free port: its base URL.
-    Tests that use it carry ``tests.telegram.harness.needs_emulator``."""
+@pytest.fixture(scope="session")
+def _emulator_process():
+    """One telegram-test-api Bot API emulator (tests/telegram/emulator.js) per test process, on a free port:
+    starting node costs ~0.8 s, and about forty tests use it."""
     from .twilio_peer import free_port
     port = free_port()
-    proc = subprocess.Popen(["node", str(ROOT / "tests" / "telegram" / "emulator.js"), str(port)],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=ROOT)
-    assert proc.stdout.readline().strip() == b"ready"
-    yield f"http://127.0.0.1:{port}"
-    proc.terminate()
-    proc.wait(10)
+    with subprocess.Popen(["node", str(ROOT / "tests" / "telegram" / "emulator.js"), str(port)],
+                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=ROOT) as proc:
+        _read_until(proc, b"ready")
+        yield proc, f"http://127.0.0.1:{port}"
+        proc.terminate()
+        proc.wait(10)
+
+
+@pytest.fixture
+def emulator(_emulator_process):
+    """The emulator's base URL, emptied for this test (no update or message of an earlier test; ids from 1).
+    Tests that use it carry ``tests.telegram.harness.needs_emulator``."""
+    proc, url = _emulator_process
+    proc.stdin.write(b"reset\n")
+    proc.stdin.flush()
+    _read_until(proc, b"reset")
+    return url
+
+
+def _read_until(proc: subprocess.Popen, line: bytes) -> None:
+    """Wait for the emulator to print ``line`` (anything node prints before it, a warning, is passed over)."""
+    seen = []
+    while (got := proc.stdout.readline()).strip() != line:
+        assert got, b"".join(seen).decode(errors="replace")    # the emulator ended
+        seen.append(got)

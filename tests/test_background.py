@@ -10,6 +10,7 @@ import signal
 import time
 
 import httpx
+from pathlib import Path
 from sqlalchemy import insert, select
 
 from storage.db import Database
@@ -107,7 +108,7 @@ async def test_a_stuck_job_worker_does_not_hold_up_kader_messages(db_url, tmp_pa
         server.stop()
     assert server.proc.returncode is not None
     for pid in roles.values():                       # stopped with the server, not orphaned
-        assert not os.path.exists(f"/proc/{pid}/cmdline") or open(f"/proc/{pid}/cmdline", "rb").read() == b""
+        assert not os.path.exists(f"/proc/{pid}/cmdline") or Path(f"/proc/{pid}/cmdline").read_bytes() == b""
 
 
 async def test_a_senders_process_that_dies_is_started_again(db_url, tmp_path, servers):  # noqa: F811

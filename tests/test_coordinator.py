@@ -4,6 +4,7 @@ import asyncio
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from pathlib import Path
 from openpyxl import load_workbook
 from sqlalchemy import select
 
@@ -206,7 +207,7 @@ async def _whole_round(w: World):
         [missing] = await fulfil(s, "missing", koord, w.now, w.p.forms, "id")
         other = ContactView(w.other.id, "Koordinator Malteng", "koordinator", OTHER_KAB)
         [other_summary] = await fulfil(s, "summary", other, w.now, w.p.forms, "id")
-    assert open(summary.image, "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+    assert Path(summary.image).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert f"{total['participants']} peserta" in summary.text.replace(".", "")
     assert "1000 peserta" not in summary.text.replace(".", "")
     assert "1.000 peserta" in other_summary.text and str(total["participants"]) not in other_summary.text

@@ -40,21 +40,21 @@ class Server:
         self.proc: subprocess.Popen | None = None
 
     async def start(self) -> None:
-        log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port",
-                                      str(self.port), "--no-scheduler", "--workers", str(self.workers)],
-                                     env=self.env, stdout=log, stderr=log, start_new_session=True)
+        with open(self.log_path, "ab") as log:      # the child writes to its own copy of the descriptor
+            self.proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port",
+                                          str(self.port), "--no-scheduler", "--workers", str(self.workers)],
+                                         env=self.env, stdout=log, stderr=log, start_new_session=True)
         deadline = time.monotonic() + 60
         async with httpx.AsyncClient(timeout=1) as client:
             while time.monotonic() < deadline:
-                assert self.proc.poll() is None, open(self.log_path).read()[-3000:]
+                assert self.proc.poll() is None, self.log_path.read_text()[-3000:]
                 try:
                     if (await client.get(self.url + "/health")).status_code == 200:
                         return
                 except httpx.HTTPError:
                     pass
                 await asyncio.sleep(0.05)
-        raise AssertionError("server did not start: " + open(self.log_path).read()[-3000:])
+        raise AssertionError("server did not start: " + self.log_path.read_text()[-3000:])
 
     def kill(self) -> None:
         """SIGKILL to the server and its worker processes (its own process group)."""

@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import dataclasses
 import os
+from pathlib import Path
 import socket
 
 import httpx
@@ -299,7 +300,7 @@ async def test_media_is_fetched_after_the_commit_within_limits(db_url, peer, tmp
                 await in_thread(phone.say, "lewati") if path == "/m/ok" else None
             await asyncio.gather(*media._tasks)
             rows = {r.url.rsplit("/", 1)[1]: r for r in await media_rows(pipeline)}
-    assert rows["ok"].status == "stored" and open(rows["ok"].path, "rb").read() == jpeg
+    assert rows["ok"].status == "stored" and Path(rows["ok"].path).read_bytes() == jpeg
     auth = {r["path"]: r["auth"] for r in peer_media.requests + cdn.requests}
     assert auth["/m/ok"].startswith("Basic ") and auth["/signed/sheet.jpg"] is None   # credentials to Twilio only
     assert rows["huge"].status == "failed" and "bytes" in rows["huge"].error

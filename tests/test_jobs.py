@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -62,7 +63,7 @@ async def test_ringkasan_renders_off_the_batch_while_others_are_answered(db_url,
         rows = list(await s.scalars(select(Outbox).where(Outbox.external_id == "+6281111111111").order_by(Outbox.id)))
     assert "sedang disiapkan" in rows[0].payload["text"]
     assert rows[-1].payload["text"].startswith("Ringkasan Kab. Seram Bagian Timur") and rows[-1].payload["image"]
-    assert open(rows[-1].payload["image"], "rb").read(4) == b"\x89PNG"
+    assert Path(rows[-1].payload["image"]).read_bytes()[:4] == b"\x89PNG"
     await pipeline.db.close()
 
 

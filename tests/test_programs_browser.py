@@ -69,7 +69,7 @@ def klaten_served(db_url, tmp_path, monkeypatch):
                 socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
                 break
             except OSError:
-                assert proc.poll() is None, open(tmp_path / "serve.log").read()
+                assert proc.poll() is None, (tmp_path / "serve.log").read_text()
                 time.sleep(0.2)
         yield {"base": base, **links}
     finally:

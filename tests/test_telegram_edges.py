@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
+from pathlib import Path
 
 import httpx
 import pytest
@@ -201,7 +202,7 @@ async def test_a_failed_getfile_neither_loses_nor_holds_the_message_and_the_phot
         assert await media.fetch_pending(h.pipeline.db, h.channel.media, pending.sha256, pending.url, 1)
         async with h.pipeline.db.session() as s:
             [photo] = (await s.scalars(select(Media))).all()
-        assert photo.status == "stored" and open(photo.path, "rb").read() == sheet
+        assert photo.status == "stored" and Path(photo.path).read_bytes() == sheet
 
         h.compat.fail_next = [("getFile", 400, {"ok": False, "error_code": 400,
                                                 "description": "Bad Request: file is too big"})]

@@ -99,7 +99,7 @@ def served(db_url, tmp_path, monkeypatch):
                 socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
                 break
             except OSError:
-                assert proc.poll() is None, open(tmp_path / "serve.log").read()
+                assert proc.poll() is None, (tmp_path / "serve.log").read_text()
                 time.sleep(0.2)
         log.seek(0)
         yield {"base": base, "link": link, "expired": expired, "fasil": fasil, "forum": forum, "opd": opd_link,

@@ -181,7 +181,9 @@ async def test_a_cadre_reports_a_meeting_on_whatsapp(db_url, peer, tmp_path, mon
         from bot.reports.jobs import run_due
         assert await run_due(pipeline.db, pipeline.forms) == 1       # the chart is rendered by the job worker
         start = len(peer.requests)
-        await send_due(pipeline.db, cfg, make_client(cfg), RateLimiter(1000), NOW)
+        client = make_client(cfg)
+        await send_due(pipeline.db, cfg, client, RateLimiter(1000), NOW)
+        await client.http_client.close()
         [chart] = [r["form"] for r in peer.requests[start:] if r["form"].get("MediaUrl")]
         assert chart["Body"].startswith("Ringkasan Kab. Seram Bagian Timur")
         path = chart["MediaUrl"].removeprefix(public)
@@ -245,7 +247,7 @@ async def test_every_request_matches_twilios_published_contract(db_url, peer):
     port = free_port()
     async with serving(peer.app(), peer.port):
         proc = subprocess.Popen([str(PRISM), "proxy", str(SPEC), peer.url, "--errors", "-p", str(port), "-h",
-                                 "127.0.0.1"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                                 "127.0.0.1"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)   # nobody read it
         try:
             for _ in range(300):
                 try:
