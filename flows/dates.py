@@ -341,6 +341,6 @@ def parse_date(text: str, now: datetime, lexicon: Lexicon | None = None) -> date
 def check_meeting_date(value: date, now: datetime) -> Problem | None:
     """A meeting cannot be in the future."""
     if value > now.date():
-        return Problem(N_("Tanggal %(date)s belum lewat. Mohon tulis tanggal pertemuan yang sudah terjadi."),
+        return Problem(N_("Tanggal %(date)s belum lewat. Mohon tulis tanggal yang sudah lewat."),
                        {"date": value.strftime("%d/%m/%Y")})
     return None

@@ -246,9 +246,11 @@ async def test_an_unknown_request_name_raises_instead_of_sending_an_excel_file()
     assert {r.value for r in Request} == {"missing", "summary", "export", "dashboard", "logout"}
 
 
-def test_a_desa_whose_report_awaits_a_check_is_not_listed_as_missing_nor_chased(world):
+def test_a_desa_whose_report_awaits_a_check_is_not_listed_as_missing_nor_chased(world, tmp_path):
     """A trial found "Belum melapor: Desa X" while X's kader had sent a report that waited for approval: the
     coordinator saw a false gap and the kader got "you have not reported" reminders for a report they sent."""
+    world.tmp = tmp_path
+
     async def go(w):
         from storage.models import Report
         sent, waits, never = w.desa[0], w.desa[1], w.desa[2]
@@ -267,6 +269,14 @@ def test_a_desa_whose_report_awaits_a_check_is_not_listed_as_missing_nor_chased(
         await run_once(w.p.db, w.p.forms, w.now)
         chased = {r.external_id for r in await outbox(w) if r.payload.get("template")}
         assert f"kader-{never}" in chased and f"kader-{waits}" not in chased and f"kader-{sent}" not in chased
+        from storage.completeness import get_round
+        path = w.tmp / "kelengkapan.xlsx"
+        async with w.p.db.session() as s:                      # the Excel sheet says the same as the chat
+            await write_xlsx(s, path, KAB, await get_round(s, ROUND[0]), w.p.forms, catalog.area_index(),
+                             Progress(False))
+        status = {r[0]: r[5] for r in list(load_workbook(path, read_only=True)["Kelengkapan"].iter_rows(
+            values_only=True))[1:]}
+        assert status[waits] == "Menunggu diperiksa fasilitator" and status[never] == "Belum melapor"
     in_world(world, go)
 
 

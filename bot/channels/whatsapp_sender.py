@@ -193,4 +193,8 @@ async def _send_one(row: Outbox, last_inbound: datetime | None, cfg: TwilioConfi
 
 
 async def run_sender(db: Database, cfg: TwilioConfig, every: float = 0.5) -> None:
-    await OutboxLoop(db, WhatsAppOutbox(cfg, make_client(cfg))).run_forever(every)
+    client = make_client(cfg)
+    try:
+        await OutboxLoop(db, WhatsAppOutbox(cfg, client)).run_forever(every)
+    finally:                    # stopped (cancelled) with the app: its aiohttp session closed, not left to the collector
+        await client.http_client.close()

@@ -283,7 +283,8 @@ def completeness_sheet(s: Session, form: Form, area: str, rnd: RoundView, areas:
     async def rows() -> AsyncIterator[list[Any]]:
         for row in await completeness(s, area, rnd, form.id, program):
             progress.tick()
-            yield [*_where(areas, row.code), rnd.name, STATUS_ID[row.status], local_time(row.reported_at, row.code),
+            status = "Menunggu diperiksa fasilitator" if row.waiting else STATUS_ID[row.status]   # sent, not yet counted
+            yield [*_where(areas, row.code), rnd.name, status, local_time(row.reported_at, row.code),
                    zone_name(row.code), ", ".join(row.kader)]
     return ("Kelengkapan", [*WHERE, "Putaran", "Status", "Waktu lapor", "Zona", "Kader"],
             [14, 22, 18, 22, 16, 14, 17, 7, 30], rows())
