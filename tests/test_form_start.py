@@ -3,7 +3,6 @@ folder's cache, so the next start (`pantau serve`, `pantau chat`: Pipeline.open)
 edited form, or changed parsing code, is parsed again."""
 from __future__ import annotations
 
-import os
 import pytest
 import yaml
 
@@ -207,20 +206,3 @@ async def test_the_migration_fills_the_digest_of_versions_already_stored(tmp_pat
             await conn.run_sync(lambda sync: command.downgrade(alembic_config(sync), "0011"))
     finally:
         await db.close()
-
-
-def test_the_area_index_is_built_once_then_loaded_from_the_cache(tmp_path):
-    """Building the area search index took about 2 s at every start of `pantau chat`, `pantau serve` and each
-    CLI command (ten times that under load); it is pickled in the cache folder and the next start loads it,
-    finding the same areas."""
-    import subprocess
-    import sys
-    code = ("import time; from bot import catalog; from flows.areas import resolve; t = time.perf_counter(); "
-            "i = catalog.area_index(); print(round(time.perf_counter() - t, 3), resolve(i, 'Kilmury, Kilmury').code, "
-            "i.search('kilmuri', 4).codes[:3], len(catalog.area_names()))")
-    env = {**os.environ, "PANTAU_CACHE_DIR": str(tmp_path / "cache")}
-    runs = [subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True,
-                           timeout=300).stdout.split(" ", 1) for _ in range(2)]
-    assert list((tmp_path / "cache" / "areas").glob("*.pickle")), "written to the cache folder given"
-    assert runs[0][1] == runs[1][1] and "81.05.08.2010" in runs[0][1] and "91599" in runs[0][1]
-    assert float(runs[1][0]) < float(runs[0][0]), runs          # loaded, not built again
