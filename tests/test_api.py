@@ -15,7 +15,6 @@ from storage.repo import Tx
 from tests.api_world import changes_after, open_world
 from tests.conftest import NOW
 
-pytestmark = pytest.mark.asyncio(loop_scope="session")   # the same loop as the async fixture
 OTHER = "81.01"      # Kab. Maluku Tengah: the key below is for 81.05 (Seram Bagian Timur) only
 
 

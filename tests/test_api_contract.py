@@ -9,7 +9,6 @@ from jsonschema.validators import Draft202012Validator
 from tests.api_world import open_world
 from tests.test_api import world  # noqa: F401 - the fixture
 
-SESSION_LOOP = pytest.mark.asyncio(loop_scope="session")   # the same loop as the async fixture
 
 
 def check(spec: dict, path: str, status: int, response) -> None:
@@ -46,7 +45,6 @@ CALLS = [("/areas", {"level": "3"}), ("/forms", {}), ("/rounds", {}), ("/reports
          ("/datapackage.zip", {"round": "Juli 2024"})]
 
 
-@SESSION_LOOP
 @pytest.mark.parametrize("path,params", CALLS)
 async def test_answers_match_the_served_description(world, path, params):  # noqa: F811
     spec = (await world.http.get("/api/v1/openapi.json")).json()
@@ -62,7 +60,6 @@ async def test_answers_match_the_served_description(world, path, params):  # noq
         check(spec, path, 401, r)
 
 
-@SESSION_LOOP
 async def test_errors_403_400_and_429_match_too(db_url):
     w = await open_world(db_url, per_minute=2)
     try:

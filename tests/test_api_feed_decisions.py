@@ -3,7 +3,6 @@ apart (never in /reports), the one chosen revises the first report (an upsert), 
 their reports verified (upserts) — each written in the decision's own transaction."""
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import select
 
 from flows.types import ContactView, NewContact, NewReport
@@ -14,7 +13,6 @@ from tests.api_world import changes_after, open_world
 from tests.conftest import NOW
 from tests.test_api import world  # noqa: F401 - the fixture
 
-pytestmark = pytest.mark.asyncio(loop_scope="session")
 BULA = "81.05.01.2003"
 
 

@@ -9,7 +9,6 @@ import pytest
 from storage.api_read import START, reports_by_id, reports_json_by_id, reports_json_page, reports_page
 from tests.api_world import open_world
 
-pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 
 @pytest.fixture

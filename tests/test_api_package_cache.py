@@ -14,7 +14,6 @@ from bot.web.api import package
 from tests.api_world import open_world
 from tests.test_api import OTHER, _edit_and_delete
 
-pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 
 @pytest.fixture

@@ -19,7 +19,6 @@ from tests import summary_world as W
 from tests.api_world import open_world
 from tests.conftest import NOW
 
-pytestmark = pytest.mark.asyncio(loop_scope="session")
 BULA = "81.05.01.2003"
 KOTAKU_MEETING = W.meeting("musdes", "2024-07-05", 101, 99)     # the same musdes as PKH's, other numbers
 

@@ -35,10 +35,10 @@ def test_a_desa_search_scores_a_small_part_of_the_desa_names(monkeypatch, typed)
 @pytest.mark.parametrize("scope", ["81.05.08", "32.03", "81"])
 def test_the_areas_inside_a_scope_are_found_without_walking_every_code(scope):
     index = catalog.area_index()
-    codes = index._by_level[4][0]
+    codes = index._level(4)[0]
     inside = [c for c in codes if c.startswith(scope + ".")]
     assert index._range(4, scope) == (codes.index(inside[0]), codes.index(inside[-1]) + 1)
-    assert index.children(scope) == [c for c in index._by_level[len(scope.split(".")) + 1][0]
+    assert index.children(scope) == [c for c in index._level(len(scope.split(".")) + 1)[0]
                                       if c.startswith(scope + ".")]
 
 

@@ -128,7 +128,7 @@ def test_export_to_excel_and_csv_from_the_cli(cli_env, tmp_path):
     out = tmp_path / "sbt.xlsx"
     run(cli_env, "export", "--area", "81.05", "--round", "Juli 2024", "--out", str(out))
     from openpyxl import load_workbook
-    wb = load_workbook(out, read_only=True)
+    wb = load_workbook(out)
     assert wb.sheetnames == ["Ringkasan per wilayah", "Pertemuan", "Pemantauan", "Cerita perubahan",
                              "Matriks rekomendasi", "Kelengkapan", "Tindak lanjut", "Seleksi cerita"]
     [row] = list(wb["Pertemuan"].iter_rows(values_only=True))[2:]     # variable names, labels, then the rows

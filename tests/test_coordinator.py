@@ -274,8 +274,9 @@ def test_a_desa_whose_report_awaits_a_check_is_not_listed_as_missing_nor_chased(
         async with w.p.db.session() as s:                      # the Excel sheet says the same as the chat
             await write_xlsx(s, path, KAB, await get_round(s, ROUND[0]), w.p.forms, catalog.area_index(),
                              Progress(False))
-        status = {r[0]: r[5] for r in list(load_workbook(path, read_only=True)["Kelengkapan"].iter_rows(
-            values_only=True))[1:]}
+        book = load_workbook(path, read_only=True)
+        status = {r[0]: r[5] for r in list(book["Kelengkapan"].iter_rows(values_only=True))[1:]}
+        book.close()                                           # read_only keeps the file open until closed
         assert status[waits] == "Menunggu diperiksa fasilitator" and status[never] == "Belum melapor"
     in_world(world, go)
 

@@ -51,7 +51,7 @@ def test_a_kecamatan_meeting_after_its_round_counts_in_it_with_its_lessons(db_ur
             path = await write_xlsx(s, tmp_path / "juli.xlsx", "81.05", rnd, w.p.forms, catalog.area_index(),
                                     Progress(False))
         assert _meetings(july) == 1 and _meetings(october) == 0
-        sheet = load_workbook(path, read_only=True)["Matriks rekomendasi"]
+        sheet = load_workbook(path)["Matriks rekomendasi"]
         rows = list(sheet.iter_rows(values_only=True))
         assert rows[0][-1] == "Pembelajaran antar desa (rapat kecamatan)"
         assert {r[-1] for r in rows[1:]} == {f"2024-09-05: {LESSON}"}       # every desa of Kec. Kilmury

@@ -109,7 +109,7 @@ async def _followup(w: World) -> None:
     assert "Dinas Pertanian — " not in summary          # answered "tidak bisa": closed, not late
     # the recommendation matrix says per activity where its follow-up stands (past its target: flagged)
     replies = await w.say(KOORD, "unduh", record=False)
-    wb = load_workbook(next(r.document for r in replies if r.document), read_only=True)
+    wb = load_workbook(next(r.document for r in replies if r.document))
     matrix = {r[2]: r for r in list(wb["Matriks rekomendasi"].values)[1:]}
     assert matrix["Tenun"][6:] == matrix["Tenun ikat"][6:] == (
         "Bantuan modal usaha untuk kelompok tenun Nekan dan Kilmury", "Kabupaten (OPD)", "Dinas Koperasi",
@@ -135,7 +135,7 @@ async def _followup(w: World) -> None:
     assert "sudah menyelesaikannya" in (await w.notices(KB))[-1].payload["text"]
     # the Excel export carries each item's path and history
     replies = await w.say(KOORD, "unduh", record=False)
-    wb = load_workbook(next(r.document for r in replies if r.document), read_only=True)
+    wb = load_workbook(next(r.document for r in replies if r.document))
     rows = list(wb["Tindak lanjut"].values)
     assert rows[0][:4] == ("Kecamatan", "Desa", "Kegiatan", "Masalah")
     tenun = next(r for r in rows[1:] if r[2] == "Tenun")
@@ -313,7 +313,7 @@ async def _stories(w: World) -> None:
     assert "Warga membersihkan sumur bersama setiap bulan." in texts(replies)
     await w.say(FASIL, "menu", record=False)
     replies = await w.say(KOORD, "unduh", record=False)
-    wb = load_workbook(next(r.document for r in replies if r.document), read_only=True)
+    wb = load_workbook(next(r.document for r in replies if r.document))
     rows = list(wb["Seleksi cerita"].values)
     chosen = next(r for r in rows[1:] if r[5] and str(r[5]).startswith("Ibu-ibu"))
     assert "dipilih" in chosen[-1] and "kabupaten" in chosen[-1] and "Ibu Rina" in chosen[-1]

@@ -101,7 +101,7 @@ def test_a_pkh_koordinator_sees_nothing_of_kotakus_follow_up_items(db_url, tmp_p
             rnd = await get_round(s, ROUND[0])
             path = await write_xlsx(s, tmp_path / "pkh.xlsx", KLATEN, rnd, forms, catalog.area_index(),
                                     Progress(False), w.pkh)
-        book = load_workbook(path, read_only=True)
+        book = load_workbook(path)
         for sheet in ("Matriks rekomendasi", "Tindak lanjut"):
             cells = " ".join(str(c) for row in book[sheet].iter_rows(values_only=True) for c in row if c)
             assert PKH_TEXT in cells and KOTAKU_TEXT not in cells and "Wati" not in cells, sheet

@@ -63,10 +63,13 @@ def read_rows(path: Path) -> list[dict[str, str]]:
         except Exception as exc:   # zipfile/KeyError/…: any unreadable workbook gets the same advice
             raise RosterError(f"{path.name}: bukan berkas Excel yang bisa dibaca ({type(exc).__name__}). "
                               "Buka di Excel, simpan ulang sebagai .xlsx atau CSV, lalu impor lagi.") from None
-        rows = wb.active.iter_rows(values_only=True)
-        header = [str(h or "").strip().lower() for h in next(rows, [])]
-        return [{h: ("" if v is None else str(v)).strip() for h, v in zip(header, row)} for row in rows
-                if any(v not in (None, "") for v in row)]
+        try:                                   # read_only keeps the file open until closed
+            rows = wb.active.iter_rows(values_only=True)
+            header = [str(h or "").strip().lower() for h in next(rows, [])]
+            return [{h: ("" if v is None else str(v)).strip() for h, v in zip(header, row)} for row in rows
+                    if any(v not in (None, "") for v in row)]
+        finally:
+            wb.close()
     if path.suffix.lower() not in (".csv", ".txt"):
         raise RosterError(f"{path.name}: jenis berkas tidak dikenal. Pakai .csv atau .xlsx.")
     text = decode(path.read_bytes(), path.name)
