@@ -50,6 +50,7 @@ async def warm_up(pipeline: Warmable) -> float:
     start = time.perf_counter()
     try:
         now = pipeline.now()
+        catalog.area_index().prepare()      # the search tables, built at a search otherwise
         _walk(pipeline.forms, now, REGISTRATION)
         _walk(pipeline.forms, now, REPORT, ContactView(0, "Siti Aminah", "kader", "81.05.08.2010", "id"))
         for lang in ("id", "en"):
