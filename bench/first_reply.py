@@ -7,9 +7,9 @@
 reply is the first of its exchange. WhatsApp: a registered kader's "menu", from the signed webhook written
 to the reply's POST read by the stand-in of Twilio's API. Telegram: a new person's /start typed into the
 Bot API emulator (telegram-test-api behind tests/telegram/compat.py, which delivers webhooks) until the
-reply can be read there (read every 5 ms); the emulator itself is slow (its own send and its delivery poll
-take 100-200 ms), so Pantau's share is printed too: the update handed to the webhook → the reply's
-sendMessage reaching the compat layer. Prints first_reply_p50_ms=… p90_ms=… p99_ms=… n=… (and
+reply can be read there (read every 5 ms; the compat layer reads the emulator's new updates every 5 ms too),
+and Pantau's share is printed too: the update handed to the webhook → the reply's sendMessage reaching the
+compat layer. Prints first_reply_p50_ms=… p90_ms=… p99_ms=… n=… (and
 pantau_p50_ms=… pantau_p90_ms=… for Telegram).
 """
 from __future__ import annotations
@@ -91,6 +91,7 @@ async def run_telegram(args) -> None:
         """The compat layer, noting when an update is handed to the webhook and when a reply comes."""
         handed: float | None = None
         shares: list[float] = []
+        poll = 0.005
 
         async def _pull(self, client):
             updates = await super()._pull(client)
@@ -113,8 +114,9 @@ async def run_telegram(args) -> None:
     url = PG if args.db == "postgres" else f"sqlite+aiosqlite:///{tmp}/pantau.db"
     emu_port, compat_port, port = free_ports(3)
     root = Path(__file__).resolve().parent.parent
+    # stdin a pipe kept open: the emulator stops when its stdin ends (tests/telegram/emulator.js)
     emulator = subprocess.Popen(["node", str(root / "tests" / "telegram" / "emulator.js"), str(emu_port)],
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=root)
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=root)
     assert emulator.stdout is not None and emulator.stdout.readline().strip() == b"ready"
     emu = f"http://127.0.0.1:{emu_port}"
     compat = Timed(emu, TOKEN)
