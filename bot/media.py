@@ -15,10 +15,12 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import functools
 import hashlib
 import logging
 import re
 import secrets
+import ssl
 import time
 from dataclasses import dataclass
 from datetime import timedelta
@@ -209,6 +211,13 @@ class TwilioMedia:
         return await download(self.cfg, url, s.media_max_bytes, s.media_timeout)
 
 
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    """One verified TLS context per process: httpx builds one per client otherwise, loading the CA bundle
+    again (~18 ms of CPU for every photo fetched)."""
+    return httpx.create_ssl_context()
+
+
 async def download(cfg: TwilioConfig, url: str, max_bytes: int, timeout: float) -> tuple[str, Path, str, int]:
     """Stream ``url`` into the media store; (sha256, path, content type, size). ``Refused`` for what can
     never succeed; ``httpx.HTTPError`` / ``TimeoutError`` for what may succeed later."""
@@ -216,7 +225,7 @@ async def download(cfg: TwilioConfig, url: str, max_bytes: int, timeout: float) 
     folder = media_dir()
     tmp = folder / f"download-{secrets.token_hex(8)}.part"
     try:
-        async with asyncio.timeout(timeout), httpx.AsyncClient(timeout=httpx.Timeout(10.0)) as client:
+        async with asyncio.timeout(timeout), httpx.AsyncClient(timeout=httpx.Timeout(10.0), verify=_tls()) as client:
             for _hop in range(4):
                 if not media_url_allowed(url, cfg.media_hosts):
                     raise Refused("not a Twilio media host")
