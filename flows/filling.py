@@ -174,6 +174,8 @@ def _hint(form: Form, draft: Draft, pos: Pos, q: Question, values: dict[str, Any
         old = None
     new_item = (pos.index is not None and pos.sub == form.question(pos.name).item_label
                 and pos.index >= len(items_of(draft.answers, pos)))
+    if old not in (None, "", []) and not new_item and TABLE[q.type].file:
+        return t("Foto sudah Anda kirim tadi. Ketik \"sama\" untuk memakainya, atau kirim foto lain.")
     if old not in (None, "", []) and not new_item:
         return t("Jawaban sebelumnya: %(old)s. Ketik \"sama\" jika tidak berubah.") % {"old": show(q, old, lang, t)}
     shown = X.default_shown(q, values, lang, t)
@@ -210,6 +212,8 @@ def accept(form: Form, draft: Draft, text: str, inbound: Inbound, ctx: Context, 
     if not qtype.attachment and inbound.kind in ("photo", "location") and not s:
         return Problem(qtype.typed_as)
     skip = _SKIP_WORDS | DONE_WORDS if qtype.none_skips else SKIP_COMMANDS
+    if qtype.file and (s in skip or said in skip) and value_at(draft.answers, pos) not in (None, ""):
+        return Accepted({q.name: value_at(draft.answers, pos)})   # a photo sent already is kept, not dropped
     if not q.required and (s in skip or said in skip):
         return _skipped(form, pos, q)
     if q.required and s in SKIP_COMMANDS:
@@ -223,6 +227,28 @@ def accept(form: Form, draft: Draft, text: str, inbound: Inbound, ctx: Context, 
         return Confirm("lexicon", result.updates, Problem(N_("\"%(word)s\" dibaca sebagai \"%(means)s\". Benar?"),
                                                           {"word": rare[0], "means": rare[1]}))
     return result
+
+
+def keep_early_photo(form: Form, draft: Draft, inbound: Inbound, lang: str) -> Problem | None:
+    """A photo sent alone at a question that wants words (the attendance sheet, sent at "Di mana tempatnya?") is
+    kept as the answer to the form's one photo question still to come: that question then shows it as the earlier
+    answer ("sama" keeps it, another photo replaces it). None: not such a photo, or no single place for it (then
+    it is refused as before)."""
+    pos = at(draft)
+    if not inbound.photo or inbound.text.strip() or pos.parent is not None or pos.index is not None:
+        return None
+    q = question_at(form, pos)
+    if q is None or TABLE[q.type].attachment:
+        return None
+    names = [x.name for x in form.questions]
+    later = [x for x in form.questions[names.index(pos.name) + 1:]
+             if TABLE[x.type].file and draft.answers.get(x.name) in (None, "")]
+    if len(later) != 1:
+        return None
+    draft.answers = {**draft.answers, later[0].name: inbound.photo}
+    where = later[0].short.get(lang) or later[0].label[lang]
+    return Problem(N_("Terima kasih, fotonya sudah disimpan untuk \"%(question)s\". Pertanyaan ini mohon dijawab "
+                      "dengan tulisan."), {"question": where})
 
 
 def _skipped(form: Form, pos: Pos, q: Question) -> Accepted:

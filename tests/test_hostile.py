@@ -127,7 +127,12 @@ async def test_hostile_input_is_answered_politely_and_changes_nothing(db_url, ca
             continue
         if not indonesian(" ".join(r.text for r in replies)):
             problems.append(f"{label}: not Indonesian: {replies[0].text[:80]!r}")
-        changed = await state_of(p) != snapshots[position]
+        after = await state_of(p)
+        if (media or {}).get("kind") == "photo" and "form" in after:   # in the meeting form: kept for its photo
+            kept = after["form"]["answers"].pop("photo", None)        # question to come, nothing else moved
+            if kept != media["photo"]:
+                problems.append(f"{label}: the photo was not kept for the form's photo question ({kept!r})")
+        changed = after != snapshots[position]
         if changed != ((position, text) in ACCEPTED):
             problems.append(f"{label}: session {'changed' if changed else 'not moved on'}")
         core = text.strip()
