@@ -42,6 +42,7 @@ class TwilioPeer:
         self.hold: asyncio.Event | None = None        # set: accept the message but answer only when released
         self.received = asyncio.Event()               # a message request arrived
         self.fail_list = 0                            # answer this many message-list pages with a 500
+        self.pending: set[asyncio.Task] = set()       # status callbacks still being posted
 
     def app(self) -> Starlette:
         async def messages(request: Request):
@@ -66,7 +67,9 @@ class TwilioPeer:
             self.created.append(resource)
             self.received.set()
             if self.callbacks and form.get("StatusCallback"):
-                asyncio.get_running_loop().create_task(self._status_callback(form["StatusCallback"], sid))
+                task = asyncio.get_running_loop().create_task(self._status_callback(form["StatusCallback"], sid))
+                self.pending.add(task)
+                task.add_done_callback(self.pending.discard)
             if self.hold is not None:
                 with contextlib.suppress(asyncio.TimeoutError):   # the sender may be killed before it hears back
                     await asyncio.wait_for(self.hold.wait(), 20)
@@ -91,7 +94,16 @@ class TwilioPeer:
                 return Response("unauthorized", status_code=401)
             return Response(self.media[request.url.path], media_type="image/jpeg")
 
-        return Starlette(routes=[
+        @contextlib.asynccontextmanager
+        async def lifespan(_app):
+            """Callbacks still retrying when the peer stops are cancelled and awaited while the loop runs (left to
+            the loop's close, one cut inside httpx's connect left a coroutine never awaited: a warning, an error)."""
+            yield
+            for task in list(self.pending):
+                task.cancel()
+            await asyncio.gather(*self.pending, return_exceptions=True)
+
+        return Starlette(lifespan=lifespan, routes=[
             Route("/2010-04-01/Accounts/{sid}/Messages.json", messages, methods=["POST"]),
             Route("/2010-04-01/Accounts/{sid}/Messages.json", message_list, methods=["GET"]),
             Route("/media/{name}", media, methods=["GET"]),
