@@ -5,6 +5,7 @@ backtracking patterns, so a 4,096-character message costs what a short one does.
 """
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ _SPACES = re.compile(r"\s+")
 _NUMBERED = re.compile(r"(?:no\.?|nomor|nomer|pilih)?\s*(\d+)")
 
 
+@functools.lru_cache(maxsize=1024)     # the same message is normalised ~8 times on its way through the engine
 def normalize(text: str) -> str:
     return _SPACES.sub(" ", (text or "")[:4 * MAX_LEN].strip().lower()).strip(" .,!?")
 

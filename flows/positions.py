@@ -22,13 +22,14 @@ def item_values(form: Form, answers: dict[str, Any], pos: Pos, today: str | None
     parent item's, then its own: ``${x}`` is the nearest), plus calculations; ``today`` (ISO) is what today() in
     an expression gives."""
     repeats = _repeat_names(form)
+    nested, item_calculated = _shape(form)     # found once per form (most have neither)
     values = ({k: v for k, v in answers.items() if k not in repeats or not isinstance(v, list)} if repeats
               else dict(answers))
     if today is not None:
         values["$today"] = today
-    seen = _with_nested(form, answers)     # sum(), indexed-repeat(): a repeat's answers from anywhere
+    seen = _with_nested(form, answers) if nested else answers   # sum(), indexed-repeat(): from anywhere
     values["$answers"] = seen
-    if _shape(form)[1]:
+    if item_calculated:
         values["$answers"] = seen = _with_item_calculations(form, seen, values)
     if pos.parent is not None:
         outer, index = pos.parent
@@ -37,17 +38,20 @@ def item_values(form: Form, answers: dict[str, Any], pos: Pos, today: str | None
         values["$position"] = index + 1
         values["$item"] = (index + 1,)                 # where the item is: random() draws once per item
         values.update({k: v for k, v in item.items() if k not in repeats})
-        values.update(X.item_calculations(form.question(outer), values))
+        if item_calculated:
+            values.update(X.item_calculations(form.question(outer), values))
         values["$answers"] = {**seen, **{k: v for k, v in item.items() if k in repeats}}   # this item's own lists
     if pos.index is not None:
         values["$position"] = pos.index + 1
         values["$item"] = (*values.get("$item", ()), pos.index + 1)
-        items = items_of(answers, pos)
+        items = items_of(answers, pos) if pos.parent is not None else answers.get(pos.name) or []
         if pos.index < len(items):
-            values.update({k: v for k, v in items[pos.index].items() if k not in repeats})
-            values["$answers"] = {**values["$answers"],
-                                  **{k: v for k, v in items[pos.index].items() if k in repeats}}
-        values.update(X.item_calculations(form.question(pos.name), values))
+            item = items[pos.index]
+            values.update({k: v for k, v in item.items() if k not in repeats})
+            if nested:
+                values["$answers"] = {**values["$answers"], **{k: v for k, v in item.items() if k in repeats}}
+        if item_calculated:
+            values.update(X.item_calculations(form.question(pos.name), values))
     for name, expr in form.calculate:
         values[name] = evaluate(expr, values)
     return values
