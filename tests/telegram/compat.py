@@ -177,7 +177,17 @@ class Compat:
             data = self.files.get(file_id)
             return Response(data, media_type="image/jpeg") if data is not None else Response(status_code=404)
 
-        return Starlette(routes=[Route("/bot{token}/{method}", method, methods=["GET", "POST"]),
+        @contextlib.asynccontextmanager
+        async def lifespan(_app):
+            """The webhook delivery still running when the stand-in stops is cancelled and awaited while the loop
+            runs (left to the loop's close, a cut inside httpx's connect leaves a coroutine never awaited)."""
+            yield
+            task, self.webhook_task = self.webhook_task, None
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+
+        return Starlette(lifespan=lifespan, routes=[Route("/bot{token}/{method}", method, methods=["GET", "POST"]),
                                  Route("/file/bot{token}/{path:path}", file, methods=["GET"])])
 
     def _fix_message(self, msg: dict) -> dict:
