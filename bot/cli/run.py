@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import signal
 import sys
+from types import FrameType
 
 from . import programs as programs_cli
 from .common import opened
@@ -68,8 +70,15 @@ async def serve(args: argparse.Namespace) -> int | str:
             app = build_app(pipeline, channels, run_senders=False, freeze_heap=True,
                             background=Background(scheduler=not args.no_scheduler))
             server = uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port, **uvicorn_options()))
+            # uvicorn stops cleanly on SIGTERM, then raises it again for the handler it found: handled here, a
+            # stop asked by systemd or docker ends with status 0 after the shutdown, not 143 (killed)
+            signal.signal(signal.SIGTERM, _stopped)
             await server.serve()
     return "workers" if workers else 0
+
+
+def _stopped(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM after uvicorn's clean shutdown: nothing left to do (`pantau serve` returns 0)."""
 
 
 def serve_workers(args: argparse.Namespace) -> int:
