@@ -17,7 +17,8 @@ import socket
 import tempfile
 import time
 
-PG = os.environ.get("PANTAU_BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+from bench.setup import postgres_url
+
 TOKEN = "123456:bench-token"
 LIMIT = 30
 
@@ -69,7 +70,7 @@ async def main(messages: int, db_kind: str) -> None:
     from storage.db import Database
     from storage.models import Outbox
 
-    url = PG if db_kind == "postgres" else f"sqlite+aiosqlite:///{tempfile.mkdtemp()}/broadcast.db"
+    url = postgres_url() if db_kind == "postgres" else f"sqlite+aiosqlite:///{tempfile.mkdtemp()}/broadcast.db"
     db = Database(url)
     if db_kind == "postgres":
         await db.migrate()

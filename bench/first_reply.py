@@ -24,7 +24,7 @@ import tempfile
 import time
 from urllib.parse import parse_qs
 
-from bench.inbound import PG
+from bench.setup import postgres_url
 from bench.webhooks import (FROM, SID, TOKEN, Connections, free_ports, prepare, request_bytes, twilio_stub,
                             wait_healthy, wait_settled)
 
@@ -42,7 +42,7 @@ def recorder(arrivals: dict[str, asyncio.Future]):
 async def run(args) -> None:
     postgres = args.db == "postgres"
     tmp = tempfile.mkdtemp(prefix="pantau-bench-")
-    url = PG if postgres else f"sqlite+aiosqlite:///{tmp}/pantau.db"
+    url = postgres_url() if postgres else f"sqlite+aiosqlite:///{tmp}/pantau.db"
     phones, _ = await prepare(url, args.messages, 1, postgres)
     port, stub_port = free_ports(2)
     public = f"http://127.0.0.1:{port}"
@@ -111,7 +111,7 @@ async def run_telegram(args) -> None:
     from tests.telegram.harness import SECRET, TOKEN
     from tests.twilio_peer import serving
     tmp = tempfile.mkdtemp(prefix="pantau-bench-")
-    url = PG if args.db == "postgres" else f"sqlite+aiosqlite:///{tmp}/pantau.db"
+    url = postgres_url() if args.db == "postgres" else f"sqlite+aiosqlite:///{tmp}/pantau.db"
     emu_port, compat_port, port = free_ports(3)
     root = Path(__file__).resolve().parent.parent
     # stdin a pipe kept open: the emulator stops when its stdin ends (tests/telegram/emulator.js)

@@ -26,7 +26,8 @@ import statistics
 import tempfile
 import time
 
-PG = os.environ.get("PANTAU_BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+from bench.setup import postgres_url
+
 SCRIPT = ["menu", "1", "1", "kemarin", "Balai desa", "L 79 P 38", "20", "2", "lewati", "lewati", "kirim"]
 
 
@@ -157,7 +158,7 @@ def main() -> None:
     ap.add_argument("--baseline", choices=["ptb"], help="also run python-telegram-bot's in-memory baseline")
     ap.add_argument("--profile", metavar="FILE", help="run the worker in this process under cProfile")
     a = ap.parse_args()
-    url = PG if a.db == "postgres" else f"sqlite+aiosqlite:///{tempfile.mkdtemp()}/bench.db"
+    url = postgres_url() if a.db == "postgres" else f"sqlite+aiosqlite:///{tempfile.mkdtemp()}/bench.db"
     asyncio.run(prepare(url, a.users, a.db == "postgres"))
     ctx = mp.get_context("spawn")
     out = ctx.Queue()

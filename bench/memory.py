@@ -19,7 +19,8 @@ import tempfile
 import time
 from datetime import datetime, timezone
 
-PG = os.environ.get("PANTAU_BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+from bench.setup import postgres_url
+
 SID, TOKEN = "AC" + "3" * 32, "c" * 32
 
 
@@ -80,7 +81,7 @@ def main() -> None:
     ap.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     a = ap.parse_args()
     data = tempfile.mkdtemp()
-    url = PG if a.db == "postgres" else f"sqlite+aiosqlite:///{data}/memory.db"
+    url = postgres_url() if a.db == "postgres" else f"sqlite+aiosqlite:///{data}/memory.db"
     asyncio.run(prepare(url, a.sessions, a.db == "postgres"))
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

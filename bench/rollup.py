@@ -25,16 +25,8 @@ import tempfile
 import time
 from datetime import date, datetime, timedelta, timezone
 
-# a database of its own: the load empties every table (never `test`, which CI uses); `createdb pantau_bench` first
-PG = os.environ.get("PANTAU_BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/pantau_bench")
+from bench.setup import postgres_url
 
-
-def postgres_url() -> str:
-    """The PostgreSQL URL to load into; refused when it names the database ``test``."""
-    if PG.rsplit("/", 1)[-1].split("?")[0] == "test":
-        raise SystemExit("bench: refusing to empty the database 'test' (CI's); set PANTAU_BENCH_POSTGRES_URL "
-                         "to a database of its own, e.g. .../pantau_bench")
-    return PG
 ROUNDS = [("2024-Q1", "2024-01-01", "2024-03-31"), ("2024-Q2", "2024-04-01", "2024-06-30"),
           ("2024-Q3", "2024-07-01", "2024-09-30")]
 # a desa kader's meetings (a kecamatan coordination is the fasilitator's, and counts in the round it

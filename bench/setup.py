@@ -1,8 +1,42 @@
 """What the benchmarks share: a database opened fresh (PostgreSQL: emptied) and kader in bulk."""
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
+import os
 from datetime import datetime, timezone
 from typing import Callable
+
+#: the PostgreSQL benchmarks' database: a database of their own, as they empty every table (never ``test``, which
+#: the test suite and CI use); created on first use
+PG = os.environ.get("PANTAU_BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/pantau_bench")
+
+
+def postgres_url() -> str:
+    """``PG``, created when it does not exist yet; refused when it names the database ``test``."""
+    from sqlalchemy.engine import make_url
+    url = make_url(PG)
+    if url.database == "test":
+        raise SystemExit("bench: refusing to empty the database 'test' (the tests' and CI's); set "
+                         "PANTAU_BENCH_POSTGRES_URL to a database of its own, e.g. .../pantau_bench")
+
+    async def create() -> None:
+        import asyncpg
+        conn = await asyncpg.connect(user=url.username, password=url.password, host=url.host, port=url.port or 5432,
+                                     database="postgres")
+        try:
+            if not await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", url.database):
+                await conn.execute(f'CREATE DATABASE "{url.database}"')
+        finally:
+            await conn.close()
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        asyncio.run(create())
+    else:                          # called from a coroutine (bench.webhooks): on a loop of its own
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            pool.submit(asyncio.run, create()).result()
+    return PG
 
 
 async def open_fresh(url: str, postgres: bool):

@@ -30,7 +30,8 @@ import tempfile
 import time
 from urllib.parse import urlencode
 
-from bench.inbound import PG, SCRIPT
+from bench.inbound import SCRIPT
+from bench.setup import postgres_url
 
 SID, TOKEN, FROM = "AC" + "5" * 32, "c" * 32, "whatsapp:+14155238886"
 
@@ -145,7 +146,7 @@ def free_ports(n: int) -> list[int]:
 async def run(args) -> None:
     postgres = args.db == "postgres"
     tmp = tempfile.mkdtemp(prefix="pantau-bench-")
-    url = PG if postgres else f"sqlite+aiosqlite:///{tmp}/pantau.db"
+    url = postgres_url() if postgres else f"sqlite+aiosqlite:///{tmp}/pantau.db"
     n_coord = max(1, args.users // 200)
     phones, coords = await prepare(url, args.users, n_coord, postgres)
     port, stub_port = free_ports(2)
