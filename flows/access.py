@@ -155,6 +155,8 @@ def intercept(session: dict[str, Any], inbound: Inbound, ctx: Context, t: Gettex
     the reply to the last message (the terminal prints it then; a reply and a notice cross on a phone), the
     answer is shown back once with the question, and "lanjut" returns to the question the person was at."""
     state = session.get("decide") or {}
+    if not ctx.waiting and not state and A.normalize(inbound.text).lstrip("/") not in WAITING_WORDS:
+        return None                     # nothing waits and nothing was asked (every kader's message): not for us
     live = {tuple(_key(w)) for w in ctx.waiting}
     seen = [k for k in state.get("seen", []) if tuple(k) in live]      # forget what was decided elsewhere
     asked = [k for k in state.get("asked", []) if tuple(k) in live]    # asked again by "menunggu"
