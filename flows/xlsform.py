@@ -132,6 +132,9 @@ class _Converter(ChoicesReader, SettingsReader):
             q["repeat_count"] = self.expr(count, row, "repeat_count")
         if str(child.get("pantau_suggest_from_previous", "")).lower() in YES:
             q["suggest_from_previous"] = True
+        short = self.text(child.get("pantau_short"))
+        if short:
+            q["short"] = short
         rel = self.expr((child.get("bind") or {}).get("relevant"), row, "relevant")
         if rel:
             q["relevant"] = rel

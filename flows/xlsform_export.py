@@ -51,6 +51,7 @@ def _repeat_rows(q: Question, choices: _Choices) -> list[dict[str, Any]]:
     _texts(row, "label", q.label)
     if q.repeat_count:
         row["repeat_count"] = to_xpath(q.repeat_count)
+    _texts(row, "pantau_short", q.short)
     if q.suggest_from_previous:
         row["pantau_suggest_from_previous"] = "yes"
     if q.relevant:
