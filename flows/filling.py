@@ -231,9 +231,9 @@ def accept(form: Form, draft: Draft, text: str, inbound: Inbound, ctx: Context, 
 
 def keep_early_photo(form: Form, draft: Draft, inbound: Inbound, lang: str) -> Problem | None:
     """A photo sent alone at a question that wants words (the attendance sheet, sent at "Di mana tempatnya?") is
-    kept as the answer to the form's one photo question still to come: that question then shows it as the earlier
-    answer ("sama" keeps it, another photo replaces it). None: not such a photo, or no single place for it (then
-    it is refused as before)."""
+    kept as the answer to the next photo question still to come, and the reply names it: that question then shows
+    it as the earlier answer ("sama" keeps it, another photo replaces it), so a photo meant for a later one is
+    sent again there. None: not such a photo, or no photo question ahead (then it is refused as before)."""
     pos = at(draft)
     if not inbound.photo or inbound.text.strip() or pos.parent is not None or pos.index is not None:
         return None
@@ -243,7 +243,7 @@ def keep_early_photo(form: Form, draft: Draft, inbound: Inbound, lang: str) -> P
     names = [x.name for x in form.questions]
     later = [x for x in form.questions[names.index(pos.name) + 1:]
              if TABLE[x.type].file and draft.answers.get(x.name) in (None, "")]
-    if len(later) != 1:
+    if not later:
         return None
     draft.answers = {**draft.answers, later[0].name: inbound.photo}
     where = later[0].short.get(lang) or later[0].label[lang]
