@@ -87,7 +87,8 @@ def answer(state: State, form: Form, inbound: Inbound, ctx: Context, t: Gettext,
         return Step(state, [head, F.ask(form, draft, ctx, lang, t)])
     early = F.keep_early_photo(form, draft, inbound, lang)
     if early is not None:          # kept for the photo question to come, not dropped
-        return Step(state, [Reply(render(early, t, lang)), F.ask(form, draft, ctx, lang, t)])
+        return Step(state, [Reply(render(early, t, lang)), *([welcome] if gap > WELCOME_BACK_AFTER else []),
+                            F.ask(form, draft, ctx, lang, t)])
     result = F.accept(form, draft, inbound.text, inbound, ctx, lang)
     if isinstance(result, Problem):
         replies = [welcome] if gap > WELCOME_BACK_AFTER else [Reply(render(result, t, lang))]

@@ -174,7 +174,7 @@ def _hint(form: Form, draft: Draft, pos: Pos, q: Question, values: dict[str, Any
         old = None
     new_item = (pos.index is not None and pos.sub == form.question(pos.name).item_label
                 and pos.index >= len(items_of(draft.answers, pos)))
-    if old not in (None, "", []) and not new_item and TABLE[q.type].file:
+    if old not in (None, "", []) and not new_item and q.name in (draft.early or ()):
         return t("Foto sudah Anda kirim tadi. Ketik \"sama\" untuk memakainya, atau kirim foto lain.")
     if old not in (None, "", []) and not new_item:
         return t("Jawaban sebelumnya: %(old)s. Ketik \"sama\" jika tidak berubah.") % {"old": show(q, old, lang, t)}
@@ -212,8 +212,8 @@ def accept(form: Form, draft: Draft, text: str, inbound: Inbound, ctx: Context, 
     if not qtype.attachment and inbound.kind in ("photo", "location") and not s:
         return Problem(qtype.typed_as)
     skip = _SKIP_WORDS | DONE_WORDS if qtype.none_skips else SKIP_COMMANDS
-    if qtype.file and (s in skip or said in skip) and value_at(draft.answers, pos) not in (None, ""):
-        return Accepted({q.name: value_at(draft.answers, pos)})   # a photo sent already is kept, not dropped
+    if q.name in (draft.early or ()) and (s in skip or said in skip) and value_at(draft.answers, pos) not in (None, ""):
+        return Accepted({q.name: value_at(draft.answers, pos)})   # the photo sent early is kept, not dropped
     if not q.required and (s in skip or said in skip):
         return _skipped(form, pos, q)
     if q.required and s in SKIP_COMMANDS:
@@ -241,11 +241,13 @@ def keep_early_photo(form: Form, draft: Draft, inbound: Inbound, lang: str) -> P
     if q is None or TABLE[q.type].attachment:
         return None
     names = [x.name for x in form.questions]
+    values = values_at(form, draft, pos)      # a question already known to be skipped gets no photo
     later = [x for x in form.questions[names.index(pos.name) + 1:]
-             if TABLE[x.type].file and draft.answers.get(x.name) in (None, "")]
+             if TABLE[x.type].file and draft.answers.get(x.name) in (None, "") and relevant(x, values)]
     if not later:
         return None
     draft.answers = {**draft.answers, later[0].name: inbound.photo}
+    draft.early = [*(draft.early or []), later[0].name]
     where = later[0].short.get(lang) or later[0].label[lang]
     return Problem(N_("Terima kasih, fotonya sudah disimpan untuk \"%(question)s\". Pertanyaan ini mohon dijawab "
                       "dengan tulisan."), {"question": where})

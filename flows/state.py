@@ -180,6 +180,7 @@ class Draft:
     review: bool | None = None               # correcting one answer: walk back to the summary
     page: dict[str, Any] | None = None       # the page of a long choice list shown: {"pos": [...], "n": 1}
     today: str | None = None                 # the day of the last answer, for today() in the form's expressions
+    early: list[str] | None = None           # photo questions holding a photo sent before they were reached
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -205,7 +206,7 @@ class Draft:
         return {**self.extra, **out}
 
 
-_OMITTED_WHEN_NONE = {"review", "page", "today"}
+_OMITTED_WHEN_NONE = {"review", "page", "today", "early"}
 
 
 # ---------------------------------------------------------------- registering

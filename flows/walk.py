@@ -105,6 +105,8 @@ def take(state: State, form: Form, result: R.Accepted, ctx: Context, t: Gettext,
         return move(state, form, after, ctx, t, lang, [])
     draft.answers = F.apply_updates(draft.answers, pos, result.updates)
     draft.auto = list(result.auto)
+    if draft.early and pos.name in draft.early and pos.index is None:     # its early photo answered for now
+        draft.early = [n for n in draft.early if n != pos.name] or None
     replies = []
     if result.auto and all(v is None for v in result.updates.values()):
         replies.append(Reply(t("Pertanyaan laki-laki dan perempuan dilewati.")))

@@ -130,7 +130,8 @@ async def test_hostile_input_is_answered_politely_and_changes_nothing(db_url, ca
         after = await state_of(p)
         if (media or {}).get("kind") == "photo" and "form" in after:   # in the meeting form: kept for its photo
             kept = after["form"]["answers"].pop("photo", None)        # question to come, nothing else moved
-            if kept != media["photo"]:
+            marked = after["form"].pop("early", None)                  # (and marked as sent early)
+            if kept != media["photo"] or marked != ["photo"]:
                 problems.append(f"{label}: the photo was not kept for the form's photo question ({kept!r})")
         changed = after != snapshots[position]
         if changed != ((position, text) in ACCEPTED):
