@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 
 from . import answers as A
@@ -85,10 +86,22 @@ def answer(state: State, form: Form, inbound: Inbound, ctx: Context, t: Gettext,
         head = welcome if gap > WELCOME_BACK_AFTER else Reply(
             t("Halo, %(name)s. Kita sedang mengisi %(title)s.") % {"name": name(ctx), "title": title})
         return Step(state, [head, F.ask(form, draft, ctx, lang, t)])
-    early = F.keep_early_photo(form, draft, inbound, lang)
-    if early is not None:          # kept for the photo question to come, not dropped
-        return Step(state, [Reply(render(early, t, lang)), *([welcome] if gap > WELCOME_BACK_AFTER else []),
+    kept_for = F.keep_early_photo(form, draft, inbound, lang)   # kept for the photo question to come, not dropped
+    if kept_for is not None and not inbound.text.strip():
+        kept = Problem(N_("Terima kasih, fotonya sudah disimpan untuk \"%(question)s\". Pertanyaan ini mohon "
+                          "dijawab dengan tulisan."), {"question": kept_for})
+        return Step(state, [Reply(render(kept, t, lang)), *([welcome] if gap > WELCOME_BACK_AFTER else []),
                             F.ask(form, draft, ctx, lang, t)])
+    step = _take_text(state, form, inbound, ctx, t, lang, gap, welcome)
+    if kept_for is not None:       # a photo with a caption: the caption answers, the photo waits for its question
+        note = Reply(t("Fotonya sudah disimpan untuk \"%(question)s\".") % {"question": kept_for})
+        step = replace(step, replies=[note, *step.replies])
+    return step
+
+
+def _take_text(state: State, form: Form, inbound: Inbound, ctx: Context, t: Gettext, lang: str, gap: timedelta,
+               welcome: Reply) -> Step[State]:
+    draft = state.the_form()
     result = F.accept(form, draft, inbound.text, inbound, ctx, lang)
     if isinstance(result, Problem):
         replies = [welcome] if gap > WELCOME_BACK_AFTER else [Reply(render(result, t, lang))]

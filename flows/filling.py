@@ -229,13 +229,14 @@ def accept(form: Form, draft: Draft, text: str, inbound: Inbound, ctx: Context, 
     return result
 
 
-def keep_early_photo(form: Form, draft: Draft, inbound: Inbound, lang: str) -> Problem | None:
-    """A photo sent alone at a question that wants words (the attendance sheet, sent at "Di mana tempatnya?") is
-    kept as the answer to the next photo question still to come, and the reply names it: that question then shows
-    it as the earlier answer ("sama" keeps it, another photo replaces it), so a photo meant for a later one is
-    sent again there. None: not such a photo, or no photo question ahead (then it is refused as before)."""
+def keep_early_photo(form: Form, draft: Draft, inbound: Inbound, lang: str) -> str | None:
+    """A photo sent at a question that wants words (the attendance sheet, sent at "Di mana tempatnya?", alone or
+    with a caption that answers the question) is kept as the answer to the next photo question still to be asked,
+    marked as sent early: that question then shows it as the earlier answer ("sama" or a skip word keeps it,
+    another photo replaces it), so a photo meant for a later one is sent again there. Returns that question's
+    short label (for the reply); None: not such a photo, or no photo question ahead (then it is refused)."""
     pos = at(draft)
-    if not inbound.photo or inbound.text.strip() or pos.parent is not None or pos.index is not None:
+    if not inbound.photo or pos.parent is not None or pos.index is not None:
         return None
     q = question_at(form, pos)
     if q is None or TABLE[q.type].attachment:
@@ -248,9 +249,7 @@ def keep_early_photo(form: Form, draft: Draft, inbound: Inbound, lang: str) -> P
         return None
     draft.answers = {**draft.answers, later[0].name: inbound.photo}
     draft.early = [*(draft.early or []), later[0].name]
-    where = later[0].short.get(lang) or later[0].label[lang]
-    return Problem(N_("Terima kasih, fotonya sudah disimpan untuk \"%(question)s\". Pertanyaan ini mohon dijawab "
-                      "dengan tulisan."), {"question": where})
+    return later[0].short.get(lang) or later[0].label[lang]
 
 
 def _skipped(form: Form, pos: Pos, q: Question) -> Accepted:

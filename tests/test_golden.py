@@ -1,7 +1,7 @@
 """Golden transcripts: whole conversations on a fixed clock, inputs → replies and the session after each.
 
 Each ``tests/golden/NAME.in`` is one message per line (``#`` lines are comments) with a few directives:
-``@after 3h`` moves the clock on, ``@photo REF`` sends a photo, ``@sent ID`` makes the last report a sent
+``@after 3h`` moves the clock on, ``@photo REF [CAPTION]`` sends a photo (with a caption), ``@sent ID`` makes the last report a sent
 one (for ``ubah``), ``@fail TEXT`` sends TEXT while the engine fails (the pipeline's error boundary answers),
 ``@area CODE`` registers the cadre in another desa (its province's lexicon applies),
 ``@retry`` sends the last message again with the same id (a platform's retry: a duplicate, not answered).
@@ -68,9 +68,10 @@ def transcript(chat, script: str) -> str:
             lines.append("  (a duplicate: dropped before the engine, not answered)" if last_id in seen else "??")
             continue
         if line.startswith("@photo "):
-            kw = {"photo": line.split()[1], "kind": "photo"}
-            text = ""
-            lines.append(f"> [photo {kw['photo'][:12]}…]")
+            _, ref, *caption = line.split(" ", 2)
+            kw = {"photo": ref, "kind": "photo"}
+            text = caption[0] if caption else ""
+            lines.append(f"> [photo {kw['photo'][:12]}…]" + (f" {text}" if text else ""))
         elif line.startswith("@fail "):
             fail, text = True, line[len("@fail "):]
             lines.append(f"> {text}    [the engine fails on this message]")
