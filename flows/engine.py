@@ -274,6 +274,11 @@ def _to_menu(state: State, inbound: Inbound, ctx: Context, t: Gettext, lang: str
 def _menu(state: State, inbound: Inbound, ctx: Context, t: Gettext, lang: str) -> Step[State]:
     options = menu_options(state, ctx, t, lang)
     choice = A.parse_choice(inbound.text, [(v, [label]) for v, label in options])
+    if inbound.photo:                   # the attendance sheet before its report: kept for the report's photo question
+        state.photo = inbound.photo
+        if isinstance(choice, Problem):
+            return Step(state, [Reply(t("Terima kasih, fotonya sudah disimpan. Laporan apa yang ingin Anda kirim "
+                                        "bersama foto ini?")), menu_reply(state, ctx, t, lang)])
     if isinstance(choice, Problem):
         greeting = A.normalize(inbound.text) in registration._GREETINGS
         head = (t("Halo, %(name)s.") % {"name": name(ctx)}) if greeting else (
@@ -281,7 +286,8 @@ def _menu(state: State, inbound: Inbound, ctx: Context, t: Gettext, lang: str) -
         return Step(state, [Reply(head), menu_reply(state, ctx, t, lang)])
     if choice == "resume":
         state.form, state.draft, state.mode = state.draft, None, "form"
-        return Step(state, [F.ask(form_of(state, ctx), state.the_form(), ctx, lang, t)])
+        kept = _menu_photo(state, form_of(state, ctx), t, lang)
+        return Step(state, [*kept, F.ask(form_of(state, ctx), state.the_form(), ctx, lang, t)])
     if choice == "edit":
         return list_reports(state, ctx, t, lang)
     if choice.startswith("req:"):
@@ -290,7 +296,22 @@ def _menu(state: State, inbound: Inbound, ctx: Context, t: Gettext, lang: str) -
         started = side.advance(state, "", choice[5:], ctx, t, menu_reply, lang)
         return started if started is not None else Step(state, [menu_reply(state, ctx, t, lang)])
     state.draft = None
-    return start_form(state, ctx.latest(choice.split(":", 1)[1]), ctx, t, lang, answers={}, edit_of=None)
+    form = ctx.latest(choice.split(":", 1)[1])
+    step = start_form(state, form, ctx, t, lang, answers={}, edit_of=None)
+    kept = _menu_photo(state, form, t, lang) if state.form is not None else []
+    return replace(step, replies=[*step.replies[:1], *kept, *step.replies[1:]]) if kept else step
+
+
+def _menu_photo(state: State, form: Form, t: Gettext, lang: str) -> list[Reply]:
+    """The photo sent at the menu, kept for this report's photo question; a report without one says it is not
+    used (it is not kept for a later report: an old photo must not slip into one)."""
+    if state.photo is None:
+        return []
+    kept_for = F.keep_photo(form, state.the_form(), state.photo, lang)
+    state.photo = None
+    if kept_for is None:
+        return [Reply(t("Laporan ini tidak meminta foto, jadi foto yang Anda kirim tadi tidak dipakai."))]
+    return [Reply(t("Foto yang Anda kirim tadi disimpan untuk \"%(question)s\".") % {"question": kept_for})]
 
 
 def _request(state: State, what: str, ctx: Context, t: Gettext, lang: str) -> Step[State]:

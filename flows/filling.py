@@ -229,6 +229,25 @@ def accept(form: Form, draft: Draft, text: str, inbound: Inbound, ctx: Context, 
     return result
 
 
+def _photo_home(form: Form, draft: Draft, after: int) -> Question | None:
+    """The first photo question after index ``after`` of the form's questions, unanswered and not already known
+    to be skipped: where a photo sent before its question is kept."""
+    values = values_at(form, draft, Pos(form.questions[max(after, 0)].name))
+    return next((x for x in form.questions[after + 1:] if TABLE[x.type].file
+                 and draft.answers.get(x.name) in (None, "") and relevant(x, values)), None)
+
+
+def keep_photo(form: Form, draft: Draft, photo: str, lang: str, after: int = -1) -> str | None:
+    """``photo`` kept as the answer of the first photo question after index ``after`` (-1: anywhere in the form),
+    marked as sent early; that question's short label, or None when the form has no such question."""
+    home = _photo_home(form, draft, after)
+    if home is None:
+        return None
+    draft.answers = {**draft.answers, home.name: photo}
+    draft.early = [*(draft.early or []), home.name]
+    return home.short.get(lang) or home.label[lang]
+
+
 def keep_early_photo(form: Form, draft: Draft, inbound: Inbound, lang: str) -> str | None:
     """A photo sent at a question that wants words (the attendance sheet, sent at "Di mana tempatnya?", alone or
     with a caption that answers the question) is kept as the answer to the next photo question still to be asked,
@@ -241,15 +260,7 @@ def keep_early_photo(form: Form, draft: Draft, inbound: Inbound, lang: str) -> s
     q = question_at(form, pos)
     if q is None or TABLE[q.type].attachment:
         return None
-    names = [x.name for x in form.questions]
-    values = values_at(form, draft, pos)      # a question already known to be skipped gets no photo
-    later = [x for x in form.questions[names.index(pos.name) + 1:]
-             if TABLE[x.type].file and draft.answers.get(x.name) in (None, "") and relevant(x, values)]
-    if not later:
-        return None
-    draft.answers = {**draft.answers, later[0].name: inbound.photo}
-    draft.early = [*(draft.early or []), later[0].name]
-    return later[0].short.get(lang) or later[0].label[lang]
+    return keep_photo(form, draft, inbound.photo, lang, [x.name for x in form.questions].index(pos.name))
 
 
 def _skipped(form: Form, pos: Pos, q: Question) -> Accepted:

@@ -253,6 +253,7 @@ class State:
     reg: Reg | None = None                   # registration steps (flows/registration.py)
     reports: list[list[Any]] | None = None   # reports offered for "ubah": [id, label]
     mode_before: str | None = None
+    photo: str | None = None                 # a photo sent at the menu, for the next report that asks for one
     side: Side | None = None                 # a side conversation of the loop (flows/sides.py)
     extra: dict[str, Any] = field(default_factory=dict)
 

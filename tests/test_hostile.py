@@ -133,6 +133,8 @@ async def test_hostile_input_is_answered_politely_and_changes_nothing(db_url, ca
             marked = after["form"].pop("early", None)                  # (and marked as sent early)
             if kept != media["photo"] or marked != ["photo"]:
                 problems.append(f"{label}: the photo was not kept for the form's photo question ({kept!r})")
+        elif (media or {}).get("kind") == "photo" and after.pop("photo", None) != media["photo"]:
+            problems.append(f"{label}: the photo sent at the menu was not kept for the next report")
         changed = after != snapshots[position]
         if changed != ((position, text) in ACCEPTED):
             problems.append(f"{label}: session {'changed' if changed else 'not moved on'}")
