@@ -63,7 +63,8 @@ class Gate:
             self.free += 1
 
 
-async def drive(url: str, people: list[int], concurrency: int, rate: float, start_at: float) -> tuple[list[float], int]:
+async def drive(url: str, people: list[int], concurrency: int, rate: float, start_at: float
+                ) -> tuple[list[float], int, float]:
     from bot.pipeline import Pipeline, settle_heap
     from flows.types import Inbound
     from storage.db import Database
@@ -81,6 +82,7 @@ async def drive(url: str, people: list[int], concurrency: int, rate: float, star
     latencies: list[float] = []
     while time.time() < start_at:          # all workers start together
         await asyncio.sleep(0.005)
+    cpu = time.process_time()              # this process's CPU during the run (all its threads)
     if rate:
         # open loop: message k of the run is offered at k / rate seconds; a person's next message waits
         # for the reply to the previous one (as on a phone), so the offered pace is an upper bound
@@ -127,13 +129,14 @@ async def drive(url: str, people: list[int], concurrency: int, rate: float, star
                     await pipeline.handle(Inbound("bench", f"u{u}", f"u{u}-{j}", text=t))
                     latencies.append(time.perf_counter() - t0)
         await asyncio.gather(*(person(u) for u in people))
+    cpu = time.process_time() - cpu
     await pipeline.db.close()
-    return latencies, batches
+    return latencies, batches, cpu
 
 
 def worker(url, people, concurrency, rate, start_at, out):
-    latencies, batches = asyncio.run(drive(url, people, concurrency, rate, start_at))
-    out.put((latencies, batches, time.time()))
+    latencies, batches, cpu = asyncio.run(drive(url, people, concurrency, rate, start_at))
+    out.put((latencies, batches, time.time(), cpu))
 
 
 async def count_reports(url: str) -> int:
@@ -185,7 +188,8 @@ def main() -> None:
     print(f"throughput_msgs_per_s={len(lat) / elapsed:.0f} p50_ms={statistics.median(lat) * 1000:.1f} "
           f"p99_ms={lat[int(len(lat) * 0.99) - 1] * 1000:.1f} reports={reports} db={a.db} users={a.users} "
           f"workers={a.workers} rate={a.rate or 'max'} messages={len(lat)} "
-          f"avg_batch={len(lat) / max(batches, 1):.1f} cpus={os.cpu_count()}")
+          f"avg_batch={len(lat) / max(batches, 1):.1f} cpus={os.cpu_count()} "
+          f"cpu_us_per_msg={sum(r[3] for r in results) / len(lat) * 1e6:.0f}")
     if a.baseline == "ptb":
         from bench import ptb_baseline
         print(ptb_baseline.line(a.users, SCRIPT, a.concurrency), f"pantau/ptb={len(lat) / elapsed / ptb_baseline.last:.2f}")

@@ -55,7 +55,7 @@ def main() -> None:
     asyncio.run(inbound.prepare(url, a.users, False))
     BUSY.update(seconds=0.0, calls=0)
     wall0, cpu0 = time.perf_counter(), time.thread_time()
-    latencies, batches = asyncio.run(inbound.drive(url, list(range(a.users)), a.concurrency, 0, time.time()))
+    latencies, batches, _ = asyncio.run(inbound.drive(url, list(range(a.users)), a.concurrency, 0, time.time()))
     wall, cpu = time.perf_counter() - wall0, time.thread_time() - cpu0
     n, busy = len(latencies), BUSY["seconds"]
     print(f"throughput_msgs_per_s={n / wall:.0f} loop_cpu_us_per_msg={cpu / n * 1e6:.0f} loop_share={cpu / wall:.0%} "
