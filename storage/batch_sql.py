@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import (CompoundSelect, Insert, Select, Table, Update, bindparam, literal_column, null, select,
+from sqlalchemy import (CompoundSelect, Insert, Select, Table, Text, Update, bindparam, literal_column, null, select,
                         tuple_, type_coerce, union_all, update)
 from sqlalchemy import insert as insert_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -77,14 +77,15 @@ def _statements(postgres: bool) -> _Statements:
 @lru_cache(maxsize=1)
 def sessions_and_contacts() -> CompoundSelect[Unpack[TupleAny]]:
     """SQLite: a batch's sessions and its senders' contacts in one statement (one trip to SQLite's thread
-    instead of two), told apart by the first column ('s': channel, external id, state, seq; 'c': the identity
+    instead of two), told apart by the first column ('s': channel, external id, state as JSON text, seq; 'c': the identity
     and the contact's columns as ``contacts_select`` reads them). The first SELECT names the types every row is
     read with. PostgreSQL locks the sessions FOR UPDATE, which a UNION cannot carry: it reads them apart."""
     sessions = cast(Table, Session.__table__)
     contact_columns = (Contact.id, Contact.name, Contact.role, Contact.area_code, Contact.lang, Contact.verified,
                        Contact.disabled_at, Contact.program_id)
     first: Select[Unpack[TupleAny]] = (
-        select(literal_column("'s'"), sessions.c.channel, sessions.c.external_id, sessions.c.state, sessions.c.seq,
+        select(literal_column("'s'"), sessions.c.channel, sessions.c.external_id,
+               type_coerce(sessions.c.state, Text), sessions.c.seq,     # its JSON decoded by the caller, when needed
                *(type_coerce(null(), c.type) for c in contact_columns))
         .where(tuple_(sessions.c.channel, sessions.c.external_id).in_(bindparam("keys", expanding=True))))
     second: Select[Unpack[TupleAny]] = (

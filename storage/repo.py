@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, TypeVarTuple, cast, overload
 
+import orjson
 from sqlalchemy import (Executable, Table, delete, select, update)
 from sqlalchemy import insert as insert_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -129,14 +130,38 @@ class Tx(OutboxQueries):
             created = await self._core(q.session_select, {"keys": missing})
             out.update({(c, e): (dict(state or {}), seq or 0) for c, e, state, seq in created})
 
-    async def sessions_and_contacts(self, keys: list[tuple[str, str]], now: datetime
+    async def sessions_and_contacts(self, keys: list[tuple[str, str]], now: datetime,
+                                    known: Mapping[tuple[str, str], tuple[dict[str, Any], int]] | None = None
                                     ) -> tuple[dict[tuple[str, str], tuple[dict[str, Any], int]],
                                                dict[tuple[str, str], ContactView]]:
         """``lock_sessions`` and ``contacts_for_many`` of a batch's senders: on SQLite one statement for both
-        (storage/batch_sql.py), on PostgreSQL two (its sessions are locked FOR UPDATE)."""
+        (storage/batch_sql.py), on PostgreSQL two (its sessions are locked FOR UPDATE). ``known``: sessions read
+        a moment ago (``peek_sessions_and_contacts``); on SQLite one whose ``seq`` is unchanged is that same
+        object, not decoded again (only the pipeline writes a session, always with the next ``seq``)."""
         if self.postgres or not keys:
             return await self.lock_sessions(keys, now), await self.contacts_for_many(keys)
         keys = sorted(set(keys))
+        sessions, contacts = await self._sqlite_sessions_and_contacts(keys, known or {})
+        await self._create_missing(keys, sessions, now)
+        return sessions, contacts
+
+    async def peek_sessions_and_contacts(self, keys: list[tuple[str, str]]
+                                         ) -> tuple[dict[tuple[str, str], tuple[dict[str, Any], int]],
+                                                    dict[tuple[str, str], ContactView]]:
+        """What ``sessions_and_contacts`` reads, as a plain read: no row created (a sender without a session has
+        none here), nothing locked (bot/ahead.py works a batch out from it before the batch's write transaction)."""
+        keys = sorted(set(keys))
+        if not keys:
+            return {}, {}
+        if not self.postgres:
+            return await self._sqlite_sessions_and_contacts(keys, {})
+        rows = await self._core(_statements(False).session_select, {"keys": keys})     # without FOR UPDATE
+        return {(c, e): (dict(state or {}), seq or 0) for c, e, state, seq in rows}, await self.contacts_for_many(keys)
+
+    async def _sqlite_sessions_and_contacts(self, keys: list[tuple[str, str]],
+                                            known: Mapping[tuple[str, str], tuple[dict[str, Any], int]]
+                                            ) -> tuple[dict[tuple[str, str], tuple[dict[str, Any], int]],
+                                                       dict[tuple[str, str], ContactView]]:
         by_identity = {identity_key(c, e): (c, e) for c, e in keys}
         sessions: dict[tuple[str, str], tuple[dict[str, Any], int]] = {}
         contacts: dict[tuple[str, str], ContactView] = {}
@@ -144,11 +169,12 @@ class Tx(OutboxQueries):
                                                               {"keys": keys, "identities": list(by_identity)}))
         for kind, ch, ext, state, seq, cid, name, role, area, lang, verified, disabled, program in rows:
             if kind == "s":
-                sessions[(ch, ext)] = (dict(state or {}), seq or 0)
+                seen = known.get((ch, ext))
+                sessions[(ch, ext)] = (seen if seen is not None and seen[1] == (seq or 0)
+                                       else (dict(orjson.loads(state) or {}) if state else {}, seq or 0))
             else:
                 contacts[by_identity[(ch, ext)]] = ContactView(cid, name, role, area, lang, bool(verified),
                                                                disabled is None, program)
-        await self._create_missing(keys, sessions, now)
         return sessions, contacts
 
     async def save_sessions(self, states: dict[tuple[str, str], tuple[dict[str, Any], int]], now: datetime) -> None:

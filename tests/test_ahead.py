@@ -1,0 +1,159 @@
+"""A batch worked out ahead of its write transaction (bot/ahead.py): the same replies, sessions and reports as
+worked out inside it; a guess made from a session or a contact that changed meanwhile is never stored; and on
+SQLite the engine runs while other writers can still write."""
+from __future__ import annotations
+
+import shutil
+import sqlite3
+
+import pytest
+from sqlalchemy import select, update
+
+from bot import ahead
+from flows.types import Inbound
+from storage.models import Contact, Outbox, Report, Session
+
+from .conftest import BACKEND, open_pipeline
+from .test_durability import register
+
+MEETING = ["menu", "1", "1", "kemarin", "Balai desa", "L 79 P 38", "20", "2", "lewati", "lewati", "kirim"]
+MONITORING = ["menu", "2", "Kebun sayur", "1", "3", "bibit terlambat", "1, 4", "bibit sayur", "L 10 P 25",
+              "Tenun ikat", "4", "1", "5", "L 3 P 12", "selesai", "kirim"]
+# tired and odd typing among them: a word not understood, a correction, help, an answer out of range
+ODD = ["halo", "1", "1", "kmrn", "ubah", "menu", "1", "1", "2 hari lalu", "bantuan", "Balai dusun", "L 79 P 38",
+       "999", "20", "2", "lewati", "lewati", "kirim", "menu", "ubah", "menu"]
+
+
+async def _run(url: str, scripts: dict[str, list[str]], guess_from: int) -> tuple[list, list, list]:
+    """Everyone's n-th message together in one batch; returns the replies, the sessions and the reports."""
+    p = await open_pipeline(url)
+    p.guess_from = guess_from
+    people = await register(p.db, len(scripts))
+    replies = []
+    for n in range(max(len(s) for s in scripts.values())):
+        batch = [(Inbound("test", who, f"{who}-{n}", text=script[n]), None)
+                 for who, script in zip(people, scripts.values()) if n < len(script)]
+        replies.append([[r.text for r in rs or []] for rs in await p.handle_batch(batch)])
+    async with p.db.session() as s:
+        sessions = (await s.execute(select(Session.external_id, Session.state, Session.seq)
+                                    .order_by(Session.external_id))).all()
+        reports = (await s.execute(select(Report.area_code, Report.form_id, Report.answers, Report.revision)
+                                   .order_by(Report.area_code, Report.form_id))).all()
+    await p.db.close()
+    return replies, sessions, reports
+
+
+async def _fresh_again(request, tmp_path) -> str:
+    """A second fresh database beside ``db_url``'s (PostgreSQL: the same one emptied again)."""
+    if BACKEND == "postgres":
+        state = request.getfixturevalue("postgres_db")
+        await state._reset()
+        return state.url
+    path = tmp_path / "second.db"
+    shutil.copy(request.getfixturevalue("sqlite_template"), path)
+    return f"sqlite+aiosqlite:///{path}"
+
+
+async def test_worked_out_ahead_or_not_a_batch_answers_and_stores_the_same(db_url, tmp_path, request):
+    scripts = {"meeting": MEETING, "monitoring": MONITORING, "odd": ODD, "meeting twice": MEETING + MEETING}
+    ahead_run = await _run(db_url, scripts, guess_from=2)
+    inside_run = await _run(await _fresh_again(request, tmp_path), scripts, guess_from=10**9)
+    assert ahead_run[0] == inside_run[0], "the replies"
+    assert ahead_run[1] == inside_run[1], "the sessions"
+    assert ahead_run[2] == inside_run[2], "the reports"
+    meetings = [(a["men"], a["women"], revision) for _, form, a, revision in ahead_run[2] if form == "pertemuan"]
+    assert (79, 38, 1) in meetings and (79, 38, 2) in meetings, "sent once, and sent again (a correction)"
+
+
+async def test_a_session_changed_meanwhile_is_worked_out_again(db_url, monkeypatch):
+    """Between the read ahead and the write, the same person's other message is taken by another worker: the
+    batch's message is answered from the session as it is now, and neither update is lost."""
+    p, other = await open_pipeline(db_url), await open_pipeline(db_url)
+    p.guess_from = 2
+    a, b = await register(p.db, 2)
+    for n, text in enumerate(MEETING[:3]):                # both at "when was the meeting?"
+        await p.handle(Inbound("test", a, f"a{n}", text=text))
+        await p.handle(Inbound("test", b, f"b{n}", text=text))
+    real = ahead.guess
+    made = {}
+
+    async def then_another_worker(*args, **kw):
+        out = await real(*args, **kw)
+        made.update(out.guesses)
+        await other.handle(Inbound("test", a, "a-elsewhere", text="kemarin"))   # a answers the date elsewhere
+        return out
+    monkeypatch.setattr(ahead, "guess", then_another_worker)
+    first, second = await p.handle_batch([(Inbound("test", a, "a3", text="Balai desa"), None),
+                                          (Inbound("test", b, "b3", text="kemarin"), None)])
+    assert len(made) == 2, "both were worked out ahead"
+    assert first[-1].text != made[("test", "a3")].step.replies[-1].text, "a's guess (a date not understood) unused"
+    async with p.db.session() as s:
+        state, seq = (await s.execute(select(Session.state, Session.seq).where(Session.external_id == a))).one()
+    answers = state["form"]["answers"]
+    assert answers["place"] == "Balai desa" and "date" in answers, "the date from the other worker is kept"
+    assert seq == 5, "three messages, the one elsewhere and this batch's: every one counted"
+    assert [r.text for r in second] == [r.text for r in made[("test", "b3")].step.replies], "b's guess held"
+    await p.db.close()
+    await other.db.close()
+
+
+async def test_a_contact_changed_meanwhile_is_worked_out_again(db_url, monkeypatch):
+    """The kader is made fasilitator between the read ahead and the write: the menu shown is a fasilitator's."""
+    p = await open_pipeline(db_url)
+    p.guess_from = 2
+    a, b = await register(p.db, 2)
+    await p.handle_batch([(Inbound("test", who, f"{who}-0", text="bantuan"), None) for who in (a, b)])
+    real = ahead.guess
+    made = {}
+
+    async def then_promoted(*args, **kw):
+        out = await real(*args, **kw)
+        made.update(out.guesses)
+        async with p.db.session() as s, s.begin():
+            await s.execute(update(Contact).where(Contact.name == "Kader 0").values(role="fasilitator"))
+        return out
+    monkeypatch.setattr(ahead, "guess", then_promoted)
+    first, second = await p.handle_batch([(Inbound("test", who, f"{who}-1", text="menu"), None) for who in (a, b)])
+    monkeypatch.setattr(ahead, "guess", real)
+    assert len(made) == 2, "both were worked out ahead, as kader"
+    assert second == made[("test", f"{b}-1")].step.replies
+    assert first != made[("test", f"{a}-1")].step.replies, "a's guess (a kader's menu) unused"
+    again = await p.handle(Inbound("test", a, f"{a}-2", text="menu"))      # one message: not worked out ahead
+    assert first == again, "the menu of a fasilitator, as shown from now on"
+    await p.db.close()
+
+
+async def test_the_engine_runs_while_others_can_write(db_url, monkeypatch):
+    """SQLite has one write lock: while a big batch's answers are worked out, the senders (marking a reply sent)
+    and the other workers can still write. Each time the engine runs for a message in the middle of a form, a
+    separate connection tries to take the write lock without waiting."""
+    if BACKEND != "sqlite":
+        pytest.skip("SQLite's one write lock; PostgreSQL locks rows")
+    p = await open_pipeline(db_url)
+    p.guess_from = 2
+    people = await register(p.db, 20)
+    for n, text in enumerate(MEETING[:3]):
+        await p.handle_batch([(Inbound("test", u, f"{u}-{n}", text=text), None) for u in people])
+    path = db_url.removeprefix("sqlite+aiosqlite:///")
+    free: list[bool] = []
+    real_advance = ahead.advance
+
+    def advance(*args, **kw):
+        probe = sqlite3.connect(path, timeout=0)
+        try:
+            probe.execute("BEGIN IMMEDIATE")
+            probe.execute("ROLLBACK")
+            free.append(True)
+        except sqlite3.OperationalError:
+            free.append(False)
+        finally:
+            probe.close()
+        return real_advance(*args, **kw)
+    monkeypatch.setattr(ahead, "advance", advance)
+    replies = await p.handle_batch([(Inbound("test", u, f"{u}-3", text="kemarin"), None) for u in people])
+    assert len(free) == 20 and all(free), "the write lock was free while the engine ran"
+    assert all("Di mana" in rs[-1].text for rs in replies), "each asked the next question"
+    async with p.db.session() as s:
+        queued = len((await s.scalars(select(Outbox.id))).all())
+    assert queued >= 4 * 20
+    await p.db.close()
