@@ -52,6 +52,23 @@ class Ahead:
     sessions: dict[tuple[str, str], tuple[dict[str, Any], int]] = field(default_factory=dict)
 
 
+@dataclass
+class When:
+    """Which batches are worked out ahead. Big ones only: a small batch holds the lock briefly, and its read ahead
+    (a second transaction, its queries) cost more than it spared (bench.webhooks at 500 msg/s, batches of a few
+    messages: p50 15 → 21 ms when every batch was). And only while others want SQLite's one lock: within
+    ``contended_for`` seconds of a connection, of any process, waiting for it (``waited``: when one last did, None
+    on PostgreSQL, which locks rows, not the database). Alone, a read ahead is work added for nobody
+    (bench.inbound with one worker: 154 → 180 µs of CPU a message). ``always``: from ``size`` on (tests)."""
+    size: int = 32
+    always: bool = False
+    contended_for: float = 10.0
+
+    def now(self, n: int, waited: float | None, clock: float) -> bool:
+        """Whether a batch of ``n`` messages is worked out ahead at ``clock`` (seconds since the epoch)."""
+        return n >= self.size and (self.always or (waited is not None and clock - waited < self.contended_for))
+
+
 class Worker(Protocol):
     """The pipeline's side (bot/pipeline.py): the same reads and the same context as its write transaction."""
     db: Database

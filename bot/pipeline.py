@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -109,6 +110,7 @@ class Pipeline:
         self._writer: asyncio.Task[None] | None = None
         self._checkpoint: asyncio.Task[None] | None = None
         self._checkpointed_at = 0.0
+        self.ahead = ahead.When()                 # which batches are worked out ahead of their write (bot/ahead.py)
 
     @classmethod
     async def open(cls, db: Database, form_dirs: list[Path] | None = None,
@@ -189,17 +191,13 @@ class Pipeline:
         now = self.now()
         lexicons = lexicon_files.lexicons()   # once a batch: a word taught meanwhile counts from the next
         guesses = ahead.Ahead()
-        if len(items) >= self.guess_from and not rehearse:     # the engine's work done before the write lock
+        if not rehearse and self.ahead.now(len(items), self.db.last_waited(), time.time()):     # the engine's work done before the write lock
             guesses = await ahead.guess(self, items, now, lexicons)
         try:
             return await self._batch(items, rehearse, now, lexicons, guesses)
         except _Rehearsed as done:
             return done.results
 
-    #: batches of at least this many messages are worked out ahead of their write transaction (bot/ahead.py). A
-    #: small batch holds the lock briefly, and its read ahead (a second transaction, its queries) cost more than
-    #: it spared: bench.webhooks at 500 msg/s, batches of a few messages, went p50 15 → 21 ms with every batch
-    guess_from = 32
 
     async def batch_loaded(self, tx: Tx, wants: list[tuple[str, set[str]]]) -> _Loaded:
         """What a batch's messages need, read once for all of them: last reports offered back (those at the

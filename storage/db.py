@@ -58,7 +58,7 @@ class Database:
             raise ValueError("a database URL is needed (bot/config.py Settings.database_url())")
         self.url = url
         self.is_sqlite = self.url.startswith("sqlite")
-        path = _sqlite_file(self.url)
+        path = self._file = _sqlite_file(self.url)
         kwargs: dict[str, Any]
         if path:        # one thread hop per statement instead of aiosqlite's four (storage/sqlite_driver.py)
             kwargs = {"async_creator": lambda: sqlite_driver.connect(path, timeout=30)}
@@ -81,6 +81,11 @@ class Database:
                 cur.execute(f"PRAGMA wal_autocheckpoint={WAL_FALLBACK_PAGES}")
                 cur.close()
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    def last_waited(self) -> float | None:
+        """SQLite: when a connection of any process last waited for the write lock another held (seconds since the
+        epoch, 0: never; storage/sqlite_driver.py). PostgreSQL, which locks rows, not the database: None."""
+        return sqlite_driver.last_waited(self._file) if self._file else None
 
     async def checkpoint(self) -> None:
         """SQLite: copy the write-ahead log into the database file (PASSIVE: writers go on meanwhile), on

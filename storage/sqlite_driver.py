@@ -17,6 +17,7 @@ import asyncio
 import sqlite3
 import threading
 import time
+from pathlib import Path
 from queue import SimpleQueue
 from typing import Any, Callable
 
@@ -36,7 +37,23 @@ def _resolve(future: _Future, ok: bool, value: Any) -> None:
 _SQLITE_BUSY = 5       # the plain code: the lock is taken; not SQLITE_BUSY_SNAPSHOT (517), which waiting cannot cure
 
 
-def _when_free(fn: Callable[[], Any], timeout: float, conn: sqlite3.Connection | None = None) -> Any:
+def waited_marker(database: str) -> Path:
+    """A file beside the database whose time is when a connection, of any process, last found the write lock
+    taken and waited for it: the processes that write big batches read it (bot/ahead.py ``When``) — SQLite
+    does not tell a lock's holder that others wait."""
+    return Path(f"{database}-waited")
+
+
+def last_waited(database: str) -> float:
+    """When a connection to ``database`` last waited for its write lock (seconds since the epoch; 0: never)."""
+    try:
+        return waited_marker(database).stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+def _when_free(fn: Callable[[], Any], timeout: float, conn: sqlite3.Connection | None = None,
+               database: str | None = None) -> Any:
     """``fn()``, tried again every half millisecond while another connection holds the lock it needs, for up
     to ``timeout`` seconds: SQLite's own busy handler (sqlite3's ``timeout``) sleeps 1, 2, 5, 10, 15, 20, 25 …
     ms between tries, so a write that found the lock taken for 3 ms waited 8, and one that found it taken for
@@ -58,9 +75,18 @@ def _when_free(fn: Callable[[], Any], timeout: float, conn: sqlite3.Connection |
             now = time.monotonic()
             if deadline is None:
                 deadline = now + timeout
+                if database is not None:
+                    _mark_waited(database)
             elif now >= deadline:
                 raise
             time.sleep(0.0005 if deadline - now > timeout - 0.1 else 0.005)   # (the first 0.1 s finely)
+
+
+def _mark_waited(database: str) -> None:
+    try:
+        waited_marker(database).touch()
+    except OSError:                      # a read-only folder: the waiting itself goes on as before
+        pass
 
 
 def _with_sqlites_handler(fn: Callable[[], Any], timeout: float, conn: sqlite3.Connection) -> Any:
@@ -173,6 +199,7 @@ class Connection:
 
     def __init__(self) -> None:
         self._sqlite: sqlite3.Connection | None = None
+        self._database: str | None = None
         self._timeout = 5.0           # sqlite3's default; ``connect(timeout=…)`` sets it
         self._queue: SimpleQueue[Any] = SimpleQueue()
         self._tx = _Jobs(self._queue)
@@ -191,13 +218,14 @@ class Connection:
 
     async def _run(self, fn: Callable[[], Any]) -> Any:
         future: _Future = asyncio.get_running_loop().create_future()
-        self._queue.put((future, lambda: _when_free(fn, self._timeout, self._sqlite)))
+        self._queue.put((future, lambda: _when_free(fn, self._timeout, self._sqlite, self._database)))
         return await future
 
     async def _open(self, database: str, **kwargs: Any) -> "Connection":
         """sqlite3's ``timeout`` (waiting for another connection's lock) is kept here and waited in
         ``_when_free``; sqlite3's own busy handler is off (timeout 0)."""
         self._timeout = float(kwargs.pop("timeout", self._timeout))
+        self._database = database if database != ":memory:" and not database.startswith("file:") else None
 
         def connect() -> None:
             self._sqlite = sqlite3.connect(database, check_same_thread=False, timeout=0, **kwargs)

@@ -3,6 +3,7 @@ worked out inside it; a guess made from a session or a contact that changed mean
 SQLite the engine runs while other writers can still write."""
 from __future__ import annotations
 
+import asyncio
 import shutil
 import sqlite3
 
@@ -24,10 +25,10 @@ ODD = ["halo", "1", "1", "kmrn", "ubah", "menu", "1", "1", "2 hari lalu", "bantu
        "999", "20", "2", "lewati", "lewati", "kirim", "menu", "ubah", "menu"]
 
 
-async def _run(url: str, scripts: dict[str, list[str]], guess_from: int) -> tuple[list, list, list]:
+async def _run(url: str, scripts: dict[str, list[str]], size: int) -> tuple[list, list, list]:
     """Everyone's n-th message together in one batch; returns the replies, the sessions and the reports."""
     p = await open_pipeline(url)
-    p.guess_from = guess_from
+    p.ahead.size, p.ahead.always = size, True
     people = await register(p.db, len(scripts))
     replies = []
     for n in range(max(len(s) for s in scripts.values())):
@@ -56,8 +57,8 @@ async def _fresh_again(request, tmp_path) -> str:
 
 async def test_worked_out_ahead_or_not_a_batch_answers_and_stores_the_same(db_url, tmp_path, request):
     scripts = {"meeting": MEETING, "monitoring": MONITORING, "odd": ODD, "meeting twice": MEETING + MEETING}
-    ahead_run = await _run(db_url, scripts, guess_from=2)
-    inside_run = await _run(await _fresh_again(request, tmp_path), scripts, guess_from=10**9)
+    ahead_run = await _run(db_url, scripts, size=2)
+    inside_run = await _run(await _fresh_again(request, tmp_path), scripts, size=10**9)
     assert ahead_run[0] == inside_run[0], "the replies"
     assert ahead_run[1] == inside_run[1], "the sessions"
     assert ahead_run[2] == inside_run[2], "the reports"
@@ -69,7 +70,7 @@ async def test_a_session_changed_meanwhile_is_worked_out_again(db_url, monkeypat
     """Between the read ahead and the write, the same person's other message is taken by another worker: the
     batch's message is answered from the session as it is now, and neither update is lost."""
     p, other = await open_pipeline(db_url), await open_pipeline(db_url)
-    p.guess_from = 2
+    p.ahead.size, p.ahead.always = 2, True
     a, b = await register(p.db, 2)
     for n, text in enumerate(MEETING[:3]):                # both at "when was the meeting?"
         await p.handle(Inbound("test", a, f"a{n}", text=text))
@@ -100,7 +101,7 @@ async def test_a_session_changed_meanwhile_is_worked_out_again(db_url, monkeypat
 async def test_a_contact_changed_meanwhile_is_worked_out_again(db_url, monkeypatch):
     """The kader is made fasilitator between the read ahead and the write: the menu shown is a fasilitator's."""
     p = await open_pipeline(db_url)
-    p.guess_from = 2
+    p.ahead.size, p.ahead.always = 2, True
     a, b = await register(p.db, 2)
     await p.handle_batch([(Inbound("test", who, f"{who}-0", text="bantuan"), None) for who in (a, b)])
     real = ahead.guess
@@ -130,7 +131,7 @@ async def test_the_engine_runs_while_others_can_write(db_url, monkeypatch):
     if BACKEND != "sqlite":
         pytest.skip("SQLite's one write lock; PostgreSQL locks rows")
     p = await open_pipeline(db_url)
-    p.guess_from = 2
+    p.ahead.size, p.ahead.always = 2, True
     people = await register(p.db, 20)
     for n, text in enumerate(MEETING[:3]):
         await p.handle_batch([(Inbound("test", u, f"{u}-{n}", text=text), None) for u in people])
@@ -157,3 +158,54 @@ async def test_the_engine_runs_while_others_can_write(db_url, monkeypatch):
         queued = len((await s.scalars(select(Outbox.id))).all())
     assert queued >= 4 * 20
     await p.db.close()
+
+
+# (messages in the batch, when a connection last waited for the lock, the clock, worked out ahead?)
+WHEN = [
+    (500, 0.0, 1000.0, False),        # nobody ever waited: a worker alone
+    (500, 995.0, 1000.0, True),       # a connection waited for the lock five seconds ago: another writer wants it
+    (500, 990.5, 1000.0, True),
+    (500, 989.5, 1000.0, False),      # over ten seconds ago: alone again
+    (31, 999.0, 1000.0, False),       # a small batch: its lock is short anyway
+    (32, 999.0, 1000.0, True),
+    (500, None, 1000.0, False),       # PostgreSQL: rows are locked, not the database
+]
+
+
+@pytest.mark.parametrize("n, waited, clock, expected", WHEN)
+def test_big_batches_are_worked_out_ahead_while_others_wait_for_the_lock(n, waited, clock, expected):
+    assert ahead.When().now(n, waited, clock) is expected
+
+
+async def test_a_worker_alone_writes_its_batch_as_it_comes(db_url, monkeypatch):
+    """With no other writer, a big batch is worked out inside its transaction as before; once the worker waited for
+    SQLite's lock another connection held, the next big batch is worked out ahead — and so is another process's,
+    which sees the wait in the file beside the database."""
+    if BACKEND != "sqlite":
+        pytest.skip("SQLite's one write lock; PostgreSQL locks rows")
+    p = await open_pipeline(db_url)
+    people = await register(p.db, 40)
+    calls = []
+    real = ahead.guess
+
+    async def counted(*args, **kw):
+        calls.append(len(args[1]))
+        return await real(*args, **kw)
+    monkeypatch.setattr(ahead, "guess", counted)
+    await p.handle_batch([(Inbound("test", u, f"{u}-0", text="menu"), None) for u in people])
+    assert calls == []
+    path = db_url.removeprefix("sqlite+aiosqlite:///")
+    holder = sqlite3.connect(path)
+    holder.execute("BEGIN IMMEDIATE")                      # the senders, say, marking replies sent
+    loop = asyncio.get_running_loop()
+    loop.call_later(0.05, holder.rollback)
+    await p.handle_batch([(Inbound("test", u, f"{u}-1", text="1"), None) for u in people])
+    holder.close()
+    assert calls == [], "this batch waited for the lock"
+    await p.handle_batch([(Inbound("test", u, f"{u}-2", text="1"), None) for u in people])
+    assert calls == [40], "the next one was worked out ahead"
+    other = await open_pipeline(db_url)                    # a process that has not waited itself
+    await other.handle_batch([(Inbound("test", u, f"{u}-3", text="kemarin"), None) for u in people])
+    assert calls == [40, 40]
+    await p.db.close()
+    await other.db.close()

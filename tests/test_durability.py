@@ -94,7 +94,7 @@ async def test_several_workers_apply_each_persons_messages_in_order(db_url):
     write meanwhile."""
     workers = [await open_pipeline(db_url) for _ in range(3)]
     for w in workers:
-        w.guess_from = 2
+        w.ahead.size, w.ahead.always = 2, True
     people = await register(workers[0].db, 200)
     rng = random.Random(7)
 
@@ -122,7 +122,7 @@ async def test_concurrent_messages_of_one_person_lose_no_session_update(db_url):
     before = (await counts(workers[0].db))["outbox"]
     for w in workers:
         w.max_batch = 4                        # many small batches, overlapping in time
-        w.guess_from = 2                       # each worked out ahead of its write (bot/ahead.py)
+        w.ahead.size, w.ahead.always = 2, True  # each worked out ahead of its write (bot/ahead.py)
     rng, jobs = random.Random(3), []
     for u in people:
         for j in range(8):
