@@ -106,7 +106,8 @@ async def guess(worker: Worker, items: list[tuple[Inbound, MediaRow | None]], no
                 continue
             session, contact = current[key], contacts[key]
             want = needs(session, inbound, True, forms, questions)
-            if media is not None or not want <= AHEAD or ("loop" in want and wants_load(contact, inbound.text)):
+            if (media is not None or not want <= AHEAD or ("loop" in want and wants_load(contact, inbound.text))
+                    or (inbound.channel, inbound.message_id) in out.guesses):   # a copy: the write drops it
                 del current[key]
                 continue
             await worker.load_wanted(tx, contact, want, loaded)

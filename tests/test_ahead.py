@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 from bot import ahead
 from flows.types import Inbound
 from storage.models import Contact, Outbox, Report, Session
+from storage.repo import upsert_round
 
 from .conftest import BACKEND, open_pipeline
 from .test_durability import register
@@ -25,21 +26,27 @@ ODD = ["halo", "1", "1", "kmrn", "ubah", "menu", "1", "1", "2 hari lalu", "bantu
        "999", "20", "2", "lewati", "lewati", "kirim", "menu", "ubah", "menu"]
 
 
-async def _run(url: str, scripts: dict[str, list[str]], size: int) -> tuple[list, list, list]:
-    """Everyone's n-th message together in one batch; returns the replies, the sessions and the reports."""
+async def _run(url: str, scripts: dict[str, list[str]], size: int, per_batch: int = 1) -> tuple[list, list, list]:
+    """Everyone's next ``per_batch`` messages together in one batch (a round of monitoring open, kader two to a
+    desa); returns the replies, the sessions and the reports."""
     p = await open_pipeline(url)
     p.ahead.size, p.ahead.always = size, True
     people = await register(p.db, len(scripts))
+    async with p.db.session() as s:
+        await upsert_round(s, "Juli 2024", "2024-07-01", "2024-07-31")
+        await s.execute(update(Contact).where(Contact.id % 2 == 0).values(area_code=select(Contact.area_code).where(
+            Contact.id == 1).scalar_subquery()))
+        await s.commit()
     replies = []
-    for n in range(max(len(s) for s in scripts.values())):
-        batch = [(Inbound("test", who, f"{who}-{n}", text=script[n]), None)
-                 for who, script in zip(people, scripts.values()) if n < len(script)]
+    for n in range(0, max(len(s) for s in scripts.values()), per_batch):
+        batch = [(Inbound("test", who, f"{who}-{k}", text=script[k]), None)
+                 for who, script in zip(people, scripts.values()) for k in range(n, min(n + per_batch, len(script)))]
         replies.append([[r.text for r in rs or []] for rs in await p.handle_batch(batch)])
     async with p.db.session() as s:
         sessions = (await s.execute(select(Session.external_id, Session.state, Session.seq)
                                     .order_by(Session.external_id))).all()
         reports = (await s.execute(select(Report.area_code, Report.form_id, Report.answers, Report.revision)
-                                   .order_by(Report.area_code, Report.form_id))).all()
+                                   .order_by(Report.area_code, Report.form_id, Report.id))).all()
     await p.db.close()
     return replies, sessions, reports
 
@@ -55,15 +62,35 @@ async def _fresh_again(request, tmp_path) -> str:
     return f"sqlite+aiosqlite:///{path}"
 
 
-async def test_worked_out_ahead_or_not_a_batch_answers_and_stores_the_same(db_url, tmp_path, request):
-    scripts = {"meeting": MEETING, "monitoring": MONITORING, "odd": ODD, "meeting twice": MEETING + MEETING}
-    ahead_run = await _run(db_url, scripts, size=2)
-    inside_run = await _run(await _fresh_again(request, tmp_path), scripts, size=10**9)
+@pytest.mark.parametrize("per_batch", [1, 3])
+async def test_worked_out_ahead_or_not_a_batch_answers_and_stores_the_same(db_url, tmp_path, request, per_batch):
+    """Each person's next message, or next three (chained: the second worked out from the first's session), with
+    kader of one desa side by side: a report sent earlier in a batch changes what the next one offers back."""
+    scripts = {"meeting": MEETING, "monitoring": MONITORING, "odd": ODD, "meeting twice": MEETING + MEETING,
+               "monitoring twice": MONITORING + MONITORING}
+    ahead_run = await _run(db_url, scripts, 2, per_batch)
+    inside_run = await _run(await _fresh_again(request, tmp_path), scripts, 10**9, per_batch)
     assert ahead_run[0] == inside_run[0], "the replies"
     assert ahead_run[1] == inside_run[1], "the sessions"
     assert ahead_run[2] == inside_run[2], "the reports"
-    meetings = [(a["men"], a["women"], revision) for _, form, a, revision in ahead_run[2] if form == "pertemuan"]
-    assert (79, 38, 1) in meetings and (79, 38, 2) in meetings, "sent once, and sent again (a correction)"
+    forms = [(form, revision) for _, form, _, revision in ahead_run[2]]
+    assert forms.count(("pertemuan", 1)) == 2 and ("pertemuan", 2) in forms, "sent, and sent again (a correction)"
+    assert sum(form == "pemantauan" for form, _ in forms) >= 2, "monitoring reports too"
+
+
+async def test_a_copy_of_a_message_in_the_same_batch_does_not_answer_for_it(db_url):
+    """One message id twice in a batch with different texts (the second a duplicate, dropped, as a platform's
+    retry would be): what is answered is the first."""
+    p = await open_pipeline(db_url)
+    p.ahead.size, p.ahead.always = 2, True
+    a, b = await register(p.db, 2)
+    for n, text in enumerate(["menu", "halo"]):
+        await p.handle_batch([(Inbound("test", who, f"{who}-{n}", text=text), None) for who in (a, b)])
+    first, copy, other = await p.handle_batch([(Inbound("test", a, "same", text="halo"), None),
+                                               (Inbound("test", a, "same", text="1"), None),
+                                               (Inbound("test", b, "b-2", text="halo"), None)])
+    assert copy is None and first[1:] == other[1:] and first[0].text == "Halo, Kader 0.", "answered as 'halo', not '1'"
+    await p.db.close()
 
 
 async def test_a_session_changed_meanwhile_is_worked_out_again(db_url, monkeypatch):
@@ -121,6 +148,32 @@ async def test_a_contact_changed_meanwhile_is_worked_out_again(db_url, monkeypat
     assert first != made[("test", f"{a}-1")].step.replies, "a's guess (a kader's menu) unused"
     again = await p.handle(Inbound("test", a, f"{a}-2", text="menu"))      # one message: not worked out ahead
     assert first == again, "the menu of a fasilitator, as shown from now on"
+    await p.db.close()
+
+
+async def test_a_round_opened_meanwhile_is_offered(db_url, monkeypatch):
+    """The koordinator opens the monitoring round between the read ahead and the write: kader choosing the
+    monitoring report are let in, not told that no round is open."""
+    p = await open_pipeline(db_url)
+    p.ahead.size, p.ahead.always = 2, True
+    people = await register(p.db, 2)
+    await p.handle_batch([(Inbound("test", who, f"{who}-0", text="bantuan"), None) for who in people])
+    real = ahead.guess
+    made = {}
+
+    async def then_opened(*args, **kw):
+        out = await real(*args, **kw)
+        made.update(out.guesses)
+        async with p.db.session() as s:
+            await upsert_round(s, "Juli 2024", "2024-07-01", "2024-07-31")
+        return out
+    monkeypatch.setattr(ahead, "guess", then_opened)
+    replies = await p.handle_batch([(Inbound("test", who, f"{who}-1", text="2"), None) for who in people])
+    assert len(made) == 2 and all(any("Belum ada putaran" in r.text for r in g.step.replies) for g in made.values())
+    assert not any("Belum ada putaran" in r.text for rs in replies for r in rs), "the round is open now"
+    async with p.db.session() as s:
+        forms = {state["form"]["id"] for state in await s.scalars(select(Session.state))}
+    assert forms == {"pemantauan"}
     await p.db.close()
 
 
