@@ -312,7 +312,7 @@ class Pipeline:
                     area = ctx.contact.area_code
                     if area not in loaded["previous"]:
                         loaded["previous"].update(await tx.previous_answers([area], self._suggesting))
-                    ctx = replace(ctx, previous=loaded["previous"].get(area, {}))
+                    ctx = replace(ctx, previous=programs.previous_of(loaded["previous"].get(area, {}), ctx.contact))
                 elif more.what == "loop" and ctx.contact is not None:      # a kader's view picked from the menu
                     from .loop import load
                     await tx.flush_reports()

@@ -127,3 +127,18 @@ def test_an_invite_code_typed_by_a_registered_person_adds_a_membership_once_conf
         async with w.p.db.session() as s:
             assert await s.scalar(select(Invite.used_at).where(Invite.code == other)) is None
     in_klaten(db_url, scenario, reports=False)
+
+
+def test_a_report_started_again_offers_back_only_its_own_programs_activities(db_url):
+    """Sri (PKH) starts a monitoring report before anything was reported in Sengon; meanwhile Wati (Kotaku)
+    reports hers. Sri starts hers again ("ulang", "ya"): she is offered PKH's last activities, none of Kotaku's."""
+    async def scenario(w):
+        await say(w, "kader-pkh", "halo")
+        assert "Kegiatan Sri" not in await say(w, "kader-pkh", "2")  # the monitoring report, nothing to offer yet
+        await w.report(w.sri, 7)
+        await w.report(w.wati, 9)                                      # the newest in the desa: Kotaku's
+        await say(w, "kader-pkh", "ulang")
+        again = await say(w, "kader-pkh", "ya")
+        assert "Kegiatan Wati Kotaku" not in again
+        assert "Kegiatan Sri PKH" in again
+    in_klaten(db_url, scenario, reports=False)
