@@ -35,6 +35,7 @@ AHEAD = frozenset({"areas", "previous", "rounds", "memberships", "loop"})
 class Guess:
     """``advance``'s step for one message, and what it was worked out from."""
     session: dict[str, Any] | None
+    want: set[str]                       # what it needed (``flows.needs``), for the write to take as it is
     fields: dict[str, Any]               # the context's fields (``Pipeline.context_fields``)
     ctx: Context
     step: Step[dict[str, Any]]
@@ -97,15 +98,16 @@ async def guess(worker: Worker, items: list[tuple[Inbound, MediaRow | None]], no
         out.sessions, contacts = await tx.peek_sessions_and_contacts(keys)
         current: dict[tuple[str, str], dict[str, Any] | None] = {
             k: state or None for k, (state, _) in out.sessions.items() if k in contacts and contacts[k].role == "kader"}
-        loaded = await worker.batch_loaded(tx, [(contacts[k].area_code, needs(current[k], inbound, True, forms, questions))
-                                                for k, inbound in {(i.channel, i.sender): i for i, _ in items}.items()
-                                                if k in current])
+        firsts = {k: i for k, i in reversed([((i.channel, i.sender), i) for i, _ in items]) if k in current}
+        first_wants = {k: needs(current[k], i, True, forms, questions) for k, i in firsts.items()}
+        loaded = await worker.batch_loaded(tx, [(contacts[k].area_code, want) for k, want in first_wants.items()])
         for inbound, media in items:
             key = (inbound.channel, inbound.sender)
             if key not in current:
                 continue
             session, contact = current[key], contacts[key]
-            want = needs(session, inbound, True, forms, questions)
+            want = (first_wants.pop(key) if firsts.get(key) is inbound and key in first_wants
+                    else needs(session, inbound, True, forms, questions))
             if (media is not None or not want <= AHEAD or ("loop" in want and wants_load(contact, inbound.text))
                     or (inbound.channel, inbound.message_id) in out.guesses):   # a copy: the write drops it
                 del current[key]
@@ -118,6 +120,6 @@ async def guess(worker: Worker, items: list[tuple[Inbound, MediaRow | None]], no
             except Exception:      # noqa: BLE001 - worked out again under the lock, where a failure is answered
                 del current[key]
                 continue
-            out.guesses[(inbound.channel, inbound.message_id)] = Guess(session, fields, ctx, step)
+            out.guesses[(inbound.channel, inbound.message_id)] = Guess(session, want, fields, ctx, step)
             current[key] = step.session
     return out

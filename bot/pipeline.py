@@ -241,7 +241,9 @@ class Pipeline:
                 key = (i.channel, i.sender)
                 if (i.channel, i.message_id) in fresh and key in contacts:
                     session = sessions[key][0] or None
-                    want = needs(session, i, True, self._round_forms, self._round_questions)
+                    guessed = worked.guesses.get((i.channel, i.message_id))
+                    want = (guessed.want if guessed is not None and guessed.session is session
+                            else needs(session, i, True, self._round_forms, self._round_questions))
                     wanted[(i.channel, i.message_id)] = (session, want)
                     wants.append((contacts[key].area_code, want))
             loaded = await self.batch_loaded(tx, wants)
