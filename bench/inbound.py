@@ -63,13 +63,14 @@ class Gate:
             self.free += 1
 
 
-async def drive(url: str, people: list[int], concurrency: int, rate: float, start_at: float
+async def drive(url: str, people: list[int], concurrency: int, rate: float, start_at: float, ahead: bool = False
                 ) -> tuple[list[float], int, float]:
     from bot.pipeline import Pipeline, settle_heap
     from flows.types import Inbound
     from storage.db import Database
 
     pipeline = await Pipeline.open(Database(url))
+    pipeline.ahead.always = ahead          # bench.split --ahead: as while another process waits for the lock
     settle_heap()                          # as a server process does once it has started
     batches = 0
     original = pipeline.handle_batch

@@ -1,7 +1,7 @@
 """Where the closed loop's wall time goes: the event loop's thread (Python: the engine, SQLAlchemy, the pipeline)
 against SQLite's thread (statements and commits), for bench.inbound's script with every person typing at once.
 
-    python -m bench.split [--users 2000]
+    python -m bench.split [--users 2000] [--ahead]
 
 Runs bench.inbound's driver in this process on a fresh SQLite file, timing every call the SQLite connection's
 thread makes (storage/sqlite_driver.py). Prints msg/s, the event-loop thread's CPU and SQLite's busy time, each
@@ -49,13 +49,16 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--users", type=int, default=2000)
     ap.add_argument("--concurrency", type=int, default=500)
+    ap.add_argument("--ahead", action="store_true", help="work every batch out ahead of its write (bot/ahead.py), "
+                    "as a worker does while another waits for the lock")
     a = ap.parse_args()
     driver._worker = timed_worker
     url = f"sqlite+aiosqlite:///{tempfile.mkdtemp()}/split.db"
     asyncio.run(inbound.prepare(url, a.users, False))
     BUSY.update(seconds=0.0, calls=0)
     wall0, cpu0 = time.perf_counter(), time.thread_time()
-    latencies, batches, _ = asyncio.run(inbound.drive(url, list(range(a.users)), a.concurrency, 0, time.time()))
+    latencies, batches, _ = asyncio.run(inbound.drive(url, list(range(a.users)), a.concurrency, 0, time.time(),
+                                                            a.ahead))
     wall, cpu = time.perf_counter() - wall0, time.thread_time() - cpu0
     n, busy = len(latencies), BUSY["seconds"]
     print(f"throughput_msgs_per_s={n / wall:.0f} loop_cpu_us_per_msg={cpu / n * 1e6:.0f} loop_share={cpu / wall:.0%} "
