@@ -78,7 +78,14 @@ class Pos:
     @classmethod
     def from_json(cls, data: list[Any] | tuple[Any, ...]) -> Pos:
         if len(data) == 1 and isinstance(data[0], str):
-            return cls(data[0])
+            # a top-level question's position, one object per name (a Pos never changes): every message reads the
+            # draft's position and history back from JSON, and most of them are these
+            top = _TOP.get(data[0])
+            if top is None:
+                top = cls(data[0])
+                if len(_TOP) < 4096:          # question names are few; bounded all the same
+                    _TOP[data[0]] = top
+            return top
         if (len(data) == 3 and isinstance(data[0], str) and isinstance(data[2], str) and isinstance(data[1], int)
                 and not isinstance(data[1], bool)):
             return cls(data[0], data[1], data[2])
@@ -88,6 +95,7 @@ class Pos:
         raise ValueError(f"not a position: {data!r}")
 
 
+_TOP: dict[str, Pos] = {}
 CONFIRM = Pos("$confirm")
 
 
