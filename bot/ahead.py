@@ -15,6 +15,7 @@ written from a guess that the write transaction did not see to hold (tests/test_
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -65,9 +66,15 @@ class When:
     always: bool = False
     contended_for: float = 10.0
 
-    def now(self, n: int, waited: float | None, clock: float) -> bool:
-        """Whether a batch of ``n`` messages is worked out ahead at ``clock`` (seconds since the epoch)."""
-        return n >= self.size and (self.always or (waited is not None and clock - waited < self.contended_for))
+    def now(self, n: int, waited: Callable[[], float | None], clock: Callable[[], float]) -> bool:
+        """Whether a batch of ``n`` messages is worked out ahead; ``waited`` and ``clock`` (seconds since the epoch)
+        are asked only for a big batch (a look at the file is a system call: not for every single message)."""
+        if n < self.size:
+            return False
+        if self.always:
+            return True
+        last = waited()
+        return last is not None and clock() - last < self.contended_for
 
 
 class Worker(Protocol):

@@ -191,7 +191,7 @@ class Pipeline:
         now = self.now()
         lexicons = lexicon_files.lexicons()   # once a batch: a word taught meanwhile counts from the next
         guesses = ahead.Ahead()
-        if not rehearse and self.ahead.now(len(items), self.db.last_waited(), time.time()):     # the engine's work done before the write lock
+        if not rehearse and self.ahead.now(len(items), self.db.last_waited, time.time):     # the engine's work done before the write lock
             guesses = await ahead.guess(self, items, now, lexicons)
         try:
             return await self._batch(items, rehearse, now, lexicons, guesses)

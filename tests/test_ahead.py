@@ -227,7 +227,7 @@ WHEN = [
 
 @pytest.mark.parametrize("n, waited, clock, expected", WHEN)
 def test_big_batches_are_worked_out_ahead_while_others_wait_for_the_lock(n, waited, clock, expected):
-    assert ahead.When().now(n, waited, clock) is expected
+    assert ahead.When().now(n, lambda: waited, lambda: clock) is expected
 
 
 async def test_a_worker_alone_writes_its_batch_as_it_comes(db_url, monkeypatch):
