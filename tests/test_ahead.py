@@ -14,6 +14,7 @@ from bot import ahead
 from flows.types import Inbound
 from storage.models import Contact, Outbox, Report, Session
 from storage.repo import upsert_round
+from storage.sqlite_driver import waited_marker
 
 from .conftest import BACKEND, open_pipeline
 from .test_durability import register
@@ -250,9 +251,16 @@ async def test_a_worker_alone_writes_its_batch_as_it_comes(db_url, monkeypatch):
     path = db_url.removeprefix("sqlite+aiosqlite:///")
     holder = sqlite3.connect(path)
     holder.execute("BEGIN IMMEDIATE")                      # the senders, say, marking replies sent
-    loop = asyncio.get_running_loop()
-    loop.call_later(0.05, holder.rollback)
+
+    async def release_once_waited() -> None:               # (not after a fixed time: a loaded machine may be late)
+        for _ in range(2500):                              # at most ~5 s
+            if waited_marker(path).exists():
+                break
+            await asyncio.sleep(0.002)
+        holder.rollback()
+    release = asyncio.create_task(release_once_waited())
     await p.handle_batch([(Inbound("test", u, f"{u}-1", text="1"), None) for u in people])
+    await release
     holder.close()
     assert calls == [], "this batch waited for the lock"
     await p.handle_batch([(Inbound("test", u, f"{u}-2", text="1"), None) for u in people])
