@@ -107,12 +107,13 @@ async def test_a_write_waiting_for_the_lock_goes_as_soon_as_it_is_free(tmp_path)
     tries = []
     original = sqlite_driver._when_free
 
-    def counted(fn, timeout, conn=None):
+    def counted(fn, timeout, conn=None, database=None):
         def tried():
             tries.append(1)
             return fn()
-        return original(tried, timeout, conn)
+        return original(tried, timeout, conn, database)
     sqlite_driver._when_free = counted
+    assert sqlite_driver.last_waited(path) == 0.0          # nobody has waited yet
     try:
         write = asyncio.ensure_future(writer.execute("INSERT INTO t VALUES (1)"))
         await asyncio.sleep(0.05)
@@ -122,6 +123,8 @@ async def test_a_write_waiting_for_the_lock_goes_as_soon_as_it_is_free(tmp_path)
     finally:
         sqlite_driver._when_free = original
     assert len(tries) > 20                  # tried every 0.5 ms (SQLite's handler: 6 tries in 50 ms)
+    # the wait is told to every process writing this database (the pipeline works big batches out ahead then)
+    assert time.time() - sqlite_driver.last_waited(path) < 5
     await writer.commit()
     await writer.close()
     await holder.close()
