@@ -74,7 +74,7 @@ class When:
         if self.always:
             return True
         last = waited()
-        return last is not None and clock() - last < self.contended_for
+        return last is not None and 0 <= clock() - last < self.contended_for    # (a file time ahead: a clock set back)
 
 
 class Worker(Protocol):

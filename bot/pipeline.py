@@ -190,14 +190,13 @@ class Pipeline:
         ``rehearse``: the same work, rolled back at the end (the warm-up: nothing is stored)."""
         now = self.now()
         lexicons = lexicon_files.lexicons()   # once a batch: a word taught meanwhile counts from the next
-        guesses = ahead.Ahead()
-        if not rehearse and self.ahead.now(len(items), self.db.last_waited, time.time):     # the engine's work done before the write lock
+        guesses = ahead.Ahead()                  # the engine's work done before the write lock (bot/ahead.py)
+        if not rehearse and self.ahead.now(len(items), self.db.last_waited, time.time):
             guesses = await ahead.guess(self, items, now, lexicons)
         try:
             return await self._batch(items, rehearse, now, lexicons, guesses)
         except _Rehearsed as done:
             return done.results
-
 
     async def batch_loaded(self, tx: Tx, wants: list[tuple[str, set[str]]]) -> _Loaded:
         """What a batch's messages need, read once for all of them: last reports offered back (those at the
@@ -349,8 +348,12 @@ class Pipeline:
         """One message through flows.advance and its side effects; returns (step with all replies, contact,
         the report it completed as a ``SavedReport`` or None). ``loaded``: what the batch has read already
         (previous reports by area, rounds); completed here when an earlier message changed what this needs."""
-        want = (known[1] if known is not None and known[0] is session and contact is not None
-                else needs(session, inbound, contact is not None, self._round_forms, self._round_questions))
+        if known is not None and known[0] is session and contact is not None:
+            want = known[1]
+        elif guess is not None and guess.session is session and contact is not None:    # a later message, chained
+            want = guess.want
+        else:
+            want = needs(session, inbound, contact is not None, self._round_forms, self._round_questions)
         await self.load_wanted(tx, contact, want, loaded)
         previous = loaded["previous"]
         lang = (session or {}).get("lang") or (contact.lang if contact else "id")

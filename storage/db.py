@@ -84,7 +84,8 @@ class Database:
 
     def last_waited(self) -> float | None:
         """SQLite: when a connection of any process last waited for the write lock another held (seconds since the
-        epoch, 0: never; storage/sqlite_driver.py). PostgreSQL, which locks rows, not the database: None."""
+        epoch, 0: never; storage/sqlite_driver.py). None where this is not known: PostgreSQL, which locks rows, not
+        the database, and an SQLite URL with options (opened by aiosqlite, not storage/sqlite_driver.py)."""
         return sqlite_driver.last_waited(self._file) if self._file else None
 
     async def checkpoint(self) -> None:
