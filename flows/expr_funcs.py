@@ -71,9 +71,12 @@ def _moment(value: Any) -> datetime | None:
         except ValueError:
             return None
     days = num(value)
-    if days is None or math.isnan(days) or math.isinf(days) or abs(days) > 3_000_000:
+    if days is None or math.isnan(days) or math.isinf(days):
         return None
-    return datetime(1970, 1, 1) + timedelta(days=days)
+    try:
+        return datetime(1970, 1, 1) + timedelta(days=days)
+    except OverflowError:           # before year 1 or after 9999: no date (3,000,000 days was past 9999)
+        return None
 
 
 def to_date(value: Any) -> str | None:

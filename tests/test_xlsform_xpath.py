@@ -197,3 +197,12 @@ def test_random_in_a_repeat_draws_one_number_per_item_as_odk_does():
     draws = [item_values(form, answers, Pos("anggota", i, "nama"))["undian"] for i in range(3)]
     assert len(set(draws)) == 3 and all(0 <= d < 1 for d in draws)
     assert draws == [item_values(form, answers, Pos("anggota", i, "nama"))["undian"] for i in range(3)]
+
+
+@pytest.mark.parametrize("days, expected", [
+    (2_932_896, "9999-12-31"), (2_932_897, None), (2_999_999, None),      # past year 9999: no date, no error
+    (-719_162, "0001-01-01"), (-719_163, None), (1e300, None),
+])
+def test_a_number_of_days_outside_the_calendar_is_no_date(days, expected):
+    assert to_date(days) == expected
+    evaluate(to_expr("format-date(${x}, '%Y %b %e')"), {"x": days, "$today": "2024-08-15"})
