@@ -85,7 +85,7 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="0.0.0.0", help=t("alamat yang didengarkan"))
     serve.add_argument("--port", type=int, default=settings().port, help=t("port"))
     serve.add_argument("--workers", type=int, default=settings().workers,
-                       help=t("jumlah proses penjawab webhook (PostgreSQL; satu menjalankan pengirim dan jadwal)"))
+                       help=t("jumlah proses penjawab webhook (di SQLite paling banyak sejumlah inti CPU; satu menjalankan pengirim dan jadwal)"))
     serve.add_argument("--no-scheduler", action="store_true",
                        help=t("jangan antrekan pengingat di sini (jalankan `pantau scheduler` di tempat lain)"))
     remind = sub.add_parser("remind", help=t("antrekan pengingat dan ringkasan yang jatuh tempo sekarang (dari cron)"))
