@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urljoin, urlsplit
 
-import httpx
 
 from flows.problem import N_
 
@@ -215,12 +214,14 @@ class TwilioMedia:
 def _tls() -> ssl.SSLContext:
     """One verified TLS context per process: httpx builds one per client otherwise, loading the CA bundle
     again (~18 ms of CPU for every photo fetched)."""
+    import httpx
     return httpx.create_ssl_context()
 
 
 async def download(cfg: TwilioConfig, url: str, max_bytes: int, timeout: float) -> tuple[str, Path, str, int]:
     """Stream ``url`` into the media store; (sha256, path, content type, size). ``Refused`` for what can
     never succeed; ``httpx.HTTPError`` / ``TimeoutError`` for what may succeed later."""
+    import httpx            # here, not at the top: a `pantau` command that fetches no photo never loads it (~80 ms)
     first = urlsplit(url)
     folder = media_dir()
     tmp = folder / f"download-{secrets.token_hex(8)}.part"
@@ -282,6 +283,7 @@ async def fetch_pending(db: Database, fetch: Fetcher, key: str, url: str, attemp
     """One try at a pending media row; the outcome written down. True when the file is stored. A file that
     can never be fetched (refused, or still failing after ``MAX_ATTEMPTS``) is marked failed and its
     sender asked, once, to send it again."""
+    import httpx
     from storage.media import media_retry_later, media_stored
     try:
         digest, path, ctype, size = await fetch(url)

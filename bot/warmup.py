@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
+from flows import dates
 from flows.engine import advance
 from flows.forms import Form
 from flows.types import ContactView, Context, Inbound
@@ -51,6 +52,7 @@ async def warm_up(pipeline: Warmable) -> float:
     try:
         now = pipeline.now()
         catalog.area_index().prepare()      # the search tables, built at a search otherwise
+        dates.load()                        # dateparser, imported at a first unusual date otherwise
         _walk(pipeline.forms, now, REGISTRATION)
         _walk(pipeline.forms, now, REPORT, ContactView(0, "Siti Aminah", "kader", "81.05.08.2010", "id"))
         for lang in ("id", "en"):

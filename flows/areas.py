@@ -10,10 +10,13 @@ from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 from operator import itemgetter
+from typing import TYPE_CHECKING
 
-import numpy as np
-import numpy.typing as npt
 from rapidfuzz import fuzz, process
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
 
 MAX_PARTS = 4        # desa, kecamatan, kabupaten, provinsi: more comma-separated parts are not read
 MAX_PART = 60        # characters of one part that are compared (the longest official names are shorter)
@@ -59,6 +62,7 @@ class _Letters:
     those that could reach the cutoff, in the same order, so what a search finds is unchanged."""
 
     def __init__(self, norms: list[str]) -> None:
+        import numpy as np      # here: a `pantau` command that searches no area never loads it (~40 ms)
         joined = "".join(norms).encode("ascii", "replace")   # _norm leaves only a-z, 0-9, ' and space
         letters = sorted(set(joined))[:64]                   # a letter beyond these is never counted
         self.bit = {chr(ch): 1 << i for i, ch in enumerate(letters)}
@@ -78,6 +82,7 @@ class _Letters:
 
     def could_reach(self, q: str, cutoff: float, lo: int, hi: int) -> list[int]:
         """Indexes (lo <= i < hi, ascending) of the names whose ratio with ``q`` can be >= ``cutoff``."""
+        import numpy as np
         times = {ch: q.count(ch) for ch in set(q)}
         untracked = sum(n for ch, n in times.items() if ch not in self.bit)    # counted as shared: still a bound
         times = {ch: n for ch, n in times.items() if ch in self.bit}

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
+from types import ModuleType
 
-import dateparser
 from rapidfuzz import fuzz
 
 from .lexicon import BASE, BaseWords, Lexicon, chosen
@@ -245,7 +245,7 @@ def read_date(text: str, now: datetime) -> DateRead | Problem:
     if (not re.fullmatch(r"[0-9a-z][0-9a-z .,/'\-]*", s) or not re.search(r"[a-z]{3}", s)
             or not _DATE_WORDS.intersection(re.findall(r"[a-z']+", s))):   # "tujuh puluh sembilan": 70 ms for nothing
         return Problem(N_("Tanggal belum bisa dibaca. Contoh: 6 Agustus, 10/8/2024, kemarin, atau Kamis lalu."))
-    parsed = dateparser.parse(
+    parsed = _dateparser().parse(
         s,
         languages=["id", "en"],
         settings={
@@ -258,6 +258,19 @@ def read_date(text: str, now: datetime) -> DateRead | Problem:
     if parsed is None:
         return Problem(N_("Tanggal belum bisa dibaca. Contoh: 6 Agustus, 10/8/2024, kemarin, atau Kamis lalu."))
     return DateRead(parsed.date())
+
+
+def _dateparser() -> ModuleType:
+    """dateparser, imported at its first use (~50 ms): most dates are read above, and a `pantau` command that reads
+    none never loads it. A server loads it at its warm-up (bot/warmup.py)."""
+    import dateparser
+    module: ModuleType = dateparser
+    return module
+
+
+def load() -> None:
+    """Import what reading a date may need, before the first message asks (a server's warm-up)."""
+    _dateparser()
 
 
 _DAY_NAMES = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
