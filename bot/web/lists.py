@@ -19,7 +19,6 @@ from storage.dashboard import ActivityFilter, activity_rows, kader_of, meeting_r
 
 from ..channels import registry
 from .. import catalog
-from ..reports import export
 from ..reminders import reminder_text
 from . import present
 from .access import Ctx
@@ -186,6 +185,7 @@ async def download_page(ctx: Ctx) -> Response:
     per = await period(ctx)
     if not ctx.request.query_params.get("berkas"):
         return render(ctx, "unduh.html", per=per)
+    from ..reports import export        # openpyxl (~0.1 s): loaded at the first download, not at every server start
     rnd = await get_round(ctx.s, per.round, per.program) if per.round else None
     folder = Path(tempfile.mkdtemp(prefix="pantau-unduh-"))
     path = folder / f"pantau-{ctx.area}.xlsx"
