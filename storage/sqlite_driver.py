@@ -14,7 +14,9 @@ offers the part of aiosqlite's connection that the dialect uses, and no more.
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
+import stat
 import threading
 import time
 from pathlib import Path
@@ -83,9 +85,29 @@ def _when_free(fn: Callable[[], Any], timeout: float, conn: sqlite3.Connection |
 
 
 def _mark_waited(database: str) -> None:
+    marker = waited_marker(database)
     try:
-        waited_marker(database).touch()
+        os.utime(marker)
+    except FileNotFoundError:
+        _create_marker(marker, database)
     except OSError:                      # a read-only folder: the waiting itself goes on as before
+        pass
+
+
+def _create_marker(marker: Path, database: str) -> None:
+    """The marker made as SQLite makes the database's -wal and -shm files: with the database file's permissions
+    and, made by root, its owner. Made with the umask of whichever process waited first (a root-run `pantau`
+    command, say), the service's own processes could not touch it, and their waits would stop counting."""
+    try:
+        st = os.stat(database)
+        fd = os.open(marker, os.O_WRONLY | os.O_CREAT, 0o600)
+        try:
+            if os.geteuid() == 0:
+                os.fchown(fd, st.st_uid, st.st_gid)
+            os.fchmod(fd, stat.S_IMODE(st.st_mode) & 0o666)
+        finally:
+            os.close(fd)
+    except OSError:
         pass
 
 

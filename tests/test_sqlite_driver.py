@@ -181,3 +181,25 @@ async def test_inside_a_transaction_that_holds_a_snapshot_a_write_fails_at_once_
     await holder.rollback()
     await reader.close()
     await holder.close()
+
+
+def test_the_wait_marker_has_the_databases_permissions_whoever_waited_first(tmp_path):
+    """Made with the first waiter's umask (a root-run `pantau` command, say), the service's own processes could not
+    touch it and their waits would stop counting: it is made as SQLite makes -wal and -shm, with the database's
+    mode (and owner), and every later wait moves its time on."""
+    import os
+    import stat
+    path = tmp_path / "m.db"
+    sqlite3.connect(path).close()
+    os.chmod(path, 0o664)
+    old_umask = os.umask(0o077)                     # a process that would make it readable by its owner only
+    try:
+        sqlite_driver._mark_waited(str(path))
+    finally:
+        os.umask(old_umask)
+    marker = sqlite_driver.waited_marker(str(path))
+    assert stat.S_IMODE(marker.stat().st_mode) == 0o664
+    assert marker.stat().st_uid == path.stat().st_uid
+    os.utime(marker, (1_000_000, 1_000_000))
+    sqlite_driver._mark_waited(str(path))
+    assert time.time() - sqlite_driver.last_waited(str(path)) < 5
