@@ -256,3 +256,17 @@ def numbers_in(text: str) -> list[int]:
     if group:
         out.append(words_to_int(" ".join(group)) or 0)
     return out
+
+
+#: "no" words that, alone at a count, say nothing about a number: "bukan" (it is not), "jangan" (do not), "belum"
+#: (not yet: perhaps not counted yet)
+_NOT_NONE = frozenset({"belum", "blm", "bukan", "jangan", "jgn"})
+
+
+def bare_no(text: str) -> bool:
+    """A plain "no" — "tidak", "gak", "nggak", Ambonese "seng" and Kupang "sonde" once the person's lexicon has read
+    them as "tidak" — perhaps with a polite word ("tidak pak"). At a count it may mean none, or may not: the
+    question shows 0 back and asks, it never stores 0 on its own."""
+    words = _SPACES.sub(" ", text[:MAX_LEN].strip().lower()).strip(" .!").split()
+    negators = (BASE.no & BASE.negators) - _NOT_NONE
+    return bool(words) and words[0] in negators and all(w in negators or w in BASE.yes_no_filler for w in words[1:])

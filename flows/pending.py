@@ -12,7 +12,7 @@ from . import registration
 from . import results as R
 from .answering import form_step
 from .confirm import pick_question
-from .lexicon import Lexicon, lexicon_of
+from .lexicon import BASE, Lexicon, lexicon_of
 from .menu import current_prompt, form_of, menu_reply, yes_no
 from .problem import Gettext, Problem
 from .state import Ask, ConfirmAnswer, OldDate, Pending, PickQuestion, Reg, State
@@ -92,7 +92,10 @@ def _confirm(state: State, pending: ConfirmAnswer, inbound: Inbound, ctx: Contex
              lang: str) -> Step[State]:
     """An answer shown back: "ya" stores it, "tidak" asks again; anything else is a new answer."""
     form, draft = form_of(state, ctx), state.the_form()
-    yes = A.parse_yes_no(inbound.text, _lexicon(state, ctx))
+    lexicon = _lexicon(state, ctx)
+    if pending.what == "none" and A.normalize(lexicon.canonical(inbound.text)).strip(" .!") in BASE.none:
+        return take(state, form, R.Accepted(pending.updates), ctx, t, lang)   # "seng ada" to "none, so 0?": yes
+    yes = A.parse_yes_no(inbound.text, lexicon)
     if yes is True:
         return take(state, form, R.Accepted(pending.updates), ctx, t, lang)
     if yes is False or A.normalize(inbound.text) in ("pilih lagi", t("Pilih lagi").lower()):

@@ -280,3 +280,48 @@ def test_a_rare_local_name_of_an_option_is_shown_back(kader, monkeypatch):
     kader.say("menu"), kader.say("2"), kader.say("Kebun pala")
     assert "\"kabong\" dibaca sebagai \"pertanian\". Benar?" in kader.say("kabong")
     assert "Bagaimana keadaannya sekarang?" in kader.say("ya")
+
+
+def _at_disabled(kader, area: str):
+    from dataclasses import replace
+    kader.contact = replace(kader.contact, area_code=area)
+    kader.say("menu"), kader.say("1"), kader.say("1"), kader.say("kemarin"), kader.say("Balai desa")
+    kader.say("L 10 P 12"), kader.say("4")
+    assert kader.session["form"]["pos"] == ["disabled"]
+
+
+ASKED = "Maksud Anda tidak ada, jadi jumlahnya 0?"
+
+
+@pytest.mark.parametrize("area, text, asked", [
+    ("81.05.08.2010", "seng", True),            # Ambonese "no" (Kilmury, Maluku): a tired kader's whole answer
+    ("81.05.08.2010", "Seng.", True),
+    ("81.05.08.2010", "seng pak", True),
+    ("53.18.01.2001", "sonde", True),           # Kupang Malay (Sumba Barat Daya)
+    ("33.01.01.2001", "gak", True),
+    ("33.01.01.2001", "nggak bu", True),
+    ("33.01.01.2001", "tdk", True),
+    ("33.01.01.2001", "tidak", True),
+    ("33.01.01.2001", "bukan", False),          # "it is not": says nothing about a number
+    ("33.01.01.2001", "belum", False),          # not yet: perhaps not counted yet
+    ("33.01.01.2001", "jangan", False),
+    ("33.01.01.2001", "salah", False),
+    ("33.01.01.2001", "tidak 5", False),
+    ("33.01.01.2001", "tidak tahu", False),
+])
+def test_a_bare_no_at_a_count_is_shown_back_as_0_and_asked(kader, area, text, asked):
+    _at_disabled(kader, area)
+    out = kader.say(text)
+    assert (ASKED in out) is asked, out
+    assert "disabled" not in kader.session["form"]["answers"], "nothing is stored before the person says so"
+
+
+@pytest.mark.parametrize("then, stored", [("ya", 0), ("seng ada", 0), ("iyo", 0), ("3", 3), ("tidak", None),
+                                          ("seng", None)])
+def test_what_the_answer_to_none_so_0_stores(kader, then, stored):
+    _at_disabled(kader, "81.05.08.2010")
+    assert ASKED in kader.say("seng")
+    out = kader.say(then)
+    assert kader.session["form"]["answers"].get("disabled") == stored, out
+    if stored is None:
+        assert "Baik, mohon tulis jawaban yang benar." in out and kader.session["form"]["pos"] == ["disabled"]
