@@ -219,3 +219,43 @@ def test_voice_note_gets_a_polite_please_type(kader):
     kader.say("menu"), kader.say("1")
     assert "Mohon ketik" in kader.say("", kind="voice")
 
+
+
+NOT_ATTACHED = "Laporan ini tidak meminta foto lagi, jadi foto tersebut tidak dilampirkan."
+
+
+def test_a_captioned_photo_where_no_photo_is_asked_any_more_is_said_not_attached(kader):
+    """The attendance sheet already sent, a second photo with a caption at "Ada catatan tambahan?": the caption is the
+    note, and the kader is told the photo is not in the report (it was dropped without a word)."""
+    kader.say("halo")
+    for text in ("1", "1", "kemarin", "Balai desa", "L 79 P 38", "20", "2"):
+        kader.say(text)
+    kader.say("", photo="sheet", kind="photo")
+    out = kader.say("ini foto kegiatan posyandu", photo="second", kind="photo")
+    assert out.startswith(NOT_ATTACHED) and "Mohon periksa laporan pertemuan" in out
+    assert kader.session["form"]["answers"]["note"] == "ini foto kegiatan posyandu"
+    out = kader.say("kirim", photo="third", kind="photo")          # at the summary: sent, and said
+    assert out.startswith(NOT_ATTACHED) and "sudah tersimpan" in out
+    [report] = kader.reports
+    assert report.answers["photo"] == "sheet"
+
+
+def test_a_captioned_photo_before_the_photo_question_is_kept_for_it_not_refused(kader):
+    kader.say("halo")
+    for text in ("1", "1", "kemarin"):
+        kader.say(text)
+    out = kader.say("Balai desa", photo="sheet", kind="photo")
+    assert "Fotonya sudah disimpan untuk" in out and NOT_ATTACHED not in out
+
+
+def test_a_photo_alone_at_a_question_for_words_is_asked_for_words(kader):
+    fill_meeting(kader)                                           # at the summary: nothing typed with it
+    out = kader.say("", photo="late", kind="photo")
+    assert NOT_ATTACHED not in out and "Mohon pilih 1 untuk kirim" in out
+
+
+def test_a_captioned_photo_in_a_monitoring_activity_is_said_not_attached(kader):
+    kader.say("menu"), kader.say("2")
+    out = kader.say("Kebun sayur", photo="garden", kind="photo")     # the monitoring form asks for no photo
+    assert out.startswith(NOT_ATTACHED)
+    assert kader.session["form"]["answers"]["activities"][0]["activity"] == "Kebun sayur"
