@@ -267,6 +267,17 @@ def bare_no(text: str) -> bool:
     """A plain "no" — "tidak", "gak", "nggak", Ambonese "seng" and Kupang "sonde" once the person's lexicon has read
     them as "tidak" — perhaps with a polite word ("tidak pak"). At a count it may mean none, or may not: the
     question shows 0 back and asks, it never stores 0 on its own."""
-    words = _SPACES.sub(" ", text[:MAX_LEN].strip().lower()).strip(" .!").split()
+    words = _SPACES.sub(" ", text[:MAX_LEN].strip().lower()).strip(" .!,").split()
     negators = (BASE.no & BASE.negators) - _NOT_NONE
-    return bool(words) and words[0] in negators and all(w in negators or w in BASE.yes_no_filler for w in words[1:])
+    polite = BASE.yes_no_filler - {"ada"}          # "tidak ada …" is none itself (``none_said``)
+    return bool(words) and words[0] in negators and all(w in negators or w in polite for w in words[1:])
+
+
+def none_said(text: str, after_yes: bool = False) -> bool:
+    """A "none" phrase with polite words around it: "tidak ada pak", "seng ada bu" (once read as "tidak ada"), and,
+    with ``after_yes``, after a yes ("ya, tidak ada"): what a count's 0 is, said as people say it."""
+    words = re.findall(r"[a-z0-9']+", text[:MAX_LEN].lower())
+    kept = [w for w in words if w == "ada" or w not in BASE.yes_no_filler]
+    if after_yes and kept and kept[0] in BASE.yes:
+        kept = kept[1:]
+    return " ".join(kept) in BASE.none

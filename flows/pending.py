@@ -12,8 +12,9 @@ from . import registration
 from . import results as R
 from .answering import form_step
 from .confirm import pick_question
-from .lexicon import BASE, Lexicon, lexicon_of
+from .lexicon import Lexicon, lexicon_of
 from .menu import current_prompt, form_of, menu_reply, yes_no
+from .numbers import none_said
 from .problem import Gettext, Problem
 from .state import Ask, ConfirmAnswer, OldDate, Pending, PickQuestion, Reg, State
 from .types import Context, Inbound, Reply, Step
@@ -93,8 +94,8 @@ def _confirm(state: State, pending: ConfirmAnswer, inbound: Inbound, ctx: Contex
     """An answer shown back: "ya" stores it, "tidak" asks again; anything else is a new answer."""
     form, draft = form_of(state, ctx), state.the_form()
     lexicon = _lexicon(state, ctx)
-    if pending.what == "none" and A.normalize(lexicon.canonical(inbound.text)).strip(" .!") in BASE.none:
-        return take(state, form, R.Accepted(pending.updates), ctx, t, lang)   # "seng ada" to "none, so 0?": yes
+    if pending.what == "none" and none_said(A.normalize(lexicon.canonical(inbound.text)), after_yes=True):
+        return take(state, form, R.Accepted(pending.updates), ctx, t, lang)   # "seng ada pak" to "none, so 0?": yes
     yes = A.parse_yes_no(inbound.text, lexicon)
     if yes is True:
         return take(state, form, R.Accepted(pending.updates), ctx, t, lang)

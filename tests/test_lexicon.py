@@ -316,7 +316,8 @@ def test_a_bare_no_at_a_count_is_shown_back_as_0_and_asked(kader, area, text, as
     assert "disabled" not in kader.session["form"]["answers"], "nothing is stored before the person says so"
 
 
-@pytest.mark.parametrize("then, stored", [("ya", 0), ("seng ada", 0), ("iyo", 0), ("3", 3), ("tidak", None),
+@pytest.mark.parametrize("then, stored", [("ya", 0), ("seng ada", 0), ("seng ada pak", 0), ("tidak ada bu", 0),
+                                          ("ya, tidak ada", 0), ("iyo", 0), ("3", 3), ("tidak", None),
                                           ("seng", None)])
 def test_what_the_answer_to_none_so_0_stores(kader, then, stored):
     _at_disabled(kader, "81.05.08.2010")
@@ -325,3 +326,12 @@ def test_what_the_answer_to_none_so_0_stores(kader, then, stored):
     assert kader.session["form"]["answers"].get("disabled") == stored, out
     if stored is None:
         assert "Baik, mohon tulis jawaban yang benar." in out and kader.session["form"]["pos"] == ["disabled"]
+
+
+@pytest.mark.parametrize("area, text", [("81.05.08.2010", "seng ada pak"), ("33.01.01.2001", "tidak ada bu"),
+                                        ("33.01.01.2001", "nggak ada pak"), ("33.01.01.2001", "tidak ada")])
+def test_none_said_politely_at_a_count_is_0(kader, area, text):
+    _at_disabled(kader, area)
+    out = kader.say(text)
+    assert ASKED not in out and "Silakan kirim foto" in out
+    assert kader.session["form"]["answers"]["disabled"] == 0
