@@ -3,7 +3,7 @@ answer at the summary, or an answer to the open question (a greeting is never on
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
 
@@ -11,7 +11,7 @@ from . import answers as A
 from . import filling as F
 from . import results as R
 from .confirm import answer_summary
-from .forms import Form, Question
+from .forms import Form
 from .help import help_reply
 from .menu import ask_cancel, form_of, name, render, yes_no
 from .problem import N_, Gettext, Problem
@@ -70,18 +70,16 @@ def form_step(state: State, inbound: Inbound, cmd: str | None, ctx: Context, t: 
     if command is not None:
         return command(state, form, ctx, t, lang)
     if state.the_form().pos == CONFIRM:
-        return _with_photo_note(answer_summary(state, form, inbound, ctx, t, lang), inbound, True, t)
+        return _with_photo_note(answer_summary(state, form, inbound, ctx, t, lang), inbound, t)
     return answer(state, form, inbound, ctx, t, lang, gap)
 
 
-def _with_photo_note(step: Step[State], inbound: Inbound, none_ahead: bool, t: Gettext) -> Step[State]:
+def _with_photo_note(step: Step[State], inbound: Inbound, t: Gettext) -> Step[State]:
     """A photo that went with words where no photo is asked, and could not be kept for a photo question ahead: the
     words were taken, the photo is not attached — said, never dropped without a word."""
     if not inbound.photo or not inbound.text.strip():
         return step
-    note = Reply(t("Laporan ini tidak meminta foto lagi, jadi foto tersebut tidak dilampirkan.") if none_ahead
-                 else t("Foto tersebut tidak dilampirkan di sini. Mohon kirim lagi saat fotonya diminta."))
-    return replace(step, replies=[note, *step.replies])
+    return replace(step, replies=[Reply(t("Foto tersebut tidak dilampirkan pada laporan.")), *step.replies])
 
 
 def answer(state: State, form: Form, inbound: Inbound, ctx: Context, t: Gettext, lang: str,
@@ -103,21 +101,14 @@ def answer(state: State, form: Form, inbound: Inbound, ctx: Context, t: Gettext,
                           "dijawab dengan tulisan."), {"question": kept_for})
         return Step(state, [Reply(render(kept, t, lang)), *([welcome] if gap > WELCOME_BACK_AFTER else []),
                             F.ask(form, draft, ctx, lang, t)])
-    pos = F.at(draft)
-    at_photo = TABLE[F.question_at(form, pos).type].attachment
+    at_photo = TABLE[F.question_at(form, F.at(draft)).type].file
     step = _take_text(state, form, inbound, ctx, t, lang, gap, welcome)
     if kept_for is not None:       # a photo with a caption: the caption answers, the photo waits for its question
         note = Reply(t("Fotonya sudah disimpan untuk \"%(question)s\".") % {"question": kept_for})
         step = replace(step, replies=[note, *step.replies])
     elif not at_photo:             # a caption at a question for words, no photo question ahead to keep it for
-        later = form.questions if pos.in_repeat else form.questions[[x.name for x in form.questions].index(pos.name) + 1:]
-        step = _with_photo_note(step, inbound, not _photos_in(later), t)
+        step = _with_photo_note(step, inbound, t)
     return step
-
-
-def _photos_in(questions: Sequence[Question]) -> bool:
-    """Whether any of ``questions``, or a question of a repeat among them, asks for a photo."""
-    return any(TABLE[q.type].attachment or _photos_in(q.questions) for q in questions)
 
 
 def _take_text(state: State, form: Form, inbound: Inbound, ctx: Context, t: Gettext, lang: str, gap: timedelta,

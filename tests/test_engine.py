@@ -221,7 +221,7 @@ def test_voice_note_gets_a_polite_please_type(kader):
 
 
 
-NOT_ATTACHED = "Laporan ini tidak meminta foto lagi, jadi foto tersebut tidak dilampirkan."
+NOT_ATTACHED = "Foto tersebut tidak dilampirkan pada laporan."
 
 
 def test_a_captioned_photo_where_no_photo_is_asked_any_more_is_said_not_attached(kader):
@@ -248,7 +248,7 @@ def test_a_captioned_photo_before_the_photo_question_is_kept_for_it_not_refused(
     assert "Fotonya sudah disimpan untuk" in out and NOT_ATTACHED not in out
 
 
-def test_a_photo_alone_at_a_question_for_words_is_asked_for_words(kader):
+def test_a_photo_alone_at_the_summary_gets_the_summarys_question_not_the_note(kader):
     fill_meeting(kader)                                           # at the summary: nothing typed with it
     out = kader.say("", photo="late", kind="photo")
     assert NOT_ATTACHED not in out and "Mohon pilih 1 untuk kirim" in out
