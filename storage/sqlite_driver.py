@@ -90,6 +90,12 @@ def _mark_waited(database: str) -> None:
         os.utime(marker)
     except FileNotFoundError:
         _create_marker(marker, database)
+    except PermissionError:             # made by another user with its umask (before markers took the database's
+        try:                            # mode): made again, as this user may write in the database's folder
+            marker.unlink()
+        except OSError:
+            return
+        _create_marker(marker, database)
     except OSError:                      # a read-only folder: the waiting itself goes on as before
         pass
 
@@ -100,7 +106,7 @@ def _create_marker(marker: Path, database: str) -> None:
     command, say), the service's own processes could not touch it, and their waits would stop counting."""
     try:
         st = os.stat(database)
-        fd = os.open(marker, os.O_WRONLY | os.O_CREAT, 0o600)
+        fd = os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)   # never a link's target
         try:
             if os.geteuid() == 0:
                 os.fchown(fd, st.st_uid, st.st_gid)

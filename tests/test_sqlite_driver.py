@@ -203,3 +203,15 @@ def test_the_wait_marker_has_the_databases_permissions_whoever_waited_first(tmp_
     os.utime(marker, (1_000_000, 1_000_000))
     sqlite_driver._mark_waited(str(path))
     assert time.time() - sqlite_driver.last_waited(str(path)) < 5
+
+
+def test_the_wait_marker_never_follows_a_link(tmp_path):
+    """A link planted where the marker goes (by another user of the folder) is not followed: a root-run command
+    would otherwise create, and hand over, the file it points to."""
+    import os
+    path = tmp_path / "l.db"
+    sqlite3.connect(path).close()
+    target = tmp_path / "elsewhere"
+    os.symlink(target, sqlite_driver.waited_marker(str(path)))
+    sqlite_driver._mark_waited(str(path))
+    assert not target.exists()
