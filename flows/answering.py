@@ -15,7 +15,6 @@ from .forms import Form
 from .help import help_reply
 from .menu import ask_cancel, form_of, name, render, yes_no
 from .problem import N_, Gettext, Problem
-from .qtypes import TABLE
 from .state import CONFIRM, Ask, State
 from .types import Context, Inbound, Reply, Step
 from .walk import ask_confirm, take
@@ -70,16 +69,8 @@ def form_step(state: State, inbound: Inbound, cmd: str | None, ctx: Context, t: 
     if command is not None:
         return command(state, form, ctx, t, lang)
     if state.the_form().pos == CONFIRM:
-        return _with_photo_note(answer_summary(state, form, inbound, ctx, t, lang), inbound, t)
+        return answer_summary(state, form, inbound, ctx, t, lang)
     return answer(state, form, inbound, ctx, t, lang, gap)
-
-
-def _with_photo_note(step: Step[State], inbound: Inbound, t: Gettext) -> Step[State]:
-    """A photo that went with words where no photo is asked, and could not be kept for a photo question ahead: the
-    words were taken, the photo is not attached — said, never dropped without a word."""
-    if not inbound.photo or not inbound.text.strip():
-        return step
-    return replace(step, replies=[Reply(t("Foto tersebut tidak dilampirkan pada laporan.")), *step.replies])
 
 
 def answer(state: State, form: Form, inbound: Inbound, ctx: Context, t: Gettext, lang: str,
@@ -101,14 +92,11 @@ def answer(state: State, form: Form, inbound: Inbound, ctx: Context, t: Gettext,
                           "dijawab dengan tulisan."), {"question": kept_for})
         return Step(state, [Reply(render(kept, t, lang)), *([welcome] if gap > WELCOME_BACK_AFTER else []),
                             F.ask(form, draft, ctx, lang, t)])
-    at_photo = TABLE[F.question_at(form, F.at(draft)).type].file
     step = _take_text(state, form, inbound, ctx, t, lang, gap, welcome)
     if kept_for is not None:       # a photo with a caption: the caption answers, the photo waits for its question
         note = Reply(t("Fotonya sudah disimpan untuk \"%(question)s\".") % {"question": kept_for})
         step = replace(step, replies=[note, *step.replies])
-    elif not at_photo:             # a caption at a question for words, no photo question ahead to keep it for
-        step = _with_photo_note(step, inbound, t)
-    return step
+    return step          # a photo nothing kept is said by flows/engine.py (``_photo_said``), whatever answered
 
 
 def _take_text(state: State, form: Form, inbound: Inbound, ctx: Context, t: Gettext, lang: str, gap: timedelta,

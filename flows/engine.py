@@ -82,8 +82,23 @@ def _copy(session: dict[str, Any]) -> dict[str, Any]:
 def advance(session: dict[str, Any] | None, inbound: Inbound, ctx: Context) -> Step[dict[str, Any]]:
     # a copy as the database would return it, read as the current schema (flows.state)
     state = State.from_json(_copy(session) if session else None)
+    filling = state.mode == "form"
     step = _advance(state, inbound, ctx)
-    return with_session(step, step.session.to_json())
+    out = step.session.to_json()
+    if filling and inbound.photo and inbound.text.strip():
+        step = _photo_said(step, out, inbound, ctx)
+    return with_session(step, out)
+
+
+def _photo_said(step: Step[State], out: dict[str, Any], inbound: Inbound, ctx: Context) -> Step[State]:
+    """A photo sent with words while a report is filled that nothing kept (no answer, kept draft or sent report holds
+    it: the words answered a question for words, a yes/no, the summary) and no reply speaks of: said, never dropped
+    without a word."""
+    photo = inbound.photo or ""
+    if photo in str(out) or (step.report is not None and photo in str(step.report.answers)):
+        return step
+    t = ctx.gettext(str(out.get("lang") or "id"))
+    return replace(step, replies=[Reply(t("Foto tersebut tidak dilampirkan pada laporan.")), *step.replies])
 
 
 def _advance(state: State, inbound: Inbound, ctx: Context) -> Step[State]:

@@ -259,3 +259,22 @@ def test_a_captioned_photo_in_a_monitoring_activity_is_said_not_attached(kader):
     out = kader.say("Kebun sayur", photo="garden", kind="photo")     # the monitoring form asks for no photo
     assert out.startswith(NOT_ATTACHED)
     assert kader.session["form"]["answers"]["activities"][0]["activity"] == "Kebun sayur"
+
+
+def test_a_captioned_photo_answering_a_yes_no_is_said_not_attached(kader):
+    """At "Maksud Anda tidak ada, jadi jumlahnya 0?" a "ya" sent with a photo: the yes is taken, the photo said."""
+    kader.say("halo")
+    for text in ("1", "1", "kemarin", "Balai desa", "L 79 P 38", "20"):
+        kader.say(text)
+    assert "Maksud Anda tidak ada" in kader.say("gak")
+    out = kader.say("ya", photo="sheet", kind="photo")
+    assert out.startswith(NOT_ATTACHED) and "Silakan kirim foto daftar hadir" in out
+    assert kader.session["form"]["answers"]["disabled"] == 0
+
+
+def test_a_captioned_photo_at_the_photo_question_is_its_answer_with_no_note(kader):
+    kader.say("halo")
+    for text in ("1", "1", "kemarin", "Balai desa", "L 79 P 38", "20", "2"):
+        kader.say(text)
+    out = kader.say("daftar hadir", photo="sheet", kind="photo")
+    assert NOT_ATTACHED not in out and kader.session["form"]["answers"]["photo"] == "sheet"
