@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urljoin, urlsplit
 
-
 from flows.problem import N_
 
 from . import catalog

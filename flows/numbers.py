@@ -157,7 +157,7 @@ def parse_number(text: str, *, minimum: int = 0, maximum: int = 100_000, lexicon
         if raw.isdigit():
             return Problem(N_("Angka %(value)s terlalu besar. Mohon periksa lagi."), {"value": raw[:12] + "…"})
         return Problem(N_("Mohon tulis jumlahnya dengan angka, misalnya 79."))
-    if raw.strip(" .!") in BASE.none:
+    if none_said(raw):                  # "tidak ada", "tidak ada pak", "kosong bu"
         return _limits(0, minimum, maximum)
     inexact = _inexact(raw)
     if inexact is not None:

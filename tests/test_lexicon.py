@@ -335,3 +335,13 @@ def test_none_said_politely_at_a_count_is_0(kader, area, text):
     out = kader.say(text)
     assert ASKED not in out and "Silakan kirim foto" in out
     assert kader.session["form"]["answers"]["disabled"] == 0
+
+
+@pytest.mark.parametrize("text, area, expected", [
+    ("tidak ada pak", None, 0), ("kosong bu", None, 0), ("nihil.", None, 0), ("seng ada pak", "81.05", 0),
+    ("tidak ada 5", None, None), ("tidak pak", None, None), ("ada pak", None, None)])
+def test_every_count_reads_none_said_politely_as_0(text, area, expected):
+    """parse_number is the one reader of counts: none with polite words is 0 wherever a count is read; a bare no is
+    not a number (the count question asks about it)."""
+    got = parse_number(text, lexicon=LEXICONS.for_area(area))
+    assert (None if isinstance(got, Problem) else got) == expected

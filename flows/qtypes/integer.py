@@ -12,7 +12,7 @@ from .. import answers as A
 from ..form_model import NUMBER_MAX, NUMBER_MIN, Question
 from ..formats import fmt_number
 from ..lexicon import NONE
-from ..numbers import bare_no, none_said, numbers_in, parse_number
+from ..numbers import bare_no, numbers_in, parse_number
 from ..problem import N_, Gettext, Problem
 from ..results import Accepted, Answer, Confirm
 from .base import YES, QType, Typed, is_number
@@ -63,13 +63,10 @@ def read(a: Typed) -> Answer:
                            N_("Pertanyaan ini tentang perempuan. Mohon tulis jumlahnya, atau sekaligus: L 79 P 38."))
     value = parse_integer(q, text)
     if isinstance(value, Problem):
-        if q.count and q.minimum <= 0 <= q.maximum and (none_said(text) or bare_no(text)):
+        if q.count and q.minimum <= 0 <= q.maximum and bare_no(text):   # "seng", "gak": none, perhaps -- asked
             checked = a.check({q.name: 0})
             if isinstance(checked, Problem):      # understood, but 0 breaks the form's rule: the rule is said
                 return checked
-            if none_said(text):                   # "tidak ada pak": none, as "tidak ada" is
-                return Accepted(checked)
-            # "seng", "gak": none, perhaps -- shown back and asked
             return Confirm("none", checked, Problem(N_("Maksud Anda tidak ada, jadi jumlahnya 0?")))
         two = numbers_in(text) if partner else []
         if len(two) == 2:           # "sepuluh lima", "10 5": men and women, perhaps -- asked, never summed
