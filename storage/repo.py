@@ -165,8 +165,8 @@ class Tx(OutboxQueries):
         by_identity = {identity_key(c, e): (c, e) for c, e in keys}
         sessions: dict[tuple[str, str], tuple[dict[str, Any], int]] = {}
         contacts: dict[tuple[str, str], ContactView] = {}
-        rows = cast(Iterable[tuple[Any, ...]], await self._core(sessions_and_contacts(),
-                                                              {"keys": keys, "identities": list(by_identity)}))
+        rows = cast(Iterable[tuple[Any, ...]], await self._core(sessions_and_contacts(), {
+            "keys": orjson.dumps(keys).decode(), "identities": orjson.dumps(list(by_identity)).decode()}))
         for kind, ch, ext, state, seq, cid, name, role, area, lang, verified, disabled, program in rows:
             if kind == "s":
                 seen = known.get((ch, ext))

@@ -220,3 +220,24 @@ async def test_migrations_match_the_models(db_url):
         diff = await conn.run_sync(lambda c: compare_metadata(MigrationContext.configure(c), Base.metadata))
     await db.close()
     assert diff == []
+
+
+async def test_senders_with_awkward_ids_in_one_batch_each_keep_their_own_conversation(db_url):
+    """The batch's senders are read by one JSON parameter on SQLite (storage/batch_sql.py ``_pairs``): ids with
+    quotes, backslashes, non-Latin letters or JSON's own characters must each find their own session and contact."""
+    p = await open_pipeline(db_url)
+    odd = ['+6281234567890', 'a"b', 'back\\slash', '[["x","y"]]', 'Ambon ✓ ñ', "it's", '$[0]', ' space ']
+    for who in odd:
+        await register_kader(p, who)
+    first = await p.handle_batch([(Inbound("terminal", who, f"{who}-menu", text="menu"), None) for who in odd])
+    # each is known (a contact not found would be asked to register)
+    assert [[r.text for r in rs] for rs in first] == [["Apa yang ingin Anda laporkan?"]] * len(odd)
+    steps = await p.handle_batch([(Inbound("terminal", who, f"{who}-1", text="1"), None) for who in odd])
+    again = await p.handle_batch([(Inbound("terminal", who, f"{who}-2", text="1"), None) for who in odd])
+    assert [[r.text for r in rs] for rs in steps] == [[r.text for r in steps[0]]] * len(odd)
+    assert [[r.text for r in rs] for rs in again] == [[r.text for r in again[0]]] * len(odd)   # each one step on
+    assert again[0] != steps[0]
+    async with p.db.session() as s:
+        seqs = dict((await s.execute(select(Session.external_id, Session.seq))).all())
+    assert {who: seqs[who] for who in odd} == {who: seqs[odd[0]] for who in odd}
+    await p.db.close()
