@@ -241,3 +241,27 @@ async def test_senders_with_awkward_ids_in_one_batch_each_keep_their_own_convers
         seqs = dict((await s.execute(select(Session.external_id, Session.seq))).all())
     assert {who: seqs[who] for who in odd} == {who: seqs[odd[0]] for who in odd}
     await p.db.close()
+
+
+async def test_a_batch_of_inbound_messages_is_stored_as_sent_and_each_copy_is_seen(db_url):
+    """The batch's inbound rows go in one statement: each payload comes back as it was sent, the time as given, and a
+    copy of a message — in the same batch or from an earlier one — is not new."""
+    from datetime import datetime, timezone
+
+    from storage.repo import Tx
+    db = Database(db_url)
+    now = datetime(2024, 8, 15, 3, 4, 5, 678901, tzinfo=timezone.utc)
+    odd = {"text": 'Kata "seng" \\ ✓ 🙏 ñ', "photo": None, "n": [1, 2.5, -3], "nested": {"a": {"b": [True, False]}},
+           "empty": "", "long": "x" * 5000}
+    rows = [{"channel": "whatsapp", "message_id": f"SM{i}", "external_id": "+6281234567890", "payload": {**odd, "i": i}}
+            for i in range(3)]
+    async with db.session() as s, s.begin():
+        assert await Tx(s).record_inbound_many(rows[:1], now) == {("whatsapp", "SM0")}
+    async with db.session() as s, s.begin():
+        new = await Tx(s).record_inbound_many([rows[1], rows[0], rows[2], rows[1]], now)
+    assert new == {("whatsapp", "SM1"), ("whatsapp", "SM2")}
+    async with db.session() as s:
+        stored = (await s.execute(select(InboundMessage.message_id, InboundMessage.payload, InboundMessage.received_at)
+                                  .order_by(InboundMessage.message_id))).all()
+    assert [(m, p, at) for m, p, at in stored] == [(f"SM{i}", {**odd, "i": i}, now) for i in range(3)]
+    await db.close()
