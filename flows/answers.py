@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 
 from .lexicon import BASE, NONE, Lexicon, chosen
-from .numbers import parse_number
+from .numbers import none_said, parse_number
 from .problem import N_, Problem
 
 #: longer answers are not choices, yes/no or counts: refused without being scanned
@@ -275,6 +275,8 @@ def parse_men_women(text: str, limits: tuple[tuple[int, int], tuple[int, int]] =
     (g1, k1), (g2, k2) = marks
 
     def part(seg: list[str]) -> list[str]:
+        if seg and none_said(" ".join(seg)):      # "P tidak ada", "perempuan seng ada" (read as tidak ada): none,
+            return ["0"]                          # before "ada" is dropped as a word around the numbers
         return [t for t in seg if t not in BASE.pair_filler]
     before, between, after = part(tokens[:g1]), part(tokens[g1 + 1:g2]), part(tokens[g2 + 1:])
     if not before and between and after:

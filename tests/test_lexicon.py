@@ -345,3 +345,29 @@ def test_every_count_reads_none_said_politely_as_0(text, area, expected):
     not a number (the count question asks about it)."""
     got = parse_number(text, lexicon=LEXICONS.for_area(area))
     assert (None if isinstance(got, Problem) else got) == expected
+
+
+@pytest.mark.parametrize("text, area, expected", [
+    ("L 20 P tidak ada", None, (20, 0)), ("L tidak ada P 38", None, (0, 38)),
+    ("laki-laki tidak ada, perempuan 38", None, (0, 38)), ("L 20 orang P tidak ada bu", None, (20, 0)),
+    ("lk2 dua pulu, prmpn seng ada", "81.05", (20, 0)),        # Ambonese: "seng ada" (none) once read
+    ("L 12 P sonde ada", "53.18", (12, 0)), ("laki-laki 5, parampuan sonde ada", "53.18", (5, 0)),   # Kupang Malay
+    ("L 20 P kosong", None, (20, 0)), ("L 20 P ada 5", None, (20, 5)),
+    ("L 20 P tidak", None, None), ("L 20 P 5 tidak ada", None, None),
+    ("L 20 P belum ada", None, (20, 0))])           # as parse_number reads "belum ada" at a count
+def test_none_in_one_half_of_a_men_and_women_count_is_0(text, area, expected):
+    """"L 20 P tidak ada" was refused ("Mohon tulis jumlahnya dengan angka"): the pair reader dropped "ada" as a word
+    around the numbers before the count reader saw "tidak". A bare "tidak" in a half stays not a number."""
+    got = parse_men_women(text, lexicon=LEXICONS.for_area(area))
+    assert (None if isinstance(got, Problem) else got) == expected
+
+
+def test_a_kader_who_says_no_women_came_is_taken_at_the_attendance_question(kader):
+    from dataclasses import replace
+    kader.contact = replace(kader.contact, area_code="81.05.08.2010")         # Kilmury, Seram: Ambonese
+    for text in ("menu", "1", "1", "kamarin", "Baileo negeri"):
+        kader.say(text)
+    out = kader.say("laki2 dua pulu, parampuang seng ada")
+    assert "Mohon tulis" not in out, out
+    answers = kader.session["form"]["answers"]
+    assert (answers.get("men"), answers.get("women")) == (20, 0), answers
