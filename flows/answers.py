@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 
 from .lexicon import BASE, NONE, Lexicon, chosen
-from .numbers import none_said, parse_number
+from .numbers import REDUPLICATED, none_said, parse_number
 from .problem import N_, Problem
 
 #: longer answers are not choices, yes/no or counts: refused without being scanned
@@ -247,6 +247,7 @@ def _gender_tokens(text: str) -> list[str]:
     s = normalize(text)[:MAX_LEN]
     s = _DOUBLED.sub(lambda m: {"laki": "laki-laki", "ibu": "ibu-ibu", "bapak": "bapak-bapak"}.get(m.group(1),
                                                                                                   m.group(1)), s)
+    s = REDUPLICATED.sub("", s)              # "cewe2", "mama2" once read: the word itself
     return re.findall(r"\d+(?:[.,]\d+)*|[a-z]+(?:-[a-z]+)*|[^\s\w]", s)
 
 

@@ -234,11 +234,16 @@ def _inexact(raw: str) -> Problem | None:
     return None
 
 
+#: a "2" written straight after a word doubles it ("ibu2" = ibu-ibu, "kader2", "cewe2"): not a number
+REDUPLICATED = re.compile(r"(?<=[a-z]{2})2\b")
+
+
 def numbers_in(text: str) -> list[int]:
-    """Each separate number in the text, digits or words: "sepuluh lima" → [10, 5], "10 dan 5" → [10, 5]."""
+    """Each separate number in the text, digits or words: "sepuluh lima" → [10, 5], "10 dan 5" → [10, 5]; the "2" of
+    "ibu2" is not one."""
     out: list[int] = []
     group: list[str] = []
-    for tok in re.findall(r"\d+|[a-z]+", text[:MAX_LEN].lower()):
+    for tok in re.findall(r"\d+|[a-z]+", REDUPLICATED.sub("", text[:MAX_LEN].lower())):
         if tok.isdigit():
             if group:
                 out.append(words_to_int(" ".join(group)) or 0)

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from bot import lexicon_files
 from flows import Problem, parse_choice, parse_date, parse_men_women, parse_number, parse_yes_no
+from flows.numbers import numbers_in
 from flows.answers import Guess, is_greeting, is_keyword, match_choice
 from flows.dates import WIT
 from flows.lexicon import Entry, LexiconError, Lexicons, build, parse_lexicon
@@ -371,3 +372,16 @@ def test_a_kader_who_says_no_women_came_is_taken_at_the_attendance_question(kade
     assert "Mohon tulis" not in out, out
     answers = kader.session["form"]["answers"]
     assert (answers.get("men"), answers.get("women")) == (20, 0), answers
+
+
+@pytest.mark.parametrize("text, pair, numbers", [
+    ("laki2 dua puluh, cewe2 tiga", (20, 3), [20, 3]),      # "cewe2" (the girls): its 2 doubles the word
+    ("cowo 12 cewe 9", (12, 9), [12, 9]),
+    ("laki2 20 prmpuan 15", None, [20, 15]),                 # a misspelt "perempuan": asked, with 20 and 15 only
+    ("kader2 ada 7", None, [7]),
+    ("l2 p3", (2, 3), [2, 3]),                               # one letter and a digit: a count, as always
+    ("rt12", None, [12])])
+def test_a_2_written_after_a_word_doubles_it_and_is_not_a_number(text, pair, numbers):
+    got = parse_men_women(text)
+    assert (None if isinstance(got, Problem) else got) == pair
+    assert numbers_in(text) == numbers
