@@ -5,16 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, cast
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import (CompoundSelect, Insert, Select, String, Table, Text, Update, bindparam, func, literal_column, null,
-                        select, tuple_, type_coerce, union_all, update)
+                        select, true, tuple_, type_coerce, union_all, update)
 from sqlalchemy import insert as insert_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.dml import ReturningInsert
 from sqlalchemy.util.typing import TupleAny, Unpack
 
 from .models import Contact, Identity, InboundMessage, Outbox, Report, Session
+from .raw import Raw, compile_raw
 
 
 @lru_cache(maxsize=2)
@@ -82,6 +85,47 @@ def _pairs(name: str) -> Select[str, str]:
     pairs = func.json_each(bindparam(name, type_=String())).table_valued("value")
     return select(func.json_extract(pairs.c.value, literal_column("'$[0]'")),
                   func.json_extract(pairs.c.value, literal_column("'$[1]'")))
+
+
+def inbound_from_json() -> ReturningInsert[str, str]:
+    """SQLite: a batch's inbound messages from one JSON text parameter ``rows`` (``[[channel, message id, external
+    id, payload], …]``) and ``received_at``; returns the (channel, message id) pairs that were new. One text for
+    every batch (an executemany with RETURNING is one multi-row INSERT of the batch's size)."""
+    inbound = cast(Table, InboundMessage.__table__)
+    rows = func.json_each(bindparam("rows", type_=String())).table_valued("value")
+    field = [func.json_extract(rows.c.value, literal_column(f"'$[{i}]'")) for i in range(4)]
+    source = select(*field[:3], type_coerce(field[3], Text),
+                    bindparam("received_at", type_=inbound.c.received_at.type)).where(true())   # WHERE: SQLite's
+    return (sqlite_insert(inbound)         # grammar needs one before ON CONFLICT in an INSERT … SELECT
+            .from_select(["channel", "message_id", "external_id", "payload", "received_at"], source)
+            .on_conflict_do_nothing(index_elements=["channel", "message_id"])
+            .returning(inbound.c.channel, inbound.c.message_id))
+
+
+@dataclass(frozen=True)
+class RawStatements:
+    """SQLite: the per-batch statements run past SQLAlchemy's execution (storage/raw.py)."""
+    inbound_insert: Raw
+    sessions_and_contacts: Raw
+    session_update: Raw
+    outbox_insert: Raw
+
+
+_RAW: WeakKeyDictionary[Dialect, RawStatements] = WeakKeyDictionary()
+OUTBOX_KEYS = ("channel", "external_id", "payload", "status", "attempts", "created_at", "next_attempt_at")
+
+
+def raw_statements(dialect: Dialect) -> RawStatements:
+    """The per-batch statements compiled for an SQLite engine's dialect (its JSON serializer included), once."""
+    found = _RAW.get(dialect)
+    if found is None:
+        q = _statements(False)
+        found = _RAW[dialect] = RawStatements(
+            inbound_insert=compile_raw(inbound_from_json(), dialect),
+            sessions_and_contacts=compile_raw(sessions_and_contacts(), dialect),
+            session_update=compile_raw(q.session_update, dialect),
+            outbox_insert=compile_raw(q.outbox_insert, dialect, OUTBOX_KEYS))
+    return found
 
 
 @lru_cache(maxsize=1)

@@ -1,8 +1,8 @@
 """Counting the SQL statements a piece of work sends (the performance guard, bench/guard.py).
 
 Only storage/ imports SQLAlchemy, so the hook lives here: ``counting(db)`` listens to the engine's
-``before_cursor_execute`` — one event per statement sent to the driver (an executemany is one) —
-and gives a ``Counter`` of statements by their first words, e.g. ``"SELECT sessions"``."""
+``before_cursor_execute`` — one event per statement sent to the driver (an executemany is one), and
+the statements storage/raw.py sends past SQLAlchemy's execution — and gives a ``Counter`` of statements by their first words, e.g. ``"SELECT sessions"``."""
 from __future__ import annotations
 
 import re
@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import event
 
+from . import raw
 from .db import Database
 
 _TABLE = re.compile(r"\b(?:FROM|INTO|UPDATE)\s+\"?(\w+)", re.IGNORECASE)
@@ -34,8 +35,15 @@ def counting(db: Database) -> Iterator[Counter[str]]:
         seen[_label(statement)] += 1
 
     engine = db.engine.sync_engine
+
+    def count_raw(sent_by: Any, statement: str) -> None:
+        if sent_by is engine:
+            seen[_label(statement)] += 1
+
     event.listen(engine, "before_cursor_execute", count)
+    raw.OBSERVERS.append(count_raw)
     try:
         yield seen
     finally:
+        raw.OBSERVERS.remove(count_raw)
         event.remove(engine, "before_cursor_execute", count)
