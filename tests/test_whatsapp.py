@@ -280,3 +280,20 @@ async def test_every_request_matches_twilios_published_contract(db_url, peer):
         finally:
             proc.terminate()
             proc.wait(10)
+
+
+@pytest.mark.parametrize("signed_url, token, header, accepted", [
+    ("https://pantau.example.org/whatsapp/inbound", "secret-token", None, True),          # the URL we gave Twilio
+    ("https://pantau.example.org:443/whatsapp/inbound", "secret-token", None, True),      # signed with its port
+    ("https://pantau.example.org/whatsapp/inbound", "another-token", None, False),        # not our account
+    ("https://evil.example.org/whatsapp/inbound", "secret-token", None, False),           # another URL
+    ("https://pantau.example.org/whatsapp/inbound", "secret-token", "bukan tanda tangan ✓", False),   # not ASCII
+    ("https://pantau.example.org/whatsapp/inbound", "secret-token", "", False)])
+def test_a_webhook_is_accepted_only_with_twilios_signature_of_our_url(signed_url, token, header, accepted):
+    from bot.channels.whatsapp import signed
+    params = {"From": "whatsapp:+6281234567890", "Body": "L 79 P 38 ✓", "MessageSid": "SM" + "a" * 32}
+    signature = RequestValidator(token).compute_signature(signed_url, params) if header is None else header
+    ours = RequestValidator("secret-token")
+    assert signed(ours, "https://pantau.example.org/whatsapp/inbound", params, signature) is accepted
+    tampered = {**params, "Body": "L 79 P 39"}
+    assert signed(ours, "https://pantau.example.org/whatsapp/inbound", tampered, signature) is False

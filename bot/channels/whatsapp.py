@@ -6,6 +6,7 @@ Twilio called (PANTAU_PUBLIC_URL + path), not the URL seen behind a proxy.
 """
 from __future__ import annotations
 
+import hmac
 import logging
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -73,6 +74,16 @@ class Refused(Exception):
         self.response = response
 
 
+def signed(validator: RequestValidator, url: str, params: dict[str, str], signature: str) -> bool:
+    """Twilio's signature of the URL we gave it, checked by Twilio's library: the exact URL first (one HMAC), and
+    only if that fails ``validate``, which also tries the URL with and without its port (two HMACs and a parse:
+    ~100 µs a message, a tenth of the web process's work for it)."""
+    exact = validator.compute_signature(url, params)
+    if hmac.compare_digest(exact.encode(), signature.encode("utf-8", "replace")):
+        return True
+    return bool(validator.validate(url, params, signature))
+
+
 def routes(cfg: TwilioConfig, pipeline: Pipeline, max_body: int = MAX_BODY) -> list[Route]:
     validator = RequestValidator(cfg.auth_token)
 
@@ -91,7 +102,7 @@ def routes(cfg: TwilioConfig, pipeline: Pipeline, max_body: int = MAX_BODY) -> l
         params = dict(pairs)
         signature = request.headers.get("X-Twilio-Signature", "")
         url = cfg.public_url + path + (f"?{request.url.query}" if request.url.query else "")
-        if not signature or not validator.validate(url, params, signature):
+        if not signature or not signed(validator, url, params, signature):
             log.warning("rejected a Twilio request with a bad or missing signature")
             raise Refused(Response("forbidden", status_code=403))
         return params
