@@ -243,11 +243,13 @@ def parse_choices(text: str, options: Sequence[tuple[str, Sequence[str]]]) -> li
 _DOUBLED = re.compile(r"\b(laki|ibu|bapak|perempuan|wanita|pria)(?:2|\s?-\s?\1|\s\1)\b")
 
 
-def _gender_tokens(text: str) -> list[str]:
+def _gender_tokens(text: str, doubled: bool = False) -> list[str]:
+    """The words and numbers of a men-and-women answer; ``doubled``: a 2 glued to a word doubles it ("cewe2")."""
     s = normalize(text)[:MAX_LEN]
     s = _DOUBLED.sub(lambda m: {"laki": "laki-laki", "ibu": "ibu-ibu", "bapak": "bapak-bapak"}.get(m.group(1),
                                                                                                   m.group(1)), s)
-    s = REDUPLICATED.sub("", s)              # "cewe2", "mama2" once read: the word itself
+    if doubled:
+        s = REDUPLICATED.sub("", s)
     return re.findall(r"\d+(?:[.,]\d+)*|[a-z]+(?:-[a-z]+)*|[^\s\w]", s)
 
 
@@ -269,7 +271,16 @@ def parse_men_women(text: str, limits: tuple[tuple[int, int], tuple[int, int]] =
     text = chosen(lexicon).canonical(text or "")
     if len(normalize(text)) > MAX_LEN:
         return None
-    tokens = _gender_tokens(text)
+    # a 2 glued to a word is a count ("lk 3 prp2") or doubles the word ("cewe2 tiga"): the first reading that
+    # gives two counts is taken
+    first = _men_women(_gender_tokens(text), limits)
+    if isinstance(first, tuple):
+        return first
+    doubled = _men_women(_gender_tokens(text, doubled=True), limits)
+    return doubled if isinstance(doubled, tuple) else first
+
+
+def _men_women(tokens: list[str], limits: tuple[tuple[int, int], tuple[int, int]]) -> tuple[int, int] | Problem | None:
     marks = [(i, "m" if t in BASE.men else "w") for i, t in enumerate(tokens) if t in BASE.men or t in BASE.women]
     if len(marks) != 2 or marks[0][1] == marks[1][1]:
         return None

@@ -240,10 +240,15 @@ REDUPLICATED = re.compile(r"(?<=[a-z]{2})2\b")
 
 def numbers_in(text: str) -> list[int]:
     """Each separate number in the text, digits or words: "sepuluh lima" → [10, 5], "10 dan 5" → [10, 5]; the "2" of
-    "ibu2" is not one."""
+    "ibu2" is not one where other numbers are there ("laki2 20 prmpuan 15": [20, 15]; "kelas2" alone: [2])."""
+    low = text[:MAX_LEN].lower()
+    return _numbers_in(REDUPLICATED.sub("", low)) or _numbers_in(low)
+
+
+def _numbers_in(text: str) -> list[int]:
     out: list[int] = []
     group: list[str] = []
-    for tok in re.findall(r"\d+|[a-z]+", REDUPLICATED.sub("", text[:MAX_LEN].lower())):
+    for tok in re.findall(r"\d+|[a-z]+", text):
         if tok.isdigit():
             if group:
                 out.append(words_to_int(" ".join(group)) or 0)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, cast
-from weakref import WeakKeyDictionary
 
 from sqlalchemy import (CompoundSelect, Insert, Select, String, Table, Text, Update, bindparam, func, literal_column, null,
                         select, true, tuple_, type_coerce, union_all, update)
@@ -111,20 +110,20 @@ class RawStatements:
     outbox_insert: Raw
 
 
-_RAW: WeakKeyDictionary[Dialect, RawStatements] = WeakKeyDictionary()
 OUTBOX_KEYS = ("channel", "external_id", "payload", "status", "attempts", "created_at", "next_attempt_at")
 
 
 def raw_statements(dialect: Dialect) -> RawStatements:
     """The per-batch statements compiled for an SQLite engine's dialect (its JSON serializer included), once."""
-    found = _RAW.get(dialect)
+    found: RawStatements | None = getattr(dialect, "_pantau_raw", None)     # on the dialect: gone with its engine
     if found is None:
         q = _statements(False)
-        found = _RAW[dialect] = RawStatements(
+        found = RawStatements(
             inbound_insert=compile_raw(inbound_from_json(), dialect),
             sessions_and_contacts=compile_raw(sessions_and_contacts(), dialect),
             session_update=compile_raw(q.session_update, dialect),
             outbox_insert=compile_raw(q.outbox_insert, dialect, OUTBOX_KEYS))
+        dialect.__dict__["_pantau_raw"] = found
     return found
 
 

@@ -380,8 +380,10 @@ def test_a_kader_who_says_no_women_came_is_taken_at_the_attendance_question(kade
     ("laki2 20 prmpuan 15", None, [20, 15]),                 # a misspelt "perempuan": asked, with 20 and 15 only
     ("kader2 ada 7", None, [7]),
     ("l2 p3", (2, 3), [2, 3]),                               # one letter and a digit: a count, as always
-    ("rt12", None, [12])])
-def test_a_2_written_after_a_word_doubles_it_and_is_not_a_number(text, pair, numbers):
+    ("rt12", None, [12]),
+    ("lk 3 prp2", (3, 2), [3]), ("cowok 3 cewek2", (3, 2), [3]), ("ce2 co3", (3, 2), [3]),   # the 2 is a count here
+    ("kelas2", None, [2])])
+def test_a_2_written_after_a_word_doubles_it_unless_it_is_the_only_count_there(text, pair, numbers):
     got = parse_men_women(text)
     assert (None if isinstance(got, Problem) else got) == pair
     assert numbers_in(text) == numbers

@@ -134,3 +134,22 @@ async def test_a_locked_database_is_raised_as_sqlalchemy_raises_it_so_the_batch_
     assert retryable(failed.value), repr(failed.value)
     assert "rahasia" not in str(failed.value) and "6281234567890" not in str(failed.value)
     await db.close()
+
+
+async def test_an_sqlite_url_with_options_opened_by_aiosqlite_runs_the_same_statements(sqlite_template, tmp_path):
+    """storage/db.py leaves an SQLite URL with options to aiosqlite: there the statements go through SQLAlchemy."""
+    from flows.types import Inbound
+
+    from .conftest import open_pipeline
+    path = tmp_path / "options.db"
+    shutil.copy(sqlite_template, path)
+    p = await open_pipeline(f"sqlite+aiosqlite:///{path}?timeout=30")
+    first = await p.handle(Inbound("terminal", "+6281234567890", "m1", text="halo"))
+    again = await p.handle(Inbound("terminal", "+6281234567890", "m1", text="halo"))      # a copy: not new
+    name = await p.handle(Inbound("terminal", "+6281234567890", "m2", text="Siti Aminah"))
+    await p.db.close()
+    assert first and again is None and name and "Siti Aminah" in " ".join(r.text for r in name)
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT count(*) FROM inbound").fetchone() == (2,)
+        assert conn.execute("SELECT seq FROM sessions").fetchall() == [(2,)]
+        assert conn.execute("SELECT count(*) FROM outbox").fetchone()[0] == len(first) + len(name)
