@@ -260,6 +260,14 @@ def gender_of(text: str) -> str | None:
     return "m" if men and not women else "w" if women and not men else None
 
 
+def both_or_total(text: str) -> bool:
+    """An answer at one of a men-and-women pair's counts that is not that count: it names both ("lk2 pr2 20",
+    "parampuang 15 laki2") or everyone together ("total 35", "semua 35 org") without naming either."""
+    tokens = _gender_tokens(text)
+    men, women = any(t in BASE.men for t in tokens), any(t in BASE.women for t in tokens)
+    return (men and women) or (not men and not women and any(t in BASE.totals for t in tokens))
+
+
 def parse_men_women(text: str, limits: tuple[tuple[int, int], tuple[int, int]] = ((0, 100_000), (0, 100_000)),
                     lexicon: Lexicon | None = None) -> tuple[int, int] | Problem | None:
     """Men and women in one answer: "L 79 P 38", "laki2 79 perempuan 38", "79 L / 38 P",

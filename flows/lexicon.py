@@ -205,7 +205,7 @@ BASE_SETS = {"yes": "set", "no": "set", "yes_no_filler": "set", "no_phrases": "s
              "women": "set", "greetings": "set", "fillers": "set", "negators": "set", "not_against": "list",
              "abbreviations": "text", "pair_filler": "set", "se_numbers": "number", "scales": "number",
              "se_scales": "number", "weekdays_en": "number", "weekday_typos": "number", "relative_days": "number",
-             "last_night": "set", "tonight": "set", "skip_none": "set"}
+             "last_night": "set", "tonight": "set", "skip_none": "set", "totals": "set"}
 
 
 class _NotInstalled:
@@ -241,6 +241,7 @@ class BaseWords:
         self.not_against: tuple[str, ...] = missing
         self.abbreviations: dict[str, str] = missing
         self.pair_filler: frozenset[str] = missing
+        self.totals: frozenset[str] = missing
         self.se_numbers: dict[str, int] = missing
         self.scales: dict[str, int] = missing
         self.se_scales: dict[str, int] = missing

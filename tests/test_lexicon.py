@@ -387,3 +387,25 @@ def test_a_2_written_after_a_word_doubles_it_unless_it_is_the_only_count_there(t
     got = parse_men_women(text)
     assert (None if isinstance(got, Problem) else got) == pair
     assert numbers_in(text) == numbers
+
+
+@pytest.mark.parametrize("text, area, asked", [
+    ("parampuang 15 laki2", "81.05.08.2010", True),   # both named, one number: was stored as 15 men
+    ("pr2 15 lk2", "33.01.01.2001", True),
+    ("lk2 pr2 20", "33.01.01.2001", True),            # 20 altogether
+    ("total 35", "33.01.01.2001", True),               # everyone: was stored as 35 men
+    ("semua 35 org", "33.01.01.2001", True),
+    ("jumlahnya 20 orang", "33.01.01.2001", False),    # "the number is 20": the men's count
+    ("sebanyak 20 org", "33.01.01.2001", False),
+    ("laki2 20", "33.01.01.2001", False)])
+def test_an_answer_for_both_or_for_everyone_at_the_mens_count_is_not_stored_as_men(kader, text, area, asked):
+    from dataclasses import replace
+    kader.contact = replace(kader.contact, area_code=area)
+    for t in ("menu", "1", "1", "kemarin", "Balai desa"):
+        kader.say(t)
+    out = kader.say(text)
+    answers = kader.session["form"]["answers"]
+    if asked:
+        assert "Pertanyaan ini tentang laki-laki" in out and "men" not in answers, (out, answers)
+    else:
+        assert answers.get("men") == 20, (out, answers)

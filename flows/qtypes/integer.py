@@ -57,7 +57,7 @@ def read(a: Typed) -> Answer:
         if pair is not None:
             return Accepted({first: pair[0], second: pair[1]}, auto=(second,) if q.name == first else (first,))
         said = A.gender_of(text)
-        if said and said != ("m" if q.name == first else "w"):
+        if (said and said != ("m" if q.name == first else "w")) or (said is None and A.both_or_total(text)):
             return Problem(N_("Pertanyaan ini tentang laki-laki. Mohon tulis jumlahnya, atau sekaligus: L 79 P 38.")
                            if q.name == first else
                            N_("Pertanyaan ini tentang perempuan. Mohon tulis jumlahnya, atau sekaligus: L 79 P 38."))
