@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from . import answers as A
+from .lexicon import BASE
 
 if TYPE_CHECKING:
     from .problem import Gettext
@@ -45,10 +46,23 @@ def register(command: Command) -> None:
 def command_of(text: str, answering: bool = False) -> str | None:
     """The command a message is, if any; ``answering``: a question or yes/no is open."""
     s = A.normalize(text).lstrip("/").split("@")[0]
-    name = WORDS.get(s)
+    name = WORDS.get(s) or _with_tail(s)
     if name is None or (answering and not TABLE[name].while_answering):
         return None
     return name
+
+
+#: commands that may be said with polite words after them ("menu dulu", "bantuan dong"); not the coordinators'
+#: requests ("belum pak" answers a question, it does not ask who has not reported)
+_TAILED = frozenset({"cancel", "back", "restart", "help", "menu", "start", "edit"})
+
+
+def _with_tail(s: str) -> str | None:
+    words = s.split()
+    if len(words) < 2 or not all(w in BASE.command_tail for w in words[1:]):
+        return None
+    name = WORDS.get(words[0])
+    return name if name in _TAILED else None
 
 
 _BUILT_IN: tuple[tuple[str, tuple[str, ...]], ...] = (

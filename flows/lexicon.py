@@ -205,7 +205,8 @@ BASE_SETS = {"yes": "set", "no": "set", "yes_no_filler": "set", "no_phrases": "s
              "women": "set", "greetings": "set", "fillers": "set", "negators": "set", "not_against": "list",
              "abbreviations": "text", "pair_filler": "set", "se_numbers": "number", "scales": "number",
              "se_scales": "number", "weekdays_en": "number", "weekday_typos": "number", "relative_days": "number",
-             "last_night": "set", "tonight": "set", "skip_none": "set", "totals": "set"}
+             "last_night": "set", "tonight": "set", "skip_none": "set", "totals": "set",
+             "command_tail": "set"}
 
 
 class _NotInstalled:
@@ -242,6 +243,7 @@ class BaseWords:
         self.abbreviations: dict[str, str] = missing
         self.pair_filler: frozenset[str] = missing
         self.totals: frozenset[str] = missing
+        self.command_tail: frozenset[str] = missing
         self.se_numbers: dict[str, int] = missing
         self.scales: dict[str, int] = missing
         self.se_scales: dict[str, int] = missing

@@ -35,3 +35,13 @@ def test_request_words_are_answers_while_a_question_is_open(kader):
 def test_a_coordinator_asks_who_has_not_reported_in_their_own_words(typed):
     assert C.command_of(typed) == "missing"              # was "Pilihan itu belum dikenali"
     assert C.command_of(typed, answering=True) is None   # an answer while a question is open
+
+
+@pytest.mark.parametrize("text, command", [
+    ("menu dulu", "menu"), ("Menu dulu pak!", "menu"), ("bantuan dong", "help"), ("batal aja", "cancel"),
+    ("kembali dulu", "back"), ("ubah dulu ya", "edit"), ("menu sa", "menu"),      # Ambonese "sa": saja
+    ("menu makan", None), ("bantuan bibit belum datang", None), ("ubah, tadi salah tanggal", None),
+    ("belum pak", None)])                       # an answer, never the coordinators' "who has not reported"
+def test_a_command_with_polite_words_after_it_is_that_command(text, command):
+    """A field trial's "menu dulu" at "Di mana tempatnya?" was kept as the meeting's place."""
+    assert C.command_of(text, answering=True) == command
