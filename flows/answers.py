@@ -253,19 +253,14 @@ def _gender_tokens(text: str, doubled: bool = False) -> list[str]:
     return re.findall(r"\d+(?:[.,]\d+)*|[a-z]+(?:-[a-z]+)*|[^\s\w]", s)
 
 
-def gender_of(text: str) -> str | None:
-    """"m" or "w" when the answer names only men or only women ("37 perempuan"), else None."""
+def named(text: str) -> str | None:
+    """Whom a count answer names: "m" or "w" when only men or only women ("37 perempuan"), "both" ("lk2 pr2 20"),
+    "all" when it names everyone together and neither ("total 35", "semua 35 org"), else None."""
     tokens = _gender_tokens(text)
     men, women = any(t in BASE.men for t in tokens), any(t in BASE.women for t in tokens)
-    return "m" if men and not women else "w" if women and not men else None
-
-
-def both_or_total(text: str) -> bool:
-    """An answer at one of a men-and-women pair's counts that is not that count: it names both ("lk2 pr2 20",
-    "parampuang 15 laki2") or everyone together ("total 35", "semua 35 org") without naming either."""
-    tokens = _gender_tokens(text)
-    men, women = any(t in BASE.men for t in tokens), any(t in BASE.women for t in tokens)
-    return (men and women) or (not men and not women and any(t in BASE.totals for t in tokens))
+    if men or women:
+        return "both" if men and women else "m" if men else "w"
+    return "all" if any(t in BASE.totals for t in tokens) else None
 
 
 def parse_men_women(text: str, limits: tuple[tuple[int, int], tuple[int, int]] = ((0, 100_000), (0, 100_000)),

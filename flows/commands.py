@@ -58,11 +58,11 @@ _TAILED = frozenset({"cancel", "back", "restart", "help", "menu", "start", "edit
 
 
 def _with_tail(s: str) -> str | None:
-    words = s.split()
-    if len(words) < 2 or not all(w in BASE.command_tail for w in words[1:]):
+    first, _, rest = s.partition(" ")
+    name = WORDS.get(first)
+    if name not in _TAILED or not rest or not all(w in BASE.command_tail for w in rest.split()):
         return None
-    name = WORDS.get(words[0])
-    return name if name in _TAILED else None
+    return name
 
 
 _BUILT_IN: tuple[tuple[str, tuple[str, ...]], ...] = (

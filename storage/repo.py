@@ -83,6 +83,13 @@ class Tx(OutboxQueries):
         conn = await self.s.connection()
         return await raw.run(conn, getattr(raw_statements(conn.dialect), name), params)
 
+    async def _write_many(self, name: str, rows: list[dict[str, Any]]) -> None:
+        """A per-batch executemany (``session_update``, ``outbox_insert``): SQLAlchemy's on PostgreSQL, raw on SQLite."""
+        if self.postgres:
+            await self._core(getattr(_statements(True), name), rows)
+        else:
+            await self._raw(name, rows)
+
     # -- inbound and sessions
     async def record_inbound(self, channel: str, message_id: str, external_id: str, payload: dict[str, Any],
                              now: datetime) -> bool:
@@ -193,10 +200,7 @@ class Tx(OutboxQueries):
             return
         rows = [{"k_channel": c, "k_external": e, "v_state": state, "v_seq": seq, "v_now": now,
                  **dict(zip(("v_form", "v_area"), draft_of(state)))} for (c, e), (state, seq) in states.items()]
-        if self.postgres:
-            await self._core(_statements(True).session_update, rows)
-        else:
-            await self._raw("session_update", rows)
+        await self._write_many("session_update", rows)
 
     async def contacts_for_many(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], ContactView]:
         """The registered contacts among a batch's senders (one query)."""
@@ -214,10 +218,7 @@ class Tx(OutboxQueries):
         if rows:
             values = [{"channel": c, "external_id": e, "payload": p, "status": "pending", "attempts": 0,
                        "created_at": now, "next_attempt_at": now} for c, e, p in rows]
-            if self.postgres:
-                await self._core(_statements(True).outbox_insert, values)
-            else:
-                await self._raw("outbox_insert", values)
+            await self._write_many("outbox_insert", values)
 
     # -- contacts
     async def contact_for(self, channel: str, external_id: str) -> ContactView | None:

@@ -56,8 +56,8 @@ def read(a: Typed) -> Answer:
             return pair
         if pair is not None:
             return Accepted({first: pair[0], second: pair[1]}, auto=(second,) if q.name == first else (first,))
-        said = A.gender_of(text)
-        if (said and said != ("m" if q.name == first else "w")) or (said is None and A.both_or_total(text)):
+        said = A.named(text)            # the other one, both ("lk2 pr2 20") or everyone ("total 35"): not this count
+        if said is not None and said != ("m" if q.name == first else "w"):
             return Problem(N_("Pertanyaan ini tentang laki-laki. Mohon tulis jumlahnya, atau sekaligus: L 79 P 38.")
                            if q.name == first else
                            N_("Pertanyaan ini tentang perempuan. Mohon tulis jumlahnya, atau sekaligus: L 79 P 38."))
